@@ -1,0 +1,129 @@
+/* iec104-link.h: the sans-I/O link state machine: STARTDT/STOPDT/TESTFR, N(S)/N(R), k/w, t1-t3. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iec104-apci.h"
+#include "iec104-error.h"
+#include "iec104-profile.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* "No timer armed": the value of iec104_link_next_deadline() when nothing is pending. */
+#define IEC104_NO_DEADLINE UINT64_MAX
+
+typedef enum
+{
+  IEC104_ROLE_MASTER,     /* controlling station, TCP client: sends STARTDT act */
+  IEC104_ROLE_OUTSTATION, /* controlled station (terminal), TCP server */
+} Iec104Role;
+
+typedef struct
+{
+  uint16_t k;
+  uint16_t w;
+  uint32_t t1_ms;
+  uint32_t t2_ms;
+  uint32_t t3_ms;
+  /* Fault injection for simulators: never send S-frames (received I-frames are still counted
+   * and may still be acknowledged by piggy-backed N(R) on our own I-frames), so a peer that
+   * sends more than it receives sees its t1 expire. */
+  bool suppress_acks;
+} Iec104LinkParams;
+
+/* IEC defaults: k 12, w 8, t1 15 s, t2 10 s, t3 20 s, acks on. */
+void iec104_link_params_init_default (Iec104LinkParams *params);
+/* k, w and t1-t3 from a profile, acks on. */
+void iec104_link_params_from_profile (Iec104LinkParams *params, const Iec104Profile *profile);
+
+typedef enum
+{
+  IEC104_LINK_STATE_CLOSED,   /* before iec104_link_open() or after a close */
+  IEC104_LINK_STATE_STOPPED,  /* connected, data transfer not started */
+  IEC104_LINK_STATE_STARTING, /* master: STARTDT act sent, waiting for con */
+  IEC104_LINK_STATE_ACTIVE,   /* data transfer started: I-frames allowed */
+  IEC104_LINK_STATE_STOPPING, /* master: STOPDT act sent, waiting for con */
+} Iec104LinkState;
+
+typedef enum
+{
+  IEC104_LINK_EVENT_ACTIVE,      /* data transfer started (STARTDT con received / act answered) */
+  IEC104_LINK_EVENT_STOPPED,     /* data transfer stopped (STOPDT con received / act answered) */
+  IEC104_LINK_EVENT_ASDU,        /* an I-frame arrived: asdu/asdu_len */
+  IEC104_LINK_EVENT_WINDOW_OPEN, /* the k window was full and now has room again */
+  IEC104_LINK_EVENT_CLOSED,      /* the link closed itself or was told so: `error` says why.
+                                  * The adapter sends what output is left, then closes TCP. */
+} Iec104LinkEventType;
+
+typedef struct
+{
+  Iec104LinkEventType type;
+  Iec104Error error;              /* CLOSED: the reason */
+  size_t asdu_len;                /* ASDU */
+  uint8_t asdu[IEC104_ASDU_MAX];  /* ASDU: a copy owned by the event */
+} Iec104LinkEvent;
+
+typedef struct Iec104Link Iec104Link;
+
+/* params NULL gives the IEC defaults. Returns NULL when out of memory or params are invalid
+ * (k 0 or above 32767, w 0 or above k). */
+Iec104Link *iec104_link_new (Iec104Role role, const Iec104LinkParams *params);
+void iec104_link_free (Iec104Link *link);
+
+Iec104Role iec104_link_get_role (const Iec104Link *link);
+Iec104LinkState iec104_link_get_state (const Iec104Link *link);
+void iec104_link_set_suppress_acks (Iec104Link *link, bool suppress_acks);
+
+/* A TCP connection was established at now_ms: resets sequence numbers, counters, output, events
+ * and the reassembler, and starts t3. State becomes STOPPED. */
+void iec104_link_open (Iec104Link *link, uint64_t now_ms);
+/* The adapter saw the TCP connection end: state CLOSED and one CLOSED event with
+ * IEC104_ERROR_CONNECTION_LOST (nothing if already closed). Output is discarded. */
+void iec104_link_connection_lost (Iec104Link *link);
+/* Closes locally with `reason` (a CLOSED event follows); pending output is kept for flushing. */
+void iec104_link_close (Iec104Link *link, Iec104Error reason);
+
+/* Feeds bytes received from TCP, cut anywhere. Decoded frames update the state and queue events.
+ * A malformed frame, a sequence error or a timeout closes the link (the CLOSED event carries
+ * the reason) and is also returned; bytes after a close are ignored. */
+Iec104Error iec104_link_feed (Iec104Link *link, const uint8_t *data, size_t len, uint64_t now_ms);
+/* Runs the timers: t1 expiry closes with IEC104_ERROR_T1_TIMEOUT, t2 sends an S-frame, t3 sends
+ * TESTFR act. Call it at (or after) iec104_link_next_deadline(). */
+void iec104_link_tick (Iec104Link *link, uint64_t now_ms);
+/* The earliest time at which iec104_link_tick() has work, or IEC104_NO_DEADLINE. */
+uint64_t iec104_link_next_deadline (const Iec104Link *link);
+
+/* Bytes waiting to be written to TCP: returns their count and points *data at them (valid until
+ * the next call that changes the link). Write what you can, then consume that many bytes. */
+size_t iec104_link_output (const Iec104Link *link, const uint8_t **data);
+void iec104_link_consume_output (Iec104Link *link, size_t n);
+
+/* Master: send STARTDT act / STOPDT act (an S-frame acknowledging everything received goes
+ * first, since terminals hold STOPDT con until they are acknowledged). t1 guards the con. */
+Iec104Error iec104_link_start_dt (Iec104Link *link, uint64_t now_ms);
+Iec104Error iec104_link_stop_dt (Iec104Link *link, uint64_t now_ms);
+
+/* True when the link is ACTIVE and fewer than k I-frames are unacknowledged. */
+bool iec104_link_can_send (const Iec104Link *link);
+/* Number of sent I-frames not yet acknowledged. */
+unsigned iec104_link_get_unacked (const Iec104Link *link);
+/* Total I-frames sent and acknowledged since open (not wrapped): lets a sender map acks back
+ * onto what it sent. */
+uint64_t iec104_link_get_sent_total (const Iec104Link *link);
+uint64_t iec104_link_get_acked_total (const Iec104Link *link);
+/* Sends one ASDU in an I-frame, piggy-backing N(R). IEC104_ERROR_NOT_ACTIVE or
+ * IEC104_ERROR_WINDOW_FULL when not allowed now; IEC104_ERROR_INVALID_ARGUMENT for an empty or
+ * oversized ASDU. */
+Iec104Error iec104_link_send_asdu (Iec104Link *link, const uint8_t *asdu, size_t len,
+                                   uint64_t now_ms);
+
+/* Takes the oldest queued event; false when there is none. */
+bool iec104_link_poll_event (Iec104Link *link, Iec104LinkEvent *event);
+
+#ifdef __cplusplus
+}
+#endif
