@@ -1,0 +1,206 @@
+/* Unit tests of the vendor profile loader: shipped profiles, defaults, checksums and bad files. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "ff-profile.h"
+
+static char *
+write_profile (const char *name,
+               const char *contents)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ff-profile-XXXXXX", NULL);
+  g_autofree char *filename = g_strconcat (name, ".ini", NULL);
+  char *path = g_build_filename (dir, filename, NULL);
+
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  return path;
+}
+
+static void
+remove_profile (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  g_remove (path);
+  g_rmdir (dir);
+}
+
+static void
+test_state_grid (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfProfile) profile = ff_profile_load ("state-grid", &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (profile->name, ==, "state-grid");
+  g_assert_cmpstr (profile->iec104.upgrade_file_name, ==, "UpdateProgram.bin");
+  g_assert_cmpuint (profile->iec104.segment_size, ==, 200);
+  g_assert_cmpint (profile->iec104.segment_numbering, ==, IEC104_SEGMENT_NUMBER_OFFSET);
+  g_assert_cmpuint (profile->iec104.k, ==, 12);
+  g_assert_cmpuint (profile->iec104.w, ==, 8);
+  g_assert_false (profile->iec104.reboots_after_upgrade_finish);
+  g_assert_true (profile->iec104.reset_after_upgrade_finish);
+  g_assert_cmpuint (profile->iec104.accepted_cots_write_data_con, ==,
+                    IEC104_COT_BIT (5) | IEC104_COT_BIT (7));
+  g_assert_cmpuint (profile->signal_ioa[FF_SIGNAL_LINE_VOLTAGE], ==, 0x4001);
+  g_assert_cmpuint (profile->signal_ioa[FF_SIGNAL_AMBIENT_TEMPERATURE], ==, 0x4004);
+  g_assert_cmpstr (profile->signal_unit[FF_SIGNAL_AMBIENT_TEMPERATURE], ==, "°C");
+  g_assert_cmpint (profile->checksum, ==, FF_CHECKSUM_CRC32);
+}
+
+static void
+test_other_vendors_differ (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfProfile) sojo = ff_profile_load ("sojo-ftu", &error);
+  g_autoptr(FfProfile) lk101 = NULL;
+  FfSignal signal;
+
+  g_assert_no_error (error);
+  g_assert_true (sojo->iec104.reboots_after_upgrade_finish);
+  g_assert_false (sojo->iec104.reset_after_upgrade_finish);
+  g_assert_cmpuint (sojo->iec104.w, ==, 4);
+  g_assert_cmpuint (sojo->iec104.t2_ms, ==, 5000);
+  g_assert_cmpuint (sojo->iec104.cot_write_data_con, ==, 7);
+  g_assert_cmpuint (sojo->iec104.running_param_ioa_first, ==, 0x8101);
+  g_assert_cmpint (sojo->checksum, ==, FF_CHECKSUM_SUM16);
+  /* Keys the file leaves out keep the State Grid default. */
+  g_assert_cmpuint (sojo->iec104.k, ==, 12);
+  g_assert_true (ff_profile_signal_for_ioa (sojo, 0x4010, &signal));
+  g_assert_cmpint (signal, ==, FF_SIGNAL_BATTERY_VOLTAGE);
+  g_assert_false (ff_profile_signal_for_ioa (sojo, 0x4002, &signal));
+
+  lk101 = ff_profile_load ("lk101-dtu", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (lk101->iec104.segment_numbering, ==, IEC104_SEGMENT_NUMBER_COUNTER);
+  g_assert_cmpuint (lk101->iec104.segment_size, ==, 225);
+  g_assert_cmpstr (lk101->iec104.upgrade_file_name, ==, "firmware.upd");
+}
+
+static void
+test_list_names (void)
+{
+  g_auto(GStrv) names = ff_profile_list_names ();
+
+  g_assert_true (g_strv_contains ((const char * const *) names, "state-grid"));
+  g_assert_true (g_strv_contains ((const char * const *) names, "sojo-ftu"));
+  g_assert_true (g_strv_contains ((const char * const *) names, "lk101-dtu"));
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(FfProfile) profile = ff_profile_load (names[i], &error);
+
+      g_assert_no_error (error);
+    }
+}
+
+static void
+test_unknown_name (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfProfile) profile = ff_profile_load ("no-such-vendor", &error);
+
+  g_assert_null (profile);
+  g_assert_error (error, FF_PROFILE_ERROR, FF_PROFILE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "no-such-vendor"));
+  g_clear_error (&error);
+
+  profile = ff_profile_load ("../profiles/state-grid", &error);
+  g_assert_null (profile);
+  g_assert_error (error, FF_PROFILE_ERROR, FF_PROFILE_ERROR_NOT_FOUND);
+}
+
+typedef struct
+{
+  const char *contents;
+  const char *message_part;  /* what the error must point at */
+} BadProfile;
+
+static void
+test_bad_values (void)
+{
+  const BadProfile cases[] = {
+    { "[file]\nsegment-size=300\n", "segment-size" },
+    { "[file]\nsegment-size=0\n", "segment-size" },
+    { "[file]\nsegment-numbering=bytes\n", "segment-numbering" },
+    { "[link]\nk=twelve\n", "k" },
+    { "[link]\nk=4\nw=8\n", "w ≤ k" },
+    { "[link]\nt1-ms=1000\nt2-ms=2000\n", "t2 < t1" },
+    { "[upgrade]\nreboots-after-finish=yes\n", "reboots-after-finish" },
+    { "[file]\nupgrade-file-name=\n", "upgrade-file-name" },
+    { "[file]\naccepted-cots-dir-confirm=5;99\n", "accepted-cots-dir-confirm" },
+    { "[file]\nsegmentsize=200\n", "unknown key" },
+    { "[profile]\nchecksum=md5\n", "checksum" },
+    { "[measurements]\ncurrent=0x4001\n", "share" },
+    { "[fault-events]\nioa-size=4\n", "ioa-size" },
+    { "this is not an ini file", "cannot be read" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = write_profile ("bad", cases[i].contents);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(FfProfile) profile = ff_profile_load_file (path, &error);
+
+      g_test_message ("case %u: %s", i, cases[i].contents);
+      g_assert_null (profile);
+      g_assert_error (error, FF_PROFILE_ERROR, FF_PROFILE_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, cases[i].message_part));
+      remove_profile (path);
+    }
+}
+
+static void
+test_hex_and_decimal (void)
+{
+  g_autofree char *path = write_profile ("numbers",
+                                         "[application]\ncommon-address=0x0102\n"
+                                         "[link]\nk=20\nw=10\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfProfile) profile = ff_profile_load_file (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (profile->name, ==, "numbers");
+  g_assert_cmpuint (profile->iec104.common_address, ==, 0x0102);
+  g_assert_cmpuint (profile->iec104.k, ==, 20);
+  g_assert_cmpuint (profile->iec104.w, ==, 10);
+  remove_profile (path);
+}
+
+static void
+test_checksums (void)
+{
+  g_autoptr(FfProfile) profile = ff_profile_new_default ();
+  g_autoptr(GBytes) check = g_bytes_new_static ("123456789", 9);
+  g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
+  g_autofree char *crc = NULL;
+  g_autofree char *crc_empty = NULL;
+  g_autofree char *sum = NULL;
+
+  /* The standard CRC-32 check value of "123456789". */
+  crc = ff_profile_compute_checksum (profile, check);
+  g_assert_cmpstr (crc, ==, "CBF43926");
+  crc_empty = ff_profile_compute_checksum (profile, empty);
+  g_assert_cmpstr (crc_empty, ==, "00000000");
+
+  profile->checksum = FF_CHECKSUM_SUM16;
+  sum = ff_profile_compute_checksum (profile, check);
+  /* '1'..'9' are 0x31..0x39: 9 × 0x30 + 45 = 0x1DD. */
+  g_assert_cmpstr (sum, ==, "01DD");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/profile/state-grid", test_state_grid);
+  g_test_add_func ("/profile/other-vendors-differ", test_other_vendors_differ);
+  g_test_add_func ("/profile/list-names", test_list_names);
+  g_test_add_func ("/profile/unknown-name", test_unknown_name);
+  g_test_add_func ("/profile/bad-values", test_bad_values);
+  g_test_add_func ("/profile/hex-and-decimal", test_hex_and_decimal);
+  g_test_add_func ("/profile/checksums", test_checksums);
+  return g_test_run ();
+}
