@@ -1,0 +1,564 @@
+/* OpenSSL 3 building blocks: Ed25519 keys and signatures, SHA-256, PIN hashing, TLS certificates. */
+#include "config.h"
+
+#include "ff-crypto.h"
+
+#include <glib/gi18n-lib.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+/* scrypt cost: 2^15 x 8 x 1 needs 32 MiB and ~0.1 s, slow enough to make PIN guessing from a stolen
+ * database expensive while keeping a login quick. */
+#define PIN_SCRYPT_N 32768
+#define PIN_SCRYPT_R 8
+#define PIN_SCRYPT_P 1
+#define PIN_SALT_BYTES 16
+#define PIN_HASH_BYTES 32
+#define PIN_SCRYPT_MAX_MEMORY (64 * 1024 * 1024)
+
+struct _FfKey
+{
+  EVP_PKEY *pkey;
+  gboolean has_private;
+};
+
+G_DEFINE_QUARK (ff-crypto-error-quark, ff_crypto_error)
+
+static void
+set_openssl_error (GError    **error,
+                   int         code,
+                   const char *what)
+{
+  char detail[256] = "";
+  unsigned long err = ERR_get_error ();
+
+  if (err != 0)
+    ERR_error_string_n (err, detail, sizeof detail);
+  ERR_clear_error ();
+  g_set_error (error, FF_CRYPTO_ERROR, code, "%s%s%s", what, *detail ? ": " : "", detail);
+}
+
+static FfKey *
+key_wrap (EVP_PKEY *pkey,
+          gboolean  has_private)
+{
+  FfKey *key = g_atomic_rc_box_new0 (FfKey);
+
+  key->pkey = pkey;
+  key->has_private = has_private;
+  return key;
+}
+
+FfKey *
+ff_key_ref (FfKey *key)
+{
+  return g_atomic_rc_box_acquire (key);
+}
+
+static void
+key_clear (FfKey *key)
+{
+  EVP_PKEY_free (key->pkey);
+}
+
+void
+ff_key_unref (FfKey *key)
+{
+  g_atomic_rc_box_release_full (key, (GDestroyNotify) key_clear);
+}
+
+FfKey *
+ff_key_generate (GError **error)
+{
+  EVP_PKEY *pkey = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
+
+  if (pkey == NULL)
+    {
+      set_openssl_error (error, FF_CRYPTO_ERROR_FAILED, _("Could not generate an Ed25519 key"));
+      return NULL;
+    }
+  return key_wrap (pkey, TRUE);
+}
+
+static gboolean
+check_ed25519 (EVP_PKEY   *pkey,
+               const char *origin,
+               GError    **error)
+{
+  if (EVP_PKEY_is_a (pkey, "ED25519"))
+    return TRUE;
+  g_set_error (error, FF_CRYPTO_ERROR, FF_CRYPTO_ERROR_BAD_KEY,
+               _("The key in %s is not an Ed25519 key"), origin);
+  return FALSE;
+}
+
+FfKey *
+ff_key_load_private (const char *path,
+                     GError    **error)
+{
+  g_autofree char *pem = NULL;
+  gsize length = 0;
+  BIO *bio;
+  EVP_PKEY *pkey;
+
+  if (!g_file_get_contents (path, &pem, &length, error))
+    return NULL;
+  bio = BIO_new_mem_buf (pem, (int) length);
+  pkey = PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL);
+  BIO_free (bio);
+  OPENSSL_cleanse (pem, length);
+  if (pkey == NULL)
+    {
+      g_autofree char *what = g_strdup_printf (_("Could not read a private key from %s"), path);
+      set_openssl_error (error, FF_CRYPTO_ERROR_BAD_KEY, what);
+      return NULL;
+    }
+  if (!check_ed25519 (pkey, path, error))
+    {
+      EVP_PKEY_free (pkey);
+      return NULL;
+    }
+  return key_wrap (pkey, TRUE);
+}
+
+FfKey *
+ff_key_load_public (const char *pem,
+                    gsize       length,
+                    GError    **error)
+{
+  BIO *bio;
+  EVP_PKEY *pkey;
+
+  if (length > G_MAXINT)
+    length = G_MAXINT;
+  bio = BIO_new_mem_buf (pem, (int) length);
+  pkey = PEM_read_bio_PUBKEY (bio, NULL, NULL, NULL);
+  BIO_free (bio);
+  if (pkey == NULL)
+    {
+      set_openssl_error (error, FF_CRYPTO_ERROR_BAD_KEY, _("Not a PEM public key"));
+      return NULL;
+    }
+  if (!check_ed25519 (pkey, _("the PEM text"), error))
+    {
+      EVP_PKEY_free (pkey);
+      return NULL;
+    }
+  return key_wrap (pkey, FALSE);
+}
+
+FfKey *
+ff_key_load_public_file (const char *path,
+                         GError    **error)
+{
+  g_autofree char *pem = NULL;
+  gsize length = 0;
+  g_autoptr(GError) local_error = NULL;
+  FfKey *key;
+
+  if (!g_file_get_contents (path, &pem, &length, error))
+    return NULL;
+  key = ff_key_load_public (pem, length, &local_error);
+  if (key == NULL)
+    g_set_error (error, FF_CRYPTO_ERROR, FF_CRYPTO_ERROR_BAD_KEY, "%s: %s", path,
+                 local_error->message);
+  return key;
+}
+
+static char *
+bio_to_string (BIO *bio)
+{
+  char *data = NULL;
+  long length = BIO_get_mem_data (bio, &data);
+
+  return g_strndup (data, length);
+}
+
+static gboolean
+write_file_atomically (const char *path,
+                       const char *contents,
+                       int         mode,
+                       GError    **error)
+{
+  return g_file_set_contents_full (path, contents, -1,
+                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                   mode, error);
+}
+
+static char *
+private_key_pem (EVP_PKEY *pkey)
+{
+  BIO *bio = BIO_new (BIO_s_mem ());
+  char *pem = NULL;
+
+  if (PEM_write_bio_PrivateKey (bio, pkey, NULL, NULL, 0, NULL, NULL) == 1)
+    pem = bio_to_string (bio);
+  BIO_free (bio);
+  return pem;
+}
+
+gboolean
+ff_key_save_private (FfKey      *key,
+                     const char *path,
+                     GError    **error)
+{
+  g_autofree char *pem = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (key->has_private, FALSE);
+
+  pem = private_key_pem (key->pkey);
+  if (pem == NULL)
+    {
+      set_openssl_error (error, FF_CRYPTO_ERROR_FAILED, _("Could not encode the private key"));
+      return FALSE;
+    }
+  ok = write_file_atomically (path, pem, 0600, error);
+  OPENSSL_cleanse (pem, strlen (pem));
+  return ok;
+}
+
+char *
+ff_key_get_public_pem (FfKey *key)
+{
+  BIO *bio = BIO_new (BIO_s_mem ());
+  char *pem = NULL;
+
+  if (PEM_write_bio_PUBKEY (bio, key->pkey) == 1)
+    pem = bio_to_string (bio);
+  BIO_free (bio);
+  return pem;
+}
+
+gboolean
+ff_key_has_private (FfKey *key)
+{
+  return key->has_private;
+}
+
+GBytes *
+ff_key_sign (FfKey   *key,
+             GBytes  *data,
+             GError **error)
+{
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+  guint8 *signature = g_malloc (FF_SIGNATURE_SIZE);
+  size_t signature_length = FF_SIGNATURE_SIZE;
+  gsize data_length = 0;
+  const guint8 *bytes = g_bytes_get_data (data, &data_length);
+  gboolean ok;
+
+  g_return_val_if_fail (key->has_private, NULL);
+
+  ok = EVP_DigestSignInit (ctx, NULL, NULL, NULL, key->pkey) == 1
+       && EVP_DigestSign (ctx, signature, &signature_length, bytes, data_length) == 1;
+  EVP_MD_CTX_free (ctx);
+  if (!ok)
+    {
+      g_free (signature);
+      set_openssl_error (error, FF_CRYPTO_ERROR_FAILED, _("Could not sign the document"));
+      return NULL;
+    }
+  return g_bytes_new_take (signature, signature_length);
+}
+
+gboolean
+ff_key_verify (FfKey   *key,
+               GBytes  *data,
+               GBytes  *signature,
+               GError **error)
+{
+  EVP_MD_CTX *ctx;
+  gsize data_length = 0, signature_length = 0;
+  const guint8 *bytes = g_bytes_get_data (data, &data_length);
+  const guint8 *sig = g_bytes_get_data (signature, &signature_length);
+  gboolean ok;
+
+  if (signature_length != FF_SIGNATURE_SIZE)
+    {
+      g_set_error (error, FF_CRYPTO_ERROR, FF_CRYPTO_ERROR_BAD_SIGNATURE,
+                   _("The signature has %zu bytes instead of %d"), signature_length,
+                   FF_SIGNATURE_SIZE);
+      return FALSE;
+    }
+  ctx = EVP_MD_CTX_new ();
+  ok = EVP_DigestVerifyInit (ctx, NULL, NULL, NULL, key->pkey) == 1
+       && EVP_DigestVerify (ctx, sig, signature_length, bytes, data_length) == 1;
+  EVP_MD_CTX_free (ctx);
+  ERR_clear_error ();
+  if (!ok)
+    g_set_error_literal (error, FF_CRYPTO_ERROR, FF_CRYPTO_ERROR_BAD_SIGNATURE,
+                         _("The signature does not match the document and key"));
+  return ok;
+}
+
+static char *
+digest_to_hex (const guint8 *digest,
+               gsize         length)
+{
+  static const char digits[] = "0123456789abcdef";
+  char *hex = g_malloc (length * 2 + 1);
+
+  for (gsize i = 0; i < length; i++)
+    {
+      hex[2 * i] = digits[digest[i] >> 4];
+      hex[2 * i + 1] = digits[digest[i] & 0xf];
+    }
+  hex[length * 2] = '\0';
+  return hex;
+}
+
+char *
+ff_sha256_hex (const void *data,
+               gsize       length)
+{
+  guint8 digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+
+  if (EVP_Digest (data, length, digest, &digest_length, EVP_sha256 (), NULL) != 1)
+    g_error ("SHA-256 is unavailable in this OpenSSL build");
+  return digest_to_hex (digest, digest_length);
+}
+
+char *
+ff_sha256_file_hex (const char *path,
+                    goffset    *size_out,
+                    GError    **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) stream = g_file_read (file, NULL, error);
+  g_autofree guint8 *buffer = NULL;
+  EVP_MD_CTX *ctx;
+  guint8 digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+  goffset total = 0;
+  gssize n;
+
+  if (stream == NULL)
+    return NULL;
+  buffer = g_malloc (64 * 1024);
+  ctx = EVP_MD_CTX_new ();
+  EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL);
+  while ((n = g_input_stream_read (G_INPUT_STREAM (stream), buffer, 64 * 1024, NULL, error)) > 0)
+    {
+      EVP_DigestUpdate (ctx, buffer, n);
+      total += n;
+    }
+  if (n < 0)
+    {
+      EVP_MD_CTX_free (ctx);
+      return NULL;
+    }
+  EVP_DigestFinal_ex (ctx, digest, &digest_length);
+  EVP_MD_CTX_free (ctx);
+  if (size_out != NULL)
+    *size_out = total;
+  return digest_to_hex (digest, digest_length);
+}
+
+gboolean
+ff_sha256_hex_is_valid (const char *text)
+{
+  if (text == NULL || strlen (text) != FF_SHA256_HEX_LENGTH)
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p) && !(*p >= 'a' && *p <= 'f'))
+      return FALSE;
+  return TRUE;
+}
+
+char *
+ff_random_hex (gsize n_bytes)
+{
+  g_autofree guint8 *bytes = g_malloc (n_bytes);
+
+  if (RAND_bytes (bytes, (int) n_bytes) != 1)
+    g_error ("The OpenSSL random generator failed");
+  return digest_to_hex (bytes, n_bytes);
+}
+
+static gboolean
+scrypt (const char   *pin,
+        const guint8 *salt,
+        gsize         salt_length,
+        guint64       n,
+        guint64       r,
+        guint64       p,
+        guint8       *out,
+        gsize         out_length)
+{
+  return EVP_PBE_scrypt (pin, strlen (pin), salt, salt_length, n, r, p, PIN_SCRYPT_MAX_MEMORY,
+                         out, out_length) == 1;
+}
+
+char *
+ff_pin_hash (const char *pin,
+             GError    **error)
+{
+  guint8 salt[PIN_SALT_BYTES];
+  guint8 hash[PIN_HASH_BYTES];
+  g_autofree char *salt_hex = NULL;
+  g_autofree char *hash_hex = NULL;
+
+  if (RAND_bytes (salt, sizeof salt) != 1
+      || !scrypt (pin, salt, sizeof salt, PIN_SCRYPT_N, PIN_SCRYPT_R, PIN_SCRYPT_P,
+                  hash, sizeof hash))
+    {
+      set_openssl_error (error, FF_CRYPTO_ERROR_FAILED, _("Could not hash the PIN"));
+      return NULL;
+    }
+  salt_hex = digest_to_hex (salt, sizeof salt);
+  hash_hex = digest_to_hex (hash, sizeof hash);
+  OPENSSL_cleanse (hash, sizeof hash);
+  return g_strdup_printf ("scrypt$%d$%d$%d$%s$%s", PIN_SCRYPT_N, PIN_SCRYPT_R, PIN_SCRYPT_P,
+                          salt_hex, hash_hex);
+}
+
+static gboolean
+parse_hex (const char *hex,
+           guint8     *out,
+           gsize       out_length)
+{
+  if (strlen (hex) != out_length * 2)
+    return FALSE;
+  for (gsize i = 0; i < out_length; i++)
+    {
+      int high = g_ascii_xdigit_value (hex[2 * i]);
+      int low = g_ascii_xdigit_value (hex[2 * i + 1]);
+
+      if (high < 0 || low < 0)
+        return FALSE;
+      out[i] = (guint8) (high << 4 | low);
+    }
+  return TRUE;
+}
+
+gboolean
+ff_pin_verify (const char *pin,
+               const char *stored_hash)
+{
+  g_auto(GStrv) parts = g_strsplit (stored_hash, "$", -1);
+  guint8 salt[PIN_SALT_BYTES];
+  guint8 expected[PIN_HASH_BYTES];
+  guint8 actual[PIN_HASH_BYTES];
+  guint64 n, r, p;
+  gboolean match;
+
+  if (g_strv_length (parts) != 6 || strcmp (parts[0], "scrypt") != 0
+      || !g_ascii_string_to_unsigned (parts[1], 10, 2, 1 << 20, &n, NULL)
+      || !g_ascii_string_to_unsigned (parts[2], 10, 1, 32, &r, NULL)
+      || !g_ascii_string_to_unsigned (parts[3], 10, 1, 16, &p, NULL)
+      || !parse_hex (parts[4], salt, sizeof salt)
+      || !parse_hex (parts[5], expected, sizeof expected))
+    return FALSE;
+  if (!scrypt (pin, salt, sizeof salt, n, r, p, actual, sizeof actual))
+    {
+      ERR_clear_error ();
+      return FALSE;
+    }
+  match = CRYPTO_memcmp (actual, expected, sizeof actual) == 0;
+  OPENSSL_cleanse (actual, sizeof actual);
+  return match;
+}
+
+static gboolean
+add_subject_alt_names (X509       *certificate,
+                       const char *host_name)
+{
+  g_autofree char *names = g_strdup_printf ("DNS:%s,IP:127.0.0.1,IP:::1", host_name);
+  X509V3_CTX ctx;
+  X509_EXTENSION *extension;
+  gboolean ok;
+
+  X509V3_set_ctx (&ctx, certificate, certificate, NULL, NULL, 0);
+  extension = X509V3_EXT_conf_nid (NULL, &ctx, NID_subject_alt_name, names);
+  if (extension == NULL)
+    return FALSE;
+  ok = X509_add_ext (certificate, extension, -1) == 1;
+  X509_EXTENSION_free (extension);
+  return ok;
+}
+
+static X509 *
+build_self_signed (EVP_PKEY   *pkey,
+                   const char *host_name,
+                   guint       days)
+{
+  X509 *certificate = X509_new ();
+  X509_NAME *name = X509_get_subject_name (certificate);
+  guint8 serial_bytes[16];
+  BIGNUM *serial = NULL;
+  gboolean ok;
+
+  RAND_bytes (serial_bytes, sizeof serial_bytes);
+  serial_bytes[0] &= 0x7f;
+  serial = BN_bin2bn (serial_bytes, sizeof serial_bytes, NULL);
+  ok = X509_set_version (certificate, X509_VERSION_3) == 1
+       && BN_to_ASN1_INTEGER (serial, X509_get_serialNumber (certificate)) != NULL
+       && X509_gmtime_adj (X509_getm_notBefore (certificate), -3600) != NULL
+       && X509_gmtime_adj (X509_getm_notAfter (certificate), (long) days * 24 * 3600) != NULL
+       && X509_set_pubkey (certificate, pkey) == 1
+       && X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8,
+                                      (const unsigned char *) host_name, -1, -1, 0) == 1
+       && X509_NAME_add_entry_by_txt (name, "O", MBSTRING_UTF8,
+                                      (const unsigned char *) "Fieldflash platform", -1, -1,
+                                      0) == 1
+       && X509_set_issuer_name (certificate, name) == 1
+       && add_subject_alt_names (certificate, host_name)
+       && X509_sign (certificate, pkey, EVP_sha256 ()) > 0;
+  BN_free (serial);
+  if (!ok)
+    {
+      X509_free (certificate);
+      return NULL;
+    }
+  return certificate;
+}
+
+gboolean
+ff_tls_certificate_generate (const char *cert_path,
+                             const char *key_path,
+                             const char *host_name,
+                             guint       days,
+                             GError    **error)
+{
+  EVP_PKEY *pkey = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
+  X509 *certificate = NULL;
+  g_autofree char *cert_pem = NULL;
+  g_autofree char *key_pem = NULL;
+  BIO *bio;
+  gboolean ok;
+
+  if (pkey != NULL)
+    certificate = build_self_signed (pkey, host_name, days);
+  if (certificate == NULL)
+    {
+      EVP_PKEY_free (pkey);
+      set_openssl_error (error, FF_CRYPTO_ERROR_FAILED,
+                         _("Could not create the TLS certificate"));
+      return FALSE;
+    }
+  bio = BIO_new (BIO_s_mem ());
+  if (PEM_write_bio_X509 (bio, certificate) == 1)
+    cert_pem = bio_to_string (bio);
+  BIO_free (bio);
+  key_pem = private_key_pem (pkey);
+  X509_free (certificate);
+  EVP_PKEY_free (pkey);
+  if (cert_pem == NULL || key_pem == NULL)
+    {
+      set_openssl_error (error, FF_CRYPTO_ERROR_FAILED,
+                         _("Could not encode the TLS certificate"));
+      return FALSE;
+    }
+  ok = write_file_atomically (key_path, key_pem, 0600, error)
+       && write_file_atomically (cert_path, cert_pem, 0644, error);
+  OPENSSL_cleanse (key_pem, strlen (key_pem));
+  return ok;
+}

@@ -1,0 +1,76 @@
+/* OpenSSL 3 building blocks: Ed25519 keys and signatures, SHA-256, PIN hashing, TLS certificates. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define FF_CRYPTO_ERROR (ff_crypto_error_quark ())
+
+typedef enum
+{
+  FF_CRYPTO_ERROR_FAILED,
+  FF_CRYPTO_ERROR_BAD_KEY,
+  FF_CRYPTO_ERROR_BAD_SIGNATURE,
+  FF_CRYPTO_ERROR_IO,
+} FfCryptoError;
+
+#define FF_SIGNATURE_SIZE 64
+#define FF_SHA256_HEX_LENGTH 64
+
+GQuark ff_crypto_error_quark (void);
+
+/* An Ed25519 key: a full key pair, or a public key only (loaded from PEM). Reference counted. */
+typedef struct _FfKey FfKey;
+
+FfKey    *ff_key_generate            (GError       **error);
+FfKey    *ff_key_load_private        (const char    *path,
+                                      GError       **error);
+FfKey    *ff_key_load_public         (const char    *pem,
+                                      gsize          length,
+                                      GError       **error);
+FfKey    *ff_key_load_public_file    (const char    *path,
+                                      GError       **error);
+gboolean  ff_key_save_private        (FfKey         *key,
+                                      const char    *path,
+                                      GError       **error);
+char     *ff_key_get_public_pem      (FfKey         *key);
+gboolean  ff_key_has_private         (FfKey         *key);
+FfKey    *ff_key_ref                 (FfKey         *key);
+void      ff_key_unref               (FfKey         *key);
+
+/* Detached signature (FF_SIGNATURE_SIZE raw bytes) over exactly @data. */
+GBytes   *ff_key_sign                (FfKey         *key,
+                                      GBytes        *data,
+                                      GError       **error);
+gboolean  ff_key_verify              (FfKey         *key,
+                                      GBytes        *data,
+                                      GBytes        *signature,
+                                      GError       **error);
+
+char     *ff_sha256_hex              (const void    *data,
+                                      gsize          length);
+char     *ff_sha256_file_hex         (const char    *path,
+                                      goffset       *size_out,
+                                      GError       **error);
+gboolean  ff_sha256_hex_is_valid     (const char    *text);
+
+/* A salted scrypt hash in one self-describing string: "scrypt$N$r$p$SALT_HEX$HASH_HEX". */
+char     *ff_pin_hash                (const char    *pin,
+                                      GError       **error);
+gboolean  ff_pin_verify              (const char    *pin,
+                                      const char    *stored_hash);
+
+/* Random bytes as lowercase hex (2 * @n_bytes characters), for tokens and salts. */
+char     *ff_random_hex              (gsize          n_bytes);
+
+/* A self-signed ECDSA P-256 certificate for @host_name (plus 127.0.0.1 and ::1), valid @days days. */
+gboolean  ff_tls_certificate_generate (const char   *cert_path,
+                                       const char   *key_path,
+                                       const char   *host_name,
+                                       guint         days,
+                                       GError      **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfKey, ff_key_unref)
+
+G_END_DECLS

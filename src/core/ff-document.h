@@ -1,0 +1,127 @@
+/* What the task and report codecs share: the error domain, strict JSON member readers, timestamps,
+ * and the checks on names and phone numbers. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define FF_DOCUMENT_ERROR (ff_document_error_quark ())
+
+typedef enum
+{
+  FF_DOCUMENT_ERROR_INVALID,
+  FF_DOCUMENT_ERROR_EXPIRED,
+} FfDocumentError;
+
+/* Documents larger than this are refused before parsing. */
+#define FF_DOCUMENT_MAX_SIZE (16 * 1024 * 1024)
+#define FF_NAME_MAX_LENGTH 128
+
+GQuark      ff_document_error_quark    (void);
+
+/* 11 digits starting with 1 (a mainland China mobile number). */
+gboolean    ff_phone_is_valid          (const char  *phone);
+/* Non-empty, at most FF_NAME_MAX_LENGTH bytes of UTF-8, no control characters, no '/' or '\\',
+ * no "..", so it is safe as (part of) a file name. */
+gboolean    ff_name_is_safe            (const char  *name);
+
+/* "YYYY-MM-DDTHH:MM:SSZ", exactly (UTC, no fraction, no offset). */
+char       *ff_timestamp_format        (gint64       unix_seconds);
+gboolean    ff_timestamp_parse         (const char  *text,
+                                        gint64      *unix_seconds);
+
+/* Parses @bytes as JSON with an object at the top. Returns the parser that owns the object. */
+JsonParser *ff_document_parse_object   (GBytes      *bytes,
+                                        JsonObject **root,
+                                        GError     **error);
+/* Pretty-printed JSON with a final newline: the canonical bytes of a document. */
+GBytes     *ff_document_serialize      (JsonBuilder *builder);
+
+/* Strict readers: @where names the object for messages ("items[2].address"). Every member listed
+ * in @members must be present (possibly null) and no other member may be. */
+gboolean    ff_document_check_members  (JsonObject  *object,
+                                        const char  *where,
+                                        const char  *const *members,
+                                        GError     **error);
+const char *ff_document_get_string     (JsonObject  *object,
+                                        const char  *where,
+                                        const char  *member,
+                                        gboolean     nullable,
+                                        gsize        max_length,
+                                        GError     **error);
+gboolean    ff_document_get_int        (JsonObject  *object,
+                                        const char  *where,
+                                        const char  *member,
+                                        gint64       min,
+                                        gint64       max,
+                                        gint64      *value,
+                                        GError     **error);
+gboolean    ff_document_get_double     (JsonObject  *object,
+                                        const char  *where,
+                                        const char  *member,
+                                        double       min,
+                                        double       max,
+                                        double      *value,
+                                        GError     **error);
+gboolean    ff_document_get_boolean    (JsonObject  *object,
+                                        const char  *where,
+                                        const char  *member,
+                                        gboolean    *value,
+                                        GError     **error);
+/* Sets *@value to NULL for a null member when @nullable. */
+gboolean    ff_document_get_object     (JsonObject  *object,
+                                        const char  *where,
+                                        const char  *member,
+                                        gboolean     nullable,
+                                        JsonObject **value,
+                                        GError     **error);
+JsonArray  *ff_document_get_array      (JsonObject  *object,
+                                        const char  *where,
+                                        const char  *member,
+                                        GError     **error);
+gboolean    ff_document_get_timestamp  (JsonObject  *object,
+                                        const char  *where,
+                                        const char  *member,
+                                        gint64      *value,
+                                        GError     **error);
+/* A string member that must pass ff_name_is_safe(). */
+const char *ff_document_get_name       (JsonObject  *object,
+                                        const char  *where,
+                                        const char  *member,
+                                        GError     **error);
+const char *ff_document_get_sha256     (JsonObject  *object,
+                                        const char  *where,
+                                        const char  *member,
+                                        GError     **error);
+const char *ff_document_get_version    (JsonObject  *object,
+                                        const char  *where,
+                                        const char  *member,
+                                        gboolean     nullable,
+                                        GError     **error);
+
+void        ff_document_invalid        (GError     **error,
+                                        const char  *where,
+                                        const char  *member,
+                                        const char  *problem);
+
+/* Builder shortcuts that keep the writers short. */
+void        ff_builder_add_string      (JsonBuilder *builder,
+                                        const char  *member,
+                                        const char  *value);
+void        ff_builder_add_int         (JsonBuilder *builder,
+                                        const char  *member,
+                                        gint64       value);
+void        ff_builder_add_double      (JsonBuilder *builder,
+                                        const char  *member,
+                                        double       value);
+void        ff_builder_add_boolean     (JsonBuilder *builder,
+                                        const char  *member,
+                                        gboolean     value);
+void        ff_builder_add_null        (JsonBuilder *builder,
+                                        const char  *member);
+void        ff_builder_add_timestamp   (JsonBuilder *builder,
+                                        const char  *member,
+                                        gint64       unix_seconds);
+
+G_END_DECLS

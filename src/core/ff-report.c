@@ -1,0 +1,828 @@
+/* The upgrade report that the tablet signs and the platform ingests: model and codec. */
+#include "config.h"
+
+#include "ff-report.h"
+
+#include "ff-task.h"
+#include "ff-version.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#define MAX_EVENTS 10000
+#define MAX_TEXT 4096
+#define MAX_CHECKSUM 64
+
+static const char *const outcome_names[] = {
+  [FF_REPORT_OUTCOME_UPGRADED] = "upgraded",
+  [FF_REPORT_OUTCOME_ALREADY_CURRENT] = "already-current",
+  [FF_REPORT_OUTCOME_FAILED] = "failed",
+  [FF_REPORT_OUTCOME_ROLLED_BACK] = "rolled-back",
+  [FF_REPORT_OUTCOME_IDENTITY_MISMATCH] = "identity-mismatch",
+  [FF_REPORT_OUTCOME_ABORTED] = "aborted",
+};
+
+static const struct
+{
+  const char *name;
+  const char *unit;
+} signals[FF_SIGNAL_COUNT] = {
+  [FF_SIGNAL_LINE_VOLTAGE] = { "line_voltage", "V" },
+  [FF_SIGNAL_CURRENT] = { "current", "A" },
+  [FF_SIGNAL_BATTERY_VOLTAGE] = { "battery_voltage", "V" },
+  [FF_SIGNAL_TEMPERATURE] = { "temperature", "°C" },
+};
+
+const char *
+ff_report_outcome_to_string (FfReportOutcome outcome)
+{
+  g_return_val_if_fail (outcome <= FF_REPORT_OUTCOME_ABORTED, NULL);
+  return outcome_names[outcome];
+}
+
+gboolean
+ff_report_outcome_from_string (const char      *text,
+                               FfReportOutcome *outcome)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (outcome_names); i++)
+    if (g_strcmp0 (text, outcome_names[i]) == 0)
+      {
+        *outcome = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+ff_signal_get_name (FfSignal signal)
+{
+  g_return_val_if_fail (signal < FF_SIGNAL_COUNT, NULL);
+  return signals[signal].name;
+}
+
+const char *
+ff_signal_get_unit (FfSignal signal)
+{
+  g_return_val_if_fail (signal < FF_SIGNAL_COUNT, NULL);
+  return signals[signal].unit;
+}
+
+char *
+ff_float_to_hex (float value)
+{
+  guint32 bits;
+
+  memcpy (&bits, &value, sizeof bits);
+  return g_strdup_printf ("%08" G_GINT32_MODIFIER "X", bits);
+}
+
+static gboolean
+float_from_hex (const char *hex,
+                float      *value)
+{
+  guint32 bits = 0;
+
+  if (strlen (hex) != 8)
+    return FALSE;
+  for (int i = 0; i < 8; i++)
+    {
+      int digit = g_ascii_xdigit_value (hex[i]);
+
+      if (digit < 0 || g_ascii_islower (hex[i]))
+        return FALSE;
+      bits = bits << 4 | (guint32) digit;
+    }
+  memcpy (value, &bits, sizeof bits);
+  return TRUE;
+}
+
+static void
+event_free (FfReportEvent *event)
+{
+  g_free (event->step);
+  g_free (event->message);
+  g_free (event);
+}
+
+FfReport *
+ff_report_new (const char *task_id,
+               const char *device_id,
+               const char *tablet_serial,
+               const char *technician_phone)
+{
+  FfReport *report = g_new0 (FfReport, 1);
+
+  report->format_version = FF_REPORT_FORMAT_VERSION;
+  report->report_id = g_uuid_string_random ();
+  report->task_id = g_strdup (task_id);
+  report->device_id = g_strdup (device_id);
+  report->tablet_serial = g_strdup (tablet_serial);
+  report->technician_phone = g_strdup (technician_phone);
+  report->created_at = g_get_real_time () / G_USEC_PER_SEC;
+  report->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  return report;
+}
+
+void
+ff_report_free (FfReport *report)
+{
+  if (report == NULL)
+    return;
+  g_free (report->report_id);
+  g_free (report->task_id);
+  g_free (report->device_id);
+  g_free (report->tablet_serial);
+  g_free (report->technician_phone);
+  g_free (report->failure_reason);
+  g_free (report->failure_step);
+  g_free (report->identity.device_id_read);
+  g_free (report->identity.fix_mode);
+  g_free (report->identity.override_by);
+  g_free (report->identity.override_reason);
+  g_free (report->versions.before);
+  g_free (report->versions.before_checksum);
+  g_free (report->versions.target);
+  g_free (report->versions.after);
+  g_free (report->versions.after_checksum);
+  g_free (report->transfer.file_name);
+  g_ptr_array_unref (report->events);
+  g_free (report->firmware_version);
+  g_free (report->firmware_sha256);
+  g_free (report);
+}
+
+void
+ff_report_add_event (FfReport   *report,
+                     gint64      time,
+                     const char *step,
+                     const char *message)
+{
+  FfReportEvent *event = g_new0 (FfReportEvent, 1);
+
+  event->time = time;
+  event->step = g_strdup (step);
+  event->message = g_strdup (message);
+  g_ptr_array_add (report->events, event);
+}
+
+void
+ff_report_set_failure (FfReport   *report,
+                       const char *step,
+                       const char *reason)
+{
+  g_free (report->failure_step);
+  g_free (report->failure_reason);
+  report->failure_step = g_strdup (step);
+  report->failure_reason = g_strdup (reason);
+}
+
+/* Parsing. */
+
+static const char *const report_members[] = {
+  "format_version", "report_id", "task_id", "device_id", "tablet_serial", "technician_phone",
+  "created_at", "outcome", "failure", "identity", "versions", "snapshot_before", "snapshot_after",
+  "judgement", "transfer", "events", "firmware", NULL
+};
+static const char *const failure_members[] = { "reason", "step", NULL };
+static const char *const identity_members[] = {
+  "device_id_read", "tablet_fix", "recorded", "delta_lat_arcsec", "delta_lon_arcsec",
+  "distance_m", "fix_mode", "fix_age_s", "override", NULL
+};
+static const char *const position_members[] = { "lat", "lon", NULL };
+static const char *const override_members[] = { "by", "reason", NULL };
+static const char *const versions_members[] = {
+  "before", "before_checksum", "target", "after", "after_checksum", NULL
+};
+static const char *const snapshot_members[] = {
+  "line_voltage", "current", "battery_voltage", "temperature", NULL
+};
+static const char *const signal_members[] = { "value", "hex", "unit", NULL };
+static const char *const verdict_members[] = { "deviation", "pass", NULL };
+static const char *const transfer_members[] = {
+  "file_name", "bytes", "segments", "seconds", "bytes_per_second", "retries", NULL
+};
+static const char *const event_members[] = { "time", "step", "message", NULL };
+static const char *const firmware_members[] = { "version", "sha256", NULL };
+
+static gboolean
+parse_position (JsonObject *parent,
+                const char *member,
+                double     *latitude,
+                double     *longitude,
+                GError    **error)
+{
+  g_autofree char *where = g_strconcat ("identity.", member, NULL);
+  JsonObject *object;
+
+  return ff_document_get_object (parent, "identity", member, FALSE, &object, error)
+         && ff_document_check_members (object, where, position_members, error)
+         && ff_document_get_double (object, where, "lat", -90, 90, latitude, error)
+         && ff_document_get_double (object, where, "lon", -180, 180, longitude, error);
+}
+
+static gboolean
+parse_identity (JsonObject       *object,
+                FfReportIdentity *identity,
+                GError          **error)
+{
+  const char *device_id, *fix_mode, *by = NULL, *reason = NULL;
+  JsonObject *override;
+
+  if (!ff_document_check_members (object, "identity", identity_members, error)
+      || (device_id = ff_document_get_string (object, "identity", "device_id_read", FALSE,
+                                              FF_NAME_MAX_LENGTH, error)) == NULL
+      || !parse_position (object, "tablet_fix", &identity->fix_latitude,
+                          &identity->fix_longitude, error)
+      || !parse_position (object, "recorded", &identity->recorded_latitude,
+                          &identity->recorded_longitude, error)
+      || !ff_document_get_double (object, "identity", "delta_lat_arcsec", 0, 648000,
+                                  &identity->delta_latitude_arcsec, error)
+      || !ff_document_get_double (object, "identity", "delta_lon_arcsec", 0, 1296000,
+                                  &identity->delta_longitude_arcsec, error)
+      || !ff_document_get_double (object, "identity", "distance_m", 0, 2.1e7,
+                                  &identity->distance_m, error)
+      || (fix_mode = ff_document_get_string (object, "identity", "fix_mode", FALSE, 8,
+                                             error)) == NULL
+      || !ff_document_get_double (object, "identity", "fix_age_s", 0, 1e9, &identity->fix_age_s,
+                                  error)
+      || !ff_document_get_object (object, "identity", "override", TRUE, &override, error))
+    return FALSE;
+  if (!g_str_equal (fix_mode, "none") && !g_str_equal (fix_mode, "2d")
+      && !g_str_equal (fix_mode, "3d"))
+    {
+      ff_document_invalid (error, "identity", "fix_mode", _("must be \"none\", \"2d\" or \"3d\""));
+      return FALSE;
+    }
+  if (override != NULL
+      && (!ff_document_check_members (override, "identity.override", override_members, error)
+          || (by = ff_document_get_string (override, "identity.override", "by", FALSE,
+                                           FF_NAME_MAX_LENGTH, error)) == NULL
+          || (reason = ff_document_get_string (override, "identity.override", "reason", FALSE,
+                                               MAX_TEXT, error)) == NULL))
+    return FALSE;
+  identity->present = TRUE;
+  identity->device_id_read = g_strdup (device_id);
+  identity->fix_mode = g_strdup (fix_mode);
+  identity->override_by = g_strdup (by);
+  identity->override_reason = g_strdup (reason);
+  return TRUE;
+}
+
+static gboolean
+get_nullable_checksum (JsonObject  *object,
+                       const char  *member,
+                       char       **value,
+                       GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  const char *text = ff_document_get_string (object, "versions", member, TRUE, MAX_CHECKSUM,
+                                             &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  *value = g_strdup (text);
+  return TRUE;
+}
+
+static gboolean
+get_nullable_version (JsonObject  *object,
+                      const char  *member,
+                      char       **value,
+                      GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  const char *text = ff_document_get_version (object, "versions", member, TRUE, &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  *value = g_strdup (text);
+  return TRUE;
+}
+
+static gboolean
+parse_versions (JsonObject       *object,
+                FfReportVersions *versions,
+                GError          **error)
+{
+  return ff_document_check_members (object, "versions", versions_members, error)
+         && get_nullable_version (object, "before", &versions->before, error)
+         && get_nullable_checksum (object, "before_checksum", &versions->before_checksum, error)
+         && get_nullable_version (object, "target", &versions->target, error)
+         && get_nullable_version (object, "after", &versions->after, error)
+         && get_nullable_checksum (object, "after_checksum", &versions->after_checksum, error);
+}
+
+static gboolean
+parse_snapshot (JsonObject       *object,
+                const char       *where,
+                FfReportSnapshot *snapshot,
+                GError          **error)
+{
+  if (!ff_document_check_members (object, where, snapshot_members, error))
+    return FALSE;
+  for (FfSignal s = 0; s < FF_SIGNAL_COUNT; s++)
+    {
+      g_autofree char *signal_where = g_strdup_printf ("%s.%s", where, signals[s].name);
+      JsonObject *signal;
+      const char *hex, *unit;
+      double value;
+
+      if (!ff_document_get_object (object, where, signals[s].name, FALSE, &signal, error)
+          || !ff_document_check_members (signal, signal_where, signal_members, error)
+          || !ff_document_get_double (signal, signal_where, "value", -G_MAXFLOAT, G_MAXFLOAT,
+                                      &value, error)
+          || (hex = ff_document_get_string (signal, signal_where, "hex", FALSE, 8, error)) == NULL
+          || (unit = ff_document_get_string (signal, signal_where, "unit", FALSE, 8,
+                                             error)) == NULL)
+        return FALSE;
+      if (!float_from_hex (hex, &snapshot->values[s]))
+        {
+          ff_document_invalid (error, signal_where, "hex", _("must be 8 uppercase hex digits"));
+          return FALSE;
+        }
+      if ((double) snapshot->values[s] != value)
+        {
+          ff_document_invalid (error, signal_where, "value", _("does not match its hex encoding"));
+          return FALSE;
+        }
+      if (!g_str_equal (unit, signals[s].unit))
+        {
+          g_autofree char *problem = g_strdup_printf (_("must be \"%s\""), signals[s].unit);
+          ff_document_invalid (error, signal_where, "unit", problem);
+          return FALSE;
+        }
+    }
+  snapshot->present = TRUE;
+  return TRUE;
+}
+
+static gboolean
+parse_judgement (JsonObject        *object,
+                 FfReportJudgement *judgement,
+                 GError           **error)
+{
+  if (!ff_document_check_members (object, "judgement", snapshot_members, error))
+    return FALSE;
+  for (FfSignal s = 0; s < FF_SIGNAL_COUNT; s++)
+    {
+      g_autofree char *where = g_strdup_printf ("judgement.%s", signals[s].name);
+      JsonObject *verdict;
+
+      if (!ff_document_get_object (object, "judgement", signals[s].name, FALSE, &verdict, error)
+          || !ff_document_check_members (verdict, where, verdict_members, error)
+          || !ff_document_get_double (verdict, where, "deviation", 0, G_MAXDOUBLE,
+                                      &judgement->deviation[s], error)
+          || !ff_document_get_boolean (verdict, where, "pass", &judgement->pass[s], error))
+        return FALSE;
+    }
+  judgement->present = TRUE;
+  return TRUE;
+}
+
+static gboolean
+parse_transfer (JsonObject       *object,
+                FfReportTransfer *transfer,
+                GError          **error)
+{
+  const char *file_name;
+  gint64 segments, retries;
+
+  if (!ff_document_check_members (object, "transfer", transfer_members, error)
+      || (file_name = ff_document_get_name (object, "transfer", "file_name", error)) == NULL
+      || !ff_document_get_int (object, "transfer", "bytes", 0, G_MAXINT64, &transfer->bytes,
+                               error)
+      || !ff_document_get_int (object, "transfer", "segments", 0, G_MAXUINT32, &segments, error)
+      || !ff_document_get_double (object, "transfer", "seconds", 0, 1e9, &transfer->seconds,
+                                  error)
+      || !ff_document_get_double (object, "transfer", "bytes_per_second", 0, 1e12,
+                                  &transfer->bytes_per_second, error)
+      || !ff_document_get_int (object, "transfer", "retries", 0, G_MAXUINT32, &retries, error))
+    return FALSE;
+  transfer->present = TRUE;
+  transfer->file_name = g_strdup (file_name);
+  transfer->segments = (guint) segments;
+  transfer->retries = (guint) retries;
+  return TRUE;
+}
+
+static gboolean
+parse_events (JsonArray *events,
+              FfReport  *report,
+              GError   **error)
+{
+  guint n = json_array_get_length (events);
+
+  if (n > MAX_EVENTS)
+    {
+      ff_document_invalid (error, "", "events", _("has too many entries"));
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (events, i);
+      g_autofree char *where = g_strdup_printf ("events[%u]", i);
+      JsonObject *object;
+      const char *step, *message;
+      gint64 time;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          ff_document_invalid (error, where, NULL, _("must be an object"));
+          return FALSE;
+        }
+      object = json_node_get_object (node);
+      if (!ff_document_check_members (object, where, event_members, error)
+          || !ff_document_get_timestamp (object, where, "time", &time, error)
+          || (step = ff_document_get_string (object, where, "step", FALSE, 64, error)) == NULL
+          || (message = ff_document_get_string (object, where, "message", FALSE, MAX_TEXT,
+                                                error)) == NULL)
+        return FALSE;
+      ff_report_add_event (report, time, step, message);
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_firmware (JsonObject *object,
+                FfReport   *report,
+                GError    **error)
+{
+  const char *version, *sha256;
+
+  if (!ff_document_check_members (object, "firmware", firmware_members, error)
+      || (version = ff_document_get_version (object, "firmware", "version", FALSE, error)) == NULL
+      || (sha256 = ff_document_get_sha256 (object, "firmware", "sha256", error)) == NULL)
+    return FALSE;
+  report->firmware_version = g_strdup (version);
+  report->firmware_sha256 = g_strdup (sha256);
+  return TRUE;
+}
+
+static gboolean
+outcome_needs_failure (FfReportOutcome outcome)
+{
+  return outcome != FF_REPORT_OUTCOME_UPGRADED && outcome != FF_REPORT_OUTCOME_ALREADY_CURRENT;
+}
+
+/* The rules that tie members together, after each member is valid on its own. */
+static gboolean
+check_consistency (const FfReport *report,
+                   GError        **error)
+{
+  const FfReportVersions *versions = &report->versions;
+
+  if (outcome_needs_failure (report->outcome) != (report->failure_reason != NULL))
+    {
+      ff_document_invalid (error, "", "failure",
+                           outcome_needs_failure (report->outcome)
+                           ? _("is required for this outcome")
+                           : _("must be null for this outcome"));
+      return FALSE;
+    }
+  if (report->outcome != FF_REPORT_OUTCOME_ABORTED
+      && report->outcome != FF_REPORT_OUTCOME_IDENTITY_MISMATCH && !report->identity.present)
+    {
+      ff_document_invalid (error, "", "identity", _("is required for this outcome"));
+      return FALSE;
+    }
+  if (report->outcome == FF_REPORT_OUTCOME_UPGRADED
+      && (versions->after == NULL || versions->target == NULL
+          || ff_version_compare (versions->after, versions->target) != 0
+          || report->firmware_version == NULL))
+    {
+      ff_document_invalid (error, "", "versions",
+                           _("an upgraded terminal must run the target version afterwards"));
+      return FALSE;
+    }
+  if (report->outcome == FF_REPORT_OUTCOME_ALREADY_CURRENT
+      && (versions->before == NULL || versions->target == NULL
+          || ff_version_compare (versions->before, versions->target) != 0))
+    {
+      ff_document_invalid (error, "", "versions",
+                           _("an already-current terminal must run the target version before"));
+      return FALSE;
+    }
+  if (report->judgement.present && !(report->before.present && report->after.present))
+    {
+      ff_document_invalid (error, "", "judgement", _("needs both snapshots"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+FfReport *
+ff_report_parse (GBytes  *bytes,
+                 GError **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(FfReport) report = g_new0 (FfReport, 1);
+  JsonObject *root, *failure, *identity, *versions, *before, *after, *judgement, *transfer;
+  JsonObject *firmware;
+  JsonArray *events;
+  const char *report_id, *task_id, *device_id, *tablet, *phone, *outcome;
+  gint64 format_version;
+
+  report->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  parser = ff_document_parse_object (bytes, &root, error);
+  if (parser == NULL
+      || !ff_document_check_members (root, "", report_members, error)
+      || !ff_document_get_int (root, "", "format_version", FF_REPORT_FORMAT_VERSION,
+                               FF_REPORT_FORMAT_VERSION, &format_version, error)
+      || (report_id = ff_document_get_string (root, "", "report_id", FALSE, 36, error)) == NULL
+      || (task_id = ff_document_get_string (root, "", "task_id", FALSE, 64, error)) == NULL
+      || (device_id = ff_document_get_name (root, "", "device_id", error)) == NULL
+      || (tablet = ff_document_get_name (root, "", "tablet_serial", error)) == NULL
+      || (phone = ff_document_get_string (root, "", "technician_phone", FALSE, 11,
+                                          error)) == NULL
+      || !ff_document_get_timestamp (root, "", "created_at", &report->created_at, error)
+      || (outcome = ff_document_get_string (root, "", "outcome", FALSE, 32, error)) == NULL
+      || !ff_document_get_object (root, "", "failure", TRUE, &failure, error)
+      || !ff_document_get_object (root, "", "identity", TRUE, &identity, error)
+      || !ff_document_get_object (root, "", "versions", FALSE, &versions, error)
+      || !ff_document_get_object (root, "", "snapshot_before", TRUE, &before, error)
+      || !ff_document_get_object (root, "", "snapshot_after", TRUE, &after, error)
+      || !ff_document_get_object (root, "", "judgement", TRUE, &judgement, error)
+      || !ff_document_get_object (root, "", "transfer", TRUE, &transfer, error)
+      || (events = ff_document_get_array (root, "", "events", error)) == NULL
+      || !ff_document_get_object (root, "", "firmware", TRUE, &firmware, error))
+    return NULL;
+
+  if (!g_uuid_string_is_valid (report_id))
+    {
+      ff_document_invalid (error, "", "report_id", _("must be a UUID"));
+      return NULL;
+    }
+  if (!ff_task_id_is_valid (task_id))
+    {
+      ff_document_invalid (error, "", "task_id", _("is not a valid task ID"));
+      return NULL;
+    }
+  if (!ff_phone_is_valid (phone))
+    {
+      ff_document_invalid (error, "", "technician_phone",
+                           _("must be an 11-digit mobile number starting with 1"));
+      return NULL;
+    }
+  if (!ff_report_outcome_from_string (outcome, &report->outcome))
+    {
+      ff_document_invalid (error, "", "outcome",
+                           _("must be one of upgraded, already-current, failed, rolled-back, "
+                             "identity-mismatch, aborted"));
+      return NULL;
+    }
+  report->format_version = (int) format_version;
+  report->report_id = g_strdup (report_id);
+  report->task_id = g_strdup (task_id);
+  report->device_id = g_strdup (device_id);
+  report->tablet_serial = g_strdup (tablet);
+  report->technician_phone = g_strdup (phone);
+
+  if (failure != NULL)
+    {
+      const char *reason, *step;
+
+      if (!ff_document_check_members (failure, "failure", failure_members, error)
+          || (reason = ff_document_get_string (failure, "failure", "reason", FALSE, MAX_TEXT,
+                                               error)) == NULL
+          || (step = ff_document_get_string (failure, "failure", "step", FALSE, 64,
+                                             error)) == NULL)
+        return NULL;
+      ff_report_set_failure (report, step, reason);
+    }
+  if ((identity != NULL && !parse_identity (identity, &report->identity, error))
+      || !parse_versions (versions, &report->versions, error)
+      || (before != NULL && !parse_snapshot (before, "snapshot_before", &report->before, error))
+      || (after != NULL && !parse_snapshot (after, "snapshot_after", &report->after, error))
+      || (judgement != NULL && !parse_judgement (judgement, &report->judgement, error))
+      || (transfer != NULL && !parse_transfer (transfer, &report->transfer, error))
+      || !parse_events (events, report, error)
+      || (firmware != NULL && !parse_firmware (firmware, report, error))
+      || !check_consistency (report, error))
+    return NULL;
+  return g_steal_pointer (&report);
+}
+
+gboolean
+ff_report_validate (const FfReport *report,
+                    GError        **error)
+{
+  g_autoptr(GBytes) bytes = ff_report_serialize (report);
+  g_autoptr(FfReport) parsed = ff_report_parse (bytes, error);
+
+  return parsed != NULL;
+}
+
+/* Serializing. */
+
+static void
+add_position (JsonBuilder *builder,
+              const char  *member,
+              double       latitude,
+              double       longitude)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_object (builder);
+  ff_builder_add_double (builder, "lat", latitude);
+  ff_builder_add_double (builder, "lon", longitude);
+  json_builder_end_object (builder);
+}
+
+static void
+add_identity (JsonBuilder            *builder,
+              const FfReportIdentity *identity)
+{
+  json_builder_set_member_name (builder, "identity");
+  if (!identity->present)
+    {
+      json_builder_add_null_value (builder);
+      return;
+    }
+  json_builder_begin_object (builder);
+  ff_builder_add_string (builder, "device_id_read", identity->device_id_read);
+  add_position (builder, "tablet_fix", identity->fix_latitude, identity->fix_longitude);
+  add_position (builder, "recorded", identity->recorded_latitude, identity->recorded_longitude);
+  ff_builder_add_double (builder, "delta_lat_arcsec", identity->delta_latitude_arcsec);
+  ff_builder_add_double (builder, "delta_lon_arcsec", identity->delta_longitude_arcsec);
+  ff_builder_add_double (builder, "distance_m", identity->distance_m);
+  ff_builder_add_string (builder, "fix_mode", identity->fix_mode);
+  ff_builder_add_double (builder, "fix_age_s", identity->fix_age_s);
+  json_builder_set_member_name (builder, "override");
+  if (identity->override_by != NULL || identity->override_reason != NULL)
+    {
+      json_builder_begin_object (builder);
+      ff_builder_add_string (builder, "by", identity->override_by);
+      ff_builder_add_string (builder, "reason", identity->override_reason);
+      json_builder_end_object (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+}
+
+static void
+add_snapshot (JsonBuilder            *builder,
+              const char             *member,
+              const FfReportSnapshot *snapshot)
+{
+  json_builder_set_member_name (builder, member);
+  if (!snapshot->present)
+    {
+      json_builder_add_null_value (builder);
+      return;
+    }
+  json_builder_begin_object (builder);
+  for (FfSignal s = 0; s < FF_SIGNAL_COUNT; s++)
+    {
+      g_autofree char *hex = ff_float_to_hex (snapshot->values[s]);
+
+      json_builder_set_member_name (builder, signals[s].name);
+      json_builder_begin_object (builder);
+      ff_builder_add_double (builder, "value", snapshot->values[s]);
+      ff_builder_add_string (builder, "hex", hex);
+      ff_builder_add_string (builder, "unit", signals[s].unit);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+}
+
+static void
+add_judgement (JsonBuilder             *builder,
+               const FfReportJudgement *judgement)
+{
+  json_builder_set_member_name (builder, "judgement");
+  if (!judgement->present)
+    {
+      json_builder_add_null_value (builder);
+      return;
+    }
+  json_builder_begin_object (builder);
+  for (FfSignal s = 0; s < FF_SIGNAL_COUNT; s++)
+    {
+      json_builder_set_member_name (builder, signals[s].name);
+      json_builder_begin_object (builder);
+      ff_builder_add_double (builder, "deviation", judgement->deviation[s]);
+      ff_builder_add_boolean (builder, "pass", judgement->pass[s]);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+}
+
+static void
+add_transfer (JsonBuilder            *builder,
+              const FfReportTransfer *transfer)
+{
+  json_builder_set_member_name (builder, "transfer");
+  if (!transfer->present)
+    {
+      json_builder_add_null_value (builder);
+      return;
+    }
+  json_builder_begin_object (builder);
+  ff_builder_add_string (builder, "file_name", transfer->file_name);
+  ff_builder_add_int (builder, "bytes", transfer->bytes);
+  ff_builder_add_int (builder, "segments", transfer->segments);
+  ff_builder_add_double (builder, "seconds", transfer->seconds);
+  ff_builder_add_double (builder, "bytes_per_second", transfer->bytes_per_second);
+  ff_builder_add_int (builder, "retries", transfer->retries);
+  json_builder_end_object (builder);
+}
+
+GBytes *
+ff_report_serialize (const FfReport *report)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  const FfReportVersions *versions = &report->versions;
+
+  json_builder_begin_object (builder);
+  ff_builder_add_int (builder, "format_version", report->format_version);
+  ff_builder_add_string (builder, "report_id", report->report_id);
+  ff_builder_add_string (builder, "task_id", report->task_id);
+  ff_builder_add_string (builder, "device_id", report->device_id);
+  ff_builder_add_string (builder, "tablet_serial", report->tablet_serial);
+  ff_builder_add_string (builder, "technician_phone", report->technician_phone);
+  ff_builder_add_timestamp (builder, "created_at", report->created_at);
+  ff_builder_add_string (builder, "outcome", ff_report_outcome_to_string (report->outcome));
+  json_builder_set_member_name (builder, "failure");
+  if (report->failure_reason != NULL || report->failure_step != NULL)
+    {
+      json_builder_begin_object (builder);
+      ff_builder_add_string (builder, "reason", report->failure_reason);
+      ff_builder_add_string (builder, "step", report->failure_step);
+      json_builder_end_object (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
+  add_identity (builder, &report->identity);
+  json_builder_set_member_name (builder, "versions");
+  json_builder_begin_object (builder);
+  ff_builder_add_string (builder, "before", versions->before);
+  ff_builder_add_string (builder, "before_checksum", versions->before_checksum);
+  ff_builder_add_string (builder, "target", versions->target);
+  ff_builder_add_string (builder, "after", versions->after);
+  ff_builder_add_string (builder, "after_checksum", versions->after_checksum);
+  json_builder_end_object (builder);
+  add_snapshot (builder, "snapshot_before", &report->before);
+  add_snapshot (builder, "snapshot_after", &report->after);
+  add_judgement (builder, &report->judgement);
+  add_transfer (builder, &report->transfer);
+  json_builder_set_member_name (builder, "events");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < report->events->len; i++)
+    {
+      const FfReportEvent *event = g_ptr_array_index (report->events, i);
+
+      json_builder_begin_object (builder);
+      ff_builder_add_timestamp (builder, "time", event->time);
+      ff_builder_add_string (builder, "step", event->step);
+      ff_builder_add_string (builder, "message", event->message);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "firmware");
+  if (report->firmware_version != NULL || report->firmware_sha256 != NULL)
+    {
+      json_builder_begin_object (builder);
+      ff_builder_add_string (builder, "version", report->firmware_version);
+      ff_builder_add_string (builder, "sha256", report->firmware_sha256);
+      json_builder_end_object (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+  return ff_document_serialize (builder);
+}
+
+GBytes *
+ff_report_sign (const FfReport *report,
+                FfKey          *tablet_key,
+                GBytes        **bytes_out,
+                GError        **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  GBytes *signature;
+
+  if (!ff_report_validate (report, error))
+    return NULL;
+  bytes = ff_report_serialize (report);
+  signature = ff_key_sign (tablet_key, bytes, error);
+  if (signature != NULL && bytes_out != NULL)
+    *bytes_out = g_steal_pointer (&bytes);
+  return signature;
+}
+
+FfReport *
+ff_report_load_signed (GBytes  *bytes,
+                       GBytes  *signature,
+                       FfKey   *tablet_key,
+                       GError **error)
+{
+  if (!ff_key_verify (tablet_key, bytes, signature, error))
+    return NULL;
+  return ff_report_parse (bytes, error);
+}

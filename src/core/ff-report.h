@@ -1,0 +1,151 @@
+/* The upgrade report that the tablet signs and the platform ingests: model and codec. */
+#pragma once
+
+#include "ff-crypto.h"
+#include "ff-document.h"
+
+G_BEGIN_DECLS
+
+#define FF_REPORT_FORMAT_VERSION 1
+
+typedef enum
+{
+  FF_REPORT_OUTCOME_UPGRADED,
+  FF_REPORT_OUTCOME_ALREADY_CURRENT,
+  FF_REPORT_OUTCOME_FAILED,
+  FF_REPORT_OUTCOME_ROLLED_BACK,
+  FF_REPORT_OUTCOME_IDENTITY_MISMATCH,
+  FF_REPORT_OUTCOME_ABORTED,
+} FfReportOutcome;
+
+/* The four signals of a snapshot, in report order. */
+typedef enum
+{
+  FF_SIGNAL_LINE_VOLTAGE,
+  FF_SIGNAL_CURRENT,
+  FF_SIGNAL_BATTERY_VOLTAGE,
+  FF_SIGNAL_TEMPERATURE,
+  FF_SIGNAL_COUNT
+} FfSignal;
+
+typedef struct
+{
+  gboolean present;
+  float    values[FF_SIGNAL_COUNT];   /* written with their IEEE-754 binary32 hex */
+} FfReportSnapshot;
+
+typedef struct
+{
+  gboolean present;
+  double   deviation[FF_SIGNAL_COUNT];   /* relative: |after - before| / max(|before|, floor) */
+  gboolean pass[FF_SIGNAL_COUNT];
+} FfReportJudgement;
+
+typedef struct
+{
+  gboolean present;
+  char    *device_id_read;
+  double   fix_latitude;
+  double   fix_longitude;
+  double   recorded_latitude;
+  double   recorded_longitude;
+  double   delta_latitude_arcsec;
+  double   delta_longitude_arcsec;
+  double   distance_m;
+  char    *fix_mode;         /* "none", "2d" or "3d" */
+  double   fix_age_s;
+  char    *override_by;      /* both set when the technician overrode a mismatch, else NULL */
+  char    *override_reason;
+} FfReportIdentity;
+
+typedef struct
+{
+  char *before;              /* each may be NULL when it could not be read */
+  char *before_checksum;
+  char *target;
+  char *after;
+  char *after_checksum;
+} FfReportVersions;
+
+typedef struct
+{
+  gboolean present;
+  char    *file_name;
+  gint64   bytes;
+  guint    segments;
+  double   seconds;
+  double   bytes_per_second;
+  guint    retries;
+} FfReportTransfer;
+
+typedef struct
+{
+  gint64  time;              /* Unix seconds, UTC */
+  char   *step;
+  char   *message;
+} FfReportEvent;
+
+typedef struct
+{
+  int               format_version;
+  char             *report_id;
+  char             *task_id;
+  char             *device_id;
+  char             *tablet_serial;
+  char             *technician_phone;
+  gint64            created_at;
+  FfReportOutcome   outcome;
+  char             *failure_reason;   /* both set for failed, rolled-back, identity-mismatch, */
+  char             *failure_step;     /* aborted; both NULL for upgraded and already-current */
+  FfReportIdentity  identity;
+  FfReportVersions  versions;
+  FfReportSnapshot  before;
+  FfReportSnapshot  after;
+  FfReportJudgement judgement;
+  FfReportTransfer  transfer;
+  GPtrArray        *events;           /* of FfReportEvent * */
+  char             *firmware_version; /* the image pushed (both NULL when none was) */
+  char             *firmware_sha256;
+} FfReport;
+
+/* A report with a fresh report_id and created_at = now; fill in the rest, then serialize. */
+FfReport    *ff_report_new                  (const char      *task_id,
+                                             const char      *device_id,
+                                             const char      *tablet_serial,
+                                             const char      *technician_phone);
+void         ff_report_free                 (FfReport        *report);
+void         ff_report_add_event            (FfReport        *report,
+                                             gint64           time,
+                                             const char      *step,
+                                             const char      *message);
+void         ff_report_set_failure          (FfReport        *report,
+                                             const char      *step,
+                                             const char      *reason);
+
+const char  *ff_report_outcome_to_string    (FfReportOutcome  outcome);
+gboolean     ff_report_outcome_from_string  (const char      *text,
+                                             FfReportOutcome *outcome);
+const char  *ff_signal_get_name             (FfSignal         signal);
+const char  *ff_signal_get_unit             (FfSignal         signal);
+/* The 8 uppercase hex digits of @value's IEEE-754 binary32 bits, most significant first. */
+char        *ff_float_to_hex                (float            value);
+
+FfReport    *ff_report_parse                (GBytes          *bytes,
+                                             GError         **error);
+gboolean     ff_report_validate             (const FfReport  *report,
+                                             GError         **error);
+GBytes      *ff_report_serialize            (const FfReport  *report);
+/* Serializes @report and signs those bytes with the tablet's key; returns the signature. */
+GBytes      *ff_report_sign                 (const FfReport  *report,
+                                             FfKey           *tablet_key,
+                                             GBytes         **bytes_out,
+                                             GError         **error);
+/* Verifies @signature over @bytes with the tablet's public key, then parses. */
+FfReport    *ff_report_load_signed          (GBytes          *bytes,
+                                             GBytes          *signature,
+                                             FfKey           *tablet_key,
+                                             GError         **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfReport, ff_report_free)
+
+G_END_DECLS

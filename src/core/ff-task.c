@@ -1,0 +1,525 @@
+/* The task document (work order) that the platform signs and the tablet carries: model and codec. */
+#include "config.h"
+
+#include "ff-task.h"
+
+#include "ff-version.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#define MAX_ITEMS 100000
+#define MAX_TABLETS 64
+#define MAX_FIRMWARE_SIZE ((gint64) 1 << 32)
+
+FfFirmwareRef *
+ff_firmware_ref_new (void)
+{
+  return g_new0 (FfFirmwareRef, 1);
+}
+
+static void
+firmware_ref_clear (FfFirmwareRef *ref)
+{
+  g_free (ref->version);
+  g_free (ref->sha256);
+  g_free (ref->file_name);
+}
+
+void
+ff_firmware_ref_free (FfFirmwareRef *ref)
+{
+  if (ref == NULL)
+    return;
+  firmware_ref_clear (ref);
+  g_free (ref);
+}
+
+FfTaskItem *
+ff_task_item_new (void)
+{
+  return g_new0 (FfTaskItem, 1);
+}
+
+void
+ff_task_item_free (FfTaskItem *item)
+{
+  if (item == NULL)
+    return;
+  g_free (item->device_id);
+  g_free (item->name);
+  g_free (item->host);
+  g_free (item->profile);
+  g_free (item->vendor);
+  g_free (item->model);
+  g_free (item->hardware_version);
+  g_free (item->expected_version);
+  firmware_ref_clear (&item->target);
+  ff_firmware_ref_free (item->previous);
+  g_free (item);
+}
+
+FfTask *
+ff_task_new (void)
+{
+  FfTask *task = g_new0 (FfTask, 1);
+
+  task->format_version = FF_TASK_FORMAT_VERSION;
+  task->tablets = g_ptr_array_new_with_free_func (g_free);
+  task->items = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_task_item_free);
+  return task;
+}
+
+void
+ff_task_free (FfTask *task)
+{
+  if (task == NULL)
+    return;
+  g_free (task->task_id);
+  g_free (task->technician_phone);
+  g_free (task->technician_name);
+  g_free (task->rollback_reason);
+  g_ptr_array_unref (task->tablets);
+  g_ptr_array_unref (task->items);
+  g_free (task);
+}
+
+char *
+ff_task_make_id (const char *phone,
+                 gint64      unix_seconds,
+                 guint       sequence)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (unix_seconds);
+  g_autofree char *date = g_date_time_format (time, "%Y%m%d");
+
+  if (sequence <= 1)
+    return g_strdup_printf ("%s-%s", phone, date);
+  return g_strdup_printf ("%s-%s-%u", phone, date, sequence);
+}
+
+gboolean
+ff_task_id_is_valid (const char *task_id)
+{
+  g_auto(GStrv) parts = NULL;
+  guint n_parts;
+  guint64 sequence;
+
+  if (task_id == NULL || strlen (task_id) > 40)
+    return FALSE;
+  parts = g_strsplit (task_id, "-", -1);
+  n_parts = g_strv_length (parts);
+  if (n_parts < 2 || n_parts > 3 || !ff_phone_is_valid (parts[0]) || strlen (parts[1]) != 8)
+    return FALSE;
+  for (const char *p = parts[1]; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  if (n_parts == 3
+      && (parts[2][0] == '0'
+          || !g_ascii_string_to_unsigned (parts[2], 10, 2, 9999, &sequence, NULL)))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+host_is_valid (const char *host)
+{
+  for (const char *p = host; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '-' && *p != ':')
+      return FALSE;
+  return TRUE;
+}
+
+static const char *const firmware_members[] = { "version", "sha256", "size", "file_name", NULL };
+static const char *const previous_members[] = { "version", "sha256", "size", NULL };
+
+static gboolean
+parse_firmware_ref (JsonObject    *object,
+                    const char    *where,
+                    gboolean       with_file_name,
+                    FfFirmwareRef *ref,
+                    GError       **error)
+{
+  const char *version, *sha256, *file_name = NULL;
+
+  if (!ff_document_check_members (object, where,
+                                  with_file_name ? firmware_members : previous_members, error)
+      || (version = ff_document_get_version (object, where, "version", FALSE, error)) == NULL
+      || (sha256 = ff_document_get_sha256 (object, where, "sha256", error)) == NULL
+      || !ff_document_get_int (object, where, "size", 1, MAX_FIRMWARE_SIZE, &ref->size, error)
+      || (with_file_name
+          && (file_name = ff_document_get_name (object, where, "file_name", error)) == NULL))
+    return FALSE;
+  ref->version = g_strdup (version);
+  ref->sha256 = g_strdup (sha256);
+  ref->file_name = g_strdup (file_name);
+  return TRUE;
+}
+
+static const char *const item_members[] = {
+  "device_id", "name", "position", "address", "profile", "vendor", "model", "hardware_version",
+  "expected_version", "target", "previous", NULL
+};
+static const char *const position_members[] = { "lat", "lon", NULL };
+static const char *const address_members[] = { "host", "port", "common_address", NULL };
+
+static FfTaskItem *
+parse_item (JsonObject *object,
+            const char *where,
+            GError    **error)
+{
+  g_autoptr(FfTaskItem) item = ff_task_item_new ();
+  g_autofree char *position_where = g_strconcat (where, ".position", NULL);
+  g_autofree char *address_where = g_strconcat (where, ".address", NULL);
+  g_autofree char *target_where = g_strconcat (where, ".target", NULL);
+  g_autofree char *previous_where = g_strconcat (where, ".previous", NULL);
+  JsonObject *position, *address, *target, *previous;
+  const char *device_id, *name, *host, *profile, *vendor, *model, *hardware, *expected;
+  gint64 port, common_address;
+
+  if (!ff_document_check_members (object, where, item_members, error)
+      || (device_id = ff_document_get_name (object, where, "device_id", error)) == NULL
+      || (name = ff_document_get_string (object, where, "name", FALSE, FF_NAME_MAX_LENGTH,
+                                         error)) == NULL
+      || !ff_document_get_object (object, where, "position", FALSE, &position, error)
+      || !ff_document_check_members (position, position_where, position_members, error)
+      || !ff_document_get_double (position, position_where, "lat", -90, 90, &item->latitude,
+                                  error)
+      || !ff_document_get_double (position, position_where, "lon", -180, 180, &item->longitude,
+                                  error)
+      || !ff_document_get_object (object, where, "address", FALSE, &address, error)
+      || !ff_document_check_members (address, address_where, address_members, error)
+      || (host = ff_document_get_string (address, address_where, "host", FALSE, 253,
+                                         error)) == NULL
+      || !ff_document_get_int (address, address_where, "port", 1, 65535, &port, error)
+      || !ff_document_get_int (address, address_where, "common_address", 0, 65535,
+                               &common_address, error)
+      || (profile = ff_document_get_name (object, where, "profile", error)) == NULL
+      || (vendor = ff_document_get_name (object, where, "vendor", error)) == NULL
+      || (model = ff_document_get_name (object, where, "model", error)) == NULL
+      || (hardware = ff_document_get_name (object, where, "hardware_version", error)) == NULL
+      || (expected = ff_document_get_version (object, where, "expected_version", FALSE,
+                                              error)) == NULL
+      || !ff_document_get_object (object, where, "target", FALSE, &target, error)
+      || !parse_firmware_ref (target, target_where, TRUE, &item->target, error)
+      || !ff_document_get_object (object, where, "previous", TRUE, &previous, error))
+    return NULL;
+  if (!host_is_valid (host))
+    {
+      ff_document_invalid (error, address_where, "host", _("must be an IP address or host name"));
+      return NULL;
+    }
+  if (previous != NULL)
+    {
+      item->previous = ff_firmware_ref_new ();
+      if (!parse_firmware_ref (previous, previous_where, FALSE, item->previous, error))
+        return NULL;
+    }
+  item->device_id = g_strdup (device_id);
+  item->name = g_strdup (name);
+  item->host = g_strdup (host);
+  item->port = (guint) port;
+  item->common_address = (guint) common_address;
+  item->profile = g_strdup (profile);
+  item->vendor = g_strdup (vendor);
+  item->model = g_strdup (model);
+  item->hardware_version = g_strdup (hardware);
+  item->expected_version = g_strdup (expected);
+  return g_steal_pointer (&item);
+}
+
+static gboolean
+parse_tablets (JsonArray *tablets,
+               FfTask    *task,
+               GError   **error)
+{
+  guint n = json_array_get_length (tablets);
+
+  if (n == 0 || n > MAX_TABLETS)
+    {
+      ff_document_invalid (error, "", "tablets", _("must list 1 to 64 tablet serial numbers"));
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (tablets, i);
+      const char *serial = JSON_NODE_HOLDS_VALUE (node)
+                           && json_node_get_value_type (node) == G_TYPE_STRING
+                           ? json_node_get_string (node) : NULL;
+
+      if (!ff_name_is_safe (serial))
+        {
+          g_autofree char *where = g_strdup_printf ("tablets[%u]", i);
+          ff_document_invalid (error, where, NULL, _("must be a serial number (a safe name)"));
+          return FALSE;
+        }
+      g_ptr_array_add (task->tablets, g_strdup (serial));
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_items (JsonArray *items,
+             FfTask    *task,
+             GError   **error)
+{
+  guint n = json_array_get_length (items);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (n == 0 || n > MAX_ITEMS)
+    {
+      ff_document_invalid (error, "", "items", _("must list 1 to 100000 terminals"));
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (items, i);
+      g_autofree char *where = g_strdup_printf ("items[%u]", i);
+      FfTaskItem *item;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          ff_document_invalid (error, where, NULL, _("must be an object"));
+          return FALSE;
+        }
+      item = parse_item (json_node_get_object (node), where, error);
+      if (item == NULL)
+        return FALSE;
+      g_ptr_array_add (task->items, item);
+      if (!g_hash_table_add (seen, item->device_id))
+        {
+          ff_document_invalid (error, where, "device_id", _("appears twice in the task"));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static const char *const task_members[] = {
+  "format_version", "task_id", "issued_at", "expires_at", "technician", "tablets", "rollback",
+  "items", NULL
+};
+static const char *const technician_members[] = { "phone", "name", NULL };
+static const char *const rollback_members[] = { "reason", NULL };
+
+FfTask *
+ff_task_parse (GBytes  *bytes,
+               GError **error)
+{
+  g_autoptr(FfTask) task = ff_task_new ();
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *root, *technician, *rollback;
+  JsonArray *tablets, *items;
+  const char *task_id, *phone, *name, *reason = NULL;
+  gint64 format_version;
+
+  parser = ff_document_parse_object (bytes, &root, error);
+  if (parser == NULL
+      || !ff_document_check_members (root, "", task_members, error)
+      || !ff_document_get_int (root, "", "format_version", FF_TASK_FORMAT_VERSION,
+                               FF_TASK_FORMAT_VERSION, &format_version, error)
+      || (task_id = ff_document_get_string (root, "", "task_id", FALSE, 64, error)) == NULL
+      || !ff_document_get_timestamp (root, "", "issued_at", &task->issued_at, error)
+      || !ff_document_get_timestamp (root, "", "expires_at", &task->expires_at, error)
+      || !ff_document_get_object (root, "", "technician", FALSE, &technician, error)
+      || !ff_document_check_members (technician, "technician", technician_members, error)
+      || (phone = ff_document_get_string (technician, "technician", "phone", FALSE, 11,
+                                          error)) == NULL
+      || (name = ff_document_get_string (technician, "technician", "name", FALSE,
+                                         FF_NAME_MAX_LENGTH, error)) == NULL
+      || (tablets = ff_document_get_array (root, "", "tablets", error)) == NULL
+      || !parse_tablets (tablets, task, error)
+      || !ff_document_get_object (root, "", "rollback", TRUE, &rollback, error)
+      || (rollback != NULL
+          && (!ff_document_check_members (rollback, "rollback", rollback_members, error)
+              || (reason = ff_document_get_string (rollback, "rollback", "reason", FALSE, 1024,
+                                                   error)) == NULL))
+      || (items = ff_document_get_array (root, "", "items", error)) == NULL
+      || !parse_items (items, task, error))
+    return NULL;
+  if (!ff_task_id_is_valid (task_id))
+    {
+      ff_document_invalid (error, "", "task_id",
+                           _("must be the phone number and date, as 13800138000-20261121[-N]"));
+      return NULL;
+    }
+  if (!ff_phone_is_valid (phone))
+    {
+      ff_document_invalid (error, "technician", "phone",
+                           _("must be an 11-digit mobile number starting with 1"));
+      return NULL;
+    }
+  if (!g_str_has_prefix (task_id, phone))
+    {
+      ff_document_invalid (error, "", "task_id", _("does not start with the technician's number"));
+      return NULL;
+    }
+  if (task->expires_at <= task->issued_at)
+    {
+      ff_document_invalid (error, "", "expires_at", _("must be later than issued_at"));
+      return NULL;
+    }
+  task->format_version = (int) format_version;
+  task->task_id = g_strdup (task_id);
+  task->technician_phone = g_strdup (phone);
+  task->technician_name = g_strdup (name);
+  task->rollback = reason != NULL;
+  task->rollback_reason = g_strdup (reason);
+  return g_steal_pointer (&task);
+}
+
+gboolean
+ff_task_validate (const FfTask *task,
+                  GError      **error)
+{
+  g_autoptr(GBytes) bytes = ff_task_serialize (task);
+  g_autoptr(FfTask) parsed = ff_task_parse (bytes, error);
+
+  if (parsed == NULL)
+    return FALSE;
+  if (task->rollback != (task->rollback_reason != NULL))
+    {
+      ff_document_invalid (error, "", "rollback", _("a rollback task needs a reason"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+add_firmware_ref (JsonBuilder         *builder,
+                  const char          *member,
+                  const FfFirmwareRef *ref,
+                  gboolean             with_file_name)
+{
+  json_builder_set_member_name (builder, member);
+  if (ref == NULL)
+    {
+      json_builder_add_null_value (builder);
+      return;
+    }
+  json_builder_begin_object (builder);
+  ff_builder_add_string (builder, "version", ref->version);
+  ff_builder_add_string (builder, "sha256", ref->sha256);
+  ff_builder_add_int (builder, "size", ref->size);
+  if (with_file_name)
+    ff_builder_add_string (builder, "file_name", ref->file_name);
+  json_builder_end_object (builder);
+}
+
+static void
+add_item (JsonBuilder      *builder,
+          const FfTaskItem *item)
+{
+  json_builder_begin_object (builder);
+  ff_builder_add_string (builder, "device_id", item->device_id);
+  ff_builder_add_string (builder, "name", item->name);
+  json_builder_set_member_name (builder, "position");
+  json_builder_begin_object (builder);
+  ff_builder_add_double (builder, "lat", item->latitude);
+  ff_builder_add_double (builder, "lon", item->longitude);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "address");
+  json_builder_begin_object (builder);
+  ff_builder_add_string (builder, "host", item->host);
+  ff_builder_add_int (builder, "port", item->port);
+  ff_builder_add_int (builder, "common_address", item->common_address);
+  json_builder_end_object (builder);
+  ff_builder_add_string (builder, "profile", item->profile);
+  ff_builder_add_string (builder, "vendor", item->vendor);
+  ff_builder_add_string (builder, "model", item->model);
+  ff_builder_add_string (builder, "hardware_version", item->hardware_version);
+  ff_builder_add_string (builder, "expected_version", item->expected_version);
+  add_firmware_ref (builder, "target", &item->target, TRUE);
+  add_firmware_ref (builder, "previous", item->previous, FALSE);
+  json_builder_end_object (builder);
+}
+
+GBytes *
+ff_task_serialize (const FfTask *task)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+
+  json_builder_begin_object (builder);
+  ff_builder_add_int (builder, "format_version", task->format_version);
+  ff_builder_add_string (builder, "task_id", task->task_id);
+  ff_builder_add_timestamp (builder, "issued_at", task->issued_at);
+  ff_builder_add_timestamp (builder, "expires_at", task->expires_at);
+  json_builder_set_member_name (builder, "technician");
+  json_builder_begin_object (builder);
+  ff_builder_add_string (builder, "phone", task->technician_phone);
+  ff_builder_add_string (builder, "name", task->technician_name);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "tablets");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < task->tablets->len; i++)
+    json_builder_add_string_value (builder, g_ptr_array_index (task->tablets, i));
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "rollback");
+  if (task->rollback)
+    {
+      json_builder_begin_object (builder);
+      ff_builder_add_string (builder, "reason", task->rollback_reason);
+      json_builder_end_object (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < task->items->len; i++)
+    add_item (builder, g_ptr_array_index (task->items, i));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  return ff_document_serialize (builder);
+}
+
+gboolean
+ff_task_verify_signature (GBytes  *bytes,
+                          GBytes  *signature,
+                          FfKey   *platform_key,
+                          GError **error)
+{
+  return ff_key_verify (platform_key, bytes, signature, error);
+}
+
+gboolean
+ff_task_check_expiry (const FfTask *task,
+                      gint64        now_unix_seconds,
+                      GError      **error)
+{
+  if (now_unix_seconds < task->expires_at)
+    return TRUE;
+  g_autofree char *expiry = ff_timestamp_format (task->expires_at);
+  g_set_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_EXPIRED,
+               _("Task %s expired at %s"), task->task_id, expiry);
+  return FALSE;
+}
+
+FfTask *
+ff_task_load_signed (GBytes  *bytes,
+                     GBytes  *signature,
+                     FfKey   *platform_key,
+                     gint64   now_unix_seconds,
+                     GError **error)
+{
+  g_autoptr(FfTask) task = NULL;
+
+  if (!ff_task_verify_signature (bytes, signature, platform_key, error))
+    return NULL;
+  task = ff_task_parse (bytes, error);
+  if (task == NULL || !ff_task_check_expiry (task, now_unix_seconds, error))
+    return NULL;
+  return g_steal_pointer (&task);
+}
+
+FfTaskItem *
+ff_task_find_item (const FfTask *task,
+                   const char   *device_id)
+{
+  for (guint i = 0; i < task->items->len; i++)
+    {
+      FfTaskItem *item = g_ptr_array_index (task->items, i);
+
+      if (g_strcmp0 (item->device_id, device_id) == 0)
+        return item;
+    }
+  return NULL;
+}

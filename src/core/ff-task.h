@@ -1,0 +1,91 @@
+/* The task document (work order) that the platform signs and the tablet carries: model and codec. */
+#pragma once
+
+#include "ff-crypto.h"
+#include "ff-document.h"
+
+G_BEGIN_DECLS
+
+#define FF_TASK_FORMAT_VERSION 1
+
+typedef struct
+{
+  char   *version;
+  char   *sha256;
+  gint64  size;
+  char   *file_name;   /* target only: the name the terminal expects (from the vendor profile) */
+} FfFirmwareRef;
+
+typedef struct
+{
+  char          *device_id;
+  char          *name;
+  double         latitude;
+  double         longitude;
+  char          *host;
+  guint          port;
+  guint          common_address;
+  char          *profile;
+  char          *vendor;
+  char          *model;
+  char          *hardware_version;
+  char          *expected_version;
+  FfFirmwareRef  target;
+  FfFirmwareRef *previous;   /* NULL when the store does not have the running firmware */
+} FfTaskItem;
+
+typedef struct
+{
+  int        format_version;
+  char      *task_id;
+  gint64     issued_at;       /* Unix seconds, UTC */
+  gint64     expires_at;
+  char      *technician_phone;
+  char      *technician_name;
+  GPtrArray *tablets;         /* of char *serial */
+  gboolean   rollback;
+  char      *rollback_reason; /* set exactly when rollback */
+  GPtrArray *items;           /* of FfTaskItem * */
+} FfTask;
+
+FfTask        *ff_task_new               (void);
+void           ff_task_free              (FfTask        *task);
+FfTaskItem    *ff_task_item_new          (void);
+void           ff_task_item_free         (FfTaskItem    *item);
+FfFirmwareRef *ff_firmware_ref_new       (void);
+void           ff_firmware_ref_free      (FfFirmwareRef *ref);
+
+/* "PHONE-YYYYMMDD", or "PHONE-YYYYMMDD-N" for the N-th task (N >= 2) of that day. */
+char          *ff_task_make_id           (const char    *phone,
+                                          gint64         unix_seconds,
+                                          guint          sequence);
+gboolean       ff_task_id_is_valid       (const char    *task_id);
+
+FfTask        *ff_task_parse             (GBytes        *bytes,
+                                          GError       **error);
+/* Checks every rule ff_task_parse() checks, on a task built in memory. */
+gboolean       ff_task_validate          (const FfTask  *task,
+                                          GError       **error);
+/* The canonical bytes (the signature covers exactly these); @task must be valid. */
+GBytes        *ff_task_serialize         (const FfTask  *task);
+gboolean       ff_task_verify_signature  (GBytes        *bytes,
+                                          GBytes        *signature,
+                                          FfKey         *platform_key,
+                                          GError       **error);
+gboolean       ff_task_check_expiry      (const FfTask  *task,
+                                          gint64         now_unix_seconds,
+                                          GError       **error);
+/* Verifies the signature, parses, and checks expiry against @now: what a tablet does on download. */
+FfTask        *ff_task_load_signed       (GBytes        *bytes,
+                                          GBytes        *signature,
+                                          FfKey         *platform_key,
+                                          gint64         now_unix_seconds,
+                                          GError       **error);
+FfTaskItem    *ff_task_find_item         (const FfTask  *task,
+                                          const char    *device_id);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTask, ff_task_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTaskItem, ff_task_item_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfFirmwareRef, ff_firmware_ref_free)
+
+G_END_DECLS

@@ -1,0 +1,244 @@
+/* Tests for ff-report: the upgrade report codec, its validation rules and the tablet signature. */
+#include "config.h"
+
+#include "ff-report.h"
+
+#define CREATED 1795255200   /* 2026-11-21T10:00:00Z */
+
+static FfReport *
+sample_report (void)
+{
+  FfReport *report = ff_report_new ("13800138000-20261121", "DTU0001", "TAB-0001", "13800138000");
+  static const float before[] = { 230.1f, 12.5f, 24.0f, 21.5f };
+  static const float after[] = { 229.8f, 12.4f, 24.1f, 21.75f };
+
+  g_free (report->report_id);
+  report->report_id = g_strdup ("0f8fad5b-d9cb-469f-a165-70867728950e");
+  report->created_at = CREATED;
+  report->outcome = FF_REPORT_OUTCOME_UPGRADED;
+  report->identity.present = TRUE;
+  report->identity.device_id_read = g_strdup ("DTU0001");
+  report->identity.fix_latitude = 39.91505;
+  report->identity.fix_longitude = 116.40402;
+  report->identity.recorded_latitude = 39.915;
+  report->identity.recorded_longitude = 116.404;
+  report->identity.delta_latitude_arcsec = 0.18;
+  report->identity.delta_longitude_arcsec = 0.072;
+  report->identity.distance_m = 5.9;
+  report->identity.fix_mode = g_strdup ("3d");
+  report->identity.fix_age_s = 0.8;
+  report->versions.before = g_strdup ("V1.00");
+  report->versions.before_checksum = g_strdup ("A1B2");
+  report->versions.target = g_strdup ("V2.01");
+  report->versions.after = g_strdup ("V2.01");
+  report->versions.after_checksum = g_strdup ("C3D4");
+  report->before.present = report->after.present = report->judgement.present = TRUE;
+  for (FfSignal s = 0; s < FF_SIGNAL_COUNT; s++)
+    {
+      report->before.values[s] = before[s];
+      report->after.values[s] = after[s];
+      report->judgement.deviation[s] = ABS (after[s] - before[s]) / ABS (before[s]);
+      report->judgement.pass[s] = TRUE;
+    }
+  report->transfer.present = TRUE;
+  report->transfer.file_name = g_strdup ("UpdateProgram.bin");
+  report->transfer.bytes = 65536;
+  report->transfer.segments = 288;
+  report->transfer.seconds = 41.5;
+  report->transfer.bytes_per_second = 65536 / 41.5;
+  report->transfer.retries = 1;
+  ff_report_add_event (report, CREATED - 120, "identify", "DTU0001 at 0.18\" / 0.07\"");
+  ff_report_add_event (report, CREATED - 60, "push", "288 segments written");
+  report->firmware_version = g_strdup ("V2.01");
+  report->firmware_sha256 = g_strdup ("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
+  return report;
+}
+
+static void
+test_new (void)
+{
+  g_autoptr(FfReport) report = ff_report_new ("13800138000-20261121", "DTU0001", "TAB-1",
+                                              "13800138000");
+  g_autoptr(FfReport) other = ff_report_new ("13800138000-20261121", "DTU0001", "TAB-1",
+                                             "13800138000");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_uuid_string_is_valid (report->report_id));
+  g_assert_cmpstr (report->report_id, !=, other->report_id);
+  g_assert_cmpint (report->format_version, ==, FF_REPORT_FORMAT_VERSION);
+  /* A bare report has no outcome evidence yet: "upgraded" needs versions and identity. */
+  g_assert_false (ff_report_validate (report, &error));
+  g_clear_error (&error);
+  report->outcome = FF_REPORT_OUTCOME_ABORTED;
+  ff_report_set_failure (report, "navigate", "Technician cancelled");
+  g_assert_true (ff_report_validate (report, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_round_trip (void)
+{
+  g_autoptr(FfReport) report = sample_report ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = ff_report_serialize (report);
+  g_autoptr(FfReport) parsed = ff_report_parse (bytes, &error);
+  g_autoptr(GBytes) again = NULL;
+  g_autofree char *hex = ff_float_to_hex (230.1f);
+
+  g_assert_no_error (error);
+  again = ff_report_serialize (parsed);
+  g_assert_true (g_bytes_equal (bytes, again));
+  g_assert_cmpstr (hex, ==, "4366199A");
+  g_assert_nonnull (strstr (g_bytes_get_data (bytes, NULL), "\"hex\" : \"4366199A\""));
+  g_assert_cmpfloat (parsed->before.values[FF_SIGNAL_LINE_VOLTAGE], ==, 230.1f);
+  g_assert_cmpint (parsed->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
+  g_assert_cmpuint (parsed->events->len, ==, 2);
+  g_assert_cmpstr (((FfReportEvent *) g_ptr_array_index (parsed->events, 1))->step, ==, "push");
+  g_assert_null (parsed->identity.override_by);
+  g_assert_cmpuint (parsed->transfer.segments, ==, 288);
+}
+
+static void
+test_failure_round_trip (void)
+{
+  g_autoptr(FfReport) report = sample_report ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(FfReport) parsed = NULL;
+
+  report->outcome = FF_REPORT_OUTCOME_ROLLED_BACK;
+  ff_report_set_failure (report, "verify", "0x8005 reads V1.00 after reboot");
+  report->identity.override_by = g_strdup ("13800138000");
+  report->identity.override_reason = g_strdup ("Pole moved 30 m in 2025");
+  report->after.present = report->judgement.present = FALSE;
+  report->transfer.present = FALSE;
+  bytes = ff_report_serialize (report);
+  parsed = ff_report_parse (bytes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (parsed->outcome, ==, FF_REPORT_OUTCOME_ROLLED_BACK);
+  g_assert_cmpstr (parsed->failure_step, ==, "verify");
+  g_assert_cmpstr (parsed->identity.override_reason, ==, "Pole moved 30 m in 2025");
+  g_assert_false (parsed->after.present);
+  g_assert_false (parsed->transfer.present);
+}
+
+static void
+test_outcome_names (void)
+{
+  for (FfReportOutcome o = FF_REPORT_OUTCOME_UPGRADED; o <= FF_REPORT_OUTCOME_ABORTED; o++)
+    {
+      FfReportOutcome back;
+
+      g_assert_true (ff_report_outcome_from_string (ff_report_outcome_to_string (o), &back));
+      g_assert_cmpint (back, ==, o);
+    }
+  g_assert_cmpstr (ff_report_outcome_to_string (FF_REPORT_OUTCOME_IDENTITY_MISMATCH), ==,
+                   "identity-mismatch");
+  g_assert_cmpstr (ff_signal_get_unit (FF_SIGNAL_TEMPERATURE), ==, "°C");
+}
+
+static void
+test_validation (void)
+{
+  static const struct
+  {
+    const char *from;
+    const char *to;
+    const char *expected;
+  } cases[] = {
+    { "\"report_id\" : \"0f8fad5b", "\"report_id\" : \"xf8fad5b", "report_id" },
+    { "\"task_id\" : \"13800138000-20261121\"", "\"task_id\" : \"../x\"", "task_id" },
+    { "\"device_id\" : \"DTU0001\"", "\"device_id\" : \"DTU/0001\"", "device_id" },
+    { "\"tablet_serial\" : \"TAB-0001\"", "\"tablet_serial\" : \"..\"", "tablet_serial" },
+    { "\"technician_phone\" : \"13800138000\"", "\"technician_phone\" : \"138\"",
+      "technician_phone" },
+    { "\"created_at\" : \"2026-11-21T10:00:00Z\"", "\"created_at\" : 1795255200", "created_at" },
+    { "\"outcome\" : \"upgraded\"", "\"outcome\" : \"done\"", "outcome" },
+    { "\"outcome\" : \"upgraded\"", "\"outcome\" : \"failed\"", "failure" },
+    { "\"failure\" : null", "\"failure\" : {\"reason\" : \"x\", \"step\" : \"push\"}",
+      "failure" },
+    { "\"identity\" : {", "\"identity\" : null, \"x\" : {", "x" },
+    { "\"lat\" : 39.915050000000001", "\"lat\" : -90.1", "identity.tablet_fix.lat" },
+    { "\"fix_mode\" : \"3d\"", "\"fix_mode\" : \"4d\"", "identity.fix_mode" },
+    { "\"fix_age_s\" : 0.80000000000000004", "\"fix_age_s\" : -1", "identity.fix_age_s" },
+    { "\"after\" : \"V2.01\"", "\"after\" : \"V1.00\"", "versions" },
+    { "\"after\" : \"V2.01\"", "\"after\" : \"V2/01\"", "versions.after" },
+    { "\"hex\" : \"4366199A\"", "\"hex\" : \"43661999\"", "snapshot_before.line_voltage.value" },
+    { "\"hex\" : \"4366199A\"", "\"hex\" : \"4366199\"", "snapshot_before.line_voltage.hex" },
+    { "\"hex\" : \"4366199A\"", "\"hex\" : \"43661g99\"", "snapshot_before.line_voltage.hex" },
+    { "\"unit\" : \"V\"", "\"unit\" : \"kV\"", "snapshot_before.line_voltage.unit" },
+    { "\"snapshot_after\" : {", "\"snapshot_after\" : null, \"y\" : {", "y" },
+    { "\"pass\" : true", "\"pass\" : 1", "judgement.line_voltage.pass" },
+    { "\"file_name\" : \"UpdateProgram.bin\"", "\"file_name\" : \"a/../b\"",
+      "transfer.file_name" },
+    { "\"retries\" : 1", "\"retries\" : -1", "transfer.retries" },
+    { "\"step\" : \"push\"", "\"step\" : 3", "events[1].step" },
+    { "\"sha256\" : \"2c26", "\"sha256\" : \"zz26", "firmware.sha256" },
+  };
+  g_autoptr(FfReport) report = sample_report ();
+  g_autoptr(GBytes) bytes = ff_report_serialize (report);
+  const char *text = g_bytes_get_data (bytes, NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GString) mutated = g_string_new_len (text, g_bytes_get_size (bytes));
+      g_autoptr(GBytes) mutated_bytes = NULL;
+      g_autoptr(FfReport) parsed = NULL;
+
+      g_test_message ("case %zu: %s -> %s", i, cases[i].from, cases[i].to);
+      g_assert_cmpuint (g_string_replace (mutated, cases[i].from, cases[i].to, 1), ==, 1);
+      mutated_bytes = g_bytes_new (mutated->str, mutated->len);
+      parsed = ff_report_parse (mutated_bytes, &error);
+      g_assert_null (parsed);
+      g_assert_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID);
+      g_test_message ("error: %s", error->message);
+      g_assert_nonnull (strstr (error->message, cases[i].expected));
+    }
+}
+
+static void
+test_signature (void)
+{
+  g_autoptr(FfReport) report = sample_report ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfKey) tablet = ff_key_generate (&error);
+  g_autoptr(FfKey) other = ff_key_generate (&error);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) signature = ff_report_sign (report, tablet, &bytes, &error);
+  g_autoptr(FfReport) loaded = NULL;
+  g_autoptr(GBytes) flipped = NULL;
+  g_autofree char *copy = NULL;
+  FfReport *refused;
+
+  g_assert_no_error (error);
+  loaded = ff_report_load_signed (bytes, signature, tablet, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded->report_id, ==, report->report_id);
+
+  refused = ff_report_load_signed (bytes, signature, other, &error);
+  g_assert_null (refused);
+  g_assert_error (error, FF_CRYPTO_ERROR, FF_CRYPTO_ERROR_BAD_SIGNATURE);
+  g_clear_error (&error);
+
+  copy = g_memdup2 (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  copy[g_bytes_get_size (bytes) / 2] ^= 0x01;
+  flipped = g_bytes_new (copy, g_bytes_get_size (bytes));
+  refused = ff_report_load_signed (flipped, signature, tablet, &error);
+  g_assert_null (refused);
+  g_assert_error (error, FF_CRYPTO_ERROR, FF_CRYPTO_ERROR_BAD_SIGNATURE);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/report/new", test_new);
+  g_test_add_func ("/report/round-trip", test_round_trip);
+  g_test_add_func ("/report/failure-round-trip", test_failure_round_trip);
+  g_test_add_func ("/report/outcome-names", test_outcome_names);
+  g_test_add_func ("/report/validation", test_validation);
+  g_test_add_func ("/report/signature", test_signature);
+  return g_test_run ();
+}
