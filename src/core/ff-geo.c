@@ -1,0 +1,159 @@
+/* Geography for the field: the 1-arcsecond identity rule, distance, bearing and the visiting order. */
+#include "config.h"
+
+#include "ff-geo.h"
+
+#include <math.h>
+
+#define EARTH_RADIUS_M 6371008.8  /* IUGG mean radius; metres of error per km do not matter on foot */
+#define ARCSEC_PER_DEGREE 3600.0
+/* Coordinates arrive as decimal degrees with ~1e-7° resolution; without this slack a difference of
+ * exactly 1″ could land on either side of the rule depending on rounding of the decimal input. */
+#define IDENTITY_ROUNDING_SLACK_ARCSEC 1e-6
+
+gboolean
+ff_geo_point_is_valid (const FfGeoPoint *point)
+{
+  return isfinite (point->latitude) && isfinite (point->longitude)
+         && fabs (point->latitude) <= 90.0 && fabs (point->longitude) <= 180.0;
+}
+
+double
+ff_geo_delta_latitude_arcsec (const FfGeoPoint *fix,
+                              const FfGeoPoint *recorded)
+{
+  return fabs (fix->latitude - recorded->latitude) * ARCSEC_PER_DEGREE;
+}
+
+double
+ff_geo_delta_longitude_arcsec (const FfGeoPoint *fix,
+                               const FfGeoPoint *recorded)
+{
+  double delta = fabs (fix->longitude - recorded->longitude);
+
+  /* Across the antimeridian 179.9999° and -179.9999° are neighbours. */
+  if (delta > 180.0)
+    delta = 360.0 - delta;
+  return delta * ARCSEC_PER_DEGREE;
+}
+
+gboolean
+ff_geo_same_place (const FfGeoPoint *fix,
+                   const FfGeoPoint *recorded)
+{
+  const double limit = FF_GEO_IDENTITY_TOLERANCE_ARCSEC + IDENTITY_ROUNDING_SLACK_ARCSEC;
+
+  if (!ff_geo_point_is_valid (fix) || !ff_geo_point_is_valid (recorded))
+    return FALSE;
+  return ff_geo_delta_latitude_arcsec (fix, recorded) <= limit
+         && ff_geo_delta_longitude_arcsec (fix, recorded) <= limit;
+}
+
+static double
+radians (double degrees)
+{
+  return degrees * G_PI / 180.0;
+}
+
+double
+ff_geo_distance_m (const FfGeoPoint *from,
+                   const FfGeoPoint *to)
+{
+  double lat1 = radians (from->latitude), lat2 = radians (to->latitude);
+  double dlat = lat2 - lat1, dlon = radians (to->longitude - from->longitude);
+  double h = sin (dlat / 2) * sin (dlat / 2) + cos (lat1) * cos (lat2) * sin (dlon / 2) * sin (dlon / 2);
+
+  return 2 * EARTH_RADIUS_M * asin (sqrt (MIN (1.0, h)));
+}
+
+double
+ff_geo_bearing_deg (const FfGeoPoint *from,
+                    const FfGeoPoint *to)
+{
+  double lat1 = radians (from->latitude), lat2 = radians (to->latitude);
+  double dlon = radians (to->longitude - from->longitude);
+  double y = sin (dlon) * cos (lat2);
+  double x = cos (lat1) * sin (lat2) - sin (lat1) * cos (lat2) * cos (dlon);
+  double bearing = atan2 (y, x) * 180.0 / G_PI;
+
+  return fmod (bearing + 360.0, 360.0);
+}
+
+static double
+leg (const FfGeoPoint *start, const FfGeoPoint *stops, const guint *order, int from, int to)
+{
+  const FfGeoPoint *a = from < 0 ? start : &stops[order[from]];
+
+  return ff_geo_distance_m (a, &stops[order[to]]);
+}
+
+/* 2-opt on an open path that starts at the tablet: reversing order[i..j] replaces the legs
+ * (i-1 → i) and (j → j+1) with (i-1 → j) and (i → j+1); the last stop has no onward leg. */
+static gboolean
+improve_once (const FfGeoPoint *start, const FfGeoPoint *stops, guint *order, guint n)
+{
+  gboolean improved = FALSE;
+
+  for (guint i = 0; i + 1 < n; i++)
+    for (guint j = i + 1; j < n; j++)
+      {
+        double before = leg (start, stops, order, (int) i - 1, i);
+        double after = leg (start, stops, order, (int) i - 1, j);
+
+        if (j + 1 < n)
+          {
+            before += leg (start, stops, order, j, j + 1);
+            after += ff_geo_distance_m (&stops[order[i]], &stops[order[j + 1]]);
+          }
+        if (after + 1e-6 < before)
+          {
+            for (guint a = i, b = j; a < b; a++, b--)
+              {
+                guint swap = order[a];
+                order[a] = order[b];
+                order[b] = swap;
+              }
+            improved = TRUE;
+          }
+      }
+  return improved;
+}
+
+/* Returns the indices of @stops (guint) in the order to visit them from @start: nearest neighbour
+ * first, then 2-opt until no reversal shortens the walk. */
+GArray *
+ff_geo_visiting_order (const FfGeoPoint *start,
+                       const FfGeoPoint *stops,
+                       guint             n_stops)
+{
+  GArray *order = g_array_sized_new (FALSE, FALSE, sizeof (guint), n_stops);
+  g_autofree gboolean *visited = g_new0 (gboolean, n_stops);
+  FfGeoPoint here = *start;
+
+  for (guint step = 0; step < n_stops; step++)
+    {
+      guint best = G_MAXUINT;
+      double best_distance = INFINITY;
+
+      for (guint k = 0; k < n_stops; k++)
+        {
+          double d;
+
+          if (visited[k])
+            continue;
+          d = ff_geo_distance_m (&here, &stops[k]);
+          if (d < best_distance || best == G_MAXUINT)
+            {
+              best = k;
+              best_distance = d;
+            }
+        }
+      visited[best] = TRUE;
+      g_array_append_val (order, best);
+      here = stops[best];
+    }
+
+  while (improve_once (start, stops, (guint *) order->data, n_stops))
+    ;
+  return order;
+}

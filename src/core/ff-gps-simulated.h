@@ -1,0 +1,17 @@
+/* A position source that says what it is told: training mode and tests without a receiver. */
+#pragma once
+
+#include "ff-gps-source.h"
+
+G_BEGIN_DECLS
+
+#define FF_TYPE_GPS_SIMULATED (ff_gps_simulated_get_type ())
+G_DECLARE_FINAL_TYPE (FfGpsSimulated, ff_gps_simulated, FF, GPS_SIMULATED, FfGpsSource)
+
+FfGpsSimulated *ff_gps_simulated_new          (void);
+void            ff_gps_simulated_set_position (FfGpsSimulated *self,
+                                               double          latitude,
+                                               double          longitude);
+void            ff_gps_simulated_lose_fix     (FfGpsSimulated *self);
+
+G_END_DECLS

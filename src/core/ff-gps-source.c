@@ -1,0 +1,295 @@
+/* Where the tablet is: the abstract position source the workflow and the UI watch (gpsd or simulated). */
+#include "config.h"
+
+#include "ff-gps-source.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+
+typedef struct
+{
+  FfGpsFixMode mode;
+  gboolean     connected;
+  FfGeoPoint   position;
+  gint64       fix_received_us;  /* monotonic: replayed or stale GPS clocks must not fake freshness */
+} FfGpsSourcePrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FfGpsSource, ff_gps_source, G_TYPE_OBJECT)
+G_DEFINE_QUARK (ff-gps-error-quark, ff_gps_error)
+
+enum
+{
+  PROP_0,
+  PROP_FIX_MODE,
+  PROP_CONNECTED,
+  PROP_LATITUDE,
+  PROP_LONGITUDE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+ff_gps_source_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (FF_GPS_SOURCE (object));
+
+  switch (prop_id)
+    {
+    case PROP_FIX_MODE:
+      g_value_set_int (value, priv->mode);
+      break;
+    case PROP_CONNECTED:
+      g_value_set_boolean (value, priv->connected);
+      break;
+    case PROP_LATITUDE:
+      g_value_set_double (value, priv->position.latitude);
+      break;
+    case PROP_LONGITUDE:
+      g_value_set_double (value, priv->position.longitude);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ff_gps_source_class_init (FfGpsSourceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = ff_gps_source_get_property;
+
+  properties[PROP_FIX_MODE] =
+    g_param_spec_int ("fix-mode", NULL, NULL, FF_GPS_FIX_NOT_SEEN, FF_GPS_FIX_3D, FF_GPS_FIX_NOT_SEEN,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONNECTED] =
+    g_param_spec_boolean ("connected", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LATITUDE] =
+    g_param_spec_double ("latitude", NULL, NULL, -90, 90, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LONGITUDE] =
+    g_param_spec_double ("longitude", NULL, NULL, -180, 180, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ff_gps_source_init (FfGpsSource *self)
+{
+}
+
+FfGpsFixMode
+ff_gps_source_get_fix_mode (FfGpsSource *self)
+{
+  FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (self);
+
+  return priv->mode;
+}
+
+gboolean
+ff_gps_source_get_connected (FfGpsSource *self)
+{
+  FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (self);
+
+  return priv->connected;
+}
+
+/* TRUE with the position when the receiver has at least a 2D fix. */
+gboolean
+ff_gps_source_get_position (FfGpsSource *self,
+                            FfGeoPoint  *position)
+{
+  FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (self);
+
+  if (priv->mode < FF_GPS_FIX_2D)
+    return FALSE;
+  *position = priv->position;
+  return TRUE;
+}
+
+/* Seconds since the last fix arrived; infinite when there is none. */
+double
+ff_gps_source_get_fix_age (FfGpsSource *self)
+{
+  FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (self);
+
+  if (priv->mode < FF_GPS_FIX_2D)
+    return INFINITY;
+  return (g_get_monotonic_time () - priv->fix_received_us) / (double) G_USEC_PER_SEC;
+}
+
+char *
+ff_gps_source_describe (FfGpsSource *self)
+{
+  return FF_GPS_SOURCE_GET_CLASS (self)->describe (self);
+}
+
+void
+ff_gps_source_report_fix (FfGpsSource  *self,
+                          FfGpsFixMode  mode,
+                          double        latitude,
+                          double        longitude)
+{
+  FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (self);
+  FfGeoPoint position = { latitude, longitude };
+  FfGpsFixMode previous_mode = priv->mode;
+  FfGeoPoint previous = priv->position;
+
+  if (mode >= FF_GPS_FIX_2D && !ff_geo_point_is_valid (&position))
+    mode = FF_GPS_FIX_NONE;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  priv->mode = mode;
+  if (mode >= FF_GPS_FIX_2D)
+    {
+      priv->position = position;
+      priv->fix_received_us = g_get_monotonic_time ();
+      if (previous.latitude != latitude)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LATITUDE]);
+      if (previous.longitude != longitude)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LONGITUDE]);
+    }
+  if (previous_mode != mode)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIX_MODE]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+ff_gps_source_report_connected (FfGpsSource *self,
+                                gboolean     connected)
+{
+  FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (self);
+
+  connected = !!connected;
+  if (priv->connected == connected)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  priv->connected = connected;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+  /* Without a receiver there is no current fix, whatever the last one said. */
+  if (!connected)
+    ff_gps_source_report_fix (self, FF_GPS_FIX_NOT_SEEN, 0, 0);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+typedef struct
+{
+  gboolean done;
+  gulong   notify_id;
+  guint    timeout_id;
+  gulong   cancelled_id;
+} WaitFix;
+
+/* The first of fix, timeout and cancellation to arrive settles the task and drops the reference the
+ * wait holds; the later ones find it done. */
+static void
+wait_fix_settle (GTask *task)
+{
+  FfGpsSource *self = g_task_get_source_object (task);
+  WaitFix *wait = g_task_get_task_data (task);
+  FfGeoPoint position;
+
+  if (wait->done)
+    return;
+  wait->done = TRUE;
+  g_clear_signal_handler (&wait->notify_id, self);
+  g_clear_handle_id (&wait->timeout_id, g_source_remove);
+  if (wait->cancelled_id != 0)
+    g_cancellable_disconnect (g_task_get_cancellable (task), wait->cancelled_id);
+  wait->cancelled_id = 0;
+
+  if (g_task_return_error_if_cancelled (task))
+    ;
+  else if (ff_gps_source_get_position (self, &position))
+    g_task_return_pointer (task, g_memdup2 (&position, sizeof position), g_free);
+  else
+    {
+      g_autofree char *origin = ff_gps_source_describe (self);
+
+      g_task_return_new_error (task, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX,
+                               _("No GPS fix from %s."), origin);
+    }
+  g_object_unref (task);
+}
+
+static void
+wait_fix_mode_changed (FfGpsSource *self,
+                       GParamSpec  *pspec,
+                       GTask       *task)
+{
+  if (ff_gps_source_get_fix_mode (self) >= FF_GPS_FIX_2D)
+    wait_fix_settle (task);
+}
+
+static gboolean
+wait_fix_timed_out (gpointer user_data)
+{
+  GTask *task = user_data;
+  WaitFix *wait = g_task_get_task_data (task);
+
+  wait->timeout_id = 0;
+  wait_fix_settle (task);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+wait_fix_cancelled_idle (gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  wait_fix_settle (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_fix_cancelled (GCancellable *cancellable,
+                    GTask        *task)
+{
+  /* Runs inside g_cancellable_cancel(), where disconnecting would deadlock: settle from an idle. */
+  g_idle_add (wait_fix_cancelled_idle, g_object_ref (task));
+}
+
+/* Completes as soon as the source has a 2D or 3D fix, or with FF_GPS_ERROR_NO_FIX after
+ * @timeout_seconds without one. */
+void
+ff_gps_source_wait_fix_async (FfGpsSource         *self,
+                              guint                timeout_seconds,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  WaitFix *wait = g_new0 (WaitFix, 1);
+
+  g_task_set_source_tag (task, ff_gps_source_wait_fix_async);
+  g_task_set_task_data (task, wait, g_free);
+  if (ff_gps_source_get_fix_mode (self) >= FF_GPS_FIX_2D)
+    {
+      wait_fix_settle (task);
+      return;
+    }
+  wait->notify_id = g_signal_connect (self, "notify::fix-mode", G_CALLBACK (wait_fix_mode_changed), task);
+  wait->timeout_id = g_timeout_add_seconds (timeout_seconds, wait_fix_timed_out, task);
+  if (cancellable != NULL)
+    wait->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (wait_fix_cancelled), task, NULL);
+}
+
+gboolean
+ff_gps_source_wait_fix_finish (FfGpsSource   *self,
+                               GAsyncResult  *result,
+                               FfGeoPoint    *position,
+                               GError       **error)
+{
+  g_autofree FfGeoPoint *found = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (found == NULL)
+    return FALSE;
+  if (position != NULL)
+    *position = *found;
+  return TRUE;
+}

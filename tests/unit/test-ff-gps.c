@@ -1,0 +1,221 @@
+/* Tests of the position sources: the simulated one, and gpsd through libgps with a real gpsfake
+ * replaying tests/data/shanghai-fix.nmea on 127.0.0.1, including gpsd going away and coming back. */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <math.h>
+
+#include "ff-gps-simulated.h"
+#include "ff-gpsd-source.h"
+
+#define DEADLINE_SECONDS 60
+
+typedef gboolean (*Predicate) (FfGpsSource *source);
+
+static gboolean
+deadline_passed (gpointer user_data)
+{
+  gboolean *expired = user_data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until @predicate holds; failing the test if it does not within the deadline. */
+static void
+wait_until (FfGpsSource *source,
+            Predicate    predicate,
+            const char  *what)
+{
+  gboolean expired = FALSE;
+  guint deadline_id = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_passed, &expired);
+
+  while (!predicate (source) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (expired)
+    g_error ("gave up waiting for %s", what);
+  g_source_remove (deadline_id);
+}
+
+static gboolean
+has_fix (FfGpsSource *source)
+{
+  return ff_gps_source_get_fix_mode (source) >= FF_GPS_FIX_2D;
+}
+
+static gboolean
+is_disconnected (FfGpsSource *source)
+{
+  return !ff_gps_source_get_connected (source);
+}
+
+static void
+count_notify (GObject *object, GParamSpec *pspec, guint *count)
+{
+  (*count)++;
+}
+
+static void
+test_simulated (void)
+{
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  FfGpsSource *source = FF_GPS_SOURCE (gps);
+  FfGeoPoint position;
+  guint mode_notifications = 0;
+
+  g_signal_connect (gps, "notify::fix-mode", G_CALLBACK (count_notify), &mode_notifications);
+  g_assert_true (ff_gps_source_get_connected (source));
+  g_assert_false (ff_gps_source_get_position (source, &position));
+  g_assert_true (isinf (ff_gps_source_get_fix_age (source)));
+
+  ff_gps_simulated_set_position (gps, -33.8688, 151.2093);
+  g_assert_cmpuint (mode_notifications, ==, 1);
+  g_assert_true (ff_gps_source_get_position (source, &position));
+  g_assert_cmpfloat (position.latitude, ==, -33.8688);
+  g_assert_cmpfloat (position.longitude, ==, 151.2093);
+  g_assert_cmpfloat (ff_gps_source_get_fix_age (source), <, 60.0);
+
+  /* Moving keeps the mode: no extra mode notification. */
+  ff_gps_simulated_set_position (gps, -33.8689, 151.2093);
+  g_assert_cmpuint (mode_notifications, ==, 1);
+
+  ff_gps_simulated_lose_fix (gps);
+  g_assert_cmpuint (mode_notifications, ==, 2);
+  g_assert_false (ff_gps_source_get_position (source, &position));
+
+  /* An impossible position is no fix. */
+  ff_gps_simulated_set_position (gps, 95.0, 10.0);
+  g_assert_cmpint (ff_gps_source_get_fix_mode (source), ==, FF_GPS_FIX_NONE);
+}
+
+static void
+wait_fix_done (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  GError **error = user_data;
+  FfGeoPoint position;
+
+  if (ff_gps_source_wait_fix_finish (FF_GPS_SOURCE (object), result, &position, error))
+    g_assert_cmpfloat (position.latitude, ==, 1.5);
+  else
+    g_assert_nonnull (*error);
+  g_main_context_wakeup (NULL);
+}
+
+static void
+test_simulated_wait_fix (void)
+{
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+
+  /* The wait completes on the fix, long before its timeout. */
+  ff_gps_source_wait_fix_async (FF_GPS_SOURCE (gps), 60, NULL, wait_fix_done, &error);
+  ff_gps_simulated_set_position (gps, 1.5, 2.5);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_no_error (error);
+
+  /* Cancelled while waiting: reports cancellation. */
+  ff_gps_simulated_lose_fix (gps);
+  ff_gps_source_wait_fix_async (FF_GPS_SOURCE (gps), 60, cancellable, wait_fix_done, &error);
+  g_cancellable_cancel (cancellable);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static guint16
+closed_loopback_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, any_port, TRUE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+test_gpsd_dead (void)
+{
+  g_autofree char *port = g_strdup_printf ("%u", closed_loopback_port ());
+  g_autoptr(FfGpsdSource) gps = ff_gpsd_source_new ("127.0.0.1", port);
+  g_autoptr(GError) error = NULL;
+
+  ff_gps_source_wait_fix_async (FF_GPS_SOURCE (gps), 1, NULL, wait_fix_done, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX);
+  g_assert_false (ff_gps_source_get_connected (FF_GPS_SOURCE (gps)));
+  g_assert_cmpint (ff_gps_source_get_fix_mode (FF_GPS_SOURCE (gps)), ==, FF_GPS_FIX_NOT_SEEN);
+}
+
+static GSubprocess *
+start_gpsfake (const char *port)
+{
+  g_autofree char *log = g_build_filename (g_getenv ("FIELDFLASH_SOURCEDIR"), "tests", "data",
+                                           "shanghai-fix.nmea", NULL);
+  g_autoptr(GError) error = NULL;
+  /* -1 -W 1: play the log once, and one second after it runs out stop, taking gpsd down with it:
+   * that is the restart we test. */
+  GSubprocess *gpsfake = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                           | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                                           "gpsfake", "-q", "-1", "-W", "1", "-c", "0.05",
+                                           "-P", port, log, NULL);
+
+  g_assert_no_error (error);
+  return gpsfake;
+}
+
+static void
+check_shanghai_fix (FfGpsSource *source)
+{
+  FfGeoPoint recorded = { 31.2304, 121.4737 };
+  FfGeoPoint position;
+
+  g_assert_true (ff_gps_source_get_position (source, &position));
+  g_assert_true (ff_geo_same_place (&position, &recorded));
+  g_assert_cmpfloat (ff_gps_source_get_fix_age (source), <, DEADLINE_SECONDS);
+}
+
+static void
+test_gpsd_gpsfake_and_restart (void)
+{
+  g_autofree char *port = g_strdup_printf ("%u", closed_loopback_port ());
+  g_autoptr(FfGpsdSource) gps = ff_gpsd_source_new ("127.0.0.1", port);
+  FfGpsSource *source = FF_GPS_SOURCE (gps);
+  g_autoptr(GSubprocess) first = NULL;
+  g_autoptr(GSubprocess) second = NULL;
+
+  g_assert_false (ff_gps_source_get_connected (source));
+  first = start_gpsfake (port);
+  wait_until (source, has_fix, "the first fix from gpsfake");
+  g_assert_true (ff_gps_source_get_connected (source));
+  check_shanghai_fix (source);
+
+  /* The log ends, gpsfake stops gpsd: the source must say so and drop the fix. */
+  wait_until (source, is_disconnected, "gpsd to go away");
+  g_assert_cmpint (ff_gps_source_get_fix_mode (source), ==, FF_GPS_FIX_NOT_SEEN);
+  g_assert_true (g_subprocess_wait (first, NULL, NULL));
+
+  /* gpsd comes back on the same port: the source reconnects by itself. */
+  second = start_gpsfake (port);
+  wait_until (source, has_fix, "a fix after gpsd restarted");
+  check_shanghai_fix (source);
+  wait_until (source, is_disconnected, "the restarted gpsd to go away");
+  g_assert_true (g_subprocess_wait (second, NULL, NULL));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/gps/simulated/fix", test_simulated);
+  g_test_add_func ("/gps/simulated/wait-fix", test_simulated_wait_fix);
+  g_test_add_func ("/gps/gpsd/dead", test_gpsd_dead);
+  g_test_add_func ("/gps/gpsd/gpsfake-and-restart", test_gpsd_gpsfake_and_restart);
+  return g_test_run ();
+}
