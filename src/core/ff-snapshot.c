@@ -16,7 +16,7 @@ typedef struct
   double      zero_floor;
 } SignalInfo;
 
-static const SignalInfo signal_info[FF_SIGNAL_COUNT] = {
+static const SignalInfo signal_info[FF_N_SIGNALS] = {
   [FF_SIGNAL_LINE_VOLTAGE] = { "line_voltage", N_("Line voltage"), 10.0 },
   [FF_SIGNAL_CURRENT] = { "current", N_("Current"), 1.0 },
   [FF_SIGNAL_BATTERY_VOLTAGE] = { "battery_voltage", N_("Battery voltage"), 1.0 },
@@ -26,29 +26,45 @@ static const SignalInfo signal_info[FF_SIGNAL_COUNT] = {
 const char *
 ff_signal_get_key (FfSignal signal)
 {
-  g_return_val_if_fail (signal < FF_SIGNAL_COUNT, NULL);
+  g_return_val_if_fail (signal < FF_N_SIGNALS, NULL);
   return signal_info[signal].key;
 }
 
 const char *
 ff_signal_get_label (FfSignal signal)
 {
-  g_return_val_if_fail (signal < FF_SIGNAL_COUNT, NULL);
+  g_return_val_if_fail (signal < FF_N_SIGNALS, NULL);
   return _(signal_info[signal].label);
 }
 
 double
 ff_signal_get_zero_floor (FfSignal signal)
 {
-  g_return_val_if_fail (signal < FF_SIGNAL_COUNT, 0);
+  g_return_val_if_fail (signal < FF_N_SIGNALS, 0);
   return signal_info[signal].zero_floor;
 }
 
-/* The relative deviation of @after from @before; NAN when either is not a number. */
+/* The report's hex form ("435C8000" for 220.5), for showing next to the value. */
+char *
+ff_snapshot_value_to_hex (float value)
+{
+  return ff_float_to_hex (value);
+}
+
+gboolean
+ff_snapshot_is_complete (const FfSnapshot *snapshot)
+{
+  for (guint s = 0; s < FF_N_SIGNALS; s++)
+    if (!snapshot->present[s] || !isfinite (snapshot->values[s]))
+      return FALSE;
+  return TRUE;
+}
+
+/* |after − before| / max(|before|, floor); NAN when either is not a number. */
 double
-ff_snapshot_deviation (FfSignal signal,
-                       float    before,
-                       float    after)
+ff_snapshot_relative_error (FfSignal signal,
+                            float    before,
+                            float    after)
 {
   double denominator = MAX (fabs ((double) before), ff_signal_get_zero_floor (signal));
 
@@ -57,26 +73,51 @@ ff_snapshot_deviation (FfSignal signal,
   return fabs ((double) after - (double) before) / denominator;
 }
 
-/* Fills @judgement signal by signal; TRUE only when both snapshots are there and every deviation
- * is below FF_SNAPSHOT_MAX_DEVIATION. A deviation that is not a number fails and is written as
- * the largest double so the report stays valid JSON. */
+/* Fills one judgement per signal; TRUE only when every signal is present on both sides and its
+ * relative error is below FF_SNAPSHOT_MAX_RELATIVE_ERROR. */
 gboolean
-ff_snapshot_judge (const FfReportSnapshot *before,
-                   const FfReportSnapshot *after,
-                   FfReportJudgement      *judgement)
+ff_snapshot_judge (const FfSnapshot *before,
+                   const FfSnapshot *after,
+                   FfSignalJudgement judgements[FF_N_SIGNALS])
 {
   gboolean all_passed = TRUE;
 
-  judgement->present = before->present && after->present;
-  if (!judgement->present)
-    return FALSE;
-  for (guint s = 0; s < FF_SIGNAL_COUNT; s++)
+  for (guint s = 0; s < FF_N_SIGNALS; s++)
     {
-      double deviation = ff_snapshot_deviation (s, before->values[s], after->values[s]);
+      FfSignalJudgement *j = &judgements[s];
 
-      judgement->pass[s] = isfinite (deviation) && deviation < FF_SNAPSHOT_MAX_DEVIATION;
-      judgement->deviation[s] = isfinite (deviation) ? deviation : G_MAXDOUBLE;
-      all_passed = all_passed && judgement->pass[s];
+      if (before->present[s] && after->present[s])
+        j->relative_error = ff_snapshot_relative_error (s, before->values[s], after->values[s]);
+      else
+        j->relative_error = NAN;
+      j->passed = isfinite (j->relative_error) && j->relative_error < FF_SNAPSHOT_MAX_RELATIVE_ERROR;
+      all_passed = all_passed && j->passed;
     }
   return all_passed;
+}
+
+gboolean
+ff_snapshot_to_report (const FfSnapshot *snapshot,
+                       FfReportSnapshot *report_snapshot)
+{
+  report_snapshot->present = ff_snapshot_is_complete (snapshot);
+  for (guint s = 0; s < FF_N_SIGNALS; s++)
+    report_snapshot->values[s] = report_snapshot->present ? snapshot->values[s] : 0.0f;
+  return report_snapshot->present;
+}
+
+/* A deviation that is not a number (a missing signal) is written as the largest double, failed,
+ * so the report stays valid JSON and still says "no". */
+void
+ff_snapshot_judgement_to_report (const FfSignalJudgement  judgements[FF_N_SIGNALS],
+                                 FfReportJudgement       *report_judgement)
+{
+  report_judgement->present = TRUE;
+  for (guint s = 0; s < FF_N_SIGNALS; s++)
+    {
+      double deviation = judgements[s].relative_error;
+
+      report_judgement->deviation[s] = isfinite (deviation) ? deviation : G_MAXDOUBLE;
+      report_judgement->pass[s] = judgements[s].passed;
+    }
 }

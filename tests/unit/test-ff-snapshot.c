@@ -6,98 +6,123 @@
 
 #include "ff-snapshot.h"
 
-static FfReportSnapshot
+static FfSnapshot
 snapshot_of (float line, float current, float battery, float temperature)
 {
-  FfReportSnapshot s = { TRUE, { line, current, battery, temperature } };
+  FfSnapshot s = { { line, current, battery, temperature }, { TRUE, TRUE, TRUE, TRUE } };
   return s;
+}
+
+static void
+test_hex (void)
+{
+  /* The iec104 profile's example frame carries 220.5 (00 80 5C 43 little-endian). */
+  g_autofree char *a = ff_snapshot_value_to_hex (220.5f);
+  g_autofree char *minus_zero = ff_snapshot_value_to_hex (-0.0f);
+
+  g_assert_cmpstr (a, ==, "435C8000");
+  g_assert_cmpstr (minus_zero, ==, "80000000");
 }
 
 static void
 test_judge_within_and_beyond (void)
 {
-  FfReportSnapshot before = snapshot_of (220.0f, 100.0f, 24.0f, 25.0f);
-  FfReportSnapshot good = snapshot_of (230.0f, 91.0f, 25.0f, 27.0f);
-  FfReportSnapshot bad_current = snapshot_of (220.0f, 111.0f, 24.0f, 25.0f);
-  FfReportJudgement j;
+  FfSnapshot before = snapshot_of (220.0f, 100.0f, 24.0f, 25.0f);
+  FfSnapshot good = snapshot_of (230.0f, 91.0f, 25.0f, 27.0f);
+  FfSnapshot bad_current = snapshot_of (220.0f, 111.0f, 24.0f, 25.0f);
+  FfSignalJudgement j[FF_N_SIGNALS];
 
-  g_assert_true (ff_snapshot_judge (&before, &good, &j));
-  g_assert_true (j.present);
+  g_assert_true (ff_snapshot_judge (&before, &good, j));
   for (guint i = 0; i < FF_SIGNAL_COUNT; i++)
-    g_assert_true (j.pass[i]);
-  g_assert_cmpfloat_with_epsilon (j.deviation[FF_SIGNAL_LINE_VOLTAGE], 10.0 / 220.0, 1e-6);
+    g_assert_true (j[i].passed);
+  g_assert_cmpfloat_with_epsilon (j[FF_SIGNAL_LINE_VOLTAGE].relative_error, 10.0 / 220.0, 1e-6);
 
-  g_assert_false (ff_snapshot_judge (&before, &bad_current, &j));
-  g_assert_false (j.pass[FF_SIGNAL_CURRENT]);
-  g_assert_true (j.pass[FF_SIGNAL_LINE_VOLTAGE]);
-  g_assert_cmpfloat_with_epsilon (j.deviation[FF_SIGNAL_CURRENT], 0.11, 1e-6);
+  g_assert_false (ff_snapshot_judge (&before, &bad_current, j));
+  g_assert_false (j[FF_SIGNAL_CURRENT].passed);
+  g_assert_true (j[FF_SIGNAL_LINE_VOLTAGE].passed);
+  g_assert_cmpfloat_with_epsilon (j[FF_SIGNAL_CURRENT].relative_error, 0.11, 1e-6);
 }
 
 static void
 test_judge_exactly_ten_percent_fails (void)
 {
   /* "below 10 %": the boundary itself fails. 200 → 220 and 200 → 180 are exact in binary32. */
-  FfReportSnapshot before = snapshot_of (200.0f, 100.0f, 24.0f, 25.0f);
-  FfReportSnapshot up = snapshot_of (220.0f, 100.0f, 24.0f, 25.0f);
-  FfReportSnapshot down = snapshot_of (180.0f, 100.0f, 24.0f, 25.0f);
-  FfReportJudgement j;
+  FfSnapshot before = snapshot_of (200.0f, 100.0f, 24.0f, 25.0f);
+  FfSnapshot up = snapshot_of (220.0f, 100.0f, 24.0f, 25.0f);
+  FfSnapshot down = snapshot_of (180.0f, 100.0f, 24.0f, 25.0f);
+  FfSignalJudgement j[FF_N_SIGNALS];
 
-  g_assert_false (ff_snapshot_judge (&before, &up, &j));
-  g_assert_false (j.pass[FF_SIGNAL_LINE_VOLTAGE]);
-  g_assert_false (ff_snapshot_judge (&before, &down, &j));
-  g_assert_false (j.pass[FF_SIGNAL_LINE_VOLTAGE]);
+  g_assert_false (ff_snapshot_judge (&before, &up, j));
+  g_assert_false (j[FF_SIGNAL_LINE_VOLTAGE].passed);
+  g_assert_false (ff_snapshot_judge (&before, &down, j));
+  g_assert_false (j[FF_SIGNAL_LINE_VOLTAGE].passed);
 }
 
 static void
 test_judge_zero_before (void)
 {
   /* No load: 0 A before. Without the floor any after-value would be an infinite error. */
-  FfReportSnapshot before = snapshot_of (220.0f, 0.0f, 24.0f, 0.0f);
-  FfReportSnapshot small = snapshot_of (220.0f, 0.05f, 24.0f, 0.4f);
-  FfReportSnapshot large = snapshot_of (220.0f, 0.2f, 24.0f, 0.4f);
-  FfReportSnapshot both_zero = snapshot_of (220.0f, 0.0f, 24.0f, -0.0f);
-  FfReportJudgement j;
+  FfSnapshot before = snapshot_of (220.0f, 0.0f, 24.0f, 0.0f);
+  FfSnapshot small = snapshot_of (220.0f, 0.05f, 24.0f, 0.4f);
+  FfSnapshot large = snapshot_of (220.0f, 0.2f, 24.0f, 0.4f);
+  FfSnapshot both_zero = snapshot_of (220.0f, 0.0f, 24.0f, -0.0f);
+  FfSignalJudgement j[FF_N_SIGNALS];
 
-  g_assert_true (ff_snapshot_judge (&before, &small, &j));
-  g_assert_cmpfloat_with_epsilon (j.deviation[FF_SIGNAL_CURRENT], 0.05, 1e-6);
-  g_assert_cmpfloat_with_epsilon (j.deviation[FF_SIGNAL_TEMPERATURE], 0.08, 1e-6);
-  g_assert_false (ff_snapshot_judge (&before, &large, &j));
-  g_assert_false (j.pass[FF_SIGNAL_CURRENT]);
-  g_assert_true (ff_snapshot_judge (&before, &both_zero, &j));
-  g_assert_cmpfloat (j.deviation[FF_SIGNAL_CURRENT], ==, 0.0);
-  g_assert_cmpfloat (j.deviation[FF_SIGNAL_TEMPERATURE], ==, 0.0);
+  g_assert_true (ff_snapshot_judge (&before, &small, j));
+  g_assert_cmpfloat_with_epsilon (j[FF_SIGNAL_CURRENT].relative_error, 0.05, 1e-6);
+  g_assert_cmpfloat_with_epsilon (j[FF_SIGNAL_TEMPERATURE].relative_error, 0.08, 1e-6);
+  g_assert_false (ff_snapshot_judge (&before, &large, j));
+  g_assert_false (j[FF_SIGNAL_CURRENT].passed);
+  g_assert_true (ff_snapshot_judge (&before, &both_zero, j));
+  g_assert_cmpfloat (j[FF_SIGNAL_CURRENT].relative_error, ==, 0.0);
+  g_assert_cmpfloat (j[FF_SIGNAL_TEMPERATURE].relative_error, ==, 0.0);
 }
 
 static void
 test_judge_negative_values (void)
 {
   /* Winter: −20 °C; reverse power flow: negative current. The magnitude is what counts. */
-  FfReportSnapshot before = snapshot_of (220.0f, -50.0f, 24.0f, -20.0f);
-  FfReportSnapshot close = snapshot_of (220.0f, -54.0f, 24.0f, -21.5f);
-  FfReportSnapshot flipped = snapshot_of (220.0f, 50.0f, 24.0f, -20.0f);
-  FfReportJudgement j;
+  FfSnapshot before = snapshot_of (220.0f, -50.0f, 24.0f, -20.0f);
+  FfSnapshot close = snapshot_of (220.0f, -54.0f, 24.0f, -21.5f);
+  FfSnapshot flipped = snapshot_of (220.0f, 50.0f, 24.0f, -20.0f);
+  FfSignalJudgement j[FF_N_SIGNALS];
 
-  g_assert_true (ff_snapshot_judge (&before, &close, &j));
-  g_assert_cmpfloat_with_epsilon (j.deviation[FF_SIGNAL_CURRENT], 0.08, 1e-6);
-  g_assert_cmpfloat_with_epsilon (j.deviation[FF_SIGNAL_TEMPERATURE], 0.075, 1e-6);
-  g_assert_false (ff_snapshot_judge (&before, &flipped, &j));
-  g_assert_cmpfloat_with_epsilon (j.deviation[FF_SIGNAL_CURRENT], 2.0, 1e-6);
+  g_assert_true (ff_snapshot_judge (&before, &close, j));
+  g_assert_cmpfloat_with_epsilon (j[FF_SIGNAL_CURRENT].relative_error, 0.08, 1e-6);
+  g_assert_cmpfloat_with_epsilon (j[FF_SIGNAL_TEMPERATURE].relative_error, 0.075, 1e-6);
+  g_assert_false (ff_snapshot_judge (&before, &flipped, j));
+  g_assert_cmpfloat_with_epsilon (j[FF_SIGNAL_CURRENT].relative_error, 2.0, 1e-6);
 }
 
 static void
 test_judge_not_a_number_or_missing (void)
 {
-  FfReportSnapshot before = snapshot_of (220.0f, 10.0f, 24.0f, 25.0f);
-  FfReportSnapshot after = snapshot_of (220.0f, 10.0f, 24.0f, NAN);
-  FfReportSnapshot missing = { FALSE };
-  FfReportJudgement j;
+  FfSnapshot before = snapshot_of (220.0f, 10.0f, 24.0f, 25.0f);
+  FfSnapshot after = snapshot_of (220.0f, 10.0f, 24.0f, NAN);
+  FfSnapshot partial = snapshot_of (220.0f, 10.0f, 24.0f, 25.0f);
+  FfSignalJudgement j[FF_N_SIGNALS];
+  FfReportSnapshot in_report;
+  FfReportJudgement report_judgement;
 
-  g_assert_false (ff_snapshot_judge (&before, &after, &j));
-  g_assert_false (j.pass[FF_SIGNAL_TEMPERATURE]);
-  g_assert_true (isfinite (j.deviation[FF_SIGNAL_TEMPERATURE]));
-  g_assert_true (j.pass[FF_SIGNAL_LINE_VOLTAGE]);
-  g_assert_false (ff_snapshot_judge (&before, &missing, &j));
-  g_assert_false (j.present);
+  g_assert_false (ff_snapshot_judge (&before, &after, j));
+  g_assert_false (j[FF_SIGNAL_TEMPERATURE].passed);
+  g_assert_true (isnan (j[FF_SIGNAL_TEMPERATURE].relative_error));
+  g_assert_true (j[FF_SIGNAL_LINE_VOLTAGE].passed);
+
+  /* In the report a deviation that is not a number becomes a failed, finite one. */
+  ff_snapshot_judgement_to_report (j, &report_judgement);
+  g_assert_false (report_judgement.pass[FF_SIGNAL_TEMPERATURE]);
+  g_assert_true (isfinite (report_judgement.deviation[FF_SIGNAL_TEMPERATURE]));
+  g_assert_true (report_judgement.pass[FF_SIGNAL_LINE_VOLTAGE]);
+
+  partial.present[FF_SIGNAL_BATTERY_VOLTAGE] = FALSE;
+  g_assert_false (ff_snapshot_is_complete (&partial));
+  g_assert_false (ff_snapshot_to_report (&partial, &in_report));
+  g_assert_false (in_report.present);
+  g_assert_false (ff_snapshot_judge (&before, &partial, j));
+  g_assert_false (j[FF_SIGNAL_BATTERY_VOLTAGE].passed);
+  g_assert_true (ff_snapshot_to_report (&before, &in_report));
+  g_assert_cmpfloat (in_report.values[FF_SIGNAL_CURRENT], ==, 10.0f);
 }
 
 static void
@@ -114,6 +139,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/snapshot/hex", test_hex);
   g_test_add_func ("/snapshot/judge/within-and-beyond", test_judge_within_and_beyond);
   g_test_add_func ("/snapshot/judge/ten-percent-fails", test_judge_exactly_ten_percent_fails);
   g_test_add_func ("/snapshot/judge/zero-before", test_judge_zero_before);
