@@ -1,0 +1,711 @@
+/* The tablet's own storage: sqlite (WAL) for tasks, workflow state, reports and the upload queue,
+ * plus content-addressed firmware files. */
+#include "config.h"
+
+#include "ff-store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "ff-crypto.h"
+
+#define SCHEMA_VERSION 1
+
+static const char schema[] =
+  "CREATE TABLE IF NOT EXISTS settings ("
+  "  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS tasks ("
+  "  task_id TEXT PRIMARY KEY, document BLOB NOT NULL, signature BLOB NOT NULL,"
+  "  stored_at INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS firmware ("
+  "  sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, stored_at INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS workflows ("
+  "  task_id TEXT NOT NULL, device_id TEXT NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL,"
+  "  updated_at INTEGER NOT NULL, PRIMARY KEY (task_id, device_id));"
+  "CREATE TABLE IF NOT EXISTS reports ("
+  "  report_id TEXT PRIMARY KEY, task_id TEXT NOT NULL, device_id TEXT NOT NULL,"
+  "  outcome TEXT NOT NULL, created_at INTEGER NOT NULL, document BLOB NOT NULL,"
+  "  signature BLOB NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS upload_queue ("
+  "  report_id TEXT PRIMARY KEY REFERENCES reports (report_id), attempts INTEGER NOT NULL,"
+  "  last_error TEXT, uploaded_at INTEGER);";
+
+struct _FfStore
+{
+  GObject  parent_instance;
+
+  char    *data_dir;
+  char    *firmware_dir;
+  sqlite3 *db;
+  GMutex   lock;   /* one connection, one transaction at a time */
+};
+
+G_DEFINE_FINAL_TYPE (FfStore, ff_store, G_TYPE_OBJECT)
+G_DEFINE_QUARK (ff-store-error-quark, ff_store_error)
+
+void
+ff_stored_report_free (FfStoredReport *report)
+{
+  g_free (report->report_id);
+  g_free (report->task_id);
+  g_free (report->device_id);
+  g_free (report->outcome);
+  g_free (report->last_error);
+  g_free (report);
+}
+
+static gboolean
+errno_means_full (int error_number)
+{
+  return error_number == ENOSPC || error_number == EFBIG || error_number == EDQUOT;
+}
+
+/* A full disk reaches us as SQLITE_FULL, or as a write error whose errno says so (EFBIG when a
+ * file size limit is hit). Both are "full": the technician must free space, nothing was lost. */
+static gboolean
+set_sqlite_error (FfStore *self, GError **error, int code)
+{
+  int primary = code & 0xff;
+
+  if (primary == SQLITE_FULL
+      || (primary == SQLITE_IOERR && errno_means_full (sqlite3_system_errno (self->db))))
+    g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_FULL,
+                 _("The tablet’s storage is full; nothing was saved. Free some space and try again."));
+  else
+    g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_FAILED, _("Tablet database error: %s"),
+                 sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static gboolean
+exec_sql (FfStore *self, const char *sql, GError **error)
+{
+  int code = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+
+  return code == SQLITE_OK || set_sqlite_error (self, error, code);
+}
+
+static sqlite3_stmt *
+prepare (FfStore *self, const char *sql, GError **error)
+{
+  sqlite3_stmt *statement = NULL;
+  int code = sqlite3_prepare_v2 (self->db, sql, -1, &statement, NULL);
+
+  if (code != SQLITE_OK)
+    {
+      set_sqlite_error (self, error, code);
+      return NULL;
+    }
+  return statement;
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+static void
+bind_text (sqlite3_stmt *statement, int index, const char *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (statement, index);
+  else
+    sqlite3_bind_text (statement, index, text, -1, SQLITE_TRANSIENT);
+}
+
+static void
+bind_bytes (sqlite3_stmt *statement, int index, GBytes *bytes)
+{
+  gsize size;
+  const void *data = g_bytes_get_data (bytes, &size);
+
+  sqlite3_bind_blob64 (statement, index, data != NULL ? data : "", size, SQLITE_TRANSIENT);
+}
+
+static GBytes *
+column_bytes (sqlite3_stmt *statement, int column)
+{
+  return g_bytes_new (sqlite3_column_blob (statement, column),
+                      sqlite3_column_bytes (statement, column));
+}
+
+static char *
+column_text (sqlite3_stmt *statement, int column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (statement, column));
+}
+
+/* Runs a statement that returns no rows. */
+static gboolean
+step_done (FfStore *self, sqlite3_stmt *statement, GError **error)
+{
+  int code = sqlite3_step (statement);
+
+  return code == SQLITE_DONE || set_sqlite_error (self, error, code);
+}
+
+static gboolean
+begin (FfStore *self, GError **error)
+{
+  g_mutex_lock (&self->lock);
+  if (exec_sql (self, "BEGIN IMMEDIATE", error))
+    return TRUE;
+  g_mutex_unlock (&self->lock);
+  return FALSE;
+}
+
+static gboolean
+end (FfStore *self, gboolean ok, GError **error)
+{
+  if (ok)
+    ok = exec_sql (self, "COMMIT", error);
+  if (!ok)
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+static void
+ff_store_finalize (GObject *object)
+{
+  FfStore *self = FF_STORE (object);
+
+  if (self->db != NULL)
+    sqlite3_close_v2 (self->db);
+  g_mutex_clear (&self->lock);
+  g_free (self->data_dir);
+  g_free (self->firmware_dir);
+  G_OBJECT_CLASS (ff_store_parent_class)->finalize (object);
+}
+
+static void
+ff_store_class_init (FfStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ff_store_finalize;
+}
+
+static void
+ff_store_init (FfStore *self)
+{
+  g_mutex_init (&self->lock);
+}
+
+/* Opens (creating when needed) the store in @data_dir: tablet.db and firmware/. */
+FfStore *
+ff_store_open (const char  *data_dir,
+               GError     **error)
+{
+  g_autoptr(FfStore) self = g_object_new (FF_TYPE_STORE, NULL);
+  g_autofree char *db_path = g_build_filename (data_dir, "tablet.db", NULL);
+  g_autofree char *setup = NULL;
+  int code;
+
+  self->data_dir = g_strdup (data_dir);
+  self->firmware_dir = g_build_filename (data_dir, "firmware", NULL);
+  if (g_mkdir_with_parents (self->firmware_dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, FF_STORE_ERROR, errno_means_full (saved_errno) ? FF_STORE_ERROR_FULL
+                                                                         : FF_STORE_ERROR_FAILED,
+                   _("Cannot create the tablet data directory %s: %s"), self->firmware_dir,
+                   g_strerror (saved_errno));
+      return NULL;
+    }
+  code = sqlite3_open_v2 (db_path, &self->db,
+                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (code != SQLITE_OK)
+    {
+      g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_FAILED, _("Cannot open %s: %s"), db_path,
+                   self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (code));
+      return NULL;
+    }
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, 10000);
+  /* WAL keeps readers (the UI) going while a worker writes; synchronous=FULL makes each commit
+   * durable, because a flat battery must not lose a report the technician saw being saved. */
+  setup = g_strdup_printf ("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                           "PRAGMA foreign_keys=ON; %s PRAGMA user_version=%d;",
+                           schema, SCHEMA_VERSION);
+  if (!exec_sql (self, setup, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+const char *
+ff_store_get_data_dir (FfStore *self)
+{
+  return self->data_dir;
+}
+
+char *
+ff_store_get_setting (FfStore    *self,
+                      const char *key)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+  char *value = NULL;
+
+  g_mutex_lock (&self->lock);
+  statement = prepare (self, "SELECT value FROM settings WHERE key = ?", NULL);
+  if (statement != NULL)
+    {
+      bind_text (statement, 1, key);
+      if (sqlite3_step (statement) == SQLITE_ROW)
+        value = column_text (statement, 0);
+    }
+  g_mutex_unlock (&self->lock);
+  return value;
+}
+
+/* A NULL @value removes the setting. */
+gboolean
+ff_store_set_setting (FfStore     *self,
+                      const char  *key,
+                      const char  *value,
+                      GError     **error)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+  gboolean ok;
+
+  if (!begin (self, error))
+    return FALSE;
+  statement = prepare (self, value != NULL
+                               ? "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)"
+                               : "DELETE FROM settings WHERE key = ?", error);
+  ok = statement != NULL;
+  if (ok)
+    {
+      bind_text (statement, 1, key);
+      if (value != NULL)
+        bind_text (statement, 2, value);
+      ok = step_done (self, statement, error);
+    }
+  return end (self, ok, error);
+}
+
+gboolean
+ff_store_save_task (FfStore     *self,
+                    const char  *task_id,
+                    GBytes      *document,
+                    GBytes      *signature,
+                    GError     **error)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+  gboolean ok;
+
+  if (!begin (self, error))
+    return FALSE;
+  statement = prepare (self, "INSERT OR REPLACE INTO tasks (task_id, document, signature, stored_at)"
+                             " VALUES (?, ?, ?, ?)", error);
+  ok = statement != NULL;
+  if (ok)
+    {
+      bind_text (statement, 1, task_id);
+      bind_bytes (statement, 2, document);
+      bind_bytes (statement, 3, signature);
+      sqlite3_bind_int64 (statement, 4, g_get_real_time () / G_USEC_PER_SEC);
+      ok = step_done (self, statement, error);
+    }
+  return end (self, ok, error);
+}
+
+gboolean
+ff_store_load_task (FfStore     *self,
+                    const char  *task_id,
+                    GBytes     **document,
+                    GBytes     **signature,
+                    GError     **error)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+  gboolean found = FALSE;
+
+  g_mutex_lock (&self->lock);
+  statement = prepare (self, "SELECT document, signature FROM tasks WHERE task_id = ?", error);
+  if (statement != NULL)
+    {
+      bind_text (statement, 1, task_id);
+      if (sqlite3_step (statement) == SQLITE_ROW)
+        {
+          *document = column_bytes (statement, 0);
+          *signature = column_bytes (statement, 1);
+          found = TRUE;
+        }
+      else
+        g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_NOT_FOUND,
+                     _("There is no task “%s” on this tablet. Run “fieldflash-cli sync” first."),
+                     task_id);
+    }
+  g_mutex_unlock (&self->lock);
+  return found;
+}
+
+GStrv
+ff_store_list_task_ids (FfStore  *self,
+                        GError  **error)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  statement = prepare (self, "SELECT task_id FROM tasks ORDER BY task_id", error);
+  ok = statement != NULL;
+  while (ok && sqlite3_step (statement) == SQLITE_ROW)
+    g_strv_builder_add (ids, (const char *) sqlite3_column_text (statement, 0));
+  g_mutex_unlock (&self->lock);
+  return ok ? g_strv_builder_end (ids) : NULL;
+}
+
+char *
+ff_store_get_firmware_path (FfStore    *self,
+                            const char *sha256)
+{
+  g_return_val_if_fail (ff_sha256_hex_is_valid (sha256), NULL);
+  return g_build_filename (self->firmware_dir, sha256, NULL);
+}
+
+char *
+ff_store_get_partial_path (FfStore    *self,
+                           const char *sha256)
+{
+  g_autofree char *name = g_strconcat (sha256, ".part", NULL);
+
+  g_return_val_if_fail (ff_sha256_hex_is_valid (sha256), NULL);
+  return g_build_filename (self->firmware_dir, name, NULL);
+}
+
+gboolean
+ff_store_has_firmware (FfStore    *self,
+                       const char *sha256)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+  g_autofree char *path = ff_store_get_firmware_path (self, sha256);
+  gboolean known = FALSE;
+
+  g_mutex_lock (&self->lock);
+  statement = prepare (self, "SELECT 1 FROM firmware WHERE sha256 = ?", NULL);
+  if (statement != NULL)
+    {
+      bind_text (statement, 1, sha256);
+      known = sqlite3_step (statement) == SQLITE_ROW;
+    }
+  g_mutex_unlock (&self->lock);
+  return known && g_file_test (path, G_FILE_TEST_IS_REGULAR);
+}
+
+static gboolean
+fsync_path (const char *path, GError **error)
+{
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  int saved_errno;
+
+  if (fd >= 0 && fsync (fd) == 0)
+    return g_close (fd, error);
+  saved_errno = errno;
+  if (fd >= 0)
+    g_close (fd, NULL);
+  g_set_error (error, FF_STORE_ERROR, errno_means_full (saved_errno) ? FF_STORE_ERROR_FULL
+                                                                     : FF_STORE_ERROR_FAILED,
+               _("Cannot write %s to disk: %s"), path, g_strerror (saved_errno));
+  return FALSE;
+}
+
+/* Checks the complete download at the partial path against @sha256; when it matches, makes it
+ * durable and renames it into place. A mismatch deletes the download. */
+gboolean
+ff_store_commit_firmware (FfStore     *self,
+                          const char  *sha256,
+                          GError     **error)
+{
+  g_autofree char *partial = ff_store_get_partial_path (self, sha256);
+  g_autofree char *final = ff_store_get_firmware_path (self, sha256);
+  g_autofree char *actual = NULL;
+  g_autoptr(sqlite3_stmt) statement = NULL;
+  goffset size = 0;
+  gboolean ok;
+
+  actual = ff_sha256_file_hex (partial, &size, error);
+  if (actual == NULL)
+    return FALSE;
+  if (!g_str_equal (actual, sha256))
+    {
+      g_unlink (partial);
+      g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_CORRUPT,
+                   _("The firmware file downloaded for %s has SHA-256 %s; it was discarded."),
+                   sha256, actual);
+      return FALSE;
+    }
+  if (!fsync_path (partial, error))
+    return FALSE;
+  if (g_rename (partial, final) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_FAILED, _("Cannot rename %s: %s"), partial,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+  /* The rename itself is only durable once the directory is. */
+  if (!fsync_path (self->firmware_dir, error) || !begin (self, error))
+    return FALSE;
+  statement = prepare (self, "INSERT OR REPLACE INTO firmware (sha256, size, stored_at)"
+                             " VALUES (?, ?, ?)", error);
+  ok = statement != NULL;
+  if (ok)
+    {
+      bind_text (statement, 1, sha256);
+      sqlite3_bind_int64 (statement, 2, size);
+      sqlite3_bind_int64 (statement, 3, g_get_real_time () / G_USEC_PER_SEC);
+      ok = step_done (self, statement, error);
+    }
+  return end (self, ok, error);
+}
+
+/* The firmware image, checked again against its name: flash rot or tampering on the tablet must
+ * never reach a terminal. */
+GBytes *
+ff_store_read_firmware (FfStore     *self,
+                        const char  *sha256,
+                        GError     **error)
+{
+  g_autofree char *path = ff_store_get_firmware_path (self, sha256);
+  g_autofree char *contents = NULL;
+  g_autofree char *actual = NULL;
+  gsize length = 0;
+
+  if (!ff_store_has_firmware (self, sha256))
+    {
+      g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_NOT_FOUND,
+                   _("Firmware %s is not on this tablet. Run “fieldflash-cli sync” first."), sha256);
+      return NULL;
+    }
+  if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  actual = ff_sha256_hex (contents, length);
+  if (!g_str_equal (actual, sha256))
+    {
+      g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_CORRUPT,
+                   _("The stored firmware file %s is damaged (SHA-256 %s); sync again."), path,
+                   actual);
+      return NULL;
+    }
+  return g_bytes_new_take (g_steal_pointer (&contents), length);
+}
+
+static gboolean
+write_workflow (FfStore *self, const char *task_id, const char *device_id, const char *state,
+                const char *data, GError **error)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+
+  statement = prepare (self, "INSERT OR REPLACE INTO workflows"
+                             " (task_id, device_id, state, data, updated_at) VALUES (?, ?, ?, ?, ?)",
+                       error);
+  if (statement == NULL)
+    return FALSE;
+  bind_text (statement, 1, task_id);
+  bind_text (statement, 2, device_id);
+  bind_text (statement, 3, state);
+  bind_text (statement, 4, data);
+  sqlite3_bind_int64 (statement, 5, g_get_real_time () / G_USEC_PER_SEC);
+  return step_done (self, statement, error);
+}
+
+gboolean
+ff_store_save_workflow (FfStore     *self,
+                        const char  *task_id,
+                        const char  *device_id,
+                        const char  *state,
+                        const char  *data,
+                        GError     **error)
+{
+  if (!begin (self, error))
+    return FALSE;
+  return end (self, write_workflow (self, task_id, device_id, state, data, error), error);
+}
+
+/* FALSE without an error when the terminal has no workflow yet. */
+gboolean
+ff_store_load_workflow (FfStore     *self,
+                        const char  *task_id,
+                        const char  *device_id,
+                        char       **state,
+                        char       **data,
+                        GError     **error)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+  gboolean found = FALSE;
+
+  g_mutex_lock (&self->lock);
+  statement = prepare (self, "SELECT state, data FROM workflows WHERE task_id = ? AND device_id = ?",
+                       error);
+  if (statement != NULL)
+    {
+      bind_text (statement, 1, task_id);
+      bind_text (statement, 2, device_id);
+      if (sqlite3_step (statement) == SQLITE_ROW)
+        {
+          *state = column_text (statement, 0);
+          *data = column_text (statement, 1);
+          found = TRUE;
+        }
+    }
+  g_mutex_unlock (&self->lock);
+  return found;
+}
+
+gboolean
+ff_store_save_report (FfStore     *self,
+                      const char  *report_id,
+                      const char  *task_id,
+                      const char  *device_id,
+                      const char  *outcome,
+                      gint64       created_at,
+                      GBytes      *document,
+                      GBytes      *signature,
+                      const char  *final_state,
+                      const char  *final_data,
+                      GError     **error)
+{
+  g_autoptr(sqlite3_stmt) insert_report = NULL;
+  g_autoptr(sqlite3_stmt) enqueue = NULL;
+  gboolean ok;
+
+  if (!begin (self, error))
+    return FALSE;
+  insert_report = prepare (self, "INSERT INTO reports (report_id, task_id, device_id, outcome,"
+                                 " created_at, document, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           error);
+  ok = insert_report != NULL;
+  if (ok)
+    {
+      bind_text (insert_report, 1, report_id);
+      bind_text (insert_report, 2, task_id);
+      bind_text (insert_report, 3, device_id);
+      bind_text (insert_report, 4, outcome);
+      sqlite3_bind_int64 (insert_report, 5, created_at);
+      bind_bytes (insert_report, 6, document);
+      bind_bytes (insert_report, 7, signature);
+      ok = step_done (self, insert_report, error);
+    }
+  if (ok)
+    {
+      enqueue = prepare (self, "INSERT INTO upload_queue (report_id, attempts) VALUES (?, 0)", error);
+      ok = enqueue != NULL;
+    }
+  if (ok)
+    {
+      bind_text (enqueue, 1, report_id);
+      ok = step_done (self, enqueue, error);
+    }
+  if (ok)
+    ok = write_workflow (self, task_id, device_id, final_state, final_data, error);
+  return end (self, ok, error);
+}
+
+gboolean
+ff_store_load_report (FfStore     *self,
+                      const char  *report_id,
+                      GBytes     **document,
+                      GBytes     **signature,
+                      GError     **error)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+  gboolean found = FALSE;
+
+  g_mutex_lock (&self->lock);
+  statement = prepare (self, "SELECT document, signature FROM reports WHERE report_id = ?", error);
+  if (statement != NULL)
+    {
+      bind_text (statement, 1, report_id);
+      if (sqlite3_step (statement) == SQLITE_ROW)
+        {
+          *document = column_bytes (statement, 0);
+          *signature = column_bytes (statement, 1);
+          found = TRUE;
+        }
+      else
+        g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_NOT_FOUND,
+                     _("There is no report “%s” on this tablet."), report_id);
+    }
+  g_mutex_unlock (&self->lock);
+  return found;
+}
+
+GPtrArray *
+ff_store_list_reports (FfStore   *self,
+                       gboolean   only_pending,
+                       GError   **error)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+  g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_stored_report_free);
+
+  g_mutex_lock (&self->lock);
+  statement = prepare (self, only_pending
+    ? "SELECT r.report_id, r.task_id, r.device_id, r.outcome, r.created_at, q.uploaded_at,"
+      " q.attempts, q.last_error FROM reports r JOIN upload_queue q USING (report_id)"
+      " WHERE q.uploaded_at IS NULL ORDER BY r.created_at, r.rowid"
+    : "SELECT r.report_id, r.task_id, r.device_id, r.outcome, r.created_at, q.uploaded_at,"
+      " q.attempts, q.last_error FROM reports r JOIN upload_queue q USING (report_id)"
+      " ORDER BY r.created_at, r.rowid", error);
+  while (statement != NULL && sqlite3_step (statement) == SQLITE_ROW)
+    {
+      FfStoredReport *report = g_new0 (FfStoredReport, 1);
+
+      report->report_id = column_text (statement, 0);
+      report->task_id = column_text (statement, 1);
+      report->device_id = column_text (statement, 2);
+      report->outcome = column_text (statement, 3);
+      report->created_at = sqlite3_column_int64 (statement, 4);
+      report->uploaded_at = sqlite3_column_int64 (statement, 5);
+      report->attempts = sqlite3_column_int (statement, 6);
+      report->last_error = column_text (statement, 7);
+      g_ptr_array_add (reports, report);
+    }
+  g_mutex_unlock (&self->lock);
+  return statement != NULL ? g_steal_pointer (&reports) : NULL;
+}
+
+static gboolean
+update_queue (FfStore *self, const char *sql, const char *report_id, const char *text,
+              gint64 number, GError **error)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+  gboolean ok;
+
+  if (!begin (self, error))
+    return FALSE;
+  statement = prepare (self, sql, error);
+  ok = statement != NULL;
+  if (ok)
+    {
+      bind_text (statement, 1, text);
+      sqlite3_bind_int64 (statement, 2, number);
+      bind_text (statement, 3, report_id);
+      ok = step_done (self, statement, error);
+    }
+  return end (self, ok, error);
+}
+
+gboolean
+ff_store_mark_uploaded (FfStore     *self,
+                        const char  *report_id,
+                        gint64       uploaded_at,
+                        GError     **error)
+{
+  return update_queue (self, "UPDATE upload_queue SET last_error = ?, uploaded_at = ?,"
+                             " attempts = attempts + 1 WHERE report_id = ?",
+                       report_id, NULL, uploaded_at, error);
+}
+
+gboolean
+ff_store_mark_upload_failed (FfStore     *self,
+                             const char  *report_id,
+                             const char  *reason,
+                             GError     **error)
+{
+  return update_queue (self, "UPDATE upload_queue SET last_error = ?, attempts = attempts + ?"
+                             " WHERE report_id = ?",
+                       report_id, reason, 1, error);
+}
