@@ -65,10 +65,13 @@ iec104_frame_decode (const uint8_t *apdu, size_t len, Iec104Frame *frame)
     return IEC104_ERROR_TRUNCATED;
   if (apdu[0] != IEC104_START_BYTE)
     return IEC104_ERROR_BAD_START_BYTE;
-  if (len < IEC104_APCI_SIZE)
+  if (len < 2)
     return IEC104_ERROR_TRUNCATED;
-  if (apdu[1] < IEC104_APDU_LENGTH_MIN || apdu[1] > IEC104_APDU_LENGTH_MAX
-      || (size_t) apdu[1] + 2 != len)
+  if (apdu[1] < IEC104_APDU_LENGTH_MIN || apdu[1] > IEC104_APDU_LENGTH_MAX)
+    return IEC104_ERROR_BAD_LENGTH;
+  if (len < (size_t) apdu[1] + 2)
+    return IEC104_ERROR_TRUNCATED;
+  if (len > (size_t) apdu[1] + 2)
     return IEC104_ERROR_BAD_LENGTH;
   return decode_control (apdu + 2, apdu + IEC104_APCI_SIZE, len - IEC104_APCI_SIZE, frame);
 }

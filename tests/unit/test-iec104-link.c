@@ -1,0 +1,333 @@
+/* test-iec104-link.c: the link state machine: start/stop, windows, sequence wrap, t1-t3, bad input. */
+#include <glib.h>
+#include <string.h>
+
+#include "iec104.h"
+
+static const guint8 test_asdu[] = { 0x64, 0x01, 0x06, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x14 };
+
+/* Moves everything `from` wants to send into `to`; returns the bytes moved. */
+static gsize
+shuttle (Iec104Link *from, Iec104Link *to, guint64 now)
+{
+  const guint8 *data;
+  gsize len = iec104_link_output (from, &data);
+
+  if (len > 0)
+    {
+      iec104_link_feed (to, data, len, now);
+      iec104_link_consume_output (from, len);
+    }
+  return len;
+}
+
+/* Takes `link`'s output into a byte array (and consumes it). */
+static GByteArray *
+take_output (Iec104Link *link)
+{
+  const guint8 *data;
+  gsize len = iec104_link_output (link, &data);
+  GByteArray *bytes = g_byte_array_new ();
+
+  g_byte_array_append (bytes, data, (guint) len);
+  iec104_link_consume_output (link, len);
+  return bytes;
+}
+
+static gsize
+count_events (Iec104Link *link, Iec104LinkEventType type, Iec104Error *last_error)
+{
+  Iec104LinkEvent event;
+  gsize n = 0;
+
+  while (iec104_link_poll_event (link, &event))
+    if (event.type == type)
+      {
+        n++;
+        if (last_error)
+          *last_error = event.error;
+      }
+  return n;
+}
+
+typedef struct
+{
+  Iec104Link *master;
+  Iec104Link *outstation;
+  guint64 now;
+} Pair;
+
+static void
+pair_start (Pair *pair, const Iec104LinkParams *params)
+{
+  pair->now = 1000;
+  pair->master = iec104_link_new (IEC104_ROLE_MASTER, params);
+  pair->outstation = iec104_link_new (IEC104_ROLE_OUTSTATION, params);
+  g_assert_nonnull (pair->master);
+  g_assert_nonnull (pair->outstation);
+  iec104_link_open (pair->master, pair->now);
+  iec104_link_open (pair->outstation, pair->now);
+  g_assert_cmpint (iec104_link_send_asdu (pair->master, test_asdu, sizeof test_asdu, pair->now),
+                   ==, IEC104_ERROR_NOT_ACTIVE);
+  g_assert_cmpint (iec104_link_start_dt (pair->master, pair->now), ==, IEC104_OK);
+  g_assert_cmpint (iec104_link_get_state (pair->master), ==, IEC104_LINK_STATE_STARTING);
+  shuttle (pair->master, pair->outstation, pair->now);
+  shuttle (pair->outstation, pair->master, pair->now);
+  g_assert_cmpint (iec104_link_get_state (pair->master), ==, IEC104_LINK_STATE_ACTIVE);
+  g_assert_cmpint (iec104_link_get_state (pair->outstation), ==, IEC104_LINK_STATE_ACTIVE);
+  g_assert_cmpuint (count_events (pair->master, IEC104_LINK_EVENT_ACTIVE, NULL), ==, 1);
+  g_assert_cmpuint (count_events (pair->outstation, IEC104_LINK_EVENT_ACTIVE, NULL), ==, 1);
+}
+
+static void
+pair_free (Pair *pair)
+{
+  iec104_link_free (pair->master);
+  iec104_link_free (pair->outstation);
+}
+
+static void
+test_start_stop (void)
+{
+  Pair pair;
+  g_autoptr (GByteArray) out = NULL;
+
+  pair_start (&pair, NULL);
+  /* One unacknowledged I-frame from the outstation: STOPDT act is preceded by an S-frame. */
+  g_assert_cmpint (iec104_link_send_asdu (pair.outstation, test_asdu, sizeof test_asdu, pair.now),
+                   ==, IEC104_OK);
+  shuttle (pair.outstation, pair.master, pair.now);
+  g_assert_cmpuint (count_events (pair.master, IEC104_LINK_EVENT_ASDU, NULL), ==, 1);
+  g_assert_cmpint (iec104_link_stop_dt (pair.master, pair.now), ==, IEC104_OK);
+  out = take_output (pair.master);
+  g_assert_cmpmem (out->data, out->len, "\x68\x04\x01\x00\x02\x00\x68\x04\x13\x00\x00\x00", 12);
+  iec104_link_feed (pair.outstation, out->data, out->len, pair.now);
+  shuttle (pair.outstation, pair.master, pair.now);
+  g_assert_cmpint (iec104_link_get_state (pair.master), ==, IEC104_LINK_STATE_STOPPED);
+  g_assert_cmpuint (count_events (pair.master, IEC104_LINK_EVENT_STOPPED, NULL), ==, 1);
+  g_assert_cmpuint (count_events (pair.outstation, IEC104_LINK_EVENT_STOPPED, NULL), ==, 1);
+  g_assert_cmpuint (iec104_link_get_unacked (pair.outstation), ==, 0);
+  pair_free (&pair);
+}
+
+static void
+test_window_k_and_w (void)
+{
+  Iec104LinkParams params;
+  Pair pair;
+  Iec104LinkEvent event;
+  gsize asdus = 0;
+
+  iec104_link_params_init_default (&params);
+  params.k = 4;
+  params.w = 3;
+  pair_start (&pair, &params);
+  for (int i = 0; i < 4; i++)
+    g_assert_cmpint (iec104_link_send_asdu (pair.master, test_asdu, sizeof test_asdu, pair.now),
+                     ==, IEC104_OK);
+  g_assert_false (iec104_link_can_send (pair.master));
+  g_assert_cmpint (iec104_link_send_asdu (pair.master, test_asdu, sizeof test_asdu, pair.now), ==,
+                   IEC104_ERROR_WINDOW_FULL);
+  shuttle (pair.master, pair.outstation, pair.now);
+  while (iec104_link_poll_event (pair.outstation, &event))
+    {
+      g_assert_cmpint (event.type, ==, IEC104_LINK_EVENT_ASDU);
+      g_assert_cmpmem (event.asdu, event.asdu_len, test_asdu, sizeof test_asdu);
+      asdus++;
+    }
+  g_assert_cmpuint (asdus, ==, 4);
+  /* After w = 3 frames the outstation acknowledged at once; the 4th waits for t2. */
+  {
+    g_autoptr (GByteArray) out = take_output (pair.outstation);
+    g_assert_cmpmem (out->data, out->len, "\x68\x04\x01\x00\x06\x00", 6);
+    iec104_link_feed (pair.master, out->data, out->len, pair.now);
+  }
+  g_assert_cmpuint (iec104_link_get_unacked (pair.master), ==, 1);
+  g_assert_cmpuint (iec104_link_get_acked_total (pair.master), ==, 3);
+  g_assert_cmpuint (count_events (pair.master, IEC104_LINK_EVENT_WINDOW_OPEN, NULL), ==, 1);
+  g_assert_true (iec104_link_can_send (pair.master));
+  pair_free (&pair);
+}
+
+static void
+test_t2_sends_s_frame (void)
+{
+  Pair pair;
+  g_autoptr (GByteArray) out = NULL;
+
+  pair_start (&pair, NULL);
+  iec104_link_send_asdu (pair.master, test_asdu, sizeof test_asdu, pair.now);
+  shuttle (pair.master, pair.outstation, pair.now);
+  g_assert_cmpuint (iec104_link_next_deadline (pair.outstation), ==, pair.now + 10000);
+  iec104_link_tick (pair.outstation, pair.now + 9999);
+  g_assert_cmpuint (iec104_link_output (pair.outstation, &(const guint8 *) { NULL }), ==, 0);
+  iec104_link_tick (pair.outstation, pair.now + 10000);
+  out = take_output (pair.outstation);
+  g_assert_cmpmem (out->data, out->len, "\x68\x04\x01\x00\x02\x00", 6);
+  iec104_link_feed (pair.master, out->data, out->len, pair.now + 10000);
+  g_assert_cmpuint (iec104_link_get_unacked (pair.master), ==, 0);
+  g_assert_cmpint (iec104_link_get_state (pair.master), ==, IEC104_LINK_STATE_ACTIVE);
+  pair_free (&pair);
+}
+
+static void
+test_t1_expiry_closes (void)
+{
+  Pair pair;
+  Iec104Error reason = IEC104_OK;
+
+  pair_start (&pair, NULL);
+  /* The fault the simulator injects: an outstation that never sends S-frames. */
+  iec104_link_set_suppress_acks (pair.outstation, true);
+  iec104_link_send_asdu (pair.master, test_asdu, sizeof test_asdu, pair.now);
+  shuttle (pair.master, pair.outstation, pair.now);
+  g_assert_cmpuint (iec104_link_next_deadline (pair.master), ==, pair.now + 15000);
+  iec104_link_tick (pair.outstation, pair.now + 14999);
+  g_assert_cmpuint (shuttle (pair.outstation, pair.master, pair.now + 14999), ==, 0);
+  iec104_link_tick (pair.master, pair.now + 14999);
+  g_assert_cmpint (iec104_link_get_state (pair.master), ==, IEC104_LINK_STATE_ACTIVE);
+  iec104_link_tick (pair.master, pair.now + 15000);
+  g_assert_cmpint (iec104_link_get_state (pair.master), ==, IEC104_LINK_STATE_CLOSED);
+  g_assert_cmpuint (count_events (pair.master, IEC104_LINK_EVENT_CLOSED, &reason), ==, 1);
+  g_assert_cmpint (reason, ==, IEC104_ERROR_T1_TIMEOUT);
+  g_assert_cmpuint (iec104_link_next_deadline (pair.master), ==, IEC104_NO_DEADLINE);
+  pair_free (&pair);
+}
+
+static void
+test_startdt_unanswered (void)
+{
+  Iec104Link *master = iec104_link_new (IEC104_ROLE_MASTER, NULL);
+  Iec104Error reason = IEC104_OK;
+
+  iec104_link_open (master, 0);
+  iec104_link_start_dt (master, 0);
+  g_assert_cmpuint (iec104_link_next_deadline (master), ==, 15000);
+  iec104_link_tick (master, 15000);
+  g_assert_cmpuint (count_events (master, IEC104_LINK_EVENT_CLOSED, &reason), ==, 1);
+  g_assert_cmpint (reason, ==, IEC104_ERROR_T1_TIMEOUT);
+  iec104_link_free (master);
+}
+
+static void
+test_t3_sends_testfr (void)
+{
+  Pair pair;
+  g_autoptr (GByteArray) out = NULL;
+
+  pair_start (&pair, NULL);
+  g_assert_cmpuint (iec104_link_next_deadline (pair.master), ==, pair.now + 20000);
+  iec104_link_tick (pair.master, pair.now + 20000);
+  out = take_output (pair.master);
+  g_assert_cmpmem (out->data, out->len, "\x68\x04\x43\x00\x00\x00", 6);
+  iec104_link_feed (pair.outstation, out->data, out->len, pair.now + 20000);
+  {
+    /* The outstation was idle for t3 too: its own TESTFR act goes first, then the con. */
+    g_autoptr (GByteArray) con = take_output (pair.outstation);
+    g_assert_cmpmem (con->data, con->len, "\x68\x04\x43\x00\x00\x00\x68\x04\x83\x00\x00\x00", 12);
+    iec104_link_feed (pair.master, con->data, con->len, pair.now + 20001);
+  }
+  /* Answered: the next test frame is due t3 after the con. */
+  g_assert_cmpuint (iec104_link_next_deadline (pair.master), ==, pair.now + 40001);
+  /* Unanswered: t1 after the next TESTFR act the link closes. */
+  iec104_link_tick (pair.master, pair.now + 40001);
+  g_assert_cmpuint (iec104_link_next_deadline (pair.master), ==, pair.now + 55001);
+  iec104_link_tick (pair.master, pair.now + 55001);
+  g_assert_cmpint (iec104_link_get_state (pair.master), ==, IEC104_LINK_STATE_CLOSED);
+  pair_free (&pair);
+}
+
+static void
+test_sequence_wraps (void)
+{
+  Pair pair;
+  Iec104LinkEvent event;
+
+  pair_start (&pair, NULL);
+  /* 70000 frames each way: N(S) and N(R) wrap twice. */
+  for (int i = 0; i < 70000; i++)
+    {
+      g_assert_cmpint (iec104_link_send_asdu (pair.master, test_asdu, sizeof test_asdu, pair.now),
+                       ==, IEC104_OK);
+      g_assert_cmpint (iec104_link_send_asdu (pair.outstation, test_asdu, sizeof test_asdu,
+                                              pair.now), ==, IEC104_OK);
+      shuttle (pair.master, pair.outstation, pair.now);
+      shuttle (pair.outstation, pair.master, pair.now);
+      while (iec104_link_poll_event (pair.master, &event))
+        g_assert_cmpint (event.type, ==, IEC104_LINK_EVENT_ASDU);
+      while (iec104_link_poll_event (pair.outstation, &event))
+        g_assert_cmpint (event.type, ==, IEC104_LINK_EVENT_ASDU);
+    }
+  g_assert_cmpint (iec104_link_get_state (pair.master), ==, IEC104_LINK_STATE_ACTIVE);
+  g_assert_cmpint (iec104_link_get_state (pair.outstation), ==, IEC104_LINK_STATE_ACTIVE);
+  g_assert_cmpuint (iec104_link_get_sent_total (pair.master), ==, 70000);
+  g_assert_cmpuint (iec104_link_get_unacked (pair.master), <=, 1);
+  pair_free (&pair);
+}
+
+static void
+assert_closes_with (const char *bytes, gsize len, Iec104Error expected)
+{
+  Pair pair;
+  Iec104Error reason = IEC104_OK;
+
+  pair_start (&pair, NULL);
+  g_assert_cmpint (iec104_link_feed (pair.outstation, (const guint8 *) bytes, len, pair.now), ==,
+                   expected);
+  g_assert_cmpint (iec104_link_get_state (pair.outstation), ==, IEC104_LINK_STATE_CLOSED);
+  g_assert_cmpuint (count_events (pair.outstation, IEC104_LINK_EVENT_CLOSED, &reason), ==, 1);
+  g_assert_cmpint (reason, ==, expected);
+  /* Later bytes are ignored. */
+  g_assert_cmpint (iec104_link_feed (pair.outstation, (const guint8 *) bytes, len, pair.now), ==,
+                   IEC104_ERROR_NOT_ACTIVE);
+  pair_free (&pair);
+}
+
+static void
+test_bad_input_closes (void)
+{
+  /* N(S) 1 where 0 is expected. */
+  assert_closes_with ("\x68\x0E\x02\x00\x00\x00\x64\x01\x06\x00\x01\x00\x00\x00\x00\x14", 16,
+                      IEC104_ERROR_SEQUENCE);
+  /* An S-frame acknowledging a frame never sent. */
+  assert_closes_with ("\x68\x04\x01\x00\x02\x00", 6, IEC104_ERROR_SEQUENCE);
+  assert_closes_with ("\x16\x04\x07\x00\x00\x00", 6, IEC104_ERROR_BAD_START_BYTE);
+  assert_closes_with ("\x68\x02\x07\x00", 4, IEC104_ERROR_BAD_LENGTH);
+  assert_closes_with ("\x68\x04\x33\x00\x00\x00", 6, IEC104_ERROR_BAD_CONTROL_FIELD);
+}
+
+static void
+test_connection_lost (void)
+{
+  Pair pair;
+  Iec104Error reason = IEC104_OK;
+
+  pair_start (&pair, NULL);
+  iec104_link_send_asdu (pair.master, test_asdu, sizeof test_asdu, pair.now);
+  iec104_link_connection_lost (pair.master);
+  g_assert_cmpuint (iec104_link_output (pair.master, &(const guint8 *) { NULL }), ==, 0);
+  g_assert_cmpuint (count_events (pair.master, IEC104_LINK_EVENT_CLOSED, &reason), ==, 1);
+  g_assert_cmpint (reason, ==, IEC104_ERROR_CONNECTION_LOST);
+  /* A new connection starts from sequence number 0 again. */
+  iec104_link_open (pair.master, pair.now);
+  g_assert_cmpint (iec104_link_get_state (pair.master), ==, IEC104_LINK_STATE_STOPPED);
+  g_assert_cmpuint (iec104_link_get_sent_total (pair.master), ==, 0);
+  g_assert_null (iec104_link_new (IEC104_ROLE_MASTER, &(Iec104LinkParams) { .k = 0, .w = 1 }));
+  pair_free (&pair);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/iec104/link/start-stop", test_start_stop);
+  g_test_add_func ("/iec104/link/window-k-w", test_window_k_and_w);
+  g_test_add_func ("/iec104/link/t2-sends-s", test_t2_sends_s_frame);
+  g_test_add_func ("/iec104/link/t1-expiry-closes", test_t1_expiry_closes);
+  g_test_add_func ("/iec104/link/startdt-unanswered", test_startdt_unanswered);
+  g_test_add_func ("/iec104/link/t3-sends-testfr", test_t3_sends_testfr);
+  g_test_add_func ("/iec104/link/sequence-wraps", test_sequence_wraps);
+  g_test_add_func ("/iec104/link/bad-input-closes", test_bad_input_closes);
+  g_test_add_func ("/iec104/link/connection-lost", test_connection_lost);
+  return g_test_run ();
+}

@@ -1,0 +1,352 @@
+/* test-iec104-session.c: whole master <-> outstation sessions in memory, with the byte stream cut
+ * at random points and random delays (seeded; the seed is printed), plus the refusal paths. */
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test-iec104-harness.h"
+
+#define FILE_SIZE (1024 * 1024)
+#define LIMIT_MS (10 * 60 * 1000)
+
+static guint64
+test_seed (guint64 fallback)
+{
+  const char *env = g_getenv ("IEC104_TEST_SEED");
+
+  return env ? g_ascii_strtoull (env, NULL, 10) : fallback;
+}
+
+static void
+setup (Harness *harness, const Iec104Profile *profile, guint64 seed, size_t max_chunk,
+       guint32 jitter_ms)
+{
+  Iec104Profile defaults;
+
+  if (profile == NULL)
+    {
+      iec104_profile_init_state_grid (&defaults);
+      profile = &defaults;
+    }
+  g_test_message ("seed %" G_GUINT64_FORMAT " (set IEC104_TEST_SEED to replay)", seed);
+  g_assert_true (harness_init (harness, profile, seed));
+  harness->max_chunk = max_chunk;
+  harness->latency_ms = 2;
+  harness->jitter_ms = jitter_ms;
+  harness_connect (harness);
+  g_assert_cmpint (iec104_master_start_dt (harness->master, harness->now), ==, IEC104_OK);
+  g_assert_true (harness_run_until_done (harness, LIMIT_MS));
+  g_assert_cmpint (harness->last_done.request, ==, IEC104_MASTER_REQUEST_START_DT);
+  g_assert_cmpint (harness->last_done.error, ==, IEC104_OK);
+}
+
+static const Iec104MasterEvent *
+run (Harness *harness, Iec104Error start_error)
+{
+  g_assert_cmpint (start_error, ==, IEC104_OK);
+  g_assert_true (harness_run_until_done (harness, LIMIT_MS));
+  return &harness->last_done;
+}
+
+static const Iec104Point *
+find_point (const Iec104MasterEvent *done, guint32 ioa)
+{
+  for (gsize i = 0; i < done->n_points; i++)
+    if (done->points[i].ioa == ioa)
+      return &done->points[i];
+  return NULL;
+}
+
+static void
+run_full_session (guint64 seed, size_t max_chunk, guint32 jitter_ms)
+{
+  Harness harness;
+  const Iec104MasterEvent *done;
+  const guint32 info_ioas[] = { 0x8001, 0x8002, 0x8003, 0x8004, 0x8005, 0x8006, 0x8007, 0x8008,
+                                0x8009, 0x800A };
+  g_autofree guint8 *firmware = g_malloc (FILE_SIZE);
+  Iec104Param preset[2];
+  Iec104Cp56Time new_time = { .milliseconds = 1000, .minute = 1, .hour = 2, .day = 3,
+                              .month = 4, .year = 27 };
+  GRand *rand = g_rand_new_with_seed ((guint32) seed);
+  char text[64];
+  double value;
+
+  setup (&harness, NULL, seed, max_chunk, jitter_ms);
+  for (gsize i = 0; i < FILE_SIZE; i++)
+    firmware[i] = (guint8) g_rand_int (rand);
+  g_rand_free (rand);
+
+  /* General interrogation: every point with its type and value. */
+  done = run (&harness, iec104_master_interrogate (harness.master, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpuint (done->n_points, ==, harness.terminal.n_points);
+  g_assert_cmpfloat (find_point (done, 0x4001)->value, ==, 220.5f);
+  g_assert_cmpuint (find_point (done, 0x4001)->type_id, ==, IEC104_TI_M_ME_NC_1);
+  g_assert_cmpuint (find_point (done, 0x4004)->quality, ==, IEC104_QUALITY_INVALID);
+  g_assert_cmpint (find_point (done, 0x0010)->raw, ==, IEC104_DPI_ON);
+  g_assert_cmpint (find_point (done, 0x4006)->raw, ==, -1234);
+  g_assert_cmpfloat (find_point (done, 0x4005)->value, ==, 0.5f);
+
+  /* Terminal information 0x8001-0x800A in one request. */
+  done = run (&harness, iec104_master_read_params (harness.master, 0, info_ioas, 10, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpuint (done->n_params, ==, 10);
+  iec104_param_get_string (&done->params[4], text, sizeof text);
+  g_assert_cmpstr (text, ==, "V2.01");
+  iec104_param_get_string (&done->params[8], text, sizeof text);
+  g_assert_cmpstr (text, ==, "DTU0001");
+
+  /* Read all, then preset + execute two running parameters, then a cancelled preset. */
+  done = run (&harness, iec104_master_read_params (harness.master, 0, NULL, 0, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpuint (done->n_params, ==, harness.terminal.n_params);
+  iec104_param_set_float (&preset[0], 0x8020, IEC104_TAG_FLOAT32, 12.75);
+  iec104_param_set_int (&preset[1], 0x8021, IEC104_TAG_INT16, 77);
+  done = run (&harness, iec104_master_write_params (harness.master, 0, preset, 2, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpint (harness.terminal.executes, ==, 0);
+  done = run (&harness, iec104_master_execute_params (harness.master, 0, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpint (harness.terminal.executes, ==, 1);
+  iec104_param_get_double (&harness.terminal.params[10], &value);
+  g_assert_cmpfloat (value, ==, 12.75);
+  done = run (&harness, iec104_master_write_params (harness.master, 0, preset, 1, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  done = run (&harness, iec104_master_cancel_params (harness.master, 0, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  done = run (&harness, iec104_master_execute_params (harness.master, 0, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_ERROR_UNKNOWN_IOA); /* nothing left to execute */
+  g_assert_cmpint (harness.terminal.executes, ==, 1);
+
+  /* Clock sync and read back. */
+  done = run (&harness, iec104_master_clock_sync (harness.master, &new_time, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  done = run (&harness, iec104_master_clock_read (harness.master, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpmem (&done->time, sizeof new_time, &new_time, sizeof new_time);
+
+  /* 211 start, a 1 MiB write, read-back, directory, 211 finish. */
+  done = run (&harness, iec104_master_upgrade_start (harness.master, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  done = run (&harness, iec104_master_file_write (harness.master, NULL, firmware, FILE_SIZE,
+                                                  harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpuint (done->bytes_sent, ==, FILE_SIZE);
+  g_assert_cmpuint (done->bytes_acked, <=, FILE_SIZE);
+  g_assert_cmpuint (harness.progress_events, >, 10);
+  g_assert_cmpstr (harness.terminal.written_name, ==, "UpdateProgram.bin");
+  g_assert_true (harness.terminal.write_complete);
+  g_assert_cmpmem (harness.terminal.written, harness.terminal.written_size, firmware, FILE_SIZE);
+
+  harness.terminal.read_file = firmware;
+  harness.terminal.read_file_size = FILE_SIZE;
+  done = run (&harness, iec104_master_file_read (harness.master, "UpdateProgram.bin",
+                                                 harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpuint (done->file_size, ==, FILE_SIZE);
+  g_assert_cmpmem (harness.read_back, harness.read_back_len, firmware, FILE_SIZE);
+
+  done = run (&harness, iec104_master_file_directory (harness.master, NULL, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpuint (done->n_entries, ==, 40);
+  g_assert_cmpstr (done->entries[39].name, ==, "soe39.msg");
+  g_assert_cmpuint (done->entries[39].size, ==, 139);
+
+  done = run (&harness, iec104_master_upgrade_finish (harness.master, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_true (harness.terminal.upgrade_finished);
+
+  /* 105: the terminal confirms, then drops the link. */
+  done = run (&harness, iec104_master_reset_process (harness.master, IEC104_QRP_GENERAL_RESET,
+                                                     harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpint (harness.terminal.resets, ==, 1);
+  harness_run_for (&harness, 1000);
+  g_assert_true (harness.master_closed);
+  g_assert_cmpint (harness.master_close_reason, ==, IEC104_ERROR_CONNECTION_LOST);
+  harness_clear (&harness);
+}
+
+static void
+test_session_random_chunks (void)
+{
+  static const guint64 seeds[] = { 1, 20261121, 424242 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (seeds); i++)
+    run_full_session (test_seed (seeds[i]), 1 + i * 97, (guint32) (i * 15));
+}
+
+static void
+test_session_whole_frames (void)
+{
+  run_full_session (test_seed (7), 0, 0);
+}
+
+static void
+test_refusals (void)
+{
+  Harness harness;
+  const Iec104MasterEvent *done;
+  const guint32 unknown = 0x8FFF;
+  guint8 data[5000] = { 0 };
+
+  setup (&harness, NULL, test_seed (99), 64, 5);
+  g_assert_cmpint (iec104_master_start_dt (harness.master, harness.now), ==,
+                   IEC104_ERROR_INVALID_ARGUMENT);
+
+  done = run (&harness, iec104_master_read_params (harness.master, 0, &unknown, 1, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_ERROR_UNKNOWN_IOA);
+  g_assert_cmpuint (done->cot, ==, 47);
+
+  /* Cancel without a started upgrade: activation termination (GB104S behaviour). */
+  done = run (&harness, iec104_master_upgrade_cancel (harness.master, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_ERROR_TERMINATED);
+
+  harness.terminal.accepted_name_part = "UpdateProgram";
+  done = run (&harness, iec104_master_file_write (harness.master, "other.bin", data, sizeof data,
+                                                  harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_ERROR_FILE_RESULT);
+  g_assert_cmpuint (done->file_result, ==, IEC104_WRITE_ACT_NAME_NOT_SUPPORTED);
+  g_assert_cmpuint (done->bytes_sent, ==, 0);
+
+  /* An early negative OP10 aborts the transfer with the result and the segment. */
+  harness.terminal.checksum_error_at_segment = 3;
+  done = run (&harness, iec104_master_file_write (harness.master, NULL, data, sizeof data,
+                                                  harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_ERROR_FILE_RESULT);
+  g_assert_cmpuint (done->file_result, ==, IEC104_WRITE_DATA_CHECKSUM_ERROR);
+  g_assert_cmpuint (done->file_segment, ==, 600);
+  g_assert_false (harness.terminal.write_complete);
+
+  done = run (&harness, iec104_master_file_read (harness.master, "missing", harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_ERROR_FILE_RESULT);
+  g_assert_cmpuint (done->file_result, ==, 1);
+  done = run (&harness, iec104_master_file_directory (harness.master, "NOPE", harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_ERROR_FILE_RESULT);
+
+  /* One request at a time. */
+  g_assert_cmpint (iec104_master_interrogate (harness.master, harness.now), ==, IEC104_OK);
+  g_assert_cmpint (iec104_master_clock_read (harness.master, harness.now), ==, IEC104_ERROR_BUSY);
+  iec104_master_cancel (harness.master);
+  g_assert_true (harness_run_until_done (&harness, LIMIT_MS));
+  g_assert_cmpint (harness.last_done.error, ==, IEC104_ERROR_CANCELLED);
+  harness_run_for (&harness, 1000);
+  harness_clear (&harness);
+}
+
+static void
+test_spontaneous_during_interrogation (void)
+{
+  Harness harness;
+  Iec104Point points[3];
+  const Iec104MasterEvent *done;
+
+  setup (&harness, NULL, test_seed (5), 16, 3);
+  for (int i = 0; i < 3; i++)
+    iec104_point_init_float (&points[i], 0x4001 + (guint32) i, 1.0f + (float) i, 0);
+  g_assert_cmpint (iec104_master_interrogate (harness.master, harness.now), ==, IEC104_OK);
+  g_assert_cmpint (iec104_outstation_send_points (harness.outstation, IEC104_COT_SPONTANEOUS,
+                                                  points, 3, harness.now), ==, IEC104_OK);
+  done = run (&harness, IEC104_OK);
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpuint (done->n_points, ==, harness.terminal.n_points);
+  g_assert_cmpuint (harness.spontaneous_points, ==, 3);
+  harness_clear (&harness);
+}
+
+static void
+test_unacknowledging_terminal (void)
+{
+  Harness harness;
+  guint8 data[20000] = { 0 };
+  const Iec104MasterEvent *done;
+
+  setup (&harness, NULL, test_seed (11), 0, 0);
+  iec104_link_set_suppress_acks (iec104_outstation_get_link (harness.outstation), true);
+  done = run (&harness, iec104_master_file_write (harness.master, NULL, data, sizeof data,
+                                                  harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_ERROR_T1_TIMEOUT);
+  /* The window stopped the sender at k segments. */
+  g_assert_cmpuint (done->bytes_sent, ==, 12 * 200);
+  g_assert_true (harness.master_closed);
+  g_assert_cmpint (harness.master_close_reason, ==, IEC104_ERROR_T1_TIMEOUT);
+  harness_clear (&harness);
+}
+
+static void
+test_vendor_variants (void)
+{
+  Harness harness;
+  Iec104Profile profile;
+  g_autofree guint8 *data = g_malloc (3333);
+  const Iec104MasterEvent *done;
+
+  /* Counter segment numbering, 228-byte segments, OP10 with COT 7, k 3, w 1. */
+  iec104_profile_init_state_grid (&profile);
+  profile.segment_numbering = IEC104_SEGMENT_NUMBER_COUNTER;
+  profile.segment_size = IEC104_SEGMENT_SIZE_MAX;
+  profile.cot_write_data_con = IEC104_COT_ACTIVATION_CON;
+  profile.k = 3;
+  profile.w = 1;
+  for (gsize i = 0; i < 3333; i++)
+    data[i] = (guint8) (i * 13);
+  setup (&harness, &profile, test_seed (3), 50, 10);
+  done = run (&harness, iec104_master_file_write (harness.master, NULL, data, 3333, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpmem (harness.terminal.written, harness.terminal.written_size, data, 3333);
+  harness.terminal.read_file = data;
+  harness.terminal.read_file_size = 3333;
+  done = run (&harness, iec104_master_file_read (harness.master, "x", harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpmem (harness.read_back, harness.read_back_len, data, 3333);
+  harness_clear (&harness);
+}
+
+static void
+test_reply_timeout (void)
+{
+  Iec104Profile profile;
+  Iec104Master *master;
+  Iec104MasterEvent event;
+  const guint8 startdt_con[] = { 0x68, 0x04, 0x0B, 0x00, 0x00, 0x00 };
+  const guint8 ack_one[] = { 0x68, 0x04, 0x01, 0x00, 0x02, 0x00 };
+  gboolean done = FALSE;
+
+  iec104_profile_init_state_grid (&profile);
+  master = iec104_master_new (&profile);
+  g_assert_cmpint (iec104_master_interrogate (master, 0), ==, IEC104_ERROR_NOT_ACTIVE);
+  iec104_master_open (master, 0);
+  g_assert_cmpint (iec104_master_start_dt (master, 0), ==, IEC104_OK);
+  iec104_master_feed (master, startdt_con, sizeof startdt_con, 10);
+  g_assert_true (iec104_master_poll_event (master, &event));
+  g_assert_cmpint (event.request, ==, IEC104_MASTER_REQUEST_START_DT);
+  g_assert_cmpint (iec104_master_interrogate (master, 100), ==, IEC104_OK);
+  /* The terminal acknowledges the I-frame but never answers. */
+  iec104_master_feed (master, ack_one, sizeof ack_one, 200);
+  g_assert_cmpuint (iec104_master_next_deadline (master), ==, 100 + profile.reply_timeout_ms);
+  iec104_master_tick (master, 100 + profile.reply_timeout_ms);
+  while (iec104_master_poll_event (master, &event))
+    if (event.type == IEC104_MASTER_EVENT_DONE)
+      {
+        g_assert_cmpint (event.request, ==, IEC104_MASTER_REQUEST_INTERROGATION);
+        g_assert_cmpint (event.error, ==, IEC104_ERROR_TIMEOUT);
+        done = TRUE;
+      }
+  g_assert_true (done);
+  iec104_master_free (master);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/iec104/session/random-chunks", test_session_random_chunks);
+  g_test_add_func ("/iec104/session/whole-frames", test_session_whole_frames);
+  g_test_add_func ("/iec104/session/refusals", test_refusals);
+  g_test_add_func ("/iec104/session/spontaneous", test_spontaneous_during_interrogation);
+  g_test_add_func ("/iec104/session/unacknowledging-terminal", test_unacknowledging_terminal);
+  g_test_add_func ("/iec104/session/vendor-variants", test_vendor_variants);
+  g_test_add_func ("/iec104/session/reply-timeout", test_reply_timeout);
+  return g_test_run ();
+}
