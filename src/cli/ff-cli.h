@@ -22,4 +22,9 @@ typedef struct
   int       (*run) (int argc, char **argv);
 } FfCliVerb;
 
+/* Diagnostics against one terminal over IEC 104 (ff-cli-diag.c). */
+int ff_cli_diag_info    (int argc, char **argv);
+int ff_cli_diag_measure (int argc, char **argv);
+int ff_cli_diag_push    (int argc, char **argv);
+
 G_END_DECLS

@@ -3,10 +3,14 @@
 
 #include <glib/gi18n-lib.h>
 #include <locale.h>
+#include <stdio.h>
 
 #include "ff-cli.h"
 
 static const FfCliVerb verbs[] = {
+  { "info", N_("Read a terminal's information parameters"), ff_cli_diag_info },
+  { "measure", N_("Read a terminal's measurements"), ff_cli_diag_measure },
+  { "push", N_("Upgrade a terminal with a firmware file"), ff_cli_diag_push },
   { NULL, NULL, NULL },
 };
 

@@ -101,7 +101,7 @@ G_DECLARE_FINAL_TYPE (FfIec104Conn, ff_iec104_conn, FF, IEC104_CONN, GObject)
  *   "reconnect-attempt" (guint attempt, gint64 remaining_ms): before each try of _reconnect_async,
  *                 for a countdown.
  *   "closed" (const GError *reason): the link ended (reason NULL after ff_iec104_conn_close).
- * Properties: "connected" (boolean, read-only), "profile" (construct-only pointer). */
+ * Property: "connected" (boolean, read-only, notified). */
 FfIec104Conn   *ff_iec104_conn_new                   (FfProfile           *profile,
                                                       guint16              common_address);
 FfProfile      *ff_iec104_conn_get_profile           (FfIec104Conn        *conn);

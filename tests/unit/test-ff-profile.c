@@ -45,8 +45,8 @@ test_state_grid (void)
   g_assert_cmpuint (profile->iec104.accepted_cots_write_data_con, ==,
                     IEC104_COT_BIT (5) | IEC104_COT_BIT (7));
   g_assert_cmpuint (profile->signal_ioa[FF_SIGNAL_LINE_VOLTAGE], ==, 0x4001);
-  g_assert_cmpuint (profile->signal_ioa[FF_SIGNAL_AMBIENT_TEMPERATURE], ==, 0x4004);
-  g_assert_cmpstr (profile->signal_unit[FF_SIGNAL_AMBIENT_TEMPERATURE], ==, "°C");
+  g_assert_cmpuint (profile->signal_ioa[FF_SIGNAL_TEMPERATURE], ==, 0x4004);
+  g_assert_cmpstr (profile->signal_unit[FF_SIGNAL_TEMPERATURE], ==, "°C");
   g_assert_cmpint (profile->checksum, ==, FF_CHECKSUM_CRC32);
 }
 

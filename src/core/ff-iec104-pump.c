@@ -1,0 +1,472 @@
+/* Moves bytes and time between a TCP connection and a sans-I/O iec104 master or outstation: reads
+ * with a pollable source, writes without blocking, and keeps ONE timer at the next deadline. */
+#include "config.h"
+
+#include "ff-iec104-pump.h"
+
+#include "iec104-link.h"
+
+#define READ_CHUNK 65536
+/* Reads per wakeup, so a fast peer cannot starve the rest of the main loop. */
+#define READS_PER_WAKEUP 16
+
+typedef struct
+{
+  gint64  release_us;  /* monotonic time at which the emulated link delivers the bytes */
+  GBytes *bytes;
+} DelayedChunk;
+
+struct _FfIec104Pump
+{
+  GObject                  parent_instance;
+
+  GIOStream               *stream;
+  GPollableInputStream    *input;
+  GPollableOutputStream   *output;
+  const FfIec104PumpFuncs *funcs;
+  gpointer                 owner;        /* borrowed: the owner closes the pump before it goes */
+
+  GSource                 *read_source;
+  GSource                 *write_source;
+  GSource                 *timer_source;
+  gboolean                 closed;
+  gboolean                 close_when_flushed;  /* holds a reference until the last byte is out */
+
+  /* Bytes taken from the protocol (emulated link or close_when_flushed) not yet written. */
+  GByteArray              *unsent;
+
+  /* Slow-link emulation. */
+  guint64                  bytes_per_second;
+  guint                    rtt_ms;
+  GQueue                   incoming;     /* DelayedChunk */
+  GQueue                   outgoing;     /* DelayedChunk */
+  gint64                   incoming_free_us;
+  gint64                   outgoing_free_us;
+};
+
+G_DEFINE_FINAL_TYPE (FfIec104Pump, ff_iec104_pump, G_TYPE_OBJECT)
+
+static void pump_step (FfIec104Pump *pump);
+static void pump_write (FfIec104Pump *pump);
+static void pump_rearm (FfIec104Pump *pump);
+
+guint64
+ff_iec104_now_ms (void)
+{
+  return (guint64) (g_get_monotonic_time () / 1000);
+}
+
+static void
+delayed_chunk_free (gpointer data)
+{
+  DelayedChunk *chunk = data;
+
+  g_bytes_unref (chunk->bytes);
+  g_free (chunk);
+}
+
+static gboolean
+emulating (FfIec104Pump *pump)
+{
+  return pump->bytes_per_second != 0 || pump->rtt_ms != 0;
+}
+
+/* When bytes handed to the emulated link now arrive at the other end: after the link finished
+ * sending the earlier ones and this chunk (bandwidth), plus half the round trip (propagation). */
+static void
+enqueue_delayed (FfIec104Pump *pump,
+                 GQueue       *queue,
+                 gint64       *free_us,
+                 const guint8 *data,
+                 gsize         len)
+{
+  DelayedChunk *chunk = g_new0 (DelayedChunk, 1);
+  gint64 now = g_get_monotonic_time ();
+  gint64 sent = MAX (now, *free_us);
+
+  if (pump->bytes_per_second != 0)
+    sent += (gint64) (len * G_USEC_PER_SEC / pump->bytes_per_second);
+  *free_us = sent;
+  chunk->release_us = sent + (gint64) pump->rtt_ms * 1000 / 2;
+  chunk->bytes = g_bytes_new (data, len);
+  g_queue_push_tail (queue, chunk);
+}
+
+static void
+pump_lost (FfIec104Pump *pump)
+{
+  g_autoptr(FfIec104Pump) hold = g_object_ref (pump);
+  gboolean was_closed = pump->closed;
+
+  ff_iec104_pump_close (pump);
+  if (was_closed)
+    return;
+  pump->funcs->connection_lost (pump->owner);
+  pump->funcs->after_step (pump->owner);
+}
+
+static void
+deliver_incoming (FfIec104Pump *pump,
+                  const guint8 *data,
+                  gsize         len)
+{
+  if (emulating (pump))
+    enqueue_delayed (pump, &pump->incoming, &pump->incoming_free_us, data, len);
+  else
+    pump->funcs->feed (pump->owner, data, len, ff_iec104_now_ms ());
+}
+
+static gboolean
+on_readable (GObject  *stream,
+             gpointer  user_data)
+{
+  FfIec104Pump *pump = user_data;
+  g_autoptr(FfIec104Pump) hold = g_object_ref (pump);
+  guint8 buffer[READ_CHUNK];
+
+  for (guint i = 0; i < READS_PER_WAKEUP && !pump->closed && !pump->close_when_flushed; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_pollable_input_stream_read_nonblocking (pump->input, buffer, sizeof buffer,
+                                                           NULL, &error);
+
+      if (n > 0)
+        {
+          deliver_incoming (pump, buffer, (gsize) n);
+          continue;
+        }
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+      /* End of stream or a socket error: the peer is gone either way. */
+      pump_lost (pump);
+      return G_SOURCE_REMOVE;
+    }
+  pump_step (pump);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_writable (GObject  *stream,
+             gpointer  user_data)
+{
+  FfIec104Pump *pump = user_data;
+  g_autoptr(FfIec104Pump) hold = g_object_ref (pump);
+
+  g_clear_pointer (&pump->write_source, g_source_destroy);
+  pump_write (pump);
+  if (!pump->closed && !pump->close_when_flushed)
+    pump_rearm (pump);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_writable (FfIec104Pump *pump)
+{
+  if (pump->write_source != NULL)
+    return;
+  pump->write_source = g_pollable_output_stream_create_source (pump->output, NULL);
+  g_source_set_callback (pump->write_source, G_SOURCE_FUNC (on_writable), pump, NULL);
+  g_source_attach (pump->write_source, g_main_context_get_thread_default ());
+  g_source_unref (pump->write_source);
+}
+
+/* Writes without blocking; FALSE when the socket is full (a write source then continues) or the
+ * connection failed. */
+static gboolean
+write_some (FfIec104Pump *pump,
+            const guint8 *data,
+            gsize         len,
+            gsize        *written)
+{
+  g_autoptr(GError) error = NULL;
+  gssize n = g_pollable_output_stream_write_nonblocking (pump->output, data, len, NULL, &error);
+
+  if (n >= 0)
+    {
+      *written = (gsize) n;
+      return TRUE;
+    }
+  *written = 0;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    wait_writable (pump);
+  else
+    pump_lost (pump);
+  return FALSE;
+}
+
+static void
+take_protocol_output (FfIec104Pump *pump)
+{
+  const guint8 *data;
+  gsize n;
+
+  while (!pump->closed && (n = pump->funcs->output (pump->owner, &data)) > 0)
+    {
+      enqueue_delayed (pump, &pump->outgoing, &pump->outgoing_free_us, data, n);
+      pump->funcs->consume_output (pump->owner, n);
+    }
+}
+
+static void
+write_unsent (FfIec104Pump *pump)
+{
+  while (!pump->closed && pump->unsent->len > 0)
+    {
+      gsize written;
+
+      if (!write_some (pump, pump->unsent->data, pump->unsent->len, &written))
+        return;
+      g_byte_array_remove_range (pump->unsent, 0, (guint) written);
+    }
+}
+
+static void
+release_outgoing (FfIec104Pump *pump,
+                  gint64        now_us)
+{
+  DelayedChunk *chunk;
+
+  while ((chunk = g_queue_peek_head (&pump->outgoing)) != NULL && chunk->release_us <= now_us)
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (chunk->bytes, &len);
+
+      g_byte_array_append (pump->unsent, data, (guint) len);
+      delayed_chunk_free (g_queue_pop_head (&pump->outgoing));
+    }
+}
+
+static void
+release_incoming (FfIec104Pump *pump,
+                  gint64        now_us)
+{
+  DelayedChunk *chunk;
+
+  while (!pump->closed && (chunk = g_queue_peek_head (&pump->incoming)) != NULL
+         && chunk->release_us <= now_us)
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (chunk->bytes, &len);
+
+      pump->funcs->feed (pump->owner, data, len, ff_iec104_now_ms ());
+      delayed_chunk_free (g_queue_pop_head (&pump->incoming));
+    }
+}
+
+static void
+pump_write (FfIec104Pump *pump)
+{
+  if (pump->closed)
+    return;
+
+  if (pump->close_when_flushed)
+    {
+      release_outgoing (pump, G_MAXINT64);
+      write_unsent (pump);
+      if (!pump->closed && pump->unsent->len == 0)
+        ff_iec104_pump_close (pump);
+      return;
+    }
+
+  if (emulating (pump) || pump->unsent->len > 0)
+    {
+      write_unsent (pump);
+      if (pump->unsent->len > 0)
+        return;
+      take_protocol_output (pump);
+      release_outgoing (pump, g_get_monotonic_time ());
+      write_unsent (pump);
+      return;
+    }
+
+  /* The common case writes straight from the protocol's buffer. */
+  while (!pump->closed && pump->write_source == NULL)
+    {
+      const guint8 *data;
+      gsize n = pump->funcs->output (pump->owner, &data);
+      gsize written;
+
+      if (n == 0)
+        break;
+      if (!write_some (pump, data, n, &written))
+        break;
+      pump->funcs->consume_output (pump->owner, written);
+    }
+}
+
+static gint64
+next_wakeup_us (FfIec104Pump *pump)
+{
+  guint64 deadline_ms = pump->funcs->next_deadline (pump->owner);
+  gint64 wakeup = -1;
+  DelayedChunk *chunk;
+
+  if (deadline_ms != IEC104_NO_DEADLINE)
+    wakeup = (gint64) deadline_ms * 1000;
+  if ((chunk = g_queue_peek_head (&pump->incoming)) != NULL)
+    wakeup = wakeup < 0 ? chunk->release_us : MIN (wakeup, chunk->release_us);
+  if ((chunk = g_queue_peek_head (&pump->outgoing)) != NULL)
+    wakeup = wakeup < 0 ? chunk->release_us : MIN (wakeup, chunk->release_us);
+  return wakeup;
+}
+
+static void
+pump_rearm (FfIec104Pump *pump)
+{
+  if (pump->closed || pump->close_when_flushed)
+    return;
+  g_source_set_ready_time (pump->timer_source, next_wakeup_us (pump));
+}
+
+static void
+pump_step (FfIec104Pump *pump)
+{
+  g_autoptr(FfIec104Pump) hold = g_object_ref (pump);
+
+  if (pump->closed || pump->close_when_flushed)
+    return;
+  pump_write (pump);
+  if (pump->closed)
+    return;
+  pump->funcs->after_step (pump->owner);
+  if (pump->closed || pump->close_when_flushed)
+    return;
+  pump_write (pump);
+  pump_rearm (pump);
+}
+
+static gboolean
+on_timer (gpointer user_data)
+{
+  FfIec104Pump *pump = user_data;
+  g_autoptr(FfIec104Pump) hold = g_object_ref (pump);
+  gint64 now_us = g_get_monotonic_time ();
+  guint64 deadline_ms;
+
+  g_source_set_ready_time (pump->timer_source, -1);
+  release_incoming (pump, now_us);
+  if (pump->closed)
+    return G_SOURCE_CONTINUE;
+  deadline_ms = pump->funcs->next_deadline (pump->owner);
+  if (deadline_ms != IEC104_NO_DEADLINE && deadline_ms <= (guint64) now_us / 1000)
+    pump->funcs->tick (pump->owner, ff_iec104_now_ms ());
+  pump_step (pump);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+timer_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs timer_funcs = {
+  .dispatch = timer_dispatch,
+};
+
+FfIec104Pump *
+ff_iec104_pump_new (GIOStream               *stream,
+                    const FfIec104PumpFuncs *funcs,
+                    gpointer                 owner)
+{
+  FfIec104Pump *pump = g_object_new (FF_TYPE_IEC104_PUMP, NULL);
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  pump->stream = g_object_ref (stream);
+  pump->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream));
+  pump->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));
+  pump->funcs = funcs;
+  pump->owner = owner;
+
+  pump->read_source = g_pollable_input_stream_create_source (pump->input, NULL);
+  g_source_set_callback (pump->read_source, G_SOURCE_FUNC (on_readable), pump, NULL);
+  g_source_attach (pump->read_source, context);
+  g_source_unref (pump->read_source);
+
+  pump->timer_source = g_source_new (&timer_funcs, sizeof (GSource));
+  g_source_set_callback (pump->timer_source, on_timer, pump, NULL);
+  g_source_set_ready_time (pump->timer_source, -1);
+  g_source_attach (pump->timer_source, context);
+  g_source_unref (pump->timer_source);
+  return pump;
+}
+
+void
+ff_iec104_pump_flush (FfIec104Pump *pump)
+{
+  pump_write (pump);
+  pump_rearm (pump);
+}
+
+void
+ff_iec104_pump_set_link_emulation (FfIec104Pump *pump,
+                                   guint64       bytes_per_second,
+                                   guint         rtt_ms)
+{
+  pump->bytes_per_second = bytes_per_second;
+  pump->rtt_ms = rtt_ms;
+  pump_rearm (pump);
+}
+
+void
+ff_iec104_pump_close_when_flushed (FfIec104Pump *pump)
+{
+  if (pump->closed || pump->close_when_flushed)
+    return;
+  take_protocol_output (pump);
+  pump->close_when_flushed = TRUE;
+  g_object_ref (pump);
+  g_clear_pointer (&pump->read_source, g_source_destroy);
+  g_clear_pointer (&pump->timer_source, g_source_destroy);
+  pump_write (pump);
+}
+
+void
+ff_iec104_pump_close (FfIec104Pump *pump)
+{
+  if (pump->closed)
+    return;
+  pump->closed = TRUE;
+  g_clear_pointer (&pump->read_source, g_source_destroy);
+  g_clear_pointer (&pump->write_source, g_source_destroy);
+  g_clear_pointer (&pump->timer_source, g_source_destroy);
+  g_queue_clear_full (&pump->incoming, delayed_chunk_free);
+  g_queue_clear_full (&pump->outgoing, delayed_chunk_free);
+  /* Sockets close without blocking. */
+  g_io_stream_close (pump->stream, NULL, NULL);
+  if (pump->close_when_flushed)
+    g_object_unref (pump);
+}
+
+gboolean
+ff_iec104_pump_is_closed (FfIec104Pump *pump)
+{
+  return pump->closed;
+}
+
+static void
+ff_iec104_pump_finalize (GObject *object)
+{
+  FfIec104Pump *pump = FF_IEC104_PUMP (object);
+
+  ff_iec104_pump_close (pump);
+  g_clear_object (&pump->stream);
+  g_byte_array_unref (pump->unsent);
+  G_OBJECT_CLASS (ff_iec104_pump_parent_class)->finalize (object);
+}
+
+static void
+ff_iec104_pump_class_init (FfIec104PumpClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ff_iec104_pump_finalize;
+}
+
+static void
+ff_iec104_pump_init (FfIec104Pump *pump)
+{
+  pump->unsent = g_byte_array_new ();
+  g_queue_init (&pump->incoming);
+  g_queue_init (&pump->outgoing);
+}

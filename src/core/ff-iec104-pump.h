@@ -1,0 +1,50 @@
+/* Moves bytes and time between a TCP connection and a sans-I/O iec104 master or outstation. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "iec104-error.h"
+
+G_BEGIN_DECLS
+
+/* How the pump reaches the protocol object it drives (an Iec104Master or Iec104Outstation, wrapped
+ * by its owner). after_step runs after each batch of bytes or timer tick, and after a lost
+ * connection: the owner drains its events there. */
+typedef struct
+{
+  Iec104Error (*feed)            (gpointer owner, const guint8 *data, gsize len, guint64 now_ms);
+  void        (*tick)            (gpointer owner, guint64 now_ms);
+  guint64     (*next_deadline)   (gpointer owner);
+  gsize       (*output)          (gpointer owner, const guint8 **data);
+  void        (*consume_output)  (gpointer owner, gsize n);
+  void        (*connection_lost) (gpointer owner);
+  void        (*after_step)      (gpointer owner);
+} FfIec104PumpFuncs;
+
+#define FF_TYPE_IEC104_PUMP (ff_iec104_pump_get_type ())
+G_DECLARE_FINAL_TYPE (FfIec104Pump, ff_iec104_pump, FF, IEC104_PUMP, GObject)
+
+/* The protocol clock: monotonic milliseconds. */
+guint64       ff_iec104_now_ms                 (void);
+
+/* Starts pumping at once in the thread-default main context. `owner` is not referenced: the
+ * owner must call ff_iec104_pump_close before it goes away. */
+FfIec104Pump *ff_iec104_pump_new               (GIOStream               *stream,
+                                                const FfIec104PumpFuncs *funcs,
+                                                gpointer                 owner);
+/* Call after starting a request on the protocol object: writes its output, re-arms the timer. */
+void          ff_iec104_pump_flush             (FfIec104Pump            *pump);
+/* Emulates a slow link in user space, in both directions: each byte is delayed by rtt_ms / 2 and
+ * the throughput is limited to bytes_per_second (0: unlimited). rtt_ms 0 and bytes_per_second 0
+ * turn the emulation off. */
+void          ff_iec104_pump_set_link_emulation (FfIec104Pump           *pump,
+                                                guint64                  bytes_per_second,
+                                                guint                    rtt_ms);
+/* Stops reading and closes the connection once the protocol's pending output (taken over by the
+ * pump right now) has been written: "confirm, then drop the link". The owner is not called again. */
+void          ff_iec104_pump_close_when_flushed (FfIec104Pump           *pump);
+/* Closes the connection now; the owner is not called again. Idempotent. */
+void          ff_iec104_pump_close             (FfIec104Pump            *pump);
+gboolean      ff_iec104_pump_is_closed         (FfIec104Pump            *pump);
+
+G_END_DECLS

@@ -1,0 +1,60 @@
+/* A fleet of simulated terminals in one main context: the public API of libfieldflash-sim that the
+ * fieldflash-sim program and the app's training mode use. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ff-sim-scenario.h"
+#include "ff-sim-terminal.h"
+
+G_BEGIN_DECLS
+
+#define FF_SIM_DEFAULT_PORT 2404
+
+#define FF_TYPE_SIM_FLEET (ff_sim_fleet_get_type ())
+G_DECLARE_FINAL_TYPE (FfSimFleet, ff_sim_fleet, FF, SIM_FLEET, GObject)
+
+/* Signal "log" (const char *line): every line of every terminal (see ff-sim-terminal.h), for the
+ * trainer's view. */
+FfSimFleet    *ff_sim_fleet_new                (void);
+/* Settings that apply to terminals added afterwards. */
+void           ff_sim_fleet_set_state_dir      (FfSimFleet                *fleet,
+                                                const char                *state_dir);
+/* Boot time of every terminal in ms; < 0 (the default) uses each profile's reboot time. */
+void           ff_sim_fleet_set_boot_time      (FfSimFleet                *fleet,
+                                                gint                       boot_time_ms);
+/* Mean interval of spontaneous measurements in ms; 0 turns them off. Default 5000. */
+void           ff_sim_fleet_set_spontaneous_interval (FfSimFleet          *fleet,
+                                                      guint                interval_ms);
+
+/* Adds the terminals of a fleet file (docs/formats.md, "Fleet files"). Nothing is added when
+ * the file has an error. */
+gboolean       ff_sim_fleet_load_file          (FfSimFleet                *fleet,
+                                                const char                *path,
+                                                GError                   **error);
+/* config->state_dir, boot time and spontaneous interval are taken from the fleet settings. */
+FfSimTerminal *ff_sim_fleet_add_terminal       (FfSimFleet                *fleet,
+                                                const FfSimTerminalConfig *config,
+                                                GError                   **error);
+/* Starts every terminal listening; stops them all again if one cannot. */
+gboolean       ff_sim_fleet_start              (FfSimFleet                *fleet,
+                                                GError                   **error);
+void           ff_sim_fleet_stop               (FfSimFleet                *fleet);
+
+GPtrArray     *ff_sim_fleet_get_terminals      (FfSimFleet                *fleet);
+FfSimTerminal *ff_sim_fleet_get_terminal       (FfSimFleet                *fleet,
+                                                const char                *device_id);
+/* Applies a scenario file (docs/formats.md, "Scenario files") to every terminal. */
+gboolean       ff_sim_fleet_load_scenario_file (FfSimFleet                *fleet,
+                                                const char                *path,
+                                                GError                   **error);
+gboolean       ff_sim_fleet_set_scenario       (FfSimFleet                *fleet,
+                                                const char                *device_id,
+                                                const FfSimScenario       *scenario,
+                                                GError                   **error);
+/* Runs one trainer command: "scenario ID NAME [KEY=VALUE…]". */
+gboolean       ff_sim_fleet_run_command        (FfSimFleet                *fleet,
+                                                const char                *line,
+                                                GError                   **error);
+
+G_END_DECLS

@@ -1,0 +1,58 @@
+/* Fault scenarios of a simulated terminal: what goes wrong, with which parameters, and how to tell a
+ * trainer about it. */
+#pragma once
+
+#include <glib.h>
+
+#include "ff-snapshot.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  FF_SIM_FAULT_NONE,               /* "none": a healthy terminal */
+  FF_SIM_FAULT_WRONG_DEVICE_ID,    /* "wrong-device-id [id=TEXT]": 0x8009 reports another ID */
+  FF_SIM_FAULT_GPS_OFFSET,         /* "gps-offset lat=ARCSEC lon=ARCSEC": the terminal stands elsewhere */
+  FF_SIM_FAULT_FILE_NAME_REFUSED,  /* "file-name-refused": write activation result 2 */
+  FF_SIM_FAULT_CHECKSUM_ERROR,     /* "checksum-error segment=N": OP10 result 2 at the Nth segment (1 = first) */
+  FF_SIM_FAULT_LINK_DROP,          /* "link-drop after=BYTES": TCP closed once BYTES of the file arrived */
+  FF_SIM_FAULT_NEVER_BACK,         /* "never-back": does not come back after a reboot */
+  FF_SIM_FAULT_OLD_VERSION,        /* "old-version": comes back running the old image */
+  FF_SIM_FAULT_SIGNAL_DRIFT,       /* "signal-drift signal=KEY percent=X": a signal is off by X % after an upgrade */
+  FF_SIM_FAULT_SLOW_LINK,          /* "slow-link [bandwidth=BYTES_PER_S] [rtt=MS]" */
+  FF_SIM_FAULT_NO_ACKS,            /* "no-acks": never sends S-frames, so the master's t1 expires */
+} FfSimFault;
+
+typedef struct
+{
+  FfSimFault fault;
+  char      *device_id;         /* WRONG_DEVICE_ID: the ID reported instead */
+  double     lat_arcsec;        /* GPS_OFFSET */
+  double     lon_arcsec;
+  guint      segment;           /* CHECKSUM_ERROR: 1-based ordinal of the refused segment */
+  guint64    after_bytes;       /* LINK_DROP */
+  FfSignal   signal;            /* SIGNAL_DRIFT */
+  double     percent;
+  guint64    bytes_per_second;  /* SLOW_LINK: 0 unlimited */
+  guint      rtt_ms;
+} FfSimScenario;
+
+/* Parses "NAME [KEY=VALUE …]" words, e.g. {"checksum-error", "segment=3", NULL}. */
+FfSimScenario *ff_sim_scenario_parse    (const char * const *words,
+                                         GError            **error);
+/* Reads the scenario of terminal `device_id` from a scenario key file: the group named after the
+ * terminal, else the group [all]; "scenario=NAME" plus the parameters as keys. No group: none. */
+FfSimScenario *ff_sim_scenario_from_key_file (GKeyFile    *file,
+                                              const char  *device_id,
+                                              GError     **error);
+FfSimScenario *ff_sim_scenario_new_none (void);
+FfSimScenario *ff_sim_scenario_copy     (const FfSimScenario *scenario);
+void           ff_sim_scenario_free     (FfSimScenario       *scenario);
+/* The scenario's name as typed ("checksum-error"). */
+const char    *ff_sim_scenario_get_name (const FfSimScenario *scenario);
+/* A translated sentence for the trainer: what the terminal will do and what the technician sees. */
+char          *ff_sim_scenario_describe (const FfSimScenario *scenario);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfSimScenario, ff_sim_scenario_free)
+
+G_END_DECLS

@@ -1,0 +1,1096 @@
+/* One simulated terminal: drives an iec104 outstation on its own TCP port, serves information
+ * parameters, measurements with noise, files and the 211/210/211/105 upgrade, reboots into the new
+ * image, persists it, and injects the faults of its scenario. */
+#include "config.h"
+
+#include "ff-sim-terminal.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+#include "ff-iec104-pump.h"
+#include "ff-sim-error.h"
+#include "ff-sim-firmware.h"
+#include "ff-sim-state.h"
+#include "iec104.h"
+
+/* The image a terminal runs before anything was ever installed. */
+#define FACTORY_IMAGE_SIZE (64 * 1024)
+/* The largest upgrade file a terminal accepts (write activation result 3 above it). */
+#define MAX_UPGRADE_SIZE (64 * 1024 * 1024)
+#define N_STATUS_POINTS 3
+#define N_RUNNING_PARAMS 3
+#define ARCSEC_PER_DEGREE 3600.0
+#define NOISE_FRACTION 0.002
+#define SOE_FILE_NAME "soe.msg"
+
+typedef enum
+{
+  POWER_RUNNING,  /* listening */
+  POWER_BOOTING,  /* refusing connections until the boot timer fires */
+  POWER_DEAD,     /* "never-back": refusing connections until the scenario changes */
+} PowerState;
+
+struct _FfSimTerminal
+{
+  GObject           parent_instance;
+
+  /* What it is. */
+  char             *device_id;
+  char             *vendor;
+  char             *model;
+  char             *type;
+  char             *hardware_version;
+  char             *mac;
+  double            latitude;
+  double            longitude;
+  char             *host;
+  guint16           port;
+  FfProfile        *profile;
+  guint             boot_time_ms;
+  guint             spontaneous_ms;
+  char             *state_dir;
+
+  /* What it runs. */
+  GBytes           *image;
+  char             *version;
+  char             *checksum;
+  GArray           *params;           /* Iec104Param: the writable running parameters */
+  gint64            clock_offset_us;  /* set by 103: terminal time − system time */
+  double            base_values[FF_N_SIGNALS];
+  GRand            *rand;
+  gboolean          upgraded_since_scenario;
+  Iec104Point       interrogation[N_STATUS_POINTS + FF_N_SIGNALS];
+  Iec104DirEntry    soe_entry;
+
+  /* The link. */
+  PowerState        power;
+  GSocketService   *service;
+  Iec104Outstation *outstation;
+  FfIec104Pump     *pump;
+  guint             boot_source;
+  guint             spontaneous_source;
+  guint             drop_source;
+
+  /* The upgrade in progress. */
+  gboolean          upgrade_started;
+  char             *staging_name;
+  GByteArray       *staging;
+  guint             segments_received;
+  guint64           file_bytes_received;
+  GBytes           *pending_image;     /* checked at 211 finish, installed at the reboot */
+
+  FfSimScenario    *scenario;
+};
+
+G_DEFINE_FINAL_TYPE (FfSimTerminal, ff_sim_terminal, G_TYPE_OBJECT)
+
+enum
+{
+  SIGNAL_LOG,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static gboolean start_listening (FfSimTerminal *terminal, GError **error);
+
+static void G_GNUC_PRINTF (2, 3)
+terminal_log (FfSimTerminal *terminal,
+              const char    *format,
+              ...)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *line = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  line = g_strdup_printf ("terminal %s: %s", terminal->device_id, message);
+  g_signal_emit (terminal, signals[SIGNAL_LOG], 0, line);
+}
+
+/* ---- what it runs ------------------------------------------------------------------------- */
+
+static gboolean
+install_image (FfSimTerminal  *terminal,
+               GBytes         *image,
+               GError        **error)
+{
+  g_auto(FfSimFirmwareInfo) info = { NULL };
+
+  if (!ff_sim_firmware_inspect (image, &info, error))
+    return FALSE;
+  g_clear_pointer (&terminal->image, g_bytes_unref);
+  terminal->image = g_bytes_ref (image);
+  g_free (terminal->version);
+  terminal->version = g_steal_pointer (&info.version);
+  g_free (terminal->checksum);
+  terminal->checksum = ff_profile_compute_checksum (terminal->profile, image);
+  return TRUE;
+}
+
+static void
+init_running_params (FfSimTerminal *terminal)
+{
+  guint32 first = terminal->profile->iec104.running_param_ioa_first;
+  Iec104Param param;
+
+  /* Heartbeat period (s), telemetry deadband (‰) and the SOE buffer size: typical settings a
+   * master station writes with 203. */
+  iec104_param_set_uint (&param, first, IEC104_TAG_UINT16, 30);
+  g_array_append_val (terminal->params, param);
+  iec104_param_set_uint (&param, first + 1, IEC104_TAG_UINT16, 5);
+  g_array_append_val (terminal->params, param);
+  iec104_param_set_uint (&param, first + 2, IEC104_TAG_UINT32, 1024);
+  g_array_append_val (terminal->params, param);
+}
+
+static Iec104Param *
+find_running_param (FfSimTerminal *terminal,
+                    guint32        ioa)
+{
+  for (guint i = 0; i < terminal->params->len; i++)
+    if (g_array_index (terminal->params, Iec104Param, i).ioa == ioa)
+      return &g_array_index (terminal->params, Iec104Param, i);
+  return NULL;
+}
+
+static gboolean
+load_state (FfSimTerminal  *terminal,
+            const char     *version,
+            GError        **error)
+{
+  g_autoptr(GBytes) image = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GArray) saved = g_array_new (FALSE, FALSE, sizeof (Iec104Param));
+
+  if (terminal->state_dir != NULL)
+    {
+      image = ff_sim_state_load_image (terminal->state_dir, terminal->device_id, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (!ff_sim_state_load_params (terminal->state_dir, terminal->device_id, saved, error))
+        return FALSE;
+    }
+  if (image == NULL)
+    image = ff_sim_firmware_make (terminal->vendor, terminal->model, version, FACTORY_IMAGE_SIZE,
+                                  error);
+  if (image == NULL || !install_image (terminal, image, error))
+    return FALSE;
+
+  for (guint i = 0; i < saved->len; i++)
+    {
+      Iec104Param *loaded = &g_array_index (saved, Iec104Param, i);
+      Iec104Param *known = find_running_param (terminal, loaded->ioa);
+
+      if (known != NULL)
+        *known = *loaded;
+    }
+  return TRUE;
+}
+
+static void
+save_state (FfSimTerminal *terminal)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (terminal->state_dir == NULL)
+    return;
+  if (!ff_sim_state_save_image (terminal->state_dir, terminal->device_id, terminal->image, &error)
+      || !ff_sim_state_save_params (terminal->state_dir, terminal->device_id,
+                                    (const Iec104Param *) terminal->params->data,
+                                    terminal->params->len, &error))
+    terminal_log (terminal, _("cannot save its state: %s"), error->message);
+}
+
+/* ---- measurements ------------------------------------------------------------------------- */
+
+static void
+init_measurements (FfSimTerminal *terminal)
+{
+  /* A 10 kV feeder seen through its PT/CT, a 24 V station battery, a cabinet in the sun; each
+   * terminal a little different so a fleet does not look cloned. */
+  static const double typical[FF_N_SIGNALS] = { 10500.0, 120.0, 24.5, 28.0 };
+
+  for (guint s = 0; s < FF_N_SIGNALS; s++)
+    terminal->base_values[s] = typical[s] * g_rand_double_range (terminal->rand, 0.95, 1.05);
+}
+
+static float
+measure (FfSimTerminal *terminal,
+         FfSignal       signal)
+{
+  double value = terminal->base_values[signal];
+
+  value *= 1.0 + g_rand_double_range (terminal->rand, -NOISE_FRACTION, NOISE_FRACTION);
+  if (terminal->scenario->fault == FF_SIM_FAULT_SIGNAL_DRIFT
+      && terminal->scenario->signal == signal && terminal->upgraded_since_scenario)
+    value *= 1.0 + terminal->scenario->percent / 100.0;
+  return (float) value;
+}
+
+static void
+measurement_point (FfSimTerminal *terminal,
+                   FfSignal       signal,
+                   Iec104Point   *point)
+{
+  iec104_point_init_float (point, terminal->profile->signal_ioa[signal],
+                           measure (terminal, signal), 0);
+}
+
+/* ---- outstation callbacks ----------------------------------------------------------------- */
+
+static size_t
+on_interrogation_points (void               *user_data,
+                         const Iec104Point **points)
+{
+  FfSimTerminal *terminal = user_data;
+  Iec104Point *gi = terminal->interrogation;
+  guint32 status = terminal->profile->iec104.status_ioa_first;
+
+  /* Breaker closed, remote mode on, no battery alarm. */
+  iec104_point_init_single (&gi[0], status, true, 0);
+  iec104_point_init_single (&gi[1], status + 1, true, 0);
+  iec104_point_init_single (&gi[2], status + 2, false, 0);
+  for (guint s = 0; s < FF_N_SIGNALS; s++)
+    measurement_point (terminal, s, &gi[N_STATUS_POINTS + s]);
+  terminal_log (terminal, _("answers a general interrogation"));
+  *points = gi;
+  return G_N_ELEMENTS (terminal->interrogation);
+}
+
+static const char *
+info_string (FfSimTerminal *terminal,
+             guint32        ioa)
+{
+  switch (ioa)
+    {
+    case 0x8001: return terminal->type;
+    case 0x8002: return "SylixOS 2.0";
+    case 0x8003: return terminal->vendor;
+    case 0x8004: return terminal->hardware_version;
+    case 0x8005: return terminal->version;
+    case 0x8006: return terminal->checksum;
+    case 0x8007: return "DL/T634.5104-2009";
+    case 0x8008: return terminal->model;
+    case 0x8009:
+      if (terminal->scenario->fault == FF_SIM_FAULT_WRONG_DEVICE_ID)
+        return terminal->scenario->device_id;
+      return terminal->device_id;
+    case 0x800A: return terminal->mac;
+    default: return NULL;
+    }
+}
+
+static bool
+on_read_param (void        *user_data,
+               uint16_t     sn,
+               uint32_t     ioa,
+               Iec104Param *param)
+{
+  FfSimTerminal *terminal = user_data;
+  const char *text = info_string (terminal, ioa);
+  Iec104Param *running;
+
+  if (text != NULL)
+    return iec104_param_set_string (param, ioa, text) == IEC104_OK;
+  running = find_running_param (terminal, ioa);
+  if (running == NULL)
+    return false;
+  *param = *running;
+  return true;
+}
+
+static size_t
+on_list_params (void     *user_data,
+                uint16_t  sn,
+                uint32_t *ioas,
+                size_t    capacity)
+{
+  FfSimTerminal *terminal = user_data;
+  size_t n = 0;
+
+  for (guint32 ioa = 0x8001; ioa <= 0x800A && n < capacity; ioa++)
+    ioas[n++] = ioa;
+  for (guint i = 0; i < terminal->params->len && n < capacity; i++)
+    ioas[n++] = g_array_index (terminal->params, Iec104Param, i).ioa;
+  return n;
+}
+
+static bool
+on_write_params (void              *user_data,
+                 uint16_t           sn,
+                 const Iec104Param *params,
+                 size_t             n_params)
+{
+  FfSimTerminal *terminal = user_data;
+
+  for (size_t i = 0; i < n_params; i++)
+    {
+      Iec104Param *known = find_running_param (terminal, params[i].ioa);
+
+      if (known == NULL || known->tag != params[i].tag || known->len != params[i].len)
+        {
+          terminal_log (terminal, _("refuses to write parameter 0x%04X (not writable)"),
+                        params[i].ioa);
+          return false;
+        }
+    }
+  for (size_t i = 0; i < n_params; i++)
+    *find_running_param (terminal, params[i].ioa) = params[i];
+  terminal_log (terminal, _("stores %u written parameters"), (guint) n_params);
+  save_state (terminal);
+  return true;
+}
+
+static void
+to_cp56 (GDateTime      *time,
+         Iec104Cp56Time *cp56)
+{
+  memset (cp56, 0, sizeof *cp56);
+  cp56->milliseconds = (uint16_t) (g_date_time_get_second (time) * 1000
+                                   + g_date_time_get_microsecond (time) / 1000);
+  cp56->minute = (uint8_t) g_date_time_get_minute (time);
+  cp56->hour = (uint8_t) g_date_time_get_hour (time);
+  cp56->day = (uint8_t) g_date_time_get_day_of_month (time);
+  cp56->weekday = (uint8_t) g_date_time_get_day_of_week (time);
+  cp56->month = (uint8_t) g_date_time_get_month (time);
+  cp56->year = (uint8_t) (g_date_time_get_year (time) % 100);
+}
+
+static void
+on_clock_read (void           *user_data,
+               Iec104Cp56Time *time)
+{
+  FfSimTerminal *terminal = user_data;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) shifted = g_date_time_add (now, terminal->clock_offset_us);
+
+  to_cp56 (shifted, time);
+}
+
+static bool
+on_clock_set (void                 *user_data,
+              const Iec104Cp56Time *time)
+{
+  FfSimTerminal *terminal = user_data;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) set = g_date_time_new_local (2000 + time->year, time->month, time->day,
+                                                    time->hour, time->minute,
+                                                    time->milliseconds / 1000.0);
+
+  if (set == NULL)
+    return false;
+  terminal->clock_offset_us = g_date_time_difference (set, now);
+  terminal_log (terminal, _("clock synchronised"));
+  return true;
+}
+
+static bool
+on_reset_process (void    *user_data,
+                  uint8_t  qrp)
+{
+  FfSimTerminal *terminal = user_data;
+
+  terminal_log (terminal, _("reset process (105) accepted"));
+  return true;
+}
+
+static const char soe_log[] =
+  "2026-11-20 08:14:03.120 breaker open\n"
+  "2026-11-20 08:14:05.480 breaker closed\n";
+
+static bool
+on_list_directory (void                  *user_data,
+                   const char            *dir_name,
+                   const Iec104DirEntry **entries,
+                   size_t                *n_entries)
+{
+  FfSimTerminal *terminal = user_data;
+  Iec104DirEntry *soe = &terminal->soe_entry;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  if (!g_str_equal (dir_name, terminal->profile->iec104.directory_name))
+    return false;
+  memset (soe, 0, sizeof *soe);
+  g_strlcpy (soe->name, SOE_FILE_NAME, sizeof soe->name);
+  soe->size = sizeof soe_log - 1;
+  to_cp56 (now, &soe->time);
+  *entries = soe;
+  *n_entries = 1;
+  return true;
+}
+
+static bool
+on_open_read (void           *user_data,
+              const char     *name,
+              const uint8_t **data,
+              size_t         *size)
+{
+  if (!g_str_equal (name, SOE_FILE_NAME))
+    return false;
+  *data = (const uint8_t *) soe_log;
+  *size = sizeof soe_log - 1;
+  return true;
+}
+
+static void
+discard_staging (FfSimTerminal *terminal)
+{
+  g_clear_pointer (&terminal->staging, g_byte_array_unref);
+  g_clear_pointer (&terminal->staging_name, g_free);
+  terminal->segments_received = 0;
+  terminal->file_bytes_received = 0;
+}
+
+static uint8_t
+on_begin_write (void       *user_data,
+                const char *name,
+                uint32_t    file_id,
+                uint32_t    size)
+{
+  FfSimTerminal *terminal = user_data;
+
+  discard_staging (terminal);
+  if (terminal->scenario->fault == FF_SIM_FAULT_FILE_NAME_REFUSED
+      || !g_str_equal (name, terminal->profile->iec104.upgrade_file_name))
+    {
+      terminal_log (terminal, _("refuses the file name “%s” (write activation result 2)"), name);
+      return IEC104_WRITE_ACT_NAME_NOT_SUPPORTED;
+    }
+  if (size == 0 || size > MAX_UPGRADE_SIZE)
+    {
+      terminal_log (terminal, _("refuses a file of %u bytes (write activation result 3)"), size);
+      return IEC104_WRITE_ACT_LENGTH_OUT_OF_RANGE;
+    }
+  terminal->staging = g_byte_array_sized_new (size);
+  g_byte_array_set_size (terminal->staging, size);
+  terminal->staging_name = g_strdup (name);
+  terminal_log (terminal, _("receives “%s” (%u bytes)"), name, size);
+  return IEC104_WRITE_ACT_OK;
+}
+
+/* Ends the TCP connection from our side; `flush` sends the last confirmation first. */
+static void
+forget_connection (FfSimTerminal *terminal,
+                   gboolean       flush)
+{
+  Iec104OutstationEvent event;
+
+  if (terminal->pump == NULL)
+    return;
+  if (flush)
+    ff_iec104_pump_close_when_flushed (terminal->pump);
+  else
+    ff_iec104_pump_close (terminal->pump);
+  g_clear_object (&terminal->pump);
+  iec104_outstation_connection_lost (terminal->outstation);
+  /* Its CLOSED event belongs to the connection just forgotten, not to the next one. */
+  while (iec104_outstation_poll_event (terminal->outstation, &event))
+    ;
+}
+
+static gboolean
+drop_link_now (gpointer user_data)
+{
+  FfSimTerminal *terminal = user_data;
+
+  terminal->drop_source = 0;
+  forget_connection (terminal, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static uint8_t
+on_write_segment (void          *user_data,
+                  uint32_t       segment,
+                  uint32_t       offset,
+                  const uint8_t *data,
+                  size_t         len)
+{
+  FfSimTerminal *terminal = user_data;
+  const FfSimScenario *scenario = terminal->scenario;
+
+  if (terminal->staging == NULL)
+    return IEC104_WRITE_DATA_UNKNOWN_ERROR;
+  terminal->segments_received++;
+  if (scenario->fault == FF_SIM_FAULT_CHECKSUM_ERROR
+      && terminal->segments_received == scenario->segment)
+    {
+      terminal_log (terminal, _("FAULT checksum-error: reports a checksum error at segment %u "
+                                "(write confirm result 2)"), terminal->segments_received);
+      return IEC104_WRITE_DATA_CHECKSUM_ERROR;
+    }
+  memcpy (terminal->staging->data + offset, data, len);
+  terminal->file_bytes_received += len;
+  if (scenario->fault == FF_SIM_FAULT_LINK_DROP && terminal->drop_source == 0
+      && terminal->file_bytes_received >= scenario->after_bytes)
+    {
+      terminal_log (terminal, _("FAULT link-drop: drops the link after %" G_GUINT64_FORMAT
+                                " bytes of the file"), terminal->file_bytes_received);
+      /* Not from inside the outstation's own callback. */
+      terminal->drop_source = g_idle_add (drop_link_now, terminal);
+    }
+  return IEC104_WRITE_DATA_OK;
+}
+
+static uint8_t
+on_end_write (void *user_data)
+{
+  FfSimTerminal *terminal = user_data;
+
+  if (terminal->staging == NULL || terminal->file_bytes_received != terminal->staging->len)
+    {
+      terminal_log (terminal, _("file incomplete (write confirm result 3)"));
+      return IEC104_WRITE_DATA_LENGTH_MISMATCH;
+    }
+  terminal_log (terminal, _("file “%s” received completely (%u bytes)"), terminal->staging_name,
+                terminal->staging->len);
+  return IEC104_WRITE_DATA_OK;
+}
+
+static void
+on_abort_write (void *user_data)
+{
+  FfSimTerminal *terminal = user_data;
+
+  if (terminal->staging != NULL)
+    terminal_log (terminal, _("discards the partial file “%s”"), terminal->staging_name);
+  discard_staging (terminal);
+}
+
+static bool
+on_upgrade_start (void *user_data)
+{
+  FfSimTerminal *terminal = user_data;
+
+  terminal->upgrade_started = TRUE;
+  g_clear_pointer (&terminal->pending_image, g_bytes_unref);
+  terminal_log (terminal, _("upgrade started (211 start)"));
+  return true;
+}
+
+static bool
+on_upgrade_finish (void *user_data)
+{
+  FfSimTerminal *terminal = user_data;
+  g_autoptr(GBytes) image = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(FfSimFirmwareInfo) info = { NULL };
+
+  if (terminal->staging == NULL || terminal->file_bytes_received != terminal->staging->len)
+    {
+      terminal_log (terminal, _("refuses 211 finish: no complete upgrade file was received"));
+      return false;
+    }
+  image = g_bytes_new (terminal->staging->data, terminal->staging->len);
+  if (!ff_sim_firmware_inspect (image, &info, &error))
+    {
+      terminal_log (terminal, _("refuses 211 finish: %s"), error->message);
+      return false;
+    }
+  if (g_strcmp0 (info.vendor, terminal->vendor) != 0 || g_strcmp0 (info.model, terminal->model) != 0)
+    {
+      terminal_log (terminal, _("refuses 211 finish: the image is for %s %s, not %s %s"),
+                    info.vendor, info.model, terminal->vendor, terminal->model);
+      return false;
+    }
+  g_clear_pointer (&terminal->pending_image, g_bytes_unref);
+  terminal->pending_image = g_steal_pointer (&image);
+  terminal->upgrade_started = FALSE;
+  discard_staging (terminal);
+  terminal_log (terminal, _("image %s checked (size and checksum) and staged; it runs after "
+                            "the restart"), info.version);
+  return true;
+}
+
+static bool
+on_upgrade_cancel (void *user_data)
+{
+  FfSimTerminal *terminal = user_data;
+
+  if (!terminal->upgrade_started && terminal->pending_image == NULL)
+    return false;
+  terminal->upgrade_started = FALSE;
+  g_clear_pointer (&terminal->pending_image, g_bytes_unref);
+  discard_staging (terminal);
+  terminal_log (terminal, _("upgrade cancelled (211 cancel)"));
+  return true;
+}
+
+static const Iec104OutstationCallbacks outstation_callbacks = {
+  .interrogation_points = on_interrogation_points,
+  .read_param = on_read_param,
+  .list_params = on_list_params,
+  .write_params = on_write_params,
+  .clock_read = on_clock_read,
+  .clock_set = on_clock_set,
+  .reset_process = on_reset_process,
+  .list_directory = on_list_directory,
+  .open_read = on_open_read,
+  .begin_write = on_begin_write,
+  .write_segment = on_write_segment,
+  .end_write = on_end_write,
+  .abort_write = on_abort_write,
+  .upgrade_start = on_upgrade_start,
+  .upgrade_finish = on_upgrade_finish,
+  .upgrade_cancel = on_upgrade_cancel,
+};
+
+/* ---- reboot ------------------------------------------------------------------------------- */
+
+static void
+log_listening (FfSimTerminal *terminal)
+{
+  double latitude, longitude;
+  char lat_text[G_ASCII_DTOSTR_BUF_SIZE], lon_text[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *line = NULL;
+
+  ff_sim_terminal_get_true_position (terminal, &latitude, &longitude);
+  g_ascii_formatd (lat_text, sizeof lat_text, "%.7f", latitude);
+  g_ascii_formatd (lon_text, sizeof lon_text, "%.7f", longitude);
+  /* A fixed, untranslated format: tests and scripts wait for this line. */
+  line = g_strdup_printf ("terminal %s listening on %s:%u (true position %s,%s)",
+                          terminal->device_id, terminal->host, terminal->port, lat_text, lon_text);
+  g_signal_emit (terminal, signals[SIGNAL_LOG], 0, line);
+}
+
+static void
+apply_pending_image (FfSimTerminal *terminal)
+{
+  g_autoptr(GBytes) image = g_steal_pointer (&terminal->pending_image);
+  g_autoptr(GError) error = NULL;
+
+  if (image == NULL)
+    return;
+  if (terminal->scenario->fault == FF_SIM_FAULT_OLD_VERSION)
+    {
+      terminal_log (terminal, _("FAULT old-version: the new image did not take; still running "
+                                "%s"), terminal->version);
+      return;
+    }
+  if (!install_image (terminal, image, &error))
+    {
+      terminal_log (terminal, _("cannot install the new image: %s"), error->message);
+      return;
+    }
+  terminal->upgraded_since_scenario = TRUE;
+  save_state (terminal);
+}
+
+static gboolean
+on_booted (gpointer user_data)
+{
+  FfSimTerminal *terminal = user_data;
+  g_autoptr(GError) error = NULL;
+
+  terminal->boot_source = 0;
+  if (terminal->scenario->fault == FF_SIM_FAULT_NEVER_BACK)
+    {
+      terminal->power = POWER_DEAD;
+      terminal_log (terminal, _("FAULT never-back: does not come back after the reboot"));
+      return G_SOURCE_REMOVE;
+    }
+  if (!start_listening (terminal, &error))
+    {
+      terminal->power = POWER_DEAD;
+      terminal_log (terminal, _("cannot listen again: %s"), error->message);
+      return G_SOURCE_REMOVE;
+    }
+  terminal->power = POWER_RUNNING;
+  terminal_log (terminal, _("back up, running %s (checksum %s)"), terminal->version,
+                terminal->checksum);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stop_listening (FfSimTerminal *terminal)
+{
+  if (terminal->service == NULL)
+    return;
+  g_socket_service_stop (terminal->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (terminal->service));
+  g_clear_object (&terminal->service);
+}
+
+/* Drops the link after the confirmation went out, refuses connections for the boot time, and
+ * comes back with the staged image. */
+static void
+reboot (FfSimTerminal *terminal)
+{
+  forget_connection (terminal, TRUE);
+  stop_listening (terminal);
+  terminal->power = POWER_BOOTING;
+  apply_pending_image (terminal);
+  terminal_log (terminal, _("drops the link and reboots; refuses connections for %u ms"),
+                terminal->boot_time_ms);
+  terminal->boot_source = g_timeout_add (terminal->boot_time_ms, on_booted, terminal);
+}
+
+/* ---- the connection ----------------------------------------------------------------------- */
+
+static Iec104Error
+pump_feed (gpointer owner, const guint8 *data, gsize len, guint64 now_ms)
+{
+  return iec104_outstation_feed (FF_SIM_TERMINAL (owner)->outstation, data, len, now_ms);
+}
+
+static void
+pump_tick (gpointer owner, guint64 now_ms)
+{
+  iec104_outstation_tick (FF_SIM_TERMINAL (owner)->outstation, now_ms);
+}
+
+static guint64
+pump_next_deadline (gpointer owner)
+{
+  return iec104_outstation_next_deadline (FF_SIM_TERMINAL (owner)->outstation);
+}
+
+static gsize
+pump_output (gpointer owner, const guint8 **data)
+{
+  return iec104_outstation_output (FF_SIM_TERMINAL (owner)->outstation, data);
+}
+
+static void
+pump_consume_output (gpointer owner, gsize n)
+{
+  iec104_outstation_consume_output (FF_SIM_TERMINAL (owner)->outstation, n);
+}
+
+static void
+pump_connection_lost (gpointer owner)
+{
+  iec104_outstation_connection_lost (FF_SIM_TERMINAL (owner)->outstation);
+}
+
+static void
+pump_after_step (gpointer owner)
+{
+  FfSimTerminal *terminal = owner;
+  Iec104OutstationEvent event;
+
+  while (iec104_outstation_poll_event (terminal->outstation, &event))
+    switch (event.type)
+      {
+      case IEC104_OUTSTATION_EVENT_ACTIVE:
+        terminal_log (terminal, _("data transfer started (STARTDT)"));
+        break;
+      case IEC104_OUTSTATION_EVENT_STOPPED:
+        terminal_log (terminal, _("data transfer stopped (STOPDT)"));
+        break;
+      case IEC104_OUTSTATION_EVENT_FILE_WRITTEN:
+        break;
+      case IEC104_OUTSTATION_EVENT_UPGRADE_FINISHED:
+        if (terminal->profile->iec104.reboots_after_upgrade_finish)
+          {
+            terminal_log (terminal, _("restarts by itself after 211 finish"));
+            reboot (terminal);
+            return;
+          }
+        break;
+      case IEC104_OUTSTATION_EVENT_RESET:
+        reboot (terminal);
+        return;
+      case IEC104_OUTSTATION_EVENT_CLOSED:
+        if (event.error == IEC104_ERROR_CONNECTION_LOST)
+          terminal_log (terminal, _("the master closed the connection"));
+        else
+          terminal_log (terminal, _("closes the link: %s"), iec104_strerror (event.error));
+        if (terminal->pump != NULL)
+          {
+            ff_iec104_pump_close_when_flushed (terminal->pump);
+            g_clear_object (&terminal->pump);
+          }
+        return;
+      }
+}
+
+static const FfIec104PumpFuncs pump_funcs = {
+  .feed = pump_feed,
+  .tick = pump_tick,
+  .next_deadline = pump_next_deadline,
+  .output = pump_output,
+  .consume_output = pump_consume_output,
+  .connection_lost = pump_connection_lost,
+  .after_step = pump_after_step,
+};
+
+static void
+apply_link_faults (FfSimTerminal *terminal)
+{
+  const FfSimScenario *scenario = terminal->scenario;
+
+  iec104_link_set_suppress_acks (iec104_outstation_get_link (terminal->outstation),
+                                 scenario->fault == FF_SIM_FAULT_NO_ACKS);
+  if (terminal->pump == NULL)
+    return;
+  if (scenario->fault == FF_SIM_FAULT_SLOW_LINK)
+    ff_iec104_pump_set_link_emulation (terminal->pump, scenario->bytes_per_second,
+                                       scenario->rtt_ms);
+  else
+    ff_iec104_pump_set_link_emulation (terminal->pump, 0, 0);
+}
+
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  FfSimTerminal *terminal = user_data;
+
+  if (terminal->pump != NULL)
+    {
+      /* A terminal's maintenance port serves one master at a time. */
+      terminal_log (terminal, _("refuses a second connection while one is open"));
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return TRUE;
+    }
+  g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1,
+                       NULL);
+  terminal_log (terminal, _("connection from a master"));
+  discard_staging (terminal);
+  iec104_outstation_open (terminal->outstation, ff_iec104_now_ms ());
+  terminal->pump = ff_iec104_pump_new (G_IO_STREAM (connection), &pump_funcs, terminal);
+  apply_link_faults (terminal);
+  return TRUE;
+}
+
+static gboolean
+start_listening (FfSimTerminal  *terminal,
+                 GError        **error)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (terminal->host);
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (address == NULL)
+    {
+      g_set_error (error, FF_SIM_ERROR, FF_SIM_ERROR_LISTEN,
+                   _("“%s” is not an IP address"), terminal->host);
+      return FALSE;
+    }
+  socket_address = g_inet_socket_address_new (address, terminal->port);
+  terminal->service = g_socket_service_new ();
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (terminal->service), socket_address,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                      &effective, &local_error))
+    {
+      g_set_error (error, FF_SIM_ERROR, FF_SIM_ERROR_LISTEN,
+                   _("Terminal %s cannot listen on %s:%u: %s"), terminal->device_id,
+                   terminal->host, terminal->port, local_error->message);
+      g_clear_object (&terminal->service);
+      return FALSE;
+    }
+  /* Port 0 asked for any port: keep the one we got, so reboots come back on it. */
+  terminal->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_signal_connect (terminal->service, "incoming", G_CALLBACK (on_incoming), terminal);
+  g_socket_service_start (terminal->service);
+  return TRUE;
+}
+
+static gboolean
+on_spontaneous (gpointer user_data)
+{
+  FfSimTerminal *terminal = user_data;
+  FfSignal signal = (FfSignal) g_rand_int_range (terminal->rand, 0, FF_N_SIGNALS);
+  Iec104Point point;
+
+  if (terminal->pump != NULL
+      && iec104_link_get_state (iec104_outstation_get_link (terminal->outstation))
+         == IEC104_LINK_STATE_ACTIVE)
+    {
+      measurement_point (terminal, signal, &point);
+      if (iec104_outstation_send_points (terminal->outstation, IEC104_COT_SPONTANEOUS, &point, 1,
+                                         ff_iec104_now_ms ()) == IEC104_OK)
+        ff_iec104_pump_flush (terminal->pump);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- public ------------------------------------------------------------------------------- */
+
+FfSimTerminal *
+ff_sim_terminal_new (const FfSimTerminalConfig  *config,
+                     GError                    **error)
+{
+  g_autoptr(FfSimTerminal) terminal = g_object_new (FF_TYPE_SIM_TERMINAL, NULL);
+  guint32 hash = g_str_hash (config->device_id);
+
+  terminal->device_id = g_strdup (config->device_id);
+  terminal->vendor = g_strdup (config->vendor != NULL ? config->vendor : "Fieldflash Demo");
+  terminal->model = g_strdup (config->model != NULL ? config->model : "DTU-100");
+  terminal->type = g_strdup (config->type != NULL ? config->type : "DTU");
+  terminal->hardware_version = g_strdup ("HV1.0");
+  terminal->mac = g_strdup_printf ("02:46:46:%02X:%02X:%02X", hash >> 16 & 0xFF, hash >> 8 & 0xFF,
+                                   hash & 0xFF);
+  terminal->latitude = config->latitude;
+  terminal->longitude = config->longitude;
+  terminal->host = g_strdup (config->host != NULL ? config->host : "127.0.0.1");
+  terminal->port = config->port;
+  terminal->profile = ff_profile_ref (config->profile);
+  terminal->boot_time_ms = config->boot_time_ms >= 0 ? (guint) config->boot_time_ms
+                                                     : config->profile->reboot_time_ms;
+  terminal->spontaneous_ms = config->spontaneous_ms;
+  terminal->state_dir = g_strdup (config->state_dir);
+  terminal->rand = g_rand_new_with_seed (hash);
+  terminal->scenario = ff_sim_scenario_new_none ();
+  init_running_params (terminal);
+  init_measurements (terminal);
+
+  if (!load_state (terminal, config->version != NULL ? config->version : "V1.00", error))
+    return NULL;
+  terminal->outstation = iec104_outstation_new (&config->profile->iec104, &outstation_callbacks,
+                                                terminal);
+  if (terminal->outstation == NULL)
+    {
+      g_set_error (error, FF_SIM_ERROR, FF_SIM_ERROR_FLEET,
+                   _("Terminal %s: its profile “%s” is not usable"), terminal->device_id,
+                   config->profile->name);
+      return NULL;
+    }
+  return g_steal_pointer (&terminal);
+}
+
+gboolean
+ff_sim_terminal_start (FfSimTerminal  *terminal,
+                       GError        **error)
+{
+  if (!start_listening (terminal, error))
+    return FALSE;
+  terminal->power = POWER_RUNNING;
+  if (terminal->spontaneous_ms > 0)
+    terminal->spontaneous_source = g_timeout_add (terminal->spontaneous_ms, on_spontaneous,
+                                                  terminal);
+  log_listening (terminal);
+  terminal_log (terminal, _("runs %s (checksum %s)"), terminal->version, terminal->checksum);
+  return TRUE;
+}
+
+void
+ff_sim_terminal_stop (FfSimTerminal *terminal)
+{
+  g_clear_handle_id (&terminal->boot_source, g_source_remove);
+  g_clear_handle_id (&terminal->spontaneous_source, g_source_remove);
+  g_clear_handle_id (&terminal->drop_source, g_source_remove);
+  forget_connection (terminal, FALSE);
+  stop_listening (terminal);
+}
+
+const char *
+ff_sim_terminal_get_device_id (FfSimTerminal *terminal)
+{
+  return terminal->device_id;
+}
+
+guint16
+ff_sim_terminal_get_port (FfSimTerminal *terminal)
+{
+  return terminal->port;
+}
+
+const char *
+ff_sim_terminal_get_version (FfSimTerminal *terminal)
+{
+  return terminal->version;
+}
+
+void
+ff_sim_terminal_get_true_position (FfSimTerminal *terminal,
+                                   double        *latitude,
+                                   double        *longitude)
+{
+  *latitude = terminal->latitude;
+  *longitude = terminal->longitude;
+  if (terminal->scenario->fault == FF_SIM_FAULT_GPS_OFFSET)
+    {
+      *latitude += terminal->scenario->lat_arcsec / ARCSEC_PER_DEGREE;
+      *longitude += terminal->scenario->lon_arcsec / ARCSEC_PER_DEGREE;
+    }
+}
+
+void
+ff_sim_terminal_set_scenario (FfSimTerminal       *terminal,
+                              const FfSimScenario *scenario)
+{
+  g_autofree char *description = ff_sim_scenario_describe (scenario);
+  g_autoptr(GError) error = NULL;
+
+  ff_sim_scenario_free (terminal->scenario);
+  terminal->scenario = ff_sim_scenario_copy (scenario);
+  terminal->upgraded_since_scenario = FALSE;
+  terminal_log (terminal, _("scenario %s: %s"), ff_sim_scenario_get_name (scenario), description);
+  apply_link_faults (terminal);
+  if (scenario->fault == FF_SIM_FAULT_GPS_OFFSET)
+    log_listening (terminal);
+
+  if (terminal->power == POWER_DEAD && scenario->fault != FF_SIM_FAULT_NEVER_BACK)
+    {
+      /* The trainer lifted "never-back": the terminal finally boots. */
+      terminal->boot_source = g_timeout_add (terminal->boot_time_ms, on_booted, terminal);
+      terminal->power = POWER_BOOTING;
+    }
+}
+
+static void
+ff_sim_terminal_dispose (GObject *object)
+{
+  FfSimTerminal *terminal = FF_SIM_TERMINAL (object);
+
+  ff_sim_terminal_stop (terminal);
+  G_OBJECT_CLASS (ff_sim_terminal_parent_class)->dispose (object);
+}
+
+static void
+ff_sim_terminal_finalize (GObject *object)
+{
+  FfSimTerminal *terminal = FF_SIM_TERMINAL (object);
+
+  g_clear_pointer (&terminal->outstation, iec104_outstation_free);
+  discard_staging (terminal);
+  g_clear_pointer (&terminal->pending_image, g_bytes_unref);
+  g_clear_pointer (&terminal->image, g_bytes_unref);
+  g_clear_pointer (&terminal->params, g_array_unref);
+  g_clear_pointer (&terminal->rand, g_rand_free);
+  g_clear_pointer (&terminal->scenario, ff_sim_scenario_free);
+  g_clear_pointer (&terminal->profile, ff_profile_unref);
+  g_free (terminal->device_id);
+  g_free (terminal->vendor);
+  g_free (terminal->model);
+  g_free (terminal->type);
+  g_free (terminal->hardware_version);
+  g_free (terminal->mac);
+  g_free (terminal->host);
+  g_free (terminal->state_dir);
+  g_free (terminal->version);
+  g_free (terminal->checksum);
+  G_OBJECT_CLASS (ff_sim_terminal_parent_class)->finalize (object);
+}
+
+static void
+ff_sim_terminal_class_init (FfSimTerminalClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ff_sim_terminal_dispose;
+  object_class->finalize = ff_sim_terminal_finalize;
+
+  signals[SIGNAL_LOG] = g_signal_new ("log", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                      NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+ff_sim_terminal_init (FfSimTerminal *terminal)
+{
+  terminal->params = g_array_new (FALSE, FALSE, sizeof (Iec104Param));
+}
