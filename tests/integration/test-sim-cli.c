@@ -1,0 +1,430 @@
+/* Integration tests: fieldflash-sim driven through fieldflash-cli (info, measure, push, every fault
+ * scenario, vendor profiles, state across a restart, connection refused). */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "ff-cli.h"
+#include "sim-harness.h"
+
+typedef struct
+{
+  char       *dir;
+  SimProcess *sim;
+  char       *address;   /* "127.0.0.1:PORT" */
+} Fixture;
+
+static void
+start_sim (Fixture            *fixture,
+           const char * const *extra)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) args = NULL;
+
+  g_strv_builder_add_many (builder, "--listen", "127.0.0.1:0", "--id", "DTU-0001", "--version",
+                           "V1.00", NULL);
+  if (extra != NULL)
+    g_strv_builder_addv (builder, (const char **) extra);
+  args = g_strv_builder_end (builder);
+  fixture->sim = sim_process_start ((const char * const *) args);
+  g_free (fixture->address);
+  fixture->address = g_strdup_printf ("127.0.0.1:%u", fixture->sim->port);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->dir = g_dir_make_tmp ("ff-sim-cli-XXXXXX", NULL);
+  start_sim (fixture, data);
+}
+
+static void
+remove_tree (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        remove_tree (path);
+      else
+        g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  if (fixture->sim != NULL)
+    sim_process_stop (fixture->sim);
+  remove_tree (fixture->dir);
+  g_free (fixture->dir);
+  g_free (fixture->address);
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static JsonObject *
+cli_json (const char * const *args)
+{
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (run_cli (args, &out, NULL), ==, FF_CLI_EXIT_OK);
+  return parse_object (out);
+}
+
+static char *
+read_version (Fixture *fixture)
+{
+  const char *args[] = { "info", fixture->address, "--json", NULL };
+  g_autoptr(JsonObject) info = cli_json (args);
+
+  return g_strdup (json_object_get_string_member (info, "software_version"));
+}
+
+static int
+push (Fixture     *fixture,
+      const char  *version,
+      char       **err,
+      const char  *option)
+{
+  g_autofree char *image = make_firmware (fixture->dir, version, 20000);
+  const char *args[] = { "push", fixture->address, image, "--json", option, NULL };
+
+  return run_cli (args, NULL, err);
+}
+
+static void
+test_info (Fixture       *fixture,
+           gconstpointer  data)
+{
+  const char *args[] = { "info", fixture->address, "--json", NULL };
+  g_autoptr(JsonObject) info = cli_json (args);
+  g_autofree char *human = NULL;
+  const char *plain[] = { "info", fixture->address, NULL };
+
+  g_assert_cmpstr (json_object_get_string_member (info, "device_id"), ==, "DTU-0001");
+  g_assert_cmpstr (json_object_get_string_member (info, "software_version"), ==, "V1.00");
+  g_assert_cmpuint (strlen (json_object_get_string_member (info, "checksum")), ==, 8);
+  g_assert_cmpstr (json_object_get_string_member (info, "type"), ==, "DTU");
+
+  g_assert_cmpint (run_cli (plain, &human, NULL), ==, FF_CLI_EXIT_OK);
+  g_assert_nonnull (strstr (human, "DTU-0001"));
+}
+
+static void
+test_measure (Fixture       *fixture,
+              gconstpointer  data)
+{
+  const char *args[] = { "measure", fixture->address, "--json", NULL };
+  g_autoptr(JsonObject) result = cli_json (args);
+  JsonObject *signals = json_object_get_object_member (result, "signals");
+  const char *keys[] = { "line_voltage", "current", "battery_voltage", "ambient_temperature" };
+  const double typical[] = { 10500.0, 120.0, 24.5, 28.0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      JsonObject *signal = json_object_get_object_member (signals, keys[i]);
+      double value;
+
+      g_assert_nonnull (signal);
+      value = json_object_get_double_member (signal, "value");
+      /* Realistic: within the ±5 % spread and 0.2 % noise around the typical value. */
+      g_assert_cmpfloat (value, >, typical[i] * 0.94);
+      g_assert_cmpfloat (value, <, typical[i] * 1.06);
+      g_assert_cmpuint (strlen (json_object_get_string_member (signal, "hex")), ==, 8);
+    }
+  /* Three status points and the four measurements. */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "points")), ==, 7);
+}
+
+static void
+test_push_changes_version (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *image = make_firmware (fixture->dir, "V2.00", 100000);
+  const char *args[] = { "push", fixture->address, image, "--json", NULL };
+  g_autoptr(JsonObject) result = cli_json (args);
+  g_autofree char *version = NULL;
+  guint from = 0;
+
+  g_assert_cmpstr (json_object_get_string_member (result, "old_version"), ==, "V1.00");
+  g_assert_cmpstr (json_object_get_string_member (result, "new_version"), ==, "V2.00");
+  g_assert_true (json_object_get_boolean_member (result, "verified"));
+  g_assert_cmpstr (json_object_get_string_member (result, "checksum"), ==,
+                   json_object_get_string_member (result, "expected_checksum"));
+  sim_process_wait_line (fixture->sim, "back up, running V2.00", &from);
+  version = read_version (fixture);
+  g_assert_cmpstr (version, ==, "V2.00");
+}
+
+static void
+test_state_survives_restart (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *state_dir = g_build_filename (fixture->dir, "state", NULL);
+  g_autofree char *state_option = g_strdup_printf ("--state-dir=%s", state_dir);
+  const char *extra[] = { state_option, NULL };
+  g_autofree char *version = NULL;
+
+  /* The fixture's simulator has no state directory: restart with one. */
+  sim_process_stop (fixture->sim);
+  start_sim (fixture, extra);
+  g_assert_cmpint (push (fixture, "V3.00", NULL, NULL), ==, FF_CLI_EXIT_OK);
+
+  sim_process_stop (fixture->sim);
+  start_sim (fixture, extra);
+  version = read_version (fixture);
+  g_assert_cmpstr (version, ==, "V3.00");
+}
+
+static void
+test_connection_refused (void)
+{
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", closed_loopback_port ());
+  const char *args[] = { "info", address, NULL };
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (run_cli (args, NULL, &err), ==, FF_CLI_EXIT_CONNECTION);
+  g_assert_nonnull (strstr (err, "Cannot connect"));
+}
+
+static void
+test_usage (void)
+{
+  const char *args[] = { "push", "127.0.0.1:1", NULL };
+  const char *bad_profile[] = { "info", "127.0.0.1:1", "--profile", "no-such-vendor", NULL };
+
+  g_assert_cmpint (run_cli (args, NULL, NULL), ==, FF_CLI_EXIT_USAGE);
+  g_assert_cmpint (run_cli (bad_profile, NULL, NULL), ==, FF_CLI_EXIT_USAGE);
+}
+
+/* ---- faults ---- */
+
+static void
+set_scenario (Fixture    *fixture,
+              const char *scenario)
+{
+  g_autofree char *command = g_strdup_printf ("scenario DTU-0001 %s", scenario);
+  guint from = fixture->sim->lines->len;
+
+  sim_process_send (fixture->sim, command);
+  sim_process_wait_line (fixture->sim, "scenario ", &from);
+}
+
+static void
+test_fault_wrong_device_id (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  const char *args[] = { "info", fixture->address, "--json", NULL };
+  g_autoptr(JsonObject) info = NULL;
+
+  set_scenario (fixture, "wrong-device-id id=DTU-4242");
+  info = cli_json (args);
+  g_assert_cmpstr (json_object_get_string_member (info, "device_id"), ==, "DTU-4242");
+}
+
+static void
+test_fault_gps_offset (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  guint from = fixture->sim->lines->len;
+  guint16 port;
+  double latitude, longitude;
+
+  sim_process_send (fixture->sim, "scenario DTU-0001 gps-offset lat=5 lon=-2.5");
+  g_assert_true (sim_parse_listening (sim_process_wait_line (fixture->sim, "true position", &from),
+                                      &port, &latitude, &longitude));
+  g_assert_cmpuint (port, ==, fixture->sim->port);
+  g_assert_cmpfloat_with_epsilon ((latitude - fixture->sim->latitude) * 3600.0, 5.0, 0.01);
+  g_assert_cmpfloat_with_epsilon ((longitude - fixture->sim->longitude) * 3600.0, -2.5, 0.01);
+}
+
+static void
+test_fault_file_name_refused (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *err = NULL;
+
+  set_scenario (fixture, "file-name-refused");
+  g_assert_cmpint (push (fixture, "V2.00", &err, NULL), ==, FF_CLI_EXIT_REFUSED);
+  g_assert_nonnull (strstr (err, "refused the file name"));
+}
+
+static void
+test_fault_checksum_error (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *err = NULL;
+  guint from = 0;
+
+  set_scenario (fixture, "checksum-error segment=3");
+  g_assert_cmpint (push (fixture, "V2.00", &err, NULL), ==, FF_CLI_EXIT_REFUSED);
+  g_assert_nonnull (strstr (err, "checksum error at segment 3"));
+  sim_process_wait_line (fixture->sim, "checksum error at segment 3", &from);
+}
+
+static void
+test_fault_link_drop (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *err = NULL;
+
+  set_scenario (fixture, "link-drop after=5000");
+  g_assert_cmpint (push (fixture, "V2.00", &err, NULL), ==, FF_CLI_EXIT_CONNECTION);
+  g_assert_nonnull (strstr (err, "dropped the link during the file transfer"));
+}
+
+static void
+test_fault_never_back (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *err = NULL;
+
+  set_scenario (fixture, "never-back");
+  g_assert_cmpint (push (fixture, "V2.00", &err, "--reboot-wait-ms=1500"), ==,
+                   FF_CLI_EXIT_CONNECTION);
+  g_assert_nonnull (strstr (err, "did not come back"));
+}
+
+static void
+test_fault_old_version (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *err = NULL;
+  g_autofree char *version = NULL;
+
+  set_scenario (fixture, "old-version");
+  g_assert_cmpint (push (fixture, "V2.00", &err, NULL), ==, FF_CLI_EXIT_FAILURE);
+  g_assert_nonnull (strstr (err, "verification failed"));
+  version = read_version (fixture);
+  g_assert_cmpstr (version, ==, "V1.00");
+}
+
+static double
+measure_current (Fixture *fixture)
+{
+  const char *args[] = { "measure", fixture->address, "--json", NULL };
+  g_autoptr(JsonObject) result = cli_json (args);
+  JsonObject *signals = json_object_get_object_member (result, "signals");
+
+  return json_object_get_double_member (json_object_get_object_member (signals, "current"),
+                                        "value");
+}
+
+static void
+test_fault_signal_drift (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  double before, after;
+
+  set_scenario (fixture, "signal-drift signal=current percent=20");
+  before = measure_current (fixture);
+  g_assert_cmpint (push (fixture, "V2.00", NULL, NULL), ==, FF_CLI_EXIT_OK);
+  after = measure_current (fixture);
+  /* 20 % up, give or take the 0.2 % noise of each reading. */
+  g_assert_cmpfloat (after / before, >, 1.19);
+  g_assert_cmpfloat (after / before, <, 1.21);
+}
+
+static void
+test_fault_slow_link (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  guint from = 0;
+
+  set_scenario (fixture, "slow-link bandwidth=200000 rtt=20");
+  sim_process_wait_line (fixture->sim, "The link is slow", &from);
+  /* Slower, but it still succeeds. */
+  g_assert_cmpint (push (fixture, "V2.00", NULL, NULL), ==, FF_CLI_EXIT_OK);
+}
+
+static void
+test_bad_scenario_command (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  guint from = 0;
+
+  sim_process_send (fixture->sim, "scenario DTU-0001 checksum-error segment=zero");
+  sim_process_wait_line (fixture->sim, "segment=zero is not valid", &from);
+  sim_process_send (fixture->sim, "scenario DTU-0001 meteor-strike");
+  sim_process_wait_line (fixture->sim, "Unknown scenario", &from);
+  sim_process_send (fixture->sim, "scenario DTU-7777 none");
+  sim_process_wait_line (fixture->sim, "No terminal DTU-7777", &from);
+}
+
+/* ---- vendor profiles ---- */
+
+static const char *sojo_args[] = { "--profile", "sojo-ftu", NULL };
+static const char *lk101_args[] = { "--profile", "lk101-dtu", NULL };
+
+static void
+test_sojo_reboots_by_itself (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  guint from = 0;
+
+  g_assert_cmpint (push (fixture, "V2.00", NULL, "--profile=sojo-ftu"), ==, FF_CLI_EXIT_OK);
+  sim_process_wait_line (fixture->sim, "restarts by itself after 211 finish", &from);
+  /* This vendor needs no reset command. */
+  for (guint i = 0; i < fixture->sim->lines->len; i++)
+    g_assert_null (strstr (g_ptr_array_index (fixture->sim->lines, i), "(105)"));
+}
+
+static void
+test_lk101_counter_segments (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *err = NULL;
+
+  /* The State Grid file name is not what this vendor accepts. */
+  g_assert_cmpint (push (fixture, "V2.00", &err, NULL), ==, FF_CLI_EXIT_REFUSED);
+  g_assert_nonnull (strstr (err, "UpdateProgram.bin"));
+  g_assert_cmpint (push (fixture, "V2.00", NULL, "--profile=lk101-dtu"), ==, FF_CLI_EXIT_OK);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, func, data) \
+  g_test_add (path, Fixture, data, fixture_set_up, func, fixture_tear_down)
+  ADD ("/sim-cli/info", test_info, NULL);
+  ADD ("/sim-cli/measure", test_measure, NULL);
+  ADD ("/sim-cli/push-changes-version", test_push_changes_version, NULL);
+  ADD ("/sim-cli/state-survives-restart", test_state_survives_restart, NULL);
+  g_test_add_func ("/sim-cli/connection-refused", test_connection_refused);
+  g_test_add_func ("/sim-cli/usage", test_usage);
+  ADD ("/sim-cli/fault/wrong-device-id", test_fault_wrong_device_id, NULL);
+  ADD ("/sim-cli/fault/gps-offset", test_fault_gps_offset, NULL);
+  ADD ("/sim-cli/fault/file-name-refused", test_fault_file_name_refused, NULL);
+  ADD ("/sim-cli/fault/checksum-error", test_fault_checksum_error, NULL);
+  ADD ("/sim-cli/fault/link-drop", test_fault_link_drop, NULL);
+  ADD ("/sim-cli/fault/never-back", test_fault_never_back, NULL);
+  ADD ("/sim-cli/fault/old-version", test_fault_old_version, NULL);
+  ADD ("/sim-cli/fault/signal-drift", test_fault_signal_drift, NULL);
+  ADD ("/sim-cli/fault/slow-link", test_fault_slow_link, NULL);
+  ADD ("/sim-cli/bad-scenario-command", test_bad_scenario_command, NULL);
+  ADD ("/sim-cli/profile/sojo-reboots-by-itself", test_sojo_reboots_by_itself, sojo_args);
+  ADD ("/sim-cli/profile/lk101-counter-segments", test_lk101_counter_segments, lk101_args);
+#undef ADD
+  return g_test_run ();
+}
