@@ -1,4 +1,4 @@
-/* iec104-apci.h: the APCI frame codec (I, S and U frames) and a stream reassembler for TCP chunks. */
+/* iec104-apci.h: the APCI frame codec (I, S and U frames) and a reassembler for TCP chunks. */
 #pragma once
 
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-/* iec104-asdu.h: the ASDU codec for the Chinese 104 profile (COT 2, CA 2, IOA 3 bytes) and its types. */
+/* iec104-asdu.h: the ASDU codec of the Chinese 104 profile (COT 2, CA 2, IOA 3 bytes). */
 #pragma once
 
 #include <stdbool.h>
@@ -131,7 +131,8 @@ typedef enum
 
 /* One information object of a monitoring type. `raw` holds the transmitted value: SPI 0/1, DPI
  * 0..3, NVA or SVA (int16), and for floats the IEEE-754 bit pattern. `value` is the engineering
- * value: the float itself for 13/36 (bit-exact), NVA / 32768 for 9, SVA for 11, the state for 1/3. */
+ * value: the float itself for 13/36 (bit-exact), NVA / 32768 for 9, SVA for 11, the state for
+ * 1/3. */
 typedef struct
 {
   uint32_t ioa;

@@ -23,7 +23,7 @@ typedef enum
   IEC104_ERROR_SEQUENCE,          /* N(S) out of order, or N(R) acknowledging frames never sent */
   IEC104_ERROR_T1_TIMEOUT,        /* a sent I-frame or U-frame act was not confirmed within t1 */
   IEC104_ERROR_WINDOW_FULL,       /* k I-frames are unacknowledged; wait for a window event */
-  IEC104_ERROR_NOT_ACTIVE,        /* data transfer is not started (no STARTDT), or the link is closed */
+  IEC104_ERROR_NOT_ACTIVE,        /* data transfer not started (no STARTDT), or the link closed */
   IEC104_ERROR_CONNECTION_LOST,   /* the adapter reported that the TCP connection ended */
   IEC104_ERROR_BUSY,              /* a master request is already running */
   IEC104_ERROR_TIMEOUT,           /* the peer did not answer a request within the profile's wait */

@@ -1,6 +1,7 @@
 /* iec104-file.c: the Chinese file service ASDU (type 210, operations 1-10) and its checksum. */
 #include "iec104-asdu-private.h"
 
+#include <stddef.h>
 #include <string.h>
 
 uint8_t
@@ -170,7 +171,8 @@ iec104_asdu_decode_file (const uint8_t *asdu, size_t len, Iec104FileMessage *mes
 
   if (message == NULL)
     return IEC104_ERROR_INVALID_ARGUMENT;
-  memset (message, 0, sizeof *message);
+  /* The entry array is 4 KiB: clear only what precedes it, as segments arrive by the thousand. */
+  memset (message, 0, offsetof (Iec104FileMessage, entries));
   error = iec104_asdu_open (asdu, len, IEC104_TI_FILE_210, &header, &reader);
   if (error)
     return error;

@@ -1,4 +1,4 @@
-/* iec104-link.c: the link layer state machine: data transfer control, sequence numbers, k/w, timers. */
+/* iec104-link.c: the link state machine: data transfer control, sequence numbers, k/w, timers. */
 #include "iec104-link.h"
 
 #include <stdlib.h>

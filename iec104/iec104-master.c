@@ -63,6 +63,7 @@ struct Iec104Master
   uint64_t bytes_reported_acked;
   uint32_t segment_index;
   Iec104Queue frame_marks;       /* FrameMark of each OP9 not yet acknowledged */
+  Iec104FileMessage *file_message; /* scratch for encoding and decoding 210 ASDUs */
   uint8_t file_result;
   uint32_t file_segment;
 };
@@ -81,8 +82,11 @@ iec104_master_new (const Iec104Profile *profile)
   master->profile = *profile;
   iec104_link_params_from_profile (&params, profile);
   master->link = iec104_link_new (IEC104_ROLE_MASTER, &params);
-  if (master->link == NULL)
+  master->file_message = calloc (1, sizeof *master->file_message);
+  if (master->link == NULL || master->file_message == NULL)
     {
+      iec104_link_free (master->link);
+      free (master->file_message);
       free (master);
       return NULL;
     }
@@ -122,6 +126,7 @@ iec104_master_free (Iec104Master *master)
   iec104_queue_destroy (&master->frame_marks);
   clear_results (master);
   iec104_link_free (master->link);
+  free (master->file_message);
   free (master);
 }
 
@@ -201,6 +206,9 @@ reserve (void **array, size_t *capacity, size_t needed, size_t elem_size)
   size_t new_capacity;
   void *grown;
 
+  /* Always leave an array behind, so copying zero items into it is well-defined. */
+  if (needed == 0)
+    needed = 1;
   if (needed <= *capacity)
     return true;
   new_capacity = *capacity ? *capacity * 2 : 64;
@@ -304,16 +312,13 @@ update_acked_bytes (Iec104Master *master)
 static bool
 send_next_segment (Iec104Master *master, uint64_t now_ms)
 {
-  Iec104FileMessage *message = calloc (1, sizeof *message);
+  Iec104FileMessage *message = master->file_message;
   Iec104Asdu asdu;
   uint64_t remaining = master->file_size - master->bytes_sent;
   size_t chunk = remaining < master->profile.segment_size ? (size_t) remaining
                                                             : master->profile.segment_size;
   FrameMark mark = { iec104_link_get_sent_total (master->link), master->bytes_sent + chunk };
-  Iec104Error error;
 
-  if (message == NULL)
-    return false;
   message->op = IEC104_FILE_OP_WRITE_DATA;
   message->pkt = master->profile.file_pkt;
   message->file_id = master->file_id;
@@ -322,12 +327,11 @@ send_next_segment (Iec104Master *master, uint64_t now_ms)
   message->follow = master->bytes_sent + chunk < master->file_size;
   message->data = master->write_data + master->bytes_sent;
   message->data_len = chunk;
-  error = iec104_asdu_encode_file (&asdu, master->profile.common_address,
-                                   master->profile.cot_write_data, message);
-  free (message);
-  if (error || iec104_link_send_asdu (master->link, asdu.bytes, asdu.len, now_ms))
-    return false;
-  if (!iec104_queue_push (&master->frame_marks, &mark))
+  message->n_entries = 0;
+  if (iec104_asdu_encode_file (&asdu, master->profile.common_address,
+                               master->profile.cot_write_data, message)
+      || iec104_link_send_asdu (master->link, asdu.bytes, asdu.len, now_ms)
+      || !iec104_queue_push (&master->frame_marks, &mark))
     return false;
   master->bytes_sent += chunk;
   master->segment_index++;
@@ -510,15 +514,9 @@ static void
 handle_file (Iec104Master *master, const Iec104AsduHeader *header, const uint8_t *asdu, size_t len,
              uint64_t now_ms)
 {
-  Iec104FileMessage *message = malloc (sizeof *message);
-  Iec104Error error;
+  Iec104FileMessage *message = master->file_message;
+  Iec104Error error = iec104_asdu_decode_file (asdu, len, message);
 
-  if (message == NULL)
-    {
-      finish_request (master, IEC104_ERROR_NO_MEMORY, 0);
-      return;
-    }
-  error = iec104_asdu_decode_file (asdu, len, message);
   if (error)
     finish_request (master, error, 0);
   else if (master->request == IEC104_MASTER_REQUEST_FILE_DIRECTORY
@@ -578,7 +576,6 @@ handle_file (Iec104Master *master, const Iec104AsduHeader *header, const uint8_t
           finish_request (master, IEC104_OK, header->cot);
         }
     }
-  free (message);
 }
 
 /* True when the reply refuses the running request. */

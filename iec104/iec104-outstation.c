@@ -43,6 +43,7 @@ struct Iec104Outstation
   uint32_t write_segment_index;
 
   bool upgrade_started;
+  Iec104FileMessage *file_message; /* scratch for decoding requests and encoding segments */
 };
 
 Iec104Outstation *
@@ -62,8 +63,11 @@ iec104_outstation_new (const Iec104Profile *profile, const Iec104OutstationCallb
   outstation->user_data = user_data;
   iec104_link_params_from_profile (&params, profile);
   outstation->link = iec104_link_new (IEC104_ROLE_OUTSTATION, &params);
-  if (outstation->link == NULL)
+  outstation->file_message = malloc (sizeof *outstation->file_message);
+  if (outstation->link == NULL || outstation->file_message == NULL)
     {
+      iec104_link_free (outstation->link);
+      free (outstation->file_message);
       free (outstation);
       return NULL;
     }
@@ -100,6 +104,7 @@ iec104_outstation_free (Iec104Outstation *outstation)
   iec104_queue_destroy (&outstation->events);
   iec104_queue_destroy (&outstation->outgoing);
   iec104_link_free (outstation->link);
+  free (outstation->file_message);
   free (outstation);
 }
 
@@ -195,14 +200,13 @@ next_interrogation_asdu (Iec104Outstation *outstation, Iec104Asdu *asdu)
 static bool
 next_read_segment (Iec104Outstation *outstation, Iec104Asdu *asdu)
 {
-  Iec104FileMessage *message = calloc (1, sizeof *message);
+  Iec104FileMessage *message = outstation->file_message;
   size_t remaining = outstation->read_size - outstation->read_offset;
   size_t chunk = remaining < outstation->profile.segment_size ? remaining
                                                               : outstation->profile.segment_size;
   bool ok;
 
-  if (message == NULL)
-    return false;
+  message->n_entries = 0;
   message->op = IEC104_FILE_OP_READ_DATA;
   message->pkt = outstation->profile.file_pkt;
   message->file_id = outstation->read_file_id;
@@ -213,7 +217,6 @@ next_read_segment (Iec104Outstation *outstation, Iec104Asdu *asdu)
   message->data_len = chunk;
   ok = iec104_asdu_encode_file (asdu, outstation->profile.common_address,
                                 outstation->profile.cot_read_data, message) == IEC104_OK;
-  free (message);
   outstation->read_offset += chunk;
   outstation->read_segment_index++;
   if (!ok || outstation->read_offset == outstation->read_size)
@@ -689,11 +692,10 @@ handle_write_data (Iec104Outstation *outstation, const Iec104FileMessage *segmen
 static void
 handle_file (Iec104Outstation *outstation, const uint8_t *request, size_t len)
 {
-  Iec104FileMessage *message = malloc (sizeof *message);
+  Iec104FileMessage *message = outstation->file_message;
 
-  if (message == NULL || iec104_asdu_decode_file (request, len, message))
+  if (iec104_asdu_decode_file (request, len, message))
     {
-      free (message);
       refuse (outstation, request, len);
       return;
     }
@@ -717,7 +719,6 @@ handle_file (Iec104Outstation *outstation, const uint8_t *request, size_t len)
       refuse (outstation, request, len);
       break;
     }
-  free (message);
 }
 
 static void

@@ -23,9 +23,9 @@ typedef enum
 #define IEC104_PROFILE_NAME_MAX 255
 
 /* One vendor's profile. Every item the protocol reference marks uncertain ([U]) is a field, so a
- * data file (a data/profiles INI file, loaded by src/core) can adapt the library to a terminal without
- * code. iec104_profile_init_state_grid() gives the generic State Grid defaults listed after each
- * field. Times are in milliseconds. Strings are NUL-terminated. */
+ * data file (a data/profiles INI file, loaded by src/core) can adapt the library to a terminal
+ * without code. iec104_profile_init_state_grid() gives the generic State Grid defaults listed
+ * after each field. Times are in milliseconds. Strings are NUL-terminated. */
 typedef struct
 {
   /* ---- link layer (APCI) ---- */
@@ -61,7 +61,7 @@ typedef struct
   char upgrade_file_name[IEC104_PROFILE_NAME_MAX + 1]; /* "UpdateProgram.bin": name sent in OP7
                                                         * for a firmware image (SOJO needs
                                                         * "UpdateProgram" in it) */
-  char directory_name[IEC104_PROFILE_NAME_MAX + 1];    /* "HISTORY/SOE": default directory to list */
+  char directory_name[IEC104_PROFILE_NAME_MAX + 1];    /* "HISTORY/SOE": directory to list */
   uint32_t write_file_id;          /* 0: file ID the master chooses for OP7/OP9 */
   uint16_t segment_size;           /* 200: data bytes per OP5/OP9 segment, 1..228 */
   Iec104SegmentNumbering segment_numbering; /* OFFSET */

@@ -1,4 +1,4 @@
-/* iec104.h: umbrella header of libiec104 (IEC 60870-5-104, Chinese distribution-terminal profile). */
+/* iec104.h: umbrella header of libiec104 (IEC 60870-5-104, Chinese terminal profile). */
 #pragma once
 
 #include "iec104-error.h"

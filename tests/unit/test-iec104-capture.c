@@ -40,6 +40,7 @@ record_session (const char *pcap_path, guint64 *i_frames)
   harness.pcap = pcap;
   harness.max_chunk = 40;  /* APDUs split across TCP segments: tshark must reassemble */
   harness.latency_ms = 1;
+  harness.return_latency_ms = 1;
   harness.jitter_ms = 4;
   for (gsize i = 0; i < 5000; i++)
     firmware[i] = (guint8) (i * 31);

@@ -1,4 +1,4 @@
-/* test-iec104-codec.c: byte-exact encode/decode of every APCI frame, ASDU type and 210 operation. */
+/* test-iec104-codec.c: byte-exact encode/decode of every APCI frame, ASDU type and 210 op. */
 #include <glib.h>
 #include <string.h>
 

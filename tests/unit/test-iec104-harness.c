@@ -16,8 +16,14 @@ harness_terminal_init (HarnessTerminal *terminal)
 
   memset (terminal, 0, sizeof *terminal);
   for (size_t i = 0; i < 10; i++)
-    iec104_param_set_string (&terminal->params[terminal->n_params++], 0x8001 + (uint32_t) i,
-                             info[i]);
+    {
+      /* Zero-padded to 24 bytes like SOJO terminals: ten of them need two 202 reply frames. */
+      uint8_t padded[24] = { 0 };
+
+      memcpy (padded, info[i], strlen (info[i]));
+      iec104_param_set_bytes (&terminal->params[terminal->n_params++], 0x8001 + (uint32_t) i,
+                              IEC104_TAG_STRING, padded, sizeof padded);
+    }
   iec104_param_set_float (&terminal->params[terminal->n_params++], 0x8020, IEC104_TAG_FLOAT32,
                           10.5);
   iec104_param_set_int (&terminal->params[terminal->n_params++], 0x8021, IEC104_TAG_INT16, -300);
@@ -372,7 +378,8 @@ harness_disconnect (Harness *harness)
 }
 
 static void
-pipe_push (Harness *harness, HarnessPipe *pipe, const uint8_t *data, size_t len)
+pipe_push (Harness *harness, HarnessPipe *pipe, uint32_t latency_ms, const uint8_t *data,
+           size_t len)
 {
   uint64_t last_arrival = harness->now;
 
@@ -381,7 +388,7 @@ pipe_push (Harness *harness, HarnessPipe *pipe, const uint8_t *data, size_t len)
   while (len > 0)
     {
       size_t chunk = harness->max_chunk ? 1 + next_random (harness) % harness->max_chunk : len;
-      uint64_t arrival = harness->now + harness->latency_ms
+      uint64_t arrival = harness->now + latency_ms
                          + (harness->jitter_ms ? next_random (harness) % (harness->jitter_ms + 1)
                                                : 0);
       HarnessChunk *slot;
@@ -426,13 +433,13 @@ collect_output (Harness *harness)
   len = iec104_master_output (harness->master, &data);
   if (len > 0)
     {
-      pipe_push (harness, &harness->to_outstation, data, len);
+      pipe_push (harness, &harness->to_outstation, harness->latency_ms, data, len);
       iec104_master_consume_output (harness->master, len);
     }
   len = iec104_outstation_output (harness->outstation, &data);
   if (len > 0)
     {
-      pipe_push (harness, &harness->to_master, data, len);
+      pipe_push (harness, &harness->to_master, harness->return_latency_ms, data, len);
       iec104_outstation_consume_output (harness->outstation, len);
     }
 }
@@ -471,7 +478,8 @@ handle_master_events (Harness *harness)
         harness->spontaneous_points += event.n_points;
         break;
       case IEC104_MASTER_EVENT_FILE_PROGRESS:
-        harness->progress_events++;
+        if (harness->progress_events++ == 0)
+          harness->first_progress_ms = harness->now;
         /* Acknowledged bytes never go back and never pass the bytes sent. */
         if (event.bytes_acked < harness->last_bytes_acked || event.bytes_acked > event.bytes_sent)
           abort ();

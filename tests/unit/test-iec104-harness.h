@@ -72,9 +72,10 @@ typedef struct
   bool connected;
 
   /* Network model: each write is cut into chunks of 1..max_chunk bytes (0: not cut), each
-   * delayed by latency_ms plus 0..jitter_ms, keeping TCP order. */
+   * delayed by the direction's latency plus 0..jitter_ms, keeping TCP order. */
   size_t max_chunk;
-  uint32_t latency_ms;
+  uint32_t latency_ms;            /* master -> outstation */
+  uint32_t return_latency_ms;     /* outstation -> master */
   uint32_t jitter_ms;
   HarnessPipe to_outstation;
   HarnessPipe to_master;
@@ -90,6 +91,7 @@ typedef struct
   uint8_t *read_back;             /* file read data collected from FILE_DATA events */
   size_t read_back_len;
   size_t progress_events;
+  uint64_t first_progress_ms;     /* simulated time of the first FILE_PROGRESS event */
   uint64_t last_bytes_acked;
   size_t spontaneous_points;
   bool master_closed;

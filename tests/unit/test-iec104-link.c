@@ -1,4 +1,4 @@
-/* test-iec104-link.c: the link state machine: start/stop, windows, sequence wrap, t1-t3, bad input. */
+/* test-iec104-link.c: link state machine: start/stop, windows, sequence wrap, t1-t3, bad input. */
 #include <glib.h>
 #include <string.h>
 

@@ -32,6 +32,7 @@ setup (Harness *harness, const Iec104Profile *profile, guint64 seed, size_t max_
   g_assert_true (harness_init (harness, profile, seed));
   harness->max_chunk = max_chunk;
   harness->latency_ms = 2;
+  harness->return_latency_ms = 2;
   harness->jitter_ms = jitter_ms;
   harness_connect (harness);
   g_assert_cmpint (iec104_master_start_dt (harness->master, harness->now), ==, IEC104_OK);
