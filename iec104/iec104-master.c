@@ -52,6 +52,7 @@ struct Iec104Master
   size_t n_entries;
   size_t entries_capacity;
   Iec104Cp56Time time;
+  Iec104SettingArea area;
 
   FilePhase file_phase;
   uint32_t file_id;
@@ -170,6 +171,8 @@ iec104_master_request_name (Iec104MasterRequest request)
     case IEC104_MASTER_REQUEST_UPGRADE_START: return "upgrade start";
     case IEC104_MASTER_REQUEST_UPGRADE_FINISH: return "upgrade finish";
     case IEC104_MASTER_REQUEST_UPGRADE_CANCEL: return "upgrade cancel";
+    case IEC104_MASTER_REQUEST_SWITCH_AREA: return "switch setting area";
+    case IEC104_MASTER_REQUEST_READ_AREA: return "read setting area";
     }
   return "unknown";
 }
@@ -237,6 +240,7 @@ finish_request (Iec104Master *master, Iec104Error error, uint8_t cot)
     .bytes_acked = master->bytes_acked,
     .file_result = master->file_result,
     .file_segment = master->file_segment,
+    .area = master->area,
   };
   void *owned = NULL;
 
@@ -595,6 +599,7 @@ handle_asdu (Iec104Master *master, const uint8_t *asdu, size_t len, uint64_t now
 {
   Iec104AsduHeader header;
   Iec104Cp56Time time;
+  bool has_area;
 
   if (iec104_asdu_header_decode (asdu, len, &header))
     return;
@@ -645,6 +650,14 @@ handle_asdu (Iec104Master *master, const uint8_t *asdu, size_t len, uint64_t now
     case IEC104_MASTER_REQUEST_READ_PARAMS:
       if (header.cot == IEC104_COT_ACTIVATION_CON)
         handle_param_reply (master, asdu, len);
+      break;
+    case IEC104_MASTER_REQUEST_READ_AREA:
+      if (header.cot != IEC104_COT_ACTIVATION_CON)
+        break;
+      if (iec104_asdu_decode_read_area (asdu, len, &has_area, &master->area) || !has_area)
+        finish_request (master, IEC104_ERROR_MALFORMED_ASDU, header.cot);
+      else
+        finish_request (master, IEC104_OK, header.cot);
       break;
     case IEC104_MASTER_REQUEST_WRITE_PARAMS:
       if (header.cot == IEC104_COT_ACTIVATION_CON && --master->confirms_missing == 0)
@@ -706,6 +719,8 @@ process_link_events (Iec104Master *master, uint64_t now_ms)
 void
 iec104_master_open (Iec104Master *master, uint64_t now_ms)
 {
+  /* A request cannot survive a new connection, even if the old one's loss was not reported. */
+  finish_request (master, IEC104_ERROR_CONNECTION_LOST, 0);
   iec104_link_open (master->link, now_ms);
 }
 
@@ -776,6 +791,7 @@ begin_request (Iec104Master *master, Iec104MasterRequest request, uint8_t type_i
   master->confirms_missing = 0;
   master->sn = 0;
   memset (&master->time, 0, sizeof master->time);
+  memset (&master->area, 0, sizeof master->area);
   master->file_phase = FILE_PHASE_ACTIVATING;
   master->file_id = 0;
   master->file_size = 0;
@@ -1050,6 +1066,28 @@ iec104_master_file_write (Iec104Master *master, const char *name, const uint8_t 
   master->file_size = size;
   master->write_data = data;
   return send_request (master, &asdu, now_ms);
+}
+
+Iec104Error
+iec104_master_switch_area (Iec104Master *master, uint16_t sn, uint64_t now_ms)
+{
+  Iec104Asdu asdu;
+
+  return start_simple (master, IEC104_MASTER_REQUEST_SWITCH_AREA, IEC104_COT_ACTIVATION_CON,
+                       iec104_asdu_encode_switch_area (&asdu, master->profile.common_address,
+                                                       IEC104_COT_ACTIVATION, false, sn),
+                       &asdu, now_ms);
+}
+
+Iec104Error
+iec104_master_read_area (Iec104Master *master, uint64_t now_ms)
+{
+  Iec104Asdu asdu;
+
+  return start_simple (master, IEC104_MASTER_REQUEST_READ_AREA, IEC104_COT_ACTIVATION_CON,
+                       iec104_asdu_encode_read_area (&asdu, master->profile.common_address,
+                                                     IEC104_COT_ACTIVATION, false, NULL),
+                       &asdu, now_ms);
 }
 
 static Iec104Error

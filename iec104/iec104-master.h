@@ -44,6 +44,8 @@ typedef enum
   IEC104_MASTER_REQUEST_UPGRADE_START,
   IEC104_MASTER_REQUEST_UPGRADE_FINISH,
   IEC104_MASTER_REQUEST_UPGRADE_CANCEL,
+  IEC104_MASTER_REQUEST_SWITCH_AREA,    /* 200 */
+  IEC104_MASTER_REQUEST_READ_AREA,      /* 201 */
 } Iec104MasterRequest;
 
 typedef enum
@@ -92,6 +94,9 @@ typedef struct
   uint64_t bytes_acked;          /* bytes in I-frames the terminal acknowledged (S/I N(R)) */
   uint8_t file_result;           /* FILE_*: non-zero result code of OP2/OP4/OP8/OP10 */
   uint32_t file_segment;         /* FILE_WRITE: segment number reported by an OP10 */
+
+  /* READ_AREA: the terminal's current, minimum and maximum setting area. */
+  Iec104SettingArea area;
 } Iec104MasterEvent;
 
 typedef struct Iec104Master Iec104Master;
@@ -157,6 +162,9 @@ Iec104Error iec104_master_file_read (Iec104Master *master, const char *name, uin
  * file_segment say which). */
 Iec104Error iec104_master_file_write (Iec104Master *master, const char *name, const uint8_t *data,
                                       size_t size, uint64_t now_ms);
+/* 200 switch to setting area sn (COT 6 -> 7); 201 read the setting areas (DONE's `area`). */
+Iec104Error iec104_master_switch_area (Iec104Master *master, uint16_t sn, uint64_t now_ms);
+Iec104Error iec104_master_read_area (Iec104Master *master, uint64_t now_ms);
 /* 211 start (COT 6, 0x80), finish (COT 6, 0x00), cancel (COT 8, 0x00 -> COT 9). */
 Iec104Error iec104_master_upgrade_start (Iec104Master *master, uint64_t now_ms);
 Iec104Error iec104_master_upgrade_finish (Iec104Master *master, uint64_t now_ms);

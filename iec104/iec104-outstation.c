@@ -37,6 +37,7 @@ struct Iec104Outstation
 
   /* File write being received (OP9). */
   bool writing;
+  bool write_aborted;            /* segments still in flight after an error OP10 are dropped */
   uint32_t write_file_id;
   uint32_t write_size;
   uint32_t write_received;
@@ -83,6 +84,7 @@ reset_transactions (Iec104Outstation *outstation)
   if (outstation->writing && outstation->callbacks.abort_write)
     outstation->callbacks.abort_write (outstation->user_data);
   outstation->writing = false;
+  outstation->write_aborted = false;
   free (outstation->gi_points);
   outstation->gi_points = NULL;
   outstation->gi_running = false;
@@ -383,6 +385,38 @@ handle_upgrade (Iec104Outstation *outstation, const uint8_t *request, size_t len
 }
 
 static void
+handle_setting_area (Iec104Outstation *outstation, const uint8_t *request, size_t len,
+                     const Iec104AsduHeader *header)
+{
+  Iec104SettingArea area;
+  Iec104Asdu asdu;
+  uint16_t sn;
+  bool has_area;
+
+  if (header->cot != IEC104_COT_ACTIVATION)
+    reply_mirror (outstation, request, len, IEC104_COT_UNKNOWN_COT, true);
+  else if (header->type_id == IEC104_TI_C_SR_NA_1)
+    {
+      if (iec104_asdu_decode_switch_area (request, len, &sn) == IEC104_OK
+          && outstation->callbacks.switch_area
+          && outstation->callbacks.switch_area (outstation->user_data, sn))
+        reply_mirror (outstation, request, len, IEC104_COT_ACTIVATION_CON, false);
+      else
+        refuse (outstation, request, len);
+    }
+  else if (iec104_asdu_decode_read_area (request, len, &has_area, &area) == IEC104_OK
+           && outstation->callbacks.read_area)
+    {
+      outstation->callbacks.read_area (outstation->user_data, &area);
+      if (iec104_asdu_encode_read_area (&asdu, outstation->profile.common_address,
+                                        IEC104_COT_ACTIVATION_CON, false, &area) == IEC104_OK)
+        queue_asdu (outstation, &asdu);
+    }
+  else
+    refuse (outstation, request, len);
+}
+
+static void
 handle_param_read (Iec104Outstation *outstation, const uint8_t *request, size_t len)
 {
   uint32_t requested[IEC104_MAX_OBJECTS];
@@ -603,6 +637,7 @@ handle_write_act (Iec104Outstation *outstation, const Iec104FileMessage *request
   if (outstation->writing && outstation->callbacks.abort_write)
     outstation->callbacks.abort_write (outstation->user_data);
   outstation->writing = false;
+  outstation->write_aborted = false;
   if (outstation->callbacks.begin_write)
     result = outstation->callbacks.begin_write (outstation->user_data, request->name,
                                                 request->file_id, request->file_size);
@@ -662,7 +697,8 @@ handle_write_data (Iec104Outstation *outstation, const Iec104FileMessage *segmen
 
   if (!outstation->writing)
     {
-      send_write_data_con (outstation, segment->segment, IEC104_WRITE_DATA_UNKNOWN_ERROR);
+      if (!outstation->write_aborted)
+        send_write_data_con (outstation, segment->segment, IEC104_WRITE_DATA_UNKNOWN_ERROR);
       return;
     }
   result = check_write_segment (outstation, segment);
@@ -682,6 +718,7 @@ handle_write_data (Iec104Outstation *outstation, const Iec104FileMessage *segmen
         result = outstation->callbacks.end_write (outstation->user_data);
     }
   outstation->writing = false;
+  outstation->write_aborted = result != IEC104_WRITE_DATA_OK;
   if (result != IEC104_WRITE_DATA_OK && outstation->callbacks.abort_write)
     outstation->callbacks.abort_write (outstation->user_data);
   send_write_data_con (outstation, segment->segment, result);
@@ -744,6 +781,10 @@ handle_asdu (Iec104Outstation *outstation, const uint8_t *request, size_t len)
       break;
     case IEC104_TI_C_RP_NA_1:
       handle_reset (outstation, request, len, &header);
+      break;
+    case IEC104_TI_C_SR_NA_1:
+    case IEC104_TI_C_RR_NA_1:
+      handle_setting_area (outstation, request, len, &header);
       break;
     case IEC104_TI_C_RS_NA_1:
       if (header.cot == IEC104_COT_ACTIVATION)

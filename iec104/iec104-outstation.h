@@ -60,6 +60,10 @@ typedef struct
   bool (*upgrade_start) (void *user_data);
   bool (*upgrade_finish) (void *user_data);
   bool (*upgrade_cancel) (void *user_data);
+
+  /* 200: switch to setting area sn; false refuses. 201: the current, minimum and maximum SN. */
+  bool (*switch_area) (void *user_data, uint16_t sn);
+  void (*read_area) (void *user_data, Iec104SettingArea *area);
 } Iec104OutstationCallbacks;
 
 typedef enum

@@ -48,6 +48,7 @@ harness_terminal_init (HarnessTerminal *terminal)
   terminal->n_entries = 40;
   terminal->checksum_error_at_segment = -1;
   terminal->check_file_bytes = true;
+  terminal->area = (Iec104SettingArea) { .current = 1, .minimum = 1, .maximum = 4 };
 }
 
 void
@@ -209,6 +210,23 @@ terminal_upgrade_cancel (void *user_data)
   return true;
 }
 
+static bool
+terminal_switch_area (void *user_data, uint16_t sn)
+{
+  HarnessTerminal *terminal = user_data;
+
+  if (sn < terminal->area.minimum || sn > terminal->area.maximum)
+    return false;
+  terminal->area.current = sn;
+  return true;
+}
+
+static void
+terminal_read_area (void *user_data, Iec104SettingArea *area)
+{
+  *area = ((HarnessTerminal *) user_data)->area;
+}
+
 const Iec104OutstationCallbacks harness_terminal_callbacks = {
   .interrogation_points = terminal_interrogation_points,
   .read_param = terminal_read_param,
@@ -225,6 +243,8 @@ const Iec104OutstationCallbacks harness_terminal_callbacks = {
   .upgrade_start = terminal_upgrade_start,
   .upgrade_finish = terminal_upgrade_finish,
   .upgrade_cancel = terminal_upgrade_cancel,
+  .switch_area = terminal_switch_area,
+  .read_area = terminal_read_area,
 };
 
 /* ---- pcap ---- */

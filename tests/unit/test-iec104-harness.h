@@ -38,6 +38,7 @@ typedef struct
   bool upgrade_finished;
   int resets;
   int executes;
+  Iec104SettingArea area;
 } HarnessTerminal;
 
 void harness_terminal_init (HarnessTerminal *terminal);

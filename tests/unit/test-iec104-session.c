@@ -120,6 +120,16 @@ run_full_session (guint64 seed, size_t max_chunk, guint32 jitter_ms)
   g_assert_cmpint (done->error, ==, IEC104_ERROR_UNKNOWN_IOA); /* nothing left to execute */
   g_assert_cmpint (harness.terminal.executes, ==, 1);
 
+  /* Setting areas: switch to 3, read back; 9 is out of range. */
+  done = run (&harness, iec104_master_switch_area (harness.master, 3, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  done = run (&harness, iec104_master_read_area (harness.master, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpuint (done->area.current, ==, 3);
+  g_assert_cmpuint (done->area.maximum, ==, 4);
+  done = run (&harness, iec104_master_switch_area (harness.master, 9, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_ERROR_UNKNOWN_IOA);
+
   /* Clock sync and read back. */
   done = run (&harness, iec104_master_clock_sync (harness.master, &new_time, harness.now));
   g_assert_cmpint (done->error, ==, IEC104_OK);
@@ -219,6 +229,13 @@ test_refusals (void)
   g_assert_cmpuint (done->file_result, ==, IEC104_WRITE_DATA_CHECKSUM_ERROR);
   g_assert_cmpuint (done->file_segment, ==, 600);
   g_assert_false (harness.terminal.write_complete);
+  /* Segments still in flight after the abort are dropped, not answered one by one. */
+  {
+    guint64 sent = iec104_link_get_sent_total (iec104_outstation_get_link (harness.outstation));
+    harness_run_for (&harness, 1000);
+    g_assert_cmpuint (iec104_link_get_sent_total (iec104_outstation_get_link (harness.outstation)),
+                      ==, sent);
+  }
 
   done = run (&harness, iec104_master_file_read (harness.master, "missing", harness.now));
   g_assert_cmpint (done->error, ==, IEC104_ERROR_FILE_RESULT);
