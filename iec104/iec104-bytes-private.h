@@ -60,6 +60,17 @@ iec104_put_u64 (uint8_t *p, uint64_t v)
   iec104_put_u32 (p + 4, (uint32_t) (v >> 32));
 }
 
+/* strlen that looks at no more than max bytes (strnlen is POSIX, not C11). */
+static inline size_t
+iec104_bounded_strlen (const char *text, size_t max)
+{
+  size_t len = 0;
+
+  while (len < max && text[len] != '\0')
+    len++;
+  return len;
+}
+
 static inline uint32_t
 iec104_float_bits (float value)
 {

@@ -44,7 +44,7 @@ iec104_write_data_result_name (unsigned result)
 static void
 write_name (Iec104Writer *writer, const char *name)
 {
-  size_t len = strnlen (name, IEC104_FILE_NAME_MAX + 1);
+  size_t len = iec104_bounded_strlen (name, IEC104_FILE_NAME_MAX + 1);
 
   if (len > IEC104_FILE_NAME_MAX)
     {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iec104-bytes-private.h"
 #include "iec104-queue-private.h"
 
 struct Iec104Outstation
@@ -564,7 +565,7 @@ handle_dir_call (Iec104Outstation *outstation, const Iec104FileMessage *request)
       reply->n_entries = 0;
       while (found && done < n_entries && reply->n_entries < IEC104_DIR_ENTRIES_MAX)
         {
-          size_t name_len = strnlen (entries[done].name, IEC104_FILE_NAME_MAX);
+          size_t name_len = iec104_bounded_strlen (entries[done].name, IEC104_FILE_NAME_MAX);
           size_t entry_size = 1 + name_len + 1 + 4 + IEC104_CP56_SIZE;
 
           if (used + entry_size > IEC104_ASDU_MAX)

@@ -138,7 +138,8 @@ iec104_byte_stream_append (Iec104ByteStream *stream, const uint8_t *data, size_t
 size_t
 iec104_byte_stream_peek (const Iec104ByteStream *stream, const uint8_t **data)
 {
-  *data = stream->data + stream->start;
+  /* Nothing was ever appended: data is NULL, and NULL + 0 is undefined. */
+  *data = stream->data ? stream->data + stream->start : NULL;
   return stream->end - stream->start;
 }
 
