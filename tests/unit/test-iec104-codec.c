@@ -380,6 +380,12 @@ test_asdu_clock_reset_upgrade (void)
                    ==, IEC104_OK);
   g_assert_cmpuint (qualifier, ==, 0x80);
 
+  g_assert_cmpint (iec104_asdu_encode_qualifier (&asdu, IEC104_TI_M_EI_NA_1, 1,
+                                                 IEC104_COT_INITIALISED, false, 0), ==, IEC104_OK);
+  assert_bytes (asdu.bytes, asdu.len, "46 01 04 00 01 00 00 00 00 00");
+  g_assert_cmpint (iec104_asdu_encode_qualifier (&asdu, IEC104_TI_C_CS_NA_1, 1, 6, false, 0), ==,
+                   IEC104_ERROR_INVALID_ARGUMENT);
+
   g_assert_cmpint (iec104_asdu_encode_clock (&asdu, 1, 6, false, &example_time), ==, IEC104_OK);
   g_assert_cmpmem (asdu.bytes, asdu.len, clock->data, clock->len);
   g_assert_cmpint (iec104_asdu_decode_clock (clock->data, clock->len, &time), ==, IEC104_OK);

@@ -322,6 +322,34 @@ test_vendor_variants (void)
 }
 
 static void
+test_multi_frame_preset (void)
+{
+  Harness harness;
+  Iec104Param preset[10];
+  const Iec104MasterEvent *done;
+  guint64 before;
+  char text[32];
+
+  setup (&harness, NULL, test_seed (8), 33, 2);
+  /* Ten 24-byte strings (290 bytes of items) need two 203 frames: both must be confirmed. */
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *value = g_strdup_printf ("NEW-%u-%020u", i, i);
+      g_assert_cmpint (iec104_param_set_string (&preset[i], 0x8001 + i, value), ==, IEC104_OK);
+    }
+  before = iec104_link_get_sent_total (iec104_master_get_link (harness.master));
+  done = run (&harness, iec104_master_write_params (harness.master, 0, preset, 10, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpuint (iec104_link_get_sent_total (iec104_master_get_link (harness.master)) - before,
+                    ==, 2);
+  done = run (&harness, iec104_master_execute_params (harness.master, 0, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  iec104_param_get_string (&harness.terminal.params[9], text, sizeof text);
+  g_assert_cmpstr (text, ==, "NEW-9-00000000000000000009");
+  harness_clear (&harness);
+}
+
+static void
 test_reply_timeout (void)
 {
   Iec104Profile profile;
@@ -365,6 +393,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/iec104/session/spontaneous", test_spontaneous_during_interrogation);
   g_test_add_func ("/iec104/session/unacknowledging-terminal", test_unacknowledging_terminal);
   g_test_add_func ("/iec104/session/vendor-variants", test_vendor_variants);
+  g_test_add_func ("/iec104/session/multi-frame-preset", test_multi_frame_preset);
   g_test_add_func ("/iec104/session/reply-timeout", test_reply_timeout);
   return g_test_run ();
 }
