@@ -437,7 +437,7 @@ handle_param_reply (Iec104Master *master, const uint8_t *asdu, size_t len)
 }
 
 static void
-send_read_data_con (Iec104Master *master, const Iec104FileMessage *segment, uint64_t now_ms)
+send_read_data_con (Iec104Master *master, const Iec104FileMessage *segment)
 {
   Iec104FileMessage *message = calloc (1, sizeof *message);
   Iec104Asdu asdu;
@@ -456,7 +456,7 @@ send_read_data_con (Iec104Master *master, const Iec104FileMessage *segment, uint
 }
 
 static void
-handle_file_read (Iec104Master *master, const Iec104FileMessage *message, uint64_t now_ms)
+handle_file_read (Iec104Master *master, const Iec104FileMessage *message)
 {
   uint32_t expected_segment;
   uint8_t *copy;
@@ -509,14 +509,14 @@ handle_file_read (Iec104Master *master, const Iec104FileMessage *message, uint64
   master->segment_index++;
   if (message->follow)
     return;
-  send_read_data_con (master, message, now_ms);
+  send_read_data_con (master, message);
   finish_request (master, master->bytes_sent == master->file_size
                             ? IEC104_OK : IEC104_ERROR_UNEXPECTED_REPLY, 0);
 }
 
 static void
-handle_file (Iec104Master *master, const Iec104AsduHeader *header, const uint8_t *asdu, size_t len,
-             uint64_t now_ms)
+handle_file (Iec104Master *master, const Iec104AsduHeader *header, const uint8_t *asdu,
+             size_t len)
 {
   Iec104FileMessage *message = master->file_message;
   Iec104Error error = iec104_asdu_decode_file (asdu, len, message);
@@ -546,7 +546,7 @@ handle_file (Iec104Master *master, const Iec104AsduHeader *header, const uint8_t
         }
     }
   else if (master->request == IEC104_MASTER_REQUEST_FILE_READ)
-    handle_file_read (master, message, now_ms);
+    handle_file_read (master, message);
   else if (master->request == IEC104_MASTER_REQUEST_FILE_WRITE
            && message->op == IEC104_FILE_OP_WRITE_ACT_CON
            && master->file_phase == FILE_PHASE_ACTIVATING)
@@ -666,7 +666,7 @@ handle_asdu (Iec104Master *master, const uint8_t *asdu, size_t len, uint64_t now
     case IEC104_MASTER_REQUEST_FILE_DIRECTORY:
     case IEC104_MASTER_REQUEST_FILE_READ:
     case IEC104_MASTER_REQUEST_FILE_WRITE:
-      handle_file (master, &header, asdu, len, now_ms);
+      handle_file (master, &header, asdu, len);
       break;
     default:
       if (header.cot == master->expected_cot)
