@@ -1,0 +1,1594 @@
+/* The upgrade of one terminal as a persisted state machine (architecture.md §1, steps 4–9). */
+#include "config.h"
+
+#include "ff-workflow.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+
+#include "ff-geo.h"
+#include "ff-iec104-conn.h"
+#include "ff-profile.h"
+#include "ff-report.h"
+#include "ff-snapshot.h"
+#include "ff-version.h"
+
+#define GPS_FIX_TIMEOUT_SECONDS 30
+
+G_DEFINE_ENUM_TYPE (FfWorkflowState, ff_workflow_state,
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_NEW, "new"),
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_CONNECT, "connect"),
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_IDENTIFY, "identify"),
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_IDENTITY_MISMATCH, "identity-mismatch"),
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_READ_VERSION, "read-version"),
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_SNAPSHOT_BEFORE, "snapshot-before"),
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_CONFIRM, "confirm"),
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_PUSH, "push"),
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_RESET, "reset"),
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_REBOOT_WAIT, "reboot-wait"),
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_VERIFY, "verify"),
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_SNAPSHOT_AFTER, "snapshot-after"),
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_FAILED, "failed"),
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_REPORT, "report"),
+  G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_DONE, "done"))
+
+G_DEFINE_QUARK (ff-workflow-error-quark, ff_workflow_error)
+
+const char *
+ff_workflow_state_to_string (FfWorkflowState state)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (FF_TYPE_WORKFLOW_STATE);
+  GEnumValue *value = g_enum_get_value (klass, state);
+
+  return value != NULL ? value->value_nick : NULL;
+}
+
+static gboolean
+state_from_string (const char *text, FfWorkflowState *state)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (FF_TYPE_WORKFLOW_STATE);
+  GEnumValue *value = text != NULL ? g_enum_get_value_by_nick (klass, text) : NULL;
+
+  if (value == NULL)
+    return FALSE;
+  *state = value->value;
+  return TRUE;
+}
+
+typedef struct
+{
+  gint64  time;
+  char   *step;
+  char   *message;
+} Event;
+
+static void
+event_free (Event *event)
+{
+  g_free (event->step);
+  g_free (event->message);
+  g_free (event);
+}
+
+/* Everything the report will need, gathered step by step and persisted with each state. */
+typedef struct
+{
+  GPtrArray  *events;
+  gboolean    identity_present;
+  char       *device_id_read;
+  double      fix_latitude;
+  double      fix_longitude;
+  int         fix_mode;
+  double      fix_age;
+  char       *override_by;
+  char       *override_reason;
+  char       *version_before;
+  char       *checksum_before;
+  char       *version_after;
+  char       *checksum_after;
+  FfSnapshot  before;
+  FfSnapshot  after;
+  gboolean    transferred;
+  gint64      transfer_bytes;
+  guint       transfer_segments;
+  double      transfer_seconds;
+  char       *failure_reason;
+  char       *failure_step;
+  gboolean    rolling_back;
+  char       *outcome;
+  char       *report_id;
+  gint64      created_at;
+} Context;
+
+static void
+context_clear (Context *ctx)
+{
+  g_clear_pointer (&ctx->events, g_ptr_array_unref);
+  g_free (ctx->device_id_read);
+  g_free (ctx->override_by);
+  g_free (ctx->override_reason);
+  g_free (ctx->version_before);
+  g_free (ctx->checksum_before);
+  g_free (ctx->version_after);
+  g_free (ctx->checksum_after);
+  g_free (ctx->failure_reason);
+  g_free (ctx->failure_step);
+  g_free (ctx->outcome);
+  g_free (ctx->report_id);
+  memset (ctx, 0, sizeof *ctx);
+}
+
+struct _FfWorkflow
+{
+  GObject          parent_instance;
+
+  FfStore         *store;
+  FfGpsSource     *gps;
+  FfKey           *tablet_key;
+  FfTask          *task;            /* a private copy, parsed from the document */
+  FfTaskItem      *item;            /* borrowed from task */
+  char            *tablet_serial;
+  FfProfile       *profile;
+  FfIec104Conn    *conn;
+
+  FfWorkflowState  state;
+  Context          ctx;
+  GTask           *run;             /* the run in progress, or NULL */
+  GBytes          *image;           /* the image being pushed */
+  gint64           push_started_us;
+
+  char            *message;
+  guint64          bytes_sent;
+  guint64          bytes_total;
+  double           bytes_per_second;
+  double           eta_seconds;
+  gint64           reboot_remaining_ms;
+};
+
+G_DEFINE_FINAL_TYPE (FfWorkflow, ff_workflow, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_STATE,
+  PROP_DEVICE_ID,
+  PROP_MESSAGE,
+  PROP_FAILURE,
+  PROP_BYTES_SENT,
+  PROP_BYTES_TOTAL,
+  PROP_BYTES_PER_SECOND,
+  PROP_ETA_SECONDS,
+  PROP_REBOOT_REMAINING_MS,
+  PROP_OUTCOME,
+  PROP_REPORT_ID,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_EVENT,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void advance (FfWorkflow *self, FfWorkflowState next);
+static void run_state (FfWorkflow *self);
+
+/* ---- persistence of the context ------------------------------------------------------------ */
+
+static void
+dict_put_string (GVariantDict *dict, const char *key, const char *value)
+{
+  if (value != NULL)
+    g_variant_dict_insert (dict, key, "s", value);
+}
+
+static char *
+dict_get_string (GVariantDict *dict, const char *key)
+{
+  char *value = NULL;
+
+  g_variant_dict_lookup (dict, key, "s", &value);
+  return value;
+}
+
+static void
+dict_put_snapshot (GVariantDict *dict, const char *key, const FfSnapshot *snapshot)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(bu)"));
+  for (guint s = 0; s < FF_N_SIGNALS; s++)
+    {
+      guint32 bits;
+
+      memcpy (&bits, &snapshot->values[s], sizeof bits);
+      g_variant_builder_add (&builder, "(bu)", snapshot->present[s], bits);
+    }
+  g_variant_dict_insert_value (dict, key, g_variant_builder_end (&builder));
+}
+
+static void
+dict_get_snapshot (GVariantDict *dict, const char *key, FfSnapshot *snapshot)
+{
+  g_autoptr(GVariantIter) iter = NULL;
+  gboolean present;
+  guint32 bits;
+  guint s = 0;
+
+  memset (snapshot, 0, sizeof *snapshot);
+  if (!g_variant_dict_lookup (dict, key, "a(bu)", &iter))
+    return;
+  while (s < FF_N_SIGNALS && g_variant_iter_next (iter, "(bu)", &present, &bits))
+    {
+      snapshot->present[s] = present;
+      memcpy (&snapshot->values[s], &bits, sizeof bits);
+      s++;
+    }
+}
+
+static char *
+context_serialize (const Context *ctx)
+{
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+  GVariantBuilder events;
+  g_autoptr(GVariant) variant = NULL;
+
+  g_variant_builder_init (&events, G_VARIANT_TYPE ("a(xss)"));
+  for (guint i = 0; i < ctx->events->len; i++)
+    {
+      Event *event = ctx->events->pdata[i];
+      g_variant_builder_add (&events, "(xss)", event->time, event->step, event->message);
+    }
+  g_variant_dict_insert_value (&dict, "events", g_variant_builder_end (&events));
+  g_variant_dict_insert (&dict, "identity", "b", ctx->identity_present);
+  dict_put_string (&dict, "device-id-read", ctx->device_id_read);
+  g_variant_dict_insert (&dict, "fix", "(ddid)", ctx->fix_latitude, ctx->fix_longitude,
+                         ctx->fix_mode, ctx->fix_age);
+  dict_put_string (&dict, "override-by", ctx->override_by);
+  dict_put_string (&dict, "override-reason", ctx->override_reason);
+  dict_put_string (&dict, "version-before", ctx->version_before);
+  dict_put_string (&dict, "checksum-before", ctx->checksum_before);
+  dict_put_string (&dict, "version-after", ctx->version_after);
+  dict_put_string (&dict, "checksum-after", ctx->checksum_after);
+  dict_put_snapshot (&dict, "before", &ctx->before);
+  dict_put_snapshot (&dict, "after", &ctx->after);
+  g_variant_dict_insert (&dict, "transfer", "(bxud)", ctx->transferred, ctx->transfer_bytes,
+                         ctx->transfer_segments, ctx->transfer_seconds);
+  dict_put_string (&dict, "failure-reason", ctx->failure_reason);
+  dict_put_string (&dict, "failure-step", ctx->failure_step);
+  g_variant_dict_insert (&dict, "rolling-back", "b", ctx->rolling_back);
+  dict_put_string (&dict, "outcome", ctx->outcome);
+  dict_put_string (&dict, "report-id", ctx->report_id);
+  g_variant_dict_insert (&dict, "created-at", "x", ctx->created_at);
+  variant = g_variant_ref_sink (g_variant_dict_end (&dict));
+  return g_variant_print (variant, TRUE);
+}
+
+static gboolean
+context_parse (const char *text, Context *ctx)
+{
+  g_autoptr(GVariant) variant = g_variant_parse (G_VARIANT_TYPE_VARDICT, text, NULL, NULL, NULL);
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+  g_autoptr(GVariantIter) events = NULL;
+  gint64 time;
+  char *step, *message;
+
+  if (variant == NULL)
+    return FALSE;
+  g_variant_dict_init (&dict, variant);
+  ctx->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  if (g_variant_dict_lookup (&dict, "events", "a(xss)", &events))
+    while (g_variant_iter_next (events, "(xss)", &time, &step, &message))
+      {
+        Event *event = g_new0 (Event, 1);
+
+        event->time = time;
+        event->step = step;
+        event->message = message;
+        g_ptr_array_add (ctx->events, event);
+      }
+  g_variant_dict_lookup (&dict, "identity", "b", &ctx->identity_present);
+  ctx->device_id_read = dict_get_string (&dict, "device-id-read");
+  g_variant_dict_lookup (&dict, "fix", "(ddid)", &ctx->fix_latitude, &ctx->fix_longitude,
+                         &ctx->fix_mode, &ctx->fix_age);
+  ctx->override_by = dict_get_string (&dict, "override-by");
+  ctx->override_reason = dict_get_string (&dict, "override-reason");
+  ctx->version_before = dict_get_string (&dict, "version-before");
+  ctx->checksum_before = dict_get_string (&dict, "checksum-before");
+  ctx->version_after = dict_get_string (&dict, "version-after");
+  ctx->checksum_after = dict_get_string (&dict, "checksum-after");
+  dict_get_snapshot (&dict, "before", &ctx->before);
+  dict_get_snapshot (&dict, "after", &ctx->after);
+  g_variant_dict_lookup (&dict, "transfer", "(bxud)", &ctx->transferred, &ctx->transfer_bytes,
+                         &ctx->transfer_segments, &ctx->transfer_seconds);
+  ctx->failure_reason = dict_get_string (&dict, "failure-reason");
+  ctx->failure_step = dict_get_string (&dict, "failure-step");
+  g_variant_dict_lookup (&dict, "rolling-back", "b", &ctx->rolling_back);
+  ctx->outcome = dict_get_string (&dict, "outcome");
+  ctx->report_id = dict_get_string (&dict, "report-id");
+  g_variant_dict_lookup (&dict, "created-at", "x", &ctx->created_at);
+  return TRUE;
+}
+
+/* ---- presentation helpers ------------------------------------------------------------------- */
+
+static void
+set_message (FfWorkflow *self, const char *message)
+{
+  if (g_strcmp0 (self->message, message) == 0)
+    return;
+  g_free (self->message);
+  self->message = g_strdup (message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
+}
+
+static void
+record_event (FfWorkflow *self, const char *step, const char *message)
+{
+  Event *event = g_new0 (Event, 1);
+
+  event->time = g_get_real_time () / G_USEC_PER_SEC;
+  event->step = g_strdup (step);
+  event->message = g_strdup (message);
+  g_ptr_array_add (self->ctx.events, event);
+  set_message (self, message);
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, step, message);
+}
+
+static void G_GNUC_PRINTF (3, 4)
+record_eventf (FfWorkflow *self, const char *step, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  record_event (self, step, message);
+}
+
+static void
+set_outcome (FfWorkflow *self, const char *outcome)
+{
+  g_free (self->ctx.outcome);
+  self->ctx.outcome = g_strdup (outcome);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTCOME]);
+}
+
+static void
+set_failure (FfWorkflow *self, const char *step, const char *reason)
+{
+  char *new_step = g_strdup (step);
+  char *new_reason = g_strdup (reason);
+
+  /* @step may be the current failure step itself. */
+  g_free (self->ctx.failure_step);
+  g_free (self->ctx.failure_reason);
+  self->ctx.failure_step = new_step;
+  self->ctx.failure_reason = new_reason;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FAILURE]);
+}
+
+static const char *
+current_step (FfWorkflow *self)
+{
+  return ff_workflow_state_to_string (self->state);
+}
+
+/* What the terminal should run at the end: the target, or the previous firmware when rolling back. */
+static const FfFirmwareRef *
+wanted_firmware (FfWorkflow *self)
+{
+  return self->ctx.rolling_back ? self->item->previous : &self->item->target;
+}
+
+/* ---- running -------------------------------------------------------------------------------- */
+
+static void
+finish_run (FfWorkflow *self, GError *error)
+{
+  g_autoptr(GTask) run = g_steal_pointer (&self->run);
+
+  if (run == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  if (error != NULL)
+    g_task_return_error (run, error);
+  else
+    g_task_return_boolean (run, TRUE);
+}
+
+static gboolean
+is_cancelled (GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static GCancellable *
+run_cancellable (FfWorkflow *self)
+{
+  return self->run != NULL ? g_task_get_cancellable (self->run) : NULL;
+}
+
+/* Something went wrong in the current step. Before anything was written to the terminal the visit
+ * simply ends (aborted); once the push began, the technician is offered a rollback. Cancellation
+ * stops the run and leaves the persisted state for a resume. */
+static void
+step_failed (FfWorkflow *self, GError *error)
+{
+  const char *step = current_step (self);
+  gboolean firmware_touched = self->state >= FF_WORKFLOW_STATE_PUSH || self->ctx.rolling_back;
+
+  if (is_cancelled (error))
+    {
+      finish_run (self, error);
+      return;
+    }
+  record_event (self, step, error->message);
+  if (!firmware_touched)
+    {
+      set_failure (self, step, error->message);
+      set_outcome (self, "aborted");
+      advance (self, FF_WORKFLOW_STATE_REPORT);
+    }
+  else if (self->ctx.rolling_back)
+    {
+      /* The rollback failed too: report the first failure and this one. */
+      g_autofree char *reason = g_strdup_printf (_("%s; the rollback failed: %s"),
+                                                 self->ctx.failure_reason, error->message);
+
+      set_failure (self, self->ctx.failure_step, reason);
+      set_outcome (self, "failed");
+      advance (self, FF_WORKFLOW_STATE_REPORT);
+    }
+  else
+    {
+      set_failure (self, step, error->message);
+      set_outcome (self, "failed");
+      advance (self, ff_workflow_can_roll_back (self) ? FF_WORKFLOW_STATE_FAILED
+                                                      : FF_WORKFLOW_STATE_REPORT);
+    }
+  g_error_free (error);
+}
+
+static void
+step_failed_literal (FfWorkflow *self, GQuark domain, int code, const char *message)
+{
+  step_failed (self, g_error_new_literal (domain, code, message));
+}
+
+typedef struct
+{
+  FfWorkflow      *self;
+  FfWorkflowState  state;
+  char            *data;
+  char            *final_data;   /* REPORT: the context after the report */
+  GBytes          *report;
+  GBytes          *signature;
+  char            *report_id;
+  char            *outcome;
+  gint64           created_at;
+} Persist;
+
+static void
+persist_free (Persist *persist)
+{
+  g_object_unref (persist->self);
+  g_free (persist->data);
+  g_free (persist->final_data);
+  g_clear_pointer (&persist->report, g_bytes_unref);
+  g_clear_pointer (&persist->signature, g_bytes_unref);
+  g_free (persist->report_id);
+  g_free (persist->outcome);
+  g_free (persist);
+}
+
+static void
+persist_in_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  Persist *persist = task_data;
+  FfWorkflow *self = persist->self;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (persist->report != NULL)
+    ok = ff_store_save_report (self->store, persist->report_id, self->task->task_id,
+                               self->item->device_id, persist->outcome, persist->created_at,
+                               persist->report, persist->signature,
+                               ff_workflow_state_to_string (FF_WORKFLOW_STATE_DONE),
+                               persist->final_data, &error);
+  else
+    ok = ff_store_save_workflow (self->store, self->task->task_id, self->item->device_id,
+                                 ff_workflow_state_to_string (persist->state), persist->data,
+                                 &error);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+persisted (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  FfWorkflow *self = FF_WORKFLOW (object);
+  Persist *persist = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      /* Storage full or broken: the previous state stays the persisted one, and the run stops
+       * so nothing happens that the store does not know about. */
+      finish_run (self, error);
+      return;
+    }
+  self->state = persist->report != NULL ? FF_WORKFLOW_STATE_DONE : persist->state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  run_state (self);
+}
+
+static void
+persist_async (FfWorkflow *self, Persist *persist)
+{
+  /* Not cancellable: once asked, the write completes, so the store never lags the terminal. */
+  g_autoptr(GTask) task = g_task_new (self, NULL, persisted, NULL);
+
+  persist->self = g_object_ref (self);
+  g_task_set_source_tag (task, persist_async);
+  g_task_set_task_data (task, persist, (GDestroyNotify) persist_free);
+  g_task_run_in_thread (task, persist_in_thread);
+}
+
+/* Writes @next with the context, then runs it. */
+static void
+advance (FfWorkflow *self, FfWorkflowState next)
+{
+  Persist *persist = g_new0 (Persist, 1);
+
+  persist->state = next;
+  persist->data = context_serialize (&self->ctx);
+  persist_async (self, persist);
+}
+
+/* ---- connecting ----------------------------------------------------------------------------- */
+
+typedef void (*Continuation) (FfWorkflow *self);
+
+static void
+connected (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  FfWorkflow *self = user_data;
+  Continuation then = g_object_steal_data (G_OBJECT (self), "after-connect");
+  GError *error = NULL;
+
+  if (!ff_iec104_conn_connect_finish (FF_IEC104_CONN (object), result, &error))
+    {
+      g_object_unref (self);
+      step_failed (self, error);
+      return;
+    }
+  then (self);
+  g_object_unref (self);
+}
+
+static void
+with_connection (FfWorkflow *self, Continuation then)
+{
+  if (ff_iec104_conn_is_connected (self->conn))
+    {
+      then (self);
+      return;
+    }
+  set_message (self, _("Connecting to the terminal…"));
+  g_object_set_data (G_OBJECT (self), "after-connect", then);
+  ff_iec104_conn_connect_async (self->conn, self->item->host, self->item->port,
+                                run_cancellable (self), connected, g_object_ref (self));
+}
+
+static void
+connect_done (FfWorkflow *self)
+{
+  record_eventf (self, "connect", _("Connected to %s:%u."), self->item->host, self->item->port);
+  advance (self, FF_WORKFLOW_STATE_IDENTIFY);
+}
+
+/* ---- identify ------------------------------------------------------------------------------- */
+
+static const char *
+fix_mode_name (int mode)
+{
+  return mode >= FF_GPS_FIX_3D ? "3d" : mode == FF_GPS_FIX_2D ? "2d" : "none";
+}
+
+static void
+identify_with_fix (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  FfGeoPoint recorded = { self->item->latitude, self->item->longitude };
+  FfGeoPoint fix = { NAN, NAN };
+  g_autoptr(GError) gps_error = NULL;
+  g_autoptr(GString) mismatch = g_string_new (NULL);
+
+  if (!ff_gps_source_wait_fix_finish (self->gps, result, &fix, &gps_error)
+      && is_cancelled (gps_error))
+    {
+      finish_run (self, g_steal_pointer (&gps_error));
+      return;
+    }
+  self->ctx.identity_present = TRUE;
+  self->ctx.fix_latitude = fix.latitude;
+  self->ctx.fix_longitude = fix.longitude;
+  self->ctx.fix_mode = ff_gps_source_get_fix_mode (self->gps);
+  self->ctx.fix_age = gps_error != NULL ? 0 : ff_gps_source_get_fix_age (self->gps);
+
+  if (!g_str_equal (self->ctx.device_id_read, self->item->device_id))
+    g_string_append_printf (mismatch, _("The terminal reports device ID “%s”, the task expects “%s”."),
+                            self->ctx.device_id_read, self->item->device_id);
+  if (gps_error != NULL)
+    g_string_append_printf (mismatch, "%s%s", mismatch->len > 0 ? " " : "", gps_error->message);
+  else if (!ff_geo_same_place (&fix, &recorded))
+    g_string_append_printf (mismatch,
+                            _("%sThe tablet is %.1f m from the recorded position (Δlat %.2f″, "
+                              "Δlon %.2f″; at most 1″ each)."),
+                            mismatch->len > 0 ? " " : "", ff_geo_distance_m (&fix, &recorded),
+                            ff_geo_delta_latitude_arcsec (&fix, &recorded),
+                            ff_geo_delta_longitude_arcsec (&fix, &recorded));
+
+  if (mismatch->len > 0)
+    {
+      record_event (self, "identify", mismatch->str);
+      set_failure (self, "identify", mismatch->str);
+      advance (self, FF_WORKFLOW_STATE_IDENTITY_MISMATCH);
+      return;
+    }
+  record_eventf (self, "identify", _("%s at Δlat %.2f″, Δlon %.2f″; running %s (checksum %s)."),
+                 self->ctx.device_id_read, ff_geo_delta_latitude_arcsec (&fix, &recorded),
+                 ff_geo_delta_longitude_arcsec (&fix, &recorded), self->ctx.version_before,
+                 self->ctx.checksum_before != NULL ? self->ctx.checksum_before : "-");
+  advance (self, FF_WORKFLOW_STATE_READ_VERSION);
+}
+
+static void
+identify_info_read (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  GError *error = NULL;
+  g_autoptr(FfTerminalInfo) info = ff_iec104_conn_read_info_finish (FF_IEC104_CONN (object), result,
+                                                                    &error);
+
+  if (info == NULL)
+    {
+      step_failed (self, error);
+      return;
+    }
+  g_free (self->ctx.device_id_read);
+  self->ctx.device_id_read = g_strdup (info->device_id != NULL ? info->device_id : "");
+  g_free (self->ctx.version_before);
+  self->ctx.version_before = g_strdup (info->software_version);
+  g_free (self->ctx.checksum_before);
+  self->ctx.checksum_before = g_strdup (info->checksum);
+  set_message (self, _("Waiting for a GPS fix…"));
+  ff_gps_source_wait_fix_async (self->gps, GPS_FIX_TIMEOUT_SECONDS, run_cancellable (self),
+                                identify_with_fix, g_object_ref (self));
+}
+
+static void
+identify (FfWorkflow *self)
+{
+  set_message (self, _("Reading the terminal’s information…"));
+  ff_iec104_conn_read_info_async (self->conn, run_cancellable (self), identify_info_read,
+                                  g_object_ref (self));
+}
+
+/* ---- read version --------------------------------------------------------------------------- */
+
+static void
+read_version (FfWorkflow *self)
+{
+  const char *running = self->ctx.version_before;
+  const char *target = self->item->target.version;
+
+  if (running == NULL || !ff_version_is_valid (running))
+    {
+      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_NOT_IN_TASK,
+                           _("The terminal did not report a software version."));
+      return;
+    }
+  if (ff_version_compare (running, target) == 0)
+    {
+      record_eventf (self, "read-version", _("Already running %s: nothing to push."), running);
+      set_outcome (self, "already-current");
+      advance (self, FF_WORKFLOW_STATE_REPORT);
+      return;
+    }
+  if (ff_version_compare (running, self->item->expected_version) != 0)
+    record_eventf (self, "read-version", _("Running %s, the ledger says %s."), running,
+                   self->item->expected_version);
+  else
+    record_eventf (self, "read-version", _("Running %s; target %s."), running, target);
+  advance (self, FF_WORKFLOW_STATE_SNAPSHOT_BEFORE);
+}
+
+/* ---- snapshots ------------------------------------------------------------------------------ */
+
+static void
+snapshot_read (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  gboolean after = self->state == FF_WORKFLOW_STATE_SNAPSHOT_AFTER;
+  FfSnapshot *snapshot = after ? &self->ctx.after : &self->ctx.before;
+  GError *error = NULL;
+  g_autoptr(GArray) points = ff_iec104_conn_interrogate_finish (FF_IEC104_CONN (object), result,
+                                                                &error);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (points == NULL)
+    {
+      step_failed (self, error);
+      return;
+    }
+  ff_iec104_points_to_snapshot (self->profile, (const FfIec104Point *) points->data, points->len,
+                                snapshot);
+  for (guint s = 0; s < FF_N_SIGNALS; s++)
+    {
+      g_autofree char *hex = ff_snapshot_value_to_hex (snapshot->values[s]);
+
+      if (!snapshot->present[s])
+        {
+          g_autofree char *message = g_strdup_printf (_("The terminal did not report %s."),
+                                                      ff_signal_get_label (s));
+          step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_NOT_IN_TASK, message);
+          return;
+        }
+      g_string_append_printf (text, "%s%s %.3f %s (%s)", s > 0 ? ", " : "", ff_signal_get_label (s),
+                              snapshot->values[s], ff_signal_get_unit (s), hex);
+    }
+  record_event (self, ff_workflow_state_to_string (self->state), text->str);
+  if (!after)
+    {
+      advance (self, FF_WORKFLOW_STATE_CONFIRM);
+      return;
+    }
+  if (self->ctx.rolling_back)
+    {
+      set_outcome (self, "rolled-back");
+      advance (self, FF_WORKFLOW_STATE_REPORT);
+      return;
+    }
+  {
+    FfSignalJudgement judgements[FF_N_SIGNALS];
+    g_autoptr(GString) deviations = g_string_new (NULL);
+
+    if (ff_snapshot_judge (&self->ctx.before, &self->ctx.after, judgements))
+      {
+        set_outcome (self, "upgraded");
+        advance (self, FF_WORKFLOW_STATE_REPORT);
+        return;
+      }
+    for (guint s = 0; s < FF_N_SIGNALS; s++)
+      if (!judgements[s].passed)
+        g_string_append_printf (deviations, "%s%s %.1f %%", deviations->len > 0 ? ", " : "",
+                                ff_signal_get_label (s), judgements[s].relative_error * 100);
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("After the upgrade the signals deviate by 10 %% or more: %s."),
+                         deviations->str);
+      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_NOT_IN_TASK, message);
+    }
+  }
+}
+
+static void
+take_snapshot (FfWorkflow *self)
+{
+  set_message (self, _("Reading the four signals…"));
+  ff_iec104_conn_interrogate_async (self->conn, run_cancellable (self), snapshot_read,
+                                    g_object_ref (self));
+}
+
+/* ---- push ----------------------------------------------------------------------------------- */
+
+static void
+set_transfer_progress (FfWorkflow *self, guint64 sent, guint64 total, double rate)
+{
+  double eta = rate > 0 ? (total - sent) / rate : -1;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->bytes_sent != sent)
+    {
+      self->bytes_sent = sent;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_SENT]);
+    }
+  if (self->bytes_total != total)
+    {
+      self->bytes_total = total;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_TOTAL]);
+    }
+  if (self->bytes_per_second != rate)
+    {
+      self->bytes_per_second = rate;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_PER_SECOND]);
+    }
+  if (self->eta_seconds != eta)
+    {
+      self->eta_seconds = eta;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ETA_SECONDS]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+push_progress (guint64 sent, guint64 acked, guint64 total, double bytes_per_second, gpointer data)
+{
+  set_transfer_progress (FF_WORKFLOW (data), acked, total, bytes_per_second);
+}
+
+static void
+after_upgrade_finish (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  const Iec104Profile *protocol = &self->profile->iec104;
+  gboolean rebooting = FALSE;
+  GError *error = NULL;
+
+  if (object != NULL
+      && !ff_iec104_conn_upgrade_finish_finish (FF_IEC104_CONN (object), result, &rebooting, &error))
+    {
+      step_failed (self, error);
+      return;
+    }
+  record_eventf (self, "push", _("%s written: %lld bytes in %.1f s."),
+                 wanted_firmware (self)->version, (long long) self->ctx.transfer_bytes,
+                 self->ctx.transfer_seconds);
+  if (rebooting || !protocol->reset_after_upgrade_finish)
+    advance (self, rebooting ? FF_WORKFLOW_STATE_REBOOT_WAIT : FF_WORKFLOW_STATE_VERIFY);
+  else
+    advance (self, FF_WORKFLOW_STATE_RESET);
+}
+
+static void
+file_written (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  guint segment_size = MAX (self->profile->iec104.segment_size, 1);
+  GError *error = NULL;
+
+  if (!ff_iec104_conn_write_file_finish (FF_IEC104_CONN (object), result, &error))
+    {
+      step_failed (self, error);
+      return;
+    }
+  self->ctx.transferred = TRUE;
+  self->ctx.transfer_bytes = g_bytes_get_size (self->image);
+  self->ctx.transfer_segments = (self->ctx.transfer_bytes + segment_size - 1) / segment_size;
+  self->ctx.transfer_seconds = (g_get_monotonic_time () - self->push_started_us) / (double) G_USEC_PER_SEC;
+  if (self->profile->iec104.upgrade_start_before_write)
+    ff_iec104_conn_upgrade_finish_async (self->conn, run_cancellable (self), after_upgrade_finish,
+                                         g_object_ref (self));
+  else
+    after_upgrade_finish (NULL, NULL, g_object_ref (self));
+}
+
+static void
+write_image (FfWorkflow *self)
+{
+  set_message (self, self->ctx.rolling_back ? _("Pushing the previous firmware back…")
+                                            : _("Pushing the new firmware…"));
+  self->push_started_us = g_get_monotonic_time ();
+  set_transfer_progress (self, 0, g_bytes_get_size (self->image), 0);
+  ff_iec104_conn_write_file_async (self->conn, self->item->target.file_name, self->image,
+                                   push_progress, g_object_ref (self), g_object_unref,
+                                   run_cancellable (self), file_written, g_object_ref (self));
+}
+
+static void
+upgrade_started (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  GError *error = NULL;
+
+  if (!ff_iec104_conn_upgrade_start_finish (FF_IEC104_CONN (object), result, &error))
+    {
+      step_failed (self, error);
+      return;
+    }
+  write_image (self);
+}
+
+static void
+push_connected (FfWorkflow *self)
+{
+  if (self->profile->iec104.upgrade_start_before_write)
+    ff_iec104_conn_upgrade_start_async (self->conn, run_cancellable (self), upgrade_started,
+                                        g_object_ref (self));
+  else
+    write_image (self);
+}
+
+static gboolean
+load_image (FfWorkflow *self)
+{
+  GError *error = NULL;
+
+  g_clear_pointer (&self->image, g_bytes_unref);
+  self->image = ff_store_read_firmware (self->store, wanted_firmware (self)->sha256, &error);
+  if (self->image == NULL)
+    {
+      step_failed (self, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+push (FfWorkflow *self)
+{
+  if (load_image (self))
+    with_connection (self, push_connected);
+}
+
+/* ---- reset, reboot, verify ------------------------------------------------------------------ */
+
+static void
+reset_done (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  GError *error = NULL;
+
+  if (!ff_iec104_conn_reset_finish (FF_IEC104_CONN (object), result, &error))
+    {
+      step_failed (self, error);
+      return;
+    }
+  record_event (self, "reset", _("Reset sent; the terminal restarts."));
+  advance (self, FF_WORKFLOW_STATE_REBOOT_WAIT);
+}
+
+static void
+reset_connected (FfWorkflow *self)
+{
+  set_message (self, _("Restarting the terminal…"));
+  ff_iec104_conn_reset_async (self->conn, run_cancellable (self), reset_done, g_object_ref (self));
+}
+
+static void
+reconnect_attempt (FfIec104Conn *conn,
+                   guint         attempt,
+                   gint64        remaining_ms,
+                   FfWorkflow   *self)
+{
+  self->reboot_remaining_ms = remaining_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REBOOT_REMAINING_MS]);
+}
+
+static void
+reboot_back (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  GError *error = NULL;
+
+  if (!ff_iec104_conn_reconnect_finish (FF_IEC104_CONN (object), result, &error))
+    {
+      step_failed (self, error);
+      return;
+    }
+  record_event (self, "reboot-wait", _("The terminal is back."));
+  advance (self, FF_WORKFLOW_STATE_VERIFY);
+}
+
+static void
+reboot_first_try (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (ff_iec104_conn_connect_finish (FF_IEC104_CONN (object), result, &error))
+    {
+      record_event (self, "reboot-wait", _("The terminal is back."));
+      advance (self, FF_WORKFLOW_STATE_VERIFY);
+      return;
+    }
+  if (is_cancelled (error))
+    {
+      finish_run (self, g_steal_pointer (&error));
+      return;
+    }
+  /* Still booting: keep trying with backoff until the profile's limit. */
+  ff_iec104_conn_reconnect_async (self->conn, 0, run_cancellable (self), reboot_back,
+                                  g_object_ref (self));
+}
+
+static void
+reboot_wait (FfWorkflow *self)
+{
+  set_message (self, _("Waiting for the terminal to restart…"));
+  ff_iec104_conn_close (self->conn);
+  /* A first direct try also tells the connection where to reconnect after a resume. */
+  ff_iec104_conn_connect_async (self->conn, self->item->host, self->item->port,
+                                run_cancellable (self), reboot_first_try, g_object_ref (self));
+}
+
+static void
+verified_info (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  const FfFirmwareRef *wanted = wanted_firmware (self);
+  GError *error = NULL;
+  g_autoptr(FfTerminalInfo) info = ff_iec104_conn_read_info_finish (FF_IEC104_CONN (object), result,
+                                                                    &error);
+  g_autofree char *expected_checksum = NULL;
+
+  if (info == NULL)
+    {
+      step_failed (self, error);
+      return;
+    }
+  g_free (self->ctx.version_after);
+  self->ctx.version_after = g_strdup (info->software_version);
+  g_free (self->ctx.checksum_after);
+  self->ctx.checksum_after = g_strdup (info->checksum);
+  if (g_strcmp0 (info->device_id, self->item->device_id) != 0)
+    {
+      g_autofree char *message = g_strdup_printf (_("Another terminal (%s) answers at %s."),
+                                                  info->device_id, self->item->host);
+      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_NOT_IN_TASK, message);
+      return;
+    }
+  if (!load_image (self))
+    return;
+  expected_checksum = ff_profile_compute_checksum (self->profile, self->image);
+  if (info->software_version == NULL || !ff_version_is_valid (info->software_version)
+      || ff_version_compare (info->software_version, wanted->version) != 0
+      || g_strcmp0 (info->checksum, expected_checksum) != 0)
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("After the restart the terminal runs %s (checksum %s); expected %s "
+                           "(checksum %s)."),
+                         info->software_version != NULL ? info->software_version : "?",
+                         info->checksum != NULL ? info->checksum : "?", wanted->version,
+                         expected_checksum);
+      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_NOT_IN_TASK, message);
+      return;
+    }
+  record_eventf (self, "verify", _("Running %s, checksum %s as expected."), info->software_version,
+                 info->checksum);
+  advance (self, FF_WORKFLOW_STATE_SNAPSHOT_AFTER);
+}
+
+static void
+verify_connected (FfWorkflow *self)
+{
+  set_message (self, _("Checking the version…"));
+  ff_iec104_conn_read_info_async (self->conn, run_cancellable (self), verified_info,
+                                  g_object_ref (self));
+}
+
+/* ---- report --------------------------------------------------------------------------------- */
+
+static FfReport *
+build_report (FfWorkflow *self)
+{
+  Context *ctx = &self->ctx;
+  FfReport *report = ff_report_new (self->task->task_id, self->item->device_id, self->tablet_serial,
+                                    self->task->technician_phone);
+  FfReportOutcome outcome = FF_REPORT_OUTCOME_ABORTED;
+  FfSignalJudgement judgements[FF_N_SIGNALS];
+
+  g_free (report->report_id);
+  report->report_id = g_strdup (ctx->report_id);
+  report->created_at = ctx->created_at;
+  ff_report_outcome_from_string (ctx->outcome, &outcome);
+  report->outcome = outcome;
+  if (outcome != FF_REPORT_OUTCOME_UPGRADED && outcome != FF_REPORT_OUTCOME_ALREADY_CURRENT)
+    ff_report_set_failure (report, ctx->failure_step != NULL ? ctx->failure_step : "report",
+                           ctx->failure_reason != NULL ? ctx->failure_reason : ctx->outcome);
+
+  if (ctx->identity_present)
+    {
+      FfReportIdentity *identity = &report->identity;
+      FfGeoPoint fix = { ctx->fix_latitude, ctx->fix_longitude };
+      FfGeoPoint recorded = { self->item->latitude, self->item->longitude };
+      gboolean have_fix = ff_geo_point_is_valid (&fix);
+
+      identity->present = TRUE;
+      identity->device_id_read = g_strdup (ctx->device_id_read);
+      /* Without a fix the evidence says so: mode "none", the recorded position as the fix. */
+      identity->fix_latitude = have_fix ? fix.latitude : recorded.latitude;
+      identity->fix_longitude = have_fix ? fix.longitude : recorded.longitude;
+      identity->recorded_latitude = recorded.latitude;
+      identity->recorded_longitude = recorded.longitude;
+      identity->delta_latitude_arcsec = have_fix ? ff_geo_delta_latitude_arcsec (&fix, &recorded) : 0;
+      identity->delta_longitude_arcsec = have_fix ? ff_geo_delta_longitude_arcsec (&fix, &recorded) : 0;
+      identity->distance_m = have_fix ? ff_geo_distance_m (&fix, &recorded) : 0;
+      identity->fix_mode = g_strdup (have_fix ? fix_mode_name (ctx->fix_mode) : "none");
+      identity->fix_age_s = have_fix && isfinite (ctx->fix_age) ? ctx->fix_age : 0;
+      identity->override_by = g_strdup (ctx->override_by);
+      identity->override_reason = g_strdup (ctx->override_reason);
+    }
+  report->versions.before = g_strdup (ctx->version_before);
+  report->versions.before_checksum = g_strdup (ctx->checksum_before);
+  report->versions.target = g_strdup (self->item->target.version);
+  report->versions.after = g_strdup (ctx->version_after);
+  report->versions.after_checksum = g_strdup (ctx->checksum_after);
+  ff_snapshot_to_report (&ctx->before, &report->before);
+  ff_snapshot_to_report (&ctx->after, &report->after);
+  if (report->before.present && report->after.present)
+    {
+      ff_snapshot_judge (&ctx->before, &ctx->after, judgements);
+      ff_snapshot_judgement_to_report (judgements, &report->judgement);
+    }
+  if (ctx->transferred)
+    {
+      report->transfer.present = TRUE;
+      report->transfer.file_name = g_strdup (self->item->target.file_name);
+      report->transfer.bytes = ctx->transfer_bytes;
+      report->transfer.segments = ctx->transfer_segments;
+      report->transfer.seconds = ctx->transfer_seconds;
+      report->transfer.bytes_per_second = ctx->transfer_seconds > 0
+                                          ? ctx->transfer_bytes / ctx->transfer_seconds : 0;
+      report->firmware_version = g_strdup (wanted_firmware (self)->version);
+      report->firmware_sha256 = g_strdup (wanted_firmware (self)->sha256);
+    }
+  for (guint i = 0; i < ctx->events->len; i++)
+    {
+      Event *event = ctx->events->pdata[i];
+      ff_report_add_event (report, event->time, event->step, event->message);
+    }
+  return report;
+}
+
+static void
+write_report (FfWorkflow *self)
+{
+  g_autoptr(FfReport) report = NULL;
+  Persist *persist;
+  GError *error = NULL;
+
+  /* The ID and time are fixed when the report is first built, so a resumed build is the same
+   * report; the store refuses a second copy of an ID. */
+  if (self->ctx.report_id == NULL)
+    {
+      self->ctx.report_id = g_uuid_string_random ();
+      self->ctx.created_at = g_get_real_time () / G_USEC_PER_SEC;
+    }
+  report = build_report (self);
+  persist = g_new0 (Persist, 1);
+  persist->signature = ff_report_sign (report, self->tablet_key, &persist->report, &error);
+  if (persist->signature == NULL)
+    {
+      persist->self = g_object_ref (self);
+      persist_free (persist);
+      finish_run (self, error);
+      return;
+    }
+  persist->report_id = g_strdup (self->ctx.report_id);
+  persist->outcome = g_strdup (self->ctx.outcome);
+  persist->created_at = self->ctx.created_at;
+  persist->final_data = context_serialize (&self->ctx);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REPORT_ID]);
+  persist_async (self, persist);
+}
+
+/* ---- the dispatcher ------------------------------------------------------------------------- */
+
+static void
+run_state (FfWorkflow *self)
+{
+  if (self->run == NULL)
+    return;
+  if (g_cancellable_is_cancelled (run_cancellable (self)))
+    {
+      finish_run (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                             _("The workflow was stopped.")));
+      return;
+    }
+  switch (self->state)
+    {
+    case FF_WORKFLOW_STATE_NEW:
+      advance (self, FF_WORKFLOW_STATE_CONNECT);
+      break;
+    case FF_WORKFLOW_STATE_CONNECT:
+      with_connection (self, connect_done);
+      break;
+    case FF_WORKFLOW_STATE_IDENTIFY:
+      with_connection (self, identify);
+      break;
+    case FF_WORKFLOW_STATE_READ_VERSION:
+      read_version (self);
+      break;
+    case FF_WORKFLOW_STATE_SNAPSHOT_BEFORE:
+    case FF_WORKFLOW_STATE_SNAPSHOT_AFTER:
+      with_connection (self, take_snapshot);
+      break;
+    case FF_WORKFLOW_STATE_PUSH:
+      push (self);
+      break;
+    case FF_WORKFLOW_STATE_RESET:
+      with_connection (self, reset_connected);
+      break;
+    case FF_WORKFLOW_STATE_REBOOT_WAIT:
+      reboot_wait (self);
+      break;
+    case FF_WORKFLOW_STATE_VERIFY:
+      with_connection (self, verify_connected);
+      break;
+    case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
+    case FF_WORKFLOW_STATE_CONFIRM:
+    case FF_WORKFLOW_STATE_FAILED:
+      set_message (self, self->ctx.failure_reason != NULL && self->state != FF_WORKFLOW_STATE_CONFIRM
+                         ? self->ctx.failure_reason : _("Waiting for the technician."));
+      break;
+    case FF_WORKFLOW_STATE_REPORT:
+      write_report (self);
+      break;
+    case FF_WORKFLOW_STATE_DONE:
+      ff_iec104_conn_close (self->conn);
+      set_message (self, _("Report saved and queued for upload."));
+      finish_run (self, NULL);
+      break;
+    }
+}
+
+void
+ff_workflow_run_async (FfWorkflow          *self,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_return_if_fail (self->run == NULL);
+  self->run = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (self->run, ff_workflow_run_async);
+  run_state (self);
+}
+
+gboolean
+ff_workflow_run_finish (FfWorkflow    *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- decisions ------------------------------------------------------------------------------ */
+
+static gboolean
+expect_state (FfWorkflow *self, FfWorkflowState state, GError **error)
+{
+  if (self->state == state && self->run != NULL)
+    return TRUE;
+  g_set_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION,
+               _("The workflow of %s is at “%s” and is not waiting for this decision."),
+               self->item->device_id, current_step (self));
+  return FALSE;
+}
+
+gboolean
+ff_workflow_confirm_push (FfWorkflow  *self,
+                          GError     **error)
+{
+  if (!expect_state (self, FF_WORKFLOW_STATE_CONFIRM, error))
+    return FALSE;
+  record_eventf (self, "confirm", _("The technician confirmed the push of %s."),
+                 self->item->target.version);
+  advance (self, FF_WORKFLOW_STATE_PUSH);
+  return TRUE;
+}
+
+gboolean
+ff_workflow_override_identity (FfWorkflow  *self,
+                               const char  *supervisor,
+                               const char  *reason,
+                               GError     **error)
+{
+  g_autofree char *clean_reason = g_strstrip (g_strdup (reason != NULL ? reason : ""));
+  g_autofree char *clean_by = g_strstrip (g_strdup (supervisor != NULL ? supervisor : ""));
+
+  if (!expect_state (self, FF_WORKFLOW_STATE_IDENTITY_MISMATCH, error))
+    return FALSE;
+  if (*clean_reason == '\0' || *clean_by == '\0')
+    {
+      g_set_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION,
+                   _("An override needs the supervisor’s name and a typed reason."));
+      return FALSE;
+    }
+  g_free (self->ctx.override_by);
+  self->ctx.override_by = g_steal_pointer (&clean_by);
+  g_free (self->ctx.override_reason);
+  self->ctx.override_reason = g_steal_pointer (&clean_reason);
+  set_failure (self, NULL, NULL);
+  record_eventf (self, "identify", _("Identity overridden by %s: %s"), self->ctx.override_by,
+                 self->ctx.override_reason);
+  advance (self, FF_WORKFLOW_STATE_READ_VERSION);
+  return TRUE;
+}
+
+gboolean
+ff_workflow_can_roll_back (FfWorkflow *self)
+{
+  return self->item->previous != NULL && !self->ctx.rolling_back;
+}
+
+gboolean
+ff_workflow_roll_back (FfWorkflow  *self,
+                       GError     **error)
+{
+  if (!expect_state (self, FF_WORKFLOW_STATE_FAILED, error))
+    return FALSE;
+  self->ctx.rolling_back = TRUE;
+  record_eventf (self, "failed", _("The technician chose to roll back to %s."),
+                 self->item->previous->version);
+  advance (self, FF_WORKFLOW_STATE_PUSH);
+  return TRUE;
+}
+
+gboolean
+ff_workflow_close (FfWorkflow  *self,
+                   GError     **error)
+{
+  switch (self->state)
+    {
+    case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
+      set_outcome (self, "identity-mismatch");
+      break;
+    case FF_WORKFLOW_STATE_CONFIRM:
+      set_failure (self, "confirm", _("The technician did not confirm the push."));
+      set_outcome (self, "aborted");
+      break;
+    case FF_WORKFLOW_STATE_FAILED:
+      set_outcome (self, "failed");
+      break;
+    default:
+      return expect_state (self, FF_WORKFLOW_STATE_CONFIRM, error);
+    }
+  if (self->run == NULL)
+    return expect_state (self, self->state, error);
+  record_event (self, current_step (self), _("The technician closed the visit here."));
+  advance (self, FF_WORKFLOW_STATE_REPORT);
+  return TRUE;
+}
+
+/* ---- object --------------------------------------------------------------------------------- */
+
+FfWorkflowState
+ff_workflow_get_state (FfWorkflow *self)
+{
+  return self->state;
+}
+
+const char *
+ff_workflow_get_device_id (FfWorkflow *self)
+{
+  return self->item->device_id;
+}
+
+const char *
+ff_workflow_get_message (FfWorkflow *self)
+{
+  return self->message;
+}
+
+const char *
+ff_workflow_get_failure (FfWorkflow *self)
+{
+  return self->ctx.failure_reason;
+}
+
+const char *
+ff_workflow_get_outcome (FfWorkflow *self)
+{
+  return self->ctx.outcome;
+}
+
+const char *
+ff_workflow_get_report_id (FfWorkflow *self)
+{
+  return self->ctx.report_id;
+}
+
+const FfTaskItem *
+ff_workflow_get_item (FfWorkflow *self)
+{
+  return self->item;
+}
+
+static void
+ff_workflow_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  FfWorkflow *self = FF_WORKFLOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_DEVICE_ID:
+      g_value_set_string (value, self->item->device_id);
+      break;
+    case PROP_MESSAGE:
+      g_value_set_string (value, self->message);
+      break;
+    case PROP_FAILURE:
+      g_value_set_string (value, self->ctx.failure_reason);
+      break;
+    case PROP_BYTES_SENT:
+      g_value_set_uint64 (value, self->bytes_sent);
+      break;
+    case PROP_BYTES_TOTAL:
+      g_value_set_uint64 (value, self->bytes_total);
+      break;
+    case PROP_BYTES_PER_SECOND:
+      g_value_set_double (value, self->bytes_per_second);
+      break;
+    case PROP_ETA_SECONDS:
+      g_value_set_double (value, self->eta_seconds);
+      break;
+    case PROP_REBOOT_REMAINING_MS:
+      g_value_set_int64 (value, self->reboot_remaining_ms);
+      break;
+    case PROP_OUTCOME:
+      g_value_set_string (value, self->ctx.outcome);
+      break;
+    case PROP_REPORT_ID:
+      g_value_set_string (value, self->ctx.report_id);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ff_workflow_dispose (GObject *object)
+{
+  FfWorkflow *self = FF_WORKFLOW (object);
+
+  if (self->conn != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->conn, self);
+      ff_iec104_conn_close (self->conn);
+    }
+  g_clear_object (&self->conn);
+  G_OBJECT_CLASS (ff_workflow_parent_class)->dispose (object);
+}
+
+static void
+ff_workflow_finalize (GObject *object)
+{
+  FfWorkflow *self = FF_WORKFLOW (object);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->gps);
+  g_clear_pointer (&self->tablet_key, ff_key_unref);
+  g_clear_pointer (&self->task, ff_task_free);
+  g_clear_pointer (&self->profile, ff_profile_unref);
+  g_clear_pointer (&self->image, g_bytes_unref);
+  g_free (self->tablet_serial);
+  g_free (self->message);
+  context_clear (&self->ctx);
+  G_OBJECT_CLASS (ff_workflow_parent_class)->finalize (object);
+}
+
+static GParamSpec *
+string_property (const char *name)
+{
+  return g_param_spec_string (name, NULL, NULL, NULL,
+                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+}
+
+static void
+ff_workflow_class_init (FfWorkflowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = ff_workflow_get_property;
+  object_class->dispose = ff_workflow_dispose;
+  object_class->finalize = ff_workflow_finalize;
+
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, FF_TYPE_WORKFLOW_STATE,
+                                              FF_WORKFLOW_STATE_NEW, flags);
+  properties[PROP_DEVICE_ID] = string_property ("device-id");
+  properties[PROP_MESSAGE] = string_property ("message");
+  properties[PROP_FAILURE] = string_property ("failure");
+  properties[PROP_BYTES_SENT] = g_param_spec_uint64 ("bytes-sent", NULL, NULL, 0, G_MAXUINT64, 0,
+                                                     flags);
+  properties[PROP_BYTES_TOTAL] = g_param_spec_uint64 ("bytes-total", NULL, NULL, 0, G_MAXUINT64, 0,
+                                                      flags);
+  properties[PROP_BYTES_PER_SECOND] = g_param_spec_double ("bytes-per-second", NULL, NULL, 0,
+                                                           G_MAXDOUBLE, 0, flags);
+  properties[PROP_ETA_SECONDS] = g_param_spec_double ("eta-seconds", NULL, NULL, -1, G_MAXDOUBLE,
+                                                      -1, flags);
+  properties[PROP_REBOOT_REMAINING_MS] = g_param_spec_int64 ("reboot-remaining-ms", NULL, NULL, 0,
+                                                             G_MAXINT64, 0, flags);
+  properties[PROP_OUTCOME] = string_property ("outcome");
+  properties[PROP_REPORT_ID] = string_property ("report-id");
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+                                        G_TYPE_STRING);
+}
+
+static void
+ff_workflow_init (FfWorkflow *self)
+{
+  self->eta_seconds = -1;
+}
+
+/* A workflow for @device_id of the task in @task_document (as stored after verification), resumed
+ * from the store when it ran before. */
+FfWorkflow *
+ff_workflow_new (FfStore       *store,
+                 FfGpsSource   *gps,
+                 GBytes        *task_document,
+                 const char    *device_id,
+                 const char    *tablet_serial,
+                 FfKey         *tablet_key,
+                 GError       **error)
+{
+  g_autoptr(FfWorkflow) self = g_object_new (FF_TYPE_WORKFLOW, NULL);
+  g_autofree char *state = NULL;
+  g_autofree char *data = NULL;
+
+  self->task = ff_task_parse (task_document, error);
+  if (self->task == NULL)
+    return NULL;
+  self->item = ff_task_find_item (self->task, device_id);
+  if (self->item == NULL)
+    {
+      g_set_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_NOT_IN_TASK,
+                   _("Terminal %s is not in task %s."), device_id, self->task->task_id);
+      return NULL;
+    }
+  self->profile = ff_profile_load (self->item->profile, error);
+  if (self->profile == NULL)
+    return NULL;
+  self->store = g_object_ref (store);
+  self->gps = g_object_ref (gps);
+  self->tablet_key = ff_key_ref (tablet_key);
+  self->tablet_serial = g_strdup (tablet_serial);
+  self->conn = ff_iec104_conn_new (self->profile, self->item->common_address);
+  g_signal_connect (self->conn, "reconnect-attempt", G_CALLBACK (reconnect_attempt), self);
+
+  if (ff_store_load_workflow (store, self->task->task_id, device_id, &state, &data, error)
+      && state_from_string (state, &self->state) && context_parse (data, &self->ctx))
+    return g_steal_pointer (&self);
+  if (error != NULL && *error != NULL)
+    return NULL;
+  self->state = FF_WORKFLOW_STATE_NEW;
+  self->ctx.events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  return g_steal_pointer (&self);
+}

@@ -1,0 +1,101 @@
+/* The upgrade of one terminal as a persisted state machine (architecture.md §1, steps 4–9): what the
+ * workflow does, separated from what the technician decides. A UI presents its properties and calls
+ * the decision methods; nothing here needs a display. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ff-crypto.h"
+#include "ff-gps-source.h"
+#include "ff-store.h"
+#include "ff-task.h"
+
+G_BEGIN_DECLS
+
+/* Each state is written to the store before it starts, so a restarted workflow resumes there. The
+ * states marked "decision" wait for the technician. */
+typedef enum
+{
+  FF_WORKFLOW_STATE_NEW,
+  FF_WORKFLOW_STATE_CONNECT,
+  FF_WORKFLOW_STATE_IDENTIFY,
+  FF_WORKFLOW_STATE_IDENTITY_MISMATCH,  /* decision: override with a reason, or close */
+  FF_WORKFLOW_STATE_READ_VERSION,
+  FF_WORKFLOW_STATE_SNAPSHOT_BEFORE,
+  FF_WORKFLOW_STATE_CONFIRM,            /* decision: confirm the push, or close */
+  FF_WORKFLOW_STATE_PUSH,
+  FF_WORKFLOW_STATE_RESET,
+  FF_WORKFLOW_STATE_REBOOT_WAIT,
+  FF_WORKFLOW_STATE_VERIFY,
+  FF_WORKFLOW_STATE_SNAPSHOT_AFTER,
+  FF_WORKFLOW_STATE_FAILED,             /* decision: roll back to the previous firmware, or close */
+  FF_WORKFLOW_STATE_REPORT,
+  FF_WORKFLOW_STATE_DONE,
+} FfWorkflowState;
+
+#define FF_TYPE_WORKFLOW_STATE (ff_workflow_state_get_type ())
+GType       ff_workflow_state_get_type    (void);
+const char *ff_workflow_state_to_string   (FfWorkflowState state);
+
+#define FF_WORKFLOW_ERROR (ff_workflow_error_quark ())
+
+typedef enum
+{
+  FF_WORKFLOW_ERROR_NOT_IN_TASK,
+  FF_WORKFLOW_ERROR_BAD_DECISION,   /* a decision the current state does not take */
+} FfWorkflowError;
+
+GQuark      ff_workflow_error_quark       (void);
+
+#define FF_TYPE_WORKFLOW (ff_workflow_get_type ())
+G_DECLARE_FINAL_TYPE (FfWorkflow, ff_workflow, FF, WORKFLOW, GObject)
+
+/* Properties (all read-only, notifying): "state" (FfWorkflowState), "device-id", "message" (what is
+ * happening, for people), "failure" (why it stopped, or NULL), "bytes-sent", "bytes-total",
+ * "bytes-per-second", "eta-seconds" (-1 unknown), "reboot-remaining-ms", "outcome" (report
+ * outcome once decided, or NULL), "report-id". Signal "event" (const char *step, const char
+ * *message): one line of the report's event log, as it is recorded. */
+FfWorkflow     *ff_workflow_new               (FfStore       *store,
+                                               FfGpsSource   *gps,
+                                               GBytes        *task_document,
+                                               const char    *device_id,
+                                               const char    *tablet_serial,
+                                               FfKey         *tablet_key,
+                                               GError       **error);
+
+FfWorkflowState ff_workflow_get_state         (FfWorkflow    *self);
+const char     *ff_workflow_get_device_id     (FfWorkflow    *self);
+const char     *ff_workflow_get_message       (FfWorkflow    *self);
+const char     *ff_workflow_get_failure       (FfWorkflow    *self);
+const char     *ff_workflow_get_outcome       (FfWorkflow    *self);
+const char     *ff_workflow_get_report_id     (FfWorkflow    *self);
+const FfTaskItem *ff_workflow_get_item        (FfWorkflow    *self);
+gboolean        ff_workflow_can_roll_back     (FfWorkflow    *self);
+
+/* Runs from the persisted state until DONE (the report is saved and queued). Completes with an
+ * error only when the workflow could not go on at all (storage full, cancelled); everything that
+ * happens to the terminal ends in a report instead. */
+void            ff_workflow_run_async         (FfWorkflow          *self,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+gboolean        ff_workflow_run_finish        (FfWorkflow          *self,
+                                               GAsyncResult        *result,
+                                               GError             **error);
+
+/* The technician's decisions. Each returns FALSE with FF_WORKFLOW_ERROR_BAD_DECISION when the
+ * workflow is not waiting for it. */
+gboolean        ff_workflow_confirm_push      (FfWorkflow    *self,
+                                               GError       **error);
+gboolean        ff_workflow_override_identity (FfWorkflow    *self,
+                                               const char    *supervisor,
+                                               const char    *reason,
+                                               GError       **error);
+gboolean        ff_workflow_roll_back         (FfWorkflow    *self,
+                                               GError       **error);
+/* Ends a waiting workflow without going further: the report says identity-mismatch, aborted or
+ * failed, depending on where it stopped. */
+gboolean        ff_workflow_close             (FfWorkflow    *self,
+                                               GError       **error);
+
+G_END_DECLS

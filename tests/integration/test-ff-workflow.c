@@ -1,0 +1,418 @@
+/* The workflow against simulated terminals on 127.0.0.1 (libfieldflash-sim in-process): a clean
+ * upgrade, a wrong position that is never written to, a terminal that comes back on the old
+ * version and is rolled back, one already current, and a run stopped at every state in turn and
+ * resumed: one report each time and no second push. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "ff-gps-simulated.h"
+#include "ff-profile.h"
+#include "ff-report.h"
+#include "ff-sim-firmware.h"
+#include "ff-sim-terminal.h"
+#include "ff-store.h"
+#include "ff-task.h"
+#include "ff-workflow.h"
+
+#define SERIAL "TAB-0001"
+#define PHONE "13800138000"
+/* The simulator starts on a factory image of 64 KiB made like ours, so the task's "previous"
+ * firmware is byte for byte what the terminal runs. */
+#define FACTORY_IMAGE_SIZE (64 * 1024)
+#define IMAGE_SIZE 6000
+
+typedef struct
+{
+  char           *dir;
+  FfStore        *store;
+  FfKey          *tablet_key;
+  FfGpsSimulated *gps;
+  FfProfile      *profile;
+  GBytes         *old_image;
+  GBytes         *new_image;
+  char           *old_sha;
+  char           *new_sha;
+  FfSimTerminal  *terminal;
+  guint           pushes;       /* files the terminal received completely */
+  GBytes         *task_document;
+} Fixture;
+
+static void
+count_pushes (FfSimTerminal *terminal, const char *line, Fixture *f)
+{
+  if (strstr (line, "received completely") != NULL)
+    f->pushes++;
+}
+
+static char *
+store_image (Fixture *f, GBytes *image)
+{
+  char *sha = ff_sha256_hex (g_bytes_get_data (image, NULL), g_bytes_get_size (image));
+  g_autofree char *partial = ff_store_get_partial_path (f->store, sha);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (partial, g_bytes_get_data (image, NULL),
+                                      g_bytes_get_size (image), &error));
+  g_assert_true (ff_store_commit_firmware (f->store, sha, &error));
+  g_assert_no_error (error);
+  return sha;
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  const char *scenario = data;
+  g_autoptr(GError) error = NULL;
+  FfSimTerminalConfig config = {
+    .device_id = "DTU0001", .version = "V1.00", .vendor = "Acme", .model = "DTU-3000",
+    .type = "DTU", .latitude = 31.2304, .longitude = 121.4737, .host = "127.0.0.1", .port = 0,
+    .boot_time_ms = 300,
+  };
+  g_autoptr(FfTask) task = ff_task_new ();
+  FfTaskItem *item = ff_task_item_new ();
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  f->dir = g_dir_make_tmp ("ff-workflow-XXXXXX", &error);
+  f->store = ff_store_open (f->dir, &error);
+  g_assert_no_error (error);
+  f->tablet_key = ff_key_generate (&error);
+  f->gps = ff_gps_simulated_new ();
+  ff_gps_simulated_set_position (f->gps, config.latitude, config.longitude);
+  f->profile = ff_profile_load ("state-grid", &error);
+  g_assert_no_error (error);
+  f->old_image = ff_sim_firmware_make ("Acme", "DTU-3000", "V1.00", FACTORY_IMAGE_SIZE, &error);
+  f->new_image = ff_sim_firmware_make ("Acme", "DTU-3000", "V2.00", IMAGE_SIZE + 1000, &error);
+  g_assert_no_error (error);
+  f->old_sha = store_image (f, f->old_image);
+  f->new_sha = store_image (f, f->new_image);
+
+  config.profile = f->profile;
+  f->terminal = ff_sim_terminal_new (&config, &error);
+  g_assert_no_error (error);
+  g_signal_connect (f->terminal, "log", G_CALLBACK (count_pushes), f);
+  if (scenario != NULL)
+    {
+      g_auto(GStrv) words = g_strsplit (scenario, " ", -1);
+      g_autoptr(FfSimScenario) parsed = ff_sim_scenario_parse ((const char * const *) words, &error);
+
+      g_assert_no_error (error);
+      ff_sim_terminal_set_scenario (f->terminal, parsed);
+    }
+  g_assert_true (ff_sim_terminal_start (f->terminal, &error));
+  g_assert_no_error (error);
+
+  task->task_id = ff_task_make_id (PHONE, now, 1);
+  task->issued_at = now;
+  task->expires_at = now + 86400;
+  task->technician_phone = g_strdup (PHONE);
+  task->technician_name = g_strdup ("张伟");
+  g_ptr_array_add (task->tablets, g_strdup (SERIAL));
+  item->device_id = g_strdup ("DTU0001");
+  item->name = g_strdup ("Ring main unit 1 / north");
+  item->latitude = config.latitude;
+  item->longitude = config.longitude;
+  item->host = g_strdup ("127.0.0.1");
+  item->port = ff_sim_terminal_get_port (f->terminal);
+  item->common_address = 1;
+  item->profile = g_strdup ("state-grid");
+  item->vendor = g_strdup ("Acme");
+  item->model = g_strdup ("DTU-3000");
+  item->hardware_version = g_strdup ("HV1.0");
+  item->expected_version = g_strdup ("V1.00");
+  item->target.version = g_strdup ("V2.00");
+  item->target.sha256 = g_strdup (f->new_sha);
+  item->target.size = g_bytes_get_size (f->new_image);
+  item->target.file_name = g_strdup (f->profile->iec104.upgrade_file_name);
+  item->previous = ff_firmware_ref_new ();
+  item->previous->version = g_strdup ("V1.00");
+  item->previous->sha256 = g_strdup (f->old_sha);
+  item->previous->size = g_bytes_get_size (f->old_image);
+  g_ptr_array_add (task->items, item);
+  g_assert_true (ff_task_validate (task, &error));
+  g_assert_no_error (error);
+  f->task_document = ff_task_serialize (task);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  ff_sim_terminal_stop (f->terminal);
+  g_clear_object (&f->terminal);
+  g_clear_object (&f->store);
+  g_clear_object (&f->gps);
+  g_clear_pointer (&f->tablet_key, ff_key_unref);
+  g_clear_pointer (&f->profile, ff_profile_unref);
+  g_clear_pointer (&f->old_image, g_bytes_unref);
+  g_clear_pointer (&f->new_image, g_bytes_unref);
+  g_clear_pointer (&f->task_document, g_bytes_unref);
+  g_free (f->old_sha);
+  g_free (f->new_sha);
+  remove_tree (f->dir);
+  g_free (f->dir);
+}
+
+/* What the technician does in these tests; the decisions are taken from an idle, as a UI would. */
+typedef struct
+{
+  FfWorkflowState stop_at;       /* cancel the run when this state starts; NEW = never */
+  gboolean        roll_back;
+  gboolean        done;
+  GCancellable   *cancellable;
+  GError         *error;
+} Technician;
+
+static gboolean
+decide (gpointer user_data)
+{
+  FfWorkflow *workflow = user_data;
+  Technician *technician = g_object_get_data (G_OBJECT (workflow), "technician");
+  g_autoptr(GError) error = NULL;
+
+  switch (ff_workflow_get_state (workflow))
+    {
+    case FF_WORKFLOW_STATE_CONFIRM:
+      g_assert_true (ff_workflow_confirm_push (workflow, &error));
+      break;
+    case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
+      g_assert_true (ff_workflow_close (workflow, &error));
+      break;
+    case FF_WORKFLOW_STATE_FAILED:
+      if (technician->roll_back)
+        g_assert_true (ff_workflow_roll_back (workflow, &error));
+      else
+        g_assert_true (ff_workflow_close (workflow, &error));
+      break;
+    default:
+      break;
+    }
+  g_assert_no_error (error);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+state_changed (FfWorkflow *workflow, GParamSpec *pspec, Technician *technician)
+{
+  FfWorkflowState state = ff_workflow_get_state (workflow);
+
+  if (technician->stop_at != FF_WORKFLOW_STATE_NEW && state == technician->stop_at)
+    g_cancellable_cancel (technician->cancellable);
+  else if (state == FF_WORKFLOW_STATE_CONFIRM || state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH
+           || state == FF_WORKFLOW_STATE_FAILED)
+    g_idle_add_full (G_PRIORITY_DEFAULT, decide, g_object_ref (workflow), g_object_unref);
+}
+
+static void
+run_done (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Technician *technician = user_data;
+
+  ff_workflow_run_finish (FF_WORKFLOW (object), result, &technician->error);
+  technician->done = TRUE;
+}
+
+/* Runs a fresh workflow object (resuming whatever the store holds) until it finishes. */
+static FfWorkflowState
+run_workflow (Fixture *f, FfWorkflowState stop_at, gboolean roll_back, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(FfWorkflow) workflow = ff_workflow_new (f->store, FF_GPS_SOURCE (f->gps),
+                                                    f->task_document, "DTU0001", SERIAL,
+                                                    f->tablet_key, &local);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Technician technician = { stop_at, roll_back, FALSE, cancellable, NULL };
+
+  g_assert_no_error (local);
+  g_object_set_data (G_OBJECT (workflow), "technician", &technician);
+  g_signal_connect (workflow, "notify::state", G_CALLBACK (state_changed), &technician);
+  ff_workflow_run_async (workflow, cancellable, run_done, &technician);
+  /* A resumed workflow may already wait for a decision: a UI looks at the state it finds. */
+  state_changed (workflow, NULL, &technician);
+  while (!technician.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (technician.error != NULL)
+    g_propagate_error (error, technician.error);
+  return ff_workflow_get_state (workflow);
+}
+
+static FfReport *
+only_report (Fixture *f)
+{
+  g_autoptr(GPtrArray) reports = ff_store_list_reports (f->store, FALSE, NULL);
+  g_autoptr(GBytes) document = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GError) error = NULL;
+  FfReport *report;
+
+  g_assert_cmpuint (reports->len, ==, 1);
+  g_assert_true (ff_store_load_report (f->store, ((FfStoredReport *) reports->pdata[0])->report_id,
+                                       &document, &signature, &error));
+  report = ff_report_load_signed (document, signature, f->tablet_key, &error);
+  g_assert_no_error (error);
+  return report;
+}
+
+static void
+test_clean_upgrade (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ff_sim_terminal_get_version (f->terminal), ==, "V2.00");
+  g_assert_cmpuint (f->pushes, ==, 1);
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
+  g_assert_cmpstr (report->versions.before, ==, "V1.00");
+  g_assert_cmpstr (report->versions.after, ==, "V2.00");
+  g_assert_true (report->identity.present);
+  g_assert_cmpstr (report->identity.device_id_read, ==, "DTU0001");
+  g_assert_true (report->before.present && report->after.present && report->judgement.present);
+  g_assert_cmpint (report->transfer.bytes, ==, IMAGE_SIZE + 1000);
+  g_assert_cmpstr (report->firmware_sha256, ==, f->new_sha);
+  g_assert_cmpuint (report->events->len, >=, 6);
+
+  /* Running it again changes nothing: it is done. */
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_cmpuint (f->pushes, ==, 1);
+  g_clear_pointer (&report, ff_report_free);
+  report = only_report (f);
+}
+
+static void
+test_wrong_position (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  /* 1.5″ north of the recorded position. */
+  ff_gps_simulated_set_position (f->gps, 31.2304 + 1.5 / 3600, 121.4737);
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 0);
+  g_assert_cmpstr (ff_sim_terminal_get_version (f->terminal), ==, "V1.00");
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_IDENTITY_MISMATCH);
+  g_assert_cmpfloat_with_epsilon (report->identity.delta_latitude_arcsec, 1.5, 0.01);
+  g_assert_false (report->transfer.present);
+}
+
+static void
+test_old_version_rolled_back (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, TRUE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 2);
+  g_assert_cmpstr (ff_sim_terminal_get_version (f->terminal), ==, "V1.00");
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_ROLLED_BACK);
+  g_assert_cmpstr (report->failure_step, ==, "verify");
+  g_assert_cmpstr (report->versions.after, ==, "V1.00");
+  g_assert_cmpstr (report->firmware_sha256, ==, f->old_sha);
+}
+
+static void
+test_already_current (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_cmpuint (f->pushes, ==, 1);
+  /* A second task for the same terminal now finds it on the target. */
+  {
+    g_autoptr(FfTask) task = ff_task_parse (f->task_document, &error);
+    g_free (task->task_id);
+    task->task_id = ff_task_make_id (PHONE, task->issued_at, 2);
+    g_clear_pointer (&f->task_document, g_bytes_unref);
+    f->task_document = ff_task_serialize (task);
+  }
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 1);
+  {
+    g_autoptr(GPtrArray) reports = ff_store_list_reports (f->store, FALSE, NULL);
+    g_assert_cmpuint (reports->len, ==, 2);
+    g_assert_cmpstr (((FfStoredReport *) reports->pdata[1])->outcome, ==, "already-current");
+  }
+}
+
+/* Stopped as each state starts (after it was persisted), then resumed by a new workflow object. */
+static void
+resume_case (gconstpointer data)
+{
+  FfWorkflowState stop_at = GPOINTER_TO_INT (data);
+  Fixture fixture = { 0 };
+  Fixture *f = &fixture;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  fixture_set_up (f, NULL);
+  g_assert_cmpint (run_workflow (f, stop_at, FALSE, &error), ==, stop_at);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 1);
+  g_assert_cmpstr (ff_sim_terminal_get_version (f->terminal), ==, "V2.00");
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
+  fixture_tear_down (f, NULL);
+}
+
+int
+main (int argc, char **argv)
+{
+  const FfWorkflowState stops[] = {
+    FF_WORKFLOW_STATE_CONNECT, FF_WORKFLOW_STATE_IDENTIFY, FF_WORKFLOW_STATE_READ_VERSION,
+    FF_WORKFLOW_STATE_SNAPSHOT_BEFORE, FF_WORKFLOW_STATE_CONFIRM, FF_WORKFLOW_STATE_PUSH,
+    FF_WORKFLOW_STATE_REBOOT_WAIT, FF_WORKFLOW_STATE_VERIFY,
+    FF_WORKFLOW_STATE_SNAPSHOT_AFTER, FF_WORKFLOW_STATE_REPORT,
+  };
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/workflow/clean-upgrade", Fixture, NULL, fixture_set_up, test_clean_upgrade,
+              fixture_tear_down);
+  g_test_add ("/workflow/wrong-position", Fixture, NULL, fixture_set_up, test_wrong_position,
+              fixture_tear_down);
+  g_test_add ("/workflow/old-version-rolled-back", Fixture, "old-version", fixture_set_up,
+              test_old_version_rolled_back, fixture_tear_down);
+  g_test_add ("/workflow/already-current", Fixture, NULL, fixture_set_up, test_already_current,
+              fixture_tear_down);
+  for (guint i = 0; i < G_N_ELEMENTS (stops); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/workflow/resume/%s",
+                                               ff_workflow_state_to_string (stops[i]));
+      g_test_add_data_func (path, GINT_TO_POINTER (stops[i]), resume_case);
+    }
+  return g_test_run ();
+}
