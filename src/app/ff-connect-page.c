@@ -1,0 +1,363 @@
+/* FfConnectPage: follows the workflow through connect and identify. A wrong terminal is a full stop
+ * with the workflow's reason; a supervisor may override it, and must give a reason. The position check
+ * is shown as the difference between the GPS fix and the task's position, against the 1″ rule. */
+#include "config.h"
+
+#include "ff-connect-page.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+
+#include "ff-geo.h"
+
+struct _FfConnectPage
+{
+  AdwBin parent_instance;
+
+  /* template widgets */
+  GtkStack      *stack;
+  GtkLabel      *connect_status;
+  GtkSpinner    *connect_spinner;
+  AdwActionRow  *device_row;
+  AdwActionRow  *latitude_row;
+  AdwActionRow  *longitude_row;
+  AdwStatusPage *mismatch_status;
+
+  /* owned */
+  FfWorkflow  *workflow;
+  FfGpsSource *gps;
+};
+
+G_DEFINE_FINAL_TYPE (FfConnectPage, ff_connect_page, ADW_TYPE_BIN)
+
+enum
+{
+  PROP_0,
+  PROP_WORKFLOW,
+  PROP_GPS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+show_delta (AdwActionRow *row,
+            double        delta_arcsec,
+            double        delta_m)
+{
+  /* Translators: the difference between the GPS fix and the terminal's recorded position, in
+   * arcseconds (″) and metres, then the limit. */
+  g_autofree char *text = g_strdup_printf (_("%.2f″ (%.0f m), limit %.0f″"), fabs (delta_arcsec),
+                                           delta_m, FF_GEO_IDENTITY_TOLERANCE_ARCSEC);
+
+  adw_action_row_set_subtitle (row, text);
+  if (fabs (delta_arcsec) <= FF_GEO_IDENTITY_TOLERANCE_ARCSEC)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (row), "success");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (row), "success");
+      gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+    }
+}
+
+static void
+update_position (FfConnectPage *self)
+{
+  const FfTaskItem *item;
+  FfGeoPoint fix, recorded, along_latitude, along_longitude;
+
+  if (self->workflow == NULL || self->gps == NULL)
+    return;
+
+  if (!ff_gps_source_get_position (self->gps, &fix))
+    {
+      adw_action_row_set_subtitle (self->latitude_row, _("No GPS fix"));
+      adw_action_row_set_subtitle (self->longitude_row, _("No GPS fix"));
+      return;
+    }
+
+  item = ff_workflow_get_item (self->workflow);
+  recorded = (FfGeoPoint) { item->latitude, item->longitude };
+  /* Each difference on its own, as the rule judges them. */
+  along_latitude = (FfGeoPoint) { fix.latitude, recorded.longitude };
+  along_longitude = (FfGeoPoint) { recorded.latitude, fix.longitude };
+  show_delta (self->latitude_row, ff_geo_delta_latitude_arcsec (&fix, &recorded),
+              ff_geo_distance_m (&along_latitude, &recorded));
+  show_delta (self->longitude_row, ff_geo_delta_longitude_arcsec (&fix, &recorded),
+              ff_geo_distance_m (&along_longitude, &recorded));
+}
+
+static void
+update (FfConnectPage *self)
+{
+  FfWorkflowState state;
+  const char *message;
+
+  if (self->workflow == NULL)
+    {
+      gtk_spinner_stop (self->connect_spinner);
+      gtk_stack_set_visible_child_name (self->stack, "idle");
+      return;
+    }
+
+  state = ff_workflow_get_state (self->workflow);
+  message = ff_workflow_get_message (self->workflow);
+  gtk_label_set_label (self->connect_status, message != NULL ? message : "");
+  adw_action_row_set_subtitle (self->device_row, ff_workflow_get_device_id (self->workflow));
+  update_position (self);
+
+  switch (state)
+    {
+    case FF_WORKFLOW_STATE_NEW:
+    case FF_WORKFLOW_STATE_CONNECT:
+    case FF_WORKFLOW_STATE_IDENTIFY:
+      gtk_spinner_start (self->connect_spinner);
+      gtk_stack_set_visible_child_name (self->stack, "connecting");
+      break;
+    case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
+      gtk_spinner_stop (self->connect_spinner);
+      adw_status_page_set_description (self->mismatch_status,
+                                       ff_workflow_get_failure (self->workflow));
+      gtk_stack_set_visible_child_name (self->stack, "mismatch");
+      break;
+    default:
+      gtk_spinner_stop (self->connect_spinner);
+      gtk_stack_set_visible_child_name (self->stack, "identity");
+      break;
+    }
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connect.override",
+                                 state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connect.leave",
+                                 state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH);
+}
+
+static void
+override_fields_changed (AdwMessageDialog *dialog)
+{
+  GtkEditable *supervisor = g_object_get_data (G_OBJECT (dialog), "supervisor");
+  GtkEditable *reason = g_object_get_data (G_OBJECT (dialog), "reason");
+  g_autofree char *who = g_strstrip (g_strdup (gtk_editable_get_text (supervisor)));
+  g_autofree char *why = g_strstrip (g_strdup (gtk_editable_get_text (reason)));
+
+  adw_message_dialog_set_response_enabled (dialog, "override", who[0] != '\0' && why[0] != '\0');
+}
+
+static void
+override_responded (AdwMessageDialog *dialog,
+                    const char       *response,
+                    FfConnectPage    *self)
+{
+  GtkEditable *supervisor = g_object_get_data (G_OBJECT (dialog), "supervisor");
+  GtkEditable *reason = g_object_get_data (G_OBJECT (dialog), "reason");
+  g_autoptr(GError) error = NULL;
+
+  if (!g_str_equal (response, "override") || self->workflow == NULL)
+    return;
+
+  if (!ff_workflow_override_identity (self->workflow, gtk_editable_get_text (supervisor),
+                                      gtk_editable_get_text (reason), &error))
+    adw_status_page_set_description (self->mismatch_status, error->message);
+}
+
+static void
+override_activated (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  FfConnectPage *self = FF_CONNECT_PAGE (widget);
+  GtkWidget *dialog;
+  GtkWidget *list = gtk_list_box_new ();
+  GtkWidget *supervisor = adw_entry_row_new ();
+  GtkWidget *reason = adw_entry_row_new ();
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
+                                   _("Override the Identity Check?"),
+                                   _("The terminal will be upgraded although it does not match the "
+                                     "task. The report records who decided this and why."));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (supervisor), _("Supervisor"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (reason), _("Reason"));
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  gtk_list_box_append (GTK_LIST_BOX (list), supervisor);
+  gtk_list_box_append (GTK_LIST_BOX (list), reason);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "override", _("_Override"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "override",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "override", FALSE);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+
+  g_object_set_data (G_OBJECT (dialog), "supervisor", supervisor);
+  g_object_set_data (G_OBJECT (dialog), "reason", reason);
+  g_signal_connect_swapped (supervisor, "changed", G_CALLBACK (override_fields_changed), dialog);
+  g_signal_connect_swapped (reason, "changed", G_CALLBACK (override_fields_changed), dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (override_responded), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+leave_activated (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  FfConnectPage *self = FF_CONNECT_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!ff_workflow_close (self->workflow, &error))
+    adw_status_page_set_description (self->mismatch_status, error->message);
+}
+
+static void
+ff_connect_page_dispose (GObject *object)
+{
+  FfConnectPage *self = FF_CONNECT_PAGE (object);
+
+  ff_connect_page_set_workflow (self, NULL);
+  ff_connect_page_set_gps (self, NULL);
+
+  G_OBJECT_CLASS (ff_connect_page_parent_class)->dispose (object);
+}
+
+static void
+ff_connect_page_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  FfConnectPage *self = FF_CONNECT_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_WORKFLOW:
+      g_value_set_object (value, self->workflow);
+      break;
+    case PROP_GPS:
+      g_value_set_object (value, self->gps);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ff_connect_page_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  FfConnectPage *self = FF_CONNECT_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_WORKFLOW:
+      ff_connect_page_set_workflow (self, g_value_get_object (value));
+      break;
+    case PROP_GPS:
+      ff_connect_page_set_gps (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ff_connect_page_class_init (FfConnectPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ff_connect_page_dispose;
+  object_class->get_property = ff_connect_page_get_property;
+  object_class->set_property = ff_connect_page_set_property;
+
+  properties[PROP_WORKFLOW] =
+    g_param_spec_object ("workflow", NULL, NULL, FF_TYPE_WORKFLOW,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_GPS] =
+    g_param_spec_object ("gps", NULL, NULL, FF_TYPE_GPS_SOURCE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/fieldflash/Fieldflash/ff-connect-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, FfConnectPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, FfConnectPage, connect_status);
+  gtk_widget_class_bind_template_child (widget_class, FfConnectPage, connect_spinner);
+  gtk_widget_class_bind_template_child (widget_class, FfConnectPage, device_row);
+  gtk_widget_class_bind_template_child (widget_class, FfConnectPage, latitude_row);
+  gtk_widget_class_bind_template_child (widget_class, FfConnectPage, longitude_row);
+  gtk_widget_class_bind_template_child (widget_class, FfConnectPage, mismatch_status);
+
+  gtk_widget_class_install_action (widget_class, "connect.override", NULL, override_activated);
+  gtk_widget_class_install_action (widget_class, "connect.leave", NULL, leave_activated);
+}
+
+static void
+ff_connect_page_init (FfConnectPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connect.override", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connect.leave", FALSE);
+}
+
+FfWorkflow *
+ff_connect_page_get_workflow (FfConnectPage *self)
+{
+  g_return_val_if_fail (FF_IS_CONNECT_PAGE (self), NULL);
+
+  return self->workflow;
+}
+
+void
+ff_connect_page_set_workflow (FfConnectPage *self,
+                              FfWorkflow    *workflow)
+{
+  g_return_if_fail (FF_IS_CONNECT_PAGE (self));
+  g_return_if_fail (workflow == NULL || FF_IS_WORKFLOW (workflow));
+
+  if (self->workflow == workflow)
+    return;
+
+  if (self->workflow != NULL)
+    g_signal_handlers_disconnect_by_data (self->workflow, self);
+  g_set_object (&self->workflow, workflow);
+
+  if (workflow != NULL)
+    {
+      g_signal_connect_object (workflow, "notify::state", G_CALLBACK (update), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (workflow, "notify::message", G_CALLBACK (update), self,
+                               G_CONNECT_SWAPPED);
+    }
+  update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKFLOW]);
+}
+
+void
+ff_connect_page_set_gps (FfConnectPage *self,
+                         FfGpsSource   *gps)
+{
+  g_return_if_fail (FF_IS_CONNECT_PAGE (self));
+  g_return_if_fail (gps == NULL || FF_IS_GPS_SOURCE (gps));
+
+  if (self->gps == gps)
+    return;
+
+  if (self->gps != NULL)
+    g_signal_handlers_disconnect_by_data (self->gps, self);
+  g_set_object (&self->gps, gps);
+
+  if (gps != NULL)
+    g_signal_connect_object (gps, "notify", G_CALLBACK (update_position), self,
+                             G_CONNECT_SWAPPED);
+  update_position (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GPS]);
+}

@@ -1,0 +1,32 @@
+/* The one object every window and page receives: settings and the core objects the app presents. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ff-gps-source.h"
+#include "ff-store.h"
+#include "ff-task.h"
+#include "ff-training.h"
+#include "ff-workflow.h"
+
+G_BEGIN_DECLS
+
+#define FF_TYPE_CONTEXT (ff_context_get_type ())
+G_DECLARE_FINAL_TYPE (FfContext, ff_context, FF, CONTEXT, GObject)
+
+FfContext   *ff_context_new              (GSettings   *settings,
+                                          FfGpsSource *gps);
+FfContext   *ff_context_new_for_settings (GSettings   *settings,
+                                          GError     **error);
+GSettings   *ff_context_get_settings     (FfContext   *self);
+FfGpsSource *ff_context_get_gps          (FfContext   *self);
+FfTraining  *ff_context_get_training     (FfContext   *self);
+void         ff_context_set_training     (FfContext   *self,
+                                          FfTraining  *training);
+FfStore     *ff_context_get_store        (FfContext   *self);
+const FfTask *ff_context_get_task        (FfContext   *self);
+FfWorkflow  *ff_context_create_workflow  (FfContext   *self,
+                                          const char  *device_id,
+                                          GError     **error);
+
+G_END_DECLS

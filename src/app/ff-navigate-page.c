@@ -1,0 +1,290 @@
+/* FfNavigatePage: follows the GPS source and shows the distance and bearing to the target terminal, with
+ * the fix quality and its age refreshed every second while the page is on screen. */
+#include "config.h"
+
+#include "ff-navigate-page.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+
+#include "ff-bearing-arrow.h"
+#include "ff-geo.h"
+
+struct _FfNavigatePage
+{
+  AdwBin parent_instance;
+
+  /* template widgets */
+  GtkStack       *stack;
+  FfBearingArrow *arrow;
+  GtkLabel       *distance_label;
+  GtkLabel       *name_label;
+  GtkLabel       *device_label;
+  AdwActionRow   *fix_row;
+  AdwActionRow   *source_row;
+  GtkWidget      *walk_button;
+
+  /* owned */
+  FfGpsSource *gps;
+  char        *target_device_id;
+  FfGeoPoint   target;
+  gboolean     has_target;
+  guint        tick_id;
+};
+
+G_DEFINE_FINAL_TYPE (FfNavigatePage, ff_navigate_page, ADW_TYPE_BIN)
+
+enum
+{
+  PROP_0,
+  PROP_GPS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static char *
+format_distance (double metres)
+{
+  if (metres < 1000)
+    /* Translators: a distance in metres. */
+    return g_strdup_printf (_("%.0f m"), metres);
+  /* Translators: a distance in kilometres. */
+  return g_strdup_printf (_("%.1f km"), metres / 1000);
+}
+
+static const char *
+describe_fix_mode (FfGpsFixMode mode)
+{
+  switch (mode)
+    {
+    case FF_GPS_FIX_NOT_SEEN:
+      return _("No receiver seen");
+    case FF_GPS_FIX_NONE:
+      return _("No fix");
+    case FF_GPS_FIX_2D:
+      return _("2D fix");
+    case FF_GPS_FIX_3D:
+      return _("3D fix");
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+static void
+update_fix (FfNavigatePage *self)
+{
+  FfGeoPoint here;
+  gboolean have_fix;
+  g_autofree char *fix = NULL;
+  g_autofree char *origin = NULL;
+
+  if (self->gps == NULL)
+    return;
+
+  have_fix = ff_gps_source_get_position (self->gps, &here);
+  if (have_fix)
+    /* Translators: the fix quality, then its age in seconds. */
+    fix = g_strdup_printf (_("%s, %.0f s old"),
+                           describe_fix_mode (ff_gps_source_get_fix_mode (self->gps)),
+                           floor (ff_gps_source_get_fix_age (self->gps)));
+  else
+    fix = g_strdup (describe_fix_mode (ff_gps_source_get_fix_mode (self->gps)));
+  adw_action_row_set_subtitle (self->fix_row, fix);
+
+  origin = ff_gps_source_describe (self->gps);
+  adw_action_row_set_subtitle (self->source_row, origin);
+
+  ff_bearing_arrow_set_known (self->arrow, have_fix && self->has_target);
+  if (have_fix && self->has_target)
+    {
+      g_autofree char *distance = format_distance (ff_geo_distance_m (&here, &self->target));
+
+      ff_bearing_arrow_set_bearing (self->arrow, ff_geo_bearing_deg (&here, &self->target));
+      gtk_label_set_label (self->distance_label, distance);
+    }
+  else
+    {
+      gtk_label_set_label (self->distance_label, _("Waiting for a GPS fix"));
+    }
+}
+
+static gboolean
+tick (gpointer user_data)
+{
+  update_fix (FF_NAVIGATE_PAGE (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+ff_navigate_page_map (GtkWidget *widget)
+{
+  FfNavigatePage *self = FF_NAVIGATE_PAGE (widget);
+
+  GTK_WIDGET_CLASS (ff_navigate_page_parent_class)->map (widget);
+
+  update_fix (self);
+  self->tick_id = g_timeout_add_seconds (1, tick, self);
+}
+
+static void
+ff_navigate_page_unmap (GtkWidget *widget)
+{
+  FfNavigatePage *self = FF_NAVIGATE_PAGE (widget);
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+
+  GTK_WIDGET_CLASS (ff_navigate_page_parent_class)->unmap (widget);
+}
+
+static void
+ff_navigate_page_dispose (GObject *object)
+{
+  FfNavigatePage *self = FF_NAVIGATE_PAGE (object);
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_object (&self->gps);
+  g_clear_pointer (&self->target_device_id, g_free);
+
+  G_OBJECT_CLASS (ff_navigate_page_parent_class)->dispose (object);
+}
+
+static void
+ff_navigate_page_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  FfNavigatePage *self = FF_NAVIGATE_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_GPS:
+      g_value_set_object (value, self->gps);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ff_navigate_page_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  FfNavigatePage *self = FF_NAVIGATE_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_GPS:
+      ff_navigate_page_set_gps (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ff_navigate_page_class_init (FfNavigatePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ff_navigate_page_dispose;
+  object_class->get_property = ff_navigate_page_get_property;
+  object_class->set_property = ff_navigate_page_set_property;
+  widget_class->map = ff_navigate_page_map;
+  widget_class->unmap = ff_navigate_page_unmap;
+
+  properties[PROP_GPS] =
+    g_param_spec_object ("gps", NULL, NULL, FF_TYPE_GPS_SOURCE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (FF_TYPE_BEARING_ARROW);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/fieldflash/Fieldflash/ff-navigate-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, stack);
+  gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, arrow);
+  gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, distance_label);
+  gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, name_label);
+  gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, device_label);
+  gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, fix_row);
+  gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, source_row);
+  gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, walk_button);
+}
+
+static void
+ff_navigate_page_init (FfNavigatePage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+FfGpsSource *
+ff_navigate_page_get_gps (FfNavigatePage *self)
+{
+  g_return_val_if_fail (FF_IS_NAVIGATE_PAGE (self), NULL);
+
+  return self->gps;
+}
+
+void
+ff_navigate_page_set_gps (FfNavigatePage *self,
+                          FfGpsSource    *gps)
+{
+  g_return_if_fail (FF_IS_NAVIGATE_PAGE (self));
+  g_return_if_fail (gps == NULL || FF_IS_GPS_SOURCE (gps));
+
+  if (self->gps != NULL)
+    g_signal_handlers_disconnect_by_data (self->gps, self);
+  if (!g_set_object (&self->gps, gps))
+    return;
+
+  if (gps != NULL)
+    g_signal_connect_object (gps, "notify", G_CALLBACK (update_fix), self, G_CONNECT_SWAPPED);
+  update_fix (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GPS]);
+}
+
+/* Copies what it shows of @item: the page does not keep the task alive. */
+void
+ff_navigate_page_set_target (FfNavigatePage   *self,
+                             const FfTaskItem *item)
+{
+  g_autofree char *device = NULL;
+
+  g_return_if_fail (FF_IS_NAVIGATE_PAGE (self));
+  g_return_if_fail (item != NULL);
+
+  self->target = (FfGeoPoint) { item->latitude, item->longitude };
+  self->has_target = TRUE;
+  g_free (self->target_device_id);
+  self->target_device_id = g_strdup (item->device_id);
+
+  /* Translators: %s is the terminal's device ID. */
+  device = g_strdup_printf (_("Device ID %s"), item->device_id);
+  gtk_label_set_label (self->name_label, item->name);
+  gtk_label_set_label (self->device_label, device);
+  gtk_stack_set_visible_child_name (self->stack, "target");
+  update_fix (self);
+}
+
+const char *
+ff_navigate_page_get_target_device_id (FfNavigatePage *self)
+{
+  g_return_val_if_fail (FF_IS_NAVIGATE_PAGE (self), NULL);
+
+  return self->target_device_id;
+}
+
+/* In training the trainee walks by telling the simulated GPS to. */
+void
+ff_navigate_page_set_training (FfNavigatePage *self,
+                               gboolean        training)
+{
+  g_return_if_fail (FF_IS_NAVIGATE_PAGE (self));
+
+  gtk_widget_set_visible (self->walk_button, training);
+}

@@ -1,0 +1,260 @@
+/* FfPreferencesWindow: switches and the language are bound straight to GSettings; addresses and keys are
+ * checked when applied, so a typo is refused with a toast and never stored. */
+#include "config.h"
+
+#include "ff-preferences-window.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "ff-crypto.h"
+#include "ff-gpsd-source.h"
+
+struct _FfPreferencesWindow
+{
+  AdwPreferencesWindow parent_instance;
+
+  /* template widgets */
+  AdwEntryRow   *platform_url_row;
+  GtkTextBuffer *platform_key_buffer;
+  AdwEntryRow   *gpsd_address_row;
+  GtkSwitch     *high_contrast_switch;
+  GtkSwitch     *larger_text_switch;
+  AdwComboRow   *language_row;
+
+  /* owned */
+  FfContext *context;
+};
+
+G_DEFINE_FINAL_TYPE (FfPreferencesWindow, ff_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+enum
+{
+  PROP_0,
+  PROP_CONTEXT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* In the order of the language row's model. */
+static const char *const languages[] = { "", "en", "zh_CN" };
+
+static void
+refuse (FfPreferencesWindow *self,
+        const char          *message)
+{
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (message));
+}
+
+static gboolean
+platform_url_is_valid (const char *text)
+{
+  g_autoptr(GUri) uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+
+  return uri != NULL && g_strcmp0 (g_uri_get_scheme (uri), "https") == 0
+         && g_uri_get_host (uri) != NULL && g_uri_get_host (uri)[0] != '\0';
+}
+
+static void
+platform_url_applied (FfPreferencesWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->platform_url_row));
+
+  if (!platform_url_is_valid (text))
+    {
+      refuse (self, _("The platform address must be an https:// address with a host."));
+      return;
+    }
+  g_settings_set_string (ff_context_get_settings (self->context), "platform-url", text);
+}
+
+static void
+gpsd_address_applied (FfPreferencesWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->gpsd_address_row));
+  g_autofree char *host = NULL;
+  g_autofree char *port = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!ff_gpsd_source_parse_address (text, &host, &port, &error))
+    {
+      refuse (self, error->message);
+      return;
+    }
+  g_settings_set_string (ff_context_get_settings (self->context), "gpsd-address", text);
+  refuse (self, _("The new gpsd address is used from the next start."));
+}
+
+static void
+platform_key_save_activated (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  FfPreferencesWindow *self = FF_PREFERENCES_WINDOW (widget);
+  g_autofree char *pem = NULL;
+  g_autoptr(FfKey) key = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (self->platform_key_buffer, &start, &end);
+  pem = gtk_text_buffer_get_text (self->platform_key_buffer, &start, &end, FALSE);
+  key = ff_key_load_public (pem, strlen (pem), &error);
+  if (key == NULL)
+    {
+      refuse (self, error->message);
+      return;
+    }
+  g_settings_set_string (ff_context_get_settings (self->context), "platform-key", pem);
+  refuse (self, _("Platform key saved."));
+}
+
+static gboolean
+language_to_position (GValue   *value,
+                      GVariant *variant,
+                      gpointer  user_data)
+{
+  const char *language = g_variant_get_string (variant, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (languages); i++)
+    if (g_str_equal (languages[i], language))
+      {
+        g_value_set_uint (value, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static GVariant *
+position_to_language (const GValue       *value,
+                      const GVariantType *expected_type,
+                      gpointer            user_data)
+{
+  guint position = g_value_get_uint (value);
+
+  if (position >= G_N_ELEMENTS (languages))
+    return NULL;
+  return g_variant_new_string (languages[position]);
+}
+
+static void
+language_changed (FfPreferencesWindow *self)
+{
+  refuse (self, _("The language changes the next time Fieldflash starts."));
+}
+
+static void
+ff_preferences_window_constructed (GObject *object)
+{
+  FfPreferencesWindow *self = FF_PREFERENCES_WINDOW (object);
+  GSettings *settings = ff_context_get_settings (self->context);
+  g_autofree char *url = g_settings_get_string (settings, "platform-url");
+  g_autofree char *gpsd = g_settings_get_string (settings, "gpsd-address");
+  g_autofree char *key = g_settings_get_string (settings, "platform-key");
+
+  G_OBJECT_CLASS (ff_preferences_window_parent_class)->constructed (object);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->platform_url_row), url);
+  gtk_editable_set_text (GTK_EDITABLE (self->gpsd_address_row), gpsd);
+  gtk_text_buffer_set_text (self->platform_key_buffer, key, -1);
+
+  g_settings_bind (settings, "high-contrast", self->high_contrast_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "larger-text", self->larger_text_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (settings, "language", self->language_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, language_to_position,
+                                position_to_language, NULL, NULL);
+  g_signal_connect_object (settings, "changed::language", G_CALLBACK (language_changed), self,
+                           G_CONNECT_SWAPPED);
+}
+
+static void
+ff_preferences_window_dispose (GObject *object)
+{
+  FfPreferencesWindow *self = FF_PREFERENCES_WINDOW (object);
+
+  g_clear_object (&self->context);
+
+  G_OBJECT_CLASS (ff_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+ff_preferences_window_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  FfPreferencesWindow *self = FF_PREFERENCES_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_object (value, self->context);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ff_preferences_window_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  FfPreferencesWindow *self = FF_PREFERENCES_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      self->context = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ff_preferences_window_class_init (FfPreferencesWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = ff_preferences_window_constructed;
+  object_class->dispose = ff_preferences_window_dispose;
+  object_class->get_property = ff_preferences_window_get_property;
+  object_class->set_property = ff_preferences_window_set_property;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL, FF_TYPE_CONTEXT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/fieldflash/Fieldflash/ff-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, platform_url_row);
+  gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, platform_key_buffer);
+  gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, gpsd_address_row);
+  gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, high_contrast_switch);
+  gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, larger_text_switch);
+  gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, language_row);
+  gtk_widget_class_bind_template_callback (widget_class, platform_url_applied);
+  gtk_widget_class_bind_template_callback (widget_class, gpsd_address_applied);
+
+  gtk_widget_class_install_action (widget_class, "preferences.save-platform-key", NULL,
+                                   platform_key_save_activated);
+}
+
+static void
+ff_preferences_window_init (FfPreferencesWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+FfPreferencesWindow *
+ff_preferences_window_new (FfContext *context)
+{
+  g_return_val_if_fail (FF_IS_CONTEXT (context), NULL);
+
+  return g_object_new (FF_TYPE_PREFERENCES_WINDOW, "context", context, NULL);
+}

@@ -1,0 +1,231 @@
+/* FfPushPage: asks for the technician's go-ahead while the workflow waits for it, then follows the
+ * transfer's progress properties. Stopping a transfer is the window's "win.cancel-upgrade". */
+#include "config.h"
+
+#include "ff-push-page.h"
+
+#include <glib/gi18n-lib.h>
+
+struct _FfPushPage
+{
+  AdwBin parent_instance;
+
+  /* template widgets */
+  GtkStack       *stack;
+  GtkProgressBar *progress_bar;
+  AdwActionRow   *bytes_row;
+  AdwActionRow   *speed_row;
+  AdwActionRow   *eta_row;
+  GtkLabel       *message_label;
+  GtkLabel       *confirm_label;
+
+  /* owned */
+  FfWorkflow *workflow;
+};
+
+G_DEFINE_FINAL_TYPE (FfPushPage, ff_push_page, ADW_TYPE_BIN)
+
+enum
+{
+  PROP_0,
+  PROP_WORKFLOW,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static char *
+format_duration (double seconds)
+{
+  guint whole = (guint) (seconds + 0.5);
+
+  if (whole < 60)
+    /* Translators: time left, in seconds. */
+    return g_strdup_printf (_("%u s"), whole);
+  /* Translators: time left, in minutes and seconds. */
+  return g_strdup_printf (_("%u min %02u s"), whole / 60, whole % 60);
+}
+
+static void
+update_progress (FfPushPage *self)
+{
+  guint64 sent, total;
+  double rate, eta;
+  g_autofree char *sent_text = NULL;
+  g_autofree char *total_text = NULL;
+  g_autofree char *bytes = NULL;
+  g_autofree char *rate_text = NULL;
+  g_autofree char *speed = NULL;
+  g_autofree char *eta_text = NULL;
+
+  g_object_get (self->workflow, "bytes-sent", &sent, "bytes-total", &total,
+                "bytes-per-second", &rate, "eta-seconds", &eta, NULL);
+
+  gtk_progress_bar_set_fraction (self->progress_bar, total > 0 ? (double) sent / total : 0);
+  sent_text = g_format_size (sent);
+  total_text = g_format_size (total);
+  /* Translators: bytes sent of the firmware's size, e.g. "1.2 MB of 4.2 MB". */
+  bytes = g_strdup_printf (_("%s of %s"), sent_text, total_text);
+  adw_action_row_set_subtitle (self->bytes_row, bytes);
+
+  rate_text = g_format_size ((guint64) rate);
+  /* Translators: a transfer rate, e.g. "12.5 kB/s". */
+  speed = g_strdup_printf (_("%s/s"), rate_text);
+  adw_action_row_set_subtitle (self->speed_row, rate > 0 ? speed : "");
+
+  eta_text = eta >= 0 ? format_duration (eta) : g_strdup (_("unknown"));
+  adw_action_row_set_subtitle (self->eta_row, eta_text);
+}
+
+static void
+update_state (FfPushPage *self)
+{
+  FfWorkflowState state = ff_workflow_get_state (self->workflow);
+  const char *message = ff_workflow_get_message (self->workflow);
+  const FfTaskItem *item = ff_workflow_get_item (self->workflow);
+  /* Translators: the terminal's name, then the firmware version it is upgraded to. */
+  g_autofree char *question = g_strdup_printf (_("Upgrade “%s” to version %s?"), item->name,
+                                               item->target.version);
+
+  gtk_label_set_label (self->confirm_label, question);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "push.confirm",
+                                 state == FF_WORKFLOW_STATE_CONFIRM);
+  gtk_label_set_label (self->message_label, message != NULL ? message : "");
+  gtk_stack_set_visible_child_name (self->stack,
+                                    state == FF_WORKFLOW_STATE_CONFIRM ? "confirm" : "progress");
+}
+
+static void
+confirm_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  FfPushPage *self = FF_PUSH_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!ff_workflow_confirm_push (self->workflow, &error))
+    g_warning ("%s", error->message);
+}
+
+static void
+ff_push_page_dispose (GObject *object)
+{
+  ff_push_page_set_workflow (FF_PUSH_PAGE (object), NULL);
+
+  G_OBJECT_CLASS (ff_push_page_parent_class)->dispose (object);
+}
+
+static void
+ff_push_page_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  FfPushPage *self = FF_PUSH_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_WORKFLOW:
+      g_value_set_object (value, self->workflow);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ff_push_page_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  FfPushPage *self = FF_PUSH_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_WORKFLOW:
+      ff_push_page_set_workflow (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ff_push_page_class_init (FfPushPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ff_push_page_dispose;
+  object_class->get_property = ff_push_page_get_property;
+  object_class->set_property = ff_push_page_set_property;
+
+  properties[PROP_WORKFLOW] =
+    g_param_spec_object ("workflow", NULL, NULL, FF_TYPE_WORKFLOW,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/fieldflash/Fieldflash/ff-push-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, FfPushPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, FfPushPage, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, FfPushPage, bytes_row);
+  gtk_widget_class_bind_template_child (widget_class, FfPushPage, speed_row);
+  gtk_widget_class_bind_template_child (widget_class, FfPushPage, eta_row);
+  gtk_widget_class_bind_template_child (widget_class, FfPushPage, message_label);
+  gtk_widget_class_bind_template_child (widget_class, FfPushPage, confirm_label);
+
+  gtk_widget_class_install_action (widget_class, "push.confirm", NULL, confirm_activated);
+}
+
+static void
+ff_push_page_init (FfPushPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "push.confirm", FALSE);
+}
+
+FfWorkflow *
+ff_push_page_get_workflow (FfPushPage *self)
+{
+  g_return_val_if_fail (FF_IS_PUSH_PAGE (self), NULL);
+
+  return self->workflow;
+}
+
+void
+ff_push_page_set_workflow (FfPushPage *self,
+                           FfWorkflow *workflow)
+{
+  g_return_if_fail (FF_IS_PUSH_PAGE (self));
+  g_return_if_fail (workflow == NULL || FF_IS_WORKFLOW (workflow));
+
+  if (self->workflow == workflow)
+    return;
+
+  if (self->workflow != NULL)
+    g_signal_handlers_disconnect_by_data (self->workflow, self);
+  g_set_object (&self->workflow, workflow);
+
+  if (workflow != NULL)
+    {
+      g_signal_connect_object (workflow, "notify::state", G_CALLBACK (update_state), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (workflow, "notify::message", G_CALLBACK (update_state), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (workflow, "notify::bytes-sent", G_CALLBACK (update_progress), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (workflow, "notify::eta-seconds", G_CALLBACK (update_progress), self,
+                               G_CONNECT_SWAPPED);
+      update_state (self);
+      update_progress (self);
+    }
+  else
+    {
+      gtk_stack_set_visible_child_name (self->stack, "idle");
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "push.confirm", FALSE);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKFLOW]);
+}

@@ -1,0 +1,312 @@
+/* FfTaskPage: lists the task's terminals in the core's visiting order from the GPS fix, each with the
+ * distance and the status its latest stored report gives it (read from the store in a worker thread).
+ * Tapping a terminal navigates to it ("win.navigate-to"). */
+#include "config.h"
+
+#include "ff-task-page.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "ff-geo.h"
+#include "ff-report.h"
+
+typedef enum
+{
+  TERMINAL_TO_DO,
+  TERMINAL_DONE,
+  TERMINAL_FAILED,
+  TERMINAL_SKIPPED,
+} TerminalStatus;
+
+struct _FfTaskPage
+{
+  AdwBin parent_instance;
+
+  /* template widgets */
+  GtkStack   *stack;
+  GtkListBox *terminal_list;
+
+  /* owned */
+  FfContext    *context;
+  GHashTable   *statuses;      /* device ID → TerminalStatus */
+  char         *next_device_id;
+  GCancellable *cancellable;   /* of the status read in flight */
+};
+
+G_DEFINE_FINAL_TYPE (FfTaskPage, ff_task_page, ADW_TYPE_BIN)
+
+static const char *
+describe_status (TerminalStatus status)
+{
+  switch (status)
+    {
+    case TERMINAL_TO_DO:
+      return _("To do");
+    case TERMINAL_DONE:
+      return _("Done");
+    case TERMINAL_FAILED:
+      return _("Failed");
+    case TERMINAL_SKIPPED:
+      return _("Skipped");
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+static TerminalStatus
+status_for_outcome (const char *text)
+{
+  FfReportOutcome outcome;
+
+  if (!ff_report_outcome_from_string (text, &outcome))
+    return TERMINAL_FAILED;
+
+  switch (outcome)
+    {
+    case FF_REPORT_OUTCOME_UPGRADED:
+    case FF_REPORT_OUTCOME_ALREADY_CURRENT:
+      return TERMINAL_DONE;
+    case FF_REPORT_OUTCOME_ABORTED:
+      return TERMINAL_SKIPPED;
+    case FF_REPORT_OUTCOME_FAILED:
+    case FF_REPORT_OUTCOME_ROLLED_BACK:
+    case FF_REPORT_OUTCOME_IDENTITY_MISMATCH:
+    default:
+      return TERMINAL_FAILED;
+    }
+}
+
+static TerminalStatus
+lookup_status (FfTaskPage *self,
+               const char *device_id)
+{
+  return GPOINTER_TO_INT (g_hash_table_lookup (self->statuses, device_id));
+}
+
+static char *
+format_distance (double metres)
+{
+  if (metres < 1000)
+    return g_strdup_printf (_("%.0f m"), metres);
+  return g_strdup_printf (_("%.1f km"), metres / 1000);
+}
+
+static GtkWidget *
+make_row (FfTaskPage       *self,
+          const FfTaskItem *item,
+          const FfGeoPoint *here)
+{
+  GtkWidget *row = adw_action_row_new ();
+  /* Translators: the terminal's device ID and its status, e.g. "DTU0101 · To do". */
+  g_autofree char *subtitle = g_strdup_printf (_("%s · %s"), item->device_id,
+                                               describe_status (lookup_status (self,
+                                                                               item->device_id)));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), item->name);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.navigate-to");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", item->device_id);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+
+  if (here != NULL)
+    {
+      FfGeoPoint there = { item->latitude, item->longitude };
+      g_autofree char *distance = format_distance (ff_geo_distance_m (here, &there));
+      GtkWidget *label = gtk_label_new (distance);
+
+      gtk_widget_add_css_class (label, "numeric");
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+    }
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+  return row;
+}
+
+static void
+rebuild (FfTaskPage *self)
+{
+  const FfTask *task = self->context != NULL ? ff_context_get_task (self->context) : NULL;
+  FfGpsSource *gps = self->context != NULL ? ff_context_get_gps (self->context) : NULL;
+  g_autofree FfGeoPoint *stops = NULL;
+  g_autoptr(GArray) order = NULL;
+  FfGeoPoint here;
+  gboolean have_fix;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->terminal_list))) != NULL)
+    gtk_list_box_remove (self->terminal_list, child);
+  g_clear_pointer (&self->next_device_id, g_free);
+
+  if (task == NULL || task->items->len == 0)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+
+  have_fix = gps != NULL && ff_gps_source_get_position (gps, &here);
+  stops = g_new (FfGeoPoint, task->items->len);
+  for (guint i = 0; i < task->items->len; i++)
+    {
+      const FfTaskItem *item = g_ptr_array_index (task->items, i);
+
+      stops[i] = (FfGeoPoint) { item->latitude, item->longitude };
+    }
+  /* Without a fix the first terminal stands in for the tablet: the walk is still the shortest. */
+  order = ff_geo_visiting_order (have_fix ? &here : &stops[0], stops, task->items->len);
+
+  for (guint i = 0; i < order->len; i++)
+    {
+      const FfTaskItem *item = g_ptr_array_index (task->items, g_array_index (order, guint, i));
+
+      gtk_list_box_append (self->terminal_list, make_row (self, item, have_fix ? &here : NULL));
+      if (self->next_device_id == NULL && lookup_status (self, item->device_id) == TERMINAL_TO_DO)
+        self->next_device_id = g_strdup (item->device_id);
+    }
+  gtk_stack_set_visible_child_name (self->stack, "terminals");
+}
+
+static void
+list_reports_in_thread (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GPtrArray *reports = ff_store_list_reports (FF_STORE (task_data), FALSE, &error);
+
+  if (reports == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, reports, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+reports_listed (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  FfTaskPage *self = FF_TASK_PAGE (source);
+  g_autoptr(GPtrArray) reports = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reports = g_task_propagate_pointer (G_TASK (result), &error);
+  if (reports == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("%s", error->message);
+      return;
+    }
+
+  g_hash_table_remove_all (self->statuses);
+  /* Oldest first: the latest report of a terminal decides its status. */
+  for (guint i = 0; i < reports->len; i++)
+    {
+      FfStoredReport *report = g_ptr_array_index (reports, i);
+
+      g_hash_table_insert (self->statuses, g_strdup (report->device_id),
+                           GINT_TO_POINTER (status_for_outcome (report->outcome)));
+    }
+  rebuild (self);
+}
+
+/* Re-reads the statuses from the store (after a workflow ends, for instance). */
+void
+ff_task_page_refresh (FfTaskPage *self)
+{
+  FfStore *store;
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FF_IS_TASK_PAGE (self));
+
+  rebuild (self);
+  store = self->context != NULL ? ff_context_get_store (self->context) : NULL;
+  if (store == NULL)
+    return;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->cancellable, reports_listed, NULL);
+  g_task_set_task_data (task, g_object_ref (store), g_object_unref);
+  g_task_run_in_thread (task, list_reports_in_thread);
+}
+
+/* Distances and order follow the tablet: recomputed whenever the list comes on screen. */
+static void
+ff_task_page_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (ff_task_page_parent_class)->map (widget);
+
+  rebuild (FF_TASK_PAGE (widget));
+}
+
+static void
+ff_task_page_dispose (GObject *object)
+{
+  FfTaskPage *self = FF_TASK_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_clear_object (&self->context);
+
+  G_OBJECT_CLASS (ff_task_page_parent_class)->dispose (object);
+}
+
+static void
+ff_task_page_finalize (GObject *object)
+{
+  FfTaskPage *self = FF_TASK_PAGE (object);
+
+  g_hash_table_unref (self->statuses);
+  g_free (self->next_device_id);
+
+  G_OBJECT_CLASS (ff_task_page_parent_class)->finalize (object);
+}
+
+static void
+ff_task_page_class_init (FfTaskPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ff_task_page_dispose;
+  object_class->finalize = ff_task_page_finalize;
+  widget_class->map = ff_task_page_map;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/fieldflash/Fieldflash/ff-task-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, FfTaskPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, FfTaskPage, terminal_list);
+}
+
+static void
+ff_task_page_init (FfTaskPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->statuses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+void
+ff_task_page_set_context (FfTaskPage *self,
+                          FfContext  *context)
+{
+  g_return_if_fail (FF_IS_TASK_PAGE (self));
+  g_return_if_fail (FF_IS_CONTEXT (context));
+
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_set_object (&self->context, context);
+  g_signal_connect_object (context, "notify::training", G_CALLBACK (ff_task_page_refresh), self,
+                           G_CONNECT_SWAPPED);
+  ff_task_page_refresh (self);
+}
+
+/* The nearest terminal still to do, or NULL when every one has a report. */
+const char *
+ff_task_page_get_next_device_id (FfTaskPage *self)
+{
+  g_return_val_if_fail (FF_IS_TASK_PAGE (self), NULL);
+
+  return self->next_device_id;
+}

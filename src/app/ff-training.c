@@ -1,0 +1,430 @@
+/* FfTraining: builds a training session. The slow part (key, demo firmware, store) runs in a worker
+ * thread; the simulated terminals then start listening on 127.0.0.1 in the main context, and the task
+ * is written for the ports they got. Everything lives in a temporary directory removed at the end. */
+#include "config.h"
+
+#include "ff-training.h"
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "ff-crypto.h"
+#include "ff-profile.h"
+#include "ff-sim-firmware.h"
+#include "ff-sim-fleet.h"
+
+#define TRAINING_PHONE "13800138000"
+#define TRAINING_SERIAL "TRAINING-TABLET"
+#define TRAINING_PROFILE "state-grid"
+#define TRAINING_VENDOR "Acme"
+#define TRAINING_MODEL "DTU-3000"
+#define TRAINING_OLD_VERSION "V1.00"
+#define TRAINING_NEW_VERSION "V2.00"
+/* The simulator's factory image is made like this one, so "previous" is byte for byte what runs. */
+#define TRAINING_FACTORY_IMAGE_SIZE (64 * 1024)
+#define TRAINING_NEW_IMAGE_SIZE (256 * 1024)
+/* A trainee should not wait through a real terminal's full boot. */
+#define TRAINING_BOOT_TIME_MS 3000
+
+typedef struct
+{
+  const char *device_id;
+  const char *name;
+  double      latitude;
+  double      longitude;
+} TrainingTerminal;
+
+/* Around a square in Shanghai; the trainee starts at the depot south of them. */
+static const TrainingTerminal training_terminals[] = {
+  { "DTU0101", N_("Ring main unit 1, Renmin Road"), 31.2331, 121.4752 },
+  { "DTU0102", N_("Ring main unit 2, Fuzhou Road"), 31.2352, 121.4781 },
+  { "DTU0103", N_("Ring main unit 3, Hankou Road"), 31.2378, 121.4736 },
+};
+static const FfGeoPoint training_depot = { 31.2290, 121.4745 };
+
+static const FfTrainingCard training_cards[] = {
+  { N_("Healthy terminal"), "none" },
+  { N_("Wrong terminal"), "wrong-device-id id=DTU0999" },
+  { N_("GPS off by 2″"), "gps-offset lat=2 lon=2" },
+  { N_("Upgrade refused"), "file-name-refused" },
+  { N_("Checksum error"), "checksum-error segment=3" },
+  { N_("Reboot hang"), "never-back" },
+  { N_("Old version after reboot"), "old-version" },
+  { N_("Signal drift after upgrade"), "signal-drift signal=current percent=25" },
+  { N_("Link drop"), "link-drop after=65536" },
+};
+
+struct _FfTraining
+{
+  GObject parent_instance;
+
+  char           *dir;
+  FfStore        *store;
+  FfKey          *tablet_key;
+  FfGpsSimulated *gps;
+  FfSimFleet     *fleet;
+  FfTask         *task;
+  GBytes         *task_document;
+};
+
+G_DEFINE_FINAL_TYPE (FfTraining, ff_training, G_TYPE_OBJECT)
+
+const FfTrainingCard *
+ff_training_get_cards (guint *n_cards)
+{
+  *n_cards = G_N_ELEMENTS (training_cards);
+  return training_cards;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+ff_training_dispose (GObject *object)
+{
+  FfTraining *self = FF_TRAINING (object);
+
+  if (self->fleet != NULL)
+    ff_sim_fleet_stop (self->fleet);
+  g_clear_object (&self->fleet);
+  g_clear_object (&self->store);
+  g_clear_object (&self->gps);
+  g_clear_pointer (&self->tablet_key, ff_key_unref);
+  g_clear_pointer (&self->task, ff_task_free);
+  g_clear_pointer (&self->task_document, g_bytes_unref);
+
+  G_OBJECT_CLASS (ff_training_parent_class)->dispose (object);
+}
+
+static void
+ff_training_finalize (GObject *object)
+{
+  FfTraining *self = FF_TRAINING (object);
+
+  if (self->dir != NULL)
+    remove_tree (self->dir);
+  g_free (self->dir);
+
+  G_OBJECT_CLASS (ff_training_parent_class)->finalize (object);
+}
+
+static void
+ff_training_class_init (FfTrainingClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ff_training_dispose;
+  object_class->finalize = ff_training_finalize;
+}
+
+static void
+ff_training_init (FfTraining *self)
+{
+}
+
+typedef struct
+{
+  char *scenario;
+  char *new_sha;
+  char *old_sha;
+  gsize new_size;
+  gsize old_size;
+} SetupData;
+
+static void
+setup_data_free (SetupData *data)
+{
+  g_free (data->scenario);
+  g_free (data->new_sha);
+  g_free (data->old_sha);
+  g_free (data);
+}
+
+static char *
+store_image (FfStore  *store,
+             GBytes   *image,
+             GError  **error)
+{
+  g_autofree char *sha = ff_sha256_hex (g_bytes_get_data (image, NULL), g_bytes_get_size (image));
+  g_autofree char *partial = ff_store_get_partial_path (store, sha);
+
+  if (!g_file_set_contents (partial, g_bytes_get_data (image, NULL), g_bytes_get_size (image),
+                            error)
+      || !ff_store_commit_firmware (store, sha, error))
+    return NULL;
+  return g_steal_pointer (&sha);
+}
+
+/* In the worker: everything that touches the disk or takes CPU time. */
+static void
+prepare_in_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  FfTraining *self = FF_TRAINING (source_object);
+  SetupData *data = task_data;
+  g_autoptr(GBytes) old_image = NULL;
+  g_autoptr(GBytes) new_image = NULL;
+  GError *error = NULL;
+
+  self->dir = g_dir_make_tmp ("fieldflash-training-XXXXXX", &error);
+  if (self->dir == NULL)
+    goto failed;
+  self->store = ff_store_open (self->dir, &error);
+  if (self->store == NULL)
+    goto failed;
+  self->tablet_key = ff_key_generate (&error);
+  if (self->tablet_key == NULL)
+    goto failed;
+
+  old_image = ff_sim_firmware_make (TRAINING_VENDOR, TRAINING_MODEL, TRAINING_OLD_VERSION,
+                                    TRAINING_FACTORY_IMAGE_SIZE, &error);
+  if (old_image == NULL)
+    goto failed;
+  new_image = ff_sim_firmware_make (TRAINING_VENDOR, TRAINING_MODEL, TRAINING_NEW_VERSION,
+                                    TRAINING_NEW_IMAGE_SIZE, &error);
+  if (new_image == NULL)
+    goto failed;
+  data->old_sha = store_image (self->store, old_image, &error);
+  if (data->old_sha == NULL)
+    goto failed;
+  data->new_sha = store_image (self->store, new_image, &error);
+  if (data->new_sha == NULL)
+    goto failed;
+  data->old_size = g_bytes_get_size (old_image);
+  data->new_size = g_bytes_get_size (new_image);
+
+  g_task_return_boolean (task, TRUE);
+  return;
+
+failed:
+  g_task_return_error (task, error);
+}
+
+static FfTaskItem *
+make_item (const TrainingTerminal *terminal,
+           guint16                 port,
+           const FfProfile        *profile,
+           const SetupData        *data)
+{
+  FfTaskItem *item = ff_task_item_new ();
+
+  item->device_id = g_strdup (terminal->device_id);
+  item->name = g_strdup (gettext (terminal->name));
+  item->latitude = terminal->latitude;
+  item->longitude = terminal->longitude;
+  item->host = g_strdup ("127.0.0.1");
+  item->port = port;
+  item->common_address = 1;
+  item->profile = g_strdup (TRAINING_PROFILE);
+  item->vendor = g_strdup (TRAINING_VENDOR);
+  item->model = g_strdup (TRAINING_MODEL);
+  item->hardware_version = g_strdup ("HV1.0");
+  item->expected_version = g_strdup (TRAINING_OLD_VERSION);
+  item->target.version = g_strdup (TRAINING_NEW_VERSION);
+  item->target.sha256 = g_strdup (data->new_sha);
+  item->target.size = data->new_size;
+  item->target.file_name = g_strdup (profile->iec104.upgrade_file_name);
+  item->previous = ff_firmware_ref_new ();
+  item->previous->version = g_strdup (TRAINING_OLD_VERSION);
+  item->previous->sha256 = g_strdup (data->old_sha);
+  item->previous->size = data->old_size;
+  return item;
+}
+
+/* In the main context: terminals listen, the task names their ports. */
+static gboolean
+start_terminals (FfTraining  *self,
+                 SetupData   *data,
+                 GError     **error)
+{
+  g_autoptr(FfProfile) profile = ff_profile_load (TRAINING_PROFILE, error);
+  g_autoptr(FfTask) task = ff_task_new ();
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (profile == NULL)
+    return FALSE;
+
+  self->fleet = ff_sim_fleet_new ();
+  ff_sim_fleet_set_boot_time (self->fleet, TRAINING_BOOT_TIME_MS);
+  for (gsize i = 0; i < G_N_ELEMENTS (training_terminals); i++)
+    {
+      FfSimTerminalConfig config = {
+        .device_id = training_terminals[i].device_id,
+        .version = TRAINING_OLD_VERSION,
+        .vendor = TRAINING_VENDOR,
+        .model = TRAINING_MODEL,
+        .type = "DTU",
+        .latitude = training_terminals[i].latitude,
+        .longitude = training_terminals[i].longitude,
+        .host = "127.0.0.1",
+        .port = 0,
+        .profile = profile,
+        .boot_time_ms = TRAINING_BOOT_TIME_MS,
+      };
+
+      if (ff_sim_fleet_add_terminal (self->fleet, &config, error) == NULL)
+        return FALSE;
+    }
+  if (data->scenario != NULL
+      && !ff_training_set_scenario (self, training_terminals[1].device_id, data->scenario, error))
+    return FALSE;
+  if (!ff_sim_fleet_start (self->fleet, error))
+    return FALSE;
+
+  task->task_id = ff_task_make_id (TRAINING_PHONE, now, 1);
+  task->issued_at = now;
+  task->expires_at = now + 7 * 24 * 3600;
+  task->technician_phone = g_strdup (TRAINING_PHONE);
+  task->technician_name = g_strdup (_("Trainee"));
+  g_ptr_array_add (task->tablets, g_strdup (TRAINING_SERIAL));
+  for (gsize i = 0; i < G_N_ELEMENTS (training_terminals); i++)
+    {
+      FfSimTerminal *terminal = ff_sim_fleet_get_terminal (self->fleet,
+                                                           training_terminals[i].device_id);
+
+      g_ptr_array_add (task->items, make_item (&training_terminals[i],
+                                               ff_sim_terminal_get_port (terminal), profile, data));
+    }
+  if (!ff_task_validate (task, error))
+    return FALSE;
+
+  self->task_document = ff_task_serialize (task);
+  self->task = g_steal_pointer (&task);
+  self->gps = ff_gps_simulated_new ();
+  ff_gps_simulated_set_position (self->gps, training_depot.latitude, training_depot.longitude);
+  return TRUE;
+}
+
+static void
+prepared (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FfTraining *self = FF_TRAINING (source);
+  SetupData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)
+      || !start_terminals (self, data, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, g_object_ref (self), g_object_unref);
+}
+
+void
+ff_training_new_async (const char          *scenario,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(FfTraining) self = g_object_new (FF_TYPE_TRAINING, NULL);
+  /* The session is the result, not the source: it only exists once it works. */
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GTask *worker = g_task_new (self, cancellable, prepared, task);
+  SetupData *data = g_new0 (SetupData, 1);
+
+  g_task_set_source_tag (task, ff_training_new_async);
+  data->scenario = g_strdup (scenario);
+  g_task_set_task_data (task, data, (GDestroyNotify) setup_data_free);
+  g_task_set_task_data (worker, data, NULL);
+  g_task_run_in_thread (worker, prepare_in_thread);
+  g_object_unref (worker);
+}
+
+FfTraining *
+ff_training_new_finish (GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+FfGpsSimulated *
+ff_training_get_gps (FfTraining *self)
+{
+  g_return_val_if_fail (FF_IS_TRAINING (self), NULL);
+
+  return self->gps;
+}
+
+FfStore *
+ff_training_get_store (FfTraining *self)
+{
+  g_return_val_if_fail (FF_IS_TRAINING (self), NULL);
+
+  return self->store;
+}
+
+const FfTask *
+ff_training_get_task (FfTraining *self)
+{
+  g_return_val_if_fail (FF_IS_TRAINING (self), NULL);
+
+  return self->task;
+}
+
+/* Deals a scenario card (sim scenario words) to one terminal; a bad scenario changes nothing. */
+gboolean
+ff_training_set_scenario (FfTraining  *self,
+                          const char  *device_id,
+                          const char  *scenario,
+                          GError     **error)
+{
+  g_auto(GStrv) words = NULL;
+  g_autoptr(FfSimScenario) parsed = NULL;
+
+  g_return_val_if_fail (FF_IS_TRAINING (self), FALSE);
+
+  words = g_strsplit_set (scenario, " \t", -1);
+  parsed = ff_sim_scenario_parse ((const char *const *) words, error);
+  if (parsed == NULL)
+    return FALSE;
+  return ff_sim_fleet_set_scenario (self->fleet, device_id, parsed, error);
+}
+
+void
+ff_training_walk_to (FfTraining *self,
+                     const char *device_id)
+{
+  FfSimTerminal *terminal;
+  double latitude, longitude;
+
+  g_return_if_fail (FF_IS_TRAINING (self));
+
+  terminal = ff_sim_fleet_get_terminal (self->fleet, device_id);
+  g_return_if_fail (terminal != NULL);
+  ff_sim_terminal_get_true_position (terminal, &latitude, &longitude);
+  ff_gps_simulated_set_position (self->gps, latitude, longitude);
+}
+
+FfWorkflow *
+ff_training_create_workflow (FfTraining  *self,
+                             const char  *device_id,
+                             GError     **error)
+{
+  g_return_val_if_fail (FF_IS_TRAINING (self), NULL);
+
+  return ff_workflow_new (self->store, FF_GPS_SOURCE (self->gps), self->task_document, device_id,
+                          TRAINING_SERIAL, self->tablet_key, error);
+}

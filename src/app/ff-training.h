@@ -1,0 +1,49 @@
+/* FfTraining: training mode — simulated terminals in-process, a simulated GPS, a bundled task with demo
+ * firmware, and a throwaway store; no platform, network or hardware. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ff-gps-simulated.h"
+#include "ff-store.h"
+#include "ff-task.h"
+#include "ff-workflow.h"
+
+G_BEGIN_DECLS
+
+#define FF_TYPE_TRAINING (ff_training_get_type ())
+G_DECLARE_FINAL_TYPE (FfTraining, ff_training, FF, TRAINING, GObject)
+
+/* The scenario cards a trainer can deal: (name shown, sim scenario words). */
+typedef struct
+{
+  const char *title;
+  const char *scenario;
+} FfTrainingCard;
+
+const FfTrainingCard *ff_training_get_cards        (guint         *n_cards);
+
+/* @scenario (sim scenario words, e.g. "checksum-error segment=3", or NULL) is dealt to the second
+ * terminal of the task; the first one is always healthy. */
+void            ff_training_new_async        (const char          *scenario,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+FfTraining     *ff_training_new_finish       (GAsyncResult        *result,
+                                              GError             **error);
+
+FfGpsSimulated *ff_training_get_gps          (FfTraining          *self);
+FfStore        *ff_training_get_store        (FfTraining          *self);
+const FfTask   *ff_training_get_task         (FfTraining          *self);
+gboolean        ff_training_set_scenario     (FfTraining          *self,
+                                              const char          *device_id,
+                                              const char          *scenario,
+                                              GError             **error);
+/* Moves the simulated GPS to where a receiver standing at the terminal reads. */
+void            ff_training_walk_to          (FfTraining          *self,
+                                              const char          *device_id);
+FfWorkflow     *ff_training_create_workflow  (FfTraining          *self,
+                                              const char          *device_id,
+                                              GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,421 @@
+/* Every template of the tablet app instantiates and finalizes, and each page presents what it is given. */
+#include "config.h"
+
+#include <adwaita.h>
+#include <math.h>
+
+#include "ff-after-page.h"
+#include "ff-application.h"
+#include "ff-before-page.h"
+#include "ff-bearing-arrow.h"
+#include "ff-connect-page.h"
+#include "ff-context.h"
+#include "ff-geo.h"
+#include "ff-gps-simulated.h"
+#include "ff-login-page.h"
+#include "ff-navigate-page.h"
+#include "ff-preferences-window.h"
+#include "ff-push-page.h"
+#include "ff-queue-page.h"
+#include "ff-report-page.h"
+#include "ff-restart-page.h"
+#include "ff-signal-gauge.h"
+#include "ff-sync-page.h"
+#include "ff-task-page.h"
+#include "ff-welcome-page.h"
+#include "ff-window.h"
+
+static FfContext *
+make_context (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+
+  return ff_context_new (settings, FF_GPS_SOURCE (gps));
+}
+
+static GtkWidget *
+find_descendant_by_type (GtkWidget *widget,
+                         GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant_by_type (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_descendant_by_label (GtkWidget  *widget,
+                          const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant_by_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_row_by_title (GtkWidget  *widget,
+                   const char *title)
+{
+  if (ADW_IS_PREFERENCES_ROW (widget)
+      && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_row_by_title (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_button_by_action (GtkWidget  *widget,
+                       const char *action_name)
+{
+  if (GTK_IS_BUTTON (widget)
+      && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button_by_action (child, action_name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static const char *
+visible_stack_child (GtkWidget *page)
+{
+  GtkWidget *stack = find_descendant_by_type (page, GTK_TYPE_STACK);
+
+  g_assert_nonnull (stack);
+  return gtk_stack_get_visible_child_name (GTK_STACK (stack));
+}
+
+static void
+test_templates_instantiate (void)
+{
+  GType page_types[] = {
+    FF_TYPE_WELCOME_PAGE, FF_TYPE_LOGIN_PAGE, FF_TYPE_SYNC_PAGE, FF_TYPE_TASK_PAGE,
+    FF_TYPE_NAVIGATE_PAGE, FF_TYPE_CONNECT_PAGE, FF_TYPE_BEFORE_PAGE, FF_TYPE_PUSH_PAGE,
+    FF_TYPE_RESTART_PAGE, FF_TYPE_AFTER_PAGE, FF_TYPE_REPORT_PAGE, FF_TYPE_QUEUE_PAGE,
+    FF_TYPE_SIGNAL_GAUGE, FF_TYPE_BEARING_ARROW,
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (page_types); i++)
+    {
+      GtkWidget *page = g_object_ref_sink (g_object_new (page_types[i], NULL));
+
+      g_assert_true (GTK_IS_WIDGET (page));
+      g_assert_finalize_object (page);
+    }
+}
+
+static void
+test_window_finalizes (void)
+{
+  g_autoptr(FfContext) context = make_context ();
+  FfWindow *window = ff_window_new (NULL, context);
+
+  g_object_ref (window);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "welcome");
+  for (const char *const *name = ff_window_list_page_names (); *name != NULL; name++)
+    {
+      g_assert_nonnull (ff_window_get_page (window, *name));
+      g_assert_true (ff_window_show_page (window, *name));
+      g_assert_cmpstr (ff_window_get_page_name (window), ==, *name);
+    }
+  g_assert_false (ff_window_show_page (window, "no-such-page"));
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "queue");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
+static void
+test_window_navigation_actions (void)
+{
+  g_autoptr(FfContext) context = make_context ();
+  FfWindow *window = g_object_ref (ff_window_new (NULL, context));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "login"));
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "login");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.back", NULL));
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "welcome");
+
+  /* Mid-upgrade there is no stepping back. */
+  ff_window_show_page (window, "push");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.back", NULL);
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "push");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
+static void
+test_window_follows_display_settings (void)
+{
+  g_autoptr(FfContext) context = make_context ();
+  GSettings *settings = ff_context_get_settings (context);
+  FfWindow *window = g_object_ref (ff_window_new (NULL, context));
+
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (window), "ff-high-contrast"));
+  g_settings_set_boolean (settings, "high-contrast", TRUE);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window), "ff-high-contrast"));
+  g_assert_cmpint (adw_style_manager_get_color_scheme (adw_style_manager_get_default ()), ==,
+                   ADW_COLOR_SCHEME_FORCE_LIGHT);
+  g_settings_set_boolean (settings, "larger-text", TRUE);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window), "ff-larger-text"));
+  g_settings_reset (settings, "high-contrast");
+  g_settings_reset (settings, "larger-text");
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (window), "ff-high-contrast"));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (window), "ff-larger-text"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
+static void
+count_log_in (FfLoginPage *page,
+              const char  *phone,
+              const char  *pin,
+              guint       *count)
+{
+  g_assert_cmpstr (phone, ==, "13800138000");
+  g_assert_cmpstr (pin, ==, "2468");
+  (*count)++;
+}
+
+static void
+test_login_page_checks_credentials (void)
+{
+  g_autoptr(FfContext) context = make_context ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = g_object_ref (g_object_new (FF_TYPE_LOGIN_PAGE, NULL));
+  GtkWidget *phone_row = find_descendant_by_type (page, ADW_TYPE_ENTRY_ROW);
+  GtkWidget *pin_row = find_descendant_by_type (page, ADW_TYPE_PASSWORD_ENTRY_ROW);
+  GtkWidget *button = find_button_by_action (page, "login.log-in");
+  GtkWidget *platform_row;
+  guint log_ins = 0;
+
+  /* Action state reaches the button through the widget tree, as it does in the app. */
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  g_settings_set_string (ff_context_get_settings (context), "phone", "13800138000");
+  g_settings_set_string (ff_context_get_settings (context), "platform-url", "https://127.0.0.1:1");
+  ff_login_page_set_context (FF_LOGIN_PAGE (page), context);
+  g_signal_connect (page, "log-in", G_CALLBACK (count_log_in), &log_ins);
+
+  /* The last technician's number is offered; the platform from the preferences is shown. */
+  g_assert_cmpstr (ff_login_page_get_phone (FF_LOGIN_PAGE (page)), ==, "13800138000");
+  platform_row = find_descendant_by_type (page, ADW_TYPE_ACTION_ROW);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (platform_row)), ==,
+                   "https://127.0.0.1:1");
+
+  /* No PIN yet: the button cannot be pressed. */
+  g_assert_false (ff_login_page_get_complete (FF_LOGIN_PAGE (page)));
+  g_assert_false (gtk_widget_get_sensitive (button));
+
+  gtk_editable_set_text (GTK_EDITABLE (pin_row), "2468");
+  g_assert_true (ff_login_page_get_complete (FF_LOGIN_PAGE (page)));
+  g_assert_true (gtk_widget_get_sensitive (button));
+  g_assert_false (gtk_widget_has_css_class (phone_row, "error"));
+
+  /* Not a mainland mobile number: marked, and the button goes insensitive again. */
+  gtk_editable_set_text (GTK_EDITABLE (phone_row), "23800138000");
+  g_assert_false (ff_login_page_get_complete (FF_LOGIN_PAGE (page)));
+  g_assert_true (gtk_widget_has_css_class (phone_row, "error"));
+  g_assert_false (gtk_widget_get_sensitive (button));
+
+  gtk_editable_set_text (GTK_EDITABLE (phone_row), "13800138000");
+  g_assert_true (gtk_widget_activate_action (page, "login.log-in", NULL));
+  g_assert_cmpuint (log_ins, ==, 1);
+
+  g_settings_reset (ff_context_get_settings (context), "phone");
+  g_settings_reset (ff_context_get_settings (context), "platform-url");
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (page);
+}
+
+static void
+fill_snapshot (FfSnapshot *snapshot,
+               float       line_voltage,
+               float       current,
+               float       battery_voltage,
+               float       ambient_temperature)
+{
+  *snapshot = (FfSnapshot) {
+    .values = { line_voltage, current, battery_voltage, ambient_temperature },
+    .present = { TRUE, TRUE, TRUE, TRUE },
+  };
+}
+
+static void
+test_after_page_shows_judgement (void)
+{
+  GtkWidget *page = g_object_ref_sink (g_object_new (FF_TYPE_AFTER_PAGE, NULL));
+  FfSignalGauge *current_gauge;
+  FfSnapshot before, after_good, after_bad;
+
+  fill_snapshot (&before, 10.5f, 120.0f, 24.0f, 21.0f);
+  fill_snapshot (&after_good, 10.4f, 118.0f, 24.1f, 21.5f);
+  fill_snapshot (&after_bad, 10.4f, 150.0f, 24.1f, 21.5f);
+
+  g_assert_cmpstr (visible_stack_child (page), ==, "empty");
+  g_assert_true (ff_after_page_show_snapshots (FF_AFTER_PAGE (page), &before, &after_good));
+  g_assert_cmpstr (visible_stack_child (page), ==, "gauges");
+
+  /* Current moved by 25 %: the page's verdict and that gauge say so. */
+  g_assert_false (ff_after_page_show_snapshots (FF_AFTER_PAGE (page), &before, &after_bad));
+  current_gauge = FF_SIGNAL_GAUGE (gtk_widget_get_ancestor (
+    find_descendant_by_label (page, ff_signal_get_label (FF_SIGNAL_CURRENT)), FF_TYPE_SIGNAL_GAUGE));
+  g_assert_false (ff_signal_gauge_get_passed (current_gauge));
+
+  g_assert_finalize_object (page);
+}
+
+static void
+test_signal_gauge_marks_failure (void)
+{
+  GtkWidget *gauge = g_object_ref_sink (ff_signal_gauge_new ());
+  FfSnapshot before, after;
+  FfSignalJudgement judgements[FF_N_SIGNALS];
+
+  fill_snapshot (&before, 10.5f, 120.0f, 24.0f, 21.0f);
+  fill_snapshot (&after, 10.5f, 150.0f, 24.0f, 21.0f);
+  ff_snapshot_judge (&before, &after, judgements);
+
+  ff_signal_gauge_show (FF_SIGNAL_GAUGE (gauge), FF_SIGNAL_LINE_VOLTAGE, &before, &after,
+                        &judgements[FF_SIGNAL_LINE_VOLTAGE]);
+  g_assert_true (ff_signal_gauge_get_passed (FF_SIGNAL_GAUGE (gauge)));
+  ff_signal_gauge_show (FF_SIGNAL_GAUGE (gauge), FF_SIGNAL_CURRENT, &before, &after,
+                        &judgements[FF_SIGNAL_CURRENT]);
+  g_assert_false (ff_signal_gauge_get_passed (FF_SIGNAL_GAUGE (gauge)));
+
+  g_assert_finalize_object (gauge);
+}
+
+static void
+test_before_page_versions (void)
+{
+  GtkWidget *page = g_object_ref_sink (g_object_new (FF_TYPE_BEFORE_PAGE, NULL));
+  FfSnapshot snapshot;
+
+  fill_snapshot (&snapshot, 10.5f, 120.0f, 24.0f, 21.0f);
+  g_assert_cmpstr (visible_stack_child (page), ==, "empty");
+  ff_before_page_show (FF_BEFORE_PAGE (page), "V2.1.0", "V2.3.0", &snapshot);
+  g_assert_cmpstr (visible_stack_child (page), ==, "signals");
+  ff_before_page_show (FF_BEFORE_PAGE (page), "V2.3.0", "V2.3.0", &snapshot);
+  g_assert_cmpstr (visible_stack_child (page), ==, "current");
+
+  g_assert_finalize_object (page);
+}
+
+static void
+test_navigate_page_follows_gps (void)
+{
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  GtkWidget *page = g_object_ref_sink (g_object_new (FF_TYPE_NAVIGATE_PAGE, "gps", gps, NULL));
+  FfBearingArrow *arrow = FF_BEARING_ARROW (find_descendant_by_type (page, FF_TYPE_BEARING_ARROW));
+  g_autoptr(FfTaskItem) item = ff_task_item_new ();
+  FfGeoPoint here = { 31.2300, 121.4700 };
+  FfGeoPoint there = { 31.2310, 121.4710 };
+
+  item->device_id = g_strdup ("DTU-0001");
+  item->name = g_strdup ("Ring main unit 7");
+  item->latitude = there.latitude;
+  item->longitude = there.longitude;
+
+  g_assert_cmpstr (visible_stack_child (page), ==, "empty");
+  ff_navigate_page_set_target (FF_NAVIGATE_PAGE (page), item);
+  g_assert_cmpstr (visible_stack_child (page), ==, "target");
+
+  /* No fix yet: no arrow. */
+  g_assert_false (ff_bearing_arrow_get_known (arrow));
+
+  ff_gps_simulated_set_position (gps, here.latitude, here.longitude);
+  g_assert_true (ff_bearing_arrow_get_known (arrow));
+  g_assert_cmpfloat_with_epsilon (ff_bearing_arrow_get_bearing (arrow),
+                                  ff_geo_bearing_deg (&here, &there), 1e-9);
+
+  ff_gps_simulated_lose_fix (gps);
+  g_assert_false (ff_bearing_arrow_get_known (arrow));
+
+  g_assert_finalize_object (page);
+  g_assert_finalize_object (g_steal_pointer (&gps));
+}
+
+static void
+test_preferences_refuse_bad_addresses (void)
+{
+  g_autoptr(FfContext) context = make_context ();
+  GSettings *settings = ff_context_get_settings (context);
+  FfPreferencesWindow *preferences = g_object_ref (ff_preferences_window_new (context));
+  GtkWidget *url_row = find_descendant_by_type (GTK_WIDGET (preferences), ADW_TYPE_ENTRY_ROW);
+  GtkSwitch *high_contrast;
+  g_autofree char *url = NULL;
+
+  gtk_editable_set_text (GTK_EDITABLE (url_row), "ftp://nowhere");
+  g_signal_emit_by_name (url_row, "apply");
+  url = g_settings_get_string (settings, "platform-url");
+  g_assert_cmpstr (url, ==, "https://127.0.0.1:8443");
+
+  gtk_editable_set_text (GTK_EDITABLE (url_row), "https://127.0.0.1:9443");
+  g_signal_emit_by_name (url_row, "apply");
+  g_clear_pointer (&url, g_free);
+  url = g_settings_get_string (settings, "platform-url");
+  g_assert_cmpstr (url, ==, "https://127.0.0.1:9443");
+  g_settings_reset (settings, "platform-url");
+
+  /* The switch is bound both ways. */
+  high_contrast = GTK_SWITCH (adw_action_row_get_activatable_widget (
+    ADW_ACTION_ROW (find_row_by_title (GTK_WIDGET (preferences), "High contrast"))));
+  g_settings_set_boolean (settings, "high-contrast", TRUE);
+  g_assert_true (gtk_switch_get_active (high_contrast));
+  gtk_switch_set_active (high_contrast, FALSE);
+  g_assert_false (g_settings_get_boolean (settings, "high-contrast"));
+
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  g_assert_finalize_object (preferences);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/app/templates/instantiate", test_templates_instantiate);
+  g_test_add_func ("/app/window/finalizes", test_window_finalizes);
+  g_test_add_func ("/app/window/navigation-actions", test_window_navigation_actions);
+  g_test_add_func ("/app/window/display-settings", test_window_follows_display_settings);
+  g_test_add_func ("/app/login/credentials", test_login_page_checks_credentials);
+  g_test_add_func ("/app/after/judgement", test_after_page_shows_judgement);
+  g_test_add_func ("/app/gauge/failure", test_signal_gauge_marks_failure);
+  g_test_add_func ("/app/before/versions", test_before_page_versions);
+  g_test_add_func ("/app/navigate/gps", test_navigate_page_follows_gps);
+  g_test_add_func ("/app/preferences/addresses", test_preferences_refuse_bad_addresses);
+  return g_test_run ();
+}

@@ -1,0 +1,244 @@
+/* Renders every page of the real window at 1280×800 and 360×720 into meson-logs/screenshots, and fails
+ * when a page needs more than 360 px of width. */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "ff-after-page.h"
+#include "ff-before-page.h"
+#include "ff-context.h"
+#include "ff-gps-simulated.h"
+#include "ff-navigate-page.h"
+#include "ff-window.h"
+
+#define FF_NARROWEST_WIDTH 360
+#define FF_FRAME_DEADLINE_S 10
+
+typedef struct
+{
+  int width;
+  int height;
+} FfScreenSize;
+
+static const FfScreenSize screen_sizes[] = {
+  { 1280, 800 },
+  { 360, 720 },
+};
+
+static char *
+screenshot_dir (void)
+{
+  const char *build_dir = g_getenv ("FIELDFLASH_BUILDDIR");
+  char *dir;
+
+  g_assert_nonnull (build_dir);
+  dir = g_build_filename (build_dir, "meson-logs", "screenshots", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  return dir;
+}
+
+static gboolean
+frame_drawn (GtkWidget     *widget,
+             GdkFrameClock *frame_clock,
+             gpointer       user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+deadline_passed (gpointer user_data)
+{
+  g_error ("%s did not happen in time", (const char *) user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_for_drawn_frame (GtkWidget *window)
+{
+  gboolean drawn = FALSE;
+  guint watchdog = g_timeout_add_seconds (FF_FRAME_DEADLINE_S, deadline_passed, "a frame");
+
+  gtk_widget_queue_draw (window);
+  gtk_widget_add_tick_callback (window, frame_drawn, &drawn, NULL);
+  while (!drawn)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+}
+
+/* The default size of a window counts the margins of its client-side decorations too; a throwaway
+ * window tells how large they are. */
+static void
+measure_decoration_margins (int *extra_width,
+                            int *extra_height)
+{
+  GtkWidget *probe = g_object_ref (adw_window_new ());
+
+  gtk_window_set_default_size (GTK_WINDOW (probe), 400, 400);
+  gtk_window_present (GTK_WINDOW (probe));
+  wait_for_drawn_frame (probe);
+  *extra_width = 400 - gtk_widget_get_width (probe);
+  *extra_height = 400 - gtk_widget_get_height (probe);
+  gtk_window_destroy (GTK_WINDOW (probe));
+  g_assert_finalize_object (probe);
+}
+
+/* Shows the window with its contents exactly @width × @height. */
+static void
+present_at_size (GtkWidget *window,
+                 int        width,
+                 int        height)
+{
+  int extra_width, extra_height;
+  guint watchdog;
+
+  measure_decoration_margins (&extra_width, &extra_height);
+  gtk_window_set_default_size (GTK_WINDOW (window), width + extra_width, height + extra_height);
+  gtk_window_present (GTK_WINDOW (window));
+  watchdog = g_timeout_add_seconds (FF_FRAME_DEADLINE_S, deadline_passed, "the window size");
+  while (gtk_widget_get_width (window) != width || gtk_widget_get_height (window) != height)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+}
+
+static void
+save_screenshot (GtkWidget  *window,
+                 const char *path)
+{
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+static void
+fill_snapshot (FfSnapshot *snapshot,
+               float       line_voltage,
+               float       current,
+               float       battery_voltage,
+               float       ambient_temperature)
+{
+  *snapshot = (FfSnapshot) {
+    .values = { line_voltage, current, battery_voltage, ambient_temperature },
+    .present = { TRUE, TRUE, TRUE, TRUE },
+  };
+}
+
+/* The pages that can present data without the workflow get some, so their filled layout is seen. */
+static void
+present_sample_terminal (FfWindow       *window,
+                         FfGpsSimulated *gps)
+{
+  g_autoptr(FfTaskItem) item = ff_task_item_new ();
+  FfSnapshot before, after;
+
+  item->device_id = g_strdup ("310115000123");
+  item->name = g_strdup ("Pole 17, Zhangjiang Road ring main unit");
+  item->latitude = 31.2052;
+  item->longitude = 121.5901;
+  ff_gps_simulated_set_position (gps, 31.2040, 121.5885);
+  ff_navigate_page_set_target (FF_NAVIGATE_PAGE (ff_window_get_page (window, "navigate")), item);
+
+  fill_snapshot (&before, 10.52f, 121.4f, 24.1f, 21.0f);
+  fill_snapshot (&after, 10.49f, 152.0f, 24.0f, 21.3f);
+  ff_before_page_show (FF_BEFORE_PAGE (ff_window_get_page (window, "before")), "V2.1.0", "V2.3.0",
+                       &before);
+  ff_after_page_show_snapshots (FF_AFTER_PAGE (ff_window_get_page (window, "after")), &before,
+                                &after);
+}
+
+/* Checked before the window is shown: a page that is too wide would only make it wider. */
+static void
+assert_pages_fit_narrowest (FfWindow *window)
+{
+  g_autoptr(GString) too_wide = g_string_new (NULL);
+  int minimum_width;
+
+  for (const char *const *name = ff_window_list_page_names (); *name != NULL; name++)
+    {
+      gtk_widget_measure (ff_window_get_page (window, *name), GTK_ORIENTATION_HORIZONTAL, -1,
+                          &minimum_width, NULL, NULL, NULL);
+      if (minimum_width > FF_NARROWEST_WIDTH)
+        g_string_append_printf (too_wide, " %s (%d px)", *name, minimum_width);
+    }
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &minimum_width, NULL,
+                      NULL, NULL);
+  if (minimum_width > FF_NARROWEST_WIDTH)
+    g_string_append_printf (too_wide, " the window (%d px)", minimum_width);
+
+  if (too_wide->len > 0)
+    g_error ("wider than %d px:%s", FF_NARROWEST_WIDTH, too_wide->str);
+}
+
+static void
+test_screenshots (gconstpointer data)
+{
+  const FfScreenSize *size = data;
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  g_autoptr(FfContext) context = ff_context_new (settings, FF_GPS_SOURCE (gps));
+  g_autofree char *dir = screenshot_dir ();
+  FfWindow *window = g_object_ref (ff_window_new (NULL, context));
+
+  present_sample_terminal (window, gps);
+  assert_pages_fit_narrowest (window);
+  present_at_size (GTK_WIDGET (window), size->width, size->height);
+
+  for (const char *const *name = ff_window_list_page_names (); *name != NULL; name++)
+    {
+      g_autofree char *file = g_strdup_printf ("%s-%dx%d.png", *name, size->width, size->height);
+      g_autofree char *path = g_build_filename (dir, file, NULL);
+
+      ff_window_show_page (window, *name);
+      wait_for_drawn_frame (GTK_WIDGET (window));
+      save_screenshot (GTK_WIDGET (window), path);
+      g_test_message ("%s", path);
+    }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
+/* What AdwApplication does for the app from its resource base path, here without an application. */
+static void
+load_app_style (void)
+{
+  GdkDisplay *display = gdk_display_get_default ();
+  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+
+  gtk_css_provider_load_from_resource (provider, "/org/fieldflash/Fieldflash/style.css");
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (display),
+                                    "/org/fieldflash/Fieldflash/icons");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  load_app_style ();
+  /* A screenshot shows the page, not the middle of the slide towards it. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (screen_sizes); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/app/screenshots/%dx%d", screen_sizes[i].width,
+                                               screen_sizes[i].height);
+
+      g_test_add_data_func (path, &screen_sizes[i], test_screenshots);
+    }
+  return g_test_run ();
+}
