@@ -1,0 +1,240 @@
+/* The one-page PDF of a report for paper filing: a table of the facts and the four signal gauges. */
+#include "config.h"
+
+#include "ff-report-pdf.h"
+
+#include <cairo-pdf.h>
+#include <glib/gi18n-lib.h>
+#include <math.h>
+
+#include "ff-snapshot.h"
+
+/* A4 in points. */
+#define PAGE_WIDTH 595.0
+#define PAGE_HEIGHT 842.0
+#define MARGIN 48.0
+#define ROW_HEIGHT 17.0
+#define LABEL_WIDTH 150.0
+#define GAUGE_RADIUS 50.0
+/* The gauges run from 0 to twice the limit, so the 10 % line sits straight up. */
+#define GAUGE_FULL_SCALE (2 * FF_SNAPSHOT_MAX_RELATIVE_ERROR)
+
+static cairo_status_t
+append_to_array (void *closure, const unsigned char *data, unsigned int length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+static void
+show_text (cairo_t *cr, double x, double y, double size, gboolean bold, const char *text)
+{
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL,
+                          bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, size);
+  cairo_move_to (cr, x, y);
+  cairo_show_text (cr, text);
+}
+
+static double
+text_width (cairo_t *cr, const char *text)
+{
+  cairo_text_extents_t extents;
+
+  cairo_text_extents (cr, text, &extents);
+  return extents.x_advance;
+}
+
+/* Long texts (failure reasons) are cut to the column; the JSON keeps them whole. */
+static char *
+fit (cairo_t *cr, const char *text, double width)
+{
+  g_autoptr(GString) shown = NULL;
+  g_autofree char *candidate = NULL;
+
+  if (text_width (cr, text) <= width)
+    return g_strdup (text);
+  shown = g_string_new (text);
+  do
+    {
+      const char *last = g_utf8_find_prev_char (shown->str, shown->str + shown->len);
+
+      g_string_truncate (shown, last != NULL ? (gsize) (last - shown->str) : 0);
+      g_free (candidate);
+      candidate = g_strconcat (shown->str, "…", NULL);
+    }
+  while (shown->len > 0 && text_width (cr, candidate) > width);
+  return g_steal_pointer (&candidate);
+}
+
+static double
+table_row (cairo_t *cr, double y, const char *label, const char *value)
+{
+  g_autofree char *shown = NULL;
+
+  cairo_set_source_rgb (cr, 0.93, 0.93, 0.93);
+  cairo_rectangle (cr, MARGIN, y, LABEL_WIDTH, ROW_HEIGHT);
+  cairo_fill (cr);
+  cairo_set_source_rgb (cr, 0.6, 0.6, 0.6);
+  cairo_set_line_width (cr, 0.5);
+  cairo_rectangle (cr, MARGIN, y, PAGE_WIDTH - 2 * MARGIN, ROW_HEIGHT);
+  cairo_stroke (cr);
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  show_text (cr, MARGIN + 4, y + 12, 9, TRUE, label);
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, 9);
+  shown = fit (cr, value != NULL ? value : "—", PAGE_WIDTH - 2 * MARGIN - LABEL_WIDTH - 8);
+  show_text (cr, MARGIN + LABEL_WIDTH + 4, y + 12, 9, FALSE, shown);
+  return y + ROW_HEIGHT;
+}
+
+static double
+table_rowf (cairo_t *cr, double y, const char *label, const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+static double
+table_rowf (cairo_t *cr, double y, const char *label, const char *format, ...)
+{
+  g_autofree char *value = NULL;
+  va_list args;
+
+  va_start (args, format);
+  value = g_strdup_vprintf (format, args);
+  va_end (args);
+  return table_row (cr, y, label, value);
+}
+
+/* A half-circle gauge: green below the 10 % line, red above, the needle at the deviation. */
+static void
+gauge (cairo_t *cr, double cx, double cy, FfSignal signal, const FfReport *report)
+{
+  const FfReportJudgement *judgement = &report->judgement;
+  double limit_angle = G_PI + G_PI * (FF_SNAPSHOT_MAX_RELATIVE_ERROR / GAUGE_FULL_SCALE);
+  g_autofree char *caption = NULL;
+  g_autofree char *values = NULL;
+  cairo_text_extents_t extents;
+
+  cairo_set_line_width (cr, 10);
+  cairo_set_source_rgb (cr, 0.55, 0.8, 0.55);
+  cairo_arc (cr, cx, cy, GAUGE_RADIUS, G_PI, limit_angle);
+  cairo_stroke (cr);
+  cairo_set_source_rgb (cr, 0.9, 0.5, 0.45);
+  cairo_arc (cr, cx, cy, GAUGE_RADIUS, limit_angle, 2 * G_PI);
+  cairo_stroke (cr);
+
+  if (judgement->present)
+    {
+      double shown = MIN (judgement->deviation[signal], GAUGE_FULL_SCALE);
+      double angle = G_PI + G_PI * shown / GAUGE_FULL_SCALE;
+
+      cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+      cairo_set_line_width (cr, 2);
+      cairo_move_to (cr, cx, cy);
+      cairo_line_to (cr, cx + (GAUGE_RADIUS - 2) * cos (angle), cy + (GAUGE_RADIUS - 2) * sin (angle));
+      cairo_stroke (cr);
+      caption = g_strdup_printf ("%s: %.2f %% %s", ff_signal_get_label (signal),
+                                 judgement->deviation[signal] * 100,
+                                 judgement->pass[signal] ? _("pass") : _("FAIL"));
+    }
+  else
+    caption = g_strdup_printf ("%s: %s", ff_signal_get_label (signal), _("not judged"));
+  cairo_arc (cr, cx, cy, 3, 0, 2 * G_PI);
+  cairo_fill (cr);
+
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+  cairo_set_font_size (cr, 9);
+  cairo_text_extents (cr, caption, &extents);
+  show_text (cr, cx - extents.x_advance / 2, cy + 18, 9, TRUE, caption);
+  if (report->before.present && report->after.present)
+    {
+      values = g_strdup_printf ("%.2f → %.2f %s", report->before.values[signal],
+                                report->after.values[signal], ff_signal_get_unit (signal));
+      cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+      cairo_text_extents (cr, values, &extents);
+      show_text (cr, cx - extents.x_advance / 2, cy + 31, 9, FALSE, values);
+    }
+}
+
+static void
+draw_page (cairo_t *cr, const FfReport *report)
+{
+  const FfReportVersions *v = &report->versions;
+  g_autofree char *created = ff_timestamp_format (report->created_at);
+  double y = MARGIN;
+
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  show_text (cr, MARGIN, y + 16, 18, TRUE, _("Fieldflash upgrade report"));
+  y += 34;
+  y = table_row (cr, y, _("Terminal"), report->device_id);
+  y = table_row (cr, y, _("Task"), report->task_id);
+  y = table_row (cr, y, _("Outcome"), ff_report_outcome_to_string (report->outcome));
+  y = table_row (cr, y, _("Closed at (UTC)"), created);
+  y = table_row (cr, y, _("Tablet"), report->tablet_serial);
+  y = table_row (cr, y, _("Technician"), report->technician_phone);
+  y = table_rowf (cr, y, _("Version before"), "%s (%s)", v->before != NULL ? v->before : "—",
+                  v->before_checksum != NULL ? v->before_checksum : "—");
+  y = table_row (cr, y, _("Target version"), v->target);
+  y = table_rowf (cr, y, _("Version after"), "%s (%s)", v->after != NULL ? v->after : "—",
+                  v->after_checksum != NULL ? v->after_checksum : "—");
+  if (report->identity.present)
+    {
+      const FfReportIdentity *id = &report->identity;
+
+      y = table_row (cr, y, _("Device ID read"), id->device_id_read);
+      y = table_rowf (cr, y, _("Position check"), "Δlat %.2f″, Δlon %.2f″, %.1f m (%s)",
+                      id->delta_latitude_arcsec, id->delta_longitude_arcsec, id->distance_m,
+                      id->fix_mode);
+      if (id->override_by != NULL)
+        y = table_rowf (cr, y, _("Override"), "%s: %s", id->override_by, id->override_reason);
+    }
+  if (report->transfer.present)
+    y = table_rowf (cr, y, _("Transfer"), "%s, %lld B, %u segments, %.1f s",
+                    report->transfer.file_name, (long long) report->transfer.bytes,
+                    report->transfer.segments, report->transfer.seconds);
+  if (report->firmware_sha256 != NULL)
+    y = table_rowf (cr, y, _("Firmware pushed"), "%s %s", report->firmware_version,
+                    report->firmware_sha256);
+  if (report->failure_reason != NULL)
+    y = table_rowf (cr, y, _("Failure"), "[%s] %s", report->failure_step, report->failure_reason);
+  y = table_row (cr, y, _("Report ID"), report->report_id);
+
+  y += 30;
+  show_text (cr, MARGIN, y, 12, TRUE, _("Signals after against before (limit 10 %)"));
+  y += 20 + GAUGE_RADIUS;
+  for (guint s = 0; s < FF_N_SIGNALS; s++)
+    {
+      double column = (PAGE_WIDTH - 2 * MARGIN) / FF_N_SIGNALS;
+      gauge (cr, MARGIN + column * (s + 0.5), y, s, report);
+    }
+  y += 60;
+  show_text (cr, MARGIN, MIN (y + 20, PAGE_HEIGHT - MARGIN), 8, FALSE,
+             _("The signed JSON report is the record; this page is its printout."));
+}
+
+gboolean
+ff_report_render_pdf (const FfReport  *report,
+                      const char      *path,
+                      GError         **error)
+{
+  g_autoptr(GByteArray) pdf = g_byte_array_new ();
+  cairo_surface_t *surface = cairo_pdf_surface_create_for_stream (append_to_array, pdf,
+                                                                  PAGE_WIDTH, PAGE_HEIGHT);
+  cairo_t *cr = cairo_create (surface);
+  cairo_status_t status;
+
+  draw_page (cr, report);
+  cairo_show_page (cr);
+  cairo_destroy (cr);
+  cairo_surface_finish (surface);
+  status = cairo_surface_status (surface);
+  cairo_surface_destroy (surface);
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot render the report PDF: %s"),
+                   cairo_status_to_string (status));
+      return FALSE;
+    }
+  return g_file_set_contents_full (path, (const char *) pdf->data, pdf->len,
+                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                   0644, error);
+}

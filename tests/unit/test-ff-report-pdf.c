@@ -1,0 +1,148 @@
+/* Tests of ff-report-pdf: the printout is one PDF page whose text carries the report's facts and
+ * the gauges' verdicts, checked with poppler's pdfinfo, pdftotext and pdftoppm. */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <math.h>
+
+#include "ff-report-pdf.h"
+
+static FfReport *
+make_report (FfReportOutcome outcome)
+{
+  FfReport *report = ff_report_new ("13800138000-20261121", "DTU0001", "TAB-0001", "13800138000");
+  const float before[] = { 230.1f, 12.5f, 24.0f, 21.5f };
+  const float after[] = { 229.8f, 14.0f, 24.1f, 21.75f };
+
+  report->outcome = outcome;
+  report->identity.present = TRUE;
+  report->identity.device_id_read = g_strdup ("DTU0001");
+  report->identity.fix_latitude = 39.91505;
+  report->identity.fix_longitude = 116.40402;
+  report->identity.recorded_latitude = 39.915;
+  report->identity.recorded_longitude = 116.404;
+  report->identity.delta_latitude_arcsec = 0.18;
+  report->identity.delta_longitude_arcsec = 0.072;
+  report->identity.distance_m = 5.9;
+  report->identity.fix_mode = g_strdup ("3d");
+  report->versions.before = g_strdup ("V1.00");
+  report->versions.target = g_strdup ("V2.01");
+  report->versions.after = g_strdup ("V2.01");
+  report->before.present = report->after.present = report->judgement.present = TRUE;
+  for (guint s = 0; s < FF_SIGNAL_COUNT; s++)
+    {
+      report->before.values[s] = before[s];
+      report->after.values[s] = after[s];
+      report->judgement.deviation[s] = fabs (after[s] - before[s]) / fabs (before[s]);
+      report->judgement.pass[s] = report->judgement.deviation[s] < 0.1;
+    }
+  report->transfer.present = TRUE;
+  report->transfer.file_name = g_strdup ("UpdateProgram.bin");
+  report->transfer.bytes = 65536;
+  report->transfer.segments = 288;
+  report->transfer.seconds = 41.5;
+  report->firmware_version = g_strdup ("V2.01");
+  report->firmware_sha256 = g_strdup ("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
+  ff_report_add_event (report, report->created_at, "push", "288 segments written");
+  return report;
+}
+
+static char *
+run_tool (const char *first, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) tool = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  const char *arg;
+  va_list args;
+
+  va_start (args, first);
+  for (arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  tool = g_subprocess_newv ((const char * const *) argv->pdata,
+                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (tool, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (tool));
+  return g_steal_pointer (&out);
+}
+
+static void
+test_upgraded_page (void)
+{
+  g_autoptr(FfReport) report = make_report (FF_REPORT_OUTCOME_UPGRADED);
+  g_autofree char *dir = g_dir_make_tmp ("ff-pdf-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "report.pdf", NULL);
+  g_autofree char *png_root = g_build_filename (dir, "page", NULL);
+  g_autofree char *png = g_strconcat (png_root, ".png", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *info = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *flat = NULL;
+
+  g_assert_true (ff_report_render_pdf (report, path, &error));
+  g_assert_no_error (error);
+
+  info = run_tool ("pdfinfo", path, NULL);
+  g_assert_true (g_regex_match_simple ("^Pages:\\s+1$", info, G_REGEX_MULTILINE, 0));
+  text = run_tool ("pdftotext", "-raw", path, "-", NULL);
+  /* pdftotext may break lines anywhere between words; compare on one line. */
+  flat = g_strdelimit (g_strdup (text), "\n", ' ');
+  g_assert_nonnull (strstr (flat, "Fieldflash upgrade report"));
+  g_assert_nonnull (strstr (flat, "DTU0001"));
+  g_assert_nonnull (strstr (flat, "13800138000-20261121"));
+  g_assert_nonnull (strstr (flat, "upgraded"));
+  g_assert_nonnull (strstr (flat, "V2.01"));
+  g_assert_nonnull (strstr (flat, report->report_id));
+  /* The current moved 12 %: its gauge says FAIL, the others pass. */
+  g_assert_nonnull (strstr (flat, "Current: 12.00 % FAIL"));
+  g_assert_nonnull (strstr (flat, "Line voltage: 0.13 % pass"));
+
+  /* It rasterises: a real page, not just text. */
+  g_free (run_tool ("pdftoppm", "-r", "20", "-png", "-singlefile", path, png_root, NULL));
+  g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+
+  g_unlink (png);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_failure_without_snapshots (void)
+{
+  g_autoptr(FfReport) report = make_report (FF_REPORT_OUTCOME_IDENTITY_MISMATCH);
+  g_autofree char *dir = g_dir_make_tmp ("ff-pdf-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "report.pdf", NULL);
+  g_autoptr(GString) long_reason = g_string_new ("The tablet is 46.2 m from the recorded position");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  for (guint i = 0; i < 40; i++)
+    g_string_append (long_reason, ", and more");
+  ff_report_set_failure (report, "identify", long_reason->str);
+  report->before.present = report->after.present = report->judgement.present = FALSE;
+  report->transfer.present = FALSE;
+  g_assert_true (ff_report_render_pdf (report, path, &error));
+  g_assert_no_error (error);
+  text = run_tool ("pdftotext", "-raw", path, "-", NULL);
+  g_assert_nonnull (strstr (text, "identity-mismatch"));
+  g_assert_nonnull (strstr (text, "The tablet is 46.2 m"));
+  g_assert_nonnull (strstr (text, "not judged"));
+  g_assert_null (strstr (text, "UpdateProgram.bin"));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/report-pdf/upgraded", test_upgraded_page);
+  g_test_add_func ("/report-pdf/failure-without-snapshots", test_failure_without_snapshots);
+  return g_test_run ();
+}
