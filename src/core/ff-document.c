@@ -42,6 +42,17 @@ ff_name_is_safe (const char *name)
   return TRUE;
 }
 
+gboolean
+ff_host_is_valid (const char *host)
+{
+  if (host == NULL || *host == '\0' || strlen (host) > 253)
+    return FALSE;
+  for (const char *p = host; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '-' && *p != ':')
+      return FALSE;
+  return TRUE;
+}
+
 char *
 ff_timestamp_format (gint64 unix_seconds)
 {

@@ -25,6 +25,8 @@ gboolean    ff_phone_is_valid          (const char  *phone);
 /* Non-empty, at most FF_NAME_MAX_LENGTH bytes of UTF-8, no control characters, no '/' or '\\',
  * no "..", so it is safe as (part of) a file name. */
 gboolean    ff_name_is_safe            (const char  *name);
+/* An IPv4/IPv6 address or a host name: 1-253 characters from [A-Za-z0-9.:-]. */
+gboolean    ff_host_is_valid           (const char  *host);
 
 /* "YYYY-MM-DDTHH:MM:SSZ", exactly (UTC, no fraction, no offset). */
 char       *ff_timestamp_format        (gint64       unix_seconds);

@@ -120,15 +120,6 @@ ff_task_id_is_valid (const char *task_id)
   return TRUE;
 }
 
-static gboolean
-host_is_valid (const char *host)
-{
-  for (const char *p = host; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '-' && *p != ':')
-      return FALSE;
-  return TRUE;
-}
-
 static const char *const firmware_members[] = { "version", "sha256", "size", "file_name", NULL };
 static const char *const previous_members[] = { "version", "sha256", "size", NULL };
 
@@ -203,7 +194,7 @@ parse_item (JsonObject *object,
       || !parse_firmware_ref (target, target_where, TRUE, &item->target, error)
       || !ff_document_get_object (object, where, "previous", TRUE, &previous, error))
     return NULL;
-  if (!host_is_valid (host))
+  if (!ff_host_is_valid (host))
     {
       ff_document_invalid (error, address_where, "host", _("must be an IP address or host name"));
       return NULL;

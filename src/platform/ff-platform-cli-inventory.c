@@ -1,0 +1,637 @@
+/* Operator verbs for the inventory: terminals, firmware, blacklist, handhelds, technicians. */
+#include "config.h"
+
+#include "ff-platform-cli.h"
+
+#include "ff-document.h"
+#include "ff-platform-firmware-store.h"
+#include "ff-platform-ledger-import.h"
+#include "ff-version.h"
+
+#include <glib/gi18n-lib.h>
+#include <stdio.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define PIN_MIN_DIGITS 4
+#define PIN_MAX_DIGITS 12
+
+static gint64
+now_seconds (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+static gboolean
+sub_verb_is (int         argc,
+             char      **argv,
+             const char *name)
+{
+  return argc >= 2 && g_str_equal (argv[1], name);
+}
+
+static gboolean
+unknown_sub_verb (GError    **error,
+                  const char *verb,
+                  const char *choices)
+{
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+               _("Use “fieldflash-platform %s %s”"), verb, choices);
+  return FALSE;
+}
+
+/* terminals */
+
+static void
+print_terminals_json (GPtrArray *terminals)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      FfTerminal *t = g_ptr_array_index (terminals, i);
+
+      json_builder_begin_object (builder);
+      ff_builder_add_string (builder, "device_id", t->device_id);
+      ff_builder_add_string (builder, "name", t->name);
+      ff_builder_add_double (builder, "latitude", t->latitude);
+      ff_builder_add_double (builder, "longitude", t->longitude);
+      ff_builder_add_string (builder, "vendor", t->vendor);
+      ff_builder_add_string (builder, "model", t->model);
+      ff_builder_add_string (builder, "hardware_version", t->hardware_version);
+      ff_builder_add_string (builder, "software_version", t->software_version);
+      ff_builder_add_string (builder, "software_checksum", t->software_checksum);
+      ff_builder_add_string (builder, "host", t->host);
+      ff_builder_add_int (builder, "port", t->port);
+      ff_builder_add_int (builder, "common_address", t->common_address);
+      ff_builder_add_string (builder, "profile", t->profile);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  ff_cli_print_json (builder);
+}
+
+static gboolean
+terminals_import (FfCli   *cli,
+                  int      argc,
+                  char   **argv,
+                  GError **error)
+{
+  gboolean update = FALSE;
+  GOptionEntry entries[] = {
+    { "update", 0, 0, G_OPTION_ARG_NONE, &update,
+      N_("Apply changes to terminals already in the ledger"), NULL },
+    { NULL }
+  };
+  FfLedgerImportStats stats;
+
+  if (!ff_cli_parse (cli, "FILE.csv", _("Import the terminal ledger (all rows or none)"), entries,
+                     &argc, &argv, error))
+    return FALSE;
+  if (argc != 2)
+    return ff_cli_usage_error (error, _("Name one CSV file to import"));
+  if (ff_cli_open_db (cli, error) == NULL
+      || !ff_platform_import_ledger (cli->db, argv[1], update, now_seconds (), &stats, error))
+    return FALSE;
+  g_print (_("Imported %s: %u added, %u updated, %u unchanged\n"), argv[1], stats.added,
+           stats.updated, stats.unchanged);
+  return TRUE;
+}
+
+static gboolean
+terminals_list (FfCli   *cli,
+                int      argc,
+                char   **argv,
+                GError **error)
+{
+  g_autofree char *vendor = NULL, *model = NULL, *version = NULL;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "vendor", 0, 0, G_OPTION_ARG_STRING, &vendor, N_("Only this vendor"), N_("VENDOR") },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("Only this model"), N_("MODEL") },
+    { "version", 0, 0, G_OPTION_ARG_STRING, &version, N_("Only terminals running this version"),
+      N_("VERSION") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GPtrArray) terminals = NULL;
+
+  if (!ff_cli_parse (cli, NULL, _("List terminals of the ledger"), entries, &argc, &argv, error)
+      || ff_cli_open_db (cli, error) == NULL)
+    return FALSE;
+  terminals = ff_platform_db_find_terminals (cli->db, vendor, model, version, error);
+  if (terminals == NULL)
+    return FALSE;
+  if (json)
+    {
+      print_terminals_json (terminals);
+      return TRUE;
+    }
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      FfTerminal *t = g_ptr_array_index (terminals, i);
+
+      g_print ("%s\t%s\t%s %s %s\t%s\t%.6f,%.6f\t%s:%u/%u\t%s\n", t->device_id, t->name, t->vendor,
+               t->model, t->hardware_version, t->software_version, t->latitude, t->longitude,
+               t->host, t->port, t->common_address, t->profile);
+    }
+  g_print (_("Terminals: %u\n"), terminals->len);
+  return TRUE;
+}
+
+gboolean
+ff_cli_terminals (FfCli   *cli,
+                  int      argc,
+                  char   **argv,
+                  GError **error)
+{
+  if (sub_verb_is (argc, argv, "import"))
+    return terminals_import (cli, argc - 1, argv + 1, error);
+  if (sub_verb_is (argc, argv, "list"))
+    return terminals_list (cli, argc - 1, argv + 1, error);
+  return unknown_sub_verb (error, "terminals", "import FILE.csv | list");
+}
+
+/* firmware */
+
+static gboolean
+firmware_add (FfCli   *cli,
+              int      argc,
+              char   **argv,
+              GError **error)
+{
+  g_autofree char *vendor = NULL, *model = NULL, *version = NULL, *hardware = NULL, *notes = NULL;
+  GOptionEntry entries[] = {
+    { "vendor", 0, 0, G_OPTION_ARG_STRING, &vendor, N_("Vendor"), N_("VENDOR") },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("Model"), N_("MODEL") },
+    { "version", 0, 0, G_OPTION_ARG_STRING, &version, N_("Version of the image"), N_("VERSION") },
+    { "hardware", 0, 0, G_OPTION_ARG_STRING, &hardware,
+      N_("Compatible hardware versions, separated by commas"), N_("HV,…") },
+    { "notes", 0, 0, G_OPTION_ARG_STRING, &notes, N_("Release notes"), N_("TEXT") },
+    { NULL }
+  };
+  g_autoptr(FfFirmware) firmware = g_new0 (FfFirmware, 1);
+  g_autoptr(FfFirmware) known = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *size_text = NULL;
+
+  if (!ff_cli_parse (cli, "FILE", _("Add a firmware image to the store"), entries, &argc, &argv,
+                     error))
+    return FALSE;
+  if (argc != 2 || vendor == NULL || model == NULL || version == NULL || hardware == NULL)
+    return ff_cli_usage_error (error, _("Give the image file, --vendor, --model, --version and "
+                                        "--hardware"));
+  if (!ff_name_is_safe (vendor) || !ff_name_is_safe (model))
+    return ff_cli_usage_error (error, _("Vendor and model must not contain path separators or "
+                                        "“..”"));
+  if (!ff_version_is_valid (version))
+    return ff_cli_usage_error (error, _("The version must look like V2.01"));
+  firmware->hardware_versions = g_strsplit (hardware, ",", -1);
+  for (guint i = 0; firmware->hardware_versions[i] != NULL; i++)
+    if (!ff_name_is_safe (firmware->hardware_versions[i]))
+      return ff_cli_usage_error (error, _("A hardware version is empty or not a plain name"));
+  if (ff_cli_open_db (cli, error) == NULL)
+    return FALSE;
+  known = ff_platform_db_find_firmware (cli->db, vendor, model, version, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (known != NULL)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                   _("Firmware %s for %s %s was added before; versions are never replaced"),
+                   version, vendor, model);
+      return FALSE;
+    }
+  if (!ff_firmware_store_add (cli->data_dir, argv[1], &firmware->sha256, &firmware->size, error))
+    return FALSE;
+  firmware->vendor = g_strdup (vendor);
+  firmware->model = g_strdup (model);
+  firmware->version = g_strdup (version);
+  firmware->notes = g_strdup (notes ? notes : "");
+  firmware->added_at = now_seconds ();
+  if (!ff_platform_db_insert_firmware (cli->db, firmware, error))
+    return FALSE;
+  size_text = g_format_size_full ((guint64) firmware->size, G_FORMAT_SIZE_LONG_FORMAT);
+  g_print (_("Added firmware %s for %s %s: %s (%s)\n"), version, vendor, model, firmware->sha256,
+           size_text);
+  return TRUE;
+}
+
+static gboolean
+firmware_list (FfCli   *cli,
+               int      argc,
+               char   **argv,
+               GError **error)
+{
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+
+  if (!ff_cli_parse (cli, NULL, _("List every firmware version ever added"), entries, &argc,
+                     &argv, error)
+      || ff_cli_open_db (cli, error) == NULL
+      || (list = ff_platform_db_list_firmware (cli->db, NULL, error)) == NULL)
+    return FALSE;
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < list->len; i++)
+    {
+      FfFirmware *fw = g_ptr_array_index (list, i);
+      g_autofree char *hardware = g_strjoinv (",", fw->hardware_versions);
+
+      if (!json)
+        {
+          g_print ("%s %s %s\t%s\t%" G_GINT64_FORMAT "\t%s\t%s\n", fw->vendor, fw->model,
+                   fw->version, fw->sha256, fw->size, hardware,
+                   fw->withdrawn_at != 0 ? _("withdrawn") : _("available"));
+          continue;
+        }
+      json_builder_begin_object (builder);
+      ff_builder_add_string (builder, "vendor", fw->vendor);
+      ff_builder_add_string (builder, "model", fw->model);
+      ff_builder_add_string (builder, "version", fw->version);
+      ff_builder_add_string (builder, "sha256", fw->sha256);
+      ff_builder_add_int (builder, "size", fw->size);
+      ff_builder_add_string (builder, "hardware_versions", hardware);
+      ff_builder_add_string (builder, "notes", fw->notes);
+      ff_builder_add_boolean (builder, "withdrawn", fw->withdrawn_at != 0);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  if (json)
+    ff_cli_print_json (builder);
+  return TRUE;
+}
+
+/* Finds the one firmware of @version, narrowed by vendor and model when several match. */
+static FfFirmware *
+resolve_firmware (FfCli      *cli,
+                  const char *version,
+                  const char *vendor,
+                  const char *model,
+                  GError    **error)
+{
+  g_autoptr(GPtrArray) list = ff_platform_db_list_firmware (cli->db, version, error);
+  guint found = 0, matches = 0;
+
+  if (list == NULL)
+    return NULL;
+  for (guint i = 0; i < list->len; i++)
+    {
+      FfFirmware *fw = g_ptr_array_index (list, i);
+
+      if ((vendor == NULL || g_str_equal (vendor, fw->vendor))
+          && (model == NULL || g_str_equal (model, fw->model)))
+        {
+          found = i;
+          matches++;
+        }
+    }
+  if (matches == 0)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
+                   _("There is no firmware %s (for that vendor and model)"), version);
+      return NULL;
+    }
+  if (matches > 1)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                   _("Several models have firmware %s; add --vendor and --model"), version);
+      return NULL;
+    }
+  return g_ptr_array_steal_index (list, found);
+}
+
+static gboolean
+firmware_withdraw (FfCli   *cli,
+                   int      argc,
+                   char   **argv,
+                   GError **error)
+{
+  g_autofree char *vendor = NULL, *model = NULL;
+  GOptionEntry entries[] = {
+    { "vendor", 0, 0, G_OPTION_ARG_STRING, &vendor, N_("Vendor"), N_("VENDOR") },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("Model"), N_("MODEL") },
+    { NULL }
+  };
+  g_autoptr(FfFirmware) firmware = NULL;
+
+  if (!ff_cli_parse (cli, "VERSION", _("Withdraw a firmware version (it is kept, but no new task "
+                                       "may use it)"), entries, &argc, &argv, error))
+    return FALSE;
+  if (argc != 2)
+    return ff_cli_usage_error (error, _("Name the version to withdraw"));
+  if (ff_cli_open_db (cli, error) == NULL
+      || (firmware = resolve_firmware (cli, argv[1], vendor, model, error)) == NULL
+      || !ff_platform_db_withdraw_firmware (cli->db, firmware->id, now_seconds (), error))
+    return FALSE;
+  g_print (_("Withdrew firmware %s for %s %s\n"), firmware->version, firmware->vendor,
+           firmware->model);
+  return TRUE;
+}
+
+gboolean
+ff_cli_firmware (FfCli   *cli,
+                 int      argc,
+                 char   **argv,
+                 GError **error)
+{
+  if (sub_verb_is (argc, argv, "add"))
+    return firmware_add (cli, argc - 1, argv + 1, error);
+  if (sub_verb_is (argc, argv, "list"))
+    return firmware_list (cli, argc - 1, argv + 1, error);
+  if (sub_verb_is (argc, argv, "withdraw"))
+    return firmware_withdraw (cli, argc - 1, argv + 1, error);
+  return unknown_sub_verb (error, "firmware", "add FILE | list | withdraw VERSION");
+}
+
+/* blacklist */
+
+gboolean
+ff_cli_blacklist (FfCli   *cli,
+                  int      argc,
+                  char   **argv,
+                  GError **error)
+{
+  g_autofree char *vendor = NULL, *model = NULL;
+  GOptionEntry entries[] = {
+    { "vendor", 0, 0, G_OPTION_ARG_STRING, &vendor, N_("Vendor (default: the terminal's)"),
+      N_("VENDOR") },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("Model (default: the terminal's)"),
+      N_("MODEL") },
+    { NULL }
+  };
+  g_autoptr(FfTerminal) terminal = NULL;
+  g_autoptr(FfFirmware) firmware = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!sub_verb_is (argc, argv, "add"))
+    return unknown_sub_verb (error, "blacklist", "add VERSION DEVICE-ID");
+  argc--;
+  argv++;
+  if (!ff_cli_parse (cli, "VERSION DEVICE-ID", _("Keep a firmware version away from a terminal"),
+                     entries, &argc, &argv, error))
+    return FALSE;
+  if (argc != 3)
+    return ff_cli_usage_error (error, _("Name the version and the device ID"));
+  if (!ff_name_is_safe (argv[2]))
+    return ff_cli_usage_error (error, _("That is not a device ID"));
+  if (ff_cli_open_db (cli, error) == NULL)
+    return FALSE;
+  terminal = ff_platform_db_get_terminal (cli->db, argv[2], &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  firmware = resolve_firmware (cli, argv[1], vendor ? vendor : terminal ? terminal->vendor : NULL,
+                               model ? model : terminal ? terminal->model : NULL, error);
+  if (firmware == NULL
+      || !ff_platform_db_add_blacklist (cli->db, firmware->id, argv[2], now_seconds (), error))
+    return FALSE;
+  g_print (_("Firmware %s for %s %s will not be sent to %s\n"), firmware->version,
+           firmware->vendor, firmware->model, argv[2]);
+  return TRUE;
+}
+
+/* handhelds */
+
+static gboolean
+handhelds_add (FfCli   *cli,
+               int      argc,
+               char   **argv,
+               GError **error)
+{
+  g_autofree char *pubkey = NULL;
+  GOptionEntry entries[] = {
+    { "pubkey", 0, 0, G_OPTION_ARG_FILENAME, &pubkey, N_("The tablet's Ed25519 public key (PEM)"),
+      N_("FILE") },
+    { NULL }
+  };
+  g_autoptr(FfKey) key = NULL;
+  g_autofree char *pem = NULL;
+
+  if (!ff_cli_parse (cli, "SERIAL", _("Register a tablet"), entries, &argc, &argv, error))
+    return FALSE;
+  if (argc != 2 || pubkey == NULL)
+    return ff_cli_usage_error (error, _("Give the tablet's serial number and --pubkey FILE"));
+  if (!ff_name_is_safe (argv[1]))
+    return ff_cli_usage_error (error, _("The serial number must not contain path separators or "
+                                        "“..”"));
+  key = ff_key_load_public_file (pubkey, error);
+  if (key == NULL || ff_cli_open_db (cli, error) == NULL)
+    return FALSE;
+  pem = ff_key_get_public_pem (key);
+  if (!ff_platform_db_insert_handheld (cli->db, argv[1], pem, now_seconds (), error))
+    return FALSE;
+  g_print (_("Registered tablet %s (in stock)\n"), argv[1]);
+  return TRUE;
+}
+
+static gboolean
+handhelds_list (FfCli   *cli,
+                int      argc,
+                char   **argv,
+                GError **error)
+{
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+
+  if (!ff_cli_parse (cli, NULL, _("List the tablets"), entries, &argc, &argv, error)
+      || ff_cli_open_db (cli, error) == NULL
+      || (list = ff_platform_db_list_handhelds (cli->db, error)) == NULL)
+    return FALSE;
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < list->len; i++)
+    {
+      FfHandheld *h = g_ptr_array_index (list, i);
+
+      if (!json)
+        {
+          g_print ("%s\t%s\t%s\n", h->serial, h->state, h->task_id ? h->task_id : "");
+          continue;
+        }
+      json_builder_begin_object (builder);
+      ff_builder_add_string (builder, "serial", h->serial);
+      ff_builder_add_string (builder, "state", h->state);
+      ff_builder_add_string (builder, "task_id", h->task_id);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  if (json)
+    ff_cli_print_json (builder);
+  return TRUE;
+}
+
+static gboolean
+handhelds_retire (FfCli   *cli,
+                  int      argc,
+                  char   **argv,
+                  GError **error)
+{
+  g_autoptr(FfHandheld) handheld = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!ff_cli_parse (cli, "SERIAL", _("Retire a tablet: it can no longer log in or upload"),
+                     NULL, &argc, &argv, error))
+    return FALSE;
+  if (argc != 2)
+    return ff_cli_usage_error (error, _("Name the tablet to retire"));
+  if (ff_cli_open_db (cli, error) == NULL)
+    return FALSE;
+  handheld = ff_platform_db_get_handheld (cli->db, argv[1], &local_error);
+  if (handheld == NULL)
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
+                     _("Tablet %s is not registered"), argv[1]);
+      return FALSE;
+    }
+  if (!ff_platform_db_set_handheld_state (cli->db, argv[1], FF_HANDHELD_RETIRED, NULL, error))
+    return FALSE;
+  g_print (_("Retired tablet %s\n"), argv[1]);
+  return TRUE;
+}
+
+gboolean
+ff_cli_handhelds (FfCli   *cli,
+                  int      argc,
+                  char   **argv,
+                  GError **error)
+{
+  if (sub_verb_is (argc, argv, "add"))
+    return handhelds_add (cli, argc - 1, argv + 1, error);
+  if (sub_verb_is (argc, argv, "list"))
+    return handhelds_list (cli, argc - 1, argv + 1, error);
+  if (sub_verb_is (argc, argv, "retire"))
+    return handhelds_retire (cli, argc - 1, argv + 1, error);
+  return unknown_sub_verb (error, "handhelds", "add SERIAL --pubkey FILE | list | retire SERIAL");
+}
+
+/* technicians */
+
+/* Reads the PIN from the terminal without echo, or as one line from a pipe. */
+static char *
+read_pin (void)
+{
+  gboolean interactive = isatty (STDIN_FILENO);
+  struct termios saved, quiet;
+  char line[64];
+  char *pin = NULL;
+
+  if (interactive)
+    {
+      g_printerr ("%s", _("PIN: "));
+      tcgetattr (STDIN_FILENO, &saved);
+      quiet = saved;
+      quiet.c_lflag &= ~(tcflag_t) ECHO;
+      tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
+    }
+  if (fgets (line, sizeof line, stdin) != NULL)
+    pin = g_strdup (g_strchomp (line));
+  if (interactive)
+    {
+      tcsetattr (STDIN_FILENO, TCSANOW, &saved);
+      g_printerr ("\n");
+    }
+  memset (line, 0, sizeof line);
+  return pin;
+}
+
+static gboolean
+pin_is_valid (const char *pin)
+{
+  gsize length = pin != NULL ? strlen (pin) : 0;
+
+  if (length < PIN_MIN_DIGITS || length > PIN_MAX_DIGITS)
+    return FALSE;
+  for (const char *p = pin; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+technicians_add (FfCli   *cli,
+                 int      argc,
+                 char   **argv,
+                 GError **error)
+{
+  g_autofree char *phone = NULL, *name = NULL;
+  GOptionEntry entries[] = {
+    { "phone", 0, 0, G_OPTION_ARG_STRING, &phone, N_("11-digit mobile number"), N_("PHONE") },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Name"), N_("NAME") },
+    { NULL }
+  };
+  g_autofree char *pin = NULL;
+  g_autofree char *hash = NULL;
+
+  if (!ff_cli_parse (cli, NULL, _("Register a technician (the PIN is read from the terminal or "
+                                  "standard input)"), entries, &argc, &argv, error))
+    return FALSE;
+  if (argc != 1 || phone == NULL || name == NULL)
+    return ff_cli_usage_error (error, _("Give --phone and --name"));
+  if (!ff_phone_is_valid (phone))
+    return ff_cli_usage_error (error, _("The phone number must have 11 digits and start with 1"));
+  if (*name == '\0' || strlen (name) > FF_NAME_MAX_LENGTH || !g_utf8_validate (name, -1, NULL))
+    return ff_cli_usage_error (error, _("The name must have 1 to 128 bytes of UTF-8"));
+  if (ff_cli_open_db (cli, error) == NULL)
+    return FALSE;
+  pin = read_pin ();
+  if (!pin_is_valid (pin))
+    return ff_cli_usage_error (error, _("The PIN must have 4 to 12 digits"));
+  hash = ff_pin_hash (pin, error);
+  memset (pin, 0, strlen (pin));
+  if (hash == NULL
+      || !ff_platform_db_insert_technician (cli->db, phone, name, hash, now_seconds (), error))
+    return FALSE;
+  g_print (_("Registered technician %s (%s)\n"), name, phone);
+  return TRUE;
+}
+
+static gboolean
+technicians_list (FfCli   *cli,
+                  int      argc,
+                  char   **argv,
+                  GError **error)
+{
+  g_autoptr(GPtrArray) list = NULL;
+
+  if (!ff_cli_parse (cli, NULL, _("List the technicians"), NULL, &argc, &argv, error)
+      || ff_cli_open_db (cli, error) == NULL
+      || (list = ff_platform_db_list_technicians (cli->db, error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < list->len; i++)
+    {
+      FfTechnician *t = g_ptr_array_index (list, i);
+      g_print ("%s\t%s\n", t->phone, t->name);
+    }
+  return TRUE;
+}
+
+gboolean
+ff_cli_technicians (FfCli   *cli,
+                    int      argc,
+                    char   **argv,
+                    GError **error)
+{
+  if (sub_verb_is (argc, argv, "add"))
+    return technicians_add (cli, argc - 1, argv + 1, error);
+  if (sub_verb_is (argc, argv, "list"))
+    return technicians_list (cli, argc - 1, argv + 1, error);
+  return unknown_sub_verb (error, "technicians", "add --phone PHONE --name NAME | list");
+}

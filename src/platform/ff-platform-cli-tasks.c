@@ -1,0 +1,260 @@
+/* Operator verbs for the work: tasks, reports and a terminal's version history. */
+#include "config.h"
+
+#include "ff-platform-cli.h"
+
+#include "ff-document.h"
+#include "ff-platform-tasks.h"
+
+#include <glib/gi18n-lib.h>
+
+static gboolean
+tasks_create (FfCli   *cli,
+              int      argc,
+              char   **argv,
+              GError **error)
+{
+  g_autofree char *phone = NULL, *terminals = NULL, *running = NULL, *firmware = NULL;
+  g_autofree char *vendor = NULL, *model = NULL, *rollback = NULL;
+  g_auto(GStrv) handhelds = NULL;
+  int valid_days = FF_TASK_DEFAULT_VALID_DAYS;
+  GOptionEntry entries[] = {
+    { "technician", 0, 0, G_OPTION_ARG_STRING, &phone, N_("The technician's mobile number"),
+      N_("PHONE") },
+    { "handheld", 0, 0, G_OPTION_ARG_STRING_ARRAY, &handhelds,
+      N_("A tablet to check out to the task (repeat for several)"), N_("SERIAL") },
+    { "terminals", 0, 0, G_OPTION_ARG_STRING, &terminals, N_("The terminals, by device ID"),
+      N_("ID,…") },
+    { "running-version", 0, 0, G_OPTION_ARG_STRING, &running,
+      N_("Every terminal running this version instead"), N_("VERSION") },
+    { "vendor", 0, 0, G_OPTION_ARG_STRING, &vendor, N_("Only terminals of this vendor"),
+      N_("VENDOR") },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("Only terminals of this model"),
+      N_("MODEL") },
+    { "firmware", 0, 0, G_OPTION_ARG_STRING, &firmware, N_("The target firmware version"),
+      N_("VERSION") },
+    { "rollback", 0, 0, G_OPTION_ARG_STRING, &rollback,
+      N_("Make a downgrade task, for this reason"), N_("REASON") },
+    { "valid-days", 0, 0, G_OPTION_ARG_INT, &valid_days,
+      N_("Days until the task expires (default 7)"), N_("DAYS") },
+    { NULL }
+  };
+  g_auto(GStrv) device_ids = NULL;
+  g_autoptr(FfKey) key = NULL;
+  g_autofree char *task_id = NULL;
+  g_autofree char *export_dir = NULL;
+  FfTaskRequest request = { 0 };
+
+  if (!ff_cli_parse (cli, NULL, _("Create, sign and dispatch a task"), entries, &argc, &argv,
+                     error))
+    return FALSE;
+  if (argc != 1 || phone == NULL || handhelds == NULL || firmware == NULL
+      || (terminals == NULL) == (running == NULL))
+    return ff_cli_usage_error (error, _("Give --technician, --handheld, --firmware and either "
+                                        "--terminals or --running-version"));
+  if (valid_days < 1 || valid_days > 366)
+    return ff_cli_usage_error (error, _("--valid-days must be from 1 to 366"));
+  if (rollback != NULL && *rollback == '\0')
+    return ff_cli_usage_error (error, _("--rollback needs a reason"));
+  if (terminals != NULL)
+    device_ids = g_strsplit (terminals, ",", -1);
+  if (ff_cli_open_db (cli, error) == NULL || (key = ff_cli_load_key (cli, error)) == NULL)
+    return FALSE;
+  request.technician_phone = phone;
+  request.handhelds = (const char *const *) handhelds;
+  request.device_ids = (const char *const *) device_ids;
+  request.running_version = running;
+  request.vendor = vendor;
+  request.model = model;
+  request.firmware_version = firmware;
+  request.rollback_reason = rollback;
+  request.valid_days = (guint) valid_days;
+  request.now = g_get_real_time () / G_USEC_PER_SEC;
+  task_id = ff_platform_create_task (cli->db, key, &request, error);
+  if (task_id == NULL)
+    return FALSE;
+  export_dir = ff_cli_path (cli, "tasks");
+  if (!ff_platform_export_task (cli->db, task_id, export_dir, error))
+    return FALSE;
+  g_print (_("Created task %s (%s/%s.json, signature %s.sig)\n"), task_id, export_dir, task_id,
+           task_id);
+  if (rollback != NULL)
+    g_print (_("This is a rollback task: it downgrades the terminals (%s)\n"), rollback);
+  return TRUE;
+}
+
+static gboolean
+tasks_list (FfCli   *cli,
+            int      argc,
+            char   **argv,
+            GError **error)
+{
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+
+  if (!ff_cli_parse (cli, NULL, _("List the tasks"), entries, &argc, &argv, error)
+      || ff_cli_open_db (cli, error) == NULL
+      || (list = ff_platform_db_list_tasks (cli->db, NULL, NULL, error)) == NULL)
+    return FALSE;
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < list->len; i++)
+    {
+      FfTaskRecord *task = g_ptr_array_index (list, i);
+
+      if (!json)
+        {
+          g_autofree char *issued = ff_cli_format_time (task->issued_at);
+          g_print ("%s\t%s\t%s\t%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "%s\n", task->task_id,
+                   issued, task->state, task->items_closed, task->items,
+                   task->rollback_reason ? _("\trollback") : "");
+          continue;
+        }
+      json_builder_begin_object (builder);
+      ff_builder_add_string (builder, "task_id", task->task_id);
+      ff_builder_add_string (builder, "technician", task->phone);
+      ff_builder_add_timestamp (builder, "issued_at", task->issued_at);
+      ff_builder_add_timestamp (builder, "expires_at", task->expires_at);
+      ff_builder_add_string (builder, "state", task->state);
+      ff_builder_add_string (builder, "rollback_reason", task->rollback_reason);
+      ff_builder_add_int (builder, "items", task->items);
+      ff_builder_add_int (builder, "items_closed", task->items_closed);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  if (json)
+    ff_cli_print_json (builder);
+  return TRUE;
+}
+
+gboolean
+ff_cli_tasks (FfCli   *cli,
+              int      argc,
+              char   **argv,
+              GError **error)
+{
+  if (argc >= 2 && g_str_equal (argv[1], "create"))
+    return tasks_create (cli, argc - 1, argv + 1, error);
+  if (argc >= 2 && g_str_equal (argv[1], "list"))
+    return tasks_list (cli, argc - 1, argv + 1, error);
+  return ff_cli_usage_error (error, _("Use “fieldflash-platform tasks create …” or “tasks list”"));
+}
+
+gboolean
+ff_cli_reports (FfCli   *cli,
+                int      argc,
+                char   **argv,
+                GError **error)
+{
+  g_autofree char *task = NULL;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "task", 0, 0, G_OPTION_ARG_STRING, &task, N_("Only reports of this task"), N_("TASK") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+
+  if (argc < 2 || !g_str_equal (argv[1], "list"))
+    return ff_cli_usage_error (error, _("Use “fieldflash-platform reports list”"));
+  argc--;
+  argv++;
+  if (!ff_cli_parse (cli, NULL, _("List the reports received"), entries, &argc, &argv, error)
+      || ff_cli_open_db (cli, error) == NULL
+      || (list = ff_platform_db_list_reports (cli->db, task, error)) == NULL)
+    return FALSE;
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < list->len; i++)
+    {
+      FfReportRecord *r = g_ptr_array_index (list, i);
+
+      if (!json)
+        {
+          g_autofree char *received = ff_cli_format_time (r->received_at);
+          g_print ("%s\t%s\t%s\t%s\t%s\t%s\n", r->report_id, received, r->task_id, r->device_id,
+                   r->tablet_serial, r->outcome);
+          continue;
+        }
+      json_builder_begin_object (builder);
+      ff_builder_add_string (builder, "report_id", r->report_id);
+      ff_builder_add_string (builder, "task_id", r->task_id);
+      ff_builder_add_string (builder, "device_id", r->device_id);
+      ff_builder_add_string (builder, "tablet_serial", r->tablet_serial);
+      ff_builder_add_string (builder, "outcome", r->outcome);
+      ff_builder_add_timestamp (builder, "created_at", r->created_at);
+      ff_builder_add_timestamp (builder, "received_at", r->received_at);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  if (json)
+    ff_cli_print_json (builder);
+  return TRUE;
+}
+
+gboolean
+ff_cli_history (FfCli   *cli,
+                int      argc,
+                char   **argv,
+                GError **error)
+{
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(FfTerminal) terminal = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+
+  if (!ff_cli_parse (cli, "DEVICE-ID", _("Show every version change of a terminal"), entries,
+                     &argc, &argv, error))
+    return FALSE;
+  if (argc != 2)
+    return ff_cli_usage_error (error, _("Name one device ID"));
+  if (ff_cli_open_db (cli, error) == NULL)
+    return FALSE;
+  terminal = ff_platform_db_get_terminal (cli->db, argv[1], &local_error);
+  if (terminal == NULL)
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
+                     _("Terminal %s is not in the ledger"), argv[1]);
+      return FALSE;
+    }
+  list = ff_platform_db_list_history (cli->db, argv[1], error);
+  if (list == NULL)
+    return FALSE;
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < list->len; i++)
+    {
+      FfHistoryEntry *h = g_ptr_array_index (list, i);
+
+      if (!json)
+        {
+          g_autofree char *when = ff_cli_format_time (h->changed_at);
+          g_print ("%s\t%s → %s\t%s\t%s\n", when, h->from_version ? h->from_version : "-",
+                   h->to_version, h->source, h->report_id ? h->report_id : "");
+          continue;
+        }
+      json_builder_begin_object (builder);
+      ff_builder_add_timestamp (builder, "changed_at", h->changed_at);
+      ff_builder_add_string (builder, "from", h->from_version);
+      ff_builder_add_string (builder, "to", h->to_version);
+      ff_builder_add_string (builder, "checksum", h->to_checksum);
+      ff_builder_add_string (builder, "source", h->source);
+      ff_builder_add_string (builder, "report_id", h->report_id);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  if (json)
+    ff_cli_print_json (builder);
+  return TRUE;
+}

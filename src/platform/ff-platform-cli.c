@@ -1,0 +1,251 @@
+/* What the operator CLI's verbs share, and the set-up verbs: init, serve, export-key. */
+#include "config.h"
+
+#include "ff-platform-cli.h"
+
+#include "ff-platform-server.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+
+#define TLS_CERTIFICATE_DAYS 3650
+
+char *
+ff_cli_default_data_dir (void)
+{
+  const char *env = g_getenv ("FIELDFLASH_PLATFORM_DIR");
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  return g_build_filename (g_get_user_data_dir (), "fieldflash-platform", NULL);
+}
+
+char *
+ff_cli_path (FfCli      *cli,
+             const char *name)
+{
+  return g_build_filename (cli->data_dir, name, NULL);
+}
+
+FfPlatformDb *
+ff_cli_open_db (FfCli   *cli,
+                GError **error)
+{
+  g_autofree char *path = ff_cli_path (cli, "platform.db");
+
+  if (cli->db != NULL)
+    return cli->db;
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
+                   _("%s is not a platform data directory; run “fieldflash-platform init” first"),
+                   cli->data_dir);
+      return NULL;
+    }
+  cli->db = ff_platform_db_open (path, error);
+  return cli->db;
+}
+
+FfKey *
+ff_cli_load_key (FfCli   *cli,
+                 GError **error)
+{
+  g_autofree char *path = ff_cli_path (cli, "platform-key.pem");
+
+  return ff_key_load_private (path, error);
+}
+
+gboolean
+ff_cli_parse (FfCli         *cli,
+              const char    *parameter_string,
+              const char    *summary,
+              GOptionEntry  *entries,
+              int           *argc,
+              char        ***argv,
+              GError       **error)
+{
+  g_autofree char *data_dir = NULL;
+  const GOptionEntry common[] = {
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
+      N_("The platform's data directory"), N_("DIR") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (parameter_string);
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, common, GETTEXT_PACKAGE);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, argc, argv, error))
+    return FALSE;
+  if (data_dir != NULL)
+    {
+      g_free (cli->data_dir);
+      cli->data_dir = g_steal_pointer (&data_dir);
+    }
+  return TRUE;
+}
+
+gboolean
+ff_cli_usage_error (GError    **error,
+                    const char *message)
+{
+  g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, message);
+  return FALSE;
+}
+
+void
+ff_cli_print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+}
+
+char *
+ff_cli_format_time (gint64 unix_seconds)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (unix_seconds);
+
+  return g_date_time_format (time, "%Y-%m-%d %H:%M:%SZ");
+}
+
+gboolean
+ff_cli_init (FfCli   *cli,
+             int      argc,
+             char   **argv,
+             GError **error)
+{
+  g_autofree char *host = NULL;
+  GOptionEntry entries[] = {
+    { "host", 0, 0, G_OPTION_ARG_STRING, &host,
+      N_("Host name for the TLS certificate (default: localhost)"), N_("NAME") },
+    { NULL }
+  };
+  g_autofree char *db_path = NULL;
+  g_autofree char *key_path = NULL;
+  g_autofree char *pub_path = NULL;
+  g_autofree char *cert_path = NULL;
+  g_autofree char *tls_key_path = NULL;
+  g_autofree char *pem = NULL;
+  g_autoptr(FfKey) key = NULL;
+
+  if (!ff_cli_parse (cli, NULL, _("Create the database, the platform's signing key and a TLS "
+                                  "certificate"), entries, &argc, &argv, error))
+    return FALSE;
+  db_path = ff_cli_path (cli, "platform.db");
+  key_path = ff_cli_path (cli, "platform-key.pem");
+  pub_path = ff_cli_path (cli, "platform-key.pub.pem");
+  cert_path = ff_cli_path (cli, "tls.crt");
+  tls_key_path = ff_cli_path (cli, "tls.key");
+  if (g_file_test (key_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                   _("%s is already initialised; its keys are never replaced"), cli->data_dir);
+      return FALSE;
+    }
+  if (g_mkdir_with_parents (cli->data_dir, 0700) != 0)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED,
+                   _("Could not create %s: %s"), cli->data_dir, g_strerror (errno));
+      return FALSE;
+    }
+  key = ff_key_generate (error);
+  pem = key != NULL ? ff_key_get_public_pem (key) : NULL;
+  if (key == NULL
+      || (cli->db = ff_platform_db_open (db_path, error)) == NULL
+      || !ff_tls_certificate_generate (cert_path, tls_key_path, host ? host : "localhost",
+                                       TLS_CERTIFICATE_DAYS, error)
+      || !g_file_set_contents_full (pub_path, pem, -1, G_FILE_SET_CONTENTS_CONSISTENT
+                                    | G_FILE_SET_CONTENTS_DURABLE, 0644, error)
+      /* The private key last: its presence is what marks the directory as initialised. */
+      || !ff_key_save_private (key, key_path, error))
+    return FALSE;
+  g_print (_("Initialised %s\n"), cli->data_dir);
+  return TRUE;
+}
+
+static gboolean
+quit_loop (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+ff_cli_serve (FfCli   *cli,
+              int      argc,
+              char   **argv,
+              GError **error)
+{
+  g_autofree char *listen = NULL;
+  gboolean insecure = FALSE;
+  GOptionEntry entries[] = {
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen,
+      N_("Address and port to listen on (default 127.0.0.1:8443; port 0 picks one)"),
+      N_("HOST:PORT") },
+    { "insecure-http", 0, 0, G_OPTION_ARG_NONE, &insecure,
+      N_("Serve plain HTTP (only on a loopback address, for tests)"), NULL },
+    { NULL }
+  };
+  g_autoptr(FfKey) key = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(FfPlatformServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autofree char *uri = NULL;
+  guint sigterm, sigint;
+
+  if (!ff_cli_parse (cli, NULL, _("Serve the tablets' HTTP API"), entries, &argc, &argv, error)
+      || ff_cli_open_db (cli, error) == NULL
+      || (key = ff_cli_load_key (cli, error)) == NULL)
+    return FALSE;
+  if (!insecure)
+    {
+      g_autofree char *cert_path = ff_cli_path (cli, "tls.crt");
+      g_autofree char *tls_key_path = ff_cli_path (cli, "tls.key");
+
+      certificate = g_tls_certificate_new_from_files (cert_path, tls_key_path, error);
+      if (certificate == NULL)
+        return FALSE;
+    }
+  server = ff_platform_server_new (cli->db, cli->data_dir, key, certificate);
+  uri = ff_platform_server_listen (server, listen ? listen : "127.0.0.1:8443", error);
+  if (uri == NULL)
+    return FALSE;
+  g_print ("listening on %s\n", uri);
+  fflush (stdout);
+  loop = g_main_loop_new (NULL, FALSE);
+  sigterm = g_unix_signal_add (SIGTERM, quit_loop, loop);
+  sigint = g_unix_signal_add (SIGINT, quit_loop, loop);
+  g_main_loop_run (loop);
+  g_source_remove (sigterm);
+  g_source_remove (sigint);
+  return TRUE;
+}
+
+gboolean
+ff_cli_export_key (FfCli   *cli,
+                   int      argc,
+                   char   **argv,
+                   GError **error)
+{
+  g_autoptr(FfKey) key = NULL;
+  g_autofree char *pem = NULL;
+
+  if (!ff_cli_parse (cli, NULL, _("Print the platform's public key (PEM) for enrolling tablets"),
+                     NULL, &argc, &argv, error)
+      || (key = ff_cli_load_key (cli, error)) == NULL)
+    return FALSE;
+  pem = ff_key_get_public_pem (key);
+  fputs (pem, stdout);
+  return TRUE;
+}

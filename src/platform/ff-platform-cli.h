@@ -1,0 +1,55 @@
+/* What the operator CLI's verbs share: the data directory layout, opening it, and output. */
+#pragma once
+
+#include "ff-crypto.h"
+#include "ff-platform-db.h"
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char         *data_dir;
+  FfPlatformDb *db;         /* opened on demand */
+} FfCli;
+
+/* A verb: parses its own options from @argv (argv[0] is the verb) and runs. */
+typedef gboolean (*FfCliVerb) (FfCli   *cli,
+                               int      argc,
+                               char   **argv,
+                               GError **error);
+
+char         *ff_cli_default_data_dir (void);
+char         *ff_cli_path             (FfCli       *cli,
+                                       const char  *name);
+FfPlatformDb *ff_cli_open_db          (FfCli       *cli,
+                                       GError     **error);
+FfKey        *ff_cli_load_key         (FfCli       *cli,
+                                       GError     **error);
+/* Parses @argv with @entries (plus --data-dir) under the summary @parameter_string. */
+gboolean      ff_cli_parse            (FfCli        *cli,
+                                       const char   *parameter_string,
+                                       const char   *summary,
+                                       GOptionEntry *entries,
+                                       int          *argc,
+                                       char       ***argv,
+                                       GError      **error);
+gboolean      ff_cli_usage_error      (GError     **error,
+                                       const char  *message);
+void          ff_cli_print_json       (JsonBuilder *builder);
+char         *ff_cli_format_time      (gint64       unix_seconds);
+
+gboolean ff_cli_init          (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_serve         (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_export_key    (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_terminals     (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_firmware      (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_blacklist     (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_handhelds     (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_technicians   (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_tasks         (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_reports       (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_history       (FfCli *cli, int argc, char **argv, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,1532 @@
+/* The platform database: schema and migrations, every query, and transactions (sqlite, WAL).
+ * Every statement is prepared once, cached, and bound with parameters; nothing is spliced into SQL. */
+#include "config.h"
+
+#include "ff-platform-db.h"
+
+#include <glib/gi18n-lib.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+
+#define SCHEMA_VERSION 1
+
+struct _FfPlatformDb
+{
+  sqlite3    *handle;
+  GRecMutex   lock;
+  GHashTable *statements;   /* SQL text (static string) -> sqlite3_stmt */
+};
+
+static const char schema_v1[] =
+  "CREATE TABLE terminals ("
+  "  device_id TEXT PRIMARY KEY, name TEXT NOT NULL, latitude REAL NOT NULL,"
+  "  longitude REAL NOT NULL, vendor TEXT NOT NULL, model TEXT NOT NULL,"
+  "  hardware_version TEXT NOT NULL, software_version TEXT NOT NULL,"
+  "  software_checksum TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL,"
+  "  common_address INTEGER NOT NULL, profile TEXT NOT NULL, updated_at INTEGER NOT NULL);"
+  "CREATE INDEX terminals_by_model_version ON terminals (model, software_version);"
+  "CREATE INDEX terminals_by_version ON terminals (software_version);"
+  "CREATE TABLE firmware ("
+  "  id INTEGER PRIMARY KEY, vendor TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL,"
+  "  sha256 TEXT NOT NULL, size INTEGER NOT NULL, notes TEXT NOT NULL,"
+  "  added_at INTEGER NOT NULL, withdrawn_at INTEGER, UNIQUE (vendor, model, version));"
+  "CREATE INDEX firmware_by_sha256 ON firmware (sha256);"
+  "CREATE TABLE firmware_hardware ("
+  "  firmware_id INTEGER NOT NULL REFERENCES firmware (id), hardware_version TEXT NOT NULL,"
+  "  PRIMARY KEY (firmware_id, hardware_version));"
+  "CREATE TABLE blacklist ("
+  "  firmware_id INTEGER NOT NULL REFERENCES firmware (id), device_id TEXT NOT NULL,"
+  "  added_at INTEGER NOT NULL, PRIMARY KEY (firmware_id, device_id));"
+  "CREATE TABLE technicians ("
+  "  phone TEXT PRIMARY KEY, name TEXT NOT NULL, pin_hash TEXT NOT NULL,"
+  "  failed_logins INTEGER NOT NULL DEFAULT 0, last_failure_at INTEGER NOT NULL DEFAULT 0,"
+  "  added_at INTEGER NOT NULL);"
+  "CREATE TABLE tasks ("
+  "  task_id TEXT PRIMARY KEY, phone TEXT NOT NULL REFERENCES technicians (phone),"
+  "  issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, rollback_reason TEXT,"
+  "  state TEXT NOT NULL CHECK (state IN ('open', 'complete')), completed_at INTEGER,"
+  "  document BLOB NOT NULL, signature BLOB NOT NULL);"
+  "CREATE INDEX tasks_by_phone ON tasks (phone, issued_at);"
+  "CREATE TABLE handhelds ("
+  "  serial TEXT PRIMARY KEY, public_key TEXT NOT NULL,"
+  "  state TEXT NOT NULL CHECK (state IN ('in-stock', 'checked-out', 'retired')),"
+  "  task_id TEXT REFERENCES tasks (task_id), added_at INTEGER NOT NULL);"
+  "CREATE TABLE task_tablets ("
+  "  task_id TEXT NOT NULL REFERENCES tasks (task_id),"
+  "  serial TEXT NOT NULL REFERENCES handhelds (serial), PRIMARY KEY (task_id, serial));"
+  "CREATE TABLE task_items ("
+  "  task_id TEXT NOT NULL REFERENCES tasks (task_id),"
+  "  device_id TEXT NOT NULL REFERENCES terminals (device_id),"
+  "  target_firmware_id INTEGER NOT NULL REFERENCES firmware (id),"
+  "  previous_firmware_id INTEGER REFERENCES firmware (id),"
+  "  state TEXT NOT NULL CHECK (state IN ('open', 'closed')), closing_report_id TEXT,"
+  "  PRIMARY KEY (task_id, device_id));"
+  "CREATE INDEX task_items_by_device ON task_items (device_id, state);"
+  "CREATE TABLE dispatch_messages ("
+  "  id INTEGER PRIMARY KEY, task_id TEXT NOT NULL REFERENCES tasks (task_id),"
+  "  phone TEXT NOT NULL, created_at INTEGER NOT NULL, body TEXT NOT NULL);"
+  "CREATE TABLE sessions ("
+  "  token_hash TEXT PRIMARY KEY, phone TEXT NOT NULL REFERENCES technicians (phone),"
+  "  serial TEXT NOT NULL REFERENCES handhelds (serial), created_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL);"
+  "CREATE TABLE reports ("
+  "  report_id TEXT PRIMARY KEY, task_id TEXT NOT NULL REFERENCES tasks (task_id),"
+  "  device_id TEXT NOT NULL, tablet_serial TEXT NOT NULL, outcome TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL, received_at INTEGER NOT NULL, document BLOB NOT NULL,"
+  "  signature BLOB NOT NULL);"
+  "CREATE INDEX reports_by_task ON reports (task_id);"
+  "CREATE TABLE version_history ("
+  "  id INTEGER PRIMARY KEY, device_id TEXT NOT NULL REFERENCES terminals (device_id),"
+  "  changed_at INTEGER NOT NULL, from_version TEXT, to_version TEXT NOT NULL,"
+  "  to_checksum TEXT, source TEXT NOT NULL CHECK (source IN ('ledger', 'report')),"
+  "  report_id TEXT REFERENCES reports (report_id));"
+  "CREATE INDEX history_by_device ON version_history (device_id, id);";
+
+static void
+set_sqlite_error (FfPlatformDb *db,
+                  int           code,
+                  GError      **error)
+{
+  int primary = code & 0xff;
+
+  if (code == SQLITE_CONSTRAINT_PRIMARYKEY || code == SQLITE_CONSTRAINT_UNIQUE)
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                 _("The record already exists"));
+  else if (primary == SQLITE_CONSTRAINT)
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                 _("The record refers to something that does not exist: %s"),
+                 sqlite3_errmsg (db->handle));
+  else
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED, _("Database error: %s"),
+                 sqlite3_errmsg (db->handle));
+}
+
+static gboolean
+exec_script (FfPlatformDb *db,
+             const char   *sql,
+             GError      **error)
+{
+  int rc = sqlite3_exec (db->handle, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (db, sqlite3_extended_errcode (db->handle), error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Prepares (once) and binds @sql. Types: 's' string or NULL, 'i' gint64, 'n' gint64 with 0 as
+ * NULL, 'd' double, 'B' GBytes * blob. */
+static sqlite3_stmt *
+bind (FfPlatformDb *db,
+      const char   *sql,
+      GError      **error,
+      const char   *types,
+      ...)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (db->statements, sql);
+  va_list args;
+  int rc = SQLITE_OK;
+
+  if (stmt == NULL)
+    {
+      rc = sqlite3_prepare_v3 (db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+      if (rc != SQLITE_OK)
+        {
+          set_sqlite_error (db, rc, error);
+          return NULL;
+        }
+      g_hash_table_insert (db->statements, (gpointer) sql, stmt);
+    }
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  va_start (args, types);
+  for (int i = 0; types[i] != '\0' && rc == SQLITE_OK; i++)
+    {
+      switch (types[i])
+        {
+        case 's':
+          {
+            const char *text = va_arg (args, const char *);
+            rc = text == NULL ? sqlite3_bind_null (stmt, i + 1)
+                              : sqlite3_bind_text (stmt, i + 1, text, -1, SQLITE_TRANSIENT);
+            break;
+          }
+        case 'i':
+          rc = sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
+          break;
+        case 'n':
+          {
+            gint64 value = va_arg (args, gint64);
+            rc = value == 0 ? sqlite3_bind_null (stmt, i + 1)
+                            : sqlite3_bind_int64 (stmt, i + 1, value);
+            break;
+          }
+        case 'd':
+          rc = sqlite3_bind_double (stmt, i + 1, va_arg (args, double));
+          break;
+        case 'B':
+          {
+            GBytes *bytes = va_arg (args, GBytes *);
+            gsize size = 0;
+            const void *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
+            rc = bytes == NULL ? sqlite3_bind_null (stmt, i + 1)
+                               : sqlite3_bind_blob64 (stmt, i + 1, data ? data : "", size,
+                                                      SQLITE_TRANSIENT);
+            break;
+          }
+        default:
+          g_assert_not_reached ();
+        }
+    }
+  va_end (args);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (db, rc, error);
+      return NULL;
+    }
+  return stmt;
+}
+
+/* Steps a statement that returns no rows. */
+static gboolean
+run (FfPlatformDb *db,
+     sqlite3_stmt *stmt,
+     GError      **error)
+{
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      set_sqlite_error (db, sqlite3_extended_errcode (db->handle), error);
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* Steps to the next row: TRUE with a row, FALSE at the end (error set on failure). */
+static gboolean
+next_row (FfPlatformDb *db,
+          sqlite3_stmt *stmt,
+          GError      **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_ROW)
+    return TRUE;
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (db, sqlite3_extended_errcode (db->handle), error);
+  sqlite3_reset (stmt);
+  return FALSE;
+}
+
+static char *
+column_text (sqlite3_stmt *stmt,
+             int           column)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, column);
+
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
+static GBytes *
+column_bytes (sqlite3_stmt *stmt,
+              int           column)
+{
+  const void *data = sqlite3_column_blob (stmt, column);
+
+  return g_bytes_new (data, sqlite3_column_bytes (stmt, column));
+}
+
+static void
+finalize_statement (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static gboolean
+migrate (FfPlatformDb *db,
+         GError      **error)
+{
+  sqlite3_stmt *stmt = bind (db, "PRAGMA user_version", error, "");
+  gint64 version;
+
+  if (stmt == NULL || !next_row (db, stmt, error))
+    return FALSE;
+  version = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (version > SCHEMA_VERSION)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED,
+                   _("The database was made by a newer fieldflash-platform (schema %d)"),
+                   (int) version);
+      return FALSE;
+    }
+  if (version == SCHEMA_VERSION)
+    return TRUE;
+  /* One transaction per step, so a crash leaves the database at a known version. */
+  if (!exec_script (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!exec_script (db, schema_v1, error)
+      || !exec_script (db, "PRAGMA user_version = 1", error)
+      || !exec_script (db, "COMMIT", error))
+    {
+      exec_script (db, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+FfPlatformDb *
+ff_platform_db_open (const char *path,
+                     GError    **error)
+{
+  FfPlatformDb *db = g_new0 (FfPlatformDb, 1);
+  int rc;
+
+  g_rec_mutex_init (&db->lock);
+  db->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                          finalize_statement);
+  rc = sqlite3_open_v2 (path, &db->handle,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED,
+                   _("Could not open the database %s: %s"), path,
+                   db->handle ? sqlite3_errmsg (db->handle) : sqlite3_errstr (rc));
+      ff_platform_db_close (db);
+      return NULL;
+    }
+  sqlite3_extended_result_codes (db->handle, 1);
+  /* Another process (the CLI next to a running server) may hold the write lock for a moment. */
+  sqlite3_busy_timeout (db->handle, 10000);
+  if (!exec_script (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                        "PRAGMA foreign_keys = ON;", error)
+      || !migrate (db, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      ff_platform_db_close (db);
+      return NULL;
+    }
+  return db;
+}
+
+void
+ff_platform_db_close (FfPlatformDb *db)
+{
+  if (db == NULL)
+    return;
+  g_hash_table_unref (db->statements);
+  sqlite3_close (db->handle);
+  g_rec_mutex_clear (&db->lock);
+  g_free (db);
+}
+
+gboolean
+ff_platform_db_transaction (FfPlatformDb     *db,
+                            FfPlatformDbWork  work,
+                            gpointer          user_data,
+                            GError          **error)
+{
+  gboolean ok;
+
+  g_rec_mutex_lock (&db->lock);
+  ok = exec_script (db, "BEGIN IMMEDIATE", error);
+  if (ok)
+    {
+      ok = work (db, user_data, error) && exec_script (db, "COMMIT", error);
+      if (!ok)
+        exec_script (db, "ROLLBACK", NULL);
+    }
+  g_rec_mutex_unlock (&db->lock);
+  return ok;
+}
+
+/* Single statements lock too, so a worker thread never interleaves with a transaction. */
+#define LOCKED(db, expression)                                 \
+  ({ g_rec_mutex_lock (&(db)->lock);                           \
+     __auto_type locked_result_ = (expression);                \
+     g_rec_mutex_unlock (&(db)->lock);                         \
+     locked_result_; })
+
+gboolean
+ff_platform_db_ping (FfPlatformDb *db,
+                     GError      **error)
+{
+  return ff_platform_db_count_terminals (db, error) >= 0;
+}
+
+/* Terminals */
+
+static const char terminal_columns[] =
+  "device_id, name, latitude, longitude, vendor, model, hardware_version, software_version,"
+  " software_checksum, host, port, common_address, profile";
+
+static FfTerminal *
+read_terminal (sqlite3_stmt *stmt)
+{
+  FfTerminal *terminal = g_new0 (FfTerminal, 1);
+
+  terminal->device_id = column_text (stmt, 0);
+  terminal->name = column_text (stmt, 1);
+  terminal->latitude = sqlite3_column_double (stmt, 2);
+  terminal->longitude = sqlite3_column_double (stmt, 3);
+  terminal->vendor = column_text (stmt, 4);
+  terminal->model = column_text (stmt, 5);
+  terminal->hardware_version = column_text (stmt, 6);
+  terminal->software_version = column_text (stmt, 7);
+  terminal->software_checksum = column_text (stmt, 8);
+  terminal->host = column_text (stmt, 9);
+  terminal->port = (guint) sqlite3_column_int64 (stmt, 10);
+  terminal->common_address = (guint) sqlite3_column_int64 (stmt, 11);
+  terminal->profile = column_text (stmt, 12);
+  return terminal;
+}
+
+static FfTerminal *
+get_terminal (FfPlatformDb *db,
+              const char   *device_id,
+              GError      **error)
+{
+  static char sql[512];
+  sqlite3_stmt *stmt;
+  FfTerminal *terminal = NULL;
+
+  if (sql[0] == '\0')
+    g_snprintf (sql, sizeof sql, "SELECT %s FROM terminals WHERE device_id = ?", terminal_columns);
+  stmt = bind (db, sql, error, "s", device_id);
+  if (stmt != NULL && next_row (db, stmt, error))
+    {
+      terminal = read_terminal (stmt);
+      sqlite3_reset (stmt);
+    }
+  return terminal;
+}
+
+FfTerminal *
+ff_platform_db_get_terminal (FfPlatformDb *db,
+                             const char   *device_id,
+                             GError      **error)
+{
+  return LOCKED (db, get_terminal (db, device_id, error));
+}
+
+static gboolean
+put_terminal (FfPlatformDb     *db,
+              const FfTerminal *t,
+              gboolean          exists,
+              gint64            now,
+              GError          **error)
+{
+  if (exists)
+    return run (db, bind (db, "UPDATE terminals SET name = ?2, latitude = ?3, longitude = ?4,"
+                              " vendor = ?5, model = ?6, hardware_version = ?7,"
+                              " software_version = ?8, software_checksum = ?9, host = ?10,"
+                              " port = ?11, common_address = ?12, profile = ?13, updated_at = ?14"
+                              " WHERE device_id = ?1",
+                          error, "ssddssssssiisi", t->device_id, t->name, t->latitude,
+                          t->longitude, t->vendor, t->model, t->hardware_version,
+                          t->software_version, t->software_checksum, t->host, (gint64) t->port,
+                          (gint64) t->common_address, t->profile, now),
+                error);
+  return run (db, bind (db, "INSERT INTO terminals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        error, "ssddssssssiisi", t->device_id, t->name, t->latitude, t->longitude,
+                        t->vendor, t->model, t->hardware_version, t->software_version,
+                        t->software_checksum, t->host, (gint64) t->port,
+                        (gint64) t->common_address, t->profile, now),
+              error);
+}
+
+gboolean
+ff_platform_db_put_terminal (FfPlatformDb     *db,
+                             const FfTerminal *terminal,
+                             gboolean          exists,
+                             gint64            now,
+                             GError          **error)
+{
+  return LOCKED (db, put_terminal (db, terminal, exists, now, error));
+}
+
+static GPtrArray *
+find_terminals (FfPlatformDb *db,
+                const char   *vendor,
+                const char   *model,
+                const char   *version,
+                GError      **error)
+{
+  static char sql[512];
+  g_autoptr(GPtrArray) terminals = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_terminal_free);
+  g_autoptr(GError) local_error = NULL;
+  sqlite3_stmt *stmt;
+
+  if (sql[0] == '\0')
+    g_snprintf (sql, sizeof sql,
+                "SELECT %s FROM terminals WHERE (?1 IS NULL OR model = ?1)"
+                " AND (?2 IS NULL OR software_version = ?2) AND (?3 IS NULL OR vendor = ?3)"
+                " ORDER BY device_id", terminal_columns);
+  stmt = bind (db, sql, error, "sss", model, version, vendor);
+  if (stmt == NULL)
+    return NULL;
+  while (next_row (db, stmt, &local_error))
+    g_ptr_array_add (terminals, read_terminal (stmt));
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&terminals);
+}
+
+GPtrArray *
+ff_platform_db_find_terminals (FfPlatformDb *db,
+                               const char   *vendor,
+                               const char   *model,
+                               const char   *version,
+                               GError      **error)
+{
+  return LOCKED (db, find_terminals (db, vendor, model, version, error));
+}
+
+static gint64
+count (FfPlatformDb *db,
+       const char   *sql,
+       GError      **error)
+{
+  sqlite3_stmt *stmt = bind (db, sql, error, "");
+  gint64 n = -1;
+
+  if (stmt != NULL && next_row (db, stmt, error))
+    {
+      n = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+  return n;
+}
+
+gint64
+ff_platform_db_count_terminals (FfPlatformDb *db,
+                                GError      **error)
+{
+  return LOCKED (db, count (db, "SELECT count(*) FROM terminals", error));
+}
+
+gint64
+ff_platform_db_count_open_tasks (FfPlatformDb *db,
+                                 GError      **error)
+{
+  return LOCKED (db, count (db, "SELECT count(*) FROM tasks WHERE state = 'open'", error));
+}
+
+gboolean
+ff_platform_db_set_terminal_version (FfPlatformDb *db,
+                                     const char   *device_id,
+                                     const char   *version,
+                                     const char   *checksum,
+                                     gint64        now,
+                                     GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "UPDATE terminals SET software_version = ?,"
+                                        " software_checksum = ?, updated_at = ? WHERE device_id = ?",
+                                    error, "ssis", version, checksum ? checksum : "", now,
+                                    device_id),
+                          error));
+}
+
+gboolean
+ff_platform_db_add_history (FfPlatformDb *db,
+                            const char   *device_id,
+                            gint64        changed_at,
+                            const char   *from_version,
+                            const char   *to_version,
+                            const char   *to_checksum,
+                            const char   *source,
+                            const char   *report_id,
+                            GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "INSERT INTO version_history (device_id, changed_at,"
+                                        " from_version, to_version, to_checksum, source, report_id)"
+                                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                    error, "sisssss", device_id, changed_at, from_version,
+                                    to_version, to_checksum, source, report_id),
+                          error));
+}
+
+static GPtrArray *
+list_history (FfPlatformDb *db,
+              const char   *device_id,
+              GError      **error)
+{
+  g_autoptr(GPtrArray) entries =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) ff_history_entry_free);
+  g_autoptr(GError) local_error = NULL;
+  sqlite3_stmt *stmt = bind (db, "SELECT changed_at, from_version, to_version, to_checksum, source,"
+                                 " report_id FROM version_history WHERE device_id = ? ORDER BY id",
+                             error, "s", device_id);
+
+  if (stmt == NULL)
+    return NULL;
+  while (next_row (db, stmt, &local_error))
+    {
+      FfHistoryEntry *entry = g_new0 (FfHistoryEntry, 1);
+
+      entry->changed_at = sqlite3_column_int64 (stmt, 0);
+      entry->from_version = column_text (stmt, 1);
+      entry->to_version = column_text (stmt, 2);
+      entry->to_checksum = column_text (stmt, 3);
+      entry->source = column_text (stmt, 4);
+      entry->report_id = column_text (stmt, 5);
+      g_ptr_array_add (entries, entry);
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&entries);
+}
+
+GPtrArray *
+ff_platform_db_list_history (FfPlatformDb *db,
+                             const char   *device_id,
+                             GError      **error)
+{
+  return LOCKED (db, list_history (db, device_id, error));
+}
+
+/* Firmware */
+
+static gboolean
+insert_firmware (FfPlatformDb *db,
+                 FfFirmware   *fw,
+                 GError      **error)
+{
+  if (!run (db, bind (db, "INSERT INTO firmware (vendor, model, version, sha256, size, notes,"
+                          " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      error, "ssssisi", fw->vendor, fw->model, fw->version, fw->sha256, fw->size,
+                      fw->notes ? fw->notes : "", fw->added_at),
+            error))
+    return FALSE;
+  fw->id = sqlite3_last_insert_rowid (db->handle);
+  for (guint i = 0; fw->hardware_versions != NULL && fw->hardware_versions[i] != NULL; i++)
+    if (!run (db, bind (db, "INSERT OR IGNORE INTO firmware_hardware VALUES (?, ?)", error, "is",
+                        fw->id, fw->hardware_versions[i]),
+              error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+ff_platform_db_insert_firmware (FfPlatformDb *db,
+                                FfFirmware   *firmware,
+                                GError      **error)
+{
+  return LOCKED (db, insert_firmware (db, firmware, error));
+}
+
+static GStrv
+firmware_hardware (FfPlatformDb *db,
+                   gint64        firmware_id,
+                   GError      **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GError) local_error = NULL;
+  sqlite3_stmt *stmt = bind (db, "SELECT hardware_version FROM firmware_hardware"
+                                 " WHERE firmware_id = ? ORDER BY hardware_version",
+                             error, "i", firmware_id);
+
+  if (stmt == NULL)
+    return NULL;
+  while (next_row (db, stmt, &local_error))
+    g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_strv_builder_end (builder);
+}
+
+static const char firmware_columns[] =
+  "SELECT id, vendor, model, version, sha256, size, notes, added_at, coalesce (withdrawn_at, 0)"
+  " FROM firmware";
+
+static FfFirmware *
+read_firmware (sqlite3_stmt *stmt)
+{
+  FfFirmware *fw = g_new0 (FfFirmware, 1);
+
+  fw->id = sqlite3_column_int64 (stmt, 0);
+  fw->vendor = column_text (stmt, 1);
+  fw->model = column_text (stmt, 2);
+  fw->version = column_text (stmt, 3);
+  fw->sha256 = column_text (stmt, 4);
+  fw->size = sqlite3_column_int64 (stmt, 5);
+  fw->notes = column_text (stmt, 6);
+  fw->added_at = sqlite3_column_int64 (stmt, 7);
+  fw->withdrawn_at = sqlite3_column_int64 (stmt, 8);
+  return fw;
+}
+
+/* Reads every row of @stmt as firmware, then fills in each one's hardware list. */
+static GPtrArray *
+collect_firmware (FfPlatformDb *db,
+                  sqlite3_stmt *stmt,
+                  GError      **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_firmware_free);
+  g_autoptr(GError) local_error = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  while (next_row (db, stmt, &local_error))
+    g_ptr_array_add (list, read_firmware (stmt));
+  for (guint i = 0; local_error == NULL && i < list->len; i++)
+    {
+      FfFirmware *fw = g_ptr_array_index (list, i);
+      fw->hardware_versions = firmware_hardware (db, fw->id, &local_error);
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+static FfFirmware *
+find_firmware (FfPlatformDb *db,
+               const char   *vendor,
+               const char   *model,
+               const char   *version,
+               GError      **error)
+{
+  static char sql[512];
+  g_autoptr(GPtrArray) list = NULL;
+
+  if (sql[0] == '\0')
+    g_snprintf (sql, sizeof sql, "%s WHERE vendor = ? AND model = ? AND version = ?",
+                firmware_columns);
+  list = collect_firmware (db, bind (db, sql, error, "sss", vendor, model, version), error);
+  if (list == NULL || list->len == 0)
+    return NULL;
+  return g_ptr_array_steal_index (list, 0);
+}
+
+FfFirmware *
+ff_platform_db_find_firmware (FfPlatformDb *db,
+                              const char   *vendor,
+                              const char   *model,
+                              const char   *version,
+                              GError      **error)
+{
+  return LOCKED (db, find_firmware (db, vendor, model, version, error));
+}
+
+static GPtrArray *
+list_firmware (FfPlatformDb *db,
+               const char   *version,
+               GError      **error)
+{
+  static char sql[512];
+
+  if (sql[0] == '\0')
+    g_snprintf (sql, sizeof sql, "%s WHERE ?1 IS NULL OR version = ?1 ORDER BY vendor, model, id",
+                firmware_columns);
+  return collect_firmware (db, bind (db, sql, error, "s", version), error);
+}
+
+GPtrArray *
+ff_platform_db_list_firmware (FfPlatformDb *db,
+                              const char   *version,
+                              GError      **error)
+{
+  return LOCKED (db, list_firmware (db, version, error));
+}
+
+gboolean
+ff_platform_db_withdraw_firmware (FfPlatformDb *db,
+                                  gint64        firmware_id,
+                                  gint64        now,
+                                  GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "UPDATE firmware SET withdrawn_at = ? WHERE id = ?"
+                                        " AND withdrawn_at IS NULL", error, "ii", now, firmware_id),
+                          error));
+}
+
+gboolean
+ff_platform_db_add_blacklist (FfPlatformDb *db,
+                              gint64        firmware_id,
+                              const char   *device_id,
+                              gint64        now,
+                              GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "INSERT INTO blacklist VALUES (?, ?, ?)", error, "isi",
+                                    firmware_id, device_id, now),
+                          error));
+}
+
+static gboolean
+exists (FfPlatformDb *db,
+        sqlite3_stmt *stmt,
+        gboolean     *found,
+        GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (stmt == NULL)
+    return FALSE;
+  *found = next_row (db, stmt, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+gboolean
+ff_platform_db_is_blacklisted (FfPlatformDb *db,
+                               gint64        firmware_id,
+                               const char   *device_id,
+                               gboolean     *blacklisted,
+                               GError      **error)
+{
+  return LOCKED (db, exists (db, bind (db, "SELECT 1 FROM blacklist WHERE firmware_id = ?"
+                                           " AND device_id = ?", error, "is", firmware_id,
+                                       device_id),
+                             blacklisted, error));
+}
+
+gboolean
+ff_platform_db_firmware_visible (FfPlatformDb *db,
+                                 const char   *sha256,
+                                 const char   *phone,
+                                 const char   *serial,
+                                 gboolean     *visible,
+                                 GError      **error)
+{
+  return LOCKED (db, exists (db, bind (db, "SELECT 1 FROM firmware f"
+                                           " JOIN task_items i ON i.target_firmware_id = f.id"
+                                           "   OR i.previous_firmware_id = f.id"
+                                           " JOIN tasks t ON t.task_id = i.task_id"
+                                           " JOIN task_tablets tt ON tt.task_id = t.task_id"
+                                           " WHERE f.sha256 = ? AND t.phone = ? AND tt.serial = ?"
+                                           " LIMIT 1", error, "sss", sha256, phone, serial),
+                             visible, error));
+}
+
+/* Handhelds */
+
+gboolean
+ff_platform_db_insert_handheld (FfPlatformDb *db,
+                                const char   *serial,
+                                const char   *public_key_pem,
+                                gint64        now,
+                                GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "INSERT INTO handhelds VALUES (?, ?, 'in-stock', NULL, ?)",
+                                    error, "ssi", serial, public_key_pem, now),
+                          error));
+}
+
+static FfHandheld *
+read_handheld (sqlite3_stmt *stmt)
+{
+  FfHandheld *handheld = g_new0 (FfHandheld, 1);
+
+  handheld->serial = column_text (stmt, 0);
+  handheld->public_key_pem = column_text (stmt, 1);
+  handheld->state = column_text (stmt, 2);
+  handheld->task_id = column_text (stmt, 3);
+  return handheld;
+}
+
+static GPtrArray *
+collect_handhelds (FfPlatformDb *db,
+                   sqlite3_stmt *stmt,
+                   GError      **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_handheld_free);
+  g_autoptr(GError) local_error = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  while (next_row (db, stmt, &local_error))
+    g_ptr_array_add (list, read_handheld (stmt));
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+static FfHandheld *
+get_handheld (FfPlatformDb *db,
+              const char   *serial,
+              GError      **error)
+{
+  g_autoptr(GPtrArray) list =
+    collect_handhelds (db, bind (db, "SELECT serial, public_key, state, task_id FROM handhelds"
+                                     " WHERE serial = ?", error, "s", serial), error);
+
+  if (list == NULL || list->len == 0)
+    return NULL;
+  return g_ptr_array_steal_index (list, 0);
+}
+
+FfHandheld *
+ff_platform_db_get_handheld (FfPlatformDb *db,
+                             const char   *serial,
+                             GError      **error)
+{
+  return LOCKED (db, get_handheld (db, serial, error));
+}
+
+GPtrArray *
+ff_platform_db_list_handhelds (FfPlatformDb *db,
+                               GError      **error)
+{
+  return LOCKED (db, collect_handhelds (db, bind (db, "SELECT serial, public_key, state, task_id"
+                                                      " FROM handhelds ORDER BY serial", error,
+                                                  ""),
+                                        error));
+}
+
+gboolean
+ff_platform_db_set_handheld_state (FfPlatformDb *db,
+                                   const char   *serial,
+                                   const char   *state,
+                                   const char   *task_id,
+                                   GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "UPDATE handhelds SET state = ?, task_id = ?"
+                                        " WHERE serial = ?", error, "sss", state, task_id, serial),
+                          error));
+}
+
+/* Technicians and sessions */
+
+gboolean
+ff_platform_db_insert_technician (FfPlatformDb *db,
+                                  const char   *phone,
+                                  const char   *name,
+                                  const char   *pin_hash,
+                                  gint64        now,
+                                  GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "INSERT INTO technicians VALUES (?, ?, ?, 0, 0, ?)", error,
+                                    "sssi", phone, name, pin_hash, now),
+                          error));
+}
+
+static GPtrArray *
+collect_technicians (FfPlatformDb *db,
+                     sqlite3_stmt *stmt,
+                     GError      **error)
+{
+  g_autoptr(GPtrArray) list =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) ff_technician_free);
+  g_autoptr(GError) local_error = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  while (next_row (db, stmt, &local_error))
+    {
+      FfTechnician *technician = g_new0 (FfTechnician, 1);
+
+      technician->phone = column_text (stmt, 0);
+      technician->name = column_text (stmt, 1);
+      technician->pin_hash = column_text (stmt, 2);
+      technician->failed_logins = sqlite3_column_int64 (stmt, 3);
+      technician->last_failure_at = sqlite3_column_int64 (stmt, 4);
+      g_ptr_array_add (list, technician);
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+static FfTechnician *
+get_technician (FfPlatformDb *db,
+                const char   *phone,
+                GError      **error)
+{
+  g_autoptr(GPtrArray) list =
+    collect_technicians (db, bind (db, "SELECT phone, name, pin_hash, failed_logins,"
+                                       " last_failure_at FROM technicians WHERE phone = ?",
+                                   error, "s", phone), error);
+
+  if (list == NULL || list->len == 0)
+    return NULL;
+  return g_ptr_array_steal_index (list, 0);
+}
+
+FfTechnician *
+ff_platform_db_get_technician (FfPlatformDb *db,
+                               const char   *phone,
+                               GError      **error)
+{
+  return LOCKED (db, get_technician (db, phone, error));
+}
+
+GPtrArray *
+ff_platform_db_list_technicians (FfPlatformDb *db,
+                                 GError      **error)
+{
+  return LOCKED (db, collect_technicians (db, bind (db, "SELECT phone, name, pin_hash,"
+                                                        " failed_logins, last_failure_at"
+                                                        " FROM technicians ORDER BY phone",
+                                                    error, ""),
+                                          error));
+}
+
+gboolean
+ff_platform_db_set_login_failures (FfPlatformDb *db,
+                                   const char   *phone,
+                                   gint64        failures,
+                                   gint64        last_failure_at,
+                                   GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "UPDATE technicians SET failed_logins = ?,"
+                                        " last_failure_at = ? WHERE phone = ?", error, "iis",
+                                    failures, last_failure_at, phone),
+                          error));
+}
+
+gboolean
+ff_platform_db_insert_session (FfPlatformDb *db,
+                               const char   *token_hash,
+                               const char   *phone,
+                               const char   *serial,
+                               gint64        now,
+                               gint64        expires_at,
+                               GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "DELETE FROM sessions WHERE expires_at <= ?", error, "i",
+                                    now), error)
+                     && run (db, bind (db, "INSERT INTO sessions VALUES (?, ?, ?, ?, ?)", error,
+                                       "sssii", token_hash, phone, serial, now, expires_at),
+                             error));
+}
+
+static gboolean
+find_session (FfPlatformDb *db,
+              const char   *token_hash,
+              gint64        now,
+              char        **phone,
+              char        **serial,
+              GError      **error)
+{
+  sqlite3_stmt *stmt = bind (db, "SELECT s.phone, s.serial FROM sessions s"
+                                 " JOIN handhelds h ON h.serial = s.serial"
+                                 " WHERE s.token_hash = ? AND s.expires_at > ?"
+                                 " AND h.state != 'retired'", error, "si", token_hash, now);
+
+  if (stmt == NULL || !next_row (db, stmt, error))
+    return FALSE;
+  *phone = column_text (stmt, 0);
+  *serial = column_text (stmt, 1);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+gboolean
+ff_platform_db_find_session (FfPlatformDb *db,
+                             const char   *token_hash,
+                             gint64        now,
+                             char        **phone,
+                             char        **serial,
+                             GError      **error)
+{
+  return LOCKED (db, find_session (db, token_hash, now, phone, serial, error));
+}
+
+/* Tasks */
+
+gint64
+ff_platform_db_count_tasks_with_prefix (FfPlatformDb *db,
+                                        const char   *prefix,
+                                        GError      **error)
+{
+  g_autofree char *upper = g_strconcat (prefix, "\xff", NULL);
+  sqlite3_stmt *stmt;
+  gint64 n = -1;
+
+  g_rec_mutex_lock (&db->lock);
+  /* A range instead of LIKE, so '_' or '%' in the prefix could never act as wildcards. */
+  stmt = bind (db, "SELECT count(*) FROM tasks WHERE task_id >= ? AND task_id < ?", error, "ss",
+               prefix, upper);
+  if (stmt != NULL && next_row (db, stmt, error))
+    {
+      n = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+  g_rec_mutex_unlock (&db->lock);
+  return n;
+}
+
+gboolean
+ff_platform_db_insert_task (FfPlatformDb *db,
+                            const char   *task_id,
+                            const char   *phone,
+                            gint64        issued_at,
+                            gint64        expires_at,
+                            const char   *rollback_reason,
+                            GBytes       *document,
+                            GBytes       *signature,
+                            GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, 'open', NULL,"
+                                        " ?, ?)", error, "ssiisBB", task_id, phone, issued_at,
+                                    expires_at, rollback_reason, document, signature),
+                          error));
+}
+
+gboolean
+ff_platform_db_insert_task_item (FfPlatformDb *db,
+                                 const char   *task_id,
+                                 const char   *device_id,
+                                 gint64        target_firmware_id,
+                                 gint64        previous_firmware_id,
+                                 GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "INSERT INTO task_items VALUES (?, ?, ?, ?, 'open', NULL)",
+                                    error, "ssin", task_id, device_id, target_firmware_id,
+                                    previous_firmware_id),
+                          error));
+}
+
+gboolean
+ff_platform_db_insert_task_tablet (FfPlatformDb *db,
+                                   const char   *task_id,
+                                   const char   *serial,
+                                   GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "INSERT INTO task_tablets VALUES (?, ?)", error, "ss",
+                                    task_id, serial),
+                          error));
+}
+
+gboolean
+ff_platform_db_insert_dispatch (FfPlatformDb *db,
+                                const char   *task_id,
+                                const char   *phone,
+                                gint64        now,
+                                const char   *body,
+                                GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "INSERT INTO dispatch_messages (task_id, phone, created_at,"
+                                        " body) VALUES (?, ?, ?, ?)", error, "ssis", task_id,
+                                    phone, now, body),
+                          error));
+}
+
+static const char task_summary_sql[] =
+  "SELECT t.task_id, t.phone, t.issued_at, t.expires_at, t.rollback_reason, t.state,"
+  " (SELECT count(*) FROM task_items i WHERE i.task_id = t.task_id),"
+  " (SELECT count(*) FROM task_items i WHERE i.task_id = t.task_id AND i.state = 'closed')";
+
+static FfTaskRecord *
+read_task_summary (sqlite3_stmt *stmt)
+{
+  FfTaskRecord *record = g_new0 (FfTaskRecord, 1);
+
+  record->task_id = column_text (stmt, 0);
+  record->phone = column_text (stmt, 1);
+  record->issued_at = sqlite3_column_int64 (stmt, 2);
+  record->expires_at = sqlite3_column_int64 (stmt, 3);
+  record->rollback_reason = column_text (stmt, 4);
+  record->state = column_text (stmt, 5);
+  record->items = sqlite3_column_int64 (stmt, 6);
+  record->items_closed = sqlite3_column_int64 (stmt, 7);
+  return record;
+}
+
+static FfTaskRecord *
+get_task (FfPlatformDb *db,
+          const char   *task_id,
+          GError      **error)
+{
+  static char sql[1024];
+  sqlite3_stmt *stmt;
+  FfTaskRecord *record;
+
+  if (sql[0] == '\0')
+    g_snprintf (sql, sizeof sql, "%s, t.document, t.signature FROM tasks t WHERE t.task_id = ?",
+                task_summary_sql);
+  stmt = bind (db, sql, error, "s", task_id);
+  if (stmt == NULL || !next_row (db, stmt, error))
+    return NULL;
+  record = read_task_summary (stmt);
+  record->document = column_bytes (stmt, 8);
+  record->signature = column_bytes (stmt, 9);
+  sqlite3_reset (stmt);
+  return record;
+}
+
+FfTaskRecord *
+ff_platform_db_get_task (FfPlatformDb *db,
+                         const char   *task_id,
+                         GError      **error)
+{
+  return LOCKED (db, get_task (db, task_id, error));
+}
+
+static GPtrArray *
+list_tasks (FfPlatformDb *db,
+            const char   *phone,
+            const char   *serial,
+            GError      **error)
+{
+  static char sql[1024];
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_task_record_free);
+  g_autoptr(GError) local_error = NULL;
+  sqlite3_stmt *stmt;
+
+  if (sql[0] == '\0')
+    g_snprintf (sql, sizeof sql,
+                "%s FROM tasks t WHERE (?1 IS NULL OR t.phone = ?1) AND (?2 IS NULL OR EXISTS"
+                " (SELECT 1 FROM task_tablets tt WHERE tt.task_id = t.task_id AND tt.serial = ?2))"
+                " ORDER BY t.issued_at DESC, t.task_id DESC", task_summary_sql);
+  stmt = bind (db, sql, error, "ss", phone, serial);
+  if (stmt == NULL)
+    return NULL;
+  while (next_row (db, stmt, &local_error))
+    g_ptr_array_add (list, read_task_summary (stmt));
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+GPtrArray *
+ff_platform_db_list_tasks (FfPlatformDb *db,
+                           const char   *phone,
+                           const char   *serial,
+                           GError      **error)
+{
+  return LOCKED (db, list_tasks (db, phone, serial, error));
+}
+
+gboolean
+ff_platform_db_task_lists_tablet (FfPlatformDb *db,
+                                  const char   *task_id,
+                                  const char   *serial,
+                                  gboolean     *listed,
+                                  GError      **error)
+{
+  return LOCKED (db, exists (db, bind (db, "SELECT 1 FROM task_tablets WHERE task_id = ?"
+                                           " AND serial = ?", error, "ss", task_id, serial),
+                             listed, error));
+}
+
+static char *
+get_item_state (FfPlatformDb *db,
+                const char   *task_id,
+                const char   *device_id,
+                GError      **error)
+{
+  sqlite3_stmt *stmt = bind (db, "SELECT state FROM task_items WHERE task_id = ? AND device_id = ?",
+                             error, "ss", task_id, device_id);
+  char *state;
+
+  if (stmt == NULL || !next_row (db, stmt, error))
+    return NULL;
+  state = column_text (stmt, 0);
+  sqlite3_reset (stmt);
+  return state;
+}
+
+char *
+ff_platform_db_get_item_state (FfPlatformDb *db,
+                               const char   *task_id,
+                               const char   *device_id,
+                               GError      **error)
+{
+  return LOCKED (db, get_item_state (db, task_id, device_id, error));
+}
+
+static gboolean
+terminal_in_open_task (FfPlatformDb *db,
+                       const char   *device_id,
+                       char        **task_id,
+                       GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  sqlite3_stmt *stmt = bind (db, "SELECT i.task_id FROM task_items i"
+                                 " JOIN tasks t ON t.task_id = i.task_id"
+                                 " WHERE i.device_id = ? AND i.state = 'open' AND t.state = 'open'"
+                                 " LIMIT 1", error, "s", device_id);
+
+  *task_id = NULL;
+  if (stmt == NULL)
+    return FALSE;
+  if (next_row (db, stmt, &local_error))
+    {
+      *task_id = column_text (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ff_platform_db_terminal_in_open_task (FfPlatformDb *db,
+                                      const char   *device_id,
+                                      char        **task_id,
+                                      GError      **error)
+{
+  return LOCKED (db, terminal_in_open_task (db, device_id, task_id, error));
+}
+
+gboolean
+ff_platform_db_close_item (FfPlatformDb *db,
+                           const char   *task_id,
+                           const char   *device_id,
+                           const char   *report_id,
+                           GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "UPDATE task_items SET state = 'closed',"
+                                        " closing_report_id = ? WHERE task_id = ?"
+                                        " AND device_id = ? AND state = 'open'", error, "sss",
+                                    report_id, task_id, device_id),
+                          error));
+}
+
+static gboolean
+complete_task_if_done (FfPlatformDb *db,
+                       const char   *task_id,
+                       gint64        now,
+                       gboolean     *complete,
+                       GError      **error)
+{
+  gboolean open_items;
+
+  if (!exists (db, bind (db, "SELECT 1 FROM task_items WHERE task_id = ? AND state = 'open'"
+                             " LIMIT 1", error, "s", task_id), &open_items, error))
+    return FALSE;
+  *complete = !open_items;
+  if (open_items)
+    return TRUE;
+  return run (db, bind (db, "UPDATE tasks SET state = 'complete', completed_at = ?"
+                            " WHERE task_id = ? AND state = 'open'", error, "is", now, task_id),
+              error)
+         && run (db, bind (db, "UPDATE handhelds SET state = 'in-stock', task_id = NULL"
+                               " WHERE task_id = ? AND state = 'checked-out'", error, "s",
+                           task_id),
+                 error);
+}
+
+gboolean
+ff_platform_db_complete_task_if_done (FfPlatformDb *db,
+                                      const char   *task_id,
+                                      gint64        now,
+                                      gboolean     *complete,
+                                      GError      **error)
+{
+  return LOCKED (db, complete_task_if_done (db, task_id, now, complete, error));
+}
+
+/* Reports */
+
+static const char report_columns[] =
+  "SELECT report_id, task_id, device_id, tablet_serial, outcome, created_at, received_at, document"
+  " FROM reports";
+
+static GPtrArray *
+collect_reports (FfPlatformDb *db,
+                 sqlite3_stmt *stmt,
+                 GError      **error)
+{
+  g_autoptr(GPtrArray) list =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) ff_report_record_free);
+  g_autoptr(GError) local_error = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  while (next_row (db, stmt, &local_error))
+    {
+      FfReportRecord *record = g_new0 (FfReportRecord, 1);
+
+      record->report_id = column_text (stmt, 0);
+      record->task_id = column_text (stmt, 1);
+      record->device_id = column_text (stmt, 2);
+      record->tablet_serial = column_text (stmt, 3);
+      record->outcome = column_text (stmt, 4);
+      record->created_at = sqlite3_column_int64 (stmt, 5);
+      record->received_at = sqlite3_column_int64 (stmt, 6);
+      record->document = column_bytes (stmt, 7);
+      g_ptr_array_add (list, record);
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+static FfReportRecord *
+get_report (FfPlatformDb *db,
+            const char   *report_id,
+            GError      **error)
+{
+  static char sql[512];
+  g_autoptr(GPtrArray) list = NULL;
+
+  if (sql[0] == '\0')
+    g_snprintf (sql, sizeof sql, "%s WHERE report_id = ?", report_columns);
+  list = collect_reports (db, bind (db, sql, error, "s", report_id), error);
+  if (list == NULL || list->len == 0)
+    return NULL;
+  return g_ptr_array_steal_index (list, 0);
+}
+
+FfReportRecord *
+ff_platform_db_get_report (FfPlatformDb *db,
+                           const char   *report_id,
+                           GError      **error)
+{
+  return LOCKED (db, get_report (db, report_id, error));
+}
+
+gboolean
+ff_platform_db_insert_report (FfPlatformDb         *db,
+                              const FfReportRecord *r,
+                              GBytes               *signature,
+                              GError              **error)
+{
+  return LOCKED (db, run (db, bind (db, "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                    error, "sssssiiBB", r->report_id, r->task_id, r->device_id,
+                                    r->tablet_serial, r->outcome, r->created_at, r->received_at,
+                                    r->document, signature),
+                          error));
+}
+
+GPtrArray *
+ff_platform_db_list_reports (FfPlatformDb *db,
+                             const char   *task_id,
+                             GError      **error)
+{
+  static char sql[512];
+
+  if (sql[0] == '\0')
+    g_snprintf (sql, sizeof sql, "%s WHERE ?1 IS NULL OR task_id = ?1 ORDER BY received_at, rowid",
+                report_columns);
+  return LOCKED (db, collect_reports (db, bind (db, sql, error, "s", task_id), error));
+}
+
+/* Freeing */
+
+void
+ff_terminal_free (FfTerminal *t)
+{
+  if (t == NULL)
+    return;
+  g_free (t->device_id);
+  g_free (t->name);
+  g_free (t->vendor);
+  g_free (t->model);
+  g_free (t->hardware_version);
+  g_free (t->software_version);
+  g_free (t->software_checksum);
+  g_free (t->host);
+  g_free (t->profile);
+  g_free (t);
+}
+
+void
+ff_firmware_free (FfFirmware *fw)
+{
+  if (fw == NULL)
+    return;
+  g_free (fw->vendor);
+  g_free (fw->model);
+  g_free (fw->version);
+  g_free (fw->sha256);
+  g_free (fw->notes);
+  g_strfreev (fw->hardware_versions);
+  g_free (fw);
+}
+
+void
+ff_handheld_free (FfHandheld *handheld)
+{
+  if (handheld == NULL)
+    return;
+  g_free (handheld->serial);
+  g_free (handheld->public_key_pem);
+  g_free (handheld->state);
+  g_free (handheld->task_id);
+  g_free (handheld);
+}
+
+void
+ff_technician_free (FfTechnician *technician)
+{
+  if (technician == NULL)
+    return;
+  g_free (technician->phone);
+  g_free (technician->name);
+  g_free (technician->pin_hash);
+  g_free (technician);
+}
+
+void
+ff_task_record_free (FfTaskRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->task_id);
+  g_free (record->phone);
+  g_free (record->rollback_reason);
+  g_free (record->state);
+  g_clear_pointer (&record->document, g_bytes_unref);
+  g_clear_pointer (&record->signature, g_bytes_unref);
+  g_free (record);
+}
+
+void
+ff_history_entry_free (FfHistoryEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->from_version);
+  g_free (entry->to_version);
+  g_free (entry->to_checksum);
+  g_free (entry->source);
+  g_free (entry->report_id);
+  g_free (entry);
+}
+
+void
+ff_report_record_free (FfReportRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->report_id);
+  g_free (record->task_id);
+  g_free (record->device_id);
+  g_free (record->tablet_serial);
+  g_free (record->outcome);
+  g_clear_pointer (&record->document, g_bytes_unref);
+  g_free (record);
+}

@@ -1,0 +1,328 @@
+/* The platform database: schema and migrations, every query, and transactions (sqlite, WAL). */
+#pragma once
+
+#include "ff-platform-error.h"
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char   *device_id;
+  char   *name;
+  double  latitude;
+  double  longitude;
+  char   *vendor;
+  char   *model;
+  char   *hardware_version;
+  char   *software_version;
+  char   *software_checksum;
+  char   *host;
+  guint   port;
+  guint   common_address;
+  char   *profile;
+} FfTerminal;
+
+typedef struct
+{
+  gint64  id;
+  char   *vendor;
+  char   *model;
+  char   *version;
+  char   *sha256;
+  gint64  size;
+  char   *notes;
+  GStrv   hardware_versions;   /* compatible hardware versions */
+  gint64  added_at;
+  gint64  withdrawn_at;        /* 0 while available */
+} FfFirmware;
+
+typedef struct
+{
+  char   *serial;
+  char   *public_key_pem;
+  char   *state;               /* "in-stock", "checked-out", "retired" */
+  char   *task_id;             /* the task it is checked out to */
+} FfHandheld;
+
+typedef struct
+{
+  char   *phone;
+  char   *name;
+  char   *pin_hash;
+  gint64  failed_logins;
+  gint64  last_failure_at;
+} FfTechnician;
+
+typedef struct
+{
+  char   *task_id;
+  char   *phone;
+  gint64  issued_at;
+  gint64  expires_at;
+  char   *rollback_reason;
+  char   *state;               /* "open", "complete" */
+  GBytes *document;
+  GBytes *signature;
+  gint64  items;
+  gint64  items_closed;
+} FfTaskRecord;
+
+typedef struct
+{
+  gint64  changed_at;
+  char   *from_version;
+  char   *to_version;
+  char   *to_checksum;
+  char   *source;              /* "ledger" or "report" */
+  char   *report_id;
+} FfHistoryEntry;
+
+typedef struct
+{
+  char   *report_id;
+  char   *task_id;
+  char   *device_id;
+  char   *tablet_serial;
+  char   *outcome;
+  gint64  created_at;
+  gint64  received_at;
+  GBytes *document;
+} FfReportRecord;
+
+#define FF_HANDHELD_IN_STOCK "in-stock"
+#define FF_HANDHELD_CHECKED_OUT "checked-out"
+#define FF_HANDHELD_RETIRED "retired"
+
+typedef struct _FfPlatformDb FfPlatformDb;
+
+/* A unit of work run inside one transaction; returning FALSE rolls everything back. */
+typedef gboolean (*FfPlatformDbWork) (FfPlatformDb *db,
+                                      gpointer      user_data,
+                                      GError      **error);
+
+FfPlatformDb *ff_platform_db_open                  (const char    *path,
+                                                    GError       **error);
+void          ff_platform_db_close                 (FfPlatformDb  *db);
+/* Runs @work in BEGIN IMMEDIATE … COMMIT, serialised with every other caller (any thread). */
+gboolean      ff_platform_db_transaction           (FfPlatformDb     *db,
+                                                    FfPlatformDbWork  work,
+                                                    gpointer          user_data,
+                                                    GError          **error);
+/* The queries below may be called alone (each is then atomic) or inside a transaction. */
+gboolean      ff_platform_db_ping                  (FfPlatformDb  *db,
+                                                    GError       **error);
+
+/* Terminals */
+FfTerminal   *ff_platform_db_get_terminal          (FfPlatformDb  *db,
+                                                    const char    *device_id,
+                                                    GError       **error);
+gboolean      ff_platform_db_put_terminal          (FfPlatformDb     *db,
+                                                    const FfTerminal *terminal,
+                                                    gboolean          exists,
+                                                    gint64            now,
+                                                    GError          **error);
+GPtrArray    *ff_platform_db_find_terminals        (FfPlatformDb  *db,
+                                                    const char    *vendor,
+                                                    const char    *model,
+                                                    const char    *version,
+                                                    GError       **error);
+gint64        ff_platform_db_count_terminals       (FfPlatformDb  *db,
+                                                    GError       **error);
+gboolean      ff_platform_db_set_terminal_version  (FfPlatformDb  *db,
+                                                    const char    *device_id,
+                                                    const char    *version,
+                                                    const char    *checksum,
+                                                    gint64         now,
+                                                    GError       **error);
+gboolean      ff_platform_db_add_history           (FfPlatformDb  *db,
+                                                    const char    *device_id,
+                                                    gint64         changed_at,
+                                                    const char    *from_version,
+                                                    const char    *to_version,
+                                                    const char    *to_checksum,
+                                                    const char    *source,
+                                                    const char    *report_id,
+                                                    GError       **error);
+GPtrArray    *ff_platform_db_list_history          (FfPlatformDb  *db,
+                                                    const char    *device_id,
+                                                    GError       **error);
+
+/* Firmware */
+gboolean      ff_platform_db_insert_firmware       (FfPlatformDb  *db,
+                                                    FfFirmware    *firmware,
+                                                    GError       **error);
+FfFirmware   *ff_platform_db_find_firmware         (FfPlatformDb  *db,
+                                                    const char    *vendor,
+                                                    const char    *model,
+                                                    const char    *version,
+                                                    GError       **error);
+GPtrArray    *ff_platform_db_list_firmware         (FfPlatformDb  *db,
+                                                    const char    *version,
+                                                    GError       **error);
+gboolean      ff_platform_db_withdraw_firmware     (FfPlatformDb  *db,
+                                                    gint64         firmware_id,
+                                                    gint64         now,
+                                                    GError       **error);
+gboolean      ff_platform_db_add_blacklist         (FfPlatformDb  *db,
+                                                    gint64         firmware_id,
+                                                    const char    *device_id,
+                                                    gint64         now,
+                                                    GError       **error);
+gboolean      ff_platform_db_is_blacklisted        (FfPlatformDb  *db,
+                                                    gint64         firmware_id,
+                                                    const char    *device_id,
+                                                    gboolean      *blacklisted,
+                                                    GError       **error);
+/* Whether a task of @phone that lists @serial names the firmware @sha256 (target or previous). */
+gboolean      ff_platform_db_firmware_visible      (FfPlatformDb  *db,
+                                                    const char    *sha256,
+                                                    const char    *phone,
+                                                    const char    *serial,
+                                                    gboolean      *visible,
+                                                    GError       **error);
+
+/* Handhelds (tablets) */
+gboolean      ff_platform_db_insert_handheld       (FfPlatformDb  *db,
+                                                    const char    *serial,
+                                                    const char    *public_key_pem,
+                                                    gint64         now,
+                                                    GError       **error);
+FfHandheld   *ff_platform_db_get_handheld          (FfPlatformDb  *db,
+                                                    const char    *serial,
+                                                    GError       **error);
+GPtrArray    *ff_platform_db_list_handhelds        (FfPlatformDb  *db,
+                                                    GError       **error);
+gboolean      ff_platform_db_set_handheld_state    (FfPlatformDb  *db,
+                                                    const char    *serial,
+                                                    const char    *state,
+                                                    const char    *task_id,
+                                                    GError       **error);
+
+/* Technicians and sessions */
+gboolean      ff_platform_db_insert_technician     (FfPlatformDb  *db,
+                                                    const char    *phone,
+                                                    const char    *name,
+                                                    const char    *pin_hash,
+                                                    gint64         now,
+                                                    GError       **error);
+FfTechnician *ff_platform_db_get_technician        (FfPlatformDb  *db,
+                                                    const char    *phone,
+                                                    GError       **error);
+GPtrArray    *ff_platform_db_list_technicians      (FfPlatformDb  *db,
+                                                    GError       **error);
+gboolean      ff_platform_db_set_login_failures    (FfPlatformDb  *db,
+                                                    const char    *phone,
+                                                    gint64         failures,
+                                                    gint64         last_failure_at,
+                                                    GError       **error);
+gboolean      ff_platform_db_insert_session        (FfPlatformDb  *db,
+                                                    const char    *token_hash,
+                                                    const char    *phone,
+                                                    const char    *serial,
+                                                    gint64         now,
+                                                    gint64         expires_at,
+                                                    GError       **error);
+/* Finds a live session for a tablet that is not retired; FALSE without error when there is none. */
+gboolean      ff_platform_db_find_session          (FfPlatformDb  *db,
+                                                    const char    *token_hash,
+                                                    gint64         now,
+                                                    char         **phone,
+                                                    char         **serial,
+                                                    GError       **error);
+
+/* Tasks */
+gint64        ff_platform_db_count_tasks_with_prefix (FfPlatformDb *db,
+                                                      const char   *prefix,
+                                                      GError      **error);
+gboolean      ff_platform_db_insert_task           (FfPlatformDb  *db,
+                                                    const char    *task_id,
+                                                    const char    *phone,
+                                                    gint64         issued_at,
+                                                    gint64         expires_at,
+                                                    const char    *rollback_reason,
+                                                    GBytes        *document,
+                                                    GBytes        *signature,
+                                                    GError       **error);
+gboolean      ff_platform_db_insert_task_item      (FfPlatformDb  *db,
+                                                    const char    *task_id,
+                                                    const char    *device_id,
+                                                    gint64         target_firmware_id,
+                                                    gint64         previous_firmware_id,
+                                                    GError       **error);
+gboolean      ff_platform_db_insert_task_tablet    (FfPlatformDb  *db,
+                                                    const char    *task_id,
+                                                    const char    *serial,
+                                                    GError       **error);
+gboolean      ff_platform_db_insert_dispatch       (FfPlatformDb  *db,
+                                                    const char    *task_id,
+                                                    const char    *phone,
+                                                    gint64         now,
+                                                    const char    *body,
+                                                    GError       **error);
+FfTaskRecord *ff_platform_db_get_task              (FfPlatformDb  *db,
+                                                    const char    *task_id,
+                                                    GError       **error);
+/* Tasks of @phone listing @serial (both may be NULL for all), newest first; without documents. */
+GPtrArray    *ff_platform_db_list_tasks            (FfPlatformDb  *db,
+                                                    const char    *phone,
+                                                    const char    *serial,
+                                                    GError       **error);
+gboolean      ff_platform_db_task_lists_tablet     (FfPlatformDb  *db,
+                                                    const char    *task_id,
+                                                    const char    *serial,
+                                                    gboolean      *listed,
+                                                    GError       **error);
+/* The state of the item ("open", "closed") or NULL when the terminal is not in the task. */
+char         *ff_platform_db_get_item_state        (FfPlatformDb  *db,
+                                                    const char    *task_id,
+                                                    const char    *device_id,
+                                                    GError       **error);
+gboolean      ff_platform_db_terminal_in_open_task (FfPlatformDb  *db,
+                                                    const char    *device_id,
+                                                    char         **task_id,
+                                                    GError       **error);
+gboolean      ff_platform_db_close_item            (FfPlatformDb  *db,
+                                                    const char    *task_id,
+                                                    const char    *device_id,
+                                                    const char    *report_id,
+                                                    GError       **error);
+/* Marks the task complete and returns its checked-out tablets to stock when no item is open;
+ * *@complete tells whether it is (now or already). */
+gboolean      ff_platform_db_complete_task_if_done (FfPlatformDb  *db,
+                                                    const char    *task_id,
+                                                    gint64         now,
+                                                    gboolean      *complete,
+                                                    GError       **error);
+gint64        ff_platform_db_count_open_tasks      (FfPlatformDb  *db,
+                                                    GError       **error);
+
+/* Reports */
+FfReportRecord *ff_platform_db_get_report          (FfPlatformDb  *db,
+                                                    const char    *report_id,
+                                                    GError       **error);
+gboolean      ff_platform_db_insert_report         (FfPlatformDb  *db,
+                                                    const FfReportRecord *record,
+                                                    GBytes        *signature,
+                                                    GError       **error);
+GPtrArray    *ff_platform_db_list_reports          (FfPlatformDb  *db,
+                                                    const char    *task_id,
+                                                    GError       **error);
+
+void ff_terminal_free       (FfTerminal     *terminal);
+void ff_firmware_free       (FfFirmware     *firmware);
+void ff_handheld_free       (FfHandheld     *handheld);
+void ff_technician_free     (FfTechnician   *technician);
+void ff_task_record_free    (FfTaskRecord   *record);
+void ff_history_entry_free  (FfHistoryEntry *entry);
+void ff_report_record_free  (FfReportRecord *record);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTerminal, ff_terminal_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfFirmware, ff_firmware_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfHandheld, ff_handheld_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTechnician, ff_technician_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTaskRecord, ff_task_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfReportRecord, ff_report_record_free)
+
+G_END_DECLS

@@ -1,0 +1,238 @@
+/* Ingesting an uploaded report: verify, check it against the session and task, store it once. */
+#include "config.h"
+
+#include "ff-platform-ingest.h"
+
+#include "ff-report.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+typedef struct
+{
+  const FfReport *report;
+  GBytes         *bytes;
+  GBytes         *signature;
+  const char     *session_phone;
+  const char     *session_serial;
+  gint64          now;
+  FfIngestResult *result;
+} Ingest;
+
+static gboolean
+forbid (GError    **error,
+        const char *message)
+{
+  g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FORBIDDEN, message);
+  return FALSE;
+}
+
+/* The version the report shows the terminal running at the end of the visit, if any. */
+static const char *
+observed_version (const FfReport *report,
+                  const char    **checksum)
+{
+  switch (report->outcome)
+    {
+    case FF_REPORT_OUTCOME_IDENTITY_MISMATCH:
+    case FF_REPORT_OUTCOME_ABORTED:
+      return NULL;
+    case FF_REPORT_OUTCOME_ALREADY_CURRENT:
+      *checksum = report->versions.before_checksum;
+      return report->versions.before;
+    default:
+      *checksum = report->versions.after_checksum;
+      return report->versions.after;
+    }
+}
+
+static gboolean
+check_task (FfPlatformDb *db,
+            Ingest       *ingest,
+            GError      **error)
+{
+  const FfReport *report = ingest->report;
+  g_autoptr(FfTaskRecord) task = NULL;
+  g_autofree char *item_state = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean listed = FALSE;
+
+  if (!g_str_equal (report->tablet_serial, ingest->session_serial))
+    return forbid (error, _("The report was written on another tablet than this session's"));
+  if (!g_str_equal (report->technician_phone, ingest->session_phone))
+    return forbid (error, _("The report belongs to another technician"));
+  task = ff_platform_db_get_task (db, report->task_id, &local_error);
+  if (task == NULL)
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
+                     _("There is no task %s"), report->task_id);
+      return FALSE;
+    }
+  if (!g_str_equal (task->phone, ingest->session_phone))
+    return forbid (error, _("The task belongs to another technician"));
+  if (!ff_platform_db_task_lists_tablet (db, task->task_id, ingest->session_serial, &listed,
+                                         error))
+    return FALSE;
+  if (!listed)
+    return forbid (error, _("The task does not list this tablet"));
+  item_state = ff_platform_db_get_item_state (db, task->task_id, report->device_id, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (item_state == NULL)
+    return forbid (error, _("The terminal of the report is not in its task"));
+  return TRUE;
+}
+
+static gboolean
+apply_version (FfPlatformDb *db,
+               Ingest       *ingest,
+               GError      **error)
+{
+  const FfReport *report = ingest->report;
+  const char *checksum = NULL;
+  const char *version = observed_version (report, &checksum);
+  g_autoptr(FfTerminal) terminal = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (version == NULL)
+    return TRUE;
+  terminal = ff_platform_db_get_terminal (db, report->device_id, &local_error);
+  if (terminal == NULL)
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
+                     _("Terminal %s is not in the ledger"), report->device_id);
+      return FALSE;
+    }
+  if (g_str_equal (terminal->software_version, version)
+      && g_strcmp0 (terminal->software_checksum, checksum ? checksum : "") == 0)
+    return TRUE;
+  return ff_platform_db_set_terminal_version (db, report->device_id, version, checksum,
+                                              ingest->now, error)
+         && ff_platform_db_add_history (db, report->device_id, ingest->now,
+                                        terminal->software_version, version, checksum, "report",
+                                        report->report_id, error);
+}
+
+static gboolean
+task_is_complete (FfPlatformDb *db,
+                  const char   *task_id,
+                  gboolean     *complete,
+                  GError      **error)
+{
+  g_autoptr(FfTaskRecord) task = ff_platform_db_get_task (db, task_id, error);
+
+  if (task == NULL)
+    return FALSE;
+  *complete = g_str_equal (task->state, "complete");
+  return TRUE;
+}
+
+static gboolean
+ingest_in_transaction (FfPlatformDb *db,
+                       gpointer      user_data,
+                       GError      **error)
+{
+  Ingest *ingest = user_data;
+  const FfReport *report = ingest->report;
+  g_autoptr(FfReportRecord) known = NULL;
+  g_autoptr(GError) local_error = NULL;
+  FfReportRecord record = { 0 };
+
+  known = ff_platform_db_get_report (db, report->report_id, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (known != NULL)
+    {
+      if (!g_bytes_equal (known->document, ingest->bytes))
+        {
+          g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                       _("Report %s was already received with different contents"),
+                       report->report_id);
+          return FALSE;
+        }
+      ingest->result->duplicate = TRUE;
+      return task_is_complete (db, report->task_id, &ingest->result->task_complete, error);
+    }
+  if (!check_task (db, ingest, error))
+    return FALSE;
+  record.report_id = report->report_id;
+  record.task_id = report->task_id;
+  record.device_id = report->device_id;
+  record.tablet_serial = report->tablet_serial;
+  record.outcome = (char *) ff_report_outcome_to_string (report->outcome);
+  record.created_at = report->created_at;
+  record.received_at = ingest->now;
+  record.document = ingest->bytes;
+  return ff_platform_db_insert_report (db, &record, ingest->signature, error)
+         && apply_version (db, ingest, error)
+         && (report->outcome == FF_REPORT_OUTCOME_ABORTED
+             || ff_platform_db_close_item (db, report->task_id, report->device_id,
+                                           report->report_id, error))
+         && ff_platform_db_complete_task_if_done (db, report->task_id, ingest->now,
+                                                  &ingest->result->task_complete, error);
+}
+
+gboolean
+ff_platform_ingest_report (FfPlatformDb   *db,
+                           GBytes         *bytes,
+                           GBytes         *signature,
+                           const char     *session_phone,
+                           const char     *session_serial,
+                           gint64          now,
+                           FfIngestResult *result,
+                           GError        **error)
+{
+  g_autoptr(FfHandheld) handheld = NULL;
+  g_autoptr(FfKey) tablet_key = NULL;
+  g_autoptr(FfReport) report = NULL;
+  g_autoptr(GError) local_error = NULL;
+  Ingest ingest = { 0 };
+
+  memset (result, 0, sizeof *result);
+  handheld = ff_platform_db_get_handheld (db, session_serial, &local_error);
+  if (handheld == NULL || g_str_equal (handheld->state, FF_HANDHELD_RETIRED))
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        forbid (error, _("The tablet is not registered or is retired"));
+      return FALSE;
+    }
+  tablet_key = ff_key_load_public (handheld->public_key_pem, strlen (handheld->public_key_pem),
+                                   error);
+  if (tablet_key == NULL)
+    return FALSE;
+  /* Parse first so a malformed body is a 400, then refuse a bad signature (403). */
+  report = ff_report_parse (bytes, error);
+  if (report == NULL || !ff_key_verify (tablet_key, bytes, signature, error))
+    return FALSE;
+  ingest.report = report;
+  ingest.bytes = bytes;
+  ingest.signature = signature;
+  ingest.session_phone = session_phone;
+  ingest.session_serial = session_serial;
+  ingest.now = now;
+  ingest.result = result;
+  if (!ff_platform_db_transaction (db, ingest_in_transaction, &ingest, error))
+    return FALSE;
+  result->report_id = g_strdup (report->report_id);
+  return TRUE;
+}
+
+void
+ff_ingest_result_clear (FfIngestResult *result)
+{
+  g_clear_pointer (&result->report_id, g_free);
+}

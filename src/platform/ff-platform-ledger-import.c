@@ -1,0 +1,337 @@
+/* Imports the terminal ledger (CSV from a utility's asset system): all rows or none. */
+#include "config.h"
+
+#include "ff-platform-ledger-import.h"
+
+#include "ff-document.h"
+#include "ff-platform-csv.h"
+#include "ff-profile.h"
+#include "ff-version.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+
+#define MAX_LEDGER_SIZE ((gsize) 2 << 30)
+#define MAX_REPORTED_ROWS 20
+#define MAX_CHECKSUM_LENGTH 64
+
+const char *const ff_ledger_columns[] = {
+  "device_id", "name", "latitude", "longitude", "vendor", "model", "hardware_version",
+  "software_version", "software_checksum", "host", "port", "common_address", "profile", NULL
+};
+
+enum
+{
+  COLUMN_DEVICE_ID,
+  COLUMN_NAME,
+  COLUMN_LATITUDE,
+  COLUMN_LONGITUDE,
+  COLUMN_VENDOR,
+  COLUMN_MODEL,
+  COLUMN_HARDWARE_VERSION,
+  COLUMN_SOFTWARE_VERSION,
+  COLUMN_SOFTWARE_CHECKSUM,
+  COLUMN_HOST,
+  COLUMN_PORT,
+  COLUMN_COMMON_ADDRESS,
+  COLUMN_PROFILE,
+  N_COLUMNS
+};
+
+typedef struct
+{
+  GPtrArray  *rows;          /* of FfTerminal * */
+  GArray     *lines;         /* guint line of each row */
+  gboolean    update;
+  gint64      now;
+  const char *path;
+  FfLedgerImportStats stats;
+} Import;
+
+static gboolean
+parse_degrees (const char *text,
+               double      limit,
+               double     *value)
+{
+  char *end = NULL;
+
+  if (*text == '\0')
+    return FALSE;
+  *value = g_ascii_strtod (text, &end);
+  return *end == '\0' && isfinite (*value) && *value >= -limit && *value <= limit;
+}
+
+static gboolean
+parse_number (const char *text,
+              guint64     min,
+              guint64     max,
+              guint      *value)
+{
+  guint64 number;
+
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, &number, NULL))
+    return FALSE;
+  *value = (guint) number;
+  return TRUE;
+}
+
+/* Returns NULL and sets @problem (a static, translated text) for a bad row. */
+static FfTerminal *
+terminal_from_row (GPtrArray   *fields,
+                   GHashTable  *profiles,
+                   const char **problem)
+{
+  g_autoptr(FfTerminal) t = g_new0 (FfTerminal, 1);
+  const char *const *f = (const char *const *) fields->pdata;
+  static const int name_columns[] = {
+    COLUMN_DEVICE_ID, COLUMN_VENDOR, COLUMN_MODEL, COLUMN_HARDWARE_VERSION, COLUMN_PROFILE
+  };
+
+  if (fields->len != N_COLUMNS)
+    {
+      *problem = _("the row does not have 13 fields");
+      return NULL;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (name_columns); i++)
+    if (!ff_name_is_safe (f[name_columns[i]]))
+      {
+        *problem = _("device_id, vendor, model, hardware_version and profile must be names "
+                     "without path separators, \"..\" or control characters");
+        return NULL;
+      }
+  if (*f[COLUMN_NAME] == '\0' || strlen (f[COLUMN_NAME]) > FF_NAME_MAX_LENGTH)
+    *problem = _("the name must have 1 to 128 bytes");
+  else if (!parse_degrees (f[COLUMN_LATITUDE], 90, &t->latitude))
+    *problem = _("the latitude must be a number of degrees from -90 to 90");
+  else if (!parse_degrees (f[COLUMN_LONGITUDE], 180, &t->longitude))
+    *problem = _("the longitude must be a number of degrees from -180 to 180");
+  else if (!ff_version_is_valid (f[COLUMN_SOFTWARE_VERSION]))
+    *problem = _("the software version must be a version such as V2.01");
+  else if (strlen (f[COLUMN_SOFTWARE_CHECKSUM]) > MAX_CHECKSUM_LENGTH)
+    *problem = _("the software checksum is longer than 64 bytes");
+  else if (!ff_host_is_valid (f[COLUMN_HOST]))
+    *problem = _("the host must be an IP address or host name");
+  else if (!parse_number (f[COLUMN_PORT], 1, 65535, &t->port))
+    *problem = _("the port must be a number from 1 to 65535");
+  else if (!parse_number (f[COLUMN_COMMON_ADDRESS], 0, 65535, &t->common_address))
+    *problem = _("the common address must be a number from 0 to 65535");
+  else if (!g_hash_table_contains (profiles, f[COLUMN_PROFILE]))
+    {
+      g_autoptr(FfProfile) profile = ff_profile_load (f[COLUMN_PROFILE], NULL);
+
+      if (profile == NULL)
+        *problem = _("there is no vendor profile of that name");
+      else
+        g_hash_table_add (profiles, g_strdup (f[COLUMN_PROFILE]));
+    }
+  if (*problem != NULL)
+    return NULL;
+  t->device_id = g_strdup (f[COLUMN_DEVICE_ID]);
+  t->name = g_strdup (f[COLUMN_NAME]);
+  t->vendor = g_strdup (f[COLUMN_VENDOR]);
+  t->model = g_strdup (f[COLUMN_MODEL]);
+  t->hardware_version = g_strdup (f[COLUMN_HARDWARE_VERSION]);
+  t->software_version = g_strdup (f[COLUMN_SOFTWARE_VERSION]);
+  t->software_checksum = g_strdup (f[COLUMN_SOFTWARE_CHECKSUM]);
+  t->host = g_strdup (f[COLUMN_HOST]);
+  t->profile = g_strdup (f[COLUMN_PROFILE]);
+  return g_steal_pointer (&t);
+}
+
+static gboolean
+header_is_valid (GPtrArray *fields)
+{
+  if (fields->len != N_COLUMNS)
+    return FALSE;
+  for (guint i = 0; i < N_COLUMNS; i++)
+    if (g_strcmp0 (g_ptr_array_index (fields, i), ff_ledger_columns[i]) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* @problem is already prefixed with its line. */
+static void
+report (GString    *problems,
+        guint      *n_problems,
+        const char *path,
+        const char *problem)
+{
+  if (++*n_problems <= MAX_REPORTED_ROWS)
+    g_string_append_printf (problems, "\n%s: %s", path, problem);
+}
+
+static void
+report_row (GString    *problems,
+            guint      *n_problems,
+            const char *path,
+            guint       line,
+            const char *problem)
+{
+  g_autofree char *located = g_strdup_printf (_("line %u: %s"), line, problem);
+
+  report (problems, n_problems, path, located);
+}
+
+/* Parses and validates the whole file into @import; nothing touches the database yet. */
+static gboolean
+read_ledger (Import     *import,
+             const char *data,
+             gsize       length,
+             GError    **error)
+{
+  g_autoptr(FfCsvReader) reader = ff_csv_reader_new (data, length);
+  g_autoptr(GHashTable) profiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GString) problems = g_string_new (NULL);
+  g_autoptr(GPtrArray) header = NULL;
+  g_autoptr(GError) csv_error = NULL;
+  GPtrArray *fields;
+  guint line, n_problems = 0;
+
+  if (!ff_csv_reader_next (reader, &header, &line, &csv_error))
+    {
+      if (csv_error != NULL)
+        g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID, "%s: %s", import->path,
+                     csv_error->message);
+      else
+        g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                     _("%s: the file is empty"), import->path);
+      return FALSE;
+    }
+  if (!header_is_valid (header))
+    {
+      g_autofree char *expected = g_strjoinv (",", (char **) ff_ledger_columns);
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                   _("%s: line %u: the header must be exactly: %s"), import->path, line, expected);
+      return FALSE;
+    }
+  while (ff_csv_reader_next (reader, &fields, &line, &csv_error))
+    {
+      const char *problem = NULL;
+      FfTerminal *terminal = terminal_from_row (fields, profiles, &problem);
+
+      g_ptr_array_unref (fields);
+      if (terminal == NULL)
+        {
+          report_row (problems, &n_problems, import->path, line, problem);
+          continue;
+        }
+      if (!g_hash_table_add (seen, terminal->device_id))
+        {
+          report_row (problems, &n_problems, import->path, line,
+                      _("the device ID appears on an earlier line"));
+          ff_terminal_free (terminal);
+          continue;
+        }
+      g_ptr_array_add (import->rows, terminal);
+      g_array_append_val (import->lines, line);
+    }
+  if (csv_error != NULL)
+    report (problems, &n_problems, import->path, csv_error->message);
+  if (n_problems > 0)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                   _("Bad rows: %u; nothing was imported:%s%s"),
+                   n_problems, problems->str,
+                   n_problems > MAX_REPORTED_ROWS ? "\n…" : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+terminals_equal (const FfTerminal *a,
+                 const FfTerminal *b)
+{
+  return g_str_equal (a->name, b->name) && a->latitude == b->latitude
+         && a->longitude == b->longitude && g_str_equal (a->vendor, b->vendor)
+         && g_str_equal (a->model, b->model)
+         && g_str_equal (a->hardware_version, b->hardware_version)
+         && g_str_equal (a->software_version, b->software_version)
+         && g_str_equal (a->software_checksum, b->software_checksum)
+         && g_str_equal (a->host, b->host) && a->port == b->port
+         && a->common_address == b->common_address && g_str_equal (a->profile, b->profile);
+}
+
+static gboolean
+store_rows (FfPlatformDb *db,
+            gpointer      user_data,
+            GError      **error)
+{
+  Import *import = user_data;
+
+  memset (&import->stats, 0, sizeof import->stats);
+  for (guint i = 0; i < import->rows->len; i++)
+    {
+      FfTerminal *row = g_ptr_array_index (import->rows, i);
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(FfTerminal) known = ff_platform_db_get_terminal (db, row->device_id, &local_error);
+      const char *from_version = known != NULL ? known->software_version : NULL;
+
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (known != NULL && terminals_equal (known, row))
+        {
+          import->stats.unchanged++;
+          continue;
+        }
+      if (known != NULL && !import->update)
+        {
+          g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                       _("%s: line %u: terminal %s is already in the ledger with other data; nothing "
+                         "was imported (use --update to apply the changes)"),
+                       import->path, g_array_index (import->lines, guint, i), row->device_id);
+          return FALSE;
+        }
+      if (!ff_platform_db_put_terminal (db, row, known != NULL, import->now, error))
+        return FALSE;
+      if ((known == NULL || !g_str_equal (known->software_version, row->software_version))
+          && !ff_platform_db_add_history (db, row->device_id, import->now, from_version,
+                                          row->software_version, row->software_checksum,
+                                          "ledger", NULL, error))
+        return FALSE;
+      if (known != NULL)
+        import->stats.updated++;
+      else
+        import->stats.added++;
+    }
+  return TRUE;
+}
+
+gboolean
+ff_platform_import_ledger (FfPlatformDb        *db,
+                           const char          *path,
+                           gboolean             update,
+                           gint64               now,
+                           FfLedgerImportStats *stats,
+                           GError             **error)
+{
+  g_autoptr(GMappedFile) file = g_mapped_file_new (path, FALSE, error);
+  Import import = { 0 };
+  gboolean ok;
+
+  if (file == NULL)
+    return FALSE;
+  if (g_mapped_file_get_length (file) > MAX_LEDGER_SIZE)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_TOO_LARGE,
+                   _("%s is larger than 2 GiB"), path);
+      return FALSE;
+    }
+  import.rows = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_terminal_free);
+  import.lines = g_array_new (FALSE, FALSE, sizeof (guint));
+  import.update = update;
+  import.now = now;
+  import.path = path;
+  ok = read_ledger (&import, g_mapped_file_get_contents (file), g_mapped_file_get_length (file),
+                    error)
+       && ff_platform_db_transaction (db, store_rows, &import, error);
+  if (ok && stats != NULL)
+    *stats = import.stats;
+  g_ptr_array_unref (import.rows);
+  g_array_unref (import.lines);
+  return ok;
+}

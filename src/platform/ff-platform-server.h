@@ -1,0 +1,29 @@
+/* The platform's HTTP API for tablets (docs/api.md) on a SoupServer; requests run in worker threads. */
+#pragma once
+
+#include "ff-crypto.h"
+#include "ff-platform-db.h"
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+#define FF_TYPE_PLATFORM_SERVER (ff_platform_server_get_type ())
+G_DECLARE_FINAL_TYPE (FfPlatformServer, ff_platform_server, FF, PLATFORM_SERVER, GObject)
+
+#define FF_LOGIN_MAX_BODY 4096
+#define FF_REPORT_MAX_BODY (1024 * 1024)
+#define FF_SESSION_SECONDS (12 * 3600)
+
+/* @db must outlive the server. @certificate NULL serves plain HTTP (loopback only). */
+FfPlatformServer *ff_platform_server_new    (FfPlatformDb     *db,
+                                             const char       *data_dir,
+                                             FfKey            *platform_key,
+                                             GTlsCertificate  *certificate);
+/* Listens on "HOST:PORT" (an IP address; port 0 picks one) and returns the base URI it serves,
+ * such as "https://127.0.0.1:8443". Plain HTTP is refused unless HOST is a loopback address. */
+char             *ff_platform_server_listen (FfPlatformServer *self,
+                                             const char       *address,
+                                             GError          **error);
+
+G_END_DECLS

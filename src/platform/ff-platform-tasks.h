@@ -1,0 +1,39 @@
+/* Creating a task: choosing terminals and firmware, the dispatch rules, signing, checking tablets out. */
+#pragma once
+
+#include "ff-crypto.h"
+#include "ff-platform-db.h"
+
+G_BEGIN_DECLS
+
+#define FF_TASK_DEFAULT_VALID_DAYS 7
+
+typedef struct
+{
+  const char        *technician_phone;
+  const char *const *handhelds;         /* serial numbers, at least one */
+  const char *const *device_ids;        /* the terminals, or NULL to select by running_version */
+  const char        *running_version;
+  const char        *vendor;            /* optional filters on the terminals */
+  const char        *model;
+  const char        *firmware_version;  /* the target, resolved per vendor and model */
+  const char        *rollback_reason;   /* non-NULL allows (and requires) a downgrade */
+  guint              valid_days;
+  gint64             now;
+} FfTaskRequest;
+
+/* Creates, signs and stores the task, records the dispatch message and checks the tablets out, all
+ * in one transaction. Returns the task ID; FF_PLATFORM_ERROR_REFUSED (and nothing stored) when a
+ * rule forbids it. */
+char     *ff_platform_create_task     (FfPlatformDb        *db,
+                                       FfKey               *platform_key,
+                                       const FfTaskRequest *request,
+                                       GError             **error);
+
+/* Writes DATA/tasks/TASK.json and TASK.sig (the exact signed bytes and the raw signature). */
+gboolean  ff_platform_export_task     (FfPlatformDb        *db,
+                                       const char          *task_id,
+                                       const char          *directory,
+                                       GError             **error);
+
+G_END_DECLS

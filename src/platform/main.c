@@ -1,0 +1,84 @@
+/* fieldflash-platform: the master station's operator CLI and daemon. */
+#include "config.h"
+
+#include "ff-platform-cli.h"
+
+#include <glib/gi18n-lib.h>
+#include <locale.h>
+
+static const struct
+{
+  const char *name;
+  FfCliVerb   run;
+} verbs[] = {
+  { "init", ff_cli_init },
+  { "serve", ff_cli_serve },
+  { "export-key", ff_cli_export_key },
+  { "terminals", ff_cli_terminals },
+  { "firmware", ff_cli_firmware },
+  { "blacklist", ff_cli_blacklist },
+  { "handhelds", ff_cli_handhelds },
+  { "technicians", ff_cli_technicians },
+  { "tasks", ff_cli_tasks },
+  { "reports", ff_cli_reports },
+  { "history", ff_cli_history },
+};
+
+static void
+print_usage (void)
+{
+  g_printerr ("%s\n", _("Usage: fieldflash-platform [--data-dir DIR] VERB …"));
+  g_printerr ("%s\n", _("Verbs: init, serve, export-key, terminals import|list, "
+                        "firmware add|list|withdraw, blacklist add, handhelds add|list|retire, "
+                        "technicians add|list, tasks create|list, reports list, history DEVICE-ID"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *data_dir = NULL;
+  GOptionEntry entries[] = {
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, N_("The platform's data directory"),
+      N_("DIR") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  FfCli cli = { 0 };
+  gboolean ok = FALSE;
+  gboolean found = FALSE;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+
+  /* Options before the verb; the verb parses its own (and --data-dir again) after it. */
+  context = g_option_context_new (_("VERB …"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_strict_posix (context, TRUE);
+  g_option_context_set_help_enabled (context, FALSE);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc < 2)
+    {
+      if (error != NULL)
+        g_printerr ("fieldflash-platform: %s\n", error->message);
+      print_usage ();
+      return 2;
+    }
+  cli.data_dir = data_dir != NULL ? g_steal_pointer (&data_dir) : ff_cli_default_data_dir ();
+  for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
+    if (g_str_equal (argv[1], verbs[i].name))
+      {
+        found = TRUE;
+        ok = verbs[i].run (&cli, argc - 1, argv + 1, &error);
+        break;
+      }
+  if (!found)
+    print_usage ();
+  else if (!ok)
+    g_printerr ("fieldflash-platform: %s\n", error->message);
+  ff_platform_db_close (cli.db);
+  g_free (cli.data_dir);
+  return found && ok ? 0 : found ? 1 : 2;
+}

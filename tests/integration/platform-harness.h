@@ -1,0 +1,80 @@
+/* Test harness for fieldflash-platform: a data directory in a temp dir, the CLI run as a real
+ * process, the server started on 127.0.0.1 port 0, and a libsoup client for its API. */
+#pragma once
+
+#include "ff-report.h"
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+#define HARNESS_PHONE_A "13800138000"
+#define HARNESS_PIN_A "482913"
+#define HARNESS_PHONE_B "13900139000"
+#define HARNESS_PIN_B "135790"
+
+typedef struct
+{
+  char        *dir;
+  char        *data_dir;
+  char        *binary;
+  GSubprocess *server;
+  gboolean     server_https;
+  char        *base_url;
+  SoupSession *session;
+  GTlsCertificate *pinned;    /* the platform's certificate, for HTTPS */
+  FfKey       *tablet_a;      /* TAB-0001, registered */
+  FfKey       *tablet_b;      /* TAB-0002, registered */
+  char        *task_a;        /* technician A, TAB-0001: DTU0001 and FTU0002 to V2.01 */
+  char        *task_b;        /* technician B, TAB-0002: DTU0003 to V2.01 */
+  char        *firmware_v2;   /* SHA-256 of V2.01 */
+  GBytes      *firmware_v2_bytes;
+} Harness;
+
+Harness *harness_new          (void);
+void     harness_free         (Harness     *h);
+char    *harness_write        (Harness     *h,
+                               const char  *name,
+                               const char  *contents,
+                               gssize       length);
+/* Runs fieldflash-platform --data-dir … ARGS with @stdin_text; returns the exit status. */
+int      harness_run          (Harness     *h,
+                               const char  *stdin_text,
+                               char       **out,
+                               char       **err,
+                               const char  *first_arg,
+                               ...) G_GNUC_NULL_TERMINATED;
+/* init, a 3-terminal ledger, firmware V1.00 and V2.01, two technicians, two tablets, two tasks. */
+void     harness_setup_world  (Harness     *h);
+/* Starts "serve" and waits (with a deadline) for its "listening on" line. */
+void     harness_start        (Harness     *h,
+                               gboolean     https);
+void     harness_stop         (Harness     *h);
+void     harness_kill         (Harness     *h);
+/* Sends a request; returns the status and (optionally) body and response headers. */
+guint    harness_request      (Harness     *h,
+                               const char  *method,
+                               const char  *path,
+                               const char  *token,
+                               GBytes      *body,
+                               const char  *const *headers,
+                               GBytes     **response,
+                               SoupMessageHeaders **response_headers);
+char    *harness_login        (Harness     *h,
+                               const char  *phone,
+                               const char  *pin,
+                               const char  *serial);
+/* A valid "upgraded" report for @device_id in @task_id, written on @serial by @phone. */
+FfReport *harness_report      (const char  *task_id,
+                               const char  *device_id,
+                               const char  *serial,
+                               const char  *phone);
+guint    harness_upload       (Harness     *h,
+                               const char  *token,
+                               GBytes      *bytes,
+                               GBytes      *signature,
+                               GBytes     **response);
+/* The "error" member of a JSON error body. */
+char    *harness_error_text   (GBytes      *body);
+
+G_END_DECLS

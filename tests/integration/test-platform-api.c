@@ -1,0 +1,419 @@
+/* The platform's HTTP API against a real server process on 127.0.0.1 with a real database. */
+#include "config.h"
+
+#include "platform-harness.h"
+
+#include "ff-task.h"
+
+typedef struct
+{
+  Harness *h;
+} Fixture;
+
+static void
+set_up (Fixture      *fixture,
+        gconstpointer https)
+{
+  fixture->h = harness_new ();
+  harness_setup_world (fixture->h);
+  harness_start (fixture->h, GPOINTER_TO_INT (https));
+}
+
+static void
+tear_down (Fixture      *fixture,
+           gconstpointer data)
+{
+  harness_free (fixture->h);
+}
+
+static guint
+post_json (Harness    *h,
+           const char *path,
+           const char *text,
+           GBytes    **response)
+{
+  g_autoptr(GBytes) body = g_bytes_new (text, strlen (text));
+
+  return harness_request (h, "POST", path, NULL, body, NULL, response, NULL);
+}
+
+static guint
+login_status (Harness    *h,
+              const char *phone,
+              const char *pin,
+              const char *serial,
+              char      **error_text,
+              char      **retry_after)
+{
+  g_autofree char *text = g_strdup_printf ("{\"phone\": \"%s\", \"pin\": \"%s\", "
+                                           "\"tablet_serial\": \"%s\"}", phone, pin, serial);
+  g_autoptr(GBytes) body = g_bytes_new (text, strlen (text));
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  guint status = harness_request (h, "POST", "/api/v1/login", NULL, body, NULL, &response,
+                                  &headers);
+
+  if (error_text != NULL && status != 200)
+    *error_text = harness_error_text (response);
+  if (retry_after != NULL)
+    *retry_after = g_strdup (soup_message_headers_get_one (headers, "Retry-After"));
+  return status;
+}
+
+static void
+test_health_and_key (Fixture      *fixture,
+                     gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *exported = NULL;
+
+  g_assert_cmpuint (harness_request (h, "GET", "/healthz", NULL, NULL, NULL, &body, NULL), ==, 200);
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                  "\"ok\""));
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (harness_request (h, "GET", "/api/v1/platform-key", NULL, NULL, NULL, &body,
+                                     NULL), ==, 200);
+  g_assert_cmpint (harness_run (h, NULL, &exported, NULL, "export-key", NULL), ==, 0);
+  g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body), exported,
+                   strlen (exported));
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (harness_request (h, "GET", "/nowhere", NULL, NULL, NULL, &body, NULL), ==, 404);
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (harness_request (h, "DELETE", "/healthz", NULL, NULL, NULL, &body, NULL), ==,
+                    405);
+}
+
+static void
+test_login (Fixture      *fixture,
+            gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autoptr(GBytes) response = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *out = NULL;
+
+  g_assert_cmpuint (login_status (h, HARNESS_PHONE_A, "000000", "TAB-0001", &message, NULL), ==,
+                    401);
+  g_assert_nonnull (strstr (message, "PIN"));
+  g_clear_pointer (&message, g_free);
+  g_assert_cmpuint (login_status (h, "13700000000", "000000", "TAB-0001", NULL, NULL), ==, 401);
+  g_assert_cmpuint (login_status (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-9999", &message, NULL),
+                    ==, 403);
+  g_clear_pointer (&message, g_free);
+  g_assert_cmpuint (login_status (h, "1380013800", HARNESS_PIN_A, "TAB-0001", NULL, NULL), ==, 400);
+  g_assert_cmpuint (login_status (h, HARNESS_PHONE_A, HARNESS_PIN_A, "../TAB", NULL, NULL), ==, 400);
+  g_assert_cmpuint (post_json (h, "/api/v1/login", "{\"phone\": ", &response), ==, 400);
+  g_clear_pointer (&response, g_bytes_unref);
+  g_assert_cmpuint (post_json (h, "/api/v1/login", "{\"phone\": 13800138000, \"pin\": \"1\", "
+                               "\"tablet_serial\": \"TAB-0001\"}", &response), ==, 400);
+  g_clear_pointer (&response, g_bytes_unref);
+
+  token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
+  g_assert_cmpuint (strlen (token), ==, 64);
+  g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks", token, NULL, NULL, NULL, NULL), ==,
+                    200);
+  g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks", NULL, NULL, NULL, NULL, NULL), ==,
+                    401);
+  g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks",
+                                     "0000000000000000000000000000000000000000000000000000000000000000",
+                                     NULL, NULL, NULL, NULL), ==, 401);
+
+  /* A retired tablet can neither log in nor use a session it already has. */
+  g_assert_cmpint (harness_run (h, NULL, &out, NULL, "handhelds", "retire", "TAB-0001", NULL), ==,
+                   0);
+  g_assert_cmpuint (login_status (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001", NULL, NULL), ==,
+                    403);
+  g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks", token, NULL, NULL, NULL, NULL), ==,
+                    401);
+}
+
+static void
+test_login_backoff (Fixture      *fixture,
+                    gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *retry_after = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(GBytes) metrics = NULL;
+
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpuint (login_status (h, HARNESS_PHONE_B, "999999", "TAB-0002", NULL, NULL), ==, 401);
+  /* After three failures even the right PIN waits. */
+  g_assert_cmpuint (login_status (h, HARNESS_PHONE_B, HARNESS_PIN_B, "TAB-0002", &message,
+                                  &retry_after), ==, 429);
+  g_assert_nonnull (retry_after);
+  g_assert_cmpint (atoi (retry_after), >, 0);
+  g_assert_cmpint (atoi (retry_after), <=, 30);
+  /* Another technician is not held back. */
+  g_free (harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001"));
+  g_assert_cmpuint (harness_request (h, "GET", "/metrics", NULL, NULL, NULL, &metrics, NULL), ==,
+                    200);
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (metrics, NULL), g_bytes_get_size (metrics),
+                                  "fieldflash_login_failures_total 3\n"));
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (metrics, NULL), g_bytes_get_size (metrics),
+                                  "fieldflash_http_requests_total{route=\"login\",code=\"429\"} 1"));
+}
+
+static void
+save_bytes (Harness    *h,
+            const char *name,
+            GBytes     *bytes,
+            char      **path)
+{
+  *path = harness_write (h, name, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+static void
+test_tasks (Fixture      *fixture,
+            gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
+  g_autofree char *document_path = g_strdup_printf ("/api/v1/tasks/%s/document", h->task_a);
+  g_autofree char *signature_path = g_strdup_printf ("/api/v1/tasks/%s/signature", h->task_a);
+  g_autofree char *other_path = g_strdup_printf ("/api/v1/tasks/%s/document", h->task_b);
+  g_autofree char *pem = NULL, *pem_file = NULL, *doc_file = NULL, *sig_file = NULL;
+  g_autoptr(GBytes) list = NULL, document = NULL, signature = NULL, body = NULL;
+  g_autoptr(FfKey) platform_key = NULL;
+  g_autoptr(FfTask) task = NULL;
+  g_autoptr(GSubprocess) openssl = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks", token, NULL, NULL, &list, NULL), ==,
+                    200);
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (list, NULL), g_bytes_get_size (list),
+                                  h->task_a));
+  g_assert_null (g_strstr_len (g_bytes_get_data (list, NULL), g_bytes_get_size (list), h->task_b));
+
+  g_assert_cmpuint (harness_request (h, "GET", document_path, token, NULL, NULL, &document, NULL),
+                    ==, 200);
+  g_assert_cmpuint (harness_request (h, "GET", signature_path, token, NULL, NULL, &signature,
+                                     NULL), ==, 200);
+  g_assert_cmpuint (g_bytes_get_size (signature), ==, 64);
+
+  /* The tablet's own check: pinned key, signature, parse, expiry. */
+  g_assert_cmpint (harness_run (h, NULL, &pem, NULL, "export-key", NULL), ==, 0);
+  platform_key = ff_key_load_public (pem, strlen (pem), &error);
+  g_assert_no_error (error);
+  task = ff_task_load_signed (document, signature, platform_key,
+                              g_get_real_time () / G_USEC_PER_SEC, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (task->items->len, ==, 2);
+  g_assert_cmpstr (((FfTaskItem *) g_ptr_array_index (task->items, 0))->target.sha256, ==,
+                   h->firmware_v2);
+  g_assert_nonnull (((FfTaskItem *) g_ptr_array_index (task->items, 0))->previous);
+  g_assert_cmpstr (((FfTaskItem *) g_ptr_array_index (task->items, 0))->target.file_name, !=, "");
+
+  /* And OpenSSL agrees, with the exported key. */
+  pem_file = harness_write (h, "platform.pub.pem", pem, -1);
+  save_bytes (h, "task.json", document, &doc_file);
+  save_bytes (h, "task.sig", signature, &sig_file);
+  openssl = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "openssl", "pkeyutl",
+                              "-verify", "-pubin", "-inkey", pem_file, "-rawin", "-in", doc_file,
+                              "-sigfile", sig_file, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (openssl, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Another technician's task, a malformed ID, an unknown task. */
+  g_assert_cmpuint (harness_request (h, "GET", other_path, token, NULL, NULL, &body, NULL), ==, 403);
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks/..%2Fetc/document", token, NULL,
+                                     NULL, &body, NULL), ==, 400);
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks/13800138000-20000101/document",
+                                     token, NULL, NULL, &body, NULL), ==, 404);
+}
+
+static void
+test_firmware (Fixture      *fixture,
+               gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
+  g_autofree char *path = g_strdup_printf ("/api/v1/firmware/%s", h->firmware_v2);
+  g_autofree char *etag = g_strdup_printf ("\"%s\"", h->firmware_v2);
+  g_autofree char *unknown = g_strdup_printf ("/api/v1/firmware/%064d", 0);
+  gsize size = g_bytes_get_size (h->firmware_v2_bytes);
+  g_autoptr(GBytes) whole = NULL, part = NULL, body = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(GByteArray) resumed = g_byte_array_new ();
+  g_autofree char *digest = NULL;
+  const char *range[] = { "Range", "bytes=1000-", NULL };
+  const char *beyond[] = { "Range", "bytes=999999999-", NULL };
+  const char *not_modified[] = { "If-None-Match", etag, NULL };
+
+  g_assert_cmpuint (harness_request (h, "GET", path, token, NULL, NULL, &whole, &headers), ==, 200);
+  g_assert_true (g_bytes_equal (whole, h->firmware_v2_bytes));
+  g_assert_cmpstr (soup_message_headers_get_one (headers, "ETag"), ==, etag);
+  g_assert_cmpstr (soup_message_headers_get_one (headers, "Accept-Ranges"), ==, "bytes");
+  g_clear_pointer (&headers, soup_message_headers_unref);
+
+  /* Resume after the first 1000 bytes. */
+  g_assert_cmpuint (harness_request (h, "GET", path, token, NULL, range, &part, &headers), ==, 206);
+  g_byte_array_append (resumed, g_bytes_get_data (whole, NULL), 1000);
+  g_byte_array_append (resumed, g_bytes_get_data (part, NULL), g_bytes_get_size (part));
+  digest = ff_sha256_hex (resumed->data, resumed->len);
+  g_assert_cmpstr (digest, ==, h->firmware_v2);
+  {
+    g_autofree char *expected = g_strdup_printf ("bytes 1000-%zu/%zu", size - 1, size);
+    g_assert_cmpstr (soup_message_headers_get_one (headers, "Content-Range"), ==, expected);
+  }
+  g_clear_pointer (&headers, soup_message_headers_unref);
+
+  g_assert_cmpuint (harness_request (h, "GET", path, token, NULL, beyond, &body, NULL), ==, 416);
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (harness_request (h, "GET", path, token, NULL, not_modified, &body, NULL), ==,
+                    304);
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (harness_request (h, "GET", unknown, token, NULL, NULL, &body, NULL), ==, 404);
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (harness_request (h, "GET", "/api/v1/firmware/ABC", token, NULL, NULL, &body,
+                                     NULL), ==, 400);
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (harness_request (h, "GET", path, NULL, NULL, NULL, &body, NULL), ==, 401);
+}
+
+static gint64
+count_reports (Harness *h)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (harness_run (h, NULL, &out, NULL, "reports", "list", "--json", NULL), ==, 0);
+  json_parser_load_from_data (parser, out, -1, &error);
+  g_assert_no_error (error);
+  return json_array_get_length (json_node_get_array (json_parser_get_root (parser)));
+}
+
+static void
+expect_upload (Harness    *h,
+               const char *token,
+               GBytes     *bytes,
+               GBytes     *signature,
+               guint       status,
+               const char *error_fragment)
+{
+  g_autoptr(GBytes) response = NULL;
+  guint actual = harness_upload (h, token, bytes, signature, &response);
+
+  g_test_message ("upload → %u %.*s", actual, (int) g_bytes_get_size (response),
+                  (const char *) g_bytes_get_data (response, NULL));
+  g_assert_cmpuint (actual, ==, status);
+  if (error_fragment != NULL)
+    {
+      g_autofree char *text = harness_error_text (response);
+      g_assert_nonnull (strstr (text, error_fragment));
+    }
+}
+
+static GBytes *
+sign (FfReport *report,
+      FfKey    *key,
+      GBytes  **bytes)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *signature = ff_report_sign (report, key, bytes, &error);
+
+  g_assert_no_error (error);
+  return signature;
+}
+
+static void
+test_reports (Fixture      *fixture,
+              gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
+  g_autofree char *token_b = harness_login (h, HARNESS_PHONE_B, HARNESS_PIN_B, "TAB-0002");
+  g_autoptr(FfReport) first = harness_report (h->task_a, "DTU0001", "TAB-0001", HARNESS_PHONE_A);
+  g_autoptr(FfReport) outsider = harness_report (h->task_a, "DTU0003", "TAB-0001", HARNESS_PHONE_A);
+  g_autoptr(FfReport) stranger = harness_report (h->task_b, "DTU0003", "TAB-0001", HARNESS_PHONE_A);
+  g_autoptr(FfReport) second = harness_report (h->task_a, "FTU0002", "TAB-0001", HARNESS_PHONE_A);
+  g_autoptr(GBytes) bytes = NULL, signature = NULL, forged = NULL, outsider_bytes = NULL;
+  g_autoptr(GBytes) outsider_sig = NULL, stranger_bytes = NULL, stranger_sig = NULL;
+  g_autoptr(GBytes) altered = NULL, altered_sig = NULL, second_bytes = NULL, second_sig = NULL;
+  g_autoptr(GBytes) flipped = NULL, big = NULL;
+  g_autoptr(FfKey) rogue = ff_key_generate (NULL);
+  g_autofree char *copy = NULL, *history = NULL, *handhelds = NULL, *tasks = NULL;
+  g_autofree char *huge = g_malloc0 ((1024 * 1024 + 1));
+  char *at;
+
+  signature = sign (first, h->tablet_a, &bytes);
+  forged = ff_key_sign (rogue, bytes, NULL);
+  outsider_sig = sign (outsider, h->tablet_a, &outsider_bytes);
+  stranger_sig = sign (stranger, h->tablet_a, &stranger_bytes);
+
+  /* Refusals first: each leaves the database unchanged. */
+  expect_upload (h, NULL, bytes, signature, 401, NULL);
+  expect_upload (h, token, bytes, forged, 403, "signature");
+  copy = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  at = strstr (copy, "0x8005 reads");
+  at[0] = '1';   /* still valid JSON, but not the bytes that were signed */
+  flipped = g_bytes_new (copy, g_bytes_get_size (bytes));
+  expect_upload (h, token, flipped, signature, 403, "signature");
+  expect_upload (h, token_b, bytes, signature, 403, NULL);   /* another tablet's session */
+  expect_upload (h, token, outsider_bytes, outsider_sig, 403, "not in its task");
+  expect_upload (h, token, stranger_bytes, stranger_sig, 403, "another technician");
+  {
+    g_autoptr(GBytes) not_json = g_bytes_new_static ("{\"report_id\": ", 14);
+    expect_upload (h, token, not_json, signature, 400, NULL);
+  }
+  big = g_bytes_new_static (huge, (1024 * 1024 + 1));
+  expect_upload (h, token, big, signature, 413, NULL);
+  g_assert_cmpint (count_reports (h), ==, 0);
+
+  /* Ingested once; a repeat changes nothing; the same ID with other bytes is a conflict. */
+  expect_upload (h, token, bytes, signature, 201, NULL);
+  expect_upload (h, token, bytes, signature, 200, NULL);
+  g_free (first->versions.after_checksum);
+  first->versions.after_checksum = g_strdup ("FFFF");
+  altered_sig = sign (first, h->tablet_a, &altered);
+  expect_upload (h, token, altered, altered_sig, 409, NULL);
+  g_assert_cmpint (count_reports (h), ==, 1);
+
+  g_assert_cmpint (harness_run (h, NULL, &history, NULL, "history", "DTU0001", NULL), ==, 0);
+  g_assert_nonnull (strstr (history, "V1.00 → V2.01"));
+  g_assert_nonnull (strstr (history, first->report_id));
+
+  /* The last item closes the task and returns the tablet to stock. */
+  g_assert_cmpint (harness_run (h, NULL, &handhelds, NULL, "handhelds", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (handhelds, "TAB-0001\tchecked-out"));
+  g_clear_pointer (&handhelds, g_free);
+  second_sig = sign (second, h->tablet_a, &second_bytes);
+  {
+    g_autoptr(GBytes) response = NULL;
+    g_assert_cmpuint (harness_upload (h, token, second_bytes, second_sig, &response), ==, 201);
+    g_assert_nonnull (g_strstr_len (g_bytes_get_data (response, NULL), g_bytes_get_size (response),
+                                    "\"task_state\":\"complete\""));
+  }
+  g_assert_cmpint (harness_run (h, NULL, &handhelds, NULL, "handhelds", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (handhelds, "TAB-0001\tin-stock"));
+  g_assert_cmpint (harness_run (h, NULL, &tasks, NULL, "tasks", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (tasks, "complete\t2/2"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/platform/api/health-and-key", Fixture, GINT_TO_POINTER (FALSE), set_up,
+              test_health_and_key, tear_down);
+  g_test_add ("/platform/api/https-pinned", Fixture, GINT_TO_POINTER (TRUE), set_up,
+              test_health_and_key, tear_down);
+  g_test_add ("/platform/api/login", Fixture, GINT_TO_POINTER (FALSE), set_up, test_login,
+              tear_down);
+  g_test_add ("/platform/api/login-backoff", Fixture, GINT_TO_POINTER (FALSE), set_up,
+              test_login_backoff, tear_down);
+  g_test_add ("/platform/api/tasks", Fixture, GINT_TO_POINTER (TRUE), set_up, test_tasks,
+              tear_down);
+  g_test_add ("/platform/api/firmware", Fixture, GINT_TO_POINTER (FALSE), set_up, test_firmware,
+              tear_down);
+  g_test_add ("/platform/api/reports", Fixture, GINT_TO_POINTER (FALSE), set_up, test_reports,
+              tear_down);
+  return g_test_run ();
+}

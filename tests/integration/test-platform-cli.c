@@ -1,0 +1,259 @@
+/* The operator CLI as a real process: ledger import, firmware, dispatch rules and task signing. */
+#include "config.h"
+
+#include "platform-harness.h"
+
+#include "ff-task.h"
+
+typedef struct
+{
+  Harness *h;
+} Fixture;
+
+static void
+set_up (Fixture      *fixture,
+        gconstpointer data)
+{
+  fixture->h = harness_new ();
+  harness_setup_world (fixture->h);
+}
+
+static void
+tear_down (Fixture      *fixture,
+           gconstpointer data)
+{
+  harness_free (fixture->h);
+}
+
+static char *
+run_ok (Harness    *h,
+        const char *first,
+        ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  va_list list;
+
+  g_ptr_array_add (args, h->binary);
+  g_ptr_array_add (args, "--data-dir");
+  g_ptr_array_add (args, h->data_dir);
+  va_start (list, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (list, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (list);
+  g_ptr_array_add (args, NULL);
+  process = g_subprocess_newv ((const char *const *) args->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  return out;
+}
+
+/* Runs a command that must be refused: exit status 1, a message containing @fragment. */
+#define ASSERT_REFUSED(h, fragment, ...)                                        \
+  G_STMT_START {                                                                \
+    g_autofree char *err_ = NULL;                                               \
+    g_assert_cmpint (harness_run ((h), NULL, NULL, &err_, __VA_ARGS__, NULL), ==, 1); \
+    g_assert_nonnull (strstr (err_, (fragment)));                               \
+  } G_STMT_END
+
+static void
+test_init_twice (Fixture      *fixture,
+                 gconstpointer data)
+{
+  g_autofree char *key_before = NULL, *key_after = NULL;
+  g_autofree char *key_path = g_build_filename (fixture->h->data_dir, "platform-key.pem", NULL);
+
+  g_assert_true (g_file_get_contents (key_path, &key_before, NULL, NULL));
+  ASSERT_REFUSED (fixture->h, "already initialised", "init");
+  g_assert_true (g_file_get_contents (key_path, &key_after, NULL, NULL));
+  g_assert_cmpstr (key_before, ==, key_after);
+}
+
+static void
+test_ledger_bad_rows (Fixture      *fixture,
+                      gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *bad = harness_write (h, "bad.csv",
+    "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,"
+    "software_checksum,host,port,common_address,profile\n"
+    "NEW0001,New 1,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,1,state-grid\n"
+    "NEW0002,New 2,91,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,1,state-grid\n"
+    "NEW0003,\"multi\nline\",39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,70000,1,state-grid\n"
+    "../x,New 4,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,1,state-grid\n"
+    "NEW0005,New 5,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,1,no-such-profile\n"
+    "NEW0001,Again,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,1,state-grid\n"
+    "NEW0007,short row\n", -1);
+  g_autofree char *bad_quote = harness_write (h, "quote.csv",
+    "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,"
+    "software_checksum,host,port,common_address,profile\r\n"
+    "NEW0001,\"unclosed,39.9\r\n", -1);
+  g_autofree char *bad_header = harness_write (h, "header.csv", "id,name\nA,B\n", -1);
+  g_autofree char *changed = harness_write (h, "changed.csv",
+    "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,"
+    "software_checksum,host,port,common_address,profile\n"
+    "DTU0001,Renamed,39.915,116.404,Acme,DTU-3000,HV1.0,V1.10,A1B3,127.0.0.1,2404,1,state-grid\n",
+    -1);
+  g_autofree char *err = NULL, *list = NULL, *history = NULL;
+
+  g_assert_cmpint (harness_run (h, NULL, NULL, &err, "terminals", "import", bad, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "Bad rows: 6"));
+  g_assert_nonnull (strstr (err, "line 3: the latitude"));
+  g_assert_nonnull (strstr (err, "line 4: the port"));
+  g_assert_nonnull (strstr (err, "line 6: device_id"));
+  g_assert_nonnull (strstr (err, "line 7: there is no vendor profile"));
+  g_assert_nonnull (strstr (err, "line 8: the device ID appears on an earlier line"));
+  g_assert_nonnull (strstr (err, "line 9: the row does not have 13 fields"));
+  ASSERT_REFUSED (h, "line 2: a quoted field is not closed", "terminals", "import", bad_quote);
+  ASSERT_REFUSED (h, "line 1: the header must be exactly", "terminals", "import", bad_header);
+  ASSERT_REFUSED (h, "terminal DTU0001 is already in the ledger", "terminals", "import", changed);
+  list = run_ok (h, "terminals", "list", NULL);
+  g_assert_null (strstr (list, "NEW0001"));
+  g_assert_nonnull (strstr (list, "Terminals: 3"));
+  g_assert_null (strstr (list, "Renamed"));
+
+  g_free (run_ok (h, "terminals", "import", changed, "--update", NULL));
+  g_clear_pointer (&list, g_free);
+  list = run_ok (h, "terminals", "list", "--version", "V1.10", NULL);
+  g_assert_nonnull (strstr (list, "DTU0001\tRenamed"));
+  history = run_ok (h, "history", "DTU0001", NULL);
+  g_assert_nonnull (strstr (history, "- → V1.00\tledger"));
+  g_assert_nonnull (strstr (history, "V1.00 → V1.10\tledger"));
+}
+
+static char *
+task_count_line (Harness *h)
+{
+  return run_ok (h, "tasks", "list", NULL);
+}
+
+static void
+test_dispatch_rules (Fixture      *fixture,
+                     gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *before = NULL, *after = NULL, *fw3 = NULL, *fw0 = NULL, *created = NULL;
+  g_autofree char *pem = NULL, *pem_path = NULL, *json_path = NULL, *json = NULL;
+  g_autofree char *key_path = g_build_filename (h->dir, "tab-a.pub.pem", NULL);
+
+  fw3 = harness_write (h, "fw-v3.bin", "version three", -1);
+  fw0 = harness_write (h, "fw-v0.bin", "version zero", -1);
+  g_free (run_ok (h, "firmware", "add", fw3, "--vendor", "Acme", "--model", "DTU-3000",
+                  "--version", "V3.00", "--hardware", "HV2.0", NULL));
+  g_free (run_ok (h, "firmware", "add", fw0, "--vendor", "Acme", "--model", "DTU-3000",
+                  "--version", "V0.90", "--hardware", "HV1.0", NULL));
+  ASSERT_REFUSED (h, "was added before", "firmware", "add", fw3, "--vendor", "Acme", "--model",
+                  "DTU-3000", "--version", "V3.00", "--hardware", "HV2.0");
+  before = task_count_line (h);
+
+  /* TAB-0001 and TAB-0002 are checked out by the two tasks of the harness. */
+  g_free (run_ok (h, "handhelds", "add", "TAB-0003", "--pubkey", key_path, NULL));
+  ASSERT_REFUSED (h, "not in stock", "tasks", "create", "--technician", HARNESS_PHONE_A,
+                  "--handheld", "TAB-0001", "--terminals", "DTU0001", "--firmware", "V2.01");
+  ASSERT_REFUSED (h, "already in open task", "tasks", "create", "--technician", HARNESS_PHONE_A,
+                  "--handheld", "TAB-0003", "--terminals", "DTU0001", "--firmware", "V2.01");
+  ASSERT_REFUSED (h, "not compatible with hardware HV1.0", "tasks", "create", "--technician",
+                  HARNESS_PHONE_A, "--handheld", "TAB-0003", "--running-version", "V1.00",
+                  "--firmware", "V3.00");
+  ASSERT_REFUSED (h, "needs --rollback", "tasks", "create", "--technician", HARNESS_PHONE_A,
+                  "--handheld", "TAB-0003", "--running-version", "V1.00", "--firmware", "V0.90");
+  ASSERT_REFUSED (h, "no firmware V9.99", "tasks", "create", "--technician", HARNESS_PHONE_A,
+                  "--handheld", "TAB-0003", "--running-version", "V1.00", "--firmware", "V9.99");
+  ASSERT_REFUSED (h, "not registered", "tasks", "create", "--technician", "13700000000",
+                  "--handheld", "TAB-0003", "--running-version", "V1.00", "--firmware", "V0.90",
+                  "--rollback", "test");
+  ASSERT_REFUSED (h, "not in the ledger", "tasks", "create", "--technician", HARNESS_PHONE_A,
+                  "--handheld", "TAB-0003", "--terminals", "NOPE", "--firmware", "V2.01");
+  after = task_count_line (h);
+  g_assert_cmpstr (before, ==, after);
+
+  /* Blacklist and withdrawal keep a version away. */
+  g_free (run_ok (h, "blacklist", "add", "V0.90", "DTU0001", NULL));
+  ASSERT_REFUSED (h, "blacklisted", "tasks", "create", "--technician", HARNESS_PHONE_A,
+                  "--handheld", "TAB-0003", "--terminals", "DTU0001", "--firmware", "V0.90",
+                  "--rollback", "breaker trips");
+  g_free (run_ok (h, "firmware", "withdraw", "V3.00", NULL));
+  ASSERT_REFUSED (h, "withdrawn", "tasks", "create", "--technician", HARNESS_PHONE_A,
+                  "--handheld", "TAB-0003", "--terminals", "DTU0001", "--firmware", "V3.00");
+  g_clear_pointer (&after, g_free);
+  after = task_count_line (h);
+  g_assert_cmpstr (before, ==, after);
+
+  /* A downgrade with --rollback is allowed and says so in the signed task. Terminals of the
+   * harness are in open tasks, so add one. */
+  {
+    g_autofree char *extra = harness_write (h, "extra.csv",
+      "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,"
+      "software_checksum,host,port,common_address,profile\n"
+      "DTU0009,Extra,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,9,state-grid\n", -1);
+    g_free (run_ok (h, "terminals", "import", extra, NULL));
+  }
+  created = run_ok (h, "tasks", "create", "--technician", HARNESS_PHONE_A, "--handheld",
+                    "TAB-0003", "--terminals", "DTU0009", "--firmware", "V0.90", "--rollback",
+                    "V1.00 trips the breaker", NULL);
+  g_assert_nonnull (strstr (created, "rollback"));
+  g_assert_nonnull (strstr (created, HARNESS_PHONE_A "-"));
+  json_path = g_strdup_printf ("%s/tasks/%.*s.json", h->data_dir,
+                               (int) strcspn (strstr (created, HARNESS_PHONE_A "-"), " "),
+                               strstr (created, HARNESS_PHONE_A "-"));
+  g_assert_true (g_file_get_contents (json_path, &json, NULL, NULL));
+  g_assert_nonnull (strstr (json, "\"reason\" : \"V1.00 trips the breaker\""));
+  /* The second task of technician A today gets the "-2" suffix. */
+  g_assert_true (g_str_has_suffix (json_path, "-2.json"));
+
+  /* OpenSSL verifies the signature with the exported key. */
+  pem = run_ok (h, "export-key", NULL);
+  pem_path = harness_write (h, "platform.pem", pem, -1);
+  {
+    g_autofree char *sig_path = g_strndup (json_path, strlen (json_path) - 5);
+    g_autofree char *sig_file = g_strconcat (sig_path, ".sig", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSubprocess) openssl =
+      g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "openssl", "pkeyutl",
+                        "-verify", "-pubin", "-inkey", pem_path, "-rawin", "-in", json_path,
+                        "-sigfile", sig_file, NULL);
+    g_assert_true (g_subprocess_wait_check (openssl, NULL, &error));
+    g_assert_no_error (error);
+  }
+}
+
+static void
+test_bad_arguments (Fixture      *fixture,
+                    gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *key = g_build_filename (h->dir, "tab-a.pub.pem", NULL);
+
+  ASSERT_REFUSED (h, "11 digits", "technicians", "add", "--phone", "12345", "--name", "X");
+  {
+    g_autofree char *err = NULL;
+    g_assert_cmpint (harness_run (h, "12\n", NULL, &err, "technicians", "add", "--phone",
+                                  "13600000000", "--name", "X", NULL), ==, 1);
+    g_assert_nonnull (strstr (err, "4 to 12 digits"));
+  }
+  ASSERT_REFUSED (h, "path separators", "handhelds", "add", "../TAB", "--pubkey", key);
+  ASSERT_REFUSED (h, "already exists", "handhelds", "add", "TAB-0001", "--pubkey", key);
+  ASSERT_REFUSED (h, "Plain HTTP is only allowed on a loopback", "serve", "--listen", "0.0.0.0:0",
+                  "--insecure-http");
+  ASSERT_REFUSED (h, "not in the ledger", "history", "NOPE");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/platform/cli/init-twice", Fixture, NULL, set_up, test_init_twice, tear_down);
+  g_test_add ("/platform/cli/ledger-bad-rows", Fixture, NULL, set_up, test_ledger_bad_rows,
+              tear_down);
+  g_test_add ("/platform/cli/dispatch-rules", Fixture, NULL, set_up, test_dispatch_rules,
+              tear_down);
+  g_test_add ("/platform/cli/bad-arguments", Fixture, NULL, set_up, test_bad_arguments,
+              tear_down);
+  return g_test_run ();
+}
