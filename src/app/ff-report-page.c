@@ -6,7 +6,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "ff-report.h"
+#include "ff-outcome.h"
 
 struct _FfReportPage
 {
@@ -33,33 +33,6 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-static const char *
-describe_outcome (const char *text)
-{
-  FfReportOutcome outcome;
-
-  if (!ff_report_outcome_from_string (text, &outcome))
-    return text;
-
-  switch (outcome)
-    {
-    case FF_REPORT_OUTCOME_UPGRADED:
-      return _("Upgraded");
-    case FF_REPORT_OUTCOME_ALREADY_CURRENT:
-      return _("Already current");
-    case FF_REPORT_OUTCOME_FAILED:
-      return _("Upgrade failed");
-    case FF_REPORT_OUTCOME_ROLLED_BACK:
-      return _("Rolled back to the previous firmware");
-    case FF_REPORT_OUTCOME_IDENTITY_MISMATCH:
-      return _("Wrong terminal: not upgraded");
-    case FF_REPORT_OUTCOME_ABORTED:
-      return _("Stopped before the upgrade");
-    default:
-      return text;
-    }
-}
-
 static void
 update (FfReportPage *self)
 {
@@ -78,8 +51,18 @@ update (FfReportPage *self)
   failure = ff_workflow_get_failure (self->workflow);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->terminal_row), item->name);
   adw_action_row_set_subtitle (self->terminal_row, item->device_id);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->result_row), describe_outcome (outcome));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->result_row), ff_outcome_describe (outcome));
   adw_action_row_set_subtitle (self->result_row, failure != NULL ? failure : "");
+  if (ff_outcome_is_successful (outcome))
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->result_row), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->result_row), "success");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->result_row), "success");
+      gtk_widget_add_css_class (GTK_WIDGET (self->result_row), "error");
+    }
   adw_action_row_set_subtitle (self->report_row, ff_workflow_get_report_id (self->workflow));
   gtk_stack_set_visible_child_name (self->stack, "summary");
 }

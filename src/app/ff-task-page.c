@@ -9,6 +9,7 @@
 
 #include "ff-geo.h"
 #include "ff-report.h"
+#include "ff-store-reader.h"
 
 typedef enum
 {
@@ -165,36 +166,23 @@ rebuild (FfTaskPage *self)
 }
 
 static void
-list_reports_in_thread (GTask        *task,
-                        gpointer      source_object,
-                        gpointer      task_data,
-                        GCancellable *cancellable)
-{
-  GError *error = NULL;
-  GPtrArray *reports = ff_store_list_reports (FF_STORE (task_data), FALSE, &error);
-
-  if (reports == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, reports, (GDestroyNotify) g_ptr_array_unref);
-}
-
-static void
 reports_listed (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  FfTaskPage *self = FF_TASK_PAGE (source);
+  FfTaskPage *self;
   g_autoptr(GPtrArray) reports = NULL;
   g_autoptr(GError) error = NULL;
 
-  reports = g_task_propagate_pointer (G_TASK (result), &error);
+  /* A cancelled read may end after the page is gone: look at the page only once it did not. */
+  reports = ff_store_reader_list_reports_finish (result, &error);
   if (reports == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_message ("%s", error->message);
       return;
     }
+  self = FF_TASK_PAGE (user_data);
 
   g_hash_table_remove_all (self->statuses);
   /* Oldest first: the latest report of a terminal decides its status. */
@@ -213,7 +201,6 @@ void
 ff_task_page_refresh (FfTaskPage *self)
 {
   FfStore *store;
-  g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (FF_IS_TASK_PAGE (self));
 
@@ -225,9 +212,8 @@ ff_task_page_refresh (FfTaskPage *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  task = g_task_new (self, self->cancellable, reports_listed, NULL);
-  g_task_set_task_data (task, g_object_ref (store), g_object_unref);
-  g_task_run_in_thread (task, list_reports_in_thread);
+  /* Cancelled in dispose, so the page outlives every read it started. */
+  ff_store_reader_list_reports_async (store, self->cancellable, reports_listed, self);
 }
 
 /* Distances and order follow the tablet: recomputed whenever the list comes on screen. */

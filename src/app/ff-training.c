@@ -65,6 +65,7 @@ struct _FfTraining
   FfSimFleet     *fleet;
   FfTask         *task;
   GBytes         *task_document;
+  GHashTable     *scenarios;      /* device ID → the scenario words dealt to it */
 };
 
 G_DEFINE_FINAL_TYPE (FfTraining, ff_training, G_TYPE_OBJECT)
@@ -119,6 +120,7 @@ ff_training_finalize (GObject *object)
   if (self->dir != NULL)
     remove_tree (self->dir);
   g_free (self->dir);
+  g_hash_table_unref (self->scenarios);
 
   G_OBJECT_CLASS (ff_training_parent_class)->finalize (object);
 }
@@ -135,6 +137,7 @@ ff_training_class_init (FfTrainingClass *klass)
 static void
 ff_training_init (FfTraining *self)
 {
+  self->scenarios = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 typedef struct
@@ -398,9 +401,24 @@ ff_training_set_scenario (FfTraining  *self,
 
   words = g_strsplit_set (scenario, " \t", -1);
   parsed = ff_sim_scenario_parse ((const char *const *) words, error);
-  if (parsed == NULL)
+  if (parsed == NULL || !ff_sim_fleet_set_scenario (self->fleet, device_id, parsed, error))
     return FALSE;
-  return ff_sim_fleet_set_scenario (self->fleet, device_id, parsed, error);
+
+  g_hash_table_insert (self->scenarios, g_strdup (device_id), g_strdup (scenario));
+  return TRUE;
+}
+
+/* The scenario words last dealt to @device_id, or "none". */
+const char *
+ff_training_get_scenario (FfTraining *self,
+                          const char *device_id)
+{
+  const char *scenario;
+
+  g_return_val_if_fail (FF_IS_TRAINING (self), NULL);
+
+  scenario = g_hash_table_lookup (self->scenarios, device_id);
+  return scenario != NULL ? scenario : "none";
 }
 
 void

@@ -35,6 +35,8 @@ FfTraining     *ff_training_new_finish       (GAsyncResult        *result,
 FfGpsSimulated *ff_training_get_gps          (FfTraining          *self);
 FfStore        *ff_training_get_store        (FfTraining          *self);
 const FfTask   *ff_training_get_task         (FfTraining          *self);
+const char     *ff_training_get_scenario     (FfTraining          *self,
+                                              const char          *device_id);
 gboolean        ff_training_set_scenario     (FfTraining          *self,
                                               const char          *device_id,
                                               const char          *scenario,

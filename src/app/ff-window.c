@@ -18,6 +18,7 @@
 #include "ff-restart-page.h"
 #include "ff-sync-page.h"
 #include "ff-task-page.h"
+#include "ff-trainer-cards.h"
 #include "ff-training.h"
 #include "ff-welcome-page.h"
 
@@ -37,6 +38,7 @@ struct _FfWindow
   FfRestartPage   *restart_page;
   FfAfterPage     *after_page;
   FfReportPage    *report_page;
+  FfQueuePage     *queue_page;
 
   /* owned */
   FfContext    *context;
@@ -187,6 +189,7 @@ update_session_actions (FfWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.next-terminal", have_task && idle);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start-upgrade", have_task && idle);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.walk-there", training != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.trainer-cards", training != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start-training", training == NULL);
   ff_navigate_page_set_training (self->navigate_page, training != NULL);
 }
@@ -292,6 +295,16 @@ start_upgrade_activated (GtkWidget  *widget,
 }
 
 static void
+trainer_cards_activated (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  FfWindow *self = FF_WINDOW (widget);
+
+  ff_trainer_cards_present (GTK_WINDOW (self), ff_context_get_training (self->context));
+}
+
+static void
 workflow_run_done (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -391,6 +404,7 @@ ff_window_constructed (GObject *object)
 
   ff_login_page_set_context (self->login_page, self->context);
   ff_task_page_set_context (self->task_page, self->context);
+  ff_queue_page_set_context (self->queue_page, self->context);
   g_signal_connect_object (self->context, "notify::training", G_CALLBACK (update_session_actions),
                            self, G_CONNECT_SWAPPED);
   update_session_actions (self);
@@ -508,6 +522,7 @@ ff_window_class_init (FfWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfWindow, restart_page);
   gtk_widget_class_bind_template_child (widget_class, FfWindow, after_page);
   gtk_widget_class_bind_template_child (widget_class, FfWindow, report_page);
+  gtk_widget_class_bind_template_child (widget_class, FfWindow, queue_page);
   gtk_widget_class_bind_template_callback (widget_class, visible_page_changed);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated);
@@ -520,6 +535,8 @@ ff_window_class_init (FfWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.next-terminal", NULL,
                                    next_terminal_activated);
   gtk_widget_class_install_action (widget_class, "win.walk-there", NULL, walk_there_activated);
+  gtk_widget_class_install_action (widget_class, "win.trainer-cards", NULL,
+                                   trainer_cards_activated);
   gtk_widget_class_install_action (widget_class, "win.start-upgrade", NULL,
                                    start_upgrade_activated);
 

@@ -22,6 +22,7 @@
 #include "ff-signal-gauge.h"
 #include "ff-sync-page.h"
 #include "ff-task-page.h"
+#include "ff-ui-test.h"
 #include "ff-welcome-page.h"
 #include "ff-window.h"
 
@@ -32,85 +33,6 @@ make_context (void)
   g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
 
   return ff_context_new (settings, FF_GPS_SOURCE (gps));
-}
-
-static GtkWidget *
-find_descendant_by_type (GtkWidget *widget,
-                         GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant_by_type (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_descendant_by_label (GtkWidget  *widget,
-                          const char *text)
-{
-  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant_by_label (child, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_row_by_title (GtkWidget  *widget,
-                   const char *title)
-{
-  if (ADW_IS_PREFERENCES_ROW (widget)
-      && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_row_by_title (child, title);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_button_by_action (GtkWidget  *widget,
-                       const char *action_name)
-{
-  if (GTK_IS_BUTTON (widget)
-      && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_button_by_action (child, action_name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static const char *
-visible_stack_child (GtkWidget *page)
-{
-  GtkWidget *stack = find_descendant_by_type (page, GTK_TYPE_STACK);
-
-  g_assert_nonnull (stack);
-  return gtk_stack_get_visible_child_name (GTK_STACK (stack));
 }
 
 static void
@@ -214,9 +136,9 @@ test_login_page_checks_credentials (void)
   g_autoptr(FfContext) context = make_context ();
   GtkWidget *window = gtk_window_new ();
   GtkWidget *page = g_object_ref (g_object_new (FF_TYPE_LOGIN_PAGE, NULL));
-  GtkWidget *phone_row = find_descendant_by_type (page, ADW_TYPE_ENTRY_ROW);
-  GtkWidget *pin_row = find_descendant_by_type (page, ADW_TYPE_PASSWORD_ENTRY_ROW);
-  GtkWidget *button = find_button_by_action (page, "login.log-in");
+  GtkWidget *phone_row = ff_ui_test_find_type (page, ADW_TYPE_ENTRY_ROW);
+  GtkWidget *pin_row = ff_ui_test_find_type (page, ADW_TYPE_PASSWORD_ENTRY_ROW);
+  GtkWidget *button = ff_ui_test_find (page, ff_ui_test_is_button_for, "login.log-in");
   GtkWidget *platform_row;
   guint log_ins = 0;
 
@@ -229,7 +151,7 @@ test_login_page_checks_credentials (void)
 
   /* The last technician's number is offered; the platform from the preferences is shown. */
   g_assert_cmpstr (ff_login_page_get_phone (FF_LOGIN_PAGE (page)), ==, "13800138000");
-  platform_row = find_descendant_by_type (page, ADW_TYPE_ACTION_ROW);
+  platform_row = ff_ui_test_find_type (page, ADW_TYPE_ACTION_ROW);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (platform_row)), ==,
                    "https://127.0.0.1:1");
 
@@ -275,6 +197,7 @@ static void
 test_after_page_shows_judgement (void)
 {
   GtkWidget *page = g_object_ref_sink (g_object_new (FF_TYPE_AFTER_PAGE, NULL));
+  GtkWidget *current_label;
   FfSignalGauge *current_gauge;
   FfSnapshot before, after_good, after_bad;
 
@@ -282,14 +205,15 @@ test_after_page_shows_judgement (void)
   fill_snapshot (&after_good, 10.4f, 118.0f, 24.1f, 21.5f);
   fill_snapshot (&after_bad, 10.4f, 150.0f, 24.1f, 21.5f);
 
-  g_assert_cmpstr (visible_stack_child (page), ==, "empty");
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "empty");
   g_assert_true (ff_after_page_show_snapshots (FF_AFTER_PAGE (page), &before, &after_good));
-  g_assert_cmpstr (visible_stack_child (page), ==, "gauges");
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "gauges");
 
   /* Current moved by 25 %: the page's verdict and that gauge say so. */
   g_assert_false (ff_after_page_show_snapshots (FF_AFTER_PAGE (page), &before, &after_bad));
-  current_gauge = FF_SIGNAL_GAUGE (gtk_widget_get_ancestor (
-    find_descendant_by_label (page, ff_signal_get_label (FF_SIGNAL_CURRENT)), FF_TYPE_SIGNAL_GAUGE));
+  current_label = ff_ui_test_find (page, ff_ui_test_is_label,
+                                   ff_signal_get_label (FF_SIGNAL_CURRENT));
+  current_gauge = FF_SIGNAL_GAUGE (gtk_widget_get_ancestor (current_label, FF_TYPE_SIGNAL_GAUGE));
   g_assert_false (ff_signal_gauge_get_passed (current_gauge));
 
   g_assert_finalize_object (page);
@@ -323,11 +247,11 @@ test_before_page_versions (void)
   FfSnapshot snapshot;
 
   fill_snapshot (&snapshot, 10.5f, 120.0f, 24.0f, 21.0f);
-  g_assert_cmpstr (visible_stack_child (page), ==, "empty");
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "empty");
   ff_before_page_show (FF_BEFORE_PAGE (page), "V2.1.0", "V2.3.0", &snapshot);
-  g_assert_cmpstr (visible_stack_child (page), ==, "signals");
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "signals");
   ff_before_page_show (FF_BEFORE_PAGE (page), "V2.3.0", "V2.3.0", &snapshot);
-  g_assert_cmpstr (visible_stack_child (page), ==, "current");
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "current");
 
   g_assert_finalize_object (page);
 }
@@ -337,7 +261,7 @@ test_navigate_page_follows_gps (void)
 {
   g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
   GtkWidget *page = g_object_ref_sink (g_object_new (FF_TYPE_NAVIGATE_PAGE, "gps", gps, NULL));
-  FfBearingArrow *arrow = FF_BEARING_ARROW (find_descendant_by_type (page, FF_TYPE_BEARING_ARROW));
+  FfBearingArrow *arrow = FF_BEARING_ARROW (ff_ui_test_find_type (page, FF_TYPE_BEARING_ARROW));
   g_autoptr(FfTaskItem) item = ff_task_item_new ();
   FfGeoPoint here = { 31.2300, 121.4700 };
   FfGeoPoint there = { 31.2310, 121.4710 };
@@ -347,9 +271,9 @@ test_navigate_page_follows_gps (void)
   item->latitude = there.latitude;
   item->longitude = there.longitude;
 
-  g_assert_cmpstr (visible_stack_child (page), ==, "empty");
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "empty");
   ff_navigate_page_set_target (FF_NAVIGATE_PAGE (page), item);
-  g_assert_cmpstr (visible_stack_child (page), ==, "target");
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "target");
 
   /* No fix yet: no arrow. */
   g_assert_false (ff_bearing_arrow_get_known (arrow));
@@ -372,7 +296,8 @@ test_preferences_refuse_bad_addresses (void)
   g_autoptr(FfContext) context = make_context ();
   GSettings *settings = ff_context_get_settings (context);
   FfPreferencesWindow *preferences = g_object_ref (ff_preferences_window_new (context));
-  GtkWidget *url_row = find_descendant_by_type (GTK_WIDGET (preferences), ADW_TYPE_ENTRY_ROW);
+  GtkWidget *url_row = ff_ui_test_find_type (GTK_WIDGET (preferences), ADW_TYPE_ENTRY_ROW);
+  GtkWidget *high_contrast_row;
   GtkSwitch *high_contrast;
   g_autofree char *url = NULL;
 
@@ -389,8 +314,9 @@ test_preferences_refuse_bad_addresses (void)
   g_settings_reset (settings, "platform-url");
 
   /* The switch is bound both ways. */
-  high_contrast = GTK_SWITCH (adw_action_row_get_activatable_widget (
-    ADW_ACTION_ROW (find_row_by_title (GTK_WIDGET (preferences), "High contrast"))));
+  high_contrast_row = ff_ui_test_find (GTK_WIDGET (preferences), ff_ui_test_is_row_titled,
+                                       "High contrast");
+  high_contrast = GTK_SWITCH (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (high_contrast_row)));
   g_settings_set_boolean (settings, "high-contrast", TRUE);
   g_assert_true (gtk_switch_get_active (high_contrast));
   gtk_switch_set_active (high_contrast, FALSE);

@@ -3,17 +3,17 @@
 #include "config.h"
 
 #include <adwaita.h>
-#include <glib/gstdio.h>
 
 #include "ff-after-page.h"
 #include "ff-before-page.h"
 #include "ff-context.h"
 #include "ff-gps-simulated.h"
 #include "ff-navigate-page.h"
+#include "ff-ui-test.h"
 #include "ff-window.h"
 
 #define FF_NARROWEST_WIDTH 360
-#define FF_FRAME_DEADLINE_S 10
+#define FF_RESIZE_DEADLINE_S 10
 
 typedef struct
 {
@@ -26,45 +26,11 @@ static const FfScreenSize screen_sizes[] = {
   { 360, 720 },
 };
 
-static char *
-screenshot_dir (void)
-{
-  const char *build_dir = g_getenv ("FIELDFLASH_BUILDDIR");
-  char *dir;
-
-  g_assert_nonnull (build_dir);
-  dir = g_build_filename (build_dir, "meson-logs", "screenshots", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  return dir;
-}
-
-static gboolean
-frame_drawn (GtkWidget     *widget,
-             GdkFrameClock *frame_clock,
-             gpointer       user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 static gboolean
 deadline_passed (gpointer user_data)
 {
-  g_error ("%s did not happen in time", (const char *) user_data);
+  g_error ("the window did not take its size within %d s", FF_RESIZE_DEADLINE_S);
   return G_SOURCE_REMOVE;
-}
-
-static void
-wait_for_drawn_frame (GtkWidget *window)
-{
-  gboolean drawn = FALSE;
-  guint watchdog = g_timeout_add_seconds (FF_FRAME_DEADLINE_S, deadline_passed, "a frame");
-
-  gtk_widget_queue_draw (window);
-  gtk_widget_add_tick_callback (window, frame_drawn, &drawn, NULL);
-  while (!drawn)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (watchdog);
 }
 
 /* The default size of a window counts the margins of its client-side decorations too; a throwaway
@@ -77,7 +43,7 @@ measure_decoration_margins (int *extra_width,
 
   gtk_window_set_default_size (GTK_WINDOW (probe), 400, 400);
   gtk_window_present (GTK_WINDOW (probe));
-  wait_for_drawn_frame (probe);
+  ff_ui_test_wait_for_frame (probe);
   *extra_width = 400 - gtk_widget_get_width (probe);
   *extra_height = 400 - gtk_widget_get_height (probe);
   gtk_window_destroy (GTK_WINDOW (probe));
@@ -96,29 +62,10 @@ present_at_size (GtkWidget *window,
   measure_decoration_margins (&extra_width, &extra_height);
   gtk_window_set_default_size (GTK_WINDOW (window), width + extra_width, height + extra_height);
   gtk_window_present (GTK_WINDOW (window));
-  watchdog = g_timeout_add_seconds (FF_FRAME_DEADLINE_S, deadline_passed, "the window size");
+  watchdog = g_timeout_add_seconds (FF_RESIZE_DEADLINE_S, deadline_passed, NULL);
   while (gtk_widget_get_width (window) != width || gtk_widget_get_height (window) != height)
     g_main_context_iteration (NULL, TRUE);
   g_source_remove (watchdog);
-}
-
-static void
-save_screenshot (GtkWidget  *window,
-                 const char *path)
-{
-  int width = gtk_widget_get_width (window);
-  int height = gtk_widget_get_height (window);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
 }
 
 static void
@@ -134,7 +81,8 @@ fill_snapshot (FfSnapshot *snapshot,
   };
 }
 
-/* The pages that can present data without the workflow get some, so their filled layout is seen. */
+/* The pages that can present data without a running workflow get some, so their filled layout is
+ * seen (the training test shows the workflow pages filled). */
 static void
 present_sample_terminal (FfWindow       *window,
                          FfGpsSimulated *gps)
@@ -187,7 +135,6 @@ test_screenshots (gconstpointer data)
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
   g_autoptr(FfContext) context = ff_context_new (settings, FF_GPS_SOURCE (gps));
-  g_autofree char *dir = screenshot_dir ();
   FfWindow *window = g_object_ref (ff_window_new (NULL, context));
 
   present_sample_terminal (window, gps);
@@ -197,30 +144,13 @@ test_screenshots (gconstpointer data)
   for (const char *const *name = ff_window_list_page_names (); *name != NULL; name++)
     {
       g_autofree char *file = g_strdup_printf ("%s-%dx%d.png", *name, size->width, size->height);
-      g_autofree char *path = g_build_filename (dir, file, NULL);
 
       ff_window_show_page (window, *name);
-      wait_for_drawn_frame (GTK_WIDGET (window));
-      save_screenshot (GTK_WIDGET (window), path);
-      g_test_message ("%s", path);
+      ff_ui_test_save_screenshot (GTK_WIDGET (window), file);
     }
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
-}
-
-/* What AdwApplication does for the app from its resource base path, here without an application. */
-static void
-load_app_style (void)
-{
-  GdkDisplay *display = gdk_display_get_default ();
-  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
-
-  gtk_css_provider_load_from_resource (provider, "/org/fieldflash/Fieldflash/style.css");
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (display),
-                                    "/org/fieldflash/Fieldflash/icons");
 }
 
 int
@@ -229,9 +159,7 @@ main (int   argc,
 {
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
-  load_app_style ();
-  /* A screenshot shows the page, not the middle of the slide towards it. */
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  ff_ui_test_load_app_style ();
 
   for (gsize i = 0; i < G_N_ELEMENTS (screen_sizes); i++)
     {

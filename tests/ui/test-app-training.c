@@ -1,6 +1,6 @@
 /* A scripted run through training mode on the real window: one clean terminal and one whose push
  * fails, from the task list to a saved report, pressing the buttons a trainee presses and checking
- * what the screen shows. */
+ * what the screen shows. Screenshots of the pages on the way go to meson-logs/screenshots. */
 #include "config.h"
 
 #include <adwaita.h>
@@ -8,6 +8,7 @@
 #include "ff-context.h"
 #include "ff-gps-simulated.h"
 #include "ff-task-page.h"
+#include "ff-ui-test.h"
 #include "ff-window.h"
 
 #define STEP_DEADLINE_S 60
@@ -34,69 +35,30 @@ wait_until (FfWindow   *window,
 }
 
 static GtkWidget *
-find_widget (GtkWidget *widget,
-             gboolean (*match) (GtkWidget *, gconstpointer),
-             gconstpointer data)
+visible_page (FfWindow *window)
 {
-  if (match (widget, data))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-is_button_for_action (GtkWidget     *widget,
-                      gconstpointer  action_name)
-{
-  return GTK_IS_BUTTON (widget)
-         && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0;
-}
-
-static gboolean
-is_stack (GtkWidget     *widget,
-          gconstpointer  unused)
-{
-  return GTK_IS_STACK (widget);
-}
-
-static gboolean
-is_row_titled (GtkWidget     *widget,
-               gconstpointer  title)
-{
-  return ADW_IS_ACTION_ROW (widget)
-         && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
-}
-
-/* Presses the button of @action_name on the visible page, as a finger would: it must be there and
- * sensitive. */
-static void
-press (FfWindow   *window,
-       const char *action_name)
-{
-  GtkWidget *page = ff_window_get_page (window, ff_window_get_page_name (window));
-  GtkWidget *button = find_widget (page, is_button_for_action, action_name);
-
-  g_assert_nonnull (button);
-  g_assert_true (gtk_widget_is_drawable (button));
-  g_assert_true (gtk_widget_is_sensitive (button));
-  g_signal_emit_by_name (button, "clicked");
+  return ff_window_get_page (window, ff_window_get_page_name (window));
 }
 
 static const char *
 visible_view (FfWindow *window)
 {
-  GtkWidget *page = ff_window_get_page (window, ff_window_get_page_name (window));
-  GtkWidget *stack = find_widget (page, is_stack, NULL);
+  return ff_ui_test_visible_stack_child (visible_page (window));
+}
 
-  g_assert_nonnull (stack);
-  return gtk_stack_get_visible_child_name (GTK_STACK (stack));
+/* Presses the button of @action_name on the visible page, as a finger would: it must be there, on
+ * screen and sensitive. */
+static void
+press (FfWindow   *window,
+       const char *action_name)
+{
+  GtkWidget *button = ff_ui_test_find (visible_page (window), ff_ui_test_is_button_for,
+                                       action_name);
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_drawable (button));
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
 }
 
 static gboolean
@@ -121,13 +83,15 @@ failed_or_done (FfWindow *window)
   return state == FF_WORKFLOW_STATE_FAILED || state == FF_WORKFLOW_STATE_DONE;
 }
 
-/* The report is saved and the run is over: upgrading is possible again. */
+/* The report is saved and the run is over: the way to the next terminal is open. */
 static gboolean
 run_finished (FfWindow *window)
 {
+  GtkWidget *next = ff_ui_test_find (ff_window_get_page (window, "report"),
+                                     ff_ui_test_is_button_for, "win.next-terminal");
+
   return ff_workflow_get_state (ff_window_get_workflow (window)) == FF_WORKFLOW_STATE_DONE
-         && gtk_widget_is_sensitive (find_widget (ff_window_get_page (window, "report"),
-                                                  is_button_for_action, "win.next-terminal"));
+         && gtk_widget_is_sensitive (next);
 }
 
 static gboolean
@@ -138,19 +102,35 @@ first_terminal_listed_done (FfWindow *window)
   return g_strcmp0 (ff_task_page_get_next_device_id (task_page), "DTU0101") != 0;
 }
 
-static void
-upgrade_until_report (FfWindow   *window,
-                      const char *device_id)
+static gboolean
+two_reports_queued (FfWindow *window)
 {
+  GtkWidget *queue = ff_window_get_page (window, "queue");
+
+  return g_strcmp0 (ff_ui_test_visible_stack_child (queue), "reports") == 0
+         && ff_ui_test_find (queue, ff_ui_test_is_row_titled, "DTU0101") != NULL
+         && ff_ui_test_find (queue, ff_ui_test_is_row_titled, "DTU0102") != NULL;
+}
+
+static void
+upgrade_until_end (FfWindow   *window,
+                   const char *device_id,
+                   const char *screenshot_prefix)
+{
+  g_autofree char *navigate_shot = g_strconcat (screenshot_prefix, "-navigate.png", NULL);
+  g_autofree char *confirm_shot = g_strconcat (screenshot_prefix, "-confirm.png", NULL);
+
   gtk_widget_activate_action (GTK_WIDGET (window), "win.navigate-to", "s", device_id);
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "navigate");
   press (window, "win.walk-there");
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), navigate_shot);
   press (window, "win.start-upgrade");
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "connect");
 
   wait_until (window, waiting_for_confirmation, "the push to wait for confirmation");
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "push");
   g_assert_cmpstr (visible_view (window), ==, "confirm");
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), confirm_shot);
   press (window, "push.confirm");
   wait_until (window, failed_or_done, "the upgrade to end");
 }
@@ -170,13 +150,15 @@ test_training_run (void)
                               "checksum-error segment=3");
   wait_until (window, training_ready, "the training task");
   g_assert_cmpstr (visible_view (window), ==, "terminals");
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-task.png");
 
   /* The clean terminal: upgraded, and the report says so. */
-  upgrade_until_report (window, "DTU0101");
+  upgrade_until_end (window, "DTU0101", "training-clean");
   wait_until (window, run_finished, "the first report");
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "report");
   g_assert_cmpstr (visible_view (window), ==, "summary");
-  g_assert_nonnull (find_widget (report_page, is_row_titled, "Upgraded"));
+  g_assert_nonnull (ff_ui_test_find (report_page, ff_ui_test_is_row_titled, "Upgraded"));
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-clean-report.png");
 
   /* "Next terminal" leads straight to the navigation of one still to do. */
   wait_until (window, first_terminal_listed_done, "the task list to know the first is done");
@@ -185,17 +167,24 @@ test_training_run (void)
 
   /* The terminal that refuses a segment: the run stops, the technician finishes it, and the report
    * says it failed. */
-  upgrade_until_report (window, "DTU0102");
+  upgrade_until_end (window, "DTU0102", "training-failing");
   if (ff_workflow_get_state (ff_window_get_workflow (window)) == FF_WORKFLOW_STATE_FAILED)
     {
       g_assert_cmpstr (ff_window_get_page_name (window), ==, "after");
       g_assert_cmpstr (visible_view (window), ==, "failed");
+      ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-failing-after.png");
       press (window, "after.close");
     }
   wait_until (window, run_finished, "the second report");
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "report");
-  g_assert_null (find_widget (report_page, is_row_titled, "Upgraded"));
-  g_assert_nonnull (find_widget (report_page, is_row_titled, "Upgrade failed"));
+  g_assert_null (ff_ui_test_find (report_page, ff_ui_test_is_row_titled, "Upgraded"));
+  g_assert_nonnull (ff_ui_test_find (report_page, ff_ui_test_is_row_titled, "Upgrade failed"));
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-failing-report.png");
+
+  /* The trainer sees both runs as reports in the queue. */
+  ff_window_show_page (window, "queue");
+  wait_until (window, two_reports_queued, "both reports in the queue");
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-queue.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
@@ -207,6 +196,7 @@ main (int   argc,
 {
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  ff_ui_test_load_app_style ();
 
   g_test_add_func ("/app/training/clean-and-failing", test_training_run);
   return g_test_run ();
