@@ -19,6 +19,7 @@ struct _FfBeforePage
   AdwActionRow *signal_rows[FF_N_SIGNALS];
   GtkLabel     *value_labels[FF_N_SIGNALS];
   AdwStatusPage *current_status;
+  AdwStatusPage *reading_status;
 };
 
 G_DEFINE_FINAL_TYPE (FfBeforePage, ff_before_page, ADW_TYPE_BIN)
@@ -42,6 +43,7 @@ ff_before_page_class_init (FfBeforePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfBeforePage, running_row);
   gtk_widget_class_bind_template_child (widget_class, FfBeforePage, target_row);
   gtk_widget_class_bind_template_child (widget_class, FfBeforePage, current_status);
+  gtk_widget_class_bind_template_child (widget_class, FfBeforePage, reading_status);
   BIND_SIGNAL_ROW (widget_class, "line_voltage", FF_SIGNAL_LINE_VOLTAGE);
   BIND_SIGNAL_ROW (widget_class, "current", FF_SIGNAL_CURRENT);
   BIND_SIGNAL_ROW (widget_class, "battery_voltage", FF_SIGNAL_BATTERY_VOLTAGE);
@@ -100,4 +102,15 @@ ff_before_page_show (FfBeforePage     *self,
       adw_action_row_set_subtitle (self->signal_rows[i], hex != NULL ? hex : "");
     }
   gtk_stack_set_visible_child_name (self->stack, "signals");
+}
+
+/* While the workflow reads the version and the signals: what it is doing. */
+void
+ff_before_page_show_reading (FfBeforePage *self,
+                             const char   *message)
+{
+  g_return_if_fail (FF_IS_BEFORE_PAGE (self));
+
+  adw_status_page_set_description (self->reading_status, message);
+  gtk_stack_set_visible_child_name (self->stack, "reading");
 }

@@ -1,5 +1,6 @@
-/* FfReportPage: shows the outcome the workflow recorded in the terminal's report, and leads on to the next
- * terminal. */
+/* FfReportPage: shows the outcome the workflow recorded; once the report is saved it reads it back
+ * from the store (in a worker thread) for the versions and the four signals, and saves it as a PDF
+ * where the technician chooses. */
 #include "config.h"
 
 #include "ff-report-page.h"
@@ -7,6 +8,9 @@
 #include <glib/gi18n-lib.h>
 
 #include "ff-outcome.h"
+#include "ff-report-pdf.h"
+#include "ff-signal-gauge.h"
+#include "ff-snapshot.h"
 
 struct _FfReportPage
 {
@@ -16,10 +20,16 @@ struct _FfReportPage
   GtkStack     *stack;
   AdwActionRow *terminal_row;
   AdwActionRow *result_row;
+  AdwActionRow *versions_row;
   AdwActionRow *report_row;
+  GtkWidget    *signals_group;
+  GtkWidget    *gauges[FF_N_SIGNALS];
 
   /* owned */
-  FfWorkflow *workflow;
+  FfWorkflow   *workflow;
+  FfContext    *context;
+  FfReport     *report;        /* read back from the store once saved */
+  GCancellable *cancellable;   /* of the read or the PDF in flight */
 };
 
 G_DEFINE_FINAL_TYPE (FfReportPage, ff_report_page, ADW_TYPE_BIN)
@@ -34,14 +44,124 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void
+snapshot_from_report (const FfReportSnapshot *report_snapshot,
+                      FfSnapshot             *snapshot)
+{
+  for (guint i = 0; i < FF_N_SIGNALS; i++)
+    {
+      snapshot->values[i] = report_snapshot->values[i];
+      snapshot->present[i] = report_snapshot->present;
+    }
+}
+
+static void
+show_report (FfReportPage *self)
+{
+  const FfReport *report = self->report;
+  g_autofree char *versions = NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "report.save-pdf", report != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->versions_row), report != NULL);
+  gtk_widget_set_visible (self->signals_group,
+                          report != NULL && report->before.present && report->after.present);
+  if (report == NULL)
+    return;
+
+  /* Translators: the version before the upgrade and the one after, e.g. "V1.00 → V2.00". */
+  versions = g_strdup_printf (_("%s → %s"),
+                              report->versions.before != NULL ? report->versions.before : "?",
+                              report->versions.after != NULL ? report->versions.after : "?");
+  adw_action_row_set_subtitle (self->versions_row, versions);
+
+  if (report->before.present && report->after.present)
+    {
+      FfSnapshot before, after;
+      FfSignalJudgement judgements[FF_N_SIGNALS];
+
+      snapshot_from_report (&report->before, &before);
+      snapshot_from_report (&report->after, &after);
+      ff_snapshot_judge (&before, &after, judgements);
+      for (guint i = 0; i < FF_N_SIGNALS; i++)
+        ff_signal_gauge_show (FF_SIGNAL_GAUGE (self->gauges[i]), i, &before, &after,
+                              &judgements[i]);
+    }
+}
+
+static void
+load_report_in_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  FfStore *store = g_object_get_data (G_OBJECT (task), "store");
+  g_autoptr(GBytes) document = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  GError *error = NULL;
+  FfReport *report;
+
+  if (!ff_store_load_report (store, task_data, &document, &signature, &error)
+      || (report = ff_report_parse (document, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, report, (GDestroyNotify) ff_report_free);
+}
+
+static void
+report_loaded (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  FfReportPage *self;
+  FfReport *report;
+  g_autoptr(GError) error = NULL;
+
+  /* A cancelled read may end after the page is gone: look at the page only once it did not. */
+  report = g_task_propagate_pointer (G_TASK (result), &error);
+  if (report == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = FF_REPORT_PAGE (user_data);
+
+  if (report == NULL)
+    adw_action_row_set_subtitle (self->report_row, error->message);
+  g_clear_pointer (&self->report, ff_report_free);
+  self->report = report;
+  show_report (self);
+}
+
+static void
+load_report (FfReportPage *self,
+             const char   *report_id)
+{
+  FfStore *store = self->context != NULL ? ff_context_get_store (self->context) : NULL;
+  g_autoptr(GTask) task = NULL;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->report, ff_report_free);
+  show_report (self);
+  if (store == NULL || report_id == NULL)
+    return;
+
+  self->cancellable = g_cancellable_new ();
+  task = g_task_new (NULL, self->cancellable, report_loaded, self);
+  g_task_set_task_data (task, g_strdup (report_id), g_free);
+  g_object_set_data_full (G_OBJECT (task), "store", g_object_ref (store), g_object_unref);
+  g_task_run_in_thread (task, load_report_in_thread);
+}
+
+static void
 update (FfReportPage *self)
 {
   const FfTaskItem *item;
   const char *outcome;
   const char *failure;
+  const char *report_id;
 
   if (self->workflow == NULL || ff_workflow_get_outcome (self->workflow) == NULL)
     {
+      load_report (self, NULL);
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }
@@ -49,9 +169,11 @@ update (FfReportPage *self)
   item = ff_workflow_get_item (self->workflow);
   outcome = ff_workflow_get_outcome (self->workflow);
   failure = ff_workflow_get_failure (self->workflow);
+  report_id = ff_workflow_get_report_id (self->workflow);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->terminal_row), item->name);
   adw_action_row_set_subtitle (self->terminal_row, item->device_id);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->result_row), ff_outcome_describe (outcome));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->result_row),
+                                 ff_outcome_describe (outcome));
   adw_action_row_set_subtitle (self->result_row, failure != NULL ? failure : "");
   if (ff_outcome_is_successful (outcome))
     {
@@ -63,14 +185,95 @@ update (FfReportPage *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self->result_row), "success");
       gtk_widget_add_css_class (GTK_WIDGET (self->result_row), "error");
     }
-  adw_action_row_set_subtitle (self->report_row, ff_workflow_get_report_id (self->workflow));
+  adw_action_row_set_subtitle (self->report_row, report_id != NULL ? report_id : "");
   gtk_stack_set_visible_child_name (self->stack, "summary");
+
+  /* The report is in the store once the workflow is done. */
+  if (ff_workflow_get_state (self->workflow) == FF_WORKFLOW_STATE_DONE
+      && (self->report == NULL || g_strcmp0 (self->report->report_id, report_id) != 0))
+    load_report (self, report_id);
+}
+
+static void
+render_pdf_in_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  GBytes *document = g_object_get_data (G_OBJECT (task), "document");
+  g_autoptr(FfReport) report = NULL;
+  GError *error = NULL;
+
+  report = ff_report_parse (document, &error);
+  if (report == NULL || !ff_report_render_pdf (report, task_data, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+pdf_saved (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GtkWidget) page = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    gtk_widget_activate_action (page, "win.toast", "s", _("Report saved as PDF."));
+  else
+    gtk_widget_activate_action (page, "win.toast", "s", error->message);
+}
+
+static void
+pdf_file_chosen (GtkNativeDialog *chooser,
+                 int              response,
+                 FfReportPage    *self)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GTask) task = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT && self->report != NULL)
+    {
+      file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      task = g_task_new (NULL, NULL, pdf_saved, g_object_ref (self));
+      g_task_set_task_data (task, g_file_get_path (file), g_free);
+      /* The worker gets its own copy: the page may move on to another report meanwhile. */
+      g_object_set_data_full (G_OBJECT (task), "document", ff_report_serialize (self->report),
+                              (GDestroyNotify) g_bytes_unref);
+      g_task_run_in_thread (task, render_pdf_in_thread);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+save_pdf_activated (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  FfReportPage *self = FF_REPORT_PAGE (widget);
+  GtkFileChooserNative *chooser;
+  g_autofree char *name = g_strdup_printf ("%s.pdf", self->report->report_id);
+
+  chooser = gtk_file_chooser_native_new (_("Save the Report as PDF"),
+                                         GTK_WINDOW (gtk_widget_get_root (widget)),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (pdf_file_chosen), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 static void
 ff_report_page_dispose (GObject *object)
 {
-  ff_report_page_set_workflow (FF_REPORT_PAGE (object), NULL);
+  FfReportPage *self = FF_REPORT_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  ff_report_page_set_workflow (self, NULL);
+  g_clear_object (&self->context);
+  g_clear_pointer (&self->report, ff_report_free);
 
   G_OBJECT_CLASS (ff_report_page_parent_class)->dispose (object);
 }
@@ -126,19 +329,37 @@ ff_report_page_class_init (FfReportPageClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (FF_TYPE_SIGNAL_GAUGE);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fieldflash/Fieldflash/ff-report-page.ui");
   gtk_widget_class_bind_template_child (widget_class, FfReportPage, stack);
   gtk_widget_class_bind_template_child (widget_class, FfReportPage, terminal_row);
   gtk_widget_class_bind_template_child (widget_class, FfReportPage, result_row);
+  gtk_widget_class_bind_template_child (widget_class, FfReportPage, versions_row);
   gtk_widget_class_bind_template_child (widget_class, FfReportPage, report_row);
+  gtk_widget_class_bind_template_child (widget_class, FfReportPage, signals_group);
+  gtk_widget_class_bind_template_child_full (widget_class, "line_voltage_gauge", FALSE,
+                                             G_STRUCT_OFFSET (FfReportPage,
+                                                              gauges[FF_SIGNAL_LINE_VOLTAGE]));
+  gtk_widget_class_bind_template_child_full (widget_class, "current_gauge", FALSE,
+                                             G_STRUCT_OFFSET (FfReportPage,
+                                                              gauges[FF_SIGNAL_CURRENT]));
+  gtk_widget_class_bind_template_child_full (widget_class, "battery_voltage_gauge", FALSE,
+                                             G_STRUCT_OFFSET (FfReportPage,
+                                                              gauges[FF_SIGNAL_BATTERY_VOLTAGE]));
+  gtk_widget_class_bind_template_child_full (widget_class, "ambient_temperature_gauge", FALSE,
+                                             G_STRUCT_OFFSET (FfReportPage,
+                                                              gauges[FF_SIGNAL_TEMPERATURE]));
 
+  gtk_widget_class_install_action (widget_class, "report.save-pdf", NULL, save_pdf_activated);
 }
 
 static void
 ff_report_page_init (FfReportPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  show_report (self);
 }
 
 FfWorkflow *
@@ -151,7 +372,7 @@ ff_report_page_get_workflow (FfReportPage *self)
 
 void
 ff_report_page_set_workflow (FfReportPage *self,
-                             FfWorkflow *workflow)
+                             FfWorkflow   *workflow)
 {
   g_return_if_fail (FF_IS_REPORT_PAGE (self));
   g_return_if_fail (workflow == NULL || FF_IS_WORKFLOW (workflow));
@@ -165,13 +386,24 @@ ff_report_page_set_workflow (FfReportPage *self,
 
   if (workflow != NULL)
     {
-      g_signal_connect_object (workflow, "notify::outcome", G_CALLBACK (update), self,
+      g_signal_connect_object (workflow, "notify::state", G_CALLBACK (update), self,
                                G_CONNECT_SWAPPED);
-      g_signal_connect_object (workflow, "notify::failure", G_CALLBACK (update), self,
+      g_signal_connect_object (workflow, "notify::outcome", G_CALLBACK (update), self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (workflow, "notify::report-id", G_CALLBACK (update), self,
                                G_CONNECT_SWAPPED);
     }
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKFLOW]);
+}
+
+/* Where the saved reports are read back from. */
+void
+ff_report_page_set_context (FfReportPage *self,
+                            FfContext    *context)
+{
+  g_return_if_fail (FF_IS_REPORT_PAGE (self));
+  g_return_if_fail (FF_IS_CONTEXT (context));
+
+  g_set_object (&self->context, context);
 }

@@ -1,8 +1,9 @@
-/* FfReportPage: the terminal's report: summary and the way to the next terminal. */
+/* FfReportPage: the terminal's report — summary, the four signals, PDF export, and the way on. */
 #pragma once
 
 #include <adwaita.h>
 
+#include "ff-context.h"
 #include "ff-workflow.h"
 
 G_BEGIN_DECLS
@@ -12,6 +13,8 @@ G_DECLARE_FINAL_TYPE (FfReportPage, ff_report_page, FF, REPORT_PAGE, AdwBin)
 
 FfWorkflow *ff_report_page_get_workflow (FfReportPage *self);
 void        ff_report_page_set_workflow (FfReportPage *self,
-                                        FfWorkflow *workflow);
+                                         FfWorkflow   *workflow);
+void        ff_report_page_set_context  (FfReportPage *self,
+                                         FfContext    *context);
 
 G_END_DECLS

@@ -34,6 +34,7 @@ struct _FfWindow
   FfTaskPage      *task_page;
   FfNavigatePage  *navigate_page;
   FfConnectPage   *connect_page;
+  FfBeforePage    *before_page;
   FfPushPage      *push_page;
   FfRestartPage   *restart_page;
   FfAfterPage     *after_page;
@@ -174,7 +175,12 @@ ff_window_page_for_state (FfWorkflowState state)
 static void
 workflow_state_changed (FfWindow *self)
 {
-  ff_window_show_page (self, ff_window_page_for_state (ff_workflow_get_state (self->workflow)));
+  FfWorkflowState state = ff_workflow_get_state (self->workflow);
+
+  /* The workflow does not publish the readings themselves: the report shows them once saved. */
+  if (state == FF_WORKFLOW_STATE_READ_VERSION || state == FF_WORKFLOW_STATE_SNAPSHOT_BEFORE)
+    ff_before_page_show_reading (self->before_page, ff_workflow_get_message (self->workflow));
+  ff_window_show_page (self, ff_window_page_for_state (state));
 }
 
 /* Upgrading needs a task; only one terminal is upgraded at a time. */
@@ -378,6 +384,15 @@ cancel_upgrade_activated (GtkWidget  *widget,
 }
 
 static void
+toast_activated (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  ff_window_add_toast (FF_WINDOW (widget),
+                       adw_toast_new (g_variant_get_string (parameter, NULL)));
+}
+
+static void
 show_page_activated (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
@@ -405,6 +420,7 @@ ff_window_constructed (GObject *object)
   ff_login_page_set_context (self->login_page, self->context);
   ff_task_page_set_context (self->task_page, self->context);
   ff_queue_page_set_context (self->queue_page, self->context);
+  ff_report_page_set_context (self->report_page, self->context);
   g_signal_connect_object (self->context, "notify::training", G_CALLBACK (update_session_actions),
                            self, G_CONNECT_SWAPPED);
   update_session_actions (self);
@@ -518,6 +534,7 @@ ff_window_class_init (FfWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfWindow, task_page);
   gtk_widget_class_bind_template_child (widget_class, FfWindow, navigate_page);
   gtk_widget_class_bind_template_child (widget_class, FfWindow, connect_page);
+  gtk_widget_class_bind_template_child (widget_class, FfWindow, before_page);
   gtk_widget_class_bind_template_child (widget_class, FfWindow, push_page);
   gtk_widget_class_bind_template_child (widget_class, FfWindow, restart_page);
   gtk_widget_class_bind_template_child (widget_class, FfWindow, after_page);
@@ -527,6 +544,7 @@ ff_window_class_init (FfWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_activated);
+  gtk_widget_class_install_action (widget_class, "win.toast", "s", toast_activated);
   gtk_widget_class_install_action (widget_class, "win.cancel-upgrade", NULL,
                                    cancel_upgrade_activated);
   gtk_widget_class_install_action (widget_class, "win.start-training", "s",

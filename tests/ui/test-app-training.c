@@ -95,6 +95,15 @@ run_finished (FfWindow *window)
 }
 
 static gboolean
+report_read_back (FfWindow *window)
+{
+  GtkWidget *versions = ff_ui_test_find (ff_window_get_page (window, "report"),
+                                         ff_ui_test_is_row_titled, "Version");
+
+  return gtk_widget_get_visible (versions);
+}
+
+static gboolean
 first_terminal_listed_done (FfWindow *window)
 {
   FfTaskPage *task_page = FF_TASK_PAGE (ff_window_get_page (window, "task"));
@@ -143,6 +152,7 @@ test_training_run (void)
   g_autoptr(FfContext) context = ff_context_new (settings, FF_GPS_SOURCE (gps));
   FfWindow *window = g_object_ref (ff_window_new (NULL, context));
   GtkWidget *report_page = ff_window_get_page (window, "report");
+  GtkWidget *versions_row;
 
   gtk_window_present (GTK_WINDOW (window));
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "welcome");
@@ -158,6 +168,12 @@ test_training_run (void)
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "report");
   g_assert_cmpstr (visible_view (window), ==, "summary");
   g_assert_nonnull (ff_ui_test_find (report_page, ff_ui_test_is_row_titled, "Upgraded"));
+  wait_until (window, report_read_back, "the saved report to be read back");
+  versions_row = ff_ui_test_find (report_page, ff_ui_test_is_row_titled, "Version");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (versions_row)), ==,
+                   "V1.00 → V2.00");
+  g_assert_true (gtk_widget_is_drawable (ff_ui_test_find (report_page, ff_ui_test_is_label,
+                                                          "Line voltage")));
   ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-clean-report.png");
 
   /* "Next terminal" leads straight to the navigation of one still to do. */
