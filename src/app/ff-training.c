@@ -22,7 +22,6 @@
 #define TRAINING_NEW_VERSION "V2.00"
 /* The simulator's factory image is made like this one, so "previous" is byte for byte what runs. */
 #define TRAINING_FACTORY_IMAGE_SIZE (64 * 1024)
-#define TRAINING_NEW_IMAGE_SIZE (256 * 1024)
 /* A trainee should not wait through a real terminal's full boot. */
 #define TRAINING_BOOT_TIME_MS 3000
 
@@ -143,6 +142,7 @@ ff_training_init (FfTraining *self)
 typedef struct
 {
   char *scenario;
+  gsize image_size;
   char *new_sha;
   char *old_sha;
   gsize new_size;
@@ -201,7 +201,7 @@ prepare_in_thread (GTask        *task,
   if (old_image == NULL)
     goto failed;
   new_image = ff_sim_firmware_make (TRAINING_VENDOR, TRAINING_MODEL, TRAINING_NEW_VERSION,
-                                    TRAINING_NEW_IMAGE_SIZE, &error);
+                                    data->image_size, &error);
   if (new_image == NULL)
     goto failed;
   data->old_sha = store_image (self->store, old_image, &error);
@@ -336,6 +336,7 @@ prepared (GObject      *source,
 
 void
 ff_training_new_async (const char          *scenario,
+                       gsize                image_size,
                        GCancellable        *cancellable,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
@@ -348,6 +349,7 @@ ff_training_new_async (const char          *scenario,
 
   g_task_set_source_tag (task, ff_training_new_async);
   data->scenario = g_strdup (scenario);
+  data->image_size = image_size;
   g_task_set_task_data (task, data, (GDestroyNotify) setup_data_free);
   g_task_set_task_data (worker, data, NULL);
   g_task_run_in_thread (worker, prepare_in_thread);

@@ -23,9 +23,14 @@ typedef struct
 
 const FfTrainingCard *ff_training_get_cards        (guint         *n_cards);
 
+/* The size of the training task's new firmware: big enough to watch the progress, small enough not
+ * to bore a trainee. */
+#define FF_TRAINING_IMAGE_SIZE (256 * 1024)
+
 /* @scenario (sim scenario words, e.g. "checksum-error segment=3", or NULL) is dealt to the second
  * terminal of the task; the first one is always healthy. */
 void            ff_training_new_async        (const char          *scenario,
+                                              gsize                image_size,
                                               GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data);

@@ -231,8 +231,8 @@ start_training_activated (GtkWidget  *widget,
   const char *scenario = g_variant_get_string (parameter, NULL);
 
   gtk_widget_action_set_enabled (widget, "win.start-training", FALSE);
-  ff_training_new_async (scenario[0] != '\0' ? scenario : NULL, self->cancellable,
-                         training_started, g_object_ref (self));
+  ff_training_new_async (scenario[0] != '\0' ? scenario : NULL, FF_TRAINING_IMAGE_SIZE,
+                         self->cancellable, training_started, g_object_ref (self));
 }
 
 static void
