@@ -17,7 +17,7 @@ make_card_titles (void)
   GtkStringList *titles = gtk_string_list_new (NULL);
 
   for (guint i = 0; i < n_cards; i++)
-    gtk_string_list_append (titles, gettext (cards[i].title));
+    gtk_string_list_append (titles, _(cards[i].title));
   return titles;
 }
 

@@ -229,7 +229,7 @@ make_item (const TrainingTerminal *terminal,
   FfTaskItem *item = ff_task_item_new ();
 
   item->device_id = g_strdup (terminal->device_id);
-  item->name = g_strdup (gettext (terminal->name));
+  item->name = g_strdup (_(terminal->name));
   item->latitude = terminal->latitude;
   item->longitude = terminal->longitude;
   item->host = g_strdup ("127.0.0.1");

@@ -105,7 +105,7 @@ visible_page_changed (FfWindow *self)
 {
   const FfPageInfo *info = find_page_info (ff_window_get_page_name (self));
 
-  adw_window_title_set_title (self->window_title, gettext (info->title));
+  adw_window_title_set_title (self->window_title, _(info->title));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", info->can_go_back);
 }
 

@@ -1,8 +1,11 @@
 /* Renders every page of the real window at 1280×800 and 360×720 into meson-logs/screenshots, and fails
- * when a page needs more than 360 px of width. */
+ * when a page needs more than 360 px of width — also in Chinese with larger text and high contrast,
+ * the widest and the most changed way the app can look. */
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gi18n-lib.h>
+#include <locale.h>
 
 #include "ff-after-page.h"
 #include "ff-before-page.h"
@@ -17,13 +20,18 @@
 
 typedef struct
 {
-  int width;
-  int height;
-} FfScreenSize;
+  const char *name;
+  int         width;
+  int         height;
+  const char *language;       /* NULL: the source strings */
+  gboolean    field_display;  /* larger text and high contrast */
+} FfScreenshotSet;
 
-static const FfScreenSize screen_sizes[] = {
-  { 1280, 800 },
-  { 360, 720 },
+static const FfScreenshotSet screenshot_sets[] = {
+  { "1280x800", 1280, 800, NULL, FALSE },
+  { "360x720", 360, 720, NULL, FALSE },
+  { "360x720-field", 360, 720, NULL, TRUE },
+  { "360x720-zh_CN-field", 360, 720, "zh_CN", TRUE },
 };
 
 static gboolean
@@ -128,22 +136,41 @@ assert_pages_fit_narrowest (FfWindow *window)
     g_error ("wider than %d px:%s", FF_NARROWEST_WIDTH, too_wide->str);
 }
 
+/* Translations from the build tree, as the app would have them installed. */
 static void
-test_screenshots (gconstpointer data)
+use_language (const char *language)
 {
-  const FfScreenSize *size = data;
+  g_autofree char *locale_dir = g_build_filename (g_getenv ("FIELDFLASH_BUILDDIR"), "po", NULL);
+
+  g_setenv ("LANGUAGE", language, TRUE);
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, locale_dir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  /* The catalogue must really be in use, or the screenshots would show English. */
+  g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Log In"), !=, "Log In");
+}
+
+static void
+take_screenshots (const FfScreenshotSet *set)
+{
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
   g_autoptr(FfContext) context = ff_context_new (settings, FF_GPS_SOURCE (gps));
-  FfWindow *window = g_object_ref (ff_window_new (NULL, context));
+  FfWindow *window;
 
+  if (set->language != NULL)
+    use_language (set->language);
+  g_settings_set_boolean (settings, "larger-text", set->field_display);
+  g_settings_set_boolean (settings, "high-contrast", set->field_display);
+
+  window = g_object_ref (ff_window_new (NULL, context));
   present_sample_terminal (window, gps);
   assert_pages_fit_narrowest (window);
-  present_at_size (GTK_WIDGET (window), size->width, size->height);
+  present_at_size (GTK_WIDGET (window), set->width, set->height);
 
   for (const char *const *name = ff_window_list_page_names (); *name != NULL; name++)
     {
-      g_autofree char *file = g_strdup_printf ("%s-%dx%d.png", *name, size->width, size->height);
+      g_autofree char *file = g_strdup_printf ("%s-%s.png", *name, set->name);
 
       ff_window_show_page (window, *name);
       ff_ui_test_save_screenshot (GTK_WIDGET (window), file);
@@ -151,6 +178,25 @@ test_screenshots (gconstpointer data)
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
+  g_settings_reset (settings, "larger-text");
+  g_settings_reset (settings, "high-contrast");
+}
+
+/* A language is chosen once per process, before the first string is looked up: each set runs in a
+ * subprocess of its own. */
+static void
+test_screenshots (gconstpointer data)
+{
+  const FfScreenshotSet *set = data;
+
+  if (g_test_subprocess ())
+    {
+      take_screenshots (set);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT
+                                   | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
 }
 
 int
@@ -161,12 +207,11 @@ main (int   argc,
   adw_init ();
   ff_ui_test_load_app_style ();
 
-  for (gsize i = 0; i < G_N_ELEMENTS (screen_sizes); i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (screenshot_sets); i++)
     {
-      g_autofree char *path = g_strdup_printf ("/app/screenshots/%dx%d", screen_sizes[i].width,
-                                               screen_sizes[i].height);
+      g_autofree char *path = g_strconcat ("/app/screenshots/", screenshot_sets[i].name, NULL);
 
-      g_test_add_data_func (path, &screen_sizes[i], test_screenshots);
+      g_test_add_data_func (path, &screenshot_sets[i], test_screenshots);
     }
   return g_test_run ();
 }
