@@ -4,7 +4,9 @@
 
 #include "sim-harness.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 static gboolean
 on_deadline (gpointer user_data)
@@ -103,12 +105,20 @@ sim_parse_listening (const char *line,
   return TRUE;
 }
 
+/* A simulator must not outlive a test that crashed or timed out. */
+static void
+die_with_test (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 SimProcess *
 sim_process_start (const char * const *args)
 {
   SimProcess *sim = g_new0 (SimProcess, 1);
   g_autofree char *program = built_program ("src/sim/fieldflash-sim");
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
   gboolean boot_given = FALSE, spontaneous_given = FALSE;
   guint from = 0;
@@ -127,9 +137,11 @@ sim_process_start (const char * const *args)
     g_ptr_array_add (argv, "--spontaneous-ms=0");
   g_ptr_array_add (argv, NULL);
 
-  sim->process = g_subprocess_newv ((const char * const *) argv->pdata,
-                                    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE,
-                                    &error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+  sim->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                               &error);
   g_assert_no_error (error);
   sim->stdout_lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (sim->process));
   sim->stdin_pipe = g_object_ref (g_subprocess_get_stdin_pipe (sim->process));

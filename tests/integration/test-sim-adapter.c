@@ -1,0 +1,431 @@
+/* Integration tests: the GIO adapter FfIec104Conn against a real fieldflash-sim process (progress,
+ * reconnect, spontaneous data, cancellation, t1 expiry, fleet and scenario files). */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "ff-iec104-conn.h"
+#include "sim-harness.h"
+
+typedef struct
+{
+  char         *dir;
+  SimProcess   *sim;
+  FfProfile    *profile;
+  FfIec104Conn *conn;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  const char *defaults[] = { "--listen", "127.0.0.1:0", "--id", "DTU-0001", NULL };
+  const char * const *args = data != NULL ? data : defaults;
+
+  fixture->dir = g_dir_make_tmp ("ff-sim-adapter-XXXXXX", NULL);
+  fixture->sim = sim_process_start (args);
+  fixture->profile = ff_profile_new_default ();
+  fixture->conn = ff_iec104_conn_new (fixture->profile, 0);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
+  const char *name;
+
+  ff_iec104_conn_close (fixture->conn);
+  g_assert_finalize_object (fixture->conn);
+  ff_profile_unref (fixture->profile);
+  sim_process_stop (fixture->sim);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
+
+      g_remove (path);
+    }
+  g_rmdir (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static void
+connect (Fixture *fixture,
+         guint16  port)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ff_iec104_conn_connect_async (fixture->conn, "127.0.0.1", port, NULL, store_result, &result);
+  g_assert_true (ff_iec104_conn_connect_finish (fixture->conn, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_assert_true (ff_iec104_conn_is_connected (fixture->conn));
+}
+
+static FfTerminalInfo *
+read_info (Fixture *fixture)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  FfTerminalInfo *info;
+
+  ff_iec104_conn_read_info_async (fixture->conn, NULL, store_result, &result);
+  info = ff_iec104_conn_read_info_finish (fixture->conn, wait_result (&result), &error);
+  g_assert_no_error (error);
+  return info;
+}
+
+static GBytes *
+load_firmware (Fixture    *fixture,
+               const char *version,
+               gsize       size)
+{
+  g_autofree char *path = make_firmware (fixture->dir, version, size);
+  g_autoptr(GError) error = NULL;
+  char *contents;
+  gsize len;
+
+  g_file_get_contents (path, &contents, &len, &error);
+  g_assert_no_error (error);
+  return g_bytes_new_take (contents, len);
+}
+
+typedef struct
+{
+  guint   calls;
+  guint64 last_acked;
+  guint64 last_total;
+  GCancellable *cancel_after_first;
+} Progress;
+
+static void
+on_progress (guint64  sent,
+             guint64  acked,
+             guint64  total,
+             double   rate,
+             gpointer user_data)
+{
+  Progress *progress = user_data;
+
+  g_assert_cmpuint (acked, <=, sent);
+  g_assert_cmpuint (sent, <=, total);
+  g_assert_cmpuint (acked, >=, progress->last_acked);
+  progress->calls++;
+  progress->last_acked = acked;
+  progress->last_total = total;
+  if (progress->cancel_after_first != NULL)
+    g_cancellable_cancel (progress->cancel_after_first);
+}
+
+static gboolean
+write_file (Fixture       *fixture,
+            GBytes        *image,
+            Progress      *progress,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  ff_iec104_conn_write_file_async (fixture->conn, NULL, image,
+                                   progress != NULL ? on_progress : NULL, progress, NULL,
+                                   cancellable, store_result, &result);
+  return ff_iec104_conn_write_file_finish (fixture->conn, wait_result (&result), error);
+}
+
+static void
+on_attempt (FfIec104Conn *conn,
+            guint         attempt,
+            gint64        remaining_ms,
+            gpointer      user_data)
+{
+  guint *attempts = user_data;
+
+  g_assert_cmpuint (attempt, ==, *attempts + 1);
+  g_assert_cmpint (remaining_ms, >=, 0);
+  *attempts = attempt;
+}
+
+static void
+test_full_upgrade (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GBytes) image = load_firmware (fixture, "V2.00", 50000);
+  g_autoptr(GAsyncResult) start = NULL, finish = NULL, reset = NULL, reconnect = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfTerminalInfo) before = NULL;
+  g_autoptr(FfTerminalInfo) after = NULL;
+  g_autofree char *expected = ff_profile_compute_checksum (fixture->profile, image);
+  Progress progress = { 0 };
+  gboolean rebooting = TRUE;
+  guint attempts = 0;
+
+  connect (fixture, fixture->sim->port);
+  before = read_info (fixture);
+  g_assert_cmpstr (before->software_version, ==, "V1.00");
+
+  ff_iec104_conn_upgrade_start_async (fixture->conn, NULL, store_result, &start);
+  g_assert_true (ff_iec104_conn_upgrade_start_finish (fixture->conn, wait_result (&start), &error));
+  g_assert_true (write_file (fixture, image, &progress, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (progress.calls, >=, 1);
+  g_assert_cmpuint (progress.last_acked, ==, g_bytes_get_size (image));
+  g_assert_cmpuint (progress.last_total, ==, g_bytes_get_size (image));
+
+  ff_iec104_conn_upgrade_finish_async (fixture->conn, NULL, store_result, &finish);
+  g_assert_true (ff_iec104_conn_upgrade_finish_finish (fixture->conn, wait_result (&finish),
+                                                       &rebooting, &error));
+  /* The State Grid terminal waits for 105. */
+  g_assert_false (rebooting);
+  ff_iec104_conn_reset_async (fixture->conn, NULL, store_result, &reset);
+  g_assert_true (ff_iec104_conn_reset_finish (fixture->conn, wait_result (&reset), &error));
+  g_assert_false (ff_iec104_conn_is_connected (fixture->conn));
+
+  g_signal_connect (fixture->conn, "reconnect-attempt", G_CALLBACK (on_attempt), &attempts);
+  ff_iec104_conn_reconnect_async (fixture->conn, 10000, NULL, store_result, &reconnect);
+  g_assert_true (ff_iec104_conn_reconnect_finish (fixture->conn, wait_result (&reconnect),
+                                                  &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (attempts, >=, 1);
+  after = read_info (fixture);
+  g_assert_cmpstr (after->software_version, ==, "V2.00");
+  g_assert_cmpstr (after->checksum, ==, expected);
+}
+
+static void
+test_interrogation (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) points = NULL;
+  FfSnapshot snapshot;
+
+  connect (fixture, fixture->sim->port);
+  ff_iec104_conn_interrogate_async (fixture->conn, NULL, store_result, &result);
+  points = ff_iec104_conn_interrogate_finish (fixture->conn, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, ==, 7);
+  ff_iec104_points_to_snapshot (fixture->profile, (const FfIec104Point *) points->data,
+                                points->len, &snapshot);
+  g_assert_true (ff_snapshot_is_complete (&snapshot));
+  g_assert_cmpfloat (snapshot.values[FF_SIGNAL_BATTERY_VOLTAGE], >, 20.0);
+}
+
+static void
+on_measurement (FfIec104Conn        *conn,
+                const FfIec104Point *point,
+                gint                 signal,
+                gpointer             user_data)
+{
+  gboolean *seen = user_data;
+
+  g_assert_cmpint (signal, >=, 0);
+  g_assert_cmpint (signal, <, FF_N_SIGNALS);
+  g_assert_cmpuint (point->ioa, ==, 0x4001 + (guint) signal);
+  *seen = TRUE;
+}
+
+static const char *spontaneous_args[] = { "--listen", "127.0.0.1:0", "--id", "DTU-0001",
+                                          "--spontaneous-ms=50", NULL };
+
+static void
+test_spontaneous (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  gboolean seen = FALSE;
+
+  g_signal_connect (fixture->conn, "measurement", G_CALLBACK (on_measurement), &seen);
+  connect (fixture, fixture->sim->port);
+  wait_until (&seen);
+}
+
+static void
+test_cancel_write (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GBytes) image = load_firmware (fixture, "V2.00", 200000);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) start = NULL, cancel = NULL;
+  g_autoptr(GError) error = NULL;
+  Progress progress = { .cancel_after_first = cancellable };
+  guint from = 0;
+
+  /* A slow link so the write is surely still running at the first progress report. */
+  sim_process_send (fixture->sim, "scenario DTU-0001 slow-link bandwidth=100000 rtt=10");
+  sim_process_wait_line (fixture->sim, "The link is slow", &from);
+  connect (fixture, fixture->sim->port);
+  ff_iec104_conn_upgrade_start_async (fixture->conn, NULL, store_result, &start);
+  g_assert_true (ff_iec104_conn_upgrade_start_finish (fixture->conn, wait_result (&start), &error));
+
+  g_assert_false (write_file (fixture, image, &progress, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (progress.last_acked, <, g_bytes_get_size (image));
+  g_clear_error (&error);
+
+  /* The link is still usable: abandon the upgrade. */
+  g_assert_true (ff_iec104_conn_is_connected (fixture->conn));
+  ff_iec104_conn_upgrade_cancel_async (fixture->conn, NULL, store_result, &cancel);
+  g_assert_true (ff_iec104_conn_upgrade_cancel_finish (fixture->conn, wait_result (&cancel),
+                                                       &error));
+  g_assert_no_error (error);
+  sim_process_wait_line (fixture->sim, "upgrade cancelled", &from);
+}
+
+static void
+test_t1_expiry (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GBytes) image = load_firmware (fixture, "V2.00", 50000);
+  g_autoptr(GError) error = NULL;
+  guint from = 0;
+
+  /* A short t1 so the test does not wait 15 s: the tablet side's timer is what expires. */
+  g_clear_object (&fixture->conn);
+  fixture->profile->iec104.t1_ms = 1000;
+  fixture->profile->iec104.t2_ms = 500;
+  fixture->conn = ff_iec104_conn_new (fixture->profile, 0);
+
+  sim_process_send (fixture->sim, "scenario DTU-0001 no-acks");
+  sim_process_wait_line (fixture->sim, "no S-frames", &from);
+  connect (fixture, fixture->sim->port);
+  g_assert_false (write_file (fixture, image, NULL, NULL, &error));
+  g_assert_error (error, FF_IEC104_ERROR, FF_IEC104_ERROR_T1_EXPIRED);
+  g_assert_true (ff_iec104_error_is_connection (error));
+  g_assert_false (ff_iec104_conn_is_connected (fixture->conn));
+}
+
+static void
+test_requests_need_a_link (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfTerminalInfo) info = NULL;
+  g_autoptr(FfTerminalInfo) info2 = NULL;
+
+  ff_iec104_conn_read_info_async (fixture->conn, NULL, store_result, &result);
+  g_assert_null (ff_iec104_conn_read_info_finish (fixture->conn, wait_result (&result), &error));
+  g_assert_error (error, FF_IEC104_ERROR, FF_IEC104_ERROR_NOT_CONNECTED);
+  g_clear_error (&error);
+
+  connect (fixture, fixture->sim->port);
+  ff_iec104_conn_read_info_async (fixture->conn, NULL, store_result, &first);
+  ff_iec104_conn_read_info_async (fixture->conn, NULL, store_result, &second);
+  info2 = ff_iec104_conn_read_info_finish (fixture->conn, wait_result (&second), &error);
+  g_assert_error (error, FF_IEC104_ERROR, FF_IEC104_ERROR_BUSY);
+  g_clear_error (&error);
+  info = ff_iec104_conn_read_info_finish (fixture->conn, wait_result (&first), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->device_id, ==, "DTU-0001");
+}
+
+static void
+test_connect_refused (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ff_iec104_conn_connect_async (fixture->conn, "127.0.0.1", closed_loopback_port (), NULL,
+                                store_result, &result);
+  g_assert_false (ff_iec104_conn_connect_finish (fixture->conn, wait_result (&result), &error));
+  g_assert_error (error, FF_IEC104_ERROR, FF_IEC104_ERROR_CONNECT_FAILED);
+}
+
+static void
+test_fleet_and_scenario_files (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ff-sim-fleet-XXXXXX", NULL);
+  g_autofree char *fleet = g_build_filename (dir, "fleet.ini", NULL);
+  g_autofree char *scenario = g_build_filename (dir, "scenario.ini", NULL);
+  g_autofree char *fleet_option = g_strdup_printf ("--fleet=%s", fleet);
+  g_autofree char *scenario_option = g_strdup_printf ("--scenario=%s", scenario);
+  const char *args[] = { fleet_option, scenario_option, NULL };
+  g_autoptr(FfProfile) profile = ff_profile_new_default ();
+  g_autoptr(FfIec104Conn) conn = ff_iec104_conn_new (profile, 0);
+  g_autoptr(GAsyncResult) connected = NULL, read = NULL;
+  g_autoptr(FfTerminalInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  SimProcess *sim;
+  const char *line;
+  guint from = 0;
+  guint16 port;
+  double latitude, longitude;
+
+  g_file_set_contents (fleet,
+                       "[fleet]\nfirst-port=0\nprofile=state-grid\n"
+                       "[terminal DTU-0001]\nlatitude=30.27\nlongitude=120.15\nversion=V1.00\n"
+                       "[terminal FTU-0002]\nlatitude=30.28\nlongitude=120.16\nversion=V1.10\n"
+                       "type=FTU\n", -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (scenario, "[FTU-0002]\nscenario=wrong-device-id\nid=FTU-9999\n", -1,
+                       &error);
+  g_assert_no_error (error);
+
+  sim = sim_process_start (args);
+  line = sim_process_wait_line (sim, "terminal FTU-0002 listening on", &from);
+  g_assert_true (sim_parse_listening (line, &port, &latitude, &longitude));
+  g_assert_cmpfloat_with_epsilon (latitude, 30.28, 1e-7);
+  g_assert_cmpuint (port, !=, sim->port);
+
+  ff_iec104_conn_connect_async (conn, "127.0.0.1", port, NULL, store_result, &connected);
+  g_assert_true (ff_iec104_conn_connect_finish (conn, wait_result (&connected), &error));
+  ff_iec104_conn_read_info_async (conn, NULL, store_result, &read);
+  info = ff_iec104_conn_read_info_finish (conn, wait_result (&read), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->device_id, ==, "FTU-9999");
+  g_assert_cmpstr (info->software_version, ==, "V1.10");
+  g_assert_cmpstr (info->type, ==, "FTU");
+  ff_iec104_conn_close (conn);
+  sim_process_stop (sim);
+
+  g_remove (fleet);
+  g_remove (scenario);
+  g_rmdir (dir);
+}
+
+static void
+test_bad_fleet_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ff-sim-fleet-XXXXXX", NULL);
+  g_autofree char *fleet = g_build_filename (dir, "fleet.ini", NULL);
+  g_autofree char *program = built_program ("src/sim/fieldflash-sim");
+  g_autofree char *fleet_option = g_strdup_printf ("--fleet=%s", fleet);
+  const char *argv[] = { program, fleet_option, NULL };
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+
+  g_file_set_contents (fleet, "[terminal DTU 1]\nlatitude=north\n", -1, &error);
+  g_assert_no_error (error);
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+  g_assert_nonnull (strstr (err, "Fleet file"));
+  g_remove (fleet);
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, func, data) \
+  g_test_add (path, Fixture, data, fixture_set_up, func, fixture_tear_down)
+  ADD ("/sim-adapter/full-upgrade", test_full_upgrade, NULL);
+  ADD ("/sim-adapter/interrogation", test_interrogation, NULL);
+  ADD ("/sim-adapter/spontaneous", test_spontaneous, spontaneous_args);
+  ADD ("/sim-adapter/cancel-write", test_cancel_write, NULL);
+  ADD ("/sim-adapter/t1-expiry", test_t1_expiry, NULL);
+  ADD ("/sim-adapter/requests-need-a-link", test_requests_need_a_link, NULL);
+  ADD ("/sim-adapter/connect-refused", test_connect_refused, NULL);
+  g_test_add_func ("/sim-adapter/fleet-and-scenario-files", test_fleet_and_scenario_files);
+  g_test_add_func ("/sim-adapter/bad-fleet-file", test_bad_fleet_file);
+#undef ADD
+  return g_test_run ();
+}
