@@ -310,6 +310,17 @@ trainer_cards_activated (GtkWidget  *widget,
   ff_trainer_cards_present (GTK_WINDOW (self), ff_context_get_training (self->context));
 }
 
+/* What stopping leaves the terminal with, at @state. */
+static const char *
+describe_stopped_terminal (FfWorkflowState state)
+{
+  if (state > FF_WORKFLOW_STATE_PUSH)
+    return _("The terminal has been told to restart with the new firmware; its new version is not "
+             "checked yet. Start again at the terminal to check it.");
+  return _("The terminal keeps running its previous firmware: a new one is only used once it has "
+           "been sent completely. Start again at the terminal to go on.");
+}
+
 static void
 workflow_run_done (GObject      *source,
                    GAsyncResult *result,
@@ -321,16 +332,16 @@ workflow_run_done (GObject      *source,
 
   if (!ff_workflow_run_finish (workflow, result, &error))
     {
-      const char *where = ff_workflow_get_failure (workflow);
-
-      if (where == NULL)
-        where = ff_workflow_get_message (workflow);
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && where != NULL)
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          /* Translators: %s says what state the terminal is left in. */
-          g_autofree char *stopped = g_strdup_printf (_("Upgrade stopped. %s"), where);
+          gboolean firmware_sent = ff_workflow_get_state (workflow) > FF_WORKFLOW_STATE_PUSH;
 
-          ff_window_add_toast (self, adw_toast_new (stopped));
+          /* Back where the technician starts again, told what the terminal is left with. */
+          ff_window_add_toast (self, adw_toast_new (firmware_sent
+                                                    ? _("Stopped: the new version is not checked yet")
+                                                    : _("Stopped: the terminal still runs its "
+                                                        "previous firmware")));
+          ff_window_show_page (self, "navigate");
         }
       else
         {
@@ -362,15 +373,10 @@ cancel_upgrade_activated (GtkWidget  *widget,
                           GVariant   *parameter)
 {
   FfWindow *self = FF_WINDOW (widget);
-  gboolean firmware_sent = ff_workflow_get_state (self->workflow) > FF_WORKFLOW_STATE_PUSH;
   GtkWidget *dialog;
 
   dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Stop the Upgrade?"),
-                                   firmware_sent
-                                   ? _("The terminal has already been told to restart with the new "
-                                       "firmware. Stopping now leaves the new version unchecked.")
-                                   : _("The terminal keeps running its current firmware: a new one "
-                                       "is only used once it has been sent completely."));
+                                   describe_stopped_terminal (ff_workflow_get_state (self->workflow)));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "continue", _("_Continue"),
                                     "stop", _("_Stop"),

@@ -1,6 +1,7 @@
 /* A scripted run through training mode on the real window: one clean terminal and one whose push
- * fails, from the task list to a saved report, pressing the buttons a trainee presses and checking
- * what the screen shows. Screenshots of the pages on the way go to meson-logs/screenshots. */
+ * fails, from the task list to a saved report, then one stopped in the middle of its push and
+ * resumed — pressing the buttons a trainee presses and checking what the screen shows. Screenshots
+ * of the pages on the way go to meson-logs/screenshots. */
 #include "config.h"
 
 #include <adwaita.h>
@@ -8,6 +9,7 @@
 #include "ff-context.h"
 #include "ff-gps-simulated.h"
 #include "ff-task-page.h"
+#include "ff-training.h"
 #include "ff-ui-test.h"
 #include "ff-window.h"
 
@@ -112,6 +114,61 @@ first_terminal_listed_done (FfWindow *window)
 }
 
 static gboolean
+pushing (FfWindow *window)
+{
+  guint64 sent;
+
+  g_object_get (ff_window_get_workflow (window), "bytes-sent", &sent, NULL);
+  return ff_workflow_get_state (ff_window_get_workflow (window)) == FF_WORKFLOW_STATE_PUSH
+         && sent > 0;
+}
+
+static gboolean
+run_stopped (FfWindow *window)
+{
+  return gtk_widget_is_sensitive (ff_ui_test_find (ff_window_get_page (window, "navigate"),
+                                                   ff_ui_test_is_button_for,
+                                                   "win.start-upgrade"));
+}
+
+static gboolean
+is_stop_dialog (GtkWidget     *widget,
+                gconstpointer  unused)
+{
+  return ADW_IS_MESSAGE_DIALOG (widget);
+}
+
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (is_stop_dialog (toplevel, NULL))
+        return ADW_MESSAGE_DIALOG (toplevel);
+    }
+  return NULL;
+}
+
+static gboolean
+label_starts_with (GtkWidget     *widget,
+                   gconstpointer  prefix)
+{
+  return GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix);
+}
+
+static gboolean
+three_reports_queued (FfWindow *window)
+{
+  GtkWidget *queue = ff_window_get_page (window, "queue");
+
+  return ff_ui_test_find (queue, ff_ui_test_is_row_titled, "DTU0103") != NULL;
+}
+
+static gboolean
 two_reports_queued (FfWindow *window)
 {
   GtkWidget *queue = ff_window_get_page (window, "queue");
@@ -153,6 +210,7 @@ test_training_run (void)
   FfWindow *window = g_object_ref (ff_window_new (NULL, context));
   GtkWidget *report_page = ff_window_get_page (window, "report");
   GtkWidget *versions_row;
+  AdwMessageDialog *dialog;
 
   gtk_window_present (GTK_WINDOW (window));
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "welcome");
@@ -201,6 +259,40 @@ test_training_run (void)
   ff_window_show_page (window, "queue");
   wait_until (window, two_reports_queued, "both reports in the queue");
   ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-queue.png");
+
+  /* A slow link, stopped in the middle of the push: the technician is asked first and told what
+   * state the terminal is left in; starting again resumes on the push page and ends upgraded. */
+  g_assert_true (ff_training_set_scenario (ff_context_get_training (context), "DTU0103",
+                                           "slow-link bandwidth=65536", NULL));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.navigate-to", "s", "DTU0103");
+  press (window, "win.walk-there");
+  press (window, "win.start-upgrade");
+  wait_until (window, waiting_for_confirmation, "the third push to wait for confirmation");
+  press (window, "push.confirm");
+  wait_until (window, pushing, "bytes to flow");
+  g_assert_cmpstr (visible_view (window), ==, "progress");
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-push-progress.png");
+  press (window, "win.cancel-upgrade");
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Stop the Upgrade?");
+  adw_message_dialog_response (dialog, "stop");
+  wait_until (window, run_stopped, "the stopped run to end");
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "navigate");
+  g_assert_nonnull (ff_ui_test_find (GTK_WIDGET (window), label_starts_with,
+                                     "Stopped: the terminal still runs its previous firmware"));
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-push-stopped.png");
+
+  /* The trainer takes the slow link away again, so the resumed push runs at full speed. */
+  g_assert_true (ff_training_set_scenario (ff_context_get_training (context), "DTU0103", "none",
+                                           NULL));
+  press (window, "win.start-upgrade");
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "push");
+  wait_until (window, failed_or_done, "the resumed upgrade to end");
+  wait_until (window, run_finished, "the third report");
+  g_assert_nonnull (ff_ui_test_find (report_page, ff_ui_test_is_row_titled, "Upgraded"));
+  ff_window_show_page (window, "queue");
+  wait_until (window, three_reports_queued, "the third report in the queue");
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
