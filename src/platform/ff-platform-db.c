@@ -15,7 +15,23 @@ struct _FfPlatformDb
   sqlite3    *handle;
   GRecMutex   lock;
   GHashTable *statements;   /* SQL text (static string) -> sqlite3_stmt */
+
+  /* Group commit: callers queue their work; one of them (the leader) runs every queued unit in
+   * one transaction, each inside its own savepoint, and pays for one durable commit. */
+  GMutex      queue_lock;
+  GCond       queue_done;
+  GQueue      queue;        /* of Pending * */
+  gboolean    leader_active;
 };
+
+typedef struct
+{
+  FfPlatformDbWork  work;
+  gpointer          user_data;
+  GError           *error;
+  gboolean          ok;
+  gboolean          done;
+} Pending;
 
 static const char schema_v1[] =
   "CREATE TABLE terminals ("
@@ -24,8 +40,11 @@ static const char schema_v1[] =
   "  hardware_version TEXT NOT NULL, software_version TEXT NOT NULL,"
   "  software_checksum TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL,"
   "  common_address INTEGER NOT NULL, profile TEXT NOT NULL, updated_at INTEGER NOT NULL);"
-  "CREATE INDEX terminals_by_model_version ON terminals (model, software_version);"
-  "CREATE INDEX terminals_by_version ON terminals (software_version);"
+  /* Covers every column, so "which terminals of model M run V" never touches the table. */
+  "CREATE INDEX terminals_by_model_version ON terminals (model, software_version, device_id,"
+  "  name, latitude, longitude, vendor, hardware_version, software_checksum, host, port,"
+  "  common_address, profile);"
+  "CREATE INDEX terminals_by_version ON terminals (software_version, device_id);"
   "CREATE TABLE firmware ("
   "  id INTEGER PRIMARY KEY, vendor TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL,"
   "  sha256 TEXT NOT NULL, size INTEGER NOT NULL, notes TEXT NOT NULL,"
@@ -62,6 +81,7 @@ static const char schema_v1[] =
   "  state TEXT NOT NULL CHECK (state IN ('open', 'closed')), closing_report_id TEXT,"
   "  PRIMARY KEY (task_id, device_id));"
   "CREATE INDEX task_items_by_device ON task_items (device_id, state);"
+  "CREATE INDEX task_items_by_state ON task_items (task_id, state);"
   "CREATE TABLE dispatch_messages ("
   "  id INTEGER PRIMARY KEY, task_id TEXT NOT NULL REFERENCES tasks (task_id),"
   "  phone TEXT NOT NULL, created_at INTEGER NOT NULL, body TEXT NOT NULL);"
@@ -291,6 +311,9 @@ ff_platform_db_open (const char *path,
   int rc;
 
   g_rec_mutex_init (&db->lock);
+  g_mutex_init (&db->queue_lock);
+  g_cond_init (&db->queue_done);
+  g_queue_init (&db->queue);
   db->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                           finalize_statement);
   rc = sqlite3_open_v2 (path, &db->handle,
@@ -306,8 +329,11 @@ ff_platform_db_open (const char *path,
   sqlite3_extended_result_codes (db->handle, 1);
   /* Another process (the CLI next to a running server) may hold the write lock for a moment. */
   sqlite3_busy_timeout (db->handle, 10000);
+  /* A large page cache and memory-mapped reads keep ledger queries on a million terminals
+   * (random row lookups through the version index) in memory. */
   if (!exec_script (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                        "PRAGMA foreign_keys = ON;", error)
+                        "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
+                        "PRAGMA mmap_size = 1073741824;", error)
       || !migrate (db, error))
     {
       g_prefix_error (error, "%s: ", path);
@@ -325,7 +351,58 @@ ff_platform_db_close (FfPlatformDb *db)
   g_hash_table_unref (db->statements);
   sqlite3_close (db->handle);
   g_rec_mutex_clear (&db->lock);
+  g_mutex_clear (&db->queue_lock);
+  g_cond_clear (&db->queue_done);
   g_free (db);
+}
+
+/* Runs one batch: each unit in a savepoint (a failing unit leaves no trace), then one COMMIT
+ * for all. A unit counts as done only once that commit is durable. */
+static void
+run_batch (FfPlatformDb *db,
+           GQueue       *batch)
+{
+  GError *begin_error = NULL;
+  gboolean any_ok = FALSE;
+
+  g_rec_mutex_lock (&db->lock);
+  if (!exec_script (db, "BEGIN IMMEDIATE", &begin_error))
+    {
+      for (GList *l = batch->head; l != NULL; l = l->next)
+        ((Pending *) l->data)->error = g_error_copy (begin_error);
+      g_error_free (begin_error);
+      g_rec_mutex_unlock (&db->lock);
+      return;
+    }
+  for (GList *l = batch->head; l != NULL; l = l->next)
+    {
+      Pending *pending = l->data;
+
+      pending->ok = exec_script (db, "SAVEPOINT unit", &pending->error)
+                    && pending->work (db, pending->user_data, &pending->error);
+      if (!pending->ok)
+        exec_script (db, "ROLLBACK TO unit", NULL);
+      exec_script (db, "RELEASE unit", NULL);
+      any_ok |= pending->ok;
+    }
+  if (any_ok && !exec_script (db, "COMMIT", &begin_error))
+    {
+      exec_script (db, "ROLLBACK", NULL);
+      for (GList *l = batch->head; l != NULL; l = l->next)
+        {
+          Pending *pending = l->data;
+
+          if (pending->ok)
+            {
+              pending->ok = FALSE;
+              pending->error = g_error_copy (begin_error);
+            }
+        }
+      g_error_free (begin_error);
+    }
+  else if (!any_ok)
+    exec_script (db, "ROLLBACK", NULL);
+  g_rec_mutex_unlock (&db->lock);
 }
 
 gboolean
@@ -334,18 +411,35 @@ ff_platform_db_transaction (FfPlatformDb     *db,
                             gpointer          user_data,
                             GError          **error)
 {
-  gboolean ok;
+  Pending pending = { work, user_data, NULL, FALSE, FALSE };
 
-  g_rec_mutex_lock (&db->lock);
-  ok = exec_script (db, "BEGIN IMMEDIATE", error);
-  if (ok)
+  g_mutex_lock (&db->queue_lock);
+  g_queue_push_tail (&db->queue, &pending);
+  while (!pending.done)
     {
-      ok = work (db, user_data, error) && exec_script (db, "COMMIT", error);
-      if (!ok)
-        exec_script (db, "ROLLBACK", NULL);
+      GQueue batch = G_QUEUE_INIT;
+
+      if (db->leader_active)
+        {
+          g_cond_wait (&db->queue_done, &db->queue_lock);
+          continue;
+        }
+      db->leader_active = TRUE;
+      batch = db->queue;
+      g_queue_init (&db->queue);
+      g_mutex_unlock (&db->queue_lock);
+      run_batch (db, &batch);
+      g_mutex_lock (&db->queue_lock);
+      for (GList *l = batch.head; l != NULL; l = l->next)
+        ((Pending *) l->data)->done = TRUE;
+      g_queue_clear (&batch);
+      db->leader_active = FALSE;
+      g_cond_broadcast (&db->queue_done);
     }
-  g_rec_mutex_unlock (&db->lock);
-  return ok;
+  g_mutex_unlock (&db->queue_lock);
+  if (pending.error != NULL)
+    g_propagate_error (error, pending.error);
+  return pending.ok;
 }
 
 /* Single statements lock too, so a worker thread never interleaves with a transaction. */
@@ -453,6 +547,26 @@ ff_platform_db_put_terminal (FfPlatformDb     *db,
   return LOCKED (db, put_terminal (db, terminal, exists, now, error));
 }
 
+/* One statement per combination of filters, so sqlite can use the (model, version) index; an
+ * "?1 IS NULL OR model = ?1" condition would force a scan of the whole ledger. A filter that is
+ * off still names its (NULL) parameter, so every variant binds the same three. */
+static const char *
+find_terminals_sql (gboolean by_model,
+                    gboolean by_version,
+                    gboolean by_vendor)
+{
+  static char sql[8][512];
+  char *text = sql[by_model << 2 | by_version << 1 | by_vendor];
+
+  if (text[0] == '\0')
+    g_snprintf (text, sizeof sql[0],
+                "SELECT %s FROM terminals WHERE %s AND %s AND %s ORDER BY device_id",
+                terminal_columns, by_model ? "model = ?1" : "?1 IS NULL",
+                by_version ? "software_version = ?2" : "?2 IS NULL",
+                by_vendor ? "vendor = ?3" : "?3 IS NULL");
+  return text;
+}
+
 static GPtrArray *
 find_terminals (FfPlatformDb *db,
                 const char   *vendor,
@@ -460,17 +574,12 @@ find_terminals (FfPlatformDb *db,
                 const char   *version,
                 GError      **error)
 {
-  static char sql[512];
   g_autoptr(GPtrArray) terminals = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_terminal_free);
   g_autoptr(GError) local_error = NULL;
   sqlite3_stmt *stmt;
 
-  if (sql[0] == '\0')
-    g_snprintf (sql, sizeof sql,
-                "SELECT %s FROM terminals WHERE (?1 IS NULL OR model = ?1)"
-                " AND (?2 IS NULL OR software_version = ?2) AND (?3 IS NULL OR vendor = ?3)"
-                " ORDER BY device_id", terminal_columns);
-  stmt = bind (db, sql, error, "sss", model, version, vendor);
+  stmt = bind (db, find_terminals_sql (model != NULL, version != NULL, vendor != NULL), error,
+               "sss", model, version, vendor);
   if (stmt == NULL)
     return NULL;
   while (next_row (db, stmt, &local_error))
@@ -1159,14 +1268,11 @@ get_task (FfPlatformDb *db,
           const char   *task_id,
           GError      **error)
 {
-  static char sql[1024];
-  sqlite3_stmt *stmt;
+  sqlite3_stmt *stmt = bind (db, "SELECT task_id, phone, issued_at, expires_at, rollback_reason,"
+                                 " state, -1, -1, document, signature FROM tasks WHERE task_id = ?",
+                             error, "s", task_id);
   FfTaskRecord *record;
 
-  if (sql[0] == '\0')
-    g_snprintf (sql, sizeof sql, "%s, t.document, t.signature FROM tasks t WHERE t.task_id = ?",
-                task_summary_sql);
-  stmt = bind (db, sql, error, "s", task_id);
   if (stmt == NULL || !next_row (db, stmt, error))
     return NULL;
   record = read_task_summary (stmt);
@@ -1182,6 +1288,34 @@ ff_platform_db_get_task (FfPlatformDb *db,
                          GError      **error)
 {
   return LOCKED (db, get_task (db, task_id, error));
+}
+
+static gboolean
+get_task_owner (FfPlatformDb *db,
+                const char   *task_id,
+                char        **phone,
+                char        **state,
+                GError      **error)
+{
+  sqlite3_stmt *stmt = bind (db, "SELECT phone, state FROM tasks WHERE task_id = ?", error, "s",
+                             task_id);
+
+  if (stmt == NULL || !next_row (db, stmt, error))
+    return FALSE;
+  *phone = column_text (stmt, 0);
+  *state = column_text (stmt, 1);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+gboolean
+ff_platform_db_get_task_owner (FfPlatformDb *db,
+                               const char   *task_id,
+                               char        **phone,
+                               char        **state,
+                               GError      **error)
+{
+  return LOCKED (db, get_task_owner (db, task_id, phone, state, error));
 }
 
 static GPtrArray *

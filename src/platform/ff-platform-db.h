@@ -65,7 +65,7 @@ typedef struct
   char   *state;               /* "open", "complete" */
   GBytes *document;
   GBytes *signature;
-  gint64  items;
+  gint64  items;               /* counts from ff_platform_db_list_tasks() only (else -1) */
   gint64  items_closed;
 } FfTaskRecord;
 
@@ -105,7 +105,9 @@ typedef gboolean (*FfPlatformDbWork) (FfPlatformDb *db,
 FfPlatformDb *ff_platform_db_open                  (const char    *path,
                                                     GError       **error);
 void          ff_platform_db_close                 (FfPlatformDb  *db);
-/* Runs @work in BEGIN IMMEDIATE … COMMIT, serialised with every other caller (any thread). */
+/* Runs @work in a transaction and returns once it is durably committed, or rolled back when
+ * @work fails. Calls from several threads at once are committed together (group commit): each
+ * unit runs in its own savepoint, so one unit's failure never undoes another's work. */
 gboolean      ff_platform_db_transaction           (FfPlatformDb     *db,
                                                     FfPlatformDbWork  work,
                                                     gpointer          user_data,
@@ -264,7 +266,15 @@ gboolean      ff_platform_db_insert_dispatch       (FfPlatformDb  *db,
 FfTaskRecord *ff_platform_db_get_task              (FfPlatformDb  *db,
                                                     const char    *task_id,
                                                     GError       **error);
-/* Tasks of @phone listing @serial (both may be NULL for all), newest first; without documents. */
+/* The technician and state ("open", "complete") of a task, without its document; FALSE without
+ * error when there is no such task. */
+gboolean      ff_platform_db_get_task_owner        (FfPlatformDb  *db,
+                                                    const char    *task_id,
+                                                    char         **phone,
+                                                    char         **state,
+                                                    GError       **error);
+/* Tasks of @phone listing @serial (both may be NULL for all), newest first, with item counts but
+ * without documents. */
 GPtrArray    *ff_platform_db_list_tasks            (FfPlatformDb  *db,
                                                     const char    *phone,
                                                     const char    *serial,

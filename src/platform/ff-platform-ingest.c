@@ -19,6 +19,32 @@ typedef struct
   FfIngestResult *result;
 } Ingest;
 
+/* Decoding a PEM key costs OpenSSL far more than verifying a signature, so each tablet key is
+ * decoded once; the PEM text is the cache key, so a re-registered key is decoded afresh. */
+static FfKey *
+tablet_key_for (const char *pem,
+                GError    **error)
+{
+  static GMutex lock;
+  static GHashTable *keys;
+  FfKey *key;
+
+  g_mutex_lock (&lock);
+  if (keys == NULL)
+    keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ff_key_unref);
+  key = g_hash_table_lookup (keys, pem);
+  if (key == NULL)
+    {
+      key = ff_key_load_public (pem, strlen (pem), error);
+      if (key != NULL)
+        g_hash_table_insert (keys, g_strdup (pem), key);
+    }
+  if (key != NULL)
+    ff_key_ref (key);
+  g_mutex_unlock (&lock);
+  return key;
+}
+
 static gboolean
 forbid (GError    **error,
         const char *message)
@@ -52,7 +78,8 @@ check_task (FfPlatformDb *db,
             GError      **error)
 {
   const FfReport *report = ingest->report;
-  g_autoptr(FfTaskRecord) task = NULL;
+  g_autofree char *owner = NULL;
+  g_autofree char *task_state = NULL;
   g_autofree char *item_state = NULL;
   g_autoptr(GError) local_error = NULL;
   gboolean listed = FALSE;
@@ -61,8 +88,7 @@ check_task (FfPlatformDb *db,
     return forbid (error, _("The report was written on another tablet than this session's"));
   if (!g_str_equal (report->technician_phone, ingest->session_phone))
     return forbid (error, _("The report belongs to another technician"));
-  task = ff_platform_db_get_task (db, report->task_id, &local_error);
-  if (task == NULL)
+  if (!ff_platform_db_get_task_owner (db, report->task_id, &owner, &task_state, &local_error))
     {
       if (local_error != NULL)
         g_propagate_error (error, g_steal_pointer (&local_error));
@@ -71,14 +97,15 @@ check_task (FfPlatformDb *db,
                      _("There is no task %s"), report->task_id);
       return FALSE;
     }
-  if (!g_str_equal (task->phone, ingest->session_phone))
+  if (!g_str_equal (owner, ingest->session_phone))
     return forbid (error, _("The task belongs to another technician"));
-  if (!ff_platform_db_task_lists_tablet (db, task->task_id, ingest->session_serial, &listed,
+  if (!ff_platform_db_task_lists_tablet (db, report->task_id, ingest->session_serial, &listed,
                                          error))
     return FALSE;
   if (!listed)
     return forbid (error, _("The task does not list this tablet"));
-  item_state = ff_platform_db_get_item_state (db, task->task_id, report->device_id, &local_error);
+  item_state = ff_platform_db_get_item_state (db, report->task_id, report->device_id,
+                                              &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -128,11 +155,12 @@ task_is_complete (FfPlatformDb *db,
                   gboolean     *complete,
                   GError      **error)
 {
-  g_autoptr(FfTaskRecord) task = ff_platform_db_get_task (db, task_id, error);
+  g_autofree char *owner = NULL;
+  g_autofree char *state = NULL;
 
-  if (task == NULL)
+  if (!ff_platform_db_get_task_owner (db, task_id, &owner, &state, error))
     return FALSE;
-  *complete = g_str_equal (task->state, "complete");
+  *complete = g_str_equal (state, "complete");
   return TRUE;
 }
 
@@ -210,8 +238,7 @@ ff_platform_ingest_report (FfPlatformDb   *db,
         forbid (error, _("The tablet is not registered or is retired"));
       return FALSE;
     }
-  tablet_key = ff_key_load_public (handheld->public_key_pem, strlen (handheld->public_key_pem),
-                                   error);
+  tablet_key = tablet_key_for (handheld->public_key_pem, error);
   if (tablet_key == NULL)
     return FALSE;
   /* Parse first so a malformed body is a 400, then refuse a bad signature (403). */

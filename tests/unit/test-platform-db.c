@@ -1,0 +1,143 @@
+/* Tests for the platform database: transactions from many threads commit together, yet a failing
+ * unit leaves no trace and never undoes another unit's work. */
+#include "config.h"
+
+#include "ff-platform-db.h"
+
+#include <glib/gstdio.h>
+
+#define N_THREADS 8
+#define UNITS_PER_THREAD 25
+
+typedef struct
+{
+  FfPlatformDb *db;
+  guint         thread;
+} Worker;
+
+typedef struct
+{
+  char     *phone;
+  gboolean  fail;
+} Unit;
+
+static gboolean
+insert_technician (FfPlatformDb *db,
+                   gpointer      user_data,
+                   GError      **error)
+{
+  Unit *unit = user_data;
+
+  if (!ff_platform_db_insert_technician (db, unit->phone, "Worker", "scrypt$x", 0, error))
+    return FALSE;
+  if (unit->fail)
+    {
+      /* Fails after writing: the write must vanish with the unit. */
+      g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED, "refused");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gpointer
+run_worker (gpointer data)
+{
+  Worker *worker = data;
+
+  for (guint i = 0; i < UNITS_PER_THREAD; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      Unit unit = { g_strdup_printf ("13%02u%07u", worker->thread, i), i % 5 == 4 };
+      gboolean ok = ff_platform_db_transaction (worker->db, insert_technician, &unit, &error);
+
+      g_assert_true (ok != unit.fail);
+      if (unit.fail)
+        g_assert_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED);
+      else
+        g_assert_no_error (error);
+      g_free (unit.phone);
+    }
+  return NULL;
+}
+
+static void
+test_concurrent_transactions (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ff-platform-db-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "platform.db", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  g_autoptr(GError) error = NULL;
+  FfPlatformDb *db = ff_platform_db_open (path, &error);
+  GThread *threads[N_THREADS];
+  Worker workers[N_THREADS];
+  g_autoptr(GPtrArray) technicians = NULL;
+
+  g_assert_no_error (error);
+  for (guint t = 0; t < N_THREADS; t++)
+    {
+      workers[t] = (Worker) { db, t };
+      threads[t] = g_thread_new ("worker", run_worker, &workers[t]);
+    }
+  for (guint t = 0; t < N_THREADS; t++)
+    g_thread_join (threads[t]);
+  ff_platform_db_close (db);
+
+  /* Reopen: only what was committed is there. */
+  db = ff_platform_db_open (path, &error);
+  g_assert_no_error (error);
+  technicians = ff_platform_db_list_technicians (db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (technicians->len, ==, N_THREADS * (UNITS_PER_THREAD - UNITS_PER_THREAD / 5));
+  for (guint i = 0; i < technicians->len; i++)
+    {
+      FfTechnician *technician = g_ptr_array_index (technicians, i);
+      guint64 unit = g_ascii_strtoull (technician->phone + 4, NULL, 10);
+
+      g_assert_cmpuint (unit % 5, !=, 4);
+    }
+  ff_platform_db_close (db);
+  g_remove (wal);
+  g_remove (shm);
+  g_assert_no_errno (g_remove (path));
+  g_assert_no_errno (g_rmdir (dir));
+}
+
+static void
+test_reopen_keeps_schema (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ff-platform-db-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "platform.db", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  g_autoptr(GError) error = NULL;
+  FfPlatformDb *db = ff_platform_db_open (path, &error);
+  g_autoptr(FfTechnician) technician = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (ff_platform_db_insert_technician (db, "13800138000", "张伟", "h", 1, &error));
+  g_assert_false (ff_platform_db_insert_technician (db, "13800138000", "Other", "h", 1, &error));
+  g_assert_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT);
+  g_clear_error (&error);
+  ff_platform_db_close (db);
+  db = ff_platform_db_open (path, &error);
+  g_assert_no_error (error);
+  technician = ff_platform_db_get_technician (db, "13800138000", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (technician->name, ==, "张伟");
+  ff_platform_db_close (db);
+  g_remove (wal);
+  g_remove (shm);
+  g_assert_no_errno (g_remove (path));
+  g_assert_no_errno (g_rmdir (dir));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/platform/db/concurrent-transactions", test_concurrent_transactions);
+  g_test_add_func ("/platform/db/reopen-keeps-schema", test_reopen_keeps_schema);
+  return g_test_run ();
+}
