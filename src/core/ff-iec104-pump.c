@@ -4,6 +4,10 @@
 
 #include "ff-iec104-pump.h"
 
+#include <errno.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
 #include "iec104-link.h"
 
 #define READ_CHUNK 65536
@@ -29,6 +33,8 @@ struct _FfIec104Pump
   GSource                 *read_source;
   GSource                 *write_source;
   GSource                 *timer_source;
+  int                      timer_fd;
+  gint64                   timer_armed_us;  /* G_MAXINT64: nothing armed */
   gboolean                 closed;
   gboolean                 close_when_flushed;  /* holds a reference until the last byte is out */
 
@@ -310,12 +316,26 @@ next_wakeup_us (FfIec104Pump *pump)
   return wakeup;
 }
 
+/* Arms the timer lazily: only when the wanted time is earlier than the armed one. A timer that
+ * fires early (the deadline moved later meanwhile) just re-arms, which costs far less than a
+ * system call after every frame. */
 static void
 pump_rearm (FfIec104Pump *pump)
 {
+  gint64 wanted;
+  struct itimerspec spec = { { 0, 0 }, { 0, 0 } };
+
   if (pump->closed || pump->close_when_flushed)
     return;
-  g_source_set_ready_time (pump->timer_source, next_wakeup_us (pump));
+  wanted = next_wakeup_us (pump);
+  if (wanted < 0 || wanted >= pump->timer_armed_us)
+    return;
+  /* An all-zero it_value would disarm: a time in the past fires at once instead. */
+  wanted = MAX (wanted, 1);
+  spec.it_value.tv_sec = wanted / G_USEC_PER_SEC;
+  spec.it_value.tv_nsec = (wanted % G_USEC_PER_SEC) * 1000;
+  if (timerfd_settime (pump->timer_fd, TFD_TIMER_ABSTIME, &spec, NULL) == 0)
+    pump->timer_armed_us = wanted;
 }
 
 static void
@@ -342,8 +362,11 @@ on_timer (gpointer user_data)
   g_autoptr(FfIec104Pump) hold = g_object_ref (pump);
   gint64 now_us = g_get_monotonic_time ();
   guint64 deadline_ms;
+  guint64 expirations;
 
-  g_source_set_ready_time (pump->timer_source, -1);
+  while (read (pump->timer_fd, &expirations, sizeof expirations) < 0 && errno == EINTR)
+    ;
+  pump->timer_armed_us = G_MAXINT64;
   release_incoming (pump, now_us);
   if (pump->closed)
     return G_SOURCE_CONTINUE;
@@ -385,9 +408,14 @@ ff_iec104_pump_new (GIOStream               *stream,
   g_source_attach (pump->read_source, context);
   g_source_unref (pump->read_source);
 
+  /* A timerfd on the clock of g_get_monotonic_time(): poll timeouts only have millisecond
+   * resolution, which would turn an emulated 1 ms round trip into 2 ms or more. */
+  pump->timer_fd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  g_assert (pump->timer_fd >= 0);
+  pump->timer_armed_us = G_MAXINT64;
   pump->timer_source = g_source_new (&timer_funcs, sizeof (GSource));
+  g_source_add_unix_fd (pump->timer_source, pump->timer_fd, G_IO_IN);
   g_source_set_callback (pump->timer_source, on_timer, pump, NULL);
-  g_source_set_ready_time (pump->timer_source, -1);
   g_source_attach (pump->timer_source, context);
   g_source_unref (pump->timer_source);
   return pump;
@@ -454,6 +482,7 @@ ff_iec104_pump_finalize (GObject *object)
   ff_iec104_pump_close (pump);
   g_clear_object (&pump->stream);
   g_byte_array_unref (pump->unsent);
+  close (pump->timer_fd);
   G_OBJECT_CLASS (ff_iec104_pump_parent_class)->finalize (object);
 }
 

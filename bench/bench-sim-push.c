@@ -1,0 +1,240 @@
+/* bench-sim-push: pushes a 4 MiB image to a fieldflash-sim process on loopback through FfIec104Conn
+ * and prints the transfer rate, the whole-cycle time without the boot time, and the efficiency
+ * against the k-window bound on an emulated 1 ms link. Prints figures; asserts nothing. */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ff-iec104-conn.h"
+
+#define IMAGE_SIZE (4 * 1024 * 1024)
+#define WINDOW_IMAGE_SIZE (512 * 1024)
+#define BOOT_MS 200
+#define EMULATED_RTT_MS 1
+
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *lines;
+  guint16           port;
+} Sim;
+
+static void
+on_done (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static void
+check (gboolean      ok,
+       const GError *error)
+{
+  if (!ok)
+    g_error ("bench-sim-push: %s", error != NULL ? error->message : "failed");
+}
+
+static char *
+sibling_program (const char *argv0,
+                 const char *relative)
+{
+  g_autofree char *bench_dir = g_path_get_dirname (argv0);
+
+  return g_build_filename (bench_dir, "..", relative, NULL);
+}
+
+static Sim
+sim_start (const char *program,
+           const char *profile)
+{
+  g_autofree char *boot = g_strdup_printf ("--boot-ms=%d", BOOT_MS);
+  const char *argv[] = { program, "--listen", "127.0.0.1:0", "--id", "DTU-BENCH", "--profile",
+                         profile, boot, "--spontaneous-ms=0", NULL };
+  g_autoptr(GError) error = NULL;
+  Sim sim = { NULL };
+
+  sim.process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                   | G_SUBPROCESS_FLAGS_STDIN_PIPE, &error);
+  check (sim.process != NULL, error);
+  sim.lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (sim.process));
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (sim.lines, NULL, NULL, &error);
+      const char *at;
+
+      check (line != NULL, error);
+      if ((at = strstr (line, "listening on 127.0.0.1:")) != NULL)
+        {
+          sim.port = (guint16) g_ascii_strtoull (at + strlen ("listening on 127.0.0.1:"), NULL, 10);
+          return sim;
+        }
+    }
+}
+
+static void
+sim_command (Sim        *sim,
+             const char *command)
+{
+  g_autoptr(GError) error = NULL;
+
+  check (g_output_stream_write_all (g_subprocess_get_stdin_pipe (sim->process), command,
+                                    strlen (command), NULL, NULL, &error), error);
+}
+
+static void
+sim_stop (Sim *sim)
+{
+  g_autoptr(GError) error = NULL;
+
+  sim_command (sim, "quit\n");
+  check (g_subprocess_wait_check (sim->process, NULL, &error), error);
+  g_clear_object (&sim->lines);
+  g_clear_object (&sim->process);
+}
+
+typedef struct
+{
+  double transfer_s;
+  double cycle_s;
+} Timings;
+
+static Timings
+push_cycle (FfProfile *profile,
+            guint16    port,
+            GBytes    *image)
+{
+  g_autoptr(FfIec104Conn) conn = ff_iec104_conn_new (profile, 0);
+  g_autoptr(GAsyncResult) connected = NULL, start = NULL, write = NULL, finish = NULL;
+  g_autoptr(GAsyncResult) reset = NULL, reconnect = NULL, read = NULL;
+  g_autoptr(FfTerminalInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 cycle_start = g_get_monotonic_time ();
+  gint64 write_start;
+  gboolean rebooting = FALSE;
+  Timings timings;
+
+  ff_iec104_conn_connect_async (conn, "127.0.0.1", port, NULL, on_done, &connected);
+  check (ff_iec104_conn_connect_finish (conn, wait_for (&connected), &error), error);
+  ff_iec104_conn_upgrade_start_async (conn, NULL, on_done, &start);
+  check (ff_iec104_conn_upgrade_start_finish (conn, wait_for (&start), &error), error);
+
+  write_start = g_get_monotonic_time ();
+  ff_iec104_conn_write_file_async (conn, NULL, image, NULL, NULL, NULL, NULL, on_done, &write);
+  check (ff_iec104_conn_write_file_finish (conn, wait_for (&write), &error), error);
+  timings.transfer_s = (g_get_monotonic_time () - write_start) / (double) G_USEC_PER_SEC;
+
+  ff_iec104_conn_upgrade_finish_async (conn, NULL, on_done, &finish);
+  check (ff_iec104_conn_upgrade_finish_finish (conn, wait_for (&finish), &rebooting, &error),
+         error);
+  if (!rebooting)
+    {
+      ff_iec104_conn_reset_async (conn, NULL, on_done, &reset);
+      check (ff_iec104_conn_reset_finish (conn, wait_for (&reset), &error), error);
+    }
+  ff_iec104_conn_reconnect_async (conn, 30000, NULL, on_done, &reconnect);
+  check (ff_iec104_conn_reconnect_finish (conn, wait_for (&reconnect), &error), error);
+  ff_iec104_conn_read_info_async (conn, NULL, on_done, &read);
+  info = ff_iec104_conn_read_info_finish (conn, wait_for (&read), &error);
+  check (info != NULL, error);
+  timings.cycle_s = (g_get_monotonic_time () - cycle_start) / (double) G_USEC_PER_SEC;
+  ff_iec104_conn_close (conn);
+  return timings;
+}
+
+static GBytes *
+make_image (const char *sim_program,
+            const char *version,
+            gsize       size)
+{
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (), "bench-sim-push.img", NULL);
+  g_autofree char *size_text = g_strdup_printf ("%" G_GSIZE_FORMAT, size);
+  const char *argv[] = { sim_program, "make-firmware", "--version", version, "--size", size_text,
+                         "-o", path, NULL };
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  char *contents;
+  gsize len;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, &error);
+  check (process != NULL && g_subprocess_wait_check (process, NULL, &error), error);
+  check (g_file_get_contents (path, &contents, &len, &error), error);
+  g_remove (path);
+  return g_bytes_new_take (contents, len);
+}
+
+static void
+bench_loopback (const char *sim_program)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfProfile) profile = ff_profile_load ("state-grid", &error);
+  g_autoptr(GBytes) image = NULL;
+  Sim sim;
+  Timings timings;
+
+  check (profile != NULL, error);
+  image = make_image (sim_program, "V2.00", IMAGE_SIZE);
+  sim = sim_start (sim_program, "state-grid");
+  timings = push_cycle (profile, sim.port, image);
+  sim_stop (&sim);
+  printf ("loopback, state-grid (k %u, w %u, %u-byte segments), 4 MiB image:\n",
+          profile->iec104.k, profile->iec104.w, profile->iec104.segment_size);
+  printf ("  transfer          %.3f s  %.2f MB/s\n", timings.transfer_s,
+          IMAGE_SIZE / timings.transfer_s / 1e6);
+  printf ("  whole cycle       %.3f s  (connect → new version read back)\n", timings.cycle_s);
+  printf ("  minus boot time   %.3f s  (boot %d ms)\n", timings.cycle_s - BOOT_MS / 1000.0,
+          BOOT_MS);
+}
+
+static void
+bench_window (const char *sim_program,
+              const char *profile_name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfProfile) profile = ff_profile_load (profile_name, &error);
+  g_autoptr(GBytes) image = NULL;
+  g_autofree char *command = NULL;
+  Sim sim;
+  Timings timings;
+  double bound, rate;
+
+  check (profile != NULL, error);
+  image = make_image (sim_program, "V2.00", WINDOW_IMAGE_SIZE);
+  sim = sim_start (sim_program, profile_name);
+  /* Latency only: the bandwidth limit is far above what the window allows. */
+  command = g_strdup_printf ("scenario DTU-BENCH slow-link bandwidth=4000000000 rtt=%d\n",
+                             EMULATED_RTT_MS);
+  sim_command (&sim, command);
+  timings = push_cycle (profile, sim.port, image);
+  sim_stop (&sim);
+  bound = profile->iec104.k * profile->iec104.segment_size / (EMULATED_RTT_MS / 1000.0);
+  rate = WINDOW_IMAGE_SIZE / timings.transfer_s;
+  printf ("emulated %d ms link, %s (k %u, w %u): %.3f MB/s of a %.3f MB/s window bound = %.2f\n",
+          EMULATED_RTT_MS, profile_name, profile->iec104.k, profile->iec104.w, rate / 1e6,
+          bound / 1e6, rate / bound);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *sim_program = sibling_program (argv[0], "src/sim/fieldflash-sim");
+
+  if (!g_file_test (sim_program, G_FILE_TEST_IS_EXECUTABLE))
+    g_error ("bench-sim-push: %s not found; run it from the build directory", sim_program);
+  bench_loopback (sim_program);
+  bench_window (sim_program, "state-grid");
+  bench_window (sim_program, "sojo-ftu");
+  return 0;
+}
