@@ -348,7 +348,11 @@ handle_task_file (Job        *job,
   Reply *reply = reply_new (signature ? "task_signature" : "task_document");
   g_autoptr(GError) error = NULL;
   g_autoptr(FfTaskRecord) task = NULL;
+  g_autofree char *digest = NULL;
+  g_autofree char *etag = NULL;
   gboolean listed = FALSE;
+  const char *data;
+  gsize length = 0;
 
   if (!ff_task_id_is_valid (task_id))
     return reply_error (reply, 400, _("That is not a task ID"));
@@ -366,14 +370,10 @@ handle_task_file (Job        *job,
     return reply_error (reply, 403, _("The task does not list this tablet"));
   if (signature)
     return reply_bytes (reply, 200, "application/octet-stream", task->signature);
-  {
-    gsize length = 0;
-    const char *data = g_bytes_get_data (task->document, &length);
-    g_autofree char *digest = ff_sha256_hex (data, length);
-    g_autofree char *etag = g_strdup_printf ("\"%s\"", digest);
-
-    reply_add_header (reply, "ETag", etag);
-  }
+  data = g_bytes_get_data (task->document, &length);
+  digest = ff_sha256_hex (data, length);
+  etag = g_strdup_printf ("\"%s\"", digest);
+  reply_add_header (reply, "ETag", etag);
   return reply_bytes (reply, 200, "application/json", task->document);
 }
 
@@ -578,40 +578,48 @@ method_is (Job        *job,
   return g_str_equal (job->method, method);
 }
 
+/* The metrics label of an /api/v1/… path split at '/' ("", "api", "v1", resource, …). */
+static const char *
+route_name (const char *const *parts,
+            guint              n)
+{
+  if (n == 4 && g_str_equal (parts[3], "tasks"))
+    return "tasks";
+  if (n == 6 && g_str_equal (parts[3], "tasks") && g_str_equal (parts[5], "document"))
+    return "task_document";
+  if (n == 6 && g_str_equal (parts[3], "tasks") && g_str_equal (parts[5], "signature"))
+    return "task_signature";
+  if (n == 5 && g_str_equal (parts[3], "firmware"))
+    return "firmware";
+  if (n == 4 && g_str_equal (parts[3], "reports"))
+    return "reports";
+  return NULL;
+}
+
 static Reply *
 route_authenticated (Job *job)
 {
   g_auto(Session) session = { 0 };
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) parts = g_strsplit (job->path, "/", -1);
-  guint n = g_strv_length (parts);
+  const char *name = route_name ((const char *const *) parts, g_strv_length (parts));
   gboolean get = method_is (job, "GET") || method_is (job, "HEAD");
-  const char *route = "other";
 
-  /* parts: "", "api", "v1", resource, … */
-  if (n >= 4)
-    route = g_str_equal (parts[3], "tasks") ? (n == 6 && g_str_equal (parts[5], "signature")
-                                               ? "task_signature"
-                                               : n == 6 ? "task_document" : "tasks")
-            : g_str_equal (parts[3], "firmware") ? "firmware"
-            : g_str_equal (parts[3], "reports") ? "reports" : "other";
-  if (g_str_equal (route, "other"))
-    return reply_error (reply_new (route), 404, _("There is nothing at this address"));
+  if (name == NULL)
+    return reply_error (reply_new ("other"), 404, _("There is nothing at this address"));
   if (!authenticate (job, &session, &error))
-    return reply_gerror (reply_new (route), error);
-  if (n == 4 && g_str_equal (route, "tasks") && get)
+    return reply_gerror (reply_new (name), error);
+  if (g_str_equal (name, "reports"))
+    return method_is (job, "POST") ? handle_report (job, &session)
+                                   : reply_error (reply_new (name), 405,
+                                                  _("That method is not allowed here"));
+  if (!get)
+    return reply_error (reply_new (name), 405, _("That method is not allowed here"));
+  if (g_str_equal (name, "tasks"))
     return handle_task_list (job, &session);
-  if (n == 6 && g_str_equal (parts[5], "document") && get)
-    return handle_task_file (job, &session, parts[4], FALSE);
-  if (n == 6 && g_str_equal (parts[5], "signature") && get)
-    return handle_task_file (job, &session, parts[4], TRUE);
-  if (n == 5 && g_str_equal (route, "firmware") && get)
+  if (g_str_equal (name, "firmware"))
     return handle_firmware (job, &session, parts[4]);
-  if (n == 4 && g_str_equal (route, "reports") && method_is (job, "POST"))
-    return handle_report (job, &session);
-  if (n == 6 && g_str_equal (route, "task_document"))
-    return reply_error (reply_new (route), 404, _("There is nothing at this address"));
-  return reply_error (reply_new (route), 405, _("That method is not allowed here"));
+  return handle_task_file (job, &session, parts[4], g_str_equal (name, "task_signature"));
 }
 
 static Reply *
