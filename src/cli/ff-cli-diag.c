@@ -94,8 +94,9 @@ diag_parse (Diag        *diag,
       || *argc != (int) n_positional + 2
       || diag->common_address < 0 || diag->common_address > 0xFFFF || diag->reboot_wait_ms < 0)
     {
-      g_printerr ("%s\n", error != NULL ? error->message : _("Wrong arguments"));
-      g_printerr ("%s", g_option_context_get_help (context, TRUE, NULL));
+      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+
+      g_printerr ("%s\n%s", error != NULL ? error->message : _("Wrong arguments"), help);
       *exit_code = FF_CLI_EXIT_USAGE;
       return FALSE;
     }

@@ -262,15 +262,14 @@ run_cli (const char * const *args,
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated, &run);
   wait_until (&run.done);
-  g_test_message ("cli %s: exit %d\n%s%s", args[0], g_subprocess_get_exit_status (process),
-                  run.out, run.err);
+  g_test_message ("cli %s:\n%s%s", args[0], run.out, run.err);
+  g_assert_true (g_subprocess_get_if_exited (process));
   if (out != NULL)
     *out = g_steal_pointer (&run.out);
   if (err != NULL)
     *err = g_steal_pointer (&run.err);
   g_free (run.out);
   g_free (run.err);
-  g_assert_true (g_subprocess_get_if_exited (process));
   return g_subprocess_get_exit_status (process);
 }
 
