@@ -1,5 +1,5 @@
-/* bench-app: the tablet app's cold start to its first frame, the longest main-loop stall while a
- * 4 MiB firmware is pushed in training mode (a 10 ms timer probe), and the resident memory after that
+/* bench-app: the tablet app's cold start to its first frame, the longest main-loop stall while a 4
+ * MiB firmware is pushed in training mode (a 10 ms timer probe), and the resident memory after that
  * run. Run it under a display: xvfb-run -a -s '-screen 0 1280x800x24' BUILD/bench/bench-app */
 #include "config.h"
 

@@ -1,5 +1,6 @@
-/* FfAfterPage: has the core judge the snapshots before and after the upgrade and shows one gauge per
- * signal; when the workflow failed it says why and offers the rollback to the previous firmware. */
+/* FfAfterPage: has the core judge the snapshots before and after the upgrade and shows one gauge
+ * per signal; when the workflow failed it says why and offers the rollback to the previous
+ * firmware. */
 #include "config.h"
 
 #include "ff-after-page.h"
@@ -184,7 +185,8 @@ ff_after_page_show_snapshots (FfAfterPage      *self,
 
   gtk_label_set_label (self->verdict_label,
                        passed ? _("All four signals agree with those before the upgrade.")
-                              : _("A signal changed too much: the terminal may not work as before."));
+                              : _("A signal changed too much: the terminal may not work as "
+                                  "before."));
   gtk_stack_set_visible_child_name (self->stack, "gauges");
   return passed;
 }

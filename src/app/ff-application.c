@@ -1,5 +1,5 @@
-/* FfApplication: sets up the language, owns the FfContext, opens the window, and carries the app-wide
- * actions (preferences, about, quit). */
+/* FfApplication: sets up the language, owns the FfContext, opens the window, and carries the
+ * app-wide actions (preferences, about, quit). */
 #include "config.h"
 
 #include "ff-application.h"
@@ -115,8 +115,10 @@ ff_application_startup (GApplication *application)
 
   G_APPLICATION_CLASS (ff_application_parent_class)->startup (application);
 
-  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
+                                   self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
 
   self->context = ff_context_new_for_settings (settings, &error);
@@ -200,9 +202,10 @@ ff_application_init (FfApplication *self)
 
   g_application_add_main_option_entries (G_APPLICATION (self), options);
   g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[SCENARIO]"));
-  g_application_set_option_context_summary (G_APPLICATION (self),
-                                            _("SCENARIO is a simulator fault scenario for the second "
-                                              "training terminal, e.g. “checksum-error segment=3”."));
+  g_application_set_option_context_summary (
+    G_APPLICATION (self),
+    _("SCENARIO is a simulator fault scenario for the second training terminal, e.g. "
+      "“checksum-error segment=3”."));
 }
 
 FfApplication *

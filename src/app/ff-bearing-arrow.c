@@ -1,5 +1,5 @@
-/* FfBearingArrow: draws a compass ring with an arrow rotated to the bearing, or a plain ring while the
- * bearing is unknown (no fix), in the widget's foreground colour so it follows the style. */
+/* FfBearingArrow: draws a compass ring with an arrow rotated to the bearing, or a plain ring while
+ * the bearing is unknown (no fix), in the widget's foreground colour so it follows the style. */
 #include "config.h"
 
 #include "ff-bearing-arrow.h"

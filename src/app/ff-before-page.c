@@ -1,5 +1,5 @@
-/* FfBeforePage: shows the running and target versions — or that the terminal is already current — and
- * each signal's value with the IEEE-754 hex the report records. */
+/* FfBeforePage: shows the running and target versions — or that the terminal is already current —
+ * and each signal's value with the IEEE-754 hex the report records. */
 #include "config.h"
 
 #include "ff-before-page.h"
@@ -27,9 +27,11 @@ G_DEFINE_FINAL_TYPE (FfBeforePage, ff_before_page, ADW_TYPE_BIN)
 #define BIND_SIGNAL_ROW(widget_class, name, signal) \
   G_STMT_START { \
     gtk_widget_class_bind_template_child_full (widget_class, name "_row", FALSE, \
-                                               G_STRUCT_OFFSET (FfBeforePage, signal_rows[signal])); \
+                                               G_STRUCT_OFFSET (FfBeforePage, \
+                                                                signal_rows[signal])); \
     gtk_widget_class_bind_template_child_full (widget_class, name "_value", FALSE, \
-                                               G_STRUCT_OFFSET (FfBeforePage, value_labels[signal])); \
+                                               G_STRUCT_OFFSET (FfBeforePage, \
+                                                                value_labels[signal])); \
   } G_STMT_END
 
 static void

@@ -1,6 +1,7 @@
 /* FfConnectPage: follows the workflow through connect and identify. A wrong terminal is a full stop
- * with the workflow's reason; a supervisor may override it, and must give a reason. The position check
- * is shown as the difference between the GPS fix and the task's position, against the 1″ rule. */
+ * with the workflow's reason; a supervisor may override it, and must give a reason. The position
+ * check is shown as the difference between the GPS fix and the task's position, against the 1″
+ * rule. */
 #include "config.h"
 
 #include "ff-connect-page.h"

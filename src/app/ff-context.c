@@ -1,5 +1,5 @@
-/* FfContext: owns the settings and the core objects the pages present (GPS source, store, task), so no
- * page reaches for globals. In training mode they all come from the FfTraining session. */
+/* FfContext: owns the settings and the core objects the pages present (GPS source, store, task), so
+ * no page reaches for globals. In training mode they all come from the FfTraining session. */
 #include "config.h"
 
 #include "ff-context.h"

@@ -1,5 +1,5 @@
-/* FfNavigatePage: follows the GPS source and shows the distance and bearing to the target terminal, with
- * the fix quality and its age refreshed every second while the page is on screen. */
+/* FfNavigatePage: follows the GPS source and shows the distance and bearing to the target terminal,
+ * with the fix quality and its age refreshed every second while the page is on screen. */
 #include "config.h"
 
 #include "ff-navigate-page.h"

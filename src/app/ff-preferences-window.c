@@ -1,5 +1,5 @@
-/* FfPreferencesWindow: switches and the language are bound straight to GSettings; addresses and keys are
- * checked when applied, so a typo is refused with a toast and never stored. */
+/* FfPreferencesWindow: switches and the language are bound straight to GSettings; addresses and
+ * keys are checked when applied, so a typo is refused with a toast and never stored. */
 #include "config.h"
 
 #include "ff-preferences-window.h"
@@ -230,8 +230,8 @@ ff_preferences_window_class_init (FfPreferencesWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/org/fieldflash/Fieldflash/ff-preferences-window.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/org/fieldflash/Fieldflash/ff-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, platform_url_row);
   gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, platform_key_buffer);
   gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, gpsd_address_row);

@@ -1,4 +1,5 @@
-/* FfPushPage: the firmware transfer — one confirm button, then bytes, percentage, speed and time left. */
+/* FfPushPage: the firmware transfer — one confirm button, then bytes, percentage, speed and time
+ * left. */
 #pragma once
 
 #include <adwaita.h>

@@ -1,5 +1,5 @@
-/* FfRestartPage: counts down the terminal's reboot and shows what the workflow reports of the reconnection and
- * the version check. */
+/* FfRestartPage: counts down the terminal's reboot and shows what the workflow reports of the
+ * reconnection and the version check. */
 #include "config.h"
 
 #include "ff-restart-page.h"

@@ -1,4 +1,5 @@
-/* FfRestartPage: the terminal's reboot: countdown, reconnect attempts and the version it comes back with. */
+/* FfRestartPage: the terminal's reboot: countdown, reconnect attempts and the version it comes back
+ * with. */
 #pragma once
 
 #include <adwaita.h>

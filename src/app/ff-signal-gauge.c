@@ -1,5 +1,6 @@
-/* FfSignalGauge: shows a signal's before and after values and draws its relative error as a bar on a
- * scale up to twice the limit, with the limit marked, green when it passed and red when it did not. */
+/* FfSignalGauge: shows a signal's before and after values and draws its relative error as a bar on
+ * a scale up to twice the limit, with the limit marked, green when it passed and red when it did
+ * not. */
 #include "config.h"
 
 #include "ff-signal-gauge.h"

@@ -1,5 +1,5 @@
-/* Reads the tablet store's report list in a worker thread: the store is thread-safe, and sqlite calls
- * must not stall the main loop. */
+/* Reads the tablet store's report list in a worker thread: the store is thread-safe, and sqlite
+ * calls must not stall the main loop. */
 #include "config.h"
 
 #include "ff-store-reader.h"

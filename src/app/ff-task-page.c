@@ -1,6 +1,6 @@
-/* FfTaskPage: lists the task's terminals in the core's visiting order from the GPS fix, each with the
- * distance and the status its latest stored report gives it (read from the store in a worker thread).
- * Tapping a terminal navigates to it ("win.navigate-to"). */
+/* FfTaskPage: lists the task's terminals in the core's visiting order from the GPS fix, each with
+ * the distance and the status its latest stored report gives it (read from the store in a worker
+ * thread). Tapping a terminal navigates to it ("win.navigate-to"). */
 #include "config.h"
 
 #include "ff-task-page.h"
@@ -118,7 +118,8 @@ make_row (FfTaskPage       *self,
       gtk_widget_add_css_class (label, "numeric");
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
     }
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                             gtk_image_new_from_icon_name ("go-next-symbolic"));
   return row;
 }
 

@@ -1,5 +1,5 @@
-/* The trainer's scenario cards: a dialog with one choice of card per training terminal; dealing them
- * changes each simulated terminal's behaviour from its next connection. */
+/* The trainer's scenario cards: a dialog with one choice of card per training terminal; dealing
+ * them changes each simulated terminal's behaviour from its next connection. */
 #include "config.h"
 
 #include "ff-trainer-cards.h"

@@ -1,6 +1,7 @@
 /* FfTraining: builds a training session. The slow part (key, demo firmware, store) runs in a worker
- * thread; the simulated terminals then start listening on 127.0.0.1 in the main context, and the task
- * is written for the ports they got. Everything lives in a temporary directory removed at the end. */
+ * thread; the simulated terminals then start listening on 127.0.0.1 in the main context, and the
+ * task is written for the ports they got. Everything lives in a temporary directory removed at the
+ * end. */
 #include "config.h"
 
 #include "ff-training.h"

@@ -1,5 +1,5 @@
-/* FfTraining: training mode — simulated terminals in-process, a simulated GPS, a bundled task with demo
- * firmware, and a throwaway store; no platform, network or hardware. */
+/* FfTraining: training mode — simulated terminals in-process, a simulated GPS, a bundled task with
+ * demo firmware, and a throwaway store; no platform, network or hardware. */
 #pragma once
 
 #include <gio/gio.h>

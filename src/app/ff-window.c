@@ -337,10 +337,11 @@ workflow_run_done (GObject      *source,
           gboolean firmware_sent = ff_workflow_get_state (workflow) > FF_WORKFLOW_STATE_PUSH;
 
           /* Back where the technician starts again, told what the terminal is left with. */
-          ff_window_add_toast (self, adw_toast_new (firmware_sent
-                                                    ? _("Stopped: the new version is not checked yet")
-                                                    : _("Stopped: the terminal still runs its "
-                                                        "previous firmware")));
+          ff_window_add_toast (self,
+                               adw_toast_new (firmware_sent
+                                              ? _("Stopped: the new version is not checked yet")
+                                              : _("Stopped: the terminal still runs its "
+                                                  "previous firmware")));
           ff_window_show_page (self, "navigate");
         }
       else
@@ -376,7 +377,8 @@ cancel_upgrade_activated (GtkWidget  *widget,
   GtkWidget *dialog;
 
   dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Stop the Upgrade?"),
-                                   describe_stopped_terminal (ff_workflow_get_state (self->workflow)));
+                                   describe_stopped_terminal (
+                                     ff_workflow_get_state (self->workflow)));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "continue", _("_Continue"),
                                     "stop", _("_Stop"),
@@ -532,7 +534,8 @@ ff_window_class_init (FfWindowClass *klass)
   g_type_ensure (FF_TYPE_REPORT_PAGE);
   g_type_ensure (FF_TYPE_QUEUE_PAGE);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/fieldflash/Fieldflash/ff-window.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/fieldflash/Fieldflash/ff-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FfWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, FfWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, FfWindow, leaflet);
@@ -645,9 +648,9 @@ ff_window_get_workflow (FfWindow *self)
   return self->workflow;
 }
 
-/* Presents @workflow on the workflow pages, opens the page of the step it is at (a resumed workflow
- * continues where it stopped) and runs it until its report is saved, or until the technician stops it
- * with "win.cancel-upgrade". */
+/* Presents @workflow on the workflow pages, opens the page of the step it is at (a resumed
+ * workflow continues where it stopped) and runs it until its report is saved, or until the
+ * technician stops it with "win.cancel-upgrade". */
 void
 ff_window_run_workflow (FfWindow   *self,
                         FfWorkflow *workflow)

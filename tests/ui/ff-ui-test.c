@@ -1,5 +1,6 @@
 /* What the UI tests share: finding widgets by what a person sees (labels, row titles, the action a
- * button triggers), waiting for a drawn frame, and writing screenshots to meson-logs/screenshots. */
+ * button triggers), waiting for a drawn frame, and writing screenshots to meson-logs/screenshots.
+ */
 #include "config.h"
 
 #include "ff-ui-test.h"

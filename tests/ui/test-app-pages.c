@@ -1,4 +1,5 @@
-/* Every template of the tablet app instantiates and finalizes, and each page presents what it is given. */
+/* Every template of the tablet app instantiates and finalizes, and each page presents what it is
+ * given. */
 #include "config.h"
 
 #include <adwaita.h>
@@ -316,7 +317,8 @@ test_preferences_refuse_bad_addresses (void)
   /* The switch is bound both ways. */
   high_contrast_row = ff_ui_test_find (GTK_WIDGET (preferences), ff_ui_test_is_row_titled,
                                        "High contrast");
-  high_contrast = GTK_SWITCH (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (high_contrast_row)));
+  high_contrast = GTK_SWITCH (
+    adw_action_row_get_activatable_widget (ADW_ACTION_ROW (high_contrast_row)));
   g_settings_set_boolean (settings, "high-contrast", TRUE);
   g_assert_true (gtk_switch_get_active (high_contrast));
   gtk_switch_set_active (high_contrast, FALSE);

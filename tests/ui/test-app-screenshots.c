@@ -1,6 +1,6 @@
-/* Renders every page of the real window at 1280×800 and 360×720 into meson-logs/screenshots, and fails
- * when a page needs more than 360 px of width — also in Chinese with larger text and high contrast,
- * the widest and the most changed way the app can look. */
+/* Renders every page of the real window at 1280×800 and 360×720 into meson-logs/screenshots, and
+ * fails when a page needs more than 360 px of width — also in Chinese with larger text and high
+ * contrast, the widest and the most changed way the app can look. */
 #include "config.h"
 
 #include <adwaita.h>

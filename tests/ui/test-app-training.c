@@ -131,13 +131,6 @@ run_stopped (FfWindow *window)
                                                    "win.start-upgrade"));
 }
 
-static gboolean
-is_stop_dialog (GtkWidget     *widget,
-                gconstpointer  unused)
-{
-  return ADW_IS_MESSAGE_DIALOG (widget);
-}
-
 static AdwMessageDialog *
 find_dialog (void)
 {
@@ -147,7 +140,7 @@ find_dialog (void)
     {
       g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
 
-      if (is_stop_dialog (toplevel, NULL))
+      if (ADW_IS_MESSAGE_DIALOG (toplevel))
         return ADW_MESSAGE_DIALOG (toplevel);
     }
   return NULL;
@@ -157,7 +150,8 @@ static gboolean
 label_starts_with (GtkWidget     *widget,
                    gconstpointer  prefix)
 {
-  return GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix);
+  return GTK_IS_LABEL (widget)
+         && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix);
 }
 
 static gboolean
