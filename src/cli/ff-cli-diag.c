@@ -332,9 +332,10 @@ print_progress (guint64  sent,
     bar[i] = i < filled ? '#' : '-';
   bar[PROGRESS_BAR_WIDTH] = '\0';
   /* Translators: the progress bar of a push: bar, percent, bytes acknowledged, total, rate. */
-  g_printerr (_("\r[%s] %3u %% %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " bytes, %.1f kB/s"),
-              bar, total > 0 ? (guint) (acked * 100 / total) : 100, acked, total,
-              bytes_per_second / 1000.0);
+  g_printerr ("\r");
+  g_printerr (_("[%s] %3u %% %llu/%llu bytes, %.1f kB/s"), bar,
+              total > 0 ? (guint) (acked * 100 / total) : 100, (unsigned long long) acked,
+              (unsigned long long) total, bytes_per_second / 1000.0);
   if (acked == total)
     g_printerr ("\n");
 }
@@ -346,8 +347,9 @@ print_attempt (FfIec104Conn *conn,
                gpointer      user_data)
 {
   /* Translators: shown while the terminal reboots after an upgrade. */
-  g_printerr (_("\rWaiting for the terminal: attempt %u, %" G_GINT64_FORMAT " s left  "),
-              attempt, remaining_ms / 1000);
+  g_printerr ("\r");
+  g_printerr (_("Waiting for the terminal: attempt %u, %lld s left  "), attempt,
+              (long long) (remaining_ms / 1000));
 }
 
 static gboolean

@@ -179,8 +179,8 @@ file_result_error (FfIec104Conn             *conn,
                               conn->iec104.upgrade_file_name);
         case IEC104_WRITE_ACT_LENGTH_OUT_OF_RANGE:
           return g_error_new (FF_IEC104_ERROR, FF_IEC104_ERROR_FILE_TOO_LARGE,
-                              _("The terminal refused a file of %" G_GUINT64_FORMAT " bytes"),
-                              event->file_size);
+                              _("The terminal refused a file of %llu bytes"),
+                              (unsigned long long) event->file_size);
         default:
           return g_error_new (FF_IEC104_ERROR, FF_IEC104_ERROR_FILE_FAILED,
                               _("The terminal refused the file transfer (result %u)"),
@@ -225,7 +225,7 @@ error_from_event (FfIec104Conn             *conn,
       if (conn->operation == OP_WRITE_FILE)
         return g_error_new (FF_IEC104_ERROR, FF_IEC104_ERROR_LINK_LOST,
                             _("The terminal dropped the link during the file transfer after "
-                              "%" G_GUINT64_FORMAT " bytes"), event->bytes_acked);
+                              "%llu bytes"), (unsigned long long) event->bytes_acked);
       return g_error_new (FF_IEC104_ERROR, FF_IEC104_ERROR_LINK_LOST,
                           _("The terminal dropped the link during %s"), what);
     case IEC104_ERROR_T1_TIMEOUT:

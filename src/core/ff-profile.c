@@ -136,8 +136,9 @@ parse_unsigned (const char *text,
     }
   if (*value < min || *value > max)
     {
-      *reason = g_strdup_printf (_("%" G_GUINT64_FORMAT " is out of range (%" G_GUINT64_FORMAT
-                                   "–%" G_GUINT64_FORMAT ")"), *value, min, max);
+      *reason = g_strdup_printf (_("%llu is out of range (%llu–%llu)"),
+                                 (unsigned long long) *value, (unsigned long long) min,
+                                 (unsigned long long) max);
       return FALSE;
     }
   return TRUE;

@@ -69,8 +69,8 @@ ff_sim_firmware_make (const char  *vendor,
   if (size < header_len + 1)
     {
       g_set_error (error, FF_SIM_ERROR, FF_SIM_ERROR_FIRMWARE,
-                   _("An image of %" G_GSIZE_FORMAT " bytes cannot hold its %" G_GSIZE_FORMAT
-                     "-byte header"), size, header_len);
+                   _("An image of %llu bytes cannot hold its %llu-byte header"),
+                   (unsigned long long) size, (unsigned long long) header_len);
       return NULL;
     }
   payload_size = size - header_len;

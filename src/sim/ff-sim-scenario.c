@@ -317,9 +317,9 @@ ff_sim_scenario_describe (const FfSimScenario *scenario)
       return g_strdup_printf (_("The terminal reports a checksum error at segment %u: the push "
                                 "stops there."), scenario->segment);
     case FF_SIM_FAULT_LINK_DROP:
-      return g_strdup_printf (_("The terminal drops the link after receiving %" G_GUINT64_FORMAT
-                                " bytes of the file: the push fails with a lost connection."),
-                              scenario->after_bytes);
+      return g_strdup_printf (_("The terminal drops the link after receiving %llu bytes of the "
+                                "file: the push fails with a lost connection."),
+                              (unsigned long long) scenario->after_bytes);
     case FF_SIM_FAULT_NEVER_BACK:
       return g_strdup (_("After its next reboot the terminal never comes back: reconnecting "
                          "fails when the wait runs out."));
@@ -331,9 +331,9 @@ ff_sim_scenario_describe (const FfSimScenario *scenario)
                                 "comparison flags it."),
                               _(ff_signal_get_label (scenario->signal)), scenario->percent);
     case FF_SIM_FAULT_SLOW_LINK:
-      return g_strdup_printf (_("The link is slow: %" G_GUINT64_FORMAT " bytes/s and %u ms round "
-                                "trip. The push takes longer but succeeds."),
-                              scenario->bytes_per_second, scenario->rtt_ms);
+      return g_strdup_printf (_("The link is slow: %llu bytes/s and %u ms round trip. The push "
+                                "takes longer but succeeds."),
+                              (unsigned long long) scenario->bytes_per_second, scenario->rtt_ms);
     case FF_SIM_FAULT_NO_ACKS:
       return g_strdup (_("The terminal never acknowledges received frames (no S-frames): the "
                          "tablet's t1 timer expires during the push."));

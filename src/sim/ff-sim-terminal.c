@@ -533,8 +533,8 @@ on_write_segment (void          *user_data,
   if (scenario->fault == FF_SIM_FAULT_LINK_DROP && terminal->drop_source == 0
       && terminal->file_bytes_received >= scenario->after_bytes)
     {
-      terminal_log (terminal, _("FAULT link-drop: drops the link after %" G_GUINT64_FORMAT
-                                " bytes of the file"), terminal->file_bytes_received);
+      terminal_log (terminal, _("FAULT link-drop: drops the link after %llu bytes of the file"),
+                    (unsigned long long) terminal->file_bytes_received);
       /* Not from inside the outstation's own callback. */
       terminal->drop_source = g_idle_add (drop_link_now, terminal);
     }
