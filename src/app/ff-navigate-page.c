@@ -9,6 +9,14 @@
 
 #include "ff-bearing-arrow.h"
 #include "ff-geo.h"
+#if HAVE_SHUMATE
+#include "ff-tile-directory.h"
+
+/* Close enough to tell the poles of one street apart. */
+#define FF_MAP_ZOOM_LEVEL 17
+#define FF_MAP_MAX_ZOOM_LEVEL 19
+#define FF_MAP_TILE_SIZE 256
+#endif
 
 struct _FfNavigatePage
 {
@@ -23,6 +31,7 @@ struct _FfNavigatePage
   AdwActionRow   *fix_row;
   AdwActionRow   *source_row;
   GtkWidget      *walk_button;
+  GtkBox         *map_box;
 
   /* owned */
   FfGpsSource *gps;
@@ -30,6 +39,11 @@ struct _FfNavigatePage
   FfGeoPoint   target;
   gboolean     has_target;
   guint        tick_id;
+#if HAVE_SHUMATE
+  ShumateSimpleMap *map;         /* NULL until there are tiles */
+  ShumateMarker    *terminal_marker;
+  ShumateMarker    *tablet_marker;
+#endif
 };
 
 G_DEFINE_FINAL_TYPE (FfNavigatePage, ff_navigate_page, ADW_TYPE_BIN)
@@ -94,6 +108,16 @@ update_fix (FfNavigatePage *self)
 
   origin = ff_gps_source_describe (self->gps);
   adw_action_row_set_subtitle (self->source_row, origin);
+
+#if HAVE_SHUMATE
+  if (self->map != NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->tablet_marker), have_fix);
+      if (have_fix)
+        shumate_location_set_location (SHUMATE_LOCATION (self->tablet_marker), here.latitude,
+                                       here.longitude);
+    }
+#endif
 
   ff_bearing_arrow_set_known (self->arrow, have_fix && self->has_target);
   if (have_fix && self->has_target)
@@ -214,6 +238,7 @@ ff_navigate_page_class_init (FfNavigatePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, fix_row);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, source_row);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, walk_button);
+  gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, map_box);
 }
 
 static void
@@ -268,6 +293,15 @@ ff_navigate_page_set_target (FfNavigatePage   *self,
   gtk_label_set_label (self->name_label, item->name);
   gtk_label_set_label (self->device_label, device);
   gtk_stack_set_visible_child_name (self->stack, "target");
+#if HAVE_SHUMATE
+  if (self->map != NULL)
+    {
+      shumate_location_set_location (SHUMATE_LOCATION (self->terminal_marker), item->latitude,
+                                     item->longitude);
+      shumate_map_center_on (shumate_simple_map_get_map (self->map), item->latitude,
+                             item->longitude);
+    }
+#endif
   update_fix (self);
 }
 
@@ -288,3 +322,44 @@ ff_navigate_page_set_training (FfNavigatePage *self,
 
   gtk_widget_set_visible (self->walk_button, training);
 }
+
+#if HAVE_SHUMATE
+void
+ff_navigate_page_set_tile_directory (FfNavigatePage *self,
+                                     const char     *path)
+{
+  g_autoptr(FfTileDirectory) tiles = NULL;
+  g_autoptr(ShumateRasterRenderer) source = NULL;
+  ShumateViewport *viewport;
+  ShumateMarkerLayer *markers;
+
+  g_return_if_fail (FF_IS_NAVIGATE_PAGE (self));
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (self->map == NULL);
+
+  tiles = ff_tile_directory_new (path);
+  source = shumate_raster_renderer_new_full ("fieldflash-offline", _("Offline map"), NULL, NULL, 0,
+                                             FF_MAP_MAX_ZOOM_LEVEL, FF_MAP_TILE_SIZE,
+                                             SHUMATE_MAP_PROJECTION_MERCATOR,
+                                             SHUMATE_DATA_SOURCE (tiles));
+  self->map = shumate_simple_map_new ();
+  shumate_simple_map_set_map_source (self->map, SHUMATE_MAP_SOURCE (source));
+  viewport = shumate_simple_map_get_viewport (self->map);
+  shumate_viewport_set_zoom_level (viewport, FF_MAP_ZOOM_LEVEL);
+
+  markers = shumate_marker_layer_new (viewport);
+  self->terminal_marker = shumate_marker_new ();
+  shumate_marker_set_child (self->terminal_marker,
+                            gtk_image_new_from_icon_name ("find-location-symbolic"));
+  self->tablet_marker = shumate_point_new ();
+  shumate_marker_layer_add_marker (markers, self->terminal_marker);
+  shumate_marker_layer_add_marker (markers, self->tablet_marker);
+  shumate_simple_map_add_overlay_layer (self->map, SHUMATE_LAYER (markers));
+
+  gtk_widget_set_hexpand (GTK_WIDGET (self->map), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self->map), TRUE);
+  gtk_box_append (self->map_box, GTK_WIDGET (self->map));
+  gtk_widget_set_visible (GTK_WIDGET (self->map_box), TRUE);
+  update_fix (self);
+}
+#endif

@@ -19,5 +19,8 @@ void         ff_navigate_page_set_target (FfNavigatePage   *self,
 const char  *ff_navigate_page_get_target_device_id (FfNavigatePage *self);
 void         ff_navigate_page_set_training (FfNavigatePage *self,
                                             gboolean        training);
+/* Only in builds with libshumate (HAVE_SHUMATE): shows a map drawn from the tiles under @path. */
+void         ff_navigate_page_set_tile_directory (FfNavigatePage *self,
+                                                  const char     *path);
 
 G_END_DECLS

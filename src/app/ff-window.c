@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ff-after-page.h"
+#include "ff-datadir.h"
 #include "ff-before-page.h"
 #include "ff-connect-page.h"
 #include "ff-login-page.h"
@@ -429,6 +430,15 @@ ff_window_constructed (GObject *object)
   ff_task_page_set_context (self->task_page, self->context);
   ff_queue_page_set_context (self->queue_page, self->context);
   ff_report_page_set_context (self->report_page, self->context);
+#if HAVE_SHUMATE
+  {
+    /* Offline tiles, where the tablet carries them: the map needs no network. */
+    g_autofree char *tiles = ff_datadir_file ("tiles", NULL);
+
+    if (g_file_test (tiles, G_FILE_TEST_IS_DIR))
+      ff_navigate_page_set_tile_directory (self->navigate_page, tiles);
+  }
+#endif
   g_signal_connect_object (self->context, "notify::training", G_CALLBACK (update_session_actions),
                            self, G_CONNECT_SWAPPED);
   update_session_actions (self);

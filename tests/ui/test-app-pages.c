@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <math.h>
 
 #include "ff-after-page.h"
@@ -26,6 +27,9 @@
 #include "ff-ui-test.h"
 #include "ff-welcome-page.h"
 #include "ff-window.h"
+#if HAVE_SHUMATE
+#include "ff-tile-directory.h"
+#endif
 
 static FfContext *
 make_context (void)
@@ -291,6 +295,123 @@ test_navigate_page_follows_gps (void)
   g_assert_finalize_object (g_steal_pointer (&gps));
 }
 
+#if HAVE_SHUMATE
+typedef struct
+{
+  GBytes *bytes;
+  GError *error;
+  gboolean done;
+} TileRead;
+
+static void
+tile_read (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  TileRead *read = user_data;
+
+  read->bytes = shumate_data_source_get_tile_data_finish (SHUMATE_DATA_SOURCE (source), result,
+                                                          &read->error);
+  read->done = TRUE;
+}
+
+static TileRead
+read_tile (FfTileDirectory *tiles,
+           int              x,
+           int              y,
+           int              zoom_level)
+{
+  TileRead read = { 0 };
+
+  shumate_data_source_get_tile_data_async (SHUMATE_DATA_SOURCE (tiles), x, y, zoom_level, NULL,
+                                           tile_read, &read);
+  while (!read.done)
+    g_main_context_iteration (NULL, TRUE);
+  return read;
+}
+
+/* A tile directory with one tile, 17/109742/53548.png; the bytes need not be a real picture. */
+static char *
+make_tile_directory (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("ff-tiles-XXXXXX", &error);
+  g_autofree char *column = g_build_filename (dir, "17", "109742", NULL);
+  g_autofree char *tile = g_build_filename (column, "53548.png", NULL);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (column, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (tile, "tile 17/109742/53548", -1, &error));
+  return dir;
+}
+
+static void
+remove_tile_directory (const char *dir)
+{
+  g_autofree char *tile = g_build_filename (dir, "17", "109742", "53548.png", NULL);
+  g_autofree char *column = g_build_filename (dir, "17", "109742", NULL);
+  g_autofree char *zoom = g_build_filename (dir, "17", NULL);
+
+  g_assert_cmpint (g_remove (tile), ==, 0);
+  g_assert_cmpint (g_rmdir (column), ==, 0);
+  g_assert_cmpint (g_rmdir (zoom), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+static void
+test_tile_directory_reads_tiles (void)
+{
+  g_autofree char *dir = make_tile_directory ();
+  FfTileDirectory *tiles = ff_tile_directory_new (dir);
+  TileRead present = read_tile (tiles, 109742, 53548, 17);
+  TileRead missing = read_tile (tiles, 109743, 53548, 17);
+
+  g_assert_no_error (present.error);
+  g_assert_cmpmem (g_bytes_get_data (present.bytes, NULL), g_bytes_get_size (present.bytes),
+                   "tile 17/109742/53548", strlen ("tile 17/109742/53548"));
+  g_assert_null (missing.bytes);
+  g_assert_error (missing.error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+
+  g_bytes_unref (present.bytes);
+  g_error_free (missing.error);
+  g_assert_finalize_object (tiles);
+  remove_tile_directory (dir);
+}
+
+static void
+test_navigate_page_map (void)
+{
+  g_autofree char *dir = make_tile_directory ();
+  GtkWidget *without = g_object_ref_sink (g_object_new (FF_TYPE_NAVIGATE_PAGE, NULL));
+  GtkWidget *page = g_object_ref_sink (g_object_new (FF_TYPE_NAVIGATE_PAGE, NULL));
+  g_autoptr(FfTaskItem) item = ff_task_item_new ();
+  GtkWidget *map;
+  ShumateViewport *viewport;
+
+  /* No tiles, no map: the arrow and the distance do the guiding. */
+  g_assert_null (ff_ui_test_find_type (without, SHUMATE_TYPE_SIMPLE_MAP));
+
+  item->device_id = g_strdup ("DTU0001");
+  item->name = g_strdup ("Ring main unit 7");
+  item->latitude = 31.2310;
+  item->longitude = 121.4710;
+  ff_navigate_page_set_tile_directory (FF_NAVIGATE_PAGE (page), dir);
+  ff_navigate_page_set_target (FF_NAVIGATE_PAGE (page), item);
+  map = ff_ui_test_find_type (page, SHUMATE_TYPE_SIMPLE_MAP);
+  g_assert_nonnull (map);
+  g_assert_true (gtk_widget_get_visible (gtk_widget_get_parent (map)));
+  viewport = shumate_simple_map_get_viewport (SHUMATE_SIMPLE_MAP (map));
+  g_assert_cmpfloat_with_epsilon (shumate_location_get_latitude (SHUMATE_LOCATION (viewport)),
+                                  item->latitude, 1e-6);
+  g_assert_cmpfloat_with_epsilon (shumate_location_get_longitude (SHUMATE_LOCATION (viewport)),
+                                  item->longitude, 1e-6);
+
+  g_assert_finalize_object (page);
+  g_assert_finalize_object (without);
+  remove_tile_directory (dir);
+}
+#endif
+
 static void
 test_preferences_refuse_bad_addresses (void)
 {
@@ -345,5 +466,9 @@ main (int   argc,
   g_test_add_func ("/app/before/versions", test_before_page_versions);
   g_test_add_func ("/app/navigate/gps", test_navigate_page_follows_gps);
   g_test_add_func ("/app/preferences/addresses", test_preferences_refuse_bad_addresses);
+#if HAVE_SHUMATE
+  g_test_add_func ("/app/map/tile-directory", test_tile_directory_reads_tiles);
+  g_test_add_func ("/app/map/navigate", test_navigate_page_map);
+#endif
   return g_test_run ();
 }

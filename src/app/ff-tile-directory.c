@@ -1,0 +1,95 @@
+/* FfTileDirectory: a libshumate data source that reads raster tiles from a directory laid out as
+ * {z}/{x}/{y}.png, asynchronously through GIO, so the map works with no network at all. */
+#include "config.h"
+
+#include "ff-tile-directory.h"
+
+struct _FfTileDirectory
+{
+  ShumateDataSource parent_instance;
+
+  GFile *root;
+};
+
+G_DEFINE_FINAL_TYPE (FfTileDirectory, ff_tile_directory, SHUMATE_TYPE_DATA_SOURCE)
+
+static void
+tile_loaded (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GBytes *bytes = g_file_load_bytes_finish (G_FILE (source), result, NULL, &error);
+
+  if (bytes == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+ff_tile_directory_get_tile_data_async (ShumateDataSource   *source,
+                                       int                  x,
+                                       int                  y,
+                                       int                  zoom_level,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  FfTileDirectory *self = FF_TILE_DIRECTORY (source);
+  g_autofree char *relative = g_strdup_printf ("%d/%d/%d.png", zoom_level, x, y);
+  g_autoptr(GFile) tile = g_file_resolve_relative_path (self->root, relative);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, ff_tile_directory_get_tile_data_async);
+  g_file_load_bytes_async (tile, cancellable, tile_loaded, task);
+}
+
+static GBytes *
+ff_tile_directory_get_tile_data_finish (ShumateDataSource  *source,
+                                        GAsyncResult       *result,
+                                        GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, source), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+ff_tile_directory_dispose (GObject *object)
+{
+  FfTileDirectory *self = FF_TILE_DIRECTORY (object);
+
+  g_clear_object (&self->root);
+
+  G_OBJECT_CLASS (ff_tile_directory_parent_class)->dispose (object);
+}
+
+static void
+ff_tile_directory_class_init (FfTileDirectoryClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  ShumateDataSourceClass *source_class = SHUMATE_DATA_SOURCE_CLASS (klass);
+
+  object_class->dispose = ff_tile_directory_dispose;
+  source_class->get_tile_data_async = ff_tile_directory_get_tile_data_async;
+  source_class->get_tile_data_finish = ff_tile_directory_get_tile_data_finish;
+}
+
+static void
+ff_tile_directory_init (FfTileDirectory *self)
+{
+}
+
+FfTileDirectory *
+ff_tile_directory_new (const char *path)
+{
+  FfTileDirectory *self;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_object_new (FF_TYPE_TILE_DIRECTORY, NULL);
+  self->root = g_file_new_for_path (path);
+  return self;
+}
