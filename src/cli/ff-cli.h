@@ -27,4 +27,14 @@ int ff_cli_diag_info    (int argc, char **argv);
 int ff_cli_diag_measure (int argc, char **argv);
 int ff_cli_diag_push    (int argc, char **argv);
 
+/* The tablet's field work (ff-cli-field.c). */
+int ff_cli_key      (int argc, char **argv);
+int ff_cli_login    (int argc, char **argv);
+int ff_cli_sync     (int argc, char **argv);
+int ff_cli_tasks    (int argc, char **argv);
+int ff_cli_run      (int argc, char **argv);
+int ff_cli_rollback (int argc, char **argv);
+int ff_cli_reports  (int argc, char **argv);
+int ff_cli_upload   (int argc, char **argv);
+
 G_END_DECLS

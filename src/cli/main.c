@@ -11,6 +11,14 @@ static const FfCliVerb verbs[] = {
   { "info", N_("Read a terminal's information parameters"), ff_cli_diag_info },
   { "measure", N_("Read a terminal's measurements"), ff_cli_diag_measure },
   { "push", N_("Upgrade a terminal with a firmware file"), ff_cli_diag_push },
+  { "key", N_("Print this tablet's public key (made on first use) for registering it"), ff_cli_key },
+  { "login", N_("Log in to the platform (and enrol the tablet the first time)"), ff_cli_login },
+  { "sync", N_("Fetch and verify this technician's tasks and their firmware"), ff_cli_sync },
+  { "tasks", N_("List the tasks on this tablet and the state of each terminal"), ff_cli_tasks },
+  { "run", N_("Upgrade one terminal: the whole guided workflow"), ff_cli_run },
+  { "rollback", N_("Push the previous firmware back after a failed upgrade"), ff_cli_rollback },
+  { "reports", N_("List the reports on this tablet (and print them as PDF)"), ff_cli_reports },
+  { "upload", N_("Deliver the queued reports to the platform"), ff_cli_upload },
   { NULL, NULL, NULL },
 };
 

@@ -23,6 +23,7 @@ struct _FfSync
   char            *base_url;
   GTlsCertificate *pinned_certificate;
   FfKey           *platform_key;
+  char            *tablet_serial;
   SoupSession     *session;
   gint64           downloaded_bytes;
   gint64           total_bytes;
@@ -666,7 +667,6 @@ signature_received (GObject      *object,
   GError *error = NULL;
   g_autoptr(GBytes) signature = request_finish (result, NULL, &error);
   g_autoptr(GError) invalid = NULL;
-  g_autofree char *serial = NULL;
 
   if (signature == NULL)
     {
@@ -689,11 +689,10 @@ signature_received (GObject      *object,
       refuse_task (task, message);
       return;
     }
-  serial = ff_store_get_setting (self->store, "serial");
-  if (!task_lists_tablet (job->task, serial))
+  if (!task_lists_tablet (job->task, self->tablet_serial))
     {
       g_autofree char *message = g_strdup_printf (_("Task %s refused: it does not list this tablet "
-                                                    "(%s)."), job->task_id, serial);
+                                                    "(%s)."), job->task_id, self->tablet_serial);
       refuse_task (task, message);
       return;
     }
@@ -932,6 +931,7 @@ ff_sync_finalize (GObject *object)
   g_clear_object (&self->pinned_certificate);
   g_clear_pointer (&self->platform_key, ff_key_unref);
   g_free (self->base_url);
+  g_free (self->tablet_serial);
   G_OBJECT_CLASS (ff_sync_parent_class)->finalize (object);
 }
 
@@ -977,6 +977,7 @@ ff_sync_new (FfStore          *store,
              const char       *base_url,
              GTlsCertificate  *pinned_certificate,
              FfKey            *platform_key,
+             const char       *tablet_serial,
              GError          **error)
 {
   g_autoptr(FfSync) self = NULL;
@@ -1004,6 +1005,7 @@ ff_sync_new (FfStore          *store,
     self->base_url[strlen (self->base_url) - 1] = '\0';
   self->pinned_certificate = pinned_certificate != NULL ? g_object_ref (pinned_certificate) : NULL;
   self->platform_key = ff_key_ref (platform_key);
+  self->tablet_serial = g_strdup (tablet_serial);
   self->session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 30, NULL);
   /* No CA database: the pinned certificate is the only trust (see accept_pinned_certificate). */
   soup_session_set_tls_database (self->session, NULL);

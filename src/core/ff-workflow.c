@@ -134,6 +134,8 @@ struct _FfWorkflow
   FfWorkflowState  state;
   Context          ctx;
   GTask           *run;             /* the run in progress, or NULL */
+  gulong           cancelled_id;
+  guint            cancelled_idle_id;
   GBytes          *image;           /* the image being pushed */
   gint64           push_started_us;
 
@@ -397,6 +399,10 @@ finish_run (FfWorkflow *self, GError *error)
       g_clear_error (&error);
       return;
     }
+  if (self->cancelled_id != 0)
+    g_cancellable_disconnect (g_task_get_cancellable (run), self->cancelled_id);
+  self->cancelled_id = 0;
+  g_clear_handle_id (&self->cancelled_idle_id, g_source_remove);
   if (error != NULL)
     g_task_return_error (run, error);
   else
@@ -1260,6 +1266,35 @@ run_state (FfWorkflow *self)
     }
 }
 
+static gboolean
+is_decision_state (FfWorkflowState state)
+{
+  return state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH || state == FF_WORKFLOW_STATE_CONFIRM
+         || state == FF_WORKFLOW_STATE_FAILED;
+}
+
+static gboolean
+stop_waiting (gpointer user_data)
+{
+  FfWorkflow *self = user_data;
+
+  self->cancelled_idle_id = 0;
+  if (is_decision_state (self->state))
+    finish_run (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                           _("The workflow was stopped.")));
+  return G_SOURCE_REMOVE;
+}
+
+/* Steps in flight see the cancellation themselves; a workflow waiting for the technician has
+ * nothing in flight, so it stops here (its state stays persisted for later). */
+static void
+run_cancelled (GCancellable *cancellable,
+               FfWorkflow   *self)
+{
+  if (self->cancelled_idle_id == 0)
+    self->cancelled_idle_id = g_idle_add (stop_waiting, self);
+}
+
 void
 ff_workflow_run_async (FfWorkflow          *self,
                        GCancellable        *cancellable,
@@ -1269,6 +1304,8 @@ ff_workflow_run_async (FfWorkflow          *self,
   g_return_if_fail (self->run == NULL);
   self->run = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->run, ff_workflow_run_async);
+  if (cancellable != NULL)
+    self->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (run_cancelled), self, NULL);
   run_state (self);
 }
 

@@ -1,0 +1,913 @@
+/* fieldflash-cli field verbs: login, sync, tasks, run, rollback, reports, upload and key — the
+ * tablet's whole job from a shell, driving the same core objects as the app. */
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gunixinputstream.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "ff-cli.h"
+#include "ff-geo.h"
+#include "ff-gps-simulated.h"
+#include "ff-gpsd-source.h"
+#include "ff-report-pdf.h"
+#include "ff-store.h"
+#include "ff-sync.h"
+#include "ff-task.h"
+#include "ff-upload-queue.h"
+#include "ff-workflow.h"
+
+#define SETTING_PLATFORM_URL "platform-url"
+#define SETTING_SERIAL "serial"
+#define KEY_FILE "tablet.key"
+#define SERIAL_FILE "serial"
+#define PLATFORM_KEY_FILE "platform.pem"
+#define PLATFORM_CERT_FILE "platform.crt"
+#define UPLOAD_ATTEMPTS 4
+#define UPLOAD_FIRST_PAUSE_MS 500
+
+/* The tablet's own state: its data directory, store, key pair and serial. */
+typedef struct
+{
+  char    *data_dir;
+  char    *serial;
+  FfStore *store;
+  FfKey   *key;
+} Tablet;
+
+static void
+tablet_clear (Tablet *tablet)
+{
+  g_clear_object (&tablet->store);
+  g_clear_pointer (&tablet->key, ff_key_unref);
+  g_free (tablet->data_dir);
+  g_free (tablet->serial);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Tablet, tablet_clear)
+
+/* Options every field verb takes. */
+static char *option_data_dir;
+static char *option_serial;
+
+static const GOptionEntry common_entries[] = {
+  { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &option_data_dir,
+    N_("The tablet's data directory (default: $FIELDFLASH_TABLET_DIR)"), "DIR" },
+  { "serial", 0, 0, G_OPTION_ARG_STRING, &option_serial,
+    N_("This tablet's serial number (set once, at first use)"), "SERIAL" },
+  { NULL }
+};
+
+static int
+fail_with (int code, const char *message)
+{
+  g_printerr ("fieldflash-cli: %s\n", message);
+  return code;
+}
+
+static int
+exit_code_for (const GError *error)
+{
+  if (error->domain == FF_SYNC_ERROR)
+    switch (error->code)
+      {
+      case FF_SYNC_ERROR_CONNECTION:
+      case FF_SYNC_ERROR_SERVER:
+        return FF_CLI_EXIT_CONNECTION;
+      case FF_SYNC_ERROR_UNAUTHORIZED:
+      case FF_SYNC_ERROR_REFUSED:
+      case FF_SYNC_ERROR_CERTIFICATE:
+        return FF_CLI_EXIT_REFUSED;
+      default:
+        return FF_CLI_EXIT_FAILURE;
+      }
+  if (error->domain == FF_GPS_ERROR && error->code == FF_GPS_ERROR_BAD_ADDRESS)
+    return FF_CLI_EXIT_USAGE;
+  return FF_CLI_EXIT_FAILURE;
+}
+
+static int
+fail (const GError *error)
+{
+  return fail_with (exit_code_for (error), error->message);
+}
+
+/* Parses the verb's own entries plus the common ones; returns -1 to go on, else an exit code. */
+static int
+parse_options (int *argc, char ***argv, const char *parameter, const GOptionEntry *entries)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameter);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, common_entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    return fail_with (FF_CLI_EXIT_USAGE, error->message);
+  if (*argc > 1)
+    {
+      g_autofree char *message = g_strdup_printf (_("Unexpected argument “%s”."), (*argv)[1]);
+      return fail_with (FF_CLI_EXIT_USAGE, message);
+    }
+  return -1;
+}
+
+/* The serial comes from --serial the first time and from the data directory after that; a
+ * different --serial later is refused, because reports are signed as this tablet. */
+static gboolean
+tablet_load_serial (Tablet *tablet, gboolean required, GError **error)
+{
+  g_autofree char *path = g_build_filename (tablet->data_dir, SERIAL_FILE, NULL);
+  g_autofree char *stored = NULL;
+
+  if (g_file_get_contents (path, &stored, NULL, NULL))
+    g_strstrip (stored);
+  if (stored != NULL && option_serial != NULL && !g_str_equal (stored, option_serial))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   _("This tablet is already %s; it cannot become %s."), stored, option_serial);
+      return FALSE;
+    }
+  if (stored == NULL && option_serial != NULL)
+    {
+      g_autofree char *line = g_strconcat (option_serial, "\n", NULL);
+
+      if (!ff_name_is_safe (option_serial))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("“%s” is not a valid tablet serial."), option_serial);
+          return FALSE;
+        }
+      if (!g_file_set_contents_full (path, line, -1, G_FILE_SET_CONTENTS_CONSISTENT
+                                     | G_FILE_SET_CONTENTS_DURABLE, 0600, error))
+        return FALSE;
+      stored = g_strdup (option_serial);
+    }
+  if (stored == NULL && required)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("This tablet has no serial yet: give --serial SERIAL once."));
+      return FALSE;
+    }
+  tablet->serial = g_steal_pointer (&stored);
+  return TRUE;
+}
+
+/* The key pair is made on first use and never leaves the data directory. */
+static gboolean
+tablet_load_key (Tablet *tablet, GError **error)
+{
+  g_autofree char *path = g_build_filename (tablet->data_dir, KEY_FILE, NULL);
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    tablet->key = ff_key_load_private (path, error);
+  else if ((tablet->key = ff_key_generate (error)) != NULL
+           && !ff_key_save_private (tablet->key, path, error))
+    g_clear_pointer (&tablet->key, ff_key_unref);
+  return tablet->key != NULL;
+}
+
+static gboolean
+tablet_open (Tablet *tablet, gboolean serial_required, GError **error)
+{
+  const char *env = g_getenv ("FIELDFLASH_TABLET_DIR");
+
+  if (option_data_dir != NULL)
+    tablet->data_dir = g_strdup (option_data_dir);
+  else if (env != NULL && *env != '\0')
+    tablet->data_dir = g_strdup (env);
+  else
+    tablet->data_dir = g_build_filename (g_get_user_data_dir (), "fieldflash", "tablet", NULL);
+  tablet->store = ff_store_open (tablet->data_dir, error);
+  return tablet->store != NULL && tablet_load_key (tablet, error)
+         && tablet_load_serial (tablet, serial_required, error);
+}
+
+/* Copies an enrolment file (pinned key or certificate) into the data directory. */
+static gboolean
+pin_file (Tablet *tablet, const char *source, const char *name, GError **error)
+{
+  g_autofree char *target = g_build_filename (tablet->data_dir, name, NULL);
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  return g_file_get_contents (source, &contents, &length, error)
+         && g_file_set_contents_full (target, contents, length, G_FILE_SET_CONTENTS_CONSISTENT
+                                      | G_FILE_SET_CONTENTS_DURABLE, 0644, error);
+}
+
+static FfSync *
+tablet_sync (Tablet *tablet, GError **error)
+{
+  g_autofree char *url = ff_store_get_setting (tablet->store, SETTING_PLATFORM_URL);
+  g_autofree char *key_path = g_build_filename (tablet->data_dir, PLATFORM_KEY_FILE, NULL);
+  g_autofree char *cert_path = g_build_filename (tablet->data_dir, PLATFORM_CERT_FILE, NULL);
+  g_autoptr(FfKey) platform_key = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+
+  if (url == NULL)
+    {
+      g_set_error (error, FF_SYNC_ERROR, FF_SYNC_ERROR_UNAUTHORIZED,
+                   _("This tablet is not enrolled: run “fieldflash-cli login --platform URL "
+                     "--platform-key FILE” first."));
+      return NULL;
+    }
+  platform_key = ff_key_load_public_file (key_path, error);
+  if (platform_key == NULL)
+    return NULL;
+  if (g_file_test (cert_path, G_FILE_TEST_EXISTS)
+      && (certificate = g_tls_certificate_new_from_file (cert_path, error)) == NULL)
+    return NULL;
+  return ff_sync_new (tablet->store, url, certificate, platform_key, tablet->serial, error);
+}
+
+/* The CLI runs one asynchronous step at a time. */
+static void
+step_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_step (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* ---- key, login ----------------------------------------------------------------------------- */
+
+int
+ff_cli_key (int argc, char **argv)
+{
+  g_auto(Tablet) tablet = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pem = NULL;
+  int code = parse_options (&argc, &argv, NULL, NULL);
+
+  if (code >= 0)
+    return code;
+  if (!tablet_open (&tablet, FALSE, &error))
+    return fail (error);
+  pem = ff_key_get_public_pem (tablet.key);
+  fputs (pem, stdout);
+  return FF_CLI_EXIT_OK;
+}
+
+static char *
+read_line_from_stdin (void)
+{
+  char buffer[256];
+
+  if (fgets (buffer, sizeof buffer, stdin) == NULL)
+    return NULL;
+  return g_strstrip (g_strdup (buffer));
+}
+
+int
+ff_cli_login (int argc, char **argv)
+{
+  g_autofree char *platform = NULL;
+  g_autofree char *platform_key = NULL;
+  g_autofree char *platform_cert = NULL;
+  g_autofree char *phone = NULL;
+  g_autofree char *pin = NULL;
+  const GOptionEntry entries[] = {
+    { "platform", 0, 0, G_OPTION_ARG_STRING, &platform, N_("The platform's URL (at enrolment)"),
+      "URL" },
+    { "platform-key", 0, 0, G_OPTION_ARG_FILENAME, &platform_key,
+      N_("The platform's public key to pin (at enrolment)"), "FILE" },
+    { "platform-cert", 0, 0, G_OPTION_ARG_FILENAME, &platform_cert,
+      N_("The platform's TLS certificate to pin (at enrolment)"), "FILE" },
+    { "phone", 0, 0, G_OPTION_ARG_STRING, &phone, N_("The technician's mobile number"), "PHONE" },
+    { "pin", 0, 0, G_OPTION_ARG_STRING, &pin, N_("The PIN (read from standard input if not given)"),
+      "PIN" },
+    { NULL }
+  };
+  g_auto(Tablet) tablet = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  int code = parse_options (&argc, &argv, NULL, entries);
+
+  if (code >= 0)
+    return code;
+  if (phone == NULL || !ff_phone_is_valid (phone))
+    return fail_with (FF_CLI_EXIT_USAGE, _("Give the technician's 11-digit mobile number with --phone."));
+  if (!tablet_open (&tablet, TRUE, &error)
+      || (platform_key != NULL && !pin_file (&tablet, platform_key, PLATFORM_KEY_FILE, &error))
+      || (platform_cert != NULL && !pin_file (&tablet, platform_cert, PLATFORM_CERT_FILE, &error))
+      || (platform != NULL
+          && !ff_store_set_setting (tablet.store, SETTING_PLATFORM_URL, platform, &error)))
+    return fail (error);
+  if (pin == NULL)
+    {
+      if (isatty (STDIN_FILENO))
+        g_print ("%s ", _("PIN:"));
+      pin = read_line_from_stdin ();
+      if (pin == NULL || *pin == '\0')
+        return fail_with (FF_CLI_EXIT_USAGE, _("No PIN given."));
+    }
+  sync = tablet_sync (&tablet, &error);
+  if (sync == NULL)
+    return fail (error);
+  ff_sync_login_async (sync, phone, pin, tablet.serial, NULL, step_done, &result);
+  if (!ff_sync_login_finish (sync, wait_step (&result), &error))
+    return fail (error);
+  g_print (_("Logged in as %s on tablet %s.\n"), phone, tablet.serial);
+  return FF_CLI_EXIT_OK;
+}
+
+/* ---- sync, tasks ---------------------------------------------------------------------------- */
+
+static void
+print_refusal (FfSync *sync, const char *task_id, const char *message, guint *refusals)
+{
+  g_printerr ("fieldflash-cli: %s\n", message);
+  (*refusals)++;
+}
+
+int
+ff_cli_sync (int argc, char **argv)
+{
+  g_auto(Tablet) tablet = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_auto(GStrv) stored = NULL;
+  guint refusals = 0;
+  int code = parse_options (&argc, &argv, NULL, NULL);
+
+  if (code >= 0)
+    return code;
+  if (!tablet_open (&tablet, TRUE, &error) || (sync = tablet_sync (&tablet, &error)) == NULL)
+    return fail (error);
+  g_signal_connect (sync, "task-refused", G_CALLBACK (print_refusal), &refusals);
+  ff_sync_fetch_tasks_async (sync, NULL, step_done, &result);
+  stored = ff_sync_fetch_tasks_finish (sync, wait_step (&result), &error);
+  if (stored == NULL)
+    return fail (error);
+  for (guint i = 0; stored[i] != NULL; i++)
+    g_print (_("Task %s stored, with its firmware verified.\n"), stored[i]);
+  if (stored[0] == NULL && refusals == 0)
+    g_print ("%s\n", _("No tasks for this technician and tablet."));
+  return refusals > 0 ? FF_CLI_EXIT_REFUSED : FF_CLI_EXIT_OK;
+}
+
+static FfTask *
+load_task (Tablet *tablet, const char *task_id, GBytes **document, GError **error)
+{
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  FfTask *task;
+
+  if (!ff_store_load_task (tablet->store, task_id, &bytes, &signature, error))
+    return NULL;
+  task = ff_task_parse (bytes, error);
+  if (task != NULL && document != NULL)
+    *document = g_steal_pointer (&bytes);
+  return task;
+}
+
+static char *
+workflow_state_of (Tablet *tablet, const char *task_id, const char *device_id)
+{
+  char *state = NULL;
+  g_autofree char *data = NULL;
+
+  if (!ff_store_load_workflow (tablet->store, task_id, device_id, &state, &data, NULL))
+    return g_strdup ("new");
+  return state;
+}
+
+static gboolean
+parse_position (const char *text, FfGeoPoint *point)
+{
+  g_auto(GStrv) parts = text != NULL ? g_strsplit (text, ",", 2) : NULL;
+  char *end;
+
+  if (parts == NULL || g_strv_length (parts) != 2)
+    return FALSE;
+  point->latitude = g_ascii_strtod (parts[0], &end);
+  if (*end != '\0' || end == parts[0])
+    return FALSE;
+  point->longitude = g_ascii_strtod (parts[1], &end);
+  return *end == '\0' && end != parts[1] && ff_geo_point_is_valid (point);
+}
+
+int
+ff_cli_tasks (int argc, char **argv)
+{
+  g_autofree char *from = NULL;
+  const GOptionEntry entries[] = {
+    { "from", 0, 0, G_OPTION_ARG_STRING, &from,
+      N_("Order the open terminals for a walk from here (distance and bearing)"), "LAT,LON" },
+    { NULL }
+  };
+  g_auto(Tablet) tablet = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) ids = NULL;
+  FfGeoPoint here;
+  int code = parse_options (&argc, &argv, NULL, entries);
+
+  if (code >= 0)
+    return code;
+  if (from != NULL && !parse_position (from, &here))
+    return fail_with (FF_CLI_EXIT_USAGE, _("--from takes LAT,LON in degrees."));
+  if (!tablet_open (&tablet, FALSE, &error) || (ids = ff_store_list_task_ids (tablet.store, &error)) == NULL)
+    return fail (error);
+  for (guint t = 0; ids[t] != NULL; t++)
+    {
+      g_autoptr(FfTask) task = load_task (&tablet, ids[t], NULL, &error);
+      g_autoptr(GArray) stops = g_array_new (FALSE, FALSE, sizeof (FfGeoPoint));
+      g_autoptr(GPtrArray) open_items = g_ptr_array_new ();
+      g_autofree char *expires = NULL;
+      g_autoptr(GArray) order = NULL;
+
+      if (task == NULL)
+        return fail (error);
+      expires = ff_timestamp_format (task->expires_at);
+      g_print (_("Task %s (%u terminals, expires %s)\n"), task->task_id, task->items->len, expires);
+      for (guint i = 0; i < task->items->len; i++)
+        {
+          FfTaskItem *item = task->items->pdata[i];
+          g_autofree char *state = workflow_state_of (&tablet, task->task_id, item->device_id);
+          FfGeoPoint at = { item->latitude, item->longitude };
+
+          if (from == NULL || g_str_equal (state, "done"))
+            g_print ("  %-16s %-10s %s → %s  %s\n", item->device_id, state, item->expected_version,
+                     item->target.version, item->name);
+          else
+            {
+              g_array_append_val (stops, at);
+              g_ptr_array_add (open_items, item);
+            }
+        }
+      if (from == NULL)
+        continue;
+      order = ff_geo_visiting_order (&here, (const FfGeoPoint *) stops->data, stops->len);
+      for (guint k = 0; k < order->len; k++)
+        {
+          guint index = g_array_index (order, guint, k);
+          FfTaskItem *item = open_items->pdata[index];
+          FfGeoPoint *at = &g_array_index (stops, FfGeoPoint, index);
+
+          g_print ("  %u. %-16s %8.0f m %5.0f°  %s\n", k + 1, item->device_id,
+                   ff_geo_distance_m (&here, at), ff_geo_bearing_deg (&here, at), item->name);
+          here = *at;
+        }
+    }
+  return FF_CLI_EXIT_OK;
+}
+
+/* ---- run, rollback -------------------------------------------------------------------------- */
+
+typedef enum
+{
+  DECIDE_ASK,       /* ask on the terminal */
+  DECIDE_YES,       /* --yes: confirm pushes; never override an identity; leave failures waiting */
+  DECIDE_ROLLBACK,  /* the rollback verb */
+  DECIDE_DECLINE,   /* rollback --decline: close the failed visit */
+} Policy;
+
+typedef struct
+{
+  FfWorkflow       *workflow;
+  Policy            policy;
+  const char       *supervisor;
+  const char       *override_reason;
+  GDataInputStream *input;
+  gboolean          asking;
+  gboolean          waiting;      /* stopped at a decision the policy leaves open */
+  GCancellable     *cancellable;
+  int               last_percent;
+} Runner;
+
+static void ask_next (Runner *runner);
+
+static void
+answered (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Runner *runner = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (object),
+                                                                     result, NULL, &error);
+  FfWorkflowState state = ff_workflow_get_state (runner->workflow);
+  gboolean yes = line != NULL && (g_ascii_strcasecmp (g_strstrip (line), "y") == 0
+                                  || g_ascii_strcasecmp (line, "yes") == 0);
+
+  runner->asking = FALSE;
+  if (state == FF_WORKFLOW_STATE_CONFIRM)
+    yes ? ff_workflow_confirm_push (runner->workflow, &error)
+        : ff_workflow_close (runner->workflow, &error);
+  else if (state == FF_WORKFLOW_STATE_FAILED)
+    yes ? ff_workflow_roll_back (runner->workflow, &error)
+        : ff_workflow_close (runner->workflow, &error);
+  else if (state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH)
+    {
+      if (line != NULL && *line != '\0')
+        ff_workflow_override_identity (runner->workflow, runner->supervisor, line, &error);
+      else
+        ff_workflow_close (runner->workflow, &error);
+    }
+  if (error != NULL)
+    {
+      g_printerr ("fieldflash-cli: %s\n", error->message);
+      ask_next (runner);
+    }
+}
+
+static void
+prompt (Runner *runner, const char *question)
+{
+  g_print ("%s ", question);
+  runner->asking = TRUE;
+  g_data_input_stream_read_line_async (runner->input, G_PRIORITY_DEFAULT, NULL, answered, runner);
+}
+
+/* What the technician decides, from the policy or asked on the terminal. */
+static void
+ask_next (Runner *runner)
+{
+  FfWorkflow *workflow = runner->workflow;
+  const FfTaskItem *item = ff_workflow_get_item (workflow);
+  FfWorkflowState state = ff_workflow_get_state (workflow);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *question = NULL;
+
+  if (runner->asking)
+    return;
+  switch (state)
+    {
+    case FF_WORKFLOW_STATE_CONFIRM:
+      if (runner->policy == DECIDE_YES)
+        ff_workflow_confirm_push (workflow, &error);
+      else if (runner->policy == DECIDE_ASK)
+        {
+          question = g_strdup_printf (_("Push %s to %s now? [y/N]"), item->target.version,
+                                      item->device_id);
+          prompt (runner, question);
+        }
+      break;
+    case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
+      if (runner->override_reason != NULL)
+        ff_workflow_override_identity (workflow, runner->supervisor, runner->override_reason,
+                                       &error);
+      else if (runner->policy == DECIDE_ASK && runner->supervisor != NULL)
+        prompt (runner, _("Type the supervisor's reason to override (empty: stop here):"));
+      else
+        ff_workflow_close (workflow, &error);
+      break;
+    case FF_WORKFLOW_STATE_FAILED:
+      if (runner->policy == DECIDE_ROLLBACK)
+        ff_workflow_roll_back (workflow, &error);
+      else if (runner->policy == DECIDE_DECLINE)
+        ff_workflow_close (workflow, &error);
+      else if (runner->policy == DECIDE_ASK)
+        {
+          question = g_strdup_printf (_("Roll %s back to %s? [y/N]"), item->device_id,
+                                      item->previous->version);
+          prompt (runner, question);
+        }
+      else
+        {
+          runner->waiting = TRUE;
+          g_cancellable_cancel (runner->cancellable);
+        }
+      break;
+    default:
+      break;
+    }
+  if (error != NULL)
+    g_printerr ("fieldflash-cli: %s\n", error->message);
+}
+
+static gboolean
+ask_from_idle (gpointer user_data)
+{
+  ask_next (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* One line per state, once it is persisted: scripts (and the kill-at-every-state test) follow it. */
+static void
+on_state (FfWorkflow *workflow, GParamSpec *pspec, Runner *runner)
+{
+  g_print ("-- %s\n", ff_workflow_state_to_string (ff_workflow_get_state (workflow)));
+  g_idle_add (ask_from_idle, runner);
+}
+
+static void
+on_event (FfWorkflow *workflow, const char *step, const char *message, Runner *runner)
+{
+  g_print ("[%s] %s\n", step, message);
+}
+
+static void
+on_progress (FfWorkflow *workflow, GParamSpec *pspec, Runner *runner)
+{
+  guint64 sent, total;
+  double eta;
+  int percent;
+
+  g_object_get (workflow, "bytes-sent", &sent, "bytes-total", &total, "eta-seconds", &eta, NULL);
+  percent = total > 0 ? (int) (100 * sent / total) : 0;
+  if (percent / 10 == runner->last_percent / 10 || !isatty (STDOUT_FILENO))
+    return;
+  runner->last_percent = percent;
+  g_print (_("  %d %% (%llu of %llu bytes, %.0f s left)\n"), percent, (unsigned long long) sent,
+           (unsigned long long) total, eta >= 0 ? eta : 0);
+}
+
+static int
+exit_code_for_outcome (const char *outcome)
+{
+  if (g_strcmp0 (outcome, "upgraded") == 0 || g_strcmp0 (outcome, "already-current") == 0)
+    return FF_CLI_EXIT_OK;
+  if (g_strcmp0 (outcome, "identity-mismatch") == 0)
+    return FF_CLI_EXIT_REFUSED;
+  return FF_CLI_EXIT_FAILURE;
+}
+
+/* The task of @device_id to work on: the newest stored task that lists it and whose visit is not
+ * done, or @task_id when given. */
+static char *
+find_task_for (Tablet *tablet, const char *device_id, const char *task_id, GError **error)
+{
+  g_auto(GStrv) ids = task_id != NULL ? NULL : ff_store_list_task_ids (tablet->store, error);
+  char *found = NULL;
+
+  if (task_id != NULL)
+    return g_strdup (task_id);
+  for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
+    {
+      g_autoptr(FfTask) task = load_task (tablet, ids[i], NULL, NULL);
+      g_autofree char *state = NULL;
+
+      if (task == NULL || ff_task_find_item (task, device_id) == NULL)
+        continue;
+      state = workflow_state_of (tablet, ids[i], device_id);
+      if (found == NULL || !g_str_equal (state, "done"))
+        {
+          g_free (found);
+          found = g_strdup (ids[i]);
+        }
+    }
+  if (found == NULL && ids != NULL)
+    g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_NOT_FOUND,
+                 _("No task on this tablet lists terminal %s. Run “fieldflash-cli sync” first."),
+                 device_id);
+  return found;
+}
+
+static FfGpsSource *
+make_gps (const char *gps, const char *gpsd, GError **error)
+{
+  FfGeoPoint fixed;
+  g_autofree char *host = NULL;
+  g_autofree char *port = NULL;
+
+  if (gps != NULL)
+    {
+      FfGpsSimulated *simulated;
+
+      if (!parse_position (gps, &fixed))
+        {
+          g_set_error (error, FF_GPS_ERROR, FF_GPS_ERROR_BAD_ADDRESS,
+                       _("--gps takes LAT,LON in degrees."));
+          return NULL;
+        }
+      simulated = ff_gps_simulated_new ();
+      ff_gps_simulated_set_position (simulated, fixed.latitude, fixed.longitude);
+      return FF_GPS_SOURCE (simulated);
+    }
+  if (!ff_gpsd_source_parse_address (gpsd != NULL ? gpsd : "127.0.0.1:2947", &host, &port, error))
+    return NULL;
+  return FF_GPS_SOURCE (ff_gpsd_source_new (host, port));
+}
+
+static int
+run_workflow (int argc, char **argv, Policy default_policy)
+{
+  g_autofree char *device_id = NULL;
+  g_autofree char *task_id = NULL;
+  g_autofree char *gps = NULL;
+  g_autofree char *gpsd = NULL;
+  g_autofree char *supervisor = NULL;
+  g_autofree char *override_reason = NULL;
+  gboolean yes = FALSE, decline = FALSE;
+  const GOptionEntry run_entries[] = {
+    { "terminal", 0, 0, G_OPTION_ARG_STRING, &device_id, N_("The terminal's device ID"), "ID" },
+    { "task", 0, 0, G_OPTION_ARG_STRING, &task_id, N_("The task (default: the one that lists it)"),
+      "TASK" },
+    { "gps", 0, 0, G_OPTION_ARG_STRING, &gps, N_("A fixed position instead of a receiver"),
+      "LAT,LON" },
+    { "gpsd", 0, 0, G_OPTION_ARG_STRING, &gpsd, N_("gpsd to read the position from"),
+      "HOST:PORT" },
+    { "yes", 'y', 0, G_OPTION_ARG_NONE, &yes,
+      N_("Confirm the push without asking (identity overrides and rollbacks still need a person)"),
+      NULL },
+    { "supervisor", 0, 0, G_OPTION_ARG_STRING, &supervisor,
+      N_("Supervisor who may override an identity mismatch"), "NAME" },
+    { "override-reason", 0, 0, G_OPTION_ARG_STRING, &override_reason,
+      N_("Override an identity mismatch with this reason (needs --supervisor)"), "TEXT" },
+    { NULL }
+  };
+  const GOptionEntry rollback_entries[] = {
+    { "terminal", 0, 0, G_OPTION_ARG_STRING, &device_id, N_("The terminal's device ID"), "ID" },
+    { "task", 0, 0, G_OPTION_ARG_STRING, &task_id, N_("The task (default: the one that lists it)"),
+      "TASK" },
+    { "decline", 0, 0, G_OPTION_ARG_NONE, &decline,
+      N_("Do not roll back: close the failed visit as it is"), NULL },
+    { NULL }
+  };
+  g_auto(Tablet) tablet = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) document = NULL;
+  g_autoptr(FfTask) task = NULL;
+  g_autoptr(FfGpsSource) source = NULL;
+  g_autoptr(FfWorkflow) workflow = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GInputStream) stdin_stream = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *found_task = NULL;
+  Runner runner = { 0 };
+  gboolean rollback = default_policy == DECIDE_ROLLBACK;
+  int code = parse_options (&argc, &argv, NULL, rollback ? rollback_entries : run_entries);
+
+  if (code >= 0)
+    return code;
+  /* Progress is followed line by line, also through a pipe. */
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  if (device_id == NULL)
+    return fail_with (FF_CLI_EXIT_USAGE, _("Give the terminal with --terminal ID."));
+  if (override_reason != NULL && supervisor == NULL)
+    return fail_with (FF_CLI_EXIT_USAGE, _("--override-reason needs --supervisor NAME."));
+  if (gps != NULL && gpsd != NULL)
+    return fail_with (FF_CLI_EXIT_USAGE, _("Give --gps or --gpsd, not both."));
+  if (!tablet_open (&tablet, TRUE, &error)
+      || (found_task = find_task_for (&tablet, device_id, task_id, &error)) == NULL
+      || (task = load_task (&tablet, found_task, &document, &error)) == NULL
+      || (source = make_gps (gps, gpsd, &error)) == NULL)
+    return fail (error);
+  workflow = ff_workflow_new (tablet.store, source, document, device_id, tablet.serial, tablet.key,
+                              &error);
+  if (workflow == NULL)
+    return fail (error);
+  if (rollback && ff_workflow_get_state (workflow) != FF_WORKFLOW_STATE_FAILED)
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("%s is at “%s”: there is no failed upgrade to roll back."), device_id,
+                         ff_workflow_state_to_string (ff_workflow_get_state (workflow)));
+      return fail_with (FF_CLI_EXIT_USAGE, message);
+    }
+  if (ff_workflow_get_state (workflow) == FF_WORKFLOW_STATE_DONE)
+    {
+      g_print (_("%s: the visit is finished (%s); report %s.\n"), device_id,
+               ff_workflow_get_outcome (workflow), ff_workflow_get_report_id (workflow));
+      return exit_code_for_outcome (ff_workflow_get_outcome (workflow));
+    }
+
+  runner.workflow = workflow;
+  runner.policy = rollback ? (decline ? DECIDE_DECLINE : DECIDE_ROLLBACK)
+                           : yes ? DECIDE_YES : DECIDE_ASK;
+  runner.supervisor = supervisor;
+  runner.override_reason = override_reason;
+  runner.cancellable = cancellable;
+  runner.last_percent = -10;
+  stdin_stream = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  runner.input = g_data_input_stream_new (stdin_stream);
+  g_signal_connect (workflow, "notify::state", G_CALLBACK (on_state), &runner);
+  g_signal_connect (workflow, "event", G_CALLBACK (on_event), &runner);
+  g_signal_connect (workflow, "notify::bytes-sent", G_CALLBACK (on_progress), &runner);
+
+  g_print (_("Terminal %s (%s), task %s: resuming at “%s”.\n"), device_id,
+           ff_workflow_get_item (workflow)->name, found_task,
+           ff_workflow_state_to_string (ff_workflow_get_state (workflow)));
+  ff_workflow_run_async (workflow, cancellable, step_done, &result);
+  ask_next (&runner);
+  if (!ff_workflow_run_finish (workflow, wait_step (&result), &error))
+    {
+      g_clear_object (&runner.input);
+      if (runner.waiting)
+        {
+          g_printerr (_("fieldflash-cli: %s failed: %s\nRun “fieldflash-cli rollback --terminal %s” "
+                        "to push %s back, or add --decline to close it as failed.\n"),
+                      device_id, ff_workflow_get_failure (workflow), device_id,
+                      ff_workflow_get_item (workflow)->previous->version);
+          return FF_CLI_EXIT_FAILURE;
+        }
+      return fail (error);
+    }
+  g_clear_object (&runner.input);
+  g_print (_("%s: %s; report %s saved and queued for upload.\n"), device_id,
+           ff_workflow_get_outcome (workflow), ff_workflow_get_report_id (workflow));
+  return exit_code_for_outcome (ff_workflow_get_outcome (workflow));
+}
+
+int
+ff_cli_run (int argc, char **argv)
+{
+  return run_workflow (argc, argv, DECIDE_ASK);
+}
+
+int
+ff_cli_rollback (int argc, char **argv)
+{
+  return run_workflow (argc, argv, DECIDE_ROLLBACK);
+}
+
+/* ---- reports, upload ------------------------------------------------------------------------ */
+
+int
+ff_cli_reports (int argc, char **argv)
+{
+  g_autofree char *pdf_dir = NULL;
+  const GOptionEntry entries[] = {
+    { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &pdf_dir, N_("Also print each report as DIR/ID.pdf"),
+      "DIR" },
+    { NULL }
+  };
+  g_auto(Tablet) tablet = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) reports = NULL;
+  int code = parse_options (&argc, &argv, NULL, entries);
+
+  if (code >= 0)
+    return code;
+  if (!tablet_open (&tablet, FALSE, &error)
+      || (reports = ff_store_list_reports (tablet.store, FALSE, &error)) == NULL)
+    return fail (error);
+  if (pdf_dir != NULL && g_mkdir_with_parents (pdf_dir, 0755) != 0)
+    {
+      g_autofree char *message = g_strdup_printf (_("Cannot create %s: %s"), pdf_dir,
+                                                  g_strerror (errno));
+      return fail_with (FF_CLI_EXIT_FAILURE, message);
+    }
+  for (guint i = 0; i < reports->len; i++)
+    {
+      FfStoredReport *stored = reports->pdata[i];
+      g_autofree char *created = ff_timestamp_format (stored->created_at);
+
+      g_print ("%s  %s  %-16s %-18s %s  %s\n", stored->report_id, created, stored->device_id,
+               stored->outcome, stored->task_id,
+               stored->uploaded_at != 0 ? _("uploaded") : _("queued"));
+      if (pdf_dir != NULL)
+        {
+          g_autoptr(GBytes) document = NULL;
+          g_autoptr(GBytes) signature = NULL;
+          g_autoptr(FfReport) report = NULL;
+          g_autofree char *name = g_strconcat (stored->report_id, ".pdf", NULL);
+          g_autofree char *path = g_build_filename (pdf_dir, name, NULL);
+
+          if (!ff_store_load_report (tablet.store, stored->report_id, &document, &signature, &error)
+              || (report = ff_report_load_signed (document, signature, tablet.key, &error)) == NULL
+              || !ff_report_render_pdf (report, path, &error))
+            return fail (error);
+        }
+    }
+  return FF_CLI_EXIT_OK;
+}
+
+static void
+print_report_refused (FfUploadQueue *queue, const char *report_id, const char *message,
+                      guint *refused)
+{
+  g_printerr (_("fieldflash-cli: report %s refused: %s\n"), report_id, message);
+  (*refused)++;
+}
+
+int
+ff_cli_upload (int argc, char **argv)
+{
+  g_auto(Tablet) tablet = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = NULL;
+  g_autoptr(FfUploadQueue) queue = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  guint refused = 0, delivered;
+  gboolean ok;
+  int code = parse_options (&argc, &argv, NULL, NULL);
+
+  if (code >= 0)
+    return code;
+  if (!tablet_open (&tablet, TRUE, &error) || (sync = tablet_sync (&tablet, &error)) == NULL)
+    return fail (error);
+  queue = ff_upload_queue_new (tablet.store, sync);
+  g_signal_connect (queue, "report-failed", G_CALLBACK (print_report_refused), &refused);
+  ff_upload_queue_flush_async (queue, UPLOAD_ATTEMPTS, UPLOAD_FIRST_PAUSE_MS, NULL, step_done,
+                               &result);
+  ok = ff_upload_queue_flush_finish (queue, wait_step (&result), &error);
+  g_object_get (queue, "delivered", &delivered, NULL);
+  g_print (_("%u reports delivered, %u still queued.\n"), delivered,
+           ff_upload_queue_get_pending (queue));
+  if (!ok)
+    return fail (error);
+  return refused > 0 ? FF_CLI_EXIT_REFUSED : FF_CLI_EXIT_OK;
+}

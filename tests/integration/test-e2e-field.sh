@@ -1,0 +1,179 @@
+#!/bin/bash
+# End to end on 127.0.0.1: fieldflash-platform (HTTPS, pinned) + fieldflash-sim + fieldflash-cli.
+# Dispatch, sync, run three terminals (clean; wrong position; back on the old version, rolled
+# back), upload, and check the platform's ledger, history and reports. Then ten more terminals,
+# each run killed (SIGKILL) as a different workflow state starts and run again: one report each,
+# one push each, nothing lost or doubled.
+set -euo pipefail
+
+build=${FIELDFLASH_BUILDDIR:?}
+cli=$build/src/cli/fieldflash-cli
+platform=$build/src/platform/fieldflash-platform
+sim=$build/src/sim/fieldflash-sim
+work=$(mktemp -d /tmp/ff-e2e-XXXXXX)
+phone=13800138000
+pin=482913
+pids=()
+
+cleanup () {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail () { echo "FAIL: $*" >&2; exit 1; }
+
+# Waits (up to 60 s) for a line matching $2 on the stream open on fd $1; prints it.
+wait_line () {
+  local line
+  while IFS= read -r -t 60 -u "$1" line; do
+    echo "$line" >> "$work/events.log"
+    if [[ $line =~ $2 ]]; then echo "$line"; return 0; fi
+  done
+  fail "no line matching '$2'"
+}
+
+tablet=(--data-dir "$work/tablet")
+plat=("$platform" --data-dir "$work/platform")
+
+# ---- terminals: 3 for the story, 10 for the kills, all at distinct positions --------------------
+kill_states=(connect identify read-version snapshot-before confirm push reboot-wait verify snapshot-after report)
+"$sim" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
+"$sim" make-firmware --vendor Acme --model DTU-3000 --version V2.00 --size 30000 -o "$work/v2.bin"
+{
+  echo "[fleet]"; echo "profile=state-grid"; echo "host=127.0.0.1"
+  for i in $(seq 1 13); do
+    printf '[terminal DTU%04d]\nversion=V1.00\nvendor=Acme\nmodel=DTU-3000\ntype=DTU\nport=0\n' "$i"
+    printf 'latitude=31.%04d\nlongitude=121.4737\n' "$((2000 + i))"
+  done
+} > "$work/fleet.ini"
+printf '[DTU0003]\nscenario=old-version\n' > "$work/scenario.ini"
+mkfifo "$work/sim.out"
+"$sim" --fleet "$work/fleet.ini" --scenario "$work/scenario.ini" --boot-ms 200 \
+  --state-dir "$work/sim-state" < /dev/null > "$work/sim.out" 2>&1 &
+pids+=($!)
+exec 5< "$work/sim.out"
+declare -A port
+for i in $(seq 1 13); do
+  line=$(wait_line 5 'listening on 127\.0\.0\.1:[0-9]+')
+  [[ $line =~ terminal\ ([A-Z0-9]+)\ listening\ on\ 127\.0\.0\.1:([0-9]+) ]] || fail "sim: $line"
+  port[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+done
+cat <&5 > "$work/sim.log" &
+pids+=($!)
+
+# ---- the platform: ledger, firmware, technician, tablet, task ----------------------------------
+"${plat[@]}" init > /dev/null
+{
+  echo "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,software_checksum,host,port,common_address,profile"
+  for i in $(seq 1 13); do
+    id=$(printf 'DTU%04d' "$i")
+    echo "$id,Site $i,31.$((2000 + i)),121.4737,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,${port[$id]},1,state-grid"
+  done
+} > "$work/ledger.csv"
+"${plat[@]}" terminals import "$work/ledger.csv" > /dev/null
+"${plat[@]}" firmware add "$work/v1.bin" --vendor Acme --model DTU-3000 --version V1.00 --hardware HV1.0 > /dev/null
+"${plat[@]}" firmware add "$work/v2.bin" --vendor Acme --model DTU-3000 --version V2.00 --hardware HV1.0 > /dev/null
+echo "$pin" | "${plat[@]}" technicians add --phone "$phone" --name 张伟 > /dev/null
+"$cli" key "${tablet[@]}" --serial TAB-0001 > "$work/tablet.pub.pem"
+"${plat[@]}" handhelds add TAB-0001 --pubkey "$work/tablet.pub.pem" > /dev/null
+"${plat[@]}" export-key > "$work/platform.pem"
+terminals=$(for i in $(seq 1 13); do printf 'DTU%04d,' "$i"; done)
+"${plat[@]}" tasks create --technician "$phone" --handheld TAB-0001 --terminals "${terminals%,}" \
+  --firmware V2.00 > "$work/task.out"
+mkfifo "$work/platform.out"
+"${plat[@]}" serve --listen 127.0.0.1:0 < /dev/null > "$work/platform.out" 2> "$work/platform.err" &
+pids+=($!)
+exec 6< "$work/platform.out"
+url=$(wait_line 6 '^listening on https://127\.0\.0\.1:[0-9]+$')
+url=${url#listening on }
+cat <&6 > /dev/null &
+pids+=($!)
+
+# ---- the tablet: enrol, log in, sync ---------------------------------------------------------
+"$cli" login "${tablet[@]}" --platform "$url" --platform-key "$work/platform.pem" \
+  --platform-cert "$work/platform/tls.crt" --phone "$phone" --pin "$pin"
+"$cli" sync "${tablet[@]}" > "$work/sync.out"
+grep -q 'stored, with its firmware verified' "$work/sync.out" || fail "sync"
+"$cli" tasks "${tablet[@]}" --from 31.2000,121.4737 > "$work/tasks.out"
+grep -q '1\. DTU0001' "$work/tasks.out" || fail "tasks order: $(cat "$work/tasks.out")"
+
+# ---- three terminals ------------------------------------------------------------------------
+set +e
+"$cli" run "${tablet[@]}" --terminal DTU0001 --gps 31.2001,121.4737 --yes > "$work/run1.out"
+[ $? -eq 0 ] || fail "run DTU0001: $(cat "$work/run1.out")"
+"$cli" run "${tablet[@]}" --terminal DTU0002 --gps 31.2012,121.4737 --yes > "$work/run2.out"
+[ $? -eq 3 ] || fail "run DTU0002 should be refused (identity): $(cat "$work/run2.out")"
+"$cli" run "${tablet[@]}" --terminal DTU0003 --gps 31.2003,121.4737 --yes > "$work/run3.out" 2>&1
+[ $? -eq 1 ] || fail "run DTU0003 should fail and wait for a decision: $(cat "$work/run3.out")"
+grep -q 'rollback --terminal DTU0003' "$work/run3.out" || fail "no rollback hint"
+"$cli" rollback "${tablet[@]}" --terminal DTU0003 > "$work/rollback3.out"
+[ $? -eq 1 ] || fail "rollback DTU0003: $(cat "$work/rollback3.out")"
+set -e
+grep -q 'DTU0001: upgraded' "$work/run1.out" || fail "DTU0001 not upgraded"
+grep -q 'DTU0002: identity-mismatch' "$work/run2.out" || fail "DTU0002 not refused"
+grep -q 'DTU0003: rolled-back' "$work/rollback3.out" || fail "DTU0003 not rolled back"
+grep -q 'DTU0002.*receives' "$work/sim.log" && fail "DTU0002 was written to"
+
+# ---- killed at each state, then run again ---------------------------------------------------
+for k in "${!kill_states[@]}"; do
+  id=$(printf 'DTU%04d' "$((k + 4))")
+  state=${kill_states[$k]}
+  mkfifo "$work/run-$id.out"
+  "$cli" run "${tablet[@]}" --terminal "$id" --gps "31.$((2004 + k)),121.4737" --yes \
+    > "$work/run-$id.out" 2>&1 &
+  runner=$!
+  exec 7< "$work/run-$id.out"
+  wait_line 7 "^-- $state\$" > /dev/null
+  kill -KILL "$runner"
+  wait "$runner" 2>/dev/null || true
+  exec 7<&-
+  "$cli" run "${tablet[@]}" --terminal "$id" --gps "31.$((2004 + k)),121.4737" --yes \
+    > "$work/rerun-$id.out" 2>&1 || fail "rerun $id after a kill at $state: $(cat "$work/rerun-$id.out")"
+  grep -q "$id: upgraded" "$work/rerun-$id.out" || fail "$id after a kill at $state"
+done
+
+# ---- upload, twice ------------------------------------------------------------------------
+"$cli" upload "${tablet[@]}" > "$work/upload1.out"
+grep -q '^13 reports delivered, 0 still queued' "$work/upload1.out" || fail "upload"
+"$cli" upload "${tablet[@]}" > "$work/upload2.out"
+grep -q '^0 reports delivered, 0 still queued' "$work/upload2.out" || fail "upload again"
+"$cli" reports "${tablet[@]}" --pdf "$work/pdf" > "$work/reports.out"
+[ "$(grep -c uploaded "$work/reports.out")" -eq 13 ] || fail "reports: $(cat "$work/reports.out")"
+[ "$(ls "$work/pdf" | wc -l)" -eq 13 ] || fail "pdfs"
+
+# ---- what the terminals and the platform say ------------------------------------------------
+sync_log_check () {
+  local id=$1 expected=$2 pushes
+  pushes=$(grep -c "terminal $id: file .* received completely" "$work/sim.log" || true)
+  [ "$pushes" -eq "$expected" ] || fail "$id received $pushes files, expected $expected"
+}
+sync_log_check DTU0001 1
+sync_log_check DTU0002 0
+sync_log_check DTU0003 2
+for k in "${!kill_states[@]}"; do sync_log_check "$(printf 'DTU%04d' "$((k + 4))")" 1; done
+
+"${plat[@]}" terminals list --json > "$work/terminals.json"
+python3 - "$work/terminals.json" <<'PY'
+import json, sys
+versions = {t["device_id"]: t["software_version"] for t in json.load(open(sys.argv[1]))}
+expected = {"DTU0001": "V2.00", "DTU0002": "V1.00", "DTU0003": "V1.00"}
+expected.update({"DTU%04d" % i: "V2.00" for i in range(4, 14)})
+assert versions == expected, versions
+PY
+"${plat[@]}" reports list --json > "$work/platform-reports.json"
+python3 - "$work/platform-reports.json" <<'PY'
+import json, sys, collections
+reports = json.load(open(sys.argv[1]))
+if isinstance(reports, dict):
+    reports = reports.get("reports", reports)
+by_device = collections.Counter(r["device_id"] for r in reports)
+assert all(n == 1 for n in by_device.values()) and len(by_device) == 13, by_device
+outcomes = {r["device_id"]: r["outcome"] for r in reports}
+assert outcomes["DTU0001"] == "upgraded" and outcomes["DTU0002"] == "identity-mismatch", outcomes
+assert outcomes["DTU0003"] == "rolled-back", outcomes
+PY
+"${plat[@]}" history DTU0001 > "$work/history.out"
+grep -q 'V2.00' "$work/history.out" || fail "history of DTU0001: $(cat "$work/history.out")"
+echo "e2e: ok"
