@@ -219,7 +219,7 @@ pdf_saved (GObject      *source,
   g_autoptr(GtkWidget) page = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (g_task_propagate_boolean (G_TASK (result), &error))
+  if (ff_report_page_save_pdf_finish (FF_REPORT_PAGE (page), result, &error))
     gtk_widget_activate_action (page, "win.toast", "s", _("Report saved as PDF."));
   else
     gtk_widget_activate_action (page, "win.toast", "s", error->message);
@@ -231,17 +231,11 @@ pdf_file_chosen (GtkNativeDialog *chooser,
                  FfReportPage    *self)
 {
   g_autoptr(GFile) file = NULL;
-  g_autoptr(GTask) task = NULL;
 
-  if (response == GTK_RESPONSE_ACCEPT && self->report != NULL)
+  if (response == GTK_RESPONSE_ACCEPT)
     {
       file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      task = g_task_new (NULL, NULL, pdf_saved, g_object_ref (self));
-      g_task_set_task_data (task, g_file_get_path (file), g_free);
-      /* The worker gets its own copy: the page may move on to another report meanwhile. */
-      g_object_set_data_full (G_OBJECT (task), "document", ff_report_serialize (self->report),
-                              (GDestroyNotify) g_bytes_unref);
-      g_task_run_in_thread (task, render_pdf_in_thread);
+      ff_report_page_save_pdf_async (self, file, pdf_saved, g_object_ref (self));
     }
   g_object_unref (chooser);
 }
@@ -406,4 +400,41 @@ ff_report_page_set_context (FfReportPage *self,
   g_return_if_fail (FF_IS_CONTEXT (context));
 
   g_set_object (&self->context, context);
+}
+
+/* Renders the report shown to @file as a PDF, in a worker thread. */
+void
+ff_report_page_save_pdf_async (FfReportPage        *self,
+                               GFile               *file,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FF_IS_REPORT_PAGE (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, ff_report_page_save_pdf_async);
+  if (self->report == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _("There is no saved report to export yet."));
+      return;
+    }
+  g_task_set_task_data (task, g_file_get_path (file), g_free);
+  /* The worker gets its own copy: the page may move on to another report meanwhile. */
+  g_object_set_data_full (G_OBJECT (task), "document", ff_report_serialize (self->report),
+                          (GDestroyNotify) g_bytes_unref);
+  g_task_run_in_thread (task, render_pdf_in_thread);
+}
+
+gboolean
+ff_report_page_save_pdf_finish (FfReportPage  *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

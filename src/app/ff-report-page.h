@@ -16,5 +16,12 @@ void        ff_report_page_set_workflow (FfReportPage *self,
                                          FfWorkflow   *workflow);
 void        ff_report_page_set_context  (FfReportPage *self,
                                          FfContext    *context);
+void        ff_report_page_save_pdf_async  (FfReportPage        *self,
+                                            GFile               *file,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean    ff_report_page_save_pdf_finish (FfReportPage        *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
 
 G_END_DECLS

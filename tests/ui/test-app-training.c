@@ -5,9 +5,11 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 
 #include "ff-context.h"
 #include "ff-gps-simulated.h"
+#include "ff-report-page.h"
 #include "ff-task-page.h"
 #include "ff-training.h"
 #include "ff-ui-test.h"
@@ -103,6 +105,42 @@ report_read_back (FfWindow *window)
                                          ff_ui_test_is_row_titled, "Version");
 
   return gtk_widget_get_visible (versions);
+}
+
+static void
+pdf_saved (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  gboolean *saved = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ff_report_page_save_pdf_finish (FF_REPORT_PAGE (source), result, &error));
+  g_assert_no_error (error);
+  *saved = TRUE;
+}
+
+/* What Save as PDF… does once a file is chosen: a real PDF lands there. */
+static void
+assert_report_saves_as_pdf (FfReportPage *page)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ff-report-pdf-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "report.pdf", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *contents = NULL;
+  gsize length;
+  gboolean saved = FALSE;
+
+  g_assert_no_error (error);
+  ff_report_page_save_pdf_async (page, file, pdf_saved, &saved);
+  while (!saved)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  g_assert_cmpuint (length, >, 1000);
+  g_assert_true (g_str_has_prefix (contents, "%PDF-"));
+  g_assert_cmpint (g_remove (path), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
 static gboolean
@@ -227,6 +265,9 @@ test_training_run (void)
   g_assert_true (gtk_widget_is_drawable (ff_ui_test_find (report_page, ff_ui_test_is_label,
                                                           "Line voltage")));
   ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-clean-report.png");
+  g_assert_true (gtk_widget_is_sensitive (ff_ui_test_find (report_page, ff_ui_test_is_button_for,
+                                                           "report.save-pdf")));
+  assert_report_saves_as_pdf (FF_REPORT_PAGE (report_page));
 
   /* "Next terminal" leads straight to the navigation of one still to do. */
   wait_until (window, first_terminal_listed_done, "the task list to know the first is done");
