@@ -32,7 +32,6 @@ typedef enum
   OP_UPGRADE_FINISH,
   OP_UPGRADE_CANCEL,
   OP_RESET,
-  OP_RECONNECT,
 } Operation;
 
 struct _FfIec104Conn
@@ -66,7 +65,9 @@ struct _FfIec104Conn
   gint64                reconnect_deadline_us;
   guint                 reconnect_attempt;
   guint                 reconnect_delay_ms;
-  guint                 reconnect_source;
+  GTask                *reconnect_task;
+  guint                 reconnect_source;         /* the pause between two attempts */
+  GSource              *reconnect_cancel_source;  /* watches the cancellable during the pause */
   GError               *reconnect_last_error;
 };
 
@@ -140,8 +141,7 @@ operation_label (Operation operation)
 {
   switch (operation)
     {
-    case OP_CONNECT:
-    case OP_RECONNECT: return _("starting data transfer");
+    case OP_CONNECT: return _("starting data transfer");
     case OP_READ_INFO: return _("reading the terminal information");
     case OP_INTERROGATE: return _("the general interrogation");
     case OP_WRITE_FILE: return _("the file transfer");
@@ -251,6 +251,13 @@ error_from_event (FfIec104Conn             *conn,
                           _("Protocol error during %s: %s"), what,
                           iec104_strerror (event->error));
     }
+}
+
+static GError *
+busy_error (void)
+{
+  return g_error_new_literal (FF_IEC104_ERROR, FF_IEC104_ERROR_BUSY,
+                              _("Another request to the terminal is still running"));
 }
 
 /* ---- the running request ------------------------------------------------------------------- */
@@ -446,7 +453,7 @@ request_done (FfIec104Conn             *conn,
       Operation operation = conn->operation;
       GError *error = error_from_event (conn, event);
 
-      if (operation == OP_CONNECT || operation == OP_RECONNECT)
+      if (operation == OP_CONNECT)
         ff_iec104_conn_close (conn);
       return_error (conn, error);
       return;
@@ -604,11 +611,11 @@ on_cancelled (GCancellable *cancellable,
 
   if (conn->task == NULL)
     return G_SOURCE_REMOVE;
-  if (conn->wait_drop_source != 0 || conn->reconnect_source != 0 || conn->pump == NULL)
+  if (conn->wait_drop_source != 0 || conn->pump == NULL)
     {
-      /* Nothing is running in the master: a wait of our own. */
-      g_clear_handle_id (&conn->reconnect_source, g_source_remove);
-      if (conn->operation == OP_RECONNECT || conn->operation == OP_CONNECT)
+      /* Nothing runs in the master: our own wait for a drop, or a TCP connect in progress (which
+       * GSocketClient abandons by itself). */
+      if (conn->operation == OP_CONNECT)
         ff_iec104_conn_close (conn);
       return_error (conn, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled")));
       return G_SOURCE_REMOVE;
@@ -630,8 +637,7 @@ begin_operation (FfIec104Conn *conn,
 
   if (conn->task != NULL)
     {
-      g_task_return_new_error (task, FF_IEC104_ERROR, FF_IEC104_ERROR_BUSY,
-                               _("Another request to the terminal is still running"));
+      g_task_return_error (task, busy_error ());
       return FALSE;
     }
   conn->task = g_object_ref (task);
@@ -667,11 +673,8 @@ run_request (FfIec104Conn *conn,
     {
       Iec104MasterEvent event = { .error = error };
 
-      return_error (conn, error == IEC104_ERROR_BUSY
-                            ? g_error_new_literal (FF_IEC104_ERROR, FF_IEC104_ERROR_BUSY,
-                                                   _("Another request to the terminal is still "
-                                                     "running"))
-                            : error_from_event (conn, &event));
+      return_error (conn, error == IEC104_ERROR_BUSY ? busy_error ()
+                                                     : error_from_event (conn, &event));
       return;
     }
   ff_iec104_pump_flush (conn->pump);
@@ -887,10 +890,10 @@ ff_iec104_conn_write_file_async (FfIec104Conn         *conn,
   g_task_set_task_data (task, g_strdup (name), g_free);
   if (conn->task != NULL)
     {
-      /* Keep the running write's data and progress; this one only fails. */
+      /* Keep the running write's data and progress; this request only fails. */
       if (progress_destroy != NULL)
         progress_destroy (progress_data);
-      begin_operation (conn, task, OP_WRITE_FILE);
+      g_task_return_error (task, busy_error ());
       return;
     }
   clear_file_write (conn);
@@ -1024,6 +1027,31 @@ ff_iec104_conn_reset_finish (FfIec104Conn  *conn,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+static void
+reconnect_stop_waiting (FfIec104Conn *conn)
+{
+  g_clear_handle_id (&conn->reconnect_source, g_source_remove);
+  if (conn->reconnect_cancel_source != NULL)
+    {
+      g_source_destroy (conn->reconnect_cancel_source);
+      g_clear_pointer (&conn->reconnect_cancel_source, g_source_unref);
+    }
+}
+
+static void
+reconnect_return (FfIec104Conn *conn,
+                  GError       *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&conn->reconnect_task);
+
+  reconnect_stop_waiting (conn);
+  g_clear_error (&conn->reconnect_last_error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
 static gboolean
 on_reconnect_delay_over (gpointer user_data)
 {
@@ -1034,24 +1062,35 @@ on_reconnect_delay_over (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Cancelled between two attempts (during an attempt the connect itself is cancelled). */
+static gboolean
+on_reconnect_cancelled (GCancellable *cancellable,
+                        gpointer      user_data)
+{
+  FfIec104Conn *conn = user_data;
+
+  reconnect_return (conn, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled")));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_reconnect_attempt_done (GObject      *source,
                            GAsyncResult *result,
                            gpointer      user_data)
 {
-  g_autoptr(GTask) outer = user_data;
-  FfIec104Conn *conn = g_task_get_source_object (outer);
+  FfIec104Conn *conn = user_data;
+  GCancellable *cancellable = g_task_get_cancellable (conn->reconnect_task);
   g_autoptr(GError) error = NULL;
   gint64 remaining_us;
 
   if (ff_iec104_conn_connect_finish (conn, result, &error))
     {
-      g_task_return_boolean (outer, TRUE);
+      reconnect_return (conn, NULL);
       return;
     }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_task_return_error (outer, g_steal_pointer (&error));
+      reconnect_return (conn, g_steal_pointer (&error));
       return;
     }
   g_clear_error (&conn->reconnect_last_error);
@@ -1059,36 +1098,37 @@ on_reconnect_attempt_done (GObject      *source,
   remaining_us = conn->reconnect_deadline_us - g_get_monotonic_time ();
   if (remaining_us <= 0)
     {
-      g_task_return_new_error (outer, FF_IEC104_ERROR, FF_IEC104_ERROR_NOT_BACK,
-                               _("The terminal did not come back after %u attempts (%s)"),
-                               conn->reconnect_attempt, conn->reconnect_last_error->message);
+      reconnect_return (conn, g_error_new (FF_IEC104_ERROR, FF_IEC104_ERROR_NOT_BACK,
+                                           _("The terminal did not come back after %u attempts "
+                                             "(%s)"), conn->reconnect_attempt,
+                                           conn->reconnect_last_error->message));
       return;
     }
-  /* Wait, then try again; the outer task stays referenced by the retry. */
-  conn->reconnect_delay_ms = MIN (conn->reconnect_delay_ms * 3 / 2, BACKOFF_MAX_MS);
-  g_object_set_data_full (G_OBJECT (conn), "ff-reconnect-task", g_steal_pointer (&outer),
-                          g_object_unref);
   conn->reconnect_source = g_timeout_add (MIN ((gint64) conn->reconnect_delay_ms,
                                                remaining_us / 1000 + 1),
                                           on_reconnect_delay_over, conn);
+  conn->reconnect_delay_ms = MIN (conn->reconnect_delay_ms * 3 / 2, BACKOFF_MAX_MS);
+  if (cancellable != NULL)
+    {
+      conn->reconnect_cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (conn->reconnect_cancel_source, G_SOURCE_FUNC (on_reconnect_cancelled),
+                             conn, NULL);
+      g_source_attach (conn->reconnect_cancel_source, g_main_context_get_thread_default ());
+    }
 }
 
 static void
 reconnect_try (FfIec104Conn *conn)
 {
-  GTask *outer = g_object_steal_data (G_OBJECT (conn), "ff-reconnect-task");
   gint64 remaining_ms = (conn->reconnect_deadline_us - g_get_monotonic_time ()) / 1000;
 
-  if (g_task_return_error_if_cancelled (outer))
-    {
-      g_object_unref (outer);
-      return;
-    }
+  reconnect_stop_waiting (conn);
   conn->reconnect_attempt++;
   g_signal_emit (conn, signals[SIGNAL_RECONNECT_ATTEMPT], 0, conn->reconnect_attempt,
                  MAX (remaining_ms, 0));
-  ff_iec104_conn_connect_async (conn, conn->host, conn->port, g_task_get_cancellable (outer),
-                                on_reconnect_attempt_done, outer);
+  ff_iec104_conn_connect_async (conn, conn->host, conn->port,
+                                g_task_get_cancellable (conn->reconnect_task),
+                                on_reconnect_attempt_done, conn);
 }
 
 void
@@ -1107,10 +1147,9 @@ ff_iec104_conn_reconnect_async (FfIec104Conn        *conn,
                                _("Never connected: nothing to reconnect to"));
       return;
     }
-  if (conn->task != NULL || conn->reconnect_source != 0)
+  if (conn->task != NULL || conn->reconnect_task != NULL)
     {
-      g_task_return_new_error (task, FF_IEC104_ERROR, FF_IEC104_ERROR_BUSY,
-                               _("Another request to the terminal is still running"));
+      g_task_return_error (task, busy_error ());
       return;
     }
   ff_iec104_conn_close (conn);
@@ -1119,8 +1158,7 @@ ff_iec104_conn_reconnect_async (FfIec104Conn        *conn,
                                             : conn->iec104.reboot_wait_ms) * 1000;
   conn->reconnect_attempt = 0;
   conn->reconnect_delay_ms = BACKOFF_FIRST_MS;
-  g_object_set_data_full (G_OBJECT (conn), "ff-reconnect-task", g_steal_pointer (&task),
-                          g_object_unref);
+  conn->reconnect_task = g_steal_pointer (&task);
   reconnect_try (conn);
 }
 
@@ -1206,8 +1244,7 @@ ff_iec104_conn_dispose (GObject *object)
 {
   FfIec104Conn *conn = FF_IEC104_CONN (object);
 
-  g_clear_handle_id (&conn->reconnect_source, g_source_remove);
-  g_object_set_data (object, "ff-reconnect-task", NULL);
+  reconnect_stop_waiting (conn);
   if (conn->pump != NULL)
     {
       conn->closing_locally = TRUE;
