@@ -282,9 +282,11 @@ info_string (FfSimTerminal *terminal,
     case 0x8007: return "DL/T634.5104-2009";
     case 0x8008: return terminal->model;
     case 0x8009:
-      if (terminal->scenario->fault == FF_SIM_FAULT_WRONG_DEVICE_ID)
-        return terminal->scenario->device_id;
-      return terminal->device_id;
+      if (terminal->scenario->fault != FF_SIM_FAULT_WRONG_DEVICE_ID)
+        return terminal->device_id;
+      terminal_log (terminal, _("FAULT wrong-device-id: reports the device ID %s instead of %s"),
+                    terminal->scenario->device_id, terminal->device_id);
+      return terminal->scenario->device_id;
     case 0x800A: return terminal->mac;
     default: return NULL;
     }
@@ -834,10 +836,17 @@ apply_link_faults (FfSimTerminal *terminal)
   if (terminal->pump == NULL)
     return;
   if (scenario->fault == FF_SIM_FAULT_SLOW_LINK)
-    ff_iec104_pump_set_link_emulation (terminal->pump, scenario->bytes_per_second,
-                                       scenario->rtt_ms);
+    {
+      ff_iec104_pump_set_link_emulation (terminal->pump, scenario->bytes_per_second,
+                                         scenario->rtt_ms);
+      terminal_log (terminal, _("FAULT slow-link: this connection runs at %llu bytes/s with a "
+                                "%u ms round trip"),
+                    (unsigned long long) scenario->bytes_per_second, scenario->rtt_ms);
+    }
   else
     ff_iec104_pump_set_link_emulation (terminal->pump, 0, 0);
+  if (scenario->fault == FF_SIM_FAULT_NO_ACKS)
+    terminal_log (terminal, _("FAULT no-acks: acknowledges nothing on this connection"));
 }
 
 static gboolean
