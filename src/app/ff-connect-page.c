@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "ff-geo.h"
+#include "ff-workflow-log.h"
 
 struct _FfConnectPage
 {
@@ -286,6 +287,8 @@ ff_connect_page_class_init (FfConnectPageClass *klass)
     g_param_spec_object ("gps", NULL, NULL, FF_TYPE_GPS_SOURCE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (FF_TYPE_WORKFLOW_LOG);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fieldflash/Fieldflash/ff-connect-page.ui");

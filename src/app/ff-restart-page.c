@@ -6,6 +6,8 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ff-workflow-log.h"
+
 struct _FfRestartPage
 {
   AdwBin parent_instance;
@@ -112,6 +114,8 @@ ff_restart_page_class_init (FfRestartPageClass *klass)
     g_param_spec_object ("workflow", NULL, NULL, FF_TYPE_WORKFLOW,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (FF_TYPE_WORKFLOW_LOG);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fieldflash/Fieldflash/ff-restart-page.ui");

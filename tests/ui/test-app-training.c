@@ -107,6 +107,14 @@ report_read_back (FfWindow *window)
   return gtk_widget_get_visible (versions);
 }
 
+static gboolean
+label_starts_with (GtkWidget     *widget,
+                   gconstpointer  prefix)
+{
+  return GTK_IS_LABEL (widget)
+         && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix);
+}
+
 static void
 pdf_saved (GObject      *source,
            GAsyncResult *result,
@@ -185,14 +193,6 @@ find_dialog (void)
 }
 
 static gboolean
-label_starts_with (GtkWidget     *widget,
-                   gconstpointer  prefix)
-{
-  return GTK_IS_LABEL (widget)
-         && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix);
-}
-
-static gboolean
 three_reports_queued (FfWindow *window)
 {
   GtkWidget *queue = ff_window_get_page (window, "queue");
@@ -210,11 +210,21 @@ two_reports_queued (FfWindow *window)
          && ff_ui_test_find (queue, ff_ui_test_is_row_titled, "DTU0102") != NULL;
 }
 
+static gboolean
+rebooting (FfWindow *window)
+{
+  FfWorkflowState state = ff_workflow_get_state (ff_window_get_workflow (window));
+
+  return state == FF_WORKFLOW_STATE_REBOOT_WAIT || state == FF_WORKFLOW_STATE_FAILED
+         || state == FF_WORKFLOW_STATE_DONE;
+}
+
 static void
 upgrade_until_end (FfWindow   *window,
                    const char *device_id,
                    const char *screenshot_prefix)
 {
+  g_autofree char *restart_shot = g_strconcat (screenshot_prefix, "-restart.png", NULL);
   g_autofree char *navigate_shot = g_strconcat (screenshot_prefix, "-navigate.png", NULL);
   g_autofree char *confirm_shot = g_strconcat (screenshot_prefix, "-confirm.png", NULL);
 
@@ -230,6 +240,13 @@ upgrade_until_end (FfWindow   *window,
   g_assert_cmpstr (visible_view (window), ==, "confirm");
   ff_ui_test_save_screenshot (GTK_WIDGET (window), confirm_shot);
   press (window, "push.confirm");
+  wait_until (window, rebooting, "the terminal to restart (or the upgrade to end)");
+  if (ff_workflow_get_state (ff_window_get_workflow (window)) == FF_WORKFLOW_STATE_REBOOT_WAIT)
+    {
+      g_assert_cmpstr (ff_window_get_page_name (window), ==, "restart");
+      g_assert_cmpstr (visible_view (window), ==, "restart");
+      ff_ui_test_save_screenshot (GTK_WIDGET (window), restart_shot);
+    }
   wait_until (window, failed_or_done, "the upgrade to end");
 }
 
@@ -268,6 +285,11 @@ test_training_run (void)
   g_assert_true (gtk_widget_is_sensitive (ff_ui_test_find (report_page, ff_ui_test_is_button_for,
                                                            "report.save-pdf")));
   assert_report_saves_as_pdf (FF_REPORT_PAGE (report_page));
+  /* The pages on the way kept the workflow's own account of what happened. */
+  g_assert_nonnull (ff_ui_test_find (ff_window_get_page (window, "restart"),
+                                     ff_ui_test_is_row_titled, "The terminal is back."));
+  g_assert_nonnull (ff_ui_test_find (ff_window_get_page (window, "connect"), label_starts_with,
+                                     "Connected to 127.0.0.1:"));
 
   /* "Next terminal" leads straight to the navigation of one still to do. */
   wait_until (window, first_terminal_listed_done, "the task list to know the first is done");
