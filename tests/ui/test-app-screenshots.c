@@ -16,6 +16,8 @@
 #include "ff-window.h"
 
 #define FF_NARROWEST_WIDTH 360
+/* The smallest target a gloved finger hits reliably. */
+#define FF_MIN_TARGET_SIZE 48
 #define FF_RESIZE_DEADLINE_S 10
 
 typedef struct
@@ -113,6 +115,27 @@ present_sample_terminal (FfWindow       *window,
                                 &after);
 }
 
+static void
+collect_small_targets (GtkWidget  *widget,
+                       const char *page,
+                       GString    *small)
+{
+  gboolean target = GTK_IS_BUTTON (widget)
+                    || (GTK_IS_LIST_BOX_ROW (widget)
+                        && gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (widget)))
+                    || GTK_IS_TEXT (widget);
+
+  if (!gtk_widget_is_drawable (widget))
+    return;
+  if (target && gtk_widget_is_sensitive (widget)
+      && gtk_widget_get_height (widget) < FF_MIN_TARGET_SIZE)
+    g_string_append_printf (small, " %s:%s(%d px)", page, G_OBJECT_TYPE_NAME (widget),
+                            gtk_widget_get_height (widget));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_small_targets (child, page, small);
+}
+
 /* Checked before the window is shown: a page that is too wide would only make it wider. */
 static void
 assert_pages_fit_narrowest (FfWindow *window)
@@ -156,6 +179,7 @@ take_screenshots (const FfScreenshotSet *set)
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
   g_autoptr(FfContext) context = ff_context_new (settings, FF_GPS_SOURCE (gps));
+  g_autoptr(GString) small_targets = g_string_new (NULL);
   FfWindow *window;
 
   if (set->language != NULL)
@@ -174,7 +198,10 @@ take_screenshots (const FfScreenshotSet *set)
 
       ff_window_show_page (window, *name);
       ff_ui_test_save_screenshot (GTK_WIDGET (window), file);
+      collect_small_targets (GTK_WIDGET (window), *name, small_targets);
     }
+  if (small_targets->len > 0)
+    g_error ("targets under %d px:%s", FF_MIN_TARGET_SIZE, small_targets->str);
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
