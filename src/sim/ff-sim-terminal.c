@@ -537,8 +537,9 @@ on_write_segment (void          *user_data,
     {
       terminal_log (terminal, _("FAULT link-drop: drops the link after %llu bytes of the file"),
                     (unsigned long long) terminal->file_bytes_received);
-      /* Not from inside the outstation's own callback. */
-      terminal->drop_source = g_idle_add (drop_link_now, terminal);
+      /* Not from inside the outstation's own callback, but before the next read: a default
+       * priority idle could wait behind a steady stream of segments. */
+      terminal->drop_source = g_idle_add_full (G_PRIORITY_HIGH, drop_link_now, terminal, NULL);
     }
   return IEC104_WRITE_DATA_OK;
 }

@@ -211,8 +211,7 @@ sim_process_stop (SimProcess *sim)
   g_assert_true (g_subprocess_get_if_exited (sim->process));
   g_assert_cmpint (g_subprocess_get_exit_status (sim->process), ==, 0);
   /* Let the pending line read see the end of the pipe before the stream goes away. */
-  while (!sim->eof)
-    g_main_context_iteration (NULL, TRUE);
+  wait_until (&sim->eof);
   g_clear_object (&sim->stdout_lines);
   g_clear_object (&sim->stdin_pipe);
   g_clear_object (&sim->process);
