@@ -114,7 +114,8 @@ main (int   argc,
   gtk_widget_activate_action (GTK_WIDGET (window), "win.navigate-to", "s", "DTU0101");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.walk-there", NULL);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start-upgrade", NULL);
-  workflow = ff_window_get_workflow (window);
+  while ((workflow = ff_window_get_workflow (window)) == NULL)
+    g_main_context_iteration (NULL, TRUE);
   g_signal_connect (workflow, "notify::state", G_CALLBACK (state_changed), &probe);
   g_timeout_add (PROBE_INTERVAL_MS, probe_tick, &probe);
   while (ff_workflow_get_state (workflow) != FF_WORKFLOW_STATE_DONE)

@@ -204,18 +204,56 @@ ff_context_get_task (FfContext *self)
   return self->training != NULL ? ff_training_get_task (self->training) : NULL;
 }
 
-FfWorkflow *
-ff_context_create_workflow (FfContext   *self,
-                            const char  *device_id,
-                            GError     **error)
+static void
+create_workflow_in_thread (GTask        *task,
+                           gpointer      source_object,
+                           gpointer      task_data,
+                           GCancellable *cancellable)
 {
-  g_return_val_if_fail (FF_IS_CONTEXT (self), NULL);
+  FfTraining *training = g_object_get_data (G_OBJECT (task), "training");
+  GError *error = NULL;
+  FfWorkflow *workflow = ff_training_create_workflow (training, task_data, &error);
 
+  if (workflow == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, workflow, g_object_unref);
+}
+
+/* The workflow reads its task, its vendor profile and its saved state (sqlite): in a worker thread.
+ * It attaches nothing to a main context until it runs, so the main thread may run it. */
+void
+ff_context_create_workflow_async (FfContext           *self,
+                                  const char          *device_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FF_IS_CONTEXT (self));
+  g_return_if_fail (device_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ff_context_create_workflow_async);
   if (self->training == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                   _("There is no task on this tablet yet: log in and sync first."));
-      return NULL;
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                               _("There is no task on this tablet yet: log in and sync first."));
+      return;
     }
-  return ff_training_create_workflow (self->training, device_id, error);
+  g_task_set_task_data (task, g_strdup (device_id), g_free);
+  g_object_set_data_full (G_OBJECT (task), "training", g_object_ref (self->training),
+                          g_object_unref);
+  g_task_run_in_thread (task, create_workflow_in_thread);
+}
+
+FfWorkflow *
+ff_context_create_workflow_finish (FfContext     *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

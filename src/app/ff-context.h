@@ -25,8 +25,13 @@ void         ff_context_set_training     (FfContext   *self,
                                           FfTraining  *training);
 FfStore     *ff_context_get_store        (FfContext   *self);
 const FfTask *ff_context_get_task        (FfContext   *self);
-FfWorkflow  *ff_context_create_workflow  (FfContext   *self,
-                                          const char  *device_id,
-                                          GError     **error);
+void         ff_context_create_workflow_async  (FfContext           *self,
+                                                const char          *device_id,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+FfWorkflow  *ff_context_create_workflow_finish (FfContext           *self,
+                                                GAsyncResult        *result,
+                                                GError             **error);
 
 G_END_DECLS

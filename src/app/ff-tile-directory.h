@@ -1,4 +1,4 @@
-/* FfTileDirectory: map tiles from a directory on the tablet ({z}/{x}/{y}.png), for the offline map. */
+/* FfTileDirectory: map tiles from a directory on the tablet ({z}/{x}/{y}.png) for the offline map. */
 #pragma once
 
 #include <shumate/shumate.h>

@@ -47,6 +47,7 @@ struct _FfWindow
   FfWorkflow   *workflow;
   GCancellable *workflow_cancellable;  /* of the run in progress, NULL when none */
   GCancellable *cancellable;           /* window lifetime */
+  gboolean      creating_workflow;
 };
 
 G_DEFINE_FINAL_TYPE (FfWindow, ff_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -189,7 +190,7 @@ static void
 update_session_actions (FfWindow *self)
 {
   gboolean have_task = ff_context_get_task (self->context) != NULL;
-  gboolean idle = self->workflow_cancellable == NULL;
+  gboolean idle = self->workflow_cancellable == NULL && !self->creating_workflow;
   FfTraining *training = ff_context_get_training (self->context);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.navigate-to", have_task && idle);
@@ -280,25 +281,41 @@ walk_there_activated (GtkWidget  *widget,
 }
 
 static void
+workflow_created (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(FfWindow) self = user_data;
+  g_autoptr(FfWorkflow) workflow = NULL;
+  g_autoptr(GError) error = NULL;
+
+  workflow = ff_context_create_workflow_finish (FF_CONTEXT (source), result, &error);
+  self->creating_workflow = FALSE;
+  if (workflow == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        ff_window_add_toast (self, adw_toast_new (error->message));
+      update_session_actions (self);
+      return;
+    }
+  ff_window_run_workflow (self, workflow);
+}
+
+static void
 start_upgrade_activated (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *parameter)
 {
   FfWindow *self = FF_WINDOW (widget);
   const char *device_id = ff_navigate_page_get_target_device_id (self->navigate_page);
-  g_autoptr(FfWorkflow) workflow = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (device_id == NULL)
     return;
 
-  workflow = ff_context_create_workflow (self->context, device_id, &error);
-  if (workflow == NULL)
-    {
-      ff_window_add_toast (self, adw_toast_new (error->message));
-      return;
-    }
-  ff_window_run_workflow (self, workflow);
+  self->creating_workflow = TRUE;
+  update_session_actions (self);
+  ff_context_create_workflow_async (self->context, device_id, self->cancellable, workflow_created,
+                                    g_object_ref (self));
 }
 
 static void

@@ -65,6 +65,21 @@ press (FfWindow   *window,
   g_signal_emit_by_name (button, "clicked");
 }
 
+/* Presses "I Am at the Terminal" and waits for the workflow it starts (read from the store in a
+ * worker thread). */
+static FfWorkflow *
+start_upgrade (FfWindow *window)
+{
+  FfWorkflow *before = ff_window_get_workflow (window);
+  guint watchdog = g_timeout_add_seconds (STEP_DEADLINE_S, deadline_passed, "the workflow");
+
+  press (window, "win.start-upgrade");
+  while (ff_window_get_workflow (window) == before)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+  return ff_window_get_workflow (window);
+}
+
 static gboolean
 training_ready (FfWindow *window)
 {
@@ -232,7 +247,7 @@ upgrade_until_end (FfWindow   *window,
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "navigate");
   press (window, "win.walk-there");
   ff_ui_test_save_screenshot (GTK_WIDGET (window), navigate_shot);
-  press (window, "win.start-upgrade");
+  start_upgrade (window);
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "connect");
 
   wait_until (window, waiting_for_confirmation, "the push to wait for confirmation");
@@ -323,7 +338,7 @@ test_training_run (void)
                                            "slow-link bandwidth=65536", NULL));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.navigate-to", "s", "DTU0103");
   press (window, "win.walk-there");
-  press (window, "win.start-upgrade");
+  start_upgrade (window);
   wait_until (window, waiting_for_confirmation, "the third push to wait for confirmation");
   press (window, "push.confirm");
   wait_until (window, pushing, "bytes to flow");
@@ -343,7 +358,7 @@ test_training_run (void)
   /* The trainer takes the slow link away again, so the resumed push runs at full speed. */
   g_assert_true (ff_training_set_scenario (ff_context_get_training (context), "DTU0103", "none",
                                            NULL));
-  press (window, "win.start-upgrade");
+  start_upgrade (window);
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "push");
   wait_until (window, failed_or_done, "the resumed upgrade to end");
   wait_until (window, run_finished, "the third report");
