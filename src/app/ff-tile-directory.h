@@ -1,4 +1,4 @@
-/* FfTileDirectory: map tiles from a directory on the tablet ({z}/{x}/{y}.png) for the offline map. */
+/* FfTileDirectory: offline map tiles from a directory on the tablet ({z}/{x}/{y}.png). */
 #pragma once
 
 #include <shumate/shumate.h>
