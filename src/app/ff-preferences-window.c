@@ -40,8 +40,8 @@ static GParamSpec *properties[N_PROPS];
 static const char *const languages[] = { "", "en", "zh_CN" };
 
 static void
-refuse (FfPreferencesWindow *self,
-        const char          *message)
+show_toast (FfPreferencesWindow *self,
+            const char          *message)
 {
   adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (message));
 }
@@ -62,7 +62,7 @@ platform_url_applied (FfPreferencesWindow *self)
 
   if (!platform_url_is_valid (text))
     {
-      refuse (self, _("The platform address must be an https:// address with a host."));
+      show_toast (self, _("The platform address must be an https:// address with a host."));
       return;
     }
   g_settings_set_string (ff_context_get_settings (self->context), "platform-url", text);
@@ -78,11 +78,11 @@ gpsd_address_applied (FfPreferencesWindow *self)
 
   if (!ff_gpsd_source_parse_address (text, &host, &port, &error))
     {
-      refuse (self, error->message);
+      show_toast (self, error->message);
       return;
     }
   g_settings_set_string (ff_context_get_settings (self->context), "gpsd-address", text);
-  refuse (self, _("The new gpsd address is used from the next start."));
+  show_toast (self, _("The new gpsd address is used from the next start."));
 }
 
 static void
@@ -101,11 +101,11 @@ platform_key_save_activated (GtkWidget  *widget,
   key = ff_key_load_public (pem, strlen (pem), &error);
   if (key == NULL)
     {
-      refuse (self, error->message);
+      show_toast (self, error->message);
       return;
     }
   g_settings_set_string (ff_context_get_settings (self->context), "platform-key", pem);
-  refuse (self, _("Platform key saved."));
+  show_toast (self, _("Platform key saved."));
 }
 
 static gboolean
@@ -139,7 +139,7 @@ position_to_language (const GValue       *value,
 static void
 language_changed (FfPreferencesWindow *self)
 {
-  refuse (self, _("The language changes the next time Fieldflash starts."));
+  show_toast (self, _("The language changes the next time Fieldflash starts."));
 }
 
 static void
