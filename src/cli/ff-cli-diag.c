@@ -163,12 +163,14 @@ typedef struct
 
 static const InfoField info_fields[] = {
   { "device_id", N_("Device ID"), G_STRUCT_OFFSET (FfTerminalInfo, device_id) },
-  { "software_version", N_("Software version"), G_STRUCT_OFFSET (FfTerminalInfo, software_version) },
+  { "software_version", N_("Software version"),
+    G_STRUCT_OFFSET (FfTerminalInfo, software_version) },
   { "checksum", N_("Checksum"), G_STRUCT_OFFSET (FfTerminalInfo, checksum) },
   { "type", N_("Type"), G_STRUCT_OFFSET (FfTerminalInfo, type) },
   { "manufacturer", N_("Manufacturer"), G_STRUCT_OFFSET (FfTerminalInfo, manufacturer) },
   { "model", N_("Model"), G_STRUCT_OFFSET (FfTerminalInfo, model) },
-  { "hardware_version", N_("Hardware version"), G_STRUCT_OFFSET (FfTerminalInfo, hardware_version) },
+  { "hardware_version", N_("Hardware version"),
+    G_STRUCT_OFFSET (FfTerminalInfo, hardware_version) },
   { "os", N_("Operating system"), G_STRUCT_OFFSET (FfTerminalInfo, os) },
   { "protocol", N_("Protocol"), G_STRUCT_OFFSET (FfTerminalInfo, protocol) },
   { "mac", N_("MAC address"), G_STRUCT_OFFSET (FfTerminalInfo, mac) },
@@ -380,7 +382,8 @@ push_steps (Diag      *diag,
   ff_iec104_conn_upgrade_finish_async (diag->conn, NULL, on_step_done, &finish);
   if (!ff_iec104_conn_upgrade_finish_finish (diag->conn, wait_step (&finish), &rebooting, error))
     return FALSE;
-  if (!rebooting && (iec104->reset_after_upgrade_finish || ff_iec104_conn_is_connected (diag->conn)))
+  if (!rebooting
+      && (iec104->reset_after_upgrade_finish || ff_iec104_conn_is_connected (diag->conn)))
     {
       ff_iec104_conn_reset_async (diag->conn, NULL, on_step_done, &reset);
       if (!ff_iec104_conn_reset_finish (diag->conn, wait_step (&reset), error))

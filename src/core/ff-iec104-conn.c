@@ -1,5 +1,5 @@
-/* The GIO adapter that drives the sans-I/O iec104 master over TCP: connects with GSocketClient, runs
- * one request at a time as a GTask, and turns the master's results into values and GErrors. */
+/* The GIO adapter that drives the sans-I/O iec104 master over TCP: connects with GSocketClient,
+ * runs one request at a time as a GTask, and turns the master's results into values and GErrors. */
 #include "config.h"
 
 #include "ff-iec104-conn.h"

@@ -1,4 +1,4 @@
-/* The GIO adapter that drives the sans-I/O iec104 master over TCP: the tablet's link to a terminal. */
+/* The GIO adapter driving the sans-I/O iec104 master over TCP: the tablet's link to a terminal. */
 #pragma once
 
 #include <gio/gio.h>
@@ -25,11 +25,12 @@ typedef enum
   FF_IEC104_ERROR_REFUSED,            /* negative confirmation (COT 44-47, P/N bit, COT 10) */
   FF_IEC104_ERROR_FILE_NAME_REFUSED,  /* write activation: "file name not supported" */
   FF_IEC104_ERROR_FILE_TOO_LARGE,     /* write activation: "length out of range" */
-  FF_IEC104_ERROR_FILE_CHECKSUM,      /* write confirm: checksum error (message names the segment) */
+  FF_IEC104_ERROR_FILE_CHECKSUM,      /* write confirm: checksum error (the message names the
+                                       * segment) */
   FF_IEC104_ERROR_FILE_LENGTH,        /* write confirm: file length mismatch */
   FF_IEC104_ERROR_FILE_FAILED,        /* write activation/confirm: any other non-zero result */
   FF_IEC104_ERROR_REBOOTED_EARLY,     /* the link dropped where a confirmation was due */
-  FF_IEC104_ERROR_NOT_BACK,           /* reconnect: the terminal did not come back before the deadline */
+  FF_IEC104_ERROR_NOT_BACK,           /* reconnect: the terminal was not back before the deadline */
   FF_IEC104_ERROR_NOT_CONNECTED,      /* a request on a closed connection */
   FF_IEC104_ERROR_BUSY,               /* a request while another one runs (one at a time) */
 } FfIec104Error;
@@ -96,8 +97,8 @@ G_DECLARE_FINAL_TYPE (FfIec104Conn, ff_iec104_conn, FF, IEC104_CONN, GObject)
  * runs at a time (FF_IEC104_ERROR_BUSY otherwise).
  *
  * Signals:
- *   "measurement" (const FfIec104Point *point, gint signal): spontaneous or periodic data (COT 1/3);
- *                 signal is an FfSignal, or -1 when the IOA is none of the four.
+ *   "measurement" (const FfIec104Point *point, gint signal): spontaneous or periodic data
+ *                 (COT 1/3); signal is an FfSignal, or -1 when the IOA is none of the four.
  *   "reconnect-attempt" (guint attempt, gint64 remaining_ms): before each try of _reconnect_async,
  *                 for a countdown.
  *   "closed" (const GError *reason): the link ended (reason NULL after ff_iec104_conn_close).

@@ -41,7 +41,8 @@ void          ff_iec104_pump_set_link_emulation (FfIec104Pump           *pump,
                                                 guint64                  bytes_per_second,
                                                 guint                    rtt_ms);
 /* Stops reading and closes the connection once the protocol's pending output (taken over by the
- * pump right now) has been written: "confirm, then drop the link". The owner is not called again. */
+ * pump right now) has been written: "confirm, then drop the link". The owner is not called
+ * again. */
 void          ff_iec104_pump_close_when_flushed (FfIec104Pump           *pump);
 /* Closes the connection now; the owner is not called again. Idempotent. */
 void          ff_iec104_pump_close             (FfIec104Pump            *pump);

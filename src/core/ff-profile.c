@@ -1,5 +1,5 @@
-/* Vendor profiles: data/profiles/NAME.ini read with GKeyFile into an Iec104Profile plus Fieldflash's
- * measurement map, checksum algorithm and boot time. */
+/* Vendor profiles: data/profiles/NAME.ini read with GKeyFile into an Iec104Profile plus
+ * Fieldflash's measurement map, checksum algorithm and boot time. */
 #include "config.h"
 
 #include "ff-profile.h"
@@ -110,7 +110,8 @@ set_invalid (GError     **error,
              const char  *reason)
 {
   g_set_error (error, FF_PROFILE_ERROR, FF_PROFILE_ERROR_INVALID,
-               /* Translators: “Profile “state-grid”, [file] segment-size: 300 is out of range (1–228)” */
+               /* Translators: e.g. “Profile “state-grid”, [file] segment-size: 300 is out of
+                * range (1–228)” */
                _("Profile “%s”, [%s] %s: %s"), profile, group, key, reason);
 }
 

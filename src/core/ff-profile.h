@@ -1,4 +1,4 @@
-/* Vendor profiles: data/profiles/NAME.ini read into an Iec104Profile plus Fieldflash's own settings. */
+/* Vendor profiles: data/profiles/NAME.ini read into an Iec104Profile plus Fieldflash's settings. */
 #pragma once
 
 #include <glib.h>
@@ -34,13 +34,13 @@ typedef struct
 {
   char               *name;          /* file stem: "state-grid" */
   char               *title;         /* human name from the file: "State Grid generic" */
-  Iec104Profile       iec104;        /* every protocol setting (link, 210/211 behaviour, IOA ranges) */
+  Iec104Profile       iec104;        /* every protocol setting (link, 210/211, IOA ranges) */
   guint32             signal_ioa[FF_N_SIGNALS];  /* measurement IOA of each of the four signals */
-  char               *signal_unit[FF_N_SIGNALS]; /* the unit the terminal reports it in: "V", "A", "°C" */
+  char               *signal_unit[FF_N_SIGNALS]; /* the unit the terminal reports: "V", "A", "°C" */
   FfChecksumAlgorithm checksum;      /* algorithm behind parameter 0x8006 */
   guint               reboot_time_ms; /* how long the terminal takes to boot after an upgrade: the
                                        * simulator's default boot time, and what a UI shows as the
-                                       * expected wait (iec104.reboot_wait_ms is the give-up limit) */
+                                       * expected wait; iec104.reboot_wait_ms is the limit */
 } FfProfile;
 
 GQuark        ff_profile_error_quark        (void);

@@ -1,5 +1,5 @@
-/* Fault scenarios of a simulated terminal: parsing from stdin words or a scenario file, and the plain
- * explanation a trainer reads in the log. */
+/* Fault scenarios of a simulated terminal: parsing from stdin words or a scenario file, and the
+ * plain explanation a trainer reads in the log. */
 #include "config.h"
 
 #include "ff-sim-scenario.h"
@@ -304,8 +304,9 @@ ff_sim_scenario_describe (const FfSimScenario *scenario)
     case FF_SIM_FAULT_NONE:
       return g_strdup (_("No fault: the terminal behaves normally."));
     case FF_SIM_FAULT_WRONG_DEVICE_ID:
-      return g_strdup_printf (_("The terminal reports the device ID “%s”, which is not in the task: "
-                                "the tablet must refuse to upgrade it."), scenario->device_id);
+      return g_strdup_printf (_("The terminal reports the device ID “%s”, which is not in the "
+                                "task: the tablet must refuse to upgrade it."),
+                              scenario->device_id);
     case FF_SIM_FAULT_GPS_OFFSET:
       return g_strdup_printf (_("The terminal really stands %.1f″ north and %.1f″ east of its "
                                 "recorded position: a tablet standing at it fails the 1″ position "

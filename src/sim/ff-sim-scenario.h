@@ -1,5 +1,5 @@
-/* Fault scenarios of a simulated terminal: what goes wrong, with which parameters, and how to tell a
- * trainer about it. */
+/* Fault scenarios of a simulated terminal: what goes wrong, with which parameters, and how to tell
+ * a trainer about it. */
 #pragma once
 
 #include <glib.h>
@@ -8,19 +8,20 @@
 
 G_BEGIN_DECLS
 
+/* The name and parameters of each, as typed after "scenario ID", are in docs/formats.md. */
 typedef enum
 {
-  FF_SIM_FAULT_NONE,               /* "none": a healthy terminal */
-  FF_SIM_FAULT_WRONG_DEVICE_ID,    /* "wrong-device-id [id=TEXT]": 0x8009 reports another ID */
-  FF_SIM_FAULT_GPS_OFFSET,         /* "gps-offset lat=ARCSEC lon=ARCSEC": the terminal stands elsewhere */
-  FF_SIM_FAULT_FILE_NAME_REFUSED,  /* "file-name-refused": write activation result 2 */
-  FF_SIM_FAULT_CHECKSUM_ERROR,     /* "checksum-error segment=N": OP10 result 2 at the Nth segment (1 = first) */
-  FF_SIM_FAULT_LINK_DROP,          /* "link-drop after=BYTES": TCP closed once BYTES of the file arrived */
-  FF_SIM_FAULT_NEVER_BACK,         /* "never-back": does not come back after a reboot */
-  FF_SIM_FAULT_OLD_VERSION,        /* "old-version": comes back running the old image */
-  FF_SIM_FAULT_SIGNAL_DRIFT,       /* "signal-drift signal=KEY percent=X": a signal is off by X % after an upgrade */
-  FF_SIM_FAULT_SLOW_LINK,          /* "slow-link [bandwidth=BYTES_PER_S] [rtt=MS]" */
-  FF_SIM_FAULT_NO_ACKS,            /* "no-acks": never sends S-frames, so the master's t1 expires */
+  FF_SIM_FAULT_NONE,               /* none: a healthy terminal */
+  FF_SIM_FAULT_WRONG_DEVICE_ID,    /* wrong-device-id [id=TEXT]: 0x8009 reports another ID */
+  FF_SIM_FAULT_GPS_OFFSET,         /* gps-offset lat=ARCSEC lon=ARCSEC: it stands elsewhere */
+  FF_SIM_FAULT_FILE_NAME_REFUSED,  /* file-name-refused: write activation result 2 */
+  FF_SIM_FAULT_CHECKSUM_ERROR,     /* checksum-error segment=N: OP10 result 2 at the Nth segment */
+  FF_SIM_FAULT_LINK_DROP,          /* link-drop after=BYTES: TCP cut after BYTES of the file */
+  FF_SIM_FAULT_NEVER_BACK,         /* never-back: does not come back after a reboot */
+  FF_SIM_FAULT_OLD_VERSION,        /* old-version: comes back running the old image */
+  FF_SIM_FAULT_SIGNAL_DRIFT,       /* signal-drift signal=KEY percent=X: off by X % after upgrade */
+  FF_SIM_FAULT_SLOW_LINK,          /* slow-link [bandwidth=BYTES_PER_S] [rtt=MS] */
+  FF_SIM_FAULT_NO_ACKS,            /* no-acks: never sends S-frames, so the master's t1 expires */
 } FfSimFault;
 
 typedef struct

@@ -599,7 +599,8 @@ on_upgrade_finish (void *user_data)
       terminal_log (terminal, _("refuses 211 finish: %s"), error->message);
       return false;
     }
-  if (g_strcmp0 (info.vendor, terminal->vendor) != 0 || g_strcmp0 (info.model, terminal->model) != 0)
+  if (g_strcmp0 (info.vendor, terminal->vendor) != 0
+      || g_strcmp0 (info.model, terminal->model) != 0)
     {
       terminal_log (terminal, _("refuses 211 finish: the image is for %s %s, not %s %s"),
                     info.vendor, info.model, terminal->vendor, terminal->model);

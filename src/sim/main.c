@@ -1,4 +1,4 @@
-/* fieldflash-sim: simulated terminals on 127.0.0.1 for training and tests, and demo firmware images. */
+/* fieldflash-sim: simulated terminals on 127.0.0.1 for training and tests, and demo firmware. */
 #include "config.h"
 
 #include <glib-unix.h>

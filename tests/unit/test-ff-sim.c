@@ -1,4 +1,4 @@
-/* Unit tests of the simulator's pieces: demo firmware images, fault scenarios, the state directory. */
+/* Unit tests of the simulator's pieces: demo firmware images, fault scenarios, state directory. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -108,7 +108,8 @@ test_scenario_parameters (void)
 {
   g_autoptr(FfSimScenario) checksum = parse ("checksum-error segment=7", NULL);
   g_autoptr(FfSimScenario) gps = parse ("gps-offset lat=5 lon=-1.5", NULL);
-  g_autoptr(FfSimScenario) drift = parse ("signal-drift signal=battery_voltage percent=-12.5", NULL);
+  g_autoptr(FfSimScenario) drift = parse ("signal-drift signal=battery_voltage percent=-12.5",
+                                          NULL);
   g_autoptr(FfSimScenario) slow = parse ("slow-link", NULL);
 
   g_assert_cmpuint (checksum->segment, ==, 7);
