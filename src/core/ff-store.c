@@ -233,6 +233,66 @@ ff_store_open (const char  *data_dir,
   return g_steal_pointer (&self);
 }
 
+typedef struct
+{
+  FfStoreJob     job;
+  gpointer       data;
+  GDestroyNotify data_free;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  if (job->data_free != NULL)
+    job->data_free (job->data);
+  g_free (job);
+}
+
+static void
+run_job_in_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  Job *job = task_data;
+  GError *error = NULL;
+
+  if (job->job (FF_STORE (source_object), job->data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* The job is not interrupted once started, so the store never stops half way through a call. */
+void
+ff_store_run_async (FfStore             *self,
+                    FfStoreJob           job,
+                    gpointer             data,
+                    GDestroyNotify       data_free,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  Job *closure = g_new0 (Job, 1);
+
+  closure->job = job;
+  closure->data = data;
+  closure->data_free = data_free;
+  g_task_set_source_tag (task, ff_store_run_async);
+  g_task_set_task_data (task, closure, (GDestroyNotify) job_free);
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, run_job_in_thread);
+}
+
+gboolean
+ff_store_run_finish (FfStore       *self,
+                     GAsyncResult  *result,
+                     GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 const char *
 ff_store_get_data_dir (FfStore *self)
 {

@@ -37,6 +37,23 @@ G_DECLARE_FINAL_TYPE (FfStore, ff_store, FF, STORE, GObject)
 
 GQuark      ff_store_error_quark        (void);
 
+/* Work on the store off the main thread: @job runs in a worker with @data, and its result comes
+ * back to the caller's main context. This is how UI-side code calls the blocking API below. */
+typedef gboolean (*FfStoreJob) (FfStore   *store,
+                                gpointer   data,
+                                GError   **error);
+
+void        ff_store_run_async          (FfStore             *self,
+                                         FfStoreJob           job,
+                                         gpointer             data,
+                                         GDestroyNotify       data_free,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+gboolean    ff_store_run_finish         (FfStore             *self,
+                                         GAsyncResult        *result,
+                                         GError             **error);
+
 FfStore    *ff_store_open               (const char    *data_dir,
                                          GError       **error);
 const char *ff_store_get_data_dir       (FfStore       *self);

@@ -24,6 +24,7 @@ struct _FfSync
   GTlsCertificate *pinned_certificate;
   FfKey           *platform_key;
   char            *tablet_serial;
+  char            *token;          /* the session, as last stored */
   SoupSession     *session;
   gint64           downloaded_bytes;
   gint64           total_bytes;
@@ -101,16 +102,15 @@ new_message (FfSync      *self,
     }
   if (authorized)
     {
-      g_autofree char *token = ff_store_get_setting (self->store, FF_SETTING_SESSION_TOKEN);
       g_autofree char *header = NULL;
 
-      if (token == NULL)
+      if (self->token == NULL)
         {
           g_set_error (error, FF_SYNC_ERROR, FF_SYNC_ERROR_UNAUTHORIZED,
                        _("Not logged in. Run “fieldflash-cli login” first."));
           return NULL;
         }
-      header = g_strconcat ("Bearer ", token, NULL);
+      header = g_strconcat ("Bearer ", self->token, NULL);
       soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization",
                                     header);
     }
@@ -233,6 +233,51 @@ parse_object (GBytes *body, JsonParser **parser_out, GError **error)
 
 /* ---- login ---------------------------------------------------------------------------------- */
 
+typedef struct
+{
+  char *token;
+  char *phone;
+  char *expires;
+} Session;
+
+static void
+session_free (Session *session)
+{
+  g_free (session->token);
+  g_free (session->phone);
+  g_free (session->expires);
+  g_free (session);
+}
+
+static gboolean
+save_session (FfStore *store, gpointer data, GError **error)
+{
+  Session *session = data;
+
+  return ff_store_set_setting (store, FF_SETTING_SESSION_TOKEN, session->token, error)
+         && ff_store_set_setting (store, FF_SETTING_SESSION_PHONE, session->phone, error)
+         && ff_store_set_setting (store, FF_SETTING_SESSION_EXPIRES, session->expires, error);
+}
+
+static void
+session_saved (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FfSync *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!ff_store_run_finish (FF_STORE (object), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_free (self->token);
+  self->token = g_strdup (g_object_get_data (G_OBJECT (task), "token"));
+  g_task_return_boolean (task, TRUE);
+}
+
 static void
 login_done (GObject      *object,
             GAsyncResult *result,
@@ -246,6 +291,7 @@ login_done (GObject      *object,
   g_autoptr(JsonParser) parser = NULL;
   JsonObject *answer;
   const char *token, *expires;
+  Session *session;
 
   if (body == NULL || (answer = parse_object (body, &parser, &error)) == NULL)
     {
@@ -260,14 +306,13 @@ login_done (GObject      *object,
                                _("The platform’s login answer has no session token."));
       return;
     }
-  if (!ff_store_set_setting (self->store, FF_SETTING_SESSION_TOKEN, token, &error)
-      || !ff_store_set_setting (self->store, FF_SETTING_SESSION_PHONE, phone, &error)
-      || !ff_store_set_setting (self->store, FF_SETTING_SESSION_EXPIRES, expires, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
+  session = g_new0 (Session, 1);
+  session->token = g_strdup (token);
+  session->phone = g_strdup (phone);
+  session->expires = g_strdup (expires);
+  g_object_set_data_full (G_OBJECT (task), "token", g_strdup (token), g_free);
+  ff_store_run_async (self->store, save_session, session, (GDestroyNotify) session_free,
+                      NULL, session_saved, g_steal_pointer (&task));
 }
 
 void
@@ -388,15 +433,66 @@ fail_or_refuse (GTask *task, GError *error)
     }
 }
 
-static void
-store_verified_task (GTask *task)
+/* What the store is asked in a worker: keep a verified task, commit a download, or look up what
+ * is already there for the next firmware of the task. */
+typedef struct
 {
-  FfSync *self = g_task_get_source_object (task);
+  char   *task_id;
+  GBytes *document;
+  GBytes *signature;
+  char   *sha256;
+  gsize   partial_size;   /* out: bytes already downloaded */
+  gboolean present;       /* out: the image is in the store */
+} StoreStep;
+
+static void
+store_step_free (StoreStep *step)
+{
+  g_free (step->task_id);
+  g_clear_pointer (&step->document, g_bytes_unref);
+  g_clear_pointer (&step->signature, g_bytes_unref);
+  g_free (step->sha256);
+  g_free (step);
+}
+
+static gboolean
+save_task (FfStore *store, gpointer data, GError **error)
+{
+  StoreStep *step = data;
+
+  return ff_store_save_task (store, step->task_id, step->document, step->signature, error);
+}
+
+static gboolean
+commit_firmware (FfStore *store, gpointer data, GError **error)
+{
+  StoreStep *step = data;
+
+  return ff_store_commit_firmware (store, step->sha256, error);
+}
+
+static gboolean
+look_up_firmware (FfStore *store, gpointer data, GError **error)
+{
+  StoreStep *step = data;
+  g_autofree char *partial = ff_store_get_partial_path (store, step->sha256);
+  GStatBuf st;
+
+  step->present = ff_store_has_firmware (store, step->sha256);
+  step->partial_size = g_stat (partial, &st) == 0 ? st.st_size : 0;
+  return TRUE;
+}
+
+static void
+task_stored (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GTask *task = user_data;
   FetchJob *job = g_task_get_task_data (task);
-  g_autoptr(GBytes) signature = g_object_steal_data (G_OBJECT (task), "signature");
   GError *error = NULL;
 
-  if (!ff_store_save_task (self->store, job->task_id, job->document, signature, &error))
+  if (!ff_store_run_finish (FF_STORE (object), result, &error))
     {
       g_task_return_error (task, error);
       g_object_unref (task);
@@ -408,12 +504,53 @@ store_verified_task (GTask *task)
 }
 
 static void
+store_verified_task (GTask *task)
+{
+  FfSync *self = g_task_get_source_object (task);
+  FetchJob *job = g_task_get_task_data (task);
+  StoreStep *step = g_new0 (StoreStep, 1);
+
+  step->task_id = g_strdup (job->task_id);
+  step->document = g_bytes_ref (job->document);
+  step->signature = g_object_steal_data (G_OBJECT (task), "signature");
+  ff_store_run_async (self->store, save_task, step, (GDestroyNotify) store_step_free, NULL,
+                      task_stored, task);
+}
+
+static void
+firmware_committed (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  FetchJob *job = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (ff_store_run_finish (FF_STORE (object), result, &error))
+    {
+      job->firmware_index++;
+      fetch_next_firmware (task);
+      return;
+    }
+  if (!g_error_matches (error, FF_STORE_ERROR, FF_STORE_ERROR_CORRUPT))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  message = g_strdup_printf (_("Task %s refused: %s"), job->task_id, error->message);
+  refuse_task (task, message);
+}
+
+/* Checks the complete download (size here, SHA-256 in a worker) and moves it into the store. */
+static void
 commit_download (GTask *task)
 {
   FfSync *self = g_task_get_source_object (task);
   FetchJob *job = g_task_get_task_data (task);
   FfFirmwareRef *ref = job->firmware->pdata[job->firmware_index];
-  g_autoptr(GError) error = NULL;
+  StoreStep *step;
 
   if (job->received != ref->size)
     {
@@ -428,22 +565,10 @@ commit_download (GTask *task)
       refuse_task (task, message);
       return;
     }
-  if (!ff_store_commit_firmware (self->store, ref->sha256, &error))
-    {
-      g_autofree char *message = NULL;
-
-      if (!g_error_matches (error, FF_STORE_ERROR, FF_STORE_ERROR_CORRUPT))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          g_object_unref (task);
-          return;
-        }
-      message = g_strdup_printf (_("Task %s refused: %s"), job->task_id, error->message);
-      refuse_task (task, message);
-      return;
-    }
-  job->firmware_index++;
-  fetch_next_firmware (task);
+  step = g_new0 (StoreStep, 1);
+  step->sha256 = g_strdup (ref->sha256);
+  ff_store_run_async (self->store, commit_firmware, step, (GDestroyNotify) store_step_free, NULL,
+                      firmware_committed, task);
 }
 
 static void download_read (GObject *object, GAsyncResult *result, gpointer user_data);
@@ -588,32 +713,28 @@ download_started (GObject      *object,
 }
 
 static void
-fetch_next_firmware (GTask *task)
+firmware_looked_up (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
+  GTask *task = user_data;
   FfSync *self = g_task_get_source_object (task);
   FetchJob *job = g_task_get_task_data (task);
+  StoreStep *step = g_object_get_data (G_OBJECT (task), "look-up");
+  FfFirmwareRef *ref = job->firmware->pdata[job->firmware_index];
   g_autofree char *path = NULL;
-  g_autofree char *partial_path = NULL;
-  g_autofree char *range = NULL;
   g_autofree char *tag = NULL;
   g_autoptr(SoupMessage) message = NULL;
-  FfFirmwareRef *ref;
-  GStatBuf st;
   GError *error = NULL;
 
-  while (job->firmware_index < job->firmware->len
-         && ff_store_has_firmware (self->store,
-                                   ((FfFirmwareRef *) job->firmware->pdata[job->firmware_index])->sha256))
-    job->firmware_index++;
-  if (job->firmware_index == job->firmware->len)
+  ff_store_run_finish (FF_STORE (object), result, NULL);
+  if (step->present)
     {
-      store_verified_task (task);
+      job->firmware_index++;
+      fetch_next_firmware (task);
       return;
     }
-
-  ref = job->firmware->pdata[job->firmware_index];
-  partial_path = ff_store_get_partial_path (self->store, ref->sha256);
-  job->received = g_stat (partial_path, &st) == 0 ? st.st_size : 0;
+  job->received = step->partial_size;
   if (job->received >= ref->size)
     {
       commit_download (task);
@@ -636,6 +757,25 @@ fetch_next_firmware (GTask *task)
     }
   soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
                            download_started, task);
+}
+
+static void
+fetch_next_firmware (GTask *task)
+{
+  FfSync *self = g_task_get_source_object (task);
+  FetchJob *job = g_task_get_task_data (task);
+  StoreStep *step;
+
+  if (job->firmware_index == job->firmware->len)
+    {
+      store_verified_task (task);
+      return;
+    }
+  step = g_new0 (StoreStep, 1);
+  step->sha256 = g_strdup (((FfFirmwareRef *) job->firmware->pdata[job->firmware_index])->sha256);
+  /* The task keeps the step for the callback; the job only borrows it. */
+  g_object_set_data_full (G_OBJECT (task), "look-up", step, (GDestroyNotify) store_step_free);
+  ff_store_run_async (self->store, look_up_firmware, step, NULL, NULL, firmware_looked_up, task);
 }
 
 static void
@@ -932,6 +1072,7 @@ ff_sync_finalize (GObject *object)
   g_clear_pointer (&self->platform_key, ff_key_unref);
   g_free (self->base_url);
   g_free (self->tablet_serial);
+  g_free (self->token);
   G_OBJECT_CLASS (ff_sync_parent_class)->finalize (object);
 }
 
@@ -1006,6 +1147,7 @@ ff_sync_new (FfStore          *store,
   self->pinned_certificate = pinned_certificate != NULL ? g_object_ref (pinned_certificate) : NULL;
   self->platform_key = ff_key_ref (platform_key);
   self->tablet_serial = g_strdup (tablet_serial);
+  self->token = ff_store_get_setting (store, FF_SETTING_SESSION_TOKEN);
   self->session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 30, NULL);
   /* No CA database: the pinned certificate is the only trust (see accept_pinned_certificate). */
   soup_session_set_tls_database (self->session, NULL);

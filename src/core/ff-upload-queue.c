@@ -33,39 +33,149 @@ enum
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+/* One flush; the store is only touched from worker threads, through the fields marked "worker". */
 typedef struct
 {
-  GPtrArray *reports;       /* FfStoredReport * still to try */
+  GPtrArray *reports;       /* worker: FfStoredReport * pending at the start */
   guint      index;
   guint      attempt;
   guint      max_attempts;
   guint      pause_ms;
   guint      first_pause_ms;
   guint      pause_id;
+  GBytes    *document;      /* worker: the report being sent */
+  GBytes    *signature;
+  char      *failure;       /* worker: the reason to record, or NULL for "delivered" */
 } Flush;
 
 static void
 flush_free (Flush *flush)
 {
   g_clear_handle_id (&flush->pause_id, g_source_remove);
-  g_ptr_array_unref (flush->reports);
+  g_clear_pointer (&flush->reports, g_ptr_array_unref);
+  g_clear_pointer (&flush->document, g_bytes_unref);
+  g_clear_pointer (&flush->signature, g_bytes_unref);
+  g_free (flush->failure);
   g_free (flush);
 }
 
-static void
-refresh_counts (FfUploadQueue *self)
+static FfStoredReport *
+current_report (Flush *flush)
 {
-  g_autoptr(GPtrArray) pending = ff_store_list_reports (self->store, TRUE, NULL);
-  guint count = pending != NULL ? pending->len : 0;
+  return flush->reports->pdata[flush->index];
+}
 
-  if (count != self->pending)
+static void
+set_counts (FfUploadQueue *self, guint pending, guint delivered)
+{
+  if (self->pending != pending)
     {
-      self->pending = count;
+      self->pending = pending;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING]);
+    }
+  if (self->delivered != delivered)
+    {
+      self->delivered = delivered;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DELIVERED]);
     }
 }
 
+static gboolean
+list_pending (FfStore *store, gpointer data, GError **error)
+{
+  Flush *flush = data;
+
+  flush->reports = ff_store_list_reports (store, TRUE, error);
+  return flush->reports != NULL;
+}
+
+static gboolean
+load_current (FfStore *store, gpointer data, GError **error)
+{
+  Flush *flush = data;
+
+  g_clear_pointer (&flush->document, g_bytes_unref);
+  g_clear_pointer (&flush->signature, g_bytes_unref);
+  return ff_store_load_report (store, current_report (flush)->report_id, &flush->document,
+                               &flush->signature, error);
+}
+
+static gboolean
+record_attempt (FfStore *store, gpointer data, GError **error)
+{
+  Flush *flush = data;
+  const char *report_id = current_report (flush)->report_id;
+
+  if (flush->failure != NULL)
+    return ff_store_mark_upload_failed (store, report_id, flush->failure, error);
+  return ff_store_mark_uploaded (store, report_id, g_get_real_time () / G_USEC_PER_SEC, error);
+}
+
 static void upload_next (GTask *task);
+
+static void
+fail_flush (GTask *task, GError *error)
+{
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+typedef struct
+{
+  GTask   *task;
+  GError  *stop;      /* end the flush with this after recording, or NULL to go on */
+  gboolean advance;   /* go on with the next report (else retry this one) */
+} AfterRecord;
+
+static void
+attempt_recorded (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  AfterRecord *after = user_data;
+  GTask *task = after->task;
+  FfUploadQueue *self = g_task_get_source_object (task);
+  Flush *flush = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!ff_store_run_finish (FF_STORE (object), result, &error))
+    {
+      g_clear_error (&after->stop);
+      fail_flush (task, error);
+    }
+  else if (after->stop != NULL)
+    fail_flush (task, after->stop);
+  else
+    {
+      if (flush->failure == NULL)
+        set_counts (self, self->pending - 1, self->delivered + 1);
+      if (after->advance)
+        {
+          flush->index++;
+          flush->attempt = 0;
+          flush->pause_ms = flush->first_pause_ms;
+        }
+      else
+        flush->attempt++;
+      upload_next (task);
+    }
+  g_free (after);
+}
+
+static void
+record (GTask *task, const char *failure, gboolean advance, GError *stop)
+{
+  FfUploadQueue *self = g_task_get_source_object (task);
+  Flush *flush = g_task_get_task_data (task);
+  AfterRecord *after = g_new0 (AfterRecord, 1);
+
+  g_free (flush->failure);
+  flush->failure = g_strdup (failure);
+  after->task = task;
+  after->stop = stop;
+  after->advance = advance;
+  ff_store_run_async (self->store, record_attempt, flush, NULL, NULL, attempt_recorded, after);
+}
 
 static void
 uploaded (GObject      *object,
@@ -75,49 +185,43 @@ uploaded (GObject      *object,
   GTask *task = user_data;
   FfUploadQueue *self = g_task_get_source_object (task);
   Flush *flush = g_task_get_task_data (task);
-  FfStoredReport *report = flush->reports->pdata[flush->index];
   g_autoptr(GError) error = NULL;
-  GError *store_error = NULL;
   gboolean duplicate = FALSE;
 
+  /* A duplicate means an earlier answer was lost: the platform has it, so it is delivered. */
   if (ff_sync_upload_report_finish (FF_SYNC (object), result, &duplicate, &error))
+    record (task, NULL, TRUE, NULL);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+           || (ff_sync_is_retryable_error (error) && flush->attempt + 1 >= flush->max_attempts))
+    record (task, error->message, FALSE, g_error_copy (error));
+  else if (ff_sync_is_retryable_error (error))
+    record (task, error->message, FALSE, NULL);
+  else
     {
-      /* A duplicate means an earlier answer was lost: the platform has it, so it is delivered. */
-      if (!ff_store_mark_uploaded (self->store, report->report_id,
-                                   g_get_real_time () / G_USEC_PER_SEC, &store_error))
-        {
-          g_task_return_error (task, store_error);
-          g_object_unref (task);
-          return;
-        }
-      self->delivered++;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DELIVERED]);
-      refresh_counts (self);
-      flush->index++;
-      flush->attempt = 0;
-      flush->pause_ms = flush->first_pause_ms;
-      upload_next (task);
+      /* The platform said no to this one: keep it queued with the reason and go on. */
+      g_signal_emit (self, signals[SIGNAL_REPORT_FAILED], 0, current_report (flush)->report_id,
+                     error->message);
+      record (task, error->message, TRUE, NULL);
+    }
+}
+
+static void
+report_loaded (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask *task = user_data;
+  FfUploadQueue *self = g_task_get_source_object (task);
+  Flush *flush = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!ff_store_run_finish (FF_STORE (object), result, &error))
+    {
+      fail_flush (task, error);
       return;
     }
-  ff_store_mark_upload_failed (self->store, report->report_id, error->message, NULL);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-      || (ff_sync_is_retryable_error (error) && flush->attempt + 1 >= flush->max_attempts))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
-    }
-  if (ff_sync_is_retryable_error (error))
-    {
-      flush->attempt++;
-      upload_next (task);
-      return;
-    }
-  /* The platform said no to this one: keep it queued with the reason and go on. */
-  g_signal_emit (self, signals[SIGNAL_REPORT_FAILED], 0, report->report_id, error->message);
-  flush->index++;
-  flush->attempt = 0;
-  upload_next (task);
+  ff_sync_upload_report_async (self->sync, flush->document, flush->signature,
+                               g_task_get_cancellable (task), uploaded, task);
 }
 
 static gboolean
@@ -126,20 +230,9 @@ pause_over (gpointer user_data)
   GTask *task = user_data;
   FfUploadQueue *self = g_task_get_source_object (task);
   Flush *flush = g_task_get_task_data (task);
-  FfStoredReport *report = flush->reports->pdata[flush->index];
-  g_autoptr(GBytes) document = NULL;
-  g_autoptr(GBytes) signature = NULL;
-  GError *error = NULL;
 
   flush->pause_id = 0;
-  if (!ff_store_load_report (self->store, report->report_id, &document, &signature, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return G_SOURCE_REMOVE;
-    }
-  ff_sync_upload_report_async (self->sync, document, signature, g_task_get_cancellable (task),
-                               uploaded, task);
+  ff_store_run_async (self->store, load_current, flush, NULL, NULL, report_loaded, task);
   return G_SOURCE_REMOVE;
 }
 
@@ -163,6 +256,25 @@ upload_next (GTask *task)
   flush->pause_ms *= 2;
 }
 
+static void
+pending_listed (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  FfUploadQueue *self = g_task_get_source_object (task);
+  Flush *flush = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!ff_store_run_finish (FF_STORE (object), result, &error))
+    {
+      fail_flush (task, error);
+      return;
+    }
+  set_counts (self, flush->reports->len, 0);
+  upload_next (task);
+}
+
 void
 ff_upload_queue_flush_async (FfUploadQueue       *self,
                              guint                max_attempts,
@@ -173,24 +285,12 @@ ff_upload_queue_flush_async (FfUploadQueue       *self,
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Flush *flush = g_new0 (Flush, 1);
-  GError *error = NULL;
 
   g_task_set_source_tag (task, ff_upload_queue_flush_async);
   flush->max_attempts = MAX (max_attempts, 1);
   flush->first_pause_ms = flush->pause_ms = first_pause_ms;
-  flush->reports = ff_store_list_reports (self->store, TRUE, &error);
-  if (flush->reports == NULL)
-    {
-      flush->reports = g_ptr_array_new ();
-      g_task_set_task_data (task, flush, (GDestroyNotify) flush_free);
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
   g_task_set_task_data (task, flush, (GDestroyNotify) flush_free);
-  self->delivered = 0;
-  refresh_counts (self);
-  upload_next (task);
+  ff_store_run_async (self->store, list_pending, flush, NULL, NULL, pending_listed, task);
 }
 
 gboolean
@@ -204,7 +304,6 @@ ff_upload_queue_flush_finish (FfUploadQueue  *self,
 guint
 ff_upload_queue_get_pending (FfUploadQueue *self)
 {
-  refresh_counts (self);
   return self->pending;
 }
 

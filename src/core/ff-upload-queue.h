@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 #define FF_TYPE_UPLOAD_QUEUE (ff_upload_queue_get_type ())
 G_DECLARE_FINAL_TYPE (FfUploadQueue, ff_upload_queue, FF, UPLOAD_QUEUE, GObject)
 
-/* Properties: "pending" (guint, reports not yet delivered), "delivered" (guint, in this flush).
+/* Properties: "pending" (guint, reports not yet delivered, as of the last flush), "delivered"
+ * (guint, in this flush).
  * Signal "report-failed" (const char *report_id, const char *message): the platform refused one;
  * it stays queued with the reason. */
 FfUploadQueue *ff_upload_queue_new          (FfStore             *store,

@@ -494,43 +494,33 @@ persist_free (Persist *persist)
   g_free (persist);
 }
 
-static void
-persist_in_thread (GTask        *task,
-                   gpointer      source_object,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
+static gboolean
+persist_job (FfStore *store, gpointer data, GError **error)
 {
-  Persist *persist = task_data;
+  Persist *persist = data;
   FfWorkflow *self = persist->self;
-  GError *error = NULL;
-  gboolean ok;
 
   if (persist->report != NULL)
-    ok = ff_store_save_report (self->store, persist->report_id, self->task->task_id,
-                               self->item->device_id, persist->outcome, persist->created_at,
-                               persist->report, persist->signature,
-                               ff_workflow_state_to_string (FF_WORKFLOW_STATE_DONE),
-                               persist->final_data, &error);
-  else
-    ok = ff_store_save_workflow (self->store, self->task->task_id, self->item->device_id,
-                                 ff_workflow_state_to_string (persist->state), persist->data,
-                                 &error);
-  if (ok)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+    return ff_store_save_report (store, persist->report_id, self->task->task_id,
+                                 self->item->device_id, persist->outcome, persist->created_at,
+                                 persist->report, persist->signature,
+                                 ff_workflow_state_to_string (FF_WORKFLOW_STATE_DONE),
+                                 persist->final_data, error);
+  return ff_store_save_workflow (store, self->task->task_id, self->item->device_id,
+                                 ff_workflow_state_to_string (persist->state), persist->data, error);
 }
 
+/* @user_data is the Persist, alive until the store's task is done with this callback. */
 static void
 persisted (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  FfWorkflow *self = FF_WORKFLOW (object);
-  Persist *persist = g_task_get_task_data (G_TASK (result));
+  Persist *persist = user_data;
+  FfWorkflow *self = persist->self;
   GError *error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!ff_store_run_finish (FF_STORE (object), result, &error))
     {
       /* Storage full or broken: the previous state stays the persisted one, and the run stops
        * so nothing happens that the store does not know about. */
@@ -542,16 +532,13 @@ persisted (GObject      *object,
   run_state (self);
 }
 
+/* Not cancellable: once asked, the write completes, so the store never lags the terminal. */
 static void
 persist_async (FfWorkflow *self, Persist *persist)
 {
-  /* Not cancellable: once asked, the write completes, so the store never lags the terminal. */
-  g_autoptr(GTask) task = g_task_new (self, NULL, persisted, NULL);
-
   persist->self = g_object_ref (self);
-  g_task_set_source_tag (task, persist_async);
-  g_task_set_task_data (task, persist, (GDestroyNotify) persist_free);
-  g_task_run_in_thread (task, persist_in_thread);
+  ff_store_run_async (self->store, persist_job, persist, (GDestroyNotify) persist_free, NULL,
+                      persisted, persist);
 }
 
 /* Writes @next with the context, then runs it. */
@@ -934,26 +921,75 @@ push_connected (FfWorkflow *self)
     write_image (self);
 }
 
-static gboolean
-load_image (FfWorkflow *self)
+typedef struct
 {
+  FfWorkflow   *self;
+  char         *sha256;
+  GBytes       *image;
+  Continuation  then;
+} ImageLoad;
+
+static void
+image_load_free (ImageLoad *load)
+{
+  g_object_unref (load->self);
+  g_free (load->sha256);
+  g_clear_pointer (&load->image, g_bytes_unref);
+  g_free (load);
+}
+
+static gboolean
+read_image_job (FfStore *store, gpointer data, GError **error)
+{
+  ImageLoad *load = data;
+
+  load->image = ff_store_read_firmware (store, load->sha256, error);
+  return load->image != NULL;
+}
+
+static void
+image_read (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  ImageLoad *load = user_data;
+  FfWorkflow *self = load->self;
   GError *error = NULL;
 
-  g_clear_pointer (&self->image, g_bytes_unref);
-  self->image = ff_store_read_firmware (self->store, wanted_firmware (self)->sha256, &error);
-  if (self->image == NULL)
+  if (!ff_store_run_finish (FF_STORE (object), result, &error))
     {
       step_failed (self, error);
-      return FALSE;
+      return;
     }
-  return TRUE;
+  g_clear_pointer (&self->image, g_bytes_unref);
+  self->image = g_steal_pointer (&load->image);
+  load->then (self);
+}
+
+/* Reads the image to push or to check against from the store (SHA-256 checked again there, so a
+ * file damaged on the tablet never reaches a terminal), then continues. */
+static void
+with_image (FfWorkflow *self, Continuation then)
+{
+  ImageLoad *load = g_new0 (ImageLoad, 1);
+
+  load->self = g_object_ref (self);
+  load->sha256 = g_strdup (wanted_firmware (self)->sha256);
+  load->then = then;
+  ff_store_run_async (self->store, read_image_job, load, (GDestroyNotify) image_load_free, NULL,
+                      image_read, load);
+}
+
+static void
+push_with_image (FfWorkflow *self)
+{
+  with_connection (self, push_connected);
 }
 
 static void
 push (FfWorkflow *self)
 {
-  if (load_image (self))
-    with_connection (self, push_connected);
+  with_image (self, push_with_image);
 }
 
 /* ---- reset, reboot, verify ------------------------------------------------------------------ */
@@ -1071,8 +1107,6 @@ verified_info (GObject      *object,
       step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_NOT_IN_TASK, message);
       return;
     }
-  if (!load_image (self))
-    return;
   expected_checksum = ff_profile_compute_checksum (self->profile, self->image);
   if (info->software_version == NULL || !ff_version_is_valid (info->software_version)
       || ff_version_compare (info->software_version, wanted->version) != 0
@@ -1098,6 +1132,12 @@ verify_connected (FfWorkflow *self)
   set_message (self, _("Checking the version…"));
   ff_iec104_conn_read_info_async (self->conn, run_cancellable (self), verified_info,
                                   g_object_ref (self));
+}
+
+static void
+verify_with_image (FfWorkflow *self)
+{
+  with_connection (self, verify_connected);
 }
 
 /* ---- report --------------------------------------------------------------------------------- */
@@ -1247,7 +1287,7 @@ run_state (FfWorkflow *self)
       reboot_wait (self);
       break;
     case FF_WORKFLOW_STATE_VERIFY:
-      with_connection (self, verify_connected);
+      with_image (self, verify_with_image);
       break;
     case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
     case FF_WORKFLOW_STATE_CONFIRM:

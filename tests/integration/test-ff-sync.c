@@ -482,10 +482,13 @@ test_upload_queue (Fixture *f, gconstpointer data)
   g_autoptr(FfUploadQueue) gone_queue = NULL;
   g_autoptr(GPtrArray) pending = NULL;
   g_autofree char *gone_url = NULL;
+  guint delivered = 0;
 
   queue_report (f, "DTU0001");
   queue_report (f, "DTU0002");
-  g_assert_cmpuint (ff_upload_queue_get_pending (queue), ==, 2);
+  pending = ff_store_list_reports (f->store, TRUE, NULL);
+  g_assert_cmpuint (pending->len, ==, 2);
+  g_clear_pointer (&pending, g_ptr_array_unref);
 
   /* The platform answers 503 twice: retried with back-off, each report delivered once. */
   f->fail_uploads = 2;
@@ -493,6 +496,8 @@ test_upload_queue (Fixture *f, gconstpointer data)
   g_assert_true (ff_upload_queue_flush_finish (queue, wait_step (&result), &error));
   g_assert_no_error (error);
   g_assert_cmpuint (ff_upload_queue_get_pending (queue), ==, 0);
+  g_object_get (queue, "delivered", &delivered, NULL);
+  g_assert_cmpuint (delivered, ==, 2);
   g_assert_cmpuint (g_hash_table_size (f->ingested), ==, 2);
   g_assert_cmpuint (f->uploads, ==, 2);
 
@@ -507,6 +512,7 @@ test_upload_queue (Fixture *f, gconstpointer data)
   ff_upload_queue_flush_async (gone_queue, 2, 10, NULL, step_done, &result);
   g_assert_false (ff_upload_queue_flush_finish (gone_queue, wait_step (&result), &error));
   g_assert_error (error, FF_SYNC_ERROR, FF_SYNC_ERROR_CONNECTION);
+  g_assert_cmpuint (ff_upload_queue_get_pending (gone_queue), ==, 1);
   pending = ff_store_list_reports (f->store, TRUE, NULL);
   g_assert_cmpuint (pending->len, ==, 1);
   g_assert_cmpstr (((FfStoredReport *) pending->pdata[0])->device_id, ==, "DTU0003");
