@@ -1,7 +1,8 @@
 /* A scripted run through training mode on the real window: one clean terminal and one whose push
  * fails, from the task list to a saved report, then one stopped in the middle of its push and
- * resumed — pressing the buttons a trainee presses and checking what the screen shows. Screenshots
- * of the pages on the way go to meson-logs/screenshots. */
+ * resumed, and a scenario card dealt — pressing the buttons a trainee and a trainer press and
+ * checking what the screen shows. Screenshots of the pages on the way go to
+ * meson-logs/screenshots. */
 #include "config.h"
 
 #include <adwaita.h>
@@ -192,6 +193,25 @@ run_stopped (FfWindow *window)
                                                    "win.start-upgrade"));
 }
 
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                   gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget)
+         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+/* Clicks the response button labelled @label, which also closes the dialog. */
+static void
+respond (AdwMessageDialog *dialog,
+         const char       *label)
+{
+  GtkWidget *button = ff_ui_test_find (GTK_WIDGET (dialog), is_button_labelled, label);
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+}
+
 static AdwMessageDialog *
 find_dialog (void)
 {
@@ -275,6 +295,9 @@ test_training_run (void)
   GtkWidget *report_page = ff_window_get_page (window, "report");
   GtkWidget *versions_row;
   AdwMessageDialog *dialog;
+  GtkWidget *card_row;
+  const FfTrainingCard *cards;
+  guint n_cards;
 
   gtk_window_present (GTK_WINDOW (window));
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "welcome");
@@ -348,7 +371,7 @@ test_training_run (void)
   dialog = find_dialog ();
   g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Stop the Upgrade?");
-  adw_message_dialog_response (dialog, "stop");
+  respond (dialog, "_Stop");
   wait_until (window, run_stopped, "the stopped run to end");
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "navigate");
   g_assert_nonnull (ff_ui_test_find (GTK_WIDGET (window), label_starts_with,
@@ -365,6 +388,22 @@ test_training_run (void)
   g_assert_nonnull (ff_ui_test_find (report_page, ff_ui_test_is_row_titled, "Upgraded"));
   ff_window_show_page (window, "queue");
   wait_until (window, three_reports_queued, "the third report in the queue");
+
+  /* The trainer deals a card from the menu: the simulated terminal takes it. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.trainer-cards", NULL);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Scenario Cards");
+  card_row = ff_ui_test_find (GTK_WIDGET (dialog), ff_ui_test_is_row_titled,
+                              "Ring main unit 1, Renmin Road");
+  g_assert_nonnull (card_row);
+  cards = ff_training_get_cards (&n_cards);
+  for (guint i = 0; i < n_cards; i++)
+    if (g_str_equal (cards[i].scenario, "never-back"))
+      adw_combo_row_set_selected (ADW_COMBO_ROW (card_row), i);
+  respond (dialog, "_Deal the Cards");
+  g_assert_cmpstr (ff_training_get_scenario (ff_context_get_training (context), "DTU0101"), ==,
+                   "never-back");
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
