@@ -176,6 +176,15 @@ first_terminal_listed_done (FfWindow *window)
 }
 
 static gboolean
+identity_mismatch (FfWindow *window)
+{
+  FfWorkflowState state = ff_workflow_get_state (ff_window_get_workflow (window));
+
+  g_assert_cmpint (state, <=, FF_WORKFLOW_STATE_IDENTITY_MISMATCH);
+  return state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH;
+}
+
+static gboolean
 pushing (FfWindow *window)
 {
   guint64 sent;
@@ -355,13 +364,29 @@ test_training_run (void)
   wait_until (window, two_reports_queued, "both reports in the queue");
   ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-queue.png");
 
-  /* A slow link, stopped in the middle of the push: the technician is asked first and told what
-   * state the terminal is left in; starting again resumes on the push page and ends upgraded. */
+  /* The third terminal, pressed for while still standing at the second: the identity check is a
+   * full stop with the reason, and a supervisor overrides it, giving a reason. */
   g_assert_true (ff_training_set_scenario (ff_context_get_training (context), "DTU0103",
                                            "slow-link bandwidth=65536", NULL));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.navigate-to", "s", "DTU0103");
-  press (window, "win.walk-there");
   start_upgrade (window);
+  wait_until (window, identity_mismatch, "the identity check to stop the visit");
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "connect");
+  g_assert_cmpstr (visible_view (window), ==, "mismatch");
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-mismatch.png");
+  press (window, "connect.override");
+  dialog = find_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Override the Identity Check?");
+  gtk_editable_set_text (GTK_EDITABLE (ff_ui_test_find (GTK_WIDGET (dialog),
+                                                        ff_ui_test_is_row_titled, "Supervisor")),
+                         "Li Na");
+  gtk_editable_set_text (GTK_EDITABLE (ff_ui_test_find (GTK_WIDGET (dialog),
+                                                        ff_ui_test_is_row_titled, "Reason")),
+                         "Terminal moved 300 m in 2025; ledger not updated");
+  respond (dialog, "_Override");
+
+  /* A slow link, stopped in the middle of the push: the technician is asked first and told what
+   * state the terminal is left in; starting again resumes on the push page and ends upgraded. */
   wait_until (window, waiting_for_confirmation, "the third push to wait for confirmation");
   press (window, "push.confirm");
   wait_until (window, pushing, "bytes to flow");
