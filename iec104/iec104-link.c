@@ -27,6 +27,7 @@ struct Iec104Link
   bool window_was_full;
 
   unsigned received_unacked; /* I-frames received since we last sent our N(R) */
+  uint16_t acknowledged_recv; /* the N(R) we last sent: frozen while acks are suppressed */
   uint64_t first_unacked_receive_time;
   uint64_t last_receive_time;
 
@@ -151,6 +152,7 @@ iec104_link_open (Iec104Link *link, uint64_t now_ms)
   iec104_byte_stream_clear (&link->output);
   link->send_state = 0;
   link->recv_state = 0;
+  link->acknowledged_recv = 0;
   link->oldest_unacked = 0;
   link->unacked = 0;
   link->send_times_head = 0;
@@ -184,6 +186,7 @@ send_s_frame (Iec104Link *link)
 
   emit (link, frame, iec104_frame_encode_s (frame, link->recv_state));
   link->received_unacked = 0;
+  link->acknowledged_recv = link->recv_state;
 }
 
 static void
@@ -460,14 +463,20 @@ iec104_link_send_asdu (Iec104Link *link, const uint8_t *asdu, size_t len, uint64
       link->window_was_full = true;
       return IEC104_ERROR_WINDOW_FULL;
     }
-  emit (link, frame, iec104_frame_encode_i (frame, link->send_state, link->recv_state, asdu, len));
+  /* With acks suppressed, our I-frames repeat the last N(R) instead of acknowledging more. */
+  if (!link->params.suppress_acks)
+    {
+      link->acknowledged_recv = link->recv_state;
+      link->received_unacked = 0;
+    }
+  emit (link, frame, iec104_frame_encode_i (frame, link->send_state, link->acknowledged_recv, asdu,
+                                            len));
   if (link->state == IEC104_LINK_STATE_CLOSED)
     return IEC104_ERROR_NO_MEMORY;
   link->send_times[(link->send_times_head + link->unacked) % link->params.k] = now_ms;
   link->send_state = iec104_seq_add (link->send_state, 1);
   link->unacked++;
   link->sent_total++;
-  link->received_unacked = 0;
   if (link->unacked == link->params.k)
     link->window_was_full = true;
   return IEC104_OK;

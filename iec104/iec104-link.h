@@ -29,9 +29,9 @@ typedef struct
   uint32_t t1_ms;
   uint32_t t2_ms;
   uint32_t t3_ms;
-  /* Fault injection for simulators: never send S-frames (received I-frames are still counted
-   * and may still be acknowledged by piggy-backed N(R) on our own I-frames), so a peer that
-   * sends more than it receives sees its t1 expire. */
+  /* Fault injection for simulators: acknowledge nothing any more: no S-frames, and our own
+   * I-frames repeat the last N(R) already sent instead of advancing it. The peer's t1 expires
+   * once it has sent an I-frame. */
   bool suppress_acks;
 } Iec104LinkParams;
 

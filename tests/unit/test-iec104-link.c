@@ -181,6 +181,17 @@ test_t1_expiry_closes (void)
   iec104_link_set_suppress_acks (pair.outstation, true);
   iec104_link_send_asdu (pair.master, test_asdu, sizeof test_asdu, pair.now);
   shuttle (pair.master, pair.outstation, pair.now);
+  /* Its own I-frames do not acknowledge either: N(R) stays 0. */
+  iec104_link_send_asdu (pair.outstation, test_asdu, sizeof test_asdu, pair.now);
+  {
+    g_autoptr (GByteArray) out = take_output (pair.outstation);
+    g_assert_cmpmem (out->data, 6, "\x68\x0E\x00\x00\x00\x00", 6);
+    iec104_link_feed (pair.master, out->data, out->len, pair.now);
+  }
+  g_assert_cmpuint (iec104_link_get_unacked (pair.master), ==, 1);
+  g_assert_cmpuint (iec104_link_next_deadline (pair.master), ==, pair.now + 10000); /* its t2 */
+  iec104_link_tick (pair.master, pair.now + 10000);
+  shuttle (pair.master, pair.outstation, pair.now + 10000);
   g_assert_cmpuint (iec104_link_next_deadline (pair.master), ==, pair.now + 15000);
   iec104_link_tick (pair.outstation, pair.now + 14999);
   g_assert_cmpuint (shuttle (pair.outstation, pair.master, pair.now + 14999), ==, 0);
