@@ -57,6 +57,15 @@ ff_ui_test_is_row_titled (GtkWidget     *widget,
          && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
 }
 
+/* A label on screen (a toast's title, for instance) that mentions @word. */
+gboolean
+ff_ui_test_is_label_mentioning (GtkWidget     *widget,
+                                gconstpointer  word)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_is_drawable (widget)
+         && strstr (gtk_label_get_label (GTK_LABEL (widget)), word) != NULL;
+}
+
 /* The view a page shows: the visible child of its (first) stack. */
 const char *
 ff_ui_test_visible_stack_child (GtkWidget *page)

@@ -14,6 +14,7 @@ gboolean   ff_ui_test_is_type            (GtkWidget *widget, gconstpointer type)
 gboolean   ff_ui_test_is_button_for      (GtkWidget *widget, gconstpointer action_name);
 gboolean   ff_ui_test_is_label           (GtkWidget *widget, gconstpointer text);
 gboolean   ff_ui_test_is_row_titled      (GtkWidget *widget, gconstpointer title);
+gboolean   ff_ui_test_is_label_mentioning (GtkWidget *widget, gconstpointer word);
 
 #define ff_ui_test_find_type(root, type) \
   ff_ui_test_find ((root), ff_ui_test_is_type, GSIZE_TO_POINTER (type))

@@ -295,6 +295,40 @@ test_navigate_page_follows_gps (void)
   g_assert_finalize_object (g_steal_pointer (&gps));
 }
 
+static gboolean
+training_refused (gpointer user_data)
+{
+  g_error ("the bad scenario was never refused");
+  return G_SOURCE_REMOVE;
+}
+
+/* A scenario the simulator does not know is refused with its reason, and nothing starts. */
+static void
+test_training_refuses_bad_scenario (void)
+{
+  g_autoptr(FfContext) context = make_context ();
+  FfWindow *window = g_object_ref (ff_window_new (NULL, context));
+  GtkWidget *start = ff_ui_test_find (ff_window_get_page (window, "welcome"),
+                                      ff_ui_test_is_button_for, "win.start-training");
+  guint watchdog;
+
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.start-training", "s", "no-such-fault");
+  g_assert_false (gtk_widget_get_sensitive (start));
+  watchdog = g_timeout_add_seconds (30, training_refused, NULL);
+  while (!gtk_widget_get_sensitive (start))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+
+  g_assert_null (ff_context_get_training (context));
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "welcome");
+  g_assert_nonnull (ff_ui_test_find (GTK_WIDGET (window), ff_ui_test_is_label_mentioning,
+                                     "no-such-fault"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
 #if HAVE_SHUMATE
 typedef struct
 {
@@ -466,6 +500,7 @@ main (int   argc,
   g_test_add_func ("/app/before/versions", test_before_page_versions);
   g_test_add_func ("/app/navigate/gps", test_navigate_page_follows_gps);
   g_test_add_func ("/app/preferences/addresses", test_preferences_refuse_bad_addresses);
+  g_test_add_func ("/app/training/bad-scenario", test_training_refuses_bad_scenario);
 #if HAVE_SHUMATE
   g_test_add_func ("/app/map/tile-directory", test_tile_directory_reads_tiles);
   g_test_add_func ("/app/map/navigate", test_navigate_page_map);
