@@ -698,7 +698,7 @@ read_version (FfWorkflow *self)
 
   if (running == NULL || !ff_version_is_valid (running))
     {
-      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_NOT_IN_TASK,
+      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_CHECK_FAILED,
                            _("The terminal did not report a software version."));
       return;
     }
@@ -747,7 +747,7 @@ snapshot_read (GObject      *object,
         {
           g_autofree char *message = g_strdup_printf (_("The terminal did not report %s."),
                                                       ff_signal_get_label (s));
-          step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_NOT_IN_TASK, message);
+          step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_CHECK_FAILED, message);
           return;
         }
       g_string_append_printf (text, "%s%s %.3f %s (%s)", s > 0 ? ", " : "", ff_signal_get_label (s),
@@ -783,7 +783,7 @@ snapshot_read (GObject      *object,
       g_autofree char *message =
         g_strdup_printf (_("After the upgrade the signals deviate by 10 %% or more: %s."),
                          deviations->str);
-      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_NOT_IN_TASK, message);
+      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_CHECK_FAILED, message);
     }
   }
 }
@@ -1104,7 +1104,7 @@ verified_info (GObject      *object,
     {
       g_autofree char *message = g_strdup_printf (_("Another terminal (%s) answers at %s."),
                                                   info->device_id, self->item->host);
-      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_NOT_IN_TASK, message);
+      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_CHECK_FAILED, message);
       return;
     }
   expected_checksum = ff_profile_compute_checksum (self->profile, self->image);
@@ -1118,7 +1118,7 @@ verified_info (GObject      *object,
                          info->software_version != NULL ? info->software_version : "?",
                          info->checksum != NULL ? info->checksum : "?", wanted->version,
                          expected_checksum);
-      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_NOT_IN_TASK, message);
+      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_CHECK_FAILED, message);
       return;
     }
   record_eventf (self, "verify", _("Running %s, checksum %s as expected."), info->software_version,
@@ -1433,23 +1433,28 @@ gboolean
 ff_workflow_close (FfWorkflow  *self,
                    GError     **error)
 {
+  gboolean have_fix = isfinite (self->ctx.fix_latitude);
+  gboolean same_device = g_strcmp0 (self->ctx.device_id_read, self->item->device_id) == 0;
+
+  if (self->run == NULL
+      || (self->state != FF_WORKFLOW_STATE_IDENTITY_MISMATCH
+          && self->state != FF_WORKFLOW_STATE_CONFIRM && self->state != FF_WORKFLOW_STATE_FAILED))
+    return expect_state (self, FF_WORKFLOW_STATE_CONFIRM, error);
   switch (self->state)
     {
     case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
-      set_outcome (self, "identity-mismatch");
+      /* Without a GPS fix nothing says this is the wrong terminal: the visit is only cut short,
+       * and the platform keeps the item open for another try. */
+      set_outcome (self, have_fix || !same_device ? "identity-mismatch" : "aborted");
       break;
     case FF_WORKFLOW_STATE_CONFIRM:
       set_failure (self, "confirm", _("The technician did not confirm the push."));
       set_outcome (self, "aborted");
       break;
-    case FF_WORKFLOW_STATE_FAILED:
+    default:
       set_outcome (self, "failed");
       break;
-    default:
-      return expect_state (self, FF_WORKFLOW_STATE_CONFIRM, error);
     }
-  if (self->run == NULL)
-    return expect_state (self, self->state, error);
   record_event (self, current_step (self), _("The technician closed the visit here."));
   advance (self, FF_WORKFLOW_STATE_REPORT);
   return TRUE;
@@ -1660,9 +1665,18 @@ ff_workflow_new (FfStore       *store,
   self->conn = ff_iec104_conn_new (self->profile, self->item->common_address);
   g_signal_connect (self->conn, "reconnect-attempt", G_CALLBACK (reconnect_attempt), self);
 
-  if (ff_store_load_workflow (store, self->task->task_id, device_id, &state, &data, error)
-      && state_from_string (state, &self->state) && context_parse (data, &self->ctx))
-    return g_steal_pointer (&self);
+  if (ff_store_load_workflow (store, self->task->task_id, device_id, &state, &data, error))
+    {
+      /* Never start over from a state that cannot be read: that could push a terminal twice. */
+      if (!state_from_string (state, &self->state) || !context_parse (data, &self->ctx))
+        {
+          g_set_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_DAMAGED_STATE,
+                       _("The saved progress of %s in task %s cannot be read; nothing was done."),
+                       device_id, self->task->task_id);
+          return NULL;
+        }
+      return g_steal_pointer (&self);
+    }
   if (error != NULL && *error != NULL)
     return NULL;
   self->state = FF_WORKFLOW_STATE_NEW;

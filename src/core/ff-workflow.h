@@ -41,8 +41,10 @@ const char *ff_workflow_state_to_string   (FfWorkflowState state);
 
 typedef enum
 {
-  FF_WORKFLOW_ERROR_NOT_IN_TASK,
+  FF_WORKFLOW_ERROR_NOT_IN_TASK,    /* the terminal is not an item of the task */
+  FF_WORKFLOW_ERROR_CHECK_FAILED,   /* the terminal's answers fail a check (version, signals…) */
   FF_WORKFLOW_ERROR_BAD_DECISION,   /* a decision the current state does not take */
+  FF_WORKFLOW_ERROR_DAMAGED_STATE,  /* the persisted state cannot be read */
 } FfWorkflowError;
 
 GQuark      ff_workflow_error_quark       (void);
@@ -93,8 +95,8 @@ gboolean        ff_workflow_override_identity (FfWorkflow    *self,
                                                GError       **error);
 gboolean        ff_workflow_roll_back         (FfWorkflow    *self,
                                                GError       **error);
-/* Ends a waiting workflow without going further: the report says identity-mismatch, aborted or
- * failed, depending on where it stopped. */
+/* Ends a waiting workflow without going further: the report says identity-mismatch (aborted when
+ * there was simply no GPS fix), aborted or failed, depending on where it stopped. */
 gboolean        ff_workflow_close             (FfWorkflow    *self,
                                                GError       **error);
 

@@ -175,6 +175,8 @@ typedef struct
 {
   FfWorkflowState stop_at;       /* cancel the run when this state starts; NEW = never */
   gboolean        roll_back;
+  const char     *override_reason;  /* override an identity mismatch with this, or close */
+  gboolean        decline_push;
   gboolean        done;
   GCancellable   *cancellable;
   GError         *error;
@@ -190,10 +192,24 @@ decide (gpointer user_data)
   switch (ff_workflow_get_state (workflow))
     {
     case FF_WORKFLOW_STATE_CONFIRM:
-      g_assert_true (ff_workflow_confirm_push (workflow, &error));
+      if (technician->decline_push)
+        g_assert_true (ff_workflow_close (workflow, &error));
+      else
+        g_assert_true (ff_workflow_confirm_push (workflow, &error));
       break;
     case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
-      g_assert_true (ff_workflow_close (workflow, &error));
+      /* A decision the state does not take is refused and changes nothing. */
+      g_assert_false (ff_workflow_roll_back (workflow, &error));
+      g_assert_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION);
+      g_clear_error (&error);
+      g_assert_false (ff_workflow_override_identity (workflow, "Li Lei", "  ", &error));
+      g_assert_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION);
+      g_clear_error (&error);
+      if (technician->override_reason != NULL)
+        g_assert_true (ff_workflow_override_identity (workflow, "Li Lei",
+                                                      technician->override_reason, &error));
+      else
+        g_assert_true (ff_workflow_close (workflow, &error));
       break;
     case FF_WORKFLOW_STATE_FAILED:
       if (technician->roll_back)
@@ -231,15 +247,16 @@ run_done (GObject *object, GAsyncResult *result, gpointer user_data)
 
 /* Runs a fresh workflow object (resuming whatever the store holds) until it finishes. */
 static FfWorkflowState
-run_workflow (Fixture *f, FfWorkflowState stop_at, gboolean roll_back, GError **error)
+run_workflow_deciding (Fixture *f, Technician *decisions, GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autoptr(FfWorkflow) workflow = ff_workflow_new (f->store, FF_GPS_SOURCE (f->gps),
                                                     f->task_document, "DTU0001", SERIAL,
                                                     f->tablet_key, &local);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Technician technician = { stop_at, roll_back, FALSE, cancellable, NULL };
+  Technician technician = *decisions;
 
+  technician.cancellable = cancellable;
   g_assert_no_error (local);
   g_object_set_data (G_OBJECT (workflow), "technician", &technician);
   g_signal_connect (workflow, "notify::state", G_CALLBACK (state_changed), &technician);
@@ -251,6 +268,14 @@ run_workflow (Fixture *f, FfWorkflowState stop_at, gboolean roll_back, GError **
   if (technician.error != NULL)
     g_propagate_error (error, technician.error);
   return ff_workflow_get_state (workflow);
+}
+
+static FfWorkflowState
+run_workflow (Fixture *f, FfWorkflowState stop_at, gboolean roll_back, GError **error)
+{
+  Technician technician = { stop_at, roll_back, NULL, FALSE, FALSE, NULL, NULL };
+
+  return run_workflow_deciding (f, &technician, error);
 }
 
 static FfReport *
@@ -317,6 +342,63 @@ test_wrong_position (Fixture *f, gconstpointer data)
   g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_IDENTITY_MISMATCH);
   g_assert_cmpfloat_with_epsilon (report->identity.delta_latitude_arcsec, 1.5, 0.01);
   g_assert_false (report->transfer.present);
+}
+
+static void
+test_identity_override (Fixture *f, gconstpointer data)
+{
+  Technician decisions = { FF_WORKFLOW_STATE_NEW, FALSE, "Pole renumbered; position re-surveyed",
+                           FALSE, FALSE, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  ff_gps_simulated_set_position (f->gps, 31.2304, 121.4737 - 3.0 / 3600);
+  g_assert_cmpint (run_workflow_deciding (f, &decisions, &error), ==, FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 1);
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
+  g_assert_cmpstr (report->identity.override_by, ==, "Li Lei");
+  g_assert_cmpstr (report->identity.override_reason, ==, "Pole renumbered; position re-surveyed");
+  g_assert_cmpfloat_with_epsilon (report->identity.delta_longitude_arcsec, 3.0, 0.01);
+}
+
+static void
+test_push_declined (Fixture *f, gconstpointer data)
+{
+  Technician decisions = { FF_WORKFLOW_STATE_NEW, FALSE, NULL, TRUE, FALSE, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (run_workflow_deciding (f, &decisions, &error), ==, FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 0);
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_ABORTED);
+  g_assert_cmpstr (report->failure_step, ==, "confirm");
+  g_assert_true (report->before.present);
+  g_assert_false (report->after.present);
+}
+
+static void
+test_damaged_state_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(FfTask) task = ff_task_parse (f->task_document, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfWorkflow) workflow = NULL;
+
+  g_assert_true (ff_store_save_workflow (f->store, task->task_id, "DTU0001", "push", "{garbage",
+                                         &error));
+  workflow = ff_workflow_new (f->store, FF_GPS_SOURCE (f->gps), f->task_document, "DTU0001",
+                              SERIAL, f->tablet_key, &error);
+  g_assert_null (workflow);
+  g_assert_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_DAMAGED_STATE);
+  g_clear_error (&error);
+  workflow = ff_workflow_new (f->store, FF_GPS_SOURCE (f->gps), f->task_document, "DTU9999",
+                              SERIAL, f->tablet_key, &error);
+  g_assert_null (workflow);
+  g_assert_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_NOT_IN_TASK);
+  g_assert_cmpuint (f->pushes, ==, 0);
 }
 
 static void
@@ -404,6 +486,12 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/workflow/wrong-position", Fixture, NULL, fixture_set_up, test_wrong_position,
               fixture_tear_down);
+  g_test_add ("/workflow/identity-override", Fixture, NULL, fixture_set_up, test_identity_override,
+              fixture_tear_down);
+  g_test_add ("/workflow/push-declined", Fixture, NULL, fixture_set_up, test_push_declined,
+              fixture_tear_down);
+  g_test_add ("/workflow/damaged-state-refused", Fixture, NULL, fixture_set_up,
+              test_damaged_state_refused, fixture_tear_down);
   g_test_add ("/workflow/old-version-rolled-back", Fixture, "old-version", fixture_set_up,
               test_old_version_rolled_back, fixture_tear_down);
   g_test_add ("/workflow/already-current", Fixture, NULL, fixture_set_up, test_already_current,
