@@ -503,12 +503,12 @@ answered (GObject *object, GAsyncResult *result, gpointer user_data)
                                   || g_ascii_strcasecmp (line, "yes") == 0);
 
   runner->asking = FALSE;
-  if (state == FF_WORKFLOW_STATE_CONFIRM)
-    yes ? ff_workflow_confirm_push (runner->workflow, &error)
-        : ff_workflow_close (runner->workflow, &error);
-  else if (state == FF_WORKFLOW_STATE_FAILED)
-    yes ? ff_workflow_roll_back (runner->workflow, &error)
-        : ff_workflow_close (runner->workflow, &error);
+  if (state == FF_WORKFLOW_STATE_CONFIRM && yes)
+    ff_workflow_confirm_push (runner->workflow, &error);
+  else if (state == FF_WORKFLOW_STATE_FAILED && yes)
+    ff_workflow_roll_back (runner->workflow, &error);
+  else if (state == FF_WORKFLOW_STATE_CONFIRM || state == FF_WORKFLOW_STATE_FAILED)
+    ff_workflow_close (runner->workflow, &error);
   else if (state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH)
     {
       if (line != NULL && *line != '\0')

@@ -295,6 +295,35 @@ only_report (Fixture *f)
   return report;
 }
 
+/* The stored report verifies only with this tablet's key and only byte for byte. */
+static void
+check_signature_binds (Fixture *f)
+{
+  g_autoptr(GPtrArray) reports = ff_store_list_reports (f->store, FALSE, NULL);
+  g_autoptr(GBytes) document = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GBytes) tampered = NULL;
+  g_autoptr(FfKey) other_tablet = ff_key_generate (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bytes = NULL;
+  char *digit;
+  gsize size;
+
+  g_assert_true (ff_store_load_report (f->store, ((FfStoredReport *) reports->pdata[0])->report_id,
+                                       &document, &signature, &error));
+  g_assert_null (ff_report_load_signed (document, signature, other_tablet, &error));
+  g_assert_error (error, FF_CRYPTO_ERROR, FF_CRYPTO_ERROR_BAD_SIGNATURE);
+  g_clear_error (&error);
+  bytes = g_strndup (g_bytes_get_data (document, NULL), g_bytes_get_size (document));
+  size = g_bytes_get_size (document);
+  digit = strstr (bytes, "V2.00");
+  g_assert_nonnull (digit);
+  digit[1] = '3';
+  tampered = g_bytes_new (bytes, size);
+  g_assert_null (ff_report_load_signed (tampered, signature, f->tablet_key, &error));
+  g_assert_error (error, FF_CRYPTO_ERROR, FF_CRYPTO_ERROR_BAD_SIGNATURE);
+}
+
 static void
 test_clean_upgrade (Fixture *f, gconstpointer data)
 {
@@ -316,6 +345,7 @@ test_clean_upgrade (Fixture *f, gconstpointer data)
   g_assert_cmpint (report->transfer.bytes, ==, IMAGE_SIZE + 1000);
   g_assert_cmpstr (report->firmware_sha256, ==, f->new_sha);
   g_assert_cmpuint (report->events->len, >=, 6);
+  check_signature_binds (f);
 
   /* Running it again changes nothing: it is done. */
   g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
