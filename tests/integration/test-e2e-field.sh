@@ -1,9 +1,9 @@
 #!/bin/bash
 # End to end on 127.0.0.1: fieldflash-platform (HTTPS, pinned) + fieldflash-sim + fieldflash-cli.
 # Dispatch, sync, run three terminals (clean; wrong position; back on the old version, rolled
-# back), upload, and check the platform's ledger, history and reports. Then ten more terminals,
-# each run killed (SIGKILL) as a different workflow state starts and run again: one report each,
-# one push each, nothing lost or doubled.
+# back); ten more, each run killed (SIGKILL) as a different workflow state starts and run again;
+# one located by a real gpsd (gpsfake); then upload and check the platform's ledger, history and
+# reports: one report per terminal, one push each, nothing lost or doubled.
 set -euo pipefail
 
 # In sanitizer builds: LeakSanitizer crashes scanning the dynamic TLS of glib-networking's dlopen()ed
@@ -41,15 +41,18 @@ wait_line () {
 tablet=(--data-dir "$work/tablet")
 plat=("$platform" --data-dir "$work/platform")
 
-# ---- terminals: 3 for the story, 10 for the kills, all at distinct positions --------------------
+# ---- terminals: 3 for the story, 10 for the kills, 1 for gpsd, all at distinct positions -------
+count=14
+# DTU0014 stands where tests/data/shanghai-fix.nmea puts the receiver.
+lat_of () { if [ "$1" -eq 14 ]; then echo 31.2304; else echo "31.$((2000 + $1))"; fi; }
 kill_states=(connect identify read-version snapshot-before confirm push reboot-wait verify snapshot-after report)
 "$sim" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
 "$sim" make-firmware --vendor Acme --model DTU-3000 --version V2.00 --size 30000 -o "$work/v2.bin"
 {
   echo "[fleet]"; echo "profile=state-grid"; echo "host=127.0.0.1"
-  for i in $(seq 1 13); do
+  for i in $(seq 1 $count); do
     printf '[terminal DTU%04d]\nversion=V1.00\nvendor=Acme\nmodel=DTU-3000\ntype=DTU\nport=0\n' "$i"
-    printf 'latitude=31.%04d\nlongitude=121.4737\n' "$((2000 + i))"
+    printf 'latitude=%s\nlongitude=121.4737\n' "$(lat_of "$i")"
   done
 } > "$work/fleet.ini"
 printf '[DTU0003]\nscenario=old-version\n' > "$work/scenario.ini"
@@ -59,7 +62,7 @@ mkfifo "$work/sim.out"
 pids+=($!)
 exec 5< "$work/sim.out"
 declare -A port
-for i in $(seq 1 13); do
+for i in $(seq 1 $count); do
   line=$(wait_line 5 'listening on 127\.0\.0\.1:[0-9]+')
   [[ $line =~ terminal\ ([A-Z0-9]+)\ listening\ on\ 127\.0\.0\.1:([0-9]+) ]] || fail "sim: $line"
   port[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
@@ -71,9 +74,9 @@ pids+=($!)
 "${plat[@]}" init > /dev/null
 {
   echo "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,software_checksum,host,port,common_address,profile"
-  for i in $(seq 1 13); do
+  for i in $(seq 1 $count); do
     id=$(printf 'DTU%04d' "$i")
-    echo "$id,Site $i,31.$((2000 + i)),121.4737,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,${port[$id]},1,state-grid"
+    echo "$id,Site $i,$(lat_of "$i"),121.4737,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,${port[$id]},1,state-grid"
   done
 } > "$work/ledger.csv"
 "${plat[@]}" terminals import "$work/ledger.csv" > /dev/null
@@ -83,7 +86,7 @@ echo "$pin" | "${plat[@]}" technicians add --phone "$phone" --name 张伟 > /dev
 "$cli" key "${tablet[@]}" --serial TAB-0001 > "$work/tablet.pub.pem"
 "${plat[@]}" handhelds add TAB-0001 --pubkey "$work/tablet.pub.pem" > /dev/null
 "${plat[@]}" export-key > "$work/platform.pem"
-terminals=$(for i in $(seq 1 13); do printf 'DTU%04d,' "$i"; done)
+terminals=$(for i in $(seq 1 $count); do printf 'DTU%04d,' "$i"; done)
 "${plat[@]}" tasks create --technician "$phone" --handheld TAB-0001 --terminals "${terminals%,}" \
   --firmware V2.00 > "$work/task.out"
 mkfifo "$work/platform.out"
@@ -140,14 +143,26 @@ for k in "${!kill_states[@]}"; do
     || fail "$id after a kill at $state: $(cat "$work/rerun-$id.out")"
 done
 
+# ---- the gpsd path: gpsfake replays the log on a free loopback port ---------------------------
+gps_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# -1 -W 2: play the log once, then stop (and take gpsd down) 2 s after it ran out.
+gpsfake -q -1 -W 2 -c 0.05 -P "$gps_port" "${FIELDFLASH_SOURCEDIR:?}/tests/data/shanghai-fix.nmea" \
+  > /dev/null 2>&1 < /dev/null &
+gpsfake_pid=$!
+pids+=($gpsfake_pid)
+"$cli" run "${tablet[@]}" --terminal DTU0014 --gpsd "127.0.0.1:$gps_port" --yes > "$work/run14.out" 2>&1 \
+  || fail "run DTU0014 with gpsd: $(cat "$work/run14.out")"
+grep -q 'DTU0014: upgraded' "$work/run14.out" || fail "DTU0014 not upgraded"
+wait "$gpsfake_pid" || true
+
 # ---- upload, twice ------------------------------------------------------------------------
 "$cli" upload "${tablet[@]}" > "$work/upload1.out"
-grep -q '^13 reports delivered, 0 still queued' "$work/upload1.out" || fail "upload"
+grep -q "^$count reports delivered, 0 still queued" "$work/upload1.out" || fail "upload"
 "$cli" upload "${tablet[@]}" > "$work/upload2.out"
 grep -q '^0 reports delivered, 0 still queued' "$work/upload2.out" || fail "upload again"
 "$cli" reports "${tablet[@]}" --pdf "$work/pdf" > "$work/reports.out"
-[ "$(grep -c uploaded "$work/reports.out")" -eq 13 ] || fail "reports: $(cat "$work/reports.out")"
-[ "$(ls "$work/pdf" | wc -l)" -eq 13 ] || fail "pdfs"
+[ "$(grep -c uploaded "$work/reports.out")" -eq $count ] || fail "reports: $(cat "$work/reports.out")"
+[ "$(ls "$work/pdf" | wc -l)" -eq $count ] || fail "pdfs"
 
 # ---- what the terminals and the platform say ------------------------------------------------
 sync_log_check () {
@@ -159,13 +174,14 @@ sync_log_check DTU0001 1
 sync_log_check DTU0002 0
 sync_log_check DTU0003 2
 for k in "${!kill_states[@]}"; do sync_log_check "$(printf 'DTU%04d' "$((k + 4))")" 1; done
+sync_log_check DTU0014 1
 
 "${plat[@]}" terminals list --json > "$work/terminals.json"
 python3 - "$work/terminals.json" <<'PY'
 import json, sys
 versions = {t["device_id"]: t["software_version"] for t in json.load(open(sys.argv[1]))}
 expected = {"DTU0001": "V2.00", "DTU0002": "V1.00", "DTU0003": "V1.00"}
-expected.update({"DTU%04d" % i: "V2.00" for i in range(4, 14)})
+expected.update({"DTU%04d" % i: "V2.00" for i in range(4, 15)})
 assert versions == expected, versions
 PY
 "${plat[@]}" reports list --json > "$work/platform-reports.json"
@@ -175,7 +191,7 @@ reports = json.load(open(sys.argv[1]))
 if isinstance(reports, dict):
     reports = reports.get("reports", reports)
 by_device = collections.Counter(r["device_id"] for r in reports)
-assert all(n == 1 for n in by_device.values()) and len(by_device) == 13, by_device
+assert all(n == 1 for n in by_device.values()) and len(by_device) == 14, by_device
 outcomes = {r["device_id"]: r["outcome"] for r in reports}
 assert outcomes["DTU0001"] == "upgraded" and outcomes["DTU0002"] == "identity-mismatch", outcomes
 assert outcomes["DTU0003"] == "rolled-back", outcomes
