@@ -140,8 +140,8 @@ main (int argc, char **argv)
       double seconds, overhead;
 
       ff_gps_simulated_set_position (gps, item->latitude, item->longitude);
-      workflow = ff_workflow_new (store, FF_GPS_SOURCE (gps), document, item->device_id, SERIAL, key,
-                                  &error);
+      workflow = ff_workflow_new (store, FF_GPS_SOURCE (gps), document, item->device_id, SERIAL,
+                                  key, &error);
       if (workflow == NULL)
         g_error ("%s", error->message);
       g_signal_connect (workflow, "notify::state", G_CALLBACK (state_changed), NULL);

@@ -22,7 +22,6 @@
 #include "ff-workflow.h"
 
 #define SETTING_PLATFORM_URL "platform-url"
-#define SETTING_SERIAL "serial"
 #define KEY_FILE "tablet.key"
 #define SERIAL_FILE "serial"
 #define PLATFORM_KEY_FILE "platform.pem"
@@ -299,7 +298,8 @@ ff_cli_login (int argc, char **argv)
   if (code >= 0)
     return code;
   if (phone == NULL || !ff_phone_is_valid (phone))
-    return fail_with (FF_CLI_EXIT_USAGE, _("Give the technician's 11-digit mobile number with --phone."));
+    return fail_with (FF_CLI_EXIT_USAGE,
+                      _("Give the technician's 11-digit mobile number with --phone."));
   if (!tablet_open (&tablet, TRUE, &error)
       || (platform_key != NULL && !pin_file (&tablet, platform_key, PLATFORM_KEY_FILE, &error))
       || (platform_cert != NULL && !pin_file (&tablet, platform_cert, PLATFORM_CERT_FILE, &error))
@@ -420,7 +420,8 @@ ff_cli_tasks (int argc, char **argv)
     return code;
   if (from != NULL && !parse_position (from, &here))
     return fail_with (FF_CLI_EXIT_USAGE, _("--from takes LAT,LON in degrees."));
-  if (!tablet_open (&tablet, FALSE, &error) || (ids = ff_store_list_task_ids (tablet.store, &error)) == NULL)
+  if (!tablet_open (&tablet, FALSE, &error)
+      || (ids = ff_store_list_task_ids (tablet.store, &error)) == NULL)
     return fail (error);
   for (guint t = 0; ids[t] != NULL; t++)
     {
@@ -595,7 +596,7 @@ ask_from_idle (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* One line per state, once it is persisted: scripts (and the kill-at-every-state test) follow it. */
+/* One line per state once it is persisted: scripts and the kill-at-every-state test follow it. */
 static void
 on_state (FfWorkflow *workflow, GParamSpec *pspec, Runner *runner)
 {
@@ -797,8 +798,9 @@ run_workflow (int argc, char **argv, Policy default_policy)
       g_clear_object (&runner.input);
       if (runner.waiting)
         {
-          g_printerr (_("fieldflash-cli: %s failed: %s\nRun “fieldflash-cli rollback --terminal %s” "
-                        "to push %s back, or add --decline to close it as failed.\n"),
+          g_printerr (_("fieldflash-cli: %s failed: %s\n"
+                        "Run “fieldflash-cli rollback --terminal %s” to push %s back, "
+                        "or add --decline to close it as failed.\n"),
                       device_id, ff_workflow_get_failure (workflow), device_id,
                       ff_workflow_get_item (workflow)->previous->version);
           return FF_CLI_EXIT_FAILURE;

@@ -1,11 +1,12 @@
-/* Geography for the field: the 1-arcsecond identity rule, distance, bearing and the visiting order. */
+/* Field geography: the 1-arcsecond identity rule, distance, bearing and the visiting order. */
 #include "config.h"
 
 #include "ff-geo.h"
 
 #include <math.h>
 
-#define EARTH_RADIUS_M 6371008.8  /* IUGG mean radius; metres of error per km do not matter on foot */
+/* IUGG mean radius; the sphere's error of a few metres per km does not matter on foot. */
+#define EARTH_RADIUS_M 6371008.8
 #define ARCSEC_PER_DEGREE 3600.0
 /* Coordinates arrive as decimal degrees with ~1e-7° resolution; without this slack a difference of
  * exactly 1″ could land on either side of the rule depending on rounding of the decimal input. */
@@ -61,7 +62,8 @@ ff_geo_distance_m (const FfGeoPoint *from,
 {
   double lat1 = radians (from->latitude), lat2 = radians (to->latitude);
   double dlat = lat2 - lat1, dlon = radians (to->longitude - from->longitude);
-  double h = sin (dlat / 2) * sin (dlat / 2) + cos (lat1) * cos (lat2) * sin (dlon / 2) * sin (dlon / 2);
+  double h = sin (dlat / 2) * sin (dlat / 2)
+             + cos (lat1) * cos (lat2) * sin (dlon / 2) * sin (dlon / 2);
 
   return 2 * EARTH_RADIUS_M * asin (sqrt (MIN (1.0, h)));
 }

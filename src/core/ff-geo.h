@@ -1,4 +1,4 @@
-/* Geography for the field: the 1-arcsecond identity rule, distance, bearing and the visiting order. */
+/* Field geography: the 1-arcsecond identity rule, distance, bearing and the visiting order. */
 #pragma once
 
 #include <glib.h>

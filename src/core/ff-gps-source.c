@@ -1,4 +1,4 @@
-/* Where the tablet is: the abstract position source the workflow and the UI watch (gpsd or simulated). */
+/* Where the tablet is: the position source the workflow and the UI watch (gpsd or simulated). */
 #include "config.h"
 
 #include "ff-gps-source.h"
@@ -11,7 +11,7 @@ typedef struct
   FfGpsFixMode mode;
   gboolean     connected;
   FfGeoPoint   position;
-  gint64       fix_received_us;  /* monotonic: replayed or stale GPS clocks must not fake freshness */
+  gint64       fix_received_us;  /* monotonic: a replayed or stale GPS clock never looks fresh */
 } FfGpsSourcePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FfGpsSource, ff_gps_source, G_TYPE_OBJECT)
@@ -60,21 +60,15 @@ static void
 ff_gps_source_class_init (FfGpsSourceClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
   object_class->get_property = ff_gps_source_get_property;
 
-  properties[PROP_FIX_MODE] =
-    g_param_spec_int ("fix-mode", NULL, NULL, FF_GPS_FIX_NOT_SEEN, FF_GPS_FIX_3D, FF_GPS_FIX_NOT_SEEN,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_CONNECTED] =
-    g_param_spec_boolean ("connected", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_LATITUDE] =
-    g_param_spec_double ("latitude", NULL, NULL, -90, 90, 0,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_LONGITUDE] =
-    g_param_spec_double ("longitude", NULL, NULL, -180, 180, 0,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FIX_MODE] = g_param_spec_int ("fix-mode", NULL, NULL, FF_GPS_FIX_NOT_SEEN,
+                                                FF_GPS_FIX_3D, FF_GPS_FIX_NOT_SEEN, flags);
+  properties[PROP_CONNECTED] = g_param_spec_boolean ("connected", NULL, NULL, FALSE, flags);
+  properties[PROP_LATITUDE] = g_param_spec_double ("latitude", NULL, NULL, -90, 90, 0, flags);
+  properties[PROP_LONGITUDE] = g_param_spec_double ("longitude", NULL, NULL, -180, 180, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -273,10 +267,12 @@ ff_gps_source_wait_fix_async (FfGpsSource         *self,
       wait_fix_settle (task);
       return;
     }
-  wait->notify_id = g_signal_connect (self, "notify::fix-mode", G_CALLBACK (wait_fix_mode_changed), task);
+  wait->notify_id = g_signal_connect (self, "notify::fix-mode",
+                                      G_CALLBACK (wait_fix_mode_changed), task);
   wait->timeout_id = g_timeout_add_seconds (timeout_seconds, wait_fix_timed_out, task);
   if (cancellable != NULL)
-    wait->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (wait_fix_cancelled), task, NULL);
+    wait->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (wait_fix_cancelled), task,
+                                                NULL);
 }
 
 gboolean

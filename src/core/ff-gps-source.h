@@ -1,4 +1,4 @@
-/* Where the tablet is: the abstract position source the workflow and the UI watch (gpsd or simulated). */
+/* Where the tablet is: the position source the workflow and the UI watch (gpsd or simulated). */
 #pragma once
 
 #include <gio/gio.h>

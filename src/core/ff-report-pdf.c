@@ -1,4 +1,4 @@
-/* The one-page PDF of a report for paper filing: a table of the facts and the four signal gauges. */
+/* The one-page PDF of a report for paper filing: a table of the facts and the four gauges. */
 #include "config.h"
 
 #include "ff-report-pdf.h"
@@ -129,7 +129,8 @@ gauge (cairo_t *cr, double cx, double cy, FfSignal signal, const FfReport *repor
       cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
       cairo_set_line_width (cr, 2);
       cairo_move_to (cr, cx, cy);
-      cairo_line_to (cr, cx + (GAUGE_RADIUS - 2) * cos (angle), cy + (GAUGE_RADIUS - 2) * sin (angle));
+      cairo_line_to (cr, cx + (GAUGE_RADIUS - 2) * cos (angle),
+                     cy + (GAUGE_RADIUS - 2) * sin (angle));
       cairo_stroke (cr);
       caption = g_strdup_printf ("%s: %.2f %% %s", ff_signal_get_label (signal),
                                  judgement->deviation[signal] * 100,

@@ -1,4 +1,4 @@
-/* The one-page PDF of a report for paper filing: a table of the facts and the four signal gauges. */
+/* The one-page PDF of a report for paper filing: a table of the facts and the four gauges. */
 #pragma once
 
 #include <gio/gio.h>

@@ -1,4 +1,4 @@
-/* The four signals read before and after an upgrade, and the judgement "after agrees with before". */
+/* The four signals read before and after an upgrade, and the judgement of after against before. */
 #include "config.h"
 
 #include "ff-snapshot.h"
@@ -10,9 +10,9 @@ typedef struct
 {
   const char *key;
   const char *label;
-  /* Near zero a relative error explodes (0.01 A → 0.02 A is "100 %"), so the denominator never drops
-   * below this floor: a before-value smaller than the floor is judged against an absolute band of
-   * 10 % of the floor (1 V, 0.1 A, 0.1 V, 0.5 °C). */
+  /* Near zero a relative error explodes (0.01 A → 0.02 A is "100 %"), so the denominator never
+   * drops below this floor: a before-value smaller than the floor is judged against an absolute
+   * band of 10 % of the floor (1 V, 0.1 A, 0.1 V, 0.5 °C). */
   double      zero_floor;
 } SignalInfo;
 
@@ -90,7 +90,8 @@ ff_snapshot_judge (const FfSnapshot *before,
         j->relative_error = ff_snapshot_relative_error (s, before->values[s], after->values[s]);
       else
         j->relative_error = NAN;
-      j->passed = isfinite (j->relative_error) && j->relative_error < FF_SNAPSHOT_MAX_RELATIVE_ERROR;
+      j->passed = isfinite (j->relative_error)
+                  && j->relative_error < FF_SNAPSHOT_MAX_RELATIVE_ERROR;
       all_passed = all_passed && j->passed;
     }
   return all_passed;

@@ -1,4 +1,4 @@
-/* The four signals read before and after an upgrade, and the judgement "after agrees with before". */
+/* The four signals read before and after an upgrade, and the judgement of after against before. */
 #pragma once
 
 #include "ff-report.h"

@@ -73,8 +73,9 @@ set_sqlite_error (FfStore *self, GError **error, int code)
 
   if (primary == SQLITE_FULL
       || (primary == SQLITE_IOERR && errno_means_full (sqlite3_system_errno (self->db))))
-    g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_FULL,
-                 _("The tablet’s storage is full; nothing was saved. Free some space and try again."));
+    g_set_error_literal (error, FF_STORE_ERROR, FF_STORE_ERROR_FULL,
+                         _("The tablet’s storage is full; nothing was saved. "
+                           "Free some space and try again."));
   else
     g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_FAILED, _("Tablet database error: %s"),
                  sqlite3_errmsg (self->db));
@@ -356,8 +357,9 @@ ff_store_save_task (FfStore     *self,
 
   if (!begin (self, error))
     return FALSE;
-  statement = prepare (self, "INSERT OR REPLACE INTO tasks (task_id, document, signature, stored_at)"
-                             " VALUES (?, ?, ?, ?)", error);
+  statement = prepare (self, "INSERT OR REPLACE INTO tasks"
+                             " (task_id, document, signature, stored_at) VALUES (?, ?, ?, ?)",
+                       error);
   ok = statement != NULL;
   if (ok)
     {
@@ -537,7 +539,8 @@ ff_store_read_firmware (FfStore     *self,
   if (!ff_store_has_firmware (self, sha256))
     {
       g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_NOT_FOUND,
-                   _("Firmware %s is not on this tablet. Run “fieldflash-cli sync” first."), sha256);
+                   _("Firmware %s is not on this tablet. Run “fieldflash-cli sync” first."),
+                   sha256);
       return NULL;
     }
   if (!g_file_get_contents (path, &contents, &length, error))
@@ -560,8 +563,8 @@ write_workflow (FfStore *self, const char *task_id, const char *device_id, const
   g_autoptr(sqlite3_stmt) statement = NULL;
 
   statement = prepare (self, "INSERT OR REPLACE INTO workflows"
-                             " (task_id, device_id, state, data, updated_at) VALUES (?, ?, ?, ?, ?)",
-                       error);
+                             " (task_id, device_id, state, data, updated_at)"
+                             " VALUES (?, ?, ?, ?, ?)", error);
   if (statement == NULL)
     return FALSE;
   bind_text (statement, 1, task_id);
@@ -598,8 +601,8 @@ ff_store_load_workflow (FfStore     *self,
   gboolean found = FALSE;
 
   g_mutex_lock (&self->lock);
-  statement = prepare (self, "SELECT state, data FROM workflows WHERE task_id = ? AND device_id = ?",
-                       error);
+  statement = prepare (self, "SELECT state, data FROM workflows"
+                             " WHERE task_id = ? AND device_id = ?", error);
   if (statement != NULL)
     {
       bind_text (statement, 1, task_id);
@@ -651,7 +654,8 @@ ff_store_save_report (FfStore     *self,
     }
   if (ok)
     {
-      enqueue = prepare (self, "INSERT INTO upload_queue (report_id, attempts) VALUES (?, 0)", error);
+      enqueue = prepare (self, "INSERT INTO upload_queue (report_id, attempts) VALUES (?, 0)",
+                         error);
       ok = enqueue != NULL;
     }
   if (ok)
@@ -699,8 +703,9 @@ ff_store_list_reports (FfStore   *self,
                        GError   **error)
 {
   g_autoptr(sqlite3_stmt) statement = NULL;
-  g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_stored_report_free);
+  g_autoptr(GPtrArray) reports = NULL;
 
+  reports = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_stored_report_free);
   g_mutex_lock (&self->lock);
   statement = prepare (self, only_pending
     ? "SELECT r.report_id, r.task_id, r.device_id, r.outcome, r.created_at, q.uploaded_at,"

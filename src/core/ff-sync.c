@@ -96,8 +96,8 @@ new_message (FfSync      *self,
 
   if (message == NULL)
     {
-      g_set_error (error, FF_SYNC_ERROR, FF_SYNC_ERROR_FAILED, _("“%s” is not a valid platform URL."),
-                   uri);
+      g_set_error (error, FF_SYNC_ERROR, FF_SYNC_ERROR_FAILED,
+                   _("“%s” is not a valid platform URL."), uri);
       return NULL;
     }
   if (authorized)
@@ -169,10 +169,11 @@ request_done (GObject      *object,
   FfSync *self = g_task_get_source_object (task);
   SoupMessage *message = g_task_get_task_data (task);
   g_autoptr(GError) cause = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &cause);
+  g_autoptr(GBytes) body = NULL;
   GError *error = NULL;
   guint status;
 
+  body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &cause);
   if (body == NULL)
     {
       set_transport_error (self, &error, cause);
@@ -622,11 +623,12 @@ download_read (GObject      *object,
   FetchJob *job = g_task_get_task_data (task);
   FfFirmwareRef *ref = job->firmware->pdata[job->firmware_index];
   g_autoptr(GError) cause = NULL;
-  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &cause);
+  g_autoptr(GBytes) chunk = NULL;
   GError *error = NULL;
   gsize size;
   const void *data;
 
+  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &cause);
   if (chunk == NULL)
     {
       /* What arrived so far stays in the partial file: the next sync resumes from there. */
@@ -752,11 +754,13 @@ firmware_looked_up (GObject      *object,
     {
       /* Resume: If-Range makes the platform send the whole file should it ever differ. */
       tag = g_strdup_printf ("\"%s\"", ref->sha256);
-      soup_message_headers_set_range (soup_message_get_request_headers (message), job->received, -1);
-      soup_message_headers_replace (soup_message_get_request_headers (message), "If-Range", tag);
+      SoupMessageHeaders *headers = soup_message_get_request_headers (message);
+
+      soup_message_headers_set_range (headers, job->received, -1);
+      soup_message_headers_replace (headers, "If-Range", tag);
     }
-  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                           download_started, task);
+  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT,
+                           g_task_get_cancellable (task), download_started, task);
 }
 
 static void
@@ -891,7 +895,8 @@ fetch_next_task (GTask *task)
   job->task_id = g_queue_pop_head (&job->pending_ids);
   if (job->task_id == NULL)
     {
-      g_task_return_pointer (task, g_strv_builder_end (job->stored_ids), (GDestroyNotify) g_strfreev);
+      g_task_return_pointer (task, g_strv_builder_end (job->stored_ids),
+                             (GDestroyNotify) g_strfreev);
       g_object_unref (task);
       return;
     }

@@ -32,9 +32,10 @@ G_DECLARE_FINAL_TYPE (FfSync, ff_sync, FF, SYNC, GObject)
 
 GQuark    ff_sync_error_quark          (void);
 
-/* Tasks that do not list @tablet_serial are refused. @pinned_certificate may be NULL only for plain http:// to a loopback address (tests). Signals:
- * "task-refused" (const char *task_id, const char *message): a task was refused whole.
- * Properties: "downloaded-bytes", "total-bytes" (gint64): the firmware download under way. */
+/* Tasks that do not list @tablet_serial are refused. @pinned_certificate may be NULL only for
+ * plain http:// to a loopback address (tests).
+ * Signal "task-refused" (const char *task_id, const char *message): a task was refused whole.
+ * Properties "downloaded-bytes", "total-bytes" (gint64): the firmware download under way. */
 FfSync   *ff_sync_new                  (FfStore              *store,
                                         const char           *base_url,
                                         GTlsCertificate      *pinned_certificate,

@@ -380,7 +380,7 @@ current_step (FfWorkflow *self)
   return ff_workflow_state_to_string (self->state);
 }
 
-/* What the terminal should run at the end: the target, or the previous firmware when rolling back. */
+/* What the terminal should run in the end: the target, or the previous firmware in a rollback. */
 static const FfFirmwareRef *
 wanted_firmware (FfWorkflow *self)
 {
@@ -507,7 +507,8 @@ persist_job (FfStore *store, gpointer data, GError **error)
                                  ff_workflow_state_to_string (FF_WORKFLOW_STATE_DONE),
                                  persist->final_data, error);
   return ff_store_save_workflow (store, self->task->task_id, self->item->device_id,
-                                 ff_workflow_state_to_string (persist->state), persist->data, error);
+                                 ff_workflow_state_to_string (persist->state), persist->data,
+                                 error);
 }
 
 /* @user_data is the Persist, alive until the store's task is done with this callback. */
@@ -628,7 +629,8 @@ identify_with_fix (GObject      *object,
   self->ctx.fix_age = gps_error != NULL ? 0 : ff_gps_source_get_fix_age (self->gps);
 
   if (!g_str_equal (self->ctx.device_id_read, self->item->device_id))
-    g_string_append_printf (mismatch, _("The terminal reports device ID “%s”, the task expects “%s”."),
+    g_string_append_printf (mismatch,
+                            _("The terminal reports device ID “%s”, the task expects “%s”."),
                             self->ctx.device_id_read, self->item->device_id);
   if (gps_error != NULL)
     g_string_append_printf (mismatch, "%s%s", mismatch->len > 0 ? " " : "", gps_error->message);
@@ -844,7 +846,8 @@ after_upgrade_finish (GObject      *object,
   GError *error = NULL;
 
   if (object != NULL
-      && !ff_iec104_conn_upgrade_finish_finish (FF_IEC104_CONN (object), result, &rebooting, &error))
+      && !ff_iec104_conn_upgrade_finish_finish (FF_IEC104_CONN (object), result, &rebooting,
+                                                &error))
     {
       step_failed (self, error);
       return;
@@ -875,7 +878,8 @@ file_written (GObject      *object,
   self->ctx.transferred = TRUE;
   self->ctx.transfer_bytes = g_bytes_get_size (self->image);
   self->ctx.transfer_segments = (self->ctx.transfer_bytes + segment_size - 1) / segment_size;
-  self->ctx.transfer_seconds = (g_get_monotonic_time () - self->push_started_us) / (double) G_USEC_PER_SEC;
+  self->ctx.transfer_seconds =
+    (g_get_monotonic_time () - self->push_started_us) / (double) G_USEC_PER_SEC;
   if (self->profile->iec104.upgrade_start_before_write)
     ff_iec104_conn_upgrade_finish_async (self->conn, run_cancellable (self), after_upgrade_finish,
                                          g_object_ref (self));
@@ -1174,8 +1178,10 @@ build_report (FfWorkflow *self)
       identity->fix_longitude = have_fix ? fix.longitude : recorded.longitude;
       identity->recorded_latitude = recorded.latitude;
       identity->recorded_longitude = recorded.longitude;
-      identity->delta_latitude_arcsec = have_fix ? ff_geo_delta_latitude_arcsec (&fix, &recorded) : 0;
-      identity->delta_longitude_arcsec = have_fix ? ff_geo_delta_longitude_arcsec (&fix, &recorded) : 0;
+      identity->delta_latitude_arcsec =
+        have_fix ? ff_geo_delta_latitude_arcsec (&fix, &recorded) : 0;
+      identity->delta_longitude_arcsec =
+        have_fix ? ff_geo_delta_longitude_arcsec (&fix, &recorded) : 0;
       identity->distance_m = have_fix ? ff_geo_distance_m (&fix, &recorded) : 0;
       identity->fix_mode = g_strdup (have_fix ? fix_mode_name (ctx->fix_mode) : "none");
       identity->fix_age_s = have_fix && isfinite (ctx->fix_age) ? ctx->fix_age : 0;
@@ -1292,8 +1298,10 @@ run_state (FfWorkflow *self)
     case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
     case FF_WORKFLOW_STATE_CONFIRM:
     case FF_WORKFLOW_STATE_FAILED:
-      set_message (self, self->ctx.failure_reason != NULL && self->state != FF_WORKFLOW_STATE_CONFIRM
-                         ? self->ctx.failure_reason : _("Waiting for the technician."));
+      if (self->ctx.failure_reason != NULL && self->state != FF_WORKFLOW_STATE_CONFIRM)
+        set_message (self, self->ctx.failure_reason);
+      else
+        set_message (self, _("Waiting for the technician."));
       break;
     case FF_WORKFLOW_STATE_REPORT:
       write_report (self);
@@ -1345,7 +1353,8 @@ ff_workflow_run_async (FfWorkflow          *self,
   self->run = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->run, ff_workflow_run_async);
   if (cancellable != NULL)
-    self->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (run_cancelled), self, NULL);
+    self->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (run_cancelled), self,
+                                                NULL);
   run_state (self);
 }
 

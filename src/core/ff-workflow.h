@@ -1,6 +1,6 @@
-/* The upgrade of one terminal as a persisted state machine (architecture.md §1, steps 4–9): what the
- * workflow does, separated from what the technician decides. A UI presents its properties and calls
- * the decision methods; nothing here needs a display. */
+/* The upgrade of one terminal as a persisted state machine (architecture.md §1, steps 4–9): what
+ * the workflow does, separated from what the technician decides. A UI presents its properties and
+ * calls the decision methods; nothing here needs a display. */
 #pragma once
 
 #include <gio/gio.h>

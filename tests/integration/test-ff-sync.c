@@ -85,7 +85,8 @@ handle_api (SoupServer *server, SoupServerMessage *message, const char *path, GH
 
   if (g_str_equal (path, "/api/v1/login"))
     {
-      reply_json (message, 200, "{\"token\": \"" TOKEN "\", \"expires_at\": \"2099-01-01T00:00:00Z\"}");
+      reply_json (message, 200,
+                  "{\"token\": \"" TOKEN "\", \"expires_at\": \"2099-01-01T00:00:00Z\"}");
       return;
     }
   if (g_strcmp0 (soup_message_headers_get_one (headers, "Authorization"), "Bearer " TOKEN) != 0)
@@ -127,13 +128,13 @@ handle_api (SoupServer *server, SoupServerMessage *message, const char *path, GH
         }
       if (soup_message_headers_get_ranges (headers, g_bytes_get_size (image), &ranges, &n_ranges))
         {
+          gsize size = g_bytes_get_size (image);
           g_autoptr(GBytes) tail = g_bytes_new_from_bytes (image, ranges[0].start,
-                                                           g_bytes_get_size (image) - ranges[0].start);
+                                                           size - ranges[0].start);
+          SoupMessageHeaders *response = soup_server_message_get_response_headers (message);
 
           f->last_range_start = ranges[0].start;
-          soup_message_headers_set_content_range (soup_server_message_get_response_headers (message),
-                                                  ranges[0].start, g_bytes_get_size (image) - 1,
-                                                  g_bytes_get_size (image));
+          soup_message_headers_set_content_range (response, ranges[0].start, size - 1, size);
           reply_bytes (message, 206, tail);
           soup_message_headers_free_ranges (headers, ranges);
         }
@@ -175,7 +176,8 @@ start_server (Fixture *f, gboolean tls)
 
   f->server = soup_server_new ("tls-certificate", tls ? f->certificate : NULL, NULL);
   soup_server_add_handler (f->server, "/api/v1", handle_api, f, NULL);
-  g_assert_true (soup_server_listen (f->server, address, tls ? SOUP_SERVER_LISTEN_HTTPS : 0, &error));
+  g_assert_true (soup_server_listen (f->server, address, tls ? SOUP_SERVER_LISTEN_HTTPS : 0,
+                                     &error));
   g_assert_no_error (error);
   uris = soup_server_get_uris (f->server);
   f->url = g_uri_to_string_partial (uris->data, G_URI_HIDE_PASSWORD);
@@ -193,8 +195,10 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->store = ff_store_open (f->dir, &error);
   g_assert_no_error (error);
   f->platform_key = ff_key_generate (&error);
-  f->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) served_task_free);
-  f->firmware = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
+  f->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                    (GDestroyNotify) served_task_free);
+  f->firmware = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) g_bytes_unref);
   f->ingested = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   f->last_range_start = -1;
   if (data != NULL)
@@ -352,6 +356,12 @@ any_contains (GPtrArray *messages, const char *needle)
   return FALSE;
 }
 
+static char *
+sha_of (GBytes *bytes)
+{
+  return ff_sha256_hex (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
 static void
 test_refusals (Fixture *f, gconstpointer data)
 {
@@ -368,10 +378,11 @@ test_refusals (Fixture *f, gconstpointer data)
   g_auto(GStrv) in_store = NULL;
   g_autofree char *ok_id = publish_task (f, 1, now, good, good, f->platform_key);
   g_autofree char *forged_id = publish_task (f, 2, now, third, third, forger);
-  g_autofree char *expired_id = publish_task (f, 3, now - 3 * 86400, fourth, fourth, f->platform_key);
+  g_autofree char *expired_id = publish_task (f, 3, now - 3 * 86400, fourth, fourth,
+                                              f->platform_key);
   g_autofree char *wrong_fw_id = publish_task (f, 4, now, other, good, f->platform_key);
-  g_autofree char *other_sha = ff_sha256_hex (g_bytes_get_data (other, NULL), g_bytes_get_size (other));
-  g_autofree char *third_sha = ff_sha256_hex (g_bytes_get_data (third, NULL), g_bytes_get_size (third));
+  g_autofree char *other_sha = sha_of (other);
+  g_autofree char *third_sha = sha_of (third);
   g_autofree char *partial = NULL;
 
   sync = logged_in_sync (f, NULL, &error);

@@ -94,7 +94,9 @@ fixture_set_up (Fixture *f, gconstpointer data)
   if (scenario != NULL)
     {
       g_auto(GStrv) words = g_strsplit (scenario, " ", -1);
-      g_autoptr(FfSimScenario) parsed = ff_sim_scenario_parse ((const char * const *) words, &error);
+      g_autoptr(FfSimScenario) parsed = NULL;
+
+      parsed = ff_sim_scenario_parse ((const char * const *) words, &error);
 
       g_assert_no_error (error);
       ff_sim_terminal_set_scenario (f->terminal, parsed);

@@ -1,5 +1,5 @@
 /* Tests of the position sources: the simulated one, and gpsd through libgps with a real gpsfake
- * replaying tests/data/shanghai-fix.nmea on 127.0.0.1, including gpsd going away and coming back. */
+ * replaying tests/data/shanghai-fix.nmea on 127.0.0.1, with gpsd going away and coming back. */
 #include "config.h"
 
 #include <gio/gio.h>
@@ -21,7 +21,7 @@ deadline_passed (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Runs the main loop until @predicate holds; failing the test if it does not within the deadline. */
+/* Runs the main loop until @predicate holds; fails the test when the deadline passes first. */
 static void
 wait_until (FfGpsSource *source,
             Predicate    predicate,

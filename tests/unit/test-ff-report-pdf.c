@@ -43,7 +43,8 @@ make_report (FfReportOutcome outcome)
   report->transfer.segments = 288;
   report->transfer.seconds = 41.5;
   report->firmware_version = g_strdup ("V2.01");
-  report->firmware_sha256 = g_strdup ("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
+  report->firmware_sha256 =
+    g_strdup ("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
   ff_report_add_event (report, report->created_at, "push", "288 segments written");
   return report;
 }
@@ -64,7 +65,8 @@ run_tool (const char *first, ...)
   va_end (args);
   g_ptr_array_add (argv, NULL);
   tool = g_subprocess_newv ((const char * const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                            &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (tool, NULL, NULL, &out, NULL, &error));
   g_assert_no_error (error);

@@ -1,5 +1,5 @@
-/* Tests of ff-store: settings, tasks, content-addressed firmware, workflow state, reports with their
- * upload queue, persistence across reopening, and a full disk (a file size limit) losing nothing. */
+/* Tests of ff-store: settings, tasks, content-addressed firmware, workflow state, reports with
+ * their upload queue, reopening, and a full disk (a file size limit) losing nothing. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -81,7 +81,8 @@ test_settings_and_tasks (Fixture *f, gconstpointer data)
 
   g_assert_null (ff_store_get_setting (f->store, "serial"));
   g_assert_true (ff_store_set_setting (f->store, "serial", "TAB-0001", &error));
-  g_assert_true (ff_store_save_task (f->store, "13800138000-20261121", document, signature, &error));
+  g_assert_true (ff_store_save_task (f->store, "13800138000-20261121", document, signature,
+                                     &error));
   g_assert_no_error (error);
 
   reopen (f);
