@@ -46,6 +46,7 @@ typedef struct
   guint        uploads;         /* POST /reports answered 2xx */
   GHashTable  *ingested;        /* report_id set */
   guint        fail_uploads;    /* answer this many uploads with 503 first */
+  guint        lose_answers;    /* ingest this many uploads, then drop the link unanswered */
   GTlsCertificate *certificate; /* the server's, when it speaks TLS */
 } Fixture;
 
@@ -157,6 +158,17 @@ handle_api (SoupServer *server, SoupServerMessage *message, const char *path, GH
         }
       g_assert_nonnull (soup_message_headers_get_one (headers, "Fieldflash-Signature"));
       f->uploads++;
+      if (f->lose_answers > 0)
+        {
+          /* The platform stored it, then the link died before the answer left. */
+          g_autoptr(GIOStream) link = NULL;
+
+          f->lose_answers--;
+          g_hash_table_add (f->ingested, g_steal_pointer (&report_id));
+          link = soup_server_message_steal_connection (message);
+          g_io_stream_close (link, NULL, NULL);
+          return;
+        }
       if (g_hash_table_add (f->ingested, g_steal_pointer (&report_id)))
         reply_json (message, 201, "{\"status\": \"ingested\"}");
       else
@@ -505,6 +517,19 @@ test_upload_queue (Fixture *f, gconstpointer data)
   g_assert_cmpuint (delivered, ==, 2);
   g_assert_cmpuint (g_hash_table_size (f->ingested), ==, 2);
   g_assert_cmpuint (f->uploads, ==, 2);
+
+  /* The platform stores a report but its answer is lost: the retry finds a duplicate, which counts
+   * as delivered, and the platform holds it once. */
+  queue_report (f, "DTU0004");
+  f->lose_answers = 1;
+  f->uploads = 0;
+  g_clear_object (&result);
+  ff_upload_queue_flush_async (queue, 4, 10, NULL, step_done, &result);
+  g_assert_true (ff_upload_queue_flush_finish (queue, wait_step (&result), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->uploads, ==, 2);
+  g_assert_cmpuint (g_hash_table_size (f->ingested), ==, 3);
+  g_assert_cmpuint (ff_upload_queue_get_pending (queue), ==, 0);
 
   /* The platform goes away: the flush ends with a connection error and the report stays queued
    * with the reason, to go out next time. */
