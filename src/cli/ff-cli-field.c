@@ -703,6 +703,7 @@ run_workflow (int argc, char **argv, Policy default_policy)
   g_autofree char *supervisor = NULL;
   g_autofree char *override_reason = NULL;
   gboolean yes = FALSE, decline = FALSE;
+  int gps_timeout = 30;
   const GOptionEntry run_entries[] = {
     { "terminal", 0, 0, G_OPTION_ARG_STRING, &device_id, N_("The terminal's device ID"), "ID" },
     { "task", 0, 0, G_OPTION_ARG_STRING, &task_id, N_("The task (default: the one that lists it)"),
@@ -711,6 +712,8 @@ run_workflow (int argc, char **argv, Policy default_policy)
       "LAT,LON" },
     { "gpsd", 0, 0, G_OPTION_ARG_STRING, &gpsd, N_("gpsd to read the position from"),
       "HOST:PORT" },
+    { "gps-timeout", 0, 0, G_OPTION_ARG_INT, &gps_timeout,
+      N_("Seconds to wait for a GPS fix (default 30)"), "SECONDS" },
     { "yes", 'y', 0, G_OPTION_ARG_NONE, &yes,
       N_("Confirm the push without asking (identity overrides and rollbacks still need a person)"),
       NULL },
@@ -752,6 +755,8 @@ run_workflow (int argc, char **argv, Policy default_policy)
     return fail_with (FF_CLI_EXIT_USAGE, _("--override-reason needs --supervisor NAME."));
   if (gps != NULL && gpsd != NULL)
     return fail_with (FF_CLI_EXIT_USAGE, _("Give --gps or --gpsd, not both."));
+  if (gps_timeout < 1 || gps_timeout > 3600)
+    return fail_with (FF_CLI_EXIT_USAGE, _("--gps-timeout takes 1 to 3600 seconds."));
   if (!tablet_open (&tablet, TRUE, &error)
       || (found_task = find_task_for (&tablet, device_id, task_id, &error)) == NULL
       || (task = load_task (&tablet, found_task, &document, &error)) == NULL
@@ -761,6 +766,7 @@ run_workflow (int argc, char **argv, Policy default_policy)
                               &error);
   if (workflow == NULL)
     return fail (error);
+  g_object_set (workflow, "gps-timeout", (guint) gps_timeout, NULL);
   if (rollback && ff_workflow_get_state (workflow) != FF_WORKFLOW_STATE_FAILED)
     {
       g_autofree char *message =

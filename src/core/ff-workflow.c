@@ -13,7 +13,7 @@
 #include "ff-snapshot.h"
 #include "ff-version.h"
 
-#define GPS_FIX_TIMEOUT_SECONDS 30
+#define DEFAULT_GPS_TIMEOUT_SECONDS 30
 
 G_DEFINE_ENUM_TYPE (FfWorkflowState, ff_workflow_state,
   G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_NEW, "new"),
@@ -145,6 +145,7 @@ struct _FfWorkflow
   double           bytes_per_second;
   double           eta_seconds;
   gint64           reboot_remaining_ms;
+  guint            gps_timeout_seconds;
 };
 
 G_DEFINE_FINAL_TYPE (FfWorkflow, ff_workflow, G_TYPE_OBJECT)
@@ -163,6 +164,7 @@ enum
   PROP_REBOOT_REMAINING_MS,
   PROP_OUTCOME,
   PROP_REPORT_ID,
+  PROP_GPS_TIMEOUT,
   N_PROPS
 };
 
@@ -678,7 +680,7 @@ identify_info_read (GObject      *object,
   g_free (self->ctx.checksum_before);
   self->ctx.checksum_before = g_strdup (info->checksum);
   set_message (self, _("Waiting for a GPS fix…"));
-  ff_gps_source_wait_fix_async (self->gps, GPS_FIX_TIMEOUT_SECONDS, run_cancellable (self),
+  ff_gps_source_wait_fix_async (self->gps, self->gps_timeout_seconds, run_cancellable (self),
                                 identify_with_fix, g_object_ref (self));
 }
 
@@ -1556,6 +1558,31 @@ ff_workflow_get_property (GObject    *object,
     case PROP_REPORT_ID:
       g_value_set_string (value, self->ctx.report_id);
       break;
+    case PROP_GPS_TIMEOUT:
+      g_value_set_uint (value, self->gps_timeout_seconds);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ff_workflow_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  FfWorkflow *self = FF_WORKFLOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_GPS_TIMEOUT:
+      if (self->gps_timeout_seconds != g_value_get_uint (value))
+        {
+          self->gps_timeout_seconds = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1606,6 +1633,7 @@ ff_workflow_class_init (FfWorkflowClass *klass)
   const GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
   object_class->get_property = ff_workflow_get_property;
+  object_class->set_property = ff_workflow_set_property;
   object_class->dispose = ff_workflow_dispose;
   object_class->finalize = ff_workflow_finalize;
 
@@ -1626,6 +1654,10 @@ ff_workflow_class_init (FfWorkflowClass *klass)
                                                              G_MAXINT64, 0, flags);
   properties[PROP_OUTCOME] = string_property ("outcome");
   properties[PROP_REPORT_ID] = string_property ("report-id");
+  /* How long identify waits for a GPS fix before it calls the identity unproven. */
+  properties[PROP_GPS_TIMEOUT] =
+    g_param_spec_uint ("gps-timeout", NULL, NULL, 1, 3600, DEFAULT_GPS_TIMEOUT_SECONDS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
@@ -1637,6 +1669,7 @@ static void
 ff_workflow_init (FfWorkflow *self)
 {
   self->eta_seconds = -1;
+  self->gps_timeout_seconds = DEFAULT_GPS_TIMEOUT_SECONDS;
 }
 
 /* A workflow for @device_id of the task in @task_document (as stored after verification), resumed

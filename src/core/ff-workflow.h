@@ -52,11 +52,13 @@ GQuark      ff_workflow_error_quark       (void);
 #define FF_TYPE_WORKFLOW (ff_workflow_get_type ())
 G_DECLARE_FINAL_TYPE (FfWorkflow, ff_workflow, FF, WORKFLOW, GObject)
 
-/* Properties (all read-only, notifying): "state" (FfWorkflowState), "device-id", "message" (what is
+/* Properties (read-only, notifying): "state" (FfWorkflowState), "device-id", "message" (what is
  * happening, for people), "failure" (why it stopped, or NULL), "bytes-sent", "bytes-total",
  * "bytes-per-second", "eta-seconds" (-1 unknown), "reboot-remaining-ms", "outcome" (report
- * outcome once decided, or NULL), "report-id". Signal "event" (const char *step, const char
- * *message): one line of the report's event log, as it is recorded. */
+ * outcome once decided, or NULL), "report-id". Read-write: "gps-timeout" (seconds identify waits
+ * for a fix; 30).
+ * Signal "event" (const char *step, const char *message): one line of the report's event log, as
+ * it is recorded. */
 FfWorkflow     *ff_workflow_new               (FfStore       *store,
                                                FfGpsSource   *gps,
                                                GBytes        *task_document,

@@ -42,8 +42,8 @@ tablet=(--data-dir "$work/tablet")
 plat=("$platform" --data-dir "$work/platform")
 
 # ---- terminals: 3 for the story, 10 for the kills, 1 for gpsd, all at distinct positions -------
-count=14
-# DTU0014 stands where tests/data/shanghai-fix.nmea puts the receiver.
+count=15
+# DTU0014 stands where tests/data/shanghai-fix.nmea puts the receiver; DTU0015 meets a dead gpsd.
 lat_of () { if [ "$1" -eq 14 ]; then echo 31.2304; else echo "31.$((2000 + $1))"; fi; }
 kill_states=(connect identify read-version snapshot-before confirm push reboot-wait verify snapshot-after report)
 "$sim" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
@@ -155,6 +155,15 @@ pids+=($gpsfake_pid)
 grep -q 'DTU0014: upgraded' "$work/run14.out" || fail "DTU0014 not upgraded"
 wait "$gpsfake_pid" || true
 
+# ---- a dead gpsd: no fix, nothing written, the visit cut short (the item stays open) ---------
+set +e
+"$cli" run "${tablet[@]}" --terminal DTU0015 --gpsd "127.0.0.1:$gps_port" --gps-timeout 2 --yes \
+  > "$work/run15.out" 2>&1
+[ $? -eq 1 ] || fail "run DTU0015 with a dead gpsd: $(cat "$work/run15.out")"
+set -e
+grep -q "No GPS fix from gpsd at 127.0.0.1:$gps_port" "$work/run15.out" || fail "no-fix message"
+grep -q 'DTU0015: aborted' "$work/run15.out" || fail "DTU0015 not aborted: $(cat "$work/run15.out")"
+
 # ---- upload, twice ------------------------------------------------------------------------
 "$cli" upload "${tablet[@]}" > "$work/upload1.out"
 grep -q "^$count reports delivered, 0 still queued" "$work/upload1.out" || fail "upload"
@@ -175,6 +184,7 @@ sync_log_check DTU0002 0
 sync_log_check DTU0003 2
 for k in "${!kill_states[@]}"; do sync_log_check "$(printf 'DTU%04d' "$((k + 4))")" 1; done
 sync_log_check DTU0014 1
+sync_log_check DTU0015 0
 
 "${plat[@]}" terminals list --json > "$work/terminals.json"
 python3 - "$work/terminals.json" <<'PY'
@@ -182,6 +192,7 @@ import json, sys
 versions = {t["device_id"]: t["software_version"] for t in json.load(open(sys.argv[1]))}
 expected = {"DTU0001": "V2.00", "DTU0002": "V1.00", "DTU0003": "V1.00"}
 expected.update({"DTU%04d" % i: "V2.00" for i in range(4, 15)})
+expected["DTU0015"] = "V1.00"
 assert versions == expected, versions
 PY
 "${plat[@]}" reports list --json > "$work/platform-reports.json"
@@ -191,10 +202,11 @@ reports = json.load(open(sys.argv[1]))
 if isinstance(reports, dict):
     reports = reports.get("reports", reports)
 by_device = collections.Counter(r["device_id"] for r in reports)
-assert all(n == 1 for n in by_device.values()) and len(by_device) == 14, by_device
+assert all(n == 1 for n in by_device.values()) and len(by_device) == 15, by_device
 outcomes = {r["device_id"]: r["outcome"] for r in reports}
 assert outcomes["DTU0001"] == "upgraded" and outcomes["DTU0002"] == "identity-mismatch", outcomes
 assert outcomes["DTU0003"] == "rolled-back", outcomes
+assert outcomes["DTU0015"] == "aborted", outcomes
 PY
 "${plat[@]}" history DTU0001 > "$work/history.out"
 grep -q 'V2.00' "$work/history.out" || fail "history of DTU0001: $(cat "$work/history.out")"
