@@ -1721,6 +1721,9 @@ ff_workflow_new (FfStore       *store,
     }
   if (error != NULL && *error != NULL)
     return NULL;
+  /* An expired task starts no new visit; one already under way is still finished. */
+  if (!ff_task_check_expiry (self->task, g_get_real_time () / G_USEC_PER_SEC, error))
+    return NULL;
   self->state = FF_WORKFLOW_STATE_NEW;
   self->ctx.events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
   return g_steal_pointer (&self);

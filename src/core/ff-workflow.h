@@ -52,7 +52,9 @@ GQuark      ff_workflow_error_quark       (void);
 #define FF_TYPE_WORKFLOW (ff_workflow_get_type ())
 G_DECLARE_FINAL_TYPE (FfWorkflow, ff_workflow, FF, WORKFLOW, GObject)
 
-/* Properties (read-only, notifying): "state" (FfWorkflowState), "device-id", "message" (what is
+/* A new visit needs an unexpired task (FF_DOCUMENT_ERROR_EXPIRED otherwise); a visit already
+ * under way is resumed whatever the time.
+ * Properties (read-only, notifying): "state" (FfWorkflowState), "device-id", "message" (what is
  * happening, for people), "failure" (why it stopped, or NULL), "bytes-sent", "bytes-total",
  * "bytes-per-second", "eta-seconds" (-1 unknown), "reboot-remaining-ms", "outcome" (report
  * outcome once decided, or NULL), "report-id". Read-write: "gps-timeout" (seconds identify waits

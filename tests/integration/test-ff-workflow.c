@@ -434,6 +434,39 @@ test_damaged_state_refused (Fixture *f, gconstpointer data)
 }
 
 static void
+test_expired_task_starts_nothing (Fixture *f, gconstpointer data)
+{
+  g_autoptr(FfTask) task = ff_task_parse (f->task_document, NULL);
+  g_autoptr(GBytes) expired = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfWorkflow) workflow = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  /* Under way before it expired: still finished. */
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_PUSH, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_PUSH);
+  g_clear_error (&error);
+  task->issued_at = now - 2 * 86400;
+  task->expires_at = now - 60;
+  expired = ff_task_serialize (task);
+  g_clear_pointer (&f->task_document, g_bytes_unref);
+  f->task_document = g_bytes_ref (expired);
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 1);
+
+  /* A new visit on it is refused before anything happens. */
+  task->task_id = ff_task_make_id (PHONE, task->issued_at, 2);
+  g_clear_pointer (&f->task_document, g_bytes_unref);
+  f->task_document = ff_task_serialize (task);
+  workflow = ff_workflow_new (f->store, FF_GPS_SOURCE (f->gps), f->task_document, "DTU0001",
+                              SERIAL, f->tablet_key, &error);
+  g_assert_null (workflow);
+  g_assert_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_EXPIRED);
+}
+
+static void
 test_old_version_rolled_back (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
@@ -524,6 +557,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/workflow/damaged-state-refused", Fixture, NULL, fixture_set_up,
               test_damaged_state_refused, fixture_tear_down);
+  g_test_add ("/workflow/expired-task-starts-nothing", Fixture, NULL, fixture_set_up,
+              test_expired_task_starts_nothing, fixture_tear_down);
   g_test_add ("/workflow/old-version-rolled-back", Fixture, "old-version", fixture_set_up,
               test_old_version_rolled_back, fixture_tear_down);
   g_test_add ("/workflow/already-current", Fixture, NULL, fixture_set_up, test_already_current,
