@@ -457,6 +457,7 @@ test_expired_task_starts_nothing (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->pushes, ==, 1);
 
   /* A new visit on it is refused before anything happens. */
+  g_free (task->task_id);
   task->task_id = ff_task_make_id (PHONE, task->issued_at, 2);
   g_clear_pointer (&f->task_document, g_bytes_unref);
   f->task_document = ff_task_serialize (task);
