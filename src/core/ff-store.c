@@ -65,17 +65,23 @@ errno_means_full (int error_number)
 }
 
 /* A full disk reaches us as SQLITE_FULL, or as a write error whose errno says so (EFBIG when a
- * file size limit is hit). Both are "full": the technician must free space, nothing was lost. */
+ * file size limit is hit). sqlite does not always keep that errno (a failed commit may report 0),
+ * so a write error without one is reported as "full or failing": in both cases the technician must
+ * free space or change the card, and nothing was written. */
 static gboolean
 set_sqlite_error (FfStore *self, GError **error, int code)
 {
   int primary = code & 0xff;
+  int system_errno = sqlite3_system_errno (self->db);
 
-  if (primary == SQLITE_FULL
-      || (primary == SQLITE_IOERR && errno_means_full (sqlite3_system_errno (self->db))))
+  if (primary == SQLITE_FULL || (primary == SQLITE_IOERR && errno_means_full (system_errno)))
     g_set_error_literal (error, FF_STORE_ERROR, FF_STORE_ERROR_FULL,
                          _("The tablet’s storage is full; nothing was saved. "
                            "Free some space and try again."));
+  else if (code == SQLITE_IOERR_WRITE && system_errno == 0)
+    g_set_error_literal (error, FF_STORE_ERROR, FF_STORE_ERROR_FULL,
+                         _("The tablet’s storage did not take the write (full or failing); "
+                           "nothing was saved. Free some space and try again."));
   else
     g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_FAILED, _("Tablet database error: %s"),
                  sqlite3_errmsg (self->db));

@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 typedef enum
 {
   FF_STORE_ERROR_FAILED,
-  FF_STORE_ERROR_FULL,        /* the disk (or the file size limit) is full: nothing was written */
+  FF_STORE_ERROR_FULL,        /* the disk is full (or refuses writes): nothing was written */
   FF_STORE_ERROR_NOT_FOUND,
   FF_STORE_ERROR_CORRUPT,     /* a stored firmware file no longer matches its SHA-256 */
 } FfStoreError;

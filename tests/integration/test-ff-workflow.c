@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/resource.h>
 
 #include "ff-gps-simulated.h"
 #include "ff-profile.h"
@@ -467,6 +469,52 @@ test_expired_task_starts_nothing (Fixture *f, gconstpointer data)
   g_assert_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_EXPIRED);
 }
 
+static goffset
+file_size (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? st.st_size : 0;
+}
+
+/* The disk fills up just as the technician confirms: the push state cannot be written, so the
+ * workflow stops before touching the terminal and resumes at the confirmation once there is room.
+ * The full disk is a file size limit 1 KiB above the store's current size: the next WAL frame
+ * (a page) only partly fits, as on a disk with a little room left. */
+static void
+test_disk_full_before_push (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+  struct rlimit saved, limit;
+  void (*saved_handler) (int);
+
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_CONFIRM, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_CONFIRM);
+  g_clear_error (&error);
+
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  limit = saved;
+  limit.rlim_cur = MAX (file_size (f->dir, "tablet.db"), file_size (f->dir, "tablet.db-wal")) + 1024;
+  saved_handler = signal (SIGXFSZ, SIG_IGN);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_CONFIRM);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  signal (SIGXFSZ, saved_handler);
+  g_assert_error (error, FF_STORE_ERROR, FF_STORE_ERROR_FULL);
+  g_clear_error (&error);
+  g_assert_cmpuint (f->pushes, ==, 0);
+
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 1);
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
+}
+
 static void
 test_old_version_rolled_back (Fixture *f, gconstpointer data)
 {
@@ -560,6 +608,8 @@ main (int argc, char **argv)
               test_damaged_state_refused, fixture_tear_down);
   g_test_add ("/workflow/expired-task-starts-nothing", Fixture, NULL, fixture_set_up,
               test_expired_task_starts_nothing, fixture_tear_down);
+  g_test_add ("/workflow/disk-full-before-push", Fixture, NULL, fixture_set_up,
+              test_disk_full_before_push, fixture_tear_down);
   g_test_add ("/workflow/old-version-rolled-back", Fixture, "old-version", fixture_set_up,
               test_old_version_rolled_back, fixture_tear_down);
   g_test_add ("/workflow/already-current", Fixture, NULL, fixture_set_up, test_already_current,
