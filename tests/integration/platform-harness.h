@@ -19,7 +19,6 @@ typedef struct
   char        *data_dir;
   char        *binary;
   GSubprocess *server;
-  gboolean     server_https;
   char        *base_url;
   SoupSession *session;
   GTlsCertificate *pinned;    /* the platform's certificate, for HTTPS */
