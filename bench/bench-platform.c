@@ -303,9 +303,19 @@ line_read (GObject      *source,
                                                                     result, NULL, NULL);
 }
 
+static gboolean
+accept_pinned (SoupMessage         *message,
+               GTlsCertificate     *certificate,
+               GTlsCertificateFlags errors,
+               gpointer             pinned)
+{
+  return g_tls_certificate_is_same (certificate, pinned);
+}
+
 static char *
-login (SoupSession *session,
-       const char  *base)
+login (SoupSession     *session,
+       const char      *base,
+       GTlsCertificate *pinned)
 {
   g_autofree char *url = g_strconcat (base, "/api/v1/login", NULL);
   g_autoptr(SoupMessage) message = soup_message_new ("POST", url);
@@ -316,6 +326,8 @@ login (SoupSession *session,
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
 
+  if (pinned != NULL)
+    g_signal_connect (message, "accept-certificate", G_CALLBACK (accept_pinned), pinned);
   soup_message_set_request_body_from_bytes (message, "application/json", body);
   response = soup_session_send_and_read (session, message, NULL, &error);
   check (response != NULL && soup_message_get_status (message) == 200, error, "login");
@@ -323,6 +335,65 @@ login (SoupSession *session,
                                      g_bytes_get_size (response), &error), error, "login reply");
   return g_strdup (json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)),
                                                   "token"));
+}
+
+/* Runs "serve" (HTTPS, or plain HTTP on loopback) and has N_CLIENTS download @sha256 at once,
+ * DOWNLOAD_ROUNDS times; returns MiB/s. */
+static double
+measure_downloads (const char      *binary,
+                   const char      *data_dir,
+                   const char      *sha256,
+                   GTlsCertificate *pinned)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(SoupSession) session = NULL;
+  g_autofree char *line = NULL, *token = NULL, *url = NULL, *bearer = NULL;
+  const char *base;
+  Downloads downloads = { 0 };
+  gint64 start;
+  double elapsed;
+
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, binary, "--data-dir",
+                             data_dir, "serve", "--listen", "127.0.0.1:0",
+                             pinned != NULL ? NULL : "--insecure-http", NULL);
+  check (server != NULL, error, "start fieldflash-platform serve");
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, line_read, &line);
+  while (line == NULL && g_subprocess_get_identifier (server) != NULL)
+    g_main_context_iteration (NULL, TRUE);
+  check (line != NULL && g_str_has_prefix (line, "listening on "), NULL, "server start");
+  base = line + strlen ("listening on ");
+
+  session = soup_session_new_with_options ("max-conns", N_CLIENTS * 2, "max-conns-per-host",
+                                           N_CLIENTS, NULL);
+  token = login (session, base, pinned);
+  url = g_strdup_printf ("%s/api/v1/firmware/%s", base, sha256);
+  bearer = g_strconcat ("Bearer ", token, NULL);
+  start = g_get_monotonic_time ();
+  for (guint round = 0; round < DOWNLOAD_ROUNDS; round++)
+    {
+      for (guint c = 0; c < N_CLIENTS; c++)
+        {
+          g_autoptr(SoupMessage) message = soup_message_new ("GET", url);
+
+          if (pinned != NULL)
+            g_signal_connect (message, "accept-certificate", G_CALLBACK (accept_pinned), pinned);
+          soup_message_headers_replace (soup_message_get_request_headers (message),
+                                        "Authorization", bearer);
+          downloads.pending++;
+          soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL,
+                                            downloaded, &downloads);
+        }
+      while (downloads.pending > 0)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  elapsed = seconds_since (start);
+  check (downloads.failures == 0, NULL, "downloads");
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  return downloads.bytes / elapsed / (1024 * 1024);
 }
 
 static void
@@ -334,61 +405,28 @@ bench_downloads (FfPlatformDb *db,
                  const char   *binary)
 {
   g_autofree char *task_id = NULL;
+  g_autofree char *cert_path = g_build_filename (data_dir, "tls.crt", NULL);
+  g_autofree char *tls_key_path = g_build_filename (data_dir, "tls.key", NULL);
+  g_autoptr(GTlsCertificate) certificate = NULL;
   g_autoptr(FfFirmware) firmware = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) server = NULL;
-  g_autoptr(GDataInputStream) lines = NULL;
-  g_autoptr(SoupSession) session = NULL;
-  g_autofree char *line = NULL, *token = NULL, *url = NULL, *bearer = NULL;
-  Downloads downloads = { 0 };
-  gint64 start;
-  double elapsed;
+  double plain, tls;
 
   add_firmware (db, data_dir, scratch, 2, "V3.00", FIRMWARE_SIZE);
   add_tablet (db, tablet_key, "TAB-DOWNLOAD");
   task_id = create_task (db, platform_key, "TAB-DOWNLOAD", 2000, 10, 2, "V3.00");
   firmware = ff_platform_db_find_firmware (db, vendors[2], model_name (2), "V3.00", &error);
   check (firmware != NULL, error, "find firmware");
+  check (ff_tls_certificate_generate (cert_path, tls_key_path, "localhost", 30, &error), error,
+         "TLS certificate");
+  certificate = g_tls_certificate_new_from_file (cert_path, &error);
+  check (certificate != NULL, error, "load certificate");
 
-  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, binary, "--data-dir",
-                             data_dir, "serve", "--listen", "127.0.0.1:0", "--insecure-http",
-                             NULL);
-  check (server != NULL, error, "start fieldflash-platform serve");
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
-  g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, line_read, &line);
-  while (line == NULL && g_subprocess_get_identifier (server) != NULL)
-    g_main_context_iteration (NULL, TRUE);
-  check (line != NULL && g_str_has_prefix (line, "listening on "), NULL, "server start");
-
-  session = soup_session_new_with_options ("max-conns", N_CLIENTS * 2, "max-conns-per-host",
-                                           N_CLIENTS, NULL);
-  token = login (session, line + strlen ("listening on "));
-  url = g_strdup_printf ("%s/api/v1/firmware/%s", line + strlen ("listening on "),
-                         firmware->sha256);
-  bearer = g_strconcat ("Bearer ", token, NULL);
-  start = g_get_monotonic_time ();
-  for (guint round = 0; round < DOWNLOAD_ROUNDS; round++)
-    {
-      for (guint c = 0; c < N_CLIENTS; c++)
-        {
-          g_autoptr(SoupMessage) message = soup_message_new ("GET", url);
-
-          soup_message_headers_replace (soup_message_get_request_headers (message),
-                                        "Authorization", bearer);
-          downloads.pending++;
-          soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL,
-                                            downloaded, &downloads);
-        }
-      while (downloads.pending > 0)
-        g_main_context_iteration (NULL, TRUE);
-    }
-  elapsed = seconds_since (start);
-  g_print ("firmware download, %d concurrent clients on loopback (plain HTTP), %d rounds of "
-           "%d MiB: %.0f MiB/s (%u failures)\n", N_CLIENTS, DOWNLOAD_ROUNDS,
-           FIRMWARE_SIZE / (1024 * 1024), downloads.bytes / elapsed / (1024 * 1024),
-           downloads.failures);
-  g_subprocess_send_signal (server, SIGTERM);
-  g_subprocess_wait (server, NULL, NULL);
+  plain = measure_downloads (binary, data_dir, firmware->sha256, NULL);
+  tls = measure_downloads (binary, data_dir, firmware->sha256, certificate);
+  g_print ("firmware download, %d concurrent clients on loopback, %d rounds of %d MiB: "
+           "%.0f MiB/s over plain HTTP, %.0f MiB/s over HTTPS\n", N_CLIENTS, DOWNLOAD_ROUNDS,
+           FIRMWARE_SIZE / (1024 * 1024), plain, tls);
 }
 
 int
@@ -419,6 +457,9 @@ main (int   argc,
 
   g_option_context_add_main_entries (context, entries, NULL);
   check (g_option_context_parse (context, &argc, &argv, &error), error, "options");
+  /* The task and report runs take disjoint runs of V1.00 terminals up to T0720080. */
+  if (n_terminals < 800000)
+    g_error ("--terminals must be at least 800000");
   if (binary == NULL)
     {
       g_autofree char *here = g_path_get_dirname (argv[0]);
