@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ff-datadir.h"
 #include "ff-iec104-conn.h"
 
 #define IMAGE_SIZE (4 * 1024 * 1024)
@@ -38,12 +39,14 @@ wait_for (GAsyncResult **slot)
   return *slot;
 }
 
+/* Takes the GError by address: arguments are evaluated in no fixed order, so a GError passed by
+ * value could be read before the call that sets it. */
 static void
-check (gboolean      ok,
-       const GError *error)
+check (gboolean  ok,
+       GError  **error)
 {
   if (!ok)
-    g_error ("bench-sim-push: %s", error != NULL ? error->message : "failed");
+    g_error ("bench-sim-push: %s", *error != NULL ? (*error)->message : "failed");
 }
 
 static char *
@@ -55,26 +58,31 @@ sibling_program (const char *argv0,
   return g_build_filename (bench_dir, "..", relative, NULL);
 }
 
+/* datadir NULL: the shipped profiles; otherwise the simulator reads DATADIR/profiles. */
 static Sim
 sim_start (const char *program,
-           const char *profile)
+           const char *profile,
+           const char *datadir)
 {
   g_autofree char *boot = g_strdup_printf ("--boot-ms=%d", BOOT_MS);
   const char *argv[] = { program, "--listen", "127.0.0.1:0", "--id", "DTU-BENCH", "--profile",
                          profile, boot, "--spontaneous-ms=0", NULL };
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE);
   g_autoptr(GError) error = NULL;
   Sim sim = { NULL };
 
-  sim.process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                   | G_SUBPROCESS_FLAGS_STDIN_PIPE, &error);
-  check (sim.process != NULL, error);
+  if (datadir != NULL)
+    g_subprocess_launcher_setenv (launcher, "FIELDFLASH_DATADIR", datadir, TRUE);
+  sim.process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  check (sim.process != NULL, &error);
   sim.lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (sim.process));
   for (;;)
     {
       g_autofree char *line = g_data_input_stream_read_line_utf8 (sim.lines, NULL, NULL, &error);
       const char *at;
 
-      check (line != NULL, error);
+      check (line != NULL, &error);
       if ((at = strstr (line, "listening on 127.0.0.1:")) != NULL)
         {
           sim.port = (guint16) g_ascii_strtoull (at + strlen ("listening on 127.0.0.1:"), NULL, 10);
@@ -90,7 +98,7 @@ sim_command (Sim        *sim,
   g_autoptr(GError) error = NULL;
 
   check (g_output_stream_write_all (g_subprocess_get_stdin_pipe (sim->process), command,
-                                    strlen (command), NULL, NULL, &error), error);
+                                    strlen (command), NULL, NULL, &error), &error);
 }
 
 static void
@@ -99,7 +107,7 @@ sim_stop (Sim *sim)
   g_autoptr(GError) error = NULL;
 
   sim_command (sim, "quit\n");
-  check (g_subprocess_wait_check (sim->process, NULL, &error), error);
+  check (g_subprocess_wait_check (sim->process, NULL, &error), &error);
   g_clear_object (&sim->lines);
   g_clear_object (&sim->process);
 }
@@ -126,28 +134,28 @@ push_cycle (FfProfile *profile,
   Timings timings;
 
   ff_iec104_conn_connect_async (conn, "127.0.0.1", port, NULL, on_done, &connected);
-  check (ff_iec104_conn_connect_finish (conn, wait_for (&connected), &error), error);
+  check (ff_iec104_conn_connect_finish (conn, wait_for (&connected), &error), &error);
   ff_iec104_conn_upgrade_start_async (conn, NULL, on_done, &start);
-  check (ff_iec104_conn_upgrade_start_finish (conn, wait_for (&start), &error), error);
+  check (ff_iec104_conn_upgrade_start_finish (conn, wait_for (&start), &error), &error);
 
   write_start = g_get_monotonic_time ();
   ff_iec104_conn_write_file_async (conn, NULL, image, NULL, NULL, NULL, NULL, on_done, &write);
-  check (ff_iec104_conn_write_file_finish (conn, wait_for (&write), &error), error);
+  check (ff_iec104_conn_write_file_finish (conn, wait_for (&write), &error), &error);
   timings.transfer_s = (g_get_monotonic_time () - write_start) / (double) G_USEC_PER_SEC;
 
   ff_iec104_conn_upgrade_finish_async (conn, NULL, on_done, &finish);
   check (ff_iec104_conn_upgrade_finish_finish (conn, wait_for (&finish), &rebooting, &error),
-         error);
+         &error);
   if (!rebooting)
     {
       ff_iec104_conn_reset_async (conn, NULL, on_done, &reset);
-      check (ff_iec104_conn_reset_finish (conn, wait_for (&reset), &error), error);
+      check (ff_iec104_conn_reset_finish (conn, wait_for (&reset), &error), &error);
     }
   ff_iec104_conn_reconnect_async (conn, 30000, NULL, on_done, &reconnect);
-  check (ff_iec104_conn_reconnect_finish (conn, wait_for (&reconnect), &error), error);
+  check (ff_iec104_conn_reconnect_finish (conn, wait_for (&reconnect), &error), &error);
   ff_iec104_conn_read_info_async (conn, NULL, on_done, &read);
   info = ff_iec104_conn_read_info_finish (conn, wait_for (&read), &error);
-  check (info != NULL, error);
+  check (info != NULL, &error);
   timings.cycle_s = (g_get_monotonic_time () - cycle_start) / (double) G_USEC_PER_SEC;
   ff_iec104_conn_close (conn);
   return timings;
@@ -168,8 +176,8 @@ make_image (const char *sim_program,
   gsize len;
 
   process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, &error);
-  check (process != NULL && g_subprocess_wait_check (process, NULL, &error), error);
-  check (g_file_get_contents (path, &contents, &len, &error), error);
+  check (process != NULL && g_subprocess_wait_check (process, NULL, &error), &error);
+  check (g_file_get_contents (path, &contents, &len, &error), &error);
   g_remove (path);
   return g_bytes_new_take (contents, len);
 }
@@ -183,9 +191,9 @@ bench_loopback (const char *sim_program)
   Sim sim;
   Timings timings;
 
-  check (profile != NULL, error);
+  check (profile != NULL, &error);
   image = make_image (sim_program, "V2.00", IMAGE_SIZE);
-  sim = sim_start (sim_program, "state-grid");
+  sim = sim_start (sim_program, "state-grid", NULL);
   timings = push_cycle (profile, sim.port, image);
   sim_stop (&sim);
   printf ("loopback, state-grid (k %u, w %u, %u-byte segments), 4 MiB image:\n",
@@ -197,9 +205,13 @@ bench_loopback (const char *sim_program)
           BOOT_MS);
 }
 
+/* The tablet uses `profile_name`; the simulated terminal uses `terminal_profile` from
+ * `terminal_datadir` (NULL: the same shipped profile). */
 static void
 bench_window (const char *sim_program,
-              const char *profile_name)
+              const char *profile_name,
+              const char *terminal_profile,
+              const char *terminal_datadir)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(FfProfile) profile = ff_profile_load (profile_name, &error);
@@ -209,9 +221,9 @@ bench_window (const char *sim_program,
   Timings timings;
   double bound, rate;
 
-  check (profile != NULL, error);
+  check (profile != NULL, &error);
   image = make_image (sim_program, "V2.00", WINDOW_IMAGE_SIZE);
-  sim = sim_start (sim_program, profile_name);
+  sim = sim_start (sim_program, terminal_profile, terminal_datadir);
   /* Latency only: the bandwidth limit is far above what the window allows. */
   command = g_strdup_printf ("scenario DTU-BENCH slow-link bandwidth=4000000000 rtt=%d\n",
                              EMULATED_RTT_MS);
@@ -220,9 +232,32 @@ bench_window (const char *sim_program,
   sim_stop (&sim);
   bound = profile->iec104.k * profile->iec104.segment_size / (EMULATED_RTT_MS / 1000.0);
   rate = WINDOW_IMAGE_SIZE / timings.transfer_s;
-  printf ("emulated %d ms link, %s (k %u, w %u): %.3f MB/s of a %.3f MB/s window bound = %.2f\n",
-          EMULATED_RTT_MS, profile_name, profile->iec104.k, profile->iec104.w, rate / 1e6,
-          bound / 1e6, rate / bound);
+  printf ("emulated %d ms link, tablet %s (k %u), terminal %s: %.3f MB/s of a %.3f MB/s window "
+          "bound = %.2f\n", EMULATED_RTT_MS, profile_name, profile->iec104.k, terminal_profile,
+          rate / 1e6, bound / 1e6, rate / bound);
+}
+
+/* A terminal acknowledging every I-frame (w 1; the standard only bounds w from above) shows how
+ * close the tablet's pacing comes to the k-window bound when the terminal does not hold acks back. */
+static void
+bench_window_prompt_acks (const char *sim_program)
+{
+  g_autofree char *datadir = g_dir_make_tmp ("bench-sim-push-XXXXXX", NULL);
+  g_autofree char *profiles = g_build_filename (datadir, "profiles", NULL);
+  g_autofree char *path = g_build_filename (profiles, "prompt-acks.ini", NULL);
+  g_autofree char *state_grid = ff_datadir_file ("profiles", "state-grid.ini", NULL);
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  check (g_key_file_load_from_file (file, state_grid, G_KEY_FILE_KEEP_TRANSLATIONS, &error),
+         &error);
+  g_key_file_set_integer (file, "link", "w", 1);
+  g_mkdir (profiles, 0700);
+  check (g_key_file_save_to_file (file, path, &error), &error);
+  bench_window (sim_program, "state-grid", "prompt-acks", datadir);
+  g_remove (path);
+  g_rmdir (profiles);
+  g_rmdir (datadir);
 }
 
 int
@@ -234,7 +269,8 @@ main (int    argc,
   if (!g_file_test (sim_program, G_FILE_TEST_IS_EXECUTABLE))
     g_error ("bench-sim-push: %s not found; run it from the build directory", sim_program);
   bench_loopback (sim_program);
-  bench_window (sim_program, "state-grid");
-  bench_window (sim_program, "sojo-ftu");
+  bench_window (sim_program, "state-grid", "state-grid", NULL);
+  bench_window (sim_program, "sojo-ftu", "sojo-ftu", NULL);
+  bench_window_prompt_acks (sim_program);
   return 0;
 }

@@ -382,8 +382,8 @@ push_steps (Diag      *diag,
   ff_iec104_conn_upgrade_finish_async (diag->conn, NULL, on_step_done, &finish);
   if (!ff_iec104_conn_upgrade_finish_finish (diag->conn, wait_step (&finish), &rebooting, error))
     return FALSE;
-  if (!rebooting
-      && (iec104->reset_after_upgrade_finish || ff_iec104_conn_is_connected (diag->conn)))
+  /* A terminal that dropped the link after the finish is already restarting: no 105 then. */
+  if (!rebooting && ff_iec104_conn_is_connected (diag->conn))
     {
       ff_iec104_conn_reset_async (diag->conn, NULL, on_step_done, &reset);
       if (!ff_iec104_conn_reset_finish (diag->conn, wait_step (&reset), error))
