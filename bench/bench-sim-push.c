@@ -5,8 +5,10 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "ff-datadir.h"
 #include "ff-iec104-conn.h"
@@ -58,6 +60,13 @@ sibling_program (const char *argv0,
   return g_build_filename (bench_dir, "..", relative, NULL);
 }
 
+/* The simulator must not outlive a bench that stopped on an error. */
+static void
+die_with_bench (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 /* datadir NULL: the shipped profiles; otherwise the simulator reads DATADIR/profiles. */
 static Sim
 sim_start (const char *program,
@@ -72,6 +81,7 @@ sim_start (const char *program,
   g_autoptr(GError) error = NULL;
   Sim sim = { NULL };
 
+  g_subprocess_launcher_set_child_setup (launcher, die_with_bench, NULL, NULL);
   if (datadir != NULL)
     g_subprocess_launcher_setenv (launcher, "FIELDFLASH_DATADIR", datadir, TRUE);
   sim.process = g_subprocess_launcher_spawnv (launcher, argv, &error);
