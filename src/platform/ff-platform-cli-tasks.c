@@ -123,6 +123,7 @@ tasks_list (FfCli   *cli,
       ff_builder_add_string (builder, "rollback_reason", task->rollback_reason);
       ff_builder_add_int (builder, "items", task->items);
       ff_builder_add_int (builder, "items_closed", task->items_closed);
+      ff_builder_add_string (builder, "dispatch_message", task->dispatch_message);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

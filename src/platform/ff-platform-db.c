@@ -1245,7 +1245,8 @@ ff_platform_db_insert_dispatch (FfPlatformDb *db,
 static const char task_summary_sql[] =
   "SELECT t.task_id, t.phone, t.issued_at, t.expires_at, t.rollback_reason, t.state,"
   " (SELECT count(*) FROM task_items i WHERE i.task_id = t.task_id),"
-  " (SELECT count(*) FROM task_items i WHERE i.task_id = t.task_id AND i.state = 'closed')";
+  " (SELECT count(*) FROM task_items i WHERE i.task_id = t.task_id AND i.state = 'closed'),"
+  " (SELECT body FROM dispatch_messages d WHERE d.task_id = t.task_id ORDER BY d.id LIMIT 1)";
 
 static FfTaskRecord *
 read_task_summary (sqlite3_stmt *stmt)
@@ -1260,6 +1261,7 @@ read_task_summary (sqlite3_stmt *stmt)
   record->state = column_text (stmt, 5);
   record->items = sqlite3_column_int64 (stmt, 6);
   record->items_closed = sqlite3_column_int64 (stmt, 7);
+  record->dispatch_message = column_text (stmt, 8);
   return record;
 }
 
@@ -1269,15 +1271,15 @@ get_task (FfPlatformDb *db,
           GError      **error)
 {
   sqlite3_stmt *stmt = bind (db, "SELECT task_id, phone, issued_at, expires_at, rollback_reason,"
-                                 " state, -1, -1, document, signature FROM tasks WHERE task_id = ?",
-                             error, "s", task_id);
+                                 " state, -1, -1, NULL, document, signature FROM tasks"
+                                 " WHERE task_id = ?", error, "s", task_id);
   FfTaskRecord *record;
 
   if (stmt == NULL || !next_row (db, stmt, error))
     return NULL;
   record = read_task_summary (stmt);
-  record->document = column_bytes (stmt, 8);
-  record->signature = column_bytes (stmt, 9);
+  record->document = column_bytes (stmt, 9);
+  record->signature = column_bytes (stmt, 10);
   sqlite3_reset (stmt);
   return record;
 }
@@ -1633,6 +1635,7 @@ ff_task_record_free (FfTaskRecord *record)
   g_free (record->phone);
   g_free (record->rollback_reason);
   g_free (record->state);
+  g_free (record->dispatch_message);
   g_clear_pointer (&record->document, g_bytes_unref);
   g_clear_pointer (&record->signature, g_bytes_unref);
   g_free (record);

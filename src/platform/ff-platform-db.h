@@ -65,8 +65,9 @@ typedef struct
   char   *state;               /* "open", "complete" */
   GBytes *document;
   GBytes *signature;
-  gint64  items;               /* counts from ff_platform_db_list_tasks() only (else -1) */
-  gint64  items_closed;
+  gint64  items;               /* counts and message from ff_platform_db_list_tasks() only */
+  gint64  items_closed;        /* (else -1, -1 and NULL) */
+  char   *dispatch_message;    /* what the technician was told at dispatch */
 } FfTaskRecord;
 
 typedef struct

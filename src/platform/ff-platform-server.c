@@ -332,6 +332,7 @@ handle_task_list (Job     *job,
       ff_builder_add_string (builder, "state", task->state);
       ff_builder_add_int (builder, "items", task->items);
       ff_builder_add_int (builder, "items_closed", task->items_closed);
+      ff_builder_add_string (builder, "message", task->dispatch_message);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -392,6 +393,7 @@ handle_firmware (Job        *job,
   g_autofree char *path = NULL;
   g_autofree char *etag = NULL;
   const char *if_none_match, *if_range;
+  gboolean head = g_str_equal (job->method, "HEAD");
   gboolean visible = FALSE;
   SoupRange *ranges = NULL;
   int n_ranges = 0;
@@ -442,12 +444,14 @@ handle_firmware (Job        *job,
 
           soup_message_headers_free_ranges (job->headers, ranges);
           reply_add_header (reply, "Content-Range", content_range);
-          count_metric (self, &self->firmware_bytes, g_bytes_get_size (part));
+          if (!head)
+            count_metric (self, &self->firmware_bytes, g_bytes_get_size (part));
           return reply_bytes (reply, 206, "application/octet-stream", part);
         }
       soup_message_headers_free_ranges (job->headers, ranges);
     }
-  count_metric (self, &self->firmware_bytes, size);
+  if (!head)
+    count_metric (self, &self->firmware_bytes, size);
   return reply_bytes (reply, 200, "application/octet-stream", whole);
 }
 

@@ -186,6 +186,8 @@ test_tasks (Fixture      *fixture,
   g_assert_nonnull (g_strstr_len (g_bytes_get_data (list, NULL), g_bytes_get_size (list),
                                   h->task_a));
   g_assert_null (g_strstr_len (g_bytes_get_data (list, NULL), g_bytes_get_size (list), h->task_b));
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (list, NULL), g_bytes_get_size (list),
+                                  "terminals to upgrade: 2, target version V2.01"));
 
   g_assert_cmpuint (harness_request (h, "GET", document_path, token, NULL, NULL, &document, NULL),
                     ==, 200);

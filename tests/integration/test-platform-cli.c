@@ -197,6 +197,12 @@ test_dispatch_rules (Fixture      *fixture,
                     "TAB-0003", "--terminals", "DTU0009", "--firmware", "V0.90", "--rollback",
                     "V1.00 trips the breaker", NULL);
   g_assert_nonnull (strstr (created, "rollback"));
+  {
+    g_autofree char *tasks = run_ok (h, "tasks", "list", "--json", NULL);
+    /* Every task records a dispatch message for its technician. */
+    g_assert_nonnull (strstr (tasks, "\"dispatch_message\" : \"Task " HARNESS_PHONE_A "-"));
+    g_assert_nonnull (strstr (tasks, "target version V0.90"));
+  }
   g_assert_nonnull (strstr (created, HARNESS_PHONE_A "-"));
   json_path = g_strdup_printf ("%s/tasks/%.*s.json", h->data_dir,
                                (int) strcspn (strstr (created, HARNESS_PHONE_A "-"), " "),
