@@ -19,7 +19,6 @@ ff_platform_error_to_http_status (const GError *error)
     [FF_PLATFORM_ERROR_NOT_FOUND] = 404,
     [FF_PLATFORM_ERROR_CONFLICT] = 409,
     [FF_PLATFORM_ERROR_TOO_LARGE] = 413,
-    [FF_PLATFORM_ERROR_THROTTLED] = 429,
     [FF_PLATFORM_ERROR_REFUSED] = 403,
   };
 

@@ -16,7 +16,6 @@ typedef enum
   FF_PLATFORM_ERROR_NOT_FOUND,     /* 404 */
   FF_PLATFORM_ERROR_CONFLICT,      /* 409: clashes with what is stored */
   FF_PLATFORM_ERROR_TOO_LARGE,     /* 413 */
-  FF_PLATFORM_ERROR_THROTTLED,     /* 429 */
   FF_PLATFORM_ERROR_REFUSED,       /* an operator request the rules forbid (blacklist, downgrade...) */
 } FfPlatformError;
 
