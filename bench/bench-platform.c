@@ -324,6 +324,7 @@ login (SoupSession     *session,
   g_autoptr(GBytes) body = g_bytes_new_static (text, strlen (text));
   g_autoptr(GBytes) response = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
   g_autoptr(GError) error = NULL;
 
   if (pinned != NULL)
@@ -333,8 +334,8 @@ login (SoupSession     *session,
   check (response != NULL && soup_message_get_status (message) == 200, error, "login");
   check (json_parser_load_from_data (parser, g_bytes_get_data (response, NULL),
                                      g_bytes_get_size (response), &error), error, "login reply");
-  return g_strdup (json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)),
-                                                  "token"));
+  root = json_node_get_object (json_parser_get_root (parser));
+  return g_strdup (json_object_get_string_member (root, "token"));
 }
 
 /* Runs "serve" (HTTPS, or plain HTTP on loopback) and has N_CLIENTS download @sha256 at once,

@@ -1,4 +1,4 @@
-/* OpenSSL 3 building blocks: Ed25519 keys and signatures, SHA-256, PIN hashing, TLS certificates. */
+/* OpenSSL 3 building blocks: Ed25519 keys and signatures, SHA-256, PIN hashes, TLS certificates. */
 #include "config.h"
 
 #include "ff-crypto.h"

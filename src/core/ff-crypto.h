@@ -1,4 +1,4 @@
-/* OpenSSL 3 building blocks: Ed25519 keys and signatures, SHA-256, PIN hashing, TLS certificates. */
+/* OpenSSL 3 building blocks: Ed25519 keys and signatures, SHA-256, PIN hashes, TLS certificates. */
 #pragma once
 
 #include <gio/gio.h>
@@ -63,7 +63,7 @@ gboolean  ff_pin_verify              (const char    *pin,
 /* Random bytes as lowercase hex (2 * @n_bytes characters), for tokens and salts. */
 char     *ff_random_hex              (gsize          n_bytes);
 
-/* A self-signed ECDSA P-256 certificate for @host_name (plus 127.0.0.1 and ::1), valid @days days. */
+/* A self-signed ECDSA P-256 certificate for @host_name, 127.0.0.1 and ::1, valid @days days. */
 gboolean  ff_tls_certificate_generate (const char   *cert_path,
                                        const char   *key_path,
                                        const char   *host_name,

@@ -1,4 +1,4 @@
-/* The task document (work order) that the platform signs and the tablet carries: model and codec. */
+/* The task document (work order) the platform signs and the tablet carries: model and codec. */
 #include "config.h"
 
 #include "ff-task.h"

@@ -1,4 +1,4 @@
-/* The task document (work order) that the platform signs and the tablet carries: model and codec. */
+/* The task document (work order) the platform signs and the tablet carries: model and codec. */
 #pragma once
 
 #include "ff-crypto.h"
@@ -75,7 +75,7 @@ gboolean       ff_task_verify_signature  (GBytes        *bytes,
 gboolean       ff_task_check_expiry      (const FfTask  *task,
                                           gint64         now_unix_seconds,
                                           GError       **error);
-/* Verifies the signature, parses, and checks expiry against @now: what a tablet does on download. */
+/* Verifies the signature, parses, and checks expiry at @now: what a tablet does on download. */
 FfTask        *ff_task_load_signed       (GBytes        *bytes,
                                           GBytes        *signature,
                                           FfKey         *platform_key,

@@ -1,4 +1,4 @@
-/* A strict RFC 4180 CSV reader: quoted fields, doubled quotes, CRLF or LF, line numbers for errors. */
+/* A strict RFC 4180 CSV reader: quoted fields, doubled quotes, CRLF or LF, line numbers in errors. */
 #include "config.h"
 
 #include "ff-platform-csv.h"

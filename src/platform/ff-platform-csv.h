@@ -1,4 +1,4 @@
-/* A strict RFC 4180 CSV reader: quoted fields, doubled quotes, CRLF or LF, line numbers for errors. */
+/* A strict RFC 4180 CSV reader: quoted fields, doubled quotes, CRLF or LF, line numbers in errors. */
 #pragma once
 
 #include <glib.h>
@@ -12,7 +12,7 @@ FfCsvReader *ff_csv_reader_new   (const char   *data,
                                   gsize         length);
 void         ff_csv_reader_free  (FfCsvReader  *reader);
 /* Reads one record. Returns TRUE with *@fields (of char *) and the line it starts on; FALSE at the
- * end of the data, or with @error (FF_PLATFORM_ERROR_INVALID, naming the line) on malformed input. */
+ * end of the data, or with @error (FF_PLATFORM_ERROR_INVALID, naming the line) on bad input. */
 gboolean     ff_csv_reader_next  (FfCsvReader  *reader,
                                   GPtrArray   **fields,
                                   guint        *line,

@@ -1,5 +1,5 @@
 /* The platform database: schema and migrations, every query, and transactions (sqlite, WAL).
- * Every statement is prepared once, cached, and bound with parameters; nothing is spliced into SQL. */
+ * Every statement is prepared once, cached and bound with parameters; no value is spliced into SQL. */
 #include "config.h"
 
 #include "ff-platform-db.h"
@@ -529,7 +529,8 @@ put_terminal (FfPlatformDb     *db,
                           t->software_version, t->software_checksum, t->host, (gint64) t->port,
                           (gint64) t->common_address, t->profile, now),
                 error);
-  return run (db, bind (db, "INSERT INTO terminals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  return run (db, bind (db, "INSERT INTO terminals VALUES"
+                            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         error, "ssddssssssiisi", t->device_id, t->name, t->latitude, t->longitude,
                         t->vendor, t->model, t->hardware_version, t->software_version,
                         t->software_checksum, t->host, (gint64) t->port,
@@ -574,7 +575,8 @@ find_terminals (FfPlatformDb *db,
                 const char   *version,
                 GError      **error)
 {
-  g_autoptr(GPtrArray) terminals = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_terminal_free);
+  g_autoptr(GPtrArray) terminals =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) ff_terminal_free);
   g_autoptr(GError) local_error = NULL;
   sqlite3_stmt *stmt;
 
@@ -641,7 +643,8 @@ ff_platform_db_set_terminal_version (FfPlatformDb *db,
                                      GError      **error)
 {
   return LOCKED (db, run (db, bind (db, "UPDATE terminals SET software_version = ?,"
-                                        " software_checksum = ?, updated_at = ? WHERE device_id = ?",
+                                        " software_checksum = ?, updated_at = ?"
+                                        " WHERE device_id = ?",
                                     error, "ssis", version, checksum ? checksum : "", now,
                                     device_id),
                           error));

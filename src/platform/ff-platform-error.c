@@ -1,4 +1,4 @@
-/* The platform's error domain: each code says which kind of refusal it is (and maps to an HTTP status). */
+/* The platform's error domain: each code names a kind of refusal (and maps to an HTTP status). */
 #include "config.h"
 
 #include "ff-platform-error.h"

@@ -1,4 +1,4 @@
-/* The platform's error domain: each code says which kind of refusal it is (and maps to an HTTP status). */
+/* The platform's error domain: each code names a kind of refusal (and maps to an HTTP status). */
 #pragma once
 
 #include <glib.h>
@@ -16,7 +16,7 @@ typedef enum
   FF_PLATFORM_ERROR_NOT_FOUND,     /* 404 */
   FF_PLATFORM_ERROR_CONFLICT,      /* 409: clashes with what is stored */
   FF_PLATFORM_ERROR_TOO_LARGE,     /* 413 */
-  FF_PLATFORM_ERROR_REFUSED,       /* an operator request the rules forbid (blacklist, downgrade...) */
+  FF_PLATFORM_ERROR_REFUSED,       /* an operator request the rules forbid (blacklist, downgrade) */
 } FfPlatformError;
 
 GQuark ff_platform_error_quark (void);

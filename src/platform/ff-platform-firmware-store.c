@@ -1,4 +1,4 @@
-/* The content-addressed firmware store: DATA/firmware/ab/cdef… named by SHA-256, written atomically. */
+/* The content-addressed firmware store: DATA/firmware/ab/cdef… by SHA-256, written atomically. */
 #include "config.h"
 
 #include "ff-platform-firmware-store.h"

@@ -281,8 +281,8 @@ store_rows (FfPlatformDb *db,
       if (known != NULL && !import->update)
         {
           g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
-                       _("%s: line %u: terminal %s is already in the ledger with other data; nothing "
-                         "was imported (use --update to apply the changes)"),
+                       _("%s: line %u: terminal %s is already in the ledger with other data; "
+                         "nothing was imported (use --update to apply the changes)"),
                        import->path, g_array_index (import->lines, guint, i), row->device_id);
           return FALSE;
         }

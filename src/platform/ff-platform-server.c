@@ -1,4 +1,4 @@
-/* The platform's HTTP API for tablets (docs/api.md) on a SoupServer; requests run in worker threads.
+/* The platform's HTTP API for tablets (docs/api.md) on a SoupServer; requests run in worker threads
  * The main thread only copies what a request carries and applies the reply, so slow work (scrypt,
  * durable commits) never blocks other clients. */
 #include "config.h"
@@ -400,7 +400,8 @@ handle_firmware (Job        *job,
   goffset size;
 
   if (!ff_sha256_hex_is_valid (sha256))
-    return reply_error (reply, 400, _("A firmware is named by its SHA-256 (64 lowercase hex digits)"));
+    return reply_error (reply, 400,
+                        _("A firmware is named by its SHA-256 (64 lowercase hex digits)"));
   if (!ff_platform_db_firmware_visible (self->db, sha256, session->phone, session->serial,
                                         &visible, &error))
     return reply_gerror (reply, error);
@@ -828,7 +829,8 @@ ff_platform_server_listen (FfPlatformServer *self,
 
   if (parsed == NULL)
     return NULL;
-  host = g_inet_address_new_from_string (g_network_address_get_hostname (G_NETWORK_ADDRESS (parsed)));
+  host = g_inet_address_new_from_string (
+    g_network_address_get_hostname (G_NETWORK_ADDRESS (parsed)));
   if (host == NULL)
     {
       g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
@@ -841,8 +843,8 @@ ff_platform_server_listen (FfPlatformServer *self,
                    _("Plain HTTP is only allowed on a loopback address such as 127.0.0.1"));
       return NULL;
     }
-  socket_address = g_inet_socket_address_new (host,
-                                              g_network_address_get_port (G_NETWORK_ADDRESS (parsed)));
+  port = g_network_address_get_port (G_NETWORK_ADDRESS (parsed));
+  socket_address = g_inet_socket_address_new (host, port);
   if (!soup_server_listen (self->soup, socket_address,
                            self->secure ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return NULL;

@@ -1,4 +1,4 @@
-/* The platform's HTTP API for tablets (docs/api.md) on a SoupServer; requests run in worker threads. */
+/* The platform's HTTP API for tablets (docs/api.md) on a SoupServer; requests run in threads. */
 #pragma once
 
 #include "ff-crypto.h"

@@ -1,4 +1,4 @@
-/* Creating a task: choosing terminals and firmware, the dispatch rules, signing, checking tablets out. */
+/* Creating a task: terminals and firmware, the dispatch rules, signing, checking tablets out. */
 #pragma once
 
 #include "ff-crypto.h"

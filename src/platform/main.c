@@ -30,7 +30,8 @@ print_usage (void)
   g_printerr ("%s\n", _("Usage: fieldflash-platform [--data-dir DIR] VERB …"));
   g_printerr ("%s\n", _("Verbs: init, serve, export-key, terminals import|list, "
                         "firmware add|list|withdraw, blacklist add, handhelds add|list|retire, "
-                        "technicians add|list, tasks create|list, reports list, history DEVICE-ID"));
+                        "technicians add|list, tasks create|list, reports list, "
+                        "history DEVICE-ID"));
 }
 
 int

@@ -103,7 +103,8 @@ test_login (Fixture      *fixture,
                     ==, 403);
   g_clear_pointer (&message, g_free);
   g_assert_cmpuint (login_status (h, "1380013800", HARNESS_PIN_A, "TAB-0001", NULL, NULL), ==, 400);
-  g_assert_cmpuint (login_status (h, HARNESS_PHONE_A, HARNESS_PIN_A, "../TAB", NULL, NULL), ==, 400);
+  g_assert_cmpuint (login_status (h, HARNESS_PHONE_A, HARNESS_PIN_A, "../TAB", NULL, NULL), ==,
+                    400);
   g_assert_cmpuint (post_json (h, "/api/v1/login", "{\"phone\": ", &response), ==, 400);
   g_clear_pointer (&response, g_bytes_unref);
   g_assert_cmpuint (post_json (h, "/api/v1/login", "{\"phone\": 13800138000, \"pin\": \"1\", "
@@ -117,7 +118,8 @@ test_login (Fixture      *fixture,
   g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks", NULL, NULL, NULL, NULL, NULL), ==,
                     401);
   g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks",
-                                     "0000000000000000000000000000000000000000000000000000000000000000",
+                                     "00000000000000000000000000000000"
+                                     "00000000000000000000000000000000",
                                      NULL, NULL, NULL, NULL), ==, 401);
 
   /* A retired tablet can neither log in nor use a session it already has. */
@@ -153,7 +155,8 @@ test_login_backoff (Fixture      *fixture,
   g_assert_nonnull (g_strstr_len (g_bytes_get_data (metrics, NULL), g_bytes_get_size (metrics),
                                   "fieldflash_login_failures_total 3\n"));
   g_assert_nonnull (g_strstr_len (g_bytes_get_data (metrics, NULL), g_bytes_get_size (metrics),
-                                  "fieldflash_http_requests_total{route=\"login\",code=\"429\"} 1"));
+                                  "fieldflash_http_requests_total"
+                                  "{route=\"login\",code=\"429\"} 1"));
 }
 
 static void
@@ -220,7 +223,8 @@ test_tasks (Fixture      *fixture,
   g_assert_no_error (error);
 
   /* Another technician's task, a malformed ID, an unknown task. */
-  g_assert_cmpuint (harness_request (h, "GET", other_path, token, NULL, NULL, &body, NULL), ==, 403);
+  g_assert_cmpuint (harness_request (h, "GET", other_path, token, NULL, NULL, &body, NULL), ==,
+                    403);
   g_clear_pointer (&body, g_bytes_unref);
   g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks/..%2Fetc/document", token, NULL,
                                      NULL, &body, NULL), ==, 400);

@@ -207,7 +207,8 @@ test_sha256 (Fixture      *fixture,
   g_assert_cmpint (size, ==, 200 * 1024);
 
   g_assert_true (ff_sha256_hex_is_valid (abc));
-  g_assert_false (ff_sha256_hex_is_valid ("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"));
+  g_assert_false (ff_sha256_hex_is_valid ("BA7816BF8F01CFEA414140DE5DAE2223"
+                                          "B00361A396177A9CB410FF61F20015AD"));
   g_assert_false (ff_sha256_hex_is_valid ("ba78"));
   g_assert_false (ff_sha256_hex_is_valid (NULL));
 }

@@ -50,7 +50,8 @@ sample_report (void)
   ff_report_add_event (report, CREATED - 120, "identify", "DTU0001 at 0.18\" / 0.07\"");
   ff_report_add_event (report, CREATED - 60, "push", "288 segments written");
   report->firmware_version = g_strdup ("V2.01");
-  report->firmware_sha256 = g_strdup ("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
+  report->firmware_sha256 = g_strdup ("2c26b46b68ffc68ff99b453c1d304134"
+                                      "13422d706483bfa0f98a5e886266e7ae");
   return report;
 }
 

@@ -31,12 +31,14 @@ sample_task (void)
   item->hardware_version = g_strdup ("HV1.0");
   item->expected_version = g_strdup ("V1.00");
   item->target.version = g_strdup ("V2.01");
-  item->target.sha256 = g_strdup ("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
+  item->target.sha256 = g_strdup ("2c26b46b68ffc68ff99b453c1d304134"
+                                  "13422d706483bfa0f98a5e886266e7ae");
   item->target.size = 65536;
   item->target.file_name = g_strdup ("UpdateProgram.bin");
   item->previous = ff_firmware_ref_new ();
   item->previous->version = g_strdup ("V1.00");
-  item->previous->sha256 = g_strdup ("fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9");
+  item->previous->sha256 = g_strdup ("fcde2b2edba56bf408601fb721fe9b5c"
+                                     "338d10ee429ea04fae5511b68fbf8fb9");
   item->previous->size = 60000;
   g_ptr_array_add (task->items, item);
   return task;
@@ -111,7 +113,7 @@ test_rollback_round_trip (void)
   g_assert_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID);
 }
 
-/* Each case replaces one fragment of the canonical sample and expects a refusal naming the field. */
+/* Each case replaces a fragment of the canonical sample and expects a refusal naming the field. */
 static void
 test_validation (void)
 {
