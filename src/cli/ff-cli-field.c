@@ -17,37 +17,13 @@
 #include "ff-report-pdf.h"
 #include "ff-store.h"
 #include "ff-sync.h"
+#include "ff-tablet.h"
 #include "ff-task.h"
 #include "ff-upload-queue.h"
 #include "ff-workflow.h"
 
-#define SETTING_PLATFORM_URL "platform-url"
-#define KEY_FILE "tablet.key"
-#define SERIAL_FILE "serial"
-#define PLATFORM_KEY_FILE "platform.pem"
-#define PLATFORM_CERT_FILE "platform.crt"
 #define UPLOAD_ATTEMPTS 4
 #define UPLOAD_FIRST_PAUSE_MS 500
-
-/* The tablet's own state: its data directory, store, key pair and serial. */
-typedef struct
-{
-  char    *data_dir;
-  char    *serial;
-  FfStore *store;
-  FfKey   *key;
-} Tablet;
-
-static void
-tablet_clear (Tablet *tablet)
-{
-  g_clear_object (&tablet->store);
-  g_clear_pointer (&tablet->key, ff_key_unref);
-  g_free (tablet->data_dir);
-  g_free (tablet->serial);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Tablet, tablet_clear)
 
 /* Options every field verb takes. */
 static char *option_data_dir;
@@ -84,6 +60,8 @@ exit_code_for (const GError *error)
       default:
         return FF_CLI_EXIT_FAILURE;
       }
+  if (g_error_matches (error, FF_TABLET_ERROR, FF_TABLET_ERROR_NOT_ENROLLED))
+    return FF_CLI_EXIT_REFUSED;
   if (error->domain == FF_GPS_ERROR && error->code == FF_GPS_ERROR_BAD_ADDRESS)
     return FF_CLI_EXIT_USAGE;
   return FF_CLI_EXIT_FAILURE;
@@ -116,113 +94,27 @@ parse_options (int *argc, char ***argv, const char *parameter, const GOptionEntr
   return -1;
 }
 
-/* The serial comes from --serial the first time and from the data directory after that; a
- * different --serial later is refused, because reports are signed as this tablet. */
-static gboolean
-tablet_load_serial (Tablet *tablet, gboolean required, GError **error)
+/* Opens the tablet of --data-dir (else the default one), giving it --serial at first use. Verbs
+ * that act as this tablet toward the platform or a terminal need its serial. */
+static FfTablet *
+open_tablet (gboolean serial_required, GError **error)
 {
-  g_autofree char *path = g_build_filename (tablet->data_dir, SERIAL_FILE, NULL);
-  g_autofree char *stored = NULL;
+  g_autoptr(FfTablet) tablet = ff_tablet_open (option_data_dir, option_serial, error);
 
-  if (g_file_get_contents (path, &stored, NULL, NULL))
-    g_strstrip (stored);
-  if (stored != NULL && option_serial != NULL && !g_str_equal (stored, option_serial))
+  if (tablet != NULL && serial_required && ff_tablet_get_serial (tablet) == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                   _("This tablet is already %s; it cannot become %s."), stored, option_serial);
-      return FALSE;
-    }
-  if (stored == NULL && option_serial != NULL)
-    {
-      g_autofree char *line = g_strconcat (option_serial, "\n", NULL);
-
-      if (!ff_name_is_safe (option_serial))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       _("“%s” is not a valid tablet serial."), option_serial);
-          return FALSE;
-        }
-      if (!g_file_set_contents_full (path, line, -1, G_FILE_SET_CONTENTS_CONSISTENT
-                                     | G_FILE_SET_CONTENTS_DURABLE, 0600, error))
-        return FALSE;
-      stored = g_strdup (option_serial);
-    }
-  if (stored == NULL && required)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+      g_set_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_SERIAL,
                    _("This tablet has no serial yet: give --serial SERIAL once."));
-      return FALSE;
-    }
-  tablet->serial = g_steal_pointer (&stored);
-  return TRUE;
-}
-
-/* The key pair is made on first use and never leaves the data directory. */
-static gboolean
-tablet_load_key (Tablet *tablet, GError **error)
-{
-  g_autofree char *path = g_build_filename (tablet->data_dir, KEY_FILE, NULL);
-
-  if (g_file_test (path, G_FILE_TEST_EXISTS))
-    tablet->key = ff_key_load_private (path, error);
-  else if ((tablet->key = ff_key_generate (error)) != NULL
-           && !ff_key_save_private (tablet->key, path, error))
-    g_clear_pointer (&tablet->key, ff_key_unref);
-  return tablet->key != NULL;
-}
-
-static gboolean
-tablet_open (Tablet *tablet, gboolean serial_required, GError **error)
-{
-  const char *env = g_getenv ("FIELDFLASH_TABLET_DIR");
-
-  if (option_data_dir != NULL)
-    tablet->data_dir = g_strdup (option_data_dir);
-  else if (env != NULL && *env != '\0')
-    tablet->data_dir = g_strdup (env);
-  else
-    tablet->data_dir = g_build_filename (g_get_user_data_dir (), "fieldflash", "tablet", NULL);
-  tablet->store = ff_store_open (tablet->data_dir, error);
-  return tablet->store != NULL && tablet_load_key (tablet, error)
-         && tablet_load_serial (tablet, serial_required, error);
-}
-
-/* Copies an enrolment file (pinned key or certificate) into the data directory. */
-static gboolean
-pin_file (Tablet *tablet, const char *source, const char *name, GError **error)
-{
-  g_autofree char *target = g_build_filename (tablet->data_dir, name, NULL);
-  g_autofree char *contents = NULL;
-  gsize length;
-
-  return g_file_get_contents (source, &contents, &length, error)
-         && g_file_set_contents_full (target, contents, length, G_FILE_SET_CONTENTS_CONSISTENT
-                                      | G_FILE_SET_CONTENTS_DURABLE, 0644, error);
-}
-
-static FfSync *
-tablet_sync (Tablet *tablet, GError **error)
-{
-  g_autofree char *url = ff_store_get_setting (tablet->store, SETTING_PLATFORM_URL);
-  g_autofree char *key_path = g_build_filename (tablet->data_dir, PLATFORM_KEY_FILE, NULL);
-  g_autofree char *cert_path = g_build_filename (tablet->data_dir, PLATFORM_CERT_FILE, NULL);
-  g_autoptr(FfKey) platform_key = NULL;
-  g_autoptr(GTlsCertificate) certificate = NULL;
-
-  if (url == NULL)
-    {
-      g_set_error (error, FF_SYNC_ERROR, FF_SYNC_ERROR_UNAUTHORIZED,
-                   _("This tablet is not enrolled: run “fieldflash-cli login --platform URL "
-                     "--platform-key FILE” first."));
       return NULL;
     }
-  platform_key = ff_key_load_public_file (key_path, error);
-  if (platform_key == NULL)
-    return NULL;
-  if (g_file_test (cert_path, G_FILE_TEST_EXISTS)
-      && (certificate = g_tls_certificate_new_from_file (cert_path, error)) == NULL)
-    return NULL;
-  return ff_sync_new (tablet->store, url, certificate, platform_key, tablet->serial, error);
+  return g_steal_pointer (&tablet);
+}
+
+/* An enrolment file (pinned key or certificate) given on the command line. */
+static gboolean
+read_enrolment_file (const char *path, char **contents, GError **error)
+{
+  return path == NULL || g_file_get_contents (path, contents, NULL, error);
 }
 
 /* The CLI runs one asynchronous step at a time. */
@@ -245,16 +137,16 @@ wait_step (GAsyncResult **slot)
 int
 ff_cli_key (int argc, char **argv)
 {
-  g_auto(Tablet) tablet = { 0 };
+  g_autoptr(FfTablet) tablet = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *pem = NULL;
   int code = parse_options (&argc, &argv, NULL, NULL);
 
   if (code >= 0)
     return code;
-  if (!tablet_open (&tablet, FALSE, &error))
+  if ((tablet = open_tablet (FALSE, &error)) == NULL)
     return fail (error);
-  pem = ff_key_get_public_pem (tablet.key);
+  pem = ff_key_get_public_pem (ff_tablet_get_key (tablet));
   fputs (pem, stdout);
   return FF_CLI_EXIT_OK;
 }
@@ -289,10 +181,12 @@ ff_cli_login (int argc, char **argv)
       "PIN" },
     { NULL }
   };
-  g_auto(Tablet) tablet = { 0 };
+  g_autoptr(FfTablet) tablet = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(FfSync) sync = NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *key_pem = NULL;
+  g_autofree char *cert_pem = NULL;
   int code = parse_options (&argc, &argv, NULL, entries);
 
   if (code >= 0)
@@ -300,11 +194,10 @@ ff_cli_login (int argc, char **argv)
   if (phone == NULL || !ff_phone_is_valid (phone))
     return fail_with (FF_CLI_EXIT_USAGE,
                       _("Give the technician's 11-digit mobile number with --phone."));
-  if (!tablet_open (&tablet, TRUE, &error)
-      || (platform_key != NULL && !pin_file (&tablet, platform_key, PLATFORM_KEY_FILE, &error))
-      || (platform_cert != NULL && !pin_file (&tablet, platform_cert, PLATFORM_CERT_FILE, &error))
-      || (platform != NULL
-          && !ff_store_set_setting (tablet.store, SETTING_PLATFORM_URL, platform, &error)))
+  if ((tablet = open_tablet (TRUE, &error)) == NULL
+      || !read_enrolment_file (platform_key, &key_pem, &error)
+      || !read_enrolment_file (platform_cert, &cert_pem, &error)
+      || !ff_tablet_set_platform (tablet, platform, key_pem, cert_pem, &error))
     return fail (error);
   if (pin == NULL)
     {
@@ -314,13 +207,13 @@ ff_cli_login (int argc, char **argv)
       if (pin == NULL || *pin == '\0')
         return fail_with (FF_CLI_EXIT_USAGE, _("No PIN given."));
     }
-  sync = tablet_sync (&tablet, &error);
+  sync = ff_tablet_create_sync (tablet, &error);
   if (sync == NULL)
     return fail (error);
-  ff_sync_login_async (sync, phone, pin, tablet.serial, NULL, step_done, &result);
+  ff_sync_login_async (sync, phone, pin, ff_tablet_get_serial (tablet), NULL, step_done, &result);
   if (!ff_sync_login_finish (sync, wait_step (&result), &error))
     return fail (error);
-  g_print (_("Logged in as %s on tablet %s.\n"), phone, tablet.serial);
+  g_print (_("Logged in as %s on tablet %s.\n"), phone, ff_tablet_get_serial (tablet));
   return FF_CLI_EXIT_OK;
 }
 
@@ -336,7 +229,7 @@ print_refusal (FfSync *sync, const char *task_id, const char *message, guint *re
 int
 ff_cli_sync (int argc, char **argv)
 {
-  g_auto(Tablet) tablet = { 0 };
+  g_autoptr(FfTablet) tablet = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(FfSync) sync = NULL;
   g_autoptr(GAsyncResult) result = NULL;
@@ -346,7 +239,8 @@ ff_cli_sync (int argc, char **argv)
 
   if (code >= 0)
     return code;
-  if (!tablet_open (&tablet, TRUE, &error) || (sync = tablet_sync (&tablet, &error)) == NULL)
+  if ((tablet = open_tablet (TRUE, &error)) == NULL
+      || (sync = ff_tablet_create_sync (tablet, &error)) == NULL)
     return fail (error);
   g_signal_connect (sync, "task-refused", G_CALLBACK (print_refusal), &refusals);
   ff_sync_fetch_tasks_async (sync, NULL, step_done, &result);
@@ -358,32 +252,6 @@ ff_cli_sync (int argc, char **argv)
   if (stored[0] == NULL && refusals == 0)
     g_print ("%s\n", _("No tasks for this technician and tablet."));
   return refusals > 0 ? FF_CLI_EXIT_REFUSED : FF_CLI_EXIT_OK;
-}
-
-static FfTask *
-load_task (Tablet *tablet, const char *task_id, GBytes **document, GError **error)
-{
-  g_autoptr(GBytes) signature = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  FfTask *task;
-
-  if (!ff_store_load_task (tablet->store, task_id, &bytes, &signature, error))
-    return NULL;
-  task = ff_task_parse (bytes, error);
-  if (task != NULL && document != NULL)
-    *document = g_steal_pointer (&bytes);
-  return task;
-}
-
-static char *
-workflow_state_of (Tablet *tablet, const char *task_id, const char *device_id)
-{
-  char *state = NULL;
-  g_autofree char *data = NULL;
-
-  if (!ff_store_load_workflow (tablet->store, task_id, device_id, &state, &data, NULL))
-    return g_strdup ("new");
-  return state;
 }
 
 static gboolean
@@ -410,7 +278,7 @@ ff_cli_tasks (int argc, char **argv)
       N_("Order the open terminals for a walk from here (distance and bearing)"), "LAT,LON" },
     { NULL }
   };
-  g_auto(Tablet) tablet = { 0 };
+  g_autoptr(FfTablet) tablet = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) ids = NULL;
   FfGeoPoint here;
@@ -420,12 +288,12 @@ ff_cli_tasks (int argc, char **argv)
     return code;
   if (from != NULL && !parse_position (from, &here))
     return fail_with (FF_CLI_EXIT_USAGE, _("--from takes LAT,LON in degrees."));
-  if (!tablet_open (&tablet, FALSE, &error)
-      || (ids = ff_store_list_task_ids (tablet.store, &error)) == NULL)
+  if ((tablet = open_tablet (FALSE, &error)) == NULL
+      || (ids = ff_store_list_task_ids (ff_tablet_get_store (tablet), &error)) == NULL)
     return fail (error);
   for (guint t = 0; ids[t] != NULL; t++)
     {
-      g_autoptr(FfTask) task = load_task (&tablet, ids[t], NULL, &error);
+      g_autoptr(FfTask) task = ff_tablet_load_task (tablet, ids[t], NULL, &error);
       g_autoptr(GArray) stops = g_array_new (FALSE, FALSE, sizeof (FfGeoPoint));
       g_autoptr(GPtrArray) open_items = g_ptr_array_new ();
       g_autofree char *expires = NULL;
@@ -438,7 +306,8 @@ ff_cli_tasks (int argc, char **argv)
       for (guint i = 0; i < task->items->len; i++)
         {
           FfTaskItem *item = task->items->pdata[i];
-          g_autofree char *state = workflow_state_of (&tablet, task->task_id, item->device_id);
+          g_autofree char *state = ff_tablet_get_visit_state (tablet, task->task_id,
+                                                              item->device_id);
           FfGeoPoint at = { item->latitude, item->longitude };
 
           if (from == NULL || g_str_equal (state, "done"))
@@ -636,37 +505,6 @@ exit_code_for_outcome (const char *outcome)
   return FF_CLI_EXIT_FAILURE;
 }
 
-/* The task of @device_id to work on: the newest stored task that lists it and whose visit is not
- * done, or @task_id when given. */
-static char *
-find_task_for (Tablet *tablet, const char *device_id, const char *task_id, GError **error)
-{
-  g_auto(GStrv) ids = task_id != NULL ? NULL : ff_store_list_task_ids (tablet->store, error);
-  char *found = NULL;
-
-  if (task_id != NULL)
-    return g_strdup (task_id);
-  for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
-    {
-      g_autoptr(FfTask) task = load_task (tablet, ids[i], NULL, NULL);
-      g_autofree char *state = NULL;
-
-      if (task == NULL || ff_task_find_item (task, device_id) == NULL)
-        continue;
-      state = workflow_state_of (tablet, ids[i], device_id);
-      if (found == NULL || !g_str_equal (state, "done"))
-        {
-          g_free (found);
-          found = g_strdup (ids[i]);
-        }
-    }
-  if (found == NULL && ids != NULL)
-    g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_NOT_FOUND,
-                 _("No task on this tablet lists terminal %s. Run “fieldflash-cli sync” first."),
-                 device_id);
-  return found;
-}
-
 static FfGpsSource *
 make_gps (const char *gps, const char *gpsd, GError **error)
 {
@@ -731,10 +569,8 @@ run_workflow (int argc, char **argv, Policy default_policy)
       N_("Do not roll back: close the failed visit as it is"), NULL },
     { NULL }
   };
-  g_auto(Tablet) tablet = { 0 };
+  g_autoptr(FfTablet) tablet = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) document = NULL;
-  g_autoptr(FfTask) task = NULL;
   g_autoptr(FfGpsSource) source = NULL;
   g_autoptr(FfWorkflow) workflow = NULL;
   g_autoptr(GAsyncResult) result = NULL;
@@ -757,14 +593,12 @@ run_workflow (int argc, char **argv, Policy default_policy)
     return fail_with (FF_CLI_EXIT_USAGE, _("Give --gps or --gpsd, not both."));
   if (gps_timeout < 1 || gps_timeout > 3600)
     return fail_with (FF_CLI_EXIT_USAGE, _("--gps-timeout takes 1 to 3600 seconds."));
-  if (!tablet_open (&tablet, TRUE, &error)
-      || (found_task = find_task_for (&tablet, device_id, task_id, &error)) == NULL
-      || (task = load_task (&tablet, found_task, &document, &error)) == NULL
-      || (source = make_gps (gps, gpsd, &error)) == NULL)
-    return fail (error);
-  workflow = ff_workflow_new (tablet.store, source, document, device_id, tablet.serial, tablet.key,
-                              &error);
-  if (workflow == NULL)
+  if ((tablet = open_tablet (TRUE, &error)) == NULL
+      || (found_task = task_id != NULL ? g_strdup (task_id)
+                                       : ff_tablet_find_task_for (tablet, device_id, &error)) == NULL
+      || (source = make_gps (gps, gpsd, &error)) == NULL
+      || (workflow = ff_tablet_create_workflow (tablet, source, found_task, device_id,
+                                                &error)) == NULL)
     return fail (error);
   g_object_set (workflow, "gps-timeout", (guint) gps_timeout, NULL);
   if (rollback && ff_workflow_get_state (workflow) != FF_WORKFLOW_STATE_FAILED)
@@ -842,15 +676,15 @@ ff_cli_reports (int argc, char **argv)
       "DIR" },
     { NULL }
   };
-  g_auto(Tablet) tablet = { 0 };
+  g_autoptr(FfTablet) tablet = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) reports = NULL;
   int code = parse_options (&argc, &argv, NULL, entries);
 
   if (code >= 0)
     return code;
-  if (!tablet_open (&tablet, FALSE, &error)
-      || (reports = ff_store_list_reports (tablet.store, FALSE, &error)) == NULL)
+  if ((tablet = open_tablet (FALSE, &error)) == NULL
+      || (reports = ff_store_list_reports (ff_tablet_get_store (tablet), FALSE, &error)) == NULL)
     return fail (error);
   if (pdf_dir != NULL && g_mkdir_with_parents (pdf_dir, 0755) != 0)
     {
@@ -874,8 +708,10 @@ ff_cli_reports (int argc, char **argv)
           g_autofree char *name = g_strconcat (stored->report_id, ".pdf", NULL);
           g_autofree char *path = g_build_filename (pdf_dir, name, NULL);
 
-          if (!ff_store_load_report (tablet.store, stored->report_id, &document, &signature, &error)
-              || (report = ff_report_load_signed (document, signature, tablet.key, &error)) == NULL
+          if (!ff_store_load_report (ff_tablet_get_store (tablet), stored->report_id, &document,
+                                     &signature, &error)
+              || (report = ff_report_load_signed (document, signature, ff_tablet_get_key (tablet),
+                                                  &error)) == NULL
               || !ff_report_render_pdf (report, path, &error))
             return fail (error);
         }
@@ -894,7 +730,7 @@ print_report_refused (FfUploadQueue *queue, const char *report_id, const char *m
 int
 ff_cli_upload (int argc, char **argv)
 {
-  g_auto(Tablet) tablet = { 0 };
+  g_autoptr(FfTablet) tablet = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(FfSync) sync = NULL;
   g_autoptr(FfUploadQueue) queue = NULL;
@@ -905,9 +741,10 @@ ff_cli_upload (int argc, char **argv)
 
   if (code >= 0)
     return code;
-  if (!tablet_open (&tablet, TRUE, &error) || (sync = tablet_sync (&tablet, &error)) == NULL)
+  if ((tablet = open_tablet (TRUE, &error)) == NULL
+      || (sync = ff_tablet_create_sync (tablet, &error)) == NULL)
     return fail (error);
-  queue = ff_upload_queue_new (tablet.store, sync);
+  queue = ff_upload_queue_new (ff_tablet_get_store (tablet), sync);
   g_signal_connect (queue, "report-failed", G_CALLBACK (print_report_refused), &refused);
   ff_upload_queue_flush_async (queue, UPLOAD_ATTEMPTS, UPLOAD_FIRST_PAUSE_MS, NULL, step_done,
                                &result);

@@ -84,14 +84,16 @@ accept_pinned_certificate (SoupMessage          *message,
          && g_tls_certificate_is_same (certificate, self->pinned_certificate);
 }
 
+/* @path is under the API prefix unless @outside_api (health and metrics live at the root). */
 static SoupMessage *
-new_message (FfSync      *self,
-             const char  *method,
-             const char  *path,
-             gboolean     authorized,
-             GError     **error)
+new_message_at (FfSync      *self,
+                const char  *method,
+                const char  *path,
+                gboolean     outside_api,
+                gboolean     authorized,
+                GError     **error)
 {
-  g_autofree char *uri = g_strconcat (self->base_url, API_PREFIX, path, NULL);
+  g_autofree char *uri = g_strconcat (self->base_url, outside_api ? "" : API_PREFIX, path, NULL);
   g_autoptr(SoupMessage) message = soup_message_new (method, uri);
 
   if (message == NULL)
@@ -116,6 +118,16 @@ new_message (FfSync      *self,
     }
   g_signal_connect (message, "accept-certificate", G_CALLBACK (accept_pinned_certificate), self);
   return g_steal_pointer (&message);
+}
+
+static SoupMessage *
+new_message (FfSync      *self,
+             const char  *method,
+             const char  *path,
+             gboolean     authorized,
+             GError     **error)
+{
+  return new_message_at (self, method, path, FALSE, authorized, error);
 }
 
 static void
@@ -359,6 +371,51 @@ gboolean
 ff_sync_login_finish (FfSync        *self,
                       GAsyncResult  *result,
                       GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- health --------------------------------------------------------------------------------- */
+
+static void
+health_done (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  g_autoptr(GBytes) body = request_finish (result, NULL, &error);
+
+  if (body == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+ff_sync_check_health_async (FfSync              *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(SoupMessage) message = NULL;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, ff_sync_check_health_async);
+  message = new_message_at (self, "GET", "/healthz", TRUE, FALSE, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  request_async (self, message, cancellable, health_done, g_steal_pointer (&task));
+}
+
+gboolean
+ff_sync_check_health_finish (FfSync        *self,
+                             GAsyncResult  *result,
+                             GError       **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }

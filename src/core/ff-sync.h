@@ -55,6 +55,15 @@ gboolean  ff_sync_login_finish         (FfSync               *self,
                                         GAsyncResult         *result,
                                         GError              **error);
 
+/* GET /healthz on the pinned platform, no session needed: TRUE when it answers that it is well. */
+void      ff_sync_check_health_async   (FfSync               *self,
+                                        GCancellable         *cancellable,
+                                        GAsyncReadyCallback   callback,
+                                        gpointer              user_data);
+gboolean  ff_sync_check_health_finish  (FfSync               *self,
+                                        GAsyncResult         *result,
+                                        GError              **error);
+
 /* Fetches every task of the session, verifies each one (signature, expiry, rules) and all the
  * firmware it names (SHA-256), and stores only the tasks that pass whole. Returns their IDs. */
 void      ff_sync_fetch_tasks_async    (FfSync               *self,
