@@ -129,6 +129,10 @@ ff_application_startup (GApplication *application)
       g_settings_reset (settings, "gpsd-address");
       self->context = ff_context_new_for_settings (settings, NULL);
     }
+  /* The real tablet's data directory, shared with fieldflash-cli; training never touches it. */
+  g_clear_error (&error);
+  if (!self->training && !ff_context_open_tablet (self->context, NULL, &error))
+    g_message ("%s", error->message);
 }
 
 static gint

@@ -1,5 +1,6 @@
 /* FfContext: owns the settings and the core objects the pages present (GPS source, store, task), so
- * no page reaches for globals. In training mode they all come from the FfTraining session. */
+ * no page reaches for globals. On the real tablet they come from its FfTablet (store, platform
+ * client, the task synced last); in training mode from the FfTraining session. */
 #include "config.h"
 
 #include "ff-context.h"
@@ -15,6 +16,9 @@ struct _FfContext
   GSettings   *settings;
   FfGpsSource *gps;
   FfTraining  *training;
+  FfTablet    *tablet;    /* the real tablet, NULL until opened */
+  FfSync      *sync;      /* made on first use from the tablet's enrolment */
+  FfTask      *task;      /* the real task being worked on, NULL before a sync */
 };
 
 G_DEFINE_FINAL_TYPE (FfContext, ff_context, G_TYPE_OBJECT)
@@ -25,6 +29,8 @@ enum
   PROP_SETTINGS,
   PROP_GPS,
   PROP_TRAINING,
+  PROP_TABLET,
+  PROP_TASK_ID,
   N_PROPS
 };
 
@@ -36,6 +42,9 @@ ff_context_dispose (GObject *object)
   FfContext *self = FF_CONTEXT (object);
 
   g_clear_object (&self->training);
+  g_clear_object (&self->sync);
+  g_clear_object (&self->tablet);
+  g_clear_pointer (&self->task, ff_task_free);
   g_clear_object (&self->gps);
   g_clear_object (&self->settings);
 
@@ -60,6 +69,12 @@ ff_context_get_property (GObject    *object,
       break;
     case PROP_TRAINING:
       g_value_set_object (value, self->training);
+      break;
+    case PROP_TABLET:
+      g_value_set_object (value, self->tablet);
+      break;
+    case PROP_TASK_ID:
+      g_value_set_string (value, self->task != NULL ? self->task->task_id : NULL);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -109,6 +124,13 @@ ff_context_class_init (FfContextClass *klass)
   properties[PROP_TRAINING] =
     g_param_spec_object ("training", NULL, NULL, FF_TYPE_TRAINING,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TABLET] =
+    g_param_spec_object ("tablet", NULL, NULL, FF_TYPE_TABLET,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The real task being worked on (the training task is the training session's). */
+  properties[PROP_TASK_ID] =
+    g_param_spec_string ("task-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -187,13 +209,15 @@ ff_context_set_training (FfContext  *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRAINING]);
 }
 
-/* NULL until there is a session: training, or (later) a login with sync. */
+/* The training session's store, else the tablet's; NULL when there is neither. */
 FfStore *
 ff_context_get_store (FfContext *self)
 {
   g_return_val_if_fail (FF_IS_CONTEXT (self), NULL);
 
-  return self->training != NULL ? ff_training_get_store (self->training) : NULL;
+  if (self->training != NULL)
+    return ff_training_get_store (self->training);
+  return self->tablet != NULL ? ff_tablet_get_store (self->tablet) : NULL;
 }
 
 const FfTask *
@@ -201,7 +225,240 @@ ff_context_get_task (FfContext *self)
 {
   g_return_val_if_fail (FF_IS_CONTEXT (self), NULL);
 
-  return self->training != NULL ? ff_training_get_task (self->training) : NULL;
+  return self->training != NULL ? ff_training_get_task (self->training) : self->task;
+}
+
+/* The real tablet: its data directory is @data_dir, or the default one when NULL. */
+gboolean
+ff_context_open_tablet (FfContext   *self,
+                        const char  *data_dir,
+                        GError     **error)
+{
+  g_autoptr(FfTablet) tablet = NULL;
+
+  g_return_val_if_fail (FF_IS_CONTEXT (self), FALSE);
+
+  tablet = ff_tablet_open (data_dir, NULL, error);
+  if (tablet == NULL)
+    return FALSE;
+  g_clear_object (&self->sync);
+  g_set_object (&self->tablet, tablet);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TABLET]);
+  return TRUE;
+}
+
+FfTablet *
+ff_context_get_tablet (FfContext *self)
+{
+  g_return_val_if_fail (FF_IS_CONTEXT (self), NULL);
+
+  return self->tablet;
+}
+
+/* The platform client of the tablet, made once from its enrolment (borrowed). */
+FfSync *
+ff_context_get_sync (FfContext  *self,
+                     GError    **error)
+{
+  g_return_val_if_fail (FF_IS_CONTEXT (self), NULL);
+
+  if (self->sync != NULL)
+    return self->sync;
+  if (self->tablet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                   _("This tablet’s data directory could not be opened."));
+      return NULL;
+    }
+  self->sync = ff_tablet_create_sync (self->tablet, error);
+  return self->sync;
+}
+
+/* Changes the tablet's platform (see ff_tablet_set_platform); the next sync uses it. */
+gboolean
+ff_context_set_platform (FfContext   *self,
+                         const char  *url,
+                         const char  *key_pem,
+                         const char  *cert_pem,
+                         GError     **error)
+{
+  g_return_val_if_fail (FF_IS_CONTEXT (self), FALSE);
+
+  if (self->tablet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                   _("This tablet’s data directory could not be opened."));
+      return FALSE;
+    }
+  if (!ff_tablet_set_platform (self->tablet, url, key_pem, cert_pem, error))
+    return FALSE;
+  g_clear_object (&self->sync);
+  return TRUE;
+}
+
+static void
+set_task (FfContext *self,
+          FfTask    *task)
+{
+  g_clear_pointer (&self->task, ff_task_free);
+  self->task = task;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK_ID]);
+}
+
+static void
+load_task_in_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  FfTablet *tablet = task_data;
+  GError *error = NULL;
+  g_autofree char *task_id = ff_tablet_find_current_task (tablet, &error);
+  FfTask *loaded = NULL;
+
+  if (task_id != NULL)
+    loaded = ff_tablet_load_task (tablet, task_id, NULL, &error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, loaded, (GDestroyNotify) ff_task_free);
+}
+
+/* Reads the task to work on from the tablet's store (after a sync), in a worker thread. */
+void
+ff_context_load_task_async (FfContext           *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FF_IS_CONTEXT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ff_context_load_task_async);
+  if (self->tablet == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                               _("This tablet’s data directory could not be opened."));
+      return;
+    }
+  g_task_set_task_data (task, g_object_ref (self->tablet), g_object_unref);
+  g_task_run_in_thread (task, load_task_in_thread);
+}
+
+/* Makes the task read the current one ("task-id" notifies). FALSE on error; TRUE also when the
+ * store holds no task. */
+gboolean
+ff_context_load_task_finish (FfContext     *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  GError *local_error = NULL;
+  FfTask *loaded;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  loaded = g_task_propagate_pointer (G_TASK (result), &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  set_task (self, loaded);
+  return TRUE;
+}
+
+typedef struct
+{
+  FfTask     *task;
+  FfWorkflow *workflow;
+} Resumed;
+
+static void
+resumed_free (Resumed *resumed)
+{
+  g_clear_pointer (&resumed->task, ff_task_free);
+  g_clear_object (&resumed->workflow);
+  g_free (resumed);
+}
+
+static void
+find_resumable_in_thread (GTask        *task,
+                          gpointer      source_object,
+                          gpointer      task_data,
+                          GCancellable *cancellable)
+{
+  FfTablet *tablet = task_data;
+  FfGpsSource *gps = g_object_get_data (G_OBJECT (task), "gps");
+  g_autofree char *task_id = NULL;
+  g_autofree char *device_id = NULL;
+  Resumed *resumed;
+  GError *error = NULL;
+
+  if (!ff_tablet_find_visit_in_progress (tablet, &task_id, &device_id, &error))
+    {
+      if (error != NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  resumed = g_new0 (Resumed, 1);
+  resumed->task = ff_tablet_load_task (tablet, task_id, NULL, &error);
+  if (resumed->task != NULL)
+    resumed->workflow = ff_tablet_create_workflow (tablet, gps, task_id, device_id, &error);
+  if (resumed->workflow == NULL)
+    {
+      resumed_free (resumed);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, resumed, (GDestroyNotify) resumed_free);
+}
+
+/* After a crash or a flat battery: finds the visit the tablet was in the middle of. */
+void
+ff_context_find_resumable_async (FfContext           *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FF_IS_CONTEXT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ff_context_find_resumable_async);
+  if (self->tablet == NULL || self->training != NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  g_task_set_task_data (task, g_object_ref (self->tablet), g_object_unref);
+  g_object_set_data_full (G_OBJECT (task), "gps", g_object_ref (self->gps), g_object_unref);
+  g_task_run_in_thread (task, find_resumable_in_thread);
+}
+
+/* The workflow of the unfinished visit at its persisted state, its task made the current one; NULL
+ * without error when no visit is unfinished. */
+FfWorkflow *
+ff_context_find_resumable_finish (FfContext     *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  Resumed *resumed;
+  FfWorkflow *workflow;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  resumed = g_task_propagate_pointer (G_TASK (result), error);
+  if (resumed == NULL)
+    return NULL;
+  set_task (self, g_steal_pointer (&resumed->task));
+  workflow = g_steal_pointer (&resumed->workflow);
+  resumed_free (resumed);
+  return workflow;
 }
 
 static void
@@ -211,8 +468,16 @@ create_workflow_in_thread (GTask        *task,
                            GCancellable *cancellable)
 {
   FfTraining *training = g_object_get_data (G_OBJECT (task), "training");
+  FfTablet *tablet = g_object_get_data (G_OBJECT (task), "tablet");
   GError *error = NULL;
-  FfWorkflow *workflow = ff_training_create_workflow (training, task_data, &error);
+  FfWorkflow *workflow;
+
+  if (training != NULL)
+    workflow = ff_training_create_workflow (training, task_data, &error);
+  else
+    workflow = ff_tablet_create_workflow (tablet, g_object_get_data (G_OBJECT (task), "gps"),
+                                          g_object_get_data (G_OBJECT (task), "task-id"),
+                                          task_data, &error);
 
   if (workflow == NULL)
     g_task_return_error (task, error);
@@ -236,15 +501,25 @@ ff_context_create_workflow_async (FfContext           *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, ff_context_create_workflow_async);
-  if (self->training == NULL)
+  if (self->training == NULL && (self->tablet == NULL || self->task == NULL))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
                                _("There is no task on this tablet yet: log in and sync first."));
       return;
     }
   g_task_set_task_data (task, g_strdup (device_id), g_free);
-  g_object_set_data_full (G_OBJECT (task), "training", g_object_ref (self->training),
-                          g_object_unref);
+  if (self->training != NULL)
+    {
+      g_object_set_data_full (G_OBJECT (task), "training", g_object_ref (self->training),
+                              g_object_unref);
+    }
+  else
+    {
+      g_object_set_data_full (G_OBJECT (task), "tablet", g_object_ref (self->tablet),
+                              g_object_unref);
+      g_object_set_data_full (G_OBJECT (task), "gps", g_object_ref (self->gps), g_object_unref);
+      g_object_set_data_full (G_OBJECT (task), "task-id", g_strdup (self->task->task_id), g_free);
+    }
   g_task_run_in_thread (task, create_workflow_in_thread);
 }
 

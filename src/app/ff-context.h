@@ -5,6 +5,8 @@
 
 #include "ff-gps-source.h"
 #include "ff-store.h"
+#include "ff-sync.h"
+#include "ff-tablet.h"
 #include "ff-task.h"
 #include "ff-training.h"
 #include "ff-workflow.h"
@@ -25,6 +27,32 @@ void         ff_context_set_training     (FfContext   *self,
                                           FfTraining  *training);
 FfStore     *ff_context_get_store        (FfContext   *self);
 const FfTask *ff_context_get_task        (FfContext   *self);
+
+gboolean     ff_context_open_tablet      (FfContext   *self,
+                                          const char  *data_dir,
+                                          GError     **error);
+FfTablet    *ff_context_get_tablet       (FfContext   *self);
+FfSync      *ff_context_get_sync         (FfContext   *self,
+                                          GError     **error);
+gboolean     ff_context_set_platform     (FfContext   *self,
+                                          const char  *url,
+                                          const char  *key_pem,
+                                          const char  *cert_pem,
+                                          GError     **error);
+void         ff_context_load_task_async  (FfContext           *self,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gboolean     ff_context_load_task_finish (FfContext           *self,
+                                          GAsyncResult        *result,
+                                          GError             **error);
+void         ff_context_find_resumable_async  (FfContext           *self,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+FfWorkflow  *ff_context_find_resumable_finish (FfContext           *self,
+                                               GAsyncResult        *result,
+                                               GError             **error);
 void         ff_context_create_workflow_async  (FfContext           *self,
                                                 const char          *device_id,
                                                 GCancellable        *cancellable,

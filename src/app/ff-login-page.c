@@ -1,5 +1,6 @@
-/* FfLoginPage: checks the mobile number as it is typed, offers the last technician's number, and
- * emits "log-in" with the credentials once they are complete. */
+/* FfLoginPage: shows which tablet this is and whether its platform answers, checks the mobile
+ * number as it is typed, offers the last technician's number, and logs in with the tablet's
+ * platform client ("log-in" performs it; "logged-in" follows a login the platform accepted). */
 #include "config.h"
 
 #include "ff-login-page.h"
@@ -15,10 +16,15 @@ struct _FfLoginPage
   /* template widgets */
   AdwEntryRow         *phone_row;
   AdwPasswordEntryRow *pin_row;
+  GtkLabel            *error_label;
+  AdwActionRow        *serial_row;
   AdwActionRow        *platform_row;
+  AdwActionRow        *reachability_row;
 
   /* owned */
-  FfContext *context;
+  FfContext    *context;
+  GCancellable *cancellable;   /* of the health check and login in flight */
+  gboolean      logging_in;
 };
 
 G_DEFINE_FINAL_TYPE (FfLoginPage, ff_login_page, ADW_TYPE_BIN)
@@ -33,11 +39,27 @@ enum
 enum
 {
   SIGNAL_LOG_IN,
+  SIGNAL_LOGGED_IN,
   N_SIGNALS
 };
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+static void
+update_log_in_action (FfLoginPage *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.log-in",
+                                 ff_login_page_get_complete (self) && !self->logging_in);
+}
+
+static void
+show_error (FfLoginPage *self,
+            const char  *message)
+{
+  gtk_label_set_label (self->error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
 
 static void
 credentials_changed (FfLoginPage *self)
@@ -50,8 +72,7 @@ credentials_changed (FfLoginPage *self)
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->phone_row), "error");
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.log-in",
-                                 ff_login_page_get_complete (self));
+  update_log_in_action (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COMPLETE]);
 }
 
@@ -67,10 +88,108 @@ log_in_activated (GtkWidget  *widget,
 }
 
 static void
+logged_in (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  FfLoginPage *self;
+  g_autoptr(GError) error = NULL;
+
+  if (!ff_sync_login_finish (FF_SYNC (source), result, &error)
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = FF_LOGIN_PAGE (user_data);
+  self->logging_in = FALSE;
+  update_log_in_action (self);
+  if (error != NULL)
+    {
+      show_error (self, error->message);
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", _("Login failed"));
+      return;
+    }
+  gtk_editable_set_text (GTK_EDITABLE (self->pin_row), "");
+  g_settings_set_string (ff_context_get_settings (self->context), "phone",
+                         ff_login_page_get_phone (self));
+  g_signal_emit (self, signals[SIGNAL_LOGGED_IN], 0);
+}
+
+static void
+ff_login_page_real_log_in (FfLoginPage *self,
+                           const char  *phone,
+                           const char  *pin)
+{
+  g_autoptr(GError) error = NULL;
+  FfSync *sync = self->context != NULL ? ff_context_get_sync (self->context, &error) : NULL;
+
+  if (sync == NULL)
+    {
+      show_error (self, error != NULL ? error->message : NULL);
+      return;
+    }
+  show_error (self, NULL);
+  self->logging_in = TRUE;
+  update_log_in_action (self);
+  ff_sync_login_async (sync, phone, pin, ff_tablet_get_serial (ff_context_get_tablet (self->context)),
+                       self->cancellable, logged_in, self);
+}
+
+static void
+health_checked (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  FfLoginPage *self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *subtitle = NULL;
+
+  if (!ff_sync_check_health_finish (FF_SYNC (source), result, &error)
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = FF_LOGIN_PAGE (user_data);
+  if (error == NULL)
+    subtitle = g_strdup (_("Reachable"));
+  else
+    /* Translators: why the platform could not be reached. */
+    subtitle = g_strdup_printf (_("Not reachable: %s"), error->message);
+  adw_action_row_set_subtitle (self->reachability_row, subtitle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.check-platform", TRUE);
+}
+
+/* Asks the pinned platform whether it is there (GET /healthz), without a session. */
+static void
+check_platform (FfLoginPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  FfSync *sync = ff_context_get_sync (self->context, &error);
+
+  if (sync == NULL)
+    {
+      adw_action_row_set_subtitle (self->reachability_row, error->message);
+      return;
+    }
+  adw_action_row_set_subtitle (self->reachability_row, _("Checking…"));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.check-platform", FALSE);
+  ff_sync_check_health_async (sync, self->cancellable, health_checked, self);
+}
+
+static void
+check_platform_activated (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  FfLoginPage *self = FF_LOGIN_PAGE (widget);
+
+  if (self->context != NULL)
+    check_platform (self);
+}
+
+static void
 ff_login_page_dispose (GObject *object)
 {
   FfLoginPage *self = FF_LOGIN_PAGE (object);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->context);
 
   G_OBJECT_CLASS (ff_login_page_parent_class)->dispose (object);
@@ -108,26 +227,37 @@ ff_login_page_class_init (FfLoginPageClass *klass)
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  /* Emitted with (phone, PIN) when the technician asks to log in; the owner of the platform
-   * session performs the login. */
+  /* Emitted with (phone, PIN) when the technician asks to log in; the page's own handler logs in
+   * with the tablet's platform client. */
   signals[SIGNAL_LOG_IN] =
-    g_signal_new ("log-in", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+    g_signal_new_class_handler ("log-in", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                G_CALLBACK (ff_login_page_real_log_in), NULL, NULL, NULL,
+                                G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* The platform accepted the login: the session is stored, sync can start. */
+  signals[SIGNAL_LOGGED_IN] =
+    g_signal_new ("logged-in", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fieldflash/Fieldflash/ff-login-page.ui");
   gtk_widget_class_bind_template_child (widget_class, FfLoginPage, phone_row);
   gtk_widget_class_bind_template_child (widget_class, FfLoginPage, pin_row);
+  gtk_widget_class_bind_template_child (widget_class, FfLoginPage, error_label);
+  gtk_widget_class_bind_template_child (widget_class, FfLoginPage, serial_row);
   gtk_widget_class_bind_template_child (widget_class, FfLoginPage, platform_row);
+  gtk_widget_class_bind_template_child (widget_class, FfLoginPage, reachability_row);
   gtk_widget_class_bind_template_callback (widget_class, credentials_changed);
 
   gtk_widget_class_install_action (widget_class, "login.log-in", NULL, log_in_activated);
+  gtk_widget_class_install_action (widget_class, "login.check-platform", NULL,
+                                   check_platform_activated);
 }
 
 static void
 ff_login_page_init (FfLoginPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.log-in", FALSE);
 }
 
@@ -156,23 +286,33 @@ ff_login_page_get_complete (FfLoginPage *self)
          && ff_login_page_get_pin (self)[0] != '\0';
 }
 
-/* Shows the platform from the preferences and fills in the last technician's number. */
+/* Shows the tablet's serial and platform, checks that the platform answers, and fills in the last
+ * technician's number. */
 void
 ff_login_page_set_context (FfLoginPage *self,
                            FfContext   *context)
 {
-  GSettings *settings;
+  FfTablet *tablet;
   g_autofree char *phone = NULL;
+  g_autofree char *url = NULL;
 
   g_return_if_fail (FF_IS_LOGIN_PAGE (self));
   g_return_if_fail (FF_IS_CONTEXT (context));
 
   g_set_object (&self->context, context);
-  settings = ff_context_get_settings (context);
-  g_settings_bind (settings, "platform-url", self->platform_row, "subtitle",
-                   G_SETTINGS_BIND_GET | G_SETTINGS_BIND_NO_SENSITIVITY);
+  tablet = ff_context_get_tablet (context);
+  url = tablet != NULL ? ff_tablet_get_platform_url (tablet) : NULL;
+  adw_action_row_set_subtitle (self->serial_row,
+                               tablet != NULL && ff_tablet_get_serial (tablet) != NULL
+                               ? ff_tablet_get_serial (tablet)
+                               : _("Not set: give it once with “fieldflash-cli key --serial "
+                                   "SERIAL”"));
+  adw_action_row_set_subtitle (self->platform_row,
+                               url != NULL ? url : _("Not enrolled: set it in the preferences"));
+  if (tablet != NULL)
+    check_platform (self);
 
-  phone = g_settings_get_string (settings, "phone");
+  phone = g_settings_get_string (ff_context_get_settings (context), "phone");
   if (gtk_editable_get_text (GTK_EDITABLE (self->phone_row))[0] == '\0')
     gtk_editable_set_text (GTK_EDITABLE (self->phone_row), phone);
 }

@@ -1,12 +1,12 @@
-/* FfPreferencesWindow: switches and the language are bound straight to GSettings; addresses and
- * keys are checked when applied, so a typo is refused with a toast and never stored. */
+/* FfPreferencesWindow: switches, the language and the gpsd address are GSettings; the platform
+ * (address, key, certificate) is the tablet's own, kept in its data directory through FfTablet.
+ * Addresses and keys are checked when applied, so a typo is refused with a toast and never stored. */
 #include "config.h"
 
 #include "ff-preferences-window.h"
 
 #include <glib/gi18n-lib.h>
 
-#include "ff-crypto.h"
 #include "ff-gpsd-source.h"
 
 struct _FfPreferencesWindow
@@ -14,8 +14,10 @@ struct _FfPreferencesWindow
   AdwPreferencesWindow parent_instance;
 
   /* template widgets */
+  GtkWidget     *platform_group;
   AdwEntryRow   *platform_url_row;
   GtkTextBuffer *platform_key_buffer;
+  GtkTextBuffer *platform_cert_buffer;
   AdwEntryRow   *gpsd_address_row;
   GtkSwitch     *high_contrast_switch;
   GtkSwitch     *larger_text_switch;
@@ -46,26 +48,36 @@ show_toast (FfPreferencesWindow *self,
   adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (message));
 }
 
-static gboolean
-platform_url_is_valid (const char *text)
+/* Stores one of the platform settings (the others NULL, kept), or says why it was refused. */
+static void
+set_platform (FfPreferencesWindow *self,
+              const char          *url,
+              const char          *key_pem,
+              const char          *cert_pem,
+              const char          *saved_message)
 {
-  g_autoptr(GUri) uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GError) error = NULL;
 
-  return uri != NULL && g_strcmp0 (g_uri_get_scheme (uri), "https") == 0
-         && g_uri_get_host (uri) != NULL && g_uri_get_host (uri)[0] != '\0';
+  if (!ff_context_set_platform (self->context, url, key_pem, cert_pem, &error))
+    show_toast (self, error->message);
+  else
+    show_toast (self, saved_message);
 }
 
 static void
 platform_url_applied (FfPreferencesWindow *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->platform_url_row));
+  set_platform (self, gtk_editable_get_text (GTK_EDITABLE (self->platform_url_row)), NULL, NULL,
+                _("Platform address saved."));
+}
 
-  if (!platform_url_is_valid (text))
-    {
-      show_toast (self, _("The platform address must be an https:// address with a host."));
-      return;
-    }
-  g_settings_set_string (ff_context_get_settings (self->context), "platform-url", text);
+static char *
+buffer_text (GtkTextBuffer *buffer)
+{
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
 }
 
 static void
@@ -91,21 +103,20 @@ platform_key_save_activated (GtkWidget  *widget,
                              GVariant   *parameter)
 {
   FfPreferencesWindow *self = FF_PREFERENCES_WINDOW (widget);
-  g_autofree char *pem = NULL;
-  g_autoptr(FfKey) key = NULL;
-  g_autoptr(GError) error = NULL;
-  GtkTextIter start, end;
+  g_autofree char *pem = buffer_text (self->platform_key_buffer);
 
-  gtk_text_buffer_get_bounds (self->platform_key_buffer, &start, &end);
-  pem = gtk_text_buffer_get_text (self->platform_key_buffer, &start, &end, FALSE);
-  key = ff_key_load_public (pem, strlen (pem), &error);
-  if (key == NULL)
-    {
-      show_toast (self, error->message);
-      return;
-    }
-  g_settings_set_string (ff_context_get_settings (self->context), "platform-key", pem);
-  show_toast (self, _("Platform key saved."));
+  set_platform (self, NULL, pem, NULL, _("Platform key saved."));
+}
+
+static void
+platform_certificate_save_activated (GtkWidget  *widget,
+                                     const char *action_name,
+                                     GVariant   *parameter)
+{
+  FfPreferencesWindow *self = FF_PREFERENCES_WINDOW (widget);
+  g_autofree char *pem = buffer_text (self->platform_cert_buffer);
+
+  set_platform (self, NULL, NULL, pem, _("Platform certificate saved."));
 }
 
 static gboolean
@@ -147,15 +158,20 @@ ff_preferences_window_constructed (GObject *object)
 {
   FfPreferencesWindow *self = FF_PREFERENCES_WINDOW (object);
   GSettings *settings = ff_context_get_settings (self->context);
-  g_autofree char *url = g_settings_get_string (settings, "platform-url");
+  FfTablet *tablet = ff_context_get_tablet (self->context);
   g_autofree char *gpsd = g_settings_get_string (settings, "gpsd-address");
-  g_autofree char *key = g_settings_get_string (settings, "platform-key");
+  g_autofree char *url = tablet != NULL ? ff_tablet_get_platform_url (tablet) : NULL;
+  g_autofree char *key = tablet != NULL ? ff_tablet_get_platform_key_pem (tablet) : NULL;
+  g_autofree char *cert = tablet != NULL ? ff_tablet_get_platform_cert_pem (tablet) : NULL;
 
   G_OBJECT_CLASS (ff_preferences_window_parent_class)->constructed (object);
 
-  gtk_editable_set_text (GTK_EDITABLE (self->platform_url_row), url);
+  gtk_editable_set_text (GTK_EDITABLE (self->platform_url_row), url != NULL ? url : "");
   gtk_editable_set_text (GTK_EDITABLE (self->gpsd_address_row), gpsd);
-  gtk_text_buffer_set_text (self->platform_key_buffer, key, -1);
+  gtk_text_buffer_set_text (self->platform_key_buffer, key != NULL ? key : "", -1);
+  gtk_text_buffer_set_text (self->platform_cert_buffer, cert != NULL ? cert : "", -1);
+  /* Training, or a data directory that could not be opened: there is no tablet to enrol. */
+  gtk_widget_set_sensitive (self->platform_group, tablet != NULL);
 
   g_settings_bind (settings, "high-contrast", self->high_contrast_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
@@ -232,8 +248,10 @@ ff_preferences_window_class_init (FfPreferencesWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (
     widget_class, "/org/fieldflash/Fieldflash/ff-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, platform_group);
   gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, platform_url_row);
   gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, platform_key_buffer);
+  gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, platform_cert_buffer);
   gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, gpsd_address_row);
   gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, high_contrast_switch);
   gtk_widget_class_bind_template_child (widget_class, FfPreferencesWindow, larger_text_switch);
@@ -243,6 +261,8 @@ ff_preferences_window_class_init (FfPreferencesWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "preferences.save-platform-key", NULL,
                                    platform_key_save_activated);
+  gtk_widget_class_install_action (widget_class, "preferences.save-platform-certificate", NULL,
+                                   platform_certificate_save_activated);
 }
 
 static void

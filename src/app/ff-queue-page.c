@@ -1,5 +1,6 @@
 /* FfQueuePage: lists the store's reports — waiting ones with their last upload error, uploaded ones
- * with the time they went — read in a worker thread each time the page is shown. */
+ * with the time they went — read in a worker thread each time the page is shown; "Upload Now"
+ * delivers the waiting ones with the tablet's upload queue, showing its progress and refusals. */
 #include "config.h"
 
 #include "ff-queue-page.h"
@@ -8,6 +9,10 @@
 
 #include "ff-outcome.h"
 #include "ff-store-reader.h"
+#include "ff-upload-queue.h"
+
+#define UPLOAD_ATTEMPTS 4
+#define UPLOAD_FIRST_PAUSE_MS 500
 
 struct _FfQueuePage
 {
@@ -19,10 +24,15 @@ struct _FfQueuePage
   GtkListBox *uploaded_list;
   GtkWidget  *waiting_group;
   GtkWidget  *uploaded_group;
+  GtkProgressBar *upload_progress;
+  GtkLabel   *upload_label;
 
   /* owned */
-  FfContext    *context;
-  GCancellable *cancellable;   /* of the read in flight */
+  FfContext     *context;
+  GCancellable  *cancellable;          /* of the read in flight */
+  FfUploadQueue *upload_queue;         /* while an upload runs */
+  GCancellable  *upload_cancellable;
+  guint          waiting;              /* reports waiting, as last listed */
 };
 
 G_DEFINE_FINAL_TYPE (FfQueuePage, ff_queue_page, ADW_TYPE_BIN)
@@ -108,6 +118,9 @@ reports_listed (GObject      *source,
           waiting++;
         }
     }
+  self->waiting = waiting;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "queue.upload",
+                                 waiting > 0 && self->upload_queue == NULL);
   gtk_widget_set_visible (self->waiting_group, waiting > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->waiting_list), waiting > 0);
   gtk_widget_set_visible (self->uploaded_group, uploaded > 0);
@@ -136,6 +149,94 @@ ff_queue_page_refresh (FfQueuePage *self)
 }
 
 static void
+show_upload_counts (FfQueuePage *self)
+{
+  guint delivered, pending;
+  g_autofree char *text = NULL;
+
+  g_object_get (self->upload_queue, "delivered", &delivered, "pending", &pending, NULL);
+  /* Translators: reports uploaded in this run, and reports still waiting. */
+  text = g_strdup_printf (_("%u delivered, %u still waiting"), delivered, pending);
+  gtk_label_set_label (self->upload_label, text);
+  if (self->waiting > 0)
+    gtk_progress_bar_set_fraction (self->upload_progress,
+                                   MIN (1.0, (double) delivered / self->waiting));
+}
+
+static void
+report_refused (FfUploadQueue *queue,
+                const char    *report_id,
+                const char    *message,
+                FfQueuePage   *self)
+{
+  /* Translators: a report the platform refused, and its reason. */
+  g_autofree char *text = g_strdup_printf (_("Report %s refused: %s"), report_id, message);
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", text);
+}
+
+static void
+uploaded (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  FfQueuePage *self;
+  g_autoptr(GError) error = NULL;
+
+  if (!ff_upload_queue_flush_finish (FF_UPLOAD_QUEUE (source), result, &error)
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = FF_QUEUE_PAGE (user_data);
+  show_upload_counts (self);
+  if (error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("%s\n%s", gtk_label_get_label (self->upload_label),
+                                               error->message);
+
+      gtk_label_set_label (self->upload_label, text);
+    }
+  g_signal_handlers_disconnect_by_data (self->upload_queue, self);
+  g_clear_object (&self->upload_queue);
+  g_clear_object (&self->upload_cancellable);
+  ff_queue_page_refresh (self);
+}
+
+static void
+upload_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  FfQueuePage *self = FF_QUEUE_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+  FfSync *sync = NULL;
+
+  if (ff_context_get_training (self->context) != NULL)
+    {
+      gtk_widget_activate_action (widget, "win.toast", "s",
+                                  _("Training reports stay on the tablet: they are not uploaded."));
+      return;
+    }
+  sync = ff_context_get_sync (self->context, &error);
+  if (sync == NULL)
+    {
+      gtk_widget_activate_action (widget, "win.toast", "s", error->message);
+      return;
+    }
+  self->upload_queue = ff_upload_queue_new (ff_context_get_store (self->context), sync);
+  self->upload_cancellable = g_cancellable_new ();
+  g_signal_connect_swapped (self->upload_queue, "notify::delivered",
+                            G_CALLBACK (show_upload_counts), self);
+  g_signal_connect (self->upload_queue, "report-failed", G_CALLBACK (report_refused), self);
+  gtk_widget_action_set_enabled (widget, "queue.upload", FALSE);
+  gtk_progress_bar_set_fraction (self->upload_progress, 0);
+  gtk_label_set_label (self->upload_label, _("Uploading…"));
+  gtk_widget_set_visible (GTK_WIDGET (self->upload_progress), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->upload_label), TRUE);
+  ff_upload_queue_flush_async (self->upload_queue, UPLOAD_ATTEMPTS, UPLOAD_FIRST_PAUSE_MS,
+                               self->upload_cancellable, uploaded, self);
+}
+
+static void
 ff_queue_page_map (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (ff_queue_page_parent_class)->map (widget);
@@ -150,6 +251,13 @@ ff_queue_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->upload_queue != NULL)
+    {
+      g_cancellable_cancel (self->upload_cancellable);
+      g_signal_handlers_disconnect_by_data (self->upload_queue, self);
+    }
+  g_clear_object (&self->upload_cancellable);
+  g_clear_object (&self->upload_queue);
   g_clear_object (&self->context);
 
   G_OBJECT_CLASS (ff_queue_page_parent_class)->dispose (object);
@@ -171,12 +279,17 @@ ff_queue_page_class_init (FfQueuePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfQueuePage, uploaded_list);
   gtk_widget_class_bind_template_child (widget_class, FfQueuePage, waiting_group);
   gtk_widget_class_bind_template_child (widget_class, FfQueuePage, uploaded_group);
+  gtk_widget_class_bind_template_child (widget_class, FfQueuePage, upload_progress);
+  gtk_widget_class_bind_template_child (widget_class, FfQueuePage, upload_label);
+
+  gtk_widget_class_install_action (widget_class, "queue.upload", NULL, upload_activated);
 }
 
 static void
 ff_queue_page_init (FfQueuePage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "queue.upload", FALSE);
 }
 
 void

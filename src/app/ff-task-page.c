@@ -286,6 +286,8 @@ ff_task_page_set_context (FfTaskPage *self,
   g_set_object (&self->context, context);
   g_signal_connect_object (context, "notify::training", G_CALLBACK (ff_task_page_refresh), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (context, "notify::task-id", G_CALLBACK (ff_task_page_refresh), self,
+                           G_CONNECT_SWAPPED);
   ff_task_page_refresh (self);
 }
 

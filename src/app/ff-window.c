@@ -32,6 +32,7 @@ struct _FfWindow
   AdwWindowTitle  *window_title;
   AdwLeaflet      *leaflet;
   FfLoginPage     *login_page;
+  FfSyncPage      *sync_page;
   FfTaskPage      *task_page;
   FfNavigatePage  *navigate_page;
   FfConnectPage   *connect_page;
@@ -419,6 +420,55 @@ toast_activated (GtkWidget  *widget,
 }
 
 static void
+logged_in (FfWindow *self)
+{
+  ff_window_show_page (self, "sync");
+}
+
+static void
+current_task_loaded (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(FfWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ff_context_load_task_finish (FF_CONTEXT (source), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ff_window_add_toast (self, adw_toast_new (error->message));
+}
+
+/* At startup on the real tablet: a visit that a crash or a flat battery interrupted opens at the
+ * page of its step and goes on; otherwise the task synced last is the one to work on. */
+static void
+resumable_found (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(FfWindow) self = user_data;
+  g_autoptr(FfWorkflow) workflow = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  workflow = ff_context_find_resumable_finish (FF_CONTEXT (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (workflow == NULL)
+    {
+      if (error != NULL)
+        ff_window_add_toast (self, adw_toast_new (error->message));
+      ff_context_load_task_async (self->context, self->cancellable, current_task_loaded,
+                                  g_object_ref (self));
+      return;
+    }
+  /* Translators: the terminal whose interrupted upgrade goes on. */
+  message = g_strdup_printf (_("Resuming the visit of %s"), ff_workflow_get_device_id (workflow));
+  ff_window_add_toast (self, adw_toast_new (message));
+  ff_navigate_page_set_target (self->navigate_page, ff_workflow_get_item (workflow));
+  ff_window_run_workflow (self, workflow);
+}
+
+static void
 show_page_activated (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
@@ -444,6 +494,9 @@ ff_window_constructed (GObject *object)
   G_OBJECT_CLASS (ff_window_parent_class)->constructed (object);
 
   ff_login_page_set_context (self->login_page, self->context);
+  ff_sync_page_set_context (self->sync_page, self->context);
+  g_signal_connect_object (self->login_page, "logged-in", G_CALLBACK (logged_in), self,
+                           G_CONNECT_SWAPPED);
   ff_task_page_set_context (self->task_page, self->context);
   ff_queue_page_set_context (self->queue_page, self->context);
   ff_report_page_set_context (self->report_page, self->context);
@@ -458,6 +511,8 @@ ff_window_constructed (GObject *object)
 #endif
   g_signal_connect_object (self->context, "notify::training", G_CALLBACK (update_session_actions),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->context, "notify::task-id", G_CALLBACK (update_session_actions),
+                           self, G_CONNECT_SWAPPED);
   update_session_actions (self);
   g_object_bind_property (self->context, "gps", self->navigate_page, "gps", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->context, "gps", self->connect_page, "gps", G_BINDING_SYNC_CREATE);
@@ -470,6 +525,9 @@ ff_window_constructed (GObject *object)
                            G_CALLBACK (settings_changed), self, 0);
   update_style_classes (self);
   visible_page_changed (self);
+  if (ff_context_get_tablet (self->context) != NULL)
+    ff_context_find_resumable_async (self->context, self->cancellable, resumable_found,
+                                     g_object_ref (self));
 }
 
 static void
@@ -567,6 +625,7 @@ ff_window_class_init (FfWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, FfWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, FfWindow, login_page);
+  gtk_widget_class_bind_template_child (widget_class, FfWindow, sync_page);
   gtk_widget_class_bind_template_child (widget_class, FfWindow, task_page);
   gtk_widget_class_bind_template_child (widget_class, FfWindow, navigate_page);
   gtk_widget_class_bind_template_child (widget_class, FfWindow, connect_page);

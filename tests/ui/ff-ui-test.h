@@ -24,5 +24,6 @@ void        ff_ui_test_load_app_style      (void);
 void        ff_ui_test_wait_for_frame      (GtkWidget  *window);
 void        ff_ui_test_save_screenshot     (GtkWidget  *window,
                                             const char *file_name);
+void        ff_ui_test_remove_tree         (const char *path);
 
 G_END_DECLS

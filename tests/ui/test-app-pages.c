@@ -150,15 +150,14 @@ test_login_page_checks_credentials (void)
   /* Action state reaches the button through the widget tree, as it does in the app. */
   gtk_window_set_child (GTK_WINDOW (window), page);
   g_settings_set_string (ff_context_get_settings (context), "phone", "13800138000");
-  g_settings_set_string (ff_context_get_settings (context), "platform-url", "https://127.0.0.1:1");
   ff_login_page_set_context (FF_LOGIN_PAGE (page), context);
   g_signal_connect (page, "log-in", G_CALLBACK (count_log_in), &log_ins);
 
-  /* The last technician's number is offered; the platform from the preferences is shown. */
+  /* The last technician's number is offered; a context without a tablet has no platform. */
   g_assert_cmpstr (ff_login_page_get_phone (FF_LOGIN_PAGE (page)), ==, "13800138000");
-  platform_row = ff_ui_test_find_type (page, ADW_TYPE_ACTION_ROW);
+  platform_row = ff_ui_test_find (page, ff_ui_test_is_row_titled, "Address");
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (platform_row)), ==,
-                   "https://127.0.0.1:1");
+                   "Not enrolled: set it in the preferences");
 
   /* No PIN yet: the button cannot be pressed. */
   g_assert_false (ff_login_page_get_complete (FF_LOGIN_PAGE (page)));
@@ -180,7 +179,6 @@ test_login_page_checks_credentials (void)
   g_assert_cmpuint (log_ins, ==, 1);
 
   g_settings_reset (ff_context_get_settings (context), "phone");
-  g_settings_reset (ff_context_get_settings (context), "platform-url");
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (page);
 }
@@ -451,23 +449,41 @@ test_preferences_refuse_bad_addresses (void)
 {
   g_autoptr(FfContext) context = make_context ();
   GSettings *settings = ff_context_get_settings (context);
-  FfPreferencesWindow *preferences = g_object_ref (ff_preferences_window_new (context));
-  GtkWidget *url_row = ff_ui_test_find_type (GTK_WIDGET (preferences), ADW_TYPE_ENTRY_ROW);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ff-preferences-XXXXXX", &error);
+  FfPreferencesWindow *preferences;
+  GtkWidget *url_row;
   GtkWidget *high_contrast_row;
   GtkSwitch *high_contrast;
   g_autofree char *url = NULL;
+  g_autofree char *key = NULL;
+
+  /* The platform is the tablet's: its data directory holds it. */
+  g_assert_no_error (error);
+  g_assert_true (ff_context_open_tablet (context, dir, &error));
+  g_assert_no_error (error);
+  preferences = g_object_ref (ff_preferences_window_new (context));
+  url_row = ff_ui_test_find_type (GTK_WIDGET (preferences), ADW_TYPE_ENTRY_ROW);
 
   gtk_editable_set_text (GTK_EDITABLE (url_row), "ftp://nowhere");
   g_signal_emit_by_name (url_row, "apply");
-  url = g_settings_get_string (settings, "platform-url");
-  g_assert_cmpstr (url, ==, "https://127.0.0.1:8443");
+  url = ff_tablet_get_platform_url (ff_context_get_tablet (context));
+  g_assert_null (url);
 
   gtk_editable_set_text (GTK_EDITABLE (url_row), "https://127.0.0.1:9443");
   g_signal_emit_by_name (url_row, "apply");
-  g_clear_pointer (&url, g_free);
-  url = g_settings_get_string (settings, "platform-url");
+  url = ff_tablet_get_platform_url (ff_context_get_tablet (context));
   g_assert_cmpstr (url, ==, "https://127.0.0.1:9443");
-  g_settings_reset (settings, "platform-url");
+
+  /* Text that is not a PEM key is refused and nothing is pinned. */
+  gtk_text_buffer_set_text (
+    gtk_text_view_get_buffer (GTK_TEXT_VIEW (ff_ui_test_find_type (GTK_WIDGET (preferences),
+                                                                   GTK_TYPE_TEXT_VIEW))),
+    "not a key", -1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (preferences),
+                                             "preferences.save-platform-key", NULL));
+  key = ff_tablet_get_platform_key_pem (ff_context_get_tablet (context));
+  g_assert_null (key);
 
   /* The switch is bound both ways. */
   high_contrast_row = ff_ui_test_find (GTK_WIDGET (preferences), ff_ui_test_is_row_titled,
@@ -481,6 +497,7 @@ test_preferences_refuse_bad_addresses (void)
 
   gtk_window_destroy (GTK_WINDOW (preferences));
   g_assert_finalize_object (preferences);
+  ff_ui_test_remove_tree (dir);
 }
 
 int
