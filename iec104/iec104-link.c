@@ -148,6 +148,9 @@ void
 iec104_link_open (Iec104Link *link, uint64_t now_ms)
 {
   link->state = IEC104_LINK_STATE_STOPPED;
+  /* Events belong to the connection that raised them: a CLOSED left over from the previous
+   * one must not close this one. */
+  iec104_queue_clear (&link->events);
   iec104_reassembler_reset (link->reassembler);
   iec104_byte_stream_clear (&link->output);
   link->send_state = 0;

@@ -78,9 +78,9 @@ Iec104Role iec104_link_get_role (const Iec104Link *link);
 Iec104LinkState iec104_link_get_state (const Iec104Link *link);
 void iec104_link_set_suppress_acks (Iec104Link *link, bool suppress_acks);
 
-/* A TCP connection was established at now_ms: resets sequence numbers, counters, output and the
- * reassembler, and starts t3. Unpolled events of a previous connection stay queued. State
- * becomes STOPPED. */
+/* A TCP connection was established at now_ms: resets sequence numbers, counters, output, the
+ * reassembler and the events (unpolled events of a previous connection are dropped), and starts
+ * t3. State becomes STOPPED. */
 void iec104_link_open (Iec104Link *link, uint64_t now_ms);
 /* The adapter saw the TCP connection end: state CLOSED and one CLOSED event with
  * IEC104_ERROR_CONNECTION_LOST (nothing if already closed). Output is discarded. */

@@ -716,9 +716,27 @@ process_link_events (Iec104Master *master, uint64_t now_ms)
 
 /* ---- driving ---- */
 
+/* Drops the unpolled events of the previous connection except DONE: every request ends with
+ * exactly one DONE, even one polled after the reconnect (a 105 cut short by the reboot). */
+static void
+drop_stale_events (Iec104Master *master)
+{
+  size_t stale = master->events.count;
+  MasterEventRecord record;
+
+  while (stale-- > 0 && iec104_queue_pop (&master->events, &record))
+    {
+      if (record.event.type != IEC104_MASTER_EVENT_DONE)
+        free (record.owned);
+      else if (!iec104_queue_push (&master->events, &record))
+        free (record.owned);
+    }
+}
+
 void
 iec104_master_open (Iec104Master *master, uint64_t now_ms)
 {
+  drop_stale_events (master);
   /* A request cannot survive a new connection, even if the old one's loss was not reported. */
   finish_request (master, IEC104_ERROR_CONNECTION_LOST, 0);
   iec104_link_open (master->link, now_ms);

@@ -112,7 +112,9 @@ Iec104MasterRequest iec104_master_get_request (const Iec104Master *master);
 /* Returns a static English name of a request kind ("file write"...). */
 const char *iec104_master_request_name (Iec104MasterRequest request);
 
-/* Driving, as described at the top. */
+/* Driving, as described at the top. open() starts a new connection clean: unpolled events of the
+ * previous one are dropped, except DONE (every request ends with exactly one DONE), and a request
+ * still running ends with DONE CONNECTION_LOST. */
 void iec104_master_open (Iec104Master *master, uint64_t now_ms);
 void iec104_master_connection_lost (Iec104Master *master);
 Iec104Error iec104_master_feed (Iec104Master *master, const uint8_t *data, size_t len,

@@ -849,6 +849,7 @@ iec104_outstation_open (Iec104Outstation *outstation, uint64_t now_ms)
 {
   reset_transactions (outstation);
   outstation->upgrade_started = false;
+  iec104_queue_clear (&outstation->events);
   iec104_link_open (outstation->link, now_ms);
 }
 

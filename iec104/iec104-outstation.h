@@ -94,7 +94,8 @@ Iec104Outstation *iec104_outstation_new (const Iec104Profile *profile,
 void iec104_outstation_free (Iec104Outstation *outstation);
 Iec104Link *iec104_outstation_get_link (Iec104Outstation *outstation);
 
-/* Driving: the same loop as the master (see iec104-master.h). */
+/* Driving: the same loop as the master (see iec104-master.h). open() starts a new connection
+ * clean: transactions and unpolled events of the previous one are dropped. */
 void iec104_outstation_open (Iec104Outstation *outstation, uint64_t now_ms);
 void iec104_outstation_connection_lost (Iec104Outstation *outstation);
 Iec104Error iec104_outstation_feed (Iec104Outstation *outstation, const uint8_t *data, size_t len,

@@ -485,8 +485,6 @@ static void
 forget_connection (FfSimTerminal *terminal,
                    gboolean       flush)
 {
-  Iec104OutstationEvent event;
-
   if (terminal->pump == NULL)
     return;
   if (flush)
@@ -494,10 +492,8 @@ forget_connection (FfSimTerminal *terminal,
   else
     ff_iec104_pump_close (terminal->pump);
   g_clear_object (&terminal->pump);
+  /* Its CLOSED event stays unpolled: the next connection's open() drops it. */
   iec104_outstation_connection_lost (terminal->outstation);
-  /* Its CLOSED event belongs to the connection just forgotten, not to the next one. */
-  while (iec104_outstation_poll_event (terminal->outstation, &event))
-    ;
 }
 
 static gboolean

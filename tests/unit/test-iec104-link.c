@@ -319,7 +319,10 @@ test_connection_lost (void)
   g_assert_cmpuint (iec104_link_output (pair.master, &(const guint8 *) { NULL }), ==, 0);
   g_assert_cmpuint (count_events (pair.master, IEC104_LINK_EVENT_CLOSED, &reason), ==, 1);
   g_assert_cmpint (reason, ==, IEC104_ERROR_CONNECTION_LOST);
-  /* A new connection starts from sequence number 0 again. */
+  /* A new connection starts from sequence number 0 again, without the old one's events. */
+  iec104_link_connection_lost (pair.outstation);
+  iec104_link_open (pair.outstation, pair.now);
+  g_assert_cmpuint (count_events (pair.outstation, IEC104_LINK_EVENT_CLOSED, NULL), ==, 0);
   iec104_link_open (pair.master, pair.now);
   g_assert_cmpint (iec104_link_get_state (pair.master), ==, IEC104_LINK_STATE_STOPPED);
   g_assert_cmpuint (iec104_link_get_sent_total (pair.master), ==, 0);

@@ -383,6 +383,53 @@ test_reply_timeout (void)
   iec104_master_free (master);
 }
 
+/* A new connection starts clean: the previous one's CLOSED is gone, a cut request keeps its DONE. */
+static void
+test_reopen_starts_clean (void)
+{
+  Iec104Profile profile;
+  Iec104Master *master;
+  Iec104Outstation *outstation;
+  Iec104MasterEvent event;
+  Iec104OutstationEvent outstation_event;
+  const Iec104OutstationCallbacks refuse_all = { 0 };
+  const guint8 startdt_con[] = { 0x68, 0x04, 0x0B, 0x00, 0x00, 0x00 };
+  const guint8 startdt_act[] = { 0x68, 0x04, 0x07, 0x00, 0x00, 0x00 };
+  guint n_done = 0;
+
+  iec104_profile_init_state_grid (&profile);
+  master = iec104_master_new (&profile);
+  iec104_master_open (master, 0);
+  g_assert_cmpint (iec104_master_start_dt (master, 0), ==, IEC104_OK);
+  iec104_master_feed (master, startdt_con, sizeof startdt_con, 10);
+  g_assert_cmpint (iec104_master_reset_process (master, IEC104_QRP_GENERAL_RESET, 20), ==,
+                   IEC104_OK);
+  iec104_master_connection_lost (master);
+  iec104_master_open (master, 30);
+  while (iec104_master_poll_event (master, &event))
+    {
+      g_assert_cmpint (event.type, !=, IEC104_MASTER_EVENT_CLOSED);
+      if (event.type == IEC104_MASTER_EVENT_DONE
+          && event.request == IEC104_MASTER_REQUEST_RESET_PROCESS)
+        {
+          g_assert_cmpint (event.error, ==, IEC104_ERROR_CONNECTION_LOST);
+          n_done++;
+        }
+    }
+  g_assert_cmpuint (n_done, ==, 1);
+  g_assert_cmpint (iec104_link_get_state (iec104_master_get_link (master)), ==,
+                   IEC104_LINK_STATE_STOPPED);
+  iec104_master_free (master);
+
+  outstation = iec104_outstation_new (&profile, &refuse_all, NULL);
+  iec104_outstation_open (outstation, 0);
+  iec104_outstation_feed (outstation, startdt_act, sizeof startdt_act, 10);
+  iec104_outstation_connection_lost (outstation);
+  iec104_outstation_open (outstation, 20);
+  g_assert_false (iec104_outstation_poll_event (outstation, &outstation_event));
+  iec104_outstation_free (outstation);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -395,5 +442,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/iec104/session/vendor-variants", test_vendor_variants);
   g_test_add_func ("/iec104/session/multi-frame-preset", test_multi_frame_preset);
   g_test_add_func ("/iec104/session/reply-timeout", test_reply_timeout);
+  g_test_add_func ("/iec104/session/reopen-starts-clean", test_reopen_starts_clean);
   return g_test_run ();
 }
