@@ -217,6 +217,10 @@ error_from_event (FfIec104Conn             *conn,
       if (conn->closing_locally)
         return g_error_new_literal (FF_IEC104_ERROR, FF_IEC104_ERROR_NOT_CONNECTED,
                                     _("The connection was closed"));
+      if (conn->operation == OP_RESET)
+        return g_error_new_literal (FF_IEC104_ERROR, FF_IEC104_ERROR_REBOOTED_EARLY,
+                                    _("The terminal dropped the link before confirming the reset: "
+                                      "it rebooted early or the link was lost"));
       if (conn->operation == OP_UPGRADE_START || conn->operation == OP_UPGRADE_FINISH
           || conn->operation == OP_UPGRADE_CANCEL)
         return g_error_new (FF_IEC104_ERROR, FF_IEC104_ERROR_REBOOTED_EARLY,
@@ -424,7 +428,11 @@ request_done (FfIec104Conn             *conn,
       report_progress (conn, event, TRUE);
       clear_file_write (conn);
     }
-  if (conn->operation == OP_RESET && (event->error == IEC104_OK || expected_drop))
+  /* A drop instead of the 105 confirmation is the restart itself only for a terminal that
+   * restarts by itself anyway; for others it is a lost link (error_from_event). */
+  if (conn->operation == OP_RESET
+      && (event->error == IEC104_OK
+          || (expected_drop && conn->iec104.reboots_after_upgrade_finish)))
     {
       if (event->error == IEC104_OK)
         {

@@ -183,8 +183,10 @@ gboolean        ff_iec104_conn_upgrade_cancel_finish (FfIec104Conn        *conn,
                                                       GAsyncResult        *result,
                                                       GError             **error);
 
-/* 105 reset process (QRP 1). Succeeds when the terminal confirms and then drops the link, or
- * drops it instead of confirming; the connection is closed afterwards either way. */
+/* 105 reset process (QRP 1). Succeeds when the terminal confirms and then drops the link (or
+ * keeps it for reply_timeout_ms, then we close it). A drop instead of the confirmation succeeds
+ * only for a profile whose terminal restarts by itself (reboots_after_upgrade_finish); otherwise
+ * it fails with FF_IEC104_ERROR_REBOOTED_EARLY. The connection is closed afterwards either way. */
 void            ff_iec104_conn_reset_async           (FfIec104Conn        *conn,
                                                       GCancellable        *cancellable,
                                                       GAsyncReadyCallback  callback,

@@ -34,6 +34,7 @@ static const FaultInfo faults[] = {
   { "signal-drift", FF_SIM_FAULT_SIGNAL_DRIFT, { "signal", "percent", NULL } },
   { "slow-link", FF_SIM_FAULT_SLOW_LINK, { "bandwidth", "rtt", NULL } },
   { "no-acks", FF_SIM_FAULT_NO_ACKS, { NULL } },
+  { "reset-drop", FF_SIM_FAULT_RESET_DROP, { NULL } },
 };
 
 static const FaultInfo *
@@ -338,6 +339,10 @@ ff_sim_scenario_describe (const FfSimScenario *scenario)
     case FF_SIM_FAULT_NO_ACKS:
       return g_strdup (_("The terminal never acknowledges received frames (no S-frames): the "
                          "tablet's t1 timer expires during the push."));
+    case FF_SIM_FAULT_RESET_DROP:
+      return g_strdup (_("The terminal drops the link and restarts on the reset (105) without "
+                         "confirming it: unless it is a terminal that restarts by itself, the "
+                         "tablet reports that it rebooted early."));
     }
   g_return_val_if_reached (NULL);
 }

@@ -396,12 +396,24 @@ on_clock_set (void                 *user_data,
   return true;
 }
 
+static gboolean reboot_now (gpointer user_data);
+
 static bool
 on_reset_process (void    *user_data,
                   uint8_t  qrp)
 {
   FfSimTerminal *terminal = user_data;
 
+  if (terminal->scenario->fault == FF_SIM_FAULT_RESET_DROP)
+    {
+      terminal_log (terminal, _("FAULT reset-drop: drops the link and reboots without "
+                                "confirming the reset (105)"));
+      /* Closed now, before the pump writes the confirmation the outstation queues next; the
+       * reboot itself runs outside the outstation's callback. */
+      ff_iec104_pump_close (terminal->pump);
+      terminal->drop_source = g_idle_add_full (G_PRIORITY_HIGH, reboot_now, terminal, NULL);
+      return true;
+    }
   terminal_log (terminal, _("reset process (105) accepted"));
   return true;
 }
@@ -732,6 +744,16 @@ reboot (FfSimTerminal *terminal)
   terminal_log (terminal, _("drops the link and reboots; refuses connections for %u ms"),
                 terminal->boot_time_ms);
   terminal->boot_source = g_timeout_add (terminal->boot_time_ms, on_booted, terminal);
+}
+
+static gboolean
+reboot_now (gpointer user_data)
+{
+  FfSimTerminal *terminal = user_data;
+
+  terminal->drop_source = 0;
+  reboot (terminal);
+  return G_SOURCE_REMOVE;
 }
 
 /* ---- the connection ----------------------------------------------------------------------- */

@@ -295,6 +295,51 @@ test_t1_expiry (Fixture       *fixture,
   g_assert_false (ff_iec104_conn_is_connected (fixture->conn));
 }
 
+/* 105 answered by a drop instead of the confirmation (scenario reset-drop). */
+static gboolean
+reset_with_drop (Fixture  *fixture,
+                 gboolean  reboots_by_itself,
+                 GError  **error)
+{
+  g_autoptr(GAsyncResult) reset = NULL;
+  guint from = 0;
+  gboolean reset_ok;
+
+  g_clear_object (&fixture->conn);
+  fixture->profile->iec104.reboots_after_upgrade_finish = reboots_by_itself;
+  fixture->conn = ff_iec104_conn_new (fixture->profile, 0);
+  sim_process_send (fixture->sim, "scenario DTU-0001 reset-drop");
+  sim_process_wait_line (fixture->sim, "without confirming", &from);
+  connect (fixture, fixture->sim->port);
+  ff_iec104_conn_reset_async (fixture->conn, NULL, store_result, &reset);
+  reset_ok = ff_iec104_conn_reset_finish (fixture->conn, wait_result (&reset), error);
+  sim_process_wait_line (fixture->sim, "FAULT reset-drop", &from);
+  g_assert_false (ff_iec104_conn_is_connected (fixture->conn));
+  return reset_ok;
+}
+
+static void
+test_reset_drop_rebooted_early (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (reset_with_drop (fixture, FALSE, &error));
+  g_assert_error (error, FF_IEC104_ERROR, FF_IEC104_ERROR_REBOOTED_EARLY);
+  g_assert_true (ff_iec104_error_is_connection (error));
+  g_assert_nonnull (strstr (error->message, "before confirming the reset"));
+}
+
+static void
+test_reset_drop_self_rebooting (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (reset_with_drop (fixture, TRUE, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_requests_need_a_link (Fixture       *fixture,
                            gconstpointer  data)
@@ -422,6 +467,8 @@ main (int argc, char **argv)
   ADD ("/sim-adapter/spontaneous", test_spontaneous, spontaneous_args);
   ADD ("/sim-adapter/cancel-write", test_cancel_write, NULL);
   ADD ("/sim-adapter/t1-expiry", test_t1_expiry, NULL);
+  ADD ("/sim-adapter/reset-drop-rebooted-early", test_reset_drop_rebooted_early, NULL);
+  ADD ("/sim-adapter/reset-drop-self-rebooting", test_reset_drop_self_rebooting, NULL);
   ADD ("/sim-adapter/requests-need-a-link", test_requests_need_a_link, NULL);
   ADD ("/sim-adapter/connect-refused", test_connect_refused, NULL);
   g_test_add_func ("/sim-adapter/fleet-and-scenario-files", test_fleet_and_scenario_files);
