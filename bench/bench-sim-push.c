@@ -247,24 +247,30 @@ bench_window (const char *sim_program,
           rate / 1e6, bound / 1e6, rate / bound);
 }
 
-/* A terminal acknowledging every I-frame (w 1; the standard only bounds w from above) shows how
- * close the tablet's pacing comes to the k-window bound when the terminal does not hold acks back. */
+/* The terminal runs state-grid with one [link] key changed, saved as profile `name`: w=1 (it
+ * acknowledges every I-frame; the standard only bounds w from above) or ack-when-drained=true
+ * (w 8, and it acknowledges each batch it has read). Either shows how close the tablet's pacing
+ * comes to the k-window bound when the terminal does not hold acks back. */
 static void
-bench_window_prompt_acks (const char *sim_program)
+bench_window_prompt_acks (const char *sim_program,
+                          const char *name,
+                          const char *link_key,
+                          const char *value)
 {
   g_autofree char *datadir = g_dir_make_tmp ("bench-sim-push-XXXXXX", NULL);
   g_autofree char *profiles = g_build_filename (datadir, "profiles", NULL);
-  g_autofree char *path = g_build_filename (profiles, "prompt-acks.ini", NULL);
+  g_autofree char *filename = g_strconcat (name, ".ini", NULL);
+  g_autofree char *path = g_build_filename (profiles, filename, NULL);
   g_autofree char *state_grid = ff_datadir_file ("profiles", "state-grid.ini", NULL);
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autoptr(GError) error = NULL;
 
   check (g_key_file_load_from_file (file, state_grid, G_KEY_FILE_KEEP_TRANSLATIONS, &error),
          &error);
-  g_key_file_set_integer (file, "link", "w", 1);
+  g_key_file_set_value (file, "link", link_key, value);
   g_mkdir (profiles, 0700);
   check (g_key_file_save_to_file (file, path, &error), &error);
-  bench_window (sim_program, "state-grid", "prompt-acks", datadir);
+  bench_window (sim_program, "state-grid", name, datadir);
   g_remove (path);
   g_rmdir (profiles);
   g_rmdir (datadir);
@@ -281,6 +287,7 @@ main (int    argc,
   bench_loopback (sim_program);
   bench_window (sim_program, "state-grid", "state-grid", NULL);
   bench_window (sim_program, "sojo-ftu", "sojo-ftu", NULL);
-  bench_window_prompt_acks (sim_program);
+  bench_window_prompt_acks (sim_program, "acks-every-frame", "w", "1");
+  bench_window_prompt_acks (sim_program, "ack-when-drained", "ack-when-drained", "true");
   return 0;
 }

@@ -56,6 +56,7 @@ iec104_link_params_from_profile (Iec104LinkParams *params, const Iec104Profile *
   params->t1_ms = profile->t1_ms;
   params->t2_ms = profile->t2_ms;
   params->t3_ms = profile->t3_ms;
+  params->ack_when_drained = profile->ack_when_drained;
 }
 
 Iec104Link *
@@ -117,6 +118,12 @@ void
 iec104_link_set_suppress_acks (Iec104Link *link, bool suppress_acks)
 {
   link->params.suppress_acks = suppress_acks;
+}
+
+void
+iec104_link_set_ack_when_drained (Iec104Link *link, bool ack_when_drained)
+{
+  link->params.ack_when_drained = ack_when_drained;
 }
 
 static void
@@ -340,6 +347,14 @@ iec104_link_feed (Iec104Link *link, const uint8_t *data, size_t len, uint64_t no
         handle_frame (link, &frame, now_ms);
     }
   return link->state == IEC104_LINK_STATE_CLOSED ? link->close_reason : IEC104_OK;
+}
+
+void
+iec104_link_input_drained (Iec104Link *link)
+{
+  if (link->params.ack_when_drained && !link->params.suppress_acks && link->received_unacked > 0
+      && link->state != IEC104_LINK_STATE_CLOSED)
+    send_s_frame (link);
 }
 
 uint64_t

@@ -33,11 +33,14 @@ typedef struct
    * I-frames repeat the last N(R) already sent instead of advancing it. The peer's t1 expires
    * once it has sent an I-frame. */
   bool suppress_acks;
+  /* Receive policy: acknowledge as soon as the received input is drained, see
+   * iec104_link_input_drained(). Off: only w and t2 (and own I-frames) acknowledge. */
+  bool ack_when_drained;
 } Iec104LinkParams;
 
-/* IEC defaults: k 12, w 8, t1 15 s, t2 10 s, t3 20 s, acks on. */
+/* IEC defaults: k 12, w 8, t1 15 s, t2 10 s, t3 20 s, acks on, ack_when_drained off. */
 void iec104_link_params_init_default (Iec104LinkParams *params);
-/* k, w and t1-t3 from a profile, acks on. */
+/* k, w, t1-t3 and ack_when_drained from a profile, acks on. */
 void iec104_link_params_from_profile (Iec104LinkParams *params, const Iec104Profile *profile);
 
 typedef enum
@@ -77,6 +80,7 @@ void iec104_link_free (Iec104Link *link);
 Iec104Role iec104_link_get_role (const Iec104Link *link);
 Iec104LinkState iec104_link_get_state (const Iec104Link *link);
 void iec104_link_set_suppress_acks (Iec104Link *link, bool suppress_acks);
+void iec104_link_set_ack_when_drained (Iec104Link *link, bool ack_when_drained);
 
 /* A TCP connection was established at now_ms: resets sequence numbers, counters, output, the
  * reassembler and the events (unpolled events of a previous connection are dropped), and starts
@@ -92,6 +96,10 @@ void iec104_link_close (Iec104Link *link, Iec104Error reason);
  * A malformed frame, a sequence error or a timeout closes the link (the CLOSED event carries
  * the reason) and is also returned; bytes after a close are ignored. */
 Iec104Error iec104_link_feed (Iec104Link *link, const uint8_t *data, size_t len, uint64_t now_ms);
+/* The adapter has fed all the input it has now (the master and outstation call this at the end of
+ * their feed, after their own replies went out): with ack_when_drained, I-frames received and not
+ * yet acknowledged get an S-frame at once. */
+void iec104_link_input_drained (Iec104Link *link);
 /* Runs the timers: t1 expiry closes with IEC104_ERROR_T1_TIMEOUT, t2 sends an S-frame, t3 sends
  * TESTFR act. Call it at (or after) iec104_link_next_deadline(). */
 void iec104_link_tick (Iec104Link *link, uint64_t now_ms);

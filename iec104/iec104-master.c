@@ -756,6 +756,7 @@ iec104_master_feed (Iec104Master *master, const uint8_t *data, size_t len, uint6
 
   process_link_events (master, now_ms);
   pump (master, now_ms);
+  iec104_link_input_drained (master->link);
   return error;
 }
 

@@ -868,6 +868,7 @@ iec104_outstation_feed (Iec104Outstation *outstation, const uint8_t *data, size_
 
   process_link_events (outstation);
   pump (outstation, now_ms);
+  iec104_link_input_drained (outstation->link);
   return error;
 }
 

@@ -35,6 +35,9 @@ typedef struct
   uint32_t t3_ms;   /* 20000: send TESTFR act after this long without any received frame */
   uint16_t k;       /* 12: most I-frames sent and not yet acknowledged (1..32767) */
   uint16_t w;       /* 8: acknowledge at the latest after w received I-frames (1..k) */
+  bool ack_when_drained; /* false: also acknowledge (S-frame) at the end of each batch of received
+                          * input the adapter feeds, unless an own I-frame carried the N(R): the
+                          * sender's window reopens after one round trip instead of w frames */
 
   /* ---- application layer ---- */
   uint16_t common_address;   /* 1: CA sent by the master and answered by the outstation */

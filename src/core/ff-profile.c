@@ -46,6 +46,7 @@ static const FieldSpec iec104_fields[] = {
   FIELD ("link", "t3-ms", FIELD_U32, t3_ms, 1, 3600000),
   FIELD ("link", "k", FIELD_U16, k, 1, 32767),
   FIELD ("link", "w", FIELD_U16, w, 1, 32767),
+  FIELD ("link", "ack-when-drained", FIELD_BOOL, ack_when_drained, 0, 1),
   FIELD ("application", "common-address", FIELD_U16, common_address, 0, 0xFFFF),
   FIELD ("application", "param-sn", FIELD_U16, param_sn, 0, 0xFFFF),
   FIELD ("application", "reply-timeout-ms", FIELD_U32, reply_timeout_ms, 1, 3600000),

@@ -34,6 +34,7 @@ static const FaultInfo faults[] = {
   { "signal-drift", FF_SIM_FAULT_SIGNAL_DRIFT, { "signal", "percent", NULL } },
   { "slow-link", FF_SIM_FAULT_SLOW_LINK, { "bandwidth", "rtt", NULL } },
   { "no-acks", FF_SIM_FAULT_NO_ACKS, { NULL } },
+  { "prompt-acks", FF_SIM_FAULT_PROMPT_ACKS, { NULL } },
   { "reset-drop", FF_SIM_FAULT_RESET_DROP, { NULL } },
 };
 
@@ -339,6 +340,10 @@ ff_sim_scenario_describe (const FfSimScenario *scenario)
     case FF_SIM_FAULT_NO_ACKS:
       return g_strdup (_("The terminal never acknowledges received frames (no S-frames): the "
                          "tablet's t1 timer expires during the push."));
+    case FF_SIM_FAULT_PROMPT_ACKS:
+      return g_strdup (_("The terminal acknowledges received frames as soon as it has read them "
+                         "all instead of after w frames: the push runs close to the window "
+                         "bound."));
     case FF_SIM_FAULT_RESET_DROP:
       return g_strdup (_("The terminal drops the link and restarts on the reset (105) without "
                          "confirming it: unless it is a terminal that restarts by itself, the "

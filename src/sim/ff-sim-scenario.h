@@ -22,6 +22,8 @@ typedef enum
   FF_SIM_FAULT_SIGNAL_DRIFT,       /* signal-drift signal=KEY percent=X: off by X % after upgrade */
   FF_SIM_FAULT_SLOW_LINK,          /* slow-link [bandwidth=BYTES_PER_S] [rtt=MS] */
   FF_SIM_FAULT_NO_ACKS,            /* no-acks: never sends S-frames, so the master's t1 expires */
+  FF_SIM_FAULT_PROMPT_ACKS,        /* prompt-acks: acknowledges each batch of received frames at
+                                    * once (the ack-when-drained receive policy) */
   FF_SIM_FAULT_RESET_DROP,         /* reset-drop: drops the link and reboots instead of confirming
                                     * 105 */
 } FfSimFault;

@@ -850,9 +850,11 @@ static void
 apply_link_faults (FfSimTerminal *terminal)
 {
   const FfSimScenario *scenario = terminal->scenario;
+  Iec104Link *link = iec104_outstation_get_link (terminal->outstation);
 
-  iec104_link_set_suppress_acks (iec104_outstation_get_link (terminal->outstation),
-                                 scenario->fault == FF_SIM_FAULT_NO_ACKS);
+  iec104_link_set_suppress_acks (link, scenario->fault == FF_SIM_FAULT_NO_ACKS);
+  iec104_link_set_ack_when_drained (link, terminal->profile->iec104.ack_when_drained
+                                          || scenario->fault == FF_SIM_FAULT_PROMPT_ACKS);
   if (terminal->pump == NULL)
     return;
   if (scenario->fault == FF_SIM_FAULT_SLOW_LINK)

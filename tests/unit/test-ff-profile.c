@@ -40,6 +40,7 @@ test_state_grid (void)
   g_assert_cmpint (profile->iec104.segment_numbering, ==, IEC104_SEGMENT_NUMBER_OFFSET);
   g_assert_cmpuint (profile->iec104.k, ==, 12);
   g_assert_cmpuint (profile->iec104.w, ==, 8);
+  g_assert_false (profile->iec104.ack_when_drained);
   g_assert_false (profile->iec104.reboots_after_upgrade_finish);
   g_assert_true (profile->iec104.reset_after_upgrade_finish);
   g_assert_cmpuint (profile->iec104.accepted_cots_write_data_con, ==,
@@ -157,7 +158,7 @@ test_hex_and_decimal (void)
 {
   g_autofree char *path = write_profile ("numbers",
                                          "[application]\ncommon-address=0x0102\n"
-                                         "[link]\nk=20\nw=10\n");
+                                         "[link]\nk=20\nw=10\nack-when-drained=true\n");
   g_autoptr(GError) error = NULL;
   g_autoptr(FfProfile) profile = ff_profile_load_file (path, &error);
 
@@ -166,6 +167,7 @@ test_hex_and_decimal (void)
   g_assert_cmpuint (profile->iec104.common_address, ==, 0x0102);
   g_assert_cmpuint (profile->iec104.k, ==, 20);
   g_assert_cmpuint (profile->iec104.w, ==, 10);
+  g_assert_true (profile->iec104.ack_when_drained);
   remove_profile (path);
 }
 

@@ -83,7 +83,7 @@ test_scenario_every_fault (void)
     "none", "wrong-device-id id=X-1", "gps-offset lat=5 lon=-1.5", "file-name-refused",
     "checksum-error segment=3", "link-drop after=100", "never-back", "old-version",
     "signal-drift signal=battery_voltage percent=-12.5", "slow-link bandwidth=9600 rtt=200",
-    "no-acks",
+    "no-acks", "prompt-acks", "reset-drop",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (lines); i++)

@@ -504,6 +504,8 @@ handle_master_events (Harness *harness)
         if (event.bytes_acked < harness->last_bytes_acked || event.bytes_acked > event.bytes_sent)
           abort ();
         harness->last_bytes_acked = event.bytes_acked;
+        harness->last_bytes_sent = event.bytes_sent;
+        harness->last_file_size = event.file_size;
         break;
       case IEC104_MASTER_EVENT_FILE_DATA:
         if (event.file_offset != harness->read_back_len)
@@ -577,6 +579,15 @@ deliver (Harness *harness, HarnessPipe *pipe, bool to_master)
   return delivered;
 }
 
+/* A file write is streaming, has bytes left and the k window has room. */
+static bool
+master_idle_with_room (Harness *harness)
+{
+  return iec104_master_get_request (harness->master) == IEC104_MASTER_REQUEST_FILE_WRITE
+         && harness->last_bytes_sent > 0 && harness->last_bytes_sent < harness->last_file_size
+         && iec104_link_can_send (iec104_master_get_link (harness->master));
+}
+
 /* One step of the discrete-event loop; false when nothing can ever happen again before
  * `limit`. */
 static bool
@@ -615,7 +626,11 @@ step (Harness *harness, uint64_t limit)
       return false;
     }
   if (next > harness->now)
-    harness->now = next;
+    {
+      if (master_idle_with_room (harness))
+        harness->master_idle_with_room_ms += next - harness->now;
+      harness->now = next;
+    }
   if (!deliver (harness, &harness->to_outstation, false)
       && !deliver (harness, &harness->to_master, true))
     {

@@ -94,6 +94,11 @@ typedef struct
   size_t progress_events;
   uint64_t first_progress_ms;     /* simulated time of the first FILE_PROGRESS event */
   uint64_t last_bytes_acked;
+  uint64_t last_bytes_sent;
+  uint64_t last_file_size;
+  /* Simulated ms in which a file write had bytes left to send and room in the k window, yet the
+   * master sent nothing: 0 for a master that never sits idle. */
+  uint64_t master_idle_with_room_ms;
   size_t spontaneous_points;
   bool master_closed;
   Iec104Error master_close_reason;

@@ -149,6 +149,44 @@ test_window_k_and_w (void)
   pair_free (&pair);
 }
 
+/* ack_when_drained: two frames fed in one batch are acknowledged at the end of the batch (w 8
+ * alone would wait for t2); without the policy nothing is sent. */
+static void
+test_ack_when_drained (void)
+{
+  Iec104LinkParams params;
+  Pair pair;
+  const guint8 *data;
+
+  iec104_link_params_init_default (&params);
+  pair_start (&pair, &params);
+  iec104_link_set_ack_when_drained (pair.outstation, true);
+  for (int i = 0; i < 2; i++)
+    g_assert_cmpint (iec104_link_send_asdu (pair.master, test_asdu, sizeof test_asdu, pair.now),
+                     ==, IEC104_OK);
+  shuttle (pair.master, pair.outstation, pair.now);
+  g_assert_cmpuint (iec104_link_output (pair.outstation, &data), ==, 0);
+  iec104_link_input_drained (pair.outstation);
+  {
+    g_autoptr (GByteArray) out = take_output (pair.outstation);
+    g_assert_cmpmem (out->data, out->len, "\x68\x04\x01\x00\x04\x00", 6);
+    iec104_link_feed (pair.master, out->data, out->len, pair.now);
+  }
+  g_assert_cmpuint (iec104_link_get_unacked (pair.master), ==, 0);
+  /* Nothing new received: no second S-frame. */
+  iec104_link_input_drained (pair.outstation);
+  g_assert_cmpuint (iec104_link_output (pair.outstation, &data), ==, 0);
+
+  /* The default policy leaves the ack to w and t2. */
+  iec104_link_set_ack_when_drained (pair.outstation, false);
+  g_assert_cmpint (iec104_link_send_asdu (pair.master, test_asdu, sizeof test_asdu, pair.now), ==,
+                   IEC104_OK);
+  shuttle (pair.master, pair.outstation, pair.now);
+  iec104_link_input_drained (pair.outstation);
+  g_assert_cmpuint (iec104_link_output (pair.outstation, &data), ==, 0);
+  pair_free (&pair);
+}
+
 static void
 test_t2_sends_s_frame (void)
 {
@@ -337,6 +375,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/iec104/link/start-stop", test_start_stop);
   g_test_add_func ("/iec104/link/window-k-w", test_window_k_and_w);
   g_test_add_func ("/iec104/link/t2-sends-s", test_t2_sends_s_frame);
+  g_test_add_func ("/iec104/link/ack-when-drained", test_ack_when_drained);
   g_test_add_func ("/iec104/link/t1-expiry-closes", test_t1_expiry_closes);
   g_test_add_func ("/iec104/link/startdt-unanswered", test_startdt_unanswered);
   g_test_add_func ("/iec104/link/t3-sends-testfr", test_t3_sends_testfr);

@@ -383,7 +383,7 @@ test_reply_timeout (void)
   iec104_master_free (master);
 }
 
-/* A new connection starts clean: the previous one's CLOSED is gone, a cut request keeps its DONE. */
+/* A new connection starts clean: the old one's CLOSED is gone, a cut request keeps its DONE. */
 static void
 test_reopen_starts_clean (void)
 {
