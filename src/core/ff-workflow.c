@@ -132,6 +132,7 @@ struct _FfWorkflow
   FfIec104Conn    *conn;
 
   FfWorkflowState  state;
+  gboolean         advancing;       /* the next state is being written: take no decision now */
   Context          ctx;
   GTask           *run;             /* the run in progress, or NULL */
   gulong           cancelled_id;
@@ -523,6 +524,7 @@ persisted (GObject      *object,
   FfWorkflow *self = persist->self;
   GError *error = NULL;
 
+  self->advancing = FALSE;
   if (!ff_store_run_finish (FF_STORE (object), result, &error))
     {
       /* Storage full or broken: the previous state stays the persisted one, and the run stops
@@ -540,6 +542,7 @@ static void
 persist_async (FfWorkflow *self, Persist *persist)
 {
   persist->self = g_object_ref (self);
+  self->advancing = TRUE;
   ff_store_run_async (self->store, persist_job, persist, (GDestroyNotify) persist_free, NULL,
                       persisted, persist);
 }
@@ -1373,7 +1376,9 @@ ff_workflow_run_finish (FfWorkflow    *self,
 static gboolean
 expect_state (FfWorkflow *self, FfWorkflowState state, GError **error)
 {
-  if (self->state == state && self->run != NULL)
+  /* A decision already taken moves the state only once the store has it; a second tap or a
+   * second prompt answered in that window must not take it again (it would push twice). */
+  if (self->state == state && self->run != NULL && !self->advancing)
     return TRUE;
   g_set_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION,
                _("The workflow of %s is at “%s” and is not waiting for this decision."),
@@ -1447,7 +1452,7 @@ ff_workflow_close (FfWorkflow  *self,
   gboolean have_fix = isfinite (self->ctx.fix_latitude);
   gboolean same_device = g_strcmp0 (self->ctx.device_id_read, self->item->device_id) == 0;
 
-  if (self->run == NULL
+  if (self->run == NULL || self->advancing
       || (self->state != FF_WORKFLOW_STATE_IDENTITY_MISMATCH
           && self->state != FF_WORKFLOW_STATE_CONFIRM && self->state != FF_WORKFLOW_STATE_FAILED))
     return expect_state (self, FF_WORKFLOW_STATE_CONFIRM, error);

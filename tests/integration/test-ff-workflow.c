@@ -199,7 +199,17 @@ decide (gpointer user_data)
       if (technician->decline_push)
         g_assert_true (ff_workflow_close (workflow, &error));
       else
-        g_assert_true (ff_workflow_confirm_push (workflow, &error));
+        {
+          g_assert_true (ff_workflow_confirm_push (workflow, &error));
+          /* A gloved double tap: the second confirmation (or a close) must not be taken again
+           * while the first one is being written, or the terminal would be pushed twice. */
+          g_assert_false (ff_workflow_confirm_push (workflow, &error));
+          g_assert_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION);
+          g_clear_error (&error);
+          g_assert_false (ff_workflow_close (workflow, &error));
+          g_assert_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION);
+          g_clear_error (&error);
+        }
       break;
     case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
       /* A decision the state does not take is refused and changes nothing. */
