@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ff-crypto.h"
+#include "ff-sqlite.h"
 
 #define SCHEMA_VERSION 1
 
@@ -108,39 +109,6 @@ prepare (FfStore *self, const char *sql, GError **error)
       return NULL;
     }
   return statement;
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
-
-static void
-bind_text (sqlite3_stmt *statement, int index, const char *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (statement, index);
-  else
-    sqlite3_bind_text (statement, index, text, -1, SQLITE_TRANSIENT);
-}
-
-static void
-bind_bytes (sqlite3_stmt *statement, int index, GBytes *bytes)
-{
-  gsize size;
-  const void *data = g_bytes_get_data (bytes, &size);
-
-  sqlite3_bind_blob64 (statement, index, data != NULL ? data : "", size, SQLITE_TRANSIENT);
-}
-
-static GBytes *
-column_bytes (sqlite3_stmt *statement, int column)
-{
-  return g_bytes_new (sqlite3_column_blob (statement, column),
-                      sqlite3_column_bytes (statement, column));
-}
-
-static char *
-column_text (sqlite3_stmt *statement, int column)
-{
-  return g_strdup ((const char *) sqlite3_column_text (statement, column));
 }
 
 /* Runs a statement that returns no rows. */
@@ -317,9 +285,9 @@ ff_store_get_setting (FfStore    *self,
   statement = prepare (self, "SELECT value FROM settings WHERE key = ?", NULL);
   if (statement != NULL)
     {
-      bind_text (statement, 1, key);
+      ff_sqlite_bind_text (statement, 1, key);
       if (sqlite3_step (statement) == SQLITE_ROW)
-        value = column_text (statement, 0);
+        value = ff_sqlite_column_text (statement, 0);
     }
   g_mutex_unlock (&self->lock);
   return value;
@@ -343,9 +311,9 @@ ff_store_set_setting (FfStore     *self,
   ok = statement != NULL;
   if (ok)
     {
-      bind_text (statement, 1, key);
+      ff_sqlite_bind_text (statement, 1, key);
       if (value != NULL)
-        bind_text (statement, 2, value);
+        ff_sqlite_bind_text (statement, 2, value);
       ok = step_done (self, statement, error);
     }
   return end (self, ok, error);
@@ -369,13 +337,42 @@ ff_store_save_task (FfStore     *self,
   ok = statement != NULL;
   if (ok)
     {
-      bind_text (statement, 1, task_id);
-      bind_bytes (statement, 2, document);
-      bind_bytes (statement, 3, signature);
+      ff_sqlite_bind_text (statement, 1, task_id);
+      ff_sqlite_bind_bytes (statement, 2, document);
+      ff_sqlite_bind_bytes (statement, 3, signature);
       sqlite3_bind_int64 (statement, 4, g_get_real_time () / G_USEC_PER_SEC);
       ok = step_done (self, statement, error);
     }
   return end (self, ok, error);
+}
+
+/* Reads the document and signature of the row @sql selects by @id; *@found says if there was one.
+ * FALSE only when the query itself failed. */
+static gboolean
+load_signed_document (FfStore     *self,
+                      const char  *sql,
+                      const char  *id,
+                      GBytes     **document,
+                      GBytes     **signature,
+                      gboolean    *found,
+                      GError     **error)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+
+  g_mutex_lock (&self->lock);
+  statement = prepare (self, sql, error);
+  if (statement != NULL)
+    {
+      ff_sqlite_bind_text (statement, 1, id);
+      *found = sqlite3_step (statement) == SQLITE_ROW;
+      if (*found)
+        {
+          *document = ff_sqlite_column_bytes (statement, 0);
+          *signature = ff_sqlite_column_bytes (statement, 1);
+        }
+    }
+  g_mutex_unlock (&self->lock);
+  return statement != NULL;
 }
 
 gboolean
@@ -385,26 +382,15 @@ ff_store_load_task (FfStore     *self,
                     GBytes     **signature,
                     GError     **error)
 {
-  g_autoptr(sqlite3_stmt) statement = NULL;
   gboolean found = FALSE;
 
-  g_mutex_lock (&self->lock);
-  statement = prepare (self, "SELECT document, signature FROM tasks WHERE task_id = ?", error);
-  if (statement != NULL)
-    {
-      bind_text (statement, 1, task_id);
-      if (sqlite3_step (statement) == SQLITE_ROW)
-        {
-          *document = column_bytes (statement, 0);
-          *signature = column_bytes (statement, 1);
-          found = TRUE;
-        }
-      else
-        g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_NOT_FOUND,
-                     _("There is no task “%s” on this tablet. Run “fieldflash-cli sync” first."),
-                     task_id);
-    }
-  g_mutex_unlock (&self->lock);
+  if (!load_signed_document (self, "SELECT document, signature FROM tasks WHERE task_id = ?",
+                             task_id, document, signature, &found, error))
+    return FALSE;
+  if (!found)
+    g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_NOT_FOUND,
+                 _("There is no task “%s” on this tablet. Run “fieldflash-cli sync” first."),
+                 task_id);
   return found;
 }
 
@@ -455,7 +441,7 @@ ff_store_has_firmware (FfStore    *self,
   statement = prepare (self, "SELECT 1 FROM firmware WHERE sha256 = ?", NULL);
   if (statement != NULL)
     {
-      bind_text (statement, 1, sha256);
+      ff_sqlite_bind_text (statement, 1, sha256);
       known = sqlite3_step (statement) == SQLITE_ROW;
     }
   g_mutex_unlock (&self->lock);
@@ -522,7 +508,7 @@ ff_store_commit_firmware (FfStore     *self,
   ok = statement != NULL;
   if (ok)
     {
-      bind_text (statement, 1, sha256);
+      ff_sqlite_bind_text (statement, 1, sha256);
       sqlite3_bind_int64 (statement, 2, size);
       sqlite3_bind_int64 (statement, 3, g_get_real_time () / G_USEC_PER_SEC);
       ok = step_done (self, statement, error);
@@ -573,10 +559,10 @@ write_workflow (FfStore *self, const char *task_id, const char *device_id, const
                              " VALUES (?, ?, ?, ?, ?)", error);
   if (statement == NULL)
     return FALSE;
-  bind_text (statement, 1, task_id);
-  bind_text (statement, 2, device_id);
-  bind_text (statement, 3, state);
-  bind_text (statement, 4, data);
+  ff_sqlite_bind_text (statement, 1, task_id);
+  ff_sqlite_bind_text (statement, 2, device_id);
+  ff_sqlite_bind_text (statement, 3, state);
+  ff_sqlite_bind_text (statement, 4, data);
   sqlite3_bind_int64 (statement, 5, g_get_real_time () / G_USEC_PER_SEC);
   return step_done (self, statement, error);
 }
@@ -611,12 +597,12 @@ ff_store_load_workflow (FfStore     *self,
                              " WHERE task_id = ? AND device_id = ?", error);
   if (statement != NULL)
     {
-      bind_text (statement, 1, task_id);
-      bind_text (statement, 2, device_id);
+      ff_sqlite_bind_text (statement, 1, task_id);
+      ff_sqlite_bind_text (statement, 2, device_id);
       if (sqlite3_step (statement) == SQLITE_ROW)
         {
-          *state = column_text (statement, 0);
-          *data = column_text (statement, 1);
+          *state = ff_sqlite_column_text (statement, 0);
+          *data = ff_sqlite_column_text (statement, 1);
           found = TRUE;
         }
     }
@@ -649,13 +635,13 @@ ff_store_save_report (FfStore     *self,
   ok = insert_report != NULL;
   if (ok)
     {
-      bind_text (insert_report, 1, report_id);
-      bind_text (insert_report, 2, task_id);
-      bind_text (insert_report, 3, device_id);
-      bind_text (insert_report, 4, outcome);
+      ff_sqlite_bind_text (insert_report, 1, report_id);
+      ff_sqlite_bind_text (insert_report, 2, task_id);
+      ff_sqlite_bind_text (insert_report, 3, device_id);
+      ff_sqlite_bind_text (insert_report, 4, outcome);
       sqlite3_bind_int64 (insert_report, 5, created_at);
-      bind_bytes (insert_report, 6, document);
-      bind_bytes (insert_report, 7, signature);
+      ff_sqlite_bind_bytes (insert_report, 6, document);
+      ff_sqlite_bind_bytes (insert_report, 7, signature);
       ok = step_done (self, insert_report, error);
     }
   if (ok)
@@ -666,7 +652,7 @@ ff_store_save_report (FfStore     *self,
     }
   if (ok)
     {
-      bind_text (enqueue, 1, report_id);
+      ff_sqlite_bind_text (enqueue, 1, report_id);
       ok = step_done (self, enqueue, error);
     }
   if (ok)
@@ -681,25 +667,14 @@ ff_store_load_report (FfStore     *self,
                       GBytes     **signature,
                       GError     **error)
 {
-  g_autoptr(sqlite3_stmt) statement = NULL;
   gboolean found = FALSE;
 
-  g_mutex_lock (&self->lock);
-  statement = prepare (self, "SELECT document, signature FROM reports WHERE report_id = ?", error);
-  if (statement != NULL)
-    {
-      bind_text (statement, 1, report_id);
-      if (sqlite3_step (statement) == SQLITE_ROW)
-        {
-          *document = column_bytes (statement, 0);
-          *signature = column_bytes (statement, 1);
-          found = TRUE;
-        }
-      else
-        g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_NOT_FOUND,
-                     _("There is no report “%s” on this tablet."), report_id);
-    }
-  g_mutex_unlock (&self->lock);
+  if (!load_signed_document (self, "SELECT document, signature FROM reports WHERE report_id = ?",
+                             report_id, document, signature, &found, error))
+    return FALSE;
+  if (!found)
+    g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_NOT_FOUND,
+                 _("There is no report “%s” on this tablet."), report_id);
   return found;
 }
 
@@ -724,14 +699,14 @@ ff_store_list_reports (FfStore   *self,
     {
       FfStoredReport *report = g_new0 (FfStoredReport, 1);
 
-      report->report_id = column_text (statement, 0);
-      report->task_id = column_text (statement, 1);
-      report->device_id = column_text (statement, 2);
-      report->outcome = column_text (statement, 3);
+      report->report_id = ff_sqlite_column_text (statement, 0);
+      report->task_id = ff_sqlite_column_text (statement, 1);
+      report->device_id = ff_sqlite_column_text (statement, 2);
+      report->outcome = ff_sqlite_column_text (statement, 3);
       report->created_at = sqlite3_column_int64 (statement, 4);
       report->uploaded_at = sqlite3_column_int64 (statement, 5);
       report->attempts = sqlite3_column_int (statement, 6);
-      report->last_error = column_text (statement, 7);
+      report->last_error = ff_sqlite_column_text (statement, 7);
       g_ptr_array_add (reports, report);
     }
   g_mutex_unlock (&self->lock);
@@ -751,9 +726,9 @@ update_queue (FfStore *self, const char *sql, const char *report_id, const char 
   ok = statement != NULL;
   if (ok)
     {
-      bind_text (statement, 1, text);
+      ff_sqlite_bind_text (statement, 1, text);
       sqlite3_bind_int64 (statement, 2, number);
-      bind_text (statement, 3, report_id);
+      ff_sqlite_bind_text (statement, 3, report_id);
       ok = step_done (self, statement, error);
     }
   return end (self, ok, error);

@@ -120,6 +120,20 @@ fail_flush (GTask *task, GError *error)
   g_object_unref (task);
 }
 
+/* Finishes a store job of the flush; when the job failed, so does the flush. */
+static gboolean
+store_job_succeeded (GObject      *store,
+                     GAsyncResult *result,
+                     GTask        *task)
+{
+  GError *error = NULL;
+
+  if (ff_store_run_finish (FF_STORE (store), result, &error))
+    return TRUE;
+  fail_flush (task, error);
+  return FALSE;
+}
+
 typedef struct
 {
   GTask   *task;
@@ -213,15 +227,10 @@ report_loaded (GObject      *object,
   GTask *task = user_data;
   FfUploadQueue *self = g_task_get_source_object (task);
   Flush *flush = g_task_get_task_data (task);
-  GError *error = NULL;
 
-  if (!ff_store_run_finish (FF_STORE (object), result, &error))
-    {
-      fail_flush (task, error);
-      return;
-    }
-  ff_sync_upload_report_async (self->sync, flush->document, flush->signature,
-                               g_task_get_cancellable (task), uploaded, task);
+  if (store_job_succeeded (object, result, task))
+    ff_sync_upload_report_async (self->sync, flush->document, flush->signature,
+                                 g_task_get_cancellable (task), uploaded, task);
 }
 
 static gboolean
@@ -264,13 +273,9 @@ pending_listed (GObject      *object,
   GTask *task = user_data;
   FfUploadQueue *self = g_task_get_source_object (task);
   Flush *flush = g_task_get_task_data (task);
-  GError *error = NULL;
 
-  if (!ff_store_run_finish (FF_STORE (object), result, &error))
-    {
-      fail_flush (task, error);
-      return;
-    }
+  if (!store_job_succeeded (object, result, task))
+    return;
   set_counts (self, flush->reports->len, 0);
   upload_next (task);
 }

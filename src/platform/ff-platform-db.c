@@ -4,6 +4,8 @@
 
 #include "ff-platform-db.h"
 
+#include "ff-sqlite.h"
+
 #include <glib/gi18n-lib.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -167,12 +169,8 @@ bind (FfPlatformDb *db,
       switch (types[i])
         {
         case 's':
-          {
-            const char *text = va_arg (args, const char *);
-            rc = text == NULL ? sqlite3_bind_null (stmt, i + 1)
-                              : sqlite3_bind_text (stmt, i + 1, text, -1, SQLITE_TRANSIENT);
-            break;
-          }
+          rc = ff_sqlite_bind_text (stmt, i + 1, va_arg (args, const char *));
+          break;
         case 'i':
           rc = sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
           break;
@@ -187,15 +185,8 @@ bind (FfPlatformDb *db,
           rc = sqlite3_bind_double (stmt, i + 1, va_arg (args, double));
           break;
         case 'B':
-          {
-            GBytes *bytes = va_arg (args, GBytes *);
-            gsize size = 0;
-            const void *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
-            rc = bytes == NULL ? sqlite3_bind_null (stmt, i + 1)
-                               : sqlite3_bind_blob64 (stmt, i + 1, data ? data : "", size,
-                                                      SQLITE_TRANSIENT);
-            break;
-          }
+          rc = ff_sqlite_bind_bytes (stmt, i + 1, va_arg (args, GBytes *));
+          break;
         default:
           g_assert_not_reached ();
         }
@@ -246,22 +237,38 @@ next_row (FfPlatformDb *db,
   return FALSE;
 }
 
-static char *
-column_text (sqlite3_stmt *stmt,
-             int           column)
+/* Reads every row of @stmt with @read_row. NULL with @error set when @stmt is NULL (its error is
+ * set already) or a step fails. */
+static GPtrArray *
+collect_rows (FfPlatformDb   *db,
+              sqlite3_stmt   *stmt,
+              gpointer      (*read_row) (sqlite3_stmt *stmt),
+              GDestroyNotify  free_row,
+              GError        **error)
 {
-  const unsigned char *text = sqlite3_column_text (stmt, column);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) local_error = NULL;
 
-  return text != NULL ? g_strdup ((const char *) text) : NULL;
+  if (stmt == NULL)
+    return NULL;
+  rows = g_ptr_array_new_with_free_func (free_row);
+  while (next_row (db, stmt, &local_error))
+    g_ptr_array_add (rows, read_row (stmt));
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
 }
 
-static GBytes *
-column_bytes (sqlite3_stmt *stmt,
-              int           column)
+/* The first of @rows (taken from it), or NULL when there is none. */
+static gpointer
+steal_first_row (GPtrArray *rows)
 {
-  const void *data = sqlite3_column_blob (stmt, column);
-
-  return g_bytes_new (data, sqlite3_column_bytes (stmt, column));
+  if (rows == NULL || rows->len == 0)
+    return NULL;
+  return g_ptr_array_steal_index (rows, 0);
 }
 
 static void
@@ -462,24 +469,24 @@ static const char terminal_columns[] =
   "device_id, name, latitude, longitude, vendor, model, hardware_version, software_version,"
   " software_checksum, host, port, common_address, profile";
 
-static FfTerminal *
+static gpointer
 read_terminal (sqlite3_stmt *stmt)
 {
   FfTerminal *terminal = g_new0 (FfTerminal, 1);
 
-  terminal->device_id = column_text (stmt, 0);
-  terminal->name = column_text (stmt, 1);
+  terminal->device_id = ff_sqlite_column_text (stmt, 0);
+  terminal->name = ff_sqlite_column_text (stmt, 1);
   terminal->latitude = sqlite3_column_double (stmt, 2);
   terminal->longitude = sqlite3_column_double (stmt, 3);
-  terminal->vendor = column_text (stmt, 4);
-  terminal->model = column_text (stmt, 5);
-  terminal->hardware_version = column_text (stmt, 6);
-  terminal->software_version = column_text (stmt, 7);
-  terminal->software_checksum = column_text (stmt, 8);
-  terminal->host = column_text (stmt, 9);
+  terminal->vendor = ff_sqlite_column_text (stmt, 4);
+  terminal->model = ff_sqlite_column_text (stmt, 5);
+  terminal->hardware_version = ff_sqlite_column_text (stmt, 6);
+  terminal->software_version = ff_sqlite_column_text (stmt, 7);
+  terminal->software_checksum = ff_sqlite_column_text (stmt, 8);
+  terminal->host = ff_sqlite_column_text (stmt, 9);
   terminal->port = (guint) sqlite3_column_int64 (stmt, 10);
   terminal->common_address = (guint) sqlite3_column_int64 (stmt, 11);
-  terminal->profile = column_text (stmt, 12);
+  terminal->profile = ff_sqlite_column_text (stmt, 12);
   return terminal;
 }
 
@@ -575,23 +582,11 @@ find_terminals (FfPlatformDb *db,
                 const char   *version,
                 GError      **error)
 {
-  g_autoptr(GPtrArray) terminals =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) ff_terminal_free);
-  g_autoptr(GError) local_error = NULL;
-  sqlite3_stmt *stmt;
+  sqlite3_stmt *stmt = bind (db, find_terminals_sql (model != NULL, version != NULL,
+                                                     vendor != NULL),
+                             error, "sss", model, version, vendor);
 
-  stmt = bind (db, find_terminals_sql (model != NULL, version != NULL, vendor != NULL), error,
-               "sss", model, version, vendor);
-  if (stmt == NULL)
-    return NULL;
-  while (next_row (db, stmt, &local_error))
-    g_ptr_array_add (terminals, read_terminal (stmt));
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  return g_steal_pointer (&terminals);
+  return collect_rows (db, stmt, read_terminal, (GDestroyNotify) ff_terminal_free, error);
 }
 
 GPtrArray *
@@ -669,38 +664,31 @@ ff_platform_db_add_history (FfPlatformDb *db,
                           error));
 }
 
+static gpointer
+read_history_entry (sqlite3_stmt *stmt)
+{
+  FfHistoryEntry *entry = g_new0 (FfHistoryEntry, 1);
+
+  entry->changed_at = sqlite3_column_int64 (stmt, 0);
+  entry->from_version = ff_sqlite_column_text (stmt, 1);
+  entry->to_version = ff_sqlite_column_text (stmt, 2);
+  entry->to_checksum = ff_sqlite_column_text (stmt, 3);
+  entry->source = ff_sqlite_column_text (stmt, 4);
+  entry->report_id = ff_sqlite_column_text (stmt, 5);
+  return entry;
+}
+
 static GPtrArray *
 list_history (FfPlatformDb *db,
               const char   *device_id,
               GError      **error)
 {
-  g_autoptr(GPtrArray) entries =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) ff_history_entry_free);
-  g_autoptr(GError) local_error = NULL;
   sqlite3_stmt *stmt = bind (db, "SELECT changed_at, from_version, to_version, to_checksum, source,"
                                  " report_id FROM version_history WHERE device_id = ? ORDER BY id",
                              error, "s", device_id);
 
-  if (stmt == NULL)
-    return NULL;
-  while (next_row (db, stmt, &local_error))
-    {
-      FfHistoryEntry *entry = g_new0 (FfHistoryEntry, 1);
-
-      entry->changed_at = sqlite3_column_int64 (stmt, 0);
-      entry->from_version = column_text (stmt, 1);
-      entry->to_version = column_text (stmt, 2);
-      entry->to_checksum = column_text (stmt, 3);
-      entry->source = column_text (stmt, 4);
-      entry->report_id = column_text (stmt, 5);
-      g_ptr_array_add (entries, entry);
-    }
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  return g_steal_pointer (&entries);
+  return collect_rows (db, stmt, read_history_entry, (GDestroyNotify) ff_history_entry_free,
+                       error);
 }
 
 GPtrArray *
@@ -741,45 +729,44 @@ ff_platform_db_insert_firmware (FfPlatformDb *db,
   return LOCKED (db, insert_firmware (db, firmware, error));
 }
 
+static gpointer
+read_first_text (sqlite3_stmt *stmt)
+{
+  return ff_sqlite_column_text (stmt, 0);
+}
+
 static GStrv
 firmware_hardware (FfPlatformDb *db,
                    gint64        firmware_id,
                    GError      **error)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autoptr(GError) local_error = NULL;
   sqlite3_stmt *stmt = bind (db, "SELECT hardware_version FROM firmware_hardware"
                                  " WHERE firmware_id = ? ORDER BY hardware_version",
                              error, "i", firmware_id);
+  g_autoptr(GPtrArray) versions = collect_rows (db, stmt, read_first_text, g_free, error);
 
-  if (stmt == NULL)
+  if (versions == NULL)
     return NULL;
-  while (next_row (db, stmt, &local_error))
-    g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  return g_strv_builder_end (builder);
+  g_ptr_array_add (versions, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&versions), FALSE);
 }
 
 static const char firmware_columns[] =
   "SELECT id, vendor, model, version, sha256, size, notes, added_at, coalesce (withdrawn_at, 0)"
   " FROM firmware";
 
-static FfFirmware *
+static gpointer
 read_firmware (sqlite3_stmt *stmt)
 {
   FfFirmware *fw = g_new0 (FfFirmware, 1);
 
   fw->id = sqlite3_column_int64 (stmt, 0);
-  fw->vendor = column_text (stmt, 1);
-  fw->model = column_text (stmt, 2);
-  fw->version = column_text (stmt, 3);
-  fw->sha256 = column_text (stmt, 4);
+  fw->vendor = ff_sqlite_column_text (stmt, 1);
+  fw->model = ff_sqlite_column_text (stmt, 2);
+  fw->version = ff_sqlite_column_text (stmt, 3);
+  fw->sha256 = ff_sqlite_column_text (stmt, 4);
   fw->size = sqlite3_column_int64 (stmt, 5);
-  fw->notes = column_text (stmt, 6);
+  fw->notes = ff_sqlite_column_text (stmt, 6);
   fw->added_at = sqlite3_column_int64 (stmt, 7);
   fw->withdrawn_at = sqlite3_column_int64 (stmt, 8);
   return fw;
@@ -791,22 +778,16 @@ collect_firmware (FfPlatformDb *db,
                   sqlite3_stmt *stmt,
                   GError      **error)
 {
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_firmware_free);
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) list = collect_rows (db, stmt, read_firmware,
+                                            (GDestroyNotify) ff_firmware_free, error);
 
-  if (stmt == NULL)
-    return NULL;
-  while (next_row (db, stmt, &local_error))
-    g_ptr_array_add (list, read_firmware (stmt));
-  for (guint i = 0; local_error == NULL && i < list->len; i++)
+  for (guint i = 0; list != NULL && i < list->len; i++)
     {
       FfFirmware *fw = g_ptr_array_index (list, i);
-      fw->hardware_versions = firmware_hardware (db, fw->id, &local_error);
-    }
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
+
+      fw->hardware_versions = firmware_hardware (db, fw->id, error);
+      if (fw->hardware_versions == NULL)
+        return NULL;
     }
   return g_steal_pointer (&list);
 }
@@ -825,9 +806,7 @@ find_firmware (FfPlatformDb *db,
     g_snprintf (sql, sizeof sql, "%s WHERE vendor = ? AND model = ? AND version = ?",
                 firmware_columns);
   list = collect_firmware (db, bind (db, sql, error, "sss", vendor, model, version), error);
-  if (list == NULL || list->len == 0)
-    return NULL;
-  return g_ptr_array_steal_index (list, 0);
+  return steal_first_row (list);
 }
 
 FfFirmware *
@@ -949,15 +928,15 @@ ff_platform_db_insert_handheld (FfPlatformDb *db,
                           error));
 }
 
-static FfHandheld *
+static gpointer
 read_handheld (sqlite3_stmt *stmt)
 {
   FfHandheld *handheld = g_new0 (FfHandheld, 1);
 
-  handheld->serial = column_text (stmt, 0);
-  handheld->public_key_pem = column_text (stmt, 1);
-  handheld->state = column_text (stmt, 2);
-  handheld->task_id = column_text (stmt, 3);
+  handheld->serial = ff_sqlite_column_text (stmt, 0);
+  handheld->public_key_pem = ff_sqlite_column_text (stmt, 1);
+  handheld->state = ff_sqlite_column_text (stmt, 2);
+  handheld->task_id = ff_sqlite_column_text (stmt, 3);
   return handheld;
 }
 
@@ -966,19 +945,7 @@ collect_handhelds (FfPlatformDb *db,
                    sqlite3_stmt *stmt,
                    GError      **error)
 {
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_handheld_free);
-  g_autoptr(GError) local_error = NULL;
-
-  if (stmt == NULL)
-    return NULL;
-  while (next_row (db, stmt, &local_error))
-    g_ptr_array_add (list, read_handheld (stmt));
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return collect_rows (db, stmt, read_handheld, (GDestroyNotify) ff_handheld_free, error);
 }
 
 static FfHandheld *
@@ -990,9 +957,7 @@ get_handheld (FfPlatformDb *db,
     collect_handhelds (db, bind (db, "SELECT serial, public_key, state, task_id FROM handhelds"
                                      " WHERE serial = ?", error, "s", serial), error);
 
-  if (list == NULL || list->len == 0)
-    return NULL;
-  return g_ptr_array_steal_index (list, 0);
+  return steal_first_row (list);
 }
 
 FfHandheld *
@@ -1040,34 +1005,25 @@ ff_platform_db_insert_technician (FfPlatformDb *db,
                           error));
 }
 
+static gpointer
+read_technician (sqlite3_stmt *stmt)
+{
+  FfTechnician *technician = g_new0 (FfTechnician, 1);
+
+  technician->phone = ff_sqlite_column_text (stmt, 0);
+  technician->name = ff_sqlite_column_text (stmt, 1);
+  technician->pin_hash = ff_sqlite_column_text (stmt, 2);
+  technician->failed_logins = sqlite3_column_int64 (stmt, 3);
+  technician->last_failure_at = sqlite3_column_int64 (stmt, 4);
+  return technician;
+}
+
 static GPtrArray *
 collect_technicians (FfPlatformDb *db,
                      sqlite3_stmt *stmt,
                      GError      **error)
 {
-  g_autoptr(GPtrArray) list =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) ff_technician_free);
-  g_autoptr(GError) local_error = NULL;
-
-  if (stmt == NULL)
-    return NULL;
-  while (next_row (db, stmt, &local_error))
-    {
-      FfTechnician *technician = g_new0 (FfTechnician, 1);
-
-      technician->phone = column_text (stmt, 0);
-      technician->name = column_text (stmt, 1);
-      technician->pin_hash = column_text (stmt, 2);
-      technician->failed_logins = sqlite3_column_int64 (stmt, 3);
-      technician->last_failure_at = sqlite3_column_int64 (stmt, 4);
-      g_ptr_array_add (list, technician);
-    }
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return collect_rows (db, stmt, read_technician, (GDestroyNotify) ff_technician_free, error);
 }
 
 static FfTechnician *
@@ -1080,9 +1036,7 @@ get_technician (FfPlatformDb *db,
                                        " last_failure_at FROM technicians WHERE phone = ?",
                                    error, "s", phone), error);
 
-  if (list == NULL || list->len == 0)
-    return NULL;
-  return g_ptr_array_steal_index (list, 0);
+  return steal_first_row (list);
 }
 
 FfTechnician *
@@ -1148,8 +1102,8 @@ find_session (FfPlatformDb *db,
 
   if (stmt == NULL || !next_row (db, stmt, error))
     return FALSE;
-  *phone = column_text (stmt, 0);
-  *serial = column_text (stmt, 1);
+  *phone = ff_sqlite_column_text (stmt, 0);
+  *serial = ff_sqlite_column_text (stmt, 1);
   sqlite3_reset (stmt);
   return TRUE;
 }
@@ -1251,20 +1205,20 @@ static const char task_summary_sql[] =
   " (SELECT count(*) FROM task_items i WHERE i.task_id = t.task_id AND i.state = 'closed'),"
   " (SELECT body FROM dispatch_messages d WHERE d.task_id = t.task_id ORDER BY d.id LIMIT 1)";
 
-static FfTaskRecord *
+static gpointer
 read_task_summary (sqlite3_stmt *stmt)
 {
   FfTaskRecord *record = g_new0 (FfTaskRecord, 1);
 
-  record->task_id = column_text (stmt, 0);
-  record->phone = column_text (stmt, 1);
+  record->task_id = ff_sqlite_column_text (stmt, 0);
+  record->phone = ff_sqlite_column_text (stmt, 1);
   record->issued_at = sqlite3_column_int64 (stmt, 2);
   record->expires_at = sqlite3_column_int64 (stmt, 3);
-  record->rollback_reason = column_text (stmt, 4);
-  record->state = column_text (stmt, 5);
+  record->rollback_reason = ff_sqlite_column_text (stmt, 4);
+  record->state = ff_sqlite_column_text (stmt, 5);
   record->items = sqlite3_column_int64 (stmt, 6);
   record->items_closed = sqlite3_column_int64 (stmt, 7);
-  record->dispatch_message = column_text (stmt, 8);
+  record->dispatch_message = ff_sqlite_column_text (stmt, 8);
   return record;
 }
 
@@ -1281,8 +1235,8 @@ get_task (FfPlatformDb *db,
   if (stmt == NULL || !next_row (db, stmt, error))
     return NULL;
   record = read_task_summary (stmt);
-  record->document = column_bytes (stmt, 9);
-  record->signature = column_bytes (stmt, 10);
+  record->document = ff_sqlite_column_bytes (stmt, 9);
+  record->signature = ff_sqlite_column_bytes (stmt, 10);
   sqlite3_reset (stmt);
   return record;
 }
@@ -1307,8 +1261,8 @@ get_task_owner (FfPlatformDb *db,
 
   if (stmt == NULL || !next_row (db, stmt, error))
     return FALSE;
-  *phone = column_text (stmt, 0);
-  *state = column_text (stmt, 1);
+  *phone = ff_sqlite_column_text (stmt, 0);
+  *state = ff_sqlite_column_text (stmt, 1);
   sqlite3_reset (stmt);
   return TRUE;
 }
@@ -1330,26 +1284,14 @@ list_tasks (FfPlatformDb *db,
             GError      **error)
 {
   static char sql[1024];
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_task_record_free);
-  g_autoptr(GError) local_error = NULL;
-  sqlite3_stmt *stmt;
 
   if (sql[0] == '\0')
     g_snprintf (sql, sizeof sql,
                 "%s FROM tasks t WHERE (?1 IS NULL OR t.phone = ?1) AND (?2 IS NULL OR EXISTS"
                 " (SELECT 1 FROM task_tablets tt WHERE tt.task_id = t.task_id AND tt.serial = ?2))"
                 " ORDER BY t.issued_at DESC, t.task_id DESC", task_summary_sql);
-  stmt = bind (db, sql, error, "ss", phone, serial);
-  if (stmt == NULL)
-    return NULL;
-  while (next_row (db, stmt, &local_error))
-    g_ptr_array_add (list, read_task_summary (stmt));
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return collect_rows (db, bind (db, sql, error, "ss", phone, serial), read_task_summary,
+                       (GDestroyNotify) ff_task_record_free, error);
 }
 
 GPtrArray *
@@ -1385,7 +1327,7 @@ get_item_state (FfPlatformDb *db,
 
   if (stmt == NULL || !next_row (db, stmt, error))
     return NULL;
-  state = column_text (stmt, 0);
+  state = ff_sqlite_column_text (stmt, 0);
   sqlite3_reset (stmt);
   return state;
 }
@@ -1416,7 +1358,7 @@ terminal_in_open_task (FfPlatformDb *db,
     return FALSE;
   if (next_row (db, stmt, &local_error))
     {
-      *task_id = column_text (stmt, 0);
+      *task_id = ff_sqlite_column_text (stmt, 0);
       sqlite3_reset (stmt);
     }
   if (local_error != NULL)
@@ -1490,37 +1432,28 @@ static const char report_columns[] =
   "SELECT report_id, task_id, device_id, tablet_serial, outcome, created_at, received_at, document"
   " FROM reports";
 
+static gpointer
+read_report (sqlite3_stmt *stmt)
+{
+  FfReportRecord *record = g_new0 (FfReportRecord, 1);
+
+  record->report_id = ff_sqlite_column_text (stmt, 0);
+  record->task_id = ff_sqlite_column_text (stmt, 1);
+  record->device_id = ff_sqlite_column_text (stmt, 2);
+  record->tablet_serial = ff_sqlite_column_text (stmt, 3);
+  record->outcome = ff_sqlite_column_text (stmt, 4);
+  record->created_at = sqlite3_column_int64 (stmt, 5);
+  record->received_at = sqlite3_column_int64 (stmt, 6);
+  record->document = ff_sqlite_column_bytes (stmt, 7);
+  return record;
+}
+
 static GPtrArray *
 collect_reports (FfPlatformDb *db,
                  sqlite3_stmt *stmt,
                  GError      **error)
 {
-  g_autoptr(GPtrArray) list =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) ff_report_record_free);
-  g_autoptr(GError) local_error = NULL;
-
-  if (stmt == NULL)
-    return NULL;
-  while (next_row (db, stmt, &local_error))
-    {
-      FfReportRecord *record = g_new0 (FfReportRecord, 1);
-
-      record->report_id = column_text (stmt, 0);
-      record->task_id = column_text (stmt, 1);
-      record->device_id = column_text (stmt, 2);
-      record->tablet_serial = column_text (stmt, 3);
-      record->outcome = column_text (stmt, 4);
-      record->created_at = sqlite3_column_int64 (stmt, 5);
-      record->received_at = sqlite3_column_int64 (stmt, 6);
-      record->document = column_bytes (stmt, 7);
-      g_ptr_array_add (list, record);
-    }
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return collect_rows (db, stmt, read_report, (GDestroyNotify) ff_report_record_free, error);
 }
 
 static FfReportRecord *
@@ -1534,9 +1467,7 @@ get_report (FfPlatformDb *db,
   if (sql[0] == '\0')
     g_snprintf (sql, sizeof sql, "%s WHERE report_id = ?", report_columns);
   list = collect_reports (db, bind (db, sql, error, "s", report_id), error);
-  if (list == NULL || list->len == 0)
-    return NULL;
-  return g_ptr_array_steal_index (list, 0);
+  return steal_first_row (list);
 }
 
 FfReportRecord *
