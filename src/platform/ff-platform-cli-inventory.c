@@ -43,33 +43,34 @@ unknown_sub_verb (GError    **error,
 /* terminals */
 
 static void
-print_terminals_json (GPtrArray *terminals)
+print_terminal_line (gconstpointer row)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  const FfTerminal *t = row;
 
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < terminals->len; i++)
-    {
-      FfTerminal *t = g_ptr_array_index (terminals, i);
+  g_print ("%s\t%s\t%s %s %s\t%s\t%.6f,%.6f\t%s:%u/%u\t%s\n", t->device_id, t->name, t->vendor,
+           t->model, t->hardware_version, t->software_version, t->latitude, t->longitude, t->host,
+           t->port, t->common_address, t->profile);
+}
 
-      json_builder_begin_object (builder);
-      ff_builder_add_string (builder, "device_id", t->device_id);
-      ff_builder_add_string (builder, "name", t->name);
-      ff_builder_add_double (builder, "latitude", t->latitude);
-      ff_builder_add_double (builder, "longitude", t->longitude);
-      ff_builder_add_string (builder, "vendor", t->vendor);
-      ff_builder_add_string (builder, "model", t->model);
-      ff_builder_add_string (builder, "hardware_version", t->hardware_version);
-      ff_builder_add_string (builder, "software_version", t->software_version);
-      ff_builder_add_string (builder, "software_checksum", t->software_checksum);
-      ff_builder_add_string (builder, "host", t->host);
-      ff_builder_add_int (builder, "port", t->port);
-      ff_builder_add_int (builder, "common_address", t->common_address);
-      ff_builder_add_string (builder, "profile", t->profile);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  ff_cli_print_json (builder);
+static void
+add_terminal_members (JsonBuilder   *builder,
+                      gconstpointer  row)
+{
+  const FfTerminal *t = row;
+
+  ff_builder_add_string (builder, "device_id", t->device_id);
+  ff_builder_add_string (builder, "name", t->name);
+  ff_builder_add_double (builder, "latitude", t->latitude);
+  ff_builder_add_double (builder, "longitude", t->longitude);
+  ff_builder_add_string (builder, "vendor", t->vendor);
+  ff_builder_add_string (builder, "model", t->model);
+  ff_builder_add_string (builder, "hardware_version", t->hardware_version);
+  ff_builder_add_string (builder, "software_version", t->software_version);
+  ff_builder_add_string (builder, "software_checksum", t->software_checksum);
+  ff_builder_add_string (builder, "host", t->host);
+  ff_builder_add_int (builder, "port", t->port);
+  ff_builder_add_int (builder, "common_address", t->common_address);
+  ff_builder_add_string (builder, "profile", t->profile);
 }
 
 static gboolean
@@ -123,20 +124,9 @@ terminals_list (FfCli   *cli,
   terminals = ff_platform_db_find_terminals (cli->db, vendor, model, version, error);
   if (terminals == NULL)
     return FALSE;
-  if (json)
-    {
-      print_terminals_json (terminals);
-      return TRUE;
-    }
-  for (guint i = 0; i < terminals->len; i++)
-    {
-      FfTerminal *t = g_ptr_array_index (terminals, i);
-
-      g_print ("%s\t%s\t%s %s %s\t%s\t%.6f,%.6f\t%s:%u/%u\t%s\n", t->device_id, t->name, t->vendor,
-               t->model, t->hardware_version, t->software_version, t->latitude, t->longitude,
-               t->host, t->port, t->common_address, t->profile);
-    }
-  g_print (_("Terminals: %u\n"), terminals->len);
+  ff_cli_print_rows (terminals, json, print_terminal_line, add_terminal_members);
+  if (!json)
+    g_print (_("Terminals: %u\n"), terminals->len);
   return TRUE;
 }
 
@@ -221,6 +211,33 @@ firmware_add (FfCli   *cli,
   return TRUE;
 }
 
+static void
+print_firmware_line (gconstpointer row)
+{
+  const FfFirmware *fw = row;
+  g_autofree char *hardware = g_strjoinv (",", fw->hardware_versions);
+
+  g_print ("%s %s %s\t%s\t%" G_GINT64_FORMAT "\t%s\t%s\n", fw->vendor, fw->model, fw->version,
+           fw->sha256, fw->size, hardware, fw->withdrawn_at != 0 ? _("withdrawn") : _("available"));
+}
+
+static void
+add_firmware_members (JsonBuilder   *builder,
+                      gconstpointer  row)
+{
+  const FfFirmware *fw = row;
+  g_autofree char *hardware = g_strjoinv (",", fw->hardware_versions);
+
+  ff_builder_add_string (builder, "vendor", fw->vendor);
+  ff_builder_add_string (builder, "model", fw->model);
+  ff_builder_add_string (builder, "version", fw->version);
+  ff_builder_add_string (builder, "sha256", fw->sha256);
+  ff_builder_add_int (builder, "size", fw->size);
+  ff_builder_add_string (builder, "hardware_versions", hardware);
+  ff_builder_add_string (builder, "notes", fw->notes);
+  ff_builder_add_boolean (builder, "withdrawn", fw->withdrawn_at != 0);
+}
+
 static gboolean
 firmware_list (FfCli   *cli,
                int      argc,
@@ -233,40 +250,13 @@ firmware_list (FfCli   *cli,
     { NULL }
   };
   g_autoptr(GPtrArray) list = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
 
   if (!ff_cli_parse (cli, NULL, _("List every firmware version ever added"), entries, &argc,
                      &argv, error)
       || ff_cli_open_db (cli, error) == NULL
       || (list = ff_platform_db_list_firmware (cli->db, NULL, error)) == NULL)
     return FALSE;
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < list->len; i++)
-    {
-      FfFirmware *fw = g_ptr_array_index (list, i);
-      g_autofree char *hardware = g_strjoinv (",", fw->hardware_versions);
-
-      if (!json)
-        {
-          g_print ("%s %s %s\t%s\t%" G_GINT64_FORMAT "\t%s\t%s\n", fw->vendor, fw->model,
-                   fw->version, fw->sha256, fw->size, hardware,
-                   fw->withdrawn_at != 0 ? _("withdrawn") : _("available"));
-          continue;
-        }
-      json_builder_begin_object (builder);
-      ff_builder_add_string (builder, "vendor", fw->vendor);
-      ff_builder_add_string (builder, "model", fw->model);
-      ff_builder_add_string (builder, "version", fw->version);
-      ff_builder_add_string (builder, "sha256", fw->sha256);
-      ff_builder_add_int (builder, "size", fw->size);
-      ff_builder_add_string (builder, "hardware_versions", hardware);
-      ff_builder_add_string (builder, "notes", fw->notes);
-      ff_builder_add_boolean (builder, "withdrawn", fw->withdrawn_at != 0);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  if (json)
-    ff_cli_print_json (builder);
+  ff_cli_print_rows (list, json, print_firmware_line, add_firmware_members);
   return TRUE;
 }
 
@@ -435,6 +425,25 @@ handhelds_add (FfCli   *cli,
   return TRUE;
 }
 
+static void
+print_handheld_line (gconstpointer row)
+{
+  const FfHandheld *h = row;
+
+  g_print ("%s\t%s\t%s\n", h->serial, h->state, h->task_id ? h->task_id : "");
+}
+
+static void
+add_handheld_members (JsonBuilder   *builder,
+                      gconstpointer  row)
+{
+  const FfHandheld *h = row;
+
+  ff_builder_add_string (builder, "serial", h->serial);
+  ff_builder_add_string (builder, "state", h->state);
+  ff_builder_add_string (builder, "task_id", h->task_id);
+}
+
 static gboolean
 handhelds_list (FfCli   *cli,
                 int      argc,
@@ -447,31 +456,12 @@ handhelds_list (FfCli   *cli,
     { NULL }
   };
   g_autoptr(GPtrArray) list = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
 
   if (!ff_cli_parse (cli, NULL, _("List the tablets"), entries, &argc, &argv, error)
       || ff_cli_open_db (cli, error) == NULL
       || (list = ff_platform_db_list_handhelds (cli->db, error)) == NULL)
     return FALSE;
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < list->len; i++)
-    {
-      FfHandheld *h = g_ptr_array_index (list, i);
-
-      if (!json)
-        {
-          g_print ("%s\t%s\t%s\n", h->serial, h->state, h->task_id ? h->task_id : "");
-          continue;
-        }
-      json_builder_begin_object (builder);
-      ff_builder_add_string (builder, "serial", h->serial);
-      ff_builder_add_string (builder, "state", h->state);
-      ff_builder_add_string (builder, "task_id", h->task_id);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  if (json)
-    ff_cli_print_json (builder);
+  ff_cli_print_rows (list, json, print_handheld_line, add_handheld_members);
   return TRUE;
 }
 
@@ -603,6 +593,14 @@ technicians_add (FfCli   *cli,
   return TRUE;
 }
 
+static void
+print_technician_line (gconstpointer row)
+{
+  const FfTechnician *t = row;
+
+  g_print ("%s\t%s\n", t->phone, t->name);
+}
+
 static gboolean
 technicians_list (FfCli   *cli,
                   int      argc,
@@ -615,11 +613,7 @@ technicians_list (FfCli   *cli,
       || ff_cli_open_db (cli, error) == NULL
       || (list = ff_platform_db_list_technicians (cli->db, error)) == NULL)
     return FALSE;
-  for (guint i = 0; i < list->len; i++)
-    {
-      FfTechnician *t = g_ptr_array_index (list, i);
-      g_print ("%s\t%s\n", t->phone, t->name);
-    }
+  ff_cli_print_rows (list, FALSE, print_technician_line, NULL);
   return TRUE;
 }
 

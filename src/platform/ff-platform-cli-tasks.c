@@ -83,6 +83,34 @@ tasks_create (FfCli   *cli,
   return TRUE;
 }
 
+static void
+print_task_line (gconstpointer row)
+{
+  const FfTaskRecord *task = row;
+  g_autofree char *issued = ff_cli_format_time (task->issued_at);
+
+  g_print ("%s\t%s\t%s\t%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "%s\n", task->task_id, issued,
+           task->state, task->items_closed, task->items,
+           task->rollback_reason ? _("\trollback") : "");
+}
+
+static void
+add_task_members (JsonBuilder   *builder,
+                  gconstpointer  row)
+{
+  const FfTaskRecord *task = row;
+
+  ff_builder_add_string (builder, "task_id", task->task_id);
+  ff_builder_add_string (builder, "technician", task->phone);
+  ff_builder_add_timestamp (builder, "issued_at", task->issued_at);
+  ff_builder_add_timestamp (builder, "expires_at", task->expires_at);
+  ff_builder_add_string (builder, "state", task->state);
+  ff_builder_add_string (builder, "rollback_reason", task->rollback_reason);
+  ff_builder_add_int (builder, "items", task->items);
+  ff_builder_add_int (builder, "items_closed", task->items_closed);
+  ff_builder_add_string (builder, "dispatch_message", task->dispatch_message);
+}
+
 static gboolean
 tasks_list (FfCli   *cli,
             int      argc,
@@ -95,40 +123,12 @@ tasks_list (FfCli   *cli,
     { NULL }
   };
   g_autoptr(GPtrArray) list = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
 
   if (!ff_cli_parse (cli, NULL, _("List the tasks"), entries, &argc, &argv, error)
       || ff_cli_open_db (cli, error) == NULL
       || (list = ff_platform_db_list_tasks (cli->db, NULL, NULL, error)) == NULL)
     return FALSE;
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < list->len; i++)
-    {
-      FfTaskRecord *task = g_ptr_array_index (list, i);
-
-      if (!json)
-        {
-          g_autofree char *issued = ff_cli_format_time (task->issued_at);
-          g_print ("%s\t%s\t%s\t%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "%s\n", task->task_id,
-                   issued, task->state, task->items_closed, task->items,
-                   task->rollback_reason ? _("\trollback") : "");
-          continue;
-        }
-      json_builder_begin_object (builder);
-      ff_builder_add_string (builder, "task_id", task->task_id);
-      ff_builder_add_string (builder, "technician", task->phone);
-      ff_builder_add_timestamp (builder, "issued_at", task->issued_at);
-      ff_builder_add_timestamp (builder, "expires_at", task->expires_at);
-      ff_builder_add_string (builder, "state", task->state);
-      ff_builder_add_string (builder, "rollback_reason", task->rollback_reason);
-      ff_builder_add_int (builder, "items", task->items);
-      ff_builder_add_int (builder, "items_closed", task->items_closed);
-      ff_builder_add_string (builder, "dispatch_message", task->dispatch_message);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  if (json)
-    ff_cli_print_json (builder);
+  ff_cli_print_rows (list, json, print_task_line, add_task_members);
   return TRUE;
 }
 
@@ -145,6 +145,31 @@ ff_cli_tasks (FfCli   *cli,
   return ff_cli_usage_error (error, _("Use “fieldflash-platform tasks create …” or “tasks list”"));
 }
 
+static void
+print_report_line (gconstpointer row)
+{
+  const FfReportRecord *r = row;
+  g_autofree char *received = ff_cli_format_time (r->received_at);
+
+  g_print ("%s\t%s\t%s\t%s\t%s\t%s\n", r->report_id, received, r->task_id, r->device_id,
+           r->tablet_serial, r->outcome);
+}
+
+static void
+add_report_members (JsonBuilder   *builder,
+                    gconstpointer  row)
+{
+  const FfReportRecord *r = row;
+
+  ff_builder_add_string (builder, "report_id", r->report_id);
+  ff_builder_add_string (builder, "task_id", r->task_id);
+  ff_builder_add_string (builder, "device_id", r->device_id);
+  ff_builder_add_string (builder, "tablet_serial", r->tablet_serial);
+  ff_builder_add_string (builder, "outcome", r->outcome);
+  ff_builder_add_timestamp (builder, "created_at", r->created_at);
+  ff_builder_add_timestamp (builder, "received_at", r->received_at);
+}
+
 gboolean
 ff_cli_reports (FfCli   *cli,
                 int      argc,
@@ -159,7 +184,6 @@ ff_cli_reports (FfCli   *cli,
     { NULL }
   };
   g_autoptr(GPtrArray) list = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
 
   if (argc < 2 || !g_str_equal (argv[1], "list"))
     return ff_cli_usage_error (error, _("Use “fieldflash-platform reports list”"));
@@ -169,32 +193,32 @@ ff_cli_reports (FfCli   *cli,
       || ff_cli_open_db (cli, error) == NULL
       || (list = ff_platform_db_list_reports (cli->db, task, error)) == NULL)
     return FALSE;
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < list->len; i++)
-    {
-      FfReportRecord *r = g_ptr_array_index (list, i);
-
-      if (!json)
-        {
-          g_autofree char *received = ff_cli_format_time (r->received_at);
-          g_print ("%s\t%s\t%s\t%s\t%s\t%s\n", r->report_id, received, r->task_id, r->device_id,
-                   r->tablet_serial, r->outcome);
-          continue;
-        }
-      json_builder_begin_object (builder);
-      ff_builder_add_string (builder, "report_id", r->report_id);
-      ff_builder_add_string (builder, "task_id", r->task_id);
-      ff_builder_add_string (builder, "device_id", r->device_id);
-      ff_builder_add_string (builder, "tablet_serial", r->tablet_serial);
-      ff_builder_add_string (builder, "outcome", r->outcome);
-      ff_builder_add_timestamp (builder, "created_at", r->created_at);
-      ff_builder_add_timestamp (builder, "received_at", r->received_at);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  if (json)
-    ff_cli_print_json (builder);
+  ff_cli_print_rows (list, json, print_report_line, add_report_members);
   return TRUE;
+}
+
+static void
+print_history_line (gconstpointer row)
+{
+  const FfHistoryEntry *h = row;
+  g_autofree char *when = ff_cli_format_time (h->changed_at);
+
+  g_print ("%s\t%s → %s\t%s\t%s\n", when, h->from_version ? h->from_version : "-",
+           h->to_version, h->source, h->report_id ? h->report_id : "");
+}
+
+static void
+add_history_members (JsonBuilder   *builder,
+                     gconstpointer  row)
+{
+  const FfHistoryEntry *h = row;
+
+  ff_builder_add_timestamp (builder, "changed_at", h->changed_at);
+  ff_builder_add_string (builder, "from", h->from_version);
+  ff_builder_add_string (builder, "to", h->to_version);
+  ff_builder_add_string (builder, "checksum", h->to_checksum);
+  ff_builder_add_string (builder, "source", h->source);
+  ff_builder_add_string (builder, "report_id", h->report_id);
 }
 
 gboolean
@@ -210,7 +234,6 @@ ff_cli_history (FfCli   *cli,
   };
   g_autoptr(GPtrArray) list = NULL;
   g_autoptr(FfTerminal) terminal = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
   g_autoptr(GError) local_error = NULL;
 
   if (!ff_cli_parse (cli, "DEVICE-ID", _("Show every version change of a terminal"), entries,
@@ -233,29 +256,6 @@ ff_cli_history (FfCli   *cli,
   list = ff_platform_db_list_history (cli->db, argv[1], error);
   if (list == NULL)
     return FALSE;
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < list->len; i++)
-    {
-      FfHistoryEntry *h = g_ptr_array_index (list, i);
-
-      if (!json)
-        {
-          g_autofree char *when = ff_cli_format_time (h->changed_at);
-          g_print ("%s\t%s → %s\t%s\t%s\n", when, h->from_version ? h->from_version : "-",
-                   h->to_version, h->source, h->report_id ? h->report_id : "");
-          continue;
-        }
-      json_builder_begin_object (builder);
-      ff_builder_add_timestamp (builder, "changed_at", h->changed_at);
-      ff_builder_add_string (builder, "from", h->from_version);
-      ff_builder_add_string (builder, "to", h->to_version);
-      ff_builder_add_string (builder, "checksum", h->to_checksum);
-      ff_builder_add_string (builder, "source", h->source);
-      ff_builder_add_string (builder, "report_id", h->report_id);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  if (json)
-    ff_cli_print_json (builder);
+  ff_cli_print_rows (list, json, print_history_line, add_history_members);
   return TRUE;
 }

@@ -3,6 +3,7 @@
 
 #include "ff-platform-cli.h"
 
+#include "ff-cli-options.h"
 #include "ff-platform-server.h"
 
 #include <errno.h>
@@ -73,14 +74,8 @@ ff_cli_parse (FfCli         *cli,
       N_("The platform's data directory"), N_("DIR") },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new (parameter_string);
 
-  g_option_context_set_summary (context, summary);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_add_main_entries (context, common, GETTEXT_PACKAGE);
-  if (entries != NULL)
-    g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, argc, argv, error))
+  if (!ff_cli_parse_options (argc, argv, parameter_string, summary, entries, common, error))
     return FALSE;
   if (data_dir != NULL)
     {
@@ -109,6 +104,33 @@ ff_cli_print_json (JsonBuilder *builder)
   json_generator_set_root (generator, root);
   text = json_generator_to_data (generator, NULL);
   g_print ("%s\n", text);
+}
+
+void
+ff_cli_print_rows (GPtrArray *rows,
+                   gboolean   json,
+                   void     (*print_line)  (gconstpointer row),
+                   void     (*add_members) (JsonBuilder   *builder,
+                                            gconstpointer  row))
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (!json)
+    {
+      for (guint i = 0; i < rows->len; i++)
+        print_line (g_ptr_array_index (rows, i));
+      return;
+    }
+  builder = json_builder_new_immutable ();
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      json_builder_begin_object (builder);
+      add_members (builder, g_ptr_array_index (rows, i));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  ff_cli_print_json (builder);
 }
 
 char *

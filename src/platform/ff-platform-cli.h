@@ -38,6 +38,13 @@ gboolean      ff_cli_parse            (FfCli        *cli,
 gboolean      ff_cli_usage_error      (GError     **error,
                                        const char  *message);
 void          ff_cli_print_json       (JsonBuilder *builder);
+/* Prints @rows one line each with @print_line or, when @json, as one JSON array of objects whose
+ * members @add_members adds (NULL when the verb has no JSON). */
+void          ff_cli_print_rows       (GPtrArray   *rows,
+                                       gboolean     json,
+                                       void       (*print_line)  (gconstpointer row),
+                                       void       (*add_members) (JsonBuilder   *builder,
+                                                                  gconstpointer  row));
 char         *ff_cli_format_time      (gint64       unix_seconds);
 
 gboolean ff_cli_init          (FfCli *cli, int argc, char **argv, GError **error);

@@ -1,6 +1,7 @@
 /* fieldflash-platform: the master station's operator CLI and daemon. */
 #include "config.h"
 
+#include "ff-cli-options.h"
 #include "ff-platform-cli.h"
 
 #include <glib/gi18n-lib.h>
@@ -55,9 +56,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   /* Options before the verb; the verb parses its own (and --data-dir again) after it. */
-  context = g_option_context_new (_("VERB …"));
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  context = ff_cli_option_context_new (_("VERB …"), NULL, entries, NULL);
   g_option_context_set_strict_posix (context, TRUE);
   g_option_context_set_help_enabled (context, FALSE);
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc < 2)
