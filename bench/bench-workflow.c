@@ -14,10 +14,8 @@
 #include "ff-sim-terminal.h"
 #include "ff-store.h"
 #include "ff-task.h"
+#include "ff-test-fixtures.h"
 #include "ff-workflow.h"
-
-#define PHONE "13800138000"
-#define SERIAL "TAB-0001"
 
 static gboolean
 confirm (gpointer user_data)
@@ -45,20 +43,6 @@ run_done (GObject *object, GAsyncResult *result, gpointer user_data)
   *(gboolean *) user_data = TRUE;
 }
 
-static char *
-store_image (FfStore *store, GBytes *image)
-{
-  char *sha = ff_sha256_hex (g_bytes_get_data (image, NULL), g_bytes_get_size (image));
-  g_autofree char *partial = ff_store_get_partial_path (store, sha);
-  g_autoptr(GError) error = NULL;
-
-  if (!g_file_set_contents (partial, g_bytes_get_data (image, NULL), g_bytes_get_size (image),
-                            &error)
-      || !ff_store_commit_firmware (store, sha, &error))
-    g_error ("%s", error->message);
-  return sha;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -74,9 +58,8 @@ main (int argc, char **argv)
   g_autoptr(GBytes) image = NULL;
   g_autofree char *sha = NULL;
   g_autoptr(GPtrArray) terminals = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(FfTask) task = ff_task_new ();
+  g_autoptr(FfTask) task = ff_test_task_new (g_get_real_time () / G_USEC_PER_SEC, 86400, "Bench");
   g_autoptr(GBytes) document = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   double total_overhead = 0, worst = 0;
 
   if (store == NULL || key == NULL || profile == NULL)
@@ -84,14 +67,8 @@ main (int argc, char **argv)
   image = ff_sim_firmware_make ("Acme", "DTU-3000", "V2.00", image_size, &error);
   if (image == NULL)
     g_error ("%s", error->message);
-  sha = store_image (store, image);
+  sha = ff_test_store_firmware (store, image);
 
-  task->task_id = ff_task_make_id (PHONE, now, 1);
-  task->issued_at = now;
-  task->expires_at = now + 86400;
-  task->technician_phone = g_strdup (PHONE);
-  task->technician_name = g_strdup ("Bench");
-  g_ptr_array_add (task->tablets, g_strdup (SERIAL));
   for (guint i = 0; i < n_terminals; i++)
     {
       g_autofree char *id = g_strdup_printf ("DTU%04u", i + 1);
@@ -101,23 +78,14 @@ main (int argc, char **argv)
         .profile = profile, .boot_time_ms = boot_ms,
       };
       FfSimTerminal *terminal = ff_sim_terminal_new (&config, &error);
-      FfTaskItem *item = ff_task_item_new ();
+      g_autofree char *name = g_strdup_printf ("Bench site %u", i + 1);
+      FfTaskItem *item;
 
       if (terminal == NULL || !ff_sim_terminal_start (terminal, &error))
         g_error ("%s", error->message);
       g_ptr_array_add (terminals, terminal);
-      item->device_id = g_strdup (id);
-      item->name = g_strdup_printf ("Bench site %u", i + 1);
-      item->latitude = config.latitude;
-      item->longitude = config.longitude;
-      item->host = g_strdup ("127.0.0.1");
-      item->port = ff_sim_terminal_get_port (terminal);
-      item->common_address = 1;
-      item->profile = g_strdup ("state-grid");
-      item->vendor = g_strdup ("Acme");
-      item->model = g_strdup ("DTU-3000");
-      item->hardware_version = g_strdup ("HV1.0");
-      item->expected_version = g_strdup ("V1.00");
+      item = ff_test_task_item_new (id, name, config.latitude, config.longitude, "127.0.0.1",
+                                    ff_sim_terminal_get_port (terminal));
       item->target.version = g_strdup ("V2.00");
       item->target.sha256 = g_strdup (sha);
       item->target.size = image_size;
@@ -140,8 +108,8 @@ main (int argc, char **argv)
       double seconds, overhead;
 
       ff_gps_simulated_set_position (gps, item->latitude, item->longitude);
-      workflow = ff_workflow_new (store, FF_GPS_SOURCE (gps), document, item->device_id, SERIAL,
-                                  key, &error);
+      workflow = ff_workflow_new (store, FF_GPS_SOURCE (gps), document, item->device_id,
+                                  FF_TEST_SERIAL, key, &error);
       if (workflow == NULL)
         g_error ("%s", error->message);
       g_signal_connect (workflow, "notify::state", G_CALLBACK (state_changed), NULL);

@@ -4,6 +4,8 @@
 
 #include "platform-harness.h"
 
+#include "ff-test-fixtures.h"
+
 #include <glib/gstdio.h>
 #include <stdarg.h>
 
@@ -33,30 +35,13 @@ harness_new (void)
   return h;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_assert_no_errno (g_remove (child));
-    }
-  g_assert_no_errno (g_rmdir (path));
-}
 
 void
 harness_free (Harness *h)
 {
   if (h->server != NULL)
     harness_stop (h);
-  remove_tree (h->dir);
+  ff_test_remove_tree (h->dir);
   g_free (h->dir);
   g_free (h->data_dir);
   g_free (h->binary);
@@ -366,27 +351,11 @@ harness_report (const char *task_id,
                 const char *serial,
                 const char *phone)
 {
-  FfReport *report = ff_report_new (task_id, device_id, serial, phone);
-  g_autofree char *digest = ff_sha256_hex ("image", 5);
+  FfReport *report = ff_test_report_new (task_id, device_id, serial, phone);
 
-  report->outcome = FF_REPORT_OUTCOME_UPGRADED;
-  report->identity.present = TRUE;
-  report->identity.device_id_read = g_strdup (device_id);
-  report->identity.fix_latitude = 39.91505;
-  report->identity.fix_longitude = 116.40402;
-  report->identity.recorded_latitude = 39.915;
-  report->identity.recorded_longitude = 116.404;
-  report->identity.delta_latitude_arcsec = 0.18;
-  report->identity.delta_longitude_arcsec = 0.072;
-  report->identity.distance_m = 5.9;
-  report->identity.fix_mode = g_strdup ("3d");
   report->identity.fix_age_s = 1;
-  report->versions.before = g_strdup ("V1.00");
-  report->versions.target = g_strdup ("V2.01");
-  report->versions.after = g_strdup ("V2.01");
   report->versions.after_checksum = g_strdup ("C3D4");
-  report->firmware_version = g_strdup ("V2.01");
-  report->firmware_sha256 = g_strdup (digest);
+  report->firmware_sha256 = ff_sha256_hex ("image", 5);
   ff_report_add_event (report, report->created_at, "verify", "0x8005 reads V2.01");
   return report;
 }

@@ -15,10 +15,9 @@
 #include "ff-sim-terminal.h"
 #include "ff-store.h"
 #include "ff-task.h"
+#include "ff-test-fixtures.h"
 #include "ff-workflow.h"
 
-#define SERIAL "TAB-0001"
-#define PHONE "13800138000"
 /* The simulator starts on a factory image of 64 KiB made like ours, so the task's "previous"
  * firmware is byte for byte what the terminal runs. */
 #define FACTORY_IMAGE_SIZE (64 * 1024)
@@ -47,20 +46,6 @@ count_pushes (FfSimTerminal *terminal, const char *line, Fixture *f)
     f->pushes++;
 }
 
-static char *
-store_image (Fixture *f, GBytes *image)
-{
-  char *sha = ff_sha256_hex (g_bytes_get_data (image, NULL), g_bytes_get_size (image));
-  g_autofree char *partial = ff_store_get_partial_path (f->store, sha);
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (g_file_set_contents (partial, g_bytes_get_data (image, NULL),
-                                      g_bytes_get_size (image), &error));
-  g_assert_true (ff_store_commit_firmware (f->store, sha, &error));
-  g_assert_no_error (error);
-  return sha;
-}
-
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
@@ -71,9 +56,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
     .type = "DTU", .latitude = 31.2304, .longitude = 121.4737, .host = "127.0.0.1", .port = 0,
     .boot_time_ms = 300,
   };
-  g_autoptr(FfTask) task = ff_task_new ();
-  FfTaskItem *item = ff_task_item_new ();
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(FfTask) task = ff_test_task_new (g_get_real_time () / G_USEC_PER_SEC, 86400, "张伟");
+  FfTaskItem *item = NULL;
 
   f->dir = g_dir_make_tmp ("ff-workflow-XXXXXX", &error);
   f->store = ff_store_open (f->dir, &error);
@@ -86,8 +70,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->old_image = ff_sim_firmware_make ("Acme", "DTU-3000", "V1.00", FACTORY_IMAGE_SIZE, &error);
   f->new_image = ff_sim_firmware_make ("Acme", "DTU-3000", "V2.00", IMAGE_SIZE + 1000, &error);
   g_assert_no_error (error);
-  f->old_sha = store_image (f, f->old_image);
-  f->new_sha = store_image (f, f->new_image);
+  f->old_sha = ff_test_store_firmware (f->store, f->old_image);
+  f->new_sha = ff_test_store_firmware (f->store, f->new_image);
 
   config.profile = f->profile;
   f->terminal = ff_sim_terminal_new (&config, &error);
@@ -106,24 +90,9 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_assert_true (ff_sim_terminal_start (f->terminal, &error));
   g_assert_no_error (error);
 
-  task->task_id = ff_task_make_id (PHONE, now, 1);
-  task->issued_at = now;
-  task->expires_at = now + 86400;
-  task->technician_phone = g_strdup (PHONE);
-  task->technician_name = g_strdup ("张伟");
-  g_ptr_array_add (task->tablets, g_strdup (SERIAL));
-  item->device_id = g_strdup ("DTU0001");
-  item->name = g_strdup ("Ring main unit 1 / north");
-  item->latitude = config.latitude;
-  item->longitude = config.longitude;
-  item->host = g_strdup ("127.0.0.1");
-  item->port = ff_sim_terminal_get_port (f->terminal);
-  item->common_address = 1;
-  item->profile = g_strdup ("state-grid");
-  item->vendor = g_strdup ("Acme");
-  item->model = g_strdup ("DTU-3000");
-  item->hardware_version = g_strdup ("HV1.0");
-  item->expected_version = g_strdup ("V1.00");
+  item = ff_test_task_item_new ("DTU0001", "Ring main unit 1 / north", config.latitude,
+                                config.longitude, "127.0.0.1",
+                                ff_sim_terminal_get_port (f->terminal));
   item->target.version = g_strdup ("V2.00");
   item->target.sha256 = g_strdup (f->new_sha);
   item->target.size = g_bytes_get_size (f->new_image);
@@ -138,23 +107,6 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->task_document = ff_task_serialize (task);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
@@ -170,7 +122,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->task_document, g_bytes_unref);
   g_free (f->old_sha);
   g_free (f->new_sha);
-  remove_tree (f->dir);
+  ff_test_remove_tree (f->dir);
   g_free (f->dir);
 }
 
@@ -265,7 +217,7 @@ run_workflow_deciding (Fixture *f, Technician *decisions, GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autoptr(FfWorkflow) workflow = ff_workflow_new (f->store, FF_GPS_SOURCE (f->gps),
-                                                    f->task_document, "DTU0001", SERIAL,
+                                                    f->task_document, "DTU0001", FF_TEST_SERIAL,
                                                     f->tablet_key, &local);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   Technician technician = *decisions;
@@ -434,12 +386,12 @@ test_damaged_state_refused (Fixture *f, gconstpointer data)
   g_assert_true (ff_store_save_workflow (f->store, task->task_id, "DTU0001", "push", "{garbage",
                                          &error));
   workflow = ff_workflow_new (f->store, FF_GPS_SOURCE (f->gps), f->task_document, "DTU0001",
-                              SERIAL, f->tablet_key, &error);
+                              FF_TEST_SERIAL, f->tablet_key, &error);
   g_assert_null (workflow);
   g_assert_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_DAMAGED_STATE);
   g_clear_error (&error);
   workflow = ff_workflow_new (f->store, FF_GPS_SOURCE (f->gps), f->task_document, "DTU9999",
-                              SERIAL, f->tablet_key, &error);
+                              FF_TEST_SERIAL, f->tablet_key, &error);
   g_assert_null (workflow);
   g_assert_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_NOT_IN_TASK);
   g_assert_cmpuint (f->pushes, ==, 0);
@@ -470,11 +422,11 @@ test_expired_task_starts_nothing (Fixture *f, gconstpointer data)
 
   /* A new visit on it is refused before anything happens. */
   g_free (task->task_id);
-  task->task_id = ff_task_make_id (PHONE, task->issued_at, 2);
+  task->task_id = ff_task_make_id (FF_TEST_PHONE, task->issued_at, 2);
   g_clear_pointer (&f->task_document, g_bytes_unref);
   f->task_document = ff_task_serialize (task);
   workflow = ff_workflow_new (f->store, FF_GPS_SOURCE (f->gps), f->task_document, "DTU0001",
-                              SERIAL, f->tablet_key, &error);
+                              FF_TEST_SERIAL, f->tablet_key, &error);
   g_assert_null (workflow);
   g_assert_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_EXPIRED);
 }
@@ -556,7 +508,7 @@ test_already_current (Fixture *f, gconstpointer data)
   {
     g_autoptr(FfTask) task = ff_task_parse (f->task_document, &error);
     g_free (task->task_id);
-    task->task_id = ff_task_make_id (PHONE, task->issued_at, 2);
+    task->task_id = ff_task_make_id (FF_TEST_PHONE, task->issued_at, 2);
     g_clear_pointer (&f->task_document, g_bytes_unref);
     f->task_document = ff_task_serialize (task);
   }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "ff-crypto.h"
+#include "ff-test-fixtures.h"
 
 #include <glib/gstdio.h>
 #include <sys/stat.h>
@@ -19,25 +20,12 @@ fixture_set_up (Fixture      *fixture,
   g_assert_nonnull (fixture->dir);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_assert_no_errno (g_remove (child));
-    }
-  g_assert_no_errno (g_rmdir (path));
-}
 
 static void
 fixture_tear_down (Fixture      *fixture,
                    gconstpointer data)
 {
-  remove_tree (fixture->dir);
+  ff_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
 }
 

@@ -7,28 +7,17 @@
 #include <math.h>
 
 #include "ff-report-pdf.h"
+#include "ff-test-fixtures.h"
 
 static FfReport *
 make_report (FfReportOutcome outcome)
 {
-  FfReport *report = ff_report_new ("13800138000-20261121", "DTU0001", "TAB-0001", "13800138000");
+  FfReport *report = ff_test_report_new ("13800138000-20261121", "DTU0001", FF_TEST_SERIAL,
+                                         FF_TEST_PHONE);
   const float before[] = { 230.1f, 12.5f, 24.0f, 21.5f };
   const float after[] = { 229.8f, 14.0f, 24.1f, 21.75f };
 
   report->outcome = outcome;
-  report->identity.present = TRUE;
-  report->identity.device_id_read = g_strdup ("DTU0001");
-  report->identity.fix_latitude = 39.91505;
-  report->identity.fix_longitude = 116.40402;
-  report->identity.recorded_latitude = 39.915;
-  report->identity.recorded_longitude = 116.404;
-  report->identity.delta_latitude_arcsec = 0.18;
-  report->identity.delta_longitude_arcsec = 0.072;
-  report->identity.distance_m = 5.9;
-  report->identity.fix_mode = g_strdup ("3d");
-  report->versions.before = g_strdup ("V1.00");
-  report->versions.target = g_strdup ("V2.01");
-  report->versions.after = g_strdup ("V2.01");
   report->before.present = report->after.present = report->judgement.present = TRUE;
   for (guint s = 0; s < FF_SIGNAL_COUNT; s++)
     {
@@ -42,7 +31,6 @@ make_report (FfReportOutcome outcome)
   report->transfer.bytes = 65536;
   report->transfer.segments = 288;
   report->transfer.seconds = 41.5;
-  report->firmware_version = g_strdup ("V2.01");
   report->firmware_sha256 =
     g_strdup ("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
   ff_report_add_event (report, report->created_at, "push", "288 segments written");

@@ -1,0 +1,131 @@
+/* What the tests and benches share: sample tasks and reports, refused mutations, temp trees. */
+#include "config.h"
+
+#include "ff-test-fixtures.h"
+
+#include "ff-crypto.h"
+
+#include <glib/gstdio.h>
+
+FfTask *
+ff_test_task_new (gint64      issued_at,
+                  gint64      valid_seconds,
+                  const char *technician_name)
+{
+  FfTask *task = ff_task_new ();
+
+  task->task_id = ff_task_make_id (FF_TEST_PHONE, issued_at, 1);
+  task->issued_at = issued_at;
+  task->expires_at = issued_at + valid_seconds;
+  task->technician_phone = g_strdup (FF_TEST_PHONE);
+  task->technician_name = g_strdup (technician_name);
+  g_ptr_array_add (task->tablets, g_strdup (FF_TEST_SERIAL));
+  return task;
+}
+
+FfTaskItem *
+ff_test_task_item_new (const char *device_id,
+                       const char *name,
+                       double      latitude,
+                       double      longitude,
+                       const char *host,
+                       guint       port)
+{
+  FfTaskItem *item = ff_task_item_new ();
+
+  item->device_id = g_strdup (device_id);
+  item->name = g_strdup (name);
+  item->latitude = latitude;
+  item->longitude = longitude;
+  item->host = g_strdup (host);
+  item->port = port;
+  item->common_address = 1;
+  item->profile = g_strdup ("state-grid");
+  item->vendor = g_strdup ("Acme");
+  item->model = g_strdup ("DTU-3000");
+  item->hardware_version = g_strdup ("HV1.0");
+  item->expected_version = g_strdup ("V1.00");
+  return item;
+}
+
+FfReport *
+ff_test_report_new (const char *task_id,
+                    const char *device_id,
+                    const char *serial,
+                    const char *phone)
+{
+  FfReport *report = ff_report_new (task_id, device_id, serial, phone);
+
+  report->outcome = FF_REPORT_OUTCOME_UPGRADED;
+  report->identity.present = TRUE;
+  report->identity.device_id_read = g_strdup (device_id);
+  report->identity.fix_latitude = 39.91505;
+  report->identity.fix_longitude = 116.40402;
+  report->identity.recorded_latitude = 39.915;
+  report->identity.recorded_longitude = 116.404;
+  report->identity.delta_latitude_arcsec = 0.18;
+  report->identity.delta_longitude_arcsec = 0.072;
+  report->identity.distance_m = 5.9;
+  report->identity.fix_mode = g_strdup ("3d");
+  report->versions.before = g_strdup ("V1.00");
+  report->versions.target = g_strdup ("V2.01");
+  report->versions.after = g_strdup ("V2.01");
+  report->firmware_version = g_strdup ("V2.01");
+  return report;
+}
+
+void
+ff_test_assert_mutations_refused (GBytes               *document,
+                                  const FfTestMutation *mutations,
+                                  gsize                 n_mutations,
+                                  FfTestParseFunc       parse)
+{
+  for (gsize i = 0; i < n_mutations; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GString) mutated = g_string_new_len (g_bytes_get_data (document, NULL),
+                                                     g_bytes_get_size (document));
+      g_autoptr(GBytes) mutated_bytes = NULL;
+
+      g_test_message ("case %zu: %s -> %s", i, mutations[i].from, mutations[i].to);
+      g_assert_cmpuint (g_string_replace (mutated, mutations[i].from, mutations[i].to, 1), ==, 1);
+      mutated_bytes = g_bytes_new (mutated->str, mutated->len);
+      g_assert_null (parse (mutated_bytes, &error));
+      g_assert_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID);
+      g_test_message ("error: %s", error->message);
+      g_assert_nonnull (strstr (error->message, mutations[i].expected));
+    }
+}
+
+char *
+ff_test_store_firmware (FfStore *store,
+                        GBytes  *image)
+{
+  char *sha = ff_sha256_hex (g_bytes_get_data (image, NULL), g_bytes_get_size (image));
+  g_autofree char *partial = ff_store_get_partial_path (store, sha);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (partial, g_bytes_get_data (image, NULL),
+                                      g_bytes_get_size (image), &error));
+  g_assert_true (ff_store_commit_firmware (store, sha, &error));
+  g_assert_no_error (error);
+  return sha;
+}
+
+void
+ff_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        ff_test_remove_tree (child);
+      else
+        g_assert_no_errno (g_remove (child));
+    }
+  g_assert_no_errno (g_rmdir (path));
+}

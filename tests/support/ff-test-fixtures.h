@@ -1,0 +1,59 @@
+/* What the tests and benches of the documents, the tablet's store and workflow and the platform
+ * share: sample tasks and reports, the check that mutated documents are refused, temp trees. */
+#pragma once
+
+#include "ff-report.h"
+#include "ff-store.h"
+#include "ff-task.h"
+
+G_BEGIN_DECLS
+
+#define FF_TEST_PHONE "13800138000"
+#define FF_TEST_SERIAL "TAB-0001"
+
+/* Task 1 of technician FF_TEST_PHONE (@technician_name) issued at @issued_at, valid for
+ * @valid_seconds, checked out to FF_TEST_SERIAL; no items yet. */
+FfTask     *ff_test_task_new                  (gint64               issued_at,
+                                               gint64               valid_seconds,
+                                               const char          *technician_name);
+/* A terminal of the test fleet: an Acme DTU-3000 (HV1.0) expected on V1.00, state-grid profile,
+ * common address 1, at @host:@port. The caller sets the target (and previous) firmware. */
+FfTaskItem *ff_test_task_item_new             (const char          *device_id,
+                                               const char          *name,
+                                               double               latitude,
+                                               double               longitude,
+                                               const char          *host,
+                                               guint                port);
+/* An "upgraded" report of @device_id from V1.00 to V2.01 (firmware V2.01), identified 0.18" /
+ * 0.072" (5.9 m) from its ledger position at 39.915, 116.404 with a 3D fix. */
+FfReport   *ff_test_report_new                (const char          *task_id,
+                                               const char          *device_id,
+                                               const char          *serial,
+                                               const char          *phone);
+
+typedef struct
+{
+  const char *from;       /* replaced, first occurrence only (it must occur) */
+  const char *to;
+  const char *expected;   /* a part of the message, usually the member's path */
+} FfTestMutation;
+
+/* A document parser: ff_task_parse, ff_report_parse, … */
+typedef gpointer (*FfTestParseFunc) (GBytes  *bytes,
+                                     GError **error);
+
+/* Checks for each of @mutations that @parse refuses @document so changed as
+ * FF_DOCUMENT_ERROR_INVALID, saying `expected`. */
+void        ff_test_assert_mutations_refused  (GBytes               *document,
+                                               const FfTestMutation *mutations,
+                                               gsize                 n_mutations,
+                                               FfTestParseFunc       parse);
+
+/* Puts @image into @store's firmware as a completed download; returns its SHA-256 (hex). */
+char       *ff_test_store_firmware            (FfStore              *store,
+                                               GBytes               *image);
+
+/* Removes @path and everything below it (not following symbolic links), asserting each removal. */
+void        ff_test_remove_tree               (const char          *path);
+
+G_END_DECLS
