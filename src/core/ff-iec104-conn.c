@@ -557,57 +557,11 @@ drain_events (FfIec104Conn *conn)
 
 /* ---- the pump ------------------------------------------------------------------------------ */
 
-static Iec104Error
-pump_feed (gpointer owner, const guint8 *data, gsize len, guint64 now_ms)
-{
-  return iec104_master_feed (FF_IEC104_CONN (owner)->master, data, len, now_ms);
-}
-
-static void
-pump_tick (gpointer owner, guint64 now_ms)
-{
-  iec104_master_tick (FF_IEC104_CONN (owner)->master, now_ms);
-}
-
-static guint64
-pump_next_deadline (gpointer owner)
-{
-  return iec104_master_next_deadline (FF_IEC104_CONN (owner)->master);
-}
-
-static gsize
-pump_output (gpointer owner, const guint8 **data)
-{
-  return iec104_master_output (FF_IEC104_CONN (owner)->master, data);
-}
-
-static void
-pump_consume_output (gpointer owner, gsize n)
-{
-  iec104_master_consume_output (FF_IEC104_CONN (owner)->master, n);
-}
-
-static void
-pump_connection_lost (gpointer owner)
-{
-  iec104_master_connection_lost (FF_IEC104_CONN (owner)->master);
-}
-
 static void
 pump_after_step (gpointer owner)
 {
   drain_events (FF_IEC104_CONN (owner));
 }
-
-static const FfIec104PumpFuncs pump_funcs = {
-  .feed = pump_feed,
-  .tick = pump_tick,
-  .next_deadline = pump_next_deadline,
-  .output = pump_output,
-  .consume_output = pump_consume_output,
-  .connection_lost = pump_connection_lost,
-  .after_step = pump_after_step,
-};
 
 /* ---- starting requests --------------------------------------------------------------------- */
 
@@ -659,12 +613,56 @@ begin_operation (FfIec104Conn *conn,
   return TRUE;
 }
 
-/* Starts a master request with `start` unless not connected, busy, or refused at once. */
+static Iec104Error
+start_read_info (FfIec104Conn *conn,
+                 guint64       now_ms)
+{
+  guint32 ioas[INFO_COUNT];
+
+  for (guint i = 0; i < INFO_COUNT; i++)
+    ioas[i] = INFO_FIRST_IOA + i;
+  return iec104_master_read_params (conn->master, conn->iec104.param_sn, ioas, INFO_COUNT,
+                                    now_ms);
+}
+
+static Iec104Error
+start_file_write (FfIec104Conn *conn,
+                  guint64       now_ms)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (conn->file_data, &size);
+  const char *name = g_task_get_task_data (conn->task);
+
+  conn->write_started_us = conn->last_progress_us = g_get_monotonic_time ();
+  return iec104_master_file_write (conn->master, name, data, size, now_ms);
+}
+
+static Iec104Error
+start_operation (FfIec104Conn *conn,
+                 guint64       now_ms)
+{
+  switch (conn->operation)
+    {
+    case OP_READ_INFO: return start_read_info (conn, now_ms);
+    case OP_INTERROGATE: return iec104_master_interrogate (conn->master, now_ms);
+    case OP_WRITE_FILE: return start_file_write (conn, now_ms);
+    case OP_UPGRADE_START: return iec104_master_upgrade_start (conn->master, now_ms);
+    case OP_UPGRADE_FINISH: return iec104_master_upgrade_finish (conn->master, now_ms);
+    case OP_UPGRADE_CANCEL: return iec104_master_upgrade_cancel (conn->master, now_ms);
+    case OP_RESET:
+      return iec104_master_reset_process (conn->master, IEC104_QRP_GENERAL_RESET, now_ms);
+    case OP_NONE:
+    case OP_CONNECT:
+      break;
+    }
+  g_return_val_if_reached (IEC104_ERROR_INVALID_ARGUMENT);
+}
+
+/* Starts the master request of `operation` unless not connected, busy, or refused at once. */
 static void
 run_request (FfIec104Conn *conn,
              GTask        *task,
-             Operation     operation,
-             Iec104Error (*start) (FfIec104Conn *conn, guint64 now_ms))
+             Operation     operation)
 {
   Iec104Error error;
 
@@ -676,7 +674,7 @@ run_request (FfIec104Conn *conn,
     }
   if (!begin_operation (conn, task, operation))
     return;
-  error = start (conn, ff_iec104_now_ms ());
+  error = start_operation (conn, ff_iec104_now_ms ());
   if (error != IEC104_OK)
     {
       Iec104MasterEvent event = { .error = error };
@@ -686,6 +684,21 @@ run_request (FfIec104Conn *conn,
       return;
     }
   ff_iec104_pump_flush (conn->pump);
+}
+
+/* The _async of a request that needs nothing but its operation. */
+static void
+request_async (FfIec104Conn        *conn,
+               Operation            operation,
+               gpointer             source_tag,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (conn, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  run_request (conn, task, operation);
 }
 
 static void
@@ -719,7 +732,8 @@ on_connected (GObject      *source,
   g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1,
                        NULL);
   iec104_master_open (conn->master, ff_iec104_now_ms ());
-  conn->pump = ff_iec104_pump_new (G_IO_STREAM (connection), &pump_funcs, conn);
+  conn->pump = ff_iec104_pump_new (G_IO_STREAM (connection), conn->master, NULL, pump_after_step,
+                                   conn);
   g_object_notify_by_pspec (G_OBJECT (conn), properties[PROP_CONNECTED]);
   started = iec104_master_start_dt (conn->master, ff_iec104_now_ms ());
   if (started != IEC104_OK)
@@ -810,28 +824,14 @@ ff_iec104_conn_connect_finish (FfIec104Conn  *conn,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-static Iec104Error
-start_read_info (FfIec104Conn *conn,
-                 guint64       now_ms)
-{
-  guint32 ioas[INFO_COUNT];
-
-  for (guint i = 0; i < INFO_COUNT; i++)
-    ioas[i] = INFO_FIRST_IOA + i;
-  return iec104_master_read_params (conn->master, conn->iec104.param_sn, ioas, INFO_COUNT,
-                                    now_ms);
-}
-
 void
 ff_iec104_conn_read_info_async (FfIec104Conn        *conn,
                                 GCancellable        *cancellable,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (conn, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, ff_iec104_conn_read_info_async);
-  run_request (conn, task, OP_READ_INFO, start_read_info);
+  request_async (conn, OP_READ_INFO, ff_iec104_conn_read_info_async, cancellable, callback,
+                 user_data);
 }
 
 FfTerminalInfo *
@@ -842,23 +842,14 @@ ff_iec104_conn_read_info_finish (FfIec104Conn  *conn,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static Iec104Error
-start_interrogation (FfIec104Conn *conn,
-                     guint64       now_ms)
-{
-  return iec104_master_interrogate (conn->master, now_ms);
-}
-
 void
 ff_iec104_conn_interrogate_async (FfIec104Conn        *conn,
                                   GCancellable        *cancellable,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (conn, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, ff_iec104_conn_interrogate_async);
-  run_request (conn, task, OP_INTERROGATE, start_interrogation);
+  request_async (conn, OP_INTERROGATE, ff_iec104_conn_interrogate_async, cancellable, callback,
+                 user_data);
 }
 
 GArray *
@@ -867,18 +858,6 @@ ff_iec104_conn_interrogate_finish (FfIec104Conn  *conn,
                                    GError       **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static Iec104Error
-start_file_write (FfIec104Conn *conn,
-                  guint64       now_ms)
-{
-  gsize size;
-  const guint8 *data = g_bytes_get_data (conn->file_data, &size);
-  const char *name = g_task_get_task_data (conn->task);
-
-  conn->write_started_us = conn->last_progress_us = g_get_monotonic_time ();
-  return iec104_master_file_write (conn->master, name, data, size, now_ms);
 }
 
 void
@@ -909,7 +888,7 @@ ff_iec104_conn_write_file_async (FfIec104Conn         *conn,
   conn->progress = progress;
   conn->progress_data = progress_data;
   conn->progress_destroy = progress_destroy;
-  run_request (conn, task, OP_WRITE_FILE, start_file_write);
+  run_request (conn, task, OP_WRITE_FILE);
   if (conn->task != task)
     clear_file_write (conn);
 }
@@ -922,44 +901,14 @@ ff_iec104_conn_write_file_finish (FfIec104Conn  *conn,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-static Iec104Error
-start_upgrade_start (FfIec104Conn *conn,
-                     guint64       now_ms)
-{
-  return iec104_master_upgrade_start (conn->master, now_ms);
-}
-
-static Iec104Error
-start_upgrade_finish (FfIec104Conn *conn,
-                      guint64       now_ms)
-{
-  return iec104_master_upgrade_finish (conn->master, now_ms);
-}
-
-static Iec104Error
-start_upgrade_cancel (FfIec104Conn *conn,
-                      guint64       now_ms)
-{
-  return iec104_master_upgrade_cancel (conn->master, now_ms);
-}
-
-static Iec104Error
-start_reset (FfIec104Conn *conn,
-             guint64       now_ms)
-{
-  return iec104_master_reset_process (conn->master, IEC104_QRP_GENERAL_RESET, now_ms);
-}
-
 void
 ff_iec104_conn_upgrade_start_async (FfIec104Conn        *conn,
                                     GCancellable        *cancellable,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (conn, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, ff_iec104_conn_upgrade_start_async);
-  run_request (conn, task, OP_UPGRADE_START, start_upgrade_start);
+  request_async (conn, OP_UPGRADE_START, ff_iec104_conn_upgrade_start_async, cancellable, callback,
+                 user_data);
 }
 
 gboolean
@@ -976,10 +925,8 @@ ff_iec104_conn_upgrade_finish_async (FfIec104Conn        *conn,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (conn, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, ff_iec104_conn_upgrade_finish_async);
-  run_request (conn, task, OP_UPGRADE_FINISH, start_upgrade_finish);
+  request_async (conn, OP_UPGRADE_FINISH, ff_iec104_conn_upgrade_finish_async,
+                 cancellable, callback, user_data);
 }
 
 gboolean
@@ -1001,10 +948,8 @@ ff_iec104_conn_upgrade_cancel_async (FfIec104Conn        *conn,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (conn, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, ff_iec104_conn_upgrade_cancel_async);
-  run_request (conn, task, OP_UPGRADE_CANCEL, start_upgrade_cancel);
+  request_async (conn, OP_UPGRADE_CANCEL, ff_iec104_conn_upgrade_cancel_async,
+                 cancellable, callback, user_data);
 }
 
 gboolean
@@ -1021,10 +966,8 @@ ff_iec104_conn_reset_async (FfIec104Conn        *conn,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (conn, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, ff_iec104_conn_reset_async);
-  run_request (conn, task, OP_RESET, start_reset);
+  request_async (conn, OP_RESET, ff_iec104_conn_reset_async, cancellable, callback,
+                 user_data);
 }
 
 gboolean

@@ -27,8 +27,10 @@ struct _FfIec104Pump
   GIOStream               *stream;
   GPollableInputStream    *input;
   GPollableOutputStream   *output;
-  const FfIec104PumpFuncs *funcs;
-  gpointer                 owner;        /* borrowed: the owner closes the pump before it goes */
+  Iec104Master            *master;       /* borrowed, like the outstation and the owner: the */
+  Iec104Outstation        *outstation;   /* owner closes the pump before they go */
+  FfIec104PumpStepFunc     after_step;
+  gpointer                 owner;
 
   GSource                 *read_source;
   GSource                 *write_source;
@@ -60,6 +62,65 @@ guint64
 ff_iec104_now_ms (void)
 {
   return (guint64) (g_get_monotonic_time () / 1000);
+}
+
+/* ---- the protocol object: a master or an outstation, driven the same way ---- */
+
+static Iec104Error
+protocol_feed (FfIec104Pump *pump,
+               const guint8 *data,
+               gsize         len)
+{
+  guint64 now_ms = ff_iec104_now_ms ();
+
+  if (pump->master != NULL)
+    return iec104_master_feed (pump->master, data, len, now_ms);
+  return iec104_outstation_feed (pump->outstation, data, len, now_ms);
+}
+
+static void
+protocol_tick (FfIec104Pump *pump)
+{
+  if (pump->master != NULL)
+    iec104_master_tick (pump->master, ff_iec104_now_ms ());
+  else
+    iec104_outstation_tick (pump->outstation, ff_iec104_now_ms ());
+}
+
+static guint64
+protocol_next_deadline (FfIec104Pump *pump)
+{
+  if (pump->master != NULL)
+    return iec104_master_next_deadline (pump->master);
+  return iec104_outstation_next_deadline (pump->outstation);
+}
+
+static gsize
+protocol_output (FfIec104Pump  *pump,
+                 const guint8 **data)
+{
+  if (pump->master != NULL)
+    return iec104_master_output (pump->master, data);
+  return iec104_outstation_output (pump->outstation, data);
+}
+
+static void
+protocol_consume_output (FfIec104Pump *pump,
+                         gsize         n)
+{
+  if (pump->master != NULL)
+    iec104_master_consume_output (pump->master, n);
+  else
+    iec104_outstation_consume_output (pump->outstation, n);
+}
+
+static void
+protocol_connection_lost (FfIec104Pump *pump)
+{
+  if (pump->master != NULL)
+    iec104_master_connection_lost (pump->master);
+  else
+    iec104_outstation_connection_lost (pump->outstation);
 }
 
 static void
@@ -107,8 +168,8 @@ pump_lost (FfIec104Pump *pump)
   ff_iec104_pump_close (pump);
   if (was_closed)
     return;
-  pump->funcs->connection_lost (pump->owner);
-  pump->funcs->after_step (pump->owner);
+  protocol_connection_lost (pump);
+  pump->after_step (pump->owner);
 }
 
 static void
@@ -119,7 +180,7 @@ deliver_incoming (FfIec104Pump *pump,
   if (emulating (pump))
     enqueue_delayed (pump, &pump->incoming, &pump->incoming_free_us, data, len);
   else
-    pump->funcs->feed (pump->owner, data, len, ff_iec104_now_ms ());
+    protocol_feed (pump, data, len);
 }
 
 static gboolean
@@ -206,10 +267,10 @@ take_protocol_output (FfIec104Pump *pump)
   const guint8 *data;
   gsize n;
 
-  while (!pump->closed && (n = pump->funcs->output (pump->owner, &data)) > 0)
+  while (!pump->closed && (n = protocol_output (pump, &data)) > 0)
     {
       enqueue_delayed (pump, &pump->outgoing, &pump->outgoing_free_us, data, n);
-      pump->funcs->consume_output (pump->owner, n);
+      protocol_consume_output (pump, n);
     }
 }
 
@@ -254,7 +315,7 @@ release_incoming (FfIec104Pump *pump,
       gsize len;
       const guint8 *data = g_bytes_get_data (chunk->bytes, &len);
 
-      pump->funcs->feed (pump->owner, data, len, ff_iec104_now_ms ());
+      protocol_feed (pump, data, len);
       delayed_chunk_free (g_queue_pop_head (&pump->incoming));
     }
 }
@@ -289,21 +350,21 @@ pump_write (FfIec104Pump *pump)
   while (!pump->closed && pump->write_source == NULL)
     {
       const guint8 *data;
-      gsize n = pump->funcs->output (pump->owner, &data);
+      gsize n = protocol_output (pump, &data);
       gsize written;
 
       if (n == 0)
         break;
       if (!write_some (pump, data, n, &written))
         break;
-      pump->funcs->consume_output (pump->owner, written);
+      protocol_consume_output (pump, written);
     }
 }
 
 static gint64
 next_wakeup_us (FfIec104Pump *pump)
 {
-  guint64 deadline_ms = pump->funcs->next_deadline (pump->owner);
+  guint64 deadline_ms = protocol_next_deadline (pump);
   gint64 wakeup = -1;
   DelayedChunk *chunk;
 
@@ -348,7 +409,7 @@ pump_step (FfIec104Pump *pump)
   pump_write (pump);
   if (pump->closed)
     return;
-  pump->funcs->after_step (pump->owner);
+  pump->after_step (pump->owner);
   if (pump->closed || pump->close_when_flushed)
     return;
   pump_write (pump);
@@ -370,9 +431,9 @@ on_timer (gpointer user_data)
   release_incoming (pump, now_us);
   if (pump->closed)
     return G_SOURCE_CONTINUE;
-  deadline_ms = pump->funcs->next_deadline (pump->owner);
+  deadline_ms = protocol_next_deadline (pump);
   if (deadline_ms != IEC104_NO_DEADLINE && deadline_ms <= (guint64) now_us / 1000)
-    pump->funcs->tick (pump->owner, ff_iec104_now_ms ());
+    protocol_tick (pump);
   pump_step (pump);
   return G_SOURCE_CONTINUE;
 }
@@ -390,17 +451,23 @@ static GSourceFuncs timer_funcs = {
 };
 
 FfIec104Pump *
-ff_iec104_pump_new (GIOStream               *stream,
-                    const FfIec104PumpFuncs *funcs,
-                    gpointer                 owner)
+ff_iec104_pump_new (GIOStream            *stream,
+                    Iec104Master         *master,
+                    Iec104Outstation     *outstation,
+                    FfIec104PumpStepFunc  after_step,
+                    gpointer              owner)
 {
-  FfIec104Pump *pump = g_object_new (FF_TYPE_IEC104_PUMP, NULL);
   GMainContext *context = g_main_context_get_thread_default ();
+  FfIec104Pump *pump;
 
+  g_return_val_if_fail ((master == NULL) != (outstation == NULL), NULL);
+  pump = g_object_new (FF_TYPE_IEC104_PUMP, NULL);
   pump->stream = g_object_ref (stream);
   pump->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream));
   pump->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));
-  pump->funcs = funcs;
+  pump->master = master;
+  pump->outstation = outstation;
+  pump->after_step = after_step;
   pump->owner = owner;
 
   pump->read_source = g_pollable_input_stream_create_source (pump->input, NULL);

@@ -3,23 +3,14 @@
 
 #include <gio/gio.h>
 
-#include "iec104-error.h"
+#include "iec104-master.h"
+#include "iec104-outstation.h"
 
 G_BEGIN_DECLS
 
-/* How the pump reaches the protocol object it drives (an Iec104Master or Iec104Outstation, wrapped
- * by its owner). after_step runs after each batch of bytes or timer tick, and after a lost
- * connection: the owner drains its events there. */
-typedef struct
-{
-  Iec104Error (*feed)            (gpointer owner, const guint8 *data, gsize len, guint64 now_ms);
-  void        (*tick)            (gpointer owner, guint64 now_ms);
-  guint64     (*next_deadline)   (gpointer owner);
-  gsize       (*output)          (gpointer owner, const guint8 **data);
-  void        (*consume_output)  (gpointer owner, gsize n);
-  void        (*connection_lost) (gpointer owner);
-  void        (*after_step)      (gpointer owner);
-} FfIec104PumpFuncs;
+/* Runs after each batch of bytes or timer tick, and after a lost connection: the owner drains
+ * its protocol object's events there. */
+typedef void (*FfIec104PumpStepFunc) (gpointer owner);
 
 #define FF_TYPE_IEC104_PUMP (ff_iec104_pump_get_type ())
 G_DECLARE_FINAL_TYPE (FfIec104Pump, ff_iec104_pump, FF, IEC104_PUMP, GObject)
@@ -27,10 +18,13 @@ G_DECLARE_FINAL_TYPE (FfIec104Pump, ff_iec104_pump, FF, IEC104_PUMP, GObject)
 /* The protocol clock: monotonic milliseconds. */
 guint64       ff_iec104_now_ms                 (void);
 
-/* Starts pumping at once in the thread-default main context. `owner` is not referenced: the
- * owner must call ff_iec104_pump_close before it goes away. */
+/* Starts pumping at once in the thread-default main context, driving `master` (a tablet) or
+ * `outstation` (a simulated terminal): exactly one of the two is non-NULL. Neither it nor `owner`
+ * is referenced: the owner must call ff_iec104_pump_close before they go away. */
 FfIec104Pump *ff_iec104_pump_new               (GIOStream               *stream,
-                                                const FfIec104PumpFuncs *funcs,
+                                                Iec104Master            *master,
+                                                Iec104Outstation        *outstation,
+                                                FfIec104PumpStepFunc     after_step,
                                                 gpointer                 owner);
 /* Call after starting a request on the protocol object: writes its output, re-arms the timer. */
 void          ff_iec104_pump_flush             (FfIec104Pump            *pump);

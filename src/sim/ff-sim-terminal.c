@@ -758,42 +758,6 @@ reboot_now (gpointer user_data)
 
 /* ---- the connection ----------------------------------------------------------------------- */
 
-static Iec104Error
-pump_feed (gpointer owner, const guint8 *data, gsize len, guint64 now_ms)
-{
-  return iec104_outstation_feed (FF_SIM_TERMINAL (owner)->outstation, data, len, now_ms);
-}
-
-static void
-pump_tick (gpointer owner, guint64 now_ms)
-{
-  iec104_outstation_tick (FF_SIM_TERMINAL (owner)->outstation, now_ms);
-}
-
-static guint64
-pump_next_deadline (gpointer owner)
-{
-  return iec104_outstation_next_deadline (FF_SIM_TERMINAL (owner)->outstation);
-}
-
-static gsize
-pump_output (gpointer owner, const guint8 **data)
-{
-  return iec104_outstation_output (FF_SIM_TERMINAL (owner)->outstation, data);
-}
-
-static void
-pump_consume_output (gpointer owner, gsize n)
-{
-  iec104_outstation_consume_output (FF_SIM_TERMINAL (owner)->outstation, n);
-}
-
-static void
-pump_connection_lost (gpointer owner)
-{
-  iec104_outstation_connection_lost (FF_SIM_TERMINAL (owner)->outstation);
-}
-
 static void
 pump_after_step (gpointer owner)
 {
@@ -835,16 +799,6 @@ pump_after_step (gpointer owner)
         return;
       }
 }
-
-static const FfIec104PumpFuncs pump_funcs = {
-  .feed = pump_feed,
-  .tick = pump_tick,
-  .next_deadline = pump_next_deadline,
-  .output = pump_output,
-  .consume_output = pump_consume_output,
-  .connection_lost = pump_connection_lost,
-  .after_step = pump_after_step,
-};
 
 static void
 apply_link_faults (FfSimTerminal *terminal)
@@ -891,7 +845,8 @@ on_incoming (GSocketService    *service,
   terminal_log (terminal, _("connection from a master"));
   discard_staging (terminal);
   iec104_outstation_open (terminal->outstation, ff_iec104_now_ms ());
-  terminal->pump = ff_iec104_pump_new (G_IO_STREAM (connection), &pump_funcs, terminal);
+  terminal->pump = ff_iec104_pump_new (G_IO_STREAM (connection), NULL, terminal->outstation,
+                                       pump_after_step, terminal);
   apply_link_faults (terminal);
   return TRUE;
 }
