@@ -15,6 +15,7 @@ struct Iec104Link
   Iec104Reassembler *reassembler;
   Iec104ByteStream output;
   Iec104Queue events;
+  Iec104LinkEvent *polled;   /* the event iec104_link_next_event() handed out last */
 
   uint16_t send_state;       /* V(S): N(S) of the next I-frame we send */
   uint16_t recv_state;       /* V(R): N(S) we expect next */
@@ -39,18 +40,16 @@ struct Iec104Link
 void
 iec104_link_params_init_default (Iec104LinkParams *params)
 {
-  memset (params, 0, sizeof *params);
-  params->k = 12;
-  params->w = 8;
-  params->t1_ms = 15000;
-  params->t2_ms = 10000;
-  params->t3_ms = 20000;
+  Iec104Profile state_grid;
+
+  iec104_profile_init_state_grid (&state_grid);
+  iec104_link_params_from_profile (params, &state_grid);
 }
 
 void
 iec104_link_params_from_profile (Iec104LinkParams *params, const Iec104Profile *profile)
 {
-  iec104_link_params_init_default (params);
+  memset (params, 0, sizeof *params);
   params->k = profile->k;
   params->w = profile->w;
   params->t1_ms = profile->t1_ms;
@@ -80,7 +79,8 @@ iec104_link_new (Iec104Role role, const Iec104LinkParams *params)
   link->state = IEC104_LINK_STATE_CLOSED;
   link->reassembler = iec104_reassembler_new ();
   link->send_times = calloc (params->k, sizeof *link->send_times);
-  if (link->reassembler == NULL || link->send_times == NULL)
+  link->polled = malloc (sizeof *link->polled);
+  if (link->reassembler == NULL || link->send_times == NULL || link->polled == NULL)
     {
       iec104_link_free (link);
       return NULL;
@@ -99,6 +99,7 @@ iec104_link_free (Iec104Link *link)
   iec104_byte_stream_destroy (&link->output);
   iec104_queue_destroy (&link->events);
   free (link->send_times);
+  free (link->polled);
   free (link);
 }
 
@@ -504,4 +505,10 @@ bool
 iec104_link_poll_event (Iec104Link *link, Iec104LinkEvent *event)
 {
   return iec104_queue_pop (&link->events, event);
+}
+
+const Iec104LinkEvent *
+iec104_link_next_event (Iec104Link *link)
+{
+  return iec104_queue_pop (&link->events, link->polled) ? link->polled : NULL;
 }

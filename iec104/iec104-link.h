@@ -38,7 +38,8 @@ typedef struct
   bool ack_when_drained;
 } Iec104LinkParams;
 
-/* IEC defaults: k 12, w 8, t1 15 s, t2 10 s, t3 20 s, acks on, ack_when_drained off. */
+/* The State Grid profile's (IEC default) values: k 12, w 8, t1 15 s, t2 10 s, t3 20 s, acks on,
+ * ack_when_drained off. */
 void iec104_link_params_init_default (Iec104LinkParams *params);
 /* k, w, t1-t3 and ack_when_drained from a profile, acks on. */
 void iec104_link_params_from_profile (Iec104LinkParams *params, const Iec104Profile *profile);
@@ -132,6 +133,9 @@ Iec104Error iec104_link_send_asdu (Iec104Link *link, const uint8_t *asdu, size_t
 
 /* Takes the oldest queued event; false when there is none. */
 bool iec104_link_poll_event (Iec104Link *link, Iec104LinkEvent *event);
+/* The same without a copy on the caller's stack (an event is ~260 bytes): the oldest queued event
+ * in storage owned by the link, valid until the next call, or NULL when there is none. */
+const Iec104LinkEvent *iec104_link_next_event (Iec104Link *link);
 
 #ifdef __cplusplus
 }

@@ -678,14 +678,9 @@ handle_asdu (Iec104Master *master, const uint8_t *asdu, size_t len, uint64_t now
 static void
 process_link_events (Iec104Master *master, uint64_t now_ms)
 {
-  Iec104LinkEvent *event = malloc (sizeof *event);
+  const Iec104LinkEvent *event;
 
-  if (event == NULL)
-    {
-      iec104_link_close (master->link, IEC104_ERROR_NO_MEMORY);
-      return;
-    }
-  while (iec104_link_poll_event (master->link, event))
+  while ((event = iec104_link_next_event (master->link)) != NULL)
     {
       switch (event->type)
         {
@@ -711,7 +706,6 @@ process_link_events (Iec104Master *master, uint64_t now_ms)
           break;
         }
     }
-  free (event);
 }
 
 /* ---- driving ---- */

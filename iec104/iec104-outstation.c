@@ -811,14 +811,9 @@ handle_asdu (Iec104Outstation *outstation, const uint8_t *request, size_t len)
 static void
 process_link_events (Iec104Outstation *outstation)
 {
-  Iec104LinkEvent *event = malloc (sizeof *event);
+  const Iec104LinkEvent *event;
 
-  if (event == NULL)
-    {
-      iec104_link_close (outstation->link, IEC104_ERROR_NO_MEMORY);
-      return;
-    }
-  while (iec104_link_poll_event (outstation->link, event))
+  while ((event = iec104_link_next_event (outstation->link)) != NULL)
     {
       switch (event->type)
         {
@@ -839,7 +834,6 @@ process_link_events (Iec104Outstation *outstation)
           break;
         }
     }
-  free (event);
 }
 
 /* ---- driving ---- */
