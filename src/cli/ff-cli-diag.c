@@ -360,35 +360,13 @@ push_steps (Diag      *diag,
             gboolean   show_progress,
             GError   **error)
 {
-  const Iec104Profile *iec104 = &diag->profile->iec104;
-  g_autoptr(GAsyncResult) start = NULL;
-  g_autoptr(GAsyncResult) write = NULL;
-  g_autoptr(GAsyncResult) finish = NULL;
-  g_autoptr(GAsyncResult) reset = NULL;
+  g_autoptr(GAsyncResult) push = NULL;
   g_autoptr(GAsyncResult) reconnect = NULL;
-  gboolean rebooting = FALSE;
 
-  if (iec104->upgrade_start_before_write)
-    {
-      ff_iec104_conn_upgrade_start_async (diag->conn, NULL, on_step_done, &start);
-      if (!ff_iec104_conn_upgrade_start_finish (diag->conn, wait_step (&start), error))
-        return FALSE;
-    }
-  ff_iec104_conn_write_file_async (diag->conn, NULL, image,
-                                   show_progress ? print_progress : NULL, NULL, NULL, NULL,
-                                   on_step_done, &write);
-  if (!ff_iec104_conn_write_file_finish (diag->conn, wait_step (&write), error))
+  ff_iec104_conn_push_async (diag->conn, NULL, image, show_progress ? print_progress : NULL, NULL,
+                             NULL, NULL, on_step_done, &push);
+  if (!ff_iec104_conn_push_finish (diag->conn, wait_step (&push), error))
     return FALSE;
-  ff_iec104_conn_upgrade_finish_async (diag->conn, NULL, on_step_done, &finish);
-  if (!ff_iec104_conn_upgrade_finish_finish (diag->conn, wait_step (&finish), &rebooting, error))
-    return FALSE;
-  /* A terminal that dropped the link after the finish is already restarting: no 105 then. */
-  if (!rebooting && ff_iec104_conn_is_connected (diag->conn))
-    {
-      ff_iec104_conn_reset_async (diag->conn, NULL, on_step_done, &reset);
-      if (!ff_iec104_conn_reset_finish (diag->conn, wait_step (&reset), error))
-        return FALSE;
-    }
   if (show_progress)
     g_signal_connect (diag->conn, "reconnect-attempt", G_CALLBACK (print_attempt), NULL);
   ff_iec104_conn_reconnect_async (diag->conn, (guint) diag->reboot_wait_ms, NULL, on_step_done,

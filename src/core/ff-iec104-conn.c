@@ -978,6 +978,138 @@ ff_iec104_conn_reset_finish (FfIec104Conn  *conn,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* ---- the whole push ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  char                 *name;
+  GBytes               *image;
+  FfIec104ProgressFunc  progress;
+  gpointer              progress_data;
+  GDestroyNotify        progress_destroy;
+} Push;
+
+static void
+push_free (Push *push)
+{
+  g_free (push->name);
+  g_bytes_unref (push->image);
+  if (push->progress_destroy != NULL)
+    push->progress_destroy (push->progress_data);
+  g_free (push);
+}
+
+static void
+push_reset_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!ff_iec104_conn_reset_finish (FF_IEC104_CONN (source), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+push_finished (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FfIec104Conn *conn = FF_IEC104_CONN (source);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+  gboolean rebooting = FALSE;
+
+  if (!ff_iec104_conn_upgrade_finish_finish (conn, result, &rebooting, &error))
+    g_task_return_error (task, error);
+  else if (!rebooting && ff_iec104_conn_is_connected (conn))
+    ff_iec104_conn_reset_async (conn, cancellable, push_reset_done, g_steal_pointer (&task));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+push_written (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FfIec104Conn *conn = FF_IEC104_CONN (source);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+
+  if (!ff_iec104_conn_write_file_finish (conn, result, &error))
+    g_task_return_error (task, error);
+  else
+    ff_iec104_conn_upgrade_finish_async (conn, cancellable, push_finished,
+                                         g_steal_pointer (&task));
+}
+
+static void
+push_write (GTask *task)
+{
+  FfIec104Conn *conn = g_task_get_source_object (task);
+  Push *push = g_task_get_task_data (task);
+
+  /* The progress callback stays ours: it is released with the push, not by the write. */
+  ff_iec104_conn_write_file_async (conn, push->name, push->image, push->progress,
+                                   push->progress_data, NULL, g_task_get_cancellable (task),
+                                   push_written, task);
+}
+
+static void
+push_started (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!ff_iec104_conn_upgrade_start_finish (FF_IEC104_CONN (source), result, &error))
+    g_task_return_error (task, error);
+  else
+    push_write (g_steal_pointer (&task));
+}
+
+void
+ff_iec104_conn_push_async (FfIec104Conn         *conn,
+                           const char           *name,
+                           GBytes               *image,
+                           FfIec104ProgressFunc  progress,
+                           gpointer              progress_data,
+                           GDestroyNotify        progress_destroy,
+                           GCancellable         *cancellable,
+                           GAsyncReadyCallback   callback,
+                           gpointer              user_data)
+{
+  GTask *task = g_task_new (conn, cancellable, callback, user_data);
+  Push *push = g_new0 (Push, 1);
+
+  g_task_set_source_tag (task, ff_iec104_conn_push_async);
+  push->name = g_strdup (name);
+  push->image = g_bytes_ref (image);
+  push->progress = progress;
+  push->progress_data = progress_data;
+  push->progress_destroy = progress_destroy;
+  g_task_set_task_data (task, push, (GDestroyNotify) push_free);
+  if (conn->iec104.upgrade_start_before_write)
+    ff_iec104_conn_upgrade_start_async (conn, cancellable, push_started, task);
+  else
+    push_write (task);
+}
+
+gboolean
+ff_iec104_conn_push_finish (FfIec104Conn  *conn,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static void
 reconnect_stop_waiting (FfIec104Conn *conn)
 {

@@ -195,6 +195,23 @@ gboolean        ff_iec104_conn_reset_finish          (FfIec104Conn        *conn,
                                                       GAsyncResult        *result,
                                                       GError             **error);
 
+/* The whole push of an image as the profile wants it: 211 start (if upgrade_start_before_write),
+ * the file write (name NULL: the profile's upgrade file name; progress as in write_file), 211
+ * finish, then 105 unless the terminal is already restarting (it dropped the link after the
+ * finish). Fails with the first step's error. The caller reconnects afterwards. */
+void            ff_iec104_conn_push_async            (FfIec104Conn         *conn,
+                                                      const char           *name,
+                                                      GBytes               *image,
+                                                      FfIec104ProgressFunc  progress,
+                                                      gpointer              progress_data,
+                                                      GDestroyNotify        progress_destroy,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+gboolean        ff_iec104_conn_push_finish           (FfIec104Conn         *conn,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
 /* After a reboot: retries connect (and STARTDT) to the last host/port with a growing backoff
  * (50 ms, ×1.5, at most 2 s) until it succeeds or timeout_ms pass (0: the profile's
  * reboot_wait_ms). Emits "reconnect-attempt" before each try. Fails with
