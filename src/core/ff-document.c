@@ -391,6 +391,25 @@ ff_document_get_timestamp (JsonObject *object,
   return TRUE;
 }
 
+gboolean
+ff_document_get_position (JsonObject *object,
+                          const char *where,
+                          const char *member,
+                          double     *latitude,
+                          double     *longitude,
+                          GError    **error)
+{
+  static const char *const position_members[] = { "lat", "lon", NULL };
+  g_autofree char *position_where = *where == '\0' ? g_strdup (member)
+                                                    : g_strconcat (where, ".", member, NULL);
+  JsonObject *position;
+
+  return ff_document_get_object (object, where, member, FALSE, &position, error)
+         && ff_document_check_members (position, position_where, position_members, error)
+         && ff_document_get_double (position, position_where, "lat", -90, 90, latitude, error)
+         && ff_document_get_double (position, position_where, "lon", -180, 180, longitude, error);
+}
+
 const char *
 ff_document_get_name (JsonObject *object,
                       const char *where,
@@ -490,12 +509,30 @@ ff_builder_add_boolean (JsonBuilder *builder,
   json_builder_add_boolean_value (builder, value);
 }
 
-void
-ff_builder_add_null (JsonBuilder *builder,
-                     const char  *member)
+gboolean
+ff_builder_begin_object_or_null (JsonBuilder *builder,
+                                 const char  *member,
+                                 gboolean     present)
 {
   json_builder_set_member_name (builder, member);
-  json_builder_add_null_value (builder);
+  if (present)
+    json_builder_begin_object (builder);
+  else
+    json_builder_add_null_value (builder);
+  return present;
+}
+
+void
+ff_builder_add_position (JsonBuilder *builder,
+                         const char  *member,
+                         double       latitude,
+                         double       longitude)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_object (builder);
+  ff_builder_add_double (builder, "lat", latitude);
+  ff_builder_add_double (builder, "lon", longitude);
+  json_builder_end_object (builder);
 }
 
 void

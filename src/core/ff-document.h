@@ -87,6 +87,13 @@ gboolean    ff_document_get_timestamp  (JsonObject  *object,
                                         const char  *member,
                                         gint64      *value,
                                         GError     **error);
+/* A {"lat", "lon"} object member: WGS-84 degrees. */
+gboolean    ff_document_get_position   (JsonObject  *object,
+                                        const char  *where,
+                                        const char  *member,
+                                        double      *latitude,
+                                        double      *longitude,
+                                        GError     **error);
 /* A string member that must pass ff_name_is_safe(). */
 const char *ff_document_get_name       (JsonObject  *object,
                                         const char  *where,
@@ -120,8 +127,15 @@ void        ff_builder_add_double      (JsonBuilder *builder,
 void        ff_builder_add_boolean     (JsonBuilder *builder,
                                         const char  *member,
                                         gboolean     value);
-void        ff_builder_add_null        (JsonBuilder *builder,
-                                        const char  *member);
+/* Names @member and, when @present, begins its object (the caller ends it); otherwise sets it
+ * to null. Returns @present. */
+gboolean    ff_builder_begin_object_or_null (JsonBuilder *builder,
+                                             const char  *member,
+                                             gboolean     present);
+void        ff_builder_add_position    (JsonBuilder *builder,
+                                        const char  *member,
+                                        double       latitude,
+                                        double       longitude);
 void        ff_builder_add_timestamp   (JsonBuilder *builder,
                                         const char  *member,
                                         gint64       unix_seconds);

@@ -188,7 +188,6 @@ static const char *const identity_members[] = {
   "device_id_read", "tablet_fix", "recorded", "delta_lat_arcsec", "delta_lon_arcsec",
   "distance_m", "fix_mode", "fix_age_s", "override", NULL
 };
-static const char *const position_members[] = { "lat", "lon", NULL };
 static const char *const override_members[] = { "by", "reason", NULL };
 static const char *const versions_members[] = {
   "before", "before_checksum", "target", "after", "after_checksum", NULL
@@ -205,22 +204,6 @@ static const char *const event_members[] = { "time", "step", "message", NULL };
 static const char *const firmware_members[] = { "version", "sha256", NULL };
 
 static gboolean
-parse_position (JsonObject *parent,
-                const char *member,
-                double     *latitude,
-                double     *longitude,
-                GError    **error)
-{
-  g_autofree char *where = g_strconcat ("identity.", member, NULL);
-  JsonObject *object;
-
-  return ff_document_get_object (parent, "identity", member, FALSE, &object, error)
-         && ff_document_check_members (object, where, position_members, error)
-         && ff_document_get_double (object, where, "lat", -90, 90, latitude, error)
-         && ff_document_get_double (object, where, "lon", -180, 180, longitude, error);
-}
-
-static gboolean
 parse_identity (JsonObject       *object,
                 FfReportIdentity *identity,
                 GError          **error)
@@ -231,10 +214,10 @@ parse_identity (JsonObject       *object,
   if (!ff_document_check_members (object, "identity", identity_members, error)
       || (device_id = ff_document_get_string (object, "identity", "device_id_read", FALSE,
                                               FF_NAME_MAX_LENGTH, error)) == NULL
-      || !parse_position (object, "tablet_fix", &identity->fix_latitude,
-                          &identity->fix_longitude, error)
-      || !parse_position (object, "recorded", &identity->recorded_latitude,
-                          &identity->recorded_longitude, error)
+      || !ff_document_get_position (object, "identity", "tablet_fix", &identity->fix_latitude,
+                                    &identity->fix_longitude, error)
+      || !ff_document_get_position (object, "identity", "recorded", &identity->recorded_latitude,
+                                    &identity->recorded_longitude, error)
       || !ff_document_get_double (object, "identity", "delta_lat_arcsec", 0, 648000,
                                   &identity->delta_latitude_arcsec, error)
       || !ff_document_get_double (object, "identity", "delta_lon_arcsec", 0, 1296000,
@@ -621,47 +604,28 @@ ff_report_validate (const FfReport *report,
 /* Serializing. */
 
 static void
-add_position (JsonBuilder *builder,
-              const char  *member,
-              double       latitude,
-              double       longitude)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_begin_object (builder);
-  ff_builder_add_double (builder, "lat", latitude);
-  ff_builder_add_double (builder, "lon", longitude);
-  json_builder_end_object (builder);
-}
-
-static void
 add_identity (JsonBuilder            *builder,
               const FfReportIdentity *identity)
 {
-  json_builder_set_member_name (builder, "identity");
-  if (!identity->present)
-    {
-      json_builder_add_null_value (builder);
-      return;
-    }
-  json_builder_begin_object (builder);
+  if (!ff_builder_begin_object_or_null (builder, "identity", identity->present))
+    return;
   ff_builder_add_string (builder, "device_id_read", identity->device_id_read);
-  add_position (builder, "tablet_fix", identity->fix_latitude, identity->fix_longitude);
-  add_position (builder, "recorded", identity->recorded_latitude, identity->recorded_longitude);
+  ff_builder_add_position (builder, "tablet_fix", identity->fix_latitude, identity->fix_longitude);
+  ff_builder_add_position (builder, "recorded", identity->recorded_latitude,
+                           identity->recorded_longitude);
   ff_builder_add_double (builder, "delta_lat_arcsec", identity->delta_latitude_arcsec);
   ff_builder_add_double (builder, "delta_lon_arcsec", identity->delta_longitude_arcsec);
   ff_builder_add_double (builder, "distance_m", identity->distance_m);
   ff_builder_add_string (builder, "fix_mode", identity->fix_mode);
   ff_builder_add_double (builder, "fix_age_s", identity->fix_age_s);
-  json_builder_set_member_name (builder, "override");
-  if (identity->override_by != NULL || identity->override_reason != NULL)
+  if (ff_builder_begin_object_or_null (builder, "override",
+                                       identity->override_by != NULL
+                                       || identity->override_reason != NULL))
     {
-      json_builder_begin_object (builder);
       ff_builder_add_string (builder, "by", identity->override_by);
       ff_builder_add_string (builder, "reason", identity->override_reason);
       json_builder_end_object (builder);
     }
-  else
-    json_builder_add_null_value (builder);
   json_builder_end_object (builder);
 }
 
@@ -670,13 +634,8 @@ add_snapshot (JsonBuilder            *builder,
               const char             *member,
               const FfReportSnapshot *snapshot)
 {
-  json_builder_set_member_name (builder, member);
-  if (!snapshot->present)
-    {
-      json_builder_add_null_value (builder);
-      return;
-    }
-  json_builder_begin_object (builder);
+  if (!ff_builder_begin_object_or_null (builder, member, snapshot->present))
+    return;
   for (FfSignal s = 0; s < FF_SIGNAL_COUNT; s++)
     {
       g_autofree char *hex = ff_float_to_hex (snapshot->values[s]);
@@ -695,13 +654,8 @@ static void
 add_judgement (JsonBuilder             *builder,
                const FfReportJudgement *judgement)
 {
-  json_builder_set_member_name (builder, "judgement");
-  if (!judgement->present)
-    {
-      json_builder_add_null_value (builder);
-      return;
-    }
-  json_builder_begin_object (builder);
+  if (!ff_builder_begin_object_or_null (builder, "judgement", judgement->present))
+    return;
   for (FfSignal s = 0; s < FF_SIGNAL_COUNT; s++)
     {
       json_builder_set_member_name (builder, signals[s].name);
@@ -717,13 +671,8 @@ static void
 add_transfer (JsonBuilder            *builder,
               const FfReportTransfer *transfer)
 {
-  json_builder_set_member_name (builder, "transfer");
-  if (!transfer->present)
-    {
-      json_builder_add_null_value (builder);
-      return;
-    }
-  json_builder_begin_object (builder);
+  if (!ff_builder_begin_object_or_null (builder, "transfer", transfer->present))
+    return;
   ff_builder_add_string (builder, "file_name", transfer->file_name);
   ff_builder_add_int (builder, "bytes", transfer->bytes);
   ff_builder_add_int (builder, "segments", transfer->segments);
@@ -748,16 +697,14 @@ ff_report_serialize (const FfReport *report)
   ff_builder_add_string (builder, "technician_phone", report->technician_phone);
   ff_builder_add_timestamp (builder, "created_at", report->created_at);
   ff_builder_add_string (builder, "outcome", ff_report_outcome_to_string (report->outcome));
-  json_builder_set_member_name (builder, "failure");
-  if (report->failure_reason != NULL || report->failure_step != NULL)
+  if (ff_builder_begin_object_or_null (builder, "failure",
+                                       report->failure_reason != NULL
+                                       || report->failure_step != NULL))
     {
-      json_builder_begin_object (builder);
       ff_builder_add_string (builder, "reason", report->failure_reason);
       ff_builder_add_string (builder, "step", report->failure_step);
       json_builder_end_object (builder);
     }
-  else
-    json_builder_add_null_value (builder);
   add_identity (builder, &report->identity);
   json_builder_set_member_name (builder, "versions");
   json_builder_begin_object (builder);
@@ -784,16 +731,14 @@ ff_report_serialize (const FfReport *report)
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "firmware");
-  if (report->firmware_version != NULL || report->firmware_sha256 != NULL)
+  if (ff_builder_begin_object_or_null (builder, "firmware",
+                                       report->firmware_version != NULL
+                                       || report->firmware_sha256 != NULL))
     {
-      json_builder_begin_object (builder);
       ff_builder_add_string (builder, "version", report->firmware_version);
       ff_builder_add_string (builder, "sha256", report->firmware_sha256);
       json_builder_end_object (builder);
     }
-  else
-    json_builder_add_null_value (builder);
   json_builder_end_object (builder);
   return ff_document_serialize (builder);
 }

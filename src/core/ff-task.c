@@ -150,7 +150,6 @@ static const char *const item_members[] = {
   "device_id", "name", "position", "address", "profile", "vendor", "model", "hardware_version",
   "expected_version", "target", "previous", NULL
 };
-static const char *const position_members[] = { "lat", "lon", NULL };
 static const char *const address_members[] = { "host", "port", "common_address", NULL };
 
 static FfTaskItem *
@@ -159,11 +158,10 @@ parse_item (JsonObject *object,
             GError    **error)
 {
   g_autoptr(FfTaskItem) item = ff_task_item_new ();
-  g_autofree char *position_where = g_strconcat (where, ".position", NULL);
   g_autofree char *address_where = g_strconcat (where, ".address", NULL);
   g_autofree char *target_where = g_strconcat (where, ".target", NULL);
   g_autofree char *previous_where = g_strconcat (where, ".previous", NULL);
-  JsonObject *position, *address, *target, *previous;
+  JsonObject *address, *target, *previous;
   const char *device_id, *name, *host, *profile, *vendor, *model, *hardware, *expected;
   gint64 port, common_address;
 
@@ -171,12 +169,8 @@ parse_item (JsonObject *object,
       || (device_id = ff_document_get_name (object, where, "device_id", error)) == NULL
       || (name = ff_document_get_string (object, where, "name", FALSE, FF_NAME_MAX_LENGTH,
                                          error)) == NULL
-      || !ff_document_get_object (object, where, "position", FALSE, &position, error)
-      || !ff_document_check_members (position, position_where, position_members, error)
-      || !ff_document_get_double (position, position_where, "lat", -90, 90, &item->latitude,
-                                  error)
-      || !ff_document_get_double (position, position_where, "lon", -180, 180, &item->longitude,
-                                  error)
+      || !ff_document_get_position (object, where, "position", &item->latitude, &item->longitude,
+                                    error)
       || !ff_document_get_object (object, where, "address", FALSE, &address, error)
       || !ff_document_check_members (address, address_where, address_members, error)
       || (host = ff_document_get_string (address, address_where, "host", FALSE, 253,
@@ -381,13 +375,8 @@ add_firmware_ref (JsonBuilder         *builder,
                   const FfFirmwareRef *ref,
                   gboolean             with_file_name)
 {
-  json_builder_set_member_name (builder, member);
-  if (ref == NULL)
-    {
-      json_builder_add_null_value (builder);
-      return;
-    }
-  json_builder_begin_object (builder);
+  if (!ff_builder_begin_object_or_null (builder, member, ref != NULL))
+    return;
   ff_builder_add_string (builder, "version", ref->version);
   ff_builder_add_string (builder, "sha256", ref->sha256);
   ff_builder_add_int (builder, "size", ref->size);
@@ -403,11 +392,7 @@ add_item (JsonBuilder      *builder,
   json_builder_begin_object (builder);
   ff_builder_add_string (builder, "device_id", item->device_id);
   ff_builder_add_string (builder, "name", item->name);
-  json_builder_set_member_name (builder, "position");
-  json_builder_begin_object (builder);
-  ff_builder_add_double (builder, "lat", item->latitude);
-  ff_builder_add_double (builder, "lon", item->longitude);
-  json_builder_end_object (builder);
+  ff_builder_add_position (builder, "position", item->latitude, item->longitude);
   json_builder_set_member_name (builder, "address");
   json_builder_begin_object (builder);
   ff_builder_add_string (builder, "host", item->host);
@@ -444,15 +429,11 @@ ff_task_serialize (const FfTask *task)
   for (guint i = 0; i < task->tablets->len; i++)
     json_builder_add_string_value (builder, g_ptr_array_index (task->tablets, i));
   json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "rollback");
-  if (task->rollback)
+  if (ff_builder_begin_object_or_null (builder, "rollback", task->rollback))
     {
-      json_builder_begin_object (builder);
       ff_builder_add_string (builder, "reason", task->rollback_reason);
       json_builder_end_object (builder);
     }
-  else
-    json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "items");
   json_builder_begin_array (builder);
   for (guint i = 0; i < task->items->len; i++)
