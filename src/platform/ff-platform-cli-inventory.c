@@ -472,26 +472,15 @@ handhelds_retire (FfCli   *cli,
                   GError **error)
 {
   g_autoptr(FfHandheld) handheld = NULL;
-  g_autoptr(GError) local_error = NULL;
 
   if (!ff_cli_parse (cli, "SERIAL", _("Retire a tablet: it can no longer log in or upload"),
                      NULL, &argc, &argv, error))
     return FALSE;
   if (argc != 2)
     return ff_cli_usage_error (error, _("Name the tablet to retire"));
-  if (ff_cli_open_db (cli, error) == NULL)
-    return FALSE;
-  handheld = ff_platform_db_get_handheld (cli->db, argv[1], &local_error);
-  if (handheld == NULL)
-    {
-      if (local_error != NULL)
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else
-        g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
-                     _("Tablet %s is not registered"), argv[1]);
-      return FALSE;
-    }
-  if (!ff_platform_db_set_handheld_state (cli->db, argv[1], FF_HANDHELD_RETIRED, NULL, error))
+  if (ff_cli_open_db (cli, error) == NULL
+      || (handheld = ff_platform_db_require_handheld (cli->db, argv[1], error)) == NULL
+      || !ff_platform_db_set_handheld_state (cli->db, argv[1], FF_HANDHELD_RETIRED, NULL, error))
     return FALSE;
   g_print (_("Retired tablet %s\n"), argv[1]);
   return TRUE;

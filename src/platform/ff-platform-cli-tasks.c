@@ -234,27 +234,15 @@ ff_cli_history (FfCli   *cli,
   };
   g_autoptr(GPtrArray) list = NULL;
   g_autoptr(FfTerminal) terminal = NULL;
-  g_autoptr(GError) local_error = NULL;
 
   if (!ff_cli_parse (cli, "DEVICE-ID", _("Show every version change of a terminal"), entries,
                      &argc, &argv, error))
     return FALSE;
   if (argc != 2)
     return ff_cli_usage_error (error, _("Name one device ID"));
-  if (ff_cli_open_db (cli, error) == NULL)
-    return FALSE;
-  terminal = ff_platform_db_get_terminal (cli->db, argv[1], &local_error);
-  if (terminal == NULL)
-    {
-      if (local_error != NULL)
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else
-        g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
-                     _("Terminal %s is not in the ledger"), argv[1]);
-      return FALSE;
-    }
-  list = ff_platform_db_list_history (cli->db, argv[1], error);
-  if (list == NULL)
+  if (ff_cli_open_db (cli, error) == NULL
+      || (terminal = ff_platform_db_require_terminal (cli->db, argv[1], error)) == NULL
+      || (list = ff_platform_db_list_history (cli->db, argv[1], error)) == NULL)
     return FALSE;
   ff_cli_print_rows (list, json, print_history_line, add_history_members);
   return TRUE;

@@ -465,9 +465,10 @@ ff_platform_db_ping (FfPlatformDb *db,
 
 /* Terminals */
 
-static const char terminal_columns[] =
-  "device_id, name, latitude, longitude, vendor, model, hardware_version, software_version,"
-  " software_checksum, host, port, common_address, profile";
+/* Each record type's SELECT is a literal: the statement cache is keyed by the SQL's address. */
+#define SELECT_TERMINALS \
+  "SELECT device_id, name, latitude, longitude, vendor, model, hardware_version," \
+  " software_version, software_checksum, host, port, common_address, profile FROM terminals"
 
 static gpointer
 read_terminal (sqlite3_stmt *stmt)
@@ -495,19 +496,11 @@ get_terminal (FfPlatformDb *db,
               const char   *device_id,
               GError      **error)
 {
-  static char sql[512];
-  sqlite3_stmt *stmt;
-  FfTerminal *terminal = NULL;
+  g_autoptr(GPtrArray) list =
+    collect_rows (db, bind (db, SELECT_TERMINALS " WHERE device_id = ?", error, "s", device_id),
+                  read_terminal, (GDestroyNotify) ff_terminal_free, error);
 
-  if (sql[0] == '\0')
-    g_snprintf (sql, sizeof sql, "SELECT %s FROM terminals WHERE device_id = ?", terminal_columns);
-  stmt = bind (db, sql, error, "s", device_id);
-  if (stmt != NULL && next_row (db, stmt, error))
-    {
-      terminal = read_terminal (stmt);
-      sqlite3_reset (stmt);
-    }
-  return terminal;
+  return steal_first_row (list);
 }
 
 FfTerminal *
@@ -516,6 +509,22 @@ ff_platform_db_get_terminal (FfPlatformDb *db,
                              GError      **error)
 {
   return LOCKED (db, get_terminal (db, device_id, error));
+}
+
+FfTerminal *
+ff_platform_db_require_terminal (FfPlatformDb *db,
+                                 const char   *device_id,
+                                 GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  FfTerminal *terminal = ff_platform_db_get_terminal (db, device_id, &local_error);
+
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else if (terminal == NULL)
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
+                 _("Terminal %s is not in the ledger"), device_id);
+  return terminal;
 }
 
 static gboolean
@@ -568,8 +577,8 @@ find_terminals_sql (gboolean by_model,
 
   if (text[0] == '\0')
     g_snprintf (text, sizeof sql[0],
-                "SELECT %s FROM terminals WHERE %s AND %s AND %s ORDER BY device_id",
-                terminal_columns, by_model ? "model = ?1" : "?1 IS NULL",
+                SELECT_TERMINALS " WHERE %s AND %s AND %s ORDER BY device_id",
+                by_model ? "model = ?1" : "?1 IS NULL",
                 by_version ? "software_version = ?2" : "?2 IS NULL",
                 by_vendor ? "vendor = ?3" : "?3 IS NULL");
   return text;
@@ -751,9 +760,9 @@ firmware_hardware (FfPlatformDb *db,
   return (GStrv) g_ptr_array_free (g_steal_pointer (&versions), FALSE);
 }
 
-static const char firmware_columns[] =
-  "SELECT id, vendor, model, version, sha256, size, notes, added_at, coalesce (withdrawn_at, 0)"
-  " FROM firmware";
+#define SELECT_FIRMWARE \
+  "SELECT id, vendor, model, version, sha256, size, notes, added_at, coalesce (withdrawn_at, 0)" \
+  " FROM firmware"
 
 static gpointer
 read_firmware (sqlite3_stmt *stmt)
@@ -799,13 +808,12 @@ find_firmware (FfPlatformDb *db,
                const char   *version,
                GError      **error)
 {
-  static char sql[512];
-  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GPtrArray) list =
+    collect_firmware (db, bind (db, SELECT_FIRMWARE " WHERE vendor = ? AND model = ?"
+                                                    " AND version = ?",
+                                error, "sss", vendor, model, version),
+                      error);
 
-  if (sql[0] == '\0')
-    g_snprintf (sql, sizeof sql, "%s WHERE vendor = ? AND model = ? AND version = ?",
-                firmware_columns);
-  list = collect_firmware (db, bind (db, sql, error, "sss", vendor, model, version), error);
   return steal_first_row (list);
 }
 
@@ -824,12 +832,9 @@ list_firmware (FfPlatformDb *db,
                const char   *version,
                GError      **error)
 {
-  static char sql[512];
-
-  if (sql[0] == '\0')
-    g_snprintf (sql, sizeof sql, "%s WHERE ?1 IS NULL OR version = ?1 ORDER BY vendor, model, id",
-                firmware_columns);
-  return collect_firmware (db, bind (db, sql, error, "s", version), error);
+  return collect_firmware (db, bind (db, SELECT_FIRMWARE " WHERE ?1 IS NULL OR version = ?1"
+                                          " ORDER BY vendor, model, id", error, "s", version),
+                           error);
 }
 
 GPtrArray *
@@ -928,6 +933,8 @@ ff_platform_db_insert_handheld (FfPlatformDb *db,
                           error));
 }
 
+#define SELECT_HANDHELDS "SELECT serial, public_key, state, task_id FROM handhelds"
+
 static gpointer
 read_handheld (sqlite3_stmt *stmt)
 {
@@ -954,8 +961,8 @@ get_handheld (FfPlatformDb *db,
               GError      **error)
 {
   g_autoptr(GPtrArray) list =
-    collect_handhelds (db, bind (db, "SELECT serial, public_key, state, task_id FROM handhelds"
-                                     " WHERE serial = ?", error, "s", serial), error);
+    collect_handhelds (db, bind (db, SELECT_HANDHELDS " WHERE serial = ?", error, "s", serial),
+                       error);
 
   return steal_first_row (list);
 }
@@ -968,12 +975,27 @@ ff_platform_db_get_handheld (FfPlatformDb *db,
   return LOCKED (db, get_handheld (db, serial, error));
 }
 
+FfHandheld *
+ff_platform_db_require_handheld (FfPlatformDb *db,
+                                 const char   *serial,
+                                 GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  FfHandheld *handheld = ff_platform_db_get_handheld (db, serial, &local_error);
+
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else if (handheld == NULL)
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
+                 _("Tablet %s is not registered"), serial);
+  return handheld;
+}
+
 GPtrArray *
 ff_platform_db_list_handhelds (FfPlatformDb *db,
                                GError      **error)
 {
-  return LOCKED (db, collect_handhelds (db, bind (db, "SELECT serial, public_key, state, task_id"
-                                                      " FROM handhelds ORDER BY serial", error,
+  return LOCKED (db, collect_handhelds (db, bind (db, SELECT_HANDHELDS " ORDER BY serial", error,
                                                   ""),
                                         error));
 }
@@ -1005,6 +1027,9 @@ ff_platform_db_insert_technician (FfPlatformDb *db,
                           error));
 }
 
+#define SELECT_TECHNICIANS \
+  "SELECT phone, name, pin_hash, failed_logins, last_failure_at FROM technicians"
+
 static gpointer
 read_technician (sqlite3_stmt *stmt)
 {
@@ -1032,9 +1057,8 @@ get_technician (FfPlatformDb *db,
                 GError      **error)
 {
   g_autoptr(GPtrArray) list =
-    collect_technicians (db, bind (db, "SELECT phone, name, pin_hash, failed_logins,"
-                                       " last_failure_at FROM technicians WHERE phone = ?",
-                                   error, "s", phone), error);
+    collect_technicians (db, bind (db, SELECT_TECHNICIANS " WHERE phone = ?", error, "s", phone),
+                         error);
 
   return steal_first_row (list);
 }
@@ -1047,13 +1071,27 @@ ff_platform_db_get_technician (FfPlatformDb *db,
   return LOCKED (db, get_technician (db, phone, error));
 }
 
+FfTechnician *
+ff_platform_db_require_technician (FfPlatformDb *db,
+                                   const char   *phone,
+                                   GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  FfTechnician *technician = ff_platform_db_get_technician (db, phone, &local_error);
+
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else if (technician == NULL)
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
+                 _("Technician %s is not registered"), phone);
+  return technician;
+}
+
 GPtrArray *
 ff_platform_db_list_technicians (FfPlatformDb *db,
                                  GError      **error)
 {
-  return LOCKED (db, collect_technicians (db, bind (db, "SELECT phone, name, pin_hash,"
-                                                        " failed_logins, last_failure_at"
-                                                        " FROM technicians ORDER BY phone",
+  return LOCKED (db, collect_technicians (db, bind (db, SELECT_TECHNICIANS " ORDER BY phone",
                                                     error, ""),
                                           error));
 }
@@ -1199,11 +1237,12 @@ ff_platform_db_insert_dispatch (FfPlatformDb *db,
                           error));
 }
 
-static const char task_summary_sql[] =
-  "SELECT t.task_id, t.phone, t.issued_at, t.expires_at, t.rollback_reason, t.state,"
-  " (SELECT count(*) FROM task_items i WHERE i.task_id = t.task_id),"
-  " (SELECT count(*) FROM task_items i WHERE i.task_id = t.task_id AND i.state = 'closed'),"
-  " (SELECT body FROM dispatch_messages d WHERE d.task_id = t.task_id ORDER BY d.id LIMIT 1)";
+#define SELECT_TASK_SUMMARIES \
+  "SELECT t.task_id, t.phone, t.issued_at, t.expires_at, t.rollback_reason, t.state," \
+  " (SELECT count(*) FROM task_items i WHERE i.task_id = t.task_id)," \
+  " (SELECT count(*) FROM task_items i WHERE i.task_id = t.task_id AND i.state = 'closed')," \
+  " (SELECT body FROM dispatch_messages d WHERE d.task_id = t.task_id ORDER BY d.id LIMIT 1)" \
+  " FROM tasks t"
 
 static gpointer
 read_task_summary (sqlite3_stmt *stmt)
@@ -1283,15 +1322,12 @@ list_tasks (FfPlatformDb *db,
             const char   *serial,
             GError      **error)
 {
-  static char sql[1024];
+  sqlite3_stmt *stmt =
+    bind (db, SELECT_TASK_SUMMARIES " WHERE (?1 IS NULL OR t.phone = ?1) AND (?2 IS NULL OR EXISTS"
+              " (SELECT 1 FROM task_tablets tt WHERE tt.task_id = t.task_id AND tt.serial = ?2))"
+              " ORDER BY t.issued_at DESC, t.task_id DESC", error, "ss", phone, serial);
 
-  if (sql[0] == '\0')
-    g_snprintf (sql, sizeof sql,
-                "%s FROM tasks t WHERE (?1 IS NULL OR t.phone = ?1) AND (?2 IS NULL OR EXISTS"
-                " (SELECT 1 FROM task_tablets tt WHERE tt.task_id = t.task_id AND tt.serial = ?2))"
-                " ORDER BY t.issued_at DESC, t.task_id DESC", task_summary_sql);
-  return collect_rows (db, bind (db, sql, error, "ss", phone, serial), read_task_summary,
-                       (GDestroyNotify) ff_task_record_free, error);
+  return collect_rows (db, stmt, read_task_summary, (GDestroyNotify) ff_task_record_free, error);
 }
 
 GPtrArray *
@@ -1428,9 +1464,9 @@ ff_platform_db_complete_task_if_done (FfPlatformDb *db,
 
 /* Reports */
 
-static const char report_columns[] =
-  "SELECT report_id, task_id, device_id, tablet_serial, outcome, created_at, received_at, document"
-  " FROM reports";
+#define SELECT_REPORTS \
+  "SELECT report_id, task_id, device_id, tablet_serial, outcome, created_at, received_at," \
+  " document FROM reports"
 
 static gpointer
 read_report (sqlite3_stmt *stmt)
@@ -1461,12 +1497,10 @@ get_report (FfPlatformDb *db,
             const char   *report_id,
             GError      **error)
 {
-  static char sql[512];
-  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GPtrArray) list =
+    collect_reports (db, bind (db, SELECT_REPORTS " WHERE report_id = ?", error, "s", report_id),
+                     error);
 
-  if (sql[0] == '\0')
-    g_snprintf (sql, sizeof sql, "%s WHERE report_id = ?", report_columns);
-  list = collect_reports (db, bind (db, sql, error, "s", report_id), error);
   return steal_first_row (list);
 }
 
@@ -1491,17 +1525,23 @@ ff_platform_db_insert_report (FfPlatformDb         *db,
                           error));
 }
 
+static GPtrArray *
+list_reports (FfPlatformDb *db,
+              const char   *task_id,
+              GError      **error)
+{
+  return collect_reports (db, bind (db, SELECT_REPORTS " WHERE ?1 IS NULL OR task_id = ?1"
+                                                       " ORDER BY received_at, rowid",
+                                    error, "s", task_id),
+                          error);
+}
+
 GPtrArray *
 ff_platform_db_list_reports (FfPlatformDb *db,
                              const char   *task_id,
                              GError      **error)
 {
-  static char sql[512];
-
-  if (sql[0] == '\0')
-    g_snprintf (sql, sizeof sql, "%s WHERE ?1 IS NULL OR task_id = ?1 ORDER BY received_at, rowid",
-                report_columns);
-  return LOCKED (db, collect_reports (db, bind (db, sql, error, "s", task_id), error));
+  return LOCKED (db, list_reports (db, task_id, error));
 }
 
 /* Freeing */

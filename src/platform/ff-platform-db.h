@@ -118,7 +118,12 @@ gboolean      ff_platform_db_ping                  (FfPlatformDb  *db,
                                                     GError       **error);
 
 /* Terminals */
+/* The get_ functions return NULL without an error when there is no such record; the require_
+ * ones set FF_PLATFORM_ERROR_NOT_FOUND then. */
 FfTerminal   *ff_platform_db_get_terminal          (FfPlatformDb  *db,
+                                                    const char    *device_id,
+                                                    GError       **error);
+FfTerminal   *ff_platform_db_require_terminal      (FfPlatformDb  *db,
                                                     const char    *device_id,
                                                     GError       **error);
 gboolean      ff_platform_db_put_terminal          (FfPlatformDb     *db,
@@ -195,6 +200,9 @@ gboolean      ff_platform_db_insert_handheld       (FfPlatformDb  *db,
 FfHandheld   *ff_platform_db_get_handheld          (FfPlatformDb  *db,
                                                     const char    *serial,
                                                     GError       **error);
+FfHandheld   *ff_platform_db_require_handheld      (FfPlatformDb  *db,
+                                                    const char    *serial,
+                                                    GError       **error);
 GPtrArray    *ff_platform_db_list_handhelds        (FfPlatformDb  *db,
                                                     GError       **error);
 gboolean      ff_platform_db_set_handheld_state    (FfPlatformDb  *db,
@@ -211,6 +219,9 @@ gboolean      ff_platform_db_insert_technician     (FfPlatformDb  *db,
                                                     gint64         now,
                                                     GError       **error);
 FfTechnician *ff_platform_db_get_technician        (FfPlatformDb  *db,
+                                                    const char    *phone,
+                                                    GError       **error);
+FfTechnician *ff_platform_db_require_technician    (FfPlatformDb  *db,
                                                     const char    *phone,
                                                     GError       **error);
 GPtrArray    *ff_platform_db_list_technicians      (FfPlatformDb  *db,

@@ -125,20 +125,12 @@ apply_version (FfPlatformDb *db,
   const char *checksum = NULL;
   const char *version = observed_version (report, &checksum);
   g_autoptr(FfTerminal) terminal = NULL;
-  g_autoptr(GError) local_error = NULL;
 
   if (version == NULL)
     return TRUE;
-  terminal = ff_platform_db_get_terminal (db, report->device_id, &local_error);
+  terminal = ff_platform_db_require_terminal (db, report->device_id, error);
   if (terminal == NULL)
-    {
-      if (local_error != NULL)
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else
-        g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
-                     _("Terminal %s is not in the ledger"), report->device_id);
-      return FALSE;
-    }
+    return FALSE;
   if (g_str_equal (terminal->software_version, version)
       && g_strcmp0 (terminal->software_checksum, checksum ? checksum : "") == 0)
     return TRUE;

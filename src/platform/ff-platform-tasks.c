@@ -60,19 +60,10 @@ select_terminals (FfPlatformDb        *db,
   terminals = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_terminal_free);
   for (guint i = 0; request->device_ids[i] != NULL; i++)
     {
-      g_autoptr(GError) local_error = NULL;
-      FfTerminal *terminal = ff_platform_db_get_terminal (db, request->device_ids[i],
-                                                          &local_error);
+      FfTerminal *terminal = ff_platform_db_require_terminal (db, request->device_ids[i], error);
 
       if (terminal == NULL)
-        {
-          if (local_error != NULL)
-            g_propagate_error (error, g_steal_pointer (&local_error));
-          else
-            g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
-                         _("Terminal %s is not in the ledger"), request->device_ids[i]);
-          return NULL;
-        }
+        return NULL;
       g_ptr_array_add (terminals, terminal);
       if ((request->vendor != NULL && !g_str_equal (request->vendor, terminal->vendor))
           || (request->model != NULL && !g_str_equal (request->model, terminal->model)))
@@ -193,15 +184,10 @@ check_handhelds (FfPlatformDb      *db,
 {
   for (guint i = 0; serials[i] != NULL; i++)
     {
-      g_autoptr(FfHandheld) handheld = ff_platform_db_get_handheld (db, serials[i], error);
+      g_autoptr(FfHandheld) handheld = ff_platform_db_require_handheld (db, serials[i], error);
 
       if (handheld == NULL)
-        {
-          if (error == NULL || *error == NULL)
-            g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
-                         _("Tablet %s is not registered"), serials[i]);
-          return FALSE;
-        }
+        return FALSE;
       if (!g_str_equal (handheld->state, FF_HANDHELD_IN_STOCK))
         return refuse (error, _("Tablet %s is not in stock (it is %s)"), serials[i],
                        handheld->state);
@@ -268,14 +254,9 @@ create_in_transaction (FfPlatformDb *db,
   g_autofree char *prefix = NULL;
   gint64 same_day;
 
-  technician = ff_platform_db_get_technician (db, request->technician_phone, error);
+  technician = ff_platform_db_require_technician (db, request->technician_phone, error);
   if (technician == NULL)
-    {
-      if (error == NULL || *error == NULL)
-        g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
-                     _("Technician %s is not registered"), request->technician_phone);
-      return FALSE;
-    }
+    return FALSE;
   if (!check_handhelds (db, task, request->handhelds, error))
     return FALSE;
   terminals = select_terminals (db, request, error);
