@@ -775,12 +775,6 @@ ff_iec104_conn_new (FfProfile *profile,
   return conn;
 }
 
-FfProfile *
-ff_iec104_conn_get_profile (FfIec104Conn *conn)
-{
-  return conn->profile;
-}
-
 gboolean
 ff_iec104_conn_is_connected (FfIec104Conn *conn)
 {

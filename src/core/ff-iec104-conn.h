@@ -105,7 +105,6 @@ G_DECLARE_FINAL_TYPE (FfIec104Conn, ff_iec104_conn, FF, IEC104_CONN, GObject)
  * Property: "connected" (boolean, read-only, notified). */
 FfIec104Conn   *ff_iec104_conn_new                   (FfProfile           *profile,
                                                       guint16              common_address);
-FfProfile      *ff_iec104_conn_get_profile           (FfIec104Conn        *conn);
 gboolean        ff_iec104_conn_is_connected          (FfIec104Conn        *conn);
 
 /* TCP connect within t0, then STARTDT act/con. host is a name or address literal; port 0 means

@@ -535,12 +535,6 @@ ff_iec104_pump_close (FfIec104Pump *pump)
     g_object_unref (pump);
 }
 
-gboolean
-ff_iec104_pump_is_closed (FfIec104Pump *pump)
-{
-  return pump->closed;
-}
-
 static void
 ff_iec104_pump_finalize (GObject *object)
 {

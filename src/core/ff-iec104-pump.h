@@ -40,6 +40,5 @@ void          ff_iec104_pump_set_link_emulation (FfIec104Pump           *pump,
 void          ff_iec104_pump_close_when_flushed (FfIec104Pump           *pump);
 /* Closes the connection now; the owner is not called again. Idempotent. */
 void          ff_iec104_pump_close             (FfIec104Pump            *pump);
-gboolean      ff_iec104_pump_is_closed         (FfIec104Pump            *pump);
 
 G_END_DECLS

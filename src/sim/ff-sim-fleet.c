@@ -300,12 +300,6 @@ ff_sim_fleet_stop (FfSimFleet *fleet)
     ff_sim_terminal_stop (g_ptr_array_index (fleet->terminals, i));
 }
 
-GPtrArray *
-ff_sim_fleet_get_terminals (FfSimFleet *fleet)
-{
-  return fleet->terminals;
-}
-
 FfSimTerminal *
 ff_sim_fleet_get_terminal (FfSimFleet *fleet,
                            const char *device_id)

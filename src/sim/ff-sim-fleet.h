@@ -41,7 +41,6 @@ gboolean       ff_sim_fleet_start              (FfSimFleet                *fleet
                                                 GError                   **error);
 void           ff_sim_fleet_stop               (FfSimFleet                *fleet);
 
-GPtrArray     *ff_sim_fleet_get_terminals      (FfSimFleet                *fleet);
 FfSimTerminal *ff_sim_fleet_get_terminal       (FfSimFleet                *fleet,
                                                 const char                *device_id);
 /* Applies a scenario file (docs/formats.md, "Scenario files") to every terminal. */

@@ -2,10 +2,10 @@
  * reconnect, spontaneous data, cancellation, t1 expiry, fleet and scenario files). */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "ff-iec104-conn.h"
+#include "ff-test-fixtures.h"
 #include "sim-harness.h"
 
 typedef struct
@@ -33,20 +33,11 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
-  const char *name;
-
   ff_iec104_conn_close (fixture->conn);
   g_assert_finalize_object (fixture->conn);
   ff_profile_unref (fixture->profile);
   sim_process_stop (fixture->sim);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
-
-      g_remove (path);
-    }
-  g_rmdir (fixture->dir);
+  ff_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
 }
 
@@ -427,9 +418,7 @@ test_fleet_and_scenario_files (void)
   ff_iec104_conn_close (conn);
   sim_process_stop (sim);
 
-  g_remove (fleet);
-  g_remove (scenario);
-  g_rmdir (dir);
+  ff_test_remove_tree (dir);
 }
 
 static void
@@ -452,8 +441,7 @@ test_bad_fleet_file (void)
   g_assert_no_error (error);
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
   g_assert_nonnull (strstr (err, "Fleet file"));
-  g_remove (fleet);
-  g_rmdir (dir);
+  ff_test_remove_tree (dir);
 }
 
 int

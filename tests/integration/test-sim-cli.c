@@ -2,11 +2,11 @@
  * scenario, vendor profiles, state across a restart, connection refused). */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "ff-cli.h"
+#include "ff-test-fixtures.h"
 #include "sim-harness.h"
 
 typedef struct
@@ -42,30 +42,12 @@ fixture_set_up (Fixture       *fixture,
 }
 
 static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        remove_tree (path);
-      else
-        g_remove (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   if (fixture->sim != NULL)
     sim_process_stop (fixture->sim);
-  remove_tree (fixture->dir);
+  ff_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->address);
 }
