@@ -331,6 +331,81 @@ test_reset_drop_self_rebooting (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
+/* Reads the next 6-byte frame (S or U) from a raw connection to the simulator. */
+static void
+read_short_frame (GSocket *socket,
+                  guint8   frame[6])
+{
+  gsize got = 0;
+
+  while (got < 6)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_socket_receive (socket, (gchar *) frame + got, 6 - got, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n, >, 0);
+      got += (gsize) n;
+    }
+  g_assert_cmpuint (frame[0], ==, 0x68);
+  g_assert_cmpuint (frame[1], ==, 4);
+}
+
+/* Scenario prompt-acks: the terminal acknowledges an I-frame when it has read its input, long
+ * before w (8) frames or t2 (10 s); seen on the wire as an S-frame before the answer to the next
+ * request. */
+static void
+test_prompt_acks (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  const guint8 startdt_act[] = { 0x68, 0x04, 0x07, 0x00, 0x00, 0x00 };
+  /* An I-frame N(S) 0 whose one-byte ASDU gets no answer, then TESTFR act, in one write. */
+  const guint8 iframe_testfr[] = { 0x68, 0x05, 0x00, 0x00, 0x00, 0x00, 0x64,
+                                   0x68, 0x04, 0x43, 0x00, 0x00, 0x00 };
+  const guint8 testfr_act[] = { 0x68, 0x04, 0x43, 0x00, 0x00, 0x00 };
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  GSocket *socket;
+  guint8 frame[6];
+  guint testfr_cons = 0;
+  gboolean acked = FALSE;
+  guint from = 0;
+
+  sim_process_send (fixture->sim, "scenario DTU-0001 prompt-acks");
+  sim_process_wait_line (fixture->sim, "as soon as it has read", &from);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", fixture->sim->port, NULL,
+                                                &error);
+  g_assert_no_error (error);
+  socket = g_socket_connection_get_socket (connection);
+  g_socket_set_timeout (socket, SIM_TEST_DEADLINE_S);
+  g_socket_send (socket, (const gchar *) startdt_act, sizeof startdt_act, NULL, &error);
+  g_assert_no_error (error);
+  read_short_frame (socket, frame);
+  g_assert_cmpuint (frame[2], ==, 0x0B);  /* STARTDT con */
+  g_socket_send (socket, (const gchar *) iframe_testfr, sizeof iframe_testfr, NULL, &error);
+  g_assert_no_error (error);
+  while (testfr_cons < 2)
+    {
+      read_short_frame (socket, frame);
+      if (frame[2] == 0x83)
+        {
+          if (++testfr_cons == 1)
+            {
+              g_socket_send (socket, (const gchar *) testfr_act, sizeof testfr_act, NULL, &error);
+              g_assert_no_error (error);
+            }
+        }
+      else
+        {
+          /* S-frame acknowledging the one I-frame: N(R) 1. */
+          g_assert_cmpmem (frame, 6, "\x68\x04\x01\x00\x02\x00", 6);
+          acked = TRUE;
+        }
+    }
+  g_assert_true (acked);
+}
+
 static void
 test_requests_need_a_link (Fixture       *fixture,
                            gconstpointer  data)
@@ -457,6 +532,7 @@ main (int argc, char **argv)
   ADD ("/sim-adapter/t1-expiry", test_t1_expiry, NULL);
   ADD ("/sim-adapter/reset-drop-rebooted-early", test_reset_drop_rebooted_early, NULL);
   ADD ("/sim-adapter/reset-drop-self-rebooting", test_reset_drop_self_rebooting, NULL);
+  ADD ("/sim-adapter/prompt-acks", test_prompt_acks, NULL);
   ADD ("/sim-adapter/requests-need-a-link", test_requests_need_a_link, NULL);
   ADD ("/sim-adapter/connect-refused", test_connect_refused, NULL);
   g_test_add_func ("/sim-adapter/fleet-and-scenario-files", test_fleet_and_scenario_files);
