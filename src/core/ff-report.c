@@ -22,17 +22,6 @@ static const char *const outcome_names[] = {
   [FF_REPORT_OUTCOME_ABORTED] = "aborted",
 };
 
-static const struct
-{
-  const char *name;
-  const char *unit;
-} signals[FF_SIGNAL_COUNT] = {
-  [FF_SIGNAL_LINE_VOLTAGE] = { "line_voltage", "V" },
-  [FF_SIGNAL_CURRENT] = { "current", "A" },
-  [FF_SIGNAL_BATTERY_VOLTAGE] = { "battery_voltage", "V" },
-  [FF_SIGNAL_TEMPERATURE] = { "temperature", "°C" },
-};
-
 const char *
 ff_report_outcome_to_string (FfReportOutcome outcome)
 {
@@ -51,20 +40,6 @@ ff_report_outcome_from_string (const char      *text,
         return TRUE;
       }
   return FALSE;
-}
-
-const char *
-ff_signal_get_name (FfSignal signal)
-{
-  g_return_val_if_fail (signal < FF_SIGNAL_COUNT, NULL);
-  return signals[signal].name;
-}
-
-const char *
-ff_signal_get_unit (FfSignal signal)
-{
-  g_return_val_if_fail (signal < FF_SIGNAL_COUNT, NULL);
-  return signals[signal].unit;
 }
 
 char *
@@ -311,12 +286,12 @@ parse_snapshot (JsonObject       *object,
     return FALSE;
   for (FfSignal s = 0; s < FF_SIGNAL_COUNT; s++)
     {
-      g_autofree char *signal_where = g_strdup_printf ("%s.%s", where, signals[s].name);
+      g_autofree char *signal_where = g_strdup_printf ("%s.%s", where, ff_signal_get_name (s));
       JsonObject *signal;
       const char *hex, *unit;
       double value;
 
-      if (!ff_document_get_object (object, where, signals[s].name, FALSE, &signal, error)
+      if (!ff_document_get_object (object, where, ff_signal_get_name (s), FALSE, &signal, error)
           || !ff_document_check_members (signal, signal_where, signal_members, error)
           || !ff_document_get_double (signal, signal_where, "value", -G_MAXFLOAT, G_MAXFLOAT,
                                       &value, error)
@@ -334,9 +309,9 @@ parse_snapshot (JsonObject       *object,
           ff_document_invalid (error, signal_where, "value", _("does not match its hex encoding"));
           return FALSE;
         }
-      if (!g_str_equal (unit, signals[s].unit))
+      if (!g_str_equal (unit, ff_signal_get_unit (s)))
         {
-          g_autofree char *problem = g_strdup_printf (_("must be \"%s\""), signals[s].unit);
+          g_autofree char *problem = g_strdup_printf (_("must be \"%s\""), ff_signal_get_unit (s));
           ff_document_invalid (error, signal_where, "unit", problem);
           return FALSE;
         }
@@ -354,10 +329,11 @@ parse_judgement (JsonObject        *object,
     return FALSE;
   for (FfSignal s = 0; s < FF_SIGNAL_COUNT; s++)
     {
-      g_autofree char *where = g_strdup_printf ("judgement.%s", signals[s].name);
+      g_autofree char *where = g_strdup_printf ("judgement.%s", ff_signal_get_name (s));
       JsonObject *verdict;
 
-      if (!ff_document_get_object (object, "judgement", signals[s].name, FALSE, &verdict, error)
+      if (!ff_document_get_object (object, "judgement", ff_signal_get_name (s), FALSE, &verdict,
+                                   error)
           || !ff_document_check_members (verdict, where, verdict_members, error)
           || !ff_document_get_double (verdict, where, "deviation", 0, G_MAXDOUBLE,
                                       &judgement->deviation[s], error)
@@ -640,11 +616,11 @@ add_snapshot (JsonBuilder            *builder,
     {
       g_autofree char *hex = ff_float_to_hex (snapshot->values[s]);
 
-      json_builder_set_member_name (builder, signals[s].name);
+      json_builder_set_member_name (builder, ff_signal_get_name (s));
       json_builder_begin_object (builder);
       ff_builder_add_double (builder, "value", snapshot->values[s]);
       ff_builder_add_string (builder, "hex", hex);
-      ff_builder_add_string (builder, "unit", signals[s].unit);
+      ff_builder_add_string (builder, "unit", ff_signal_get_unit (s));
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);
@@ -658,7 +634,7 @@ add_judgement (JsonBuilder             *builder,
     return;
   for (FfSignal s = 0; s < FF_SIGNAL_COUNT; s++)
     {
-      json_builder_set_member_name (builder, signals[s].name);
+      json_builder_set_member_name (builder, ff_signal_get_name (s));
       json_builder_begin_object (builder);
       ff_builder_add_double (builder, "deviation", judgement->deviation[s]);
       ff_builder_add_boolean (builder, "pass", judgement->pass[s]);

@@ -3,6 +3,7 @@
 
 #include "ff-crypto.h"
 #include "ff-document.h"
+#include "ff-signal.h"
 
 G_BEGIN_DECLS
 
@@ -17,16 +18,6 @@ typedef enum
   FF_REPORT_OUTCOME_IDENTITY_MISMATCH,
   FF_REPORT_OUTCOME_ABORTED,
 } FfReportOutcome;
-
-/* The four signals of a snapshot, in report order. */
-typedef enum
-{
-  FF_SIGNAL_LINE_VOLTAGE,
-  FF_SIGNAL_CURRENT,
-  FF_SIGNAL_BATTERY_VOLTAGE,
-  FF_SIGNAL_TEMPERATURE,
-  FF_SIGNAL_COUNT
-} FfSignal;
 
 typedef struct
 {
@@ -125,8 +116,6 @@ void         ff_report_set_failure          (FfReport        *report,
 const char  *ff_report_outcome_to_string    (FfReportOutcome  outcome);
 gboolean     ff_report_outcome_from_string  (const char      *text,
                                              FfReportOutcome *outcome);
-const char  *ff_signal_get_name             (FfSignal         signal);
-const char  *ff_signal_get_unit             (FfSignal         signal);
 /* The 8 uppercase hex digits of @value's IEEE-754 binary32 bits, most significant first. */
 char        *ff_float_to_hex                (float            value);
 

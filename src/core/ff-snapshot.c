@@ -3,46 +3,7 @@
 
 #include "ff-snapshot.h"
 
-#include <glib/gi18n-lib.h>
 #include <math.h>
-
-typedef struct
-{
-  const char *key;
-  const char *label;
-  /* Near zero a relative error explodes (0.01 A → 0.02 A is "100 %"), so the denominator never
-   * drops below this floor: a before-value smaller than the floor is judged against an absolute
-   * band of 10 % of the floor (1 V, 0.1 A, 0.1 V, 0.5 °C). */
-  double      zero_floor;
-} SignalInfo;
-
-static const SignalInfo signal_info[FF_N_SIGNALS] = {
-  [FF_SIGNAL_LINE_VOLTAGE] = { "line_voltage", N_("Line voltage"), 10.0 },
-  [FF_SIGNAL_CURRENT] = { "current", N_("Current"), 1.0 },
-  [FF_SIGNAL_BATTERY_VOLTAGE] = { "battery_voltage", N_("Battery voltage"), 1.0 },
-  [FF_SIGNAL_TEMPERATURE] = { "ambient_temperature", N_("Ambient temperature"), 5.0 },
-};
-
-const char *
-ff_signal_get_key (FfSignal signal)
-{
-  g_return_val_if_fail (signal < FF_N_SIGNALS, NULL);
-  return signal_info[signal].key;
-}
-
-const char *
-ff_signal_get_label (FfSignal signal)
-{
-  g_return_val_if_fail (signal < FF_N_SIGNALS, NULL);
-  return _(signal_info[signal].label);
-}
-
-double
-ff_signal_get_zero_floor (FfSignal signal)
-{
-  g_return_val_if_fail (signal < FF_N_SIGNALS, 0);
-  return signal_info[signal].zero_floor;
-}
 
 /* The report's hex form ("435C8000" for 220.5), for showing next to the value. */
 char *

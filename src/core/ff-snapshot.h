@@ -8,8 +8,8 @@ G_BEGIN_DECLS
 /* The rule: |after − before| / max(|before|, floor) must stay below this for every signal. */
 #define FF_SNAPSHOT_MAX_RELATIVE_ERROR 0.10
 
-/* FfSignal and its report names and units come from ff-report.h; this is the count under the name
- * the UI and the adapter use. */
+/* FfSignal comes from ff-signal.h (through ff-report.h); this is the count under the name the UI
+ * and the adapter use. */
 #define FF_N_SIGNALS FF_SIGNAL_COUNT
 
 /* What a reading produced: a terminal may leave out a signal, so presence is per signal. */
@@ -24,11 +24,6 @@ typedef struct
   double   relative_error;  /* NAN when a value is missing or not a number */
   gboolean passed;
 } FfSignalJudgement;
-
-/* The signal's key in a vendor profile's measurement map ("ambient_temperature"). */
-const char *ff_signal_get_key          (FfSignal          signal);
-const char *ff_signal_get_label        (FfSignal          signal);
-double      ff_signal_get_zero_floor   (FfSignal          signal);
 
 char       *ff_snapshot_value_to_hex   (float             value);
 gboolean    ff_snapshot_is_complete    (const FfSnapshot *snapshot);
