@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <math.h>
 
 #include "ff-report-pdf.h"
@@ -97,9 +96,7 @@ test_upgraded_page (void)
   g_free (run_tool ("pdftoppm", "-r", "20", "-png", "-singlefile", path, png_root, NULL));
   g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
 
-  g_unlink (png);
-  g_unlink (path);
-  g_rmdir (dir);
+  ff_test_remove_tree (dir);
 }
 
 static void
@@ -124,8 +121,7 @@ test_failure_without_snapshots (void)
   g_assert_nonnull (strstr (text, "The tablet is 46.2 m"));
   g_assert_nonnull (strstr (text, "not judged"));
   g_assert_null (strstr (text, "UpdateProgram.bin"));
-  g_unlink (path);
-  g_rmdir (dir);
+  ff_test_remove_tree (dir);
 }
 
 int

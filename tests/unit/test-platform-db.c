@@ -3,8 +3,7 @@
 #include "config.h"
 
 #include "ff-platform-db.h"
-
-#include <glib/gstdio.h>
+#include "ff-test-fixtures.h"
 
 #define N_THREADS 8
 #define UNITS_PER_THREAD 25
@@ -65,8 +64,6 @@ test_concurrent_transactions (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("ff-platform-db-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "platform.db", NULL);
-  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
   g_autoptr(GError) error = NULL;
   FfPlatformDb *db = ff_platform_db_open (path, &error);
   GThread *threads[N_THREADS];
@@ -97,10 +94,7 @@ test_concurrent_transactions (void)
       g_assert_cmpuint (unit % 5, !=, 4);
     }
   ff_platform_db_close (db);
-  g_remove (wal);
-  g_remove (shm);
-  g_assert_no_errno (g_remove (path));
-  g_assert_no_errno (g_rmdir (dir));
+  ff_test_remove_tree (dir);
 }
 
 static void
@@ -108,8 +102,6 @@ test_reopen_keeps_schema (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("ff-platform-db-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "platform.db", NULL);
-  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
   g_autoptr(GError) error = NULL;
   FfPlatformDb *db = ff_platform_db_open (path, &error);
   g_autoptr(FfTechnician) technician = NULL;
@@ -126,10 +118,7 @@ test_reopen_keeps_schema (void)
   g_assert_no_error (error);
   g_assert_cmpstr (technician->name, ==, "张伟");
   ff_platform_db_close (db);
-  g_remove (wal);
-  g_remove (shm);
-  g_assert_no_errno (g_remove (path));
-  g_assert_no_errno (g_rmdir (dir));
+  ff_test_remove_tree (dir);
 }
 
 int
