@@ -11,6 +11,7 @@
 extern "C" {
 #endif
 
+#define IEC104_TCP_PORT         2404 /* the registered port of IEC 60870-5-104 */
 #define IEC104_START_BYTE       0x68
 #define IEC104_APCI_SIZE        6    /* start byte, length byte, four control bytes */
 #define IEC104_APDU_LENGTH_MIN  4    /* the length byte counts the control field and the ASDU */

@@ -10,8 +10,8 @@
 #include "ff-iec104-conn.h"
 #include "ff-profile.h"
 #include "ff-snapshot.h"
+#include "iec104-apci.h"
 
-#define DEFAULT_PORT 2404
 #define PROGRESS_BAR_WIDTH 30
 
 typedef struct
@@ -100,7 +100,7 @@ diag_parse (Diag        *diag,
       *exit_code = FF_CLI_EXIT_USAGE;
       return FALSE;
     }
-  address = g_network_address_parse ((*argv)[1], DEFAULT_PORT, &error);
+  address = g_network_address_parse ((*argv)[1], IEC104_TCP_PORT, &error);
   if (address == NULL)
     {
       g_printerr ("fieldflash-cli: %s\n", error->message);

@@ -12,7 +12,6 @@
 #include "ff-iec104-pump.h"
 #include "iec104.h"
 
-#define DEFAULT_PORT 2404
 #define PROGRESS_INTERVAL_US (100 * 1000)
 #define BACKOFF_FIRST_MS 50
 #define BACKOFF_MAX_MS 2000
@@ -805,7 +804,7 @@ ff_iec104_conn_connect_async (FfIec104Conn        *conn,
       g_free (conn->host);
       conn->host = g_strdup (host);
     }
-  conn->port = port != 0 ? port : DEFAULT_PORT;
+  conn->port = port != 0 ? port : IEC104_TCP_PORT;
   conn->closing_locally = FALSE;
   start_connect (conn, conn->iec104.t0_ms);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ff-sim-error.h"
+#include "iec104-apci.h"
 
 #define DEFAULT_SPONTANEOUS_MS 5000
 #define FLEET_GROUP "fleet"
@@ -217,7 +218,7 @@ ff_sim_fleet_load_file (FfSimFleet  *fleet,
     }
   default_profile = g_key_file_get_string (file, FLEET_GROUP, "profile", NULL);
   default_host = g_key_file_get_string (file, FLEET_GROUP, "host", NULL);
-  if (!get_port (file, FLEET_GROUP, "first-port", FF_SIM_DEFAULT_PORT, &first_port, path, error))
+  if (!get_port (file, FLEET_GROUP, "first-port", IEC104_TCP_PORT, &first_port, path, error))
     return FALSE;
 
   groups = g_key_file_get_groups (file, NULL);

@@ -9,8 +9,6 @@
 
 G_BEGIN_DECLS
 
-#define FF_SIM_DEFAULT_PORT 2404
-
 #define FF_TYPE_SIM_FLEET (ff_sim_fleet_get_type ())
 G_DECLARE_FINAL_TYPE (FfSimFleet, ff_sim_fleet, FF, SIM_FLEET, GObject)
 
