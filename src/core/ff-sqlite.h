@@ -4,6 +4,7 @@
 
 #include <glib.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 
 G_BEGIN_DECLS
 
@@ -15,6 +16,15 @@ int     ff_sqlite_bind_text    (sqlite3_stmt *statement,
 int     ff_sqlite_bind_bytes   (sqlite3_stmt *statement,
                                 int           index,
                                 GBytes       *bytes);
+/* Binds one value per character of @types to parameters 1, 2, …: 's' string (NULL for SQL NULL),
+ * 'i' gint64, 'n' gint64 with 0 as SQL NULL, 'd' double, 'B' GBytes * (NULL for SQL NULL).
+ * Stops at the first failure and returns its sqlite result code, else SQLITE_OK. */
+int     ff_sqlite_bind         (sqlite3_stmt *statement,
+                                const char   *types,
+                                ...);
+int     ff_sqlite_bind_valist  (sqlite3_stmt *statement,
+                                const char   *types,
+                                va_list       args);
 /* A copy of the column's text, NULL for SQL NULL. */
 char   *ff_sqlite_column_text  (sqlite3_stmt *statement,
                                 int           column);

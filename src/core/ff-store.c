@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <unistd.h>
 
 #include "ff-crypto.h"
@@ -118,6 +119,31 @@ step_done (FfStore *self, sqlite3_stmt *statement, GError **error)
   int code = sqlite3_step (statement);
 
   return code == SQLITE_DONE || set_sqlite_error (self, error, code);
+}
+
+/* Prepares @sql, binds one value per character of @types (see ff_sqlite_bind()) and runs it; it
+ * returns no rows. */
+static gboolean
+run_sql (FfStore *self, GError **error, const char *sql, const char *types, ...)
+{
+  g_autoptr(sqlite3_stmt) statement = prepare (self, sql, error);
+  va_list args;
+  int code;
+
+  if (statement == NULL)
+    return FALSE;
+  va_start (args, types);
+  code = ff_sqlite_bind_valist (statement, types, args);
+  va_end (args);
+  if (code != SQLITE_OK)
+    return set_sqlite_error (self, error, code);
+  return step_done (self, statement, error);
+}
+
+static gint64
+now_seconds (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
 }
 
 static gboolean
@@ -300,22 +326,15 @@ ff_store_set_setting (FfStore     *self,
                       const char  *value,
                       GError     **error)
 {
-  g_autoptr(sqlite3_stmt) statement = NULL;
   gboolean ok;
 
   if (!begin (self, error))
     return FALSE;
-  statement = prepare (self, value != NULL
-                               ? "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)"
-                               : "DELETE FROM settings WHERE key = ?", error);
-  ok = statement != NULL;
-  if (ok)
-    {
-      ff_sqlite_bind_text (statement, 1, key);
-      if (value != NULL)
-        ff_sqlite_bind_text (statement, 2, value);
-      ok = step_done (self, statement, error);
-    }
+  if (value != NULL)
+    ok = run_sql (self, error, "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", "ss",
+                  key, value);
+  else
+    ok = run_sql (self, error, "DELETE FROM settings WHERE key = ?", "s", key);
   return end (self, ok, error);
 }
 
@@ -326,23 +345,13 @@ ff_store_save_task (FfStore     *self,
                     GBytes      *signature,
                     GError     **error)
 {
-  g_autoptr(sqlite3_stmt) statement = NULL;
   gboolean ok;
 
   if (!begin (self, error))
     return FALSE;
-  statement = prepare (self, "INSERT OR REPLACE INTO tasks"
+  ok = run_sql (self, error, "INSERT OR REPLACE INTO tasks"
                              " (task_id, document, signature, stored_at) VALUES (?, ?, ?, ?)",
-                       error);
-  ok = statement != NULL;
-  if (ok)
-    {
-      ff_sqlite_bind_text (statement, 1, task_id);
-      ff_sqlite_bind_bytes (statement, 2, document);
-      ff_sqlite_bind_bytes (statement, 3, signature);
-      sqlite3_bind_int64 (statement, 4, g_get_real_time () / G_USEC_PER_SEC);
-      ok = step_done (self, statement, error);
-    }
+                "sBBi", task_id, document, signature, now_seconds ());
   return end (self, ok, error);
 }
 
@@ -475,7 +484,6 @@ ff_store_commit_firmware (FfStore     *self,
   g_autofree char *partial = ff_store_get_partial_path (self, sha256);
   g_autofree char *final = ff_store_get_firmware_path (self, sha256);
   g_autofree char *actual = NULL;
-  g_autoptr(sqlite3_stmt) statement = NULL;
   goffset size = 0;
   gboolean ok;
 
@@ -503,16 +511,8 @@ ff_store_commit_firmware (FfStore     *self,
   /* The rename itself is only durable once the directory is. */
   if (!fsync_path (self->firmware_dir, error) || !begin (self, error))
     return FALSE;
-  statement = prepare (self, "INSERT OR REPLACE INTO firmware (sha256, size, stored_at)"
-                             " VALUES (?, ?, ?)", error);
-  ok = statement != NULL;
-  if (ok)
-    {
-      ff_sqlite_bind_text (statement, 1, sha256);
-      sqlite3_bind_int64 (statement, 2, size);
-      sqlite3_bind_int64 (statement, 3, g_get_real_time () / G_USEC_PER_SEC);
-      ok = step_done (self, statement, error);
-    }
+  ok = run_sql (self, error, "INSERT OR REPLACE INTO firmware (sha256, size, stored_at)"
+                             " VALUES (?, ?, ?)", "sii", sha256, (gint64) size, now_seconds ());
   return end (self, ok, error);
 }
 
@@ -552,19 +552,10 @@ static gboolean
 write_workflow (FfStore *self, const char *task_id, const char *device_id, const char *state,
                 const char *data, GError **error)
 {
-  g_autoptr(sqlite3_stmt) statement = NULL;
-
-  statement = prepare (self, "INSERT OR REPLACE INTO workflows"
-                             " (task_id, device_id, state, data, updated_at)"
-                             " VALUES (?, ?, ?, ?, ?)", error);
-  if (statement == NULL)
-    return FALSE;
-  ff_sqlite_bind_text (statement, 1, task_id);
-  ff_sqlite_bind_text (statement, 2, device_id);
-  ff_sqlite_bind_text (statement, 3, state);
-  ff_sqlite_bind_text (statement, 4, data);
-  sqlite3_bind_int64 (statement, 5, g_get_real_time () / G_USEC_PER_SEC);
-  return step_done (self, statement, error);
+  return run_sql (self, error, "INSERT OR REPLACE INTO workflows"
+                              " (task_id, device_id, state, data, updated_at)"
+                              " VALUES (?, ?, ?, ?, ?)",
+                  "ssssi", task_id, device_id, state, data, now_seconds ());
 }
 
 gboolean
@@ -623,40 +614,17 @@ ff_store_save_report (FfStore     *self,
                       const char  *final_data,
                       GError     **error)
 {
-  g_autoptr(sqlite3_stmt) insert_report = NULL;
-  g_autoptr(sqlite3_stmt) enqueue = NULL;
   gboolean ok;
 
   if (!begin (self, error))
     return FALSE;
-  insert_report = prepare (self, "INSERT INTO reports (report_id, task_id, device_id, outcome,"
-                                 " created_at, document, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           error);
-  ok = insert_report != NULL;
-  if (ok)
-    {
-      ff_sqlite_bind_text (insert_report, 1, report_id);
-      ff_sqlite_bind_text (insert_report, 2, task_id);
-      ff_sqlite_bind_text (insert_report, 3, device_id);
-      ff_sqlite_bind_text (insert_report, 4, outcome);
-      sqlite3_bind_int64 (insert_report, 5, created_at);
-      ff_sqlite_bind_bytes (insert_report, 6, document);
-      ff_sqlite_bind_bytes (insert_report, 7, signature);
-      ok = step_done (self, insert_report, error);
-    }
-  if (ok)
-    {
-      enqueue = prepare (self, "INSERT INTO upload_queue (report_id, attempts) VALUES (?, 0)",
-                         error);
-      ok = enqueue != NULL;
-    }
-  if (ok)
-    {
-      ff_sqlite_bind_text (enqueue, 1, report_id);
-      ok = step_done (self, enqueue, error);
-    }
-  if (ok)
-    ok = write_workflow (self, task_id, device_id, final_state, final_data, error);
+  ok = run_sql (self, error, "INSERT INTO reports (report_id, task_id, device_id, outcome,"
+                             " created_at, document, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "ssssiBB", report_id, task_id, device_id, outcome, created_at, document,
+                signature)
+       && run_sql (self, error, "INSERT INTO upload_queue (report_id, attempts) VALUES (?, 0)", "s",
+                   report_id)
+       && write_workflow (self, task_id, device_id, final_state, final_data, error);
   return end (self, ok, error);
 }
 
@@ -717,20 +685,11 @@ static gboolean
 update_queue (FfStore *self, const char *sql, const char *report_id, const char *text,
               gint64 number, GError **error)
 {
-  g_autoptr(sqlite3_stmt) statement = NULL;
   gboolean ok;
 
   if (!begin (self, error))
     return FALSE;
-  statement = prepare (self, sql, error);
-  ok = statement != NULL;
-  if (ok)
-    {
-      ff_sqlite_bind_text (statement, 1, text);
-      sqlite3_bind_int64 (statement, 2, number);
-      ff_sqlite_bind_text (statement, 3, report_id);
-      ok = step_done (self, statement, error);
-    }
+  ok = run_sql (self, error, sql, "sis", text, number, report_id);
   return end (self, ok, error);
 }
 

@@ -138,8 +138,7 @@ exec_script (FfPlatformDb *db,
   return TRUE;
 }
 
-/* Prepares (once) and binds @sql. Types: 's' string or NULL, 'i' gint64, 'n' gint64 with 0 as
- * NULL, 'd' double, 'B' GBytes * blob. */
+/* Prepares (once) and binds @sql; @types as for ff_sqlite_bind(). */
 static sqlite3_stmt *
 bind (FfPlatformDb *db,
       const char   *sql,
@@ -149,7 +148,7 @@ bind (FfPlatformDb *db,
 {
   sqlite3_stmt *stmt = g_hash_table_lookup (db->statements, sql);
   va_list args;
-  int rc = SQLITE_OK;
+  int rc;
 
   if (stmt == NULL)
     {
@@ -164,33 +163,7 @@ bind (FfPlatformDb *db,
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
   va_start (args, types);
-  for (int i = 0; types[i] != '\0' && rc == SQLITE_OK; i++)
-    {
-      switch (types[i])
-        {
-        case 's':
-          rc = ff_sqlite_bind_text (stmt, i + 1, va_arg (args, const char *));
-          break;
-        case 'i':
-          rc = sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
-          break;
-        case 'n':
-          {
-            gint64 value = va_arg (args, gint64);
-            rc = value == 0 ? sqlite3_bind_null (stmt, i + 1)
-                            : sqlite3_bind_int64 (stmt, i + 1, value);
-            break;
-          }
-        case 'd':
-          rc = sqlite3_bind_double (stmt, i + 1, va_arg (args, double));
-          break;
-        case 'B':
-          rc = ff_sqlite_bind_bytes (stmt, i + 1, va_arg (args, GBytes *));
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-    }
+  rc = ff_sqlite_bind_valist (stmt, types, args);
   va_end (args);
   if (rc != SQLITE_OK)
     {
