@@ -86,16 +86,19 @@ ff_key_generate (GError **error)
   return key_wrap (pkey, TRUE);
 }
 
-static gboolean
-check_ed25519 (EVP_PKEY   *pkey,
-               const char *origin,
-               GError    **error)
+/* Wraps @pkey read from @origin, or frees it when it is not an Ed25519 key. */
+static FfKey *
+key_wrap_ed25519 (EVP_PKEY   *pkey,
+                  gboolean    has_private,
+                  const char *origin,
+                  GError    **error)
 {
   if (EVP_PKEY_is_a (pkey, "ED25519"))
-    return TRUE;
+    return key_wrap (pkey, has_private);
+  EVP_PKEY_free (pkey);
   g_set_error (error, FF_CRYPTO_ERROR, FF_CRYPTO_ERROR_BAD_KEY,
                _("The key in %s is not an Ed25519 key"), origin);
-  return FALSE;
+  return NULL;
 }
 
 FfKey *
@@ -119,12 +122,7 @@ ff_key_load_private (const char *path,
       set_openssl_error (error, FF_CRYPTO_ERROR_BAD_KEY, what);
       return NULL;
     }
-  if (!check_ed25519 (pkey, path, error))
-    {
-      EVP_PKEY_free (pkey);
-      return NULL;
-    }
-  return key_wrap (pkey, TRUE);
+  return key_wrap_ed25519 (pkey, TRUE, path, error);
 }
 
 FfKey *
@@ -145,12 +143,7 @@ ff_key_load_public (const char *pem,
       set_openssl_error (error, FF_CRYPTO_ERROR_BAD_KEY, _("Not a PEM public key"));
       return NULL;
     }
-  if (!check_ed25519 (pkey, _("the PEM text"), error))
-    {
-      EVP_PKEY_free (pkey);
-      return NULL;
-    }
-  return key_wrap (pkey, FALSE);
+  return key_wrap_ed25519 (pkey, FALSE, _("the PEM text"), error);
 }
 
 FfKey *
