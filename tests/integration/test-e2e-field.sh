@@ -145,14 +145,17 @@ done
 
 # ---- the gpsd path: gpsfake replays the log on a free loopback port ---------------------------
 gps_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-# -1 -W 2: play the log once, then stop (and take gpsd down) 2 s after it ran out.
-gpsfake -q -1 -W 2 -c 0.05 -P "$gps_port" "${FIELDFLASH_SOURCEDIR:?}/tests/data/shanghai-fix.nmea" \
+# The log plays over and over (gpsfake starts it when the cli connects) until the run is over, so
+# the fix is there whenever the workflow reaches "identify", however slow this machine is today.
+gpsfake -q -c 0.05 -P "$gps_port" "${FIELDFLASH_SOURCEDIR:?}/tests/data/shanghai-fix.nmea" \
   > /dev/null 2>&1 < /dev/null &
 gpsfake_pid=$!
 pids+=($gpsfake_pid)
 "$cli" run "${tablet[@]}" --terminal DTU0014 --gpsd "127.0.0.1:$gps_port" --yes > "$work/run14.out" 2>&1 \
   || fail "run DTU0014 with gpsd: $(cat "$work/run14.out")"
 grep -q 'DTU0014: upgraded' "$work/run14.out" || fail "DTU0014 not upgraded"
+# SIGINT lets gpsfake take its gpsd down with it, which leaves the port dead for the next run.
+kill -INT "$gpsfake_pid"
 wait "$gpsfake_pid" || true
 
 # ---- a dead gpsd: no fix, nothing written, the visit cut short (the item stays open) ---------
