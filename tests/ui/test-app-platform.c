@@ -1,0 +1,282 @@
+/* The app against the real fieldflash-platform on 127.0.0.1 (HTTPS, pinned): the login page shows
+ * the tablet and the platform's reachability, a wrong PIN is refused on screen, the right one goes
+ * on to Sync, the synced task appears on the Task page, and Upload Now delivers a queued report. */
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "ff-context.h"
+#include "ff-gps-simulated.h"
+#include "ff-queue-page.h"
+#include "ff-report.h"
+#include "ff-ui-test.h"
+#include "ff-window.h"
+#include "platform-harness.h"
+
+#define CONDITION_DEADLINE_S 60
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+deadline_passed (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until @condition holds; fails the test at the deadline. */
+static void
+wait_until (Condition    condition,
+            gpointer     data,
+            const char  *what)
+{
+  gboolean late = FALSE;
+  guint deadline = g_timeout_add_seconds (CONDITION_DEADLINE_S, deadline_passed, &late);
+
+  while (!condition (data) && !late)
+    g_main_context_iteration (NULL, TRUE);
+  if (late)
+    g_error ("Waited %d s in vain for %s", CONDITION_DEADLINE_S, what);
+  g_source_remove (deadline);
+}
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *title;
+  const char *text;
+} RowQuery;
+
+static gboolean
+is_row_with_subtitle_text (GtkWidget     *widget,
+                           gconstpointer  data)
+{
+  const RowQuery *query = data;
+  const char *subtitle;
+
+  if (!ADW_IS_ACTION_ROW (widget))
+    return FALSE;
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (widget));
+  return (query->title == NULL
+          || g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)),
+                        query->title) == 0)
+         && subtitle != NULL && strstr (subtitle, query->text) != NULL;
+}
+
+static gboolean
+row_shows (gpointer data)
+{
+  const RowQuery *query = data;
+
+  return ff_ui_test_find (query->root, is_row_with_subtitle_text, query) != NULL;
+}
+
+typedef struct
+{
+  FfWindow   *window;
+  const char *name;
+} PageQuery;
+
+static gboolean
+page_is (gpointer data)
+{
+  const PageQuery *query = data;
+
+  return g_strcmp0 (ff_window_get_page_name (query->window), query->name) == 0;
+}
+
+static gboolean
+label_visible (gpointer data)
+{
+  const RowQuery *query = data;
+
+  return ff_ui_test_find (query->root, ff_ui_test_is_label_mentioning, query->text) != NULL;
+}
+
+static gboolean
+pointer_cleared (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Destroys @window and waits for it to finalize: work under way holds it until its result has come
+ * back through the main loop. */
+static void
+destroy_window (FfWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  g_object_unref (window);
+  wait_until (pointer_cleared, &window, "the window to finalize");
+}
+
+static void
+click (GtkWidget  *root,
+       const char *action_name)
+{
+  GtkWidget *button = ff_ui_test_find (root, ff_ui_test_is_button_for, action_name);
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+}
+
+static char *
+read_text (const char *dir,
+           const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+/* A tablet directory with TAB-0001's key (the one the platform registered), enrolled with the
+ * running platform: what "fieldflash-cli key" and "login --platform …" leave behind. */
+static FfContext *
+make_enrolled_context (Harness    *h,
+                       const char *tablet_dir)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  g_autoptr(FfContext) context = ff_context_new (settings, FF_GPS_SOURCE (gps));
+  g_autoptr(FfTablet) first_use = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key_path = g_build_filename (tablet_dir, "tablet.key", NULL);
+  g_autofree char *platform_key = NULL;
+  g_autofree char *certificate = read_text (h->data_dir, "tls.crt");
+
+  g_assert_true (ff_key_save_private (h->tablet_a, key_path, &error));
+  g_assert_no_error (error);
+  first_use = ff_tablet_open (tablet_dir, "TAB-0001", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (harness_run (h, NULL, &platform_key, NULL, "export-key", NULL), ==, 0);
+
+  g_assert_true (ff_context_open_tablet (context, tablet_dir, &error));
+  g_assert_no_error (error);
+  g_assert_true (ff_context_set_platform (context, h->base_url, platform_key, certificate,
+                                          &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&context);
+}
+
+/* A signed report of DTU0001 in the store, as a finished visit leaves it. */
+static void
+queue_report (FfContext  *context,
+              const char *task_id)
+{
+  FfTablet *tablet = ff_context_get_tablet (context);
+  g_autoptr(FfReport) report = harness_report (task_id, "DTU0001", "TAB-0001", HARNESS_PHONE_A);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GError) error = NULL;
+
+  signature = ff_report_sign (report, ff_tablet_get_key (tablet), &bytes, &error);
+  g_assert_no_error (error);
+  g_assert_true (ff_store_save_report (ff_tablet_get_store (tablet), report->report_id, task_id,
+                                       "DTU0001", "upgraded", report->created_at, bytes,
+                                       signature, "done", "{}", &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_login_sync_upload (void)
+{
+  Harness *h = harness_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tablet_dir = g_dir_make_tmp ("ff-app-tablet-XXXXXX", &error);
+  g_autoptr(FfContext) context = NULL;
+  FfWindow *window;
+  GtkWidget *login, *sync, *task, *queue;
+  GtkWidget *phone_row, *pin_row;
+  RowQuery query;
+  PageQuery page;
+
+  g_assert_no_error (error);
+  harness_setup_world (h);
+  harness_start (h, TRUE);
+  context = make_enrolled_context (h, tablet_dir);
+  window = g_object_ref (ff_window_new (NULL, context));
+  gtk_window_present (GTK_WINDOW (window));
+  login = ff_window_get_page (window, "login");
+  sync = ff_window_get_page (window, "sync");
+  task = ff_window_get_page (window, "task");
+  queue = ff_window_get_page (window, "queue");
+  page.window = window;
+  ff_window_show_page (window, "login");
+
+  /* The tablet's serial, its platform, and the platform answering /healthz. */
+  query = (RowQuery) { login, "Serial", "TAB-0001" };
+  g_assert_true (row_shows (&query));
+  query = (RowQuery) { login, "Address", h->base_url };
+  g_assert_true (row_shows (&query));
+  query = (RowQuery) { login, "Reachability", "Reachable" };
+  wait_until (row_shows, &query, "the platform to be reachable");
+
+  /* A wrong PIN: the platform's refusal is shown, and the page stays. */
+  phone_row = ff_ui_test_find_type (login, ADW_TYPE_ENTRY_ROW);
+  pin_row = ff_ui_test_find_type (login, ADW_TYPE_PASSWORD_ENTRY_ROW);
+  gtk_editable_set_text (GTK_EDITABLE (phone_row), HARNESS_PHONE_A);
+  gtk_editable_set_text (GTK_EDITABLE (pin_row), "000000");
+  click (login, "login.log-in");
+  query = (RowQuery) { login, NULL, "The PIN is wrong" };
+  wait_until (label_visible, &query, "the wrong PIN to be refused on screen");
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "login");
+
+  /* The right PIN: on to Sync. */
+  gtk_editable_set_text (GTK_EDITABLE (pin_row), HARNESS_PIN_A);
+  click (login, "login.log-in");
+  page.name = "sync";
+  wait_until (page_is, &page, "the Sync page after the login");
+  g_assert_null (ff_ui_test_find (login, ff_ui_test_is_label_mentioning, "The PIN is wrong"));
+
+  /* Sync: the task is stored, its firmware listed as verified. */
+  click (sync, "sync.start");
+  query = (RowQuery) { sync, h->task_a, "Stored" };
+  wait_until (row_shows, &query, "the task to be stored");
+  query = (RowQuery) { sync, "V2.01", "SHA-256 verified" };
+  wait_until (row_shows, &query, "the firmware verdict");
+  g_assert_cmpstr (ff_context_get_task (context)->task_id, ==, h->task_a);
+
+  /* The Task page lists the synced task's terminals. */
+  click (sync, "sync.show-task");
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "task");
+  query = (RowQuery) { task, NULL, "DTU0001 · To do" };
+  wait_until (row_shows, &query, "DTU0001 on the Task page");
+  query = (RowQuery) { task, NULL, "FTU0002 · To do" };
+  wait_until (row_shows, &query, "FTU0002 on the Task page");
+
+  /* A finished visit's report waits in the queue; Upload Now delivers it. */
+  queue_report (context, h->task_a);
+  ff_window_show_page (window, "queue");
+  ff_queue_page_refresh (FF_QUEUE_PAGE (queue));
+  query = (RowQuery) { queue, "DTU0001", "Upgraded" };
+  wait_until (row_shows, &query, "the queued report");
+  click (queue, "queue.upload");
+  query = (RowQuery) { queue, NULL, "1 delivered, 0 still waiting" };
+  wait_until (label_visible, &query, "the upload to finish");
+  query = (RowQuery) { queue, "DTU0001", "uploaded" };
+  wait_until (row_shows, &query, "the report listed as uploaded");
+
+  destroy_window (window);
+  g_clear_object (&context);
+
+  harness_stop (h);
+  harness_free (h);
+  ff_ui_test_remove_tree (tablet_dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  ff_ui_test_load_app_style ();
+
+  g_test_add_func ("/app/platform/login-sync-upload", test_login_sync_upload);
+  return g_test_run ();
+}
