@@ -120,6 +120,7 @@ ff_login_page_real_log_in (FfLoginPage *self,
 {
   g_autoptr(GError) error = NULL;
   FfSync *sync = self->context != NULL ? ff_context_get_sync (self->context, &error) : NULL;
+  const char *serial;
 
   if (sync == NULL)
     {
@@ -129,8 +130,8 @@ ff_login_page_real_log_in (FfLoginPage *self,
   show_error (self, NULL);
   self->logging_in = TRUE;
   update_log_in_action (self);
-  ff_sync_login_async (sync, phone, pin, ff_tablet_get_serial (ff_context_get_tablet (self->context)),
-                       self->cancellable, logged_in, self);
+  serial = ff_tablet_get_serial (ff_context_get_tablet (self->context));
+  ff_sync_login_async (sync, phone, pin, serial, self->cancellable, logged_in, self);
 }
 
 static void

@@ -1,6 +1,6 @@
 /* FfPreferencesWindow: switches, the language and the gpsd address are GSettings; the platform
  * (address, key, certificate) is the tablet's own, kept in its data directory through FfTablet.
- * Addresses and keys are checked when applied, so a typo is refused with a toast and never stored. */
+ * Addresses and keys are checked when applied: a typo is refused with a toast and never stored. */
 #include "config.h"
 
 #include "ff-preferences-window.h"

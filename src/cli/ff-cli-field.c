@@ -593,9 +593,11 @@ run_workflow (int argc, char **argv, Policy default_policy)
     return fail_with (FF_CLI_EXIT_USAGE, _("Give --gps or --gpsd, not both."));
   if (gps_timeout < 1 || gps_timeout > 3600)
     return fail_with (FF_CLI_EXIT_USAGE, _("--gps-timeout takes 1 to 3600 seconds."));
+  if (task_id != NULL)
+    found_task = g_strdup (task_id);
   if ((tablet = open_tablet (TRUE, &error)) == NULL
-      || (found_task = task_id != NULL ? g_strdup (task_id)
-                                       : ff_tablet_find_task_for (tablet, device_id, &error)) == NULL
+      || (found_task == NULL
+          && (found_task = ff_tablet_find_task_for (tablet, device_id, &error)) == NULL)
       || (source = make_gps (gps, gpsd, &error)) == NULL
       || (workflow = ff_tablet_create_workflow (tablet, source, found_task, device_id,
                                                 &error)) == NULL)

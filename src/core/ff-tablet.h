@@ -1,5 +1,5 @@
 /* The tablet's identity and enrolment, kept in its data directory: store, key pair, serial, the
- * pinned platform (URL, public key, TLS certificate) and the session. The cli and the app share it. */
+ * pinned platform (URL, public key, TLS certificate) and the session. Shared by the cli and app. */
 #pragma once
 
 #include <gio/gio.h>
