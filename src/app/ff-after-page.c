@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "ff-after-page.h"
+#include "ff-workflow-watch.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -203,19 +204,15 @@ void
 ff_after_page_set_workflow (FfAfterPage *self,
                             FfWorkflow  *workflow)
 {
-  g_return_if_fail (FF_IS_AFTER_PAGE (self));
-  g_return_if_fail (workflow == NULL || FF_IS_WORKFLOW (workflow));
+  static const FfWorkflowWatch watches[] = {
+    { "notify::state", G_CALLBACK (update) },
+  };
 
-  if (self->workflow == workflow)
+  g_return_if_fail (FF_IS_AFTER_PAGE (self));
+
+  if (!ff_workflow_watch (self, &self->workflow, workflow, watches, G_N_ELEMENTS (watches)))
     return;
 
-  if (self->workflow != NULL)
-    g_signal_handlers_disconnect_by_data (self->workflow, self);
-  g_set_object (&self->workflow, workflow);
-
-  if (workflow != NULL)
-    g_signal_connect_object (workflow, "notify::state", G_CALLBACK (update), self,
-                             G_CONNECT_SWAPPED);
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKFLOW]);
 }

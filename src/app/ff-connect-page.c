@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "ff-connect-page.h"
+#include "ff-workflow-watch.h"
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
@@ -324,23 +325,16 @@ void
 ff_connect_page_set_workflow (FfConnectPage *self,
                               FfWorkflow    *workflow)
 {
-  g_return_if_fail (FF_IS_CONNECT_PAGE (self));
-  g_return_if_fail (workflow == NULL || FF_IS_WORKFLOW (workflow));
+  static const FfWorkflowWatch watches[] = {
+    { "notify::state", G_CALLBACK (update) },
+    { "notify::message", G_CALLBACK (update) },
+  };
 
-  if (self->workflow == workflow)
+  g_return_if_fail (FF_IS_CONNECT_PAGE (self));
+
+  if (!ff_workflow_watch (self, &self->workflow, workflow, watches, G_N_ELEMENTS (watches)))
     return;
 
-  if (self->workflow != NULL)
-    g_signal_handlers_disconnect_by_data (self->workflow, self);
-  g_set_object (&self->workflow, workflow);
-
-  if (workflow != NULL)
-    {
-      g_signal_connect_object (workflow, "notify::state", G_CALLBACK (update), self,
-                               G_CONNECT_SWAPPED);
-      g_signal_connect_object (workflow, "notify::message", G_CALLBACK (update), self,
-                               G_CONNECT_SWAPPED);
-    }
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKFLOW]);
 }

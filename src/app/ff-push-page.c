@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "ff-push-page.h"
+#include "ff-workflow-watch.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -199,26 +200,20 @@ void
 ff_push_page_set_workflow (FfPushPage *self,
                            FfWorkflow *workflow)
 {
+  static const FfWorkflowWatch watches[] = {
+    { "notify::state", G_CALLBACK (update_state) },
+    { "notify::message", G_CALLBACK (update_state) },
+    { "notify::bytes-sent", G_CALLBACK (update_progress) },
+    { "notify::eta-seconds", G_CALLBACK (update_progress) },
+  };
+
   g_return_if_fail (FF_IS_PUSH_PAGE (self));
-  g_return_if_fail (workflow == NULL || FF_IS_WORKFLOW (workflow));
 
-  if (self->workflow == workflow)
+  if (!ff_workflow_watch (self, &self->workflow, workflow, watches, G_N_ELEMENTS (watches)))
     return;
-
-  if (self->workflow != NULL)
-    g_signal_handlers_disconnect_by_data (self->workflow, self);
-  g_set_object (&self->workflow, workflow);
 
   if (workflow != NULL)
     {
-      g_signal_connect_object (workflow, "notify::state", G_CALLBACK (update_state), self,
-                               G_CONNECT_SWAPPED);
-      g_signal_connect_object (workflow, "notify::message", G_CALLBACK (update_state), self,
-                               G_CONNECT_SWAPPED);
-      g_signal_connect_object (workflow, "notify::bytes-sent", G_CALLBACK (update_progress), self,
-                               G_CONNECT_SWAPPED);
-      g_signal_connect_object (workflow, "notify::eta-seconds", G_CALLBACK (update_progress), self,
-                               G_CONNECT_SWAPPED);
       update_state (self);
       update_progress (self);
     }

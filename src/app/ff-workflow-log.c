@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "ff-workflow-log.h"
+#include "ff-workflow-watch.h"
 
 struct _FfWorkflowLog
 {
@@ -152,19 +153,16 @@ void
 ff_workflow_log_set_workflow (FfWorkflowLog *self,
                               FfWorkflow    *workflow)
 {
-  g_return_if_fail (FF_IS_WORKFLOW_LOG (self));
-  g_return_if_fail (workflow == NULL || FF_IS_WORKFLOW (workflow));
+  static const FfWorkflowWatch watches[] = {
+    { "event", G_CALLBACK (event_recorded) },
+  };
 
-  if (self->workflow == workflow)
+  g_return_if_fail (FF_IS_WORKFLOW_LOG (self));
+
+  if (!ff_workflow_watch (self, &self->workflow, workflow, watches, G_N_ELEMENTS (watches)))
     return;
 
-  if (self->workflow != NULL)
-    g_signal_handlers_disconnect_by_data (self->workflow, self);
-  g_set_object (&self->workflow, workflow);
   clear (self);
-  if (workflow != NULL)
-    g_signal_connect_object (workflow, "event", G_CALLBACK (event_recorded), self,
-                             G_CONNECT_SWAPPED);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKFLOW]);
 }
 
