@@ -1520,6 +1520,29 @@ ff_workflow_get_item (FfWorkflow *self)
   return self->item;
 }
 
+void
+ff_workflow_get_readings (FfWorkflow         *self,
+                          FfWorkflowReadings *readings)
+{
+  g_return_if_fail (FF_IS_WORKFLOW (self));
+  g_return_if_fail (readings != NULL);
+
+  *readings = (FfWorkflowReadings) {
+    .device_id_read = self->ctx.device_id_read,
+    .has_fix = self->ctx.identity_present && isfinite (self->ctx.fix_latitude),
+    .fix = { self->ctx.fix_latitude, self->ctx.fix_longitude },
+    .recorded = { self->item->latitude, self->item->longitude },
+    .version_before = self->ctx.version_before,
+    .checksum_before = self->ctx.checksum_before,
+    .version_after = self->ctx.version_after,
+    .checksum_after = self->ctx.checksum_after,
+    .before = &self->ctx.before,
+    .after = &self->ctx.after,
+  };
+  readings->same_place = readings->has_fix
+                         && ff_geo_same_place (&readings->fix, &readings->recorded);
+}
+
 static void
 ff_workflow_get_property (GObject    *object,
                           guint       prop_id,

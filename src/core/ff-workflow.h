@@ -6,7 +6,9 @@
 #include <gio/gio.h>
 
 #include "ff-crypto.h"
+#include "ff-geo.h"
 #include "ff-gps-source.h"
+#include "ff-snapshot.h"
 #include "ff-store.h"
 #include "ff-task.h"
 
@@ -77,6 +79,27 @@ const char     *ff_workflow_get_outcome       (FfWorkflow    *self);
 const char     *ff_workflow_get_report_id     (FfWorkflow    *self);
 const FfTaskItem *ff_workflow_get_item        (FfWorkflow    *self);
 gboolean        ff_workflow_can_roll_back     (FfWorkflow    *self);
+
+/* What the visit has read so far, for a UI to show; borrowed from the workflow. Each member is
+ * NULL (or, for a snapshot, has no signal present) until the step that reads it has run, and is
+ * set before "state" announces the next step, so a page refreshes on notify::state. */
+typedef struct
+{
+  const char       *device_id_read;   /* 0x8009 as the terminal answered */
+  gboolean          has_fix;          /* FALSE: identify found no GPS fix */
+  FfGeoPoint        fix;              /* the fix the identity check used */
+  FfGeoPoint        recorded;         /* the task's position of the terminal */
+  gboolean          same_place;       /* the 1″ rule on fix and recorded */
+  const char       *version_before;
+  const char       *checksum_before;
+  const char       *version_after;
+  const char       *checksum_after;
+  const FfSnapshot *before;
+  const FfSnapshot *after;
+} FfWorkflowReadings;
+
+void            ff_workflow_get_readings      (FfWorkflow          *self,
+                                               FfWorkflowReadings  *readings);
 
 /* Runs from the persisted state until DONE (the report is saved and queued). Completes with an
  * error only when the workflow could not go on at all (storage full, cancelled); everything that

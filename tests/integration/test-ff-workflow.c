@@ -190,10 +190,37 @@ decide (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* What a page shows is there, read and persisted, when the state that presents it begins. */
+static void
+check_readings (FfWorkflow *workflow, FfWorkflowState state, Technician *technician)
+{
+  FfWorkflowReadings readings;
+
+  ff_workflow_get_readings (workflow, &readings);
+  if (state == FF_WORKFLOW_STATE_CONFIRM)
+    {
+      g_assert_cmpstr (readings.device_id_read, ==, "DTU0001");
+      g_assert_true (readings.has_fix);
+      g_assert_true (readings.same_place == (technician->override_reason == NULL));
+      g_assert_cmpstr (readings.version_before, ==, "V1.00");
+      g_assert_true (ff_snapshot_is_complete (readings.before));
+      g_assert_null (readings.version_after);
+      g_assert_false (ff_snapshot_is_complete (readings.after));
+    }
+  else if (state == FF_WORKFLOW_STATE_REPORT
+           && g_strcmp0 (ff_workflow_get_outcome (workflow), "upgraded") == 0)
+    {
+      g_assert_cmpstr (readings.version_after, ==, "V2.00");
+      g_assert_true (ff_snapshot_is_complete (readings.after));
+    }
+}
+
 static void
 state_changed (FfWorkflow *workflow, GParamSpec *pspec, Technician *technician)
 {
   FfWorkflowState state = ff_workflow_get_state (workflow);
+
+  check_readings (workflow, state, technician);
 
   if (technician->stop_at != FF_WORKFLOW_STATE_NEW && state == technician->stop_at)
     g_cancellable_cancel (technician->cancellable);
