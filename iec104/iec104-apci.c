@@ -119,21 +119,6 @@ iec104_frame_encode_u (uint8_t *out, Iec104UFunction function)
   return IEC104_APCI_SIZE;
 }
 
-const char *
-iec104_u_function_name (Iec104UFunction function)
-{
-  switch (function)
-    {
-    case IEC104_U_STARTDT_ACT: return "STARTDT act";
-    case IEC104_U_STARTDT_CON: return "STARTDT con";
-    case IEC104_U_STOPDT_ACT: return "STOPDT act";
-    case IEC104_U_STOPDT_CON: return "STOPDT con";
-    case IEC104_U_TESTFR_ACT: return "TESTFR act";
-    case IEC104_U_TESTFR_CON: return "TESTFR con";
-    }
-  return "unknown";
-}
-
 struct Iec104Reassembler
 {
   uint8_t buffer[IEC104_APDU_MAX];

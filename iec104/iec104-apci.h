@@ -63,9 +63,6 @@ size_t iec104_frame_encode_i (uint8_t *out, uint16_t send_seq, uint16_t recv_seq
 size_t iec104_frame_encode_s (uint8_t *out, uint16_t recv_seq);
 size_t iec104_frame_encode_u (uint8_t *out, Iec104UFunction function);
 
-/* Returns a static name such as "STARTDT act", or "unknown". */
-const char *iec104_u_function_name (Iec104UFunction function);
-
 /* Reassembles APDUs from a byte stream cut at arbitrary points. */
 typedef struct Iec104Reassembler Iec104Reassembler;
 

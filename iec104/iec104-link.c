@@ -8,7 +8,6 @@
 
 struct Iec104Link
 {
-  Iec104Role role;
   Iec104LinkParams params;
   Iec104LinkState state;
   Iec104Error close_reason;
@@ -59,7 +58,7 @@ iec104_link_params_from_profile (Iec104LinkParams *params, const Iec104Profile *
 }
 
 Iec104Link *
-iec104_link_new (Iec104Role role, const Iec104LinkParams *params)
+iec104_link_new (const Iec104LinkParams *params)
 {
   Iec104Link *link;
   Iec104LinkParams defaults;
@@ -74,7 +73,6 @@ iec104_link_new (Iec104Role role, const Iec104LinkParams *params)
   link = calloc (1, sizeof *link);
   if (link == NULL)
     return NULL;
-  link->role = role;
   link->params = *params;
   link->state = IEC104_LINK_STATE_CLOSED;
   link->reassembler = iec104_reassembler_new ();
@@ -101,12 +99,6 @@ iec104_link_free (Iec104Link *link)
   free (link->send_times);
   free (link->polled);
   free (link);
-}
-
-Iec104Role
-iec104_link_get_role (const Iec104Link *link)
-{
-  return link->role;
 }
 
 Iec104LinkState

@@ -16,12 +16,6 @@ extern "C" {
 /* "No timer armed": the value of iec104_link_next_deadline() when nothing is pending. */
 #define IEC104_NO_DEADLINE UINT64_MAX
 
-typedef enum
-{
-  IEC104_ROLE_MASTER,     /* controlling station, TCP client: sends STARTDT act */
-  IEC104_ROLE_OUTSTATION, /* controlled station (terminal), TCP server */
-} Iec104Role;
-
 typedef struct
 {
   uint16_t k;
@@ -73,12 +67,13 @@ typedef struct
 
 typedef struct Iec104Link Iec104Link;
 
-/* params NULL gives the IEC defaults. Returns NULL when out of memory or params are invalid
- * (k 0 or above 32767, w 0 or above k). */
-Iec104Link *iec104_link_new (Iec104Role role, const Iec104LinkParams *params);
+/* One link serves either role: the controlling station (master, TCP client) is the side that
+ * calls iec104_link_start_dt/_stop_dt, the controlled station answers them. params NULL gives the
+ * IEC defaults. Returns NULL when out of memory or params are invalid (k 0 or above 32767, w 0 or
+ * above k). */
+Iec104Link *iec104_link_new (const Iec104LinkParams *params);
 void iec104_link_free (Iec104Link *link);
 
-Iec104Role iec104_link_get_role (const Iec104Link *link);
 Iec104LinkState iec104_link_get_state (const Iec104Link *link);
 void iec104_link_set_suppress_acks (Iec104Link *link, bool suppress_acks);
 void iec104_link_set_ack_when_drained (Iec104Link *link, bool ack_when_drained);

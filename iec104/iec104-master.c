@@ -82,7 +82,7 @@ iec104_master_new (const Iec104Profile *profile)
     return NULL;
   master->profile = *profile;
   iec104_link_params_from_profile (&params, profile);
-  master->link = iec104_link_new (IEC104_ROLE_MASTER, &params);
+  master->link = iec104_link_new (&params);
   master->file_message = calloc (1, sizeof *master->file_message);
   if (master->link == NULL || master->file_message == NULL)
     {
@@ -137,44 +137,10 @@ iec104_master_get_link (Iec104Master *master)
   return master->link;
 }
 
-const Iec104Profile *
-iec104_master_get_profile (const Iec104Master *master)
-{
-  return &master->profile;
-}
-
 Iec104MasterRequest
 iec104_master_get_request (const Iec104Master *master)
 {
   return master->request;
-}
-
-const char *
-iec104_master_request_name (Iec104MasterRequest request)
-{
-  switch (request)
-    {
-    case IEC104_MASTER_REQUEST_NONE: return "none";
-    case IEC104_MASTER_REQUEST_START_DT: return "start data transfer";
-    case IEC104_MASTER_REQUEST_STOP_DT: return "stop data transfer";
-    case IEC104_MASTER_REQUEST_INTERROGATION: return "general interrogation";
-    case IEC104_MASTER_REQUEST_CLOCK_SYNC: return "clock synchronisation";
-    case IEC104_MASTER_REQUEST_CLOCK_READ: return "clock read";
-    case IEC104_MASTER_REQUEST_RESET_PROCESS: return "reset process";
-    case IEC104_MASTER_REQUEST_READ_PARAMS: return "read parameters";
-    case IEC104_MASTER_REQUEST_WRITE_PARAMS: return "write parameters";
-    case IEC104_MASTER_REQUEST_EXECUTE_PARAMS: return "execute parameters";
-    case IEC104_MASTER_REQUEST_CANCEL_PARAMS: return "cancel parameters";
-    case IEC104_MASTER_REQUEST_FILE_DIRECTORY: return "file directory";
-    case IEC104_MASTER_REQUEST_FILE_READ: return "file read";
-    case IEC104_MASTER_REQUEST_FILE_WRITE: return "file write";
-    case IEC104_MASTER_REQUEST_UPGRADE_START: return "upgrade start";
-    case IEC104_MASTER_REQUEST_UPGRADE_FINISH: return "upgrade finish";
-    case IEC104_MASTER_REQUEST_UPGRADE_CANCEL: return "upgrade cancel";
-    case IEC104_MASTER_REQUEST_SWITCH_AREA: return "switch setting area";
-    case IEC104_MASTER_REQUEST_READ_AREA: return "read setting area";
-    }
-  return "unknown";
 }
 
 /* ---- events ---- */

@@ -106,11 +106,8 @@ Iec104Master *iec104_master_new (const Iec104Profile *profile);
 void iec104_master_free (Iec104Master *master);
 /* The underlying link (for its state, or fault-injection knobs in tests). */
 Iec104Link *iec104_master_get_link (Iec104Master *master);
-const Iec104Profile *iec104_master_get_profile (const Iec104Master *master);
 /* The request being run, or IEC104_MASTER_REQUEST_NONE. */
 Iec104MasterRequest iec104_master_get_request (const Iec104Master *master);
-/* Returns a static English name of a request kind ("file write"...). */
-const char *iec104_master_request_name (Iec104MasterRequest request);
 
 /* Driving, as described at the top. open() starts a new connection clean: unpolled events of the
  * previous one are dropped, except DONE (every request ends with exactly one DONE), and a request

@@ -64,7 +64,7 @@ iec104_outstation_new (const Iec104Profile *profile, const Iec104OutstationCallb
   outstation->callbacks = *callbacks;
   outstation->user_data = user_data;
   iec104_link_params_from_profile (&params, profile);
-  outstation->link = iec104_link_new (IEC104_ROLE_OUTSTATION, &params);
+  outstation->link = iec104_link_new (&params);
   outstation->file_message = malloc (sizeof *outstation->file_message);
   if (outstation->link == NULL || outstation->file_message == NULL)
     {

@@ -61,8 +61,8 @@ static void
 pair_start (Pair *pair, const Iec104LinkParams *params)
 {
   pair->now = 1000;
-  pair->master = iec104_link_new (IEC104_ROLE_MASTER, params);
-  pair->outstation = iec104_link_new (IEC104_ROLE_OUTSTATION, params);
+  pair->master = iec104_link_new (params);
+  pair->outstation = iec104_link_new (params);
   g_assert_nonnull (pair->master);
   g_assert_nonnull (pair->outstation);
   iec104_link_open (pair->master, pair->now);
@@ -246,7 +246,7 @@ test_t1_expiry_closes (void)
 static void
 test_startdt_unanswered (void)
 {
-  Iec104Link *master = iec104_link_new (IEC104_ROLE_MASTER, NULL);
+  Iec104Link *master = iec104_link_new (NULL);
   Iec104Error reason = IEC104_OK;
 
   iec104_link_open (master, 0);
@@ -364,7 +364,7 @@ test_connection_lost (void)
   iec104_link_open (pair.master, pair.now);
   g_assert_cmpint (iec104_link_get_state (pair.master), ==, IEC104_LINK_STATE_STOPPED);
   g_assert_cmpuint (iec104_link_get_sent_total (pair.master), ==, 0);
-  g_assert_null (iec104_link_new (IEC104_ROLE_MASTER, &(Iec104LinkParams) { .k = 0, .w = 1 }));
+  g_assert_null (iec104_link_new (&(Iec104LinkParams) { .k = 0, .w = 1 }));
   pair_free (&pair);
 }
 
