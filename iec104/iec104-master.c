@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "iec104-queue-private.h"
+#include "iec104-segment-private.h"
 
 /* A queued event and the memory its pointers refer to. */
 typedef struct
@@ -292,8 +293,8 @@ send_next_segment (Iec104Master *master, uint64_t now_ms)
   message->op = IEC104_FILE_OP_WRITE_DATA;
   message->pkt = master->profile.file_pkt;
   message->file_id = master->file_id;
-  message->segment = master->profile.segment_numbering == IEC104_SEGMENT_NUMBER_OFFSET
-                       ? (uint32_t) master->bytes_sent : master->segment_index;
+  message->segment = iec104_segment_number (&master->profile, master->bytes_sent,
+                                            master->segment_index);
   message->follow = master->bytes_sent + chunk < master->file_size;
   message->data = master->write_data + master->bytes_sent;
   message->data_len = chunk;
@@ -442,8 +443,8 @@ handle_file_read (Iec104Master *master, const Iec104FileMessage *message)
     }
   if (message->op != IEC104_FILE_OP_READ_DATA || master->file_phase != FILE_PHASE_STREAMING)
     return;
-  expected_segment = master->profile.segment_numbering == IEC104_SEGMENT_NUMBER_OFFSET
-                       ? (uint32_t) master->bytes_sent : master->segment_index;
+  expected_segment = iec104_segment_number (&master->profile, master->bytes_sent,
+                                            master->segment_index);
   if (iec104_checksum_sum8 (message->data, message->data_len) != message->checksum)
     {
       master->file_segment = message->segment;

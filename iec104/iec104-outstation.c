@@ -6,6 +6,7 @@
 
 #include "iec104-bytes-private.h"
 #include "iec104-queue-private.h"
+#include "iec104-segment-private.h"
 
 struct Iec104Outstation
 {
@@ -213,8 +214,8 @@ next_read_segment (Iec104Outstation *outstation, Iec104Asdu *asdu)
   message->op = IEC104_FILE_OP_READ_DATA;
   message->pkt = outstation->profile.file_pkt;
   message->file_id = outstation->read_file_id;
-  message->segment = outstation->profile.segment_numbering == IEC104_SEGMENT_NUMBER_OFFSET
-                       ? (uint32_t) outstation->read_offset : outstation->read_segment_index;
+  message->segment = iec104_segment_number (&outstation->profile, outstation->read_offset,
+                                            outstation->read_segment_index);
   message->follow = outstation->read_offset + chunk < outstation->read_size;
   message->data = outstation->read_data + outstation->read_offset;
   message->data_len = chunk;
@@ -678,8 +679,8 @@ send_write_data_con (Iec104Outstation *outstation, uint32_t segment, uint8_t res
 static uint8_t
 check_write_segment (const Iec104Outstation *outstation, const Iec104FileMessage *segment)
 {
-  uint32_t expected = outstation->profile.segment_numbering == IEC104_SEGMENT_NUMBER_OFFSET
-                        ? outstation->write_received : outstation->write_segment_index;
+  uint32_t expected = iec104_segment_number (&outstation->profile, outstation->write_received,
+                                             outstation->write_segment_index);
 
   if (segment->file_id != outstation->write_file_id)
     return IEC104_WRITE_DATA_FILE_ID_MISMATCH;
