@@ -55,7 +55,7 @@ iec104_profile_init_state_grid (Iec104Profile *profile)
   profile->read_resume_supported = false;
 
   profile->upgrade_start_before_write = true;
-  profile->reboots_after_upgrade_finish = true;
+  profile->reboots_after_upgrade_finish = false;
   profile->reset_after_upgrade_finish = true;
   profile->reboot_wait_ms = 180000;
 

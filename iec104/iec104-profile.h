@@ -88,9 +88,11 @@ typedef struct
 
   /* ---- software upgrade 211 and reset 105 ---- */
   bool upgrade_start_before_write; /* true: bracket the file write with 211 start ... finish */
-  bool reboots_after_upgrade_finish; /* true: the terminal restarts by itself after the 211
-                                      * finish confirmation, so a closed link then is success,
-                                      * and so is one instead of the 105 confirmation */
+  bool reboots_after_upgrade_finish; /* false: the terminal applies the image on 211 finish
+                                      * and restarts on 105 (§6(d)); true (SOJO): it restarts
+                                      * by itself after the 211 finish confirmation, so a
+                                      * closed link then is success, and so is one instead of
+                                      * the 105 confirmation */
   bool reset_after_upgrade_finish; /* true: send 105 (QRP 1) after 211 finish; a closed link
                                     * instead of its confirmation is success only for a terminal
                                     * that restarts by itself (the field above) */

@@ -51,6 +51,31 @@ test_state_grid (void)
   g_assert_cmpint (profile->checksum, ==, FF_CHECKSUM_CRC32);
 }
 
+/* There is one State Grid default: what a program gets without reading a file is what
+ * data/profiles/state-grid.ini says. Only the title differs: the file carries the human (and
+ * translated) name. */
+static void
+test_default_is_state_grid_file (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfProfile) file = ff_profile_load (FF_PROFILE_DEFAULT_NAME, &error);
+  g_autoptr(FfProfile) builtin = ff_profile_new_default ();
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (builtin->name, ==, file->name);
+  g_assert_cmpint (builtin->iec104.reboots_after_upgrade_finish, ==,
+                   file->iec104.reboots_after_upgrade_finish);
+  /* Both start from iec104_profile_init_state_grid's zeroed struct, so padding compares equal:
+   * any field the file sets to another value than the library shows up here. */
+  g_assert_cmpmem (&builtin->iec104, sizeof builtin->iec104, &file->iec104, sizeof file->iec104);
+  g_assert_cmpmem (builtin->signal_ioa, sizeof builtin->signal_ioa, file->signal_ioa,
+                   sizeof file->signal_ioa);
+  for (guint s = 0; s < FF_N_SIGNALS; s++)
+    g_assert_cmpstr (builtin->signal_unit[s], ==, file->signal_unit[s]);
+  g_assert_cmpint (builtin->checksum, ==, file->checksum);
+  g_assert_cmpuint (builtin->reboot_time_ms, ==, file->reboot_time_ms);
+}
+
 static void
 test_other_vendors_differ (void)
 {
@@ -198,6 +223,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/profile/state-grid", test_state_grid);
+  g_test_add_func ("/profile/default-is-state-grid-file", test_default_is_state_grid_file);
   g_test_add_func ("/profile/other-vendors-differ", test_other_vendors_differ);
   g_test_add_func ("/profile/list-names", test_list_names);
   g_test_add_func ("/profile/unknown-name", test_unknown_name);

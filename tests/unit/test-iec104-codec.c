@@ -781,6 +781,9 @@ test_profile_state_grid (void)
   g_assert_cmpuint (profile.segment_size, ==, 200);
   g_assert_cmpstr (profile.upgrade_file_name, ==, "UpdateProgram.bin");
   g_assert_true (profile.accepted_cots_write_data_con & IEC104_COT_BIT (7));
+  /* The generic terminal applies the image on 211 finish and restarts on 105 (§6(d)). */
+  g_assert_false (profile.reboots_after_upgrade_finish);
+  g_assert_true (profile.reset_after_upgrade_finish);
   profile.segment_size = 229;
   g_assert_cmpint (iec104_profile_validate (&profile), ==, IEC104_ERROR_INVALID_ARGUMENT);
   iec104_profile_init_state_grid (&profile);
