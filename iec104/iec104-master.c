@@ -237,6 +237,7 @@ finish_request (Iec104Master *master, Iec104Error error, uint8_t cot)
     }
   clear_results (master);
   master->request = IEC104_MASTER_REQUEST_NONE;
+  master->request_type = 0; /* not a type identification: no late reply matches it */
   master->deadline = IEC104_NO_DEADLINE;
   master->write_data = NULL;
   /* A failed request's unsent frames are dropped; a finished read still owes its OP6. */
@@ -359,10 +360,18 @@ handle_points (Iec104Master *master, const Iec104AsduHeader *header, const uint8
   size_t n;
   Iec104Point *copy;
 
+  bool interrogated = master->request == IEC104_MASTER_REQUEST_INTERROGATION
+                      && header->cot == IEC104_COT_INTERROGATED_BY_STATION;
+
   if (iec104_asdu_decode_points (asdu, len, points, &n))
-    return; /* malformed monitoring data is dropped; it belongs to no request */
-  if (master->request == IEC104_MASTER_REQUEST_INTERROGATION
-      && header->cot == IEC104_COT_INTERROGATED_BY_STATION)
+    {
+      /* Interrogation data belongs to the running GI, which cannot be complete without it;
+       * other malformed monitoring data belongs to no request and is dropped. */
+      if (interrogated)
+        finish_request (master, IEC104_ERROR_MALFORMED_ASDU, header->cot);
+      return;
+    }
+  if (interrogated)
     {
       if (!append_points (master, points, n))
         finish_request (master, IEC104_ERROR_NO_MEMORY, 0);
@@ -569,7 +578,15 @@ handle_asdu (Iec104Master *master, const uint8_t *asdu, size_t len, uint64_t now
   bool has_area;
 
   if (iec104_asdu_header_decode (asdu, len, &header))
-    return;
+    {
+      /* Too short for a header: only the type byte says whom it was for. If it is the running
+       * request's type, it may be the very reply the request waits for, so end the request
+       * rather than let it run into its timeout. */
+      if (master->request != IEC104_MASTER_REQUEST_NONE && len > 0
+          && asdu[0] == master->request_type)
+        finish_request (master, IEC104_ERROR_MALFORMED_ASDU, 0);
+      return;
+    }
   if (iec104_type_is_point (header.type_id))
     {
       handle_points (master, &header, asdu, len);

@@ -383,6 +383,95 @@ test_reply_timeout (void)
   iec104_master_free (master);
 }
 
+/* A master with data transfer started, fed by hand as a terminal would. */
+static Iec104Master *
+active_master (void)
+{
+  Iec104Profile profile;
+  Iec104Master *master;
+  Iec104MasterEvent event;
+  const guint8 startdt_con[] = { 0x68, 0x04, 0x0B, 0x00, 0x00, 0x00 };
+
+  iec104_profile_init_state_grid (&profile);
+  master = iec104_master_new (&profile);
+  iec104_master_open (master, 0);
+  g_assert_cmpint (iec104_master_start_dt (master, 0), ==, IEC104_OK);
+  iec104_master_feed (master, startdt_con, sizeof startdt_con, 10);
+  g_assert_true (iec104_master_poll_event (master, &event));
+  g_assert_cmpint (event.error, ==, IEC104_OK);
+  return master;
+}
+
+/* Feeds one I-frame from the terminal carrying `asdu` (hex bytes). */
+static void
+feed_terminal_asdu (Iec104Master *master, guint16 ns, guint16 nr, const char *hex,
+                    guint64 now_ms)
+{
+  g_auto(GStrv) bytes = g_strsplit (hex, " ", -1);
+  guint8 asdu[IEC104_ASDU_MAX];
+  guint8 frame[IEC104_APDU_MAX];
+  gsize len = g_strv_length (bytes);
+
+  for (gsize i = 0; i < len; i++)
+    asdu[i] = (guint8) g_ascii_strtoull (bytes[i], NULL, 16);
+  iec104_master_feed (master, frame, iec104_frame_encode_i (frame, ns, nr, asdu, len), now_ms);
+}
+
+/* The DONE event among the master's pending events, if there is one. */
+static gboolean
+poll_done (Iec104Master *master, Iec104MasterEvent *done)
+{
+  Iec104MasterEvent event;
+  gboolean found = FALSE;
+
+  while (iec104_master_poll_event (master, &event))
+    if (event.type == IEC104_MASTER_EVENT_DONE)
+      {
+        *done = event;
+        found = TRUE;
+      }
+  return found;
+}
+
+/* docs/iec104.md "Bad input": a malformed ASDU in a valid frame ends the request it belongs to
+ * with MALFORMED_ASDU instead of leaving it to time out, also one too short for its header. */
+static void
+test_malformed_reply_ends_request (void)
+{
+  Iec104Master *master = active_master ();
+  Iec104MasterEvent done = { 0 };
+
+  g_assert_cmpint (iec104_master_interrogate (master, 100), ==, IEC104_OK);
+  /* Too short for a header, and of another type: belongs to no request. */
+  feed_terminal_asdu (master, 0, 1, "2D 01", 110);
+  g_assert_false (poll_done (master, &done));
+  /* Too short for a header, of the running request's type (100): its reply, unreadable. */
+  feed_terminal_asdu (master, 1, 1, "64 01 07", 120);
+  g_assert_true (poll_done (master, &done));
+  g_assert_cmpint (done.request, ==, IEC104_MASTER_REQUEST_INTERROGATION);
+  g_assert_cmpint (done.error, ==, IEC104_ERROR_MALFORMED_ASDU);
+  g_assert_cmpint (iec104_link_get_state (iec104_master_get_link (master)), ==,
+                   IEC104_LINK_STATE_ACTIVE);
+
+  /* Interrogation data (COT 20) announcing two floats and carrying one: the GI cannot be
+   * complete, so it ends at once. */
+  g_assert_cmpint (iec104_master_interrogate (master, 200), ==, IEC104_OK);
+  feed_terminal_asdu (master, 2, 2, "64 01 07 00 01 00 00 00 00 14", 210);
+  g_assert_false (poll_done (master, &done));
+  feed_terminal_asdu (master, 3, 2, "0D 02 14 00 01 00 01 40 00 00 00 80 3F 00", 220);
+  g_assert_true (poll_done (master, &done));
+  g_assert_cmpint (done.request, ==, IEC104_MASTER_REQUEST_INTERROGATION);
+  g_assert_cmpint (done.error, ==, IEC104_ERROR_MALFORMED_ASDU);
+  g_assert_cmpuint (done.cot, ==, IEC104_COT_INTERROGATED_BY_STATION);
+
+  /* The same broken data outside a GI belongs to no request: dropped, nothing ends. */
+  g_assert_cmpint (iec104_master_clock_read (master, 300), ==, IEC104_OK);
+  feed_terminal_asdu (master, 4, 3, "0D 02 03 00 01 00 01 40 00 00 00 80 3F 00", 310);
+  g_assert_false (poll_done (master, &done));
+  g_assert_cmpint (iec104_master_get_request (master), ==, IEC104_MASTER_REQUEST_CLOCK_READ);
+  iec104_master_free (master);
+}
+
 /* A new connection starts clean: the old one's CLOSED is gone, a cut request keeps its DONE. */
 static void
 test_reopen_starts_clean (void)
@@ -442,6 +531,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/iec104/session/vendor-variants", test_vendor_variants);
   g_test_add_func ("/iec104/session/multi-frame-preset", test_multi_frame_preset);
   g_test_add_func ("/iec104/session/reply-timeout", test_reply_timeout);
+  g_test_add_func ("/iec104/session/malformed-reply-ends-request",
+                   test_malformed_reply_ends_request);
   g_test_add_func ("/iec104/session/reopen-starts-clean", test_reopen_starts_clean);
   return g_test_run ();
 }
