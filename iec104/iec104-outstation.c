@@ -301,23 +301,34 @@ static void
 handle_clock (Iec104Outstation *outstation, const uint8_t *request, size_t len,
               const Iec104AsduHeader *header)
 {
+  const Iec104OutstationCallbacks *cb = &outstation->callbacks;
   Iec104Cp56Time time;
   Iec104Asdu asdu;
 
   if (iec104_asdu_decode_clock (request, len, &time))
     refuse (outstation, request, len);
-  else if (header->cot == IEC104_COT_REQUEST && outstation->callbacks.clock_read)
+  else if (header->cot == IEC104_COT_REQUEST && cb->clock_read)
     {
-      outstation->callbacks.clock_read (outstation->user_data, &time);
+      cb->clock_read (outstation->user_data, &time);
       if (iec104_asdu_encode_clock (&asdu, outstation->profile.common_address,
                                     IEC104_COT_REQUEST, false, &time) == IEC104_OK)
         queue_asdu (outstation, &asdu);
     }
-  else if (header->cot == IEC104_COT_ACTIVATION && outstation->callbacks.clock_set
-           && outstation->callbacks.clock_set (outstation->user_data, &time))
-    reply_mirror (outstation, request, len, IEC104_COT_ACTIVATION_CON, false);
-  else
+  else if (header->cot == IEC104_COT_ACTIVATION && cb->clock_set)
+    {
+      /* A refused setting gets a negative confirmation: the standard's form for a refused
+       * command. */
+      bool accepted = cb->clock_set (outstation->user_data, &time);
+
+      reply_mirror (outstation, request, len, IEC104_COT_ACTIVATION_CON, !accepted);
+    }
+  else if (header->cot == IEC104_COT_ACTIVATION)
     refuse (outstation, request, len);
+  else
+    {
+      /* COT 5 without clock_read: the Chinese clock read, unknown to a standard terminal. */
+      reply_mirror (outstation, request, len, IEC104_COT_UNKNOWN_COT, true);
+    }
 }
 
 static void
@@ -760,6 +771,37 @@ handle_file (Iec104Outstation *outstation, const uint8_t *request, size_t len)
     }
 }
 
+/* False for a type whose service has no callback at all: the embedder's terminal does not know
+ * it, as a standard IEC 104 outstation does not know the Chinese 200-211. */
+static bool
+serves_type (const Iec104OutstationCallbacks *cb, uint8_t type_id)
+{
+  switch (type_id)
+    {
+    case IEC104_TI_C_IC_NA_1:
+      return cb->interrogation_points != NULL;
+    case IEC104_TI_C_CS_NA_1:
+      return cb->clock_read != NULL || cb->clock_set != NULL;
+    case IEC104_TI_C_RP_NA_1:
+      return cb->reset_process != NULL;
+    case IEC104_TI_C_SR_NA_1:
+      return cb->switch_area != NULL;
+    case IEC104_TI_C_RR_NA_1:
+      return cb->read_area != NULL;
+    case IEC104_TI_C_RS_NA_1:
+      return cb->read_param != NULL;
+    case IEC104_TI_C_WS_NA_1:
+      return cb->write_params != NULL;
+    case IEC104_TI_FILE_210:
+      return cb->list_directory != NULL || cb->open_read != NULL || cb->begin_write != NULL;
+    case IEC104_TI_UPGRADE_211:
+      return cb->upgrade_start != NULL || cb->upgrade_finish != NULL
+             || cb->upgrade_cancel != NULL;
+    default:
+      return false;
+    }
+}
+
 static void
 handle_asdu (Iec104Outstation *outstation, const uint8_t *request, size_t len)
 {
@@ -771,6 +813,11 @@ handle_asdu (Iec104Outstation *outstation, const uint8_t *request, size_t len)
       && header.common_address != IEC104_CA_BROADCAST)
     {
       reply_mirror (outstation, request, len, IEC104_COT_UNKNOWN_CA, true);
+      return;
+    }
+  if (!serves_type (&outstation->callbacks, header.type_id))
+    {
+      reply_mirror (outstation, request, len, IEC104_COT_UNKNOWN_TYPE, true);
       return;
     }
   switch (header.type_id)
@@ -802,9 +849,6 @@ handle_asdu (Iec104Outstation *outstation, const uint8_t *request, size_t len)
       break;
     case IEC104_TI_UPGRADE_211:
       handle_upgrade (outstation, request, len, &header);
-      break;
-    default:
-      reply_mirror (outstation, request, len, IEC104_COT_UNKNOWN_TYPE, true);
       break;
     }
 }

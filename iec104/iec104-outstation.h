@@ -15,8 +15,10 @@ extern "C" {
 #endif
 
 /* The embedding program (the simulator) answers requests through these callbacks. Any callback
- * may be NULL: the matching request is then refused with COT 47 (or, for files, result 1). Data
- * handed to the outstation is copied before the callback returns. */
+ * may be NULL: the matching request is then refused with COT 47 (or, for files, result 1). A type
+ * whose callbacks are all NULL is unknown to the terminal: its requests come back with COT 44,
+ * which is what a standard IEC 104 outstation answers to the Chinese 200-211. Every refusal
+ * carries the P/N bit. Data handed to the outstation is copied before the callback returns. */
 typedef struct
 {
   /* 100: the points a station interrogation reports (types 1/3/9/11/13 with COT 20, grouped by
@@ -31,7 +33,9 @@ typedef struct
    * (COT 47 negative). A preset for an IOA that read_param does not know is refused at once. */
   bool (*write_params) (void *user_data, uint16_t sn, const Iec104Param *params, size_t n_params);
 
-  /* 103 COT 5: the current time. 103 COT 6: set it; false refuses. */
+  /* 103 COT 5: the current time; without it a read gets COT 45 (a standard terminal knows only
+   * COT 6 on 103). 103 COT 6: set it; false refuses with a negative confirmation (COT 7, P/N),
+   * the standard's form for a refused command. */
   void (*clock_read) (void *user_data, Iec104Cp56Time *time);
   bool (*clock_set) (void *user_data, const Iec104Cp56Time *time);
 

@@ -759,7 +759,15 @@ test_header_and_errors (void)
                    IEC104_ERROR_TRUNCATED);
 
   g_assert_cmpint (iec104_error_from_negative_cot (44, 1), ==, IEC104_ERROR_UNKNOWN_TYPE);
+  g_assert_cmpint (iec104_error_from_negative_cot (45, 1), ==, IEC104_ERROR_UNKNOWN_COT);
+  g_assert_cmpint (iec104_error_from_negative_cot (46, 1), ==, IEC104_ERROR_UNKNOWN_CA);
+  g_assert_cmpint (iec104_error_from_negative_cot (47, 1), ==, IEC104_ERROR_UNKNOWN_IOA);
+  /* 44-47 are negative by their cause alone (SOJO sends a bare COT 47). */
+  g_assert_cmpint (iec104_error_from_negative_cot (44, 0), ==, IEC104_ERROR_UNKNOWN_TYPE);
+  g_assert_cmpint (iec104_error_from_negative_cot (45, 0), ==, IEC104_ERROR_UNKNOWN_COT);
+  g_assert_cmpint (iec104_error_from_negative_cot (46, 0), ==, IEC104_ERROR_UNKNOWN_CA);
   g_assert_cmpint (iec104_error_from_negative_cot (47, 0), ==, IEC104_ERROR_UNKNOWN_IOA);
+  g_assert_cmpint (iec104_error_from_negative_cot (3, 0), ==, IEC104_ERROR_UNEXPECTED_REPLY);
   g_assert_cmpint (iec104_error_from_negative_cot (10, 0), ==, IEC104_ERROR_TERMINATED);
   g_assert_cmpint (iec104_error_from_negative_cot (7, 1), ==, IEC104_ERROR_NEGATIVE_CONFIRM);
   for (int e = IEC104_OK; e <= IEC104_ERROR_CANCELLED; e++)

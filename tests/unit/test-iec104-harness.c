@@ -114,7 +114,11 @@ terminal_clock_read (void *user_data, Iec104Cp56Time *time)
 static bool
 terminal_clock_set (void *user_data, const Iec104Cp56Time *time)
 {
-  ((HarnessTerminal *) user_data)->clock = *time;
+  HarnessTerminal *terminal = user_data;
+
+  if (terminal->refuse_clock_set)
+    return false;
+  terminal->clock = *time;
   return true;
 }
 
@@ -342,16 +346,23 @@ next_random (Harness *harness)
 }
 
 bool
-harness_init (Harness *harness, const Iec104Profile *profile, uint64_t seed)
+harness_init_terminal (Harness *harness, const Iec104Profile *master_profile,
+                       const Iec104Profile *terminal_profile,
+                       const Iec104OutstationCallbacks *callbacks, uint64_t seed)
 {
   memset (harness, 0, sizeof *harness);
   harness->rng = seed ? seed : 1;
   harness_terminal_init (&harness->terminal);
-  harness->master = iec104_master_new (profile);
-  harness->outstation = iec104_outstation_new (profile, &harness_terminal_callbacks,
-                                               &harness->terminal);
+  harness->master = iec104_master_new (master_profile);
+  harness->outstation = iec104_outstation_new (terminal_profile, callbacks, &harness->terminal);
   harness->now = 1000;
   return harness->master && harness->outstation;
+}
+
+bool
+harness_init (Harness *harness, const Iec104Profile *profile, uint64_t seed)
+{
+  return harness_init_terminal (harness, profile, profile, &harness_terminal_callbacks, seed);
 }
 
 static void

@@ -20,6 +20,7 @@ typedef struct
   Iec104Point points[HARNESS_MAX_POINTS];
   size_t n_points;
   Iec104Cp56Time clock;
+  bool refuse_clock_set;          /* clock_set says no */
   Iec104DirEntry entries[40];
   size_t n_entries;
   const uint8_t *read_file;       /* served for any name except "missing" */
@@ -109,6 +110,11 @@ typedef struct
 /* seed drives chunking and delays; the profile sets both sides. Returns false when allocation
  * fails. */
 bool harness_init (Harness *harness, const Iec104Profile *profile, uint64_t seed);
+/* The same with a terminal set up differently from the tablet: its own profile and callbacks
+ * (user_data is still harness->terminal). */
+bool harness_init_terminal (Harness *harness, const Iec104Profile *master_profile,
+                            const Iec104Profile *terminal_profile,
+                            const Iec104OutstationCallbacks *callbacks, uint64_t seed);
 void harness_clear (Harness *harness);
 /* A TCP connection: both ends opened. */
 void harness_connect (Harness *harness);

@@ -17,19 +17,20 @@ test_seed (guint64 fallback)
   return env ? g_ascii_strtoull (env, NULL, 10) : fallback;
 }
 
+/* Connects a master to a terminal (NULL profiles: State Grid) over a stream cut into chunks of
+ * up to max_chunk bytes with up to jitter_ms of extra delay, and starts data transfer. */
 static void
-setup (Harness *harness, const Iec104Profile *profile, guint64 seed, size_t max_chunk,
-       guint32 jitter_ms)
+setup_pair (Harness *harness, const Iec104Profile *master_profile,
+            const Iec104Profile *terminal_profile, const Iec104OutstationCallbacks *callbacks,
+            guint64 seed, size_t max_chunk, guint32 jitter_ms)
 {
   Iec104Profile defaults;
 
-  if (profile == NULL)
-    {
-      iec104_profile_init_state_grid (&defaults);
-      profile = &defaults;
-    }
+  iec104_profile_init_state_grid (&defaults);
   g_test_message ("seed %" G_GUINT64_FORMAT " (set IEC104_TEST_SEED to replay)", seed);
-  g_assert_true (harness_init (harness, profile, seed));
+  g_assert_true (harness_init_terminal (harness, master_profile ? master_profile : &defaults,
+                                        terminal_profile ? terminal_profile : &defaults,
+                                        callbacks, seed));
   harness->max_chunk = max_chunk;
   harness->latency_ms = 2;
   harness->return_latency_ms = 2;
@@ -39,6 +40,13 @@ setup (Harness *harness, const Iec104Profile *profile, guint64 seed, size_t max_
   g_assert_true (harness_run_until_done (harness, LIMIT_MS));
   g_assert_cmpint (harness->last_done.request, ==, IEC104_MASTER_REQUEST_START_DT);
   g_assert_cmpint (harness->last_done.error, ==, IEC104_OK);
+}
+
+static void
+setup (Harness *harness, const Iec104Profile *profile, guint64 seed, size_t max_chunk,
+       guint32 jitter_ms)
+{
+  setup_pair (harness, profile, profile, &harness_terminal_callbacks, seed, max_chunk, jitter_ms);
 }
 
 static const Iec104MasterEvent *
@@ -250,6 +258,54 @@ test_refusals (void)
   g_assert_true (harness_run_until_done (&harness, LIMIT_MS));
   g_assert_cmpint (harness.last_done.error, ==, IEC104_ERROR_CANCELLED);
   harness_run_for (&harness, 1000);
+  harness_clear (&harness);
+}
+
+/* Each negative confirmation a terminal sends, end to end through a chunked session: the
+ * request ends with the documented error and the refusing COT, and the link stays usable. */
+static void
+test_negative_confirmations (void)
+{
+  Harness harness;
+  Iec104OutstationCallbacks standard = harness_terminal_callbacks;
+  Iec104Profile elsewhere;
+  const guint32 version = 0x8005;
+  const Iec104Cp56Time time = { .milliseconds = 1000, .day = 1, .month = 1, .year = 27 };
+  const Iec104MasterEvent *done;
+
+  /* A terminal without the Chinese upgrade service (211) and clock read (103 COT 5). */
+  standard.upgrade_start = standard.upgrade_finish = standard.upgrade_cancel = NULL;
+  standard.clock_read = NULL;
+  setup_pair (&harness, NULL, NULL, &standard, test_seed (44), 7, 4);
+
+  done = run (&harness, iec104_master_upgrade_start (harness.master, harness.now));
+  g_assert_cmpint (done->request, ==, IEC104_MASTER_REQUEST_UPGRADE_START);
+  g_assert_cmpint (done->error, ==, IEC104_ERROR_UNKNOWN_TYPE);
+  g_assert_cmpuint (done->cot, ==, IEC104_COT_UNKNOWN_TYPE);
+
+  done = run (&harness, iec104_master_clock_read (harness.master, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_ERROR_UNKNOWN_COT);
+  g_assert_cmpuint (done->cot, ==, IEC104_COT_UNKNOWN_COT);
+
+  /* A refused clock setting: COT 7 with only the P/N bit saying no. */
+  harness.terminal.refuse_clock_set = true;
+  done = run (&harness, iec104_master_clock_sync (harness.master, &time, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_ERROR_NEGATIVE_CONFIRM);
+  g_assert_cmpuint (done->cot, ==, IEC104_COT_ACTIVATION_CON);
+
+  done = run (&harness, iec104_master_read_params (harness.master, 0, &version, 1, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_false (harness.master_closed);
+  harness_clear (&harness);
+
+  /* A terminal at another station address than the tablet asks for. */
+  iec104_profile_init_state_grid (&elsewhere);
+  elsewhere.common_address = 2;
+  setup_pair (&harness, NULL, &elsewhere, &harness_terminal_callbacks, test_seed (46), 5, 2);
+  done = run (&harness, iec104_master_read_params (harness.master, 0, &version, 1, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_ERROR_UNKNOWN_CA);
+  g_assert_cmpuint (done->cot, ==, IEC104_COT_UNKNOWN_CA);
+  g_assert_false (harness.master_closed);
   harness_clear (&harness);
 }
 
@@ -526,6 +582,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/iec104/session/random-chunks", test_session_random_chunks);
   g_test_add_func ("/iec104/session/whole-frames", test_session_whole_frames);
   g_test_add_func ("/iec104/session/refusals", test_refusals);
+  g_test_add_func ("/iec104/session/negative-confirmations", test_negative_confirmations);
   g_test_add_func ("/iec104/session/spontaneous", test_spontaneous_during_interrogation);
   g_test_add_func ("/iec104/session/unacknowledging-terminal", test_unacknowledging_terminal);
   g_test_add_func ("/iec104/session/vendor-variants", test_vendor_variants);
