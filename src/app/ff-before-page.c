@@ -6,6 +6,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ff-signal-format.h"
 #include "ff-version.h"
 
 struct _FfBeforePage
@@ -93,7 +94,7 @@ ff_before_page_show (FfBeforePage     *self,
 
       if (snapshot != NULL && snapshot->present[i])
         {
-          value = g_strdup_printf ("%.2f %s", snapshot->values[i], ff_signal_get_unit (i));
+          value = ff_signal_format_value (i, snapshot->values[i]);
           hex = ff_snapshot_value_to_hex (snapshot->values[i]);
         }
       else

@@ -8,6 +8,8 @@
 #include <glib/gi18n-lib.h>
 #include <math.h>
 
+#include "ff-signal-format.h"
+
 /* The bar's full length, as a multiple of the limit, so the limit line sits in the middle. */
 #define FF_GAUGE_SCALE_LIMITS 2.0
 
@@ -34,7 +36,7 @@ format_value (FfSignal          signal,
 {
   if (snapshot == NULL || !snapshot->present[signal])
     return g_strdup (_("missing"));
-  return g_strdup_printf ("%.2f %s", snapshot->values[signal], ff_signal_get_unit (signal));
+  return ff_signal_format_value (signal, snapshot->values[signal]);
 }
 
 static void

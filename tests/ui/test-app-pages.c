@@ -21,6 +21,7 @@
 #include "ff-queue-page.h"
 #include "ff-report-page.h"
 #include "ff-restart-page.h"
+#include "ff-signal-format.h"
 #include "ff-signal-gauge.h"
 #include "ff-sync-page.h"
 #include "ff-task-page.h"
@@ -229,18 +230,47 @@ test_signal_gauge_marks_failure (void)
   FfSnapshot before, after;
   FfSignalJudgement judgements[FF_N_SIGNALS];
 
-  fill_snapshot (&before, 10.5f, 120.0f, 24.0f, 21.0f);
-  fill_snapshot (&after, 10.5f, 150.0f, 24.0f, 21.0f);
+  fill_snapshot (&before, 10500.54f, 120.0f, 24.0f, 21.0f);
+  fill_snapshot (&after, 10515.44f, 150.0f, 24.0f, 21.0f);
   ff_snapshot_judge (&before, &after, judgements);
 
   ff_signal_gauge_show (FF_SIGNAL_GAUGE (gauge), FF_SIGNAL_LINE_VOLTAGE, &before, &after,
                         &judgements[FF_SIGNAL_LINE_VOLTAGE]);
   g_assert_true (ff_signal_gauge_get_passed (FF_SIGNAL_GAUGE (gauge)));
+  g_assert_nonnull (ff_ui_test_find (gauge, ff_ui_test_is_label, "10.50 kV"));
+  g_assert_nonnull (ff_ui_test_find (gauge, ff_ui_test_is_label, "10.52 kV"));
   ff_signal_gauge_show (FF_SIGNAL_GAUGE (gauge), FF_SIGNAL_CURRENT, &before, &after,
                         &judgements[FF_SIGNAL_CURRENT]);
   g_assert_false (ff_signal_gauge_get_passed (FF_SIGNAL_GAUGE (gauge)));
 
   g_assert_finalize_object (gauge);
+}
+
+/* A 10 kV feeder reads in kilovolts; small values and temperatures keep their plain unit. */
+static void
+test_signal_values_read_well (void)
+{
+  static const struct
+  {
+    FfSignal    signal;
+    double      value;
+    const char *text;
+  } cases[] = {
+    { FF_SIGNAL_LINE_VOLTAGE, 10500.54, "10.50 kV" },
+    { FF_SIGNAL_LINE_VOLTAGE, -10500.54, "-10.50 kV" },
+    { FF_SIGNAL_LINE_VOLTAGE, 230.1, "230.10 V" },
+    { FF_SIGNAL_CURRENT, 1250.0, "1.25 kA" },
+    { FF_SIGNAL_CURRENT, 118.13, "118.13 A" },
+    { FF_SIGNAL_BATTERY_VOLTAGE, 23.88, "23.88 V" },
+    { FF_SIGNAL_TEMPERATURE, 1200.0, "1200.00 °C" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = ff_signal_format_value (cases[i].signal, cases[i].value);
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
 }
 
 static void
@@ -514,6 +544,7 @@ main (int   argc,
   g_test_add_func ("/app/login/credentials", test_login_page_checks_credentials);
   g_test_add_func ("/app/after/judgement", test_after_page_shows_judgement);
   g_test_add_func ("/app/gauge/failure", test_signal_gauge_marks_failure);
+  g_test_add_func ("/app/signal/format", test_signal_values_read_well);
   g_test_add_func ("/app/before/versions", test_before_page_versions);
   g_test_add_func ("/app/navigate/gps", test_navigate_page_follows_gps);
   g_test_add_func ("/app/preferences/addresses", test_preferences_refuse_bad_addresses);
