@@ -8,13 +8,10 @@
 #include "ff-document.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-ingest.h"
+#include "ff-platform-login.h"
 #include "ff-task.h"
 
 #include <glib/gi18n-lib.h>
-
-#define LOGIN_FREE_FAILURES 3
-#define LOGIN_BASE_DELAY 30
-#define LOGIN_MAX_DELAY (15 * 60)
 
 struct _FfPlatformServer
 {
@@ -214,18 +211,6 @@ authenticate (Job     *job,
 
 /* Login */
 
-static gint64
-login_delay (gint64 failures)
-{
-  gint64 excess = failures - LOGIN_FREE_FAILURES;
-
-  if (excess < 0)
-    return 0;
-  if (excess >= 5)
-    return LOGIN_MAX_DELAY;
-  return MIN (LOGIN_BASE_DELAY << excess, LOGIN_MAX_DELAY);
-}
-
 static const char *const login_members[] = { "phone", "pin", "tablet_serial", NULL };
 
 static Reply *
@@ -242,7 +227,7 @@ handle_login (Job *job)
   g_autofree char *token_hash = NULL;
   JsonObject *root;
   const char *phone, *pin, *serial;
-  gint64 now = now_seconds (), delay;
+  gint64 now = now_seconds (), retry_after;
 
   parser = ff_document_parse_object (job->body, &root, &error);
   if (parser == NULL
@@ -258,7 +243,7 @@ handle_login (Job *job)
     return reply_gerror (reply, error);
   if (handheld == NULL || g_str_equal (handheld->state, FF_HANDHELD_RETIRED))
     return reply_error (reply, 403, _("This tablet is not registered or is retired"));
-  technician = ff_platform_db_get_technician (self->db, phone, &error);
+  technician = ff_platform_login_begin (self->db, phone, now, &retry_after, &error);
   if (error != NULL)
     return reply_gerror (reply, error);
   if (technician == NULL)
@@ -266,25 +251,21 @@ handle_login (Job *job)
       count_metric (self, &self->login_failures, 1);
       return reply_error (reply, 401, _("The PIN is wrong or the phone number is not registered"));
     }
-  delay = technician->last_failure_at + login_delay (technician->failed_logins) - now;
-  if (delay > 0)
+  if (retry_after > 0)
     {
-      g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, delay);
+      g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, retry_after);
       reply_add_header (reply, "Retry-After", seconds);
       return reply_error (reply, 429, _("Too many wrong PINs; wait before trying again"));
     }
+  /* The attempt is counted as a failure already; only a right PIN clears it. */
   if (!ff_pin_verify (pin, technician->pin_hash))
     {
       count_metric (self, &self->login_failures, 1);
-      if (!ff_platform_db_set_login_failures (self->db, phone, technician->failed_logins + 1, now,
-                                              &error))
-        return reply_gerror (reply, error);
       return reply_error (reply, 401, _("The PIN is wrong or the phone number is not registered"));
     }
   token = ff_random_hex (32);
   token_hash = ff_sha256_hex (token, strlen (token));
-  if ((technician->failed_logins != 0
-       && !ff_platform_db_set_login_failures (self->db, phone, 0, 0, &error))
+  if (!ff_platform_login_succeeded (self->db, phone, &error)
       || !ff_platform_db_insert_session (self->db, token_hash, phone, serial, now,
                                          now + FF_SESSION_SECONDS, &error))
     return reply_gerror (reply, error);

@@ -159,6 +159,88 @@ test_login_backoff (Fixture      *fixture,
                                   "{route=\"login\",code=\"429\"} 1"));
 }
 
+#define N_GUESSES 30
+
+typedef struct
+{
+  guint answered;
+  guint unauthorized;
+  guint too_many;
+} Guesses;
+
+static void
+guess_answered (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Guesses *guesses = user_data;
+  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                              &error);
+
+  g_assert_no_error (error);
+  if (soup_message_get_status (message) == 401)
+    guesses->unauthorized++;
+  else if (soup_message_get_status (message) == 429)
+    guesses->too_many++;
+  guesses->answered++;
+}
+
+/* Wrong PINs sent all at once are each counted before their PIN check: only the free attempts
+ * reach one, the rest wait, and so does the right PIN afterwards. */
+static void
+test_login_parallel_guesses (Fixture      *fixture,
+                             gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", N_GUESSES,
+                                                                  "max-conns-per-host", N_GUESSES,
+                                                                  NULL);
+  g_autofree char *url = g_strconcat (h->base_url, "/api/v1/login", NULL);
+  g_autofree char *retry_after = NULL;
+  g_autoptr(GBytes) metrics = NULL;
+  Guesses guesses = { 0 };
+  const char *wrong_pin = "{\"phone\": \"" HARNESS_PHONE_B "\", \"pin\": \"999999\", "
+                          "\"tablet_serial\": \"TAB-0002\"}";
+
+  for (int i = 0; i < N_GUESSES; i++)
+    {
+      g_autoptr(SoupMessage) message = soup_message_new ("POST", url);
+      g_autoptr(GBytes) body = g_bytes_new_static (wrong_pin, strlen (wrong_pin));
+
+      soup_message_set_request_body_from_bytes (message, "application/json", body);
+      soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL,
+                                        guess_answered, &guesses);
+    }
+  while (guesses.answered < N_GUESSES)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (guesses.unauthorized, ==, 3);
+  g_assert_cmpuint (guesses.too_many, ==, N_GUESSES - 3);
+  g_assert_cmpuint (login_status (h, HARNESS_PHONE_B, HARNESS_PIN_B, "TAB-0002", NULL,
+                                  &retry_after), ==, 429);
+  g_assert_cmpint (atoi (retry_after), >, 0);
+  g_assert_cmpuint (harness_request (h, "GET", "/metrics", NULL, NULL, NULL, &metrics, NULL), ==,
+                    200);
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (metrics, NULL), g_bytes_get_size (metrics),
+                                  "fieldflash_login_failures_total 3\n"));
+}
+
+/* A right PIN clears the failures before it: three more wrong ones are needed for a back-off. */
+static void
+test_login_success_clears_failures (Fixture      *fixture,
+                                    gconstpointer data)
+{
+  Harness *h = fixture->h;
+
+  for (int i = 0; i < 2; i++)
+    g_assert_cmpuint (login_status (h, HARNESS_PHONE_A, "000000", "TAB-0001", NULL, NULL), ==, 401);
+  g_free (harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001"));
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpuint (login_status (h, HARNESS_PHONE_A, "000000", "TAB-0001", NULL, NULL), ==, 401);
+  g_assert_cmpuint (login_status (h, HARNESS_PHONE_A, "000000", "TAB-0001", NULL, NULL), ==, 429);
+}
+
 static void
 save_bytes (Harness    *h,
             const char *name,
@@ -415,6 +497,10 @@ main (int   argc,
               tear_down);
   g_test_add ("/platform/api/login-backoff", Fixture, GINT_TO_POINTER (FALSE), set_up,
               test_login_backoff, tear_down);
+  g_test_add ("/platform/api/login-parallel-guesses", Fixture, GINT_TO_POINTER (FALSE), set_up,
+              test_login_parallel_guesses, tear_down);
+  g_test_add ("/platform/api/login-success-clears-failures", Fixture, GINT_TO_POINTER (FALSE),
+              set_up, test_login_success_clears_failures, tear_down);
   g_test_add ("/platform/api/tasks", Fixture, GINT_TO_POINTER (TRUE), set_up, test_tasks,
               tear_down);
   g_test_add ("/platform/api/firmware", Fixture, GINT_TO_POINTER (FALSE), set_up, test_firmware,

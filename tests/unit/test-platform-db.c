@@ -1,8 +1,9 @@
 /* Tests for the platform database: transactions from many threads commit together, yet a failing
- * unit leaves no trace and never undoes another unit's work. */
+ * unit leaves no trace and never undoes another unit's work; the login back-off kept in it. */
 #include "config.h"
 
 #include "ff-platform-db.h"
+#include "ff-platform-login.h"
 #include "ff-test-fixtures.h"
 
 #define N_THREADS 8
@@ -121,6 +122,125 @@ test_reopen_keeps_schema (void)
   ff_test_remove_tree (dir);
 }
 
+static FfPlatformDb *
+open_scratch_db (char **dir)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  FfPlatformDb *db;
+
+  *dir = g_dir_make_tmp ("ff-platform-db-XXXXXX", NULL);
+  path = g_build_filename (*dir, "platform.db", NULL);
+  db = ff_platform_db_open (path, &error);
+  g_assert_no_error (error);
+  return db;
+}
+
+static gint64
+failed_logins (FfPlatformDb *db,
+               const char   *phone)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfTechnician) technician = ff_platform_db_get_technician (db, phone, &error);
+
+  g_assert_no_error (error);
+  return technician->failed_logins;
+}
+
+/* Begins a login attempt at @now and returns the seconds it must wait (0: it may check a PIN). */
+static gint64
+begin_login (FfPlatformDb *db,
+             const char   *phone,
+             gint64        now)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfTechnician) technician = NULL;
+  gint64 retry_after = -1;
+
+  technician = ff_platform_login_begin (db, phone, now, &retry_after, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (technician);
+  return retry_after;
+}
+
+static void
+test_login_backoff_grows_and_clears (void)
+{
+  g_autofree char *dir = NULL;
+  FfPlatformDb *db = open_scratch_db (&dir);
+  g_autoptr(GError) error = NULL;
+  gint64 retry_after = -1;
+
+  g_assert_true (ff_platform_db_insert_technician (db, "13800138000", "张伟", "h", 1, &error));
+  g_assert_no_error (error);
+  for (int i = 0; i < FF_LOGIN_FREE_FAILURES; i++)
+    g_assert_cmpint (begin_login (db, "13800138000", 1000), ==, 0);
+  g_assert_cmpint (failed_logins (db, "13800138000"), ==, 3);
+
+  /* Waiting attempts are refused and not counted; each further failure doubles the wait. */
+  g_assert_cmpint (begin_login (db, "13800138000", 1010), ==, 20);
+  g_assert_cmpint (begin_login (db, "13800138000", 1029), ==, 1);
+  g_assert_cmpint (failed_logins (db, "13800138000"), ==, 3);
+  g_assert_cmpint (begin_login (db, "13800138000", 1030), ==, 0);
+  g_assert_cmpint (begin_login (db, "13800138000", 1030), ==, 60);
+  g_assert_cmpint (begin_login (db, "13800138000", 1090), ==, 0);
+  g_assert_cmpint (begin_login (db, "13800138000", 1090), ==, 120);
+  g_assert_cmpint (failed_logins (db, "13800138000"), ==, 5);
+  g_assert_cmpint (ff_platform_login_delay (100), ==, 15 * 60);
+
+  /* A right PIN clears the count. */
+  g_assert_true (ff_platform_login_succeeded (db, "13800138000", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (failed_logins (db, "13800138000"), ==, 0);
+  g_assert_cmpint (begin_login (db, "13800138000", 1091), ==, 0);
+
+  /* An unknown phone has nothing to count. */
+  g_assert_null (ff_platform_login_begin (db, "13900139000", 1091, &retry_after, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (retry_after, ==, 0);
+  ff_platform_db_close (db);
+  ff_test_remove_tree (dir);
+}
+
+typedef struct
+{
+  FfPlatformDb *db;
+  gint          allowed;
+} Guesser;
+
+static gpointer
+run_guesser (gpointer data)
+{
+  Guesser *guesser = data;
+
+  for (guint i = 0; i < UNITS_PER_THREAD; i++)
+    if (begin_login (guesser->db, "13800138000", 5000) == 0)
+      g_atomic_int_inc (&guesser->allowed);
+  return NULL;
+}
+
+static void
+test_login_parallel_attempts_counted (void)
+{
+  g_autofree char *dir = NULL;
+  FfPlatformDb *db = open_scratch_db (&dir);
+  g_autoptr(GError) error = NULL;
+  Guesser guesser = { db, 0 };
+  GThread *threads[N_THREADS];
+
+  g_assert_true (ff_platform_db_insert_technician (db, "13800138000", "张伟", "h", 1, &error));
+  g_assert_no_error (error);
+  for (guint t = 0; t < N_THREADS; t++)
+    threads[t] = g_thread_new ("guesser", run_guesser, &guesser);
+  for (guint t = 0; t < N_THREADS; t++)
+    g_thread_join (threads[t]);
+  /* Exactly the free attempts went on to a PIN check, and each of them was counted. */
+  g_assert_cmpint (guesser.allowed, ==, FF_LOGIN_FREE_FAILURES);
+  g_assert_cmpint (failed_logins (db, "13800138000"), ==, FF_LOGIN_FREE_FAILURES);
+  ff_platform_db_close (db);
+  ff_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -128,5 +248,9 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/platform/db/concurrent-transactions", test_concurrent_transactions);
   g_test_add_func ("/platform/db/reopen-keeps-schema", test_reopen_keeps_schema);
+  g_test_add_func ("/platform/db/login-backoff-grows-and-clears",
+                   test_login_backoff_grows_and_clears);
+  g_test_add_func ("/platform/db/login-parallel-attempts-counted",
+                   test_login_parallel_attempts_counted);
   return g_test_run ();
 }

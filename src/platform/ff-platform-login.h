@@ -1,0 +1,30 @@
+/* The login back-off: wrong PINs are counted per phone number before the PIN is even checked. */
+#pragma once
+
+#include "ff-platform-db.h"
+
+G_BEGIN_DECLS
+
+/* Consecutive failures allowed before the back-off starts. */
+#define FF_LOGIN_FREE_FAILURES 3
+
+/* Seconds a phone number waits, from its last failure, after @failures consecutive failures:
+ * 30 s × 2^(failures − 3), at most 15 minutes; 0 while failures are below the free ones. */
+gint64        ff_platform_login_delay     (gint64         failures);
+/* Starts a login attempt for @phone at @now and returns its technician, or NULL without an error
+ * when the phone is not registered. While the phone waits out its back-off, *@retry_after is the
+ * seconds left and nothing changes. Otherwise *@retry_after is 0 and the attempt is already
+ * counted as a failure, in the same transaction as the check, so that guesses sent in parallel
+ * are each counted before their (slow) PIN checks run; ff_platform_login_succeeded() clears the
+ * count when the PIN is right. */
+FfTechnician *ff_platform_login_begin     (FfPlatformDb  *db,
+                                           const char    *phone,
+                                           gint64         now,
+                                           gint64        *retry_after,
+                                           GError       **error);
+/* Clears the failures of @phone after a right PIN. */
+gboolean      ff_platform_login_succeeded (FfPlatformDb  *db,
+                                           const char    *phone,
+                                           GError       **error);
+
+G_END_DECLS
