@@ -171,12 +171,44 @@ queue_file_message (Iec104Outstation *outstation, uint8_t cot, const Iec104FileM
     queue_asdu (outstation, &asdu);
 }
 
-/* Encodes the next run of same-type interrogation points, or the termination after the last. */
+static bool
+follows (const Iec104Point *point, const Iec104Point *previous)
+{
+  return point->type_id == previous->type_id && point->ioa == previous->ioa + 1;
+}
+
+/* Encodes the first points of `points` (n > 0) into one ASDU and stores how many went in. Points
+ * of one type share an ASDU. With the profile's sq_blocks, a run of consecutive IOAs goes as an
+ * SQ = 1 block, and points between such runs go together with SQ = 0. */
+static Iec104Error
+encode_next_points (const Iec104Outstation *outstation, uint8_t cot, const Iec104Point *points,
+                    size_t n, Iec104Asdu *asdu, size_t *encoded)
+{
+  size_t same_type = 1;
+  size_t run = 1;
+  bool sq = false;
+
+  while (same_type < n && points[same_type].type_id == points[0].type_id)
+    same_type++;
+  if (!outstation->profile.sq_blocks)
+    run = same_type;
+  else if (same_type > 1 && follows (&points[1], &points[0]))
+    {
+      sq = true;
+      while (run < same_type && follows (&points[run], &points[run - 1]))
+        run++;
+    }
+  else
+    while (run < same_type && !(run + 1 < same_type && follows (&points[run + 1], &points[run])))
+      run++;
+  return iec104_asdu_encode_points (asdu, outstation->profile.common_address, cot,
+                                    points[0].type_id, sq, points, run, encoded);
+}
+
+/* Encodes the next interrogation points, or the termination after the last. */
 static bool
 next_interrogation_asdu (Iec104Outstation *outstation, Iec104Asdu *asdu)
 {
-  const Iec104Point *first;
-  size_t run = 1;
   size_t encoded;
 
   if (outstation->gi_next >= outstation->gi_n_points)
@@ -185,13 +217,9 @@ next_interrogation_asdu (Iec104Outstation *outstation, Iec104Asdu *asdu)
       outstation->gi_running = false;
       return true;
     }
-  first = &outstation->gi_points[outstation->gi_next];
-  while (outstation->gi_next + run < outstation->gi_n_points
-         && outstation->gi_points[outstation->gi_next + run].type_id == first->type_id)
-    run++;
-  if (iec104_asdu_encode_points (asdu, outstation->profile.common_address,
-                                 IEC104_COT_INTERROGATED_BY_STATION, first->type_id, false, first,
-                                 run, &encoded))
+  if (encode_next_points (outstation, IEC104_COT_INTERROGATED_BY_STATION,
+                          outstation->gi_points + outstation->gi_next,
+                          outstation->gi_n_points - outstation->gi_next, asdu, &encoded))
     {
       /* A point the embedder filled wrongly cannot be sent: skip it, keep the rest. */
       outstation->gi_next++;
@@ -950,15 +978,10 @@ iec104_outstation_send_points (Iec104Outstation *outstation, uint8_t cot,
   while (done < n_points)
     {
       Iec104Asdu asdu;
-      size_t run = 1;
       size_t encoded;
-      Iec104Error error;
+      Iec104Error error = encode_next_points (outstation, cot, points + done, n_points - done,
+                                              &asdu, &encoded);
 
-      while (done + run < n_points && points[done + run].type_id == points[done].type_id)
-        run++;
-      error = iec104_asdu_encode_points (&asdu, outstation->profile.common_address, cot,
-                                         points[done].type_id, false, points + done, run,
-                                         &encoded);
       if (error)
         return error;
       queue_asdu (outstation, &asdu);

@@ -21,8 +21,9 @@ extern "C" {
  * carries the P/N bit. Data handed to the outstation is copied before the callback returns. */
 typedef struct
 {
-  /* 100: the points a station interrogation reports (types 1/3/9/11/13 with COT 20, grouped by
-   * type, SQ = 0). Set *points to an array that stays valid until the call returns. */
+  /* 100: the points a station interrogation reports (types 1/3/9/11/13 with COT 20; neighbours
+   * of one type share an ASDU, runs of consecutive IOAs as SQ = 1 blocks with the profile's
+   * sq_blocks). Set *points to an array that stays valid until the call returns. */
   size_t (*interrogation_points) (void *user_data, const Iec104Point **points);
 
   /* 202: one parameter by IOA; false means unknown (the reply is COT 47 negative). */
@@ -110,8 +111,9 @@ size_t iec104_outstation_output (const Iec104Outstation *outstation, const uint8
 void iec104_outstation_consume_output (Iec104Outstation *outstation, size_t n);
 bool iec104_outstation_poll_event (Iec104Outstation *outstation, Iec104OutstationEvent *event);
 
-/* Queues monitoring points (one type, SQ = 0) with `cot` (IEC104_COT_SPONTANEOUS, PERIODIC...);
- * they are sent as the k window allows. IEC104_ERROR_NOT_ACTIVE before STARTDT. */
+/* Queues monitoring points with `cot` (IEC104_COT_SPONTANEOUS, PERIODIC...), packed into ASDUs
+ * as interrogation data is; they are sent as the k window allows. IEC104_ERROR_NOT_ACTIVE before
+ * STARTDT. */
 Iec104Error iec104_outstation_send_points (Iec104Outstation *outstation, uint8_t cot,
                                            const Iec104Point *points, size_t n_points,
                                            uint64_t now_ms);

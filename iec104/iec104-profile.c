@@ -18,6 +18,7 @@ iec104_profile_init_state_grid (Iec104Profile *profile)
   profile->param_sn = 0;
   profile->reply_timeout_ms = 15000;
   profile->file_confirm_timeout_ms = 60000;
+  profile->sq_blocks = false;
 
   profile->status_ioa_first = 0x0001;
   profile->status_ioa_last = 0x4000;

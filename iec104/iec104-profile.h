@@ -45,6 +45,10 @@ typedef struct
   uint32_t reply_timeout_ms; /* 15000: wait for a confirmation (and between frames of a multi-
                               * frame reply) before a master request fails with TIMEOUT */
   uint32_t file_confirm_timeout_ms; /* 60000: wait for the final OP10 after the last segment */
+  bool sq_blocks;            /* false: an outstation sends each monitoring point with its own
+                              * IOA (SQ = 0); true: runs of consecutive IOAs of one type go as
+                              * SQ = 1 blocks (one IOA, then the elements), as many terminals
+                              * answer a GI ([U]). A master reads both either way. */
 
   /* ---- information object address ranges ([U]: vendors differ; used to classify points) ---- */
   uint32_t status_ioa_first;       /* 0x0001: single/double points (遥信) */

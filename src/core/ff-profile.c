@@ -51,6 +51,7 @@ static const FieldSpec iec104_fields[] = {
   FIELD ("application", "param-sn", FIELD_U16, param_sn, 0, 0xFFFF),
   FIELD ("application", "reply-timeout-ms", FIELD_U32, reply_timeout_ms, 1, 3600000),
   FIELD ("application", "file-confirm-timeout-ms", FIELD_U32, file_confirm_timeout_ms, 1, 3600000),
+  FIELD ("application", "sq-blocks", FIELD_BOOL, sq_blocks, 0, 1),
   FIELD ("ioa-ranges", "status-first", FIELD_U32, status_ioa_first, 0, 0xFFFFFF),
   FIELD ("ioa-ranges", "status-last", FIELD_U32, status_ioa_last, 0, 0xFFFFFF),
   FIELD ("ioa-ranges", "measurement-first", FIELD_U32, measurement_ioa_first, 0, 0xFFFFFF),

@@ -112,11 +112,13 @@ test_info (Fixture       *fixture,
   g_assert_nonnull (strstr (human, "DTU-0001"));
 }
 
+/* `measure` with the terminal's profile (profile_option NULL: State Grid) reads the four signals
+ * with realistic values and all seven points. */
 static void
-test_measure (Fixture       *fixture,
-              gconstpointer  data)
+check_measure (Fixture    *fixture,
+               const char *profile_option)
 {
-  const char *args[] = { "measure", fixture->address, "--json", NULL };
+  const char *args[] = { "measure", fixture->address, "--json", profile_option, NULL };
   g_autoptr(JsonObject) result = cli_json (args);
   JsonObject *signals = json_object_get_object_member (result, "signals");
   const char *keys[] = { "line_voltage", "current", "battery_voltage", "ambient_temperature" };
@@ -136,6 +138,13 @@ test_measure (Fixture       *fixture,
     }
   /* Three status points and the four measurements. */
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "points")), ==, 7);
+}
+
+static void
+test_measure (Fixture       *fixture,
+              gconstpointer  data)
+{
+  check_measure (fixture, NULL);
 }
 
 static void
@@ -371,6 +380,15 @@ test_sojo_reboots_by_itself (Fixture       *fixture,
     g_assert_null (strstr (g_ptr_array_index (fixture->sim->lines, i), "(105)"));
 }
 
+/* A SOJO terminal answers the GI with SQ = 1 blocks (its status points, and its battery and
+ * temperature at 0x4010/0x4011): the tablet reads every value from them. */
+static void
+test_sojo_measure (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  check_measure (fixture, "--profile=sojo-ftu");
+}
+
 static void
 test_lk101_counter_segments (Fixture       *fixture,
                              gconstpointer  data)
@@ -406,6 +424,7 @@ main (int argc, char **argv)
   ADD ("/sim-cli/fault/slow-link", test_fault_slow_link, NULL);
   ADD ("/sim-cli/bad-scenario-command", test_bad_scenario_command, NULL);
   ADD ("/sim-cli/profile/sojo-reboots-by-itself", test_sojo_reboots_by_itself, sojo_args);
+  ADD ("/sim-cli/profile/sojo-measure", test_sojo_measure, sojo_args);
   ADD ("/sim-cli/profile/lk101-counter-segments", test_lk101_counter_segments, lk101_args);
 #undef ADD
   return g_test_run ();

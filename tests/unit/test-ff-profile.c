@@ -41,6 +41,7 @@ test_state_grid (void)
   g_assert_cmpuint (profile->iec104.k, ==, 12);
   g_assert_cmpuint (profile->iec104.w, ==, 8);
   g_assert_false (profile->iec104.ack_when_drained);
+  g_assert_false (profile->iec104.sq_blocks);
   g_assert_false (profile->iec104.reboots_after_upgrade_finish);
   g_assert_true (profile->iec104.reset_after_upgrade_finish);
   g_assert_cmpuint (profile->iec104.accepted_cots_write_data_con, ==,
@@ -89,6 +90,7 @@ test_other_vendors_differ (void)
   g_assert_false (sojo->iec104.reset_after_upgrade_finish);
   g_assert_cmpuint (sojo->iec104.w, ==, 4);
   g_assert_cmpuint (sojo->iec104.t2_ms, ==, 5000);
+  g_assert_true (sojo->iec104.sq_blocks);
   g_assert_cmpuint (sojo->iec104.cot_write_data_con, ==, 7);
   g_assert_cmpuint (sojo->iec104.running_param_ioa_first, ==, 0x8101);
   g_assert_cmpint (sojo->checksum, ==, FF_CHECKSUM_SUM16);
@@ -155,6 +157,7 @@ test_bad_values (void)
     { "[link]\nk=4\nw=8\n", "w ≤ k" },
     { "[link]\nt1-ms=1000\nt2-ms=2000\n", "t2 < t1" },
     { "[upgrade]\nreboots-after-finish=yes\n", "reboots-after-finish" },
+    { "[application]\nsq-blocks=1\n", "sq-blocks" },
     { "[file]\nupgrade-file-name=\n", "upgrade-file-name" },
     { "[file]\naccepted-cots-dir-confirm=5;99\n", "accepted-cots-dir-confirm" },
     { "[file]\nsegmentsize=200\n", "unknown key" },

@@ -355,8 +355,9 @@ harness_init_terminal (Harness *harness, const Iec104Profile *master_profile,
   harness_terminal_init (&harness->terminal);
   harness->master = iec104_master_new (master_profile);
   harness->outstation = iec104_outstation_new (terminal_profile, callbacks, &harness->terminal);
+  harness->master_tap = iec104_reassembler_new ();
   harness->now = 1000;
-  return harness->master && harness->outstation;
+  return harness->master && harness->outstation && harness->master_tap;
 }
 
 bool
@@ -383,6 +384,7 @@ harness_clear (Harness *harness)
   free (harness->to_outstation.chunks);
   iec104_master_free (harness->master);
   iec104_outstation_free (harness->outstation);
+  iec104_reassembler_free (harness->master_tap);
   harness_terminal_clear (&harness->terminal);
   free (harness->read_back);
 }
@@ -392,6 +394,7 @@ harness_connect (Harness *harness)
 {
   iec104_outstation_open (harness->outstation, harness->now);
   iec104_master_open (harness->master, harness->now);
+  iec104_reassembler_reset (harness->master_tap);
   harness->connected = true;
   harness->master_closed = false;
   harness->outstation_closed = false;
@@ -560,6 +563,25 @@ pipe_next_arrival (const HarnessPipe *pipe)
   return pipe->count ? pipe->chunks[pipe->head].arrival_ms : IEC104_NO_DEADLINE;
 }
 
+/* Looks at what the master is fed, as a capture would. */
+static void
+tap_master_input (Harness *harness, const uint8_t *data, size_t len)
+{
+  while (len > 0)
+    {
+      Iec104Frame frame;
+      size_t consumed;
+      bool ready;
+
+      if (iec104_reassembler_push (harness->master_tap, data, len, &consumed, &ready, &frame))
+        return; /* the master itself sees and reports the broken stream */
+      if (ready && frame.format == IEC104_FRAME_I && (frame.asdu[1] & 0x80))
+        harness->sq_asdus_to_master++;
+      data += consumed;
+      len -= consumed;
+    }
+}
+
 /* Delivers every chunk of `pipe` due by now; false if nothing was due. */
 static bool
 deliver (Harness *harness, HarnessPipe *pipe, bool to_master)
@@ -578,7 +600,10 @@ deliver (Harness *harness, HarnessPipe *pipe, bool to_master)
                             other->tcp_seq, chunk.data, chunk.len);
       pipe->tcp_seq += (uint32_t) chunk.len;
       if (to_master)
-        iec104_master_feed (harness->master, chunk.data, chunk.len, harness->now);
+        {
+          tap_master_input (harness, chunk.data, chunk.len);
+          iec104_master_feed (harness->master, chunk.data, chunk.len, harness->now);
+        }
       else
         iec104_outstation_feed (harness->outstation, chunk.data, chunk.len, harness->now);
       free (chunk.data);

@@ -83,6 +83,8 @@ typedef struct
   HarnessPipe to_master;
 
   FILE *pcap;                     /* when set, every chunk is written as a TCP segment */
+  Iec104Reassembler *master_tap;  /* reads the frames the master is fed, to count: */
+  size_t sq_asdus_to_master;      /* I-frames whose ASDU has SQ = 1 */
 
   /* Collected master events (DONE events and counts of the others). */
   Iec104MasterEvent last_done;

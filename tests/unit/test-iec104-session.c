@@ -309,6 +309,88 @@ test_negative_confirmations (void)
   harness_clear (&harness);
 }
 
+/* A terminal whose profile packs consecutive IOAs into SQ = 1 blocks: 50 floats from 0x4001
+ * (more than one ASDU holds), three consecutive singles, an isolated double, two scattered scaled
+ * values (SQ = 0 together) and two consecutive normalized ones. */
+static void
+fill_sq_points (HarnessTerminal *terminal)
+{
+  Iec104Point *p = terminal->points;
+  size_t n = 0;
+
+  for (guint32 i = 0; i < 50; i++)
+    iec104_point_init_float (&p[n++], 0x4001 + i, 100.0f + (float) i * 0.5f, 0);
+  for (guint32 i = 0; i < 3; i++)
+    iec104_point_init_single (&p[n++], 0x0001 + i, i != 1, 0);
+  iec104_point_init_double (&p[n++], 0x0010, IEC104_DPI_OFF, 0);
+  iec104_point_init_scaled (&p[n++], 0x4100, -5, 0);
+  iec104_point_init_scaled (&p[n++], 0x4200, 7, IEC104_QUALITY_INVALID);
+  iec104_point_init_normalized (&p[n++], 0x4300, -16384, 0);
+  iec104_point_init_normalized (&p[n++], 0x4301, 8192, 0);
+  terminal->n_points = n;
+}
+
+static void
+run_sq_interrogation (guint64 seed, size_t max_chunk, guint32 jitter_ms)
+{
+  Harness harness;
+  Iec104Profile profile;
+  Iec104Point spontaneous[3];
+  const Iec104MasterEvent *done;
+
+  iec104_profile_init_state_grid (&profile);
+  profile.sq_blocks = true;
+  setup (&harness, &profile, seed, max_chunk, jitter_ms);
+  fill_sq_points (&harness.terminal);
+
+  done = run (&harness, iec104_master_interrogate (harness.master, harness.now));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpuint (done->n_points, ==, harness.terminal.n_points);
+  for (gsize i = 0; i < harness.terminal.n_points; i++)
+    {
+      const Iec104Point *sent = &harness.terminal.points[i];
+      const Iec104Point *got = find_point (done, sent->ioa);
+
+      g_assert_nonnull (got);
+      g_assert_cmpuint (got->type_id, ==, sent->type_id);
+      g_assert_cmpint (got->raw, ==, sent->raw);
+      g_assert_cmpfloat (got->value, ==, sent->value);
+      g_assert_cmpuint (got->quality, ==, sent->quality);
+    }
+  /* Floats 48 + 2 (an SQ = 1 ASDU holds 48), the singles, the normalized pair; the double and
+   * the scaled values go with SQ = 0. */
+  g_assert_cmpuint (harness.sq_asdus_to_master, ==, 4);
+
+  /* Spontaneous data is packed the same way. */
+  for (guint32 i = 0; i < 3; i++)
+    iec104_point_init_float (&spontaneous[i], 0x4002 + i, 1.0f + (float) i, 0);
+  g_assert_cmpint (iec104_outstation_send_points (harness.outstation, IEC104_COT_SPONTANEOUS,
+                                                  spontaneous, 3, harness.now), ==, IEC104_OK);
+  harness_run_for (&harness, 1000);
+  g_assert_cmpuint (harness.spontaneous_points, ==, 3);
+  g_assert_cmpuint (harness.sq_asdus_to_master, ==, 5);
+  harness_clear (&harness);
+}
+
+static void
+test_interrogation_sq_blocks (void)
+{
+  static const guint64 seeds[] = { 13, 20261122, 777 };
+  Harness harness;
+  const Iec104MasterEvent *done;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (seeds); i++)
+    run_sq_interrogation (test_seed (seeds[i]), 1 + i * 40, (guint32) (i * 7));
+
+  /* The State Grid profile keeps one IOA per value. */
+  setup (&harness, NULL, test_seed (14), 9, 3);
+  fill_sq_points (&harness.terminal);
+  done = run (&harness, iec104_master_interrogate (harness.master, harness.now));
+  g_assert_cmpuint (done->n_points, ==, harness.terminal.n_points);
+  g_assert_cmpuint (harness.sq_asdus_to_master, ==, 0);
+  harness_clear (&harness);
+}
+
 static void
 test_spontaneous_during_interrogation (void)
 {
@@ -584,6 +666,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/iec104/session/refusals", test_refusals);
   g_test_add_func ("/iec104/session/negative-confirmations", test_negative_confirmations);
   g_test_add_func ("/iec104/session/spontaneous", test_spontaneous_during_interrogation);
+  g_test_add_func ("/iec104/session/interrogation-sq-blocks", test_interrogation_sq_blocks);
   g_test_add_func ("/iec104/session/unacknowledging-terminal", test_unacknowledging_terminal);
   g_test_add_func ("/iec104/session/vendor-variants", test_vendor_variants);
   g_test_add_func ("/iec104/session/multi-frame-preset", test_multi_frame_preset);
