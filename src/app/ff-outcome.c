@@ -1,4 +1,5 @@
-/* How the app words a report's outcome (the report format's identifiers) for the technician. */
+/* How the app words a report's outcome (the report format's identifiers) for the technician, and
+ * what the outcome means for the day's list. */
 #include "config.h"
 
 #include "ff-outcome.h"
@@ -35,12 +36,26 @@ ff_outcome_describe (const char *text)
     }
 }
 
-/* Whether the terminal ended where the task wanted it: on the target version. */
-gboolean
-ff_outcome_is_successful (const char *text)
+/* An identifier the app does not know counts as failed: nothing says the terminal is on target. */
+FfOutcomeKind
+ff_outcome_get_kind (const char *text)
 {
   FfReportOutcome outcome;
 
-  return ff_report_outcome_from_string (text, &outcome)
-         && (outcome == FF_REPORT_OUTCOME_UPGRADED || outcome == FF_REPORT_OUTCOME_ALREADY_CURRENT);
+  if (!ff_report_outcome_from_string (text, &outcome))
+    return FF_OUTCOME_FAILED;
+
+  switch (outcome)
+    {
+    case FF_REPORT_OUTCOME_UPGRADED:
+    case FF_REPORT_OUTCOME_ALREADY_CURRENT:
+      return FF_OUTCOME_SUCCEEDED;
+    case FF_REPORT_OUTCOME_ABORTED:
+      return FF_OUTCOME_SKIPPED;
+    case FF_REPORT_OUTCOME_FAILED:
+    case FF_REPORT_OUTCOME_ROLLED_BACK:
+    case FF_REPORT_OUTCOME_IDENTITY_MISMATCH:
+    default:
+      return FF_OUTCOME_FAILED;
+    }
 }

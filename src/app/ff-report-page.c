@@ -176,7 +176,7 @@ update (FfReportPage *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->result_row),
                                  ff_outcome_describe (outcome));
   adw_action_row_set_subtitle (self->result_row, failure != NULL ? failure : "");
-  if (ff_outcome_is_successful (outcome))
+  if (ff_outcome_get_kind (outcome) == FF_OUTCOME_SUCCEEDED)
     {
       gtk_widget_remove_css_class (GTK_WIDGET (self->result_row), "error");
       gtk_widget_add_css_class (GTK_WIDGET (self->result_row), "success");

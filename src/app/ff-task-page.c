@@ -1,6 +1,6 @@
 /* FfTaskPage: lists the task's terminals in the core's visiting order from the GPS fix, each with
- * the distance and the status its latest stored report gives it (read from the store in a worker
- * thread). Tapping a terminal navigates to it ("win.navigate-to"). */
+ * the distance and the status of its visit in this task (FfVisitStatus, read from the store in a
+ * worker thread). Tapping a terminal navigates to it ("win.navigate-to"). */
 #include "config.h"
 
 #include "ff-task-page.h"
@@ -8,16 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ff-geo.h"
-#include "ff-report.h"
-#include "ff-store-reader.h"
-
-typedef enum
-{
-  TERMINAL_TO_DO,
-  TERMINAL_DONE,
-  TERMINAL_FAILED,
-  TERMINAL_SKIPPED,
-} TerminalStatus;
+#include "ff-visit-status.h"
 
 struct _FfTaskPage
 {
@@ -29,59 +20,26 @@ struct _FfTaskPage
 
   /* owned */
   FfContext    *context;
-  GHashTable   *statuses;      /* device ID → TerminalStatus */
+  char         *statuses_task_id;  /* the task the statuses were read for */
+  GHashTable   *statuses;          /* device ID → FfVisitStatus, of that task's visits */
+  char         *reading_task_id;   /* the task of the read in flight */
   char         *next_device_id;
-  GCancellable *cancellable;   /* of the status read in flight */
+  GCancellable *cancellable;       /* of the read in flight; a new read cancels it */
 };
 
 G_DEFINE_FINAL_TYPE (FfTaskPage, ff_task_page, ADW_TYPE_BIN)
 
-static const char *
-describe_status (TerminalStatus status)
+/* FALSE until the statuses of @task's visits are read: those of another task say nothing. */
+static gboolean
+lookup_status (FfTaskPage    *self,
+               const FfTask  *task,
+               const char    *device_id,
+               FfVisitStatus *status)
 {
-  switch (status)
-    {
-    case TERMINAL_TO_DO:
-      return _("To do");
-    case TERMINAL_DONE:
-      return _("Done");
-    case TERMINAL_FAILED:
-      return _("Failed");
-    case TERMINAL_SKIPPED:
-      return _("Skipped");
-    default:
-      g_return_val_if_reached (NULL);
-    }
-}
-
-static TerminalStatus
-status_for_outcome (const char *text)
-{
-  FfReportOutcome outcome;
-
-  if (!ff_report_outcome_from_string (text, &outcome))
-    return TERMINAL_FAILED;
-
-  switch (outcome)
-    {
-    case FF_REPORT_OUTCOME_UPGRADED:
-    case FF_REPORT_OUTCOME_ALREADY_CURRENT:
-      return TERMINAL_DONE;
-    case FF_REPORT_OUTCOME_ABORTED:
-      return TERMINAL_SKIPPED;
-    case FF_REPORT_OUTCOME_FAILED:
-    case FF_REPORT_OUTCOME_ROLLED_BACK:
-    case FF_REPORT_OUTCOME_IDENTITY_MISMATCH:
-    default:
-      return TERMINAL_FAILED;
-    }
-}
-
-static TerminalStatus
-lookup_status (FfTaskPage *self,
-               const char *device_id)
-{
-  return GPOINTER_TO_INT (g_hash_table_lookup (self->statuses, device_id));
+  if (g_strcmp0 (self->statuses_task_id, task->task_id) != 0)
+    return FALSE;
+  *status = GPOINTER_TO_INT (g_hash_table_lookup (self->statuses, device_id));
+  return TRUE;
 }
 
 static char *
@@ -92,16 +50,17 @@ format_distance (double metres)
   return g_strdup_printf (_("%.1f km"), metres / 1000);
 }
 
+/* @status is NULL while it is being read. */
 static GtkWidget *
-make_row (FfTaskPage       *self,
-          const FfTaskItem *item,
+make_row (const FfTaskItem *item,
+          const char       *status,
           const FfGeoPoint *here)
 {
   GtkWidget *row = adw_action_row_new ();
   /* Translators: the terminal's device ID and its status, e.g. "DTU0101 · To do". */
-  g_autofree char *subtitle = g_strdup_printf (_("%s · %s"), item->device_id,
-                                               describe_status (lookup_status (self,
-                                                                               item->device_id)));
+  g_autofree char *subtitle = status != NULL ? g_strdup_printf (_("%s · %s"), item->device_id,
+                                                                status)
+                                             : g_strdup (item->device_id);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), item->name);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
@@ -158,72 +117,76 @@ rebuild (FfTaskPage *self)
   for (guint i = 0; i < order->len; i++)
     {
       const FfTaskItem *item = g_ptr_array_index (task->items, g_array_index (order, guint, i));
+      FfVisitStatus status;
+      gboolean known = lookup_status (self, task, item->device_id, &status);
 
-      gtk_list_box_append (self->terminal_list, make_row (self, item, have_fix ? &here : NULL));
-      if (self->next_device_id == NULL && lookup_status (self, item->device_id) == TERMINAL_TO_DO)
+      gtk_list_box_append (self->terminal_list,
+                           make_row (item, known ? ff_visit_status_describe (status) : NULL,
+                                     have_fix ? &here : NULL));
+      /* A visit under way (or not read yet) may still need the technician: it can be next. */
+      if (self->next_device_id == NULL && !(known && ff_visit_status_is_finished (status)))
         self->next_device_id = g_strdup (item->device_id);
     }
   gtk_stack_set_visible_child_name (self->stack, "terminals");
 }
 
 static void
-reports_listed (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+statuses_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
   FfTaskPage *self;
-  g_autoptr(GPtrArray) reports = NULL;
+  g_autoptr(GHashTable) statuses = NULL;
   g_autoptr(GError) error = NULL;
 
   /* A cancelled read may end after the page is gone: look at the page only once it did not. */
-  reports = ff_store_reader_list_reports_finish (result, &error);
-  if (reports == NULL)
+  statuses = ff_visit_status_read_finish (result, &error);
+  if (statuses == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_message ("%s", error->message);
       return;
     }
   self = FF_TASK_PAGE (user_data);
-
-  g_hash_table_remove_all (self->statuses);
-  /* Oldest first: the latest report of a terminal decides its status. */
-  for (guint i = 0; i < reports->len; i++)
-    {
-      FfStoredReport *report = g_ptr_array_index (reports, i);
-
-      g_hash_table_insert (self->statuses, g_strdup (report->device_id),
-                           GINT_TO_POINTER (status_for_outcome (report->outcome)));
-    }
+  g_free (self->statuses_task_id);
+  self->statuses_task_id = g_steal_pointer (&self->reading_task_id);
+  g_hash_table_unref (self->statuses);
+  self->statuses = g_steal_pointer (&statuses);
   rebuild (self);
 }
 
-/* Re-reads the statuses from the store (after a workflow ends, for instance). */
+/* Re-reads the visits' statuses from the store (after a workflow ends, for instance). */
 void
 ff_task_page_refresh (FfTaskPage *self)
 {
+  const FfTask *task;
   FfStore *store;
 
   g_return_if_fail (FF_IS_TASK_PAGE (self));
 
   rebuild (self);
+  task = self->context != NULL ? ff_context_get_task (self->context) : NULL;
   store = self->context != NULL ? ff_context_get_store (self->context) : NULL;
-  if (store == NULL)
+  if (task == NULL || store == NULL)
     return;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
+  g_free (self->reading_task_id);
+  self->reading_task_id = g_strdup (task->task_id);
   /* Cancelled in dispose, so the page outlives every read it started. */
-  ff_store_reader_list_reports_async (store, self->cancellable, reports_listed, self);
+  ff_visit_status_read_async (store, task, self->cancellable, statuses_read, self);
 }
 
-/* Distances and order follow the tablet: recomputed whenever the list comes on screen. */
+/* Distances, order and statuses follow the tablet and its visits: read again whenever the list
+ * comes on screen. */
 static void
 ff_task_page_map (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (ff_task_page_parent_class)->map (widget);
 
-  rebuild (FF_TASK_PAGE (widget));
+  ff_task_page_refresh (FF_TASK_PAGE (widget));
 }
 
 static void
@@ -246,6 +209,8 @@ ff_task_page_finalize (GObject *object)
   FfTaskPage *self = FF_TASK_PAGE (object);
 
   g_hash_table_unref (self->statuses);
+  g_free (self->statuses_task_id);
+  g_free (self->reading_task_id);
   g_free (self->next_device_id);
 
   G_OBJECT_CLASS (ff_task_page_parent_class)->finalize (object);
@@ -291,7 +256,7 @@ ff_task_page_set_context (FfTaskPage *self,
   ff_task_page_refresh (self);
 }
 
-/* The nearest terminal still to do, or NULL when every one has a report. */
+/* The nearest terminal whose visit is not finished, or NULL when every one has a report. */
 const char *
 ff_task_page_get_next_device_id (FfTaskPage *self)
 {
