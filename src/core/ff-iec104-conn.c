@@ -971,7 +971,7 @@ ff_iec104_conn_reset_finish (FfIec104Conn  *conn,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* ---- the whole push ------------------------------------------------------------------------ */
+/* ---- the push in two halves ---------------------------------------------------------------- */
 
 typedef struct
 {
@@ -980,55 +980,39 @@ typedef struct
   FfIec104ProgressFunc  progress;
   gpointer              progress_data;
   GDestroyNotify        progress_destroy;
-} Push;
+  gboolean              restarting;   /* out: the terminal dropped the link after 211 finish */
+} Transfer;
 
 static void
-push_free (Push *push)
+transfer_free (Transfer *transfer)
 {
-  g_free (push->name);
-  g_bytes_unref (push->image);
-  if (push->progress_destroy != NULL)
-    push->progress_destroy (push->progress_data);
-  g_free (push);
+  g_free (transfer->name);
+  g_bytes_unref (transfer->image);
+  if (transfer->progress_destroy != NULL)
+    transfer->progress_destroy (transfer->progress_data);
+  g_free (transfer);
 }
 
 static void
-push_reset_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+transfer_finished (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  Transfer *transfer = g_task_get_task_data (task);
   GError *error = NULL;
 
-  if (!ff_iec104_conn_reset_finish (FF_IEC104_CONN (source), result, &error))
+  if (!ff_iec104_conn_upgrade_finish_finish (FF_IEC104_CONN (source), result,
+                                             &transfer->restarting, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
 }
 
 static void
-push_finished (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FfIec104Conn *conn = FF_IEC104_CONN (source);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  GError *error = NULL;
-  gboolean rebooting = FALSE;
-
-  if (!ff_iec104_conn_upgrade_finish_finish (conn, result, &rebooting, &error))
-    g_task_return_error (task, error);
-  else if (!rebooting && ff_iec104_conn_is_connected (conn))
-    ff_iec104_conn_reset_async (conn, cancellable, push_reset_done, g_steal_pointer (&task));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-push_written (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+transfer_written (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   FfIec104Conn *conn = FF_IEC104_CONN (source);
@@ -1037,27 +1021,29 @@ push_written (GObject      *source,
 
   if (!ff_iec104_conn_write_file_finish (conn, result, &error))
     g_task_return_error (task, error);
-  else
-    ff_iec104_conn_upgrade_finish_async (conn, cancellable, push_finished,
+  else if (conn->iec104.upgrade_start_before_write)
+    ff_iec104_conn_upgrade_finish_async (conn, cancellable, transfer_finished,
                                          g_steal_pointer (&task));
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 static void
-push_write (GTask *task)
+transfer_write (GTask *task)
 {
   FfIec104Conn *conn = g_task_get_source_object (task);
-  Push *push = g_task_get_task_data (task);
+  Transfer *transfer = g_task_get_task_data (task);
 
-  /* The progress callback stays ours: it is released with the push, not by the write. */
-  ff_iec104_conn_write_file_async (conn, push->name, push->image, push->progress,
-                                   push->progress_data, NULL, g_task_get_cancellable (task),
-                                   push_written, task);
+  /* The progress callback stays ours: it is released with the transfer, not by the write. */
+  ff_iec104_conn_write_file_async (conn, transfer->name, transfer->image, transfer->progress,
+                                   transfer->progress_data, NULL, g_task_get_cancellable (task),
+                                   transfer_written, task);
 }
 
 static void
-push_started (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+transfer_started (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
@@ -1065,7 +1051,105 @@ push_started (GObject      *source,
   if (!ff_iec104_conn_upgrade_start_finish (FF_IEC104_CONN (source), result, &error))
     g_task_return_error (task, error);
   else
-    push_write (g_steal_pointer (&task));
+    transfer_write (g_steal_pointer (&task));
+}
+
+void
+ff_iec104_conn_transfer_async (FfIec104Conn         *conn,
+                               const char           *name,
+                               GBytes               *image,
+                               FfIec104ProgressFunc  progress,
+                               gpointer              progress_data,
+                               GDestroyNotify        progress_destroy,
+                               GCancellable         *cancellable,
+                               GAsyncReadyCallback   callback,
+                               gpointer              user_data)
+{
+  GTask *task = g_task_new (conn, cancellable, callback, user_data);
+  Transfer *transfer = g_new0 (Transfer, 1);
+
+  g_task_set_source_tag (task, ff_iec104_conn_transfer_async);
+  transfer->name = g_strdup (name);
+  transfer->image = g_bytes_ref (image);
+  transfer->progress = progress;
+  transfer->progress_data = progress_data;
+  transfer->progress_destroy = progress_destroy;
+  g_task_set_task_data (task, transfer, (GDestroyNotify) transfer_free);
+  if (conn->iec104.upgrade_start_before_write)
+    ff_iec104_conn_upgrade_start_async (conn, cancellable, transfer_started, task);
+  else
+    transfer_write (task);
+}
+
+gboolean
+ff_iec104_conn_transfer_finish (FfIec104Conn  *conn,
+                                GAsyncResult  *result,
+                                gboolean      *restarting,
+                                GError       **error)
+{
+  Transfer *transfer = g_task_get_task_data (G_TASK (result));
+  gboolean ok = g_task_propagate_boolean (G_TASK (result), error);
+
+  if (restarting != NULL)
+    *restarting = ok && transfer->restarting;
+  return ok;
+}
+
+void
+ff_iec104_conn_restart_async (FfIec104Conn        *conn,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (conn, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, ff_iec104_conn_restart_async);
+  /* Without 105 the terminal restarts by itself (or applies the image without a restart). */
+  if (!conn->iec104.reset_after_upgrade_finish)
+    g_task_return_boolean (task, TRUE);
+  else
+    run_request (conn, task, OP_RESET);
+}
+
+gboolean
+ff_iec104_conn_restart_finish (FfIec104Conn  *conn,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+push_restarted (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!ff_iec104_conn_restart_finish (FF_IEC104_CONN (source), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+push_transferred (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FfIec104Conn *conn = FF_IEC104_CONN (source);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  gboolean restarting = FALSE;
+  GError *error = NULL;
+
+  if (!ff_iec104_conn_transfer_finish (conn, result, &restarting, &error))
+    g_task_return_error (task, error);
+  else if (restarting)
+    g_task_return_boolean (task, TRUE);
+  else
+    ff_iec104_conn_restart_async (conn, cancellable, push_restarted, g_steal_pointer (&task));
 }
 
 void
@@ -1080,19 +1164,10 @@ ff_iec104_conn_push_async (FfIec104Conn         *conn,
                            gpointer              user_data)
 {
   GTask *task = g_task_new (conn, cancellable, callback, user_data);
-  Push *push = g_new0 (Push, 1);
 
   g_task_set_source_tag (task, ff_iec104_conn_push_async);
-  push->name = g_strdup (name);
-  push->image = g_bytes_ref (image);
-  push->progress = progress;
-  push->progress_data = progress_data;
-  push->progress_destroy = progress_destroy;
-  g_task_set_task_data (task, push, (GDestroyNotify) push_free);
-  if (conn->iec104.upgrade_start_before_write)
-    ff_iec104_conn_upgrade_start_async (conn, cancellable, push_started, task);
-  else
-    push_write (task);
+  ff_iec104_conn_transfer_async (conn, name, image, progress, progress_data, progress_destroy,
+                                 cancellable, push_transferred, task);
 }
 
 gboolean

@@ -841,41 +841,16 @@ push_progress (guint64 sent, guint64 acked, guint64 total, double bytes_per_seco
 }
 
 static void
-after_upgrade_finish (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(FfWorkflow) self = user_data;
-  const Iec104Profile *protocol = &self->profile->iec104;
-  gboolean rebooting = FALSE;
-  GError *error = NULL;
-
-  if (object != NULL
-      && !ff_iec104_conn_upgrade_finish_finish (FF_IEC104_CONN (object), result, &rebooting,
-                                                &error))
-    {
-      step_failed (self, error);
-      return;
-    }
-  record_eventf (self, "push", _("%s written: %lld bytes in %.1f s."),
-                 wanted_firmware (self)->version, (long long) self->ctx.transfer_bytes,
-                 self->ctx.transfer_seconds);
-  if (rebooting || !protocol->reset_after_upgrade_finish)
-    advance (self, rebooting ? FF_WORKFLOW_STATE_REBOOT_WAIT : FF_WORKFLOW_STATE_VERIFY);
-  else
-    advance (self, FF_WORKFLOW_STATE_RESET);
-}
-
-static void
-file_written (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+transferred (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
   g_autoptr(FfWorkflow) self = user_data;
   guint segment_size = MAX (self->profile->iec104.segment_size, 1);
+  gboolean restarting = FALSE;
   GError *error = NULL;
 
-  if (!ff_iec104_conn_write_file_finish (FF_IEC104_CONN (object), result, &error))
+  if (!ff_iec104_conn_transfer_finish (FF_IEC104_CONN (object), result, &restarting, &error))
     {
       step_failed (self, error);
       return;
@@ -885,49 +860,23 @@ file_written (GObject      *object,
   self->ctx.transfer_segments = (self->ctx.transfer_bytes + segment_size - 1) / segment_size;
   self->ctx.transfer_seconds =
     (g_get_monotonic_time () - self->push_started_us) / (double) G_USEC_PER_SEC;
-  if (self->profile->iec104.upgrade_start_before_write)
-    ff_iec104_conn_upgrade_finish_async (self->conn, run_cancellable (self), after_upgrade_finish,
-                                         g_object_ref (self));
-  else
-    after_upgrade_finish (NULL, NULL, g_object_ref (self));
-}
-
-static void
-write_image (FfWorkflow *self)
-{
-  set_message (self, self->ctx.rolling_back ? _("Pushing the previous firmware back…")
-                                            : _("Pushing the new firmware…"));
-  self->push_started_us = g_get_monotonic_time ();
-  set_transfer_progress (self, 0, g_bytes_get_size (self->image), 0);
-  ff_iec104_conn_write_file_async (self->conn, self->item->target.file_name, self->image,
-                                   push_progress, g_object_ref (self), g_object_unref,
-                                   run_cancellable (self), file_written, g_object_ref (self));
-}
-
-static void
-upgrade_started (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(FfWorkflow) self = user_data;
-  GError *error = NULL;
-
-  if (!ff_iec104_conn_upgrade_start_finish (FF_IEC104_CONN (object), result, &error))
-    {
-      step_failed (self, error);
-      return;
-    }
-  write_image (self);
+  record_eventf (self, "push", _("%s written: %lld bytes in %.1f s."),
+                 wanted_firmware (self)->version, (long long) self->ctx.transfer_bytes,
+                 self->ctx.transfer_seconds);
+  /* A terminal that restarts by itself after the finish is already on its way. */
+  advance (self, restarting ? FF_WORKFLOW_STATE_REBOOT_WAIT : FF_WORKFLOW_STATE_RESET);
 }
 
 static void
 push_connected (FfWorkflow *self)
 {
-  if (self->profile->iec104.upgrade_start_before_write)
-    ff_iec104_conn_upgrade_start_async (self->conn, run_cancellable (self), upgrade_started,
-                                        g_object_ref (self));
-  else
-    write_image (self);
+  set_message (self, self->ctx.rolling_back ? _("Pushing the previous firmware back…")
+                                            : _("Pushing the new firmware…"));
+  self->push_started_us = g_get_monotonic_time ();
+  set_transfer_progress (self, 0, g_bytes_get_size (self->image), 0);
+  ff_iec104_conn_transfer_async (self->conn, self->item->target.file_name, self->image,
+                                 push_progress, g_object_ref (self), g_object_unref,
+                                 run_cancellable (self), transferred, g_object_ref (self));
 }
 
 typedef struct
@@ -1004,27 +953,28 @@ push (FfWorkflow *self)
 /* ---- reset, reboot, verify ------------------------------------------------------------------ */
 
 static void
-reset_done (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
+restarted (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
 {
   g_autoptr(FfWorkflow) self = user_data;
   GError *error = NULL;
 
-  if (!ff_iec104_conn_reset_finish (FF_IEC104_CONN (object), result, &error))
+  if (!ff_iec104_conn_restart_finish (FF_IEC104_CONN (object), result, &error))
     {
       step_failed (self, error);
       return;
     }
-  record_event (self, "reset", _("Reset sent; the terminal restarts."));
+  record_event (self, "reset", _("The terminal restarts."));
   advance (self, FF_WORKFLOW_STATE_REBOOT_WAIT);
 }
 
 static void
-reset_connected (FfWorkflow *self)
+restart (FfWorkflow *self)
 {
   set_message (self, _("Restarting the terminal…"));
-  ff_iec104_conn_reset_async (self->conn, run_cancellable (self), reset_done, g_object_ref (self));
+  ff_iec104_conn_restart_async (self->conn, run_cancellable (self), restarted,
+                                g_object_ref (self));
 }
 
 static void
@@ -1292,7 +1242,7 @@ run_state (FfWorkflow *self)
       push (self);
       break;
     case FF_WORKFLOW_STATE_RESET:
-      with_connection (self, reset_connected);
+      with_connection (self, restart);
       break;
     case FF_WORKFLOW_STATE_REBOOT_WAIT:
       reboot_wait (self);

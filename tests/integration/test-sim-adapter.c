@@ -519,6 +519,93 @@ test_bad_fleet_file (void)
   ff_test_remove_tree (dir);
 }
 
+/* Pushes a small image with the fixture's profile changed to these upgrade flags, and returns the
+ * simulator's lines from the connection to the close that follows the push. */
+static GPtrArray *
+push_with_flags (Fixture  *fixture,
+                 gboolean  start_before_write,
+                 gboolean  reset_after_finish)
+{
+  g_autoptr(GBytes) image = load_firmware (fixture, "V2.00", 20000);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *lines = g_ptr_array_new ();
+  guint from = fixture->sim->lines->len;
+  guint first = from;
+
+  g_clear_object (&fixture->conn);
+  fixture->profile->iec104.upgrade_start_before_write = start_before_write;
+  fixture->profile->iec104.reset_after_upgrade_finish = reset_after_finish;
+  fixture->profile->iec104.reboots_after_upgrade_finish = FALSE;
+  fixture->conn = ff_iec104_conn_new (fixture->profile, 0);
+  connect (fixture, fixture->sim->port);
+  ff_iec104_conn_push_async (fixture->conn, NULL, image, NULL, NULL, NULL, NULL, store_result,
+                             &result);
+  g_assert_true (ff_iec104_conn_push_finish (fixture->conn, wait_result (&result), &error));
+  g_assert_no_error (error);
+  /* Without 105 the terminal keeps the link: close it, so the terminal's last line is known. */
+  if (ff_iec104_conn_is_connected (fixture->conn))
+    {
+      ff_iec104_conn_close (fixture->conn);
+      sim_process_wait_line (fixture->sim, "the master closed the connection", &from);
+    }
+  else
+    sim_process_wait_line (fixture->sim, "drops the link and reboots", &from);
+  for (guint i = first; i < from; i++)
+    g_ptr_array_add (lines, fixture->sim->lines->pdata[i]);
+  return lines;
+}
+
+static gboolean
+lines_contain (GPtrArray  *lines,
+               const char *text)
+{
+  for (guint i = 0; i < lines->len; i++)
+    if (strstr (lines->pdata[i], text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* The State Grid way: 211 start, the file, 211 finish, 105. */
+static void
+test_push_bracketed_with_reset (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GPtrArray) lines = push_with_flags (fixture, TRUE, TRUE);
+
+  g_assert_true (lines_contain (lines, "upgrade started (211 start)"));
+  g_assert_true (lines_contain (lines, "received completely"));
+  g_assert_true (lines_contain (lines, "staged"));
+  g_assert_true (lines_contain (lines, "reset process (105) accepted"));
+}
+
+/* upgrade_start_before_write false: the file alone, no 211 around it. */
+static void
+test_push_without_bracket (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) lines = push_with_flags (fixture, FALSE, TRUE);
+
+  g_assert_false (lines_contain (lines, "211 start"));
+  g_assert_true (lines_contain (lines, "received completely"));
+  g_assert_false (lines_contain (lines, "211 finish"));
+  g_assert_false (lines_contain (lines, "staged"));
+  g_assert_true (lines_contain (lines, "reset process (105) accepted"));
+}
+
+/* reset_after_upgrade_finish false: no 105 after the finish, the link stays as it is. */
+static void
+test_push_without_reset (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GPtrArray) lines = push_with_flags (fixture, TRUE, FALSE);
+
+  g_assert_true (lines_contain (lines, "upgrade started (211 start)"));
+  g_assert_true (lines_contain (lines, "staged"));
+  g_assert_false (lines_contain (lines, "(105)"));
+  g_assert_false (lines_contain (lines, "reboots"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -537,6 +624,9 @@ main (int argc, char **argv)
   ADD ("/sim-adapter/connect-refused", test_connect_refused, NULL);
   g_test_add_func ("/sim-adapter/fleet-and-scenario-files", test_fleet_and_scenario_files);
   g_test_add_func ("/sim-adapter/bad-fleet-file", test_bad_fleet_file);
+  ADD ("/sim-adapter/push/bracketed-with-reset", test_push_bracketed_with_reset, NULL);
+  ADD ("/sim-adapter/push/without-bracket", test_push_without_bracket, NULL);
+  ADD ("/sim-adapter/push/without-reset", test_push_without_reset, NULL);
 #undef ADD
   return g_test_run ();
 }
