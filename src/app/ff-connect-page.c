@@ -1,16 +1,14 @@
-/* FfConnectPage: follows the workflow through connect and identify. A wrong terminal is a full stop
- * with the workflow's reason; a supervisor may override it, and must give a reason. The position
- * check is shown as the difference between the GPS fix and the task's position, against the 1″
- * rule. */
+/* FfConnectPage: follows the workflow through connect and identify, then shows what the identity
+ * check read (FfIdentitySummary). A wrong terminal is a full stop with the workflow's reason and
+ * those readings; a supervisor may override it, and must give a reason. */
 #include "config.h"
 
 #include "ff-connect-page.h"
 #include "ff-workflow-watch.h"
 
 #include <glib/gi18n-lib.h>
-#include <math.h>
 
-#include "ff-geo.h"
+#include "ff-identity-summary.h"
 #include "ff-workflow-log.h"
 
 struct _FfConnectPage
@@ -21,14 +19,10 @@ struct _FfConnectPage
   GtkStack      *stack;
   GtkLabel      *connect_status;
   GtkSpinner    *connect_spinner;
-  AdwActionRow  *device_row;
-  AdwActionRow  *latitude_row;
-  AdwActionRow  *longitude_row;
   AdwStatusPage *mismatch_status;
 
   /* owned */
-  FfWorkflow  *workflow;
-  FfGpsSource *gps;
+  FfWorkflow *workflow;
 };
 
 G_DEFINE_FINAL_TYPE (FfConnectPage, ff_connect_page, ADW_TYPE_BIN)
@@ -37,61 +31,10 @@ enum
 {
   PROP_0,
   PROP_WORKFLOW,
-  PROP_GPS,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static void
-show_delta (AdwActionRow *row,
-            double        delta_arcsec,
-            double        delta_m)
-{
-  /* Translators: the difference between the GPS fix and the terminal's recorded position, in
-   * arcseconds (″) and metres, then the limit. */
-  g_autofree char *text = g_strdup_printf (_("%.2f″ (%.0f m), limit %.0f″"), fabs (delta_arcsec),
-                                           delta_m, FF_GEO_IDENTITY_TOLERANCE_ARCSEC);
-
-  adw_action_row_set_subtitle (row, text);
-  if (fabs (delta_arcsec) <= FF_GEO_IDENTITY_TOLERANCE_ARCSEC)
-    {
-      gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
-      gtk_widget_add_css_class (GTK_WIDGET (row), "success");
-    }
-  else
-    {
-      gtk_widget_remove_css_class (GTK_WIDGET (row), "success");
-      gtk_widget_add_css_class (GTK_WIDGET (row), "error");
-    }
-}
-
-static void
-update_position (FfConnectPage *self)
-{
-  const FfTaskItem *item;
-  FfGeoPoint fix, recorded, along_latitude, along_longitude;
-
-  if (self->workflow == NULL || self->gps == NULL)
-    return;
-
-  if (!ff_gps_source_get_position (self->gps, &fix))
-    {
-      adw_action_row_set_subtitle (self->latitude_row, _("No GPS fix"));
-      adw_action_row_set_subtitle (self->longitude_row, _("No GPS fix"));
-      return;
-    }
-
-  item = ff_workflow_get_item (self->workflow);
-  recorded = (FfGeoPoint) { item->latitude, item->longitude };
-  /* Each difference on its own, as the rule judges them. */
-  along_latitude = (FfGeoPoint) { fix.latitude, recorded.longitude };
-  along_longitude = (FfGeoPoint) { recorded.latitude, fix.longitude };
-  show_delta (self->latitude_row, ff_geo_delta_latitude_arcsec (&fix, &recorded),
-              ff_geo_distance_m (&along_latitude, &recorded));
-  show_delta (self->longitude_row, ff_geo_delta_longitude_arcsec (&fix, &recorded),
-              ff_geo_distance_m (&along_longitude, &recorded));
-}
 
 static void
 update (FfConnectPage *self)
@@ -109,8 +52,6 @@ update (FfConnectPage *self)
   state = ff_workflow_get_state (self->workflow);
   message = ff_workflow_get_message (self->workflow);
   gtk_label_set_label (self->connect_status, message != NULL ? message : "");
-  adw_action_row_set_subtitle (self->device_row, ff_workflow_get_device_id (self->workflow));
-  update_position (self);
 
   switch (state)
     {
@@ -173,6 +114,8 @@ override_activated (GtkWidget  *widget,
 {
   FfConnectPage *self = FF_CONNECT_PAGE (widget);
   GtkWidget *dialog;
+  GtkWidget *content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+  GtkWidget *summary = g_object_new (FF_TYPE_IDENTITY_SUMMARY, "workflow", self->workflow, NULL);
   GtkWidget *list = gtk_list_box_new ();
   GtkWidget *supervisor = adw_entry_row_new ();
   GtkWidget *reason = adw_entry_row_new ();
@@ -187,7 +130,10 @@ override_activated (GtkWidget  *widget,
   gtk_widget_add_css_class (list, "boxed-list");
   gtk_list_box_append (GTK_LIST_BOX (list), supervisor);
   gtk_list_box_append (GTK_LIST_BOX (list), reason);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
+  /* The supervisor decides on the readings themselves. */
+  gtk_box_append (GTK_BOX (content), summary);
+  gtk_box_append (GTK_BOX (content), list);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), content);
 
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
@@ -224,7 +170,6 @@ ff_connect_page_dispose (GObject *object)
   FfConnectPage *self = FF_CONNECT_PAGE (object);
 
   ff_connect_page_set_workflow (self, NULL);
-  ff_connect_page_set_gps (self, NULL);
 
   G_OBJECT_CLASS (ff_connect_page_parent_class)->dispose (object);
 }
@@ -241,9 +186,6 @@ ff_connect_page_get_property (GObject    *object,
     {
     case PROP_WORKFLOW:
       g_value_set_object (value, self->workflow);
-      break;
-    case PROP_GPS:
-      g_value_set_object (value, self->gps);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -263,9 +205,6 @@ ff_connect_page_set_property (GObject      *object,
     case PROP_WORKFLOW:
       ff_connect_page_set_workflow (self, g_value_get_object (value));
       break;
-    case PROP_GPS:
-      ff_connect_page_set_gps (self, g_value_get_object (value));
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -284,11 +223,9 @@ ff_connect_page_class_init (FfConnectPageClass *klass)
   properties[PROP_WORKFLOW] =
     g_param_spec_object ("workflow", NULL, NULL, FF_TYPE_WORKFLOW,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_GPS] =
-    g_param_spec_object ("gps", NULL, NULL, FF_TYPE_GPS_SOURCE,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (FF_TYPE_IDENTITY_SUMMARY);
   g_type_ensure (FF_TYPE_WORKFLOW_LOG);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -296,9 +233,6 @@ ff_connect_page_class_init (FfConnectPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfConnectPage, stack);
   gtk_widget_class_bind_template_child (widget_class, FfConnectPage, connect_status);
   gtk_widget_class_bind_template_child (widget_class, FfConnectPage, connect_spinner);
-  gtk_widget_class_bind_template_child (widget_class, FfConnectPage, device_row);
-  gtk_widget_class_bind_template_child (widget_class, FfConnectPage, latitude_row);
-  gtk_widget_class_bind_template_child (widget_class, FfConnectPage, longitude_row);
   gtk_widget_class_bind_template_child (widget_class, FfConnectPage, mismatch_status);
 
   gtk_widget_class_install_action (widget_class, "connect.override", NULL, override_activated);
@@ -337,25 +271,4 @@ ff_connect_page_set_workflow (FfConnectPage *self,
 
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKFLOW]);
-}
-
-void
-ff_connect_page_set_gps (FfConnectPage *self,
-                         FfGpsSource   *gps)
-{
-  g_return_if_fail (FF_IS_CONNECT_PAGE (self));
-  g_return_if_fail (gps == NULL || FF_IS_GPS_SOURCE (gps));
-
-  if (self->gps == gps)
-    return;
-
-  if (self->gps != NULL)
-    g_signal_handlers_disconnect_by_data (self->gps, self);
-  g_set_object (&self->gps, gps);
-
-  if (gps != NULL)
-    g_signal_connect_object (gps, "notify", G_CALLBACK (update_position), self,
-                             G_CONNECT_SWAPPED);
-  update_position (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GPS]);
 }

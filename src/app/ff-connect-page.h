@@ -3,7 +3,6 @@
 
 #include <adwaita.h>
 
-#include "ff-gps-source.h"
 #include "ff-workflow.h"
 
 G_BEGIN_DECLS
@@ -14,7 +13,5 @@ G_DECLARE_FINAL_TYPE (FfConnectPage, ff_connect_page, FF, CONNECT_PAGE, AdwBin)
 FfWorkflow *ff_connect_page_get_workflow (FfConnectPage *self);
 void        ff_connect_page_set_workflow (FfConnectPage *self,
                                           FfWorkflow    *workflow);
-void        ff_connect_page_set_gps      (FfConnectPage *self,
-                                          FfGpsSource   *gps);
 
 G_END_DECLS

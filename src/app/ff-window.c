@@ -515,7 +515,6 @@ ff_window_constructed (GObject *object)
                            self, G_CONNECT_SWAPPED);
   update_session_actions (self);
   g_object_bind_property (self->context, "gps", self->navigate_page, "gps", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->context, "gps", self->connect_page, "gps", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self, "workflow", self->connect_page, "workflow", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self, "workflow", self->push_page, "workflow", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self, "workflow", self->restart_page, "workflow", G_BINDING_SYNC_CREATE);

@@ -1,6 +1,6 @@
 /* What the UI tests share: finding widgets by what a person sees (labels, row titles, the action a
- * button triggers), waiting for a drawn frame, and writing screenshots to meson-logs/screenshots.
- */
+ * button triggers), waiting for a drawn frame, writing screenshots to meson-logs/screenshots, and
+ * running a terminal's real workflow against the training session's simulated terminals. */
 #include "config.h"
 
 #include "ff-ui-test.h"
@@ -8,6 +8,10 @@
 #include <glib/gstdio.h>
 
 #define FF_FRAME_DEADLINE_S 10
+/* Fails a test that hangs instead of letting it run until meson kills it. */
+#define FF_VISIT_DEADLINE_S 60
+/* Enough to see the push on a page, small enough to keep the tests quick. */
+#define FF_TEST_IMAGE_SIZE (32 * 1024)
 
 GtkWidget *
 ff_ui_test_find (GtkWidget     *root,
@@ -171,4 +175,111 @@ ff_ui_test_remove_tree (const char *path)
         g_unlink (child);
     }
   g_rmdir (path);
+}
+
+static void
+training_started (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  FfTraining **training = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *training = ff_training_new_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+visit_deadline_passed (gpointer user_data)
+{
+  g_error ("timed out waiting for %s", (const char *) user_data);
+  return G_SOURCE_REMOVE;
+}
+
+FfTraining *
+ff_ui_test_start_training (void)
+{
+  FfTraining *training = NULL;
+  guint watchdog = g_timeout_add_seconds (FF_VISIT_DEADLINE_S, visit_deadline_passed,
+                                          "the training session");
+
+  ff_training_new_async (NULL, FF_TEST_IMAGE_SIZE, NULL, training_started, &training);
+  while (training == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+  return training;
+}
+
+struct _FfUiTestVisit
+{
+  FfWorkflow   *workflow;
+  GCancellable *cancellable;
+  gboolean      running;
+};
+
+static void
+visit_run_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  FfUiTestVisit *visit = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ff_workflow_run_finish (FF_WORKFLOW (source), result, &error))
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  visit->running = FALSE;
+}
+
+/* Stands at @device_id, as the trainee who walked there, and runs its workflow. */
+FfUiTestVisit *
+ff_ui_test_visit_start (FfTraining *training,
+                        const char *device_id)
+{
+  FfUiTestVisit *visit = g_new0 (FfUiTestVisit, 1);
+  g_autoptr(GError) error = NULL;
+
+  ff_training_walk_to (training, device_id);
+  visit->workflow = ff_training_create_workflow (training, device_id, &error);
+  g_assert_no_error (error);
+  visit->cancellable = g_cancellable_new ();
+  visit->running = TRUE;
+  ff_workflow_run_async (visit->workflow, visit->cancellable, visit_run_done, visit);
+  return visit;
+}
+
+FfWorkflow *
+ff_ui_test_visit_get_workflow (FfUiTestVisit *visit)
+{
+  return visit->workflow;
+}
+
+/* Iterates the main context until the workflow is at @state; a run that ends elsewhere fails. */
+void
+ff_ui_test_visit_wait_for (FfUiTestVisit   *visit,
+                           FfWorkflowState  state)
+{
+  const char *name = ff_workflow_state_to_string (state);
+  guint watchdog = g_timeout_add_seconds (FF_VISIT_DEADLINE_S, visit_deadline_passed,
+                                          (gpointer) name);
+
+  while (ff_workflow_get_state (visit->workflow) != state)
+    {
+      if (!visit->running)
+        g_error ("the visit ended at %s, not at %s",
+                 ff_workflow_state_to_string (ff_workflow_get_state (visit->workflow)), name);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (watchdog);
+}
+
+/* Stops the run if it still goes on, waits for it to end and frees @visit. */
+void
+ff_ui_test_visit_finish (FfUiTestVisit *visit)
+{
+  g_cancellable_cancel (visit->cancellable);
+  while (visit->running)
+    g_main_context_iteration (NULL, TRUE);
+  g_object_unref (visit->cancellable);
+  g_assert_finalize_object (visit->workflow);
+  g_free (visit);
 }

@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "ff-training.h"
+
 G_BEGIN_DECLS
 
 typedef gboolean (*FfWidgetMatch) (GtkWidget *widget, gconstpointer data);
@@ -25,5 +27,18 @@ void        ff_ui_test_wait_for_frame      (GtkWidget  *window);
 void        ff_ui_test_save_screenshot     (GtkWidget  *window,
                                             const char *file_name);
 void        ff_ui_test_remove_tree         (const char *path);
+
+/* A training session (simulated terminals, GPS, task and store) with a small firmware. */
+FfTraining *ff_ui_test_start_training      (void);
+
+/* One terminal's workflow of a training session, running. */
+typedef struct _FfUiTestVisit FfUiTestVisit;
+
+FfUiTestVisit *ff_ui_test_visit_start        (FfTraining      *training,
+                                              const char      *device_id);
+FfWorkflow    *ff_ui_test_visit_get_workflow (FfUiTestVisit   *visit);
+void           ff_ui_test_visit_wait_for     (FfUiTestVisit   *visit,
+                                              FfWorkflowState  state);
+void           ff_ui_test_visit_finish       (FfUiTestVisit   *visit);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include "ff-context.h"
 #include "ff-geo.h"
 #include "ff-gps-simulated.h"
+#include "ff-identity-summary.h"
 #include "ff-login-page.h"
 #include "ff-navigate-page.h"
 #include "ff-preferences-window.h"
@@ -48,7 +49,7 @@ test_templates_instantiate (void)
     FF_TYPE_WELCOME_PAGE, FF_TYPE_LOGIN_PAGE, FF_TYPE_SYNC_PAGE, FF_TYPE_TASK_PAGE,
     FF_TYPE_NAVIGATE_PAGE, FF_TYPE_CONNECT_PAGE, FF_TYPE_BEFORE_PAGE, FF_TYPE_PUSH_PAGE,
     FF_TYPE_RESTART_PAGE, FF_TYPE_AFTER_PAGE, FF_TYPE_REPORT_PAGE, FF_TYPE_QUEUE_PAGE,
-    FF_TYPE_SIGNAL_GAUGE, FF_TYPE_BEARING_ARROW,
+    FF_TYPE_SIGNAL_GAUGE, FF_TYPE_BEARING_ARROW, FF_TYPE_IDENTITY_SUMMARY,
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (page_types); i++)
@@ -287,6 +288,106 @@ test_before_page_versions (void)
   g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "current");
 
   g_assert_finalize_object (page);
+}
+
+static const char *
+row_subtitle (GtkWidget  *root,
+              const char *title)
+{
+  GtkWidget *row = ff_ui_test_find (root, ff_ui_test_is_row_titled, title);
+
+  g_assert_nonnull (row);
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+}
+
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget)
+         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel))
+        return ADW_MESSAGE_DIALOG (toplevel);
+    }
+  return NULL;
+}
+
+/* Clicks the response button labelled @label, which also closes the dialog. */
+static void
+respond (AdwMessageDialog *dialog,
+         const char       *label)
+{
+  GtkWidget *button = ff_ui_test_find (GTK_WIDGET (dialog), is_button_labelled, label);
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+}
+
+static gboolean
+is_status_page_on_screen (GtkWidget     *widget,
+                          gconstpointer  data)
+{
+  return ADW_IS_STATUS_PAGE (widget) && gtk_widget_is_drawable (widget);
+}
+
+/* A terminal that answers with another device ID: the full stop shows the ID read against the
+ * task's and the position the core judged, and so does the supervisor's override dialog. */
+static void
+test_connect_page_shows_wrong_terminal (void)
+{
+  FfTraining *training = ff_ui_test_start_training ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = g_object_new (FF_TYPE_CONNECT_PAGE, NULL);
+  FfUiTestVisit *visit;
+  FfWorkflow *workflow;
+  AdwMessageDialog *dialog;
+  GtkWidget *mismatch;
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ff_training_set_scenario (training, "DTU0101", "wrong-device-id id=DTU0999",
+                                           NULL));
+  visit = ff_ui_test_visit_start (training, "DTU0101");
+  workflow = ff_ui_test_visit_get_workflow (visit);
+  ff_connect_page_set_workflow (FF_CONNECT_PAGE (page), workflow);
+  g_assert_cmpstr (row_subtitle (page, "Device ID"), ==, "Not read yet");
+
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_IDENTITY_MISMATCH);
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "mismatch");
+  mismatch = ff_ui_test_find (page, is_status_page_on_screen, NULL);
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (mismatch)), ==,
+                   ff_workflow_get_failure (workflow));
+  g_assert_cmpstr (row_subtitle (mismatch, "Device ID"), ==,
+                   "DTU0999 read; the task expects DTU0101");
+  /* Standing at the terminal: the position passes, by the core's rule. */
+  g_assert_true (g_str_has_prefix (row_subtitle (mismatch, "Position"), "Δlat "));
+  g_assert_true (g_str_has_suffix (row_subtitle (mismatch, "Position"), "within the 1″ limit"));
+
+  gtk_widget_activate_action (page, "connect.override", NULL);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (row_subtitle (GTK_WIDGET (dialog), "Device ID"), ==,
+                   "DTU0999 read; the task expects DTU0101");
+  respond (dialog, "_Cancel");
+
+  gtk_widget_activate_action (page, "connect.leave", NULL);
+  g_assert_cmpstr (ff_workflow_get_outcome (workflow), ==, "identity-mismatch");
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_DONE);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  ff_ui_test_visit_finish (visit);
+  g_assert_finalize_object (training);
 }
 
 static void
@@ -547,6 +648,7 @@ main (int   argc,
   g_test_add_func ("/app/signal/format", test_signal_values_read_well);
   g_test_add_func ("/app/before/versions", test_before_page_versions);
   g_test_add_func ("/app/navigate/gps", test_navigate_page_follows_gps);
+  g_test_add_func ("/app/connect/wrong-terminal", test_connect_page_shows_wrong_terminal);
   g_test_add_func ("/app/preferences/addresses", test_preferences_refuse_bad_addresses);
   g_test_add_func ("/app/training/bad-scenario", test_training_refuses_bad_scenario);
 #if HAVE_SHUMATE

@@ -383,6 +383,11 @@ test_training_run (void)
   gtk_editable_set_text (GTK_EDITABLE (ff_ui_test_find (GTK_WIDGET (dialog),
                                                         ff_ui_test_is_row_titled, "Reason")),
                          "Terminal moved 300 m in 2025; ledger not updated");
+  /* The supervisor decides on the readings the identity check made. */
+  g_assert_true (g_str_has_suffix (adw_action_row_get_subtitle (ADW_ACTION_ROW (
+                   ff_ui_test_find (GTK_WIDGET (dialog), ff_ui_test_is_row_titled, "Position"))),
+                 "over the 1″ limit"));
+  ff_ui_test_save_screenshot (GTK_WIDGET (dialog), "training-override.png");
   respond (dialog, "_Override");
 
   /* A slow link, stopped in the middle of the push: the technician is asked first and told what
