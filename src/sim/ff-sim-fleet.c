@@ -12,6 +12,7 @@
 #include "iec104-apci.h"
 
 #define DEFAULT_SPONTANEOUS_MS 5000
+#define DEFAULT_HOST "127.0.0.1"
 #define FLEET_GROUP "fleet"
 #define TERMINAL_GROUP_PREFIX "terminal "
 
@@ -170,6 +171,15 @@ get_port (GKeyFile    *file,
   return TRUE;
 }
 
+/* All or nothing: takes back the terminals a file or the flags added before one failed. */
+static void
+remove_terminals (FfSimFleet *fleet,
+                  GPtrArray  *added)
+{
+  for (guint a = 0; a < added->len; a++)
+    g_ptr_array_remove (fleet->terminals, g_ptr_array_index (added, a));
+}
+
 typedef struct
 {
   FfSimTerminalConfig config;
@@ -271,14 +281,87 @@ ff_sim_fleet_load_file (FfSimFleet  *fleet,
 
       if (terminal == NULL)
         {
-          /* All or nothing: take back the terminals this file added. */
-          for (guint a = 0; a < added->len; a++)
-            g_ptr_array_remove (fleet->terminals, g_ptr_array_index (added, a));
+          remove_terminals (fleet, added);
           return FALSE;
         }
       g_ptr_array_add (added, terminal);
     }
   return TRUE;
+}
+
+static gboolean
+parse_listen (const char  *listen,
+              char       **host,
+              guint16     *port,
+              GError     **error)
+{
+  const char *colon = strrchr (listen, ':');
+  guint64 value;
+
+  if (colon == NULL || colon == listen
+      || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &value, NULL))
+    {
+      g_set_error (error, FF_SIM_ERROR, FF_SIM_ERROR_FLEET,
+                   _("--listen needs HOST:PORT, such as 127.0.0.1:2404"));
+      return FALSE;
+    }
+  *host = g_strndup (listen, (gsize) (colon - listen));
+  *port = (guint16) value;
+  return TRUE;
+}
+
+gboolean
+ff_sim_fleet_add_terminals (FfSimFleet                *fleet,
+                            const FfSimTerminalConfig *config,
+                            const char * const        *device_ids,
+                            const char * const        *listens,
+                            GError                   **error)
+{
+  guint n_listens = listens != NULL ? g_strv_length ((char **) listens) : 0;
+  g_autoptr(GPtrArray) added = g_ptr_array_new ();
+  g_autofree char *host = g_strdup (DEFAULT_HOST);
+  guint port = IEC104_TCP_PORT;
+
+  if (n_listens > g_strv_length ((char **) device_ids))
+    {
+      g_set_error (error, FF_SIM_ERROR, FF_SIM_ERROR_FLEET,
+                   _("More --listen addresses than terminals: give an --id for each --listen"));
+      return FALSE;
+    }
+  for (guint i = 0; device_ids[i] != NULL; i++)
+    {
+      FfSimTerminalConfig terminal_config = *config;
+      FfSimTerminal *terminal = NULL;
+
+      if (i < n_listens)
+        {
+          guint16 given;
+
+          g_clear_pointer (&host, g_free);
+          if (!parse_listen (listens[i], &host, &given, error))
+            goto failed;
+          port = given;
+        }
+      else if (i > 0 && port != 0 && ++port > G_MAXUINT16)
+        {
+          g_set_error (error, FF_SIM_ERROR, FF_SIM_ERROR_FLEET,
+                       _("Terminal %s has no port after 65535: give it its own --listen"),
+                       device_ids[i]);
+          goto failed;
+        }
+      terminal_config.device_id = device_ids[i];
+      terminal_config.host = host;
+      terminal_config.port = (guint16) port;
+      terminal = ff_sim_fleet_add_terminal (fleet, &terminal_config, error);
+      if (terminal == NULL)
+        goto failed;
+      g_ptr_array_add (added, terminal);
+    }
+  return TRUE;
+
+failed:
+  remove_terminals (fleet, added);
+  return FALSE;
 }
 
 gboolean

@@ -34,6 +34,16 @@ gboolean       ff_sim_fleet_load_file          (FfSimFleet                *fleet
 FfSimTerminal *ff_sim_fleet_add_terminal       (FfSimFleet                *fleet,
                                                 const FfSimTerminalConfig *config,
                                                 GError                   **error);
+/* Adds the terminals of the command-line flags: one per device ID (at least one), each like
+ * `config` otherwise. The n-th listens on listens[n] ("HOST:PORT", NULL-terminated, may be NULL)
+ * when there is one, else on the host of the terminal before it and the next port; the first on
+ * 127.0.0.1:2404. Port 0 stays 0: any free port for each. More addresses than device IDs is an
+ * error; nothing is added when there is one. */
+gboolean       ff_sim_fleet_add_terminals      (FfSimFleet                *fleet,
+                                                const FfSimTerminalConfig *config,
+                                                const char * const        *device_ids,
+                                                const char * const        *listens,
+                                                GError                   **error);
 /* Starts every terminal listening; stops them all again if one cannot. */
 gboolean       ff_sim_fleet_start              (FfSimFleet                *fleet,
                                                 GError                   **error);

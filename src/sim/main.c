@@ -75,27 +75,6 @@ on_quit_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-parse_listen (const char  *listen,
-              char       **host,
-              guint16     *port,
-              GError     **error)
-{
-  const char *colon = strrchr (listen, ':');
-  guint64 value;
-
-  if (colon == NULL || colon == listen
-      || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &value, NULL))
-    {
-      g_set_error (error, FF_SIM_ERROR, FF_SIM_ERROR_FLEET,
-                   _("--listen needs HOST:PORT, such as 127.0.0.1:2404"));
-      return FALSE;
-    }
-  *host = g_strndup (listen, (gsize) (colon - listen));
-  *port = (guint16) value;
-  return TRUE;
-}
-
 static int
 make_firmware (int    argc,
                char **argv)
@@ -148,8 +127,8 @@ simulate (int    argc,
   g_autofree char *fleet_file = NULL;
   g_autofree char *scenario_file = NULL;
   g_autofree char *state_dir = NULL;
-  g_autofree char *listen = NULL;
-  g_autofree char *device_id = NULL;
+  g_auto(GStrv) listens = NULL;
+  g_auto(GStrv) device_ids = NULL;
   g_autofree char *version = NULL;
   g_autofree char *vendor = NULL;
   g_autofree char *model = NULL;
@@ -163,8 +142,11 @@ simulate (int    argc,
     { "scenario", 0, 0, G_OPTION_ARG_FILENAME, &scenario_file, N_("Fault scenario file"), "FILE" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
       N_("Keep each terminal's installed image and parameters here"), "DIR" },
-    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, N_("One terminal on HOST:PORT"), "HOST:PORT" },
-    { "id", 0, 0, G_OPTION_ARG_STRING, &device_id, N_("Its device ID"), "ID" },
+    { "id", 0, 0, G_OPTION_ARG_STRING_ARRAY, &device_ids,
+      N_("A terminal with this device ID; repeat for more terminals"), "ID" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING_ARRAY, &listens,
+      N_("Address of the terminal of the matching --id (default 127.0.0.1:2404; a terminal "
+         "without one takes the next port)"), "HOST:PORT" },
     { "version", 0, 0, G_OPTION_ARG_STRING, &version, N_("Its software version"), "V" },
     { "lat", 0, 0, G_OPTION_ARG_DOUBLE, &latitude, N_("Its recorded latitude"), "DEG" },
     { "lon", 0, 0, G_OPTION_ARG_DOUBLE, &longitude, N_("Its recorded longitude"), "DEG" },
@@ -193,10 +175,10 @@ simulate (int    argc,
       g_printerr ("%s\n", error->message);
       return 2;
     }
-  if ((fleet_file == NULL) == (listen == NULL) || (listen != NULL && device_id == NULL)
+  if ((fleet_file == NULL) == (device_ids == NULL) || (fleet_file != NULL && listens != NULL)
       || spontaneous_ms < 0)
     {
-      g_printerr ("%s\n", _("Give either --fleet FILE or --listen HOST:PORT --id ID"));
+      g_printerr ("%s\n", _("Give either --fleet FILE or --id ID [--listen HOST:PORT]"));
       return 2;
     }
 
@@ -210,28 +192,27 @@ simulate (int    argc,
       g_printerr ("%s\n", error->message);
       return 1;
     }
-  if (listen != NULL)
+  if (device_ids != NULL)
     {
-      g_autofree char *host = NULL;
       g_autoptr(FfProfile) profile = NULL;
       FfSimTerminalConfig config = {
-        .device_id = device_id, .version = version, .vendor = vendor, .model = model,
-        .type = type, .latitude = latitude, .longitude = longitude,
+        .version = version, .vendor = vendor, .model = model, .type = type,
+        .latitude = latitude, .longitude = longitude,
       };
 
-      if (!parse_listen (listen, &host, &config.port, &error)
-          || (profile = ff_profile_load (profile_name != NULL ? profile_name
-                                         : FF_PROFILE_DEFAULT_NAME, &error)) == NULL)
+      profile = ff_profile_load (profile_name != NULL ? profile_name : FF_PROFILE_DEFAULT_NAME,
+                                 &error);
+      if (profile == NULL)
         {
           g_printerr ("%s\n", error->message);
           return 2;
         }
-      config.host = host;
       config.profile = profile;
-      if (ff_sim_fleet_add_terminal (fleet, &config, &error) == NULL)
+      if (!ff_sim_fleet_add_terminals (fleet, &config, (const char * const *) device_ids,
+                                       (const char * const *) listens, &error))
         {
           g_printerr ("%s\n", error->message);
-          return 1;
+          return g_error_matches (error, FF_SIM_ERROR, FF_SIM_ERROR_FLEET) ? 2 : 1;
         }
     }
   if (scenario_file != NULL && !ff_sim_fleet_load_scenario_file (fleet, scenario_file, &error))

@@ -208,6 +208,59 @@ test_usage (void)
   g_assert_cmpint (run_cli (bad_profile, NULL, NULL), ==, FF_CLI_EXIT_USAGE);
 }
 
+/* ---- terminals from flags ---- */
+
+static void
+check_device_id (guint16     port,
+                 const char *device_id)
+{
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", port);
+  const char *args[] = { "info", address, "--json", NULL };
+  g_autoptr(JsonObject) info = cli_json (args);
+
+  g_assert_cmpstr (json_object_get_string_member (info, "device_id"), ==, device_id);
+}
+
+/* Each --id is a terminal; without its own --listen it takes the next port (here: any). */
+static void
+test_flags_several_terminals (void)
+{
+  const char *args[] = { "--listen", "127.0.0.1:0", "--id", "DTU-0001", "--id", "DTU-0002",
+                         NULL };
+  SimProcess *sim = sim_process_start (args);
+  guint from = 0;
+  guint16 first, second;
+  double latitude, longitude;
+
+  g_assert_true (sim_parse_listening (sim_process_wait_line (sim, "DTU-0001 listening on", &from),
+                                      &first, &latitude, &longitude));
+  g_assert_true (sim_parse_listening (sim_process_wait_line (sim, "DTU-0002 listening on", &from),
+                                      &second, &latitude, &longitude));
+  g_assert_cmpuint (first, !=, second);
+  check_device_id (first, "DTU-0001");
+  check_device_id (second, "DTU-0002");
+  sim_process_stop (sim);
+}
+
+/* A second --listen used to replace the first silently; now it needs a terminal of its own. */
+static void
+test_flags_listen_without_id (void)
+{
+  g_autofree char *program = built_program ("src/sim/fieldflash-sim");
+  const char *argv[] = { program, "--listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--id",
+                         "DTU-0001", NULL };
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
+  g_assert_nonnull (strstr (err, "an --id for each --listen"));
+}
+
 /* ---- faults ---- */
 
 static void
@@ -413,6 +466,8 @@ main (int argc, char **argv)
   ADD ("/sim-cli/state-survives-restart", test_state_survives_restart, NULL);
   g_test_add_func ("/sim-cli/connection-refused", test_connection_refused);
   g_test_add_func ("/sim-cli/usage", test_usage);
+  g_test_add_func ("/sim-cli/flags/several-terminals", test_flags_several_terminals);
+  g_test_add_func ("/sim-cli/flags/listen-without-id", test_flags_listen_without_id);
   ADD ("/sim-cli/fault/wrong-device-id", test_fault_wrong_device_id, NULL);
   ADD ("/sim-cli/fault/gps-offset", test_fault_gps_offset, NULL);
   ADD ("/sim-cli/fault/file-name-refused", test_fault_file_name_refused, NULL);

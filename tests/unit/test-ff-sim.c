@@ -6,6 +6,7 @@
 
 #include "ff-sim-error.h"
 #include "ff-sim-firmware.h"
+#include "ff-sim-fleet.h"
 #include "ff-sim-scenario.h"
 #include "ff-sim-state.h"
 
@@ -207,6 +208,66 @@ test_state_round_trip (void)
   g_rmdir (dir);
 }
 
+/* The ports the terminals given by flags get (nothing listens: terminals are only added). */
+static void
+check_flag_ports (const char * const *ids,
+                  const char * const *listens,
+                  const guint16      *expected)
+{
+  g_autoptr(FfSimFleet) fleet = ff_sim_fleet_new ();
+  g_autoptr(FfProfile) profile = ff_profile_new_default ();
+  FfSimTerminalConfig config = { .profile = profile, .latitude = 30.27, .longitude = 120.15 };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ff_sim_fleet_add_terminals (fleet, &config, ids, listens, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; ids[i] != NULL; i++)
+    g_assert_cmpuint (ff_sim_terminal_get_port (ff_sim_fleet_get_terminal (fleet, ids[i])), ==,
+                      expected[i]);
+}
+
+static void
+check_flags_refused (const char * const *ids,
+                     const char * const *listens,
+                     const char         *message_part)
+{
+  g_autoptr(FfSimFleet) fleet = ff_sim_fleet_new ();
+  g_autoptr(FfProfile) profile = ff_profile_new_default ();
+  FfSimTerminalConfig config = { .profile = profile, .latitude = 30.27, .longitude = 120.15 };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ff_sim_fleet_add_terminals (fleet, &config, ids, listens, &error));
+  g_assert_error (error, FF_SIM_ERROR, FF_SIM_ERROR_FLEET);
+  g_assert_nonnull (strstr (error->message, message_part));
+  /* All or nothing. */
+  for (guint i = 0; ids[i] != NULL; i++)
+    g_assert_null (ff_sim_fleet_get_terminal (fleet, ids[i]));
+}
+
+static void
+test_flag_terminals (void)
+{
+  const char *one[] = { "DTU-0001", NULL };
+  const char *three[] = { "DTU-0001", "DTU-0002", "FTU-0003", NULL };
+  const char *any_port[] = { "127.0.0.1:0", NULL };
+  const char *first_given[] = { "127.0.0.1:3000", NULL };
+  const char *both_given[] = { "127.0.0.1:3000", "127.0.0.1:2999", NULL };
+  const char *last_port[] = { "127.0.0.1:65535", NULL };
+  const char *bad[] = { "localhost", NULL };
+
+  /* No address: 127.0.0.1:2404, 2405, … as issue 4 and the fleet file's first-port. */
+  check_flag_ports (one, NULL, (const guint16[]) { 2404 });
+  check_flag_ports (three, NULL, (const guint16[]) { 2404, 2405, 2406 });
+  check_flag_ports (three, any_port, (const guint16[]) { 0, 0, 0 });
+  check_flag_ports (three, first_given, (const guint16[]) { 3000, 3001, 3002 });
+  check_flag_ports (three, both_given, (const guint16[]) { 3000, 2999, 3000 });
+
+  /* A second --listen without a second --id used to replace the first silently. */
+  check_flags_refused (one, both_given, "an --id for each --listen");
+  check_flags_refused (three, last_port, "DTU-0002 has no port after 65535");
+  check_flags_refused (one, bad, "HOST:PORT");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -219,5 +280,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/scenario/bad", test_scenario_bad);
   g_test_add_func ("/sim/scenario/key-file", test_scenario_key_file);
   g_test_add_func ("/sim/state/round-trip", test_state_round_trip);
+  g_test_add_func ("/sim/fleet/flag-terminals", test_flag_terminals);
   return g_test_run ();
 }
