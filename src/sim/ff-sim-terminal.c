@@ -465,6 +465,14 @@ discard_staging (FfSimTerminal *terminal)
   terminal->file_bytes_received = 0;
 }
 
+/* A terminal whose profile brackets the upgrade with 211 start ... finish opens its upgrade
+ * context at the start and refuses the upgrade file and the finish without one. */
+static gboolean
+upgrade_may_proceed (FfSimTerminal *terminal)
+{
+  return terminal->upgrade_started || !terminal->profile->iec104.upgrade_start_before_write;
+}
+
 static uint8_t
 on_begin_write (void       *user_data,
                 const char *name,
@@ -479,6 +487,12 @@ on_begin_write (void       *user_data,
     {
       terminal_log (terminal, _("refuses the file name “%s” (write activation result 2)"), name);
       return IEC104_WRITE_ACT_NAME_NOT_SUPPORTED;
+    }
+  if (!upgrade_may_proceed (terminal))
+    {
+      terminal_log (terminal, _("refuses the upgrade file: no upgrade was started with 211 start "
+                                "first (write activation result 1)"));
+      return IEC104_WRITE_ACT_UNKNOWN_ERROR;
     }
   if (size == 0 || size > MAX_UPGRADE_SIZE)
     {
@@ -596,6 +610,11 @@ on_upgrade_finish (void *user_data)
   g_autoptr(GError) error = NULL;
   g_auto(FfSimFirmwareInfo) info = { NULL };
 
+  if (!upgrade_may_proceed (terminal))
+    {
+      terminal_log (terminal, _("refuses 211 finish: no upgrade was started with 211 start"));
+      return false;
+    }
   if (terminal->staging == NULL || terminal->file_bytes_received != terminal->staging->len)
     {
       terminal_log (terminal, _("refuses 211 finish: no complete upgrade file was received"));

@@ -134,6 +134,7 @@ simulate (int    argc,
   g_autofree char *model = NULL;
   g_autofree char *type = NULL;
   g_autofree char *profile_name = NULL;
+  g_autofree char *profile_file = NULL;
   double latitude = 30.27, longitude = 120.15;
   gint boot_ms = -1;
   gint spontaneous_ms = 5000;
@@ -154,6 +155,8 @@ simulate (int    argc,
     { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("Its model"), "MODEL" },
     { "type", 0, 0, G_OPTION_ARG_STRING, &type, N_("Its type (DTU, FTU, TTU)"), "TYPE" },
     { "profile", 0, 0, G_OPTION_ARG_STRING, &profile_name, N_("Its vendor profile"), "NAME" },
+    { "profile-file", 0, 0, G_OPTION_ARG_FILENAME, &profile_file,
+      N_("Its vendor profile from a file instead (format of data/profiles)"), "FILE" },
     { "boot-ms", 0, 0, G_OPTION_ARG_INT, &boot_ms,
       N_("Boot time after a reset, for every terminal (default: the profile's)"), "MS" },
     { "spontaneous-ms", 0, 0, G_OPTION_ARG_INT, &spontaneous_ms,
@@ -176,7 +179,7 @@ simulate (int    argc,
       return 2;
     }
   if ((fleet_file == NULL) == (device_ids == NULL) || (fleet_file != NULL && listens != NULL)
-      || spontaneous_ms < 0)
+      || (profile_name != NULL && profile_file != NULL) || spontaneous_ms < 0)
     {
       g_printerr ("%s\n", _("Give either --fleet FILE or --id ID [--listen HOST:PORT]"));
       return 2;
@@ -200,8 +203,10 @@ simulate (int    argc,
         .latitude = latitude, .longitude = longitude,
       };
 
-      profile = ff_profile_load (profile_name != NULL ? profile_name : FF_PROFILE_DEFAULT_NAME,
-                                 &error);
+      profile = profile_file != NULL
+                  ? ff_profile_load_file (profile_file, &error)
+                  : ff_profile_load (profile_name != NULL ? profile_name : FF_PROFILE_DEFAULT_NAME,
+                                     &error);
       if (profile == NULL)
         {
           g_printerr ("%s\n", error->message);

@@ -125,6 +125,18 @@ write_file (Fixture       *fixture,
 }
 
 static void
+start_upgrade (Fixture *fixture)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ff_iec104_conn_upgrade_start_async (fixture->conn, NULL, store_result, &result);
+  g_assert_true (ff_iec104_conn_upgrade_start_finish (fixture->conn, wait_result (&result),
+                                                      &error));
+  g_assert_no_error (error);
+}
+
+static void
 on_attempt (FfIec104Conn *conn,
             guint         attempt,
             gint64        remaining_ms,
@@ -280,10 +292,43 @@ test_t1_expiry (Fixture       *fixture,
   sim_process_send (fixture->sim, "scenario DTU-0001 no-acks");
   sim_process_wait_line (fixture->sim, "no S-frames", &from);
   connect (fixture, fixture->sim->port);
+  start_upgrade (fixture);
   g_assert_false (write_file (fixture, image, NULL, NULL, &error));
   g_assert_error (error, FF_IEC104_ERROR, FF_IEC104_ERROR_T1_EXPIRED);
   g_assert_true (ff_iec104_error_is_connection (error));
   g_assert_false (ff_iec104_conn_is_connected (fixture->conn));
+}
+
+/* A State Grid terminal opens its upgrade at 211 start: the upgrade file and 211 finish without
+ * one are refused, as a real terminal refuses them. */
+static void
+test_upgrade_needs_start (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GBytes) image = load_firmware (fixture, "V2.00", 20000);
+  g_autoptr(GAsyncResult) finish = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean rebooting = FALSE;
+  guint from = 0;
+
+  connect (fixture, fixture->sim->port);
+  g_assert_false (write_file (fixture, image, NULL, NULL, &error));
+  g_assert_error (error, FF_IEC104_ERROR, FF_IEC104_ERROR_FILE_FAILED);
+  sim_process_wait_line (fixture->sim, "refuses the upgrade file: no upgrade was started", &from);
+  g_clear_error (&error);
+
+  ff_iec104_conn_upgrade_finish_async (fixture->conn, NULL, store_result, &finish);
+  g_assert_false (ff_iec104_conn_upgrade_finish_finish (fixture->conn, wait_result (&finish),
+                                                        &rebooting, &error));
+  g_assert_error (error, FF_IEC104_ERROR, FF_IEC104_ERROR_REFUSED);
+  sim_process_wait_line (fixture->sim, "refuses 211 finish: no upgrade was started", &from);
+  g_clear_error (&error);
+
+  /* Within 211 start … finish the same file is taken. */
+  start_upgrade (fixture);
+  g_assert_true (write_file (fixture, image, NULL, NULL, &error));
+  g_assert_no_error (error);
+  sim_process_wait_line (fixture->sim, "received completely", &from);
 }
 
 /* 105 answered by a drop instead of the confirmation (scenario reset-drop). */
@@ -579,12 +624,23 @@ test_push_bracketed_with_reset (Fixture       *fixture,
   g_assert_true (lines_contain (lines, "reset process (105) accepted"));
 }
 
-/* upgrade_start_before_write false: the file alone, no 211 around it. */
+/* upgrade_start_before_write false: the file alone, no 211 around it, to a terminal whose profile
+ * takes it so (a State Grid terminal refuses the file without 211 start). */
 static void
 test_push_without_bracket (Fixture       *fixture,
                            gconstpointer  data)
 {
-  g_autoptr(GPtrArray) lines = push_with_flags (fixture, FALSE, TRUE);
+  g_autofree char *profile = g_build_filename (fixture->dir, "no-bracket.ini", NULL);
+  g_autofree char *profile_option = g_strdup_printf ("--profile-file=%s", profile);
+  const char *args[] = { "--listen", "127.0.0.1:0", "--id", "DTU-0001", profile_option, NULL };
+  g_autoptr(GPtrArray) lines = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (profile, "[upgrade]\nstart-before-write=false\n", -1, &error);
+  g_assert_no_error (error);
+  sim_process_stop (fixture->sim);
+  fixture->sim = sim_process_start (args);
+  lines = push_with_flags (fixture, FALSE, TRUE);
 
   g_assert_false (lines_contain (lines, "211 start"));
   g_assert_true (lines_contain (lines, "received completely"));
@@ -617,6 +673,7 @@ main (int argc, char **argv)
   ADD ("/sim-adapter/spontaneous", test_spontaneous, spontaneous_args);
   ADD ("/sim-adapter/cancel-write", test_cancel_write, NULL);
   ADD ("/sim-adapter/t1-expiry", test_t1_expiry, NULL);
+  ADD ("/sim-adapter/upgrade-needs-start", test_upgrade_needs_start, NULL);
   ADD ("/sim-adapter/reset-drop-rebooted-early", test_reset_drop_rebooted_early, NULL);
   ADD ("/sim-adapter/reset-drop-self-rebooting", test_reset_drop_self_rebooting, NULL);
   ADD ("/sim-adapter/prompt-acks", test_prompt_acks, NULL);
