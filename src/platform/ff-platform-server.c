@@ -9,6 +9,7 @@
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-ingest.h"
 #include "ff-platform-login.h"
+#include "ff-platform-refusal.h"
 #include "ff-task.h"
 
 #include <glib/gi18n-lib.h>
@@ -725,9 +726,56 @@ handle_request (SoupServer        *soup,
   g_task_run_in_thread (task, run_job);
 }
 
-/* Refuses an oversized body from its Content-Length before reading it. */
+/* Request bodies */
+
+/* libsoup reads a whole request body, whatever its Content-Length says or however many chunks
+ * come, before a handler may answer; so an oversized body is refused as soon as it shows. */
+typedef struct
+{
+  FfPlatformServer *server;
+  const char       *route;
+  goffset           limit;
+  goffset           received;
+} BodyWatch;
+
 static void
-check_body_size (SoupServer        *soup,
+body_watch_free (gpointer  watch,
+                 GClosure *closure)
+{
+  g_free (watch);
+}
+
+static void
+refuse_oversized_body (FfPlatformServer  *self,
+                       SoupServerMessage *message,
+                       const char        *route)
+{
+  g_autoptr(Reply) reply = reply_error (reply_new (route), 413,
+                                        _("The request body is too large"));
+
+  count_request (self, reply->route, reply->status);
+  ff_platform_refuse_request (message, reply->status, reply->body);
+}
+
+static void
+body_chunk_received (SoupServerMessage *message,
+                     GBytes            *chunk,
+                     BodyWatch         *watch)
+{
+  FfPlatformServer *self = watch->server;
+  const char *route = watch->route;
+
+  watch->received += g_bytes_get_size (chunk);
+  if (watch->received <= watch->limit)
+    return;
+  g_signal_handlers_disconnect_by_func (message, body_chunk_received, watch);
+  refuse_oversized_body (self, message, route);
+}
+
+/* Refuses a body over the limit of its route from its Content-Length before reading it, or
+ * (chunked) at the chunk that passes the limit. */
+static void
+watch_body_size (SoupServer        *soup,
                  SoupServerMessage *message,
                  const char        *path,
                  GHashTable        *query,
@@ -735,17 +783,20 @@ check_body_size (SoupServer        *soup,
 {
   FfPlatformServer *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
-  goffset limit = g_str_equal (path, "/api/v1/reports") ? FF_REPORT_MAX_BODY : FF_LOGIN_MAX_BODY;
-  g_autoptr(Reply) reply = NULL;
+  gboolean report = g_str_equal (path, "/api/v1/reports");
+  BodyWatch *watch = g_new0 (BodyWatch, 1);
 
-  if (soup_message_headers_get_content_length (headers) <= limit)
-    return;
-  reply = reply_error (reply_new (g_str_equal (path, "/api/v1/reports") ? "reports" : "other"),
-                       413, _("The request body is too large"));
-  count_request (self, reply->route, reply->status);
-  apply_reply (message, reply);
-  soup_message_headers_replace (soup_server_message_get_response_headers (message), "Connection",
-                                "close");
+  watch->server = self;
+  watch->route = report ? "reports" : g_str_equal (path, "/api/v1/login") ? "login" : "other";
+  watch->limit = report ? FF_REPORT_MAX_BODY : FF_LOGIN_MAX_BODY;
+  if (soup_message_headers_get_content_length (headers) > watch->limit)
+    {
+      refuse_oversized_body (self, message, watch->route);
+      g_free (watch);
+      return;
+    }
+  g_signal_connect_data (message, "got-chunk", G_CALLBACK (body_chunk_received), watch,
+                         body_watch_free, 0);
 }
 
 /* Object */
@@ -791,7 +842,7 @@ ff_platform_server_new (FfPlatformDb    *db,
   self->secure = certificate != NULL;
   self->soup = soup_server_new ("server-header", "fieldflash-platform/" PACKAGE_VERSION " ",
                                 "tls-certificate", certificate, NULL);
-  soup_server_add_early_handler (self->soup, NULL, check_body_size, self, NULL);
+  soup_server_add_early_handler (self->soup, NULL, watch_body_size, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
   return self;
 }

@@ -285,20 +285,15 @@ accept_pinned (SoupMessage         *message,
   return g_tls_certificate_is_same (certificate, h->pinned);
 }
 
-guint
-harness_request (Harness             *h,
-                 const char          *method,
-                 const char          *path,
-                 const char          *token,
-                 GBytes              *body,
-                 const char *const   *headers,
-                 GBytes             **response,
-                 SoupMessageHeaders **response_headers)
+static SoupMessage *
+new_message (Harness           *h,
+             const char        *method,
+             const char        *path,
+             const char        *token,
+             const char *const *headers)
 {
   g_autofree char *url = g_strconcat (h->base_url, path, NULL);
-  g_autoptr(SoupMessage) message = soup_message_new (method, url);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) received = NULL;
+  SoupMessage *message = soup_message_new (method, url);
   SoupMessageHeaders *request_headers;
 
   g_assert_nonnull (message);
@@ -311,15 +306,56 @@ harness_request (Harness             *h,
     }
   for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
     soup_message_headers_replace (request_headers, headers[i], headers[i + 1]);
-  if (body != NULL)
-    soup_message_set_request_body_from_bytes (message, "application/json", body);
-  received = soup_session_send_and_read (h->session, message, NULL, &error);
+  return message;
+}
+
+static guint
+send_message (Harness             *h,
+              SoupMessage         *message,
+              GBytes             **response,
+              SoupMessageHeaders **response_headers)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) received = soup_session_send_and_read (h->session, message, NULL, &error);
+
   g_assert_no_error (error);
   if (response != NULL)
     *response = g_steal_pointer (&received);
   if (response_headers != NULL)
     *response_headers = soup_message_headers_ref (soup_message_get_response_headers (message));
   return soup_message_get_status (message);
+}
+
+guint
+harness_request (Harness             *h,
+                 const char          *method,
+                 const char          *path,
+                 const char          *token,
+                 GBytes              *body,
+                 const char *const   *headers,
+                 GBytes             **response,
+                 SoupMessageHeaders **response_headers)
+{
+  g_autoptr(SoupMessage) message = new_message (h, method, path, token, headers);
+
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (message, "application/json", body);
+  return send_message (h, message, response, response_headers);
+}
+
+guint
+harness_post_chunked (Harness    *h,
+                      const char *path,
+                      const char *token,
+                      GBytes     *body,
+                      GBytes    **response)
+{
+  g_autoptr(SoupMessage) message = new_message (h, "POST", path, token, NULL);
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (body);
+
+  /* An unknown length (-1) makes libsoup send the body chunked. */
+  soup_message_set_request_body (message, "application/json", stream, -1);
+  return send_message (h, message, response, NULL);
 }
 
 char *

@@ -59,6 +59,12 @@ guint    harness_request      (Harness     *h,
                                const char  *const *headers,
                                GBytes     **response,
                                SoupMessageHeaders **response_headers);
+/* POSTs @body with Transfer-Encoding: chunked (no Content-Length); returns the status. */
+guint    harness_post_chunked (Harness     *h,
+                               const char  *path,
+                               const char  *token,
+                               GBytes      *body,
+                               GBytes     **response);
 char    *harness_login        (Harness     *h,
                                const char  *phone,
                                const char  *pin,

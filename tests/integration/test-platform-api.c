@@ -5,6 +5,10 @@
 
 #include "ff-task.h"
 
+/* The body limits of docs/api.md. */
+#define LOGIN_MAX_BODY 4096
+#define REPORT_MAX_BODY (1024 * 1024)
+
 typedef struct
 {
   Harness *h;
@@ -410,6 +414,83 @@ sign (FfReport *report,
   return signature;
 }
 
+static GBytes *
+filler (gsize size)
+{
+  return g_bytes_new_take (g_strnfill (size, 'x'), size);
+}
+
+/* Sends a chunked login body larger than the limit and never ends it; returns the status line. A
+ * server that read the whole body before answering would never answer. */
+static char *
+post_endless_chunked_login (Harness *h)
+{
+  const char *host_port = h->base_url + strlen ("http://");
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *chunk = g_strnfill (LOGIN_MAX_BODY * 2, 'x');
+  g_autofree char *request = g_strdup_printf ("POST /api/v1/login HTTP/1.1\r\n"
+                                              "Host: %s\r\n"
+                                              "Content-Type: application/json\r\n"
+                                              "Transfer-Encoding: chunked\r\n"
+                                              "\r\n"
+                                              "%x\r\n%s\r\n",
+                                              host_port, LOGIN_MAX_BODY * 2, chunk);
+  char *status_line;
+
+  connection = g_socket_client_connect_to_host (client, host_port, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  status_line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (status_line);
+  return status_line;
+}
+
+/* A chunked body has no Content-Length to be refused by: it is refused at the chunk that passes
+ * the limit of its route, and the server reads no further. */
+static void
+test_chunked_body_limit (Fixture      *fixture,
+                         gconstpointer https)
+{
+  Harness *h = fixture->h;
+  g_autofree char *token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
+  const char *login_text = "{\"phone\": \"" HARNESS_PHONE_A "\", \"pin\": \"" HARNESS_PIN_A "\", "
+                           "\"tablet_serial\": \"TAB-0001\"}";
+  g_autoptr(GBytes) login = g_bytes_new_static (login_text, strlen (login_text));
+  g_autoptr(GBytes) big_login = filler (LOGIN_MAX_BODY + 1);
+  g_autoptr(GBytes) big_report = filler (REPORT_MAX_BODY + 1);
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(GBytes) metrics = NULL;
+
+  /* Within the limit a chunked body is read like any other. */
+  g_assert_cmpuint (harness_post_chunked (h, "/api/v1/login", NULL, login, NULL), ==, 200);
+  g_assert_cmpuint (harness_post_chunked (h, "/api/v1/login", NULL, big_login, &response), ==,
+                    413);
+  g_clear_pointer (&response, g_bytes_unref);
+  g_assert_cmpuint (harness_post_chunked (h, "/api/v1/reports", token, big_report, &response),
+                    ==, 413);
+  {
+    g_autofree char *message = harness_error_text (response);
+    g_assert_nonnull (strstr (message, "too large"));
+  }
+  if (!GPOINTER_TO_INT (https))
+    {
+      g_autofree char *status_line = post_endless_chunked_login (h);
+      g_assert_true (g_str_has_prefix (status_line, "HTTP/1.1 413 "));
+    }
+  g_assert_cmpuint (harness_request (h, "GET", "/metrics", NULL, NULL, NULL, &metrics, NULL), ==,
+                    200);
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (metrics, NULL), g_bytes_get_size (metrics),
+                                  "fieldflash_http_requests_total{route=\"reports\",code=\"413\"} 1"));
+  g_assert_cmpint (count_reports (h), ==, 0);
+}
+
 static void
 test_reports (Fixture      *fixture,
               gconstpointer data)
@@ -427,7 +508,7 @@ test_reports (Fixture      *fixture,
   g_autoptr(GBytes) flipped = NULL, big = NULL;
   g_autoptr(FfKey) rogue = ff_key_generate (NULL);
   g_autofree char *copy = NULL, *history = NULL, *handhelds = NULL, *tasks = NULL;
-  g_autofree char *huge = g_malloc0 ((1024 * 1024 + 1));
+  g_autofree char *huge = g_malloc0 (REPORT_MAX_BODY + 1);
   char *at;
 
   signature = sign (first, h->tablet_a, &bytes);
@@ -450,7 +531,7 @@ test_reports (Fixture      *fixture,
     g_autoptr(GBytes) not_json = g_bytes_new_static ("{\"report_id\": ", 14);
     expect_upload (h, token, not_json, signature, 400, NULL);
   }
-  big = g_bytes_new_static (huge, (1024 * 1024 + 1));
+  big = g_bytes_new_static (huge, REPORT_MAX_BODY + 1);
   expect_upload (h, token, big, signature, 413, NULL);
   g_assert_cmpint (count_reports (h), ==, 0);
 
@@ -505,6 +586,10 @@ main (int   argc,
               tear_down);
   g_test_add ("/platform/api/firmware", Fixture, GINT_TO_POINTER (FALSE), set_up, test_firmware,
               tear_down);
+  g_test_add ("/platform/api/chunked-body-limit", Fixture, GINT_TO_POINTER (FALSE), set_up,
+              test_chunked_body_limit, tear_down);
+  g_test_add ("/platform/api/chunked-body-limit-https", Fixture, GINT_TO_POINTER (TRUE), set_up,
+              test_chunked_body_limit, tear_down);
   g_test_add ("/platform/api/reports", Fixture, GINT_TO_POINTER (FALSE), set_up, test_reports,
               tear_down);
   return g_test_run ();
