@@ -1,6 +1,7 @@
 /* FfQueuePage: lists the store's reports — waiting ones with their last upload error, uploaded ones
- * with the time they went — read in a worker thread each time the page is shown; "Upload Now"
- * delivers the waiting ones with the tablet's upload queue, showing its progress and refusals. */
+ * with the time they went — read in a worker thread each time the page is shown; a row opens its
+ * report on the Report page ("win.open-report"); "Upload Now" delivers the waiting ones with the
+ * tablet's upload queue, showing its progress and refusals. */
 #include "config.h"
 
 #include "ff-queue-page.h"
@@ -74,6 +75,12 @@ make_row (const FfStoredReport *report)
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), report->device_id);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  /* The whole row opens the report on the Report page. */
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-report");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", report->report_id);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                             gtk_image_new_from_icon_name ("go-next-symbolic"));
   return row;
 }
 

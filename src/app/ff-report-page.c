@@ -1,6 +1,7 @@
-/* FfReportPage: shows the outcome the workflow recorded; once the report is saved it reads it back
- * from the store (in a worker thread) for the versions and the four signals, and saves it as a PDF
- * where the technician chooses. */
+/* FfReportPage: the report of a visit. While the workflow writes it, the page shows the outcome the
+ * workflow recorded; once the report is saved it reads it back from the store (in a worker thread)
+ * for the versions, the four signals as the report judged them, and a preview of its printed page.
+ * A report opened from the queue is shown the same way, read-only. Either can be saved as a PDF. */
 #include "config.h"
 
 #include "ff-report-page.h"
@@ -10,6 +11,7 @@
 
 #include "ff-outcome.h"
 #include "ff-report-pdf.h"
+#include "ff-report-preview.h"
 #include "ff-signal-gauge.h"
 #include "ff-snapshot.h"
 
@@ -18,19 +20,24 @@ struct _FfReportPage
   AdwBin parent_instance;
 
   /* template widgets */
-  GtkStack     *stack;
-  AdwActionRow *terminal_row;
-  AdwActionRow *result_row;
-  AdwActionRow *versions_row;
-  AdwActionRow *report_row;
-  GtkWidget    *signals_group;
-  GtkWidget    *gauges[FF_N_SIGNALS];
+  GtkStack        *stack;
+  AdwActionRow    *terminal_row;
+  AdwActionRow    *result_row;
+  AdwActionRow    *versions_row;
+  AdwActionRow    *report_row;
+  GtkWidget       *next_button;
+  GtkWidget       *queue_button;
+  GtkWidget       *signals_group;
+  GtkWidget       *gauges[FF_N_SIGNALS];
+  GtkWidget       *printout_group;
+  FfReportPreview *preview;
 
   /* owned */
   FfWorkflow   *workflow;
   FfContext    *context;
-  FfReport     *report;        /* read back from the store once saved */
-  GCancellable *cancellable;   /* of the read or the PDF in flight */
+  FfReport     *report;             /* read back from the store once saved */
+  char         *opened_report_id;   /* a report opened from the queue; NULL: the workflow's */
+  GCancellable *cancellable;        /* of the read in flight */
 };
 
 G_DEFINE_FINAL_TYPE (FfReportPage, ff_report_page, ADW_TYPE_BIN)
@@ -56,36 +63,100 @@ snapshot_from_report (const FfReportSnapshot *report_snapshot,
 }
 
 static void
+show_result (FfReportPage *self,
+             const char   *outcome,
+             const char   *failure)
+{
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->result_row),
+                                 ff_outcome_describe (outcome));
+  adw_action_row_set_subtitle (self->result_row, failure != NULL ? failure : "");
+  if (ff_outcome_get_kind (outcome) == FF_OUTCOME_SUCCEEDED)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->result_row), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->result_row), "success");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->result_row), "success");
+      gtk_widget_add_css_class (GTK_WIDGET (self->result_row), "error");
+    }
+}
+
+/* The terminal's name where the task being worked on lists it; else the report names it. */
+static void
+show_terminal (FfReportPage     *self,
+               const FfTaskItem *item,
+               const char       *device_id,
+               const char       *task_id)
+{
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->terminal_row),
+                                 item != NULL ? item->name : device_id);
+  adw_action_row_set_subtitle (self->terminal_row, item != NULL ? device_id : task_id);
+}
+
+/* A report opened from the queue: the summary comes from the report alone. */
+static void
+show_opened_summary (FfReportPage *self)
+{
+  const FfReport *report = self->report;
+  const FfTask *task = self->context != NULL ? ff_context_get_task (self->context) : NULL;
+  const FfTaskItem *item = NULL;
+
+  if (task != NULL && g_strcmp0 (task->task_id, report->task_id) == 0)
+    item = ff_task_find_item (task, report->device_id);
+  show_terminal (self, item, report->device_id, report->task_id);
+  show_result (self, ff_report_outcome_to_string (report->outcome), report->failure_reason);
+  adw_action_row_set_subtitle (self->report_row, report->report_id);
+  gtk_stack_set_visible_child_name (self->stack, "summary");
+}
+
+/* The report's own judgement (made by the workflow when it was written) decides each gauge. */
+static void
+show_signals (FfReportPage   *self,
+              const FfReport *report)
+{
+  FfSnapshot before, after;
+
+  snapshot_from_report (&report->before, &before);
+  snapshot_from_report (&report->after, &after);
+  for (guint i = 0; i < FF_N_SIGNALS; i++)
+    {
+      FfSignalJudgement judgement = {
+        .relative_error = report->judgement.deviation[i],
+        .passed = report->judgement.pass[i],
+      };
+
+      ff_signal_gauge_show (FF_SIGNAL_GAUGE (self->gauges[i]), i, &before, &after, &judgement);
+    }
+}
+
+static void
 show_report (FfReportPage *self)
 {
   const FfReport *report = self->report;
+  gboolean judged = report != NULL && report->before.present && report->after.present
+                    && report->judgement.present;
   g_autofree char *versions = NULL;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "report.save-pdf", report != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->versions_row), report != NULL);
-  gtk_widget_set_visible (self->signals_group,
-                          report != NULL && report->before.present && report->after.present);
+  gtk_widget_set_visible (self->signals_group, judged);
+  gtk_widget_set_visible (self->printout_group, report != NULL);
+  gtk_widget_set_visible (self->next_button, self->opened_report_id == NULL);
+  gtk_widget_set_visible (self->queue_button, self->opened_report_id != NULL);
+  ff_report_preview_set_report (self->preview, report);
   if (report == NULL)
     return;
 
+  if (self->opened_report_id != NULL)
+    show_opened_summary (self);
   /* Translators: the version before the upgrade and the one after, e.g. "V1.00 → V2.00". */
   versions = g_strdup_printf (_("%s → %s"),
                               report->versions.before != NULL ? report->versions.before : "?",
                               report->versions.after != NULL ? report->versions.after : "?");
   adw_action_row_set_subtitle (self->versions_row, versions);
-
-  if (report->before.present && report->after.present)
-    {
-      FfSnapshot before, after;
-      FfSignalJudgement judgements[FF_N_SIGNALS];
-
-      snapshot_from_report (&report->before, &before);
-      snapshot_from_report (&report->after, &after);
-      ff_snapshot_judge (&before, &after, judgements);
-      for (guint i = 0; i < FF_N_SIGNALS; i++)
-        ff_signal_gauge_show (FF_SIGNAL_GAUGE (self->gauges[i]), i, &before, &after,
-                              &judgements[i]);
-    }
+  if (judged)
+    show_signals (self, report);
 }
 
 static void
@@ -125,7 +196,11 @@ report_loaded (GObject      *source,
   self = FF_REPORT_PAGE (user_data);
 
   if (report == NULL)
-    adw_action_row_set_subtitle (self->report_row, error->message);
+    {
+      adw_action_row_set_subtitle (self->report_row, error->message);
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", error->message);
+    }
+  ff_report_preview_set_report (self->preview, NULL);
   g_clear_pointer (&self->report, ff_report_free);
   self->report = report;
   show_report (self);
@@ -140,6 +215,7 @@ load_report (FfReportPage *self,
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  ff_report_preview_set_report (self->preview, NULL);
   g_clear_pointer (&self->report, ff_report_free);
   show_report (self);
   if (store == NULL || report_id == NULL)
@@ -157,8 +233,14 @@ update (FfReportPage *self)
 {
   const FfTaskItem *item;
   const char *outcome;
-  const char *failure;
   const char *report_id;
+  FfWorkflowState state;
+
+  /* A report opened from the queue stays until the workflow has a report of its own. */
+  state = self->workflow != NULL ? ff_workflow_get_state (self->workflow) : FF_WORKFLOW_STATE_NEW;
+  if (self->opened_report_id != NULL && state < FF_WORKFLOW_STATE_REPORT)
+    return;
+  g_clear_pointer (&self->opened_report_id, g_free);
 
   if (self->workflow == NULL || ff_workflow_get_outcome (self->workflow) == NULL)
     {
@@ -169,30 +251,17 @@ update (FfReportPage *self)
 
   item = ff_workflow_get_item (self->workflow);
   outcome = ff_workflow_get_outcome (self->workflow);
-  failure = ff_workflow_get_failure (self->workflow);
   report_id = ff_workflow_get_report_id (self->workflow);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->terminal_row), item->name);
-  adw_action_row_set_subtitle (self->terminal_row, item->device_id);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->result_row),
-                                 ff_outcome_describe (outcome));
-  adw_action_row_set_subtitle (self->result_row, failure != NULL ? failure : "");
-  if (ff_outcome_get_kind (outcome) == FF_OUTCOME_SUCCEEDED)
-    {
-      gtk_widget_remove_css_class (GTK_WIDGET (self->result_row), "error");
-      gtk_widget_add_css_class (GTK_WIDGET (self->result_row), "success");
-    }
-  else
-    {
-      gtk_widget_remove_css_class (GTK_WIDGET (self->result_row), "success");
-      gtk_widget_add_css_class (GTK_WIDGET (self->result_row), "error");
-    }
+  show_terminal (self, item, item->device_id, NULL);
+  show_result (self, outcome, ff_workflow_get_failure (self->workflow));
   adw_action_row_set_subtitle (self->report_row, report_id != NULL ? report_id : "");
   gtk_stack_set_visible_child_name (self->stack, "summary");
 
-  /* The report is in the store once the workflow is done. */
-  if (ff_workflow_get_state (self->workflow) == FF_WORKFLOW_STATE_DONE
-      && (self->report == NULL || g_strcmp0 (self->report->report_id, report_id) != 0))
-    load_report (self, report_id);
+  /* The report is in the store once the workflow is done; one shown before is another visit's. */
+  if (self->report == NULL || g_strcmp0 (self->report->report_id, report_id) != 0)
+    load_report (self, state == FF_WORKFLOW_STATE_DONE ? report_id : NULL);
+  else
+    show_report (self);
 }
 
 static void
@@ -268,7 +337,9 @@ ff_report_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   ff_report_page_set_workflow (self, NULL);
   g_clear_object (&self->context);
+  ff_report_preview_set_report (self->preview, NULL);
   g_clear_pointer (&self->report, ff_report_free);
+  g_clear_pointer (&self->opened_report_id, g_free);
 
   G_OBJECT_CLASS (ff_report_page_parent_class)->dispose (object);
 }
@@ -325,6 +396,7 @@ ff_report_page_class_init (FfReportPageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (FF_TYPE_SIGNAL_GAUGE);
+  g_type_ensure (FF_TYPE_REPORT_PREVIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fieldflash/Fieldflash/ff-report-page.ui");
@@ -333,7 +405,11 @@ ff_report_page_class_init (FfReportPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfReportPage, result_row);
   gtk_widget_class_bind_template_child (widget_class, FfReportPage, versions_row);
   gtk_widget_class_bind_template_child (widget_class, FfReportPage, report_row);
+  gtk_widget_class_bind_template_child (widget_class, FfReportPage, next_button);
+  gtk_widget_class_bind_template_child (widget_class, FfReportPage, queue_button);
   gtk_widget_class_bind_template_child (widget_class, FfReportPage, signals_group);
+  gtk_widget_class_bind_template_child (widget_class, FfReportPage, printout_group);
+  gtk_widget_class_bind_template_child (widget_class, FfReportPage, preview);
   gtk_widget_class_bind_template_child_full (widget_class, "line_voltage_gauge", FALSE,
                                              G_STRUCT_OFFSET (FfReportPage,
                                                               gauges[FF_SIGNAL_LINE_VOLTAGE]));
@@ -380,6 +456,8 @@ ff_report_page_set_workflow (FfReportPage *self,
   if (!ff_workflow_watch (self, &self->workflow, workflow, watches, G_N_ELEMENTS (watches)))
     return;
 
+  /* Another visit begins: its report is the one to show. */
+  g_clear_pointer (&self->opened_report_id, g_free);
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKFLOW]);
 }
@@ -393,6 +471,19 @@ ff_report_page_set_context (FfReportPage *self,
   g_return_if_fail (FF_IS_CONTEXT (context));
 
   g_set_object (&self->context, context);
+}
+
+/* Shows a saved report (one the queue lists), read-only, until the workflow writes another. */
+void
+ff_report_page_open_report (FfReportPage *self,
+                            const char   *report_id)
+{
+  g_return_if_fail (FF_IS_REPORT_PAGE (self));
+  g_return_if_fail (report_id != NULL);
+
+  g_free (self->opened_report_id);
+  self->opened_report_id = g_strdup (report_id);
+  load_report (self, report_id);
 }
 
 /* Renders the report shown to @file as a PDF, in a worker thread. */

@@ -1,4 +1,5 @@
-/* FfReportPage: the terminal's report — summary, the four signals, PDF export, and the way on. */
+/* FfReportPage: a terminal's report — summary, the four signals, a preview of the printed page, PDF
+ * export, and the way on. */
 #pragma once
 
 #include <adwaita.h>
@@ -16,6 +17,8 @@ void        ff_report_page_set_workflow (FfReportPage *self,
                                          FfWorkflow   *workflow);
 void        ff_report_page_set_context  (FfReportPage *self,
                                          FfContext    *context);
+void        ff_report_page_open_report  (FfReportPage *self,
+                                         const char   *report_id);
 void        ff_report_page_save_pdf_async  (FfReportPage        *self,
                                             GFile               *file,
                                             GAsyncReadyCallback  callback,

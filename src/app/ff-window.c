@@ -476,6 +476,18 @@ show_page_activated (GtkWidget  *widget,
   ff_window_show_page (FF_WINDOW (widget), g_variant_get_string (parameter, NULL));
 }
 
+/* A report the queue lists, shown read-only on the Report page. */
+static void
+open_report_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  FfWindow *self = FF_WINDOW (widget);
+
+  ff_report_page_open_report (self->report_page, g_variant_get_string (parameter, NULL));
+  ff_window_show_page (self, "report");
+}
+
 static void
 back_activated (GtkWidget  *widget,
                 const char *action_name,
@@ -637,6 +649,7 @@ ff_window_class_init (FfWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, visible_page_changed);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-report", "s", open_report_activated);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_activated);
   gtk_widget_class_install_action (widget_class, "win.toast", "s", toast_activated);
   gtk_widget_class_install_action (widget_class, "win.cancel-upgrade", NULL,

@@ -8,6 +8,8 @@
 #include "ff-context.h"
 #include "ff-crypto.h"
 #include "ff-gps-simulated.h"
+#include "ff-report-preview.h"
+#include "ff-signal-gauge.h"
 #include "ff-task-page.h"
 #include "ff-test-fixtures.h"
 #include "ff-ui-test.h"
@@ -137,30 +139,49 @@ make_task (guint              days_ago,
   return task;
 }
 
-/* A finished visit of @device_id in @task_id: its signed report and its workflow at "done". */
+/* Saves @report signed by the tablet, as a finished visit does: queued, its workflow at "done". */
+static void
+save_report (TestTablet     *tablet,
+             const FfReport *report)
+{
+  g_autoptr(GBytes) document = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GError) error = NULL;
+
+  signature = ff_report_sign (report, ff_tablet_get_key (tablet->tablet), &document, &error);
+  g_assert_no_error (error);
+  g_assert_true (ff_store_save_report (ff_tablet_get_store (tablet->tablet), report->report_id,
+                                       report->task_id, report->device_id,
+                                       ff_report_outcome_to_string (report->outcome),
+                                       report->created_at, document, signature, "done", "{}",
+                                       &error));
+  g_assert_no_error (error);
+}
+
+static FfReport *
+make_report (const char      *task_id,
+             const char      *device_id,
+             FfReportOutcome  outcome)
+{
+  FfReport *report = ff_test_report_new (task_id, device_id, FF_TEST_SERIAL, FF_TEST_PHONE);
+
+  report->outcome = outcome;
+  report->firmware_sha256 = g_strnfill (FF_SHA256_HEX_LENGTH, 'b');
+  if (outcome == FF_REPORT_OUTCOME_IDENTITY_MISMATCH)
+    ff_report_set_failure (report, "identify", "The terminal answered as DTU0999.");
+  return report;
+}
+
+/* A finished visit of @device_id in @task_id with @outcome. */
 static void
 store_report (TestTablet      *tablet,
               const char      *task_id,
               const char      *device_id,
               FfReportOutcome  outcome)
 {
-  g_autoptr(FfReport) report = ff_test_report_new (task_id, device_id, FF_TEST_SERIAL,
-                                                   FF_TEST_PHONE);
-  g_autoptr(GBytes) document = NULL;
-  g_autoptr(GBytes) signature = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = make_report (task_id, device_id, outcome);
 
-  report->outcome = outcome;
-  report->firmware_sha256 = g_strnfill (FF_SHA256_HEX_LENGTH, 'b');
-  if (outcome == FF_REPORT_OUTCOME_IDENTITY_MISMATCH)
-    ff_report_set_failure (report, "identify", "The terminal answered as DTU0999.");
-  signature = ff_report_sign (report, ff_tablet_get_key (tablet->tablet), &document, &error);
-  g_assert_no_error (error);
-  g_assert_true (ff_store_save_report (ff_tablet_get_store (tablet->tablet), report->report_id,
-                                       task_id, device_id, ff_report_outcome_to_string (outcome),
-                                       report->created_at, document, signature, "done", "{}",
-                                       &error));
-  g_assert_no_error (error);
+  save_report (tablet, report);
 }
 
 static void
@@ -254,6 +275,111 @@ test_task_statuses (void)
   g_assert_finalize_object (page);
 }
 
+/* ---- reports ---------------------------------------------------------------------------------- */
+
+static gboolean
+page_is (gconstpointer data)
+{
+  const RowQuery *query = data;
+
+  return g_strcmp0 (ff_window_get_page_name (FF_WINDOW (query->root)), query->subtitle) == 0;
+}
+
+static gboolean
+row_titled_shown (gconstpointer data)
+{
+  const RowQuery *query = data;
+  GtkWidget *row = ff_ui_test_find (query->root, ff_ui_test_is_row_titled, query->subtitle);
+
+  return row != NULL && gtk_widget_is_drawable (row);
+}
+
+/* Destroys @window and waits for it to finalize: work under way holds it until its result has come
+ * back through the main loop. */
+static gboolean
+pointer_cleared (gconstpointer data)
+{
+  return *(const gpointer *) data == NULL;
+}
+
+static void
+destroy_window (FfWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  g_object_unref (window);
+  wait_until (pointer_cleared, &window, "the window to finalize");
+}
+
+/* A row of the queue opens its report read-only on the Report page: the summary, the gauges as the
+ * report judged them (not judged again by the app), a preview of the printed page and the PDF. */
+static void
+test_queue_opens_report (void)
+{
+  static const char *const terminals[] = { "DTU0001", NULL };
+  g_autoptr(TestTablet) tablet = test_tablet_new ();
+  g_autoptr(FfTask) task = make_task (0, terminals);
+  g_autoptr(FfReport) report = make_report (task->task_id, "DTU0001", FF_REPORT_OUTCOME_UPGRADED);
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  g_autoptr(FfContext) context = make_context (gps);
+  g_autoptr(GError) error = NULL;
+  FfWindow *window;
+  GtkWidget *queue, *report_page, *row, *gauge, *preview;
+  RowQuery query;
+
+  /* Equal values, yet the report's judgement failed the line voltage: the page must say so. */
+  report->before.present = report->after.present = report->judgement.present = TRUE;
+  for (guint i = 0; i < FF_SIGNAL_COUNT; i++)
+    {
+      report->before.values[i] = report->after.values[i] = 10.0f + i;
+      report->judgement.pass[i] = i != FF_SIGNAL_LINE_VOLTAGE;
+      report->judgement.deviation[i] = i == FF_SIGNAL_LINE_VOLTAGE ? 0.25 : 0.0;
+    }
+  store_task (tablet, task);
+  save_report (tablet, report);
+  g_assert_true (ff_context_open_tablet (context, tablet->dir, &error));
+  g_assert_no_error (error);
+
+  window = g_object_ref (ff_window_new (NULL, context));
+  gtk_window_present (GTK_WINDOW (window));
+  queue = ff_window_get_page (window, "queue");
+  report_page = ff_window_get_page (window, "report");
+  ff_window_show_page (window, "queue");
+  query = (RowQuery) { queue, "DTU0001" };
+  wait_until (row_titled_shown, &query, "the report in the queue");
+  row = ff_ui_test_find (queue, ff_ui_test_is_row_titled, "DTU0001");
+  g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)));
+  gtk_widget_activate (row);
+
+  query = (RowQuery) { GTK_WIDGET (window), "report" };
+  wait_until (page_is, &query, "the Report page");
+  query = (RowQuery) { report_page, report->report_id };
+  wait_until (row_shown, &query, "the report's number");
+  g_assert_true (gtk_widget_is_drawable (ff_ui_test_find (report_page, ff_ui_test_is_row_titled,
+                                                          "Upgraded")));
+  query = (RowQuery) { report_page, "V1.00 → V2.01" };
+  g_assert_true (row_shown (&query));
+  gauge = ff_ui_test_find_type (report_page, FF_TYPE_SIGNAL_GAUGE);
+  g_assert_true (gtk_widget_is_drawable (gauge));
+  g_assert_false (ff_signal_gauge_get_passed (FF_SIGNAL_GAUGE (gauge)));
+
+  /* Read-only: the way back to the queue, not on to a terminal; the printed page and its PDF. */
+  g_assert_true (gtk_widget_is_drawable (ff_ui_test_find (report_page, ff_ui_test_is_button_for,
+                                                          "win.show-page")));
+  g_assert_false (gtk_widget_is_drawable (ff_ui_test_find (report_page, ff_ui_test_is_button_for,
+                                                           "win.next-terminal")));
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), "field-opened-report-1280x800.png");
+  preview = ff_ui_test_find_type (report_page, FF_TYPE_REPORT_PREVIEW);
+  g_assert_true (gtk_widget_is_drawable (preview));
+  /* An A4 page, upright. */
+  g_assert_cmpint (gtk_widget_get_width (preview), >=, 200);
+  g_assert_cmpint (gtk_widget_get_height (preview), >, gtk_widget_get_width (preview));
+  g_assert_true (gtk_widget_is_sensitive (ff_ui_test_find (report_page, ff_ui_test_is_button_for,
+                                                           "report.save-pdf")));
+
+  destroy_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -263,5 +389,6 @@ main (int   argc,
   ff_ui_test_load_app_style ();
 
   g_test_add_func ("/app/field/task-statuses", test_task_statuses);
+  g_test_add_func ("/app/field/queue-opens-report", test_queue_opens_report);
   return g_test_run ();
 }
