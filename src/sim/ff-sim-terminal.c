@@ -482,10 +482,15 @@ on_begin_write (void       *user_data,
   FfSimTerminal *terminal = user_data;
 
   discard_staging (terminal);
-  if (terminal->scenario->fault == FF_SIM_FAULT_FILE_NAME_REFUSED
-      || !g_str_equal (name, terminal->profile->iec104.upgrade_file_name))
+  if (!g_str_equal (name, terminal->profile->iec104.upgrade_file_name))
     {
       terminal_log (terminal, _("refuses the file name “%s” (write activation result 2)"), name);
+      return IEC104_WRITE_ACT_NAME_NOT_SUPPORTED;
+    }
+  if (terminal->scenario->fault == FF_SIM_FAULT_FILE_NAME_REFUSED)
+    {
+      terminal_log (terminal, _("FAULT file-name-refused: refuses the file name “%s” although it "
+                                "is the one its profile names (write activation result 2)"), name);
       return IEC104_WRITE_ACT_NAME_NOT_SUPPORTED;
     }
   if (!upgrade_may_proceed (terminal))
@@ -713,6 +718,9 @@ apply_pending_image (FfSimTerminal *terminal)
       return;
     }
   terminal->upgraded_since_scenario = TRUE;
+  if (terminal->scenario->fault == FF_SIM_FAULT_SIGNAL_DRIFT)
+    terminal_log (terminal, _("FAULT signal-drift: since this upgrade, %s reads %+.1f %% off"),
+                  _(ff_signal_get_label (terminal->scenario->signal)), terminal->scenario->percent);
   save_state (terminal);
 }
 
@@ -842,6 +850,9 @@ apply_link_faults (FfSimTerminal *terminal)
     ff_iec104_pump_set_link_emulation (terminal->pump, 0, 0);
   if (scenario->fault == FF_SIM_FAULT_NO_ACKS)
     terminal_log (terminal, _("FAULT no-acks: acknowledges nothing on this connection"));
+  if (scenario->fault == FF_SIM_FAULT_PROMPT_ACKS)
+    terminal_log (terminal, _("FAULT prompt-acks: acknowledges what it has read at once on this "
+                              "connection, not after w frames"));
 }
 
 static gboolean
@@ -1037,7 +1048,12 @@ ff_sim_terminal_set_scenario (FfSimTerminal       *terminal,
   terminal_log (terminal, _("scenario %s: %s"), ff_sim_scenario_get_name (scenario), description);
   apply_link_faults (terminal);
   if (scenario->fault == FF_SIM_FAULT_GPS_OFFSET)
-    log_listening (terminal);
+    {
+      terminal_log (terminal, _("FAULT gps-offset: from now on it stands %.1f″ north and %.1f″ "
+                                "east of its recorded position"),
+                    scenario->lat_arcsec, scenario->lon_arcsec);
+      log_listening (terminal);
+    }
 
   if (terminal->power == POWER_DEAD && scenario->fault != FF_SIM_FAULT_NEVER_BACK)
     {

@@ -297,6 +297,7 @@ test_t1_expiry (Fixture       *fixture,
   g_assert_error (error, FF_IEC104_ERROR, FF_IEC104_ERROR_T1_EXPIRED);
   g_assert_true (ff_iec104_error_is_connection (error));
   g_assert_false (ff_iec104_conn_is_connected (fixture->conn));
+  sim_process_wait_line (fixture->sim, "FAULT no-acks: acknowledges nothing", &from);
 }
 
 /* A State Grid terminal opens its upgrade at 211 start: the upgrade file and 211 finish without
@@ -449,6 +450,7 @@ test_prompt_acks (Fixture       *fixture,
         }
     }
   g_assert_true (acked);
+  sim_process_wait_line (fixture->sim, "FAULT prompt-acks: acknowledges what it has read", &from);
 }
 
 static void

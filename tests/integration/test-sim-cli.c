@@ -274,6 +274,18 @@ set_scenario (Fixture    *fixture,
   sim_process_wait_line (fixture->sim, "scenario ", &from);
 }
 
+/* Waits for the line the simulator prints when the fault takes effect (not the line describing
+ * the scenario when it was set). */
+static void
+wait_fault (Fixture    *fixture,
+            const char *fault_line)
+{
+  guint from = 0;
+
+  g_assert_true (g_str_has_prefix (fault_line, "FAULT "));
+  sim_process_wait_line (fixture->sim, fault_line, &from);
+}
+
 static void
 test_fault_wrong_device_id (Fixture       *fixture,
                             gconstpointer  data)
@@ -284,6 +296,7 @@ test_fault_wrong_device_id (Fixture       *fixture,
   set_scenario (fixture, "wrong-device-id id=DTU-4242");
   info = cli_json (args);
   g_assert_cmpstr (json_object_get_string_member (info, "device_id"), ==, "DTU-4242");
+  wait_fault (fixture, "FAULT wrong-device-id: reports the device ID DTU-4242");
 }
 
 static void
@@ -300,6 +313,7 @@ test_fault_gps_offset (Fixture       *fixture,
   g_assert_cmpuint (port, ==, fixture->sim->port);
   g_assert_cmpfloat_with_epsilon ((latitude - fixture->sim->latitude) * 3600.0, 5.0, 0.01);
   g_assert_cmpfloat_with_epsilon ((longitude - fixture->sim->longitude) * 3600.0, -2.5, 0.01);
+  wait_fault (fixture, "FAULT gps-offset: from now on it stands 5.0″ north and -2.5″ east");
 }
 
 static void
@@ -311,6 +325,7 @@ test_fault_file_name_refused (Fixture       *fixture,
   set_scenario (fixture, "file-name-refused");
   g_assert_cmpint (push (fixture, "V2.00", &err, NULL), ==, FF_CLI_EXIT_REFUSED);
   g_assert_nonnull (strstr (err, "refused the file name"));
+  wait_fault (fixture, "FAULT file-name-refused: refuses the file name “UpdateProgram.bin”");
 }
 
 static void
@@ -318,12 +333,11 @@ test_fault_checksum_error (Fixture       *fixture,
                            gconstpointer  data)
 {
   g_autofree char *err = NULL;
-  guint from = 0;
 
   set_scenario (fixture, "checksum-error segment=3");
   g_assert_cmpint (push (fixture, "V2.00", &err, NULL), ==, FF_CLI_EXIT_REFUSED);
   g_assert_nonnull (strstr (err, "checksum error at segment 3"));
-  sim_process_wait_line (fixture->sim, "checksum error at segment 3", &from);
+  wait_fault (fixture, "FAULT checksum-error: reports a checksum error at segment 3");
 }
 
 static void
@@ -335,6 +349,7 @@ test_fault_link_drop (Fixture       *fixture,
   set_scenario (fixture, "link-drop after=5000");
   g_assert_cmpint (push (fixture, "V2.00", &err, NULL), ==, FF_CLI_EXIT_CONNECTION);
   g_assert_nonnull (strstr (err, "dropped the link during the file transfer"));
+  wait_fault (fixture, "FAULT link-drop: drops the link after");
 }
 
 static void
@@ -347,6 +362,7 @@ test_fault_never_back (Fixture       *fixture,
   g_assert_cmpint (push (fixture, "V2.00", &err, "--reboot-wait-ms=1500"), ==,
                    FF_CLI_EXIT_CONNECTION);
   g_assert_nonnull (strstr (err, "did not come back"));
+  wait_fault (fixture, "FAULT never-back: does not come back after the reboot");
 }
 
 static void
@@ -361,6 +377,7 @@ test_fault_old_version (Fixture       *fixture,
   g_assert_nonnull (strstr (err, "verification failed"));
   version = read_version (fixture);
   g_assert_cmpstr (version, ==, "V1.00");
+  wait_fault (fixture, "FAULT old-version: the new image did not take; still running V1.00");
 }
 
 static double
@@ -387,6 +404,7 @@ test_fault_signal_drift (Fixture       *fixture,
   /* 20 % up, give or take the 0.2 % noise of each reading. */
   g_assert_cmpfloat (after / before, >, 1.19);
   g_assert_cmpfloat (after / before, <, 1.21);
+  wait_fault (fixture, "FAULT signal-drift: since this upgrade, Current reads +20.0 % off");
 }
 
 static void
@@ -399,6 +417,7 @@ test_fault_slow_link (Fixture       *fixture,
   sim_process_wait_line (fixture->sim, "The link is slow", &from);
   /* Slower, but it still succeeds. */
   g_assert_cmpint (push (fixture, "V2.00", NULL, NULL), ==, FF_CLI_EXIT_OK);
+  wait_fault (fixture, "FAULT slow-link: this connection runs at 200000 bytes/s with a 20 ms");
 }
 
 static void
@@ -447,10 +466,15 @@ test_lk101_counter_segments (Fixture       *fixture,
                              gconstpointer  data)
 {
   g_autofree char *err = NULL;
+  const char *refusal;
+  guint from = 0;
 
-  /* The State Grid file name is not what this vendor accepts. */
+  /* The State Grid file name is not what this vendor accepts: a real refusal, not a fault. */
   g_assert_cmpint (push (fixture, "V2.00", &err, NULL), ==, FF_CLI_EXIT_REFUSED);
   g_assert_nonnull (strstr (err, "UpdateProgram.bin"));
+  refusal = sim_process_wait_line (fixture->sim, "refuses the file name “UpdateProgram.bin”",
+                                   &from);
+  g_assert_null (strstr (refusal, "FAULT"));
   g_assert_cmpint (push (fixture, "V2.00", NULL, "--profile=lk101-dtu"), ==, FF_CLI_EXIT_OK);
 }
 
