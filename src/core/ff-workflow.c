@@ -139,6 +139,7 @@ struct _FfWorkflow
   guint            cancelled_idle_id;
   GBytes          *image;           /* the image being pushed */
   gint64           push_started_us;
+  gboolean         transferring;    /* this run has a transfer to the terminal under way */
 
   char            *message;
   guint64          bytes_sent;
@@ -180,6 +181,7 @@ static guint signals[N_SIGNALS];
 
 static void advance (FfWorkflow *self, FfWorkflowState next);
 static void run_state (FfWorkflow *self);
+static void stop_push (FfWorkflow *self);
 
 /* ---- persistence of the context ------------------------------------------------------------ */
 
@@ -426,13 +428,21 @@ run_cancellable (FfWorkflow *self)
 
 /* Something went wrong in the current step. Before anything was written to the terminal the visit
  * simply ends (aborted); once the push began, the technician is offered a rollback. Cancellation
- * stops the run and leaves the persisted state for a resume. */
+ * stops the run and leaves the persisted state for a resume; a push stopped half way first tells
+ * the terminal (whatever else went wrong as the technician stopped it). */
 static void
 step_failed (FfWorkflow *self, GError *error)
 {
   const char *step = current_step (self);
   gboolean firmware_touched = self->state >= FF_WORKFLOW_STATE_PUSH || self->ctx.rolling_back;
 
+  if (self->transferring
+      && (is_cancelled (error) || g_cancellable_is_cancelled (run_cancellable (self))))
+    {
+      g_error_free (error);
+      stop_push (self);
+      return;
+    }
   if (is_cancelled (error))
     {
       finish_run (self, error);
@@ -522,6 +532,7 @@ persisted (GObject      *object,
 {
   Persist *persist = user_data;
   FfWorkflow *self = persist->self;
+  FfWorkflowState next;
   GError *error = NULL;
 
   self->advancing = FALSE;
@@ -532,8 +543,12 @@ persisted (GObject      *object,
       finish_run (self, error);
       return;
     }
-  self->state = persist->report != NULL ? FF_WORKFLOW_STATE_DONE : persist->state;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  next = persist->report != NULL ? FF_WORKFLOW_STATE_DONE : persist->state;
+  if (self->state != next)
+    {
+      self->state = next;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
   run_state (self);
 }
 
@@ -855,6 +870,7 @@ transferred (GObject      *object,
       step_failed (self, error);
       return;
     }
+  self->transferring = FALSE;
   self->ctx.transferred = TRUE;
   self->ctx.transfer_bytes = g_bytes_get_size (self->image);
   self->ctx.transfer_segments = (self->ctx.transfer_bytes + segment_size - 1) / segment_size;
@@ -873,10 +889,52 @@ push_connected (FfWorkflow *self)
   set_message (self, self->ctx.rolling_back ? _("Pushing the previous firmware back…")
                                             : _("Pushing the new firmware…"));
   self->push_started_us = g_get_monotonic_time ();
+  self->transferring = TRUE;
   set_transfer_progress (self, 0, g_bytes_get_size (self->image), 0);
   ff_iec104_conn_transfer_async (self->conn, self->item->target.file_name, self->image,
                                  push_progress, g_object_ref (self), g_object_unref,
                                  run_cancellable (self), transferred, g_object_ref (self));
+}
+
+static void
+push_cancelled (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  const char *device_id = self->item->device_id;
+  /* What the terminal ran before this push: its old version, or in a rollback what it came back
+   * with (unknown when it never came back). */
+  const char *running = self->ctx.rolling_back ? self->ctx.version_after
+                                               : self->ctx.version_before;
+
+  if (!ff_iec104_conn_upgrade_cancel_finish (FF_IEC104_CONN (object), result, &error))
+    record_eventf (self, "push",
+                   _("Push stopped, but %s could not be told to discard the partly written file "
+                     "(%s): what it runs now is unknown. Check its version before going on."),
+                   device_id, error->message);
+  else if (running != NULL)
+    record_eventf (self, "push",
+                   _("Push stopped: %s discarded the partly written file and still runs %s."),
+                   device_id, running);
+  else
+    record_eventf (self, "push",
+                   _("Push stopped: %s discarded the partly written file and still runs the "
+                     "firmware it ran before this push."), device_id);
+  /* Saves the event for the report; the run then ends in push, which starts over on resume. */
+  advance (self, FF_WORKFLOW_STATE_PUSH);
+}
+
+/* The technician stopped a transfer under way: a terminal left with half a file would keep it
+ * staged, so it is told to drop it (211 cancel). Not cancellable, but bounded: a link that is gone
+ * fails at once, a silent terminal after the profile's reply timeout (or t1). */
+static void
+stop_push (FfWorkflow *self)
+{
+  self->transferring = FALSE;
+  set_message (self, _("Stopping the push…"));
+  ff_iec104_conn_upgrade_cancel_async (self->conn, NULL, push_cancelled, g_object_ref (self));
 }
 
 typedef struct

@@ -36,7 +36,9 @@ typedef struct
   char           *new_sha;
   FfSimTerminal  *terminal;
   guint           pushes;       /* files the terminal received completely */
+  guint           cancels;      /* upgrades it was told to cancel (211 cancel) */
   GBytes         *task_document;
+  char           *message;      /* the workflow's message when the last run ended */
 } Fixture;
 
 static void
@@ -44,6 +46,8 @@ count_pushes (FfSimTerminal *terminal, const char *line, Fixture *f)
 {
   if (strstr (line, "received completely") != NULL)
     f->pushes++;
+  if (strstr (line, "upgrade cancelled (211 cancel)") != NULL)
+    f->cancels++;
 }
 
 static void
@@ -122,6 +126,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->task_document, g_bytes_unref);
   g_free (f->old_sha);
   g_free (f->new_sha);
+  g_free (f->message);
   ff_test_remove_tree (f->dir);
   g_free (f->dir);
 }
@@ -136,6 +141,7 @@ typedef struct
   gboolean        done;
   GCancellable   *cancellable;
   GError         *error;
+  const char     *stop_at_line;  /* cancel the run when the terminal logs a line with this */
 } Technician;
 
 static gboolean
@@ -229,6 +235,14 @@ state_changed (FfWorkflow *workflow, GParamSpec *pspec, Technician *technician)
     g_idle_add_full (G_PRIORITY_DEFAULT, decide, g_object_ref (workflow), g_object_unref);
 }
 
+/* Stops the run at a point of the terminal's own progress, as a technician's Stop would land. */
+static void
+stop_on_line (FfSimTerminal *terminal, const char *line, Technician *technician)
+{
+  if (strstr (line, technician->stop_at_line) != NULL)
+    g_cancellable_cancel (technician->cancellable);
+}
+
 static void
 run_done (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -253,11 +267,16 @@ run_workflow_deciding (Fixture *f, Technician *decisions, GError **error)
   g_assert_no_error (local);
   g_object_set_data (G_OBJECT (workflow), "technician", &technician);
   g_signal_connect (workflow, "notify::state", G_CALLBACK (state_changed), &technician);
+  if (technician.stop_at_line != NULL)
+    g_signal_connect (f->terminal, "log", G_CALLBACK (stop_on_line), &technician);
   ff_workflow_run_async (workflow, cancellable, run_done, &technician);
   /* A resumed workflow may already wait for a decision: a UI looks at the state it finds. */
   state_changed (workflow, NULL, &technician);
   while (!technician.done)
     g_main_context_iteration (NULL, TRUE);
+  g_signal_handlers_disconnect_by_func (f->terminal, stop_on_line, &technician);
+  g_free (f->message);
+  f->message = g_strdup (ff_workflow_get_message (workflow));
   if (technician.error != NULL)
     g_propagate_error (error, technician.error);
   return ff_workflow_get_state (workflow);
@@ -550,6 +569,73 @@ test_already_current (Fixture *f, gconstpointer data)
   }
 }
 
+static gboolean
+report_has_event (const FfReport *report, const char *step, const char *text)
+{
+  for (guint i = 0; i < report->events->len; i++)
+    {
+      const FfReportEvent *event = report->events->pdata[i];
+
+      if (g_str_equal (event->step, step) && strstr (event->message, text) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Stopped while the file is going over: the terminal is told to drop it, the workflow says what
+ * the terminal runs, and the next run pushes again from the start. */
+static void
+test_push_stopped (Fixture *f, gconstpointer data)
+{
+  Technician decisions = { .stop_at_line = "receives" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (run_workflow_deciding (f, &decisions, &error), ==, FF_WORKFLOW_STATE_PUSH);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_test_message ("%s", f->message);
+  g_assert_cmpuint (f->cancels, ==, 1);
+  g_assert_cmpuint (f->pushes, ==, 0);
+  g_assert_nonnull (strstr (f->message, "discarded the partly written file and still runs V1.00"));
+
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 1);
+  g_assert_cmpstr (ff_sim_terminal_get_version (f->terminal), ==, "V2.00");
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
+  g_assert_true (report_has_event (report, "push", "still runs V1.00"));
+}
+
+/* Stopped as the link drops: nothing can tell the terminal, so its state is called unknown. */
+static void
+test_push_stopped_link_gone (Fixture *f, gconstpointer data)
+{
+  const char *none[] = { "none", NULL };
+  g_autoptr(FfSimScenario) healthy = ff_sim_scenario_parse (none, NULL);
+  Technician decisions = { .stop_at_line = "FAULT link-drop" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (run_workflow_deciding (f, &decisions, &error), ==, FF_WORKFLOW_STATE_PUSH);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_test_message ("%s", f->message);
+  g_assert_cmpuint (f->cancels, ==, 0);
+  g_assert_nonnull (strstr (f->message, "what it runs now is unknown"));
+
+  ff_sim_terminal_set_scenario (f->terminal, healthy);
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 1);
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
+  g_assert_true (report_has_event (report, "push", "unknown"));
+}
+
 /* Stopped as each state starts (after it was persisted), then resumed by a new workflow object. */
 static void
 resume_case (gconstpointer data)
@@ -603,6 +689,10 @@ main (int argc, char **argv)
               test_old_version_rolled_back, fixture_tear_down);
   g_test_add ("/workflow/already-current", Fixture, NULL, fixture_set_up, test_already_current,
               fixture_tear_down);
+  g_test_add ("/workflow/push-stopped", Fixture, NULL, fixture_set_up, test_push_stopped,
+              fixture_tear_down);
+  g_test_add ("/workflow/push-stopped-link-gone", Fixture, "link-drop after=1000", fixture_set_up,
+              test_push_stopped_link_gone, fixture_tear_down);
   for (guint i = 0; i < G_N_ELEMENTS (stops); i++)
     {
       g_autofree char *path = g_strdup_printf ("/workflow/resume/%s",
