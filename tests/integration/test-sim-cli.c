@@ -365,6 +365,26 @@ test_fault_never_back (Fixture       *fixture,
   wait_fault (fixture, "FAULT never-back: does not come back after the reboot");
 }
 
+/* The trainer lifts never-back at run time: the terminal finally boots, with the image that was
+ * pushed before it went dark. */
+static void
+test_fault_never_back_lifted (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *version = NULL;
+  guint from;
+
+  set_scenario (fixture, "never-back");
+  g_assert_cmpint (push (fixture, "V2.00", NULL, "--reboot-wait-ms=1500"), ==,
+                   FF_CLI_EXIT_CONNECTION);
+  wait_fault (fixture, "FAULT never-back");
+  from = fixture->sim->lines->len;
+  set_scenario (fixture, "none");
+  sim_process_wait_line (fixture->sim, "back up, running V2.00", &from);
+  version = read_version (fixture);
+  g_assert_cmpstr (version, ==, "V2.00");
+}
+
 static void
 test_fault_old_version (Fixture       *fixture,
                         gconstpointer  data)
@@ -498,6 +518,7 @@ main (int argc, char **argv)
   ADD ("/sim-cli/fault/checksum-error", test_fault_checksum_error, NULL);
   ADD ("/sim-cli/fault/link-drop", test_fault_link_drop, NULL);
   ADD ("/sim-cli/fault/never-back", test_fault_never_back, NULL);
+  ADD ("/sim-cli/fault/never-back-lifted", test_fault_never_back_lifted, NULL);
   ADD ("/sim-cli/fault/old-version", test_fault_old_version, NULL);
   ADD ("/sim-cli/fault/signal-drift", test_fault_signal_drift, NULL);
   ADD ("/sim-cli/fault/slow-link", test_fault_slow_link, NULL);
