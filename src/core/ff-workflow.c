@@ -611,6 +611,65 @@ with_connection (FfWorkflow *self, Continuation then)
 }
 
 static void
+back_after_backoff (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  FfWorkflow *self = user_data;
+  Continuation then = g_object_steal_data (G_OBJECT (self), "after-restart");
+  GError *error = NULL;
+
+  if (!ff_iec104_conn_reconnect_finish (FF_IEC104_CONN (object), result, &error))
+    step_failed (self, error);
+  else
+    then (self);
+  g_object_unref (self);
+}
+
+static void
+back_at_first_try (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  FfWorkflow *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (ff_iec104_conn_connect_finish (FF_IEC104_CONN (object), result, &error))
+    {
+      Continuation then = g_object_steal_data (G_OBJECT (self), "after-restart");
+
+      then (self);
+      g_object_unref (self);
+      return;
+    }
+  if (is_cancelled (error))
+    {
+      g_object_set_data (G_OBJECT (self), "after-restart", NULL);
+      finish_run (self, g_steal_pointer (&error));
+      g_object_unref (self);
+      return;
+    }
+  /* Still booting: keep trying with the adapter's back-off until the profile's limit. */
+  ff_iec104_conn_reconnect_async (self->conn, 0, run_cancellable (self), back_after_backoff, self);
+}
+
+/* Like with_connection, for a terminal that may be restarting: a first direct try (which also
+ * tells the connection where to reconnect after a resume), then retries until the profile's
+ * reboot wait is over. */
+static void
+with_restarting_terminal (FfWorkflow *self, Continuation then)
+{
+  if (ff_iec104_conn_is_connected (self->conn))
+    {
+      then (self);
+      return;
+    }
+  g_object_set_data (G_OBJECT (self), "after-restart", then);
+  ff_iec104_conn_connect_async (self->conn, self->item->host, self->item->port,
+                                run_cancellable (self), back_at_first_try, g_object_ref (self));
+}
+
+static void
 connect_done (FfWorkflow *self)
 {
   record_eventf (self, "connect", _("Connected to %s:%u."), self->item->host, self->item->port);
@@ -1030,7 +1089,6 @@ restarted (GObject      *object,
 static void
 restart (FfWorkflow *self)
 {
-  set_message (self, _("Restarting the terminal…"));
   ff_iec104_conn_restart_async (self->conn, run_cancellable (self), restarted,
                                 g_object_ref (self));
 }
@@ -1046,44 +1104,10 @@ reconnect_attempt (FfIec104Conn *conn,
 }
 
 static void
-reboot_back (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
+terminal_back (FfWorkflow *self)
 {
-  g_autoptr(FfWorkflow) self = user_data;
-  GError *error = NULL;
-
-  if (!ff_iec104_conn_reconnect_finish (FF_IEC104_CONN (object), result, &error))
-    {
-      step_failed (self, error);
-      return;
-    }
   record_event (self, "reboot-wait", _("The terminal is back."));
   advance (self, FF_WORKFLOW_STATE_VERIFY);
-}
-
-static void
-reboot_first_try (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(FfWorkflow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (ff_iec104_conn_connect_finish (FF_IEC104_CONN (object), result, &error))
-    {
-      record_event (self, "reboot-wait", _("The terminal is back."));
-      advance (self, FF_WORKFLOW_STATE_VERIFY);
-      return;
-    }
-  if (is_cancelled (error))
-    {
-      finish_run (self, g_steal_pointer (&error));
-      return;
-    }
-  /* Still booting: keep trying with backoff until the profile's limit. */
-  ff_iec104_conn_reconnect_async (self->conn, 0, run_cancellable (self), reboot_back,
-                                  g_object_ref (self));
 }
 
 static void
@@ -1091,9 +1115,7 @@ reboot_wait (FfWorkflow *self)
 {
   set_message (self, _("Waiting for the terminal to restart…"));
   ff_iec104_conn_close (self->conn);
-  /* A first direct try also tells the connection where to reconnect after a resume. */
-  ff_iec104_conn_connect_async (self->conn, self->item->host, self->item->port,
-                                run_cancellable (self), reboot_first_try, g_object_ref (self));
+  with_restarting_terminal (self, terminal_back);
 }
 
 static void
@@ -1300,7 +1322,10 @@ run_state (FfWorkflow *self)
       push (self);
       break;
     case FF_WORKFLOW_STATE_RESET:
-      with_connection (self, restart);
+      /* Resumed here, the 105 may have gone out already and the terminal be restarting; if so it
+       * is restarted once more when it is back, which is harmless: the image is in place. */
+      set_message (self, _("Restarting the terminal…"));
+      with_restarting_terminal (self, restart);
       break;
     case FF_WORKFLOW_STATE_REBOOT_WAIT:
       reboot_wait (self);

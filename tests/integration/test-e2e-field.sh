@@ -1,7 +1,7 @@
 #!/bin/bash
 # End to end on 127.0.0.1: fieldflash-platform (HTTPS, pinned) + fieldflash-sim + fieldflash-cli.
 # Dispatch, sync, run three terminals (clean; wrong position; back on the old version, rolled
-# back); ten more, each run killed (SIGKILL) as a different workflow state starts and run again;
+# back); one more per workflow state, each run killed (SIGKILL) as that state starts and run again;
 # one located by a real gpsd (gpsfake); then upload and check the platform's ledger, history and
 # reports: one report per terminal, one push each, nothing lost or doubled.
 set -euo pipefail
@@ -41,11 +41,17 @@ wait_line () {
 tablet=(--data-dir "$work/tablet")
 plat=("$platform" --data-dir "$work/platform")
 
-# ---- terminals: 3 for the story, 10 for the kills, 1 for gpsd, all at distinct positions -------
-count=15
-# DTU0014 stands where tests/data/shanghai-fix.nmea puts the receiver; DTU0015 meets a dead gpsd.
-lat_of () { if [ "$1" -eq 14 ]; then echo 31.2304; else echo "31.$((2000 + $1))"; fi; }
-kill_states=(connect identify read-version snapshot-before confirm push reboot-wait verify snapshot-after report)
+# ---- terminals: 3 for the story, 1 per killed state, 1 for gpsd, all at distinct positions -----
+kill_states=(connect identify read-version snapshot-before confirm push reset reboot-wait verify
+  snapshot-after report)
+# After the story and the kills: one that stands where tests/data/shanghai-fix.nmea puts the
+# receiver, and one that meets a dead gpsd.
+gpsd_n=$((4 + ${#kill_states[@]}))
+dead_n=$((gpsd_n + 1))
+gpsd_id=$(printf 'DTU%04d' "$gpsd_n")
+dead_id=$(printf 'DTU%04d' "$dead_n")
+count=$dead_n
+lat_of () { if [ "$1" -eq "$gpsd_n" ]; then echo 31.2304; else echo "31.$((2000 + $1))"; fi; }
 "$sim" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
 "$sim" make-firmware --vendor Acme --model DTU-3000 --version V2.00 --size 30000 -o "$work/v2.bin"
 {
@@ -151,21 +157,21 @@ gpsfake -q -c 0.05 -P "$gps_port" "${FIELDFLASH_SOURCEDIR:?}/tests/data/shanghai
   > /dev/null 2>&1 < /dev/null &
 gpsfake_pid=$!
 pids+=($gpsfake_pid)
-"$cli" run "${tablet[@]}" --terminal DTU0014 --gpsd "127.0.0.1:$gps_port" --yes > "$work/run14.out" 2>&1 \
-  || fail "run DTU0014 with gpsd: $(cat "$work/run14.out")"
-grep -q 'DTU0014: upgraded' "$work/run14.out" || fail "DTU0014 not upgraded"
+"$cli" run "${tablet[@]}" --terminal "$gpsd_id" --gpsd "127.0.0.1:$gps_port" --yes \
+  > "$work/run-gpsd.out" 2>&1 || fail "run $gpsd_id with gpsd: $(cat "$work/run-gpsd.out")"
+grep -q "$gpsd_id: upgraded" "$work/run-gpsd.out" || fail "$gpsd_id not upgraded"
 # SIGINT lets gpsfake take its gpsd down with it, which leaves the port dead for the next run.
 kill -INT "$gpsfake_pid"
 wait "$gpsfake_pid" || true
 
 # ---- a dead gpsd: no fix, nothing written, the visit cut short (the item stays open) ---------
 set +e
-"$cli" run "${tablet[@]}" --terminal DTU0015 --gpsd "127.0.0.1:$gps_port" --gps-timeout 2 --yes \
-  > "$work/run15.out" 2>&1
-[ $? -eq 1 ] || fail "run DTU0015 with a dead gpsd: $(cat "$work/run15.out")"
+"$cli" run "${tablet[@]}" --terminal "$dead_id" --gpsd "127.0.0.1:$gps_port" --gps-timeout 2 \
+  --yes > "$work/run-dead.out" 2>&1
+[ $? -eq 1 ] || fail "run $dead_id with a dead gpsd: $(cat "$work/run-dead.out")"
 set -e
-grep -q "No GPS fix from gpsd at 127.0.0.1:$gps_port" "$work/run15.out" || fail "no-fix message"
-grep -q 'DTU0015: aborted' "$work/run15.out" || fail "DTU0015 not aborted: $(cat "$work/run15.out")"
+grep -q "No GPS fix from gpsd at 127.0.0.1:$gps_port" "$work/run-dead.out" || fail "no-fix message"
+grep -q "$dead_id: aborted" "$work/run-dead.out" || fail "$dead_id not aborted: $(cat "$work/run-dead.out")"
 
 # ---- upload, twice ------------------------------------------------------------------------
 "$cli" upload "${tablet[@]}" > "$work/upload1.out"
@@ -186,31 +192,48 @@ sync_log_check DTU0001 1
 sync_log_check DTU0002 0
 sync_log_check DTU0003 2
 for k in "${!kill_states[@]}"; do sync_log_check "$(printf 'DTU%04d' "$((k + 4))")" 1; done
-sync_log_check DTU0014 1
-sync_log_check DTU0015 0
+sync_log_check "$gpsd_id" 1
+sync_log_check "$dead_id" 0
 
 "${plat[@]}" terminals list --json > "$work/terminals.json"
-python3 - "$work/terminals.json" <<'PY'
+python3 - "$work/terminals.json" "$dead_n" <<'PY'
 import json, sys
 versions = {t["device_id"]: t["software_version"] for t in json.load(open(sys.argv[1]))}
+dead = int(sys.argv[2])
 expected = {"DTU0001": "V2.00", "DTU0002": "V1.00", "DTU0003": "V1.00"}
-expected.update({"DTU%04d" % i: "V2.00" for i in range(4, 15)})
-expected["DTU0015"] = "V1.00"
+expected.update({"DTU%04d" % i: "V2.00" for i in range(4, dead)})
+expected["DTU%04d" % dead] = "V1.00"
 assert versions == expected, versions
 PY
 "${plat[@]}" reports list --json > "$work/platform-reports.json"
-python3 - "$work/platform-reports.json" <<'PY'
+python3 - "$work/platform-reports.json" "$dead_n" <<'PY'
 import json, sys, collections
 reports = json.load(open(sys.argv[1]))
 if isinstance(reports, dict):
     reports = reports.get("reports", reports)
+dead = int(sys.argv[2])
 by_device = collections.Counter(r["device_id"] for r in reports)
-assert all(n == 1 for n in by_device.values()) and len(by_device) == 15, by_device
+assert all(n == 1 for n in by_device.values()) and len(by_device) == dead, by_device
 outcomes = {r["device_id"]: r["outcome"] for r in reports}
 assert outcomes["DTU0001"] == "upgraded" and outcomes["DTU0002"] == "identity-mismatch", outcomes
 assert outcomes["DTU0003"] == "rolled-back", outcomes
-assert outcomes["DTU0015"] == "aborted", outcomes
+assert outcomes["DTU%04d" % dead] == "aborted", outcomes
 PY
+# The history says what each terminal ran, as its report saw it: DTU0001 went to V2.00; the
+# rolled-back DTU0003 never ran V2.00 and its last change is its rollback report's V1.00.
 "${plat[@]}" history DTU0001 > "$work/history.out"
 grep -q 'V2.00' "$work/history.out" || fail "history of DTU0001: $(cat "$work/history.out")"
+"${plat[@]}" history DTU0003 --json > "$work/history3.json"
+python3 - "$work/history3.json" "$work/platform-reports.json" <<'PY'
+import json, sys
+history = json.load(open(sys.argv[1]))
+reports = json.load(open(sys.argv[2]))
+if isinstance(reports, dict):
+    reports = reports.get("reports", reports)
+rolled_back = [r["report_id"] for r in reports if r["device_id"] == "DTU0003"]
+assert all(h["to"] != "V2.00" for h in history), history
+last = history[-1]
+assert last["to"] == "V1.00" and last["source"] == "report", history
+assert [last["report_id"]] == rolled_back, (history, rolled_back)
+PY
 echo "e2e: ok"
