@@ -1,10 +1,12 @@
 /* Integration tests: the GIO adapter FfIec104Conn against a real fieldflash-sim process (progress,
- * reconnect, spontaneous data, cancellation, t1 expiry, fleet and scenario files). */
+ * reconnect, spontaneous data, cancellation, t1 expiry, fleet and scenario files), and the
+ * services it does not offer (clock, files, parameters) through a bare iec104 master. */
 #include "config.h"
 
 #include <string.h>
 
 #include "ff-iec104-conn.h"
+#include "ff-iec104-pump.h"
 #include "ff-test-fixtures.h"
 #include "sim-harness.h"
 
@@ -664,6 +666,198 @@ test_push_without_reset (Fixture       *fixture,
   g_assert_false (lines_contain (lines, "reboots"));
 }
 
+/* ---- clock, files and parameters through a bare iec104 master ---- */
+
+typedef struct
+{
+  GSocketConnection *connection;
+  Iec104Master      *master;
+  FfIec104Pump      *pump;
+  gboolean           done;
+  Iec104MasterEvent  result;    /* the last DONE; its arrays are copied below */
+  GArray            *params;    /* Iec104Param */
+  GArray            *entries;   /* Iec104DirEntry */
+  GByteArray        *file;      /* FILE_DATA of a read, in order */
+} BareMaster;
+
+static void
+bare_master_after_step (gpointer owner)
+{
+  BareMaster *bare = owner;
+  Iec104MasterEvent event;
+
+  while (iec104_master_poll_event (bare->master, &event))
+    if (event.type == IEC104_MASTER_EVENT_DONE)
+      {
+        bare->result = event;
+        g_array_set_size (bare->params, 0);
+        g_array_append_vals (bare->params, event.params, (guint) event.n_params);
+        g_array_set_size (bare->entries, 0);
+        g_array_append_vals (bare->entries, event.entries, (guint) event.n_entries);
+        bare->done = TRUE;
+      }
+    else if (event.type == IEC104_MASTER_EVENT_FILE_DATA)
+      {
+        g_assert_cmpuint (event.file_offset, ==, bare->file->len);
+        g_byte_array_append (bare->file, event.file_data, (guint) event.file_data_len);
+      }
+}
+
+/* Waits for the request just started to end; returns its DONE event. */
+static const Iec104MasterEvent *
+bare_master_run (BareMaster  *bare,
+                 Iec104Error  start_error)
+{
+  g_assert_cmpint (start_error, ==, IEC104_OK);
+  ff_iec104_pump_flush (bare->pump);
+  wait_until (&bare->done);
+  bare->done = FALSE;
+  return &bare->result;
+}
+
+static BareMaster *
+bare_master_connect (guint16 port)
+{
+  BareMaster *bare = g_new0 (BareMaster, 1);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(FfProfile) profile = ff_profile_new_default ();
+  g_autoptr(GError) error = NULL;
+
+  bare->connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  bare->master = iec104_master_new (&profile->iec104);
+  bare->params = g_array_new (FALSE, FALSE, sizeof (Iec104Param));
+  bare->entries = g_array_new (FALSE, FALSE, sizeof (Iec104DirEntry));
+  bare->file = g_byte_array_new ();
+  iec104_master_open (bare->master, ff_iec104_now_ms ());
+  bare->pump = ff_iec104_pump_new (G_IO_STREAM (bare->connection), bare->master, NULL,
+                                   bare_master_after_step, bare);
+  g_assert_cmpint (bare_master_run (bare, iec104_master_start_dt (bare->master,
+                                                                   ff_iec104_now_ms ()))->error,
+                   ==, IEC104_OK);
+  return bare;
+}
+
+static void
+bare_master_close (BareMaster *bare)
+{
+  ff_iec104_pump_close (bare->pump);
+  g_clear_object (&bare->pump);
+  g_clear_object (&bare->connection);
+  iec104_master_free (bare->master);
+  g_array_unref (bare->params);
+  g_array_unref (bare->entries);
+  g_byte_array_unref (bare->file);
+  g_free (bare);
+}
+
+/* The terminal's clock follows a 103 set (COT 6) and reads back (COT 5) from there, not from the
+ * system clock: set far from today, the read shows the date that was set. */
+static void
+test_clock_sync_and_read (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  BareMaster *bare = bare_master_connect (fixture->sim->port);
+  const Iec104Cp56Time set = { .milliseconds = 500, .minute = 0, .hour = 12, .day = 15,
+                               .month = 6, .year = 31 };
+  const Iec104MasterEvent *done;
+  guint from = 0;
+
+  done = bare_master_run (bare, iec104_master_clock_sync (bare->master, &set,
+                                                          ff_iec104_now_ms ()));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  sim_process_wait_line (fixture->sim, "clock synchronised", &from);
+  done = bare_master_run (bare, iec104_master_clock_read (bare->master, ff_iec104_now_ms ()));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpuint (done->time.year, ==, 31);
+  g_assert_cmpuint (done->time.month, ==, 6);
+  g_assert_cmpuint (done->time.day, ==, 15);
+  g_assert_cmpuint (done->time.hour, ==, 12);
+  bare_master_close (bare);
+}
+
+/* 210: the directory the profile names lists the event log, which reads back whole. */
+static void
+test_file_directory_and_read (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  BareMaster *bare = bare_master_connect (fixture->sim->port);
+  const Iec104MasterEvent *done;
+  const Iec104DirEntry *entry;
+
+  done = bare_master_run (bare, iec104_master_file_directory (bare->master, NULL,
+                                                              ff_iec104_now_ms ()));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpuint (bare->entries->len, ==, 1);
+  entry = &g_array_index (bare->entries, Iec104DirEntry, 0);
+  g_assert_cmpstr (entry->name, ==, "soe.msg");
+
+  done = bare_master_run (bare, iec104_master_file_read (bare->master, entry->name,
+                                                         ff_iec104_now_ms ()));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpuint (done->file_size, ==, entry->size);
+  g_assert_cmpuint (bare->file->len, ==, entry->size);
+  g_assert_nonnull (g_strstr_len ((const char *) bare->file->data, bare->file->len,
+                                  "breaker open\n"));
+
+  done = bare_master_run (bare, iec104_master_file_directory (bare->master, "NO/SUCH/DIR",
+                                                              ff_iec104_now_ms ()));
+  g_assert_cmpint (done->error, ==, IEC104_ERROR_FILE_RESULT);
+  bare_master_close (bare);
+}
+
+static guint64
+read_running_param (Fixture *fixture,
+                    guint32  ioa)
+{
+  BareMaster *bare = bare_master_connect (fixture->sim->port);
+  const Iec104MasterEvent *done;
+  guint64 value = 0;
+
+  done = bare_master_run (bare, iec104_master_read_params (bare->master, 0, &ioa, 1,
+                                                           ff_iec104_now_ms ()));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  g_assert_cmpuint (bare->params->len, ==, 1);
+  g_assert_cmpint (iec104_param_get_uint (&g_array_index (bare->params, Iec104Param, 0), &value),
+                   ==, IEC104_OK);
+  bare_master_close (bare);
+  return value;
+}
+
+/* 203 preset + execute of a running parameter is kept in the state directory: a restarted
+ * simulator still reports it. */
+static void
+test_params_survive_restart (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *state_option = g_strdup_printf ("--state-dir=%s/state", fixture->dir);
+  const char *args[] = { "--listen", "127.0.0.1:0", "--id", "DTU-0001", state_option, NULL };
+  const guint32 heartbeat = fixture->profile->iec104.running_param_ioa_first;
+  Iec104Param written;
+  BareMaster *bare;
+  const Iec104MasterEvent *done;
+  guint from = 0;
+
+  sim_process_stop (fixture->sim);
+  fixture->sim = sim_process_start (args);
+  g_assert_cmpuint (read_running_param (fixture, heartbeat), ==, 30);
+
+  bare = bare_master_connect (fixture->sim->port);
+  iec104_param_set_uint (&written, heartbeat, IEC104_TAG_UINT16, 45);
+  done = bare_master_run (bare, iec104_master_write_params (bare->master, 0, &written, 1,
+                                                            ff_iec104_now_ms ()));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  done = bare_master_run (bare, iec104_master_execute_params (bare->master, 0,
+                                                              ff_iec104_now_ms ()));
+  g_assert_cmpint (done->error, ==, IEC104_OK);
+  sim_process_wait_line (fixture->sim, "stores 1 written parameters", &from);
+  bare_master_close (bare);
+
+  sim_process_stop (fixture->sim);
+  fixture->sim = sim_process_start (args);
+  g_assert_cmpuint (read_running_param (fixture, heartbeat), ==, 45);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -686,6 +880,9 @@ main (int argc, char **argv)
   ADD ("/sim-adapter/push/bracketed-with-reset", test_push_bracketed_with_reset, NULL);
   ADD ("/sim-adapter/push/without-bracket", test_push_without_bracket, NULL);
   ADD ("/sim-adapter/push/without-reset", test_push_without_reset, NULL);
+  ADD ("/sim-adapter/bare/clock-sync-and-read", test_clock_sync_and_read, NULL);
+  ADD ("/sim-adapter/bare/file-directory-and-read", test_file_directory_and_read, NULL);
+  ADD ("/sim-adapter/bare/params-survive-restart", test_params_survive_restart, NULL);
 #undef ADD
   return g_test_run ();
 }
