@@ -69,6 +69,13 @@ job_free (Job *job)
   g_free (job);
 }
 
+static gboolean
+method_is (Job        *job,
+           const char *method)
+{
+  return g_str_equal (job->method, method);
+}
+
 static void
 reply_free (Reply *reply)
 {
@@ -362,6 +369,43 @@ handle_task_file (Job        *job,
 
 /* Firmware */
 
+typedef enum
+{
+  RANGE_WHOLE,
+  RANGE_PART,
+  RANGE_UNSATISFIABLE,
+} RangeAnswer;
+
+/* What a download asks for under RFC 9110 §14: one range of a @size-byte file, from *@start to
+ * *@end inclusive, when there is exactly one valid range and If-Range (if any) names @etag; a range
+ * starting at or past the end cannot be satisfied; anything else (no Range, another If-Range tag,
+ * bad syntax, several ranges, HEAD) gets the whole file. */
+static RangeAnswer
+requested_range (Job        *job,
+                 const char *etag,
+                 goffset     size,
+                 goffset    *start,
+                 goffset    *end)
+{
+  const char *if_range = soup_message_headers_get_one (job->headers, "If-Range");
+  SoupRange *ranges = NULL;
+  int n_ranges = 0;
+
+  if (!method_is (job, "GET")
+      || (if_range != NULL && !g_str_equal (if_range, etag))
+      || !soup_message_headers_get_ranges (job->headers, size, &ranges, &n_ranges))
+    return RANGE_WHOLE;
+  *start = ranges[0].start;
+  *end = ranges[0].end;
+  soup_message_headers_free_ranges (job->headers, ranges);
+  if (n_ranges != 1)
+    return RANGE_WHOLE;
+  /* A suffix longer than the file means all of it; an end past it means up to its end. */
+  *start = MAX (*start, 0);
+  *end = MIN (*end, size - 1);
+  return *start < size ? RANGE_PART : RANGE_UNSATISFIABLE;
+}
+
 static Reply *
 handle_firmware (Job        *job,
                  Session    *session,
@@ -372,14 +416,14 @@ handle_firmware (Job        *job,
   g_autoptr(GError) error = NULL;
   g_autoptr(GMappedFile) file = NULL;
   g_autoptr(GBytes) whole = NULL;
+  g_autoptr(GBytes) part = NULL;
   g_autofree char *path = NULL;
   g_autofree char *etag = NULL;
-  const char *if_none_match, *if_range;
-  gboolean head = g_str_equal (job->method, "HEAD");
+  g_autofree char *content_range = NULL;
+  const char *if_none_match;
   gboolean visible = FALSE;
-  SoupRange *ranges = NULL;
-  int n_ranges = 0;
-  goffset size;
+  RangeAnswer answer;
+  goffset size, start = 0, end = 0;
 
   if (!ff_sha256_hex_is_valid (sha256))
     return reply_error (reply, 400,
@@ -404,38 +448,25 @@ handle_firmware (Job        *job,
       reply->status = 304;
       return reply;
     }
-  if_range = soup_message_headers_get_one (job->headers, "If-Range");
-  if (soup_message_headers_get_one (job->headers, "Range") != NULL
-      && (if_range == NULL || g_str_equal (if_range, etag)))
+  answer = requested_range (job, etag, size, &start, &end);
+  if (answer == RANGE_WHOLE)
     {
-      if (!soup_message_headers_get_ranges (job->headers, size, &ranges, &n_ranges)
-          || ranges[0].start >= size)
-        {
-          if (ranges != NULL)
-            soup_message_headers_free_ranges (job->headers, ranges);
-          g_autofree char *content_range = g_strdup_printf ("bytes */%" G_GOFFSET_FORMAT, size);
-          reply_add_header (reply, "Content-Range", content_range);
-          return reply_error (reply, 416, _("The range is beyond the end of the file"));
-        }
-      if (n_ranges == 1)
-        {
-          g_autofree char *content_range =
-            g_strdup_printf ("bytes %" G_GOFFSET_FORMAT "-%" G_GOFFSET_FORMAT "/%" G_GOFFSET_FORMAT,
-                             ranges[0].start, ranges[0].end, size);
-          g_autoptr(GBytes) part = g_bytes_new_from_bytes (whole, ranges[0].start,
-                                                           ranges[0].end - ranges[0].start + 1);
-
-          soup_message_headers_free_ranges (job->headers, ranges);
-          reply_add_header (reply, "Content-Range", content_range);
-          if (!head)
-            count_metric (self, &self->firmware_bytes, g_bytes_get_size (part));
-          return reply_bytes (reply, 206, "application/octet-stream", part);
-        }
-      soup_message_headers_free_ranges (job->headers, ranges);
+      if (method_is (job, "GET"))
+        count_metric (self, &self->firmware_bytes, size);
+      return reply_bytes (reply, 200, "application/octet-stream", whole);
     }
-  if (!head)
-    count_metric (self, &self->firmware_bytes, size);
-  return reply_bytes (reply, 200, "application/octet-stream", whole);
+  if (answer == RANGE_UNSATISFIABLE)
+    {
+      content_range = g_strdup_printf ("bytes */%" G_GOFFSET_FORMAT, size);
+      reply_add_header (reply, "Content-Range", content_range);
+      return reply_error (reply, 416, _("The range is beyond the end of the file"));
+    }
+  content_range = g_strdup_printf ("bytes %" G_GOFFSET_FORMAT "-%" G_GOFFSET_FORMAT "/%"
+                                   G_GOFFSET_FORMAT, start, end, size);
+  reply_add_header (reply, "Content-Range", content_range);
+  part = g_bytes_new_from_bytes (whole, start, end - start + 1);
+  count_metric (self, &self->firmware_bytes, g_bytes_get_size (part));
+  return reply_bytes (reply, 206, "application/octet-stream", part);
 }
 
 /* Reports */
@@ -558,13 +589,6 @@ handle_platform_key (Job *job)
 
 /* Routing */
 
-static gboolean
-method_is (Job        *job,
-           const char *method)
-{
-  return g_str_equal (job->method, method);
-}
-
 /* The metrics label of an /api/v1/… path split at '/' ("", "api", "v1", resource, …). */
 static const char *
 route_name (const char *const *parts,
@@ -667,6 +691,9 @@ apply_reply (SoupServerMessage *message,
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
 
   soup_server_message_set_status (message, reply->status, NULL);
+  /* The firmware handler answers Range itself; libsoup would cut a 200 it sends to the Range
+   * again (even one the handler chose to ignore), so it must not see that header. */
+  soup_message_headers_remove (soup_server_message_get_request_headers (message), "Range");
   for (guint i = 0; i + 1 < reply->headers->len; i += 2)
     soup_message_headers_replace (headers, g_ptr_array_index (reply->headers, i),
                                   g_ptr_array_index (reply->headers, i + 1));
