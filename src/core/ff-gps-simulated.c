@@ -46,6 +46,17 @@ ff_gps_simulated_set_position (FfGpsSimulated *self,
 }
 
 void
+ff_gps_simulated_set_stale_position (FfGpsSimulated *self,
+                                     double          latitude,
+                                     double          longitude,
+                                     double          age_seconds)
+{
+  g_return_if_fail (FF_IS_GPS_SIMULATED (self));
+  ff_gps_source_report_old_fix (FF_GPS_SOURCE (self), FF_GPS_FIX_3D, latitude, longitude,
+                                age_seconds);
+}
+
+void
 ff_gps_simulated_lose_fix (FfGpsSimulated *self)
 {
   g_return_if_fail (FF_IS_GPS_SIMULATED (self));

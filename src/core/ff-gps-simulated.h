@@ -8,10 +8,15 @@ G_BEGIN_DECLS
 #define FF_TYPE_GPS_SIMULATED (ff_gps_simulated_get_type ())
 G_DECLARE_FINAL_TYPE (FfGpsSimulated, ff_gps_simulated, FF, GPS_SIMULATED, FfGpsSource)
 
-FfGpsSimulated *ff_gps_simulated_new          (void);
-void            ff_gps_simulated_set_position (FfGpsSimulated *self,
-                                               double          latitude,
-                                               double          longitude);
-void            ff_gps_simulated_lose_fix     (FfGpsSimulated *self);
+FfGpsSimulated *ff_gps_simulated_new                (void);
+void            ff_gps_simulated_set_position       (FfGpsSimulated *self,
+                                                     double          latitude,
+                                                     double          longitude);
+/* A fix taken @age_seconds ago, as from a receiver that stopped updating. */
+void            ff_gps_simulated_set_stale_position (FfGpsSimulated *self,
+                                                     double          latitude,
+                                                     double          longitude,
+                                                     double          age_seconds);
+void            ff_gps_simulated_lose_fix           (FfGpsSimulated *self);
 
 G_END_DECLS

@@ -27,7 +27,14 @@ enum
   N_PROPS
 };
 
+enum
+{
+  SIGNAL_FIX,
+  N_SIGNALS
+};
+
 static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
 
 static void
 ff_gps_source_get_property (GObject    *object,
@@ -70,6 +77,9 @@ ff_gps_source_class_init (FfGpsSourceClass *klass)
   properties[PROP_LATITUDE] = g_param_spec_double ("latitude", NULL, NULL, -90, 90, 0, flags);
   properties[PROP_LONGITUDE] = g_param_spec_double ("longitude", NULL, NULL, -180, 180, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  /* Every 2D or 3D fix as it arrives, also one that repeats the position (no notify then). */
+  signals[SIGNAL_FIX] = g_signal_new ("fix", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                      NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -129,6 +139,16 @@ ff_gps_source_report_fix (FfGpsSource  *self,
                           double        latitude,
                           double        longitude)
 {
+  ff_gps_source_report_old_fix (self, mode, latitude, longitude, 0);
+}
+
+void
+ff_gps_source_report_old_fix (FfGpsSource  *self,
+                              FfGpsFixMode  mode,
+                              double        latitude,
+                              double        longitude,
+                              double        age_seconds)
+{
   FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (self);
   FfGeoPoint position = { latitude, longitude };
   FfGpsFixMode previous_mode = priv->mode;
@@ -142,7 +162,7 @@ ff_gps_source_report_fix (FfGpsSource  *self,
   if (mode >= FF_GPS_FIX_2D)
     {
       priv->position = position;
-      priv->fix_received_us = g_get_monotonic_time ();
+      priv->fix_received_us = g_get_monotonic_time () - (gint64) (age_seconds * G_USEC_PER_SEC);
       if (previous.latitude != latitude)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LATITUDE]);
       if (previous.longitude != longitude)
@@ -151,6 +171,8 @@ ff_gps_source_report_fix (FfGpsSource  *self,
   if (previous_mode != mode)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIX_MODE]);
   g_object_thaw_notify (G_OBJECT (self));
+  if (mode >= FF_GPS_FIX_2D)
+    g_signal_emit (self, signals[SIGNAL_FIX], 0);
 }
 
 void
@@ -171,10 +193,19 @@ ff_gps_source_report_connected (FfGpsSource *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+/* The position of a fix recent enough to say where the tablet is. */
+static gboolean
+get_fresh_position (FfGpsSource *self,
+                    FfGeoPoint  *position)
+{
+  return ff_gps_source_get_fix_age (self) <= FF_GPS_MAX_FIX_AGE_S
+         && ff_gps_source_get_position (self, position);
+}
+
 typedef struct
 {
   gboolean done;
-  gulong   notify_id;
+  gulong   fix_id;
   guint    timeout_id;
   gulong   cancelled_id;
 } WaitFix;
@@ -191,7 +222,7 @@ wait_fix_settle (GTask *task)
   if (wait->done)
     return;
   wait->done = TRUE;
-  g_clear_signal_handler (&wait->notify_id, self);
+  g_clear_signal_handler (&wait->fix_id, self);
   g_clear_handle_id (&wait->timeout_id, g_source_remove);
   if (wait->cancelled_id != 0)
     g_cancellable_disconnect (g_task_get_cancellable (task), wait->cancelled_id);
@@ -199,24 +230,31 @@ wait_fix_settle (GTask *task)
 
   if (g_task_return_error_if_cancelled (task))
     ;
-  else if (ff_gps_source_get_position (self, &position))
+  else if (get_fresh_position (self, &position))
     g_task_return_pointer (task, g_memdup2 (&position, sizeof position), g_free);
   else
     {
       g_autofree char *origin = ff_gps_source_describe (self);
 
-      g_task_return_new_error (task, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX,
-                               _("No GPS fix from %s."), origin);
+      if (ff_gps_source_get_position (self, &position))
+        g_task_return_new_error (task, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX,
+                                 _("No fresh GPS fix from %s: the last one is %.0f s old, more "
+                                   "than %.0f s."), origin, ff_gps_source_get_fix_age (self),
+                                 FF_GPS_MAX_FIX_AGE_S);
+      else
+        g_task_return_new_error (task, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX,
+                                 _("No GPS fix from %s."), origin);
     }
   g_object_unref (task);
 }
 
 static void
-wait_fix_mode_changed (FfGpsSource *self,
-                       GParamSpec  *pspec,
-                       GTask       *task)
+wait_fix_arrived (FfGpsSource *self,
+                  GTask       *task)
 {
-  if (ff_gps_source_get_fix_mode (self) >= FF_GPS_FIX_2D)
+  FfGeoPoint position;
+
+  if (get_fresh_position (self, &position))
     wait_fix_settle (task);
 }
 
@@ -248,8 +286,6 @@ wait_fix_cancelled (GCancellable *cancellable,
   g_idle_add (wait_fix_cancelled_idle, g_object_ref (task));
 }
 
-/* Completes as soon as the source has a 2D or 3D fix, or with FF_GPS_ERROR_NO_FIX after
- * @timeout_seconds without one. */
 void
 ff_gps_source_wait_fix_async (FfGpsSource         *self,
                               guint                timeout_seconds,
@@ -259,16 +295,16 @@ ff_gps_source_wait_fix_async (FfGpsSource         *self,
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   WaitFix *wait = g_new0 (WaitFix, 1);
+  FfGeoPoint position;
 
   g_task_set_source_tag (task, ff_gps_source_wait_fix_async);
   g_task_set_task_data (task, wait, g_free);
-  if (ff_gps_source_get_fix_mode (self) >= FF_GPS_FIX_2D)
+  if (get_fresh_position (self, &position))
     {
       wait_fix_settle (task);
       return;
     }
-  wait->notify_id = g_signal_connect (self, "notify::fix-mode",
-                                      G_CALLBACK (wait_fix_mode_changed), task);
+  wait->fix_id = g_signal_connect (self, "fix", G_CALLBACK (wait_fix_arrived), task);
   wait->timeout_id = g_timeout_add_seconds (timeout_seconds, wait_fix_timed_out, task);
   if (cancellable != NULL)
     wait->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (wait_fix_cancelled), task,

@@ -24,6 +24,10 @@ typedef enum
   FF_GPS_FIX_3D       = 3,
 } FfGpsFixMode;
 
+/* A fix older than this (seconds since it arrived) no longer says where the tablet is: a receiver
+ * that stopped updating, or a tablet carried on since. wait_fix treats it as no fix. */
+#define FF_GPS_MAX_FIX_AGE_S 10.0
+
 #define FF_TYPE_GPS_SOURCE (ff_gps_source_get_type ())
 G_DECLARE_DERIVABLE_TYPE (FfGpsSource, ff_gps_source, FF, GPS_SOURCE, GObject)
 
@@ -46,6 +50,8 @@ gboolean      ff_gps_source_get_position  (FfGpsSource  *self,
 double        ff_gps_source_get_fix_age   (FfGpsSource  *self);
 char         *ff_gps_source_describe      (FfGpsSource  *self);
 
+/* Completes as soon as the source has a fix of at most FF_GPS_MAX_FIX_AGE_S seconds (2D or 3D),
+ * or with FF_GPS_ERROR_NO_FIX after @timeout_seconds without one. */
 void          ff_gps_source_wait_fix_async  (FfGpsSource         *self,
                                              guint                timeout_seconds,
                                              GCancellable        *cancellable,
@@ -56,11 +62,17 @@ gboolean      ff_gps_source_wait_fix_finish (FfGpsSource         *self,
                                              FfGeoPoint          *position,
                                              GError             **error);
 
-/* For implementations: publish what the receiver says. */
+/* For implementations: publish what the receiver says (signal "fix" for each 2D or 3D fix). */
 void          ff_gps_source_report_fix       (FfGpsSource  *self,
                                               FfGpsFixMode  mode,
                                               double        latitude,
                                               double        longitude);
+/* The same for a fix the receiver took @age_seconds ago. */
+void          ff_gps_source_report_old_fix   (FfGpsSource  *self,
+                                              FfGpsFixMode  mode,
+                                              double        latitude,
+                                              double        longitude,
+                                              double        age_seconds);
 void          ff_gps_source_report_connected (FfGpsSource  *self,
                                               gboolean      connected);
 

@@ -142,6 +142,8 @@ typedef struct
   GCancellable   *cancellable;
   GError         *error;
   const char     *stop_at_line;  /* cancel the run when the terminal logs a line with this */
+  FfGpsSimulated *fresh_fix_gps; /* gives a fresh fix at fresh_fix once identify waits for one */
+  FfGeoPoint      fresh_fix;
 } Technician;
 
 static gboolean
@@ -235,6 +237,31 @@ state_changed (FfWorkflow *workflow, GParamSpec *pspec, Technician *technician)
     g_idle_add_full (G_PRIORITY_DEFAULT, decide, g_object_ref (workflow), g_object_unref);
 }
 
+static gboolean
+send_fresh_fix (gpointer user_data)
+{
+  Technician *technician = user_data;
+
+  ff_gps_simulated_set_position (technician->fresh_fix_gps, technician->fresh_fix.latitude,
+                                 technician->fresh_fix.longitude);
+  return G_SOURCE_REMOVE;
+}
+
+/* Identify has read the terminal and says it waits for the GPS: the fix comes a moment later. */
+static void
+message_changed (FfWorkflow *workflow, GParamSpec *pspec, Technician *technician)
+{
+  FfWorkflowReadings readings;
+
+  ff_workflow_get_readings (workflow, &readings);
+  if (ff_workflow_get_state (workflow) == FF_WORKFLOW_STATE_IDENTIFY
+      && readings.device_id_read != NULL)
+    {
+      g_signal_handlers_disconnect_by_func (workflow, message_changed, technician);
+      g_idle_add (send_fresh_fix, technician);
+    }
+}
+
 /* Stops the run at a point of the terminal's own progress, as a technician's Stop would land. */
 static void
 stop_on_line (FfSimTerminal *terminal, const char *line, Technician *technician)
@@ -269,6 +296,8 @@ run_workflow_deciding (Fixture *f, Technician *decisions, GError **error)
   g_signal_connect (workflow, "notify::state", G_CALLBACK (state_changed), &technician);
   if (technician.stop_at_line != NULL)
     g_signal_connect (f->terminal, "log", G_CALLBACK (stop_on_line), &technician);
+  if (technician.fresh_fix_gps != NULL)
+    g_signal_connect (workflow, "notify::message", G_CALLBACK (message_changed), &technician);
   ff_workflow_run_async (workflow, cancellable, run_done, &technician);
   /* A resumed workflow may already wait for a decision: a UI looks at the state it finds. */
   state_changed (workflow, NULL, &technician);
@@ -403,6 +432,24 @@ test_identity_override (Fixture *f, gconstpointer data)
   g_assert_cmpstr (report->identity.override_by, ==, "Li Lei");
   g_assert_cmpstr (report->identity.override_reason, ==, "Pole renumbered; position re-surveyed");
   g_assert_cmpfloat_with_epsilon (report->identity.delta_longitude_arcsec, 3.0, 0.01);
+}
+
+/* A fix older than the limit, and from elsewhere, is not taken: identify waits for a fresh one. */
+static void
+test_stale_fix_not_taken (Fixture *f, gconstpointer data)
+{
+  Technician decisions = { .fresh_fix_gps = f->gps, .fresh_fix = { 31.2304, 121.4737 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  ff_gps_simulated_set_stale_position (f->gps, 31.2304 + 1.5 / 3600, 121.4737,
+                                       FF_GPS_MAX_FIX_AGE_S + 20);
+  g_assert_cmpint (run_workflow_deciding (f, &decisions, &error), ==, FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
+  g_assert_cmpfloat (report->identity.delta_latitude_arcsec, <, 0.01);
+  g_assert_cmpfloat (report->identity.fix_age_s, <=, FF_GPS_MAX_FIX_AGE_S);
 }
 
 static void
@@ -677,6 +724,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/workflow/identity-override", Fixture, NULL, fixture_set_up, test_identity_override,
               fixture_tear_down);
+  g_test_add ("/workflow/stale-fix-not-taken", Fixture, NULL, fixture_set_up,
+              test_stale_fix_not_taken, fixture_tear_down);
   g_test_add ("/workflow/push-declined", Fixture, NULL, fixture_set_up, test_push_declined,
               fixture_tear_down);
   g_test_add ("/workflow/damaged-state-refused", Fixture, NULL, fixture_set_up,

@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 #include <math.h>
+#include <string.h>
 
 #include "ff-gps-simulated.h"
 #include "ff-gpsd-source.h"
@@ -124,6 +125,53 @@ test_simulated_wait_fix (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+static void
+wait_fix_settled (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  GError **error = user_data;
+
+  if (ff_gps_source_wait_fix_finish (FF_GPS_SOURCE (object), result, NULL, error))
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "settled with a fix");
+}
+
+static void
+run_pending (void)
+{
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+/* A fix older than FF_GPS_MAX_FIX_AGE_S counts as none: the wait goes on until a fresh one, and
+ * ends without a fix when none comes. */
+static void
+test_simulated_stale_fix (void)
+{
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  FfGpsSource *source = FF_GPS_SOURCE (gps);
+  g_autoptr(GError) settled = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ff_gps_simulated_set_stale_position (gps, 1.5, 2.5, FF_GPS_MAX_FIX_AGE_S + 5);
+  g_assert_cmpfloat (ff_gps_source_get_fix_age (source), >, FF_GPS_MAX_FIX_AGE_S);
+  ff_gps_source_wait_fix_async (source, 60, NULL, wait_fix_settled, &settled);
+  run_pending ();
+  g_assert_null (settled);
+  /* Another stale one changes nothing; a fresh one settles the wait. */
+  ff_gps_simulated_set_stale_position (gps, 1.5, 2.5, FF_GPS_MAX_FIX_AGE_S + 1);
+  run_pending ();
+  g_assert_null (settled);
+  ff_gps_simulated_set_position (gps, 1.5, 2.5);
+  run_pending ();
+  g_assert_error (settled, G_IO_ERROR, G_IO_ERROR_EXISTS);
+
+  ff_gps_simulated_set_stale_position (gps, 1.5, 2.5, 60);
+  ff_gps_source_wait_fix_async (source, 1, NULL, wait_fix_done, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX);
+  g_assert_nonnull (strstr (error->message, "No fresh GPS fix"));
+}
+
 static guint16
 closed_loopback_port (void)
 {
@@ -215,6 +263,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/gps/simulated/fix", test_simulated);
   g_test_add_func ("/gps/simulated/wait-fix", test_simulated_wait_fix);
+  g_test_add_func ("/gps/simulated/stale-fix", test_simulated_stale_fix);
   g_test_add_func ("/gps/gpsd/dead", test_gpsd_dead);
   g_test_add_func ("/gps/gpsd/gpsfake-and-restart", test_gpsd_gpsfake_and_restart);
   return g_test_run ();
