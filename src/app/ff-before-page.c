@@ -1,29 +1,175 @@
-/* FfBeforePage: shows the running and target versions — or that the terminal is already current —
- * and each signal's value with the IEEE-754 hex the report records. */
+/* FfBeforePage: presents what the workflow read before the upgrade — the identity check, the
+ * running version and checksum against the target, or that the terminal is already current — and
+ * each signal's value with the IEEE-754 hex the report records. Once the workflow waits for the
+ * go-ahead, the technician continues to the push page. */
 #include "config.h"
 
 #include "ff-before-page.h"
+#include "ff-workflow-watch.h"
 
 #include <glib/gi18n-lib.h>
 
+#include "ff-identity-summary.h"
 #include "ff-signal-format.h"
-#include "ff-version.h"
 
 struct _FfBeforePage
 {
   AdwBin parent_instance;
 
   /* template widgets */
-  GtkStack     *stack;
-  AdwActionRow *running_row;
-  AdwActionRow *target_row;
-  AdwActionRow *signal_rows[FF_N_SIGNALS];
-  GtkLabel     *value_labels[FF_N_SIGNALS];
+  GtkStack      *stack;
+  AdwActionRow  *running_row;
+  AdwActionRow  *checksum_row;
+  AdwActionRow  *target_row;
+  AdwActionRow  *signal_rows[FF_N_SIGNALS];
+  GtkLabel      *value_labels[FF_N_SIGNALS];
   AdwStatusPage *current_status;
-  AdwStatusPage *reading_status;
+
+  /* owned */
+  FfWorkflow *workflow;
 };
 
 G_DEFINE_FINAL_TYPE (FfBeforePage, ff_before_page, ADW_TYPE_BIN)
+
+enum
+{
+  PROP_0,
+  PROP_WORKFLOW,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gboolean
+is_already_current (FfWorkflow *workflow)
+{
+  FfReportOutcome outcome;
+
+  return ff_report_outcome_from_string (ff_workflow_get_outcome (workflow), &outcome)
+         && outcome == FF_REPORT_OUTCOME_ALREADY_CURRENT;
+}
+
+static void
+show_firmware (FfBeforePage             *self,
+               const FfWorkflowReadings *readings)
+{
+  const char *not_read = _("Not read yet");
+
+  adw_action_row_set_subtitle (self->running_row, readings->version_before != NULL
+                                                  ? readings->version_before : not_read);
+  adw_action_row_set_subtitle (self->checksum_row, readings->checksum_before != NULL
+                                                   ? readings->checksum_before : not_read);
+  adw_action_row_set_subtitle (self->target_row,
+                               ff_workflow_get_item (self->workflow)->target.version);
+}
+
+/* While @still_reading, a signal not yet there is on its way; afterwards it is missing. */
+static void
+show_signals (FfBeforePage     *self,
+              const FfSnapshot *snapshot,
+              gboolean          still_reading)
+{
+  for (guint i = 0; i < FF_N_SIGNALS; i++)
+    {
+      g_autofree char *value = NULL;
+      g_autofree char *hex = NULL;
+
+      if (snapshot->present[i])
+        {
+          value = ff_signal_format_value (i, snapshot->values[i]);
+          hex = ff_snapshot_value_to_hex (snapshot->values[i]);
+        }
+      gtk_label_set_label (self->value_labels[i],
+                           value != NULL ? value : still_reading ? _("reading…") : _("missing"));
+      adw_action_row_set_subtitle (self->signal_rows[i], hex != NULL ? hex : "");
+    }
+}
+
+static void
+update (FfBeforePage *self)
+{
+  FfWorkflowReadings readings;
+  FfWorkflowState state;
+
+  if (self->workflow == NULL)
+    {
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "before.continue", FALSE);
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+
+  state = ff_workflow_get_state (self->workflow);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "before.continue",
+                                 state == FF_WORKFLOW_STATE_CONFIRM);
+  ff_workflow_get_readings (self->workflow, &readings);
+
+  if (is_already_current (self->workflow))
+    {
+      g_autofree char *description =
+        g_strdup_printf (_("The terminal already runs version %s. There is nothing to do here."),
+                         readings.version_before);
+
+      adw_status_page_set_description (self->current_status, description);
+      gtk_stack_set_visible_child_name (self->stack, "current");
+      return;
+    }
+
+  show_firmware (self, &readings);
+  show_signals (self, readings.before, state <= FF_WORKFLOW_STATE_SNAPSHOT_BEFORE);
+  gtk_stack_set_visible_child_name (self->stack, "signals");
+}
+
+static void
+continue_activated (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  gtk_widget_activate_action (widget, "win.show-page", "s", "push");
+}
+
+static void
+ff_before_page_dispose (GObject *object)
+{
+  ff_before_page_set_workflow (FF_BEFORE_PAGE (object), NULL);
+
+  G_OBJECT_CLASS (ff_before_page_parent_class)->dispose (object);
+}
+
+static void
+ff_before_page_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  FfBeforePage *self = FF_BEFORE_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_WORKFLOW:
+      g_value_set_object (value, self->workflow);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ff_before_page_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  FfBeforePage *self = FF_BEFORE_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_WORKFLOW:
+      ff_before_page_set_workflow (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
 
 #define BIND_SIGNAL_ROW(widget_class, name, signal) \
   G_STMT_START { \
@@ -38,19 +184,33 @@ G_DEFINE_FINAL_TYPE (FfBeforePage, ff_before_page, ADW_TYPE_BIN)
 static void
 ff_before_page_class_init (FfBeforePageClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ff_before_page_dispose;
+  object_class->get_property = ff_before_page_get_property;
+  object_class->set_property = ff_before_page_set_property;
+
+  properties[PROP_WORKFLOW] =
+    g_param_spec_object ("workflow", NULL, NULL, FF_TYPE_WORKFLOW,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (FF_TYPE_IDENTITY_SUMMARY);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fieldflash/Fieldflash/ff-before-page.ui");
   gtk_widget_class_bind_template_child (widget_class, FfBeforePage, stack);
   gtk_widget_class_bind_template_child (widget_class, FfBeforePage, running_row);
+  gtk_widget_class_bind_template_child (widget_class, FfBeforePage, checksum_row);
   gtk_widget_class_bind_template_child (widget_class, FfBeforePage, target_row);
   gtk_widget_class_bind_template_child (widget_class, FfBeforePage, current_status);
-  gtk_widget_class_bind_template_child (widget_class, FfBeforePage, reading_status);
   BIND_SIGNAL_ROW (widget_class, "line_voltage", FF_SIGNAL_LINE_VOLTAGE);
   BIND_SIGNAL_ROW (widget_class, "current", FF_SIGNAL_CURRENT);
   BIND_SIGNAL_ROW (widget_class, "battery_voltage", FF_SIGNAL_BATTERY_VOLTAGE);
   BIND_SIGNAL_ROW (widget_class, "ambient_temperature", FF_SIGNAL_TEMPERATURE);
+
+  gtk_widget_class_install_action (widget_class, "before.continue", NULL, continue_activated);
 }
 
 static void
@@ -61,59 +221,30 @@ ff_before_page_init (FfBeforePage *self)
   for (guint i = 0; i < FF_N_SIGNALS; i++)
     adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->signal_rows[i]),
                                    ff_signal_get_label (i));
+  update (self);
 }
 
-/* @snapshot may be NULL while the interrogation is still running. */
-void
-ff_before_page_show (FfBeforePage     *self,
-                     const char       *running_version,
-                     const char       *target_version,
-                     const FfSnapshot *snapshot)
+FfWorkflow *
+ff_before_page_get_workflow (FfBeforePage *self)
 {
-  g_return_if_fail (FF_IS_BEFORE_PAGE (self));
-  g_return_if_fail (running_version != NULL && target_version != NULL);
+  g_return_val_if_fail (FF_IS_BEFORE_PAGE (self), NULL);
 
-  if (ff_version_compare (running_version, target_version) == 0)
-    {
-      g_autofree char *description =
-        g_strdup_printf (_("The terminal already runs version %s. There is nothing to do here."),
-                         running_version);
-
-      adw_status_page_set_description (self->current_status, description);
-      gtk_stack_set_visible_child_name (self->stack, "current");
-      return;
-    }
-
-  adw_action_row_set_subtitle (self->running_row, running_version);
-  adw_action_row_set_subtitle (self->target_row, target_version);
-
-  for (guint i = 0; i < FF_N_SIGNALS; i++)
-    {
-      g_autofree char *value = NULL;
-      g_autofree char *hex = NULL;
-
-      if (snapshot != NULL && snapshot->present[i])
-        {
-          value = ff_signal_format_value (i, snapshot->values[i]);
-          hex = ff_snapshot_value_to_hex (snapshot->values[i]);
-        }
-      else
-        {
-          value = g_strdup (snapshot != NULL ? _("missing") : _("reading…"));
-        }
-      gtk_label_set_label (self->value_labels[i], value);
-      adw_action_row_set_subtitle (self->signal_rows[i], hex != NULL ? hex : "");
-    }
-  gtk_stack_set_visible_child_name (self->stack, "signals");
+  return self->workflow;
 }
 
-/* While the workflow reads the version and the signals: what it is doing. */
 void
-ff_before_page_show_reading (FfBeforePage *self,
-                             const char   *message)
+ff_before_page_set_workflow (FfBeforePage *self,
+                             FfWorkflow   *workflow)
 {
+  static const FfWorkflowWatch watches[] = {
+    { "notify::state", G_CALLBACK (update) },
+  };
+
   g_return_if_fail (FF_IS_BEFORE_PAGE (self));
 
-  adw_status_page_set_description (self->reading_status, message);
-  gtk_stack_set_visible_child_name (self->stack, "reading");
+  if (!ff_workflow_watch (self, &self->workflow, workflow, watches, G_N_ELEMENTS (watches)))
+    return;
+
+  update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKFLOW]);
 }

@@ -154,10 +154,11 @@ ff_window_page_for_state (FfWorkflowState state)
     case FF_WORKFLOW_STATE_IDENTIFY:
     case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
       return "connect";
+    /* The readings come before the go-ahead: the page's Continue leads to the push page. */
     case FF_WORKFLOW_STATE_READ_VERSION:
     case FF_WORKFLOW_STATE_SNAPSHOT_BEFORE:
-      return "before";
     case FF_WORKFLOW_STATE_CONFIRM:
+      return "before";
     case FF_WORKFLOW_STATE_PUSH:
     case FF_WORKFLOW_STATE_RESET:
       return "push";
@@ -178,12 +179,7 @@ ff_window_page_for_state (FfWorkflowState state)
 static void
 workflow_state_changed (FfWindow *self)
 {
-  FfWorkflowState state = ff_workflow_get_state (self->workflow);
-
-  /* The workflow does not publish the readings themselves: the report shows them once saved. */
-  if (state == FF_WORKFLOW_STATE_READ_VERSION || state == FF_WORKFLOW_STATE_SNAPSHOT_BEFORE)
-    ff_before_page_show_reading (self->before_page, ff_workflow_get_message (self->workflow));
-  ff_window_show_page (self, ff_window_page_for_state (state));
+  ff_window_show_page (self, ff_window_page_for_state (ff_workflow_get_state (self->workflow)));
 }
 
 /* Upgrading needs a task; only one terminal is upgraded at a time. */
@@ -528,6 +524,7 @@ ff_window_constructed (GObject *object)
   update_session_actions (self);
   g_object_bind_property (self->context, "gps", self->navigate_page, "gps", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self, "workflow", self->connect_page, "workflow", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self, "workflow", self->before_page, "workflow", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self, "workflow", self->push_page, "workflow", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self, "workflow", self->restart_page, "workflow", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self, "workflow", self->after_page, "workflow", G_BINDING_SYNC_CREATE);

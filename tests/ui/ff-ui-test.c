@@ -9,7 +9,7 @@
 
 #define FF_FRAME_DEADLINE_S 10
 /* Fails a test that hangs instead of letting it run until meson kills it. */
-#define FF_VISIT_DEADLINE_S 60
+#define FF_WAIT_DEADLINE_S 60
 /* Enough to see the push on a page, small enough to keep the tests quick. */
 #define FF_TEST_IMAGE_SIZE (32 * 1024)
 
@@ -68,6 +68,75 @@ ff_ui_test_is_label_mentioning (GtkWidget     *widget,
 {
   return GTK_IS_LABEL (widget) && gtk_widget_is_drawable (widget)
          && strstr (gtk_label_get_label (GTK_LABEL (widget)), word) != NULL;
+}
+
+static gboolean
+wait_deadline_passed (gpointer user_data)
+{
+  g_error ("timed out waiting for %s", (const char *) user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until @condition holds; a test that hangs fails, naming @what. */
+void
+ff_ui_test_wait_until (FfUiTestCondition  condition,
+                       gpointer           data,
+                       const char        *what)
+{
+  guint watchdog = g_timeout_add_seconds (FF_WAIT_DEADLINE_S, wait_deadline_passed,
+                                          (gpointer) what);
+
+  while (!condition (data))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
+}
+
+/* Presses the button of @action_name under @root, as a finger would: it must be there, on screen
+ * and sensitive. */
+void
+ff_ui_test_press (GtkWidget  *root,
+                  const char *action_name)
+{
+  GtkWidget *button = ff_ui_test_find (root, ff_ui_test_is_button_for, action_name);
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_drawable (button));
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+}
+
+AdwMessageDialog *
+ff_ui_test_find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel))
+        return ADW_MESSAGE_DIALOG (toplevel);
+    }
+  return NULL;
+}
+
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget)
+         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+/* Clicks the response button labelled @label, which also closes the dialog. */
+void
+ff_ui_test_respond (AdwMessageDialog *dialog,
+                    const char       *label)
+{
+  GtkWidget *button = ff_ui_test_find (GTK_WIDGET (dialog), is_button_labelled, label);
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
 }
 
 /* The view a page shows: the visible child of its (first) stack. */
@@ -190,23 +259,18 @@ training_started (GObject      *source,
 }
 
 static gboolean
-visit_deadline_passed (gpointer user_data)
+is_set (gpointer data)
 {
-  g_error ("timed out waiting for %s", (const char *) user_data);
-  return G_SOURCE_REMOVE;
+  return *(gpointer *) data != NULL;
 }
 
 FfTraining *
 ff_ui_test_start_training (void)
 {
   FfTraining *training = NULL;
-  guint watchdog = g_timeout_add_seconds (FF_VISIT_DEADLINE_S, visit_deadline_passed,
-                                          "the training session");
 
   ff_training_new_async (NULL, FF_TEST_IMAGE_SIZE, NULL, training_started, &training);
-  while (training == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (watchdog);
+  ff_ui_test_wait_until (is_set, &training, "the training session");
   return training;
 }
 
@@ -253,23 +317,38 @@ ff_ui_test_visit_get_workflow (FfUiTestVisit *visit)
   return visit->workflow;
 }
 
+typedef struct
+{
+  FfUiTestVisit   *visit;
+  FfWorkflowState  state;
+} VisitAtState;
+
+static gboolean
+visit_at_state (gpointer data)
+{
+  VisitAtState *wanted = data;
+  FfWorkflowState state = ff_workflow_get_state (wanted->visit->workflow);
+
+  if (state != wanted->state && !wanted->visit->running)
+    g_error ("the visit ended at %s, not at %s", ff_workflow_state_to_string (state),
+             ff_workflow_state_to_string (wanted->state));
+  return state == wanted->state;
+}
+
 /* Iterates the main context until the workflow is at @state; a run that ends elsewhere fails. */
 void
 ff_ui_test_visit_wait_for (FfUiTestVisit   *visit,
                            FfWorkflowState  state)
 {
-  const char *name = ff_workflow_state_to_string (state);
-  guint watchdog = g_timeout_add_seconds (FF_VISIT_DEADLINE_S, visit_deadline_passed,
-                                          (gpointer) name);
+  VisitAtState wanted = { visit, state };
 
-  while (ff_workflow_get_state (visit->workflow) != state)
-    {
-      if (!visit->running)
-        g_error ("the visit ended at %s, not at %s",
-                 ff_workflow_state_to_string (ff_workflow_get_state (visit->workflow)), name);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (watchdog);
+  ff_ui_test_wait_until (visit_at_state, &wanted, ff_workflow_state_to_string (state));
+}
+
+static gboolean
+visit_stopped (gpointer data)
+{
+  return !((FfUiTestVisit *) data)->running;
 }
 
 /* Stops the run if it still goes on, waits for it to end and frees @visit. */
@@ -277,8 +356,7 @@ void
 ff_ui_test_visit_finish (FfUiTestVisit *visit)
 {
   g_cancellable_cancel (visit->cancellable);
-  while (visit->running)
-    g_main_context_iteration (NULL, TRUE);
+  ff_ui_test_wait_until (visit_stopped, visit, "the visit's run to end");
   g_object_unref (visit->cancellable);
   g_assert_finalize_object (visit->workflow);
   g_free (visit);

@@ -21,6 +21,17 @@ gboolean   ff_ui_test_is_label_mentioning (GtkWidget *widget, gconstpointer word
 #define ff_ui_test_find_type(root, type) \
   ff_ui_test_find ((root), ff_ui_test_is_type, GSIZE_TO_POINTER (type))
 
+typedef gboolean (*FfUiTestCondition) (gpointer data);
+
+void        ff_ui_test_wait_until          (FfUiTestCondition  condition,
+                                            gpointer           data,
+                                            const char        *what);
+void        ff_ui_test_press               (GtkWidget  *root,
+                                            const char *action_name);
+AdwMessageDialog *ff_ui_test_find_dialog   (void);
+void        ff_ui_test_respond             (AdwMessageDialog *dialog,
+                                            const char       *label);
+
 const char *ff_ui_test_visible_stack_child (GtkWidget *page);
 void        ff_ui_test_load_app_style      (void);
 void        ff_ui_test_wait_for_frame      (GtkWidget  *window);

@@ -274,22 +274,6 @@ test_signal_values_read_well (void)
     }
 }
 
-static void
-test_before_page_versions (void)
-{
-  GtkWidget *page = g_object_ref_sink (g_object_new (FF_TYPE_BEFORE_PAGE, NULL));
-  FfSnapshot snapshot;
-
-  fill_snapshot (&snapshot, 10.5f, 120.0f, 24.0f, 21.0f);
-  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "empty");
-  ff_before_page_show (FF_BEFORE_PAGE (page), "V2.1.0", "V2.3.0", &snapshot);
-  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "signals");
-  ff_before_page_show (FF_BEFORE_PAGE (page), "V2.3.0", "V2.3.0", &snapshot);
-  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "current");
-
-  g_assert_finalize_object (page);
-}
-
 static const char *
 row_subtitle (GtkWidget  *root,
               const char *title)
@@ -298,40 +282,6 @@ row_subtitle (GtkWidget  *root,
 
   g_assert_nonnull (row);
   return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
-}
-
-static gboolean
-is_button_labelled (GtkWidget     *widget,
-                    gconstpointer  label)
-{
-  return GTK_IS_BUTTON (widget)
-         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
-}
-
-static AdwMessageDialog *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (toplevel))
-        return ADW_MESSAGE_DIALOG (toplevel);
-    }
-  return NULL;
-}
-
-/* Clicks the response button labelled @label, which also closes the dialog. */
-static void
-respond (AdwMessageDialog *dialog,
-         const char       *label)
-{
-  GtkWidget *button = ff_ui_test_find (GTK_WIDGET (dialog), is_button_labelled, label);
-
-  g_assert_nonnull (button);
-  g_signal_emit_by_name (button, "clicked");
 }
 
 static gboolean
@@ -375,15 +325,118 @@ test_connect_page_shows_wrong_terminal (void)
   g_assert_true (g_str_has_suffix (row_subtitle (mismatch, "Position"), "within the 1″ limit"));
 
   gtk_widget_activate_action (page, "connect.override", NULL);
-  dialog = find_dialog ();
+  dialog = ff_ui_test_find_dialog ();
   g_assert_nonnull (dialog);
   g_assert_cmpstr (row_subtitle (GTK_WIDGET (dialog), "Device ID"), ==,
                    "DTU0999 read; the task expects DTU0101");
-  respond (dialog, "_Cancel");
+  ff_ui_test_respond (dialog, "_Cancel");
 
   gtk_widget_activate_action (page, "connect.leave", NULL);
   g_assert_cmpstr (ff_workflow_get_outcome (workflow), ==, "identity-mismatch");
   ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_DONE);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  ff_ui_test_visit_finish (visit);
+  g_assert_finalize_object (training);
+}
+
+static gboolean
+label_ends_with (GtkWidget     *widget,
+                 gconstpointer  suffix)
+{
+  return GTK_IS_LABEL (widget) && g_str_has_suffix (gtk_label_get_label (GTK_LABEL (widget)), suffix);
+}
+
+/* The page shows what the real workflow read, and lets the technician go on only once the
+ * workflow waits for the go-ahead. */
+static void
+test_before_page_presents_readings (void)
+{
+  FfTraining *training = ff_ui_test_start_training ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = g_object_new (FF_TYPE_BEFORE_PAGE, NULL);
+  GtkWidget *continue_button = ff_ui_test_find (page, ff_ui_test_is_button_for, "before.continue");
+  FfUiTestVisit *visit;
+  FfWorkflow *workflow;
+  FfWorkflowReadings readings;
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "empty");
+  visit = ff_ui_test_visit_start (training, "DTU0101");
+  workflow = ff_ui_test_visit_get_workflow (visit);
+  ff_before_page_set_workflow (FF_BEFORE_PAGE (page), workflow);
+  g_assert_false (gtk_widget_is_sensitive (continue_button));
+
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_CONFIRM);
+  ff_workflow_get_readings (workflow, &readings);
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "signals");
+  g_assert_cmpstr (row_subtitle (page, "Device ID"), ==, "DTU0101, as in the task");
+  g_assert_cmpstr (row_subtitle (page, "Running version"), ==, "V1.00");
+  g_assert_cmpstr (row_subtitle (page, "Checksum"), ==, readings.checksum_before);
+  g_assert_cmpstr (row_subtitle (page, "Target version"), ==, "V2.00");
+  for (guint i = 0; i < FF_N_SIGNALS; i++)
+    {
+      GtkWidget *row = ff_ui_test_find (page, ff_ui_test_is_row_titled, ff_signal_get_label (i));
+      g_autofree char *hex = ff_snapshot_value_to_hex (readings.before->values[i]);
+
+      g_assert_true (readings.before->present[i]);
+      g_assert_nonnull (ff_ui_test_find (row, label_ends_with, ff_signal_get_unit (i)));
+      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, hex);
+    }
+  /* The training terminals sit on a 10 kV feeder. */
+  g_assert_nonnull (ff_ui_test_find (page, label_ends_with, " kV"));
+  g_assert_true (gtk_widget_is_sensitive (continue_button));
+
+  g_assert_true (ff_workflow_close (workflow, NULL));
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_DONE);
+  g_assert_false (gtk_widget_is_sensitive (continue_button));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  ff_ui_test_visit_finish (visit);
+  g_assert_finalize_object (training);
+}
+
+/* A terminal that already runs the target: nothing to do, and the page says so. The training
+ * terminal is upgraded once; its visit's progress as saved when it began connecting is then put
+ * back, as after a crash, so the visit reads the terminal again. */
+static void
+test_before_page_already_current (void)
+{
+  FfTraining *training = ff_ui_test_start_training ();
+  FfStore *store = ff_training_get_store (training);
+  const char *task_id = ff_training_get_task (training)->task_id;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = g_object_new (FF_TYPE_BEFORE_PAGE, NULL);
+  FfUiTestVisit *visit;
+  g_autofree char *connect_state = NULL;
+  g_autofree char *connect_data = NULL;
+  GtkWidget *status;
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  visit = ff_ui_test_visit_start (training, "DTU0101");
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_CONNECT);
+  g_assert_true (ff_store_load_workflow (store, task_id, "DTU0101", &connect_state, &connect_data,
+                                         NULL));
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_CONFIRM);
+  g_assert_true (ff_workflow_confirm_push (ff_ui_test_visit_get_workflow (visit), NULL));
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_DONE);
+  g_assert_cmpstr (ff_workflow_get_outcome (ff_ui_test_visit_get_workflow (visit)), ==,
+                   "upgraded");
+  ff_ui_test_visit_finish (visit);
+
+  g_assert_true (ff_store_save_workflow (store, task_id, "DTU0101", connect_state, connect_data,
+                                         NULL));
+  visit = ff_ui_test_visit_start (training, "DTU0101");
+  ff_before_page_set_workflow (FF_BEFORE_PAGE (page), ff_ui_test_visit_get_workflow (visit));
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_DONE);
+  g_assert_cmpstr (ff_workflow_get_outcome (ff_ui_test_visit_get_workflow (visit)), ==,
+                   "already-current");
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "current");
+  status = ff_ui_test_find (page, is_status_page_on_screen, NULL);
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)), ==,
+                   "The terminal already runs version V2.00. There is nothing to do here.");
 
   gtk_window_destroy (GTK_WINDOW (window));
   ff_ui_test_visit_finish (visit);
@@ -646,7 +699,8 @@ main (int   argc,
   g_test_add_func ("/app/after/judgement", test_after_page_shows_judgement);
   g_test_add_func ("/app/gauge/failure", test_signal_gauge_marks_failure);
   g_test_add_func ("/app/signal/format", test_signal_values_read_well);
-  g_test_add_func ("/app/before/versions", test_before_page_versions);
+  g_test_add_func ("/app/before/readings", test_before_page_presents_readings);
+  g_test_add_func ("/app/before/already-current", test_before_page_already_current);
   g_test_add_func ("/app/navigate/gps", test_navigate_page_follows_gps);
   g_test_add_func ("/app/connect/wrong-terminal", test_connect_page_shows_wrong_terminal);
   g_test_add_func ("/app/preferences/addresses", test_preferences_refuse_bad_addresses);

@@ -51,19 +51,12 @@ visible_view (FfWindow *window)
   return ff_ui_test_visible_stack_child (visible_page (window));
 }
 
-/* Presses the button of @action_name on the visible page, as a finger would: it must be there, on
- * screen and sensitive. */
+/* Presses the button of @action_name on the visible page. */
 static void
 press (FfWindow   *window,
        const char *action_name)
 {
-  GtkWidget *button = ff_ui_test_find (visible_page (window), ff_ui_test_is_button_for,
-                                       action_name);
-
-  g_assert_nonnull (button);
-  g_assert_true (gtk_widget_is_drawable (button));
-  g_assert_true (gtk_widget_is_sensitive (button));
-  g_signal_emit_by_name (button, "clicked");
+  ff_ui_test_press (visible_page (window), action_name);
 }
 
 /* Presses "I Am at the Terminal" and waits for the workflow it starts (read from the store in a
@@ -203,40 +196,6 @@ run_stopped (FfWindow *window)
 }
 
 static gboolean
-is_button_labelled (GtkWidget     *widget,
-                   gconstpointer  label)
-{
-  return GTK_IS_BUTTON (widget)
-         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
-}
-
-/* Clicks the response button labelled @label, which also closes the dialog. */
-static void
-respond (AdwMessageDialog *dialog,
-         const char       *label)
-{
-  GtkWidget *button = ff_ui_test_find (GTK_WIDGET (dialog), is_button_labelled, label);
-
-  g_assert_nonnull (button);
-  g_signal_emit_by_name (button, "clicked");
-}
-
-static AdwMessageDialog *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (toplevel))
-        return ADW_MESSAGE_DIALOG (toplevel);
-    }
-  return NULL;
-}
-
-static gboolean
 three_reports_queued (FfWindow *window)
 {
   GtkWidget *queue = ff_window_get_page (window, "queue");
@@ -263,6 +222,53 @@ rebooting (FfWindow *window)
          || state == FF_WORKFLOW_STATE_DONE;
 }
 
+static gboolean
+label_on_screen (GtkWidget     *widget,
+                 gconstpointer  text)
+{
+  return ff_ui_test_is_label (widget, text) && gtk_widget_is_drawable (widget);
+}
+
+static gboolean
+row_on_screen_subtitled (GtkWidget     *widget,
+                         gconstpointer  subtitle)
+{
+  return ADW_IS_ACTION_ROW (widget) && gtk_widget_is_drawable (widget)
+         && g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (widget)), subtitle) == 0;
+}
+
+static gboolean
+is_signal_value (GtkWidget     *widget,
+                 gconstpointer  signal)
+{
+  const char *unit = ff_signal_get_unit (GPOINTER_TO_UINT (signal));
+
+  return GTK_IS_LABEL (widget) && gtk_widget_is_drawable (widget)
+         && g_str_has_suffix (gtk_label_get_label (GTK_LABEL (widget)), unit);
+}
+
+/* What the technician reads before giving the go-ahead: the identity the core checked, the running
+ * version and the four signals, each with its value. */
+static void
+assert_before_page_shows_readings (FfWindow   *window,
+                                   const char *device_id)
+{
+  GtkWidget *page = ff_window_get_page (window, "before");
+  g_autofree char *identity = g_strdup_printf ("%s, as in the task", device_id);
+
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "before");
+  g_assert_cmpstr (visible_view (window), ==, "signals");
+  g_assert_nonnull (ff_ui_test_find (page, row_on_screen_subtitled, identity));
+  g_assert_nonnull (ff_ui_test_find (page, row_on_screen_subtitled, "V1.00"));
+  for (guint i = 0; i < FF_N_SIGNALS; i++)
+    {
+      GtkWidget *row = ff_ui_test_find (page, ff_ui_test_is_row_titled, ff_signal_get_label (i));
+
+      g_assert_nonnull (ff_ui_test_find (row, is_signal_value, GUINT_TO_POINTER (i)));
+    }
+  g_assert_null (ff_ui_test_find (page, label_on_screen, "reading…"));
+}
+
 static void
 upgrade_until_end (FfWindow   *window,
                    const char *device_id,
@@ -271,6 +277,7 @@ upgrade_until_end (FfWindow   *window,
   g_autofree char *restart_shot = g_strconcat (screenshot_prefix, "-restart.png", NULL);
   g_autofree char *navigate_shot = g_strconcat (screenshot_prefix, "-navigate.png", NULL);
   g_autofree char *confirm_shot = g_strconcat (screenshot_prefix, "-confirm.png", NULL);
+  g_autofree char *before_shot = g_strconcat (screenshot_prefix, "-before.png", NULL);
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.navigate-to", "s", device_id);
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "navigate");
@@ -280,6 +287,9 @@ upgrade_until_end (FfWindow   *window,
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "connect");
 
   wait_until (window, waiting_for_confirmation, "the push to wait for confirmation");
+  assert_before_page_shows_readings (window, device_id);
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), before_shot);
+  press (window, "before.continue");
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "push");
   g_assert_cmpstr (visible_view (window), ==, "confirm");
   ff_ui_test_save_screenshot (GTK_WIDGET (window), confirm_shot);
@@ -375,7 +385,7 @@ test_training_run (void)
   g_assert_cmpstr (visible_view (window), ==, "mismatch");
   ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-mismatch.png");
   press (window, "connect.override");
-  dialog = find_dialog ();
+  dialog = ff_ui_test_find_dialog ();
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Override the Identity Check?");
   gtk_editable_set_text (GTK_EDITABLE (ff_ui_test_find (GTK_WIDGET (dialog),
                                                         ff_ui_test_is_row_titled, "Supervisor")),
@@ -388,20 +398,21 @@ test_training_run (void)
                    ff_ui_test_find (GTK_WIDGET (dialog), ff_ui_test_is_row_titled, "Position"))),
                  "over the 1″ limit"));
   ff_ui_test_save_screenshot (GTK_WIDGET (dialog), "training-override.png");
-  respond (dialog, "_Override");
+  ff_ui_test_respond (dialog, "_Override");
 
   /* A slow link, stopped in the middle of the push: the technician is asked first and told what
    * state the terminal is left in; starting again resumes on the push page and ends upgraded. */
   wait_until (window, waiting_for_confirmation, "the third push to wait for confirmation");
+  press (window, "before.continue");
   press (window, "push.confirm");
   wait_until (window, pushing, "bytes to flow");
   g_assert_cmpstr (visible_view (window), ==, "progress");
   ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-push-progress.png");
   press (window, "win.cancel-upgrade");
-  dialog = find_dialog ();
+  dialog = ff_ui_test_find_dialog ();
   g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Stop the Upgrade?");
-  respond (dialog, "_Stop");
+  ff_ui_test_respond (dialog, "_Stop");
   wait_until (window, run_stopped, "the stopped run to end");
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "navigate");
   g_assert_nonnull (ff_ui_test_find (GTK_WIDGET (window), label_starts_with,
@@ -421,7 +432,7 @@ test_training_run (void)
 
   /* The trainer deals a card from the menu: the simulated terminal takes it. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.trainer-cards", NULL);
-  dialog = find_dialog ();
+  dialog = ff_ui_test_find_dialog ();
   g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Scenario Cards");
   card_row = ff_ui_test_find (GTK_WIDGET (dialog), ff_ui_test_is_row_titled,
@@ -431,7 +442,7 @@ test_training_run (void)
   for (guint i = 0; i < n_cards; i++)
     if (g_str_equal (cards[i].scenario, "never-back"))
       adw_combo_row_set_selected (ADW_COMBO_ROW (card_row), i);
-  respond (dialog, "_Deal the Cards");
+  ff_ui_test_respond (dialog, "_Deal the Cards");
   g_assert_cmpstr (ff_training_get_scenario (ff_context_get_training (context), "DTU0101"), ==,
                    "never-back");
 
