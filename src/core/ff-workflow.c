@@ -89,6 +89,7 @@ typedef struct
   FfSnapshot  before;
   FfSnapshot  after;
   gboolean    transferred;
+  guint       push_attempts;    /* transfers of the wanted image begun, cut short ones too */
   gint64      transfer_bytes;
   guint       transfer_segments;
   double      transfer_seconds;
@@ -179,6 +180,8 @@ enum
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+typedef void (*Continuation) (FfWorkflow *self);
+
 static void advance (FfWorkflow *self, FfWorkflowState next);
 static void run_state (FfWorkflow *self);
 static void stop_push (FfWorkflow *self);
@@ -264,6 +267,7 @@ context_serialize (const Context *ctx)
   dict_put_snapshot (&dict, "after", &ctx->after);
   g_variant_dict_insert (&dict, "transfer", "(bxud)", ctx->transferred, ctx->transfer_bytes,
                          ctx->transfer_segments, ctx->transfer_seconds);
+  g_variant_dict_insert (&dict, "push-attempts", "u", ctx->push_attempts);
   dict_put_string (&dict, "failure-reason", ctx->failure_reason);
   dict_put_string (&dict, "failure-step", ctx->failure_step);
   g_variant_dict_insert (&dict, "rolling-back", "b", ctx->rolling_back);
@@ -311,6 +315,7 @@ context_parse (const char *text, Context *ctx)
   dict_get_snapshot (&dict, "after", &ctx->after);
   g_variant_dict_lookup (&dict, "transfer", "(bxud)", &ctx->transferred, &ctx->transfer_bytes,
                          &ctx->transfer_segments, &ctx->transfer_seconds);
+  g_variant_dict_lookup (&dict, "push-attempts", "u", &ctx->push_attempts);
   ctx->failure_reason = dict_get_string (&dict, "failure-reason");
   ctx->failure_step = dict_get_string (&dict, "failure-step");
   g_variant_dict_lookup (&dict, "rolling-back", "b", &ctx->rolling_back);
@@ -492,6 +497,7 @@ typedef struct
   char            *report_id;
   char            *outcome;
   gint64           created_at;
+  Continuation     then;          /* a save within the state goes on with this, not run_state */
 } Persist;
 
 static void
@@ -549,7 +555,10 @@ persisted (GObject      *object,
       self->state = next;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
     }
-  run_state (self);
+  if (persist->then != NULL && !g_cancellable_is_cancelled (run_cancellable (self)))
+    persist->then (self);
+  else
+    run_state (self);
 }
 
 /* Not cancellable: once asked, the write completes, so the store never lags the terminal. */
@@ -573,9 +582,19 @@ advance (FfWorkflow *self, FfWorkflowState next)
   persist_async (self, persist);
 }
 
-/* ---- connecting ----------------------------------------------------------------------------- */
+/* Writes the context within the current state, then goes on with @then. */
+static void
+save_then (FfWorkflow *self, Continuation then)
+{
+  Persist *persist = g_new0 (Persist, 1);
 
-typedef void (*Continuation) (FfWorkflow *self);
+  persist->state = self->state;
+  persist->data = context_serialize (&self->ctx);
+  persist->then = then;
+  persist_async (self, persist);
+}
+
+/* ---- connecting ----------------------------------------------------------------------------- */
 
 static void
 connected (GObject      *object,
@@ -943,7 +962,7 @@ transferred (GObject      *object,
 }
 
 static void
-push_connected (FfWorkflow *self)
+transfer_image (FfWorkflow *self)
 {
   set_message (self, self->ctx.rolling_back ? _("Pushing the previous firmware back…")
                                             : _("Pushing the new firmware…"));
@@ -953,6 +972,14 @@ push_connected (FfWorkflow *self)
   ff_iec104_conn_transfer_async (self->conn, self->item->target.file_name, self->image,
                                  push_progress, g_object_ref (self), g_object_unref,
                                  run_cancellable (self), transferred, g_object_ref (self));
+}
+
+static void
+push_connected (FfWorkflow *self)
+{
+  /* Counted and saved before anything goes out, so a transfer a crash cut short counts too. */
+  self->ctx.push_attempts++;
+  save_then (self, transfer_image);
 }
 
 static void
@@ -1244,6 +1271,7 @@ build_report (FfWorkflow *self)
       report->transfer.seconds = ctx->transfer_seconds;
       report->transfer.bytes_per_second = ctx->transfer_seconds > 0
                                           ? ctx->transfer_bytes / ctx->transfer_seconds : 0;
+      report->transfer.retries = ctx->push_attempts > 1 ? ctx->push_attempts - 1 : 0;
       report->firmware_version = g_strdup (wanted_firmware (self)->version);
       report->firmware_sha256 = g_strdup (wanted_firmware (self)->sha256);
     }
@@ -1472,6 +1500,8 @@ ff_workflow_roll_back (FfWorkflow  *self,
   if (!expect_state (self, FF_WORKFLOW_STATE_FAILED, error))
     return FALSE;
   self->ctx.rolling_back = TRUE;
+  /* The report's transfer is the rollback's from now on: its retries count afresh. */
+  self->ctx.push_attempts = 0;
   record_eventf (self, "failed", _("The technician chose to roll back to %s."),
                  self->item->previous->version);
   advance (self, FF_WORKFLOW_STATE_PUSH);

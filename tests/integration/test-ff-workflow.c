@@ -384,6 +384,7 @@ test_clean_upgrade (Fixture *f, gconstpointer data)
   g_assert_cmpstr (report->identity.device_id_read, ==, "DTU0001");
   g_assert_true (report->before.present && report->after.present && report->judgement.present);
   g_assert_cmpint (report->transfer.bytes, ==, IMAGE_SIZE + 1000);
+  g_assert_cmpuint (report->transfer.retries, ==, 0);
   g_assert_cmpstr (report->firmware_sha256, ==, f->new_sha);
   g_assert_cmpuint (report->events->len, >=, 6);
   check_signature_binds (f);
@@ -586,6 +587,8 @@ test_old_version_rolled_back (Fixture *f, gconstpointer data)
   g_assert_cmpstr (report->failure_step, ==, "verify");
   g_assert_cmpstr (report->versions.after, ==, "V1.00");
   g_assert_cmpstr (report->firmware_sha256, ==, f->old_sha);
+  /* The rollback's own transfer went through the first time. */
+  g_assert_cmpuint (report->transfer.retries, ==, 0);
 }
 
 static void
@@ -654,6 +657,8 @@ test_push_stopped (Fixture *f, gconstpointer data)
   report = only_report (f);
   g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
   g_assert_true (report_has_event (report, "push", "still runs V1.00"));
+  /* The transfer was started again once. */
+  g_assert_cmpuint (report->transfer.retries, ==, 1);
 }
 
 /* Stopped as the link drops: nothing can tell the terminal, so its state is called unknown. */
@@ -681,6 +686,7 @@ test_push_stopped_link_gone (Fixture *f, gconstpointer data)
   report = only_report (f);
   g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
   g_assert_true (report_has_event (report, "push", "unknown"));
+  g_assert_cmpuint (report->transfer.retries, ==, 1);
 }
 
 /* Stopped as each state starts (after it was persisted), then resumed by a new workflow object. */
@@ -704,6 +710,8 @@ resume_case (gconstpointer data)
   g_assert_cmpstr (ff_sim_terminal_get_version (f->terminal), ==, "V2.00");
   report = only_report (f);
   g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
+  /* Every stop came before a transfer began: none was started again. */
+  g_assert_cmpuint (report->transfer.retries, ==, 0);
   fixture_tear_down (f, NULL);
 }
 
