@@ -548,6 +548,32 @@ ff_store_read_firmware (FfStore     *self,
   return g_bytes_new_take (g_steal_pointer (&contents), length);
 }
 
+/* The index entry goes first: a file without one is never used, and the next download of the
+ * same image replaces it. */
+gboolean
+ff_store_discard_firmware (FfStore     *self,
+                           const char  *sha256,
+                           GError     **error)
+{
+  g_autofree char *path = ff_store_get_firmware_path (self, sha256);
+  gboolean ok;
+
+  if (!begin (self, error))
+    return FALSE;
+  ok = run_sql (self, error, "DELETE FROM firmware WHERE sha256 = ?", "s", sha256);
+  if (!end (self, ok, error))
+    return FALSE;
+  if (g_unlink (path) != 0 && errno != ENOENT)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_FAILED, _("Cannot delete %s: %s"), path,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 write_workflow (FfStore *self, const char *task_id, const char *device_id, const char *state,
                 const char *data, GError **error)

@@ -94,6 +94,11 @@ gboolean    ff_store_commit_firmware    (FfStore       *self,
 GBytes     *ff_store_read_firmware      (FfStore       *self,
                                          const char    *sha256,
                                          GError       **error);
+/* Forgets a committed firmware file and deletes it: a task refused after its firmware was stored
+ * leaves nothing behind. */
+gboolean    ff_store_discard_firmware   (FfStore       *self,
+                                         const char    *sha256,
+                                         GError       **error);
 
 /* Workflow state per terminal of a task: a state name and the workflow's own serialised data. */
 gboolean    ff_store_save_workflow      (FfStore       *self,

@@ -430,6 +430,7 @@ typedef struct
   GBytes            *document;
   FfTask            *task;
   GPtrArray         *firmware;      /* FfFirmwareRef *, borrowed from task */
+  GPtrArray         *committed;     /* SHA-256 of the firmware this task stored (char *) */
   guint              firmware_index;
   GInputStream      *download;
   GFileOutputStream *partial;
@@ -443,6 +444,7 @@ fetch_job_clear_task (FetchJob *job)
   g_clear_pointer (&job->document, g_bytes_unref);
   g_clear_pointer (&job->task, ff_task_free);
   g_clear_pointer (&job->firmware, g_ptr_array_unref);
+  g_ptr_array_set_size (job->committed, 0);
   g_clear_object (&job->download);
   g_clear_object (&job->partial);
   job->firmware_index = 0;
@@ -453,6 +455,7 @@ static void
 fetch_job_free (FetchJob *job)
 {
   fetch_job_clear_task (job);
+  g_ptr_array_unref (job->committed);
   g_queue_clear_full (&job->pending_ids, g_free);
   g_strv_builder_unref (job->stored_ids);
   g_free (job);
@@ -461,16 +464,50 @@ fetch_job_free (FetchJob *job)
 static void fetch_next_task (GTask *task);
 static void fetch_next_firmware (GTask *task);
 
-/* A task that fails any check is dropped whole (nothing of it is stored) and the fetch goes on. */
+static gboolean
+discard_firmware (FfStore *store, gpointer data, GError **error)
+{
+  GPtrArray *sha256s = data;
+
+  for (guint i = 0; i < sha256s->len; i++)
+    if (!ff_store_discard_firmware (store, sha256s->pdata[i], error))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+task_discarded (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  FfSync *self = g_task_get_source_object (task);
+  FetchJob *job = g_task_get_task_data (task);
+  g_autofree char *message = g_object_steal_data (G_OBJECT (task), "refusal");
+  GError *error = NULL;
+
+  if (!ff_store_run_finish (FF_STORE (object), result, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  g_signal_emit (self, signals[SIGNAL_TASK_REFUSED], 0, job->task_id, message);
+  fetch_job_clear_task (job);
+  fetch_next_task (task);
+}
+
+/* A task that fails any check is dropped whole and the fetch goes on. Firmware it already stored
+ * goes too: another task's firmware was in the store before, so this task never stored it. */
 static void
 refuse_task (GTask *task, const char *message)
 {
   FfSync *self = g_task_get_source_object (task);
   FetchJob *job = g_task_get_task_data (task);
 
-  g_signal_emit (self, signals[SIGNAL_TASK_REFUSED], 0, job->task_id, message);
-  fetch_job_clear_task (job);
-  fetch_next_task (task);
+  g_object_set_data_full (G_OBJECT (task), "refusal", g_strdup (message), g_free);
+  ff_store_run_async (self->store, discard_firmware, g_ptr_array_ref (job->committed),
+                      (GDestroyNotify) g_ptr_array_unref, NULL, task_discarded, task);
 }
 
 /* Errors of the link end the whole fetch (what was verified is kept, a partial download resumes
@@ -587,6 +624,9 @@ firmware_committed (GObject      *object,
 
   if (ff_store_run_finish (FF_STORE (object), result, &error))
     {
+      FfFirmwareRef *ref = job->firmware->pdata[job->firmware_index];
+
+      g_ptr_array_add (job->committed, g_strdup (ref->sha256));
       job->firmware_index++;
       fetch_next_firmware (task);
       return;
@@ -1017,6 +1057,7 @@ ff_sync_fetch_tasks_async (FfSync              *self,
 
   g_task_set_source_tag (task, ff_sync_fetch_tasks_async);
   job->stored_ids = g_strv_builder_new ();
+  job->committed = g_ptr_array_new_with_free_func (g_free);
   g_task_set_task_data (task, job, (GDestroyNotify) fetch_job_free);
   message = new_message (self, "GET", "/tasks", TRUE, &error);
   if (message == NULL)

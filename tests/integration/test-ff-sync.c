@@ -259,14 +259,13 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
-/* Publishes a task naming firmware @named (served as @served), signed by @signer. */
+/* Publishes a task of @n_items terminals, the i-th naming firmware @named[i] (served as
+ * @served[i]), signed by @signer. */
 static char *
-publish_task (Fixture *f, guint sequence, gint64 issued_at, GBytes *named, GBytes *served,
-              FfKey *signer)
+publish_task_items (Fixture *f, guint sequence, gint64 issued_at, guint n_items, GBytes **named,
+                    GBytes **served, FfKey *signer)
 {
   g_autoptr(FfTask) task = ff_task_new ();
-  FfTaskItem *item = ff_task_item_new ();
-  g_autofree char *sha = ff_sha256_hex (g_bytes_get_data (named, NULL), g_bytes_get_size (named));
   g_autoptr(GError) error = NULL;
   ServedTask *served_task = g_new0 (ServedTask, 1);
 
@@ -276,30 +275,45 @@ publish_task (Fixture *f, guint sequence, gint64 issued_at, GBytes *named, GByte
   task->technician_phone = g_strdup (PHONE);
   task->technician_name = g_strdup ("张伟");
   g_ptr_array_add (task->tablets, g_strdup (SERIAL));
-  item->device_id = g_strdup_printf ("DTU%04u", sequence);
-  item->name = g_strdup ("Site");
-  item->latitude = 31.2;
-  item->longitude = 121.4;
-  item->host = g_strdup ("127.0.0.1");
-  item->port = 2404;
-  item->common_address = 1;
-  item->profile = g_strdup ("state-grid");
-  item->vendor = g_strdup ("Acme");
-  item->model = g_strdup ("DTU-3000");
-  item->hardware_version = g_strdup ("HV1.0");
-  item->expected_version = g_strdup ("V1.00");
-  item->target.version = g_strdup ("V2.00");
-  item->target.sha256 = g_strdup (sha);
-  item->target.size = g_bytes_get_size (named);
-  item->target.file_name = g_strdup ("UpdateProgram.bin");
-  g_ptr_array_add (task->items, item);
+  for (guint i = 0; i < n_items; i++)
+    {
+      FfTaskItem *item = ff_task_item_new ();
+      g_autofree char *sha = ff_sha256_hex (g_bytes_get_data (named[i], NULL),
+                                            g_bytes_get_size (named[i]));
+
+      item->device_id = g_strdup_printf ("DTU%04u", sequence * 100 + i);
+      item->name = g_strdup ("Site");
+      item->latitude = 31.2;
+      item->longitude = 121.4;
+      item->host = g_strdup ("127.0.0.1");
+      item->port = 2404;
+      item->common_address = 1;
+      item->profile = g_strdup ("state-grid");
+      item->vendor = g_strdup ("Acme");
+      item->model = g_strdup ("DTU-3000");
+      item->hardware_version = g_strdup ("HV1.0");
+      item->expected_version = g_strdup ("V1.00");
+      item->target.version = g_strdup ("V2.00");
+      item->target.sha256 = g_strdup (sha);
+      item->target.size = g_bytes_get_size (named[i]);
+      item->target.file_name = g_strdup ("UpdateProgram.bin");
+      g_ptr_array_add (task->items, item);
+      g_hash_table_insert (f->firmware, g_strdup (sha), g_bytes_ref (served[i]));
+    }
   g_assert_true (ff_task_validate (task, &error));
   served_task->document = ff_task_serialize (task);
   served_task->signature = ff_key_sign (signer, served_task->document, &error);
   g_assert_no_error (error);
   g_hash_table_insert (f->tasks, g_strdup (task->task_id), served_task);
-  g_hash_table_insert (f->firmware, g_strdup (sha), g_bytes_ref (served));
   return g_strdup (task->task_id);
+}
+
+/* Publishes a task naming firmware @named (served as @served), signed by @signer. */
+static char *
+publish_task (Fixture *f, guint sequence, gint64 issued_at, GBytes *named, GBytes *served,
+              FfKey *signer)
+{
+  return publish_task_items (f, sequence, issued_at, 1, &named, &served, signer);
 }
 
 static GBytes *
@@ -414,6 +428,44 @@ test_refusals (Fixture *f, gconstpointer data)
   g_assert_false (ff_store_has_firmware (f->store, third_sha));
   partial = ff_store_get_partial_path (f->store, other_sha);
   g_assert_false (g_file_test (partial, G_FILE_TEST_EXISTS));
+}
+
+/* A task whose last firmware is not what it names is refused after its first firmware was
+ * downloaded and stored: that one goes again; the firmware of an accepted task stays. */
+static void
+test_refused_task_leaves_nothing (Fixture *f, gconstpointer data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(GBytes) shared = image_of (3000, 6);
+  g_autoptr(GBytes) own = image_of (3000, 7);
+  g_autoptr(GBytes) named_bad = image_of (3000, 8);
+  g_autoptr(GBytes) served_bad = image_of (3000, 9);
+  GBytes *named[] = { shared, own, named_bad };
+  GBytes *served[] = { shared, own, served_bad };
+  g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = NULL;
+  g_auto(GStrv) stored = NULL;
+  g_autofree char *accepted_id = publish_task (f, 1, now, shared, shared, f->platform_key);
+  g_autofree char *refused_id = publish_task_items (f, 2, now, G_N_ELEMENTS (named), named, served,
+                                                    f->platform_key);
+  g_autofree char *shared_sha = sha_of (shared);
+  g_autofree char *own_sha = sha_of (own);
+  g_autofree char *own_path = ff_store_get_firmware_path (f->store, own_sha);
+  g_autofree char *bad_sha = sha_of (named_bad);
+
+  sync = logged_in_sync (f, NULL, &error);
+  g_assert_no_error (error);
+  stored = fetch (sync, refusals, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (stored, ((const char *[]) { accepted_id, NULL }));
+  g_assert_cmpuint (refusals->len, ==, 1);
+  g_assert_true (any_contains (refusals, refused_id));
+
+  g_assert_true (ff_store_has_firmware (f->store, shared_sha));
+  g_assert_false (ff_store_has_firmware (f->store, own_sha));
+  g_assert_false (g_file_test (own_path, G_FILE_TEST_EXISTS));
+  g_assert_false (ff_store_has_firmware (f->store, bad_sha));
 }
 
 static void
@@ -555,6 +607,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/sync/refusals", Fixture, NULL, fixture_set_up, test_refusals, fixture_tear_down);
+  g_test_add ("/sync/refused-task-leaves-nothing", Fixture, NULL, fixture_set_up,
+              test_refused_task_leaves_nothing, fixture_tear_down);
   g_test_add ("/sync/resume", Fixture, NULL, fixture_set_up, test_resume, fixture_tear_down);
   g_test_add ("/sync/certificate-pinning", Fixture, "tls", fixture_set_up, test_certificate_pinning,
               fixture_tear_down);
