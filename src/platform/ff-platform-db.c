@@ -1324,30 +1324,43 @@ ff_platform_db_task_lists_tablet (FfPlatformDb *db,
                              listed, error));
 }
 
-static char *
-get_item_state (FfPlatformDb *db,
-                const char   *task_id,
-                const char   *device_id,
-                GError      **error)
+static gpointer
+read_task_item (sqlite3_stmt *stmt)
 {
-  sqlite3_stmt *stmt = bind (db, "SELECT state FROM task_items WHERE task_id = ? AND device_id = ?",
-                             error, "ss", task_id, device_id);
-  char *state;
+  FfTaskItemRecord *item = g_new0 (FfTaskItemRecord, 1);
 
-  if (stmt == NULL || !next_row (db, stmt, error))
-    return NULL;
-  state = ff_sqlite_column_text (stmt, 0);
-  sqlite3_reset (stmt);
-  return state;
+  item->state = ff_sqlite_column_text (stmt, 0);
+  item->target_version = ff_sqlite_column_text (stmt, 1);
+  item->target_sha256 = ff_sqlite_column_text (stmt, 2);
+  item->previous_version = ff_sqlite_column_text (stmt, 3);
+  item->previous_sha256 = ff_sqlite_column_text (stmt, 4);
+  return item;
 }
 
-char *
-ff_platform_db_get_item_state (FfPlatformDb *db,
-                               const char   *task_id,
-                               const char   *device_id,
-                               GError      **error)
+static FfTaskItemRecord *
+get_task_item (FfPlatformDb *db,
+               const char   *task_id,
+               const char   *device_id,
+               GError      **error)
 {
-  return LOCKED (db, get_item_state (db, task_id, device_id, error));
+  g_autoptr(GPtrArray) list =
+    collect_rows (db, bind (db, "SELECT i.state, t.version, t.sha256, p.version, p.sha256"
+                                " FROM task_items i JOIN firmware t ON t.id = i.target_firmware_id"
+                                " LEFT JOIN firmware p ON p.id = i.previous_firmware_id"
+                                " WHERE i.task_id = ? AND i.device_id = ?",
+                            error, "ss", task_id, device_id),
+                  read_task_item, (GDestroyNotify) ff_task_item_record_free, error);
+
+  return steal_first_row (list);
+}
+
+FfTaskItemRecord *
+ff_platform_db_get_task_item (FfPlatformDb *db,
+                              const char   *task_id,
+                              const char   *device_id,
+                              GError      **error)
+{
+  return LOCKED (db, get_task_item (db, task_id, device_id, error));
 }
 
 static gboolean
@@ -1585,6 +1598,19 @@ ff_task_record_free (FfTaskRecord *record)
   g_free (record->dispatch_message);
   g_clear_pointer (&record->document, g_bytes_unref);
   g_clear_pointer (&record->signature, g_bytes_unref);
+  g_free (record);
+}
+
+void
+ff_task_item_record_free (FfTaskItemRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->state);
+  g_free (record->target_version);
+  g_free (record->target_sha256);
+  g_free (record->previous_version);
+  g_free (record->previous_sha256);
   g_free (record);
 }
 

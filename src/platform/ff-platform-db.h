@@ -72,6 +72,15 @@ typedef struct
 
 typedef struct
 {
+  char   *state;               /* "open", "closed" */
+  char   *target_version;      /* the firmware the item sends */
+  char   *target_sha256;
+  char   *previous_version;    /* the firmware to roll back to; both NULL when there is none */
+  char   *previous_sha256;
+} FfTaskItemRecord;
+
+typedef struct
+{
   gint64  changed_at;
   char   *from_version;
   char   *to_version;
@@ -296,8 +305,9 @@ gboolean      ff_platform_db_task_lists_tablet     (FfPlatformDb  *db,
                                                     const char    *serial,
                                                     gboolean      *listed,
                                                     GError       **error);
-/* The state of the item ("open", "closed") or NULL when the terminal is not in the task. */
-char         *ff_platform_db_get_item_state        (FfPlatformDb  *db,
+/* The item of @device_id in @task_id with the firmware it names, or NULL without an error when
+ * the terminal is not in the task. */
+FfTaskItemRecord *ff_platform_db_get_task_item     (FfPlatformDb  *db,
                                                     const char    *task_id,
                                                     const char    *device_id,
                                                     GError       **error);
@@ -337,6 +347,7 @@ void ff_firmware_free       (FfFirmware     *firmware);
 void ff_handheld_free       (FfHandheld     *handheld);
 void ff_technician_free     (FfTechnician   *technician);
 void ff_task_record_free    (FfTaskRecord   *record);
+void ff_task_item_record_free (FfTaskItemRecord *record);
 void ff_history_entry_free  (FfHistoryEntry *entry);
 void ff_report_record_free  (FfReportRecord *record);
 
@@ -345,6 +356,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfFirmware, ff_firmware_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfHandheld, ff_handheld_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTechnician, ff_technician_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTaskRecord, ff_task_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTaskItemRecord, ff_task_item_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfReportRecord, ff_report_record_free)
 
 G_END_DECLS

@@ -4,6 +4,7 @@
 #include "ff-platform-ingest.h"
 
 #include "ff-report.h"
+#include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
@@ -73,6 +74,89 @@ observed_version (const FfReport *report,
 }
 
 static gboolean
+same_version (const char *a,
+              const char *b)
+{
+  return a != NULL && b != NULL && ff_version_compare (a, b) == 0;
+}
+
+/* Whether the report pushed the firmware @version with digest @sha256 (NULL: there is none). */
+static gboolean
+pushed (const FfReport *report,
+        const char     *version,
+        const char     *sha256)
+{
+  return sha256 != NULL && g_strcmp0 (report->firmware_sha256, sha256) == 0
+         && same_version (report->firmware_version, version);
+}
+
+/* Whether the version the report leaves the terminal at is one its outcome can reach in this
+ * item: the target, after a rollback the previous firmware, after a failure either of them or
+ * the version the terminal ran before. */
+static gboolean
+reachable (const FfReport         *report,
+           const FfTaskItemRecord *item,
+           const char             *version)
+{
+  switch (report->outcome)
+    {
+    case FF_REPORT_OUTCOME_ROLLED_BACK:
+      return same_version (version, item->previous_version);
+    case FF_REPORT_OUTCOME_FAILED:
+      return same_version (version, item->target_version)
+             || same_version (version, item->previous_version)
+             || same_version (version, report->versions.before);
+    default:
+      return same_version (version, item->target_version);
+    }
+}
+
+/* A report may only name the firmware of its task item (the target, or the previous firmware
+ * pushed back in a rollback), so it can never put a version the task did not send into the
+ * ledger. */
+static gboolean
+check_versions (const FfReport         *report,
+                const FfTaskItemRecord *item,
+                GError                **error)
+{
+  const char *checksum = NULL;
+  const char *version = observed_version (report, &checksum);
+  gboolean target = pushed (report, item->target_version, item->target_sha256);
+  gboolean previous = pushed (report, item->previous_version, item->previous_sha256);
+
+  if (report->versions.target != NULL
+      && !same_version (report->versions.target, item->target_version))
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FORBIDDEN,
+                   _("The report’s target version is %s, but its task sends %s"),
+                   report->versions.target, item->target_version);
+      return FALSE;
+    }
+  if (report->outcome == FF_REPORT_OUTCOME_ROLLED_BACK && item->previous_sha256 == NULL)
+    return forbid (error, _("The report is of a rollback, but its task has no previous firmware "
+                            "for the terminal"));
+  if (report->firmware_sha256 != NULL
+      && !(target && report->outcome != FF_REPORT_OUTCOME_ROLLED_BACK)
+      && !(previous && report->outcome != FF_REPORT_OUTCOME_UPGRADED))
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FORBIDDEN,
+                   _("The report pushed firmware %s (%s), which its task does not send to the "
+                     "terminal for this outcome"),
+                   report->firmware_version, report->firmware_sha256);
+      return FALSE;
+    }
+  if (version != NULL && !reachable (report, item, version))
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FORBIDDEN,
+                   _("The report says the terminal now runs %s, which its task cannot have put "
+                     "there"),
+                   version);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
 check_task (FfPlatformDb *db,
             Ingest       *ingest,
             GError      **error)
@@ -80,7 +164,7 @@ check_task (FfPlatformDb *db,
   const FfReport *report = ingest->report;
   g_autofree char *owner = NULL;
   g_autofree char *task_state = NULL;
-  g_autofree char *item_state = NULL;
+  g_autoptr(FfTaskItemRecord) item = NULL;
   g_autoptr(GError) local_error = NULL;
   gboolean listed = FALSE;
 
@@ -104,16 +188,15 @@ check_task (FfPlatformDb *db,
     return FALSE;
   if (!listed)
     return forbid (error, _("The task does not list this tablet"));
-  item_state = ff_platform_db_get_item_state (db, report->task_id, report->device_id,
-                                              &local_error);
+  item = ff_platform_db_get_task_item (db, report->task_id, report->device_id, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  if (item_state == NULL)
+  if (item == NULL)
     return forbid (error, _("The terminal of the report is not in its task"));
-  return TRUE;
+  return check_versions (report, item, error);
 }
 
 static gboolean

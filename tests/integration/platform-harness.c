@@ -10,6 +10,8 @@
 #include <stdarg.h>
 
 #define SERVER_START_SECONDS 30
+#define FIRMWARE_V1_SIZE (100 * 1024)
+#define FIRMWARE_V2_SIZE (300 * 1024 - 1)
 
 static const char ledger[] =
   "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,"
@@ -52,6 +54,7 @@ harness_free (Harness *h)
   g_clear_pointer (&h->tablet_b, ff_key_unref);
   g_free (h->task_a);
   g_free (h->task_b);
+  g_free (h->firmware_v1);
   g_free (h->firmware_v2);
   g_clear_pointer (&h->firmware_v2_bytes, g_bytes_unref);
   g_free (h);
@@ -111,6 +114,17 @@ harness_run (Harness     *h,
   return g_subprocess_get_exit_status (process);
 }
 
+/* The images of V1.00 (its first FIRMWARE_V1_SIZE bytes) and V2.01 (from its second byte on). */
+static GBytes *
+firmware_image (void)
+{
+  guint8 *image = g_malloc (FIRMWARE_V2_SIZE + 1);
+
+  for (gsize i = 0; i < FIRMWARE_V2_SIZE + 1; i++)
+    image[i] = (guint8) (i * 31 + (i >> 9));
+  return g_bytes_new_take (image, FIRMWARE_V2_SIZE + 1);
+}
+
 static char *
 save_tablet_key (Harness    *h,
                  FfKey      *key,
@@ -150,15 +164,15 @@ harness_setup_world (Harness *h)
   g_autofree char *key_a_path = NULL;
   g_autofree char *key_b_path = NULL;
   g_autofree char *cert_path = NULL;
-  g_autofree guint8 *image = g_malloc (300 * 1024);
+  g_autoptr(GBytes) image = firmware_image ();
+  const char *data = g_bytes_get_data (image, NULL);
   g_autoptr(GError) error = NULL;
 
-  for (gsize i = 0; i < 300 * 1024; i++)
-    image[i] = (guint8) (i * 31 + (i >> 9));
-  fw1_path = harness_write (h, "fw-v1.bin", (char *) image, 100 * 1024);
-  fw2_path = harness_write (h, "fw-v2.bin", (char *) image + 1, 300 * 1024 - 1);
-  h->firmware_v2_bytes = g_bytes_new (image + 1, 300 * 1024 - 1);
-  h->firmware_v2 = ff_sha256_hex (image + 1, 300 * 1024 - 1);
+  fw1_path = harness_write (h, "fw-v1.bin", data, FIRMWARE_V1_SIZE);
+  fw2_path = harness_write (h, "fw-v2.bin", data + 1, FIRMWARE_V2_SIZE);
+  h->firmware_v2_bytes = g_bytes_new_from_bytes (image, 1, FIRMWARE_V2_SIZE);
+  h->firmware_v1 = ff_sha256_hex (data, FIRMWARE_V1_SIZE);
+  h->firmware_v2 = ff_sha256_hex (data + 1, FIRMWARE_V2_SIZE);
   h->tablet_a = ff_key_generate (&error);
   h->tablet_b = ff_key_generate (&error);
   key_a_path = save_tablet_key (h, h->tablet_a, "tab-a.pub.pem");
@@ -388,10 +402,12 @@ harness_report (const char *task_id,
                 const char *phone)
 {
   FfReport *report = ff_test_report_new (task_id, device_id, serial, phone);
+  g_autoptr(GBytes) image = firmware_image ();
 
   report->identity.fix_age_s = 1;
   report->versions.after_checksum = g_strdup ("C3D4");
-  report->firmware_sha256 = ff_sha256_hex ("image", 5);
+  report->firmware_sha256 = ff_sha256_hex ((const char *) g_bytes_get_data (image, NULL) + 1,
+                                           FIRMWARE_V2_SIZE);
   ff_report_add_event (report, report->created_at, "verify", "0x8005 reads V2.01");
   return report;
 }

@@ -26,6 +26,7 @@ typedef struct
   FfKey       *tablet_b;      /* TAB-0002, registered */
   char        *task_a;        /* technician A, TAB-0001: DTU0001 and FTU0002 to V2.01 */
   char        *task_b;        /* technician B, TAB-0002: DTU0003 to V2.01 */
+  char        *firmware_v1;   /* SHA-256 of V1.00, the previous firmware in both tasks */
   char        *firmware_v2;   /* SHA-256 of V2.01 */
   GBytes      *firmware_v2_bytes;
 } Harness;
@@ -69,7 +70,8 @@ char    *harness_login        (Harness     *h,
                                const char  *phone,
                                const char  *pin,
                                const char  *serial);
-/* A valid "upgraded" report for @device_id in @task_id, written on @serial by @phone. */
+/* A valid "upgraded" report for @device_id in @task_id, written on @serial by @phone, that
+ * pushed V2.01 (the target of every task the harness makes). */
 FfReport *harness_report      (const char  *task_id,
                                const char  *device_id,
                                const char  *serial,

@@ -638,6 +638,133 @@ test_reports (Fixture      *fixture,
   g_assert_nonnull (strstr (tasks, "complete\t2/2"));
 }
 
+/* A report of @device_id in task A, else like harness_report(): @outcome, the target version it
+ * claims, the version the terminal ran afterwards and the firmware pushed (NULL: none). */
+static FfReport *
+report_of (Harness         *h,
+           const char      *device_id,
+           FfReportOutcome  outcome,
+           const char      *target,
+           const char      *after,
+           const char      *pushed_version,
+           const char      *pushed_sha256)
+{
+  FfReport *report = harness_report (h->task_a, device_id, "TAB-0001", HARNESS_PHONE_A);
+
+  report->outcome = outcome;
+  if (outcome != FF_REPORT_OUTCOME_UPGRADED && outcome != FF_REPORT_OUTCOME_ALREADY_CURRENT)
+    ff_report_set_failure (report, "verify", "The terminal runs the wrong version");
+  g_free (report->versions.target);
+  report->versions.target = g_strdup (target);
+  g_free (report->versions.after);
+  report->versions.after = g_strdup (after);
+  g_free (report->firmware_version);
+  report->firmware_version = g_strdup (pushed_version);
+  g_free (report->firmware_sha256);
+  report->firmware_sha256 = g_strdup (pushed_sha256);
+  return report;
+}
+
+static void
+upload_report (Harness    *h,
+               const char *token,
+               FfReport   *report,
+               guint       status,
+               const char *error_fragment)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) signature = sign (report, h->tablet_a, &bytes);
+
+  expect_upload (h, token, bytes, signature, status, error_fragment);
+}
+
+/* A report may only name its task item's firmware: the target, or the previous firmware in a
+ * rollback. Anything else is refused and changes nothing. */
+static void
+test_report_versions_refused (Fixture      *fixture,
+                              gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
+  g_autofree char *other = ff_sha256_hex ("other image", 11);
+  g_autofree char *history = NULL;
+  g_autofree char *terminals = NULL;
+  struct
+  {
+    FfReportOutcome  outcome;
+    const char      *target, *after, *pushed_version, *pushed_sha256, *expected;
+  } refused[] = {
+    /* An upgrade to a version the task never sent. */
+    { FF_REPORT_OUTCOME_UPGRADED, "V9.99", "V9.99", "V9.99", h->firmware_v2, "V9.99" },
+    { FF_REPORT_OUTCOME_UPGRADED, "V2.01", "V2.01", "V2.01", other, "pushed firmware" },
+    { FF_REPORT_OUTCOME_UPGRADED, "V2.01", "V2.01", "V1.00", h->firmware_v1, "pushed firmware" },
+    { FF_REPORT_OUTCOME_ALREADY_CURRENT, "V3.00", NULL, NULL, NULL, "V3.00" },
+    /* A rollback to something else than the previous firmware. */
+    { FF_REPORT_OUTCOME_ROLLED_BACK, "V2.01", "V0.50", "V1.00", h->firmware_v1, "V0.50" },
+    { FF_REPORT_OUTCOME_ROLLED_BACK, "V2.01", "V2.01", "V2.01", h->firmware_v2,
+      "pushed firmware" },
+    /* A failure that left the terminal at a version nobody pushed. */
+    { FF_REPORT_OUTCOME_FAILED, "V2.01", "V9.99", "V2.01", h->firmware_v2, "V9.99" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(FfReport) report = report_of (h, "DTU0001", refused[i].outcome, refused[i].target,
+                                              refused[i].after, refused[i].pushed_version,
+                                              refused[i].pushed_sha256);
+
+      if (refused[i].outcome == FF_REPORT_OUTCOME_ALREADY_CURRENT)
+        {
+          g_free (report->versions.before);
+          report->versions.before = g_strdup (refused[i].target);
+        }
+      g_test_message ("refused report %u", i);
+      upload_report (h, token, report, 403, refused[i].expected);
+    }
+  g_assert_cmpint (count_reports (h), ==, 0);
+  g_assert_cmpint (harness_run (h, NULL, &history, NULL, "history", "DTU0001", NULL), ==, 0);
+  g_assert_null (strstr (history, "→ V9.99"));
+  g_assert_null (strstr (history, "→ V0.50"));
+  g_assert_cmpint (harness_run (h, NULL, &terminals, NULL, "terminals", "list", "--version",
+                                "V1.00", NULL), ==, 0);
+  g_assert_nonnull (strstr (terminals, "DTU0001"));
+}
+
+/* Every outcome a real visit can end with still ingests. */
+static void
+test_report_versions_accepted (Fixture      *fixture,
+                               gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
+  g_autoptr(FfReport) aborted = report_of (h, "DTU0001", FF_REPORT_OUTCOME_ABORTED, "V2.01", NULL,
+                                           NULL, NULL);
+  g_autoptr(FfReport) rolled_back = report_of (h, "DTU0001", FF_REPORT_OUTCOME_ROLLED_BACK,
+                                               "V2.01", "V1.00", "V1.00", h->firmware_v1);
+  g_autoptr(FfReport) kept_old = report_of (h, "FTU0002", FF_REPORT_OUTCOME_FAILED, "V2.01",
+                                            "V1.00", "V2.01", h->firmware_v2);
+  g_autoptr(FfReport) rollback_failed = report_of (h, "FTU0002", FF_REPORT_OUTCOME_FAILED,
+                                                   "V2.01", NULL, "V1.00", h->firmware_v1);
+  g_autoptr(FfReport) current = report_of (h, "FTU0002", FF_REPORT_OUTCOME_ALREADY_CURRENT,
+                                           "V2.01", NULL, NULL, NULL);
+  g_autoptr(FfReport) upgraded = harness_report (h->task_a, "DTU0001", "TAB-0001",
+                                                 HARNESS_PHONE_A);
+  g_autofree char *history = NULL;
+
+  aborted->identity.present = FALSE;
+  g_free (current->versions.before);
+  current->versions.before = g_strdup ("V2.01");
+  upload_report (h, token, aborted, 201, NULL);
+  upload_report (h, token, rolled_back, 201, NULL);
+  upload_report (h, token, kept_old, 201, NULL);
+  upload_report (h, token, rollback_failed, 201, NULL);
+  upload_report (h, token, current, 201, NULL);
+  upload_report (h, token, upgraded, 201, NULL);
+  g_assert_cmpint (count_reports (h), ==, 6);
+  g_assert_cmpint (harness_run (h, NULL, &history, NULL, "history", "FTU0002", NULL), ==, 0);
+  g_assert_nonnull (strstr (history, "V1.00 → V2.01"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -667,5 +794,9 @@ main (int   argc,
               test_chunked_body_limit, tear_down);
   g_test_add ("/platform/api/reports", Fixture, GINT_TO_POINTER (FALSE), set_up, test_reports,
               tear_down);
+  g_test_add ("/platform/api/report-versions-refused", Fixture, GINT_TO_POINTER (FALSE), set_up,
+              test_report_versions_refused, tear_down);
+  g_test_add ("/platform/api/report-versions-accepted", Fixture, GINT_TO_POINTER (FALSE), set_up,
+              test_report_versions_accepted, tear_down);
   return g_test_run ();
 }
