@@ -684,9 +684,9 @@ ff_platform_db_list_history (FfPlatformDb *db,
 /* Firmware */
 
 static gboolean
-insert_firmware (FfPlatformDb *db,
-                 FfFirmware   *fw,
-                 GError      **error)
+insert_firmware_rows (FfPlatformDb *db,
+                      FfFirmware   *fw,
+                      GError      **error)
 {
   if (!run (db, bind (db, "INSERT INTO firmware (vendor, model, version, sha256, size, notes,"
                           " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -701,6 +701,22 @@ insert_firmware (FfPlatformDb *db,
               error))
       return FALSE;
   return TRUE;
+}
+
+/* The record and its hardware versions are written together or not at all: the savepoint is a
+ * transaction of its own when called alone, and nests inside the caller's otherwise. */
+static gboolean
+insert_firmware (FfPlatformDb *db,
+                 FfFirmware   *fw,
+                 GError      **error)
+{
+  if (!exec_script (db, "SAVEPOINT insert_firmware", error))
+    return FALSE;
+  if (insert_firmware_rows (db, fw, error) && exec_script (db, "RELEASE insert_firmware", error))
+    return TRUE;
+  exec_script (db, "ROLLBACK TO insert_firmware", NULL);
+  exec_script (db, "RELEASE insert_firmware", NULL);
+  return FALSE;
 }
 
 gboolean

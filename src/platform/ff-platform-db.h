@@ -167,6 +167,7 @@ GPtrArray    *ff_platform_db_list_history          (FfPlatformDb  *db,
                                                     GError       **error);
 
 /* Firmware */
+/* Stores @firmware and its hardware versions, all or nothing, and sets its id. */
 gboolean      ff_platform_db_insert_firmware       (FfPlatformDb  *db,
                                                     FfFirmware    *firmware,
                                                     GError       **error);

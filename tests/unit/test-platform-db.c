@@ -1,10 +1,13 @@
 /* Tests for the platform database: transactions from many threads commit together, yet a failing
- * unit leaves no trace and never undoes another unit's work; the login back-off kept in it. */
+ * unit leaves no trace and never undoes another unit's work; a firmware is stored whole or not at
+ * all; the login back-off kept in it. */
 #include "config.h"
 
 #include "ff-platform-db.h"
 #include "ff-platform-login.h"
 #include "ff-test-fixtures.h"
+
+#include <sqlite3.h>
 
 #define N_THREADS 8
 #define UNITS_PER_THREAD 25
@@ -202,6 +205,61 @@ test_login_backoff_grows_and_clears (void)
   ff_test_remove_tree (dir);
 }
 
+/* Runs @sql on the database file through a connection of its own. */
+static void
+exec_beside (const char *dir,
+             const char *sql)
+{
+  g_autofree char *path = g_build_filename (dir, "platform.db", NULL);
+  sqlite3 *handle = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &handle), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (handle, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (handle);
+}
+
+/* When a hardware version cannot be stored, neither is the firmware record written before it. */
+static void
+test_firmware_stored_whole (void)
+{
+  g_autofree char *dir = NULL;
+  FfPlatformDb *db = open_scratch_db (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfFirmware) firmware = g_new0 (FfFirmware, 1);
+  g_autoptr(FfFirmware) stored = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  const char *hardware[] = { "HV1.0", "HV-REFUSED", NULL };
+
+  exec_beside (dir, "CREATE TRIGGER refuse_hardware BEFORE INSERT ON firmware_hardware"
+                    " WHEN NEW.hardware_version = 'HV-REFUSED'"
+                    " BEGIN SELECT RAISE (ABORT, 'refused'); END;");
+  firmware->vendor = g_strdup ("Acme");
+  firmware->model = g_strdup ("DTU-3000");
+  firmware->version = g_strdup ("V2.01");
+  firmware->sha256 = ff_sha256_hex ("image", 5);
+  firmware->size = 5;
+  firmware->hardware_versions = g_strdupv ((char **) hardware);
+  g_assert_false (ff_platform_db_insert_firmware (db, firmware, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  stored = ff_platform_db_find_firmware (db, "Acme", "DTU-3000", "V2.01", &error);
+  g_assert_no_error (error);
+  g_assert_null (stored);
+
+  /* Without the refused version it is stored, with its hardware. */
+  g_strfreev (firmware->hardware_versions);
+  firmware->hardware_versions = g_strsplit ("HV1.0,HV1.1", ",", -1);
+  g_assert_true (ff_platform_db_insert_firmware (db, firmware, &error));
+  g_assert_no_error (error);
+  all = ff_platform_db_list_firmware (db, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 1);
+  g_assert_cmpstrv (((FfFirmware *) g_ptr_array_index (all, 0))->hardware_versions,
+                    ((const char *const[]) { "HV1.0", "HV1.1", NULL }));
+  ff_platform_db_close (db);
+  ff_test_remove_tree (dir);
+}
+
 typedef struct
 {
   FfPlatformDb *db;
@@ -248,6 +306,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/platform/db/concurrent-transactions", test_concurrent_transactions);
   g_test_add_func ("/platform/db/reopen-keeps-schema", test_reopen_keeps_schema);
+  g_test_add_func ("/platform/db/firmware-stored-whole", test_firmware_stored_whole);
   g_test_add_func ("/platform/db/login-backoff-grows-and-clears",
                    test_login_backoff_grows_and_clears);
   g_test_add_func ("/platform/db/login-parallel-attempts-counted",
