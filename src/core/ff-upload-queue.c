@@ -4,6 +4,8 @@
 
 #include "ff-upload-queue.h"
 
+#include <glib/gi18n-lib.h>
+
 struct _FfUploadQueue
 {
   GObject  parent_instance;
@@ -101,7 +103,7 @@ load_current (FfStore *store, gpointer data, GError **error)
 }
 
 static gboolean
-record_attempt (FfStore *store, gpointer data, GError **error)
+save_outcome (FfStore *store, gpointer data, GError **error)
 {
   Flush *flush = data;
   const char *report_id = current_report (flush)->report_id;
@@ -134,63 +136,41 @@ store_job_succeeded (GObject      *store,
   return FALSE;
 }
 
-typedef struct
-{
-  GTask   *task;
-  GError  *stop;      /* end the flush with this after recording, or NULL to go on */
-  gboolean advance;   /* go on with the next report (else retry this one) */
-} AfterRecord;
-
 static void
-attempt_recorded (GObject      *object,
+outcome_recorded (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  AfterRecord *after = user_data;
-  GTask *task = after->task;
+  GTask *task = user_data;
   FfUploadQueue *self = g_task_get_source_object (task);
   Flush *flush = g_task_get_task_data (task);
-  GError *error = NULL;
 
-  if (!ff_store_run_finish (FF_STORE (object), result, &error))
-    {
-      g_clear_error (&after->stop);
-      fail_flush (task, error);
-    }
-  else if (after->stop != NULL)
-    fail_flush (task, after->stop);
-  else
-    {
-      if (flush->failure == NULL)
-        set_counts (self, self->pending - 1, self->delivered + 1);
-      if (after->advance)
-        {
-          flush->index++;
-          flush->attempt = 0;
-          flush->pause_ms = flush->first_pause_ms;
-        }
-      else
-        flush->attempt++;
-      upload_next (task);
-    }
-  g_free (after);
+  if (!store_job_succeeded (object, result, task))
+    return;
+  if (flush->failure == NULL)
+    set_counts (self, self->pending - 1, self->delivered + 1);
+  flush->index++;
+  flush->attempt = 0;
+  flush->pause_ms = flush->first_pause_ms;
+  upload_next (task);
 }
 
+/* Records what the platform said about the current report (@failure NULL: it has it) and goes on
+ * with the next one. */
 static void
-record (GTask *task, const char *failure, gboolean advance, GError *stop)
+record_outcome (GTask *task, const char *failure)
 {
   FfUploadQueue *self = g_task_get_source_object (task);
   Flush *flush = g_task_get_task_data (task);
-  AfterRecord *after = g_new0 (AfterRecord, 1);
 
   g_free (flush->failure);
   flush->failure = g_strdup (failure);
-  after->task = task;
-  after->stop = stop;
-  after->advance = advance;
-  ff_store_run_async (self->store, record_attempt, flush, NULL, NULL, attempt_recorded, after);
+  ff_store_run_async (self->store, save_outcome, flush, NULL, NULL, outcome_recorded, task);
 }
 
+/* Only the platform refusing the report itself counts against it. An expired session, a server
+ * that is not the pinned platform, or a link that stays down ends the flush and leaves the queue as
+ * it was, to be tried again later. */
 static void
 uploaded (GObject      *object,
           GAsyncResult *result,
@@ -199,24 +179,35 @@ uploaded (GObject      *object,
   GTask *task = user_data;
   FfUploadQueue *self = g_task_get_source_object (task);
   Flush *flush = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
   gboolean duplicate = FALSE;
 
   /* A duplicate means an earlier answer was lost: the platform has it, so it is delivered. */
   if (ff_sync_upload_report_finish (FF_SYNC (object), result, &duplicate, &error))
-    record (task, NULL, TRUE, NULL);
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-           || (ff_sync_is_retryable_error (error) && flush->attempt + 1 >= flush->max_attempts))
-    record (task, error->message, FALSE, g_error_copy (error));
-  else if (ff_sync_is_retryable_error (error))
-    record (task, error->message, FALSE, NULL);
-  else
+    record_outcome (task, NULL);
+  else if (g_error_matches (error, FF_SYNC_ERROR, FF_SYNC_ERROR_REFUSED))
     {
       /* The platform said no to this one: keep it queued with the reason and go on. */
       g_signal_emit (self, signals[SIGNAL_REPORT_FAILED], 0, current_report (flush)->report_id,
                      error->message);
-      record (task, error->message, TRUE, NULL);
+      record_outcome (task, error->message);
+      g_error_free (error);
     }
+  else if (ff_sync_is_retryable_error (error) && flush->attempt + 1 < flush->max_attempts)
+    {
+      g_error_free (error);
+      flush->attempt++;
+      upload_next (task);
+    }
+  else if (g_error_matches (error, FF_SYNC_ERROR, FF_SYNC_ERROR_UNAUTHORIZED))
+    {
+      fail_flush (task, g_error_new (FF_SYNC_ERROR, FF_SYNC_ERROR_UNAUTHORIZED,
+                                     _("The platform no longer accepts this session (%s): log in "
+                                       "again. The reports stay queued."), error->message));
+      g_error_free (error);
+    }
+  else
+    fail_flush (task, error);
 }
 
 static void

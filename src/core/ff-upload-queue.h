@@ -18,9 +18,12 @@ FfUploadQueue *ff_upload_queue_new          (FfStore             *store,
                                              FfSync              *sync);
 guint          ff_upload_queue_get_pending  (FfUploadQueue       *self);
 
-/* Tries every pending report once in order (a lost link is retried @max_attempts times with
- * doubling pauses from @first_pause_ms). Completes with an error when the platform could not be
- * reached; what was delivered before stays delivered. */
+/* Tries every pending report once in order (a lost link or a failing platform is retried
+ * @max_attempts times with doubling pauses from @first_pause_ms). Only a report the platform
+ * refuses (4xx) is recorded with the reason and counts as an attempt of that report. Completes
+ * with an error, leaving the rest queued as it was, when the platform could not be reached, is not
+ * the pinned one (FF_SYNC_ERROR_CERTIFICATE), or no longer accepts the session
+ * (FF_SYNC_ERROR_UNAUTHORIZED: log in again); what was delivered before stays delivered. */
 void           ff_upload_queue_flush_async  (FfUploadQueue       *self,
                                              guint                max_attempts,
                                              guint                first_pause_ms,

@@ -46,6 +46,8 @@ typedef struct
   guint        uploads;         /* POST /reports answered 2xx */
   GHashTable  *ingested;        /* report_id set */
   guint        fail_uploads;    /* answer this many uploads with 503 first */
+  gboolean     session_expired; /* answer every request that needs the session with 401 */
+  gboolean     refuse_uploads;  /* answer every upload with 422: the report itself is wrong */
   guint        lose_answers;    /* ingest this many uploads, then drop the link unanswered */
   GTlsCertificate *certificate; /* the server's, when it speaks TLS */
 } Fixture;
@@ -90,7 +92,8 @@ handle_api (SoupServer *server, SoupServerMessage *message, const char *path, GH
                   "{\"token\": \"" TOKEN "\", \"expires_at\": \"2099-01-01T00:00:00Z\"}");
       return;
     }
-  if (g_strcmp0 (soup_message_headers_get_one (headers, "Authorization"), "Bearer " TOKEN) != 0)
+  if (g_strcmp0 (soup_message_headers_get_one (headers, "Authorization"), "Bearer " TOKEN) != 0
+      || f->session_expired)
     {
       reply_json (message, 401, "{\"error\": \"log in\"}");
       return;
@@ -154,6 +157,11 @@ handle_api (SoupServer *server, SoupServerMessage *message, const char *path, GH
         {
           f->fail_uploads--;
           reply_json (message, 503, "{\"error\": \"busy\"}");
+          return;
+        }
+      if (f->refuse_uploads)
+        {
+          reply_json (message, 422, "{\"error\": \"tablet_serial: not this task's tablet\"}");
           return;
         }
       g_assert_nonnull (soup_message_headers_get_one (headers, "Fieldflash-Signature"));
@@ -598,8 +606,120 @@ test_upload_queue (Fixture *f, gconstpointer data)
   pending = ff_store_list_reports (f->store, TRUE, NULL);
   g_assert_cmpuint (pending->len, ==, 1);
   g_assert_cmpstr (((FfStoredReport *) pending->pdata[0])->device_id, ==, "DTU0003");
-  g_assert_cmpuint (((FfStoredReport *) pending->pdata[0])->attempts, ==, 2);
-  g_assert_nonnull (((FfStoredReport *) pending->pdata[0])->last_error);
+  /* Not the report's fault: it does not count against it. */
+  g_assert_cmpuint (((FfStoredReport *) pending->pdata[0])->attempts, ==, 0);
+  g_assert_null (((FfStoredReport *) pending->pdata[0])->last_error);
+}
+
+static void
+count_failed (FfUploadQueue *queue, const char *report_id, const char *message, guint *failed)
+{
+  (*failed)++;
+}
+
+static gboolean
+flush_queue (FfUploadQueue *queue, guint *failed, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  gulong handler = g_signal_connect (queue, "report-failed", G_CALLBACK (count_failed), failed);
+  gboolean ok;
+
+  ff_upload_queue_flush_async (queue, 2, 10, NULL, step_done, &result);
+  ok = ff_upload_queue_flush_finish (queue, wait_step (&result), error);
+  g_signal_handler_disconnect (queue, handler);
+  return ok;
+}
+
+/* Each pending report: attempts made against it, and whether a reason is recorded. */
+static void
+assert_pending (Fixture *f, guint n, guint attempts, gboolean with_reason)
+{
+  g_autoptr(GPtrArray) pending = ff_store_list_reports (f->store, TRUE, NULL);
+
+  g_assert_cmpuint (pending->len, ==, n);
+  for (guint i = 0; i < pending->len; i++)
+    {
+      FfStoredReport *report = pending->pdata[i];
+
+      g_assert_cmpuint (report->attempts, ==, attempts);
+      g_assert_true ((report->last_error != NULL) == with_reason);
+    }
+}
+
+/* An expired session stops the flush with "log in again" and counts against no report; after a
+ * new login they go out. */
+static void
+test_upload_session_expired (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = logged_in_sync (f, NULL, &error);
+  g_autoptr(FfUploadQueue) queue = ff_upload_queue_new (f->store, sync);
+  guint failed = 0;
+
+  queue_report (f, "DTU0001");
+  queue_report (f, "DTU0002");
+  f->session_expired = TRUE;
+  g_assert_false (flush_queue (queue, &failed, &error));
+  g_assert_error (error, FF_SYNC_ERROR, FF_SYNC_ERROR_UNAUTHORIZED);
+  g_assert_nonnull (strstr (error->message, "log in again"));
+  g_clear_error (&error);
+  g_assert_cmpuint (failed, ==, 0);
+  g_assert_cmpuint (f->uploads, ==, 0);
+  assert_pending (f, 2, 0, FALSE);
+
+  f->session_expired = FALSE;
+  g_assert_true (flush_queue (queue, &failed, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->uploads, ==, 2);
+  assert_pending (f, 0, 0, FALSE);
+}
+
+/* The platform refusing a report (4xx) counts against that report, which stays queued with the
+ * reason; the flush goes on with the others. */
+static void
+test_upload_report_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = logged_in_sync (f, NULL, &error);
+  g_autoptr(FfUploadQueue) queue = ff_upload_queue_new (f->store, sync);
+  guint failed = 0;
+
+  queue_report (f, "DTU0001");
+  queue_report (f, "DTU0002");
+  f->refuse_uploads = TRUE;
+  g_assert_true (flush_queue (queue, &failed, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (failed, ==, 2);
+  assert_pending (f, 2, 1, TRUE);
+}
+
+/* A server that is not the pinned platform gets no report, and that counts against none. */
+static void
+test_upload_wrong_certificate (Fixture *f, gconstpointer data)
+{
+  g_autofree char *other_cert = g_build_filename (f->dir, "other.crt", NULL);
+  g_autofree char *other_key = g_build_filename (f->dir, "other.key", NULL);
+  g_autoptr(GTlsCertificate) impostor = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = logged_in_sync (f, f->certificate, &error);
+  g_autoptr(FfSync) misled = NULL;
+  g_autoptr(FfUploadQueue) queue = NULL;
+  guint failed = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (ff_tls_certificate_generate (other_cert, other_key, "localhost", 2, &error));
+  impostor = g_tls_certificate_new_from_file (other_cert, &error);
+  g_assert_no_error (error);
+  /* The session from the login is in the store; this sync pins another certificate. */
+  misled = ff_sync_new (f->store, f->url, impostor, f->platform_key, SERIAL, &error);
+  g_assert_no_error (error);
+  queue = ff_upload_queue_new (f->store, misled);
+  queue_report (f, "DTU0001");
+  g_assert_false (flush_queue (queue, &failed, &error));
+  g_assert_error (error, FF_SYNC_ERROR, FF_SYNC_ERROR_CERTIFICATE);
+  g_assert_cmpuint (failed, ==, 0);
+  g_assert_cmpuint (f->uploads, ==, 0);
+  assert_pending (f, 1, 0, FALSE);
 }
 
 int
@@ -614,5 +734,11 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/sync/upload-queue", Fixture, NULL, fixture_set_up, test_upload_queue,
               fixture_tear_down);
+  g_test_add ("/sync/upload-session-expired", Fixture, NULL, fixture_set_up,
+              test_upload_session_expired, fixture_tear_down);
+  g_test_add ("/sync/upload-report-refused", Fixture, NULL, fixture_set_up,
+              test_upload_report_refused, fixture_tear_down);
+  g_test_add ("/sync/upload-wrong-certificate", Fixture, "tls", fixture_set_up,
+              test_upload_wrong_certificate, fixture_tear_down);
   return g_test_run ();
 }
