@@ -178,6 +178,9 @@ firmware_add (FfCli   *cli,
   if (!ff_version_is_valid (version))
     return ff_cli_usage_error (error, _("The version must look like V2.01"));
   firmware->hardware_versions = g_strsplit (hardware, ",", -1);
+  if (firmware->hardware_versions[0] == NULL)
+    return ff_cli_usage_error (error, _("Name at least one compatible hardware version "
+                                        "(--hardware HV1.0,HV1.1)"));
   for (guint i = 0; firmware->hardware_versions[i] != NULL; i++)
     if (!ff_name_is_safe (firmware->hardware_versions[i]))
       return ff_cli_usage_error (error, _("A hardware version is empty or not a plain name"));

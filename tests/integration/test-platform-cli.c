@@ -249,6 +249,25 @@ test_bad_arguments (Fixture      *fixture,
   ASSERT_REFUSED (h, "not in the ledger", "history", "NOPE");
 }
 
+/* A firmware compatible with no hardware could never be sent anywhere: it is refused. */
+static void
+test_firmware_needs_hardware (Fixture      *fixture,
+                              gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *image = harness_write (h, "fw-v4.bin", "version four", -1);
+  g_autofree char *before = run_ok (h, "firmware", "list", NULL);
+  g_autofree char *after = NULL;
+
+  ASSERT_REFUSED (h, "at least one compatible hardware version", "firmware", "add", image,
+                  "--vendor", "Acme", "--model", "DTU-3000", "--version", "V4.00", "--hardware",
+                  "");
+  ASSERT_REFUSED (h, "not a plain name", "firmware", "add", image, "--vendor", "Acme", "--model",
+                  "DTU-3000", "--version", "V4.00", "--hardware", "HV1.0,");
+  after = run_ok (h, "firmware", "list", NULL);
+  g_assert_cmpstr (before, ==, after);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -261,5 +280,7 @@ main (int   argc,
               tear_down);
   g_test_add ("/platform/cli/bad-arguments", Fixture, NULL, set_up, test_bad_arguments,
               tear_down);
+  g_test_add ("/platform/cli/firmware-needs-hardware", Fixture, NULL, set_up,
+              test_firmware_needs_hardware, tear_down);
   return g_test_run ();
 }
