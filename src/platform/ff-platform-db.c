@@ -1120,17 +1120,19 @@ find_session (FfPlatformDb *db,
               gint64        now,
               char        **phone,
               char        **serial,
+              gboolean     *retired,
               GError      **error)
 {
-  sqlite3_stmt *stmt = bind (db, "SELECT s.phone, s.serial FROM sessions s"
+  sqlite3_stmt *stmt = bind (db, "SELECT s.phone, s.serial, h.state = 'retired' FROM sessions s"
                                  " JOIN handhelds h ON h.serial = s.serial"
-                                 " WHERE s.token_hash = ? AND s.expires_at > ?"
-                                 " AND h.state != 'retired'", error, "si", token_hash, now);
+                                 " WHERE s.token_hash = ? AND s.expires_at > ?",
+                             error, "si", token_hash, now);
 
   if (stmt == NULL || !next_row (db, stmt, error))
     return FALSE;
   *phone = ff_sqlite_column_text (stmt, 0);
   *serial = ff_sqlite_column_text (stmt, 1);
+  *retired = sqlite3_column_int (stmt, 2) != 0;
   sqlite3_reset (stmt);
   return TRUE;
 }
@@ -1141,9 +1143,10 @@ ff_platform_db_find_session (FfPlatformDb *db,
                              gint64        now,
                              char        **phone,
                              char        **serial,
+                             gboolean     *retired,
                              GError      **error)
 {
-  return LOCKED (db, find_session (db, token_hash, now, phone, serial, error));
+  return LOCKED (db, find_session (db, token_hash, now, phone, serial, retired, error));
 }
 
 /* Tasks */

@@ -248,12 +248,14 @@ gboolean      ff_platform_db_insert_session        (FfPlatformDb  *db,
                                                     gint64         now,
                                                     gint64         expires_at,
                                                     GError       **error);
-/* Finds a live session for a tablet that is not retired; FALSE without error when there is none. */
+/* Finds a live session; *@retired tells whether its tablet has been retired since. FALSE without
+ * error when there is none. */
 gboolean      ff_platform_db_find_session          (FfPlatformDb  *db,
                                                     const char    *token_hash,
                                                     gint64         now,
                                                     char         **phone,
                                                     char         **serial,
+                                                    gboolean      *retired,
                                                     GError       **error);
 
 /* Tasks */

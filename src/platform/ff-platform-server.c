@@ -196,6 +196,7 @@ authenticate (Job     *job,
   const char *header = soup_message_headers_get_one (job->headers, "Authorization");
   g_autofree char *token_hash = NULL;
   g_autoptr(GError) local_error = NULL;
+  gboolean retired = FALSE;
 
   if (header == NULL || !g_str_has_prefix (header, "Bearer ") || strlen (header + 7) != 64)
     {
@@ -205,13 +206,20 @@ authenticate (Job     *job,
     }
   token_hash = ff_sha256_hex (header + 7, 64);
   if (!ff_platform_db_find_session (job->server->db, token_hash, now_seconds (), &session->phone,
-                                    &session->serial, &local_error))
+                                    &session->serial, &retired, &local_error))
     {
       if (local_error != NULL)
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
         g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_UNAUTHORIZED,
                      _("The session is unknown or expired; log in again"));
+      return FALSE;
+    }
+  /* Logging in again would not help a retired tablet: its sessions are forbidden, not unknown. */
+  if (retired)
+    {
+      g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FORBIDDEN,
+                           _("This tablet is not registered or is retired"));
       return FALSE;
     }
   return TRUE;

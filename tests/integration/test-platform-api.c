@@ -132,7 +132,7 @@ test_login (Fixture      *fixture,
   g_assert_cmpuint (login_status (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001", NULL, NULL), ==,
                     403);
   g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks", token, NULL, NULL, NULL, NULL), ==,
-                    401);
+                    403);
 }
 
 static void
@@ -765,6 +765,24 @@ test_report_versions_accepted (Fixture      *fixture,
   g_assert_nonnull (strstr (history, "V1.00 → V2.01"));
 }
 
+/* A tablet retired while it holds a session can upload nothing with it. */
+static void
+test_retired_tablet_upload (Fixture      *fixture,
+                            gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
+  g_autoptr(FfReport) report = harness_report (h->task_a, "DTU0001", "TAB-0001", HARNESS_PHONE_A);
+  g_autofree char *history = NULL;
+
+  g_assert_cmpint (harness_run (h, NULL, NULL, NULL, "handhelds", "retire", "TAB-0001", NULL), ==,
+                   0);
+  upload_report (h, token, report, 403, "retired");
+  g_assert_cmpint (count_reports (h), ==, 0);
+  g_assert_cmpint (harness_run (h, NULL, &history, NULL, "history", "DTU0001", NULL), ==, 0);
+  g_assert_null (strstr (history, "V2.01"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -794,6 +812,8 @@ main (int   argc,
               test_chunked_body_limit, tear_down);
   g_test_add ("/platform/api/reports", Fixture, GINT_TO_POINTER (FALSE), set_up, test_reports,
               tear_down);
+  g_test_add ("/platform/api/retired-tablet-upload", Fixture, GINT_TO_POINTER (FALSE), set_up,
+              test_retired_tablet_upload, tear_down);
   g_test_add ("/platform/api/report-versions-refused", Fixture, GINT_TO_POINTER (FALSE), set_up,
               test_report_versions_refused, tear_down);
   g_test_add ("/platform/api/report-versions-accepted", Fixture, GINT_TO_POINTER (FALSE), set_up,
