@@ -1,4 +1,4 @@
-/* Refusing a request while libsoup is still reading it: the connection is taken over and answered. */
+/* Refusing a request libsoup is still reading: the connection is taken over and answered. */
 #pragma once
 
 #include <libsoup/soup.h>

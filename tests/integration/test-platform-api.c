@@ -560,7 +560,8 @@ test_chunked_body_limit (Fixture      *fixture,
   g_assert_cmpuint (harness_request (h, "GET", "/metrics", NULL, NULL, NULL, &metrics, NULL), ==,
                     200);
   g_assert_nonnull (g_strstr_len (g_bytes_get_data (metrics, NULL), g_bytes_get_size (metrics),
-                                  "fieldflash_http_requests_total{route=\"reports\",code=\"413\"} 1"));
+                                  "fieldflash_http_requests_total"
+                                  "{route=\"reports\",code=\"413\"} 1"));
   g_assert_cmpint (count_reports (h), ==, 0);
 }
 
