@@ -3,6 +3,7 @@
  * Usage: bench-platform [--terminals N] [--platform PATH-TO-fieldflash-platform] */
 #include "config.h"
 
+#include "ff-platform-clock.h"
 #include "ff-platform-db.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-ingest.h"
@@ -116,7 +117,7 @@ add_firmware (FfPlatformDb *db,
   fw->version = g_strdup (version);
   fw->notes = g_strdup ("");
   fw->hardware_versions = g_strdupv ((char **) hardware);
-  fw->added_at = g_get_real_time () / G_USEC_PER_SEC;
+  fw->added_at = ff_platform_now ();
   check (ff_platform_db_insert_firmware (db, fw, &error), error, "insert firmware");
 }
 
@@ -172,7 +173,7 @@ create_task (FfPlatformDb *db,
   request.device_ids = (const char *const *) ids->pdata;
   request.firmware_version = target;
   request.valid_days = 7;
-  request.now = g_get_real_time () / G_USEC_PER_SEC;
+  request.now = ff_platform_now ();
   task_id = ff_platform_create_task (db, key, &request, &error);
   check (task_id != NULL, error, "create task");
   return task_id;
@@ -208,7 +209,7 @@ ingest_one (gpointer index,
 
   check (ff_platform_ingest_report (ingest->db, g_ptr_array_index (ingest->bodies, i),
                                     g_ptr_array_index (ingest->signatures, i), PHONE,
-                                    "TAB-REPORTS", g_get_real_time () / G_USEC_PER_SEC, &result,
+                                    "TAB-REPORTS", ff_platform_now (), &result,
                                     &error) && !result.duplicate,
          error, "ingest");
 }

@@ -4,6 +4,7 @@
 #include "ff-platform-cli.h"
 
 #include "ff-document.h"
+#include "ff-platform-clock.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-ledger-import.h"
 #include "ff-version.h"
@@ -15,12 +16,6 @@
 
 #define PIN_MIN_DIGITS 4
 #define PIN_MAX_DIGITS 12
-
-static gint64
-now_seconds (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
-}
 
 static gboolean
 sub_verb_is (int         argc,
@@ -93,7 +88,8 @@ terminals_import (FfCli   *cli,
   if (argc != 2)
     return ff_cli_usage_error (error, _("Name one CSV file to import"));
   if (ff_cli_open_db (cli, error) == NULL
-      || !ff_platform_import_ledger (cli->db, argv[1], update, now_seconds (), &stats, error))
+      || !ff_platform_import_ledger (cli->db, argv[1], update, ff_platform_now (), &stats,
+                                     error))
     return FALSE;
   g_print (_("Imported %s: %u added, %u updated, %u unchanged\n"), argv[1], stats.added,
            stats.updated, stats.unchanged);
@@ -205,7 +201,7 @@ firmware_add (FfCli   *cli,
   firmware->model = g_strdup (model);
   firmware->version = g_strdup (version);
   firmware->notes = g_strdup (notes ? notes : "");
-  firmware->added_at = now_seconds ();
+  firmware->added_at = ff_platform_now ();
   if (!ff_platform_db_insert_firmware (cli->db, firmware, error))
     return FALSE;
   size_text = g_format_size_full ((guint64) firmware->size, G_FORMAT_SIZE_LONG_FORMAT);
@@ -323,7 +319,7 @@ firmware_withdraw (FfCli   *cli,
     return ff_cli_usage_error (error, _("Name the version to withdraw"));
   if (ff_cli_open_db (cli, error) == NULL
       || (firmware = resolve_firmware (cli, argv[1], vendor, model, error)) == NULL
-      || !ff_platform_db_withdraw_firmware (cli->db, firmware->id, now_seconds (), error))
+      || !ff_platform_db_withdraw_firmware (cli->db, firmware->id, ff_platform_now (), error))
     return FALSE;
   g_print (_("Withdrew firmware %s for %s %s\n"), firmware->version, firmware->vendor,
            firmware->model);
@@ -387,7 +383,8 @@ ff_cli_blacklist (FfCli   *cli,
   firmware = resolve_firmware (cli, argv[1], vendor ? vendor : terminal ? terminal->vendor : NULL,
                                model ? model : terminal ? terminal->model : NULL, error);
   if (firmware == NULL
-      || !ff_platform_db_add_blacklist (cli->db, firmware->id, argv[2], now_seconds (), error))
+      || !ff_platform_db_add_blacklist (cli->db, firmware->id, argv[2], ff_platform_now (),
+                                        error))
     return FALSE;
   g_print (_("Firmware %s for %s %s will not be sent to %s\n"), firmware->version,
            firmware->vendor, firmware->model, argv[2]);
@@ -422,7 +419,7 @@ handhelds_add (FfCli   *cli,
   if (key == NULL || ff_cli_open_db (cli, error) == NULL)
     return FALSE;
   pem = ff_key_get_public_pem (key);
-  if (!ff_platform_db_insert_handheld (cli->db, argv[1], pem, now_seconds (), error))
+  if (!ff_platform_db_insert_handheld (cli->db, argv[1], pem, ff_platform_now (), error))
     return FALSE;
   g_print (_("Registered tablet %s (in stock)\n"), argv[1]);
   return TRUE;
@@ -579,7 +576,8 @@ technicians_add (FfCli   *cli,
   hash = ff_pin_hash (pin, error);
   memset (pin, 0, strlen (pin));
   if (hash == NULL
-      || !ff_platform_db_insert_technician (cli->db, phone, name, hash, now_seconds (), error))
+      || !ff_platform_db_insert_technician (cli->db, phone, name, hash, ff_platform_now (),
+                                            error))
     return FALSE;
   g_print (_("Registered technician %s (%s)\n"), name, phone);
   return TRUE;

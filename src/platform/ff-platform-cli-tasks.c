@@ -4,6 +4,7 @@
 #include "ff-platform-cli.h"
 
 #include "ff-document.h"
+#include "ff-platform-clock.h"
 #include "ff-platform-tasks.h"
 
 #include <glib/gi18n-lib.h>
@@ -69,7 +70,7 @@ tasks_create (FfCli   *cli,
   request.firmware_version = firmware;
   request.rollback_reason = rollback;
   request.valid_days = (guint) valid_days;
-  request.now = g_get_real_time () / G_USEC_PER_SEC;
+  request.now = ff_platform_now ();
   task_id = ff_platform_create_task (cli->db, key, &request, error);
   if (task_id == NULL)
     return FALSE;

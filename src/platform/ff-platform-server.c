@@ -6,6 +6,7 @@
 #include "ff-platform-server.h"
 
 #include "ff-document.h"
+#include "ff-platform-clock.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-ingest.h"
 #include "ff-platform-login.h"
@@ -155,12 +156,6 @@ reply_bytes (Reply      *reply,
   return reply;
 }
 
-static gint64
-now_seconds (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
-}
-
 static void
 count_metric (FfPlatformServer *self,
               gint64           *counter,
@@ -205,8 +200,8 @@ authenticate (Job     *job,
       return FALSE;
     }
   token_hash = ff_sha256_hex (header + 7, 64);
-  if (!ff_platform_db_find_session (job->server->db, token_hash, now_seconds (), &session->phone,
-                                    &session->serial, &retired, &local_error))
+  if (!ff_platform_db_find_session (job->server->db, token_hash, ff_platform_now (),
+                                    &session->phone, &session->serial, &retired, &local_error))
     {
       if (local_error != NULL)
         g_propagate_error (error, g_steal_pointer (&local_error));
@@ -243,7 +238,7 @@ handle_login (Job *job)
   g_autofree char *token_hash = NULL;
   JsonObject *root;
   const char *phone, *pin, *serial;
-  gint64 now = now_seconds (), retry_after;
+  gint64 now = ff_platform_now (), retry_after;
 
   parser = ff_document_parse_object (job->body, &root, &error);
   if (parser == NULL
@@ -499,7 +494,7 @@ handle_report (Job     *job,
   decoded = g_base64_decode (header, &length);
   signature = g_bytes_new_take (decoded, length);
   if (!ff_platform_ingest_report (self->db, job->body, signature, session->phone, session->serial,
-                                  now_seconds (), &result, &error))
+                                  ff_platform_now (), &result, &error))
     return reply_gerror (reply, error);
   count_metric (self, result.duplicate ? &self->reports_duplicate : &self->reports_ingested, 1);
   builder = json_builder_new_immutable ();
