@@ -15,6 +15,7 @@
 #include "ff-gps-simulated.h"
 #include "ff-gpsd-source.h"
 #include "ff-report-pdf.h"
+#include "ff-report.h"
 #include "ff-store.h"
 #include "ff-sync.h"
 #include "ff-tablet.h"
@@ -495,6 +496,17 @@ on_progress (FfWorkflow *workflow, GParamSpec *pspec, Runner *runner)
            (unsigned long long) total, eta >= 0 ? eta : 0);
 }
 
+/* The outcome for people, with its identifier for scripts: "Upgraded [upgraded]". */
+static char *
+describe_outcome (const char *outcome)
+{
+  FfReportOutcome parsed;
+
+  if (!ff_report_outcome_from_string (outcome, &parsed))
+    return g_strdup (outcome);
+  return g_strdup_printf ("%s [%s]", ff_report_outcome_describe (parsed), outcome);
+}
+
 static int
 exit_code_for_outcome (const char *outcome)
 {
@@ -577,6 +589,7 @@ run_workflow (int argc, char **argv, Policy default_policy)
   g_autoptr(GInputStream) stdin_stream = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autofree char *found_task = NULL;
+  g_autofree char *outcome = NULL;
   Runner runner = { 0 };
   gboolean rollback = default_policy == DECIDE_ROLLBACK;
   int code = parse_options (&argc, &argv, NULL, rollback ? rollback_entries : run_entries);
@@ -612,8 +625,10 @@ run_workflow (int argc, char **argv, Policy default_policy)
     }
   if (ff_workflow_get_state (workflow) == FF_WORKFLOW_STATE_DONE)
     {
-      g_print (_("%s: the visit is finished (%s); report %s.\n"), device_id,
-               ff_workflow_get_outcome (workflow), ff_workflow_get_report_id (workflow));
+      g_autofree char *outcome = describe_outcome (ff_workflow_get_outcome (workflow));
+
+      g_print (_("%s: the visit is finished: %s; report %s.\n"), device_id, outcome,
+               ff_workflow_get_report_id (workflow));
       return exit_code_for_outcome (ff_workflow_get_outcome (workflow));
     }
 
@@ -650,8 +665,9 @@ run_workflow (int argc, char **argv, Policy default_policy)
       return fail (error);
     }
   g_clear_object (&runner.input);
-  g_print (_("%s: %s; report %s saved and queued for upload.\n"), device_id,
-           ff_workflow_get_outcome (workflow), ff_workflow_get_report_id (workflow));
+  outcome = describe_outcome (ff_workflow_get_outcome (workflow));
+  g_print (_("%s: %s; report %s saved and queued for upload.\n"), device_id, outcome,
+           ff_workflow_get_report_id (workflow));
   return exit_code_for_outcome (ff_workflow_get_outcome (workflow));
 }
 
@@ -698,10 +714,10 @@ ff_cli_reports (int argc, char **argv)
     {
       FfStoredReport *stored = reports->pdata[i];
       g_autofree char *created = ff_timestamp_format (stored->created_at);
+      g_autofree char *outcome = describe_outcome (stored->outcome);
 
-      g_print ("%s  %s  %-16s %-18s %s  %s\n", stored->report_id, created, stored->device_id,
-               stored->outcome, stored->task_id,
-               stored->uploaded_at != 0 ? _("uploaded") : _("queued"));
+      g_print ("%s  %s  %-16s %s  %s  %s\n", stored->report_id, created, stored->device_id,
+               stored->task_id, stored->uploaded_at != 0 ? _("uploaded") : _("queued"), outcome);
       if (pdf_dir != NULL)
         {
           g_autoptr(GBytes) document = NULL;

@@ -29,6 +29,27 @@ ff_report_outcome_to_string (FfReportOutcome outcome)
   return outcome_names[outcome];
 }
 
+const char *
+ff_report_outcome_describe (FfReportOutcome outcome)
+{
+  switch (outcome)
+    {
+    case FF_REPORT_OUTCOME_UPGRADED:
+      return _("Upgraded");
+    case FF_REPORT_OUTCOME_ALREADY_CURRENT:
+      return _("Already current");
+    case FF_REPORT_OUTCOME_FAILED:
+      return _("Upgrade failed");
+    case FF_REPORT_OUTCOME_ROLLED_BACK:
+      return _("Rolled back to the previous firmware");
+    case FF_REPORT_OUTCOME_IDENTITY_MISMATCH:
+      return _("Wrong terminal: not upgraded");
+    case FF_REPORT_OUTCOME_ABORTED:
+      return _("Stopped before the upgrade");
+    }
+  g_return_val_if_reached (NULL);
+}
+
 gboolean
 ff_report_outcome_from_string (const char      *text,
                                FfReportOutcome *outcome)

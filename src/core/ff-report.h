@@ -114,6 +114,9 @@ void         ff_report_set_failure          (FfReport        *report,
                                              const char      *reason);
 
 const char  *ff_report_outcome_to_string    (FfReportOutcome  outcome);
+/* What the outcome means for the terminal, in words for people (translated): "Upgraded",
+ * "Wrong terminal: not upgraded"… The one wording every program shows. */
+const char  *ff_report_outcome_describe     (FfReportOutcome  outcome);
 gboolean     ff_report_outcome_from_string  (const char      *text,
                                              FfReportOutcome *outcome);
 /* The 8 uppercase hex digits of @value's IEEE-754 binary32 bits, most significant first. */

@@ -124,9 +124,9 @@ grep -q 'rollback --terminal DTU0003' "$work/run3.out" || fail "no rollback hint
 "$cli" rollback "${tablet[@]}" --terminal DTU0003 > "$work/rollback3.out"
 [ $? -eq 1 ] || fail "rollback DTU0003: $(cat "$work/rollback3.out")"
 set -e
-grep -q 'DTU0001: upgraded' "$work/run1.out" || fail "DTU0001 not upgraded"
-grep -q 'DTU0002: identity-mismatch' "$work/run2.out" || fail "DTU0002 not refused"
-grep -q 'DTU0003: rolled-back' "$work/rollback3.out" || fail "DTU0003 not rolled back"
+grep -q '^DTU0001: .*\[upgraded\]' "$work/run1.out" || fail "DTU0001 not upgraded"
+grep -q '^DTU0002: .*\[identity-mismatch\]' "$work/run2.out" || fail "DTU0002 not refused"
+grep -q '^DTU0003: .*\[rolled-back\]' "$work/rollback3.out" || fail "DTU0003 not rolled back"
 grep -q 'DTU0002.*receives' "$work/sim.log" && fail "DTU0002 was written to"
 
 # ---- killed at each state, then run again ---------------------------------------------------
@@ -145,7 +145,7 @@ for k in "${!kill_states[@]}"; do
   "$cli" run "${tablet[@]}" --terminal "$id" --gps "31.$((2004 + k)),121.4737" --yes \
     > "$work/rerun-$id.out" 2>&1 || fail "rerun $id after a kill at $state: $(cat "$work/rerun-$id.out")"
   # A kill that lands just after the report was saved finds the visit finished: also right.
-  grep -Eq "$id: (upgraded|the visit is finished \(upgraded\))" "$work/rerun-$id.out" \
+  grep -q "^$id: .*\[upgraded\]" "$work/rerun-$id.out" \
     || fail "$id after a kill at $state: $(cat "$work/rerun-$id.out")"
 done
 
@@ -159,7 +159,7 @@ gpsfake_pid=$!
 pids+=($gpsfake_pid)
 "$cli" run "${tablet[@]}" --terminal "$gpsd_id" --gpsd "127.0.0.1:$gps_port" --yes \
   > "$work/run-gpsd.out" 2>&1 || fail "run $gpsd_id with gpsd: $(cat "$work/run-gpsd.out")"
-grep -q "$gpsd_id: upgraded" "$work/run-gpsd.out" || fail "$gpsd_id not upgraded"
+grep -q "^$gpsd_id: .*\[upgraded\]" "$work/run-gpsd.out" || fail "$gpsd_id not upgraded"
 # SIGINT lets gpsfake take its gpsd down with it, which leaves the port dead for the next run.
 kill -INT "$gpsfake_pid"
 wait "$gpsfake_pid" || true
@@ -171,7 +171,8 @@ set +e
 [ $? -eq 1 ] || fail "run $dead_id with a dead gpsd: $(cat "$work/run-dead.out")"
 set -e
 grep -q "No GPS fix from gpsd at 127.0.0.1:$gps_port" "$work/run-dead.out" || fail "no-fix message"
-grep -q "$dead_id: aborted" "$work/run-dead.out" || fail "$dead_id not aborted: $(cat "$work/run-dead.out")"
+grep -q "^$dead_id: .*\[aborted\]" "$work/run-dead.out" \
+  || fail "$dead_id not aborted: $(cat "$work/run-dead.out")"
 
 # ---- upload, twice ------------------------------------------------------------------------
 "$cli" upload "${tablet[@]}" > "$work/upload1.out"

@@ -5,7 +5,9 @@
 
 #include "ff-crypto.h"
 
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <locale.h>
 
 FfTask *
 ff_test_task_new (gint64      issued_at,
@@ -128,4 +130,18 @@ ff_test_remove_tree (const char *path)
         g_assert_no_errno (g_remove (child));
     }
   g_assert_no_errno (g_rmdir (path));
+}
+
+void
+ff_test_use_language (const char *language)
+{
+  g_autofree char *locale_dir = g_build_filename (g_getenv ("FIELDFLASH_BUILDDIR"), "po", NULL);
+
+  if (language == NULL)
+    g_unsetenv ("LANGUAGE");
+  else
+    g_setenv ("LANGUAGE", language, TRUE);
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, locale_dir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 }

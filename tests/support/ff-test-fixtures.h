@@ -53,6 +53,10 @@ void        ff_test_assert_mutations_refused  (GBytes               *document,
 char       *ff_test_store_firmware            (FfStore              *store,
                                                GBytes               *image);
 
+/* Takes the translations of @language ("zh_CN") from the build tree (FIELDFLASH_BUILDDIR/po), as
+ * an installed program would; NULL goes back to the untranslated strings. */
+void        ff_test_use_language              (const char          *language);
+
 /* Removes @path and everything below it (not following symbolic links), asserting each removal. */
 void        ff_test_remove_tree               (const char          *path);
 

@@ -125,6 +125,28 @@ test_outcome_names (void)
   g_assert_cmpstr (ff_signal_get_unit (FF_SIGNAL_TEMPERATURE), ==, "°C");
 }
 
+/* One wording per outcome for people, translated like every other string. */
+static void
+test_outcome_descriptions (void)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (FfReportOutcome o = FF_REPORT_OUTCOME_UPGRADED; o <= FF_REPORT_OUTCOME_ABORTED; o++)
+    {
+      const char *description = ff_report_outcome_describe (o);
+
+      g_assert_cmpstr (description, !=, "");
+      g_assert_true (g_hash_table_add (seen, (gpointer) description));
+    }
+  g_assert_cmpstr (ff_report_outcome_describe (FF_REPORT_OUTCOME_IDENTITY_MISMATCH), ==,
+                   "Wrong terminal: not upgraded");
+
+  ff_test_use_language ("zh_CN");
+  g_assert_cmpstr (ff_report_outcome_describe (FF_REPORT_OUTCOME_UPGRADED), ==, "已升级");
+  ff_test_use_language (NULL);
+  g_assert_cmpstr (ff_report_outcome_describe (FF_REPORT_OUTCOME_UPGRADED), ==, "Upgraded");
+}
+
 static void
 test_validation (void)
 {
@@ -206,6 +228,7 @@ main (int   argc,
   g_test_add_func ("/report/round-trip", test_round_trip);
   g_test_add_func ("/report/failure-round-trip", test_failure_round_trip);
   g_test_add_func ("/report/outcome-names", test_outcome_names);
+  g_test_add_func ("/report/outcome-descriptions", test_outcome_descriptions);
   g_test_add_func ("/report/validation", test_validation);
   g_test_add_func ("/report/signature", test_signature);
   return g_test_run ();
