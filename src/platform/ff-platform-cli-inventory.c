@@ -311,6 +311,7 @@ firmware_withdraw (FfCli   *cli,
     { NULL }
   };
   g_autoptr(FfFirmware) firmware = NULL;
+  gboolean withdrawn = FALSE;
 
   if (!ff_cli_parse (cli, "VERSION", _("Withdraw a firmware version (it is kept, but no new task "
                                        "may use it)"), entries, &argc, &argv, error))
@@ -319,8 +320,16 @@ firmware_withdraw (FfCli   *cli,
     return ff_cli_usage_error (error, _("Name the version to withdraw"));
   if (ff_cli_open_db (cli, error) == NULL
       || (firmware = resolve_firmware (cli, argv[1], vendor, model, error)) == NULL
-      || !ff_platform_db_withdraw_firmware (cli->db, firmware->id, ff_platform_now (), error))
+      || !ff_platform_db_withdraw_firmware (cli->db, firmware->id, ff_platform_now (),
+                                            &withdrawn, error))
     return FALSE;
+  if (!withdrawn)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                   _("Firmware %s for %s %s was withdrawn before; nothing changed"),
+                   firmware->version, firmware->vendor, firmware->model);
+      return FALSE;
+    }
   g_print (_("Withdrew firmware %s for %s %s\n"), firmware->version, firmware->vendor,
            firmware->model);
   return TRUE;

@@ -834,15 +834,29 @@ ff_platform_db_list_firmware (FfPlatformDb *db,
   return LOCKED (db, list_firmware (db, version, error));
 }
 
+static gboolean
+withdraw_firmware (FfPlatformDb *db,
+                   gint64        firmware_id,
+                   gint64        now,
+                   gboolean     *withdrawn,
+                   GError      **error)
+{
+  if (!run (db, bind (db, "UPDATE firmware SET withdrawn_at = ? WHERE id = ?"
+                          " AND withdrawn_at IS NULL", error, "ii", now, firmware_id),
+            error))
+    return FALSE;
+  *withdrawn = sqlite3_changes (db->handle) > 0;
+  return TRUE;
+}
+
 gboolean
 ff_platform_db_withdraw_firmware (FfPlatformDb *db,
                                   gint64        firmware_id,
                                   gint64        now,
+                                  gboolean     *withdrawn,
                                   GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "UPDATE firmware SET withdrawn_at = ? WHERE id = ?"
-                                        " AND withdrawn_at IS NULL", error, "ii", now, firmware_id),
-                          error));
+  return LOCKED (db, withdraw_firmware (db, firmware_id, now, withdrawn, error));
 }
 
 gboolean

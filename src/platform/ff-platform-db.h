@@ -179,9 +179,11 @@ FfFirmware   *ff_platform_db_find_firmware         (FfPlatformDb  *db,
 GPtrArray    *ff_platform_db_list_firmware         (FfPlatformDb  *db,
                                                     const char    *version,
                                                     GError       **error);
+/* *@withdrawn is FALSE when the firmware was withdrawn before; then nothing changes. */
 gboolean      ff_platform_db_withdraw_firmware     (FfPlatformDb  *db,
                                                     gint64         firmware_id,
                                                     gint64         now,
+                                                    gboolean      *withdrawn,
                                                     GError       **error);
 gboolean      ff_platform_db_add_blacklist         (FfPlatformDb  *db,
                                                     gint64         firmware_id,

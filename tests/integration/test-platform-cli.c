@@ -249,6 +249,23 @@ test_bad_arguments (Fixture      *fixture,
   ASSERT_REFUSED (h, "not in the ledger", "history", "NOPE");
 }
 
+/* Withdrawing a withdrawn version says so and changes nothing. */
+static void
+test_withdraw_twice (Fixture      *fixture,
+                     gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *withdrew = run_ok (h, "firmware", "withdraw", "V1.00", NULL);
+  g_autofree char *before = run_ok (h, "firmware", "list", "--json", NULL);
+  g_autofree char *after = NULL;
+
+  g_assert_nonnull (strstr (withdrew, "Withdrew firmware V1.00"));
+  ASSERT_REFUSED (h, "V1.00 for Acme DTU-3000 was withdrawn before", "firmware", "withdraw",
+                  "V1.00");
+  after = run_ok (h, "firmware", "list", "--json", NULL);
+  g_assert_cmpstr (before, ==, after);
+}
+
 /* A firmware compatible with no hardware could never be sent anywhere: it is refused. */
 static void
 test_firmware_needs_hardware (Fixture      *fixture,
@@ -279,6 +296,8 @@ main (int   argc,
   g_test_add ("/platform/cli/dispatch-rules", Fixture, NULL, set_up, test_dispatch_rules,
               tear_down);
   g_test_add ("/platform/cli/bad-arguments", Fixture, NULL, set_up, test_bad_arguments,
+              tear_down);
+  g_test_add ("/platform/cli/withdraw-twice", Fixture, NULL, set_up, test_withdraw_twice,
               tear_down);
   g_test_add ("/platform/cli/firmware-needs-hardware", Fixture, NULL, set_up,
               test_firmware_needs_hardware, tear_down);
