@@ -227,10 +227,18 @@ store_task (FfPlatformDb *db,
         || !ff_platform_db_set_handheld_state (db, request->handhelds[i], FF_HANDHELD_CHECKED_OUT,
                                                task->task_id, error))
       return FALSE;
-  /* Translators: the dispatch message for the technician: task ID, number of terminals, target. */
-  message = g_strdup_printf (_("Task %s: terminals to upgrade: %u, target version %s. Collect "
-                               "the tablet and sync it before you leave."),
-                             task->task_id, task->items->len, request->firmware_version);
+  if (task->rollback_reason != NULL)
+    /* Translators: the dispatch message of a downgrade task: task ID, number of terminals,
+     * target. */
+    message = g_strdup_printf (_("Task %s: terminals to roll back: %u, target version %s. "
+                                 "Collect the tablet and sync it before you leave."),
+                               task->task_id, task->items->len, request->firmware_version);
+  else
+    /* Translators: the dispatch message for the technician: task ID, number of terminals,
+     * target. */
+    message = g_strdup_printf (_("Task %s: terminals to upgrade: %u, target version %s. Collect "
+                                 "the tablet and sync it before you leave."),
+                               task->task_id, task->items->len, request->firmware_version);
   return ff_platform_db_insert_dispatch (db, task->task_id, task->technician_phone, request->now,
                                          message, error);
 }

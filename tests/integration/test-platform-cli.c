@@ -201,7 +201,8 @@ test_dispatch_rules (Fixture      *fixture,
     g_autofree char *tasks = run_ok (h, "tasks", "list", "--json", NULL);
     /* Every task records a dispatch message for its technician. */
     g_assert_nonnull (strstr (tasks, "\"dispatch_message\" : \"Task " HARNESS_PHONE_A "-"));
-    g_assert_nonnull (strstr (tasks, "target version V0.90"));
+    g_assert_nonnull (strstr (tasks, "terminals to roll back: 1, target version V0.90"));
+    g_assert_null (strstr (tasks, "terminals to upgrade: 1, target version V0.90"));
   }
   g_assert_nonnull (strstr (created, HARNESS_PHONE_A "-"));
   json_path = g_strdup_printf ("%s/tasks/%.*s.json", h->data_dir,
