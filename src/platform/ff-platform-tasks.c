@@ -228,14 +228,12 @@ store_task (FfPlatformDb *db,
                                                task->task_id, error))
       return FALSE;
   if (task->rollback_reason != NULL)
-    /* Translators: the dispatch message of a downgrade task: task ID, number of terminals,
-     * target. */
+    /* Translators: a downgrade task's dispatch message: task ID, terminals, target version. */
     message = g_strdup_printf (_("Task %s: terminals to roll back: %u, target version %s. "
                                  "Collect the tablet and sync it before you leave."),
                                task->task_id, task->items->len, request->firmware_version);
   else
-    /* Translators: the dispatch message for the technician: task ID, number of terminals,
-     * target. */
+    /* Translators: the dispatch message for the technician: task ID, terminals, target. */
     message = g_strdup_printf (_("Task %s: terminals to upgrade: %u, target version %s. Collect "
                                  "the tablet and sync it before you leave."),
                                task->task_id, task->items->len, request->firmware_version);
