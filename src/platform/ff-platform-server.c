@@ -687,13 +687,20 @@ count_request (FfPlatformServer *self,
   g_mutex_unlock (&self->metrics_lock);
 }
 
+/* The reason phrase for @status: libsoup's, except where libsoup 3.2 has none. */
+static const char *
+reason_phrase (guint status)
+{
+  return status == 429 ? "Too Many Requests" : NULL;
+}
+
 static void
 apply_reply (SoupServerMessage *message,
              Reply             *reply)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
 
-  soup_server_message_set_status (message, reply->status, NULL);
+  soup_server_message_set_status (message, reply->status, reason_phrase (reply->status));
   /* The firmware handler answers Range itself; libsoup would cut a 200 it sends to the Range
    * again (even one the handler chose to ignore), so it must not see that header. */
   soup_message_headers_remove (soup_server_message_get_request_headers (message), "Range");

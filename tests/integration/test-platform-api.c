@@ -135,6 +135,26 @@ test_login (Fixture      *fixture,
                     403);
 }
 
+/* The status line's reason phrase of a login with a wrong PIN. */
+static char *
+wrong_login_reason (Harness    *h,
+                    const char *phone,
+                    const char *serial)
+{
+  g_autofree char *url = g_strconcat (h->base_url, "/api/v1/login", NULL);
+  g_autofree char *text = g_strdup_printf ("{\"phone\": \"%s\", \"pin\": \"999999\", "
+                                           "\"tablet_serial\": \"%s\"}", phone, serial);
+  g_autoptr(GBytes) body = g_bytes_new (text, strlen (text));
+  g_autoptr(SoupMessage) message = soup_message_new ("POST", url);
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(GError) error = NULL;
+
+  soup_message_set_request_body_from_bytes (message, "application/json", body);
+  response = soup_session_send_and_read (h->session, message, NULL, &error);
+  g_assert_no_error (error);
+  return g_strdup (soup_message_get_reason_phrase (message));
+}
+
 static void
 test_login_backoff (Fixture      *fixture,
                     gconstpointer data)
@@ -161,6 +181,10 @@ test_login_backoff (Fixture      *fixture,
   g_assert_nonnull (g_strstr_len (g_bytes_get_data (metrics, NULL), g_bytes_get_size (metrics),
                                   "fieldflash_http_requests_total"
                                   "{route=\"login\",code=\"429\"} 1"));
+  {
+    g_autofree char *reason = wrong_login_reason (h, HARNESS_PHONE_B, "TAB-0002");
+    g_assert_cmpstr (reason, ==, "Too Many Requests");
+  }
 }
 
 #define N_GUESSES 30
