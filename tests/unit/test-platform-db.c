@@ -1,6 +1,6 @@
 /* Tests for the platform database: transactions from many threads commit together, yet a failing
  * unit leaves no trace and never undoes another unit's work; a firmware is stored whole or not at
- * all; the login back-off kept in it. */
+ * all; the health check reads no table; the login back-off kept in it. */
 #include "config.h"
 
 #include "ff-platform-db.h"
@@ -260,6 +260,23 @@ test_firmware_stored_whole (void)
   ff_test_remove_tree (dir);
 }
 
+/* The health check (GET /healthz) reads no table, so it never scans the ledger under the lock. */
+static void
+test_ping_reads_no_table (void)
+{
+  g_autofree char *dir = NULL;
+  FfPlatformDb *db = open_scratch_db (&dir);
+  g_autoptr(GError) error = NULL;
+
+  exec_beside (dir, "ALTER TABLE terminals RENAME TO terminals_elsewhere");
+  g_assert_true (ff_platform_db_ping (db, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ff_platform_db_count_terminals (db, &error), ==, -1);
+  g_assert_nonnull (error);
+  ff_platform_db_close (db);
+  ff_test_remove_tree (dir);
+}
+
 typedef struct
 {
   FfPlatformDb *db;
@@ -307,6 +324,7 @@ main (int   argc,
   g_test_add_func ("/platform/db/concurrent-transactions", test_concurrent_transactions);
   g_test_add_func ("/platform/db/reopen-keeps-schema", test_reopen_keeps_schema);
   g_test_add_func ("/platform/db/firmware-stored-whole", test_firmware_stored_whole);
+  g_test_add_func ("/platform/db/ping-reads-no-table", test_ping_reads_no_table);
   g_test_add_func ("/platform/db/login-backoff-grows-and-clears",
                    test_login_backoff_grows_and_clears);
   g_test_add_func ("/platform/db/login-parallel-attempts-counted",
