@@ -10,10 +10,7 @@
 
 #include "ff-outcome.h"
 #include "ff-store-reader.h"
-#include "ff-upload-queue.h"
-
-#define UPLOAD_ATTEMPTS 4
-#define UPLOAD_FIRST_PAUSE_MS 500
+#include "ff-upload-progress.h"
 
 struct _FfQueuePage
 {
@@ -33,7 +30,6 @@ struct _FfQueuePage
   GCancellable  *cancellable;          /* of the read in flight */
   FfUploadQueue *upload_queue;         /* while an upload runs */
   GCancellable  *upload_cancellable;
-  guint          waiting;              /* reports waiting, as last listed */
 };
 
 G_DEFINE_FINAL_TYPE (FfQueuePage, ff_queue_page, ADW_TYPE_BIN)
@@ -125,7 +121,6 @@ reports_listed (GObject      *source,
           waiting++;
         }
     }
-  self->waiting = waiting;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "queue.upload",
                                  waiting > 0 && self->upload_queue == NULL);
   gtk_widget_set_visible (self->waiting_group, waiting > 0);
@@ -158,16 +153,11 @@ ff_queue_page_refresh (FfQueuePage *self)
 static void
 show_upload_counts (FfQueuePage *self)
 {
-  guint delivered, pending;
-  g_autofree char *text = NULL;
+  double fraction;
+  g_autofree char *text = ff_upload_progress_describe (self->upload_queue, &fraction);
 
-  g_object_get (self->upload_queue, "delivered", &delivered, "pending", &pending, NULL);
-  /* Translators: reports uploaded in this run, and reports still waiting. */
-  text = g_strdup_printf (_("%u delivered, %u still waiting"), delivered, pending);
   gtk_label_set_label (self->upload_label, text);
-  if (self->waiting > 0)
-    gtk_progress_bar_set_fraction (self->upload_progress,
-                                   MIN (1.0, (double) delivered / self->waiting));
+  gtk_progress_bar_set_fraction (self->upload_progress, fraction);
 }
 
 static void
@@ -176,8 +166,7 @@ report_refused (FfUploadQueue *queue,
                 const char    *message,
                 FfQueuePage   *self)
 {
-  /* Translators: a report the platform refused, and its reason. */
-  g_autofree char *text = g_strdup_printf (_("Report %s refused: %s"), report_id, message);
+  g_autofree char *text = ff_upload_progress_refusal (report_id, message);
 
   gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", text);
 }
@@ -239,7 +228,7 @@ upload_activated (GtkWidget  *widget,
   gtk_label_set_label (self->upload_label, _("Uploading…"));
   gtk_widget_set_visible (GTK_WIDGET (self->upload_progress), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->upload_label), TRUE);
-  ff_upload_queue_flush_async (self->upload_queue, UPLOAD_ATTEMPTS, UPLOAD_FIRST_PAUSE_MS,
+  ff_upload_queue_flush_async (self->upload_queue, FF_UPLOAD_ATTEMPTS, FF_UPLOAD_FIRST_PAUSE_MS,
                                self->upload_cancellable, uploaded, self);
 }
 

@@ -1,11 +1,17 @@
-/* FfSyncPage: fetches the technician's tasks and their firmware with the tablet's platform client,
- * showing the download's real progress, each task stored or refused (with the reason) and each
- * firmware of the task to work on with its size and verdict. Cancellable; can run again. */
+/* FfSyncPage: one Sync does what the tablet needs from the platform: it uploads the queued reports
+ * (FfUploadQueue), then fetches the technician's tasks and their firmware (FfSync), showing each
+ * download in its own row with its size and progress, each task stored or refused with the reason,
+ * and finally the task to work on as the tablet holds it: its signature and every firmware file
+ * checked again (FfTaskCheck). Everything can be cancelled; a cancelled download resumes. */
 #include "config.h"
 
 #include "ff-sync-page.h"
 
 #include <glib/gi18n-lib.h>
+
+#include "ff-task-check.h"
+#include "ff-upload-progress.h"
+#include "ff-upload-queue.h"
 
 struct _FfSyncPage
 {
@@ -13,17 +19,27 @@ struct _FfSyncPage
 
   /* template widgets */
   GtkStack       *stack;
-  GtkProgressBar *progress_bar;
   GtkLabel       *status_label;
+  AdwActionRow   *reports_row;
+  GtkProgressBar *reports_bar;
   GtkListBox     *task_list;
   GtkListBox     *firmware_list;
   GtkWidget      *cancel_button;
   GtkWidget      *done_box;
 
   /* owned */
-  FfContext    *context;
-  FfSync       *sync;          /* while a sync runs */
-  GCancellable *cancellable;   /* of the sync in flight */
+  FfContext     *context;
+  FfSync        *sync;               /* while a sync runs */
+  FfUploadQueue *upload_queue;       /* while a sync runs */
+  GCancellable  *cancellable;        /* of the sync in flight */
+  GCancellable  *check_cancellable;  /* of the check of the task in flight */
+
+  /* borrowed: the row of the download under way, and what it had reached */
+  AdwActionRow  *download_row;
+  GtkProgressBar *download_bar;
+  gint64         download_total;
+  gint64         download_done;
+  guint          downloads;
 };
 
 G_DEFINE_FINAL_TYPE (FfSyncPage, ff_sync_page, ADW_TYPE_BIN)
@@ -37,7 +53,7 @@ clear_list (GtkListBox *list)
     gtk_list_box_remove (list, child);
 }
 
-static void
+static AdwActionRow *
 add_row (GtkListBox *list,
          const char *title,
          const char *subtitle,
@@ -50,6 +66,33 @@ add_row (GtkListBox *list,
   if (failed)
     gtk_widget_add_css_class (row, "error");
   gtk_list_box_append (list, row);
+  return ADW_ACTION_ROW (row);
+}
+
+/* A firmware row carries its own progress bar. */
+static GtkProgressBar *
+add_progress (AdwActionRow *row,
+              double        fraction)
+{
+  GtkWidget *bar = gtk_progress_bar_new ();
+
+  gtk_widget_set_valign (bar, GTK_ALIGN_CENTER);
+  gtk_widget_set_size_request (bar, 96, -1);
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (bar), CLAMP (fraction, 0, 1));
+  adw_action_row_add_suffix (row, bar);
+  return GTK_PROGRESS_BAR (bar);
+}
+
+static char *
+describe_bytes (gint64 done,
+                gint64 total)
+{
+  g_autofree char *done_text = g_format_size (done);
+  g_autofree char *total_text = g_format_size (total);
+
+  /* Translators: firmware bytes on the tablet so far, of the file's size, e.g. "1.2 MB of
+   * 4.0 MB". */
+  return g_strdup_printf (_("%s of %s"), done_text, total_text);
 }
 
 static void
@@ -59,6 +102,93 @@ toast (FfSyncPage *self,
   gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", message);
 }
 
+static void
+show_firmware_check (FfSyncPage        *self,
+                     const FfTaskCheck *check)
+{
+  g_autofree char *signature_title = NULL;
+  g_autofree char *signature_text = NULL;
+
+  clear_list (self->firmware_list);
+  self->download_row = NULL;
+  self->download_bar = NULL;
+
+  /* Translators: the title of the row with the verdict on a task's signature. */
+  signature_title = g_strdup_printf (_("Signature of %s"), check->task_id);
+  signature_text = check->signature_valid
+                   ? g_strdup (_("Valid: signed with the platform key pinned on this tablet"))
+                   : g_strdup_printf (_("Not valid: %s"), check->signature_problem);
+  add_row (self->firmware_list, signature_title, signature_text, !check->signature_valid);
+
+  for (guint i = 0; i < check->firmware->len; i++)
+    {
+      const FfFirmwareCheck *firmware = check->firmware->pdata[i];
+      g_autofree char *size = g_format_size (firmware->size);
+      g_autofree char *progress = NULL;
+      g_autofree char *subtitle = NULL;
+      AdwActionRow *row;
+
+      switch (firmware->verdict)
+        {
+        case FF_FIRMWARE_VERIFIED:
+          /* Translators: a firmware file's size, then its verdict. */
+          subtitle = g_strdup_printf (_("%s · %s"), size, _("SHA-256 verified"));
+          break;
+        case FF_FIRMWARE_DAMAGED:
+          subtitle = g_strdup_printf (_("%s · %s"), size,
+                                      _("Damaged: it no longer matches its SHA-256"));
+          break;
+        case FF_FIRMWARE_MISSING:
+        default:
+          progress = describe_bytes (firmware->bytes_on_tablet, firmware->size);
+          subtitle = g_strdup_printf (_("%s · %s"), progress, _("Not on this tablet yet"));
+          break;
+        }
+      row = add_row (self->firmware_list, firmware->version, subtitle,
+                     firmware->verdict != FF_FIRMWARE_VERIFIED);
+      add_progress (row, firmware->size > 0 ? (double) firmware->bytes_on_tablet / firmware->size
+                                            : 1);
+    }
+}
+
+static void
+task_checked (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  FfSyncPage *self;
+  g_autoptr(FfTaskCheck) check = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* A cancelled check may end after the page is gone: look at the page only once it did not. */
+  check = ff_task_check_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = FF_SYNC_PAGE (user_data);
+  g_clear_object (&self->check_cancellable);
+  if (check == NULL)
+    {
+      toast (self, error->message);
+      return;
+    }
+  show_firmware_check (self, check);
+}
+
+/* Checks the task to work on as the tablet now holds it. */
+static void
+check_current_task (FfSyncPage *self)
+{
+  const FfTask *task = ff_context_get_task (self->context);
+  FfTablet *tablet = ff_context_get_tablet (self->context);
+
+  if (task == NULL || tablet == NULL)
+    return;
+  g_cancellable_cancel (self->check_cancellable);
+  g_clear_object (&self->check_cancellable);
+  self->check_cancellable = g_cancellable_new ();
+  ff_task_check_async (tablet, task->task_id, self->check_cancellable, task_checked, self);
+}
+
 /* Ends the running sync, whatever its result: the page can start another one. */
 static void
 finish_run (FfSyncPage *self,
@@ -66,7 +196,10 @@ finish_run (FfSyncPage *self,
 {
   if (self->sync != NULL)
     g_signal_handlers_disconnect_by_data (self->sync, self);
+  if (self->upload_queue != NULL)
+    g_signal_handlers_disconnect_by_data (self->upload_queue, self);
   g_clear_object (&self->sync);
+  g_clear_object (&self->upload_queue);
   g_clear_object (&self->cancellable);
   gtk_label_set_label (self->status_label, status);
   gtk_widget_set_visible (self->cancel_button, FALSE);
@@ -75,25 +208,35 @@ finish_run (FfSyncPage *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sync.cancel", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sync.show-task",
                                  ff_context_get_task (self->context) != NULL);
+  check_current_task (self);
 }
 
+/* FfSync reports the bytes of the file under way: a new file begins when the size changes or the
+ * count starts again, and gets a row of its own. */
 static void
 download_progressed (FfSyncPage *self)
 {
   gint64 downloaded, total;
-  g_autofree char *done = NULL;
-  g_autofree char *size = NULL;
-  g_autofree char *text = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = NULL;
 
   g_object_get (self->sync, "downloaded-bytes", &downloaded, "total-bytes", &total, NULL);
   if (total <= 0)
     return;
-  done = g_format_size (downloaded);
-  size = g_format_size (total);
-  /* Translators: firmware bytes downloaded so far, of the file's size, e.g. "1.2 MB of 4.0 MB". */
-  text = g_strdup_printf (_("%s of %s"), done, size);
-  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP ((double) downloaded / total, 0, 1));
-  gtk_progress_bar_set_text (self->progress_bar, text);
+  if (self->download_row == NULL || total != self->download_total
+      || downloaded < self->download_done)
+    {
+      self->downloads++;
+      /* Translators: a firmware file being downloaded, counted from 1 in this sync. */
+      title = g_strdup_printf (_("Firmware file %u"), self->downloads);
+      self->download_row = add_row (self->firmware_list, title, NULL, FALSE);
+      self->download_bar = add_progress (self->download_row, 0);
+    }
+  self->download_total = total;
+  self->download_done = downloaded;
+  subtitle = describe_bytes (downloaded, total);
+  adw_action_row_set_subtitle (self->download_row, subtitle);
+  gtk_progress_bar_set_fraction (self->download_bar, CLAMP ((double) downloaded / total, 0, 1));
 }
 
 static void
@@ -106,37 +249,6 @@ task_refused (FfSync     *sync,
   g_autofree char *subtitle = g_strdup_printf (_("Refused: %s"), message);
 
   add_row (self->task_list, task_id, subtitle, TRUE);
-}
-
-static void
-list_firmware (FfSyncPage *self)
-{
-  const FfTask *task = ff_context_get_task (self->context);
-  FfStore *store = ff_context_get_store (self->context);
-  g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
-
-  clear_list (self->firmware_list);
-  for (guint i = 0; task != NULL && i < task->items->len; i++)
-    {
-      const FfTaskItem *item = task->items->pdata[i];
-      const FfFirmwareRef *refs[] = { &item->target, item->previous };
-
-      for (guint r = 0; r < G_N_ELEMENTS (refs); r++)
-        {
-          g_autofree char *size = NULL;
-          g_autofree char *subtitle = NULL;
-          gboolean verified;
-
-          if (refs[r] == NULL || !g_hash_table_add (listed, refs[r]->sha256))
-            continue;
-          verified = ff_store_has_firmware (store, refs[r]->sha256);
-          size = g_format_size (refs[r]->size);
-          /* Translators: a firmware file's size, then whether its SHA-256 was checked. */
-          subtitle = g_strdup_printf (_("%s · %s"), size,
-                                      verified ? _("SHA-256 verified") : _("Not on this tablet"));
-          add_row (self->firmware_list, refs[r]->version, subtitle, !verified);
-        }
-    }
 }
 
 static void
@@ -156,10 +268,11 @@ task_loaded (GObject      *source,
       finish_run (self, error->message);
       return;
     }
-  list_firmware (self);
   finish_run (self, ff_context_get_task (self->context) != NULL
-                    ? _("Synced: the task and its firmware are on this tablet.")
-                    : _("Synced: there is no task for this technician and tablet."));
+                    ? _("Synced: the reports are uploaded, the task and its firmware are on this "
+                        "tablet.")
+                    : _("Synced: the reports are uploaded; there is no task for this technician "
+                        "and tablet."));
 }
 
 static void
@@ -183,8 +296,62 @@ tasks_fetched (GObject      *source,
     }
   for (guint i = 0; stored[i] != NULL; i++)
     add_row (self->task_list, stored[i], _("Stored: signature and firmware verified"), FALSE);
-  gtk_progress_bar_set_fraction (self->progress_bar, 1);
   ff_context_load_task_async (self->context, self->cancellable, task_loaded, self);
+}
+
+static void
+fetch_tasks (FfSyncPage *self)
+{
+  gtk_label_set_label (self->status_label, _("Fetching tasks and firmware…"));
+  g_signal_connect_swapped (self->sync, "notify::downloaded-bytes",
+                            G_CALLBACK (download_progressed), self);
+  g_signal_connect_swapped (self->sync, "notify::total-bytes", G_CALLBACK (download_progressed),
+                            self);
+  g_signal_connect (self->sync, "task-refused", G_CALLBACK (task_refused), self);
+  ff_sync_fetch_tasks_async (self->sync, self->cancellable, tasks_fetched, self);
+}
+
+static void
+show_upload_progress (FfSyncPage *self)
+{
+  double fraction;
+  g_autofree char *text = ff_upload_progress_describe (self->upload_queue, &fraction);
+
+  adw_action_row_set_subtitle (self->reports_row, text);
+  gtk_progress_bar_set_fraction (self->reports_bar, fraction);
+}
+
+static void
+report_refused (FfUploadQueue *queue,
+                const char    *report_id,
+                const char    *message,
+                FfSyncPage    *self)
+{
+  g_autofree char *text = ff_upload_progress_refusal (report_id, message);
+
+  toast (self, text);
+}
+
+static void
+reports_uploaded (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  FfSyncPage *self;
+  g_autoptr(GError) error = NULL;
+
+  if (!ff_upload_queue_flush_finish (FF_UPLOAD_QUEUE (source), result, &error)
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = FF_SYNC_PAGE (user_data);
+  show_upload_progress (self);
+  if (error != NULL)
+    {
+      toast (self, _("Sync failed"));
+      finish_run (self, error->message);
+      return;
+    }
+  fetch_tasks (self);
 }
 
 static void
@@ -201,23 +368,31 @@ start_activated (GtkWidget  *widget,
       toast (self, error != NULL ? error->message : _("This tablet cannot sync."));
       return;
     }
+  g_cancellable_cancel (self->check_cancellable);
   self->sync = g_object_ref (sync);
+  self->upload_queue = ff_upload_queue_new (ff_context_get_store (self->context), sync);
   self->cancellable = g_cancellable_new ();
-  g_signal_connect_swapped (sync, "notify::downloaded-bytes", G_CALLBACK (download_progressed),
-                            self);
-  g_signal_connect (sync, "task-refused", G_CALLBACK (task_refused), self);
+  g_signal_connect_swapped (self->upload_queue, "notify::delivered",
+                            G_CALLBACK (show_upload_progress), self);
+  g_signal_connect_swapped (self->upload_queue, "notify::pending",
+                            G_CALLBACK (show_upload_progress), self);
+  g_signal_connect (self->upload_queue, "report-failed", G_CALLBACK (report_refused), self);
 
   clear_list (self->task_list);
   clear_list (self->firmware_list);
-  gtk_progress_bar_set_fraction (self->progress_bar, 0);
-  gtk_progress_bar_set_text (self->progress_bar, NULL);
-  gtk_label_set_label (self->status_label, _("Fetching tasks and firmware…"));
+  self->download_row = NULL;
+  self->download_bar = NULL;
+  self->downloads = 0;
+  adw_action_row_set_subtitle (self->reports_row, _("Uploading…"));
+  gtk_progress_bar_set_fraction (self->reports_bar, 0);
+  gtk_label_set_label (self->status_label, _("Uploading the reports…"));
   gtk_widget_set_visible (self->cancel_button, TRUE);
   gtk_widget_set_visible (self->done_box, FALSE);
   gtk_widget_action_set_enabled (widget, "sync.start", FALSE);
   gtk_widget_action_set_enabled (widget, "sync.cancel", TRUE);
   gtk_stack_set_visible_child_name (self->stack, "progress");
-  ff_sync_fetch_tasks_async (sync, self->cancellable, tasks_fetched, self);
+  ff_upload_queue_flush_async (self->upload_queue, FF_UPLOAD_ATTEMPTS, FF_UPLOAD_FIRST_PAUSE_MS,
+                               self->cancellable, reports_uploaded, self);
 }
 
 static void
@@ -229,8 +404,8 @@ cancel_activated (GtkWidget  *widget,
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  finish_run (self, _("Sync cancelled. Firmware already downloaded is kept and resumed next "
-                      "time."));
+  finish_run (self, _("Sync cancelled. Reports not yet uploaded stay queued; firmware already "
+                      "downloaded is kept and resumed next time."));
 }
 
 static void
@@ -246,12 +421,16 @@ ff_sync_page_dispose (GObject *object)
 {
   FfSyncPage *self = FF_SYNC_PAGE (object);
 
-  if (self->cancellable != NULL)
-    g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->check_cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->check_cancellable);
   if (self->sync != NULL)
     g_signal_handlers_disconnect_by_data (self->sync, self);
+  if (self->upload_queue != NULL)
+    g_signal_handlers_disconnect_by_data (self->upload_queue, self);
   g_clear_object (&self->sync);
+  g_clear_object (&self->upload_queue);
   g_clear_object (&self->context);
 
   G_OBJECT_CLASS (ff_sync_page_parent_class)->dispose (object);
@@ -268,8 +447,9 @@ ff_sync_page_class_init (FfSyncPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fieldflash/Fieldflash/ff-sync-page.ui");
   gtk_widget_class_bind_template_child (widget_class, FfSyncPage, stack);
-  gtk_widget_class_bind_template_child (widget_class, FfSyncPage, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, FfSyncPage, status_label);
+  gtk_widget_class_bind_template_child (widget_class, FfSyncPage, reports_row);
+  gtk_widget_class_bind_template_child (widget_class, FfSyncPage, reports_bar);
   gtk_widget_class_bind_template_child (widget_class, FfSyncPage, task_list);
   gtk_widget_class_bind_template_child (widget_class, FfSyncPage, firmware_list);
   gtk_widget_class_bind_template_child (widget_class, FfSyncPage, cancel_button);

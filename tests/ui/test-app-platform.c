@@ -1,6 +1,8 @@
 /* The app against the real fieldflash-platform on 127.0.0.1 (HTTPS, pinned): the login page shows
  * the tablet and the platform's reachability, a wrong PIN is refused on screen, the right one goes
- * on to Sync, the synced task appears on the Task page, and Upload Now delivers a queued report. */
+ * on to Sync, which uploads the queued report and stores the task (signature and each firmware file
+ * verified, each in its own row), the task appears on the Task page, and Upload Now delivers a
+ * report queued later. Sync can be cancelled. */
 #include "config.h"
 
 #include <adwaita.h>
@@ -163,13 +165,14 @@ make_enrolled_context (Harness    *h,
   return g_steal_pointer (&context);
 }
 
-/* A signed report of DTU0001 in the store, as a finished visit leaves it. */
+/* A signed report of @device_id in the store, as a finished visit leaves it. */
 static void
 queue_report (FfContext  *context,
-              const char *task_id)
+              const char *task_id,
+              const char *device_id)
 {
   FfTablet *tablet = ff_context_get_tablet (context);
-  g_autoptr(FfReport) report = harness_report (task_id, "DTU0001", "TAB-0001", HARNESS_PHONE_A);
+  g_autoptr(FfReport) report = harness_report (task_id, device_id, "TAB-0001", HARNESS_PHONE_A);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GBytes) signature = NULL;
   g_autoptr(GError) error = NULL;
@@ -177,9 +180,33 @@ queue_report (FfContext  *context,
   signature = ff_report_sign (report, ff_tablet_get_key (tablet), &bytes, &error);
   g_assert_no_error (error);
   g_assert_true (ff_store_save_report (ff_tablet_get_store (tablet), report->report_id, task_id,
-                                       "DTU0001", "upgraded", report->created_at, bytes,
+                                       device_id, "upgraded", report->created_at, bytes,
                                        signature, "done", "{}", &error));
   g_assert_no_error (error);
+}
+
+static gboolean
+is_row_titled_prefix (GtkWidget     *widget,
+                      gconstpointer  prefix)
+{
+  return ADW_IS_ACTION_ROW (widget)
+         && g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), prefix);
+}
+
+static gboolean
+is_shown_button_for (GtkWidget     *widget,
+                     gconstpointer  action_name)
+{
+  return ff_ui_test_is_button_for (widget, action_name) && gtk_widget_is_drawable (widget);
+}
+
+/* Sync Again is on screen and can be pressed. */
+static gboolean
+sync_idle (gpointer data)
+{
+  GtkWidget *again = ff_ui_test_find (data, is_shown_button_for, "sync.start");
+
+  return again != NULL && gtk_widget_is_sensitive (again);
 }
 
 static void
@@ -192,6 +219,7 @@ test_login_sync_upload (void)
   FfWindow *window;
   GtkWidget *login, *sync, *task, *queue;
   GtkWidget *phone_row, *pin_row;
+  GtkWidget *firmware_row, *signature_row, *bar;
   RowQuery query;
   PageQuery page;
 
@@ -233,32 +261,58 @@ test_login_sync_upload (void)
   wait_until (page_is, &page, "the Sync page after the login");
   g_assert_null (ff_ui_test_find (login, ff_ui_test_is_label_mentioning, "The PIN is wrong"));
 
-  /* Sync: the task is stored, its firmware listed as verified. */
+  /* Sync can be cancelled while it runs: nothing is lost, it can start again. */
+  queue_report (context, h->task_a, "DTU0001");
   click (sync, "sync.start");
+  g_assert_true (gtk_widget_is_drawable (ff_ui_test_find (sync, ff_ui_test_is_button_for,
+                                                          "sync.cancel")));
+  click (sync, "sync.cancel");
+  query = (RowQuery) { sync, NULL, "Sync cancelled" };
+  wait_until (label_visible, &query, "the sync to say it was cancelled");
+  g_assert_false (gtk_widget_is_drawable (ff_ui_test_find (sync, ff_ui_test_is_button_for,
+                                                           "sync.cancel")));
+  wait_until (sync_idle, sync, "Sync Again to be offered");
+
+  /* Sync: the queued report goes up, the task is stored, its signature and each firmware file are
+   * verified on the tablet, each file with its size and a full bar. */
+  click (sync, "sync.start");
+  query = (RowQuery) { sync, "Upload queue", "1 delivered, 0 still waiting" };
+  wait_until (row_shows, &query, "Sync to upload the queued report");
   query = (RowQuery) { sync, h->task_a, "Stored" };
   wait_until (row_shows, &query, "the task to be stored");
   query = (RowQuery) { sync, "V2.01", "SHA-256 verified" };
   wait_until (row_shows, &query, "the firmware verdict");
+  firmware_row = ff_ui_test_find (sync, is_row_with_subtitle_text, &query);
+  bar = ff_ui_test_find_type (firmware_row, GTK_TYPE_PROGRESS_BAR);
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar)), ==, 1.0);
+  signature_row = ff_ui_test_find (sync, is_row_titled_prefix, "Signature of ");
+  g_assert_nonnull (signature_row);
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (signature_row)),
+                                   "Valid"));
   g_assert_cmpstr (ff_context_get_task (context)->task_id, ==, h->task_a);
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), "platform-sync-1280x800.png");
 
-  /* The Task page lists the synced task's terminals. */
+  /* The Task page lists the synced task's terminals; the one whose report went up is done. */
   click (sync, "sync.show-task");
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "task");
-  query = (RowQuery) { task, NULL, "DTU0001 · To do" };
+  query = (RowQuery) { task, NULL, "DTU0001 · Done" };
   wait_until (row_shows, &query, "DTU0001 on the Task page");
   query = (RowQuery) { task, NULL, "FTU0002 · To do" };
   wait_until (row_shows, &query, "FTU0002 on the Task page");
 
-  /* A finished visit's report waits in the queue; Upload Now delivers it. */
-  queue_report (context, h->task_a);
+  /* The report Sync delivered is listed as uploaded; one queued since waits, and Upload Now
+   * delivers it. */
+  queue_report (context, h->task_a, "FTU0002");
   ff_window_show_page (window, "queue");
   ff_queue_page_refresh (FF_QUEUE_PAGE (queue));
-  query = (RowQuery) { queue, "DTU0001", "Upgraded" };
+  query = (RowQuery) { queue, "DTU0001", "uploaded" };
+  wait_until (row_shows, &query, "the report Sync delivered, listed as uploaded");
+  query = (RowQuery) { queue, "FTU0002", "Upgraded" };
   wait_until (row_shows, &query, "the queued report");
   click (queue, "queue.upload");
   query = (RowQuery) { queue, NULL, "1 delivered, 0 still waiting" };
   wait_until (label_visible, &query, "the upload to finish");
-  query = (RowQuery) { queue, "DTU0001", "uploaded" };
+  query = (RowQuery) { queue, "FTU0002", "uploaded" };
   wait_until (row_shows, &query, "the report listed as uploaded");
 
   destroy_window (window);
