@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #define FF_FRAME_DEADLINE_S 10
+#define FF_FRAME_ATTEMPTS 10
 /* Fails a test that hangs instead of letting it run until meson kills it. */
 #define FF_WAIT_DEADLINE_S 60
 /* Enough to see the push on a page, small enough to keep the tests quick. */
@@ -172,26 +173,55 @@ deadline_passed (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-frame_drawn (GtkWidget     *widget,
-             GdkFrameClock *frame_clock,
-             gpointer       user_data)
+typedef struct
 {
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
+  GtkWidget    *window;
+  gboolean      keep;     /* whether to keep the image painted */
+  GdkPaintable *frame;    /* the window as painted */
+  gboolean      painted;
+} FfPaint;
+
+static void
+frame_painted (GdkFrameClock *frame_clock,
+               FfPaint       *paint)
+{
+  /* Taken at once: whatever queues a draw before the next frame drops the window's image. */
+  if (paint->keep)
+    {
+      g_autoptr(GdkPaintable) live = gtk_widget_paintable_new (paint->window);
+
+      g_clear_object (&paint->frame);
+      paint->frame = gdk_paintable_get_current_image (live);
+    }
+  paint->painted = TRUE;
+}
+
+/* Waits until @window has been laid out and painted anew — after the paint, not at the frame's
+ * tick, when a change to a page may still wait for its layout — and returns what was painted
+ * when @keep. */
+static GdkPaintable *
+wait_for_paint (GtkWidget *window,
+                gboolean   keep)
+{
+  GdkFrameClock *frame_clock = gtk_widget_get_frame_clock (window);
+  FfPaint paint = { window, keep, NULL, FALSE };
+  guint watchdog = g_timeout_add_seconds (FF_FRAME_DEADLINE_S, deadline_passed, NULL);
+  gulong handler;
+
+  g_assert_nonnull (frame_clock);
+  handler = g_signal_connect (frame_clock, "after-paint", G_CALLBACK (frame_painted), &paint);
+  gtk_widget_queue_draw (window);
+  while (!paint.painted)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (frame_clock, handler);
+  g_source_remove (watchdog);
+  return paint.frame;
 }
 
 void
 ff_ui_test_wait_for_frame (GtkWidget *window)
 {
-  gboolean drawn = FALSE;
-  guint watchdog = g_timeout_add_seconds (FF_FRAME_DEADLINE_S, deadline_passed, NULL);
-
-  gtk_widget_queue_draw (window);
-  gtk_widget_add_tick_callback (window, frame_drawn, &drawn, NULL);
-  while (!drawn)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (watchdog);
+  wait_for_paint (window, FALSE);
 }
 
 /* Draws a frame of @window as it is now and writes it to meson-logs/screenshots/@file_name. */
@@ -202,8 +232,8 @@ ff_ui_test_save_screenshot (GtkWidget  *window,
   const char *build_dir = g_getenv ("FIELDFLASH_BUILDDIR");
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
-  int width, height;
-  g_autoptr(GdkPaintable) paintable = NULL;
+  int width = 0;
+  int height = 0;
   GtkSnapshot *snapshot;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
@@ -213,13 +243,17 @@ ff_ui_test_save_screenshot (GtkWidget  *window,
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
   path = g_build_filename (dir, file_name, NULL);
 
-  ff_ui_test_wait_for_frame (window);
-  width = gtk_widget_get_width (window);
-  height = gtk_widget_get_height (window);
-  paintable = gtk_widget_paintable_new (window);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
+  /* A frame in which the window waits for its new size paints nothing: take the next one. */
+  for (guint attempt = 0; node == NULL && attempt < FF_FRAME_ATTEMPTS; attempt++)
+    {
+      g_autoptr(GdkPaintable) frame = wait_for_paint (window, TRUE);
+
+      width = gtk_widget_get_width (window);
+      height = gtk_widget_get_height (window);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (frame, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
