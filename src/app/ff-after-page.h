@@ -3,7 +3,6 @@
 
 #include <adwaita.h>
 
-#include "ff-snapshot.h"
 #include "ff-workflow.h"
 
 G_BEGIN_DECLS
@@ -11,11 +10,8 @@ G_BEGIN_DECLS
 #define FF_TYPE_AFTER_PAGE (ff_after_page_get_type ())
 G_DECLARE_FINAL_TYPE (FfAfterPage, ff_after_page, FF, AFTER_PAGE, AdwBin)
 
-gboolean    ff_after_page_show_snapshots (FfAfterPage      *self,
-                                          const FfSnapshot *before,
-                                          const FfSnapshot *after);
-FfWorkflow *ff_after_page_get_workflow   (FfAfterPage      *self);
-void        ff_after_page_set_workflow   (FfAfterPage      *self,
-                                          FfWorkflow       *workflow);
+FfWorkflow *ff_after_page_get_workflow (FfAfterPage *self);
+void        ff_after_page_set_workflow (FfAfterPage *self,
+                                        FfWorkflow  *workflow);
 
 G_END_DECLS

@@ -199,32 +199,6 @@ fill_snapshot (FfSnapshot *snapshot,
 }
 
 static void
-test_after_page_shows_judgement (void)
-{
-  GtkWidget *page = g_object_ref_sink (g_object_new (FF_TYPE_AFTER_PAGE, NULL));
-  GtkWidget *current_label;
-  FfSignalGauge *current_gauge;
-  FfSnapshot before, after_good, after_bad;
-
-  fill_snapshot (&before, 10.5f, 120.0f, 24.0f, 21.0f);
-  fill_snapshot (&after_good, 10.4f, 118.0f, 24.1f, 21.5f);
-  fill_snapshot (&after_bad, 10.4f, 150.0f, 24.1f, 21.5f);
-
-  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "empty");
-  g_assert_true (ff_after_page_show_snapshots (FF_AFTER_PAGE (page), &before, &after_good));
-  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "gauges");
-
-  /* Current moved by 25 %: the page's verdict and that gauge say so. */
-  g_assert_false (ff_after_page_show_snapshots (FF_AFTER_PAGE (page), &before, &after_bad));
-  current_label = ff_ui_test_find (page, ff_ui_test_is_label,
-                                   ff_signal_get_label (FF_SIGNAL_CURRENT));
-  current_gauge = FF_SIGNAL_GAUGE (gtk_widget_get_ancestor (current_label, FF_TYPE_SIGNAL_GAUGE));
-  g_assert_false (ff_signal_gauge_get_passed (current_gauge));
-
-  g_assert_finalize_object (page);
-}
-
-static void
 test_signal_gauge_marks_failure (void)
 {
   GtkWidget *gauge = g_object_ref_sink (ff_signal_gauge_new ());
@@ -397,33 +371,64 @@ test_before_page_presents_readings (void)
   g_assert_finalize_object (training);
 }
 
-/* A terminal that already runs the target: nothing to do, and the page says so. The training
- * terminal is upgraded once; its visit's progress as saved when it began connecting is then put
- * back, as after a crash, so the visit reads the terminal again. */
+static FfSignalGauge *
+find_gauge (GtkWidget *page,
+            FfSignal   signal)
+{
+  GtkWidget *name = ff_ui_test_find (page, ff_ui_test_is_label, ff_signal_get_label (signal));
+
+  g_assert_nonnull (name);
+  return FF_SIGNAL_GAUGE (gtk_widget_get_ancestor (name, FF_TYPE_SIGNAL_GAUGE));
+}
+
+/* A clean upgrade: the After page shows the four gauges, all within the limit. The terminal then
+ * runs the target, and the Before page of the next visit says there is nothing to do; that visit
+ * starts from the first one's progress as saved when it began connecting, put back as after a
+ * crash, so it reads the terminal again. */
 static void
-test_before_page_already_current (void)
+test_upgraded_then_current (void)
 {
   FfTraining *training = ff_ui_test_start_training ();
   FfStore *store = ff_training_get_store (training);
   const char *task_id = ff_training_get_task (training)->task_id;
   GtkWidget *window = gtk_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkWidget *page = g_object_new (FF_TYPE_BEFORE_PAGE, NULL);
+  GtkWidget *after_page = g_object_new (FF_TYPE_AFTER_PAGE, NULL);
   FfUiTestVisit *visit;
   g_autofree char *connect_state = NULL;
   g_autofree char *connect_data = NULL;
   GtkWidget *status;
 
-  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_box_append (GTK_BOX (box), page);
+  gtk_box_append (GTK_BOX (box), after_page);
+  gtk_window_set_child (GTK_WINDOW (window), box);
   gtk_window_present (GTK_WINDOW (window));
   visit = ff_ui_test_visit_start (training, "DTU0101");
+  ff_after_page_set_workflow (FF_AFTER_PAGE (after_page), ff_ui_test_visit_get_workflow (visit));
   ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_CONNECT);
   g_assert_true (ff_store_load_workflow (store, task_id, "DTU0101", &connect_state, &connect_data,
                                          NULL));
   ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_CONFIRM);
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (after_page), ==, "empty");
   g_assert_true (ff_workflow_confirm_push (ff_ui_test_visit_get_workflow (visit), NULL));
   ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_DONE);
   g_assert_cmpstr (ff_workflow_get_outcome (ff_ui_test_visit_get_workflow (visit)), ==,
                    "upgraded");
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (after_page), ==, "result");
+  g_assert_nonnull (ff_ui_test_find (after_page, ff_ui_test_is_label, "Signals Agree"));
+  for (guint i = 0; i < FF_N_SIGNALS; i++)
+    {
+      FfSignalGauge *gauge = find_gauge (after_page, i);
+
+      g_assert_true (gtk_widget_is_drawable (GTK_WIDGET (gauge)));
+      g_assert_true (ff_signal_gauge_get_passed (gauge));
+    }
+  g_assert_true (gtk_widget_is_drawable (ff_ui_test_find (after_page, ff_ui_test_is_button_for,
+                                                          "win.show-page")));
+  g_assert_false (gtk_widget_is_drawable (ff_ui_test_find (after_page, ff_ui_test_is_button_for,
+                                                           "after.rollback")));
+  ff_after_page_set_workflow (FF_AFTER_PAGE (after_page), NULL);
   ff_ui_test_visit_finish (visit);
 
   g_assert_true (ff_store_save_workflow (store, task_id, "DTU0101", connect_state, connect_data,
@@ -437,6 +442,57 @@ test_before_page_already_current (void)
   status = ff_ui_test_find (page, is_status_page_on_screen, NULL);
   g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)), ==,
                    "The terminal already runs version V2.00. There is nothing to do here.");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  ff_ui_test_visit_finish (visit);
+  g_assert_finalize_object (training);
+}
+
+/* A signal that drifts after the upgrade: the page says why the upgrade failed, shows the gauges
+ * with the drifting one red, and offers Roll Back as the one primary action. */
+static void
+test_after_page_offers_rollback (void)
+{
+  FfTraining *training = ff_ui_test_start_training ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = g_object_new (FF_TYPE_AFTER_PAGE, NULL);
+  GtkWidget *rollback = ff_ui_test_find (page, ff_ui_test_is_button_for, "after.rollback");
+  GtkWidget *close = ff_ui_test_find (page, ff_ui_test_is_button_for, "after.close");
+  FfUiTestVisit *visit;
+  FfWorkflow *workflow;
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ff_training_set_scenario (training, "DTU0101",
+                                           "signal-drift signal=current percent=25", NULL));
+  visit = ff_ui_test_visit_start (training, "DTU0101");
+  workflow = ff_ui_test_visit_get_workflow (visit);
+  ff_after_page_set_workflow (FF_AFTER_PAGE (page), workflow);
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_CONFIRM);
+  g_assert_true (ff_workflow_confirm_push (workflow, NULL));
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_FAILED);
+
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "result");
+  g_assert_nonnull (ff_ui_test_find (page, ff_ui_test_is_label, "Upgrade Failed"));
+  g_assert_true (gtk_widget_is_drawable (ff_ui_test_find (page, ff_ui_test_is_label,
+                                                          ff_workflow_get_failure (workflow))));
+  for (guint i = 0; i < FF_N_SIGNALS; i++)
+    {
+      FfSignalGauge *gauge = find_gauge (page, i);
+
+      g_assert_true (gtk_widget_is_drawable (GTK_WIDGET (gauge)));
+      g_assert_cmpint (ff_signal_gauge_get_passed (gauge), ==, i != FF_SIGNAL_CURRENT);
+    }
+  g_assert_true (gtk_widget_is_drawable (rollback));
+  g_assert_true (gtk_widget_has_css_class (rollback, "suggested-action"));
+  g_assert_true (gtk_widget_is_drawable (close));
+  g_assert_false (gtk_widget_has_css_class (close, "suggested-action"));
+  g_assert_false (gtk_widget_is_drawable (ff_ui_test_find (page, ff_ui_test_is_button_for,
+                                                           "win.show-page")));
+
+  ff_ui_test_press (page, "after.rollback");
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_DONE);
+  g_assert_cmpstr (ff_workflow_get_outcome (workflow), ==, "rolled-back");
 
   gtk_window_destroy (GTK_WINDOW (window));
   ff_ui_test_visit_finish (visit);
@@ -696,11 +752,11 @@ main (int   argc,
   g_test_add_func ("/app/window/navigation-actions", test_window_navigation_actions);
   g_test_add_func ("/app/window/display-settings", test_window_follows_display_settings);
   g_test_add_func ("/app/login/credentials", test_login_page_checks_credentials);
-  g_test_add_func ("/app/after/judgement", test_after_page_shows_judgement);
   g_test_add_func ("/app/gauge/failure", test_signal_gauge_marks_failure);
   g_test_add_func ("/app/signal/format", test_signal_values_read_well);
   g_test_add_func ("/app/before/readings", test_before_page_presents_readings);
-  g_test_add_func ("/app/before/already-current", test_before_page_already_current);
+  g_test_add_func ("/app/after/upgraded-then-current", test_upgraded_then_current);
+  g_test_add_func ("/app/after/signal-drift", test_after_page_offers_rollback);
   g_test_add_func ("/app/navigate/gps", test_navigate_page_follows_gps);
   g_test_add_func ("/app/connect/wrong-terminal", test_connect_page_shows_wrong_terminal);
   g_test_add_func ("/app/preferences/addresses", test_preferences_refuse_bad_addresses);

@@ -8,7 +8,6 @@
 #include <glib/gi18n-lib.h>
 #include <locale.h>
 
-#include "ff-after-page.h"
 #include "ff-context.h"
 #include "ff-gps-simulated.h"
 #include "ff-ui-test.h"
@@ -75,19 +74,6 @@ present_at_size (GtkWidget *window,
   while (gtk_widget_get_width (window) != width || gtk_widget_get_height (window) != height)
     g_main_context_iteration (NULL, TRUE);
   g_source_remove (watchdog);
-}
-
-static void
-fill_snapshot (FfSnapshot *snapshot,
-               float       line_voltage,
-               float       current,
-               float       battery_voltage,
-               float       ambient_temperature)
-{
-  *snapshot = (FfSnapshot) {
-    .values = { line_voltage, current, battery_voltage, ambient_temperature },
-    .present = { TRUE, TRUE, TRUE, TRUE },
-  };
 }
 
 static void
@@ -187,15 +173,22 @@ shoot_way_to_terminal (FfShots    *shots,
   shoot (shots, "task");
   gtk_widget_activate_action (GTK_WIDGET (shots->window), "win.navigate-to", "s", "DTU0101");
   shoot (shots, "navigate");
+  ff_training_walk_to (training, "DTU0101");
 }
 
-/* The workflow pages filled by @workflow's real run, up to its report in the queue. */
+static gboolean
+waiting_for_rollback_decision (gpointer data)
+{
+  return ff_workflow_get_state (ff_window_get_workflow (data)) == FF_WORKFLOW_STATE_FAILED;
+}
+
+/* The workflow pages filled by @workflow's real run — a signal drifts after the upgrade, so the
+ * After page has gauges and a failure — up to its report in the queue. */
 static void
 shoot_visit (FfShots    *shots,
              FfWorkflow *workflow)
 {
   FfWindow *window = shots->window;
-  FfSnapshot before, after;
 
   ff_window_run_workflow (window, workflow);
   ff_ui_test_wait_until (waiting_for_go_ahead, window, "the go-ahead");
@@ -203,13 +196,11 @@ shoot_visit (FfShots    *shots,
   shoot (shots, "before");
   ff_ui_test_press (ff_window_get_page (window, "before"), "before.continue");
   shoot (shots, "push");
+  ff_ui_test_press (ff_window_get_page (window, "push"), "push.confirm");
+  ff_ui_test_wait_until (waiting_for_rollback_decision, window, "the failed upgrade");
   shoot (shots, "restart");
-  fill_snapshot (&before, 10500.54f, 121.4f, 24.1f, 21.0f);
-  fill_snapshot (&after, 10515.44f, 152.0f, 24.0f, 21.3f);
-  ff_after_page_show_snapshots (FF_AFTER_PAGE (ff_window_get_page (window, "after")), &before,
-                                &after);
   shoot (shots, "after");
-  g_assert_true (ff_workflow_close (workflow, NULL));
+  ff_ui_test_press (ff_window_get_page (window, "after"), "after.close");
   ff_ui_test_wait_until (report_shown, window, "the report");
   shoot (shots, "report");
   ff_window_show_page (window, "queue");
@@ -248,7 +239,8 @@ take_screenshots (const FfScreenshotSet *set)
   FfShots shots = { NULL, set, shot, too_wide, small_targets };
   int minimum_width;
 
-  ff_training_walk_to (training, "DTU0101");
+  g_assert_true (ff_training_set_scenario (training, "DTU0101",
+                                           "signal-drift signal=current percent=25", NULL));
   workflow = ff_training_create_workflow (training, "DTU0101", &error);
   g_assert_no_error (error);
 

@@ -1,6 +1,6 @@
 /* A scripted run through training mode on the real window: one clean terminal and one whose push
- * fails, from the task list to a saved report, then one stopped in the middle of its push and
- * resumed, and a scenario card dealt — pressing the buttons a trainee and a trainer press and
+ * fails, from the task list to a saved report, then one stopped in the middle of its push, resumed
+ * and rolled back after a signal drifted, and a scenario card dealt — pressing the buttons a trainee and a trainer press and
  * checking what the screen shows. Screenshots of the pages on the way go to
  * meson-logs/screenshots. */
 #include "config.h"
@@ -11,6 +11,7 @@
 #include "ff-context.h"
 #include "ff-gps-simulated.h"
 #include "ff-report-page.h"
+#include "ff-signal-gauge.h"
 #include "ff-task-page.h"
 #include "ff-training.h"
 #include "ff-ui-test.h"
@@ -269,6 +270,36 @@ assert_before_page_shows_readings (FfWindow   *window,
   g_assert_null (ff_ui_test_find (page, label_on_screen, "reading…"));
 }
 
+static gboolean
+gauge_on_screen (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  return FF_IS_SIGNAL_GAUGE (widget) && gtk_widget_is_drawable (widget);
+}
+
+/* Four gauges on screen, the current's red, and Roll Back offered as the way out. */
+static void
+assert_after_page_shows_drift (FfWindow *window)
+{
+  GtkWidget *page = ff_window_get_page (window, "after");
+  GtkWidget *rollback = ff_ui_test_find (page, ff_ui_test_is_button_for, "after.rollback");
+
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "after");
+  g_assert_cmpstr (visible_view (window), ==, "result");
+  g_assert_nonnull (ff_ui_test_find (page, label_on_screen, "Upgrade Failed"));
+  for (guint i = 0; i < FF_N_SIGNALS; i++)
+    {
+      GtkWidget *name = ff_ui_test_find (page, label_on_screen, ff_signal_get_label (i));
+      GtkWidget *gauge = gtk_widget_get_ancestor (name, FF_TYPE_SIGNAL_GAUGE);
+
+      g_assert_true (gauge_on_screen (gauge, NULL));
+      g_assert_cmpint (ff_signal_gauge_get_passed (FF_SIGNAL_GAUGE (gauge)), ==,
+                       i != FF_SIGNAL_CURRENT);
+    }
+  g_assert_true (gtk_widget_is_drawable (rollback));
+  g_assert_true (gtk_widget_has_css_class (rollback, "suggested-action"));
+}
+
 static void
 upgrade_until_end (FfWindow   *window,
                    const char *device_id,
@@ -359,7 +390,11 @@ test_training_run (void)
   if (ff_workflow_get_state (ff_window_get_workflow (window)) == FF_WORKFLOW_STATE_FAILED)
     {
       g_assert_cmpstr (ff_window_get_page_name (window), ==, "after");
-      g_assert_cmpstr (visible_view (window), ==, "failed");
+      g_assert_cmpstr (visible_view (window), ==, "result");
+      g_assert_nonnull (ff_ui_test_find (visible_page (window), label_on_screen,
+                                         ff_workflow_get_failure (ff_window_get_workflow (window))));
+      /* Nothing was measured after: no gauges. */
+      g_assert_null (ff_ui_test_find (visible_page (window), gauge_on_screen, NULL));
       ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-failing-after.png");
       press (window, "after.close");
     }
@@ -401,7 +436,7 @@ test_training_run (void)
   ff_ui_test_respond (dialog, "_Override");
 
   /* A slow link, stopped in the middle of the push: the technician is asked first and told what
-   * state the terminal is left in; starting again resumes on the push page and ends upgraded. */
+   * state the terminal is left in; starting again resumes on the push page. */
   wait_until (window, waiting_for_confirmation, "the third push to wait for confirmation");
   press (window, "before.continue");
   press (window, "push.confirm");
@@ -419,14 +454,22 @@ test_training_run (void)
                                      "Stopped: the terminal still runs its previous firmware"));
   ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-push-stopped.png");
 
-  /* The trainer takes the slow link away again, so the resumed push runs at full speed. */
-  g_assert_true (ff_training_set_scenario (ff_context_get_training (context), "DTU0103", "none",
-                                           NULL));
+  /* The trainer swaps the slow link for a current that drifts after the upgrade: the resumed push
+   * runs at full speed, the After page shows the drift on its gauge and the technician rolls
+   * back. */
+  g_assert_true (ff_training_set_scenario (ff_context_get_training (context), "DTU0103",
+                                           "signal-drift signal=current percent=25", NULL));
   start_upgrade (window);
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "push");
   wait_until (window, failed_or_done, "the resumed upgrade to end");
+  g_assert_cmpint (ff_workflow_get_state (ff_window_get_workflow (window)), ==,
+                   FF_WORKFLOW_STATE_FAILED);
+  assert_after_page_shows_drift (window);
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-drift-after.png");
+  press (window, "after.rollback");
   wait_until (window, run_finished, "the third report");
-  g_assert_nonnull (ff_ui_test_find (report_page, ff_ui_test_is_row_titled, "Upgraded"));
+  g_assert_nonnull (ff_ui_test_find (report_page, ff_ui_test_is_row_titled,
+                                     "Rolled back to the previous firmware"));
   ff_window_show_page (window, "queue");
   wait_until (window, three_reports_queued, "the third report in the queue");
 
