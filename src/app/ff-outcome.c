@@ -1,14 +1,12 @@
-/* How the app words a report's outcome (the report format's identifiers) for the technician, and
- * what the outcome means for the day's list. */
+/* A report's outcome as the app presents it: stored identifiers in the core's words
+ * (ff_report_outcome_describe), and what the outcome means for the day's list. */
 #include "config.h"
 
 #include "ff-outcome.h"
 
-#include <glib/gi18n-lib.h>
-
 #include "ff-report.h"
 
-/* An identifier the app does not know is shown as it is. */
+/* The core's wording of a stored outcome identifier; an unknown one is shown as it is. */
 const char *
 ff_outcome_describe (const char *text)
 {
@@ -16,24 +14,7 @@ ff_outcome_describe (const char *text)
 
   if (!ff_report_outcome_from_string (text, &outcome))
     return text;
-
-  switch (outcome)
-    {
-    case FF_REPORT_OUTCOME_UPGRADED:
-      return _("Upgraded");
-    case FF_REPORT_OUTCOME_ALREADY_CURRENT:
-      return _("Already current");
-    case FF_REPORT_OUTCOME_FAILED:
-      return _("Upgrade failed");
-    case FF_REPORT_OUTCOME_ROLLED_BACK:
-      return _("Rolled back to the previous firmware");
-    case FF_REPORT_OUTCOME_IDENTITY_MISMATCH:
-      return _("Wrong terminal: not upgraded");
-    case FF_REPORT_OUTCOME_ABORTED:
-      return _("Stopped before the upgrade");
-    default:
-      return text;
-    }
+  return ff_report_outcome_describe (outcome);
 }
 
 /* An identifier the app does not know counts as failed: nothing says the terminal is on target. */

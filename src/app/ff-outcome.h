@@ -1,5 +1,5 @@
-/* How the app words a report's outcome for the technician, and what it means for the day's list:
- * the app's one place for both. */
+/* A report's outcome as the app presents it: the core's wording of a stored identifier, and what
+ * the outcome means for the day's list (the app's one place for that). */
 #pragma once
 
 #include <glib.h>

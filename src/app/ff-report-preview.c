@@ -9,7 +9,6 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "ff-outcome.h"
 #include "ff-signal-format.h"
 
 /* A4 in points, the PDF's page. */
@@ -122,8 +121,7 @@ draw_page (cairo_t        *cr,
                                     versions->after != NULL ? versions->after : "?");
   y = table_row (cr, y, _("Terminal"), report->device_id);
   y = table_row (cr, y, _("Task"), report->task_id);
-  y = table_row (cr, y, _("Outcome"), ff_outcome_describe (
-                   ff_report_outcome_to_string (report->outcome)));
+  y = table_row (cr, y, _("Outcome"), ff_report_outcome_describe (report->outcome));
   y = table_row (cr, y, _("Closed at (UTC)"), created);
   y = table_row (cr, y, _("Version"), version_change);
   y = table_row (cr, y, _("Target version"), versions->target);

@@ -1,6 +1,6 @@
-/* Checks a stored task the way a sync accepted it — signature against the pinned platform key, every
- * firmware file against its SHA-256 — so the Sync page shows verdicts about what the tablet holds
- * now, not what it was told. Reads sqlite and whole files: always in a worker thread. */
+/* Checks a stored task the way a sync accepted it — signature against the pinned platform key,
+ * every firmware file against its SHA-256 — so the Sync page shows verdicts about what the tablet
+ * holds now, not what it was told. Reads sqlite and whole files: always in a worker thread. */
 #include "config.h"
 
 #include "ff-task-check.h"

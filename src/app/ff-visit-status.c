@@ -54,7 +54,7 @@ status_of_finished_visit (const char *outcome)
     }
 }
 
-/* @state is the name the store keeps (ff_workflow_state_to_string), NULL for a visit never begun. */
+/* @state is the name the store keeps (ff_workflow_state_to_string); NULL: never begun. */
 static FfVisitStatus
 status_of_visit (const char *state,
                  const char *outcome)

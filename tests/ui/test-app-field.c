@@ -223,7 +223,7 @@ flag_set (gconstpointer data)
   return *(const gboolean *) data;
 }
 
-/* ---- the day's list --------------------------------------------------------------------------- */
+/* ---- the day's list -------------------------------------------------------------------------- */
 
 /* Each terminal's status is its visit's in today's task: a report from an older task that listed
  * the same terminal does not mark it, and visits under way say so. */
@@ -275,7 +275,7 @@ test_task_statuses (void)
   g_assert_finalize_object (page);
 }
 
-/* ---- reports ---------------------------------------------------------------------------------- */
+/* ---- reports --------------------------------------------------------------------------------- */
 
 static gboolean
 page_is (gconstpointer data)
