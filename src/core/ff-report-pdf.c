@@ -6,6 +6,7 @@
 #include <cairo-pdf.h>
 #include <glib/gi18n-lib.h>
 #include <math.h>
+#include <pango/pangocairo.h>
 
 #include "ff-snapshot.h"
 
@@ -18,6 +19,8 @@
 #define GAUGE_RADIUS 50.0
 /* The gauges run from 0 to twice the limit, so the 10 % line sits straight up. */
 #define GAUGE_FULL_SCALE (2 * FF_SNAPSHOT_MAX_RELATIVE_ERROR)
+/* Pango finds a font for every script from here (Chinese labels and reasons included). */
+#define FONT_FAMILY "Sans"
 
 static cairo_status_t
 append_to_array (void *closure, const unsigned char *data, unsigned int length)
@@ -26,51 +29,67 @@ append_to_array (void *closure, const unsigned char *data, unsigned int length)
   return CAIRO_STATUS_SUCCESS;
 }
 
-static void
-show_text (cairo_t *cr, double x, double y, double size, gboolean bold, const char *text)
+/* One line of @text at @size points; longer than @max_width (0: no limit), it ends in "…" (the
+ * JSON keeps it whole). */
+static PangoLayout *
+text_line (cairo_t *cr, const char *text, double size, gboolean bold, double max_width)
 {
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL,
-                          bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size (cr, size);
-  cairo_move_to (cr, x, y);
-  cairo_show_text (cr, text);
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+  g_autoptr(PangoFontDescription) font = pango_font_description_from_string (FONT_FAMILY);
+
+  pango_font_description_set_absolute_size (font, size * PANGO_SCALE);
+  pango_font_description_set_weight (font, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+  pango_layout_set_font_description (layout, font);
+  pango_layout_set_text (layout, text, -1);
+  if (max_width > 0)
+    {
+      pango_layout_set_width (layout, (int) (max_width * PANGO_SCALE));
+      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+    }
+  return layout;
 }
 
 static double
-text_width (cairo_t *cr, const char *text)
+line_width (PangoLayout *layout)
 {
-  cairo_text_extents_t extents;
+  PangoRectangle logical;
 
-  cairo_text_extents (cr, text, &extents);
-  return extents.x_advance;
+  pango_layout_get_extents (layout, NULL, &logical);
+  return logical.width / (double) PANGO_SCALE;
 }
 
-/* Long texts (failure reasons) are cut to the column; the JSON keeps them whole. */
-static char *
-fit (cairo_t *cr, const char *text, double width)
+/* Draws @layout with its baseline at @y, starting at @x. */
+static void
+draw_line (cairo_t *cr, PangoLayout *layout, double x, double y)
 {
-  g_autoptr(GString) shown = NULL;
-  g_autofree char *candidate = NULL;
+  cairo_move_to (cr, x, y - pango_layout_get_baseline (layout) / (double) PANGO_SCALE);
+  pango_cairo_show_layout (cr, layout);
+  /* The next shape must not start with a line from here. */
+  cairo_new_path (cr);
+}
 
-  if (text_width (cr, text) <= width)
-    return g_strdup (text);
-  shown = g_string_new (text);
-  do
-    {
-      const char *last = g_utf8_find_prev_char (shown->str, shown->str + shown->len);
+static void
+show_text (cairo_t *cr, double x, double y, double size, gboolean bold, const char *text)
+{
+  g_autoptr(PangoLayout) layout = text_line (cr, text, size, bold, 0);
 
-      g_string_truncate (shown, last != NULL ? (gsize) (last - shown->str) : 0);
-      g_free (candidate);
-      candidate = g_strconcat (shown->str, "…", NULL);
-    }
-  while (shown->len > 0 && text_width (cr, candidate) > width);
-  return g_steal_pointer (&candidate);
+  draw_line (cr, layout, x, y);
+}
+
+static void
+show_text_centred (cairo_t *cr, double cx, double y, double size, gboolean bold, const char *text)
+{
+  g_autoptr(PangoLayout) layout = text_line (cr, text, size, bold, 0);
+
+  draw_line (cr, layout, cx - line_width (layout) / 2, y);
 }
 
 static double
 table_row (cairo_t *cr, double y, const char *label, const char *value)
 {
-  g_autofree char *shown = NULL;
+  double value_width = PAGE_WIDTH - 2 * MARGIN - LABEL_WIDTH - 8;
+  g_autoptr(PangoLayout) shown = text_line (cr, value != NULL ? value : "—", 9, FALSE,
+                                            value_width);
 
   cairo_set_source_rgb (cr, 0.93, 0.93, 0.93);
   cairo_rectangle (cr, MARGIN, y, LABEL_WIDTH, ROW_HEIGHT);
@@ -81,10 +100,7 @@ table_row (cairo_t *cr, double y, const char *label, const char *value)
   cairo_stroke (cr);
   cairo_set_source_rgb (cr, 0, 0, 0);
   show_text (cr, MARGIN + 4, y + 12, 9, TRUE, label);
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size (cr, 9);
-  shown = fit (cr, value != NULL ? value : "—", PAGE_WIDTH - 2 * MARGIN - LABEL_WIDTH - 8);
-  show_text (cr, MARGIN + LABEL_WIDTH + 4, y + 12, 9, FALSE, shown);
+  draw_line (cr, shown, MARGIN + LABEL_WIDTH + 4, y + 12);
   return y + ROW_HEIGHT;
 }
 
@@ -109,9 +125,8 @@ gauge (cairo_t *cr, double cx, double cy, FfSignal signal, const FfReport *repor
 {
   const FfReportJudgement *judgement = &report->judgement;
   double limit_angle = G_PI + G_PI * (FF_SNAPSHOT_MAX_RELATIVE_ERROR / GAUGE_FULL_SCALE);
-  g_autofree char *caption = NULL;
+  g_autofree char *verdict = NULL;
   g_autofree char *values = NULL;
-  cairo_text_extents_t extents;
 
   cairo_set_line_width (cr, 10);
   cairo_set_source_rgb (cr, 0.55, 0.8, 0.55);
@@ -132,27 +147,23 @@ gauge (cairo_t *cr, double cx, double cy, FfSignal signal, const FfReport *repor
       cairo_line_to (cr, cx + (GAUGE_RADIUS - 2) * cos (angle),
                      cy + (GAUGE_RADIUS - 2) * sin (angle));
       cairo_stroke (cr);
-      caption = g_strdup_printf ("%s: %.2f %% %s", ff_signal_get_label (signal),
-                                 judgement->deviation[signal] * 100,
+      verdict = g_strdup_printf ("%.2f %% %s", judgement->deviation[signal] * 100,
                                  judgement->pass[signal] ? _("pass") : _("FAIL"));
     }
   else
-    caption = g_strdup_printf ("%s: %s", ff_signal_get_label (signal), _("not judged"));
+    verdict = g_strdup (_("not judged"));
   cairo_arc (cr, cx, cy, 3, 0, 2 * G_PI);
   cairo_fill (cr);
 
+  /* Signal, verdict and values on lines of their own, so long labels stay in their column. */
   cairo_set_source_rgb (cr, 0, 0, 0);
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-  cairo_set_font_size (cr, 9);
-  cairo_text_extents (cr, caption, &extents);
-  show_text (cr, cx - extents.x_advance / 2, cy + 18, 9, TRUE, caption);
+  show_text_centred (cr, cx, cy + 16, 9, TRUE, ff_signal_get_label (signal));
+  show_text_centred (cr, cx, cy + 28, 9, TRUE, verdict);
   if (report->before.present && report->after.present)
     {
       values = g_strdup_printf ("%.2f → %.2f %s", report->before.values[signal],
                                 report->after.values[signal], ff_signal_get_unit (signal));
-      cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-      cairo_text_extents (cr, values, &extents);
-      show_text (cr, cx - extents.x_advance / 2, cy + 31, 9, FALSE, values);
+      show_text_centred (cr, cx, cy + 40, 9, FALSE, values);
     }
 }
 
@@ -168,7 +179,7 @@ draw_page (cairo_t *cr, const FfReport *report)
   y += 34;
   y = table_row (cr, y, _("Terminal"), report->device_id);
   y = table_row (cr, y, _("Task"), report->task_id);
-  y = table_row (cr, y, _("Outcome"), ff_report_outcome_to_string (report->outcome));
+  y = table_row (cr, y, _("Outcome"), ff_report_outcome_describe (report->outcome));
   y = table_row (cr, y, _("Closed at (UTC)"), created);
   y = table_row (cr, y, _("Tablet"), report->tablet_serial);
   y = table_row (cr, y, _("Technician"), report->technician_phone);

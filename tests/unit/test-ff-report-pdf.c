@@ -85,12 +85,14 @@ test_upgraded_page (void)
   g_assert_nonnull (strstr (flat, "Fieldflash upgrade report"));
   g_assert_nonnull (strstr (flat, "DTU0001"));
   g_assert_nonnull (strstr (flat, "13800138000-20261121"));
-  g_assert_nonnull (strstr (flat, "upgraded"));
+  /* The outcome in words, not its identifier. */
+  g_assert_nonnull (strstr (flat, "Outcome Upgraded"));
+  g_assert_null (strstr (flat, "upgraded"));
   g_assert_nonnull (strstr (flat, "V2.01"));
   g_assert_nonnull (strstr (flat, report->report_id));
   /* The current moved 12 %: its gauge says FAIL, the others pass. */
-  g_assert_nonnull (strstr (flat, "Current: 12.00 % FAIL"));
-  g_assert_nonnull (strstr (flat, "Line voltage: 0.13 % pass"));
+  g_assert_nonnull (strstr (flat, "Current 12.00 % FAIL"));
+  g_assert_nonnull (strstr (flat, "Line voltage 0.13 % pass"));
 
   /* It rasterises: a real page, not just text. */
   g_free (run_tool ("pdftoppm", "-r", "20", "-png", "-singlefile", path, png_root, NULL));
@@ -117,10 +119,38 @@ test_failure_without_snapshots (void)
   g_assert_true (ff_report_render_pdf (report, path, &error));
   g_assert_no_error (error);
   text = run_tool ("pdftotext", "-raw", path, "-", NULL);
-  g_assert_nonnull (strstr (text, "identity-mismatch"));
+  g_assert_nonnull (strstr (text, "Wrong terminal: not upgraded"));
+  g_assert_null (strstr (text, "identity-mismatch"));
   g_assert_nonnull (strstr (text, "The tablet is 46.2 m"));
   g_assert_nonnull (strstr (text, "not judged"));
   g_assert_null (strstr (text, "UpdateProgram.bin"));
+  ff_test_remove_tree (dir);
+}
+
+/* A Chinese technician's page: labels, outcome and a reason typed in Chinese print as Chinese, in
+ * an embedded font that has the glyphs. */
+static void
+test_chinese_page (void)
+{
+  g_autoptr(FfReport) report = make_report (FF_REPORT_OUTCOME_IDENTITY_MISMATCH);
+  g_autofree char *dir = g_dir_make_tmp ("ff-pdf-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "report.pdf", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fonts = NULL;
+  g_autofree char *text = NULL;
+
+  ff_report_set_failure (report, "identify", "平板距离登记位置 46.2 米");
+  ff_test_use_language ("zh_CN");
+  g_assert_true (ff_report_render_pdf (report, path, &error));
+  ff_test_use_language (NULL);
+  g_assert_no_error (error);
+
+  fonts = run_tool ("pdffonts", path, NULL);
+  g_assert_true (g_regex_match_simple ("CJK", fonts, 0, 0));
+  text = run_tool ("pdftotext", "-raw", path, "-", NULL);
+  g_assert_nonnull (strstr (text, "Fieldflash 升级报告"));
+  g_assert_nonnull (strstr (text, "终端不符：未升级"));
+  g_assert_nonnull (strstr (text, "平板距离登记位置 46.2 米"));
   ff_test_remove_tree (dir);
 }
 
@@ -130,5 +160,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/report-pdf/upgraded", test_upgraded_page);
   g_test_add_func ("/report-pdf/failure-without-snapshots", test_failure_without_snapshots);
+  g_test_add_func ("/report-pdf/chinese", test_chinese_page);
   return g_test_run ();
 }
