@@ -707,6 +707,71 @@ ff_store_list_reports (FfStore   *self,
   return statement != NULL ? g_steal_pointer (&reports) : NULL;
 }
 
+typedef struct
+{
+  gboolean   only_pending;
+  GPtrArray *reports;
+} ReportList;
+
+static void
+report_list_free (ReportList *list)
+{
+  g_clear_pointer (&list->reports, g_ptr_array_unref);
+  g_free (list);
+}
+
+static gboolean
+list_reports_job (FfStore *store, gpointer data, GError **error)
+{
+  ReportList *list = data;
+
+  list->reports = ff_store_list_reports (store, list->only_pending, error);
+  return list->reports != NULL;
+}
+
+static void
+reports_listed (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReportList *list = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!ff_store_run_finish (FF_STORE (object), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&list->reports),
+                           (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+ff_store_list_reports_async (FfStore             *self,
+                             gboolean             only_pending,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  ReportList *list = g_new0 (ReportList, 1);
+
+  g_task_set_source_tag (task, ff_store_list_reports_async);
+  list->only_pending = only_pending;
+  g_task_set_task_data (task, list, (GDestroyNotify) report_list_free);
+  /* The list stays the task's: the worker only fills it, and the task outlives the worker. */
+  ff_store_run_async (self, list_reports_job, list, NULL, cancellable, reports_listed, task);
+}
+
+GPtrArray *
+ff_store_list_reports_finish (FfStore       *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static gboolean
 update_queue (FfStore *self, const char *sql, const char *report_id, const char *text,
               gint64 number, GError **error)

@@ -136,6 +136,16 @@ gboolean    ff_store_load_report        (FfStore       *self,
 GPtrArray  *ff_store_list_reports       (FfStore       *self,
                                          gboolean       only_pending,
                                          GError       **error);
+/* The same from the main loop: read in a worker (ff_store_run_async), so no page waits on
+ * sqlite. */
+void        ff_store_list_reports_async (FfStore             *self,
+                                         gboolean             only_pending,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+GPtrArray  *ff_store_list_reports_finish (FfStore            *self,
+                                          GAsyncResult       *result,
+                                          GError            **error);
 gboolean    ff_store_mark_uploaded      (FfStore       *self,
                                          const char    *report_id,
                                          gint64         uploaded_at,

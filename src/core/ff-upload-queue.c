@@ -38,7 +38,7 @@ static guint signals[N_SIGNALS];
 /* One flush; the store is only touched from worker threads, through the fields marked "worker". */
 typedef struct
 {
-  GPtrArray *reports;       /* worker: FfStoredReport * pending at the start */
+  GPtrArray *reports;       /* FfStoredReport * pending at the start */
   guint      index;
   guint      attempt;
   guint      max_attempts;
@@ -80,15 +80,6 @@ set_counts (FfUploadQueue *self, guint pending, guint delivered)
       self->delivered = delivered;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DELIVERED]);
     }
-}
-
-static gboolean
-list_pending (FfStore *store, gpointer data, GError **error)
-{
-  Flush *flush = data;
-
-  flush->reports = ff_store_list_reports (store, TRUE, error);
-  return flush->reports != NULL;
 }
 
 static gboolean
@@ -264,9 +255,14 @@ pending_listed (GObject      *object,
   GTask *task = user_data;
   FfUploadQueue *self = g_task_get_source_object (task);
   Flush *flush = g_task_get_task_data (task);
+  GError *error = NULL;
 
-  if (!store_job_succeeded (object, result, task))
-    return;
+  flush->reports = ff_store_list_reports_finish (FF_STORE (object), result, &error);
+  if (flush->reports == NULL)
+    {
+      fail_flush (task, error);
+      return;
+    }
   set_counts (self, flush->reports->len, 0);
   upload_next (task);
 }
@@ -286,7 +282,7 @@ ff_upload_queue_flush_async (FfUploadQueue       *self,
   flush->max_attempts = MAX (max_attempts, 1);
   flush->first_pause_ms = flush->pause_ms = first_pause_ms;
   g_task_set_task_data (task, flush, (GDestroyNotify) flush_free);
-  ff_store_run_async (self->store, list_pending, flush, NULL, NULL, pending_listed, task);
+  ff_store_list_reports_async (self->store, TRUE, NULL, pending_listed, task);
 }
 
 gboolean

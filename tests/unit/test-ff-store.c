@@ -181,6 +181,55 @@ test_workflow_and_reports (Fixture *f, gconstpointer data)
   g_assert_null (((FfStoredReport *) all->pdata[0])->last_error);
 }
 
+static void
+store_result (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GPtrArray *
+list_reports_async (FfStore *store, gboolean only_pending, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  ff_store_list_reports_async (store, only_pending, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return ff_store_list_reports_finish (store, result, error);
+}
+
+/* From the main loop the list is read in a worker and comes back the same as the direct call. */
+static void
+test_list_reports_async (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GBytes) document = text_bytes ("{}\n");
+  g_autoptr(GBytes) signature = g_bytes_new_static ("\0\1\2\3", 4);
+  g_autoptr(GPtrArray) none = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) pending = NULL;
+  g_autoptr(GError) error = NULL;
+
+  none = list_reports_async (f->store, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (none->len, ==, 0);
+
+  g_assert_true (ff_store_save_report (f->store, "r-1", "T", "DTU1", "upgraded", 100, document,
+                                       signature, "done", "{}", &error));
+  g_assert_true (ff_store_save_report (f->store, "r-2", "T", "DTU2", "failed", 200, document,
+                                       signature, "done", "{}", &error));
+  g_assert_true (ff_store_mark_uploaded (f->store, "r-1", 300, &error));
+  all = list_reports_async (f->store, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 2);
+  g_assert_cmpstr (((FfStoredReport *) all->pdata[0])->report_id, ==, "r-1");
+  g_assert_cmpint (((FfStoredReport *) all->pdata[0])->uploaded_at, ==, 300);
+  g_assert_cmpstr (((FfStoredReport *) all->pdata[1])->outcome, ==, "failed");
+  pending = list_reports_async (f->store, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pending->len, ==, 1);
+  g_assert_cmpstr (((FfStoredReport *) pending->pdata[0])->report_id, ==, "r-2");
+}
+
 static goffset
 file_size (const char *dir, const char *name)
 {
@@ -256,5 +305,7 @@ main (int argc, char **argv)
   g_test_add ("/store/workflow-and-reports", Fixture, NULL, fixture_set_up,
               test_workflow_and_reports, fixture_tear_down);
   g_test_add ("/store/disk-full", Fixture, NULL, fixture_set_up, test_disk_full, fixture_tear_down);
+  g_test_add ("/store/list-reports-async", Fixture, NULL, fixture_set_up, test_list_reports_async,
+              fixture_tear_down);
   return g_test_run ();
 }
