@@ -527,12 +527,6 @@ ff_profile_signal_for_ioa (const FfProfile *profile,
   return FALSE;
 }
 
-const char *
-ff_checksum_algorithm_to_string (FfChecksumAlgorithm algorithm)
-{
-  return algorithm == FF_CHECKSUM_SUM16 ? "sum16" : "crc32";
-}
-
 gboolean
 ff_checksum_algorithm_from_string (const char          *text,
                                    FfChecksumAlgorithm *algorithm)

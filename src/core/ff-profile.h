@@ -70,7 +70,6 @@ gboolean      ff_profile_signal_for_ioa     (const FfProfile *profile,
                                              guint32          ioa,
                                              FfSignal        *signal);
 
-const char   *ff_checksum_algorithm_to_string   (FfChecksumAlgorithm algorithm);
 gboolean      ff_checksum_algorithm_from_string (const char          *text,
                                                  FfChecksumAlgorithm *algorithm);
 

@@ -40,7 +40,6 @@ struct _FfStore
 {
   GObject  parent_instance;
 
-  char    *data_dir;
   char    *firmware_dir;
   sqlite3 *db;
   GMutex   lock;   /* one connection, one transaction at a time */
@@ -175,7 +174,6 @@ ff_store_finalize (GObject *object)
   if (self->db != NULL)
     sqlite3_close_v2 (self->db);
   g_mutex_clear (&self->lock);
-  g_free (self->data_dir);
   g_free (self->firmware_dir);
   G_OBJECT_CLASS (ff_store_parent_class)->finalize (object);
 }
@@ -202,7 +200,6 @@ ff_store_open (const char  *data_dir,
   g_autofree char *setup = NULL;
   int code;
 
-  self->data_dir = g_strdup (data_dir);
   self->firmware_dir = g_build_filename (data_dir, "firmware", NULL);
   if (g_mkdir_with_parents (self->firmware_dir, 0700) != 0)
     {
@@ -292,12 +289,6 @@ ff_store_run_finish (FfStore       *self,
                      GError       **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-const char *
-ff_store_get_data_dir (FfStore *self)
-{
-  return self->data_dir;
 }
 
 char *

@@ -56,7 +56,6 @@ gboolean    ff_store_run_finish         (FfStore             *self,
 
 FfStore    *ff_store_open               (const char    *data_dir,
                                          GError       **error);
-const char *ff_store_get_data_dir       (FfStore       *self);
 
 /* Small named values: the tablet serial, the platform URL, the session token. */
 char       *ff_store_get_setting        (FfStore       *self,
