@@ -37,15 +37,66 @@ diag_clear (Diag *diag)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Diag, diag_clear)
 
-static int
-fail (const GError *error)
+static void print_json (JsonBuilder *builder);
+
+/* The name of an exit code in a --json error: what a script branches on. */
+static const char *
+exit_code_name (int exit_code)
 {
-  g_printerr ("fieldflash-cli: %s\n", error->message);
+  switch (exit_code)
+    {
+    case FF_CLI_EXIT_USAGE: return "usage";
+    case FF_CLI_EXIT_REFUSED: return "refused";
+    case FF_CLI_EXIT_CONNECTION: return "connection";
+    default: return "failure";
+    }
+}
+
+static void
+add_error_member (JsonBuilder *builder,
+                  int          exit_code,
+                  const char  *message)
+{
+  json_builder_set_member_name (builder, "error");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, exit_code_name (exit_code));
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, message);
+  json_builder_end_object (builder);
+}
+
+/* Says on stderr why the verb stops — with --json also as {"error": {"code", "message"}} on
+ * stdout, so a script reads one JSON document whatever happened — and returns @exit_code. */
+static int
+stop_with (gboolean    json,
+           int         exit_code,
+           const char *message)
+{
+  g_printerr ("fieldflash-cli: %s\n", message);
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      add_error_member (builder, exit_code, message);
+      json_builder_end_object (builder);
+      print_json (builder);
+    }
+  return exit_code;
+}
+
+static int
+fail (const Diag   *diag,
+      const GError *error)
+{
+  int exit_code = FF_CLI_EXIT_FAILURE;
+
   if (ff_iec104_error_is_refusal (error))
-    return FF_CLI_EXIT_REFUSED;
-  if (ff_iec104_error_is_connection (error))
-    return FF_CLI_EXIT_CONNECTION;
-  return FF_CLI_EXIT_FAILURE;
+    exit_code = FF_CLI_EXIT_REFUSED;
+  else if (ff_iec104_error_is_connection (error))
+    exit_code = FF_CLI_EXIT_CONNECTION;
+  return stop_with (diag->json, exit_code, error->message);
 }
 
 /* The CLI runs one step at a time: iterate the main context until the step's callback fired. */
@@ -88,6 +139,9 @@ diag_parse (Diag        *diag,
   g_autoptr(GOptionContext) context = g_option_context_new (parameter);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketConnectable) address = NULL;
+  /* Looked up before parsing: a command line the parser refuses (it then puts every option back)
+   * is answered in JSON too. */
+  gboolean json = g_strv_contains ((const char * const *) *argv, "--json");
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, argc, argv, &error)
@@ -95,16 +149,21 @@ diag_parse (Diag        *diag,
       || diag->common_address < 0 || diag->common_address > 0xFFFF || diag->reboot_wait_ms < 0)
     {
       g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+      const char *message = error != NULL ? error->message : _("Wrong arguments");
 
-      g_printerr ("%s\n%s", error != NULL ? error->message : _("Wrong arguments"), help);
-      *exit_code = FF_CLI_EXIT_USAGE;
+      if (json)
+        *exit_code = stop_with (TRUE, FF_CLI_EXIT_USAGE, message);
+      else
+        {
+          g_printerr ("%s\n%s", message, help);
+          *exit_code = FF_CLI_EXIT_USAGE;
+        }
       return FALSE;
     }
   address = g_network_address_parse ((*argv)[1], IEC104_TCP_PORT, &error);
   if (address == NULL)
     {
-      g_printerr ("fieldflash-cli: %s\n", error->message);
-      *exit_code = FF_CLI_EXIT_USAGE;
+      *exit_code = stop_with (diag->json, FF_CLI_EXIT_USAGE, error->message);
       return FALSE;
     }
   diag->host = g_strdup (g_network_address_get_hostname (G_NETWORK_ADDRESS (address)));
@@ -113,8 +172,7 @@ diag_parse (Diag        *diag,
                                    : FF_PROFILE_DEFAULT_NAME, &error);
   if (diag->profile == NULL)
     {
-      g_printerr ("fieldflash-cli: %s\n", error->message);
-      *exit_code = FF_CLI_EXIT_USAGE;
+      *exit_code = stop_with (diag->json, FF_CLI_EXIT_USAGE, error->message);
       return FALSE;
     }
   diag->conn = ff_iec104_conn_new (diag->profile, (guint16) diag->common_address);
@@ -196,7 +254,7 @@ ff_cli_diag_info (int    argc,
                    &exit_code))
     return exit_code;
   if (!diag_connect (&diag, &error) || (info = diag_read_info (&diag, &error)) == NULL)
-    return fail (error);
+    return fail (&diag, error);
   ff_iec104_conn_close (diag.conn);
 
   if (diag.json)
@@ -237,11 +295,11 @@ ff_cli_diag_measure (int    argc,
   if (!diag_parse (&diag, &argc, &argv, _("HOST[:PORT] — read the measurements"), 0, &exit_code))
     return exit_code;
   if (!diag_connect (&diag, &error))
-    return fail (error);
+    return fail (&diag, error);
   ff_iec104_conn_interrogate_async (diag.conn, NULL, on_step_done, &result);
   points = ff_iec104_conn_interrogate_finish (diag.conn, wait_step (&result), &error);
   if (points == NULL)
-    return fail (error);
+    return fail (&diag, error);
   ff_iec104_conn_close (diag.conn);
   ff_iec104_points_to_snapshot (diag.profile, (const FfIec104Point *) points->data, points->len,
                                 &snapshot);
@@ -389,6 +447,7 @@ ff_cli_diag_push (int    argc,
   g_autoptr(FfTerminalInfo) after = NULL;
   g_autofree char *expected_checksum = NULL;
   g_autofree char *contents = NULL;
+  g_autofree char *mismatch = NULL;
   gsize size;
   gint64 started_us;
   double seconds;
@@ -400,10 +459,7 @@ ff_cli_diag_push (int    argc,
                    &exit_code))
     return exit_code;
   if (!g_file_get_contents (argv[2], &contents, &size, &error))
-    {
-      g_printerr ("fieldflash-cli: %s\n", error->message);
-      return FF_CLI_EXIT_FAILURE;
-    }
+    return stop_with (diag.json, FF_CLI_EXIT_FAILURE, error->message);
   image = g_bytes_new_take (g_steal_pointer (&contents), size);
   expected_checksum = ff_profile_compute_checksum (diag.profile, image);
 
@@ -411,10 +467,14 @@ ff_cli_diag_push (int    argc,
   if (!diag_connect (&diag, &error) || (before = diag_read_info (&diag, &error)) == NULL
       || !push_steps (&diag, image, !diag.json && isatty (STDERR_FILENO), &error)
       || (after = diag_read_info (&diag, &error)) == NULL)
-    return fail (error);
+    return fail (&diag, error);
   ff_iec104_conn_close (diag.conn);
   seconds = (g_get_monotonic_time () - started_us) / (double) G_USEC_PER_SEC;
   verified = g_strcmp0 (after->checksum, expected_checksum) == 0;
+  if (!verified)
+    mismatch = g_strdup_printf (_("verification failed: the terminal runs %s with checksum %s, "
+                                  "not the pushed image"), after->software_version,
+                                after->checksum);
 
   if (diag.json)
     {
@@ -437,6 +497,8 @@ ff_cli_diag_push (int    argc,
       json_builder_add_int_value (builder, (gint64) size);
       json_builder_set_member_name (builder, "seconds");
       json_builder_add_double_value (builder, seconds);
+      if (!verified)
+        add_error_member (builder, FF_CLI_EXIT_FAILURE, mismatch);
       json_builder_end_object (builder);
       print_json (builder);
     }
@@ -448,8 +510,7 @@ ff_cli_diag_push (int    argc,
     }
   if (!verified)
     {
-      g_printerr (_("fieldflash-cli: verification failed: the terminal runs %s with checksum %s, "
-                    "not the pushed image\n"), after->software_version, after->checksum);
+      g_printerr ("fieldflash-cli: %s\n", mismatch);
       return FF_CLI_EXIT_FAILURE;
     }
   return FF_CLI_EXIT_OK;

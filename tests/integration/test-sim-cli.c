@@ -498,6 +498,69 @@ test_lk101_counter_segments (Fixture       *fixture,
   g_assert_cmpint (push (fixture, "V2.00", NULL, "--profile=lk101-dtu"), ==, FF_CLI_EXIT_OK);
 }
 
+/* ---- --json failures ---- */
+
+/* The error object a --json failure prints on stdout: its code, and a message that is not
+ * empty. */
+static char *
+json_error_code (const char *out)
+{
+  g_autoptr(JsonObject) answer = parse_object (out);
+  JsonObject *error = json_object_get_object_member (answer, "error");
+
+  g_assert_nonnull (error);
+  g_assert_cmpstr (json_object_get_string_member (error, "message"), !=, "");
+  return g_strdup (json_object_get_string_member (error, "code"));
+}
+
+static void
+test_json_connection_refused (void)
+{
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", closed_loopback_port ());
+  const char *args[] = { "info", address, "--json", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *code = NULL;
+
+  g_assert_cmpint (run_cli (args, &out, NULL), ==, FF_CLI_EXIT_CONNECTION);
+  code = json_error_code (out);
+  g_assert_cmpstr (code, ==, "connection");
+}
+
+static void
+test_json_usage (void)
+{
+  const char *unknown_option[] = { "measure", "--json", "--no-such-option", "127.0.0.1:1", NULL };
+  const char *bad_profile[] = { "info", "127.0.0.1:1", "--json", "--profile", "no-such-vendor",
+                                NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *code = NULL;
+
+  g_assert_cmpint (run_cli (unknown_option, &out, NULL), ==, FF_CLI_EXIT_USAGE);
+  code = json_error_code (out);
+  g_assert_cmpstr (code, ==, "usage");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&code, g_free);
+  g_assert_cmpint (run_cli (bad_profile, &out, NULL), ==, FF_CLI_EXIT_USAGE);
+  code = json_error_code (out);
+  g_assert_cmpstr (code, ==, "usage");
+}
+
+/* The terminal says no: "refused", as exit code 3. */
+static void
+test_json_refused (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *image = make_firmware (fixture->dir, "V2.00", 20000);
+  const char *args[] = { "push", fixture->address, image, "--json", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *code = NULL;
+
+  set_scenario (fixture, "file-name-refused");
+  g_assert_cmpint (run_cli (args, &out, NULL), ==, FF_CLI_EXIT_REFUSED);
+  code = json_error_code (out);
+  g_assert_cmpstr (code, ==, "refused");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -526,6 +589,9 @@ main (int argc, char **argv)
   ADD ("/sim-cli/profile/sojo-reboots-by-itself", test_sojo_reboots_by_itself, sojo_args);
   ADD ("/sim-cli/profile/sojo-measure", test_sojo_measure, sojo_args);
   ADD ("/sim-cli/profile/lk101-counter-segments", test_lk101_counter_segments, lk101_args);
+  g_test_add_func ("/sim-cli/json/connection-refused", test_json_connection_refused);
+  g_test_add_func ("/sim-cli/json/usage", test_json_usage);
+  ADD ("/sim-cli/json/refused", test_json_refused, NULL);
 #undef ADD
   return g_test_run ();
 }
