@@ -499,6 +499,47 @@ test_after_page_offers_rollback (void)
   g_assert_finalize_object (training);
 }
 
+/* At the go-ahead the technician may also end the visit: asked first, and the report says the
+ * terminal was not upgraded. */
+static void
+test_push_page_leaves_without_upgrading (void)
+{
+  FfTraining *training = ff_ui_test_start_training ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = g_object_new (FF_TYPE_PUSH_PAGE, NULL);
+  FfUiTestVisit *visit;
+  FfWorkflow *workflow;
+  AdwMessageDialog *dialog;
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  visit = ff_ui_test_visit_start (training, "DTU0101");
+  workflow = ff_ui_test_visit_get_workflow (visit);
+  ff_push_page_set_workflow (FF_PUSH_PAGE (page), workflow);
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_CONFIRM);
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "confirm");
+
+  /* Changing one's mind keeps the go-ahead waiting. */
+  ff_ui_test_press (page, "push.leave");
+  dialog = ff_ui_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Leave Without Upgrading?");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "keeps running V1.00"));
+  ff_ui_test_respond (dialog, "_Stay");
+  g_assert_cmpint (ff_workflow_get_state (workflow), ==, FF_WORKFLOW_STATE_CONFIRM);
+
+  ff_ui_test_press (page, "push.leave");
+  ff_ui_test_respond (ff_ui_test_find_dialog (), "_Leave");
+  g_assert_cmpstr (ff_workflow_get_outcome (workflow), ==, "aborted");
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_DONE);
+  g_assert_false (gtk_widget_get_sensitive (ff_ui_test_find (page, ff_ui_test_is_button_for,
+                                                             "push.leave")));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  ff_ui_test_visit_finish (visit);
+  g_assert_finalize_object (training);
+}
+
 static void
 test_navigate_page_follows_gps (void)
 {
@@ -757,6 +798,7 @@ main (int   argc,
   g_test_add_func ("/app/before/readings", test_before_page_presents_readings);
   g_test_add_func ("/app/after/upgraded-then-current", test_upgraded_then_current);
   g_test_add_func ("/app/after/signal-drift", test_after_page_offers_rollback);
+  g_test_add_func ("/app/push/leave", test_push_page_leaves_without_upgrading);
   g_test_add_func ("/app/navigate/gps", test_navigate_page_follows_gps);
   g_test_add_func ("/app/connect/wrong-terminal", test_connect_page_shows_wrong_terminal);
   g_test_add_func ("/app/preferences/addresses", test_preferences_refuse_bad_addresses);
