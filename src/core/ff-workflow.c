@@ -440,8 +440,10 @@ step_failed (FfWorkflow *self, GError *error)
 {
   const char *step = current_step (self);
   gboolean firmware_touched = self->state >= FF_WORKFLOW_STATE_PUSH || self->ctx.rolling_back;
+  gboolean transfer_cut = self->transferring;
 
-  if (self->transferring
+  self->transferring = FALSE;
+  if (transfer_cut
       && (is_cancelled (error) || g_cancellable_is_cancelled (run_cancellable (self))))
     {
       g_error_free (error);
@@ -1018,7 +1020,6 @@ push_cancelled (GObject      *object,
 static void
 stop_push (FfWorkflow *self)
 {
-  self->transferring = FALSE;
   set_message (self, _("Stopping the push…"));
   ff_iec104_conn_upgrade_cancel_async (self->conn, NULL, push_cancelled, g_object_ref (self));
 }

@@ -142,6 +142,8 @@ typedef struct
   GCancellable   *cancellable;
   GError         *error;
   const char     *stop_at_line;  /* cancel the run when the terminal logs a line with this */
+  gboolean        stop_in_rollback_only;  /* … once the technician chose to roll back */
+  gboolean        rolled_back;
   FfGpsSimulated *fresh_fix_gps; /* gives a fresh fix at fresh_fix once identify waits for one */
   FfGeoPoint      fresh_fix;
 } Technician;
@@ -187,7 +189,7 @@ decide (gpointer user_data)
       break;
     case FF_WORKFLOW_STATE_FAILED:
       if (technician->roll_back)
-        g_assert_true (ff_workflow_roll_back (workflow, &error));
+        technician->rolled_back = ff_workflow_roll_back (workflow, &error);
       else
         g_assert_true (ff_workflow_close (workflow, &error));
       break;
@@ -266,7 +268,8 @@ message_changed (FfWorkflow *workflow, GParamSpec *pspec, Technician *technician
 static void
 stop_on_line (FfSimTerminal *terminal, const char *line, Technician *technician)
 {
-  if (strstr (line, technician->stop_at_line) != NULL)
+  if (strstr (line, technician->stop_at_line) != NULL
+      && (technician->rolled_back || !technician->stop_in_rollback_only))
     g_cancellable_cancel (technician->cancellable);
 }
 
@@ -689,6 +692,32 @@ test_push_stopped_link_gone (Fixture *f, gconstpointer data)
   g_assert_cmpuint (report->transfer.retries, ==, 1);
 }
 
+/* The push failed with the link; stopped while the rollback reconnects, before anything of it goes
+ * out: a plain stop, with nothing said about a transfer that is not under way. */
+static void
+test_rollback_stopped_before_transfer (Fixture *f, gconstpointer data)
+{
+  const char *none[] = { "none", NULL };
+  g_autoptr(FfSimScenario) healthy = ff_sim_scenario_parse (none, NULL);
+  Technician decisions = { .roll_back = TRUE, .stop_at_line = "connection from a master",
+                           .stop_in_rollback_only = TRUE };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (run_workflow_deciding (f, &decisions, &error), ==, FF_WORKFLOW_STATE_PUSH);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_null (strstr (f->message, "Push stopped"));
+
+  ff_sim_terminal_set_scenario (f->terminal, healthy);
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_ROLLED_BACK);
+  g_assert_false (report_has_event (report, "push", "Push stopped"));
+}
+
 /* Stopped as each state starts (after it was persisted), then resumed by a new workflow object. */
 static void
 resume_case (gconstpointer data)
@@ -750,6 +779,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/workflow/push-stopped-link-gone", Fixture, "link-drop after=1000", fixture_set_up,
               test_push_stopped_link_gone, fixture_tear_down);
+  g_test_add ("/workflow/rollback-stopped-before-transfer", Fixture, "link-drop after=1000",
+              fixture_set_up, test_rollback_stopped_before_transfer, fixture_tear_down);
   for (guint i = 0; i < G_N_ELEMENTS (stops); i++)
     {
       g_autofree char *path = g_strdup_printf ("/workflow/resume/%s",
