@@ -325,15 +325,16 @@ trainer_cards_activated (GtkWidget  *widget,
   ff_trainer_cards_present (GTK_WINDOW (self), ff_context_get_training (self->context));
 }
 
-/* What stopping leaves the terminal with, at @state. */
-static const char *
-describe_stopped_terminal (FfWorkflowState state)
+/* After a stop, the workflow's own account of what the terminal is left with. */
+static void
+present_stopped (FfWindow   *self,
+                 FfWorkflow *workflow)
 {
-  if (state > FF_WORKFLOW_STATE_PUSH)
-    return _("The terminal has been told to restart with the new firmware; its new version is not "
-             "checked yet. Start again at the terminal to check it.");
-  return _("The terminal keeps running its previous firmware: a new one is only used once it has "
-           "been sent completely. Start again at the terminal to go on.");
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Upgrade Stopped"),
+                                              ff_workflow_get_message (workflow));
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_OK"));
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -349,15 +350,10 @@ workflow_run_done (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          gboolean firmware_sent = ff_workflow_get_state (workflow) > FF_WORKFLOW_STATE_PUSH;
-
-          /* Back where the technician starts again, told what the terminal is left with. */
-          ff_window_add_toast (self,
-                               adw_toast_new (firmware_sent
-                                              ? _("Stopped: the new version is not checked yet")
-                                              : _("Stopped: the terminal still runs its "
-                                                  "previous firmware")));
+          /* Back where the technician starts again; a window that is closing tells nobody. */
           ff_window_show_page (self, "navigate");
+          if (self->cancellable != NULL)
+            present_stopped (self, workflow);
         }
       else
         {
@@ -392,8 +388,8 @@ cancel_upgrade_activated (GtkWidget  *widget,
   GtkWidget *dialog;
 
   dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Stop the Upgrade?"),
-                                   describe_stopped_terminal (
-                                     ff_workflow_get_state (self->workflow)));
+                                   _("The tablet stops safely, then tells you what state the "
+                                     "terminal is left in."));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "continue", _("_Continue"),
                                     "stop", _("_Stop"),
