@@ -422,6 +422,34 @@ ff_platform_db_transaction (FfPlatformDb     *db,
   return pending.ok;
 }
 
+/* What a require_ function returns: @record found by a get_ function, or NULL with @lookup_error
+ * (taken) or, when there was simply no record, FF_PLATFORM_ERROR_NOT_FOUND saying @format. */
+static gpointer G_GNUC_PRINTF (4, 5)
+require_found (gpointer     record,
+               GError      *lookup_error,
+               GError     **error,
+               const char  *format,
+               ...)
+{
+  va_list args;
+
+  if (lookup_error != NULL)
+    {
+      g_propagate_error (error, lookup_error);
+      return NULL;
+    }
+  if (record == NULL)
+    {
+      g_autofree char *message = NULL;
+
+      va_start (args, format);
+      message = g_strdup_vprintf (format, args);
+      va_end (args);
+      g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND, message);
+    }
+  return record;
+}
+
 /* Single statements lock too, so a worker thread never interleaves with a transaction. */
 #define LOCKED(db, expression)                                 \
   ({ g_rec_mutex_lock (&(db)->lock);                           \
@@ -482,15 +510,11 @@ ff_platform_db_require_terminal (FfPlatformDb *db,
                                  const char   *device_id,
                                  GError      **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  FfTerminal *terminal = ff_platform_db_get_terminal (db, device_id, &local_error);
+  GError *lookup_error = NULL;
+  FfTerminal *terminal = ff_platform_db_get_terminal (db, device_id, &lookup_error);
 
-  if (local_error != NULL)
-    g_propagate_error (error, g_steal_pointer (&local_error));
-  else if (terminal == NULL)
-    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
-                 _("Terminal %s is not in the ledger"), device_id);
-  return terminal;
+  return require_found (terminal, lookup_error, error, _("Terminal %s is not in the ledger"),
+                        device_id);
 }
 
 static gboolean
@@ -984,15 +1008,10 @@ ff_platform_db_require_handheld (FfPlatformDb *db,
                                  const char   *serial,
                                  GError      **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  FfHandheld *handheld = ff_platform_db_get_handheld (db, serial, &local_error);
+  GError *lookup_error = NULL;
+  FfHandheld *handheld = ff_platform_db_get_handheld (db, serial, &lookup_error);
 
-  if (local_error != NULL)
-    g_propagate_error (error, g_steal_pointer (&local_error));
-  else if (handheld == NULL)
-    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
-                 _("Tablet %s is not registered"), serial);
-  return handheld;
+  return require_found (handheld, lookup_error, error, _("Tablet %s is not registered"), serial);
 }
 
 GPtrArray *
@@ -1080,15 +1099,11 @@ ff_platform_db_require_technician (FfPlatformDb *db,
                                    const char   *phone,
                                    GError      **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  FfTechnician *technician = ff_platform_db_get_technician (db, phone, &local_error);
+  GError *lookup_error = NULL;
+  FfTechnician *technician = ff_platform_db_get_technician (db, phone, &lookup_error);
 
-  if (local_error != NULL)
-    g_propagate_error (error, g_steal_pointer (&local_error));
-  else if (technician == NULL)
-    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
-                 _("Technician %s is not registered"), phone);
-  return technician;
+  return require_found (technician, lookup_error, error, _("Technician %s is not registered"),
+                        phone);
 }
 
 GPtrArray *
