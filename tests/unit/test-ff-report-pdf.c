@@ -8,6 +8,16 @@
 #include "ff-report-pdf.h"
 #include "ff-test-fixtures.h"
 
+/* Sanitizer builds only: unwind allocation stacks through libcairo, which has no frame pointers,
+ * so tests/lsan.supp can name the cairo call whose leak it forgives. */
+const char *__asan_default_options (void);
+
+const char *
+__asan_default_options (void)
+{
+  return "fast_unwind_on_malloc=0";
+}
+
 static FfReport *
 make_report (FfReportOutcome outcome)
 {
