@@ -15,6 +15,8 @@
 
 #include <glib/gi18n-lib.h>
 
+#define LISTEN_BACKLOG 128
+
 struct _FfPlatformServer
 {
   GObject       parent_instance;
@@ -884,6 +886,24 @@ ff_platform_server_new (FfPlatformDb    *db,
   return self;
 }
 
+/* A socket bound to @address and listening with room for LISTEN_BACKLOG connections that are
+ * not accepted yet: with GLib's default of 10, a burst of tablets connecting at once (a shift
+ * syncing) overflows the queue, and the kernel resets some of them. */
+static GSocket *
+listening_socket (GSocketAddress *address,
+                  GError        **error)
+{
+  g_autoptr(GSocket) socket = g_socket_new (g_socket_address_get_family (address),
+                                            G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+
+  if (socket == NULL)
+    return NULL;
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error))
+    return NULL;
+  return g_steal_pointer (&socket);
+}
+
 char *
 ff_platform_server_listen (FfPlatformServer *self,
                            const char       *address,
@@ -892,6 +912,7 @@ ff_platform_server_listen (FfPlatformServer *self,
   g_autoptr(GSocketConnectable) parsed = g_network_address_parse (address, 8443, error);
   g_autoptr(GInetAddress) host = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) socket = NULL;
   GSList *uris;
   char *base;
   guint16 port;
@@ -914,8 +935,10 @@ ff_platform_server_listen (FfPlatformServer *self,
     }
   port = g_network_address_get_port (G_NETWORK_ADDRESS (parsed));
   socket_address = g_inet_socket_address_new (host, port);
-  if (!soup_server_listen (self->soup, socket_address,
-                           self->secure ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+  socket = listening_socket (socket_address, error);
+  if (socket == NULL
+      || !soup_server_listen_socket (self->soup, socket,
+                                     self->secure ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return NULL;
   uris = soup_server_get_uris (self->soup);
   port = (guint16) g_uri_get_port (uris->data);
