@@ -7,7 +7,9 @@
 #include "ff-test-fixtures.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
 
 #define SERVER_START_SECONDS 30
 #define FIRMWARE_V1_SIZE (100 * 1024)
@@ -202,6 +204,14 @@ harness_setup_world (Harness *h)
   g_assert_no_error (error);
 }
 
+/* In the server's child process: a test that fails (aborts) takes its server with it, instead of
+ * leaving it to hold the output pipe open until meson's timeout. */
+static void
+die_with_test (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static void
 line_read (GObject      *source,
            GAsyncResult *result,
@@ -243,6 +253,7 @@ harness_start (Harness  *h,
   asan_options = g_strconcat (g_getenv ("ASAN_OPTIONS") ? g_getenv ("ASAN_OPTIONS") : "",
                               ":intercept_tls_get_addr=0", NULL);
   g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan_options, TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
   h->server = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (h->server));
