@@ -8,6 +8,8 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ff-duration-format.h"
+
 struct _FfPushPage
 {
   AdwBin parent_instance;
@@ -36,18 +38,6 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-static char *
-format_duration (double seconds)
-{
-  guint whole = (guint) (seconds + 0.5);
-
-  if (whole < 60)
-    /* Translators: time left, in seconds. */
-    return g_strdup_printf (_("%u s"), whole);
-  /* Translators: time left, in minutes and seconds. */
-  return g_strdup_printf (_("%u min %02u s"), whole / 60, whole % 60);
-}
-
 static void
 update_progress (FfPushPage *self)
 {
@@ -75,7 +65,7 @@ update_progress (FfPushPage *self)
   speed = g_strdup_printf (_("%s/s"), rate_text);
   adw_action_row_set_subtitle (self->speed_row, rate > 0 ? speed : "");
 
-  eta_text = eta >= 0 ? format_duration (eta) : g_strdup (_("unknown"));
+  eta_text = eta >= 0 ? ff_duration_format (eta) : g_strdup (_("unknown"));
   adw_action_row_set_subtitle (self->eta_row, eta_text);
 }
 

@@ -1,5 +1,8 @@
-/* FfRestartPage: counts down the terminal's reboot and shows what the workflow reports of the
- * reconnection and the version check. */
+/* FfRestartPage: while the terminal reboots, how long it has been restarting, how many times the
+ * tablet has tried to reconnect and how long the workflow keeps trying, ticking every second while
+ * the page is on screen; then the version the terminal came back with against the one wanted. All
+ * from what the workflow publishes: "reboot-remaining-ms" (notified at each reconnect attempt),
+ * "message", its events and its readings. */
 #include "config.h"
 
 #include "ff-restart-page.h"
@@ -7,6 +10,8 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ff-duration-format.h"
+#include "ff-version.h"
 #include "ff-workflow-log.h"
 
 struct _FfRestartPage
@@ -14,12 +19,23 @@ struct _FfRestartPage
   AdwBin parent_instance;
 
   /* template widgets */
-  GtkStack *stack;
-  GtkLabel *countdown_label;
-  GtkLabel *message_label;
+  GtkStack     *stack;
+  GtkWidget    *elapsed_box;
+  GtkLabel     *elapsed_label;
+  GtkLabel     *message_label;
+  AdwActionRow *attempts_row;
+  AdwActionRow *limit_row;
+  AdwActionRow *wanted_row;
+  AdwActionRow *version_row;
+  GtkImage     *version_verdict;
 
   /* owned */
   FfWorkflow *workflow;
+  guint       tick_id;
+  gint64      restart_seen_us;   /* when the page saw the reboot wait begin; 0 outside it */
+  guint       attempts;          /* reconnect attempts seen in this reboot wait */
+  gint64      remaining_ms;      /* the workflow's reconnect budget at the last attempt… */
+  gint64      remaining_seen_us; /* …and when it was published */
 };
 
 G_DEFINE_FINAL_TYPE (FfRestartPage, ff_restart_page, ADW_TYPE_BIN)
@@ -33,12 +49,75 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+/* The clock: time since the restart began and the time left of the reconnect budget, counted down
+ * between the workflow's notifications so that it moves every second. */
+static void
+update_clock (FfRestartPage *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gboolean restarting = self->restart_seen_us != 0;
+  g_autofree char *elapsed = NULL;
+  g_autofree char *attempts = NULL;
+  g_autofree char *limit = NULL;
+
+  gtk_widget_set_visible (self->elapsed_box, restarting);
+  gtk_widget_set_visible (GTK_WIDGET (self->attempts_row), self->attempts > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->limit_row), restarting && self->attempts > 0);
+  if (restarting)
+    {
+      elapsed = ff_duration_format ((now - self->restart_seen_us) / (double) G_USEC_PER_SEC);
+      gtk_label_set_label (self->elapsed_label, elapsed);
+    }
+  if (self->attempts > 0)
+    {
+      gint64 left_ms = self->remaining_ms - (now - self->remaining_seen_us) / 1000;
+
+      attempts = g_strdup_printf ("%u", self->attempts);
+      adw_action_row_set_subtitle (self->attempts_row, attempts);
+      limit = ff_duration_format (left_ms / 1000.0);
+      adw_action_row_set_subtitle (self->limit_row, limit);
+    }
+}
+
+/* What the terminal should run in the end: the target, or the previous firmware while rolling
+ * back (which is exactly when the task has it and the workflow no longer offers a rollback). */
+static const char *
+wanted_version (FfWorkflow *workflow)
+{
+  const FfTaskItem *item = ff_workflow_get_item (workflow);
+
+  if (item->previous != NULL && !ff_workflow_can_roll_back (workflow))
+    return item->previous->version;
+  return item->target.version;
+}
+
+static void
+update_versions (FfRestartPage *self)
+{
+  FfWorkflowReadings readings;
+  const char *wanted = wanted_version (self->workflow);
+  gboolean as_wanted;
+
+  ff_workflow_get_readings (self->workflow, &readings);
+  adw_action_row_set_subtitle (self->wanted_row, wanted);
+  adw_action_row_set_subtitle (self->version_row, readings.version_after != NULL
+                                                  ? readings.version_after : _("Not read yet"));
+  gtk_widget_set_visible (GTK_WIDGET (self->version_verdict), readings.version_after != NULL);
+  if (readings.version_after == NULL)
+    return;
+
+  as_wanted = ff_version_is_valid (readings.version_after)
+              && ff_version_compare (readings.version_after, wanted) == 0;
+  gtk_image_set_from_icon_name (self->version_verdict,
+                                as_wanted ? "emblem-ok-symbolic" : "dialog-error-symbolic");
+  gtk_widget_set_css_classes (GTK_WIDGET (self->version_verdict),
+                              (const char *[]) { as_wanted ? "success" : "error", NULL });
+}
+
 static void
 update (FfRestartPage *self)
 {
-  FfWorkflowState state;
-  gint64 remaining_ms;
-  g_autofree char *countdown = NULL;
+  const char *message;
 
   if (self->workflow == NULL)
     {
@@ -46,21 +125,75 @@ update (FfRestartPage *self)
       return;
     }
 
-  state = ff_workflow_get_state (self->workflow);
-  g_object_get (self->workflow, "reboot-remaining-ms", &remaining_ms, NULL);
-  if (state == FF_WORKFLOW_STATE_REBOOT_WAIT && remaining_ms > 0)
-    /* Translators: seconds until the terminal should be back after its restart. */
-    countdown = g_strdup_printf (_("%u s"), (guint) ((remaining_ms + 999) / 1000));
-  gtk_label_set_label (self->countdown_label, countdown != NULL ? countdown : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->countdown_label), countdown != NULL);
-  gtk_label_set_label (self->message_label, ff_workflow_get_message (self->workflow));
+  message = ff_workflow_get_message (self->workflow);
+  gtk_label_set_label (self->message_label, message != NULL ? message : "");
+  update_versions (self);
+  update_clock (self);
   gtk_stack_set_visible_child_name (self->stack, "restart");
+}
+
+static void
+state_changed (FfRestartPage *self)
+{
+  gboolean restarting = ff_workflow_get_state (self->workflow) == FF_WORKFLOW_STATE_REBOOT_WAIT;
+
+  if (restarting && self->restart_seen_us == 0)
+    {
+      self->restart_seen_us = g_get_monotonic_time ();
+      self->attempts = 0;
+    }
+  else if (!restarting)
+    {
+      self->restart_seen_us = 0;
+    }
+  update (self);
+}
+
+/* The workflow publishes the budget left before each reconnect attempt. */
+static void
+reconnect_attempted (FfRestartPage *self)
+{
+  g_object_get (self->workflow, "reboot-remaining-ms", &self->remaining_ms, NULL);
+  self->remaining_seen_us = g_get_monotonic_time ();
+  self->attempts++;
+  update_clock (self);
+}
+
+static gboolean
+tick (gpointer user_data)
+{
+  update_clock (FF_RESTART_PAGE (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+ff_restart_page_map (GtkWidget *widget)
+{
+  FfRestartPage *self = FF_RESTART_PAGE (widget);
+
+  GTK_WIDGET_CLASS (ff_restart_page_parent_class)->map (widget);
+
+  update_clock (self);
+  self->tick_id = g_timeout_add_seconds (1, tick, self);
+}
+
+static void
+ff_restart_page_unmap (GtkWidget *widget)
+{
+  FfRestartPage *self = FF_RESTART_PAGE (widget);
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+
+  GTK_WIDGET_CLASS (ff_restart_page_parent_class)->unmap (widget);
 }
 
 static void
 ff_restart_page_dispose (GObject *object)
 {
-  ff_restart_page_set_workflow (FF_RESTART_PAGE (object), NULL);
+  FfRestartPage *self = FF_RESTART_PAGE (object);
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  ff_restart_page_set_workflow (self, NULL);
 
   G_OBJECT_CLASS (ff_restart_page_parent_class)->dispose (object);
 }
@@ -110,6 +243,8 @@ ff_restart_page_class_init (FfRestartPageClass *klass)
   object_class->dispose = ff_restart_page_dispose;
   object_class->get_property = ff_restart_page_get_property;
   object_class->set_property = ff_restart_page_set_property;
+  widget_class->map = ff_restart_page_map;
+  widget_class->unmap = ff_restart_page_unmap;
 
   properties[PROP_WORKFLOW] =
     g_param_spec_object ("workflow", NULL, NULL, FF_TYPE_WORKFLOW,
@@ -121,9 +256,14 @@ ff_restart_page_class_init (FfRestartPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fieldflash/Fieldflash/ff-restart-page.ui");
   gtk_widget_class_bind_template_child (widget_class, FfRestartPage, stack);
-  gtk_widget_class_bind_template_child (widget_class, FfRestartPage, countdown_label);
+  gtk_widget_class_bind_template_child (widget_class, FfRestartPage, elapsed_box);
+  gtk_widget_class_bind_template_child (widget_class, FfRestartPage, elapsed_label);
   gtk_widget_class_bind_template_child (widget_class, FfRestartPage, message_label);
-
+  gtk_widget_class_bind_template_child (widget_class, FfRestartPage, attempts_row);
+  gtk_widget_class_bind_template_child (widget_class, FfRestartPage, limit_row);
+  gtk_widget_class_bind_template_child (widget_class, FfRestartPage, wanted_row);
+  gtk_widget_class_bind_template_child (widget_class, FfRestartPage, version_row);
+  gtk_widget_class_bind_template_child (widget_class, FfRestartPage, version_verdict);
 }
 
 static void
@@ -142,12 +282,12 @@ ff_restart_page_get_workflow (FfRestartPage *self)
 
 void
 ff_restart_page_set_workflow (FfRestartPage *self,
-                              FfWorkflow *workflow)
+                              FfWorkflow    *workflow)
 {
   static const FfWorkflowWatch watches[] = {
-    { "notify::state", G_CALLBACK (update) },
+    { "notify::state", G_CALLBACK (state_changed) },
     { "notify::message", G_CALLBACK (update) },
-    { "notify::reboot-remaining-ms", G_CALLBACK (update) },
+    { "notify::reboot-remaining-ms", G_CALLBACK (reconnect_attempted) },
   };
 
   g_return_if_fail (FF_IS_RESTART_PAGE (self));
@@ -155,6 +295,11 @@ ff_restart_page_set_workflow (FfRestartPage *self,
   if (!ff_workflow_watch (self, &self->workflow, workflow, watches, G_N_ELEMENTS (watches)))
     return;
 
-  update (self);
+  self->restart_seen_us = 0;
+  self->attempts = 0;
+  if (workflow != NULL)
+    state_changed (self);
+  else
+    update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKFLOW]);
 }

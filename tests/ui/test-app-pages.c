@@ -371,6 +371,13 @@ test_before_page_presents_readings (void)
   g_assert_finalize_object (training);
 }
 
+static gboolean
+image_on_screen (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  return GTK_IS_IMAGE (widget) && gtk_widget_is_drawable (widget);
+}
+
 static FfSignalGauge *
 find_gauge (GtkWidget *page,
             FfSignal   signal)
@@ -381,7 +388,8 @@ find_gauge (GtkWidget *page,
   return FF_SIGNAL_GAUGE (gtk_widget_get_ancestor (name, FF_TYPE_SIGNAL_GAUGE));
 }
 
-/* A clean upgrade: the After page shows the four gauges, all within the limit. The terminal then
+/* A clean upgrade: the Restart page shows the target version the terminal came back with, the
+ * After page the four gauges, all within the limit. The terminal then
  * runs the target, and the Before page of the next visit says there is nothing to do; that visit
  * starts from the first one's progress as saved when it began connecting, put back as after a
  * crash, so it reads the terminal again. */
@@ -395,6 +403,8 @@ test_upgraded_then_current (void)
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkWidget *page = g_object_new (FF_TYPE_BEFORE_PAGE, NULL);
   GtkWidget *after_page = g_object_new (FF_TYPE_AFTER_PAGE, NULL);
+  GtkWidget *restart_page = g_object_new (FF_TYPE_RESTART_PAGE, NULL);
+  GtkWidget *version_row;
   FfUiTestVisit *visit;
   g_autofree char *connect_state = NULL;
   g_autofree char *connect_data = NULL;
@@ -402,10 +412,13 @@ test_upgraded_then_current (void)
 
   gtk_box_append (GTK_BOX (box), page);
   gtk_box_append (GTK_BOX (box), after_page);
+  gtk_box_append (GTK_BOX (box), restart_page);
   gtk_window_set_child (GTK_WINDOW (window), box);
   gtk_window_present (GTK_WINDOW (window));
   visit = ff_ui_test_visit_start (training, "DTU0101");
   ff_after_page_set_workflow (FF_AFTER_PAGE (after_page), ff_ui_test_visit_get_workflow (visit));
+  ff_restart_page_set_workflow (FF_RESTART_PAGE (restart_page),
+                                ff_ui_test_visit_get_workflow (visit));
   ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_CONNECT);
   g_assert_true (ff_store_load_workflow (store, task_id, "DTU0101", &connect_state, &connect_data,
                                          NULL));
@@ -428,7 +441,14 @@ test_upgraded_then_current (void)
                                                           "win.show-page")));
   g_assert_false (gtk_widget_is_drawable (ff_ui_test_find (after_page, ff_ui_test_is_button_for,
                                                            "after.rollback")));
+  /* The new version the terminal came back with, against the target. */
+  version_row = ff_ui_test_find (restart_page, ff_ui_test_is_row_titled,
+                                 "Version after the restart");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (version_row)), ==, "V2.00");
+  g_assert_true (gtk_widget_has_css_class (ff_ui_test_find (version_row, image_on_screen, NULL),
+                                           "success"));
   ff_after_page_set_workflow (FF_AFTER_PAGE (after_page), NULL);
+  ff_restart_page_set_workflow (FF_RESTART_PAGE (restart_page), NULL);
   ff_ui_test_visit_finish (visit);
 
   g_assert_true (ff_store_save_workflow (store, task_id, "DTU0101", connect_state, connect_data,
@@ -534,6 +554,72 @@ test_push_page_leaves_without_upgrading (void)
   ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_DONE);
   g_assert_false (gtk_widget_get_sensitive (ff_ui_test_find (page, ff_ui_test_is_button_for,
                                                              "push.leave")));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  ff_ui_test_visit_finish (visit);
+  g_assert_finalize_object (training);
+}
+
+static gboolean
+row_shown (GtkWidget *page,
+           const char *title)
+{
+  return gtk_widget_is_drawable (ff_ui_test_find (page, ff_ui_test_is_row_titled, title));
+}
+
+static gboolean
+reconnect_tried (gpointer page)
+{
+  return row_shown (page, "Reconnect attempts");
+}
+
+typedef struct
+{
+  GtkLabel *label;
+  char     *text;
+} LabelChange;
+
+static gboolean
+label_changed (gpointer data)
+{
+  LabelChange *change = data;
+
+  return g_strcmp0 (gtk_label_get_label (change->label), change->text) != 0;
+}
+
+/* A terminal that never comes back: the page counts the time since the restart began every second,
+ * the reconnect attempts and how long the workflow keeps trying, and waits for the new version. */
+static void
+test_restart_page_counts_the_wait (void)
+{
+  FfTraining *training = ff_ui_test_start_training ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = g_object_new (FF_TYPE_RESTART_PAGE, NULL);
+  FfUiTestVisit *visit;
+  LabelChange elapsed;
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ff_training_set_scenario (training, "DTU0101", "never-back", NULL));
+  visit = ff_ui_test_visit_start (training, "DTU0101");
+  ff_restart_page_set_workflow (FF_RESTART_PAGE (page), ff_ui_test_visit_get_workflow (visit));
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_CONFIRM);
+  g_assert_true (ff_workflow_confirm_push (ff_ui_test_visit_get_workflow (visit), NULL));
+  ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_REBOOT_WAIT);
+
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "restart");
+  g_assert_cmpstr (row_subtitle (page, "Expected version"), ==, "V2.00");
+  g_assert_cmpstr (row_subtitle (page, "Version after the restart"), ==, "Not read yet");
+  ff_ui_test_wait_until (reconnect_tried, page, "a reconnect attempt");
+  g_assert_cmpuint (g_ascii_strtoull (row_subtitle (page, "Reconnect attempts"), NULL, 10), >=, 1);
+  /* The profile's limit, not the boot time: minutes left, and counting down. */
+  g_assert_true (row_shown (page, "Keeps trying for"));
+  g_assert_true (g_str_has_suffix (row_subtitle (page, "Keeps trying for"), " s"));
+
+  elapsed.label = GTK_LABEL (ff_ui_test_find (page, label_ends_with, " s"));
+  elapsed.text = g_strdup (gtk_label_get_label (elapsed.label));
+  ff_ui_test_wait_until (label_changed, &elapsed, "the time since the restart to move on");
+  g_free (elapsed.text);
 
   gtk_window_destroy (GTK_WINDOW (window));
   ff_ui_test_visit_finish (visit);
@@ -799,6 +885,7 @@ main (int   argc,
   g_test_add_func ("/app/after/upgraded-then-current", test_upgraded_then_current);
   g_test_add_func ("/app/after/signal-drift", test_after_page_offers_rollback);
   g_test_add_func ("/app/push/leave", test_push_page_leaves_without_upgrading);
+  g_test_add_func ("/app/restart/never-back", test_restart_page_counts_the_wait);
   g_test_add_func ("/app/navigate/gps", test_navigate_page_follows_gps);
   g_test_add_func ("/app/connect/wrong-terminal", test_connect_page_shows_wrong_terminal);
   g_test_add_func ("/app/preferences/addresses", test_preferences_refuse_bad_addresses);

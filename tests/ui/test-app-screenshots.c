@@ -1,7 +1,8 @@
 /* Renders every page of the real window at 1280×800 and 360×720 into meson-logs/screenshots, filled
- * by a training visit's real workflow, and fails when a page needs more than 360 px of width — also
- * in Chinese with larger text and high contrast, the widest and the most changed way the app can
- * look. */
+ * by the real workflows of two training visits (a terminal that never comes back after its
+ * restart, one whose current drifts after the upgrade), and fails when a page needs more than
+ * 360 px of width — also in Chinese with larger text and high contrast, the widest and the most
+ * changed way the app can look. */
 #include "config.h"
 
 #include <adwaita.h>
@@ -173,7 +174,50 @@ shoot_way_to_terminal (FfShots    *shots,
   shoot (shots, "task");
   gtk_widget_activate_action (GTK_WIDGET (shots->window), "win.navigate-to", "s", "DTU0101");
   shoot (shots, "navigate");
-  ff_training_walk_to (training, "DTU0101");
+}
+
+static gboolean
+reconnect_tried (gpointer data)
+{
+  GtkWidget *attempts = ff_ui_test_find (ff_window_get_page (data, "restart"),
+                                         ff_ui_test_is_row_titled, _("Reconnect attempts"));
+
+  return gtk_widget_is_drawable (attempts);
+}
+
+/* The run is over and the way to a terminal is open again. */
+static gboolean
+run_ended (gpointer data)
+{
+  GtkWidget *start = ff_ui_test_find (ff_window_get_page (data, "navigate"),
+                                      ff_ui_test_is_button_for, "win.start-upgrade");
+
+  return gtk_widget_is_sensitive (start);
+}
+
+/* The Restart page filled by @workflow's terminal, which never comes back: the wait counts on
+ * until the technician stops it. */
+static void
+shoot_restart (FfShots    *shots,
+               FfTraining *training,
+               FfWorkflow *workflow)
+{
+  FfWindow *window = shots->window;
+  AdwMessageDialog *stopped;
+
+  ff_training_walk_to (training, ff_workflow_get_device_id (workflow));
+  ff_window_run_workflow (window, workflow);
+  ff_ui_test_wait_until (waiting_for_go_ahead, window, "the go-ahead");
+  ff_ui_test_press (ff_window_get_page (window, "before"), "before.continue");
+  ff_ui_test_press (ff_window_get_page (window, "push"), "push.confirm");
+  ff_ui_test_wait_until (reconnect_tried, window, "a reconnect attempt");
+  shoot (shots, "restart");
+  ff_ui_test_press (ff_window_get_page (window, "restart"), "win.cancel-upgrade");
+  ff_ui_test_respond (ff_ui_test_find_dialog (), _("_Stop"));
+  ff_ui_test_wait_until (run_ended, window, "the stopped run to end");
+  stopped = ff_ui_test_find_dialog ();
+  g_assert_nonnull (stopped);
+  ff_ui_test_respond (stopped, _("_OK"));
 }
 
 static gboolean
@@ -182,14 +226,16 @@ waiting_for_rollback_decision (gpointer data)
   return ff_workflow_get_state (ff_window_get_workflow (data)) == FF_WORKFLOW_STATE_FAILED;
 }
 
-/* The workflow pages filled by @workflow's real run — a signal drifts after the upgrade, so the
- * After page has gauges and a failure — up to its report in the queue. */
+/* The other workflow pages filled by @workflow's real run — a signal drifts after the upgrade, so
+ * the After page has gauges and a failure — up to its report in the queue. */
 static void
 shoot_visit (FfShots    *shots,
+             FfTraining *training,
              FfWorkflow *workflow)
 {
   FfWindow *window = shots->window;
 
+  ff_training_walk_to (training, ff_workflow_get_device_id (workflow));
   ff_window_run_workflow (window, workflow);
   ff_ui_test_wait_until (waiting_for_go_ahead, window, "the go-ahead");
   shoot (shots, "connect");
@@ -198,7 +244,6 @@ shoot_visit (FfShots    *shots,
   shoot (shots, "push");
   ff_ui_test_press (ff_window_get_page (window, "push"), "push.confirm");
   ff_ui_test_wait_until (waiting_for_rollback_decision, window, "the failed upgrade");
-  shoot (shots, "restart");
   shoot (shots, "after");
   ff_ui_test_press (ff_window_get_page (window, "after"), "after.close");
   ff_ui_test_wait_until (report_shown, window, "the report");
@@ -231,7 +276,8 @@ take_screenshots (const FfScreenshotSet *set)
   /* Made before the language is chosen: under a Chinese locale the core's profile loader refuses
    * the profile's own translated title ("title[zh_CN]: unknown key"), so no visit could start. */
   g_autoptr(FfTraining) training = ff_ui_test_start_training ();
-  g_autoptr(FfWorkflow) workflow = NULL;
+  g_autoptr(FfWorkflow) hanging = NULL;
+  g_autoptr(FfWorkflow) drifting = NULL;
   g_autoptr(GHashTable) shot = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GString) too_wide = g_string_new (NULL);
   g_autoptr(GString) small_targets = g_string_new (NULL);
@@ -239,9 +285,12 @@ take_screenshots (const FfScreenshotSet *set)
   FfShots shots = { NULL, set, shot, too_wide, small_targets };
   int minimum_width;
 
+  g_assert_true (ff_training_set_scenario (training, "DTU0102", "never-back", NULL));
+  hanging = ff_training_create_workflow (training, "DTU0102", &error);
+  g_assert_no_error (error);
   g_assert_true (ff_training_set_scenario (training, "DTU0101",
                                            "signal-drift signal=current percent=25", NULL));
-  workflow = ff_training_create_workflow (training, "DTU0101", &error);
+  drifting = ff_training_create_workflow (training, "DTU0101", &error);
   g_assert_no_error (error);
 
   if (set->language != NULL)
@@ -252,7 +301,8 @@ take_screenshots (const FfScreenshotSet *set)
   shots.window = g_object_ref (ff_window_new (NULL, context));
   present_at_size (GTK_WIDGET (shots.window), set->width, set->height);
   shoot_way_to_terminal (&shots, context, training);
-  shoot_visit (&shots, workflow);
+  shoot_restart (&shots, training, hanging);
+  shoot_visit (&shots, training, drifting);
 
   for (const char *const *name = ff_window_list_page_names (); *name != NULL; name++)
     g_assert_true (g_hash_table_contains (shot, *name));
