@@ -1,6 +1,7 @@
 /* FfLoginPage: shows which tablet this is and whether its platform answers, checks the mobile
  * number as it is typed, offers the last technician's number, and logs in with the tablet's
- * platform client ("log-in" performs it; "logged-in" follows a login the platform accepted). */
+ * platform client ("log-in" performs it; "logged-in" follows a login the platform accepted). The
+ * reachability check and the login each show that they run and can be cancelled. */
 #include "config.h"
 
 #include "ff-login-page.h"
@@ -20,11 +21,16 @@ struct _FfLoginPage
   AdwActionRow        *serial_row;
   AdwActionRow        *platform_row;
   AdwActionRow        *reachability_row;
+  GtkSpinner          *check_spinner;
+  GtkWidget           *check_button;
+  GtkWidget           *cancel_check_button;
+  GtkWidget           *log_in_button;
+  GtkWidget           *logging_in_box;
 
   /* owned */
   FfContext    *context;
-  GCancellable *cancellable;   /* of the health check and login in flight */
-  gboolean      logging_in;
+  GCancellable *check_cancellable;   /* of the health check in flight, NULL when none */
+  GCancellable *login_cancellable;   /* of the login in flight, NULL when none */
 };
 
 G_DEFINE_FINAL_TYPE (FfLoginPage, ff_login_page, ADW_TYPE_BIN)
@@ -50,7 +56,24 @@ static void
 update_log_in_action (FfLoginPage *self)
 {
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.log-in",
-                                 ff_login_page_get_complete (self) && !self->logging_in);
+                                 ff_login_page_get_complete (self)
+                                 && self->login_cancellable == NULL);
+}
+
+/* While a login runs, its progress and Cancel take the place of the Log In button. Whatever ran
+ * before is cancelled. */
+static void
+set_logging_in (FfLoginPage *self,
+                gboolean     logging_in)
+{
+  g_cancellable_cancel (self->login_cancellable);
+  g_clear_object (&self->login_cancellable);
+  if (logging_in)
+    self->login_cancellable = g_cancellable_new ();
+  gtk_widget_set_visible (self->log_in_button, !logging_in);
+  gtk_widget_set_visible (self->logging_in_box, logging_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.cancel", logging_in);
+  update_log_in_action (self);
 }
 
 static void
@@ -95,12 +118,12 @@ logged_in (GObject      *source,
   FfLoginPage *self;
   g_autoptr(GError) error = NULL;
 
+  /* Cancelled by the technician (the page is idle again) or because the page went. */
   if (!ff_sync_login_finish (FF_SYNC (source), result, &error)
       && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self = FF_LOGIN_PAGE (user_data);
-  self->logging_in = FALSE;
-  update_log_in_action (self);
+  set_logging_in (self, FALSE);
   if (error != NULL)
     {
       show_error (self, error->message);
@@ -128,10 +151,36 @@ ff_login_page_real_log_in (FfLoginPage *self,
       return;
     }
   show_error (self, NULL);
-  self->logging_in = TRUE;
-  update_log_in_action (self);
+  set_logging_in (self, TRUE);
   serial = ff_tablet_get_serial (ff_context_get_tablet (self->context));
-  ff_sync_login_async (sync, phone, pin, serial, self->cancellable, logged_in, self);
+  ff_sync_login_async (sync, phone, pin, serial, self->login_cancellable, logged_in, self);
+}
+
+static void
+cancel_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  set_logging_in (FF_LOGIN_PAGE (widget), FALSE);
+  gtk_widget_activate_action (widget, "win.toast", "s", _("Login cancelled"));
+}
+
+/* While a check runs, a spinner and its Cancel take the place of Check Again. Whatever ran before
+ * is cancelled. */
+static void
+set_checking (FfLoginPage *self,
+              gboolean     checking)
+{
+  g_cancellable_cancel (self->check_cancellable);
+  g_clear_object (&self->check_cancellable);
+  if (checking)
+    self->check_cancellable = g_cancellable_new ();
+  gtk_spinner_set_spinning (self->check_spinner, checking);
+  gtk_widget_set_visible (GTK_WIDGET (self->check_spinner), checking);
+  gtk_widget_set_visible (self->check_button, !checking);
+  gtk_widget_set_visible (self->cancel_check_button, checking);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.check-platform", !checking);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.cancel-check", checking);
 }
 
 static void
@@ -147,13 +196,13 @@ health_checked (GObject      *source,
       && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self = FF_LOGIN_PAGE (user_data);
+  set_checking (self, FALSE);
   if (error == NULL)
     subtitle = g_strdup (_("Reachable"));
   else
     /* Translators: why the platform could not be reached. */
     subtitle = g_strdup_printf (_("Not reachable: %s"), error->message);
   adw_action_row_set_subtitle (self->reachability_row, subtitle);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.check-platform", TRUE);
 }
 
 /* Asks the pinned platform whether it is there (GET /healthz), without a session. */
@@ -169,8 +218,8 @@ check_platform (FfLoginPage *self)
       return;
     }
   adw_action_row_set_subtitle (self->reachability_row, _("Checking…"));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.check-platform", FALSE);
-  ff_sync_check_health_async (sync, self->cancellable, health_checked, self);
+  set_checking (self, TRUE);
+  ff_sync_check_health_async (sync, self->check_cancellable, health_checked, self);
 }
 
 static void
@@ -185,12 +234,25 @@ check_platform_activated (GtkWidget  *widget,
 }
 
 static void
+cancel_check_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  FfLoginPage *self = FF_LOGIN_PAGE (widget);
+
+  set_checking (self, FALSE);
+  adw_action_row_set_subtitle (self->reachability_row, _("Check cancelled"));
+}
+
+static void
 ff_login_page_dispose (GObject *object)
 {
   FfLoginPage *self = FF_LOGIN_PAGE (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->check_cancellable);
+  g_cancellable_cancel (self->login_cancellable);
+  g_clear_object (&self->check_cancellable);
+  g_clear_object (&self->login_cancellable);
   g_clear_object (&self->context);
 
   G_OBJECT_CLASS (ff_login_page_parent_class)->dispose (object);
@@ -247,19 +309,28 @@ ff_login_page_class_init (FfLoginPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfLoginPage, serial_row);
   gtk_widget_class_bind_template_child (widget_class, FfLoginPage, platform_row);
   gtk_widget_class_bind_template_child (widget_class, FfLoginPage, reachability_row);
+  gtk_widget_class_bind_template_child (widget_class, FfLoginPage, check_spinner);
+  gtk_widget_class_bind_template_child (widget_class, FfLoginPage, check_button);
+  gtk_widget_class_bind_template_child (widget_class, FfLoginPage, cancel_check_button);
+  gtk_widget_class_bind_template_child (widget_class, FfLoginPage, log_in_button);
+  gtk_widget_class_bind_template_child (widget_class, FfLoginPage, logging_in_box);
   gtk_widget_class_bind_template_callback (widget_class, credentials_changed);
 
   gtk_widget_class_install_action (widget_class, "login.log-in", NULL, log_in_activated);
+  gtk_widget_class_install_action (widget_class, "login.cancel", NULL, cancel_activated);
   gtk_widget_class_install_action (widget_class, "login.check-platform", NULL,
                                    check_platform_activated);
+  gtk_widget_class_install_action (widget_class, "login.cancel-check", NULL,
+                                   cancel_check_activated);
 }
 
 static void
 ff_login_page_init (FfLoginPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->cancellable = g_cancellable_new ();
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.log-in", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.cancel", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.cancel-check", FALSE);
 }
 
 const char *

@@ -1,7 +1,7 @@
 /* FfQueuePage: lists the store's reports — waiting ones with their last upload error, uploaded ones
  * with the time they went — read in a worker thread each time the page is shown; a row opens its
  * report on the Report page ("win.open-report"); "Upload Now" delivers the waiting ones with the
- * tablet's upload queue, showing its progress and refusals. */
+ * tablet's upload queue, showing its progress and refusals, until it is done or cancelled. */
 #include "config.h"
 
 #include "ff-queue-page.h"
@@ -24,6 +24,7 @@ struct _FfQueuePage
   GtkWidget  *uploaded_group;
   GtkProgressBar *upload_progress;
   GtkLabel   *upload_label;
+  GtkWidget  *cancel_button;
 
   /* owned */
   FfContext     *context;
@@ -171,30 +172,39 @@ report_refused (FfUploadQueue *queue,
   gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", text);
 }
 
+/* Ends the upload in flight, whatever its result: the page can start another one. */
 static void
-uploaded (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+finish_upload (FfQueuePage *self,
+               const char  *problem)
 {
-  FfQueuePage *self;
-  g_autoptr(GError) error = NULL;
-
-  if (!ff_upload_queue_flush_finish (FF_UPLOAD_QUEUE (source), result, &error)
-      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = FF_QUEUE_PAGE (user_data);
   show_upload_counts (self);
-  if (error != NULL)
+  if (problem != NULL)
     {
       g_autofree char *text = g_strdup_printf ("%s\n%s", gtk_label_get_label (self->upload_label),
-                                               error->message);
+                                               problem);
 
       gtk_label_set_label (self->upload_label, text);
     }
   g_signal_handlers_disconnect_by_data (self->upload_queue, self);
   g_clear_object (&self->upload_queue);
   g_clear_object (&self->upload_cancellable);
+  gtk_widget_set_visible (self->cancel_button, FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "queue.cancel", FALSE);
   ff_queue_page_refresh (self);
+}
+
+static void
+uploaded (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Cancelled by the technician (the page is idle again) or because the page went. */
+  if (!ff_upload_queue_flush_finish (FF_UPLOAD_QUEUE (source), result, &error)
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  finish_upload (FF_QUEUE_PAGE (user_data), error != NULL ? error->message : NULL);
 }
 
 static void
@@ -224,12 +234,27 @@ upload_activated (GtkWidget  *widget,
                             G_CALLBACK (show_upload_counts), self);
   g_signal_connect (self->upload_queue, "report-failed", G_CALLBACK (report_refused), self);
   gtk_widget_action_set_enabled (widget, "queue.upload", FALSE);
+  gtk_widget_action_set_enabled (widget, "queue.cancel", TRUE);
   gtk_progress_bar_set_fraction (self->upload_progress, 0);
   gtk_label_set_label (self->upload_label, _("Uploading…"));
   gtk_widget_set_visible (GTK_WIDGET (self->upload_progress), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->upload_label), TRUE);
+  gtk_widget_set_visible (self->cancel_button, TRUE);
   ff_upload_queue_flush_async (self->upload_queue, FF_UPLOAD_ATTEMPTS, FF_UPLOAD_FIRST_PAUSE_MS,
                                self->upload_cancellable, uploaded, self);
+}
+
+static void
+cancel_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  FfQueuePage *self = FF_QUEUE_PAGE (widget);
+
+  if (self->upload_queue == NULL)
+    return;
+  g_cancellable_cancel (self->upload_cancellable);
+  finish_upload (self, _("Upload cancelled: the reports not delivered stay queued."));
 }
 
 static void
@@ -277,8 +302,10 @@ ff_queue_page_class_init (FfQueuePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfQueuePage, uploaded_group);
   gtk_widget_class_bind_template_child (widget_class, FfQueuePage, upload_progress);
   gtk_widget_class_bind_template_child (widget_class, FfQueuePage, upload_label);
+  gtk_widget_class_bind_template_child (widget_class, FfQueuePage, cancel_button);
 
   gtk_widget_class_install_action (widget_class, "queue.upload", NULL, upload_activated);
+  gtk_widget_class_install_action (widget_class, "queue.cancel", NULL, cancel_activated);
 }
 
 static void
@@ -286,6 +313,7 @@ ff_queue_page_init (FfQueuePage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "queue.upload", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "queue.cancel", FALSE);
 }
 
 void

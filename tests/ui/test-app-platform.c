@@ -209,6 +209,13 @@ sync_idle (gpointer data)
   return again != NULL && gtk_widget_is_sensitive (again);
 }
 
+static gboolean
+can_upload (gpointer data)
+{
+  return gtk_widget_is_sensitive (ff_ui_test_find (data, ff_ui_test_is_button_for,
+                                                   "queue.upload"));
+}
+
 static void
 test_login_sync_upload (void)
 {
@@ -244,6 +251,19 @@ test_login_sync_upload (void)
   query = (RowQuery) { login, "Reachability", "Reachable" };
   wait_until (row_shows, &query, "the platform to be reachable");
 
+  /* Check Again runs with a spinner and can be cancelled. */
+  click (login, "login.check-platform");
+  query = (RowQuery) { login, "Reachability", "Checking…" };
+  g_assert_true (row_shows (&query));
+  g_assert_null (ff_ui_test_find (login, is_shown_button_for, "login.check-platform"));
+  click (login, "login.cancel-check");
+  query = (RowQuery) { login, "Reachability", "Check cancelled" };
+  g_assert_true (row_shows (&query));
+  g_assert_nonnull (ff_ui_test_find (login, is_shown_button_for, "login.check-platform"));
+  click (login, "login.check-platform");
+  query = (RowQuery) { login, "Reachability", "Reachable" };
+  wait_until (row_shows, &query, "the platform to be reachable again");
+
   /* A wrong PIN: the platform's refusal is shown, and the page stays. */
   phone_row = ff_ui_test_find_type (login, ADW_TYPE_ENTRY_ROW);
   pin_row = ff_ui_test_find_type (login, ADW_TYPE_PASSWORD_ENTRY_ROW);
@@ -254,8 +274,19 @@ test_login_sync_upload (void)
   wait_until (label_visible, &query, "the wrong PIN to be refused on screen");
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "login");
 
-  /* The right PIN: on to Sync. */
+  /* A login under way shows so and can be cancelled: the page stays, ready to log in again. */
   gtk_editable_set_text (GTK_EDITABLE (pin_row), HARNESS_PIN_A);
+  click (login, "login.log-in");
+  g_assert_null (ff_ui_test_find (login, is_shown_button_for, "login.log-in"));
+  g_assert_true (gtk_widget_is_drawable (ff_ui_test_find (login, ff_ui_test_is_label,
+                                                          "Logging in…")));
+  click (login, "login.cancel");
+  query = (RowQuery) { GTK_WIDGET (window), NULL, "Login cancelled" };
+  wait_until (label_visible, &query, "the login to say it was cancelled");
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "login");
+  g_assert_nonnull (ff_ui_test_find (login, is_shown_button_for, "login.log-in"));
+
+  /* The right PIN: on to Sync. */
   click (login, "login.log-in");
   page.name = "sync";
   wait_until (page_is, &page, "the Sync page after the login");
@@ -309,6 +340,14 @@ test_login_sync_upload (void)
   wait_until (row_shows, &query, "the report Sync delivered, listed as uploaded");
   query = (RowQuery) { queue, "FTU0002", "Upgraded" };
   wait_until (row_shows, &query, "the queued report");
+  click (queue, "queue.upload");
+  click (queue, "queue.cancel");
+  query = (RowQuery) { queue, NULL, "Upload cancelled" };
+  wait_until (label_visible, &query, "the upload to say it was cancelled");
+  g_assert_null (ff_ui_test_find (queue, is_shown_button_for, "queue.cancel"));
+  wait_until (can_upload, queue, "Upload Now to be offered again");
+  query = (RowQuery) { queue, "FTU0002", "Upgraded" };
+  g_assert_true (row_shows (&query));
   click (queue, "queue.upload");
   query = (RowQuery) { queue, NULL, "1 delivered, 0 still waiting" };
   wait_until (label_visible, &query, "the upload to finish");
