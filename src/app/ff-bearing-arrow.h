@@ -16,4 +16,6 @@ gboolean   ff_bearing_arrow_get_known    (FfBearingArrow *self);
 void       ff_bearing_arrow_set_known    (FfBearingArrow *self,
                                           gboolean        known);
 
+char      *ff_bearing_format             (double          bearing);
+
 G_END_DECLS

@@ -1,5 +1,6 @@
-/* FfNavigatePage: follows the GPS source and shows the distance and bearing to the target terminal,
- * with the fix quality and its age refreshed every second while the page is on screen. */
+/* FfNavigatePage: follows the GPS source and shows the distance and bearing to the target terminal
+ * (an arrow on a north-up ring, and in words), with the fix quality and its age refreshed every
+ * second while the page is on screen. */
 #include "config.h"
 
 #include "ff-navigate-page.h"
@@ -26,6 +27,7 @@ struct _FfNavigatePage
   GtkStack       *stack;
   FfBearingArrow *arrow;
   GtkLabel       *distance_label;
+  GtkLabel       *bearing_label;
   GtkLabel       *name_label;
   GtkLabel       *device_label;
   AdwActionRow   *fix_row;
@@ -120,12 +122,16 @@ update_fix (FfNavigatePage *self)
 #endif
 
   ff_bearing_arrow_set_known (self->arrow, have_fix && self->has_target);
+  gtk_widget_set_visible (GTK_WIDGET (self->bearing_label), have_fix && self->has_target);
   if (have_fix && self->has_target)
     {
+      double bearing = ff_geo_bearing_deg (&here, &self->target);
       g_autofree char *distance = format_distance (ff_geo_distance_m (&here, &self->target));
+      g_autofree char *direction = ff_bearing_format (bearing);
 
-      ff_bearing_arrow_set_bearing (self->arrow, ff_geo_bearing_deg (&here, &self->target));
+      ff_bearing_arrow_set_bearing (self->arrow, bearing);
       gtk_label_set_label (self->distance_label, distance);
+      gtk_label_set_label (self->bearing_label, direction);
     }
   else
     {
@@ -233,6 +239,7 @@ ff_navigate_page_class_init (FfNavigatePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, stack);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, arrow);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, distance_label);
+  gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, bearing_label);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, name_label);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, device_label);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, fix_row);

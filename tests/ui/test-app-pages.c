@@ -221,6 +221,27 @@ test_signal_gauge_marks_failure (void)
   g_assert_finalize_object (gauge);
 }
 
+/* A bearing reads as the nearest of the eight compass points and whole degrees. */
+static void
+test_bearing_reads_as_compass_point (void)
+{
+  static const struct
+  {
+    double      bearing;
+    const char *text;
+  } cases[] = {
+    { 0.0, "N 0°" }, { 22.4, "N 22°" }, { 22.6, "NE 23°" }, { 45.0, "NE 45°" },
+    { 180.0, "S 180°" }, { 292.5, "NW 293°" }, { 337.4, "NW 337°" }, { 359.6, "N 0°" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = ff_bearing_format (cases[i].bearing);
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
 /* A 10 kV feeder reads in kilovolts; small values and temperatures keep their plain unit. */
 static void
 test_signal_values_read_well (void)
@@ -635,6 +656,7 @@ test_navigate_page_follows_gps (void)
   g_autoptr(FfTaskItem) item = ff_task_item_new ();
   FfGeoPoint here = { 31.2300, 121.4700 };
   FfGeoPoint there = { 31.2310, 121.4710 };
+  g_autofree char *direction = NULL;
 
   item->device_id = g_strdup ("DTU-0001");
   item->name = g_strdup ("Ring main unit 7");
@@ -652,6 +674,10 @@ test_navigate_page_follows_gps (void)
   g_assert_true (ff_bearing_arrow_get_known (arrow));
   g_assert_cmpfloat_with_epsilon (ff_bearing_arrow_get_bearing (arrow),
                                   ff_geo_bearing_deg (&here, &there), 1e-9);
+  /* The same bearing in words, under the distance: the terminal lies north-east. */
+  direction = ff_bearing_format (ff_geo_bearing_deg (&here, &there));
+  g_assert_true (g_str_has_prefix (direction, "NE "));
+  g_assert_true (gtk_widget_get_visible (ff_ui_test_find (page, ff_ui_test_is_label, direction)));
 
   ff_gps_simulated_lose_fix (gps);
   g_assert_false (ff_bearing_arrow_get_known (arrow));
@@ -881,6 +907,7 @@ main (int   argc,
   g_test_add_func ("/app/login/credentials", test_login_page_checks_credentials);
   g_test_add_func ("/app/gauge/failure", test_signal_gauge_marks_failure);
   g_test_add_func ("/app/signal/format", test_signal_values_read_well);
+  g_test_add_func ("/app/bearing/format", test_bearing_reads_as_compass_point);
   g_test_add_func ("/app/before/readings", test_before_page_presents_readings);
   g_test_add_func ("/app/after/upgraded-then-current", test_upgraded_then_current);
   g_test_add_func ("/app/after/signal-drift", test_after_page_offers_rollback);
