@@ -12,6 +12,8 @@
 
 /* The bar's full length, as a multiple of the limit, so the limit line sits in the middle. */
 #define FF_GAUGE_SCALE_LIMITS 2.0
+/* Even no change at all shows its colour: green or red is the gauge's answer at a glance. */
+#define FF_GAUGE_MIN_BAR_WIDTH 8
 
 struct _FfSignalGauge
 {
@@ -67,7 +69,7 @@ draw_bar (GtkDrawingArea *area,
         cairo_set_source_rgb (cr, 0x26 / 255.0, 0xa2 / 255.0, 0x69 / 255.0);
       else
         cairo_set_source_rgb (cr, 0xe0 / 255.0, 0x1b / 255.0, 0x24 / 255.0);
-      cairo_rectangle (cr, 0, 0, MAX (width * fraction, 2), height);
+      cairo_rectangle (cr, 0, 0, MAX (width * fraction, FF_GAUGE_MIN_BAR_WIDTH), height);
       cairo_fill (cr);
     }
 
