@@ -339,7 +339,8 @@ static gboolean
 label_ends_with (GtkWidget     *widget,
                  gconstpointer  suffix)
 {
-  return GTK_IS_LABEL (widget) && g_str_has_suffix (gtk_label_get_label (GTK_LABEL (widget)), suffix);
+  return GTK_IS_LABEL (widget)
+         && g_str_has_suffix (gtk_label_get_label (GTK_LABEL (widget)), suffix);
 }
 
 /* The page shows what the real workflow read, and lets the technician go on only once the

@@ -1,8 +1,8 @@
 /* A scripted run through training mode on the real window: one clean terminal and one whose push
  * fails, from the task list to a saved report, then one stopped in the middle of its push, resumed
- * and rolled back after a signal drifted, and a scenario card dealt — pressing the buttons a trainee and a trainer press and
- * checking what the screen shows. Screenshots of the pages on the way go to
- * meson-logs/screenshots. */
+ * and rolled back after a signal drifted, and a scenario card dealt — pressing the buttons a
+ * trainee and a trainer press and checking what the screen shows. Screenshots of the pages on the
+ * way go to meson-logs/screenshots. */
 #include "config.h"
 
 #include <adwaita.h>
@@ -345,6 +345,7 @@ test_training_run (void)
   GtkWidget *report_page = ff_window_get_page (window, "report");
   GtkWidget *versions_row;
   AdwMessageDialog *dialog;
+  const char *failure;
   GtkWidget *card_row;
   const FfTrainingCard *cards;
   guint n_cards;
@@ -391,8 +392,8 @@ test_training_run (void)
     {
       g_assert_cmpstr (ff_window_get_page_name (window), ==, "after");
       g_assert_cmpstr (visible_view (window), ==, "result");
-      g_assert_nonnull (ff_ui_test_find (visible_page (window), label_on_screen,
-                                         ff_workflow_get_failure (ff_window_get_workflow (window))));
+      failure = ff_workflow_get_failure (ff_window_get_workflow (window));
+      g_assert_nonnull (ff_ui_test_find (visible_page (window), label_on_screen, failure));
       /* Nothing was measured after: no gauges. */
       g_assert_null (ff_ui_test_find (visible_page (window), gauge_on_screen, NULL));
       ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-failing-after.png");
