@@ -105,6 +105,18 @@ static const GActionEntry app_actions[] = {
 };
 
 static void
+tablet_opened (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Without its data directory the tablet still trains; the pages say what is missing. */
+  if (!ff_context_open_tablet_finish (FF_CONTEXT (source), result, &error))
+    g_message ("%s", error->message);
+}
+
+static void
 ff_application_startup (GApplication *application)
 {
   FfApplication *self = FF_APPLICATION (application);
@@ -129,10 +141,10 @@ ff_application_startup (GApplication *application)
       g_settings_reset (settings, "gpsd-address");
       self->context = ff_context_new_for_settings (settings, NULL);
     }
-  /* The real tablet's data directory, shared with fieldflash-cli; training never touches it. */
-  g_clear_error (&error);
-  if (!self->training && !ff_context_open_tablet (self->context, NULL, &error))
-    g_message ("%s", error->message);
+  /* The real tablet's data directory, shared with fieldflash-cli, opened off the main thread (the
+   * window follows the context's "tablet"); training never touches it. */
+  if (!self->training)
+    ff_context_open_tablet_async (self->context, NULL, NULL, tablet_opened, NULL);
 }
 
 static gint

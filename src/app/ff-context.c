@@ -228,7 +228,17 @@ ff_context_get_task (FfContext *self)
   return self->training != NULL ? ff_training_get_task (self->training) : self->task;
 }
 
-/* The real tablet: its data directory is @data_dir, or the default one when NULL. */
+static void
+set_tablet (FfContext *self,
+            FfTablet  *tablet)
+{
+  g_clear_object (&self->sync);
+  g_set_object (&self->tablet, tablet);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TABLET]);
+}
+
+/* The real tablet: its data directory is @data_dir, or the default one when NULL. Blocks on files
+ * and sqlite: the app opens it with ff_context_open_tablet_async. */
 gboolean
 ff_context_open_tablet (FfContext   *self,
                         const char  *data_dir,
@@ -241,9 +251,57 @@ ff_context_open_tablet (FfContext   *self,
   tablet = ff_tablet_open (data_dir, NULL, error);
   if (tablet == NULL)
     return FALSE;
-  g_clear_object (&self->sync);
-  g_set_object (&self->tablet, tablet);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TABLET]);
+  set_tablet (self, tablet);
+  return TRUE;
+}
+
+static void
+open_tablet_in_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  GError *error = NULL;
+  FfTablet *tablet = ff_tablet_open (task_data, NULL, &error);
+
+  if (tablet == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, tablet, g_object_unref);
+}
+
+/* Opens (on first use: creates, with its key pair) the real tablet's data directory in a worker
+ * thread; "tablet" notifies once it is open. */
+void
+ff_context_open_tablet_async (FfContext           *self,
+                              const char          *data_dir,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FF_IS_CONTEXT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ff_context_open_tablet_async);
+  g_task_set_task_data (task, g_strdup (data_dir), g_free);
+  g_task_run_in_thread (task, open_tablet_in_thread);
+}
+
+gboolean
+ff_context_open_tablet_finish (FfContext     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_autoptr(FfTablet) tablet = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  tablet = g_task_propagate_pointer (G_TASK (result), error);
+  if (tablet == NULL)
+    return FALSE;
+  set_tablet (self, tablet);
   return TRUE;
 }
 
@@ -293,6 +351,83 @@ ff_context_set_platform (FfContext   *self,
   if (!ff_tablet_set_platform (self->tablet, url, key_pem, cert_pem, error))
     return FALSE;
   g_clear_object (&self->sync);
+  return TRUE;
+}
+
+typedef struct
+{
+  char *url;
+  char *key_pem;
+  char *cert_pem;
+} PinnedPlatform;
+
+static void
+pinned_platform_free (PinnedPlatform *platform)
+{
+  g_free (platform->url);
+  g_free (platform->key_pem);
+  g_free (platform->cert_pem);
+  g_free (platform);
+}
+
+static void
+read_platform_in_thread (GTask        *task,
+                         gpointer      source_object,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  FfTablet *tablet = task_data;
+  PinnedPlatform *platform = g_new0 (PinnedPlatform, 1);
+
+  platform->url = ff_tablet_get_platform_url (tablet);
+  platform->key_pem = ff_tablet_get_platform_key_pem (tablet);
+  platform->cert_pem = ff_tablet_get_platform_cert_pem (tablet);
+  g_task_return_pointer (task, platform, (GDestroyNotify) pinned_platform_free);
+}
+
+/* Reads the tablet's pinned platform (sqlite and files) in a worker thread. */
+void
+ff_context_read_platform_async (FfContext           *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FF_IS_CONTEXT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ff_context_read_platform_async);
+  if (self->tablet == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                               _("This tablet’s data directory could not be opened."));
+      return;
+    }
+  g_task_set_task_data (task, g_object_ref (self->tablet), g_object_unref);
+  g_task_run_in_thread (task, read_platform_in_thread);
+}
+
+/* The platform's address, signing key and certificate (PEM), each NULL until enrolment. */
+gboolean
+ff_context_read_platform_finish (FfContext     *self,
+                                 GAsyncResult  *result,
+                                 char         **url,
+                                 char         **key_pem,
+                                 char         **cert_pem,
+                                 GError       **error)
+{
+  PinnedPlatform *platform;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  platform = g_task_propagate_pointer (G_TASK (result), error);
+  if (platform == NULL)
+    return FALSE;
+  *url = g_steal_pointer (&platform->url);
+  *key_pem = g_steal_pointer (&platform->key_pem);
+  *cert_pem = g_steal_pointer (&platform->cert_pem);
+  pinned_platform_free (platform);
   return TRUE;
 }
 

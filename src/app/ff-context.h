@@ -31,6 +31,14 @@ const FfTask *ff_context_get_task        (FfContext   *self);
 gboolean     ff_context_open_tablet      (FfContext   *self,
                                           const char  *data_dir,
                                           GError     **error);
+void         ff_context_open_tablet_async  (FfContext           *self,
+                                            const char          *data_dir,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean     ff_context_open_tablet_finish (FfContext           *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
 FfTablet    *ff_context_get_tablet       (FfContext   *self);
 FfSync      *ff_context_get_sync         (FfContext   *self,
                                           GError     **error);
@@ -39,6 +47,16 @@ gboolean     ff_context_set_platform     (FfContext   *self,
                                           const char  *key_pem,
                                           const char  *cert_pem,
                                           GError     **error);
+void         ff_context_read_platform_async  (FfContext           *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean     ff_context_read_platform_finish (FfContext           *self,
+                                              GAsyncResult        *result,
+                                              char               **url,
+                                              char               **key_pem,
+                                              char               **cert_pem,
+                                              GError             **error);
 void         ff_context_load_task_async  (FfContext           *self,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,

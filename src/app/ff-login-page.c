@@ -29,6 +29,7 @@ struct _FfLoginPage
 
   /* owned */
   FfContext    *context;
+  GCancellable *read_cancellable;    /* of the platform's settings being read, NULL when none */
   GCancellable *check_cancellable;   /* of the health check in flight, NULL when none */
   GCancellable *login_cancellable;   /* of the login in flight, NULL when none */
 };
@@ -249,8 +250,10 @@ ff_login_page_dispose (GObject *object)
 {
   FfLoginPage *self = FF_LOGIN_PAGE (object);
 
+  g_cancellable_cancel (self->read_cancellable);
   g_cancellable_cancel (self->check_cancellable);
   g_cancellable_cancel (self->login_cancellable);
+  g_clear_object (&self->read_cancellable);
   g_clear_object (&self->check_cancellable);
   g_clear_object (&self->login_cancellable);
   g_clear_object (&self->context);
@@ -358,31 +361,72 @@ ff_login_page_get_complete (FfLoginPage *self)
          && ff_login_page_get_pin (self)[0] != '\0';
 }
 
+static void
+platform_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  FfLoginPage *self;
+  g_autofree char *url = NULL;
+  g_autofree char *key_pem = NULL;
+  g_autofree char *cert_pem = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!ff_context_read_platform_finish (FF_CONTEXT (source), result, &url, &key_pem, &cert_pem,
+                                        &error)
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = FF_LOGIN_PAGE (user_data);
+  g_clear_object (&self->read_cancellable);
+  adw_action_row_set_subtitle (self->platform_row,
+                               error != NULL ? error->message
+                               : url != NULL ? url
+                               : _("Not enrolled: set it in the preferences"));
+  check_platform (self);
+}
+
+/* Which tablet this is and which platform it is enrolled with (read in a worker thread); the real
+ * tablet may open after the page is shown. */
+static void
+show_tablet (FfLoginPage *self)
+{
+  FfTablet *tablet = ff_context_get_tablet (self->context);
+
+  adw_action_row_set_subtitle (self->serial_row,
+                               tablet != NULL && ff_tablet_get_serial (tablet) != NULL
+                               ? ff_tablet_get_serial (tablet)
+                               : _("Not set: give it once with “fieldflash-cli key --serial "
+                                   "SERIAL”"));
+  g_cancellable_cancel (self->read_cancellable);
+  g_clear_object (&self->read_cancellable);
+  if (tablet == NULL)
+    {
+      adw_action_row_set_subtitle (self->platform_row,
+                                   _("Not enrolled: set it in the preferences"));
+      return;
+    }
+  adw_action_row_set_subtitle (self->platform_row, _("Reading…"));
+  self->read_cancellable = g_cancellable_new ();
+  ff_context_read_platform_async (self->context, self->read_cancellable, platform_read, self);
+}
+
 /* Shows the tablet's serial and platform, checks that the platform answers, and fills in the last
  * technician's number. */
 void
 ff_login_page_set_context (FfLoginPage *self,
                            FfContext   *context)
 {
-  FfTablet *tablet;
   g_autofree char *phone = NULL;
-  g_autofree char *url = NULL;
 
   g_return_if_fail (FF_IS_LOGIN_PAGE (self));
   g_return_if_fail (FF_IS_CONTEXT (context));
 
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
   g_set_object (&self->context, context);
-  tablet = ff_context_get_tablet (context);
-  url = tablet != NULL ? ff_tablet_get_platform_url (tablet) : NULL;
-  adw_action_row_set_subtitle (self->serial_row,
-                               tablet != NULL && ff_tablet_get_serial (tablet) != NULL
-                               ? ff_tablet_get_serial (tablet)
-                               : _("Not set: give it once with “fieldflash-cli key --serial "
-                                   "SERIAL”"));
-  adw_action_row_set_subtitle (self->platform_row,
-                               url != NULL ? url : _("Not enrolled: set it in the preferences"));
-  if (tablet != NULL)
-    check_platform (self);
+  g_signal_connect_object (context, "notify::tablet", G_CALLBACK (show_tablet), self,
+                           G_CONNECT_SWAPPED);
+  show_tablet (self);
 
   phone = g_settings_get_string (ff_context_get_settings (context), "phone");
   if (gtk_editable_get_text (GTK_EDITABLE (self->phone_row))[0] == '\0')

@@ -24,7 +24,8 @@ struct _FfPreferencesWindow
   AdwComboRow   *language_row;
 
   /* owned */
-  FfContext *context;
+  FfContext    *context;
+  GCancellable *cancellable;   /* of the platform's settings being read */
 };
 
 G_DEFINE_FINAL_TYPE (FfPreferencesWindow, ff_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -154,24 +155,45 @@ language_changed (FfPreferencesWindow *self)
 }
 
 static void
+platform_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  FfPreferencesWindow *self;
+  g_autofree char *url = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *cert = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* A cancelled read may end after the window is gone: look at it only once it did not. */
+  if (!ff_context_read_platform_finish (FF_CONTEXT (source), result, &url, &key, &cert, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (FF_PREFERENCES_WINDOW (user_data), error->message);
+      return;
+    }
+  self = FF_PREFERENCES_WINDOW (user_data);
+  gtk_editable_set_text (GTK_EDITABLE (self->platform_url_row), url != NULL ? url : "");
+  gtk_text_buffer_set_text (self->platform_key_buffer, key != NULL ? key : "", -1);
+  gtk_text_buffer_set_text (self->platform_cert_buffer, cert != NULL ? cert : "", -1);
+  gtk_widget_set_sensitive (self->platform_group, TRUE);
+}
+
+static void
 ff_preferences_window_constructed (GObject *object)
 {
   FfPreferencesWindow *self = FF_PREFERENCES_WINDOW (object);
   GSettings *settings = ff_context_get_settings (self->context);
-  FfTablet *tablet = ff_context_get_tablet (self->context);
   g_autofree char *gpsd = g_settings_get_string (settings, "gpsd-address");
-  g_autofree char *url = tablet != NULL ? ff_tablet_get_platform_url (tablet) : NULL;
-  g_autofree char *key = tablet != NULL ? ff_tablet_get_platform_key_pem (tablet) : NULL;
-  g_autofree char *cert = tablet != NULL ? ff_tablet_get_platform_cert_pem (tablet) : NULL;
 
   G_OBJECT_CLASS (ff_preferences_window_parent_class)->constructed (object);
 
-  gtk_editable_set_text (GTK_EDITABLE (self->platform_url_row), url != NULL ? url : "");
   gtk_editable_set_text (GTK_EDITABLE (self->gpsd_address_row), gpsd);
-  gtk_text_buffer_set_text (self->platform_key_buffer, key != NULL ? key : "", -1);
-  gtk_text_buffer_set_text (self->platform_cert_buffer, cert != NULL ? cert : "", -1);
-  /* Training, or a data directory that could not be opened: there is no tablet to enrol. */
-  gtk_widget_set_sensitive (self->platform_group, tablet != NULL);
+  /* The platform can be changed once what the tablet holds is read (sqlite and files, in a worker
+   * thread); in training, or without a data directory, there is no tablet to enrol. */
+  gtk_widget_set_sensitive (self->platform_group, FALSE);
+  if (ff_context_get_tablet (self->context) != NULL)
+    ff_context_read_platform_async (self->context, self->cancellable, platform_read, self);
 
   g_settings_bind (settings, "high-contrast", self->high_contrast_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
@@ -189,6 +211,8 @@ ff_preferences_window_dispose (GObject *object)
 {
   FfPreferencesWindow *self = FF_PREFERENCES_WINDOW (object);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->context);
 
   G_OBJECT_CLASS (ff_preferences_window_parent_class)->dispose (object);
@@ -269,6 +293,7 @@ static void
 ff_preferences_window_init (FfPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
 }
 
 FfPreferencesWindow *

@@ -460,6 +460,16 @@ resumable_found (GObject      *source,
   ff_window_run_workflow (self, workflow);
 }
 
+/* The real tablet opens off the main thread, maybe after the window is made: its unfinished visit
+ * (or else its current task) is looked for once it is there. */
+static void
+tablet_opened (FfWindow *self)
+{
+  if (ff_context_get_tablet (self->context) != NULL)
+    ff_context_find_resumable_async (self->context, self->cancellable, resumable_found,
+                                     g_object_ref (self));
+}
+
 static void
 show_page_activated (GtkWidget  *widget,
                      const char *action_name,
@@ -529,9 +539,9 @@ ff_window_constructed (GObject *object)
                            G_CALLBACK (settings_changed), self, 0);
   update_style_classes (self);
   visible_page_changed (self);
-  if (ff_context_get_tablet (self->context) != NULL)
-    ff_context_find_resumable_async (self->context, self->cancellable, resumable_found,
-                                     g_object_ref (self));
+  g_signal_connect_object (self->context, "notify::tablet", G_CALLBACK (tablet_opened), self,
+                           G_CONNECT_SWAPPED);
+  tablet_opened (self);
 }
 
 static void

@@ -8,8 +8,12 @@
 #include "ff-context.h"
 #include "ff-crypto.h"
 #include "ff-gps-simulated.h"
+#include "ff-preferences-window.h"
+#include "ff-profile.h"
 #include "ff-report-preview.h"
 #include "ff-signal-gauge.h"
+#include "ff-sim-firmware.h"
+#include "ff-sim-fleet.h"
 #include "ff-task-page.h"
 #include "ff-test-fixtures.h"
 #include "ff-ui-test.h"
@@ -17,6 +21,10 @@
 
 #define CONDITION_DEADLINE_S 60
 #define DAY_S (24 * 3600)
+/* Long enough to stop the run while the terminal reboots, short enough not to wait. */
+#define BOOT_TIME_MS 1000
+#define TARGET_IMAGE_SIZE (32 * 1024)
+#define FACTORY_IMAGE_SIZE (64 * 1024)
 
 typedef gboolean (*Condition) (gconstpointer data);
 
@@ -217,6 +225,18 @@ task_loaded (GObject      *source,
   *(gboolean *) user_data = TRUE;
 }
 
+static void
+tablet_opened (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ff_context_open_tablet_finish (FF_CONTEXT (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
 static gboolean
 flag_set (gconstpointer data)
 {
@@ -380,6 +400,327 @@ test_queue_opens_report (void)
   destroy_window (window);
 }
 
+/* ---- a visit resumed after a crash ----------------------------------------------------------- */
+
+typedef struct
+{
+  TestTablet     *tablet;
+  FfSimFleet     *fleet;
+  FfGpsSimulated *gps;         /* standing at the terminal */
+  FfTask         *task;
+} Field;
+
+static void
+field_free (Field *field)
+{
+  ff_sim_fleet_stop (field->fleet);
+  g_object_unref (field->fleet);
+  g_object_unref (field->gps);
+  ff_task_free (field->task);
+  test_tablet_free (field->tablet);
+  g_free (field);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Field, field_free)
+
+static void
+add_firmware (TestTablet    *tablet,
+              FfFirmwareRef *ref,
+              const char    *version,
+              gsize          size)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) image = ff_sim_firmware_make ("Acme", "DTU-3000", version, size, &error);
+
+  g_assert_no_error (error);
+  ref->version = g_strdup (version);
+  ref->sha256 = ff_test_store_firmware (ff_tablet_get_store (tablet->tablet), image);
+  ref->size = size;
+}
+
+/* One simulated terminal DTU0001 on V1.00, a tablet holding today's task to upgrade it to V2.00
+ * with the firmware, and a GPS standing at the terminal. */
+static Field *
+field_new (void)
+{
+  Field *field = g_new0 (Field, 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfProfile) profile = ff_profile_load ("state-grid", &error);
+  FfSimTerminalConfig config = {
+    .device_id = "DTU0001", .version = "V1.00", .vendor = "Acme", .model = "DTU-3000",
+    .type = "DTU", .latitude = 31.2331, .longitude = 121.4752, .host = "127.0.0.1",
+    .profile = profile, .boot_time_ms = BOOT_TIME_MS,
+  };
+  FfSimTerminal *terminal;
+  FfTaskItem *item;
+  double latitude, longitude;
+
+  g_assert_no_error (error);
+  field->tablet = test_tablet_new ();
+  field->fleet = ff_sim_fleet_new ();
+  ff_sim_fleet_set_boot_time (field->fleet, BOOT_TIME_MS);
+  terminal = ff_sim_fleet_add_terminal (field->fleet, &config, &error);
+  g_assert_no_error (error);
+  g_assert_true (ff_sim_fleet_start (field->fleet, &error));
+  g_assert_no_error (error);
+
+  field->task = ff_test_task_new (g_get_real_time () / G_USEC_PER_SEC, 7 * DAY_S, "Wang Wei");
+  item = ff_test_task_item_new ("DTU0001", "Ring main unit 1, Renmin Road", config.latitude,
+                                config.longitude, "127.0.0.1",
+                                ff_sim_terminal_get_port (terminal));
+  add_firmware (field->tablet, &item->target, "V2.00", TARGET_IMAGE_SIZE);
+  item->target.file_name = g_strdup (profile->iec104.upgrade_file_name);
+  item->previous = ff_firmware_ref_new ();
+  add_firmware (field->tablet, item->previous, "V1.00", FACTORY_IMAGE_SIZE);
+  g_ptr_array_add (field->task->items, item);
+  g_assert_true (ff_task_validate (field->task, &error));
+  g_assert_no_error (error);
+  store_task (field->tablet, field->task);
+
+  field->gps = ff_gps_simulated_new ();
+  ff_sim_terminal_get_true_position (terminal, &latitude, &longitude);
+  ff_gps_simulated_set_position (field->gps, latitude, longitude);
+  return field;
+}
+
+typedef struct
+{
+  FfWorkflowState stop_at;
+  GCancellable   *cancellable;
+  gboolean        ended;
+} Crash;
+
+static void
+run_ended (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Crash *crash = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ff_workflow_run_finish (FF_WORKFLOW (source), result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  crash->ended = TRUE;
+}
+
+/* The app "crashes" the moment the visit enters the state: the run stops there, as the power
+ * going would leave it. Confirming the push is the technician's, before the crash. */
+static void
+state_entered (FfWorkflow *workflow,
+               GParamSpec *pspec,
+               Crash      *crash)
+{
+  FfWorkflowState state = ff_workflow_get_state (workflow);
+  g_autoptr(GError) error = NULL;
+
+  if (state == crash->stop_at)
+    g_cancellable_cancel (crash->cancellable);
+  else if (state == FF_WORKFLOW_STATE_CONFIRM)
+    {
+      g_assert_true (ff_workflow_confirm_push (workflow, &error));
+      g_assert_no_error (error);
+    }
+}
+
+static void
+visit_until_crash (Field           *field,
+                   FfWorkflowState  state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfWorkflow) workflow = ff_tablet_create_workflow (field->tablet->tablet,
+                                                              FF_GPS_SOURCE (field->gps),
+                                                              field->task->task_id, "DTU0001",
+                                                              &error);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Crash crash = { state, cancellable, FALSE };
+
+  g_assert_no_error (error);
+  g_signal_connect (workflow, "notify::state", G_CALLBACK (state_entered), &crash);
+  ff_workflow_run_async (workflow, cancellable, run_ended, &crash);
+  wait_until (flag_set, &crash.ended, "the visit to stop");
+  g_assert_cmpint (ff_workflow_get_state (workflow), ==, state);
+}
+
+typedef struct
+{
+  FfWindow        *window;
+  FfWorkflowState  state;
+} StateQuery;
+
+static gboolean
+workflow_state_is (gconstpointer data)
+{
+  const StateQuery *query = data;
+  FfWorkflow *workflow = ff_window_get_workflow (query->window);
+
+  return workflow != NULL && ff_workflow_get_state (workflow) == query->state;
+}
+
+/* After the crash the app starts as it does at power-on (the tablet opens after the window is
+ * made); the window opens the page of the step the visit was at and says whose visit goes on. */
+static FfWindow *
+restart_app (Field           *field,
+             FfWorkflowState  state)
+{
+  g_autoptr(FfContext) context = make_context (field->gps);
+  FfWindow *window = g_object_ref (ff_window_new (NULL, context));
+  StateQuery wanted = { window, state };
+  RowQuery query = { GTK_WIDGET (window), ff_window_page_for_state (state) };
+  gboolean opened = FALSE;
+
+  gtk_window_present (GTK_WINDOW (window));
+  ff_context_open_tablet_async (context, field->tablet->dir, NULL, tablet_opened, &opened);
+  wait_until (flag_set, &opened, "the tablet to open");
+  wait_until (workflow_state_is, &wanted, "the resumed visit");
+  wait_until (page_is, &query, "the page of the step");
+  g_assert_nonnull (ff_ui_test_find (GTK_WIDGET (window), ff_ui_test_is_label,
+                                     "Resuming the visit of DTU0001"));
+  return window;
+}
+
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel))
+        return ADW_MESSAGE_DIALOG (toplevel);
+    }
+  return NULL;
+}
+
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget)
+         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+/* Clicks the response button labelled @label, which also closes the dialog. */
+static void
+respond (AdwMessageDialog *dialog,
+         const char       *label)
+{
+  GtkWidget *button = ff_ui_test_find (GTK_WIDGET (dialog), is_button_labelled, label);
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+}
+
+/* The run is over when a new one may start: "I Am at the Terminal" can be pressed again. */
+static gboolean
+run_stopped (gconstpointer data)
+{
+  GtkWidget *navigate = ff_window_get_page (FF_WINDOW ((gpointer) data), "navigate");
+
+  return gtk_widget_is_sensitive (ff_ui_test_find (navigate, ff_ui_test_is_button_for,
+                                                   "win.start-upgrade"));
+}
+
+/* Stopped at the go-ahead: the app opens it again, waiting for the technician, who can stop
+ * it again (asked first) and find it waiting the next time. */
+static void
+test_resume_at_confirm (void)
+{
+  g_autoptr(Field) field = field_new ();
+  FfWindow *window;
+  AdwMessageDialog *dialog;
+
+  visit_until_crash (field, FF_WORKFLOW_STATE_CONFIRM);
+  /* The tablet is closed like a crash leaves it: the app opens its own. */
+  g_clear_object (&field->tablet->tablet);
+
+  window = restart_app (field, FF_WORKFLOW_STATE_CONFIRM);
+  g_assert_cmpstr (ff_window_get_page_name (window), ==,
+                   ff_window_page_for_state (FF_WORKFLOW_STATE_CONFIRM));
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), "field-resumed-confirm-1280x800.png");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-upgrade", NULL);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  respond (dialog, "_Stop");
+  wait_until (run_stopped, window, "the resumed visit to stop");
+  destroy_window (window);
+}
+
+static gboolean
+report_shows (gconstpointer data)
+{
+  GtkWidget *report = ff_window_get_page (FF_WINDOW ((gpointer) data), "report");
+  GtkWidget *row = ff_ui_test_find (report, ff_ui_test_is_row_titled, "Upgraded");
+
+  return row != NULL && gtk_widget_is_drawable (row);
+}
+
+/* Stopped while the terminal rebooted into the new firmware: the app opens Restart and Verify,
+ * finds the terminal back on the target version, and ends in the report. */
+static void
+test_resume_at_reboot_wait (void)
+{
+  g_autoptr(Field) field = field_new ();
+  FfWindow *window;
+
+  visit_until_crash (field, FF_WORKFLOW_STATE_REBOOT_WAIT);
+  g_clear_object (&field->tablet->tablet);
+
+  window = restart_app (field, FF_WORKFLOW_STATE_REBOOT_WAIT);
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "restart");
+  ff_ui_test_save_screenshot (GTK_WIDGET (window), "field-resumed-restart-1280x800.png");
+  wait_until (report_shows, window, "the resumed visit's report");
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "report");
+  destroy_window (window);
+}
+
+/* ---- preferences ----------------------------------------------------------------------------- */
+
+static gboolean
+url_shown (gconstpointer data)
+{
+  GtkWidget *url_row = ff_ui_test_find_type (GTK_WIDGET ((gpointer) data), ADW_TYPE_ENTRY_ROW);
+
+  return g_str_equal (gtk_editable_get_text (GTK_EDITABLE (url_row)), "https://127.0.0.1:9443");
+}
+
+/* The tablet's platform is read off the main thread; until it is there it cannot be changed. */
+static void
+test_preferences_read_platform (void)
+{
+  g_autoptr(TestTablet) tablet = test_tablet_new ();
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  g_autoptr(FfContext) context = make_context (gps);
+  g_autofree char *key_pem = ff_key_get_public_pem (tablet->platform_key);
+  g_autoptr(GError) error = NULL;
+  FfPreferencesWindow *preferences;
+  GtkWidget *url_row, *key_view;
+  GtkTextIter start, end;
+  g_autofree char *shown_key = NULL;
+
+  g_assert_true (ff_tablet_set_platform (tablet->tablet, "https://127.0.0.1:9443", key_pem, NULL,
+                                         &error));
+  g_assert_no_error (error);
+  g_assert_true (ff_context_open_tablet (context, tablet->dir, &error));
+  g_assert_no_error (error);
+
+  preferences = g_object_ref (ff_preferences_window_new (context));
+  gtk_window_present (GTK_WINDOW (preferences));
+  url_row = ff_ui_test_find_type (GTK_WIDGET (preferences), ADW_TYPE_ENTRY_ROW);
+  g_assert_false (gtk_widget_is_sensitive (url_row));
+  wait_until (url_shown, preferences, "the platform's address");
+  g_assert_true (gtk_widget_is_sensitive (url_row));
+  key_view = ff_ui_test_find_type (GTK_WIDGET (preferences), GTK_TYPE_TEXT_VIEW);
+  gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (GTK_TEXT_VIEW (key_view)), &start, &end);
+  shown_key = gtk_text_iter_get_text (&start, &end);
+  g_assert_cmpstr (shown_key, ==, key_pem);
+
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  g_assert_finalize_object (preferences);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -390,5 +731,8 @@ main (int   argc,
 
   g_test_add_func ("/app/field/task-statuses", test_task_statuses);
   g_test_add_func ("/app/field/queue-opens-report", test_queue_opens_report);
+  g_test_add_func ("/app/field/resume-at-confirm", test_resume_at_confirm);
+  g_test_add_func ("/app/field/resume-at-reboot-wait", test_resume_at_reboot_wait);
+  g_test_add_func ("/app/field/preferences-read-platform", test_preferences_read_platform);
   return g_test_run ();
 }

@@ -243,11 +243,12 @@ test_login_sync_upload (void)
   page.window = window;
   ff_window_show_page (window, "login");
 
-  /* The tablet's serial, its platform, and the platform answering /healthz. */
+  /* The tablet's serial, its platform (read off the main thread), and the platform answering
+   * /healthz. */
   query = (RowQuery) { login, "Serial", "TAB-0001" };
   g_assert_true (row_shows (&query));
   query = (RowQuery) { login, "Address", h->base_url };
-  g_assert_true (row_shows (&query));
+  wait_until (row_shows, &query, "the platform's address");
   query = (RowQuery) { login, "Reachability", "Reachable" };
   wait_until (row_shows, &query, "the platform to be reachable");
 
