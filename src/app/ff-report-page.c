@@ -130,6 +130,21 @@ show_signals (FfReportPage   *self,
     }
 }
 
+/* Before → after; a terminal nothing was pushed to kept what it ran. */
+static char *
+describe_versions (const FfReportVersions *versions,
+                   gboolean                pushed)
+{
+  const char *before = versions->before != NULL ? versions->before : _("not read");
+
+  if (versions->after == NULL && !pushed)
+    /* Translators: the version a terminal runs, left as it was, e.g. "V2.00 (unchanged)". */
+    return g_strdup_printf (_("%s (unchanged)"), before);
+  /* Translators: the version before the upgrade and the one after, e.g. "V1.00 → V2.00". */
+  return g_strdup_printf (_("%s → %s"), before,
+                          versions->after != NULL ? versions->after : _("not read"));
+}
+
 static void
 show_report (FfReportPage *self)
 {
@@ -150,10 +165,7 @@ show_report (FfReportPage *self)
 
   if (self->opened_report_id != NULL)
     show_opened_summary (self);
-  /* Translators: the version before the upgrade and the one after, e.g. "V1.00 → V2.00". */
-  versions = g_strdup_printf (_("%s → %s"),
-                              report->versions.before != NULL ? report->versions.before : "?",
-                              report->versions.after != NULL ? report->versions.after : "?");
+  versions = describe_versions (&report->versions, report->firmware_version != NULL);
   adw_action_row_set_subtitle (self->versions_row, versions);
   if (judged)
     show_signals (self, report);

@@ -108,23 +108,19 @@ draw_page (cairo_t        *cr,
 {
   const FfReportVersions *versions = &report->versions;
   g_autofree char *created = ff_timestamp_format (report->created_at);
-  g_autofree char *version_change = NULL;
   double y = MARGIN;
 
   cairo_set_source_rgb (cr, 0, 0, 0);
   show_text (cr, MARGIN, y, PAGE_WIDTH - 2 * MARGIN, TITLE_SIZE, TRUE,
              _("Fieldflash upgrade report"));
   y += TITLE_SIZE * 2;
-  /* Translators: the version before the upgrade and the one after, e.g. "V1.00 → V2.00". */
-  version_change = g_strdup_printf (_("%s → %s"),
-                                    versions->before != NULL ? versions->before : "?",
-                                    versions->after != NULL ? versions->after : "?");
   y = table_row (cr, y, _("Terminal"), report->device_id);
   y = table_row (cr, y, _("Task"), report->task_id);
   y = table_row (cr, y, _("Outcome"), ff_report_outcome_describe (report->outcome));
   y = table_row (cr, y, _("Closed at (UTC)"), created);
-  y = table_row (cr, y, _("Version"), version_change);
+  y = table_row (cr, y, _("Version before"), versions->before);
   y = table_row (cr, y, _("Target version"), versions->target);
+  y = table_row (cr, y, _("Version after"), versions->after);
   if (report->failure_reason != NULL)
     y = table_row (cr, y, _("Failure"), report->failure_reason);
   y = table_row (cr, y, _("Report ID"), report->report_id);

@@ -1,7 +1,8 @@
-/* FfTraining: builds a training session. The slow part (key, demo firmware, store) runs in a worker
- * thread; the simulated terminals then start listening on 127.0.0.1 in the main context, and the
- * task is written for the ports they got. Everything lives in a temporary directory removed at the
- * end. */
+/* FfTraining: builds a training session. The slow part (keys, demo firmware, store) runs in a
+ * worker thread; the simulated terminals then start listening on 127.0.0.1 in the main context, and
+ * the task is written for the ports they got, signed with a training platform key made for the
+ * session, and checked and stored the way a sync checks and stores a real task (in a worker
+ * again). Everything lives in a temporary directory removed at the end. */
 #include "config.h"
 
 #include "ff-training.h"
@@ -32,13 +33,16 @@ typedef struct
   const char *name;
   double      latitude;
   double      longitude;
+  const char *version;     /* what it runs; the ledger (the task) says TRAINING_OLD_VERSION */
 } TrainingTerminal;
 
-/* Around a square in Shanghai; the trainee starts at the depot south of them. */
+/* Around a square in Shanghai; the trainee starts at the depot south of them. The fourth was
+ * upgraded by someone else and the ledger never heard of it: already current. */
 static const TrainingTerminal training_terminals[] = {
-  { "DTU0101", N_("Ring main unit 1, Renmin Road"), 31.2331, 121.4752 },
-  { "DTU0102", N_("Ring main unit 2, Fuzhou Road"), 31.2352, 121.4781 },
-  { "DTU0103", N_("Ring main unit 3, Hankou Road"), 31.2378, 121.4736 },
+  { "DTU0101", N_("Ring main unit 1, Renmin Road"), 31.2331, 121.4752, TRAINING_OLD_VERSION },
+  { "DTU0102", N_("Ring main unit 2, Fuzhou Road"), 31.2352, 121.4781, TRAINING_OLD_VERSION },
+  { "DTU0103", N_("Ring main unit 3, Hankou Road"), 31.2378, 121.4736, TRAINING_OLD_VERSION },
+  { "DTU0104", N_("Ring main unit 4, Jiujiang Road"), 31.2396, 121.4772, TRAINING_NEW_VERSION },
 };
 static const FfGeoPoint training_depot = { 31.2290, 121.4745 };
 
@@ -61,6 +65,7 @@ struct _FfTraining
   char           *dir;
   FfStore        *store;
   FfKey          *tablet_key;
+  FfKey          *platform_key;   /* the training platform's: signs the training task */
   FfGpsSimulated *gps;
   FfSimFleet     *fleet;
   FfTask         *task;
@@ -106,6 +111,7 @@ ff_training_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->gps);
   g_clear_pointer (&self->tablet_key, ff_key_unref);
+  g_clear_pointer (&self->platform_key, ff_key_unref);
   g_clear_pointer (&self->task, ff_task_free);
   g_clear_pointer (&self->task_document, g_bytes_unref);
 
@@ -142,12 +148,16 @@ ff_training_init (FfTraining *self)
 
 typedef struct
 {
-  char *scenario;
-  gsize image_size;
-  char *new_sha;
-  char *old_sha;
-  gsize new_size;
-  gsize old_size;
+  char   *scenario;
+  gsize   image_size;
+  char   *new_sha;
+  char   *old_sha;
+  gsize   new_size;
+  gsize   old_size;
+  GBytes *document;      /* the task as the platform would send it… */
+  GBytes *signature;     /* …and its signature */
+  FfKey  *platform_key;
+  FfTask *task;          /* as checked on arrival */
 } SetupData;
 
 static void
@@ -156,6 +166,10 @@ setup_data_free (SetupData *data)
   g_free (data->scenario);
   g_free (data->new_sha);
   g_free (data->old_sha);
+  g_clear_pointer (&data->document, g_bytes_unref);
+  g_clear_pointer (&data->signature, g_bytes_unref);
+  g_clear_pointer (&data->platform_key, ff_key_unref);
+  g_clear_pointer (&data->task, ff_task_free);
   g_free (data);
 }
 
@@ -195,6 +209,9 @@ prepare_in_thread (GTask        *task,
     goto failed;
   self->tablet_key = ff_key_generate (&error);
   if (self->tablet_key == NULL)
+    goto failed;
+  self->platform_key = ff_key_generate (&error);
+  if (self->platform_key == NULL)
     goto failed;
 
   old_image = ff_sim_firmware_make (TRAINING_VENDOR, TRAINING_MODEL, TRAINING_OLD_VERSION,
@@ -271,7 +288,7 @@ start_terminals (FfTraining  *self,
     {
       FfSimTerminalConfig config = {
         .device_id = training_terminals[i].device_id,
-        .version = TRAINING_OLD_VERSION,
+        .version = training_terminals[i].version,
         .vendor = TRAINING_VENDOR,
         .model = TRAINING_MODEL,
         .type = "DTU",
@@ -309,11 +326,50 @@ start_terminals (FfTraining  *self,
   if (!ff_task_validate (task, error))
     return FALSE;
 
-  self->task_document = ff_task_serialize (task);
-  self->task = g_steal_pointer (&task);
+  data->document = ff_task_serialize (task);
+  data->platform_key = ff_key_ref (self->platform_key);
+  data->signature = ff_key_sign (self->platform_key, data->document, error);
+  if (data->signature == NULL)
+    return FALSE;
   self->gps = ff_gps_simulated_new ();
   ff_gps_simulated_set_position (self->gps, training_depot.latitude, training_depot.longitude);
   return TRUE;
+}
+
+/* In a worker, what a sync does with a task it downloaded: check its signature and expiry against
+ * the platform key (the training one here), and store it. */
+static gboolean
+accept_task (FfStore   *store,
+             gpointer   user_data,
+             GError   **error)
+{
+  SetupData *data = user_data;
+
+  data->task = ff_task_load_signed (data->document, data->signature, data->platform_key,
+                                    g_get_real_time () / G_USEC_PER_SEC, error);
+  return data->task != NULL
+         && ff_store_save_task (store, data->task->task_id, data->document, data->signature,
+                                error);
+}
+
+static void
+task_accepted (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FfTraining *self = g_object_get_data (G_OBJECT (task), "training");
+  SetupData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!ff_store_run_finish (FF_STORE (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  self->task = g_steal_pointer (&data->task);
+  self->task_document = g_bytes_ref (data->document);
+  g_task_return_pointer (task, g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -324,6 +380,7 @@ prepared (GObject      *source,
   g_autoptr(GTask) task = user_data;
   FfTraining *self = FF_TRAINING (source);
   SetupData *data = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error)
@@ -332,7 +389,9 @@ prepared (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  g_task_return_pointer (task, g_object_ref (self), g_object_unref);
+  g_object_set_data_full (G_OBJECT (task), "training", g_object_ref (self), g_object_unref);
+  ff_store_run_async (self->store, accept_task, data, NULL, cancellable, task_accepted,
+                      g_steal_pointer (&task));
 }
 
 void
