@@ -89,10 +89,11 @@ collect_small_targets (GtkWidget  *widget,
 
   if (!gtk_widget_is_drawable (widget))
     return;
-  if (target && gtk_widget_is_sensitive (widget)
-      && gtk_widget_get_height (widget) < FF_MIN_TARGET_SIZE)
-    g_string_append_printf (small, " %s:%s(%d px)", page, G_OBJECT_TYPE_NAME (widget),
-                            gtk_widget_get_height (widget));
+  /* Both ways, and disabled targets too: a finger must hit one once it is enabled. */
+  if (target && (gtk_widget_get_width (widget) < FF_MIN_TARGET_SIZE
+                 || gtk_widget_get_height (widget) < FF_MIN_TARGET_SIZE))
+    g_string_append_printf (small, " %s:%s(%d×%d px)", page, G_OBJECT_TYPE_NAME (widget),
+                            gtk_widget_get_width (widget), gtk_widget_get_height (widget));
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     collect_small_targets (child, page, small);
