@@ -239,8 +239,9 @@ key_is_known (const char *group,
               const char *key)
 {
   if (g_str_equal (group, GROUP_PROFILE))
-    return g_str_equal (key, KEY_TITLE) || g_str_equal (key, KEY_CHECKSUM)
-           || g_str_equal (key, KEY_REBOOT_TIME);
+    /* GKeyFile keeps the title's translation for the running locale as its own key. */
+    return g_str_equal (key, KEY_TITLE) || g_str_has_prefix (key, KEY_TITLE "[")
+           || g_str_equal (key, KEY_CHECKSUM) || g_str_equal (key, KEY_REBOOT_TIME);
   if (g_str_equal (group, GROUP_MEASUREMENTS))
     {
       for (guint s = 0; s < FF_N_SIGNALS; s++)

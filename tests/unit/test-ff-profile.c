@@ -221,6 +221,25 @@ test_checksums (void)
   g_assert_cmpstr (sum, ==, "01DD");
 }
 
+/* A technician working in Chinese gets the translated title, and the loader does not take the
+ * translation for an unknown key. */
+static void
+test_translated_title (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfProfile) profile = NULL;
+  g_autofree char *language = g_strdup (g_getenv ("LANGUAGE"));
+
+  g_setenv ("LANGUAGE", "zh_CN", TRUE);
+  profile = ff_profile_load ("state-grid", &error);
+  if (language != NULL)
+    g_setenv ("LANGUAGE", language, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+  g_assert_no_error (error);
+  g_assert_cmpstr (profile->title, ==, "国网通用");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -233,5 +252,6 @@ main (int argc, char **argv)
   g_test_add_func ("/profile/bad-values", test_bad_values);
   g_test_add_func ("/profile/hex-and-decimal", test_hex_and_decimal);
   g_test_add_func ("/profile/checksums", test_checksums);
+  g_test_add_func ("/profile/translated-title", test_translated_title);
   return g_test_run ();
 }
