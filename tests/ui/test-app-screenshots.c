@@ -271,12 +271,10 @@ use_language (const char *language)
 static void
 take_screenshots (const FfScreenshotSet *set)
 {
-  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
-  g_autoptr(FfContext) context = ff_context_new (settings, FF_GPS_SOURCE (gps));
-  /* Made before the language is chosen: under a Chinese locale the core's profile loader refuses
-   * the profile's own translated title ("title[zh_CN]: unknown key"), so no visit could start. */
-  g_autoptr(FfTraining) training = ff_ui_test_start_training ();
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(FfGpsSimulated) gps = NULL;
+  g_autoptr(FfContext) context = NULL;
+  g_autoptr(FfTraining) training = NULL;
   g_autoptr(FfWorkflow) hanging = NULL;
   g_autoptr(FfWorkflow) drifting = NULL;
   g_autoptr(GHashTable) shot = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -286,6 +284,13 @@ take_screenshots (const FfScreenshotSet *set)
   FfShots shots = { NULL, set, shot, too_wide, small_targets };
   int minimum_width;
 
+  /* Chosen first, so the visits below start in the language the technician reads. */
+  if (set->language != NULL)
+    use_language (set->language);
+  settings = g_settings_new (APP_ID);
+  gps = ff_gps_simulated_new ();
+  context = ff_context_new (settings, FF_GPS_SOURCE (gps));
+  training = ff_ui_test_start_training ();
   g_assert_true (ff_training_set_scenario (training, "DTU0102", "never-back", NULL));
   hanging = ff_training_create_workflow (training, "DTU0102", &error);
   g_assert_no_error (error);
@@ -294,8 +299,6 @@ take_screenshots (const FfScreenshotSet *set)
   drifting = ff_training_create_workflow (training, "DTU0101", &error);
   g_assert_no_error (error);
 
-  if (set->language != NULL)
-    use_language (set->language);
   g_settings_set_boolean (settings, "larger-text", set->field_display);
   g_settings_set_boolean (settings, "high-contrast", set->field_display);
 
