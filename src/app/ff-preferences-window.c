@@ -179,6 +179,16 @@ platform_read (GObject      *source,
   gtk_widget_set_sensitive (self->platform_group, TRUE);
 }
 
+/* The platform can be changed once what the tablet holds is read (sqlite and files, in a worker
+ * thread); the tablet itself may open after the window. In training, or without a data directory,
+ * there is no tablet to enrol. */
+static void
+read_platform (FfPreferencesWindow *self)
+{
+  if (ff_context_get_tablet (self->context) != NULL)
+    ff_context_read_platform_async (self->context, self->cancellable, platform_read, self);
+}
+
 static void
 ff_preferences_window_constructed (GObject *object)
 {
@@ -189,11 +199,10 @@ ff_preferences_window_constructed (GObject *object)
   G_OBJECT_CLASS (ff_preferences_window_parent_class)->constructed (object);
 
   gtk_editable_set_text (GTK_EDITABLE (self->gpsd_address_row), gpsd);
-  /* The platform can be changed once what the tablet holds is read (sqlite and files, in a worker
-   * thread); in training, or without a data directory, there is no tablet to enrol. */
   gtk_widget_set_sensitive (self->platform_group, FALSE);
-  if (ff_context_get_tablet (self->context) != NULL)
-    ff_context_read_platform_async (self->context, self->cancellable, platform_read, self);
+  g_signal_connect_object (self->context, "notify::tablet", G_CALLBACK (read_platform), self,
+                           G_CONNECT_SWAPPED);
+  read_platform (self);
 
   g_settings_bind (settings, "high-contrast", self->high_contrast_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);

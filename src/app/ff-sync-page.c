@@ -2,7 +2,8 @@
  * (FfUploadQueue), then fetches the technician's tasks and their firmware (FfSync), showing each
  * download in its own row with its size and progress, each task stored or refused with the reason,
  * and finally the task to work on as the tablet holds it: its signature and every firmware file
- * checked again (FfTaskCheck). Everything can be cancelled; a cancelled download resumes. */
+ * checked again (FfTaskCheck), which is also what the page shows between syncs. Everything can be
+ * cancelled; a cancelled download resumes. */
 #include "config.h"
 
 #include "ff-sync-page.h"
@@ -20,8 +21,10 @@ struct _FfSyncPage
   /* template widgets */
   GtkStack       *stack;
   GtkLabel       *status_label;
+  GtkWidget      *reports_group;
   AdwActionRow   *reports_row;
   GtkProgressBar *reports_bar;
+  GtkWidget      *task_group;
   GtkListBox     *task_list;
   GtkListBox     *firmware_list;
   GtkWidget      *cancel_button;
@@ -380,6 +383,9 @@ start_activated (GtkWidget  *widget,
 
   clear_list (self->task_list);
   clear_list (self->firmware_list);
+  gtk_widget_set_visible (self->reports_group, TRUE);
+  gtk_widget_set_visible (self->task_group, TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->task_list), TRUE);
   self->download_row = NULL;
   self->download_bar = NULL;
   self->downloads = 0;
@@ -416,6 +422,36 @@ show_task_activated (GtkWidget  *widget,
   gtk_widget_activate_action (widget, "win.show-page", "s", "task");
 }
 
+/* Between syncs the page shows what the tablet holds now: the task to work on, checked again. */
+static void
+ff_sync_page_map (GtkWidget *widget)
+{
+  FfSyncPage *self = FF_SYNC_PAGE (widget);
+  const FfTask *task = self->context != NULL ? ff_context_get_task (self->context) : NULL;
+  g_autofree char *status = NULL;
+
+  GTK_WIDGET_CLASS (ff_sync_page_parent_class)->map (widget);
+
+  if (self->cancellable != NULL || task == NULL)
+    return;
+  if (g_str_equal (gtk_stack_get_visible_child_name (self->stack), "idle"))
+    {
+      /* Nothing was synced since the app started: there is no upload or fetch to show. */
+      /* Translators: the task the tablet holds from an earlier sync. */
+      status = g_strdup_printf (_("This tablet holds task %s. Sync to upload the reports and "
+                                  "fetch new tasks."), task->task_id);
+      gtk_label_set_label (self->status_label, status);
+      gtk_widget_set_visible (self->reports_group, FALSE);
+      gtk_widget_set_visible (self->task_group, FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->task_list), FALSE);
+      gtk_widget_set_visible (self->cancel_button, FALSE);
+      gtk_widget_set_visible (self->done_box, TRUE);
+      gtk_widget_action_set_enabled (widget, "sync.show-task", TRUE);
+      gtk_stack_set_visible_child_name (self->stack, "progress");
+    }
+  check_current_task (self);
+}
+
 static void
 ff_sync_page_dispose (GObject *object)
 {
@@ -443,13 +479,16 @@ ff_sync_page_class_init (FfSyncPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ff_sync_page_dispose;
+  widget_class->map = ff_sync_page_map;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fieldflash/Fieldflash/ff-sync-page.ui");
   gtk_widget_class_bind_template_child (widget_class, FfSyncPage, stack);
   gtk_widget_class_bind_template_child (widget_class, FfSyncPage, status_label);
+  gtk_widget_class_bind_template_child (widget_class, FfSyncPage, reports_group);
   gtk_widget_class_bind_template_child (widget_class, FfSyncPage, reports_row);
   gtk_widget_class_bind_template_child (widget_class, FfSyncPage, reports_bar);
+  gtk_widget_class_bind_template_child (widget_class, FfSyncPage, task_group);
   gtk_widget_class_bind_template_child (widget_class, FfSyncPage, task_list);
   gtk_widget_class_bind_template_child (widget_class, FfSyncPage, firmware_list);
   gtk_widget_class_bind_template_child (widget_class, FfSyncPage, cancel_button);
