@@ -9,7 +9,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "ff-outcome.h"
-#include "ff-store-reader.h"
 #include "ff-upload-progress.h"
 
 struct _FfQueuePage
@@ -92,7 +91,7 @@ reports_listed (GObject      *source,
   guint waiting = 0, uploaded = 0;
 
   /* A cancelled read may end after the page is gone: look at the page only once it did not. */
-  reports = ff_store_reader_list_reports_finish (result, &error);
+  reports = ff_store_list_reports_finish (FF_STORE (source), result, &error);
   if (reports == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self = FF_QUEUE_PAGE (user_data);
@@ -148,7 +147,7 @@ ff_queue_page_refresh (FfQueuePage *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  ff_store_reader_list_reports_async (store, self->cancellable, reports_listed, self);
+  ff_store_list_reports_async (store, FALSE, self->cancellable, reports_listed, self);
 }
 
 static void
