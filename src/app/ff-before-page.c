@@ -10,7 +10,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "ff-identity-summary.h"
-#include "ff-signal-format.h"
 
 struct _FfBeforePage
 {

@@ -9,7 +9,6 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "ff-signal-format.h"
 
 /* A4 in points, the PDF's page. */
 #define PAGE_WIDTH 595.0

@@ -8,7 +8,6 @@
 #include <glib/gi18n-lib.h>
 #include <math.h>
 
-#include "ff-signal-format.h"
 
 /* The bar's full length, as a multiple of the limit, so the limit line sits in the middle. */
 #define FF_GAUGE_SCALE_LIMITS 2.0

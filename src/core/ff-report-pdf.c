@@ -161,8 +161,10 @@ gauge (cairo_t *cr, double cx, double cy, FfSignal signal, const FfReport *repor
   show_text_centred (cr, cx, cy + 28, 9, TRUE, verdict);
   if (report->before.present && report->after.present)
     {
-      values = g_strdup_printf ("%.2f → %.2f %s", report->before.values[signal],
-                                report->after.values[signal], ff_signal_get_unit (signal));
+      g_autofree char *before = ff_signal_format_value (signal, report->before.values[signal]);
+      g_autofree char *after = ff_signal_format_value (signal, report->after.values[signal]);
+
+      values = g_strdup_printf ("%s → %s", before, after);
       show_text_centred (cr, cx, cy + 40, 9, FALSE, values);
     }
 }

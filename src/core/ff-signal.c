@@ -4,6 +4,7 @@
 #include "ff-signal.h"
 
 #include <glib/gi18n-lib.h>
+#include <math.h>
 
 static const struct
 {
@@ -54,4 +55,24 @@ ff_signal_get_zero_floor (FfSignal signal)
 {
   g_return_val_if_fail (signal < FF_SIGNAL_COUNT, 0);
   return signals[signal].zero_floor;
+}
+
+/* The units that take an SI prefix; a temperature in °C does not. */
+static gboolean
+unit_takes_prefix (const char *unit)
+{
+  return g_str_equal (unit, "V") || g_str_equal (unit, "A");
+}
+
+char *
+ff_signal_format_value (FfSignal signal,
+                        double   value)
+{
+  const char *unit = ff_signal_get_unit (signal);
+
+  g_return_val_if_fail (unit != NULL, NULL);
+
+  if (fabs (value) >= 1000 && unit_takes_prefix (unit))
+    return g_strdup_printf ("%.2f k%s", value / 1000, unit);
+  return g_strdup_printf ("%.2f %s", value, unit);
 }

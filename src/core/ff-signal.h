@@ -27,5 +27,9 @@ const char *ff_signal_get_label      (FfSignal signal);
  * denominator never drops below this floor: a before-value smaller than the floor is judged
  * against an absolute band of 10 % of the floor (1 V, 0.1 A, 0.1 V, 0.5 °C). */
 double      ff_signal_get_zero_floor (FfSignal signal);
+/* The value with its unit for people, volts and amperes in kilo from 1000 up, so a 10 kV feeder
+ * reads "10.50 kV" and not "10500.54 V". */
+char       *ff_signal_format_value   (FfSignal signal,
+                                      double   value);
 
 G_END_DECLS

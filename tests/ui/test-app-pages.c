@@ -22,7 +22,6 @@
 #include "ff-queue-page.h"
 #include "ff-report-page.h"
 #include "ff-restart-page.h"
-#include "ff-signal-format.h"
 #include "ff-signal-gauge.h"
 #include "ff-sync-page.h"
 #include "ff-task-page.h"
@@ -243,32 +242,6 @@ test_bearing_reads_as_compass_point (void)
 }
 
 /* A 10 kV feeder reads in kilovolts; small values and temperatures keep their plain unit. */
-static void
-test_signal_values_read_well (void)
-{
-  static const struct
-  {
-    FfSignal    signal;
-    double      value;
-    const char *text;
-  } cases[] = {
-    { FF_SIGNAL_LINE_VOLTAGE, 10500.54, "10.50 kV" },
-    { FF_SIGNAL_LINE_VOLTAGE, -10500.54, "-10.50 kV" },
-    { FF_SIGNAL_LINE_VOLTAGE, 230.1, "230.10 V" },
-    { FF_SIGNAL_CURRENT, 1250.0, "1.25 kA" },
-    { FF_SIGNAL_CURRENT, 118.13, "118.13 A" },
-    { FF_SIGNAL_BATTERY_VOLTAGE, 23.88, "23.88 V" },
-    { FF_SIGNAL_TEMPERATURE, 1200.0, "1200.00 °C" },
-  };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *text = ff_signal_format_value (cases[i].signal, cases[i].value);
-
-      g_assert_cmpstr (text, ==, cases[i].text);
-    }
-}
-
 static const char *
 row_subtitle (GtkWidget  *root,
               const char *title)
@@ -907,7 +880,6 @@ main (int   argc,
   g_test_add_func ("/app/window/display-settings", test_window_follows_display_settings);
   g_test_add_func ("/app/login/credentials", test_login_page_checks_credentials);
   g_test_add_func ("/app/gauge/failure", test_signal_gauge_marks_failure);
-  g_test_add_func ("/app/signal/format", test_signal_values_read_well);
   g_test_add_func ("/app/bearing/format", test_bearing_reads_as_compass_point);
   g_test_add_func ("/app/before/readings", test_before_page_presents_readings);
   g_test_add_func ("/app/after/upgraded-then-current", test_upgraded_then_current);

@@ -135,6 +135,32 @@ test_floors_documented (void)
     }
 }
 
+static void
+test_signal_values_read_well (void)
+{
+  static const struct
+  {
+    FfSignal    signal;
+    double      value;
+    const char *text;
+  } cases[] = {
+    { FF_SIGNAL_LINE_VOLTAGE, 10500.54, "10.50 kV" },
+    { FF_SIGNAL_LINE_VOLTAGE, -10500.54, "-10.50 kV" },
+    { FF_SIGNAL_LINE_VOLTAGE, 230.1, "230.10 V" },
+    { FF_SIGNAL_CURRENT, 1250.0, "1.25 kA" },
+    { FF_SIGNAL_CURRENT, 118.13, "118.13 A" },
+    { FF_SIGNAL_BATTERY_VOLTAGE, 23.88, "23.88 V" },
+    { FF_SIGNAL_TEMPERATURE, 1200.0, "1200.00 °C" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = ff_signal_format_value (cases[i].signal, cases[i].value);
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -146,5 +172,6 @@ main (int argc, char **argv)
   g_test_add_func ("/snapshot/judge/negative", test_judge_negative_values);
   g_test_add_func ("/snapshot/judge/not-a-number-or-missing", test_judge_not_a_number_or_missing);
   g_test_add_func ("/snapshot/floors", test_floors_documented);
+  g_test_add_func ("/signal/format", test_signal_values_read_well);
   return g_test_run ();
 }
