@@ -1,8 +1,9 @@
-/* FfRestartPage: while the terminal reboots, how long it has been restarting, how many times the
- * tablet has tried to reconnect and how long the workflow keeps trying, ticking every second while
- * the page is on screen; then the version the terminal came back with against the one wanted. All
- * from what the workflow publishes: "reboot-remaining-ms" (notified at each reconnect attempt),
- * "message", its events and its readings. */
+/* FfRestartPage: while the terminal reboots, how long it has been restarting, a countdown to when
+ * such a terminal is usually back, how many times the tablet has tried to reconnect and how long
+ * the workflow keeps trying, ticking every second while the page is on screen; then the version
+ * the terminal came back with against the one wanted. All from what the workflow publishes:
+ * "reboot-remaining-ms" (notified at each reconnect attempt), "message", its events and its
+ * readings. */
 #include "config.h"
 
 #include "ff-restart-page.h"
@@ -23,6 +24,7 @@ struct _FfRestartPage
   GtkWidget    *elapsed_box;
   GtkLabel     *elapsed_label;
   GtkLabel     *message_label;
+  AdwActionRow *expected_row;
   AdwActionRow *attempts_row;
   AdwActionRow *limit_row;
   AdwActionRow *wanted_row;
@@ -33,7 +35,6 @@ struct _FfRestartPage
   FfWorkflow *workflow;
   guint       tick_id;
   gint64      restart_seen_us;   /* when the page saw the reboot wait begin; 0 outside it */
-  guint       attempts;          /* reconnect attempts seen in this reboot wait */
   gint64      remaining_ms;      /* the workflow's reconnect budget at the last attempt… */
   gint64      remaining_seen_us; /* …and when it was published */
 };
@@ -56,49 +57,51 @@ update_clock (FfRestartPage *self)
 {
   gint64 now = g_get_monotonic_time ();
   gboolean restarting = self->restart_seen_us != 0;
+  FfWorkflowReadings readings;
   g_autofree char *elapsed = NULL;
+  g_autofree char *expected = NULL;
   g_autofree char *attempts = NULL;
   g_autofree char *limit = NULL;
 
+  if (self->workflow == NULL)
+    return;
+  ff_workflow_get_readings (self->workflow, &readings);
   gtk_widget_set_visible (self->elapsed_box, restarting);
-  gtk_widget_set_visible (GTK_WIDGET (self->attempts_row), self->attempts > 0);
-  gtk_widget_set_visible (GTK_WIDGET (self->limit_row), restarting && self->attempts > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->expected_row), restarting);
+  gtk_widget_set_visible (GTK_WIDGET (self->attempts_row), readings.reconnect_attempts > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->limit_row),
+                          restarting && readings.reconnect_attempts > 0);
   if (restarting)
     {
-      elapsed = ff_duration_format ((now - self->restart_seen_us) / (double) G_USEC_PER_SEC);
+      double elapsed_s = (now - self->restart_seen_us) / (double) G_USEC_PER_SEC;
+      double expected_left_s = readings.reboot_expected_ms / 1000.0 - elapsed_s;
+
+      elapsed = ff_duration_format (elapsed_s);
       gtk_label_set_label (self->elapsed_label, elapsed);
+      expected = expected_left_s > 0 ? ff_duration_format (expected_left_s)
+                                     : g_strdup (_("Any moment now"));
+      adw_action_row_set_subtitle (self->expected_row, expected);
     }
-  if (self->attempts > 0)
+  if (readings.reconnect_attempts > 0)
     {
       gint64 left_ms = self->remaining_ms - (now - self->remaining_seen_us) / 1000;
 
-      attempts = g_strdup_printf ("%u", self->attempts);
+      attempts = g_strdup_printf ("%u", readings.reconnect_attempts);
       adw_action_row_set_subtitle (self->attempts_row, attempts);
       limit = ff_duration_format (left_ms / 1000.0);
       adw_action_row_set_subtitle (self->limit_row, limit);
     }
 }
 
-/* What the terminal should run in the end: the target, or the previous firmware while rolling
- * back (which is exactly when the task has it and the workflow no longer offers a rollback). */
-static const char *
-wanted_version (FfWorkflow *workflow)
-{
-  const FfTaskItem *item = ff_workflow_get_item (workflow);
-
-  if (item->previous != NULL && !ff_workflow_can_roll_back (workflow))
-    return item->previous->version;
-  return item->target.version;
-}
-
 static void
 update_versions (FfRestartPage *self)
 {
   FfWorkflowReadings readings;
-  const char *wanted = wanted_version (self->workflow);
+  const char *wanted;
   gboolean as_wanted;
 
   ff_workflow_get_readings (self->workflow, &readings);
+  wanted = readings.version_wanted;
   adw_action_row_set_subtitle (self->wanted_row, wanted);
   adw_action_row_set_subtitle (self->version_row, readings.version_after != NULL
                                                   ? readings.version_after : _("Not read yet"));
@@ -138,14 +141,9 @@ state_changed (FfRestartPage *self)
   gboolean restarting = ff_workflow_get_state (self->workflow) == FF_WORKFLOW_STATE_REBOOT_WAIT;
 
   if (restarting && self->restart_seen_us == 0)
-    {
-      self->restart_seen_us = g_get_monotonic_time ();
-      self->attempts = 0;
-    }
+    self->restart_seen_us = g_get_monotonic_time ();
   else if (!restarting)
-    {
-      self->restart_seen_us = 0;
-    }
+    self->restart_seen_us = 0;
   update (self);
 }
 
@@ -155,7 +153,6 @@ reconnect_attempted (FfRestartPage *self)
 {
   g_object_get (self->workflow, "reboot-remaining-ms", &self->remaining_ms, NULL);
   self->remaining_seen_us = g_get_monotonic_time ();
-  self->attempts++;
   update_clock (self);
 }
 
@@ -259,6 +256,7 @@ ff_restart_page_class_init (FfRestartPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfRestartPage, elapsed_box);
   gtk_widget_class_bind_template_child (widget_class, FfRestartPage, elapsed_label);
   gtk_widget_class_bind_template_child (widget_class, FfRestartPage, message_label);
+  gtk_widget_class_bind_template_child (widget_class, FfRestartPage, expected_row);
   gtk_widget_class_bind_template_child (widget_class, FfRestartPage, attempts_row);
   gtk_widget_class_bind_template_child (widget_class, FfRestartPage, limit_row);
   gtk_widget_class_bind_template_child (widget_class, FfRestartPage, wanted_row);
@@ -296,7 +294,6 @@ ff_restart_page_set_workflow (FfRestartPage *self,
     return;
 
   self->restart_seen_us = 0;
-  self->attempts = 0;
   if (workflow != NULL)
     state_changed (self);
   else

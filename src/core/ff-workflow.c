@@ -148,6 +148,7 @@ struct _FfWorkflow
   double           bytes_per_second;
   double           eta_seconds;
   gint64           reboot_remaining_ms;
+  guint            reconnect_attempts;
   guint            gps_timeout_seconds;
 };
 
@@ -1128,6 +1129,7 @@ reconnect_attempt (FfIec104Conn *conn,
                    FfWorkflow   *self)
 {
   self->reboot_remaining_ms = remaining_ms;
+  self->reconnect_attempts = attempt;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REBOOT_REMAINING_MS]);
 }
 
@@ -1142,6 +1144,7 @@ static void
 reboot_wait (FfWorkflow *self)
 {
   set_message (self, _("Waiting for the terminal to restart…"));
+  self->reconnect_attempts = 0;
   ff_iec104_conn_close (self->conn);
   with_restarting_terminal (self, terminal_back);
 }
@@ -1598,10 +1601,14 @@ ff_workflow_get_readings (FfWorkflow         *self,
     .recorded = { self->item->latitude, self->item->longitude },
     .version_before = self->ctx.version_before,
     .checksum_before = self->ctx.checksum_before,
+    .version_wanted = self->ctx.rolling_back ? self->item->previous->version
+                                             : self->item->target.version,
     .version_after = self->ctx.version_after,
     .checksum_after = self->ctx.checksum_after,
     .before = &self->ctx.before,
     .after = &self->ctx.after,
+    .reboot_expected_ms = self->profile->reboot_time_ms,
+    .reconnect_attempts = self->reconnect_attempts,
   };
   readings->same_place = readings->has_fix
                          && ff_geo_same_place (&readings->fix, &readings->recorded);

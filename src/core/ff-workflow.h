@@ -92,10 +92,13 @@ typedef struct
   gboolean          same_place;       /* the 1″ rule on fix and recorded */
   const char       *version_before;
   const char       *checksum_before;
+  const char       *version_wanted;   /* the target, or the previous firmware while rolling back */
   const char       *version_after;
   const char       *checksum_after;
   const FfSnapshot *before;
   const FfSnapshot *after;
+  guint             reboot_expected_ms;  /* how long the terminal's profile says a boot takes */
+  guint             reconnect_attempts;  /* in this reboot wait, as "reboot-remaining-ms" ticks */
 } FfWorkflowReadings;
 
 void            ff_workflow_get_readings      (FfWorkflow          *self,

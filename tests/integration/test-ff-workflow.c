@@ -146,6 +146,7 @@ typedef struct
   gboolean        rolled_back;
   FfGpsSimulated *fresh_fix_gps; /* gives a fresh fix at fresh_fix once identify waits for one */
   FfGeoPoint      fresh_fix;
+  gboolean        saw_reboot_wait;  /* this run waited for a reboot */
 } Technician;
 
 static gboolean
@@ -189,7 +190,14 @@ decide (gpointer user_data)
       break;
     case FF_WORKFLOW_STATE_FAILED:
       if (technician->roll_back)
-        technician->rolled_back = ff_workflow_roll_back (workflow, &error);
+        {
+          FfWorkflowReadings readings;
+
+          technician->rolled_back = ff_workflow_roll_back (workflow, &error);
+          ff_workflow_get_readings (workflow, &readings);
+          g_assert_cmpstr (readings.version_wanted, ==,
+                           technician->rolled_back ? "V1.00" : "V2.00");
+        }
       else
         g_assert_true (ff_workflow_close (workflow, &error));
       break;
@@ -213,9 +221,19 @@ check_readings (FfWorkflow *workflow, FfWorkflowState state, Technician *technic
       g_assert_true (readings.has_fix);
       g_assert_true (readings.same_place == (technician->override_reason == NULL));
       g_assert_cmpstr (readings.version_before, ==, "V1.00");
+      g_assert_cmpstr (readings.version_wanted, ==, "V2.00");
+      g_assert_cmpuint (readings.reboot_expected_ms, ==, 3000);  /* state-grid.ini */
       g_assert_true (ff_snapshot_is_complete (readings.before));
       g_assert_null (readings.version_after);
       g_assert_false (ff_snapshot_is_complete (readings.after));
+    }
+  else if (state == FF_WORKFLOW_STATE_VERIFY)
+    {
+      /* Back from a reboot this run waited for: reconnected at least once. */
+      if (technician->saw_reboot_wait)
+        g_assert_cmpuint (readings.reconnect_attempts, >=, 1);
+      g_assert_true (g_strcmp0 (readings.version_wanted, "V2.00") == 0
+                     || g_strcmp0 (readings.version_wanted, "V1.00") == 0);
     }
   else if (state == FF_WORKFLOW_STATE_REPORT
            && g_strcmp0 (ff_workflow_get_outcome (workflow), "upgraded") == 0)
@@ -230,6 +248,8 @@ state_changed (FfWorkflow *workflow, GParamSpec *pspec, Technician *technician)
 {
   FfWorkflowState state = ff_workflow_get_state (workflow);
 
+  if (state == FF_WORKFLOW_STATE_REBOOT_WAIT)
+    technician->saw_reboot_wait = TRUE;
   check_readings (workflow, state, technician);
 
   if (technician->stop_at != FF_WORKFLOW_STATE_NEW && state == technician->stop_at)

@@ -605,6 +605,10 @@ test_restart_page_counts_the_wait (void)
   g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "restart");
   g_assert_cmpstr (row_subtitle (page, "Expected version"), ==, "V2.00");
   g_assert_cmpstr (row_subtitle (page, "Version after the restart"), ==, "Not read yet");
+  /* The countdown to the profile's usual boot time, then "any moment". */
+  g_assert_true (row_shown (page, "Usually back in"));
+  g_assert_true (g_str_has_suffix (row_subtitle (page, "Usually back in"), " s")
+                 || g_str_equal (row_subtitle (page, "Usually back in"), "Any moment now"));
   ff_ui_test_wait_until (reconnect_tried, page, "a reconnect attempt");
   g_assert_cmpuint (g_ascii_strtoull (row_subtitle (page, "Reconnect attempts"), NULL, 10), >=, 1);
   /* The profile's limit, not the boot time: minutes left, and counting down. */
