@@ -1,12 +1,15 @@
 /* bench-app: the tablet app's cold start to its first frame, the longest main-loop stall while a 4
- * MiB firmware is pushed in training mode (a 10 ms timer probe), and the resident memory after that
- * run. Run it under a display: xvfb-run -a -s '-screen 0 1280x800x24' BUILD/bench/bench-app */
+ * MiB firmware is pushed in training mode (a 10 ms timer probe), and the resident memory at the
+ * first frame and after that run (anonymous and file-backed). It makes the process settings the
+ * app makes (ff_runtime_init: the renderer, large buffers); GSK_RENDERER chooses another renderer.
+ * Run it under a display: xvfb-run -a -s '-screen 0 1280x800x24' BUILD/bench/bench-app */
 #include "config.h"
 
 #include <adwaita.h>
 
 #include "ff-context.h"
 #include "ff-gps-simulated.h"
+#include "ff-runtime.h"
 #include "ff-training.h"
 #include "ff-window.h"
 
@@ -68,16 +71,27 @@ state_changed (FfWorkflow *workflow,
   probe->last_tick_us = 0;
 }
 
+/* One line of /proc/self/status in MB ("VmRSS", "RssAnon", "RssFile"). */
 static double
-resident_megabytes (void)
+status_megabytes (const char *status,
+                  const char *key)
+{
+  g_autofree char *prefix = g_strconcat (key, ":", NULL);
+  const char *line = strstr (status, prefix);
+
+  return line != NULL ? g_ascii_strtod (line + strlen (prefix), NULL) / 1024.0 : -1;
+}
+
+static void
+print_resident_memory (const char *when)
 {
   g_autofree char *status = NULL;
-  const char *line;
 
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
-      || (line = strstr (status, "VmRSS:")) == NULL)
-    return -1;
-  return g_ascii_strtod (line + strlen ("VmRSS:"), NULL) / 1024.0;
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return;
+  g_print ("resident memory %s: %.1f MB (anonymous %.1f MB, files %.1f MB)\n", when,
+           status_megabytes (status, "VmRSS"), status_megabytes (status, "RssAnon"),
+           status_megabytes (status, "RssFile"));
 }
 
 int
@@ -94,7 +108,10 @@ main (int   argc,
   gboolean drawn = FALSE;
   Probe probe = { 0 };
 
+  ff_runtime_init ();
   adw_init ();
+  g_print ("renderer: %s\n", g_getenv ("GSK_RENDERER") != NULL ? g_getenv ("GSK_RENDERER")
+                                                                 : "GTK's default");
   settings = g_settings_new (APP_ID);
   gps = ff_gps_simulated_new ();
   context = ff_context_new (settings, FF_GPS_SOURCE (gps));
@@ -104,7 +121,7 @@ main (int   argc,
   while (!drawn)
     g_main_context_iteration (NULL, TRUE);
   g_print ("cold start to first frame: %.0f ms\n", (g_get_monotonic_time () - start_us) / 1000.0);
-  g_print ("resident memory at the first frame: %.1f MB\n", resident_megabytes ());
+  print_resident_memory ("at the first frame");
 
   ff_training_new_async (NULL, PUSH_IMAGE_SIZE, NULL, training_ready, &training);
   while (training == NULL)
@@ -125,7 +142,7 @@ main (int   argc,
            ff_workflow_get_outcome (workflow));
   g_print ("longest main-loop stall during the push: %.1f ms (probe every %d ms)\n",
            MAX (0, probe.longest_gap_us / 1000.0 - PROBE_INTERVAL_MS), PROBE_INTERVAL_MS);
-  g_print ("resident memory after the run: %.1f MB\n", resident_megabytes ());
+  print_resident_memory ("after the run");
 
   gtk_window_destroy (GTK_WINDOW (window));
   return 0;

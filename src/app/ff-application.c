@@ -9,6 +9,7 @@
 
 #include "ff-context.h"
 #include "ff-preferences-window.h"
+#include "ff-runtime.h"
 #include "ff-window.h"
 
 struct _FfApplication
@@ -125,6 +126,8 @@ ff_application_startup (GApplication *application)
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(GError) error = NULL;
 
+  /* Before the first window is realized: it picks its renderer then. */
+  ff_runtime_init ();
   G_APPLICATION_CLASS (ff_application_parent_class)->startup (application);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
