@@ -178,18 +178,28 @@ task_checked (GObject      *source,
 }
 
 /* Checks the task to work on as the tablet now holds it. */
+/* The task the real tablet holds, if any: training's task is not on the tablet. */
+static const FfTask *
+tablet_task (FfSyncPage *self)
+{
+  if (self->context == NULL || ff_context_get_training (self->context) != NULL
+      || ff_context_get_tablet (self->context) == NULL)
+    return NULL;
+  return ff_context_get_task (self->context);
+}
+
 static void
 check_current_task (FfSyncPage *self)
 {
-  const FfTask *task = ff_context_get_task (self->context);
-  FfTablet *tablet = ff_context_get_tablet (self->context);
+  const FfTask *task = tablet_task (self);
 
-  if (task == NULL || tablet == NULL)
+  if (task == NULL)
     return;
   g_cancellable_cancel (self->check_cancellable);
   g_clear_object (&self->check_cancellable);
   self->check_cancellable = g_cancellable_new ();
-  ff_task_check_async (tablet, task->task_id, self->check_cancellable, task_checked, self);
+  ff_task_check_async (ff_context_get_tablet (self->context), task->task_id,
+                       self->check_cancellable, task_checked, self);
 }
 
 /* Ends the running sync, whatever its result: the page can start another one. */
@@ -427,7 +437,7 @@ static void
 ff_sync_page_map (GtkWidget *widget)
 {
   FfSyncPage *self = FF_SYNC_PAGE (widget);
-  const FfTask *task = self->context != NULL ? ff_context_get_task (self->context) : NULL;
+  const FfTask *task = tablet_task (self);
   g_autofree char *status = NULL;
 
   GTK_WIDGET_CLASS (ff_sync_page_parent_class)->map (widget);
