@@ -141,6 +141,7 @@ struct _FfWorkflow
   GBytes          *image;           /* the image being pushed */
   gint64           push_started_us;
   gboolean         transferring;    /* this run has a transfer to the terminal under way */
+  gboolean         stop_explained;  /* a stopped push already said what it left behind */
 
   char            *message;
   guint64          bytes_sent;
@@ -400,10 +401,35 @@ wanted_firmware (FfWorkflow *self)
 
 /* ---- running -------------------------------------------------------------------------------- */
 
+static gboolean
+is_cancelled (GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* What a stop leaves the terminal in, for people, by the step it stopped in. */
+static const char *
+stopped_message (FfWorkflow *self)
+{
+  if (self->state < FF_WORKFLOW_STATE_PUSH && !self->ctx.rolling_back)
+    return _("Stopped before anything was written: the terminal runs its firmware unchanged. "
+             "The visit goes on from this step.");
+  if (self->state == FF_WORKFLOW_STATE_PUSH)
+    return _("Stopped before a transfer began: nothing was written to the terminal in this "
+             "step. The visit goes on from this step.");
+  if (self->state == FF_WORKFLOW_STATE_REPORT)
+    return _("Stopped while the report was being written: the visit goes on and saves it.");
+  return _("Stopped after the firmware was sent: the terminal may be restarting or already "
+           "running it. The visit goes on from this step and checks its version.");
+}
+
 static void
 finish_run (FfWorkflow *self, GError *error)
 {
   g_autoptr(GTask) run = g_steal_pointer (&self->run);
+
+  if (run != NULL && is_cancelled (error) && !self->stop_explained)
+    set_message (self, stopped_message (self));
 
   if (run == NULL)
     {
@@ -418,12 +444,6 @@ finish_run (FfWorkflow *self, GError *error)
     g_task_return_error (run, error);
   else
     g_task_return_boolean (run, TRUE);
-}
-
-static gboolean
-is_cancelled (GError *error)
-{
-  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
 static GCancellable *
@@ -1012,6 +1032,7 @@ push_cancelled (GObject      *object,
                    _("Push stopped: %s discarded the partly written file and still runs the "
                      "firmware it ran before this push."), device_id);
   /* Saves the event for the report; the run then ends in push, which starts over on resume. */
+  self->stop_explained = TRUE;
   advance (self, FF_WORKFLOW_STATE_PUSH);
 }
 
@@ -1422,6 +1443,7 @@ ff_workflow_run_async (FfWorkflow          *self,
   g_return_if_fail (self->run == NULL);
   self->run = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->run, ff_workflow_run_async);
+  self->stop_explained = FALSE;
   if (cancellable != NULL)
     self->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (run_cancelled), self,
                                                 NULL);

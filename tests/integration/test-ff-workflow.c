@@ -752,6 +752,16 @@ resume_case (gconstpointer data)
   g_assert_cmpint (run_workflow (f, stop_at, FALSE, &error), ==, stop_at);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
+  /* The stop says what it left the terminal in, by how far the visit had come. */
+  g_test_message ("%s", f->message);
+  if (stop_at < FF_WORKFLOW_STATE_PUSH)
+    g_assert_true (g_str_has_prefix (f->message, "Stopped before anything was written"));
+  else if (stop_at == FF_WORKFLOW_STATE_PUSH)
+    g_assert_true (g_str_has_prefix (f->message, "Stopped before a transfer began"));
+  else if (stop_at == FF_WORKFLOW_STATE_REPORT)
+    g_assert_true (g_str_has_prefix (f->message, "Stopped while the report was being written"));
+  else
+    g_assert_true (g_str_has_prefix (f->message, "Stopped after the firmware was sent"));
   g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
                    FF_WORKFLOW_STATE_DONE);
   g_assert_no_error (error);
