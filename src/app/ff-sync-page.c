@@ -316,10 +316,9 @@ static void
 fetch_tasks (FfSyncPage *self)
 {
   gtk_label_set_label (self->status_label, _("Fetching tasks and firmware…"));
+  /* FfSync sets the total before the count: the count's notification sees both. */
   g_signal_connect_swapped (self->sync, "notify::downloaded-bytes",
                             G_CALLBACK (download_progressed), self);
-  g_signal_connect_swapped (self->sync, "notify::total-bytes", G_CALLBACK (download_progressed),
-                            self);
   g_signal_connect (self->sync, "task-refused", G_CALLBACK (task_refused), self);
   ff_sync_fetch_tasks_async (self->sync, self->cancellable, tasks_fetched, self);
 }

@@ -209,6 +209,24 @@ sync_idle (gpointer data)
   return again != NULL && gtk_widget_is_sensitive (again);
 }
 
+typedef struct
+{
+  GtkWidget *sync;
+  gboolean   saw_second_download;
+} SyncWatch;
+
+/* Each firmware file downloads in a row of its own, until the stored task is checked. */
+static gboolean
+sync_checked (gpointer data)
+{
+  SyncWatch *watch = data;
+  RowQuery second = { watch->sync, "Firmware file 2", " of " };
+  RowQuery verdict = { watch->sync, "V2.01", "SHA-256 verified" };
+
+  watch->saw_second_download |= row_shows (&second);
+  return row_shows (&verdict);
+}
+
 static gboolean
 can_upload (gpointer data)
 {
@@ -227,6 +245,7 @@ test_login_sync_upload (void)
   GtkWidget *login, *sync, *task, *queue;
   GtkWidget *phone_row, *pin_row;
   GtkWidget *firmware_row, *signature_row, *bar;
+  SyncWatch watch = { NULL, FALSE };
   RowQuery query;
   PageQuery page;
 
@@ -240,6 +259,7 @@ test_login_sync_upload (void)
   sync = ff_window_get_page (window, "sync");
   task = ff_window_get_page (window, "task");
   queue = ff_window_get_page (window, "queue");
+  watch.sync = sync;
   page.window = window;
   ff_window_show_page (window, "login");
 
@@ -305,15 +325,17 @@ test_login_sync_upload (void)
                                                            "sync.cancel")));
   wait_until (sync_idle, sync, "Sync Again to be offered");
 
-  /* Sync: the queued report goes up, the task is stored, its signature and each firmware file are
-   * verified on the tablet, each file with its size and a full bar. */
+  /* Sync: the queued report goes up, each firmware file downloads in its own row, the task is
+   * stored, and its signature and each firmware file are verified on the tablet, each file with its
+   * size and a full bar. */
   click (sync, "sync.start");
+  wait_until (sync_checked, &watch, "the firmware verdict");
+  g_assert_true (watch.saw_second_download);
   query = (RowQuery) { sync, "Upload queue", "1 delivered, 0 still waiting" };
-  wait_until (row_shows, &query, "Sync to upload the queued report");
+  g_assert_true (row_shows (&query));
   query = (RowQuery) { sync, h->task_a, "Stored" };
-  wait_until (row_shows, &query, "the task to be stored");
+  g_assert_true (row_shows (&query));
   query = (RowQuery) { sync, "V2.01", "SHA-256 verified" };
-  wait_until (row_shows, &query, "the firmware verdict");
   firmware_row = ff_ui_test_find (sync, is_row_with_subtitle_text, &query);
   bar = ff_ui_test_find_type (firmware_row, GTK_TYPE_PROGRESS_BAR);
   g_assert_cmpfloat (gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar)), ==, 1.0);
