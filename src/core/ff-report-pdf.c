@@ -10,9 +10,8 @@
 
 #include "ff-snapshot.h"
 
-/* A4 in points. */
-#define PAGE_WIDTH 595.0
-#define PAGE_HEIGHT 842.0
+#define PAGE_WIDTH FF_REPORT_PAGE_WIDTH
+#define PAGE_HEIGHT FF_REPORT_PAGE_HEIGHT
 #define MARGIN 48.0
 #define ROW_HEIGHT 17.0
 #define LABEL_WIDTH 150.0
@@ -36,6 +35,14 @@ text_line (cairo_t *cr, const char *text, double size, gboolean bold, double max
 {
   PangoLayout *layout = pango_cairo_create_layout (cr);
   g_autoptr(PangoFontDescription) font = pango_font_description_from_string (FONT_FAMILY);
+  cairo_font_options_t *options = cairo_font_options_create ();
+
+  /* Glyphs hinted to a screen's pixels would not line up once a preview scales the page. */
+  cairo_font_options_set_hint_style (options, CAIRO_HINT_STYLE_NONE);
+  cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
+  pango_cairo_context_set_font_options (pango_layout_get_context (layout), options);
+  pango_layout_context_changed (layout);
+  cairo_font_options_destroy (options);
 
   pango_font_description_set_absolute_size (font, size * PANGO_SCALE);
   pango_font_description_set_weight (font, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
@@ -169,8 +176,9 @@ gauge (cairo_t *cr, double cx, double cy, FfSignal signal, const FfReport *repor
     }
 }
 
-static void
-draw_page (cairo_t *cr, const FfReport *report)
+void
+ff_report_draw_page (const FfReport *report,
+                     cairo_t        *cr)
 {
   const FfReportVersions *v = &report->versions;
   g_autofree char *created = ff_timestamp_format (report->created_at);
@@ -236,7 +244,7 @@ ff_report_render_pdf (const FfReport  *report,
   cairo_t *cr = cairo_create (surface);
   cairo_status_t status;
 
-  draw_page (cr, report);
+  ff_report_draw_page (report, cr);
   cairo_show_page (cr);
   cairo_destroy (cr);
   cairo_surface_finish (surface);
