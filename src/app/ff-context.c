@@ -385,19 +385,18 @@ read_platform_in_thread (GTask        *task,
   g_task_return_pointer (task, platform, (GDestroyNotify) pinned_platform_free);
 }
 
-/* Reads the tablet's pinned platform (sqlite and files) in a worker thread. */
-void
-ff_context_read_platform_async (FfContext           *self,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+/* Runs @func in a worker with the tablet as its task data; without a tablet it fails at once. */
+static void
+run_on_tablet (FfContext           *self,
+               gpointer             source_tag,
+               GTaskThreadFunc      func,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
-  g_return_if_fail (FF_IS_CONTEXT (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ff_context_read_platform_async);
+  g_task_set_source_tag (task, source_tag);
   if (self->tablet == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
@@ -405,7 +404,20 @@ ff_context_read_platform_async (FfContext           *self,
       return;
     }
   g_task_set_task_data (task, g_object_ref (self->tablet), g_object_unref);
-  g_task_run_in_thread (task, read_platform_in_thread);
+  g_task_run_in_thread (task, func);
+}
+
+/* Reads the tablet's pinned platform (sqlite and files) in a worker thread. */
+void
+ff_context_read_platform_async (FfContext           *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (FF_IS_CONTEXT (self));
+
+  run_on_tablet (self, ff_context_read_platform_async, read_platform_in_thread, cancellable,
+                 callback, user_data);
 }
 
 /* The platform's address, signing key and certificate (PEM), each NULL until enrolment. */
@@ -466,20 +478,10 @@ ff_context_load_task_async (FfContext           *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (FF_IS_CONTEXT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ff_context_load_task_async);
-  if (self->tablet == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                               _("This tablet’s data directory could not be opened."));
-      return;
-    }
-  g_task_set_task_data (task, g_object_ref (self->tablet), g_object_unref);
-  g_task_run_in_thread (task, load_task_in_thread);
+  run_on_tablet (self, ff_context_load_task_async, load_task_in_thread, cancellable, callback,
+                 user_data);
 }
 
 /* Makes the task read the current one ("task-id" notifies). FALSE on error; TRUE also when the
