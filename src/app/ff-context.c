@@ -332,28 +332,6 @@ ff_context_get_sync (FfContext  *self,
   return self->sync;
 }
 
-/* Changes the tablet's platform (see ff_tablet_set_platform); the next sync uses it. */
-gboolean
-ff_context_set_platform (FfContext   *self,
-                         const char  *url,
-                         const char  *key_pem,
-                         const char  *cert_pem,
-                         GError     **error)
-{
-  g_return_val_if_fail (FF_IS_CONTEXT (self), FALSE);
-
-  if (self->tablet == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                   _("This tablet’s data directory could not be opened."));
-      return FALSE;
-    }
-  if (!ff_tablet_set_platform (self->tablet, url, key_pem, cert_pem, error))
-    return FALSE;
-  g_clear_object (&self->sync);
-  return TRUE;
-}
-
 typedef struct
 {
   char *url;
@@ -385,11 +363,14 @@ read_platform_in_thread (GTask        *task,
   g_task_return_pointer (task, platform, (GDestroyNotify) pinned_platform_free);
 }
 
-/* Runs @func in a worker with the tablet as its task data; without a tablet it fails at once. */
+/* Runs @func in a worker with the tablet as its task data (and @request, if any, as the task's
+ * "request"); without a tablet it fails at once. */
 static void
 run_on_tablet (FfContext           *self,
                gpointer             source_tag,
                GTaskThreadFunc      func,
+               gpointer             request,
+               GDestroyNotify       request_free,
                GCancellable        *cancellable,
                GAsyncReadyCallback  callback,
                gpointer             user_data)
@@ -397,6 +378,8 @@ run_on_tablet (FfContext           *self,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, source_tag);
+  if (request != NULL)
+    g_object_set_data_full (G_OBJECT (task), "request", request, request_free);
   if (self->tablet == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
@@ -416,8 +399,8 @@ ff_context_read_platform_async (FfContext           *self,
 {
   g_return_if_fail (FF_IS_CONTEXT (self));
 
-  run_on_tablet (self, ff_context_read_platform_async, read_platform_in_thread, cancellable,
-                 callback, user_data);
+  run_on_tablet (self, ff_context_read_platform_async, read_platform_in_thread, NULL, NULL,
+                 cancellable, callback, user_data);
 }
 
 /* The platform's address, signing key and certificate (PEM), each NULL until enrolment. */
@@ -440,6 +423,59 @@ ff_context_read_platform_finish (FfContext     *self,
   *key_pem = g_steal_pointer (&platform->key_pem);
   *cert_pem = g_steal_pointer (&platform->cert_pem);
   pinned_platform_free (platform);
+  return TRUE;
+}
+
+static void
+set_platform_in_thread (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  PinnedPlatform *platform = g_object_get_data (G_OBJECT (task), "request");
+  GError *error = NULL;
+
+  if (!ff_tablet_set_platform (task_data, platform->url, platform->key_pem, platform->cert_pem,
+                               &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Changes the tablet's platform (see ff_tablet_set_platform: NULL keeps a setting) in a worker
+ * thread; the next sync uses it. */
+void
+ff_context_set_platform_async (FfContext           *self,
+                               const char          *url,
+                               const char          *key_pem,
+                               const char          *cert_pem,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  PinnedPlatform *platform;
+
+  g_return_if_fail (FF_IS_CONTEXT (self));
+
+  platform = g_new0 (PinnedPlatform, 1);
+  platform->url = g_strdup (url);
+  platform->key_pem = g_strdup (key_pem);
+  platform->cert_pem = g_strdup (cert_pem);
+  run_on_tablet (self, ff_context_set_platform_async, set_platform_in_thread, platform,
+                 (GDestroyNotify) pinned_platform_free, cancellable, callback, user_data);
+}
+
+gboolean
+ff_context_set_platform_finish (FfContext     *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  /* The session talks to the platform it was made for: the next sync makes a new one. */
+  g_clear_object (&self->sync);
   return TRUE;
 }
 
@@ -480,8 +516,8 @@ ff_context_load_task_async (FfContext           *self,
 {
   g_return_if_fail (FF_IS_CONTEXT (self));
 
-  run_on_tablet (self, ff_context_load_task_async, load_task_in_thread, cancellable, callback,
-                 user_data);
+  run_on_tablet (self, ff_context_load_task_async, load_task_in_thread, NULL, NULL, cancellable,
+                 callback, user_data);
 }
 
 /* Makes the task read the current one ("task-id" notifies). FALSE on error; TRUE also when the

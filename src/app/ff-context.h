@@ -42,11 +42,16 @@ gboolean     ff_context_open_tablet_finish (FfContext           *self,
 FfTablet    *ff_context_get_tablet       (FfContext   *self);
 FfSync      *ff_context_get_sync         (FfContext   *self,
                                           GError     **error);
-gboolean     ff_context_set_platform     (FfContext   *self,
-                                          const char  *url,
-                                          const char  *key_pem,
-                                          const char  *cert_pem,
-                                          GError     **error);
+void         ff_context_set_platform_async   (FfContext           *self,
+                                              const char          *url,
+                                              const char          *key_pem,
+                                              const char          *cert_pem,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean     ff_context_set_platform_finish  (FfContext           *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
 void         ff_context_read_platform_async  (FfContext           *self,
                                               GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,

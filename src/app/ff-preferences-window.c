@@ -25,7 +25,8 @@ struct _FfPreferencesWindow
 
   /* owned */
   FfContext    *context;
-  GCancellable *cancellable;   /* of the platform's settings being read */
+  GCancellable *cancellable;   /* of the platform's settings being read or saved */
+  gboolean      saving;        /* a platform setting is being written: the group waits */
 };
 
 G_DEFINE_FINAL_TYPE (FfPreferencesWindow, ff_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -34,6 +35,7 @@ enum
 {
   PROP_0,
   PROP_CONTEXT,
+  PROP_SAVING,
   N_PROPS
 };
 
@@ -49,7 +51,41 @@ show_toast (FfPreferencesWindow *self,
   adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (message));
 }
 
-/* Stores one of the platform settings (the others NULL, kept), or says why it was refused. */
+static void
+set_saving (FfPreferencesWindow *self,
+            gboolean             saving)
+{
+  self->saving = saving;
+  gtk_widget_set_sensitive (self->platform_group, !saving);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVING]);
+}
+
+typedef struct
+{
+  FfPreferencesWindow *self;   /* not a reference: disposing the window cancels the save */
+  char                *saved_message;
+} Save;
+
+static void
+platform_saved (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Save *save = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean saved = ff_context_set_platform_finish (FF_CONTEXT (source), result, &error);
+
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      set_saving (save->self, FALSE);
+      show_toast (save->self, saved ? save->saved_message : error->message);
+    }
+  g_free (save->saved_message);
+  g_free (save);
+}
+
+/* Stores one of the platform settings (the others NULL, kept) in a worker, then says it is saved
+ * or why it was refused. */
 static void
 set_platform (FfPreferencesWindow *self,
               const char          *url,
@@ -57,12 +93,13 @@ set_platform (FfPreferencesWindow *self,
               const char          *cert_pem,
               const char          *saved_message)
 {
-  g_autoptr(GError) error = NULL;
+  Save *save = g_new0 (Save, 1);
 
-  if (!ff_context_set_platform (self->context, url, key_pem, cert_pem, &error))
-    show_toast (self, error->message);
-  else
-    show_toast (self, saved_message);
+  save->self = self;
+  save->saved_message = g_strdup (saved_message);
+  set_saving (self, TRUE);
+  ff_context_set_platform_async (self->context, url, key_pem, cert_pem, self->cancellable,
+                                 platform_saved, save);
 }
 
 static void
@@ -240,6 +277,9 @@ ff_preferences_window_get_property (GObject    *object,
     case PROP_CONTEXT:
       g_value_set_object (value, self->context);
       break;
+    case PROP_SAVING:
+      g_value_set_boolean (value, self->saving);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -277,6 +317,10 @@ ff_preferences_window_class_init (FfPreferencesWindowClass *klass)
   properties[PROP_CONTEXT] =
     g_param_spec_object ("context", NULL, NULL, FF_TYPE_CONTEXT,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* TRUE while a platform setting is being written; the platform group waits for it. */
+  properties[PROP_SAVING] =
+    g_param_spec_boolean ("saving", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (

@@ -815,6 +815,15 @@ test_navigate_page_map (void)
 }
 #endif
 
+static gboolean
+preferences_saved (gpointer data)
+{
+  gboolean saving;
+
+  g_object_get (data, "saving", &saving, NULL);
+  return !saving;
+}
+
 static void
 test_preferences_refuse_bad_addresses (void)
 {
@@ -838,11 +847,13 @@ test_preferences_refuse_bad_addresses (void)
 
   gtk_editable_set_text (GTK_EDITABLE (url_row), "ftp://nowhere");
   g_signal_emit_by_name (url_row, "apply");
+  ff_ui_test_wait_until (preferences_saved, preferences, "the address refused");
   url = ff_tablet_get_platform_url (ff_context_get_tablet (context));
   g_assert_null (url);
 
   gtk_editable_set_text (GTK_EDITABLE (url_row), "https://127.0.0.1:9443");
   g_signal_emit_by_name (url_row, "apply");
+  ff_ui_test_wait_until (preferences_saved, preferences, "the address saved");
   url = ff_tablet_get_platform_url (ff_context_get_tablet (context));
   g_assert_cmpstr (url, ==, "https://127.0.0.1:9443");
 
@@ -853,6 +864,7 @@ test_preferences_refuse_bad_addresses (void)
     "not a key", -1);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (preferences),
                                              "preferences.save-platform-key", NULL));
+  ff_ui_test_wait_until (preferences_saved, preferences, "the key refused");
   key = ff_tablet_get_platform_key_pem (ff_context_get_tablet (context));
   g_assert_null (key);
 

@@ -159,8 +159,8 @@ make_enrolled_context (Harness    *h,
 
   g_assert_true (ff_context_open_tablet (context, tablet_dir, &error));
   g_assert_no_error (error);
-  g_assert_true (ff_context_set_platform (context, h->base_url, platform_key, certificate,
-                                          &error));
+  g_assert_true (ff_tablet_set_platform (ff_context_get_tablet (context), h->base_url,
+                                         platform_key, certificate, &error));
   g_assert_no_error (error);
   return g_steal_pointer (&context);
 }
