@@ -233,18 +233,12 @@ ff_store_open (const char  *data_dir,
 
 typedef struct
 {
-  FfStoreJob     job;
-  gpointer       data;
-  GDestroyNotify data_free;
+  FfStoreJob           job;
+  gpointer             data;
+  GDestroyNotify       data_free;
+  GAsyncReadyCallback  callback;
+  gpointer             user_data;
 } Job;
-
-static void
-job_free (Job *job)
-{
-  if (job->data_free != NULL)
-    job->data_free (job->data);
-  g_free (job);
-}
 
 static void
 run_job_in_thread (GTask        *task,
@@ -261,6 +255,22 @@ run_job_in_thread (GTask        *task,
     g_task_return_error (task, error);
 }
 
+/* The data goes right after the caller's callback, in its main context: left to the task, it could
+ * go later in the worker, still holding what the caller means to be done with (a workflow). */
+static void
+job_done (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Job *job = user_data;
+
+  if (job->callback != NULL)
+    job->callback (source, result, job->user_data);
+  if (job->data_free != NULL)
+    job->data_free (job->data);
+  g_free (job);
+}
+
 /* The job is not interrupted once started, so the store never stops half way through a call. */
 void
 ff_store_run_async (FfStore             *self,
@@ -271,14 +281,17 @@ ff_store_run_async (FfStore             *self,
                     GAsyncReadyCallback  callback,
                     gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   Job *closure = g_new0 (Job, 1);
+  g_autoptr(GTask) task = NULL;
 
   closure->job = job;
   closure->data = data;
   closure->data_free = data_free;
+  closure->callback = callback;
+  closure->user_data = user_data;
+  task = g_task_new (self, cancellable, job_done, closure);
   g_task_set_source_tag (task, ff_store_run_async);
-  g_task_set_task_data (task, closure, (GDestroyNotify) job_free);
+  g_task_set_task_data (task, closure, NULL);
   g_task_set_return_on_cancel (task, FALSE);
   g_task_run_in_thread (task, run_job_in_thread);
 }
