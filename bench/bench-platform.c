@@ -227,8 +227,14 @@ bench_reports (FfPlatformDb *db,
   gint64 start;
   double elapsed;
 
+  g_autoptr(FfFirmware) target = NULL;
+  g_autoptr(GError) find_error = NULL;
+
   add_tablet (db, tablet_key, "TAB-REPORTS");
   task_id = create_task (db, platform_key, "TAB-REPORTS", 1000, N_REPORTS, 1, "V2.00");
+  /* A report must name the firmware its task item sends. */
+  target = ff_platform_db_find_firmware (db, vendors[1], model_name (1), "V2.00", &find_error);
+  check (target != NULL, find_error, "find the task's firmware");
   for (guint i = 0; i < N_REPORTS; i++)
     {
       g_autofree char *device = g_strdup_printf ("T%07u", (1000 + i) * N_MODELS * N_VERSIONS + 1);
@@ -245,7 +251,7 @@ bench_reports (FfPlatformDb *db,
       report->versions.target = g_strdup ("V2.00");
       report->versions.after = g_strdup ("V2.00");
       report->firmware_version = g_strdup ("V2.00");
-      report->firmware_sha256 = ff_sha256_hex (device, strlen (device));
+      report->firmware_sha256 = g_strdup (target->sha256);
       ff_report_add_event (report, report->created_at, "verify", "0x8005 reads V2.00");
       signature = ff_report_sign (report, tablet_key, &body, &error);
       check (signature != NULL, error, "sign report");
