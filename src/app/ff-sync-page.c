@@ -37,12 +37,9 @@ struct _FfSyncPage
   GCancellable  *cancellable;        /* of the sync in flight */
   GCancellable  *check_cancellable;  /* of the check of the task in flight */
 
-  /* borrowed: the row of the download under way, and what it had reached */
+  /* borrowed: the row of the download under way */
   AdwActionRow  *download_row;
   GtkProgressBar *download_bar;
-  gint64         download_total;
-  gint64         download_done;
-  guint          downloads;
 };
 
 G_DEFINE_FINAL_TYPE (FfSyncPage, ff_sync_page, ADW_TYPE_BIN)
@@ -224,29 +221,32 @@ finish_run (FfSyncPage *self,
   check_current_task (self);
 }
 
-/* FfSync reports the bytes of the file under way: a new file begins when the size changes or the
- * count starts again, and gets a row of its own. */
+/* Each firmware file the sync downloads gets a row of its own, named by its version. */
+static void
+download_started (FfSync     *sync,
+                  const char *version,
+                  const char *sha256,
+                  gint64      size,
+                  FfSyncPage *self)
+{
+  g_autofree char *title = NULL;
+
+  /* Translators: a firmware file being downloaded, by its version. */
+  title = g_strdup_printf (_("Firmware %s"), version);
+  self->download_row = add_row (self->firmware_list, title, NULL, FALSE);
+  self->download_bar = add_progress (self->download_row, 0);
+}
+
+/* The bytes of the file under way, on its row. */
 static void
 download_progressed (FfSyncPage *self)
 {
   gint64 downloaded, total;
-  g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
 
   g_object_get (self->sync, "downloaded-bytes", &downloaded, "total-bytes", &total, NULL);
-  if (total <= 0)
+  if (total <= 0 || self->download_row == NULL)
     return;
-  if (self->download_row == NULL || total != self->download_total
-      || downloaded < self->download_done)
-    {
-      self->downloads++;
-      /* Translators: a firmware file being downloaded, counted from 1 in this sync. */
-      title = g_strdup_printf (_("Firmware file %u"), self->downloads);
-      self->download_row = add_row (self->firmware_list, title, NULL, FALSE);
-      self->download_bar = add_progress (self->download_row, 0);
-    }
-  self->download_total = total;
-  self->download_done = downloaded;
   subtitle = describe_bytes (downloaded, total);
   adw_action_row_set_subtitle (self->download_row, subtitle);
   gtk_progress_bar_set_fraction (self->download_bar, CLAMP ((double) downloaded / total, 0, 1));
@@ -320,6 +320,7 @@ fetch_tasks (FfSyncPage *self)
   g_signal_connect_swapped (self->sync, "notify::downloaded-bytes",
                             G_CALLBACK (download_progressed), self);
   g_signal_connect (self->sync, "task-refused", G_CALLBACK (task_refused), self);
+  g_signal_connect (self->sync, "download-started", G_CALLBACK (download_started), self);
   ff_sync_fetch_tasks_async (self->sync, self->cancellable, tasks_fetched, self);
 }
 
@@ -397,7 +398,6 @@ start_activated (GtkWidget  *widget,
   gtk_widget_set_visible (GTK_WIDGET (self->task_list), TRUE);
   self->download_row = NULL;
   self->download_bar = NULL;
-  self->downloads = 0;
   adw_action_row_set_subtitle (self->reports_row, _("Uploading…"));
   gtk_progress_bar_set_fraction (self->reports_bar, 0);
   gtk_label_set_label (self->status_label, _("Uploading the reports…"));

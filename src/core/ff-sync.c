@@ -44,6 +44,7 @@ enum
 enum
 {
   SIGNAL_TASK_REFUSED,
+  SIGNAL_DOWNLOAD_STARTED,
   N_SIGNALS
 };
 
@@ -834,6 +835,8 @@ firmware_looked_up (GObject      *object,
       return;
     }
   job->received = step->partial_size;
+  g_signal_emit (self, signals[SIGNAL_DOWNLOAD_STARTED], 0, ref->version, ref->sha256,
+                 (gint64) ref->size);
   if (job->received >= ref->size)
     {
       commit_download (task);
@@ -1198,6 +1201,9 @@ ff_sync_class_init (FfSyncClass *klass)
   signals[SIGNAL_TASK_REFUSED] =
     g_signal_new ("task-refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_DOWNLOAD_STARTED] =
+    g_signal_new ("download-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
 }
 
 static void

@@ -477,6 +477,13 @@ test_refused_task_leaves_nothing (Fixture *f, gconstpointer data)
 }
 
 static void
+count_download (FfSync *sync, const char *version, const char *sha256, gint64 size, guint *count)
+{
+  g_assert_cmpint (size, ==, 100000);
+  (*count)++;
+}
+
+static void
 test_resume (Fixture *f, gconstpointer data)
 {
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
@@ -489,11 +496,15 @@ test_resume (Fixture *f, gconstpointer data)
   g_autoptr(FfSync) sync = NULL;
   g_auto(GStrv) stored = NULL;
   gint64 total = 0;
+  guint downloads = 0;
 
   /* An earlier download broke after 40000 bytes. */
   g_assert_true (g_file_set_contents (partial, g_bytes_get_data (image, NULL), 40000, NULL));
   sync = logged_in_sync (f, NULL, &error);
+  g_signal_connect (sync, "download-started", G_CALLBACK (count_download), &downloads);
   stored = fetch (sync, refusals, &error);
+  /* One file (the task names it twice), announced once as it resumes. */
+  g_assert_cmpuint (downloads, ==, 1);
   g_assert_no_error (error);
   g_assert_cmpuint (refusals->len, ==, 0);
   g_assert_cmpint (f->last_range_start, ==, 40000);

@@ -212,18 +212,22 @@ sync_idle (gpointer data)
 typedef struct
 {
   GtkWidget *sync;
-  gboolean   saw_second_download;
+  gboolean   saw_target_download;
+  gboolean   saw_previous_download;
 } SyncWatch;
 
-/* Each firmware file downloads in a row of its own, until the stored task is checked. */
+/* Each firmware file downloads in a row of its own, named by its version, until the stored task
+ * is checked. */
 static gboolean
 sync_checked (gpointer data)
 {
   SyncWatch *watch = data;
-  RowQuery second = { watch->sync, "Firmware file 2", " of " };
+  RowQuery target = { watch->sync, "Firmware V2.01", " of " };
+  RowQuery previous = { watch->sync, "Firmware V1.00", " of " };
   RowQuery verdict = { watch->sync, "V2.01", "SHA-256 verified" };
 
-  watch->saw_second_download |= row_shows (&second);
+  watch->saw_target_download |= row_shows (&target);
+  watch->saw_previous_download |= row_shows (&previous);
   return row_shows (&verdict);
 }
 
@@ -330,7 +334,8 @@ test_login_sync_upload (void)
    * size and a full bar. */
   click (sync, "sync.start");
   wait_until (sync_checked, &watch, "the firmware verdict");
-  g_assert_true (watch.saw_second_download);
+  g_assert_true (watch.saw_target_download);
+  g_assert_true (watch.saw_previous_download);
   query = (RowQuery) { sync, "Upload queue", "1 delivered, 0 still waiting" };
   g_assert_true (row_shows (&query));
   query = (RowQuery) { sync, h->task_a, "Stored" };
