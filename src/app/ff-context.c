@@ -313,25 +313,6 @@ ff_context_get_tablet (FfContext *self)
   return self->tablet;
 }
 
-/* The platform client of the tablet, made once from its enrolment (borrowed). */
-FfSync *
-ff_context_get_sync (FfContext  *self,
-                     GError    **error)
-{
-  g_return_val_if_fail (FF_IS_CONTEXT (self), NULL);
-
-  if (self->sync != NULL)
-    return self->sync;
-  if (self->tablet == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                   _("This tablet’s data directory could not be opened."));
-      return NULL;
-    }
-  self->sync = ff_tablet_create_sync (self->tablet, error);
-  return self->sync;
-}
-
 typedef struct
 {
   char *url;
@@ -424,6 +405,65 @@ ff_context_read_platform_finish (FfContext     *self,
   *cert_pem = g_steal_pointer (&platform->cert_pem);
   pinned_platform_free (platform);
   return TRUE;
+}
+
+static void
+sync_platform_read (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FfContext *self = FF_CONTEXT (source);
+  g_autofree char *url = NULL;
+  g_autofree char *key_pem = NULL;
+  g_autofree char *cert_pem = NULL;
+  GError *error = NULL;
+
+  if (!ff_context_read_platform_finish (self, result, &url, &key_pem, &cert_pem, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* Another caller may have made it while this one read. */
+  if (self->sync == NULL)
+    self->sync = ff_tablet_create_sync_from (self->tablet, url, key_pem, cert_pem, &error);
+  if (self->sync == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_object_ref (self->sync), g_object_unref);
+}
+
+/* The platform client of the tablet, made once from its enrolment: the enrolment is read in a
+ * worker, the client is built here, in the caller's main context, which it belongs to. */
+void
+ff_context_get_sync_async (FfContext           *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FF_IS_CONTEXT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ff_context_get_sync_async);
+  if (self->sync != NULL)
+    {
+      g_task_return_pointer (task, g_object_ref (self->sync), g_object_unref);
+      return;
+    }
+  ff_context_read_platform_async (self, cancellable, sync_platform_read, g_steal_pointer (&task));
+}
+
+/* A new reference to the client, or NULL with @error. */
+FfSync *
+ff_context_get_sync_finish (FfContext     *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void

@@ -40,8 +40,13 @@ gboolean     ff_context_open_tablet_finish (FfContext           *self,
                                             GAsyncResult        *result,
                                             GError             **error);
 FfTablet    *ff_context_get_tablet       (FfContext   *self);
-FfSync      *ff_context_get_sync         (FfContext   *self,
-                                          GError     **error);
+void         ff_context_get_sync_async       (FfContext           *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+FfSync      *ff_context_get_sync_finish      (FfContext           *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
 void         ff_context_set_platform_async   (FfContext           *self,
                                               const char          *url,
                                               const char          *key_pem,

@@ -137,24 +137,66 @@ logged_in (GObject      *source,
   g_signal_emit (self, signals[SIGNAL_LOGGED_IN], 0);
 }
 
+typedef struct
+{
+  FfLoginPage *self;   /* not a reference: the page cancels the login when it goes */
+  char        *phone;
+  char        *pin;
+} LoginRequest;
+
+static void
+login_request_free (LoginRequest *request)
+{
+  g_free (request->phone);
+  g_free (request->pin);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LoginRequest, login_request_free)
+
+static void
+sync_ready_for_login (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(LoginRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = ff_context_get_sync_finish (FF_CONTEXT (source), result, &error);
+  FfLoginPage *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = request->self;
+  if (sync == NULL)
+    {
+      set_logging_in (self, FALSE);
+      show_error (self, error->message);
+      return;
+    }
+  ff_sync_login_async (sync, request->phone, request->pin,
+                       ff_tablet_get_serial (ff_context_get_tablet (self->context)),
+                       self->login_cancellable, logged_in, self);
+}
+
 static void
 ff_login_page_real_log_in (FfLoginPage *self,
                            const char  *phone,
                            const char  *pin)
 {
-  g_autoptr(GError) error = NULL;
-  FfSync *sync = self->context != NULL ? ff_context_get_sync (self->context, &error) : NULL;
-  const char *serial;
+  LoginRequest *request;
 
-  if (sync == NULL)
+  if (self->context == NULL)
     {
-      show_error (self, error != NULL ? error->message : NULL);
+      show_error (self, NULL);
       return;
     }
   show_error (self, NULL);
   set_logging_in (self, TRUE);
-  serial = ff_tablet_get_serial (ff_context_get_tablet (self->context));
-  ff_sync_login_async (sync, phone, pin, serial, self->login_cancellable, logged_in, self);
+  request = g_new0 (LoginRequest, 1);
+  request->self = self;
+  request->phone = g_strdup (phone);
+  request->pin = g_strdup (pin);
+  ff_context_get_sync_async (self->context, self->login_cancellable, sync_ready_for_login, request);
 }
 
 static void
@@ -206,21 +248,34 @@ health_checked (GObject      *source,
   adw_action_row_set_subtitle (self->reachability_row, subtitle);
 }
 
+static void
+sync_ready_for_check (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = ff_context_get_sync_finish (FF_CONTEXT (source), result, &error);
+  FfLoginPage *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = FF_LOGIN_PAGE (user_data);
+  if (sync == NULL)
+    {
+      set_checking (self, FALSE);
+      adw_action_row_set_subtitle (self->reachability_row, error->message);
+      return;
+    }
+  ff_sync_check_health_async (sync, self->check_cancellable, health_checked, self);
+}
+
 /* Asks the pinned platform whether it is there (GET /healthz), without a session. */
 static void
 check_platform (FfLoginPage *self)
 {
-  g_autoptr(GError) error = NULL;
-  FfSync *sync = ff_context_get_sync (self->context, &error);
-
-  if (sync == NULL)
-    {
-      adw_action_row_set_subtitle (self->reachability_row, error->message);
-      return;
-    }
   adw_action_row_set_subtitle (self->reachability_row, _("Checking…"));
   set_checking (self, TRUE);
-  ff_sync_check_health_async (sync, self->check_cancellable, health_checked, self);
+  ff_context_get_sync_async (self->context, self->check_cancellable, sync_ready_for_check, self);
 }
 
 static void

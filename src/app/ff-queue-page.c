@@ -176,7 +176,8 @@ static void
 finish_upload (FfQueuePage *self,
                const char  *problem)
 {
-  show_upload_counts (self);
+  if (self->upload_queue != NULL)
+    show_upload_counts (self);
   if (problem != NULL)
     {
       g_autofree char *text = g_strdup_printf ("%s\n%s", gtk_label_get_label (self->upload_label),
@@ -184,7 +185,8 @@ finish_upload (FfQueuePage *self,
 
       gtk_label_set_label (self->upload_label, text);
     }
-  g_signal_handlers_disconnect_by_data (self->upload_queue, self);
+  if (self->upload_queue != NULL)
+    g_signal_handlers_disconnect_by_data (self->upload_queue, self);
   g_clear_object (&self->upload_queue);
   g_clear_object (&self->upload_cancellable);
   gtk_widget_set_visible (self->cancel_button, FALSE);
@@ -206,14 +208,39 @@ uploaded (GObject      *source,
   finish_upload (FF_QUEUE_PAGE (user_data), error != NULL ? error->message : NULL);
 }
 
+/* The platform client is there: deliver the queue. */
+static void
+sync_ready (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = ff_context_get_sync_finish (FF_CONTEXT (source), result, &error);
+  FfQueuePage *self;
+
+  /* Cancelled by the technician (the page is idle again) or because the page went. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = FF_QUEUE_PAGE (user_data);
+  if (sync == NULL)
+    {
+      finish_upload (self, error->message);
+      return;
+    }
+  self->upload_queue = ff_upload_queue_new (ff_context_get_store (self->context), sync);
+  g_signal_connect_swapped (self->upload_queue, "notify::delivered",
+                            G_CALLBACK (show_upload_counts), self);
+  g_signal_connect (self->upload_queue, "report-failed", G_CALLBACK (report_refused), self);
+  ff_upload_queue_flush_async (self->upload_queue, FF_UPLOAD_ATTEMPTS, FF_UPLOAD_FIRST_PAUSE_MS,
+                               self->upload_cancellable, uploaded, self);
+}
+
 static void
 upload_activated (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
   FfQueuePage *self = FF_QUEUE_PAGE (widget);
-  g_autoptr(GError) error = NULL;
-  FfSync *sync = NULL;
 
   if (ff_context_get_training (self->context) != NULL)
     {
@@ -221,17 +248,7 @@ upload_activated (GtkWidget  *widget,
                                   _("Training reports stay on the tablet: they are not uploaded."));
       return;
     }
-  sync = ff_context_get_sync (self->context, &error);
-  if (sync == NULL)
-    {
-      gtk_widget_activate_action (widget, "win.toast", "s", error->message);
-      return;
-    }
-  self->upload_queue = ff_upload_queue_new (ff_context_get_store (self->context), sync);
   self->upload_cancellable = g_cancellable_new ();
-  g_signal_connect_swapped (self->upload_queue, "notify::delivered",
-                            G_CALLBACK (show_upload_counts), self);
-  g_signal_connect (self->upload_queue, "report-failed", G_CALLBACK (report_refused), self);
   gtk_widget_action_set_enabled (widget, "queue.upload", FALSE);
   gtk_widget_action_set_enabled (widget, "queue.cancel", TRUE);
   gtk_progress_bar_set_fraction (self->upload_progress, 0);
@@ -239,8 +256,7 @@ upload_activated (GtkWidget  *widget,
   gtk_widget_set_visible (GTK_WIDGET (self->upload_progress), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->upload_label), TRUE);
   gtk_widget_set_visible (self->cancel_button, TRUE);
-  ff_upload_queue_flush_async (self->upload_queue, FF_UPLOAD_ATTEMPTS, FF_UPLOAD_FIRST_PAUSE_MS,
-                               self->upload_cancellable, uploaded, self);
+  ff_context_get_sync_async (self->context, self->upload_cancellable, sync_ready, self);
 }
 
 static void
@@ -250,7 +266,7 @@ cancel_activated (GtkWidget  *widget,
 {
   FfQueuePage *self = FF_QUEUE_PAGE (widget);
 
-  if (self->upload_queue == NULL)
+  if (self->upload_cancellable == NULL)
     return;
   g_cancellable_cancel (self->upload_cancellable);
   finish_upload (self, _("Upload cancelled: the reports not delivered stay queued."));
@@ -271,11 +287,9 @@ ff_queue_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->upload_cancellable);
   if (self->upload_queue != NULL)
-    {
-      g_cancellable_cancel (self->upload_cancellable);
-      g_signal_handlers_disconnect_by_data (self->upload_queue, self);
-    }
+    g_signal_handlers_disconnect_by_data (self->upload_queue, self);
   g_clear_object (&self->upload_cancellable);
   g_clear_object (&self->upload_queue);
   g_clear_object (&self->context);

@@ -367,29 +367,52 @@ reports_uploaded (GObject      *source,
   fetch_tasks (self);
 }
 
+/* The platform client is there: upload the queue first, then fetch (reports_uploaded). */
+static void
+sync_ready (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = ff_context_get_sync_finish (FF_CONTEXT (source), result, &error);
+  FfSyncPage *self;
+
+  /* Cancelled by the technician (the page is already idle again) or because the page went. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = FF_SYNC_PAGE (user_data);
+  if (sync == NULL)
+    {
+      toast (self, _("Sync failed"));
+      finish_run (self, error->message);
+      return;
+    }
+  self->sync = g_object_ref (sync);
+  self->upload_queue = ff_upload_queue_new (ff_context_get_store (self->context), sync);
+  g_signal_connect_swapped (self->upload_queue, "notify::delivered",
+                            G_CALLBACK (show_upload_progress), self);
+  g_signal_connect_swapped (self->upload_queue, "notify::pending",
+                            G_CALLBACK (show_upload_progress), self);
+  g_signal_connect (self->upload_queue, "report-failed", G_CALLBACK (report_refused), self);
+  gtk_label_set_label (self->status_label, _("Uploading the reports…"));
+  ff_upload_queue_flush_async (self->upload_queue, FF_UPLOAD_ATTEMPTS, FF_UPLOAD_FIRST_PAUSE_MS,
+                               self->cancellable, reports_uploaded, self);
+}
+
 static void
 start_activated (GtkWidget  *widget,
                  const char *action_name,
                  GVariant   *parameter)
 {
   FfSyncPage *self = FF_SYNC_PAGE (widget);
-  g_autoptr(GError) error = NULL;
-  FfSync *sync = self->context != NULL ? ff_context_get_sync (self->context, &error) : NULL;
 
-  if (sync == NULL)
+  if (self->context == NULL)
     {
-      toast (self, error != NULL ? error->message : _("This tablet cannot sync."));
+      toast (self, _("This tablet cannot sync."));
       return;
     }
   g_cancellable_cancel (self->check_cancellable);
-  self->sync = g_object_ref (sync);
-  self->upload_queue = ff_upload_queue_new (ff_context_get_store (self->context), sync);
   self->cancellable = g_cancellable_new ();
-  g_signal_connect_swapped (self->upload_queue, "notify::delivered",
-                            G_CALLBACK (show_upload_progress), self);
-  g_signal_connect_swapped (self->upload_queue, "notify::pending",
-                            G_CALLBACK (show_upload_progress), self);
-  g_signal_connect (self->upload_queue, "report-failed", G_CALLBACK (report_refused), self);
 
   clear_list (self->task_list);
   clear_list (self->firmware_list);
@@ -406,8 +429,7 @@ start_activated (GtkWidget  *widget,
   gtk_widget_action_set_enabled (widget, "sync.start", FALSE);
   gtk_widget_action_set_enabled (widget, "sync.cancel", TRUE);
   gtk_stack_set_visible_child_name (self->stack, "progress");
-  ff_upload_queue_flush_async (self->upload_queue, FF_UPLOAD_ATTEMPTS, FF_UPLOAD_FIRST_PAUSE_MS,
-                               self->cancellable, reports_uploaded, self);
+  ff_context_get_sync_async (self->context, self->cancellable, sync_ready, self);
 }
 
 static void

@@ -276,6 +276,22 @@ ff_tablet_create_sync (FfTablet  *self,
   g_autofree char *url = NULL;
   g_autofree char *key_pem = NULL;
   g_autofree char *cert_pem = NULL;
+
+  g_return_val_if_fail (FF_IS_TABLET (self), NULL);
+
+  url = ff_tablet_get_platform_url (self);
+  key_pem = ff_tablet_get_platform_key_pem (self);
+  cert_pem = ff_tablet_get_platform_cert_pem (self);
+  return ff_tablet_create_sync_from (self, url, key_pem, cert_pem, error);
+}
+
+FfSync *
+ff_tablet_create_sync_from (FfTablet    *self,
+                            const char  *url,
+                            const char  *key_pem,
+                            const char  *cert_pem,
+                            GError     **error)
+{
   g_autoptr(FfKey) platform_key = NULL;
   g_autoptr(GTlsCertificate) certificate = NULL;
 
@@ -287,8 +303,6 @@ ff_tablet_create_sync (FfTablet  *self,
                    _("This tablet has no serial yet."));
       return NULL;
     }
-  url = ff_tablet_get_platform_url (self);
-  key_pem = ff_tablet_get_platform_key_pem (self);
   if (url == NULL || key_pem == NULL)
     {
       g_set_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_NOT_ENROLLED,
@@ -299,7 +313,6 @@ ff_tablet_create_sync (FfTablet  *self,
   platform_key = ff_key_load_public (key_pem, strlen (key_pem), error);
   if (platform_key == NULL)
     return NULL;
-  cert_pem = ff_tablet_get_platform_cert_pem (self);
   if (cert_pem != NULL
       && (certificate = g_tls_certificate_new_from_pem (cert_pem, -1, error)) == NULL)
     return NULL;

@@ -63,6 +63,13 @@ gboolean    ff_tablet_set_platform            (FfTablet     *self,
  * Needs a serial and an enrolment. */
 FfSync     *ff_tablet_create_sync             (FfTablet     *self,
                                                GError      **error);
+/* The same from settings already read (ff_tablet_get_platform_url and friends), so a UI can read
+ * them in a worker and build the client, which belongs to its main context, on its own thread. */
+FfSync     *ff_tablet_create_sync_from        (FfTablet     *self,
+                                               const char   *url,
+                                               const char   *key_pem,
+                                               const char   *cert_pem,
+                                               GError      **error);
 
 /* Stored tasks. */
 FfTask     *ff_tablet_load_task               (FfTablet     *self,
