@@ -11,7 +11,7 @@ sample_task (void)
 {
   FfTask *task = ff_test_task_new (ISSUED, 7 * 24 * 3600, "张伟");
   FfTaskItem *item = ff_test_task_item_new ("DTU0001", "Ring main unit 1 / north", 39.915, 116.404,
-                                            "192.168.1.100", 2404);
+                                            "127.0.1.100", 2404);
 
   item->target.version = g_strdup ("V2.01");
   item->target.sha256 = g_strdup ("2c26b46b68ffc68ff99b453c1d304134"
@@ -127,7 +127,7 @@ test_validation (void)
     { "\"port\" : 2404", "\"port\" : 2404.5", "items[0].address.port" },
     { "\"common_address\" : 1", "\"common_address\" : 65536", "items[0].address.common_address" },
     { "\"common_address\" : 1", "\"common_address\" : -1", "items[0].address.common_address" },
-    { "\"host\" : \"192.168.1.100\"", "\"host\" : \"a b\"", "items[0].address.host" },
+    { "\"host\" : \"127.0.1.100\"", "\"host\" : \"a b\"", "items[0].address.host" },
     { "\"profile\" : \"state-grid\"", "\"profile\" : \"../../etc\"", "items[0].profile" },
     { "\"expected_version\" : \"V1.00\"", "\"expected_version\" : \"V 1\"",
       "items[0].expected_version" },
@@ -176,7 +176,7 @@ test_duplicate_device (void)
 
   copy->device_id = g_strdup (first->device_id);
   copy->name = g_strdup ("copy");
-  copy->host = g_strdup ("10.0.0.1");
+  copy->host = g_strdup ("127.0.1.101");
   copy->port = 2404;
   copy->profile = g_strdup ("state-grid");
   copy->vendor = g_strdup ("Acme");
