@@ -395,3 +395,25 @@ ff_ui_test_visit_finish (FfUiTestVisit *visit)
   g_assert_finalize_object (visit->workflow);
   g_free (visit);
 }
+
+void
+ff_ui_test_collect_small_targets (GtkWidget  *widget,
+                                  const char *where,
+                                  GString    *small)
+{
+  gboolean target = GTK_IS_BUTTON (widget)
+                    || (GTK_IS_LIST_BOX_ROW (widget)
+                        && gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (widget)))
+                    || GTK_IS_TEXT (widget);
+
+  if (!gtk_widget_is_drawable (widget))
+    return;
+  /* Both ways, and disabled targets too: a finger must hit one once it is enabled. */
+  if (target && (gtk_widget_get_width (widget) < FF_UI_TEST_MIN_TARGET_SIZE
+                 || gtk_widget_get_height (widget) < FF_UI_TEST_MIN_TARGET_SIZE))
+    g_string_append_printf (small, " %s:%s(%d×%d px)", where, G_OBJECT_TYPE_NAME (widget),
+                            gtk_widget_get_width (widget), gtk_widget_get_height (widget));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    ff_ui_test_collect_small_targets (child, where, small);
+}

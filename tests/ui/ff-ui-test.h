@@ -39,6 +39,17 @@ void        ff_ui_test_save_screenshot     (GtkWidget  *window,
                                             const char *file_name);
 void        ff_ui_test_remove_tree         (const char *path);
 
+/* The field rules every page is held to: it fits a 360 px portrait screen, and every target a
+ * gloved finger presses is at least 48 px each way. */
+#define FF_UI_TEST_NARROWEST_WIDTH 360
+#define FF_UI_TEST_MIN_TARGET_SIZE 48
+
+/* Appends " WHERE:TYPE(W×H px)" to @small for each button, activatable row and entry on screen
+ * under @widget that is smaller than FF_UI_TEST_MIN_TARGET_SIZE either way, disabled ones too. */
+void        ff_ui_test_collect_small_targets (GtkWidget  *widget,
+                                              const char *where,
+                                              GString    *small);
+
 /* A training session (simulated terminals, GPS, task and store) with a small firmware. */
 FfTraining *ff_ui_test_start_training      (void);
 

@@ -30,9 +30,6 @@
 #define BOOT_TIME_MS 1000
 #define TARGET_IMAGE_SIZE (32 * 1024)
 #define FACTORY_IMAGE_SIZE (64 * 1024)
-#define NARROWEST_WIDTH 360
-/* The smallest target a gloved finger hits reliably. */
-#define MIN_TARGET_SIZE 48
 
 typedef gboolean (*Condition) (gconstpointer data);
 
@@ -1031,28 +1028,6 @@ present_at_size (GtkWidget      *window,
   wait_until (has_size, &query, size->name);
 }
 
-/* Buttons, activatable rows and entries on screen under 48 px either way, disabled ones too. */
-static void
-collect_small_targets (GtkWidget  *widget,
-                       const char *where,
-                       GString    *small)
-{
-  gboolean target = GTK_IS_BUTTON (widget)
-                    || (GTK_IS_LIST_BOX_ROW (widget)
-                        && gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (widget)))
-                    || GTK_IS_TEXT (widget);
-
-  if (!gtk_widget_is_drawable (widget))
-    return;
-  if (target && (gtk_widget_get_width (widget) < MIN_TARGET_SIZE
-                 || gtk_widget_get_height (widget) < MIN_TARGET_SIZE))
-    g_string_append_printf (small, " %s:%s(%d×%d px)", where, G_OBJECT_TYPE_NAME (widget),
-                            gtk_widget_get_width (widget), gtk_widget_get_height (widget));
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_small_targets (child, where, small);
-}
-
 /* Writes the screenshot, notes whether the page needs more than 360 px and its small targets. */
 static void
 shoot (GtkWidget  *window,
@@ -1064,9 +1039,9 @@ shoot (GtkWidget  *window,
 
   ff_ui_test_save_screenshot (window, file_name);
   gtk_widget_measure (page, GTK_ORIENTATION_HORIZONTAL, -1, &minimum_width, NULL, NULL, NULL);
-  if (minimum_width > NARROWEST_WIDTH)
+  if (minimum_width > FF_UI_TEST_NARROWEST_WIDTH)
     g_string_append_printf (problems, " %s is %d px wide;", file_name, minimum_width);
-  collect_small_targets (window, file_name, problems);
+  ff_ui_test_collect_small_targets (window, file_name, problems);
 }
 
 /* A tablet that has worked: today's task with its firmware and a verified signature, one terminal
@@ -1292,11 +1267,11 @@ test_preferences_and_about_screenshots (void)
       if (FF_IS_PREFERENCES_WINDOW (window))
         wait_until (platform_editable, window, "the platform's settings");
       ff_ui_test_save_screenshot (GTK_WIDGET (window), windows[i].file);
-      collect_small_targets (GTK_WIDGET (window), windows[i].file, problems);
+      ff_ui_test_collect_small_targets (GTK_WIDGET (window), windows[i].file, problems);
       destroy_window (window);
     }
   if (problems->len > 0)
-    g_error ("targets under %d px:%s", MIN_TARGET_SIZE, problems->str);
+    g_error ("targets under %d px:%s", FF_UI_TEST_MIN_TARGET_SIZE, problems->str);
   ff_ui_test_remove_tree (dir);
 }
 

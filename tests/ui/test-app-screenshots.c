@@ -14,9 +14,6 @@
 #include "ff-ui-test.h"
 #include "ff-window.h"
 
-#define FF_NARROWEST_WIDTH 360
-/* The smallest target a gloved finger hits reliably. */
-#define FF_MIN_TARGET_SIZE 48
 #define FF_RESIZE_DEADLINE_S 10
 
 typedef struct
@@ -77,28 +74,6 @@ present_at_size (GtkWidget *window,
   g_source_remove (watchdog);
 }
 
-static void
-collect_small_targets (GtkWidget  *widget,
-                       const char *page,
-                       GString    *small)
-{
-  gboolean target = GTK_IS_BUTTON (widget)
-                    || (GTK_IS_LIST_BOX_ROW (widget)
-                        && gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (widget)))
-                    || GTK_IS_TEXT (widget);
-
-  if (!gtk_widget_is_drawable (widget))
-    return;
-  /* Both ways, and disabled targets too: a finger must hit one once it is enabled. */
-  if (target && (gtk_widget_get_width (widget) < FF_MIN_TARGET_SIZE
-                 || gtk_widget_get_height (widget) < FF_MIN_TARGET_SIZE))
-    g_string_append_printf (small, " %s:%s(%d×%d px)", page, G_OBJECT_TYPE_NAME (widget),
-                            gtk_widget_get_width (widget), gtk_widget_get_height (widget));
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_small_targets (child, page, small);
-}
-
 /* One set's pages on the way through a training visit, and what is wrong with them. */
 typedef struct
 {
@@ -121,10 +96,10 @@ shoot (FfShots    *shots,
   ff_window_show_page (shots->window, name);
   gtk_widget_measure (ff_window_get_page (shots->window, name), GTK_ORIENTATION_HORIZONTAL, -1,
                       &minimum_width, NULL, NULL, NULL);
-  if (minimum_width > FF_NARROWEST_WIDTH)
+  if (minimum_width > FF_UI_TEST_NARROWEST_WIDTH)
     g_string_append_printf (shots->too_wide, " %s (%d px)", name, minimum_width);
   ff_ui_test_save_screenshot (GTK_WIDGET (shots->window), file);
-  collect_small_targets (GTK_WIDGET (shots->window), name, shots->small_targets);
+  ff_ui_test_collect_small_targets (GTK_WIDGET (shots->window), name, shots->small_targets);
   g_hash_table_add (shots->shot, g_strdup (name));
 }
 
@@ -312,12 +287,12 @@ take_screenshots (const FfScreenshotSet *set)
     g_assert_true (g_hash_table_contains (shot, *name));
   gtk_widget_measure (GTK_WIDGET (shots.window), GTK_ORIENTATION_HORIZONTAL, -1, &minimum_width,
                       NULL, NULL, NULL);
-  if (minimum_width > FF_NARROWEST_WIDTH)
+  if (minimum_width > FF_UI_TEST_NARROWEST_WIDTH)
     g_string_append_printf (too_wide, " the window (%d px)", minimum_width);
   if (too_wide->len > 0)
-    g_error ("wider than %d px:%s", FF_NARROWEST_WIDTH, too_wide->str);
+    g_error ("wider than %d px:%s", FF_UI_TEST_NARROWEST_WIDTH, too_wide->str);
   if (small_targets->len > 0)
-    g_error ("targets under %d px:%s", FF_MIN_TARGET_SIZE, small_targets->str);
+    g_error ("targets under %d px:%s", FF_UI_TEST_MIN_TARGET_SIZE, small_targets->str);
 
   gtk_window_destroy (GTK_WINDOW (shots.window));
   g_assert_finalize_object (shots.window);
