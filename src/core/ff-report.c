@@ -512,8 +512,9 @@ ff_report_parse (GBytes  *bytes,
   parser = ff_document_parse_object (bytes, &root, error);
   if (parser == NULL
       || !ff_document_check_members (root, "", report_members, error)
-      || !ff_document_get_int (root, "", "format_version", FF_REPORT_FORMAT_VERSION,
-                               FF_REPORT_FORMAT_VERSION, &format_version, error)
+      || !ff_document_get_int (root, "", "format_version",
+                               FF_REPORT_FORMAT_VERSION_OLDEST, FF_REPORT_FORMAT_VERSION,
+                               &format_version, error)
       || (report_id = ff_document_get_string (root, "", "report_id", FALSE, 36, error)) == NULL
       || (task_id = ff_document_get_string (root, "", "task_id", FALSE, 64, error)) == NULL
       || (device_id = ff_document_get_name (root, "", "device_id", error)) == NULL

@@ -7,7 +7,9 @@
 
 G_BEGIN_DECLS
 
-#define FF_REPORT_FORMAT_VERSION 1
+/* Reports of format 1 may still wait in a tablet's queue from before the upgrade, so both are read. */
+#define FF_REPORT_FORMAT_VERSION 2
+#define FF_REPORT_FORMAT_VERSION_OLDEST 1
 
 typedef enum
 {
