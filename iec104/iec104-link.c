@@ -31,6 +31,8 @@ struct Iec104Link
   uint64_t first_unacked_receive_time;
   uint64_t last_receive_time;
 
+  bool stop_con_held;        /* controlled station: STOPDT act received, con waits for the
+                              * acknowledgement of our I-frames (STOPPING) */
   bool u_pending;            /* a STARTDT/STOPDT/TESTFR act waits for its con */
   Iec104UFunction u_pending_function;
   uint64_t u_sent_time;
@@ -164,6 +166,7 @@ iec104_link_open (Iec104Link *link, uint64_t now_ms)
   link->window_was_full = false;
   link->received_unacked = 0;
   link->last_receive_time = now_ms;
+  link->stop_con_held = false;
   link->u_pending = false;
 }
 
@@ -207,6 +210,17 @@ send_u_frame (Iec104Link *link, Iec104UFunction function, uint64_t now_ms)
     }
 }
 
+static void set_active (Iec104Link *link, bool active);
+
+/* Controlled station: STOPDT con, and data transfer stops. */
+static void
+confirm_stop (Iec104Link *link)
+{
+  link->stop_con_held = false;
+  send_u_frame (link, IEC104_U_STOPDT_CON, 0);
+  set_active (link, false);
+}
+
 /* Applies a received N(R); false when it acknowledges frames we never sent. */
 static bool
 acknowledge (Iec104Link *link, uint16_t recv_seq)
@@ -226,6 +240,8 @@ acknowledge (Iec104Link *link, uint16_t recv_seq)
       link->window_was_full = false;
       push_event (link, IEC104_LINK_EVENT_WINDOW_OPEN, IEC104_OK, NULL, 0);
     }
+  if (link->stop_con_held && link->unacked == 0)
+    confirm_stop (link);
   return true;
 }
 
@@ -262,8 +278,15 @@ handle_u_frame (Iec104Link *link, Iec104UFunction function, uint64_t now_ms)
       set_active (link, true);
       break;
     case IEC104_U_STOPDT_ACT:
-      send_u_frame (link, IEC104_U_STOPDT_CON, now_ms);
-      set_active (link, false);
+      /* As IEC 60870-5-104 ed. 2 asks: no new I-frames after STOPDT act, and the con only once
+       * every I-frame we sent is acknowledged (t1 still guards them). */
+      if (link->state == IEC104_LINK_STATE_ACTIVE && link->unacked > 0)
+        {
+          link->state = IEC104_LINK_STATE_STOPPING;
+          link->stop_con_held = true;
+        }
+      else if (!link->stop_con_held)
+        confirm_stop (link);
       break;
     case IEC104_U_TESTFR_ACT:
       send_u_frame (link, IEC104_U_TESTFR_CON, now_ms);
@@ -345,8 +368,12 @@ iec104_link_feed (Iec104Link *link, const uint8_t *data, size_t len, uint64_t no
 void
 iec104_link_input_drained (Iec104Link *link)
 {
-  if (link->params.ack_when_drained && !link->params.suppress_acks && link->received_unacked > 0
-      && link->state != IEC104_LINK_STATE_CLOSED)
+  /* While stopping, acknowledge at once whatever the policy: the peer holds its STOPDT con until
+   * its I-frames are acknowledged, which would otherwise take until w frames or t2. */
+  bool stopping = link->state == IEC104_LINK_STATE_STOPPING;
+
+  if ((link->params.ack_when_drained || stopping) && !link->params.suppress_acks
+      && link->received_unacked > 0 && link->state != IEC104_LINK_STATE_CLOSED)
     send_s_frame (link);
 }
 

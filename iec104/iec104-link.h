@@ -44,7 +44,10 @@ typedef enum
   IEC104_LINK_STATE_STOPPED,  /* connected, data transfer not started */
   IEC104_LINK_STATE_STARTING, /* master: STARTDT act sent, waiting for con */
   IEC104_LINK_STATE_ACTIVE,   /* data transfer started: I-frames allowed */
-  IEC104_LINK_STATE_STOPPING, /* master: STOPDT act sent, waiting for con */
+  IEC104_LINK_STATE_STOPPING, /* master: STOPDT act sent, waiting for con; controlled station:
+                               * STOPDT act received, con held until its I-frames are
+                               * acknowledged. Received I-frames are acknowledged as soon as
+                               * the input is drained (iec104_link_input_drained). */
 } Iec104LinkState;
 
 typedef enum
@@ -93,8 +96,8 @@ void iec104_link_close (Iec104Link *link, Iec104Error reason);
  * the reason) and is also returned; bytes after a close are ignored. */
 Iec104Error iec104_link_feed (Iec104Link *link, const uint8_t *data, size_t len, uint64_t now_ms);
 /* The adapter has fed all the input it has now (the master and outstation call this at the end of
- * their feed, after their own replies went out): with ack_when_drained, I-frames received and not
- * yet acknowledged get an S-frame at once. */
+ * their feed, after their own replies went out): with ack_when_drained, and always while
+ * STOPPING, I-frames received and not yet acknowledged get an S-frame at once. */
 void iec104_link_input_drained (Iec104Link *link);
 /* Runs the timers: t1 expiry closes with IEC104_ERROR_T1_TIMEOUT, t2 sends an S-frame, t3 sends
  * TESTFR act. Call it at (or after) iec104_link_next_deadline(). */
@@ -108,7 +111,8 @@ size_t iec104_link_output (const Iec104Link *link, const uint8_t **data);
 void iec104_link_consume_output (Iec104Link *link, size_t n);
 
 /* Master: send STARTDT act / STOPDT act (an S-frame acknowledging everything received goes
- * first, since terminals hold STOPDT con until they are acknowledged). t1 guards the con. */
+ * first, since terminals hold STOPDT con until they are acknowledged, and I-frames that arrive
+ * while stopping are acknowledged when the input is drained). t1 guards the con. */
 Iec104Error iec104_link_start_dt (Iec104Link *link, uint64_t now_ms);
 Iec104Error iec104_link_stop_dt (Iec104Link *link, uint64_t now_ms);
 

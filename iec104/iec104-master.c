@@ -68,6 +68,9 @@ struct Iec104Master
   Iec104FileMessage *file_message; /* scratch for encoding and decoding 210 ASDUs */
   uint8_t file_result;
   uint32_t file_segment;
+
+  uint64_t foreign_replies;      /* ASDUs with another common address, since open() */
+  uint16_t foreign_common_address;
 };
 
 Iec104Master *
@@ -142,6 +145,14 @@ Iec104MasterRequest
 iec104_master_get_request (const Iec104Master *master)
 {
   return master->request;
+}
+
+uint64_t
+iec104_master_get_foreign_replies (const Iec104Master *master, uint16_t *last_common_address)
+{
+  if (last_common_address != NULL)
+    *last_common_address = master->foreign_common_address;
+  return master->foreign_replies;
 }
 
 /* ---- events ---- */
@@ -587,6 +598,14 @@ handle_asdu (Iec104Master *master, const uint8_t *asdu, size_t len, uint64_t now
         finish_request (master, IEC104_ERROR_MALFORMED_ASDU, 0);
       return;
     }
+  /* A gateway hosting several terminals answers for each under its own CA: what another CA
+   * says is not about our terminal, so it is ignored and the request waits on as without it. */
+  if (header.common_address != master->profile.common_address)
+    {
+      master->foreign_replies++;
+      master->foreign_common_address = header.common_address;
+      return;
+    }
   if (iec104_type_is_point (header.type_id))
     {
       handle_points (master, &header, asdu, len);
@@ -717,6 +736,8 @@ iec104_master_open (Iec104Master *master, uint64_t now_ms)
   drop_stale_events (master);
   /* A request cannot survive a new connection, even if the old one's loss was not reported. */
   finish_request (master, IEC104_ERROR_CONNECTION_LOST, 0);
+  master->foreign_replies = 0;
+  master->foreign_common_address = 0;
   iec104_link_open (master->link, now_ms);
 }
 

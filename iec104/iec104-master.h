@@ -108,6 +108,11 @@ void iec104_master_free (Iec104Master *master);
 Iec104Link *iec104_master_get_link (Iec104Master *master);
 /* The request being run, or IEC104_MASTER_REQUEST_NONE. */
 Iec104MasterRequest iec104_master_get_request (const Iec104Master *master);
+/* ASDUs ignored since open() because their common address was not the profile's (a gateway
+ * answering for another terminal), and the CA of the last of them (if not NULL). Such an ASDU
+ * never ends, feeds or restarts a request: the request times out as without it. */
+uint64_t iec104_master_get_foreign_replies (const Iec104Master *master,
+                                            uint16_t *last_common_address);
 
 /* Driving, as described at the top. open() starts a new connection clean: unpolled events of the
  * previous one are dropped, except DONE (every request ends with exactly one DONE), and a request

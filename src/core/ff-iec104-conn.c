@@ -45,6 +45,7 @@ struct _FfIec104Conn
   char                 *host;
   guint16               port;
   gboolean              closing_locally;
+  gboolean              foreign_ca_logged;  /* a gateway's other terminals: said once */
 
   /* The running request. */
   GTask                *task;
@@ -527,10 +528,28 @@ link_closed (FfIec104Conn *conn,
     }
 }
 
+/* The master ignores (and counts) replies with another common address; say so once, since a
+ * request that then times out looks like a silent terminal otherwise. */
+static void
+log_foreign_replies (FfIec104Conn *conn)
+{
+  guint16 foreign_ca;
+
+  if (conn->foreign_ca_logged || conn->master == NULL
+      || iec104_master_get_foreign_replies (conn->master, &foreign_ca) == 0)
+    return;
+  conn->foreign_ca_logged = TRUE;
+  g_message (_("Ignoring replies from common address %u at %s:%u: this connection is for the "
+               "terminal at common address %u"), foreign_ca, conn->host, conn->port,
+             conn->iec104.common_address);
+}
+
 static void
 drain_events (FfIec104Conn *conn)
 {
   Iec104MasterEvent event;
+
+  log_foreign_replies (conn);
 
   while (conn->master != NULL && iec104_master_poll_event (conn->master, &event))
     switch (event.type)

@@ -110,6 +110,56 @@ test_start_stop (void)
   pair_free (&pair);
 }
 
+/* IEC 60870-5-104 ed. 2: I-frames the outstation sent as the master's STOPDT act was on its way.
+ * The outstation holds its STOPDT con until they are acknowledged, and the master, stopping,
+ * acknowledges them at once instead of after w frames or t2. */
+static void
+test_stop_with_frames_in_flight (void)
+{
+  Pair pair;
+  g_autoptr (GByteArray) stop_act = NULL;
+  g_autoptr (GByteArray) crossing = NULL;
+  g_autoptr (GByteArray) master_answer = NULL;
+  g_autoptr (GByteArray) con = NULL;
+
+  pair_start (&pair, NULL);
+  g_assert_cmpint (iec104_link_stop_dt (pair.master, pair.now), ==, IEC104_OK);
+  stop_act = take_output (pair.master);
+  g_assert_cmpmem (stop_act->data, stop_act->len, "\x68\x04\x13\x00\x00\x00", 6);
+  for (int i = 0; i < 2; i++)
+    g_assert_cmpint (iec104_link_send_asdu (pair.outstation, test_asdu, sizeof test_asdu,
+                                            pair.now), ==, IEC104_OK);
+  crossing = take_output (pair.outstation);
+
+  /* The outstation gets STOPDT act with two frames unacknowledged: no con yet, no more I-frames,
+   * and the frames are still guarded by t1. */
+  iec104_link_feed (pair.outstation, stop_act->data, stop_act->len, pair.now + 5);
+  g_assert_cmpuint (iec104_link_output (pair.outstation, &(const guint8 *) { NULL }), ==, 0);
+  g_assert_cmpint (iec104_link_get_state (pair.outstation), ==, IEC104_LINK_STATE_STOPPING);
+  g_assert_false (iec104_link_can_send (pair.outstation));
+  g_assert_cmpint (iec104_link_send_asdu (pair.outstation, test_asdu, sizeof test_asdu,
+                                          pair.now + 5), ==, IEC104_ERROR_NOT_ACTIVE);
+  g_assert_cmpuint (count_events (pair.outstation, IEC104_LINK_EVENT_STOPPED, NULL), ==, 0);
+
+  /* The master, stopping, acknowledges both at once: one S-frame N(R) 2. */
+  iec104_link_feed (pair.master, crossing->data, crossing->len, pair.now + 10);
+  iec104_link_input_drained (pair.master);
+  master_answer = take_output (pair.master);
+  g_assert_cmpmem (master_answer->data, master_answer->len, "\x68\x04\x01\x00\x04\x00", 6);
+  g_assert_cmpuint (count_events (pair.master, IEC104_LINK_EVENT_ASDU, NULL), ==, 2);
+
+  /* Acknowledged: now the con, and both ends stop. */
+  iec104_link_feed (pair.outstation, master_answer->data, master_answer->len, pair.now + 15);
+  con = take_output (pair.outstation);
+  g_assert_cmpmem (con->data, con->len, "\x68\x04\x23\x00\x00\x00", 6);
+  g_assert_cmpint (iec104_link_get_state (pair.outstation), ==, IEC104_LINK_STATE_STOPPED);
+  g_assert_cmpuint (count_events (pair.outstation, IEC104_LINK_EVENT_STOPPED, NULL), ==, 1);
+  iec104_link_feed (pair.master, con->data, con->len, pair.now + 20);
+  g_assert_cmpint (iec104_link_get_state (pair.master), ==, IEC104_LINK_STATE_STOPPED);
+  g_assert_cmpuint (count_events (pair.master, IEC104_LINK_EVENT_STOPPED, NULL), ==, 1);
+  pair_free (&pair);
+}
+
 static void
 test_window_k_and_w (void)
 {
@@ -373,6 +423,7 @@ main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/iec104/link/start-stop", test_start_stop);
+  g_test_add_func ("/iec104/link/stop-with-frames-in-flight", test_stop_with_frames_in_flight);
   g_test_add_func ("/iec104/link/window-k-w", test_window_k_and_w);
   g_test_add_func ("/iec104/link/t2-sends-s", test_t2_sends_s_frame);
   g_test_add_func ("/iec104/link/ack-when-drained", test_ack_when_drained);

@@ -521,9 +521,10 @@ test_reply_timeout (void)
   iec104_master_free (master);
 }
 
-/* A master with data transfer started, fed by hand as a terminal would. */
+/* A master for the terminal at common_address, with data transfer started, fed by hand as a
+ * terminal would. */
 static Iec104Master *
-active_master (void)
+active_master_at (guint16 common_address)
 {
   Iec104Profile profile;
   Iec104Master *master;
@@ -531,6 +532,7 @@ active_master (void)
   const guint8 startdt_con[] = { 0x68, 0x04, 0x0B, 0x00, 0x00, 0x00 };
 
   iec104_profile_init_state_grid (&profile);
+  profile.common_address = common_address;
   master = iec104_master_new (&profile);
   iec104_master_open (master, 0);
   g_assert_cmpint (iec104_master_start_dt (master, 0), ==, IEC104_OK);
@@ -538,6 +540,12 @@ active_master (void)
   g_assert_true (iec104_master_poll_event (master, &event));
   g_assert_cmpint (event.error, ==, IEC104_OK);
   return master;
+}
+
+static Iec104Master *
+active_master (void)
+{
+  return active_master_at (1);
 }
 
 /* Feeds one I-frame from the terminal carrying `asdu` (hex bytes). */
@@ -610,6 +618,76 @@ test_malformed_reply_ends_request (void)
   iec104_master_free (master);
 }
 
+/* A gateway answering for another terminal (CA 1) while the master talks to CA 2: the reply is
+ * ignored and counted, and the request times out as without an answer. */
+static void
+test_foreign_common_address_ignored (void)
+{
+  Iec104Master *master = active_master_at (2);
+  Iec104MasterEvent done = { 0 };
+  guint16 foreign_ca = 0;
+  const guint64 timeout = 15000; /* State Grid reply_timeout_ms */
+
+  g_assert_cmpint (iec104_master_clock_read (master, 100), ==, IEC104_OK);
+  /* 103 COT 5 from CA 1, then spontaneous data and an end of initialisation from CA 1. */
+  feed_terminal_asdu (master, 0, 1, "67 01 05 00 01 00 00 00 00 00 00 00 0A 15 0B 1A", 110);
+  feed_terminal_asdu (master, 1, 1, "0D 01 03 00 01 00 01 40 00 00 00 80 3F 00", 120);
+  feed_terminal_asdu (master, 2, 1, "46 01 04 00 01 00 00 00 00 00", 130);
+  g_assert_false (poll_done (master, &done));
+  g_assert_cmpint (iec104_master_get_request (master), ==, IEC104_MASTER_REQUEST_CLOCK_READ);
+  g_assert_cmpuint (iec104_master_get_foreign_replies (master, &foreign_ca), ==, 3);
+  g_assert_cmpuint (foreign_ca, ==, 1);
+  /* The foreign reply did not restart the wait. */
+  g_assert_cmpuint (iec104_master_next_deadline (master), <=, 100 + timeout);
+  iec104_master_tick (master, 100 + timeout);
+  g_assert_true (poll_done (master, &done));
+  g_assert_cmpint (done.request, ==, IEC104_MASTER_REQUEST_CLOCK_READ);
+  g_assert_cmpint (done.error, ==, IEC104_ERROR_TIMEOUT);
+
+  /* The same reply from CA 2 is the terminal's answer. */
+  g_assert_cmpint (iec104_master_clock_read (master, 20000), ==, IEC104_OK);
+  feed_terminal_asdu (master, 3, 1, "67 01 05 00 02 00 00 00 00 00 00 00 0A 15 0B 1A", 20010);
+  g_assert_true (poll_done (master, &done));
+  g_assert_cmpint (done.request, ==, IEC104_MASTER_REQUEST_CLOCK_READ);
+  g_assert_cmpint (done.error, ==, IEC104_OK);
+  g_assert_cmpuint (done.time.hour, ==, 10);
+  g_assert_cmpuint (iec104_master_get_foreign_replies (master, NULL), ==, 3);
+  iec104_master_free (master);
+}
+
+/* STOPDT while the terminal's spontaneous frames cross the STOPDT act: the terminal holds its
+ * con until they are acknowledged (ed. 2), and the master acknowledges them at once, so the stop
+ * completes in a few round trips of protocol time, not after t2. */
+static void
+test_stop_with_frames_in_flight (void)
+{
+  Harness harness;
+  Iec104Point points[3];
+  guint64 started;
+  Iec104Profile profile;
+
+  iec104_profile_init_state_grid (&profile);
+  setup (&harness, NULL, test_seed (21), 0, 0);
+  for (int i = 0; i < 3; i++)
+    iec104_point_init_float (&points[i], 0x4001 + (guint32) i, 1.0f + (float) i, 0);
+  started = harness.now;
+  g_assert_cmpint (iec104_outstation_send_points (harness.outstation, IEC104_COT_SPONTANEOUS,
+                                                  points, 3, harness.now), ==, IEC104_OK);
+  g_assert_cmpuint (iec104_link_get_unacked (iec104_outstation_get_link (harness.outstation)),
+                    ==, 1);
+  g_assert_cmpint (iec104_master_stop_dt (harness.master, harness.now), ==, IEC104_OK);
+  g_assert_true (harness_run_until_done (&harness, LIMIT_MS));
+  g_assert_cmpint (harness.last_done.request, ==, IEC104_MASTER_REQUEST_STOP_DT);
+  g_assert_cmpint (harness.last_done.error, ==, IEC104_OK);
+  g_assert_cmpuint (harness.spontaneous_points, ==, 3);
+  g_assert_cmpuint (harness.now - started, <, profile.t2_ms);
+  g_assert_cmpuint (iec104_link_get_unacked (iec104_outstation_get_link (harness.outstation)),
+                    ==, 0);
+  g_assert_cmpint (iec104_link_get_state (iec104_outstation_get_link (harness.outstation)), ==,
+                   IEC104_LINK_STATE_STOPPED);
+  harness_clear (&harness);
+}
+
 /* A new connection starts clean: the old one's CLOSED is gone, a cut request keeps its DONE. */
 static void
 test_reopen_starts_clean (void)
@@ -674,5 +752,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/iec104/session/malformed-reply-ends-request",
                    test_malformed_reply_ends_request);
   g_test_add_func ("/iec104/session/reopen-starts-clean", test_reopen_starts_clean);
+  g_test_add_func ("/iec104/session/foreign-common-address-ignored",
+                   test_foreign_common_address_ignored);
+  g_test_add_func ("/iec104/session/stop-with-frames-in-flight", test_stop_with_frames_in_flight);
   return g_test_run ();
 }
