@@ -417,3 +417,73 @@ ff_ui_test_collect_small_targets (GtkWidget  *widget,
        child = gtk_widget_get_next_sibling (child))
     ff_ui_test_collect_small_targets (child, where, small);
 }
+
+static gboolean
+is_primary_action (GtkWidget *widget)
+{
+  if (!GTK_IS_BUTTON (widget))
+    return FALSE;
+  if (gtk_widget_has_css_class (widget, "suggested-action"))
+    return TRUE;
+  for (GtkWidget *up = gtk_widget_get_parent (widget); up != NULL; up = gtk_widget_get_parent (up))
+    if (gtk_widget_has_css_class (up, "ff-action-bar"))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+contains_rect (const graphene_rect_t *outer,
+               const graphene_rect_t *inner)
+{
+  /* Half a pixel of slack for fractional layout. */
+  return inner->origin.x >= outer->origin.x - 0.5f
+         && inner->origin.y >= outer->origin.y - 0.5f
+         && inner->origin.x + inner->size.width <= outer->origin.x + outer->size.width + 0.5f
+         && inner->origin.y + inner->size.height <= outer->origin.y + outer->size.height + 0.5f;
+}
+
+/* Whether all of @widget shows inside @window and inside every scrolled window it is in. */
+static gboolean
+is_wholly_visible (GtkWidget *window,
+                   GtkWidget *widget)
+{
+  graphene_rect_t bounds, outer;
+
+  if (!gtk_widget_compute_bounds (widget, window, &bounds))
+    return FALSE;
+  graphene_rect_init (&outer, 0, 0, gtk_widget_get_width (window),
+                      gtk_widget_get_height (window));
+  if (!contains_rect (&outer, &bounds))
+    return FALSE;
+  for (GtkWidget *up = gtk_widget_get_parent (widget); up != NULL && up != window;
+       up = gtk_widget_get_parent (up))
+    if (GTK_IS_SCROLLED_WINDOW (up)
+        && (!gtk_widget_compute_bounds (up, window, &outer) || !contains_rect (&outer, &bounds)))
+      return FALSE;
+  return TRUE;
+}
+
+guint
+ff_ui_test_collect_unreachable_actions (GtkWidget  *window,
+                                        GtkWidget  *widget,
+                                        const char *where,
+                                        GString    *unreachable)
+{
+  guint seen = 0;
+
+  if (!gtk_widget_is_drawable (widget))
+    return 0;
+  if (is_primary_action (widget))
+    {
+      const char *label = gtk_button_get_label (GTK_BUTTON (widget));
+
+      if (!is_wholly_visible (window, widget))
+        g_string_append_printf (unreachable, " %s:%s", where,
+                                label != NULL ? label : G_OBJECT_TYPE_NAME (widget));
+      return 1;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    seen += ff_ui_test_collect_unreachable_actions (window, child, where, unreachable);
+  return seen;
+}

@@ -50,6 +50,15 @@ void        ff_ui_test_collect_small_targets (GtkWidget  *widget,
                                               const char *where,
                                               GString    *small);
 
+/* Appends " WHERE:LABEL" to @unreachable for each primary action on screen under @widget — a
+ * suggested-action button, or any button of a page's bottom action bar — that is not wholly inside
+ * @window and every scrolled window around it as the page is laid out now, unscrolled: a finger
+ * could not press it without scrolling first. Returns how many primary actions it saw. */
+guint       ff_ui_test_collect_unreachable_actions (GtkWidget  *window,
+                                                    GtkWidget  *widget,
+                                                    const char *where,
+                                                    GString    *unreachable);
+
 /* A training session (simulated terminals, GPS, task and store) with a small firmware. */
 FfTraining *ff_ui_test_start_training      (void);
 

@@ -1,8 +1,9 @@
 /* Renders every page of the real window at 1280×800 and 360×720 into meson-logs/screenshots, filled
  * by the real workflows of two training visits (a terminal that never comes back after its
  * restart, one whose current drifts after the upgrade), and fails when a page needs more than
- * 360 px of width — also in Chinese with larger text and high contrast, the widest and the most
- * changed way the app can look. */
+ * 360 px of width or its primary action is not on screen without scrolling — also with larger
+ * text and high contrast at both sizes, and in Chinese, the widest and the most changed way the app
+ * can look. */
 #include "config.h"
 
 #include <adwaita.h>
@@ -27,6 +28,7 @@ typedef struct
 
 static const FfScreenshotSet screenshot_sets[] = {
   { "1280x800", 1280, 800, NULL, FALSE },
+  { "1280x800-field", 1280, 800, NULL, TRUE },
   { "360x720", 360, 720, NULL, FALSE },
   { "360x720-field", 360, 720, NULL, TRUE },
   { "360x720-zh_CN-field", 360, 720, "zh_CN", TRUE },
@@ -82,10 +84,11 @@ typedef struct
   GHashTable            *shot;           /* the page names taken */
   GString               *too_wide;
   GString               *small_targets;
+  GString               *unreachable;    /* primary actions below the fold */
 } FfShots;
 
-/* Shows page @name as it is now, checks that it fits the narrowest screen and that its targets
- * are large enough, and saves it. */
+/* Shows page @name as it is now, checks that it fits the narrowest screen, that its targets are
+ * large enough and that its primary action is on screen without scrolling, and saves it. */
 static void
 shoot (FfShots    *shots,
        const char *name)
@@ -100,6 +103,12 @@ shoot (FfShots    *shots,
     g_string_append_printf (shots->too_wide, " %s (%d px)", name, minimum_width);
   ff_ui_test_save_screenshot (GTK_WIDGET (shots->window), file);
   ff_ui_test_collect_small_targets (GTK_WIDGET (shots->window), name, shots->small_targets);
+  /* Connect shows what the identity check read while the workflow moves on: nothing to press. */
+  if (ff_ui_test_collect_unreachable_actions (GTK_WIDGET (shots->window),
+                                              ff_window_get_page (shots->window, name), name,
+                                              shots->unreachable) == 0
+      && !g_str_equal (name, "connect"))
+    g_string_append_printf (shots->unreachable, " %s:(no primary action)", name);
   g_hash_table_add (shots->shot, g_strdup (name));
 }
 
@@ -255,8 +264,9 @@ take_screenshots (const FfScreenshotSet *set)
   g_autoptr(GHashTable) shot = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GString) too_wide = g_string_new (NULL);
   g_autoptr(GString) small_targets = g_string_new (NULL);
+  g_autoptr(GString) unreachable = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
-  FfShots shots = { NULL, set, shot, too_wide, small_targets };
+  FfShots shots = { NULL, set, shot, too_wide, small_targets, unreachable };
   int minimum_width;
 
   /* Chosen first, so the visits below start in the language the technician reads. */
@@ -293,6 +303,8 @@ take_screenshots (const FfScreenshotSet *set)
     g_error ("wider than %d px:%s", FF_UI_TEST_NARROWEST_WIDTH, too_wide->str);
   if (small_targets->len > 0)
     g_error ("targets under %d px:%s", FF_UI_TEST_MIN_TARGET_SIZE, small_targets->str);
+  if (unreachable->len > 0)
+    g_error ("primary actions not on screen without scrolling:%s", unreachable->str);
 
   gtk_window_destroy (GTK_WINDOW (shots.window));
   g_assert_finalize_object (shots.window);
