@@ -1040,7 +1040,6 @@ ff_sim_terminal_set_scenario (FfSimTerminal       *terminal,
                               const FfSimScenario *scenario)
 {
   g_autofree char *description = ff_sim_scenario_describe (scenario);
-  g_autoptr(GError) error = NULL;
 
   ff_sim_scenario_free (terminal->scenario);
   terminal->scenario = ff_sim_scenario_copy (scenario);
