@@ -1,7 +1,8 @@
 /* FfBeforePage: presents what the workflow read before the upgrade — the identity check, the
  * running version and checksum against the target, or that the terminal is already current — and
  * each signal's value with the IEEE-754 hex the report records. Once the workflow waits for the
- * go-ahead, the technician continues to the push page. */
+ * go-ahead, the technician gives it here in one tap that names the version ("Upgrade to V2.00"),
+ * or leaves without upgrading, after being asked. */
 #include "config.h"
 
 #include "ff-before-page.h"
@@ -23,6 +24,7 @@ struct _FfBeforePage
   AdwActionRow  *signal_rows[FF_N_SIGNALS];
   GtkLabel      *value_labels[FF_N_SIGNALS];
   AdwStatusPage *current_status;
+  GtkButton     *upgrade_button;
 
   /* owned */
   FfWorkflow *workflow;
@@ -62,6 +64,14 @@ show_firmware (FfBeforePage             *self,
                                ff_workflow_get_item (self->workflow)->target.version);
 }
 
+static void
+set_decisions_enabled (FfBeforePage *self,
+                       gboolean      enabled)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "before.upgrade", enabled);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "before.leave", enabled);
+}
+
 /* While @still_reading, a signal not yet there is on its way; afterwards it is missing. */
 static void
 show_signals (FfBeforePage     *self,
@@ -89,17 +99,21 @@ update (FfBeforePage *self)
 {
   FfWorkflowReadings readings;
   FfWorkflowState state;
+  g_autofree char *upgrade_label = NULL;
 
   if (self->workflow == NULL)
     {
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "before.continue", FALSE);
+      set_decisions_enabled (self, FALSE);
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }
 
   state = ff_workflow_get_state (self->workflow);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "before.continue",
-                                 state == FF_WORKFLOW_STATE_CONFIRM);
+  set_decisions_enabled (self, state == FF_WORKFLOW_STATE_CONFIRM);
+  /* Translators: the go-ahead; %s is the firmware version the terminal is upgraded to. */
+  upgrade_label = g_strdup_printf (_("_Upgrade to %s"),
+                                   ff_workflow_get_item (self->workflow)->target.version);
+  gtk_button_set_label (self->upgrade_button, upgrade_label);
   ff_workflow_get_readings (self->workflow, &readings);
 
   if (is_already_current (self->workflow))
@@ -118,12 +132,63 @@ update (FfBeforePage *self)
   gtk_stack_set_visible_child_name (self->stack, "signals");
 }
 
+/* A decision the workflow refuses (it moved on meanwhile) is news, not a failure of the page. */
 static void
-continue_activated (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
+decide (FfBeforePage *self,
+        gboolean (*decision) (FfWorkflow *, GError **))
 {
-  gtk_widget_activate_action (widget, "win.show-page", "s", "push");
+  g_autoptr(GError) error = NULL;
+
+  if (!decision (self->workflow, &error))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", error->message);
+}
+
+/* The workflow moves on to the push, and the window with it to the push page. */
+static void
+upgrade_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  decide (FF_BEFORE_PAGE (widget), ff_workflow_confirm_push);
+}
+
+static void
+leave_responded (AdwMessageDialog *dialog,
+                 const char       *response,
+                 FfBeforePage     *self)
+{
+  if (g_str_equal (response, "leave") && self->workflow != NULL)
+    decide (self, ff_workflow_close);
+}
+
+static void
+leave_activated (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  FfBeforePage *self = FF_BEFORE_PAGE (widget);
+  const FfTaskItem *item = ff_workflow_get_item (self->workflow);
+  FfWorkflowReadings readings;
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  ff_workflow_get_readings (self->workflow, &readings);
+  /* Translators: the terminal's name, then the version it keeps running. */
+  body = g_strdup_printf (_("“%s” keeps running %s. The visit ends here, and its report says "
+                            "that the terminal was not upgraded."),
+                          item->name, readings.version_before);
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
+                                   _("Leave Without Upgrading?"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "stay", _("_Stay"),
+                                    "leave", _("_Leave"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "leave",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "stay");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "stay");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (leave_responded), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -204,12 +269,14 @@ ff_before_page_class_init (FfBeforePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfBeforePage, checksum_row);
   gtk_widget_class_bind_template_child (widget_class, FfBeforePage, target_row);
   gtk_widget_class_bind_template_child (widget_class, FfBeforePage, current_status);
+  gtk_widget_class_bind_template_child (widget_class, FfBeforePage, upgrade_button);
   BIND_SIGNAL_ROW (widget_class, "line_voltage", FF_SIGNAL_LINE_VOLTAGE);
   BIND_SIGNAL_ROW (widget_class, "current", FF_SIGNAL_CURRENT);
   BIND_SIGNAL_ROW (widget_class, "battery_voltage", FF_SIGNAL_BATTERY_VOLTAGE);
   BIND_SIGNAL_ROW (widget_class, "ambient_temperature", FF_SIGNAL_TEMPERATURE);
 
-  gtk_widget_class_install_action (widget_class, "before.continue", NULL, continue_activated);
+  gtk_widget_class_install_action (widget_class, "before.upgrade", NULL, upgrade_activated);
+  gtk_widget_class_install_action (widget_class, "before.leave", NULL, leave_activated);
 }
 
 static void

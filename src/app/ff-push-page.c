@@ -1,6 +1,5 @@
-/* FfPushPage: asks for the technician's go-ahead while the workflow waits for it — or lets the
- * technician leave without upgrading, after asking — then follows the transfer's progress
- * properties. Stopping a transfer is the window's "win.cancel-upgrade". */
+/* FfPushPage: follows the transfer's progress properties once the technician has given the
+ * go-ahead on the Before page. Stopping a transfer is the window's "win.cancel-upgrade". */
 #include "config.h"
 
 #include "ff-push-page.h"
@@ -21,7 +20,6 @@ struct _FfPushPage
   AdwActionRow   *speed_row;
   AdwActionRow   *eta_row;
   GtkLabel       *message_label;
-  GtkLabel       *confirm_label;
 
   /* owned */
   FfWorkflow *workflow;
@@ -70,82 +68,12 @@ update_progress (FfPushPage *self)
 }
 
 static void
-update_state (FfPushPage *self)
+update_message (FfPushPage *self)
 {
-  FfWorkflowState state = ff_workflow_get_state (self->workflow);
   const char *message = ff_workflow_get_message (self->workflow);
-  const FfTaskItem *item = ff_workflow_get_item (self->workflow);
-  /* Translators: the terminal's name, then the firmware version it is upgraded to. */
-  g_autofree char *question = g_strdup_printf (_("Upgrade “%s” to version %s?"), item->name,
-                                               item->target.version);
 
-  gtk_label_set_label (self->confirm_label, question);
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "push.confirm",
-                                 state == FF_WORKFLOW_STATE_CONFIRM);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "push.leave",
-                                 state == FF_WORKFLOW_STATE_CONFIRM);
   gtk_label_set_label (self->message_label, message != NULL ? message : "");
-  gtk_stack_set_visible_child_name (self->stack,
-                                    state == FF_WORKFLOW_STATE_CONFIRM ? "confirm" : "progress");
-}
-
-/* A decision the workflow refuses (it moved on meanwhile) is news, not a failure of the page. */
-static void
-decide (FfPushPage *self,
-        gboolean (*decision) (FfWorkflow *, GError **))
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!decision (self->workflow, &error))
-    gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", error->message);
-}
-
-static void
-confirm_activated (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  decide (FF_PUSH_PAGE (widget), ff_workflow_confirm_push);
-}
-
-static void
-leave_responded (AdwMessageDialog *dialog,
-                 const char       *response,
-                 FfPushPage       *self)
-{
-  if (g_str_equal (response, "leave") && self->workflow != NULL)
-    decide (self, ff_workflow_close);
-}
-
-static void
-leave_activated (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  FfPushPage *self = FF_PUSH_PAGE (widget);
-  const FfTaskItem *item = ff_workflow_get_item (self->workflow);
-  FfWorkflowReadings readings;
-  g_autofree char *body = NULL;
-  GtkWidget *dialog;
-
-  ff_workflow_get_readings (self->workflow, &readings);
-  /* Translators: the terminal's name, then the version it keeps running. */
-  body = g_strdup_printf (_("“%s” keeps running %s. The visit ends here, and its report says "
-                            "that the terminal was not upgraded."),
-                          item->name, readings.version_before);
-  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
-                                   _("Leave Without Upgrading?"), body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "stay", _("_Stay"),
-                                    "leave", _("_Leave"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "leave",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "stay");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "stay");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (leave_responded), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_stack_set_visible_child_name (self->stack, "progress");
 }
 
 static void
@@ -215,18 +143,12 @@ ff_push_page_class_init (FfPushPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfPushPage, speed_row);
   gtk_widget_class_bind_template_child (widget_class, FfPushPage, eta_row);
   gtk_widget_class_bind_template_child (widget_class, FfPushPage, message_label);
-  gtk_widget_class_bind_template_child (widget_class, FfPushPage, confirm_label);
-
-  gtk_widget_class_install_action (widget_class, "push.confirm", NULL, confirm_activated);
-  gtk_widget_class_install_action (widget_class, "push.leave", NULL, leave_activated);
 }
 
 static void
 ff_push_page_init (FfPushPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "push.confirm", FALSE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "push.leave", FALSE);
 }
 
 FfWorkflow *
@@ -242,8 +164,7 @@ ff_push_page_set_workflow (FfPushPage *self,
                            FfWorkflow *workflow)
 {
   static const FfWorkflowWatch watches[] = {
-    { "notify::state", G_CALLBACK (update_state) },
-    { "notify::message", G_CALLBACK (update_state) },
+    { "notify::message", G_CALLBACK (update_message) },
     { "notify::bytes-sent", G_CALLBACK (update_progress) },
     { "notify::eta-seconds", G_CALLBACK (update_progress) },
   };
@@ -255,14 +176,10 @@ ff_push_page_set_workflow (FfPushPage *self,
 
   if (workflow != NULL)
     {
-      update_state (self);
+      update_message (self);
       update_progress (self);
     }
   else
-    {
-      gtk_stack_set_visible_child_name (self->stack, "idle");
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "push.confirm", FALSE);
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "push.leave", FALSE);
-    }
+    gtk_stack_set_visible_child_name (self->stack, "idle");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKFLOW]);
 }

@@ -743,13 +743,11 @@ visit (FfWindow        *window,
   wait_until (workflow_state_is, &reached, ff_workflow_state_to_string (state));
 }
 
-/* Gives the go-ahead from the Before page, then Start Upgrade on the push page. */
+/* Gives the go-ahead from the Before page. */
 static void
 give_go_ahead (FfWindow *window)
 {
-  press (window, "before.continue");
-  g_assert_cmpstr (ff_window_get_page_name (window), ==, "push");
-  press (window, "push.confirm");
+  press (window, "before.upgrade");
 }
 
 /* The report is saved and the run is over: the way to the next terminal is open. */

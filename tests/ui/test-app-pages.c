@@ -316,15 +316,15 @@ label_ends_with (GtkWidget     *widget,
          && g_str_has_suffix (gtk_label_get_label (GTK_LABEL (widget)), suffix);
 }
 
-/* The page shows what the real workflow read, and lets the technician go on only once the
- * workflow waits for the go-ahead. */
+/* The page shows what the real workflow read, and takes the go-ahead — one button that names the
+ * version — only once the workflow waits for it. */
 static void
 test_before_page_presents_readings (void)
 {
   FfTraining *training = ff_ui_test_start_training ();
   GtkWidget *window = gtk_window_new ();
   GtkWidget *page = g_object_new (FF_TYPE_BEFORE_PAGE, NULL);
-  GtkWidget *continue_button = ff_ui_test_find (page, ff_ui_test_is_button_for, "before.continue");
+  GtkWidget *upgrade_button = ff_ui_test_find (page, ff_ui_test_is_button_for, "before.upgrade");
   FfUiTestVisit *visit;
   FfWorkflow *workflow;
   FfWorkflowReadings readings;
@@ -335,7 +335,7 @@ test_before_page_presents_readings (void)
   visit = ff_ui_test_visit_start (training, "DTU0101");
   workflow = ff_ui_test_visit_get_workflow (visit);
   ff_before_page_set_workflow (FF_BEFORE_PAGE (page), workflow);
-  g_assert_false (gtk_widget_is_sensitive (continue_button));
+  g_assert_false (gtk_widget_is_sensitive (upgrade_button));
 
   ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_CONFIRM);
   ff_workflow_get_readings (workflow, &readings);
@@ -355,11 +355,12 @@ test_before_page_presents_readings (void)
     }
   /* The training terminals sit on a 10 kV feeder. */
   g_assert_nonnull (ff_ui_test_find (page, label_ends_with, " kV"));
-  g_assert_true (gtk_widget_is_sensitive (continue_button));
+  g_assert_true (gtk_widget_is_sensitive (upgrade_button));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (upgrade_button)), ==, "_Upgrade to V2.00");
 
   g_assert_true (ff_workflow_close (workflow, NULL));
   ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_DONE);
-  g_assert_false (gtk_widget_is_sensitive (continue_button));
+  g_assert_false (gtk_widget_is_sensitive (upgrade_button));
 
   gtk_window_destroy (GTK_WINDOW (window));
   ff_ui_test_visit_finish (visit);
@@ -517,11 +518,11 @@ test_after_page_offers_rollback (void)
 /* At the go-ahead the technician may also end the visit: asked first, and the report says the
  * terminal was not upgraded. */
 static void
-test_push_page_leaves_without_upgrading (void)
+test_before_page_leaves_without_upgrading (void)
 {
   FfTraining *training = ff_ui_test_start_training ();
   GtkWidget *window = gtk_window_new ();
-  GtkWidget *page = g_object_new (FF_TYPE_PUSH_PAGE, NULL);
+  GtkWidget *page = g_object_new (FF_TYPE_BEFORE_PAGE, NULL);
   FfUiTestVisit *visit;
   FfWorkflow *workflow;
   AdwMessageDialog *dialog;
@@ -530,12 +531,12 @@ test_push_page_leaves_without_upgrading (void)
   gtk_window_present (GTK_WINDOW (window));
   visit = ff_ui_test_visit_start (training, "DTU0101");
   workflow = ff_ui_test_visit_get_workflow (visit);
-  ff_push_page_set_workflow (FF_PUSH_PAGE (page), workflow);
+  ff_before_page_set_workflow (FF_BEFORE_PAGE (page), workflow);
   ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_CONFIRM);
-  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "confirm");
+  g_assert_cmpstr (ff_ui_test_visible_stack_child (page), ==, "signals");
 
   /* Changing one's mind keeps the go-ahead waiting. */
-  ff_ui_test_press (page, "push.leave");
+  ff_ui_test_press (page, "before.leave");
   dialog = ff_ui_test_find_dialog ();
   g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Leave Without Upgrading?");
@@ -543,12 +544,12 @@ test_push_page_leaves_without_upgrading (void)
   ff_ui_test_respond (dialog, "_Stay");
   g_assert_cmpint (ff_workflow_get_state (workflow), ==, FF_WORKFLOW_STATE_CONFIRM);
 
-  ff_ui_test_press (page, "push.leave");
+  ff_ui_test_press (page, "before.leave");
   ff_ui_test_respond (ff_ui_test_find_dialog (), "_Leave");
   g_assert_cmpstr (ff_workflow_get_outcome (workflow), ==, "aborted");
   ff_ui_test_visit_wait_for (visit, FF_WORKFLOW_STATE_DONE);
   g_assert_false (gtk_widget_get_sensitive (ff_ui_test_find (page, ff_ui_test_is_button_for,
-                                                             "push.leave")));
+                                                             "before.leave")));
 
   gtk_window_destroy (GTK_WINDOW (window));
   ff_ui_test_visit_finish (visit);
@@ -900,7 +901,7 @@ main (int   argc,
   g_test_add_func ("/app/before/readings", test_before_page_presents_readings);
   g_test_add_func ("/app/after/upgraded-then-current", test_upgraded_then_current);
   g_test_add_func ("/app/after/signal-drift", test_after_page_offers_rollback);
-  g_test_add_func ("/app/push/leave", test_push_page_leaves_without_upgrading);
+  g_test_add_func ("/app/before/leave", test_before_page_leaves_without_upgrading);
   g_test_add_func ("/app/restart/never-back", test_restart_page_counts_the_wait);
   g_test_add_func ("/app/navigate/gps", test_navigate_page_follows_gps);
   g_test_add_func ("/app/connect/wrong-terminal", test_connect_page_shows_wrong_terminal);

@@ -1,6 +1,6 @@
 /* Renders every page of the real window at 1280×800 and 360×720 into meson-logs/screenshots, filled
- * by the real workflows of two training visits (a terminal that never comes back after its
- * restart, one whose current drifts after the upgrade), and fails when a page needs more than
+ * by the real workflows of three training visits (a terminal on a slow link, stopped during its
+ * push; one that never comes back after its restart; one whose current drifts after the upgrade), and fails when a page needs more than
  * 360 px of width or its primary action is not on screen without scrolling — also with larger
  * text and high contrast at both sizes, and in Chinese, the widest and the most changed way the app
  * can look. */
@@ -180,12 +180,25 @@ run_ended (gpointer data)
   return gtk_widget_is_sensitive (start);
 }
 
-/* The Restart page filled by @workflow's terminal, which never comes back: the wait counts on
- * until the technician stops it. */
+static gboolean
+pushing (gpointer data)
+{
+  FfWorkflow *workflow = ff_window_get_workflow (data);
+  guint64 sent;
+
+  g_object_get (workflow, "bytes-sent", &sent, NULL);
+  return ff_workflow_get_state (workflow) == FF_WORKFLOW_STATE_PUSH && sent > 0;
+}
+
+/* Page @name filled by @workflow's run once @reached holds after the go-ahead — the terminal of a
+ * slow link in the middle of its push, or one that never comes back after its restart — then the
+ * run stopped, as the technician stops it. */
 static void
-shoot_restart (FfShots    *shots,
-               FfTraining *training,
-               FfWorkflow *workflow)
+shoot_stopped_visit (FfShots           *shots,
+                     FfTraining        *training,
+                     FfWorkflow        *workflow,
+                     FfUiTestCondition  reached,
+                     const char        *name)
 {
   FfWindow *window = shots->window;
   AdwMessageDialog *stopped;
@@ -193,11 +206,10 @@ shoot_restart (FfShots    *shots,
   ff_training_walk_to (training, ff_workflow_get_device_id (workflow));
   ff_window_run_workflow (window, workflow);
   ff_ui_test_wait_until (waiting_for_go_ahead, window, "the go-ahead");
-  ff_ui_test_press (ff_window_get_page (window, "before"), "before.continue");
-  ff_ui_test_press (ff_window_get_page (window, "push"), "push.confirm");
-  ff_ui_test_wait_until (reconnect_tried, window, "a reconnect attempt");
-  shoot (shots, "restart");
-  ff_ui_test_press (ff_window_get_page (window, "restart"), "win.cancel-upgrade");
+  ff_ui_test_press (ff_window_get_page (window, "before"), "before.upgrade");
+  ff_ui_test_wait_until (reached, window, name);
+  shoot (shots, name);
+  ff_ui_test_press (ff_window_get_page (window, name), "win.cancel-upgrade");
   ff_ui_test_respond (ff_ui_test_find_dialog (), _("_Stop"));
   ff_ui_test_wait_until (run_ended, window, "the stopped run to end");
   stopped = ff_ui_test_find_dialog ();
@@ -225,9 +237,7 @@ shoot_visit (FfShots    *shots,
   ff_ui_test_wait_until (waiting_for_go_ahead, window, "the go-ahead");
   shoot (shots, "connect");
   shoot (shots, "before");
-  ff_ui_test_press (ff_window_get_page (window, "before"), "before.continue");
-  shoot (shots, "push");
-  ff_ui_test_press (ff_window_get_page (window, "push"), "push.confirm");
+  ff_ui_test_press (ff_window_get_page (window, "before"), "before.upgrade");
   ff_ui_test_wait_until (waiting_for_rollback_decision, window, "the failed upgrade");
   shoot (shots, "after");
   ff_ui_test_press (ff_window_get_page (window, "after"), "after.close");
@@ -260,6 +270,7 @@ take_screenshots (const FfScreenshotSet *set)
   g_autoptr(FfContext) context = NULL;
   g_autoptr(FfTraining) training = NULL;
   g_autoptr(FfWorkflow) hanging = NULL;
+  g_autoptr(FfWorkflow) slow = NULL;
   g_autoptr(FfWorkflow) drifting = NULL;
   g_autoptr(GHashTable) shot = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GString) too_wide = g_string_new (NULL);
@@ -279,6 +290,10 @@ take_screenshots (const FfScreenshotSet *set)
   g_assert_true (ff_training_set_scenario (training, "DTU0102", "never-back", NULL));
   hanging = ff_training_create_workflow (training, "DTU0102", &error);
   g_assert_no_error (error);
+  /* 32 KiB at 2 KiB/s: the push goes on for the screenshot. */
+  g_assert_true (ff_training_set_scenario (training, "DTU0103", "slow-link bandwidth=2048", NULL));
+  slow = ff_training_create_workflow (training, "DTU0103", &error);
+  g_assert_no_error (error);
   g_assert_true (ff_training_set_scenario (training, "DTU0101",
                                            "signal-drift signal=current percent=25", NULL));
   drifting = ff_training_create_workflow (training, "DTU0101", &error);
@@ -290,7 +305,8 @@ take_screenshots (const FfScreenshotSet *set)
   shots.window = g_object_ref (ff_window_new (NULL, context));
   present_at_size (GTK_WIDGET (shots.window), set->width, set->height);
   shoot_way_to_terminal (&shots, context, training);
-  shoot_restart (&shots, training, hanging);
+  shoot_stopped_visit (&shots, training, slow, pushing, "push");
+  shoot_stopped_visit (&shots, training, hanging, reconnect_tried, "restart");
   shoot_visit (&shots, training, drifting);
 
   for (const char *const *name = ff_window_list_page_names (); *name != NULL; name++)
