@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
 
@@ -437,6 +438,22 @@ harness_upload (Harness    *h,
   return harness_request (h, "POST", "/api/v1/reports", token, bytes, headers, response, NULL);
 }
 
+guint
+harness_upload_report (Harness    *h,
+                       const char *token,
+                       FfReport   *report,
+                       FfKey      *key,
+                       GBytes    **response)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GError) error = NULL;
+
+  signature = ff_report_sign (report, key, &bytes, &error);
+  g_assert_no_error (error);
+  return harness_upload (h, token, bytes, signature, response);
+}
+
 char *
 harness_error_text (GBytes *body)
 {
@@ -450,4 +467,156 @@ harness_error_text (GBytes *body)
   root = json_parser_get_root (parser);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
   return g_strdup (json_object_get_string_member (json_node_get_object (root), "error"));
+}
+
+char *
+harness_exchange_raw (Harness    *h,
+                      const char *request,
+                      gssize      length)
+{
+  const char *host_port = h->base_url + strlen ("http://");
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GByteArray) received = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  GInputStream *input;
+  guint8 buffer[16384];
+  gssize n;
+
+  g_assert_true (g_str_has_prefix (h->base_url, "http://"));
+  connection = g_socket_client_connect_to_host (client, host_port, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), request,
+                             length < 0 ? strlen (request) : (gsize) length, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* Nothing more comes: a server that refused the request early stops waiting for the rest. */
+  g_socket_shutdown (g_socket_connection_get_socket (connection), FALSE, TRUE, &error);
+  g_assert_no_error (error);
+  input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  /* A reset after the answers (the server closing with unread input) ends the exchange too. */
+  while ((n = g_input_stream_read (input, buffer, sizeof buffer, NULL, &error)) > 0)
+    g_byte_array_append (received, buffer, (guint) n);
+  if (error != NULL)
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  g_byte_array_append (received, (const guint8 *) "", 1);
+  return (char *) g_byte_array_free (g_steal_pointer (&received), FALSE);
+}
+
+/* One value as text; blobs by size and SHA-256 (task documents and reports are large). */
+static void
+append_value (GString      *dump,
+              sqlite3_stmt *stmt,
+              int           column)
+{
+  switch (sqlite3_column_type (stmt, column))
+    {
+    case SQLITE_NULL:
+      g_string_append (dump, "NULL");
+      break;
+    case SQLITE_INTEGER:
+      g_string_append_printf (dump, "%lld", (long long) sqlite3_column_int64 (stmt, column));
+      break;
+    case SQLITE_FLOAT:
+      g_string_append_printf (dump, "%.17g", sqlite3_column_double (stmt, column));
+      break;
+    case SQLITE_TEXT:
+      {
+        g_autofree char *escaped =
+          g_strescape ((const char *) sqlite3_column_text (stmt, column), NULL);
+        g_string_append_printf (dump, "\"%s\"", escaped);
+      }
+      break;
+    default:
+      {
+        g_autofree char *digest = ff_sha256_hex (sqlite3_column_blob (stmt, column),
+                                                 sqlite3_column_bytes (stmt, column));
+        g_string_append_printf (dump, "blob(%d, %s)", sqlite3_column_bytes (stmt, column),
+                                digest);
+      }
+    }
+}
+
+/* Appends every row of @sql, one line each. */
+static void
+append_rows (GString    *dump,
+             sqlite3    *db,
+             const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      for (int i = 0; i < sqlite3_column_count (stmt); i++)
+        {
+          if (i > 0)
+            g_string_append_c (dump, '|');
+          append_value (dump, stmt, i);
+        }
+      g_string_append_c (dump, '\n');
+    }
+  g_assert_cmpint (rc, ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+}
+
+char *
+harness_dump_database (Harness *h)
+{
+  g_autofree char *path = g_build_filename (h->data_dir, "platform.db", NULL);
+  g_autoptr(GString) dump = g_string_new (NULL);
+  g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = NULL;
+  sqlite3 *db = NULL;
+
+  /* Read-only, and inside one read transaction, so the dump is one consistent snapshot even
+   * while the server writes. */
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_string_append (dump, "schema\n");
+  append_rows (dump, db, "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name");
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT name FROM sqlite_schema WHERE type = 'table'"
+                                           " ORDER BY name", -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (tables, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_finalize (stmt);
+  for (guint i = 0; i < tables->len; i++)
+    {
+      char *sql = sqlite3_mprintf ("SELECT * FROM \"%w\" ORDER BY rowid",
+                                   (const char *) g_ptr_array_index (tables, i));
+
+      g_string_append_printf (dump, "table %s\n", (const char *) g_ptr_array_index (tables, i));
+      append_rows (dump, db, sql);
+      sqlite3_free (sql);
+    }
+  g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  return g_string_free (g_steal_pointer (&dump), FALSE);
+}
+
+void
+harness_assert_database_unchanged (Harness    *h,
+                                   const char *before)
+{
+  g_autofree char *after = harness_dump_database (h);
+  g_auto(GStrv) old_lines = NULL;
+  g_auto(GStrv) new_lines = NULL;
+  const char *section = "schema";
+  guint i;
+
+  if (g_str_equal (before, after))
+    return;
+  old_lines = g_strsplit (before, "\n", -1);
+  new_lines = g_strsplit (after, "\n", -1);
+  for (i = 0; old_lines[i] != NULL && new_lines[i] != NULL; i++)
+    {
+      if (!g_str_equal (old_lines[i], new_lines[i]))
+        break;
+      if (g_str_has_prefix (old_lines[i], "table "))
+        section = old_lines[i];
+    }
+  g_error ("The database changed (%s); line %u was\n  %s\nand is now\n  %s", section, i + 1,
+           old_lines[i] != NULL ? old_lines[i] : "(the end)",
+           new_lines[i] != NULL ? new_lines[i] : "(the end)");
 }

@@ -81,7 +81,29 @@ guint    harness_upload       (Harness     *h,
                                GBytes      *bytes,
                                GBytes      *signature,
                                GBytes     **response);
+/* Signs @report with @key and uploads it (harness_upload()); returns the status. */
+guint    harness_upload_report (Harness    *h,
+                                const char *token,
+                                FfReport   *report,
+                                FfKey      *key,
+                                GBytes    **response);
 /* The "error" member of a JSON error body. */
 char    *harness_error_text   (GBytes      *body);
+
+/* Writes @request (@length bytes, -1: a string) unchanged to a new connection to the plain-HTTP
+ * server, shuts down the sending side, and returns everything the server sends until it closes the
+ * connection (as text, with a final NUL). The last request in @request should say "Connection: close". For what a client
+ * library would never send: duplicate headers, smuggling attempts, raw paths. */
+char    *harness_exchange_raw (Harness     *h,
+                               const char  *request,
+                               gssize       length);
+
+/* Every table of platform.db as text: the schema, then each table's rows in rowid order (blobs by
+ * their SHA-256). Two dumps are equal exactly when the database holds the same data. */
+char    *harness_dump_database           (Harness     *h);
+/* Asserts that platform.db holds exactly what @before (from harness_dump_database()) saw, naming
+ * the first line that differs. */
+void     harness_assert_database_unchanged (Harness    *h,
+                                            const char *before);
 
 G_END_DECLS

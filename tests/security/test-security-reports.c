@@ -1,0 +1,189 @@
+/* Security: reports and tasks a tablet may not touch, against the real platform daemon on
+ * 127.0.0.1. Each case checks the answer and that the database did not change. */
+#include "config.h"
+
+#include "platform-harness.h"
+
+typedef struct
+{
+  Harness *h;
+  char    *token;      /* technician A on TAB-0001 */
+} Fixture;
+
+static void
+set_up (Fixture      *fixture,
+        gconstpointer data)
+{
+  fixture->h = harness_new ();
+  harness_setup_world (fixture->h);
+  harness_start (fixture->h, FALSE);
+  fixture->token = harness_login (fixture->h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
+}
+
+static void
+tear_down (Fixture      *fixture,
+           gconstpointer data)
+{
+  g_free (fixture->token);
+  harness_free (fixture->h);
+}
+
+/* Uploads @bytes with @signature and asserts @status, @error_fragment in the answer (unless NULL)
+ * and an unchanged database. */
+static void
+expect_refused_upload (Harness    *h,
+                       const char *token,
+                       GBytes     *bytes,
+                       GBytes     *signature,
+                       guint       status,
+                       const char *error_fragment)
+{
+  g_autofree char *before = harness_dump_database (h);
+  g_autoptr(GBytes) response = NULL;
+  guint actual = harness_upload (h, token, bytes, signature, &response);
+
+  g_test_message ("upload → %u %.*s", actual, (int) g_bytes_get_size (response),
+                  (const char *) g_bytes_get_data (response, NULL));
+  g_assert_cmpuint (actual, ==, status);
+  if (error_fragment != NULL)
+    {
+      g_autofree char *text = harness_error_text (response);
+      g_assert_nonnull (strstr (text, error_fragment));
+    }
+  harness_assert_database_unchanged (h, before);
+}
+
+static GBytes *
+sign (FfReport *report,
+      FfKey    *key,
+      GBytes  **bytes)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *signature = ff_report_sign (report, key, bytes, &error);
+
+  g_assert_no_error (error);
+  return signature;
+}
+
+/* A signature by another key, or over other bytes, or by another registered tablet. */
+static void
+test_forged_reports (Fixture      *fixture,
+                     gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autoptr(FfReport) report = harness_report (h->task_a, "DTU0001", "TAB-0001", HARNESS_PHONE_A);
+  g_autoptr(FfKey) rogue = ff_key_generate (NULL);
+  g_autoptr(GBytes) bytes = NULL, signature = NULL, forged = NULL, by_b = NULL, flipped = NULL;
+  g_autofree char *copy = NULL;
+
+  signature = sign (report, h->tablet_a, &bytes);
+  forged = ff_key_sign (rogue, bytes, NULL);
+  by_b = ff_key_sign (h->tablet_b, bytes, NULL);
+  copy = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  strstr (copy, "0x8005 reads")[0] = '1';   /* still a valid report, not the bytes signed */
+  flipped = g_bytes_new (copy, g_bytes_get_size (bytes));
+
+  expect_refused_upload (h, fixture->token, bytes, forged, 403, "signature");
+  expect_refused_upload (h, fixture->token, bytes, by_b, 403, "signature");
+  expect_refused_upload (h, fixture->token, flipped, signature, 403, "signature");
+  expect_refused_upload (h, NULL, bytes, signature, 401, NULL);
+}
+
+/* A report is ingested once: a repeat changes nothing, even from another session of its tablet;
+ * another tablet cannot replay it, and its ID with other contents is a conflict. */
+static void
+test_replayed_reports (Fixture      *fixture,
+                       gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autoptr(FfReport) report = harness_report (h->task_a, "DTU0001", "TAB-0001", HARNESS_PHONE_A);
+  g_autoptr(GBytes) bytes = NULL, signature = NULL, altered = NULL, altered_signature = NULL;
+  g_autofree char *token_b = harness_login (h, HARNESS_PHONE_B, HARNESS_PIN_B, "TAB-0002");
+  g_autofree char *again = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
+
+  signature = sign (report, h->tablet_a, &bytes);
+  g_assert_cmpuint (harness_upload (h, fixture->token, bytes, signature, NULL), ==, 201);
+  expect_refused_upload (h, fixture->token, bytes, signature, 200, NULL);
+  expect_refused_upload (h, again, bytes, signature, 200, NULL);
+  expect_refused_upload (h, token_b, bytes, signature, 403, NULL);
+  g_free (report->versions.after_checksum);
+  report->versions.after_checksum = g_strdup ("FFFF");
+  altered_signature = sign (report, h->tablet_a, &altered);
+  expect_refused_upload (h, fixture->token, altered, altered_signature, 409, NULL);
+}
+
+/* Another technician's task: its files and its items are out of reach. */
+static void
+test_other_technicians_task (Fixture      *fixture,
+                             gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *document = g_strdup_printf ("/api/v1/tasks/%s/document", h->task_b);
+  g_autofree char *signature_path = g_strdup_printf ("/api/v1/tasks/%s/signature", h->task_b);
+  g_autofree char *before = harness_dump_database (h);
+  g_autoptr(FfReport) stranger = harness_report (h->task_b, "DTU0003", "TAB-0001",
+                                                 HARNESS_PHONE_A);
+  g_autoptr(FfReport) posing = harness_report (h->task_b, "DTU0003", "TAB-0002", HARNESS_PHONE_B);
+  g_autoptr(GBytes) bytes = NULL, signature = NULL, posing_bytes = NULL, posing_signature = NULL;
+  g_autoptr(GBytes) list = NULL;
+
+  g_assert_cmpuint (harness_request (h, "GET", document, fixture->token, NULL, NULL, NULL, NULL),
+                    ==, 403);
+  g_assert_cmpuint (harness_request (h, "GET", signature_path, fixture->token, NULL, NULL, NULL,
+                                     NULL), ==, 403);
+  g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks", fixture->token, NULL, NULL, &list,
+                                     NULL), ==, 200);
+  g_assert_null (g_strstr_len (g_bytes_get_data (list, NULL), g_bytes_get_size (list),
+                               h->task_b));
+  harness_assert_database_unchanged (h, before);
+
+  signature = sign (stranger, h->tablet_a, &bytes);
+  expect_refused_upload (h, fixture->token, bytes, signature, 403, "another technician");
+  /* Written as if by technician B on TAB-0002, but signed and sent by A's tablet. */
+  posing_signature = sign (posing, h->tablet_a, &posing_bytes);
+  expect_refused_upload (h, fixture->token, posing_bytes, posing_signature, 403, NULL);
+}
+
+/* A retired tablet can neither log in nor use a session it got before. */
+static void
+test_retired_tablet (Fixture      *fixture,
+                     gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autoptr(FfReport) report = harness_report (h->task_a, "DTU0001", "TAB-0001", HARNESS_PHONE_A);
+  g_autoptr(GBytes) bytes = NULL, signature = NULL;
+  g_autofree char *document = g_strdup_printf ("/api/v1/tasks/%s/document", h->task_a);
+  g_autofree char *login = g_strdup_printf ("{\"phone\": \"%s\", \"pin\": \"%s\", "
+                                            "\"tablet_serial\": \"TAB-0001\"}", HARNESS_PHONE_A,
+                                            HARNESS_PIN_A);
+  g_autoptr(GBytes) login_body = g_bytes_new (login, strlen (login));
+  g_autofree char *before = NULL;
+
+  g_assert_cmpint (harness_run (h, NULL, NULL, NULL, "handhelds", "retire", "TAB-0001", NULL), ==,
+                   0);
+  before = harness_dump_database (h);
+  signature = sign (report, h->tablet_a, &bytes);
+  g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks", fixture->token, NULL, NULL, NULL,
+                                     NULL), ==, 403);
+  g_assert_cmpuint (harness_request (h, "GET", document, fixture->token, NULL, NULL, NULL, NULL),
+                    ==, 403);
+  g_assert_cmpuint (harness_request (h, "POST", "/api/v1/login", NULL, login_body, NULL, NULL,
+                                     NULL), ==, 403);
+  harness_assert_database_unchanged (h, before);
+  expect_refused_upload (h, fixture->token, bytes, signature, 403, "retired");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/security/reports/forged", Fixture, NULL, set_up, test_forged_reports, tear_down);
+  g_test_add ("/security/reports/replayed", Fixture, NULL, set_up, test_replayed_reports,
+              tear_down);
+  g_test_add ("/security/reports/other-technicians-task", Fixture, NULL, set_up,
+              test_other_technicians_task, tear_down);
+  g_test_add ("/security/reports/retired-tablet", Fixture, NULL, set_up, test_retired_tablet,
+              tear_down);
+  return g_test_run ();
+}
