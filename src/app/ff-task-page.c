@@ -1,6 +1,7 @@
-/* FfTaskPage: lists the task's terminals in the core's visiting order from the GPS fix, each with
- * the distance and the status of its visit in this task (FfVisitStatus, read from the store in a
- * worker thread). Tapping a terminal navigates to it ("win.navigate-to"). */
+/* FfTaskPage: lists the task's terminals as a route — the core's visiting order from the GPS fix,
+ * each numbered — with the distance and the status of its visit in this task (FfVisitStatus, read
+ * from the store in a worker thread). Tapping a terminal navigates to it ("win.navigate-to"); once
+ * every visit is finished, the page's action is to upload the reports. */
 #include "config.h"
 
 #include "ff-task-page.h"
@@ -15,8 +16,11 @@ struct _FfTaskPage
   AdwBin parent_instance;
 
   /* template widgets */
-  GtkStack   *stack;
-  GtkListBox *terminal_list;
+  GtkStack            *stack;
+  AdwPreferencesGroup *route_group;
+  GtkListBox          *terminal_list;
+  GtkWidget           *next_button;
+  GtkWidget           *upload_button;
 
   /* owned */
   FfContext    *context;
@@ -50,13 +54,16 @@ format_distance (double metres)
   return g_strdup_printf (_("%.1f km"), metres / 1000);
 }
 
-/* @status is NULL while it is being read. */
+/* @status is NULL while it is being read; @stop is the terminal's place on the route, from 1. */
 static GtkWidget *
 make_row (const FfTaskItem *item,
+          guint             stop,
           const char       *status,
           const FfGeoPoint *here)
 {
   GtkWidget *row = adw_action_row_new ();
+  g_autofree char *stop_text = g_strdup_printf ("%u", stop);
+  GtkWidget *stop_label = gtk_label_new (stop_text);
   /* Translators: the terminal's device ID and its status, e.g. "DTU0101 · To do". */
   g_autofree char *subtitle = status != NULL ? g_strdup_printf (_("%s · %s"), item->device_id,
                                                                 status)
@@ -64,6 +71,10 @@ make_row (const FfTaskItem *item,
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), item->name);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (stop_label, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (stop_label, "ff-route-stop");
+  gtk_widget_add_css_class (stop_label, "numeric");
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), stop_label);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.navigate-to");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", item->device_id);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
@@ -121,12 +132,17 @@ rebuild (FfTaskPage *self)
       gboolean known = lookup_status (self, task, item->device_id, &status);
 
       gtk_list_box_append (self->terminal_list,
-                           make_row (item, known ? ff_visit_status_describe (status) : NULL,
+                           make_row (item, i + 1, known ? ff_visit_status_describe (status) : NULL,
                                      have_fix ? &here : NULL));
       /* A visit under way (or not read yet) may still need the technician: it can be next. */
       if (self->next_device_id == NULL && !(known && ff_visit_status_is_finished (status)))
         self->next_device_id = g_strdup (item->device_id);
     }
+  /* Every visit finished (known, not merely not read yet): nothing is left but the upload. */
+  gtk_widget_set_visible (self->next_button, self->next_device_id != NULL);
+  gtk_widget_set_visible (self->upload_button, self->next_device_id == NULL);
+  adw_preferences_group_set_title (self->route_group, self->next_device_id != NULL
+                                                      ? _("Route") : _("Route — All Done"));
   gtk_stack_set_visible_child_name (self->stack, "terminals");
 }
 
@@ -229,7 +245,10 @@ ff_task_page_class_init (FfTaskPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fieldflash/Fieldflash/ff-task-page.ui");
   gtk_widget_class_bind_template_child (widget_class, FfTaskPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, FfTaskPage, route_group);
   gtk_widget_class_bind_template_child (widget_class, FfTaskPage, terminal_list);
+  gtk_widget_class_bind_template_child (widget_class, FfTaskPage, next_button);
+  gtk_widget_class_bind_template_child (widget_class, FfTaskPage, upload_button);
 }
 
 static void

@@ -256,10 +256,10 @@ next_terminal_activated (GtkWidget  *widget,
   FfWindow *self = FF_WINDOW (widget);
   const char *device_id = ff_task_page_get_next_device_id (self->task_page);
 
+  /* The day's list then says that all is done, and offers the upload. */
   if (device_id == NULL)
     {
       ff_window_show_page (self, "task");
-      ff_window_add_toast (self, adw_toast_new (_("Every terminal of the task has a report.")));
       return;
     }
   gtk_widget_activate_action (widget, "win.navigate-to", "s", device_id);

@@ -250,6 +250,35 @@ flag_set (gconstpointer data)
 
 /* ---- the day's list -------------------------------------------------------------------------- */
 
+static gboolean
+is_group_titled (GtkWidget     *widget,
+                 gconstpointer  title)
+{
+  return ADW_IS_PREFERENCES_GROUP (widget)
+         && g_strcmp0 (adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (widget)), title) == 0;
+}
+
+/* A button that opens page @name with "win.show-page". */
+static gboolean
+is_button_showing (GtkWidget     *widget,
+                   gconstpointer  name)
+{
+  GVariant *target;
+
+  if (!ff_ui_test_is_button_for (widget, "win.show-page"))
+    return FALSE;
+  target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget));
+  return g_str_equal (g_variant_get_string (target, NULL), name);
+}
+
+static gboolean
+upload_offered (gconstpointer data)
+{
+  GtkWidget *button = ff_ui_test_find ((GtkWidget *) data, is_button_showing, "queue");
+
+  return button != NULL && gtk_widget_is_drawable (button);
+}
+
 /* Each terminal's status is its visit's in today's task: a report from an older task that listed
  * the same terminal does not mark it, and visits under way say so. */
 static void
@@ -295,6 +324,57 @@ test_task_statuses (void)
     }
   /* The nearest terminal without a report: the first one, though the old task upgraded it. */
   g_assert_cmpstr (ff_task_page_get_next_device_id (FF_TASK_PAGE (page)), ==, "DTU0001");
+  /* A route, each terminal numbered in the order to walk it; work is left, so Next Terminal. */
+  g_assert_nonnull (ff_ui_test_find (page, is_group_titled, "Route"));
+  for (guint i = 1; i <= G_N_ELEMENTS (expected); i++)
+    {
+      g_autofree char *stop = g_strdup_printf ("%u", i);
+
+      g_assert_true (gtk_widget_is_drawable (ff_ui_test_find (page, ff_ui_test_is_label, stop)));
+    }
+  g_assert_true (gtk_widget_is_drawable (ff_ui_test_find (page, ff_ui_test_is_button_for,
+                                                          "win.next-terminal")));
+  g_assert_false (upload_offered (page));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (page);
+}
+
+/* Once every visit of today's task has its report — passed or failed — the page's action is the
+ * upload, not a Next Terminal that has nowhere to go. */
+static void
+test_task_all_done (void)
+{
+  static const char *const terminals[] = { "DTU0001", "DTU0002", NULL };
+  g_autoptr(TestTablet) tablet = test_tablet_new ();
+  g_autoptr(FfTask) task = make_task (0, terminals);
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  g_autoptr(FfContext) context = make_context (gps);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = g_object_ref (g_object_new (FF_TYPE_TASK_PAGE, NULL));
+  gboolean loaded = FALSE;
+  GtkWidget *button;
+
+  store_task (tablet, task);
+  store_report (tablet, task->task_id, "DTU0001", FF_REPORT_OUTCOME_UPGRADED);
+  store_report (tablet, task->task_id, "DTU0002", FF_REPORT_OUTCOME_IDENTITY_MISMATCH);
+  g_assert_true (ff_context_open_tablet (context, tablet->dir, &error));
+  g_assert_no_error (error);
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  ff_task_page_set_context (FF_TASK_PAGE (page), context);
+  gtk_window_present (GTK_WINDOW (window));
+  ff_context_load_task_async (context, NULL, task_loaded, &loaded);
+  wait_until (flag_set, &loaded, "today's task");
+
+  wait_until (upload_offered, page, "the upload to be offered");
+  button = ff_ui_test_find (page, is_button_showing, "queue");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "All Done — _Upload Reports");
+  g_assert_true (gtk_widget_has_css_class (button, "suggested-action"));
+  g_assert_false (gtk_widget_is_drawable (ff_ui_test_find (page, ff_ui_test_is_button_for,
+                                                           "win.next-terminal")));
+  g_assert_null (ff_task_page_get_next_device_id (FF_TASK_PAGE (page)));
+  g_assert_nonnull (ff_ui_test_find (page, is_group_titled, "Route — All Done"));
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (page);
@@ -1282,6 +1362,7 @@ main (int   argc,
   ff_ui_test_load_app_style ();
 
   g_test_add_func ("/app/field/task-statuses", test_task_statuses);
+  g_test_add_func ("/app/field/task-all-done", test_task_all_done);
   g_test_add_func ("/app/field/queue-opens-report", test_queue_opens_report);
   g_test_add_func ("/app/field/resume-at-confirm", test_resume_at_confirm);
   g_test_add_func ("/app/field/resume-at-reboot-wait", test_resume_at_reboot_wait);
