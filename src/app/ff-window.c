@@ -144,6 +144,25 @@ settings_changed (GSettings  *settings,
     update_style_classes (self);
 }
 
+/* The display switches of the preferences, also as check items of the header menu: in the sun
+ * they are needed at once, not three screens deep ("display.high-contrast",
+ * "display.larger-text"). */
+static void
+insert_display_actions (FfWindow *self)
+{
+  GSettings *settings = ff_context_get_settings (self->context);
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  static const char *const keys[] = { "high-contrast", "larger-text" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autoptr(GAction) action = g_settings_create_action (settings, keys[i]);
+
+      g_action_map_add_action (G_ACTION_MAP (group), action);
+    }
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "display", G_ACTION_GROUP (group));
+}
+
 const char *
 ff_window_page_for_state (FfWorkflowState state)
 {
@@ -537,6 +556,7 @@ ff_window_constructed (GObject *object)
   g_object_bind_property (self, "workflow", self->report_page, "workflow", G_BINDING_SYNC_CREATE);
   g_signal_connect_object (ff_context_get_settings (self->context), "changed",
                            G_CALLBACK (settings_changed), self, 0);
+  insert_display_actions (self);
   update_style_classes (self);
   visible_page_changed (self);
   g_signal_connect_object (self->context, "notify::tablet", G_CALLBACK (tablet_opened), self,
