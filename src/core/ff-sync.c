@@ -25,6 +25,7 @@ struct _FfSync
   FfKey           *platform_key;
   char            *tablet_serial;
   char            *token;          /* the session, as last stored */
+  char            *phone;          /* its technician */
   SoupSession     *session;
   gint64           downloaded_bytes;
   gint64           total_bytes;
@@ -173,27 +174,95 @@ set_status_error (GError **error, guint status, GBytes *body)
                message != NULL ? message : "");
 }
 
+/* One request whose answer is read into memory, never more than its bound: a platform (or
+ * whatever answers in its place) cannot make the tablet hold an answer of any size. */
+typedef struct
+{
+  SoupMessage *message;
+  GInputStream *stream;
+  GByteArray   *body;
+  gsize         max_size;
+  /* The message's own: cancelling it drops the connection instead of draining an answer that is
+   * too long (libsoup reads a closed body to its end). The caller's cancels it too. */
+  GCancellable *cancellable;
+  GCancellable *caller_cancellable;
+  gulong        caller_handler;
+} Request;
+
 static void
-request_done (GObject      *object,
+request_free (Request *request)
+{
+  if (request->caller_cancellable != NULL)
+    g_cancellable_disconnect (request->caller_cancellable, request->caller_handler);
+  g_clear_object (&request->caller_cancellable);
+  g_object_unref (request->cancellable);
+  g_object_unref (request->message);
+  g_clear_object (&request->stream);
+  g_byte_array_unref (request->body);
+  g_free (request);
+}
+
+static void
+return_too_large (GTask *task)
+{
+  FfSync *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+  g_autofree char *limit = g_format_size (request->max_size);
+
+  g_cancellable_cancel (request->cancellable);
+
+  g_task_return_new_error (task, FF_SYNC_ERROR, FF_SYNC_ERROR_BAD_RESPONSE,
+                           _("The platform at %s sent an answer larger than %s, more than it may "
+                             "be: refused."), self->base_url, limit);
+}
+
+static void request_read (GObject *object, GAsyncResult *result, gpointer user_data);
+
+/* Takes over @task. */
+static void
+read_next (GTask *task)
+{
+  Request *request = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (request->stream, DOWNLOAD_CHUNK, G_PRIORITY_DEFAULT,
+                                   request->cancellable, request_read, task);
+}
+
+static void
+request_read (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   FfSync *self = g_task_get_source_object (task);
-  SoupMessage *message = g_task_get_task_data (task);
+  Request *request = g_task_get_task_data (task);
   g_autoptr(GError) cause = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result,
+                                                              &cause);
   g_autoptr(GBytes) body = NULL;
   GError *error = NULL;
   guint status;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &cause);
-  if (body == NULL)
+  if (chunk == NULL)
     {
       set_transport_error (self, &error, cause);
       g_task_return_error (task, error);
       return;
     }
-  status = soup_message_get_status (message);
+  if (g_bytes_get_size (chunk) > 0)
+    {
+      if (request->body->len + g_bytes_get_size (chunk) > request->max_size)
+        {
+          return_too_large (task);
+          return;
+        }
+      g_byte_array_append (request->body, g_bytes_get_data (chunk, NULL),
+                           g_bytes_get_size (chunk));
+      read_next (g_steal_pointer (&task));
+      return;
+    }
+  body = g_bytes_new (request->body->data, request->body->len);
+  status = soup_message_get_status (request->message);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       set_status_error (&error, status, body);
@@ -203,27 +272,82 @@ request_done (GObject      *object,
   g_task_return_pointer (task, g_steal_pointer (&body), (GDestroyNotify) g_bytes_unref);
 }
 
-/* Sends @message and completes with its body (GBytes) on 2xx, or an FF_SYNC_ERROR. */
+static void
+request_started (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FfSync *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+  SoupMessageHeaders *headers = soup_message_get_response_headers (request->message);
+  g_autoptr(GError) cause = NULL;
+  GError *error = NULL;
+
+  request->stream = soup_session_send_finish (SOUP_SESSION (object), result, &cause);
+  if (request->stream == NULL)
+    {
+      set_transport_error (self, &error, cause);
+      g_task_return_error (task, error);
+      return;
+    }
+  /* An announced length over the bound is refused before a byte of it is read. */
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+      && soup_message_headers_get_content_length (headers) > (goffset) request->max_size)
+    {
+      return_too_large (task);
+      return;
+    }
+  read_next (g_steal_pointer (&task));
+}
+
+static void
+cancel_request (GCancellable *caller_cancellable,
+                GCancellable *request_cancellable)
+{
+  g_cancellable_cancel (request_cancellable);
+}
+
+/* Sends @message and completes with its body (GBytes) on 2xx, or an FF_SYNC_ERROR; an answer
+ * longer than @max_size bytes is FF_SYNC_ERROR_BAD_RESPONSE. */
 static void
 request_async (FfSync              *self,
                SoupMessage         *message,
+               gsize                max_size,
                GCancellable        *cancellable,
                GAsyncReadyCallback  callback,
                gpointer             user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Request *request = g_new0 (Request, 1);
 
+  request->message = g_object_ref (message);
+  request->body = g_byte_array_new ();
+  request->max_size = max_size;
+  request->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      request->caller_cancellable = g_object_ref (cancellable);
+      request->caller_handler = g_cancellable_connect (cancellable,
+                                                       G_CALLBACK (cancel_request),
+                                                       g_object_ref (request->cancellable),
+                                                       g_object_unref);
+    }
   g_task_set_source_tag (task, request_async);
-  g_task_set_task_data (task, g_object_ref (message), g_object_unref);
-  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT, cancellable,
-                                    request_done, task);
+  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, request->cancellable,
+                           request_started, task);
 }
 
 static GBytes *
 request_finish (GAsyncResult *result, guint *status, GError **error)
 {
   if (status != NULL)
-    *status = soup_message_get_status (g_task_get_task_data (G_TASK (result)));
+    {
+      Request *request = g_task_get_task_data (G_TASK (result));
+
+      *status = soup_message_get_status (request->message);
+    }
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -289,6 +413,8 @@ session_saved (GObject      *object,
     }
   g_free (self->token);
   self->token = g_strdup (g_object_get_data (G_OBJECT (task), "token"));
+  g_free (self->phone);
+  self->phone = g_strdup (g_task_get_task_data (task));
   g_task_return_boolean (task, TRUE);
 }
 
@@ -365,7 +491,8 @@ ff_sync_login_async (FfSync              *self,
   text = json_generator_to_data (generator, NULL);
   body = g_bytes_new_take (text, strlen (text));
   soup_message_set_request_body_from_bytes (message, "application/json", body);
-  request_async (self, message, cancellable, login_done, g_steal_pointer (&task));
+  request_async (self, message, FF_SYNC_MAX_ANSWER_SIZE, cancellable, login_done,
+                 g_steal_pointer (&task));
 }
 
 gboolean
@@ -410,7 +537,8 @@ ff_sync_check_health_async (FfSync              *self,
       g_task_return_error (task, error);
       return;
     }
-  request_async (self, message, cancellable, health_done, g_steal_pointer (&task));
+  request_async (self, message, FF_SYNC_MAX_ANSWER_SIZE, cancellable, health_done,
+                 g_steal_pointer (&task));
 }
 
 gboolean
@@ -940,6 +1068,18 @@ signature_received (GObject      *object,
       refuse_task (task, message);
       return;
     }
+  /* The platform signs every technician's tasks: one for someone else is not this tablet's work,
+   * whichever tablets it lists. */
+  if (g_strcmp0 (job->task->technician_phone, self->phone) != 0)
+    {
+      g_autofree char *message = NULL;
+
+      message = g_strdup_printf (_("Task %s refused: it is for technician %s, not for %s, who is "
+                                   "logged in."), job->task_id, job->task->technician_phone,
+                                 self->phone != NULL ? self->phone : _("nobody"));
+      refuse_task (task, message);
+      return;
+    }
   g_object_set_data_full (G_OBJECT (task), "signature", g_steal_pointer (&signature),
                           (GDestroyNotify) g_bytes_unref);
   job->firmware = g_ptr_array_new ();
@@ -980,7 +1120,8 @@ document_received (GObject      *object,
       g_object_unref (task);
       return;
     }
-  request_async (self, message, g_task_get_cancellable (task), signature_received, task);
+  request_async (self, message, FF_SYNC_MAX_ANSWER_SIZE, g_task_get_cancellable (task),
+                 signature_received, task);
 }
 
 static void
@@ -1008,7 +1149,8 @@ fetch_next_task (GTask *task)
       g_object_unref (task);
       return;
     }
-  request_async (self, message, g_task_get_cancellable (task), document_received, task);
+  request_async (self, message, FF_SYNC_MAX_TASK_DOCUMENT_SIZE, g_task_get_cancellable (task),
+                 document_received, task);
 }
 
 static void
@@ -1069,7 +1211,8 @@ ff_sync_fetch_tasks_async (FfSync              *self,
       g_object_unref (task);
       return;
     }
-  request_async (self, message, cancellable, task_list_received, task);
+  request_async (self, message, FF_SYNC_MAX_TASK_LIST_SIZE, cancellable, task_list_received,
+                 task);
 }
 
 GStrv
@@ -1122,7 +1265,8 @@ ff_sync_upload_report_async (FfSync              *self,
   soup_message_headers_replace (soup_message_get_request_headers (message), "Fieldflash-Signature",
                                 encoded);
   soup_message_set_request_body_from_bytes (message, "application/json", document);
-  request_async (self, message, cancellable, upload_done, g_steal_pointer (&task));
+  request_async (self, message, FF_SYNC_MAX_ANSWER_SIZE, cancellable, upload_done,
+                 g_steal_pointer (&task));
 }
 
 gboolean
@@ -1179,6 +1323,7 @@ ff_sync_finalize (GObject *object)
   g_free (self->base_url);
   g_free (self->tablet_serial);
   g_free (self->token);
+  g_free (self->phone);
   G_OBJECT_CLASS (ff_sync_parent_class)->finalize (object);
 }
 
@@ -1257,6 +1402,7 @@ ff_sync_new (FfStore          *store,
   self->platform_key = ff_key_ref (platform_key);
   self->tablet_serial = g_strdup (tablet_serial);
   self->token = ff_store_get_setting (store, FF_SETTING_SESSION_TOKEN);
+  self->phone = ff_store_get_setting (store, FF_SETTING_SESSION_PHONE);
   self->session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 30, NULL);
   /* No CA database: the pinned certificate is the only trust (see accept_pinned_certificate). */
   soup_session_set_tls_database (self->session, NULL);

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "ff-crypto.h"
+#include "ff-document.h"
 #include "ff-store.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,13 @@ typedef enum
 #define FF_SETTING_SESSION_TOKEN   "session-token"
 #define FF_SETTING_SESSION_PHONE   "session-phone"
 #define FF_SETTING_SESSION_EXPIRES "session-expires"
+
+/* The most the tablet reads of each answer of the platform (firmware is streamed to disk and
+ * bounded by the size its task names): the task list, one task document, and every other answer
+ * (login, health, a signature, a report's receipt, an error). */
+#define FF_SYNC_MAX_TASK_LIST_SIZE     (4 * 1024 * 1024)
+#define FF_SYNC_MAX_TASK_DOCUMENT_SIZE FF_DOCUMENT_MAX_SIZE
+#define FF_SYNC_MAX_ANSWER_SIZE        (64 * 1024)
 
 #define FF_TYPE_SYNC (ff_sync_get_type ())
 G_DECLARE_FINAL_TYPE (FfSync, ff_sync, FF, SYNC, GObject)

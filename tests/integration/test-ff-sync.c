@@ -50,6 +50,9 @@ typedef struct
   gboolean     refuse_uploads;  /* answer every upload with 422: the report itself is wrong */
   guint        lose_answers;    /* ingest this many uploads, then drop the link unanswered */
   GTlsCertificate *certificate; /* the server's, when it speaks TLS */
+  const char  *technician;      /* whose tasks publish_task makes (PHONE) */
+  gsize        task_list_padding;  /* make the task list this much longer */
+  gboolean     task_list_chunked;  /* … sent without announcing its length */
 } Fixture;
 
 static void
@@ -106,8 +109,27 @@ handle_api (SoupServer *server, SoupServerMessage *message, const char *path, GH
       for (GList *l = ids; l != NULL; l = l->next)
         g_string_append_printf (json, "%s{\"task_id\": \"%s\"}", l == ids ? "" : ", ",
                                 (char *) l->data);
-      g_string_append (json, "]}");
-      reply_json (message, 200, json->str);
+      g_string_append (json, "]");
+      if (f->task_list_padding > 0)
+        {
+          g_string_append (json, ", \"padding\": \"");
+          for (gsize i = 0; i < f->task_list_padding; i++)
+            g_string_append_c (json, ' ');
+          g_string_append_c (json, '"');
+        }
+      g_string_append (json, "}");
+      if (f->task_list_chunked)
+        {
+          SoupMessageBody *body = soup_server_message_get_response_body (message);
+
+          soup_message_headers_set_encoding (soup_server_message_get_response_headers (message),
+                                             SOUP_ENCODING_CHUNKED);
+          soup_server_message_set_status (message, 200, NULL);
+          soup_message_body_append (body, SOUP_MEMORY_COPY, json->str, json->len);
+          soup_message_body_complete (body);
+        }
+      else
+        reply_json (message, 200, json->str);
     }
   else if (n == 6 && g_str_equal (parts[3], "tasks"))
     {
@@ -221,6 +243,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
                                        (GDestroyNotify) g_bytes_unref);
   f->ingested = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   f->last_range_start = -1;
+  f->technician = PHONE;
   if (data != NULL)
     {
       g_autofree char *cert = g_build_filename (f->dir, "server.crt", NULL);
@@ -277,10 +300,10 @@ publish_task_items (Fixture *f, guint sequence, gint64 issued_at, guint n_items,
   g_autoptr(GError) error = NULL;
   ServedTask *served_task = g_new0 (ServedTask, 1);
 
-  task->task_id = ff_task_make_id (PHONE, issued_at, sequence);
+  task->task_id = ff_task_make_id (f->technician, issued_at, sequence);
   task->issued_at = issued_at;
   task->expires_at = issued_at + 86400;
-  task->technician_phone = g_strdup (PHONE);
+  task->technician_phone = g_strdup (f->technician);
   task->technician_name = g_strdup ("张伟");
   g_ptr_array_add (task->tablets, g_strdup (SERIAL));
   for (guint i = 0; i < n_items; i++)
@@ -513,6 +536,85 @@ test_resume (Fixture *f, gconstpointer data)
   g_assert_cmpint (total, ==, 100000);
 }
 
+/* The platform signs every technician's tasks: one of another technician that lists this tablet
+ * is still not this tablet's work. Refused whole; the logged-in technician's own task is kept. */
+static void
+test_foreign_technician (Fixture *f, gconstpointer data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(GBytes) own_image = image_of (3000, 11);
+  g_autoptr(GBytes) foreign_image = image_of (3000, 12);
+  g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = NULL;
+  g_auto(GStrv) stored = NULL;
+  g_auto(GStrv) in_store = NULL;
+  g_autofree char *own_id = publish_task (f, 1, now, own_image, own_image, f->platform_key);
+  g_autofree char *foreign_id = NULL;
+  g_autofree char *foreign_sha = sha_of (foreign_image);
+
+  f->technician = "13900139000";
+  foreign_id = publish_task (f, 1, now, foreign_image, foreign_image, f->platform_key);
+  sync = logged_in_sync (f, NULL, &error);
+  g_assert_no_error (error);
+  stored = fetch (sync, refusals, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (stored, ((const char *[]) { own_id, NULL }));
+  g_assert_cmpuint (refusals->len, ==, 1);
+  g_assert_true (any_contains (refusals, foreign_id));
+  g_assert_true (any_contains (refusals, "13900139000"));
+
+  in_store = ff_store_list_task_ids (f->store, &error);
+  g_assert_cmpstrv (in_store, ((const char *[]) { own_id, NULL }));
+  g_assert_false (ff_store_has_firmware (f->store, foreign_sha));
+}
+
+/* A task list longer than the bound ends the sync with an error, whether its length is announced
+ * (refused before reading) or not (refused once the bound is passed); nothing is stored. */
+static void
+check_oversized_task_list (Fixture *f, gboolean chunked)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(GBytes) image = image_of (3000, 13);
+  g_autofree char *task_id = publish_task (f, 1, now, image, image, f->platform_key);
+  g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = NULL;
+  g_auto(GStrv) in_store = NULL;
+  GStrv stored;
+
+  f->task_list_padding = FF_SYNC_MAX_TASK_LIST_SIZE;
+  f->task_list_chunked = chunked;
+  sync = logged_in_sync (f, NULL, &error);
+  g_assert_no_error (error);
+  stored = fetch (sync, refusals, &error);
+  g_assert_null (stored);
+  g_assert_error (error, FF_SYNC_ERROR, FF_SYNC_ERROR_BAD_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "larger than 4.2"));
+  in_store = ff_store_list_task_ids (f->store, NULL);
+  g_assert_cmpstrv (in_store, ((const char *[]) { NULL }));
+
+  /* Within the bound the same platform is read as always. */
+  g_clear_error (&error);
+  f->task_list_padding = 1000;
+  stored = fetch (sync, refusals, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (stored, ((const char *[]) { task_id, NULL }));
+  g_strfreev (stored);
+}
+
+static void
+test_oversized_task_list (Fixture *f, gconstpointer data)
+{
+  check_oversized_task_list (f, FALSE);
+}
+
+static void
+test_oversized_task_list_chunked (Fixture *f, gconstpointer data)
+{
+  check_oversized_task_list (f, TRUE);
+}
+
 static void
 test_certificate_pinning (Fixture *f, gconstpointer data)
 {
@@ -741,6 +843,12 @@ main (int argc, char **argv)
   g_test_add ("/sync/refused-task-leaves-nothing", Fixture, NULL, fixture_set_up,
               test_refused_task_leaves_nothing, fixture_tear_down);
   g_test_add ("/sync/resume", Fixture, NULL, fixture_set_up, test_resume, fixture_tear_down);
+  g_test_add ("/sync/foreign-technician", Fixture, NULL, fixture_set_up, test_foreign_technician,
+              fixture_tear_down);
+  g_test_add ("/sync/oversized-task-list", Fixture, NULL, fixture_set_up,
+              test_oversized_task_list, fixture_tear_down);
+  g_test_add ("/sync/oversized-task-list-chunked", Fixture, NULL, fixture_set_up,
+              test_oversized_task_list_chunked, fixture_tear_down);
   g_test_add ("/sync/certificate-pinning", Fixture, "tls", fixture_set_up, test_certificate_pinning,
               fixture_tear_down);
   g_test_add ("/sync/upload-queue", Fixture, NULL, fixture_set_up, test_upload_queue,
