@@ -19,6 +19,7 @@ struct _FfContext
   FfTablet    *tablet;    /* the real tablet, NULL until opened */
   FfSync      *sync;      /* made on first use from the tablet's enrolment */
   FfTask      *task;      /* the real task being worked on, NULL before a sync */
+  char        *tablet_error;  /* why the real tablet could not be opened (in use by …) */
 };
 
 G_DEFINE_FINAL_TYPE (FfContext, ff_context, G_TYPE_OBJECT)
@@ -31,6 +32,7 @@ enum
   PROP_TRAINING,
   PROP_TABLET,
   PROP_TASK_ID,
+  PROP_TABLET_ERROR,
   N_PROPS
 };
 
@@ -45,6 +47,7 @@ ff_context_dispose (GObject *object)
   g_clear_object (&self->sync);
   g_clear_object (&self->tablet);
   g_clear_pointer (&self->task, ff_task_free);
+  g_clear_pointer (&self->tablet_error, g_free);
   g_clear_object (&self->gps);
   g_clear_object (&self->settings);
 
@@ -75,6 +78,9 @@ ff_context_get_property (GObject    *object,
       break;
     case PROP_TASK_ID:
       g_value_set_string (value, self->task != NULL ? self->task->task_id : NULL);
+      break;
+    case PROP_TABLET_ERROR:
+      g_value_set_string (value, self->tablet_error);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -130,6 +136,11 @@ ff_context_class_init (FfContextClass *klass)
   /* The real task being worked on (the training task is the training session's). */
   properties[PROP_TASK_ID] =
     g_param_spec_string ("task-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Why the real tablet is not open, for the technician to read: another program has it (the
+   * message names which), or its directory cannot be used. NULL while it is open or untried. */
+  properties[PROP_TABLET_ERROR] =
+    g_param_spec_string ("tablet-error", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -229,9 +240,31 @@ ff_context_get_task (FfContext *self)
 }
 
 static void
+set_tablet_error (FfContext    *self,
+                  const GError *error)
+{
+  const char *message = error != NULL ? error->message : NULL;
+
+  if (g_strcmp0 (self->tablet_error, message) == 0)
+    return;
+  g_free (self->tablet_error);
+  self->tablet_error = g_strdup (message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TABLET_ERROR]);
+}
+
+const char *
+ff_context_get_tablet_error (FfContext *self)
+{
+  g_return_val_if_fail (FF_IS_CONTEXT (self), NULL);
+
+  return self->tablet_error;
+}
+
+static void
 set_tablet (FfContext *self,
             FfTablet  *tablet)
 {
+  set_tablet_error (self, NULL);
   g_clear_object (&self->sync);
   g_set_object (&self->tablet, tablet);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TABLET]);
@@ -245,12 +278,17 @@ ff_context_open_tablet (FfContext   *self,
                         GError     **error)
 {
   g_autoptr(FfTablet) tablet = NULL;
+  g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (FF_IS_CONTEXT (self), FALSE);
 
-  tablet = ff_tablet_open (data_dir, NULL, error);
+  tablet = ff_tablet_open (data_dir, NULL, &local_error);
   if (tablet == NULL)
-    return FALSE;
+    {
+      set_tablet_error (self, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   set_tablet (self, tablet);
   return TRUE;
 }
@@ -295,12 +333,17 @@ ff_context_open_tablet_finish (FfContext     *self,
                                GError       **error)
 {
   g_autoptr(FfTablet) tablet = NULL;
+  g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  tablet = g_task_propagate_pointer (G_TASK (result), error);
+  tablet = g_task_propagate_pointer (G_TASK (result), &local_error);
   if (tablet == NULL)
-    return FALSE;
+    {
+      set_tablet_error (self, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   set_tablet (self, tablet);
   return TRUE;
 }

@@ -40,6 +40,8 @@ gboolean     ff_context_open_tablet_finish (FfContext           *self,
                                             GAsyncResult        *result,
                                             GError             **error);
 FfTablet    *ff_context_get_tablet       (FfContext   *self);
+/* Why the real tablet could not be opened (property "tablet-error"), else NULL. */
+const char  *ff_context_get_tablet_error (FfContext   *self);
 void         ff_context_get_sync_async       (FfContext           *self,
                                               GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,

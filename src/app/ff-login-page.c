@@ -446,12 +446,16 @@ static void
 show_tablet (FfLoginPage *self)
 {
   FfTablet *tablet = ff_context_get_tablet (self->context);
+  const char *tablet_error = ff_context_get_tablet_error (self->context);
 
-  adw_action_row_set_subtitle (self->serial_row,
-                               tablet != NULL && ff_tablet_get_serial (tablet) != NULL
-                               ? ff_tablet_get_serial (tablet)
-                               : _("Not set: give it once with “fieldflash-cli key --serial "
-                                   "SERIAL”"));
+  if (tablet == NULL && tablet_error != NULL)
+    adw_action_row_set_subtitle (self->serial_row, tablet_error);
+  else
+    adw_action_row_set_subtitle (self->serial_row,
+                                 tablet != NULL && ff_tablet_get_serial (tablet) != NULL
+                                 ? ff_tablet_get_serial (tablet)
+                                 : _("Not set: give it once with “fieldflash-cli key --serial "
+                                     "SERIAL”"));
   g_cancellable_cancel (self->read_cancellable);
   g_clear_object (&self->read_cancellable);
   if (tablet == NULL)
@@ -479,6 +483,8 @@ ff_login_page_set_context (FfLoginPage *self,
   if (self->context != NULL)
     g_signal_handlers_disconnect_by_data (self->context, self);
   g_set_object (&self->context, context);
+  g_signal_connect_object (context, "notify::tablet-error", G_CALLBACK (show_tablet), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (context, "notify::tablet", G_CALLBACK (show_tablet), self,
                            G_CONNECT_SWAPPED);
   show_tablet (self);

@@ -479,6 +479,21 @@ resumable_found (GObject      *source,
   ff_window_run_workflow (self, workflow);
 }
 
+/* The real tablet could not be opened, most often because another program (fieldflash-cli, a
+ * second app) has it: the technician reads which, until they dismiss it. */
+static void
+tablet_error_changed (FfWindow *self)
+{
+  const char *message = ff_context_get_tablet_error (self->context);
+  AdwToast *toast;
+
+  if (message == NULL)
+    return;
+  toast = adw_toast_new (message);
+  adw_toast_set_timeout (toast, 0);
+  ff_window_add_toast (self, toast);
+}
+
 /* The real tablet opens off the main thread, maybe after the window is made: its unfinished visit
  * (or else its current task) is looked for once it is there. */
 static void
@@ -561,7 +576,10 @@ ff_window_constructed (GObject *object)
   visible_page_changed (self);
   g_signal_connect_object (self->context, "notify::tablet", G_CALLBACK (tablet_opened), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->context, "notify::tablet-error",
+                           G_CALLBACK (tablet_error_changed), self, G_CONNECT_SWAPPED);
   tablet_opened (self);
+  tablet_error_changed (self);
 }
 
 static void

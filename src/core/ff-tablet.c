@@ -7,6 +7,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ff-document.h"
+#include "ff-tablet-lock.h"
 
 #define KEY_FILE "tablet.key"
 #define SERIAL_FILE "serial"
@@ -18,10 +19,11 @@ struct _FfTablet
 {
   GObject  parent_instance;
 
-  char    *data_dir;
-  char    *serial;
-  FfStore *store;
-  FfKey   *key;
+  char         *data_dir;
+  char         *serial;
+  FfTabletLock *lock;
+  FfStore      *store;
+  FfKey        *key;
 };
 
 G_DEFINE_FINAL_TYPE (FfTablet, ff_tablet, G_TYPE_OBJECT)
@@ -34,6 +36,8 @@ ff_tablet_finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_pointer (&self->key, ff_key_unref);
+  /* Last: the store is closed before another program may open it. */
+  g_clear_pointer (&self->lock, ff_tablet_lock_release);
   g_free (self->data_dir);
   g_free (self->serial);
 
@@ -139,6 +143,9 @@ ff_tablet_open (const char  *data_dir,
   g_autoptr(FfTablet) self = g_object_new (FF_TYPE_TABLET, NULL);
 
   self->data_dir = data_dir != NULL ? g_strdup (data_dir) : ff_tablet_get_default_data_dir ();
+  self->lock = ff_tablet_lock_acquire (self->data_dir, error);
+  if (self->lock == NULL)
+    return NULL;
   self->store = ff_store_open (self->data_dir, error);
   if (self->store == NULL || !load_key (self, error) || !load_serial (self, serial, error))
     return NULL;

@@ -20,6 +20,7 @@ typedef enum
   FF_TABLET_ERROR_SERIAL,        /* no serial, an unsafe one, or a different one than stored */
   FF_TABLET_ERROR_NOT_ENROLLED,  /* no platform URL or platform key pinned yet */
   FF_TABLET_ERROR_BAD_PLATFORM,  /* a platform URL, key or certificate that cannot be used */
+  FF_TABLET_ERROR_IN_USE,        /* another program has the tablet open (the message names it) */
 } FfTabletError;
 
 GQuark      ff_tablet_error_quark             (void);
@@ -32,7 +33,9 @@ char       *ff_tablet_get_default_data_dir    (void);
 
 /* Opens (creating on first use) @data_dir, or the default one when NULL: the store, and the key
  * pair, made once and written atomically with mode 0600. @serial is stored at first use; later it
- * must be the stored one (reports are signed as this tablet). */
+ * must be the stored one (reports are signed as this tablet). The directory stays locked for this
+ * process until the last FfTablet of it is finalized: while another program has it open this is
+ * FF_TABLET_ERROR_IN_USE, saying which program, and nothing is read or written. */
 FfTablet   *ff_tablet_open                    (const char   *data_dir,
                                                const char   *serial,
                                                GError      **error);

@@ -4,6 +4,7 @@
 #include "ff-test-fixtures.h"
 
 #include "ff-crypto.h"
+#include "ff-tablet.h"
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -112,6 +113,50 @@ ff_test_store_firmware (FfStore *store,
   g_assert_true (ff_store_commit_firmware (store, sha, &error));
   g_assert_no_error (error);
   return sha;
+}
+
+GSubprocess *
+ff_test_hold_tablet (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) holder = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", &error);
+  g_autofree char *line = NULL;
+
+  g_assert_no_error (error);
+  holder = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                             &error, self, "--hold-tablet", dir, NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (holder));
+  line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "held");
+  return g_steal_pointer (&holder);
+}
+
+void
+ff_test_hold_tablet_main (int argc, char **argv)
+{
+  g_autoptr(FfTablet) tablet = NULL;
+  g_autoptr(GError) error = NULL;
+  char buffer[64];
+
+  if (argc != 3 || g_strcmp0 (argv[1], "--hold-tablet") != 0)
+    return;
+  g_set_prgname ("ff-test-holder");
+  tablet = ff_tablet_open (argv[2], NULL, &error);
+  if (tablet == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      exit (EXIT_FAILURE);
+    }
+  printf ("held\n");
+  fflush (stdout);
+  while (fgets (buffer, sizeof buffer, stdin) != NULL)
+    ;
+  g_clear_object (&tablet);
+  exit (EXIT_SUCCESS);
 }
 
 void

@@ -57,6 +57,15 @@ char       *ff_test_store_firmware            (FfStore              *store,
  * an installed program would; NULL goes back to the untranslated strings. */
 void        ff_test_use_language              (const char          *language);
 
+/* Another process that has the tablet in @dir open, as a second program on the same tablet would:
+ * this test program started again with "--hold-tablet DIR" (see ff_test_hold_tablet_main), once it
+ * holds the tablet. It lets go when its stdin closes (g_subprocess_force_exit, or finalizing). */
+GSubprocess *ff_test_hold_tablet              (const char          *dir);
+/* Call first in main(): in a process started by ff_test_hold_tablet, holds the tablet until stdin
+ * ends and exits; otherwise returns at once. */
+void        ff_test_hold_tablet_main          (int                  argc,
+                                               char               **argv);
+
 /* Removes @path and everything below it (not following symbolic links), asserting each removal. */
 void        ff_test_remove_tree               (const char          *path);
 

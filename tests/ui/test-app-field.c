@@ -1353,10 +1353,66 @@ test_preferences_and_about_screenshots (void)
   ff_ui_test_remove_tree (dir);
 }
 
+typedef struct
+{
+  GtkWidget  *root;
+  const char *words;
+} WordsQuery;
+
+static gboolean
+words_shown (gconstpointer data)
+{
+  const WordsQuery *query = data;
+
+  return ff_ui_test_find (query->root, ff_ui_test_is_label_mentioning, query->words) != NULL;
+}
+
+static void
+tablet_in_use (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ff_context_open_tablet_finish (FF_CONTEXT (source), result, &error));
+  g_assert_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_IN_USE);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Another program (here a second process of this test) has the tablet open: the app does not
+ * open it, and tells the technician which program has it. */
+static void
+test_tablet_in_use (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ff-app-in-use-XXXXXX", &error);
+  g_autoptr(GSubprocess) holder = ff_test_hold_tablet (dir);
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  g_autoptr(FfContext) context = make_context (gps);
+  FfWindow *window = g_object_ref (ff_window_new (NULL, context));
+  g_autofree char *words = g_strdup_printf ("in use by ff-test-holder (process %s)",
+                                            g_subprocess_get_identifier (holder));
+  WordsQuery query = { GTK_WIDGET (window), words };
+  gboolean refused = FALSE;
+
+  gtk_window_present (GTK_WINDOW (window));
+  ff_context_open_tablet_async (context, dir, NULL, tablet_in_use, &refused);
+  wait_until (flag_set, &refused, "the tablet to be refused");
+  g_assert_null (ff_context_get_tablet (context));
+  g_assert_nonnull (strstr (ff_context_get_tablet_error (context), words));
+  wait_until (words_shown, &query, "the message naming the holder");
+
+  destroy_window (window);
+  g_subprocess_force_exit (holder);
+  g_assert_true (g_subprocess_wait (holder, NULL, &error));
+  ff_ui_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  ff_test_hold_tablet_main (argc, argv);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   ff_ui_test_load_app_style ();
@@ -1366,6 +1422,7 @@ main (int   argc,
   g_test_add_func ("/app/field/queue-opens-report", test_queue_opens_report);
   g_test_add_func ("/app/field/resume-at-confirm", test_resume_at_confirm);
   g_test_add_func ("/app/field/resume-at-reboot-wait", test_resume_at_reboot_wait);
+  g_test_add_func ("/app/field/tablet-in-use", test_tablet_in_use);
   g_test_add_func ("/app/field/preferences-read-platform", test_preferences_read_platform);
   g_test_add_func ("/app/field/training-cards", test_training_cards);
   g_test_add_func ("/app/field/filled-pages-screenshots", test_filled_pages_screenshots);

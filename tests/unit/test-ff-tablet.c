@@ -4,8 +4,10 @@
 
 #include <glib/gstdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ff-tablet.h"
+#include "ff-test-fixtures.h"
 
 #define ISSUED 1795000000
 
@@ -296,9 +298,55 @@ test_visits (Fixture *f, gconstpointer data)
   g_assert_cmpstr (found_device, ==, "DTU0002");
 }
 
+/* One program at a time: while another process has the tablet open, opening it is refused with
+ * a message naming that process and writes nothing; once it is gone the tablet opens, and the
+ * holder record names this process, however the last holder ended. In one process the tablet may
+ * be open several times (the app's pages and its context). */
+static void
+test_one_process_at_a_time (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) holder = ff_test_hold_tablet (f->dir);
+  g_autoptr(FfTablet) tablet = NULL;
+  g_autoptr(FfTablet) again = NULL;
+  g_autofree char *serial_path = g_build_filename (f->dir, "serial", NULL);
+  g_autofree char *holder_text = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *record = NULL;
+  g_autofree char *own_record = NULL;
+
+  tablet = ff_tablet_open (f->dir, "TAB-0001", &error);
+  g_assert_null (tablet);
+  g_assert_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_IN_USE);
+  expected = g_strdup_printf ("in use by ff-test-holder (process %s)",
+                              g_subprocess_get_identifier (holder));
+  g_assert_nonnull (strstr (error->message, expected));
+  g_assert_false (g_file_test (serial_path, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+
+  /* It dies without a word: its lock goes with it, its record stays behind, naming it. */
+  record = read_text (f->dir, "tablet.lock-holder");
+  g_subprocess_force_exit (holder);
+  g_assert_true (g_subprocess_wait (holder, NULL, &error));
+  g_assert_no_error (error);
+  holder_text = read_text (f->dir, "tablet.lock-holder");
+  g_assert_cmpstr (holder_text, ==, record);
+
+  tablet = ff_tablet_open (f->dir, "TAB-0001", &error);
+  g_assert_no_error (error);
+  own_record = g_strdup_printf ("%d\n%s\n", (int) getpid (), g_get_prgname ());
+  g_clear_pointer (&holder_text, g_free);
+  holder_text = read_text (f->dir, "tablet.lock-holder");
+  g_assert_cmpstr (holder_text, ==, own_record);
+  again = ff_tablet_open (f->dir, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ff_tablet_get_serial (again), ==, "TAB-0001");
+}
+
 int
 main (int argc, char **argv)
 {
+  ff_test_hold_tablet_main (argc, argv);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/tablet/first-use-and-reopen", Fixture, NULL, fixture_set_up,
@@ -308,5 +356,7 @@ main (int argc, char **argv)
   g_test_add ("/tablet/platform-settings", Fixture, NULL, fixture_set_up, test_platform_settings,
               fixture_tear_down);
   g_test_add ("/tablet/visits", Fixture, NULL, fixture_set_up, test_visits, fixture_tear_down);
+  g_test_add ("/tablet/one-process-at-a-time", Fixture, NULL, fixture_set_up,
+              test_one_process_at_a_time, fixture_tear_down);
   return g_test_run ();
 }
