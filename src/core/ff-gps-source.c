@@ -10,7 +10,7 @@ typedef struct
 {
   FfGpsFixMode mode;
   gboolean     connected;
-  FfGeoPoint   position;
+  FfGpsFix     fix;              /* the last 2D or 3D fix */
   gint64       fix_received_us;  /* monotonic: a replayed or stale GPS clock never looks fresh */
 } FfGpsSourcePrivate;
 
@@ -21,6 +21,7 @@ enum
 {
   PROP_0,
   PROP_FIX_MODE,
+  PROP_FIX_STATUS,
   PROP_CONNECTED,
   PROP_LATITUDE,
   PROP_LONGITUDE,
@@ -49,14 +50,17 @@ ff_gps_source_get_property (GObject    *object,
     case PROP_FIX_MODE:
       g_value_set_int (value, priv->mode);
       break;
+    case PROP_FIX_STATUS:
+      g_value_set_int (value, priv->fix.status);
+      break;
     case PROP_CONNECTED:
       g_value_set_boolean (value, priv->connected);
       break;
     case PROP_LATITUDE:
-      g_value_set_double (value, priv->position.latitude);
+      g_value_set_double (value, priv->fix.position.latitude);
       break;
     case PROP_LONGITUDE:
-      g_value_set_double (value, priv->position.longitude);
+      g_value_set_double (value, priv->fix.position.longitude);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -73,11 +77,16 @@ ff_gps_source_class_init (FfGpsSourceClass *klass)
 
   properties[PROP_FIX_MODE] = g_param_spec_int ("fix-mode", NULL, NULL, FF_GPS_FIX_NOT_SEEN,
                                                 FF_GPS_FIX_3D, FF_GPS_FIX_NOT_SEEN, flags);
+  /* The status of the last 2D or 3D fix (FfGpsFixStatus): a refused one explains a missing
+   * position. */
+  properties[PROP_FIX_STATUS] = g_param_spec_int ("fix-status", NULL, NULL, FF_GPS_STATUS_UNKNOWN,
+                                                  FF_GPS_STATUS_PPS, FF_GPS_STATUS_UNKNOWN, flags);
   properties[PROP_CONNECTED] = g_param_spec_boolean ("connected", NULL, NULL, FALSE, flags);
   properties[PROP_LATITUDE] = g_param_spec_double ("latitude", NULL, NULL, -90, 90, 0, flags);
   properties[PROP_LONGITUDE] = g_param_spec_double ("longitude", NULL, NULL, -180, 180, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
-  /* Every 2D or 3D fix as it arrives, also one that repeats the position (no notify then). */
+  /* Every 2D or 3D fix as it arrives, also one that repeats the position (no notify then) and
+   * one whose status is refused. */
   signals[SIGNAL_FIX] = g_signal_new ("fix", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                       NULL, NULL, G_TYPE_NONE, 0);
 }
@@ -103,26 +112,71 @@ ff_gps_source_get_connected (FfGpsSource *self)
   return priv->connected;
 }
 
-/* TRUE with the position when the receiver has at least a 2D fix. */
+const char *
+ff_gps_fix_status_refusal (FfGpsFixStatus status)
+{
+  switch (status)
+    {
+    case FF_GPS_STATUS_DR:
+      return _("the receiver reports a dead-reckoning fix, not one from satellites");
+    case FF_GPS_STATUS_GNSS_DR:
+      return _("the receiver reports an estimated fix (satellites with dead reckoning)");
+    case FF_GPS_STATUS_TIME:
+      return _("the receiver reports a fixed, typed-in position (time-only mode)");
+    case FF_GPS_STATUS_SIMULATED:
+      return _("the receiver is in simulator mode: its fix is simulated");
+    default:
+      return NULL;
+    }
+}
+
+gboolean
+ff_gps_source_get_fix (FfGpsSource *self,
+                       FfGpsFix    *fix)
+{
+  FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (self);
+
+  if (priv->mode < FF_GPS_FIX_2D)
+    return FALSE;
+  *fix = priv->fix;
+  return TRUE;
+}
+
+const char *
+ff_gps_source_get_refusal (FfGpsSource *self)
+{
+  FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (self);
+
+  return priv->mode >= FF_GPS_FIX_2D ? ff_gps_fix_status_refusal (priv->fix.status) : NULL;
+}
+
+static gboolean
+has_accepted_fix (FfGpsSource *self)
+{
+  FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (self);
+
+  return priv->mode >= FF_GPS_FIX_2D && ff_gps_fix_status_refusal (priv->fix.status) == NULL;
+}
+
 gboolean
 ff_gps_source_get_position (FfGpsSource *self,
                             FfGeoPoint  *position)
 {
   FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (self);
 
-  if (priv->mode < FF_GPS_FIX_2D)
+  if (!has_accepted_fix (self))
     return FALSE;
-  *position = priv->position;
+  *position = priv->fix.position;
   return TRUE;
 }
 
-/* Seconds since the last fix arrived; infinite when there is none. */
+/* Seconds since the last accepted fix arrived; infinite when there is none. */
 double
 ff_gps_source_get_fix_age (FfGpsSource *self)
 {
   FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (self);
 
-  if (priv->mode < FF_GPS_FIX_2D)
+  if (!has_accepted_fix (self))
     return INFINITY;
   return (g_get_monotonic_time () - priv->fix_received_us) / (double) G_USEC_PER_SEC;
 }
@@ -131,6 +185,50 @@ char *
 ff_gps_source_describe (FfGpsSource *self)
 {
   return FF_GPS_SOURCE_GET_CLASS (self)->describe (self);
+}
+
+/* Publishes @fix as one that arrived @age_seconds ago. */
+static void
+publish (FfGpsSource    *self,
+         const FfGpsFix *fix,
+         double          age_seconds)
+{
+  FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (self);
+  FfGpsFixMode mode = fix->mode;
+  FfGpsFixMode previous_mode = priv->mode;
+  FfGpsFix previous = priv->fix;
+  gint64 age_us = (gint64) (age_seconds * G_USEC_PER_SEC);
+
+  if (mode >= FF_GPS_FIX_2D && !ff_geo_point_is_valid (&fix->position))
+    mode = FF_GPS_FIX_NONE;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  priv->mode = mode;
+  if (mode >= FF_GPS_FIX_2D)
+    {
+      priv->fix = *fix;
+      priv->fix.mode = mode;
+      priv->fix.time = g_get_real_time () - age_us;
+      priv->fix_received_us = g_get_monotonic_time () - age_us;
+      if (previous.position.latitude != fix->position.latitude)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LATITUDE]);
+      if (previous.position.longitude != fix->position.longitude)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LONGITUDE]);
+      if (previous.status != fix->status)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIX_STATUS]);
+    }
+  if (previous_mode != mode)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIX_MODE]);
+  g_object_thaw_notify (G_OBJECT (self));
+  if (mode >= FF_GPS_FIX_2D)
+    g_signal_emit (self, signals[SIGNAL_FIX], 0);
+}
+
+void
+ff_gps_source_report (FfGpsSource    *self,
+                      const FfGpsFix *fix)
+{
+  publish (self, fix, 0);
 }
 
 void
@@ -149,30 +247,12 @@ ff_gps_source_report_old_fix (FfGpsSource  *self,
                               double        longitude,
                               double        age_seconds)
 {
-  FfGpsSourcePrivate *priv = ff_gps_source_get_instance_private (self);
-  FfGeoPoint position = { latitude, longitude };
-  FfGpsFixMode previous_mode = priv->mode;
-  FfGeoPoint previous = priv->position;
+  FfGpsFix fix = {
+    .mode = mode, .status = FF_GPS_STATUS_UNKNOWN, .position = { latitude, longitude },
+    .accuracy_m = NAN,
+  };
 
-  if (mode >= FF_GPS_FIX_2D && !ff_geo_point_is_valid (&position))
-    mode = FF_GPS_FIX_NONE;
-
-  g_object_freeze_notify (G_OBJECT (self));
-  priv->mode = mode;
-  if (mode >= FF_GPS_FIX_2D)
-    {
-      priv->position = position;
-      priv->fix_received_us = g_get_monotonic_time () - (gint64) (age_seconds * G_USEC_PER_SEC);
-      if (previous.latitude != latitude)
-        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LATITUDE]);
-      if (previous.longitude != longitude)
-        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LONGITUDE]);
-    }
-  if (previous_mode != mode)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIX_MODE]);
-  g_object_thaw_notify (G_OBJECT (self));
-  if (mode >= FF_GPS_FIX_2D)
-    g_signal_emit (self, signals[SIGNAL_FIX], 0);
+  publish (self, &fix, age_seconds);
 }
 
 void
@@ -235,8 +315,12 @@ wait_fix_settle (GTask *task)
   else
     {
       g_autofree char *origin = ff_gps_source_describe (self);
+      const char *refusal = ff_gps_source_get_refusal (self);
 
-      if (ff_gps_source_get_position (self, &position))
+      if (refusal != NULL)
+        g_task_return_new_error (task, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX,
+                                 _("No usable GPS fix from %s: %s."), origin, refusal);
+      else if (ff_gps_source_get_position (self, &position))
         g_task_return_new_error (task, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX,
                                  _("No fresh GPS fix from %s: the last one is %.0f s old, more "
                                    "than %.0f s."), origin, ff_gps_source_get_fix_age (self),

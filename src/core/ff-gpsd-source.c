@@ -7,6 +7,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib-unix.h>
 #include <gps.h>
+#include <math.h>
 
 #define RECONNECT_FIRST_MS 200
 #define RECONNECT_MAX_MS   5000
@@ -63,18 +64,31 @@ schedule_reconnect (FfGpsdSource *self)
   self->reconnect_delay_ms = MIN (self->reconnect_delay_ms * 2, RECONNECT_MAX_MS);
 }
 
+/* One report read: only a TPV carries a position (MODE_SET). libgps leaves gps->set as the last
+ * report left it, so gpsd_readable() clears it before each read; otherwise every SKY or DEVICE
+ * report would publish the last TPV's position again as if it had just arrived. */
 static void
 publish (FfGpsdSource *self)
 {
   struct gps_data_t *gps = self->gps;
+  FfGpsFix fix = {
+    .mode = gps->fix.mode,
+    /* gpsd's JSON leaves "status" out for a plain fix; libgps then reads 0, "unknown". */
+    .status = (gps->set & STATUS_SET) ? gps->fix.status : FF_GPS_STATUS_UNKNOWN,
+    .position = { gps->fix.latitude, gps->fix.longitude },
+    /* libgps sets no HERR_SET for a TPV's eph; a TPV without one reads NAN. */
+    .accuracy_m = isfinite (gps->fix.eph) ? gps->fix.eph : NAN,
+  };
 
   if (!(gps->set & MODE_SET))
     return;
-  if (gps->fix.mode >= MODE_2D && (gps->set & LATLON_SET))
-    ff_gps_source_report_fix (FF_GPS_SOURCE (self), gps->fix.mode, gps->fix.latitude,
-                              gps->fix.longitude);
-  else if (gps->fix.mode < MODE_2D)
-    ff_gps_source_report_fix (FF_GPS_SOURCE (self), gps->fix.mode, 0, 0);
+  if (gps->fix.mode >= MODE_2D && !(gps->set & LATLON_SET))
+    return;
+  if (fix.mode < FF_GPS_FIX_2D)
+    fix.position = (FfGeoPoint) { 0, 0 };
+  if (fix.status > FF_GPS_STATUS_PPS)
+    fix.status = FF_GPS_STATUS_UNKNOWN;
+  ff_gps_source_report (FF_GPS_SOURCE (self), &fix);
 }
 
 static gboolean
@@ -88,6 +102,7 @@ gpsd_readable (int          fd,
    * inside it without the socket becoming readable again. gps_waiting() checks both. */
   while (gps_waiting (self->gps, 0))
     {
+      self->gps->set = 0;
       if (gps_read (self->gps, NULL, 0) < 0)
         {
           g_debug ("gpsd at %s:%s went away", self->host, self->port);

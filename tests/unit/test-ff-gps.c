@@ -201,21 +201,31 @@ test_gpsd_dead (void)
   g_assert_cmpint (ff_gps_source_get_fix_mode (FF_GPS_SOURCE (gps)), ==, FF_GPS_FIX_NOT_SEEN);
 }
 
+/* Plays tests/data/@name once, @cycle seconds between sentences (a receiver's cycle is three of
+ * them, one second of its time). */
 static GSubprocess *
-start_gpsfake (const char *port)
+start_gpsfake_log (const char *port,
+                   const char *name,
+                   const char *cycle)
 {
   g_autofree char *log = g_build_filename (g_getenv ("FIELDFLASH_SOURCEDIR"), "tests", "data",
-                                           "shanghai-fix.nmea", NULL);
+                                           name, NULL);
   g_autoptr(GError) error = NULL;
   /* -1 -W 1: play the log once, and one second after it runs out stop, taking gpsd down with it:
    * that is the restart we test. */
   GSubprocess *gpsfake = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
                                            | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
-                                           "gpsfake", "-q", "-1", "-W", "1", "-c", "0.05",
+                                           "gpsfake", "-q", "-1", "-W", "1", "-c", cycle,
                                            "-P", port, log, NULL);
 
   g_assert_no_error (error);
   return gpsfake;
+}
+
+static GSubprocess *
+start_gpsfake (const char *port)
+{
+  return start_gpsfake_log (port, "shanghai-fix.nmea", "0.05");
 }
 
 static void
@@ -257,6 +267,97 @@ test_gpsd_gpsfake_and_restart (void)
   g_assert_true (g_subprocess_wait (second, NULL, NULL));
 }
 
+static gboolean
+wake_up (gpointer user_data)
+{
+  guint *id = user_data;
+
+  *id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* The receiver loses the fix and goes on sending satellite reports (GSA, GSV) in real time: none
+ * of them may pass for a position, so 10 s after the last fix the fix check refuses, while gpsd is
+ * still there and talking. */
+static void
+test_gpsd_satellites_only (void)
+{
+  g_autofree char *port = g_strdup_printf ("%u", closed_loopback_port ());
+  g_autoptr(FfGpsdSource) gps = ff_gpsd_source_new ("127.0.0.1", port);
+  FfGpsSource *source = FF_GPS_SOURCE (gps);
+  g_autoptr(GSubprocess) gpsfake = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean expired = FALSE;
+  guint deadline_id;
+
+  /* A third of a second between sentences: the log's 3 s of fixes and 20 s of satellites play in
+   * real time. */
+  gpsfake = start_gpsfake_log (port, "satellite-only.nmea", "0.334");
+  wait_until (source, has_fix, "the first fix from gpsfake");
+  check_shanghai_fix (source);
+
+  /* Wake when the last fix turns stale; a fix arriving meanwhile moves that moment on. */
+  deadline_id = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_passed, &expired);
+  while (ff_gps_source_get_connected (source)
+         && ff_gps_source_get_fix_age (source) <= FF_GPS_MAX_FIX_AGE_S && !expired)
+    {
+      double left = FF_GPS_MAX_FIX_AGE_S - ff_gps_source_get_fix_age (source);
+      guint wake_id = g_timeout_add ((guint) (left * 1000) + 100, wake_up, &wake_id);
+
+      g_main_context_iteration (NULL, TRUE);
+      g_clear_handle_id (&wake_id, g_source_remove);
+    }
+  g_assert_false (expired);
+  g_source_remove (deadline_id);
+  /* gpsd still sends satellite reports (the log has 20 s of them): the fix check refuses. */
+  g_assert_true (ff_gps_source_get_connected (source));
+  ff_gps_source_wait_fix_async (source, 1, NULL, wait_fix_done, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX);
+  g_assert_nonnull (strstr (error->message, "No fresh GPS fix"));
+  g_assert_true (ff_gps_source_get_connected (source));
+  wait_until (source, is_disconnected, "gpsd to go away");
+  g_assert_true (g_subprocess_wait (gpsfake, NULL, NULL));
+}
+
+static gboolean
+has_refused_fix (FfGpsSource *source)
+{
+  return ff_gps_source_get_refusal (source) != NULL;
+}
+
+/* A receiver in simulator mode (GGA quality 8) or dead reckoning (GGA quality 6, gpsd's status 5)
+ * has 3D fixes, and none of them is a position: the fix check refuses and says why. */
+static void
+test_gpsd_refused_status (gconstpointer data)
+{
+  const char *log = data;
+  FfGpsFixStatus expected = g_str_has_prefix (log, "simulated") ? FF_GPS_STATUS_SIMULATED
+                                                                : FF_GPS_STATUS_DR;
+  g_autofree char *port = g_strdup_printf ("%u", closed_loopback_port ());
+  g_autoptr(FfGpsdSource) gps = ff_gpsd_source_new ("127.0.0.1", port);
+  FfGpsSource *source = FF_GPS_SOURCE (gps);
+  g_autoptr(GSubprocess) gpsfake = start_gpsfake_log (port, log, "0.05");
+  g_autoptr(GError) error = NULL;
+  FfGeoPoint position;
+  FfGpsFix fix;
+
+  wait_until (source, has_refused_fix, "a fix from gpsfake");
+  g_assert_true (ff_gps_source_get_fix (source, &fix));
+  g_assert_cmpint (fix.mode, ==, FF_GPS_FIX_3D);
+  g_assert_cmpint (fix.status, ==, expected);
+  g_assert_false (ff_gps_source_get_position (source, &position));
+  g_assert_true (isinf (ff_gps_source_get_fix_age (source)));
+
+  ff_gps_source_wait_fix_async (source, 1, NULL, wait_fix_done, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX);
+  g_assert_nonnull (strstr (error->message, ff_gps_fix_status_refusal (expected)));
+  g_assert_true (g_subprocess_wait (gpsfake, NULL, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -266,5 +367,9 @@ main (int argc, char **argv)
   g_test_add_func ("/gps/simulated/stale-fix", test_simulated_stale_fix);
   g_test_add_func ("/gps/gpsd/dead", test_gpsd_dead);
   g_test_add_func ("/gps/gpsd/gpsfake-and-restart", test_gpsd_gpsfake_and_restart);
+  g_test_add_func ("/gps/gpsd/satellites-only", test_gpsd_satellites_only);
+  g_test_add_data_func ("/gps/gpsd/simulated", "simulated-fix.nmea", test_gpsd_refused_status);
+  g_test_add_data_func ("/gps/gpsd/dead-reckoning", "dead-reckoning.nmea",
+                        test_gpsd_refused_status);
   return g_test_run ();
 }
