@@ -1,6 +1,7 @@
 /* FfConnectPage: follows the workflow through connect and identify, then shows what the identity
  * check read (FfIdentitySummary). A wrong terminal is a full stop with the workflow's reason and
- * those readings; a supervisor may override it, and must give a reason. */
+ * those readings; a supervisor the task names may override it with the supervisor's PIN (checked
+ * on the tablet, three attempts, see ff-supervisor.h) and a reason. */
 #include "config.h"
 
 #include "ff-connect-page.h"
@@ -9,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ff-identity-summary.h"
+#include "ff-supervisor.h"
 #include "ff-workflow-log.h"
 
 struct _FfConnectPage
@@ -22,7 +24,9 @@ struct _FfConnectPage
   AdwStatusPage *mismatch_status;
 
   /* owned */
-  FfWorkflow *workflow;
+  FfWorkflow   *workflow;
+  GCancellable *authorizing;   /* an override's PIN being checked, or NULL */
+  gboolean      locked;        /* three wrong PINs: no override until the next sync */
 };
 
 G_DEFINE_FINAL_TYPE (FfConnectPage, ff_connect_page, ADW_TYPE_BIN)
@@ -74,7 +78,9 @@ update (FfConnectPage *self)
     }
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "connect.override",
-                                 state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH);
+                                 state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH
+                                 && ff_workflow_get_task (self->workflow)->supervisors->len > 0
+                                 && self->authorizing == NULL && !self->locked);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "connect.leave",
                                  state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH);
 }
@@ -82,12 +88,32 @@ update (FfConnectPage *self)
 static void
 override_fields_changed (AdwMessageDialog *dialog)
 {
-  GtkEditable *supervisor = g_object_get_data (G_OBJECT (dialog), "supervisor");
+  GtkEditable *pin = g_object_get_data (G_OBJECT (dialog), "pin");
   GtkEditable *reason = g_object_get_data (G_OBJECT (dialog), "reason");
-  g_autofree char *who = g_strstrip (g_strdup (gtk_editable_get_text (supervisor)));
   g_autofree char *why = g_strstrip (g_strdup (gtk_editable_get_text (reason)));
 
-  adw_message_dialog_set_response_enabled (dialog, "override", who[0] != '\0' && why[0] != '\0');
+  adw_message_dialog_set_response_enabled (dialog, "override",
+                                           ff_supervisor_pin_is_valid (gtk_editable_get_text (pin))
+                                           && why[0] != '\0');
+}
+
+static void
+override_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(FfConnectPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_object (&self->authorizing);
+  if (ff_workflow_override_identity_finish (FF_WORKFLOW (source), result, &error)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->locked = g_error_matches (error, FF_SUPERVISOR_ERROR, FF_SUPERVISOR_ERROR_LOCKED);
+  if (self->workflow != NULL)
+    update (self);
+  /* After update(), which shows the workflow's own reason for the stop. */
+  adw_status_page_set_description (self->mismatch_status, error->message);
 }
 
 static void
@@ -95,16 +121,21 @@ override_responded (AdwMessageDialog *dialog,
                     const char       *response,
                     FfConnectPage    *self)
 {
-  GtkEditable *supervisor = g_object_get_data (G_OBJECT (dialog), "supervisor");
+  AdwComboRow *supervisor = g_object_get_data (G_OBJECT (dialog), "supervisor");
+  GtkEditable *pin = g_object_get_data (G_OBJECT (dialog), "pin");
   GtkEditable *reason = g_object_get_data (G_OBJECT (dialog), "reason");
-  g_autoptr(GError) error = NULL;
+  GtkStringObject *name = adw_combo_row_get_selected_item (supervisor);
 
-  if (!g_str_equal (response, "override") || self->workflow == NULL)
+  if (!g_str_equal (response, "override") || self->workflow == NULL || name == NULL
+      || self->authorizing != NULL)
     return;
 
-  if (!ff_workflow_override_identity (self->workflow, gtk_editable_get_text (supervisor),
-                                      gtk_editable_get_text (reason), &error))
-    adw_status_page_set_description (self->mismatch_status, error->message);
+  /* scrypt takes a moment: the check runs in a worker, and Override waits for it. */
+  self->authorizing = g_cancellable_new ();
+  ff_workflow_override_identity_async (self->workflow, gtk_string_object_get_string (name),
+                                       gtk_editable_get_text (pin), gtk_editable_get_text (reason),
+                                       self->authorizing, override_done, g_object_ref (self));
+  update (self);
 }
 
 static void
@@ -113,22 +144,33 @@ override_activated (GtkWidget  *widget,
                     GVariant   *parameter)
 {
   FfConnectPage *self = FF_CONNECT_PAGE (widget);
+  const FfTask *task = ff_workflow_get_task (self->workflow);
   GtkWidget *dialog;
   GtkWidget *content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
   GtkWidget *summary = g_object_new (FF_TYPE_IDENTITY_SUMMARY, "workflow", self->workflow, NULL);
   GtkWidget *list = gtk_list_box_new ();
-  GtkWidget *supervisor = adw_entry_row_new ();
+  GtkWidget *supervisor = adw_combo_row_new ();
+  GtkWidget *pin = adw_password_entry_row_new ();
   GtkWidget *reason = adw_entry_row_new ();
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
 
+  for (guint i = 0; i < task->supervisors->len; i++)
+    gtk_string_list_append (names, ((FfSupervisor *) g_ptr_array_index (task->supervisors,
+                                                                         i))->name);
+  adw_combo_row_set_model (ADW_COMBO_ROW (supervisor), G_LIST_MODEL (names));
   dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
-                                   _("Override the Identity Check?"),
+                                   _("Supervisor Override?"),
                                    _("The terminal will be upgraded although it does not match the "
-                                     "task. The report records who decided this and why."));
+                                     "task. A supervisor of this task confirms with a PIN; the "
+                                     "report names the supervisor and the reason."));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (supervisor), _("Supervisor"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (pin), _("Supervisor PIN"));
+  gtk_editable_set_max_width_chars (GTK_EDITABLE (pin), FF_SUPERVISOR_PIN_MAX_DIGITS);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (reason), _("Reason"));
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
   gtk_widget_add_css_class (list, "boxed-list");
   gtk_list_box_append (GTK_LIST_BOX (list), supervisor);
+  gtk_list_box_append (GTK_LIST_BOX (list), pin);
   gtk_list_box_append (GTK_LIST_BOX (list), reason);
   /* The supervisor decides on the readings themselves. */
   gtk_box_append (GTK_BOX (content), summary);
@@ -145,8 +187,9 @@ override_activated (GtkWidget  *widget,
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
 
   g_object_set_data (G_OBJECT (dialog), "supervisor", supervisor);
+  g_object_set_data (G_OBJECT (dialog), "pin", pin);
   g_object_set_data (G_OBJECT (dialog), "reason", reason);
-  g_signal_connect_swapped (supervisor, "changed", G_CALLBACK (override_fields_changed), dialog);
+  g_signal_connect_swapped (pin, "changed", G_CALLBACK (override_fields_changed), dialog);
   g_signal_connect_swapped (reason, "changed", G_CALLBACK (override_fields_changed), dialog);
   g_signal_connect_object (dialog, "response", G_CALLBACK (override_responded), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -169,6 +212,7 @@ ff_connect_page_dispose (GObject *object)
 {
   FfConnectPage *self = FF_CONNECT_PAGE (object);
 
+  g_cancellable_cancel (self->authorizing);
   ff_connect_page_set_workflow (self, NULL);
 
   G_OBJECT_CLASS (ff_connect_page_parent_class)->dispose (object);

@@ -158,6 +158,7 @@ typedef struct
   GBytes *signature;     /* …and its signature */
   FfKey  *platform_key;
   FfTask *task;          /* as checked on arrival */
+  char   *supervisor_pin_hash;
 } SetupData;
 
 static void
@@ -170,6 +171,7 @@ setup_data_free (SetupData *data)
   g_clear_pointer (&data->signature, g_bytes_unref);
   g_clear_pointer (&data->platform_key, ff_key_unref);
   g_clear_pointer (&data->task, ff_task_free);
+  g_free (data->supervisor_pin_hash);
   g_free (data);
 }
 
@@ -230,6 +232,10 @@ prepare_in_thread (GTask        *task,
     goto failed;
   data->old_size = g_bytes_get_size (old_image);
   data->new_size = g_bytes_get_size (new_image);
+  /* scrypt on purpose takes a moment: here, not on the main thread. */
+  data->supervisor_pin_hash = ff_pin_hash (FF_TRAINING_SUPERVISOR_PIN, &error);
+  if (data->supervisor_pin_hash == NULL)
+    goto failed;
 
   g_task_return_boolean (task, TRUE);
   return;
@@ -323,6 +329,8 @@ start_terminals (FfTraining  *self,
       g_ptr_array_add (task->items, make_item (&training_terminals[i],
                                                ff_sim_terminal_get_port (terminal), profile, data));
     }
+  g_ptr_array_add (task->supervisors,
+                   ff_supervisor_new (FF_TRAINING_SUPERVISOR, data->supervisor_pin_hash));
   if (!ff_task_validate (task, error))
     return FALSE;
 

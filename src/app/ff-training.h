@@ -26,6 +26,9 @@ const FfTrainingCard *ff_training_get_cards        (guint         *n_cards);
 /* The size of the training task's new firmware: big enough to watch the progress, small enough not
  * to bore a trainee. */
 #define FF_TRAINING_IMAGE_SIZE (256 * 1024)
+/* The supervisor the training task names, and the PIN a trainer gives out for overrides. */
+#define FF_TRAINING_SUPERVISOR "Li Na"
+#define FF_TRAINING_SUPERVISOR_PIN "12345678"
 
 /* @scenario (sim scenario words, e.g. "checksum-error segment=3", or NULL) is dealt to the second
  * terminal of the task; the first one is always healthy. */

@@ -8,6 +8,8 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "ff-cli.h"
@@ -17,6 +19,7 @@
 #include "ff-report-pdf.h"
 #include "ff-report.h"
 #include "ff-store.h"
+#include "ff-supervisor.h"
 #include "ff-sync.h"
 #include "ff-tablet.h"
 #include "ff-task.h"
@@ -342,7 +345,8 @@ ff_cli_tasks (int argc, char **argv)
 typedef enum
 {
   DECIDE_ASK,       /* ask on the terminal */
-  DECIDE_YES,       /* --yes: confirm pushes; never override an identity; leave failures waiting */
+  DECIDE_YES,       /* --yes: confirm pushes; override only with --override-reason (and the
+                     * supervisor's PIN, asked on the terminal); leave failures waiting */
   DECIDE_ROLLBACK,  /* the rollback verb */
   DECIDE_DECLINE,   /* rollback --decline: close the failed visit */
 } Policy;
@@ -355,12 +359,70 @@ typedef struct
   const char       *override_reason;
   GDataInputStream *input;
   gboolean          asking;
+  gboolean          asking_pin;   /* the line being read is the supervisor's PIN */
+  char             *pin;          /* read, while the reason is asked */
   gboolean          waiting;      /* stopped at a decision the policy leaves open */
   GCancellable     *cancellable;
   int               last_percent;
 } Runner;
 
 static void ask_next (Runner *runner);
+static void prompt (Runner *runner, const char *question);
+
+/* A PIN typed on a terminal is not shown; from a pipe it is one line like any other. */
+static void
+set_echo (gboolean on)
+{
+  struct termios mode;
+
+  if (!isatty (STDIN_FILENO) || tcgetattr (STDIN_FILENO, &mode) != 0)
+    return;
+  if (on)
+    mode.c_lflag |= ECHO;
+  else
+    mode.c_lflag &= ~(tcflag_t) ECHO;
+  tcsetattr (STDIN_FILENO, TCSANOW, &mode);
+}
+
+static void
+forget_pin (Runner *runner)
+{
+  if (runner->pin != NULL)
+    memset (runner->pin, 0, strlen (runner->pin));
+  g_clear_pointer (&runner->pin, g_free);
+}
+
+/* The supervisor's PIN, then the reason unless --override-reason gave it; an empty line closes. */
+static void
+override_answered (Runner *runner, char *line, GError **error)
+{
+  gboolean empty = line == NULL || *g_strstrip (line) == '\0';
+
+  if (runner->asking_pin)
+    {
+      runner->asking_pin = FALSE;
+      set_echo (TRUE);
+      g_print ("\n");
+      if (empty)
+        ff_workflow_close (runner->workflow, error);
+      else if (runner->override_reason != NULL)
+        ff_workflow_override_identity (runner->workflow, runner->supervisor, line,
+                                       runner->override_reason, error);
+      else
+        {
+          runner->pin = g_strdup (line);
+          prompt (runner, _("Type the supervisor's reason to override (empty: stop here):"));
+        }
+    }
+  else if (empty)
+    ff_workflow_close (runner->workflow, error);
+  else
+    ff_workflow_override_identity (runner->workflow, runner->supervisor, runner->pin, line, error);
+  if (line != NULL)
+    memset (line, 0, strlen (line));
+  if (!runner->asking)
+    forget_pin (runner);
+}
 
 static void
 answered (GObject *object, GAsyncResult *result, gpointer user_data)
@@ -381,16 +443,15 @@ answered (GObject *object, GAsyncResult *result, gpointer user_data)
   else if (state == FF_WORKFLOW_STATE_CONFIRM || state == FF_WORKFLOW_STATE_FAILED)
     ff_workflow_close (runner->workflow, &error);
   else if (state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH)
-    {
-      if (line != NULL && *line != '\0')
-        ff_workflow_override_identity (runner->workflow, runner->supervisor, line, &error);
-      else
-        ff_workflow_close (runner->workflow, &error);
-    }
+    override_answered (runner, line, &error);
   if (error != NULL)
     {
       g_printerr ("fieldflash-cli: %s\n", error->message);
-      ask_next (runner);
+      /* Three wrong PINs: no override until the next sync, so the visit ends here. */
+      if (g_error_matches (error, FF_SUPERVISOR_ERROR, FF_SUPERVISOR_ERROR_LOCKED))
+        ff_workflow_close (runner->workflow, NULL);
+      else
+        ask_next (runner);
     }
 }
 
@@ -427,11 +488,15 @@ ask_next (Runner *runner)
         }
       break;
     case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
-      if (runner->override_reason != NULL)
-        ff_workflow_override_identity (workflow, runner->supervisor, runner->override_reason,
-                                       &error);
-      else if (runner->policy == DECIDE_ASK && runner->supervisor != NULL)
-        prompt (runner, _("Type the supervisor's reason to override (empty: stop here):"));
+      if (runner->supervisor != NULL
+          && (runner->policy == DECIDE_ASK || runner->override_reason != NULL))
+        {
+          question = g_strdup_printf (_("PIN of supervisor %s (empty: stop here):"),
+                                      runner->supervisor);
+          runner->asking_pin = TRUE;
+          set_echo (FALSE);
+          prompt (runner, question);
+        }
       else
         ff_workflow_close (workflow, &error);
       break;
@@ -568,7 +633,8 @@ run_workflow (int argc, char **argv, Policy default_policy)
       N_("Confirm the push without asking (identity overrides and rollbacks still need a person)"),
       NULL },
     { "supervisor", 0, 0, G_OPTION_ARG_STRING, &supervisor,
-      N_("Supervisor who may override an identity mismatch"), "NAME" },
+      N_("Supervisor who overrides an identity mismatch (asks for the supervisor's PIN)"),
+      "NAME" },
     { "override-reason", 0, 0, G_OPTION_ARG_STRING, &override_reason,
       N_("Override an identity mismatch with this reason (needs --supervisor)"), "TEXT" },
     { NULL }
@@ -665,6 +731,7 @@ run_workflow (int argc, char **argv, Policy default_policy)
       return fail (error);
     }
   g_clear_object (&runner.input);
+  forget_pin (&runner);
   outcome = describe_outcome (ff_workflow_get_outcome (workflow));
   g_print (_("%s: %s; report %s saved and queued for upload.\n"), device_id, outcome,
            ff_workflow_get_report_id (workflow));

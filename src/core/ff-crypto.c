@@ -432,30 +432,53 @@ parse_hex (const char *hex,
   return TRUE;
 }
 
+typedef struct
+{
+  guint64 n, r, p;
+  guint8  salt[PIN_SALT_BYTES];
+  guint8  hash[PIN_HASH_BYTES];
+} PinHash;
+
+static gboolean
+parse_pin_hash (const char *stored_hash,
+                PinHash    *out)
+{
+  g_auto(GStrv) parts = g_strsplit (stored_hash, "$", -1);
+
+  return g_strv_length (parts) == 6 && strcmp (parts[0], "scrypt") == 0
+         && g_ascii_string_to_unsigned (parts[1], 10, 2, 1 << 20, &out->n, NULL)
+         && g_ascii_string_to_unsigned (parts[2], 10, 1, 32, &out->r, NULL)
+         && g_ascii_string_to_unsigned (parts[3], 10, 1, 16, &out->p, NULL)
+         && parse_hex (parts[4], out->salt, sizeof out->salt)
+         && parse_hex (parts[5], out->hash, sizeof out->hash);
+}
+
+gboolean
+ff_pin_hash_is_valid (const char *stored_hash)
+{
+  PinHash parsed;
+
+  return stored_hash != NULL && parse_pin_hash (stored_hash, &parsed)
+         && parsed.n >= PIN_SCRYPT_N && parsed.r >= PIN_SCRYPT_R;
+}
+
 gboolean
 ff_pin_verify (const char *pin,
                const char *stored_hash)
 {
-  g_auto(GStrv) parts = g_strsplit (stored_hash, "$", -1);
-  guint8 salt[PIN_SALT_BYTES];
-  guint8 expected[PIN_HASH_BYTES];
+  PinHash parsed;
   guint8 actual[PIN_HASH_BYTES];
-  guint64 n, r, p;
   gboolean match;
 
-  if (g_strv_length (parts) != 6 || strcmp (parts[0], "scrypt") != 0
-      || !g_ascii_string_to_unsigned (parts[1], 10, 2, 1 << 20, &n, NULL)
-      || !g_ascii_string_to_unsigned (parts[2], 10, 1, 32, &r, NULL)
-      || !g_ascii_string_to_unsigned (parts[3], 10, 1, 16, &p, NULL)
-      || !parse_hex (parts[4], salt, sizeof salt)
-      || !parse_hex (parts[5], expected, sizeof expected))
+  if (!parse_pin_hash (stored_hash, &parsed))
     return FALSE;
-  if (!scrypt (pin, salt, sizeof salt, n, r, p, actual, sizeof actual))
+  if (!scrypt (pin, parsed.salt, sizeof parsed.salt, parsed.n, parsed.r, parsed.p, actual,
+               sizeof actual))
     {
       ERR_clear_error ();
       return FALSE;
     }
-  match = CRYPTO_memcmp (actual, expected, sizeof actual) == 0;
+  match = CRYPTO_memcmp (actual, parsed.hash, sizeof actual) == 0;
   OPENSSL_cleanse (actual, sizeof actual);
   return match;
 }

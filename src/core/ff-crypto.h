@@ -59,6 +59,9 @@ char     *ff_pin_hash                (const char    *pin,
                                       GError       **error);
 gboolean  ff_pin_verify              (const char    *pin,
                                       const char    *stored_hash);
+/* TRUE when @stored_hash is such a string with at least the cost ff_pin_hash() uses, so a
+ * document cannot carry a hash cheap to guess from. */
+gboolean  ff_pin_hash_is_valid       (const char    *stored_hash);
 
 /* Random bytes as lowercase hex (2 * @n_bytes characters), for tokens and salts. */
 char     *ff_random_hex              (gsize          n_bytes);

@@ -10,6 +10,7 @@
 #include <libsoup/soup.h>
 
 #include "ff-document.h"
+#include "ff-supervisor.h"
 #include "ff-task.h"
 
 #define API_PREFIX "/api/v1"
@@ -1124,6 +1125,30 @@ document_received (GObject      *object,
                  signature_received, task);
 }
 
+/* A sync that reached the end lifts the lock three wrong supervisor PINs put on overrides. */
+static gboolean
+unlock_overrides (FfStore *store, gpointer data, GError **error)
+{
+  return ff_supervisor_unlock (store, error);
+}
+
+static void
+overrides_unlocked (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  FetchJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!ff_store_run_finish (FF_STORE (object), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_strv_builder_end (job->stored_ids),
+                           (GDestroyNotify) g_strfreev);
+  g_object_unref (task);
+}
+
 static void
 fetch_next_task (GTask *task)
 {
@@ -1136,9 +1161,8 @@ fetch_next_task (GTask *task)
   job->task_id = g_queue_pop_head (&job->pending_ids);
   if (job->task_id == NULL)
     {
-      g_task_return_pointer (task, g_strv_builder_end (job->stored_ids),
-                             (GDestroyNotify) g_strfreev);
-      g_object_unref (task);
+      ff_store_run_async (self->store, unlock_overrides, NULL, NULL, NULL, overrides_unlocked,
+                          task);
       return;
     }
   path = g_strdup_printf ("/tasks/%s/document", job->task_id);

@@ -11,6 +11,29 @@
 #define MAX_ITEMS 100000
 #define MAX_TABLETS 64
 #define MAX_FIRMWARE_SIZE ((gint64) 1 << 32)
+#define MAX_SUPERVISORS 64
+#define MAX_PIN_HASH_LENGTH 256
+
+FfSupervisor *
+ff_supervisor_new (const char *name,
+                   const char *pin_hash)
+{
+  FfSupervisor *supervisor = g_new0 (FfSupervisor, 1);
+
+  supervisor->name = g_strdup (name);
+  supervisor->pin_hash = g_strdup (pin_hash);
+  return supervisor;
+}
+
+void
+ff_supervisor_free (FfSupervisor *supervisor)
+{
+  if (supervisor == NULL)
+    return;
+  g_free (supervisor->name);
+  g_free (supervisor->pin_hash);
+  g_free (supervisor);
+}
 
 FfFirmwareRef *
 ff_firmware_ref_new (void)
@@ -67,6 +90,7 @@ ff_task_new (void)
   task->format_version = FF_TASK_FORMAT_VERSION;
   task->tablets = g_ptr_array_new_with_free_func (g_free);
   task->items = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_task_item_free);
+  task->supervisors = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_supervisor_free);
   return task;
 }
 
@@ -81,6 +105,7 @@ ff_task_free (FfTask *task)
   g_free (task->rollback_reason);
   g_ptr_array_unref (task->tablets);
   g_ptr_array_unref (task->items);
+  g_ptr_array_unref (task->supervisors);
   g_free (task);
 }
 
@@ -279,9 +304,68 @@ parse_items (JsonArray *items,
   return TRUE;
 }
 
+static const char *const supervisor_members[] = { "name", "pin_hash", NULL };
+
+static gboolean
+parse_supervisors (JsonArray *supervisors,
+                   FfTask    *task,
+                   GError   **error)
+{
+  guint n = json_array_get_length (supervisors);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (n > MAX_SUPERVISORS)
+    {
+      ff_document_invalid (error, "", "supervisors", _("must list at most 64 supervisors"));
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (supervisors, i);
+      g_autofree char *where = g_strdup_printf ("supervisors[%u]", i);
+      JsonObject *object;
+      const char *name, *pin_hash;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          ff_document_invalid (error, where, NULL, _("must be an object"));
+          return FALSE;
+        }
+      object = json_node_get_object (node);
+      if (!ff_document_check_members (object, where, supervisor_members, error)
+          || (name = ff_document_get_string (object, where, "name", FALSE, FF_NAME_MAX_LENGTH,
+                                             error)) == NULL
+          || (pin_hash = ff_document_get_string (object, where, "pin_hash", FALSE,
+                                                 MAX_PIN_HASH_LENGTH, error)) == NULL)
+        return FALSE;
+      if (*name == '\0')
+        {
+          ff_document_invalid (error, where, "name", _("must not be empty"));
+          return FALSE;
+        }
+      if (!ff_pin_hash_is_valid (pin_hash))
+        {
+          ff_document_invalid (error, where, "pin_hash", _("must be a salted scrypt PIN hash"));
+          return FALSE;
+        }
+      if (!g_hash_table_add (seen, (gpointer) name))
+        {
+          ff_document_invalid (error, where, "name", _("appears twice in the task"));
+          return FALSE;
+        }
+      g_ptr_array_add (task->supervisors, ff_supervisor_new (name, pin_hash));
+    }
+  return TRUE;
+}
+
+/* "supervisors" is optional: a task without supervisors keeps the bytes it always had. */
 static const char *const task_members[] = {
   "format_version", "task_id", "issued_at", "expires_at", "technician", "tablets", "rollback",
   "items", NULL
+};
+static const char *const task_members_with_supervisors[] = {
+  "format_version", "task_id", "issued_at", "expires_at", "technician", "tablets", "rollback",
+  "items", "supervisors", NULL
 };
 static const char *const technician_members[] = { "phone", "name", NULL };
 static const char *const rollback_members[] = { "reason", NULL };
@@ -293,13 +377,18 @@ ff_task_parse (GBytes  *bytes,
   g_autoptr(FfTask) task = ff_task_new ();
   g_autoptr(JsonParser) parser = NULL;
   JsonObject *root, *technician, *rollback;
-  JsonArray *tablets, *items;
+  JsonArray *tablets, *items, *supervisors = NULL;
   const char *task_id, *phone, *name, *reason = NULL;
   gint64 format_version;
+  gboolean with_supervisors;
 
   parser = ff_document_parse_object (bytes, &root, error);
-  if (parser == NULL
-      || !ff_document_check_members (root, "", task_members, error)
+  if (parser == NULL)
+    return NULL;
+  with_supervisors = json_object_has_member (root, "supervisors");
+  if (!ff_document_check_members (root, "",
+                                  with_supervisors ? task_members_with_supervisors : task_members,
+                                  error)
       || !ff_document_get_int (root, "", "format_version", FF_TASK_FORMAT_VERSION,
                                FF_TASK_FORMAT_VERSION, &format_version, error)
       || (task_id = ff_document_get_string (root, "", "task_id", FALSE, 64, error)) == NULL
@@ -319,7 +408,10 @@ ff_task_parse (GBytes  *bytes,
               || (reason = ff_document_get_string (rollback, "rollback", "reason", FALSE, 1024,
                                                    error)) == NULL))
       || (items = ff_document_get_array (root, "", "items", error)) == NULL
-      || !parse_items (items, task, error))
+      || !parse_items (items, task, error)
+      || (with_supervisors
+          && ((supervisors = ff_document_get_array (root, "", "supervisors", error)) == NULL
+              || !parse_supervisors (supervisors, task, error))))
     return NULL;
   if (!ff_task_id_is_valid (task_id))
     {
@@ -439,6 +531,21 @@ ff_task_serialize (const FfTask *task)
   for (guint i = 0; i < task->items->len; i++)
     add_item (builder, g_ptr_array_index (task->items, i));
   json_builder_end_array (builder);
+  if (task->supervisors->len > 0)
+    {
+      json_builder_set_member_name (builder, "supervisors");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < task->supervisors->len; i++)
+        {
+          const FfSupervisor *supervisor = g_ptr_array_index (task->supervisors, i);
+
+          json_builder_begin_object (builder);
+          ff_builder_add_string (builder, "name", supervisor->name);
+          ff_builder_add_string (builder, "pin_hash", supervisor->pin_hash);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+    }
   json_builder_end_object (builder);
   return ff_document_serialize (builder);
 }
@@ -492,6 +599,20 @@ ff_task_find_item (const FfTask *task,
 
       if (g_strcmp0 (item->device_id, device_id) == 0)
         return item;
+    }
+  return NULL;
+}
+
+const FfSupervisor *
+ff_task_find_supervisor (const FfTask *task,
+                         const char   *name)
+{
+  for (guint i = 0; i < task->supervisors->len; i++)
+    {
+      const FfSupervisor *supervisor = g_ptr_array_index (task->supervisors, i);
+
+      if (g_strcmp0 (supervisor->name, name) == 0)
+        return supervisor;
     }
   return NULL;
 }

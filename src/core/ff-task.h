@@ -34,6 +34,14 @@ typedef struct
   FfFirmwareRef *previous;   /* NULL when the store does not have the running firmware */
 } FfTaskItem;
 
+/* Who may override a check (or reopen a visit) for this task: a name and the salted scrypt hash
+ * of the supervisor's PIN (ff_pin_hash), verified on the tablet with no network. */
+typedef struct
+{
+  char *name;
+  char *pin_hash;
+} FfSupervisor;
+
 typedef struct
 {
   int        format_version;
@@ -46,12 +54,16 @@ typedef struct
   gboolean   rollback;
   char      *rollback_reason; /* set exactly when rollback */
   GPtrArray *items;           /* of FfTaskItem * */
+  GPtrArray *supervisors;     /* of FfSupervisor *; empty: nobody may override */
 } FfTask;
 
 FfTask        *ff_task_new               (void);
 void           ff_task_free              (FfTask        *task);
 FfTaskItem    *ff_task_item_new          (void);
 void           ff_task_item_free         (FfTaskItem    *item);
+FfSupervisor  *ff_supervisor_new         (const char    *name,
+                                          const char    *pin_hash);
+void           ff_supervisor_free        (FfSupervisor  *supervisor);
 FfFirmwareRef *ff_firmware_ref_new       (void);
 void           ff_firmware_ref_free      (FfFirmwareRef *ref);
 
@@ -83,9 +95,12 @@ FfTask        *ff_task_load_signed       (GBytes        *bytes,
                                           GError       **error);
 FfTaskItem    *ff_task_find_item         (const FfTask  *task,
                                           const char    *device_id);
+const FfSupervisor *ff_task_find_supervisor (const FfTask *task,
+                                             const char   *name);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTask, ff_task_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTaskItem, ff_task_item_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfFirmwareRef, ff_firmware_ref_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfSupervisor, ff_supervisor_free)
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include "ff-profile.h"
 #include "ff-report.h"
 #include "ff-snapshot.h"
+#include "ff-supervisor.h"
 #include "ff-version.h"
 
 #define DEFAULT_GPS_TIMEOUT_SECONDS 30
@@ -1485,32 +1486,165 @@ ff_workflow_confirm_push (FfWorkflow  *self,
   return TRUE;
 }
 
-gboolean
-ff_workflow_override_identity (FfWorkflow  *self,
-                               const char  *supervisor,
-                               const char  *reason,
-                               GError     **error)
+/* The failed PINs of one visit count together, whatever page or program asked. */
+static char *
+visit_key (FfWorkflow *self)
 {
-  g_autofree char *clean_reason = g_strstrip (g_strdup (reason != NULL ? reason : ""));
-  g_autofree char *clean_by = g_strstrip (g_strdup (supervisor != NULL ? supervisor : ""));
+  return g_strdup_printf ("%s/%s", self->task->task_id, self->item->device_id);
+}
+
+static char *
+clean_text (const char *text)
+{
+  return g_strstrip (g_strdup (text != NULL ? text : ""));
+}
+
+static gboolean
+check_override (FfWorkflow  *self,
+                const char  *supervisor,
+                const char  *reason,
+                GError     **error)
+{
+  g_autofree char *clean_reason = clean_text (reason);
+  g_autofree char *clean_by = clean_text (supervisor);
 
   if (!expect_state (self, FF_WORKFLOW_STATE_IDENTITY_MISMATCH, error))
     return FALSE;
   if (*clean_reason == '\0' || *clean_by == '\0')
     {
       g_set_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION,
-                   _("An override needs the supervisor’s name and a typed reason."));
+                   _("An override needs a supervisor, the supervisor’s PIN and a typed reason."));
       return FALSE;
     }
+  return TRUE;
+}
+
+/* After ff_supervisor_authorize() accepted the supervisor's PIN. */
+static gboolean
+apply_override (FfWorkflow  *self,
+                const char  *supervisor,
+                const char  *reason,
+                GError     **error)
+{
+  if (!check_override (self, supervisor, reason, error))
+    return FALSE;
   g_free (self->ctx.override_by);
-  self->ctx.override_by = g_steal_pointer (&clean_by);
+  self->ctx.override_by = clean_text (supervisor);
   g_free (self->ctx.override_reason);
-  self->ctx.override_reason = g_steal_pointer (&clean_reason);
+  self->ctx.override_reason = clean_text (reason);
   set_failure (self, NULL, NULL);
-  record_eventf (self, "identify", _("Identity overridden by %s: %s"), self->ctx.override_by,
-                 self->ctx.override_reason);
+  record_eventf (self, "identify", _("Identity overridden by supervisor %s: %s"),
+                 self->ctx.override_by, self->ctx.override_reason);
   advance (self, FF_WORKFLOW_STATE_READ_VERSION);
   return TRUE;
+}
+
+gboolean
+ff_workflow_override_identity (FfWorkflow  *self,
+                               const char  *supervisor,
+                               const char  *pin,
+                               const char  *reason,
+                               GError     **error)
+{
+  g_autofree char *visit = visit_key (self);
+  g_autofree char *clean_by = clean_text (supervisor);
+
+  return check_override (self, supervisor, reason, error)
+         && ff_supervisor_authorize (self->store, self->task, visit, clean_by, pin, error)
+         && apply_override (self, supervisor, reason, error);
+}
+
+typedef struct
+{
+  FfWorkflow *self;
+  char       *visit;
+  char       *supervisor;
+  char       *pin;
+  char       *reason;
+} Authorization;
+
+static void
+authorization_free (Authorization *authorization)
+{
+  g_object_unref (authorization->self);
+  g_free (authorization->visit);
+  g_free (authorization->supervisor);
+  if (authorization->pin != NULL)
+    memset (authorization->pin, 0, strlen (authorization->pin));
+  g_free (authorization->pin);
+  g_free (authorization->reason);
+  g_free (authorization);
+}
+
+/* In a worker: the task is never changed after ff_workflow_new(), so reading it here is safe. */
+static gboolean
+authorize_job (FfStore   *store,
+               gpointer   data,
+               GError   **error)
+{
+  Authorization *authorization = data;
+
+  return ff_supervisor_authorize (store, authorization->self->task, authorization->visit,
+                                  authorization->supervisor, authorization->pin, error);
+}
+
+static void
+authorized (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Authorization *authorization = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!ff_store_run_finish (FF_STORE (source), result, &error)
+      || !apply_override (authorization->self, authorization->supervisor, authorization->reason,
+                          &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+ff_workflow_override_identity_async (FfWorkflow          *self,
+                                     const char          *supervisor,
+                                     const char          *pin,
+                                     const char          *reason,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Authorization *authorization;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, ff_workflow_override_identity_async);
+  if (!check_override (self, supervisor, reason, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  authorization = g_new0 (Authorization, 1);
+  authorization->self = g_object_ref (self);
+  authorization->visit = visit_key (self);
+  authorization->supervisor = clean_text (supervisor);
+  authorization->pin = g_strdup (pin != NULL ? pin : "");
+  authorization->reason = g_strdup (reason);
+  g_task_set_task_data (task, authorization, (GDestroyNotify) authorization_free);
+  /* The store job borrows the data the GTask owns, and the GTask outlives the job. */
+  ff_store_run_async (self->store, authorize_job, authorization, NULL, cancellable, authorized,
+                      task);
+}
+
+gboolean
+ff_workflow_override_identity_finish (FfWorkflow    *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 gboolean
@@ -1601,6 +1735,12 @@ const char *
 ff_workflow_get_report_id (FfWorkflow *self)
 {
   return self->ctx.report_id;
+}
+
+const FfTask *
+ff_workflow_get_task (FfWorkflow *self)
+{
+  return self->task;
 }
 
 const FfTaskItem *

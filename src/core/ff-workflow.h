@@ -21,7 +21,7 @@ typedef enum
   FF_WORKFLOW_STATE_NEW,
   FF_WORKFLOW_STATE_CONNECT,
   FF_WORKFLOW_STATE_IDENTIFY,
-  FF_WORKFLOW_STATE_IDENTITY_MISMATCH,  /* decision: override with a reason, or close */
+  FF_WORKFLOW_STATE_IDENTITY_MISMATCH,  /* decision: a supervisor's override, or close */
   FF_WORKFLOW_STATE_READ_VERSION,
   FF_WORKFLOW_STATE_SNAPSHOT_BEFORE,
   FF_WORKFLOW_STATE_CONFIRM,            /* decision: confirm the push, or close */
@@ -78,6 +78,7 @@ const char     *ff_workflow_get_failure       (FfWorkflow    *self);
 const char     *ff_workflow_get_outcome       (FfWorkflow    *self);
 const char     *ff_workflow_get_report_id     (FfWorkflow    *self);
 const FfTaskItem *ff_workflow_get_item        (FfWorkflow    *self);
+const FfTask   *ff_workflow_get_task          (FfWorkflow    *self);
 gboolean        ff_workflow_can_roll_back     (FfWorkflow    *self);
 
 /* What the visit has read so far, for a UI to show; borrowed from the workflow. Each member is
@@ -119,10 +120,25 @@ gboolean        ff_workflow_run_finish        (FfWorkflow          *self,
  * workflow is not waiting for it. */
 gboolean        ff_workflow_confirm_push      (FfWorkflow    *self,
                                                GError       **error);
+/* An identity override needs a supervisor the task names and that supervisor's PIN, checked by
+ * ff_supervisor_authorize() (three wrong PINs lock overrides until the next sync), and a reason.
+ * The blocking form runs scrypt and sqlite on the calling thread (the cli); a UI uses the async
+ * form, which checks in a worker. */
 gboolean        ff_workflow_override_identity (FfWorkflow    *self,
                                                const char    *supervisor,
+                                               const char    *pin,
                                                const char    *reason,
                                                GError       **error);
+void            ff_workflow_override_identity_async  (FfWorkflow          *self,
+                                                      const char          *supervisor,
+                                                      const char          *pin,
+                                                      const char          *reason,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+gboolean        ff_workflow_override_identity_finish (FfWorkflow          *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
 gboolean        ff_workflow_roll_back         (FfWorkflow    *self,
                                                GError       **error);
 /* Ends a waiting workflow without going further: the report says identity-mismatch (aborted when

@@ -55,6 +55,7 @@ gboolean ff_cli_firmware      (FfCli *cli, int argc, char **argv, GError **error
 gboolean ff_cli_blacklist     (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_handhelds     (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_technicians   (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_supervisors   (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_tasks         (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_reports       (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_history       (FfCli *cli, int argc, char **argv, GError **error);

@@ -10,7 +10,7 @@
 #include <sqlite3.h>
 #include <stdarg.h>
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 struct _FfPlatformDb
 {
@@ -103,6 +103,14 @@ static const char schema_v1[] =
   "  to_checksum TEXT, source TEXT NOT NULL CHECK (source IN ('ledger', 'report')),"
   "  report_id TEXT REFERENCES reports (report_id));"
   "CREATE INDEX history_by_device ON version_history (device_id, id);";
+
+/* Schema 2: the supervisors signed into each new task (who may override on the tablet). */
+static const char schema_v2[] =
+  "CREATE TABLE supervisors ("
+  "  name TEXT PRIMARY KEY, pin_hash TEXT NOT NULL, added_at INTEGER NOT NULL,"
+  "  disabled_at INTEGER);";
+
+static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2 };
 
 static void
 set_sqlite_error (FfPlatformDb *db,
@@ -271,14 +279,20 @@ migrate (FfPlatformDb *db,
   if (version == SCHEMA_VERSION)
     return TRUE;
   /* One transaction per step, so a crash leaves the database at a known version. */
-  if (!exec_script (db, "BEGIN IMMEDIATE", error))
-    return FALSE;
-  if (!exec_script (db, schema_v1, error)
-      || !exec_script (db, "PRAGMA user_version = 1", error)
-      || !exec_script (db, "COMMIT", error))
+  for (; version < SCHEMA_VERSION; version++)
     {
-      exec_script (db, "ROLLBACK", NULL);
-      return FALSE;
+      g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %d",
+                                                      (int) version + 1);
+
+      if (!exec_script (db, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      if (!exec_script (db, migrations[version], error)
+          || !exec_script (db, set_version, error)
+          || !exec_script (db, "COMMIT", error))
+        {
+          exec_script (db, "ROLLBACK", NULL);
+          return FALSE;
+        }
     }
   return TRUE;
 }
@@ -1128,6 +1142,71 @@ ff_platform_db_set_login_failures (FfPlatformDb *db,
                           error));
 }
 
+/* Supervisors */
+
+gboolean
+ff_platform_db_insert_supervisor (FfPlatformDb *db,
+                                  const char   *name,
+                                  const char   *pin_hash,
+                                  gint64        now,
+                                  GError      **error)
+{
+  return LOCKED (db, run (db, bind (db, "INSERT INTO supervisors VALUES (?, ?, ?, NULL)", error,
+                                    "ssi", name, pin_hash, now),
+                          error));
+}
+
+static gpointer
+read_supervisor (sqlite3_stmt *stmt)
+{
+  FfSupervisorRecord *supervisor = g_new0 (FfSupervisorRecord, 1);
+
+  supervisor->name = ff_sqlite_column_text (stmt, 0);
+  supervisor->pin_hash = ff_sqlite_column_text (stmt, 1);
+  supervisor->added_at = sqlite3_column_int64 (stmt, 2);
+  supervisor->disabled_at = sqlite3_column_int64 (stmt, 3);
+  return supervisor;
+}
+
+GPtrArray *
+ff_platform_db_list_supervisors (FfPlatformDb *db,
+                                 gboolean      only_enabled,
+                                 GError      **error)
+{
+  const char *sql = only_enabled
+    ? "SELECT name, pin_hash, added_at, disabled_at FROM supervisors"
+      " WHERE disabled_at IS NULL ORDER BY name"
+    : "SELECT name, pin_hash, added_at, disabled_at FROM supervisors ORDER BY name";
+
+  return LOCKED (db, collect_rows (db, bind (db, sql, error, ""), read_supervisor,
+                                   (GDestroyNotify) ff_supervisor_record_free, error));
+}
+
+static gboolean
+disable_supervisor (FfPlatformDb *db,
+                    const char   *name,
+                    gint64        now,
+                    gboolean     *disabled,
+                    GError      **error)
+{
+  if (!run (db, bind (db, "UPDATE supervisors SET disabled_at = ? WHERE name = ?"
+                          " AND disabled_at IS NULL", error, "is", now, name),
+            error))
+    return FALSE;
+  *disabled = sqlite3_changes (db->handle) > 0;
+  return TRUE;
+}
+
+gboolean
+ff_platform_db_disable_supervisor (FfPlatformDb *db,
+                                   const char   *name,
+                                   gint64        now,
+                                   gboolean     *disabled,
+                                   GError      **error)
+{
+  return LOCKED (db, disable_supervisor (db, name, now, disabled, error));
+}
+
 gboolean
 ff_platform_db_insert_session (FfPlatformDb *db,
                                const char   *token_hash,
@@ -1622,6 +1701,16 @@ ff_handheld_free (FfHandheld *handheld)
   g_free (handheld->state);
   g_free (handheld->task_id);
   g_free (handheld);
+}
+
+void
+ff_supervisor_record_free (FfSupervisorRecord *supervisor)
+{
+  if (supervisor == NULL)
+    return;
+  g_free (supervisor->name);
+  g_free (supervisor->pin_hash);
+  g_free (supervisor);
 }
 
 void

@@ -57,6 +57,14 @@ typedef struct
 
 typedef struct
 {
+  char   *name;
+  char   *pin_hash;
+  gint64  added_at;
+  gint64  disabled_at;   /* 0 while the supervisor may override */
+} FfSupervisorRecord;
+
+typedef struct
+{
   char   *task_id;
   char   *phone;
   gint64  issued_at;
@@ -238,6 +246,22 @@ FfTechnician *ff_platform_db_require_technician    (FfPlatformDb  *db,
                                                     GError       **error);
 GPtrArray    *ff_platform_db_list_technicians      (FfPlatformDb  *db,
                                                     GError       **error);
+/* Supervisors: new tasks carry the enabled ones (a disabled one stays in the tasks already
+ * signed, until they expire). */
+gboolean      ff_platform_db_insert_supervisor     (FfPlatformDb  *db,
+                                                    const char    *name,
+                                                    const char    *pin_hash,
+                                                    gint64         now,
+                                                    GError       **error);
+GPtrArray    *ff_platform_db_list_supervisors      (FfPlatformDb  *db,
+                                                    gboolean       only_enabled,
+                                                    GError       **error);
+/* *@disabled is FALSE when no enabled supervisor has that name. */
+gboolean      ff_platform_db_disable_supervisor    (FfPlatformDb  *db,
+                                                    const char    *name,
+                                                    gint64         now,
+                                                    gboolean      *disabled,
+                                                    GError       **error);
 gboolean      ff_platform_db_set_login_failures    (FfPlatformDb  *db,
                                                     const char    *phone,
                                                     gint64         failures,
@@ -351,6 +375,7 @@ void ff_terminal_free       (FfTerminal     *terminal);
 void ff_firmware_free       (FfFirmware     *firmware);
 void ff_handheld_free       (FfHandheld     *handheld);
 void ff_technician_free     (FfTechnician   *technician);
+void ff_supervisor_record_free (FfSupervisorRecord *supervisor);
 void ff_task_record_free    (FfTaskRecord   *record);
 void ff_task_item_record_free (FfTaskItemRecord *record);
 void ff_history_entry_free  (FfHistoryEntry *entry);
@@ -360,6 +385,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTerminal, ff_terminal_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfFirmware, ff_firmware_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfHandheld, ff_handheld_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTechnician, ff_technician_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfSupervisorRecord, ff_supervisor_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTaskRecord, ff_task_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTaskItemRecord, ff_task_item_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfReportRecord, ff_report_record_free)

@@ -241,6 +241,25 @@ store_task (FfPlatformDb *db,
                                          message, error);
 }
 
+/* Every enabled supervisor may override for the task, offline: their PIN hashes are signed in. */
+static gboolean
+add_supervisors (FfPlatformDb *db,
+                 FfTask       *task,
+                 GError      **error)
+{
+  g_autoptr(GPtrArray) supervisors = ff_platform_db_list_supervisors (db, TRUE, error);
+
+  if (supervisors == NULL)
+    return FALSE;
+  for (guint i = 0; i < supervisors->len; i++)
+    {
+      const FfSupervisorRecord *record = g_ptr_array_index (supervisors, i);
+
+      g_ptr_array_add (task->supervisors, ff_supervisor_new (record->name, record->pin_hash));
+    }
+  return TRUE;
+}
+
 static gboolean
 create_in_transaction (FfPlatformDb *db,
                        gpointer      user_data,
@@ -311,6 +330,8 @@ create_in_transaction (FfPlatformDb *db,
   task->technician_name = g_strdup (technician->name);
   task->rollback = request->rollback_reason != NULL;
   task->rollback_reason = g_strdup (request->rollback_reason);
+  if (!add_supervisors (db, task, error))
+    return FALSE;
   prefix = ff_task_make_id (technician->phone, request->now, 1);
   same_day = ff_platform_db_count_tasks_with_prefix (db, prefix, error);
   if (same_day < 0)

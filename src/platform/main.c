@@ -20,6 +20,7 @@ static const struct
   { "blacklist", ff_cli_blacklist },
   { "handhelds", ff_cli_handhelds },
   { "technicians", ff_cli_technicians },
+  { "supervisors", ff_cli_supervisors },
   { "tasks", ff_cli_tasks },
   { "reports", ff_cli_reports },
   { "history", ff_cli_history },
@@ -31,7 +32,7 @@ print_usage (void)
   g_printerr ("%s\n", _("Usage: fieldflash-platform [--data-dir DIR] VERB …"));
   g_printerr ("%s\n", _("Verbs: init, serve, export-key, terminals import|list, "
                         "firmware add|list|withdraw, blacklist add, handhelds add|list|retire, "
-                        "technicians add|list, tasks create|list, reports list, "
+                        "technicians add|list, supervisors add|list|disable, tasks create|list, reports list, "
                         "history DEVICE-ID"));
 }
 

@@ -14,6 +14,7 @@
 #include "ff-sim-firmware.h"
 #include "ff-sim-terminal.h"
 #include "ff-store.h"
+#include "ff-supervisor.h"
 #include "ff-task.h"
 #include "ff-test-fixtures.h"
 #include "ff-workflow.h"
@@ -106,6 +107,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   item->previous->sha256 = g_strdup (f->old_sha);
   item->previous->size = g_bytes_get_size (f->old_image);
   g_ptr_array_add (task->items, item);
+  g_ptr_array_add (task->supervisors, ff_test_supervisor_new ());
   g_assert_true (ff_task_validate (task, &error));
   g_assert_no_error (error);
   f->task_document = ff_task_serialize (task);
@@ -179,12 +181,27 @@ decide (gpointer user_data)
       g_assert_false (ff_workflow_roll_back (workflow, &error));
       g_assert_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION);
       g_clear_error (&error);
-      g_assert_false (ff_workflow_override_identity (workflow, "Li Lei", "  ", &error));
+      g_assert_false (ff_workflow_override_identity (workflow, FF_TEST_SUPERVISOR,
+                                                     FF_TEST_SUPERVISOR_PIN, "  ", &error));
       g_assert_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION);
       g_clear_error (&error);
+      /* A name the task does not list, or a wrong PIN, overrides nothing. */
+      g_assert_false (ff_workflow_override_identity (workflow, "Han Meimei",
+                                                     FF_TEST_SUPERVISOR_PIN, "reason", &error));
+      g_assert_error (error, FF_SUPERVISOR_ERROR, FF_SUPERVISOR_ERROR_UNKNOWN);
+      g_clear_error (&error);
       if (technician->override_reason != NULL)
-        g_assert_true (ff_workflow_override_identity (workflow, "Li Lei",
-                                                      technician->override_reason, &error));
+        {
+          g_assert_false (ff_workflow_override_identity (workflow, FF_TEST_SUPERVISOR, "20261207",
+                                                         technician->override_reason, &error));
+          g_assert_error (error, FF_SUPERVISOR_ERROR, FF_SUPERVISOR_ERROR_WRONG_PIN);
+          g_clear_error (&error);
+          g_assert_cmpint (ff_workflow_get_state (workflow), ==,
+                           FF_WORKFLOW_STATE_IDENTITY_MISMATCH);
+          g_assert_true (ff_workflow_override_identity (workflow, FF_TEST_SUPERVISOR,
+                                                        FF_TEST_SUPERVISOR_PIN,
+                                                        technician->override_reason, &error));
+        }
       else
         g_assert_true (ff_workflow_close (workflow, &error));
       break;

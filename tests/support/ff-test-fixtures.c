@@ -26,6 +26,21 @@ ff_test_task_new (gint64      issued_at,
   return task;
 }
 
+FfSupervisor *
+ff_test_supervisor_new (void)
+{
+  static char *pin_hash;
+
+  if (pin_hash == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      pin_hash = ff_pin_hash (FF_TEST_SUPERVISOR_PIN, &error);
+      g_assert_no_error (error);
+    }
+  return ff_supervisor_new (FF_TEST_SUPERVISOR, pin_hash);
+}
+
 FfTaskItem *
 ff_test_task_item_new (const char *device_id,
                        const char *name,

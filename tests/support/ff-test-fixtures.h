@@ -10,12 +10,17 @@ G_BEGIN_DECLS
 
 #define FF_TEST_PHONE "13800138000"
 #define FF_TEST_SERIAL "TAB-0001"
+#define FF_TEST_SUPERVISOR "Li Lei"
+#define FF_TEST_SUPERVISOR_PIN "20261206"
 
 /* Task 1 of technician FF_TEST_PHONE (@technician_name) issued at @issued_at, valid for
  * @valid_seconds, checked out to FF_TEST_SERIAL; no items yet. */
 FfTask     *ff_test_task_new                  (gint64               issued_at,
                                                gint64               valid_seconds,
                                                const char          *technician_name);
+/* Supervisor FF_TEST_SUPERVISOR with PIN FF_TEST_SUPERVISOR_PIN, for a task's supervisors (the
+ * costly hash is made once per test program). */
+FfSupervisor *ff_test_supervisor_new          (void);
 /* A terminal of the test fleet: an Acme DTU-3000 (HV1.0) expected on V1.00, state-grid profile,
  * common address 1, at @host:@port. The caller sets the target (and previous) firmware. */
 FfTaskItem *ff_test_task_item_new             (const char          *device_id,

@@ -25,6 +25,7 @@
 #include "ff-signal-gauge.h"
 #include "ff-sync-page.h"
 #include "ff-task-page.h"
+#include "ff-training.h"
 #include "ff-ui-test.h"
 #include "ff-welcome-page.h"
 #include "ff-window.h"
@@ -259,8 +260,51 @@ is_status_page_on_screen (GtkWidget     *widget,
   return ADW_IS_STATUS_PAGE (widget) && gtk_widget_is_drawable (widget);
 }
 
+static gboolean
+override_checked (gpointer page)
+{
+  return gtk_widget_is_sensitive (ff_ui_test_find (page, ff_ui_test_is_button_for,
+                                                   "connect.override"))
+         || strstr (adw_status_page_get_description (
+                      ADW_STATUS_PAGE (ff_ui_test_find (page, is_status_page_on_screen, NULL))),
+                    "locked") != NULL;
+}
+
+/* The supervisor of the training task, with @pin, in the override dialog; waits for the check. */
+static void
+override_with_pin (GtkWidget  *page,
+                   const char *pin)
+{
+  AdwMessageDialog *dialog;
+
+  gtk_widget_activate_action (page, "connect.override", NULL);
+  dialog = ff_ui_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Supervisor Override?");
+  g_assert_cmpstr (gtk_string_object_get_string (adw_combo_row_get_selected_item (
+                     ADW_COMBO_ROW (ff_ui_test_find (GTK_WIDGET (dialog), ff_ui_test_is_row_titled,
+                                                     "Supervisor")))), ==,
+                   FF_TRAINING_SUPERVISOR);
+  gtk_editable_set_text (GTK_EDITABLE (ff_ui_test_find (GTK_WIDGET (dialog),
+                                                        ff_ui_test_is_row_titled, "Reason")),
+                         "Pole renumbered");
+  /* A PIN shorter than a supervisor's cannot be sent. */
+  gtk_editable_set_text (GTK_EDITABLE (ff_ui_test_find (GTK_WIDGET (dialog),
+                                                        ff_ui_test_is_row_titled,
+                                                        "Supervisor PIN")), "1234567");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "override"));
+  gtk_editable_set_text (GTK_EDITABLE (ff_ui_test_find (GTK_WIDGET (dialog),
+                                                        ff_ui_test_is_row_titled,
+                                                        "Supervisor PIN")), pin);
+  ff_ui_test_respond (dialog, "_Override");
+  g_assert_false (gtk_widget_is_sensitive (ff_ui_test_find (page, ff_ui_test_is_button_for,
+                                                            "connect.override")));
+  ff_ui_test_wait_until (override_checked, page, "the supervisor's PIN to be checked");
+}
+
 /* A terminal that answers with another device ID: the full stop shows the ID read against the
- * task's and the position the core judged, and so does the supervisor's override dialog. */
+ * task's and the position the core judged, and so does the supervisor's override dialog, which
+ * takes a supervisor of the task and that supervisor's PIN, three tries at most. */
 static void
 test_connect_page_shows_wrong_terminal (void)
 {
@@ -271,6 +315,7 @@ test_connect_page_shows_wrong_terminal (void)
   FfWorkflow *workflow;
   AdwMessageDialog *dialog;
   GtkWidget *mismatch;
+  GtkWidget *override;
 
   gtk_window_set_child (GTK_WINDOW (window), page);
   gtk_window_present (GTK_WINDOW (window));
@@ -298,6 +343,22 @@ test_connect_page_shows_wrong_terminal (void)
   g_assert_cmpstr (row_subtitle (GTK_WIDGET (dialog), "Device ID"), ==,
                    "DTU0999 read; the task expects DTU0101");
   ff_ui_test_respond (dialog, "_Cancel");
+
+  /* The override is second and smaller: a flat button, not a red pill like the way on. */
+  override = ff_ui_test_find (page, ff_ui_test_is_button_for, "connect.override");
+  g_assert_false (gtk_widget_has_css_class (override, "pill"));
+  g_assert_false (gtk_widget_has_css_class (override, "destructive-action"));
+
+  /* Three wrong PINs: each is counted, the third locks overrides (until the next sync). */
+  override_with_pin (page, "11111111");
+  g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (mismatch)),
+                            "Attempts left before overrides lock: 2"));
+  override_with_pin (page, "22222222");
+  override_with_pin (page, "33333333");
+  g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (mismatch)),
+                            "Overrides are locked"));
+  g_assert_false (gtk_widget_is_sensitive (override));
+  g_assert_cmpint (ff_workflow_get_state (workflow), ==, FF_WORKFLOW_STATE_IDENTITY_MISMATCH);
 
   gtk_widget_activate_action (page, "connect.leave", NULL);
   g_assert_cmpstr (ff_workflow_get_outcome (workflow), ==, "identity-mismatch");

@@ -431,10 +431,11 @@ test_training_run (void)
   ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-mismatch.png");
   press (window, "connect.override");
   dialog = ff_ui_test_find_dialog ();
-  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Override the Identity Check?");
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Supervisor Override?");
   gtk_editable_set_text (GTK_EDITABLE (ff_ui_test_find (GTK_WIDGET (dialog),
-                                                        ff_ui_test_is_row_titled, "Supervisor")),
-                         "Li Na");
+                                                        ff_ui_test_is_row_titled,
+                                                        "Supervisor PIN")),
+                         FF_TRAINING_SUPERVISOR_PIN);
   gtk_editable_set_text (GTK_EDITABLE (ff_ui_test_find (GTK_WIDGET (dialog),
                                                         ff_ui_test_is_row_titled, "Reason")),
                          "Terminal moved 300 m in 2025; ledger not updated");

@@ -1,0 +1,157 @@
+#!/bin/bash
+# A supervisor's override end to end on 127.0.0.1: `supervisors add` on the platform, the task
+# carries the supervisor signed, the cli asks for the supervisor's PIN at an identity mismatch;
+# three wrong PINs lock overrides on the tablet (also across runs) until the next sync, then the
+# right PIN overrides and the report names the supervisor.
+set -euo pipefail
+
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:intercept_tls_get_addr=0"
+
+build=${FIELDFLASH_BUILDDIR:?}
+cli=$build/src/cli/fieldflash-cli
+platform=$build/src/platform/fieldflash-platform
+sim=$build/src/sim/fieldflash-sim
+work=$(mktemp -d /tmp/ff-e2e-supervisor-XXXXXX)
+phone=13800138000
+pin=482913
+supervisor_pin=73519864
+pids=()
+
+cleanup () {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail () { echo "FAIL: $*" >&2; exit 1; }
+
+wait_line () {
+  local line
+  while IFS= read -r -t 60 -u "$1" line; do
+    if [[ $line =~ $2 ]]; then echo "$line"; return 0; fi
+  done
+  fail "no line matching '$2'"
+}
+
+tablet=(--data-dir "$work/tablet")
+plat=("$platform" --data-dir "$work/platform")
+count=3
+
+"$sim" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
+"$sim" make-firmware --vendor Acme --model DTU-3000 --version V2.00 --size 30000 -o "$work/v2.bin"
+{
+  echo "[fleet]"; echo "profile=state-grid"; echo "host=127.0.0.1"
+  for i in $(seq 1 $count); do
+    printf '[terminal DTU%04d]\nversion=V1.00\nvendor=Acme\nmodel=DTU-3000\ntype=DTU\nport=0\n' "$i"
+    printf 'latitude=31.%s\nlongitude=121.4737\n' "$((2000 + i))"
+  done
+} > "$work/fleet.ini"
+mkfifo "$work/sim.out"
+"$sim" --fleet "$work/fleet.ini" --boot-ms 200 --state-dir "$work/sim-state" \
+  < /dev/null > "$work/sim.out" 2>&1 &
+pids+=($!)
+exec 5< "$work/sim.out"
+declare -A port
+for i in $(seq 1 $count); do
+  line=$(wait_line 5 'listening on 127\.0\.0\.1:[0-9]+')
+  [[ $line =~ terminal\ ([A-Z0-9]+)\ listening\ on\ 127\.0\.0\.1:([0-9]+) ]] || fail "sim: $line"
+  port[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+done
+cat <&5 > "$work/sim.log" &
+pids+=($!)
+
+"${plat[@]}" init > /dev/null
+{
+  echo "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,software_checksum,host,port,common_address,profile"
+  for i in $(seq 1 $count); do
+    id=$(printf 'DTU%04d' "$i")
+    echo "$id,Site $i,31.$((2000 + i)),121.4737,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,${port[$id]},1,state-grid"
+  done
+} > "$work/ledger.csv"
+"${plat[@]}" terminals import "$work/ledger.csv" > /dev/null
+"${plat[@]}" firmware add "$work/v1.bin" --vendor Acme --model DTU-3000 --version V1.00 --hardware HV1.0 > /dev/null
+"${plat[@]}" firmware add "$work/v2.bin" --vendor Acme --model DTU-3000 --version V2.00 --hardware HV1.0 > /dev/null
+echo "$pin" | "${plat[@]}" technicians add --phone "$phone" --name 张伟 > /dev/null
+
+# ---- supervisors: a PIN of at least 8 digits; a disabled one is left out of new tasks ---------
+if echo 1234567 | "${plat[@]}" supervisors add --name "Li Lei" > "$work/short.out" 2>&1; then
+  fail "a 7-digit supervisor PIN was taken"
+fi
+echo "$supervisor_pin" | "${plat[@]}" supervisors add --name "Li Lei" > /dev/null
+echo 31415926 | "${plat[@]}" supervisors add --name "Han Meimei" > /dev/null
+"${plat[@]}" supervisors disable "Han Meimei" > /dev/null
+"${plat[@]}" supervisors list --json > "$work/supervisors.json"
+python3 - "$work/supervisors.json" <<'PY'
+import json, sys
+rows = {r["name"]: r["enabled"] for r in json.load(open(sys.argv[1]))}
+assert rows == {"Li Lei": True, "Han Meimei": False}, rows
+PY
+
+"$cli" key "${tablet[@]}" --serial TAB-0001 > "$work/tablet.pub.pem"
+"${plat[@]}" handhelds add TAB-0001 --pubkey "$work/tablet.pub.pem" > /dev/null
+"${plat[@]}" export-key > "$work/platform.pem"
+"${plat[@]}" tasks create --technician "$phone" --handheld TAB-0001 \
+  --terminals DTU0001,DTU0002,DTU0003 --firmware V2.00 > "$work/task.out"
+task_id=$(sed -n 's/^Created task \([^ ]*\) .*/\1/p' "$work/task.out")
+python3 - "$work/platform/tasks/$task_id.json" <<'PY'
+import json, sys
+task = json.load(open(sys.argv[1]))
+supervisors = task["supervisors"]
+assert [s["name"] for s in supervisors] == ["Li Lei"], supervisors
+assert supervisors[0]["pin_hash"].startswith("scrypt$32768$8$1$"), supervisors
+assert "73519864" not in open(sys.argv[1]).read()
+PY
+
+mkfifo "$work/platform.out"
+"${plat[@]}" serve --listen 127.0.0.1:0 < /dev/null > "$work/platform.out" 2> "$work/platform.err" &
+pids+=($!)
+exec 6< "$work/platform.out"
+url=$(wait_line 6 '^listening on https://127\.0\.0\.1:[0-9]+$')
+url=${url#listening on }
+cat <&6 > /dev/null &
+pids+=($!)
+
+"$cli" login "${tablet[@]}" --platform "$url" --platform-key "$work/platform.pem" \
+  --platform-cert "$work/platform/tls.crt" --phone "$phone" --pin "$pin"
+"$cli" sync "${tablet[@]}" > /dev/null
+
+# Each terminal is met 3.6" east of where the task puts it: an identity mismatch.
+run () {
+  local id=$1 n=$2; shift 2
+  "$cli" run "${tablet[@]}" --terminal "$id" --gps "31.$((2000 + n)),121.4747" --yes \
+    --supervisor "Li Lei" --override-reason "Pole renumbered" "$@"
+}
+
+# ---- three wrong PINs: the visit ends as a mismatch and overrides are locked -----------------
+set +e
+printf '11111111\n22222222\n33333333\n' | run DTU0001 1 > "$work/run1.out" 2>&1
+[ $? -eq 3 ] || fail "three wrong PINs should end DTU0001 as a mismatch: $(cat "$work/run1.out")"
+grep -q 'Attempts left before overrides lock: 2' "$work/run1.out" || fail "no attempts left"
+grep -q 'Overrides are locked' "$work/run1.out" || fail "not locked: $(cat "$work/run1.out")"
+
+# ---- locked across runs: the right PIN is refused too, until the next sync -------------------
+printf '%s\n' "$supervisor_pin" | run DTU0002 2 > "$work/run2.out" 2>&1
+[ $? -eq 3 ] || fail "a locked override was taken: $(cat "$work/run2.out")"
+grep -q 'Overrides are locked' "$work/run2.out" || fail "DTU0002: $(cat "$work/run2.out")"
+set -e
+
+"$cli" sync "${tablet[@]}" > /dev/null
+printf '%s\n' "$supervisor_pin" | run DTU0003 3 > "$work/run3.out" 2>&1 \
+  || fail "the right PIN after a sync: $(cat "$work/run3.out")"
+grep -q '^DTU0003: .*\[upgraded\]' "$work/run3.out" || fail "DTU0003 not upgraded"
+grep -q 'overridden by supervisor Li Lei' "$work/run3.out" || fail "no supervisor in the log"
+grep -q "$supervisor_pin" "$work/run3.out" && fail "the PIN was printed"
+
+# ---- the platform: the report names the supervisor -----------------------------------------
+"$cli" upload "${tablet[@]}" > /dev/null
+python3 - "$work/platform/platform.db" <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+reports = {d: json.loads(doc) for d, doc in
+           db.execute("SELECT device_id, document FROM reports")}
+assert set(reports) == {"DTU0001", "DTU0002", "DTU0003"}, list(reports)
+assert reports["DTU0001"]["outcome"] == "identity-mismatch", reports["DTU0001"]
+assert reports["DTU0003"]["identity"]["override"]["by"] == "Li Lei", reports["DTU0003"]["identity"]
+PY
+echo "e2e-supervisor: ok"
