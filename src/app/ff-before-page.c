@@ -85,7 +85,7 @@ show_signals (FfBeforePage     *self,
 
       if (snapshot->present[i])
         {
-          value = ff_signal_format_value (i, snapshot->values[i]);
+          value = ff_snapshot_format_reading (snapshot, i);
           hex = ff_snapshot_value_to_hex (snapshot->values[i]);
         }
       gtk_label_set_label (self->value_labels[i],

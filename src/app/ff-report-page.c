@@ -59,6 +59,7 @@ snapshot_from_report (const FfReportSnapshot *report_snapshot,
     {
       snapshot->values[i] = report_snapshot->values[i];
       snapshot->present[i] = report_snapshot->present;
+      snapshot->quality[i] = report_snapshot->quality[i];
     }
 }
 
@@ -124,6 +125,8 @@ show_signals (FfReportPage   *self,
       FfSignalJudgement judgement = {
         .relative_error = report->judgement.deviation[i],
         .passed = report->judgement.pass[i],
+        .quality_before = before.quality[i],
+        .quality_after = after.quality[i],
       };
 
       ff_signal_gauge_show (FF_SIGNAL_GAUGE (self->gauges[i]), i, &before, &after, &judgement);

@@ -37,7 +37,7 @@ format_value (FfSignal          signal,
 {
   if (snapshot == NULL || !snapshot->present[signal])
     return g_strdup (_("missing"));
-  return ff_signal_format_value (signal, snapshot->values[signal]);
+  return ff_snapshot_format_reading (snapshot, signal);
 }
 
 static void
@@ -133,17 +133,7 @@ ff_signal_gauge_show (FfSignalGauge           *self,
   gtk_label_set_label (self->before_label, before_text);
   gtk_label_set_label (self->after_label, after_text);
 
-  if (isnan (judgement->relative_error))
-    verdict = g_strdup (_("Cannot compare: a value is missing"));
-  else if (judgement->passed)
-    /* Translators: the first %.1f is the change in percent, the second the limit (10). */
-    verdict = g_strdup_printf (_("Changed %.1f %%, within %.0f %%"),
-                               judgement->relative_error * 100,
-                               FF_SNAPSHOT_MAX_RELATIVE_ERROR * 100);
-  else
-    verdict = g_strdup_printf (_("Changed %.1f %%, over %.0f %%"),
-                               judgement->relative_error * 100,
-                               FF_SNAPSHOT_MAX_RELATIVE_ERROR * 100);
+  verdict = ff_snapshot_judgement_describe (judgement);
   gtk_label_set_label (self->verdict_label, verdict);
 
   if (judgement->passed)

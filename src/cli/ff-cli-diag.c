@@ -9,6 +9,7 @@
 #include "ff-cli.h"
 #include "ff-iec104-conn.h"
 #include "ff-profile.h"
+#include "ff-quality.h"
 #include "ff-snapshot.h"
 #include "iec104-apci.h"
 
@@ -314,6 +315,7 @@ ff_cli_diag_measure (int    argc,
       for (FfSignal s = 0; s < FF_N_SIGNALS; s++)
         {
           g_autofree char *hex = NULL;
+          g_auto(GStrv) quality_names = NULL;
 
           if (!snapshot.present[s])
             continue;
@@ -328,6 +330,12 @@ ff_cli_diag_measure (int    argc,
           json_builder_add_string_value (builder, diag.profile->signal_unit[s]);
           json_builder_set_member_name (builder, "ioa");
           json_builder_add_int_value (builder, diag.profile->signal_ioa[s]);
+          json_builder_set_member_name (builder, "quality");
+          json_builder_begin_array (builder);
+          quality_names = ff_quality_to_names (snapshot.quality[s]);
+          for (guint i = 0; quality_names[i] != NULL; i++)
+            json_builder_add_string_value (builder, quality_names[i]);
+          json_builder_end_array (builder);
           json_builder_end_object (builder);
         }
       json_builder_end_object (builder);
@@ -357,6 +365,7 @@ ff_cli_diag_measure (int    argc,
   for (FfSignal s = 0; s < FF_N_SIGNALS; s++)
     {
       g_autofree char *hex = NULL;
+      g_autofree char *quality = NULL;
 
       if (!snapshot.present[s])
         {
@@ -364,8 +373,12 @@ ff_cli_diag_measure (int    argc,
           continue;
         }
       hex = ff_snapshot_value_to_hex (snapshot.values[s]);
-      printf ("%-20s %.2f %s (IOA 0x%04X, %s)\n", _(ff_signal_get_label (s)), snapshot.values[s],
-              diag.profile->signal_unit[s], diag.profile->signal_ioa[s], hex);
+      quality = ff_quality_describe (snapshot.quality[s]);
+      /* Translators: a signal's reading: value, unit, its IOA, its hex form, then its quality
+       * ("good", or the flags such as "invalid (IV)"). */
+      printf (_("%-20s %.2f %s (IOA 0x%04X, %s), quality: %s\n"), _(ff_signal_get_label (s)),
+              snapshot.values[s], diag.profile->signal_unit[s], diag.profile->signal_ioa[s], hex,
+              quality);
     }
   printf ("\n%s\n", _("All points:"));
   for (guint i = 0; i < points->len; i++)

@@ -1388,6 +1388,7 @@ ff_iec104_points_to_snapshot (const FfProfile     *profile,
                                  || points[i].type_id == IEC104_TI_M_ME_TF_1
                                  ? points[i].raw_float : (float) points[i].value;
       snapshot->present[signal] = TRUE;
+      snapshot->quality[signal] = points[i].quality;
     }
 }
 

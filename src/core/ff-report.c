@@ -3,6 +3,7 @@
 
 #include "ff-report.h"
 
+#include "ff-quality.h"
 #include "ff-task.h"
 #include "ff-version.h"
 
@@ -191,7 +192,8 @@ static const char *const versions_members[] = {
 static const char *const snapshot_members[] = {
   "line_voltage", "current", "battery_voltage", "temperature", NULL
 };
-static const char *const signal_members[] = { "value", "hex", "unit", NULL };
+static const char *const signal_members[] = { "value", "hex", "unit", "quality", NULL };
+static const char *const signal_members_format_1[] = { "value", "hex", "unit", NULL };
 static const char *const verdict_members[] = { "deviation", "pass", NULL };
 static const char *const transfer_members[] = {
   "file_name", "bytes", "segments", "seconds", "bytes_per_second", "retries", NULL
@@ -297,9 +299,43 @@ parse_versions (JsonObject       *object,
          && get_nullable_checksum (object, "after_checksum", &versions->after_checksum, error);
 }
 
+/* A signal's "quality" (format 2): the names of its flags, an empty array for a plain
+ * measurement. */
+static gboolean
+parse_quality (JsonObject  *signal,
+               const char  *where,
+               guint8      *quality,
+               GError     **error)
+{
+  JsonArray *names = ff_document_get_array (signal, where, "quality", error);
+
+  if (names == NULL)
+    return FALSE;
+  *quality = 0;
+  for (guint i = 0; i < json_array_get_length (names); i++)
+    {
+      JsonNode *node = json_array_get_element (names, i);
+      const char *name = JSON_NODE_HOLDS_VALUE (node)
+                         && json_node_get_value_type (node) == G_TYPE_STRING
+                         ? json_node_get_string (node) : NULL;
+      guint8 flag = ff_quality_from_name (name);
+
+      if (flag == 0 || (*quality & flag) != 0)
+        {
+          ff_document_invalid (error, where, "quality",
+                               _("must list each of invalid, not-topical, substituted, blocked, "
+                                 "overflow at most once"));
+          return FALSE;
+        }
+      *quality |= flag;
+    }
+  return TRUE;
+}
+
 static gboolean
 parse_snapshot (JsonObject       *object,
                 const char       *where,
+                int               format_version,
                 FfReportSnapshot *snapshot,
                 GError          **error)
 {
@@ -313,7 +349,9 @@ parse_snapshot (JsonObject       *object,
       double value;
 
       if (!ff_document_get_object (object, where, ff_signal_get_name (s), FALSE, &signal, error)
-          || !ff_document_check_members (signal, signal_where, signal_members, error)
+          || !ff_document_check_members (signal, signal_where,
+                                         format_version >= 2 ? signal_members
+                                                             : signal_members_format_1, error)
           || !ff_document_get_double (signal, signal_where, "value", -G_MAXFLOAT, G_MAXFLOAT,
                                       &value, error)
           || (hex = ff_document_get_string (signal, signal_where, "hex", FALSE, 8, error)) == NULL
@@ -336,6 +374,9 @@ parse_snapshot (JsonObject       *object,
           ff_document_invalid (error, signal_where, "unit", problem);
           return FALSE;
         }
+      if (format_version >= 2
+          && !parse_quality (signal, signal_where, &snapshot->quality[s], error))
+        return FALSE;
     }
   snapshot->present = TRUE;
   return TRUE;
@@ -493,6 +534,16 @@ check_consistency (const FfReport *report,
       ff_document_invalid (error, "", "judgement", _("needs both snapshots"));
       return FALSE;
     }
+  for (FfSignal s = 0; report->judgement.present && s < FF_SIGNAL_COUNT; s++)
+    if (report->judgement.pass[s] && (!ff_quality_is_good (report->before.quality[s])
+                                      || !ff_quality_is_good (report->after.quality[s])))
+      {
+        g_autofree char *where = g_strdup_printf ("judgement.%s", ff_signal_get_name (s));
+
+        ff_document_invalid (error, where, "pass",
+                             _("a reading with a quality flag cannot pass"));
+        return FALSE;
+      }
   return TRUE;
 }
 
@@ -578,8 +629,10 @@ ff_report_parse (GBytes  *bytes,
     }
   if ((identity != NULL && !parse_identity (identity, &report->identity, error))
       || !parse_versions (versions, &report->versions, error)
-      || (before != NULL && !parse_snapshot (before, "snapshot_before", &report->before, error))
-      || (after != NULL && !parse_snapshot (after, "snapshot_after", &report->after, error))
+      || (before != NULL && !parse_snapshot (before, "snapshot_before", report->format_version,
+                                             &report->before, error))
+      || (after != NULL && !parse_snapshot (after, "snapshot_after", report->format_version,
+                                            &report->after, error))
       || (judgement != NULL && !parse_judgement (judgement, &report->judgement, error))
       || (transfer != NULL && !parse_transfer (transfer, &report->transfer, error))
       || !parse_events (events, report, error)
@@ -630,6 +683,7 @@ add_identity (JsonBuilder            *builder,
 static void
 add_snapshot (JsonBuilder            *builder,
               const char             *member,
+              int                     format_version,
               const FfReportSnapshot *snapshot)
 {
   if (!ff_builder_begin_object_or_null (builder, member, snapshot->present))
@@ -643,6 +697,16 @@ add_snapshot (JsonBuilder            *builder,
       ff_builder_add_double (builder, "value", snapshot->values[s]);
       ff_builder_add_string (builder, "hex", hex);
       ff_builder_add_string (builder, "unit", ff_signal_get_unit (s));
+      if (format_version >= 2)
+        {
+          g_auto(GStrv) names = ff_quality_to_names (snapshot->quality[s]);
+
+          json_builder_set_member_name (builder, "quality");
+          json_builder_begin_array (builder);
+          for (guint i = 0; names[i] != NULL; i++)
+            json_builder_add_string_value (builder, names[i]);
+          json_builder_end_array (builder);
+        }
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);
@@ -712,8 +776,8 @@ ff_report_serialize (const FfReport *report)
   ff_builder_add_string (builder, "after", versions->after);
   ff_builder_add_string (builder, "after_checksum", versions->after_checksum);
   json_builder_end_object (builder);
-  add_snapshot (builder, "snapshot_before", &report->before);
-  add_snapshot (builder, "snapshot_after", &report->after);
+  add_snapshot (builder, "snapshot_before", report->format_version, &report->before);
+  add_snapshot (builder, "snapshot_after", report->format_version, &report->after);
   add_judgement (builder, &report->judgement);
   add_transfer (builder, &report->transfer);
   json_builder_set_member_name (builder, "events");

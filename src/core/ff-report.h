@@ -25,6 +25,7 @@ typedef struct
 {
   gboolean present;
   float    values[FF_SIGNAL_COUNT];   /* written with their IEEE-754 binary32 hex */
+  guint8   quality[FF_SIGNAL_COUNT];  /* IEC104_QUALITY_* bits (format 2; 0 in format 1) */
 } FfReportSnapshot;
 
 typedef struct

@@ -17,22 +17,39 @@ typedef struct
 {
   float    values[FF_N_SIGNALS];  /* as the terminal sent them: binary32 */
   gboolean present[FF_N_SIGNALS];
+  guint8   quality[FF_N_SIGNALS]; /* IEC104_QUALITY_* bits as sent; 0 is a plain measurement */
 } FfSnapshot;
 
 typedef struct
 {
   double   relative_error;  /* NAN when a value is missing or not a number */
   gboolean passed;
+  guint8   quality_before;  /* the readings' quality: a flag set on either side fails */
+  guint8   quality_after;
 } FfSignalJudgement;
 
 char       *ff_snapshot_value_to_hex   (float             value);
+/* A reading for people, translated: the value with its unit and, when a quality flag is set, the
+ * flag ("120.3 A — invalid (IV)"), so a flagged reading never looks like a normal one. NULL when
+ * the signal is absent. */
+char       *ff_snapshot_format_reading (const FfSnapshot *snapshot,
+                                        FfSignal          signal);
 gboolean    ff_snapshot_is_complete    (const FfSnapshot *snapshot);
+/* The first signal whose reading carries a quality flag (ff_quality_is_good), or FF_N_SIGNALS
+ * when every present one is a plain measurement. */
+FfSignal    ff_snapshot_find_bad_quality (const FfSnapshot *snapshot);
 double      ff_snapshot_relative_error (FfSignal          signal,
                                         float             before,
                                         float             after);
+/* TRUE when every signal passed: present on both sides, a plain measurement on both sides (an
+ * invalid, not topical, substituted, blocked or overflowing reading cannot pass, whatever its
+ * value) and a relative error below FF_SNAPSHOT_MAX_RELATIVE_ERROR. */
 gboolean    ff_snapshot_judge          (const FfSnapshot *before,
                                         const FfSnapshot *after,
                                         FfSignalJudgement judgements[FF_N_SIGNALS]);
+/* Why a signal passed or not, translated, for the gauge and the workflow's failure text:
+ * "Changed 2.1 %, within 10 %", "Not a valid reading after the upgrade: invalid (IV)"… */
+char       *ff_snapshot_judgement_describe (const FfSignalJudgement *judgement);
 
 /* Into the report's form; FALSE (report snapshot absent) unless every signal is present. */
 gboolean    ff_snapshot_to_report      (const FfSnapshot  *snapshot,

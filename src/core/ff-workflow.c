@@ -9,6 +9,7 @@
 #include "ff-geo.h"
 #include "ff-iec104-conn.h"
 #include "ff-profile.h"
+#include "ff-quality.h"
 #include "ff-report.h"
 #include "ff-snapshot.h"
 #include "ff-supervisor.h"
@@ -211,6 +212,7 @@ static void
 dict_put_snapshot (GVariantDict *dict, const char *key, const FfSnapshot *snapshot)
 {
   GVariantBuilder builder;
+  g_autofree char *quality_key = NULL;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(bu)"));
   for (guint s = 0; s < FF_N_SIGNALS; s++)
@@ -221,12 +223,19 @@ dict_put_snapshot (GVariantDict *dict, const char *key, const FfSnapshot *snapsh
       g_variant_builder_add (&builder, "(bu)", snapshot->present[s], bits);
     }
   g_variant_dict_insert_value (dict, key, g_variant_builder_end (&builder));
+  /* Under a key of its own, so a state saved before qualities were kept still reads (as good). */
+  quality_key = g_strconcat (key, "-quality", NULL);
+  g_variant_dict_insert_value (dict, quality_key,
+                               g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, snapshot->quality,
+                                                          FF_N_SIGNALS, 1));
 }
 
 static void
 dict_get_snapshot (GVariantDict *dict, const char *key, FfSnapshot *snapshot)
 {
   g_autoptr(GVariantIter) iter = NULL;
+  g_autoptr(GVariant) quality = NULL;
+  g_autofree char *quality_key = g_strconcat (key, "-quality", NULL);
   gboolean present;
   guint32 bits;
   guint s = 0;
@@ -239,6 +248,14 @@ dict_get_snapshot (GVariantDict *dict, const char *key, FfSnapshot *snapshot)
       snapshot->present[s] = present;
       memcpy (&snapshot->values[s], &bits, sizeof bits);
       s++;
+    }
+  quality = g_variant_dict_lookup_value (dict, quality_key, G_VARIANT_TYPE_BYTESTRING);
+  if (quality != NULL)
+    {
+      gsize n;
+      const guint8 *flags = g_variant_get_fixed_array (quality, &n, 1);
+
+      memcpy (snapshot->quality, flags, MIN (n, (gsize) FF_N_SIGNALS));
     }
 }
 
@@ -876,10 +893,31 @@ snapshot_read (GObject      *object,
         }
       g_string_append_printf (text, "%s%s %.3f %s (%s)", s > 0 ? ", " : "", ff_signal_get_label (s),
                               snapshot->values[s], ff_signal_get_unit (s), hex);
+      if (!ff_quality_is_good (snapshot->quality[s]))
+        {
+          g_autofree char *quality = ff_quality_describe (snapshot->quality[s]);
+
+          g_string_append_printf (text, " %s", quality);
+        }
     }
   record_event (self, ff_workflow_state_to_string (self->state), text->str);
   if (!after)
     {
+      FfSignal bad = ff_snapshot_find_bad_quality (snapshot);
+
+      /* A flagged reading is no baseline: the after-upgrade check could never pass, so the visit
+       * stops here, before anything is written (docs/tablet.md). */
+      if (bad < FF_N_SIGNALS)
+        {
+          g_autofree char *quality = ff_quality_describe (snapshot->quality[bad]);
+          g_autofree char *message =
+            g_strdup_printf (_("The terminal reports %s as %s: without a valid reading before "
+                               "the upgrade there is nothing to check the upgrade against, so "
+                               "nothing was written."), ff_signal_get_label (bad), quality);
+
+          step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_CHECK_FAILED, message);
+          return;
+        }
       advance (self, FF_WORKFLOW_STATE_CONFIRM);
       return;
     }
@@ -901,11 +939,17 @@ snapshot_read (GObject      *object,
       }
     for (guint s = 0; s < FF_N_SIGNALS; s++)
       if (!judgements[s].passed)
-        g_string_append_printf (deviations, "%s%s %.1f %%", deviations->len > 0 ? ", " : "",
-                                ff_signal_get_label (s), judgements[s].relative_error * 100);
+        {
+          g_autofree char *why = ff_snapshot_judgement_describe (&judgements[s]);
+
+          /* Translators: one failed signal: its name, then why, e.g. "Current: Changed 12.0 %,
+           * over 10 %"; several are joined with "; ". */
+          g_string_append_printf (deviations, deviations->len > 0 ? _("; %s: %s") : _("%s: %s"),
+                                  ff_signal_get_label (s), why);
+        }
     {
       g_autofree char *message =
-        g_strdup_printf (_("After the upgrade the signals deviate by 10 %% or more: %s."),
+        g_strdup_printf (_("After the upgrade these signals fail the check: %s."),
                          deviations->str);
       step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_CHECK_FAILED, message);
     }

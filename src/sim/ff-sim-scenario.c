@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ff-quality.h"
 #include "ff-sim-error.h"
 
 #define SLOW_LINK_DEFAULT_BANDWIDTH 9600
@@ -19,7 +20,7 @@ typedef struct
 {
   const char *name;
   FfSimFault  fault;
-  const char *keys[3];  /* the parameters it accepts */
+  const char *keys[4];  /* the parameters it accepts */
 } FaultInfo;
 
 static const FaultInfo faults[] = {
@@ -36,6 +37,7 @@ static const FaultInfo faults[] = {
   { "no-acks", FF_SIM_FAULT_NO_ACKS, { NULL } },
   { "prompt-acks", FF_SIM_FAULT_PROMPT_ACKS, { NULL } },
   { "reset-drop", FF_SIM_FAULT_RESET_DROP, { NULL } },
+  { "signal-quality", FF_SIM_FAULT_SIGNAL_QUALITY, { "signal", "quality", "when", NULL } },
 };
 
 static const FaultInfo *
@@ -134,6 +136,18 @@ apply_parameter (FfSimScenario *scenario,
     return parse_real (key, value, 1000.0, &scenario->percent, error);
   if (g_str_equal (key, "signal"))
     return parse_signal (value, &scenario->signal, error);
+  if (g_str_equal (key, "quality"))
+    {
+      scenario->quality = ff_quality_from_name (value);
+      return scenario->quality != 0 || bad_value (error, key, value);
+    }
+  if (g_str_equal (key, "when"))
+    {
+      if (!g_str_equal (value, "upgrade") && !g_str_equal (value, "now"))
+        return bad_value (error, key, value);
+      scenario->from_now = g_str_equal (value, "now");
+      return TRUE;
+    }
   if (g_str_equal (key, "segment"))
     {
       if (!parse_count (key, value, 1, G_MAXUINT32, &count, error))
@@ -160,6 +174,7 @@ scenario_new (const FaultInfo *info)
   scenario->fault = info->fault;
   scenario->segment = 1;
   scenario->signal = FF_SIGNAL_CURRENT;
+  scenario->quality = ff_quality_from_name ("invalid");
   scenario->percent = 20.0;
   scenario->lat_arcsec = 5.0;
   scenario->lon_arcsec = 0.0;
@@ -344,6 +359,19 @@ ff_sim_scenario_describe (const FfSimScenario *scenario)
       return g_strdup (_("The terminal acknowledges received frames as soon as it has read them "
                          "all instead of after w frames: the push runs close to the window "
                          "bound."));
+    case FF_SIM_FAULT_SIGNAL_QUALITY:
+      {
+        g_autofree char *quality = ff_quality_describe (scenario->quality);
+
+        if (scenario->from_now)
+          return g_strdup_printf (_("From now on, %s is sent with the quality %s: the tablet "
+                                    "must not take it as a baseline and stops before writing "
+                                    "anything."),
+                                  _(ff_signal_get_label (scenario->signal)), quality);
+        return g_strdup_printf (_("After an upgrade, %s is sent with the quality %s: the "
+                                  "before/after check must fail for it whatever its value."),
+                                _(ff_signal_get_label (scenario->signal)), quality);
+      }
     case FF_SIM_FAULT_RESET_DROP:
       return g_strdup (_("The terminal drops the link and restarts on the reset (105) without "
                          "confirming it: unless it is a terminal that restarts by itself, the "

@@ -26,6 +26,8 @@ typedef enum
                                     * once (the ack-when-drained receive policy) */
   FF_SIM_FAULT_RESET_DROP,         /* reset-drop: drops the link and reboots instead of confirming
                                     * 105 */
+  FF_SIM_FAULT_SIGNAL_QUALITY,     /* signal-quality signal=KEY quality=FLAG when=upgrade|now: the
+                                    * signal is sent with a quality flag (IV, NT, SB, BL, OV) */
 } FfSimFault;
 
 typedef struct
@@ -36,7 +38,9 @@ typedef struct
   double     lon_arcsec;
   guint      segment;           /* CHECKSUM_ERROR: 1-based ordinal of the refused segment */
   guint64    after_bytes;       /* LINK_DROP */
-  FfSignal   signal;            /* SIGNAL_DRIFT */
+  FfSignal   signal;            /* SIGNAL_DRIFT, SIGNAL_QUALITY */
+  guint8     quality;           /* SIGNAL_QUALITY: IEC104_QUALITY_* flag */
+  gboolean   from_now;          /* SIGNAL_QUALITY: at once, not only after the next upgrade */
   double     percent;
   guint64    bytes_per_second;  /* SLOW_LINK: 0 unlimited */
   guint      rtt_ms;

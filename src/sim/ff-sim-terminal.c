@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ff-iec104-pump.h"
+#include "ff-quality.h"
 #include "ff-sim-error.h"
 #include "ff-sim-firmware.h"
 #include "ff-sim-state.h"
@@ -242,8 +243,12 @@ measurement_point (FfSimTerminal *terminal,
                    FfSignal       signal,
                    Iec104Point   *point)
 {
+  const FfSimScenario *scenario = terminal->scenario;
+  gboolean flagged = scenario->fault == FF_SIM_FAULT_SIGNAL_QUALITY && scenario->signal == signal
+                     && (scenario->from_now || terminal->upgraded_since_scenario);
+
   iec104_point_init_float (point, terminal->profile->signal_ioa[signal],
-                           measure (terminal, signal), 0);
+                           measure (terminal, signal), flagged ? scenario->quality : 0);
 }
 
 /* ---- outstation callbacks ----------------------------------------------------------------- */
@@ -721,6 +726,13 @@ apply_pending_image (FfSimTerminal *terminal)
   if (terminal->scenario->fault == FF_SIM_FAULT_SIGNAL_DRIFT)
     terminal_log (terminal, _("FAULT signal-drift: since this upgrade, %s reads %+.1f %% off"),
                   _(ff_signal_get_label (terminal->scenario->signal)), terminal->scenario->percent);
+  if (terminal->scenario->fault == FF_SIM_FAULT_SIGNAL_QUALITY && !terminal->scenario->from_now)
+    {
+      g_autofree char *quality = ff_quality_describe (terminal->scenario->quality);
+
+      terminal_log (terminal, _("FAULT signal-quality: since this upgrade, %s is sent as %s"),
+                    _(ff_signal_get_label (terminal->scenario->signal)), quality);
+    }
   save_state (terminal);
 }
 
@@ -1052,6 +1064,13 @@ ff_sim_terminal_set_scenario (FfSimTerminal       *terminal,
                                 "east of its recorded position"),
                     scenario->lat_arcsec, scenario->lon_arcsec);
       log_listening (terminal);
+    }
+  if (scenario->fault == FF_SIM_FAULT_SIGNAL_QUALITY && scenario->from_now)
+    {
+      g_autofree char *quality = ff_quality_describe (scenario->quality);
+
+      terminal_log (terminal, _("FAULT signal-quality: from now on %s is sent as %s"),
+                    _(ff_signal_get_label (scenario->signal)), quality);
     }
 
   if (terminal->power == POWER_DEAD && scenario->fault != FF_SIM_FAULT_NEVER_BACK)

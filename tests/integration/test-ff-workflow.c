@@ -18,6 +18,7 @@
 #include "ff-task.h"
 #include "ff-test-fixtures.h"
 #include "ff-workflow.h"
+#include "iec104-asdu.h"
 
 /* The simulator starts on a factory image of 64 KiB made like ours, so the task's "previous"
  * firmware is byte for byte what the terminal runs. */
@@ -631,6 +632,52 @@ test_old_version_rolled_back (Fixture *f, gconstpointer data)
   g_assert_cmpuint (report->transfer.retries, ==, 0);
 }
 
+/* issue 10 item 12: the terminal sends the current with IV after the upgrade; its value is as
+ * before, yet the judgement fails and the report says which signal and why. */
+static void
+test_invalid_after_upgrade (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 1);
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_FAILED);
+  g_assert_cmpstr (report->failure_step, ==, "snapshot-after");
+  g_assert_nonnull (strstr (report->failure_reason, "Current: Not a valid reading after the "
+                                                    "upgrade: invalid (IV)"));
+  g_assert_cmpuint (report->before.quality[FF_SIGNAL_CURRENT], ==, 0);
+  g_assert_cmpuint (report->after.quality[FF_SIGNAL_CURRENT], ==, IEC104_QUALITY_INVALID);
+  g_assert_true (report->judgement.present);
+  g_assert_false (report->judgement.pass[FF_SIGNAL_CURRENT]);
+  g_assert_cmpfloat (report->judgement.deviation[FF_SIGNAL_CURRENT], <, 0.1);
+  g_assert_true (report->judgement.pass[FF_SIGNAL_LINE_VOLTAGE]);
+}
+
+/* A flagged reading before the upgrade is no baseline: the visit stops before anything is
+ * written. */
+static void
+test_invalid_before_upgrade (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 0);
+  g_assert_cmpstr (ff_sim_terminal_get_version (f->terminal), ==, "V1.00");
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_ABORTED);
+  g_assert_cmpstr (report->failure_step, ==, "snapshot-before");
+  g_assert_nonnull (strstr (report->failure_reason, "Current as not topical (NT)"));
+  g_assert_cmpuint (report->before.quality[FF_SIGNAL_CURRENT], ==, IEC104_QUALITY_NOT_TOPICAL);
+  g_assert_false (report->transfer.present);
+}
+
 static void
 test_already_current (Fixture *f, gconstpointer data)
 {
@@ -820,6 +867,12 @@ main (int argc, char **argv)
               test_disk_full_before_push, fixture_tear_down);
   g_test_add ("/workflow/old-version-rolled-back", Fixture, "old-version", fixture_set_up,
               test_old_version_rolled_back, fixture_tear_down);
+  g_test_add ("/workflow/invalid-after-upgrade", Fixture,
+              "signal-quality signal=current quality=invalid", fixture_set_up,
+              test_invalid_after_upgrade, fixture_tear_down);
+  g_test_add ("/workflow/invalid-before-upgrade", Fixture,
+              "signal-quality signal=current quality=not-topical when=now", fixture_set_up,
+              test_invalid_before_upgrade, fixture_tear_down);
   g_test_add ("/workflow/already-current", Fixture, NULL, fixture_set_up, test_already_current,
               fixture_tear_down);
   g_test_add ("/workflow/push-stopped", Fixture, NULL, fixture_set_up, test_push_stopped,

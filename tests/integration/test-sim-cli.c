@@ -411,6 +411,38 @@ measure_current (Fixture *fixture)
                                         "value");
 }
 
+/* issue 10 item 12: `measure` shows each signal's quality, in JSON and in words. */
+static void
+test_fault_signal_quality (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  const char *args[] = { "measure", fixture->address, "--json", NULL };
+  const char *plain[] = { "measure", fixture->address, NULL };
+  g_autoptr(JsonObject) result = NULL;
+  g_autofree char *human = NULL;
+  JsonObject *signals;
+  JsonArray *current, *voltage;
+
+  set_scenario (fixture, "signal-quality signal=current quality=invalid when=now");
+  wait_fault (fixture, "FAULT signal-quality: from now on Current is sent as invalid (IV)");
+  result = cli_json (args);
+  signals = json_object_get_object_member (result, "signals");
+  current = json_object_get_array_member (json_object_get_object_member (signals, "current"),
+                                          "quality");
+  voltage = json_object_get_array_member (json_object_get_object_member (signals,
+                                                                         "line_voltage"),
+                                          "quality");
+  g_assert_cmpuint (json_array_get_length (current), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (current, 0), ==, "invalid");
+  g_assert_cmpuint (json_array_get_length (voltage), ==, 0);
+
+  g_assert_cmpint (run_cli (plain, &human, NULL), ==, FF_CLI_EXIT_OK);
+  g_assert_true (g_regex_match_simple ("^Current +[0-9.]+ A .*quality: invalid \\(IV\\)$",
+                                          human, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("^Line voltage +[0-9.]+ V .*quality: good$", human,
+                                          G_REGEX_MULTILINE, 0));
+}
+
 static void
 test_fault_signal_drift (Fixture       *fixture,
                          gconstpointer  data)
@@ -584,6 +616,7 @@ main (int argc, char **argv)
   ADD ("/sim-cli/fault/never-back-lifted", test_fault_never_back_lifted, NULL);
   ADD ("/sim-cli/fault/old-version", test_fault_old_version, NULL);
   ADD ("/sim-cli/fault/signal-drift", test_fault_signal_drift, NULL);
+  ADD ("/sim-cli/fault/signal-quality", test_fault_signal_quality, NULL);
   ADD ("/sim-cli/fault/slow-link", test_fault_slow_link, NULL);
   ADD ("/sim-cli/bad-scenario-command", test_bad_scenario_command, NULL);
   ADD ("/sim-cli/profile/sojo-reboots-by-itself", test_sojo_reboots_by_itself, sojo_args);

@@ -3,6 +3,7 @@
 
 #include "ff-report.h"
 #include "ff-test-fixtures.h"
+#include "iec104-asdu.h"
 
 #define CREATED 1795255200   /* 2026-11-21T10:00:00Z */
 
@@ -147,6 +148,61 @@ test_outcome_descriptions (void)
   g_assert_cmpstr (ff_report_outcome_describe (FF_REPORT_OUTCOME_UPGRADED), ==, "Upgraded");
 }
 
+/* Format 2 keeps each reading's quality (issue 10 item 12); format 1 reports, written before,
+ * still read (as plain measurements), and a flagged reading cannot pass the judgement. */
+static void
+test_quality (void)
+{
+  g_autoptr(FfReport) report = sample_report ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(FfReport) parsed = NULL;
+  g_autoptr(FfReport) old = NULL;
+  g_autoptr(GBytes) format_1 = NULL;
+  g_autoptr(GString) text = NULL;
+
+  report->outcome = FF_REPORT_OUTCOME_FAILED;
+  ff_report_set_failure (report, "snapshot-after", "Current: invalid (IV)");
+  report->after.quality[FF_SIGNAL_CURRENT] = IEC104_QUALITY_INVALID | IEC104_QUALITY_SUBSTITUTED;
+  report->judgement.pass[FF_SIGNAL_CURRENT] = FALSE;
+  bytes = ff_report_serialize (report);
+  g_assert_nonnull (strstr (g_bytes_get_data (bytes, NULL),
+                            "\"quality\" : [\n        \"invalid\",\n        \"substituted\"\n"
+                            "      ]"));
+  g_assert_nonnull (strstr (g_bytes_get_data (bytes, NULL), "\"quality\" : []"));
+  parsed = ff_report_parse (bytes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (parsed->after.quality[FF_SIGNAL_CURRENT], ==,
+                    IEC104_QUALITY_INVALID | IEC104_QUALITY_SUBSTITUTED);
+  g_assert_cmpuint (parsed->after.quality[FF_SIGNAL_LINE_VOLTAGE], ==, 0);
+  g_assert_cmpuint (parsed->before.quality[FF_SIGNAL_CURRENT], ==, 0);
+
+  /* A pass for the flagged reading is refused. */
+  report->judgement.pass[FF_SIGNAL_CURRENT] = TRUE;
+  g_assert_false (ff_report_validate (report, &error));
+  g_assert_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "judgement.current"));
+  g_clear_error (&error);
+
+  /* Format 1: no quality members, read as plain measurements. */
+  report->judgement.pass[FF_SIGNAL_CURRENT] = FALSE;
+  report->after.quality[FF_SIGNAL_CURRENT] = 0;
+  report->format_version = 1;
+  format_1 = ff_report_serialize (report);
+  g_assert_null (strstr (g_bytes_get_data (format_1, NULL), "quality"));
+  old = ff_report_parse (format_1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (old->format_version, ==, 1);
+  g_assert_cmpuint (old->after.quality[FF_SIGNAL_CURRENT], ==, 0);
+  /* …and a format 1 report does not carry them. */
+  text = g_string_new_len (g_bytes_get_data (format_1, NULL), g_bytes_get_size (format_1));
+  g_string_replace (text, "\"unit\" : \"A\"", "\"unit\" : \"A\", \"quality\" : []", 1);
+  g_clear_pointer (&format_1, g_bytes_unref);
+  format_1 = g_string_free_to_bytes (g_steal_pointer (&text));
+  g_assert_null (ff_report_parse (format_1, &error));
+  g_assert_nonnull (error);
+}
+
 static void
 test_validation (void)
 {
@@ -174,6 +230,11 @@ test_validation (void)
     { "\"unit\" : \"V\"", "\"unit\" : \"kV\"", "snapshot_before.line_voltage.unit" },
     { "\"snapshot_after\" : {", "\"snapshot_after\" : null, \"y\" : {", "y" },
     { "\"pass\" : true", "\"pass\" : 1", "judgement.line_voltage.pass" },
+    { "\"quality\" : []", "\"quality\" : [\"bad\"]", "snapshot_before.line_voltage.quality" },
+    { "\"quality\" : []", "\"quality\" : [\"invalid\", \"invalid\"]",
+      "snapshot_before.line_voltage.quality" },
+    { "\"quality\" : []", "\"quality\" : 128", "snapshot_before.line_voltage.quality" },
+    { "\"quality\" : []", "\"qualities\" : []", "snapshot_before.line_voltage" },
     { "\"file_name\" : \"UpdateProgram.bin\"", "\"file_name\" : \"a/../b\"",
       "transfer.file_name" },
     { "\"retries\" : 1", "\"retries\" : -1", "transfer.retries" },
@@ -229,6 +290,7 @@ main (int   argc,
   g_test_add_func ("/report/failure-round-trip", test_failure_round_trip);
   g_test_add_func ("/report/outcome-names", test_outcome_names);
   g_test_add_func ("/report/outcome-descriptions", test_outcome_descriptions);
+  g_test_add_func ("/report/quality", test_quality);
   g_test_add_func ("/report/validation", test_validation);
   g_test_add_func ("/report/signature", test_signature);
   return g_test_run ();

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "ff-snapshot.h"
+#include "iec104-asdu.h"
 
 static FfSnapshot
 snapshot_of (float line, float current, float battery, float temperature)
@@ -125,6 +126,58 @@ test_judge_not_a_number_or_missing (void)
   g_assert_cmpfloat (in_report.values[FF_SIGNAL_CURRENT], ==, 10.0f);
 }
 
+/* issue 10 item 12: a reading with IV, NT, SB (or BL, OV) cannot pass, whatever its value, on
+ * either side; the judgement says which side and which flag, and the reading never reads as a
+ * normal one. */
+static void
+test_judge_quality (void)
+{
+  static const guint8 flags[] = {
+    IEC104_QUALITY_INVALID, IEC104_QUALITY_NOT_TOPICAL, IEC104_QUALITY_SUBSTITUTED,
+    IEC104_QUALITY_BLOCKED, IEC104_QUALITY_OVERFLOW,
+  };
+  FfSnapshot before = snapshot_of (220.0f, 100.0f, 24.0f, 25.0f);
+  FfSnapshot after = snapshot_of (220.0f, 100.0f, 24.0f, 25.0f);
+  FfSignalJudgement j[FF_N_SIGNALS];
+  FfReportSnapshot in_report;
+  g_autofree char *why = NULL;
+  g_autofree char *reading = NULL;
+  g_autofree char *plain = NULL;
+
+  g_assert_true (ff_snapshot_judge (&before, &after, j));
+  g_assert_cmpint (ff_snapshot_find_bad_quality (&after), ==, FF_N_SIGNALS);
+  for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
+    {
+      after.quality[FF_SIGNAL_CURRENT] = flags[i];
+      g_assert_false (ff_snapshot_judge (&before, &after, j));
+      g_assert_false (j[FF_SIGNAL_CURRENT].passed);
+      g_assert_cmpfloat (j[FF_SIGNAL_CURRENT].relative_error, ==, 0.0);
+      g_assert_true (j[FF_SIGNAL_LINE_VOLTAGE].passed);
+      g_assert_cmpint (ff_snapshot_find_bad_quality (&after), ==, FF_SIGNAL_CURRENT);
+    }
+
+  after.quality[FF_SIGNAL_CURRENT] = IEC104_QUALITY_INVALID;
+  g_assert_false (ff_snapshot_judge (&before, &after, j));
+  why = ff_snapshot_judgement_describe (&j[FF_SIGNAL_CURRENT]);
+  g_assert_cmpstr (why, ==, "Not a valid reading after the upgrade: invalid (IV)");
+  reading = ff_snapshot_format_reading (&after, FF_SIGNAL_CURRENT);
+  g_assert_cmpstr (reading, ==, "100.00 A — invalid (IV)");
+  plain = ff_snapshot_format_reading (&after, FF_SIGNAL_LINE_VOLTAGE);
+  g_assert_cmpstr (plain, ==, "220.00 V");
+  /* The report keeps the flag. */
+  g_assert_true (ff_snapshot_to_report (&after, &in_report));
+  g_assert_cmpuint (in_report.quality[FF_SIGNAL_CURRENT], ==, IEC104_QUALITY_INVALID);
+
+  /* A flagged before-reading is no baseline either. */
+  after.quality[FF_SIGNAL_CURRENT] = 0;
+  before.quality[FF_SIGNAL_TEMPERATURE] = IEC104_QUALITY_SUBSTITUTED;
+  g_assert_false (ff_snapshot_judge (&before, &after, j));
+  g_assert_false (j[FF_SIGNAL_TEMPERATURE].passed);
+  g_clear_pointer (&why, g_free);
+  why = ff_snapshot_judgement_describe (&j[FF_SIGNAL_TEMPERATURE]);
+  g_assert_cmpstr (why, ==, "Not a valid reading before the upgrade: substituted (SB)");
+}
+
 static void
 test_floors_documented (void)
 {
@@ -171,6 +224,7 @@ main (int argc, char **argv)
   g_test_add_func ("/snapshot/judge/zero-before", test_judge_zero_before);
   g_test_add_func ("/snapshot/judge/negative", test_judge_negative_values);
   g_test_add_func ("/snapshot/judge/not-a-number-or-missing", test_judge_not_a_number_or_missing);
+  g_test_add_func ("/snapshot/judge/quality", test_judge_quality);
   g_test_add_func ("/snapshot/floors", test_floors_documented);
   g_test_add_func ("/signal/format", test_signal_values_read_well);
   return g_test_run ();
