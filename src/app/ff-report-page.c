@@ -52,18 +52,6 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void
-snapshot_from_report (const FfReportSnapshot *report_snapshot,
-                      FfSnapshot             *snapshot)
-{
-  for (guint i = 0; i < FF_N_SIGNALS; i++)
-    {
-      snapshot->values[i] = report_snapshot->values[i];
-      snapshot->present[i] = report_snapshot->present;
-      snapshot->quality[i] = report_snapshot->quality[i];
-    }
-}
-
-static void
 show_result (FfReportPage *self,
              const char   *outcome,
              const char   *failure)
@@ -118,8 +106,8 @@ show_signals (FfReportPage   *self,
 {
   FfSnapshot before, after;
 
-  snapshot_from_report (&report->before, &before);
-  snapshot_from_report (&report->after, &after);
+  ff_snapshot_from_report (&report->before, &before);
+  ff_snapshot_from_report (&report->after, &after);
   for (guint i = 0; i < FF_N_SIGNALS; i++)
     {
       FfSignalJudgement judgement = {
@@ -332,7 +320,7 @@ save_pdf_activated (GtkWidget  *widget,
 {
   FfReportPage *self = FF_REPORT_PAGE (widget);
   GtkFileChooserNative *chooser;
-  g_autofree char *name = g_strdup_printf ("%s.pdf", self->report->report_id);
+  g_autofree char *name = ff_report_pdf_file_name (self->report);
 
   chooser = gtk_file_chooser_native_new (_("Save the Report as PDF"),
                                          GTK_WINDOW (gtk_widget_get_root (widget)),

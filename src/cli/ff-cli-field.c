@@ -752,18 +752,36 @@ ff_cli_rollback (int argc, char **argv)
 
 /* ---- reports, upload ------------------------------------------------------------------------ */
 
+/* DEVICEID-YYYYMMDD-outcome.pdf; a second visit of the same terminal on the same day with the
+ * same outcome (in the store's order) gets "-2", and so on, so no printout overwrites another. */
+static char *
+unique_pdf_name (GHashTable *used, const FfReport *report)
+{
+  g_autofree char *base = ff_report_pdf_file_name (report);
+  char *name = g_strdup (base);
+
+  for (guint n = 2; g_hash_table_contains (used, name); n++)
+    {
+      g_free (name);
+      name = g_strdup_printf ("%.*s-%u.pdf", (int) (strlen (base) - strlen (".pdf")), base, n);
+    }
+  g_hash_table_add (used, g_strdup (name));
+  return name;
+}
+
 int
 ff_cli_reports (int argc, char **argv)
 {
   g_autofree char *pdf_dir = NULL;
   const GOptionEntry entries[] = {
-    { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &pdf_dir, N_("Also print each report as DIR/ID.pdf"),
-      "DIR" },
+    { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &pdf_dir,
+      N_("Also print each report as DIR/DEVICEID-YYYYMMDD-outcome.pdf"), "DIR" },
     { NULL }
   };
   g_autoptr(FfTablet) tablet = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) reports = NULL;
+  g_autoptr(GHashTable) pdf_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   int code = parse_options (&argc, &argv, NULL, entries);
 
   if (code >= 0)
@@ -790,14 +808,17 @@ ff_cli_reports (int argc, char **argv)
           g_autoptr(GBytes) document = NULL;
           g_autoptr(GBytes) signature = NULL;
           g_autoptr(FfReport) report = NULL;
-          g_autofree char *name = g_strconcat (stored->report_id, ".pdf", NULL);
-          g_autofree char *path = g_build_filename (pdf_dir, name, NULL);
+          g_autofree char *name = NULL;
+          g_autofree char *path = NULL;
 
           if (!ff_store_load_report (ff_tablet_get_store (tablet), stored->report_id, &document,
                                      &signature, &error)
               || (report = ff_report_load_signed (document, signature, ff_tablet_get_key (tablet),
-                                                  &error)) == NULL
-              || !ff_report_render_pdf (report, path, &error))
+                                                  &error)) == NULL)
+            return fail (error);
+          name = unique_pdf_name (pdf_names, report);
+          path = g_build_filename (pdf_dir, name, NULL);
+          if (!ff_report_render_pdf (report, path, &error))
             return fail (error);
         }
     }

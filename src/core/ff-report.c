@@ -23,6 +23,37 @@ static const char *const outcome_names[] = {
   [FF_REPORT_OUTCOME_ABORTED] = "aborted",
 };
 
+/* The workflow's steps (ff_workflow_state_to_string) as a report names them. */
+static const struct
+{
+  const char *step;
+  const char *label;
+} step_labels[] = {
+  { "navigate", N_("Walking to the terminal") },
+  { "connect", N_("Connecting to the terminal") },
+  { "identify", N_("Identifying the terminal") },
+  { "identity-mismatch", N_("Identity check") },
+  { "read-version", N_("Reading the running version") },
+  { "snapshot-before", N_("Reading the signals before the upgrade") },
+  { "confirm", N_("Confirming the upgrade") },
+  { "push", N_("Transferring the firmware") },
+  { "reset", N_("Restarting the terminal") },
+  { "reboot-wait", N_("Waiting for the terminal to restart") },
+  { "verify", N_("Checking the new version") },
+  { "snapshot-after", N_("Reading the signals after the upgrade") },
+  { "failed", N_("Deciding on a rollback") },
+  { "report", N_("Writing the report") },
+};
+
+const char *
+ff_report_step_describe (const char *step)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (step_labels); i++)
+    if (g_strcmp0 (step, step_labels[i].step) == 0)
+      return _(step_labels[i].label);
+  return step;
+}
+
 const char *
 ff_report_outcome_to_string (FfReportOutcome outcome)
 {
@@ -130,6 +161,8 @@ ff_report_free (FfReport *report)
   g_free (report->device_id);
   g_free (report->tablet_serial);
   g_free (report->technician_phone);
+  g_free (report->technician_name);
+  g_free (report->terminal_name);
   g_free (report->failure_reason);
   g_free (report->failure_step);
   g_free (report->identity.device_id_read);
@@ -177,8 +210,13 @@ ff_report_set_failure (FfReport   *report,
 
 static const char *const report_members[] = {
   "format_version", "report_id", "task_id", "device_id", "tablet_serial", "technician_phone",
+  "technician_name", "terminal_name",
   "created_at", "outcome", "failure", "identity", "versions", "snapshot_before", "snapshot_after",
   "judgement", "transfer", "events", "firmware", NULL
+};
+/* Members format 2 added, absent from format 1 (which are still read). */
+static const char *const report_members_format_2_only[] = {
+  "technician_name", "terminal_name", NULL
 };
 static const char *const failure_members[] = { "reason", "step", NULL };
 static const char *const identity_members[] = {
@@ -547,6 +585,41 @@ check_consistency (const FfReport *report,
   return TRUE;
 }
 
+/* The members of @format_version: format 1 lacks those format 2 added. */
+static gboolean
+check_report_members (JsonObject  *root,
+                      gint64       format_version,
+                      GError     **error)
+{
+  g_autoptr(GPtrArray) members = g_ptr_array_new ();
+
+  for (guint i = 0; report_members[i] != NULL; i++)
+    if (format_version >= 2 || !g_strv_contains (report_members_format_2_only, report_members[i]))
+      g_ptr_array_add (members, (char *) report_members[i]);
+  g_ptr_array_add (members, NULL);
+  return ff_document_check_members (root, "", (const char *const *) members->pdata, error);
+}
+
+/* A name of the task's (a person's or a terminal's) as the report keeps it: text or null. */
+static gboolean
+get_nullable_name (JsonObject  *root,
+                   const char  *member,
+                   char       **value,
+                   GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  const char *text = ff_document_get_string (root, "", member, TRUE, FF_NAME_MAX_LENGTH,
+                                             &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  *value = g_strdup (text);
+  return TRUE;
+}
+
 FfReport *
 ff_report_parse (GBytes  *bytes,
                  GError **error)
@@ -562,10 +635,10 @@ ff_report_parse (GBytes  *bytes,
   report->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
   parser = ff_document_parse_object (bytes, &root, error);
   if (parser == NULL
-      || !ff_document_check_members (root, "", report_members, error)
       || !ff_document_get_int (root, "", "format_version",
                                FF_REPORT_FORMAT_VERSION_OLDEST, FF_REPORT_FORMAT_VERSION,
                                &format_version, error)
+      || !check_report_members (root, format_version, error)
       || (report_id = ff_document_get_string (root, "", "report_id", FALSE, 36, error)) == NULL
       || (task_id = ff_document_get_string (root, "", "task_id", FALSE, 64, error)) == NULL
       || (device_id = ff_document_get_name (root, "", "device_id", error)) == NULL
@@ -614,6 +687,10 @@ ff_report_parse (GBytes  *bytes,
   report->device_id = g_strdup (device_id);
   report->tablet_serial = g_strdup (tablet);
   report->technician_phone = g_strdup (phone);
+  if (format_version >= 2
+      && (!get_nullable_name (root, "technician_name", &report->technician_name, error)
+          || !get_nullable_name (root, "terminal_name", &report->terminal_name, error)))
+    return NULL;
 
   if (failure != NULL)
     {
@@ -757,6 +834,11 @@ ff_report_serialize (const FfReport *report)
   ff_builder_add_string (builder, "device_id", report->device_id);
   ff_builder_add_string (builder, "tablet_serial", report->tablet_serial);
   ff_builder_add_string (builder, "technician_phone", report->technician_phone);
+  if (report->format_version >= 2)
+    {
+      ff_builder_add_string (builder, "technician_name", report->technician_name);
+      ff_builder_add_string (builder, "terminal_name", report->terminal_name);
+    }
   ff_builder_add_timestamp (builder, "created_at", report->created_at);
   ff_builder_add_string (builder, "outcome", ff_report_outcome_to_string (report->outcome));
   if (ff_builder_begin_object_or_null (builder, "failure",

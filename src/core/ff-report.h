@@ -87,6 +87,8 @@ typedef struct
   char             *device_id;
   char             *tablet_serial;
   char             *technician_phone;
+  char             *technician_name;  /* format 2, from the task; NULL when it names none */
+  char             *terminal_name;    /* format 2, the task item's name; NULL likewise */
   gint64            created_at;
   FfReportOutcome   outcome;
   char             *failure_reason;   /* both set for failed, rolled-back, identity-mismatch, */
@@ -117,6 +119,9 @@ void         ff_report_set_failure          (FfReport        *report,
                                              const char      *reason);
 
 const char  *ff_report_outcome_to_string    (FfReportOutcome  outcome);
+/* A workflow step named in a report ("snapshot-after") in words for people, translated ("Reading
+ * the signals after the upgrade"); a name it does not know is returned as it is. */
+const char  *ff_report_step_describe        (const char      *step);
 /* What the outcome means for the terminal, in words for people (translated): "Upgraded",
  * "Wrong terminal: not upgraded"… The one wording every program shows. */
 const char  *ff_report_outcome_describe     (FfReportOutcome  outcome);

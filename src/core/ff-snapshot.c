@@ -117,6 +117,18 @@ ff_snapshot_judgement_describe (const FfSignalJudgement *judgement)
                           FF_SNAPSHOT_MAX_RELATIVE_ERROR * 100);
 }
 
+void
+ff_snapshot_from_report (const FfReportSnapshot *report_snapshot,
+                         FfSnapshot             *snapshot)
+{
+  for (guint s = 0; s < FF_N_SIGNALS; s++)
+    {
+      snapshot->values[s] = report_snapshot->values[s];
+      snapshot->present[s] = report_snapshot->present;
+      snapshot->quality[s] = report_snapshot->quality[s];
+    }
+}
+
 gboolean
 ff_snapshot_to_report (const FfSnapshot *snapshot,
                        FfReportSnapshot *report_snapshot)

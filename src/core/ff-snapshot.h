@@ -51,6 +51,9 @@ gboolean    ff_snapshot_judge          (const FfSnapshot *before,
  * "Changed 2.1 %, within 10 %", "Not a valid reading after the upgrade: invalid (IV)"… */
 char       *ff_snapshot_judgement_describe (const FfSignalJudgement *judgement);
 
+/* From the report's form, for showing a report's readings as the workflow's. */
+void        ff_snapshot_from_report    (const FfReportSnapshot *report_snapshot,
+                                        FfSnapshot             *snapshot);
 /* Into the report's form; FALSE (report snapshot absent) unless every signal is present. */
 gboolean    ff_snapshot_to_report      (const FfSnapshot  *snapshot,
                                         FfReportSnapshot  *report_snapshot);

@@ -1289,6 +1289,9 @@ build_report (FfWorkflow *self)
 
   g_free (report->report_id);
   report->report_id = g_strdup (ctx->report_id);
+  /* The names, so the printed report stands on its own after the task is gone. */
+  report->technician_name = g_strdup (self->task->technician_name);
+  report->terminal_name = g_strdup (self->item->name);
   report->created_at = ctx->created_at;
   ff_report_outcome_from_string (ctx->outcome, &outcome);
   report->outcome = outcome;

@@ -1,5 +1,6 @@
-/* Tests of ff-report-pdf: the printout is one PDF page whose text carries the report's facts and
- * the gauges' verdicts, checked with poppler's pdfinfo, pdftotext and pdftoppm. */
+/* Tests of ff-report-pdf: the printout's text carries every fact of the report, whole (long
+ * values wrap, nothing ends in "…"), the gauges' verdicts, the names and the signature lines, in
+ * English and all in Chinese; checked with poppler's pdfinfo, pdftotext and pdftoppm. */
 #include "config.h"
 
 #include <gio/gio.h>
@@ -42,6 +43,10 @@ make_report (FfReportOutcome outcome)
   report->transfer.seconds = 41.5;
   report->firmware_sha256 =
     g_strdup ("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
+  report->terminal_name = g_strdup ("Ring main unit 1 / north");
+  report->technician_name = g_strdup ("Zhang Wei");
+  report->versions.before_checksum = g_strdup ("EAF3DE68");
+  report->versions.after_checksum = g_strdup ("C3D4A1B2");
   ff_report_add_event (report, report->created_at, "push", "288 segments written");
   return report;
 }
@@ -83,6 +88,8 @@ test_upgraded_page (void)
   g_autofree char *info = NULL;
   g_autofree char *text = NULL;
   g_autofree char *flat = NULL;
+  g_autofree char *compact = NULL;
+  g_autoptr(GRegex) whitespace = g_regex_new ("\\s+", 0, 0, NULL);
 
   g_assert_true (ff_report_render_pdf (report, path, &error));
   g_assert_no_error (error);
@@ -103,6 +110,18 @@ test_upgraded_page (void)
   /* The current moved 12 %: its gauge says FAIL, the others pass. */
   g_assert_nonnull (strstr (flat, "Current 12.00 % FAIL"));
   g_assert_nonnull (strstr (flat, "Line voltage 0.13 % pass"));
+  /* Every fact whole: names, the SHA-256 in full, signature lines, nothing shortened. */
+  g_assert_nonnull (strstr (flat, "Ring main unit 1 / north (DTU0001)"));
+  g_assert_nonnull (strstr (flat, "Zhang Wei, 13800138000"));
+  g_assert_nonnull (strstr (flat, "V1.00 (EAF3DE68)"));
+  g_assert_nonnull (strstr (flat, "V2.01 (C3D4A1B2)"));
+  /* The SHA-256 is longer than its column: it wraps (inside the word) but stays whole. */
+  compact = g_regex_replace_literal (whitespace, text, -1, 0, "", 0, NULL);
+  g_assert_nonnull (strstr (compact, report->firmware_sha256));
+  g_assert_nonnull (strstr (flat, "UpdateProgram.bin, 65536 bytes in 288 segments, 41.5 s"));
+  g_assert_nonnull (strstr (flat, "Technician's signature and date: Zhang Wei"));
+  g_assert_nonnull (strstr (flat, "Supervisor's signature and date"));
+  g_assert_null (strstr (flat, "…"));
 
   /* It rasterises: a real page, not just text. */
   g_free (run_tool ("pdftoppm", "-r", "20", "-png", "-singlefile", path, png_root, NULL));
@@ -120,8 +139,10 @@ test_failure_without_snapshots (void)
   g_autoptr(GString) long_reason = g_string_new ("The tablet is 46.2 m from the recorded position");
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *flat = NULL;
 
-  for (guint i = 0; i < 40; i++)
+  /* The longest reason a report takes: 4096 bytes, more than one page holds with the rest. */
+  while (long_reason->len < 4096 - 20)
     g_string_append (long_reason, ", and more");
   ff_report_set_failure (report, "identify", long_reason->str);
   report->before.present = report->after.present = report->judgement.present = FALSE;
@@ -129,27 +150,69 @@ test_failure_without_snapshots (void)
   g_assert_true (ff_report_render_pdf (report, path, &error));
   g_assert_no_error (error);
   text = run_tool ("pdftotext", "-raw", path, "-", NULL);
+  flat = g_strdelimit (g_strdup (text), "\n", ' ');
   g_assert_nonnull (strstr (text, "Wrong terminal: not upgraded"));
   g_assert_null (strstr (text, "identity-mismatch"));
-  g_assert_nonnull (strstr (text, "The tablet is 46.2 m"));
+  /* The whole reason, wrapped over as many lines (and pages) as it needs. */
+  g_assert_nonnull (strstr (flat, long_reason->str));
+  g_assert_null (strstr (text, "…"));
+  g_assert_nonnull (strstr (flat, "Failure Identifying the terminal: The tablet is 46.2 m"));
   g_assert_nonnull (strstr (text, "not judged"));
   g_assert_null (strstr (text, "UpdateProgram.bin"));
   ff_test_remove_tree (dir);
 }
 
-/* A Chinese technician's page: labels, outcome and a reason typed in Chinese print as Chinese, in
- * an embedded font that has the glyphs. */
+/* The words of @text made of Latin letters only that are not among @allowed (proper nouns and
+ * units): a token with a digit or other character in it (an ID, a version, a hex value, a file
+ * name) is data, not a word. */
+static char *
+english_words (const char *text, const char * const *allowed)
+{
+  g_autoptr(GRegex) token = g_regex_new ("[^\\s（）()，、：:；;。/→—]+", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autoptr(GString) found = g_string_new (NULL);
+
+  g_regex_match (token, text, 0, &match);
+  for (; g_match_info_matches (match); g_match_info_next (match, NULL))
+    {
+      g_autofree char *word = g_match_info_fetch (match, 0);
+      gboolean letters_only = TRUE;
+
+      for (const char *c = word; *c != '\0'; c++)
+        letters_only = letters_only && g_ascii_isalpha (*c);
+      if (letters_only && strlen (word) > 1 && !g_strv_contains (allowed, word))
+        g_string_append_printf (found, "%s ", word);
+    }
+  return g_string_free (g_steal_pointer (&found), FALSE);
+}
+
+/* A Chinese technician's page: every label, verdict, unit word and step prints in Chinese (only
+ * proper nouns, units and IDs stay), in an embedded font that has the glyphs, with the names,
+ * the supervisor who overrode and the signature lines. */
 static void
 test_chinese_page (void)
 {
-  g_autoptr(FfReport) report = make_report (FF_REPORT_OUTCOME_IDENTITY_MISMATCH);
+  static const char * const allowed[] = { "Fieldflash", "JSON", "kV", "UTC", "IV", NULL };
+  g_autoptr(FfReport) report = make_report (FF_REPORT_OUTCOME_FAILED);
   g_autofree char *dir = g_dir_make_tmp ("ff-pdf-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "report.pdf", NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *fonts = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *english = NULL;
+  g_autofree char *compact = NULL;
+  g_autoptr(GRegex) whitespace = g_regex_new ("\\s+", 0, 0, NULL);
 
-  ff_report_set_failure (report, "identify", "平板距离登记位置 46.2 米");
+  g_free (report->terminal_name);
+  report->terminal_name = g_strdup ("环网柜 1 号 北");
+  g_free (report->technician_name);
+  report->technician_name = g_strdup ("张伟");
+  report->identity.override_by = g_strdup ("李主管");
+  report->identity.override_reason = g_strdup ("杆塔于 2025 年迁移 30 米");
+  report->after.values[FF_SIGNAL_CURRENT] = 12.5f;
+  report->after.quality[FF_SIGNAL_CURRENT] = 0x80; /* IV */
+  report->judgement.pass[FF_SIGNAL_CURRENT] = FALSE;
+  ff_report_set_failure (report, "snapshot-after", "平板距离登记位置 46.2 米");
   ff_test_use_language ("zh_CN");
   g_assert_true (ff_report_render_pdf (report, path, &error));
   ff_test_use_language (NULL);
@@ -159,9 +222,29 @@ test_chinese_page (void)
   g_assert_true (g_regex_match_simple ("CJK", fonts, 0, 0));
   text = run_tool ("pdftotext", "-raw", path, "-", NULL);
   g_assert_nonnull (strstr (text, "Fieldflash 升级报告"));
-  g_assert_nonnull (strstr (text, "终端不符：未升级"));
-  g_assert_nonnull (strstr (text, "平板距离登记位置 46.2 米"));
+  g_assert_nonnull (strstr (text, "环网柜 1 号 北（DTU0001）"));
+  g_assert_nonnull (strstr (text, "张伟，13800138000"));
+  g_assert_nonnull (strstr (text, "李主管"));
+  g_assert_nonnull (strstr (text, "升级后读取信号：平板距离登记位置 46.2 米"));
+  compact = g_regex_replace_literal (whitespace, text, -1, 0, "", 0, NULL);
+  g_assert_nonnull (strstr (compact, "12.50A→12.50A—无效（IV）"));
+  g_assert_nonnull (strstr (compact, report->firmware_sha256));
+  g_assert_null (strstr (text, "…"));
+  english = english_words (text, allowed);
+  g_assert_cmpstr (english, ==, "");
   ff_test_remove_tree (dir);
+}
+
+/* The name a printout is saved under says whose it is, when, and how it ended. */
+static void
+test_file_name (void)
+{
+  g_autoptr(FfReport) report = make_report (FF_REPORT_OUTCOME_IDENTITY_MISMATCH);
+  g_autofree char *name = NULL;
+
+  report->created_at = 1795255200; /* 2026-11-21T10:00:00Z */
+  name = ff_report_pdf_file_name (report);
+  g_assert_cmpstr (name, ==, "DTU0001-20261121-identity-mismatch.pdf");
 }
 
 int
@@ -171,5 +254,6 @@ main (int argc, char **argv)
   g_test_add_func ("/report-pdf/upgraded", test_upgraded_page);
   g_test_add_func ("/report-pdf/failure-without-snapshots", test_failure_without_snapshots);
   g_test_add_func ("/report-pdf/chinese", test_chinese_page);
+  g_test_add_func ("/report-pdf/file-name", test_file_name);
   return g_test_run ();
 }
