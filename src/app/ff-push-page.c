@@ -6,6 +6,7 @@
 #include "ff-workflow-watch.h"
 
 #include <glib/gi18n-lib.h>
+#include <math.h>
 
 #include "ff-duration-format.h"
 
@@ -18,7 +19,8 @@ struct _FfPushPage
   GtkProgressBar *progress_bar;
   AdwActionRow   *bytes_row;
   AdwActionRow   *speed_row;
-  AdwActionRow   *eta_row;
+  GtkLabel       *percent_label;
+  GtkLabel       *eta_label;
   GtkLabel       *message_label;
 
   /* owned */
@@ -47,11 +49,17 @@ update_progress (FfPushPage *self)
   g_autofree char *rate_text = NULL;
   g_autofree char *speed = NULL;
   g_autofree char *eta_text = NULL;
+  g_autofree char *percent = NULL;
+  double fraction;
 
   g_object_get (self->workflow, "bytes-sent", &sent, "bytes-total", &total,
                 "bytes-per-second", &rate, "eta-seconds", &eta, NULL);
 
-  gtk_progress_bar_set_fraction (self->progress_bar, total > 0 ? (double) sent / total : 0);
+  fraction = total > 0 ? (double) sent / total : 0;
+  gtk_progress_bar_set_fraction (self->progress_bar, fraction);
+  /* Translators: the share of the firmware sent, e.g. "45 %". */
+  percent = g_strdup_printf (_("%.0f %%"), floor (fraction * 100));
+  gtk_label_set_label (self->percent_label, percent);
   sent_text = g_format_size (sent);
   total_text = g_format_size (total);
   /* Translators: bytes sent of the firmware's size, e.g. "1.2 MB of 4.2 MB". */
@@ -64,7 +72,7 @@ update_progress (FfPushPage *self)
   adw_action_row_set_subtitle (self->speed_row, rate > 0 ? speed : "");
 
   eta_text = eta >= 0 ? ff_duration_format (eta) : g_strdup (_("unknown"));
-  adw_action_row_set_subtitle (self->eta_row, eta_text);
+  gtk_label_set_label (self->eta_label, eta_text);
 }
 
 static void
@@ -141,7 +149,8 @@ ff_push_page_class_init (FfPushPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfPushPage, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, FfPushPage, bytes_row);
   gtk_widget_class_bind_template_child (widget_class, FfPushPage, speed_row);
-  gtk_widget_class_bind_template_child (widget_class, FfPushPage, eta_row);
+  gtk_widget_class_bind_template_child (widget_class, FfPushPage, percent_label);
+  gtk_widget_class_bind_template_child (widget_class, FfPushPage, eta_label);
   gtk_widget_class_bind_template_child (widget_class, FfPushPage, message_label);
 }
 

@@ -23,6 +23,7 @@ struct _FfReportPage
   GtkStack        *stack;
   AdwActionRow    *terminal_row;
   AdwActionRow    *result_row;
+  GtkImage        *result_icon;
   AdwActionRow    *versions_row;
   AdwActionRow    *report_row;
   GtkWidget       *next_button;
@@ -59,15 +60,18 @@ show_result (FfReportPage *self,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->result_row),
                                  ff_outcome_describe (outcome));
   adw_action_row_set_subtitle (self->result_row, failure != NULL ? failure : "");
+  /* Colour and icon both: neither alone carries in the sun or to a colour-blind eye. */
   if (ff_outcome_get_kind (outcome) == FF_OUTCOME_SUCCEEDED)
     {
       gtk_widget_remove_css_class (GTK_WIDGET (self->result_row), "error");
       gtk_widget_add_css_class (GTK_WIDGET (self->result_row), "success");
+      gtk_image_set_from_icon_name (self->result_icon, "emblem-ok-symbolic");
     }
   else
     {
       gtk_widget_remove_css_class (GTK_WIDGET (self->result_row), "success");
       gtk_widget_add_css_class (GTK_WIDGET (self->result_row), "error");
+      gtk_image_set_from_icon_name (self->result_icon, "dialog-error-symbolic");
     }
 }
 
@@ -406,6 +410,7 @@ ff_report_page_class_init (FfReportPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfReportPage, stack);
   gtk_widget_class_bind_template_child (widget_class, FfReportPage, terminal_row);
   gtk_widget_class_bind_template_child (widget_class, FfReportPage, result_row);
+  gtk_widget_class_bind_template_child (widget_class, FfReportPage, result_icon);
   gtk_widget_class_bind_template_child (widget_class, FfReportPage, versions_row);
   gtk_widget_class_bind_template_child (widget_class, FfReportPage, report_row);
   gtk_widget_class_bind_template_child (widget_class, FfReportPage, next_button);

@@ -63,8 +63,13 @@ add_row (GtkListBox *list,
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  /* Colour and icon both. */
   if (failed)
-    gtk_widget_add_css_class (row, "error");
+    {
+      gtk_widget_add_css_class (row, "error");
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row),
+                                 gtk_image_new_from_icon_name ("dialog-error-symbolic"));
+    }
   gtk_list_box_append (list, row);
   return ADW_ACTION_ROW (row);
 }

@@ -6,6 +6,7 @@
 #include "ff-ui-test.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 
 #define FF_FRAME_DEADLINE_S 10
 #define FF_FRAME_ATTEMPTS 10
@@ -224,9 +225,10 @@ ff_ui_test_wait_for_frame (GtkWidget *window)
   wait_for_paint (window, FALSE);
 }
 
-/* Draws a frame of @window as it is now and writes it to meson-logs/screenshots/@file_name. */
-void
-ff_ui_test_save_screenshot (GtkWidget  *window,
+/* Draws a frame of @window as it is now, writes it to meson-logs/screenshots/@file_name and returns
+ * it. */
+GdkTexture *
+ff_ui_test_take_screenshot (GtkWidget  *window,
                             const char *file_name)
 {
   const char *build_dir = g_getenv ("FIELDFLASH_BUILDDIR");
@@ -259,6 +261,14 @@ ff_ui_test_save_screenshot (GtkWidget  *window,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("%s", path);
+  return g_steal_pointer (&texture);
+}
+
+void
+ff_ui_test_save_screenshot (GtkWidget  *window,
+                            const char *file_name)
+{
+  g_autoptr(GdkTexture) texture = ff_ui_test_take_screenshot (window, file_name);
 }
 
 /* Removes a temporary directory the test made, with everything in it. */
@@ -431,6 +441,90 @@ is_primary_action (GtkWidget *widget)
   return FALSE;
 }
 
+/* WCAG 2 relative luminance of an sRGB pixel. */
+static double
+relative_luminance (guint32 rgb)
+{
+  double channels[3] = { (rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff };
+
+  for (guint i = 0; i < 3; i++)
+    {
+      double c = channels[i] / 255;
+
+      channels[i] = c <= 0.03928 ? c / 12.92 : pow ((c + 0.055) / 1.055, 2.4);
+    }
+  return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
+}
+
+static double
+contrast_ratio (guint32 a,
+                guint32 b)
+{
+  double la = relative_luminance (a);
+  double lb = relative_luminance (b);
+
+  return (MAX (la, lb) + 0.05) / (MIN (la, lb) + 0.05);
+}
+
+double
+ff_ui_test_measure_contrast (GdkTexture *shot,
+                             GtkWidget  *window,
+                             GtkWidget  *label)
+{
+  int width = gdk_texture_get_width (shot);
+  int height = gdk_texture_get_height (shot);
+  g_autofree guint32 *pixels = g_new (guint32, (gsize) width * height);
+  g_autoptr(GHashTable) counts = g_hash_table_new (NULL, NULL);
+  graphene_rect_t bounds;
+  int x0, y0, x1, y1;
+  guint32 background = 0;
+  guint best = 0;
+  double ratio = 1;
+
+  g_assert_true (gtk_widget_compute_bounds (label, window, &bounds));
+  x0 = MAX (0, (int) ceilf (bounds.origin.x));
+  y0 = MAX (0, (int) ceilf (bounds.origin.y));
+  x1 = MIN (width, (int) floorf (bounds.origin.x + bounds.size.width));
+  y1 = MIN (height, (int) floorf (bounds.origin.y + bounds.size.height));
+  g_assert_cmpint (x1, >, x0);
+  g_assert_cmpint (y1, >, y0);
+  /* CAIRO_FORMAT_ARGB32 in native byte order: 0xAARRGGBB, opaque here. */
+  gdk_texture_download (shot, (guchar *) pixels, (gsize) width * 4);
+
+  /* The background is the colour most of the label's box has. */
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        gpointer key = GUINT_TO_POINTER (pixels[y * width + x] & 0xffffff);
+        guint count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, key)) + 1;
+
+        g_hash_table_insert (counts, key, GUINT_TO_POINTER (count));
+        if (count > best)
+          {
+            best = count;
+            background = GPOINTER_TO_UINT (key);
+          }
+      }
+  /* The text is the pixel that stands out most: a glyph's fully covered core. */
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      ratio = MAX (ratio, contrast_ratio (pixels[y * width + x] & 0xffffff, background));
+  return ratio;
+}
+
+double
+ff_ui_test_text_size_px (GtkWidget *label)
+{
+  PangoContext *context = gtk_widget_get_pango_context (label);
+  const PangoFontDescription *font = pango_context_get_font_description (context);
+  double size = (double) pango_font_description_get_size (font) / PANGO_SCALE;
+  double dpi = pango_cairo_context_get_resolution (context);
+
+  if (pango_font_description_get_size_is_absolute (font))
+    return size;
+  return size * (dpi > 0 ? dpi : 96) / 72;
+}
+
 static gboolean
 contains_rect (const graphene_rect_t *outer,
                const graphene_rect_t *inner)
@@ -486,4 +580,58 @@ ff_ui_test_collect_unreachable_actions (GtkWidget  *window,
        child = gtk_widget_get_next_sibling (child))
     seen += ff_ui_test_collect_unreachable_actions (window, child, where, unreachable);
   return seen;
+}
+
+static gboolean
+is_key_reading (GtkWidget *label)
+{
+  GtkWidget *row;
+
+  if (gtk_widget_has_css_class (label, "ff-reading-label")
+      || gtk_widget_has_css_class (label, "ff-reading-large"))
+    return TRUE;
+  row = gtk_widget_get_ancestor (label, GTK_TYPE_LIST_BOX_ROW);
+  return gtk_widget_has_css_class (label, "subtitle") && row != NULL
+         && gtk_widget_has_css_class (row, "ff-reading");
+}
+
+guint
+ff_ui_test_collect_low_contrast (GdkTexture *shot,
+                                 GtkWidget  *window,
+                                 GtkWidget  *widget,
+                                 const char *where,
+                                 GString    *low)
+{
+  guint readings = 0;
+
+  if (!gtk_widget_is_drawable (widget))
+    return 0;
+  /* Disabled text is dimmed on purpose; text cut off by a scrolled view is not all there. */
+  if (GTK_IS_LABEL (widget) && gtk_widget_is_sensitive (widget)
+      && *gtk_label_get_text (GTK_LABEL (widget)) != '\0' && is_wholly_visible (window, widget))
+    {
+      gboolean key = is_key_reading (widget);
+      gboolean body = gtk_widget_has_css_class (widget, "subtitle")
+                      || gtk_widget_has_css_class (widget, "dim-label");
+      double wanted = key ? FF_UI_TEST_READING_CONTRAST : FF_UI_TEST_BODY_CONTRAST;
+
+      if (key || body)
+        {
+          double ratio = ff_ui_test_measure_contrast (shot, window, widget);
+
+          if (ratio < wanted)
+            g_string_append_printf (low, " %s:“%s” %.1f:1", where,
+                                    gtk_label_get_text (GTK_LABEL (widget)), ratio);
+        }
+      if (gtk_widget_has_css_class (widget, "ff-reading-large")
+          && ff_ui_test_text_size_px (widget) < FF_UI_TEST_LARGE_READING_PX)
+        g_string_append_printf (low, " %s:“%s” %.0f px", where,
+                                gtk_label_get_text (GTK_LABEL (widget)),
+                                ff_ui_test_text_size_px (widget));
+      return key ? 1 : 0;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    readings += ff_ui_test_collect_low_contrast (shot, window, child, where, low);
+  return readings;
 }

@@ -1,7 +1,9 @@
 /* Renders every page of the real window at 1280×800 and 360×720 into meson-logs/screenshots, filled
  * by the real workflows of three training visits (a terminal on a slow link, stopped during its
  * push; one that never comes back after its restart; one whose current drifts after the upgrade), and fails when a page needs more than
- * 360 px of width or its primary action is not on screen without scrolling — also with larger
+ * 360 px of width, its primary action is not on screen without scrolling, or the contrast of its
+ * text measured in the screenshot is under the field style's (key readings 7:1, body text 4.5:1,
+ * the push's percentage and time left 48 px) — also with larger
  * text and high contrast at both sizes, and in Chinese, the widest and the most changed way the app
  * can look. */
 #include "config.h"
@@ -85,6 +87,7 @@ typedef struct
   GString               *too_wide;
   GString               *small_targets;
   GString               *unreachable;    /* primary actions below the fold */
+  GString               *low_contrast;
 } FfShots;
 
 /* Shows page @name as it is now, checks that it fits the narrowest screen, that its targets are
@@ -93,7 +96,12 @@ static void
 shoot (FfShots    *shots,
        const char *name)
 {
+  static const char *const pages_with_readings[] = {
+    "navigate", "connect", "before", "push", "restart", "report", NULL
+  };
   g_autofree char *file = g_strdup_printf ("%s-%s.png", name, shots->set->name);
+  g_autoptr(GdkTexture) shot = NULL;
+  guint readings;
   int minimum_width;
 
   ff_window_show_page (shots->window, name);
@@ -101,7 +109,13 @@ shoot (FfShots    *shots,
                       &minimum_width, NULL, NULL, NULL);
   if (minimum_width > FF_UI_TEST_NARROWEST_WIDTH)
     g_string_append_printf (shots->too_wide, " %s (%d px)", name, minimum_width);
-  ff_ui_test_save_screenshot (GTK_WIDGET (shots->window), file);
+  shot = ff_ui_test_take_screenshot (GTK_WIDGET (shots->window), file);
+  readings = ff_ui_test_collect_low_contrast (shot, GTK_WIDGET (shots->window),
+                                              ff_window_get_page (shots->window, name), name,
+                                              shots->low_contrast);
+  /* The pages a technician reads numbers from show them as key readings. */
+  if (readings == 0 && g_strv_contains (pages_with_readings, name))
+    g_string_append_printf (shots->low_contrast, " %s:(no key reading)", name);
   ff_ui_test_collect_small_targets (GTK_WIDGET (shots->window), name, shots->small_targets);
   /* Connect shows what the identity check read while the workflow moves on: nothing to press. */
   if (ff_ui_test_collect_unreachable_actions (GTK_WIDGET (shots->window),
@@ -276,8 +290,9 @@ take_screenshots (const FfScreenshotSet *set)
   g_autoptr(GString) too_wide = g_string_new (NULL);
   g_autoptr(GString) small_targets = g_string_new (NULL);
   g_autoptr(GString) unreachable = g_string_new (NULL);
+  g_autoptr(GString) low_contrast = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
-  FfShots shots = { NULL, set, shot, too_wide, small_targets, unreachable };
+  FfShots shots = { NULL, set, shot, too_wide, small_targets, unreachable, low_contrast };
   int minimum_width;
 
   /* Chosen first, so the visits below start in the language the technician reads. */
@@ -321,6 +336,8 @@ take_screenshots (const FfScreenshotSet *set)
     g_error ("targets under %d px:%s", FF_UI_TEST_MIN_TARGET_SIZE, small_targets->str);
   if (unreachable->len > 0)
     g_error ("primary actions not on screen without scrolling:%s", unreachable->str);
+  if (low_contrast->len > 0)
+    g_error ("text under the field style's contrast or size:%s", low_contrast->str);
 
   gtk_window_destroy (GTK_WINDOW (shots.window));
   g_assert_finalize_object (shots.window);
