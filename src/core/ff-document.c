@@ -85,6 +85,50 @@ ff_timestamp_parse (const char *text,
   return TRUE;
 }
 
+/* One pass over the bytes as a JSON lexer sees them: brackets outside strings nest, and an
+ * escape inside a string is skipped as a whole. Catches what json-glib cannot be trusted with
+ * (see ff_document_parse_object()); the syntax itself is the parser's to check. */
+static gboolean
+scan_json (const char *data,
+           gsize       length,
+           GError    **error)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (in_string)
+        {
+          if (data[i] == '"')
+            in_string = FALSE;
+          else if (data[i] == '\\')
+            {
+              if (length - i > 5 && memcmp (data + i + 1, "u0000", 5) == 0)
+                {
+                  g_set_error_literal (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID,
+                                       _("The document has a NUL character (\\u0000) in a "
+                                         "string"));
+                  return FALSE;
+                }
+              i++;
+            }
+        }
+      else if (data[i] == '"')
+        in_string = TRUE;
+      else if ((data[i] == '[' || data[i] == '{') && ++depth > FF_DOCUMENT_MAX_DEPTH)
+        {
+          g_set_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID,
+                       _("The document nests arrays and objects deeper than %d levels"),
+                       FF_DOCUMENT_MAX_DEPTH);
+          return FALSE;
+        }
+      else if ((data[i] == ']' || data[i] == '}') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
 JsonParser *
 ff_document_parse_object (GBytes      *bytes,
                           JsonObject **root,
@@ -110,6 +154,8 @@ ff_document_parse_object (GBytes      *bytes,
                            _("The document is not UTF-8 JSON text"));
       return NULL;
     }
+  if (!scan_json (data, length, error))
+    return NULL;
   if (!json_parser_load_from_data (parser, data, length, &local_error))
     {
       g_set_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID,

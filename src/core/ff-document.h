@@ -16,6 +16,10 @@ typedef enum
 
 /* Documents larger than this are refused before parsing. */
 #define FF_DOCUMENT_MAX_SIZE (16 * 1024 * 1024)
+/* So are documents whose arrays and objects nest deeper than this: json-glib parses recursively,
+ * and a deep enough document overflows the stack of the thread parsing it. The deepest document
+ * of the project (a report) nests 4 levels. */
+#define FF_DOCUMENT_MAX_DEPTH 32
 #define FF_NAME_MAX_LENGTH 128
 
 GQuark      ff_document_error_quark    (void);
@@ -33,7 +37,10 @@ char       *ff_timestamp_format        (gint64       unix_seconds);
 gboolean    ff_timestamp_parse         (const char  *text,
                                         gint64      *unix_seconds);
 
-/* Parses @bytes as JSON with an object at the top. Returns the parser that owns the object. */
+/* Parses @bytes as JSON with an object at the top. Returns the parser that owns the object.
+ * Before parsing, a scan of the bytes refuses more than FF_DOCUMENT_MAX_DEPTH levels of nesting
+ * and a \u0000 escape in a string (json-glib would silently cut the string there). Every JSON
+ * the programs read goes through here. */
 JsonParser *ff_document_parse_object   (GBytes      *bytes,
                                         JsonObject **root,
                                         GError     **error);

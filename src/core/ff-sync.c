@@ -147,21 +147,33 @@ set_transport_error (FfSync *self, GError **error, GError *cause)
                  _("Cannot reach the platform at %s: %s"), self->base_url, cause->message);
 }
 
+/* The answer's JSON object, read with the same bounds as every document (ff-document.h). */
+static JsonObject *
+parse_object (GBytes *body, JsonParser **parser_out, GError **error)
+{
+  JsonObject *root = NULL;
+
+  *parser_out = ff_document_parse_object (body, &root, NULL);
+  if (*parser_out == NULL)
+    {
+      g_set_error (error, FF_SYNC_ERROR, FF_SYNC_ERROR_BAD_RESPONSE,
+                   _("The platform sent an answer that is not a JSON object."));
+      return NULL;
+    }
+  return root;
+}
+
 /* Maps a non-2xx answer to an error carrying the platform's own message. */
 static void
 set_status_error (GError **error, guint status, GBytes *body)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) parser = NULL;
   const char *message = NULL;
-  JsonNode *root;
+  JsonObject *root = NULL;
   FfSyncError code;
 
-  if (body != NULL
-      && json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
-                                     NULL)
-      && (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    message = json_object_get_string_member_with_default (json_node_get_object (root), "error",
-                                                          NULL);
+  if (body != NULL && (root = parse_object (body, &parser, NULL)) != NULL)
+    message = json_object_get_string_member_with_default (root, "error", NULL);
   if (message == NULL)
     message = soup_status_get_phrase (status);
 
@@ -350,24 +362,6 @@ request_finish (GAsyncResult *result, guint *status, GError **error)
       *status = soup_message_get_status (request->message);
     }
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static JsonObject *
-parse_object (GBytes *body, JsonParser **parser_out, GError **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
-
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
-                                   NULL)
-      || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, FF_SYNC_ERROR, FF_SYNC_ERROR_BAD_RESPONSE,
-                   _("The platform sent an answer that is not a JSON object."));
-      return NULL;
-    }
-  *parser_out = g_steal_pointer (&parser);
-  return json_node_get_object (root);
 }
 
 /* ---- login ---------------------------------------------------------------------------------- */

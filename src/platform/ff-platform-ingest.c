@@ -316,9 +316,10 @@ ff_platform_ingest_report (FfPlatformDb   *db,
   tablet_key = tablet_key_for (handheld->public_key_pem, error);
   if (tablet_key == NULL)
     return FALSE;
-  /* Parse first so a malformed body is a 400, then refuse a bad signature (403). */
-  report = ff_report_parse (bytes, error);
-  if (report == NULL || !ff_key_verify (tablet_key, bytes, signature, error))
+  /* The signature first, over the bytes as received, with the key of the session's tablet: a
+   * body that tablet did not sign is never parsed (403), and only a signed one can be a 400. */
+  report = ff_report_load_signed (bytes, signature, tablet_key, error);
+  if (report == NULL)
     return FALSE;
   ingest.report = report;
   ingest.bytes = bytes;

@@ -48,6 +48,28 @@ typedef struct
   FfLedgerImportStats stats;
 } Import;
 
+/* A decimal number as an asset system writes one: an optional sign, digits, and an optional
+ * fraction ("39.915", "-116.4"). g_ascii_strtod() alone would also read "0x1p4", "inf", "1e2"
+ * and leading spaces. */
+static gboolean
+is_decimal (const char *text)
+{
+  const char *p = text + (*text == '-' || *text == '+');
+
+  if (!g_ascii_isdigit (*p))
+    return FALSE;
+  while (g_ascii_isdigit (*p))
+    p++;
+  if (*p == '.')
+    {
+      if (!g_ascii_isdigit (*++p))
+        return FALSE;
+      while (g_ascii_isdigit (*p))
+        p++;
+    }
+  return *p == '\0';
+}
+
 static gboolean
 parse_degrees (const char *text,
                double      limit,
@@ -55,7 +77,7 @@ parse_degrees (const char *text,
 {
   char *end = NULL;
 
-  if (*text == '\0')
+  if (!is_decimal (text))
     return FALSE;
   *value = g_ascii_strtod (text, &end);
   return *end == '\0' && isfinite (*value) && *value >= -limit && *value <= limit;
@@ -75,6 +97,17 @@ parse_number (const char *text,
   return TRUE;
 }
 
+/* Control characters (escape, bell, line breaks…) have no place in a ledger, and would reach the
+ * operator's terminal when the ledger is listed. @text is valid UTF-8 (the CSV reader checks). */
+static gboolean
+has_control (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return TRUE;
+  return FALSE;
+}
+
 /* Returns NULL and sets @problem (a static, translated text) for a bad row. */
 static FfTerminal *
 terminal_from_row (GPtrArray   *fields,
@@ -92,6 +125,13 @@ terminal_from_row (GPtrArray   *fields,
       *problem = _("the row does not have 13 fields");
       return NULL;
     }
+  for (guint i = 0; i < N_COLUMNS; i++)
+    if (has_control (f[i]))
+      {
+        *problem = _("a field holds a control character (such as an escape, a bell or a line "
+                     "break)");
+        return NULL;
+      }
   for (gsize i = 0; i < G_N_ELEMENTS (name_columns); i++)
     if (!ff_name_is_safe (f[name_columns[i]]))
       {
@@ -102,9 +142,9 @@ terminal_from_row (GPtrArray   *fields,
   if (*f[COLUMN_NAME] == '\0' || strlen (f[COLUMN_NAME]) > FF_NAME_MAX_LENGTH)
     *problem = _("the name must have 1 to 128 bytes");
   else if (!parse_degrees (f[COLUMN_LATITUDE], 90, &t->latitude))
-    *problem = _("the latitude must be a number of degrees from -90 to 90");
+    *problem = _("the latitude must be a decimal number of degrees from -90 to 90");
   else if (!parse_degrees (f[COLUMN_LONGITUDE], 180, &t->longitude))
-    *problem = _("the longitude must be a number of degrees from -180 to 180");
+    *problem = _("the longitude must be a decimal number of degrees from -180 to 180");
   else if (!ff_version_is_valid (f[COLUMN_SOFTWARE_VERSION]))
     *problem = _("the software version must be a version such as V2.01");
   else if (strlen (f[COLUMN_SOFTWARE_CHECKSUM]) > MAX_CHECKSUM_LENGTH)

@@ -784,16 +784,39 @@ body_watch_free (gpointer  watch,
   g_free (watch);
 }
 
+/* Answers before the body is read, and closes the connection. */
+static void
+refuse_early (FfPlatformServer  *self,
+              SoupServerMessage *message,
+              const char        *route,
+              guint              status,
+              const char        *text)
+{
+  g_autoptr(Reply) reply = reply_error (reply_new (route), status, text);
+
+  count_request (self, reply->route, reply->status);
+  ff_platform_refuse_request (message, reply->status, reply->body);
+}
+
 static void
 refuse_oversized_body (FfPlatformServer  *self,
                        SoupServerMessage *message,
                        const char        *route)
 {
-  g_autoptr(Reply) reply = reply_error (reply_new (route), 413,
-                                        _("The request body is too large"));
+  refuse_early (self, message, route, 413, _("The request body is too large"));
+}
 
-  count_request (self, reply->route, reply->status);
-  ff_platform_refuse_request (message, reply->status, reply->body);
+/* Two Content-Length headers (libsoup 3.2 joins them into a list and reads the body by one of
+ * them), a list in one, or one next to Transfer-Encoding: a body whose length two parsers could
+ * read differently, which is what request smuggling is made of. */
+static gboolean
+body_length_is_ambiguous (SoupMessageHeaders *headers)
+{
+  const char *length = soup_message_headers_get_list (headers, "Content-Length");
+
+  return length != NULL
+         && (strchr (length, ',') != NULL
+             || soup_message_headers_get_one (headers, "Transfer-Encoding") != NULL);
 }
 
 static void
@@ -811,8 +834,8 @@ body_chunk_received (SoupServerMessage *message,
   refuse_oversized_body (self, message, route);
 }
 
-/* Refuses a body over the limit of its route from its Content-Length before reading it, or
- * (chunked) at the chunk that passes the limit. */
+/* Refuses a body of ambiguous length (400) or over the limit of its route from its
+ * Content-Length (413) before reading it, or (chunked) at the chunk that passes the limit. */
 static void
 watch_body_size (SoupServer        *soup,
                  SoupServerMessage *message,
@@ -828,6 +851,14 @@ watch_body_size (SoupServer        *soup,
   watch->server = self;
   watch->route = report ? "reports" : g_str_equal (path, "/api/v1/login") ? "login" : "other";
   watch->limit = report ? FF_REPORT_MAX_BODY : FF_LOGIN_MAX_BODY;
+  if (body_length_is_ambiguous (headers))
+    {
+      refuse_early (self, message, watch->route, 400,
+                    _("The request’s length is ambiguous: send one Content-Length, or "
+                      "Transfer-Encoding alone"));
+      g_free (watch);
+      return;
+    }
   if (soup_message_headers_get_content_length (headers) > watch->limit)
     {
       refuse_oversized_body (self, message, watch->route);

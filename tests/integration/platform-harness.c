@@ -252,7 +252,8 @@ harness_start (Harness  *h,
   /* LeakSanitizer's tracer crashes scanning the dynamic TLS of the GnuTLS that glib-networking
    * dlopen()s; not tracking __tls_get_addr avoids that while leak checks stay on. */
   asan_options = g_strconcat (g_getenv ("ASAN_OPTIONS") ? g_getenv ("ASAN_OPTIONS") : "",
-                              ":intercept_tls_get_addr=0", NULL);
+                              ":intercept_tls_get_addr=0",
+                              h->unwind_slowly ? ":fast_unwind_on_malloc=0" : "", NULL);
   g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan_options, TRUE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
   h->server = g_subprocess_launcher_spawnv (launcher, argv, &error);

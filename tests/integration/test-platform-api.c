@@ -626,8 +626,11 @@ test_reports (Fixture      *fixture,
   expect_upload (h, token, outsider_bytes, outsider_sig, 403, "not in its task");
   expect_upload (h, token, stranger_bytes, stranger_sig, 403, "another technician");
   {
+    /* The signature is checked first: only a body the tablet signed is parsed at all. */
     g_autoptr(GBytes) not_json = g_bytes_new_static ("{\"report_id\": ", 14);
-    expect_upload (h, token, not_json, signature, 400, NULL);
+    g_autoptr(GBytes) not_json_signature = ff_key_sign (h->tablet_a, not_json, NULL);
+    expect_upload (h, token, not_json, signature, 403, "signature");
+    expect_upload (h, token, not_json, not_json_signature, 400, NULL);
   }
   big = g_bytes_new_static (huge, REPORT_MAX_BODY + 1);
   expect_upload (h, token, big, signature, 413, NULL);

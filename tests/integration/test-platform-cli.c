@@ -88,7 +88,8 @@ test_ledger_bad_rows (Fixture      *fixture,
     "../x,New 4,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,1,state-grid\n"
     "NEW0005,New 5,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,1,no-such-profile\n"
     "NEW0001,Again,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,1,state-grid\n"
-    "NEW0007,short row\n", -1);
+    "NEW0007,short row\n"
+    "NEW0010,New 10,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,70000,1,state-grid\n", -1);
   g_autofree char *bad_quote = harness_write (h, "quote.csv",
     "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,"
     "software_checksum,host,port,common_address,profile\r\n"
@@ -102,13 +103,15 @@ test_ledger_bad_rows (Fixture      *fixture,
   g_autofree char *err = NULL, *list = NULL, *history = NULL;
 
   g_assert_cmpint (harness_run (h, NULL, NULL, &err, "terminals", "import", bad, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "Bad rows: 6"));
+  g_assert_nonnull (strstr (err, "Bad rows: 7"));
   g_assert_nonnull (strstr (err, "line 3: the latitude"));
-  g_assert_nonnull (strstr (err, "line 4: the port"));
+  /* A line break is a control character, even quoted; the lines after it are still counted. */
+  g_assert_nonnull (strstr (err, "line 4: a field holds a control character"));
   g_assert_nonnull (strstr (err, "line 6: device_id"));
   g_assert_nonnull (strstr (err, "line 7: there is no vendor profile"));
   g_assert_nonnull (strstr (err, "line 8: the device ID appears on an earlier line"));
   g_assert_nonnull (strstr (err, "line 9: the row does not have 13 fields"));
+  g_assert_nonnull (strstr (err, "line 10: the port"));
   ASSERT_REFUSED (h, "line 2: a quoted field is not closed", "terminals", "import", bad_quote);
   ASSERT_REFUSED (h, "line 1: the header must be exactly", "terminals", "import", bad_header);
   ASSERT_REFUSED (h, "terminal DTU0001 is already in the ledger", "terminals", "import", changed);

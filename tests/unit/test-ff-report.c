@@ -248,6 +248,40 @@ test_validation (void)
                                     (FfTestParseFunc) ff_report_parse);
 }
 
+/* What json-glib cannot be trusted with is refused before it parses: nesting deeper than
+ * FF_DOCUMENT_MAX_DEPTH (deep enough overflows the stack) and a \u0000 escape (it cuts the
+ * string there). An escaped backslash before "u0000" is text like any other. */
+static void
+test_json_bounds (void)
+{
+  g_autoptr(GString) deep = g_string_new ("\"failure\" : ");
+  FfTestMutation cases[] = {
+    { "\"device_id\" : \"DTU0001\"", "\"device_id\" : \"DTU0001\\u0000x\"", "NUL" },
+    { "\"technician_phone\" : \"13800138000\"",
+      "\"technician_phone\" : \"13800138000\\u0000\"", "NUL" },
+    { "\"failure\" : null", NULL, "deeper than 32 levels" },
+  };
+  g_autoptr(FfReport) report = sample_report ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(FfReport) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+  FfReportEvent *event;
+
+  for (guint i = 0; i <= FF_DOCUMENT_MAX_DEPTH; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i <= FF_DOCUMENT_MAX_DEPTH; i++)
+    g_string_append_c (deep, ']');
+  cases[2].to = deep->str;
+  ff_report_add_event (report, report->created_at, "verify", "read \\u0000 from C:\\u0000");
+  bytes = ff_report_serialize (report);
+  ff_test_assert_mutations_refused (bytes, cases, G_N_ELEMENTS (cases),
+                                    (FfTestParseFunc) ff_report_parse);
+  parsed = ff_report_parse (bytes, &error);
+  g_assert_no_error (error);
+  event = g_ptr_array_index (parsed->events, parsed->events->len - 1);
+  g_assert_cmpstr (event->message, ==, "read \\u0000 from C:\\u0000");
+}
+
 static void
 test_signature (void)
 {
@@ -292,6 +326,7 @@ main (int   argc,
   g_test_add_func ("/report/outcome-descriptions", test_outcome_descriptions);
   g_test_add_func ("/report/quality", test_quality);
   g_test_add_func ("/report/validation", test_validation);
+  g_test_add_func ("/report/json-bounds", test_json_bounds);
   g_test_add_func ("/report/signature", test_signature);
   return g_test_run ();
 }

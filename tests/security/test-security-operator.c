@@ -1,0 +1,114 @@
+/* Security: what the operator's side lets in: the ledger import's strictness. Real processes on
+ * 127.0.0.1; each refusal leaves the database as it was. */
+#include "config.h"
+
+#include "platform-harness.h"
+
+#define LEDGER_HEADER "device_id,name,latitude,longitude,vendor,model,hardware_version," \
+                      "software_version,software_checksum,host,port,common_address,profile\n"
+
+typedef struct
+{
+  Harness *h;
+} Fixture;
+
+static void
+set_up (Fixture      *fixture,
+        gconstpointer data)
+{
+  fixture->h = harness_new ();
+  harness_setup_world (fixture->h);
+}
+
+static void
+tear_down (Fixture      *fixture,
+           gconstpointer data)
+{
+  harness_free (fixture->h);
+}
+
+/* Imports a ledger of @rows (after the header) and asserts that it is refused, naming the line
+ * and @problem, and that the database did not change. */
+static void
+expect_import_refused (Harness    *h,
+                       const char *rows,
+                       const char *problem)
+{
+  g_autofree char *text = g_strconcat (LEDGER_HEADER, rows, NULL);
+  g_autofree char *path = harness_write (h, "bad-ledger.csv", text, -1);
+  g_autofree char *before = harness_dump_database (h);
+  g_autofree char *err = NULL;
+
+  g_test_message ("import %s", rows);
+  g_assert_cmpint (harness_run (h, NULL, NULL, &err, "terminals", "import", path, "--update",
+                                NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "line 2:"));
+  g_assert_nonnull (strstr (err, problem));
+  harness_assert_database_unchanged (h, before);
+}
+
+/* Control characters reached the ledger (and, listed, the operator's terminal): refused in every
+ * field, C0, DEL and C1 alike. */
+static void
+test_csv_controls (Fixture      *fixture,
+                   gconstpointer data)
+{
+  static const char *const rows[] = {
+    "DTU0009,Site \x1b[2J,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,9,state-grid\n",
+    "DTU0009,Site 9,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,A1\x07,127.0.0.1,2404,9,state-grid\n",
+    "DTU0009,\"Site\n9\",39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,9,state-grid\n",
+    "DTU0009,Site \x7f,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,9,state-grid\n",
+    "DTU0009,Site \xc2\x9b" "2J,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,9,state-grid\n",
+    "DTU0009,Site 9,39.9\t,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,9,state-grid\n",
+    "DTU0009,Site 9,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,9\x1b,state-grid\n",
+    /* An existing terminal changed only by an escape in its checksum, with --update. */
+    "DTU0001,\"Ring main unit 1, north\",39.915,116.404,Acme,DTU-3000,HV1.0,V1.00,A1B2\x1b,"
+    "127.0.0.1,2404,1,state-grid\n",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (rows); i++)
+    expect_import_refused (fixture->h, rows[i], "control character");
+}
+
+/* "0x1p4" was read as 16 degrees: coordinates are decimal numbers, nothing else. */
+static void
+test_csv_numbers (Fixture      *fixture,
+                  gconstpointer data)
+{
+  static const char *const refused[] = {
+    "0x1p4", "0x10", "inf", "nan", "1e1", " 39.9", "39.9 ", "39.", ".5", "+-1", "", "١٢",
+  };
+  g_autofree char *good = NULL;
+  g_autofree char *good_path = NULL;
+  g_autofree char *list = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autofree char *row = g_strdup_printf ("DTU0009,Site 9,%s,116.4,Acme,DTU-3000,HV1.0,V1.00,,"
+                                              "127.0.0.1,2404,9,state-grid\n", refused[i]);
+      expect_import_refused (fixture->h, row, "latitude");
+    }
+  good = g_strconcat (LEDGER_HEADER,
+                      "DTU0009,Site 9,-39.5,+116.25,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,9,"
+                      "state-grid\n"
+                      "DTU0010,Site 10,39,116,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,10,"
+                      "state-grid\n", NULL);
+  good_path = harness_write (fixture->h, "good-ledger.csv", good, -1);
+  g_assert_cmpint (harness_run (fixture->h, NULL, NULL, NULL, "terminals", "import", good_path,
+                                NULL), ==, 0);
+  g_assert_cmpint (harness_run (fixture->h, NULL, &list, NULL, "terminals", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (list, "DTU0009\tSite 9\tAcme DTU-3000 HV1.0\tV1.00\t-39.500000,"
+                                  "116.250000"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/security/operator/csv-controls", Fixture, NULL, set_up, test_csv_controls,
+              tear_down);
+  g_test_add ("/security/operator/csv-numbers", Fixture, NULL, set_up, test_csv_numbers,
+              tear_down);
+  return g_test_run ();
+}
