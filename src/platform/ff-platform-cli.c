@@ -181,6 +181,15 @@ ff_cli_init (FfCli   *cli,
                    _("Could not create %s: %s"), cli->data_dir, g_strerror (errno));
       return FALSE;
     }
+  /* A directory that existed keeps its mode, but the database holds PIN hashes and the keys lie
+   * next to it: it is for the platform's user alone. */
+  if (g_chmod (cli->data_dir, 0700) != 0)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED,
+                   _("Could not make %s private (mode 0700): %s"), cli->data_dir,
+                   g_strerror (errno));
+      return FALSE;
+    }
   key = ff_key_generate (error);
   pem = key != NULL ? ff_key_get_public_pem (key) : NULL;
   if (key == NULL
@@ -188,7 +197,7 @@ ff_cli_init (FfCli   *cli,
       || !ff_tls_certificate_generate (cert_path, tls_key_path, host ? host : "localhost",
                                        TLS_CERTIFICATE_DAYS, error)
       || !g_file_set_contents_full (pub_path, pem, -1, G_FILE_SET_CONTENTS_CONSISTENT
-                                    | G_FILE_SET_CONTENTS_DURABLE, 0644, error)
+                                    | G_FILE_SET_CONTENTS_DURABLE, 0600, error)
       /* The private key last: its presence is what marks the directory as initialised. */
       || !ff_key_save_private (key, key_path, error))
     return FALSE;

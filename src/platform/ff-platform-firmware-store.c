@@ -45,7 +45,7 @@ ff_firmware_store_add (const char *data_dir,
   digest = ff_sha256_hex (g_mapped_file_get_contents (file), length);
   path = ff_firmware_store_path (data_dir, digest);
   directory = g_path_get_dirname (path);
-  if (g_mkdir_with_parents (directory, 0755) != 0)
+  if (g_mkdir_with_parents (directory, 0700) != 0)
     {
       int saved_errno = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
@@ -56,7 +56,7 @@ ff_firmware_store_add (const char *data_dir,
   if (!g_file_test (path, G_FILE_TEST_EXISTS)
       && !g_file_set_contents_full (path, g_mapped_file_get_contents (file), length,
                                     G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                    0644, error))
+                                    0600, error))
     return FALSE;
   *sha256 = g_steal_pointer (&digest);
   *size = (gint64) length;

@@ -392,15 +392,15 @@ ff_platform_export_task (FfPlatformDb *db,
                      _("There is no task %s"), task_id);
       return FALSE;
     }
-  if (g_mkdir_with_parents (directory, 0755) != 0)
+  if (g_mkdir_with_parents (directory, 0700) != 0)
     {
       g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED,
                    _("Could not create %s: %s"), directory, g_strerror (errno));
       return FALSE;
     }
   data = g_bytes_get_data (record->document, &length);
-  if (!g_file_set_contents_full (json_path, data, length, flags, 0644, error))
+  if (!g_file_set_contents_full (json_path, data, length, flags, 0600, error))
     return FALSE;
   data = g_bytes_get_data (record->signature, &length);
-  return g_file_set_contents_full (sig_path, data, length, flags, 0644, error);
+  return g_file_set_contents_full (sig_path, data, length, flags, 0600, error);
 }

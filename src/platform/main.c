@@ -6,6 +6,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <locale.h>
+#include <sys/stat.h>
 
 static const struct
 {
@@ -52,6 +53,9 @@ main (int   argc,
   gboolean ok = FALSE;
   gboolean found = FALSE;
 
+  /* Every file the platform makes (the database with PIN hashes and its journal, keys, firmware,
+   * signed tasks) is for its own user alone, whatever umask it was started with. */
+  umask (077);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

@@ -1,8 +1,12 @@
-/* Security: what the operator's side lets in: the ledger import's strictness. Real processes on
- * 127.0.0.1; each refusal leaves the database as it was. */
+/* Security: what the operator's side lets in or out: the data directory's permissions and the
+ * ledger import's strictness. Real processes on 127.0.0.1; each refusal leaves the database as it
+ * was. */
 #include "config.h"
 
 #include "platform-harness.h"
+
+#include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #define LEDGER_HEADER "device_id,name,latitude,longitude,vendor,model,hardware_version," \
                       "software_version,software_checksum,host,port,common_address,profile\n"
@@ -25,6 +29,52 @@ tear_down (Fixture      *fixture,
            gconstpointer data)
 {
   harness_free (fixture->h);
+}
+
+/* Asserts that nobody but the owner may read, write or enter anything under @path. */
+static void
+assert_private_tree (const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  GStatBuf info;
+  const char *name;
+
+  g_assert_cmpint (g_lstat (path, &info), ==, 0);
+  g_test_message ("%04o %s", info.st_mode & 07777, path);
+  if ((info.st_mode & 077) != 0)
+    g_error ("%s has mode %04o: others may use it", path, info.st_mode & 07777);
+  if (!S_ISDIR (info.st_mode))
+    return;
+  dir = g_dir_open (path, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      assert_private_tree (child);
+    }
+}
+
+/* "init" on a directory that exists with mode 0755 left it 0755, and platform.db (PIN hashes)
+ * 0644. Now the directory becomes 0700 and every file is made for the owner alone, also what
+ * serving, importing, adding firmware, dispatching and ingesting write later. */
+static void
+test_permissions (void)
+{
+  Harness *h = harness_new ();
+  g_autofree char *token = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (g_mkdir (h->data_dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (h->data_dir, 0755), ==, 0);
+  harness_setup_world (h);
+  harness_start (h, FALSE);
+  token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
+  report = harness_report (h->task_a, "DTU0001", "TAB-0001", HARNESS_PHONE_A);
+  g_assert_cmpuint (harness_upload_report (h, token, report, h->tablet_a, NULL), ==, 201);
+  assert_private_tree (h->data_dir);
+  harness_stop (h);
+  assert_private_tree (h->data_dir);
+  harness_free (h);
 }
 
 /* Imports a ledger of @rows (after the header) and asserts that it is refused, naming the line
@@ -106,6 +156,7 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/security/operator/permissions", test_permissions);
   g_test_add ("/security/operator/csv-controls", Fixture, NULL, set_up, test_csv_controls,
               tear_down);
   g_test_add ("/security/operator/csv-numbers", Fixture, NULL, set_up, test_csv_numbers,
