@@ -43,8 +43,10 @@ struct _FfNavigatePage
   guint        tick_id;
 #if HAVE_SHUMATE
   ShumateSimpleMap *map;         /* NULL until there are tiles */
+  char             *tile_path;
   ShumateMarker    *terminal_marker;
   ShumateMarker    *tablet_marker;
+  ShumatePathLayer *walk;        /* the straight line from the tablet to the terminal */
 #endif
 };
 
@@ -87,6 +89,63 @@ describe_fix_mode (FfGpsFixMode mode)
     }
 }
 
+#if HAVE_SHUMATE
+/* The largest zoom level, up to FF_MAP_ZOOM_LEVEL, at which @a and @b both fit in the map with a
+ * margin, so the technician sees where they stand and where the terminal is at once. */
+static double
+zoom_to_fit (FfNavigatePage   *self,
+             const FfGeoPoint *a,
+             const FfGeoPoint *b)
+{
+  ShumateMapSource *source = shumate_simple_map_get_map_source (self->map);
+  int width = gtk_widget_get_width (GTK_WIDGET (self->map));
+  int height = gtk_widget_get_height (GTK_WIDGET (self->map));
+  /* Before the first layout the map has no size: take the smallest the page gives it. */
+  double room_x = (width > 0 ? width : 300) * 0.85;
+  double room_y = (height > 0 ? height : 200) * 0.85;
+  double zoom;
+
+  for (zoom = FF_MAP_ZOOM_LEVEL; zoom > 1; zoom--)
+    {
+      double dx = fabs (shumate_map_source_get_x (source, zoom, a->longitude)
+                        - shumate_map_source_get_x (source, zoom, b->longitude));
+      double dy = fabs (shumate_map_source_get_y (source, zoom, a->latitude)
+                        - shumate_map_source_get_y (source, zoom, b->latitude));
+
+      if (dx <= room_x && dy <= room_y)
+        break;
+    }
+  return zoom;
+}
+
+/* The tablet's fix (NULL: none), the terminal, and the walking line between them. */
+static void
+update_map (FfNavigatePage   *self,
+            const FfGeoPoint *here)
+{
+  ShumateViewport *viewport;
+
+  if (self->map == NULL)
+    return;
+  viewport = shumate_simple_map_get_viewport (self->map);
+  gtk_widget_set_visible (GTK_WIDGET (self->tablet_marker), here != NULL);
+  shumate_path_layer_remove_all (self->walk);
+  if (self->has_target)
+    shumate_location_set_location (SHUMATE_LOCATION (self->terminal_marker),
+                                   self->target.latitude, self->target.longitude);
+  if (here == NULL || !self->has_target)
+    return;
+  shumate_location_set_location (SHUMATE_LOCATION (self->tablet_marker), here->latitude,
+                                 here->longitude);
+  shumate_path_layer_add_node (self->walk, SHUMATE_LOCATION (self->tablet_marker));
+  shumate_path_layer_add_node (self->walk, SHUMATE_LOCATION (self->terminal_marker));
+  shumate_viewport_set_zoom_level (viewport, zoom_to_fit (self, here, &self->target));
+  shumate_map_center_on (shumate_simple_map_get_map (self->map),
+                         (here->latitude + self->target.latitude) / 2,
+                         (here->longitude + self->target.longitude) / 2);
+}
+#endif
+
 static void
 update_fix (FfNavigatePage *self)
 {
@@ -112,13 +171,7 @@ update_fix (FfNavigatePage *self)
   adw_action_row_set_subtitle (self->source_row, origin);
 
 #if HAVE_SHUMATE
-  if (self->map != NULL)
-    {
-      gtk_widget_set_visible (GTK_WIDGET (self->tablet_marker), have_fix);
-      if (have_fix)
-        shumate_location_set_location (SHUMATE_LOCATION (self->tablet_marker), here.latitude,
-                                       here.longitude);
-    }
+  update_map (self, have_fix ? &here : NULL);
 #endif
 
   ff_bearing_arrow_set_known (self->arrow, have_fix && self->has_target);
@@ -175,6 +228,9 @@ ff_navigate_page_dispose (GObject *object)
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_object (&self->gps);
   g_clear_pointer (&self->target_device_id, g_free);
+#if HAVE_SHUMATE
+  g_clear_pointer (&self->tile_path, g_free);
+#endif
 
   G_OBJECT_CLASS (ff_navigate_page_parent_class)->dispose (object);
 }
@@ -301,13 +357,10 @@ ff_navigate_page_set_target (FfNavigatePage   *self,
   gtk_label_set_label (self->device_label, device);
   gtk_stack_set_visible_child_name (self->stack, "target");
 #if HAVE_SHUMATE
+  /* Without a fix the map shows the terminal; with one, update_fix() shows both. */
   if (self->map != NULL)
-    {
-      shumate_location_set_location (SHUMATE_LOCATION (self->terminal_marker), item->latitude,
-                                     item->longitude);
-      shumate_map_center_on (shumate_simple_map_get_map (self->map), item->latitude,
-                             item->longitude);
-    }
+    shumate_map_center_on (shumate_simple_map_get_map (self->map), item->latitude,
+                           item->longitude);
 #endif
   update_fix (self);
 }
@@ -331,28 +384,26 @@ ff_navigate_page_set_training (FfNavigatePage *self,
 }
 
 #if HAVE_SHUMATE
-void
-ff_navigate_page_set_tile_directory (FfNavigatePage *self,
-                                     const char     *path)
+static void
+create_map (FfNavigatePage   *self,
+            ShumateMapSource *source)
 {
-  g_autoptr(FfTileDirectory) tiles = NULL;
-  g_autoptr(ShumateRasterRenderer) source = NULL;
   ShumateViewport *viewport;
   ShumateMarkerLayer *markers;
+  GdkRGBA walk_colour = { 0.11, 0.44, 0.85, 1 };
 
-  g_return_if_fail (FF_IS_NAVIGATE_PAGE (self));
-  g_return_if_fail (path != NULL);
-  g_return_if_fail (self->map == NULL);
-
-  tiles = ff_tile_directory_new (path);
-  source = shumate_raster_renderer_new_full ("fieldflash-offline", _("Offline map"), NULL, NULL, 0,
-                                             FF_MAP_MAX_ZOOM_LEVEL, FF_MAP_TILE_SIZE,
-                                             SHUMATE_MAP_PROJECTION_MERCATOR,
-                                             SHUMATE_DATA_SOURCE (tiles));
   self->map = shumate_simple_map_new ();
-  shumate_simple_map_set_map_source (self->map, SHUMATE_MAP_SOURCE (source));
+  /* The tiles first: with no layer to go behind, libshumate puts a source's layer on top. */
+  shumate_simple_map_set_map_source (self->map, source);
   viewport = shumate_simple_map_get_viewport (self->map);
   shumate_viewport_set_zoom_level (viewport, FF_MAP_ZOOM_LEVEL);
+  /* Metres and kilometres only: the field works in metric. */
+  shumate_scale_set_unit (shumate_simple_map_get_scale (self->map), SHUMATE_UNIT_METRIC);
+
+  self->walk = shumate_path_layer_new (viewport);
+  shumate_path_layer_set_stroke_color (self->walk, &walk_colour);
+  shumate_path_layer_set_stroke_width (self->walk, 4);
+  shumate_simple_map_add_overlay_layer (self->map, SHUMATE_LAYER (self->walk));
 
   markers = shumate_marker_layer_new (viewport);
   self->terminal_marker = shumate_marker_new ();
@@ -367,6 +418,32 @@ ff_navigate_page_set_tile_directory (FfNavigatePage *self,
   gtk_widget_set_vexpand (GTK_WIDGET (self->map), TRUE);
   gtk_box_append (self->map_box, GTK_WIDGET (self->map));
   gtk_widget_set_visible (GTK_WIDGET (self->map_box), TRUE);
+}
+
+/* The map appears with the first tile directory; another one (training's) replaces its tiles. */
+void
+ff_navigate_page_set_tile_directory (FfNavigatePage *self,
+                                     const char     *path)
+{
+  g_autoptr(FfTileDirectory) tiles = NULL;
+  g_autoptr(ShumateRasterRenderer) source = NULL;
+
+  g_return_if_fail (FF_IS_NAVIGATE_PAGE (self));
+  g_return_if_fail (path != NULL);
+
+  if (g_strcmp0 (self->tile_path, path) == 0)
+    return;
+  g_free (self->tile_path);
+  self->tile_path = g_strdup (path);
+  tiles = ff_tile_directory_new (path);
+  source = shumate_raster_renderer_new_full ("fieldflash-offline", _("Offline map"), NULL, NULL, 0,
+                                             FF_MAP_MAX_ZOOM_LEVEL, FF_MAP_TILE_SIZE,
+                                             SHUMATE_MAP_PROJECTION_MERCATOR,
+                                             SHUMATE_DATA_SOURCE (tiles));
+  if (self->map == NULL)
+    create_map (self, SHUMATE_MAP_SOURCE (source));
+  else
+    shumate_simple_map_set_map_source (self->map, SHUMATE_MAP_SOURCE (source));
   update_fix (self);
 }
 #endif

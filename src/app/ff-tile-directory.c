@@ -1,5 +1,7 @@
 /* FfTileDirectory: a libshumate data source that reads raster tiles from a directory laid out as
- * {z}/{x}/{y}.png, asynchronously through GIO, so the map works with no network at all. */
+ * {z}/{x}/{y}.png, asynchronously through GIO, so the map works with no network at all.
+ * libshumate 1.0's raster renderer draws a tile only from the data source's "received-data" signal
+ * (the async result just marks the tile done), so each tile read is announced there first. */
 #include "config.h"
 
 #include "ff-tile-directory.h"
@@ -13,19 +15,31 @@ struct _FfTileDirectory
 
 G_DEFINE_FINAL_TYPE (FfTileDirectory, ff_tile_directory, SHUMATE_TYPE_DATA_SOURCE)
 
+typedef struct
+{
+  int x;
+  int y;
+  int zoom_level;
+} TileKey;
+
 static void
 tile_loaded (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  const TileKey *key = g_task_get_task_data (task);
   GError *error = NULL;
   GBytes *bytes = g_file_load_bytes_finish (G_FILE (source), result, NULL, &error);
 
   if (bytes == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_signal_emit_by_name (g_task_get_source_object (task), "received-data", key->x, key->y,
+                         key->zoom_level, bytes);
+  g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
 }
 
 static void
@@ -41,7 +55,10 @@ ff_tile_directory_get_tile_data_async (ShumateDataSource   *source,
   g_autofree char *relative = g_strdup_printf ("%d/%d/%d.png", zoom_level, x, y);
   g_autoptr(GFile) tile = g_file_resolve_relative_path (self->root, relative);
   GTask *task = g_task_new (self, cancellable, callback, user_data);
+  TileKey *key = g_new (TileKey, 1);
 
+  *key = (TileKey) { x, y, zoom_level };
+  g_task_set_task_data (task, key, g_free);
   g_task_set_source_tag (task, ff_tile_directory_get_tile_data_async);
   g_file_load_bytes_async (tile, cancellable, tile_loaded, task);
 }

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "ff-crypto.h"
+#include "ff-datadir.h"
 #include "ff-profile.h"
 #include "ff-sim-firmware.h"
 #include "ff-sim-fleet.h"
@@ -36,7 +37,8 @@ typedef struct
   const char *version;     /* what it runs; the ledger (the task) says TRAINING_OLD_VERSION */
 } TrainingTerminal;
 
-/* Around a square in Shanghai; the trainee starts at the depot south of them. The fourth was
+/* Around a square in Shanghai (inside ff-training-area.h, which the training map covers); the
+ * trainee starts at the depot south of them. The fourth was
  * upgraded by someone else and the ledger never heard of it: already current. */
 static const TrainingTerminal training_terminals[] = {
   { "DTU0101", N_("Ring main unit 1, Renmin Road"), 31.2331, 121.4752, TRAINING_OLD_VERSION },
@@ -74,6 +76,16 @@ struct _FfTraining
 };
 
 G_DEFINE_FINAL_TYPE (FfTraining, ff_training, G_TYPE_OBJECT)
+
+char *
+ff_training_get_tile_directory (void)
+{
+  g_autofree char *installed = ff_datadir_file ("training-tiles", NULL);
+
+  if (g_file_test (installed, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer (&installed);
+  return g_strdup (BUILD_TRAINING_TILES_DIR);
+}
 
 const FfTrainingCard *
 ff_training_get_cards (guint *n_cards)

@@ -23,6 +23,10 @@ typedef struct
 
 const FfTrainingCard *ff_training_get_cards        (guint         *n_cards);
 
+/* The training area's map tiles ({z}/{x}/{y}.png, ff-training-area.h): installed with the app, or
+ * where the build rendered them. */
+char                 *ff_training_get_tile_directory (void);
+
 /* The size of the training task's new firmware: big enough to watch the progress, small enough not
  * to bore a trainee. */
 #define FF_TRAINING_IMAGE_SIZE (256 * 1024)

@@ -216,6 +216,17 @@ update_session_actions (FfWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.trainer-cards", training != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start-training", training == NULL);
   ff_navigate_page_set_training (self->navigate_page, training != NULL);
+#if HAVE_SHUMATE
+  {
+    /* Offline tiles: the training area's, which the build renders, or where the tablet carries
+     * them; the map needs no network. */
+    g_autofree char *tiles = training != NULL ? ff_training_get_tile_directory ()
+                                              : ff_datadir_file ("tiles", NULL);
+
+    if (g_file_test (tiles, G_FILE_TEST_IS_DIR))
+      ff_navigate_page_set_tile_directory (self->navigate_page, tiles);
+  }
+#endif
 }
 
 static void
@@ -548,15 +559,6 @@ ff_window_constructed (GObject *object)
   ff_task_page_set_context (self->task_page, self->context);
   ff_queue_page_set_context (self->queue_page, self->context);
   ff_report_page_set_context (self->report_page, self->context);
-#if HAVE_SHUMATE
-  {
-    /* Offline tiles, where the tablet carries them: the map needs no network. */
-    g_autofree char *tiles = ff_datadir_file ("tiles", NULL);
-
-    if (g_file_test (tiles, G_FILE_TEST_IS_DIR))
-      ff_navigate_page_set_tile_directory (self->navigate_page, tiles);
-  }
-#endif
   g_signal_connect_object (self->context, "notify::training", G_CALLBACK (update_session_actions),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->context, "notify::task-id", G_CALLBACK (update_session_actions),

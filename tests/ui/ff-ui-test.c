@@ -225,25 +225,14 @@ ff_ui_test_wait_for_frame (GtkWidget *window)
   wait_for_paint (window, FALSE);
 }
 
-/* Draws a frame of @window as it is now, writes it to meson-logs/screenshots/@file_name and returns
- * it. */
+/* Draws a frame of @window as it is now. */
 GdkTexture *
-ff_ui_test_take_screenshot (GtkWidget  *window,
-                            const char *file_name)
+ff_ui_test_render (GtkWidget *window)
 {
-  const char *build_dir = g_getenv ("FIELDFLASH_BUILDDIR");
-  g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
   int width = 0;
   int height = 0;
   GtkSnapshot *snapshot;
   g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-
-  g_assert_nonnull (build_dir);
-  dir = g_build_filename (build_dir, "meson-logs", "screenshots", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  path = g_build_filename (dir, file_name, NULL);
 
   /* A frame in which the window waits for its new size paints nothing: take the next one. */
   for (guint attempt = 0; node == NULL && attempt < FF_FRAME_ATTEMPTS; attempt++)
@@ -257,8 +246,26 @@ ff_ui_test_take_screenshot (GtkWidget  *window,
       node = gtk_snapshot_free_to_node (snapshot);
     }
   g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  return gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                      &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+/* Draws a frame of @window as it is now, writes it to meson-logs/screenshots/@file_name and returns
+ * it. */
+GdkTexture *
+ff_ui_test_take_screenshot (GtkWidget  *window,
+                            const char *file_name)
+{
+  const char *build_dir = g_getenv ("FIELDFLASH_BUILDDIR");
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  g_assert_nonnull (build_dir);
+  dir = g_build_filename (build_dir, "meson-logs", "screenshots", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  path = g_build_filename (dir, file_name, NULL);
+  texture = ff_ui_test_render (window);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("%s", path);
   return g_steal_pointer (&texture);

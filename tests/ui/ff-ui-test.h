@@ -35,6 +35,7 @@ void        ff_ui_test_respond             (AdwMessageDialog *dialog,
 const char *ff_ui_test_visible_stack_child (GtkWidget *page);
 void        ff_ui_test_load_app_style      (void);
 void        ff_ui_test_wait_for_frame      (GtkWidget  *window);
+GdkTexture *ff_ui_test_render              (GtkWidget  *window);
 void        ff_ui_test_save_screenshot     (GtkWidget  *window,
                                             const char *file_name);
 GdkTexture *ff_ui_test_take_screenshot     (GtkWidget  *window,

@@ -824,13 +824,34 @@ remove_tile_directory (const char *dir)
 }
 
 static void
+count_received (ShumateDataSource *source,
+                int                x,
+                int                y,
+                int                zoom_level,
+                GBytes            *bytes,
+                guint             *received)
+{
+  g_assert_cmpint (x, ==, 109742);
+  g_assert_cmpint (y, ==, 53548);
+  g_assert_cmpint (zoom_level, ==, 17);
+  g_assert_cmpuint (g_bytes_get_size (bytes), ==, strlen ("tile 17/109742/53548"));
+  (*received)++;
+}
+
+/* A tile read is also announced on "received-data": libshumate 1.0's raster renderer draws only
+ * what it hears there. */
+static void
 test_tile_directory_reads_tiles (void)
 {
   g_autofree char *dir = make_tile_directory ();
   FfTileDirectory *tiles = ff_tile_directory_new (dir);
-  TileRead present = read_tile (tiles, 109742, 53548, 17);
-  TileRead missing = read_tile (tiles, 109743, 53548, 17);
+  guint received = 0;
+  TileRead present, missing;
 
+  g_signal_connect (tiles, "received-data", G_CALLBACK (count_received), &received);
+  present = read_tile (tiles, 109742, 53548, 17);
+  missing = read_tile (tiles, 109743, 53548, 17);
+  g_assert_cmpuint (received, ==, 1);
   g_assert_no_error (present.error);
   g_assert_cmpmem (g_bytes_get_data (present.bytes, NULL), g_bytes_get_size (present.bytes),
                    "tile 17/109742/53548", strlen ("tile 17/109742/53548"));
@@ -875,7 +896,150 @@ test_navigate_page_map (void)
   g_assert_finalize_object (without);
   remove_tile_directory (dir);
 }
+/* The fraction of the pixels in @area (window coordinates) that differ between two renderings of
+ * the same window size by more than a faint shade. */
+static double
+fraction_changed (GdkTexture            *a,
+                  GdkTexture            *b,
+                  const graphene_rect_t *area)
+{
+  int width = gdk_texture_get_width (a);
+  int height = gdk_texture_get_height (a);
+  gsize stride = (gsize) width * 4;
+  g_autofree guchar *pixels_a = g_malloc (stride * height);
+  g_autofree guchar *pixels_b = g_malloc (stride * height);
+  guint changed = 0, total = 0;
+
+  g_assert_cmpint (gdk_texture_get_width (b), ==, width);
+  g_assert_cmpint (gdk_texture_get_height (b), ==, height);
+  gdk_texture_download (a, pixels_a, stride);
+  gdk_texture_download (b, pixels_b, stride);
+  for (int y = MAX (0, (int) area->origin.y); y < MIN (height, (int) (area->origin.y
+                                                                       + area->size.height)); y++)
+    for (int x = MAX (0, (int) area->origin.x); x < MIN (width, (int) (area->origin.x
+                                                                        + area->size.width)); x++)
+      {
+        const guchar *pa = pixels_a + y * stride + x * 4;
+        const guchar *pb = pixels_b + y * stride + x * 4;
+
+        total++;
+        for (int c = 0; c < 3; c++)
+          if (ABS (pa[c] - pb[c]) > 12)
+            {
+              changed++;
+              break;
+            }
+      }
+  g_assert_cmpuint (total, >, 0);
+  return (double) changed / total;
+}
+
+typedef struct
+{
+  GtkWidget       *drawn;   /* a window whose map has the training tiles */
+  GtkWidget       *blank;   /* the same with an empty tile directory */
+  graphene_rect_t  area;    /* the map, in window coordinates */
+  double           changed;
+} MapComparison;
+
+static gboolean
+map_drawn (gpointer data)
+{
+  MapComparison *comparison = data;
+  g_autoptr(GdkTexture) drawn = ff_ui_test_render (comparison->drawn);
+  g_autoptr(GdkTexture) blank = ff_ui_test_render (comparison->blank);
+
+  comparison->changed = fraction_changed (drawn, blank, &comparison->area);
+  /* Streets on a tinted ground cover the whole map once every tile is in. */
+  return comparison->changed > 0.6;
+}
+
+static GtkWidget *
+map_window (const char     *tile_dir,
+            FfGpsSource    *gps,
+            const FfTaskItem *item)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = g_object_new (FF_TYPE_NAVIGATE_PAGE, "gps", gps, NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  ff_navigate_page_set_tile_directory (FF_NAVIGATE_PAGE (page), tile_dir);
+  ff_navigate_page_set_target (FF_NAVIGATE_PAGE (page), item);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+static gboolean
+is_exactly (GtkWidget     *widget,
+            gconstpointer  type)
+{
+  return G_OBJECT_TYPE (widget) == GPOINTER_TO_SIZE (type);
+}
+
+static gboolean
+is_point_inside (GtkWidget *marker,
+                 GtkWidget *map)
+{
+  graphene_point_t point;
+
+  g_assert_true (gtk_widget_compute_point (marker, map, &GRAPHENE_POINT_INIT (0, 0), &point));
+  return point.x >= 0 && point.y >= 0 && point.x < gtk_widget_get_width (map)
+         && point.y < gtk_widget_get_height (map);
+}
+
+/* The training map is drawn: the map area differs from the same page over no tiles, and it shows
+ * the tablet and the terminal together, with the walking line between them. */
+static void
+test_navigate_map_draws_training_tiles (void)
+{
+  g_autofree char *tiles = ff_training_get_tile_directory ();
+  g_autofree char *empty = g_dir_make_tmp ("ff-no-tiles-XXXXXX", NULL);
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  g_autoptr(FfTaskItem) item = ff_task_item_new ();
+  MapComparison comparison = { 0 };
+  GtkWidget *map;
+  GtkWidget *path;
+  GList *nodes;
+
+  g_assert_true (g_file_test (tiles, G_FILE_TEST_IS_DIR));
+  /* The training depot and the first training terminal, 460 m apart. */
+  ff_gps_simulated_set_position (gps, 31.2290, 121.4745);
+  item->device_id = g_strdup ("DTU0101");
+  item->name = g_strdup ("Ring main unit 1, Renmin Road");
+  item->latitude = 31.2331;
+  item->longitude = 121.4752;
+  comparison.drawn = map_window (tiles, FF_GPS_SOURCE (gps), item);
+  comparison.blank = map_window (empty, FF_GPS_SOURCE (gps), item);
+  ff_ui_test_wait_for_frame (comparison.drawn);
+  map = ff_ui_test_find_type (comparison.drawn, SHUMATE_TYPE_SIMPLE_MAP);
+  g_assert_nonnull (map);
+  g_assert_true (gtk_widget_compute_bounds (map, comparison.drawn, &comparison.area));
+  g_assert_cmpfloat (comparison.area.size.width, >, 100);
+  g_assert_cmpfloat (comparison.area.size.height, >, 100);
+
+  ff_ui_test_wait_until (map_drawn, &comparison, "the training tiles to be drawn");
+  g_test_message ("map pixels changed by the tiles: %.0f %%", comparison.changed * 100);
+  ff_ui_test_save_screenshot (comparison.drawn, "navigate-training-map.png");
+
+  /* Both ends of the walk are on the map, joined by the line, and the scale is metric. */
+  g_assert_true (is_point_inside (ff_ui_test_find_type (map, SHUMATE_TYPE_POINT), map));
+  g_assert_true (is_point_inside (ff_ui_test_find (map, is_exactly,
+                                                   GSIZE_TO_POINTER (SHUMATE_TYPE_MARKER)), map));
+  path = ff_ui_test_find_type (map, SHUMATE_TYPE_PATH_LAYER);
+  g_assert_nonnull (path);
+  nodes = shumate_path_layer_get_nodes (SHUMATE_PATH_LAYER (path));
+  g_assert_cmpuint (g_list_length (nodes), ==, 2);
+  g_list_free (nodes);
+  g_assert_cmpint (shumate_scale_get_unit (shumate_simple_map_get_scale (SHUMATE_SIMPLE_MAP (map))),
+                   ==, SHUMATE_UNIT_METRIC);
+
+  gtk_window_destroy (GTK_WINDOW (comparison.drawn));
+  gtk_window_destroy (GTK_WINDOW (comparison.blank));
+  g_assert_cmpint (g_rmdir (empty), ==, 0);
+}
 #endif
+
 
 static gboolean
 preferences_saved (gpointer data)
@@ -971,6 +1135,7 @@ main (int   argc,
 #if HAVE_SHUMATE
   g_test_add_func ("/app/map/tile-directory", test_tile_directory_reads_tiles);
   g_test_add_func ("/app/map/navigate", test_navigate_page_map);
+  g_test_add_func ("/app/map/training-tiles-drawn", test_navigate_map_draws_training_tiles);
 #endif
   return g_test_run ();
 }
