@@ -990,7 +990,7 @@ ff_iec104_conn_reset_finish (FfIec104Conn  *conn,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* ---- the push in two halves ---------------------------------------------------------------- */
+/* ---- the push in three steps ---------------------------------------------------------------- */
 
 typedef struct
 {
@@ -999,70 +999,48 @@ typedef struct
   FfIec104ProgressFunc  progress;
   gpointer              progress_data;
   GDestroyNotify        progress_destroy;
-  gboolean              restarting;   /* out: the terminal dropped the link after 211 finish */
-} Transfer;
+} ImageSend;
 
 static void
-transfer_free (Transfer *transfer)
+image_send_free (ImageSend *send)
 {
-  g_free (transfer->name);
-  g_bytes_unref (transfer->image);
-  if (transfer->progress_destroy != NULL)
-    transfer->progress_destroy (transfer->progress_data);
-  g_free (transfer);
+  g_free (send->name);
+  g_bytes_unref (send->image);
+  if (send->progress_destroy != NULL)
+    send->progress_destroy (send->progress_data);
+  g_free (send);
 }
 
 static void
-transfer_finished (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+image_written (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  Transfer *transfer = g_task_get_task_data (task);
   GError *error = NULL;
 
-  if (!ff_iec104_conn_upgrade_finish_finish (FF_IEC104_CONN (source), result,
-                                             &transfer->restarting, &error))
+  if (!ff_iec104_conn_write_file_finish (FF_IEC104_CONN (source), result, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
 }
 
 static void
-transfer_written (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FfIec104Conn *conn = FF_IEC104_CONN (source);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  GError *error = NULL;
-
-  if (!ff_iec104_conn_write_file_finish (conn, result, &error))
-    g_task_return_error (task, error);
-  else if (conn->iec104.upgrade_start_before_write)
-    ff_iec104_conn_upgrade_finish_async (conn, cancellable, transfer_finished,
-                                         g_steal_pointer (&task));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-transfer_write (GTask *task)
+image_write (GTask *task)
 {
   FfIec104Conn *conn = g_task_get_source_object (task);
-  Transfer *transfer = g_task_get_task_data (task);
+  ImageSend *send = g_task_get_task_data (task);
 
-  /* The progress callback stays ours: it is released with the transfer, not by the write. */
-  ff_iec104_conn_write_file_async (conn, transfer->name, transfer->image, transfer->progress,
-                                   transfer->progress_data, NULL, g_task_get_cancellable (task),
-                                   transfer_written, task);
+  /* The progress callback stays ours: it is released with the send, not by the write. */
+  ff_iec104_conn_write_file_async (conn, send->name, send->image, send->progress,
+                                   send->progress_data, NULL, g_task_get_cancellable (task),
+                                   image_written, task);
 }
 
 static void
-transfer_started (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+image_upgrade_started (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
@@ -1070,47 +1048,91 @@ transfer_started (GObject      *source,
   if (!ff_iec104_conn_upgrade_start_finish (FF_IEC104_CONN (source), result, &error))
     g_task_return_error (task, error);
   else
-    transfer_write (g_steal_pointer (&task));
+    image_write (g_steal_pointer (&task));
 }
 
 void
-ff_iec104_conn_transfer_async (FfIec104Conn         *conn,
-                               const char           *name,
-                               GBytes               *image,
-                               FfIec104ProgressFunc  progress,
-                               gpointer              progress_data,
-                               GDestroyNotify        progress_destroy,
-                               GCancellable         *cancellable,
-                               GAsyncReadyCallback   callback,
-                               gpointer              user_data)
+ff_iec104_conn_send_image_async (FfIec104Conn         *conn,
+                                 const char           *name,
+                                 GBytes               *image,
+                                 FfIec104ProgressFunc  progress,
+                                 gpointer              progress_data,
+                                 GDestroyNotify        progress_destroy,
+                                 GCancellable         *cancellable,
+                                 GAsyncReadyCallback   callback,
+                                 gpointer              user_data)
 {
   GTask *task = g_task_new (conn, cancellable, callback, user_data);
-  Transfer *transfer = g_new0 (Transfer, 1);
+  ImageSend *send = g_new0 (ImageSend, 1);
 
-  g_task_set_source_tag (task, ff_iec104_conn_transfer_async);
-  transfer->name = g_strdup (name);
-  transfer->image = g_bytes_ref (image);
-  transfer->progress = progress;
-  transfer->progress_data = progress_data;
-  transfer->progress_destroy = progress_destroy;
-  g_task_set_task_data (task, transfer, (GDestroyNotify) transfer_free);
+  g_task_set_source_tag (task, ff_iec104_conn_send_image_async);
+  send->name = g_strdup (name);
+  send->image = g_bytes_ref (image);
+  send->progress = progress;
+  send->progress_data = progress_data;
+  send->progress_destroy = progress_destroy;
+  g_task_set_task_data (task, send, (GDestroyNotify) image_send_free);
   if (conn->iec104.upgrade_start_before_write)
-    ff_iec104_conn_upgrade_start_async (conn, cancellable, transfer_started, task);
+    ff_iec104_conn_upgrade_start_async (conn, cancellable, image_upgrade_started, task);
   else
-    transfer_write (task);
+    image_write (task);
 }
 
 gboolean
-ff_iec104_conn_transfer_finish (FfIec104Conn  *conn,
-                                GAsyncResult  *result,
-                                gboolean      *restarting,
-                                GError       **error)
+ff_iec104_conn_send_image_finish (FfIec104Conn  *conn,
+                                  GAsyncResult  *result,
+                                  GError       **error)
 {
-  Transfer *transfer = g_task_get_task_data (G_TASK (result));
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+image_committed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  gboolean restarting = FALSE;
+  GError *error = NULL;
+
+  if (!ff_iec104_conn_upgrade_finish_finish (FF_IEC104_CONN (source), result, &restarting,
+                                             &error))
+    g_task_return_error (task, error);
+  else
+    {
+      g_task_set_task_data (task, GINT_TO_POINTER (restarting), NULL);
+      g_task_return_boolean (task, TRUE);
+    }
+}
+
+void
+ff_iec104_conn_commit_image_async (FfIec104Conn        *conn,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GTask *task = g_task_new (conn, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, ff_iec104_conn_commit_image_async);
+  if (conn->iec104.upgrade_start_before_write)
+    ff_iec104_conn_upgrade_finish_async (conn, cancellable, image_committed, task);
+  else
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+}
+
+gboolean
+ff_iec104_conn_commit_image_finish (FfIec104Conn  *conn,
+                                    GAsyncResult  *result,
+                                    gboolean      *restarting,
+                                    GError       **error)
+{
   gboolean ok = g_task_propagate_boolean (G_TASK (result), error);
 
   if (restarting != NULL)
-    *restarting = ok && transfer->restarting;
+    *restarting = ok && GPOINTER_TO_INT (g_task_get_task_data (G_TASK (result)));
   return ok;
 }
 
@@ -1153,9 +1175,9 @@ push_restarted (GObject      *source,
 }
 
 static void
-push_transferred (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+push_committed (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   FfIec104Conn *conn = FF_IEC104_CONN (source);
@@ -1163,12 +1185,29 @@ push_transferred (GObject      *source,
   gboolean restarting = FALSE;
   GError *error = NULL;
 
-  if (!ff_iec104_conn_transfer_finish (conn, result, &restarting, &error))
+  if (!ff_iec104_conn_commit_image_finish (conn, result, &restarting, &error))
     g_task_return_error (task, error);
   else if (restarting)
     g_task_return_boolean (task, TRUE);
   else
     ff_iec104_conn_restart_async (conn, cancellable, push_restarted, g_steal_pointer (&task));
+}
+
+static void
+push_sent (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FfIec104Conn *conn = FF_IEC104_CONN (source);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+
+  if (!ff_iec104_conn_send_image_finish (conn, result, &error))
+    g_task_return_error (task, error);
+  else
+    ff_iec104_conn_commit_image_async (conn, cancellable, push_committed,
+                                       g_steal_pointer (&task));
 }
 
 void
@@ -1185,8 +1224,8 @@ ff_iec104_conn_push_async (FfIec104Conn         *conn,
   GTask *task = g_task_new (conn, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, ff_iec104_conn_push_async);
-  ff_iec104_conn_transfer_async (conn, name, image, progress, progress_data, progress_destroy,
-                                 cancellable, push_transferred, task);
+  ff_iec104_conn_send_image_async (conn, name, image, progress, progress_data, progress_destroy,
+                                   cancellable, push_sent, task);
 }
 
 gboolean

@@ -195,12 +195,11 @@ gboolean        ff_iec104_conn_reset_finish          (FfIec104Conn        *conn,
                                                       GAsyncResult        *result,
                                                       GError             **error);
 
-/* The first half of a push, the image's transfer as the profile wants it: 211 start, the file
- * write (name NULL: the profile's upgrade file name; progress as in write_file), 211 finish —
- * without the 211 bracket when the profile's upgrade_start_before_write is false. *restarting is
- * TRUE when the terminal dropped the link after the finish to restart by itself (see
- * upgrade_finish): the second half then has nothing to do. Fails with the first step's error. */
-void            ff_iec104_conn_transfer_async        (FfIec104Conn         *conn,
+/* The first step of a push, the image's transfer as the profile wants it: 211 start, then the
+ * file write (name NULL: the profile's upgrade file name; progress as in write_file) — without
+ * the 211 start when the profile's upgrade_start_before_write is false. Fails with the first
+ * step's error. The terminal then holds the complete file, not yet applied. */
+void            ff_iec104_conn_send_image_async      (FfIec104Conn         *conn,
                                                       const char           *name,
                                                       GBytes               *image,
                                                       FfIec104ProgressFunc  progress,
@@ -209,12 +208,25 @@ void            ff_iec104_conn_transfer_async        (FfIec104Conn         *conn
                                                       GCancellable         *cancellable,
                                                       GAsyncReadyCallback   callback,
                                                       gpointer              user_data);
-gboolean        ff_iec104_conn_transfer_finish       (FfIec104Conn         *conn,
+gboolean        ff_iec104_conn_send_image_finish     (FfIec104Conn         *conn,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* The second step: 211 finish, after which the terminal applies the image (nothing is sent
+ * without the 211 bracket). Separate from the send so that a caller can record that the finish
+ * may have reached the terminal before it goes out. *restarting is TRUE when the terminal dropped
+ * the link after the finish to restart by itself (see upgrade_finish): the restart then has
+ * nothing to do. */
+void            ff_iec104_conn_commit_image_async    (FfIec104Conn         *conn,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+gboolean        ff_iec104_conn_commit_image_finish   (FfIec104Conn         *conn,
                                                       GAsyncResult         *result,
                                                       gboolean             *restarting,
                                                       GError              **error);
 
-/* The second half of a push, the restart into the new image: 105 as reset_async when the
+/* The third step, the restart into the new image: 105 as reset_async when the
  * profile's reset_after_upgrade_finish says so (a drop instead of its confirmation is success only
  * for a terminal that restarts by itself); otherwise nothing is sent and it succeeds at once. */
 void            ff_iec104_conn_restart_async         (FfIec104Conn         *conn,
@@ -225,7 +237,7 @@ gboolean        ff_iec104_conn_restart_finish        (FfIec104Conn         *conn
                                                       GAsyncResult         *result,
                                                       GError              **error);
 
-/* The whole push: transfer, then restart unless the terminal is already restarting. Fails with the
+/* The whole push: send, commit, then restart unless the terminal is already restarting. Fails with the
  * first step's error. The caller reconnects afterwards. */
 void            ff_iec104_conn_push_async            (FfIec104Conn         *conn,
                                                       const char           *name,

@@ -92,6 +92,8 @@ typedef struct
   FfSnapshot  after;
   gboolean    transferred;
   guint       push_attempts;    /* transfers of the wanted image begun, cut short ones too */
+  gboolean    finish_sent;      /* the image is written and its 211 finish may have gone out */
+  gboolean    probing_staged;   /* restarted to see whether an image staged before a stop takes */
   gint64      transfer_bytes;
   guint       transfer_segments;
   double      transfer_seconds;
@@ -189,6 +191,7 @@ typedef void (*Continuation) (FfWorkflow *self);
 static void advance (FfWorkflow *self, FfWorkflowState next);
 static void run_state (FfWorkflow *self);
 static void stop_push (FfWorkflow *self);
+static void settle_failure (FfWorkflow *self);
 
 /* ---- persistence of the context ------------------------------------------------------------ */
 
@@ -288,6 +291,8 @@ context_serialize (const Context *ctx)
   g_variant_dict_insert (&dict, "transfer", "(bxud)", ctx->transferred, ctx->transfer_bytes,
                          ctx->transfer_segments, ctx->transfer_seconds);
   g_variant_dict_insert (&dict, "push-attempts", "u", ctx->push_attempts);
+  g_variant_dict_insert (&dict, "finish-sent", "b", ctx->finish_sent);
+  g_variant_dict_insert (&dict, "probing-staged", "b", ctx->probing_staged);
   dict_put_string (&dict, "failure-reason", ctx->failure_reason);
   dict_put_string (&dict, "failure-step", ctx->failure_step);
   g_variant_dict_insert (&dict, "rolling-back", "b", ctx->rolling_back);
@@ -336,6 +341,8 @@ context_parse (const char *text, Context *ctx)
   g_variant_dict_lookup (&dict, "transfer", "(bxud)", &ctx->transferred, &ctx->transfer_bytes,
                          &ctx->transfer_segments, &ctx->transfer_seconds);
   g_variant_dict_lookup (&dict, "push-attempts", "u", &ctx->push_attempts);
+  g_variant_dict_lookup (&dict, "finish-sent", "b", &ctx->finish_sent);
+  g_variant_dict_lookup (&dict, "probing-staged", "b", &ctx->probing_staged);
   ctx->failure_reason = dict_get_string (&dict, "failure-reason");
   ctx->failure_step = dict_get_string (&dict, "failure-step");
   g_variant_dict_lookup (&dict, "rolling-back", "b", &ctx->rolling_back);
@@ -432,7 +439,7 @@ stopped_message (FfWorkflow *self)
   if (self->state < FF_WORKFLOW_STATE_PUSH && !self->ctx.rolling_back)
     return _("Stopped before anything was written: the terminal runs its firmware unchanged. "
              "The visit goes on from this step.");
-  if (self->state == FF_WORKFLOW_STATE_PUSH)
+  if (self->state == FF_WORKFLOW_STATE_PUSH && self->ctx.push_attempts == 0)
     return _("Stopped before a transfer began: nothing was written to the terminal in this "
              "step. The visit goes on from this step.");
   if (self->state == FF_WORKFLOW_STATE_REPORT)
@@ -471,14 +478,17 @@ run_cancellable (FfWorkflow *self)
 }
 
 /* Something went wrong in the current step. Before anything was written to the terminal the visit
- * simply ends (aborted); once the push began, the technician is offered a rollback. Cancellation
+ * simply ends (aborted): also in push, until a transfer has begun. Once one has, the terminal is
+ * asked what it runs now (settle_failure), and only then is a rollback offered. Cancellation
  * stops the run and leaves the persisted state for a resume; a push stopped half way first tells
  * the terminal (whatever else went wrong as the technician stopped it). */
 static void
 step_failed (FfWorkflow *self, GError *error)
 {
   const char *step = current_step (self);
-  gboolean firmware_touched = self->state >= FF_WORKFLOW_STATE_PUSH || self->ctx.rolling_back;
+  gboolean firmware_touched = self->state > FF_WORKFLOW_STATE_PUSH || self->ctx.rolling_back
+                              || (self->state == FF_WORKFLOW_STATE_PUSH
+                                  && self->ctx.push_attempts > 0);
   gboolean transfer_cut = self->transferring;
 
   self->transferring = FALSE;
@@ -497,6 +507,10 @@ step_failed (FfWorkflow *self, GError *error)
   record_event (self, step, error->message);
   if (!firmware_touched)
     {
+      if (self->state == FF_WORKFLOW_STATE_PUSH)
+        record_eventf (self, step, _("Nothing was written to %s: it runs its firmware unchanged, "
+                                     "and the visit ends without an upgrade."),
+                       self->item->device_id);
       set_failure (self, step, error->message);
       set_outcome (self, "aborted");
       advance (self, FF_WORKFLOW_STATE_REPORT);
@@ -509,14 +523,13 @@ step_failed (FfWorkflow *self, GError *error)
 
       set_failure (self, self->ctx.failure_step, reason);
       set_outcome (self, "failed");
-      advance (self, FF_WORKFLOW_STATE_REPORT);
+      settle_failure (self);
     }
   else
     {
       set_failure (self, step, error->message);
       set_outcome (self, "failed");
-      advance (self, ff_workflow_can_roll_back (self) ? FF_WORKFLOW_STATE_FAILED
-                                                      : FF_WORKFLOW_STATE_REPORT);
+      settle_failure (self);
     }
   g_error_free (error);
 }
@@ -727,6 +740,134 @@ with_restarting_terminal (FfWorkflow *self, Continuation then)
   g_object_set_data (G_OBJECT (self), "after-restart", then);
   ff_iec104_conn_connect_async (self->conn, self->item->host, self->item->port,
                                 run_cancellable (self), back_at_first_try, g_object_ref (self));
+}
+
+/* ---- what the terminal runs --------------------------------------------------------------- */
+
+/* Whether @info is of the terminal of this visit; otherwise the step fails saying who answers. */
+static gboolean
+is_this_terminal (FfWorkflow *self, const FfTerminalInfo *info)
+{
+  g_autofree char *message = NULL;
+
+  if (g_strcmp0 (info->device_id, self->item->device_id) == 0)
+    return TRUE;
+  message = g_strdup_printf (_("Another terminal (%s) answers at %s."), info->device_id,
+                             self->item->host);
+  step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_CHECK_FAILED, message);
+  return FALSE;
+}
+
+/* Whether the terminal runs the image this visit wants on it (self->image): version and the
+ * checksum the profile computes from the image. */
+static gboolean
+runs_wanted (FfWorkflow *self, const FfTerminalInfo *info)
+{
+  g_autofree char *expected_checksum = ff_profile_compute_checksum (self->profile, self->image);
+
+  return info->software_version != NULL && ff_version_is_valid (info->software_version)
+         && ff_version_compare (info->software_version, wanted_firmware (self)->version) == 0
+         && g_strcmp0 (info->checksum, expected_checksum) == 0;
+}
+
+/* The report's versions afterwards are what the terminal said last, never what it should run. */
+static void
+keep_running_version (FfWorkflow *self, const FfTerminalInfo *info)
+{
+  g_free (self->ctx.version_after);
+  self->ctx.version_after = g_strdup (info != NULL ? info->software_version : NULL);
+  g_free (self->ctx.checksum_after);
+  self->ctx.checksum_after = g_strdup (info != NULL ? info->checksum : NULL);
+}
+
+/* ---- after a failure ------------------------------------------------------------------------ */
+
+/* A rollback is offered only where it can help: the terminal answers and runs something other
+ * than the previous firmware. @info is NULL when it did not answer. */
+static void
+failure_settled (FfWorkflow *self, const FfTerminalInfo *info)
+{
+  const FfFirmwareRef *previous = self->item->previous;
+  gboolean answered = info != NULL && g_strcmp0 (info->device_id, self->item->device_id) == 0;
+  const char *step = current_step (self);
+
+  keep_running_version (self, answered ? info : NULL);
+  if (!answered)
+    record_eventf (self, step, _("%s does not answer: what it runs now is unknown."),
+                   self->item->device_id);
+  else
+    record_eventf (self, step, _("%s runs %s (checksum %s) now."), self->item->device_id,
+                   info->software_version != NULL ? info->software_version : "?",
+                   info->checksum != NULL ? info->checksum : "?");
+  if (!ff_workflow_can_roll_back (self))
+    {
+      advance (self, FF_WORKFLOW_STATE_REPORT);
+      return;
+    }
+  if (!answered)
+    {
+      record_event (self, step, _("No rollback is offered: nothing can be pushed to a terminal "
+                                  "that does not answer."));
+      advance (self, FF_WORKFLOW_STATE_REPORT);
+      return;
+    }
+  if (info->software_version != NULL
+      && ff_version_compare (info->software_version, previous->version) == 0)
+    {
+      record_eventf (self, step, _("No rollback is offered: %s runs %s, the previous firmware, "
+                                   "already."), self->item->device_id, previous->version);
+      advance (self, FF_WORKFLOW_STATE_REPORT);
+      return;
+    }
+  advance (self, FF_WORKFLOW_STATE_FAILED);
+}
+
+static void
+failure_info_read (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfTerminalInfo) info = ff_iec104_conn_read_info_finish (FF_IEC104_CONN (object), result,
+                                                                    &error);
+
+  if (is_cancelled (error))
+    finish_run (self, g_steal_pointer (&error));
+  else
+    failure_settled (self, info);
+}
+
+static void
+failure_connected (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (ff_iec104_conn_connect_finish (FF_IEC104_CONN (object), result, &error))
+    ff_iec104_conn_read_info_async (self->conn, run_cancellable (self), failure_info_read,
+                                    g_object_ref (self));
+  else if (is_cancelled (error))
+    finish_run (self, g_steal_pointer (&error));
+  else
+    failure_settled (self, NULL);
+}
+
+/* After a failure once the firmware was touched: asks the terminal what it runs now, with one
+ * connection attempt (a terminal that has just failed a step is not waited for again), so that
+ * the report says what it runs and a rollback is offered only where it can help. */
+static void
+settle_failure (FfWorkflow *self)
+{
+  set_message (self, _("Checking what the terminal runs now…"));
+  if (ff_iec104_conn_is_connected (self->conn))
+    ff_iec104_conn_read_info_async (self->conn, run_cancellable (self), failure_info_read,
+                                    g_object_ref (self));
+  else
+    ff_iec104_conn_connect_async (self->conn, self->item->host, self->item->port,
+                                  run_cancellable (self), failure_connected, g_object_ref (self));
 }
 
 static void
@@ -1002,31 +1143,57 @@ push_progress (guint64 sent, guint64 acked, guint64 total, double bytes_per_seco
 }
 
 static void
-transferred (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
+image_committed (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   g_autoptr(FfWorkflow) self = user_data;
-  guint segment_size = MAX (self->profile->iec104.segment_size, 1);
   gboolean restarting = FALSE;
   GError *error = NULL;
 
-  if (!ff_iec104_conn_transfer_finish (FF_IEC104_CONN (object), result, &restarting, &error))
+  if (!ff_iec104_conn_commit_image_finish (FF_IEC104_CONN (object), result, &restarting, &error))
     {
       step_failed (self, error);
       return;
     }
   self->transferring = FALSE;
   self->ctx.transferred = TRUE;
-  self->ctx.transfer_bytes = g_bytes_get_size (self->image);
-  self->ctx.transfer_segments = (self->ctx.transfer_bytes + segment_size - 1) / segment_size;
-  self->ctx.transfer_seconds =
-    (g_get_monotonic_time () - self->push_started_us) / (double) G_USEC_PER_SEC;
   record_eventf (self, "push", _("%s written: %lld bytes in %.1f s."),
                  wanted_firmware (self)->version, (long long) self->ctx.transfer_bytes,
                  self->ctx.transfer_seconds);
   /* A terminal that restarts by itself after the finish is already on its way. */
   advance (self, restarting ? FF_WORKFLOW_STATE_REBOOT_WAIT : FF_WORKFLOW_STATE_RESET);
+}
+
+static void
+commit_image (FfWorkflow *self)
+{
+  ff_iec104_conn_commit_image_async (self->conn, run_cancellable (self), image_committed,
+                                     g_object_ref (self));
+}
+
+static void
+image_sent (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  guint segment_size = MAX (self->profile->iec104.segment_size, 1);
+  GError *error = NULL;
+
+  if (!ff_iec104_conn_send_image_finish (FF_IEC104_CONN (object), result, &error))
+    {
+      step_failed (self, error);
+      return;
+    }
+  self->ctx.transfer_bytes = g_bytes_get_size (self->image);
+  self->ctx.transfer_segments = (self->ctx.transfer_bytes + segment_size - 1) / segment_size;
+  self->ctx.transfer_seconds =
+    (g_get_monotonic_time () - self->push_started_us) / (double) G_USEC_PER_SEC;
+  /* Saved before the 211 finish goes out: from here on a stopped run cannot know whether the
+   * terminal took the finish, and its resume asks the terminal before it sends anything again. */
+  self->ctx.finish_sent = TRUE;
+  save_then (self, commit_image);
 }
 
 static void
@@ -1037,9 +1204,9 @@ transfer_image (FfWorkflow *self)
   self->push_started_us = g_get_monotonic_time ();
   self->transferring = TRUE;
   set_transfer_progress (self, 0, g_bytes_get_size (self->image), 0);
-  ff_iec104_conn_transfer_async (self->conn, self->item->target.file_name, self->image,
-                                 push_progress, g_object_ref (self), g_object_unref,
-                                 run_cancellable (self), transferred, g_object_ref (self));
+  ff_iec104_conn_send_image_async (self->conn, self->item->target.file_name, self->image,
+                                   push_progress, g_object_ref (self), g_object_unref,
+                                   run_cancellable (self), image_sent, g_object_ref (self));
 }
 
 static void
@@ -1047,7 +1214,72 @@ push_connected (FfWorkflow *self)
 {
   /* Counted and saved before anything goes out, so a transfer a crash cut short counts too. */
   self->ctx.push_attempts++;
+  self->ctx.finish_sent = FALSE;
+  self->ctx.probing_staged = FALSE;
   save_then (self, transfer_image);
+}
+
+/* What a push that began before (in a run that stopped) or a rollback finds at the terminal. */
+static void
+push_probed (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(FfWorkflow) self = user_data;
+  const char *device_id = self->item->device_id;
+  const char *wanted = wanted_firmware (self)->version;
+  GError *error = NULL;
+  g_autoptr(FfTerminalInfo) info = ff_iec104_conn_read_info_finish (FF_IEC104_CONN (object), result,
+                                                                    &error);
+
+  if (info == NULL)
+    {
+      step_failed (self, error);
+      return;
+    }
+  if (!is_this_terminal (self, info))
+    return;
+  if (runs_wanted (self, info) && self->ctx.push_attempts == 0)
+    {
+      /* Only a rollback gets here without a transfer of its own begun. */
+      keep_running_version (self, info);
+      record_eventf (self, "push", _("%s runs %s, the previous firmware, already: the rollback "
+                                     "is refused and nothing was pushed."), device_id, wanted);
+      set_outcome (self, "failed");
+      advance (self, FF_WORKFLOW_STATE_REPORT);
+      return;
+    }
+  if (runs_wanted (self, info))
+    {
+      self->ctx.transferred = TRUE;
+      record_eventf (self, "push", _("%s runs %s (checksum %s) already: the transfer before the "
+                                     "stop went through; nothing is sent again."),
+                     device_id, wanted, info->checksum);
+      advance (self, FF_WORKFLOW_STATE_VERIFY);
+      return;
+    }
+  /* A terminal that waits for the 105 may hold the image staged from a finish that went out
+   * before the stop: the restart shows it (verify pushes again if it comes back unchanged). */
+  if (self->ctx.finish_sent && !self->ctx.probing_staged
+      && self->profile->iec104.reset_after_upgrade_finish)
+    {
+      record_eventf (self, "push", _("%s still runs %s, but it may hold %s from the transfer "
+                                     "before the stop: it is restarted to find out."),
+                     device_id, info->software_version != NULL ? info->software_version : "?",
+                     wanted);
+      self->ctx.probing_staged = TRUE;
+      advance (self, FF_WORKFLOW_STATE_RESET);
+      return;
+    }
+  push_connected (self);
+}
+
+static void
+push_probe (FfWorkflow *self)
+{
+  set_message (self, _("Checking what the terminal runs…"));
+  ff_iec104_conn_read_info_async (self->conn, run_cancellable (self), push_probed,
+                                  g_object_ref (self));
 }
 
 static void
@@ -1068,14 +1300,19 @@ push_cancelled (GObject      *object,
                    _("Push stopped, but %s could not be told to discard the partly written file "
                      "(%s): what it runs now is unknown. Check its version before going on."),
                    device_id, error->message);
-  else if (running != NULL)
-    record_eventf (self, "push",
-                   _("Push stopped: %s discarded the partly written file and still runs %s."),
-                   device_id, running);
   else
-    record_eventf (self, "push",
-                   _("Push stopped: %s discarded the partly written file and still runs the "
-                     "firmware it ran before this push."), device_id);
+    {
+      /* A finish that went out is void now: the terminal dropped what it held. */
+      self->ctx.finish_sent = FALSE;
+      if (running != NULL)
+        record_eventf (self, "push",
+                       _("Push stopped: %s discarded the partly written file and still runs %s."),
+                       device_id, running);
+      else
+        record_eventf (self, "push",
+                       _("Push stopped: %s discarded the partly written file and still runs the "
+                         "firmware it ran before this push."), device_id);
+    }
   /* Saves the event for the report; the run then ends in push, which starts over on resume. */
   self->stop_explained = TRUE;
   advance (self, FF_WORKFLOW_STATE_PUSH);
@@ -1153,7 +1390,16 @@ with_image (FfWorkflow *self, Continuation then)
 static void
 push_with_image (FfWorkflow *self)
 {
-  with_connection (self, push_connected);
+  /* After a transfer that began in a run that stopped, the terminal may be restarting into the
+   * image, or run it already; a rollback meets a terminal that may be restarting too. Both wait
+   * for it and ask it first. A first push that cannot connect has written nothing. */
+  if (self->ctx.push_attempts > 0 || self->ctx.rolling_back)
+    {
+      set_message (self, _("Waiting for the terminal…"));
+      with_restarting_terminal (self, push_probe);
+    }
+  else
+    with_connection (self, push_connected);
 }
 
 static void
@@ -1172,20 +1418,66 @@ restarted (GObject      *object,
   g_autoptr(FfWorkflow) self = user_data;
   GError *error = NULL;
 
-  if (!ff_iec104_conn_restart_finish (FF_IEC104_CONN (object), result, &error))
+  if (ff_iec104_conn_restart_finish (FF_IEC104_CONN (object), result, &error))
+    record_event (self, "reset", _("The terminal restarts."));
+  else if (g_error_matches (error, FF_IEC104_ERROR, FF_IEC104_ERROR_REBOOTED_EARLY))
+    {
+      /* It restarted without confirming the 105: what it runs is known once it is back. */
+      record_event (self, "reset", _("The terminal dropped the link instead of confirming the "
+                                     "restart: it is taken to be restarting, and its version is "
+                                     "checked when it is back."));
+      g_error_free (error);
+    }
+  else
     {
       step_failed (self, error);
       return;
     }
-  record_event (self, "reset", _("The terminal restarts."));
   advance (self, FF_WORKFLOW_STATE_REBOOT_WAIT);
 }
 
+/* Resumed in reset, the 105 may have gone out before the stop and the terminal be restarting or
+ * back on the image already: then it is verified, not restarted again. */
 static void
-restart (FfWorkflow *self)
+reset_probed (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
+  g_autoptr(FfWorkflow) self = user_data;
+  GError *error = NULL;
+  g_autoptr(FfTerminalInfo) info = ff_iec104_conn_read_info_finish (FF_IEC104_CONN (object), result,
+                                                                    &error);
+
+  if (info == NULL)
+    {
+      step_failed (self, error);
+      return;
+    }
+  if (!is_this_terminal (self, info))
+    return;
+  if (runs_wanted (self, info))
+    {
+      record_eventf (self, "reset", _("%s runs %s already: it has restarted, and is not restarted "
+                                      "again."), self->item->device_id,
+                     wanted_firmware (self)->version);
+      advance (self, FF_WORKFLOW_STATE_VERIFY);
+      return;
+    }
   ff_iec104_conn_restart_async (self->conn, run_cancellable (self), restarted,
                                 g_object_ref (self));
+}
+
+static void
+reset_probe (FfWorkflow *self)
+{
+  ff_iec104_conn_read_info_async (self->conn, run_cancellable (self), reset_probed,
+                                  g_object_ref (self));
+}
+
+static void
+reset_with_image (FfWorkflow *self)
+{
+  with_restarting_terminal (self, reset_probe);
 }
 
 static void
@@ -1226,40 +1518,42 @@ verified_info (GObject      *object,
   g_autoptr(FfTerminalInfo) info = ff_iec104_conn_read_info_finish (FF_IEC104_CONN (object), result,
                                                                     &error);
   g_autofree char *expected_checksum = NULL;
+  g_autofree char *message = NULL;
 
   if (info == NULL)
     {
       step_failed (self, error);
       return;
     }
-  g_free (self->ctx.version_after);
-  self->ctx.version_after = g_strdup (info->software_version);
-  g_free (self->ctx.checksum_after);
-  self->ctx.checksum_after = g_strdup (info->checksum);
-  if (g_strcmp0 (info->device_id, self->item->device_id) != 0)
+  if (!is_this_terminal (self, info))
+    return;
+  keep_running_version (self, info);
+  if (runs_wanted (self, info))
     {
-      g_autofree char *message = g_strdup_printf (_("Another terminal (%s) answers at %s."),
-                                                  info->device_id, self->item->host);
-      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_CHECK_FAILED, message);
+      record_eventf (self, "verify", _("Running %s, checksum %s as expected."),
+                     info->software_version, info->checksum);
+      advance (self, FF_WORKFLOW_STATE_SNAPSHOT_AFTER);
+      return;
+    }
+  if (self->ctx.probing_staged)
+    {
+      /* The restart showed that the transfer before the stop had not been taken. */
+      record_eventf (self, "verify", _("%s came back running %s: the transfer before the stop did "
+                                       "not take, and the image is pushed again."),
+                     self->item->device_id,
+                     info->software_version != NULL ? info->software_version : "?");
+      self->ctx.probing_staged = FALSE;
+      self->ctx.finish_sent = FALSE;
+      advance (self, FF_WORKFLOW_STATE_PUSH);
       return;
     }
   expected_checksum = ff_profile_compute_checksum (self->profile, self->image);
-  if (info->software_version == NULL || !ff_version_is_valid (info->software_version)
-      || ff_version_compare (info->software_version, wanted->version) != 0
-      || g_strcmp0 (info->checksum, expected_checksum) != 0)
-    {
-      g_autofree char *message =
-        g_strdup_printf (_("After the restart the terminal runs %s (checksum %s); expected %s "
-                           "(checksum %s)."),
-                         info->software_version != NULL ? info->software_version : "?",
-                         info->checksum != NULL ? info->checksum : "?", wanted->version,
-                         expected_checksum);
-      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_CHECK_FAILED, message);
-      return;
-    }
-  record_eventf (self, "verify", _("Running %s, checksum %s as expected."), info->software_version,
-                 info->checksum);
-  advance (self, FF_WORKFLOW_STATE_SNAPSHOT_AFTER);
+  message = g_strdup_printf (_("After the restart the terminal runs %s (checksum %s); expected %s "
+                               "(checksum %s)."),
+                             info->software_version != NULL ? info->software_version : "?",
+                             info->checksum != NULL ? info->checksum : "?", wanted->version,
+                             expected_checksum);
+  step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_CHECK_FAILED, message);
 }
 
 static void
@@ -1273,7 +1567,7 @@ verify_connected (FfWorkflow *self)
 static void
 verify_with_image (FfWorkflow *self)
 {
-  with_connection (self, verify_connected);
+  with_restarting_terminal (self, verify_connected);
 }
 
 /* ---- report --------------------------------------------------------------------------------- */
@@ -1423,10 +1717,8 @@ run_state (FfWorkflow *self)
       push (self);
       break;
     case FF_WORKFLOW_STATE_RESET:
-      /* Resumed here, the 105 may have gone out already and the terminal be restarting; if so it
-       * is restarted once more when it is back, which is harmless: the image is in place. */
       set_message (self, _("Restarting the terminal…"));
-      with_restarting_terminal (self, restart);
+      with_image (self, reset_with_image);
       break;
     case FF_WORKFLOW_STATE_REBOOT_WAIT:
       reboot_wait (self);
@@ -1492,6 +1784,7 @@ ff_workflow_run_async (FfWorkflow          *self,
   self->run = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->run, ff_workflow_run_async);
   self->stop_explained = FALSE;
+  self->transferring = FALSE;
   if (cancellable != NULL)
     self->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (run_cancelled), self,
                                                 NULL);
@@ -1709,6 +2002,9 @@ ff_workflow_roll_back (FfWorkflow  *self,
   self->ctx.rolling_back = TRUE;
   /* The report's transfer is the rollback's from now on: its retries count afresh. */
   self->ctx.push_attempts = 0;
+  self->ctx.transferred = FALSE;
+  self->ctx.finish_sent = FALSE;
+  self->ctx.probing_staged = FALSE;
   record_eventf (self, "failed", _("The technician chose to roll back to %s."),
                  self->item->previous->version);
   advance (self, FF_WORKFLOW_STATE_PUSH);

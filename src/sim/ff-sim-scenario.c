@@ -13,6 +13,9 @@
 
 #define SLOW_LINK_DEFAULT_BANDWIDTH 9600
 #define SLOW_LINK_DEFAULT_RTT_MS 200
+/* Shorter than the master's t1 and reply timeout of every shipped profile (15 s), so a tablet
+ * that is not stopped gets the confirmation and goes on. */
+#define FINISH_HOLD_DEFAULT_MS 5000
 /* A terminal reports a GPS offset that a tablet on site could still resolve. */
 #define GPS_OFFSET_MAX_ARCSEC 3600.0
 
@@ -38,6 +41,7 @@ static const FaultInfo faults[] = {
   { "prompt-acks", FF_SIM_FAULT_PROMPT_ACKS, { NULL } },
   { "reset-drop", FF_SIM_FAULT_RESET_DROP, { NULL } },
   { "signal-quality", FF_SIM_FAULT_SIGNAL_QUALITY, { "signal", "quality", "when", NULL } },
+  { "finish-hold", FF_SIM_FAULT_FINISH_HOLD, { "ms", NULL } },
 };
 
 static const FaultInfo *
@@ -157,6 +161,13 @@ apply_parameter (FfSimScenario *scenario,
     }
   if (g_str_equal (key, "after"))
     return parse_count (key, value, 0, G_MAXUINT32, &scenario->after_bytes, error);
+  if (g_str_equal (key, "ms"))
+    {
+      if (!parse_count (key, value, 1, 600000, &count, error))
+        return FALSE;
+      scenario->hold_ms = (guint) count;
+      return TRUE;
+    }
   if (g_str_equal (key, "bandwidth"))
     return parse_count (key, value, 1, G_MAXUINT32, &scenario->bytes_per_second, error);
   /* rtt */
@@ -180,6 +191,7 @@ scenario_new (const FaultInfo *info)
   scenario->lon_arcsec = 0.0;
   scenario->bytes_per_second = SLOW_LINK_DEFAULT_BANDWIDTH;
   scenario->rtt_ms = SLOW_LINK_DEFAULT_RTT_MS;
+  scenario->hold_ms = FINISH_HOLD_DEFAULT_MS;
   scenario->after_bytes = 1000;
   scenario->device_id = g_strdup ("DTU-9999");
   return scenario;
@@ -376,6 +388,11 @@ ff_sim_scenario_describe (const FfSimScenario *scenario)
       return g_strdup (_("The terminal drops the link and restarts on the reset (105) without "
                          "confirming it: unless it is a terminal that restarts by itself, the "
                          "tablet reports that it rebooted early."));
+    case FF_SIM_FAULT_FINISH_HOLD:
+      return g_strdup_printf (_("The terminal takes the image at 211 finish but holds the "
+                                "confirmation back %u ms: a tablet stopped in that time does not "
+                                "know the finish was taken, and must ask the terminal what it runs "
+                                "when it goes on."), scenario->hold_ms);
     }
   g_return_val_if_reached (NULL);
 }

@@ -28,6 +28,8 @@ typedef enum
                                     * 105 */
   FF_SIM_FAULT_SIGNAL_QUALITY,     /* signal-quality signal=KEY quality=FLAG when=upgrade|now: the
                                     * signal is sent with a quality flag (IV, NT, SB, BL, OV) */
+  FF_SIM_FAULT_FINISH_HOLD,        /* finish-hold [ms=MS]: takes the 211 finish but holds its
+                                    * confirmation back MS ms */
 } FfSimFault;
 
 typedef struct
@@ -44,6 +46,7 @@ typedef struct
   double     percent;
   guint64    bytes_per_second;  /* SLOW_LINK: 0 unlimited */
   guint      rtt_ms;
+  guint      hold_ms;           /* FINISH_HOLD */
 } FfSimScenario;
 
 /* Parses "NAME [KEY=VALUE …]" words, e.g. {"checksum-error", "segment=3", NULL}. */

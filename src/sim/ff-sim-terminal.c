@@ -75,6 +75,7 @@ struct _FfSimTerminal
   guint             boot_source;
   guint             spontaneous_source;
   guint             drop_source;
+  guint             hold_source;      /* finish-hold: the restart after a held 211 finish */
 
   /* The upgrade in progress. */
   gboolean          upgrade_started;
@@ -83,6 +84,7 @@ struct _FfSimTerminal
   guint             segments_received;
   guint64           file_bytes_received;
   GBytes           *pending_image;     /* checked at 211 finish, installed at the reboot */
+  gboolean          finish_held;       /* finish-hold: the 211 finish confirmation is held back */
 
   FfSimScenario    *scenario;
 };
@@ -649,6 +651,14 @@ on_upgrade_finish (void *user_data)
   discard_staging (terminal);
   terminal_log (terminal, _("image %s checked (size and checksum) and staged; it runs after "
                             "the restart"), info.version);
+  if (terminal->scenario->fault == FF_SIM_FAULT_FINISH_HOLD)
+    {
+      /* Everything it sends from now on, the confirmation first, goes out that much later. */
+      terminal->finish_held = TRUE;
+      ff_iec104_pump_set_link_emulation (terminal->pump, 0, 2 * terminal->scenario->hold_ms);
+      terminal_log (terminal, _("FAULT finish-hold: holds the confirmation of 211 finish back "
+                                "for %u ms"), terminal->scenario->hold_ms);
+    }
   return true;
 }
 
@@ -776,6 +786,7 @@ stop_listening (FfSimTerminal *terminal)
 static void
 reboot (FfSimTerminal *terminal)
 {
+  terminal->finish_held = FALSE;
   forget_connection (terminal, TRUE);
   stop_listening (terminal);
   terminal->power = POWER_BOOTING;
@@ -792,6 +803,24 @@ reboot_now (gpointer user_data)
 
   terminal->drop_source = 0;
   reboot (terminal);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+restart_after_finish (FfSimTerminal *terminal)
+{
+  g_clear_handle_id (&terminal->hold_source, g_source_remove);
+  terminal_log (terminal, _("restarts by itself after 211 finish"));
+  reboot (terminal);
+}
+
+static gboolean
+on_hold_over (gpointer user_data)
+{
+  FfSimTerminal *terminal = user_data;
+
+  terminal->hold_source = 0;
+  restart_after_finish (terminal);
   return G_SOURCE_REMOVE;
 }
 
@@ -815,13 +844,17 @@ pump_after_step (gpointer owner)
       case IEC104_OUTSTATION_EVENT_FILE_WRITTEN:
         break;
       case IEC104_OUTSTATION_EVENT_UPGRADE_FINISHED:
-        if (terminal->profile->iec104.reboots_after_upgrade_finish)
+        if (!terminal->profile->iec104.reboots_after_upgrade_finish)
+          break;
+        /* A held confirmation goes out first: the restart follows when the hold is over. */
+        if (terminal->finish_held)
           {
-            terminal_log (terminal, _("restarts by itself after 211 finish"));
-            reboot (terminal);
-            return;
+            terminal->hold_source = g_timeout_add (terminal->scenario->hold_ms, on_hold_over,
+                                                   terminal);
+            break;
           }
-        break;
+        restart_after_finish (terminal);
+        return;
       case IEC104_OUTSTATION_EVENT_RESET:
         reboot (terminal);
         return;
@@ -835,6 +868,11 @@ pump_after_step (gpointer owner)
             ff_iec104_pump_close_when_flushed (terminal->pump);
             g_clear_object (&terminal->pump);
           }
+        /* The master went away while the confirmation was held: the finish was taken all the
+         * same, and a terminal that restarts by itself does so now. */
+        terminal->finish_held = FALSE;
+        if (terminal->hold_source != 0)
+          restart_after_finish (terminal);
         return;
       }
 }
@@ -886,6 +924,7 @@ on_incoming (GSocketService    *service,
                        NULL);
   terminal_log (terminal, _("connection from a master"));
   discard_staging (terminal);
+  terminal->finish_held = FALSE;
   iec104_outstation_open (terminal->outstation, ff_iec104_now_ms ());
   terminal->pump = ff_iec104_pump_new (G_IO_STREAM (connection), NULL, terminal->outstation,
                                        pump_after_step, terminal);
@@ -1011,6 +1050,7 @@ ff_sim_terminal_stop (FfSimTerminal *terminal)
   g_clear_handle_id (&terminal->boot_source, g_source_remove);
   g_clear_handle_id (&terminal->spontaneous_source, g_source_remove);
   g_clear_handle_id (&terminal->drop_source, g_source_remove);
+  g_clear_handle_id (&terminal->hold_source, g_source_remove);
   forget_connection (terminal, FALSE);
   stop_listening (terminal);
 }

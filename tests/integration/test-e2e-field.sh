@@ -1,6 +1,6 @@
 #!/bin/bash
 # End to end on 127.0.0.1: fieldflash-platform (HTTPS, pinned) + fieldflash-sim + fieldflash-cli.
-# Dispatch, sync, run three terminals (clean; wrong position; back on the old version, rolled
+# Dispatch, sync, run three terminals (clean; wrong position; upgraded with a signal off, rolled
 # back); one more per workflow state, each run killed (SIGKILL) as that state starts and run again;
 # one located by a real gpsd (gpsfake); then upload and check the platform's ledger, history and
 # reports: one report per terminal, one push each, nothing lost or doubled.
@@ -61,7 +61,7 @@ lat_of () { if [ "$1" -eq "$gpsd_n" ]; then echo 31.2304; else echo "31.$((2000 
     printf 'latitude=%s\nlongitude=121.4737\n' "$(lat_of "$i")"
   done
 } > "$work/fleet.ini"
-printf '[DTU0003]\nscenario=old-version\n' > "$work/scenario.ini"
+printf '[DTU0003]\nscenario=signal-drift\nsignal=current\npercent=20\n' > "$work/scenario.ini"
 mkfifo "$work/sim.out"
 "$sim" --fleet "$work/fleet.ini" --scenario "$work/scenario.ini" --boot-ms 200 \
   --state-dir "$work/sim-state" < /dev/null > "$work/sim.out" 2>&1 &
@@ -221,7 +221,7 @@ assert outcomes["DTU0003"] == "rolled-back", outcomes
 assert outcomes["DTU%04d" % dead] == "aborted", outcomes
 PY
 # The history says what each terminal ran, as its report saw it: DTU0001 went to V2.00; the
-# rolled-back DTU0003 never ran V2.00 and its last change is its rollback report's V1.00.
+# rolled-back DTU0003 has one report, whose last version is the rollback's V1.00.
 "${plat[@]}" history DTU0001 > "$work/history.out"
 grep -q 'V2.00' "$work/history.out" || fail "history of DTU0001: $(cat "$work/history.out")"
 "${plat[@]}" history DTU0003 --json > "$work/history3.json"

@@ -24,6 +24,8 @@
  * firmware is byte for byte what the terminal runs. */
 #define FACTORY_IMAGE_SIZE (64 * 1024)
 #define IMAGE_SIZE 6000
+/* Upgraded, but a signal is off afterwards: the case a rollback is for. */
+#define DRIFT "signal-drift signal=current percent=20"
 
 typedef struct
 {
@@ -52,16 +54,29 @@ count_pushes (FfSimTerminal *terminal, const char *line, Fixture *f)
     f->cancels++;
 }
 
+static const FfSimTerminalConfig terminal_config = {
+  .device_id = "DTU0001", .version = "V1.00", .vendor = "Acme", .model = "DTU-3000",
+  .type = "DTU", .latitude = 31.2304, .longitude = 121.4737, .host = "127.0.0.1", .port = 0,
+  .boot_time_ms = 300,
+};
+
+static void
+set_scenario (Fixture *f, const char *scenario)
+{
+  g_auto(GStrv) words = g_strsplit (scenario, " ", -1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSimScenario) parsed = ff_sim_scenario_parse ((const char * const *) words, &error);
+
+  g_assert_no_error (error);
+  ff_sim_terminal_set_scenario (f->terminal, parsed);
+}
+
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
   const char *scenario = data;
   g_autoptr(GError) error = NULL;
-  FfSimTerminalConfig config = {
-    .device_id = "DTU0001", .version = "V1.00", .vendor = "Acme", .model = "DTU-3000",
-    .type = "DTU", .latitude = 31.2304, .longitude = 121.4737, .host = "127.0.0.1", .port = 0,
-    .boot_time_ms = 300,
-  };
+  FfSimTerminalConfig config = terminal_config;
   g_autoptr(FfTask) task = ff_test_task_new (g_get_real_time () / G_USEC_PER_SEC, 86400, "张伟");
   FfTaskItem *item = NULL;
 
@@ -84,15 +99,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_signal_connect (f->terminal, "log", G_CALLBACK (count_pushes), f);
   if (scenario != NULL)
-    {
-      g_auto(GStrv) words = g_strsplit (scenario, " ", -1);
-      g_autoptr(FfSimScenario) parsed = NULL;
-
-      parsed = ff_sim_scenario_parse ((const char * const *) words, &error);
-
-      g_assert_no_error (error);
-      ff_sim_terminal_set_scenario (f->terminal, parsed);
-    }
+    set_scenario (f, scenario);
   g_assert_true (ff_sim_terminal_start (f->terminal, &error));
   g_assert_no_error (error);
 
@@ -150,6 +157,7 @@ typedef struct
   FfGpsSimulated *fresh_fix_gps; /* gives a fresh fix at fresh_fix once identify waits for one */
   FfGeoPoint      fresh_fix;
   gboolean        saw_reboot_wait;  /* this run waited for a reboot */
+  FfSimTerminal  *start_on_retry;   /* started once the workflow tries to reconnect */
 } Technician;
 
 static gboolean
@@ -270,7 +278,8 @@ state_changed (FfWorkflow *workflow, GParamSpec *pspec, Technician *technician)
     technician->saw_reboot_wait = TRUE;
   check_readings (workflow, state, technician);
 
-  if (technician->stop_at != FF_WORKFLOW_STATE_NEW && state == technician->stop_at)
+  if (technician->stop_at != FF_WORKFLOW_STATE_NEW && state == technician->stop_at
+      && (technician->rolled_back || !technician->stop_in_rollback_only))
     g_cancellable_cancel (technician->cancellable);
   else if (state == FF_WORKFLOW_STATE_CONFIRM || state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH
            || state == FF_WORKFLOW_STATE_FAILED)
@@ -300,6 +309,19 @@ message_changed (FfWorkflow *workflow, GParamSpec *pspec, Technician *technician
       g_signal_handlers_disconnect_by_func (workflow, message_changed, technician);
       g_idle_add (send_fresh_fix, technician);
     }
+}
+
+/* The terminal comes back once the workflow waits for it: a restart that outlasts one attempt. */
+static void
+retrying (FfWorkflow *workflow, GParamSpec *pspec, Technician *technician)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (technician->start_on_retry == NULL)
+    return;
+  g_assert_true (ff_sim_terminal_start (technician->start_on_retry, &error));
+  g_assert_no_error (error);
+  technician->start_on_retry = NULL;
 }
 
 /* Stops the run at a point of the terminal's own progress, as a technician's Stop would land. */
@@ -339,6 +361,7 @@ run_workflow_deciding (Fixture *f, Technician *decisions, GError **error)
     g_signal_connect (f->terminal, "log", G_CALLBACK (stop_on_line), &technician);
   if (technician.fresh_fix_gps != NULL)
     g_signal_connect (workflow, "notify::message", G_CALLBACK (message_changed), &technician);
+  g_signal_connect (workflow, "notify::reboot-remaining-ms", G_CALLBACK (retrying), &technician);
   ff_workflow_run_async (workflow, cancellable, run_done, &technician);
   /* A resumed workflow may already wait for a decision: a UI looks at the state it finds. */
   state_changed (workflow, NULL, &technician);
@@ -612,8 +635,31 @@ test_disk_full_before_push (Fixture *f, gconstpointer data)
   g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
 }
 
+static gboolean report_has_event (const FfReport *report, const char *step, const char *text);
+
+/* Back on the old version, which is the previous firmware: a rollback cannot help and is not
+ * offered; the report says what the terminal runs. */
 static void
-test_old_version_rolled_back (Fixture *f, gconstpointer data)
+test_old_version_no_rollback (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, TRUE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 1);
+  g_assert_cmpstr (ff_sim_terminal_get_version (f->terminal), ==, "V1.00");
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_FAILED);
+  g_assert_cmpstr (report->failure_step, ==, "verify");
+  g_assert_cmpstr (report->versions.after, ==, "V1.00");
+  g_assert_true (report_has_event (report, "verify", "No rollback is offered"));
+}
+
+/* On the target but a signal is off: the rollback helps, and pushes the previous firmware. */
+static void
+test_signal_drift_rolled_back (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(FfReport) report = NULL;
@@ -625,7 +671,7 @@ test_old_version_rolled_back (Fixture *f, gconstpointer data)
   g_assert_cmpstr (ff_sim_terminal_get_version (f->terminal), ==, "V1.00");
   report = only_report (f);
   g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_ROLLED_BACK);
-  g_assert_cmpstr (report->failure_step, ==, "verify");
+  g_assert_cmpstr (report->failure_step, ==, "snapshot-after");
   g_assert_cmpstr (report->versions.after, ==, "V1.00");
   g_assert_cmpstr (report->firmware_sha256, ==, f->old_sha);
   /* The rollback's own transfer went through the first time. */
@@ -676,6 +722,102 @@ test_invalid_before_upgrade (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (report->failure_reason, "Current as not topical (NT)"));
   g_assert_cmpuint (report->before.quality[FF_SIGNAL_CURRENT], ==, IEC104_QUALITY_NOT_TOPICAL);
   g_assert_false (report->transfer.present);
+}
+
+/* The technician chooses the rollback while the terminal is restarting: the rollback waits for
+ * it, as every other step does, instead of failing at the first refused connection. */
+static void
+test_rollback_waits_for_terminal (Fixture *f, gconstpointer data)
+{
+  Technician decisions = { .roll_back = TRUE, .start_on_retry = f->terminal };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_FAILED, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_FAILED);
+  g_clear_error (&error);
+  ff_sim_terminal_stop (f->terminal);
+  g_assert_cmpint (run_workflow_deciding (f, &decisions, &error), ==, FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 2);
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_ROLLED_BACK);
+  g_assert_cmpstr (report->versions.after, ==, "V1.00");
+}
+
+/* Waiting for the rollback decision, the terminal went back to the previous firmware by other
+ * means: the rollback is refused, nothing is pushed, and the report says what it runs. */
+static void
+test_rollback_refused_on_previous (Fixture *f, gconstpointer data)
+{
+  FfSimTerminalConfig config = terminal_config;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_FAILED, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_FAILED);
+  g_clear_error (&error);
+  g_assert_cmpuint (f->pushes, ==, 1);
+  /* The same terminal, on its port, with its factory image (the previous firmware). */
+  config.profile = f->profile;
+  config.port = ff_sim_terminal_get_port (f->terminal);
+  ff_sim_terminal_stop (f->terminal);
+  g_clear_object (&f->terminal);
+  f->terminal = ff_sim_terminal_new (&config, &error);
+  g_assert_no_error (error);
+  g_signal_connect (f->terminal, "log", G_CALLBACK (count_pushes), f);
+  g_assert_true (ff_sim_terminal_start (f->terminal, &error));
+
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, TRUE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 1);
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_FAILED);
+  g_assert_cmpstr (report->versions.after, ==, "V1.00");
+  g_assert_false (report->transfer.present);
+  g_assert_true (report_has_event (report, "push", "the rollback is refused"));
+}
+
+/* Stopped as the push begins, and the terminal is gone when the visit goes on: nothing was
+ * written, so the visit is cut short (aborted, the item stays open), not failed. */
+static void
+test_refused_before_write (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_PUSH, TRUE, &error), ==,
+                   FF_WORKFLOW_STATE_PUSH);
+  g_clear_error (&error);
+  ff_sim_terminal_stop (f->terminal);
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, TRUE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 0);
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_ABORTED);
+  g_assert_cmpstr (report->failure_step, ==, "push");
+  g_assert_true (report_has_event (report, "push", "Nothing was written"));
+}
+
+/* The terminal restarts on the 105 without confirming it (every profile): the workflow waits
+ * for it and verifies, and the visit is an upgrade. */
+static void
+test_reset_drop_upgraded (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 1);
+  g_assert_cmpstr (ff_sim_terminal_get_version (f->terminal), ==, "V2.00");
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
+  g_assert_cmpstr (report->versions.after, ==, "V2.00");
+  g_assert_true (report_has_event (report, "reset", "instead of confirming the restart"));
 }
 
 static void
@@ -776,14 +918,12 @@ test_push_stopped_link_gone (Fixture *f, gconstpointer data)
   g_assert_cmpuint (report->transfer.retries, ==, 1);
 }
 
-/* The push failed with the link; stopped while the rollback reconnects, before anything of it goes
- * out: a plain stop, with nothing said about a transfer that is not under way. */
+/* Stopped as the rollback begins, before anything of it goes out: a plain stop, with nothing
+ * said about a transfer that is not under way. */
 static void
 test_rollback_stopped_before_transfer (Fixture *f, gconstpointer data)
 {
-  const char *none[] = { "none", NULL };
-  g_autoptr(FfSimScenario) healthy = ff_sim_scenario_parse (none, NULL);
-  Technician decisions = { .roll_back = TRUE, .stop_at_line = "connection from a master",
+  Technician decisions = { .stop_at = FF_WORKFLOW_STATE_PUSH, .roll_back = TRUE,
                            .stop_in_rollback_only = TRUE };
   g_autoptr(GError) error = NULL;
   g_autoptr(FfReport) report = NULL;
@@ -792,11 +932,12 @@ test_rollback_stopped_before_transfer (Fixture *f, gconstpointer data)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
   g_assert_null (strstr (f->message, "Push stopped"));
+  g_assert_true (g_str_has_prefix (f->message, "Stopped before a transfer began"));
 
-  ff_sim_terminal_set_scenario (f->terminal, healthy);
   g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
                    FF_WORKFLOW_STATE_DONE);
   g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 2);
   report = only_report (f);
   g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_ROLLED_BACK);
   g_assert_false (report_has_event (report, "push", "Push stopped"));
@@ -865,21 +1006,31 @@ main (int argc, char **argv)
               test_expired_task_starts_nothing, fixture_tear_down);
   g_test_add ("/workflow/disk-full-before-push", Fixture, NULL, fixture_set_up,
               test_disk_full_before_push, fixture_tear_down);
-  g_test_add ("/workflow/old-version-rolled-back", Fixture, "old-version", fixture_set_up,
-              test_old_version_rolled_back, fixture_tear_down);
   g_test_add ("/workflow/invalid-after-upgrade", Fixture,
               "signal-quality signal=current quality=invalid", fixture_set_up,
               test_invalid_after_upgrade, fixture_tear_down);
   g_test_add ("/workflow/invalid-before-upgrade", Fixture,
               "signal-quality signal=current quality=not-topical when=now", fixture_set_up,
               test_invalid_before_upgrade, fixture_tear_down);
+  g_test_add ("/workflow/old-version-no-rollback", Fixture, "old-version", fixture_set_up,
+              test_old_version_no_rollback, fixture_tear_down);
+  g_test_add ("/workflow/signal-drift-rolled-back", Fixture, DRIFT, fixture_set_up,
+              test_signal_drift_rolled_back, fixture_tear_down);
+  g_test_add ("/workflow/rollback-waits-for-terminal", Fixture, DRIFT, fixture_set_up,
+              test_rollback_waits_for_terminal, fixture_tear_down);
+  g_test_add ("/workflow/rollback-refused-on-previous", Fixture, DRIFT, fixture_set_up,
+              test_rollback_refused_on_previous, fixture_tear_down);
+  g_test_add ("/workflow/refused-before-write", Fixture, NULL, fixture_set_up,
+              test_refused_before_write, fixture_tear_down);
+  g_test_add ("/workflow/reset-drop-upgraded", Fixture, "reset-drop", fixture_set_up,
+              test_reset_drop_upgraded, fixture_tear_down);
   g_test_add ("/workflow/already-current", Fixture, NULL, fixture_set_up, test_already_current,
               fixture_tear_down);
   g_test_add ("/workflow/push-stopped", Fixture, NULL, fixture_set_up, test_push_stopped,
               fixture_tear_down);
   g_test_add ("/workflow/push-stopped-link-gone", Fixture, "link-drop after=1000", fixture_set_up,
               test_push_stopped_link_gone, fixture_tear_down);
-  g_test_add ("/workflow/rollback-stopped-before-transfer", Fixture, "link-drop after=1000",
+  g_test_add ("/workflow/rollback-stopped-before-transfer", Fixture, DRIFT,
               fixture_set_up, test_rollback_stopped_before_transfer, fixture_tear_down);
   for (guint i = 0; i < G_N_ELEMENTS (stops); i++)
     {
