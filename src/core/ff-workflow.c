@@ -1251,7 +1251,6 @@ push_probed (GObject      *object,
     }
   if (runs_wanted (self, info))
     {
-      self->ctx.transferred = TRUE;
       record_eventf (self, "push", _("%s runs %s (checksum %s) already: the transfer before the "
                                      "stop went through; nothing is sent again."),
                      device_id, wanted, info->checksum);
@@ -1530,6 +1529,9 @@ verified_info (GObject      *object,
   keep_running_version (self, info);
   if (runs_wanted (self, info))
     {
+      /* A transfer whose finish went out before a stop took: the report counts it. */
+      if (self->ctx.finish_sent)
+        self->ctx.transferred = TRUE;
       record_eventf (self, "verify", _("Running %s, checksum %s as expected."),
                      info->software_version, info->checksum);
       advance (self, FF_WORKFLOW_STATE_SNAPSHOT_AFTER);
