@@ -5,41 +5,7 @@
 # one located by a real gpsd (gpsfake); then upload and check the platform's ledger, history and
 # reports: one report per terminal, one push each, nothing lost or doubled.
 set -euo pipefail
-
-# In sanitizer builds: LeakSanitizer crashes scanning the dynamic TLS of glib-networking's dlopen()ed
-# GnuTLS in processes that speak HTTPS; not tracking __tls_get_addr avoids that (leak checks stay on).
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:intercept_tls_get_addr=0"
-
-build=${FIELDFLASH_BUILDDIR:?}
-cli=$build/src/cli/fieldflash-cli
-platform=$build/src/platform/fieldflash-platform
-sim=$build/src/sim/fieldflash-sim
-work=$(mktemp -d /tmp/ff-e2e-XXXXXX)
-phone=13800138000
-pin=482913
-pids=()
-
-cleanup () {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail () { echo "FAIL: $*" >&2; exit 1; }
-
-# Waits (up to 60 s) for a line matching $2 on the stream open on fd $1; prints it.
-wait_line () {
-  local line
-  while IFS= read -r -t 60 -u "$1" line; do
-    echo "$line" >> "$work/events.log"
-    if [[ $line =~ $2 ]]; then echo "$line"; return 0; fi
-  done
-  fail "no line matching '$2'"
-}
-
-tablet=(--data-dir "$work/tablet")
-plat=("$platform" --data-dir "$work/platform")
+source "$(dirname "$0")/e2e-lib.sh"
 
 # ---- terminals: 3 for the story, 1 per killed state, 1 for gpsd, all at distinct positions -----
 kill_states=(connect identify read-version snapshot-before confirm push reset reboot-wait verify
@@ -62,22 +28,10 @@ lat_of () { if [ "$1" -eq "$gpsd_n" ]; then echo 31.2304; else echo "31.$((2000 
   done
 } > "$work/fleet.ini"
 printf '[DTU0003]\nscenario=signal-drift\nsignal=current\npercent=20\n' > "$work/scenario.ini"
-mkfifo "$work/sim.out"
-"$sim" --fleet "$work/fleet.ini" --scenario "$work/scenario.ini" --boot-ms 200 \
-  --state-dir "$work/sim-state" < /dev/null > "$work/sim.out" 2>&1 &
-pids+=($!)
-exec 5< "$work/sim.out"
-declare -A port
-for i in $(seq 1 $count); do
-  line=$(wait_line 5 'listening on 127\.0\.0\.1:[0-9]+')
-  [[ $line =~ terminal\ ([A-Z0-9]+)\ listening\ on\ 127\.0\.0\.1:([0-9]+) ]] || fail "sim: $line"
-  port[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
-done
-cat <&5 > "$work/sim.log" &
-pids+=($!)
+start_sim "$work/fleet.ini" --scenario "$work/scenario.ini" --boot-ms 200 \
+  --state-dir "$work/sim-state"
 
 # ---- the platform: ledger, firmware, technician, tablet, task ----------------------------------
-"${plat[@]}" init > /dev/null
 {
   echo "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,software_checksum,host,port,common_address,profile"
   for i in $(seq 1 $count); do
@@ -85,28 +39,10 @@ pids+=($!)
     echo "$id,Site $i,$(lat_of "$i"),121.4737,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,${port[$id]},1,state-grid"
   done
 } > "$work/ledger.csv"
-"${plat[@]}" terminals import "$work/ledger.csv" > /dev/null
-"${plat[@]}" firmware add "$work/v1.bin" --vendor Acme --model DTU-3000 --version V1.00 --hardware HV1.0 > /dev/null
-"${plat[@]}" firmware add "$work/v2.bin" --vendor Acme --model DTU-3000 --version V2.00 --hardware HV1.0 > /dev/null
-echo "$pin" | "${plat[@]}" technicians add --phone "$phone" --name 张伟 > /dev/null
-"$cli" key "${tablet[@]}" --serial TAB-0001 > "$work/tablet.pub.pem"
-"${plat[@]}" handhelds add TAB-0001 --pubkey "$work/tablet.pub.pem" > /dev/null
-"${plat[@]}" export-key > "$work/platform.pem"
 terminals=$(for i in $(seq 1 $count); do printf 'DTU%04d,' "$i"; done)
-"${plat[@]}" tasks create --technician "$phone" --handheld TAB-0001 --terminals "${terminals%,}" \
-  --firmware V2.00 > "$work/task.out"
-mkfifo "$work/platform.out"
-"${plat[@]}" serve --listen 127.0.0.1:0 < /dev/null > "$work/platform.out" 2> "$work/platform.err" &
-pids+=($!)
-exec 6< "$work/platform.out"
-url=$(wait_line 6 '^listening on https://127\.0\.0\.1:[0-9]+$')
-url=${url#listening on }
-cat <&6 > /dev/null &
-pids+=($!)
+start_platform "$work/ledger.csv" "${terminals%,}"
 
-# ---- the tablet: enrol, log in, sync ---------------------------------------------------------
-"$cli" login "${tablet[@]}" --platform "$url" --platform-key "$work/platform.pem" \
-  --platform-cert "$work/platform/tls.crt" --phone "$phone" --pin "$pin"
+# ---- the tablet: sync -----------------------------------------------------------------------
 "$cli" sync "${tablet[@]}" > "$work/sync.out"
 grep -q 'stored, with its firmware verified' "$work/sync.out" || fail "sync"
 "$cli" tasks "${tablet[@]}" --from 31.2000,121.4737 > "$work/tasks.out"
