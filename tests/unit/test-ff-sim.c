@@ -84,7 +84,8 @@ test_scenario_every_fault (void)
     "none", "wrong-device-id id=X-1", "gps-offset lat=5 lon=-1.5", "file-name-refused",
     "checksum-error segment=3", "link-drop after=100", "never-back", "old-version",
     "signal-drift signal=battery_voltage percent=-12.5", "slow-link bandwidth=9600 rtt=200",
-    "no-acks", "prompt-acks", "reset-drop",
+    "no-acks", "prompt-acks", "reset-drop", "signal-quality signal=current quality=invalid",
+    "finish-hold ms=2500",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
@@ -112,6 +113,8 @@ test_scenario_parameters (void)
   g_autoptr(FfSimScenario) drift = parse ("signal-drift signal=battery_voltage percent=-12.5",
                                           NULL);
   g_autoptr(FfSimScenario) slow = parse ("slow-link", NULL);
+  g_autoptr(FfSimScenario) hold = parse ("finish-hold ms=2500", NULL);
+  g_autoptr(FfSimScenario) hold_default = parse ("finish-hold", NULL);
 
   g_assert_cmpuint (checksum->segment, ==, 7);
   g_assert_cmpfloat (gps->lat_arcsec, ==, 5.0);
@@ -121,6 +124,8 @@ test_scenario_parameters (void)
   /* Defaults documented in formats.md. */
   g_assert_cmpuint (slow->bytes_per_second, ==, 9600);
   g_assert_cmpuint (slow->rtt_ms, ==, 200);
+  g_assert_cmpuint (hold->hold_ms, ==, 2500);
+  g_assert_cmpuint (hold_default->hold_ms, ==, 5000);
 }
 
 static void
@@ -130,6 +135,7 @@ test_scenario_bad (void)
     "", "meteor-strike", "checksum-error segment=0", "checksum-error segment=three",
     "checksum-error size=3", "gps-offset lat=north", "gps-offset lat=99999",
     "signal-drift signal=frequency", "slow-link rtt=-5", "link-drop 100",
+    "finish-hold ms=0", "finish-hold ms=600001", "finish-hold after=3",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
