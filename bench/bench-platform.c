@@ -121,9 +121,17 @@ add_firmware (FfPlatformDb *db,
   check (ff_platform_db_insert_firmware (db, fw, &error), error, "insert firmware");
 }
 
+typedef enum
+{
+  QUERY_AS_STORED,     /* model M running version V, spelled as in the ledger ("V1.03") */
+  QUERY_RESPELLED,     /* the same, spelled otherwise ("v1.003", equal by version order) */
+  QUERY_BELOW,         /* model M running a version lower than V ("--below") */
+} QueryKind;
+
 static void
 bench_queries (FfPlatformDb *db,
-               guint         n_terminals)
+               QueryKind     kind,
+               const char   *what)
 {
   double times[N_QUERIES];
   gsize rows = 0;
@@ -131,22 +139,31 @@ bench_queries (FfPlatformDb *db,
   for (guint q = 0; q < N_QUERIES; q++)
     {
       g_autoptr(GError) error = NULL;
-      gint64 start = g_get_monotonic_time ();
-      g_autoptr(GPtrArray) found = ff_platform_db_find_terminals (db, NULL,
-                                                                  model_name (q % N_MODELS),
-                                                                  version_name ((q / N_MODELS)
-                                                                                % N_VERSIONS),
-                                                                  &error);
+      g_autoptr(GPtrArray) found = NULL;
+      guint v = (q / N_MODELS) % N_VERSIONS;
+      FfTerminalFilter filter = { .model = model_name (q % N_MODELS) };
+      char respelled[16];
+      gint64 start;
 
+      g_snprintf (respelled, sizeof respelled, "v1.%03u", v);
+      if (kind == QUERY_AS_STORED)
+        filter.version = version_name (v);
+      else if (kind == QUERY_RESPELLED)
+        filter.version = respelled;
+      else
+        filter.below = version_name (v);
+      start = g_get_monotonic_time ();
+      found = ff_platform_db_find_terminals (db, &filter, &error);
       times[q] = seconds_since (start) * 1000;
       check (found != NULL, error, "query");
+      if (kind != QUERY_BELOW && found->len == 0)
+        g_error ("%s found nothing", what);
       rows += found->len;
     }
   qsort (times, N_QUERIES, sizeof times[0], compare_doubles);
-  g_print ("query \"terminals of model M running version V\" (%zu rows each): "
-           "p50 %.2f ms, p95 %.2f ms, max %.2f ms over %d queries\n",
-           rows / N_QUERIES, times[N_QUERIES / 2], times[N_QUERIES * 95 / 100],
-           times[N_QUERIES - 1], N_QUERIES);
+  g_print ("query \"%s\" (%zu rows on average): p50 %.2f ms, p95 %.2f ms, max %.2f ms over %d "
+           "queries\n", what, rows / N_QUERIES, times[N_QUERIES / 2],
+           times[N_QUERIES * 95 / 100], times[N_QUERIES - 1], N_QUERIES);
 }
 
 static char *
@@ -489,7 +506,9 @@ main (int   argc,
            stats.added / seconds_since (start));
   g_unlink (ledger);
 
-  bench_queries (db, (guint) n_terminals);
+  bench_queries (db, QUERY_AS_STORED, "terminals of model M running version V");
+  bench_queries (db, QUERY_RESPELLED, "the same, V spelled v1.003 for V1.03");
+  bench_queries (db, QUERY_BELOW, "terminals of model M running a version below V");
 
   for (guint m = 0; m < N_MODELS; m++)
     {

@@ -54,6 +54,33 @@ ff_version_compare (const char *a,
   return (*a != '\0') - (*b != '\0');
 }
 
+/* The number markers ('0' + length, at most '0' + FF_VERSION_MAX_LENGTH = 'P') sort above '-' and
+ * '.' and below '_' and the lowered letters, where ff_version_compare() puts a digit against
+ * those; the end of the key sorts below everything, as the end of a version does. */
+char *
+ff_version_sort_key (const char *version)
+{
+  GString *key = g_string_sized_new (strlen (version) + 8);
+
+  for (const char *p = version; *p != '\0';)
+    {
+      const char *digits;
+
+      if (!g_ascii_isdigit (*p))
+        {
+          g_string_append_c (key, g_ascii_tolower (*p++));
+          continue;
+        }
+      while (*p == '0')
+        p++;
+      for (digits = p; g_ascii_isdigit (*p); p++)
+        ;
+      g_string_append_c (key, (char) ('0' + MIN (p - digits, FF_VERSION_MAX_LENGTH)));
+      g_string_append_len (key, digits, p - digits);
+    }
+  return g_string_free (key, FALSE);
+}
+
 gboolean
 ff_version_is_valid (const char *version)
 {

@@ -13,6 +13,13 @@ G_BEGIN_DECLS
 int      ff_version_compare  (const char *a,
                               const char *b);
 
+/* A text whose byte order (memcmp, sqlite's BINARY collation) is the order of
+ * ff_version_compare(), so a database can index, match and range over versions: equal versions
+ * ("V2.01", "v2.1") get the same key. Each run of digits becomes its length without leading zeros
+ * as one character from '0' (so a longer number sorts higher) and then its digits; letters are
+ * lowered ("V5.50" → "v15.250"). Defined for valid versions (ff_version_is_valid()). */
+char    *ff_version_sort_key (const char *version);
+
 /* 1 to FF_VERSION_MAX_LENGTH characters from [A-Za-z0-9._-], with at least one digit. */
 gboolean ff_version_is_valid (const char *version);
 

@@ -104,22 +104,35 @@ terminals_list (FfCli   *cli,
                 char   **argv,
                 GError **error)
 {
-  g_autofree char *vendor = NULL, *model = NULL, *version = NULL;
+  g_autofree char *vendor = NULL, *model = NULL, *version = NULL, *below = NULL;
+  g_autofree char *at_least = NULL;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "vendor", 0, 0, G_OPTION_ARG_STRING, &vendor, N_("Only this vendor"), N_("VENDOR") },
     { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("Only this model"), N_("MODEL") },
-    { "version", 0, 0, G_OPTION_ARG_STRING, &version, N_("Only terminals running this version"),
-      N_("VERSION") },
+    { "version", 0, 0, G_OPTION_ARG_STRING, &version,
+      N_("Only terminals running this version (V2.1 is V2.01)"), N_("VERSION") },
+    { "below", 0, 0, G_OPTION_ARG_STRING, &below,
+      N_("Only terminals running a version lower than this"), N_("VERSION") },
+    { "at-least", 0, 0, G_OPTION_ARG_STRING, &at_least,
+      N_("Only terminals running this version or a higher one"), N_("VERSION") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
     { NULL }
   };
+  const char *versions[] = { version, below, at_least };
+  FfTerminalFilter filter = { 0 };
   g_autoptr(GPtrArray) terminals = NULL;
 
-  if (!ff_cli_parse (cli, NULL, _("List terminals of the ledger"), entries, &argc, &argv, error)
-      || ff_cli_open_db (cli, error) == NULL)
+  if (!ff_cli_parse (cli, NULL, _("List terminals of the ledger"), entries, &argc, &argv, error))
     return FALSE;
-  terminals = ff_platform_db_find_terminals (cli->db, vendor, model, version, error);
+  for (gsize i = 0; i < G_N_ELEMENTS (versions); i++)
+    if (versions[i] != NULL && !ff_version_is_valid (versions[i]))
+      return ff_cli_usage_error (error, _("The version must look like V2.01"));
+  filter = (FfTerminalFilter) { .vendor = vendor, .model = model, .version = version,
+                                .below = below, .at_least = at_least };
+  if (ff_cli_open_db (cli, error) == NULL)
+    return FALSE;
+  terminals = ff_platform_db_find_terminals (cli->db, &filter, error);
   if (terminals == NULL)
     return FALSE;
   ff_cli_print_rows (terminals, json, print_terminal_line, add_terminal_members);

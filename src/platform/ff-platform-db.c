@@ -4,13 +4,12 @@
 
 #include "ff-platform-db.h"
 
+#include "ff-platform-schema.h"
 #include "ff-sqlite.h"
 
 #include <glib/gi18n-lib.h>
 #include <sqlite3.h>
 #include <stdarg.h>
-
-#define SCHEMA_VERSION 2
 
 struct _FfPlatformDb
 {
@@ -34,83 +33,6 @@ typedef struct
   gboolean          ok;
   gboolean          done;
 } Pending;
-
-static const char schema_v1[] =
-  "CREATE TABLE terminals ("
-  "  device_id TEXT PRIMARY KEY, name TEXT NOT NULL, latitude REAL NOT NULL,"
-  "  longitude REAL NOT NULL, vendor TEXT NOT NULL, model TEXT NOT NULL,"
-  "  hardware_version TEXT NOT NULL, software_version TEXT NOT NULL,"
-  "  software_checksum TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL,"
-  "  common_address INTEGER NOT NULL, profile TEXT NOT NULL, updated_at INTEGER NOT NULL);"
-  /* Covers every column, so "which terminals of model M run V" never touches the table. */
-  "CREATE INDEX terminals_by_model_version ON terminals (model, software_version, device_id,"
-  "  name, latitude, longitude, vendor, hardware_version, software_checksum, host, port,"
-  "  common_address, profile);"
-  "CREATE INDEX terminals_by_version ON terminals (software_version, device_id);"
-  "CREATE TABLE firmware ("
-  "  id INTEGER PRIMARY KEY, vendor TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL,"
-  "  sha256 TEXT NOT NULL, size INTEGER NOT NULL, notes TEXT NOT NULL,"
-  "  added_at INTEGER NOT NULL, withdrawn_at INTEGER, UNIQUE (vendor, model, version));"
-  "CREATE INDEX firmware_by_sha256 ON firmware (sha256);"
-  "CREATE TABLE firmware_hardware ("
-  "  firmware_id INTEGER NOT NULL REFERENCES firmware (id), hardware_version TEXT NOT NULL,"
-  "  PRIMARY KEY (firmware_id, hardware_version));"
-  "CREATE TABLE blacklist ("
-  "  firmware_id INTEGER NOT NULL REFERENCES firmware (id), device_id TEXT NOT NULL,"
-  "  added_at INTEGER NOT NULL, PRIMARY KEY (firmware_id, device_id));"
-  "CREATE TABLE technicians ("
-  "  phone TEXT PRIMARY KEY, name TEXT NOT NULL, pin_hash TEXT NOT NULL,"
-  "  failed_logins INTEGER NOT NULL DEFAULT 0, last_failure_at INTEGER NOT NULL DEFAULT 0,"
-  "  added_at INTEGER NOT NULL);"
-  "CREATE TABLE tasks ("
-  "  task_id TEXT PRIMARY KEY, phone TEXT NOT NULL REFERENCES technicians (phone),"
-  "  issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, rollback_reason TEXT,"
-  "  state TEXT NOT NULL CHECK (state IN ('open', 'complete')), completed_at INTEGER,"
-  "  document BLOB NOT NULL, signature BLOB NOT NULL);"
-  "CREATE INDEX tasks_by_phone ON tasks (phone, issued_at);"
-  "CREATE TABLE handhelds ("
-  "  serial TEXT PRIMARY KEY, public_key TEXT NOT NULL,"
-  "  state TEXT NOT NULL CHECK (state IN ('in-stock', 'checked-out', 'retired')),"
-  "  task_id TEXT REFERENCES tasks (task_id), added_at INTEGER NOT NULL);"
-  "CREATE TABLE task_tablets ("
-  "  task_id TEXT NOT NULL REFERENCES tasks (task_id),"
-  "  serial TEXT NOT NULL REFERENCES handhelds (serial), PRIMARY KEY (task_id, serial));"
-  "CREATE TABLE task_items ("
-  "  task_id TEXT NOT NULL REFERENCES tasks (task_id),"
-  "  device_id TEXT NOT NULL REFERENCES terminals (device_id),"
-  "  target_firmware_id INTEGER NOT NULL REFERENCES firmware (id),"
-  "  previous_firmware_id INTEGER REFERENCES firmware (id),"
-  "  state TEXT NOT NULL CHECK (state IN ('open', 'closed')), closing_report_id TEXT,"
-  "  PRIMARY KEY (task_id, device_id));"
-  "CREATE INDEX task_items_by_device ON task_items (device_id, state);"
-  "CREATE INDEX task_items_by_state ON task_items (task_id, state);"
-  "CREATE TABLE dispatch_messages ("
-  "  id INTEGER PRIMARY KEY, task_id TEXT NOT NULL REFERENCES tasks (task_id),"
-  "  phone TEXT NOT NULL, created_at INTEGER NOT NULL, body TEXT NOT NULL);"
-  "CREATE TABLE sessions ("
-  "  token_hash TEXT PRIMARY KEY, phone TEXT NOT NULL REFERENCES technicians (phone),"
-  "  serial TEXT NOT NULL REFERENCES handhelds (serial), created_at INTEGER NOT NULL,"
-  "  expires_at INTEGER NOT NULL);"
-  "CREATE TABLE reports ("
-  "  report_id TEXT PRIMARY KEY, task_id TEXT NOT NULL REFERENCES tasks (task_id),"
-  "  device_id TEXT NOT NULL, tablet_serial TEXT NOT NULL, outcome TEXT NOT NULL,"
-  "  created_at INTEGER NOT NULL, received_at INTEGER NOT NULL, document BLOB NOT NULL,"
-  "  signature BLOB NOT NULL);"
-  "CREATE INDEX reports_by_task ON reports (task_id);"
-  "CREATE TABLE version_history ("
-  "  id INTEGER PRIMARY KEY, device_id TEXT NOT NULL REFERENCES terminals (device_id),"
-  "  changed_at INTEGER NOT NULL, from_version TEXT, to_version TEXT NOT NULL,"
-  "  to_checksum TEXT, source TEXT NOT NULL CHECK (source IN ('ledger', 'report')),"
-  "  report_id TEXT REFERENCES reports (report_id));"
-  "CREATE INDEX history_by_device ON version_history (device_id, id);";
-
-/* Schema 2: the supervisors signed into each new task (who may override on the tablet). */
-static const char schema_v2[] =
-  "CREATE TABLE supervisors ("
-  "  name TEXT PRIMARY KEY, pin_hash TEXT NOT NULL, added_at INTEGER NOT NULL,"
-  "  disabled_at INTEGER);";
-
-static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2 };
 
 static void
 set_sqlite_error (FfPlatformDb *db,
@@ -258,45 +180,6 @@ finalize_statement (gpointer stmt)
   sqlite3_finalize (stmt);
 }
 
-static gboolean
-migrate (FfPlatformDb *db,
-         GError      **error)
-{
-  sqlite3_stmt *stmt = bind (db, "PRAGMA user_version", error, "");
-  gint64 version;
-
-  if (stmt == NULL || !next_row (db, stmt, error))
-    return FALSE;
-  version = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  if (version > SCHEMA_VERSION)
-    {
-      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED,
-                   _("The database was made by a newer fieldflash-platform (schema %d)"),
-                   (int) version);
-      return FALSE;
-    }
-  if (version == SCHEMA_VERSION)
-    return TRUE;
-  /* One transaction per step, so a crash leaves the database at a known version. */
-  for (; version < SCHEMA_VERSION; version++)
-    {
-      g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %d",
-                                                      (int) version + 1);
-
-      if (!exec_script (db, "BEGIN IMMEDIATE", error))
-        return FALSE;
-      if (!exec_script (db, migrations[version], error)
-          || !exec_script (db, set_version, error)
-          || !exec_script (db, "COMMIT", error))
-        {
-          exec_script (db, "ROLLBACK", NULL);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
 FfPlatformDb *
 ff_platform_db_open (const char *path,
                      GError    **error)
@@ -328,7 +211,7 @@ ff_platform_db_open (const char *path,
   if (!exec_script (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
                         "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
                         "PRAGMA mmap_size = 1073741824;", error)
-      || !migrate (db, error))
+      || !ff_platform_schema_migrate (db->handle, error))
     {
       g_prefix_error (error, "%s: ", path);
       ff_platform_db_close (db);
@@ -541,16 +424,20 @@ put_terminal (FfPlatformDb     *db,
   if (exists)
     return run (db, bind (db, "UPDATE terminals SET name = ?2, latitude = ?3, longitude = ?4,"
                               " vendor = ?5, model = ?6, hardware_version = ?7,"
-                              " software_version = ?8, software_checksum = ?9, host = ?10,"
-                              " port = ?11, common_address = ?12, profile = ?13, updated_at = ?14"
+                              " software_version = ?8, version_key = ff_version_key (?8),"
+                              " software_checksum = ?9, host = ?10, port = ?11,"
+                              " common_address = ?12, profile = ?13, updated_at = ?14"
                               " WHERE device_id = ?1",
                           error, "ssddssssssiisi", t->device_id, t->name, t->latitude,
                           t->longitude, t->vendor, t->model, t->hardware_version,
                           t->software_version, t->software_checksum, t->host, (gint64) t->port,
                           (gint64) t->common_address, t->profile, now),
                 error);
-  return run (db, bind (db, "INSERT INTO terminals VALUES"
-                            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  return run (db, bind (db, "INSERT INTO terminals (device_id, name, latitude, longitude,"
+                            " vendor, model, hardware_version, software_version, software_checksum,"
+                            " host, port, common_address, profile, updated_at, version_key) VALUES"
+                            " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+                            " ff_version_key (?8))",
                         error, "ssddssssssiisi", t->device_id, t->name, t->latitude, t->longitude,
                         t->vendor, t->model, t->hardware_version, t->software_version,
                         t->software_checksum, t->host, (gint64) t->port,
@@ -568,48 +455,48 @@ ff_platform_db_put_terminal (FfPlatformDb     *db,
   return LOCKED (db, put_terminal (db, terminal, exists, now, error));
 }
 
-/* One statement per combination of filters, so sqlite can use the (model, version) index; an
+/* One statement per combination of filters, so sqlite can use the (model, version key) index; an
  * "?1 IS NULL OR model = ?1" condition would force a scan of the whole ledger. A filter that is
- * off still names its (NULL) parameter, so every variant binds the same three. */
+ * off still names its (NULL) parameter, so every variant binds the same five. Versions compare by
+ * their sort key (ff_version_sort_key()), so "v2.1" finds "V2.01" and ranges follow version
+ * order. */
 static const char *
-find_terminals_sql (gboolean by_model,
-                    gboolean by_version,
-                    gboolean by_vendor)
+find_terminals_sql (const FfTerminalFilter *filter)
 {
-  static char sql[8][512];
-  char *text = sql[by_model << 2 | by_version << 1 | by_vendor];
+  static char sql[32][640];
+  guint variant = (filter->model != NULL) << 4 | (filter->version != NULL) << 3
+                  | (filter->vendor != NULL) << 2 | (filter->below != NULL) << 1
+                  | (filter->at_least != NULL);
+  char *text = sql[variant];
 
   if (text[0] == '\0')
     g_snprintf (text, sizeof sql[0],
-                SELECT_TERMINALS " WHERE %s AND %s AND %s ORDER BY device_id",
-                by_model ? "model = ?1" : "?1 IS NULL",
-                by_version ? "software_version = ?2" : "?2 IS NULL",
-                by_vendor ? "vendor = ?3" : "?3 IS NULL");
+                SELECT_TERMINALS " WHERE %s AND %s AND %s AND %s AND %s ORDER BY device_id",
+                filter->model ? "model = ?1" : "?1 IS NULL",
+                filter->version ? "version_key = ff_version_key (?2)" : "?2 IS NULL",
+                filter->vendor ? "vendor = ?3" : "?3 IS NULL",
+                filter->below ? "version_key < ff_version_key (?4)" : "?4 IS NULL",
+                filter->at_least ? "version_key >= ff_version_key (?5)" : "?5 IS NULL");
   return text;
 }
 
 static GPtrArray *
-find_terminals (FfPlatformDb *db,
-                const char   *vendor,
-                const char   *model,
-                const char   *version,
-                GError      **error)
+find_terminals (FfPlatformDb           *db,
+                const FfTerminalFilter *filter,
+                GError                **error)
 {
-  sqlite3_stmt *stmt = bind (db, find_terminals_sql (model != NULL, version != NULL,
-                                                     vendor != NULL),
-                             error, "sss", model, version, vendor);
+  sqlite3_stmt *stmt = bind (db, find_terminals_sql (filter), error, "sssss", filter->model,
+                             filter->version, filter->vendor, filter->below, filter->at_least);
 
   return collect_rows (db, stmt, read_terminal, (GDestroyNotify) ff_terminal_free, error);
 }
 
 GPtrArray *
-ff_platform_db_find_terminals (FfPlatformDb *db,
-                               const char   *vendor,
-                               const char   *model,
-                               const char   *version,
-                               GError      **error)
+ff_platform_db_find_terminals (FfPlatformDb           *db,
+                               const FfTerminalFilter *filter,
+                               GError                **error)
 {
-  return LOCKED (db, find_terminals (db, vendor, model, version, error));
+  return LOCKED (db, find_terminals (db, filter, error));
 }
 
 static gint64
@@ -658,9 +545,10 @@ ff_platform_db_set_terminal_version (FfPlatformDb *db,
                                      gint64        now,
                                      GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "UPDATE terminals SET software_version = ?,"
-                                        " software_checksum = ?, updated_at = ?"
-                                        " WHERE device_id = ?",
+  return LOCKED (db, run (db, bind (db, "UPDATE terminals SET software_version = ?1,"
+                                        " version_key = ff_version_key (?1),"
+                                        " software_checksum = ?2, updated_at = ?3"
+                                        " WHERE device_id = ?4",
                                     error, "ssis", version, checksum ? checksum : "", now,
                                     device_id),
                           error));
@@ -1305,11 +1193,14 @@ ff_platform_db_insert_task_item (FfPlatformDb *db,
                                  const char   *device_id,
                                  gint64        target_firmware_id,
                                  gint64        previous_firmware_id,
+                                 const char   *expected_version,
                                  GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "INSERT INTO task_items VALUES (?, ?, ?, ?, 'open', NULL)",
-                                    error, "ssin", task_id, device_id, target_firmware_id,
-                                    previous_firmware_id),
+  return LOCKED (db, run (db, bind (db, "INSERT INTO task_items (task_id, device_id,"
+                                        " target_firmware_id, previous_firmware_id, state,"
+                                        " expected_version) VALUES (?, ?, ?, ?, 'open', ?)",
+                                    error, "ssins", task_id, device_id, target_firmware_id,
+                                    previous_firmware_id, expected_version),
                           error));
 }
 
@@ -1462,6 +1353,7 @@ read_task_item (sqlite3_stmt *stmt)
   item->target_sha256 = ff_sqlite_column_text (stmt, 2);
   item->previous_version = ff_sqlite_column_text (stmt, 3);
   item->previous_sha256 = ff_sqlite_column_text (stmt, 4);
+  item->expected_version = ff_sqlite_column_text (stmt, 5);
   return item;
 }
 
@@ -1472,8 +1364,8 @@ get_task_item (FfPlatformDb *db,
                GError      **error)
 {
   g_autoptr(GPtrArray) list =
-    collect_rows (db, bind (db, "SELECT i.state, t.version, t.sha256, p.version, p.sha256"
-                                " FROM task_items i JOIN firmware t ON t.id = i.target_firmware_id"
+    collect_rows (db, bind (db, "SELECT i.state, t.version, t.sha256, p.version, p.sha256,"
+                                " i.expected_version FROM task_items i JOIN firmware t ON t.id = i.target_firmware_id"
                                 " LEFT JOIN firmware p ON p.id = i.previous_firmware_id"
                                 " WHERE i.task_id = ? AND i.device_id = ?",
                             error, "ss", task_id, device_id),
@@ -1749,6 +1641,7 @@ ff_task_item_record_free (FfTaskItemRecord *record)
   g_free (record->target_sha256);
   g_free (record->previous_version);
   g_free (record->previous_sha256);
+  g_free (record->expected_version);
   g_free (record);
 }
 

@@ -85,6 +85,7 @@ typedef struct
   char   *target_sha256;
   char   *previous_version;    /* the firmware to roll back to; both NULL when there is none */
   char   *previous_sha256;
+  char   *expected_version;    /* what the ledger said the terminal ran when the task was made */
 } FfTaskItemRecord;
 
 typedef struct
@@ -148,11 +149,20 @@ gboolean      ff_platform_db_put_terminal          (FfPlatformDb     *db,
                                                     gboolean          exists,
                                                     gint64            now,
                                                     GError          **error);
-GPtrArray    *ff_platform_db_find_terminals        (FfPlatformDb  *db,
-                                                    const char    *vendor,
-                                                    const char    *model,
-                                                    const char    *version,
-                                                    GError       **error);
+/* Terminals matching every filter that is not NULL, by device ID. Versions compare by
+ * ff_version_compare() order: "v2.1" matches "V2.01". */
+typedef struct
+{
+  const char *vendor;
+  const char *model;
+  const char *version;         /* runs this version */
+  const char *below;           /* runs a version lower than this */
+  const char *at_least;        /* runs this version or a higher one */
+} FfTerminalFilter;
+
+GPtrArray    *ff_platform_db_find_terminals        (FfPlatformDb           *db,
+                                                    const FfTerminalFilter *filter,
+                                                    GError                **error);
 gint64        ff_platform_db_count_terminals       (FfPlatformDb  *db,
                                                     GError       **error);
 gboolean      ff_platform_db_set_terminal_version  (FfPlatformDb  *db,
@@ -302,6 +312,7 @@ gboolean      ff_platform_db_insert_task_item      (FfPlatformDb  *db,
                                                     const char    *device_id,
                                                     gint64         target_firmware_id,
                                                     gint64         previous_firmware_id,
+                                                    const char    *expected_version,
                                                     GError       **error);
 gboolean      ff_platform_db_insert_task_tablet    (FfPlatformDb  *db,
                                                     const char    *task_id,

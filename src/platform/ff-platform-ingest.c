@@ -18,6 +18,7 @@ typedef struct
   const char     *session_serial;
   gint64          now;
   FfIngestResult *result;
+  char           *new_version;   /* the ledger's next version, as the platform spells it */
 } Ingest;
 
 /* Decoding a PEM key costs OpenSSL far more than verifying a signature, so each tablet key is
@@ -90,33 +91,62 @@ pushed (const FfReport *report,
          && same_version (report->firmware_version, version);
 }
 
-/* Whether the version the report leaves the terminal at is one its outcome can reach in this
- * item: the target, after a rollback the previous firmware, after a failure either of them or
- * the version the terminal ran before. */
-static gboolean
-reachable (const FfReport         *report,
-           const FfTaskItemRecord *item,
-           const char             *version)
+/* The versions a report of its outcome may leave the terminal at, by what the platform knows of
+ * the item: the target; after a rollback the previous firmware; after a failure either of them
+ * or the version the ledger said the terminal ran when the task was made (the upgrade did not
+ * take). Never a version only the report names, such as its own "before". */
+static GPtrArray *
+reachable_versions (const FfReport         *report,
+                    const FfTaskItemRecord *item)
 {
-  switch (report->outcome)
-    {
-    case FF_REPORT_OUTCOME_ROLLED_BACK:
-      return same_version (version, item->previous_version);
-    case FF_REPORT_OUTCOME_FAILED:
-      return same_version (version, item->target_version)
-             || same_version (version, item->previous_version)
-             || same_version (version, report->versions.before);
-    default:
-      return same_version (version, item->target_version);
-    }
+  GPtrArray *versions = g_ptr_array_new ();
+  const char *candidates[] = { item->target_version, item->previous_version,
+                               item->expected_version };
+  gsize first = report->outcome == FF_REPORT_OUTCOME_ROLLED_BACK ? 1 : 0;
+  gsize last = report->outcome == FF_REPORT_OUTCOME_FAILED ? 2
+               : report->outcome == FF_REPORT_OUTCOME_ROLLED_BACK ? 1 : 0;
+
+  for (gsize i = first; i <= last; i++)
+    if (candidates[i] != NULL)
+      g_ptr_array_add (versions, (gpointer) candidates[i]);
+  return versions;
+}
+
+/* A report moves the terminal only to a version its task item can have put there: anything else
+ * (a version the tablet made up) is a conflict with what the platform knows, and changes
+ * nothing. Sets *@known to that version as the platform spells it ("V2.01" for "v2.1"). */
+static gboolean
+check_reachable (const FfReport         *report,
+                 const FfTaskItemRecord *item,
+                 const char             *version,
+                 const char            **known,
+                 GError                **error)
+{
+  g_autoptr(GPtrArray) allowed = reachable_versions (report, item);
+  g_autofree char *listed = NULL;
+
+  for (guint i = 0; i < allowed->len; i++)
+    if (same_version (version, g_ptr_array_index (allowed, i)))
+      {
+        *known = g_ptr_array_index (allowed, i);
+        return TRUE;
+      }
+  g_ptr_array_add (allowed, NULL);
+  listed = g_strjoinv (", ", (char **) allowed->pdata);
+  g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+               _("The report says the terminal now runs %s, but a “%s” report of this task item "
+                 "can only leave it at %s"),
+               version, ff_report_outcome_to_string (report->outcome), listed);
+  return FALSE;
 }
 
 /* A report may only name the firmware of its task item (the target, or the previous firmware
  * pushed back in a rollback), so it can never put a version the task did not send into the
- * ledger. */
+ * ledger. *@new_version is the version the terminal now runs (NULL: the report does not say). */
 static gboolean
 check_versions (const FfReport         *report,
                 const FfTaskItemRecord *item,
+                const char            **new_version,
                 GError                **error)
 {
   const char *checksum = NULL;
@@ -145,15 +175,8 @@ check_versions (const FfReport         *report,
                    report->firmware_version, report->firmware_sha256);
       return FALSE;
     }
-  if (version != NULL && !reachable (report, item, version))
-    {
-      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FORBIDDEN,
-                   _("The report says the terminal now runs %s, which its task cannot have put "
-                     "there"),
-                   version);
-      return FALSE;
-    }
-  return TRUE;
+  *new_version = NULL;
+  return version == NULL || check_reachable (report, item, version, new_version, error);
 }
 
 static gboolean
@@ -166,6 +189,7 @@ check_task (FfPlatformDb *db,
   g_autofree char *task_state = NULL;
   g_autoptr(FfTaskItemRecord) item = NULL;
   g_autoptr(GError) local_error = NULL;
+  const char *new_version = NULL;
   gboolean listed = FALSE;
 
   if (!g_str_equal (report->tablet_serial, ingest->session_serial))
@@ -196,7 +220,10 @@ check_task (FfPlatformDb *db,
     }
   if (item == NULL)
     return forbid (error, _("The terminal of the report is not in its task"));
-  return check_versions (report, item, error);
+  if (!check_versions (report, item, &new_version, error))
+    return FALSE;
+  ingest->new_version = g_strdup (new_version);
+  return TRUE;
 }
 
 static gboolean
@@ -206,15 +233,16 @@ apply_version (FfPlatformDb *db,
 {
   const FfReport *report = ingest->report;
   const char *checksum = NULL;
-  const char *version = observed_version (report, &checksum);
+  const char *version = ingest->new_version;
   g_autoptr(FfTerminal) terminal = NULL;
 
   if (version == NULL)
     return TRUE;
+  observed_version (report, &checksum);
   terminal = ff_platform_db_require_terminal (db, report->device_id, error);
   if (terminal == NULL)
     return FALSE;
-  if (g_str_equal (terminal->software_version, version)
+  if (same_version (terminal->software_version, version)
       && g_strcmp0 (terminal->software_checksum, checksum ? checksum : "") == 0)
     return TRUE;
   return ff_platform_db_set_terminal_version (db, report->device_id, version, checksum,
@@ -302,6 +330,7 @@ ff_platform_ingest_report (FfPlatformDb   *db,
   g_autoptr(FfReport) report = NULL;
   g_autoptr(GError) local_error = NULL;
   Ingest ingest = { 0 };
+  gboolean ok;
 
   memset (result, 0, sizeof *result);
   handheld = ff_platform_db_get_handheld (db, session_serial, &local_error);
@@ -328,7 +357,9 @@ ff_platform_ingest_report (FfPlatformDb   *db,
   ingest.session_serial = session_serial;
   ingest.now = now;
   ingest.result = result;
-  if (!ff_platform_db_transaction (db, ingest_in_transaction, &ingest, error))
+  ok = ff_platform_db_transaction (db, ingest_in_transaction, &ingest, error);
+  g_free (ingest.new_version);
+  if (!ok)
     return FALSE;
   result->report_id = g_strdup (report->report_id);
   return TRUE;

@@ -47,8 +47,10 @@ select_terminals (FfPlatformDb        *db,
 
   if (request->device_ids == NULL)
     {
-      terminals = ff_platform_db_find_terminals (db, request->vendor, request->model,
-                                                 request->running_version, error);
+      FfTerminalFilter filter = { .vendor = request->vendor, .model = request->model,
+                                  .version = request->running_version };
+
+      terminals = ff_platform_db_find_terminals (db, &filter, error);
       if (terminals != NULL && terminals->len == 0)
         {
           refuse (error, _("No terminal runs version %s (with the given vendor and model)"),
@@ -219,7 +221,7 @@ store_task (FfPlatformDb *db,
       if (!ff_platform_db_insert_task_item (db, task->task_id, item->device_id,
                                             GPOINTER_TO_SIZE (g_ptr_array_index (target_ids, i)),
                                             GPOINTER_TO_SIZE (g_ptr_array_index (previous_ids, i)),
-                                            error))
+                                            item->expected_version, error))
         return FALSE;
     }
   for (guint i = 0; request->handhelds[i] != NULL; i++)

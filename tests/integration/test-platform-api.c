@@ -707,7 +707,8 @@ upload_report (Harness    *h,
 }
 
 /* A report may only name its task item's firmware: the target, or the previous firmware in a
- * rollback. Anything else is refused and changes nothing. */
+ * rollback (otherwise 403), and leave the terminal only at a version the item can have put there
+ * (otherwise 409). Anything else is refused and changes nothing. */
 static void
 test_report_versions_refused (Fixture      *fixture,
                               gconstpointer data)
@@ -721,18 +722,20 @@ test_report_versions_refused (Fixture      *fixture,
   {
     FfReportOutcome  outcome;
     const char      *target, *after, *pushed_version, *pushed_sha256, *expected;
+    guint            status;
   } refused[] = {
     /* An upgrade to a version the task never sent. */
-    { FF_REPORT_OUTCOME_UPGRADED, "V9.99", "V9.99", "V9.99", h->firmware_v2, "V9.99" },
-    { FF_REPORT_OUTCOME_UPGRADED, "V2.01", "V2.01", "V2.01", other, "pushed firmware" },
-    { FF_REPORT_OUTCOME_UPGRADED, "V2.01", "V2.01", "V1.00", h->firmware_v1, "pushed firmware" },
-    { FF_REPORT_OUTCOME_ALREADY_CURRENT, "V3.00", NULL, NULL, NULL, "V3.00" },
+    { FF_REPORT_OUTCOME_UPGRADED, "V9.99", "V9.99", "V9.99", h->firmware_v2, "V9.99", 403 },
+    { FF_REPORT_OUTCOME_UPGRADED, "V2.01", "V2.01", "V2.01", other, "pushed firmware", 403 },
+    { FF_REPORT_OUTCOME_UPGRADED, "V2.01", "V2.01", "V1.00", h->firmware_v1, "pushed firmware",
+      403 },
+    { FF_REPORT_OUTCOME_ALREADY_CURRENT, "V3.00", NULL, NULL, NULL, "V3.00", 403 },
     /* A rollback to something else than the previous firmware. */
-    { FF_REPORT_OUTCOME_ROLLED_BACK, "V2.01", "V0.50", "V1.00", h->firmware_v1, "V0.50" },
+    { FF_REPORT_OUTCOME_ROLLED_BACK, "V2.01", "V0.50", "V1.00", h->firmware_v1, "V0.50", 409 },
     { FF_REPORT_OUTCOME_ROLLED_BACK, "V2.01", "V2.01", "V2.01", h->firmware_v2,
-      "pushed firmware" },
+      "pushed firmware", 403 },
     /* A failure that left the terminal at a version nobody pushed. */
-    { FF_REPORT_OUTCOME_FAILED, "V2.01", "V9.99", "V2.01", h->firmware_v2, "V9.99" },
+    { FF_REPORT_OUTCOME_FAILED, "V2.01", "V9.99", "V2.01", h->firmware_v2, "V9.99", 409 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
@@ -747,7 +750,7 @@ test_report_versions_refused (Fixture      *fixture,
           report->versions.before = g_strdup (refused[i].target);
         }
       g_test_message ("refused report %u", i);
-      upload_report (h, token, report, 403, refused[i].expected);
+      upload_report (h, token, report, refused[i].status, refused[i].expected);
     }
   g_assert_cmpint (count_reports (h), ==, 0);
   g_assert_cmpint (harness_run (h, NULL, &history, NULL, "history", "DTU0001", NULL), ==, 0);

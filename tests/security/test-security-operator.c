@@ -1,11 +1,12 @@
-/* Security: what the operator's side lets in or out: the data directory's permissions and the
- * ledger import's strictness. Real processes on 127.0.0.1; each refusal leaves the database as it
- * was. */
+/* Security: what the operator's side lets in or out: the data directory's permissions, the ledger
+ * import's strictness, and version queries that follow version order. Real processes on
+ * 127.0.0.1; each refusal leaves the database as it was. */
 #include "config.h"
 
 #include "platform-harness.h"
 
 #include <glib/gstdio.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 
 #define LEDGER_HEADER "device_id,name,latitude,longitude,vendor,model,hardware_version," \
@@ -151,6 +152,99 @@ test_csv_numbers (Fixture      *fixture,
                                   "116.250000"));
 }
 
+/* The device IDs "terminals list ARGS… --json" prints, in order, comma-separated. */
+static char *
+listed (Harness    *h,
+        const char *first_arg,
+        ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *out = NULL;
+  g_autoptr(GString) ids = g_string_new (NULL);
+  g_autofree char *before = harness_dump_database (h);
+  JsonArray *rows;
+  va_list args;
+
+  g_ptr_array_add (argv, h->binary);
+  g_ptr_array_add (argv, "--data-dir");
+  g_ptr_array_add (argv, h->data_dir);
+  g_ptr_array_add (argv, "terminals");
+  g_ptr_array_add (argv, "list");
+  g_ptr_array_add (argv, "--json");
+  va_start (args, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const char *const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (process));
+  json_parser_load_from_data (parser, out, -1, &error);
+  g_assert_no_error (error);
+  rows = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    g_string_append_printf (ids, "%s%s", i > 0 ? "," : "",
+                            json_object_get_string_member (json_array_get_object_element (rows, i),
+                                                           "device_id"));
+  harness_assert_database_unchanged (h, before);
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* "--version v5.50" found nothing although V5.50 runs there: versions are matched and ranged by
+ * version order (ff_version_compare, where "V5.5" is "V5.05", not "V5.50"). */
+static void
+test_version_query (Fixture      *fixture,
+                    gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *path = harness_write (h, "versions.csv", LEDGER_HEADER
+    "VQ001,Site 1,39.9,116.4,Beta,FTU-1,HV1.0,V5.50,,127.0.0.1,2404,1,state-grid\n"
+    "VQ002,Site 2,39.9,116.4,Beta,FTU-1,HV1.0,V5.05,,127.0.0.1,2404,2,state-grid\n"
+    "VQ003,Site 3,39.9,116.4,Beta,FTU-1,HV1.0,V10.3,,127.0.0.1,2404,3,state-grid\n"
+    "VQ004,Site 4,39.9,116.4,Beta,FTU-1,HV1.0,V1.9,,127.0.0.1,2404,4,state-grid\n"
+    "VQ005,Site 5,39.9,116.4,Beta,FTU-1,HV1.0,v2.0,,127.0.0.1,2404,5,state-grid\n", -1);
+  struct
+  {
+    const char *option, *version, *expected;
+  } cases[] = {
+    { "--version", "V5.50", "VQ001" },
+    { "--version", "v5.50", "VQ001" },
+    { "--version", "V5.050", "VQ001" },
+    { "--version", "V5.5", "VQ002" },
+    { "--version", "V2", "" },
+    { "--version", "V2.0", "VQ005" },
+    { "--below", "V2.0", "VQ004" },
+    { "--below", "V10", "VQ001,VQ002,VQ004,VQ005" },
+    { "--at-least", "v5.5", "VQ001,VQ002,VQ003" },
+    { "--at-least", "V10.3", "VQ003" },
+  };
+
+  g_assert_cmpint (harness_run (h, NULL, NULL, NULL, "terminals", "import", path, NULL), ==, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *ids = listed (h, "--model", "FTU-1", cases[i].option, cases[i].version,
+                                     NULL);
+
+      g_test_message ("%s %s → %s", cases[i].option, cases[i].version, ids);
+      g_assert_cmpstr (ids, ==, cases[i].expected);
+    }
+  {
+    g_autofree char *ids = listed (h, "--model", "FTU-1", "--at-least", "V2", "--below", "v5.50",
+                                   NULL);
+    g_assert_cmpstr (ids, ==, "VQ002,VQ005");
+  }
+  {
+    g_autofree char *ids = listed (h, "--version", "v1.0", NULL);
+    g_assert_cmpstr (ids, ==, "DTU0001,DTU0003,FTU0002");
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -160,6 +254,8 @@ main (int   argc,
   g_test_add ("/security/operator/csv-controls", Fixture, NULL, set_up, test_csv_controls,
               tear_down);
   g_test_add ("/security/operator/csv-numbers", Fixture, NULL, set_up, test_csv_numbers,
+              tear_down);
+  g_test_add ("/security/operator/version-query", Fixture, NULL, set_up, test_version_query,
               tear_down);
   return g_test_run ();
 }

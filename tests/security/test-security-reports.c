@@ -173,6 +173,51 @@ test_retired_tablet (Fixture      *fixture,
   expect_refused_upload (h, fixture->token, bytes, signature, 403, "retired");
 }
 
+/* A "failed" report that pushed nothing and says the terminal ran @version before and after. */
+static FfReport *
+failed_report (Harness    *h,
+               const char *device_id,
+               const char *version)
+{
+  FfReport *report = harness_report (h->task_a, device_id, "TAB-0001", HARNESS_PHONE_A);
+
+  report->outcome = FF_REPORT_OUTCOME_FAILED;
+  ff_report_set_failure (report, "push", "The terminal refused the file");
+  g_free (report->versions.before);
+  report->versions.before = g_strdup (version);
+  g_free (report->versions.after);
+  report->versions.after = g_strdup (version);
+  g_clear_pointer (&report->firmware_version, g_free);
+  g_clear_pointer (&report->firmware_sha256, g_free);
+  return report;
+}
+
+/* A signed report could put any version into the ledger: a "failed" one was checked against its
+ * own "before". Now only the item's target, previous firmware or expected version is reachable. */
+static void
+test_version_rules (Fixture      *fixture,
+                    gconstpointer data)
+{
+  Harness *h = fixture->h;
+  const char *invented[] = { "V0.01", "V99.99" };
+  g_autoptr(FfReport) kept = failed_report (h, "DTU0001", "v1.0");
+  g_autofree char *history = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (invented); i++)
+    {
+      g_autoptr(FfReport) report = failed_report (h, "DTU0001", invented[i]);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GBytes) signature = sign (report, h->tablet_a, &bytes);
+
+      expect_refused_upload (h, fixture->token, bytes, signature, 409, invented[i]);
+    }
+  /* The upgrade did not take: the terminal still runs what the task expected (V1.00). */
+  g_assert_cmpuint (harness_upload_report (h, fixture->token, kept, h->tablet_a, NULL), ==, 201);
+  g_assert_cmpint (harness_run (h, NULL, &history, NULL, "history", "DTU0001", NULL), ==, 0);
+  g_assert_null (strstr (history, "V0.01"));
+  g_assert_null (strstr (history, "V99.99"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -184,6 +229,8 @@ main (int   argc,
   g_test_add ("/security/reports/other-technicians-task", Fixture, NULL, set_up,
               test_other_technicians_task, tear_down);
   g_test_add ("/security/reports/retired-tablet", Fixture, NULL, set_up, test_retired_tablet,
+              tear_down);
+  g_test_add ("/security/reports/version-rules", Fixture, NULL, set_up, test_version_rules,
               tear_down);
   return g_test_run ();
 }

@@ -1,6 +1,6 @@
 /* Tests for the platform database: transactions from many threads commit together, yet a failing
  * unit leaves no trace and never undoes another unit's work; a firmware is stored whole or not at
- * all; the health check reads no table; the login back-off kept in it. */
+ * all; the health check reads no table; the login back-off kept in it; an older schema migrates. */
 #include "config.h"
 
 #include "ff-platform-db.h"
@@ -122,6 +122,68 @@ test_reopen_keeps_schema (void)
   g_assert_no_error (error);
   g_assert_cmpstr (technician->name, ==, "张伟");
   ff_platform_db_close (db);
+  ff_test_remove_tree (dir);
+}
+
+static gint64
+scalar (const char *path,
+        const char *sql)
+{
+  sqlite3 *raw = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &raw, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (raw, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (raw);
+  return value;
+}
+
+/* A database of schema 1 (tests/data/platform-schema1.sql, made before the version key) opens,
+ * and in one step gets every terminal's version key and every task item's expected version, read
+ * from its signed task document. */
+static void
+test_migrate_schema_1 (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ff-platform-db-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "platform.db", NULL);
+  g_autofree char *fixture = g_build_filename (g_getenv ("FIELDFLASH_SOURCEDIR"), "tests", "data",
+                                               "platform-schema1.sql", NULL);
+  g_autofree char *sql = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(FfTaskItemRecord) item = NULL;
+  FfTerminalFilter filter = { .version = "v5.050" };
+  sqlite3 *raw = NULL;
+  FfPlatformDb *db;
+
+  g_file_get_contents (fixture, &sql, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (raw, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (raw);
+  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 1);
+
+  db = ff_platform_db_open (path, &error);
+  g_assert_no_error (error);
+  found = ff_platform_db_find_terminals (db, &filter, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (((FfTerminal *) g_ptr_array_index (found, 0))->device_id, ==, "FTU0002");
+  item = ff_platform_db_get_task_item (db, "13800138000-20261206", "DTU0001", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (item->expected_version, ==, "V1.00");
+  ff_platform_db_close (db);
+
+  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM terminals WHERE version_key = ''"), ==, 0);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM terminals WHERE version_key = 'v210.13'"),
+                   ==, 1);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM task_items WHERE expected_version IS NULL"),
+                   ==, 0);
   ff_test_remove_tree (dir);
 }
 
@@ -323,6 +385,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/platform/db/concurrent-transactions", test_concurrent_transactions);
   g_test_add_func ("/platform/db/reopen-keeps-schema", test_reopen_keeps_schema);
+  g_test_add_func ("/platform/db/migrate-schema-1", test_migrate_schema_1);
   g_test_add_func ("/platform/db/firmware-stored-whole", test_firmware_stored_whole);
   g_test_add_func ("/platform/db/ping-reads-no-table", test_ping_reads_no_table);
   g_test_add_func ("/platform/db/login-backoff-grows-and-clears",

@@ -1,0 +1,212 @@
+/* The platform database's schema: the tables of each version, the steps that bring an older
+ * database up to date, and the SQL function the schema relies on. */
+#include "config.h"
+
+#include "ff-platform-schema.h"
+
+#include "ff-platform-error.h"
+#include "ff-sqlite.h"
+#include "ff-version.h"
+
+#include <glib/gi18n-lib.h>
+
+static const char schema_v1[] =
+  "CREATE TABLE terminals ("
+  "  device_id TEXT PRIMARY KEY, name TEXT NOT NULL, latitude REAL NOT NULL,"
+  "  longitude REAL NOT NULL, vendor TEXT NOT NULL, model TEXT NOT NULL,"
+  "  hardware_version TEXT NOT NULL, software_version TEXT NOT NULL,"
+  "  software_checksum TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL,"
+  "  common_address INTEGER NOT NULL, profile TEXT NOT NULL, updated_at INTEGER NOT NULL);"
+  /* Covers every column, so "which terminals of model M run V" never touches the table. */
+  "CREATE INDEX terminals_by_model_version ON terminals (model, software_version, device_id,"
+  "  name, latitude, longitude, vendor, hardware_version, software_checksum, host, port,"
+  "  common_address, profile);"
+  "CREATE INDEX terminals_by_version ON terminals (software_version, device_id);"
+  "CREATE TABLE firmware ("
+  "  id INTEGER PRIMARY KEY, vendor TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL,"
+  "  sha256 TEXT NOT NULL, size INTEGER NOT NULL, notes TEXT NOT NULL,"
+  "  added_at INTEGER NOT NULL, withdrawn_at INTEGER, UNIQUE (vendor, model, version));"
+  "CREATE INDEX firmware_by_sha256 ON firmware (sha256);"
+  "CREATE TABLE firmware_hardware ("
+  "  firmware_id INTEGER NOT NULL REFERENCES firmware (id), hardware_version TEXT NOT NULL,"
+  "  PRIMARY KEY (firmware_id, hardware_version));"
+  "CREATE TABLE blacklist ("
+  "  firmware_id INTEGER NOT NULL REFERENCES firmware (id), device_id TEXT NOT NULL,"
+  "  added_at INTEGER NOT NULL, PRIMARY KEY (firmware_id, device_id));"
+  "CREATE TABLE technicians ("
+  "  phone TEXT PRIMARY KEY, name TEXT NOT NULL, pin_hash TEXT NOT NULL,"
+  "  failed_logins INTEGER NOT NULL DEFAULT 0, last_failure_at INTEGER NOT NULL DEFAULT 0,"
+  "  added_at INTEGER NOT NULL);"
+  "CREATE TABLE tasks ("
+  "  task_id TEXT PRIMARY KEY, phone TEXT NOT NULL REFERENCES technicians (phone),"
+  "  issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, rollback_reason TEXT,"
+  "  state TEXT NOT NULL CHECK (state IN ('open', 'complete')), completed_at INTEGER,"
+  "  document BLOB NOT NULL, signature BLOB NOT NULL);"
+  "CREATE INDEX tasks_by_phone ON tasks (phone, issued_at);"
+  "CREATE TABLE handhelds ("
+  "  serial TEXT PRIMARY KEY, public_key TEXT NOT NULL,"
+  "  state TEXT NOT NULL CHECK (state IN ('in-stock', 'checked-out', 'retired')),"
+  "  task_id TEXT REFERENCES tasks (task_id), added_at INTEGER NOT NULL);"
+  "CREATE TABLE task_tablets ("
+  "  task_id TEXT NOT NULL REFERENCES tasks (task_id),"
+  "  serial TEXT NOT NULL REFERENCES handhelds (serial), PRIMARY KEY (task_id, serial));"
+  "CREATE TABLE task_items ("
+  "  task_id TEXT NOT NULL REFERENCES tasks (task_id),"
+  "  device_id TEXT NOT NULL REFERENCES terminals (device_id),"
+  "  target_firmware_id INTEGER NOT NULL REFERENCES firmware (id),"
+  "  previous_firmware_id INTEGER REFERENCES firmware (id),"
+  "  state TEXT NOT NULL CHECK (state IN ('open', 'closed')), closing_report_id TEXT,"
+  "  PRIMARY KEY (task_id, device_id));"
+  "CREATE INDEX task_items_by_device ON task_items (device_id, state);"
+  "CREATE INDEX task_items_by_state ON task_items (task_id, state);"
+  "CREATE TABLE dispatch_messages ("
+  "  id INTEGER PRIMARY KEY, task_id TEXT NOT NULL REFERENCES tasks (task_id),"
+  "  phone TEXT NOT NULL, created_at INTEGER NOT NULL, body TEXT NOT NULL);"
+  "CREATE TABLE sessions ("
+  "  token_hash TEXT PRIMARY KEY, phone TEXT NOT NULL REFERENCES technicians (phone),"
+  "  serial TEXT NOT NULL REFERENCES handhelds (serial), created_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL);"
+  "CREATE TABLE reports ("
+  "  report_id TEXT PRIMARY KEY, task_id TEXT NOT NULL REFERENCES tasks (task_id),"
+  "  device_id TEXT NOT NULL, tablet_serial TEXT NOT NULL, outcome TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL, received_at INTEGER NOT NULL, document BLOB NOT NULL,"
+  "  signature BLOB NOT NULL);"
+  "CREATE INDEX reports_by_task ON reports (task_id);"
+  "CREATE TABLE version_history ("
+  "  id INTEGER PRIMARY KEY, device_id TEXT NOT NULL REFERENCES terminals (device_id),"
+  "  changed_at INTEGER NOT NULL, from_version TEXT, to_version TEXT NOT NULL,"
+  "  to_checksum TEXT, source TEXT NOT NULL CHECK (source IN ('ledger', 'report')),"
+  "  report_id TEXT REFERENCES reports (report_id));"
+  "CREATE INDEX history_by_device ON version_history (device_id, id);";
+
+/* Schema 2: the supervisors signed into each new task (who may override on the tablet). */
+static const char schema_v2[] =
+  "CREATE TABLE supervisors ("
+  "  name TEXT PRIMARY KEY, pin_hash TEXT NOT NULL, added_at INTEGER NOT NULL,"
+  "  disabled_at INTEGER);";
+
+/* Schema 3: versions are matched and ranged by version order (ff_version_compare), through a
+ * sort key kept next to each terminal's version and indexed instead of it; and each task item
+ * keeps the version the ledger expected when the task was made (from its signed document), the
+ * one version besides its firmware a failed visit may leave the terminal at. */
+static const char schema_v3[] =
+  "ALTER TABLE terminals ADD COLUMN version_key TEXT NOT NULL DEFAULT '';"
+  "UPDATE terminals SET version_key = ff_version_key (software_version);"
+  "DROP INDEX terminals_by_model_version;"
+  "DROP INDEX terminals_by_version;"
+  "CREATE INDEX terminals_by_model_version ON terminals (model, version_key, device_id,"
+  "  name, latitude, longitude, vendor, hardware_version, software_version, software_checksum,"
+  "  host, port, common_address, profile);"
+  "CREATE INDEX terminals_by_version ON terminals (version_key, device_id);"
+  "ALTER TABLE task_items ADD COLUMN expected_version TEXT;"
+  "UPDATE task_items SET expected_version = listed.version FROM"
+  "  (SELECT tasks.task_id AS task_id, json_extract (item.value, '$.device_id') AS device_id,"
+  "     json_extract (item.value, '$.expected_version') AS version"
+  "   FROM tasks, json_each (CAST (tasks.document AS TEXT), '$.items') AS item) AS listed"
+  "  WHERE listed.task_id = task_items.task_id AND listed.device_id = task_items.device_id;";
+
+/* steps[N] brings a database of schema N to schema N + 1. */
+static const char *const steps[] = { schema_v1, schema_v2, schema_v3 };
+
+static gboolean
+exec (sqlite3     *handle,
+      const char  *sql,
+      GError     **error)
+{
+  if (sqlite3_exec (handle, sql, NULL, NULL, NULL) == SQLITE_OK)
+    return TRUE;
+  g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED, _("Database error: %s"),
+               sqlite3_errmsg (handle));
+  return FALSE;
+}
+
+static gboolean
+read_version (sqlite3  *handle,
+              int      *version,
+              GError  **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (sqlite3_prepare_v2 (handle, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK
+      || sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED, _("Database error: %s"),
+                   sqlite3_errmsg (handle));
+      return FALSE;
+    }
+  *version = sqlite3_column_int (stmt, 0);
+  return TRUE;
+}
+
+static void
+version_key (sqlite3_context *context,
+             int              argc,
+             sqlite3_value  **argv)
+{
+  const char *version = (const char *) sqlite3_value_text (argv[0]);
+
+  if (version == NULL)
+    sqlite3_result_null (context);
+  else
+    sqlite3_result_text (context, ff_version_sort_key (version), -1, g_free);
+}
+
+/* Applies the next step, if the database still needs it: the version is read again inside the
+ * write transaction, as another process may have migrated it meanwhile. *@done tells whether the
+ * database is current. */
+static gboolean
+migrate_step (sqlite3   *handle,
+              gboolean  *done,
+              GError   **error)
+{
+  g_autofree char *set_version = NULL;
+  int version;
+
+  if (!exec (handle, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!read_version (handle, &version, error))
+    goto failed;
+  if (version > (int) G_N_ELEMENTS (steps))
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED,
+                   _("The database was made by a newer fieldflash-platform (schema %d)"),
+                   version);
+      goto failed;
+    }
+  *done = version == (int) G_N_ELEMENTS (steps);
+  if (*done)
+    return exec (handle, "COMMIT", error);
+  set_version = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
+  if (exec (handle, steps[version], error) && exec (handle, set_version, error)
+      && exec (handle, "COMMIT", error))
+    return TRUE;
+
+failed:
+  sqlite3_exec (handle, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+gboolean
+ff_platform_schema_migrate (sqlite3  *handle,
+                            GError  **error)
+{
+  gboolean done;
+  int version;
+
+  if (sqlite3_create_function_v2 (handle, "ff_version_key", 1,
+                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                  version_key, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED, _("Database error: %s"),
+                   sqlite3_errmsg (handle));
+      return FALSE;
+    }
+  /* A current database (every open but the first after an upgrade) takes no write lock. */
+  if (!read_version (handle, &version, error))
+    return FALSE;
+  done = version == (int) G_N_ELEMENTS (steps);
+  while (!done)
+    if (!migrate_step (handle, &done, error))
+      return FALSE;
+  return TRUE;
+}
