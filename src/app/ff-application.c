@@ -8,6 +8,7 @@
 #include <locale.h>
 
 #include "ff-context.h"
+#include "ff-datadir.h"
 #include "ff-preferences-window.h"
 #include "ff-runtime.h"
 #include "ff-window.h"
@@ -32,26 +33,34 @@ locale_translates_nothing (const char *messages_locale)
          || g_str_has_prefix (messages_locale, "C.");
 }
 
-/* The "language" preference wins over the system locale. glibc ignores LANGUAGE under the C locale,
- * so there the messages locale itself is switched when the chosen locale is installed. */
+/* The "language" preference wins over the system locale, and LANGUAGE over the locale's language.
+ * glibc ignores LANGUAGE under the C locale, so there the messages locale itself is switched: to
+ * the chosen language's when it is installed, else to C.UTF-8, under which LANGUAGE counts. */
 void
 ff_application_init_i18n (void)
 {
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autofree char *language = g_settings_get_string (settings, "language");
+  const char *wanted;
 
   if (language[0] != '\0')
     g_setenv ("LANGUAGE", language, TRUE);
+  wanted = g_getenv ("LANGUAGE");
 
   setlocale (LC_ALL, "");
-  if (language[0] != '\0' && locale_translates_nothing (setlocale (LC_MESSAGES, NULL)))
+  /* GTK would set the locale again from the environment when it starts, undoing the switch. */
+  gtk_disable_setlocale ();
+  if (wanted != NULL && wanted[0] != '\0'
+      && locale_translates_nothing (setlocale (LC_MESSAGES, NULL)))
     {
-      g_autofree char *utf8_locale = g_strconcat (language, ".UTF-8", NULL);
+      g_auto(GStrv) languages = g_strsplit (wanted, ":", 2);
+      g_autofree char *utf8_locale = g_strconcat (languages[0], ".UTF-8", NULL);
 
-      setlocale (LC_MESSAGES, utf8_locale);
+      if (setlocale (LC_MESSAGES, utf8_locale) == NULL)
+        setlocale (LC_MESSAGES, "C.UTF-8");
     }
 
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, ff_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 }

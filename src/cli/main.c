@@ -5,6 +5,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "ff-datadir.h"
 #include "ff-cli.h"
 
 static const FfCliVerb verbs[] = {
@@ -36,7 +37,7 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, ff_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -1,5 +1,6 @@
 /* Where Fieldflash finds its shipped data: $FIELDFLASH_DATADIR, then the installed copy, then the
- * source tree (so programs run straight from a build directory, as the tests and README do). */
+ * source tree (so programs run straight from a build directory, as the tests and README do); and
+ * its message catalogues, in the build tree for a program run from it. */
 #include "config.h"
 
 #include "ff-datadir.h"
@@ -40,4 +41,37 @@ ff_datadir_file (const char *first_element, ...)
   va_end (args);
   g_ptr_array_add (parts, NULL);
   return g_build_filenamev ((char **) parts->pdata);
+}
+
+/* Whether the running program is one the build made, not an installed copy. */
+static gboolean
+runs_from_build (void)
+{
+  g_autofree char *program = g_file_read_link ("/proc/self/exe", NULL);
+
+  return program != NULL && g_str_has_prefix (program, BUILD_ROOT G_DIR_SEPARATOR_S);
+}
+
+/* Where the message catalogues are: $FIELDFLASH_LOCALEDIR, then the build tree's for a program run
+ * from the build (README command 1 runs the app there, before anything is installed), then the
+ * installed ones. */
+const char *
+ff_localedir (void)
+{
+  static gsize resolved;
+
+  if (g_once_init_enter (&resolved))
+    {
+      const char *env = g_getenv ("FIELDFLASH_LOCALEDIR");
+      const char *dir;
+
+      if (env != NULL && *env != '\0')
+        dir = g_intern_string (env);
+      else if (runs_from_build ())
+        dir = BUILD_LOCALEDIR;
+      else
+        dir = LOCALEDIR;
+      g_once_init_leave (&resolved, (gsize) dir);
+    }
+  return (const char *) resolved;
 }

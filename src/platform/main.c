@@ -1,6 +1,7 @@
 /* fieldflash-platform: the master station's operator CLI and daemon. */
 #include "config.h"
 
+#include "ff-datadir.h"
 #include "ff-cli-options.h"
 #include "ff-platform-cli.h"
 
@@ -57,7 +58,7 @@ main (int   argc,
    * signed tasks) is for its own user alone, whatever umask it was started with. */
   umask (077);
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, ff_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   /* Options before the verb; the verb parses its own (and --data-dir again) after it. */

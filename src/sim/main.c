@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "ff-datadir.h"
 #include "ff-profile.h"
 #include "ff-sim-error.h"
 #include "ff-sim-firmware.h"
@@ -247,7 +248,7 @@ main (int    argc,
       char **argv)
 {
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, ff_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
