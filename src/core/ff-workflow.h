@@ -30,7 +30,9 @@ typedef enum
   FF_WORKFLOW_STATE_REBOOT_WAIT,
   FF_WORKFLOW_STATE_VERIFY,
   FF_WORKFLOW_STATE_SNAPSHOT_AFTER,
-  FF_WORKFLOW_STATE_FAILED,             /* decision: roll back to the previous firmware, or close */
+  FF_WORKFLOW_STATE_FAILED,             /* decision: roll back to the previous firmware, or close;
+                                         * reached only when the terminal answered after the
+                                         * failure and runs something other than that firmware */
   FF_WORKFLOW_STATE_REPORT,
   FF_WORKFLOW_STATE_DONE,
 } FfWorkflowState;
@@ -139,6 +141,8 @@ void            ff_workflow_override_identity_async  (FfWorkflow          *self,
 gboolean        ff_workflow_override_identity_finish (FfWorkflow          *self,
                                                       GAsyncResult        *result,
                                                       GError             **error);
+/* The rollback's push waits for a restarting terminal and asks it first: one that runs the
+ * previous firmware already is not pushed to, and the visit closes as failed saying so. */
 gboolean        ff_workflow_roll_back         (FfWorkflow    *self,
                                                GError       **error);
 /* Ends a waiting workflow without going further: the report says identity-mismatch (aborted when
