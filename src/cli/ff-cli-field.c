@@ -364,6 +364,7 @@ typedef struct
   gboolean          waiting;      /* stopped at a decision the policy leaves open */
   GCancellable     *cancellable;
   int               last_percent;
+  int               remeasure;    /* "Measure again" left before the mismatch is decided */
 } Runner;
 
 static void ask_next (Runner *runner);
@@ -488,7 +489,12 @@ ask_next (Runner *runner)
         }
       break;
     case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
-      if (runner->supervisor != NULL
+      if (runner->remeasure > 0 && ff_workflow_can_measure_again (workflow))
+        {
+          runner->remeasure--;
+          ff_workflow_measure_again (workflow, &error);
+        }
+      else if (runner->supervisor != NULL
           && (runner->policy == DECIDE_ASK || runner->override_reason != NULL))
         {
           question = g_strdup_printf (_("PIN of supervisor %s (empty: stop here):"),
@@ -619,6 +625,8 @@ run_workflow (int argc, char **argv, Policy default_policy)
   g_autofree char *override_reason = NULL;
   gboolean yes = FALSE, decline = FALSE;
   int gps_timeout = 30;
+  double gps_settle = 5;
+  int remeasure = 0;
   const GOptionEntry run_entries[] = {
     { "terminal", 0, 0, G_OPTION_ARG_STRING, &device_id, N_("The terminal's device ID"), "ID" },
     { "task", 0, 0, G_OPTION_ARG_STRING, &task_id, N_("The task (default: the one that lists it)"),
@@ -627,6 +635,12 @@ run_workflow (int argc, char **argv, Policy default_policy)
       "LAT,LON" },
     { "gpsd", 0, 0, G_OPTION_ARG_STRING, &gpsd, N_("gpsd to read the position from"),
       "HOST:PORT" },
+    { "gps-settle", 0, 0, G_OPTION_ARG_DOUBLE, &gps_settle,
+      N_("Seconds of consecutive GPS fixes identify judges by their median (default 5)"),
+      "SECONDS" },
+    { "remeasure", 0, 0, G_OPTION_ARG_INT, &remeasure,
+      N_("At a position mismatch, measure again up to N times before overriding or closing"),
+      "N" },
     { "gps-timeout", 0, 0, G_OPTION_ARG_INT, &gps_timeout,
       N_("Seconds to wait for a GPS fix (default 30)"), "SECONDS" },
     { "yes", 'y', 0, G_OPTION_ARG_NONE, &yes,
@@ -670,6 +684,10 @@ run_workflow (int argc, char **argv, Policy default_policy)
     return fail_with (FF_CLI_EXIT_USAGE, _("--override-reason needs --supervisor NAME."));
   if (gps != NULL && gpsd != NULL)
     return fail_with (FF_CLI_EXIT_USAGE, _("Give --gps or --gpsd, not both."));
+  if (gps_settle < 0 || gps_settle > 600)
+    return fail_with (FF_CLI_EXIT_USAGE, _("--gps-settle takes 0 to 600 seconds."));
+  if (remeasure < 0 || remeasure > 100)
+    return fail_with (FF_CLI_EXIT_USAGE, _("--remeasure takes 0 to 100."));
   if (gps_timeout < 1 || gps_timeout > 3600)
     return fail_with (FF_CLI_EXIT_USAGE, _("--gps-timeout takes 1 to 3600 seconds."));
   if (task_id != NULL)
@@ -681,7 +699,8 @@ run_workflow (int argc, char **argv, Policy default_policy)
       || (workflow = ff_tablet_create_workflow (tablet, source, found_task, device_id,
                                                 &error)) == NULL)
     return fail (error);
-  g_object_set (workflow, "gps-timeout", (guint) gps_timeout, NULL);
+  g_object_set (workflow, "gps-timeout", (guint) gps_timeout, "gps-settle-seconds", gps_settle,
+                NULL);
   if (rollback && ff_workflow_get_state (workflow) != FF_WORKFLOW_STATE_FAILED)
     {
       g_autofree char *message =
@@ -703,6 +722,7 @@ run_workflow (int argc, char **argv, Policy default_policy)
                            : yes ? DECIDE_YES : DECIDE_ASK;
   runner.supervisor = supervisor;
   runner.override_reason = override_reason;
+  runner.remeasure = remeasure;
   runner.cancellable = cancellable;
   runner.last_percent = -10;
   stdin_stream = g_unix_input_stream_new (STDIN_FILENO, FALSE);

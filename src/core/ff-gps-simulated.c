@@ -22,6 +22,8 @@ static void
 ff_gps_simulated_class_init (FfGpsSimulatedClass *klass)
 {
   FF_GPS_SOURCE_CLASS (klass)->describe = ff_gps_simulated_describe;
+  /* It says a position once and it never wanders: nothing to settle. */
+  FF_GPS_SOURCE_CLASS (klass)->steady = TRUE;
 }
 
 static void

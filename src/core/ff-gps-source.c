@@ -273,6 +273,23 @@ ff_gps_source_report_connected (FfGpsSource *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+GError *
+ff_gps_source_explain_no_fix (FfGpsSource *self)
+{
+  g_autofree char *origin = ff_gps_source_describe (self);
+  const char *refusal = ff_gps_source_get_refusal (self);
+  FfGeoPoint position;
+
+  if (refusal != NULL)
+    return g_error_new (FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX, _("No usable GPS fix from %s: %s."),
+                        origin, refusal);
+  if (ff_gps_source_get_position (self, &position))
+    return g_error_new (FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX,
+                        _("No fresh GPS fix from %s: the last one is %.0f s old, more than %.0f s."),
+                        origin, ff_gps_source_get_fix_age (self), FF_GPS_MAX_FIX_AGE_S);
+  return g_error_new (FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX, _("No GPS fix from %s."), origin);
+}
+
 /* The position of a fix recent enough to say where the tablet is. */
 static gboolean
 get_fresh_position (FfGpsSource *self,
@@ -313,22 +330,7 @@ wait_fix_settle (GTask *task)
   else if (get_fresh_position (self, &position))
     g_task_return_pointer (task, g_memdup2 (&position, sizeof position), g_free);
   else
-    {
-      g_autofree char *origin = ff_gps_source_describe (self);
-      const char *refusal = ff_gps_source_get_refusal (self);
-
-      if (refusal != NULL)
-        g_task_return_new_error (task, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX,
-                                 _("No usable GPS fix from %s: %s."), origin, refusal);
-      else if (ff_gps_source_get_position (self, &position))
-        g_task_return_new_error (task, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX,
-                                 _("No fresh GPS fix from %s: the last one is %.0f s old, more "
-                                   "than %.0f s."), origin, ff_gps_source_get_fix_age (self),
-                                 FF_GPS_MAX_FIX_AGE_S);
-      else
-        g_task_return_new_error (task, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX,
-                                 _("No GPS fix from %s."), origin);
-    }
+    g_task_return_error (task, ff_gps_source_explain_no_fix (self));
   g_object_unref (task);
 }
 

@@ -104,6 +104,10 @@ gboolean      ff_gps_source_wait_fix_finish (FfGpsSource         *self,
                                              FfGeoPoint          *position,
                                              GError             **error);
 
+/* FF_GPS_ERROR_NO_FIX saying why the source has no fresh accepted fix now (refused, stale,
+ * none). */
+GError       *ff_gps_source_explain_no_fix   (FfGpsSource         *self);
+
 /* For implementations: publish what the receiver says, one call per position report (signal "fix"
  * for each 2D or 3D fix, refused ones too). @fix->time is filled in by the source. */
 void          ff_gps_source_report           (FfGpsSource    *self,

@@ -8,11 +8,13 @@
 #include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
+#include <math.h>
 #include <string.h>
 
 #define MAX_EVENTS 10000
 #define MAX_TEXT 4096
 #define MAX_CHECKSUM 64
+#define MAX_GPS_FIXES 3600
 
 static const char *const outcome_names[] = {
   [FF_REPORT_OUTCOME_UPGRADED] = "upgraded",
@@ -169,6 +171,7 @@ ff_report_free (FfReport *report)
   g_free (report->identity.fix_mode);
   g_free (report->identity.override_by);
   g_free (report->identity.override_reason);
+  g_clear_pointer (&report->identity.gps_fixes, g_array_unref);
   g_free (report->versions.before);
   g_free (report->versions.before_checksum);
   g_free (report->versions.target);
@@ -219,9 +222,17 @@ static const char *const report_members_format_2_only[] = {
   "technician_name", "terminal_name", NULL
 };
 static const char *const failure_members[] = { "reason", "step", NULL };
-static const char *const identity_members[] = {
+static const char *const identity_members_v1[] = {
   "device_id_read", "tablet_fix", "recorded", "delta_lat_arcsec", "delta_lon_arcsec",
   "distance_m", "fix_mode", "fix_age_s", "override", NULL
+};
+static const char *const identity_members[] = {
+  "device_id_read", "tablet_fix", "recorded", "delta_lat_arcsec", "delta_lon_arcsec",
+  "distance_m", "fix_mode", "fix_age_s", "override", "gps", NULL
+};
+static const char *const gps_members[] = { "settle_seconds", "measurements", "fixes", NULL };
+static const char *const gps_fix_members[] = {
+  "time", "position", "fix_mode", "accuracy_m", NULL
 };
 static const char *const override_members[] = { "by", "reason", NULL };
 static const char *const versions_members[] = {
@@ -240,14 +251,88 @@ static const char *const event_members[] = { "time", "step", "message", NULL };
 static const char *const firmware_members[] = { "version", "sha256", NULL };
 
 static gboolean
+parse_gps_fix (JsonObject     *object,
+               const char     *where,
+               FfReportGpsFix *fix,
+               GError        **error)
+{
+  const char *mode;
+  JsonNode *accuracy;
+
+  if (!ff_document_check_members (object, where, gps_fix_members, error)
+      || !ff_document_get_timestamp (object, where, "time", &fix->time, error)
+      || !ff_document_get_position (object, where, "position", &fix->latitude, &fix->longitude,
+                                    error)
+      || (mode = ff_document_get_string (object, where, "fix_mode", FALSE, 8, error)) == NULL)
+    return FALSE;
+  if (!g_str_equal (mode, "2d") && !g_str_equal (mode, "3d"))
+    {
+      ff_document_invalid (error, where, "fix_mode", _("must be \"2d\" or \"3d\""));
+      return FALSE;
+    }
+  fix->mode = mode[0] - '0';
+  accuracy = json_object_get_member (object, "accuracy_m");
+  fix->accuracy_m = NAN;
+  return JSON_NODE_HOLDS_NULL (accuracy)
+         || ff_document_get_double (object, where, "accuracy_m", 0, 1e7, &fix->accuracy_m, error);
+}
+
+/* identity.gps (format 2): the settling period and the fixes it used. */
+static gboolean
+parse_gps (JsonObject       *object,
+           FfReportIdentity *identity,
+           GError          **error)
+{
+  gint64 measurements;
+  JsonArray *fixes;
+  guint n;
+
+  if (!ff_document_check_members (object, "identity.gps", gps_members, error)
+      || !ff_document_get_double (object, "identity.gps", "settle_seconds", 0, 3600,
+                                  &identity->settle_seconds, error)
+      || !ff_document_get_int (object, "identity.gps", "measurements", 0, G_MAXUINT32,
+                               &measurements, error)
+      || (fixes = ff_document_get_array (object, "identity.gps", "fixes", error)) == NULL)
+    return FALSE;
+  n = json_array_get_length (fixes);
+  if (n > MAX_GPS_FIXES)
+    {
+      ff_document_invalid (error, "identity.gps", "fixes", _("has too many entries"));
+      return FALSE;
+    }
+  identity->has_gps = TRUE;
+  identity->measurements = (guint) measurements;
+  identity->gps_fixes = g_array_sized_new (FALSE, FALSE, sizeof (FfReportGpsFix), n);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (fixes, i);
+      g_autofree char *where = g_strdup_printf ("identity.gps.fixes[%u]", i);
+      FfReportGpsFix fix;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          ff_document_invalid (error, where, NULL, _("must be an object"));
+          return FALSE;
+        }
+      if (!parse_gps_fix (json_node_get_object (node), where, &fix, error))
+        return FALSE;
+      g_array_append_val (identity->gps_fixes, fix);
+    }
+  return TRUE;
+}
+
+static gboolean
 parse_identity (JsonObject       *object,
+                int               format_version,
                 FfReportIdentity *identity,
                 GError          **error)
 {
   const char *device_id, *fix_mode, *by = NULL, *reason = NULL;
-  JsonObject *override;
+  JsonObject *override, *gps = NULL;
 
-  if (!ff_document_check_members (object, "identity", identity_members, error)
+  if (!ff_document_check_members (object, "identity",
+                                  format_version >= 2 ? identity_members : identity_members_v1,
+                                  error)
       || (device_id = ff_document_get_string (object, "identity", "device_id_read", FALSE,
                                               FF_NAME_MAX_LENGTH, error)) == NULL
       || !ff_document_get_position (object, "identity", "tablet_fix", &identity->fix_latitude,
@@ -264,7 +349,11 @@ parse_identity (JsonObject       *object,
                                              error)) == NULL
       || !ff_document_get_double (object, "identity", "fix_age_s", 0, 1e9, &identity->fix_age_s,
                                   error)
-      || !ff_document_get_object (object, "identity", "override", TRUE, &override, error))
+      || !ff_document_get_object (object, "identity", "override", TRUE, &override, error)
+      || (format_version >= 2
+          && !ff_document_get_object (object, "identity", "gps", TRUE, &gps, error)))
+    return FALSE;
+  if (gps != NULL && !parse_gps (gps, identity, error))
     return FALSE;
   if (!g_str_equal (fix_mode, "none") && !g_str_equal (fix_mode, "2d")
       && !g_str_equal (fix_mode, "3d"))
@@ -704,7 +793,8 @@ ff_report_parse (GBytes  *bytes,
         return NULL;
       ff_report_set_failure (report, step, reason);
     }
-  if ((identity != NULL && !parse_identity (identity, &report->identity, error))
+  if ((identity != NULL
+       && !parse_identity (identity, report->format_version, &report->identity, error))
       || !parse_versions (versions, &report->versions, error)
       || (before != NULL && !parse_snapshot (before, "snapshot_before", report->format_version,
                                              &report->before, error))
@@ -732,7 +822,39 @@ ff_report_validate (const FfReport *report,
 /* Serializing. */
 
 static void
+add_gps (JsonBuilder            *builder,
+         const FfReportIdentity *identity)
+{
+  guint n = identity->gps_fixes != NULL ? identity->gps_fixes->len : 0;
+
+  if (!ff_builder_begin_object_or_null (builder, "gps", identity->has_gps))
+    return;
+  ff_builder_add_double (builder, "settle_seconds", identity->settle_seconds);
+  ff_builder_add_int (builder, "measurements", identity->measurements);
+  json_builder_set_member_name (builder, "fixes");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n; i++)
+    {
+      const FfReportGpsFix *fix = &g_array_index (identity->gps_fixes, FfReportGpsFix, i);
+
+      json_builder_begin_object (builder);
+      ff_builder_add_timestamp (builder, "time", fix->time);
+      ff_builder_add_position (builder, "position", fix->latitude, fix->longitude);
+      ff_builder_add_string (builder, "fix_mode", fix->mode >= 3 ? "3d" : "2d");
+      json_builder_set_member_name (builder, "accuracy_m");
+      if (isfinite (fix->accuracy_m))
+        json_builder_add_double_value (builder, fix->accuracy_m);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+}
+
+static void
 add_identity (JsonBuilder            *builder,
+              int                     format_version,
               const FfReportIdentity *identity)
 {
   if (!ff_builder_begin_object_or_null (builder, "identity", identity->present))
@@ -754,6 +876,8 @@ add_identity (JsonBuilder            *builder,
       ff_builder_add_string (builder, "reason", identity->override_reason);
       json_builder_end_object (builder);
     }
+  if (format_version >= 2)
+    add_gps (builder, identity);
   json_builder_end_object (builder);
 }
 
@@ -849,7 +973,7 @@ ff_report_serialize (const FfReport *report)
       ff_builder_add_string (builder, "step", report->failure_step);
       json_builder_end_object (builder);
     }
-  add_identity (builder, &report->identity);
+  add_identity (builder, report->format_version, &report->identity);
   json_builder_set_member_name (builder, "versions");
   json_builder_begin_object (builder);
   ff_builder_add_string (builder, "before", versions->before);

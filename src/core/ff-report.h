@@ -35,6 +35,16 @@ typedef struct
   gboolean pass[FF_SIGNAL_COUNT];
 } FfReportJudgement;
 
+/* One GPS fix of identify's settling period (format 2). */
+typedef struct
+{
+  gint64   time;             /* Unix seconds, UTC, when it arrived */
+  double   latitude;
+  double   longitude;
+  int      mode;             /* 2 or 3 (2D, 3D) */
+  double   accuracy_m;       /* horizontal error estimate; NAN when the receiver reported none */
+} FfReportGpsFix;
+
 typedef struct
 {
   gboolean present;
@@ -50,6 +60,11 @@ typedef struct
   double   fix_age_s;
   char    *override_by;      /* both set when the technician overrode a mismatch, else NULL */
   char    *override_reason;
+  /* Format 2: identify's settling period (has_gps FALSE in a format-1 report). */
+  gboolean has_gps;
+  double   settle_seconds;   /* the period asked */
+  guint    measurements;     /* settling periods run: 1 + each "Measure again" */
+  GArray  *gps_fixes;        /* of FfReportGpsFix: those the judgement used, oldest first */
 } FfReportIdentity;
 
 typedef struct

@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "ff-geo.h"
+#include "ff-gps-settle.h"
 #include "ff-iec104-conn.h"
 #include "ff-profile.h"
 #include "ff-quality.h"
@@ -16,6 +17,7 @@
 #include "ff-version.h"
 
 #define DEFAULT_GPS_TIMEOUT_SECONDS 30
+#define DEFAULT_GPS_SETTLE_SECONDS 5
 
 G_DEFINE_ENUM_TYPE (FfWorkflowState, ff_workflow_state,
   G_DEFINE_ENUM_VALUE (FF_WORKFLOW_STATE_NEW, "new"),
@@ -78,10 +80,13 @@ typedef struct
   GPtrArray  *events;
   gboolean    identity_present;
   char       *device_id_read;
-  double      fix_latitude;
+  double      fix_latitude;     /* the median of the settled fixes */
   double      fix_longitude;
   int         fix_mode;
   double      fix_age;
+  GArray     *gps_fixes;        /* of FfGpsFix: the settled fixes the identity check used */
+  guint       measurements;     /* settling periods run: 1 + each "Measure again" */
+  double      settle_seconds;   /* the settling period they were measured with */
   char       *override_by;
   char       *override_reason;
   char       *version_before;
@@ -109,6 +114,7 @@ static void
 context_clear (Context *ctx)
 {
   g_clear_pointer (&ctx->events, g_ptr_array_unref);
+  g_clear_pointer (&ctx->gps_fixes, g_array_unref);
   g_free (ctx->device_id_read);
   g_free (ctx->override_by);
   g_free (ctx->override_reason);
@@ -155,6 +161,8 @@ struct _FfWorkflow
   gint64           reboot_remaining_ms;
   guint            reconnect_attempts;
   guint            gps_timeout_seconds;
+  double           gps_settle_seconds;
+  FfGpsSettle     *settle;          /* identify's settling period while it runs */
 };
 
 G_DEFINE_FINAL_TYPE (FfWorkflow, ff_workflow, G_TYPE_OBJECT)
@@ -174,6 +182,8 @@ enum
   PROP_OUTCOME,
   PROP_REPORT_ID,
   PROP_GPS_TIMEOUT,
+  PROP_GPS_SETTLE_SECONDS,
+  PROP_SETTLE_PROGRESS,
   N_PROPS
 };
 
@@ -280,6 +290,10 @@ context_serialize (const Context *ctx)
   dict_put_string (&dict, "device-id-read", ctx->device_id_read);
   g_variant_dict_insert (&dict, "fix", "(ddid)", ctx->fix_latitude, ctx->fix_longitude,
                          ctx->fix_mode, ctx->fix_age);
+  g_variant_dict_insert_value (&dict, "gps-fixes",
+                               ff_gps_fixes_to_variant ((const FfGpsFix *) ctx->gps_fixes->data,
+                                                        ctx->gps_fixes->len));
+  g_variant_dict_insert (&dict, "gps-settling", "(ud)", ctx->measurements, ctx->settle_seconds);
   dict_put_string (&dict, "override-by", ctx->override_by);
   dict_put_string (&dict, "override-reason", ctx->override_reason);
   dict_put_string (&dict, "version-before", ctx->version_before);
@@ -330,6 +344,12 @@ context_parse (const char *text, Context *ctx)
   ctx->device_id_read = dict_get_string (&dict, "device-id-read");
   g_variant_dict_lookup (&dict, "fix", "(ddid)", &ctx->fix_latitude, &ctx->fix_longitude,
                          &ctx->fix_mode, &ctx->fix_age);
+  {
+    g_autoptr(GVariant) fixes = g_variant_dict_lookup_value (&dict, "gps-fixes", NULL);
+
+    ctx->gps_fixes = ff_gps_fixes_from_variant (fixes);
+  }
+  g_variant_dict_lookup (&dict, "gps-settling", "(ud)", &ctx->measurements, &ctx->settle_seconds);
   ctx->override_by = dict_get_string (&dict, "override-by");
   ctx->override_reason = dict_get_string (&dict, "override-reason");
   ctx->version_before = dict_get_string (&dict, "version-before");
@@ -886,6 +906,16 @@ fix_mode_name (int mode)
 }
 
 static void
+end_settling (FfWorkflow *self)
+{
+  if (self->settle == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->settle, self);
+  g_clear_object (&self->settle);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SETTLE_PROGRESS]);
+}
+
+static void
 identify_with_fix (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -895,18 +925,31 @@ identify_with_fix (GObject      *object,
   FfGeoPoint fix = { NAN, NAN };
   g_autoptr(GError) gps_error = NULL;
   g_autoptr(GString) mismatch = g_string_new (NULL);
+  const FfGpsFix *fixes;
+  guint n_fixes;
 
-  if (!ff_gps_source_wait_fix_finish (self->gps, result, &fix, &gps_error)
+  if (!ff_gps_settle_run_finish (FF_GPS_SETTLE (object), result, &fix, &gps_error)
       && is_cancelled (gps_error))
     {
+      end_settling (self);
       finish_run (self, g_steal_pointer (&gps_error));
       return;
     }
+  /* The evidence is the fixes the judgement used: none when the fix never settled. */
+  fixes = ff_gps_settle_get_fixes (FF_GPS_SETTLE (object), &n_fixes);
+  g_array_set_size (self->ctx.gps_fixes, 0);
+  if (gps_error == NULL)
+    g_array_append_vals (self->ctx.gps_fixes, fixes, n_fixes);
+  self->ctx.measurements++;
+  self->ctx.settle_seconds = self->gps_settle_seconds;
   self->ctx.identity_present = TRUE;
   self->ctx.fix_latitude = fix.latitude;
   self->ctx.fix_longitude = fix.longitude;
-  self->ctx.fix_mode = ff_gps_source_get_fix_mode (self->gps);
-  self->ctx.fix_age = gps_error != NULL ? 0 : ff_gps_source_get_fix_age (self->gps);
+  self->ctx.fix_mode = gps_error == NULL ? fixes[n_fixes - 1].mode : FF_GPS_FIX_NONE;
+  self->ctx.fix_age = gps_error == NULL
+                      ? (g_get_real_time () - fixes[n_fixes - 1].time) / (double) G_USEC_PER_SEC
+                      : 0;
+  end_settling (self);
 
   if (!g_str_equal (self->ctx.device_id_read, self->item->device_id))
     g_string_append_printf (mismatch,
@@ -929,11 +972,27 @@ identify_with_fix (GObject      *object,
       advance (self, FF_WORKFLOW_STATE_IDENTITY_MISMATCH);
       return;
     }
-  record_eventf (self, "identify", _("%s at Δlat %.2f″, Δlon %.2f″; running %s (checksum %s)."),
+  record_eventf (self, "identify", _("%s at Δlat %.2f″, Δlon %.2f″ (median of %u GPS fixes); "
+                                     "running %s (checksum %s)."),
                  self->ctx.device_id_read, ff_geo_delta_latitude_arcsec (&fix, &recorded),
-                 ff_geo_delta_longitude_arcsec (&fix, &recorded), self->ctx.version_before,
+                 ff_geo_delta_longitude_arcsec (&fix, &recorded), n_fixes,
+                 self->ctx.version_before,
                  self->ctx.checksum_before != NULL ? self->ctx.checksum_before : "-");
   advance (self, FF_WORKFLOW_STATE_READ_VERSION);
+}
+
+static void
+settle_changed (FfGpsSettle *settle,
+                FfWorkflow  *self)
+{
+  guint n_fixes;
+  g_autofree char *message = NULL;
+
+  ff_gps_settle_get_fixes (settle, &n_fixes);
+  message = g_strdup_printf (_("Measuring the position: %u GPS fixes, %.0f %% of the settling "
+                               "period…"), n_fixes, 100 * ff_gps_settle_get_progress (settle));
+  set_message (self, message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SETTLE_PROGRESS]);
 }
 
 static void
@@ -958,8 +1017,12 @@ identify_info_read (GObject      *object,
   g_free (self->ctx.checksum_before);
   self->ctx.checksum_before = g_strdup (info->checksum);
   set_message (self, _("Waiting for a GPS fix…"));
-  ff_gps_source_wait_fix_async (self->gps, self->gps_timeout_seconds, run_cancellable (self),
-                                identify_with_fix, g_object_ref (self));
+  /* A new settling period each time: its fixes are measured now, never remembered. */
+  self->settle = ff_gps_settle_new (self->gps, self->gps_settle_seconds);
+  g_signal_connect (self->settle, "changed", G_CALLBACK (settle_changed), self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SETTLE_PROGRESS]);
+  ff_gps_settle_run_async (self->settle, self->gps_timeout_seconds, run_cancellable (self),
+                           identify_with_fix, g_object_ref (self));
 }
 
 static void
@@ -1618,6 +1681,22 @@ build_report (FfWorkflow *self)
       identity->fix_age_s = have_fix && isfinite (ctx->fix_age) ? ctx->fix_age : 0;
       identity->override_by = g_strdup (ctx->override_by);
       identity->override_reason = g_strdup (ctx->override_reason);
+      identity->has_gps = TRUE;
+      identity->settle_seconds = ctx->settle_seconds;
+      identity->measurements = ctx->measurements;
+      identity->gps_fixes = g_array_sized_new (FALSE, FALSE, sizeof (FfReportGpsFix),
+                                               ctx->gps_fixes->len);
+      for (guint i = 0; i < ctx->gps_fixes->len; i++)
+        {
+          const FfGpsFix *used = &g_array_index (ctx->gps_fixes, FfGpsFix, i);
+          FfReportGpsFix evidence = {
+            .time = used->time / G_USEC_PER_SEC, .latitude = used->position.latitude,
+            .longitude = used->position.longitude, .mode = used->mode,
+            .accuracy_m = used->accuracy_m,
+          };
+
+          g_array_append_val (identity->gps_fixes, evidence);
+        }
     }
   report->versions.before = g_strdup (ctx->version_before);
   report->versions.before_checksum = g_strdup (ctx->checksum_before);
@@ -1990,6 +2069,33 @@ ff_workflow_override_identity_finish (FfWorkflow    *self,
 }
 
 gboolean
+ff_workflow_can_measure_again (FfWorkflow *self)
+{
+  return self->state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH
+         && g_strcmp0 (self->ctx.device_id_read, self->item->device_id) == 0;
+}
+
+gboolean
+ff_workflow_measure_again (FfWorkflow  *self,
+                           GError     **error)
+{
+  if (!expect_state (self, FF_WORKFLOW_STATE_IDENTITY_MISMATCH, error))
+    return FALSE;
+  if (!ff_workflow_can_measure_again (self))
+    {
+      g_set_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION,
+                   _("The terminal reports device ID “%s”, the task expects “%s”: measuring the "
+                     "position again cannot change that."),
+                   self->ctx.device_id_read, self->item->device_id);
+      return FALSE;
+    }
+  set_failure (self, NULL, NULL);
+  record_event (self, "identify", _("The technician measures the position again."));
+  advance (self, FF_WORKFLOW_STATE_IDENTIFY);
+  return TRUE;
+}
+
+gboolean
 ff_workflow_can_roll_back (FfWorkflow *self)
 {
   return self->item->previous != NULL && !self->ctx.rolling_back;
@@ -2094,6 +2200,14 @@ ff_workflow_get_item (FfWorkflow *self)
   return self->item;
 }
 
+double
+ff_workflow_get_settle_progress (FfWorkflow *self)
+{
+  if (self->settle != NULL)
+    return ff_gps_settle_get_progress (self->settle);
+  return self->ctx.gps_fixes->len > 0 ? 1 : 0;
+}
+
 void
 ff_workflow_get_readings (FfWorkflow         *self,
                           FfWorkflowReadings *readings)
@@ -2116,7 +2230,18 @@ ff_workflow_get_readings (FfWorkflow         *self,
     .after = &self->ctx.after,
     .reboot_expected_ms = self->profile->reboot_time_ms,
     .reconnect_attempts = self->reconnect_attempts,
+    .settling = self->settle != NULL,
+    .settle_progress = ff_workflow_get_settle_progress (self),
+    .measurements = self->ctx.measurements,
+    .can_measure_again = ff_workflow_can_measure_again (self),
   };
+  if (self->settle != NULL)
+    readings->gps_fixes = ff_gps_settle_get_fixes (self->settle, &readings->n_gps_fixes);
+  else
+    {
+      readings->gps_fixes = (const FfGpsFix *) self->ctx.gps_fixes->data;
+      readings->n_gps_fixes = self->ctx.gps_fixes->len;
+    }
   readings->same_place = readings->has_fix
                          && ff_geo_same_place (&readings->fix, &readings->recorded);
 }
@@ -2167,6 +2292,12 @@ ff_workflow_get_property (GObject    *object,
     case PROP_GPS_TIMEOUT:
       g_value_set_uint (value, self->gps_timeout_seconds);
       break;
+    case PROP_GPS_SETTLE_SECONDS:
+      g_value_set_double (value, self->gps_settle_seconds);
+      break;
+    case PROP_SETTLE_PROGRESS:
+      g_value_set_double (value, ff_workflow_get_settle_progress (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2189,6 +2320,13 @@ ff_workflow_set_property (GObject      *object,
           g_object_notify_by_pspec (object, pspec);
         }
       break;
+    case PROP_GPS_SETTLE_SECONDS:
+      if (self->gps_settle_seconds != g_value_get_double (value))
+        {
+          self->gps_settle_seconds = g_value_get_double (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2205,6 +2343,9 @@ ff_workflow_dispose (GObject *object)
       ff_iec104_conn_close (self->conn);
     }
   g_clear_object (&self->conn);
+  if (self->settle != NULL)
+    g_signal_handlers_disconnect_by_data (self->settle, self);
+  g_clear_object (&self->settle);
   G_OBJECT_CLASS (ff_workflow_parent_class)->dispose (object);
 }
 
@@ -2264,6 +2405,13 @@ ff_workflow_class_init (FfWorkflowClass *klass)
   properties[PROP_GPS_TIMEOUT] =
     g_param_spec_uint ("gps-timeout", NULL, NULL, 1, 3600, DEFAULT_GPS_TIMEOUT_SECONDS,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* How long identify collects consecutive fixes before it judges their median; tests shorten
+   * it, a steady (simulated) source needs none. */
+  properties[PROP_GPS_SETTLE_SECONDS] =
+    g_param_spec_double ("gps-settle-seconds", NULL, NULL, 0, 600, DEFAULT_GPS_SETTLE_SECONDS,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SETTLE_PROGRESS] = g_param_spec_double ("settle-progress", NULL, NULL, 0, 1, 0,
+                                                          flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
@@ -2276,6 +2424,7 @@ ff_workflow_init (FfWorkflow *self)
 {
   self->eta_seconds = -1;
   self->gps_timeout_seconds = DEFAULT_GPS_TIMEOUT_SECONDS;
+  self->gps_settle_seconds = DEFAULT_GPS_SETTLE_SECONDS;
 }
 
 /* A workflow for @device_id of the task in @task_document (as stored after verification), resumed
@@ -2332,5 +2481,6 @@ ff_workflow_new (FfStore       *store,
     return NULL;
   self->state = FF_WORKFLOW_STATE_NEW;
   self->ctx.events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  self->ctx.gps_fixes = g_array_new (FALSE, FALSE, sizeof (FfGpsFix));
   return g_steal_pointer (&self);
 }

@@ -21,7 +21,8 @@ typedef enum
   FF_WORKFLOW_STATE_NEW,
   FF_WORKFLOW_STATE_CONNECT,
   FF_WORKFLOW_STATE_IDENTIFY,
-  FF_WORKFLOW_STATE_IDENTITY_MISMATCH,  /* decision: a supervisor's override, or close */
+  FF_WORKFLOW_STATE_IDENTITY_MISMATCH,  /* decision: measure again, a supervisor's override, or
+                                         * close */
   FF_WORKFLOW_STATE_READ_VERSION,
   FF_WORKFLOW_STATE_SNAPSHOT_BEFORE,
   FF_WORKFLOW_STATE_CONFIRM,            /* decision: confirm the push, or close */
@@ -61,8 +62,9 @@ G_DECLARE_FINAL_TYPE (FfWorkflow, ff_workflow, FF, WORKFLOW, GObject)
  * Properties (read-only, notifying): "state" (FfWorkflowState), "device-id", "message" (what is
  * happening, for people), "failure" (why it stopped, or NULL), "bytes-sent", "bytes-total",
  * "bytes-per-second", "eta-seconds" (-1 unknown), "reboot-remaining-ms", "outcome" (report
- * outcome once decided, or NULL), "report-id". Read-write: "gps-timeout" (seconds identify waits
- * for a fix; 30).
+ * outcome once decided, or NULL), "report-id", "settle-progress" (0 to 1: how far identify's
+ * settling period is; notifies with each fix). Read-write: "gps-timeout" (seconds identify waits
+ * for a settled fix; 30), "gps-settle-seconds" (identify's settling period; 5).
  * Signal "event" (const char *step, const char *message): one line of the report's event log, as
  * it is recorded. */
 FfWorkflow     *ff_workflow_new               (FfStore       *store,
@@ -102,10 +104,19 @@ typedef struct
   const FfSnapshot *after;
   guint             reboot_expected_ms;  /* how long the terminal's profile says a boot takes */
   guint             reconnect_attempts;  /* in this reboot wait, as "reboot-remaining-ms" ticks */
+  /* identify's GPS evidence: while it measures (settling), the fixes of the period so far; after,
+   * those the identity check used (fix is their median), none when the fix never settled. */
+  gboolean          settling;
+  double            settle_progress;     /* 0 to 1, as "settle-progress" */
+  const FfGpsFix   *gps_fixes;
+  guint             n_gps_fixes;
+  guint             measurements;        /* settling periods run: 1 + each "Measure again" */
+  gboolean          can_measure_again;   /* ff_workflow_measure_again() would be taken */
 } FfWorkflowReadings;
 
 void            ff_workflow_get_readings      (FfWorkflow          *self,
                                                FfWorkflowReadings  *readings);
+double          ff_workflow_get_settle_progress (FfWorkflow        *self);
 
 /* Runs from the persisted state until DONE (the report is saved and queued). Completes with an
  * error only when the workflow could not go on at all (storage full, cancelled); everything that
@@ -144,6 +155,11 @@ gboolean        ff_workflow_override_identity_finish (FfWorkflow          *self,
 /* The rollback's push waits for a restarting terminal and asks it first: one that runs the
  * previous firmware already is not pushed to, and the visit closes as failed saying so. */
 gboolean        ff_workflow_roll_back         (FfWorkflow    *self,
+                                               GError       **error);
+/* In identity-mismatch, when the terminal answered with the task's device ID (a position
+ * mismatch or no settled fix): a new settling period, then the identity check again. */
+gboolean        ff_workflow_can_measure_again (FfWorkflow    *self);
+gboolean        ff_workflow_measure_again     (FfWorkflow    *self,
                                                GError       **error);
 /* Ends a waiting workflow without going further: the report says identity-mismatch (aborted when
  * there was simply no GPS fix), aborted or failed, depending on where it stopped. */

@@ -11,12 +11,14 @@ source "$(dirname "$0")/e2e-lib.sh"
 kill_states=(connect identify read-version snapshot-before confirm push reset reboot-wait verify
   snapshot-after report)
 # After the story and the kills: one that stands where tests/data/shanghai-fix.nmea puts the
-# receiver, and one that meets a dead gpsd.
+# receiver, one that meets a dead gpsd, and one whose receiver is in simulator mode.
 gpsd_n=$((4 + ${#kill_states[@]}))
 dead_n=$((gpsd_n + 1))
+simulated_n=$((dead_n + 1))
 gpsd_id=$(printf 'DTU%04d' "$gpsd_n")
 dead_id=$(printf 'DTU%04d' "$dead_n")
-count=$dead_n
+simulated_id=$(printf 'DTU%04d' "$simulated_n")
+count=$simulated_n
 lat_of () { if [ "$1" -eq "$gpsd_n" ]; then echo 31.2304; else echo "31.$((2000 + $1))"; fi; }
 "$sim" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
 "$sim" make-firmware --vendor Acme --model DTU-3000 --version V2.00 --size 30000 -o "$work/v2.bin"
@@ -52,8 +54,11 @@ grep -q '1\. DTU0001' "$work/tasks.out" || fail "tasks order: $(cat "$work/tasks
 set +e
 "$cli" run "${tablet[@]}" --terminal DTU0001 --gps 31.2001,121.4737 --yes > "$work/run1.out"
 [ $? -eq 0 ] || fail "run DTU0001: $(cat "$work/run1.out")"
-"$cli" run "${tablet[@]}" --terminal DTU0002 --gps 31.2012,121.4737 --yes > "$work/run2.out"
+"$cli" run "${tablet[@]}" --terminal DTU0002 --gps 31.2012,121.4737 --yes --remeasure 2 \
+  > "$work/run2.out"
 [ $? -eq 3 ] || fail "run DTU0002 should be refused (identity): $(cat "$work/run2.out")"
+[ "$(grep -c 'measures the position again' "$work/run2.out")" -eq 2 ] \
+  || fail "DTU0002 not measured again twice: $(cat "$work/run2.out")"
 "$cli" run "${tablet[@]}" --terminal DTU0003 --gps 31.2003,121.4737 --yes > "$work/run3.out" 2>&1
 [ $? -eq 1 ] || fail "run DTU0003 should fail and wait for a decision: $(cat "$work/run3.out")"
 grep -q 'rollback --terminal DTU0003' "$work/run3.out" || fail "no rollback hint"
@@ -110,6 +115,23 @@ grep -q "No GPS fix from gpsd at 127.0.0.1:$gps_port" "$work/run-dead.out" || fa
 grep -q "^$dead_id: .*\[aborted\]" "$work/run-dead.out" \
   || fail "$dead_id not aborted: $(cat "$work/run-dead.out")"
 
+# ---- a receiver in simulator mode: its fixes are refused and the cli says why ----------------
+gpsfake -q -c 0.05 -P "$gps_port" "${FIELDFLASH_SOURCEDIR:?}/tests/data/simulated-fix.nmea" \
+  > /dev/null 2>&1 < /dev/null &
+gpsfake_pid=$!
+pids+=($gpsfake_pid)
+set +e
+"$cli" run "${tablet[@]}" --terminal "$simulated_id" --gpsd "127.0.0.1:$gps_port" \
+  --gps-timeout 4 --yes > "$work/run-simulated.out" 2>&1
+[ $? -eq 1 ] || fail "run $simulated_id in simulator mode: $(cat "$work/run-simulated.out")"
+set -e
+grep -q "No usable GPS fix from gpsd at 127.0.0.1:$gps_port: the receiver is in simulator mode" \
+  "$work/run-simulated.out" || fail "no simulator-mode reason: $(cat "$work/run-simulated.out")"
+grep -q "^$simulated_id: .*\[aborted\]" "$work/run-simulated.out" \
+  || fail "$simulated_id not aborted: $(cat "$work/run-simulated.out")"
+kill -INT "$gpsfake_pid"
+wait "$gpsfake_pid" || true
+
 # ---- upload, twice ------------------------------------------------------------------------
 "$cli" upload "${tablet[@]}" > "$work/upload1.out"
 grep -q "^$count reports delivered, 0 still queued" "$work/upload1.out" || fail "upload"
@@ -131,6 +153,7 @@ sync_log_check DTU0003 2
 for k in "${!kill_states[@]}"; do sync_log_check "$(printf 'DTU%04d' "$((k + 4))")" 1; done
 sync_log_check "$gpsd_id" 1
 sync_log_check "$dead_id" 0
+sync_log_check "$simulated_id" 0
 
 "${plat[@]}" terminals list --json > "$work/terminals.json"
 python3 - "$work/terminals.json" "$dead_n" <<'PY'
@@ -140,6 +163,7 @@ dead = int(sys.argv[2])
 expected = {"DTU0001": "V2.00", "DTU0002": "V1.00", "DTU0003": "V1.00"}
 expected.update({"DTU%04d" % i: "V2.00" for i in range(4, dead)})
 expected["DTU%04d" % dead] = "V1.00"
+expected["DTU%04d" % (dead + 1)] = "V1.00"  # simulator mode
 assert versions == expected, versions
 PY
 "${plat[@]}" reports list --json > "$work/platform-reports.json"
@@ -150,11 +174,12 @@ if isinstance(reports, dict):
     reports = reports.get("reports", reports)
 dead = int(sys.argv[2])
 by_device = collections.Counter(r["device_id"] for r in reports)
-assert all(n == 1 for n in by_device.values()) and len(by_device) == dead, by_device
+assert all(n == 1 for n in by_device.values()) and len(by_device) == dead + 1, by_device
 outcomes = {r["device_id"]: r["outcome"] for r in reports}
 assert outcomes["DTU0001"] == "upgraded" and outcomes["DTU0002"] == "identity-mismatch", outcomes
 assert outcomes["DTU0003"] == "rolled-back", outcomes
 assert outcomes["DTU%04d" % dead] == "aborted", outcomes
+assert outcomes["DTU%04d" % (dead + 1)] == "aborted", outcomes
 PY
 # The history says what each terminal ran, as its report saw it: DTU0001 went to V2.00; the
 # rolled-back DTU0003 has one report, whose last version is the rollback's V1.00.

@@ -5,10 +5,13 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <signal.h>
 #include <sys/resource.h>
 
+#include "ff-gps-settle.h"
 #include "ff-gps-simulated.h"
+#include "ff-gpsd-source.h"
 #include "ff-profile.h"
 #include "ff-report.h"
 #include "ff-sim-firmware.h"
@@ -33,6 +36,7 @@ typedef struct
   FfStore        *store;
   FfKey          *tablet_key;
   FfGpsSimulated *gps;
+  FfGpsSource    *gpsd;         /* the workflow's GPS instead of gps, when a test replays gpsd */
   FfProfile      *profile;
   GBytes         *old_image;
   GBytes         *new_image;
@@ -129,6 +133,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_clear_object (&f->terminal);
   g_clear_object (&f->store);
   g_clear_object (&f->gps);
+  g_clear_object (&f->gpsd);
   g_clear_pointer (&f->tablet_key, ff_key_unref);
   g_clear_pointer (&f->profile, ff_profile_unref);
   g_clear_pointer (&f->old_image, g_bytes_unref);
@@ -158,6 +163,9 @@ typedef struct
   FfGeoPoint      fresh_fix;
   gboolean        saw_reboot_wait;  /* this run waited for a reboot */
   FfSimTerminal  *start_on_retry;   /* started once the workflow tries to reconnect */
+  double          settle_seconds;   /* identify's settling period; 0: the default */
+  FfGpsSimulated *remeasure_gps;    /* at a mismatch, moves here to remeasure_at and measures */
+  FfGeoPoint      remeasure_at;     /* again (once) */
 } Technician;
 
 static gboolean
@@ -186,6 +194,21 @@ decide (gpointer user_data)
         }
       break;
     case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
+      if (technician->remeasure_gps != NULL)
+        {
+          FfWorkflowReadings readings;
+
+          ff_workflow_get_readings (workflow, &readings);
+          g_assert_true (readings.can_measure_again);
+          g_assert_false (readings.same_place);
+          g_assert_cmpuint (readings.measurements, ==, 1);
+          ff_gps_simulated_set_position (technician->remeasure_gps,
+                                         technician->remeasure_at.latitude,
+                                         technician->remeasure_at.longitude);
+          g_assert_true (ff_workflow_measure_again (workflow, &error));
+          technician->remeasure_gps = NULL;
+          break;
+        }
       /* A decision the state does not take is refused and changes nothing. */
       g_assert_false (ff_workflow_roll_back (workflow, &error));
       g_assert_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION);
@@ -347,7 +370,9 @@ static FfWorkflowState
 run_workflow_deciding (Fixture *f, Technician *decisions, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  g_autoptr(FfWorkflow) workflow = ff_workflow_new (f->store, FF_GPS_SOURCE (f->gps),
+  g_autoptr(FfWorkflow) workflow = ff_workflow_new (f->store,
+                                                    f->gpsd != NULL ? f->gpsd
+                                                                    : FF_GPS_SOURCE (f->gps),
                                                     f->task_document, "DTU0001", FF_TEST_SERIAL,
                                                     f->tablet_key, &local);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
@@ -355,6 +380,8 @@ run_workflow_deciding (Fixture *f, Technician *decisions, GError **error)
 
   technician.cancellable = cancellable;
   g_assert_no_error (local);
+  if (technician.settle_seconds > 0)
+    g_object_set (workflow, "gps-settle-seconds", technician.settle_seconds, NULL);
   g_object_set_data (G_OBJECT (workflow), "technician", &technician);
   g_signal_connect (workflow, "notify::state", G_CALLBACK (state_changed), &technician);
   if (technician.stop_at_line != NULL)
@@ -515,6 +542,61 @@ test_stale_fix_not_taken (Fixture *f, gconstpointer data)
   g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
   g_assert_cmpfloat (report->identity.delta_latitude_arcsec, <, 0.01);
   g_assert_cmpfloat (report->identity.fix_age_s, <=, FF_GPS_MAX_FIX_AGE_S);
+}
+
+/* A real receiver just after acquisition (gpsd replaying tests/data/settling.nmea): the first fix
+ * lies 2″ north, two more 1.2″ off, then it settles at the terminal. Identify waits out the
+ * settling period, judges the median and passes; the report keeps the fixes it used. */
+static void
+test_gps_settles (Fixture *f, gconstpointer data)
+{
+  Technician decisions = { .settle_seconds = 1.5 };
+  g_autofree char *port = g_strdup_printf ("%u", ff_test_closed_loopback_port ());
+  g_autoptr(GSubprocess) gpsfake = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+  const FfReportGpsFix *first;
+  GArray *fixes;
+
+  /* The workflow waits in identify before gpsd has anything: the period sees the acquisition. */
+  f->gpsd = FF_GPS_SOURCE (ff_gpsd_source_new ("127.0.0.1", port));
+  gpsfake = ff_test_start_gpsfake (port, "settling.nmea", "0.05");
+  g_assert_cmpint (run_workflow_deciding (f, &decisions, &error), ==, FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
+  g_assert_cmpfloat (report->identity.delta_latitude_arcsec, <, 1.0);
+  g_assert_true (report->identity.has_gps);
+  g_assert_cmpfloat (report->identity.settle_seconds, ==, 1.5);
+  g_assert_cmpuint (report->identity.measurements, ==, 1);
+  fixes = report->identity.gps_fixes;
+  g_assert_cmpuint (fixes->len, >=, FF_GPS_SETTLE_MIN_FIXES);
+  first = &g_array_index (fixes, FfReportGpsFix, 0);
+  g_assert_cmpfloat ((first->latitude - 31.2304) * 3600, >, 1.5);
+  g_assert_true (isfinite (first->accuracy_m));
+  g_assert_cmpint (first->mode, >=, 2);
+  g_subprocess_force_exit (gpsfake);
+  g_assert_true (g_subprocess_wait (gpsfake, NULL, NULL));
+}
+
+/* Standing at the wrong spot, the technician moves and measures again: a second settling period,
+ * and the visit goes on; the report counts both. */
+static void
+test_measure_again (Fixture *f, gconstpointer data)
+{
+  Technician decisions = { .remeasure_gps = f->gps, .remeasure_at = { 31.2304, 121.4737 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  ff_gps_simulated_set_position (f->gps, 31.2304 + 1.5 / 3600, 121.4737);
+  g_assert_cmpint (run_workflow_deciding (f, &decisions, &error), ==, FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  report = only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
+  g_assert_cmpuint (report->identity.measurements, ==, 2);
+  g_assert_cmpuint (report->identity.gps_fixes->len, ==, 1);
+  g_assert_cmpfloat (report->identity.delta_latitude_arcsec, <, 0.01);
+  g_assert_null (report->identity.override_by);
 }
 
 static void
@@ -998,6 +1080,10 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/workflow/stale-fix-not-taken", Fixture, NULL, fixture_set_up,
               test_stale_fix_not_taken, fixture_tear_down);
+  g_test_add ("/workflow/gps-settles", Fixture, NULL, fixture_set_up, test_gps_settles,
+              fixture_tear_down);
+  g_test_add ("/workflow/measure-again", Fixture, NULL, fixture_set_up, test_measure_again,
+              fixture_tear_down);
   g_test_add ("/workflow/push-declined", Fixture, NULL, fixture_set_up, test_push_declined,
               fixture_tear_down);
   g_test_add ("/workflow/damaged-state-refused", Fixture, NULL, fixture_set_up,

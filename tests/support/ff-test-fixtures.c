@@ -174,6 +174,38 @@ ff_test_hold_tablet_main (int argc, char **argv)
   exit (EXIT_SUCCESS);
 }
 
+guint16
+ff_test_closed_loopback_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, any_port, TRUE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+GSubprocess *
+ff_test_start_gpsfake (const char *port,
+                       const char *log_name,
+                       const char *cycle)
+{
+  g_autofree char *log = g_build_filename (g_getenv ("FIELDFLASH_SOURCEDIR"), "tests", "data",
+                                           log_name, NULL);
+  g_autoptr(GError) error = NULL;
+  /* -1 -W 1: play the log once, and one second after it runs out stop. */
+  GSubprocess *gpsfake = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                           | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                                           "gpsfake", "-q", "-1", "-W", "1", "-c", cycle,
+                                           "-P", port, log, NULL);
+
+  g_assert_no_error (error);
+  return gpsfake;
+}
+
 void
 ff_test_remove_tree (const char *path)
 {

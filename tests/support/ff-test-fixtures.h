@@ -71,6 +71,14 @@ GSubprocess *ff_test_hold_tablet              (const char          *dir);
 void        ff_test_hold_tablet_main          (int                  argc,
                                                char               **argv);
 
+/* A loopback port nothing listens on (bound, never listened, closed again). */
+guint16      ff_test_closed_loopback_port     (void);
+/* gpsfake replaying tests/data/@log_name once on 127.0.0.1:@port, @cycle seconds between sentences
+ * (a receiver's cycle is three of them); it stops, taking gpsd with it, a second after the log. */
+GSubprocess *ff_test_start_gpsfake            (const char          *port,
+                                               const char          *log_name,
+                                               const char          *cycle);
+
 /* Removes @path and everything below it (not following symbolic links), asserting each removal. */
 void        ff_test_remove_tree               (const char          *path);
 

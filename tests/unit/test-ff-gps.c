@@ -8,6 +8,7 @@
 
 #include "ff-gps-simulated.h"
 #include "ff-gpsd-source.h"
+#include "ff-test-fixtures.h"
 
 #define DEADLINE_SECONDS 60
 
@@ -172,24 +173,10 @@ test_simulated_stale_fix (void)
   g_assert_nonnull (strstr (error->message, "No fresh GPS fix"));
 }
 
-static guint16
-closed_loopback_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, any_port, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 static void
 test_gpsd_dead (void)
 {
-  g_autofree char *port = g_strdup_printf ("%u", closed_loopback_port ());
+  g_autofree char *port = g_strdup_printf ("%u", ff_test_closed_loopback_port ());
   g_autoptr(FfGpsdSource) gps = ff_gpsd_source_new ("127.0.0.1", port);
   g_autoptr(GError) error = NULL;
 
@@ -201,31 +188,11 @@ test_gpsd_dead (void)
   g_assert_cmpint (ff_gps_source_get_fix_mode (FF_GPS_SOURCE (gps)), ==, FF_GPS_FIX_NOT_SEEN);
 }
 
-/* Plays tests/data/@name once, @cycle seconds between sentences (a receiver's cycle is three of
- * them, one second of its time). */
-static GSubprocess *
-start_gpsfake_log (const char *port,
-                   const char *name,
-                   const char *cycle)
-{
-  g_autofree char *log = g_build_filename (g_getenv ("FIELDFLASH_SOURCEDIR"), "tests", "data",
-                                           name, NULL);
-  g_autoptr(GError) error = NULL;
-  /* -1 -W 1: play the log once, and one second after it runs out stop, taking gpsd down with it:
-   * that is the restart we test. */
-  GSubprocess *gpsfake = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
-                                           | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
-                                           "gpsfake", "-q", "-1", "-W", "1", "-c", cycle,
-                                           "-P", port, log, NULL);
-
-  g_assert_no_error (error);
-  return gpsfake;
-}
-
 static GSubprocess *
 start_gpsfake (const char *port)
 {
-  return start_gpsfake_log (port, "shanghai-fix.nmea", "0.05");
+  /* gpsfake stops a second after the log, taking gpsd down with it: that is the restart we test. */
+  return ff_test_start_gpsfake (port, "shanghai-fix.nmea", "0.05");
 }
 
 static void
@@ -242,7 +209,7 @@ check_shanghai_fix (FfGpsSource *source)
 static void
 test_gpsd_gpsfake_and_restart (void)
 {
-  g_autofree char *port = g_strdup_printf ("%u", closed_loopback_port ());
+  g_autofree char *port = g_strdup_printf ("%u", ff_test_closed_loopback_port ());
   g_autoptr(FfGpsdSource) gps = ff_gpsd_source_new ("127.0.0.1", port);
   FfGpsSource *source = FF_GPS_SOURCE (gps);
   g_autoptr(GSubprocess) first = NULL;
@@ -282,7 +249,7 @@ wake_up (gpointer user_data)
 static void
 test_gpsd_satellites_only (void)
 {
-  g_autofree char *port = g_strdup_printf ("%u", closed_loopback_port ());
+  g_autofree char *port = g_strdup_printf ("%u", ff_test_closed_loopback_port ());
   g_autoptr(FfGpsdSource) gps = ff_gpsd_source_new ("127.0.0.1", port);
   FfGpsSource *source = FF_GPS_SOURCE (gps);
   g_autoptr(GSubprocess) gpsfake = NULL;
@@ -292,7 +259,7 @@ test_gpsd_satellites_only (void)
 
   /* A third of a second between sentences: the log's 3 s of fixes and 20 s of satellites play in
    * real time. */
-  gpsfake = start_gpsfake_log (port, "satellite-only.nmea", "0.334");
+  gpsfake = ff_test_start_gpsfake (port, "satellite-only.nmea", "0.334");
   wait_until (source, has_fix, "the first fix from gpsfake");
   check_shanghai_fix (source);
 
@@ -335,10 +302,10 @@ test_gpsd_refused_status (gconstpointer data)
   const char *log = data;
   FfGpsFixStatus expected = g_str_has_prefix (log, "simulated") ? FF_GPS_STATUS_SIMULATED
                                                                 : FF_GPS_STATUS_DR;
-  g_autofree char *port = g_strdup_printf ("%u", closed_loopback_port ());
+  g_autofree char *port = g_strdup_printf ("%u", ff_test_closed_loopback_port ());
   g_autoptr(FfGpsdSource) gps = ff_gpsd_source_new ("127.0.0.1", port);
   FfGpsSource *source = FF_GPS_SOURCE (gps);
-  g_autoptr(GSubprocess) gpsfake = start_gpsfake_log (port, log, "0.05");
+  g_autoptr(GSubprocess) gpsfake = ff_test_start_gpsfake (port, log, "0.05");
   g_autoptr(GError) error = NULL;
   FfGeoPoint position;
   FfGpsFix fix;

@@ -1,6 +1,8 @@
 /* Tests for ff-report: the upgrade report codec, its validation rules and the tablet signature. */
 #include "config.h"
 
+#include <math.h>
+
 #include "ff-report.h"
 #include "ff-test-fixtures.h"
 #include "iec104-asdu.h"
@@ -19,6 +21,14 @@ sample_report (void)
   report->report_id = g_strdup ("0f8fad5b-d9cb-469f-a165-70867728950e");
   report->created_at = CREATED;
   report->identity.fix_age_s = 0.8;
+  report->identity.has_gps = TRUE;
+  report->identity.settle_seconds = 5;
+  report->identity.measurements = 2;
+  report->identity.gps_fixes = g_array_new (FALSE, FALSE, sizeof (FfReportGpsFix));
+  g_array_append_vals (report->identity.gps_fixes, (FfReportGpsFix[]) {
+    { CREATED - 125, 39.91506, 116.40401, 3, 17.1 },
+    { CREATED - 124, 39.91504, 116.40403, 2, NAN },
+  }, 2);
   report->versions.before_checksum = g_strdup ("A1B2");
   report->versions.after_checksum = g_strdup ("C3D4");
   report->before.present = report->after.present = report->judgement.present = TRUE;
@@ -85,6 +95,39 @@ test_round_trip (void)
   g_assert_cmpstr (((FfReportEvent *) g_ptr_array_index (parsed->events, 1))->step, ==, "push");
   g_assert_null (parsed->identity.override_by);
   g_assert_cmpuint (parsed->transfer.segments, ==, 288);
+  g_assert_true (parsed->identity.has_gps);
+  g_assert_cmpfloat (parsed->identity.settle_seconds, ==, 5);
+  g_assert_cmpuint (parsed->identity.measurements, ==, 2);
+  g_assert_cmpuint (parsed->identity.gps_fixes->len, ==, 2);
+  g_assert_cmpint (g_array_index (parsed->identity.gps_fixes, FfReportGpsFix, 0).time, ==,
+                   CREATED - 125);
+  g_assert_cmpfloat (g_array_index (parsed->identity.gps_fixes, FfReportGpsFix, 0).accuracy_m, ==,
+                     17.1);
+  g_assert_cmpint (g_array_index (parsed->identity.gps_fixes, FfReportGpsFix, 1).mode, ==, 2);
+  g_assert_true (isnan (g_array_index (parsed->identity.gps_fixes, FfReportGpsFix, 1).accuracy_m));
+  g_assert_nonnull (strstr (g_bytes_get_data (bytes, NULL), "\"accuracy_m\" : null"));
+}
+
+/* A report written before format 2 has no GPS evidence and still reads; format 2 writes it. */
+static void
+test_format_1 (void)
+{
+  g_autoptr(FfReport) report = sample_report ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) current = ff_report_serialize (report);
+  g_autoptr(GBytes) old = NULL;
+  g_autoptr(FfReport) parsed = NULL;
+
+  report->format_version = 1;
+  old = ff_report_serialize (report);
+  g_assert_null (strstr (g_bytes_get_data (old, NULL), "\"gps\""));
+  parsed = ff_report_parse (old, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (parsed->format_version, ==, 1);
+  g_assert_false (parsed->identity.has_gps);
+  g_assert_null (parsed->identity.gps_fixes);
+
+  g_assert_nonnull (strstr (g_bytes_get_data (current, NULL), "\"gps\" : {"));
 }
 
 static void
@@ -222,6 +265,10 @@ test_validation (void)
     { "\"lat\" : 39.915050000000001", "\"lat\" : -90.1", "identity.tablet_fix.lat" },
     { "\"fix_mode\" : \"3d\"", "\"fix_mode\" : \"4d\"", "identity.fix_mode" },
     { "\"fix_age_s\" : 0.80000000000000004", "\"fix_age_s\" : -1", "identity.fix_age_s" },
+    { "\"fix_mode\" : \"2d\"", "\"fix_mode\" : \"none\"", "identity.gps.fixes[1].fix_mode" },
+    { "\"accuracy_m\" : 17.1", "\"accuracy_m\" : -1", "identity.gps.fixes[0].accuracy_m" },
+    { "\"measurements\" : 2", "\"measurements\" : \"2\"", "identity.gps.measurements" },
+    { "\"fixes\" : [", "\"fixes\" : 1, \"x\" : [", "identity.gps" },
     { "\"after\" : \"V2.01\"", "\"after\" : \"V1.00\"", "versions" },
     { "\"after\" : \"V2.01\"", "\"after\" : \"V2/01\"", "versions.after" },
     { "\"hex\" : \"4366199A\"", "\"hex\" : \"43661999\"", "snapshot_before.line_voltage.value" },
@@ -322,6 +369,7 @@ main (int   argc,
   g_test_add_func ("/report/new", test_new);
   g_test_add_func ("/report/round-trip", test_round_trip);
   g_test_add_func ("/report/failure-round-trip", test_failure_round_trip);
+  g_test_add_func ("/report/format-1", test_format_1);
   g_test_add_func ("/report/outcome-names", test_outcome_names);
   g_test_add_func ("/report/outcome-descriptions", test_outcome_descriptions);
   g_test_add_func ("/report/quality", test_quality);
