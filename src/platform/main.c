@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <locale.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 static const struct
@@ -27,6 +28,40 @@ static const struct
   { "reports", ff_cli_reports },
   { "history", ff_cli_history },
 };
+
+/* What the verbs print comes partly from outside: ledger names from an asset system, checksums
+ * from tablets' reports. A control character in it (an escape sequence can rewrite the operator's
+ * screen or window title) is written as \xNN; tabs and line ends are the output's own. C1
+ * controls count too (U+0080 to U+009F, bytes C2 80 to C2 9F in UTF-8). */
+static void
+write_escaped (FILE       *stream,
+               const char *text)
+{
+  g_autoptr(GString) out = g_string_sized_new (strlen (text));
+
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    {
+      if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+        g_string_append_printf (out, "\\x%02x", *p);
+      else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+        g_string_append_printf (out, "\\u%04x", *++p);
+      else
+        g_string_append_c (out, (char) *p);
+    }
+  fputs (out->str, stream);
+}
+
+static void
+print_escaped (const char *text)
+{
+  write_escaped (stdout, text);
+}
+
+static void
+printerr_escaped (const char *text)
+{
+  write_escaped (stderr, text);
+}
 
 static void
 print_usage (void)
@@ -57,6 +92,8 @@ main (int   argc,
   /* Every file the platform makes (the database with PIN hashes and its journal, keys, firmware,
    * signed tasks) is for its own user alone, whatever umask it was started with. */
   umask (077);
+  g_set_print_handler (print_escaped);
+  g_set_printerr_handler (printerr_escaped);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, ff_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

@@ -6,6 +6,7 @@
 #include "platform-harness.h"
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 
@@ -152,6 +153,29 @@ test_csv_numbers (Fixture      *fixture,
                                   "116.250000"));
 }
 
+/* A ledger imported before control characters were refused, or text from a tablet, never reaches
+ * the operator's terminal raw: "terminals list" printed an escape sequence as it was. Every
+ * control character the CLI prints is written as \xNN (C1 as \u00NN). */
+static void
+test_list_escapes (Fixture      *fixture,
+                   gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (fixture->h->data_dir, "platform.db", NULL);
+  g_autofree char *out = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE terminals SET name = 'Site ' || char (27) || ']0;owned'"
+                                     " || char (7) || char (155) || '2J' WHERE device_id = 'DTU0001'",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  g_assert_cmpint (harness_run (fixture->h, NULL, &out, NULL, "terminals", "list", NULL), ==, 0);
+  for (const char *p = out; *p != '\0'; p++)
+    g_assert_true ((guchar) *p >= 0x20 || *p == '\n' || *p == '\t');
+  g_assert_null (strstr (out, "\xc2\x9b"));
+  g_assert_nonnull (strstr (out, "DTU0001\tSite \\x1b]0;owned\\x07\\u009b2J\t"));
+}
+
 /* The device IDs "terminals list ARGS… --json" prints, in order, comma-separated. */
 static char *
 listed (Harness    *h,
@@ -256,6 +280,8 @@ main (int   argc,
   g_test_add ("/security/operator/csv-numbers", Fixture, NULL, set_up, test_csv_numbers,
               tear_down);
   g_test_add ("/security/operator/version-query", Fixture, NULL, set_up, test_version_query,
+              tear_down);
+  g_test_add ("/security/operator/list-escapes", Fixture, NULL, set_up, test_list_escapes,
               tear_down);
   return g_test_run ();
 }
