@@ -41,15 +41,21 @@ ffdelta_strerror (FfDeltaResult result)
   return "unknown error";
 }
 
+/* CRC-32 (IEEE), a nibble at a time: a 64-byte table instead of 1 KB, four times the bitwise speed. */
 static uint32_t
 crc32_update (uint32_t crc, const uint8_t *data, size_t len)
 {
+  static const uint32_t table[16] = {
+    0x00000000, 0x1DB71064, 0x3B6E20C8, 0x26D930AC, 0x76DC4190, 0x6B6B51F4, 0x4DB26158, 0x5005713C,
+    0xEDB88320, 0xF00F9344, 0xD6D6A3E8, 0xCB61B38C, 0x9B64C2B0, 0x86D3D2D4, 0xA00AE278, 0xBDBDF21C,
+  };
+
   crc = ~crc;
   while (len-- > 0)
     {
       crc ^= *data++;
-      for (int i = 0; i < 8; i++)
-        crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
+      crc = (crc >> 4) ^ table[crc & 15];
+      crc = (crc >> 4) ^ table[crc & 15];
     }
   return ~crc;
 }

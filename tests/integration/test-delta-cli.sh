@@ -1,13 +1,13 @@
 #!/bin/bash
-# fieldflash-delta from a shell: diff, apply and info on two of this project's programs, and the
+# fieldflash-delta from a shell: diff, apply and info on a real firmware pair (OLD NEW), and the
 # refusals a technician would meet (another old image, a damaged patch, a bad command line), each
 # leaving no output file behind.
 set -euo pipefail
 
 build=${FIELDFLASH_BUILDDIR:?}
 delta=$build/src/delta-tool/fieldflash-delta
-old=$build/src/cli/fieldflash-cli
-new=$build/src/platform/fieldflash-platform
+old=${1:?OLD image}
+new=${2:?NEW image}
 work=$(mktemp -d /tmp/ff-delta-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 fail () { echo "FAIL: $*" >&2; exit 1; }
