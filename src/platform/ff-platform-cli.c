@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 #define TLS_CERTIFICATE_DAYS 3650
 
@@ -212,6 +213,20 @@ quit_loop (gpointer loop)
   return G_SOURCE_CONTINUE;
 }
 
+/* Each client connection is a descriptor: the soft limit (often 1,024) would refuse connections
+ * long before the per-address limits matter. */
+static void
+raise_descriptor_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &limit);
+    }
+}
+
 gboolean
 ff_cli_serve (FfCli   *cli,
               int      argc,
@@ -220,16 +235,24 @@ ff_cli_serve (FfCli   *cli,
 {
   g_autofree char *listen = NULL;
   gboolean insecure = FALSE;
+  int per_address = FF_PLATFORM_DEFAULT_CONNECTIONS_PER_ADDRESS;
+  int login_queue = FF_PLATFORM_DEFAULT_LOGIN_QUEUE;
   GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen,
       N_("Address and port to listen on (default 127.0.0.1:8443; port 0 picks one)"),
       N_("HOST:PORT") },
     { "insecure-http", 0, 0, G_OPTION_ARG_NONE, &insecure,
       N_("Serve plain HTTP (only on a loopback address, for tests)"), NULL },
+    { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &per_address,
+      N_("Connections one client address may hold open (default 64)"), N_("N") },
+    { "login-queue", 0, 0, G_OPTION_ARG_INT, &login_queue,
+      N_("Logins that may wait for a hashing thread before more are refused (default 64)"),
+      N_("N") },
     { NULL }
   };
+  FfPlatformLimits limits;
   g_autoptr(FfKey) key = NULL;
-  g_autoptr(GTlsCertificate) certificate = NULL;
+  FfPlatformTls *tls = NULL;
   g_autoptr(FfPlatformServer) server = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *uri = NULL;
@@ -239,16 +262,24 @@ ff_cli_serve (FfCli   *cli,
       || ff_cli_open_db (cli, error) == NULL
       || (key = ff_cli_load_key (cli, error)) == NULL)
     return FALSE;
+  if (per_address < 1 || login_queue < 1)
+    return ff_cli_usage_error (error, _("--max-connections-per-address and --login-queue must be "
+                                        "at least 1"));
+  limits.max_connections_per_address = (guint) per_address;
+  limits.login_queue = (guint) login_queue;
+  raise_descriptor_limit ();
   if (!insecure)
     {
       g_autofree char *cert_path = ff_cli_path (cli, "tls.crt");
       g_autofree char *tls_key_path = ff_cli_path (cli, "tls.key");
 
-      certificate = g_tls_certificate_new_from_files (cert_path, tls_key_path, error);
-      if (certificate == NULL)
+      tls = ff_platform_tls_new (cert_path, tls_key_path, error);
+      if (tls == NULL)
         return FALSE;
     }
-  server = ff_platform_server_new (cli->db, cli->data_dir, key, certificate);
+  server = ff_platform_server_new (cli->db, cli->data_dir, key, tls, &limits, error);
+  if (server == NULL)
+    return FALSE;
   uri = ff_platform_server_listen (server, listen ? listen : "127.0.0.1:8443", error);
   if (uri == NULL)
     return FALSE;

@@ -1,21 +1,34 @@
-/* The platform's HTTP API for tablets (docs/api.md) on a SoupServer; requests run in worker threads
+/* The platform's HTTP API for tablets (docs/api.md) on a SoupServer; requests run in worker threads.
  * The main thread only copies what a request carries and applies the reply, so slow work (scrypt,
- * durable commits) never blocks other clients. */
+ * durable commits) never blocks other clients. Logins hash their PIN on threads of their own, with
+ * a bounded queue, so that a crowd logging in cannot hold the threads every other request needs. */
 #include "config.h"
 
 #include "ff-platform-server.h"
 
 #include "ff-document.h"
+#include "ff-platform-acceptor.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-ingest.h"
 #include "ff-platform-login.h"
+#include "ff-platform-metrics.h"
 #include "ff-platform-refusal.h"
 #include "ff-task.h"
 
 #include <glib/gi18n-lib.h>
 
-#define LISTEN_BACKLOG 128
+/* Threads for every request but logins: enough that a few slow ones (a durable commit, a large
+ * ledger count) leave others running; the database serialises its work anyway. */
+#define REQUEST_THREADS 16
+/* /healthz calls the database slow when a trivial query, waiting for the database's lock
+ * included, takes longer than this. */
+#define DATABASE_SLOW_MS 500
+/* How long /healthz says "degraded" after a login was refused for a full queue: a load balancer
+ * polls every few seconds and would miss a queue that is full only now and then. */
+#define DEGRADED_HOLD_SECONDS 10
+/* The expected time of one login before any was measured, for Retry-After. */
+#define LOGIN_SECONDS_GUESS 0.1
 
 struct _FfPlatformServer
 {
@@ -25,14 +38,19 @@ struct _FfPlatformServer
   FfPlatformDb *db;             /* borrowed */
   char         *data_dir;
   FfKey        *platform_key;
-  gboolean      secure;
+  FfPlatformTls *tls;           /* NULL: plain HTTP */
+  FfPlatformLimits limits;
+  FfPlatformAcceptor *acceptor;
+  FfPlatformMetrics  *metrics;
 
-  GMutex        metrics_lock;
-  GHashTable   *requests;       /* "route\tcode" -> count */
-  gint64        login_failures;
-  gint64        reports_ingested;
-  gint64        reports_duplicate;
-  gint64        firmware_bytes;
+  GThreadPool  *request_pool;
+  GThreadPool  *login_pool;
+  guint         login_threads;
+  gint          logins_waiting; /* atomic: pushed to login_pool, not started yet */
+  gint          login_refused_at; /* atomic: monotonic seconds + 1 of the last 503; 0: none */
+  /* A login for an unregistered phone checks its PIN against this, so that it takes as long as
+   * one with a wrong PIN and does not tell which phones are registered. */
+  char         *dummy_pin_hash;
 };
 
 G_DEFINE_FINAL_TYPE (FfPlatformServer, ff_platform_server, G_TYPE_OBJECT)
@@ -46,6 +64,7 @@ typedef struct
   char               *method;
   char               *path;
   GBytes             *body;
+  gint64              started;      /* monotonic µs: when the head was read */
   gboolean            disconnected;
   gulong              disconnected_id;
 } Job;
@@ -159,13 +178,21 @@ reply_bytes (Reply      *reply,
 }
 
 static void
-count_metric (FfPlatformServer *self,
-              gint64           *counter,
-              gint64            amount)
+count_metric (FfPlatformServer  *self,
+              FfPlatformCounter  counter,
+              gint64             amount)
 {
-  g_mutex_lock (&self->metrics_lock);
-  *counter += amount;
-  g_mutex_unlock (&self->metrics_lock);
+  ff_platform_metrics_add (self->metrics, counter, amount);
+}
+
+/* Checks @pin against @pin_hash (the dummy hash when the phone is unknown), counted. */
+static gboolean
+verify_pin (FfPlatformServer *self,
+            const char       *pin,
+            const char       *pin_hash)
+{
+  count_metric (self, FF_PLATFORM_COUNTER_PIN_HASHES, 1);
+  return ff_pin_verify (pin, pin_hash != NULL ? pin_hash : self->dummy_pin_hash);
 }
 
 /* Authentication */
@@ -261,7 +288,8 @@ handle_login (Job *job)
     return reply_gerror (reply, error);
   if (technician == NULL)
     {
-      count_metric (self, &self->login_failures, 1);
+      verify_pin (self, pin, NULL);
+      count_metric (self, FF_PLATFORM_COUNTER_LOGIN_FAILURES, 1);
       return reply_error (reply, 401, _("The PIN is wrong or the phone number is not registered"));
     }
   if (retry_after > 0)
@@ -271,9 +299,9 @@ handle_login (Job *job)
       return reply_error (reply, 429, _("Too many wrong PINs; wait before trying again"));
     }
   /* The attempt is counted as a failure already; only a right PIN clears it. */
-  if (!ff_pin_verify (pin, technician->pin_hash))
+  if (!verify_pin (self, pin, technician->pin_hash))
     {
-      count_metric (self, &self->login_failures, 1);
+      count_metric (self, FF_PLATFORM_COUNTER_LOGIN_FAILURES, 1);
       return reply_error (reply, 401, _("The PIN is wrong or the phone number is not registered"));
     }
   token = ff_random_hex (32);
@@ -457,7 +485,7 @@ handle_firmware (Job        *job,
   if (answer == RANGE_WHOLE)
     {
       if (method_is (job, "GET"))
-        count_metric (self, &self->firmware_bytes, size);
+        count_metric (self, FF_PLATFORM_COUNTER_FIRMWARE_BYTES, size);
       return reply_bytes (reply, 200, "application/octet-stream", whole);
     }
   if (answer == RANGE_UNSATISFIABLE)
@@ -470,7 +498,7 @@ handle_firmware (Job        *job,
                                    G_GOFFSET_FORMAT, start, end, size);
   reply_add_header (reply, "Content-Range", content_range);
   part = g_bytes_new_from_bytes (whole, start, end - start + 1);
-  count_metric (self, &self->firmware_bytes, g_bytes_get_size (part));
+  count_metric (self, FF_PLATFORM_COUNTER_FIRMWARE_BYTES, g_bytes_get_size (part));
   return reply_bytes (reply, 206, "application/octet-stream", part);
 }
 
@@ -498,7 +526,8 @@ handle_report (Job     *job,
   if (!ff_platform_ingest_report (self->db, job->body, signature, session->phone, session->serial,
                                   ff_platform_now (), &result, &error))
     return reply_gerror (reply, error);
-  count_metric (self, result.duplicate ? &self->reports_duplicate : &self->reports_ingested, 1);
+  count_metric (self, result.duplicate ? FF_PLATFORM_COUNTER_REPORTS_DUPLICATE
+                                      : FF_PLATFORM_COUNTER_REPORTS_INGESTED, 1);
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
   ff_builder_add_string (builder, "report_id", result.report_id);
@@ -510,18 +539,45 @@ handle_report (Job     *job,
 
 /* Health, metrics, key */
 
+static gboolean
+login_queue_full (FfPlatformServer *self)
+{
+  return (guint) g_atomic_int_get (&self->logins_waiting) >= self->limits.login_queue;
+}
+
+static gboolean
+logins_refused_lately (FfPlatformServer *self)
+{
+  gint refused_at = g_atomic_int_get (&self->login_refused_at);
+
+  return refused_at > 0
+         && g_get_monotonic_time () / G_USEC_PER_SEC + 1 - refused_at <= DEGRADED_HOLD_SECONDS;
+}
+
+/* "ok", or "degraded" while logins are being turned away or the database is slow: busy, not dead,
+ * so a load balancer keeps the platform but may send less to it. */
 static Reply *
 handle_healthz (Job *job)
 {
+  FfPlatformServer *self = job->server;
   Reply *reply = reply_new ("healthz");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
+  gint64 start = g_get_monotonic_time ();
+  gint64 database_ms;
+  gboolean queue_full;
 
-  if (!ff_platform_db_ping (job->server->db, &error))
+  if (!ff_platform_db_ping (self->db, &error))
     return reply_gerror (reply, error);
+  database_ms = (g_get_monotonic_time () - start) / 1000;
+  queue_full = login_queue_full (self) || logins_refused_lately (self);
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
-  ff_builder_add_string (builder, "status", "ok");
+  ff_builder_add_string (builder, "status",
+                         queue_full || database_ms > DATABASE_SLOW_MS ? "degraded" : "ok");
+  ff_builder_add_int (builder, "login_queue", g_atomic_int_get (&self->logins_waiting));
+  ff_builder_add_int (builder, "login_queue_limit", self->limits.login_queue);
+  ff_builder_add_int (builder, "database_ms", database_ms);
   json_builder_end_object (builder);
   return reply_json (reply, 200, builder);
 }
@@ -533,47 +589,37 @@ handle_metrics (Job *job)
   Reply *reply = reply_new ("metrics");
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
-  g_autoptr(GList) keys = NULL;
   gint64 terminals = ff_platform_db_count_terminals (self->db, &error);
   gint64 open_tasks = terminals >= 0 ? ff_platform_db_count_open_tasks (self->db, &error) : -1;
 
   if (open_tasks < 0)
     return reply_gerror (reply, error);
-  g_mutex_lock (&self->metrics_lock);
-  g_string_append (text, "# HELP fieldflash_http_requests_total Requests answered.\n"
-                         "# TYPE fieldflash_http_requests_total counter\n");
-  keys = g_list_sort (g_hash_table_get_keys (self->requests), (GCompareFunc) g_strcmp0);
-  for (GList *l = keys; l != NULL; l = l->next)
-    {
-      g_auto(GStrv) parts = g_strsplit (l->data, "\t", 2);
-      g_string_append_printf (text, "fieldflash_http_requests_total{route=\"%s\",code=\"%s\"} %"
-                              G_GINT64_FORMAT "\n", parts[0], parts[1],
-                              *(gint64 *) g_hash_table_lookup (self->requests, l->data));
-    }
+  ff_platform_metrics_render (self->metrics, text);
   g_string_append_printf (text,
-                          "# HELP fieldflash_login_failures_total Logins refused.\n"
-                          "# TYPE fieldflash_login_failures_total counter\n"
-                          "fieldflash_login_failures_total %" G_GINT64_FORMAT "\n"
-                          "# HELP fieldflash_reports_ingested_total Reports stored.\n"
-                          "# TYPE fieldflash_reports_ingested_total counter\n"
-                          "fieldflash_reports_ingested_total %" G_GINT64_FORMAT "\n"
-                          "# HELP fieldflash_reports_duplicate_total Repeated report uploads.\n"
-                          "# TYPE fieldflash_reports_duplicate_total counter\n"
-                          "fieldflash_reports_duplicate_total %" G_GINT64_FORMAT "\n"
-                          "# HELP fieldflash_firmware_bytes_sent_total Firmware bytes sent.\n"
-                          "# TYPE fieldflash_firmware_bytes_sent_total counter\n"
-                          "fieldflash_firmware_bytes_sent_total %" G_GINT64_FORMAT "\n",
-                          self->login_failures, self->reports_ingested, self->reports_duplicate,
-                          self->firmware_bytes);
-  g_mutex_unlock (&self->metrics_lock);
-  g_string_append_printf (text,
+                          "# HELP fieldflash_login_queue Logins waiting for a hashing thread.\n"
+                          "# TYPE fieldflash_login_queue gauge\n"
+                          "fieldflash_login_queue %d\n"
+                          "# HELP fieldflash_login_queue_limit Logins that may wait before more "
+                          "are refused with 503.\n"
+                          "# TYPE fieldflash_login_queue_limit gauge\n"
+                          "fieldflash_login_queue_limit %u\n"
+                          "# HELP fieldflash_connections Client connections open.\n"
+                          "# TYPE fieldflash_connections gauge\n"
+                          "fieldflash_connections %u\n"
+                          "# HELP fieldflash_connections_refused_total Connections closed at once "
+                          "because their address had too many open.\n"
+                          "# TYPE fieldflash_connections_refused_total counter\n"
+                          "fieldflash_connections_refused_total %" G_GUINT64_FORMAT "\n"
                           "# HELP fieldflash_terminals Terminals in the ledger.\n"
                           "# TYPE fieldflash_terminals gauge\n"
                           "fieldflash_terminals %" G_GINT64_FORMAT "\n"
                           "# HELP fieldflash_tasks_open Tasks not yet complete.\n"
                           "# TYPE fieldflash_tasks_open gauge\n"
                           "fieldflash_tasks_open %" G_GINT64_FORMAT "\n",
-                          terminals, open_tasks);
+                          g_atomic_int_get (&self->logins_waiting), self->limits.login_queue,
+                          ff_platform_acceptor_get_open (self->acceptor),
+                          ff_platform_acceptor_get_refused (self->acceptor), terminals,
+                          open_tasks);
   reply->status = 200;
   reply->content_type = "text/plain; version=0.0.4";
   reply->body = g_string_free_to_bytes (g_steal_pointer (&text));
@@ -661,32 +707,34 @@ route (Job *job)
   return reply_error (reply_new ("other"), 404, _("There is nothing at this address"));
 }
 
+/* A worker of either pool: routes the request in @task and hands the reply to the main thread. */
 static void
-run_job (GTask        *task,
-         gpointer      source,
-         gpointer      task_data,
-         GCancellable *cancellable)
+run_job (gpointer task,
+         gpointer user_data)
 {
-  g_task_return_pointer (task, route (task_data), (GDestroyNotify) reply_free);
+  g_task_return_pointer (task, route (g_task_get_task_data (task)), (GDestroyNotify) reply_free);
+  g_object_unref (task);
 }
 
 static void
-count_request (FfPlatformServer *self,
-               const char       *route_name,
-               guint             status)
+run_login (gpointer task,
+           gpointer user_data)
 {
-  g_autofree char *key = g_strdup_printf ("%s\t%u", route_name, status);
-  gint64 *counter;
+  Job *job = g_task_get_task_data (task);
 
-  g_mutex_lock (&self->metrics_lock);
-  counter = g_hash_table_lookup (self->requests, key);
-  if (counter == NULL)
-    {
-      counter = g_new0 (gint64, 1);
-      g_hash_table_insert (self->requests, g_steal_pointer (&key), counter);
-    }
-  (*counter)++;
-  g_mutex_unlock (&self->metrics_lock);
+  g_atomic_int_dec_and_test (&job->server->logins_waiting);
+  run_job (task, user_data);
+}
+
+G_DEFINE_QUARK (ff-platform-head-read, head_read)
+
+/* When the head of @message was read (monotonic µs). */
+static gint64
+head_read_at (SoupServerMessage *message)
+{
+  gint64 *at = g_object_get_qdata (G_OBJECT (message), head_read_quark ());
+
+  return at != NULL ? *at : g_get_monotonic_time ();
 }
 
 /* The reason phrase for @status: libsoup's, except where libsoup 3.2 has none. */
@@ -716,21 +764,32 @@ apply_reply (SoupServerMessage *message,
 }
 
 static void
+count_request (FfPlatformServer  *self,
+               SoupServerMessage *message,
+               Reply             *reply)
+{
+  ff_platform_metrics_observe (self->metrics, reply->route, reply->status,
+                               g_get_monotonic_time () - head_read_at (message));
+}
+
+static void
 job_done (GObject      *source,
           GAsyncResult *result,
           gpointer      user_data)
 {
   FfPlatformServer *self = FF_PLATFORM_SERVER (source);
   Job *job = g_task_get_task_data (G_TASK (result));
-  Reply *reply = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autoptr(Reply) reply = g_task_propagate_pointer (G_TASK (result), NULL);
 
-  count_request (self, reply->route, reply->status);
+  count_request (self, job->message, reply);
   if (!job->disconnected)
     {
       apply_reply (job->message, reply);
       soup_server_message_unpause (job->message);
     }
-  reply_free (reply);
+  /* Freed here, in the main thread, rather than wherever the worker drops the task: the job
+   * holds the last reference to the message and its connection, which are libsoup's. */
+  g_task_set_task_data (G_TASK (result), NULL, NULL);
 }
 
 static void
@@ -738,6 +797,25 @@ on_disconnected (SoupServerMessage *message,
                  Job               *job)
 {
   job->disconnected = TRUE;
+}
+
+/* 503 at once while the login queue is full: waiting longer would only pile up more clients,
+ * and a tablet can try again when Retry-After (the queue's expected drain time) has passed. */
+static void
+refuse_login (FfPlatformServer  *self,
+              SoupServerMessage *message)
+{
+  g_autoptr(Reply) reply = reply_new ("login");
+  double login_seconds = ff_platform_metrics_mean_seconds (self->metrics, "login",
+                                                           LOGIN_SECONDS_GUESS);
+  double drain = g_atomic_int_get (&self->logins_waiting) * login_seconds / self->login_threads;
+  g_autofree char *retry_after = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) drain + 1);
+
+  g_atomic_int_set (&self->login_refused_at, (gint) (g_get_monotonic_time () / G_USEC_PER_SEC) + 1);
+  reply_add_header (reply, "Retry-After", retry_after);
+  reply_error (reply, 503, _("The platform is busy with other logins; try again shortly"));
+  count_request (self, message, reply);
+  apply_reply (message, reply);
 }
 
 static void
@@ -748,10 +826,19 @@ handle_request (SoupServer        *soup,
                 gpointer           user_data)
 {
   FfPlatformServer *self = user_data;
-  g_autoptr(GTask) task = g_task_new (self, NULL, job_done, NULL);
+  g_autoptr(GTask) task = NULL;
   SoupMessageBody *body = soup_server_message_get_request_body (message);
-  Job *job = g_new0 (Job, 1);
+  gboolean login = g_str_equal (path, "/api/v1/login")
+                   && g_str_equal (soup_server_message_get_method (message), "POST");
+  Job *job;
 
+  if (login && login_queue_full (self))
+    {
+      refuse_login (self, message);
+      return;
+    }
+  task = g_task_new (self, NULL, job_done, NULL);
+  job = g_new0 (Job, 1);
   job->server = g_object_ref (self);
   job->message = g_object_ref (message);
   job->headers = soup_message_headers_ref (soup_server_message_get_request_headers (message));
@@ -762,7 +849,10 @@ handle_request (SoupServer        *soup,
                                            G_CALLBACK (on_disconnected), job);
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
   soup_server_message_pause (message);
-  g_task_run_in_thread (task, run_job);
+  if (login)
+    g_atomic_int_inc (&self->logins_waiting);
+  g_thread_pool_push (login ? self->login_pool : self->request_pool, g_steal_pointer (&task),
+                      NULL);
 }
 
 /* Request bodies */
@@ -794,7 +884,7 @@ refuse_early (FfPlatformServer  *self,
 {
   g_autoptr(Reply) reply = reply_error (reply_new (route), status, text);
 
-  count_request (self, reply->route, reply->status);
+  count_request (self, message, reply);
   ff_platform_refuse_request (message, reply->status, reply->body);
 }
 
@@ -847,7 +937,11 @@ watch_body_size (SoupServer        *soup,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
   gboolean report = g_str_equal (path, "/api/v1/reports");
   BodyWatch *watch = g_new0 (BodyWatch, 1);
+  gint64 *head_read = g_new (gint64, 1);
 
+  /* Latency is measured from here, the first moment every request passes through. */
+  *head_read = g_get_monotonic_time ();
+  g_object_set_qdata_full (G_OBJECT (message), head_read_quark (), head_read, g_free);
   watch->server = self;
   watch->route = report ? "reports" : g_str_equal (path, "/api/v1/login") ? "login" : "other";
   watch->limit = report ? FF_REPORT_MAX_BODY : FF_LOGIN_MAX_BODY;
@@ -876,12 +970,17 @@ ff_platform_server_finalize (GObject *object)
 {
   FfPlatformServer *self = FF_PLATFORM_SERVER (object);
 
+  g_clear_pointer (&self->acceptor, ff_platform_acceptor_free);
   soup_server_disconnect (self->soup);
+  /* Runs what is queued: each job holds a reference to its message. */
+  g_thread_pool_free (self->request_pool, FALSE, TRUE);
+  g_thread_pool_free (self->login_pool, FALSE, TRUE);
   g_clear_object (&self->soup);
+  g_clear_pointer (&self->tls, ff_platform_tls_free);
   g_free (self->data_dir);
+  g_free (self->dummy_pin_hash);
   ff_key_unref (self->platform_key);
-  g_hash_table_unref (self->requests);
-  g_mutex_clear (&self->metrics_lock);
+  ff_platform_metrics_free (self->metrics);
   G_OBJECT_CLASS (ff_platform_server_parent_class)->finalize (object);
 }
 
@@ -894,45 +993,54 @@ ff_platform_server_class_init (FfPlatformServerClass *klass)
 static void
 ff_platform_server_init (FfPlatformServer *self)
 {
-  g_mutex_init (&self->metrics_lock);
-  self->requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->metrics = ff_platform_metrics_new ();
+}
+
+/* A pool of at most @threads, started as work comes. Each pool has its own limit and queue,
+ * apart from GTask's shared pool (libsoup's and GIO's own blocking work): no other work can
+ * hold its threads. */
+static GThreadPool *
+own_pool (GFunc run,
+          guint threads)
+{
+  return g_thread_pool_new (run, NULL, (int) threads, FALSE, NULL);
 }
 
 FfPlatformServer *
-ff_platform_server_new (FfPlatformDb    *db,
-                        const char      *data_dir,
-                        FfKey           *platform_key,
-                        GTlsCertificate *certificate)
+ff_platform_server_new (FfPlatformDb           *db,
+                        const char             *data_dir,
+                        FfKey                  *platform_key,
+                        FfPlatformTls          *tls,
+                        const FfPlatformLimits *limits,
+                        GError                **error)
 {
-  FfPlatformServer *self = g_object_new (FF_TYPE_PLATFORM_SERVER, NULL);
+  g_autofree char *dummy_pin = ff_random_hex (8);
+  g_autofree char *dummy_pin_hash = ff_pin_hash (dummy_pin, error);
+  FfPlatformServer *self;
 
+  if (dummy_pin_hash == NULL)
+    {
+      g_clear_pointer (&tls, ff_platform_tls_free);
+      return NULL;
+    }
+  self = g_object_new (FF_TYPE_PLATFORM_SERVER, NULL);
   self->db = db;
   self->data_dir = g_strdup (data_dir);
   self->platform_key = ff_key_ref (platform_key);
-  self->secure = certificate != NULL;
-  self->soup = soup_server_new ("server-header", "fieldflash-platform/" PACKAGE_VERSION " ",
-                                "tls-certificate", certificate, NULL);
+  self->tls = tls;
+  self->limits = *limits;
+  self->dummy_pin_hash = g_steal_pointer (&dummy_pin_hash);
+  /* scrypt is CPU-bound: one thread per core hashes as fast as the machine can. */
+  self->login_threads = MAX (1, g_get_num_processors ());
+  self->request_pool = own_pool (run_job, REQUEST_THREADS);
+  self->login_pool = own_pool (run_login, self->login_threads);
+  /* The acceptor does TLS, so libsoup is given no certificate. */
+  self->soup = soup_server_new ("server-header", "fieldflash-platform/" PACKAGE_VERSION " ", NULL);
   soup_server_add_early_handler (self->soup, NULL, watch_body_size, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
+  self->acceptor = ff_platform_acceptor_new (self->soup, tls,
+                                             limits->max_connections_per_address);
   return self;
-}
-
-/* A socket bound to @address and listening with room for LISTEN_BACKLOG connections that are
- * not accepted yet: with GLib's default of 10, a burst of tablets connecting at once (a shift
- * syncing) overflows the queue, and the kernel resets some of them. */
-static GSocket *
-listening_socket (GSocketAddress *address,
-                  GError        **error)
-{
-  g_autoptr(GSocket) socket = g_socket_new (g_socket_address_get_family (address),
-                                            G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
-
-  if (socket == NULL)
-    return NULL;
-  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
-  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error))
-    return NULL;
-  return g_steal_pointer (&socket);
 }
 
 char *
@@ -940,46 +1048,5 @@ ff_platform_server_listen (FfPlatformServer *self,
                            const char       *address,
                            GError          **error)
 {
-  g_autoptr(GSocketConnectable) parsed = g_network_address_parse (address, 8443, error);
-  g_autoptr(GInetAddress) host = NULL;
-  g_autoptr(GSocketAddress) socket_address = NULL;
-  g_autoptr(GSocket) socket = NULL;
-  GSList *uris;
-  char *base;
-  guint16 port;
-
-  if (parsed == NULL)
-    return NULL;
-  host = g_inet_address_new_from_string (
-    g_network_address_get_hostname (G_NETWORK_ADDRESS (parsed)));
-  if (host == NULL)
-    {
-      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
-                   _("Listen on an IP address, such as 127.0.0.1:8443 (not “%s”)"), address);
-      return NULL;
-    }
-  if (!self->secure && !g_inet_address_get_is_loopback (host))
-    {
-      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED,
-                   _("Plain HTTP is only allowed on a loopback address such as 127.0.0.1"));
-      return NULL;
-    }
-  port = g_network_address_get_port (G_NETWORK_ADDRESS (parsed));
-  socket_address = g_inet_socket_address_new (host, port);
-  socket = listening_socket (socket_address, error);
-  if (socket == NULL
-      || !soup_server_listen_socket (self->soup, socket,
-                                     self->secure ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
-    return NULL;
-  uris = soup_server_get_uris (self->soup);
-  port = (guint16) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  {
-    g_autofree char *host_text = g_inet_address_to_string (host);
-    gboolean ipv6 = g_inet_address_get_family (host) == G_SOCKET_FAMILY_IPV6;
-
-    base = g_strdup_printf ("%s://%s%s%s:%u", self->secure ? "https" : "http", ipv6 ? "[" : "",
-                            host_text, ipv6 ? "]" : "", port);
-  }
-  return base;
+  return ff_platform_acceptor_listen (self->acceptor, address, error);
 }

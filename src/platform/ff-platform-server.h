@@ -3,6 +3,7 @@
 
 #include "ff-crypto.h"
 #include "ff-platform-db.h"
+#include "ff-platform-tls.h"
 
 #include <libsoup/soup.h>
 
@@ -15,11 +16,23 @@ G_DECLARE_FINAL_TYPE (FfPlatformServer, ff_platform_server, FF, PLATFORM_SERVER,
 #define FF_REPORT_MAX_BODY (1024 * 1024)
 #define FF_SESSION_SECONDS (12 * 3600)
 
-/* @db must outlive the server. @certificate NULL serves plain HTTP (loopback only). */
-FfPlatformServer *ff_platform_server_new    (FfPlatformDb     *db,
-                                             const char       *data_dir,
-                                             FfKey            *platform_key,
-                                             GTlsCertificate  *certificate);
+/* What one client, and logins together, may hold of the server (docs/platform.md). */
+typedef struct
+{
+  guint max_connections_per_address;  /* open at once, TLS handshakes included */
+  guint login_queue;                  /* logins waiting for a hashing thread; more get 503 */
+} FfPlatformLimits;
+
+#define FF_PLATFORM_DEFAULT_CONNECTIONS_PER_ADDRESS 64
+#define FF_PLATFORM_DEFAULT_LOGIN_QUEUE 64
+
+/* @db must outlive the server. The server takes @tls; NULL serves plain HTTP (loopback only). */
+FfPlatformServer *ff_platform_server_new    (FfPlatformDb           *db,
+                                             const char             *data_dir,
+                                             FfKey                  *platform_key,
+                                             FfPlatformTls          *tls,
+                                             const FfPlatformLimits *limits,
+                                             GError                **error);
 /* Listens on "HOST:PORT" (an IP address; port 0 picks one) and returns the base URI it serves,
  * such as "https://127.0.0.1:8443". Plain HTTP is refused unless HOST is a loopback address. */
 char             *ff_platform_server_listen (FfPlatformServer *self,

@@ -238,6 +238,14 @@ void
 harness_start (Harness  *h,
                gboolean  https)
 {
+  harness_start_with (h, https, NULL);
+}
+
+void
+harness_start_with (Harness           *h,
+                    gboolean           https,
+                    const char *const *serve_args)
+{
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GSubprocessLauncher) launcher =
@@ -245,8 +253,17 @@ harness_start (Harness  *h,
   g_autofree char *asan_options = NULL;
   g_autofree char *line = NULL;
   guint deadline;
-  const char *argv[] = { h->binary, "--data-dir", h->data_dir, "serve", "--listen", "127.0.0.1:0",
-                         https ? NULL : "--insecure-http", NULL };
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const char *const fixed[] = { h->binary, "--data-dir", h->data_dir, "serve", "--listen",
+                                "127.0.0.1:0" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (fixed); i++)
+    g_ptr_array_add (argv, (gpointer) fixed[i]);
+  if (!https)
+    g_ptr_array_add (argv, "--insecure-http");
+  for (gsize i = 0; serve_args != NULL && serve_args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) serve_args[i]);
+  g_ptr_array_add (argv, NULL);
 
   g_assert_null (h->server);
   /* LeakSanitizer's tracer crashes scanning the dynamic TLS of the GnuTLS that glib-networking
@@ -256,7 +273,7 @@ harness_start (Harness  *h,
                               h->unwind_slowly ? ":fast_unwind_on_malloc=0" : "", NULL);
   g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan_options, TRUE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
-  h->server = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  h->server = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (h->server));
   g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, line_read, &line);
@@ -620,4 +637,23 @@ harness_assert_database_unchanged (Harness    *h,
   g_error ("The database changed (%s); line %u was\n  %s\nand is now\n  %s", section, i + 1,
            old_lines[i] != NULL ? old_lines[i] : "(the end)",
            new_lines[i] != NULL ? new_lines[i] : "(the end)");
+}
+
+double
+harness_metric (Harness    *h,
+                const char *name)
+{
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_cmpuint (harness_request (h, "GET", "/metrics", NULL, NULL, NULL, &body, NULL), ==,
+                    200);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], name) && lines[i][strlen (name)] == ' ')
+      return g_ascii_strtod (lines[i] + strlen (name) + 1, NULL);
+  g_error ("/metrics has no %s", name);
+  return -1;
 }

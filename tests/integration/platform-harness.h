@@ -52,6 +52,10 @@ void     harness_setup_world  (Harness     *h);
 /* Starts "serve" and waits (with a deadline) for its "listening on" line. */
 void     harness_start        (Harness     *h,
                                gboolean     https);
+/* The same, with more options for "serve" (a NULL-terminated list, or NULL). */
+void     harness_start_with   (Harness     *h,
+                               gboolean     https,
+                               const char  *const *serve_args);
 void     harness_stop         (Harness     *h);
 void     harness_kill         (Harness     *h);
 /* Sends a request; returns the status and (optionally) body and response headers. */
@@ -90,6 +94,9 @@ guint    harness_upload_report (Harness    *h,
                                 FfReport   *report,
                                 FfKey      *key,
                                 GBytes    **response);
+/* The value of the metric line starting with @name (with its labels, if any) in /metrics. */
+double   harness_metric       (Harness     *h,
+                               const char  *name);
 /* The "error" member of a JSON error body. */
 char    *harness_error_text   (GBytes      *body);
 
