@@ -280,6 +280,7 @@ make_item (const TrainingTerminal *terminal,
   item->target.sha256 = g_strdup (data->new_sha);
   item->target.size = data->new_size;
   item->target.file_name = g_strdup (profile->iec104.upgrade_file_name);
+  item->target.hardware_versions = g_strsplit ("HV1.0", ",", -1);
   item->previous = ff_firmware_ref_new ();
   item->previous->version = g_strdup (TRAINING_OLD_VERSION);
   item->previous->sha256 = g_strdup (data->old_sha);

@@ -40,6 +40,9 @@ main (int argc, char **argv)
   bindtextdomain (GETTEXT_PACKAGE, ff_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  /* Each verb parses its own argv, whose argv[0] is the verb: the program is named here, as the
+   * tablet's lock records it for a second program to read. */
+  g_set_prgname ("fieldflash-cli");
 
   if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "help"))
     {

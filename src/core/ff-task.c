@@ -10,6 +10,7 @@
 
 #define MAX_ITEMS 100000
 #define MAX_TABLETS 64
+#define MAX_HARDWARE_VERSIONS 64
 #define MAX_FIRMWARE_SIZE ((gint64) 1 << 32)
 #define MAX_SUPERVISORS 64
 #define MAX_PIN_HASH_LENGTH 256
@@ -47,6 +48,7 @@ firmware_ref_clear (FfFirmwareRef *ref)
   g_free (ref->version);
   g_free (ref->sha256);
   g_free (ref->file_name);
+  g_strfreev (ref->hardware_versions);
 }
 
 void
@@ -145,25 +147,70 @@ ff_task_id_is_valid (const char *task_id)
   return TRUE;
 }
 
-static const char *const firmware_members[] = { "version", "sha256", "size", "file_name", NULL };
+static const char *const target_members_1[] = { "version", "sha256", "size", "file_name", NULL };
+static const char *const target_members[] = {
+  "version", "sha256", "size", "file_name", "hardware_versions", NULL
+};
 static const char *const previous_members[] = { "version", "sha256", "size", NULL };
 
 static gboolean
+parse_hardware_versions (JsonObject    *object,
+                         const char    *where,
+                         FfFirmwareRef *ref,
+                         GError       **error)
+{
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  JsonArray *array = ff_document_get_array (object, where, "hardware_versions", error);
+  guint n = array != NULL ? json_array_get_length (array) : 0;
+
+  if (array == NULL)
+    return FALSE;
+  if (n == 0 || n > MAX_HARDWARE_VERSIONS)
+    {
+      ff_document_invalid (error, where, "hardware_versions",
+                           _("must list 1 to 64 hardware versions"));
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      const char *name = JSON_NODE_HOLDS_VALUE (node)
+                         && json_node_get_value_type (node) == G_TYPE_STRING
+                         ? json_node_get_string (node) : NULL;
+
+      if (!ff_name_is_safe (name))
+        {
+          g_autofree char *member = g_strdup_printf ("hardware_versions[%u]", i);
+
+          ff_document_invalid (error, where, member, _("must be a hardware version (a name)"));
+          return FALSE;
+        }
+      g_strv_builder_add (names, name);
+    }
+  ref->hardware_versions = g_strv_builder_end (names);
+  return TRUE;
+}
+
+/* @format_version: of the task; 0 for the previous firmware (no file name, no hardware). */
+static gboolean
 parse_firmware_ref (JsonObject    *object,
                     const char    *where,
-                    gboolean       with_file_name,
+                    int            format_version,
                     FfFirmwareRef *ref,
                     GError       **error)
 {
+  gboolean with_file_name = format_version > 0;
+  const char *const *members = format_version >= 2 ? target_members
+                               : format_version == 1 ? target_members_1 : previous_members;
   const char *version, *sha256, *file_name = NULL;
 
-  if (!ff_document_check_members (object, where,
-                                  with_file_name ? firmware_members : previous_members, error)
+  if (!ff_document_check_members (object, where, members, error)
       || (version = ff_document_get_version (object, where, "version", FALSE, error)) == NULL
       || (sha256 = ff_document_get_sha256 (object, where, "sha256", error)) == NULL
       || !ff_document_get_int (object, where, "size", 1, MAX_FIRMWARE_SIZE, &ref->size, error)
       || (with_file_name
-          && (file_name = ff_document_get_name (object, where, "file_name", error)) == NULL))
+          && (file_name = ff_document_get_name (object, where, "file_name", error)) == NULL)
+      || (format_version >= 2 && !parse_hardware_versions (object, where, ref, error)))
     return FALSE;
   ref->version = g_strdup (version);
   ref->sha256 = g_strdup (sha256);
@@ -180,6 +227,7 @@ static const char *const address_members[] = { "host", "port", "common_address",
 static FfTaskItem *
 parse_item (JsonObject *object,
             const char *where,
+            int         format_version,
             GError    **error)
 {
   g_autoptr(FfTaskItem) item = ff_task_item_new ();
@@ -210,7 +258,7 @@ parse_item (JsonObject *object,
       || (expected = ff_document_get_version (object, where, "expected_version", FALSE,
                                               error)) == NULL
       || !ff_document_get_object (object, where, "target", FALSE, &target, error)
-      || !parse_firmware_ref (target, target_where, TRUE, &item->target, error)
+      || !parse_firmware_ref (target, target_where, format_version, &item->target, error)
       || !ff_document_get_object (object, where, "previous", TRUE, &previous, error))
     return NULL;
   if (!ff_host_is_valid (host))
@@ -221,7 +269,7 @@ parse_item (JsonObject *object,
   if (previous != NULL)
     {
       item->previous = ff_firmware_ref_new ();
-      if (!parse_firmware_ref (previous, previous_where, FALSE, item->previous, error))
+      if (!parse_firmware_ref (previous, previous_where, 0, item->previous, error))
         return NULL;
     }
   item->device_id = g_strdup (device_id);
@@ -234,6 +282,14 @@ parse_item (JsonObject *object,
   item->model = g_strdup (model);
   item->hardware_version = g_strdup (hardware);
   item->expected_version = g_strdup (expected);
+  if (item->target.hardware_versions == NULL)
+    {
+      /* Format 1: the platform checked the ledger's hardware against the firmware's list when it
+       * issued the task, so that one hardware is what the terminal must report. */
+      const char *const ledger[] = { hardware, NULL };
+
+      item->target.hardware_versions = g_strdupv ((char **) ledger);
+    }
   return g_steal_pointer (&item);
 }
 
@@ -269,6 +325,7 @@ parse_tablets (JsonArray *tablets,
 
 static gboolean
 parse_items (JsonArray *items,
+             int        format_version,
              FfTask    *task,
              GError   **error)
 {
@@ -291,7 +348,7 @@ parse_items (JsonArray *items,
           ff_document_invalid (error, where, NULL, _("must be an object"));
           return FALSE;
         }
-      item = parse_item (json_node_get_object (node), where, error);
+      item = parse_item (json_node_get_object (node), where, format_version, error);
       if (item == NULL)
         return FALSE;
       g_ptr_array_add (task->items, item);
@@ -358,6 +415,30 @@ parse_supervisors (JsonArray *supervisors,
   return TRUE;
 }
 
+/* A target older than what the ledger says the terminal runs is a downgrade: only a task that says
+ * so (a rollback with its reason) may carry one, so no upgrade task downgrades by mistake. */
+static gboolean
+check_no_downgrade (const FfTask  *task,
+                    GError       **error)
+{
+  for (guint i = 0; i < task->items->len; i++)
+    {
+      const FfTaskItem *item = g_ptr_array_index (task->items, i);
+
+      if (ff_version_compare (item->target.version, item->expected_version) < 0)
+        {
+          g_autofree char *where = g_strdup_printf ("items[%u].target", i);
+          g_autofree char *problem =
+            g_strdup_printf (_("%s is older than the expected version %s: a downgrade needs a "
+                               "rollback member"), item->target.version, item->expected_version);
+
+          ff_document_invalid (error, where, "version", problem);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* "supervisors" is optional: a task without supervisors keeps the bytes it always had. */
 static const char *const task_members[] = {
   "format_version", "task_id", "issued_at", "expires_at", "technician", "tablets", "rollback",
@@ -389,7 +470,7 @@ ff_task_parse (GBytes  *bytes,
   if (!ff_document_check_members (root, "",
                                   with_supervisors ? task_members_with_supervisors : task_members,
                                   error)
-      || !ff_document_get_int (root, "", "format_version", FF_TASK_FORMAT_VERSION,
+      || !ff_document_get_int (root, "", "format_version", FF_TASK_FORMAT_VERSION_OLDEST,
                                FF_TASK_FORMAT_VERSION, &format_version, error)
       || (task_id = ff_document_get_string (root, "", "task_id", FALSE, 64, error)) == NULL
       || !ff_document_get_timestamp (root, "", "issued_at", &task->issued_at, error)
@@ -408,7 +489,8 @@ ff_task_parse (GBytes  *bytes,
               || (reason = ff_document_get_string (rollback, "rollback", "reason", FALSE, 1024,
                                                    error)) == NULL))
       || (items = ff_document_get_array (root, "", "items", error)) == NULL
-      || !parse_items (items, task, error)
+      || !parse_items (items, (int) format_version, task, error)
+      || (reason == NULL && !check_no_downgrade (task, error))
       || (with_supervisors
           && ((supervisors = ff_document_get_array (root, "", "supervisors", error)) == NULL
               || !parse_supervisors (supervisors, task, error))))
@@ -461,24 +543,34 @@ ff_task_validate (const FfTask *task,
   return TRUE;
 }
 
+/* @format_version: of the task; 0 for the previous firmware. */
 static void
 add_firmware_ref (JsonBuilder         *builder,
                   const char          *member,
                   const FfFirmwareRef *ref,
-                  gboolean             with_file_name)
+                  int                  format_version)
 {
   if (!ff_builder_begin_object_or_null (builder, member, ref != NULL))
     return;
   ff_builder_add_string (builder, "version", ref->version);
   ff_builder_add_string (builder, "sha256", ref->sha256);
   ff_builder_add_int (builder, "size", ref->size);
-  if (with_file_name)
+  if (format_version > 0)
     ff_builder_add_string (builder, "file_name", ref->file_name);
+  if (format_version >= 2)
+    {
+      json_builder_set_member_name (builder, "hardware_versions");
+      json_builder_begin_array (builder);
+      for (guint i = 0; ref->hardware_versions != NULL && ref->hardware_versions[i] != NULL; i++)
+        json_builder_add_string_value (builder, ref->hardware_versions[i]);
+      json_builder_end_array (builder);
+    }
   json_builder_end_object (builder);
 }
 
 static void
 add_item (JsonBuilder      *builder,
+          int               format_version,
           const FfTaskItem *item)
 {
   json_builder_begin_object (builder);
@@ -496,8 +588,8 @@ add_item (JsonBuilder      *builder,
   ff_builder_add_string (builder, "model", item->model);
   ff_builder_add_string (builder, "hardware_version", item->hardware_version);
   ff_builder_add_string (builder, "expected_version", item->expected_version);
-  add_firmware_ref (builder, "target", &item->target, TRUE);
-  add_firmware_ref (builder, "previous", item->previous, FALSE);
+  add_firmware_ref (builder, "target", &item->target, format_version);
+  add_firmware_ref (builder, "previous", item->previous, 0);
   json_builder_end_object (builder);
 }
 
@@ -529,7 +621,7 @@ ff_task_serialize (const FfTask *task)
   json_builder_set_member_name (builder, "items");
   json_builder_begin_array (builder);
   for (guint i = 0; i < task->items->len; i++)
-    add_item (builder, g_ptr_array_index (task->items, i));
+    add_item (builder, task->format_version, g_ptr_array_index (task->items, i));
   json_builder_end_array (builder);
   if (task->supervisors->len > 0)
     {
@@ -587,6 +679,15 @@ ff_task_load_signed (GBytes  *bytes,
   if (task == NULL || !ff_task_check_expiry (task, now_unix_seconds, error))
     return NULL;
   return g_steal_pointer (&task);
+}
+
+gboolean
+ff_task_item_fits_hardware (const FfTaskItem *item,
+                            const char       *hardware_version)
+{
+  return hardware_version != NULL && item->target.hardware_versions != NULL
+         && g_strv_contains ((const char *const *) item->target.hardware_versions,
+                             hardware_version);
 }
 
 FfTaskItem *

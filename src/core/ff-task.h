@@ -6,7 +6,11 @@
 
 G_BEGIN_DECLS
 
-#define FF_TASK_FORMAT_VERSION 1
+/* Format 2 names the target firmware's hardware. Tasks of format 1, issued before, are still read:
+ * the item's hardware_version (the ledger's, which the platform checked against the firmware when
+ * it issued the task) is then the one hardware accepted, so the check is never skipped. */
+#define FF_TASK_FORMAT_VERSION 2
+#define FF_TASK_FORMAT_VERSION_OLDEST 1
 
 typedef struct
 {
@@ -14,6 +18,8 @@ typedef struct
   char   *sha256;
   gint64  size;
   char   *file_name;   /* target only: the name the terminal expects (from the vendor profile) */
+  char  **hardware_versions;  /* target only: the hardware it is for (1–64 names; format 1: the
+                               * item's hardware_version) */
 } FfFirmwareRef;
 
 typedef struct
@@ -93,6 +99,9 @@ FfTask        *ff_task_load_signed       (GBytes        *bytes,
                                           FfKey         *platform_key,
                                           gint64         now_unix_seconds,
                                           GError       **error);
+/* Whether a terminal reporting @hardware_version (0x8004) may take the target firmware. */
+gboolean       ff_task_item_fits_hardware (const FfTaskItem *item,
+                                          const char       *hardware_version);
 FfTaskItem    *ff_task_find_item         (const FfTask  *task,
                                           const char    *device_id);
 const FfSupervisor *ff_task_find_supervisor (const FfTask *task,

@@ -80,6 +80,7 @@ typedef struct
   GPtrArray  *events;
   gboolean    identity_present;
   char       *device_id_read;
+  char       *hardware_read;    /* 0x8004, checked against the target firmware's hardware */
   double      fix_latitude;     /* the median of the settled fixes */
   double      fix_longitude;
   int         fix_mode;
@@ -116,6 +117,7 @@ context_clear (Context *ctx)
   g_clear_pointer (&ctx->events, g_ptr_array_unref);
   g_clear_pointer (&ctx->gps_fixes, g_array_unref);
   g_free (ctx->device_id_read);
+  g_free (ctx->hardware_read);
   g_free (ctx->override_by);
   g_free (ctx->override_reason);
   g_free (ctx->version_before);
@@ -288,6 +290,7 @@ context_serialize (const Context *ctx)
   g_variant_dict_insert_value (&dict, "events", g_variant_builder_end (&events));
   g_variant_dict_insert (&dict, "identity", "b", ctx->identity_present);
   dict_put_string (&dict, "device-id-read", ctx->device_id_read);
+  dict_put_string (&dict, "hardware-read", ctx->hardware_read);
   g_variant_dict_insert (&dict, "fix", "(ddid)", ctx->fix_latitude, ctx->fix_longitude,
                          ctx->fix_mode, ctx->fix_age);
   g_variant_dict_insert_value (&dict, "gps-fixes",
@@ -342,6 +345,7 @@ context_parse (const char *text, Context *ctx)
       }
   g_variant_dict_lookup (&dict, "identity", "b", &ctx->identity_present);
   ctx->device_id_read = dict_get_string (&dict, "device-id-read");
+  ctx->hardware_read = dict_get_string (&dict, "hardware-read");
   g_variant_dict_lookup (&dict, "fix", "(ddid)", &ctx->fix_latitude, &ctx->fix_longitude,
                          &ctx->fix_mode, &ctx->fix_age);
   {
@@ -905,6 +909,31 @@ fix_mode_name (int mode)
   return mode >= FF_GPS_FIX_3D ? "3d" : mode == FF_GPS_FIX_2D ? "2d" : "none";
 }
 
+/* The firmware is only for the hardware its task names: a terminal reporting other hardware (the
+ * ledger may be wrong) ends the visit before anything is written, whoever vouches for its identity.
+ * TRUE when it did. */
+static gboolean
+refuse_other_hardware (FfWorkflow *self)
+{
+  const char *hardware = self->ctx.hardware_read;
+  g_autofree char *accepted = NULL;
+  g_autofree char *reason = NULL;
+
+  if (ff_task_item_fits_hardware (self->item, hardware))
+    return FALSE;
+  accepted = g_strjoinv (", ", self->item->target.hardware_versions);
+  if (hardware == NULL || *hardware == '\0')
+    reason = g_strdup_printf (_("The terminal did not report its hardware version; firmware %s is "
+                                "for hardware %s only. Nothing was written."),
+                              self->item->target.version, accepted);
+  else
+    reason = g_strdup_printf (_("The terminal reports hardware %s; firmware %s is for hardware %s "
+                                "only. Nothing was written."),
+                              hardware, self->item->target.version, accepted);
+  step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_CHECK_FAILED, reason);
+  return TRUE;
+}
+
 static void
 end_settling (FfWorkflow *self)
 {
@@ -978,7 +1007,8 @@ identify_with_fix (GObject      *object,
                  ff_geo_delta_longitude_arcsec (&fix, &recorded), n_fixes,
                  self->ctx.version_before,
                  self->ctx.checksum_before != NULL ? self->ctx.checksum_before : "-");
-  advance (self, FF_WORKFLOW_STATE_READ_VERSION);
+  if (!refuse_other_hardware (self))
+    advance (self, FF_WORKFLOW_STATE_READ_VERSION);
 }
 
 static void
@@ -1012,6 +1042,8 @@ identify_info_read (GObject      *object,
     }
   g_free (self->ctx.device_id_read);
   self->ctx.device_id_read = g_strdup (info->device_id != NULL ? info->device_id : "");
+  g_free (self->ctx.hardware_read);
+  self->ctx.hardware_read = g_strdup (info->hardware_version);
   g_free (self->ctx.version_before);
   self->ctx.version_before = g_strdup (info->software_version);
   g_free (self->ctx.checksum_before);
@@ -1052,6 +1084,17 @@ read_version (FfWorkflow *self)
       record_eventf (self, "read-version", _("Already running %s: nothing to push."), running);
       set_outcome (self, "already-current");
       advance (self, FF_WORKFLOW_STATE_REPORT);
+      return;
+    }
+  /* Whatever the ledger said: only a rollback task takes a terminal to an older version. */
+  if (ff_version_compare (running, target) > 0 && !self->task->rollback)
+    {
+      g_autofree char *reason = NULL;
+
+      reason = g_strdup_printf (_("The terminal runs %s, newer than the target %s: it is not "
+                                  "downgraded without a rollback task. Nothing was written."),
+                                running, target);
+      step_failed_literal (self, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_CHECK_FAILED, reason);
       return;
     }
   if (ff_version_compare (running, self->item->expected_version) != 0)
@@ -1956,7 +1999,8 @@ apply_override (FfWorkflow  *self,
   set_failure (self, NULL, NULL);
   record_eventf (self, "identify", _("Identity overridden by supervisor %s: %s"),
                  self->ctx.override_by, self->ctx.override_reason);
-  advance (self, FF_WORKFLOW_STATE_READ_VERSION);
+  if (!refuse_other_hardware (self))
+    advance (self, FF_WORKFLOW_STATE_READ_VERSION);
   return TRUE;
 }
 

@@ -151,6 +151,8 @@ build_item (const FfTerminal *terminal,
   item->target.sha256 = g_strdup (target->sha256);
   item->target.size = target->size;
   item->target.file_name = g_strdup (file_name);
+  /* The tablet checks the terminal's own 0x8004 against these: the ledger may be wrong. */
+  item->target.hardware_versions = g_strdupv (target->hardware_versions);
   if (previous != NULL)
     {
       item->previous = ff_firmware_ref_new ();

@@ -188,6 +188,7 @@ typedef struct
   char               *vendor;
   char               *model;
   char               *type;
+  char               *hardware;
   char               *host;
 } FleetEntry;
 
@@ -202,6 +203,7 @@ fleet_entry_free (gpointer data)
   g_free (entry->vendor);
   g_free (entry->model);
   g_free (entry->type);
+  g_free (entry->hardware);
   g_free (entry->host);
   g_free (entry);
 }
@@ -253,11 +255,13 @@ ff_sim_fleet_load_file (FfSimFleet  *fleet,
       entry->vendor = g_key_file_get_string (file, group, "vendor", NULL);
       entry->model = g_key_file_get_string (file, group, "model", NULL);
       entry->type = g_key_file_get_string (file, group, "type", NULL);
+      entry->hardware = g_key_file_get_string (file, group, "hardware", NULL);
       entry->host = g_key_file_get_string (file, group, "host", NULL);
       entry->config.version = entry->version;
       entry->config.vendor = entry->vendor;
       entry->config.model = entry->model;
       entry->config.type = entry->type;
+      entry->config.hardware_version = entry->hardware;
       entry->config.host = entry->host != NULL ? entry->host : default_host;
       if (!get_double (file, group, "latitude", &entry->config.latitude, path, error)
           || !get_double (file, group, "longitude", &entry->config.longitude, path, error))

@@ -998,7 +998,8 @@ ff_sim_terminal_new (const FfSimTerminalConfig  *config,
   terminal->vendor = g_strdup (config->vendor != NULL ? config->vendor : "Fieldflash Demo");
   terminal->model = g_strdup (config->model != NULL ? config->model : "DTU-100");
   terminal->type = g_strdup (config->type != NULL ? config->type : "DTU");
-  terminal->hardware_version = g_strdup ("HV1.0");
+  terminal->hardware_version = g_strdup (config->hardware_version != NULL ? config->hardware_version
+                                                                       : "HV1.0");
   terminal->mac = g_strdup_printf ("02:46:46:%02X:%02X:%02X", hash >> 16 & 0xFF, hash >> 8 & 0xFF,
                                    hash & 0xFF);
   terminal->latitude = config->latitude;

@@ -17,6 +17,7 @@ typedef struct
   const char *vendor;            /* 0x8003 */
   const char *model;             /* 0x8008 */
   const char *type;              /* 0x8001: "DTU" */
+  const char *hardware_version;  /* 0x8004: "HV1.0" */
   double      latitude;          /* the position recorded for it (degrees) */
   double      longitude;
   const char *host;              /* "127.0.0.1" */

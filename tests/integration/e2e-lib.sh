@@ -80,7 +80,8 @@ start_sim () {
 
 # The platform with the ledger $1 (CSV), the firmware images V1.00 ($work/v1.bin) and V2.00
 # ($work/v2.bin) of Acme DTU-3000, a technician, this tablet and one task for the terminals $2
-# (comma separated) to V2.00; then serves on a free port ($url), and the tablet logs in.
+# (comma separated) to V2.00; then serves on a free port ($url), and the tablet logs in. A script
+# that defines the function before_task runs it just before the task is made (supervisors…).
 start_platform () {
   "${plat[@]}" init > /dev/null
   "${plat[@]}" terminals import "$1" > /dev/null
@@ -92,6 +93,7 @@ start_platform () {
   "$cli" key "${tablet[@]}" --serial TAB-0001 > "$work/tablet.pub.pem"
   "${plat[@]}" handhelds add TAB-0001 --pubkey "$work/tablet.pub.pem" > /dev/null
   "${plat[@]}" export-key > "$work/platform.pem"
+  if declare -F before_task > /dev/null; then before_task; fi
   "${plat[@]}" tasks create --technician "$phone" --handheld TAB-0001 --terminals "$2" \
     --firmware V2.00 > "$work/task.out"
   mkfifo "$work/platform.out"

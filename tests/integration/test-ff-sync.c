@@ -328,6 +328,7 @@ publish_task_items (Fixture *f, guint sequence, gint64 issued_at, guint n_items,
       item->target.sha256 = g_strdup (sha);
       item->target.size = g_bytes_get_size (named[i]);
       item->target.file_name = g_strdup ("UpdateProgram.bin");
+      item->target.hardware_versions = g_strsplit ("HV1.0", ",", -1);
       g_ptr_array_add (task->items, item);
       g_hash_table_insert (f->firmware, g_strdup (sha), g_bytes_ref (served[i]));
     }

@@ -63,6 +63,7 @@ ff_test_task_item_new (const char *device_id,
   item->model = g_strdup ("DTU-3000");
   item->hardware_version = g_strdup ("HV1.0");
   item->expected_version = g_strdup ("V1.00");
+  item->target.hardware_versions = g_strsplit ("HV1.0", ",", -1);
   return item;
 }
 

@@ -22,7 +22,8 @@ FfTask     *ff_test_task_new                  (gint64               issued_at,
  * costly hash is made once per test program). */
 FfSupervisor *ff_test_supervisor_new          (void);
 /* A terminal of the test fleet: an Acme DTU-3000 (HV1.0) expected on V1.00, state-grid profile,
- * common address 1, at @host:@port. The caller sets the target (and previous) firmware. */
+ * common address 1, at @host:@port, its target firmware for HV1.0. The caller sets the target
+ * (and previous) firmware's version, digest, size and file name. */
 FfTaskItem *ff_test_task_item_new             (const char          *device_id,
                                                const char          *name,
                                                double               latitude,

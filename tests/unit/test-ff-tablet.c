@@ -242,6 +242,7 @@ sample_task_document (void)
         g_strdup ("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
       item->target.size = 65536;
       item->target.file_name = g_strdup ("UpdateProgram.bin");
+      item->target.hardware_versions = g_strsplit ("HV1.0", ",", -1);
       g_ptr_array_add (task->items, item);
     }
   return ff_task_serialize (task);

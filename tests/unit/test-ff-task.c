@@ -67,7 +67,75 @@ test_round_trip (void)
   g_assert_cmpfloat (item->latitude, ==, 39.915);
   g_assert_cmpstr (item->target.file_name, ==, "UpdateProgram.bin");
   g_assert_cmpint (item->previous->size, ==, 60000);
+  g_assert_cmpstrv (item->target.hardware_versions, ((const char *[]) { "HV1.0", NULL }));
   g_assert_null (ff_task_find_item (parsed, "DTU0002"));
+}
+
+/* A target older than the version the ledger expects is a downgrade: without a rollback member the
+ * document is refused, whatever else is right in it. */
+static void
+test_downgrade_needs_rollback (void)
+{
+  g_autoptr(FfTask) task = sample_task ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(FfTask) parsed = NULL;
+  FfTaskItem *item = g_ptr_array_index (task->items, 0);
+
+  g_free (item->expected_version);
+  item->expected_version = g_strdup ("V3.00");
+  bytes = ff_task_serialize (task);
+  parsed = ff_task_parse (bytes, &error);
+  g_assert_null (parsed);
+  g_assert_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "items[0].target.version"));
+  g_assert_nonnull (strstr (error->message, "V3.00"));
+  g_assert_nonnull (strstr (error->message, "rollback"));
+  g_clear_error (&error);
+
+  /* Numbers compare as numbers: V10.0 is newer than V9.9, so this is no downgrade. */
+  g_free (item->expected_version);
+  item->expected_version = g_strdup ("V1.9");
+  g_free (item->target.version);
+  item->target.version = g_strdup ("V1.10");
+  g_assert_true (ff_task_validate (task, &error));
+  g_assert_no_error (error);
+
+  /* With its reason the same downgrade is a rollback task. */
+  g_free (item->expected_version);
+  item->expected_version = g_strdup ("V3.00");
+  task->rollback = TRUE;
+  task->rollback_reason = g_strdup ("V3.00 trips the breaker");
+  g_assert_true (ff_task_validate (task, &error));
+  g_assert_no_error (error);
+}
+
+/* A task of format 1, issued before the hardware list: still read, and the item's hardware
+ * version (the ledger's, checked by the platform at issue) is the one hardware it accepts. */
+static void
+test_format_1_hardware (void)
+{
+  g_autoptr(FfTask) task = sample_task ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(FfTask) parsed = NULL;
+  FfTaskItem *item = g_ptr_array_index (task->items, 0);
+
+  g_strfreev (item->target.hardware_versions);
+  item->target.hardware_versions = g_strsplit ("HV2.0,HV2.1", ",", -1);
+  g_assert_true (ff_task_item_fits_hardware (item, "HV2.1"));
+  g_assert_false (ff_task_item_fits_hardware (item, "HV1.0"));
+  g_assert_false (ff_task_item_fits_hardware (item, NULL));
+
+  task->format_version = 1;
+  bytes = ff_task_serialize (task);
+  g_assert_null (strstr (g_bytes_get_data (bytes, NULL), "hardware_versions"));
+  parsed = ff_task_parse (bytes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (parsed->format_version, ==, 1);
+  item = g_ptr_array_index (parsed->items, 0);
+  g_assert_true (ff_task_item_fits_hardware (item, "HV1.0"));
+  g_assert_false (ff_task_item_fits_hardware (item, "HV2.0"));
 }
 
 static void
@@ -101,8 +169,19 @@ static void
 test_validation (void)
 {
   static const FfTestMutation cases[] = {
-    { "\"format_version\" : 1", "\"format_version\" : 2", "format_version" },
-    { "\"format_version\" : 1", "\"format_version\" : \"1\"", "format_version" },
+    { "\"format_version\" : 2", "\"format_version\" : 3", "format_version" },
+    { "\"format_version\" : 2", "\"format_version\" : 0", "format_version" },
+    { "\"format_version\" : 2", "\"format_version\" : \"2\"", "format_version" },
+    /* Format 1 had no hardware list: a document that says 1 and carries one is not format 1. */
+    { "\"format_version\" : 2", "\"format_version\" : 1", "items[0].target.hardware_versions" },
+    { "\"hardware_versions\" : [\n          \"HV1.0\"\n        ]",
+      "\"hardware_versions\" : \"HV1.0\"", "items[0].target.hardware_versions" },
+    { "\"hardware_versions\" : [\n          \"HV1.0\"\n        ]", "\"hardware_versions\" : []",
+      "items[0].target.hardware_versions" },
+    { "\"hardware_versions\" : [", "\"hardware_versions\" : [ 1, ",
+      "items[0].target.hardware_versions[0]" },
+    { "\"hardware_versions\" : [", "\"hardware_versions\" : [ \"HV/1\", ",
+      "items[0].target.hardware_versions[0]" },
     { "\"task_id\" : \"13800138000-20261121\"", "\"task_id\" : \"13800138000-2026\"", "task_id" },
     { "\"task_id\" : \"13800138000-20261121\"", "\"task_id\" : \"13900139000-20261121\"",
       "task_id" },
@@ -187,6 +266,7 @@ test_duplicate_device (void)
   copy->target.sha256 = g_strdup (first->target.sha256);
   copy->target.size = 1;
   copy->target.file_name = g_strdup ("UpdateProgram.bin");
+  copy->target.hardware_versions = g_strsplit ("HV1.0", ",", -1);
   g_ptr_array_add (task->items, copy);
   g_assert_false (ff_task_validate (task, &error));
   g_assert_nonnull (strstr (error->message, "items[1].device_id"));
@@ -237,6 +317,8 @@ main (int   argc,
   g_test_add_func ("/task/make-id", test_make_id);
   g_test_add_func ("/task/round-trip", test_round_trip);
   g_test_add_func ("/task/rollback-round-trip", test_rollback_round_trip);
+  g_test_add_func ("/task/downgrade-needs-rollback", test_downgrade_needs_rollback);
+  g_test_add_func ("/task/format-1-hardware", test_format_1_hardware);
   g_test_add_func ("/task/validation", test_validation);
   g_test_add_func ("/task/not-json", test_not_json);
   g_test_add_func ("/task/duplicate-device", test_duplicate_device);
