@@ -6,6 +6,7 @@
 
 #include "ff-document.h"
 #include "ff-platform-clock.h"
+#include "ff-platform-deltas.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-ledger-import.h"
 #include "ff-supervisor.h"
@@ -156,6 +157,62 @@ ff_cli_terminals (FfCli   *cli,
 
 /* firmware */
 
+static void
+print_delta_outcome (const FfFirmware      *from,
+                     const FfFirmware      *to,
+                     FfDeltaOutcome         outcome,
+                     const FfFirmwareDelta *delta)
+{
+  g_autofree char *size_text = NULL;
+
+  if (outcome == FF_DELTA_NOT_SMALLER)
+    {
+      g_print (_("Delta %s → %s: not smaller than the image, not kept\n"), from->version,
+               to->version);
+      return;
+    }
+  size_text = g_format_size_full ((guint64) delta->size, G_FORMAT_SIZE_LONG_FORMAT);
+  g_print (outcome == FF_DELTA_MADE ? _("Delta %s → %s: %s (%s, %.1f%% of the image)\n")
+                                    : _("Delta %s → %s exists: %s (%s, %.1f%% of the image)\n"),
+           from->version, to->version, delta->sha256, size_text,
+           100.0 * (double) delta->size / (double) to->size);
+}
+
+/* Makes the delta to @to from each of @sources, reporting each as it is made. */
+static gboolean
+make_deltas (FfCli            *cli,
+             GPtrArray        *sources,
+             const FfFirmware *to,
+             GError          **error)
+{
+  for (guint i = 0; i < sources->len; i++)
+    {
+      const FfFirmware *from = g_ptr_array_index (sources, i);
+      g_autoptr(FfFirmwareDelta) delta = NULL;
+      FfDeltaOutcome outcome;
+
+      if (!ff_platform_delta_make (cli->db, cli->data_dir, from, to, ff_platform_now (), &outcome,
+                                   &delta, error))
+        {
+          g_prefix_error (error, _("Delta %s → %s: "), from->version, to->version);
+          return FALSE;
+        }
+      print_delta_outcome (from, to, outcome, delta);
+    }
+  return TRUE;
+}
+
+/* The deltas to @to from every older version of its model the ledger shows in the field. */
+static gboolean
+make_field_deltas (FfCli            *cli,
+                   const FfFirmware *to,
+                   GError          **error)
+{
+  g_autoptr(GPtrArray) sources = ff_platform_db_list_field_sources (cli->db, to, error);
+
+  return sources != NULL && make_deltas (cli, sources, to, error);
+}
+
 static gboolean
 firmware_add (FfCli   *cli,
               int      argc,
@@ -222,24 +279,82 @@ firmware_add (FfCli   *cli,
   size_text = g_format_size_full ((guint64) firmware->size, G_FORMAT_SIZE_LONG_FORMAT);
   g_print (_("Added firmware %s for %s %s: %s (%s)\n"), version, vendor, model, firmware->sha256,
            size_text);
+  /* The firmware is added whatever becomes of its deltas; a failed one can be made again later. */
+  if (!make_field_deltas (cli, firmware, &local_error))
+    g_printerr (_("%s\nThe firmware was added; make its deltas with “fieldflash-platform firmware "
+                  "delta %s”.\n"), local_error->message, version);
   return TRUE;
 }
 
-static void
-print_firmware_line (gconstpointer row)
+/* A firmware and the deltas to it, as list and show print them. */
+typedef struct
 {
-  const FfFirmware *fw = row;
-  g_autofree char *hardware = g_strjoinv (",", fw->hardware_versions);
+  FfFirmware *firmware;
+  GPtrArray  *deltas;
+} FirmwareRow;
 
-  g_print ("%s %s %s\t%s\t%" G_GINT64_FORMAT "\t%s\t%s\n", fw->vendor, fw->model, fw->version,
-           fw->sha256, fw->size, hardware, fw->withdrawn_at != 0 ? _("withdrawn") : _("available"));
+static void
+firmware_row_free (FirmwareRow *row)
+{
+  ff_firmware_free (row->firmware);
+  g_clear_pointer (&row->deltas, g_ptr_array_unref);
+  g_free (row);
+}
+
+/* The versions a delta to @row's firmware exists from, "-" when none; a source image without a
+ * version of this model is named by its digest. */
+static char *
+delta_sources_text (const FirmwareRow *row)
+{
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  g_auto(GStrv) list = NULL;
+
+  for (guint i = 0; i < row->deltas->len; i++)
+    {
+      const FfFirmwareDelta *delta = g_ptr_array_index (row->deltas, i);
+
+      g_strv_builder_add (names, delta->from_version ? delta->from_version : delta->from_sha256);
+    }
+  list = g_strv_builder_end (names);
+  return list[0] != NULL ? g_strjoinv (",", list) : g_strdup ("-");
+}
+
+static void
+print_firmware_line (gconstpointer data)
+{
+  const FirmwareRow *row = data;
+  const FfFirmware *fw = row->firmware;
+  g_autofree char *hardware = g_strjoinv (",", fw->hardware_versions);
+  g_autofree char *sources = delta_sources_text (row);
+  /* TRANSLATORS: the versions a delta patch to this firmware exists from */
+  g_autofree char *deltas = g_strdup_printf (_("deltas from %s"), sources);
+
+  g_print ("%s %s %s\t%s\t%" G_GINT64_FORMAT "\t%s\t%s\t%s\n", fw->vendor, fw->model,
+           fw->version, fw->sha256, fw->size, hardware,
+           fw->withdrawn_at != 0 ? _("withdrawn") : _("available"), deltas);
+}
+
+static void
+add_delta_members (JsonBuilder           *builder,
+                   const FfFirmwareDelta *delta)
+{
+  json_builder_begin_object (builder);
+  if (delta->from_version != NULL)
+    ff_builder_add_string (builder, "from_version", delta->from_version);
+  ff_builder_add_string (builder, "from_sha256", delta->from_sha256);
+  ff_builder_add_string (builder, "to_sha256", delta->to_sha256);
+  ff_builder_add_string (builder, "sha256", delta->sha256);
+  ff_builder_add_int (builder, "size", delta->size);
+  ff_builder_add_timestamp (builder, "made_at", delta->made_at);
+  json_builder_end_object (builder);
 }
 
 static void
 add_firmware_members (JsonBuilder   *builder,
-                      gconstpointer  row)
+                      gconstpointer  data)
 {
-  const FfFirmware *fw = row;
+  const FirmwareRow *row = data;
+  const FfFirmware *fw = row->firmware;
   g_autofree char *hardware = g_strjoinv (",", fw->hardware_versions);
 
   ff_builder_add_string (builder, "vendor", fw->vendor);
@@ -250,6 +365,32 @@ add_firmware_members (JsonBuilder   *builder,
   ff_builder_add_string (builder, "hardware_versions", hardware);
   ff_builder_add_string (builder, "notes", fw->notes);
   ff_builder_add_boolean (builder, "withdrawn", fw->withdrawn_at != 0);
+  json_builder_set_member_name (builder, "deltas");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < row->deltas->len; i++)
+    add_delta_members (builder, g_ptr_array_index (row->deltas, i));
+  json_builder_end_array (builder);
+}
+
+/* Each of @firmware (taken) with the deltas to it. */
+static GPtrArray *
+firmware_rows (FfCli      *cli,
+               GPtrArray  *firmware,
+               GError    **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) firmware_row_free);
+
+  for (guint i = 0; i < firmware->len; i++)
+    {
+      FirmwareRow *row = g_new0 (FirmwareRow, 1);
+
+      /* The array frees what is left in it, and ff_firmware_free (NULL) does nothing. */
+      row->firmware = g_steal_pointer (&firmware->pdata[i]);
+      g_ptr_array_add (rows, row);
+      if ((row->deltas = ff_platform_db_list_deltas (cli->db, row->firmware, error)) == NULL)
+        return NULL;
+    }
+  return g_steal_pointer (&rows);
 }
 
 static gboolean
@@ -264,13 +405,15 @@ firmware_list (FfCli   *cli,
     { NULL }
   };
   g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
 
   if (!ff_cli_parse (cli, NULL, _("List every firmware version ever added"), entries, &argc,
                      &argv, error)
       || ff_cli_open_db (cli, error) == NULL
-      || (list = ff_platform_db_list_firmware (cli->db, NULL, error)) == NULL)
+      || (list = ff_platform_db_list_firmware (cli->db, NULL, error)) == NULL
+      || (rows = firmware_rows (cli, list, error)) == NULL)
     return FALSE;
-  ff_cli_print_rows (list, json, print_firmware_line, add_firmware_members);
+  ff_cli_print_rows (rows, json, print_firmware_line, add_firmware_members);
   return TRUE;
 }
 
@@ -350,6 +493,110 @@ firmware_withdraw (FfCli   *cli,
   return TRUE;
 }
 
+static gboolean
+firmware_show (FfCli   *cli,
+               int      argc,
+               char   **argv,
+               GError **error)
+{
+  g_autofree char *vendor = NULL, *model = NULL;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "vendor", 0, 0, G_OPTION_ARG_STRING, &vendor, N_("Vendor"), N_("VENDOR") },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("Model"), N_("MODEL") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_firmware_free);
+  g_autoptr(GPtrArray) rows = NULL;
+  FfFirmware *firmware;
+  const FirmwareRow *row;
+
+  if (!ff_cli_parse (cli, "VERSION", _("Show a firmware version and the delta patches to it"),
+                     entries, &argc, &argv, error))
+    return FALSE;
+  if (argc != 2)
+    return ff_cli_usage_error (error, _("Name the version to show"));
+  if (ff_cli_open_db (cli, error) == NULL
+      || (firmware = resolve_firmware (cli, argv[1], vendor, model, error)) == NULL)
+    return FALSE;
+  g_ptr_array_add (list, firmware);
+  if ((rows = firmware_rows (cli, list, error)) == NULL)
+    return FALSE;
+  row = g_ptr_array_index (rows, 0);
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+
+      json_builder_begin_object (builder);
+      add_firmware_members (builder, row);
+      json_builder_end_object (builder);
+      ff_cli_print_json (builder);
+      return TRUE;
+    }
+  print_firmware_line (row);
+  for (guint i = 0; i < row->deltas->len; i++)
+    {
+      const FfFirmwareDelta *delta = g_ptr_array_index (row->deltas, i);
+      g_autofree char *size = g_strdup_printf ("%" G_GINT64_FORMAT, delta->size);
+
+      g_print (_("  delta from %s\t%s\t%s bytes\tpatch %s\n"),
+               delta->from_version ? delta->from_version : "-", delta->from_sha256, size,
+               delta->sha256);
+    }
+  return TRUE;
+}
+
+static gboolean
+firmware_delta (FfCli   *cli,
+                int      argc,
+                char   **argv,
+                GError **error)
+{
+  g_autofree char *vendor = NULL, *model = NULL, *from_version = NULL;
+  GOptionEntry entries[] = {
+    { "from", 0, 0, G_OPTION_ARG_STRING, &from_version,
+      N_("Only the delta from this version (default: every older version in the field)"),
+      N_("VERSION") },
+    { "vendor", 0, 0, G_OPTION_ARG_STRING, &vendor, N_("Vendor"), N_("VENDOR") },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("Model"), N_("MODEL") },
+    { NULL }
+  };
+  g_autoptr(FfFirmware) to = NULL;
+  g_autoptr(GPtrArray) sources = NULL;
+  FfFirmware *from;
+
+  if (!ff_cli_parse (cli, "VERSION", _("Make the delta patches to a firmware version"), entries,
+                     &argc, &argv, error))
+    return FALSE;
+  if (argc != 2)
+    return ff_cli_usage_error (error, _("Name the version to make delta patches to"));
+  if (ff_cli_open_db (cli, error) == NULL
+      || (to = resolve_firmware (cli, argv[1], vendor, model, error)) == NULL)
+    return FALSE;
+  if (from_version == NULL)
+    {
+      if ((sources = ff_platform_db_list_field_sources (cli->db, to, error)) == NULL)
+        return FALSE;
+      if (sources->len == 0)
+        g_print (_("No terminal in the ledger runs an older version of %s %s whose image the "
+                   "store has: no delta to make\n"), to->vendor, to->model);
+      return make_deltas (cli, sources, to, error);
+    }
+  if ((from = resolve_firmware (cli, from_version, to->vendor, to->model, error)) == NULL)
+    return FALSE;
+  sources = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_firmware_free);
+  g_ptr_array_add (sources, from);
+  if (g_str_equal (from->sha256, to->sha256))
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                   _("Firmware %s and %s are the same image: there is nothing to patch"),
+                   from->version, to->version);
+      return FALSE;
+    }
+  return make_deltas (cli, sources, to, error);
+}
+
 gboolean
 ff_cli_firmware (FfCli   *cli,
                  int      argc,
@@ -362,7 +609,12 @@ ff_cli_firmware (FfCli   *cli,
     return firmware_list (cli, argc - 1, argv + 1, error);
   if (sub_verb_is (argc, argv, "withdraw"))
     return firmware_withdraw (cli, argc - 1, argv + 1, error);
-  return unknown_sub_verb (error, "firmware", "add FILE | list | withdraw VERSION");
+  if (sub_verb_is (argc, argv, "show"))
+    return firmware_show (cli, argc - 1, argv + 1, error);
+  if (sub_verb_is (argc, argv, "delta"))
+    return firmware_delta (cli, argc - 1, argv + 1, error);
+  return unknown_sub_verb (error, "firmware", "add FILE | list | show VERSION | delta VERSION "
+                                              "[--from VERSION] | withdraw VERSION");
 }
 
 /* blacklist */

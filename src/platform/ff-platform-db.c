@@ -849,6 +849,77 @@ ff_platform_db_firmware_visible (FfPlatformDb *db,
                              visible, error));
 }
 
+/* Delta patches */
+
+gboolean
+ff_platform_db_insert_delta (FfPlatformDb          *db,
+                             const FfFirmwareDelta *delta,
+                             gint64                 now,
+                             GError               **error)
+{
+  return LOCKED (db, run (db, bind (db, "INSERT OR IGNORE INTO firmware_deltas (from_sha256,"
+                                        " to_sha256, sha256, size, made_at) VALUES (?, ?, ?, ?, ?)",
+                                    error, "sssii", delta->from_sha256, delta->to_sha256,
+                                    delta->sha256, delta->size, now),
+                          error));
+}
+
+static gpointer
+read_delta (sqlite3_stmt *stmt)
+{
+  FfFirmwareDelta *delta = g_new0 (FfFirmwareDelta, 1);
+
+  delta->from_sha256 = ff_sqlite_column_text (stmt, 0);
+  delta->to_sha256 = ff_sqlite_column_text (stmt, 1);
+  delta->sha256 = ff_sqlite_column_text (stmt, 2);
+  delta->size = sqlite3_column_int64 (stmt, 3);
+  delta->made_at = sqlite3_column_int64 (stmt, 4);
+  delta->from_version = ff_sqlite_column_text (stmt, 5);
+  return delta;
+}
+
+GPtrArray *
+ff_platform_db_list_deltas (FfPlatformDb     *db,
+                            const FfFirmware *to,
+                            GError          **error)
+{
+  /* An image another model shares is named by this model's version of it, else by its digest. */
+  return LOCKED (db, collect_rows (db, bind (db, "SELECT d.from_sha256, d.to_sha256, d.sha256,"
+                                                 " d.size, d.made_at, (SELECT f.version"
+                                                 "   FROM firmware f WHERE f.sha256 = d.from_sha256"
+                                                 "   AND f.vendor = ?2 AND f.model = ?3"
+                                                 "   ORDER BY f.id LIMIT 1) AS version"
+                                                 " FROM firmware_deltas d WHERE d.to_sha256 = ?1"
+                                                 " ORDER BY ff_version_key (coalesce (version,"
+                                                 "   '')), d.from_sha256",
+                                             error, "sss", to->sha256, to->vendor, to->model),
+                                   read_delta, (GDestroyNotify) ff_firmware_delta_free, error));
+}
+
+GPtrArray *
+ff_platform_db_list_field_sources (FfPlatformDb     *db,
+                                   const FfFirmware *to,
+                                   GError          **error)
+{
+  return LOCKED (db, collect_firmware (db, bind (db, SELECT_FIRMWARE " f WHERE f.vendor = ?1"
+                                                     " AND f.model = ?2 AND f.sha256 != ?3"
+                                                     " AND ff_version_key (f.version)"
+                                                     "   < ff_version_key (?4)"
+                                                     " AND EXISTS (SELECT 1 FROM terminals t"
+                                                     "   JOIN firmware_hardware h"
+                                                     "     ON h.hardware_version"
+                                                     "       = t.hardware_version"
+                                                     "   WHERE h.firmware_id = ?5"
+                                                     "   AND t.vendor = f.vendor"
+                                                     "   AND t.model = f.model"
+                                                     "   AND t.version_key"
+                                                     "     = ff_version_key (f.version))"
+                                                     " ORDER BY ff_version_key (f.version), f.id",
+                                                 error, "ssssi", to->vendor, to->model,
+                                                 to->sha256, to->version, to->id),
+                                         error));
+}
+
 /* Handhelds */
 
 gboolean
@@ -1567,6 +1638,18 @@ ff_terminal_free (FfTerminal *t)
   g_free (t->host);
   g_free (t->profile);
   g_free (t);
+}
+
+void
+ff_firmware_delta_free (FfFirmwareDelta *delta)
+{
+  if (delta == NULL)
+    return;
+  g_free (delta->from_sha256);
+  g_free (delta->to_sha256);
+  g_free (delta->sha256);
+  g_free (delta->from_version);
+  g_free (delta);
 }
 
 void

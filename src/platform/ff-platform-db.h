@@ -38,6 +38,17 @@ typedef struct
   gint64  withdrawn_at;        /* 0 while available */
 } FfFirmware;
 
+/* A delta patch from one stored image to another (both named by SHA-256), itself in the store. */
+typedef struct
+{
+  char   *from_sha256;
+  char   *to_sha256;
+  char   *sha256;              /* the patch's */
+  gint64  size;                /* the patch's, always smaller than the new image */
+  gint64  made_at;
+  char   *from_version;        /* the old image's version for the new one's vendor and model */
+} FfFirmwareDelta;
+
 typedef struct
 {
   char   *serial;
@@ -221,6 +232,23 @@ gboolean      ff_platform_db_firmware_visible      (FfPlatformDb  *db,
                                                     gboolean      *visible,
                                                     GError       **error);
 
+/* Delta patches */
+/* Records @delta; one recorded before for the same pair is kept as it is. */
+gboolean         ff_platform_db_insert_delta       (FfPlatformDb          *db,
+                                                    const FfFirmwareDelta *delta,
+                                                    gint64                 now,
+                                                    GError               **error);
+/* Every delta to @to's image, oldest source first, each with the version of its old image for
+ * @to's vendor and model. */
+GPtrArray       *ff_platform_db_list_deltas        (FfPlatformDb          *db,
+                                                    const FfFirmware      *to,
+                                                    GError               **error);
+/* The firmware of @to's vendor and model older than @to (by version order) that some terminal of
+ * a hardware version @to supports runs, according to the ledger: the sources worth a delta. */
+GPtrArray       *ff_platform_db_list_field_sources (FfPlatformDb          *db,
+                                                    const FfFirmware      *to,
+                                                    GError               **error);
+
 /* Handhelds (tablets) */
 gboolean      ff_platform_db_insert_handheld       (FfPlatformDb  *db,
                                                     const char    *serial,
@@ -384,6 +412,7 @@ GPtrArray    *ff_platform_db_list_reports          (FfPlatformDb  *db,
 
 void ff_terminal_free       (FfTerminal     *terminal);
 void ff_firmware_free       (FfFirmware     *firmware);
+void ff_firmware_delta_free (FfFirmwareDelta *delta);
 void ff_handheld_free       (FfHandheld     *handheld);
 void ff_technician_free     (FfTechnician   *technician);
 void ff_supervisor_record_free (FfSupervisorRecord *supervisor);
@@ -394,6 +423,7 @@ void ff_report_record_free  (FfReportRecord *record);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTerminal, ff_terminal_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfFirmware, ff_firmware_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfFirmwareDelta, ff_firmware_delta_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfHandheld, ff_handheld_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTechnician, ff_technician_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfSupervisorRecord, ff_supervisor_record_free)

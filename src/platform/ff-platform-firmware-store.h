@@ -1,4 +1,5 @@
-/* The content-addressed firmware store: DATA/firmware/ab/cdef… by SHA-256, written atomically. */
+/* The content-addressed firmware store: DATA/firmware/ab/cdef… by SHA-256, written atomically:
+ * the images and the delta patches between them. */
 #pragma once
 
 #include <gio/gio.h>
@@ -16,5 +17,15 @@ gboolean  ff_firmware_store_add  (const char  *data_dir,
                                   char       **sha256,
                                   gint64      *size,
                                   GError     **error);
+
+/* Stores @contents (a delta patch) under its digest, once per digest. */
+gboolean  ff_firmware_store_add_bytes (const char  *data_dir,
+                                       GBytes      *contents,
+                                       char       **sha256,
+                                       GError     **error);
+/* The stored file @sha256, checked against its name. */
+GBytes   *ff_firmware_store_load      (const char  *data_dir,
+                                       const char  *sha256,
+                                       GError     **error);
 
 G_END_DECLS

@@ -105,8 +105,18 @@ static const char schema_v3[] =
   "   FROM tasks, json_each (CAST (tasks.document AS TEXT), '$.items') AS item) AS listed"
   "  WHERE listed.task_id = task_items.task_id AND listed.device_id = task_items.device_id;";
 
+/* Schema 4: delta patches between two stored images, by the images' SHA-256 (content-addressed like
+ * the images: one patch serves every vendor and model that shares the pair). Only patches smaller
+ * than the new image are recorded. */
+static const char schema_v4[] =
+  "CREATE TABLE firmware_deltas ("
+  "  from_sha256 TEXT NOT NULL, to_sha256 TEXT NOT NULL, sha256 TEXT NOT NULL,"
+  "  size INTEGER NOT NULL, made_at INTEGER NOT NULL, PRIMARY KEY (from_sha256, to_sha256));"
+  "CREATE INDEX firmware_deltas_by_to ON firmware_deltas (to_sha256, from_sha256);"
+  "CREATE INDEX firmware_deltas_by_sha256 ON firmware_deltas (sha256);";
+
 /* steps[N] brings a database of schema N to schema N + 1. */
-static const char *const steps[] = { schema_v1, schema_v2, schema_v3 };
+static const char *const steps[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
 
 static gboolean
 exec (sqlite3     *handle,
