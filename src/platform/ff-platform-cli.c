@@ -7,6 +7,7 @@
 #include "ff-platform-server.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -32,10 +33,46 @@ ff_cli_path (FfCli      *cli,
   return g_build_filename (cli->data_dir, name, NULL);
 }
 
+/* Takes group and other access from @path and everything below it; counts what it changed. */
+static gboolean
+make_private (const char  *path,
+              guint       *changed,
+              GError     **error)
+{
+  g_autoptr(GDir) dir = NULL;
+  GStatBuf info;
+  const char *name;
+
+  if (g_lstat (path, &info) != 0 || S_ISLNK (info.st_mode))
+    return TRUE;
+  if ((info.st_mode & 077) != 0)
+    {
+      if (g_chmod (path, info.st_mode & 0700) != 0)
+        {
+          g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED,
+                       _("Could not make %s private (mode 0700): %s"), path, g_strerror (errno));
+          return FALSE;
+        }
+      (*changed)++;
+    }
+  if (!S_ISDIR (info.st_mode) || (dir = g_dir_open (path, 0, NULL)) == NULL)
+    return TRUE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (!make_private (child, changed, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 FfPlatformDb *
 ff_cli_open_db (FfCli   *cli,
                 GError **error)
 {
+  guint changed = 0;
+
   g_autofree char *path = ff_cli_path (cli, "platform.db");
 
   if (cli->db != NULL)
@@ -47,6 +84,13 @@ ff_cli_open_db (FfCli   *cli,
                    cli->data_dir);
       return NULL;
     }
+  /* A directory made before init set its mode, or loosened since, would let others read the PIN
+   * hashes and keys: every verb that opens it makes it the platform user's alone again. */
+  if (!make_private (cli->data_dir, &changed, error))
+    return NULL;
+  if (changed > 0)
+    g_printerr (_("fieldflash-platform: others could use %s (files and directories: %u); it is "
+                  "now for this user only\n"), cli->data_dir, changed);
   cli->db = ff_platform_db_open (path, error);
   return cli->db;
 }

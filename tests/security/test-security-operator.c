@@ -79,6 +79,28 @@ test_permissions (void)
   harness_free (h);
 }
 
+/* A data directory an older init left open (0755, platform.db and the signed tasks 0644) is made
+ * private by the next verb that opens it, which says so. */
+static void
+test_old_permissions (Fixture      *fixture,
+                      gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *db = g_build_filename (h->data_dir, "platform.db", NULL);
+  g_autofree char *tasks = g_build_filename (h->data_dir, "tasks", NULL);
+  g_autofree char *task_name = g_strconcat (h->task_a, ".json", NULL);
+  g_autofree char *task = g_build_filename (tasks, task_name, NULL);
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (g_chmod (h->data_dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (db, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (tasks, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (task, 0644), ==, 0);
+  g_assert_cmpint (harness_run (h, NULL, NULL, &err, "terminals", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (err, "(files and directories: 4)"));
+  assert_private_tree (h->data_dir);
+}
+
 /* Imports a ledger of @rows (after the header) and asserts that it is refused, naming the line
  * and @problem, and that the database did not change. */
 static void
@@ -275,6 +297,8 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/security/operator/permissions", test_permissions);
+  g_test_add ("/security/operator/old-permissions", Fixture, NULL, set_up, test_old_permissions,
+              tear_down);
   g_test_add ("/security/operator/csv-controls", Fixture, NULL, set_up, test_csv_controls,
               tear_down);
   g_test_add ("/security/operator/csv-numbers", Fixture, NULL, set_up, test_csv_numbers,
