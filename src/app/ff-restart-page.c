@@ -1,7 +1,9 @@
 /* FfRestartPage: while the terminal reboots, how long it has been restarting, a countdown to when
  * such a terminal is usually back, how many times the tablet has tried to reconnect and how long
  * the workflow keeps trying, ticking every second while the page is on screen; then the version
- * the terminal came back with against the one wanted. All from what the workflow publishes:
+ * the terminal came back with against the one wanted. The wait escalates with time: past the
+ * usual boot time the page says so and lists what to check at the terminal (power, cable, run
+ * lamp); past twice that it offers Reconnect Now and Give Up. All from what the workflow publishes:
  * "reboot-remaining-ms" (notified at each reconnect attempt), "message", its events and its
  * readings. */
 #include "config.h"
@@ -20,7 +22,11 @@ struct _FfRestartPage
   AdwBin parent_instance;
 
   /* template widgets */
-  GtkStack     *stack;
+  GtkStack      *stack;
+  AdwStatusPage *restart_status;
+  GtkWidget     *checklist_group;
+  GtkButton     *stop_button;
+  GtkWidget     *reconnect_button;
   GtkWidget    *elapsed_box;
   GtkLabel     *elapsed_label;
   GtkLabel     *message_label;
@@ -50,6 +56,39 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+typedef enum
+{
+  WAIT_USUAL,    /* within the terminal's usual boot time */
+  WAIT_LONGER,   /* past it: what to check at the terminal */
+  WAIT_OVERDUE,  /* past twice that: reconnect now, or give up */
+} FfRestartWait;
+
+static FfRestartWait
+classify_wait (double elapsed_s,
+               double expected_s)
+{
+  if (elapsed_s < expected_s)
+    return WAIT_USUAL;
+  return elapsed_s < 2 * expected_s ? WAIT_LONGER : WAIT_OVERDUE;
+}
+
+static void
+show_wait (FfRestartPage *self,
+           FfRestartWait  wait)
+{
+  adw_status_page_set_title (self->restart_status, wait == WAIT_USUAL
+                                                   ? _("Terminal Restarting")
+                                                   : _("Taking Longer Than Usual"));
+  adw_status_page_set_description (self->restart_status, wait == WAIT_USUAL
+    ? _("Leave the cable plugged in. The tablet reconnects on its own and checks the new version.")
+    : _("The terminal has not answered in its usual boot time. The tablet keeps trying; check "
+        "these at the terminal meanwhile."));
+  gtk_widget_set_visible (self->checklist_group, wait != WAIT_USUAL);
+  gtk_widget_set_visible (self->reconnect_button, wait == WAIT_OVERDUE);
+  gtk_button_set_label (self->stop_button, wait == WAIT_OVERDUE ? _("_Give Up")
+                                                                : _("_Stop the Upgrade"));
+}
+
 /* The clock: time since the restart began and the time left of the reconnect budget, counted down
  * between the workflow's notifications so that it moves every second. */
 static void
@@ -76,12 +115,18 @@ update_clock (FfRestartPage *self)
       double elapsed_s = (now - self->restart_seen_us) / (double) G_USEC_PER_SEC;
       double expected_left_s = readings.reboot_expected_ms / 1000.0 - elapsed_s;
 
+      g_autofree char *usual = ff_duration_format (readings.reboot_expected_ms / 1000.0);
+
       elapsed = ff_duration_format (elapsed_s);
       gtk_label_set_label (self->elapsed_label, elapsed);
+      /* Translators: the usual boot time has passed, e.g. "It usually takes 40 s". */
       expected = expected_left_s > 0 ? ff_duration_format (expected_left_s)
-                                     : g_strdup (_("Any moment now"));
+                                     : g_strdup_printf (_("It usually takes %s"), usual);
       adw_action_row_set_subtitle (self->expected_row, expected);
+      show_wait (self, classify_wait (elapsed_s, readings.reboot_expected_ms / 1000.0));
     }
+  else
+    show_wait (self, WAIT_USUAL);
   if (readings.reconnect_attempts > 0)
     {
       gint64 left_ms = self->remaining_ms - (now - self->remaining_seen_us) / 1000;
@@ -154,6 +199,19 @@ reconnect_attempted (FfRestartPage *self)
   g_object_get (self->workflow, "reboot-remaining-ms", &self->remaining_ms, NULL);
   self->remaining_seen_us = g_get_monotonic_time ();
   update_clock (self);
+}
+
+static void
+reconnect_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  FfRestartPage *self = FF_RESTART_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+
+  /* A refusal (the terminal came back meanwhile) is news, not a failure of the page. */
+  if (!ff_workflow_reconnect_now (self->workflow, &error))
+    gtk_widget_activate_action (widget, "win.toast", "s", error->message);
 }
 
 static gboolean
@@ -253,6 +311,12 @@ ff_restart_page_class_init (FfRestartPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fieldflash/Fieldflash/ff-restart-page.ui");
   gtk_widget_class_bind_template_child (widget_class, FfRestartPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, FfRestartPage, restart_status);
+  gtk_widget_class_bind_template_child (widget_class, FfRestartPage, checklist_group);
+  gtk_widget_class_bind_template_child (widget_class, FfRestartPage, stop_button);
+  gtk_widget_class_bind_template_child (widget_class, FfRestartPage, reconnect_button);
+
+  gtk_widget_class_install_action (widget_class, "restart.reconnect", NULL, reconnect_activated);
   gtk_widget_class_bind_template_child (widget_class, FfRestartPage, elapsed_box);
   gtk_widget_class_bind_template_child (widget_class, FfRestartPage, elapsed_label);
   gtk_widget_class_bind_template_child (widget_class, FfRestartPage, message_label);

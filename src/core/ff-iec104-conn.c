@@ -1307,10 +1307,13 @@ on_reconnect_attempt_done (GObject      *source,
   remaining_us = conn->reconnect_deadline_us - g_get_monotonic_time ();
   if (remaining_us <= 0)
     {
+      /* What it means for the terminal, not the socket's words: those go to the debug log. */
+      g_debug ("reconnect: last attempt failed: %s", conn->reconnect_last_error->message);
       reconnect_return (conn, g_error_new (FF_IEC104_ERROR, FF_IEC104_ERROR_NOT_BACK,
-                                           _("The terminal did not come back after %u attempts "
-                                             "(%s)"), conn->reconnect_attempt,
-                                           conn->reconnect_last_error->message));
+                                           _("The terminal did not come back after %u attempts: "
+                                             "it may have no power, its cable may be out of the "
+                                             "maintenance port, or it does not start with the "
+                                             "new firmware."), conn->reconnect_attempt));
       return;
     }
   conn->reconnect_source = g_timeout_add (MIN ((gint64) conn->reconnect_delay_ms,
@@ -1338,6 +1341,18 @@ reconnect_try (FfIec104Conn *conn)
   ff_iec104_conn_connect_async (conn, conn->host, conn->port,
                                 g_task_get_cancellable (conn->reconnect_task),
                                 on_reconnect_attempt_done, conn);
+}
+
+gboolean
+ff_iec104_conn_reconnect_now (FfIec104Conn *conn)
+{
+  g_return_val_if_fail (FF_IS_IEC104_CONN (conn), FALSE);
+
+  if (conn->reconnect_task == NULL || conn->reconnect_source == 0)
+    return FALSE;
+  conn->reconnect_delay_ms = BACKOFF_FIRST_MS;
+  reconnect_try (conn);
+  return TRUE;
 }
 
 void

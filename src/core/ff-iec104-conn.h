@@ -265,6 +265,11 @@ gboolean        ff_iec104_conn_reconnect_finish      (FfIec104Conn        *conn,
                                                       GAsyncResult        *result,
                                                       GError             **error);
 
+/* While a reconnect waits between two tries: tries at once, and from then on at the first backoff
+ * again (the technician has just fixed a cable, say). Returns FALSE, changing nothing, when no
+ * reconnect is waiting. */
+gboolean        ff_iec104_conn_reconnect_now         (FfIec104Conn        *conn);
+
 /* Closes the TCP connection now (STOPDT is not awaited); a running request fails with
  * NOT_CONNECTED. Safe to call when already closed. */
 void            ff_iec104_conn_close                 (FfIec104Conn        *conn);

@@ -2194,6 +2194,19 @@ ff_workflow_close (FfWorkflow  *self,
   return TRUE;
 }
 
+gboolean
+ff_workflow_reconnect_now (FfWorkflow  *self,
+                           GError     **error)
+{
+  g_return_val_if_fail (FF_IS_WORKFLOW (self), FALSE);
+
+  if (self->state != FF_WORKFLOW_STATE_REBOOT_WAIT || self->run == NULL)
+    return expect_state (self, FF_WORKFLOW_STATE_REBOOT_WAIT, error);
+  /* Between two tries it tries at once; during a try there is nothing to hurry. */
+  ff_iec104_conn_reconnect_now (self->conn);
+  return TRUE;
+}
+
 /* ---- object --------------------------------------------------------------------------------- */
 
 FfWorkflowState

@@ -161,6 +161,9 @@ gboolean        ff_workflow_roll_back         (FfWorkflow    *self,
 gboolean        ff_workflow_can_measure_again (FfWorkflow    *self);
 gboolean        ff_workflow_measure_again     (FfWorkflow    *self,
                                                GError       **error);
+/* While the terminal restarts: the next reconnect try now, not after the pause. */
+gboolean        ff_workflow_reconnect_now     (FfWorkflow    *self,
+                                               GError       **error);
 /* Ends a waiting workflow without going further: the report says identity-mismatch (aborted when
  * there was simply no GPS fix), aborted or failed, depending on where it stopped. */
 gboolean        ff_workflow_close             (FfWorkflow    *self,
