@@ -642,7 +642,11 @@ fail_or_refuse (GTask *task, GError *error)
   if (error->domain == FF_SYNC_ERROR
       && (error->code == FF_SYNC_ERROR_REFUSED || error->code == FF_SYNC_ERROR_BAD_RESPONSE))
     {
-      refuse_task (task, error->message);
+      FetchJob *job = g_task_get_task_data (task);
+      g_autofree char *message = g_strdup_printf (_("Task %s refused: %s"), job->task_id,
+                                                  error->message);
+
+      refuse_task (task, message);
       g_error_free (error);
     }
   else

@@ -53,6 +53,7 @@ typedef struct
   const char  *technician;      /* whose tasks publish_task makes (PHONE) */
   gsize        task_list_padding;  /* make the task list this much longer */
   gboolean     task_list_chunked;  /* … sent without announcing its length */
+  gsize        receipt_padding;    /* make the answer to an upload this much longer */
 } Fixture;
 
 static void
@@ -199,7 +200,17 @@ handle_api (SoupServer *server, SoupServerMessage *message, const char *path, GH
           g_io_stream_close (link, NULL, NULL);
           return;
         }
-      if (g_hash_table_add (f->ingested, g_steal_pointer (&report_id)))
+      if (f->receipt_padding > 0)
+        {
+          g_autoptr(GString) receipt = g_string_new ("{\"status\": \"ingested\", \"padding\": \"");
+
+          for (gsize i = 0; i < f->receipt_padding; i++)
+            g_string_append_c (receipt, ' ');
+          g_string_append (receipt, "\"}");
+          g_hash_table_add (f->ingested, g_steal_pointer (&report_id));
+          reply_json (message, 201, receipt->str);
+        }
+      else if (g_hash_table_add (f->ingested, g_steal_pointer (&report_id)))
         reply_json (message, 201, "{\"status\": \"ingested\"}");
       else
         reply_json (message, 200, "{\"status\": \"duplicate\"}");
@@ -604,6 +615,56 @@ check_oversized_task_list (Fixture *f, gboolean chunked)
   g_strfreev (stored);
 }
 
+/* A task document over the bound refuses that task (it is no document of the format, which stops
+ * at 16 MiB) and the sync goes on with the next. */
+static void
+test_oversized_task_document (Fixture *f, gconstpointer data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(GBytes) image = image_of (3000, 14);
+  g_autoptr(GBytes) other_image = image_of (3000, 15);
+  g_autofree char *kept_id = publish_task (f, 1, now, image, image, f->platform_key);
+  g_autofree char *huge_id = publish_task (f, 2, now, other_image, other_image, f->platform_key);
+  ServedTask *huge = g_hash_table_lookup (f->tasks, huge_id);
+  gsize size = FF_SYNC_MAX_TASK_DOCUMENT_SIZE + 1;
+  g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = NULL;
+  g_auto(GStrv) stored = NULL;
+
+  g_bytes_unref (huge->document);
+  huge->document = g_bytes_new_take (memset (g_malloc (size), ' ', size), size);
+  sync = logged_in_sync (f, NULL, &error);
+  g_assert_no_error (error);
+  stored = fetch (sync, refusals, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (stored, ((const char *[]) { kept_id, NULL }));
+  g_assert_cmpuint (refusals->len, ==, 1);
+  g_assert_true (any_contains (refusals, huge_id));
+  g_assert_true (any_contains (refusals, "larger than 16.8"));
+}
+
+/* The platform's answer to an upload is a small receipt: a longer one is an error (the queue keeps
+ * the report; its next upload is answered as a duplicate). */
+static void
+test_oversized_receipt (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = logged_in_sync (f, NULL, &error);
+  static const char json[] = "{\n  \"report_id\" : \"0f8fad5b-d9cb-469f-a165-70867728950e\"\n}\n";
+  g_autoptr(GBytes) document = g_bytes_new_static (json, strlen (json));
+  g_autoptr(GBytes) signature = g_bytes_new_static ("0123456789012345678901234567890123456789"
+                                                    "012345678901234567890123", 64);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_assert_no_error (error);
+  f->receipt_padding = FF_SYNC_MAX_ANSWER_SIZE;
+  ff_sync_upload_report_async (sync, document, signature, NULL, step_done, &result);
+  g_assert_false (ff_sync_upload_report_finish (sync, wait_step (&result), NULL, &error));
+  g_assert_error (error, FF_SYNC_ERROR, FF_SYNC_ERROR_BAD_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "larger than 65.5"));
+}
+
 static void
 test_oversized_task_list (Fixture *f, gconstpointer data)
 {
@@ -850,6 +911,10 @@ main (int argc, char **argv)
               test_oversized_task_list, fixture_tear_down);
   g_test_add ("/sync/oversized-task-list-chunked", Fixture, NULL, fixture_set_up,
               test_oversized_task_list_chunked, fixture_tear_down);
+  g_test_add ("/sync/oversized-task-document", Fixture, NULL, fixture_set_up,
+              test_oversized_task_document, fixture_tear_down);
+  g_test_add ("/sync/oversized-receipt", Fixture, NULL, fixture_set_up, test_oversized_receipt,
+              fixture_tear_down);
   g_test_add ("/sync/certificate-pinning", Fixture, "tls", fixture_set_up, test_certificate_pinning,
               fixture_tear_down);
   g_test_add ("/sync/upload-queue", Fixture, NULL, fixture_set_up, test_upload_queue,
