@@ -98,6 +98,7 @@ static const FieldSpec iec104_fields[] = {
 #define KEY_TITLE          "title"
 #define KEY_CHECKSUM       "checksum"
 #define KEY_REBOOT_TIME    "reboot-time-ms"
+#define KEY_DELTA          "delta"
 #define REBOOT_TIME_MAX_MS 600000
 
 /* The four measurements of the generic profile: consecutive telemetry IOAs from 0x4001. */
@@ -241,7 +242,8 @@ key_is_known (const char *group,
   if (g_str_equal (group, GROUP_PROFILE))
     /* GKeyFile keeps the title's translation for the running locale as its own key. */
     return g_str_equal (key, KEY_TITLE) || g_str_has_prefix (key, KEY_TITLE "[")
-           || g_str_equal (key, KEY_CHECKSUM) || g_str_equal (key, KEY_REBOOT_TIME);
+           || g_str_equal (key, KEY_CHECKSUM) || g_str_equal (key, KEY_REBOOT_TIME)
+           || g_str_equal (key, KEY_DELTA);
   if (g_str_equal (group, GROUP_MEASUREMENTS))
     {
       for (guint s = 0; s < FF_N_SIGNALS; s++)
@@ -290,6 +292,7 @@ load_fieldflash_keys (GKeyFile    *file,
                                                          NULL);
   g_autofree char *checksum = g_key_file_get_string (file, GROUP_PROFILE, KEY_CHECKSUM, NULL);
   g_autofree char *reboot = g_key_file_get_string (file, GROUP_PROFILE, KEY_REBOOT_TIME, NULL);
+  g_autofree char *delta = g_key_file_get_string (file, GROUP_PROFILE, KEY_DELTA, NULL);
   g_autofree char *reason = NULL;
   guint64 value;
 
@@ -313,6 +316,18 @@ load_fieldflash_keys (GKeyFile    *file,
           return FALSE;
         }
       profile->reboot_time_ms = (guint) value;
+    }
+  if (delta != NULL)
+    {
+      g_strstrip (delta);
+      if (g_str_equal (delta, "ffdelta1"))
+        profile->delta = FF_DELTA_FORMAT_FFDELTA1;
+      else if (!g_str_equal (delta, "none"))
+        {
+          reason = g_strdup_printf (_("“%s” is neither ffdelta1 nor none"), delta);
+          set_invalid (error, profile->name, GROUP_PROFILE, KEY_DELTA, reason);
+          return FALSE;
+        }
     }
 
   for (guint s = 0; s < FF_N_SIGNALS; s++)

@@ -25,6 +25,13 @@ typedef enum
   FF_CHECKSUM_SUM16, /* "sum16": sum of all bytes modulo 65536, 4 uppercase hex digits "0F3A" */
 } FfChecksumAlgorithm;
 
+/* The delta patch format a terminal applies in place of a full image (the profile's "delta" key). */
+typedef enum
+{
+  FF_DELTA_FORMAT_NONE,       /* full images only: the default */
+  FF_DELTA_FORMAT_FFDELTA1,   /* "ffdelta1": Fieldflash delta patches, format 1 (docs/delta.md) */
+} FfDeltaFormat;
+
 /* The name used when no profile is given: the generic State Grid profile. */
 #define FF_PROFILE_DEFAULT_NAME "state-grid"
 
@@ -41,6 +48,7 @@ typedef struct
   guint               reboot_time_ms; /* how long the terminal takes to boot after an upgrade: the
                                        * simulator's default boot time, and what a UI shows as the
                                        * expected wait; iec104.reboot_wait_ms is the limit */
+  FfDeltaFormat       delta;         /* what the terminal takes instead of a full image, if any */
 } FfProfile;
 
 GQuark        ff_profile_error_quark        (void);

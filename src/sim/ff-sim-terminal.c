@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
+#include "ff-delta.h"
 #include "ff-iec104-pump.h"
 #include "ff-quality.h"
 #include "ff-sim-error.h"
@@ -614,6 +615,31 @@ on_upgrade_start (void *user_data)
   return true;
 }
 
+/* A terminal whose profile declares ffdelta1 takes a delta patch as its upgrade file: *@received
+ * becomes the image the patch makes from the installed one (the patcher refuses a patch made for
+ * another image). Any other file, or any file for another terminal, is taken as an image. */
+static gboolean
+unpack_delta (FfSimTerminal  *terminal,
+              GBytes        **received,
+              GError        **error)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (*received, &size);
+  GBytes *image;
+
+  if (terminal->profile->delta != FF_DELTA_FORMAT_FFDELTA1 || size < strlen (FFDELTA_MAGIC)
+      || memcmp (data, FFDELTA_MAGIC, strlen (FFDELTA_MAGIC)) != 0)
+    return TRUE;
+  if ((image = ff_delta_apply (terminal->image, *received, error)) == NULL)
+    return FALSE;
+  terminal_log (terminal, _("applied a delta patch of %llu bytes to the running image: a "
+                            "%llu-byte image"), (unsigned long long) size,
+                (unsigned long long) g_bytes_get_size (image));
+  g_bytes_unref (*received);
+  *received = image;
+  return TRUE;
+}
+
 static bool
 on_upgrade_finish (void *user_data)
 {
@@ -633,7 +659,7 @@ on_upgrade_finish (void *user_data)
       return false;
     }
   image = g_bytes_new (terminal->staging->data, terminal->staging->len);
-  if (!ff_sim_firmware_inspect (image, &info, &error))
+  if (!unpack_delta (terminal, &image, &error) || !ff_sim_firmware_inspect (image, &info, &error))
     {
       terminal_log (terminal, _("refuses 211 finish: %s"), error->message);
       return false;

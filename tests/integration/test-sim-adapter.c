@@ -5,10 +5,13 @@
 
 #include <string.h>
 
+#include "ff-delta.h"
 #include "ff-iec104-conn.h"
 #include "ff-iec104-pump.h"
 #include "ff-test-fixtures.h"
 #include "sim-harness.h"
+
+#include <zlib.h>
 
 typedef struct
 {
@@ -151,50 +154,162 @@ on_attempt (FfIec104Conn *conn,
   *attempts = attempt;
 }
 
-static void
-test_full_upgrade (Fixture       *fixture,
-                   gconstpointer  data)
+/* Sends @file as the upgrade (211 start, the file, 211 finish, 105) and waits for the terminal to
+ * come back; FALSE with @error when it refuses the 211 finish. */
+static gboolean
+upgrade_with (Fixture  *fixture,
+              GBytes   *file,
+              GError  **error)
 {
-  g_autoptr(GBytes) image = load_firmware (fixture, "V2.00", 50000);
   g_autoptr(GAsyncResult) start = NULL, finish = NULL, reset = NULL, reconnect = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(FfTerminalInfo) before = NULL;
-  g_autoptr(FfTerminalInfo) after = NULL;
-  g_autofree char *expected = ff_profile_compute_checksum (fixture->profile, image);
   Progress progress = { 0 };
   gboolean rebooting = TRUE;
   guint attempts = 0;
 
-  connect (fixture, fixture->sim->port);
-  before = read_info (fixture);
-  g_assert_cmpstr (before->software_version, ==, "V1.00");
-
   ff_iec104_conn_upgrade_start_async (fixture->conn, NULL, store_result, &start);
-  g_assert_true (ff_iec104_conn_upgrade_start_finish (fixture->conn, wait_result (&start), &error));
-  g_assert_true (write_file (fixture, image, &progress, NULL, &error));
-  g_assert_no_error (error);
+  g_assert_true (ff_iec104_conn_upgrade_start_finish (fixture->conn, wait_result (&start), error));
+  g_assert_true (write_file (fixture, file, &progress, NULL, error));
   g_assert_cmpuint (progress.calls, >=, 1);
-  g_assert_cmpuint (progress.last_acked, ==, g_bytes_get_size (image));
-  g_assert_cmpuint (progress.last_total, ==, g_bytes_get_size (image));
+  g_assert_cmpuint (progress.last_acked, ==, g_bytes_get_size (file));
+  g_assert_cmpuint (progress.last_total, ==, g_bytes_get_size (file));
 
   ff_iec104_conn_upgrade_finish_async (fixture->conn, NULL, store_result, &finish);
-  g_assert_true (ff_iec104_conn_upgrade_finish_finish (fixture->conn, wait_result (&finish),
-                                                       &rebooting, &error));
+  if (!ff_iec104_conn_upgrade_finish_finish (fixture->conn, wait_result (&finish), &rebooting,
+                                             error))
+    return FALSE;
   /* The State Grid terminal waits for 105. */
   g_assert_false (rebooting);
   ff_iec104_conn_reset_async (fixture->conn, NULL, store_result, &reset);
-  g_assert_true (ff_iec104_conn_reset_finish (fixture->conn, wait_result (&reset), &error));
+  g_assert_true (ff_iec104_conn_reset_finish (fixture->conn, wait_result (&reset), error));
   g_assert_false (ff_iec104_conn_is_connected (fixture->conn));
 
   g_signal_connect (fixture->conn, "reconnect-attempt", G_CALLBACK (on_attempt), &attempts);
   ff_iec104_conn_reconnect_async (fixture->conn, 10000, NULL, store_result, &reconnect);
   g_assert_true (ff_iec104_conn_reconnect_finish (fixture->conn, wait_result (&reconnect),
-                                                  &error));
-  g_assert_no_error (error);
+                                                  error));
   g_assert_cmpuint (attempts, >=, 1);
+  return TRUE;
+}
+
+static void
+test_full_upgrade (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GBytes) image = load_firmware (fixture, "V2.00", 50000);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfTerminalInfo) before = NULL;
+  g_autoptr(FfTerminalInfo) after = NULL;
+  g_autofree char *expected = ff_profile_compute_checksum (fixture->profile, image);
+
+  connect (fixture, fixture->sim->port);
+  before = read_info (fixture);
+  g_assert_cmpstr (before->software_version, ==, "V1.00");
+  g_assert_true (upgrade_with (fixture, image, &error));
+  g_assert_no_error (error);
   after = read_info (fixture);
   g_assert_cmpstr (after->software_version, ==, "V2.00");
   g_assert_cmpstr (after->checksum, ==, expected);
+}
+
+/* The image a terminal started with no state runs (fieldflash-sim's factory image, 64 KiB). */
+static GBytes *
+factory_image (Fixture *fixture)
+{
+  return load_firmware (fixture, "V1.00", 64 * 1024);
+}
+
+/* V2.00 as a vendor would build it from @v1: the version marker and a stretch of code changed
+ * (and the payload CRC the header carries with them), everything else as it was. */
+static GBytes *
+derive_v2 (GBytes *v1)
+{
+  gsize size = g_bytes_get_size (v1);
+  guint8 *image = g_memdup2 (g_bytes_get_data (v1, NULL), size);
+  char *marker = g_strstr_len ((char *) image, size, "version=V1.00");
+  char *crc_field = g_strstr_len ((char *) image, size, "payload-crc32=");
+  gsize header_len = strlen ((char *) image) + 1;
+  g_autofree char *crc = NULL;
+
+  g_assert_nonnull (marker);
+  g_assert_nonnull (crc_field);
+  memcpy (marker, "version=V2.00", strlen ("version=V2.00"));
+  for (gsize i = 20000; i < 20600; i++)
+    image[i] ^= 0x5a;
+  crc = g_strdup_printf ("%08X", (guint32) crc32 (0, image + header_len, size - header_len));
+  memcpy (crc_field + strlen ("payload-crc32="), crc, 8);
+  return g_bytes_new_take (image, size);
+}
+
+static const char *delta_args[] = { "--listen", "127.0.0.1:0", "--id", "DTU-0001", "--profile",
+                                    "state-grid-delta", NULL };
+
+/* A terminal whose profile declares ffdelta1 applies a delta patch from the image it runs: it
+ * comes back on V2.00, with V2.00's checksum, after receiving a tenth of the image or less. */
+static void
+test_delta_applied (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GBytes) v1 = factory_image (fixture);
+  g_autoptr(GBytes) v2 = derive_v2 (v1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) patch = ff_delta_make (v1, v2, &error);
+  g_autoptr(FfTerminalInfo) before = NULL;
+  g_autoptr(FfTerminalInfo) after = NULL;
+  g_autofree char *v1_checksum = ff_profile_compute_checksum (fixture->profile, v1);
+  g_autofree char *v2_checksum = ff_profile_compute_checksum (fixture->profile, v2);
+  guint from = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (patch) * 10, <, g_bytes_get_size (v2));
+  connect (fixture, fixture->sim->port);
+  before = read_info (fixture);
+  g_assert_cmpstr (before->checksum, ==, v1_checksum);
+  g_assert_true (upgrade_with (fixture, patch, &error));
+  g_assert_no_error (error);
+  sim_process_wait_line (fixture->sim, "applied a delta patch", &from);
+  after = read_info (fixture);
+  g_assert_cmpstr (after->software_version, ==, "V2.00");
+  g_assert_cmpstr (after->checksum, ==, v2_checksum);
+}
+
+/* A patch made for another image than the one the terminal runs is refused at 211 finish. */
+static void
+test_delta_for_other_image (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GBytes) other = load_firmware (fixture, "V1.00", 60000);
+  g_autoptr(GBytes) v2 = derive_v2 (other);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) patch = ff_delta_make (other, v2, &error);
+  g_autoptr(FfTerminalInfo) after = NULL;
+  guint from = 0;
+
+  g_assert_no_error (error);
+  connect (fixture, fixture->sim->port);
+  g_assert_false (upgrade_with (fixture, patch, &error));
+  g_assert_nonnull (error);
+  sim_process_wait_line (fixture->sim, "refuses 211 finish: The delta patch was made for another "
+                                       "old image", &from);
+  after = read_info (fixture);
+  g_assert_cmpstr (after->software_version, ==, "V1.00");
+}
+
+/* A terminal whose profile does not declare ffdelta1 takes the patch for an image, and refuses it. */
+static void
+test_delta_not_declared (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GBytes) v1 = factory_image (fixture);
+  g_autoptr(GBytes) v2 = derive_v2 (v1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) patch = ff_delta_make (v1, v2, &error);
+  guint from = 0;
+
+  g_assert_no_error (error);
+  connect (fixture, fixture->sim->port);
+  g_assert_false (upgrade_with (fixture, patch, &error));
+  g_assert_nonnull (error);
+  sim_process_wait_line (fixture->sim, "refuses 211 finish: Not a valid firmware image", &from);
 }
 
 static void
@@ -865,6 +980,9 @@ main (int argc, char **argv)
 #define ADD(path, func, data) \
   g_test_add (path, Fixture, data, fixture_set_up, func, fixture_tear_down)
   ADD ("/sim-adapter/full-upgrade", test_full_upgrade, NULL);
+  ADD ("/sim-adapter/delta/applied", test_delta_applied, delta_args);
+  ADD ("/sim-adapter/delta/for-other-image", test_delta_for_other_image, delta_args);
+  ADD ("/sim-adapter/delta/not-declared", test_delta_not_declared, NULL);
   ADD ("/sim-adapter/interrogation", test_interrogation, NULL);
   ADD ("/sim-adapter/spontaneous", test_spontaneous, spontaneous_args);
   ADD ("/sim-adapter/cancel-write", test_cancel_write, NULL);

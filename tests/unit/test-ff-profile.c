@@ -107,6 +107,34 @@ test_other_vendors_differ (void)
   g_assert_cmpstr (lk101->iec104.upgrade_file_name, ==, "firmware.upd");
 }
 
+/* Only a profile that declares it takes delta patches: the three vendor profiles never do. */
+static void
+test_delta_declared (void)
+{
+  const char *const full_image_only[] = { "state-grid", "sojo-ftu", "lk101-dtu" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfProfile) delta = ff_profile_load ("state-grid-delta", &error);
+  g_autoptr(FfProfile) plain = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (delta->delta, ==, FF_DELTA_FORMAT_FFDELTA1);
+  for (guint i = 0; i < G_N_ELEMENTS (full_image_only); i++)
+    {
+      g_autoptr(FfProfile) profile = ff_profile_load (full_image_only[i], &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (profile->delta, ==, FF_DELTA_FORMAT_NONE);
+    }
+  {
+    g_autofree char *path = write_profile ("none", "[profile]\ndelta=none\n");
+
+    plain = ff_profile_load_file (path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (plain->delta, ==, FF_DELTA_FORMAT_NONE);
+    remove_profile (path);
+  }
+}
+
 static void
 test_list_names (void)
 {
@@ -162,6 +190,7 @@ test_bad_values (void)
     { "[file]\naccepted-cots-dir-confirm=5;99\n", "accepted-cots-dir-confirm" },
     { "[file]\nsegmentsize=200\n", "unknown key" },
     { "[profile]\nchecksum=md5\n", "checksum" },
+    { "[profile]\ndelta=bsdiff\n", "neither ffdelta1 nor none" },
     { "[measurements]\ncurrent=0x4001\n", "share" },
     { "[fault-events]\nioa-size=4\n", "ioa-size" },
     { "this is not an ini file", "cannot be read" },
@@ -248,6 +277,7 @@ main (int argc, char **argv)
   g_test_add_func ("/profile/default-is-state-grid-file", test_default_is_state_grid_file);
   g_test_add_func ("/profile/other-vendors-differ", test_other_vendors_differ);
   g_test_add_func ("/profile/list-names", test_list_names);
+  g_test_add_func ("/profile/delta-declared", test_delta_declared);
   g_test_add_func ("/profile/unknown-name", test_unknown_name);
   g_test_add_func ("/profile/bad-values", test_bad_values);
   g_test_add_func ("/profile/hex-and-decimal", test_hex_and_decimal);
