@@ -113,6 +113,7 @@ static void
 start_over (FfGpsSettle *self,
             char        *reason)
 {
+  g_debug ("settling starts over after %u fixes: %s", self->fixes->len, reason);
   g_free (self->broken);
   self->broken = reason;
   if (self->fixes->len == 0)

@@ -73,11 +73,12 @@ write("simulated-fix.nmea",
 write("dead-reckoning.nmea",
       "20 s of estimated fixes (GGA quality 6, RMC mode E): dead reckoning.",
       [fix(s, quality=6, mode="E") for s in range(20)])
-# Just after acquisition: the first fix 2" north, two more about 1.2" off with a worse HDOP, then
+# Just after acquisition: three fixes 2" north, three more about 1.2" off with a worse HDOP, then
 # the receiver settles within 0.1" of the recorded position.
 write("settling.nmea",
-      "Acquisition: 10 s searching, a first fix 2\" north, then settling at the recorded position.",
+      "Acquisition: 10 s searching, 3 s of fixes 2\" north, 3 s 1.2\" off, then settling at the "
+      "recorded position.",
       [no_fix(s) for s in range(10)]
-      + [fix(10, HOME[0] + 2.0 * ARCSEC, hdop=1.4)]
-      + [fix(s, HOME[0] + 1.2 * ARCSEC, HOME[1] + 0.4 * ARCSEC, hdop=1.2) for s in (11, 12)]
-      + [fix(s, HOME[0] + (0.1 if s % 2 else -0.1) * ARCSEC) for s in range(13, 100)])
+      + [fix(s, HOME[0] + 2.0 * ARCSEC, hdop=1.4) for s in range(10, 13)]
+      + [fix(s, HOME[0] + 1.2 * ARCSEC, HOME[1] + 0.4 * ARCSEC, hdop=1.2) for s in range(13, 16)]
+      + [fix(s, HOME[0] + (0.1 if s % 2 else -0.1) * ARCSEC) for s in range(16, 110)])
