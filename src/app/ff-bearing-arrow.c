@@ -117,11 +117,14 @@ ff_bearing_arrow_snapshot (GtkWidget   *widget,
   if (self->known)
     {
       /* Screen y grows downwards, so a bearing of 0° (north) points up. */
+      /* A shaft with a triangular head, not a kite: which end leads is plain at a glance, even
+       * in glare (a kite's wide tail reads as a head). */
       cairo_rotate (cr, self->bearing * G_PI / 180.0);
-      cairo_move_to (cr, 0, -radius * 0.7);
-      cairo_line_to (cr, radius * 0.4, radius * 0.5);
-      cairo_line_to (cr, 0, radius * 0.28);
-      cairo_line_to (cr, -radius * 0.4, radius * 0.5);
+      cairo_rectangle (cr, -radius * 0.09, -radius * 0.25, radius * 0.18, radius * 0.9);
+      cairo_fill (cr);
+      cairo_move_to (cr, 0, -radius * 0.8);
+      cairo_line_to (cr, radius * 0.38, -radius * 0.2);
+      cairo_line_to (cr, -radius * 0.38, -radius * 0.2);
       cairo_close_path (cr);
       cairo_fill (cr);
     }

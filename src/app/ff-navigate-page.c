@@ -1,6 +1,7 @@
 /* FfNavigatePage: follows the GPS source and shows the distance and bearing to the target terminal
- * (an arrow on a north-up ring, and in words), with the fix quality and its age refreshed every
- * second while the page is on screen. */
+ * (an arrow on a north-up ring, and in words; "You are here" at the terminal), with the fix's
+ * kind, age and accuracy refreshed every second while the page is on screen — a stale or coarse
+ * fix flagged in colour and words. */
 #include "config.h"
 
 #include "ff-navigate-page.h"
@@ -10,6 +11,11 @@
 
 #include "ff-bearing-arrow.h"
 #include "ff-geo.h"
+
+/* Within this of the terminal the technician is there: no arrow, "You are here". */
+#define FF_NAVIGATE_ARRIVED_M 10.0
+/* A fix coarser than this cannot tell two poles of a street apart: flagged. */
+#define FF_NAVIGATE_COARSE_FIX_M 15.0
 #if HAVE_SHUMATE
 #include "ff-tile-directory.h"
 
@@ -31,6 +37,7 @@ struct _FfNavigatePage
   GtkLabel       *name_label;
   GtkLabel       *device_label;
   AdwActionRow   *fix_row;
+  GtkWidget      *fix_warning;
   AdwActionRow   *source_row;
   GtkWidget      *walk_button;
   GtkBox         *map_box;
@@ -146,11 +153,57 @@ update_map (FfNavigatePage   *self,
 }
 #endif
 
+/* What the fix is worth, in words: its kind, age and accuracy, and whether it can be trusted to
+ * walk by. Returns whether it is flagged (stale or coarse). */
+static gboolean
+describe_fix (FfNavigatePage  *self,
+              char           **text)
+{
+  FfGpsFix fix;
+  double age = ff_gps_source_get_fix_age (self->gps);
+  const char *mode = describe_fix_mode (ff_gps_source_get_fix_mode (self->gps));
+  g_autofree char *accuracy = NULL;
+  gboolean stale = age > FF_GPS_MAX_FIX_AGE_S;
+  gboolean coarse;
+
+  ff_gps_source_get_fix (self->gps, &fix);
+  coarse = isfinite (fix.accuracy_m) && fix.accuracy_m > FF_NAVIGATE_COARSE_FIX_M;
+  /* Translators: a fix's horizontal accuracy, e.g. "±5 m". */
+  accuracy = isfinite (fix.accuracy_m) ? g_strdup_printf (_("±%.0f m"), fix.accuracy_m)
+                                       : g_strdup (_("accuracy not reported"));
+  if (stale)
+    /* Translators: a stale fix: its kind, its age in seconds, its accuracy. */
+    *text = g_strdup_printf (_("Stale: %s, %.0f s old, %s. Step into open sky and wait for a "
+                               "fresh fix before trusting the arrow."),
+                             mode, floor (age), accuracy);
+  else if (coarse)
+    /* Translators: a coarse fix: its kind, its age in seconds, its accuracy. */
+    *text = g_strdup_printf (_("Low accuracy: %s, %.0f s old, %s. The arrow may be off by that "
+                               "much."), mode, floor (age), accuracy);
+  else
+    /* Translators: the fix quality, its age in seconds, its accuracy. */
+    *text = g_strdup_printf (_("%s, %.0f s old, %s"), mode, floor (age), accuracy);
+  return stale || coarse;
+}
+
+/* Colour and icon both, as for every status. */
+static void
+flag_fix (FfNavigatePage *self,
+          gboolean        flagged)
+{
+  if (flagged)
+    gtk_widget_add_css_class (GTK_WIDGET (self->fix_row), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->fix_row), "warning");
+  gtk_widget_set_visible (self->fix_warning, flagged);
+}
+
 static void
 update_fix (FfNavigatePage *self)
 {
   FfGeoPoint here;
   gboolean have_fix;
+  gboolean arrived = FALSE;
   g_autofree char *fix = NULL;
   g_autofree char *origin = NULL;
 
@@ -159,12 +212,12 @@ update_fix (FfNavigatePage *self)
 
   have_fix = ff_gps_source_get_position (self->gps, &here);
   if (have_fix)
-    /* Translators: the fix quality, then its age in seconds. */
-    fix = g_strdup_printf (_("%s, %.0f s old"),
-                           describe_fix_mode (ff_gps_source_get_fix_mode (self->gps)),
-                           floor (ff_gps_source_get_fix_age (self->gps)));
+    flag_fix (self, describe_fix (self, &fix));
   else
-    fix = g_strdup (describe_fix_mode (ff_gps_source_get_fix_mode (self->gps)));
+    {
+      fix = g_strdup (describe_fix_mode (ff_gps_source_get_fix_mode (self->gps)));
+      flag_fix (self, FALSE);
+    }
   adw_action_row_set_subtitle (self->fix_row, fix);
 
   origin = ff_gps_source_describe (self->gps);
@@ -174,9 +227,16 @@ update_fix (FfNavigatePage *self)
   update_map (self, have_fix ? &here : NULL);
 #endif
 
-  ff_bearing_arrow_set_known (self->arrow, have_fix && self->has_target);
-  gtk_widget_set_visible (GTK_WIDGET (self->bearing_label), have_fix && self->has_target);
+  /* At the terminal a bearing means nothing (it swings with every metre of noise): say so. */
   if (have_fix && self->has_target)
+    arrived = ff_geo_distance_m (&here, &self->target) <= FF_NAVIGATE_ARRIVED_M;
+  ff_bearing_arrow_set_known (self->arrow, have_fix && self->has_target);
+  gtk_widget_set_visible (GTK_WIDGET (self->arrow), !arrived);
+  gtk_widget_set_visible (GTK_WIDGET (self->bearing_label),
+                          have_fix && self->has_target && !arrived);
+  if (arrived)
+    gtk_label_set_label (self->distance_label, _("You are here"));
+  else if (have_fix && self->has_target)
     {
       double bearing = ff_geo_bearing_deg (&here, &self->target);
       g_autofree char *distance = format_distance (ff_geo_distance_m (&here, &self->target));
@@ -299,6 +359,7 @@ ff_navigate_page_class_init (FfNavigatePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, name_label);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, device_label);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, fix_row);
+  gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, fix_warning);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, source_row);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, walk_button);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, map_box);
@@ -331,7 +392,11 @@ ff_navigate_page_set_gps (FfNavigatePage *self,
     return;
 
   if (gps != NULL)
-    g_signal_connect_object (gps, "notify", G_CALLBACK (update_fix), self, G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (gps, "notify", G_CALLBACK (update_fix), self, G_CONNECT_SWAPPED);
+      /* A report that changes no property still changes the fix's age and accuracy. */
+      g_signal_connect_object (gps, "fix", G_CALLBACK (update_fix), self, G_CONNECT_SWAPPED);
+    }
   update_fix (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GPS]);
 }

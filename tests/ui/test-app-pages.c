@@ -731,6 +731,14 @@ test_restart_page_counts_the_wait (void)
   g_assert_finalize_object (training);
 }
 
+static gboolean
+is_image_named (GtkWidget     *widget,
+                gconstpointer  icon_name)
+{
+  return GTK_IS_IMAGE (widget)
+         && g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (widget)), icon_name) == 0;
+}
+
 static void
 test_navigate_page_follows_gps (void)
 {
@@ -740,7 +748,9 @@ test_navigate_page_follows_gps (void)
   g_autoptr(FfTaskItem) item = ff_task_item_new ();
   FfGeoPoint here = { 31.2300, 121.4700 };
   FfGeoPoint there = { 31.2310, 121.4710 };
+  FfGpsFix coarse = { 0, FF_GPS_FIX_3D, FF_GPS_STATUS_GPS, { 31.2300, 121.4700 }, 40 };
   g_autofree char *direction = NULL;
+  GtkWidget *fix_row;
 
   item->device_id = g_strdup ("DTU-0001");
   item->name = g_strdup ("Ring main unit 7");
@@ -762,6 +772,29 @@ test_navigate_page_follows_gps (void)
   direction = ff_bearing_format (ff_geo_bearing_deg (&here, &there));
   g_assert_true (g_str_has_prefix (direction, "NE "));
   g_assert_true (gtk_widget_get_visible (ff_ui_test_find (page, ff_ui_test_is_label, direction)));
+  fix_row = ff_ui_test_find (page, ff_ui_test_is_row_titled, "Fix");
+  g_assert_true (g_str_has_suffix (row_subtitle (page, "Fix"), " s old, accuracy not reported"));
+  g_assert_false (gtk_widget_has_css_class (fix_row, "warning"));
+
+  /* A 98 s old fix does not look like a fresh one: flagged in colour, icon and words. */
+  ff_gps_source_report_old_fix (FF_GPS_SOURCE (gps), FF_GPS_FIX_3D, here.latitude, here.longitude,
+                                98);
+  g_assert_true (g_str_has_prefix (row_subtitle (page, "Fix"), "Stale: 3D fix, 98 s old"));
+  g_assert_true (gtk_widget_has_css_class (fix_row, "warning"));
+  g_assert_true (gtk_widget_get_visible (ff_ui_test_find (fix_row, is_image_named,
+                                                          "dialog-warning-symbolic")));
+  /* Nor does a coarse one. */
+  ff_gps_source_report (FF_GPS_SOURCE (gps), &coarse);
+  g_assert_true (g_str_has_prefix (row_subtitle (page, "Fix"), "Low accuracy: 3D fix, 0 s old, ±40 m"));
+  g_assert_true (gtk_widget_has_css_class (fix_row, "warning"));
+
+  /* At the terminal: no arrow and no "N 0°", but where the technician is. */
+  ff_gps_simulated_set_position (gps, there.latitude, there.longitude);
+  g_assert_true (gtk_widget_get_visible (ff_ui_test_find (page, ff_ui_test_is_label,
+                                                          "You are here")));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (arrow)));
+  g_assert_null (ff_ui_test_find (page, ff_ui_test_is_label, "N 0°"));
+  g_assert_false (gtk_widget_has_css_class (fix_row, "warning"));
 
   ff_gps_simulated_lose_fix (gps);
   g_assert_false (ff_bearing_arrow_get_known (arrow));
