@@ -614,6 +614,50 @@ make_gps (const char *gps, const char *gpsd, GError **error)
   return FF_GPS_SOURCE (ff_gpsd_source_new (host, port));
 }
 
+/* Asks for the supervisor's PIN until it is taken, an empty line, or the lock. */
+static gboolean
+reopen_visit (FfWorkflow        *workflow,
+              const char        *supervisor,
+              GDataInputStream  *input,
+              GError           **error)
+{
+  for (;;)
+    {
+      g_autofree char *line = NULL;
+      g_autoptr(GError) local_error = NULL;
+      gboolean taken;
+
+      g_print (_("PIN of supervisor %s (empty: stop here):"), supervisor);
+      g_print (" ");
+      set_echo (FALSE);
+      line = g_data_input_stream_read_line_utf8 (input, NULL, NULL, &local_error);
+      set_echo (TRUE);
+      g_print ("\n");
+      if (line == NULL || *g_strstrip (line) == '\0')
+        {
+          if (local_error != NULL)
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          else
+            g_set_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION,
+                         _("The visit was not reopened."));
+          return FALSE;
+        }
+      taken = ff_workflow_reopen (workflow, supervisor, line, &local_error);
+      memset (line, 0, strlen (line));
+      if (taken)
+        {
+          g_print ("%s\n", ff_workflow_get_message (workflow));
+          return TRUE;
+        }
+      if (!g_error_matches (local_error, FF_SUPERVISOR_ERROR, FF_SUPERVISOR_ERROR_WRONG_PIN))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_printerr ("fieldflash-cli: %s\n", local_error->message);
+    }
+}
+
 static int
 run_workflow (int argc, char **argv, Policy default_policy)
 {
@@ -623,7 +667,7 @@ run_workflow (int argc, char **argv, Policy default_policy)
   g_autofree char *gpsd = NULL;
   g_autofree char *supervisor = NULL;
   g_autofree char *override_reason = NULL;
-  gboolean yes = FALSE, decline = FALSE;
+  gboolean yes = FALSE, decline = FALSE, reopen = FALSE;
   int gps_timeout = 30;
   double gps_settle = 5;
   int remeasure = 0;
@@ -651,6 +695,9 @@ run_workflow (int argc, char **argv, Policy default_policy)
       "NAME" },
     { "override-reason", 0, 0, G_OPTION_ARG_STRING, &override_reason,
       N_("Override an identity mismatch with this reason (needs --supervisor)"), "TEXT" },
+    { "reopen", 0, 0, G_OPTION_ARG_NONE, &reopen,
+      N_("Visit a finished terminal again: a new visit whose report follows the earlier one "
+         "(needs --supervisor, asks for the supervisor's PIN)"), NULL },
     { NULL }
   };
   const GOptionEntry rollback_entries[] = {
@@ -682,6 +729,8 @@ run_workflow (int argc, char **argv, Policy default_policy)
     return fail_with (FF_CLI_EXIT_USAGE, _("Give the terminal with --terminal ID."));
   if (override_reason != NULL && supervisor == NULL)
     return fail_with (FF_CLI_EXIT_USAGE, _("--override-reason needs --supervisor NAME."));
+  if (reopen && supervisor == NULL)
+    return fail_with (FF_CLI_EXIT_USAGE, _("--reopen needs --supervisor NAME."));
   if (gps != NULL && gpsd != NULL)
     return fail_with (FF_CLI_EXIT_USAGE, _("Give --gps or --gpsd, not both."));
   if (gps_settle < 0 || gps_settle > 600)
@@ -708,13 +757,31 @@ run_workflow (int argc, char **argv, Policy default_policy)
                          ff_workflow_state_to_string (ff_workflow_get_state (workflow)));
       return fail_with (FF_CLI_EXIT_USAGE, message);
     }
-  if (ff_workflow_get_state (workflow) == FF_WORKFLOW_STATE_DONE)
+  stdin_stream = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  runner.input = g_data_input_stream_new (stdin_stream);
+  if (ff_workflow_get_state (workflow) == FF_WORKFLOW_STATE_DONE && reopen)
+    {
+      if (!reopen_visit (workflow, supervisor, runner.input, &error))
+        {
+          g_clear_object (&runner.input);
+          return fail (error);
+        }
+    }
+  else if (ff_workflow_get_state (workflow) == FF_WORKFLOW_STATE_DONE)
     {
       g_autofree char *outcome = describe_outcome (ff_workflow_get_outcome (workflow));
 
+      g_clear_object (&runner.input);
       g_print (_("%s: the visit is finished: %s; report %s.\n"), device_id, outcome,
                ff_workflow_get_report_id (workflow));
+      g_print (_("A supervisor may reopen it for a new visit: add --reopen --supervisor NAME.\n"));
       return exit_code_for_outcome (ff_workflow_get_outcome (workflow));
+    }
+  else if (reopen)
+    {
+      g_clear_object (&runner.input);
+      return fail_with (FF_CLI_EXIT_USAGE,
+                        _("--reopen is for a finished visit; this one is not finished."));
     }
 
   runner.workflow = workflow;
@@ -725,8 +792,6 @@ run_workflow (int argc, char **argv, Policy default_policy)
   runner.remeasure = remeasure;
   runner.cancellable = cancellable;
   runner.last_percent = -10;
-  stdin_stream = g_unix_input_stream_new (STDIN_FILENO, FALSE);
-  runner.input = g_data_input_stream_new (stdin_stream);
   g_signal_connect (workflow, "notify::state", G_CALLBACK (on_state), &runner);
   g_signal_connect (workflow, "event", G_CALLBACK (on_event), &runner);
   g_signal_connect (workflow, "notify::bytes-sent", G_CALLBACK (on_progress), &runner);

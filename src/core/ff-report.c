@@ -165,6 +165,8 @@ ff_report_free (FfReport *report)
   g_free (report->technician_phone);
   g_free (report->technician_name);
   g_free (report->terminal_name);
+  g_free (report->follows);
+  g_free (report->reopened_by);
   g_free (report->failure_reason);
   g_free (report->failure_step);
   g_free (report->identity.device_id_read);
@@ -213,14 +215,15 @@ ff_report_set_failure (FfReport   *report,
 
 static const char *const report_members[] = {
   "format_version", "report_id", "task_id", "device_id", "tablet_serial", "technician_phone",
-  "technician_name", "terminal_name",
+  "technician_name", "terminal_name", "follows",
   "created_at", "outcome", "failure", "identity", "versions", "snapshot_before", "snapshot_after",
   "judgement", "transfer", "events", "firmware", NULL
 };
 /* Members format 2 added, absent from format 1 (which are still read). */
 static const char *const report_members_format_2_only[] = {
-  "technician_name", "terminal_name", NULL
+  "technician_name", "terminal_name", "follows", NULL
 };
+static const char *const follows_members[] = { "report_id", "reopened_by", NULL };
 static const char *const failure_members[] = { "reason", "step", NULL };
 static const char *const identity_members_v1[] = {
   "device_id_read", "tablet_fix", "recorded", "delta_lat_arcsec", "delta_lon_arcsec",
@@ -230,6 +233,36 @@ static const char *const identity_members[] = {
   "device_id_read", "tablet_fix", "recorded", "delta_lat_arcsec", "delta_lon_arcsec",
   "distance_m", "fix_mode", "fix_age_s", "override", "gps", NULL
 };
+
+/* "follows": null, or the earlier visit's report and who reopened the task item for this one. */
+static gboolean
+parse_follows (JsonObject  *root,
+               FfReport    *report,
+               GError     **error)
+{
+  JsonObject *follows;
+  const char *report_id, *by;
+
+  if (!ff_document_get_object (root, "", "follows", TRUE, &follows, error))
+    return FALSE;
+  if (follows == NULL)
+    return TRUE;
+  if (!ff_document_check_members (follows, "follows", follows_members, error)
+      || (report_id = ff_document_get_string (follows, "follows", "report_id", FALSE, 36,
+                                              error)) == NULL
+      || (by = ff_document_get_string (follows, "follows", "reopened_by", FALSE,
+                                       FF_NAME_MAX_LENGTH, error)) == NULL)
+    return FALSE;
+  if (!g_uuid_string_is_valid (report_id))
+    {
+      ff_document_invalid (error, "follows", "report_id", _("must be a UUID"));
+      return FALSE;
+    }
+  report->follows = g_strdup (report_id);
+  report->reopened_by = g_strdup (by);
+  return TRUE;
+}
+
 static const char *const gps_members[] = { "settle_seconds", "measurements", "fixes", NULL };
 static const char *const gps_fix_members[] = {
   "time", "position", "fix_mode", "accuracy_m", NULL
@@ -778,7 +811,8 @@ ff_report_parse (GBytes  *bytes,
   report->technician_phone = g_strdup (phone);
   if (format_version >= 2
       && (!get_nullable_name (root, "technician_name", &report->technician_name, error)
-          || !get_nullable_name (root, "terminal_name", &report->terminal_name, error)))
+          || !get_nullable_name (root, "terminal_name", &report->terminal_name, error)
+          || !parse_follows (root, report, error)))
     return NULL;
 
   if (failure != NULL)
@@ -962,6 +996,12 @@ ff_report_serialize (const FfReport *report)
     {
       ff_builder_add_string (builder, "technician_name", report->technician_name);
       ff_builder_add_string (builder, "terminal_name", report->terminal_name);
+      if (ff_builder_begin_object_or_null (builder, "follows", report->follows != NULL))
+        {
+          ff_builder_add_string (builder, "report_id", report->follows);
+          ff_builder_add_string (builder, "reopened_by", report->reopened_by);
+          json_builder_end_object (builder);
+        }
     }
   ff_builder_add_timestamp (builder, "created_at", report->created_at);
   ff_builder_add_string (builder, "outcome", ff_report_outcome_to_string (report->outcome));

@@ -104,6 +104,9 @@ typedef struct
   char             *technician_phone;
   char             *technician_name;  /* format 2, from the task; NULL when it names none */
   char             *terminal_name;    /* format 2, the task item's name; NULL likewise */
+  char             *follows;          /* format 2: a reopened visit's report names the report of
+                                       * the visit it follows, and */
+  char             *reopened_by;      /* the supervisor who reopened it; both NULL otherwise */
   gint64            created_at;
   FfReportOutcome   outcome;
   char             *failure_reason;   /* both set for failed, rolled-back, identity-mismatch, */

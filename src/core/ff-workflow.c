@@ -109,7 +109,18 @@ typedef struct
   char       *outcome;
   char       *report_id;
   gint64      created_at;
+  char       *follows;          /* a reopened visit: the earlier visit's report, and */
+  char       *reopened_by;      /* the supervisor who reopened it */
 } Context;
+
+/* A new visit's context: nothing read yet. */
+static void
+context_init (Context *ctx)
+{
+  memset (ctx, 0, sizeof *ctx);
+  ctx->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  ctx->gps_fixes = g_array_new (FALSE, FALSE, sizeof (FfGpsFix));
+}
 
 static void
 context_clear (Context *ctx)
@@ -128,6 +139,8 @@ context_clear (Context *ctx)
   g_free (ctx->failure_step);
   g_free (ctx->outcome);
   g_free (ctx->report_id);
+  g_free (ctx->follows);
+  g_free (ctx->reopened_by);
   memset (ctx, 0, sizeof *ctx);
 }
 
@@ -316,6 +329,8 @@ context_serialize (const Context *ctx)
   dict_put_string (&dict, "outcome", ctx->outcome);
   dict_put_string (&dict, "report-id", ctx->report_id);
   g_variant_dict_insert (&dict, "created-at", "x", ctx->created_at);
+  dict_put_string (&dict, "follows", ctx->follows);
+  dict_put_string (&dict, "reopened-by", ctx->reopened_by);
   variant = g_variant_ref_sink (g_variant_dict_end (&dict));
   return g_variant_print (variant, TRUE);
 }
@@ -373,6 +388,8 @@ context_parse (const char *text, Context *ctx)
   ctx->outcome = dict_get_string (&dict, "outcome");
   ctx->report_id = dict_get_string (&dict, "report-id");
   g_variant_dict_lookup (&dict, "created-at", "x", &ctx->created_at);
+  ctx->follows = dict_get_string (&dict, "follows");
+  ctx->reopened_by = dict_get_string (&dict, "reopened-by");
   return TRUE;
 }
 
@@ -1694,6 +1711,8 @@ build_report (FfWorkflow *self)
   /* The names, so the printed report stands on its own after the task is gone. */
   report->technician_name = g_strdup (self->task->technician_name);
   report->terminal_name = g_strdup (self->item->name);
+  report->follows = g_strdup (ctx->follows);
+  report->reopened_by = g_strdup (ctx->reopened_by);
   report->created_at = ctx->created_at;
   ff_report_outcome_from_string (ctx->outcome, &outcome);
   report->outcome = outcome;
@@ -1954,6 +1973,9 @@ ff_workflow_confirm_push (FfWorkflow  *self,
 static char *
 visit_key (FfWorkflow *self)
 {
+  if (self->ctx.follows != NULL)
+    return g_strdup_printf ("%s/%s/%s", self->task->task_id, self->item->device_id,
+                            self->ctx.follows);
   return g_strdup_printf ("%s/%s", self->task->task_id, self->item->device_id);
 }
 
@@ -2106,6 +2128,186 @@ gboolean
 ff_workflow_override_identity_finish (FfWorkflow    *self,
                                       GAsyncResult  *result,
                                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- reopening a finished visit ---------------------------------------------------------- */
+
+typedef struct
+{
+  FfWorkflow *self;
+  char       *visit;       /* the finished visit, whose attempts a wrong PIN counts against */
+  char       *supervisor;
+  char       *pin;
+  Context     next;        /* the new visit's context, written as its "new" state */
+  char       *next_data;
+} Reopening;
+
+static void
+reopening_free (Reopening *reopening)
+{
+  g_object_unref (reopening->self);
+  g_free (reopening->visit);
+  g_free (reopening->supervisor);
+  if (reopening->pin != NULL)
+    memset (reopening->pin, 0, strlen (reopening->pin));
+  g_free (reopening->pin);
+  context_clear (&reopening->next);
+  g_free (reopening->next_data);
+  g_free (reopening);
+}
+
+static gboolean
+check_reopen (FfWorkflow  *self,
+              const char  *supervisor,
+              GError     **error)
+{
+  g_autofree char *clean_by = clean_text (supervisor);
+
+  if (self->state != FF_WORKFLOW_STATE_DONE || self->run != NULL)
+    {
+      g_set_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION,
+                   _("The visit of %s is at “%s”: only a finished visit can be reopened."),
+                   self->item->device_id, current_step (self));
+      return FALSE;
+    }
+  if (*clean_by == '\0')
+    {
+      g_set_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION,
+                   _("Reopening a visit needs a supervisor and the supervisor’s PIN."));
+      return FALSE;
+    }
+  /* An expired task starts no new visit, reopened or not. */
+  return ff_task_check_expiry (self->task, g_get_real_time () / G_USEC_PER_SEC, error);
+}
+
+static Reopening *
+reopening_new (FfWorkflow *self,
+               const char *supervisor,
+               const char *pin)
+{
+  Reopening *reopening = g_new0 (Reopening, 1);
+  g_autofree char *message = NULL;
+  Event *event = g_new0 (Event, 1);
+
+  reopening->self = g_object_ref (self);
+  reopening->visit = visit_key (self);
+  reopening->supervisor = clean_text (supervisor);
+  reopening->pin = g_strdup (pin != NULL ? pin : "");
+  context_init (&reopening->next);
+  reopening->next.follows = g_strdup (self->ctx.report_id);
+  reopening->next.reopened_by = g_strdup (reopening->supervisor);
+  event->time = g_get_real_time () / G_USEC_PER_SEC;
+  event->step = g_strdup ("new");
+  event->message = g_strdup_printf (_("Visit reopened by supervisor %s; it follows report %s."),
+                                    reopening->supervisor, self->ctx.report_id);
+  g_ptr_array_add (reopening->next.events, event);
+  reopening->next_data = context_serialize (&reopening->next);
+  return reopening;
+}
+
+/* In a worker, or on the caller's thread for the blocking form: the PIN, then the new visit's
+ * state, which replaces the finished one's (its report stays stored and queued). */
+static gboolean
+reopen_job (FfStore   *store,
+            gpointer   data,
+            GError   **error)
+{
+  Reopening *reopening = data;
+  FfWorkflow *self = reopening->self;
+
+  return ff_supervisor_authorize (store, self->task, reopening->visit, reopening->supervisor,
+                                  reopening->pin, error)
+         && ff_store_save_workflow (store, self->task->task_id, self->item->device_id,
+                                    ff_workflow_state_to_string (FF_WORKFLOW_STATE_NEW),
+                                    reopening->next_data, error);
+}
+
+static void
+apply_reopen (Reopening *reopening)
+{
+  FfWorkflow *self = reopening->self;
+  Event *event = g_ptr_array_index (reopening->next.events, 0);
+
+  context_clear (&self->ctx);
+  self->ctx = reopening->next;
+  memset (&reopening->next, 0, sizeof reopening->next);
+  set_failure (self, NULL, NULL);
+  set_message (self, event->message);
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, event->step, event->message);
+  self->state = FF_WORKFLOW_STATE_NEW;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+gboolean
+ff_workflow_reopen (FfWorkflow  *self,
+                    const char  *supervisor,
+                    const char  *pin,
+                    GError     **error)
+{
+  Reopening *reopening;
+  gboolean ok;
+
+  if (!check_reopen (self, supervisor, error))
+    return FALSE;
+  reopening = reopening_new (self, supervisor, pin);
+  ok = reopen_job (self->store, reopening, error);
+  if (ok)
+    apply_reopen (reopening);
+  reopening_free (reopening);
+  return ok;
+}
+
+static void
+reopened (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Reopening *reopening = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!ff_store_run_finish (FF_STORE (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  apply_reopen (reopening);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+ff_workflow_reopen_async (FfWorkflow          *self,
+                          const char          *supervisor,
+                          const char          *pin,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Reopening *reopening;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, ff_workflow_reopen_async);
+  if (!check_reopen (self, supervisor, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  reopening = reopening_new (self, supervisor, pin);
+  g_task_set_task_data (task, reopening, (GDestroyNotify) reopening_free);
+  /* Not cancellable once asked, like every state write: the store never lags the workflow. */
+  ff_store_run_async (self->store, reopen_job, reopening, NULL, NULL, reopened, task);
+}
+
+gboolean
+ff_workflow_reopen_finish (FfWorkflow    *self,
+                           GAsyncResult  *result,
+                           GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
@@ -2537,7 +2739,6 @@ ff_workflow_new (FfStore       *store,
   if (!ff_task_check_expiry (self->task, g_get_real_time () / G_USEC_PER_SEC, error))
     return NULL;
   self->state = FF_WORKFLOW_STATE_NEW;
-  self->ctx.events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
-  self->ctx.gps_fixes = g_array_new (FALSE, FALSE, sizeof (FfGpsFix));
+  context_init (&self->ctx);
   return g_steal_pointer (&self);
 }

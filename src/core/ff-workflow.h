@@ -164,6 +164,24 @@ gboolean        ff_workflow_measure_again     (FfWorkflow    *self,
 /* While the terminal restarts: the next reconnect try now, not after the pause. */
 gboolean        ff_workflow_reconnect_now     (FfWorkflow    *self,
                                                GError       **error);
+/* Reopens a finished visit (DONE) for a new visit of the same task item, e.g. to try again after a
+ * failure: a supervisor the task names and that supervisor's PIN (as for an override; a wrong PIN
+ * counts against the finished visit), and an unexpired task. The new visit starts at NEW; run it
+ * with ff_workflow_run_async(). Its report names the earlier one ("follows") and the supervisor;
+ * the earlier report stays stored and queued as it was. */
+gboolean        ff_workflow_reopen            (FfWorkflow          *self,
+                                               const char          *supervisor,
+                                               const char          *pin,
+                                               GError             **error);
+void            ff_workflow_reopen_async      (FfWorkflow          *self,
+                                               const char          *supervisor,
+                                               const char          *pin,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+gboolean        ff_workflow_reopen_finish     (FfWorkflow          *self,
+                                               GAsyncResult        *result,
+                                               GError             **error);
 /* Ends a waiting workflow without going further: the report says identity-mismatch (aborted when
  * there was simply no GPS fix), aborted or failed, depending on where it stopped. */
 gboolean        ff_workflow_close             (FfWorkflow    *self,

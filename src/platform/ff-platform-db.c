@@ -1425,6 +1425,7 @@ read_task_item (sqlite3_stmt *stmt)
   item->previous_version = ff_sqlite_column_text (stmt, 3);
   item->previous_sha256 = ff_sqlite_column_text (stmt, 4);
   item->expected_version = ff_sqlite_column_text (stmt, 5);
+  item->closing_report_id = ff_sqlite_column_text (stmt, 6);
   return item;
 }
 
@@ -1436,7 +1437,8 @@ get_task_item (FfPlatformDb *db,
 {
   g_autoptr(GPtrArray) list =
     collect_rows (db, bind (db, "SELECT i.state, t.version, t.sha256, p.version, p.sha256,"
-                                " i.expected_version FROM task_items i JOIN firmware t ON t.id = i.target_firmware_id"
+                                " i.expected_version, i.closing_report_id FROM task_items i"
+                                " JOIN firmware t ON t.id = i.target_firmware_id"
                                 " LEFT JOIN firmware p ON p.id = i.previous_firmware_id"
                                 " WHERE i.task_id = ? AND i.device_id = ?",
                             error, "ss", task_id, device_id),
@@ -1498,9 +1500,11 @@ ff_platform_db_close_item (FfPlatformDb *db,
                            const char   *report_id,
                            GError      **error)
 {
+  /* A closed item is closed again by a later visit's report: ingest checked that it follows the
+   * report that closed it. */
   return LOCKED (db, run (db, bind (db, "UPDATE task_items SET state = 'closed',"
                                         " closing_report_id = ? WHERE task_id = ?"
-                                        " AND device_id = ? AND state = 'open'", error, "sss",
+                                        " AND device_id = ?", error, "sss",
                                     report_id, task_id, device_id),
                           error));
 }
@@ -1725,6 +1729,7 @@ ff_task_item_record_free (FfTaskItemRecord *record)
   g_free (record->previous_version);
   g_free (record->previous_sha256);
   g_free (record->expected_version);
+  g_free (record->closing_report_id);
   g_free (record);
 }
 

@@ -97,6 +97,7 @@ typedef struct
   char   *previous_version;    /* the firmware to roll back to; both NULL when there is none */
   char   *previous_sha256;
   char   *expected_version;    /* what the ledger said the terminal ran when the task was made */
+  char   *closing_report_id;   /* the report that closed it, or NULL while open */
 } FfTaskItemRecord;
 
 typedef struct

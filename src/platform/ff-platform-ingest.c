@@ -179,6 +179,47 @@ check_versions (const FfReport         *report,
   return version == NULL || check_reachable (report, item, version, new_version, error);
 }
 
+/* A second visit of a task item (reopened on the tablet by a supervisor) says which report it
+ * follows: that report must be here, of the same item, and the one that closed it if it is
+ * closed. A report that follows nothing is the item's first visit, so it cannot come after the
+ * item was closed. */
+static gboolean
+check_follows (FfPlatformDb           *db,
+               const FfReport         *report,
+               const FfTaskItemRecord *item,
+               GError                **error)
+{
+  g_autoptr(FfReportRecord) earlier = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (report->follows != NULL)
+    {
+      earlier = ff_platform_db_get_report (db, report->follows, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (earlier == NULL || !g_str_equal (earlier->task_id, report->task_id)
+          || !g_str_equal (earlier->device_id, report->device_id))
+        {
+          g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                       _("The report follows report %s, which the platform has not received for "
+                         "this terminal and task"), report->follows);
+          return FALSE;
+        }
+    }
+  if (item->closing_report_id != NULL
+      && g_strcmp0 (item->closing_report_id, report->follows) != 0)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                   _("Terminal %s was closed in task %s by report %s; a new visit must follow "
+                     "that report"), report->device_id, report->task_id, item->closing_report_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 check_task (FfPlatformDb *db,
             Ingest       *ingest,
@@ -220,7 +261,8 @@ check_task (FfPlatformDb *db,
     }
   if (item == NULL)
     return forbid (error, _("The terminal of the report is not in its task"));
-  if (!check_versions (report, item, &new_version, error))
+  if (!check_follows (db, report, item, error)
+      || !check_versions (report, item, &new_version, error))
     return FALSE;
   ingest->new_version = g_strdup (new_version);
   return TRUE;

@@ -2,7 +2,9 @@
 # A supervisor's override end to end on 127.0.0.1: `supervisors add` on the platform, the task
 # carries the supervisor signed, the cli asks for the supervisor's PIN at an identity mismatch;
 # three wrong PINs lock overrides on the tablet (also across runs) until the next sync, then the
-# right PIN overrides and the report names the supervisor.
+# right PIN overrides and the report names the supervisor. A finished visit is reopened by the
+# supervisor for a second visit of the same task item, whose report follows the first, and the
+# platform takes both: the item closed by the second, the ledger at the second's version.
 set -euo pipefail
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:intercept_tls_get_addr=0"
@@ -143,15 +145,39 @@ grep -q '^DTU0003: .*\[upgraded\]' "$work/run3.out" || fail "DTU0003 not upgrade
 grep -q 'overridden by supervisor Li Lei' "$work/run3.out" || fail "no supervisor in the log"
 grep -q "$supervisor_pin" "$work/run3.out" && fail "the PIN was printed"
 
-# ---- the platform: the report names the supervisor -----------------------------------------
-"$cli" upload "${tablet[@]}" > /dev/null
+# ---- a finished visit reopened: a new visit whose report follows the first ------------------
+set +e
+"$cli" run "${tablet[@]}" --terminal DTU0001 --gps 31.2001,121.4737 --yes < /dev/null \
+  > "$work/finished.out" 2>&1
+[ $? -eq 3 ] || fail "the finished DTU0001: $(cat "$work/finished.out")"
+set -e
+grep -q -- '--reopen --supervisor' "$work/finished.out" || fail "no reopen hint"
+printf '%s\n' "$supervisor_pin" | "$cli" run "${tablet[@]}" --terminal DTU0001 \
+  --gps 31.2001,121.4737 --yes --reopen --supervisor "Li Lei" > "$work/reopen.out" 2>&1 \
+  || fail "reopen DTU0001: $(cat "$work/reopen.out")"
+grep -q "Visit reopened by supervisor Li Lei" "$work/reopen.out" || fail "no reopen event: $(cat "$work/reopen.out")"
+grep -q '^DTU0001: .*\[upgraded\]' "$work/reopen.out" || fail "DTU0001 not upgraded the second time"
+
+# ---- the platform: the report names the supervisor; both visits of DTU0001 taken --------------
+"$cli" upload "${tablet[@]}" > "$work/upload.out"
+grep -q '^4 reports delivered, 0 still queued' "$work/upload.out" || fail "upload: $(cat "$work/upload.out")"
 python3 - "$work/platform/platform.db" <<'PY'
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-reports = {d: json.loads(doc) for d, doc in
-           db.execute("SELECT device_id, document FROM reports")}
-assert set(reports) == {"DTU0001", "DTU0002", "DTU0003"}, list(reports)
-assert reports["DTU0001"]["outcome"] == "identity-mismatch", reports["DTU0001"]
-assert reports["DTU0003"]["identity"]["override"]["by"] == "Li Lei", reports["DTU0003"]["identity"]
+reports = {}
+for device, doc in db.execute("SELECT device_id, document FROM reports"):
+    reports.setdefault(device, []).append(json.loads(doc))
+assert sorted((d, len(r)) for d, r in reports.items()) == \
+    [("DTU0001", 2), ("DTU0002", 1), ("DTU0003", 1)], reports
+assert reports["DTU0003"][0]["identity"]["override"]["by"] == "Li Lei", reports["DTU0003"]
+first, = [r for r in reports["DTU0001"] if r["follows"] is None]
+second, = [r for r in reports["DTU0001"] if r["follows"] is not None]
+assert first["outcome"] == "identity-mismatch", first
+assert second["outcome"] == "upgraded", second
+assert second["follows"] == {"report_id": first["report_id"], "reopened_by": "Li Lei"}, second
+(closing,), = db.execute("SELECT closing_report_id FROM task_items WHERE device_id = 'DTU0001'")
+assert closing == second["report_id"], closing
+(version,), = db.execute("SELECT software_version FROM terminals WHERE device_id = 'DTU0001'")
+assert version == "V2.00", version
 PY
 echo "e2e-supervisor: ok"

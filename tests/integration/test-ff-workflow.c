@@ -552,6 +552,91 @@ test_identity_override (Fixture *f, gconstpointer data)
   g_assert_cmpfloat_with_epsilon (report->identity.delta_longitude_arcsec, 3.0, 0.01);
 }
 
+static FfReport *
+load_report (Fixture *f, const char *report_id)
+{
+  g_autoptr(GBytes) document = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GError) error = NULL;
+  FfReport *report;
+
+  g_assert_true (ff_store_load_report (f->store, report_id, &document, &signature, &error));
+  report = ff_report_load_signed (document, signature, f->tablet_key, &error);
+  g_assert_no_error (error);
+  return report;
+}
+
+/* A finished visit (here refused for its position) is reopened by a supervisor with the PIN: a
+ * new visit of the same item, whose own report follows the first; the first report stays. */
+static void
+test_reopen_after_mismatch (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfWorkflow) workflow = NULL;
+  g_autoptr(GPtrArray) reports = NULL;
+  g_autoptr(FfReport) first = NULL;
+  g_autoptr(FfReport) second = NULL;
+  g_autofree char *first_id = NULL;
+
+  ff_gps_simulated_set_position (f->gps, 31.2304 + 1.5 / 3600, 121.4737);
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  first = only_report (f);
+  first_id = g_strdup (first->report_id);
+  g_assert_null (first->follows);
+
+  workflow = ff_workflow_new (f->store, FF_GPS_SOURCE (f->gps), f->task_document, "DTU0001",
+                              FF_TEST_SERIAL, f->tablet_key, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ff_workflow_get_state (workflow), ==, FF_WORKFLOW_STATE_DONE);
+  g_assert_false (ff_workflow_reopen (workflow, FF_TEST_SUPERVISOR, "11111111", &error));
+  g_assert_error (error, FF_SUPERVISOR_ERROR, FF_SUPERVISOR_ERROR_WRONG_PIN);
+  g_clear_error (&error);
+  g_assert_cmpint (ff_workflow_get_state (workflow), ==, FF_WORKFLOW_STATE_DONE);
+  g_assert_true (ff_workflow_reopen (workflow, FF_TEST_SUPERVISOR, FF_TEST_SUPERVISOR_PIN,
+                                     &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ff_workflow_get_state (workflow), ==, FF_WORKFLOW_STATE_NEW);
+  g_assert_null (ff_workflow_get_report_id (workflow));
+  g_clear_object (&workflow);
+
+  /* The new visit is persisted: a workflow made afresh resumes it, and this time at the terminal. */
+  ff_gps_simulated_set_position (f->gps, 31.2304, 121.4737);
+  g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pushes, ==, 1);
+  reports = ff_store_list_reports (f->store, FALSE, &error);
+  g_assert_cmpuint (reports->len, ==, 2);
+  g_clear_pointer (&first, ff_report_free);
+  first = load_report (f, first_id);
+  g_assert_cmpint (first->outcome, ==, FF_REPORT_OUTCOME_IDENTITY_MISMATCH);
+  for (guint i = 0; i < reports->len; i++)
+    if (!g_str_equal (((FfStoredReport *) reports->pdata[i])->report_id, first_id))
+      second = load_report (f, ((FfStoredReport *) reports->pdata[i])->report_id);
+  g_assert_nonnull (second);
+  g_assert_cmpint (second->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
+  g_assert_cmpstr (second->follows, ==, first_id);
+  g_assert_cmpstr (second->reopened_by, ==, FF_TEST_SUPERVISOR);
+}
+
+/* Only a finished visit is reopened. */
+static void
+test_reopen_needs_finished_visit (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfWorkflow) workflow = ff_workflow_new (f->store, FF_GPS_SOURCE (f->gps),
+                                                    f->task_document, "DTU0001", FF_TEST_SERIAL,
+                                                    f->tablet_key, &error);
+
+  g_assert_no_error (error);
+  g_assert_false (ff_workflow_reopen (workflow, FF_TEST_SUPERVISOR, FF_TEST_SUPERVISOR_PIN,
+                                      &error));
+  g_assert_error (error, FF_WORKFLOW_ERROR, FF_WORKFLOW_ERROR_BAD_DECISION);
+  g_assert_cmpint (ff_workflow_get_state (workflow), ==, FF_WORKFLOW_STATE_NEW);
+}
+
 /* A fix older than the limit, and from elsewhere, is not taken: identify waits for a fresh one. */
 static void
 test_stale_fix_not_taken (Fixture *f, gconstpointer data)
@@ -1102,6 +1187,10 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/workflow/identity-override", Fixture, NULL, fixture_set_up, test_identity_override,
               fixture_tear_down);
+  g_test_add ("/workflow/reopen-after-mismatch", Fixture, NULL, fixture_set_up,
+              test_reopen_after_mismatch, fixture_tear_down);
+  g_test_add ("/workflow/reopen-needs-finished-visit", Fixture, NULL, fixture_set_up,
+              test_reopen_needs_finished_visit, fixture_tear_down);
   g_test_add ("/workflow/stale-fix-not-taken", Fixture, NULL, fixture_set_up,
               test_stale_fix_not_taken, fixture_tear_down);
   g_test_add ("/workflow/gps-settles", Fixture, NULL, fixture_set_up, test_gps_settles,

@@ -761,7 +761,19 @@ test_report_versions_refused (Fixture      *fixture,
   g_assert_nonnull (strstr (terminals, "DTU0001"));
 }
 
-/* Every outcome a real visit can end with still ingests. */
+/* A report of a second visit of its task item, reopened by a supervisor after @earlier. */
+static void
+follow (FfReport   *report,
+        const char *earlier)
+{
+  g_free (report->follows);
+  report->follows = g_strdup (earlier);
+  g_free (report->reopened_by);
+  report->reopened_by = g_strdup ("Li Lei");
+}
+
+/* Every outcome a real visit can end with still ingests, and a later visit of a closed item when
+ * it follows the report that closed it. */
 static void
 test_report_versions_accepted (Fixture      *fixture,
                                gconstpointer data)
@@ -788,8 +800,18 @@ test_report_versions_accepted (Fixture      *fixture,
   upload_report (h, token, aborted, 201, NULL);
   upload_report (h, token, rolled_back, 201, NULL);
   upload_report (h, token, kept_old, 201, NULL);
+  /* Once a report closed the item, a later visit (reopened on the tablet) must follow it. */
+  upload_report (h, token, rollback_failed, 409, "must follow that report");
+  follow (rollback_failed, kept_old->report_id);
   upload_report (h, token, rollback_failed, 201, NULL);
+  follow (current, kept_old->report_id);
+  upload_report (h, token, current, 409, "must follow that report");
+  follow (current, rollback_failed->report_id);
   upload_report (h, token, current, 201, NULL);
+  /* …and the report it follows must be here, of the same item. */
+  follow (upgraded, current->report_id);
+  upload_report (h, token, upgraded, 409, "has not received for this terminal");
+  follow (upgraded, rolled_back->report_id);
   upload_report (h, token, upgraded, 201, NULL);
   g_assert_cmpint (count_reports (h), ==, 6);
   g_assert_cmpint (harness_run (h, NULL, &history, NULL, "history", "FTU0002", NULL), ==, 0);
