@@ -11,6 +11,7 @@
 
 #include "ff-identity-summary.h"
 #include "ff-supervisor.h"
+#include "ff-supervisor-dialog.h"
 #include "ff-workflow-log.h"
 
 struct _FfConnectPage
@@ -86,18 +87,6 @@ update (FfConnectPage *self)
 }
 
 static void
-override_fields_changed (AdwMessageDialog *dialog)
-{
-  GtkEditable *pin = g_object_get_data (G_OBJECT (dialog), "pin");
-  GtkEditable *reason = g_object_get_data (G_OBJECT (dialog), "reason");
-  g_autofree char *why = g_strstrip (g_strdup (gtk_editable_get_text (reason)));
-
-  adw_message_dialog_set_response_enabled (dialog, "override",
-                                           ff_supervisor_pin_is_valid (gtk_editable_get_text (pin))
-                                           && why[0] != '\0');
-}
-
-static void
 override_done (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
@@ -121,19 +110,17 @@ override_responded (AdwMessageDialog *dialog,
                     const char       *response,
                     FfConnectPage    *self)
 {
-  AdwComboRow *supervisor = g_object_get_data (G_OBJECT (dialog), "supervisor");
-  GtkEditable *pin = g_object_get_data (G_OBJECT (dialog), "pin");
-  GtkEditable *reason = g_object_get_data (G_OBJECT (dialog), "reason");
-  GtkStringObject *name = adw_combo_row_get_selected_item (supervisor);
+  const char *supervisor = ff_supervisor_dialog_get_supervisor (dialog);
 
-  if (!g_str_equal (response, "override") || self->workflow == NULL || name == NULL
+  if (!g_str_equal (response, "override") || self->workflow == NULL || supervisor == NULL
       || self->authorizing != NULL)
     return;
 
   /* scrypt takes a moment: the check runs in a worker, and Override waits for it. */
   self->authorizing = g_cancellable_new ();
-  ff_workflow_override_identity_async (self->workflow, gtk_string_object_get_string (name),
-                                       gtk_editable_get_text (pin), gtk_editable_get_text (reason),
+  ff_workflow_override_identity_async (self->workflow, supervisor,
+                                       ff_supervisor_dialog_get_pin (dialog),
+                                       ff_supervisor_dialog_get_reason (dialog),
                                        self->authorizing, override_done, g_object_ref (self));
   update (self);
 }
@@ -144,53 +131,16 @@ override_activated (GtkWidget  *widget,
                     GVariant   *parameter)
 {
   FfConnectPage *self = FF_CONNECT_PAGE (widget);
-  const FfTask *task = ff_workflow_get_task (self->workflow);
-  GtkWidget *dialog;
-  GtkWidget *content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
-  GtkWidget *summary = g_object_new (FF_TYPE_IDENTITY_SUMMARY, "workflow", self->workflow, NULL);
-  GtkWidget *list = gtk_list_box_new ();
-  GtkWidget *supervisor = adw_combo_row_new ();
-  GtkWidget *pin = adw_password_entry_row_new ();
-  GtkWidget *reason = adw_entry_row_new ();
-  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
-
-  for (guint i = 0; i < task->supervisors->len; i++)
-    gtk_string_list_append (names, ((FfSupervisor *) g_ptr_array_index (task->supervisors,
-                                                                         i))->name);
-  adw_combo_row_set_model (ADW_COMBO_ROW (supervisor), G_LIST_MODEL (names));
-  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
-                                   _("Supervisor Override?"),
-                                   _("The terminal will be upgraded although it does not match the "
-                                     "task. A supervisor of this task confirms with a PIN; the "
-                                     "report names the supervisor and the reason."));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (supervisor), _("Supervisor"));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (pin), _("Supervisor PIN"));
-  gtk_editable_set_max_width_chars (GTK_EDITABLE (pin), FF_SUPERVISOR_PIN_MAX_DIGITS);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (reason), _("Reason"));
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
-  gtk_widget_add_css_class (list, "boxed-list");
-  gtk_list_box_append (GTK_LIST_BOX (list), supervisor);
-  gtk_list_box_append (GTK_LIST_BOX (list), pin);
-  gtk_list_box_append (GTK_LIST_BOX (list), reason);
   /* The supervisor decides on the readings themselves. */
-  gtk_box_append (GTK_BOX (content), summary);
-  gtk_box_append (GTK_BOX (content), list);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), content);
+  GtkWidget *summary = g_object_new (FF_TYPE_IDENTITY_SUMMARY, "workflow", self->workflow, NULL);
+  AdwMessageDialog *dialog =
+    ff_supervisor_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
+                              ff_workflow_get_task (self->workflow), _("Supervisor Override?"),
+                              _("The terminal will be upgraded although it does not match the "
+                                "task. A supervisor of this task confirms with a PIN; the report "
+                                "names the supervisor and the reason."),
+                              "override", _("_Override"), TRUE, summary);
 
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "override", _("_Override"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "override",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "override", FALSE);
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-
-  g_object_set_data (G_OBJECT (dialog), "supervisor", supervisor);
-  g_object_set_data (G_OBJECT (dialog), "pin", pin);
-  g_object_set_data (G_OBJECT (dialog), "reason", reason);
-  g_signal_connect_swapped (pin, "changed", G_CALLBACK (override_fields_changed), dialog);
-  g_signal_connect_swapped (reason, "changed", G_CALLBACK (override_fields_changed), dialog);
   g_signal_connect_object (dialog, "response", G_CALLBACK (override_responded), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }

@@ -15,8 +15,10 @@
 #include "ff-navigate-page.h"
 #include "ff-push-page.h"
 #include "ff-queue-page.h"
+#include "ff-report.h"
 #include "ff-report-page.h"
 #include "ff-restart-page.h"
+#include "ff-supervisor-dialog.h"
 #include "ff-sync-page.h"
 #include "ff-task-page.h"
 #include "ff-trainer-cards.h"
@@ -308,6 +310,64 @@ walk_there_activated (GtkWidget  *widget,
 }
 
 static void
+visit_reopened (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(FfWindow) self = user_data;
+  FfWorkflow *workflow = FF_WORKFLOW (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!ff_workflow_reopen_finish (workflow, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        ff_window_add_toast (self, adw_toast_new (error->message));
+      return;
+    }
+  if (self->workflow == workflow && self->workflow_cancellable == NULL)
+    ff_window_run_workflow (self, workflow);
+}
+
+static void
+reopen_responded (AdwMessageDialog *dialog,
+                  const char       *response,
+                  FfWindow         *self)
+{
+  FfWorkflow *workflow = g_object_get_data (G_OBJECT (dialog), "workflow");
+  const char *supervisor = ff_supervisor_dialog_get_supervisor (dialog);
+
+  if (!g_str_equal (response, "reopen") || supervisor == NULL || self->workflow != workflow)
+    return;
+  ff_workflow_reopen_async (workflow, supervisor, ff_supervisor_dialog_get_pin (dialog),
+                            self->cancellable, visit_reopened, g_object_ref (self));
+}
+
+static void
+offer_reopen (FfWindow   *self,
+              FfWorkflow *workflow)
+{
+  FfReportOutcome outcome = FF_REPORT_OUTCOME_ABORTED;
+  g_autofree char *body = NULL;
+  AdwMessageDialog *dialog;
+
+  ff_report_outcome_from_string (ff_workflow_get_outcome (workflow), &outcome);
+  /* Translators: %s is the terminal's device ID, then how its visit ended ("Upgrade failed"). */
+  body = g_strdup_printf (_("The visit of %s in this task is finished: %s. Its report is kept. A "
+                            "supervisor of the task may reopen it for a new visit, whose report "
+                            "will follow this one."),
+                          ff_workflow_get_device_id (workflow),
+                          ff_report_outcome_describe (outcome));
+  dialog = ff_supervisor_dialog_new (GTK_WINDOW (self), ff_workflow_get_task (workflow),
+                                     _("Visit Already Finished"), body, "reopen",
+                                     _("_Reopen Visit"), FALSE, NULL);
+  adw_message_dialog_set_response_label (dialog, "cancel", _("_Show the Report"));
+  g_object_set_data_full (G_OBJECT (dialog), "workflow", g_object_ref (workflow),
+                          g_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (reopen_responded), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 workflow_created (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
@@ -326,6 +386,10 @@ workflow_created (GObject      *source,
       return;
     }
   ff_window_run_workflow (self, workflow);
+  /* A finished visit shows its report, and says so: a supervisor may reopen it. */
+  if (ff_workflow_get_state (workflow) == FF_WORKFLOW_STATE_DONE
+      && ff_workflow_get_task (workflow)->supervisors->len > 0)
+    offer_reopen (self, workflow);
 }
 
 static void

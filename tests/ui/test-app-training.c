@@ -11,6 +11,7 @@
 #include "ff-context.h"
 #include "ff-gps-simulated.h"
 #include "ff-report-page.h"
+#include "ff-report.h"
 #include "ff-signal-gauge.h"
 #include "ff-task-page.h"
 #include "ff-training.h"
@@ -304,6 +305,40 @@ assert_after_page_shows_drift (FfWindow *window)
   g_assert_true (gtk_widget_has_css_class (rollback, "suggested-action"));
 }
 
+static gboolean
+toast_shown (FfWindow *window)
+{
+  return ff_ui_test_find (GTK_WIDGET (window), ff_ui_test_is_label_mentioning,
+                          "Attempts left before overrides lock") != NULL;
+}
+
+/* Answers the app's "Visit Already Finished" with the training supervisor and @pin. */
+static void
+reopen_with_pin (FfWindow   *window,
+                 const char *pin)
+{
+  AdwMessageDialog *dialog;
+
+  if (pin != NULL && !g_str_equal (pin, FF_TRAINING_SUPERVISOR_PIN))
+    {
+      g_assert_cmpstr (ff_window_get_page_name (window), ==, "report");
+    }
+  else
+    {
+      /* After a wrong PIN the technician starts again from the terminal. */
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.navigate-to", "s", "DTU0102");
+      start_upgrade (window);
+    }
+  dialog = ff_ui_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Visit Already Finished");
+  gtk_editable_set_text (GTK_EDITABLE (ff_ui_test_find (GTK_WIDGET (dialog),
+                                                        ff_ui_test_is_row_titled,
+                                                        "Supervisor PIN")), pin);
+  ff_ui_test_save_screenshot (GTK_WIDGET (dialog), "training-reopen.png");
+  ff_ui_test_respond (dialog, "_Reopen Visit");
+}
+
 static void
 upgrade_until_end (FfWindow   *window,
                    const char *device_id,
@@ -344,6 +379,10 @@ upgrade_until_end (FfWindow   *window,
 static void
 test_training_run (void)
 {
+  g_autofree char *first_report_id = NULL;
+  g_autoptr(GBytes) document = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(FfReport) report = NULL;
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
   g_autoptr(FfContext) context = ff_context_new (settings, FF_GPS_SOURCE (gps));
@@ -488,6 +527,33 @@ test_training_run (void)
                                      "Rolled back to the previous firmware"));
   ff_window_show_page (window, "queue");
   wait_until (window, three_reports_queued, "the third report in the queue");
+
+  /* The failed second terminal again, the same day: its visit is finished, so the app shows its
+   * report and says so; a supervisor of the task reopens it with the PIN (a wrong one first), and
+   * a new visit starts from the connection. Its report follows the first one. */
+  g_assert_true (ff_training_set_scenario (ff_context_get_training (context), "DTU0102", "none",
+                                           NULL));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.navigate-to", "s", "DTU0102");
+  press (window, "win.walk-there");
+  first_report_id = g_strdup (ff_workflow_get_report_id (start_upgrade (window)));
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "report");
+  reopen_with_pin (window, "11111111");
+  wait_until (window, toast_shown, "the wrong PIN to be refused");
+  g_assert_cmpint (ff_workflow_get_state (ff_window_get_workflow (window)), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  reopen_with_pin (window, FF_TRAINING_SUPERVISOR_PIN);
+  wait_until (window, waiting_for_confirmation, "the reopened visit to wait for the go-ahead");
+  g_assert_cmpstr (ff_window_get_page_name (window), ==, "before");
+  press (window, "before.leave");
+  ff_ui_test_respond (ff_ui_test_find_dialog (), "_Leave");
+  wait_until (window, run_finished, "the reopened visit's report");
+  g_assert_true (ff_store_load_report (ff_context_get_store (context),
+                                       ff_workflow_get_report_id (ff_window_get_workflow (window)),
+                                       &document, &signature, NULL));
+  report = ff_report_parse (document, NULL);
+  g_assert_nonnull (report);
+  g_assert_cmpstr (report->follows, ==, first_report_id);
+  g_assert_cmpstr (report->reopened_by, ==, FF_TRAINING_SUPERVISOR);
 
   /* The trainer deals a card from the menu: the simulated terminal takes it. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.trainer-cards", NULL);
