@@ -31,7 +31,7 @@ struct _FfWindow
 
   /* template widgets */
   AdwToastOverlay *toast_overlay;
-  AdwWindowTitle  *window_title;
+  GtkLabel        *window_title;
   AdwLeaflet      *leaflet;
   FfLoginPage     *login_page;
   FfSyncPage      *sync_page;
@@ -110,7 +110,7 @@ visible_page_changed (FfWindow *self)
 {
   const FfPageInfo *info = find_page_info (ff_window_get_page_name (self));
 
-  adw_window_title_set_title (self->window_title, _(info->title));
+  gtk_label_set_label (self->window_title, _(info->title));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", info->can_go_back);
 }
 

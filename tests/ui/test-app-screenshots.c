@@ -90,6 +90,15 @@ typedef struct
   GString               *low_contrast;
 } FfShots;
 
+/* The label in the middle of the header bar. */
+static gboolean
+is_header_title (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "title")
+         && gtk_widget_get_ancestor (widget, ADW_TYPE_HEADER_BAR) != NULL;
+}
+
 /* Shows page @name as it is now, checks that it fits the narrowest screen, that its targets are
  * large enough and that its primary action is on screen without scrolling, and saves it. */
 static void
@@ -101,6 +110,7 @@ shoot (FfShots    *shots,
   };
   g_autofree char *file = g_strdup_printf ("%s-%s.png", name, shots->set->name);
   g_autoptr(GdkTexture) shot = NULL;
+  GtkWidget *title;
   guint readings;
   int minimum_width;
 
@@ -117,6 +127,11 @@ shoot (FfShots    *shots,
   if (readings == 0 && g_strv_contains (pages_with_readings, name))
     g_string_append_printf (shots->low_contrast, " %s:(no key reading)", name);
   ff_ui_test_collect_small_targets (GTK_WIDGET (shots->window), name, shots->small_targets);
+  /* The header's title is read whole, never cut short ("Before the Up…"). */
+  title = ff_ui_test_find (GTK_WIDGET (shots->window), is_header_title, NULL);
+  g_assert_nonnull (title);
+  if (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (title))))
+    g_string_append_printf (shots->too_wide, " %s's title", name);
   /* Connect shows what the identity check read while the workflow moves on: nothing to press. */
   if (ff_ui_test_collect_unreachable_actions (GTK_WIDGET (shots->window),
                                               ff_window_get_page (shots->window, name), name,
