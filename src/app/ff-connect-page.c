@@ -23,6 +23,8 @@ struct _FfConnectPage
   GtkLabel      *connect_status;
   GtkSpinner    *connect_spinner;
   AdwStatusPage *mismatch_status;
+  GtkWidget     *measure_button;
+  GtkWidget     *leave_button;
 
   /* owned */
   FfWorkflow   *workflow;
@@ -46,6 +48,7 @@ update (FfConnectPage *self)
 {
   FfWorkflowState state;
   const char *message;
+  gboolean measure;
 
   if (self->workflow == NULL)
     {
@@ -82,6 +85,16 @@ update (FfConnectPage *self)
                                  state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH
                                  && ff_workflow_get_task (self->workflow)->supervisors->len > 0
                                  && self->authorizing == NULL && !self->locked);
+  /* When only the position failed, measuring again (the core's settling remeasure) comes first;
+   * otherwise leaving is the way on. The override stays second and small. */
+  measure = state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH
+            && ff_workflow_can_measure_again (self->workflow);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connect.measure-again", measure);
+  gtk_widget_set_visible (self->measure_button, measure);
+  if (measure)
+    gtk_widget_remove_css_class (self->leave_button, "suggested-action");
+  else
+    gtk_widget_add_css_class (self->leave_button, "suggested-action");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "connect.leave",
                                  state == FF_WORKFLOW_STATE_IDENTITY_MISMATCH);
 }
@@ -143,6 +156,18 @@ override_activated (GtkWidget  *widget,
 
   g_signal_connect_object (dialog, "response", G_CALLBACK (override_responded), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+measure_again_activated (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  FfConnectPage *self = FF_CONNECT_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!ff_workflow_measure_again (self->workflow, &error))
+    adw_status_page_set_description (self->mismatch_status, error->message);
 }
 
 static void
@@ -228,8 +253,12 @@ ff_connect_page_class_init (FfConnectPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfConnectPage, connect_status);
   gtk_widget_class_bind_template_child (widget_class, FfConnectPage, connect_spinner);
   gtk_widget_class_bind_template_child (widget_class, FfConnectPage, mismatch_status);
+  gtk_widget_class_bind_template_child (widget_class, FfConnectPage, measure_button);
+  gtk_widget_class_bind_template_child (widget_class, FfConnectPage, leave_button);
 
   gtk_widget_class_install_action (widget_class, "connect.override", NULL, override_activated);
+  gtk_widget_class_install_action (widget_class, "connect.measure-again", NULL,
+                                   measure_again_activated);
   gtk_widget_class_install_action (widget_class, "connect.leave", NULL, leave_activated);
 }
 
@@ -238,6 +267,7 @@ ff_connect_page_init (FfConnectPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "connect.override", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connect.measure-again", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "connect.leave", FALSE);
 }
 

@@ -344,7 +344,13 @@ test_connect_page_shows_wrong_terminal (void)
                    "DTU0999 read; the task expects DTU0101");
   ff_ui_test_respond (dialog, "_Cancel");
 
-  /* The override is second and smaller: a flat button, not a red pill like the way on. */
+  /* Another device ID: measuring again cannot help, so leaving is the way on. The override is
+   * second and smaller: a flat button, not a red pill like the way on. */
+  g_assert_false (gtk_widget_get_visible (ff_ui_test_find (page, ff_ui_test_is_button_for,
+                                                           "connect.measure-again")));
+  g_assert_true (gtk_widget_has_css_class (ff_ui_test_find (page, ff_ui_test_is_button_for,
+                                                            "connect.leave"),
+                                           "suggested-action"));
   override = ff_ui_test_find (page, ff_ui_test_is_button_for, "connect.override");
   g_assert_false (gtk_widget_has_css_class (override, "pill"));
   g_assert_false (gtk_widget_has_css_class (override, "destructive-action"));

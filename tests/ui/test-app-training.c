@@ -305,6 +305,37 @@ assert_after_page_shows_drift (FfWindow *window)
   g_assert_true (gtk_widget_has_css_class (rollback, "suggested-action"));
 }
 
+static double
+top_of (GtkWidget *widget,
+        GtkWidget *page)
+{
+  graphene_point_t point;
+
+  g_assert_true (gtk_widget_compute_point (widget, page, &GRAPHENE_POINT_INIT (0, 0), &point));
+  return point.y;
+}
+
+/* Only the position failed: Measure Again is the primary action, above Leave; the supervisor's
+ * override comes last, a flat button, smaller than the pills. */
+static void
+assert_measure_again_first (FfWindow *window)
+{
+  GtkWidget *page = ff_window_get_page (window, "connect");
+  GtkWidget *measure = ff_ui_test_find (page, ff_ui_test_is_button_for, "connect.measure-again");
+  GtkWidget *leave = ff_ui_test_find (page, ff_ui_test_is_button_for, "connect.leave");
+  GtkWidget *override = ff_ui_test_find (page, ff_ui_test_is_button_for, "connect.override");
+
+  /* Laid out as shown. */
+  ff_ui_test_wait_for_frame (GTK_WIDGET (window));
+  g_assert_true (gtk_widget_is_drawable (measure) && gtk_widget_is_sensitive (measure));
+  g_assert_true (gtk_widget_has_css_class (measure, "suggested-action"));
+  g_assert_false (gtk_widget_has_css_class (leave, "suggested-action"));
+  g_assert_false (gtk_widget_has_css_class (override, "pill"));
+  g_assert_cmpfloat (top_of (measure, page), <, top_of (leave, page));
+  g_assert_cmpfloat (top_of (leave, page), <, top_of (override, page));
+  g_assert_cmpint (gtk_widget_get_height (override), <, gtk_widget_get_height (measure));
+}
+
 static gboolean
 toast_shown (FfWindow *window)
 {
@@ -467,6 +498,7 @@ test_training_run (void)
   wait_until (window, identity_mismatch, "the identity check to stop the visit");
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "connect");
   g_assert_cmpstr (visible_view (window), ==, "mismatch");
+  assert_measure_again_first (window);
   ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-mismatch.png");
   press (window, "connect.override");
   dialog = ff_ui_test_find_dialog ();
