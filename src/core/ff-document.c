@@ -85,6 +85,11 @@ ff_timestamp_parse (const char *text,
   return TRUE;
 }
 
+/* What JSON allows outside strings: its structure, numbers and true/false/null. json-glib's
+ * scanner also takes comments, single-quoted strings and hex numbers; a '"' inside one of those
+ * would put the scan below out of step with the parser (a bracket it counts as text nests). */
+static const char json_outside_strings[] = " \t\r\n{}[]:,-+.0123456789eEtrufalsn";
+
 /* One pass over the bytes as a JSON lexer sees them: brackets outside strings nest, and an
  * escape inside a string is skipped as a whole. Catches what json-glib cannot be trusted with
  * (see ff_document_parse_object()); the syntax itself is the parser's to check. */
@@ -125,6 +130,14 @@ scan_json (const char *data,
         }
       else if ((data[i] == ']' || data[i] == '}') && depth > 0)
         depth--;
+      else if (memchr (json_outside_strings, data[i], sizeof json_outside_strings - 1) == NULL)
+        {
+          g_set_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID,
+                       _("The document is not strict JSON: byte %zu ('%c') is outside any "
+                         "string (comments, single quotes and hex numbers are not JSON)"),
+                       i, g_ascii_isgraph (data[i]) ? data[i] : '?');
+          return FALSE;
+        }
     }
   return TRUE;
 }

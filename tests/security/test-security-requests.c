@@ -301,6 +301,8 @@ test_deep_json (Fixture      *fixture,
   g_autoptr(GBytes) unsigned_signature = NULL;
   g_autoptr(GBytes) signature = NULL;
   g_autoptr(GBytes) login = NULL;
+  g_autoptr(GBytes) hidden = NULL;
+  g_autoptr(GString) text = NULL;
   g_autoptr(GBytes) response = NULL;
   g_autofree char *before = harness_dump_database (h);
   g_autofree char *message = NULL;
@@ -315,6 +317,20 @@ test_deep_json (Fixture      *fixture,
   g_assert_cmpuint (harness_upload (h, fixture->token, deep, signature, &response), ==, 400);
   message = harness_error_text (response);
   g_assert_nonnull (strstr (message, "deeper"));
+  g_clear_pointer (&response, g_bytes_unref);
+  g_clear_pointer (&message, g_free);
+  /* A '"' in a comment (or a single-quoted string, both of which json-glib reads) hid the
+   * brackets after it from the depth scan, and this signed report killed the daemon. */
+  text = g_string_new ("{\"a\": 1 /* \" */, \"b\": ");
+  g_string_append_len (text, g_bytes_get_data (deep, NULL), g_bytes_get_size (deep));
+  g_string_append_c (text, '}');
+  hidden = g_string_free_to_bytes (g_steal_pointer (&text));
+  g_clear_pointer (&signature, g_bytes_unref);
+  signature = ff_key_sign (h->tablet_a, hidden, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (harness_upload (h, fixture->token, hidden, signature, &response), ==, 400);
+  message = harness_error_text (response);
+  g_assert_nonnull (strstr (message, "strict JSON"));
   g_clear_pointer (&response, g_bytes_unref);
   /* The login body is read before any check: as deep as its 4 KiB allow. */
   login = nested (LOGIN_MAX_BODY / 2 - 1, "");
