@@ -20,6 +20,15 @@ ff_platform_login_delay (gint64 failures)
   return MIN (LOGIN_BASE_DELAY << excess, LOGIN_MAX_DELAY);
 }
 
+/* The seconds left to wait after @failures failures, the last at @last_failure_at; 0: none. */
+static gint64
+wait_left (gint64 failures,
+           gint64 last_failure_at,
+           gint64 now)
+{
+  return MAX (last_failure_at + ff_platform_login_delay (failures) - now, 0);
+}
+
 typedef struct
 {
   const char   *phone;
@@ -46,8 +55,7 @@ begin_in_transaction (FfPlatformDb *db,
     }
   if (technician == NULL)
     return TRUE;
-  wait = technician->last_failure_at + ff_platform_login_delay (technician->failed_logins)
-         - attempt->now;
+  wait = wait_left (technician->failed_logins, technician->last_failure_at, attempt->now);
   if (wait > 0)
     attempt->retry_after = wait;
   else if (!ff_platform_db_set_login_failures (db, attempt->phone, technician->failed_logins + 1,
@@ -82,4 +90,75 @@ ff_platform_login_succeeded (FfPlatformDb *db,
                              GError      **error)
 {
   return ff_platform_db_set_login_failures (db, phone, 0, 0, error);
+}
+
+typedef struct
+{
+  gint64 failures;
+  gint64 last_failure_at;
+} Failures;
+
+struct _FfLoginStrangers
+{
+  GMutex      lock;
+  GHashTable *failures;         /* phone -> Failures */
+};
+
+FfLoginStrangers *
+ff_login_strangers_new (void)
+{
+  FfLoginStrangers *strangers = g_new0 (FfLoginStrangers, 1);
+
+  g_mutex_init (&strangers->lock);
+  strangers->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return strangers;
+}
+
+void
+ff_login_strangers_free (FfLoginStrangers *strangers)
+{
+  g_hash_table_unref (strangers->failures);
+  g_mutex_clear (&strangers->lock);
+  g_free (strangers);
+}
+
+/* A number whose last back-off ended a full maximum delay ago: forgetting it changes nothing a
+ * guesser could not also see by waiting that long. */
+static gboolean
+long_past (gpointer phone,
+           gpointer value,
+           gpointer user_data)
+{
+  const Failures *failures = value;
+  gint64 now = *(const gint64 *) user_data;
+
+  return failures->last_failure_at + ff_platform_login_delay (failures->failures)
+         + LOGIN_MAX_DELAY < now;
+}
+
+gint64
+ff_login_strangers_attempt (FfLoginStrangers *strangers,
+                            const char       *phone,
+                            gint64            now)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&strangers->lock);
+  Failures *failures = g_hash_table_lookup (strangers->failures, phone);
+  gint64 wait;
+
+  if (failures == NULL)
+    {
+      if (g_hash_table_size (strangers->failures) >= FF_LOGIN_MAX_STRANGERS)
+        g_hash_table_foreach_remove (strangers->failures, long_past, &now);
+      if (g_hash_table_size (strangers->failures) >= FF_LOGIN_MAX_STRANGERS)
+        return 0;
+      failures = g_new0 (Failures, 1);
+      g_hash_table_insert (strangers->failures, g_strdup (phone), failures);
+    }
+  wait = wait_left (failures->failures, failures->last_failure_at, now);
+  if (wait == 0)
+    {
+      failures->failures++;
+      failures->last_failure_at = now;
+    }
+  return wait;
 }

@@ -27,4 +27,22 @@ gboolean      ff_platform_login_succeeded (FfPlatformDb  *db,
                                            const char    *phone,
                                            GError       **error);
 
+/* The failures of phone numbers that are not registered, kept in memory (never in the
+ * database, which an attacker could fill with made-up numbers) and held back exactly as a
+ * registered number is: a 429 that only registered numbers got told which numbers they were.
+ * Thread-safe. */
+typedef struct _FfLoginStrangers FfLoginStrangers;
+
+/* At most this many unregistered numbers are remembered; past it, numbers whose back-off has
+ * long passed are forgotten first, and a new number is not counted while none can be. */
+#define FF_LOGIN_MAX_STRANGERS 65536
+
+FfLoginStrangers *ff_login_strangers_new     (void);
+void              ff_login_strangers_free    (FfLoginStrangers *strangers);
+/* An attempt for the unregistered @phone at @now, as ff_platform_login_begin() does it: the
+ * seconds it has left to wait (nothing counted), or 0 when it is counted as a failure. */
+gint64            ff_login_strangers_attempt (FfLoginStrangers *strangers,
+                                              const char       *phone,
+                                              gint64            now);
+
 G_END_DECLS

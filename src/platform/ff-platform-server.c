@@ -51,6 +51,7 @@ struct _FfPlatformServer
   /* A login for an unregistered phone checks its PIN against this, so that it takes as long as
    * one with a wrong PIN and does not tell which phones are registered. */
   char         *dummy_pin_hash;
+  FfLoginStrangers *strangers;
 };
 
 G_DEFINE_FINAL_TYPE (FfPlatformServer, ff_platform_server, G_TYPE_OBJECT)
@@ -287,16 +288,18 @@ handle_login (Job *job)
   if (error != NULL)
     return reply_gerror (reply, error);
   if (technician == NULL)
-    {
-      verify_pin (self, pin, NULL);
-      count_metric (self, FF_PLATFORM_COUNTER_LOGIN_FAILURES, 1);
-      return reply_error (reply, 401, _("The PIN is wrong or the phone number is not registered"));
-    }
+    retry_after = ff_login_strangers_attempt (self->strangers, phone, now);
   if (retry_after > 0)
     {
       g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, retry_after);
       reply_add_header (reply, "Retry-After", seconds);
       return reply_error (reply, 429, _("Too many wrong PINs; wait before trying again"));
+    }
+  if (technician == NULL)
+    {
+      verify_pin (self, pin, NULL);
+      count_metric (self, FF_PLATFORM_COUNTER_LOGIN_FAILURES, 1);
+      return reply_error (reply, 401, _("The PIN is wrong or the phone number is not registered"));
     }
   /* The attempt is counted as a failure already; only a right PIN clears it. */
   if (!verify_pin (self, pin, technician->pin_hash))
@@ -979,6 +982,7 @@ ff_platform_server_finalize (GObject *object)
   g_clear_pointer (&self->tls, ff_platform_tls_free);
   g_free (self->data_dir);
   g_free (self->dummy_pin_hash);
+  ff_login_strangers_free (self->strangers);
   ff_key_unref (self->platform_key);
   ff_platform_metrics_free (self->metrics);
   G_OBJECT_CLASS (ff_platform_server_parent_class)->finalize (object);
@@ -994,6 +998,7 @@ static void
 ff_platform_server_init (FfPlatformServer *self)
 {
   self->metrics = ff_platform_metrics_new ();
+  self->strangers = ff_login_strangers_new ();
 }
 
 /* A pool of at most @threads, started as work comes. Each pool has its own limit and queue,

@@ -167,6 +167,55 @@ test_unknown_phone_hashes (void)
   harness_free (h);
 }
 
+/* The login back-off held registered phones only: after three wrong PINs a registered phone got
+ * 429 and an unregistered one 401 forever, which told which phones are registered. */
+static guint
+login_retry_after (Harness    *h,
+                   const char *phone,
+                   gint64     *retry_after)
+{
+  g_autofree char *text = g_strdup_printf ("{\"phone\": \"%s\", \"pin\": \"000000\", "
+                                           "\"tablet_serial\": \"TAB-0001\"}", phone);
+  g_autoptr(GBytes) body = g_bytes_new (text, strlen (text));
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  guint status = harness_request (h, "POST", "/api/v1/login", NULL, body, NULL, NULL, &headers);
+  const char *seconds = soup_message_headers_get_one (headers, "Retry-After");
+
+  *retry_after = seconds != NULL ? g_ascii_strtoll (seconds, NULL, 10) : 0;
+  return status;
+}
+
+/* More than the back-off's free failures. */
+#define WRONG_PINS 6
+
+static void
+test_unknown_phone_backoff (void)
+{
+  Harness *h = harness_new ();
+  g_autofree char *before = NULL;
+  guint unregistered[WRONG_PINS];
+  gint64 unregistered_wait[WRONG_PINS];
+
+  harness_setup_world (h);
+  harness_start (h, FALSE);
+  before = harness_dump_database (h);
+  for (int i = 0; i < WRONG_PINS; i++)
+    unregistered[i] = login_retry_after (h, "17712345678", &unregistered_wait[i]);
+  /* Counted in memory only: made-up numbers cannot fill the database. */
+  harness_assert_database_unchanged (h, before);
+  for (int i = 0; i < WRONG_PINS; i++)
+    {
+      gint64 wait;
+
+      g_assert_cmpuint (login_retry_after (h, HARNESS_PHONE_A, &wait), ==, unregistered[i]);
+      g_assert_cmpint (wait > 0, ==, unregistered_wait[i] > 0);
+      g_assert_cmpint (unregistered_wait[i], <=, 30);
+    }
+  g_assert_cmpuint (unregistered[0], ==, 401);
+  g_assert_cmpuint (unregistered[WRONG_PINS - 1], ==, 429);
+  harness_free (h);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -174,5 +223,6 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/security/logins/crowd", test_login_crowd);
   g_test_add_func ("/security/logins/unknown-phone-hashes", test_unknown_phone_hashes);
+  g_test_add_func ("/security/logins/unknown-phone-backoff", test_unknown_phone_backoff);
   return g_test_run ();
 }
