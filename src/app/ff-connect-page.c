@@ -43,6 +43,21 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+/* The title names the check that failed: a terminal that answers with the task's device ID but
+ * stands elsewhere is not simply "the wrong terminal". */
+static const char *
+describe_failed_check (FfWorkflow *workflow)
+{
+  FfWorkflowReadings readings;
+
+  ff_workflow_get_readings (workflow, &readings);
+  if (g_strcmp0 (readings.device_id_read, ff_workflow_get_item (workflow)->device_id) != 0)
+    return _("Wrong Device ID — Stop");
+  if (!readings.has_fix)
+    return _("No GPS Fix — Stop");
+  return _("Position Check Failed — Stop");
+}
+
 static void
 update (FfConnectPage *self)
 {
@@ -71,6 +86,7 @@ update (FfConnectPage *self)
       break;
     case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
       gtk_spinner_stop (self->connect_spinner);
+      adw_status_page_set_title (self->mismatch_status, describe_failed_check (self->workflow));
       adw_status_page_set_description (self->mismatch_status,
                                        ff_workflow_get_failure (self->workflow));
       gtk_stack_set_visible_child_name (self->stack, "mismatch");

@@ -331,6 +331,9 @@ test_connect_page_shows_wrong_terminal (void)
   mismatch = ff_ui_test_find (page, is_status_page_on_screen, NULL);
   g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (mismatch)), ==,
                    ff_workflow_get_failure (workflow));
+  /* The title names the check that failed. */
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (mismatch)), ==,
+                   "Wrong Device ID — Stop");
   g_assert_cmpstr (row_subtitle (mismatch, "Device ID"), ==,
                    "DTU0999 read; the task expects DTU0101");
   /* Standing at the terminal: the position passes, by the core's rule. */

@@ -499,6 +499,9 @@ test_training_run (void)
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "connect");
   g_assert_cmpstr (visible_view (window), ==, "mismatch");
   assert_measure_again_first (window);
+  /* The device ID matched: it is the position that failed, and the title says so. */
+  g_assert_true (gtk_widget_is_drawable (ff_ui_test_find (visible_page (window), label_on_screen,
+                                                          "Position Check Failed — Stop")));
   ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-mismatch.png");
   press (window, "connect.override");
   dialog = ff_ui_test_find_dialog ();
