@@ -50,6 +50,8 @@ struct _FfIec104Pump
   GQueue                   outgoing;     /* DelayedChunk */
   gint64                   incoming_free_us;
   gint64                   outgoing_free_us;
+  /* Held output: nothing goes out before this monotonic time (0: never held). */
+  gint64                   output_held_until_us;
 };
 
 G_DEFINE_FINAL_TYPE (FfIec104Pump, ff_iec104_pump, G_TYPE_OBJECT)
@@ -144,6 +146,7 @@ static void
 enqueue_delayed (FfIec104Pump *pump,
                  GQueue       *queue,
                  gint64       *free_us,
+                 gint64        not_before_us,
                  const guint8 *data,
                  gsize         len)
 {
@@ -154,7 +157,7 @@ enqueue_delayed (FfIec104Pump *pump,
   if (pump->bytes_per_second != 0)
     sent += (gint64) (len * G_USEC_PER_SEC / pump->bytes_per_second);
   *free_us = sent;
-  chunk->release_us = sent + (gint64) pump->rtt_ms * 1000 / 2;
+  chunk->release_us = MAX (sent + (gint64) pump->rtt_ms * 1000 / 2, not_before_us);
   chunk->bytes = g_bytes_new (data, len);
   g_queue_push_tail (queue, chunk);
 }
@@ -178,7 +181,7 @@ deliver_incoming (FfIec104Pump *pump,
                   gsize         len)
 {
   if (emulating (pump))
-    enqueue_delayed (pump, &pump->incoming, &pump->incoming_free_us, data, len);
+    enqueue_delayed (pump, &pump->incoming, &pump->incoming_free_us, 0, data, len);
   else
     protocol_feed (pump, data, len);
 }
@@ -269,7 +272,8 @@ take_protocol_output (FfIec104Pump *pump)
 
   while (!pump->closed && (n = protocol_output (pump, &data)) > 0)
     {
-      enqueue_delayed (pump, &pump->outgoing, &pump->outgoing_free_us, data, n);
+      enqueue_delayed (pump, &pump->outgoing, &pump->outgoing_free_us,
+                       pump->output_held_until_us, data, n);
       protocol_consume_output (pump, n);
     }
 }
@@ -335,7 +339,7 @@ pump_write (FfIec104Pump *pump)
       return;
     }
 
-  if (emulating (pump) || pump->unsent->len > 0)
+  if (emulating (pump) || pump->output_held_until_us != 0 || pump->unsent->len > 0)
     {
       write_unsent (pump);
       if (pump->unsent->len > 0)
@@ -502,6 +506,14 @@ ff_iec104_pump_set_link_emulation (FfIec104Pump *pump,
 {
   pump->bytes_per_second = bytes_per_second;
   pump->rtt_ms = rtt_ms;
+  pump_rearm (pump);
+}
+
+void
+ff_iec104_pump_hold_output (FfIec104Pump *pump,
+                            guint         ms)
+{
+  pump->output_held_until_us = g_get_monotonic_time () + (gint64) ms * 1000;
   pump_rearm (pump);
 }
 

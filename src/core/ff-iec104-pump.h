@@ -34,6 +34,10 @@ void          ff_iec104_pump_flush             (FfIec104Pump            *pump);
 void          ff_iec104_pump_set_link_emulation (FfIec104Pump           *pump,
                                                 guint64                  bytes_per_second,
                                                 guint                    rtt_ms);
+/* Holds what the protocol sends back for @ms from now (what it receives is not delayed): it goes
+ * out, in order, when the time is over. The protocol's own timers run as if it had been sent. */
+void          ff_iec104_pump_hold_output       (FfIec104Pump            *pump,
+                                                guint                    ms);
 /* Stops reading and closes the connection once the protocol's pending output (taken over by the
  * pump right now) has been written: "confirm, then drop the link". The owner is not called
  * again. */

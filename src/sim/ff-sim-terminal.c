@@ -679,9 +679,11 @@ on_upgrade_finish (void *user_data)
                             "the restart"), info.version);
   if (terminal->scenario->fault == FF_SIM_FAULT_FINISH_HOLD)
     {
-      /* Everything it sends from now on, the confirmation first, goes out that much later. */
+      /* The confirmation, and what it sends meanwhile, goes out that much later; what the master
+       * sends arrives at once, so the master's acknowledgements are not delayed too (a delay
+       * both ways adds to the master's t2 and trips this terminal's own t1). */
       terminal->finish_held = TRUE;
-      ff_iec104_pump_set_link_emulation (terminal->pump, 0, 2 * terminal->scenario->hold_ms);
+      ff_iec104_pump_hold_output (terminal->pump, terminal->scenario->hold_ms);
       terminal_log (terminal, _("FAULT finish-hold: holds the confirmation of 211 finish back "
                                 "for %u ms"), terminal->scenario->hold_ms);
     }

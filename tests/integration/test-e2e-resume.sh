@@ -4,7 +4,8 @@
 # terminal taking the 211 finish and the save of the next state (fieldflash-sim's finish-hold holds
 # the confirmation back, so the kill lands there every time), or as the terminal takes the 105, for
 # every vendor profile, and resumed while the terminal boots and after; killed at a random moment
-# of the 210 transfer; `sync` and `upload` are killed at random moments. Each terminal: as many
+# of the 210 transfer; `sync` and `upload` are killed at random moments. One terminal confirms the
+# finish late and the tablet is not stopped: it waits and goes on. Each terminal: as many
 # transfers as the report says (one where the image had gone over), one report, `upgraded`, and the
 # platform's ledger on V2.00. The random moments come from a seed that is printed:
 # FIELDFLASH_TEST_SEED=N replays a run.
@@ -31,6 +32,7 @@ terminals=(
   "SJ03 sojo-ftu slow-link"
   "LK02 lk101-dtu slow-link"
   "SG05 state-grid reset-drop"   # restarts without confirming the 105
+  "SG06 state-grid waited"       # confirms the finish late (the default hold), and is waited for
 )
 count=${#terminals[@]}
 declare -A profile scenario latitude port
@@ -60,6 +62,7 @@ done
       # The 30000-byte image takes about 1.5 s: room for a random kill.
       slow-link) printf '[%s]\nscenario=slow-link\nbandwidth=20000\nrtt=20\n' "$id" ;;
       reset-drop) printf '[%s]\nscenario=reset-drop\n' "$id" ;;
+      waited) printf '[%s]\nscenario=finish-hold\n' "$id" ;;
     esac
   done
 } > "$work/scenario.ini"
@@ -140,6 +143,10 @@ done
 run_cli SG05 > "$work/run-SG05.out" 2>&1 || fail "SG05: $(cat "$work/run-SG05.out")"
 grep -q "^SG05: .*\[upgraded\]" "$work/run-SG05.out" || fail "SG05 not upgraded: $(cat "$work/run-SG05.out")"
 
+# ---- a terminal that confirms the finish late, and a tablet that waits ----------------------------
+run_cli SG06 > "$work/run-SG06.out" 2>&1 || fail "SG06: $(cat "$work/run-SG06.out")"
+grep -q "^SG06: .*\[upgraded\]" "$work/run-SG06.out" || fail "SG06 not upgraded: $(cat "$work/run-SG06.out")"
+
 # ---- upload, killed at a random moment, then again ----------------------------------------------
 moment=$(random_moment 300)
 echo "upload killed after ${moment} s"
@@ -176,7 +183,7 @@ for device, (outcome, report) in reports.items():
     # really started again.
     assert transfers[device] == report["transfer"]["retries"] + 1, (device, transfers[device], report["transfer"])
 # Where the kill came after the whole image had gone over, it went over once.
-for device in ("SG01", "SG02", "SG03", "SJ01", "SJ02", "LK01", "SG05"):
+for device in ("SG01", "SG02", "SG03", "SJ01", "SJ02", "LK01", "SG05", "SG06"):
     assert transfers[device] == 1, (device, transfers[device])
 PY
 # A terminal restarted before the kill is not restarted again.
