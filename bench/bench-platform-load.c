@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #define PIN "482913"
@@ -128,6 +129,7 @@ typedef struct
   GTlsCertificate *pinned;
   guint            pending;
   guint            busy;        /* 503s, each retried after its Retry-After */
+  guint            broken;      /* connections that failed, each retried after a second */
 } Crowd;
 
 typedef struct
@@ -157,7 +159,15 @@ login_answered (GObject      *source,
                                                                &error);
   guint status = soup_message_get_status (message);
 
-  check (body != NULL, error, "login");
+  /* This one process runs every client's TLS handshake on GTask's few threads, so under load a
+   * client may miss the server's handshake deadline; a tablet would connect again. */
+  if (body == NULL)
+    {
+      g_debug ("login: %s", error->message);
+      client->crowd->broken++;
+      g_timeout_add_seconds (1, retry_login, client);
+      return;
+    }
   if (status == 503)
     {
       const char *retry_after = soup_message_headers_get_one (
@@ -197,7 +207,7 @@ bench_logins (Probe *probe,
                                                                   "timeout", 300, NULL);
   g_autofree char *url = g_strconcat (probe->base, "/api/v1/login", NULL);
   g_autofree Client *clients = g_new0 (Client, n_clients);
-  Crowd crowd = { session, url, probe->pinned, n_clients, 0 };
+  Crowd crowd = { session, url, probe->pinned, n_clients, 0, 0 };
   g_autoptr(GThread) thread = NULL;
   gint64 start;
   double elapsed;
@@ -219,8 +229,8 @@ bench_logins (Probe *probe,
   g_atomic_int_set (&probe->stop, TRUE);
   g_thread_join (g_steal_pointer (&thread));
   g_print ("logins, %u clients at once (503s retried after Retry-After): %u in %.1f s, "
-           "%.1f logins/s; %u answered 503 first\n", n_clients, n_clients, elapsed,
-           n_clients / elapsed, crowd.busy);
+           "%.1f logins/s; %u answers were 503, %u connections failed and were retried\n",
+           n_clients, n_clients, elapsed, n_clients / elapsed, crowd.busy, crowd.broken);
   return n_clients / elapsed;
 }
 
@@ -267,6 +277,13 @@ line_read (GObject      *source,
 {
   *(char **) user_data = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
                                                                     result, NULL, NULL);
+}
+
+/* In the server's process: a bench that fails takes its server with it. */
+static void
+die_with_bench (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
 static void
@@ -334,6 +351,7 @@ main (int   argc,
   g_autofree char *per_address = NULL;
   g_autofree char *line = NULL;
   g_autoptr(GTlsCertificate) pinned = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) server = NULL;
   g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
@@ -352,11 +370,15 @@ main (int   argc,
   pinned = g_tls_certificate_new_from_file (cert_path, &error);
   check (pinned != NULL, error, "load certificate");
 
-  /* The crowd comes from one address, so it may hold a connection per client. */
-  per_address = g_strdup_printf ("%d", MAX (n_clients, 64));
-  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, binary, "--data-dir",
-                             data_dir, "serve", "--listen", "127.0.0.1:0",
-                             "--max-connections-per-address", per_address, NULL);
+  /* The crowd comes from one address: room for a connection per client, the probe's, and those a
+   * client has given up on that the server has not seen close yet. This bench is not about the
+   * limit (tests/security is). */
+  per_address = g_strdup_printf ("%d", 2 * n_clients + 64);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_bench, NULL, NULL);
+  server = g_subprocess_launcher_spawn (launcher, &error, binary, "--data-dir", data_dir, "serve",
+                                        "--listen", "127.0.0.1:0", "--max-connections-per-address",
+                                        per_address, NULL);
   check (server != NULL, error, "start fieldflash-platform serve");
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
   g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, line_read, &line);
