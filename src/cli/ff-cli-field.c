@@ -750,7 +750,9 @@ run_workflow (int argc, char **argv, Policy default_policy)
     return fail (error);
   g_object_set (workflow, "gps-timeout", (guint) gps_timeout, "gps-settle-seconds", gps_settle,
                 NULL);
-  if (rollback && ff_workflow_get_state (workflow) != FF_WORKFLOW_STATE_FAILED)
+  /* A rollback that was stopped half way (a kill, a flat battery) goes on like any visit. */
+  if (rollback && ff_workflow_get_state (workflow) != FF_WORKFLOW_STATE_FAILED
+      && !ff_workflow_is_rolling_back (workflow))
     {
       g_autofree char *message =
         g_strdup_printf (_("%s is at “%s”: there is no failed upgrade to roll back."), device_id,

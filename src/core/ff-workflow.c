@@ -2348,6 +2348,12 @@ ff_workflow_can_roll_back (FfWorkflow *self)
 }
 
 gboolean
+ff_workflow_is_rolling_back (FfWorkflow *self)
+{
+  return self->ctx.rolling_back && self->state != FF_WORKFLOW_STATE_DONE;
+}
+
+gboolean
 ff_workflow_roll_back (FfWorkflow  *self,
                        GError     **error)
 {

@@ -84,6 +84,8 @@ const char     *ff_workflow_get_report_id     (FfWorkflow    *self);
 const FfTaskItem *ff_workflow_get_item        (FfWorkflow    *self);
 const FfTask   *ff_workflow_get_task          (FfWorkflow    *self);
 gboolean        ff_workflow_can_roll_back     (FfWorkflow    *self);
+/* TRUE once a rollback was decided, until the visit is done (a resumed run goes on with it). */
+gboolean        ff_workflow_is_rolling_back   (FfWorkflow    *self);
 
 /* What the visit has read so far, for a UI to show; borrowed from the workflow. Each member is
  * NULL (or, for a snapshot, has no signal present) until the step that reads it has run, and is

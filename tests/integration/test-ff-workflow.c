@@ -1124,6 +1124,17 @@ test_rollback_stopped_before_transfer (Fixture *f, gconstpointer data)
   g_clear_error (&error);
   g_assert_null (strstr (f->message, "Push stopped"));
   g_assert_true (g_str_has_prefix (f->message, "Stopped before a transfer began"));
+  /* A program that opens the visit again sees a rollback under way (the cli's rollback verb
+   * goes on with it). */
+  {
+    g_autoptr(FfWorkflow) reopened = ff_workflow_new (f->store, FF_GPS_SOURCE (f->gps),
+                                                      f->task_document, "DTU0001",
+                                                      FF_TEST_SERIAL, f->tablet_key, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (ff_workflow_is_rolling_back (reopened));
+    g_assert_false (ff_workflow_can_roll_back (reopened));
+  }
 
   g_assert_cmpint (run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
                    FF_WORKFLOW_STATE_DONE);
