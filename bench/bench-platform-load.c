@@ -15,7 +15,8 @@
 
 #define PIN "482913"
 #define TABLET "TAB-BENCH"
-/* One /healthz every this many ms, on a kept-alive connection, as a load balancer probes. */
+/* One /healthz every this many ms, as a load balancer probes (each on a connection of its own:
+ * the platform serves one request per connection). */
 #define PROBE_INTERVAL_MS 20
 #define IDLE_PROBES 500
 /* Idle clients per source address: below the daemon's default limit per address. */

@@ -41,7 +41,6 @@ struct _FfPlatformAcceptor
   guint            max_per_address;
   Registry        *registry;
   GSocketService  *service;
-  GMainContext    *unused_context;
   GHashTable      *pending;     /* Connection * not handed to libsoup yet */
   gulong           request_started_id;
 };
@@ -306,14 +305,24 @@ head_arrived (SoupServerMessage *message)
   g_object_set_qdata (G_OBJECT (message), head_deadline_quark (), NULL);
 }
 
-/* libsoup starts a message when a connection is handed over and after each answer on a kept-alive
- * one: from then on, the client has FF_ACCEPTOR_HEAD_SECONDS to send the head. */
+/* libsoup starts a message when a connection is handed over: from then on, the client has
+ * FF_ACCEPTOR_HEAD_SECONDS to send the head.
+ *
+ * One request per connection. libsoup 3.2 never closes a kept-alive connection that the client
+ * closes, or leaves silent, between two requests (it starts the next message's timers only at its
+ * first byte; fixed in 3.3): each such connection stayed open for good, holding its address's
+ * slot, and the 64th connection a client had closed that way locked its address out. libsoup
+ * keeps a connection only while the server has a listener of its own, which this one has not;
+ * the header tells the client so. */
 static void
 request_started (SoupServer        *soup,
                  SoupServerMessage *message,
                  gpointer           user_data)
 {
   GSource *deadline = g_timeout_source_new_seconds (FF_ACCEPTOR_HEAD_SECONDS);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (message), "Connection",
+                                "close");
 
   /* The source goes with the message, so it never outlives the pointer it holds. */
   g_source_set_callback (deadline, head_overdue, message, NULL);
@@ -339,7 +348,6 @@ ff_platform_acceptor_new (SoupServer    *soup,
   g_mutex_init (&self->registry->lock);
   self->registry->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->service = g_socket_service_new ();
-  self->unused_context = g_main_context_new ();
   self->pending = g_hash_table_new (NULL, NULL);
   g_signal_connect (self->service, "incoming", G_CALLBACK (incoming), self);
   self->request_started_id = g_signal_connect (soup, "request-started",
@@ -365,7 +373,6 @@ ff_platform_acceptor_free (FfPlatformAcceptor *self)
       connection_free (connection);
     }
   g_hash_table_unref (self->pending);
-  g_main_context_unref (self->unused_context);
   g_atomic_rc_box_release_full (self->registry, (GDestroyNotify) registry_clear);
   g_object_unref (self->soup);
   g_free (self);
@@ -400,7 +407,7 @@ ff_platform_acceptor_listen (FfPlatformAcceptor *self,
   g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(GSocket) socket = NULL;
   g_autofree char *host_text = NULL;
-  gboolean ipv6, listening;
+  gboolean ipv6;
 
   if (parsed == NULL)
     return NULL;
@@ -423,13 +430,7 @@ ff_platform_acceptor_listen (FfPlatformAcceptor *self,
   socket = listening_socket (socket_address, error);
   if (socket == NULL)
     return NULL;
-  /* libsoup keeps a connection open after an answer only while the server has a listener of its
-   * own. It gets this socket too, but in a main context nothing runs, so it never accepts. */
-  g_main_context_push_thread_default (self->unused_context);
-  listening = soup_server_listen_socket (self->soup, socket, 0, error);
-  g_main_context_pop_thread_default (self->unused_context);
-  if (!listening
-      || !g_socket_listener_add_socket (G_SOCKET_LISTENER (self->service), socket, NULL, error)
+  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (self->service), socket, NULL, error)
       || (bound = g_socket_get_local_address (socket, error)) == NULL)
     return NULL;
   host_text = g_inet_address_to_string (host);

@@ -226,6 +226,54 @@ test_head_deadline (void)
   harness_free (h);
 }
 
+/* GET /healthz on a new connection from @source, the way a client that keeps connections alive
+ * asks (no Connection: close); returns the status, 0 if the server closed without one. The
+ * client reads the whole answer, then closes the connection. */
+static guint
+healthz_from (Harness    *h,
+              const char *source)
+{
+  static const char request[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  g_autoptr(GSocket) socket = connect_from (h, source);
+  g_autoptr(GString) answer = g_string_new (NULL);
+  const char *end, *length;
+
+  send_bytes (socket, request, strlen (request));
+  g_socket_set_timeout (socket, PROMPT_SECONDS);
+  while ((end = strstr (answer->str, "\r\n\r\n")) == NULL
+         || (length = strstr (answer->str, "Content-Length: ")) == NULL
+         || answer->len < (gsize) (end + 4 - answer->str)
+                          + g_ascii_strtoull (length + strlen ("Content-Length: "), NULL, 10))
+    {
+      g_autoptr(GError) error = NULL;
+      char buffer[1024];
+      gssize received = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
+
+      if (received <= 0)
+        return 0;
+      g_string_append_len (answer, buffer, received);
+    }
+  g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 "));
+  return (guint) g_ascii_strtoull (answer->str + strlen ("HTTP/1.1 "), NULL, 10);
+}
+
+/* libsoup 3.2 never closed a kept-alive connection that its client closed after an answer: each
+ * held its address's slot for good, and once a client had made as many requests as its address
+ * may hold connections, it was locked out. A connection serves one request now. */
+static void
+test_closed_connections (void)
+{
+  Harness *h = harness_new ();
+  const char *const args[] = { "--max-connections-per-address", "4", NULL };
+
+  harness_setup_world (h);
+  harness_start_with (h, FALSE, args);
+  for (guint i = 0; i < 3 * 4; i++)
+    g_assert_cmpuint (healthz_from (h, "127.5.0.1"), ==, 200);
+  g_assert_cmpfloat (harness_metric (h, "fieldflash_connections_refused_total"), ==, 0);
+  harness_free (h);
+}
+
 /* Runs openssl s_client against the server with @args; returns its exit status. */
 static int
 s_client (Harness     *h,
@@ -297,6 +345,7 @@ main (int   argc,
   g_test_add_func ("/security/connections/per-address", test_connections_per_address);
   g_test_add_func ("/security/connections/handshake-deadline", test_handshake_deadline);
   g_test_add_func ("/security/connections/head-deadline", test_head_deadline);
+  g_test_add_func ("/security/connections/closed-connections", test_closed_connections);
   g_test_add_func ("/security/connections/tls-versions", test_tls_versions);
   return g_test_run ();
 }
