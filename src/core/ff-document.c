@@ -99,10 +99,18 @@ scan_json (const char *data,
            GError    **error)
 {
   gboolean in_string = FALSE;
+  gboolean ended = FALSE;
   guint depth = 0;
 
   for (gsize i = 0; i < length; i++)
     {
+      /* json-glib reads the first value and ignores whatever follows it. */
+      if (ended && !g_ascii_isspace (data[i]))
+        {
+          g_set_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID,
+                       _("The document goes on after its end, at byte %zu"), i);
+          return FALSE;
+        }
       if (in_string)
         {
           if (data[i] == '"')
@@ -129,7 +137,7 @@ scan_json (const char *data,
           return FALSE;
         }
       else if ((data[i] == ']' || data[i] == '}') && depth > 0)
-        depth--;
+        ended = --depth == 0;
       else if (memchr (json_outside_strings, data[i], sizeof json_outside_strings - 1) == NULL)
         {
           g_set_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID,
@@ -171,8 +179,12 @@ ff_document_parse_object (GBytes      *bytes,
     return NULL;
   if (!json_parser_load_from_data (parser, data, length, &local_error))
     {
+      /* json-glib quotes what it could not read, such as an unpaired surrogate (\ud800) it has
+       * decoded into bytes that are not UTF-8: the message goes into UTF-8 answers. */
+      g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
+
       g_set_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID,
-                   _("The document is not valid JSON: %s"), local_error->message);
+                   _("The document is not valid JSON: %s"), message);
       return NULL;
     }
   node = json_parser_get_root (parser);

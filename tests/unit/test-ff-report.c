@@ -334,6 +334,37 @@ test_json_bounds (void)
   g_assert_cmpstr (event->message, ==, "read \\u0000 from C:\\u0000");
 }
 
+/* json-glib read a document's first value and ignored what followed it; and it quoted an unpaired
+ * surrogate escape it could not read as bytes that are not UTF-8, which went into the platform's
+ * (UTF-8) answers. */
+static void
+test_json_end (void)
+{
+  g_autoptr(FfReport) report = sample_report ();
+  g_autoptr(GBytes) bytes = ff_report_serialize (report);
+  g_autoptr(GString) text = g_string_new_len (g_bytes_get_data (bytes, NULL),
+                                              g_bytes_get_size (bytes));
+  g_autoptr(GBytes) two = NULL;
+  g_autoptr(GBytes) surrogate = NULL;
+  g_autoptr(GError) error = NULL;
+  FfReport *parsed;
+
+  g_string_append (text, "\n{}\n");
+  two = g_bytes_new (text->str, text->len);
+  parsed = ff_report_parse (two, &error);
+  g_assert_null (parsed);
+  g_assert_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "goes on after its end"));
+  g_clear_error (&error);
+
+  g_assert_cmpuint (g_string_replace (text, "\"TAB-0001\",", "\"TAB-0001\\ud800\",", 1), ==, 1);
+  surrogate = g_bytes_new (text->str, text->len - strlen ("{}\n"));
+  parsed = ff_report_parse (surrogate, &error);
+  g_assert_null (parsed);
+  g_assert_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+}
+
 static void
 test_signature (void)
 {
@@ -380,6 +411,7 @@ main (int   argc,
   g_test_add_func ("/report/quality", test_quality);
   g_test_add_func ("/report/validation", test_validation);
   g_test_add_func ("/report/json-bounds", test_json_bounds);
+  g_test_add_func ("/report/json-end", test_json_end);
   g_test_add_func ("/report/signature", test_signature);
   return g_test_run ();
 }
