@@ -6,15 +6,17 @@
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:intercept_tls_get_addr=0"
 
 build=${FIELDFLASH_BUILDDIR:?}
-cli=$build/src/cli/fieldflash-cli
-platform=$build/src/platform/fieldflash-platform
-sim=$build/src/sim/fieldflash-sim
+# A cross build runs the programs under the emulator (the cross file's exe_wrapper).
+read -ra wrapper <<< "${FIELDFLASH_EXE_WRAPPER:-}"
+cli=("${wrapper[@]}" "$build/src/cli/fieldflash-cli")
+platform=("${wrapper[@]}" "$build/src/platform/fieldflash-platform")
+sim=("${wrapper[@]}" "$build/src/sim/fieldflash-sim")
 work=$(mktemp -d /tmp/ff-e2e-XXXXXX)
 phone=13800138000
 pin=482913
 pids=()
 tablet=(--data-dir "$work/tablet")
-plat=("$platform" --data-dir "$work/platform")
+plat=("${platform[@]}" --data-dir "$work/platform")
 
 cleanup () {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -66,7 +68,7 @@ start_sim () {
   shift
   declare -gA port
   mkfifo "$work/sim.out"
-  "$sim" --fleet "$fleet" "$@" < /dev/null > "$work/sim.out" 2>&1 &
+  "${sim[@]}" --fleet "$fleet" "$@" < /dev/null > "$work/sim.out" 2>&1 &
   pids+=($!)
   exec 5< "$work/sim.out"
   for i in $(seq 1 "$count"); do
@@ -90,7 +92,7 @@ start_platform () {
   "${plat[@]}" firmware add "$work/v2.bin" --vendor Acme --model DTU-3000 --version V2.00 \
     --hardware HV1.0 > /dev/null
   echo "$pin" | "${plat[@]}" technicians add --phone "$phone" --name 张伟 > /dev/null
-  "$cli" key "${tablet[@]}" --serial TAB-0001 > "$work/tablet.pub.pem"
+  "${cli[@]}" key "${tablet[@]}" --serial TAB-0001 > "$work/tablet.pub.pem"
   "${plat[@]}" handhelds add TAB-0001 --pubkey "$work/tablet.pub.pem" > /dev/null
   "${plat[@]}" export-key > "$work/platform.pem"
   if declare -F before_task > /dev/null; then before_task; fi
@@ -104,6 +106,6 @@ start_platform () {
   url=${url#listening on }
   cat <&6 > /dev/null &
   pids+=($!)
-  "$cli" login "${tablet[@]}" --platform "$url" --platform-key "$work/platform.pem" \
+  "${cli[@]}" login "${tablet[@]}" --platform "$url" --platform-key "$work/platform.pem" \
     --platform-cert "$work/platform/tls.crt" --phone "$phone" --pin "$pin" > /dev/null
 }

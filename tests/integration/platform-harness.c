@@ -4,8 +4,6 @@
 
 #include "platform-harness.h"
 
-#include "ff-test-fixtures.h"
-
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -85,14 +83,13 @@ harness_run (Harness     *h,
              const char  *first_arg,
              ...)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) argv = ff_test_command (h->binary, NULL);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *stdout_text = NULL;
   g_autofree char *stderr_text = NULL;
   va_list args;
 
-  g_ptr_array_add (argv, h->binary);
   g_ptr_array_add (argv, "--data-dir");
   g_ptr_array_add (argv, h->data_dir);
   va_start (args, first_arg);
@@ -253,12 +250,9 @@ harness_start_with (Harness           *h,
   g_autofree char *asan_options = NULL;
   g_autofree char *line = NULL;
   guint deadline;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  const char *const fixed[] = { h->binary, "--data-dir", h->data_dir, "serve", "--listen",
-                                "127.0.0.1:0" };
+  const char *args[] = { "--data-dir", h->data_dir, "serve", "--listen", "127.0.0.1:0", NULL };
+  g_autoptr(GPtrArray) argv = ff_test_command (h->binary, args);
 
-  for (gsize i = 0; i < G_N_ELEMENTS (fixed); i++)
-    g_ptr_array_add (argv, (gpointer) fixed[i]);
   if (!https)
     g_ptr_array_add (argv, "--insecure-http");
   for (gsize i = 0; serve_args != NULL && serve_args[i] != NULL; i++)

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "ff-report.h"
+/* ff_test_command starts the platform as the harness does (through the emulator in a cross build). */
+#include "ff-test-fixtures.h"
 
 #include <libsoup/soup.h>
 

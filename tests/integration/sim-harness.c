@@ -4,6 +4,8 @@
 
 #include "sim-harness.h"
 
+#include "ff-test-fixtures.h"
+
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -117,14 +119,13 @@ sim_process_start (const char * const *args)
 {
   SimProcess *sim = g_new0 (SimProcess, 1);
   g_autofree char *program = built_program ("src/sim/fieldflash-sim");
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) argv = ff_test_command (program, NULL);
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
   gboolean boot_given = FALSE, spontaneous_given = FALSE;
   guint from = 0;
   const char *line;
 
-  g_ptr_array_add (argv, program);
   for (guint i = 0; args[i] != NULL; i++)
     {
       boot_given |= g_str_has_prefix (args[i], "--boot-ms");
@@ -246,12 +247,11 @@ run_cli (const char * const *args,
          char              **err)
 {
   g_autofree char *program = built_program ("src/cli/fieldflash-cli");
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) argv = ff_test_command (program, NULL);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   CliRun run = { FALSE, NULL, NULL };
 
-  g_ptr_array_add (argv, program);
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
@@ -301,12 +301,14 @@ make_firmware (const char *dir,
   g_autofree char *name = g_strdup_printf ("%s.bin", version);
   g_autofree char *size_text = g_strdup_printf ("%" G_GSIZE_FORMAT, size);
   char *path = g_build_filename (dir, name, NULL);
-  const char *argv[] = { program, "make-firmware", "--version", version, "--size", size_text,
-                         "-o", path, NULL };
+  const char *args[] = { "make-firmware", "--version", version, "--size", size_text, "-o", path,
+                         NULL };
+  g_autoptr(GPtrArray) argv = ff_test_command (program, args);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
 
-  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, &error);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
   g_assert_no_error (error);
   g_subprocess_wait_check (process, NULL, &error);
   g_assert_no_error (error);

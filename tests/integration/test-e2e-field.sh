@@ -20,8 +20,8 @@ dead_id=$(printf 'DTU%04d' "$dead_n")
 simulated_id=$(printf 'DTU%04d' "$simulated_n")
 count=$simulated_n
 lat_of () { if [ "$1" -eq "$gpsd_n" ]; then echo 31.2304; else echo "31.$((2000 + $1))"; fi; }
-"$sim" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
-"$sim" make-firmware --vendor Acme --model DTU-3000 --version V2.00 --size 30000 -o "$work/v2.bin"
+"${sim[@]}" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
+"${sim[@]}" make-firmware --vendor Acme --model DTU-3000 --version V2.00 --size 30000 -o "$work/v2.bin"
 {
   echo "[fleet]"; echo "profile=state-grid"; echo "host=127.0.0.1"
   for i in $(seq 1 $count); do
@@ -45,24 +45,24 @@ terminals=$(for i in $(seq 1 $count); do printf 'DTU%04d,' "$i"; done)
 start_platform "$work/ledger.csv" "${terminals%,}"
 
 # ---- the tablet: sync -----------------------------------------------------------------------
-"$cli" sync "${tablet[@]}" > "$work/sync.out"
+"${cli[@]}" sync "${tablet[@]}" > "$work/sync.out"
 grep -q 'stored, with its firmware verified' "$work/sync.out" || fail "sync"
-"$cli" tasks "${tablet[@]}" --from 31.2000,121.4737 > "$work/tasks.out"
+"${cli[@]}" tasks "${tablet[@]}" --from 31.2000,121.4737 > "$work/tasks.out"
 grep -q '1\. DTU0001' "$work/tasks.out" || fail "tasks order: $(cat "$work/tasks.out")"
 
 # ---- three terminals ------------------------------------------------------------------------
 set +e
-"$cli" run "${tablet[@]}" --terminal DTU0001 --gps 31.2001,121.4737 --yes > "$work/run1.out"
+"${cli[@]}" run "${tablet[@]}" --terminal DTU0001 --gps 31.2001,121.4737 --yes > "$work/run1.out"
 [ $? -eq 0 ] || fail "run DTU0001: $(cat "$work/run1.out")"
-"$cli" run "${tablet[@]}" --terminal DTU0002 --gps 31.2012,121.4737 --yes --remeasure 2 \
+"${cli[@]}" run "${tablet[@]}" --terminal DTU0002 --gps 31.2012,121.4737 --yes --remeasure 2 \
   > "$work/run2.out"
 [ $? -eq 3 ] || fail "run DTU0002 should be refused (identity): $(cat "$work/run2.out")"
 [ "$(grep -c 'measures the position again' "$work/run2.out")" -eq 2 ] \
   || fail "DTU0002 not measured again twice: $(cat "$work/run2.out")"
-"$cli" run "${tablet[@]}" --terminal DTU0003 --gps 31.2003,121.4737 --yes > "$work/run3.out" 2>&1
+"${cli[@]}" run "${tablet[@]}" --terminal DTU0003 --gps 31.2003,121.4737 --yes > "$work/run3.out" 2>&1
 [ $? -eq 1 ] || fail "run DTU0003 should fail and wait for a decision: $(cat "$work/run3.out")"
 grep -q 'rollback --terminal DTU0003' "$work/run3.out" || fail "no rollback hint"
-"$cli" rollback "${tablet[@]}" --terminal DTU0003 > "$work/rollback3.out"
+"${cli[@]}" rollback "${tablet[@]}" --terminal DTU0003 > "$work/rollback3.out"
 [ $? -eq 1 ] || fail "rollback DTU0003: $(cat "$work/rollback3.out")"
 set -e
 grep -q '^DTU0001: .*\[upgraded\]' "$work/run1.out" || fail "DTU0001 not upgraded"
@@ -75,7 +75,7 @@ for k in "${!kill_states[@]}"; do
   id=$(printf 'DTU%04d' "$((k + 4))")
   state=${kill_states[$k]}
   mkfifo "$work/run-$id.out"
-  "$cli" run "${tablet[@]}" --terminal "$id" --gps "31.$((2004 + k)),121.4737" --yes \
+  "${cli[@]}" run "${tablet[@]}" --terminal "$id" --gps "31.$((2004 + k)),121.4737" --yes \
     > "$work/run-$id.out" 2>&1 &
   runner=$!
   exec 7< "$work/run-$id.out"
@@ -83,7 +83,7 @@ for k in "${!kill_states[@]}"; do
   kill -KILL "$runner"
   wait "$runner" 2>/dev/null || true
   exec 7<&-
-  "$cli" run "${tablet[@]}" --terminal "$id" --gps "31.$((2004 + k)),121.4737" --yes \
+  "${cli[@]}" run "${tablet[@]}" --terminal "$id" --gps "31.$((2004 + k)),121.4737" --yes \
     > "$work/rerun-$id.out" 2>&1 || fail "rerun $id after a kill at $state: $(cat "$work/rerun-$id.out")"
   # A kill that lands just after the report was saved finds the visit finished: also right.
   grep -q "^$id: .*\[upgraded\]" "$work/rerun-$id.out" \
@@ -98,7 +98,7 @@ gpsfake -q -c 0.05 -P "$gps_port" "${FIELDFLASH_SOURCEDIR:?}/tests/data/shanghai
   > /dev/null 2>&1 < /dev/null &
 gpsfake_pid=$!
 pids+=($gpsfake_pid)
-"$cli" run "${tablet[@]}" --terminal "$gpsd_id" --gpsd "127.0.0.1:$gps_port" --yes \
+"${cli[@]}" run "${tablet[@]}" --terminal "$gpsd_id" --gpsd "127.0.0.1:$gps_port" --yes \
   > "$work/run-gpsd.out" 2>&1 || fail "run $gpsd_id with gpsd: $(cat "$work/run-gpsd.out")"
 grep -q "^$gpsd_id: .*\[upgraded\]" "$work/run-gpsd.out" || fail "$gpsd_id not upgraded"
 # SIGINT lets gpsfake take its gpsd down with it, which leaves the port dead for the next run.
@@ -107,7 +107,7 @@ wait "$gpsfake_pid" || true
 
 # ---- a dead gpsd: no fix, nothing written, the visit cut short (the item stays open) ---------
 set +e
-"$cli" run "${tablet[@]}" --terminal "$dead_id" --gpsd "127.0.0.1:$gps_port" --gps-timeout 2 \
+"${cli[@]}" run "${tablet[@]}" --terminal "$dead_id" --gpsd "127.0.0.1:$gps_port" --gps-timeout 2 \
   --yes > "$work/run-dead.out" 2>&1
 [ $? -eq 1 ] || fail "run $dead_id with a dead gpsd: $(cat "$work/run-dead.out")"
 set -e
@@ -121,7 +121,7 @@ gpsfake -q -c 0.05 -P "$gps_port" "${FIELDFLASH_SOURCEDIR:?}/tests/data/simulate
 gpsfake_pid=$!
 pids+=($gpsfake_pid)
 set +e
-"$cli" run "${tablet[@]}" --terminal "$simulated_id" --gpsd "127.0.0.1:$gps_port" \
+"${cli[@]}" run "${tablet[@]}" --terminal "$simulated_id" --gpsd "127.0.0.1:$gps_port" \
   --gps-timeout 4 --yes > "$work/run-simulated.out" 2>&1
 [ $? -eq 1 ] || fail "run $simulated_id in simulator mode: $(cat "$work/run-simulated.out")"
 set -e
@@ -133,14 +133,14 @@ kill -INT "$gpsfake_pid"
 wait "$gpsfake_pid" || true
 
 # ---- upload, twice ------------------------------------------------------------------------
-"$cli" upload "${tablet[@]}" > "$work/upload1.out"
+"${cli[@]}" upload "${tablet[@]}" > "$work/upload1.out"
 grep -q "^$count reports delivered, 0 still queued" "$work/upload1.out" || fail "upload"
-"$cli" upload "${tablet[@]}" > "$work/upload2.out"
+"${cli[@]}" upload "${tablet[@]}" > "$work/upload2.out"
 grep -q '^0 reports delivered, 0 still queued' "$work/upload2.out" || fail "upload again"
 # In a sanitizer build, unwind through libcairo (no frame pointers) so tests/lsan.supp can name
 # the cairo call whose leak it forgives, as test-ff-report-pdf does.
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
-  "$cli" reports "${tablet[@]}" --pdf "$work/pdf" > "$work/reports.out"
+  "${cli[@]}" reports "${tablet[@]}" --pdf "$work/pdf" > "$work/reports.out"
 [ "$(grep -c uploaded "$work/reports.out")" -eq $count ] || fail "reports: $(cat "$work/reports.out")"
 [ "$(ls "$work/pdf" | wc -l)" -eq $count ] || fail "pdfs"
 

@@ -8,8 +8,8 @@ set -euo pipefail
 source "$(dirname "$0")/e2e-lib.sh"
 
 # ---- terminals: DTU0001 as the ledger says; DTU0002 runs V3.00; DTU0003 and 4 are HV2.0 -------
-"$sim" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
-"$sim" make-firmware --vendor Acme --model DTU-3000 --version V2.00 --size 30000 -o "$work/v2.bin"
+"${sim[@]}" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
+"${sim[@]}" make-firmware --vendor Acme --model DTU-3000 --version V2.00 --size 30000 -o "$work/v2.bin"
 cat > "$work/fleet.ini" <<INI
 [fleet]
 profile=state-grid
@@ -63,14 +63,14 @@ before_task () {
   echo "$supervisor_pin" | "${plat[@]}" supervisors add --name "Li Lei" > /dev/null
 }
 start_platform "$work/ledger.csv" DTU0001,DTU0002,DTU0003,DTU0004
-"$cli" sync "${tablet[@]}" > "$work/sync.out"
+"${cli[@]}" sync "${tablet[@]}" > "$work/sync.out"
 grep -q 'stored, with its firmware verified' "$work/sync.out" || fail "sync: $(cat "$work/sync.out")"
 
 # ---- two programs on one tablet ----------------------------------------------------------------
 # The first run waits at "Push V2.00 to DTU0001 now?" with the tablet open; meanwhile a second run
 # of the same terminal and a sync are refused, naming it.
 mkfifo "$work/first.in" "$work/first.out"
-"$cli" run "${tablet[@]}" --terminal DTU0001 --gps 31.2001,121.4737 \
+"${cli[@]}" run "${tablet[@]}" --terminal DTU0001 --gps 31.2001,121.4737 \
   < "$work/first.in" > "$work/first.out" 2>&1 &
 first=$!
 pids+=($first)
@@ -78,9 +78,9 @@ exec 8> "$work/first.in"
 exec 7< "$work/first.out"
 wait_line 7 '^-- confirm$' > /dev/null
 set +e
-"$cli" run "${tablet[@]}" --terminal DTU0001 --gps 31.2001,121.4737 --yes > "$work/second.out" 2>&1
+"${cli[@]}" run "${tablet[@]}" --terminal DTU0001 --gps 31.2001,121.4737 --yes > "$work/second.out" 2>&1
 second_code=$?
-"$cli" sync "${tablet[@]}" > "$work/second-sync.out" 2>&1
+"${cli[@]}" sync "${tablet[@]}" > "$work/second-sync.out" 2>&1
 sync_code=$?
 set -e
 [ "$second_code" -eq 1 ] || fail "second run: exit $second_code: $(cat "$work/second.out")"
@@ -97,12 +97,12 @@ exec 7<&-
 
 # ---- a terminal newer than the target, and hardware the firmware is not for ------------------
 set +e
-"$cli" run "${tablet[@]}" --terminal DTU0002 --gps 31.2002,121.4737 --yes > "$work/run2.out" 2>&1
+"${cli[@]}" run "${tablet[@]}" --terminal DTU0002 --gps 31.2002,121.4737 --yes > "$work/run2.out" 2>&1
 code2=$?
-"$cli" run "${tablet[@]}" --terminal DTU0003 --gps 31.2003,121.4737 --yes > "$work/run3.out" 2>&1
+"${cli[@]}" run "${tablet[@]}" --terminal DTU0003 --gps 31.2003,121.4737 --yes > "$work/run3.out" 2>&1
 code3=$?
 # A supervisor's override of a wrong position vouches for the place, not for the hardware.
-printf '%s\n' "$supervisor_pin" | "$cli" run "${tablet[@]}" --terminal DTU0004 \
+printf '%s\n' "$supervisor_pin" | "${cli[@]}" run "${tablet[@]}" --terminal DTU0004 \
   --gps 31.2104,121.4737 --yes --supervisor "Li Lei" --override-reason "pole moved" \
   > "$work/run4.out" 2>&1
 code4=$?
@@ -121,7 +121,7 @@ grep -q 'reports hardware HV2.0' "$work/run4.out" || fail "DTU0004 reason"
 for out in run2 run3 run4; do grep -q '^-- confirm$' "$work/$out.out" && fail "$out reached confirm"; done
 
 # ---- upload; what the terminals and the platform say ---------------------------------------
-"$cli" upload "${tablet[@]}" > "$work/upload.out"
+"${cli[@]}" upload "${tablet[@]}" > "$work/upload.out"
 grep -q '^4 reports delivered, 0 still queued' "$work/upload.out" || fail "upload: $(cat "$work/upload.out")"
 [ "$(grep -c 'DTU0001: file .* received completely' "$work/sim.log")" -eq 1 ] || fail "DTU0001 pushes"
 grep -q 'DTU000[234].*receives' "$work/sim.log" && fail "DTU0002, 3 or 4 was written to"

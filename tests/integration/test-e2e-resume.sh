@@ -45,8 +45,8 @@ for k in "${!terminals[@]}"; do
   latitude[$id]="31.$((2001 + k))"
 done
 
-"$sim" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
-"$sim" make-firmware --vendor Acme --model DTU-3000 --version V2.00 --size 30000 -o "$work/v2.bin"
+"${sim[@]}" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
+"${sim[@]}" make-firmware --vendor Acme --model DTU-3000 --version V2.00 --size 30000 -o "$work/v2.bin"
 {
   echo "[fleet]"; echo "host=127.0.0.1"
   for id in "${ids[@]}"; do
@@ -79,20 +79,20 @@ start_platform "$work/ledger.csv" "$(IFS=,; echo "${ids[*]}")"
 # ---- sync, killed at a random moment, then again -------------------------------------------
 moment=$(random_moment 400)
 echo "sync killed after ${moment} s"
-"$cli" sync "${tablet[@]}" > "$work/sync-killed.out" 2>&1 &
+"${cli[@]}" sync "${tablet[@]}" > "$work/sync-killed.out" 2>&1 &
 runner=$!
 sleep "$moment"
 kill -KILL "$runner" 2>/dev/null || true
 wait "$runner" 2>/dev/null || true
-"$cli" sync "${tablet[@]}" > "$work/sync.out" 2>&1 || fail "sync after a kill: $(cat "$work/sync.out")"
-"$cli" tasks "${tablet[@]}" --from 31.2000,121.4737 > "$work/tasks.out"
+"${cli[@]}" sync "${tablet[@]}" > "$work/sync.out" 2>&1 || fail "sync after a kill: $(cat "$work/sync.out")"
+"${cli[@]}" tasks "${tablet[@]}" --from 31.2000,121.4737 > "$work/tasks.out"
 for id in "${ids[@]}"; do grep -q " $id " "$work/tasks.out" || fail "task lacks $id: $(cat "$work/tasks.out")"; done
 
-run_cli () { "$cli" run "${tablet[@]}" --terminal "$1" --gps "${latitude[$1]},121.4737" --yes; }
+run_cli () { "${cli[@]}" run "${tablet[@]}" --terminal "$1" --gps "${latitude[$1]},121.4737" --yes; }
 
 # Starts `run` of $1 in the background (the process itself, so that the kill lands on it): $runner.
 start_run () {
-  "$cli" run "${tablet[@]}" --terminal "$1" --gps "${latitude[$1]},121.4737" --yes \
+  "${cli[@]}" run "${tablet[@]}" --terminal "$1" --gps "${latitude[$1]},121.4737" --yes \
     > "$work/killed-$1.out" 2>&1 &
   runner=$!
 }
@@ -150,13 +150,13 @@ grep -q "^SG06: .*\[upgraded\]" "$work/run-SG06.out" || fail "SG06 not upgraded:
 # ---- upload, killed at a random moment, then again ----------------------------------------------
 moment=$(random_moment 300)
 echo "upload killed after ${moment} s"
-"$cli" upload "${tablet[@]}" > "$work/upload-killed.out" 2>&1 &
+"${cli[@]}" upload "${tablet[@]}" > "$work/upload-killed.out" 2>&1 &
 runner=$!
 sleep "$moment"
 kill -KILL "$runner" 2>/dev/null || true
 wait "$runner" 2>/dev/null || true
-"$cli" upload "${tablet[@]}" > "$work/upload.out" 2>&1 || fail "upload after a kill: $(cat "$work/upload.out")"
-"$cli" upload "${tablet[@]}" > "$work/upload-again.out"
+"${cli[@]}" upload "${tablet[@]}" > "$work/upload.out" 2>&1 || fail "upload after a kill: $(cat "$work/upload.out")"
+"${cli[@]}" upload "${tablet[@]}" > "$work/upload-again.out"
 grep -q '^0 reports delivered, 0 still queued' "$work/upload-again.out" \
   || fail "upload again: $(cat "$work/upload-again.out")"
 

@@ -10,9 +10,11 @@ set -euo pipefail
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:intercept_tls_get_addr=0"
 
 build=${FIELDFLASH_BUILDDIR:?}
-cli=$build/src/cli/fieldflash-cli
-platform=$build/src/platform/fieldflash-platform
-sim=$build/src/sim/fieldflash-sim
+# A cross build runs the programs under the emulator (the cross file's exe_wrapper).
+read -ra wrapper <<< "${FIELDFLASH_EXE_WRAPPER:-}"
+cli=("${wrapper[@]}" "$build/src/cli/fieldflash-cli")
+platform=("${wrapper[@]}" "$build/src/platform/fieldflash-platform")
+sim=("${wrapper[@]}" "$build/src/sim/fieldflash-sim")
 work=$(mktemp -d /tmp/ff-e2e-supervisor-XXXXXX)
 phone=13800138000
 pin=482913
@@ -37,11 +39,11 @@ wait_line () {
 }
 
 tablet=(--data-dir "$work/tablet")
-plat=("$platform" --data-dir "$work/platform")
+plat=("${platform[@]}" --data-dir "$work/platform")
 count=3
 
-"$sim" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
-"$sim" make-firmware --vendor Acme --model DTU-3000 --version V2.00 --size 30000 -o "$work/v2.bin"
+"${sim[@]}" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
+"${sim[@]}" make-firmware --vendor Acme --model DTU-3000 --version V2.00 --size 30000 -o "$work/v2.bin"
 {
   echo "[fleet]"; echo "profile=state-grid"; echo "host=127.0.0.1"
   for i in $(seq 1 $count); do
@@ -50,7 +52,7 @@ count=3
   done
 } > "$work/fleet.ini"
 mkfifo "$work/sim.out"
-"$sim" --fleet "$work/fleet.ini" --boot-ms 200 --state-dir "$work/sim-state" \
+"${sim[@]}" --fleet "$work/fleet.ini" --boot-ms 200 --state-dir "$work/sim-state" \
   < /dev/null > "$work/sim.out" 2>&1 &
 pids+=($!)
 exec 5< "$work/sim.out"
@@ -90,7 +92,7 @@ rows = {r["name"]: r["enabled"] for r in json.load(open(sys.argv[1]))}
 assert rows == {"Li Lei": True, "Han Meimei": False}, rows
 PY
 
-"$cli" key "${tablet[@]}" --serial TAB-0001 > "$work/tablet.pub.pem"
+"${cli[@]}" key "${tablet[@]}" --serial TAB-0001 > "$work/tablet.pub.pem"
 "${plat[@]}" handhelds add TAB-0001 --pubkey "$work/tablet.pub.pem" > /dev/null
 "${plat[@]}" export-key > "$work/platform.pem"
 "${plat[@]}" tasks create --technician "$phone" --handheld TAB-0001 \
@@ -114,14 +116,14 @@ url=${url#listening on }
 cat <&6 > /dev/null &
 pids+=($!)
 
-"$cli" login "${tablet[@]}" --platform "$url" --platform-key "$work/platform.pem" \
+"${cli[@]}" login "${tablet[@]}" --platform "$url" --platform-key "$work/platform.pem" \
   --platform-cert "$work/platform/tls.crt" --phone "$phone" --pin "$pin"
-"$cli" sync "${tablet[@]}" > /dev/null
+"${cli[@]}" sync "${tablet[@]}" > /dev/null
 
 # Each terminal is met 3.6" east of where the task puts it: an identity mismatch.
 run () {
   local id=$1 n=$2; shift 2
-  "$cli" run "${tablet[@]}" --terminal "$id" --gps "31.$((2000 + n)),121.4747" --yes \
+  "${cli[@]}" run "${tablet[@]}" --terminal "$id" --gps "31.$((2000 + n)),121.4747" --yes \
     --supervisor "Li Lei" --override-reason "Pole renumbered" "$@"
 }
 
@@ -138,7 +140,7 @@ printf '%s\n' "$supervisor_pin" | run DTU0002 2 > "$work/run2.out" 2>&1
 grep -q 'Overrides are locked' "$work/run2.out" || fail "DTU0002: $(cat "$work/run2.out")"
 set -e
 
-"$cli" sync "${tablet[@]}" > /dev/null
+"${cli[@]}" sync "${tablet[@]}" > /dev/null
 printf '%s\n' "$supervisor_pin" | run DTU0003 3 > "$work/run3.out" 2>&1 \
   || fail "the right PIN after a sync: $(cat "$work/run3.out")"
 grep -q '^DTU0003: .*\[upgraded\]' "$work/run3.out" || fail "DTU0003 not upgraded"
@@ -147,19 +149,19 @@ grep -q "$supervisor_pin" "$work/run3.out" && fail "the PIN was printed"
 
 # ---- a finished visit reopened: a new visit whose report follows the first ------------------
 set +e
-"$cli" run "${tablet[@]}" --terminal DTU0001 --gps 31.2001,121.4737 --yes < /dev/null \
+"${cli[@]}" run "${tablet[@]}" --terminal DTU0001 --gps 31.2001,121.4737 --yes < /dev/null \
   > "$work/finished.out" 2>&1
 [ $? -eq 3 ] || fail "the finished DTU0001: $(cat "$work/finished.out")"
 set -e
 grep -q -- '--reopen --supervisor' "$work/finished.out" || fail "no reopen hint"
-printf '%s\n' "$supervisor_pin" | "$cli" run "${tablet[@]}" --terminal DTU0001 \
+printf '%s\n' "$supervisor_pin" | "${cli[@]}" run "${tablet[@]}" --terminal DTU0001 \
   --gps 31.2001,121.4737 --yes --reopen --supervisor "Li Lei" > "$work/reopen.out" 2>&1 \
   || fail "reopen DTU0001: $(cat "$work/reopen.out")"
 grep -q "Visit reopened by supervisor Li Lei" "$work/reopen.out" || fail "no reopen event: $(cat "$work/reopen.out")"
 grep -q '^DTU0001: .*\[upgraded\]' "$work/reopen.out" || fail "DTU0001 not upgraded the second time"
 
 # ---- the platform: the report names the supervisor; both visits of DTU0001 taken --------------
-"$cli" upload "${tablet[@]}" > "$work/upload.out"
+"${cli[@]}" upload "${tablet[@]}" > "$work/upload.out"
 grep -q '^4 reports delivered, 0 still queued' "$work/upload.out" || fail "upload: $(cat "$work/upload.out")"
 python3 - "$work/platform/platform.db" <<'PY'
 import json, sqlite3, sys

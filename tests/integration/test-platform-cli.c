@@ -30,13 +30,12 @@ run_ok (Harness    *h,
         const char *first,
         ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GPtrArray) args = ff_test_command (h->binary, NULL);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   char *out = NULL;
   va_list list;
 
-  g_ptr_array_add (args, h->binary);
   g_ptr_array_add (args, "--data-dir");
   g_ptr_array_add (args, h->data_dir);
   va_start (list, first);

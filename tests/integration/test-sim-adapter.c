@@ -667,14 +667,16 @@ test_bad_fleet_file (void)
   g_autofree char *fleet = g_build_filename (dir, "fleet.ini", NULL);
   g_autofree char *program = built_program ("src/sim/fieldflash-sim");
   g_autofree char *fleet_option = g_strdup_printf ("--fleet=%s", fleet);
-  const char *argv[] = { program, fleet_option, NULL };
+  g_autoptr(GPtrArray) argv = ff_test_command (program, (const char *[]) { fleet_option, NULL });
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *err = NULL;
 
   g_file_set_contents (fleet, "[terminal DTU 1]\nlatitude=north\n", -1, &error);
   g_assert_no_error (error);
-  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
   g_assert_no_error (error);

@@ -247,13 +247,16 @@ static void
 test_flags_listen_without_id (void)
 {
   g_autofree char *program = built_program ("src/sim/fieldflash-sim");
-  const char *argv[] = { program, "--listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--id",
-                         "DTU-0001", NULL };
+  const char *args[] = { "--listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--id", "DTU-0001",
+                         NULL };
+  g_autoptr(GPtrArray) argv = ff_test_command (program, args);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *err = NULL;
 
-  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
   g_assert_no_error (error);

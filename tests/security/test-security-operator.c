@@ -204,7 +204,7 @@ listed (Harness    *h,
         const char *first_arg,
         ...)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) argv = ff_test_command (h->binary, NULL);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -214,7 +214,6 @@ listed (Harness    *h,
   JsonArray *rows;
   va_list args;
 
-  g_ptr_array_add (argv, h->binary);
   g_ptr_array_add (argv, "--data-dir");
   g_ptr_array_add (argv, h->data_dir);
   g_ptr_array_add (argv, "terminals");

@@ -131,6 +131,57 @@ ff_test_store_firmware (FfStore *store,
   return sha;
 }
 
+GPtrArray *
+ff_test_command (const char        *program,
+                 const char *const *args)
+{
+  static char **wrapper = NULL;
+  GPtrArray *argv = g_ptr_array_new ();
+
+  if (g_once_init_enter (&wrapper))
+    {
+      const char *text = g_getenv ("FIELDFLASH_EXE_WRAPPER");
+      char **words = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (text == NULL || *text == '\0')
+        words = g_new0 (char *, 1);
+      else
+        g_shell_parse_argv (text, NULL, &words, &error);
+      g_assert_no_error (error);
+      g_once_init_leave (&wrapper, words);
+    }
+  for (guint i = 0; wrapper[i] != NULL; i++)
+    g_ptr_array_add (argv, wrapper[i]);
+  g_ptr_array_add (argv, (gpointer) program);
+  for (guint i = 0; args != NULL && args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  return argv;
+}
+
+char *
+ff_test_run_subprocess (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", &error);
+  g_autoptr(GPtrArray) argv = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  char *out = NULL;
+
+  g_assert_no_error (error);
+  argv = ff_test_command (self, (const char *[]) { "-q", "-p", g_test_get_path (),
+                                                  "--GTestSubprocess", NULL });
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("subprocess %s:\n%s", g_test_get_path (), out);
+  g_assert_true (g_subprocess_get_successful (process));
+  return out;
+}
+
 GSubprocess *
 ff_test_hold_tablet (const char *dir)
 {
@@ -138,11 +189,15 @@ ff_test_hold_tablet (const char *dir)
   g_autoptr(GSubprocess) holder = NULL;
   g_autoptr(GDataInputStream) lines = NULL;
   g_autofree char *self = g_file_read_link ("/proc/self/exe", &error);
+  g_autoptr(GPtrArray) argv = NULL;
   g_autofree char *line = NULL;
 
   g_assert_no_error (error);
-  holder = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                             &error, self, "--hold-tablet", dir, NULL);
+  argv = ff_test_command (self, (const char *[]) { "--hold-tablet", dir, NULL });
+  g_ptr_array_add (argv, NULL);
+  holder = g_subprocess_newv ((const char *const *) argv->pdata,
+                              G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                              &error);
   g_assert_no_error (error);
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (holder));
   line = g_data_input_stream_read_line (lines, NULL, NULL, &error);

@@ -80,6 +80,19 @@ GSubprocess *ff_test_start_gpsfake            (const char          *port,
                                                const char          *log_name,
                                                const char          *cycle);
 
+/* The command line that runs @program, a program of this build, with @args (NULL-terminated, or
+ * NULL): the emulator first in a cross build (FIELDFLASH_EXE_WRAPPER, set from the cross file's
+ * exe_wrapper, since no binfmt runs a foreign program by itself). The array borrows its strings;
+ * add any further arguments, then a NULL. */
+GPtrArray   *ff_test_command                  (const char          *program,
+                                               const char *const   *args);
+
+/* g_test_trap_subprocess() that also works under an emulator, where a test program cannot start
+ * itself directly: runs the current test again in a new process of this program (through
+ * ff_test_command), where g_test_subprocess() is TRUE. Asserts that it passed; returns its standard
+ * output. Its standard error goes where this process's goes. */
+char        *ff_test_run_subprocess           (void);
+
 /* Removes @path and everything below it (not following symbolic links), asserting each removal. */
 void        ff_test_remove_tree               (const char          *path);
 

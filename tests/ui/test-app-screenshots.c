@@ -14,6 +14,7 @@
 
 #include "ff-context.h"
 #include "ff-gps-simulated.h"
+#include "ff-test-fixtures.h"
 #include "ff-ui-test.h"
 #include "ff-window.h"
 
@@ -372,9 +373,7 @@ test_screenshots (gconstpointer data)
       take_screenshots (set);
       return;
     }
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT
-                                   | G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_test_trap_assert_passed ();
+  g_free (ff_test_run_subprocess ());
 }
 
 int
