@@ -6,40 +6,9 @@
 # supervisor for a second visit of the same task item, whose report follows the first, and the
 # platform takes both: the item closed by the second, the ledger at the second's version.
 set -euo pipefail
+source "$(dirname "$0")/e2e-lib.sh"
 
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:intercept_tls_get_addr=0"
-
-build=${FIELDFLASH_BUILDDIR:?}
-# A cross build runs the programs under the emulator (the cross file's exe_wrapper).
-read -ra wrapper <<< "${FIELDFLASH_EXE_WRAPPER:-}"
-cli=("${wrapper[@]}" "$build/src/cli/fieldflash-cli")
-platform=("${wrapper[@]}" "$build/src/platform/fieldflash-platform")
-sim=("${wrapper[@]}" "$build/src/sim/fieldflash-sim")
-work=$(mktemp -d /tmp/ff-e2e-supervisor-XXXXXX)
-phone=13800138000
-pin=482913
 supervisor_pin=73519864
-pids=()
-
-cleanup () {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail () { echo "FAIL: $*" >&2; exit 1; }
-
-wait_line () {
-  local line
-  while IFS= read -r -t 60 -u "$1" line; do
-    if [[ $line =~ $2 ]]; then echo "$line"; return 0; fi
-  done
-  fail "no line matching '$2'"
-}
-
-tablet=(--data-dir "$work/tablet")
-plat=("${platform[@]}" --data-dir "$work/platform")
 count=3
 
 "${sim[@]}" make-firmware --vendor Acme --model DTU-3000 --version V1.00 --size 65536 -o "$work/v1.bin"
@@ -51,21 +20,8 @@ count=3
     printf 'latitude=31.%s\nlongitude=121.4737\n' "$((2000 + i))"
   done
 } > "$work/fleet.ini"
-mkfifo "$work/sim.out"
-"${sim[@]}" --fleet "$work/fleet.ini" --boot-ms 200 --state-dir "$work/sim-state" \
-  < /dev/null > "$work/sim.out" 2>&1 &
-pids+=($!)
-exec 5< "$work/sim.out"
-declare -A port
-for i in $(seq 1 $count); do
-  line=$(wait_line 5 'listening on 127\.0\.0\.1:[0-9]+')
-  [[ $line =~ terminal\ ([A-Z0-9]+)\ listening\ on\ 127\.0\.0\.1:([0-9]+) ]] || fail "sim: $line"
-  port[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
-done
-cat <&5 > "$work/sim.log" &
-pids+=($!)
+start_sim "$work/fleet.ini" --boot-ms 200 --state-dir "$work/sim-state"
 
-"${plat[@]}" init > /dev/null
 {
   echo "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,software_checksum,host,port,common_address,profile"
   for i in $(seq 1 $count); do
@@ -73,30 +29,23 @@ pids+=($!)
     echo "$id,Site $i,31.$((2000 + i)),121.4737,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,${port[$id]},1,state-grid"
   done
 } > "$work/ledger.csv"
-"${plat[@]}" terminals import "$work/ledger.csv" > /dev/null
-"${plat[@]}" firmware add "$work/v1.bin" --vendor Acme --model DTU-3000 --version V1.00 --hardware HV1.0 > /dev/null
-"${plat[@]}" firmware add "$work/v2.bin" --vendor Acme --model DTU-3000 --version V2.00 --hardware HV1.0 > /dev/null
-echo "$pin" | "${plat[@]}" technicians add --phone "$phone" --name 张伟 > /dev/null
 
 # ---- supervisors: a PIN of at least 8 digits; a disabled one is left out of new tasks ---------
-if echo 1234567 | "${plat[@]}" supervisors add --name "Li Lei" > "$work/short.out" 2>&1; then
-  fail "a 7-digit supervisor PIN was taken"
-fi
-echo "$supervisor_pin" | "${plat[@]}" supervisors add --name "Li Lei" > /dev/null
-echo 31415926 | "${plat[@]}" supervisors add --name "Han Meimei" > /dev/null
-"${plat[@]}" supervisors disable "Han Meimei" > /dev/null
-"${plat[@]}" supervisors list --json > "$work/supervisors.json"
-python3 - "$work/supervisors.json" <<'PY'
+before_task () {
+  if echo 1234567 | "${plat[@]}" supervisors add --name "Li Lei" > "$work/short.out" 2>&1; then
+    fail "a 7-digit supervisor PIN was taken"
+  fi
+  echo "$supervisor_pin" | "${plat[@]}" supervisors add --name "Li Lei" > /dev/null
+  echo 31415926 | "${plat[@]}" supervisors add --name "Han Meimei" > /dev/null
+  "${plat[@]}" supervisors disable "Han Meimei" > /dev/null
+  "${plat[@]}" supervisors list --json > "$work/supervisors.json"
+  python3 - "$work/supervisors.json" <<'PY'
 import json, sys
 rows = {r["name"]: r["enabled"] for r in json.load(open(sys.argv[1]))}
 assert rows == {"Li Lei": True, "Han Meimei": False}, rows
 PY
-
-"${cli[@]}" key "${tablet[@]}" --serial TAB-0001 > "$work/tablet.pub.pem"
-"${plat[@]}" handhelds add TAB-0001 --pubkey "$work/tablet.pub.pem" > /dev/null
-"${plat[@]}" export-key > "$work/platform.pem"
-"${plat[@]}" tasks create --technician "$phone" --handheld TAB-0001 \
-  --terminals DTU0001,DTU0002,DTU0003 --firmware V2.00 > "$work/task.out"
+}
+start_platform "$work/ledger.csv" DTU0001,DTU0002,DTU0003
 task_id=$(sed -n 's/^Created task \([^ ]*\) .*/\1/p' "$work/task.out")
 python3 - "$work/platform/tasks/$task_id.json" <<'PY'
 import json, sys
@@ -107,17 +56,6 @@ assert supervisors[0]["pin_hash"].startswith("scrypt$32768$8$1$"), supervisors
 assert "73519864" not in open(sys.argv[1]).read()
 PY
 
-mkfifo "$work/platform.out"
-"${plat[@]}" serve --listen 127.0.0.1:0 < /dev/null > "$work/platform.out" 2> "$work/platform.err" &
-pids+=($!)
-exec 6< "$work/platform.out"
-url=$(wait_line 6 '^listening on https://127\.0\.0\.1:[0-9]+$')
-url=${url#listening on }
-cat <&6 > /dev/null &
-pids+=($!)
-
-"${cli[@]}" login "${tablet[@]}" --platform "$url" --platform-key "$work/platform.pem" \
-  --platform-cert "$work/platform/tls.crt" --phone "$phone" --pin "$pin"
 "${cli[@]}" sync "${tablet[@]}" > /dev/null
 
 # Each terminal is met 3.6" east of where the task puts it: an identity mismatch.
