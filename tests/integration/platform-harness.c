@@ -75,27 +75,25 @@ harness_write (Harness    *h,
   return path;
 }
 
-int
-harness_run (Harness     *h,
-             const char  *stdin_text,
-             char       **out,
-             char       **err,
-             const char  *first_arg,
-             ...)
+/* harness_run() with the arguments as a va_list. */
+static int
+harness_run_valist (Harness     *h,
+                    const char  *stdin_text,
+                    char       **out,
+                    char       **err,
+                    const char  *first_arg,
+                    va_list      args)
 {
   g_autoptr(GPtrArray) argv = ff_test_command (h->binary, NULL);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *stdout_text = NULL;
   g_autofree char *stderr_text = NULL;
-  va_list args;
 
   g_ptr_array_add (argv, "--data-dir");
   g_ptr_array_add (argv, h->data_dir);
-  va_start (args, first_arg);
   for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
     g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
   g_ptr_array_add (argv, NULL);
   process = g_subprocess_newv ((const char *const *) argv->pdata,
                                G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
@@ -112,6 +110,54 @@ harness_run (Harness     *h,
   if (err != NULL)
     *err = g_steal_pointer (&stderr_text);
   return g_subprocess_get_exit_status (process);
+}
+
+int
+harness_run (Harness     *h,
+             const char  *stdin_text,
+             char       **out,
+             char       **err,
+             const char  *first_arg,
+             ...)
+{
+  va_list args;
+  int status;
+
+  va_start (args, first_arg);
+  status = harness_run_valist (h, stdin_text, out, err, first_arg, args);
+  va_end (args);
+  return status;
+}
+
+char *
+harness_run_ok (Harness    *h,
+                const char *first_arg,
+                ...)
+{
+  char *out = NULL;
+  va_list args;
+  int status;
+
+  va_start (args, first_arg);
+  status = harness_run_valist (h, NULL, &out, NULL, first_arg, args);
+  va_end (args);
+  g_assert_cmpint (status, ==, 0);
+  return out;
+}
+
+void
+harness_fixture_set_up (HarnessFixture *fixture,
+                        gconstpointer   data)
+{
+  fixture->h = harness_new ();
+  harness_setup_world (fixture->h);
+}
+
+void
+harness_fixture_tear_down (HarnessFixture *fixture,
+                           gconstpointer   data)
+{
+  harness_free (fixture->h);
 }
 
 /* The images of V1.00 (its first FIRMWARE_V1_SIZE bytes) and V2.01 (from its second byte on). */
@@ -448,6 +494,27 @@ harness_upload (Harness    *h,
   const char *headers[] = { "Fieldflash-Signature", encoded, NULL };
 
   return harness_request (h, "POST", "/api/v1/reports", token, bytes, headers, response, NULL);
+}
+
+void
+harness_expect_upload (Harness    *h,
+                       const char *token,
+                       GBytes     *bytes,
+                       GBytes     *signature,
+                       guint       status,
+                       const char *error_fragment)
+{
+  g_autoptr(GBytes) response = NULL;
+  guint actual = harness_upload (h, token, bytes, signature, &response);
+
+  g_test_message ("upload → %u %.*s", actual, (int) g_bytes_get_size (response),
+                  (const char *) g_bytes_get_data (response, NULL));
+  g_assert_cmpuint (actual, ==, status);
+  if (error_fragment != NULL)
+    {
+      g_autofree char *text = harness_error_text (response);
+      g_assert_nonnull (strstr (text, error_fragment));
+    }
 }
 
 guint

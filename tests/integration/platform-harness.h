@@ -36,6 +36,14 @@ typedef struct
   gboolean     unwind_slowly;
 } Harness;
 
+/* The fixture of a test that needs nothing but a harness with harness_setup_world() done (the
+ * server not started): g_test_add (…, HarnessFixture, NULL, harness_fixture_set_up, …,
+ * harness_fixture_tear_down). */
+typedef struct
+{
+  Harness *h;
+} HarnessFixture;
+
 Harness *harness_new          (void);
 void     harness_free         (Harness     *h);
 char    *harness_write        (Harness     *h,
@@ -49,8 +57,16 @@ int      harness_run          (Harness     *h,
                                char       **err,
                                const char  *first_arg,
                                ...) G_GNUC_NULL_TERMINATED;
+/* The same without input; asserts exit status 0 and returns the standard output. */
+char    *harness_run_ok       (Harness     *h,
+                               const char  *first_arg,
+                               ...) G_GNUC_NULL_TERMINATED;
 /* init, a 3-terminal ledger, firmware V1.00 and V2.01, two technicians, two tablets, two tasks. */
 void     harness_setup_world  (Harness     *h);
+void     harness_fixture_set_up    (HarnessFixture *fixture,
+                                    gconstpointer   data);
+void     harness_fixture_tear_down (HarnessFixture *fixture,
+                                    gconstpointer   data);
 /* Starts "serve" and waits (with a deadline) for its "listening on" line. */
 void     harness_start        (Harness     *h,
                                gboolean     https);
@@ -90,6 +106,14 @@ guint    harness_upload       (Harness     *h,
                                GBytes      *bytes,
                                GBytes      *signature,
                                GBytes     **response);
+/* Uploads @bytes with @signature (harness_upload()) and asserts the answer's @status and, unless
+ * NULL, that its error contains @error_fragment. */
+void     harness_expect_upload (Harness    *h,
+                                const char *token,
+                                GBytes     *bytes,
+                                GBytes     *signature,
+                                guint       status,
+                                const char *error_fragment);
 /* Signs @report with @key and uploads it (harness_upload()); returns the status. */
 guint    harness_upload_report (Harness    *h,
                                 const char *token,

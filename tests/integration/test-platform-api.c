@@ -478,27 +478,6 @@ count_reports (Harness *h)
   return json_array_get_length (json_node_get_array (json_parser_get_root (parser)));
 }
 
-static void
-expect_upload (Harness    *h,
-               const char *token,
-               GBytes     *bytes,
-               GBytes     *signature,
-               guint       status,
-               const char *error_fragment)
-{
-  g_autoptr(GBytes) response = NULL;
-  guint actual = harness_upload (h, token, bytes, signature, &response);
-
-  g_test_message ("upload → %u %.*s", actual, (int) g_bytes_get_size (response),
-                  (const char *) g_bytes_get_data (response, NULL));
-  g_assert_cmpuint (actual, ==, status);
-  if (error_fragment != NULL)
-    {
-      g_autofree char *text = harness_error_text (response);
-      g_assert_nonnull (strstr (text, error_fragment));
-    }
-}
-
 static GBytes *
 sign (FfReport *report,
       FfKey    *key,
@@ -615,34 +594,34 @@ test_reports (Fixture      *fixture,
   stranger_sig = sign (stranger, h->tablet_a, &stranger_bytes);
 
   /* Refusals first: each leaves the database unchanged. */
-  expect_upload (h, NULL, bytes, signature, 401, NULL);
-  expect_upload (h, token, bytes, forged, 403, "signature");
+  harness_expect_upload (h, NULL, bytes, signature, 401, NULL);
+  harness_expect_upload (h, token, bytes, forged, 403, "signature");
   copy = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
   at = strstr (copy, "0x8005 reads");
   at[0] = '1';   /* still valid JSON, but not the bytes that were signed */
   flipped = g_bytes_new (copy, g_bytes_get_size (bytes));
-  expect_upload (h, token, flipped, signature, 403, "signature");
-  expect_upload (h, token_b, bytes, signature, 403, NULL);   /* another tablet's session */
-  expect_upload (h, token, outsider_bytes, outsider_sig, 403, "not in its task");
-  expect_upload (h, token, stranger_bytes, stranger_sig, 403, "another technician");
+  harness_expect_upload (h, token, flipped, signature, 403, "signature");
+  harness_expect_upload (h, token_b, bytes, signature, 403, NULL);   /* another tablet's session */
+  harness_expect_upload (h, token, outsider_bytes, outsider_sig, 403, "not in its task");
+  harness_expect_upload (h, token, stranger_bytes, stranger_sig, 403, "another technician");
   {
     /* The signature is checked first: only a body the tablet signed is parsed at all. */
     g_autoptr(GBytes) not_json = g_bytes_new_static ("{\"report_id\": ", 14);
     g_autoptr(GBytes) not_json_signature = ff_key_sign (h->tablet_a, not_json, NULL);
-    expect_upload (h, token, not_json, signature, 403, "signature");
-    expect_upload (h, token, not_json, not_json_signature, 400, NULL);
+    harness_expect_upload (h, token, not_json, signature, 403, "signature");
+    harness_expect_upload (h, token, not_json, not_json_signature, 400, NULL);
   }
   big = g_bytes_new_static (huge, REPORT_MAX_BODY + 1);
-  expect_upload (h, token, big, signature, 413, NULL);
+  harness_expect_upload (h, token, big, signature, 413, NULL);
   g_assert_cmpint (count_reports (h), ==, 0);
 
   /* Ingested once; a repeat changes nothing; the same ID with other bytes is a conflict. */
-  expect_upload (h, token, bytes, signature, 201, NULL);
-  expect_upload (h, token, bytes, signature, 200, NULL);
+  harness_expect_upload (h, token, bytes, signature, 201, NULL);
+  harness_expect_upload (h, token, bytes, signature, 200, NULL);
   g_free (first->versions.after_checksum);
   first->versions.after_checksum = g_strdup ("FFFF");
   altered_sig = sign (first, h->tablet_a, &altered);
-  expect_upload (h, token, altered, altered_sig, 409, NULL);
+  harness_expect_upload (h, token, altered, altered_sig, 409, NULL);
   g_assert_cmpint (count_reports (h), ==, 1);
 
   g_assert_cmpint (harness_run (h, NULL, &history, NULL, "history", "DTU0001", NULL), ==, 0);
@@ -703,7 +682,7 @@ upload_report (Harness    *h,
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GBytes) signature = sign (report, h->tablet_a, &bytes);
 
-  expect_upload (h, token, bytes, signature, status, error_fragment);
+  harness_expect_upload (h, token, bytes, signature, status, error_fragment);
 }
 
 /* A report may only name its task item's firmware: the target, or the previous firmware in a

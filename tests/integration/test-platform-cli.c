@@ -5,52 +5,7 @@
 
 #include "ff-task.h"
 
-typedef struct
-{
-  Harness *h;
-} Fixture;
-
-static void
-set_up (Fixture      *fixture,
-        gconstpointer data)
-{
-  fixture->h = harness_new ();
-  harness_setup_world (fixture->h);
-}
-
-static void
-tear_down (Fixture      *fixture,
-           gconstpointer data)
-{
-  harness_free (fixture->h);
-}
-
-static char *
-run_ok (Harness    *h,
-        const char *first,
-        ...)
-{
-  g_autoptr(GPtrArray) args = ff_test_command (h->binary, NULL);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-  va_list list;
-
-  g_ptr_array_add (args, "--data-dir");
-  g_ptr_array_add (args, h->data_dir);
-  va_start (list, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (list, const char *))
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (list);
-  g_ptr_array_add (args, NULL);
-  process = g_subprocess_newv ((const char *const *) args->pdata,
-                               G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
-  return out;
-}
+typedef HarnessFixture Fixture;
 
 /* Runs a command that must be refused: exit status 1, a message containing @fragment. */
 #define ASSERT_REFUSED(h, fragment, ...)                                        \
@@ -114,16 +69,16 @@ test_ledger_bad_rows (Fixture      *fixture,
   ASSERT_REFUSED (h, "line 2: a quoted field is not closed", "terminals", "import", bad_quote);
   ASSERT_REFUSED (h, "line 1: the header must be exactly", "terminals", "import", bad_header);
   ASSERT_REFUSED (h, "terminal DTU0001 is already in the ledger", "terminals", "import", changed);
-  list = run_ok (h, "terminals", "list", NULL);
+  list = harness_run_ok (h, "terminals", "list", NULL);
   g_assert_null (strstr (list, "NEW0001"));
   g_assert_nonnull (strstr (list, "Terminals: 3"));
   g_assert_null (strstr (list, "Renamed"));
 
-  g_free (run_ok (h, "terminals", "import", changed, "--update", NULL));
+  g_free (harness_run_ok (h, "terminals", "import", changed, "--update", NULL));
   g_clear_pointer (&list, g_free);
-  list = run_ok (h, "terminals", "list", "--version", "V1.10", NULL);
+  list = harness_run_ok (h, "terminals", "list", "--version", "V1.10", NULL);
   g_assert_nonnull (strstr (list, "DTU0001\tRenamed"));
-  history = run_ok (h, "history", "DTU0001", NULL);
+  history = harness_run_ok (h, "history", "DTU0001", NULL);
   g_assert_nonnull (strstr (history, "- → V1.00\tledger"));
   g_assert_nonnull (strstr (history, "V1.00 → V1.10\tledger"));
 }
@@ -131,7 +86,7 @@ test_ledger_bad_rows (Fixture      *fixture,
 static char *
 task_count_line (Harness *h)
 {
-  return run_ok (h, "tasks", "list", NULL);
+  return harness_run_ok (h, "tasks", "list", NULL);
 }
 
 static void
@@ -145,16 +100,16 @@ test_dispatch_rules (Fixture      *fixture,
 
   fw3 = harness_write (h, "fw-v3.bin", "version three", -1);
   fw0 = harness_write (h, "fw-v0.bin", "version zero", -1);
-  g_free (run_ok (h, "firmware", "add", fw3, "--vendor", "Acme", "--model", "DTU-3000",
-                  "--version", "V3.00", "--hardware", "HV2.0", NULL));
-  g_free (run_ok (h, "firmware", "add", fw0, "--vendor", "Acme", "--model", "DTU-3000",
-                  "--version", "V0.90", "--hardware", "HV1.0", NULL));
+  g_free (harness_run_ok (h, "firmware", "add", fw3, "--vendor", "Acme", "--model", "DTU-3000",
+                          "--version", "V3.00", "--hardware", "HV2.0", NULL));
+  g_free (harness_run_ok (h, "firmware", "add", fw0, "--vendor", "Acme", "--model", "DTU-3000",
+                          "--version", "V0.90", "--hardware", "HV1.0", NULL));
   ASSERT_REFUSED (h, "was added before", "firmware", "add", fw3, "--vendor", "Acme", "--model",
                   "DTU-3000", "--version", "V3.00", "--hardware", "HV2.0");
   before = task_count_line (h);
 
   /* TAB-0001 and TAB-0002 are checked out by the two tasks of the harness. */
-  g_free (run_ok (h, "handhelds", "add", "TAB-0003", "--pubkey", key_path, NULL));
+  g_free (harness_run_ok (h, "handhelds", "add", "TAB-0003", "--pubkey", key_path, NULL));
   ASSERT_REFUSED (h, "not in stock", "tasks", "create", "--technician", HARNESS_PHONE_A,
                   "--handheld", "TAB-0001", "--terminals", "DTU0001", "--firmware", "V2.01");
   ASSERT_REFUSED (h, "already in open task", "tasks", "create", "--technician", HARNESS_PHONE_A,
@@ -175,11 +130,11 @@ test_dispatch_rules (Fixture      *fixture,
   g_assert_cmpstr (before, ==, after);
 
   /* Blacklist and withdrawal keep a version away. */
-  g_free (run_ok (h, "blacklist", "add", "V0.90", "DTU0001", NULL));
+  g_free (harness_run_ok (h, "blacklist", "add", "V0.90", "DTU0001", NULL));
   ASSERT_REFUSED (h, "blacklisted", "tasks", "create", "--technician", HARNESS_PHONE_A,
                   "--handheld", "TAB-0003", "--terminals", "DTU0001", "--firmware", "V0.90",
                   "--rollback", "breaker trips");
-  g_free (run_ok (h, "firmware", "withdraw", "V3.00", NULL));
+  g_free (harness_run_ok (h, "firmware", "withdraw", "V3.00", NULL));
   ASSERT_REFUSED (h, "withdrawn", "tasks", "create", "--technician", HARNESS_PHONE_A,
                   "--handheld", "TAB-0003", "--terminals", "DTU0001", "--firmware", "V3.00");
   g_clear_pointer (&after, g_free);
@@ -193,14 +148,14 @@ test_dispatch_rules (Fixture      *fixture,
       "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,"
       "software_checksum,host,port,common_address,profile\n"
       "DTU0009,Extra,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,9,state-grid\n", -1);
-    g_free (run_ok (h, "terminals", "import", extra, NULL));
+    g_free (harness_run_ok (h, "terminals", "import", extra, NULL));
   }
-  created = run_ok (h, "tasks", "create", "--technician", HARNESS_PHONE_A, "--handheld",
-                    "TAB-0003", "--terminals", "DTU0009", "--firmware", "V0.90", "--rollback",
-                    "V1.00 trips the breaker", NULL);
+  created = harness_run_ok (h, "tasks", "create", "--technician", HARNESS_PHONE_A, "--handheld",
+                            "TAB-0003", "--terminals", "DTU0009", "--firmware", "V0.90",
+                            "--rollback", "V1.00 trips the breaker", NULL);
   g_assert_nonnull (strstr (created, "rollback"));
   {
-    g_autofree char *tasks = run_ok (h, "tasks", "list", "--json", NULL);
+    g_autofree char *tasks = harness_run_ok (h, "tasks", "list", "--json", NULL);
     /* Every task records a dispatch message for its technician. */
     g_assert_nonnull (strstr (tasks, "\"dispatch_message\" : \"Task " HARNESS_PHONE_A "-"));
     g_assert_nonnull (strstr (tasks, "terminals to roll back: 1, target version V0.90"));
@@ -216,7 +171,7 @@ test_dispatch_rules (Fixture      *fixture,
   g_assert_true (g_str_has_suffix (json_path, "-2.json"));
 
   /* OpenSSL verifies the signature with the exported key. */
-  pem = run_ok (h, "export-key", NULL);
+  pem = harness_run_ok (h, "export-key", NULL);
   pem_path = harness_write (h, "platform.pem", pem, -1);
   {
     g_autofree char *sig_path = g_strndup (json_path, strlen (json_path) - 5);
@@ -258,14 +213,14 @@ test_withdraw_twice (Fixture      *fixture,
                      gconstpointer data)
 {
   Harness *h = fixture->h;
-  g_autofree char *withdrew = run_ok (h, "firmware", "withdraw", "V1.00", NULL);
-  g_autofree char *before = run_ok (h, "firmware", "list", "--json", NULL);
+  g_autofree char *withdrew = harness_run_ok (h, "firmware", "withdraw", "V1.00", NULL);
+  g_autofree char *before = harness_run_ok (h, "firmware", "list", "--json", NULL);
   g_autofree char *after = NULL;
 
   g_assert_nonnull (strstr (withdrew, "Withdrew firmware V1.00"));
   ASSERT_REFUSED (h, "V1.00 for Acme DTU-3000 was withdrawn before", "firmware", "withdraw",
                   "V1.00");
-  after = run_ok (h, "firmware", "list", "--json", NULL);
+  after = harness_run_ok (h, "firmware", "list", "--json", NULL);
   g_assert_cmpstr (before, ==, after);
 }
 
@@ -276,7 +231,7 @@ test_firmware_needs_hardware (Fixture      *fixture,
 {
   Harness *h = fixture->h;
   g_autofree char *image = harness_write (h, "fw-v4.bin", "version four", -1);
-  g_autofree char *before = run_ok (h, "firmware", "list", NULL);
+  g_autofree char *before = harness_run_ok (h, "firmware", "list", NULL);
   g_autofree char *after = NULL;
 
   ASSERT_REFUSED (h, "at least one compatible hardware version", "firmware", "add", image,
@@ -284,7 +239,7 @@ test_firmware_needs_hardware (Fixture      *fixture,
                   "");
   ASSERT_REFUSED (h, "not a plain name", "firmware", "add", image, "--vendor", "Acme", "--model",
                   "DTU-3000", "--version", "V4.00", "--hardware", "HV1.0,");
-  after = run_ok (h, "firmware", "list", NULL);
+  after = harness_run_ok (h, "firmware", "list", NULL);
   g_assert_cmpstr (before, ==, after);
 }
 
@@ -293,16 +248,17 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/platform/cli/init-twice", Fixture, NULL, set_up, test_init_twice, tear_down);
-  g_test_add ("/platform/cli/ledger-bad-rows", Fixture, NULL, set_up, test_ledger_bad_rows,
-              tear_down);
-  g_test_add ("/platform/cli/dispatch-rules", Fixture, NULL, set_up, test_dispatch_rules,
-              tear_down);
-  g_test_add ("/platform/cli/bad-arguments", Fixture, NULL, set_up, test_bad_arguments,
-              tear_down);
-  g_test_add ("/platform/cli/withdraw-twice", Fixture, NULL, set_up, test_withdraw_twice,
-              tear_down);
-  g_test_add ("/platform/cli/firmware-needs-hardware", Fixture, NULL, set_up,
-              test_firmware_needs_hardware, tear_down);
+  g_test_add ("/platform/cli/init-twice", Fixture, NULL, harness_fixture_set_up, test_init_twice,
+              harness_fixture_tear_down);
+  g_test_add ("/platform/cli/ledger-bad-rows", Fixture, NULL, harness_fixture_set_up,
+              test_ledger_bad_rows, harness_fixture_tear_down);
+  g_test_add ("/platform/cli/dispatch-rules", Fixture, NULL, harness_fixture_set_up,
+              test_dispatch_rules, harness_fixture_tear_down);
+  g_test_add ("/platform/cli/bad-arguments", Fixture, NULL, harness_fixture_set_up,
+              test_bad_arguments, harness_fixture_tear_down);
+  g_test_add ("/platform/cli/withdraw-twice", Fixture, NULL, harness_fixture_set_up,
+              test_withdraw_twice, harness_fixture_tear_down);
+  g_test_add ("/platform/cli/firmware-needs-hardware", Fixture, NULL, harness_fixture_set_up,
+              test_firmware_needs_hardware, harness_fixture_tear_down);
   return g_test_run ();
 }

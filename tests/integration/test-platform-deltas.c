@@ -40,41 +40,14 @@ read_pair_image (const char *name)
   return g_mapped_file_get_bytes (file);
 }
 
-static char *
-run_ok (Harness    *h,
-        const char *first,
-        ...)
-{
-  g_autoptr(GPtrArray) args = ff_test_command (h->binary, NULL);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-  va_list list;
-
-  g_ptr_array_add (args, "--data-dir");
-  g_ptr_array_add (args, h->data_dir);
-  va_start (list, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (list, const char *))
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (list);
-  g_ptr_array_add (args, NULL);
-  process = g_subprocess_newv ((const char *const *) args->pdata,
-                               G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
-  return out;
-}
-
 static void
 add_firmware (Fixture    *fixture,
               const char *path,
               const char *version,
               char      **out)
 {
-  *out = run_ok (fixture->h, "firmware", "add", path, "--vendor", "Acme", "--model", "RTU-9",
-                 "--version", version, "--hardware", "HV2.0", NULL);
+  *out = harness_run_ok (fixture->h, "firmware", "add", path, "--vendor", "Acme", "--model",
+                         "RTU-9", "--version", version, "--hardware", "HV2.0", NULL);
 }
 
 static void
@@ -93,8 +66,8 @@ set_up (Fixture      *fixture,
   fixture->v2_path = harness_write (h, "v2.bin", g_bytes_get_data (fixture->v2, NULL),
                                     g_bytes_get_size (fixture->v2));
   ledger_path = harness_write (h, "ledger.csv", ledger, -1);
-  g_free (run_ok (h, "init", NULL));
-  g_free (run_ok (h, "terminals", "import", ledger_path, NULL));
+  g_free (harness_run_ok (h, "init", NULL));
+  g_free (harness_run_ok (h, "terminals", "import", ledger_path, NULL));
   add_firmware (fixture, fixture->v1_path, "V1.00", &out);
   /* No terminal runs a version older than V1.00 that the store has: nothing to patch from. */
   g_assert_null (strstr (out, "Delta"));
@@ -116,7 +89,7 @@ static JsonObject *
 show (Harness    *h,
       const char *version)
 {
-  g_autofree char *out = run_ok (h, "firmware", "show", version, "--json", NULL);
+  g_autofree char *out = harness_run_ok (h, "firmware", "show", version, "--json", NULL);
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -206,7 +179,7 @@ test_made_on_add (Fixture      *fixture,
   shown = show (h, "V1.00");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (shown, "deltas")), ==, 0);
   g_free (out);
-  out = run_ok (h, "firmware", "list", NULL);
+  out = harness_run_ok (h, "firmware", "list", NULL);
   g_assert_nonnull (strstr (out, "V2.00\t"));
   g_assert_nonnull (strstr (out, "deltas from V1.00\n"));
 }
@@ -227,9 +200,9 @@ test_delta_idempotent (Fixture      *fixture,
   add_firmware (fixture, fixture->v2_path, "V2.00", &added);
   before = show (h, "V2.00");
   files = count_store_files (h);
-  first = run_ok (h, "firmware", "delta", "V2.00", NULL);
-  second = run_ok (h, "firmware", "delta", "V2.00", "--from", "V1.00", NULL);
-  again = run_ok (h, "firmware", "delta", "V2.00", NULL);
+  first = harness_run_ok (h, "firmware", "delta", "V2.00", NULL);
+  second = harness_run_ok (h, "firmware", "delta", "V2.00", "--from", "V1.00", NULL);
+  again = harness_run_ok (h, "firmware", "delta", "V2.00", NULL);
   g_assert_nonnull (strstr (first, "Delta V1.00 → V2.00 exists: "));
   g_assert_cmpstr (first, ==, second);
   g_assert_cmpstr (first, ==, again);
@@ -261,7 +234,7 @@ test_not_smaller_not_kept (Fixture      *fixture,
   g_assert_nonnull (strstr (added, "Delta V1.00 → V3.00: not smaller than the image, not kept"));
   files = count_store_files (h);
   g_assert_cmpuint (files, ==, 2);   /* the two images, no patch */
-  again = run_ok (h, "firmware", "delta", "V3.00", "--from", "V1.00", NULL);
+  again = harness_run_ok (h, "firmware", "delta", "V3.00", "--from", "V1.00", NULL);
   g_assert_nonnull (strstr (again, "not smaller than the image, not kept"));
   shown = show (h, "V3.00");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (shown, "deltas")), ==, 0);
@@ -278,9 +251,9 @@ test_other_hardware_no_delta (Fixture      *fixture,
                               gconstpointer data)
 {
   Harness *h = fixture->h;
-  g_autofree char *out = run_ok (h, "firmware", "add", fixture->v2_path, "--vendor", "Acme",
-                                 "--model", "RTU-9", "--version", "V2.00", "--hardware", "HV3.0",
-                                 NULL);
+  g_autofree char *out = harness_run_ok (h, "firmware", "add", fixture->v2_path, "--vendor",
+                                         "Acme", "--model", "RTU-9", "--version", "V2.00",
+                                         "--hardware", "HV3.0", NULL);
   g_autoptr(JsonObject) shown = show (h, "V2.00");
 
   g_assert_null (strstr (out, "Delta"));

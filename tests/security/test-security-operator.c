@@ -13,25 +13,7 @@
 #define LEDGER_HEADER "device_id,name,latitude,longitude,vendor,model,hardware_version," \
                       "software_version,software_checksum,host,port,common_address,profile\n"
 
-typedef struct
-{
-  Harness *h;
-} Fixture;
-
-static void
-set_up (Fixture      *fixture,
-        gconstpointer data)
-{
-  fixture->h = harness_new ();
-  harness_setup_world (fixture->h);
-}
-
-static void
-tear_down (Fixture      *fixture,
-           gconstpointer data)
-{
-  harness_free (fixture->h);
-}
+typedef HarnessFixture Fixture;
 
 /* Asserts that nobody but the owner may read, write or enter anything under @path. */
 static void
@@ -296,15 +278,15 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/security/operator/permissions", test_permissions);
-  g_test_add ("/security/operator/old-permissions", Fixture, NULL, set_up, test_old_permissions,
-              tear_down);
-  g_test_add ("/security/operator/csv-controls", Fixture, NULL, set_up, test_csv_controls,
-              tear_down);
-  g_test_add ("/security/operator/csv-numbers", Fixture, NULL, set_up, test_csv_numbers,
-              tear_down);
-  g_test_add ("/security/operator/version-query", Fixture, NULL, set_up, test_version_query,
-              tear_down);
-  g_test_add ("/security/operator/list-escapes", Fixture, NULL, set_up, test_list_escapes,
-              tear_down);
+  g_test_add ("/security/operator/old-permissions", Fixture, NULL, harness_fixture_set_up,
+              test_old_permissions, harness_fixture_tear_down);
+  g_test_add ("/security/operator/csv-controls", Fixture, NULL, harness_fixture_set_up,
+              test_csv_controls, harness_fixture_tear_down);
+  g_test_add ("/security/operator/csv-numbers", Fixture, NULL, harness_fixture_set_up,
+              test_csv_numbers, harness_fixture_tear_down);
+  g_test_add ("/security/operator/version-query", Fixture, NULL, harness_fixture_set_up,
+              test_version_query, harness_fixture_tear_down);
+  g_test_add ("/security/operator/list-escapes", Fixture, NULL, harness_fixture_set_up,
+              test_list_escapes, harness_fixture_tear_down);
   return g_test_run ();
 }

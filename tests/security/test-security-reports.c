@@ -39,17 +39,8 @@ expect_refused_upload (Harness    *h,
                        const char *error_fragment)
 {
   g_autofree char *before = harness_dump_database (h);
-  g_autoptr(GBytes) response = NULL;
-  guint actual = harness_upload (h, token, bytes, signature, &response);
 
-  g_test_message ("upload → %u %.*s", actual, (int) g_bytes_get_size (response),
-                  (const char *) g_bytes_get_data (response, NULL));
-  g_assert_cmpuint (actual, ==, status);
-  if (error_fragment != NULL)
-    {
-      g_autofree char *text = harness_error_text (response);
-      g_assert_nonnull (strstr (text, error_fragment));
-    }
+  harness_expect_upload (h, token, bytes, signature, status, error_fragment);
   harness_assert_database_unchanged (h, before);
 }
 
