@@ -1,5 +1,4 @@
-/* Operator verbs for the inventory: terminals, firmware, blacklist, handhelds, technicians,
- * supervisors. */
+/* Operator verbs for the inventory: terminals, firmware, blacklist, handhelds, technicians. */
 #include "config.h"
 
 #include "ff-platform-cli.h"
@@ -9,34 +8,12 @@
 #include "ff-platform-deltas.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-ledger-import.h"
-#include "ff-supervisor.h"
 #include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
-#include <stdio.h>
-#include <termios.h>
-#include <unistd.h>
 
 #define PIN_MIN_DIGITS 4
 #define PIN_MAX_DIGITS 12
-
-static gboolean
-sub_verb_is (int         argc,
-             char      **argv,
-             const char *name)
-{
-  return argc >= 2 && g_str_equal (argv[1], name);
-}
-
-static gboolean
-unknown_sub_verb (GError    **error,
-                  const char *verb,
-                  const char *choices)
-{
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-               _("Use “fieldflash-platform %s %s”"), verb, choices);
-  return FALSE;
-}
 
 /* terminals */
 
@@ -148,11 +125,11 @@ ff_cli_terminals (FfCli   *cli,
                   char   **argv,
                   GError **error)
 {
-  if (sub_verb_is (argc, argv, "import"))
+  if (ff_cli_sub_verb_is (argc, argv, "import"))
     return terminals_import (cli, argc - 1, argv + 1, error);
-  if (sub_verb_is (argc, argv, "list"))
+  if (ff_cli_sub_verb_is (argc, argv, "list"))
     return terminals_list (cli, argc - 1, argv + 1, error);
-  return unknown_sub_verb (error, "terminals", "import FILE.csv | list");
+  return ff_cli_unknown_sub_verb (error, "terminals", "import FILE.csv | list");
 }
 
 /* firmware */
@@ -603,18 +580,19 @@ ff_cli_firmware (FfCli   *cli,
                  char   **argv,
                  GError **error)
 {
-  if (sub_verb_is (argc, argv, "add"))
+  if (ff_cli_sub_verb_is (argc, argv, "add"))
     return firmware_add (cli, argc - 1, argv + 1, error);
-  if (sub_verb_is (argc, argv, "list"))
+  if (ff_cli_sub_verb_is (argc, argv, "list"))
     return firmware_list (cli, argc - 1, argv + 1, error);
-  if (sub_verb_is (argc, argv, "withdraw"))
+  if (ff_cli_sub_verb_is (argc, argv, "withdraw"))
     return firmware_withdraw (cli, argc - 1, argv + 1, error);
-  if (sub_verb_is (argc, argv, "show"))
+  if (ff_cli_sub_verb_is (argc, argv, "show"))
     return firmware_show (cli, argc - 1, argv + 1, error);
-  if (sub_verb_is (argc, argv, "delta"))
+  if (ff_cli_sub_verb_is (argc, argv, "delta"))
     return firmware_delta (cli, argc - 1, argv + 1, error);
-  return unknown_sub_verb (error, "firmware", "add FILE | list | show VERSION | delta VERSION "
-                                              "[--from VERSION] | withdraw VERSION");
+  return ff_cli_unknown_sub_verb (error, "firmware",
+                                  "add FILE | list | show VERSION | delta VERSION "
+                                  "[--from VERSION] | withdraw VERSION");
 }
 
 /* blacklist */
@@ -637,8 +615,8 @@ ff_cli_blacklist (FfCli   *cli,
   g_autoptr(FfFirmware) firmware = NULL;
   g_autoptr(GError) local_error = NULL;
 
-  if (!sub_verb_is (argc, argv, "add"))
-    return unknown_sub_verb (error, "blacklist", "add VERSION DEVICE-ID");
+  if (!ff_cli_sub_verb_is (argc, argv, "add"))
+    return ff_cli_unknown_sub_verb (error, "blacklist", "add VERSION DEVICE-ID");
   argc--;
   argv++;
   if (!ff_cli_parse (cli, "VERSION DEVICE-ID", _("Keep a firmware version away from a terminal"),
@@ -768,44 +746,17 @@ ff_cli_handhelds (FfCli   *cli,
                   char   **argv,
                   GError **error)
 {
-  if (sub_verb_is (argc, argv, "add"))
+  if (ff_cli_sub_verb_is (argc, argv, "add"))
     return handhelds_add (cli, argc - 1, argv + 1, error);
-  if (sub_verb_is (argc, argv, "list"))
+  if (ff_cli_sub_verb_is (argc, argv, "list"))
     return handhelds_list (cli, argc - 1, argv + 1, error);
-  if (sub_verb_is (argc, argv, "retire"))
+  if (ff_cli_sub_verb_is (argc, argv, "retire"))
     return handhelds_retire (cli, argc - 1, argv + 1, error);
-  return unknown_sub_verb (error, "handhelds", "add SERIAL --pubkey FILE | list | retire SERIAL");
+  return ff_cli_unknown_sub_verb (error, "handhelds",
+                                  "add SERIAL --pubkey FILE | list | retire SERIAL");
 }
 
 /* technicians */
-
-/* Reads the PIN from the terminal without echo, or as one line from a pipe. */
-static char *
-read_pin (void)
-{
-  gboolean interactive = isatty (STDIN_FILENO);
-  struct termios saved, quiet;
-  char line[64];
-  char *pin = NULL;
-
-  if (interactive)
-    {
-      g_printerr ("%s", _("PIN: "));
-      tcgetattr (STDIN_FILENO, &saved);
-      quiet = saved;
-      quiet.c_lflag &= ~(tcflag_t) ECHO;
-      tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
-    }
-  if (fgets (line, sizeof line, stdin) != NULL)
-    pin = g_strdup (g_strchomp (line));
-  if (interactive)
-    {
-      tcsetattr (STDIN_FILENO, TCSANOW, &saved);
-      g_printerr ("\n");
-    }
-  memset (line, 0, sizeof line);
-  return pin;
-}
 
 static gboolean
 pin_is_valid (const char *pin)
@@ -846,7 +797,7 @@ technicians_add (FfCli   *cli,
     return ff_cli_usage_error (error, _("The name must have 1 to 128 bytes of UTF-8"));
   if (ff_cli_open_db (cli, error) == NULL)
     return FALSE;
-  pin = read_pin ();
+  pin = ff_cli_read_pin ();
   if (!pin_is_valid (pin))
     return ff_cli_usage_error (error, _("The PIN must have 4 to 12 digits"));
   hash = ff_pin_hash (pin, error);
@@ -889,138 +840,9 @@ ff_cli_technicians (FfCli   *cli,
                     char   **argv,
                     GError **error)
 {
-  if (sub_verb_is (argc, argv, "add"))
+  if (ff_cli_sub_verb_is (argc, argv, "add"))
     return technicians_add (cli, argc - 1, argv + 1, error);
-  if (sub_verb_is (argc, argv, "list"))
+  if (ff_cli_sub_verb_is (argc, argv, "list"))
     return technicians_list (cli, argc - 1, argv + 1, error);
-  return unknown_sub_verb (error, "technicians", "add --phone PHONE --name NAME | list");
-}
-
-/* supervisors */
-
-static gboolean
-supervisors_add (FfCli   *cli,
-                 int      argc,
-                 char   **argv,
-                 GError **error)
-{
-  g_autofree char *name = NULL;
-  GOptionEntry entries[] = {
-    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Name"), N_("NAME") },
-    { NULL }
-  };
-  g_autofree char *pin = NULL;
-  g_autofree char *hash = NULL;
-
-  if (!ff_cli_parse (cli, NULL, _("Register a supervisor who may override on the tablets (the PIN "
-                                  "is read from the terminal or standard input)"),
-                     entries, &argc, &argv, error))
-    return FALSE;
-  if (argc != 1 || name == NULL)
-    return ff_cli_usage_error (error, _("Give --name"));
-  g_strstrip (name);
-  if (*name == '\0' || strlen (name) > FF_NAME_MAX_LENGTH || !g_utf8_validate (name, -1, NULL))
-    return ff_cli_usage_error (error, _("The name must have 1 to 128 bytes of UTF-8"));
-  if (ff_cli_open_db (cli, error) == NULL)
-    return FALSE;
-  pin = read_pin ();
-  if (!ff_supervisor_pin_is_valid (pin))
-    {
-      g_autofree char *message =
-        g_strdup_printf (_("A supervisor's PIN must have %d to %d digits"),
-                         FF_SUPERVISOR_PIN_MIN_DIGITS, FF_SUPERVISOR_PIN_MAX_DIGITS);
-      return ff_cli_usage_error (error, message);
-    }
-  hash = ff_pin_hash (pin, error);
-  memset (pin, 0, strlen (pin));
-  if (hash == NULL
-      || !ff_platform_db_insert_supervisor (cli->db, name, hash, ff_platform_now (), error))
-    return FALSE;
-  g_print (_("Registered supervisor %s; tasks created from now on carry them\n"), name);
-  return TRUE;
-}
-
-static void
-print_supervisor_line (gconstpointer row)
-{
-  const FfSupervisorRecord *supervisor = row;
-  g_autofree char *added = ff_cli_format_time (supervisor->added_at);
-
-  g_print ("%s\t%s\t%s\n", supervisor->name, added,
-           supervisor->disabled_at != 0 ? _("disabled") : _("enabled"));
-}
-
-static void
-add_supervisor_members (JsonBuilder   *builder,
-                        gconstpointer  row)
-{
-  const FfSupervisorRecord *supervisor = row;
-
-  ff_builder_add_string (builder, "name", supervisor->name);
-  ff_builder_add_timestamp (builder, "added_at", supervisor->added_at);
-  json_builder_set_member_name (builder, "enabled");
-  json_builder_add_boolean_value (builder, supervisor->disabled_at == 0);
-}
-
-static gboolean
-supervisors_list (FfCli   *cli,
-                  int      argc,
-                  char   **argv,
-                  GError **error)
-{
-  gboolean json = FALSE;
-  GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
-    { NULL }
-  };
-  g_autoptr(GPtrArray) list = NULL;
-
-  if (!ff_cli_parse (cli, NULL, _("List the supervisors"), entries, &argc, &argv, error)
-      || ff_cli_open_db (cli, error) == NULL
-      || (list = ff_platform_db_list_supervisors (cli->db, FALSE, error)) == NULL)
-    return FALSE;
-  ff_cli_print_rows (list, json, print_supervisor_line, add_supervisor_members);
-  return TRUE;
-}
-
-static gboolean
-supervisors_disable (FfCli   *cli,
-                     int      argc,
-                     char   **argv,
-                     GError **error)
-{
-  gboolean disabled = FALSE;
-
-  if (!ff_cli_parse (cli, "NAME", _("Disable a supervisor: tasks created from now on leave them "
-                                    "out"), NULL, &argc, &argv, error))
-    return FALSE;
-  if (argc != 2)
-    return ff_cli_usage_error (error, _("Name the supervisor to disable"));
-  if (ff_cli_open_db (cli, error) == NULL
-      || !ff_platform_db_disable_supervisor (cli->db, argv[1], ff_platform_now (), &disabled,
-                                             error))
-    return FALSE;
-  if (!disabled)
-    {
-      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
-                   _("There is no enabled supervisor %s"), argv[1]);
-      return FALSE;
-    }
-  g_print (_("Disabled supervisor %s\n"), argv[1]);
-  return TRUE;
-}
-
-gboolean
-ff_cli_supervisors (FfCli   *cli,
-                    int      argc,
-                    char   **argv,
-                    GError **error)
-{
-  if (sub_verb_is (argc, argv, "add"))
-    return supervisors_add (cli, argc - 1, argv + 1, error);
-  if (sub_verb_is (argc, argv, "list"))
-    return supervisors_list (cli, argc - 1, argv + 1, error);
-  if (sub_verb_is (argc, argv, "disable"))
-    return supervisors_disable (cli, argc - 1, argv + 1, error);
-  return unknown_sub_verb (error, "supervisors", "add --name NAME | list | disable NAME");
+  return ff_cli_unknown_sub_verb (error, "technicians", "add --phone PHONE --name NAME | list");
 }

@@ -13,6 +13,8 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <termios.h>
+#include <unistd.h>
 
 #define TLS_CERTIFICATE_DAYS 3650
 
@@ -184,6 +186,51 @@ ff_cli_format_time (gint64 unix_seconds)
   g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (unix_seconds);
 
   return g_date_time_format (time, "%Y-%m-%d %H:%M:%SZ");
+}
+
+gboolean
+ff_cli_sub_verb_is (int         argc,
+                    char      **argv,
+                    const char *name)
+{
+  return argc >= 2 && g_str_equal (argv[1], name);
+}
+
+gboolean
+ff_cli_unknown_sub_verb (GError    **error,
+                         const char *verb,
+                         const char *choices)
+{
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+               _("Use “fieldflash-platform %s %s”"), verb, choices);
+  return FALSE;
+}
+
+char *
+ff_cli_read_pin (void)
+{
+  gboolean interactive = isatty (STDIN_FILENO);
+  struct termios saved, quiet;
+  char line[64];
+  char *pin = NULL;
+
+  if (interactive)
+    {
+      g_printerr ("%s", _("PIN: "));
+      tcgetattr (STDIN_FILENO, &saved);
+      quiet = saved;
+      quiet.c_lflag &= ~(tcflag_t) ECHO;
+      tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
+    }
+  if (fgets (line, sizeof line, stdin) != NULL)
+    pin = g_strdup (g_strchomp (line));
+  if (interactive)
+    {
+      tcsetattr (STDIN_FILENO, TCSANOW, &saved);
+      g_printerr ("\n");
+    }
+  memset (line, 0, sizeof line);
+  return pin;
 }
 
 gboolean

@@ -46,6 +46,17 @@ void          ff_cli_print_rows       (GPtrArray   *rows,
                                        void       (*add_members) (JsonBuilder   *builder,
                                                                   gconstpointer  row));
 char         *ff_cli_format_time      (gint64       unix_seconds);
+/* Whether @argv (argv[0] is the verb) goes on with the sub-verb @name. */
+gboolean      ff_cli_sub_verb_is      (int          argc,
+                                       char       **argv,
+                                       const char  *name);
+/* Sets @error to name the sub-verbs @choices of @verb; returns FALSE. */
+gboolean      ff_cli_unknown_sub_verb (GError     **error,
+                                       const char  *verb,
+                                       const char  *choices);
+/* Reads a PIN from the terminal without echo, or as one line from a pipe (NULL at end of input);
+ * the caller clears it after use. */
+char         *ff_cli_read_pin         (void);
 
 gboolean ff_cli_init          (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_serve         (FfCli *cli, int argc, char **argv, GError **error);
