@@ -482,6 +482,18 @@ harness_report (const char *task_id,
   return report;
 }
 
+GBytes *
+harness_sign_report (FfReport *report,
+                     FfKey    *key,
+                     GBytes  **bytes)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *signature = ff_report_sign (report, key, bytes, &error);
+
+  g_assert_no_error (error);
+  return signature;
+}
+
 guint
 harness_upload (Harness    *h,
                 const char *token,
@@ -525,11 +537,8 @@ harness_upload_report (Harness    *h,
                        GBytes    **response)
 {
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GBytes) signature = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) signature = harness_sign_report (report, key, &bytes);
 
-  signature = ff_report_sign (report, key, &bytes, &error);
-  g_assert_no_error (error);
   return harness_upload (h, token, bytes, signature, response);
 }
 

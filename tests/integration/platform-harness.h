@@ -101,6 +101,10 @@ FfReport *harness_report      (const char  *task_id,
                                const char  *device_id,
                                const char  *serial,
                                const char  *phone);
+/* Signs @report with @key; returns the signature and sets @bytes to the signed document. */
+GBytes  *harness_sign_report  (FfReport    *report,
+                               FfKey       *key,
+                               GBytes     **bytes);
 guint    harness_upload       (Harness     *h,
                                const char  *token,
                                GBytes      *bytes,

@@ -479,18 +479,6 @@ count_reports (Harness *h)
 }
 
 static GBytes *
-sign (FfReport *report,
-      FfKey    *key,
-      GBytes  **bytes)
-{
-  g_autoptr(GError) error = NULL;
-  GBytes *signature = ff_report_sign (report, key, bytes, &error);
-
-  g_assert_no_error (error);
-  return signature;
-}
-
-static GBytes *
 filler (gsize size)
 {
   return g_bytes_new_take (g_strnfill (size, 'x'), size);
@@ -588,10 +576,10 @@ test_reports (Fixture      *fixture,
   g_autofree char *huge = g_malloc0 (REPORT_MAX_BODY + 1);
   char *at;
 
-  signature = sign (first, h->tablet_a, &bytes);
+  signature = harness_sign_report (first, h->tablet_a, &bytes);
   forged = ff_key_sign (rogue, bytes, NULL);
-  outsider_sig = sign (outsider, h->tablet_a, &outsider_bytes);
-  stranger_sig = sign (stranger, h->tablet_a, &stranger_bytes);
+  outsider_sig = harness_sign_report (outsider, h->tablet_a, &outsider_bytes);
+  stranger_sig = harness_sign_report (stranger, h->tablet_a, &stranger_bytes);
 
   /* Refusals first: each leaves the database unchanged. */
   harness_expect_upload (h, NULL, bytes, signature, 401, NULL);
@@ -620,7 +608,7 @@ test_reports (Fixture      *fixture,
   harness_expect_upload (h, token, bytes, signature, 200, NULL);
   g_free (first->versions.after_checksum);
   first->versions.after_checksum = g_strdup ("FFFF");
-  altered_sig = sign (first, h->tablet_a, &altered);
+  altered_sig = harness_sign_report (first, h->tablet_a, &altered);
   harness_expect_upload (h, token, altered, altered_sig, 409, NULL);
   g_assert_cmpint (count_reports (h), ==, 1);
 
@@ -632,7 +620,7 @@ test_reports (Fixture      *fixture,
   g_assert_cmpint (harness_run (h, NULL, &handhelds, NULL, "handhelds", "list", NULL), ==, 0);
   g_assert_nonnull (strstr (handhelds, "TAB-0001\tchecked-out"));
   g_clear_pointer (&handhelds, g_free);
-  second_sig = sign (second, h->tablet_a, &second_bytes);
+  second_sig = harness_sign_report (second, h->tablet_a, &second_bytes);
   {
     g_autoptr(GBytes) response = NULL;
     g_assert_cmpuint (harness_upload (h, token, second_bytes, second_sig, &response), ==, 201);
@@ -680,7 +668,7 @@ upload_report (Harness    *h,
                const char *error_fragment)
 {
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GBytes) signature = sign (report, h->tablet_a, &bytes);
+  g_autoptr(GBytes) signature = harness_sign_report (report, h->tablet_a, &bytes);
 
   harness_expect_upload (h, token, bytes, signature, status, error_fragment);
 }

@@ -44,18 +44,6 @@ expect_refused_upload (Harness    *h,
   harness_assert_database_unchanged (h, before);
 }
 
-static GBytes *
-sign (FfReport *report,
-      FfKey    *key,
-      GBytes  **bytes)
-{
-  g_autoptr(GError) error = NULL;
-  GBytes *signature = ff_report_sign (report, key, bytes, &error);
-
-  g_assert_no_error (error);
-  return signature;
-}
-
 /* A signature by another key, or over other bytes, or by another registered tablet. */
 static void
 test_forged_reports (Fixture      *fixture,
@@ -67,7 +55,7 @@ test_forged_reports (Fixture      *fixture,
   g_autoptr(GBytes) bytes = NULL, signature = NULL, forged = NULL, by_b = NULL, flipped = NULL;
   g_autofree char *copy = NULL;
 
-  signature = sign (report, h->tablet_a, &bytes);
+  signature = harness_sign_report (report, h->tablet_a, &bytes);
   forged = ff_key_sign (rogue, bytes, NULL);
   by_b = ff_key_sign (h->tablet_b, bytes, NULL);
   copy = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
@@ -92,14 +80,14 @@ test_replayed_reports (Fixture      *fixture,
   g_autofree char *token_b = harness_login (h, HARNESS_PHONE_B, HARNESS_PIN_B, "TAB-0002");
   g_autofree char *again = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
 
-  signature = sign (report, h->tablet_a, &bytes);
+  signature = harness_sign_report (report, h->tablet_a, &bytes);
   g_assert_cmpuint (harness_upload (h, fixture->token, bytes, signature, NULL), ==, 201);
   expect_refused_upload (h, fixture->token, bytes, signature, 200, NULL);
   expect_refused_upload (h, again, bytes, signature, 200, NULL);
   expect_refused_upload (h, token_b, bytes, signature, 403, NULL);
   g_free (report->versions.after_checksum);
   report->versions.after_checksum = g_strdup ("FFFF");
-  altered_signature = sign (report, h->tablet_a, &altered);
+  altered_signature = harness_sign_report (report, h->tablet_a, &altered);
   expect_refused_upload (h, fixture->token, altered, altered_signature, 409, NULL);
 }
 
@@ -128,10 +116,10 @@ test_other_technicians_task (Fixture      *fixture,
                                h->task_b));
   harness_assert_database_unchanged (h, before);
 
-  signature = sign (stranger, h->tablet_a, &bytes);
+  signature = harness_sign_report (stranger, h->tablet_a, &bytes);
   expect_refused_upload (h, fixture->token, bytes, signature, 403, "another technician");
   /* Written as if by technician B on TAB-0002, but signed and sent by A's tablet. */
-  posing_signature = sign (posing, h->tablet_a, &posing_bytes);
+  posing_signature = harness_sign_report (posing, h->tablet_a, &posing_bytes);
   expect_refused_upload (h, fixture->token, posing_bytes, posing_signature, 403, NULL);
 }
 
@@ -153,7 +141,7 @@ test_retired_tablet (Fixture      *fixture,
   g_assert_cmpint (harness_run (h, NULL, NULL, NULL, "handhelds", "retire", "TAB-0001", NULL), ==,
                    0);
   before = harness_dump_database (h);
-  signature = sign (report, h->tablet_a, &bytes);
+  signature = harness_sign_report (report, h->tablet_a, &bytes);
   g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks", fixture->token, NULL, NULL, NULL,
                                      NULL), ==, 403);
   g_assert_cmpuint (harness_request (h, "GET", document, fixture->token, NULL, NULL, NULL, NULL),
@@ -198,7 +186,7 @@ test_version_rules (Fixture      *fixture,
     {
       g_autoptr(FfReport) report = failed_report (h, "DTU0001", invented[i]);
       g_autoptr(GBytes) bytes = NULL;
-      g_autoptr(GBytes) signature = sign (report, h->tablet_a, &bytes);
+      g_autoptr(GBytes) signature = harness_sign_report (report, h->tablet_a, &bytes);
 
       expect_refused_upload (h, fixture->token, bytes, signature, 409, invented[i]);
     }
