@@ -1,6 +1,6 @@
 /* Accepting the tablets' connections before libsoup sees them: a limit per client address, TLS
- * handshakes driven by the main loop and cut off at a deadline, and a deadline for each request
- * head. Runs in the main context.
+ * handshakes driven by the main loop and cut off at a deadline, and deadlines for each request's
+ * head and body. Runs in the main context.
  *
  * Left to libsoup and glib-networking, each handshake held a thread of GTask's shared pool until
  * the client answered: a few dozen silent clients held every thread of that pool, and with them
@@ -11,6 +11,7 @@
 #include "ff-platform-acceptor.h"
 
 #include "ff-platform-error.h"
+#include "ff-platform-server.h"
 
 #include <glib/gi18n-lib.h>
 #include <netinet/in.h>
@@ -57,7 +58,7 @@ typedef struct
 } Connection;
 
 G_DEFINE_QUARK (ff-acceptor-slot, slot)
-G_DEFINE_QUARK (ff-acceptor-head-deadline, head_deadline)
+G_DEFINE_QUARK (ff-acceptor-request-deadline, request_deadline)
 
 static void
 registry_clear (Registry *registry)
@@ -286,13 +287,14 @@ stolen_closed (GObject      *source,
   g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
 }
 
+/* The head, or the body after it, did not come in time. */
 static gboolean
-head_overdue (gpointer user_data)
+request_overdue (gpointer user_data)
 {
   SoupServerMessage *message = user_data;
   g_autoptr(GIOStream) stream = NULL;
 
-  g_object_set_qdata (G_OBJECT (message), head_deadline_quark (), NULL);
+  g_object_set_qdata (G_OBJECT (message), request_deadline_quark (), NULL);
   stream = soup_server_message_steal_connection (message);
   if (stream != NULL)
     g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, stolen_closed, NULL);
@@ -300,9 +302,36 @@ head_overdue (gpointer user_data)
 }
 
 static void
+set_deadline (SoupServerMessage *message,
+              guint              seconds)
+{
+  GSource *deadline = g_timeout_source_new_seconds (seconds);
+
+  /* The source goes with the message, so it never outlives the pointer it holds; setting another
+   * destroys it. */
+  g_source_set_callback (deadline, request_overdue, message, NULL);
+  g_source_attach (deadline, NULL);
+  g_object_set_qdata_full (G_OBJECT (message), request_deadline_quark (), deadline,
+                           (GDestroyNotify) destroy_source);
+}
+
+static void
 head_arrived (SoupServerMessage *message)
 {
-  g_object_set_qdata (G_OBJECT (message), head_deadline_quark (), NULL);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
+  goffset length = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+                   ? soup_message_headers_get_content_length (headers) : FF_REPORT_MAX_BODY;
+
+  /* A body over FF_REPORT_MAX_BODY is refused as soon as its head shows it. */
+  length = CLAMP (length, 0, FF_REPORT_MAX_BODY);
+  set_deadline (message, FF_ACCEPTOR_HEAD_SECONDS
+                         + (guint) (length / FF_ACCEPTOR_BODY_BYTES_PER_SECOND));
+}
+
+static void
+body_arrived (SoupServerMessage *message)
+{
+  g_object_set_qdata (G_OBJECT (message), request_deadline_quark (), NULL);
 }
 
 /* libsoup starts a message when a connection is handed over: from then on, the client has
@@ -319,17 +348,11 @@ request_started (SoupServer        *soup,
                  SoupServerMessage *message,
                  gpointer           user_data)
 {
-  GSource *deadline = g_timeout_source_new_seconds (FF_ACCEPTOR_HEAD_SECONDS);
-
   soup_message_headers_replace (soup_server_message_get_response_headers (message), "Connection",
                                 "close");
-
-  /* The source goes with the message, so it never outlives the pointer it holds. */
-  g_source_set_callback (deadline, head_overdue, message, NULL);
-  g_source_attach (deadline, NULL);
-  g_object_set_qdata_full (G_OBJECT (message), head_deadline_quark (), deadline,
-                           (GDestroyNotify) destroy_source);
+  set_deadline (message, FF_ACCEPTOR_HEAD_SECONDS);
   g_signal_connect (message, "got-headers", G_CALLBACK (head_arrived), NULL);
+  g_signal_connect (message, "got-body", G_CALLBACK (body_arrived), NULL);
 }
 
 /* Object */

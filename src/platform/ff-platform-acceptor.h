@@ -11,9 +11,12 @@ G_BEGIN_DECLS
 
 /* Seconds a client has from connecting to the end of its TLS handshake. */
 #define FF_ACCEPTOR_HANDSHAKE_SECONDS 30
-/* Seconds a client has to send a whole request head, from the end of the handshake or of the
- * previous answer; an idle kept-alive connection is closed after as long. */
+/* Seconds a client has to send a whole request head, from the end of the handshake. */
 #define FF_ACCEPTOR_HEAD_SECONDS 30
+/* After the head, the body must come within FF_ACCEPTOR_HEAD_SECONDS and a second for every this
+ * many bytes of it (as its Content-Length says; a chunked body counts as large as a report may
+ * be): slow enough for a poor mobile link, but a body sent byte by byte is cut off. */
+#define FF_ACCEPTOR_BODY_BYTES_PER_SECOND 1024
 
 typedef struct _FfPlatformAcceptor FfPlatformAcceptor;
 

@@ -274,6 +274,27 @@ test_closed_connections (void)
   harness_free (h);
 }
 
+/* A body that stops coming held its connection for good (only the head had a deadline): it is cut
+ * off at the body's deadline (30 s, and a second per KiB it announced: here none). */
+static void
+test_body_deadline (void)
+{
+  Harness *h = harness_new ();
+  static const char head[] = "POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Content-Length: 100\r\n\r\n{";
+  g_autoptr(GSocket) slow = NULL;
+  g_autofree char *before = NULL;
+
+  harness_setup_world (h);
+  before = harness_dump_database (h);
+  harness_start (h, FALSE);
+  slow = connect_from (h, "127.6.0.1");
+  send_bytes (slow, head, strlen (head));
+  g_assert_true (closed_within (slow, CLOSED_AT_DEADLINE_SECONDS));
+  harness_assert_database_unchanged (h, before);
+  harness_free (h);
+}
+
 /* Runs openssl s_client against the server with @args; returns its exit status. */
 static int
 s_client (Harness     *h,
@@ -346,6 +367,7 @@ main (int   argc,
   g_test_add_func ("/security/connections/handshake-deadline", test_handshake_deadline);
   g_test_add_func ("/security/connections/head-deadline", test_head_deadline);
   g_test_add_func ("/security/connections/closed-connections", test_closed_connections);
+  g_test_add_func ("/security/connections/body-deadline", test_body_deadline);
   g_test_add_func ("/security/connections/tls-versions", test_tls_versions);
   return g_test_run ();
 }
