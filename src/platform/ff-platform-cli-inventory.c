@@ -793,8 +793,8 @@ technicians_add (FfCli   *cli,
     return ff_cli_usage_error (error, _("Give --phone and --name"));
   if (!ff_phone_is_valid (phone))
     return ff_cli_usage_error (error, _("The phone number must have 11 digits and start with 1"));
-  if (*name == '\0' || strlen (name) > FF_NAME_MAX_LENGTH || !g_utf8_validate (name, -1, NULL))
-    return ff_cli_usage_error (error, _("The name must have 1 to 128 bytes of UTF-8"));
+  if (!ff_cli_check_name (name, error))
+    return FALSE;
   if (ff_cli_open_db (cli, error) == NULL)
     return FALSE;
   pin = ff_cli_read_pin ();

@@ -31,8 +31,8 @@ supervisors_add (FfCli   *cli,
   if (argc != 1 || name == NULL)
     return ff_cli_usage_error (error, _("Give --name"));
   g_strstrip (name);
-  if (*name == '\0' || strlen (name) > FF_NAME_MAX_LENGTH || !g_utf8_validate (name, -1, NULL))
-    return ff_cli_usage_error (error, _("The name must have 1 to 128 bytes of UTF-8"));
+  if (!ff_cli_check_name (name, error))
+    return FALSE;
   if (ff_cli_open_db (cli, error) == NULL)
     return FALSE;
   pin = ff_cli_read_pin ();

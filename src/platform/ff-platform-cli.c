@@ -4,6 +4,7 @@
 #include "ff-platform-cli.h"
 
 #include "ff-cli-options.h"
+#include "ff-document.h"
 #include "ff-platform-server.h"
 
 #include <errno.h>
@@ -186,6 +187,15 @@ ff_cli_format_time (gint64 unix_seconds)
   g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (unix_seconds);
 
   return g_date_time_format (time, "%Y-%m-%d %H:%M:%SZ");
+}
+
+gboolean
+ff_cli_check_name (const char  *name,
+                   GError     **error)
+{
+  if (*name == '\0' || strlen (name) > FF_NAME_MAX_LENGTH || !g_utf8_validate (name, -1, NULL))
+    return ff_cli_usage_error (error, _("The name must have 1 to 128 bytes of UTF-8"));
+  return TRUE;
 }
 
 gboolean

@@ -46,6 +46,9 @@ void          ff_cli_print_rows       (GPtrArray   *rows,
                                        void       (*add_members) (JsonBuilder   *builder,
                                                                   gconstpointer  row));
 char         *ff_cli_format_time      (gint64       unix_seconds);
+/* A usage error unless @name (a person's) has 1 to FF_NAME_MAX_LENGTH bytes of UTF-8. */
+gboolean      ff_cli_check_name       (const char  *name,
+                                       GError     **error);
 /* Whether @argv (argv[0] is the verb) goes on with the sub-verb @name. */
 gboolean      ff_cli_sub_verb_is      (int          argc,
                                        char       **argv,
