@@ -55,18 +55,18 @@ make_row (const FfStoredReport *report)
       g_autofree char *time = g_date_time_format (when, "%x %X");
 
       /* Translators: the report's outcome, then when it was uploaded. */
-      subtitle = g_strdup_printf (_("%s · uploaded %s"), ff_outcome_describe (report->outcome),
+      subtitle = g_strdup_printf (_("%s · uploaded %s"), report->description,
                                   time);
     }
   else if (report->last_error != NULL)
     {
       /* Translators: the report's outcome, then why its last upload failed. */
       subtitle = g_strdup_printf (_("%s · last try failed: %s"),
-                                  ff_outcome_describe (report->outcome), report->last_error);
+                                  report->description, report->last_error);
     }
   else
     {
-      subtitle = g_strdup (ff_outcome_describe (report->outcome));
+      subtitle = g_strdup (report->description);
     }
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), report->device_id);

@@ -52,13 +52,14 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+/* @title: the outcome in words (which check failed, once the report says). */
 static void
 show_result (FfReportPage *self,
+             const char   *title,
              const char   *outcome,
              const char   *failure)
 {
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->result_row),
-                                 ff_outcome_describe (outcome));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->result_row), title);
   adw_action_row_set_subtitle (self->result_row, failure != NULL ? failure : "");
   /* Colour and icon both: neither alone carries in the sun or to a colour-blind eye. */
   if (ff_outcome_get_kind (outcome) == FF_OUTCOME_SUCCEEDED)
@@ -98,7 +99,8 @@ show_opened_summary (FfReportPage *self)
   if (task != NULL && g_strcmp0 (task->task_id, report->task_id) == 0)
     item = ff_task_find_item (task, report->device_id);
   show_terminal (self, item, report->device_id, report->task_id);
-  show_result (self, ff_report_outcome_to_string (report->outcome), report->failure_reason);
+  show_result (self, ff_report_describe (report), ff_report_outcome_to_string (report->outcome),
+               report->failure_reason);
   adw_action_row_set_subtitle (self->report_row, report->report_id);
   gtk_stack_set_visible_child_name (self->stack, "summary");
 }
@@ -260,7 +262,17 @@ update (FfReportPage *self)
   outcome = ff_workflow_get_outcome (self->workflow);
   report_id = ff_workflow_get_report_id (self->workflow);
   show_terminal (self, item, item->device_id, NULL);
-  show_result (self, outcome, ff_workflow_get_failure (self->workflow));
+  {
+    FfWorkflowReadings readings;
+    FfReportOutcome parsed;
+
+    ff_workflow_get_readings (self->workflow, &readings);
+    show_result (self,
+                 ff_report_outcome_from_string (outcome, &parsed)
+                 ? ff_report_outcome_describe_for (parsed, item->device_id, readings.device_id_read)
+                 : outcome,
+                 outcome, ff_workflow_get_failure (self->workflow));
+  }
   adw_action_row_set_subtitle (self->report_row, report_id != NULL ? report_id : "");
   gtk_stack_set_visible_child_name (self->stack, "summary");
 

@@ -578,6 +578,21 @@ describe_outcome (const char *outcome)
   return g_strdup_printf ("%s [%s]", ff_report_outcome_describe (parsed), outcome);
 }
 
+/* A saved report's outcome for people (which check failed, for a mismatch), with its identifier. */
+static char *
+describe_report (FfTablet *tablet, const char *report_id, const char *outcome)
+{
+  g_autoptr(GBytes) document = NULL, signature = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  if (report_id == NULL
+      || !ff_store_load_report (ff_tablet_get_store (tablet), report_id, &document, &signature,
+                                NULL)
+      || (report = ff_report_parse (document, NULL)) == NULL)
+    return describe_outcome (outcome);
+  return g_strdup_printf ("%s [%s]", ff_report_describe (report), outcome);
+}
+
 static int
 exit_code_for_outcome (const char *outcome)
 {
@@ -771,7 +786,8 @@ run_workflow (int argc, char **argv, Policy default_policy)
     }
   else if (ff_workflow_get_state (workflow) == FF_WORKFLOW_STATE_DONE)
     {
-      g_autofree char *outcome = describe_outcome (ff_workflow_get_outcome (workflow));
+      g_autofree char *outcome = describe_report (tablet, ff_workflow_get_report_id (workflow),
+                                                  ff_workflow_get_outcome (workflow));
 
       g_clear_object (&runner.input);
       g_print (_("%s: the visit is finished: %s; report %s.\n"), device_id, outcome,
@@ -819,7 +835,8 @@ run_workflow (int argc, char **argv, Policy default_policy)
     }
   g_clear_object (&runner.input);
   forget_pin (&runner);
-  outcome = describe_outcome (ff_workflow_get_outcome (workflow));
+  outcome = describe_report (tablet, ff_workflow_get_report_id (workflow),
+                             ff_workflow_get_outcome (workflow));
   g_print (_("%s: %s; report %s saved and queued for upload.\n"), device_id, outcome,
            ff_workflow_get_report_id (workflow));
   return exit_code_for_outcome (ff_workflow_get_outcome (workflow));
@@ -886,7 +903,7 @@ ff_cli_reports (int argc, char **argv)
     {
       FfStoredReport *stored = reports->pdata[i];
       g_autofree char *created = ff_timestamp_format (stored->created_at);
-      g_autofree char *outcome = describe_outcome (stored->outcome);
+      g_autofree char *outcome = g_strdup_printf ("%s [%s]", stored->description, stored->outcome);
 
       g_print ("%s  %s  %-16s %s  %s  %s\n", stored->report_id, created, stored->device_id,
                stored->task_id, stored->uploaded_at != 0 ? _("uploaded") : _("queued"), outcome);

@@ -310,7 +310,7 @@ draw_facts (Page *page, const FfReport *report)
   else
     table_row (page, _("Terminal"), report->device_id);
   table_row (page, _("Task"), report->task_id);
-  table_row (page, _("Outcome"), ff_report_outcome_describe (report->outcome));
+  table_row (page, _("Outcome"), ff_report_describe (report));
   table_row (page, _("Closed at (UTC)"), closed_text);
   if (report->technician_name != NULL)
     /* Translators: the technician's name, then phone number. */

@@ -84,6 +84,26 @@ ff_report_outcome_describe (FfReportOutcome outcome)
   g_return_val_if_reached (NULL);
 }
 
+const char *
+ff_report_outcome_describe_for (FfReportOutcome  outcome,
+                                const char      *device_id,
+                                const char      *device_id_read)
+{
+  if (outcome != FF_REPORT_OUTCOME_IDENTITY_MISMATCH || device_id_read == NULL)
+    return ff_report_outcome_describe (outcome);
+  if (g_strcmp0 (device_id_read, device_id) != 0)
+    return _("Wrong device ID: not upgraded");
+  return _("Position check failed: not upgraded");
+}
+
+const char *
+ff_report_describe (const FfReport *report)
+{
+  return ff_report_outcome_describe_for (report->outcome, report->device_id,
+                                         report->identity.present
+                                         ? report->identity.device_id_read : NULL);
+}
+
 gboolean
 ff_report_outcome_from_string (const char      *text,
                                FfReportOutcome *outcome)

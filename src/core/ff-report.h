@@ -143,6 +143,14 @@ const char  *ff_report_step_describe        (const char      *step);
 /* What the outcome means for the terminal, in words for people (translated): "Upgraded",
  * "Wrong terminal: not upgraded"… The one wording every program shows. */
 const char  *ff_report_outcome_describe     (FfReportOutcome  outcome);
+/* The outcome for people as ff_report_outcome_describe(), and for an identity mismatch which check
+ * failed: the device ID (@device_id_read, as the terminal answered, is not the task's @device_id)
+ * or the position. @device_id_read may be NULL (not known): the general wording. */
+const char  *ff_report_outcome_describe_for (FfReportOutcome  outcome,
+                                             const char      *device_id,
+                                             const char      *device_id_read);
+/* The same for a report. */
+const char  *ff_report_describe             (const FfReport  *report);
 gboolean     ff_report_outcome_from_string  (const char      *text,
                                              FfReportOutcome *outcome);
 /* The 8 uppercase hex digits of @value's IEEE-754 binary32 bits, most significant first. */

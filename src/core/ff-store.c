@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ff-crypto.h"
+#include "ff-report.h"
 #include "ff-sqlite.h"
 
 #define SCHEMA_VERSION 1
@@ -51,6 +52,7 @@ G_DEFINE_QUARK (ff-store-error-quark, ff_store_error)
 void
 ff_stored_report_free (FfStoredReport *report)
 {
+  g_free (report->description);
   g_free (report->report_id);
   g_free (report->task_id);
   g_free (report->device_id);
@@ -676,6 +678,22 @@ ff_store_load_report (FfStore     *self,
   return found;
 }
 
+/* The outcome for people, from the stored document (which check failed, for a mismatch). */
+static char *
+describe_stored (const char *outcome, sqlite3_stmt *statement, int column)
+{
+  g_autoptr(GBytes) document = g_bytes_new (sqlite3_column_blob (statement, column),
+                                            sqlite3_column_bytes (statement, column));
+  g_autoptr(FfReport) report = ff_report_parse (document, NULL);
+  FfReportOutcome parsed;
+
+  if (report != NULL)
+    return g_strdup (ff_report_describe (report));
+  if (ff_report_outcome_from_string (outcome, &parsed))
+    return g_strdup (ff_report_outcome_describe (parsed));
+  return g_strdup (outcome);
+}
+
 GPtrArray *
 ff_store_list_reports (FfStore   *self,
                        gboolean   only_pending,
@@ -688,11 +706,11 @@ ff_store_list_reports (FfStore   *self,
   g_mutex_lock (&self->lock);
   statement = prepare (self, only_pending
     ? "SELECT r.report_id, r.task_id, r.device_id, r.outcome, r.created_at, q.uploaded_at,"
-      " q.attempts, q.last_error FROM reports r JOIN upload_queue q USING (report_id)"
-      " WHERE q.uploaded_at IS NULL ORDER BY r.created_at, r.rowid"
+      " q.attempts, q.last_error, r.document FROM reports r JOIN upload_queue q"
+      " USING (report_id) WHERE q.uploaded_at IS NULL ORDER BY r.created_at, r.rowid"
     : "SELECT r.report_id, r.task_id, r.device_id, r.outcome, r.created_at, q.uploaded_at,"
-      " q.attempts, q.last_error FROM reports r JOIN upload_queue q USING (report_id)"
-      " ORDER BY r.created_at, r.rowid", error);
+      " q.attempts, q.last_error, r.document FROM reports r JOIN upload_queue q"
+      " USING (report_id) ORDER BY r.created_at, r.rowid", error);
   while (statement != NULL && sqlite3_step (statement) == SQLITE_ROW)
     {
       FfStoredReport *report = g_new0 (FfStoredReport, 1);
@@ -705,6 +723,7 @@ ff_store_list_reports (FfStore   *self,
       report->uploaded_at = sqlite3_column_int64 (statement, 5);
       report->attempts = sqlite3_column_int (statement, 6);
       report->last_error = ff_sqlite_column_text (statement, 7);
+      report->description = describe_stored (report->outcome, statement, 8);
       g_ptr_array_add (reports, report);
     }
   g_mutex_unlock (&self->lock);

@@ -27,6 +27,7 @@ typedef struct
   gint64  uploaded_at;    /* 0 while queued */
   guint   attempts;
   char   *last_error;     /* NULL unless an upload failed */
+  char   *description;    /* the outcome for people (ff_report_describe) */
 } FfStoredReport;
 
 void ff_stored_report_free (FfStoredReport *report);

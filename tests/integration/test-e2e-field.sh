@@ -67,6 +67,9 @@ grep -q 'rollback --terminal DTU0003' "$work/run3.out" || fail "no rollback hint
 set -e
 grep -q '^DTU0001: .*\[upgraded\]' "$work/run1.out" || fail "DTU0001 not upgraded"
 grep -q '^DTU0002: .*\[identity-mismatch\]' "$work/run2.out" || fail "DTU0002 not refused"
+# The device ID was right: the words say the position is what failed.
+grep -q '^DTU0002: Position check failed: not upgraded \[identity-mismatch\]' "$work/run2.out" \
+  || fail "DTU0002's outcome does not name the failed check: $(cat "$work/run2.out")"
 grep -q '^DTU0003: .*\[rolled-back\]' "$work/rollback3.out" || fail "DTU0003 not rolled back"
 grep -q 'DTU0002.*receives' "$work/sim.log" && fail "DTU0002 was written to"
 

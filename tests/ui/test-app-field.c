@@ -842,17 +842,27 @@ run_finished (gconstpointer data)
          && gtk_widget_is_sensitive (next) && run_stopped (window);
 }
 
+static gboolean
+titled_row_shown (gconstpointer data)
+{
+  const RowQuery *query = data;
+  GtkWidget *row = ff_ui_test_find (query->root, ff_ui_test_is_row_titled, query->subtitle);
+
+  return row != NULL && gtk_widget_is_drawable (row);
+}
+
+/* The report page names the outcome in the words of the saved report (which it reads in a
+ * worker), so the title is waited for. */
 static void
 assert_report_says (FfWindow   *window,
                     const char *outcome)
 {
-  GtkWidget *row;
+  RowQuery query;
 
   wait_until (run_finished, window, "the report");
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "report");
-  row = ff_ui_test_find (visible_page (window), ff_ui_test_is_row_titled, outcome);
-  g_assert_nonnull (row);
-  g_assert_true (gtk_widget_is_drawable (row));
+  query = (RowQuery) { visible_page (window), outcome };
+  wait_until (titled_row_shown, &query, "the report's outcome");
 }
 
 /* Opens the trainer's dialog, picks @titles[i] for the terminal named @names[i] (the others are
@@ -951,7 +961,7 @@ test_training_cards (void)
   }
   ff_window_show_page (window, "connect");
   press (window, "connect.leave");
-  assert_report_says (window, "Wrong terminal: not upgraded");
+  assert_report_says (window, "Wrong device ID: not upgraded");
 
   /* Upgrade refused: the push fails on a terminal that still runs the previous firmware, where a
    * rollback cannot help; none is offered, and the report is written at once. */

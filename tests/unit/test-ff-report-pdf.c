@@ -151,7 +151,7 @@ test_failure_without_snapshots (void)
   g_assert_no_error (error);
   text = run_tool ("pdftotext", "-raw", path, "-", NULL);
   flat = g_strdelimit (g_strdup (text), "\n", ' ');
-  g_assert_nonnull (strstr (text, "Wrong terminal: not upgraded"));
+  g_assert_nonnull (strstr (text, "Position check failed: not upgraded"));
   g_assert_null (strstr (text, "identity-mismatch"));
   /* The whole reason, wrapped over as many lines (and pages) as it needs. */
   g_assert_nonnull (strstr (flat, long_reason->str));

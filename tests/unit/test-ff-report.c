@@ -185,6 +185,23 @@ test_outcome_descriptions (void)
   g_assert_cmpstr (ff_report_outcome_describe (FF_REPORT_OUTCOME_IDENTITY_MISMATCH), ==,
                    "Wrong terminal: not upgraded");
 
+  /* A report says which identity check failed: the device ID, or (with the right ID) the
+   * position. */
+  {
+    g_autoptr(FfReport) report = sample_report ();
+
+    report->outcome = FF_REPORT_OUTCOME_IDENTITY_MISMATCH;
+    report->identity.present = TRUE;
+    g_free (report->identity.device_id_read);
+    report->identity.device_id_read = g_strdup ("DTU0001");
+    g_assert_cmpstr (ff_report_describe (report), ==, "Position check failed: not upgraded");
+    g_free (report->identity.device_id_read);
+    report->identity.device_id_read = g_strdup ("DTU0999");
+    g_assert_cmpstr (ff_report_describe (report), ==, "Wrong device ID: not upgraded");
+    report->outcome = FF_REPORT_OUTCOME_UPGRADED;
+    g_assert_cmpstr (ff_report_describe (report), ==, "Upgraded");
+  }
+
   ff_test_use_language ("zh_CN");
   g_assert_cmpstr (ff_report_outcome_describe (FF_REPORT_OUTCOME_UPGRADED), ==, "已升级");
   ff_test_use_language (NULL);
