@@ -17,6 +17,7 @@
 #include "ff-task.h"
 
 #include <glib/gi18n-lib.h>
+#include <openssl/crypto.h>
 
 /* Threads for every request but logins: enough that a few slow ones (a durable commit, a large
  * ledger count) leave others running; the database serialises its work anyway. */
@@ -710,13 +711,17 @@ route (Job *job)
   return reply_error (reply_new ("other"), 404, _("There is nothing at this address"));
 }
 
-/* A worker of either pool: routes the request in @task and hands the reply to the main thread. */
+/* A worker of either pool: routes the request in @task and hands the reply to the main thread.
+ * GLib keeps a pool's idle threads for later pools, even past the daemon's end, so the thread
+ * gives back OpenSSL's per-thread state (its error queue) after each job rather than park with
+ * it. */
 static void
 run_job (gpointer task,
          gpointer user_data)
 {
   g_task_return_pointer (task, route (g_task_get_task_data (task)), (GDestroyNotify) reply_free);
   g_object_unref (task);
+  OPENSSL_thread_stop ();
 }
 
 static void
