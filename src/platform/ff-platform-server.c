@@ -6,6 +6,7 @@
 
 #include "ff-platform-server.h"
 
+#include "ff-console-static.h"
 #include "ff-document.h"
 #include "ff-platform-acceptor.h"
 #include "ff-platform-clock.h"
@@ -642,6 +643,21 @@ handle_platform_key (Job *job)
   return reply;
 }
 
+/* The console's pages and scripts (docs/console.md), with the security headers they need. */
+static Reply *
+handle_console_file (Job *job)
+{
+  Reply *reply = reply_new ("console");
+  const char *content_type = NULL;
+  g_autoptr(GBytes) body = ff_console_static_find (job->path, &content_type);
+
+  for (const char *const *header = ff_console_headers; *header != NULL; header += 2)
+    reply_add_header (reply, header[0], header[1]);
+  if (body == NULL)
+    return reply_error (reply, 404, _("There is nothing at this address"));
+  return reply_bytes (reply, 200, content_type, body);
+}
+
 /* Routing */
 
 /* The metrics label of an /api/v1/… path split at '/' ("", "api", "v1", resource, …). */
@@ -708,6 +724,17 @@ route (Job *job)
                                                   _("That method is not allowed here"));
   if (g_str_has_prefix (job->path, "/api/v1/"))
     return route_authenticated (job);
+  if (g_str_equal (job->path, "/console"))
+    {
+      Reply *reply = reply_new ("console");
+
+      reply_add_header (reply, "Location", FF_CONSOLE_PREFIX);
+      return reply_error (reply, 301, _("The console is at /console/"));
+    }
+  if (g_str_has_prefix (job->path, FF_CONSOLE_PREFIX)
+      && !g_str_has_prefix (job->path, FF_CONSOLE_PREFIX "api/"))
+    return get ? handle_console_file (job) : reply_error (reply_new ("console"), 405,
+                                                          _("That method is not allowed here"));
   return reply_error (reply_new ("other"), 404, _("There is nothing at this address"));
 }
 

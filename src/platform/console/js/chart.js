@@ -1,0 +1,45 @@
+// A horizontal bar chart in SVG: one bar per model, one segment per version (oldest first), each
+// segment a link to that version's terminals.
+
+import { svg } from './dom.js';
+import { formatNumber } from './i18n.js';
+
+const PALETTE = ['#2f6db5', '#e0701b', '#2a8a3e', '#b83b5e', '#7a5cc2', '#8c6d1f', '#1b8a99',
+                 '#c2418a', '#5d7a1b', '#a34d2b'];
+
+// @bars: [{label, segments: [{label, value, href}]}]; segments of one label share a colour.
+export function barChart(bars, { id, title } = {}) {
+  const labelWidth = 220, barHeight = 26, gap = 10, width = 900, valueWidth = 80;
+  const plotWidth = width - labelWidth - valueWidth;
+  const largest = Math.max(1, ...bars.map((bar) => bar.segments.reduce((sum, s) => sum + s.value, 0)));
+  const colours = new Map();
+  const colourOf = (label) => {
+    if (!colours.has(label))
+      colours.set(label, PALETTE[colours.size % PALETTE.length]);
+    return colours.get(label);
+  };
+  const height = bars.length * (barHeight + gap) + gap;
+  const rows = bars.map((bar, row) => {
+    const y = gap + row * (barHeight + gap);
+    let x = labelWidth;
+    const total = bar.segments.reduce((sum, s) => sum + s.value, 0);
+    const segments = bar.segments.map((segment) => {
+      const w = Math.max(1, (segment.value / largest) * plotWidth);
+      const rect = svg('a', { href: segment.href, class: 'segment' },
+        svg('rect', { x, y, width: w, height: barHeight, fill: colourOf(segment.label) }),
+        svg('title', null, `${bar.label} ${segment.label}: ${formatNumber(segment.value)}`),
+        w > 48 ? svg('text', { x: x + 4, y: y + barHeight / 2 + 4, class: 'segment-label' }, segment.label)
+               : null);
+      x += w;
+      return rect;
+    });
+    return svg('g', null,
+      svg('text', { x: labelWidth - 8, y: y + barHeight / 2 + 4, class: 'bar-label' }, bar.label),
+      segments,
+      svg('text', { x: x + 6, y: y + barHeight / 2 + 4, class: 'bar-value' }, formatNumber(total)));
+  });
+  return svg('svg', {
+    id, class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title,
+    preserveAspectRatio: 'xMinYMin meet',
+  }, rows);
+}
