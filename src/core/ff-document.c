@@ -615,3 +615,39 @@ ff_builder_add_timestamp (JsonBuilder *builder,
 
   ff_builder_add_string (builder, member, text);
 }
+
+char **
+ff_document_get_hardware_versions (JsonObject *object,
+                                   const char *where,
+                                   GError    **error)
+{
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  JsonArray *array = ff_document_get_array (object, where, "hardware_versions", error);
+  guint n = array != NULL ? json_array_get_length (array) : 0;
+
+  if (array == NULL)
+    return NULL;
+  if (n == 0 || n > FF_DOCUMENT_MAX_HARDWARE_VERSIONS)
+    {
+      ff_document_invalid (error, where, "hardware_versions",
+                           _("must list 1 to 64 hardware versions"));
+      return NULL;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      const char *name = JSON_NODE_HOLDS_VALUE (node)
+                         && json_node_get_value_type (node) == G_TYPE_STRING
+                         ? json_node_get_string (node) : NULL;
+
+      if (!ff_name_is_safe (name))
+        {
+          g_autofree char *member = g_strdup_printf ("hardware_versions[%u]", i);
+
+          ff_document_invalid (error, where, member, _("must be a hardware version (a name)"));
+          return NULL;
+        }
+      g_strv_builder_add (names, name);
+    }
+  return g_strv_builder_end (names);
+}

@@ -21,6 +21,7 @@ typedef enum
  * of the project (a report) nests 4 levels. */
 #define FF_DOCUMENT_MAX_DEPTH 32
 #define FF_NAME_MAX_LENGTH 128
+#define FF_DOCUMENT_MAX_HARDWARE_VERSIONS 64
 
 GQuark      ff_document_error_quark    (void);
 
@@ -115,6 +116,10 @@ const char *ff_document_get_version    (JsonObject  *object,
                                         const char  *member,
                                         gboolean     nullable,
                                         GError     **error);
+/* The "hardware_versions" member: 1 to FF_DOCUMENT_MAX_HARDWARE_VERSIONS names. */
+char      **ff_document_get_hardware_versions (JsonObject *object,
+                                               const char *where,
+                                               GError    **error);
 
 void        ff_document_invalid        (GError     **error,
                                         const char  *where,

@@ -10,7 +10,6 @@
 
 #define MAX_ITEMS 100000
 #define MAX_TABLETS 64
-#define MAX_HARDWARE_VERSIONS 64
 #define MAX_FIRMWARE_SIZE ((gint64) 1 << 32)
 #define MAX_SUPERVISORS 64
 #define MAX_PIN_HASH_LENGTH 256
@@ -153,44 +152,6 @@ static const char *const target_members[] = {
 };
 static const char *const previous_members[] = { "version", "sha256", "size", NULL };
 
-static gboolean
-parse_hardware_versions (JsonObject    *object,
-                         const char    *where,
-                         FfFirmwareRef *ref,
-                         GError       **error)
-{
-  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
-  JsonArray *array = ff_document_get_array (object, where, "hardware_versions", error);
-  guint n = array != NULL ? json_array_get_length (array) : 0;
-
-  if (array == NULL)
-    return FALSE;
-  if (n == 0 || n > MAX_HARDWARE_VERSIONS)
-    {
-      ff_document_invalid (error, where, "hardware_versions",
-                           _("must list 1 to 64 hardware versions"));
-      return FALSE;
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      JsonNode *node = json_array_get_element (array, i);
-      const char *name = JSON_NODE_HOLDS_VALUE (node)
-                         && json_node_get_value_type (node) == G_TYPE_STRING
-                         ? json_node_get_string (node) : NULL;
-
-      if (!ff_name_is_safe (name))
-        {
-          g_autofree char *member = g_strdup_printf ("hardware_versions[%u]", i);
-
-          ff_document_invalid (error, where, member, _("must be a hardware version (a name)"));
-          return FALSE;
-        }
-      g_strv_builder_add (names, name);
-    }
-  ref->hardware_versions = g_strv_builder_end (names);
-  return TRUE;
-}
-
 /* @format_version: of the task; 0 for the previous firmware (no file name, no hardware). */
 static gboolean
 parse_firmware_ref (JsonObject    *object,
@@ -210,7 +171,9 @@ parse_firmware_ref (JsonObject    *object,
       || !ff_document_get_int (object, where, "size", 1, MAX_FIRMWARE_SIZE, &ref->size, error)
       || (with_file_name
           && (file_name = ff_document_get_name (object, where, "file_name", error)) == NULL)
-      || (format_version >= 2 && !parse_hardware_versions (object, where, ref, error)))
+      || (format_version >= 2
+          && (ref->hardware_versions = ff_document_get_hardware_versions (object, where,
+                                                                          error)) == NULL))
     return FALSE;
   ref->version = g_strdup (version);
   ref->sha256 = g_strdup (sha256);
