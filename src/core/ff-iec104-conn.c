@@ -42,6 +42,7 @@ struct _FfIec104Conn
   Iec104Master         *master;
   GSocketClient        *client;
   FfIec104Pump         *pump;
+  guint64               bytes_sent_before;  /* by the connections before this pump's */
   char                 *host;
   guint16               port;
   gboolean              closing_locally;
@@ -288,6 +289,14 @@ return_error (FfIec104Conn *conn,
   g_task_return_error (task, error);
 }
 
+/* The bytes of every frame sent to the terminal, over all connections so far. */
+static guint64
+bytes_sent (FfIec104Conn *conn)
+{
+  return conn->bytes_sent_before
+         + (conn->pump != NULL ? ff_iec104_pump_get_bytes_sent (conn->pump) : 0);
+}
+
 /* Forgets the TCP connection; `flush` lets the link's last frames (e.g. the S-frame before a
  * close) go out first. */
 static void
@@ -300,6 +309,7 @@ drop_pump (FfIec104Conn *conn,
     ff_iec104_pump_close_when_flushed (conn->pump);
   else
     ff_iec104_pump_close (conn->pump);
+  conn->bytes_sent_before += ff_iec104_pump_get_bytes_sent (conn->pump);
   g_clear_object (&conn->pump);
   g_object_notify_by_pspec (G_OBJECT (conn), properties[PROP_CONNECTED]);
 }
@@ -999,6 +1009,8 @@ typedef struct
   FfIec104ProgressFunc  progress;
   gpointer              progress_data;
   GDestroyNotify        progress_destroy;
+  guint64               sent_before;   /* the connection's bytes sent when the send began */
+  guint64               wire_bytes;    /* what the send put on the link */
 } ImageSend;
 
 static void
@@ -1017,12 +1029,17 @@ image_written (GObject      *source,
                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  FfIec104Conn *conn = FF_IEC104_CONN (source);
+  ImageSend *send = g_task_get_task_data (task);
   GError *error = NULL;
 
-  if (!ff_iec104_conn_write_file_finish (FF_IEC104_CONN (source), result, &error))
+  if (!ff_iec104_conn_write_file_finish (conn, result, &error))
     g_task_return_error (task, error);
   else
-    g_task_return_boolean (task, TRUE);
+    {
+      send->wire_bytes = bytes_sent (conn) - send->sent_before;
+      g_task_return_boolean (task, TRUE);
+    }
 }
 
 static void
@@ -1071,6 +1088,7 @@ ff_iec104_conn_send_image_async (FfIec104Conn         *conn,
   send->progress = progress;
   send->progress_data = progress_data;
   send->progress_destroy = progress_destroy;
+  send->sent_before = bytes_sent (conn);
   g_task_set_task_data (task, send, (GDestroyNotify) image_send_free);
   if (conn->iec104.upgrade_start_before_write)
     ff_iec104_conn_upgrade_start_async (conn, cancellable, image_upgrade_started, task);
@@ -1081,9 +1099,16 @@ ff_iec104_conn_send_image_async (FfIec104Conn         *conn,
 gboolean
 ff_iec104_conn_send_image_finish (FfIec104Conn  *conn,
                                   GAsyncResult  *result,
+                                  guint64       *wire_bytes,
                                   GError       **error)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  ImageSend *send = g_task_get_task_data (G_TASK (result));
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  if (wire_bytes != NULL)
+    *wire_bytes = send->wire_bytes;
+  return TRUE;
 }
 
 static void
@@ -1203,7 +1228,7 @@ push_sent (GObject      *source,
   GCancellable *cancellable = g_task_get_cancellable (task);
   GError *error = NULL;
 
-  if (!ff_iec104_conn_send_image_finish (conn, result, &error))
+  if (!ff_iec104_conn_send_image_finish (conn, result, NULL, &error))
     g_task_return_error (task, error);
   else
     ff_iec104_conn_commit_image_async (conn, cancellable, push_committed,

@@ -198,7 +198,8 @@ gboolean        ff_iec104_conn_reset_finish          (FfIec104Conn        *conn,
 /* The first step of a push, the image's transfer as the profile wants it: 211 start, then the
  * file write (name NULL: the profile's upgrade file name; progress as in write_file) — without
  * the 211 start when the profile's upgrade_start_before_write is false. Fails with the first
- * step's error. The terminal then holds the complete file, not yet applied. */
+ * step's error. The terminal then holds the complete file, not yet applied. *wire_bytes (may be
+ * NULL) is what the send put on the link, every frame from the 211 start to the last segment. */
 void            ff_iec104_conn_send_image_async      (FfIec104Conn         *conn,
                                                       const char           *name,
                                                       GBytes               *image,
@@ -210,6 +211,7 @@ void            ff_iec104_conn_send_image_async      (FfIec104Conn         *conn
                                                       gpointer              user_data);
 gboolean        ff_iec104_conn_send_image_finish     (FfIec104Conn         *conn,
                                                       GAsyncResult         *result,
+                                                      guint64              *wire_bytes,
                                                       GError              **error);
 
 /* The second step: 211 finish, after which the terminal applies the image (nothing is sent

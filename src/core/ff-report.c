@@ -200,6 +200,7 @@ ff_report_free (FfReport *report)
   g_free (report->versions.after);
   g_free (report->versions.after_checksum);
   g_free (report->transfer.file_name);
+  g_free (report->transfer.sha256);
   g_ptr_array_unref (report->events);
   g_free (report->firmware_version);
   g_free (report->firmware_sha256);
@@ -298,8 +299,12 @@ static const char *const signal_members[] = { "value", "hex", "unit", "quality",
 static const char *const signal_members_format_1[] = { "value", "hex", "unit", NULL };
 static const char *const verdict_members[] = { "deviation", "pass", NULL };
 static const char *const transfer_members[] = {
+  "file_name", "bytes", "segments", "seconds", "bytes_per_second", "retries", "sent", NULL
+};
+static const char *const transfer_members_format_1[] = {
   "file_name", "bytes", "segments", "seconds", "bytes_per_second", "retries", NULL
 };
+static const char *const sent_members[] = { "kind", "sha256", "wire_bytes", NULL };
 static const char *const event_members[] = { "time", "step", "message", NULL };
 static const char *const firmware_members[] = { "version", "sha256", NULL };
 
@@ -586,15 +591,45 @@ parse_judgement (JsonObject        *object,
   return TRUE;
 }
 
+/* transfer.sent (format 2): "image" or "delta", the file's SHA-256 and the bytes on the link. */
+static gboolean
+parse_sent (JsonObject       *transfer_object,
+            FfReportTransfer *transfer,
+            GError          **error)
+{
+  JsonObject *object;
+  const char *kind, *sha256;
+
+  if (!ff_document_get_object (transfer_object, "transfer", "sent", FALSE, &object, error)
+      || !ff_document_check_members (object, "transfer.sent", sent_members, error)
+      || (kind = ff_document_get_string (object, "transfer.sent", "kind", FALSE, 16,
+                                         error)) == NULL
+      || (sha256 = ff_document_get_sha256 (object, "transfer.sent", "sha256", error)) == NULL
+      || !ff_document_get_int (object, "transfer.sent", "wire_bytes", 0, G_MAXINT64,
+                               &transfer->wire_bytes, error))
+    return FALSE;
+  if (!g_str_equal (kind, "image") && !g_str_equal (kind, "delta"))
+    {
+      ff_document_invalid (error, "transfer.sent", "kind", _("must be image or delta"));
+      return FALSE;
+    }
+  transfer->delta = g_str_equal (kind, "delta");
+  transfer->sha256 = g_strdup (sha256);
+  return TRUE;
+}
+
 static gboolean
 parse_transfer (JsonObject       *object,
+                int               format_version,
                 FfReportTransfer *transfer,
                 GError          **error)
 {
   const char *file_name;
   gint64 segments, retries;
 
-  if (!ff_document_check_members (object, "transfer", transfer_members, error)
+  if (!ff_document_check_members (object, "transfer",
+                                  format_version >= 2 ? transfer_members
+                                                      : transfer_members_format_1, error)
       || (file_name = ff_document_get_name (object, "transfer", "file_name", error)) == NULL
       || !ff_document_get_int (object, "transfer", "bytes", 0, G_MAXINT64, &transfer->bytes,
                                error)
@@ -603,7 +638,8 @@ parse_transfer (JsonObject       *object,
                                   error)
       || !ff_document_get_double (object, "transfer", "bytes_per_second", 0, 1e12,
                                   &transfer->bytes_per_second, error)
-      || !ff_document_get_int (object, "transfer", "retries", 0, G_MAXUINT32, &retries, error))
+      || !ff_document_get_int (object, "transfer", "retries", 0, G_MAXUINT32, &retries, error)
+      || (format_version >= 2 && !parse_sent (object, transfer, error)))
     return FALSE;
   transfer->present = TRUE;
   transfer->file_name = g_strdup (file_name);
@@ -712,6 +748,16 @@ check_consistency (const FfReport *report,
   if (report->judgement.present && !(report->before.present && report->after.present))
     {
       ff_document_invalid (error, "", "judgement", _("needs both snapshots"));
+      return FALSE;
+    }
+  /* The image sent is the firmware the report names; a patch is another file that makes it. */
+  if (report->transfer.sha256 != NULL
+      && report->transfer.delta == (g_strcmp0 (report->transfer.sha256,
+                                               report->firmware_sha256) == 0))
+    {
+      ff_document_invalid (error, "transfer.sent", "sha256",
+                           report->transfer.delta ? _("a delta patch is not the firmware it makes")
+                                                  : _("must be the firmware's SHA-256"));
       return FALSE;
     }
   for (FfSignal s = 0; report->judgement.present && s < FF_SIGNAL_COUNT; s++)
@@ -855,7 +901,8 @@ ff_report_parse (GBytes  *bytes,
       || (after != NULL && !parse_snapshot (after, "snapshot_after", report->format_version,
                                             &report->after, error))
       || (judgement != NULL && !parse_judgement (judgement, &report->judgement, error))
-      || (transfer != NULL && !parse_transfer (transfer, &report->transfer, error))
+      || (transfer != NULL
+          && !parse_transfer (transfer, report->format_version, &report->transfer, error))
       || !parse_events (events, report, error)
       || (firmware != NULL && !parse_firmware (firmware, report, error))
       || !check_consistency (report, error))
@@ -986,6 +1033,7 @@ add_judgement (JsonBuilder             *builder,
 
 static void
 add_transfer (JsonBuilder            *builder,
+              int                     format_version,
               const FfReportTransfer *transfer)
 {
   if (!ff_builder_begin_object_or_null (builder, "transfer", transfer->present))
@@ -996,6 +1044,15 @@ add_transfer (JsonBuilder            *builder,
   ff_builder_add_double (builder, "seconds", transfer->seconds);
   ff_builder_add_double (builder, "bytes_per_second", transfer->bytes_per_second);
   ff_builder_add_int (builder, "retries", transfer->retries);
+  if (format_version >= 2)
+    {
+      json_builder_set_member_name (builder, "sent");
+      json_builder_begin_object (builder);
+      ff_builder_add_string (builder, "kind", transfer->delta ? "delta" : "image");
+      ff_builder_add_string (builder, "sha256", transfer->sha256);
+      ff_builder_add_int (builder, "wire_bytes", transfer->wire_bytes);
+      json_builder_end_object (builder);
+    }
   json_builder_end_object (builder);
 }
 
@@ -1045,7 +1102,7 @@ ff_report_serialize (const FfReport *report)
   add_snapshot (builder, "snapshot_before", report->format_version, &report->before);
   add_snapshot (builder, "snapshot_after", report->format_version, &report->after);
   add_judgement (builder, &report->judgement);
-  add_transfer (builder, &report->transfer);
+  add_transfer (builder, report->format_version, &report->transfer);
   json_builder_set_member_name (builder, "events");
   json_builder_begin_array (builder);
   for (guint i = 0; i < report->events->len; i++)

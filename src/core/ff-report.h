@@ -85,6 +85,10 @@ typedef struct
   double   seconds;
   double   bytes_per_second;
   guint    retries;
+  /* Format 2: what went to the terminal — the image, or the task's delta patch making it. */
+  gboolean delta;
+  char    *sha256;       /* of the file sent */
+  gint64   wire_bytes;   /* every frame of its send on the link, framing included */
 } FfReportTransfer;
 
 typedef struct

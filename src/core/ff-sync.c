@@ -546,6 +546,15 @@ ff_sync_check_health_finish (FfSync        *self,
 
 /* ---- fetching tasks and firmware ------------------------------------------------------------ */
 
+/* A file a task needs — an image, or a delta patch named by the version it makes — verified by
+ * its SHA-256 before the store keeps it. Borrowed from the task. */
+typedef struct
+{
+  const char *version;
+  const char *sha256;
+  gint64      size;
+} Download;
+
 typedef struct
 {
   GQueue             pending_ids;
@@ -553,7 +562,7 @@ typedef struct
   char              *task_id;
   GBytes            *document;
   FfTask            *task;
-  GPtrArray         *firmware;      /* FfFirmwareRef *, borrowed from task */
+  GArray            *firmware;      /* of Download: the files the task needs */
   GPtrArray         *committed;     /* SHA-256 of the firmware this task stored (char *) */
   guint              firmware_index;
   GInputStream      *download;
@@ -567,7 +576,7 @@ fetch_job_clear_task (FetchJob *job)
   g_clear_pointer (&job->task_id, g_free);
   g_clear_pointer (&job->document, g_bytes_unref);
   g_clear_pointer (&job->task, ff_task_free);
-  g_clear_pointer (&job->firmware, g_ptr_array_unref);
+  g_clear_pointer (&job->firmware, g_array_unref);
   g_ptr_array_set_size (job->committed, 0);
   g_clear_object (&job->download);
   g_clear_object (&job->partial);
@@ -587,6 +596,12 @@ fetch_job_free (FetchJob *job)
 
 static void fetch_next_task (GTask *task);
 static void fetch_next_firmware (GTask *task);
+
+static const Download *
+current_download (FetchJob *job)
+{
+  return &g_array_index (job->firmware, Download, job->firmware_index);
+}
 
 static gboolean
 discard_firmware (FfStore *store, gpointer data, GError **error)
@@ -752,7 +767,7 @@ firmware_committed (GObject      *object,
 
   if (ff_store_run_finish (FF_STORE (object), result, &error))
     {
-      FfFirmwareRef *ref = job->firmware->pdata[job->firmware_index];
+      const Download *ref = current_download (job);
 
       g_ptr_array_add (job->committed, g_strdup (ref->sha256));
       job->firmware_index++;
@@ -775,7 +790,7 @@ commit_download (GTask *task)
 {
   FfSync *self = g_task_get_source_object (task);
   FetchJob *job = g_task_get_task_data (task);
-  FfFirmwareRef *ref = job->firmware->pdata[job->firmware_index];
+  const Download *ref = current_download (job);
   StoreStep *step;
 
   if (job->received != ref->size)
@@ -846,7 +861,7 @@ download_read (GObject      *object,
   GTask *task = user_data;
   FfSync *self = g_task_get_source_object (task);
   FetchJob *job = g_task_get_task_data (task);
-  FfFirmwareRef *ref = job->firmware->pdata[job->firmware_index];
+  const Download *ref = current_download (job);
   g_autoptr(GError) cause = NULL;
   g_autoptr(GBytes) chunk = NULL;
   GError *error = NULL;
@@ -892,7 +907,7 @@ download_started (GObject      *object,
   GTask *task = user_data;
   FfSync *self = g_task_get_source_object (task);
   FetchJob *job = g_task_get_task_data (task);
-  FfFirmwareRef *ref = job->firmware->pdata[job->firmware_index];
+  const Download *ref = current_download (job);
   SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (object), result);
   g_autoptr(GError) cause = NULL;
   g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (object), result, &cause);
@@ -948,7 +963,7 @@ firmware_looked_up (GObject      *object,
   FfSync *self = g_task_get_source_object (task);
   FetchJob *job = g_task_get_task_data (task);
   StoreStep *step = g_object_get_data (G_OBJECT (task), "look-up");
-  FfFirmwareRef *ref = job->firmware->pdata[job->firmware_index];
+  const Download *ref = current_download (job);
   g_autofree char *path = NULL;
   g_autofree char *tag = NULL;
   g_autoptr(SoupMessage) message = NULL;
@@ -1003,19 +1018,22 @@ fetch_next_firmware (GTask *task)
       return;
     }
   step = g_new0 (StoreStep, 1);
-  step->sha256 = g_strdup (((FfFirmwareRef *) job->firmware->pdata[job->firmware_index])->sha256);
+  step->sha256 = g_strdup (current_download (job)->sha256);
   /* The task keeps the step for the callback; the job only borrows it. */
   g_object_set_data_full (G_OBJECT (task), "look-up", step, (GDestroyNotify) store_step_free);
   ff_store_run_async (self->store, look_up_firmware, step, NULL, NULL, firmware_looked_up, task);
 }
 
+/* Each file once, however many items name it. */
 static void
-add_firmware (GPtrArray *firmware, FfFirmwareRef *ref)
+add_download (GArray *firmware, const char *version, const char *sha256, gint64 size)
 {
+  Download download = { version, sha256, size };
+
   for (guint i = 0; i < firmware->len; i++)
-    if (g_str_equal (((FfFirmwareRef *) firmware->pdata[i])->sha256, ref->sha256))
+    if (g_str_equal (g_array_index (firmware, Download, i).sha256, sha256))
       return;
-  g_ptr_array_add (firmware, ref);
+  g_array_append_val (firmware, download);
 }
 
 static gboolean
@@ -1081,14 +1099,20 @@ signature_received (GObject      *object,
     }
   g_object_set_data_full (G_OBJECT (task), "signature", g_steal_pointer (&signature),
                           (GDestroyNotify) g_bytes_unref);
-  job->firmware = g_ptr_array_new ();
+  job->firmware = g_array_new (FALSE, FALSE, sizeof (Download));
   for (guint i = 0; i < job->task->items->len; i++)
     {
       FfTaskItem *item = job->task->items->pdata[i];
 
-      add_firmware (job->firmware, &item->target);
+      add_download (job->firmware, item->target.version, item->target.sha256, item->target.size);
       if (item->previous != NULL)
-        add_firmware (job->firmware, item->previous);
+        add_download (job->firmware, item->previous->version, item->previous->sha256,
+                      item->previous->size);
+      /* The patch comes with the image, not instead: a terminal found running something else
+       * than the image it applies to gets the image. */
+      if (item->delta != NULL)
+        add_download (job->firmware, item->target.version, item->delta->sha256,
+                      item->delta->size);
     }
   fetch_next_firmware (task);
 }

@@ -80,7 +80,31 @@ ff_task_item_free (FfTaskItem *item)
   g_free (item->expected_version);
   firmware_ref_clear (&item->target);
   ff_firmware_ref_free (item->previous);
+  ff_delta_ref_free (item->delta);
   g_free (item);
+}
+
+FfDeltaRef *
+ff_delta_ref_new (const char *sha256,
+                  gint64      size,
+                  const char *old_sha256)
+{
+  FfDeltaRef *delta = g_new0 (FfDeltaRef, 1);
+
+  delta->sha256 = g_strdup (sha256);
+  delta->size = size;
+  delta->old_sha256 = g_strdup (old_sha256);
+  return delta;
+}
+
+void
+ff_delta_ref_free (FfDeltaRef *delta)
+{
+  if (delta == NULL)
+    return;
+  g_free (delta->sha256);
+  g_free (delta->old_sha256);
+  g_free (delta);
 }
 
 FfTask *
@@ -181,10 +205,46 @@ parse_firmware_ref (JsonObject    *object,
   return TRUE;
 }
 
+/* "delta" is optional: an item without a patch keeps the bytes it always had. */
 static const char *const item_members[] = {
   "device_id", "name", "position", "address", "profile", "vendor", "model", "hardware_version",
   "expected_version", "target", "previous", NULL
 };
+static const char *const item_members_with_delta[] = {
+  "device_id", "name", "position", "address", "profile", "vendor", "model", "hardware_version",
+  "expected_version", "target", "previous", "delta", NULL
+};
+static const char *const delta_members[] = { "sha256", "size", "old_sha256", NULL };
+
+/* The patch turns the previous firmware into the target, and is worth sending only when smaller:
+ * the tablet has the previous image (for a rollback) to check what the terminal runs. */
+static FfDeltaRef *
+parse_delta (JsonObject       *object,
+             const char       *where,
+             const FfTaskItem *item,
+             GError          **error)
+{
+  const char *sha256, *old_sha256;
+  gint64 size;
+
+  if (!ff_document_check_members (object, where, delta_members, error)
+      || (sha256 = ff_document_get_sha256 (object, where, "sha256", error)) == NULL
+      || !ff_document_get_int (object, where, "size", 1, MAX_FIRMWARE_SIZE, &size, error)
+      || (old_sha256 = ff_document_get_sha256 (object, where, "old_sha256", error)) == NULL)
+    return NULL;
+  if (item->previous == NULL || !g_str_equal (old_sha256, item->previous->sha256))
+    {
+      ff_document_invalid (error, where, "old_sha256",
+                           _("must be the previous firmware's SHA-256"));
+      return NULL;
+    }
+  if (size >= item->target.size)
+    {
+      ff_document_invalid (error, where, "size", _("must be smaller than the target image"));
+      return NULL;
+    }
+  return ff_delta_ref_new (sha256, size, old_sha256);
+}
 static const char *const address_members[] = { "host", "port", "common_address", NULL };
 
 static FfTaskItem *
@@ -197,11 +257,14 @@ parse_item (JsonObject *object,
   g_autofree char *address_where = g_strconcat (where, ".address", NULL);
   g_autofree char *target_where = g_strconcat (where, ".target", NULL);
   g_autofree char *previous_where = g_strconcat (where, ".previous", NULL);
-  JsonObject *address, *target, *previous;
+  g_autofree char *delta_where = g_strconcat (where, ".delta", NULL);
+  JsonObject *address, *target, *previous, *delta;
   const char *device_id, *name, *host, *profile, *vendor, *model, *hardware, *expected;
   gint64 port, common_address;
+  gboolean with_delta = json_object_has_member (object, "delta");
 
-  if (!ff_document_check_members (object, where, item_members, error)
+  if (!ff_document_check_members (object, where,
+                                  with_delta ? item_members_with_delta : item_members, error)
       || (device_id = ff_document_get_name (object, where, "device_id", error)) == NULL
       || (name = ff_document_get_string (object, where, "name", FALSE, FF_NAME_MAX_LENGTH,
                                          error)) == NULL
@@ -235,6 +298,10 @@ parse_item (JsonObject *object,
       if (!parse_firmware_ref (previous, previous_where, 0, item->previous, error))
         return NULL;
     }
+  if (with_delta
+      && (!ff_document_get_object (object, where, "delta", FALSE, &delta, error)
+          || (item->delta = parse_delta (delta, delta_where, item, error)) == NULL))
+    return NULL;
   item->device_id = g_strdup (device_id);
   item->name = g_strdup (name);
   item->host = g_strdup (host);
@@ -553,6 +620,15 @@ add_item (JsonBuilder      *builder,
   ff_builder_add_string (builder, "expected_version", item->expected_version);
   add_firmware_ref (builder, "target", &item->target, format_version);
   add_firmware_ref (builder, "previous", item->previous, 0);
+  if (item->delta != NULL)
+    {
+      json_builder_set_member_name (builder, "delta");
+      json_builder_begin_object (builder);
+      ff_builder_add_string (builder, "sha256", item->delta->sha256);
+      ff_builder_add_int (builder, "size", item->delta->size);
+      ff_builder_add_string (builder, "old_sha256", item->delta->old_sha256);
+      json_builder_end_object (builder);
+    }
   json_builder_end_object (builder);
 }
 

@@ -22,6 +22,16 @@ typedef struct
                                * item's hardware_version) */
 } FfFirmwareRef;
 
+/* A delta patch the platform made from the item's previous firmware to its target: the tablet
+ * pushes it instead of the target image to a terminal whose profile declares delta patches and
+ * that runs exactly that previous image. */
+typedef struct
+{
+  char   *sha256;      /* of the patch */
+  gint64  size;        /* bytes, less than the target's */
+  char   *old_sha256;  /* the image it applies to: always the item's previous->sha256 */
+} FfDeltaRef;
+
 typedef struct
 {
   char          *device_id;
@@ -38,6 +48,7 @@ typedef struct
   char          *expected_version;
   FfFirmwareRef  target;
   FfFirmwareRef *previous;   /* NULL when the store does not have the running firmware */
+  FfDeltaRef    *delta;      /* NULL: the target image is the only way (optional member) */
 } FfTaskItem;
 
 /* Who may override a check (or reopen a visit) for this task: a name and the salted scrypt hash
@@ -72,6 +83,10 @@ FfSupervisor  *ff_supervisor_new         (const char    *name,
 void           ff_supervisor_free        (FfSupervisor  *supervisor);
 FfFirmwareRef *ff_firmware_ref_new       (void);
 void           ff_firmware_ref_free      (FfFirmwareRef *ref);
+FfDeltaRef    *ff_delta_ref_new          (const char    *sha256,
+                                          gint64         size,
+                                          const char    *old_sha256);
+void           ff_delta_ref_free         (FfDeltaRef    *delta);
 
 /* "PHONE-YYYYMMDD", or "PHONE-YYYYMMDD-N" for the N-th task (N >= 2) of that day. */
 char          *ff_task_make_id           (const char    *phone,
@@ -110,6 +125,7 @@ const FfSupervisor *ff_task_find_supervisor (const FfTask *task,
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTask, ff_task_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTaskItem, ff_task_item_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfFirmwareRef, ff_firmware_ref_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfDeltaRef, ff_delta_ref_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfSupervisor, ff_supervisor_free)
 
 G_END_DECLS

@@ -32,6 +32,7 @@ ff_workflow_context_clear (Context *ctx)
   g_free (ctx->override_reason);
   g_free (ctx->version_before);
   g_free (ctx->checksum_before);
+  g_free (ctx->sent_sha256);
   g_free (ctx->version_after);
   g_free (ctx->checksum_after);
   g_free (ctx->failure_reason);
@@ -145,6 +146,8 @@ ff_workflow_context_serialize (const Context *ctx)
   dict_put_snapshot (&dict, "after", &ctx->after);
   g_variant_dict_insert (&dict, "transfer", "(bxud)", ctx->transferred, ctx->transfer_bytes,
                          ctx->transfer_segments, ctx->transfer_seconds);
+  g_variant_dict_insert (&dict, "sent", "(bx)", ctx->sent_delta, ctx->wire_bytes);
+  dict_put_string (&dict, "sent-sha256", ctx->sent_sha256);
   g_variant_dict_insert (&dict, "push-attempts", "u", ctx->push_attempts);
   g_variant_dict_insert (&dict, "finish-sent", "b", ctx->finish_sent);
   g_variant_dict_insert (&dict, "probing-staged", "b", ctx->probing_staged);
@@ -204,6 +207,8 @@ ff_workflow_context_parse (const char *text, Context *ctx)
   dict_get_snapshot (&dict, "after", &ctx->after);
   g_variant_dict_lookup (&dict, "transfer", "(bxud)", &ctx->transferred, &ctx->transfer_bytes,
                          &ctx->transfer_segments, &ctx->transfer_seconds);
+  g_variant_dict_lookup (&dict, "sent", "(bx)", &ctx->sent_delta, &ctx->wire_bytes);
+  ctx->sent_sha256 = dict_get_string (&dict, "sent-sha256");
   g_variant_dict_lookup (&dict, "push-attempts", "u", &ctx->push_attempts);
   g_variant_dict_lookup (&dict, "finish-sent", "b", &ctx->finish_sent);
   g_variant_dict_lookup (&dict, "probing-staged", "b", &ctx->probing_staged);

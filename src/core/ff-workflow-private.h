@@ -47,6 +47,9 @@ typedef struct
   gint64      transfer_bytes;
   guint       transfer_segments;
   double      transfer_seconds;
+  gboolean    sent_delta;       /* the file pushed was the task's delta patch, not the image */
+  char       *sent_sha256;      /* the file pushed */
+  gint64      wire_bytes;       /* what its send put on the link, framing included */
   char       *failure_reason;
   char       *failure_step;
   gboolean    rolling_back;
@@ -76,7 +79,8 @@ struct _FfWorkflow
   GTask           *run;             /* the run in progress, or NULL */
   gulong           cancelled_id;
   guint            cancelled_idle_id;
-  GBytes          *image;           /* the image being pushed */
+  GBytes          *image;           /* the image the terminal should run */
+  GBytes          *payload;         /* what is pushed: the image, or the delta patch making it */
   gint64           push_started_us;
   gboolean         transferring;    /* this run has a transfer to the terminal under way */
   gboolean         stop_explained;  /* a stopped push already said what it left behind */
@@ -180,6 +184,7 @@ void ff_workflow_connect_done (FfWorkflow *self);
 void ff_workflow_stop_push (FfWorkflow *self);
 void ff_workflow_with_image (FfWorkflow *self, Continuation then);
 void ff_workflow_push (FfWorkflow *self);
+void ff_workflow_choose_payload (FfWorkflow *self, Continuation then);
 void ff_workflow_reset_with_image (FfWorkflow *self);
 void ff_workflow_reconnect_attempt (FfIec104Conn *conn,
                                     guint         attempt,

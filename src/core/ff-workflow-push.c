@@ -224,14 +224,16 @@ image_sent (GObject      *object,
 {
   g_autoptr(FfWorkflow) self = user_data;
   guint segment_size = MAX (self->profile->iec104.segment_size, 1);
+  guint64 wire_bytes = 0;
   GError *error = NULL;
 
-  if (!ff_iec104_conn_send_image_finish (FF_IEC104_CONN (object), result, &error))
+  if (!ff_iec104_conn_send_image_finish (FF_IEC104_CONN (object), result, &wire_bytes, &error))
     {
       ff_workflow_step_failed (self, error);
       return;
     }
-  self->ctx.transfer_bytes = g_bytes_get_size (self->image);
+  self->ctx.transfer_bytes = g_bytes_get_size (self->payload);
+  self->ctx.wire_bytes = (gint64) wire_bytes;
   self->ctx.transfer_segments = (self->ctx.transfer_bytes + segment_size - 1) / segment_size;
   self->ctx.transfer_seconds =
     (g_get_monotonic_time () - self->push_started_us) / (double) G_USEC_PER_SEC;
@@ -248,8 +250,8 @@ transfer_image (FfWorkflow *self)
                                             : _("Pushing the new firmware…"));
   self->push_started_us = g_get_monotonic_time ();
   self->transferring = TRUE;
-  set_transfer_progress (self, 0, g_bytes_get_size (self->image), 0);
-  ff_iec104_conn_send_image_async (self->conn, self->item->target.file_name, self->image,
+  set_transfer_progress (self, 0, g_bytes_get_size (self->payload), 0);
+  ff_iec104_conn_send_image_async (self->conn, self->item->target.file_name, self->payload,
                                    push_progress, g_object_ref (self), g_object_unref,
                                    ff_workflow_run_cancellable (self), image_sent,
                                    g_object_ref (self));
@@ -455,10 +457,16 @@ push_with_image (FfWorkflow *self)
     ff_workflow_with_connection (self, push_connected);
 }
 
+static void
+push_choose_payload (FfWorkflow *self)
+{
+  ff_workflow_choose_payload (self, push_with_image);
+}
+
 void
 ff_workflow_push (FfWorkflow *self)
 {
-  ff_workflow_with_image (self, push_with_image);
+  ff_workflow_with_image (self, push_choose_payload);
 }
 
 /* ---- reset, reboot, verify ------------------------------------------------------------------ */

@@ -95,6 +95,11 @@ build_report (FfWorkflow *self)
       report->transfer.bytes_per_second = ctx->transfer_seconds > 0
                                           ? ctx->transfer_bytes / ctx->transfer_seconds : 0;
       report->transfer.retries = ctx->push_attempts > 1 ? ctx->push_attempts - 1 : 0;
+      report->transfer.delta = ctx->sent_delta;
+      /* A context saved before the choice was recorded pushed the image it wanted. */
+      report->transfer.sha256 = g_strdup (ctx->sent_sha256 != NULL ? ctx->sent_sha256
+                                          : ff_workflow_wanted_firmware (self)->sha256);
+      report->transfer.wire_bytes = ctx->wire_bytes;
       report->firmware_version = g_strdup (ff_workflow_wanted_firmware (self)->version);
       report->firmware_sha256 = g_strdup (ff_workflow_wanted_firmware (self)->sha256);
     }

@@ -765,6 +765,7 @@ ff_workflow_finalize (GObject *object)
   g_clear_pointer (&self->task, ff_task_free);
   g_clear_pointer (&self->profile, ff_profile_unref);
   g_clear_pointer (&self->image, g_bytes_unref);
+  g_clear_pointer (&self->payload, g_bytes_unref);
   g_free (self->tablet_serial);
   g_free (self->message);
   ff_workflow_context_clear (&self->ctx);

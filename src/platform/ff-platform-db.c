@@ -839,12 +839,24 @@ ff_platform_db_firmware_visible (FfPlatformDb *db,
                                  gboolean     *visible,
                                  GError      **error)
 {
+  /* An image of a task item, or the delta patch between an item's previous and target images:
+   * the one patch a task can name for that item (one is recorded per pair of images). */
   return LOCKED (db, exists (db, bind (db, "SELECT 1 FROM firmware f"
                                            " JOIN task_items i ON i.target_firmware_id = f.id"
                                            "   OR i.previous_firmware_id = f.id"
                                            " JOIN tasks t ON t.task_id = i.task_id"
                                            " JOIN task_tablets tt ON tt.task_id = t.task_id"
-                                           " WHERE f.sha256 = ? AND t.phone = ? AND tt.serial = ?"
+                                           " WHERE f.sha256 = ?1 AND t.phone = ?2"
+                                           "   AND tt.serial = ?3"
+                                           " UNION ALL SELECT 1 FROM firmware_deltas d"
+                                           " JOIN firmware p ON p.sha256 = d.from_sha256"
+                                           " JOIN firmware f ON f.sha256 = d.to_sha256"
+                                           " JOIN task_items i ON i.target_firmware_id = f.id"
+                                           "   AND i.previous_firmware_id = p.id"
+                                           " JOIN tasks t ON t.task_id = i.task_id"
+                                           " JOIN task_tablets tt ON tt.task_id = t.task_id"
+                                           " WHERE d.sha256 = ?1 AND t.phone = ?2"
+                                           "   AND tt.serial = ?3"
                                            " LIMIT 1", error, "sss", sha256, phone, serial),
                              visible, error));
 }

@@ -163,10 +163,11 @@ build_item (const FfTerminal *terminal,
   return item;
 }
 
-static const char *
-profile_file_name (GHashTable *profiles,
-                   const char *name,
-                   GError    **error)
+/* The vendor profile @name, loaded once per task. */
+static const FfProfile *
+load_profile (GHashTable *profiles,
+              const char *name,
+              GError    **error)
 {
   FfProfile *profile = g_hash_table_lookup (profiles, name);
 
@@ -177,7 +178,36 @@ profile_file_name (GHashTable *profiles,
         return NULL;
       g_hash_table_insert (profiles, g_strdup (name), profile);
     }
-  return profile->iec104.upgrade_file_name;
+  return profile;
+}
+
+/* The stored patch from the image the ledger says the terminal runs to the target, for a terminal
+ * whose profile takes patches, when it is smaller than the image; FALSE only on a database error
+ * (*delta stays NULL when there is none to send). */
+static gboolean
+choose_delta (FfPlatformDb     *db,
+              const FfProfile  *profile,
+              const FfFirmware *previous,
+              const FfFirmware *target,
+              FfDeltaRef      **delta,
+              GError          **error)
+{
+  g_autoptr(GPtrArray) deltas = NULL;
+
+  *delta = NULL;
+  if (profile->delta != FF_DELTA_FORMAT_FFDELTA1 || previous == NULL)
+    return TRUE;
+  deltas = ff_platform_db_list_deltas (db, target, error);
+  if (deltas == NULL)
+    return FALSE;
+  for (guint i = 0; i < deltas->len; i++)
+    {
+      const FfFirmwareDelta *stored = g_ptr_array_index (deltas, i);
+
+      if (g_str_equal (stored->from_sha256, previous->sha256) && stored->size < target->size)
+        *delta = ff_delta_ref_new (stored->sha256, stored->size, previous->sha256);
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -297,7 +327,9 @@ create_in_transaction (FfPlatformDb *db,
       g_autoptr(FfFirmware) target = NULL;
       g_autoptr(FfFirmware) previous = NULL;
       g_autoptr(GError) local_error = NULL;
-      const char *file_name;
+      const FfProfile *profile;
+      FfTaskItem *item;
+      FfDeltaRef *delta;
 
       target = ff_platform_db_find_firmware (db, terminal->vendor, terminal->model,
                                              request->firmware_version, &local_error);
@@ -320,10 +352,12 @@ create_in_transaction (FfPlatformDb *db,
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
-      file_name = profile_file_name (profiles, terminal->profile, error);
-      if (file_name == NULL)
+      profile = load_profile (profiles, terminal->profile, error);
+      if (profile == NULL || !choose_delta (db, profile, previous, target, &delta, error))
         return FALSE;
-      g_ptr_array_add (task->items, build_item (terminal, target, previous, file_name));
+      item = build_item (terminal, target, previous, profile->iec104.upgrade_file_name);
+      item->delta = delta;
+      g_ptr_array_add (task->items, item);
       g_ptr_array_add (target_ids, GSIZE_TO_POINTER (target->id));
       g_ptr_array_add (previous_ids, GSIZE_TO_POINTER (previous != NULL ? previous->id : 0));
     }

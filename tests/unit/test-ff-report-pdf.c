@@ -41,6 +41,9 @@ make_report (FfReportOutcome outcome)
   report->transfer.bytes = 65536;
   report->transfer.segments = 288;
   report->transfer.seconds = 41.5;
+  report->transfer.sha256 = g_strdup ("2c26b46b68ffc68ff99b453c1d304134"
+                                      "13422d706483bfa0f98a5e886266e7ae");
+  report->transfer.wire_bytes = 73592;
   report->firmware_sha256 =
     g_strdup ("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
   report->terminal_name = g_strdup ("Ring main unit 1 / north");

@@ -46,6 +46,10 @@ sample_report (void)
   report->transfer.seconds = 41.5;
   report->transfer.bytes_per_second = 65536 / 41.5;
   report->transfer.retries = 1;
+  report->transfer.delta = TRUE;
+  report->transfer.sha256 = g_strdup ("f2cc5bd1c1d0b5a4b8d6c0c1b1bd0d4e"
+                                      "7e0b7f1f6c0a9b3c2d1e0f9a8b7c6d5e");
+  report->transfer.wire_bytes = 4432;
   ff_report_add_event (report, CREATED - 120, "identify", "DTU0001 at 0.18\" / 0.07\"");
   ff_report_add_event (report, CREATED - 60, "push", "288 segments written");
   report->firmware_sha256 = g_strdup ("2c26b46b68ffc68ff99b453c1d304134"
@@ -128,6 +132,50 @@ test_format_1 (void)
   g_assert_null (parsed->identity.gps_fixes);
 
   g_assert_nonnull (strstr (g_bytes_get_data (current, NULL), "\"gps\" : {"));
+}
+
+/* Format 2 says what the push sent: the image or the task's delta patch, its digest and the bytes
+ * on the link; format 1, written before, has no such member and still reads. */
+static void
+test_transfer_sent (void)
+{
+  g_autoptr(FfReport) report = sample_report ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = ff_report_serialize (report);
+  g_autoptr(GBytes) format_1 = NULL;
+  g_autoptr(FfReport) parsed = ff_report_parse (bytes, &error);
+  g_autoptr(FfReport) old = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (g_bytes_get_data (bytes, NULL), "\"kind\" : \"delta\""));
+  g_assert_true (parsed->transfer.delta);
+  g_assert_cmpstr (parsed->transfer.sha256, ==, report->transfer.sha256);
+  g_assert_cmpint (parsed->transfer.wire_bytes, ==, 4432);
+
+  report->transfer.delta = FALSE;
+  g_clear_pointer (&bytes, g_bytes_unref);
+  bytes = ff_report_serialize (report);
+  g_assert_nonnull (strstr (g_bytes_get_data (bytes, NULL), "\"kind\" : \"image\""));
+
+  /* An image sent is the firmware named; a patch is not. */
+  g_assert_false (ff_report_validate (report, &error));
+  g_assert_nonnull (strstr (error->message, "transfer.sent.sha256"));
+  g_clear_error (&error);
+  g_free (report->transfer.sha256);
+  report->transfer.sha256 = g_strdup (report->firmware_sha256);
+  g_assert_true (ff_report_validate (report, &error));
+  report->transfer.delta = TRUE;
+  g_assert_false (ff_report_validate (report, &error));
+  g_assert_nonnull (strstr (error->message, "transfer.sent.sha256"));
+  g_clear_error (&error);
+  report->transfer.delta = FALSE;
+
+  report->format_version = 1;
+  format_1 = ff_report_serialize (report);
+  g_assert_null (strstr (g_bytes_get_data (format_1, NULL), "\"sent\""));
+  old = ff_report_parse (format_1, &error);
+  g_assert_no_error (error);
+  g_assert_null (old->transfer.sha256);
 }
 
 static void
@@ -304,6 +352,9 @@ test_validation (void)
     { "\"retries\" : 1", "\"retries\" : -1", "transfer.retries" },
     { "\"step\" : \"push\"", "\"step\" : 3", "events[1].step" },
     { "\"sha256\" : \"2c26", "\"sha256\" : \"zz26", "firmware.sha256" },
+    { "\"kind\" : \"delta\"", "\"kind\" : \"bsdiff\"", "transfer.sent.kind" },
+    { "\"sha256\" : \"f2cc", "\"sha256\" : \"F2CC", "transfer.sent.sha256" },
+    { "\"wire_bytes\" : 4432", "\"wire_bytes\" : -1", "transfer.sent.wire_bytes" },
   };
   g_autoptr(FfReport) report = sample_report ();
   g_autoptr(GBytes) bytes = ff_report_serialize (report);
@@ -423,6 +474,7 @@ main (int   argc,
   g_test_add_func ("/report/round-trip", test_round_trip);
   g_test_add_func ("/report/failure-round-trip", test_failure_round_trip);
   g_test_add_func ("/report/format-1", test_format_1);
+  g_test_add_func ("/report/transfer-sent", test_transfer_sent);
   g_test_add_func ("/report/outcome-names", test_outcome_names);
   g_test_add_func ("/report/outcome-descriptions", test_outcome_descriptions);
   g_test_add_func ("/report/quality", test_quality);

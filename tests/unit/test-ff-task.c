@@ -229,6 +229,58 @@ test_validation (void)
                                     (FfTestParseFunc) ff_task_parse);
 }
 
+/* The optional delta member: the patch from the previous firmware to the target. An item without
+ * one keeps the bytes it always had; one that names another old image, or a patch no smaller than
+ * the image, is refused. */
+static void
+test_delta (void)
+{
+  static const FfTestMutation cases[] = {
+    { "\"old_sha256\" : \"fcde", "\"old_sha256\" : \"2c26", "items[0].delta.old_sha256" },
+    { "\"size\" : 3666", "\"size\" : 65536", "items[0].delta.size" },
+    { "\"size\" : 3666", "\"size\" : 0", "items[0].delta.size" },
+    { "\"sha256\" : \"f2cc", "\"sha256\" : \"F2CC", "items[0].delta.sha256" },
+    { "\"size\" : 3666", "\"size\" : 3666, \"format\" : 1", "items[0].delta.format" },
+  };
+  g_autoptr(FfTask) task = sample_task ();
+  g_autoptr(GBytes) without = ff_task_serialize (task);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) again = NULL;
+  g_autoptr(FfTask) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+  FfTaskItem *item = g_ptr_array_index (task->items, 0);
+  g_autoptr(GString) text = NULL;
+
+  g_assert_null (strstr (g_bytes_get_data (without, NULL), "delta"));
+  item->delta = ff_delta_ref_new ("f2cc5bd1c1d0b5a4b8d6c0c1b1bd0d4e7e0b7f1f6c0a9b3c2d1e0f9a8b7c6d5e",
+                                  3666, item->previous->sha256);
+  bytes = ff_task_serialize (task);
+  parsed = ff_task_parse (bytes, &error);
+  g_assert_no_error (error);
+  again = ff_task_serialize (parsed);
+  g_assert_true (g_bytes_equal (bytes, again));
+  item = g_ptr_array_index (parsed->items, 0);
+  g_assert_cmpint (item->delta->size, ==, 3666);
+  g_assert_cmpstr (item->delta->old_sha256, ==, item->previous->sha256);
+  ff_test_assert_mutations_refused (bytes, cases, G_N_ELEMENTS (cases),
+                                    (FfTestParseFunc) ff_task_parse);
+
+  /* Without the image it applies to, the tablet could not tell whether the terminal runs it. */
+  text = g_string_new_len (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_assert_cmpuint (g_string_replace (text, "\"previous\" : {\n        \"version\" : \"V1.00\",\n"
+                                      "        \"sha256\" : \"fcde2b2edba56bf408601fb721fe9b5c"
+                                      "338d10ee429ea04fae5511b68fbf8fb9\",\n"
+                                      "        \"size\" : 60000\n      }",
+                                      "\"previous\" : null", 1), ==, 1);
+  g_clear_pointer (&parsed, ff_task_free);
+  g_clear_pointer (&bytes, g_bytes_unref);
+  bytes = g_string_free_to_bytes (g_steal_pointer (&text));
+  parsed = ff_task_parse (bytes, &error);
+  g_assert_null (parsed);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "items[0].delta.old_sha256"));
+}
+
 static void
 test_not_json (void)
 {
@@ -320,6 +372,7 @@ main (int   argc,
   g_test_add_func ("/task/downgrade-needs-rollback", test_downgrade_needs_rollback);
   g_test_add_func ("/task/format-1-hardware", test_format_1_hardware);
   g_test_add_func ("/task/validation", test_validation);
+  g_test_add_func ("/task/delta", test_delta);
   g_test_add_func ("/task/not-json", test_not_json);
   g_test_add_func ("/task/duplicate-device", test_duplicate_device);
   g_test_add_func ("/task/signature-and-expiry", test_signature_and_expiry);
