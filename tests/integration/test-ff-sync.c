@@ -303,13 +303,35 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 
 /* Publishes a task of @n_items terminals, the i-th naming firmware @named[i] (served as
  * @served[i]), signed by @signer. */
-static char *
-publish_task_items (Fixture *f, guint sequence, gint64 issued_at, guint n_items, GBytes **named,
-                    GBytes **served, FfKey *signer)
+static FfTaskItem *
+new_item (guint sequence, guint index, GBytes *image)
 {
-  g_autoptr(FfTask) task = ff_task_new ();
-  g_autoptr(GError) error = NULL;
-  ServedTask *served_task = g_new0 (ServedTask, 1);
+  FfTaskItem *item = ff_task_item_new ();
+
+  item->device_id = g_strdup_printf ("DTU%04u", sequence * 100 + index);
+  item->name = g_strdup ("Site");
+  item->latitude = 31.2;
+  item->longitude = 121.4;
+  item->host = g_strdup ("127.0.0.1");
+  item->port = 2404;
+  item->common_address = 1;
+  item->profile = g_strdup ("state-grid");
+  item->vendor = g_strdup ("Acme");
+  item->model = g_strdup ("DTU-3000");
+  item->hardware_version = g_strdup ("HV1.0");
+  item->expected_version = g_strdup ("V1.00");
+  item->target.version = g_strdup ("V2.00");
+  item->target.sha256 = ff_sha256_hex (g_bytes_get_data (image, NULL), g_bytes_get_size (image));
+  item->target.size = g_bytes_get_size (image);
+  item->target.file_name = g_strdup ("UpdateProgram.bin");
+  item->target.hardware_versions = g_strsplit ("HV1.0", ",", -1);
+  return item;
+}
+
+static FfTask *
+new_task (Fixture *f, guint sequence, gint64 issued_at)
+{
+  FfTask *task = ff_task_new ();
 
   task->task_id = ff_task_make_id (f->technician, issued_at, sequence);
   task->issued_at = issued_at;
@@ -317,32 +339,16 @@ publish_task_items (Fixture *f, guint sequence, gint64 issued_at, guint n_items,
   task->technician_phone = g_strdup (f->technician);
   task->technician_name = g_strdup ("张伟");
   g_ptr_array_add (task->tablets, g_strdup (SERIAL));
-  for (guint i = 0; i < n_items; i++)
-    {
-      FfTaskItem *item = ff_task_item_new ();
-      g_autofree char *sha = ff_sha256_hex (g_bytes_get_data (named[i], NULL),
-                                            g_bytes_get_size (named[i]));
+  return task;
+}
 
-      item->device_id = g_strdup_printf ("DTU%04u", sequence * 100 + i);
-      item->name = g_strdup ("Site");
-      item->latitude = 31.2;
-      item->longitude = 121.4;
-      item->host = g_strdup ("127.0.0.1");
-      item->port = 2404;
-      item->common_address = 1;
-      item->profile = g_strdup ("state-grid");
-      item->vendor = g_strdup ("Acme");
-      item->model = g_strdup ("DTU-3000");
-      item->hardware_version = g_strdup ("HV1.0");
-      item->expected_version = g_strdup ("V1.00");
-      item->target.version = g_strdup ("V2.00");
-      item->target.sha256 = g_strdup (sha);
-      item->target.size = g_bytes_get_size (named[i]);
-      item->target.file_name = g_strdup ("UpdateProgram.bin");
-      item->target.hardware_versions = g_strsplit ("HV1.0", ",", -1);
-      g_ptr_array_add (task->items, item);
-      g_hash_table_insert (f->firmware, g_strdup (sha), g_bytes_ref (served[i]));
-    }
+/* Serves @task signed by @signer; returns its ID. */
+static char *
+publish (Fixture *f, const FfTask *task, FfKey *signer)
+{
+  g_autoptr(GError) error = NULL;
+  ServedTask *served_task = g_new0 (ServedTask, 1);
+
   g_assert_true (ff_task_validate (task, &error));
   served_task->document = ff_task_serialize (task);
   served_task->signature = ff_key_sign (signer, served_task->document, &error);
@@ -351,7 +357,31 @@ publish_task_items (Fixture *f, guint sequence, gint64 issued_at, guint n_items,
   return g_strdup (task->task_id);
 }
 
-/* Publishes a task naming firmware @named (served as @served), signed by @signer. */
+/* Serves a file under its digest. */
+static void
+serve_file (Fixture *f, GBytes *contents)
+{
+  g_hash_table_insert (f->firmware, ff_sha256_hex (g_bytes_get_data (contents, NULL),
+                                                   g_bytes_get_size (contents)),
+                       g_bytes_ref (contents));
+}
+
+static char *
+publish_task_items (Fixture *f, guint sequence, gint64 issued_at, guint n_items, GBytes **named,
+                    GBytes **served, FfKey *signer)
+{
+  g_autoptr(FfTask) task = new_task (f, sequence, issued_at);
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      FfTaskItem *item = new_item (sequence, i, named[i]);
+
+      g_ptr_array_add (task->items, item);
+      g_hash_table_insert (f->firmware, g_strdup (item->target.sha256), g_bytes_ref (served[i]));
+    }
+  return publish (f, task, signer);
+}
+
 static char *
 publish_task (Fixture *f, guint sequence, gint64 issued_at, GBytes *named, GBytes *served,
               FfKey *signer)
@@ -546,6 +576,50 @@ test_resume (Fixture *f, gconstpointer data)
   g_assert_true (ff_store_has_firmware (f->store, sha));
   g_object_get (sync, "total-bytes", &total, NULL);
   g_assert_cmpint (total, ==, 100000);
+}
+
+/* A task item's delta patch is downloaded with the images it joins (the patch alone would not do
+ * for a terminal found running another image), resumed like them and kept by its digest. */
+static void
+test_delta_patch (Fixture *f, gconstpointer data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(GBytes) old_image = image_of (60000, 21);
+  g_autoptr(GBytes) new_image = image_of (65000, 22);
+  g_autoptr(GBytes) patch = image_of (5000, 23);
+  g_autoptr(FfTask) task = new_task (f, 1, now);
+  FfTaskItem *item = new_item (1, 0, new_image);
+  g_autofree char *patch_sha = sha_of (patch);
+  g_autofree char *old_sha = sha_of (old_image);
+  g_autofree char *partial = ff_store_get_partial_path (f->store, patch_sha);
+  g_autofree char *task_id = NULL;
+  g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = NULL;
+  g_auto(GStrv) stored = NULL;
+
+  item->previous = ff_firmware_ref_new ();
+  item->previous->version = g_strdup ("V1.00");
+  item->previous->sha256 = g_strdup (old_sha);
+  item->previous->size = g_bytes_get_size (old_image);
+  item->delta = ff_delta_ref_new (patch_sha, g_bytes_get_size (patch), old_sha);
+  g_ptr_array_add (task->items, item);
+  serve_file (f, new_image);
+  serve_file (f, old_image);
+  serve_file (f, patch);
+  task_id = publish (f, task, f->platform_key);
+
+  /* An earlier download of the patch broke after 2000 bytes. */
+  g_assert_true (g_file_set_contents (partial, g_bytes_get_data (patch, NULL), 2000, NULL));
+  sync = logged_in_sync (f, NULL, &error);
+  g_assert_no_error (error);
+  stored = fetch (sync, refusals, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (stored, ((const char *[]) { task_id, NULL }));
+  g_assert_cmpuint (refusals->len, ==, 0);
+  g_assert_cmpint (f->last_range_start, ==, 2000);
+  g_assert_true (ff_store_has_firmware (f->store, patch_sha));
+  g_assert_true (ff_store_has_firmware (f->store, old_sha));
 }
 
 /* The platform signs every technician's tasks: one of another technician that lists this tablet
@@ -905,6 +979,8 @@ main (int argc, char **argv)
   g_test_add ("/sync/refused-task-leaves-nothing", Fixture, NULL, fixture_set_up,
               test_refused_task_leaves_nothing, fixture_tear_down);
   g_test_add ("/sync/resume", Fixture, NULL, fixture_set_up, test_resume, fixture_tear_down);
+  g_test_add ("/sync/delta-patch", Fixture, NULL, fixture_set_up, test_delta_patch,
+              fixture_tear_down);
   g_test_add ("/sync/foreign-technician", Fixture, NULL, fixture_set_up, test_foreign_technician,
               fixture_tear_down);
   g_test_add ("/sync/oversized-task-list", Fixture, NULL, fixture_set_up,
