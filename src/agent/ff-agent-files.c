@@ -1,0 +1,122 @@
+/* Durable copies and comparisons shared by the agent's backup, restore and install steps. */
+#include "config.h"
+
+#include "ff-agent-files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ff-agent-config.h"
+
+static gboolean
+io_error (GError **error, const char *path, int saved_errno)
+{
+  g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_IO, "%s: %s", path,
+               g_strerror (saved_errno));
+  return FALSE;
+}
+
+gboolean
+ff_agent_sync_dir (const char *path, GError **error)
+{
+  int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int saved_errno;
+
+  if (fd < 0)
+    return io_error (error, path, errno);
+  if (fsync (fd) != 0)
+    {
+      saved_errno = errno;
+      close (fd);
+      return io_error (error, path, saved_errno);
+    }
+  close (fd);
+  return TRUE;
+}
+
+static gboolean
+make_parent (const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    return io_error (error, dir, errno);
+  return TRUE;
+}
+
+gboolean
+ff_agent_write_file (const char *path, const char *contents, gssize length, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  return make_parent (path, error)
+         && g_file_set_contents_full (path, contents, length,
+                                      G_FILE_SET_CONTENTS_CONSISTENT
+                                      | G_FILE_SET_CONTENTS_DURABLE, 0600, error)
+         && ff_agent_sync_dir (dir, error);
+}
+
+gboolean
+ff_agent_copy_file (const char *source, const char *dest, int mode, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (dest);
+  g_autofree char *temp = g_strconcat (dest, ".partial", NULL);
+  char buffer[65536];
+  int in, out;
+  gssize n = 0;
+
+  if (!make_parent (dest, error))
+    return FALSE;
+  in = open (source, O_RDONLY | O_CLOEXEC);
+  if (in < 0)
+    return io_error (error, source, errno);
+  out = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (out < 0)
+    {
+      int saved_errno = errno;
+
+      close (in);
+      return io_error (error, temp, saved_errno);
+    }
+  while ((n = read (in, buffer, sizeof buffer)) > 0)
+    if (write (out, buffer, n) != n)
+      {
+        n = -1;
+        break;
+      }
+  if (n < 0 || fchmod (out, mode) != 0 || fsync (out) != 0)
+    {
+      int saved_errno = errno != 0 ? errno : EIO;
+
+      close (in);
+      close (out);
+      g_unlink (temp);
+      return io_error (error, dest, saved_errno);
+    }
+  close (in);
+  if (close (out) != 0 || g_rename (temp, dest) != 0)
+    {
+      int saved_errno = errno;
+
+      g_unlink (temp);
+      return io_error (error, dest, saved_errno);
+    }
+  return ff_agent_sync_dir (dir, error);
+}
+
+gboolean
+ff_agent_files_equal (const char *a, const char *b)
+{
+  g_autoptr(GMappedFile) file_a = g_mapped_file_new (a, FALSE, NULL);
+  g_autoptr(GMappedFile) file_b = g_mapped_file_new (b, FALSE, NULL);
+
+  return file_a != NULL && file_b != NULL
+         && g_mapped_file_get_length (file_a) == g_mapped_file_get_length (file_b)
+         && (g_mapped_file_get_length (file_a) == 0
+             || memcmp (g_mapped_file_get_contents (file_a), g_mapped_file_get_contents (file_b),
+                        g_mapped_file_get_length (file_a)) == 0);
+}

@@ -1,0 +1,400 @@
+/* The agent's HTTPS client (see ff-agent-https.h). */
+#include "config.h"
+
+#include "ff-agent-https.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ff-agent-config.h"
+#include "ff-agent-files.h"
+
+#define READ_CHUNK (64 * 1024)
+/* Written bytes are synced this often, so a power cut loses (and a resume refetches) less. */
+#define SYNC_INTERVAL (1024 * 1024)
+
+struct _FfAgentHttps
+{
+  SoupSession *session;
+  GTlsCertificate *pinned_certificate;
+  FfKey *terminal_key;
+  char *device_id;
+};
+
+FfAgentHttps *
+ff_agent_https_new (const char *base_url, GTlsCertificate *pinned_certificate,
+                    FfKey *terminal_key, const char *device_id)
+{
+  FfAgentHttps *https = g_new0 (FfAgentHttps, 1);
+
+  https->session = soup_session_new_with_options ("timeout", 60, "idle-timeout", 60, NULL);
+  /* No CA database: the pinned certificate is the only trust (see accept_pinned_certificate). */
+  soup_session_set_tls_database (https->session, NULL);
+  https->pinned_certificate = g_object_ref (pinned_certificate);
+  https->terminal_key = ff_key_ref (terminal_key);
+  https->device_id = g_strdup (device_id);
+  return https;
+}
+
+void
+ff_agent_https_free (FfAgentHttps *https)
+{
+  if (https == NULL)
+    return;
+  g_object_unref (https->session);
+  g_object_unref (https->pinned_certificate);
+  ff_key_unref (https->terminal_key);
+  g_free (https->device_id);
+  g_free (https);
+}
+
+SoupSession *
+ff_agent_https_get_session (FfAgentHttps *https)
+{
+  return https->session;
+}
+
+char *
+ff_agent_https_authorization (FfKey *terminal_key, const char *device_id, const char *method,
+                              const char *path, gint64 unix_time, GBytes *body)
+{
+  g_autofree char *body_sha256 = body != NULL
+    ? ff_sha256_hex (g_bytes_get_data (body, NULL), g_bytes_get_size (body))
+    : ff_sha256_hex ("", 0);
+  g_autofree char *signed_text = g_strdup_printf ("%s\n%s\n%" G_GINT64_FORMAT "\n%s", method,
+                                                  path, unix_time, body_sha256);
+  g_autoptr(GBytes) data = g_bytes_new_static (signed_text, strlen (signed_text));
+  g_autoptr(GBytes) signature = ff_key_sign (terminal_key, data, NULL);
+  g_autofree char *encoded = NULL;
+
+  if (signature == NULL)
+    return NULL;
+  encoded = g_base64_encode (g_bytes_get_data (signature, NULL), g_bytes_get_size (signature));
+  return g_strdup_printf ("FF-Terminal device=\"%s\", time=\"%" G_GINT64_FORMAT "\", "
+                          "signature=\"%s\"", device_id, unix_time, encoded);
+}
+
+/* Only the platform's own certificate, pinned at enrolment, is trusted. */
+static gboolean
+accept_pinned_certificate (SoupMessage *message, GTlsCertificate *certificate,
+                           GTlsCertificateFlags errors, FfAgentHttps *https)
+{
+  return g_tls_certificate_is_same (certificate, https->pinned_certificate);
+}
+
+SoupMessage *
+ff_agent_https_new_message (FfAgentHttps *https, const char *method, const char *url,
+                            GBytes *body, const char *content_type, GError **error)
+{
+  g_autoptr(SoupMessage) message = soup_message_new (method, url);
+  g_autofree char *authorization = NULL;
+
+  if (message == NULL)
+    {
+      g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+                   _("“%s” is not a valid platform URL."), url);
+      return NULL;
+    }
+  authorization = ff_agent_https_authorization (https->terminal_key, https->device_id, method,
+                                                g_uri_get_path (soup_message_get_uri (message)),
+                                                g_get_real_time () / G_USEC_PER_SEC, body);
+  if (authorization == NULL)
+    {
+      g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+                   _("The terminal key cannot sign requests."));
+      return NULL;
+    }
+  soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization",
+                                authorization);
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (message, content_type, body);
+  g_signal_connect (message, "accept-certificate", G_CALLBACK (accept_pinned_certificate), https);
+  return g_steal_pointer (&message);
+}
+
+typedef struct
+{
+  FfAgentHttps *https;
+  char *dest_path;
+  char *part_path;
+  char *validator_path;
+  gint64 size;
+  char *sha256;
+  FfAgentDownloadProgress progress;
+  gpointer progress_data;
+  SoupMessage *message;
+  GInputStream *body;
+  int fd;
+  gint64 offset;
+  gint64 unsynced;
+} Download;
+
+static void
+download_free (Download *download)
+{
+  if (download->fd >= 0)
+    close (download->fd);
+  g_free (download->dest_path);
+  g_free (download->part_path);
+  g_free (download->validator_path);
+  g_free (download->sha256);
+  g_clear_object (&download->message);
+  g_clear_object (&download->body);
+  g_free (download);
+}
+
+static void
+return_io_error (GTask *task, const char *path, int saved_errno)
+{
+  g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_IO, "%s: %s", path,
+                           g_strerror (saved_errno));
+}
+
+/* All bytes are in: the part file becomes the package only with the promised digest. */
+static void
+finish_download (GTask *task)
+{
+  Download *download = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *digest = NULL;
+  g_autofree char *dir = g_path_get_dirname (download->dest_path);
+  goffset size = 0;
+
+  if (fsync (download->fd) != 0)
+    return return_io_error (task, download->part_path, errno);
+  close (download->fd);
+  download->fd = -1;
+  digest = ff_sha256_file_hex (download->part_path, &size, &error);
+  if (digest == NULL)
+    return g_task_return_error (task, g_steal_pointer (&error));
+  if (size != download->size || !g_str_equal (digest, download->sha256))
+    {
+      g_unlink (download->part_path);
+      g_unlink (download->validator_path);
+      return g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_REFUSED,
+                                      _("The downloaded package (%lld bytes, SHA-256 %s) is "
+                                        "not the one the command names."),
+                                      (long long) size, digest);
+    }
+  if (g_rename (download->part_path, download->dest_path) != 0)
+    return return_io_error (task, download->dest_path, errno);
+  g_unlink (download->validator_path);
+  if (!ff_agent_sync_dir (dir, &error))
+    return g_task_return_error (task, g_steal_pointer (&error));
+  g_task_return_boolean (task, TRUE);
+}
+
+static void on_chunk (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+read_next_chunk (GTask *task)
+{
+  Download *download = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (download->body, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), on_chunk, task);
+}
+
+static void
+on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Download *download = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
+                                                               &error);
+  gsize length;
+  const guint8 *data;
+
+  if (chunk == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  data = g_bytes_get_data (chunk, &length);
+  if (length == 0 || download->offset + (gint64) length > download->size)
+    {
+      if (download->offset == download->size)
+        finish_download (task);
+      else
+        g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+                                 _("The platform sent %lld bytes of a package of %lld."),
+                                 (long long) (download->offset + length),
+                                 (long long) download->size);
+      g_object_unref (task);
+      return;
+    }
+  while (length > 0)
+    {
+      gssize n = write (download->fd, data, length);
+
+      if (n < 0)
+        {
+          return_io_error (task, download->part_path, errno);
+          g_object_unref (task);
+          return;
+        }
+      data += n;
+      length -= n;
+      download->offset += n;
+      download->unsynced += n;
+    }
+  if (download->unsynced >= SYNC_INTERVAL)
+    {
+      fdatasync (download->fd);
+      download->unsynced = 0;
+    }
+  if (download->progress != NULL)
+    download->progress (download->offset, download->size, download->progress_data);
+  read_next_chunk (task);
+}
+
+static void
+on_response (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Download *download = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+  guint status;
+  const char *validator;
+
+  download->body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (download->body == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  status = soup_message_get_status (download->message);
+  headers = soup_message_get_response_headers (download->message);
+  if (status == SOUP_STATUS_PARTIAL_CONTENT)
+    {
+      goffset start, end, total;
+
+      if (!soup_message_headers_get_content_range (headers, &start, &end, &total)
+          || start != download->offset)
+        {
+          g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+                                   _("The platform answered the resumed download with another "
+                                     "range."));
+          g_object_unref (task);
+          return;
+        }
+    }
+  else if (status == SOUP_STATUS_OK)
+    {
+      /* A whole new body: the validator did not match (or there was no part file). */
+      download->offset = 0;
+      if (ftruncate (download->fd, 0) != 0)
+        {
+          return_io_error (task, download->part_path, errno);
+          g_object_unref (task);
+          return;
+        }
+      validator = soup_message_headers_get_one (headers, "ETag");
+      if (validator == NULL)
+        validator = soup_message_headers_get_one (headers, "Last-Modified");
+      g_unlink (download->validator_path);
+      if (validator != NULL
+          && !ff_agent_write_file (download->validator_path, validator, -1, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          g_object_unref (task);
+          return;
+        }
+    }
+  else
+    {
+      g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+                               _("The platform answered the package download with HTTP %u %s."),
+                               status, soup_message_get_reason_phrase (download->message));
+      g_object_unref (task);
+      return;
+    }
+  if (lseek (download->fd, download->offset, SEEK_SET) < 0)
+    {
+      return_io_error (task, download->part_path, errno);
+      g_object_unref (task);
+      return;
+    }
+  read_next_chunk (task);
+}
+
+void
+ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char *dest_path,
+                               gint64 size, const char *sha256, FfAgentDownloadProgress progress,
+                               gpointer progress_data, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  Download *download = g_new0 (Download, 1);
+  g_autofree char *validator = NULL;
+  g_autofree char *dir = g_path_get_dirname (dest_path);
+  g_autoptr(GError) error = NULL;
+  struct stat info;
+
+  download->https = https;
+  download->dest_path = g_strdup (dest_path);
+  download->part_path = g_strconcat (dest_path, ".part", NULL);
+  download->validator_path = g_strconcat (dest_path, ".part.validator", NULL);
+  download->size = size;
+  download->sha256 = g_strdup (sha256);
+  download->progress = progress;
+  download->progress_data = progress_data;
+  download->fd = -1;
+  g_task_set_task_data (task, download, (GDestroyNotify) download_free);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      return_io_error (task, dir, errno);
+      g_object_unref (task);
+      return;
+    }
+  download->fd = open (download->part_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (download->fd < 0 || fstat (download->fd, &info) != 0)
+    {
+      return_io_error (task, download->part_path, errno);
+      g_object_unref (task);
+      return;
+    }
+  download->offset = info.st_size;
+  if (download->offset == size)
+    {
+      finish_download (task);
+      g_object_unref (task);
+      return;
+    }
+  download->message = ff_agent_https_new_message (https, "GET", url, NULL, NULL, &error);
+  if (download->message == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  /* Resume only what the same file on the platform continues (If-Range); otherwise the platform
+   * sends the whole file again and the part is overwritten. */
+  g_file_get_contents (download->validator_path, &validator, NULL, NULL);
+  if (download->offset > 0 && download->offset < size && validator != NULL)
+    {
+      SoupMessageHeaders *headers = soup_message_get_request_headers (download->message);
+
+      soup_message_headers_set_range (headers, download->offset, -1);
+      soup_message_headers_replace (headers, "If-Range", validator);
+    }
+  else
+    download->offset = 0;
+  soup_session_send_async (https->session, download->message, G_PRIORITY_DEFAULT, cancellable,
+                           on_response, task);
+}
+
+gboolean
+ff_agent_https_download_finish (FfAgentHttps *https, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,57 @@
+/* The agent's HTTPS client to the platform: the platform certificate pinned, every request signed
+ * with the terminal key (Authorization: FF-Terminal …), and package downloads with Range resume. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "ff-crypto.h"
+
+G_BEGIN_DECLS
+
+typedef struct _FfAgentHttps FfAgentHttps;
+
+FfAgentHttps *ff_agent_https_new   (const char       *base_url,
+                                    GTlsCertificate  *pinned_certificate,
+                                    FfKey            *terminal_key,
+                                    const char       *device_id);
+void          ff_agent_https_free  (FfAgentHttps     *https);
+
+/* "FF-Terminal device=…, time=…, signature=…" over "METHOD\nPATH\nTIME\nSHA256-hex(BODY)". */
+char         *ff_agent_https_authorization (FfKey       *terminal_key,
+                                            const char  *device_id,
+                                            const char  *method,
+                                            const char  *path,
+                                            gint64       unix_time,
+                                            GBytes      *body);
+
+/* A signed request to @url (absolute, on the platform) with @body (NULL: none). */
+SoupMessage  *ff_agent_https_new_message (FfAgentHttps *https,
+                                          const char   *method,
+                                          const char   *url,
+                                          GBytes       *body,
+                                          const char   *content_type,
+                                          GError      **error);
+SoupSession  *ff_agent_https_get_session (FfAgentHttps *https);
+
+typedef void (*FfAgentDownloadProgress) (gint64   bytes,
+                                         gint64   total,
+                                         gpointer user_data);
+
+/* Downloads @url to @dest_path: bytes go to DEST.part and are resumed from its size with Range
+ * and If-Range after a cut; once @size bytes are in and their SHA-256 is @sha256 the file is
+ * renamed to @dest_path. A file with other bytes is deleted, so the next try starts over. */
+void          ff_agent_https_download_async  (FfAgentHttps            *https,
+                                              const char              *url,
+                                              const char              *dest_path,
+                                              gint64                   size,
+                                              const char              *sha256,
+                                              FfAgentDownloadProgress  progress,
+                                              gpointer                 progress_data,
+                                              GCancellable            *cancellable,
+                                              GAsyncReadyCallback      callback,
+                                              gpointer                 user_data);
+gboolean      ff_agent_https_download_finish (FfAgentHttps            *https,
+                                              GAsyncResult            *result,
+                                              GError                 **error);
+
+G_END_DECLS

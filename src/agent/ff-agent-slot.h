@@ -1,0 +1,20 @@
+/* Writing an image into a slot (a block device or, simulated, a file) with read-back verification,
+ * and the slot's digest file beside it (SLOT.sha256) that the bootloader checks before booting it. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Writes @image_path into @slot_path in place, fsyncs, reads the slot back and compares its
+ * SHA-256 with @expected_sha256 (the image's), then writes SLOT.sha256. A failure leaves the
+ * slot's old digest file, which no longer matches a torn slot. */
+gboolean ff_agent_slot_write       (const char  *slot_path,
+                                    const char  *image_path,
+                                    const char  *expected_sha256,
+                                    GError     **error);
+/* The slot's SHA-256 computed from its bytes. */
+char    *ff_agent_slot_sha256      (const char  *slot_path,
+                                    GError     **error);
+
+G_END_DECLS

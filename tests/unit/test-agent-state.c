@@ -1,0 +1,325 @@
+/* fieldflash-agent: the persisted state record, the boot environment and slot writes, each with
+ * the power cuts and I/O errors the fault hook simulates. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "ff-agent-bootenv.h"
+#include "ff-agent-fault.h"
+#include "ff-agent-slot.h"
+#include "ff-agent-state.h"
+#include "ff-crypto.h"
+#include "test-agent-util.h"
+
+static void
+test_state_round_trip (void)
+{
+  char *root = agent_test_root_new ();
+  g_autofree char *path = g_build_filename (root, "state.json", NULL);
+  g_autoptr(GError) error = NULL;
+
+  for (guint name = 0; name < FF_AGENT_N_STATES; name++)
+    {
+      g_autoptr(FfAgentState) state = ff_agent_state_new ();
+      g_autoptr(FfAgentState) loaded = NULL;
+
+      state->command_id = g_strdup ("0123456789abcdef0123456789abcdef");
+      state->command_kind = g_strdup ("upgrade");
+      state->wave = 2;
+      state->package_sha256 = g_strnfill (64, 'a');
+      state->package_size = 12345;
+      state->target_slot = 'b';
+      state->previous_slot = 'a';
+      state->falling_back = name % 2;
+      g_hash_table_insert (state->target_versions, g_strdup ("rootfs"), g_strdup ("V2.0"));
+      ff_agent_state_set_outcome (state, "failed", "write-slot", "why");
+      g_assert_true (ff_agent_state_enter (state, path, name, &error));
+      g_assert_no_error (error);
+
+      loaded = ff_agent_state_load (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (loaded->state, ==, name);
+      g_assert_cmpstr (loaded->command_id, ==, state->command_id);
+      g_assert_cmpstr (loaded->command_kind, ==, "upgrade");
+      g_assert_cmpint (loaded->wave, ==, 2);
+      g_assert_cmpint (loaded->package_size, ==, 12345);
+      g_assert_cmpint (loaded->target_slot, ==, 'b');
+      g_assert_cmpint (loaded->previous_slot, ==, 'a');
+      g_assert_cmpint (loaded->falling_back, ==, name % 2);
+      g_assert_cmpstr (g_hash_table_lookup (loaded->target_versions, "rootfs"), ==, "V2.0");
+      g_assert_cmpstr (loaded->outcome, ==, "failed");
+      g_assert_cmpstr (loaded->step, ==, "write-slot");
+      g_assert_cmpstr (loaded->reason, ==, "why");
+    }
+  agent_test_root_free (root);
+}
+
+/* A missing record is a fresh idle one; a damaged one is an error, not a silent reset. */
+static void
+test_state_missing_and_damaged (void)
+{
+  char *root = agent_test_root_new ();
+  g_autofree char *path = g_build_filename (root, "state.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfAgentState) state = ff_agent_state_load (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (state->state, ==, FF_AGENT_STATE_IDLE);
+  g_assert_null (state->command_id);
+  g_free (agent_test_write (root, "state.json", "{\"state\":\"flying\"}", FALSE));
+  g_assert_null (ff_agent_state_load (path, &error));
+  g_assert_nonnull (error);
+  agent_test_root_free (root);
+}
+
+static void
+test_state_executed_ids (void)
+{
+  g_autoptr(FfAgentState) state = ff_agent_state_new ();
+
+  for (guint i = 0; i < FF_AGENT_EXECUTED_MAX + 10; i++)
+    {
+      state->command_id = g_strdup_printf ("%032x", i);
+      g_assert_true (ff_agent_state_was_executed (state, state->command_id));
+      ff_agent_state_finish_command (state);
+      g_assert_null (state->command_id);
+    }
+  g_assert_cmpuint (state->executed->len, ==, FF_AGENT_EXECUTED_MAX);
+  g_assert_false (ff_agent_state_was_executed (state, "00000000000000000000000000000009"));
+  g_assert_true (ff_agent_state_was_executed (state, "0000000000000000000000000000000a"));
+  g_assert_true (ff_agent_state_was_executed (state, "00000000000000000000000000000109"));
+}
+
+/* power-cut-at=STATE dies right after STATE is on disk: the record says STATE. */
+static void
+test_state_power_cut (void)
+{
+  char *root = agent_test_root_new ();
+  g_autofree char *path = g_build_filename (root, "state.json", NULL);
+  g_autoptr(FfAgentState) state = ff_agent_state_new ();
+  g_autoptr(FfAgentState) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (agent_test_with_fault ("power-cut-at=writing-slot"))
+    {
+      state->command_id = g_strdup ("0123456789abcdef0123456789abcdef");
+      g_assert_true (ff_agent_state_enter (state, path, FF_AGENT_STATE_BACKING_UP, NULL));
+      g_assert_true (ff_agent_state_enter (state, path, FF_AGENT_STATE_WRITING_SLOT, NULL));
+      g_assert_not_reached ();
+    }
+  g_test_trap_assert_failed ();
+  loaded = ff_agent_state_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (loaded->state, ==, FF_AGENT_STATE_WRITING_SLOT);
+  g_assert_cmpstr (loaded->command_id, ==, "0123456789abcdef0123456789abcdef");
+  agent_test_root_free (root);
+}
+
+static void
+test_fault_unknown (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_setenv ("FIELDFLASH_AGENT_FAULT", "power-cut-in=nowhere", TRUE);
+  g_assert_false (ff_agent_fault_init (&error));
+  g_assert_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_CONFIG);
+  g_unsetenv ("FIELDFLASH_AGENT_FAULT");
+}
+
+static void
+assert_env (const char *config, const char *name, const char *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfAgentBootEnv) env = ff_agent_bootenv_open (config, &error);
+  g_autofree char *value = NULL;
+
+  g_assert_no_error (error);
+  value = ff_agent_bootenv_get (env, name);
+  g_assert_cmpstr (value, ==, expected);
+}
+
+static void
+test_bootenv_store (void)
+{
+  char *root = agent_test_root_new ();
+  g_autofree char *config = agent_test_make_env (root);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfAgentBootEnv) env = ff_agent_bootenv_open (config, &error);
+
+  g_assert_no_error (error);
+  g_assert_null (ff_agent_bootenv_get (env, "ff_mode"));
+  g_assert_true (ff_agent_bootenv_store (env, &error, "ff_mode", "recovery",
+                                         "ff_upgrade", "kernel+rootfs", NULL));
+  g_assert_no_error (error);
+  /* libubootenv locks the environment while it is open. */
+  g_clear_pointer (&env, ff_agent_bootenv_close);
+  assert_env (config, "ff_mode", "recovery");
+  assert_env (config, "ff_upgrade", "kernel+rootfs");
+  env = ff_agent_bootenv_open (config, &error);
+  g_assert_true (ff_agent_bootenv_store (env, &error, "ff_mode", "normal", "ff_upgrade", NULL,
+                                         NULL));
+  g_clear_pointer (&env, ff_agent_bootenv_close);
+  assert_env (config, "ff_mode", "normal");
+  assert_env (config, "ff_upgrade", NULL);
+  agent_test_root_free (root);
+}
+
+/* A power cut in the middle of writing the environment leaves the other copy, with every
+ * variable of the previous step and none of the torn one. */
+static void
+test_bootenv_torn_write (void)
+{
+  char *root = agent_test_root_new ();
+  g_autofree char *config = agent_test_make_env (root);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfAgentBootEnv) env = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      env = ff_agent_bootenv_open (config, &error);
+      g_assert_true (ff_agent_bootenv_store (env, &error, "boot_slot", "a",
+                                             "upgrade_available", "0", NULL));
+      g_assert_no_error (error);
+      g_clear_pointer (&env, ff_agent_bootenv_close);
+    }
+  if (agent_test_with_fault ("power-cut-in=env-write"))
+    {
+      env = ff_agent_bootenv_open (config, &error);
+      ff_agent_bootenv_store (env, &error, "boot_slot", "b", "upgrade_available", "1",
+                              "bootcount", "0", NULL);
+      g_assert_not_reached ();
+    }
+  g_test_trap_assert_failed ();
+  assert_env (config, "boot_slot", "a");
+  assert_env (config, "upgrade_available", "0");
+  assert_env (config, "bootcount", NULL);
+  /* And the environment is writable again. */
+  env = ff_agent_bootenv_open (config, &error);
+  g_assert_true (ff_agent_bootenv_store (env, &error, "boot_slot", "b", NULL));
+  g_clear_pointer (&env, ff_agent_bootenv_close);
+  assert_env (config, "boot_slot", "b");
+  assert_env (config, "upgrade_available", "0");
+  agent_test_root_free (root);
+}
+
+static char *
+make_image (const char *root, const char *name, gsize size, char **sha256)
+{
+  g_autofree char *bytes = g_malloc (size);
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (root, name, NULL);
+
+  for (gsize i = 0; i < size; i++)
+    bytes[i] = (char) (i * 7 + size);
+  g_file_set_contents (path, bytes, size, &error);
+  g_assert_no_error (error);
+  *sha256 = ff_sha256_hex (bytes, size);
+  return path;
+}
+
+static char *
+read_digest_file (const char *slot)
+{
+  g_autofree char *path = g_strconcat (slot, ".sha256", NULL);
+  char *contents = NULL;
+
+  g_file_get_contents (path, &contents, NULL, NULL);
+  return contents != NULL ? g_strstrip (contents) : NULL;
+}
+
+static void
+test_slot_write (void)
+{
+  char *root = agent_test_root_new ();
+  g_autofree char *old_sha = NULL, *new_sha = NULL, *digest = NULL, *read_back = NULL;
+  g_autofree char *slot = make_image (root, "slot", 3 * 1024 * 1024 + 5, &old_sha);
+  g_autofree char *image = make_image (root, "image", 2 * 1024 * 1024 + 77, &new_sha);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ff_agent_slot_write (slot, image, new_sha, &error));
+  g_assert_no_error (error);
+  read_back = ff_agent_slot_sha256 (slot, &error);
+  g_assert_cmpstr (read_back, ==, new_sha);
+  digest = read_digest_file (slot);
+  g_assert_cmpstr (digest, ==, new_sha);
+
+  /* A read-back that differs from what the image should be is an error (here: the expected
+   * digest is not the image's). */
+  g_assert_false (ff_agent_slot_write (slot, image, old_sha, &error));
+  g_assert_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_IO);
+  agent_test_root_free (root);
+}
+
+/* A power cut after N bytes leaves a torn slot whose digest file no longer matches it. */
+static void
+test_slot_power_cut (void)
+{
+  char *root = agent_test_root_new ();
+  g_autofree char *old_sha = NULL, *new_sha = NULL, *digest = NULL, *actual = NULL;
+  g_autofree char *slot = make_image (root, "slot", 3 * 1024 * 1024, &old_sha);
+  g_autofree char *image = make_image (root, "image", 2 * 1024 * 1024 + 77, &new_sha);
+  g_autofree char *slot_digest = agent_test_write (root, "slot.sha256", old_sha, FALSE);
+  struct stat info;
+
+  if (agent_test_with_fault ("power-cut-in=write-slot:1500000"))
+    {
+      ff_agent_slot_write (slot, image, new_sha, NULL);
+      g_assert_not_reached ();
+    }
+  g_test_trap_assert_failed ();
+  digest = read_digest_file (slot);
+  actual = ff_agent_slot_sha256 (slot, NULL);
+  g_assert_cmpstr (digest, ==, old_sha);
+  g_assert_cmpstr (actual, !=, old_sha);
+  g_assert_cmpstr (actual, !=, new_sha);
+  g_assert_cmpint (g_stat (slot, &info), ==, 0);
+  g_assert_cmpint (info.st_size, ==, 3 * 1024 * 1024);
+  agent_test_root_free (root);
+}
+
+/* A write error (once per run) fails the write and leaves the old digest; the next write works. */
+static void
+test_slot_write_error (void)
+{
+  char *root = agent_test_root_new ();
+  g_autofree char *old_sha = NULL, *new_sha = NULL, *digest = NULL;
+  g_autofree char *slot = make_image (root, "slot", 3 * 1024 * 1024, &old_sha);
+  g_autofree char *image = make_image (root, "image", 2 * 1024 * 1024 + 77, &new_sha);
+  g_autofree char *slot_digest = agent_test_write (root, "slot.sha256", old_sha, FALSE);
+  g_autoptr(GError) error = NULL;
+
+  if (agent_test_with_fault ("slot-write-error"))
+    {
+      g_assert_false (ff_agent_slot_write (slot, image, new_sha, &error));
+      g_assert_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_IO);
+      g_clear_error (&error);
+      digest = read_digest_file (slot);
+      g_assert_cmpstr (digest, ==, old_sha);
+      g_assert_true (ff_agent_slot_write (slot, image, new_sha, &error));
+      g_assert_no_error (error);
+      agent_test_root_free (root);
+      return;
+    }
+  g_test_trap_assert_passed ();
+  digest = read_digest_file (slot);
+  g_assert_cmpstr (digest, ==, new_sha);
+  agent_test_root_free (root);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/agent/state/round-trip", test_state_round_trip);
+  g_test_add_func ("/agent/state/missing-and-damaged", test_state_missing_and_damaged);
+  g_test_add_func ("/agent/state/executed-ids", test_state_executed_ids);
+  g_test_add_func ("/agent/state/power-cut", test_state_power_cut);
+  g_test_add_func ("/agent/fault/unknown", test_fault_unknown);
+  g_test_add_func ("/agent/bootenv/store", test_bootenv_store);
+  g_test_add_func ("/agent/bootenv/torn-write", test_bootenv_torn_write);
+  g_test_add_func ("/agent/slot/write", test_slot_write);
+  g_test_add_func ("/agent/slot/power-cut", test_slot_power_cut);
+  g_test_add_func ("/agent/slot/write-error", test_slot_write_error);
+  return g_test_run ();
+}
