@@ -4,6 +4,7 @@
 #include "ff-platform-ingest.h"
 
 #include "ff-report.h"
+#include "ff-task.h"
 #include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
@@ -179,6 +180,36 @@ check_versions (const FfReport         *report,
   return version == NULL || check_reachable (report, item, version, new_version, error);
 }
 
+/* A report that sent a delta patch names the one its task item names (the task document is read
+ * only then: an image sent is checked as the firmware above). */
+static gboolean
+check_sent (FfPlatformDb   *db,
+            const FfReport *report,
+            GError        **error)
+{
+  g_autoptr(FfTaskRecord) record = NULL;
+  g_autoptr(FfTask) task = NULL;
+  const FfTaskItem *item;
+
+  if (!report->transfer.present || !report->transfer.delta)
+    return TRUE;
+  record = ff_platform_db_get_task (db, report->task_id, error);
+  if (record == NULL)
+    return FALSE;
+  /* The platform wrote and signed the document: it parses. */
+  task = ff_task_parse (record->document, error);
+  if (task == NULL)
+    return FALSE;
+  item = ff_task_find_item (task, report->device_id);
+  if (item != NULL && item->delta != NULL
+      && g_str_equal (item->delta->sha256, report->transfer.sha256))
+    return TRUE;
+  g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FORBIDDEN,
+               _("The report sent delta patch %s, which its task item does not name"),
+               report->transfer.sha256);
+  return FALSE;
+}
+
 /* A second visit of a task item (reopened on the tablet by a supervisor) says which report it
  * follows: that report must be here, of the same item, and the one that closed it if it is
  * closed. A report that follows nothing is the item's first visit, so it cannot come after the
@@ -262,7 +293,8 @@ check_task (FfPlatformDb *db,
   if (item == NULL)
     return forbid (error, _("The terminal of the report is not in its task"));
   if (!check_follows (db, report, item, error)
-      || !check_versions (report, item, &new_version, error))
+      || !check_versions (report, item, &new_version, error)
+      || !check_sent (db, report, error))
     return FALSE;
   ingest->new_version = g_strdup (new_version);
   return TRUE;

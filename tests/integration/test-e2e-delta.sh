@@ -4,7 +4,8 @@
 # (state-grid-delta); fieldflash-cli downloads it with the images and refuses one that does not
 # match its digest; the push sends the patch to a terminal that runs the image it applies to, the
 # whole image to one whose profile does not take patches and to one that runs another image; each
-# terminal ends on V2.00's checksum and each report says what went over the link.
+# terminal ends on V2.00's checksum, each report says what went over the link, and the platform
+# takes the reports.
 set -euo pipefail
 source "$(dirname "$0")/e2e-lib.sh"
 
@@ -146,4 +147,8 @@ for device in ("DTU0002", "DTU0003"):
                             "wire_bytes": on_the_wire(v2_size)}, (device, full)
     assert full["bytes"] == v2_size, (device, full)
 PY
+# The platform takes the three reports: the patch DTU0001's names is the one its task item names.
+"${cli[@]}" upload "${tablet[@]}" > "$work/upload.out" 2>&1 || fail "upload: $(cat "$work/upload.out")"
+grep -q '^3 reports delivered, 0 still queued' "$work/upload.out" \
+  || fail "upload: $(cat "$work/upload.out")"
 echo "ok: patch $patch_size bytes for a $v2_size-byte image"

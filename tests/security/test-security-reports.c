@@ -197,6 +197,30 @@ test_version_rules (Fixture      *fixture,
   g_assert_null (strstr (history, "V99.99"));
 }
 
+/* A report may say it sent a delta patch only when its task item names that patch: this task names
+ * none, so a signed report with one is refused and changes nothing. */
+static void
+test_unnamed_delta (Fixture      *fixture,
+                    gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autoptr(FfReport) report = harness_report (h->task_a, "DTU0001", "TAB-0001", HARNESS_PHONE_A);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) signature = NULL;
+
+  report->transfer.present = TRUE;
+  report->transfer.file_name = g_strdup ("UpdateProgram.bin");
+  report->transfer.bytes = 3666;
+  report->transfer.segments = 19;
+  report->transfer.seconds = 2.0;
+  report->transfer.bytes_per_second = 1833;
+  report->transfer.delta = TRUE;
+  report->transfer.sha256 = g_strnfill (64, 'a');
+  report->transfer.wire_bytes = 3666 + 27 * 19 + 59;
+  signature = harness_sign_report (report, h->tablet_a, &bytes);
+  expect_refused_upload (h, fixture->token, bytes, signature, 403, "delta patch");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -210,6 +234,8 @@ main (int   argc,
   g_test_add ("/security/reports/retired-tablet", Fixture, NULL, set_up, test_retired_tablet,
               tear_down);
   g_test_add ("/security/reports/version-rules", Fixture, NULL, set_up, test_version_rules,
+              tear_down);
+  g_test_add ("/security/reports/unnamed-delta", Fixture, NULL, set_up, test_unnamed_delta,
               tear_down);
   return g_test_run ();
 }
