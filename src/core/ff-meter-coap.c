@@ -1,0 +1,452 @@
+/* ff-meter-coap.c: meter/'s download messages over CoAP (libcoap3 on UDP, driven from a GLib main
+ * context): the platform's endpoint and a meter's client. */
+#include "config.h"
+
+#include <coap3/coap.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "ff-meter-coap.h"
+
+/* ---- A libcoap context served by the thread-default main context: its one file descriptor
+ * (epoll, with libcoap's timers in it) becomes readable whenever libcoap has work. */
+
+static gboolean
+on_coap_ready (gint fd, GIOCondition condition, gpointer user_data)
+{
+  coap_io_process (user_data, COAP_IO_NO_WAIT);
+  return G_SOURCE_CONTINUE;
+}
+
+static coap_context_t *
+context_new (GSource **source, GError **error)
+{
+  static gsize started;
+  coap_context_t *ctx;
+  int fd;
+
+  if (g_once_init_enter (&started))
+    {
+      coap_startup ();
+      coap_set_log_level (LOG_ERR);
+      g_once_init_leave (&started, 1);
+    }
+  ctx = coap_new_context (NULL);
+  fd = ctx ? coap_context_get_coap_fd (ctx) : -1;
+  if (fd < 0)
+    {
+      if (ctx)
+        coap_free_context (ctx);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("Could not start CoAP: this libcoap has no event descriptor"));
+      return NULL;
+    }
+  *source = g_unix_fd_source_new (fd, G_IO_IN);
+  g_source_set_callback (*source, G_SOURCE_FUNC (on_coap_ready), ctx, NULL);
+  g_source_attach (*source, g_main_context_get_thread_default ());
+  return ctx;
+}
+
+static void
+context_free (coap_context_t *ctx, GSource *source)
+{
+  if (source)
+    {
+      g_source_destroy (source);
+      g_source_unref (source);
+    }
+  if (ctx)
+    coap_free_context (ctx);
+}
+
+static gboolean
+address_parse (const char *address, guint16 port, coap_address_t *out, GError **error)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+  g_autoptr(GSocketAddress) socket_address = NULL;
+
+  if (!inet)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not an IP address"), address);
+      return FALSE;
+    }
+  socket_address = g_inet_socket_address_new (inet, port);
+  coap_address_init (out);
+  if (!g_socket_address_to_native (socket_address, &out->addr, sizeof out->addr, error))
+    return FALSE;
+  out->size = (socklen_t) g_socket_address_get_native_size (socket_address);
+  return TRUE;
+}
+
+/* ---- The platform's endpoint */
+
+typedef struct
+{
+  FfMeterMessage start;
+  GBytes *package;
+  guint *counts;       /* packets sent, by sequence number */
+} Offer;
+
+static void
+offer_free (gpointer data)
+{
+  Offer *offer = data;
+
+  g_bytes_unref (offer->package);
+  g_free (offer->counts);
+  g_free (offer);
+}
+
+struct _FfMeterCoapServer
+{
+  coap_context_t *ctx;
+  GSource *source;
+  guint16 port;
+  GHashTable *offers;   /* app id → Offer */
+  FfMeterCoapReportFunc report_func;
+  gpointer report_data;
+};
+
+static void
+respond (coap_pdu_t *response, coap_pdu_code_t code, const guint8 *data, gsize len)
+{
+  coap_pdu_set_code (response, code);
+  if (len)
+    coap_add_data (response, len, data);
+}
+
+static void
+on_get_start (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+              const coap_string_t *query, coap_pdu_t *response)
+{
+  FfMeterCoapServer *server = coap_resource_get_userdata (resource);
+  guint8 out[FFMETER_START_SIZE];
+  guint64 app = 0;
+  Offer *offer = NULL;
+
+  if (query && query->length > 4 && memcmp (query->s, "app=", 4) == 0)
+    {
+      g_autofree char *number = g_strndup ((const char *) query->s + 4, query->length - 4);
+
+      if (g_ascii_string_to_unsigned (number, 10, 1, G_MAXUINT16, &app, NULL))
+        offer = g_hash_table_lookup (server->offers, GUINT_TO_POINTER ((guint) app));
+    }
+  if (!offer)
+    {
+      respond (response, COAP_RESPONSE_CODE_NOT_FOUND, NULL, 0);
+      return;
+    }
+  respond (response, COAP_RESPONSE_CODE_CONTENT, out,
+           ffmeter_message_write (&offer->start, out, sizeof out));
+}
+
+static void
+on_post (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+         const coap_string_t *query, coap_pdu_t *response)
+{
+  FfMeterCoapServer *server = coap_resource_get_userdata (resource);
+  const uint8_t *data = NULL;
+  size_t len = 0;
+  FfMeterMessage message;
+  Offer *offer;
+
+  if (!coap_get_data (request, &len, &data)
+      || ffmeter_message_parse (data, len, &message) != FFMETER_PARSE_OK)
+    {
+      respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, 0);
+      return;
+    }
+  if (message.type == FFMETER_MSG_REPORT)
+    {
+      respond (response, COAP_RESPONSE_CODE_CHANGED, NULL, 0);
+      if (server->report_func)
+        server->report_func (&message, server->report_data);
+      return;
+    }
+  offer = g_hash_table_lookup (server->offers, GUINT_TO_POINTER ((guint) message.app_id));
+  if (message.type != FFMETER_MSG_REQUEST || !offer || offer->start.version != message.version
+      || message.seq >= offer->start.total_packets)
+    {
+      respond (response, COAP_RESPONSE_CODE_NOT_FOUND, NULL, 0);
+      return;
+    }
+  {
+    const guint8 *package = g_bytes_get_data (offer->package, NULL);
+    guint32 offset = (guint32) message.seq * offer->start.packet_size;
+    FfMeterMessage packet = {
+      .type = FFMETER_MSG_PACKET, .seq = message.seq, .data = package + offset,
+      .data_len = (guint16) MIN (offer->start.packet_size, offer->start.total_size - offset),
+    };
+    guint8 out[FFMETER_PACKET_OVERHEAD + FFMETER_MAX_PACKET_DATA];
+
+    offer->counts[message.seq]++;
+    respond (response, COAP_RESPONSE_CODE_CONTENT, out,
+             ffmeter_message_write (&packet, out, sizeof out));
+  }
+}
+
+static void
+add_resource (FfMeterCoapServer *server, const char *path, coap_request_t method,
+              coap_method_handler_t handler)
+{
+  coap_resource_t *resource = coap_resource_init (coap_make_str_const (path), 0);
+
+  coap_register_handler (resource, method, handler);
+  coap_resource_set_userdata (resource, server);
+  coap_add_resource (server->ctx, resource);
+}
+
+/* libcoap names an endpoint "ADDRESS:PORT PROTO"; it has no other way to tell the port it got. */
+static guint16
+endpoint_port (const coap_endpoint_t *endpoint)
+{
+  const char *text = coap_endpoint_str (endpoint);
+  const char *space = strchr (text, ' ');
+  const char *colon = space ? g_strrstr_len (text, space - text, ":") : NULL;
+
+  return colon ? (guint16) g_ascii_strtoull (colon + 1, NULL, 10) : 0;
+}
+
+FfMeterCoapServer *
+ff_meter_coap_server_new (const char *address, guint16 port, GError **error)
+{
+  g_autoptr(FfMeterCoapServer) server = g_new0 (FfMeterCoapServer, 1);
+  coap_address_t listen;
+  coap_endpoint_t *endpoint;
+
+  server->offers = g_hash_table_new_full (NULL, NULL, NULL, offer_free);
+  if (!address_parse (address, port, &listen, error)
+      || !(server->ctx = context_new (&server->source, error)))
+    return NULL;
+  endpoint = coap_new_endpoint (server->ctx, &listen, COAP_PROTO_UDP);
+  if (!endpoint || !(server->port = endpoint_port (endpoint)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("Could not listen for CoAP on %s port %u"), address, port);
+      return NULL;
+    }
+  add_resource (server, FF_METER_COAP_PATH "/start", COAP_REQUEST_GET, on_get_start);
+  add_resource (server, FF_METER_COAP_PATH, COAP_REQUEST_POST, on_post);
+  return g_steal_pointer (&server);
+}
+
+void
+ff_meter_coap_server_free (FfMeterCoapServer *server)
+{
+  if (!server)
+    return;
+  context_free (server->ctx, server->source);
+  g_hash_table_unref (server->offers);
+  g_free (server);
+}
+
+guint16
+ff_meter_coap_server_get_port (FfMeterCoapServer *server)
+{
+  return server->port;
+}
+
+void
+ff_meter_coap_server_offer (FfMeterCoapServer *server, guint16 app_id, guint32 version,
+                            FfMeterPackageKind kind, guint8 app_flags, GBytes *package,
+                            guint16 packet_size)
+{
+  Offer *offer = g_new0 (Offer, 1);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (package, &size);
+
+  g_return_if_fail (packet_size > 0 && packet_size <= FFMETER_MAX_PACKET_DATA);
+  g_return_if_fail (size > 0 && (size + packet_size - 1) / packet_size <= G_MAXUINT16);
+  offer->package = g_bytes_ref (package);
+  offer->start = (FfMeterMessage) {
+    .type = FFMETER_MSG_START, .kind = (guint8) kind, .app_flags = app_flags, .app_id = app_id,
+    .version = version, .total_packets = (guint16) ((size + packet_size - 1) / packet_size),
+    .packet_size = packet_size, .total_size = (guint32) size,
+    .total_crc = ffmeter_crc32 (0, data, size),
+  };
+  offer->counts = g_new0 (guint, offer->start.total_packets);
+  g_hash_table_replace (server->offers, GUINT_TO_POINTER ((guint) app_id), offer);
+}
+
+void
+ff_meter_coap_server_set_report_func (FfMeterCoapServer *server, FfMeterCoapReportFunc func,
+                                      gpointer user_data)
+{
+  server->report_func = func;
+  server->report_data = user_data;
+}
+
+guint
+ff_meter_coap_server_get_packet_count (FfMeterCoapServer *server, guint16 app_id, guint16 seq)
+{
+  Offer *offer = g_hash_table_lookup (server->offers, GUINT_TO_POINTER ((guint) app_id));
+
+  return offer && seq < offer->start.total_packets ? offer->counts[seq] : 0;
+}
+
+/* ---- A meter's client */
+
+struct _FfMeterCoapClient
+{
+  coap_context_t *ctx;
+  GSource *source;
+  coap_session_t *session;
+  FfMeterDownload *download;
+  guint reply_timeout_ms;
+  GSource *timer;
+  GRand *rand;
+  double drop_rate;
+  guint64 bytes_sent, bytes_received;
+};
+
+static void
+cancel_timer (FfMeterCoapClient *client)
+{
+  if (client->timer)
+    {
+      g_source_destroy (client->timer);
+      g_clear_pointer (&client->timer, g_source_unref);
+    }
+}
+
+static gboolean
+on_reply_timeout (gpointer user_data)
+{
+  FfMeterCoapClient *client = user_data;
+
+  g_clear_pointer (&client->timer, g_source_unref);
+  ffmeter_download_timeout (client->download);
+  return G_SOURCE_REMOVE;
+}
+
+static coap_response_t
+on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *received,
+             const coap_mid_t mid)
+{
+  FfMeterCoapClient *client = coap_session_get_app_data (session);
+  const uint8_t *data = NULL;
+  size_t len = 0;
+
+  if (!client || coap_pdu_get_code (received) != COAP_RESPONSE_CODE_CONTENT
+      || !coap_get_data (received, &len, &data))
+    return COAP_RESPONSE_OK;
+  client->bytes_received += len;
+  cancel_timer (client);
+  ffmeter_download_message (client->download, data, len);
+  if (ffmeter_download_state (client->download) != FFMETER_DOWNLOAD_RECEIVING)
+    cancel_timer (client);
+  return COAP_RESPONSE_OK;
+}
+
+FfMeterCoapClient *
+ff_meter_coap_client_new (FfMeterDownload *download, const char *address, guint16 port,
+                          guint reply_timeout_ms, GError **error)
+{
+  g_autoptr(FfMeterCoapClient) client = g_new0 (FfMeterCoapClient, 1);
+  coap_address_t server;
+
+  client->download = download;
+  client->reply_timeout_ms = reply_timeout_ms;
+  client->rand = g_rand_new_with_seed (0);
+  if (!address_parse (address, port, &server, error)
+      || !(client->ctx = context_new (&client->source, error)))
+    return NULL;
+  coap_register_response_handler (client->ctx, on_response);
+  client->session = coap_new_client_session (client->ctx, NULL, &server, COAP_PROTO_UDP);
+  if (!client->session)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("Could not open a CoAP session to %s port %u"), address, port);
+      return NULL;
+    }
+  coap_session_set_app_data (client->session, client);
+  return g_steal_pointer (&client);
+}
+
+void
+ff_meter_coap_client_free (FfMeterCoapClient *client)
+{
+  if (!client)
+    return;
+  cancel_timer (client);
+  if (client->session)
+    coap_session_release (client->session);
+  context_free (client->ctx, client->source);
+  g_rand_free (client->rand);
+  g_free (client);
+}
+
+void
+ff_meter_coap_client_set_loss (FfMeterCoapClient *client, double drop_rate, guint32 seed)
+{
+  client->drop_rate = drop_rate;
+  g_rand_set_seed (client->rand, seed);
+}
+
+/* Sends a non-confirmable request: the meter's protocol does its own retries, so CoAP's would only
+ * spend the battery twice. Returns FALSE when the radio lost it. */
+static gboolean
+send_request (FfMeterCoapClient *client, coap_pdu_code_t code, const char *query,
+              const guint8 *data, gsize len)
+{
+  coap_pdu_t *pdu;
+  guint8 token[8];
+  size_t token_len = sizeof token;
+
+  client->bytes_sent += len;
+  if (client->drop_rate > 0 && g_rand_double (client->rand) < client->drop_rate)
+    return FALSE;
+  pdu = coap_pdu_init (COAP_MESSAGE_NON, code, coap_new_message_id (client->session),
+                       coap_session_max_pdu_size (client->session));
+  if (!pdu)
+    return FALSE;
+  coap_session_new_token (client->session, &token_len, token);
+  coap_add_token (pdu, token_len, token);
+  coap_add_option (pdu, COAP_OPTION_URI_PATH, strlen (FF_METER_COAP_PATH),
+                   (const guint8 *) FF_METER_COAP_PATH);
+  if (query)
+    {
+      coap_add_option (pdu, COAP_OPTION_URI_PATH, 5, (const guint8 *) "start");
+      coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (query), (const guint8 *) query);
+    }
+  if (len)
+    coap_add_data (pdu, len, data);
+  return coap_send (client->session, pdu) != COAP_INVALID_MID;
+}
+
+void
+ff_meter_coap_client_poll (FfMeterCoapClient *client, guint16 app_id)
+{
+  g_autofree char *query = g_strdup_printf ("app=%u", app_id);
+
+  (void) send_request (client, COAP_REQUEST_CODE_GET, query, NULL, 0);
+}
+
+int
+ff_meter_coap_client_send (FfMeterCoapClient *client, const guint8 *data, gsize len)
+{
+  /* A request is answered by its packet, or its timer runs out. */
+  if (len > 0 && data[0] == FFMETER_MSG_REQUEST)
+    {
+      cancel_timer (client);
+      client->timer = g_timeout_source_new (client->reply_timeout_ms);
+      g_source_set_callback (client->timer, on_reply_timeout, client, NULL);
+      g_source_attach (client->timer, g_main_context_get_thread_default ());
+    }
+  return send_request (client, COAP_REQUEST_CODE_POST, NULL, data, len) ? 0 : -1;
+}
+
+guint64
+ff_meter_coap_client_get_bytes_sent (FfMeterCoapClient *client)
+{
+  return client->bytes_sent;
+}
+
+guint64
+ff_meter_coap_client_get_bytes_received (FfMeterCoapClient *client)
+{
+  return client->bytes_received;
+}

@@ -1,0 +1,55 @@
+/* ff-meter-coap.h: meter/'s download messages over CoAP on UDP (libcoap3): the platform's endpoint
+ * that offers packages to meters, and a meter's client that carries its FfMeterDownload. */
+#pragma once
+
+#include <glib.h>
+
+#include "ffmeter-download.h"
+
+G_BEGIN_DECLS
+
+/* The resources: GET ffm/start?app=N answers the start message of the package offered for app N
+ * (4.04 when none is); POST ffm takes a request (answered with its packet) or a report (2.04). */
+#define FF_METER_COAP_PATH "ffm"
+
+typedef struct _FfMeterCoapServer FfMeterCoapServer;
+
+typedef void (*FfMeterCoapReportFunc) (const FfMeterMessage *report, gpointer user_data);
+
+/* Listens on address (an IP address) and port (0: any free one) in the thread-default main
+ * context. */
+FfMeterCoapServer *ff_meter_coap_server_new (const char *address, guint16 port, GError **error);
+void ff_meter_coap_server_free (FfMeterCoapServer *server);
+guint16 ff_meter_coap_server_get_port (FfMeterCoapServer *server);
+/* Offers a package (a whole image or an ffdelta1 patch) for app_id in packets of packet_size. */
+void ff_meter_coap_server_offer (FfMeterCoapServer *server, guint16 app_id, guint32 version,
+                                 FfMeterPackageKind kind, guint8 app_flags, GBytes *package,
+                                 guint16 packet_size);
+void ff_meter_coap_server_set_report_func (FfMeterCoapServer *server, FfMeterCoapReportFunc func,
+                                           gpointer user_data);
+/* How many times the packet with this sequence number of app_id's offer was sent. */
+guint ff_meter_coap_server_get_packet_count (FfMeterCoapServer *server, guint16 app_id,
+                                            guint16 seq);
+
+typedef struct _FfMeterCoapClient FfMeterCoapClient;
+
+/* The meter's side: messages its download sends (ff_meter_coap_client_send, from the transport's
+ * send callback) go to the server; answers are fed to the download; a request unanswered after
+ * reply_timeout_ms is its timeout event. */
+FfMeterCoapClient *ff_meter_coap_client_new (FfMeterDownload *download, const char *address,
+                                             guint16 port, guint reply_timeout_ms,
+                                             GError **error);
+void ff_meter_coap_client_free (FfMeterCoapClient *client);
+/* The meter's radio loses each message it sends with this probability (a lossy link). */
+void ff_meter_coap_client_set_loss (FfMeterCoapClient *client, double drop_rate, guint32 seed);
+/* Asks the platform whether it has a package for app_id (its answer is the start message). */
+void ff_meter_coap_client_poll (FfMeterCoapClient *client, guint16 app_id);
+int ff_meter_coap_client_send (FfMeterCoapClient *client, const guint8 *data, gsize len);
+/* Payload bytes the meter sent (including those lost) and received. */
+guint64 ff_meter_coap_client_get_bytes_sent (FfMeterCoapClient *client);
+guint64 ff_meter_coap_client_get_bytes_received (FfMeterCoapClient *client);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfMeterCoapServer, ff_meter_coap_server_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfMeterCoapClient, ff_meter_coap_client_free)
+
+G_END_DECLS
