@@ -11,7 +11,6 @@
 #include "ff-test-fixtures.h"
 #include "sim-harness.h"
 
-#include <zlib.h>
 
 typedef struct
 {
@@ -218,28 +217,6 @@ factory_image (Fixture *fixture)
   return load_firmware (fixture, "V1.00", 64 * 1024);
 }
 
-/* V2.00 as a vendor would build it from @v1: the version marker and a stretch of code changed
- * (and the payload CRC the header carries with them), everything else as it was. */
-static GBytes *
-derive_v2 (GBytes *v1)
-{
-  gsize size = g_bytes_get_size (v1);
-  guint8 *image = g_memdup2 (g_bytes_get_data (v1, NULL), size);
-  char *marker = g_strstr_len ((char *) image, size, "version=V1.00");
-  char *crc_field = g_strstr_len ((char *) image, size, "payload-crc32=");
-  gsize header_len = strlen ((char *) image) + 1;
-  g_autofree char *crc = NULL;
-
-  g_assert_nonnull (marker);
-  g_assert_nonnull (crc_field);
-  memcpy (marker, "version=V2.00", strlen ("version=V2.00"));
-  for (gsize i = 20000; i < 20600; i++)
-    image[i] ^= 0x5a;
-  crc = g_strdup_printf ("%08X", (guint32) crc32 (0, image + header_len, size - header_len));
-  memcpy (crc_field + strlen ("payload-crc32="), crc, 8);
-  return g_bytes_new_take (image, size);
-}
-
 static const char *delta_args[] = { "--listen", "127.0.0.1:0", "--id", "DTU-0001", "--profile",
                                     "state-grid-delta", NULL };
 
@@ -250,7 +227,7 @@ test_delta_applied (Fixture       *fixture,
                     gconstpointer  data)
 {
   g_autoptr(GBytes) v1 = factory_image (fixture);
-  g_autoptr(GBytes) v2 = derive_v2 (v1);
+  g_autoptr(GBytes) v2 = ff_test_firmware_v2_from (v1);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) patch = ff_delta_make (v1, v2, &error);
   g_autoptr(FfTerminalInfo) before = NULL;
@@ -278,7 +255,7 @@ test_delta_for_other_image (Fixture       *fixture,
                             gconstpointer  data)
 {
   g_autoptr(GBytes) other = load_firmware (fixture, "V1.00", 60000);
-  g_autoptr(GBytes) v2 = derive_v2 (other);
+  g_autoptr(GBytes) v2 = ff_test_firmware_v2_from (other);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) patch = ff_delta_make (other, v2, &error);
   g_autoptr(FfTerminalInfo) after = NULL;
@@ -300,7 +277,7 @@ test_delta_not_declared (Fixture       *fixture,
                          gconstpointer  data)
 {
   g_autoptr(GBytes) v1 = factory_image (fixture);
-  g_autoptr(GBytes) v2 = derive_v2 (v1);
+  g_autoptr(GBytes) v2 = ff_test_firmware_v2_from (v1);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) patch = ff_delta_make (v1, v2, &error);
   guint from = 0;

@@ -9,6 +9,8 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <locale.h>
+#include <string.h>
+#include <zlib.h>
 
 FfTask *
 ff_test_task_new (gint64      issued_at,
@@ -260,6 +262,27 @@ ff_test_start_gpsfake (const char *port,
 
   g_assert_no_error (error);
   return gpsfake;
+}
+
+GBytes *
+ff_test_firmware_v2_from (GBytes *v1)
+{
+  gsize size = g_bytes_get_size (v1);
+  guint8 *image = g_memdup2 (g_bytes_get_data (v1, NULL), size);
+  char *marker = g_strstr_len ((char *) image, size, "version=V1.00");
+  char *crc_field = g_strstr_len ((char *) image, size, "payload-crc32=");
+  gsize header_len = strlen ((char *) image) + 1;
+  g_autofree char *crc = NULL;
+
+  g_assert_nonnull (marker);
+  g_assert_nonnull (crc_field);
+  g_assert_cmpuint (size, >=, 20600);
+  memcpy (marker, "version=V2.00", strlen ("version=V2.00"));
+  for (gsize i = 20000; i < 20600; i++)
+    image[i] ^= 0x5a;
+  crc = g_strdup_printf ("%08X", (guint32) crc32 (0, image + header_len, size - header_len));
+  memcpy (crc_field + strlen ("payload-crc32="), crc, 8);
+  return g_bytes_new_take (image, size);
 }
 
 void

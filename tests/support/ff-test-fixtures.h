@@ -93,6 +93,11 @@ GPtrArray   *ff_test_command                  (const char          *program,
  * output. Its standard error goes where this process's goes. */
 char        *ff_test_run_subprocess           (void);
 
+/* V2.00 as a vendor would build it from @v1, a V1.00 demo image (fieldflash-sim make-firmware):
+ * the version marker and a stretch of code changed (and the payload CRC the header carries with
+ * them), everything else as it was — a pair a delta patch turns into a few hundred bytes. */
+GBytes      *ff_test_firmware_v2_from          (GBytes              *v1);
+
 /* Removes @path and everything below it (not following symbolic links), asserting each removal. */
 void        ff_test_remove_tree               (const char          *path);
 
