@@ -1,6 +1,8 @@
 /* bench-sim-push: pushes a 4 MiB image to a fieldflash-sim process on loopback through FfIec104Conn
  * and prints the transfer rate, the whole-cycle time without the boot time, and the efficiency
- * against the k-window bound on an emulated 1 ms link. Prints figures; asserts nothing. */
+ * against the k-window bound on an emulated 1 ms link; then a 64 KiB image against its delta patch
+ * to a terminal that takes patches, on loopback and on an emulated slow link. Prints figures;
+ * asserts nothing. */
 #include "config.h"
 
 #include <gio/gio.h>
@@ -11,13 +13,18 @@
 #include <sys/prctl.h>
 
 #include "ff-datadir.h"
+#include "ff-delta.h"
 #include "ff-iec104-conn.h"
+#include "ff-test-fixtures.h"
 
 #define IMAGE_SIZE (4 * 1024 * 1024)
 #define WINDOW_IMAGE_SIZE (512 * 1024)
 #define BOOT_MS 200
 #define EMULATED_RTT_MS 1
 #define RTT_PROBES 20
+#define DELTA_IMAGE_SIZE (64 * 1024)   /* the simulator's factory image: what its terminals run */
+#define SLOW_BANDWIDTH 9600            /* the simulator's default slow-link */
+#define SLOW_RTT_MS 200
 
 typedef struct
 {
@@ -300,6 +307,65 @@ bench_window_prompt_acks (const char *sim_program,
   g_rmdir (datadir);
 }
 
+/* One push of @file (the image or its patch) to a fresh state-grid-delta terminal running V1.00,
+ * on loopback or, with @slow, on the emulated slow link. */
+static Timings
+delta_push (const char *sim_program,
+            FfProfile  *profile,
+            GBytes     *file,
+            gboolean    slow)
+{
+  Sim sim = sim_start (sim_program, "state-grid-delta", NULL);
+  Timings timings;
+
+  if (slow)
+    {
+      g_autofree char *command =
+        g_strdup_printf ("scenario DTU-BENCH slow-link bandwidth=%d rtt=%d\n", SLOW_BANDWIDTH,
+                         SLOW_RTT_MS);
+
+      sim_command (&sim, command);
+    }
+  timings = push_cycle (profile, sim.port, file, 0);
+  sim_stop (&sim);
+  return timings;
+}
+
+/* The 104 push of a whole image against its delta patch (docs/delta.md): the same terminal, the
+ * same upgrade, on loopback and on a link as slow as a poor cellular one. */
+static void
+bench_delta (const char *sim_program)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfProfile) profile = ff_profile_load ("state-grid-delta", &error);
+  g_autoptr(GBytes) v1 = NULL;
+  g_autoptr(GBytes) v2 = NULL;
+  g_autoptr(GBytes) patch = NULL;
+
+  check (profile != NULL, &error);
+  v1 = make_image (sim_program, "V1.00", DELTA_IMAGE_SIZE);
+  v2 = ff_test_firmware_v2_from (v1);
+  patch = ff_delta_make (v1, v2, &error);
+  check (patch != NULL, &error);
+  printf ("delta, state-grid-delta: %u-byte image V1.00 -> V2.00, patch %" G_GSIZE_FORMAT
+          " bytes:\n", DELTA_IMAGE_SIZE, g_bytes_get_size (patch));
+  for (int slow = 0; slow <= 1; slow++)
+    {
+      Timings full = delta_push (sim_program, profile, v2, slow);
+      Timings delta = delta_push (sim_program, profile, patch, slow);
+
+      if (slow)
+        printf ("  slow link (%d bytes/s, %d ms):\n", SLOW_BANDWIDTH, SLOW_RTT_MS);
+      else
+        printf ("  loopback:\n");
+      printf ("    transfer     image %9.1f ms   patch %9.1f ms   (%.1f x faster)\n",
+              full.transfer_s * 1000.0, delta.transfer_s * 1000.0,
+              full.transfer_s / delta.transfer_s);
+      printf ("    whole cycle  image %9.1f ms   patch %9.1f ms   (connect -> new version read "
+              "back, boot %d ms)\n", full.cycle_s * 1000.0, delta.cycle_s * 1000.0, BOOT_MS);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -313,5 +379,6 @@ main (int    argc,
   bench_window (sim_program, "sojo-ftu", "sojo-ftu", NULL);
   bench_window_prompt_acks (sim_program, "acks-every-frame", "w", "1");
   bench_window_prompt_acks (sim_program, "ack-when-drained", "ack-when-drained", "true");
+  bench_delta (sim_program);
   return 0;
 }
