@@ -1,4 +1,5 @@
-/* The error domain of the simulator library: bad fleet, scenario, firmware or state files. */
+/* The error domain of the simulator library: bad fleet, scenario, firmware or state files,
+ * or a networked terminal's bad device root. */
 #pragma once
 
 #include <glib.h>
@@ -14,6 +15,8 @@ typedef enum
   FF_SIM_ERROR_FIRMWARE,  /* not a demo firmware image, or a damaged one */
   FF_SIM_ERROR_STATE,     /* a state directory file cannot be read or written */
   FF_SIM_ERROR_LISTEN,    /* the listening address cannot be used */
+  FF_SIM_ERROR_SLOT,      /* a networked terminal's slot image is missing, torn or corrupted */
+  FF_SIM_ERROR_DEVICE,    /* a networked terminal's root, boot environment or options are bad */
 } FfSimError;
 
 GQuark ff_sim_error_quark (void);

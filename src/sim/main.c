@@ -1,4 +1,5 @@
-/* fieldflash-sim: simulated terminals on 127.0.0.1 for training and tests, and demo firmware. */
+/* fieldflash-sim: simulated terminals on 127.0.0.1 for training and tests, demo firmware, and
+ * simulated networked terminals that run the real fieldflash-agent. */
 #include "config.h"
 
 #include <glib-unix.h>
@@ -12,6 +13,7 @@
 #include "ff-sim-error.h"
 #include "ff-sim-firmware.h"
 #include "ff-sim-fleet.h"
+#include "ff-sim-networked.h"
 
 typedef struct
 {
@@ -254,5 +256,7 @@ main (int    argc,
 
   if (argc >= 2 && g_str_equal (argv[1], "make-firmware"))
     return make_firmware (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "networked"))
+    return ff_sim_networked_main (argc - 1, argv + 1);
   return simulate (argc, argv);
 }
