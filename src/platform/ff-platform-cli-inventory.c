@@ -5,6 +5,7 @@
 
 #include "ff-document.h"
 #include "ff-platform-clock.h"
+#include "ff-platform-json.h"
 #include "ff-platform-deltas.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-ledger-import.h"
@@ -25,27 +26,6 @@ print_terminal_line (gconstpointer row)
   g_print ("%s\t%s\t%s %s %s\t%s\t%.6f,%.6f\t%s:%u/%u\t%s\n", t->device_id, t->name, t->vendor,
            t->model, t->hardware_version, t->software_version, t->latitude, t->longitude, t->host,
            t->port, t->common_address, t->profile);
-}
-
-static void
-add_terminal_members (JsonBuilder   *builder,
-                      gconstpointer  row)
-{
-  const FfTerminal *t = row;
-
-  ff_builder_add_string (builder, "device_id", t->device_id);
-  ff_builder_add_string (builder, "name", t->name);
-  ff_builder_add_double (builder, "latitude", t->latitude);
-  ff_builder_add_double (builder, "longitude", t->longitude);
-  ff_builder_add_string (builder, "vendor", t->vendor);
-  ff_builder_add_string (builder, "model", t->model);
-  ff_builder_add_string (builder, "hardware_version", t->hardware_version);
-  ff_builder_add_string (builder, "software_version", t->software_version);
-  ff_builder_add_string (builder, "software_checksum", t->software_checksum);
-  ff_builder_add_string (builder, "host", t->host);
-  ff_builder_add_int (builder, "port", t->port);
-  ff_builder_add_int (builder, "common_address", t->common_address);
-  ff_builder_add_string (builder, "profile", t->profile);
 }
 
 static gboolean
@@ -113,7 +93,7 @@ terminals_list (FfCli   *cli,
   terminals = ff_platform_db_find_terminals (cli->db, &filter, error);
   if (terminals == NULL)
     return FALSE;
-  ff_cli_print_rows (terminals, json, print_terminal_line, add_terminal_members);
+  ff_cli_print_rows (terminals, json, print_terminal_line, ff_json_add_terminal);
   if (!json)
     g_print (_("Terminals: %u\n"), terminals->len);
   return TRUE;
@@ -263,25 +243,10 @@ firmware_add (FfCli   *cli,
   return TRUE;
 }
 
-/* A firmware and the deltas to it, as list and show print them. */
-typedef struct
-{
-  FfFirmware *firmware;
-  GPtrArray  *deltas;
-} FirmwareRow;
-
-static void
-firmware_row_free (FirmwareRow *row)
-{
-  ff_firmware_free (row->firmware);
-  g_clear_pointer (&row->deltas, g_ptr_array_unref);
-  g_free (row);
-}
-
 /* The versions a delta to @row's firmware exists from, "-" when none; a source image without a
  * version of this model is named by its digest. */
 static char *
-delta_sources_text (const FirmwareRow *row)
+delta_sources_text (const FfFirmwareRow *row)
 {
   g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
   g_auto(GStrv) list = NULL;
@@ -299,7 +264,7 @@ delta_sources_text (const FirmwareRow *row)
 static void
 print_firmware_line (gconstpointer data)
 {
-  const FirmwareRow *row = data;
+  const FfFirmwareRow *row = data;
   const FfFirmware *fw = row->firmware;
   g_autofree char *hardware = g_strjoinv (",", fw->hardware_versions);
   g_autofree char *sources = delta_sources_text (row);
@@ -309,65 +274,6 @@ print_firmware_line (gconstpointer data)
   g_print ("%s %s %s\t%s\t%" G_GINT64_FORMAT "\t%s\t%s\t%s\n", fw->vendor, fw->model,
            fw->version, fw->sha256, fw->size, hardware,
            fw->withdrawn_at != 0 ? _("withdrawn") : _("available"), deltas);
-}
-
-static void
-add_delta_members (JsonBuilder           *builder,
-                   const FfFirmwareDelta *delta)
-{
-  json_builder_begin_object (builder);
-  if (delta->from_version != NULL)
-    ff_builder_add_string (builder, "from_version", delta->from_version);
-  ff_builder_add_string (builder, "from_sha256", delta->from_sha256);
-  ff_builder_add_string (builder, "to_sha256", delta->to_sha256);
-  ff_builder_add_string (builder, "sha256", delta->sha256);
-  ff_builder_add_int (builder, "size", delta->size);
-  ff_builder_add_timestamp (builder, "made_at", delta->made_at);
-  json_builder_end_object (builder);
-}
-
-static void
-add_firmware_members (JsonBuilder   *builder,
-                      gconstpointer  data)
-{
-  const FirmwareRow *row = data;
-  const FfFirmware *fw = row->firmware;
-  g_autofree char *hardware = g_strjoinv (",", fw->hardware_versions);
-
-  ff_builder_add_string (builder, "vendor", fw->vendor);
-  ff_builder_add_string (builder, "model", fw->model);
-  ff_builder_add_string (builder, "version", fw->version);
-  ff_builder_add_string (builder, "sha256", fw->sha256);
-  ff_builder_add_int (builder, "size", fw->size);
-  ff_builder_add_string (builder, "hardware_versions", hardware);
-  ff_builder_add_string (builder, "notes", fw->notes);
-  ff_builder_add_boolean (builder, "withdrawn", fw->withdrawn_at != 0);
-  json_builder_set_member_name (builder, "deltas");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < row->deltas->len; i++)
-    add_delta_members (builder, g_ptr_array_index (row->deltas, i));
-  json_builder_end_array (builder);
-}
-
-/* Each of @firmware (taken) with the deltas to it. */
-static GPtrArray *
-firmware_rows (FfCli      *cli,
-               GPtrArray  *firmware,
-               GError    **error)
-{
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) firmware_row_free);
-
-  for (guint i = 0; i < firmware->len; i++)
-    {
-      FirmwareRow *row = g_new0 (FirmwareRow, 1);
-
-      /* The array frees what is left in it, and ff_firmware_free (NULL) does nothing. */
-      row->firmware = g_steal_pointer (&firmware->pdata[i]);
-      g_ptr_array_add (rows, row);
-      if ((row->deltas = ff_platform_db_list_deltas (cli->db, row->firmware, error)) == NULL)
-        return NULL;
-    }
-  return g_steal_pointer (&rows);
 }
 
 static gboolean
@@ -388,49 +294,10 @@ firmware_list (FfCli   *cli,
                      &argv, error)
       || ff_cli_open_db (cli, error) == NULL
       || (list = ff_platform_db_list_firmware (cli->db, NULL, error)) == NULL
-      || (rows = firmware_rows (cli, list, error)) == NULL)
+      || (rows = ff_platform_firmware_rows (cli->db, list, error)) == NULL)
     return FALSE;
-  ff_cli_print_rows (rows, json, print_firmware_line, add_firmware_members);
+  ff_cli_print_rows (rows, json, print_firmware_line, ff_json_add_firmware);
   return TRUE;
-}
-
-/* Finds the one firmware of @version, narrowed by vendor and model when several match. */
-static FfFirmware *
-resolve_firmware (FfCli      *cli,
-                  const char *version,
-                  const char *vendor,
-                  const char *model,
-                  GError    **error)
-{
-  g_autoptr(GPtrArray) list = ff_platform_db_list_firmware (cli->db, version, error);
-  guint found = 0, matches = 0;
-
-  if (list == NULL)
-    return NULL;
-  for (guint i = 0; i < list->len; i++)
-    {
-      FfFirmware *fw = g_ptr_array_index (list, i);
-
-      if ((vendor == NULL || g_str_equal (vendor, fw->vendor))
-          && (model == NULL || g_str_equal (model, fw->model)))
-        {
-          found = i;
-          matches++;
-        }
-    }
-  if (matches == 0)
-    {
-      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
-                   _("There is no firmware %s (for that vendor and model)"), version);
-      return NULL;
-    }
-  if (matches > 1)
-    {
-      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
-                   _("Several models have firmware %s; add --vendor and --model"), version);
-      return NULL;
-    }
-  return g_ptr_array_steal_index (list, found);
 }
 
 static gboolean
@@ -446,7 +313,6 @@ firmware_withdraw (FfCli   *cli,
     { NULL }
   };
   g_autoptr(FfFirmware) firmware = NULL;
-  gboolean withdrawn = FALSE;
 
   if (!ff_cli_parse (cli, "VERSION", _("Withdraw a firmware version (it is kept, but no new task "
                                        "may use it)"), entries, &argc, &argv, error))
@@ -454,17 +320,10 @@ firmware_withdraw (FfCli   *cli,
   if (argc != 2)
     return ff_cli_usage_error (error, _("Name the version to withdraw"));
   if (ff_cli_open_db (cli, error) == NULL
-      || (firmware = resolve_firmware (cli, argv[1], vendor, model, error)) == NULL
-      || !ff_platform_db_withdraw_firmware (cli->db, firmware->id, ff_platform_now (),
-                                            &withdrawn, error))
+      || (firmware = ff_platform_resolve_firmware (cli->db, argv[1], vendor, model,
+                                                   error)) == NULL
+      || !ff_platform_firmware_withdraw (cli->db, firmware, ff_platform_now (), error))
     return FALSE;
-  if (!withdrawn)
-    {
-      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
-                   _("Firmware %s for %s %s was withdrawn before; nothing changed"),
-                   firmware->version, firmware->vendor, firmware->model);
-      return FALSE;
-    }
   g_print (_("Withdrew firmware %s for %s %s\n"), firmware->version, firmware->vendor,
            firmware->model);
   return TRUE;
@@ -487,7 +346,7 @@ firmware_show (FfCli   *cli,
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_firmware_free);
   g_autoptr(GPtrArray) rows = NULL;
   FfFirmware *firmware;
-  const FirmwareRow *row;
+  const FfFirmwareRow *row;
 
   if (!ff_cli_parse (cli, "VERSION", _("Show a firmware version and the delta patches to it"),
                      entries, &argc, &argv, error))
@@ -495,10 +354,10 @@ firmware_show (FfCli   *cli,
   if (argc != 2)
     return ff_cli_usage_error (error, _("Name the version to show"));
   if (ff_cli_open_db (cli, error) == NULL
-      || (firmware = resolve_firmware (cli, argv[1], vendor, model, error)) == NULL)
+      || (firmware = ff_platform_resolve_firmware (cli->db, argv[1], vendor, model, error)) == NULL)
     return FALSE;
   g_ptr_array_add (list, firmware);
-  if ((rows = firmware_rows (cli, list, error)) == NULL)
+  if ((rows = ff_platform_firmware_rows (cli->db, list, error)) == NULL)
     return FALSE;
   row = g_ptr_array_index (rows, 0);
   if (json)
@@ -506,7 +365,7 @@ firmware_show (FfCli   *cli,
       g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
 
       json_builder_begin_object (builder);
-      add_firmware_members (builder, row);
+      ff_json_add_firmware (builder, row);
       json_builder_end_object (builder);
       ff_cli_print_json (builder);
       return TRUE;
@@ -549,7 +408,7 @@ firmware_delta (FfCli   *cli,
   if (argc != 2)
     return ff_cli_usage_error (error, _("Name the version to make delta patches to"));
   if (ff_cli_open_db (cli, error) == NULL
-      || (to = resolve_firmware (cli, argv[1], vendor, model, error)) == NULL)
+      || (to = ff_platform_resolve_firmware (cli->db, argv[1], vendor, model, error)) == NULL)
     return FALSE;
   if (from_version == NULL)
     {
@@ -560,7 +419,7 @@ firmware_delta (FfCli   *cli,
                    "store has: no delta to make\n"), to->vendor, to->model);
       return make_deltas (cli, sources, to, error);
     }
-  if ((from = resolve_firmware (cli, from_version, to->vendor, to->model, error)) == NULL)
+  if ((from = ff_platform_resolve_firmware (cli->db, from_version, to->vendor, to->model, error)) == NULL)
     return FALSE;
   sources = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_firmware_free);
   g_ptr_array_add (sources, from);
@@ -597,11 +456,12 @@ ff_cli_firmware (FfCli   *cli,
 
 /* blacklist */
 
-gboolean
-ff_cli_blacklist (FfCli   *cli,
-                  int      argc,
-                  char   **argv,
-                  GError **error)
+static gboolean
+blacklist_add_or_remove (FfCli    *cli,
+                         int       argc,
+                         char    **argv,
+                         gboolean  add,
+                         GError  **error)
 {
   g_autofree char *vendor = NULL, *model = NULL;
   GOptionEntry entries[] = {
@@ -611,38 +471,92 @@ ff_cli_blacklist (FfCli   *cli,
       N_("MODEL") },
     { NULL }
   };
-  g_autoptr(FfTerminal) terminal = NULL;
   g_autoptr(FfFirmware) firmware = NULL;
-  g_autoptr(GError) local_error = NULL;
 
-  if (!ff_cli_sub_verb_is (argc, argv, "add"))
-    return ff_cli_unknown_sub_verb (error, "blacklist", "add VERSION DEVICE-ID");
-  argc--;
-  argv++;
-  if (!ff_cli_parse (cli, "VERSION DEVICE-ID", _("Keep a firmware version away from a terminal"),
+  if (!ff_cli_parse (cli, "VERSION DEVICE-ID",
+                     add ? _("Keep a firmware version away from a terminal")
+                         : _("Remove a blacklist entry: the version may be sent to the terminal "
+                             "again"),
                      entries, &argc, &argv, error))
     return FALSE;
   if (argc != 3)
     return ff_cli_usage_error (error, _("Name the version and the device ID"));
-  if (!ff_name_is_safe (argv[2]))
-    return ff_cli_usage_error (error, _("That is not a device ID"));
-  if (ff_cli_open_db (cli, error) == NULL)
+  if (ff_cli_open_db (cli, error) == NULL
+      || (firmware = ff_platform_blacklist_firmware (cli->db, argv[1], argv[2], vendor, model,
+                                                     error)) == NULL)
     return FALSE;
-  terminal = ff_platform_db_get_terminal (cli->db, argv[2], &local_error);
-  if (local_error != NULL)
+  if (add)
     {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
+      if (!ff_platform_blacklist_add (cli->db, firmware, argv[2], ff_platform_now (), error))
+        return FALSE;
+      g_print (_("Firmware %s for %s %s will not be sent to %s\n"), firmware->version,
+               firmware->vendor, firmware->model, argv[2]);
+      return TRUE;
     }
-  firmware = resolve_firmware (cli, argv[1], vendor ? vendor : terminal ? terminal->vendor : NULL,
-                               model ? model : terminal ? terminal->model : NULL, error);
-  if (firmware == NULL
-      || !ff_platform_db_add_blacklist (cli->db, firmware->id, argv[2], ff_platform_now (),
-                                        error))
+  if (!ff_platform_blacklist_remove (cli->db, firmware, argv[2], error))
     return FALSE;
-  g_print (_("Firmware %s for %s %s will not be sent to %s\n"), firmware->version,
+  g_print (_("Firmware %s for %s %s may be sent to %s again\n"), firmware->version,
            firmware->vendor, firmware->model, argv[2]);
   return TRUE;
+}
+
+static void
+print_blacklist_line (gconstpointer row)
+{
+  const FfBlacklistEntry *entry = row;
+  g_autofree char *added = ff_cli_format_time (entry->added_at);
+
+  g_print ("%s\t%s %s %s\t%s\n", entry->device_id, entry->vendor, entry->model, entry->version,
+           added);
+}
+
+static gboolean
+blacklist_list (FfCli   *cli,
+                int      argc,
+                char   **argv,
+                GError **error)
+{
+  g_autofree char *version = NULL, *device_id = NULL;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "firmware", 0, 0, G_OPTION_ARG_STRING, &version, N_("Only entries of this firmware version"),
+      N_("VERSION") },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &device_id, N_("Only entries of this terminal"),
+      N_("DEVICE-ID") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GPtrArray) list = NULL;
+
+  if (!ff_cli_parse (cli, NULL, _("List the blacklist: which firmware is kept away from which "
+                                  "terminal"), entries, &argc, &argv, error))
+    return FALSE;
+  if (argc != 1)
+    return ff_cli_usage_error (error, _("blacklist list takes no arguments but its options"));
+  if (version != NULL && !ff_version_is_valid (version))
+    return ff_cli_usage_error (error, _("The version must look like V2.01"));
+  if (ff_cli_open_db (cli, error) == NULL
+      || (list = ff_platform_db_list_blacklist (cli->db, version, device_id, error)) == NULL)
+    return FALSE;
+  ff_cli_print_rows (list, json, print_blacklist_line, ff_json_add_blacklist_entry);
+  return TRUE;
+}
+
+gboolean
+ff_cli_blacklist (FfCli   *cli,
+                  int      argc,
+                  char   **argv,
+                  GError **error)
+{
+  if (ff_cli_sub_verb_is (argc, argv, "add"))
+    return blacklist_add_or_remove (cli, argc - 1, argv + 1, TRUE, error);
+  if (ff_cli_sub_verb_is (argc, argv, "remove"))
+    return blacklist_add_or_remove (cli, argc - 1, argv + 1, FALSE, error);
+  if (ff_cli_sub_verb_is (argc, argv, "list"))
+    return blacklist_list (cli, argc - 1, argv + 1, error);
+  return ff_cli_unknown_sub_verb (error, "blacklist",
+                                  "add VERSION DEVICE-ID | remove VERSION DEVICE-ID | "
+                                  "list [--firmware VERSION] [--device DEVICE-ID]");
 }
 
 /* handhelds */
@@ -659,21 +573,14 @@ handhelds_add (FfCli   *cli,
       N_("FILE") },
     { NULL }
   };
-  g_autoptr(FfKey) key = NULL;
   g_autofree char *pem = NULL;
 
   if (!ff_cli_parse (cli, "SERIAL", _("Register a tablet"), entries, &argc, &argv, error))
     return FALSE;
   if (argc != 2 || pubkey == NULL)
     return ff_cli_usage_error (error, _("Give the tablet's serial number and --pubkey FILE"));
-  if (!ff_name_is_safe (argv[1]))
-    return ff_cli_usage_error (error, _("The serial number must not contain path separators or "
-                                        "“..”"));
-  key = ff_key_load_public_file (pubkey, error);
-  if (key == NULL || ff_cli_open_db (cli, error) == NULL)
-    return FALSE;
-  pem = ff_key_get_public_pem (key);
-  if (!ff_platform_db_insert_handheld (cli->db, argv[1], pem, ff_platform_now (), error))
+  if (!g_file_get_contents (pubkey, &pem, NULL, error) || ff_cli_open_db (cli, error) == NULL
+      || !ff_platform_handheld_add (cli->db, argv[1], pem, ff_platform_now (), error))
     return FALSE;
   g_print (_("Registered tablet %s (in stock)\n"), argv[1]);
   return TRUE;
@@ -685,17 +592,6 @@ print_handheld_line (gconstpointer row)
   const FfHandheld *h = row;
 
   g_print ("%s\t%s\t%s\n", h->serial, h->state, h->task_id ? h->task_id : "");
-}
-
-static void
-add_handheld_members (JsonBuilder   *builder,
-                      gconstpointer  row)
-{
-  const FfHandheld *h = row;
-
-  ff_builder_add_string (builder, "serial", h->serial);
-  ff_builder_add_string (builder, "state", h->state);
-  ff_builder_add_string (builder, "task_id", h->task_id);
 }
 
 static gboolean
@@ -715,7 +611,7 @@ handhelds_list (FfCli   *cli,
       || ff_cli_open_db (cli, error) == NULL
       || (list = ff_platform_db_list_handhelds (cli->db, error)) == NULL)
     return FALSE;
-  ff_cli_print_rows (list, json, print_handheld_line, add_handheld_members);
+  ff_cli_print_rows (list, json, print_handheld_line, ff_json_add_handheld);
   return TRUE;
 }
 
@@ -725,16 +621,13 @@ handhelds_retire (FfCli   *cli,
                   char   **argv,
                   GError **error)
 {
-  g_autoptr(FfHandheld) handheld = NULL;
-
   if (!ff_cli_parse (cli, "SERIAL", _("Retire a tablet: it can no longer log in or upload"),
                      NULL, &argc, &argv, error))
     return FALSE;
   if (argc != 2)
     return ff_cli_usage_error (error, _("Name the tablet to retire"));
   if (ff_cli_open_db (cli, error) == NULL
-      || (handheld = ff_platform_db_require_handheld (cli->db, argv[1], error)) == NULL
-      || !ff_platform_db_set_handheld_state (cli->db, argv[1], FF_HANDHELD_RETIRED, NULL, error))
+      || !ff_platform_handheld_retire (cli->db, argv[1], error))
     return FALSE;
   g_print (_("Retired tablet %s\n"), argv[1]);
   return TRUE;

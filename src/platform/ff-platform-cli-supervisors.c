@@ -6,6 +6,7 @@
 
 #include "ff-document.h"
 #include "ff-platform-clock.h"
+#include "ff-platform-json.h"
 #include "ff-supervisor.h"
 
 #include <glib/gi18n-lib.h>
@@ -62,18 +63,6 @@ print_supervisor_line (gconstpointer row)
            supervisor->disabled_at != 0 ? _("disabled") : _("enabled"));
 }
 
-static void
-add_supervisor_members (JsonBuilder   *builder,
-                        gconstpointer  row)
-{
-  const FfSupervisorRecord *supervisor = row;
-
-  ff_builder_add_string (builder, "name", supervisor->name);
-  ff_builder_add_timestamp (builder, "added_at", supervisor->added_at);
-  json_builder_set_member_name (builder, "enabled");
-  json_builder_add_boolean_value (builder, supervisor->disabled_at == 0);
-}
-
 static gboolean
 supervisors_list (FfCli   *cli,
                   int      argc,
@@ -91,7 +80,7 @@ supervisors_list (FfCli   *cli,
       || ff_cli_open_db (cli, error) == NULL
       || (list = ff_platform_db_list_supervisors (cli->db, FALSE, error)) == NULL)
     return FALSE;
-  ff_cli_print_rows (list, json, print_supervisor_line, add_supervisor_members);
+  ff_cli_print_rows (list, json, print_supervisor_line, ff_json_add_supervisor);
   return TRUE;
 }
 

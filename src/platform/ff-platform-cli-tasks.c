@@ -5,6 +5,7 @@
 
 #include "ff-document.h"
 #include "ff-platform-clock.h"
+#include "ff-platform-json.h"
 #include "ff-platform-tasks.h"
 
 #include <glib/gi18n-lib.h>
@@ -95,23 +96,6 @@ print_task_line (gconstpointer row)
            task->rollback_reason ? _("\trollback") : "");
 }
 
-static void
-add_task_members (JsonBuilder   *builder,
-                  gconstpointer  row)
-{
-  const FfTaskRecord *task = row;
-
-  ff_builder_add_string (builder, "task_id", task->task_id);
-  ff_builder_add_string (builder, "technician", task->phone);
-  ff_builder_add_timestamp (builder, "issued_at", task->issued_at);
-  ff_builder_add_timestamp (builder, "expires_at", task->expires_at);
-  ff_builder_add_string (builder, "state", task->state);
-  ff_builder_add_string (builder, "rollback_reason", task->rollback_reason);
-  ff_builder_add_int (builder, "items", task->items);
-  ff_builder_add_int (builder, "items_closed", task->items_closed);
-  ff_builder_add_string (builder, "dispatch_message", task->dispatch_message);
-}
-
 static gboolean
 tasks_list (FfCli   *cli,
             int      argc,
@@ -129,7 +113,7 @@ tasks_list (FfCli   *cli,
       || ff_cli_open_db (cli, error) == NULL
       || (list = ff_platform_db_list_tasks (cli->db, NULL, NULL, error)) == NULL)
     return FALSE;
-  ff_cli_print_rows (list, json, print_task_line, add_task_members);
+  ff_cli_print_rows (list, json, print_task_line, ff_json_add_task);
   return TRUE;
 }
 
@@ -156,21 +140,6 @@ print_report_line (gconstpointer row)
            r->tablet_serial, r->outcome);
 }
 
-static void
-add_report_members (JsonBuilder   *builder,
-                    gconstpointer  row)
-{
-  const FfReportRecord *r = row;
-
-  ff_builder_add_string (builder, "report_id", r->report_id);
-  ff_builder_add_string (builder, "task_id", r->task_id);
-  ff_builder_add_string (builder, "device_id", r->device_id);
-  ff_builder_add_string (builder, "tablet_serial", r->tablet_serial);
-  ff_builder_add_string (builder, "outcome", r->outcome);
-  ff_builder_add_timestamp (builder, "created_at", r->created_at);
-  ff_builder_add_timestamp (builder, "received_at", r->received_at);
-}
-
 gboolean
 ff_cli_reports (FfCli   *cli,
                 int      argc,
@@ -194,7 +163,7 @@ ff_cli_reports (FfCli   *cli,
       || ff_cli_open_db (cli, error) == NULL
       || (list = ff_platform_db_list_reports (cli->db, task, error)) == NULL)
     return FALSE;
-  ff_cli_print_rows (list, json, print_report_line, add_report_members);
+  ff_cli_print_rows (list, json, print_report_line, ff_json_add_report);
   return TRUE;
 }
 
@@ -206,20 +175,6 @@ print_history_line (gconstpointer row)
 
   g_print ("%s\t%s → %s\t%s\t%s\n", when, h->from_version ? h->from_version : "-",
            h->to_version, h->source, h->report_id ? h->report_id : "");
-}
-
-static void
-add_history_members (JsonBuilder   *builder,
-                     gconstpointer  row)
-{
-  const FfHistoryEntry *h = row;
-
-  ff_builder_add_timestamp (builder, "changed_at", h->changed_at);
-  ff_builder_add_string (builder, "from", h->from_version);
-  ff_builder_add_string (builder, "to", h->to_version);
-  ff_builder_add_string (builder, "checksum", h->to_checksum);
-  ff_builder_add_string (builder, "source", h->source);
-  ff_builder_add_string (builder, "report_id", h->report_id);
 }
 
 gboolean
@@ -245,6 +200,6 @@ ff_cli_history (FfCli   *cli,
       || (terminal = ff_platform_db_require_terminal (cli->db, argv[1], error)) == NULL
       || (list = ff_platform_db_list_history (cli->db, argv[1], error)) == NULL)
     return FALSE;
-  ff_cli_print_rows (list, json, print_history_line, add_history_members);
+  ff_cli_print_rows (list, json, print_history_line, ff_json_add_history);
   return TRUE;
 }

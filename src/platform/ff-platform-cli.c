@@ -217,30 +217,36 @@ ff_cli_unknown_sub_verb (GError    **error,
 }
 
 char *
-ff_cli_read_pin (void)
+ff_cli_read_secret (const char *prompt)
 {
   gboolean interactive = isatty (STDIN_FILENO);
   struct termios saved, quiet;
-  char line[64];
-  char *pin = NULL;
+  char line[FF_CLI_SECRET_MAX + 2];
+  char *secret = NULL;
 
   if (interactive)
     {
-      g_printerr ("%s", _("PIN: "));
+      g_printerr ("%s", prompt);
       tcgetattr (STDIN_FILENO, &saved);
       quiet = saved;
       quiet.c_lflag &= ~(tcflag_t) ECHO;
       tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
     }
   if (fgets (line, sizeof line, stdin) != NULL)
-    pin = g_strdup (g_strchomp (line));
+    secret = g_strdup (g_strchomp (line));
   if (interactive)
     {
       tcsetattr (STDIN_FILENO, TCSANOW, &saved);
       g_printerr ("\n");
     }
   memset (line, 0, sizeof line);
-  return pin;
+  return secret;
+}
+
+char *
+ff_cli_read_pin (void)
+{
+  return ff_cli_read_secret (_("PIN: "));
 }
 
 gboolean

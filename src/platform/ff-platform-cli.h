@@ -60,6 +60,10 @@ gboolean      ff_cli_unknown_sub_verb (GError     **error,
 /* Reads a PIN from the terminal without echo, or as one line from a pipe (NULL at end of input);
  * the caller clears it after use. */
 char         *ff_cli_read_pin         (void);
+/* The longest secret ff_cli_read_secret() reads whole (bytes); a longer line is cut there. */
+#define FF_CLI_SECRET_MAX 256
+/* The same for any secret, asking with @prompt on a terminal. */
+char         *ff_cli_read_secret      (const char  *prompt);
 
 gboolean ff_cli_init          (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_serve         (FfCli *cli, int argc, char **argv, GError **error);
@@ -73,5 +77,6 @@ gboolean ff_cli_supervisors   (FfCli *cli, int argc, char **argv, GError **error
 gboolean ff_cli_tasks         (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_reports       (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_history       (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_operators     (FfCli *cli, int argc, char **argv, GError **error);
 
 G_END_DECLS

@@ -4,6 +4,7 @@
 
 #include "ff-platform-db.h"
 
+#include "ff-platform-db-private.h"
 #include "ff-platform-schema.h"
 #include "ff-sqlite.h"
 
@@ -70,14 +71,13 @@ exec_script (FfPlatformDb *db,
 
 /* Prepares (once) and binds @sql; @types as for ff_sqlite_bind(). */
 static sqlite3_stmt *
-bind (FfPlatformDb *db,
-      const char   *sql,
-      GError      **error,
-      const char   *types,
-      ...)
+bind_valist (FfPlatformDb *db,
+             const char   *sql,
+             GError      **error,
+             const char   *types,
+             va_list       args)
 {
   sqlite3_stmt *stmt = g_hash_table_lookup (db->statements, sql);
-  va_list args;
   int rc;
 
   if (stmt == NULL)
@@ -92,14 +92,28 @@ bind (FfPlatformDb *db,
     }
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
-  va_start (args, types);
   rc = ff_sqlite_bind_valist (stmt, types, args);
-  va_end (args);
   if (rc != SQLITE_OK)
     {
       set_sqlite_error (db, rc, error);
       return NULL;
     }
+  return stmt;
+}
+
+static sqlite3_stmt *
+bind (FfPlatformDb *db,
+      const char   *sql,
+      GError      **error,
+      const char   *types,
+      ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+
+  va_start (args, types);
+  stmt = bind_valist (db, sql, error, types, args);
+  va_end (args);
   return stmt;
 }
 
@@ -174,6 +188,66 @@ steal_first_row (GPtrArray *rows)
   return g_ptr_array_steal_index (rows, 0);
 }
 
+sqlite3_stmt *
+ff_platform_db_bind (FfPlatformDb *db,
+                     const char   *sql,
+                     GError      **error,
+                     const char   *types,
+                     ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+
+  va_start (args, types);
+  stmt = bind_valist (db, sql, error, types, args);
+  va_end (args);
+  return stmt;
+}
+
+int
+ff_platform_db_changes (FfPlatformDb *db)
+{
+  return sqlite3_changes (db->handle);
+}
+
+gboolean
+ff_platform_db_run (FfPlatformDb *db,
+                    sqlite3_stmt *stmt,
+                    GError      **error)
+{
+  return run (db, stmt, error);
+}
+
+gboolean
+ff_platform_db_next_row (FfPlatformDb *db,
+                         sqlite3_stmt *stmt,
+                         GError      **error)
+{
+  return next_row (db, stmt, error);
+}
+
+GPtrArray *
+ff_platform_db_collect_rows (FfPlatformDb   *db,
+                             sqlite3_stmt   *stmt,
+                             gpointer      (*read_row) (sqlite3_stmt *stmt),
+                             GDestroyNotify  free_row,
+                             GError        **error)
+{
+  return collect_rows (db, stmt, read_row, free_row, error);
+}
+
+void
+ff_platform_db_lock (FfPlatformDb *db)
+{
+  g_rec_mutex_lock (&db->lock);
+}
+
+void
+ff_platform_db_unlock (FfPlatformDb *db)
+{
+  g_rec_mutex_unlock (&db->lock);
+}
+
 static void
 finalize_statement (gpointer stmt)
 {
@@ -233,6 +307,11 @@ ff_platform_db_close (FfPlatformDb *db)
   g_free (db);
 }
 
+/* The database whose transaction the calling thread runs a unit of, if any: a unit that calls
+ * ff_platform_db_transaction() again (a change and its audit record, made by functions that each
+ * work alone too) runs the inner work in a nested savepoint of its own transaction. */
+static GPrivate unit_running;
+
 /* Runs one batch: each unit in a savepoint (a failing unit leaves no trace), then one COMMIT
  * for all. A unit counts as done only once that commit is durable. */
 static void
@@ -255,8 +334,10 @@ run_batch (FfPlatformDb *db,
     {
       Pending *pending = l->data;
 
+      g_private_set (&unit_running, db);
       pending->ok = exec_script (db, "SAVEPOINT unit", &pending->error)
                     && pending->work (db, pending->user_data, &pending->error);
+      g_private_set (&unit_running, NULL);
       if (!pending->ok)
         exec_script (db, "ROLLBACK TO unit", NULL);
       exec_script (db, "RELEASE unit", NULL);
@@ -290,6 +371,15 @@ ff_platform_db_transaction (FfPlatformDb     *db,
 {
   Pending pending = { work, user_data, NULL, FALSE, FALSE };
 
+  if (g_private_get (&unit_running) == db)
+    {
+      gboolean ok = exec_script (db, "SAVEPOINT nested", error) && work (db, user_data, error);
+
+      if (!ok)
+        exec_script (db, "ROLLBACK TO nested", NULL);
+      exec_script (db, "RELEASE nested", NULL);
+      return ok;
+    }
   g_mutex_lock (&db->queue_lock);
   g_queue_push_tail (&db->queue, &pending);
   while (!pending.done)
@@ -356,13 +446,11 @@ require_found (gpointer     record,
 
 /* Terminals */
 
-/* Each record type's SELECT is a literal: the statement cache is keyed by the SQL's address. */
-#define SELECT_TERMINALS \
-  "SELECT device_id, name, latitude, longitude, vendor, model, hardware_version," \
-  " software_version, software_checksum, host, port, common_address, profile FROM terminals"
+/* Each record type's SELECT is a literal: the statement cache is keyed by the SQL's address.
+ * SELECT_TERMINALS is in ff-platform-db-private.h. */
 
-static gpointer
-read_terminal (sqlite3_stmt *stmt)
+gpointer
+ff_platform_db_read_terminal (sqlite3_stmt *stmt)
 {
   FfTerminal *terminal = g_new0 (FfTerminal, 1);
 
@@ -389,7 +477,7 @@ get_terminal (FfPlatformDb *db,
 {
   g_autoptr(GPtrArray) list =
     collect_rows (db, bind (db, SELECT_TERMINALS " WHERE device_id = ?", error, "s", device_id),
-                  read_terminal, (GDestroyNotify) ff_terminal_free, error);
+                  ff_platform_db_read_terminal, (GDestroyNotify) ff_terminal_free, error);
 
   return steal_first_row (list);
 }
@@ -453,50 +541,6 @@ ff_platform_db_put_terminal (FfPlatformDb     *db,
                              GError          **error)
 {
   return LOCKED (db, put_terminal (db, terminal, exists, now, error));
-}
-
-/* One statement per combination of filters, so sqlite can use the (model, version key) index; an
- * "?1 IS NULL OR model = ?1" condition would force a scan of the whole ledger. A filter that is
- * off still names its (NULL) parameter, so every variant binds the same five. Versions compare by
- * their sort key (ff_version_sort_key()), so "v2.1" finds "V2.01" and ranges follow version
- * order. */
-static const char *
-find_terminals_sql (const FfTerminalFilter *filter)
-{
-  static char sql[32][640];
-  guint variant = (filter->model != NULL) << 4 | (filter->version != NULL) << 3
-                  | (filter->vendor != NULL) << 2 | (filter->below != NULL) << 1
-                  | (filter->at_least != NULL);
-  char *text = sql[variant];
-
-  if (text[0] == '\0')
-    g_snprintf (text, sizeof sql[0],
-                SELECT_TERMINALS " WHERE %s AND %s AND %s AND %s AND %s ORDER BY device_id",
-                filter->model ? "model = ?1" : "?1 IS NULL",
-                filter->version ? "version_key = ff_version_key (?2)" : "?2 IS NULL",
-                filter->vendor ? "vendor = ?3" : "?3 IS NULL",
-                filter->below ? "version_key < ff_version_key (?4)" : "?4 IS NULL",
-                filter->at_least ? "version_key >= ff_version_key (?5)" : "?5 IS NULL");
-  return text;
-}
-
-static GPtrArray *
-find_terminals (FfPlatformDb           *db,
-                const FfTerminalFilter *filter,
-                GError                **error)
-{
-  sqlite3_stmt *stmt = bind (db, find_terminals_sql (filter), error, "sssss", filter->model,
-                             filter->version, filter->vendor, filter->below, filter->at_least);
-
-  return collect_rows (db, stmt, read_terminal, (GDestroyNotify) ff_terminal_free, error);
-}
-
-GPtrArray *
-ff_platform_db_find_terminals (FfPlatformDb           *db,
-                               const FfTerminalFilter *filter,
-                               GError                **error)
-{
-  return LOCKED (db, find_terminals (db, filter, error));
 }
 
 static gint64
@@ -1426,8 +1470,8 @@ ff_platform_db_task_lists_tablet (FfPlatformDb *db,
                              listed, error));
 }
 
-static gpointer
-read_task_item (sqlite3_stmt *stmt)
+gpointer
+ff_platform_db_read_task_item (sqlite3_stmt *stmt)
 {
   FfTaskItemRecord *item = g_new0 (FfTaskItemRecord, 1);
 
@@ -1454,7 +1498,8 @@ get_task_item (FfPlatformDb *db,
                                 " LEFT JOIN firmware p ON p.id = i.previous_firmware_id"
                                 " WHERE i.task_id = ? AND i.device_id = ?",
                             error, "ss", task_id, device_id),
-                  read_task_item, (GDestroyNotify) ff_task_item_record_free, error);
+                  ff_platform_db_read_task_item, (GDestroyNotify) ff_task_item_record_free,
+                  error);
 
   return steal_first_row (list);
 }
@@ -1557,12 +1602,9 @@ ff_platform_db_complete_task_if_done (FfPlatformDb *db,
 
 /* Reports */
 
-#define SELECT_REPORTS \
-  "SELECT report_id, task_id, device_id, tablet_serial, outcome, created_at, received_at," \
-  " document FROM reports"
-
-static gpointer
-read_report (sqlite3_stmt *stmt)
+/* SELECT_REPORTS is in ff-platform-db-private.h. */
+gpointer
+ff_platform_db_read_report (sqlite3_stmt *stmt)
 {
   FfReportRecord *record = g_new0 (FfReportRecord, 1);
 
@@ -1582,7 +1624,8 @@ collect_reports (FfPlatformDb *db,
                  sqlite3_stmt *stmt,
                  GError      **error)
 {
-  return collect_rows (db, stmt, read_report, (GDestroyNotify) ff_report_record_free, error);
+  return collect_rows (db, stmt, ff_platform_db_read_report,
+                       (GDestroyNotify) ff_report_record_free, error);
 }
 
 static FfReportRecord *
@@ -1735,6 +1778,7 @@ ff_task_item_record_free (FfTaskItemRecord *record)
 {
   if (record == NULL)
     return;
+  g_free (record->device_id);
   g_free (record->state);
   g_free (record->target_version);
   g_free (record->target_sha256);

@@ -91,6 +91,7 @@ typedef struct
 
 typedef struct
 {
+  char   *device_id;           /* from ff_platform_db_list_task_items() only */
   char   *state;               /* "open", "closed" */
   char   *target_version;      /* the firmware the item sends */
   char   *target_sha256;
@@ -161,8 +162,8 @@ gboolean      ff_platform_db_put_terminal          (FfPlatformDb     *db,
                                                     gboolean          exists,
                                                     gint64            now,
                                                     GError          **error);
-/* Terminals matching every filter that is not NULL, by device ID. Versions compare by
- * ff_version_compare() order: "v2.1" matches "V2.01". */
+/* Terminals matching every filter that is not NULL, by device ID (ff-platform-fleet-db.c).
+ * Versions compare by ff_version_compare() order: "v2.1" matches "V2.01". */
 typedef struct
 {
   const char *vendor;
@@ -170,9 +171,21 @@ typedef struct
   const char *version;         /* runs this version */
   const char *below;           /* runs a version lower than this */
   const char *at_least;        /* runs this version or a higher one */
+  const char *profile;         /* speaks this vendor profile (its link) */
+  gboolean    in_area;         /* within latitudes south..north and longitudes west..east */
+  double      south;
+  double      west;
+  double      north;
+  double      east;
+  const char *after;           /* a page: device IDs after this one… */
+  guint       limit;           /* …at most this many (0: all) */
 } FfTerminalFilter;
 
 GPtrArray    *ff_platform_db_find_terminals        (FfPlatformDb           *db,
+                                                    const FfTerminalFilter *filter,
+                                                    GError                **error);
+/* How many terminals match @filter (its page, after and limit, ignored); -1 on error. */
+gint64        ff_platform_db_count_matching        (FfPlatformDb           *db,
                                                     const FfTerminalFilter *filter,
                                                     GError                **error);
 gint64        ff_platform_db_count_terminals       (FfPlatformDb  *db,

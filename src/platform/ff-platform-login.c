@@ -20,11 +20,10 @@ ff_platform_login_delay (gint64 failures)
   return MIN (LOGIN_BASE_DELAY << excess, LOGIN_MAX_DELAY);
 }
 
-/* The seconds left to wait after @failures failures, the last at @last_failure_at; 0: none. */
-static gint64
-wait_left (gint64 failures,
-           gint64 last_failure_at,
-           gint64 now)
+gint64
+ff_platform_login_wait (gint64 failures,
+                        gint64 last_failure_at,
+                        gint64 now)
 {
   return MAX (last_failure_at + ff_platform_login_delay (failures) - now, 0);
 }
@@ -55,7 +54,8 @@ begin_in_transaction (FfPlatformDb *db,
     }
   if (technician == NULL)
     return TRUE;
-  wait = wait_left (technician->failed_logins, technician->last_failure_at, attempt->now);
+  wait = ff_platform_login_wait (technician->failed_logins, technician->last_failure_at,
+                                 attempt->now);
   if (wait > 0)
     attempt->retry_after = wait;
   else if (!ff_platform_db_set_login_failures (db, attempt->phone, technician->failed_logins + 1,
@@ -154,7 +154,7 @@ ff_login_strangers_attempt (FfLoginStrangers *strangers,
       failures = g_new0 (Failures, 1);
       g_hash_table_insert (strangers->failures, g_strdup (phone), failures);
     }
-  wait = wait_left (failures->failures, failures->last_failure_at, now);
+  wait = ff_platform_login_wait (failures->failures, failures->last_failure_at, now);
   if (wait == 0)
     {
       failures->failures++;

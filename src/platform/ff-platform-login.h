@@ -11,6 +11,11 @@ G_BEGIN_DECLS
 /* Seconds a phone number waits, from its last failure, after @failures consecutive failures:
  * 30 s × 2^(failures − 3), at most 15 minutes; 0 while failures are below the free ones. */
 gint64        ff_platform_login_delay     (gint64         failures);
+/* The seconds left to wait at @now after @failures failures, the last at @last_failure_at (0:
+ * none): the back-off technicians and the console's operators share. */
+gint64        ff_platform_login_wait      (gint64         failures,
+                                           gint64         last_failure_at,
+                                           gint64         now);
 /* Starts a login attempt for @phone at @now and returns its technician, or NULL without an error
  * when the phone is not registered. While the phone waits out its back-off, *@retry_after is the
  * seconds left and nothing changes. Otherwise *@retry_after is 0 and the attempt is already

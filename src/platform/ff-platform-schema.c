@@ -115,8 +115,29 @@ static const char schema_v4[] =
   "CREATE INDEX firmware_deltas_by_to ON firmware_deltas (to_sha256, from_sha256);"
   "CREATE INDEX firmware_deltas_by_sha256 ON firmware_deltas (sha256);";
 
+/* Schema 5: the operator's console. Operators log in with a password (salted scrypt, like PINs)
+ * and hold a role; their sessions are stored by the SHA-256 of the cookie, as tablet sessions
+ * are, with the CSRF token the console sends back on every change; every change made through the
+ * console is written to the audit log in the transaction that makes it. A terminal's blacklist
+ * entries and reports are indexed by its device ID, for its page. */
+static const char schema_v5[] =
+  "CREATE TABLE operators ("
+  "  name TEXT PRIMARY KEY,"
+  "  role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'auditor')),"
+  "  password_hash TEXT NOT NULL, failed_logins INTEGER NOT NULL DEFAULT 0,"
+  "  last_failure_at INTEGER NOT NULL DEFAULT 0, added_at INTEGER NOT NULL, disabled_at INTEGER);"
+  "CREATE TABLE console_sessions ("
+  "  token_hash TEXT PRIMARY KEY, operator TEXT NOT NULL REFERENCES operators (name),"
+  "  csrf_token TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL);"
+  "CREATE TABLE audit_log ("
+  "  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, operator TEXT NOT NULL, action TEXT NOT NULL,"
+  "  target TEXT NOT NULL, before TEXT, after TEXT);"
+  "CREATE INDEX blacklist_by_device ON blacklist (device_id);"
+  "CREATE INDEX reports_by_device ON reports (device_id, received_at);";
+
 /* steps[N] brings a database of schema N to schema N + 1. */
-static const char *const steps[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
+static const char *const steps[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5 };
 
 static gboolean
 exec (sqlite3     *handle,

@@ -6,6 +6,7 @@
 
 #include "ff-platform-server.h"
 
+#include "ff-console.h"
 #include "ff-console-static.h"
 #include "ff-document.h"
 #include "ff-platform-acceptor.h"
@@ -15,6 +16,7 @@
 #include "ff-platform-login.h"
 #include "ff-platform-metrics.h"
 #include "ff-platform-refusal.h"
+#include "ff-platform-reply.h"
 #include "ff-task.h"
 
 #include <glib/gi18n-lib.h>
@@ -54,6 +56,7 @@ struct _FfPlatformServer
    * one with a wrong PIN and does not tell which phones are registered. */
   char         *dummy_pin_hash;
   FfLoginStrangers *strangers;
+  FfConsole    *console;
 };
 
 G_DEFINE_FINAL_TYPE (FfPlatformServer, ff_platform_server, G_TYPE_OBJECT)
@@ -66,20 +69,12 @@ typedef struct
   SoupMessageHeaders *headers;
   char               *method;
   char               *path;
+  GHashTable         *query;
   GBytes             *body;
   gint64              started;      /* monotonic µs: when the head was read */
   gboolean            disconnected;
   gulong              disconnected_id;
 } Job;
-
-typedef struct
-{
-  guint       status;
-  const char *route;
-  const char *content_type;
-  GBytes     *body;
-  GPtrArray  *headers;          /* name, value, name, value… */
-} Reply;
 
 static void
 job_free (Job *job)
@@ -90,6 +85,7 @@ job_free (Job *job)
   g_object_unref (job->server);
   g_free (job->method);
   g_free (job->path);
+  g_clear_pointer (&job->query, g_hash_table_unref);
   g_bytes_unref (job->body);
   g_free (job);
 }
@@ -99,85 +95,6 @@ method_is (Job        *job,
            const char *method)
 {
   return g_str_equal (job->method, method);
-}
-
-static void
-reply_free (Reply *reply)
-{
-  g_clear_pointer (&reply->body, g_bytes_unref);
-  g_ptr_array_unref (reply->headers);
-  g_free (reply);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
-
-static Reply *
-reply_new (const char *route)
-{
-  Reply *reply = g_new0 (Reply, 1);
-
-  reply->route = route;
-  reply->headers = g_ptr_array_new_with_free_func (g_free);
-  return reply;
-}
-
-static void
-reply_add_header (Reply      *reply,
-                  const char *name,
-                  const char *value)
-{
-  g_ptr_array_add (reply->headers, g_strdup (name));
-  g_ptr_array_add (reply->headers, g_strdup (value));
-}
-
-static Reply *
-reply_json (Reply       *reply,
-            guint        status,
-            JsonBuilder *builder)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  gsize length = 0;
-  char *text;
-
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, &length);
-  reply->status = status;
-  reply->content_type = "application/json";
-  reply->body = g_bytes_new_take (text, length);
-  return reply;
-}
-
-static Reply *
-reply_error (Reply      *reply,
-             guint       status,
-             const char *message)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
-
-  json_builder_begin_object (builder);
-  ff_builder_add_string (builder, "error", message);
-  json_builder_end_object (builder);
-  return reply_json (reply, status, builder);
-}
-
-static Reply *
-reply_gerror (Reply        *reply,
-              const GError *error)
-{
-  return reply_error (reply, ff_platform_error_to_http_status (error), error->message);
-}
-
-static Reply *
-reply_bytes (Reply      *reply,
-             guint       status,
-             const char *content_type,
-             GBytes     *body)
-{
-  reply->status = status;
-  reply->content_type = content_type;
-  reply->body = g_bytes_ref (body);
-  return reply;
 }
 
 static void
@@ -256,11 +173,11 @@ authenticate (Job     *job,
 
 static const char *const login_members[] = { "phone", "pin", "tablet_serial", NULL };
 
-static Reply *
+static FfReply *
 handle_login (Job *job)
 {
   FfPlatformServer *self = job->server;
-  Reply *reply = reply_new ("login");
+  FfReply *reply = ff_reply_new ("login");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(FfHandheld) handheld = NULL;
@@ -278,43 +195,45 @@ handle_login (Job *job)
       || (phone = ff_document_get_string (root, "", "phone", FALSE, 11, &error)) == NULL
       || (pin = ff_document_get_string (root, "", "pin", FALSE, 64, &error)) == NULL
       || (serial = ff_document_get_name (root, "", "tablet_serial", &error)) == NULL)
-    return reply_gerror (reply, error);
+    return ff_reply_gerror (reply, error);
   if (!ff_phone_is_valid (phone))
-    return reply_error (reply, 400, _("The phone number must have 11 digits and start with 1"));
+    return ff_reply_error (reply, 400, _("The phone number must have 11 digits and start with 1"));
   handheld = ff_platform_db_get_handheld (self->db, serial, &error);
   if (error != NULL)
-    return reply_gerror (reply, error);
+    return ff_reply_gerror (reply, error);
   if (handheld == NULL || g_str_equal (handheld->state, FF_HANDHELD_RETIRED))
-    return reply_error (reply, 403, _("This tablet is not registered or is retired"));
+    return ff_reply_error (reply, 403, _("This tablet is not registered or is retired"));
   technician = ff_platform_login_begin (self->db, phone, now, &retry_after, &error);
   if (error != NULL)
-    return reply_gerror (reply, error);
+    return ff_reply_gerror (reply, error);
   if (technician == NULL)
     retry_after = ff_login_strangers_attempt (self->strangers, phone, now);
   if (retry_after > 0)
     {
       g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, retry_after);
-      reply_add_header (reply, "Retry-After", seconds);
-      return reply_error (reply, 429, _("Too many wrong PINs; wait before trying again"));
+      ff_reply_add_header (reply, "Retry-After", seconds);
+      return ff_reply_error (reply, 429, _("Too many wrong PINs; wait before trying again"));
     }
   if (technician == NULL)
     {
       verify_pin (self, pin, NULL);
       count_metric (self, FF_PLATFORM_COUNTER_LOGIN_FAILURES, 1);
-      return reply_error (reply, 401, _("The PIN is wrong or the phone number is not registered"));
+      return ff_reply_error (reply, 401,
+                             _("The PIN is wrong or the phone number is not registered"));
     }
   /* The attempt is counted as a failure already; only a right PIN clears it. */
   if (!verify_pin (self, pin, technician->pin_hash))
     {
       count_metric (self, FF_PLATFORM_COUNTER_LOGIN_FAILURES, 1);
-      return reply_error (reply, 401, _("The PIN is wrong or the phone number is not registered"));
+      return ff_reply_error (reply, 401,
+                             _("The PIN is wrong or the phone number is not registered"));
     }
   token = ff_random_hex (32);
   token_hash = ff_sha256_hex (token, strlen (token));
   if (!ff_platform_login_succeeded (self->db, phone, &error)
       || !ff_platform_db_insert_session (self->db, token_hash, phone, serial, now,
                                          now + FF_SESSION_SECONDS, &error))
-    return reply_gerror (reply, error);
+    return ff_reply_gerror (reply, error);
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
   ff_builder_add_string (builder, "token", token);
@@ -326,23 +245,23 @@ handle_login (Job *job)
   json_builder_end_object (builder);
   ff_builder_add_string (builder, "tablet_serial", serial);
   json_builder_end_object (builder);
-  return reply_json (reply, 200, builder);
+  return ff_reply_json (reply, 200, builder);
 }
 
 /* Tasks */
 
-static Reply *
+static FfReply *
 handle_task_list (Job     *job,
                   Session *session)
 {
-  Reply *reply = reply_new ("tasks");
+  FfReply *reply = ff_reply_new ("tasks");
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) tasks = ff_platform_db_list_tasks (job->server->db, session->phone,
                                                           session->serial, &error);
   g_autoptr(JsonBuilder) builder = NULL;
 
   if (tasks == NULL)
-    return reply_gerror (reply, error);
+    return ff_reply_gerror (reply, error);
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "tasks");
@@ -364,16 +283,16 @@ handle_task_list (Job     *job,
     }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
-  return reply_json (reply, 200, builder);
+  return ff_reply_json (reply, 200, builder);
 }
 
-static Reply *
+static FfReply *
 handle_task_file (Job        *job,
                   Session    *session,
                   const char *task_id,
                   gboolean    signature)
 {
-  Reply *reply = reply_new (signature ? "task_signature" : "task_document");
+  FfReply *reply = ff_reply_new (signature ? "task_signature" : "task_document");
   g_autoptr(GError) error = NULL;
   g_autoptr(FfTaskRecord) task = NULL;
   g_autofree char *digest = NULL;
@@ -383,26 +302,26 @@ handle_task_file (Job        *job,
   gsize length = 0;
 
   if (!ff_task_id_is_valid (task_id))
-    return reply_error (reply, 400, _("That is not a task ID"));
+    return ff_reply_error (reply, 400, _("That is not a task ID"));
   task = ff_platform_db_get_task (job->server->db, task_id, &error);
   if (error != NULL)
-    return reply_gerror (reply, error);
+    return ff_reply_gerror (reply, error);
   if (task == NULL)
-    return reply_error (reply, 404, _("There is no such task"));
+    return ff_reply_error (reply, 404, _("There is no such task"));
   if (!g_str_equal (task->phone, session->phone))
-    return reply_error (reply, 403, _("The task belongs to another technician"));
+    return ff_reply_error (reply, 403, _("The task belongs to another technician"));
   if (!ff_platform_db_task_lists_tablet (job->server->db, task_id, session->serial, &listed,
                                          &error))
-    return reply_gerror (reply, error);
+    return ff_reply_gerror (reply, error);
   if (!listed)
-    return reply_error (reply, 403, _("The task does not list this tablet"));
+    return ff_reply_error (reply, 403, _("The task does not list this tablet"));
   if (signature)
-    return reply_bytes (reply, 200, "application/octet-stream", task->signature);
+    return ff_reply_bytes (reply, 200, "application/octet-stream", task->signature);
   data = g_bytes_get_data (task->document, &length);
   digest = ff_sha256_hex (data, length);
   etag = g_strdup_printf ("\"%s\"", digest);
-  reply_add_header (reply, "ETag", etag);
-  return reply_bytes (reply, 200, "application/json", task->document);
+  ff_reply_add_header (reply, "ETag", etag);
+  return ff_reply_bytes (reply, 200, "application/json", task->document);
 }
 
 /* Firmware */
@@ -444,13 +363,13 @@ requested_range (Job        *job,
   return *start < size ? RANGE_PART : RANGE_UNSATISFIABLE;
 }
 
-static Reply *
+static FfReply *
 handle_firmware (Job        *job,
                  Session    *session,
                  const char *sha256)
 {
   FfPlatformServer *self = job->server;
-  Reply *reply = reply_new ("firmware");
+  FfReply *reply = ff_reply_new ("firmware");
   g_autoptr(GError) error = NULL;
   g_autoptr(GMappedFile) file = NULL;
   g_autoptr(GBytes) whole = NULL;
@@ -464,22 +383,22 @@ handle_firmware (Job        *job,
   goffset size, start = 0, end = 0;
 
   if (!ff_sha256_hex_is_valid (sha256))
-    return reply_error (reply, 400,
-                        _("A firmware is named by its SHA-256 (64 lowercase hex digits)"));
+    return ff_reply_error (reply, 400,
+                           _("A firmware is named by its SHA-256 (64 lowercase hex digits)"));
   if (!ff_platform_db_firmware_visible (self->db, sha256, session->phone, session->serial,
                                         &visible, &error))
-    return reply_gerror (reply, error);
+    return ff_reply_gerror (reply, error);
   if (!visible)
-    return reply_error (reply, 404, _("None of your tasks names this firmware"));
+    return ff_reply_error (reply, 404, _("None of your tasks names this firmware"));
   path = ff_firmware_store_path (self->data_dir, sha256);
   file = g_mapped_file_new (path, FALSE, &error);
   if (file == NULL)
-    return reply_gerror (reply, error);
+    return ff_reply_gerror (reply, error);
   whole = g_mapped_file_get_bytes (file);
   size = (goffset) g_bytes_get_size (whole);
   etag = g_strdup_printf ("\"%s\"", sha256);
-  reply_add_header (reply, "ETag", etag);
-  reply_add_header (reply, "Accept-Ranges", "bytes");
+  ff_reply_add_header (reply, "ETag", etag);
+  ff_reply_add_header (reply, "Accept-Ranges", "bytes");
   if_none_match = soup_message_headers_get_one (job->headers, "If-None-Match");
   if (if_none_match != NULL && g_str_equal (if_none_match, etag))
     {
@@ -491,30 +410,30 @@ handle_firmware (Job        *job,
     {
       if (method_is (job, "GET"))
         count_metric (self, FF_PLATFORM_COUNTER_FIRMWARE_BYTES, size);
-      return reply_bytes (reply, 200, "application/octet-stream", whole);
+      return ff_reply_bytes (reply, 200, "application/octet-stream", whole);
     }
   if (answer == RANGE_UNSATISFIABLE)
     {
       content_range = g_strdup_printf ("bytes */%" G_GOFFSET_FORMAT, size);
-      reply_add_header (reply, "Content-Range", content_range);
-      return reply_error (reply, 416, _("The range is beyond the end of the file"));
+      ff_reply_add_header (reply, "Content-Range", content_range);
+      return ff_reply_error (reply, 416, _("The range is beyond the end of the file"));
     }
   content_range = g_strdup_printf ("bytes %" G_GOFFSET_FORMAT "-%" G_GOFFSET_FORMAT "/%"
                                    G_GOFFSET_FORMAT, start, end, size);
-  reply_add_header (reply, "Content-Range", content_range);
+  ff_reply_add_header (reply, "Content-Range", content_range);
   part = g_bytes_new_from_bytes (whole, start, end - start + 1);
   count_metric (self, FF_PLATFORM_COUNTER_FIRMWARE_BYTES, g_bytes_get_size (part));
-  return reply_bytes (reply, 206, "application/octet-stream", part);
+  return ff_reply_bytes (reply, 206, "application/octet-stream", part);
 }
 
 /* Reports */
 
-static Reply *
+static FfReply *
 handle_report (Job     *job,
                Session *session)
 {
   FfPlatformServer *self = job->server;
-  Reply *reply = reply_new ("reports");
+  FfReply *reply = ff_reply_new ("reports");
   const char *header = soup_message_headers_get_one (job->headers, "Fieldflash-Signature");
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) signature = NULL;
@@ -524,13 +443,13 @@ handle_report (Job     *job,
   gsize length = 0;
 
   if (header == NULL || strlen (header) != 88)
-    return reply_error (reply, 400,
-                        _("Send the report's signature as Fieldflash-Signature: BASE64"));
+    return ff_reply_error (reply, 400,
+                           _("Send the report's signature as Fieldflash-Signature: BASE64"));
   decoded = g_base64_decode (header, &length);
   signature = g_bytes_new_take (decoded, length);
   if (!ff_platform_ingest_report (self->db, job->body, signature, session->phone, session->serial,
                                   ff_platform_now (), &result, &error))
-    return reply_gerror (reply, error);
+    return ff_reply_gerror (reply, error);
   count_metric (self, result.duplicate ? FF_PLATFORM_COUNTER_REPORTS_DUPLICATE
                                       : FF_PLATFORM_COUNTER_REPORTS_INGESTED, 1);
   builder = json_builder_new_immutable ();
@@ -539,7 +458,7 @@ handle_report (Job     *job,
   ff_builder_add_string (builder, "status", result.duplicate ? "duplicate" : "ingested");
   ff_builder_add_string (builder, "task_state", result.task_complete ? "complete" : "open");
   json_builder_end_object (builder);
-  return reply_json (reply, result.duplicate ? 200 : 201, builder);
+  return ff_reply_json (reply, result.duplicate ? 200 : 201, builder);
 }
 
 /* Health, metrics, key */
@@ -561,11 +480,11 @@ logins_refused_lately (FfPlatformServer *self)
 
 /* "ok", or "degraded" while logins are being turned away or the database is slow: busy, not dead,
  * so a load balancer keeps the platform but may send less to it. */
-static Reply *
+static FfReply *
 handle_healthz (Job *job)
 {
   FfPlatformServer *self = job->server;
-  Reply *reply = reply_new ("healthz");
+  FfReply *reply = ff_reply_new ("healthz");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   gint64 start = g_get_monotonic_time ();
@@ -573,7 +492,7 @@ handle_healthz (Job *job)
   gboolean queue_full;
 
   if (!ff_platform_db_ping (self->db, &error))
-    return reply_gerror (reply, error);
+    return ff_reply_gerror (reply, error);
   database_ms = (g_get_monotonic_time () - start) / 1000;
   queue_full = login_queue_full (self) || logins_refused_lately (self);
   builder = json_builder_new_immutable ();
@@ -584,21 +503,21 @@ handle_healthz (Job *job)
   ff_builder_add_int (builder, "login_queue_limit", self->limits.login_queue);
   ff_builder_add_int (builder, "database_ms", database_ms);
   json_builder_end_object (builder);
-  return reply_json (reply, 200, builder);
+  return ff_reply_json (reply, 200, builder);
 }
 
-static Reply *
+static FfReply *
 handle_metrics (Job *job)
 {
   FfPlatformServer *self = job->server;
-  Reply *reply = reply_new ("metrics");
+  FfReply *reply = ff_reply_new ("metrics");
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
   gint64 terminals = ff_platform_db_count_terminals (self->db, &error);
   gint64 open_tasks = terminals >= 0 ? ff_platform_db_count_open_tasks (self->db, &error) : -1;
 
   if (open_tasks < 0)
-    return reply_gerror (reply, error);
+    return ff_reply_gerror (reply, error);
   ff_platform_metrics_render (self->metrics, text);
   g_string_append_printf (text,
                           "# HELP fieldflash_login_queue Logins waiting for a hashing thread.\n"
@@ -631,10 +550,10 @@ handle_metrics (Job *job)
   return reply;
 }
 
-static Reply *
+static FfReply *
 handle_platform_key (Job *job)
 {
-  Reply *reply = reply_new ("platform_key");
+  FfReply *reply = ff_reply_new ("platform_key");
   char *pem = ff_key_get_public_pem (job->server->platform_key);
 
   reply->status = 200;
@@ -644,18 +563,18 @@ handle_platform_key (Job *job)
 }
 
 /* The console's pages and scripts (docs/console.md), with the security headers they need. */
-static Reply *
+static FfReply *
 handle_console_file (Job *job)
 {
-  Reply *reply = reply_new ("console");
+  FfReply *reply = ff_reply_new ("console");
   const char *content_type = NULL;
   g_autoptr(GBytes) body = ff_console_static_find (job->path, &content_type);
 
   for (const char *const *header = ff_console_headers; *header != NULL; header += 2)
-    reply_add_header (reply, header[0], header[1]);
+    ff_reply_add_header (reply, header[0], header[1]);
   if (body == NULL)
-    return reply_error (reply, 404, _("There is nothing at this address"));
-  return reply_bytes (reply, 200, content_type, body);
+    return ff_reply_error (reply, 404, _("There is nothing at this address"));
+  return ff_reply_bytes (reply, 200, content_type, body);
 }
 
 /* Routing */
@@ -678,7 +597,7 @@ route_name (const char *const *parts,
   return NULL;
 }
 
-static Reply *
+static FfReply *
 route_authenticated (Job *job)
 {
   g_auto(Session) session = { 0 };
@@ -688,15 +607,14 @@ route_authenticated (Job *job)
   gboolean get = method_is (job, "GET") || method_is (job, "HEAD");
 
   if (name == NULL)
-    return reply_error (reply_new ("other"), 404, _("There is nothing at this address"));
+    return ff_reply_error (ff_reply_new ("other"), 404, _("There is nothing at this address"));
   if (!authenticate (job, &session, &error))
-    return reply_gerror (reply_new (name), error);
+    return ff_reply_gerror (ff_reply_new (name), error);
   if (g_str_equal (name, "reports"))
     return method_is (job, "POST") ? handle_report (job, &session)
-                                   : reply_error (reply_new (name), 405,
-                                                  _("That method is not allowed here"));
+                                   : ff_reply_not_allowed (name);
   if (!get)
-    return reply_error (reply_new (name), 405, _("That method is not allowed here"));
+    return ff_reply_not_allowed (name);
   if (g_str_equal (name, "tasks"))
     return handle_task_list (job, &session);
   if (g_str_equal (name, "firmware"))
@@ -704,38 +622,39 @@ route_authenticated (Job *job)
   return handle_task_file (job, &session, parts[4], g_str_equal (name, "task_signature"));
 }
 
-static Reply *
+static FfReply *
 route (Job *job)
 {
   gboolean get = method_is (job, "GET") || method_is (job, "HEAD");
 
   if (g_str_equal (job->path, "/healthz"))
-    return get ? handle_healthz (job) : reply_error (reply_new ("healthz"), 405,
-                                                     _("That method is not allowed here"));
+    return get ? handle_healthz (job) : ff_reply_not_allowed ("healthz");
   if (g_str_equal (job->path, "/metrics"))
-    return get ? handle_metrics (job) : reply_error (reply_new ("metrics"), 405,
-                                                     _("That method is not allowed here"));
+    return get ? handle_metrics (job) : ff_reply_not_allowed ("metrics");
   if (g_str_equal (job->path, "/api/v1/platform-key"))
-    return get ? handle_platform_key (job) : reply_error (reply_new ("platform_key"), 405,
-                                                          _("That method is not allowed here"));
+    return get ? handle_platform_key (job) : ff_reply_not_allowed ("platform_key");
   if (g_str_equal (job->path, "/api/v1/login"))
     return method_is (job, "POST") ? handle_login (job)
-                                   : reply_error (reply_new ("login"), 405,
-                                                  _("That method is not allowed here"));
+                                   : ff_reply_not_allowed ("login");
   if (g_str_has_prefix (job->path, "/api/v1/"))
     return route_authenticated (job);
+  if (g_str_has_prefix (job->path, FF_CONSOLE_API_PREFIX))
+    {
+      FfConsoleRequest request = { job->method, job->path, job->query, job->headers, job->body };
+
+      return ff_console_handle (job->server->console, &request);
+    }
   if (g_str_equal (job->path, "/console"))
     {
-      Reply *reply = reply_new ("console");
+      FfReply *reply = ff_reply_new ("console");
 
-      reply_add_header (reply, "Location", FF_CONSOLE_PREFIX);
-      return reply_error (reply, 301, _("The console is at /console/"));
+      ff_reply_add_header (reply, "Location", FF_CONSOLE_PREFIX);
+      return ff_reply_error (reply, 301, _("The console is at /console/"));
     }
   if (g_str_has_prefix (job->path, FF_CONSOLE_PREFIX)
       && !g_str_has_prefix (job->path, FF_CONSOLE_PREFIX "api/"))
-    return get ? handle_console_file (job) : reply_error (reply_new ("console"), 405,
-                                                          _("That method is not allowed here"));
-  return reply_error (reply_new ("other"), 404, _("There is nothing at this address"));
+    return get ? handle_console_file (job) : ff_reply_not_allowed ("console");
+  return ff_reply_error (ff_reply_new ("other"), 404, _("There is nothing at this address"));
 }
 
 /* A worker of either pool: routes the request in @task and hands the reply to the main thread.
@@ -746,7 +665,7 @@ static void
 run_job (gpointer task,
          gpointer user_data)
 {
-  g_task_return_pointer (task, route (g_task_get_task_data (task)), (GDestroyNotify) reply_free);
+  g_task_return_pointer (task, route (g_task_get_task_data (task)), (GDestroyNotify) ff_reply_free);
   g_object_unref (task);
   OPENSSL_thread_stop ();
 }
@@ -781,7 +700,7 @@ reason_phrase (guint status)
 
 static void
 apply_reply (SoupServerMessage *message,
-             Reply             *reply)
+             FfReply             *reply)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
 
@@ -801,7 +720,7 @@ apply_reply (SoupServerMessage *message,
 static void
 count_request (FfPlatformServer  *self,
                SoupServerMessage *message,
-               Reply             *reply)
+               FfReply             *reply)
 {
   ff_platform_metrics_observe (self->metrics, reply->route, reply->status,
                                g_get_monotonic_time () - head_read_at (message));
@@ -814,7 +733,7 @@ job_done (GObject      *source,
 {
   FfPlatformServer *self = FF_PLATFORM_SERVER (source);
   Job *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(Reply) reply = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autoptr(FfReply) reply = g_task_propagate_pointer (G_TASK (result), NULL);
 
   count_request (self, job->message, reply);
   if (!job->disconnected)
@@ -840,15 +759,15 @@ static void
 refuse_login (FfPlatformServer  *self,
               SoupServerMessage *message)
 {
-  g_autoptr(Reply) reply = reply_new ("login");
+  g_autoptr(FfReply) reply = ff_reply_new ("login");
   double login_seconds = ff_platform_metrics_mean_seconds (self->metrics, "login",
                                                            LOGIN_SECONDS_GUESS);
   double drain = g_atomic_int_get (&self->logins_waiting) * login_seconds / self->login_threads;
   g_autofree char *retry_after = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) drain + 1);
 
   g_atomic_int_set (&self->login_refused_at, (gint) (g_get_monotonic_time () / G_USEC_PER_SEC) + 1);
-  reply_add_header (reply, "Retry-After", retry_after);
-  reply_error (reply, 503, _("The platform is busy with other logins; try again shortly"));
+  ff_reply_add_header (reply, "Retry-After", retry_after);
+  ff_reply_error (reply, 503, _("The platform is busy with other logins; try again shortly"));
   count_request (self, message, reply);
   apply_reply (message, reply);
 }
@@ -879,6 +798,7 @@ handle_request (SoupServer        *soup,
   job->headers = soup_message_headers_ref (soup_server_message_get_request_headers (message));
   job->method = g_strdup (soup_server_message_get_method (message));
   job->path = g_strdup (path);
+  job->query = query != NULL ? g_hash_table_ref (query) : NULL;
   job->body = soup_message_body_flatten (body);
   job->disconnected_id = g_signal_connect (message, "disconnected",
                                            G_CALLBACK (on_disconnected), job);
@@ -917,7 +837,7 @@ refuse_early (FfPlatformServer  *self,
               guint              status,
               const char        *text)
 {
-  g_autoptr(Reply) reply = reply_error (reply_new (route), status, text);
+  g_autoptr(FfReply) reply = ff_reply_error (ff_reply_new (route), status, text);
 
   count_request (self, message, reply);
   ff_platform_refuse_request (message, reply->status, reply->body);
@@ -971,6 +891,7 @@ watch_body_size (SoupServer        *soup,
   FfPlatformServer *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
   gboolean report = g_str_equal (path, "/api/v1/reports");
+  gboolean console = g_str_has_prefix (path, FF_CONSOLE_API_PREFIX);
   BodyWatch *watch = g_new0 (BodyWatch, 1);
   gint64 *head_read = g_new (gint64, 1);
 
@@ -978,8 +899,9 @@ watch_body_size (SoupServer        *soup,
   *head_read = g_get_monotonic_time ();
   g_object_set_qdata_full (G_OBJECT (message), head_read_quark (), head_read, g_free);
   watch->server = self;
-  watch->route = report ? "reports" : g_str_equal (path, "/api/v1/login") ? "login" : "other";
-  watch->limit = report ? FF_REPORT_MAX_BODY : FF_LOGIN_MAX_BODY;
+  watch->route = report ? "reports" : g_str_equal (path, "/api/v1/login") ? "login"
+                : console ? "console" : "other";
+  watch->limit = report ? FF_REPORT_MAX_BODY : console ? FF_CONSOLE_MAX_BODY : FF_LOGIN_MAX_BODY;
   if (body_length_is_ambiguous (headers))
     {
       refuse_early (self, message, watch->route, 400,
@@ -1015,6 +937,7 @@ ff_platform_server_finalize (GObject *object)
   g_free (self->data_dir);
   g_free (self->dummy_pin_hash);
   ff_login_strangers_free (self->strangers);
+  ff_console_free (self->console);
   ff_key_unref (self->platform_key);
   ff_platform_metrics_free (self->metrics);
   G_OBJECT_CLASS (ff_platform_server_parent_class)->finalize (object);
@@ -1053,9 +976,11 @@ ff_platform_server_new (FfPlatformDb           *db,
 {
   g_autofree char *dummy_pin = ff_random_hex (8);
   g_autofree char *dummy_pin_hash = ff_pin_hash (dummy_pin, error);
+  FfConsole *console = NULL;
   FfPlatformServer *self;
 
-  if (dummy_pin_hash == NULL)
+  if (dummy_pin_hash == NULL
+      || (console = ff_console_new (db, data_dir, platform_key, error)) == NULL)
     {
       g_clear_pointer (&tls, ff_platform_tls_free);
       return NULL;
@@ -1067,6 +992,7 @@ ff_platform_server_new (FfPlatformDb           *db,
   self->tls = tls;
   self->limits = *limits;
   self->dummy_pin_hash = g_steal_pointer (&dummy_pin_hash);
+  self->console = g_steal_pointer (&console);
   /* scrypt is CPU-bound: one thread per core hashes as fast as the machine can. */
   self->login_threads = MAX (1, g_get_num_processors ());
   self->request_pool = own_pool (run_job, REQUEST_THREADS);

@@ -14,6 +14,8 @@ G_DECLARE_FINAL_TYPE (FfPlatformServer, ff_platform_server, FF, PLATFORM_SERVER,
 
 #define FF_LOGIN_MAX_BODY 4096
 #define FF_REPORT_MAX_BODY (1024 * 1024)
+/* A console request: a dispatch may list every terminal of a selection. */
+#define FF_CONSOLE_MAX_BODY (1024 * 1024)
 #define FF_SESSION_SECONDS (12 * 3600)
 
 /* What one client, and logins together, may hold of the server (docs/platform.md). */

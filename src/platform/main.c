@@ -27,6 +27,7 @@ static const struct
   { "tasks", ff_cli_tasks },
   { "reports", ff_cli_reports },
   { "history", ff_cli_history },
+  { "operators", ff_cli_operators },
 };
 
 /* What the verbs print comes partly from outside: ledger names from an asset system, checksums
@@ -68,9 +69,10 @@ print_usage (void)
 {
   g_printerr ("%s\n", _("Usage: fieldflash-platform [--data-dir DIR] VERB …"));
   g_printerr ("%s\n", _("Verbs: init, serve, export-key, terminals import|list, "
-                        "firmware add|list|withdraw, blacklist add, handhelds add|list|retire, "
-                        "technicians add|list, supervisors add|list|disable, tasks create|list, reports list, "
-                        "history DEVICE-ID"));
+                        "firmware add|list|withdraw, blacklist add|remove|list, "
+                        "handhelds add|list|retire, technicians add|list, "
+                        "supervisors add|list|disable, operators add|list|disable, "
+                        "tasks create|list, reports list, history DEVICE-ID"));
 }
 
 int

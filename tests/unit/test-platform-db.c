@@ -178,8 +178,10 @@ test_migrate_schema_1 (void)
   g_assert_cmpstr (item->expected_version, ==, "V1.00");
   ff_platform_db_close (db);
 
-  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 5);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM firmware_deltas"), ==, 0);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM operators"), ==, 0);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM audit_log"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM terminals WHERE version_key = ''"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM terminals WHERE version_key = 'v210.13'"),
                    ==, 1);

@@ -1,0 +1,96 @@
+/* What the console's files share: the console, one call's context, and the helpers every
+ * handler uses. */
+#pragma once
+
+#include "ff-console.h"
+#include "ff-platform-login.h"
+#include "ff-platform-operators.h"
+
+G_BEGIN_DECLS
+
+/* An idle session ends after this long without a request; any session after its lifetime. */
+#define FF_CONSOLE_IDLE_SECONDS (30 * 60)
+#define FF_CONSOLE_SESSION_SECONDS (12 * 60 * 60)
+#define FF_CONSOLE_COOKIE "ff_console"
+
+struct _FfConsole
+{
+  FfPlatformDb     *db;              /* borrowed */
+  char             *data_dir;
+  FfKey            *platform_key;
+  /* A login for an unknown operator checks its password against this, so that it takes as long
+   * as a wrong password and does not tell which names exist. */
+  char             *dummy_hash;
+  FfLoginStrangers *strangers;       /* failures of names that are not operators */
+};
+
+/* One request being answered. */
+typedef struct
+{
+  FfConsole              *console;
+  const FfConsoleRequest *request;
+  const char             *route;     /* the metrics label */
+  FfConsoleSession       *session;   /* NULL before authentication */
+  char                   *token_hash;
+} FfConsoleCall;
+
+/* Sessions (ff-console-session.c) */
+FfReply *ff_console_login         (FfConsoleCall *call);
+FfReply *ff_console_logout        (FfConsoleCall *call);
+FfReply *ff_console_session_info  (FfConsoleCall *call);
+/* Finds the call's session from its cookie (and keeps it alive); FALSE with an error (401) when
+ * there is none. */
+gboolean ff_console_authenticate  (FfConsoleCall *call,
+                                   GError       **error);
+/* FALSE with an error (403) unless the request carries the session's X-CSRF-Token. */
+gboolean ff_console_check_csrf    (FfConsoleCall *call,
+                                   GError       **error);
+
+/* Helpers (ff-console-routes.c) */
+const char *ff_console_query      (FfConsoleCall *call,
+                                   const char    *name);
+/* The object @add_members makes of @row, as JSON text (for the audit log). */
+char       *ff_console_json_text  (void         (*add_members) (JsonBuilder   *builder,
+                                                                gconstpointer  row),
+                                   gconstpointer  row);
+/* Writes the audit record of a change by the call's operator; call it inside the change's
+ * transaction. */
+gboolean    ff_console_audit      (FfConsoleCall *call,
+                                   const char    *action,
+                                   const char    *target,
+                                   const char    *before,
+                                   const char    *after,
+                                   GError       **error);
+/* Parses the body as a JSON object that has only @members (each may be left out); NULL with a
+ * 400 error otherwise. */
+JsonParser *ff_console_parse_body (FfConsoleCall       *call,
+                                   const char *const   *members,
+                                   JsonObject         **root,
+                                   GError             **error);
+/* A string member that may be absent or null (then *@value is NULL). */
+gboolean    ff_console_optional_string (JsonObject  *root,
+                                        const char  *member,
+                                        gsize        max_length,
+                                        const char **value,
+                                        GError     **error);
+
+/* Changes (ff-console-changes.c): each handler answers one state-changing route. */
+FfReply *ff_console_blacklist_add       (FfConsoleCall *call, const char *param);
+FfReply *ff_console_blacklist_remove    (FfConsoleCall *call, const char *param);
+FfReply *ff_console_firmware_withdraw   (FfConsoleCall *call, const char *param);
+FfReply *ff_console_tablet_add          (FfConsoleCall *call, const char *param);
+FfReply *ff_console_tablet_retire       (FfConsoleCall *call, const char *param);
+FfReply *ff_console_task_preview        (FfConsoleCall *call, const char *param);
+FfReply *ff_console_task_create         (FfConsoleCall *call, const char *param);
+FfReply *ff_console_operator_add        (FfConsoleCall *call, const char *param);
+FfReply *ff_console_operator_disable    (FfConsoleCall *call, const char *param);
+
+/* The audit log (ff-console-audit.c) */
+FfReply *ff_console_audit_list          (FfConsoleCall *call, const char *param);
+FfReply *ff_console_audit_csv           (FfConsoleCall *call, const char *param);
+/* Appends @text (NULL: empty) to @out as one quoted CSV cell that no spreadsheet runs as a
+ * formula. */
+void     ff_console_csv_cell            (GString       *out,
+                                         const char    *text);
+
+G_END_DECLS

@@ -1,0 +1,823 @@
+/* The console's API: the route table with each route's access (read, change, admin), the
+ * checks every request passes in order — session, CSRF token on a change, role — and the
+ * handlers that read. Changes are in ff-console-changes.c, the audit log in ff-console-audit.c.
+ * Every handler calls the functions the CLI's verbs call; every stored text goes out as a JSON
+ * string. */
+#include "config.h"
+
+#include "ff-console-private.h"
+#include "ff-console-static.h"
+
+#include "ff-document.h"
+#include "ff-platform-clock.h"
+#include "ff-platform-fleet-db.h"
+#include "ff-platform-json.h"
+#include "ff-report-pdf.h"
+#include "ff-version.h"
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+
+/* The terminals list answers pages of at most this many rows; the map gets at most this many
+ * points of a selection (and its full count). */
+#define PAGE_DEFAULT 100
+#define PAGE_MAX 1000
+#define POINTS_MAX 20000
+
+typedef enum
+{
+  ACCESS_NONE,       /* no session: the login */
+  ACCESS_READ,       /* any operator */
+  ACCESS_SESSION,    /* any operator, with the CSRF token: the logout */
+  ACCESS_CHANGE,     /* admins and operators, with the CSRF token */
+  ACCESS_ADMIN,      /* admins, with the CSRF token */
+} Access;
+
+typedef FfReply *(*Handler) (FfConsoleCall *call,
+                             const char    *param);
+
+/* Helpers */
+
+const char *
+ff_console_query (FfConsoleCall *call,
+                  const char    *name)
+{
+  const char *value;
+
+  if (call->request->query == NULL)
+    return NULL;
+  value = g_hash_table_lookup (call->request->query, name);
+  return value != NULL && *value != '\0' ? value : NULL;
+}
+
+char *
+ff_console_json_text (void        (*add_members) (JsonBuilder   *builder,
+                                                  gconstpointer  row),
+                      gconstpointer row)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  add_members (builder, row);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+gboolean
+ff_console_audit (FfConsoleCall *call,
+                  const char    *action,
+                  const char    *target,
+                  const char    *before,
+                  const char    *after,
+                  GError       **error)
+{
+  return ff_platform_db_insert_audit (call->console->db, ff_platform_now (),
+                                      call->session->operator_name, action, target, before,
+                                      after, error);
+}
+
+JsonParser *
+ff_console_parse_body (FfConsoleCall      *call,
+                       const char *const  *members,
+                       JsonObject        **root,
+                       GError            **error)
+{
+  g_autoptr(JsonParser) parser = ff_document_parse_object (call->request->body, root, error);
+  g_autoptr(GList) present = NULL;
+
+  if (parser == NULL)
+    return NULL;
+  present = json_object_get_members (*root);
+  for (GList *l = present; l != NULL; l = l->next)
+    if (!g_strv_contains (members, l->data))
+      {
+        ff_document_invalid (error, "", l->data, _("unknown member"));
+        return NULL;
+      }
+  return g_steal_pointer (&parser);
+}
+
+gboolean
+ff_console_optional_string (JsonObject  *root,
+                            const char  *member,
+                            gsize        max_length,
+                            const char **value,
+                            GError     **error)
+{
+  *value = NULL;
+  if (!json_object_has_member (root, member))
+    return TRUE;
+  *value = ff_document_get_string (root, "", member, TRUE, max_length, error);
+  return *value != NULL || json_object_get_null_member (root, member);
+}
+
+static FfReply *
+reply_rows (FfConsoleCall *call,
+            const char    *member,
+            GPtrArray     *rows,
+            void         (*add_members) (JsonBuilder   *builder,
+                                         gconstpointer  row))
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      json_builder_begin_object (builder);
+      add_members (builder, g_ptr_array_index (rows, i));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  return ff_reply_json (ff_reply_new (call->route), 200, builder);
+}
+
+static FfReply *
+reply_error (FfConsoleCall *call,
+             guint          status,
+             const char    *message)
+{
+  return ff_reply_error (ff_reply_new (call->route), status, message);
+}
+
+static FfReply *
+reply_gerror (FfConsoleCall *call,
+              const GError  *error)
+{
+  return ff_reply_gerror (ff_reply_new (call->route), error);
+}
+
+/* Fleet */
+
+static void
+add_group (JsonBuilder   *builder,
+           gconstpointer  row)
+{
+  const FfFleetGroup *group = row;
+
+  ff_builder_add_string (builder, "vendor", group->vendor);
+  ff_builder_add_string (builder, "model", group->model);
+  ff_builder_add_string (builder, "version", group->version);
+  ff_builder_add_int (builder, "terminals", group->terminals);
+}
+
+static FfReply *
+handle_fleet (FfConsoleCall *call,
+              const char    *param)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) groups = ff_platform_db_fleet_summary (call->console->db, &error);
+
+  if (groups == NULL)
+    return reply_gerror (call, error);
+  return reply_rows (call, "groups", groups, add_group);
+}
+
+/* Terminals */
+
+/* "SOUTH,WEST,NORTH,EAST" in degrees, south ≤ north and west ≤ east. */
+static gboolean
+parse_area (const char       *text,
+            FfTerminalFilter *filter)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+  double values[4];
+
+  if (g_strv_length (parts) != 4)
+    return FALSE;
+  for (guint i = 0; i < 4; i++)
+    {
+      char *end = NULL;
+
+      values[i] = g_ascii_strtod (parts[i], &end);
+      if (end == parts[i] || *end != '\0' || !isfinite (values[i]))
+        return FALSE;
+    }
+  filter->in_area = TRUE;
+  filter->south = values[0];
+  filter->west = values[1];
+  filter->north = values[2];
+  filter->east = values[3];
+  return filter->south >= -90 && filter->north <= 90 && filter->south <= filter->north
+         && filter->west >= -180 && filter->east <= 180 && filter->west <= filter->east;
+}
+
+/* The filter of the query's vendor, model, version, below, at_least, profile, area and after. */
+static gboolean
+parse_filter (FfConsoleCall     *call,
+              FfTerminalFilter  *filter,
+              GError           **error)
+{
+  const char *area = ff_console_query (call, "area");
+  const char *versions[3];
+
+  *filter = (FfTerminalFilter) {
+    .vendor = ff_console_query (call, "vendor"),
+    .model = ff_console_query (call, "model"),
+    .version = ff_console_query (call, "version"),
+    .below = ff_console_query (call, "below"),
+    .at_least = ff_console_query (call, "at_least"),
+    .profile = ff_console_query (call, "profile"),
+    .after = ff_console_query (call, "after"),
+  };
+  versions[0] = filter->version;
+  versions[1] = filter->below;
+  versions[2] = filter->at_least;
+  for (gsize i = 0; i < G_N_ELEMENTS (versions); i++)
+    if (versions[i] != NULL && !ff_version_is_valid (versions[i]))
+      {
+        g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                             _("The version must look like V2.01"));
+        return FALSE;
+      }
+  if (area != NULL && !parse_area (area, filter))
+    {
+      g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                           _("The area must be SOUTH,WEST,NORTH,EAST in degrees, south to north "
+                             "and west to east"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static FfReply *
+handle_terminals (FfConsoleCall *call,
+                  const char    *param)
+{
+  FfPlatformDb *db = call->console->db;
+  const char *limit_text = ff_console_query (call, "limit");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) terminals = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  FfTerminalFilter filter;
+  guint64 limit = PAGE_DEFAULT;
+  gint64 total;
+  gboolean more;
+
+  if (limit_text != NULL
+      && (!g_ascii_string_to_unsigned (limit_text, 10, 1, PAGE_MAX, &limit, NULL)))
+    return reply_error (call, 400, _("The limit must be a number from 1 to 1000"));
+  if (!parse_filter (call, &filter, &error))
+    return reply_gerror (call, error);
+  /* One row more than the page tells whether there is a next page. */
+  filter.limit = (guint) limit + 1;
+  if ((total = ff_platform_db_count_matching (db, &filter, &error)) < 0
+      || (terminals = ff_platform_db_find_terminals (db, &filter, &error)) == NULL)
+    return reply_gerror (call, error);
+  more = terminals->len > limit;
+  if (more)
+    g_ptr_array_set_size (terminals, (guint) limit);
+  builder = json_builder_new_immutable ();
+  json_builder_begin_object (builder);
+  ff_builder_add_int (builder, "total", total);
+  json_builder_set_member_name (builder, "terminals");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      json_builder_begin_object (builder);
+      ff_json_add_terminal (builder, g_ptr_array_index (terminals, i));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  ff_builder_add_string (builder, "next_after",
+                         more ? ((FfTerminal *) g_ptr_array_index (terminals,
+                                                                   terminals->len - 1))->device_id
+                              : NULL);
+  json_builder_end_object (builder);
+  return ff_reply_json (ff_reply_new (call->route), 200, builder);
+}
+
+static FfReply *
+handle_points (FfConsoleCall *call,
+               const char    *param)
+{
+  FfPlatformDb *db = call->console->db;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) terminals = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  FfTerminalFilter filter;
+  gint64 total;
+
+  if (!parse_filter (call, &filter, &error))
+    return reply_gerror (call, error);
+  filter.limit = POINTS_MAX;
+  if ((total = ff_platform_db_count_matching (db, &filter, &error)) < 0
+      || (terminals = ff_platform_db_find_terminals (db, &filter, &error)) == NULL)
+    return reply_gerror (call, error);
+  builder = json_builder_new_immutable ();
+  json_builder_begin_object (builder);
+  ff_builder_add_int (builder, "total", total);
+  ff_builder_add_boolean (builder, "capped", total > terminals->len);
+  json_builder_set_member_name (builder, "points");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      const FfTerminal *t = g_ptr_array_index (terminals, i);
+
+      json_builder_begin_array (builder);
+      json_builder_add_string_value (builder, t->device_id);
+      json_builder_add_double_value (builder, t->latitude);
+      json_builder_add_double_value (builder, t->longitude);
+      json_builder_add_string_value (builder, t->software_version);
+      json_builder_end_array (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  return ff_reply_json (ff_reply_new (call->route), 200, builder);
+}
+
+static void
+add_array (JsonBuilder  *builder,
+           const char   *member,
+           GPtrArray    *rows,
+           void        (*add_members) (JsonBuilder   *builder,
+                                       gconstpointer  row))
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      json_builder_begin_object (builder);
+      add_members (builder, g_ptr_array_index (rows, i));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
+static FfReply *
+handle_terminal (FfConsoleCall *call,
+                 const char    *device_id)
+{
+  FfPlatformDb *db = call->console->db;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfTerminal) terminal = NULL;
+  g_autoptr(GPtrArray) history = NULL, reports = NULL, blacklist = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autofree char *open_task = NULL;
+
+  if ((terminal = ff_platform_db_require_terminal (db, device_id, &error)) == NULL
+      || (history = ff_platform_db_list_history (db, device_id, &error)) == NULL
+      || (reports = ff_platform_db_list_device_reports (db, device_id, &error)) == NULL
+      || (blacklist = ff_platform_db_list_blacklist (db, NULL, device_id, &error)) == NULL
+      || !ff_platform_db_terminal_in_open_task (db, device_id, &open_task, &error))
+    return reply_gerror (call, error);
+  builder = json_builder_new_immutable ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "terminal");
+  json_builder_begin_object (builder);
+  ff_json_add_terminal (builder, terminal);
+  json_builder_end_object (builder);
+  add_array (builder, "history", history, ff_json_add_history);
+  add_array (builder, "reports", reports, ff_json_add_report);
+  add_array (builder, "blacklist", blacklist, ff_json_add_blacklist_entry);
+  ff_builder_add_string (builder, "open_task", open_task);
+  json_builder_end_object (builder);
+  return ff_reply_json (ff_reply_new (call->route), 200, builder);
+}
+
+static FfReply *
+handle_report_pdf (FfConsoleCall *call,
+                   const char    *report_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReportRecord) record = NULL;
+  g_autoptr(FfReport) report = NULL;
+  g_autofree char *dir = NULL, *path = NULL, *data = NULL, *name = NULL, *disposition = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gsize length = 0;
+  FfReply *reply;
+
+  record = ff_platform_db_get_report (call->console->db, report_id, &error);
+  if (record == NULL)
+    return error != NULL ? reply_gerror (call, error)
+                         : reply_error (call, 404, _("There is no such report"));
+  report = ff_report_parse (record->document, &error);
+  if (report == NULL || (dir = g_dir_make_tmp ("ff-console-XXXXXX", &error)) == NULL)
+    return reply_gerror (call, error);
+  path = g_build_filename (dir, "report.pdf", NULL);
+  if (ff_report_render_pdf (report, path, &error))
+    g_file_get_contents (path, &data, &length, &error);
+  g_unlink (path);
+  g_rmdir (dir);
+  if (data == NULL)
+    return reply_gerror (call, error);
+  bytes = g_bytes_new_take (g_steal_pointer (&data), length);
+  name = ff_report_pdf_file_name (report);
+  disposition = g_strdup_printf ("inline; filename=\"%s\"", name);
+  reply = ff_reply_bytes (ff_reply_new (call->route), 200, "application/pdf", bytes);
+  ff_reply_add_header (reply, "Content-Disposition", disposition);
+  return reply;
+}
+
+/* Blacklist */
+
+static FfReply *
+handle_blacklist (FfConsoleCall *call,
+                  const char    *param)
+{
+  g_autoptr(GError) error = NULL;
+  const char *version = ff_console_query (call, "firmware");
+  g_autoptr(GPtrArray) list = NULL;
+
+  if (version != NULL && !ff_version_is_valid (version))
+    return reply_error (call, 400, _("The version must look like V2.01"));
+  list = ff_platform_db_list_blacklist (call->console->db, version,
+                                        ff_console_query (call, "device_id"), &error);
+  if (list == NULL)
+    return reply_gerror (call, error);
+  return reply_rows (call, "blacklist", list, ff_json_add_blacklist_entry);
+}
+
+/* Firmware */
+
+/* A firmware with its deltas and how many terminals of its model run it. */
+typedef struct
+{
+  FfFirmwareRow *row;
+  gint64         running;
+} FirmwareView;
+
+static void
+add_firmware_view (JsonBuilder   *builder,
+                   gconstpointer  data)
+{
+  const FirmwareView *view = data;
+
+  ff_json_add_firmware (builder, view->row);
+  ff_builder_add_int (builder, "terminals_running", view->running);
+}
+
+static FfReply *
+reply_firmware (FfConsoleCall *call,
+                GPtrArray     *firmware,
+                gboolean       one)
+{
+  FfPlatformDb *db = call->console->db;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = ff_platform_firmware_rows (db, firmware, &error);
+  g_autoptr(GPtrArray) views = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (rows == NULL)
+    return reply_gerror (call, error);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      FirmwareView *view = g_new0 (FirmwareView, 1);
+      FfFirmwareRow *row = g_ptr_array_index (rows, i);
+      FfTerminalFilter filter = { .vendor = row->firmware->vendor,
+                                  .model = row->firmware->model,
+                                  .version = row->firmware->version };
+
+      view->row = row;
+      g_ptr_array_add (views, view);
+      if ((view->running = ff_platform_db_count_matching (db, &filter, &error)) < 0)
+        return reply_gerror (call, error);
+    }
+  if (!one)
+    return reply_rows (call, "firmware", views, add_firmware_view);
+  builder = json_builder_new_immutable ();
+  json_builder_begin_object (builder);
+  add_firmware_view (builder, g_ptr_array_index (views, 0));
+  json_builder_end_object (builder);
+  return ff_reply_json (ff_reply_new (call->route), 200, builder);
+}
+
+static FfReply *
+handle_firmware_list (FfConsoleCall *call,
+                      const char    *param)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = ff_platform_db_list_firmware (call->console->db, NULL, &error);
+
+  if (list == NULL)
+    return reply_gerror (call, error);
+  return reply_firmware (call, list, FALSE);
+}
+
+static FfReply *
+handle_firmware_show (FfConsoleCall *call,
+                      const char    *version)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_firmware_free);
+  FfFirmware *firmware;
+
+  if (!ff_version_is_valid (version))
+    return reply_error (call, 400, _("The version must look like V2.01"));
+  firmware = ff_platform_resolve_firmware (call->console->db, version,
+                                           ff_console_query (call, "vendor"),
+                                           ff_console_query (call, "model"), &error);
+  if (firmware == NULL)
+    return reply_gerror (call, error);
+  g_ptr_array_add (list, firmware);
+  return reply_firmware (call, list, TRUE);
+}
+
+/* Tasks */
+
+static void
+add_task_item (JsonBuilder   *builder,
+               gconstpointer  row)
+{
+  const FfTaskItemRecord *item = row;
+
+  ff_builder_add_string (builder, "device_id", item->device_id);
+  ff_builder_add_string (builder, "state", item->state);
+  ff_builder_add_string (builder, "target_version", item->target_version);
+  ff_builder_add_string (builder, "previous_version", item->previous_version);
+  ff_builder_add_string (builder, "expected_version", item->expected_version);
+  ff_builder_add_string (builder, "closing_report_id", item->closing_report_id);
+}
+
+static FfReply *
+handle_tasks (FfConsoleCall *call,
+              const char    *param)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = ff_platform_db_list_tasks (call->console->db, NULL, NULL, &error);
+
+  if (list == NULL)
+    return reply_gerror (call, error);
+  return reply_rows (call, "tasks", list, ff_json_add_task);
+}
+
+static FfReply *
+handle_task (FfConsoleCall *call,
+             const char    *task_id)
+{
+  FfPlatformDb *db = call->console->db;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tasks = NULL, items = NULL, reports = NULL;
+  g_auto(GStrv) tablets = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  const FfTaskRecord *task = NULL;
+
+  if ((tasks = ff_platform_db_list_tasks (db, NULL, NULL, &error)) == NULL)
+    return reply_gerror (call, error);
+  for (guint i = 0; i < tasks->len && task == NULL; i++)
+    if (g_str_equal (((FfTaskRecord *) g_ptr_array_index (tasks, i))->task_id, task_id))
+      task = g_ptr_array_index (tasks, i);
+  if (task == NULL)
+    return reply_error (call, 404, _("There is no such task"));
+  if ((items = ff_platform_db_list_task_items (db, task_id, &error)) == NULL
+      || (reports = ff_platform_db_list_reports (db, task_id, &error)) == NULL
+      || (tablets = ff_platform_db_list_task_tablets (db, task_id, &error)) == NULL)
+    return reply_gerror (call, error);
+  builder = json_builder_new_immutable ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "task");
+  json_builder_begin_object (builder);
+  ff_json_add_task (builder, task);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "tablets");
+  json_builder_begin_array (builder);
+  for (char **serial = tablets; *serial != NULL; serial++)
+    json_builder_add_string_value (builder, *serial);
+  json_builder_end_array (builder);
+  add_array (builder, "items", items, add_task_item);
+  add_array (builder, "reports", reports, ff_json_add_report);
+  json_builder_end_object (builder);
+  return ff_reply_json (ff_reply_new (call->route), 200, builder);
+}
+
+/* People and tablets */
+
+static FfReply *
+handle_tablets (FfConsoleCall *call,
+                const char    *param)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = ff_platform_db_list_handhelds (call->console->db, &error);
+
+  return list != NULL ? reply_rows (call, "tablets", list, ff_json_add_handheld)
+                      : reply_gerror (call, error);
+}
+
+static FfReply *
+handle_technicians (FfConsoleCall *call,
+                    const char    *param)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = ff_platform_db_list_technicians (call->console->db, &error);
+
+  return list != NULL ? reply_rows (call, "technicians", list, ff_json_add_technician)
+                      : reply_gerror (call, error);
+}
+
+static FfReply *
+handle_supervisors (FfConsoleCall *call,
+                    const char    *param)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = ff_platform_db_list_supervisors (call->console->db, FALSE, &error);
+
+  return list != NULL ? reply_rows (call, "supervisors", list, ff_json_add_supervisor)
+                      : reply_gerror (call, error);
+}
+
+static FfReply *
+handle_operators (FfConsoleCall *call,
+                  const char    *param)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = ff_platform_db_list_operators (call->console->db, &error);
+
+  return list != NULL ? reply_rows (call, "operators", list, ff_json_add_operator)
+                      : reply_gerror (call, error);
+}
+
+/* Routing */
+
+static FfReply *
+handle_login (FfConsoleCall *call,
+              const char    *param)
+{
+  return ff_console_login (call);
+}
+
+static FfReply *
+handle_logout (FfConsoleCall *call,
+               const char    *param)
+{
+  return ff_console_logout (call);
+}
+
+static FfReply *
+handle_session (FfConsoleCall *call,
+                const char    *param)
+{
+  return ff_console_session_info (call);
+}
+
+/* Paths below FF_CONSOLE_API_PREFIX; "*" stands for one segment, handed to the handler. */
+static const struct
+{
+  const char *method;
+  const char *path;
+  Access      access;
+  Handler     handler;
+} routes[] = {
+  { "POST", "login", ACCESS_NONE, handle_login },
+  { "POST", "logout", ACCESS_SESSION, handle_logout },
+  { "GET", "session", ACCESS_READ, handle_session },
+  { "GET", "fleet", ACCESS_READ, handle_fleet },
+  { "GET", "terminals", ACCESS_READ, handle_terminals },
+  { "GET", "terminals/points", ACCESS_READ, handle_points },
+  { "GET", "terminals/*", ACCESS_READ, handle_terminal },
+  { "GET", "reports/*/pdf", ACCESS_READ, handle_report_pdf },
+  { "GET", "blacklist", ACCESS_READ, handle_blacklist },
+  { "POST", "blacklist", ACCESS_CHANGE, ff_console_blacklist_add },
+  { "DELETE", "blacklist", ACCESS_CHANGE, ff_console_blacklist_remove },
+  { "GET", "firmware", ACCESS_READ, handle_firmware_list },
+  { "GET", "firmware/*", ACCESS_READ, handle_firmware_show },
+  { "POST", "firmware/*/withdraw", ACCESS_CHANGE, ff_console_firmware_withdraw },
+  { "GET", "tasks", ACCESS_READ, handle_tasks },
+  { "POST", "tasks/preview", ACCESS_CHANGE, ff_console_task_preview },
+  { "POST", "tasks", ACCESS_CHANGE, ff_console_task_create },
+  { "GET", "tasks/*", ACCESS_READ, handle_task },
+  { "GET", "tablets", ACCESS_READ, handle_tablets },
+  { "POST", "tablets", ACCESS_CHANGE, ff_console_tablet_add },
+  { "POST", "tablets/*/retire", ACCESS_CHANGE, ff_console_tablet_retire },
+  { "GET", "technicians", ACCESS_READ, handle_technicians },
+  { "GET", "supervisors", ACCESS_READ, handle_supervisors },
+  { "GET", "operators", ACCESS_READ, handle_operators },
+  { "POST", "operators", ACCESS_ADMIN, ff_console_operator_add },
+  { "POST", "operators/*/disable", ACCESS_ADMIN, ff_console_operator_disable },
+  { "GET", "audit", ACCESS_READ, ff_console_audit_list },
+  { "GET", "audit.csv", ACCESS_READ, ff_console_audit_csv },
+};
+
+/* Whether @path (below the prefix) matches @pattern; *@param is the "*" segment, decoded. */
+static gboolean
+path_matches (const char  *path,
+              const char  *pattern,
+              char       **param)
+{
+  g_auto(GStrv) segments = g_strsplit (path, "/", -1);
+  g_auto(GStrv) expected = g_strsplit (pattern, "/", -1);
+
+  *param = NULL;
+  if (g_strv_length (segments) != g_strv_length (expected))
+    return FALSE;
+  for (guint i = 0; expected[i] != NULL; i++)
+    {
+      if (g_str_equal (expected[i], "*"))
+        {
+          g_clear_pointer (param, g_free);
+          *param = g_uri_unescape_string (segments[i], "/");
+          if (*param == NULL || **param == '\0')
+            return FALSE;
+        }
+      else if (!g_str_equal (expected[i], segments[i]))
+        {
+          g_clear_pointer (param, g_free);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* The checks in order: who (401), then for a change the CSRF token (403) and the role (403). */
+static gboolean
+check_access (FfConsoleCall  *call,
+              Access          access,
+              GError        **error)
+{
+  if (access == ACCESS_NONE)
+    return TRUE;
+  if (!ff_console_authenticate (call, error))
+    return FALSE;
+  if (access == ACCESS_READ)
+    return TRUE;
+  if (!ff_console_check_csrf (call, error))
+    return FALSE;
+  if (access != ACCESS_SESSION && g_str_equal (call->session->role, FF_OPERATOR_AUDITOR))
+    {
+      g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FORBIDDEN,
+                           _("An auditor may read everything but change nothing"));
+      return FALSE;
+    }
+  if (access == ACCESS_ADMIN && !g_str_equal (call->session->role, FF_OPERATOR_ADMIN))
+    {
+      g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FORBIDDEN,
+                           _("Only an admin may manage operators"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+FfReply *
+ff_console_handle (FfConsole              *console,
+                   const FfConsoleRequest *request)
+{
+  const char *path = request->path + strlen (FF_CONSOLE_API_PREFIX);
+  const char *method = g_str_equal (request->method, "HEAD") ? "GET" : request->method;
+  FfConsoleCall call = { console, request, "console", NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  gboolean path_known = FALSE;
+  FfReply *reply = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (routes) && reply == NULL; i++)
+    {
+      g_autofree char *param = NULL;
+
+      if (!path_matches (path, routes[i].path, &param))
+        continue;
+      path_known = TRUE;
+      if (!g_str_equal (method, routes[i].method))
+        continue;
+      reply = check_access (&call, routes[i].access, &error)
+                ? routes[i].handler (&call, param) : reply_gerror (&call, error);
+    }
+  if (reply == NULL)
+    reply = path_known ? ff_reply_not_allowed (call.route)
+                       : reply_error (&call, 404, _("There is nothing at this address"));
+  for (const char *const *header = ff_console_headers; *header != NULL; header += 2)
+    ff_reply_add_header (reply, header[0], header[1]);
+  /* Answers about a session and its data are for this operator's browser alone (this one
+   * replaces the pages' no-cache). */
+  ff_reply_add_header (reply, "Cache-Control", "no-store");
+  ff_console_session_free (call.session);
+  g_free (call.token_hash);
+  return reply;
+}
+
+FfConsole *
+ff_console_new (FfPlatformDb *db,
+                const char   *data_dir,
+                FfKey        *platform_key,
+                GError      **error)
+{
+  g_autofree char *dummy = ff_random_hex (16);
+  g_autofree char *dummy_hash = ff_pin_hash (dummy, error);
+  FfConsole *console;
+
+  if (dummy_hash == NULL)
+    return NULL;
+  console = g_new0 (FfConsole, 1);
+  console->db = db;
+  console->data_dir = g_strdup (data_dir);
+  console->platform_key = ff_key_ref (platform_key);
+  console->dummy_hash = g_steal_pointer (&dummy_hash);
+  console->strangers = ff_login_strangers_new ();
+  return console;
+}
+
+void
+ff_console_free (FfConsole *console)
+{
+  if (console == NULL)
+    return;
+  g_free (console->data_dir);
+  ff_key_unref (console->platform_key);
+  g_free (console->dummy_hash);
+  ff_login_strangers_free (console->strangers);
+  g_free (console);
+}

@@ -1,0 +1,274 @@
+/* The fleet as a whole in the database: finding and counting terminals by any combination of
+ * filters, the fleet by vendor, model and version, and the blacklist entries. */
+#include "config.h"
+
+#include "ff-platform-fleet-db.h"
+
+#include "ff-platform-db-private.h"
+#include "ff-sqlite.h"
+
+#define bind ff_platform_db_bind
+#define LOCKED FF_PLATFORM_DB_LOCKED
+
+static gpointer
+read_first_text (sqlite3_stmt *stmt)
+{
+  return ff_sqlite_column_text (stmt, 0);
+}
+
+/* Terminals */
+
+/* The WHERE clause of @filter, one condition per filter that is on, so that sqlite can use the
+ * (model, version key, device ID) index; an "?1 IS NULL OR model = ?1" condition would force a
+ * scan of the whole ledger. Parameters have fixed numbers, whichever filters are on, and the last
+ * one (the LIMIT) is always there, so that every variant binds the same twelve. Versions compare
+ * by their sort key (ff_version_sort_key()), so "v2.1" finds "V2.01" and ranges follow version
+ * order. */
+static void
+append_conditions (GString                *sql,
+                   const FfTerminalFilter *filter,
+                   gboolean                page)
+{
+  const char *conditions[] = {
+    filter->model ? "model = ?1" : NULL,
+    filter->version ? "version_key = ff_version_key (?2)" : NULL,
+    filter->vendor ? "vendor = ?3" : NULL,
+    filter->below ? "version_key < ff_version_key (?4)" : NULL,
+    filter->at_least ? "version_key >= ff_version_key (?5)" : NULL,
+    filter->profile ? "profile = ?6" : NULL,
+    filter->in_area ? "latitude BETWEEN ?7 AND ?8 AND longitude BETWEEN ?9 AND ?10" : NULL,
+    page && filter->after ? "device_id > ?11" : NULL,
+  };
+
+  g_string_append (sql, " WHERE ?12 IS NOT NULL");
+  for (gsize i = 0; i < G_N_ELEMENTS (conditions); i++)
+    if (conditions[i] != NULL)
+      g_string_append_printf (sql, " AND %s", conditions[i]);
+}
+
+/* Binds @filter to @sql (interned: one cached statement per combination of filters). */
+static sqlite3_stmt *
+bind_filter (FfPlatformDb           *db,
+             GString                *sql,
+             const FfTerminalFilter *filter,
+             GError                **error)
+{
+  return bind (db, g_intern_string (sql->str), error, "ssssssddddsi", filter->model,
+               filter->version, filter->vendor, filter->below, filter->at_least, filter->profile,
+               filter->south, filter->north, filter->west, filter->east, filter->after,
+               filter->limit > 0 ? (gint64) filter->limit : (gint64) -1);
+}
+
+static GPtrArray *
+find_terminals (FfPlatformDb           *db,
+                const FfTerminalFilter *filter,
+                GError                **error)
+{
+  g_autoptr(GString) sql = g_string_new (SELECT_TERMINALS);
+
+  append_conditions (sql, filter, TRUE);
+  g_string_append (sql, " ORDER BY device_id LIMIT ?12");
+  return ff_platform_db_collect_rows (db, bind_filter (db, sql, filter, error),
+                                      ff_platform_db_read_terminal,
+                                      (GDestroyNotify) ff_terminal_free, error);
+}
+
+GPtrArray *
+ff_platform_db_find_terminals (FfPlatformDb           *db,
+                               const FfTerminalFilter *filter,
+                               GError                **error)
+{
+  return LOCKED (db, find_terminals (db, filter, error));
+}
+
+static gint64
+count_matching (FfPlatformDb           *db,
+                const FfTerminalFilter *filter,
+                GError                **error)
+{
+  g_autoptr(GString) sql = g_string_new ("SELECT count(*) FROM terminals");
+  sqlite3_stmt *stmt;
+  gint64 n = -1;
+
+  append_conditions (sql, filter, FALSE);
+  stmt = bind_filter (db, sql, filter, error);
+  if (stmt != NULL && ff_platform_db_next_row (db, stmt, error))
+    {
+      n = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+  return n;
+}
+
+gint64
+ff_platform_db_count_matching (FfPlatformDb           *db,
+                               const FfTerminalFilter *filter,
+                               GError                **error)
+{
+  return LOCKED (db, count_matching (db, filter, error));
+}
+
+/* The fleet */
+
+static gpointer
+read_group (sqlite3_stmt *stmt)
+{
+  FfFleetGroup *group = g_new0 (FfFleetGroup, 1);
+
+  group->vendor = ff_sqlite_column_text (stmt, 0);
+  group->model = ff_sqlite_column_text (stmt, 1);
+  group->version = ff_sqlite_column_text (stmt, 2);
+  group->terminals = sqlite3_column_int64 (stmt, 3);
+  return group;
+}
+
+GPtrArray *
+ff_platform_db_fleet_summary (FfPlatformDb *db,
+                              GError      **error)
+{
+  return LOCKED (db, ff_platform_db_collect_rows (
+                       db, bind (db, "SELECT vendor, model, min (software_version), count (*)"
+                                     " FROM terminals GROUP BY vendor, model, version_key"
+                                     " ORDER BY vendor, model, version_key",
+                                 error, ""),
+                       read_group, (GDestroyNotify) ff_fleet_group_free, error));
+}
+
+/* Blacklist */
+
+static gpointer
+read_blacklist_entry (sqlite3_stmt *stmt)
+{
+  FfBlacklistEntry *entry = g_new0 (FfBlacklistEntry, 1);
+
+  entry->firmware_id = sqlite3_column_int64 (stmt, 0);
+  entry->vendor = ff_sqlite_column_text (stmt, 1);
+  entry->model = ff_sqlite_column_text (stmt, 2);
+  entry->version = ff_sqlite_column_text (stmt, 3);
+  entry->device_id = ff_sqlite_column_text (stmt, 4);
+  entry->added_at = sqlite3_column_int64 (stmt, 5);
+  return entry;
+}
+
+GPtrArray *
+ff_platform_db_list_blacklist (FfPlatformDb *db,
+                               const char   *version,
+                               const char   *device_id,
+                               GError      **error)
+{
+  return LOCKED (db, ff_platform_db_collect_rows (
+                       db, bind (db, "SELECT f.id, f.vendor, f.model, f.version, b.device_id,"
+                                     " b.added_at FROM blacklist AS b JOIN firmware AS f"
+                                     " ON f.id = b.firmware_id"
+                                     " WHERE (?1 IS NULL OR ff_version_key (f.version)"
+                                     "        = ff_version_key (?1))"
+                                     " AND (?2 IS NULL OR b.device_id = ?2)"
+                                     " ORDER BY b.device_id, ff_version_key (f.version),"
+                                     " f.vendor, f.model",
+                                 error, "ss", version, device_id),
+                       read_blacklist_entry, (GDestroyNotify) ff_blacklist_entry_free, error));
+}
+
+static gboolean
+remove_blacklist (FfPlatformDb *db,
+                  gint64        firmware_id,
+                  const char   *device_id,
+                  gboolean     *removed,
+                  GError      **error)
+{
+  if (!ff_platform_db_run (db, bind (db, "DELETE FROM blacklist WHERE firmware_id = ?"
+                                         " AND device_id = ?",
+                                     error, "is", firmware_id, device_id),
+                           error))
+    return FALSE;
+  *removed = ff_platform_db_changes (db) > 0;
+  return TRUE;
+}
+
+gboolean
+ff_platform_db_remove_blacklist (FfPlatformDb *db,
+                                 gint64        firmware_id,
+                                 const char   *device_id,
+                                 gboolean     *removed,
+                                 GError      **error)
+{
+  return LOCKED (db, remove_blacklist (db, firmware_id, device_id, removed, error));
+}
+
+/* Tasks and reports */
+
+static gpointer
+read_task_item_of_device (sqlite3_stmt *stmt)
+{
+  FfTaskItemRecord *item = ff_platform_db_read_task_item (stmt);
+
+  item->device_id = ff_sqlite_column_text (stmt, 7);
+  return item;
+}
+
+GPtrArray *
+ff_platform_db_list_task_items (FfPlatformDb *db,
+                                const char   *task_id,
+                                GError      **error)
+{
+  return LOCKED (db, ff_platform_db_collect_rows (
+    db, bind (db, "SELECT i.state, t.version, t.sha256, p.version, p.sha256,"
+                  " i.expected_version, i.closing_report_id, i.device_id FROM task_items i"
+                  " JOIN firmware t ON t.id = i.target_firmware_id"
+                  " LEFT JOIN firmware p ON p.id = i.previous_firmware_id"
+                  " WHERE i.task_id = ? ORDER BY i.device_id",
+              error, "s", task_id),
+    read_task_item_of_device, (GDestroyNotify) ff_task_item_record_free, error));
+}
+
+GStrv
+ff_platform_db_list_task_tablets (FfPlatformDb *db,
+                                  const char   *task_id,
+                                  GError      **error)
+{
+  g_autoptr(GPtrArray) serials = LOCKED (db, ff_platform_db_collect_rows (
+    db, bind (db, "SELECT serial FROM task_tablets WHERE task_id = ? ORDER BY serial", error,
+              "s", task_id),
+    read_first_text, g_free, error));
+
+  if (serials == NULL)
+    return NULL;
+  g_ptr_array_add (serials, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&serials), FALSE);
+}
+
+GPtrArray *
+ff_platform_db_list_device_reports (FfPlatformDb *db,
+                                    const char   *device_id,
+                                    GError      **error)
+{
+  return LOCKED (db, ff_platform_db_collect_rows (
+                       db, bind (db, SELECT_REPORTS " WHERE device_id = ?"
+                                     " ORDER BY received_at, rowid",
+                                 error, "s", device_id),
+                       ff_platform_db_read_report, (GDestroyNotify) ff_report_record_free,
+                       error));
+}
+
+void
+ff_fleet_group_free (FfFleetGroup *group)
+{
+  if (group == NULL)
+    return;
+  g_free (group->vendor);
+  g_free (group->model);
+  g_free (group->version);
+  g_free (group);
+}
+
+void
+ff_blacklist_entry_free (FfBlacklistEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->vendor);
+  g_free (entry->model);
+  g_free (entry->version);
+  g_free (entry->device_id);
+  g_free (entry);
+}

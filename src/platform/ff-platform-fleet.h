@@ -1,0 +1,66 @@
+/* The changes to fleet data that the operator CLI's verbs and the web console both make, each
+ * with its rules and refusals in one place: blacklist entries, withdrawing firmware, tablets. */
+#pragma once
+
+#include "ff-platform-db.h"
+
+G_BEGIN_DECLS
+
+/* A firmware and the delta patches to it, as firmware list and show print them. */
+typedef struct
+{
+  FfFirmware *firmware;
+  GPtrArray  *deltas;          /* of FfFirmwareDelta */
+} FfFirmwareRow;
+
+/* Each of @firmware (taken) with the deltas to it. */
+GPtrArray  *ff_platform_firmware_rows     (FfPlatformDb  *db,
+                                           GPtrArray     *firmware,
+                                           GError       **error);
+void        ff_firmware_row_free          (FfFirmwareRow *row);
+
+/* The one firmware of @version (by version order), narrowed by @vendor and @model (each may be
+ * NULL) when several match: NOT_FOUND when none does, INVALID when several still do. */
+FfFirmware *ff_platform_resolve_firmware  (FfPlatformDb  *db,
+                                           const char    *version,
+                                           const char    *vendor,
+                                           const char    *model,
+                                           GError       **error);
+/* The firmware a blacklist entry for @device_id names: @version of @vendor and @model, which
+ * default to the terminal's own when it is in the ledger. */
+FfFirmware *ff_platform_blacklist_firmware (FfPlatformDb *db,
+                                            const char   *version,
+                                            const char   *device_id,
+                                            const char   *vendor,
+                                            const char   *model,
+                                            GError      **error);
+/* Keeps @firmware away from @device_id (a device ID must pass ff_name_is_safe()); CONFLICT when
+ * the entry exists. */
+gboolean    ff_platform_blacklist_add     (FfPlatformDb      *db,
+                                           const FfFirmware  *firmware,
+                                           const char        *device_id,
+                                           gint64             now,
+                                           GError           **error);
+/* NOT_FOUND when there is no such entry. */
+gboolean    ff_platform_blacklist_remove  (FfPlatformDb      *db,
+                                           const FfFirmware  *firmware,
+                                           const char        *device_id,
+                                           GError           **error);
+/* No new task may use @firmware; CONFLICT (nothing changes) when it was withdrawn before. */
+gboolean    ff_platform_firmware_withdraw (FfPlatformDb      *db,
+                                           const FfFirmware  *firmware,
+                                           gint64             now,
+                                           GError           **error);
+/* Registers tablet @serial (in stock) with its Ed25519 public key in PEM. */
+gboolean    ff_platform_handheld_add      (FfPlatformDb      *db,
+                                           const char        *serial,
+                                           const char        *public_key_pem,
+                                           gint64             now,
+                                           GError           **error);
+/* Retires @serial: it can no longer log in or upload. NOT_FOUND when unknown, CONFLICT when it
+ * was retired before. */
+gboolean    ff_platform_handheld_retire   (FfPlatformDb      *db,
+                                           const char        *serial,
+                                           GError           **error);
+
+G_END_DECLS

@@ -1,0 +1,729 @@
+/* The operator console's JSON API (docs/api.md, "Console API (operators)") against a real server
+ * process on 127.0.0.1 with a real database: operator accounts, sessions in cookies, the CSRF
+ * token, roles, the audit log and its CSV, the terminal filters in version order and paging, the
+ * blacklist through the API and the CLI, and a dispatch. */
+#include "config.h"
+
+#include "platform-harness.h"
+
+#include <json-glib/json-glib.h>
+
+#define ADMIN_PASSWORD "correct horse battery"
+#define OPERATOR_PASSWORD "operator password 1"
+#define AUDITOR_PASSWORD "auditor password 1"
+
+/* 40 more terminals of the same model, none in a task: 12 at V1.00, 6 at V1.9, 6 at V1.10, 16 at
+ * V2.01, spread over 0.4 degrees of latitude going north with their number. */
+#define EXTRA_TERMINALS 40
+
+typedef struct
+{
+  Harness *h;
+} Fixture;
+
+/* A logged-in operator. */
+typedef struct
+{
+  char *cookie;       /* "ff_console=…" */
+  char *csrf;
+} Login;
+
+static void
+login_clear (Login *login)
+{
+  g_clear_pointer (&login->cookie, g_free);
+  g_clear_pointer (&login->csrf, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Login, login_clear)
+
+static const char *
+extra_version (guint i)
+{
+  return i < 12 ? "V1.00" : i < 18 ? "V1.9" : i < 24 ? "V1.10" : "V2.01";
+}
+
+static void
+add_operator (Harness    *h,
+              const char *name,
+              const char *role,
+              const char *password)
+{
+  g_autofree char *input = g_strconcat (password, "\n", NULL);
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (harness_run (h, input, NULL, &err, "operators", "add", "--name", name, "--role",
+                                role, "--password-stdin", NULL), ==, 0);
+}
+
+static void
+set_up (Fixture      *fixture,
+        gconstpointer data)
+{
+  Harness *h = fixture->h = harness_new ();
+  g_autoptr(GString) ledger = g_string_new ("device_id,name,latitude,longitude,vendor,model,"
+                                            "hardware_version,software_version,"
+                                            "software_checksum,host,port,common_address,"
+                                            "profile\r\n");
+  g_autofree char *path = NULL;
+
+  harness_setup_world (h);
+  for (guint i = 0; i < EXTRA_TERMINALS; i++)
+    g_string_append_printf (ledger, "X%03u,Extra %u,%.3f,116.5,Acme,DTU-3000,HV1.0,%s,,"
+                            "127.0.0.1,%u,%u,state-grid\r\n", i, i, 30.0 + i * 0.01,
+                            extra_version (i), 3000 + i, 10 + i);
+  path = harness_write (h, "extra.csv", ledger->str, -1);
+  g_free (harness_run_ok (h, "terminals", "import", path, NULL));
+  add_operator (h, "admin", "admin", ADMIN_PASSWORD);
+  add_operator (h, "olga", "operator", OPERATOR_PASSWORD);
+  add_operator (h, "audrey", "auditor", AUDITOR_PASSWORD);
+  harness_start (h, FALSE);
+}
+
+static void
+tear_down (Fixture      *fixture,
+           gconstpointer data)
+{
+  harness_free (fixture->h);
+}
+
+/* Sends a console request with @login's cookie and (when @with_csrf) its CSRF token. */
+static guint
+call (Harness     *h,
+      const char  *method,
+      const char  *path,
+      const Login *login,
+      gboolean     with_csrf,
+      const char  *body,
+      GBytes     **response,
+      SoupMessageHeaders **response_headers)
+{
+  g_autoptr(GBytes) bytes = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
+  const char *headers[7] = { NULL };
+  guint n = 0;
+
+  if (login != NULL && login->cookie != NULL)
+    {
+      headers[n++] = "Cookie";
+      headers[n++] = login->cookie;
+    }
+  if (login != NULL && with_csrf)
+    {
+      headers[n++] = "X-CSRF-Token";
+      headers[n++] = login->csrf;
+    }
+  if (body != NULL)
+    {
+      headers[n++] = "Content-Type";
+      headers[n++] = "application/json";
+    }
+  return harness_request (h, method, path, NULL, bytes, headers, response, response_headers);
+}
+
+static JsonObject *
+parse_object (GBytes     *body,
+              JsonParser *parser)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (body);
+  json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                              (gssize) g_bytes_get_size (body), &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+/* Logs in; returns the status, and on 200 fills @login and @set_cookie (the whole header). */
+static guint
+log_in (Harness     *h,
+        const char  *name,
+        const char  *password,
+        Login       *login,
+        char       **set_cookie,
+        char       **retry_after)
+{
+  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"password\": \"%s\"}", name,
+                                           password);
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  guint status = call (h, "POST", "/console/api/login", NULL, FALSE, body, &response, &headers);
+  const char *cookie;
+  JsonObject *root;
+
+  if (retry_after != NULL)
+    *retry_after = g_strdup (soup_message_headers_get_one (headers, "Retry-After"));
+  if (status != 200)
+    return status;
+  cookie = soup_message_headers_get_one (headers, "Set-Cookie");
+  g_assert_nonnull (cookie);
+  if (set_cookie != NULL)
+    *set_cookie = g_strdup (cookie);
+  login->cookie = g_strndup (cookie, strcspn (cookie, ";"));
+  root = parse_object (response, parser);
+  login->csrf = g_strdup (json_object_get_string_member (root, "csrf_token"));
+  g_assert_cmpuint (strlen (login->csrf), ==, 64);
+  return status;
+}
+
+static void
+log_in_ok (Harness    *h,
+           const char *name,
+           const char *password,
+           Login      *login)
+{
+  g_assert_cmpuint (log_in (h, name, password, login, NULL, NULL), ==, 200);
+}
+
+static char *
+error_text (GBytes *body)
+{
+  return harness_error_text (body);
+}
+
+/* Sessions */
+
+static void
+test_login_and_cookie (Fixture      *fixture,
+                       gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_auto(Login) stranger = { .cookie = g_strdup ("ff_console=00112233445566778899aabbccddeeff"
+                                                 "00112233445566778899aabbccddeeff"),
+                             .csrf = g_strdup ("x") };
+  g_autofree char *set_cookie = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+
+  g_assert_cmpuint (log_in (h, "olga", "not the password", &login, NULL, NULL), ==, 401);
+  g_assert_cmpuint (log_in (h, "nobody", OPERATOR_PASSWORD, &login, NULL, NULL), ==, 401);
+  g_assert_cmpuint (log_in (h, "olga", OPERATOR_PASSWORD, &login, &set_cookie, NULL), ==, 200);
+  /* The cookie is for the console's pages alone, never readable by scripts nor sent by other
+   * sites, and only over HTTPS. */
+  g_assert_true (g_str_has_prefix (set_cookie, "ff_console="));
+  g_assert_nonnull (strstr (set_cookie, "; HttpOnly"));
+  g_assert_nonnull (strstr (set_cookie, "; Secure"));
+  g_assert_nonnull (strstr (set_cookie, "; SameSite=Strict"));
+  g_assert_nonnull (strstr (set_cookie, "; Path=/console"));
+  g_assert_cmpuint (strlen (login.cookie), ==, strlen ("ff_console=") + 64);
+
+  g_assert_cmpuint (call (h, "GET", "/console/api/session", &login, FALSE, NULL, &body, NULL),
+                    ==, 200);
+  root = parse_object (body, parser);
+  g_assert_cmpstr (json_object_get_string_member (root, "name"), ==, "olga");
+  g_assert_cmpstr (json_object_get_string_member (root, "role"), ==, "operator");
+  g_assert_cmpstr (json_object_get_string_member (root, "csrf_token"), ==, login.csrf);
+  g_assert_cmpint (json_object_get_int_member (root, "idle_timeout_seconds"), ==, 30 * 60);
+
+  /* No cookie, or one the platform never gave: not logged in. */
+  g_assert_cmpuint (call (h, "GET", "/console/api/session", NULL, FALSE, NULL, NULL, NULL), ==,
+                    401);
+  g_assert_cmpuint (call (h, "GET", "/console/api/fleet", &stranger, FALSE, NULL, NULL, NULL), ==,
+                    401);
+
+  /* Logging out ends the session on the server, not only in the browser. */
+  g_assert_cmpuint (call (h, "POST", "/console/api/logout", &login, FALSE, NULL, NULL, NULL), ==,
+                    403);
+  g_assert_cmpuint (call (h, "POST", "/console/api/logout", &login, TRUE, NULL, NULL, NULL), ==,
+                    200);
+  g_assert_cmpuint (call (h, "GET", "/console/api/session", &login, FALSE, NULL, NULL, NULL), ==,
+                    401);
+}
+
+/* A disabled operator's sessions end at once. */
+static void
+test_disabled_operator (Fixture      *fixture,
+                        gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_autofree char *out = NULL;
+
+  log_in_ok (h, "olga", OPERATOR_PASSWORD, &login);
+  out = harness_run_ok (h, "operators", "disable", "olga", NULL);
+  g_assert_cmpuint (call (h, "GET", "/console/api/session", &login, FALSE, NULL, NULL, NULL), ==,
+                    401);
+  g_assert_cmpuint (log_in (h, "olga", OPERATOR_PASSWORD, &login, NULL, NULL), ==, 401);
+  g_clear_pointer (&out, g_free);
+  out = harness_run_ok (h, "operators", "list", "--json", NULL);
+  g_assert_nonnull (strstr (out, "\"enabled\" : false"));
+  g_assert_null (strstr (out, "scrypt"));
+}
+
+/* As for technicians: after 3 wrong passwords even the right one waits, and so does a name that
+ * is no operator's (a 429 must not tell which names exist). */
+static void
+test_login_backoff (Fixture      *fixture,
+                    gconstpointer data)
+{
+  Harness *h = fixture->h;
+  const char *names[] = { "olga", "nobody" };
+
+  for (gsize n = 0; n < G_N_ELEMENTS (names); n++)
+    {
+      g_auto(Login) login = { 0 };
+      g_autofree char *retry_after = NULL;
+      guint64 seconds = 0;
+
+      for (guint i = 0; i < 3; i++)
+        g_assert_cmpuint (log_in (h, names[n], "wrong password", &login, NULL, NULL), ==, 401);
+      g_assert_cmpuint (log_in (h, names[n], OPERATOR_PASSWORD, &login, NULL, &retry_after), ==,
+                        429);
+      g_assert_nonnull (retry_after);
+      g_assert_true (g_ascii_string_to_unsigned (retry_after, 10, 1, 30, &seconds, NULL));
+    }
+}
+
+/* Every change needs the session's CSRF token; without it, or with another, nothing changes. */
+static void
+test_csrf (Fixture      *fixture,
+           gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_auto(Login) forged = { 0 };
+  g_autofree char *before = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(GBytes) body = NULL;
+  const char *entry = "{\"version\": \"V2.01\", \"device_id\": \"X000\"}";
+
+  log_in_ok (h, "olga", OPERATOR_PASSWORD, &login);
+  forged.cookie = g_strdup (login.cookie);
+  forged.csrf = g_strdup ("0000000000000000000000000000000000000000000000000000000000000000");
+  before = harness_dump_database (h);
+  g_assert_cmpuint (call (h, "POST", "/console/api/blacklist", &login, FALSE, entry, &body, NULL),
+                    ==, 403);
+  message = error_text (body);
+  g_assert_nonnull (strstr (message, "X-CSRF-Token"));
+  g_assert_cmpuint (call (h, "POST", "/console/api/blacklist", &forged, TRUE, entry, NULL, NULL),
+                    ==, 403);
+  harness_assert_database_unchanged (h, before);
+  g_assert_cmpuint (call (h, "POST", "/console/api/blacklist", &login, TRUE, entry, NULL, NULL),
+                    ==, 201);
+}
+
+/* Roles */
+
+/* Every route that changes something, with a body that would be accepted from an operator. */
+static const struct
+{
+  const char *method;
+  const char *path;
+  const char *body;
+  gboolean    admin;
+} changes[] = {
+  { "POST", "/console/api/blacklist", "{\"version\": \"V2.01\", \"device_id\": \"X000\"}", FALSE },
+  { "DELETE", "/console/api/blacklist?version=V2.01&device_id=X001", NULL, FALSE },
+  { "POST", "/console/api/firmware/V2.01/withdraw", NULL, FALSE },
+  { "POST", "/console/api/tablets", "{\"serial\": \"TAB-0009\", \"public_key_pem\": \"x\"}",
+    FALSE },
+  { "POST", "/console/api/tablets/TAB-0001/retire", NULL, FALSE },
+  { "POST", "/console/api/tasks/preview",
+    "{\"technician\": \"13800138000\", \"tablets\": [\"TAB-0003\"], \"terminals\": [\"X000\"],"
+    " \"firmware\": \"V2.01\"}", FALSE },
+  { "POST", "/console/api/tasks",
+    "{\"technician\": \"13800138000\", \"tablets\": [\"TAB-0003\"], \"terminals\": [\"X000\"],"
+    " \"firmware\": \"V2.01\"}", FALSE },
+  { "POST", "/console/api/operators",
+    "{\"name\": \"eve\", \"role\": \"admin\", \"password\": \"a long password\"}", TRUE },
+  { "POST", "/console/api/operators/olga/disable", NULL, TRUE },
+};
+
+static void
+test_auditor_changes_nothing (Fixture      *fixture,
+                              gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) auditor = { 0 };
+  g_auto(Login) operator = { 0 };
+  g_autofree char *before = NULL;
+
+  log_in_ok (h, "audrey", AUDITOR_PASSWORD, &auditor);
+  log_in_ok (h, "olga", OPERATOR_PASSWORD, &operator);
+  before = harness_dump_database (h);
+  for (gsize i = 0; i < G_N_ELEMENTS (changes); i++)
+    {
+      g_autoptr(GBytes) body = NULL;
+      g_autofree char *message = NULL;
+
+      g_test_message ("%s %s", changes[i].method, changes[i].path);
+      g_assert_cmpuint (call (h, changes[i].method, changes[i].path, &auditor, TRUE,
+                              changes[i].body, &body, NULL), ==, 403);
+      message = error_text (body);
+      g_assert_nonnull (strstr (message, "auditor"));
+      if (changes[i].admin)
+        g_assert_cmpuint (call (h, changes[i].method, changes[i].path, &operator, TRUE,
+                                changes[i].body, NULL, NULL), ==, 403);
+    }
+  harness_assert_database_unchanged (h, before);
+  /* …and reads everything. */
+  g_assert_cmpuint (call (h, "GET", "/console/api/audit", &auditor, FALSE, NULL, NULL, NULL), ==,
+                    200);
+  g_assert_cmpuint (call (h, "GET", "/console/api/operators", &auditor, FALSE, NULL, NULL, NULL),
+                    ==, 200);
+}
+
+/* The audit log and the blacklist */
+
+static JsonArray *
+get_array (Harness     *h,
+           const Login *login,
+           const char  *path,
+           const char  *member,
+           JsonParser  *parser)
+{
+  g_autoptr(GBytes) body = NULL;
+
+  g_assert_cmpuint (call (h, "GET", path, login, FALSE, NULL, &body, NULL), ==, 200);
+  return json_object_get_array_member (parse_object (body, parser), member);
+}
+
+static void
+test_blacklist_and_audit (Fixture      *fixture,
+                          gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) before_parser = json_parser_new ();
+  g_autofree char *out = NULL;
+  g_autoptr(GBytes) body = NULL;
+  JsonArray *entries;
+  JsonObject *entry;
+
+  log_in_ok (h, "olga", OPERATOR_PASSWORD, &login);
+  g_assert_cmpuint (call (h, "POST", "/console/api/blacklist", &login, TRUE,
+                          "{\"version\": \"V2.01\", \"device_id\": \"X003\"}", NULL, NULL), ==,
+                    201);
+  /* Once is enough: a second time is a conflict, and changes nothing. */
+  g_assert_cmpuint (call (h, "POST", "/console/api/blacklist", &login, TRUE,
+                          "{\"version\": \"V2.01\", \"device_id\": \"X003\"}", NULL, NULL), ==,
+                    409);
+  out = harness_run_ok (h, "blacklist", "list", "--device", "X003", NULL);
+  g_assert_nonnull (strstr (out, "X003\tAcme DTU-3000 V2.01"));
+  entries = get_array (h, &login, "/console/api/terminals/X003", "blacklist", parser);
+  g_assert_cmpuint (json_array_get_length (entries), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (entries, 0),
+                                                  "version"), ==, "V2.01");
+
+  g_assert_cmpuint (call (h, "DELETE", "/console/api/blacklist?version=V2.01&device_id=X003",
+                          &login, TRUE, NULL, NULL, NULL), ==, 200);
+  g_assert_cmpuint (call (h, "DELETE", "/console/api/blacklist?version=V2.01&device_id=X003",
+                          &login, TRUE, NULL, &body, NULL), ==, 404);
+  g_clear_pointer (&out, g_free);
+  out = harness_run_ok (h, "blacklist", "list", "--json", NULL);
+  g_assert_null (strstr (out, "X003"));
+
+  /* Newest first: the removal with the entry before and nothing after, then the addition. The
+   * refused attempts left no record. */
+  entries = get_array (h, &login, "/console/api/audit", "entries", parser);
+  g_assert_cmpuint (json_array_get_length (entries), ==, 2);
+  entry = json_array_get_object_element (entries, 0);
+  g_assert_cmpstr (json_object_get_string_member (entry, "operator"), ==, "olga");
+  g_assert_cmpstr (json_object_get_string_member (entry, "action"), ==, "blacklist.remove");
+  g_assert_true (json_object_get_null_member (entry, "after"));
+  g_assert_true (json_parser_load_from_data (before_parser,
+                                             json_object_get_string_member (entry, "before"), -1,
+                                             NULL));
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_node_get_object (json_parser_get_root (before_parser)), "device_id"),
+                   ==, "X003");
+  entry = json_array_get_object_element (entries, 1);
+  g_assert_cmpstr (json_object_get_string_member (entry, "action"), ==, "blacklist.add");
+  g_assert_true (json_object_get_null_member (entry, "before"));
+  g_assert_nonnull (strstr (json_object_get_string_member (entry, "after"), "\"X003\""));
+
+  /* The CLI's new verbs on the same entries. */
+  g_clear_pointer (&out, g_free);
+  out = harness_run_ok (h, "blacklist", "add", "V2.01", "X004", NULL);
+  g_clear_pointer (&out, g_free);
+  out = harness_run_ok (h, "blacklist", "list", "--firmware", "v2.1", NULL);
+  g_assert_nonnull (strstr (out, "X004"));
+  g_clear_pointer (&out, g_free);
+  out = harness_run_ok (h, "blacklist", "remove", "V2.01", "X004", NULL);
+  g_assert_cmpint (harness_run (h, NULL, NULL, NULL, "blacklist", "remove", "V2.01", "X004",
+                                NULL), ==, 1);
+  g_clear_pointer (&out, g_free);
+  out = harness_run_ok (h, "blacklist", "list", NULL);
+  g_assert_null (strstr (out, "X004"));
+}
+
+/* Paging the audit log: pages of two, newest first, until next_before is null. */
+static void
+test_audit_paging (Fixture      *fixture,
+                   gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_autofree char *path = g_strdup ("/console/api/audit?limit=2");
+  gint64 last_id = G_MAXINT64;
+  guint seen = 0;
+
+  log_in_ok (h, "olga", OPERATOR_PASSWORD, &login);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *entry = g_strdup_printf ("{\"version\": \"V2.01\", \"device_id\": "
+                                                "\"X0%02u\"}", 30 + i);
+
+      g_assert_cmpuint (call (h, "POST", "/console/api/blacklist", &login, TRUE, entry, NULL,
+                              NULL), ==, 201);
+    }
+  while (path != NULL)
+    {
+      g_autoptr(GBytes) body = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *root;
+      JsonArray *entries;
+
+      g_assert_cmpuint (call (h, "GET", path, &login, FALSE, NULL, &body, NULL), ==, 200);
+      root = parse_object (body, parser);
+      entries = json_object_get_array_member (root, "entries");
+      for (guint i = 0; i < json_array_get_length (entries); i++)
+        {
+          gint64 id = json_object_get_int_member (json_array_get_object_element (entries, i), "id");
+
+          g_assert_cmpint (id, <, last_id);
+          last_id = id;
+          seen++;
+        }
+      g_clear_pointer (&path, g_free);
+      if (!json_object_get_null_member (root, "next_before"))
+        path = g_strdup_printf ("/console/api/audit?limit=2&before=%" G_GINT64_FORMAT,
+                                json_object_get_int_member (root, "next_before"));
+    }
+  g_assert_cmpuint (seen, ==, 5);
+}
+
+/* The CSV export quotes every cell, doubles quotes, keeps line breaks inside cells, and keeps a
+ * spreadsheet from running any cell as a formula. */
+static void
+test_audit_csv (Fixture      *fixture,
+                gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  const char *text;
+
+  add_operator (h, "=HYPERLINK(\"http://x\")", "operator", OPERATOR_PASSWORD);
+  log_in_ok (h, "=HYPERLINK(\\\"http://x\\\")", OPERATOR_PASSWORD, &login);
+  g_assert_cmpuint (call (h, "POST", "/console/api/blacklist", &login, TRUE,
+                          "{\"version\": \"V2.01\", \"device_id\": \"X005\"}", NULL, NULL), ==,
+                    201);
+  g_assert_cmpuint (call (h, "GET", "/console/api/audit.csv", &login, FALSE, NULL, &body,
+                          &headers), ==, 200);
+  g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (headers, NULL),
+                                   "text/csv"));
+  text = g_bytes_get_data (body, NULL);
+  g_assert_true (g_str_has_prefix (text, "\"id\",\"at\",\"operator\",\"action\",\"target\","
+                                         "\"before\",\"after\"\r\n"));
+  /* The name as text: an apostrophe first, its quotes doubled. */
+  g_assert_nonnull (g_strstr_len (text, (gssize) g_bytes_get_size (body),
+                                  ",\"'=HYPERLINK(\"\"http://x\"\")\",\"blacklist.add\","));
+  /* The JSON after the change, quoted with its quotes doubled. */
+  g_assert_nonnull (g_strstr_len (text, (gssize) g_bytes_get_size (body),
+                                  "\"{\"\"device_id\"\":\"\"X005\"\""));
+}
+
+/* Terminals */
+
+static gint64
+terminals_total (Harness     *h,
+                 const Login *login,
+                 const char  *query,
+                 JsonArray  **terminals,
+                 JsonParser  *parser)
+{
+  g_autofree char *path = g_strconcat ("/console/api/terminals?", query, NULL);
+  g_autoptr(GBytes) body = NULL;
+  JsonObject *root;
+
+  g_assert_cmpuint (call (h, "GET", path, login, FALSE, NULL, &body, NULL), ==, 200);
+  root = parse_object (body, parser);
+  if (terminals != NULL)
+    *terminals = json_object_get_array_member (root, "terminals");
+  return json_object_get_int_member (root, "total");
+}
+
+static void
+test_terminal_filters (Fixture      *fixture,
+                       gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GBytes) body = NULL;
+  JsonArray *terminals;
+  JsonObject *root;
+
+  log_in_ok (h, "audrey", AUDITOR_PASSWORD, &login);
+  /* Version order, not text: V1.9 is below V1.10, and V1.00 (3 + 12 terminals) below both. */
+  g_assert_cmpint (terminals_total (h, &login, "below=V1.10", NULL, parser), ==, 3 + 12 + 6);
+  g_assert_cmpint (terminals_total (h, &login, "version=V1.9", NULL, parser), ==, 6);
+  g_assert_cmpint (terminals_total (h, &login, "version=v1.09", NULL, parser), ==, 6);
+  g_assert_cmpint (terminals_total (h, &login, "at_least=V1.10", NULL, parser), ==, 6 + 16);
+  g_assert_cmpint (terminals_total (h, &login, "model=DTU-3000&version=V1.00&vendor=Acme",
+                                    &terminals, parser), ==, 15);
+  g_assert_cmpuint (json_array_get_length (terminals), ==, 15);
+  g_assert_cmpint (terminals_total (h, &login, "model=FTU-9", NULL, parser), ==, 0);
+  g_assert_cmpint (terminals_total (h, &login, "profile=state-grid", NULL, parser), ==, 43);
+  /* X000…X009 lie from 30.00 to 30.09 degrees north. */
+  g_assert_cmpint (terminals_total (h, &login, "area=29.995,116,30.095,117", &terminals, parser),
+                   ==, 10);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (terminals, 0),
+                                                  "device_id"), ==, "X000");
+  g_assert_cmpuint (call (h, "GET", "/console/api/terminals?below=V2%2B1", &login, FALSE, NULL, NULL,
+                          NULL), ==, 400);
+  g_assert_cmpuint (call (h, "GET", "/console/api/terminals?area=31,116,30,117", &login, FALSE,
+                          NULL, NULL, NULL), ==, 400);
+
+  /* The map's points of the same selection. */
+  g_assert_cmpuint (call (h, "GET", "/console/api/terminals/points?version=V1.9", &login, FALSE,
+                          NULL, &body, NULL), ==, 200);
+  root = parse_object (body, parser);
+  g_assert_cmpint (json_object_get_int_member (root, "total"), ==, 6);
+  g_assert_false (json_object_get_boolean_member (root, "capped"));
+  terminals = json_object_get_array_member (root, "points");
+  g_assert_cmpuint (json_array_get_length (terminals), ==, 6);
+  g_assert_cmpstr (json_array_get_string_element (json_array_get_array_element (terminals, 0), 0),
+                   ==, "X012");
+  g_assert_cmpstr (json_array_get_string_element (json_array_get_array_element (terminals, 0), 3),
+                   ==, "V1.9");
+}
+
+/* Pages of 7 of the 15 terminals at V1.00: every one once, in device ID order. */
+static void
+test_terminal_paging (Fixture      *fixture,
+                      gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_autofree char *after = NULL;
+  g_autofree char *previous = g_strdup ("");
+  guint pages = 0, seen = 0;
+
+  log_in_ok (h, "olga", OPERATOR_PASSWORD, &login);
+  do
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GBytes) body = NULL;
+      g_autofree char *path = NULL;
+      JsonObject *root;
+      JsonArray *terminals;
+
+      path = after == NULL
+             ? g_strdup ("/console/api/terminals?model=DTU-3000&version=V1.00&limit=7")
+             : g_strdup_printf ("/console/api/terminals?model=DTU-3000&version=V1.00&limit=7"
+                                "&after=%s", after);
+      g_assert_cmpuint (call (h, "GET", path, &login, FALSE, NULL, &body, NULL), ==, 200);
+      root = parse_object (body, parser);
+      g_assert_cmpint (json_object_get_int_member (root, "total"), ==, 15);
+      terminals = json_object_get_array_member (root, "terminals");
+      for (guint i = 0; i < json_array_get_length (terminals); i++)
+        {
+          const char *id = json_object_get_string_member (
+            json_array_get_object_element (terminals, i), "device_id");
+
+          g_assert_cmpstr (id, >, previous);
+          g_free (previous);
+          previous = g_strdup (id);
+          seen++;
+        }
+      g_clear_pointer (&after, g_free);
+      if (!json_object_get_null_member (root, "next_after"))
+        after = g_strdup (json_object_get_string_member (root, "next_after"));
+      pages++;
+    }
+  while (after != NULL);
+  g_assert_cmpuint (pages, ==, 3);
+  g_assert_cmpuint (seen, ==, 15);
+  g_assert_cmpuint (call (h, "GET", "/console/api/terminals?limit=0", &login, FALSE, NULL, NULL,
+                          NULL), ==, 400);
+}
+
+/* Dispatch */
+
+static void
+test_dispatch (Fixture      *fixture,
+               gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfKey) key = ff_key_generate (&error);
+  g_autofree char *pem = ff_key_get_public_pem (key);
+  g_autofree char *escaped = g_strescape (pem, NULL);
+  g_autofree char *tablet = g_strdup_printf ("{\"serial\": \"TAB-0003\", \"public_key_pem\": "
+                                             "\"%s\"}", escaped);
+  const char *request = "{\"technician\": \"13800138000\", \"tablets\": [\"TAB-0003\"],"
+                        " \"terminals\": [\"X000\", \"X001\"], \"firmware\": \"V2.01\","
+                        " \"valid_days\": 3}";
+  g_autofree char *before = NULL, *out = NULL, *document_path = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GBytes) body = NULL;
+  JsonObject *root;
+  JsonArray *tablets;
+
+  log_in_ok (h, "olga", OPERATOR_PASSWORD, &login);
+  g_assert_cmpuint (call (h, "POST", "/console/api/tablets", &login, TRUE, tablet, NULL, NULL),
+                    ==, 201);
+  /* A preview shows the task and its message and stores nothing. */
+  before = harness_dump_database (h);
+  g_assert_cmpuint (call (h, "POST", "/console/api/tasks/preview", &login, TRUE, request, &body,
+                          NULL), ==, 200);
+  harness_assert_database_unchanged (h, before);
+  root = parse_object (body, parser);
+  g_assert_true (json_object_get_boolean_member (root, "preview"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                      json_object_get_object_member (root, "document"), "items")), ==, 2);
+  g_assert_nonnull (strstr (json_object_get_string_member (
+                              json_object_get_object_member (root, "task"), "dispatch_message"),
+                            "V2.01"));
+  g_clear_pointer (&body, g_bytes_unref);
+
+  g_assert_cmpuint (call (h, "POST", "/console/api/tasks", &login, TRUE, request, &body, NULL),
+                    ==, 201);
+  root = parse_object (body, parser);
+  root = json_object_get_object_member (root, "task");
+  g_assert_cmpint (json_object_get_int_member (root, "items"), ==, 2);
+  /* Signed and written out as "tasks create" does. */
+  document_path = g_strdup_printf ("%s/tasks/%s.json", h->data_dir,
+                                   json_object_get_string_member (root, "task_id"));
+  g_assert_true (g_file_test (document_path, G_FILE_TEST_EXISTS));
+  out = harness_run_ok (h, "handhelds", "list", NULL);
+  g_assert_nonnull (strstr (out, "TAB-0003\tchecked-out"));
+  /* Refused like the CLI refuses: the terminals are in an open task now. */
+  g_assert_cmpuint (call (h, "POST", "/console/api/tasks", &login, TRUE, request, NULL, NULL),
+                    ==, 403);
+  tablets = get_array (h, &login, "/console/api/audit", "entries", parser);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tablets, 0),
+                                                  "action"), ==, "task.create");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tablets, 1),
+                                                  "action"), ==, "tablet.add");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(name, function) \
+  g_test_add ("/console/api/" name, Fixture, NULL, set_up, function, tear_down)
+  ADD ("login-and-cookie", test_login_and_cookie);
+  ADD ("disabled-operator", test_disabled_operator);
+  ADD ("login-backoff", test_login_backoff);
+  ADD ("csrf", test_csrf);
+  ADD ("auditor-changes-nothing", test_auditor_changes_nothing);
+  ADD ("blacklist-and-audit", test_blacklist_and_audit);
+  ADD ("audit-paging", test_audit_paging);
+  ADD ("audit-csv", test_audit_csv);
+  ADD ("terminal-filters", test_terminal_filters);
+  ADD ("terminal-paging", test_terminal_paging);
+  ADD ("dispatch", test_dispatch);
+#undef ADD
+  return g_test_run ();
+}
