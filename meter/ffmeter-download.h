@@ -78,7 +78,7 @@ size_t ffmeter_message_write (const FfMeterMessage *message, uint8_t *out, size_
  * where packets are kept (write_package), and the apply step, which turns the complete package into
  * a new image slot beside the running version: a full image as it is, an ffdelta1 patch through
  * delta/'s patcher (meter/ does not link delta/: the firmware wires them together here). apply
- * returns 0 and the new image's slot and size, or non-zero when the package could not be applied. */
+ * returns 0 and the new image's slot and size, or non-zero when the package cannot be applied. */
 typedef struct
 {
   int (*send)          (void *user, const uint8_t *data, size_t len);

@@ -1,4 +1,4 @@
-/* ffmeter-private.h: what the parts of meter/ share: little-endian fields and the two-copy record. */
+/* ffmeter-private.h: what the parts of meter/ share: little-endian fields, the two-copy record. */
 #pragma once
 
 #include "ffmeter.h"

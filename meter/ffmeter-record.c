@@ -60,7 +60,8 @@ ffmeter_record_load (const FfMeterStore *store, const char magic[4], uint8_t *bu
       return false;
     }
   if (best != last_read
-      && (store->read (store->user, best, buf, copy_size) != 0 || !copy_valid (magic, buf, copy_size)))
+      && (store->read (store->user, best, buf, copy_size) != 0
+          || !copy_valid (magic, buf, copy_size)))
     {
       /* It read well a moment ago: storage that changes under us is as good as none. */
       *sequence = 0;

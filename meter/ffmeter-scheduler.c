@@ -22,7 +22,8 @@ ffmeter_strerror (FfMeterResult result)
     case FFMETER_ERROR_STOP_FIRST: return "a running app must be stopped before it is uninstalled";
     case FFMETER_ERROR_NOT_REMOVABLE:
       return "only an installed, ready or stopped app can be uninstalled";
-    case FFMETER_ERROR_ALREADY_DOWNLOADED: return "this app is downloaded and waits to be installed";
+    case FFMETER_ERROR_ALREADY_DOWNLOADED:
+      return "this app is downloaded and waits to be installed";
     case FFMETER_ERROR_NOT_NEWER: return "the version is not newer than the one installed";
     case FFMETER_ERROR_UPGRADE_PENDING: return "a new version of this app is already on its way";
     case FFMETER_ERROR_TABLE_FULL: return "the app table is full";

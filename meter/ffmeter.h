@@ -23,7 +23,7 @@ typedef enum
   FFMETER_ERROR_RESIDENT,           /* finish: a resident app stays running */
   FFMETER_ERROR_STOP_FIRST,         /* uninstall: a running app must be stopped first */
   FFMETER_ERROR_NOT_REMOVABLE,      /* uninstall: a downloaded or uninstalled app */
-  FFMETER_ERROR_ALREADY_DOWNLOADED, /* download: this app has a downloaded row waiting for install */
+  FFMETER_ERROR_ALREADY_DOWNLOADED, /* download: this app has a downloaded row, not installed yet */
   FFMETER_ERROR_NOT_NEWER,          /* download: the version is not newer than the one installed */
   FFMETER_ERROR_UPGRADE_PENDING,    /* download: this app already has a new version on its way */
   FFMETER_ERROR_TABLE_FULL,         /* download: no free row */

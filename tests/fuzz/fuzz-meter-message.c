@@ -89,7 +89,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       FfMeterMessage m;
 
       if (ffmeter_message_parse (message, len, &m) == FFMETER_PARSE_OK
-          && (ffmeter_message_write (&m, out, sizeof out) != len || memcmp (out, message, len) != 0))
+          && (ffmeter_message_write (&m, out, sizeof out) != len
+              || memcmp (out, message, len) != 0))
         abort ();
       ffmeter_download_message (&download, message, len);
       /* The length byte's low bits also stand for the other events. */

@@ -1,7 +1,7 @@
 /* test-meter-download.c: meter/'s side of the seed-004 download, driven by a platform in memory:
  * a whole image and an ffdelta1 patch installed, resume after a break without fetching a packet
  * twice, sleep after three failed requests, a bad packet asked for again, a wrong file checksum
- * never installed, a version that is not newer never fetched, a power cut at every progress write. */
+ * never installed, a version that is not newer never fetched, a cut at every progress write. */
 #include <glib.h>
 #include <string.h>
 

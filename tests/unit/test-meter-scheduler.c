@@ -49,9 +49,9 @@ typedef struct
 
 /* Written from the seed's text, row by row: install after download; ready after a successful init;
  * run from ready; a resident app stays running, a run-once app returns to ready; an error or an
- * external stop moves a running app to stopped; installed, ready and stopped apps can be uninstalled
- * directly; a running app must be stopped first. A download makes a row (again after uninstall) or,
- * for an installed app, a new version's row beside it. */
+ * external stop moves a running app to stopped; installed, ready and stopped apps can be
+ * uninstalled directly; a running app must be stopped first. A download makes a row (again after
+ * uninstall) or, for an installed app, a new version's row beside it. */
 static const Expect expected[AT_COUNT][OP_ALL] = {
   [AT_ABSENT] = {
     NO (UNKNOWN_APP, FREE), NO (UNKNOWN_APP, FREE), NO (UNKNOWN_APP, FREE),
