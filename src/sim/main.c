@@ -14,6 +14,7 @@
 #include "ff-sim-firmware.h"
 #include "ff-sim-fleet.h"
 #include "ff-sim-networked.h"
+#include "ff-sim-meters.h"
 
 typedef struct
 {
@@ -167,7 +168,7 @@ simulate (int    argc,
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (
-    _("— simulated terminals (or: make-firmware …)"));
+    _("— simulated terminals (or: make-firmware …, meters …)"));
   g_autoptr(GError) error = NULL;
   g_autoptr(FfSimFleet) fleet = ff_sim_fleet_new ();
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
@@ -258,5 +259,7 @@ main (int    argc,
     return make_firmware (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "networked"))
     return ff_sim_networked_main (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "meters"))
+    return ff_sim_meters_main (argc - 1, argv + 1);
   return simulate (argc, argv);
 }

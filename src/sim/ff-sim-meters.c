@@ -1,0 +1,141 @@
+/* ff-sim-meters.c: `fieldflash-sim meters`: a fleet of simulated smart meters that wake in cycles,
+ * fetch their app's new version from the platform over CoAP through a lossy link, and print their
+ * versions and battery accounts. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <stdio.h>
+
+#include "ff-sim-meter.h"
+#include "ff-sim-meters.h"
+
+static gboolean
+parse_platform (const char *text, char **address, guint16 *port)
+{
+  const char *colon = text ? strrchr (text, ':') : NULL;
+  guint64 number;
+
+  if (!colon || colon == text
+      || !g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &number, NULL))
+    return FALSE;
+  *address = g_strndup (text, colon - text);
+  *port = (guint16) number;
+  return TRUE;
+}
+
+static gboolean
+on_window_closed (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* One cycle: every meter wakes; the cycle lasts until each has had the time to hear an answer and
+ * none has a request out (the meters that broke off sleep until the next cycle). */
+static void
+run_cycle (GPtrArray *meters, guint window_ms)
+{
+  gboolean window_closed = FALSE;
+  gboolean busy;
+
+  for (guint i = 0; i < meters->len; i++)
+    ff_sim_meter_wake (meters->pdata[i]);
+  g_timeout_add (window_ms, on_window_closed, &window_closed);
+  do
+    {
+      g_main_context_iteration (NULL, TRUE);
+      busy = FALSE;
+      for (guint i = 0; i < meters->len; i++)
+        {
+          ff_sim_meter_settle (meters->pdata[i], !window_closed);
+          busy |= ff_sim_meter_busy (meters->pdata[i]);
+        }
+    }
+  while (busy || !window_closed);
+}
+
+int
+ff_sim_meters_main (int argc, char **argv)
+{
+  g_autofree char *platform = NULL;
+  g_autofree char *state_dir = NULL;
+  g_autofree char *image_path = NULL;
+  g_autofree char *address = NULL;
+  gint count = 1, app_id = 1, version = 1, cycles = 1, timeout_ms = 500;
+  double loss = 0;
+  guint16 port = 0;
+  const GOptionEntry entries[] = {
+    { "platform", 0, 0, G_OPTION_ARG_STRING, &platform,
+      N_("The platform's CoAP endpoint"), "ADDRESS:PORT" },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+      N_("Directory of the meters' flash (kept between runs)"), "DIR" },
+    { "count", 0, 0, G_OPTION_ARG_INT, &count, N_("Number of meters"), "N" },
+    { "app", 0, 0, G_OPTION_ARG_INT, &app_id, N_("The app the meters run"), "ID" },
+    { "image", 0, 0, G_OPTION_ARG_FILENAME, &image_path,
+      N_("The app's factory image, for a new meter"), "FILE" },
+    { "version", 0, 0, G_OPTION_ARG_INT, &version, N_("The factory image's version"), "N" },
+    { "loss", 0, 0, G_OPTION_ARG_DOUBLE, &loss,
+      N_("Share of the meters' messages the link loses (0 to 1)"), "RATE" },
+    { "cycles", 0, 0, G_OPTION_ARG_INT, &cycles, N_("Number of wake-up cycles"), "N" },
+    { "reply-timeout", 0, 0, G_OPTION_ARG_INT, &timeout_ms,
+      N_("Milliseconds a meter waits for an answer"), "MS" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new (_("— simulated smart meters that download their apps over CoAP"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) image = NULL;
+  g_autoptr(GPtrArray) meters = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_sim_meter_free);
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (!parse_platform (platform, &address, &port) || !state_dir || !image_path || count < 1
+      || count > 10000 || app_id < 1 || app_id > G_MAXUINT16 || version < 1 || cycles < 1
+      || timeout_ms < 1 || loss < 0 || loss > 1)
+    {
+      g_printerr ("%s\n", _("meters needs --platform ADDRESS:PORT, --state-dir DIR and --image "
+                            "FILE; --count, --app, --version, --cycles and --reply-timeout must "
+                            "be positive and --loss between 0 and 1"));
+      return 2;
+    }
+  {
+    g_autoptr(GMappedFile) file = g_mapped_file_new (image_path, FALSE, &error);
+
+    if (!file)
+      {
+        g_printerr ("%s\n", error->message);
+        return 1;
+      }
+    image = g_mapped_file_get_bytes (file);
+  }
+  for (gint i = 0; i < count; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("M%04d", i + 1);
+      g_autofree char *dir = g_build_filename (state_dir, id, NULL);
+      /* Each meter's link loses its own messages. */
+      FfSimMeterLink link = { address, port, loss, (guint32) i + 1, (guint) timeout_ms };
+      FfSimMeter *meter = ff_sim_meter_open (id, dir, &link, (guint16) app_id, (guint32) version,
+                                             image, &error);
+
+      if (!meter)
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+      g_ptr_array_add (meters, meter);
+    }
+  for (gint cycle = 0; cycle < cycles; cycle++)
+    run_cycle (meters, (guint) timeout_ms);
+  for (guint i = 0; i < meters->len; i++)
+    {
+      g_autofree char *line = ff_sim_meter_describe (meters->pdata[i]);
+
+      printf ("%s\n", line);
+    }
+  fflush (stdout);
+  return 0;
+}

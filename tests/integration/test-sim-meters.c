@@ -1,0 +1,144 @@
+/* test-sim-meters.c: `fieldflash-sim meters` against a CoAP endpoint on 127.0.0.1 in this process:
+ * three meters upgrade their app through a link that loses 20 % of what they send, each packet
+ * reaching each meter once but for a packet in flight; a second run on the same flash takes a delta
+ * patch to the next version. */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "ff-delta.h"
+#include "ff-meter-coap.h"
+#include "ff-test-fixtures.h"
+
+#define APP 5
+#define METERS 3
+#define PACKET 64
+
+static GBytes *
+image (guint version)
+{
+  gsize size = 6000 + version * 10;
+  guint8 *data = g_malloc (size);
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) (i % 11 == 0 ? version * 7 + i / 11 : i * 3 + (i >> 8));
+  return g_bytes_new_take (data, size);
+}
+
+static void
+on_communicated (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* Runs the meters to the end while this process serves them; returns their output lines. */
+static char **
+run_meters (FfMeterCoapServer *server, const char *dir, const char *image_path, const char *loss,
+            const char *cycles)
+{
+  g_autofree char *program = g_build_filename (g_getenv ("FIELDFLASH_BUILDDIR"), "src", "sim",
+                                               "fieldflash-sim", NULL);
+  g_autofree char *platform = g_strdup_printf ("127.0.0.1:%u",
+                                               ff_meter_coap_server_get_port (server));
+  const char *args[] = {
+    "meters", "--platform", platform, "--state-dir", dir, "--count", G_STRINGIFY (METERS),
+    "--app", G_STRINGIFY (APP), "--image", image_path, "--version", "1", "--loss", loss,
+    "--cycles", cycles, "--reply-timeout", "300", NULL
+  };
+  g_autoptr(GPtrArray) argv = ff_test_command (program, args);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *out = NULL;
+
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const char * const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated, &result);
+  while (!result)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_subprocess_communicate_utf8_finish (process, result, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_test_message ("%s", out);
+  return g_strsplit (g_strchomp (out), "\n", -1);
+}
+
+static void
+assert_meters_at (char **lines, guint version)
+{
+  g_autofree char *expected = g_strdup_printf ("app %u version %u running;", APP, version);
+
+  g_assert_cmpuint (g_strv_length (lines), ==, METERS);
+  for (guint i = 0; i < METERS; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("M%04u: ", i + 1);
+
+      g_assert_true (g_str_has_prefix (lines[i], id));
+      g_assert_nonnull (strstr (lines[i], expected));
+    }
+}
+
+/* Every meter got every packet; none was sent again but for one in flight per meter. */
+static void
+assert_packets_once (FfMeterCoapServer *server, gsize package_size)
+{
+  guint packets = (guint) ((package_size + PACKET - 1) / PACKET), total = 0;
+
+  for (guint seq = 0; seq < packets; seq++)
+    {
+      guint count = ff_meter_coap_server_get_packet_count (server, APP, (guint16) seq);
+
+      g_assert_cmpuint (count, >=, METERS);
+      total += count;
+    }
+  g_assert_cmpuint (total, <=, packets * METERS + METERS);
+}
+
+static void
+test_fleet_upgrades (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ff-sim-meters-XXXXXX", &error);
+  g_autofree char *v1_path = NULL;
+  g_autoptr(GBytes) v1 = image (1), v2 = image (2), v3 = image (3), patch = NULL;
+  g_autoptr(FfMeterCoapServer) server = NULL;
+  g_auto(GStrv) first = NULL, second = NULL;
+
+  g_assert_no_error (error);
+  v1_path = g_build_filename (dir, "app-v1.bin", NULL);
+  g_assert_true (g_file_set_contents (v1_path, g_bytes_get_data (v1, NULL),
+                                      (gssize) g_bytes_get_size (v1), NULL));
+
+  /* A whole image, 20 % of the meters' messages lost. */
+  server = ff_meter_coap_server_new ("127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+  ff_meter_coap_server_offer (server, APP, 2, FFMETER_KIND_IMAGE, FFMETER_APP_RESIDENT, v2, PACKET);
+  first = run_meters (server, dir, v1_path, "0.2", "8");
+  assert_meters_at (first, 2);
+  assert_packets_once (server, g_bytes_get_size (v2));
+  g_assert_nonnull (strstr (first[0], "wake-ups 8"));
+
+  /* The meters' flash kept version 2: a patch from it to version 3 is applied beside it. */
+  patch = ff_delta_make (v2, v3, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&server, ff_meter_coap_server_free);
+  server = ff_meter_coap_server_new ("127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+  ff_meter_coap_server_offer (server, APP, 3, FFMETER_KIND_FFDELTA1, FFMETER_APP_RESIDENT, patch,
+                              PACKET);
+  second = run_meters (server, dir, v1_path, "0", "1");
+  assert_meters_at (second, 3);
+  assert_packets_once (server, g_bytes_get_size (patch));
+
+  ff_test_remove_tree (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/sim-meters/fleet-upgrades", test_fleet_upgrades);
+  return g_test_run ();
+}
