@@ -1,13 +1,17 @@
-/* `fieldflash-sim networked init|run|make-image|make-program`: the command line of the simulated
+/* `fieldflash-sim networked init|run|make-image|make-program|cut-link`: the command line of the simulated
  * networked terminals (docs/simulator.md, "Networked terminals"). */
 #include "config.h"
 
 #include "ff-sim-networked.h"
 
+#include <gio/gunixinputstream.h>
+#include <glib-unix.h>
 #include <glib/gi18n-lib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ff-sim-bootloader.h"
+#include "ff-sim-cutlink.h"
 #include "ff-sim-image.h"
 #include "ff-sim-netdevice.h"
 
@@ -153,6 +157,35 @@ agent_command (const char *agent)
   return g_strv_builder_end (builder);
 }
 
+/* The broker-unreachable fault: a loopback port bound but never listening (so nothing else can
+ * take it and every connection is refused), and a copy of agent.conf in ROOT/run that names it. */
+static GSocket *
+unreachable_broker (FfSimNetdevice  *device,
+                    char           **config_path,
+                    GError         **error)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, error);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *path = g_build_filename (device->root, "run", "agent.conf", NULL);
+
+  if (socket == NULL || !g_socket_bind (socket, any_port, FALSE, error))
+    return NULL;
+  bound = g_socket_get_local_address (socket, error);
+  if (bound == NULL)
+    return NULL;
+  g_key_file_set_integer (device->settings, "agent", "broker-port",
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  text = g_key_file_to_data (device->settings, NULL, NULL);
+  if (!g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
+    return NULL;
+  *config_path = g_steal_pointer (&path);
+  return g_steal_pointer (&socket);
+}
+
 static int
 run (int    argc,
      char **argv)
@@ -175,6 +208,9 @@ run (int    argc,
   g_autoptr(GStrvBuilder) agent_faults = g_strv_builder_new ();
   g_auto(GStrv) agent_fault_list = NULL;
   g_autofree char *agent_fault = NULL;
+  g_autofree char *agent_config = NULL;
+  g_autoptr(GSocket) closed_port = NULL;
+  gboolean broker_unreachable = FALSE;
 
   if (!parse (context, entries, &argc, &argv))
     return EXIT_USAGE;
@@ -187,6 +223,11 @@ run (int    argc,
 
       for (char **part = parts; *part != NULL; part++)
         {
+          if (g_str_equal (*part, "broker-unreachable"))
+            {
+              broker_unreachable = TRUE;
+              continue;
+            }
           if (!check_agent_fault (*part))
             {
               g_printerr (_("Unknown fault “%s” (see docs/simulator.md)\n"), *part);
@@ -206,6 +247,16 @@ run (int    argc,
     {
       g_printerr ("%s\n", error->message);
       return 1;
+    }
+  if (broker_unreachable)
+    {
+      closed_port = unreachable_broker (device, &agent_config, &error);
+      if (closed_port == NULL)
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+      options.agent_config = agent_config;
     }
   options.agent_argv = (const char * const *) command;
   return ff_sim_bootloader_run (device, &options);
@@ -286,6 +337,104 @@ make_program (int    argc,
   return 0;
 }
 
+typedef struct
+{
+  FfSimCutLink     *link;
+  GMainLoop        *loop;
+  GDataInputStream *commands;
+} CutLink;
+
+static void
+print_line (const char *line,
+            gpointer    user_data)
+{
+  /* Flushed line by line: the tests wait for these. */
+  printf ("%s\n", line);
+  fflush (stdout);
+}
+
+static void
+on_cut_link_command (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  CutLink *cut = user_data;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (cut->commands, result, NULL,
+                                                                     NULL);
+
+  /* End of input leaves the link running until a signal. */
+  if (line == NULL)
+    return;
+  g_strstrip (line);
+  if (g_str_equal (line, "quit"))
+    {
+      g_main_loop_quit (cut->loop);
+      return;
+    }
+  if (g_str_equal (line, "resume"))
+    ff_sim_cut_link_resume (cut->link);
+  else if (line[0] != '\0')
+    print_line (_("Commands: resume, quit"), NULL);
+  g_data_input_stream_read_line_async (cut->commands, G_PRIORITY_DEFAULT, NULL,
+                                       on_cut_link_command, cut);
+}
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+cut_link (int    argc,
+          char **argv)
+{
+  gint listen_port = 0, target_port = 0;
+  gint64 cut_at = 0;
+  const GOptionEntry entries[] = {
+    { "listen", 0, 0, G_OPTION_ARG_INT, &listen_port,
+      N_("Port on 127.0.0.1 to listen on (0: a free one)"), "PORT" },
+    { "to", 0, 0, G_OPTION_ARG_INT, &target_port, N_("Port on 127.0.0.1 to relay to"), "PORT" },
+    { "cut-at", 0, 0, G_OPTION_ARG_INT64, &cut_at,
+      N_("Cut the link once after this many bytes towards the clients"), "BYTES" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (
+    _("— relay to a port on 127.0.0.1 and cut the link once (a download cut at N bytes)"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GInputStream) stdin_stream = g_unix_input_stream_new (0, FALSE);
+  g_autoptr(GDataInputStream) commands = g_data_input_stream_new (stdin_stream);
+  g_autoptr(FfSimCutLink) link = NULL;
+  g_autofree char *ready = NULL;
+  CutLink cut;
+
+  if (!parse (context, entries, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc != 1 || target_port <= 0 || target_port > 65535 || listen_port < 0
+      || listen_port > 65535 || cut_at <= 0)
+    return usage_error (_("networked cut-link needs --to PORT and a positive --cut-at BYTES"));
+  link = ff_sim_cut_link_new ((guint16) listen_port, (guint16) target_port, (guint64) cut_at,
+                              print_line, NULL, &error);
+  if (link == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  ready = g_strdup_printf ("cut-link listening on 127.0.0.1:%u, relaying to 127.0.0.1:%d, "
+                           "cut at %" G_GINT64_FORMAT " bytes",
+                           ff_sim_cut_link_get_port (link), target_port, cut_at);
+  print_line (ready, NULL);
+  cut = (CutLink) { link, loop, commands };
+  g_data_input_stream_read_line_async (commands, G_PRIORITY_DEFAULT, NULL, on_cut_link_command,
+                                       &cut);
+  g_unix_signal_add (SIGINT, on_quit_signal, loop);
+  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+  g_main_loop_run (loop);
+  return 0;
+}
+
 int
 ff_sim_networked_main (int    argc,
                        char **argv)
@@ -296,11 +445,11 @@ ff_sim_networked_main (int    argc,
     int       (*run) (int, char **);
   } verbs[] = {
     { "init", init }, { "run", run }, { "make-image", make_image },
-    { "make-program", make_program },
+    { "make-program", make_program }, { "cut-link", cut_link },
   };
 
   for (guint i = 0; argc >= 2 && i < G_N_ELEMENTS (verbs); i++)
     if (g_str_equal (argv[1], verbs[i].verb))
       return verbs[i].run (argc - 1, argv + 1);
-  return usage_error (_("Usage: fieldflash-sim networked init|run|make-image|make-program …"));
+  return usage_error (_("Usage: fieldflash-sim networked init|run|make-image|make-program|cut-link …"));
 }

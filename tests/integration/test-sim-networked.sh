@@ -20,6 +20,15 @@ case "$step" in
   kill) kill -9 $$ ;;
   wait) exec sleep 600 ;;
   clear-flag) fw_setenv -c "${2%/agent.conf}/fw_env.config" ff_mode normal; exit 10 ;;
+  probe-broker)
+    port=$(sed -n 's/^broker-port=//p' "$2")
+    python3 -c 'import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    print("broker reachable")
+except ConnectionRefusedError:
+    print("broker refused")' "$port" >> "$FAKE_LOG"
+    exit 0 ;;
   *) exit "$step" ;;
 esac
 AGENT
@@ -131,6 +140,14 @@ run "$rec" 'kill\n0\n'
 expect_log "$rec" "the agent died of signal 9 (Killed): rebooting"
 [ "$status" = 0 ] || fail "crash then stop: $status"
 
+# The broker unreachable: the agent gets a copy of its configuration naming a closed loopback port.
+run "$rec" 'probe-broker\n' --fault broker-unreachable
+[ "$status" = 0 ] || fail "broker-unreachable run: $status"
+grep -qx -- "--config $rec/run/agent.conf --mode normal fault=none" "$FAKE_LOG" \
+  || fail "no configuration with the closed port: $(cat "$FAKE_LOG")"
+grep -qx "broker refused" "$FAKE_LOG" || fail "the broker port was not closed: $(cat "$FAKE_LOG")"
+grep -qx "broker-port=8883" "$rec/agent.conf" || fail "agent.conf itself was changed"
+
 rc=0; "${sim[@]}" networked run "$rec" --agent "$agent" --fault power-cut-at=nowhere 2> "$work/err" \
   || rc=$?
 [ "$rc" = 2 ] && grep -q "Unknown fault" "$work/err" || fail "unknown fault: $rc"
@@ -153,5 +170,48 @@ kill -TERM "$loop"
 rc=0; wait "$loop" || rc=$?
 [ "$rc" = 0 ] || fail "SIGTERM: $rc"
 [ "$(tail -n 1 "$rec/sim.log")" = "the agent stopped: the terminal is shut down" ] || fail "no stop line"
+
+# -- the cut link: one connection cut after N bytes towards the client, the next held until resume
+cat > "$work/serve.py" <<'PY'
+import socket, sys
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen(8)
+print(server.getsockname()[1], flush=True)
+while True:
+    conn, _ = server.accept()
+    conn.sendall(bytes(range(256)) * 1000)
+    conn.close()
+PY
+cat > "$work/fetch.py" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+total = 0
+while True:
+    data = s.recv(65536)
+    if not data:
+        break
+    total += len(data)
+print(total)
+PY
+exec {server_out}< <(exec python3 "$work/serve.py")
+pids+=($!)
+read -r -u "$server_out" target
+mkfifo "$work/cut.in"
+"${sim[@]}" networked cut-link --to "$target" --cut-at 100000 < "$work/cut.in" > "$work/cut.log" 2>&1 &
+pids+=($!)
+exec {cut_in}> "$work/cut.in"
+line=$(wait_file_line "$work/cut.log" "^cut-link listening on 127\.0\.0\.1:[0-9]+")
+[[ $line =~ 127\.0\.0\.1:([0-9]+), ]] || fail "cut-link: $line"
+port=${BASH_REMATCH[1]}
+[ "$(python3 "$work/fetch.py" "$port")" = 100000 ] || fail "not cut at 100000 bytes"
+wait_file_line "$work/cut.log" "^CUT the link after 100000 bytes to the client$" > /dev/null
+python3 "$work/fetch.py" "$port" > "$work/fetch2" &
+fetch=$!
+wait_file_line "$work/cut.log" "^connection 2 held until resume$" > /dev/null
+echo resume >&"$cut_in"
+wait "$fetch"
+[ "$(cat "$work/fetch2")" = 256000 ] || fail "after resume: $(cat "$work/fetch2")"
+wait_file_line "$work/cut.log" "^connection 2 closed: 256000 bytes to the client$" > /dev/null
 
 echo "sim-networked: ok"
