@@ -345,6 +345,12 @@ draw_facts (Page *page, const FfReport *report)
     table_rowf (page, _("Transfer"), _("%s, %lld bytes in %u segments, %.1f s"),
                 report->transfer.file_name, (long long) report->transfer.bytes,
                 report->transfer.segments, report->transfer.seconds);
+  /* Format 2 says what went over the link: the image, or the delta patch that makes it. */
+  if (report->transfer.present && report->transfer.sha256 != NULL)
+    table_rowf (page, _("Sent"),
+                report->transfer.delta ? _("Delta patch, %lld bytes on the link")
+                                       : _("Whole image, %lld bytes on the link"),
+                (long long) report->transfer.wire_bytes);
   if (report->firmware_version != NULL)
     table_row (page, _("Firmware pushed"), report->firmware_version);
   if (report->firmware_sha256 != NULL)

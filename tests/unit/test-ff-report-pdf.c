@@ -122,6 +122,7 @@ test_upgraded_page (void)
   compact = g_regex_replace_literal (whitespace, text, -1, 0, "", 0, NULL);
   g_assert_nonnull (strstr (compact, report->firmware_sha256));
   g_assert_nonnull (strstr (flat, "UpdateProgram.bin, 65536 bytes in 288 segments, 41.5 s"));
+  g_assert_nonnull (strstr (flat, "Sent Whole image, 73592 bytes on the link"));
   g_assert_nonnull (strstr (flat, "Technician's signature and date: Zhang Wei"));
   g_assert_nonnull (strstr (flat, "Supervisor's signature and date"));
   g_assert_null (strstr (flat, "…"));
