@@ -578,3 +578,112 @@ ff_tls_certificate_generate (const char *cert_path,
   OPENSSL_cleanse (key_pem, strlen (key_pem));
   return ok;
 }
+
+/* Adds the extension @nid with the OpenSSL configuration text @value. */
+static gboolean
+add_extension (X509       *certificate,
+               X509       *issuer,
+               int         nid,
+               const char *value)
+{
+  X509V3_CTX ctx;
+  X509_EXTENSION *extension;
+  gboolean ok;
+
+  X509V3_set_ctx (&ctx, issuer, certificate, NULL, NULL, 0);
+  extension = X509V3_EXT_conf_nid (NULL, &ctx, nid, value);
+  if (extension == NULL)
+    return FALSE;
+  ok = X509_add_ext (certificate, extension, -1) == 1;
+  X509_EXTENSION_free (extension);
+  return ok;
+}
+
+static gboolean
+set_random_serial (X509 *certificate)
+{
+  guint8 serial_bytes[16];
+  BIGNUM *serial;
+  gboolean ok;
+
+  if (RAND_bytes (serial_bytes, sizeof serial_bytes) != 1)
+    return FALSE;
+  serial_bytes[0] &= 0x7f;
+  serial = BN_bin2bn (serial_bytes, sizeof serial_bytes, NULL);
+  ok = serial != NULL && BN_to_ASN1_INTEGER (serial, X509_get_serialNumber (certificate)) != NULL;
+  BN_free (serial);
+  return ok;
+}
+
+char *
+ff_key_certify (FfKey      *subject,
+                const char *common_name,
+                gboolean    is_ca,
+                const char *subject_alt_names,
+                FfKey      *issuer,
+                const char *issuer_pem,
+                guint       days,
+                GError    **error)
+{
+  X509 *certificate = X509_new ();
+  X509 *issuer_certificate = NULL;
+  X509_NAME *name = X509_get_subject_name (certificate);
+  char *pem = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (ff_key_has_private (issuer), NULL);
+
+  if (issuer_pem != NULL)
+    {
+      BIO *bio = BIO_new_mem_buf (issuer_pem, -1);
+
+      issuer_certificate = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
+      BIO_free (bio);
+      if (issuer_certificate == NULL)
+        {
+          X509_free (certificate);
+          set_openssl_error (error, FF_CRYPTO_ERROR_BAD_KEY,
+                             _("The CA certificate cannot be read"));
+          return NULL;
+        }
+    }
+  ok = X509_set_version (certificate, X509_VERSION_3) == 1
+       && set_random_serial (certificate)
+       && X509_gmtime_adj (X509_getm_notBefore (certificate), -3600) != NULL
+       && X509_gmtime_adj (X509_getm_notAfter (certificate), (long) days * 24 * 3600) != NULL
+       && X509_set_pubkey (certificate, subject->pkey) == 1
+       && X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8,
+                                      (const unsigned char *) common_name, -1, -1, 0) == 1
+       && X509_set_issuer_name (certificate,
+                                issuer_certificate != NULL
+                                ? X509_get_subject_name (issuer_certificate) : name) == 1;
+  if (ok && is_ca)
+    ok = add_extension (certificate, issuer_certificate, NID_basic_constraints, "critical,CA:TRUE")
+         && add_extension (certificate, issuer_certificate, NID_key_usage,
+                           "critical,keyCertSign,cRLSign");
+  else if (ok)
+    ok = add_extension (certificate, issuer_certificate, NID_basic_constraints,
+                        "critical,CA:FALSE")
+         && add_extension (certificate, issuer_certificate, NID_key_usage,
+                           "critical,digitalSignature")
+         && add_extension (certificate, issuer_certificate, NID_ext_key_usage,
+                           subject_alt_names != NULL ? "serverAuth,clientAuth" : "clientAuth")
+         && (subject_alt_names == NULL
+             || add_extension (certificate, issuer_certificate, NID_subject_alt_name,
+                               subject_alt_names));
+  /* Ed25519 signs the whole certificate itself: no separate digest. */
+  ok = ok && X509_sign (certificate, issuer->pkey, NULL) > 0;
+  if (ok)
+    {
+      BIO *bio = BIO_new (BIO_s_mem ());
+
+      if (PEM_write_bio_X509 (bio, certificate) == 1)
+        pem = bio_to_string (bio);
+      BIO_free (bio);
+    }
+  X509_free (certificate);
+  X509_free (issuer_certificate);
+  if (pem == NULL)
+    set_openssl_error (error, FF_CRYPTO_ERROR_FAILED, _("Could not create the certificate"));
+  return pem;
+}

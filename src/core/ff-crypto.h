@@ -73,6 +73,20 @@ gboolean  ff_tls_certificate_generate (const char   *cert_path,
                                        guint         days,
                                        GError      **error);
 
+/* An X.509 certificate (PEM) for @subject's public key with common name @common_name, valid
+ * @days days, signed by @issuer's Ed25519 key as the CA whose certificate is @issuer_pem — or
+ * self-signed when @issuer_pem is NULL (then @issuer must be @subject). @is_ca makes it a CA
+ * (basicConstraints CA:TRUE, keyCertSign); otherwise it serves TLS clients and, with
+ * @subject_alt_names ("DNS:broker.example,IP:127.0.0.1"), servers. */
+char     *ff_key_certify             (FfKey         *subject,
+                                      const char    *common_name,
+                                      gboolean       is_ca,
+                                      const char    *subject_alt_names,
+                                      FfKey         *issuer,
+                                      const char    *issuer_pem,
+                                      guint          days,
+                                      GError       **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfKey, ff_key_unref)
 
 G_END_DECLS

@@ -109,7 +109,15 @@ ff_cli_terminals (FfCli   *cli,
     return terminals_import (cli, argc - 1, argv + 1, error);
   if (ff_cli_sub_verb_is (argc, argv, "list"))
     return terminals_list (cli, argc - 1, argv + 1, error);
-  return ff_cli_unknown_sub_verb (error, "terminals", "import FILE.csv | list");
+  if (ff_cli_sub_verb_is (argc, argv, "show"))
+    return ff_cli_terminals_show (cli, argc - 1, argv + 1, error);
+  if (ff_cli_sub_verb_is (argc, argv, "credentials"))
+    return ff_cli_terminals_credentials (cli, argc - 1, argv + 1, error);
+  if (ff_cli_sub_verb_is (argc, argv, "set-link"))
+    return ff_cli_terminals_set_link (cli, argc - 1, argv + 1, error);
+  return ff_cli_unknown_sub_verb (error, "terminals",
+                                  "import FILE.csv | list | show DEVICE-ID | credentials DEVICE-ID -o DIR | "
+                                  "set-link DEVICE-ID offline|mqtt");
 }
 
 /* firmware */
@@ -193,6 +201,11 @@ firmware_add (FfCli   *cli,
 
   if (!ff_cli_parse (cli, "FILE", _("Add a firmware image to the store"), entries, &argc, &argv,
                      error))
+    return FALSE;
+  /* A package for networked terminals carries its own description, signed. */
+  if (argc == 2 && g_str_has_suffix (argv[1], ".ffpkg")
+      && !ff_cli_package_fill_firmware (cli, argv[1], &vendor, &model, &version, &hardware,
+                                        &notes, error))
     return FALSE;
   if (argc != 2 || vendor == NULL || model == NULL || version == NULL || hardware == NULL)
     return ff_cli_usage_error (error, _("Give the image file, --vendor, --model, --version and "

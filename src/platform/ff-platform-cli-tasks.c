@@ -130,8 +130,8 @@ ff_cli_tasks (FfCli   *cli,
   return ff_cli_usage_error (error, _("Use “fieldflash-platform tasks create …” or “tasks list”"));
 }
 
-static void
-print_report_line (gconstpointer row)
+void
+ff_cli_print_report_line (gconstpointer row)
 {
   const FfReportRecord *r = row;
   g_autofree char *received = ff_cli_format_time (r->received_at);
@@ -163,7 +163,7 @@ ff_cli_reports (FfCli   *cli,
       || ff_cli_open_db (cli, error) == NULL
       || (list = ff_platform_db_list_reports (cli->db, task, error)) == NULL)
     return FALSE;
-  ff_cli_print_rows (list, json, print_report_line, ff_json_add_report);
+  ff_cli_print_rows (list, json, ff_cli_print_report_line, ff_json_add_report);
   return TRUE;
 }
 

@@ -5,6 +5,7 @@
 
 #include "ff-cli-options.h"
 #include "ff-document.h"
+#include "ff-platform-remote-service.h"
 #include "ff-platform-server.h"
 
 #include <errno.h>
@@ -361,6 +362,8 @@ ff_cli_serve (FfCli   *cli,
   g_autoptr(FfKey) key = NULL;
   FfPlatformTls *tls = NULL;
   g_autoptr(FfPlatformServer) server = NULL;
+  g_autoptr(FfRemoteService) remote = NULL;
+  g_autoptr(GError) remote_error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *uri = NULL;
   guint sigterm, sigint;
@@ -390,6 +393,13 @@ ff_cli_serve (FfCli   *cli,
   uri = ff_platform_server_listen (server, listen ? listen : "127.0.0.1:8443", error);
   if (uri == NULL)
     return FALSE;
+  /* Networked terminals, when the platform has a broker (`mqtt config`). */
+  remote = ff_remote_service_start (cli->db, cli->data_dir, key, &remote_error);
+  if (remote_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&remote_error));
+      return FALSE;
+    }
   g_print ("listening on %s\n", uri);
   fflush (stdout);
   loop = g_main_loop_new (NULL, FALSE);

@@ -78,5 +78,24 @@ gboolean ff_cli_tasks         (FfCli *cli, int argc, char **argv, GError **error
 gboolean ff_cli_reports       (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_history       (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_operators     (FfCli *cli, int argc, char **argv, GError **error);
+/* One report as `reports list` prints it (ff-platform-cli-tasks.c). */
+void     ff_cli_print_report_line (gconstpointer row);
+/* networked terminals (ff-platform-cli-remote.c) */
+gboolean ff_cli_terminals_show (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_mqtt          (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_remote        (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_packages      (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_terminals_credentials (FfCli *cli, int argc, char **argv, GError **error);
+gboolean ff_cli_terminals_set_link    (FfCli *cli, int argc, char **argv, GError **error);
+/* For `firmware add` of a package: sets each option left NULL from its signed manifest, and
+ * refuses an option given that differs. */
+gboolean ff_cli_package_fill_firmware (FfCli       *cli,
+                                       const char  *path,
+                                       char       **vendor,
+                                       char       **model,
+                                       char       **version,
+                                       char       **hardware,
+                                       char       **notes,
+                                       GError     **error);
 
 G_END_DECLS

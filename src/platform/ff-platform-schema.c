@@ -136,8 +136,48 @@ static const char schema_v5[] =
   "CREATE INDEX blacklist_by_device ON blacklist (device_id);"
   "CREATE INDEX reports_by_device ON reports (device_id, received_at);";
 
+/* Schema 6: networked terminals (docs/platform.md, "Remote upgrades"). A terminal's link and the
+ * public key of its credentials; the commands the platform signed for it (sent_at NULL until the
+ * broker acknowledged the publication, so a restarted daemon sends what is left); the results it
+ * reported, once each by result_id. The version history gains the source 'remote' and the result
+ * behind such a change: sqlite cannot alter a CHECK, so the table is rebuilt (this step runs in one
+ * transaction like every other). */
+static const char schema_v6[] =
+  "CREATE TABLE terminal_links ("
+  "  device_id TEXT PRIMARY KEY REFERENCES terminals (device_id),"
+  "  link TEXT NOT NULL CHECK (link IN ('offline', 'mqtt')), public_key TEXT,"
+  "  key_issued_at INTEGER, state BLOB, state_at INTEGER);"
+  "CREATE TABLE remote_commands ("
+  "  command_id TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES terminals (device_id),"
+  "  kind TEXT NOT NULL CHECK (kind IN ('upgrade', 'rollback', 'ack')),"
+  "  firmware_id INTEGER REFERENCES firmware (id), created_at INTEGER NOT NULL,"
+  "  not_after INTEGER NOT NULL, envelope BLOB NOT NULL, sent_at INTEGER);"
+  "CREATE INDEX remote_commands_by_device ON remote_commands (device_id, created_at);"
+  "CREATE INDEX remote_commands_unsent ON remote_commands (created_at) WHERE sent_at IS NULL;"
+  "CREATE TABLE remote_results ("
+  "  result_id TEXT PRIMARY KEY, command_id TEXT, device_id TEXT NOT NULL"
+  "  REFERENCES terminals (device_id), outcome TEXT NOT NULL, step TEXT, reason TEXT,"
+  "  main_program_version TEXT, finished_at INTEGER NOT NULL, received_at INTEGER NOT NULL,"
+  "  document BLOB NOT NULL, signature BLOB NOT NULL);"
+  "CREATE INDEX remote_results_by_device ON remote_results (device_id, received_at);"
+  "CREATE TABLE version_history_6 ("
+  "  id INTEGER PRIMARY KEY, device_id TEXT NOT NULL REFERENCES terminals (device_id),"
+  "  changed_at INTEGER NOT NULL, from_version TEXT, to_version TEXT NOT NULL,"
+  "  to_checksum TEXT,"
+  "  source TEXT NOT NULL CHECK (source IN ('ledger', 'report', 'remote')),"
+  "  report_id TEXT REFERENCES reports (report_id),"
+  "  result_id TEXT REFERENCES remote_results (result_id));"
+  "INSERT INTO version_history_6 (id, device_id, changed_at, from_version, to_version,"
+  "  to_checksum, source, report_id)"
+  "  SELECT id, device_id, changed_at, from_version, to_version, to_checksum, source, report_id"
+  "  FROM version_history;"
+  "DROP TABLE version_history;"
+  "ALTER TABLE version_history_6 RENAME TO version_history;"
+  "CREATE INDEX history_by_device ON version_history (device_id, id);";
+
 /* steps[N] brings a database of schema N to schema N + 1. */
-static const char *const steps[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5 };
+static const char *const steps[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
+                                      schema_v6 };
 
 static gboolean
 exec (sqlite3     *handle,

@@ -11,6 +11,7 @@
 #include "ff-document.h"
 #include "ff-platform-acceptor.h"
 #include "ff-platform-clock.h"
+#include "ff-platform-agent-routes.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-ingest.h"
 #include "ff-platform-login.h"
@@ -363,13 +364,14 @@ requested_range (Job        *job,
   return *start < size ? RANGE_PART : RANGE_UNSATISFIABLE;
 }
 
+/* The stored file @sha256 (an image, a patch, a package) as a download: ETag, If-None-Match,
+ * and one byte range as RFC 9110 asks, counted in the firmware bytes served. */
 static FfReply *
-handle_firmware (Job        *job,
-                 Session    *session,
-                 const char *sha256)
+reply_stored_file (Job        *job,
+                   FfReply    *reply,
+                   const char *sha256)
 {
   FfPlatformServer *self = job->server;
-  FfReply *reply = ff_reply_new ("firmware");
   g_autoptr(GError) error = NULL;
   g_autoptr(GMappedFile) file = NULL;
   g_autoptr(GBytes) whole = NULL;
@@ -378,18 +380,9 @@ handle_firmware (Job        *job,
   g_autofree char *etag = NULL;
   g_autofree char *content_range = NULL;
   const char *if_none_match;
-  gboolean visible = FALSE;
   RangeAnswer answer;
   goffset size, start = 0, end = 0;
 
-  if (!ff_sha256_hex_is_valid (sha256))
-    return ff_reply_error (reply, 400,
-                           _("A firmware is named by its SHA-256 (64 lowercase hex digits)"));
-  if (!ff_platform_db_firmware_visible (self->db, sha256, session->phone, session->serial,
-                                        &visible, &error))
-    return ff_reply_gerror (reply, error);
-  if (!visible)
-    return ff_reply_error (reply, 404, _("None of your tasks names this firmware"));
   path = ff_firmware_store_path (self->data_dir, sha256);
   file = g_mapped_file_new (path, FALSE, &error);
   if (file == NULL)
@@ -424,6 +417,67 @@ handle_firmware (Job        *job,
   part = g_bytes_new_from_bytes (whole, start, end - start + 1);
   count_metric (self, FF_PLATFORM_COUNTER_FIRMWARE_BYTES, g_bytes_get_size (part));
   return ff_reply_bytes (reply, 206, "application/octet-stream", part);
+}
+
+static FfReply *
+handle_firmware (Job        *job,
+                 Session    *session,
+                 const char *sha256)
+{
+  FfPlatformServer *self = job->server;
+  FfReply *reply = ff_reply_new ("firmware");
+  g_autoptr(GError) error = NULL;
+  gboolean visible = FALSE;
+
+  if (!ff_sha256_hex_is_valid (sha256))
+    return ff_reply_error (reply, 400,
+                        _("A firmware is named by its SHA-256 (64 lowercase hex digits)"));
+  if (!ff_platform_db_firmware_visible (self->db, sha256, session->phone, session->serial,
+                                        &visible, &error))
+    return ff_reply_gerror (reply, error);
+  if (!visible)
+    return ff_reply_error (reply, 404, _("None of your tasks names this firmware"));
+  return reply_stored_file (job, reply, sha256);
+}
+
+/* Networked terminals' agents (ff-platform-agent-routes.c): a package a command named, and the
+ * scheduled query, each signed with the terminal's key. */
+static FfReply *
+route_agent (Job *job)
+{
+  FfPlatformServer *self = job->server;
+  g_auto(GStrv) parts = g_strsplit (job->path, "/", -1);
+  guint n = g_strv_length (parts);
+  gboolean package = n == 6 && g_str_equal (parts[4], "packages");
+  gboolean query = n == 5 && g_str_equal (parts[4], "query");
+  const char *name = package ? "agent_packages" : query ? "agent_query" : "other";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *device_id = NULL;
+  g_autoptr(JsonBuilder) answer = NULL;
+
+  if (!package && !query)
+    return ff_reply_error (ff_reply_new (name), 404, _("There is nothing at this address"));
+  if (package ? !(method_is (job, "GET") || method_is (job, "HEAD")) : !method_is (job, "POST"))
+    return ff_reply_not_allowed (name);
+  device_id = ff_agent_authenticate (self->db, job->method, job->path,
+                                     soup_message_headers_get_one (job->headers, "Authorization"),
+                                     job->body, ff_platform_now (), &error);
+  if (device_id == NULL)
+    return ff_reply_gerror (ff_reply_new (name), error);
+  if (package)
+    {
+      if (!ff_sha256_hex_is_valid (parts[5]))
+        return ff_reply_error (ff_reply_new (name), 400,
+                            _("A package is named by its SHA-256 (64 lowercase hex digits)"));
+      if (!ff_agent_check_package (self->db, device_id, parts[5], &error))
+        return ff_reply_gerror (ff_reply_new (name), error);
+      return reply_stored_file (job, ff_reply_new (name), parts[5]);
+    }
+  answer = ff_agent_query (self->db, self->data_dir, self->platform_key, device_id, job->body,
+                           ff_platform_now (), &error);
+  if (answer == NULL)
+    return ff_reply_gerror (ff_reply_new (name), error);
+  return ff_reply_json (ff_reply_new (name), 200, answer);
 }
 
 /* Reports */
@@ -636,6 +690,8 @@ route (Job *job)
   if (g_str_equal (job->path, "/api/v1/login"))
     return method_is (job, "POST") ? handle_login (job)
                                    : ff_reply_not_allowed ("login");
+  if (g_str_has_prefix (job->path, FF_AGENT_PATH_PREFIX))
+    return route_agent (job);
   if (g_str_has_prefix (job->path, "/api/v1/"))
     return route_authenticated (job);
   if (g_str_has_prefix (job->path, FF_CONSOLE_API_PREFIX))

@@ -83,13 +83,12 @@ select_terminals (FfPlatformDb        *db,
   return g_steal_pointer (&terminals);
 }
 
-/* The checks that keep a version away from a terminal it must not reach. */
-static gboolean
-check_pair (FfPlatformDb        *db,
-            const FfTaskRequest *request,
-            const FfTerminal    *terminal,
-            const FfFirmware    *target,
-            GError             **error)
+gboolean
+ff_platform_check_target (FfPlatformDb     *db,
+                          const FfTerminal *terminal,
+                          const FfFirmware *target,
+                          gboolean          rollback,
+                          GError          **error)
 {
   g_autofree char *open_task = NULL;
   gboolean blacklisted = FALSE;
@@ -111,11 +110,11 @@ check_pair (FfPlatformDb        *db,
   if (order == 0)
     return refuse (error, _("Terminal %s already runs %s"), terminal->device_id,
                    target->version);
-  if (order < 0 && request->rollback_reason == NULL)
+  if (order < 0 && !rollback)
     return refuse (error, _("Firmware %s is older than %s on terminal %s: a downgrade needs "
                             "--rollback REASON"),
                    target->version, terminal->software_version, terminal->device_id);
-  if (order > 0 && request->rollback_reason != NULL)
+  if (order > 0 && rollback)
     return refuse (error, _("Firmware %s is newer than %s on terminal %s: a rollback task "
                             "only downgrades"),
                    target->version, terminal->software_version, terminal->device_id);
@@ -343,7 +342,8 @@ create_in_transaction (FfPlatformDb *db,
                     terminal->device_id);
           return FALSE;
         }
-      if (!check_pair (db, request, terminal, target, error))
+      if (!ff_platform_check_target (db, terminal, target, request->rollback_reason != NULL,
+                                     error))
         return FALSE;
       previous = ff_platform_db_find_firmware (db, terminal->vendor, terminal->model,
                                                terminal->software_version, &local_error);

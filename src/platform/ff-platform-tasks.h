@@ -30,6 +30,16 @@ char     *ff_platform_create_task     (FfPlatformDb        *db,
                                        const FfTaskRequest *request,
                                        GError             **error);
 
+/* The rules that keep a version away from a terminal it must not reach, for tasks and remote
+ * upgrades alike: @target not withdrawn, compatible with the terminal's hardware, the terminal not
+ * on its blacklist, not already run, older only for a @rollback (and then only older), and the
+ * terminal in no open task. FF_PLATFORM_ERROR_REFUSED says which. */
+gboolean  ff_platform_check_target    (FfPlatformDb        *db,
+                                       const FfTerminal    *terminal,
+                                       const FfFirmware    *target,
+                                       gboolean             rollback,
+                                       GError             **error);
+
 /* Writes DATA/tasks/TASK.json and TASK.sig (the exact signed bytes and the raw signature). */
 gboolean  ff_platform_export_task     (FfPlatformDb        *db,
                                        const char          *task_id,

@@ -28,6 +28,9 @@ static const struct
   { "reports", ff_cli_reports },
   { "history", ff_cli_history },
   { "operators", ff_cli_operators },
+  { "mqtt", ff_cli_mqtt },
+  { "remote", ff_cli_remote },
+  { "packages", ff_cli_packages },
 };
 
 /* What the verbs print comes partly from outside: ledger names from an asset system, checksums
@@ -68,11 +71,13 @@ static void
 print_usage (void)
 {
   g_printerr ("%s\n", _("Usage: fieldflash-platform [--data-dir DIR] VERB …"));
-  g_printerr ("%s\n", _("Verbs: init, serve, export-key, terminals import|list, "
+  g_printerr ("%s\n", _("Verbs: init, serve, export-key, "
+                        "terminals import|list|show|credentials|set-link, "
                         "firmware add|list|withdraw, blacklist add|remove|list, "
                         "handhelds add|list|retire, technicians add|list, "
                         "supervisors add|list|disable, operators add|list|disable, "
-                        "tasks create|list, reports list, history DEVICE-ID"));
+                        "tasks create|list, reports list, history DEVICE-ID, mqtt config, "
+                        "remote upgrade|results, packages build"));
 }
 
 int

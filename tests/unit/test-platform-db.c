@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "ff-platform-db.h"
+#include "ff-platform-remote-db.h"
 #include "ff-platform-login.h"
 #include "ff-test-fixtures.h"
 
@@ -178,10 +179,14 @@ test_migrate_schema_1 (void)
   g_assert_cmpstr (item->expected_version, ==, "V1.00");
   ff_platform_db_close (db);
 
-  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 5);
+  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 6);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM firmware_deltas"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM operators"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM audit_log"), ==, 0);
+  /* Schema 6 rebuilt the history (its source gained 'remote'): every row is still there. */
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM version_history"), ==, 4);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM version_history WHERE source = 'ledger'"
+                                 " AND result_id IS NULL"), ==, 4);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM terminals WHERE version_key = ''"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM terminals WHERE version_key = 'v210.13'"),
                    ==, 1);
@@ -202,6 +207,37 @@ open_scratch_db (char **dir)
   db = ff_platform_db_open (path, &error);
   g_assert_no_error (error);
   return db;
+}
+
+/* History rows of source 'remote' (schema 6) name their result; the source is still checked. */
+static void
+test_remote_history (void)
+{
+  g_autofree char *dir = NULL;
+  FfPlatformDb *db = open_scratch_db (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) history = NULL;
+  FfTerminal terminal = { "DTU-0001", "Ring main unit", 39.9, 116.4, "Acme", "DTU-3000", "HV1.0",
+                          "V1.00", "", "127.0.0.1", 2404, 1, "state-grid" };
+  FfHistoryEntry *entry;
+
+  g_assert_true (ff_platform_db_put_terminal (db, &terminal, FALSE, 1, &error));
+  g_assert_no_error (error);
+  g_assert_true (ff_platform_db_add_remote_history (db, "DTU-0001", 2, "V1.00", "V2.00", NULL,
+                                                    &error));
+  g_assert_no_error (error);
+  g_assert_false (ff_platform_db_add_history (db, "DTU-0001", 3, "V2.00", "V3.00", NULL, "tablet",
+                                              NULL, &error));
+  g_assert_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID);
+  g_clear_error (&error);
+  history = ff_platform_db_list_history (db, "DTU-0001", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (history->len, ==, 1);
+  entry = g_ptr_array_index (history, 0);
+  g_assert_cmpstr (entry->source, ==, "remote");
+  g_assert_cmpstr (entry->to_version, ==, "V2.00");
+  ff_platform_db_close (db);
+  ff_test_remove_tree (dir);
 }
 
 static gint64
@@ -389,6 +425,7 @@ main (int   argc,
   g_test_add_func ("/platform/db/concurrent-transactions", test_concurrent_transactions);
   g_test_add_func ("/platform/db/reopen-keeps-schema", test_reopen_keeps_schema);
   g_test_add_func ("/platform/db/migrate-schema-1", test_migrate_schema_1);
+  g_test_add_func ("/platform/db/remote-history", test_remote_history);
   g_test_add_func ("/platform/db/firmware-stored-whole", test_firmware_stored_whole);
   g_test_add_func ("/platform/db/ping-reads-no-table", test_ping_reads_no_table);
   g_test_add_func ("/platform/db/login-backoff-grows-and-clears",

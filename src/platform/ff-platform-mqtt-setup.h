@@ -1,0 +1,51 @@
+/* The platform's MQTT identities: its own CA (DATA/mqtt/), the broker's configuration, the
+ * platform's client certificate, each terminal's credentials, and the broker settings the
+ * daemon and the CLI connect with. */
+#pragma once
+
+#include "ff-crypto.h"
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* The MQTT user name (certificate CN) of the platform itself; no terminal may have it. */
+#define FF_MQTT_PLATFORM_USER "fieldflash-platform"
+#define FF_MQTT_DEFAULT_PORT 8883
+
+typedef struct
+{
+  char  *host;                 /* the broker, as the platform and the terminals reach it */
+  guint  port;
+  char  *platform_url;         /* https://HOST:PORT of `serve`, for package URLs in commands */
+  char  *ca_path;              /* DATA/mqtt/ca.crt */
+  char  *cert_path;            /* the platform's client certificate and key */
+  char  *key_path;
+} FfMqttSettings;
+
+void            ff_mqtt_settings_free  (FfMqttSettings *settings);
+/* The settings `mqtt config` saved; FF_PLATFORM_ERROR_NOT_FOUND when it never ran. */
+FfMqttSettings *ff_mqtt_settings_load  (const char     *data_dir,
+                                        GError        **error);
+
+/* Writes the broker's files into @out_dir (mosquitto.conf, acl, ca.crt, broker.crt/.key,
+ * platform-client.crt/.key), making the platform's CA first if needed, and saves @host, @port and
+ * @platform_url as the settings the platform connects with. */
+gboolean        ff_mqtt_write_config   (const char     *data_dir,
+                                        const char     *out_dir,
+                                        const char     *host,
+                                        guint           port,
+                                        const char     *platform_url,
+                                        GError        **error);
+
+/* Writes a terminal's credentials into @out_dir (terminal.key, terminal.crt, ca.crt,
+ * platform.pub.pem, platform.crt) with a new key; returns its public key (PEM). */
+char           *ff_mqtt_issue_credentials (const char  *data_dir,
+                                           const char  *device_id,
+                                           FfKey       *platform_key,
+                                           const char  *out_dir,
+                                           GError     **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfMqttSettings, ff_mqtt_settings_free)
+
+G_END_DECLS

@@ -1,0 +1,314 @@
+/* The database of networked terminals: each terminal's link and key, the commands signed for it
+ * and the results it reported (schema 5). */
+#include "config.h"
+
+#include "ff-platform-remote-db.h"
+
+#include "ff-platform-db-private.h"
+#include "ff-sqlite.h"
+
+#define LOCKED FF_PLATFORM_DB_LOCKED
+
+void
+ff_terminal_link_free (FfTerminalLink *link)
+{
+  if (link == NULL)
+    return;
+  g_free (link->device_id);
+  g_free (link->link);
+  g_free (link->public_key_pem);
+  g_clear_pointer (&link->state, g_bytes_unref);
+  g_free (link);
+}
+
+void
+ff_remote_command_record_free (FfRemoteCommandRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->command_id);
+  g_free (record->device_id);
+  g_free (record->kind);
+  g_clear_pointer (&record->envelope, g_bytes_unref);
+  g_free (record);
+}
+
+void
+ff_remote_result_record_free (FfRemoteResultRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->result_id);
+  g_free (record->command_id);
+  g_free (record->device_id);
+  g_free (record->outcome);
+  g_free (record->step);
+  g_free (record->reason);
+  g_free (record->main_program_version);
+  g_free (record);
+}
+
+/* Whether @stmt gives a row; FALSE with @error set when it fails. */
+static gboolean
+has_row (FfPlatformDb *db,
+         sqlite3_stmt *stmt,
+         gboolean     *found,
+         GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (stmt == NULL)
+    return FALSE;
+  *found = ff_platform_db_next_row (db, stmt, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* Links */
+
+static gpointer
+read_link (sqlite3_stmt *stmt)
+{
+  FfTerminalLink *link = g_new0 (FfTerminalLink, 1);
+
+  link->device_id = ff_sqlite_column_text (stmt, 0);
+  link->link = ff_sqlite_column_text (stmt, 1);
+  link->public_key_pem = ff_sqlite_column_text (stmt, 2);
+  link->key_issued_at = sqlite3_column_int64 (stmt, 3);
+  link->state = ff_sqlite_column_bytes (stmt, 4);
+  link->state_at = sqlite3_column_int64 (stmt, 5);
+  return link;
+}
+
+static FfTerminalLink *
+get_link (FfPlatformDb *db,
+          const char   *device_id,
+          GError      **error)
+{
+  g_autoptr(GPtrArray) rows =
+    ff_platform_db_collect_rows (db, ff_platform_db_bind (db, "SELECT device_id, link, public_key,"
+                                                              " key_issued_at, state, state_at"
+                                                              " FROM terminal_links"
+                                                              " WHERE device_id = ?",
+                                                          error, "s", device_id),
+                                 read_link, (GDestroyNotify) ff_terminal_link_free, error);
+  FfTerminalLink *link;
+
+  if (rows == NULL)
+    return NULL;
+  if (rows->len > 0)
+    return g_ptr_array_steal_index (rows, 0);
+  link = g_new0 (FfTerminalLink, 1);
+  link->device_id = g_strdup (device_id);
+  link->link = g_strdup (FF_LINK_OFFLINE);
+  return link;
+}
+
+FfTerminalLink *
+ff_platform_db_get_link (FfPlatformDb *db,
+                         const char   *device_id,
+                         GError      **error)
+{
+  return LOCKED (db, get_link (db, device_id, error));
+}
+
+/* Every change goes through an upsert: a terminal without a row is offline without a key. */
+gboolean
+ff_platform_db_set_link (FfPlatformDb *db,
+                         const char   *device_id,
+                         const char   *link,
+                         GError      **error)
+{
+  return LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+    "INSERT INTO terminal_links (device_id, link) VALUES (?1, ?2)"
+    " ON CONFLICT (device_id) DO UPDATE SET link = ?2", error, "ss", device_id, link), error));
+}
+
+static gboolean
+set_terminal_key (FfPlatformDb *db,
+                  const char   *device_id,
+                  const char   *public_key_pem,
+                  gint64        now,
+                  gboolean     *replaced,
+                  GError      **error)
+{
+  return has_row (db, ff_platform_db_bind (db, "SELECT 1 FROM terminal_links WHERE device_id = ?"
+                                               " AND public_key IS NOT NULL",
+                                           error, "s", device_id),
+                  replaced, error)
+         && ff_platform_db_run (db, ff_platform_db_bind (db,
+              "INSERT INTO terminal_links (device_id, link, public_key, key_issued_at)"
+              " VALUES (?1, 'offline', ?2, ?3)"
+              " ON CONFLICT (device_id) DO UPDATE SET public_key = ?2, key_issued_at = ?3",
+              error, "ssi", device_id, public_key_pem, now), error);
+}
+
+gboolean
+ff_platform_db_set_terminal_key (FfPlatformDb *db,
+                                 const char   *device_id,
+                                 const char   *public_key_pem,
+                                 gint64        now,
+                                 gboolean     *replaced,
+                                 GError      **error)
+{
+  return LOCKED (db, set_terminal_key (db, device_id, public_key_pem, now, replaced, error));
+}
+
+gboolean
+ff_platform_db_set_terminal_state (FfPlatformDb *db,
+                                   const char   *device_id,
+                                   GBytes       *state,
+                                   gint64        now,
+                                   GError      **error)
+{
+  return LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+    "INSERT INTO terminal_links (device_id, link, state, state_at) VALUES (?1, 'offline', ?2, ?3)"
+    " ON CONFLICT (device_id) DO UPDATE SET state = ?2, state_at = ?3",
+    error, "sBi", device_id, state, now), error));
+}
+
+/* Commands */
+
+gboolean
+ff_platform_db_insert_command (FfPlatformDb                *db,
+                               const FfRemoteCommandRecord *record,
+                               gint64                       firmware_id,
+                               GError                     **error)
+{
+  return LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+    "INSERT INTO remote_commands (command_id, device_id, kind, firmware_id, created_at,"
+    " not_after, envelope) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    error, "sssniiB", record->command_id, record->device_id, record->kind, firmware_id,
+    record->created_at, record->not_after, record->envelope), error));
+}
+
+gboolean
+ff_platform_db_mark_command_sent (FfPlatformDb *db,
+                                  const char   *command_id,
+                                  gint64        now,
+                                  GError      **error)
+{
+  return LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+    "UPDATE remote_commands SET sent_at = ? WHERE command_id = ? AND sent_at IS NULL",
+    error, "is", now, command_id), error));
+}
+
+static gpointer
+read_command (sqlite3_stmt *stmt)
+{
+  FfRemoteCommandRecord *record = g_new0 (FfRemoteCommandRecord, 1);
+
+  record->command_id = ff_sqlite_column_text (stmt, 0);
+  record->device_id = ff_sqlite_column_text (stmt, 1);
+  record->kind = ff_sqlite_column_text (stmt, 2);
+  record->created_at = sqlite3_column_int64 (stmt, 3);
+  record->not_after = sqlite3_column_int64 (stmt, 4);
+  record->envelope = ff_sqlite_column_bytes (stmt, 5);
+  record->sent_at = sqlite3_column_int64 (stmt, 6);
+  return record;
+}
+
+GPtrArray *
+ff_platform_db_list_unsent_commands (FfPlatformDb *db,
+                                     GError      **error)
+{
+  return LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+    "SELECT command_id, device_id, kind, created_at, not_after, envelope, sent_at"
+    " FROM remote_commands WHERE sent_at IS NULL ORDER BY created_at, rowid", error, ""),
+    read_command, (GDestroyNotify) ff_remote_command_record_free, error));
+}
+
+gboolean
+ff_platform_db_package_commanded (FfPlatformDb *db,
+                                  const char   *device_id,
+                                  const char   *sha256,
+                                  gboolean     *commanded,
+                                  GError      **error)
+{
+  return LOCKED (db, has_row (db, ff_platform_db_bind (db,
+    "SELECT 1 FROM remote_commands c JOIN firmware f ON f.id = c.firmware_id"
+    " WHERE c.device_id = ? AND f.sha256 = ? LIMIT 1", error, "ss", device_id, sha256),
+    commanded, error));
+}
+
+/* Results */
+
+static gboolean
+insert_result (FfPlatformDb               *db,
+               const FfRemoteResultRecord *r,
+               GBytes                     *document,
+               GBytes                     *signature,
+               gboolean                   *inserted,
+               GError                    **error)
+{
+  if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+        "INSERT OR IGNORE INTO remote_results (result_id, command_id, device_id, outcome, step,"
+        " reason, main_program_version, finished_at, received_at, document, signature)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        error, "sssssssiiBB", r->result_id, r->command_id, r->device_id, r->outcome, r->step,
+        r->reason, r->main_program_version, r->finished_at, r->received_at, document, signature),
+        error))
+    return FALSE;
+  *inserted = ff_platform_db_changes (db) == 1;
+  return TRUE;
+}
+
+gboolean
+ff_platform_db_insert_result (FfPlatformDb               *db,
+                              const FfRemoteResultRecord *record,
+                              GBytes                     *document,
+                              GBytes                     *signature,
+                              gboolean                   *inserted,
+                              GError                    **error)
+{
+  return LOCKED (db, insert_result (db, record, document, signature, inserted, error));
+}
+
+static gpointer
+read_result (sqlite3_stmt *stmt)
+{
+  FfRemoteResultRecord *record = g_new0 (FfRemoteResultRecord, 1);
+
+  record->result_id = ff_sqlite_column_text (stmt, 0);
+  record->command_id = ff_sqlite_column_text (stmt, 1);
+  record->device_id = ff_sqlite_column_text (stmt, 2);
+  record->outcome = ff_sqlite_column_text (stmt, 3);
+  record->step = ff_sqlite_column_text (stmt, 4);
+  record->reason = ff_sqlite_column_text (stmt, 5);
+  record->main_program_version = ff_sqlite_column_text (stmt, 6);
+  record->finished_at = sqlite3_column_int64 (stmt, 7);
+  record->received_at = sqlite3_column_int64 (stmt, 8);
+  return record;
+}
+
+GPtrArray *
+ff_platform_db_list_results (FfPlatformDb *db,
+                             const char   *device_id,
+                             GError      **error)
+{
+  return LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+    "SELECT result_id, command_id, device_id, outcome, step, reason, main_program_version,"
+    " finished_at, received_at FROM remote_results WHERE ?1 IS NULL OR device_id = ?1"
+    " ORDER BY received_at DESC, rowid DESC", error, "s", device_id),
+    read_result, (GDestroyNotify) ff_remote_result_record_free, error));
+}
+
+gboolean
+ff_platform_db_add_remote_history (FfPlatformDb *db,
+                                   const char   *device_id,
+                                   gint64        changed_at,
+                                   const char   *from_version,
+                                   const char   *to_version,
+                                   const char   *result_id,
+                                   GError      **error)
+{
+  return LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+    "INSERT INTO version_history (device_id, changed_at, from_version, to_version, source,"
+    " result_id) VALUES (?, ?, ?, ?, 'remote', ?)",
+    error, "sisss", device_id, changed_at, from_version, to_version, result_id), error));
+}

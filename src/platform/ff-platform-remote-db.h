@@ -1,0 +1,113 @@
+/* The database of networked terminals: each terminal's link and key, the commands signed for it
+ * and the results it reported (schema 5). */
+#pragma once
+
+#include "ff-platform-db.h"
+
+G_BEGIN_DECLS
+
+#define FF_LINK_OFFLINE "offline"
+#define FF_LINK_MQTT "mqtt"
+
+typedef struct
+{
+  char   *device_id;
+  char   *link;                /* "offline" (tablet only) or "mqtt" */
+  char   *public_key_pem;      /* of its credentials, NULL when none were issued */
+  gint64  key_issued_at;
+  GBytes *state;               /* the last retained state document, NULL when none */
+  gint64  state_at;
+} FfTerminalLink;
+
+typedef struct
+{
+  char   *command_id;
+  char   *device_id;
+  char   *kind;
+  gint64  created_at;
+  gint64  not_after;
+  GBytes *envelope;            /* what is published on the terminal's command topic */
+  gint64  sent_at;             /* 0 until the broker acknowledged it */
+} FfRemoteCommandRecord;
+
+typedef struct
+{
+  char   *result_id;
+  char   *command_id;
+  char   *device_id;
+  char   *outcome;
+  char   *step;
+  char   *reason;
+  char   *main_program_version;
+  gint64  finished_at;
+  gint64  received_at;
+} FfRemoteResultRecord;
+
+/* The link record of @device_id; one with link "offline" and nothing else when there is none. */
+FfTerminalLink *ff_platform_db_get_link            (FfPlatformDb  *db,
+                                                    const char    *device_id,
+                                                    GError       **error);
+gboolean        ff_platform_db_set_link            (FfPlatformDb  *db,
+                                                    const char    *device_id,
+                                                    const char    *link,
+                                                    GError       **error);
+/* Records the public key of new credentials; *@replaced tells whether one was there before. */
+gboolean        ff_platform_db_set_terminal_key    (FfPlatformDb  *db,
+                                                    const char    *device_id,
+                                                    const char    *public_key_pem,
+                                                    gint64         now,
+                                                    gboolean      *replaced,
+                                                    GError       **error);
+gboolean        ff_platform_db_set_terminal_state  (FfPlatformDb  *db,
+                                                    const char    *device_id,
+                                                    GBytes        *state,
+                                                    gint64         now,
+                                                    GError       **error);
+
+gboolean        ff_platform_db_insert_command      (FfPlatformDb                *db,
+                                                    const FfRemoteCommandRecord *record,
+                                                    gint64                       firmware_id,
+                                                    GError                     **error);
+gboolean        ff_platform_db_mark_command_sent   (FfPlatformDb  *db,
+                                                    const char    *command_id,
+                                                    gint64         now,
+                                                    GError       **error);
+/* The commands not yet acknowledged by the broker, oldest first. */
+GPtrArray      *ff_platform_db_list_unsent_commands (FfPlatformDb *db,
+                                                     GError      **error);
+/* Whether a command for @device_id names the package @sha256 (so it may download it). */
+gboolean        ff_platform_db_package_commanded  (FfPlatformDb  *db,
+                                                   const char    *device_id,
+                                                   const char    *sha256,
+                                                   gboolean      *commanded,
+                                                   GError       **error);
+
+/* Stores a result once: *@inserted is FALSE when @record->result_id was stored before (then
+ * nothing changes). */
+gboolean        ff_platform_db_insert_result       (FfPlatformDb               *db,
+                                                    const FfRemoteResultRecord *record,
+                                                    GBytes                     *document,
+                                                    GBytes                     *signature,
+                                                    gboolean                   *inserted,
+                                                    GError                    **error);
+/* Results of @device_id (NULL: every terminal), newest first. */
+GPtrArray      *ff_platform_db_list_results        (FfPlatformDb  *db,
+                                                    const char    *device_id,
+                                                    GError       **error);
+gboolean        ff_platform_db_add_remote_history  (FfPlatformDb  *db,
+                                                    const char    *device_id,
+                                                    gint64         changed_at,
+                                                    const char    *from_version,
+                                                    const char    *to_version,
+                                                    const char    *result_id,
+                                                    GError       **error);
+
+void ff_terminal_link_free          (FfTerminalLink        *link);
+void ff_remote_command_record_free  (FfRemoteCommandRecord *record);
+void ff_remote_result_record_free   (FfRemoteResultRecord  *record);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTerminalLink, ff_terminal_link_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteCommandRecord, ff_remote_command_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteResultRecord, ff_remote_result_record_free)
+
+G_END_DECLS

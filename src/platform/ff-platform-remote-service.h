@@ -1,0 +1,22 @@
+/* The daemon's side of remote upgrades: its MQTT session (`serve`) sends the commands not yet
+ * sent, ingests the terminals' results and acknowledges them, and keeps their retained state. */
+#pragma once
+
+#include "ff-crypto.h"
+#include "ff-platform-db.h"
+
+G_BEGIN_DECLS
+
+typedef struct _FfRemoteService FfRemoteService;
+
+/* Connects to the broker `mqtt config` named (retrying while it is away) in the thread-default
+ * main context. NULL without an error when the platform has no broker configured. */
+FfRemoteService *ff_remote_service_start (FfPlatformDb *db,
+                                          const char   *data_dir,
+                                          FfKey        *platform_key,
+                                          GError      **error);
+void             ff_remote_service_free  (FfRemoteService *service);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteService, ff_remote_service_free)
+
+G_END_DECLS

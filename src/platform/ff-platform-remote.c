@@ -1,0 +1,409 @@
+/* Remote upgrades of networked terminals: the rules and the signed commands (from the operator's
+ * `remote upgrade` and from a terminal's scheduled query), and the results they report. */
+#include "config.h"
+
+#include "ff-platform-remote.h"
+
+#include "ff-package.h"
+#include "ff-platform-firmware-store.h"
+#include "ff-platform-tasks.h"
+#include "ff-version.h"
+
+#include <glib/gi18n-lib.h>
+
+static gboolean
+refuse (GError    **error,
+        const char *format,
+        ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+refuse (GError    **error,
+        const char *format,
+        ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED, message);
+  return FALSE;
+}
+
+FfKey *
+ff_platform_remote_terminal_key (FfPlatformDb *db,
+                                 const char   *device_id,
+                                 GError      **error)
+{
+  g_autoptr(FfTerminalLink) link = ff_platform_db_get_link (db, device_id, error);
+
+  if (link == NULL)
+    return NULL;
+  if (link->public_key_pem == NULL)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FORBIDDEN,
+                   _("Terminal %s has no credentials; issue them with “fieldflash-platform "
+                     "terminals credentials”"), device_id);
+      return NULL;
+    }
+  return ff_key_load_public (link->public_key_pem, strlen (link->public_key_pem), error);
+}
+
+/* The stored image of @firmware as the package the platform signed, or NULL (an error says why:
+ * a plain image cannot go to a networked terminal). */
+static FfPackage *
+open_package (const FfRemoteContext *context,
+              const FfFirmware      *firmware,
+              GError               **error)
+{
+  g_autofree char *path = ff_firmware_store_path (context->data_dir, firmware->sha256);
+  g_autoptr(GError) local_error = NULL;
+  FfPackage *package = ff_package_open (path, context->platform_key, &local_error);
+
+  if (package == NULL)
+    refuse (error, _("Firmware %s for %s %s is not a package for networked terminals (.ffpkg): "
+                     "%s"), firmware->version, firmware->vendor, firmware->model,
+            local_error->message);
+  return package;
+}
+
+static FfRemoteCommandRecord *
+sign_command (const FfRemoteContext *context,
+              const char            *device_id,
+              const FfFirmware      *firmware,
+              gboolean               rollback,
+              gint64                 valid_seconds,
+              gint64                 now,
+              GError               **error)
+{
+  g_autoptr(FfRemoteCommand) command = ff_remote_command_new ();
+  g_autoptr(FfRemoteCommandRecord) record = g_new0 (FfRemoteCommandRecord, 1);
+
+  command->kind = rollback ? FF_REMOTE_COMMAND_ROLLBACK : FF_REMOTE_COMMAND_UPGRADE;
+  command->command_id = ff_remote_id_new ();
+  command->device_id = g_strdup (device_id);
+  command->issued_at = now;
+  command->not_after = now + valid_seconds;
+  command->package_sha256 = g_strdup (firmware->sha256);
+  command->package_size = firmware->size;
+  command->package_url = g_strdup_printf ("%s/api/v1/agent/packages/%s", context->platform_url,
+                                          firmware->sha256);
+  record->envelope = ff_remote_command_seal (command, context->platform_key, error);
+  if (record->envelope == NULL)
+    return NULL;
+  record->command_id = g_strdup (command->command_id);
+  record->device_id = g_strdup (device_id);
+  record->kind = g_strdup (ff_remote_command_kind_to_string (command->kind));
+  record->created_at = now;
+  record->not_after = command->not_after;
+  return g_steal_pointer (&record);
+}
+
+/* Checks @terminal for @version and signs its command. */
+static FfRemoteCommandRecord *
+prepare_command (const FfRemoteContext *context,
+                 const FfTerminal      *terminal,
+                 const char            *version,
+                 gboolean               rollback,
+                 gint64                 valid_seconds,
+                 gint64                 now,
+                 gint64                *firmware_id,
+                 GError               **error)
+{
+  g_autoptr(FfTerminalLink) link = ff_platform_db_get_link (context->db, terminal->device_id,
+                                                            error);
+  g_autoptr(FfFirmware) firmware = NULL;
+  g_autoptr(FfPackage) package = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (link == NULL)
+    return NULL;
+  if (g_strcmp0 (link->link, FF_LINK_MQTT) != 0)
+    {
+      refuse (error, _("Terminal %s has no network link (link %s); set it with “fieldflash-platform "
+                       "terminals set-link %s mqtt”"), terminal->device_id, link->link,
+              terminal->device_id);
+      return NULL;
+    }
+  if (link->public_key_pem == NULL)
+    {
+      refuse (error, _("Terminal %s has no credentials; issue them with “fieldflash-platform "
+                       "terminals credentials”"), terminal->device_id);
+      return NULL;
+    }
+  firmware = ff_platform_db_find_firmware (context->db, terminal->vendor, terminal->model,
+                                           version, &local_error);
+  if (firmware == NULL)
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        refuse (error, _("There is no firmware %s for %s %s (terminal %s)"), version,
+                terminal->vendor, terminal->model, terminal->device_id);
+      return NULL;
+    }
+  if (!ff_platform_check_target (context->db, terminal, firmware, rollback, error)
+      || (package = open_package (context, firmware, error)) == NULL)
+    return NULL;
+  *firmware_id = firmware->id;
+  return sign_command (context, terminal->device_id, firmware, rollback, valid_seconds, now,
+                       error);
+}
+
+typedef struct
+{
+  GPtrArray *records;
+  GArray    *firmware_ids;
+} Recording;
+
+static gboolean
+record_commands (FfPlatformDb *db,
+                 gpointer      user_data,
+                 GError      **error)
+{
+  Recording *recording = user_data;
+
+  for (guint i = 0; i < recording->records->len; i++)
+    if (!ff_platform_db_insert_command (db, g_ptr_array_index (recording->records, i),
+                                        g_array_index (recording->firmware_ids, gint64, i),
+                                        error))
+      return FALSE;
+  return TRUE;
+}
+
+GPtrArray *
+ff_platform_remote_upgrade (const FfRemoteContext *context,
+                            const char *const     *device_ids,
+                            const char            *version,
+                            gboolean               rollback,
+                            gint64                 valid_seconds,
+                            gint64                 now,
+                            GError               **error)
+{
+  g_autoptr(GPtrArray) records =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) ff_remote_command_record_free);
+  g_autoptr(GArray) firmware_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  Recording recording = { records, firmware_ids };
+
+  if (device_ids == NULL || device_ids[0] == NULL)
+    {
+      refuse (error, _("No terminal was named"));
+      return NULL;
+    }
+  for (guint i = 0; device_ids[i] != NULL; i++)
+    {
+      g_autoptr(FfTerminal) terminal = NULL;
+      FfRemoteCommandRecord *record;
+      gint64 firmware_id = 0;
+
+      if (!g_hash_table_add (seen, (gpointer) device_ids[i]))
+        {
+          refuse (error, _("Terminal %s is named twice"), device_ids[i]);
+          return NULL;
+        }
+      terminal = ff_platform_db_require_terminal (context->db, device_ids[i], error);
+      if (terminal == NULL)
+        return NULL;
+      record = prepare_command (context, terminal, version, rollback, valid_seconds, now,
+                                &firmware_id, error);
+      if (record == NULL)
+        return NULL;
+      g_ptr_array_add (records, record);
+      g_array_append_val (firmware_ids, firmware_id);
+    }
+  if (!ff_platform_db_transaction (context->db, record_commands, &recording, error))
+    return NULL;
+  return g_steal_pointer (&records);
+}
+
+/* Whether @package brings @versions anything: some payload of another version than the one of
+ * its kind the terminal runs. */
+static gboolean
+package_is_new (FfPackage              *package,
+                const FfRemoteVersions *versions)
+{
+  const FfPackagePayload *payloads;
+  guint n = 0;
+
+  payloads = ff_package_get_payloads (package, &n);
+  for (guint i = 0; i < n; i++)
+    {
+      const char *running = ff_remote_versions_get (versions, payloads[i].kind);
+
+      if (running == NULL || ff_version_compare (running, payloads[i].version) != 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The newest firmware available to @terminal's vendor and model, or NULL. */
+static FfFirmware *
+newest_firmware (FfPlatformDb     *db,
+                 const FfTerminal *terminal,
+                 GError          **error)
+{
+  g_autoptr(GPtrArray) all = ff_platform_db_list_firmware (db, NULL, error);
+  FfFirmware *newest = NULL;
+  guint index = 0;
+
+  if (all == NULL)
+    return NULL;
+  for (guint i = 0; i < all->len; i++)
+    {
+      FfFirmware *fw = g_ptr_array_index (all, i);
+
+      if (fw->withdrawn_at == 0 && g_str_equal (fw->vendor, terminal->vendor)
+          && g_str_equal (fw->model, terminal->model)
+          && (newest == NULL || ff_version_compare (fw->version, newest->version) > 0))
+        {
+          newest = fw;
+          index = i;
+        }
+    }
+  return newest != NULL ? g_ptr_array_steal_index (all, index) : NULL;
+}
+
+FfRemoteCommandRecord *
+ff_platform_remote_query (const FfRemoteContext  *context,
+                          const char             *device_id,
+                          const FfRemoteVersions *versions,
+                          gint64                  now,
+                          GError                **error)
+{
+  g_autoptr(FfTerminal) terminal = ff_platform_db_require_terminal (context->db, device_id, error);
+  g_autoptr(FfFirmware) firmware = NULL;
+  g_autoptr(FfPackage) package = NULL;
+  g_autoptr(FfRemoteCommandRecord) record = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean blacklisted = FALSE;
+
+  if (terminal == NULL)
+    return NULL;
+  firmware = newest_firmware (context->db, terminal, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  /* Seed 002: nothing new when there is no newer program, the same version runs already, or this
+   * device is on the new version's blacklist. */
+  if (firmware == NULL
+      || !g_strv_contains ((const char *const *) firmware->hardware_versions,
+                           terminal->hardware_version))
+    return NULL;
+  if (!ff_platform_db_is_blacklisted (context->db, firmware->id, device_id, &blacklisted, error))
+    return NULL;
+  if (blacklisted)
+    return NULL;
+  package = open_package (context, firmware, &local_error);
+  if (package == NULL || !package_is_new (package, versions))
+    return NULL;
+  if (!ff_platform_check_target (context->db, terminal, firmware, FALSE, &local_error))
+    {
+      if (!g_error_matches (local_error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  record = sign_command (context, device_id, firmware, FALSE, FF_REMOTE_DEFAULT_VALID_SECONDS,
+                         now, error);
+  /* The answer carries it: sent as it is recorded. */
+  if (record == NULL
+      || !ff_platform_db_insert_command (context->db, record, firmware->id, error)
+      || !ff_platform_db_mark_command_sent (context->db, record->command_id, now, error))
+    return NULL;
+  record->sent_at = now;
+  return g_steal_pointer (&record);
+}
+
+typedef struct
+{
+  const FfRemoteResult *result;
+  FfRemoteResultRecord  record;
+  GBytes               *document;
+  GBytes               *signature;
+  gboolean              inserted;
+} Ingest;
+
+static gboolean
+ingest_in_transaction (FfPlatformDb *db,
+                       gpointer      user_data,
+                       GError      **error)
+{
+  Ingest *ingest = user_data;
+  const char *device_id = ingest->record.device_id;
+  const char *running = ingest->result->versions.main_program;
+  g_autoptr(FfTerminal) terminal = NULL;
+
+  if (!ff_platform_db_insert_result (db, &ingest->record, ingest->document, ingest->signature,
+                                     &ingest->inserted, error))
+    return FALSE;
+  if (!ingest->inserted || running == NULL)
+    return TRUE;
+  terminal = ff_platform_db_require_terminal (db, device_id, error);
+  if (terminal == NULL)
+    return FALSE;
+  if (ff_version_compare (terminal->software_version, running) == 0)
+    return TRUE;
+  return ff_platform_db_set_terminal_version (db, device_id, running, NULL,
+                                              ingest->record.received_at, error)
+         && ff_platform_db_add_remote_history (db, device_id, ingest->record.received_at,
+                                               terminal->software_version, running,
+                                               ingest->record.result_id, error);
+}
+
+FfRemoteResult *
+ff_platform_remote_ingest (FfPlatformDb *db,
+                           const char   *device_id,
+                           GBytes       *envelope,
+                           gint64        now,
+                           gboolean     *inserted,
+                           GError      **error)
+{
+  g_autoptr(FfKey) key = ff_platform_remote_terminal_key (db, device_id, error);
+  g_autoptr(FfRemoteResult) result = NULL;
+  g_autoptr(GBytes) document = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  Ingest ingest = { 0 };
+
+  if (key == NULL || (result = ff_remote_result_load (envelope, key, device_id, error)) == NULL)
+    return NULL;
+  document = ff_remote_envelope_unwrap (envelope, &signature, error);
+  if (document == NULL)
+    return NULL;
+  ingest.result = result;
+  ingest.record.result_id = result->result_id;
+  ingest.record.command_id = result->command_id;
+  ingest.record.device_id = result->device_id;
+  ingest.record.outcome = (char *) ff_remote_outcome_to_string (result->outcome);
+  ingest.record.step = result->step;
+  ingest.record.reason = result->reason;
+  ingest.record.main_program_version = result->versions.main_program;
+  ingest.record.finished_at = result->finished_at;
+  ingest.record.received_at = now;
+  ingest.document = document;
+  ingest.signature = signature;
+  if (!ff_platform_db_transaction (db, ingest_in_transaction, &ingest, error))
+    return NULL;
+  *inserted = ingest.inserted;
+  return g_steal_pointer (&result);
+}
+
+GBytes *
+ff_platform_remote_ack (FfKey      *platform_key,
+                        const char *device_id,
+                        const char *result_id,
+                        gint64      now,
+                        GError    **error)
+{
+  g_autoptr(FfRemoteCommand) ack = ff_remote_command_new ();
+
+  ack->kind = FF_REMOTE_COMMAND_ACK;
+  ack->command_id = ff_remote_id_new ();
+  ack->device_id = g_strdup (device_id);
+  ack->issued_at = now;
+  ack->not_after = now + FF_REMOTE_DEFAULT_VALID_SECONDS;
+  ack->result_id = g_strdup (result_id);
+  return ff_remote_command_seal (ack, platform_key, error);
+}

@@ -1,0 +1,65 @@
+/* Remote upgrades of networked terminals: the rules and the signed commands (from the operator's
+ * `remote upgrade` and from a terminal's scheduled query), and the results they report. */
+#pragma once
+
+#include "ff-crypto.h"
+#include "ff-platform-remote-db.h"
+#include "ff-remote-doc.h"
+
+G_BEGIN_DECLS
+
+#define FF_REMOTE_DEFAULT_VALID_SECONDS (7 * 24 * 3600)
+
+typedef struct
+{
+  FfPlatformDb *db;
+  const char   *data_dir;
+  FfKey        *platform_key;
+  const char   *platform_url;    /* https://HOST:PORT the agents download packages from */
+} FfRemoteContext;
+
+/* Checks every terminal — link mqtt with credentials, and the rules of tasks
+ * (ff_platform_check_target) for the firmware @version of its vendor and model, which must be a
+ * package the platform signed — then signs one command each and records them all in one
+ * transaction (nothing when one is refused). Returns the FfRemoteCommandRecords, not yet sent. */
+GPtrArray      *ff_platform_remote_upgrade  (const FfRemoteContext *context,
+                                             const char *const     *device_ids,
+                                             const char            *version,
+                                             gboolean               rollback,
+                                             gint64                 valid_seconds,
+                                             gint64                 now,
+                                             GError               **error);
+
+/* A terminal's scheduled query (seed 002) with the versions it runs: the newest available package
+ * of its vendor and model whose version differs from its main program's, unless it is on that
+ * version's blacklist or the package does not fit it — then NULL without an error ("nothing
+ * new"). A command is signed and recorded as sent (it goes back in the answer). */
+FfRemoteCommandRecord *ff_platform_remote_query (const FfRemoteContext  *context,
+                                                 const char             *device_id,
+                                                 const FfRemoteVersions *versions,
+                                                 gint64                  now,
+                                                 GError                **error);
+
+/* Verifies @envelope from @device_id's result topic with the terminal's key and stores the result
+ * once by its result_id; a new result whose main program version differs from the ledger's updates
+ * the ledger and adds a history entry of source "remote", in the same transaction. */
+FfRemoteResult *ff_platform_remote_ingest   (FfPlatformDb          *db,
+                                             const char            *device_id,
+                                             GBytes                *envelope,
+                                             gint64                 now,
+                                             gboolean              *inserted,
+                                             GError               **error);
+
+/* The signed ack of @result_id for @device_id's command topic. */
+GBytes         *ff_platform_remote_ack      (FfKey                 *platform_key,
+                                             const char            *device_id,
+                                             const char            *result_id,
+                                             gint64                 now,
+                                             GError               **error);
+
+/* The terminal's public key, as its credentials gave it; NULL with an error when it has none. */
+FfKey          *ff_platform_remote_terminal_key (FfPlatformDb      *db,
+                                                 const char        *device_id,
+                                                 GError           **error);
+
+G_END_DECLS

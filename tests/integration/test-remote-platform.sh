@@ -1,0 +1,183 @@
+#!/bin/bash
+# The platform's side of remote upgrades against a real Mosquitto and `fieldflash-platform serve`
+# on 127.0.0.1, with mosquitto_sub/mosquitto_pub playing the terminals (their certificates) and
+# ff-remote-tool signing and checking their documents: the ACL, a signed command, a result ingested
+# once and acknowledged, a forged result refused, the agent's HTTPS endpoints (package with Range,
+# scheduled query with the blacklist), and a command recorded but not sent (the broker away, the
+# daemon killed) sent exactly once by the next `serve`.
+set -euo pipefail
+source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
+tool=("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/tests/support/ff-remote-tool")
+work=$(mktemp -d /tmp/ff-remote-XXXXXX)
+subs=()
+finish () {
+  for pid in "${subs[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  remote_stack_stop
+  rm -rf "$work"
+}
+trap finish EXIT
+fail () { echo "FAIL: $*" >&2; tail -n 20 "$work/platform.log" >&2 || true; exit 1; }
+
+remote_stack_start "$work"
+for id in DTU-0001 DTU-0002 DTU-0003 DTU-0004; do remote_stack_add_terminal "$id"; done
+creds=$work/credentials
+
+# mosquitto_sub / mosquitto_pub with a terminal's certificate ($1), then their options.
+as_terminal () {
+  local who=$1 program=$2
+  shift 2
+  "$program" -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
+    --cert "$creds/$who/terminal.crt" --key "$creds/$who/terminal.key" "$@"
+}
+# A subscriber of terminal $1 (client ID $2, a persistent session) to its topics $3…, taking $N
+# messages into $work/$1.out ("TOPIC PAYLOAD" lines); waits until the broker has it.
+subscribe () {
+  local who=$1 id=$2 count=$3 lines
+  shift 3
+  lines=$(wc -l < "$work/mosquitto.log")
+  local topics=()
+  for topic in "$@"; do topics+=(-t "$topic"); done
+  as_terminal "$who" mosquitto_sub -i "$id" -c -q 1 -v -C "$count" "${topics[@]}" \
+    > "$work/$who.out" &
+  subs+=($!)
+  remote_stack_wait_line "$work/mosquitto.log" "as $id " "$((lines + 1))"
+}
+# The payload of message $2 (1-based) of $work/$1.out, and its topic.
+payload () { sed -n "${2}p" "$work/$1.out" | cut -d' ' -f2-; }
+topic () { sed -n "${2}p" "$work/$1.out" | cut -d' ' -f1; }
+
+# A package (a main program V2.00) registered as firmware V2.00 of the Acme DTU-3000.
+printf '#!/bin/sh\necho V2.00\n' > "$work/main-program"
+remote_platform packages build --vendor Acme --model DTU-3000 --hardware HV1.0 --version V2.00 \
+  --main-program "$work/main-program" --main-program-version V2.00 -o "$work/v2.ffpkg" > /dev/null
+remote_platform firmware add "$work/v2.ffpkg" > /dev/null
+sha=$(sha256sum "$work/v2.ffpkg" | cut -d' ' -f1)
+remote_platform blacklist add V2.00 DTU-0003 > /dev/null
+
+echo "== ACL: a terminal reads only its own commands"
+# DTU-0001 subscribes to DTU-0002's command topic too; the command for DTU-0002 goes first.
+subscribe DTU-0001 DTU-0001 1 ff/v1/t/DTU-0002/cmd ff/v1/t/DTU-0001/cmd
+subscribe DTU-0002 DTU-0002 1 ff/v1/t/DTU-0002/cmd
+remote_platform remote upgrade DTU-0002 --firmware V2.00 > /dev/null
+wait "${subs[1]}"
+remote_platform remote upgrade DTU-0001 --firmware V2.00 > "$work/upgrade.out"
+wait "${subs[0]}"
+[ "$(topic DTU-0001 1)" = ff/v1/t/DTU-0001/cmd ] || fail "DTU-0001 read $(topic DTU-0001 1)"
+
+echo "== the command is signed by the platform, for this terminal and this package"
+command_id=$(sed -n 's/^DTU-0001: command \([0-9a-f]*\) .*/\1/p' "$work/upgrade.out")
+checked=$(payload DTU-0001 1 | "${tool[@]}" verify-command "$creds/DTU-0001/platform.pub.pem" DTU-0001)
+[ "$checked" = "upgrade $command_id $sha" ] || fail "command: $checked"
+if payload DTU-0001 1 | "${tool[@]}" verify-command "$creds/DTU-0001/platform.pub.pem" DTU-0002 \
+     2> /dev/null; then
+  fail "a command for DTU-0001 was taken for DTU-0002"
+fi
+
+echo "== ACL: a terminal writes only its own results"
+# The platform's identity listens to every result; DTU-0001 writes DTU-0002's topic, then its own.
+lines=$(wc -l < "$work/mosquitto.log")
+mosquitto_sub -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
+  --cert "$REMOTE_MQTT_DIR/platform-client.crt" --key "$REMOTE_MQTT_DIR/platform-client.key" \
+  -i acl-watch -v -C 1 -t 'ff/v1/t/+/result' > "$work/watch.out" &
+subs+=($!)
+remote_stack_wait_line "$work/mosquitto.log" "as acl-watch " "$((lines + 1))"
+as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0002/result -m intruder
+as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -m own
+wait "${subs[2]}"
+[ "$(cat "$work/watch.out")" = "ff/v1/t/DTU-0001/result own" ] || fail "watch: $(cat "$work/watch.out")"
+
+echo "== a result published twice is stored once, acknowledged each time, and lands in history"
+subscribe DTU-0001 DTU-0001 2 ff/v1/t/DTU-0001/cmd
+"${tool[@]}" sign-result "$creds/DTU-0001/terminal.key" DTU-0001 "$command_id" succeeded V2.00 \
+  > "$work/result.json"
+result_id=$(python3 -c 'import base64, json, sys; d = json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(d["document"]))["result_id"])' "$work/result.json")
+as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/result.json"
+as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/result.json"
+wait "${subs[3]}"
+for n in 1 2; do
+  checked=$(payload DTU-0001 "$n" | "${tool[@]}" verify-command "$creds/DTU-0001/platform.pub.pem" DTU-0001)
+  [[ $checked == "ack "*" $result_id" ]] || fail "ack $n: $checked"
+done
+[ "$(remote_platform remote results DTU-0001 | grep -c "$result_id")" = 1 ] || fail "results"
+remote_platform history DTU-0001 | grep -q 'V1.00.*V2.00.*remote' || fail "history: $(remote_platform history DTU-0001)"
+remote_platform terminals list | grep -q $'DTU-0001\t.*\tV2.00\t' || fail "ledger not on V2.00"
+
+# The terminal's page: its retained state (published as the agent would), the result beside reports.
+as_terminal DTU-0001 mosquitto_pub -q 1 -r -t ff/v1/t/DTU-0001/state \
+  -m '{"format_version":1,"device_id":"DTU-0001","online":true,"agent_state":"idle","command_id":null,"layout":"ab","slot":"a","versions":{"kernel":null,"rootfs":null,"main-program":"V2.00","updater":null},"time":"2026-12-06T10:00:00Z"}'
+# The result again after it: the daemon reads the state first (one connection, in order).
+lines=$(wc -l < "$work/platform.log")
+as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/result.json"
+remote_stack_wait_line "$work/platform.log" "result $result_id of DTU-0001: succeeded \\(again\\)" \
+  "$((lines + 1))"
+remote_platform terminals show DTU-0001 > "$work/show.out"
+grep -q '^Link: mqtt; credentials: issued; state: online, idle, .*main-program V2.00' "$work/show.out" \
+  || fail "show: $(cat "$work/show.out")"
+grep -q "^Remote results: 1" "$work/show.out" && grep -q "$result_id" "$work/show.out" \
+  || fail "show: $(cat "$work/show.out")"
+
+echo "== a forged result (signed with another terminal's key) is refused"
+"${tool[@]}" sign-result "$creds/DTU-0002/terminal.key" DTU-0001 "$command_id" failed V9.99 \
+  > "$work/forged.json"
+lines=$(wc -l < "$work/platform.log")
+as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/forged.json"
+remote_stack_wait_line "$work/platform.log" 'refused a result on the topic of DTU-0001' "$((lines + 1))"
+[ "$(remote_platform remote results DTU-0001 | wc -l)" = 1 ] || fail "a forged result was stored"
+remote_platform terminals list | grep -q $'DTU-0001\t.*\tV2.00\t' || fail "the ledger moved"
+
+echo "== the package over HTTPS: only for a terminal a command named it to, with Range"
+url_path=/api/v1/agent/packages/$sha
+get_package () {
+  curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" -o "$work/got" -w '%{http_code}' \
+    -H "Authorization: $("${tool[@]}" authorization "$creds/$1/terminal.key" "$1" GET "$url_path")" \
+    "${@:2}" "$REMOTE_PLATFORM_URL$url_path"
+}
+[ "$(get_package DTU-0001)" = 200 ] && cmp -s "$work/got" "$work/v2.ffpkg" || fail "download"
+[ "$(get_package DTU-0001 -H 'Range: bytes=100-')" = 206 ] || fail "range"
+cmp -s "$work/got" <(tail -c +101 "$work/v2.ffpkg") || fail "the range's bytes"
+[ "$(get_package DTU-0004)" = 404 ] || fail "a terminal without a command got the package"
+code=$(curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" -o /dev/null -w '%{http_code}' \
+  -H "Authorization: $("${tool[@]}" authorization "$creds/DTU-0002/terminal.key" DTU-0001 GET "$url_path")" \
+  "$REMOTE_PLATFORM_URL$url_path")
+[ "$code" = 401 ] || fail "a request signed with another terminal's key: $code"
+
+echo "== scheduled query: nothing new for a blacklisted terminal, the command for another"
+query () {
+  printf '{"format_version":1,"device_id":"%s","versions":{"kernel":null,"rootfs":null,"main-program":"V1.00","updater":null}}' "$1" > "$work/query.json"
+  curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" -X POST --data-binary @"$work/query.json" \
+    -H "Authorization: $("${tool[@]}" authorization "$creds/$1/terminal.key" "$1" POST /api/v1/agent/query "$work/query.json")" \
+    "$REMOTE_PLATFORM_URL/api/v1/agent/query"
+}
+answer=$(query DTU-0003)
+[ "$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["update"])' "$answer")" = False ] \
+  || fail "blacklisted: $answer"
+answer=$(query DTU-0004)
+checked=$(python3 -c 'import json, sys; print(json.dumps(json.loads(sys.argv[1])["command"]))' "$answer" \
+  | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
+[[ $checked == "upgrade "*" $sha" ]] || fail "query: $answer"
+
+echo "== a command recorded while the broker is away is sent once by the next serve"
+remote_stack_kill_broker
+if remote_platform remote upgrade DTU-0004 --firmware V2.00 > "$work/away.out" 2> "$work/away.err"; then
+  fail "remote upgrade without a broker succeeded"
+fi
+grep -q 'recorded but not all were sent' "$work/away.err" || fail "$(cat "$work/away.err")"
+away_id=$(sed -n 's/^DTU-0004: command \([0-9a-f]*\) .*/\1/p' "$work/away.out")
+remote_stack_kill_platform KILL
+remote_stack_start_broker
+subscribe DTU-0004 DTU-0004 2 ff/v1/t/DTU-0004/cmd
+lines=$(wc -l < "$work/platform.log")
+remote_stack_start_platform
+remote_stack_wait_line "$work/platform.log" "command $away_id sent" "$((lines + 1))"
+# Killed and started again: nothing is left to send, so the next message is the ack below.
+remote_stack_kill_platform KILL
+remote_stack_start_platform
+"${tool[@]}" sign-result "$creds/DTU-0004/terminal.key" DTU-0004 "$away_id" succeeded V2.00 \
+  > "$work/result4.json"
+as_terminal DTU-0004 mosquitto_pub -q 1 -t ff/v1/t/DTU-0004/result -f "$work/result4.json"
+wait "${subs[4]}"
+checked=$(payload DTU-0004 1 | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
+[ "$checked" = "upgrade $away_id $sha" ] || fail "first message: $checked"
+checked=$(payload DTU-0004 2 | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
+[[ $checked == "ack "* ]] || fail "second message (sent twice?): $checked"
+echo "PASS"

@@ -1,0 +1,139 @@
+# Sourced by bash tests of networked terminals: a platform data directory with an MQTT broker
+# (Debian's mosquitto with the configuration `fieldflash-platform mqtt config` writes) and
+# `fieldflash-platform serve`, both on free loopback ports, stopped at exit by their PIDs.
+#
+#   source "$FIELDFLASH_SOURCEDIR/tests/support/remote-stack.sh"   # needs FIELDFLASH_BUILDDIR
+#   remote_stack_start DIR      # DIR: a work directory (made if missing, left in place)
+#   remote_stack_add_terminal DEVICE-ID [VENDOR MODEL HARDWARE VERSION]
+#                               # a ledger row (default Acme DTU-3000 HV1.0 V1.00), link mqtt,
+#                               # credentials in $REMOTE_STACK_DIR/credentials/DEVICE-ID
+#   remote_platform ARGS…       # fieldflash-platform --data-dir "$REMOTE_PLATFORM_DIR" ARGS…
+#   remote_stack_kill_platform [SIGNAL]   # stops serve (default TERM; KILL for a crash)
+#   remote_stack_start_platform           # starts serve again (same port), waits for MQTT
+#   remote_stack_kill_broker / remote_stack_start_broker   # the broker, on the same port
+#   remote_stack_stop           # stops both (also done at exit)
+#
+# After remote_stack_start:
+#   REMOTE_STACK_DIR       DIR
+#   REMOTE_PLATFORM_DIR    the platform's data directory (initialised)
+#   REMOTE_MQTT_DIR        the broker's configuration (mosquitto.conf, acl, ca.crt, …)
+#   REMOTE_MQTT_PORT       the broker's TLS port on 127.0.0.1
+#   REMOTE_HTTPS_PORT      serve's port on 127.0.0.1; REMOTE_PLATFORM_URL=https://127.0.0.1:PORT
+#   REMOTE_BROKER_PID, REMOTE_PLATFORM_PID
+#   logs: DIR/mosquitto.log, DIR/platform.log (serve's stdout and stderr)
+# mosquitto_sub/mosquitto_pub as a terminal: --cafile "$REMOTE_MQTT_DIR/ca.crt"
+#   --cert DIR/credentials/ID/terminal.crt --key DIR/credentials/ID/terminal.key -h 127.0.0.1
+#   -p "$REMOTE_MQTT_PORT"; as the platform: --cert/--key "$REMOTE_MQTT_DIR/platform-client.*".
+
+read -ra remote_stack_wrapper <<< "${FIELDFLASH_EXE_WRAPPER:-}"
+remote_stack_platform=("${remote_stack_wrapper[@]}" "${FIELDFLASH_BUILDDIR:?}/src/platform/fieldflash-platform")
+REMOTE_BROKER_PID=
+REMOTE_PLATFORM_PID=
+
+remote_platform () {
+  "${remote_stack_platform[@]}" --data-dir "$REMOTE_PLATFORM_DIR" "$@"
+}
+
+remote_stack_fail () {
+  echo "remote-stack: $*" >&2
+  for log in "$REMOTE_STACK_DIR/mosquitto.log" "$REMOTE_STACK_DIR/platform.log"; do
+    if [ -s "$log" ]; then echo "--- $log" >&2; tail -n 30 "$log" >&2; fi
+  done
+  exit 1
+}
+
+# A TCP port on 127.0.0.1 free right now (bound, then closed).
+remote_stack_free_port () {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits (up to 60 s, blocking on the file, no polling) for a line matching the extended regular
+# expression $2 in the file $1 that a program is writing, from its line $3 (default 1) on.
+remote_stack_wait_line () {
+  local line follower tail_pid
+  exec {follower}< <(exec timeout 60 tail -n +"${3:-1}" -F "$1" 2>/dev/null)
+  tail_pid=$!
+  while IFS= read -r -u "$follower" line; do
+    if [[ $line =~ $2 ]]; then
+      kill "$tail_pid" 2>/dev/null || true
+      exec {follower}<&-
+      return 0
+    fi
+  done
+  exec {follower}<&-
+  remote_stack_fail "no line matching '$2' in $1"
+}
+
+remote_stack_start_platform () {
+  local log=$REMOTE_STACK_DIR/platform.log lines=0
+  [ -f "$log" ] && lines=$(wc -l < "$log")
+  "${remote_stack_platform[@]}" --data-dir "$REMOTE_PLATFORM_DIR" serve \
+    --listen "127.0.0.1:$REMOTE_HTTPS_PORT" < /dev/null >> "$log" 2>&1 &
+  REMOTE_PLATFORM_PID=$!
+  # The lines of this start only.
+  remote_stack_wait_line "$log" 'MQTT: connected' "$((lines + 1))"
+}
+
+remote_stack_kill_platform () {
+  if [ -n "$REMOTE_PLATFORM_PID" ]; then
+    kill -"${1:-TERM}" "$REMOTE_PLATFORM_PID" 2>/dev/null || true
+    wait "$REMOTE_PLATFORM_PID" 2>/dev/null || true
+    REMOTE_PLATFORM_PID=
+  fi
+}
+
+remote_stack_kill_broker () {
+  if [ -n "$REMOTE_BROKER_PID" ]; then
+    kill "$REMOTE_BROKER_PID" 2>/dev/null || true
+    wait "$REMOTE_BROKER_PID" 2>/dev/null || true
+    REMOTE_BROKER_PID=
+  fi
+}
+
+remote_stack_start_broker () {
+  local log=$REMOTE_STACK_DIR/mosquitto.log lines=0 conf=$REMOTE_MQTT_DIR/mosquitto.conf
+  [ -f "$log" ] && lines=$(wc -l < "$log")
+  # Run as root, mosquitto would switch to the user "mosquitto", who cannot read the keys the
+  # test wrote: it stays the test's user.
+  if [ "$(id -u)" = 0 ]; then
+    conf=$REMOTE_STACK_DIR/mosquitto-root.conf
+    { echo "user root"; cat "$REMOTE_MQTT_DIR/mosquitto.conf"; } > "$conf"
+  fi
+  mosquitto -c "$conf" >> "$log" 2>&1 &
+  REMOTE_BROKER_PID=$!
+  remote_stack_wait_line "$log" 'mosquitto version .* running' "$((lines + 1))"
+}
+
+remote_stack_stop () {
+  remote_stack_kill_platform TERM
+  remote_stack_kill_broker
+}
+
+remote_stack_start () {
+  REMOTE_STACK_DIR=$1
+  REMOTE_PLATFORM_DIR=$REMOTE_STACK_DIR/platform
+  REMOTE_MQTT_DIR=$REMOTE_STACK_DIR/mqtt
+  mkdir -p "$REMOTE_STACK_DIR/credentials"
+  REMOTE_MQTT_PORT=$(remote_stack_free_port)
+  REMOTE_HTTPS_PORT=$(remote_stack_free_port)
+  REMOTE_PLATFORM_URL=https://127.0.0.1:$REMOTE_HTTPS_PORT
+  trap remote_stack_stop EXIT
+  remote_platform init > /dev/null || remote_stack_fail "init failed"
+  remote_platform mqtt config -o "$REMOTE_MQTT_DIR" --host 127.0.0.1 --port "$REMOTE_MQTT_PORT" \
+    --platform-url "$REMOTE_PLATFORM_URL" > /dev/null || remote_stack_fail "mqtt config failed"
+  remote_stack_start_broker
+  remote_stack_start_platform
+}
+
+remote_stack_add_terminal () {
+  local id=$1 vendor=${2:-Acme} model=${3:-DTU-3000} hardware=${4:-HV1.0} version=${5:-V1.00}
+  local csv=$REMOTE_STACK_DIR/ledger-$id.csv
+  {
+    echo "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,software_checksum,host,port,common_address,profile"
+    echo "$id,Terminal $id,39.915,116.404,$vendor,$model,$hardware,$version,,127.0.0.1,2404,1,state-grid"
+  } > "$csv"
+  remote_platform terminals import "$csv" > /dev/null || remote_stack_fail "import of $id failed"
+  remote_platform terminals set-link "$id" mqtt > /dev/null || remote_stack_fail "set-link $id"
+  remote_platform terminals credentials "$id" -o "$REMOTE_STACK_DIR/credentials/$id" > /dev/null \
+    || remote_stack_fail "credentials of $id failed"
+}
