@@ -214,6 +214,8 @@ on_start (FfMeterDownload *d, const FfMeterMessage *m)
           return;
         }
     }
+  if (same_package (&d->progress, m) && d->state == FFMETER_DOWNLOAD_RECEIVING)
+    return;   /* a repeated start while its request is out: the answer is on its way */
   if (!same_package (&d->progress, m))
     {
       FfMeterProgress fresh = {

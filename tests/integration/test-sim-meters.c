@@ -16,7 +16,7 @@
 static GBytes *
 image (guint version)
 {
-  gsize size = 6000 + version * 10;
+  gsize size = 3000 + version * 10;
   guint8 *data = g_malloc (size);
 
   for (gsize i = 0; i < size; i++)
@@ -42,7 +42,7 @@ run_meters (FfMeterCoapServer *server, const char *dir, const char *image_path, 
   const char *args[] = {
     "meters", "--platform", platform, "--state-dir", dir, "--count", G_STRINGIFY (METERS),
     "--app", G_STRINGIFY (APP), "--image", image_path, "--version", "1", "--loss", loss,
-    "--cycles", cycles, "--reply-timeout", "300", NULL
+    "--cycles", cycles, "--reply-timeout", "1000", NULL
   };
   g_autoptr(GPtrArray) argv = ff_test_command (program, args);
   g_autoptr(GError) error = NULL;

@@ -467,6 +467,29 @@ test_resume_after_break (void)
     }
 }
 
+/* The platform's start again while the meter's request is out (a retransmission, a second poll's
+ * answer): nothing is asked twice. */
+static void
+test_repeated_start (void)
+{
+  g_autoptr(GBytes) v1 = test_image (1, 5000);
+  g_autoptr(GBytes) v2 = test_image (2, 3000);
+  Meter *m = meter_new (v1);
+
+  offer (m, v2, FFMETER_KIND_IMAGE, 2, 100);
+  send_start (m);
+  deliver (m, false);
+  deliver (m, false);
+  g_assert_cmpuint (m->requests, ==, 3);
+  send_start (m);
+  g_assert_cmpuint (m->requests, ==, 3);
+  g_assert_cmpuint (m->requested, ==, 2);
+  run_link (m, NULL);
+  assert_installed (m, v2, 2);
+  assert_each_fetched_once (m);
+  meter_free (m);
+}
+
 static void
 test_bad_packet_asked_again (void)
 {
@@ -684,6 +707,7 @@ main (int argc, char **argv)
   g_test_add_func ("/meter/download/bad-start", test_bad_start);
   g_test_add_func ("/meter/download/three-failures-sleep", test_three_failures_sleep);
   g_test_add_func ("/meter/download/resume-after-break", test_resume_after_break);
+  g_test_add_func ("/meter/download/repeated-start", test_repeated_start);
   g_test_add_func ("/meter/download/bad-packet-asked-again", test_bad_packet_asked_again);
   g_test_add_func ("/meter/download/wrong-total-checksum-never-installs",
                    test_wrong_total_checksum_never_installs);
