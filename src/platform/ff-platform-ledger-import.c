@@ -5,6 +5,8 @@
 
 #include "ff-document.h"
 #include "ff-platform-csv.h"
+#include "ff-platform-remote-db.h"
+#include "ff-remote-doc.h"
 #include "ff-profile.h"
 #include "ff-version.h"
 
@@ -38,10 +40,15 @@ enum
   N_COLUMNS
 };
 
+/* An optional last column: how the terminal is upgraded (docs/platform.md, "Remote upgrades"). */
+#define LINK_COLUMN "link"
+
 typedef struct
 {
   GPtrArray  *rows;          /* of FfTerminal * */
   GArray     *lines;         /* guint line of each row */
+  gboolean    with_link;     /* the header ends with LINK_COLUMN */
+  GPtrArray  *links;         /* of each row, when with_link */
   gboolean    update;
   gint64      now;
   const char *path;
@@ -108,10 +115,13 @@ has_control (const char *text)
   return FALSE;
 }
 
-/* Returns NULL and sets @problem (a static, translated text) for a bad row. */
+/* Returns NULL and sets @problem (a static, translated text) for a bad row; with @with_link,
+ * sets *@link to the row's link. */
 static FfTerminal *
 terminal_from_row (GPtrArray   *fields,
                    GHashTable  *profiles,
+                   gboolean     with_link,
+                   const char **link,
                    const char **problem)
 {
   g_autoptr(FfTerminal) t = g_new0 (FfTerminal, 1);
@@ -120,12 +130,13 @@ terminal_from_row (GPtrArray   *fields,
     COLUMN_DEVICE_ID, COLUMN_VENDOR, COLUMN_MODEL, COLUMN_HARDWARE_VERSION, COLUMN_PROFILE
   };
 
-  if (fields->len != N_COLUMNS)
+  if (fields->len != N_COLUMNS + (with_link ? 1 : 0))
     {
-      *problem = _("the row does not have 13 fields");
+      *problem = with_link ? _("the row does not have 14 fields (the header names link)")
+                           : _("the row does not have 13 fields");
       return NULL;
     }
-  for (guint i = 0; i < N_COLUMNS; i++)
+  for (guint i = 0; i < fields->len; i++)
     if (has_control (f[i]))
       {
         *problem = _("a field holds a control character (such as an escape, a bell or a line "
@@ -155,6 +166,12 @@ terminal_from_row (GPtrArray   *fields,
     *problem = _("the port must be a number from 1 to 65535");
   else if (!parse_number (f[COLUMN_COMMON_ADDRESS], 0, 65535, &t->common_address))
     *problem = _("the common address must be a number from 0 to 65535");
+  else if (with_link && !g_str_equal (f[N_COLUMNS], FF_LINK_OFFLINE)
+           && !g_str_equal (f[N_COLUMNS], FF_LINK_MQTT))
+    *problem = _("the link must be offline or mqtt");
+  else if (with_link && g_str_equal (f[N_COLUMNS], FF_LINK_MQTT)
+           && !ff_remote_device_id_is_valid (f[COLUMN_DEVICE_ID]))
+    *problem = _("a terminal linked over mqtt needs a device ID without “+” or “#”");
   else if (!g_hash_table_contains (profiles, f[COLUMN_PROFILE]))
     {
       g_autoptr(FfProfile) profile = ff_profile_load (f[COLUMN_PROFILE], NULL);
@@ -166,6 +183,8 @@ terminal_from_row (GPtrArray   *fields,
     }
   if (*problem != NULL)
     return NULL;
+  if (with_link)
+    *link = g_str_equal (f[N_COLUMNS], FF_LINK_MQTT) ? FF_LINK_MQTT : FF_LINK_OFFLINE;
   t->device_id = g_strdup (f[COLUMN_DEVICE_ID]);
   t->name = g_strdup (f[COLUMN_NAME]);
   t->vendor = g_strdup (f[COLUMN_VENDOR]);
@@ -179,9 +198,12 @@ terminal_from_row (GPtrArray   *fields,
 }
 
 static gboolean
-header_is_valid (GPtrArray *fields)
+header_is_valid (GPtrArray *fields,
+                 gboolean  *with_link)
 {
-  if (fields->len != N_COLUMNS)
+  *with_link = fields->len == N_COLUMNS + 1
+               && g_strcmp0 (g_ptr_array_index (fields, N_COLUMNS), LINK_COLUMN) == 0;
+  if (fields->len != N_COLUMNS + (*with_link ? 1 : 0))
     return FALSE;
   for (guint i = 0; i < N_COLUMNS; i++)
     if (g_strcmp0 (g_ptr_array_index (fields, i), ff_ledger_columns[i]) != 0)
@@ -238,17 +260,19 @@ read_ledger (Import     *import,
                      _("%s: the file is empty"), import->path);
       return FALSE;
     }
-  if (!header_is_valid (header))
+  if (!header_is_valid (header, &import->with_link))
     {
       g_autofree char *expected = g_strjoinv (",", (char **) ff_ledger_columns);
       g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
-                   _("%s: line %u: the header must be exactly: %s"), import->path, line, expected);
+                   _("%s: line %u: the header must be exactly: %s (and optionally ,link)"),
+                   import->path, line, expected);
       return FALSE;
     }
   while (ff_csv_reader_next (reader, &fields, &line, &csv_error))
     {
-      const char *problem = NULL;
-      FfTerminal *terminal = terminal_from_row (fields, profiles, &problem);
+      const char *problem = NULL, *link = NULL;
+      FfTerminal *terminal = terminal_from_row (fields, profiles, import->with_link, &link,
+                                                &problem);
 
       g_ptr_array_unref (fields);
       if (terminal == NULL)
@@ -264,6 +288,7 @@ read_ledger (Import     *import,
           continue;
         }
       g_ptr_array_add (import->rows, terminal);
+      g_ptr_array_add (import->links, (gpointer) link);
       g_array_append_val (import->lines, line);
     }
   if (csv_error != NULL)
@@ -304,16 +329,22 @@ store_rows (FfPlatformDb *db,
   for (guint i = 0; i < import->rows->len; i++)
     {
       FfTerminal *row = g_ptr_array_index (import->rows, i);
+      const char *link = g_ptr_array_index (import->links, i);
       g_autoptr(GError) local_error = NULL;
       g_autoptr(FfTerminal) known = ff_platform_db_get_terminal (db, row->device_id, &local_error);
+      g_autoptr(FfTerminalLink) known_link = NULL;
       const char *from_version = known != NULL ? known->software_version : NULL;
+      gboolean same_link;
 
+      if (local_error == NULL && known != NULL && link != NULL)
+        known_link = ff_platform_db_get_link (db, row->device_id, &local_error);
       if (local_error != NULL)
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
-      if (known != NULL && terminals_equal (known, row))
+      same_link = link == NULL || (known_link != NULL && g_str_equal (known_link->link, link));
+      if (known != NULL && terminals_equal (known, row) && same_link)
         {
           import->stats.unchanged++;
           continue;
@@ -326,7 +357,9 @@ store_rows (FfPlatformDb *db,
                        import->path, g_array_index (import->lines, guint, i), row->device_id);
           return FALSE;
         }
-      if (!ff_platform_db_put_terminal (db, row, known != NULL, import->now, error))
+      if (!ff_platform_db_put_terminal (db, row, known != NULL, import->now, error)
+          || (link != NULL && (known == NULL || !same_link)
+              && !ff_platform_db_set_link (db, row->device_id, link, error)))
         return FALSE;
       if ((known == NULL || !g_str_equal (known->software_version, row->software_version))
           && !ff_platform_db_add_history (db, row->device_id, import->now, from_version,
@@ -363,6 +396,7 @@ ff_platform_import_ledger (FfPlatformDb        *db,
     }
   import.rows = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_terminal_free);
   import.lines = g_array_new (FALSE, FALSE, sizeof (guint));
+  import.links = g_ptr_array_new ();
   import.update = update;
   import.now = now;
   import.path = path;
@@ -372,6 +406,7 @@ ff_platform_import_ledger (FfPlatformDb        *db,
   if (ok && stats != NULL)
     *stats = import.stats;
   g_ptr_array_unref (import.rows);
+  g_ptr_array_unref (import.links);
   g_array_unref (import.lines);
   return ok;
 }

@@ -54,6 +54,27 @@ remote_platform firmware add "$work/v2.ffpkg" > /dev/null
 sha=$(sha256sum "$work/v2.ffpkg" | cut -d' ' -f1)
 remote_platform blacklist add V2.00 DTU-0003 > /dev/null
 
+echo "== the ledger's optional link column, all rows or none"
+header=device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,software_checksum,host,port,common_address,profile,link
+row="Terminal,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,1,state-grid"
+printf '%s\nDTU-0005,%s,mqtt\nDTU-0006,%s,radio\n' "$header" "$row" "$row" > "$work/bad-link.csv"
+if remote_platform terminals import "$work/bad-link.csv" 2> "$work/import.err"; then fail "link radio"; fi
+grep -q 'line 3: the link must be offline or mqtt' "$work/import.err" || fail "$(cat "$work/import.err")"
+remote_platform terminals show DTU-0005 2> /dev/null && fail "DTU-0005 imported from a refused file"
+printf '%s\nDTU-0005,%s,mqtt\nDTU-0006,%s,offline\n' "$header" "$row" "$row" > "$work/link.csv"
+remote_platform terminals import "$work/link.csv" | grep -q '2 added' || fail "import with links"
+remote_platform terminals show DTU-0005 | grep -q '^Link: mqtt;' || fail "DTU-0005 not mqtt"
+remote_platform terminals show DTU-0006 | grep -q '^Link: offline;' || fail "DTU-0006 not offline"
+remote_platform terminals import "$work/link.csv" | grep -q '2 unchanged' || fail "import again"
+sed -i 's/,offline$/,mqtt/' "$work/link.csv"
+remote_platform terminals import "$work/link.csv" 2> /dev/null && fail "a link changed without --update"
+remote_platform terminals import --update "$work/link.csv" | grep -q '1 updated' || fail "--update"
+remote_platform terminals show DTU-0006 | grep -q '^Link: mqtt;' || fail "DTU-0006 not mqtt"
+# Linked, but without credentials: refused, and so is every terminal named with it.
+remote_platform remote upgrade DTU-0004 DTU-0005 --firmware V2.00 2> "$work/refused.err" \
+  && fail "a terminal without credentials was sent a command"
+grep -q 'Terminal DTU-0005 has no credentials' "$work/refused.err" || fail "$(cat "$work/refused.err")"
+
 echo "== ACL: a terminal reads only its own commands"
 # DTU-0001 subscribes to DTU-0002's command topic too; the command for DTU-0002 goes first.
 subscribe DTU-0001 DTU-0001 1 ff/v1/t/DTU-0002/cmd ff/v1/t/DTU-0001/cmd
@@ -135,6 +156,7 @@ get_package () {
 [ "$(get_package DTU-0001)" = 200 ] && cmp -s "$work/got" "$work/v2.ffpkg" || fail "download"
 [ "$(get_package DTU-0001 -H 'Range: bytes=100-')" = 206 ] || fail "range"
 cmp -s "$work/got" <(tail -c +101 "$work/v2.ffpkg") || fail "the range's bytes"
+# DTU-0004 was named with DTU-0005 in a refused remote upgrade: no command was recorded for it.
 [ "$(get_package DTU-0004)" = 404 ] || fail "a terminal without a command got the package"
 code=$(curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" -o /dev/null -w '%{http_code}' \
   -H "Authorization: $("${tool[@]}" authorization "$creds/DTU-0002/terminal.key" DTU-0001 GET "$url_path")" \
