@@ -392,6 +392,70 @@ test_firmware (Fixture      *fixture,
   g_assert_cmpuint (harness_request (h, "GET", path, NULL, NULL, NULL, &body, NULL), ==, 401);
 }
 
+/* The digest of the one delta patch to @version from @from_sha256, as `firmware show` lists it. */
+static char *
+delta_patch_to (Harness    *h,
+                const char *version,
+                const char *from_sha256)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *deltas;
+  JsonObject *delta;
+
+  g_assert_cmpint (harness_run (h, NULL, &out, NULL, "firmware", "show", version, "--json", NULL),
+                   ==, 0);
+  json_parser_load_from_data (parser, out, -1, &error);
+  g_assert_no_error (error);
+  deltas = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                         "deltas");
+  g_assert_cmpuint (json_array_get_length (deltas), ==, 1);
+  delta = json_array_get_object_element (deltas, 0);
+  g_assert_cmpstr (json_object_get_string_member (delta, "from_sha256"), ==, from_sha256);
+  return g_strdup (json_object_get_string_member (delta, "sha256"));
+}
+
+/* A delta patch is served like an image, resume included, to the tablets of a task with an item
+ * going from its old image to its new one; a patch between other images is not (404). */
+static void
+test_firmware_delta (Fixture      *fixture,
+                     gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
+  g_autoptr(GBytes) image = g_bytes_new_from_bytes (h->firmware_v2_bytes, 1, 200 * 1024);
+  g_autofree char *v3_path = harness_write (h, "fw-v3.bin", g_bytes_get_data (image, NULL),
+                                            g_bytes_get_size (image));
+  g_autofree char *patch = delta_patch_to (h, "V2.01", h->firmware_v1);
+  g_autofree char *other = NULL;
+  g_autofree char *path = g_strdup_printf ("/api/v1/firmware/%s", patch);
+  g_autofree char *other_path = NULL;
+  g_autofree char *digest = NULL;
+  g_autoptr(GBytes) whole = NULL, part = NULL, body = NULL;
+  g_autoptr(GByteArray) resumed = g_byte_array_new ();
+  const char *range[] = { "Range", "bytes=10-", NULL };
+
+  g_assert_cmpuint (harness_request (h, "GET", path, token, NULL, NULL, &whole, NULL), ==, 200);
+  digest = ff_sha256_hex (g_bytes_get_data (whole, NULL), g_bytes_get_size (whole));
+  g_assert_cmpstr (digest, ==, patch);
+  g_assert_cmpuint (harness_request (h, "GET", path, token, NULL, range, &part, NULL), ==, 206);
+  g_byte_array_append (resumed, g_bytes_get_data (whole, NULL), 10);
+  g_byte_array_append (resumed, g_bytes_get_data (part, NULL), g_bytes_get_size (part));
+  g_clear_pointer (&digest, g_free);
+  digest = ff_sha256_hex (resumed->data, resumed->len);
+  g_assert_cmpstr (digest, ==, patch);
+
+  /* V2.02 gets its patch from V1.00 too, but no task of this tablet goes there. */
+  g_assert_cmpint (harness_run (h, NULL, NULL, NULL, "firmware", "add", v3_path, "--vendor",
+                                "Acme", "--model", "DTU-3000", "--version", "V2.02", "--hardware",
+                                "HV1.0", NULL), ==, 0);
+  other = delta_patch_to (h, "V2.02", h->firmware_v1);
+  other_path = g_strdup_printf ("/api/v1/firmware/%s", other);
+  g_assert_cmpuint (harness_request (h, "GET", other_path, token, NULL, NULL, &body, NULL), ==,
+                    404);
+}
+
 /* Downloads the firmware with @headers (name, value, …) and checks the status and that the body is
  * bytes @start to @end of the file (all of it when @start is -1), and an empty body for HEAD. */
 static void
@@ -822,6 +886,8 @@ main (int   argc,
               set_up, test_login_success_clears_failures, tear_down);
   g_test_add ("/platform/api/tasks", Fixture, GINT_TO_POINTER (TRUE), set_up, test_tasks,
               tear_down);
+  g_test_add ("/platform/api/firmware-delta", Fixture, GINT_TO_POINTER (FALSE), set_up,
+              test_firmware_delta, tear_down);
   g_test_add ("/platform/api/firmware", Fixture, GINT_TO_POINTER (FALSE), set_up, test_firmware,
               tear_down);
   g_test_add ("/platform/api/firmware-ranges", Fixture, GINT_TO_POINTER (FALSE), set_up,
