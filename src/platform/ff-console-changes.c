@@ -146,9 +146,9 @@ ff_console_blacklist_remove (FfConsoleCall *call,
 
 /* Firmware */
 
-static void
-add_firmware_state (JsonBuilder   *builder,
-                    gconstpointer  row)
+void
+ff_console_add_firmware_state (JsonBuilder   *builder,
+                               gconstpointer  row)
 {
   const FfFirmware *firmware = row;
 
@@ -182,9 +182,9 @@ withdraw (FfPlatformDb *db,
                                            ff_console_query (call, "model"), error);
   if (firmware == NULL || !ff_platform_firmware_withdraw (db, firmware, now, error))
     return FALSE;
-  before = ff_console_json_text (add_firmware_state, firmware);
+  before = ff_console_json_text (ff_console_add_firmware_state, firmware);
   firmware->withdrawn_at = now;
-  withdrawal->after = ff_console_json_text (add_firmware_state, firmware);
+  withdrawal->after = ff_console_json_text (ff_console_add_firmware_state, firmware);
   target = g_strdup_printf ("%s %s %s", firmware->vendor, firmware->model, firmware->version);
   return ff_console_audit (call, "firmware.withdraw", target, before, withdrawal->after, error);
 }

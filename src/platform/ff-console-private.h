@@ -24,6 +24,15 @@ struct _FfConsole
   FfLoginStrangers *strangers;       /* failures of names that are not operators */
 };
 
+typedef enum
+{
+  FF_CONSOLE_ACCESS_NONE,       /* no session: the login */
+  FF_CONSOLE_ACCESS_READ,       /* any operator */
+  FF_CONSOLE_ACCESS_SESSION,    /* any operator, with the CSRF token: the logout */
+  FF_CONSOLE_ACCESS_CHANGE,     /* admins and operators, with the CSRF token */
+  FF_CONSOLE_ACCESS_ADMIN,      /* admins, with the CSRF token */
+} FfConsoleAccess;
+
 /* One request being answered. */
 typedef struct
 {
@@ -47,6 +56,10 @@ gboolean ff_console_check_csrf    (FfConsoleCall *call,
                                    GError       **error);
 
 /* Helpers (ff-console-routes.c) */
+/* The checks in order: who (401), then for a change the CSRF token (403) and the role (403). */
+gboolean    ff_console_check_access (FfConsoleCall   *call,
+                                     FfConsoleAccess  access,
+                                     GError         **error);
 const char *ff_console_query      (FfConsoleCall *call,
                                    const char    *name);
 /* The object @add_members makes of @row, as JSON text (for the audit log). */
@@ -84,6 +97,12 @@ FfReply *ff_console_task_preview        (FfConsoleCall *call, const char *param)
 FfReply *ff_console_task_create         (FfConsoleCall *call, const char *param);
 FfReply *ff_console_operator_add        (FfConsoleCall *call, const char *param);
 FfReply *ff_console_operator_disable    (FfConsoleCall *call, const char *param);
+/* A firmware's identity and state, for the audit log. */
+void     ff_console_add_firmware_state  (JsonBuilder   *builder,
+                                         gconstpointer  row);
+
+/* Uploads (ff-console-upload.c) */
+FfReply *ff_console_firmware_add        (FfConsoleCall *call, const char *param);
 
 /* The audit log (ff-console-audit.c) */
 FfReply *ff_console_audit_list          (FfConsoleCall *call, const char *param);

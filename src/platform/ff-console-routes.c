@@ -25,15 +25,6 @@
 #define PAGE_MAX 1000
 #define POINTS_MAX 20000
 
-typedef enum
-{
-  ACCESS_NONE,       /* no session: the login */
-  ACCESS_READ,       /* any operator */
-  ACCESS_SESSION,    /* any operator, with the CSRF token: the logout */
-  ACCESS_CHANGE,     /* admins and operators, with the CSRF token */
-  ACCESS_ADMIN,      /* admins, with the CSRF token */
-} Access;
-
 typedef FfReply *(*Handler) (FfConsoleCall *call,
                              const char    *param);
 
@@ -659,39 +650,40 @@ handle_session (FfConsoleCall *call,
 /* Paths below FF_CONSOLE_API_PREFIX; "*" stands for one segment, handed to the handler. */
 static const struct
 {
-  const char *method;
-  const char *path;
-  Access      access;
-  Handler     handler;
+  const char     *method;
+  const char     *path;
+  FfConsoleAccess access;
+  Handler         handler;
 } routes[] = {
-  { "POST", "login", ACCESS_NONE, handle_login },
-  { "POST", "logout", ACCESS_SESSION, handle_logout },
-  { "GET", "session", ACCESS_READ, handle_session },
-  { "GET", "fleet", ACCESS_READ, handle_fleet },
-  { "GET", "terminals", ACCESS_READ, handle_terminals },
-  { "GET", "terminals/points", ACCESS_READ, handle_points },
-  { "GET", "terminals/*", ACCESS_READ, handle_terminal },
-  { "GET", "reports/*/pdf", ACCESS_READ, handle_report_pdf },
-  { "GET", "blacklist", ACCESS_READ, handle_blacklist },
-  { "POST", "blacklist", ACCESS_CHANGE, ff_console_blacklist_add },
-  { "DELETE", "blacklist", ACCESS_CHANGE, ff_console_blacklist_remove },
-  { "GET", "firmware", ACCESS_READ, handle_firmware_list },
-  { "GET", "firmware/*", ACCESS_READ, handle_firmware_show },
-  { "POST", "firmware/*/withdraw", ACCESS_CHANGE, ff_console_firmware_withdraw },
-  { "GET", "tasks", ACCESS_READ, handle_tasks },
-  { "POST", "tasks/preview", ACCESS_CHANGE, ff_console_task_preview },
-  { "POST", "tasks", ACCESS_CHANGE, ff_console_task_create },
-  { "GET", "tasks/*", ACCESS_READ, handle_task },
-  { "GET", "tablets", ACCESS_READ, handle_tablets },
-  { "POST", "tablets", ACCESS_CHANGE, ff_console_tablet_add },
-  { "POST", "tablets/*/retire", ACCESS_CHANGE, ff_console_tablet_retire },
-  { "GET", "technicians", ACCESS_READ, handle_technicians },
-  { "GET", "supervisors", ACCESS_READ, handle_supervisors },
-  { "GET", "operators", ACCESS_READ, handle_operators },
-  { "POST", "operators", ACCESS_ADMIN, ff_console_operator_add },
-  { "POST", "operators/*/disable", ACCESS_ADMIN, ff_console_operator_disable },
-  { "GET", "audit", ACCESS_READ, ff_console_audit_list },
-  { "GET", "audit.csv", ACCESS_READ, ff_console_audit_csv },
+  { "POST", "login", FF_CONSOLE_ACCESS_NONE, handle_login },
+  { "POST", "logout", FF_CONSOLE_ACCESS_SESSION, handle_logout },
+  { "GET", "session", FF_CONSOLE_ACCESS_READ, handle_session },
+  { "GET", "fleet", FF_CONSOLE_ACCESS_READ, handle_fleet },
+  { "GET", "terminals", FF_CONSOLE_ACCESS_READ, handle_terminals },
+  { "GET", "terminals/points", FF_CONSOLE_ACCESS_READ, handle_points },
+  { "GET", "terminals/*", FF_CONSOLE_ACCESS_READ, handle_terminal },
+  { "GET", "reports/*/pdf", FF_CONSOLE_ACCESS_READ, handle_report_pdf },
+  { "GET", "blacklist", FF_CONSOLE_ACCESS_READ, handle_blacklist },
+  { "POST", "blacklist", FF_CONSOLE_ACCESS_CHANGE, ff_console_blacklist_add },
+  { "DELETE", "blacklist", FF_CONSOLE_ACCESS_CHANGE, ff_console_blacklist_remove },
+  { "GET", "firmware", FF_CONSOLE_ACCESS_READ, handle_firmware_list },
+  { "GET", "firmware/*", FF_CONSOLE_ACCESS_READ, handle_firmware_show },
+  { "POST", "firmware", FF_CONSOLE_ACCESS_CHANGE, ff_console_firmware_add },
+  { "POST", "firmware/*/withdraw", FF_CONSOLE_ACCESS_CHANGE, ff_console_firmware_withdraw },
+  { "GET", "tasks", FF_CONSOLE_ACCESS_READ, handle_tasks },
+  { "POST", "tasks/preview", FF_CONSOLE_ACCESS_CHANGE, ff_console_task_preview },
+  { "POST", "tasks", FF_CONSOLE_ACCESS_CHANGE, ff_console_task_create },
+  { "GET", "tasks/*", FF_CONSOLE_ACCESS_READ, handle_task },
+  { "GET", "tablets", FF_CONSOLE_ACCESS_READ, handle_tablets },
+  { "POST", "tablets", FF_CONSOLE_ACCESS_CHANGE, ff_console_tablet_add },
+  { "POST", "tablets/*/retire", FF_CONSOLE_ACCESS_CHANGE, ff_console_tablet_retire },
+  { "GET", "technicians", FF_CONSOLE_ACCESS_READ, handle_technicians },
+  { "GET", "supervisors", FF_CONSOLE_ACCESS_READ, handle_supervisors },
+  { "GET", "operators", FF_CONSOLE_ACCESS_READ, handle_operators },
+  { "POST", "operators", FF_CONSOLE_ACCESS_ADMIN, ff_console_operator_add },
+  { "POST", "operators/*/disable", FF_CONSOLE_ACCESS_ADMIN, ff_console_operator_disable },
+  { "GET", "audit", FF_CONSOLE_ACCESS_READ, ff_console_audit_list },
+  { "GET", "audit.csv", FF_CONSOLE_ACCESS_READ, ff_console_audit_csv },
 };
 
 /* Whether @path (below the prefix) matches @pattern; *@param is the "*" segment, decoded. */
@@ -724,27 +716,26 @@ path_matches (const char  *path,
   return TRUE;
 }
 
-/* The checks in order: who (401), then for a change the CSRF token (403) and the role (403). */
-static gboolean
-check_access (FfConsoleCall  *call,
-              Access          access,
-              GError        **error)
+gboolean
+ff_console_check_access (FfConsoleCall    *call,
+                         FfConsoleAccess   access,
+                         GError          **error)
 {
-  if (access == ACCESS_NONE)
+  if (access == FF_CONSOLE_ACCESS_NONE)
     return TRUE;
   if (!ff_console_authenticate (call, error))
     return FALSE;
-  if (access == ACCESS_READ)
+  if (access == FF_CONSOLE_ACCESS_READ)
     return TRUE;
   if (!ff_console_check_csrf (call, error))
     return FALSE;
-  if (access != ACCESS_SESSION && g_str_equal (call->session->role, FF_OPERATOR_AUDITOR))
+  if (access != FF_CONSOLE_ACCESS_SESSION && g_str_equal (call->session->role, FF_OPERATOR_AUDITOR))
     {
       g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FORBIDDEN,
                            _("An auditor may read everything but change nothing"));
       return FALSE;
     }
-  if (access == ACCESS_ADMIN && !g_str_equal (call->session->role, FF_OPERATOR_ADMIN))
+  if (access == FF_CONSOLE_ACCESS_ADMIN && !g_str_equal (call->session->role, FF_OPERATOR_ADMIN))
     {
       g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FORBIDDEN,
                            _("Only an admin may manage operators"));
@@ -773,7 +764,7 @@ ff_console_handle (FfConsole              *console,
       path_known = TRUE;
       if (!g_str_equal (method, routes[i].method))
         continue;
-      reply = check_access (&call, routes[i].access, &error)
+      reply = ff_console_check_access (&call, routes[i].access, &error)
                 ? routes[i].handler (&call, param) : reply_gerror (&call, error);
     }
   if (reply == NULL)

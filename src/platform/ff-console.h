@@ -23,6 +23,7 @@ typedef struct
   GHashTable         *query;         /* decoded form fields, or NULL */
   SoupMessageHeaders *headers;
   GBytes             *body;
+  const char         *upload_file;   /* the body of an upload, streamed to a file; or NULL */
 } FfConsoleRequest;
 
 FfConsole *ff_console_new    (FfPlatformDb           *db,
@@ -33,5 +34,15 @@ void       ff_console_free   (FfConsole              *console);
 /* Answers @request (its path starts with FF_CONSOLE_API_PREFIX); runs in a worker thread. */
 FfReply   *ff_console_handle (FfConsole              *console,
                               const FfConsoleRequest *request);
+
+/* Uploads: for a request for which ff_console_is_upload() holds, ff_console_upload_begin() (in
+ * libsoup's early handler) checks the operator from the head and streams the body into a file
+ * (or, for anyone else, drops it); ff_console_upload_file() names the file (until the message is
+ * finalized), and the route answers as usual. */
+gboolean    ff_console_is_upload     (const char         *method,
+                                      const char         *path);
+void        ff_console_upload_begin  (FfConsole          *console,
+                                      SoupServerMessage  *message);
+const char *ff_console_upload_file   (SoupServerMessage  *message);
 
 G_END_DECLS

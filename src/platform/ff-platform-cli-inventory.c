@@ -126,7 +126,8 @@ static void
 print_delta_outcome (const FfFirmware      *from,
                      const FfFirmware      *to,
                      FfDeltaOutcome         outcome,
-                     const FfFirmwareDelta *delta)
+                     const FfFirmwareDelta *delta,
+                     gpointer               user_data)
 {
   g_autofree char *size_text = NULL;
 
@@ -141,41 +142,6 @@ print_delta_outcome (const FfFirmware      *from,
                                     : _("Delta %s → %s exists: %s (%s, %.1f%% of the image)\n"),
            from->version, to->version, delta->sha256, size_text,
            100.0 * (double) delta->size / (double) to->size);
-}
-
-/* Makes the delta to @to from each of @sources, reporting each as it is made. */
-static gboolean
-make_deltas (FfCli            *cli,
-             GPtrArray        *sources,
-             const FfFirmware *to,
-             GError          **error)
-{
-  for (guint i = 0; i < sources->len; i++)
-    {
-      const FfFirmware *from = g_ptr_array_index (sources, i);
-      g_autoptr(FfFirmwareDelta) delta = NULL;
-      FfDeltaOutcome outcome;
-
-      if (!ff_platform_delta_make (cli->db, cli->data_dir, from, to, ff_platform_now (), &outcome,
-                                   &delta, error))
-        {
-          g_prefix_error (error, _("Delta %s → %s: "), from->version, to->version);
-          return FALSE;
-        }
-      print_delta_outcome (from, to, outcome, delta);
-    }
-  return TRUE;
-}
-
-/* The deltas to @to from every older version of its model the ledger shows in the field. */
-static gboolean
-make_field_deltas (FfCli            *cli,
-                   const FfFirmware *to,
-                   GError          **error)
-{
-  g_autoptr(GPtrArray) sources = ff_platform_db_list_field_sources (cli->db, to, error);
-
-  return sources != NULL && make_deltas (cli, sources, to, error);
 }
 
 static gboolean
@@ -195,7 +161,6 @@ firmware_add (FfCli   *cli,
     { NULL }
   };
   g_autoptr(FfFirmware) firmware = g_new0 (FfFirmware, 1);
-  g_autoptr(FfFirmware) known = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *size_text = NULL;
 
@@ -210,47 +175,21 @@ firmware_add (FfCli   *cli,
   if (argc != 2 || vendor == NULL || model == NULL || version == NULL || hardware == NULL)
     return ff_cli_usage_error (error, _("Give the image file, --vendor, --model, --version and "
                                         "--hardware"));
-  if (!ff_name_is_safe (vendor) || !ff_name_is_safe (model))
-    return ff_cli_usage_error (error, _("Vendor and model must not contain path separators or "
-                                        "“..”"));
-  if (!ff_version_is_valid (version))
-    return ff_cli_usage_error (error, _("The version must look like V2.01"));
-  firmware->hardware_versions = g_strsplit (hardware, ",", -1);
-  if (firmware->hardware_versions[0] == NULL)
-    return ff_cli_usage_error (error, _("Name at least one compatible hardware version "
-                                        "(--hardware HV1.0,HV1.1)"));
-  for (guint i = 0; firmware->hardware_versions[i] != NULL; i++)
-    if (!ff_name_is_safe (firmware->hardware_versions[i]))
-      return ff_cli_usage_error (error, _("A hardware version is empty or not a plain name"));
-  if (ff_cli_open_db (cli, error) == NULL)
-    return FALSE;
-  known = ff_platform_db_find_firmware (cli->db, vendor, model, version, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  if (known != NULL)
-    {
-      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
-                   _("Firmware %s for %s %s was added before; versions are never replaced"),
-                   version, vendor, model);
-      return FALSE;
-    }
-  if (!ff_firmware_store_add (cli->data_dir, argv[1], &firmware->sha256, &firmware->size, error))
-    return FALSE;
   firmware->vendor = g_strdup (vendor);
   firmware->model = g_strdup (model);
   firmware->version = g_strdup (version);
+  firmware->hardware_versions = g_strsplit (hardware, ",", -1);
   firmware->notes = g_strdup (notes ? notes : "");
-  firmware->added_at = ff_platform_now ();
-  if (!ff_platform_db_insert_firmware (cli->db, firmware, error))
+  if (ff_cli_open_db (cli, error) == NULL
+      || !ff_platform_firmware_store (cli->db, cli->data_dir, argv[1], firmware, error)
+      || !ff_platform_firmware_record (cli->db, firmware, ff_platform_now (), error))
     return FALSE;
   size_text = g_format_size_full ((guint64) firmware->size, G_FORMAT_SIZE_LONG_FORMAT);
   g_print (_("Added firmware %s for %s %s: %s (%s)\n"), version, vendor, model, firmware->sha256,
            size_text);
   /* The firmware is added whatever becomes of its deltas; a failed one can be made again later. */
-  if (!make_field_deltas (cli, firmware, &local_error))
+  if (!ff_platform_make_field_deltas (cli->db, cli->data_dir, firmware, print_delta_outcome, NULL,
+                                      &local_error))
     g_printerr (_("%s\nThe firmware was added; make its deltas with “fieldflash-platform firmware "
                   "delta %s”.\n"), local_error->message, version);
   return TRUE;
@@ -430,7 +369,8 @@ firmware_delta (FfCli   *cli,
       if (sources->len == 0)
         g_print (_("No terminal in the ledger runs an older version of %s %s whose image the "
                    "store has: no delta to make\n"), to->vendor, to->model);
-      return make_deltas (cli, sources, to, error);
+      return ff_platform_make_deltas (cli->db, cli->data_dir, sources, to, print_delta_outcome,
+                                      NULL, error);
     }
   if ((from = ff_platform_resolve_firmware (cli->db, from_version, to->vendor, to->model, error)) == NULL)
     return FALSE;
@@ -443,7 +383,8 @@ firmware_delta (FfCli   *cli,
                    from->version, to->version);
       return FALSE;
     }
-  return make_deltas (cli, sources, to, error);
+  return ff_platform_make_deltas (cli->db, cli->data_dir, sources, to, print_delta_outcome, NULL,
+                                  error);
 }
 
 gboolean

@@ -5,7 +5,10 @@
 
 #include "ff-crypto.h"
 #include "ff-document.h"
+#include "ff-platform-firmware-store.h"
 #include "ff-platform-fleet-db.h"
+#include "ff-platform-clock.h"
+#include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -156,6 +159,114 @@ ff_platform_firmware_withdraw (FfPlatformDb     *db,
                  _("Firmware %s for %s %s was withdrawn before; nothing changed"),
                  firmware->version, firmware->vendor, firmware->model);
   return withdrawn;
+}
+
+static gboolean
+invalid (GError    **error,
+         const char *message)
+{
+  g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID, message);
+  return FALSE;
+}
+
+gboolean
+ff_platform_firmware_store (FfPlatformDb *db,
+                            const char   *data_dir,
+                            const char   *path,
+                            FfFirmware   *firmware,
+                            GError      **error)
+{
+  g_autoptr(FfFirmware) known = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!ff_name_is_safe (firmware->vendor) || !ff_name_is_safe (firmware->model))
+    return invalid (error, _("Vendor and model must not contain path separators or “..”"));
+  if (!ff_version_is_valid (firmware->version))
+    return invalid (error, _("The version must look like V2.01"));
+  if (firmware->hardware_versions == NULL || firmware->hardware_versions[0] == NULL)
+    return invalid (error, _("Name at least one compatible hardware version "
+                             "(--hardware HV1.0,HV1.1)"));
+  for (guint i = 0; firmware->hardware_versions[i] != NULL; i++)
+    if (!ff_name_is_safe (firmware->hardware_versions[i]))
+      return invalid (error, _("A hardware version is empty or not a plain name"));
+  known = ff_platform_db_find_firmware (db, firmware->vendor, firmware->model, firmware->version,
+                                        &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (known != NULL)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                   _("Firmware %s for %s %s was added before; versions are never replaced"),
+                   firmware->version, firmware->vendor, firmware->model);
+      return FALSE;
+    }
+  g_clear_pointer (&firmware->sha256, g_free);
+  return ff_firmware_store_add (data_dir, path, &firmware->sha256, &firmware->size, error);
+}
+
+gboolean
+ff_platform_firmware_record (FfPlatformDb *db,
+                             FfFirmware   *firmware,
+                             gint64        now,
+                             GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  firmware->added_at = now;
+  if (ff_platform_db_insert_firmware (db, firmware, &local_error))
+    return TRUE;
+  /* Added meanwhile, by another operator: the same refusal as before the image was stored. */
+  if (g_error_matches (local_error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT))
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                 _("Firmware %s for %s %s was added before; versions are never replaced"),
+                 firmware->version, firmware->vendor, firmware->model);
+  else
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+gboolean
+ff_platform_make_deltas (FfPlatformDb     *db,
+                         const char       *data_dir,
+                         GPtrArray        *sources,
+                         const FfFirmware *to,
+                         FfDeltaMade       made,
+                         gpointer          user_data,
+                         GError          **error)
+{
+  for (guint i = 0; i < sources->len; i++)
+    {
+      const FfFirmware *from = g_ptr_array_index (sources, i);
+      g_autoptr(FfFirmwareDelta) delta = NULL;
+      FfDeltaOutcome outcome;
+
+      if (!ff_platform_delta_make (db, data_dir, from, to, ff_platform_now (), &outcome, &delta,
+                                   error))
+        {
+          g_prefix_error (error, _("Delta %s → %s: "), from->version, to->version);
+          return FALSE;
+        }
+      if (made != NULL)
+        made (from, to, outcome, delta, user_data);
+    }
+  return TRUE;
+}
+
+gboolean
+ff_platform_make_field_deltas (FfPlatformDb     *db,
+                               const char       *data_dir,
+                               const FfFirmware *to,
+                               FfDeltaMade       made,
+                               gpointer          user_data,
+                               GError          **error)
+{
+  g_autoptr(GPtrArray) sources = ff_platform_db_list_field_sources (db, to, error);
+
+  return sources != NULL && ff_platform_make_deltas (db, data_dir, sources, to, made, user_data,
+                                                     error);
 }
 
 gboolean

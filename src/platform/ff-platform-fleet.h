@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ff-platform-db.h"
+#include "ff-platform-deltas.h"
 
 G_BEGIN_DECLS
 
@@ -50,6 +51,41 @@ gboolean    ff_platform_blacklist_remove  (FfPlatformDb      *db,
 gboolean    ff_platform_firmware_withdraw (FfPlatformDb      *db,
                                            const FfFirmware  *firmware,
                                            gint64             now,
+                                           GError           **error);
+/* The first half of "firmware add": checks @firmware's vendor, model, version and hardware
+ * versions (INVALID), that the version was not added before (CONFLICT), and stores the image at
+ * @path, setting its sha256 and size. Nothing is recorded yet: a refused record leaves only an
+ * image in the content-addressed store. */
+gboolean    ff_platform_firmware_store    (FfPlatformDb      *db,
+                                           const char        *data_dir,
+                                           const char        *path,
+                                           FfFirmware        *firmware,
+                                           GError           **error);
+/* The second half: records the stored @firmware (added at @now) and sets its id. */
+gboolean    ff_platform_firmware_record   (FfPlatformDb      *db,
+                                           FfFirmware        *firmware,
+                                           gint64             now,
+                                           GError           **error);
+/* Called for each delta patch made (or found made before, or not kept) to @to from @from. */
+typedef void (*FfDeltaMade) (const FfFirmware      *from,
+                             const FfFirmware      *to,
+                             FfDeltaOutcome         outcome,
+                             const FfFirmwareDelta *delta,
+                             gpointer               user_data);
+/* Makes the delta patches to @to from each of @sources (FfFirmware), calling @made for each. */
+gboolean    ff_platform_make_deltas       (FfPlatformDb      *db,
+                                           const char        *data_dir,
+                                           GPtrArray         *sources,
+                                           const FfFirmware  *to,
+                                           FfDeltaMade        made,
+                                           gpointer           user_data,
+                                           GError           **error);
+/* The same from every older version of @to's model that the ledger shows in the field. */
+gboolean    ff_platform_make_field_deltas (FfPlatformDb      *db,
+                                           const char        *data_dir,
+                                           const FfFirmware  *to,
+                                           FfDeltaMade        made,
+                                           gpointer           user_data,
                                            GError           **error);
 /* Registers tablet @serial (in stock) with its Ed25519 public key in PEM. */
 gboolean    ff_platform_handheld_add      (FfPlatformDb      *db,

@@ -71,6 +71,7 @@ typedef struct
   char               *method;
   char               *path;
   GHashTable         *query;
+  char               *upload_file;  /* a console upload's body, streamed to a file */
   GBytes             *body;
   gint64              started;      /* monotonic µs: when the head was read */
   gboolean            disconnected;
@@ -87,6 +88,7 @@ job_free (Job *job)
   g_free (job->method);
   g_free (job->path);
   g_clear_pointer (&job->query, g_hash_table_unref);
+  g_free (job->upload_file);
   g_bytes_unref (job->body);
   g_free (job);
 }
@@ -696,7 +698,8 @@ route (Job *job)
     return route_authenticated (job);
   if (g_str_has_prefix (job->path, FF_CONSOLE_API_PREFIX))
     {
-      FfConsoleRequest request = { job->method, job->path, job->query, job->headers, job->body };
+      FfConsoleRequest request = { job->method, job->path, job->query, job->headers, job->body,
+                                   job->upload_file };
 
       return ff_console_handle (job->server->console, &request);
     }
@@ -855,7 +858,10 @@ handle_request (SoupServer        *soup,
   job->method = g_strdup (soup_server_message_get_method (message));
   job->path = g_strdup (path);
   job->query = query != NULL ? g_hash_table_ref (query) : NULL;
-  job->body = soup_message_body_flatten (body);
+  job->upload_file = g_strdup (ff_console_upload_file (message));
+  /* An upload's body went to a file (or nowhere) as it came: there is none to flatten. */
+  job->body = ff_console_is_upload (job->method, path) ? g_bytes_new (NULL, 0)
+                                                       : soup_message_body_flatten (body);
   job->disconnected_id = g_signal_connect (message, "disconnected",
                                            G_CALLBACK (on_disconnected), job);
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
@@ -948,6 +954,7 @@ watch_body_size (SoupServer        *soup,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
   gboolean report = g_str_equal (path, "/api/v1/reports");
   gboolean console = g_str_has_prefix (path, FF_CONSOLE_API_PREFIX);
+  gboolean upload = ff_console_is_upload (soup_server_message_get_method (message), path);
   BodyWatch *watch = g_new0 (BodyWatch, 1);
   gint64 *head_read = g_new (gint64, 1);
 
@@ -957,7 +964,8 @@ watch_body_size (SoupServer        *soup,
   watch->server = self;
   watch->route = report ? "reports" : g_str_equal (path, "/api/v1/login") ? "login"
                 : console ? "console" : "other";
-  watch->limit = report ? FF_REPORT_MAX_BODY : console ? FF_CONSOLE_MAX_BODY : FF_LOGIN_MAX_BODY;
+  watch->limit = report ? FF_REPORT_MAX_BODY : upload ? (goffset) FF_FIRMWARE_MAX_SIZE
+                : console ? FF_CONSOLE_MAX_BODY : FF_LOGIN_MAX_BODY;
   if (body_length_is_ambiguous (headers))
     {
       refuse_early (self, message, watch->route, 400,
@@ -972,6 +980,8 @@ watch_body_size (SoupServer        *soup,
       g_free (watch);
       return;
     }
+  if (upload)
+    ff_console_upload_begin (self->console, message);
   g_signal_connect_data (message, "got-chunk", G_CALLBACK (body_chunk_received), watch,
                          body_watch_free, 0);
 }

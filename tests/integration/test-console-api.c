@@ -318,6 +318,8 @@ static const struct
   { "POST", "/console/api/blacklist", "{\"version\": \"V2.01\", \"device_id\": \"X000\"}", FALSE },
   { "DELETE", "/console/api/blacklist?version=V2.01&device_id=X001", NULL, FALSE },
   { "POST", "/console/api/firmware/V2.01/withdraw", NULL, FALSE },
+  { "POST", "/console/api/firmware?vendor=Acme&model=DTU-3000&version=V3.00&hardware=HV1.0",
+    "an image", FALSE },
   { "POST", "/console/api/tablets", "{\"serial\": \"TAB-0009\", \"public_key_pem\": \"x\"}",
     FALSE },
   { "POST", "/console/api/tablets/TAB-0001/retire", NULL, FALSE },
@@ -645,6 +647,81 @@ test_terminal_paging (Fixture      *fixture,
                           NULL), ==, 400);
 }
 
+/* Firmware */
+
+/* An upload stores and records the image as "firmware add" does, audited; withdrawing it too. */
+static void
+test_firmware_upload_and_withdraw (Fixture      *fixture,
+                                   gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_autoptr(GBytes) image = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *out = NULL, *sha256 = NULL, *stored = NULL, *message = NULL;
+  g_autofree guint8 *bytes = g_malloc (300 * 1024);
+  const char *headers[] = { "Cookie", NULL, "X-CSRF-Token", NULL,
+                            "Content-Type", "application/octet-stream", NULL };
+  const char *path = "/console/api/firmware?vendor=Acme&model=DTU-3000&version=V3.00"
+                     "&hardware=HV1.0,HV1.1&notes=%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+  JsonArray *entries;
+  JsonObject *firmware;
+
+  for (gsize i = 0; i < 300 * 1024; i++)
+    bytes[i] = (guint8) (i * 7 + (i >> 10));
+  image = g_bytes_new (bytes, 300 * 1024);
+  sha256 = ff_sha256_hex (bytes, 300 * 1024);
+  log_in_ok (h, "olga", OPERATOR_PASSWORD, &login);
+  headers[1] = login.cookie;
+  headers[3] = "not the token";
+  g_assert_cmpuint (harness_request (h, "POST", path, NULL, image, headers, &body, NULL), ==, 403);
+  headers[3] = login.csrf;
+  g_assert_cmpuint (harness_request (h, "POST", "/console/api/firmware?vendor=Acme", NULL, image,
+                                     headers, NULL, NULL), ==, 400);
+  g_assert_cmpuint (harness_request (h, "POST", path, NULL, image, headers, &body, NULL), ==, 201);
+  firmware = json_object_get_object_member (parse_object (body, parser), "firmware");
+  g_assert_cmpstr (json_object_get_string_member (firmware, "sha256"), ==, sha256);
+  g_assert_cmpstr (json_object_get_string_member (firmware, "notes"), ==,
+                   "<script>alert(1)</script>");
+  stored = g_strdup_printf ("%s/firmware/%.2s/%s", h->data_dir, sha256, sha256 + 2);
+  g_assert_true (g_file_test (stored, G_FILE_TEST_IS_REGULAR));
+  out = harness_run_ok (h, "firmware", "show", "V3.00", "--json", NULL);
+  g_assert_nonnull (strstr (out, sha256));
+  /* Versions are never replaced. */
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (harness_request (h, "POST", path, NULL, image, headers, &body, NULL), ==, 409);
+
+  g_assert_cmpuint (call (h, "POST", "/console/api/firmware/V3.00/withdraw", &login, TRUE, NULL,
+                          NULL, NULL), ==, 200);
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (call (h, "POST", "/console/api/firmware/V3.00/withdraw", &login, TRUE, NULL,
+                          &body, NULL), ==, 409);
+  message = error_text (body);
+  g_assert_nonnull (strstr (message, "V3.00"));
+  entries = get_array (h, &login, "/console/api/audit", "entries", parser);
+  g_assert_cmpuint (json_array_get_length (entries), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (entries, 0),
+                                                  "action"), ==, "firmware.withdraw");
+  g_assert_nonnull (strstr (json_object_get_string_member (
+                              json_array_get_object_element (entries, 0), "before"),
+                            "\"withdrawn\":false"));
+  g_assert_nonnull (strstr (json_object_get_string_member (
+                              json_array_get_object_element (entries, 0), "after"),
+                            "\"withdrawn\":true"));
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (entries, 1),
+                                                  "action"), ==, "firmware.add");
+  /* Nothing of the uploads is left behind but the image in the store. */
+  g_clear_pointer (&out, g_free);
+  out = g_build_filename (h->data_dir, "uploads", NULL);
+  g_assert_true (g_file_test (out, G_FILE_TEST_IS_DIR));
+  {
+    g_autoptr(GDir) dir = g_dir_open (out, 0, NULL);
+
+    g_assert_null (g_dir_read_name (dir));
+  }
+}
+
 /* Dispatch */
 
 static void
@@ -723,6 +800,7 @@ main (int   argc,
   ADD ("audit-csv", test_audit_csv);
   ADD ("terminal-filters", test_terminal_filters);
   ADD ("terminal-paging", test_terminal_paging);
+  ADD ("firmware-upload-and-withdraw", test_firmware_upload_and_withdraw);
   ADD ("dispatch", test_dispatch);
 #undef ADD
   return g_test_run ();
