@@ -265,13 +265,29 @@ on_packet (FfMeterDownload *d, const FfMeterMessage *m)
   continue_download (d);
 }
 
+/* An operation the platform asks for (run, stop, uninstall …): the scheduler decides, by the seed's
+ * rules, whatever the download is doing; the meter reports the outcome. */
+static void
+on_command (FfMeterDownload *d, const FfMeterMessage *m, FfMeterParse parse)
+{
+  FfMeterResult result = parse == FFMETER_PARSE_OK
+                         ? ffmeter_scheduler_command (d->scheduler, (FfMeterOp) m->op, m->app_id,
+                                                      m->version)
+                         : FFMETER_ERROR_INVALID;
+
+  report (d, m->app_id, m->version, FFMETER_REPORT_COMMAND, (uint8_t) result);
+}
+
 void
 ffmeter_download_message (FfMeterDownload *d, const uint8_t *data, size_t len)
 {
   FfMeterMessage m;
   FfMeterParse parse = ffmeter_message_parse (data, len, &m);
 
-  if (m.type == FFMETER_MSG_START && parse == FFMETER_PARSE_BAD_VALUE)
+  if (m.type == FFMETER_MSG_COMMAND && (parse == FFMETER_PARSE_OK
+                                        || parse == FFMETER_PARSE_BAD_VALUE))
+    on_command (d, &m, parse);
+  else if (m.type == FFMETER_MSG_START && parse == FFMETER_PARSE_BAD_VALUE)
     report (d, m.app_id, m.version, FFMETER_REPORT_BAD_START, 0);
   else if (parse == FFMETER_PARSE_OK && m.type == FFMETER_MSG_START)
     on_start (d, &m);

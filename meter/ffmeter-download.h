@@ -13,6 +13,7 @@ typedef enum
 {
   FFMETER_MSG_START   = 0x01,   /* platform -> meter: a package is there for an app */
   FFMETER_MSG_PACKET  = 0x02,   /* platform -> meter: one numbered packet */
+  FFMETER_MSG_COMMAND = 0x03,   /* platform -> meter: an operation on an app (FfMeterOp) */
   FFMETER_MSG_REQUEST = 0x81,   /* meter -> platform: send packet number seq */
   FFMETER_MSG_REPORT  = 0x82,   /* meter -> platform: how it ended */
 } FfMeterMessageType;
@@ -32,12 +33,14 @@ typedef enum
   FFMETER_REPORT_APPLY_FAILED,       /* the image or patch could not be applied */
   FFMETER_REPORT_REFUSED,            /* the scheduler refused it; detail is its FfMeterResult */
   FFMETER_REPORT_STORAGE,            /* the meter could not store packets or its progress */
+  FFMETER_REPORT_COMMAND,            /* a command's outcome; detail is its FfMeterResult (0: done) */
 } FfMeterReportStatus;
 
 #define FFMETER_START_SIZE 21
 #define FFMETER_PACKET_OVERHEAD 9     /* type, seq, length, then the data, then CRC-32 */
 #define FFMETER_REQUEST_SIZE 9
 #define FFMETER_REPORT_SIZE 9
+#define FFMETER_COMMAND_SIZE 8
 #define FFMETER_MAX_PACKET_DATA 1024  /* CoAP's largest block */
 
 typedef struct
@@ -47,12 +50,13 @@ typedef struct
   uint8_t app_flags;            /* start: FFMETER_APP_RESIDENT for an app that keeps running */
   uint8_t status;               /* report */
   uint8_t detail;               /* report */
-  uint16_t app_id;              /* start, request, report */
+  uint8_t op;                   /* command: FfMeterOp */
+  uint16_t app_id;              /* start, command, request, report */
   uint16_t seq;                 /* packet, request */
   uint16_t total_packets;       /* start */
   uint16_t packet_size;         /* start: every packet's length but the last */
   uint16_t data_len;            /* packet */
-  uint32_t version;             /* start, request, report */
+  uint32_t version;             /* start, command (0: the app's current row), request, report */
   uint32_t total_size;          /* start */
   uint32_t total_crc;           /* start: CRC-32 of the whole file */
   const uint8_t *data;          /* packet: points into the parsed bytes */

@@ -1,4 +1,4 @@
-/* ffmeter-wire.c: the download protocol's four messages, byte by byte (docs/meters.md). */
+/* ffmeter-wire.c: the protocol's five messages, byte by byte (docs/meters.md). */
 #include <string.h>
 
 #include "ffmeter-download.h"
@@ -58,6 +58,13 @@ ffmeter_message_parse (const uint8_t *data, size_t len, FfMeterMessage *m)
       m->data = data + 5;
       return ffmeter_get32 (data + len - 4) == ffmeter_crc32 (0, data, len - 4)
              ? FFMETER_PARSE_OK : FFMETER_PARSE_BAD_CHECKSUM;
+    case FFMETER_MSG_COMMAND:
+      if ((parse = check_size (len, FFMETER_COMMAND_SIZE)) != FFMETER_PARSE_OK)
+        return parse;
+      m->op = data[1];
+      m->app_id = ffmeter_get16 (data + 2);
+      m->version = ffmeter_get32 (data + 4);
+      return m->op < FFMETER_OP_COUNT && m->app_id != 0 ? FFMETER_PARSE_OK : FFMETER_PARSE_BAD_VALUE;
     case FFMETER_MSG_REQUEST:
       if ((parse = check_size (len, FFMETER_REQUEST_SIZE)) != FFMETER_PARSE_OK)
         return parse;
@@ -108,6 +115,14 @@ ffmeter_message_write (const FfMeterMessage *m, uint8_t *out, size_t len)
         memmove (out + 5, m->data, m->data_len);
       ffmeter_put32 (out + size - 4, ffmeter_crc32 (0, out, size - 4));
       return size;
+    case FFMETER_MSG_COMMAND:
+      if (len < FFMETER_COMMAND_SIZE)
+        return 0;
+      out[0] = m->type;
+      out[1] = m->op;
+      ffmeter_put16 (out + 2, m->app_id);
+      ffmeter_put32 (out + 4, m->version);
+      return FFMETER_COMMAND_SIZE;
     case FFMETER_MSG_REQUEST:
     case FFMETER_MSG_REPORT:
       if (len < FFMETER_REQUEST_SIZE)

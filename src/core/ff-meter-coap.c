@@ -106,6 +106,7 @@ struct _FfMeterCoapServer
   GSource *source;
   guint16 port;
   GHashTable *offers;   /* app id → Offer */
+  GHashTable *commands; /* "METER/APP" → FfMeterMessage */
   FfMeterCoapReportFunc report_func;
   gpointer report_data;
 };
@@ -118,22 +119,54 @@ respond (coap_pdu_t *response, coap_pdu_code_t code, const guint8 *data, gsize l
     coap_add_data (response, len, data);
 }
 
+/* The value of key in a query "k1=v1&k2=v2", or NULL. */
+static char *
+query_get (const coap_string_t *query, const char *key)
+{
+  g_autofree char *text = query ? g_strndup ((const char *) query->s, query->length) : NULL;
+  g_auto(GStrv) pairs = text ? g_strsplit (text, "&", -1) : NULL;
+  gsize key_len = strlen (key);
+
+  for (guint i = 0; pairs && pairs[i]; i++)
+    if (strncmp (pairs[i], key, key_len) == 0 && pairs[i][key_len] == '=')
+      return g_strdup (pairs[i] + key_len + 1);
+  return NULL;
+}
+
+static char *
+command_key (const char *meter_id, guint app_id)
+{
+  return g_strdup_printf ("%s/%u", meter_id, app_id);
+}
+
 static void
 on_get_start (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
               const coap_string_t *query, coap_pdu_t *response)
 {
   FfMeterCoapServer *server = coap_resource_get_userdata (resource);
+  g_autofree char *meter_id = query_get (query, "meter");
+  g_autofree char *app_text = query_get (query, "app");
+  g_autofree char *key = NULL;
   guint8 out[FFMETER_START_SIZE];
   guint64 app = 0;
-  Offer *offer = NULL;
+  FfMeterMessage *command;
+  Offer *offer;
 
-  if (query && query->length > 4 && memcmp (query->s, "app=", 4) == 0)
+  if (!meter_id || !app_text
+      || !g_ascii_string_to_unsigned (app_text, 10, 1, G_MAXUINT16, &app, NULL))
     {
-      g_autofree char *number = g_strndup ((const char *) query->s + 4, query->length - 4);
-
-      if (g_ascii_string_to_unsigned (number, 10, 1, G_MAXUINT16, &app, NULL))
-        offer = g_hash_table_lookup (server->offers, GUINT_TO_POINTER ((guint) app));
+      respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, 0);
+      return;
     }
+  key = command_key (meter_id, (guint) app);
+  if ((command = g_hash_table_lookup (server->commands, key)))
+    {
+      respond (response, COAP_RESPONSE_CODE_CONTENT, out,
+               ffmeter_message_write (command, out, sizeof out));
+      g_hash_table_remove (server->commands, key);
+      return;
+    }
+  offer = g_hash_table_lookup (server->offers, GUINT_TO_POINTER ((guint) app));
   if (!offer)
     {
       respond (response, COAP_RESPONSE_CODE_NOT_FOUND, NULL, 0);
@@ -148,12 +181,13 @@ on_post (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *r
          const coap_string_t *query, coap_pdu_t *response)
 {
   FfMeterCoapServer *server = coap_resource_get_userdata (resource);
+  g_autofree char *meter_id = query_get (query, "meter");
   const uint8_t *data = NULL;
   size_t len = 0;
   FfMeterMessage message;
   Offer *offer;
 
-  if (!coap_get_data (request, &len, &data)
+  if (!meter_id || !coap_get_data (request, &len, &data)
       || ffmeter_message_parse (data, len, &message) != FFMETER_PARSE_OK)
     {
       respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, 0);
@@ -163,7 +197,7 @@ on_post (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *r
     {
       respond (response, COAP_RESPONSE_CODE_CHANGED, NULL, 0);
       if (server->report_func)
-        server->report_func (&message, server->report_data);
+        server->report_func (meter_id, &message, server->report_data);
       return;
     }
   offer = g_hash_table_lookup (server->offers, GUINT_TO_POINTER ((guint) message.app_id));
@@ -218,6 +252,7 @@ ff_meter_coap_server_new (const char *address, guint16 port, GError **error)
   coap_endpoint_t *endpoint;
 
   server->offers = g_hash_table_new_full (NULL, NULL, NULL, offer_free);
+  server->commands = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   if (!address_parse (address, port, &listen, error)
       || !(server->ctx = context_new (&server->source, error)))
     return NULL;
@@ -240,6 +275,7 @@ ff_meter_coap_server_free (FfMeterCoapServer *server)
     return;
   context_free (server->ctx, server->source);
   g_hash_table_unref (server->offers);
+  g_hash_table_unref (server->commands);
   g_free (server);
 }
 
@@ -272,6 +308,18 @@ ff_meter_coap_server_offer (FfMeterCoapServer *server, guint16 app_id, guint32 v
 }
 
 void
+ff_meter_coap_server_command (FfMeterCoapServer *server, const char *meter_id, FfMeterOp op,
+                              guint16 app_id, guint32 version)
+{
+  FfMeterMessage *command = g_new0 (FfMeterMessage, 1);
+
+  g_return_if_fail (meter_id && (unsigned) op < FFMETER_OP_COUNT && app_id != 0);
+  *command = (FfMeterMessage) { .type = FFMETER_MSG_COMMAND, .op = (guint8) op, .app_id = app_id,
+                                .version = version };
+  g_hash_table_replace (server->commands, command_key (meter_id, app_id), command);
+}
+
+void
 ff_meter_coap_server_set_report_func (FfMeterCoapServer *server, FfMeterCoapReportFunc func,
                                       gpointer user_data)
 {
@@ -294,6 +342,7 @@ struct _FfMeterCoapClient
   coap_context_t *ctx;
   GSource *source;
   coap_session_t *session;
+  char *meter_query;       /* "meter=ID" */
   FfMeterDownload *download;
   guint reply_timeout_ms;
   GSource *timer;
@@ -342,12 +391,13 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
 }
 
 FfMeterCoapClient *
-ff_meter_coap_client_new (FfMeterDownload *download, const char *address, guint16 port,
-                          guint reply_timeout_ms, GError **error)
+ff_meter_coap_client_new (FfMeterDownload *download, const char *meter_id, const char *address,
+                          guint16 port, guint reply_timeout_ms, GError **error)
 {
   g_autoptr(FfMeterCoapClient) client = g_new0 (FfMeterCoapClient, 1);
   coap_address_t server;
 
+  client->meter_query = g_strdup_printf ("meter=%s", meter_id);
   client->download = download;
   client->reply_timeout_ms = reply_timeout_ms;
   client->rand = g_rand_new_with_seed (0);
@@ -376,6 +426,7 @@ ff_meter_coap_client_free (FfMeterCoapClient *client)
     coap_session_release (client->session);
   context_free (client->ctx, client->source);
   g_rand_free (client->rand);
+  g_free (client->meter_query);
   g_free (client);
 }
 
@@ -408,10 +459,11 @@ send_request (FfMeterCoapClient *client, coap_pdu_code_t code, const char *query
   coap_add_option (pdu, COAP_OPTION_URI_PATH, strlen (FF_METER_COAP_PATH),
                    (const guint8 *) FF_METER_COAP_PATH);
   if (query)
-    {
-      coap_add_option (pdu, COAP_OPTION_URI_PATH, 5, (const guint8 *) "start");
-      coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (query), (const guint8 *) query);
-    }
+    coap_add_option (pdu, COAP_OPTION_URI_PATH, 5, (const guint8 *) "start");
+  coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (client->meter_query),
+                   (const guint8 *) client->meter_query);
+  if (query)
+    coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (query), (const guint8 *) query);
   if (len)
     coap_add_data (pdu, len, data);
   return coap_send (client->session, pdu) != COAP_INVALID_MID;

@@ -8,13 +8,16 @@
 
 G_BEGIN_DECLS
 
-/* The resources: GET ffm/start?app=N answers the start message of the package offered for app N
- * (4.04 when none is); POST ffm takes a request (answered with its packet) or a report (2.04). */
+/* The resources, each with the meter's identity in the query (meter=ID): GET ffm/start?app=N
+ * answers a command queued for that meter and app, else the start message of the package offered
+ * for app N (4.04 when there is neither); POST ffm takes a request (answered with its packet) or a
+ * report (2.04). */
 #define FF_METER_COAP_PATH "ffm"
 
 typedef struct _FfMeterCoapServer FfMeterCoapServer;
 
-typedef void (*FfMeterCoapReportFunc) (const FfMeterMessage *report, gpointer user_data);
+typedef void (*FfMeterCoapReportFunc) (const char *meter_id, const FfMeterMessage *report,
+                                       gpointer user_data);
 
 /* Listens on address (an IP address) and port (0: any free one) in the thread-default main
  * context. */
@@ -25,6 +28,10 @@ guint16 ff_meter_coap_server_get_port (FfMeterCoapServer *server);
 void ff_meter_coap_server_offer (FfMeterCoapServer *server, guint16 app_id, guint32 version,
                                  FfMeterPackageKind kind, guint8 app_flags, GBytes *package,
                                  guint16 packet_size);
+/* Queues an operation on app_id (version 0: its current row) for one meter: its next poll for that
+ * app gets it instead of a start message, and the meter reports the outcome. */
+void ff_meter_coap_server_command (FfMeterCoapServer *server, const char *meter_id, FfMeterOp op,
+                                   guint16 app_id, guint32 version);
 void ff_meter_coap_server_set_report_func (FfMeterCoapServer *server, FfMeterCoapReportFunc func,
                                            gpointer user_data);
 /* How many times the packet with this sequence number of app_id's offer was sent. */
@@ -36,9 +43,9 @@ typedef struct _FfMeterCoapClient FfMeterCoapClient;
 /* The meter's side: messages its download sends (ff_meter_coap_client_send, from the transport's
  * send callback) go to the server; answers are fed to the download; a request unanswered after
  * reply_timeout_ms is its timeout event. */
-FfMeterCoapClient *ff_meter_coap_client_new (FfMeterDownload *download, const char *address,
-                                             guint16 port, guint reply_timeout_ms,
-                                             GError **error);
+FfMeterCoapClient *ff_meter_coap_client_new (FfMeterDownload *download, const char *meter_id,
+                                             const char *address, guint16 port,
+                                             guint reply_timeout_ms, GError **error);
 void ff_meter_coap_client_free (FfMeterCoapClient *client);
 /* The meter's radio loses each message it sends with this probability (a lossy link). */
 void ff_meter_coap_client_set_loss (FfMeterCoapClient *client, double drop_rate, guint32 seed);

@@ -228,7 +228,7 @@ ff_sim_meter_open (const char *id, const char *dir, const FfSimMeterLink *link, 
     return NULL;
   ffmeter_download_init (&meter->download, &meter->scheduler, &meter->transport,
                          &meter->progress_store);
-  meter->client = ff_meter_coap_client_new (&meter->download, link->platform_address,
+  meter->client = ff_meter_coap_client_new (&meter->download, id, link->platform_address,
                                             link->platform_port, link->reply_timeout_ms, error);
   if (!meter->client)
     return NULL;

@@ -54,10 +54,11 @@ meter_apply (void *user, uint8_t kind, uint16_t app_id, uint32_t version, uint32
 }
 
 static void
-on_report (const FfMeterMessage *report, gpointer user_data)
+on_report (const char *meter_id, const FfMeterMessage *report, gpointer user_data)
 {
   Fixture *f = user_data;
 
+  g_assert_cmpstr (meter_id, ==, "M-7");
   f->reported = TRUE;
   f->report = *report;
 }
@@ -79,7 +80,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->server = ff_meter_coap_server_new ("127.0.0.1", 0, &error);
   g_assert_no_error (error);
   ff_meter_coap_server_set_report_func (f->server, on_report, f);
-  f->client = ff_meter_coap_client_new (&f->download, "127.0.0.1",
+  f->client = ff_meter_coap_client_new (&f->download, "M-7", "127.0.0.1",
                                         ff_meter_coap_server_get_port (f->server), 1000, &error);
   g_assert_no_error (error);
 }
@@ -205,6 +206,30 @@ test_broken_download_resumes (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->report.version, ==, 2);
 }
 
+/* The platform's operations reach the meter at its next poll; uninstalling its running app is
+ * refused until it is stopped. */
+static void
+test_commands (Fixture *f, gconstpointer data)
+{
+  static const struct { FfMeterOp op; FfMeterResult result; FfMeterAppState state; } steps[] = {
+    { FFMETER_OP_UNINSTALL, FFMETER_ERROR_STOP_FIRST, FFMETER_APP_RUNNING },
+    { FFMETER_OP_STOP, FFMETER_OK, FFMETER_APP_STOPPED },
+    { FFMETER_OP_UNINSTALL, FFMETER_OK, FFMETER_APP_UNINSTALLED },
+  };
+
+  g_assert_cmpint (ffmeter_scheduler_command (&f->scheduler, FFMETER_OP_RUN, APP, 0), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      ff_meter_coap_server_command (f->server, "M-7", steps[i].op, APP, 0);
+      f->reported = FALSE;
+      ff_meter_coap_client_poll (f->client, APP);
+      run_until (f, reported);
+      g_assert_cmpuint (f->report.status, ==, FFMETER_REPORT_COMMAND);
+      g_assert_cmpuint (f->report.detail, ==, steps[i].result);
+      g_assert_cmpint (ffmeter_scheduler_find (&f->scheduler, APP, 0)->state, ==, steps[i].state);
+    }
+}
+
 static void
 test_bad_address (void)
 {
@@ -222,6 +247,8 @@ main (int argc, char **argv)
               test_install_with_loss, fixture_tear_down);
   g_test_add ("/meter-coap/broken-download-resumes", Fixture, NULL, fixture_set_up,
               test_broken_download_resumes, fixture_tear_down);
+  g_test_add ("/meter-coap/commands", Fixture, NULL, fixture_set_up, test_commands,
+              fixture_tear_down);
   g_test_add_func ("/meter-coap/bad-address", test_bad_address);
   return g_test_run ();
 }

@@ -652,6 +652,53 @@ test_power_cut_every_progress_write (void)
 }
 
 static void
+send_command (Meter *m, FfMeterOp op, uint32_t version)
+{
+  FfMeterMessage command = { .type = FFMETER_MSG_COMMAND, .op = (uint8_t) op, .app_id = APP,
+                             .version = version };
+  uint8_t out[FFMETER_COMMAND_SIZE];
+
+  g_assert_cmpuint (ffmeter_message_write (&command, out, sizeof out), ==, sizeof out);
+  m->reports = 0;
+  ffmeter_download_message (&m->download, out, sizeof out);
+  g_assert_cmpuint (m->reports, ==, 1);
+  g_assert_cmpuint (m->report.status, ==, FFMETER_REPORT_COMMAND);
+  g_assert_cmpuint (m->report.app_id, ==, APP);
+}
+
+/* The platform's operations reach the scheduler, which keeps the seed's rules: a running app is
+ * not uninstalled before it is stopped. The outcome comes back as a report. */
+static void
+test_commands (void)
+{
+  g_autoptr(GBytes) v1 = test_image (1, 5000);
+  Meter *m = meter_new (v1);
+  uint8_t bad[FFMETER_COMMAND_SIZE] = { FFMETER_MSG_COMMAND, FFMETER_OP_COUNT, APP, 0 };
+
+  send_command (m, FFMETER_OP_UNINSTALL, 0);
+  g_assert_cmpuint (m->report.detail, ==, FFMETER_ERROR_STOP_FIRST);
+  g_assert_cmpint (ffmeter_scheduler_find (&m->scheduler, APP, 0)->state, ==, FFMETER_APP_RUNNING);
+  send_command (m, FFMETER_OP_STOP, 0);
+  g_assert_cmpuint (m->report.detail, ==, FFMETER_OK);
+  send_command (m, FFMETER_OP_UNINSTALL, 1);
+  g_assert_cmpuint (m->report.detail, ==, FFMETER_OK);
+  g_assert_cmpuint (m->report.version, ==, 1);
+  g_assert_cmpint (ffmeter_scheduler_find (&m->scheduler, APP, 0)->state, ==,
+                   FFMETER_APP_UNINSTALLED);
+  send_command (m, FFMETER_OP_RUN, 0);
+  g_assert_cmpuint (m->report.detail, ==, FFMETER_ERROR_NOT_READY);
+  /* An operation the meter does not know is refused as invalid, and changes nothing. */
+  m->reports = 0;
+  ffmeter_download_message (&m->download, bad, sizeof bad);
+  g_assert_cmpuint (m->report.status, ==, FFMETER_REPORT_COMMAND);
+  g_assert_cmpuint (m->report.detail, ==, FFMETER_ERROR_INVALID);
+  /* No download was touched. */
+  g_assert_cmpuint (m->requests, ==, 0);
+  g_assert_cmpuint (m->progress_flash.writes, ==, 0);
+  meter_free (m);
+}
+
+static void
 test_messages_round_trip (void)
 {
   const uint8_t data[] = { 1, 2, 3 };
@@ -661,6 +708,7 @@ test_messages_round_trip (void)
     { .type = FFMETER_MSG_PACKET, .seq = 65535, .data_len = 3, .data = data },
     { .type = FFMETER_MSG_REQUEST, .app_id = 65535, .version = 7, .seq = 2 },
     { .type = FFMETER_MSG_REPORT, .app_id = 1, .version = 2, .status = 5, .detail = 14 },
+    { .type = FFMETER_MSG_COMMAND, .op = FFMETER_OP_UNINSTALL, .app_id = 3, .version = 0 },
   };
   /* The start message byte by byte (docs/meters.md). */
   static const uint8_t start_bytes[FFMETER_START_SIZE] = {
@@ -712,6 +760,7 @@ main (int argc, char **argv)
   g_test_add_func ("/meter/download/wrong-total-checksum-never-installs",
                    test_wrong_total_checksum_never_installs);
   g_test_add_func ("/meter/download/delta-installed-with-loss", test_delta_installed_with_loss);
+  g_test_add_func ("/meter/download/commands", test_commands);
   g_test_add_func ("/meter/download/power-cut-every-progress-write",
                    test_power_cut_every_progress_write);
   return g_test_run ();
