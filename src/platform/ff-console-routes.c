@@ -12,6 +12,7 @@
 #include "ff-platform-clock.h"
 #include "ff-platform-fleet-db.h"
 #include "ff-platform-json.h"
+#include "ff-platform-remote-db.h"
 #include "ff-report-pdf.h"
 #include "ff-version.h"
 
@@ -200,7 +201,8 @@ parse_area (const char       *text,
          && filter->west >= -180 && filter->east <= 180 && filter->west <= filter->east;
 }
 
-/* The filter of the query's vendor, model, version, below, at_least, profile, area and after. */
+/* The filter of the query's vendor, model, version, below, at_least, profile, link, area and
+ * after. */
 static gboolean
 parse_filter (FfConsoleCall     *call,
               FfTerminalFilter  *filter,
@@ -216,6 +218,7 @@ parse_filter (FfConsoleCall     *call,
     .below = ff_console_query (call, "below"),
     .at_least = ff_console_query (call, "at_least"),
     .profile = ff_console_query (call, "profile"),
+    .link = ff_console_query (call, "link"),
     .after = ff_console_query (call, "after"),
   };
   versions[0] = filter->version;
@@ -228,6 +231,13 @@ parse_filter (FfConsoleCall     *call,
                              _("The version must look like V2.01"));
         return FALSE;
       }
+  if (filter->link != NULL && !g_str_equal (filter->link, FF_LINK_OFFLINE)
+      && !g_str_equal (filter->link, FF_LINK_MQTT))
+    {
+      g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                           _("The link must be offline or mqtt"));
+      return FALSE;
+    }
   if (area != NULL && !parse_area (area, filter))
     {
       g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,

@@ -6,6 +6,7 @@
 #include "ff-document.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-json.h"
+#include "ff-platform-remote-db.h"
 #include "ff-platform-deltas.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-ledger-import.h"
@@ -63,7 +64,7 @@ terminals_list (FfCli   *cli,
                 GError **error)
 {
   g_autofree char *vendor = NULL, *model = NULL, *version = NULL, *below = NULL;
-  g_autofree char *at_least = NULL;
+  g_autofree char *at_least = NULL, *link = NULL;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "vendor", 0, 0, G_OPTION_ARG_STRING, &vendor, N_("Only this vendor"), N_("VENDOR") },
@@ -74,6 +75,8 @@ terminals_list (FfCli   *cli,
       N_("Only terminals running a version lower than this"), N_("VERSION") },
     { "at-least", 0, 0, G_OPTION_ARG_STRING, &at_least,
       N_("Only terminals running this version or a higher one"), N_("VERSION") },
+    { "link", 0, 0, G_OPTION_ARG_STRING, &link,
+      N_("Only terminals upgraded this way: offline (by tablet) or mqtt"), N_("LINK") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
     { NULL }
   };
@@ -86,8 +89,10 @@ terminals_list (FfCli   *cli,
   for (gsize i = 0; i < G_N_ELEMENTS (versions); i++)
     if (versions[i] != NULL && !ff_version_is_valid (versions[i]))
       return ff_cli_usage_error (error, _("The version must look like V2.01"));
+  if (link != NULL && !g_str_equal (link, FF_LINK_OFFLINE) && !g_str_equal (link, FF_LINK_MQTT))
+    return ff_cli_usage_error (error, _("The link must be offline or mqtt"));
   filter = (FfTerminalFilter) { .vendor = vendor, .model = model, .version = version,
-                                .below = below, .at_least = at_least };
+                                .below = below, .at_least = at_least, .link = link };
   if (ff_cli_open_db (cli, error) == NULL)
     return FALSE;
   terminals = ff_platform_db_find_terminals (cli->db, &filter, error);

@@ -171,7 +171,8 @@ typedef struct
   const char *version;         /* runs this version */
   const char *below;           /* runs a version lower than this */
   const char *at_least;        /* runs this version or a higher one */
-  const char *profile;         /* speaks this vendor profile (its link) */
+  const char *profile;         /* speaks this vendor profile */
+  const char *link;            /* is upgraded this way: "offline" (by tablet) or "mqtt" */
   gboolean    in_area;         /* within latitudes south..north and longitudes west..east */
   double      south;
   double      west;

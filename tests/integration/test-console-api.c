@@ -7,6 +7,7 @@
 #include "platform-harness.h"
 
 #include <json-glib/json-glib.h>
+#include <sqlite3.h>
 
 #define ADMIN_PASSWORD "correct horse battery"
 #define OPERATOR_PASSWORD "operator password 1"
@@ -15,6 +16,8 @@
 /* 40 more terminals of the same model, none in a task: 12 at V1.00, 6 at V1.9, 6 at V1.10, 16 at
  * V2.01, spread over 0.4 degrees of latitude going north with their number. */
 #define EXTRA_TERMINALS 40
+/* The name of the last of them, as an asset system might export it. */
+#define XSS_NAME "<script>alert(1)</script>"
 
 typedef struct
 {
@@ -69,8 +72,9 @@ set_up (Fixture      *fixture,
 
   harness_setup_world (h);
   for (guint i = 0; i < EXTRA_TERMINALS; i++)
-    g_string_append_printf (ledger, "X%03u,Extra %u,%.3f,116.5,Acme,DTU-3000,HV1.0,%s,,"
-                            "127.0.0.1,%u,%u,state-grid\r\n", i, i, 30.0 + i * 0.01,
+    g_string_append_printf (ledger, "X%03u,%s %u,%.3f,116.5,Acme,DTU-3000,HV1.0,%s,,"
+                            "127.0.0.1,%u,%u,state-grid\r\n", i,
+                            i == EXTRA_TERMINALS - 1 ? XSS_NAME : "Extra", i, 30.0 + i * 0.01,
                             extra_version (i), 3000 + i, 10 + i);
   path = harness_write (h, "extra.csv", ledger->str, -1);
   g_free (harness_run_ok (h, "terminals", "import", path, NULL));
@@ -251,6 +255,51 @@ test_disabled_operator (Fixture      *fixture,
   out = harness_run_ok (h, "operators", "list", "--json", NULL);
   g_assert_nonnull (strstr (out, "\"enabled\" : false"));
   g_assert_null (strstr (out, "scrypt"));
+}
+
+/* Changes the console_sessions rows of platform.db with @sql, as time would. */
+static void
+age_sessions (Harness    *h,
+              const char *sql)
+{
+  g_autofree char *path = g_build_filename (h->data_dir, "platform.db", NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_changes (db), ==, 1);
+  sqlite3_close (db);
+}
+
+/* A session ends 30 minutes after its last request, and 12 hours after the login whatever the
+ * activity; a request within them keeps it. */
+static void
+test_session_timeouts (Fixture      *fixture,
+                       gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) idle = { 0 };
+  g_auto(Login) old = { 0 };
+
+  log_in_ok (h, "olga", OPERATOR_PASSWORD, &idle);
+  age_sessions (h, "UPDATE console_sessions SET last_seen_at = last_seen_at - 29 * 60,"
+                   " created_at = created_at - 29 * 60");
+  g_assert_cmpuint (call (h, "GET", "/console/api/session", &idle, FALSE, NULL, NULL, NULL), ==,
+                    200);
+  /* That request, 29 minutes after the last, was activity: 29 more minutes are fine too. */
+  age_sessions (h, "UPDATE console_sessions SET last_seen_at = last_seen_at - 29 * 60");
+  g_assert_cmpuint (call (h, "GET", "/console/api/session", &idle, FALSE, NULL, NULL, NULL), ==,
+                    200);
+  age_sessions (h, "UPDATE console_sessions SET last_seen_at = last_seen_at - 31 * 60");
+  g_assert_cmpuint (call (h, "GET", "/console/api/session", &idle, FALSE, NULL, NULL, NULL), ==,
+                    401);
+
+  log_in_ok (h, "admin", ADMIN_PASSWORD, &old);
+  age_sessions (h, "UPDATE console_sessions SET expires_at = strftime ('%s', 'now') - 1"
+                   " WHERE operator = 'admin'");
+  g_assert_cmpuint (call (h, "GET", "/console/api/session", &old, FALSE, NULL, NULL, NULL), ==,
+                    401);
 }
 
 /* As for technicians: after 3 wrong passwords even the right one waits, and so does a name that
@@ -573,6 +622,25 @@ test_terminal_filters (Fixture      *fixture,
   g_assert_cmpuint (json_array_get_length (terminals), ==, 15);
   g_assert_cmpint (terminals_total (h, &login, "model=FTU-9", NULL, parser), ==, 0);
   g_assert_cmpint (terminals_total (h, &login, "profile=state-grid", NULL, parser), ==, 43);
+  /* Terminals upgraded over MQTT, and the others (offline is the default link). */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("X%03u", i);
+
+      g_free (harness_run_ok (h, "terminals", "set-link", id, "mqtt", NULL));
+    }
+  g_assert_cmpint (terminals_total (h, &login, "link=mqtt", NULL, parser), ==, 5);
+  g_assert_cmpint (terminals_total (h, &login, "link=offline&version=V1.00", NULL, parser), ==,
+                   3 + 12 - 5);
+  g_assert_cmpuint (call (h, "GET", "/console/api/terminals?link=wifi", &login, FALSE, NULL, NULL,
+                          NULL), ==, 400);
+  /* The CLI lists the same: it is the same query. */
+  {
+    g_autofree char *out = harness_run_ok (h, "terminals", "list", "--link", "mqtt", NULL);
+
+    g_assert_nonnull (strstr (out, "X004\t"));
+    g_assert_null (strstr (out, "X005\t"));
+  }
   /* X000…X009 lie from 30.00 to 30.09 degrees north. */
   g_assert_cmpint (terminals_total (h, &login, "area=29.995,116,30.095,117", &terminals, parser),
                    ==, 10);
@@ -595,6 +663,82 @@ test_terminal_filters (Fixture      *fixture,
                    ==, "X012");
   g_assert_cmpstr (json_array_get_string_element (json_array_get_array_element (terminals, 0), 3),
                    ==, "V1.9");
+}
+
+/* A terminal's page: its ledger record with every stored text as a JSON string (a name with
+ * markup stays text for the page to show), its reports with their printout, its task. */
+static void
+test_terminal_page (Fixture      *fixture,
+                    gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(FfReport) report = NULL;
+  g_autofree char *token = NULL, *pdf_path = NULL;
+  const char *report_id;
+  JsonObject *root;
+  JsonArray *reports, *items, *history;
+
+  log_in_ok (h, "audrey", AUDITOR_PASSWORD, &login);
+  g_assert_cmpuint (call (h, "GET", "/console/api/terminals/X039", &login, FALSE, NULL, &body,
+                          &headers), ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (headers, NULL), ==, "application/json");
+  g_assert_cmpstr (soup_message_headers_get_one (headers, "X-Content-Type-Options"), ==,
+                   "nosniff");
+  root = json_object_get_object_member (parse_object (body, parser), "terminal");
+  g_assert_cmpstr (json_object_get_string_member (root, "name"), ==, XSS_NAME " 39");
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (call (h, "GET", "/console/api/terminals/NOPE", &login, FALSE, NULL, NULL,
+                          NULL), ==, 404);
+
+  token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
+  report = harness_report (h->task_a, "DTU0001", "TAB-0001", HARNESS_PHONE_A);
+  g_assert_cmpuint (harness_upload_report (h, token, report, h->tablet_a, NULL), ==, 201);
+  g_assert_cmpuint (call (h, "GET", "/console/api/terminals/DTU0001", &login, FALSE, NULL, &body,
+                          NULL), ==, 200);
+  root = parse_object (body, parser);
+  g_assert_null (json_object_get_string_member (root, "open_task"));
+  reports = json_object_get_array_member (root, "reports");
+  g_assert_cmpuint (json_array_get_length (reports), ==, 1);
+  report_id = json_object_get_string_member (json_array_get_object_element (reports, 0),
+                                             "report_id");
+  /* The version history: imported from the ledger, then changed by the report. */
+  history = json_object_get_array_member (root, "history");
+  g_assert_cmpuint (json_array_get_length (history), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (history, 1),
+                                                  "source"), ==, "report");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (history, 1),
+                                                  "to"), ==, "V2.01");
+  pdf_path = g_strdup_printf ("/console/api/reports/%s/pdf", report_id);
+  g_clear_pointer (&body, g_bytes_unref);
+  g_clear_pointer (&headers, soup_message_headers_unref);
+  g_assert_cmpuint (call (h, "GET", pdf_path, &login, FALSE, NULL, &body, &headers), ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (headers, NULL), ==, "application/pdf");
+  g_assert_true (g_str_has_prefix (g_bytes_get_data (body, NULL), "%PDF-"));
+  g_assert_cmpuint (call (h, "GET", "/console/api/reports/NOPE/pdf", &login, FALSE, NULL, NULL,
+                          NULL), ==, 404);
+
+  /* The task shows the item closed by that report, the other still open. */
+  g_clear_pointer (&pdf_path, g_free);
+  pdf_path = g_strdup_printf ("/console/api/tasks/%s", h->task_a);
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (call (h, "GET", pdf_path, &login, FALSE, NULL, &body, NULL), ==, 200);
+  root = parse_object (body, parser);
+  items = json_object_get_array_member (root, "items");
+  g_assert_cmpuint (json_array_get_length (items), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (items, 0),
+                                                  "device_id"), ==, "DTU0001");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (items, 0),
+                                                  "state"), ==, "closed");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (items, 1),
+                                                  "state"), ==, "open");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (root, "tablets"),
+                                                  0), ==, "TAB-0001");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "reports")), ==,
+                    1);
 }
 
 /* Pages of 7 of the 15 terminals at V1.00: every one once, in device ID order. */
@@ -791,6 +935,7 @@ main (int   argc,
 #define ADD(name, function) \
   g_test_add ("/console/api/" name, Fixture, NULL, set_up, function, tear_down)
   ADD ("login-and-cookie", test_login_and_cookie);
+  ADD ("session-timeouts", test_session_timeouts);
   ADD ("disabled-operator", test_disabled_operator);
   ADD ("login-backoff", test_login_backoff);
   ADD ("csrf", test_csrf);
@@ -799,6 +944,7 @@ main (int   argc,
   ADD ("audit-paging", test_audit_paging);
   ADD ("audit-csv", test_audit_csv);
   ADD ("terminal-filters", test_terminal_filters);
+  ADD ("terminal-page", test_terminal_page);
   ADD ("terminal-paging", test_terminal_paging);
   ADD ("firmware-upload-and-withdraw", test_firmware_upload_and_withdraw);
   ADD ("dispatch", test_dispatch);
