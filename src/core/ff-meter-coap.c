@@ -348,8 +348,28 @@ struct _FfMeterCoapClient
   GSource *timer;
   GRand *rand;
   double drop_rate;
+  guint delay_ms;
+  GPtrArray *delayed;      /* answers on their way (Delayed) */
   guint64 bytes_sent, bytes_received;
 };
+
+typedef struct
+{
+  FfMeterCoapClient *client;
+  GBytes *payload;
+  GSource *source;
+} Delayed;
+
+static void
+delayed_free (gpointer data)
+{
+  Delayed *delayed = data;
+
+  g_source_destroy (delayed->source);
+  g_source_unref (delayed->source);
+  g_bytes_unref (delayed->payload);
+  g_free (delayed);
+}
 
 static void
 cancel_timer (FfMeterCoapClient *client)
@@ -371,6 +391,31 @@ on_reply_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* An answer reaches the meter: it is the download's message event. */
+static void
+deliver (FfMeterCoapClient *client, const guint8 *data, gsize len)
+{
+  client->bytes_received += len;
+  cancel_timer (client);
+  ffmeter_download_message (client->download, data, len);
+  if (ffmeter_download_state (client->download) != FFMETER_DOWNLOAD_RECEIVING)
+    cancel_timer (client);
+}
+
+static gboolean
+on_delay_over (gpointer user_data)
+{
+  Delayed *delayed = user_data;
+  FfMeterCoapClient *client = delayed->client;
+  g_autoptr(GBytes) payload = g_bytes_ref (delayed->payload);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+
+  g_ptr_array_remove_fast (client->delayed, delayed);
+  deliver (client, data, len);
+  return G_SOURCE_REMOVE;
+}
+
 static coap_response_t
 on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *received,
              const coap_mid_t mid)
@@ -378,15 +423,24 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
   FfMeterCoapClient *client = coap_session_get_app_data (session);
   const uint8_t *data = NULL;
   size_t len = 0;
+  Delayed *delayed;
 
   if (!client || coap_pdu_get_code (received) != COAP_RESPONSE_CODE_CONTENT
       || !coap_get_data (received, &len, &data))
     return COAP_RESPONSE_OK;
-  client->bytes_received += len;
-  cancel_timer (client);
-  ffmeter_download_message (client->download, data, len);
-  if (ffmeter_download_state (client->download) != FFMETER_DOWNLOAD_RECEIVING)
-    cancel_timer (client);
+  if (!client->delay_ms)
+    {
+      deliver (client, data, len);
+      return COAP_RESPONSE_OK;
+    }
+  /* A slow link: the meter's reply timer keeps running meanwhile, as it would. */
+  delayed = g_new0 (Delayed, 1);
+  delayed->client = client;
+  delayed->payload = g_bytes_new (data, len);
+  delayed->source = g_timeout_source_new (client->delay_ms);
+  g_source_set_callback (delayed->source, on_delay_over, delayed, NULL);
+  g_source_attach (delayed->source, g_main_context_get_thread_default ());
+  g_ptr_array_add (client->delayed, delayed);
   return COAP_RESPONSE_OK;
 }
 
@@ -398,6 +452,7 @@ ff_meter_coap_client_new (FfMeterDownload *download, const char *meter_id, const
   coap_address_t server;
 
   client->meter_query = g_strdup_printf ("meter=%s", meter_id);
+  client->delayed = g_ptr_array_new_with_free_func (delayed_free);
   client->download = download;
   client->reply_timeout_ms = reply_timeout_ms;
   client->rand = g_rand_new_with_seed (0);
@@ -426,6 +481,7 @@ ff_meter_coap_client_free (FfMeterCoapClient *client)
     coap_session_release (client->session);
   context_free (client->ctx, client->source);
   g_rand_free (client->rand);
+  g_ptr_array_unref (client->delayed);
   g_free (client->meter_query);
   g_free (client);
 }
@@ -467,6 +523,12 @@ send_request (FfMeterCoapClient *client, coap_pdu_code_t code, const char *query
   if (len)
     coap_add_data (pdu, len, data);
   return coap_send (client->session, pdu) != COAP_INVALID_MID;
+}
+
+void
+ff_meter_coap_client_set_delay (FfMeterCoapClient *client, guint delay_ms)
+{
+  client->delay_ms = delay_ms;
 }
 
 void

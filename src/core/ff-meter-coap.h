@@ -49,6 +49,8 @@ FfMeterCoapClient *ff_meter_coap_client_new (FfMeterDownload *download, const ch
 void ff_meter_coap_client_free (FfMeterCoapClient *client);
 /* The meter's radio loses each message it sends with this probability (a lossy link). */
 void ff_meter_coap_client_set_loss (FfMeterCoapClient *client, double drop_rate, guint32 seed);
+/* Every answer reaches the meter this many milliseconds after it came in (a slow link). */
+void ff_meter_coap_client_set_delay (FfMeterCoapClient *client, guint delay_ms);
 /* Asks the platform whether it has a package for app_id (its answer is the start message). */
 void ff_meter_coap_client_poll (FfMeterCoapClient *client, guint16 app_id);
 int ff_meter_coap_client_send (FfMeterCoapClient *client, const guint8 *data, gsize len);

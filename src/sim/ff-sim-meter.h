@@ -15,6 +15,7 @@ typedef struct
   const char *platform_address;
   guint16     platform_port;
   double      loss;               /* share of what the meter sends that its radio loses */
+  guint       delay_ms;           /* how late every answer reaches it */
   guint32     seed;
   guint       reply_timeout_ms;
 } FfSimMeterLink;

@@ -61,7 +61,7 @@ ff_sim_meters_main (int argc, char **argv)
   g_autofree char *state_dir = NULL;
   g_autofree char *image_path = NULL;
   g_autofree char *address = NULL;
-  gint count = 1, app_id = 1, version = 1, cycles = 1, timeout_ms = 500;
+  gint count = 1, app_id = 1, version = 1, cycles = 1, timeout_ms = 500, delay_ms = 0;
   double loss = 0;
   guint16 port = 0;
   const GOptionEntry entries[] = {
@@ -76,6 +76,8 @@ ff_sim_meters_main (int argc, char **argv)
     { "version", 0, 0, G_OPTION_ARG_INT, &version, N_("The factory image's version"), "N" },
     { "loss", 0, 0, G_OPTION_ARG_DOUBLE, &loss,
       N_("Share of the meters' messages the link loses (0 to 1)"), "RATE" },
+    { "delay", 0, 0, G_OPTION_ARG_INT, &delay_ms,
+      N_("Milliseconds the link delays every answer"), "MS" },
     { "cycles", 0, 0, G_OPTION_ARG_INT, &cycles, N_("Number of wake-up cycles"), "N" },
     { "reply-timeout", 0, 0, G_OPTION_ARG_INT, &timeout_ms,
       N_("Milliseconds a meter waits for an answer"), "MS" },
@@ -95,11 +97,11 @@ ff_sim_meters_main (int argc, char **argv)
     }
   if (!parse_platform (platform, &address, &port) || !state_dir || !image_path || count < 1
       || count > 10000 || app_id < 1 || app_id > G_MAXUINT16 || version < 1 || cycles < 1
-      || timeout_ms < 1 || loss < 0 || loss > 1)
+      || timeout_ms < 1 || delay_ms < 0 || loss < 0 || loss > 1)
     {
       g_printerr ("%s\n", _("meters needs --platform ADDRESS:PORT, --state-dir DIR and --image "
                             "FILE; --count, --app, --version, --cycles and --reply-timeout must "
-                            "be positive and --loss between 0 and 1"));
+                            "be positive, --delay not negative and --loss between 0 and 1"));
       return 2;
     }
   {
@@ -117,7 +119,9 @@ ff_sim_meters_main (int argc, char **argv)
       g_autofree char *id = g_strdup_printf ("M%04d", i + 1);
       g_autofree char *dir = g_build_filename (state_dir, id, NULL);
       /* Each meter's link loses its own messages. */
-      FfSimMeterLink link = { address, port, loss, (guint32) i + 1, (guint) timeout_ms };
+      FfSimMeterLink link = { .platform_address = address, .platform_port = port, .loss = loss,
+                              .delay_ms = (guint) delay_ms, .seed = (guint32) i + 1,
+                              .reply_timeout_ms = (guint) timeout_ms };
       FfSimMeter *meter = ff_sim_meter_open (id, dir, &link, (guint16) app_id, (guint32) version,
                                              image, &error);
 

@@ -1,7 +1,7 @@
 /* test-sim-meters.c: `fieldflash-sim meters` against a CoAP endpoint on 127.0.0.1 in this process:
  * three meters upgrade their app through a link that loses 20 % of what they send, each packet
  * reaching each meter once but for a packet in flight; a second run on the same flash takes a delta
- * patch to the next version. */
+ * patch to the next version over a link that delays every answer. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
@@ -33,7 +33,7 @@ on_communicated (GObject *source, GAsyncResult *result, gpointer user_data)
 /* Runs the meters to the end while this process serves them; returns their output lines. */
 static char **
 run_meters (FfMeterCoapServer *server, const char *dir, const char *image_path, const char *loss,
-            const char *cycles)
+            const char *delay, const char *cycles)
 {
   g_autofree char *program = g_build_filename (g_getenv ("FIELDFLASH_BUILDDIR"), "src", "sim",
                                                "fieldflash-sim", NULL);
@@ -42,6 +42,7 @@ run_meters (FfMeterCoapServer *server, const char *dir, const char *image_path, 
   const char *args[] = {
     "meters", "--platform", platform, "--state-dir", dir, "--count", G_STRINGIFY (METERS),
     "--app", G_STRINGIFY (APP), "--image", image_path, "--version", "1", "--loss", loss,
+    "--delay", delay,
     "--cycles", cycles, "--reply-timeout", "1000", NULL
   };
   g_autoptr(GPtrArray) argv = ff_test_command (program, args);
@@ -115,7 +116,7 @@ test_fleet_upgrades (void)
   server = ff_meter_coap_server_new ("127.0.0.1", 0, &error);
   g_assert_no_error (error);
   ff_meter_coap_server_offer (server, APP, 2, FFMETER_KIND_IMAGE, FFMETER_APP_RESIDENT, v2, PACKET);
-  first = run_meters (server, dir, v1_path, "0.2", "8");
+  first = run_meters (server, dir, v1_path, "0.2", "0", "8");
   assert_meters_at (first, 2);
   assert_packets_once (server, g_bytes_get_size (v2));
   g_assert_nonnull (strstr (first[0], "wake-ups 8"));
@@ -128,9 +129,19 @@ test_fleet_upgrades (void)
   g_assert_no_error (error);
   ff_meter_coap_server_offer (server, APP, 3, FFMETER_KIND_FFDELTA1, FFMETER_APP_RESIDENT, patch,
                               PACKET);
-  second = run_meters (server, dir, v1_path, "0", "1");
+  second = run_meters (server, dir, v1_path, "0", "50", "1");
   assert_meters_at (second, 3);
   assert_packets_once (server, g_bytes_get_size (patch));
+  /* On a link that delays every answer by 50 ms, each meter's radio was on for at least its start
+   * and every packet's delay. */
+  for (guint i = 0; i < METERS; i++)
+    {
+      const char *radio = strstr (second[i], "radio on ");
+
+      g_assert_nonnull (radio);
+      g_assert_cmpuint (g_ascii_strtoull (radio + strlen ("radio on "), NULL, 10), >=,
+                        (1 + (g_bytes_get_size (patch) + PACKET - 1) / PACKET) * 50);
+    }
 
   ff_test_remove_tree (dir);
 }

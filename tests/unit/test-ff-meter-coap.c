@@ -170,6 +170,21 @@ test_install_with_loss (Fixture *f, gconstpointer data)
   g_assert_cmpuint (ff_meter_coap_client_get_bytes_received (f->client), >=, 2000);
 }
 
+/* A slow link: every answer reaches the meter 100 ms late, within its reply timeout, so the
+ * download takes at least that long for each of its 33 answers and nothing is asked twice. */
+static void
+test_slow_link (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GBytes) image = offer_image (f, 2000);
+  gint64 start = g_get_monotonic_time ();
+
+  ff_meter_coap_client_set_delay (f->client, 100);
+  ff_meter_coap_client_poll (f->client, APP);
+  run_until (f, installed);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 33 * 100 * G_TIME_SPAN_MILLISECOND);
+  assert_installed (f, image);
+}
+
 static gboolean
 ten_packets_in (Fixture *f)
 {
@@ -247,6 +262,8 @@ main (int argc, char **argv)
               test_install_with_loss, fixture_tear_down);
   g_test_add ("/meter-coap/broken-download-resumes", Fixture, NULL, fixture_set_up,
               test_broken_download_resumes, fixture_tear_down);
+  g_test_add ("/meter-coap/slow-link", Fixture, NULL, fixture_set_up, test_slow_link,
+              fixture_tear_down);
   g_test_add ("/meter-coap/commands", Fixture, NULL, fixture_set_up, test_commands,
               fixture_tear_down);
   g_test_add_func ("/meter-coap/bad-address", test_bad_address);
