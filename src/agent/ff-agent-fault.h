@@ -18,8 +18,8 @@ gint64   ff_agent_fault_slot_cut_bytes      (void);
 /* TRUE once per run when "slot-write-error" is set: the next slot write fails. */
 gboolean ff_agent_fault_take_slot_write_error (void);
 gboolean ff_agent_fault_env_write_cut       (void);
-/* "corrupt-download" damages the package before the first verification, "corrupt-download=recovery"
- * before the recovery system's. */
+/* "corrupt-download" damages the stored package before the first verification,
+ * "corrupt-download=recovery" the first staged image before the recovery system checks it. */
 gboolean ff_agent_fault_corrupt_package     (gboolean     in_recovery);
 void     ff_agent_fault_power_cut           (void) G_GNUC_NORETURN;
 

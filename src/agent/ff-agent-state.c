@@ -35,6 +35,7 @@ ff_agent_state_new (void)
   state->wave = -1;
   state->target_versions = new_string_table ();
   state->target_sha256 = new_string_table ();
+  state->backup_sha256 = new_string_table ();
   state->executed = g_ptr_array_new_with_free_func (g_free);
   return state;
 }
@@ -53,8 +54,10 @@ clear_command (FfAgentState *state)
   g_clear_pointer (&state->rollback_program, g_free);
   g_hash_table_remove_all (state->target_versions);
   g_hash_table_remove_all (state->target_sha256);
+  g_hash_table_remove_all (state->backup_sha256);
   state->target_slot = state->previous_slot = '\0';
   state->falling_back = FALSE;
+  g_clear_pointer (&state->result_id, g_free);
   g_clear_pointer (&state->outcome, g_free);
   g_clear_pointer (&state->step, g_free);
   g_clear_pointer (&state->reason, g_free);
@@ -68,6 +71,7 @@ ff_agent_state_free (FfAgentState *state)
   clear_command (state);
   g_hash_table_unref (state->target_versions);
   g_hash_table_unref (state->target_sha256);
+  g_hash_table_unref (state->backup_sha256);
   g_ptr_array_unref (state->executed);
   g_free (state);
 }
@@ -157,12 +161,14 @@ serialize (FfAgentState *state)
   add_nullable (builder, "rollback_program", state->rollback_program);
   add_table (builder, "target_versions", state->target_versions);
   add_table (builder, "target_sha256", state->target_sha256);
+  add_table (builder, "backup_sha256", state->backup_sha256);
   slot[0] = state->target_slot;
   add_nullable (builder, "target_slot", slot[0] != '\0' ? slot : NULL);
   slot[0] = state->previous_slot;
   add_nullable (builder, "previous_slot", slot[0] != '\0' ? slot : NULL);
   json_builder_set_member_name (builder, "falling_back");
   json_builder_add_boolean_value (builder, state->falling_back);
+  add_nullable (builder, "result_id", state->result_id);
   add_nullable (builder, "outcome", state->outcome);
   add_nullable (builder, "step", state->step);
   add_nullable (builder, "reason", state->reason);
@@ -176,19 +182,23 @@ serialize (FfAgentState *state)
 }
 
 gboolean
+ff_agent_state_save (FfAgentState *state, const char *path, GError **error)
+{
+  g_autoptr(GBytes) bytes = serialize (state);
+  gsize length;
+  const char *data = g_bytes_get_data (bytes, &length);
+
+  return g_file_set_contents_full (path, data, length,
+                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                   0600, error);
+}
+
+gboolean
 ff_agent_state_enter (FfAgentState *state, const char *path, FfAgentStateName name,
                       GError **error)
 {
-  g_autoptr(GBytes) bytes = NULL;
-  gsize length;
-  const char *data;
-
   state->state = name;
-  bytes = serialize (state);
-  data = g_bytes_get_data (bytes, &length);
-  if (!g_file_set_contents_full (path, data, length,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0600, error))
+  if (!ff_agent_state_save (state, path, error))
     return FALSE;
   g_debug ("state %s", state_names[name]);
   ff_agent_fault_after_state (state_names[name]);
@@ -275,12 +285,14 @@ ff_agent_state_load (const char *path, GError **error)
   state->rollback_program = dup_member (root, "rollback_program");
   load_table (root, "target_versions", state->target_versions);
   load_table (root, "target_sha256", state->target_sha256);
+  load_table (root, "backup_sha256", state->backup_sha256);
   slot = dup_member (root, "target_slot");
   state->target_slot = slot != NULL ? slot[0] : '\0';
   g_clear_pointer (&slot, g_free);
   slot = dup_member (root, "previous_slot");
   state->previous_slot = slot != NULL ? slot[0] : '\0';
   state->falling_back = json_object_get_boolean_member_with_default (root, "falling_back", FALSE);
+  state->result_id = dup_member (root, "result_id");
   state->outcome = dup_member (root, "outcome");
   state->step = dup_member (root, "step");
   state->reason = dup_member (root, "reason");

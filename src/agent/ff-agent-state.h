@@ -51,6 +51,8 @@ typedef struct
    * updater), and payload kind → the SHA-256 of the image it makes. */
   GHashTable *target_versions;
   GHashTable *target_sha256;
+  /* Recovery layout: the SHA-256 of each slot image backed up before it is overwritten. */
+  GHashTable *backup_sha256;
   /* A/B: the slot the upgrade writes and boots ('a'/'b'); the slot it came from. */
   char target_slot;
   char previous_slot;
@@ -58,7 +60,9 @@ typedef struct
    * layout boots the previous slot again. */
   gboolean falling_back;
 
-  /* What "reporting" will report. */
+  /* What "reporting" will report, and the ID of its result (chosen and persisted once, so a
+   * report repeated after a power cut sends the same result). */
+  char *result_id;
   char *outcome;
   char *step;
   char *reason;
@@ -79,6 +83,10 @@ FfAgentState *ff_agent_state_load       (const char       *path,
 gboolean      ff_agent_state_enter      (FfAgentState     *state,
                                          const char       *path,
                                          FfAgentStateName  name,
+                                         GError          **error);
+/* Writes the record as it is, atomically and durably (no state change, no fault hook). */
+gboolean      ff_agent_state_save       (FfAgentState     *state,
+                                         const char       *path,
                                          GError          **error);
 /* Forgets the command in progress (back to an idle record) and remembers its ID as executed. */
 void          ff_agent_state_finish_command (FfAgentState *state);

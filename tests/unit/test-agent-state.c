@@ -7,6 +7,8 @@
 
 #include "ff-agent-bootenv.h"
 #include "ff-agent-fault.h"
+#include "ff-agent-outbox.h"
+#include "ff-agent-query.h"
 #include "ff-agent-slot.h"
 #include "ff-agent-state.h"
 #include "ff-crypto.h"
@@ -307,6 +309,57 @@ test_slot_write_error (void)
   agent_test_root_free (root);
 }
 
+/* The scheduled query's timer runs to the next configured time, today or tomorrow. */
+static void
+test_query_next_time (void)
+{
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (int));
+  int at[] = { 2 * 60 + 30, 14 * 60 + 30 };
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr(GDateTime) night = g_date_time_new (utc, 2026, 12, 6, 1, 0, 0);
+  g_autoptr(GDateTime) exactly = g_date_time_new (utc, 2026, 12, 6, 2, 30, 0);
+  g_autoptr(GDateTime) evening = g_date_time_new (utc, 2026, 12, 6, 20, 0, 30);
+
+  g_array_append_vals (times, at, G_N_ELEMENTS (at));
+  g_assert_cmpuint (ff_agent_query_seconds_until_next (times, night), ==, 90 * 60);
+  g_assert_cmpuint (ff_agent_query_seconds_until_next (times, exactly), ==, 12 * 3600);
+  g_assert_cmpuint (ff_agent_query_seconds_until_next (times, evening), ==,
+                    6 * 3600 + 30 * 60 - 30);
+}
+
+/* Results stay until removed by their ID, across instances, oldest first; an ID that is not
+ * one (a path) removes nothing. */
+static void
+test_outbox (void)
+{
+  char *root = agent_test_root_new ();
+  g_autofree char *dir = g_build_filename (root, "outbox", NULL);
+  g_autoptr(FfAgentOutbox) outbox = ff_agent_outbox_new (dir);
+  g_autoptr(FfAgentOutbox) reopened = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) first = g_bytes_new_static ("first", 5);
+  g_autoptr(GBytes) second = g_bytes_new_static ("second", 6);
+
+  g_assert_true (ff_agent_outbox_add (outbox, "ffffffffffffffffffffffffffffffff", first, &error));
+  g_assert_true (ff_agent_outbox_add (outbox, "00000000000000000000000000000000", second,
+                                      &error));
+  g_assert_no_error (error);
+  reopened = ff_agent_outbox_new (dir);
+  list = ff_agent_outbox_list (reopened);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_true (g_bytes_equal (g_ptr_array_index (list, 0), first));
+  g_assert_true (g_bytes_equal (g_ptr_array_index (list, 1), second));
+  g_clear_pointer (&list, g_ptr_array_unref);
+  g_assert_false (ff_agent_outbox_remove (reopened, "../outbox/ffffffffffffffffffffffffffffffff"));
+  g_assert_false (ff_agent_outbox_remove (reopened, "11111111111111111111111111111111"));
+  g_assert_true (ff_agent_outbox_remove (reopened, "ffffffffffffffffffffffffffffffff"));
+  list = ff_agent_outbox_list (outbox);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_true (g_bytes_equal (g_ptr_array_index (list, 0), second));
+  agent_test_root_free (root);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -321,5 +374,7 @@ main (int argc, char **argv)
   g_test_add_func ("/agent/slot/write", test_slot_write);
   g_test_add_func ("/agent/slot/power-cut", test_slot_power_cut);
   g_test_add_func ("/agent/slot/write-error", test_slot_write_error);
+  g_test_add_func ("/agent/query/next-time", test_query_next_time);
+  g_test_add_func ("/agent/outbox", test_outbox);
   return g_test_run ();
 }

@@ -1,0 +1,97 @@
+/* What the parts of fieldflash-agent's state machine share: the instance and the step helpers.
+ * ff-agent.c drives the steps and talks to the platform; ff-agent-verify.c checks packages,
+ * ff-agent-system.c runs system upgrades, ff-agent-program.c program upgrades. */
+#pragma once
+
+#include "ff-agent.h"
+#include "ff-agent-https.h"
+#include "ff-agent-mqtt.h"
+#include "ff-agent-outbox.h"
+#include "ff-agent-query.h"
+#include "ff-agent-state.h"
+#include "ff-crypto.h"
+
+G_BEGIN_DECLS
+
+struct _FfAgent
+{
+  FfAgentConfig *config;
+  gboolean recovery_mode;
+  char *state_path;
+  FfAgentState *state;
+  FfKey *platform_key;
+  FfKey *terminal_key;
+
+  /* Normal mode only. */
+  FfAgentHttps *https;
+  FfAgentMqtt *mqtt;
+  FfAgentOutbox *outbox;
+  FfAgentQuery *query;
+  GCancellable *cancellable;
+  guint republish_timer;
+  guint download_retry_timer;
+  guint download_attempts;
+  gint64 last_progress_time;
+
+  GMainLoop *loop;
+  /* The step that set the boot environment asks for the reboot once "rebooting" is persisted. */
+  gboolean reboot_after_persist;
+  int exit_code;                 /* -1 while running */
+};
+
+/* A file in the data partition. */
+char    *ff_agent_package_path   (FfAgent           *agent);
+char    *ff_agent_staging_path   (FfAgent           *agent,
+                                  const char        *kind);
+char    *ff_agent_slot_backup_path (FfAgent         *agent,
+                                    const char      *kind);
+
+/* Ends the step with @outcome ("failed", "refused", "rolled-back") at @step, saying @error's
+ * message. Returns @next, for "return ff_agent_fail (…)". */
+FfAgentStateName ff_agent_fail   (FfAgent           *agent,
+                                  const char        *outcome,
+                                  const char        *step,
+                                  const GError      *error,
+                                  FfAgentStateName   next);
+/* Stops the agent with @exit_code (FF_AGENT_EXIT_REBOOT, FF_AGENT_EXIT_FAILED). */
+void     ff_agent_exit           (FfAgent           *agent,
+                                  int                exit_code);
+
+/* The image kinds ("kernel", "rootfs") and program kinds the command in progress installs, in
+ * FfAgentImage / FfAgentProgram order. */
+GPtrArray *ff_agent_planned_images   (FfAgent *agent);
+GPtrArray *ff_agent_planned_programs (FfAgent *agent);
+
+/* ff-agent-verify.c: the package of the command in progress, verified for this terminal and its
+ * images staged in data/staging (deltas applied); its target versions and digests recorded in
+ * the state. An error in FF_AGENT_ERROR_REFUSED is a refusal, anything else a failure. */
+gboolean ff_agent_verify_package (FfAgent           *agent,
+                                  GError           **error);
+/* The recovery system's check before writing: the package's signature again, each staged image's
+ * digest (or each backed-up image's, when falling back). */
+gboolean ff_agent_verify_staged  (FfAgent           *agent,
+                                  GError           **error);
+
+/* ff-agent-system.c: the steps of kernel and rootfs upgrades. Each returns the next state. */
+FfAgentStateName ff_agent_system_back_up        (FfAgent *agent);
+FfAgentStateName ff_agent_system_write_slot     (FfAgent *agent);
+FfAgentStateName ff_agent_system_set_boot       (FfAgent *agent);
+FfAgentStateName ff_agent_system_after_reboot   (FfAgent *agent);
+FfAgentStateName ff_agent_system_recovery_verify  (FfAgent *agent);
+FfAgentStateName ff_agent_system_recovery_write   (FfAgent *agent);
+FfAgentStateName ff_agent_system_recovery_restore (FfAgent *agent);
+FfAgentStateName ff_agent_system_recovery_done    (FfAgent *agent);
+FfAgentStateName ff_agent_system_health_check   (FfAgent *agent);
+
+/* ff-agent-program.c: the steps of updater and main program upgrades. */
+FfAgentStateName ff_agent_program_back_up       (FfAgent *agent);
+FfAgentStateName ff_agent_program_install_step  (FfAgent *agent);
+FfAgentStateName ff_agent_program_health_check  (FfAgent *agent);
+FfAgentStateName ff_agent_program_restore_step  (FfAgent *agent);
+
+/* The health check both share: parameters present and equal to their backup (restored when
+ * not), each target version running, the main program starting. */
+gboolean ff_agent_check_health   (FfAgent           *agent,
+                                  GError           **error);
+
+G_END_DECLS
