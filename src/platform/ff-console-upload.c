@@ -165,30 +165,41 @@ ff_console_firmware_add (FfConsoleCall *call,
                          const char    *param)
 {
   FfConsole *console = call->console;
-  const char *hardware = ff_console_query (call, "hardware");
-  const char *notes = ff_console_query (call, "notes");
+  const char *format = ff_console_query (call, "format");
+  const char *upload = call->request->upload_file;
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) delta_error = NULL;
   g_autoptr(FfFirmware) firmware = g_new0 (FfFirmware, 1);
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_firmware_free);
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
+  g_autofree char *vendor = g_strdup (ff_console_query (call, "vendor"));
+  g_autofree char *model = g_strdup (ff_console_query (call, "model"));
+  g_autofree char *version = g_strdup (ff_console_query (call, "version"));
+  g_autofree char *hardware = g_strdup (ff_console_query (call, "hardware"));
+  g_autofree char *notes = g_strdup (ff_console_query (call, "notes"));
   Addition addition = { call, firmware };
 
-  if (ff_console_query (call, "vendor") == NULL || ff_console_query (call, "model") == NULL
-      || ff_console_query (call, "version") == NULL || hardware == NULL)
+  if (format != NULL && !g_str_equal (format, "image") && !g_str_equal (format, "ffpkg"))
+    return ff_reply_error (ff_reply_new (call->route), 400,
+                           _("The format must be image or ffpkg"));
+  if (!upload_complete (upload, &error)
+      /* A package describes itself, as for "firmware add FILE.ffpkg". */
+      || (format != NULL && g_str_equal (format, "ffpkg")
+          && !ff_platform_package_describe (console->platform_key, upload, &vendor, &model,
+                                            &version, &hardware, &notes, &error)))
+    return ff_reply_gerror (ff_reply_new (call->route), error);
+  if (vendor == NULL || model == NULL || version == NULL || hardware == NULL)
     return ff_reply_error (ff_reply_new (call->route), 400,
                            _("Give vendor, model, version and hardware in the query"));
   if (notes != NULL && strlen (notes) > NOTES_MAX)
     return ff_reply_error (ff_reply_new (call->route), 400, _("The notes are too long"));
-  firmware->vendor = g_strdup (ff_console_query (call, "vendor"));
-  firmware->model = g_strdup (ff_console_query (call, "model"));
-  firmware->version = g_strdup (ff_console_query (call, "version"));
+  firmware->vendor = g_steal_pointer (&vendor);
+  firmware->model = g_steal_pointer (&model);
+  firmware->version = g_steal_pointer (&version);
   firmware->hardware_versions = g_strsplit (hardware, ",", -1);
-  firmware->notes = g_strdup (notes != NULL ? notes : "");
-  if (!upload_complete (call->request->upload_file, &error)
-      || !ff_platform_firmware_store (console->db, console->data_dir,
-                                      call->request->upload_file, firmware, &error)
+  firmware->notes = notes != NULL ? g_steal_pointer (&notes) : g_strdup ("");
+  if (!ff_platform_firmware_store (console->db, console->data_dir, upload, firmware, &error)
       || !ff_platform_db_transaction (console->db, record_in_transaction, &addition, &error))
     return ff_reply_gerror (ff_reply_new (call->route), error);
   /* As "firmware add": the firmware is added whatever becomes of its deltas. */

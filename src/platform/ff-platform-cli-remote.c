@@ -8,6 +8,7 @@
 #include "ff-package.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-fleet-db.h"
+#include "ff-platform-fleet.h"
 #include "ff-platform-mqtt.h"
 #include "ff-platform-remote.h"
 #include "ff-version.h"
@@ -352,34 +353,9 @@ ff_cli_package_fill_firmware (FfCli       *cli,
                               GError     **error)
 {
   g_autoptr(FfKey) key = ff_cli_load_key (cli, error);
-  g_autoptr(FfPackage) package = NULL;
-  struct { char **option; const char *value; } fields[4];
 
-  if (key == NULL || (package = ff_package_open (path, key, error)) == NULL)
-    return FALSE;
-  fields[0].option = vendor;
-  fields[0].value = ff_package_get_vendor (package);
-  fields[1].option = model;
-  fields[1].value = ff_package_get_model (package);
-  fields[2].option = version;
-  fields[2].value = ff_package_get_version (package);
-  fields[3].option = hardware;
-  fields[3].value = NULL;
-  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
-    {
-      g_autofree char *value = fields[i].value != NULL
-                               ? g_strdup (fields[i].value)
-                               : g_strjoinv (",", (char **) ff_package_get_hardware_versions (package));
-
-      if (*fields[i].option == NULL)
-        *fields[i].option = g_steal_pointer (&value);
-      else if (!g_str_equal (*fields[i].option, value))
-        return ff_cli_usage_error (error, _("The package's manifest says otherwise: leave out "
-                                            "--vendor, --model, --version and --hardware"));
-    }
-  if (*notes == NULL && ff_package_get_notes (package) != NULL)
-    *notes = g_strdup (ff_package_get_notes (package));
-  return TRUE;
+  return key != NULL && ff_platform_package_describe (key, path, vendor, model, version,
+                                                      hardware, notes, error);
 }
 
 /* remote upgrade | results */

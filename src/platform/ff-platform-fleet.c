@@ -5,6 +5,7 @@
 
 #include "ff-crypto.h"
 #include "ff-document.h"
+#include "ff-package.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-fleet-db.h"
 #include "ff-platform-clock.h"
@@ -205,6 +206,47 @@ ff_platform_firmware_store (FfPlatformDb *db,
     }
   g_clear_pointer (&firmware->sha256, g_free);
   return ff_firmware_store_add (data_dir, path, &firmware->sha256, &firmware->size, error);
+}
+
+gboolean
+ff_platform_package_describe (FfKey       *platform_key,
+                              const char  *path,
+                              char       **vendor,
+                              char       **model,
+                              char       **version,
+                              char       **hardware,
+                              char       **notes,
+                              GError     **error)
+{
+  g_autoptr(FfPackage) package = ff_package_open (path, platform_key, error);
+  struct { char **option; const char *value; } fields[4];
+
+  if (package == NULL)
+    return FALSE;
+  fields[0].option = vendor;
+  fields[0].value = ff_package_get_vendor (package);
+  fields[1].option = model;
+  fields[1].value = ff_package_get_model (package);
+  fields[2].option = version;
+  fields[2].value = ff_package_get_version (package);
+  fields[3].option = hardware;
+  fields[3].value = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autofree char *value =
+        fields[i].value != NULL
+        ? g_strdup (fields[i].value)
+        : g_strjoinv (",", (char **) ff_package_get_hardware_versions (package));
+
+      if (*fields[i].option == NULL)
+        *fields[i].option = g_steal_pointer (&value);
+      else if (!g_str_equal (*fields[i].option, value))
+        return invalid (error, _("The package's manifest says otherwise: leave out "
+                                 "--vendor, --model, --version and --hardware"));
+    }
+  if (*notes == NULL && ff_package_get_notes (package) != NULL)
+    *notes = g_strdup (ff_package_get_notes (package));
+  return TRUE;
 }
 
 gboolean

@@ -2,6 +2,7 @@
  * with its rules and refusals in one place: blacklist entries, withdrawing firmware, tablets. */
 #pragma once
 
+#include "ff-crypto.h"
 #include "ff-platform-db.h"
 #include "ff-platform-deltas.h"
 
@@ -60,6 +61,18 @@ gboolean    ff_platform_firmware_store    (FfPlatformDb      *db,
                                            const char        *data_dir,
                                            const char        *path,
                                            FfFirmware        *firmware,
+                                           GError           **error);
+/* For "firmware add" of a package for networked terminals (.ffpkg): its signed manifest, verified
+ * with @platform_key, gives the vendor, model, version, hardware versions (comma-separated) and
+ * notes. A value given already (not NULL) must be the manifest's (INVALID); the notes are the
+ * manifest's only when none were given. */
+gboolean    ff_platform_package_describe  (FfKey             *platform_key,
+                                           const char        *path,
+                                           char             **vendor,
+                                           char             **model,
+                                           char             **version,
+                                           char             **hardware,
+                                           char             **notes,
                                            GError           **error);
 /* The second half: records the stored @firmware (added at @now) and sets its id. */
 gboolean    ff_platform_firmware_record   (FfPlatformDb      *db,

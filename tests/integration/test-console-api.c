@@ -866,6 +866,49 @@ test_firmware_upload_and_withdraw (Fixture      *fixture,
   }
 }
 
+/* A package for networked terminals describes itself, as for "firmware add FILE.ffpkg". */
+static void
+test_firmware_package_upload (Fixture      *fixture,
+                              gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_autofree char *program = harness_write (h, "main-program", "#!/bin/sh\necho V4.00\n", -1);
+  g_autofree char *package_path = g_build_filename (h->dir, "v4.ffpkg", NULL);
+  g_autofree char *contents = NULL, *out = NULL, *message = NULL;
+  g_autoptr(GBytes) package = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *headers[] = { "Cookie", NULL, "X-CSRF-Token", NULL,
+                            "Content-Type", "application/octet-stream", NULL };
+  JsonObject *firmware;
+  gsize length = 0;
+
+  g_free (harness_run_ok (h, "packages", "build", "--vendor", "Acme", "--model", "DTU-3000",
+                          "--hardware", "HV1.0", "--version", "V4.00", "--notes", "Remote fix",
+                          "--main-program", program, "--main-program-version", "V4.00", "-o",
+                          package_path, NULL));
+  g_assert_true (g_file_get_contents (package_path, &contents, &length, NULL));
+  package = g_bytes_new_take (g_steal_pointer (&contents), length);
+  log_in_ok (h, "olga", OPERATOR_PASSWORD, &login);
+  headers[1] = login.cookie;
+  headers[3] = login.csrf;
+  /* A version the manifest does not say is refused. */
+  g_assert_cmpuint (harness_request (h, "POST", "/console/api/firmware?format=ffpkg&version=V4.01",
+                                     NULL, package, headers, &body, NULL), ==, 400);
+  message = error_text (body);
+  g_assert_nonnull (strstr (message, "manifest"));
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (harness_request (h, "POST", "/console/api/firmware?format=ffpkg", NULL,
+                                     package, headers, &body, NULL), ==, 201);
+  firmware = json_object_get_object_member (parse_object (body, parser), "firmware");
+  g_assert_cmpstr (json_object_get_string_member (firmware, "version"), ==, "V4.00");
+  g_assert_cmpstr (json_object_get_string_member (firmware, "hardware_versions"), ==, "HV1.0");
+  g_assert_cmpstr (json_object_get_string_member (firmware, "notes"), ==, "Remote fix");
+  out = harness_run_ok (h, "firmware", "list", NULL);
+  g_assert_nonnull (strstr (out, "Acme DTU-3000 V4.00"));
+}
+
 /* Dispatch */
 
 static void
@@ -947,6 +990,7 @@ main (int   argc,
   ADD ("terminal-page", test_terminal_page);
   ADD ("terminal-paging", test_terminal_paging);
   ADD ("firmware-upload-and-withdraw", test_firmware_upload_and_withdraw);
+  ADD ("firmware-package-upload", test_firmware_package_upload);
   ADD ("dispatch", test_dispatch);
 #undef ADD
   return g_test_run ();
