@@ -360,10 +360,9 @@ ff_cli_package_fill_firmware (FfCli       *cli,
 
 /* remote upgrade | results */
 
-/* "90", "90s", "45m", "12h", "7d": seconds. */
-static gboolean
-parse_duration (const char *text,
-                gint64     *seconds)
+gboolean
+ff_cli_parse_duration (const char *text,
+                       gint64     *seconds)
 {
   static const struct { char unit; gint64 seconds; } units[] = {
     { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
@@ -509,7 +508,7 @@ remote_upgrade (FfCli   *cli,
     return ff_cli_usage_error (error, _("Name the terminals and --firmware VERSION"));
   if (!ff_version_is_valid (version))
     return ff_cli_usage_error (error, _("The version must look like V2.01"));
-  if (valid_for != NULL && !parse_duration (valid_for, &valid_seconds))
+  if (valid_for != NULL && !ff_cli_parse_duration (valid_for, &valid_seconds))
     return ff_cli_usage_error (error, _("The duration must be a number of seconds, or end in s, "
                                         "m, h or d (12h)"));
   if (ff_cli_open_db (cli, error) == NULL || (key = ff_cli_load_key (cli, error)) == NULL

@@ -57,6 +57,9 @@ gboolean      ff_cli_sub_verb_is      (int          argc,
 gboolean      ff_cli_unknown_sub_verb (GError     **error,
                                        const char  *verb,
                                        const char  *choices);
+/* "90", "90s", "45m", "12h", "7d": seconds (ff-platform-cli-remote.c). */
+gboolean      ff_cli_parse_duration   (const char  *text,
+                                       gint64      *seconds);
 /* Reads a PIN from the terminal without echo, or as one line from a pipe (NULL at end of input);
  * the caller clears it after use. */
 char         *ff_cli_read_pin         (void);
@@ -85,6 +88,8 @@ gboolean ff_cli_terminals_show (FfCli *cli, int argc, char **argv, GError **erro
 gboolean ff_cli_mqtt          (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_remote        (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_packages      (FfCli *cli, int argc, char **argv, GError **error);
+/* campaigns (ff-platform-cli-campaigns.c) */
+gboolean ff_cli_campaigns     (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_terminals_credentials (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_terminals_set_link    (FfCli *cli, int argc, char **argv, GError **error);
 /* For `firmware add` of a package: sets each option left NULL from its signed manifest, and

@@ -73,6 +73,8 @@ sign_command (const FfRemoteContext *context,
               const char            *device_id,
               const FfFirmware      *firmware,
               gboolean               rollback,
+              const char            *campaign_id,
+              gint64                 wave,
               gint64                 valid_seconds,
               gint64                 now,
               GError               **error)
@@ -89,6 +91,8 @@ sign_command (const FfRemoteContext *context,
   command->package_size = firmware->size;
   command->package_url = g_strdup_printf ("%s/api/v1/agent/packages/%s", context->platform_url,
                                           firmware->sha256);
+  command->campaign_id = g_strdup (campaign_id);
+  command->wave = wave;
   record->envelope = ff_remote_command_seal (command, context->platform_key, error);
   if (record->envelope == NULL)
     return NULL;
@@ -100,16 +104,17 @@ sign_command (const FfRemoteContext *context,
   return g_steal_pointer (&record);
 }
 
-/* Checks @terminal for @version and signs its command. */
-static FfRemoteCommandRecord *
-prepare_command (const FfRemoteContext *context,
-                 const FfTerminal      *terminal,
-                 const char            *version,
-                 gboolean               rollback,
-                 gint64                 valid_seconds,
-                 gint64                 now,
-                 gint64                *firmware_id,
-                 GError               **error)
+FfRemoteCommandRecord *
+ff_platform_remote_prepare (const FfRemoteContext *context,
+                            const FfTerminal      *terminal,
+                            const char            *version,
+                            gboolean               rollback,
+                            const char            *campaign_id,
+                            gint64                 wave,
+                            gint64                 valid_seconds,
+                            gint64                 now,
+                            gint64                *firmware_id,
+                            GError               **error)
 {
   g_autoptr(FfTerminalLink) link = ff_platform_db_get_link (context->db, terminal->device_id,
                                                             error);
@@ -143,12 +148,12 @@ prepare_command (const FfRemoteContext *context,
                 terminal->vendor, terminal->model, terminal->device_id);
       return NULL;
     }
-  if (!ff_platform_check_target (context->db, terminal, firmware, rollback, error)
+  if (!ff_platform_check_target (context->db, terminal, firmware, rollback, campaign_id, error)
       || (package = open_package (context, firmware, error)) == NULL)
     return NULL;
   *firmware_id = firmware->id;
-  return sign_command (context, terminal->device_id, firmware, rollback, valid_seconds, now,
-                       error);
+  return sign_command (context, terminal->device_id, firmware, rollback, campaign_id, wave,
+                       valid_seconds, now, error);
 }
 
 typedef struct
@@ -206,8 +211,8 @@ ff_platform_remote_upgrade (const FfRemoteContext *context,
       terminal = ff_platform_db_require_terminal (context->db, device_ids[i], error);
       if (terminal == NULL)
         return NULL;
-      record = prepare_command (context, terminal, version, rollback, valid_seconds, now,
-                                &firmware_id, error);
+      record = ff_platform_remote_prepare (context, terminal, version, rollback, NULL, -1,
+                                           valid_seconds, now, &firmware_id, error);
       if (record == NULL)
         return NULL;
       g_ptr_array_add (records, record);
@@ -300,14 +305,14 @@ ff_platform_remote_query (const FfRemoteContext  *context,
   package = open_package (context, firmware, &local_error);
   if (package == NULL || !package_is_new (package, versions))
     return NULL;
-  if (!ff_platform_check_target (context->db, terminal, firmware, FALSE, &local_error))
+  if (!ff_platform_check_target (context->db, terminal, firmware, FALSE, NULL, &local_error))
     {
       if (!g_error_matches (local_error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED))
         g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  record = sign_command (context, device_id, firmware, FALSE, FF_REMOTE_DEFAULT_VALID_SECONDS,
-                         now, error);
+  record = sign_command (context, device_id, firmware, FALSE, NULL, -1,
+                         FF_REMOTE_DEFAULT_VALID_SECONDS, now, error);
   /* The answer carries it: sent as it is recorded. */
   if (record == NULL
       || !ff_platform_db_insert_command (context->db, record, firmware->id, error)

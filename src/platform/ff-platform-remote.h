@@ -30,6 +30,20 @@ GPtrArray      *ff_platform_remote_upgrade  (const FfRemoteContext *context,
                                              gint64                 now,
                                              GError               **error);
 
+/* Checks one terminal as ff_platform_remote_upgrade() does (@campaign_id: the campaign the upgrade
+ * belongs to, or NULL) and signs its command, which carries @campaign_id and @wave (-1: none);
+ * the command is not recorded. *@firmware_id is the firmware it installs. */
+FfRemoteCommandRecord *ff_platform_remote_prepare (const FfRemoteContext *context,
+                                                   const FfTerminal      *terminal,
+                                                   const char            *version,
+                                                   gboolean               rollback,
+                                                   const char            *campaign_id,
+                                                   gint64                 wave,
+                                                   gint64                 valid_seconds,
+                                                   gint64                 now,
+                                                   gint64                *firmware_id,
+                                                   GError               **error);
+
 /* A terminal's scheduled query (seed 002) with the versions it runs: the newest available package
  * of its vendor and model whose version differs from its main program's, unless it is on that
  * version's blacklist or the package does not fit it — then NULL without an error ("nothing

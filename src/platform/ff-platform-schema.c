@@ -175,9 +175,39 @@ static const char schema_v6[] =
   "ALTER TABLE version_history_6 RENAME TO version_history;"
   "CREATE INDEX history_by_device ON version_history (device_id, id);";
 
+/* Schema 7: campaigns (docs/platform.md, "Campaigns"). A campaign's terminals are kept in the
+ * order they were selected (networked terminals first), each with its wave, the command or task
+ * that carries its upgrade and the state it reached; a terminal is in at most one campaign that is
+ * not finished (checked by the rules of ff_platform_check_target). Failures stop a campaign at
+ * max_failures (a count, or a percentage of the terminals that finished when max_failures_percent
+ * is 1); window_start/window_end are minutes after midnight UTC (NULL: any time); a terminal with
+ * no result offline_after seconds after its wave started counts as offline. */
+static const char schema_v7[] =
+  "CREATE TABLE campaigns ("
+  "  campaign_id TEXT PRIMARY KEY, name TEXT, firmware_version TEXT NOT NULL,"
+  "  waves TEXT NOT NULL, max_failures INTEGER NOT NULL,"
+  "  max_failures_percent INTEGER NOT NULL CHECK (max_failures_percent IN (0, 1)),"
+  "  window_start INTEGER, window_end INTEGER, offline_after INTEGER NOT NULL,"
+  "  state TEXT NOT NULL CHECK (state IN ('draft', 'running', 'paused', 'cancelled',"
+  "    'complete')),"
+  "  current_wave INTEGER NOT NULL DEFAULT 0, wave_started_at INTEGER, halt_reason TEXT,"
+  "  created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER);"
+  "CREATE TABLE campaign_terminals ("
+  "  campaign_id TEXT NOT NULL REFERENCES campaigns (campaign_id),"
+  "  device_id TEXT NOT NULL REFERENCES terminals (device_id), position INTEGER NOT NULL,"
+  "  wave INTEGER NOT NULL, link TEXT NOT NULL CHECK (link IN ('offline', 'mqtt')),"
+  "  state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'downloading', 'installing',"
+  "    'succeeded', 'failed', 'rolled-back', 'offline')),"
+  "  command_id TEXT, task_id TEXT, step TEXT, reason TEXT, updated_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (campaign_id, device_id));"
+  "CREATE INDEX campaign_terminals_by_wave ON campaign_terminals (campaign_id, wave, position);"
+  "CREATE INDEX campaign_terminals_by_device ON campaign_terminals (device_id);"
+  "CREATE INDEX campaign_terminals_by_command ON campaign_terminals (command_id)"
+  "  WHERE command_id IS NOT NULL;";
+
 /* steps[N] brings a database of schema N to schema N + 1. */
 static const char *const steps[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
-                                      schema_v6 };
+                                      schema_v6, schema_v7 };
 
 static gboolean
 exec (sqlite3     *handle,

@@ -3,6 +3,7 @@
 
 #include "ff-platform-tasks.h"
 
+#include "ff-platform-campaigns.h"
 #include "ff-profile.h"
 #include "ff-task.h"
 #include "ff-version.h"
@@ -88,9 +89,11 @@ ff_platform_check_target (FfPlatformDb     *db,
                           const FfTerminal *terminal,
                           const FfFirmware *target,
                           gboolean          rollback,
+                          const char       *campaign_id,
                           GError          **error)
 {
   g_autofree char *open_task = NULL;
+  g_autofree char *open_campaign = NULL;
   gboolean blacklisted = FALSE;
   int order;
 
@@ -123,6 +126,12 @@ ff_platform_check_target (FfPlatformDb     *db,
   if (open_task != NULL)
     return refuse (error, _("Terminal %s is already in open task %s"), terminal->device_id,
                    open_task);
+  if (!ff_platform_db_terminal_in_open_campaign (db, terminal->device_id, campaign_id,
+                                                 &open_campaign, error))
+    return FALSE;
+  if (open_campaign != NULL)
+    return refuse (error, _("Terminal %s is already in campaign %s"), terminal->device_id,
+                   open_campaign);
   return TRUE;
 }
 
@@ -343,7 +352,7 @@ create_in_transaction (FfPlatformDb *db,
           return FALSE;
         }
       if (!ff_platform_check_target (db, terminal, target, request->rollback_reason != NULL,
-                                     error))
+                                     request->campaign_id, error))
         return FALSE;
       previous = ff_platform_db_find_firmware (db, terminal->vendor, terminal->model,
                                                terminal->software_version, &local_error);

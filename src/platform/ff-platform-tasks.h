@@ -18,6 +18,7 @@ typedef struct
   const char        *model;
   const char        *firmware_version;  /* the target, resolved per vendor and model */
   const char        *rollback_reason;   /* non-NULL allows (and requires) a downgrade */
+  const char        *campaign_id;       /* the campaign whose tablet work this is, or NULL */
   guint              valid_days;
   gint64             now;
 } FfTaskRequest;
@@ -33,11 +34,13 @@ char     *ff_platform_create_task     (FfPlatformDb        *db,
 /* The rules that keep a version away from a terminal it must not reach, for tasks and remote
  * upgrades alike: @target not withdrawn, compatible with the terminal's hardware, the terminal not
  * on its blacklist, not already run, older only for a @rollback (and then only older), and the
- * terminal in no open task. FF_PLATFORM_ERROR_REFUSED says which. */
+ * terminal in no open task and in no unfinished campaign but @campaign_id (the one the upgrade
+ * belongs to, or NULL). FF_PLATFORM_ERROR_REFUSED says which. */
 gboolean  ff_platform_check_target    (FfPlatformDb        *db,
                                        const FfTerminal    *terminal,
                                        const FfFirmware    *target,
                                        gboolean             rollback,
+                                       const char          *campaign_id,
                                        GError             **error);
 
 /* Writes DATA/tasks/TASK.json and TASK.sig (the exact signed bytes and the raw signature). */

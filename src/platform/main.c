@@ -31,6 +31,7 @@ static const struct
   { "mqtt", ff_cli_mqtt },
   { "remote", ff_cli_remote },
   { "packages", ff_cli_packages },
+  { "campaigns", ff_cli_campaigns },
 };
 
 /* What the verbs print comes partly from outside: ledger names from an asset system, checksums
@@ -77,7 +78,8 @@ print_usage (void)
                         "handhelds add|list|retire, technicians add|list, "
                         "supervisors add|list|disable, operators add|list|disable, "
                         "tasks create|list, reports list, history DEVICE-ID, mqtt config, "
-                        "remote upgrade|results, packages build"));
+                        "remote upgrade|results, packages build, "
+                        "campaigns create|start|pause|resume|cancel|list|show"));
 }
 
 int

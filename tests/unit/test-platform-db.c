@@ -179,8 +179,9 @@ test_migrate_schema_1 (void)
   g_assert_cmpstr (item->expected_version, ==, "V1.00");
   ff_platform_db_close (db);
 
-  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 6);
+  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 7);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM firmware_deltas"), ==, 0);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM campaigns"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM operators"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM audit_log"), ==, 0);
   /* Schema 6 rebuilt the history (its source gained 'remote'): every row is still there. */

@@ -1,0 +1,549 @@
+/* Campaigns: the model and its database (schema 7) — creating a draft from the rules of tasks,
+ * the operator's state changes, and the listings `campaigns show` and the engine read. */
+#include "config.h"
+
+#include "ff-platform-campaigns.h"
+
+#include "ff-platform-db-private.h"
+#include "ff-platform-remote-db.h"
+#include "ff-platform-tasks.h"
+#include "ff-sqlite.h"
+
+#include <glib/gi18n-lib.h>
+
+#define LOCKED FF_PLATFORM_DB_LOCKED
+
+static const char *const terminal_states[] = {
+  "pending", "sent", "downloading", "installing", "succeeded", "failed", "rolled-back", "offline",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (terminal_states) == FF_CAMPAIGN_TERMINAL_N_STATES);
+
+const char *
+ff_campaign_terminal_state_to_string (FfCampaignTerminalState state)
+{
+  g_return_val_if_fail (state < FF_CAMPAIGN_TERMINAL_N_STATES, NULL);
+  return terminal_states[state];
+}
+
+int
+ff_campaign_terminal_state_from_string (const char *text)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (terminal_states); i++)
+    if (g_strcmp0 (text, terminal_states[i]) == 0)
+      return (int) i;
+  return -1;
+}
+
+void
+ff_campaign_free (FfCampaign *campaign)
+{
+  if (campaign == NULL)
+    return;
+  g_free (campaign->campaign_id);
+  g_free (campaign->name);
+  g_free (campaign->firmware_version);
+  g_free (campaign->waves);
+  g_free (campaign->state);
+  g_free (campaign->halt_reason);
+  g_free (campaign);
+}
+
+void
+ff_campaign_terminal_free (FfCampaignTerminal *terminal)
+{
+  if (terminal == NULL)
+    return;
+  g_free (terminal->device_id);
+  g_free (terminal->link);
+  g_free (terminal->state);
+  g_free (terminal->command_id);
+  g_free (terminal->task_id);
+  g_free (terminal->step);
+  g_free (terminal->reason);
+  g_free (terminal);
+}
+
+void
+ff_campaign_exclusion_free (FfCampaignExclusion *exclusion)
+{
+  if (exclusion == NULL)
+    return;
+  g_free (exclusion->device_id);
+  g_free (exclusion->reason);
+  g_free (exclusion);
+}
+
+static gboolean
+refuse (GError    **error,
+        const char *format,
+        ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+refuse (GError    **error,
+        const char *format,
+        ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED, message);
+  return FALSE;
+}
+
+/* Reading */
+
+#define SELECT_CAMPAIGNS \
+  "SELECT c.campaign_id, c.name, c.firmware_version, c.waves, c.max_failures," \
+  " c.max_failures_percent, c.window_start, c.window_end, c.offline_after, c.state," \
+  " c.current_wave, c.wave_started_at, c.halt_reason, c.created_at, c.started_at," \
+  " c.finished_at, (SELECT max (wave) FROM campaign_terminals t" \
+  "   WHERE t.campaign_id = c.campaign_id)," \
+  " (SELECT group_concat (state || '=' || n) FROM (SELECT state, count (*) AS n" \
+  "   FROM campaign_terminals t WHERE t.campaign_id = c.campaign_id GROUP BY state))" \
+  " FROM campaigns c"
+
+static int
+column_minutes (sqlite3_stmt *stmt,
+                int           column)
+{
+  return sqlite3_column_type (stmt, column) == SQLITE_NULL ? -1
+                                                           : sqlite3_column_int (stmt, column);
+}
+
+static gpointer
+read_campaign (sqlite3_stmt *stmt)
+{
+  FfCampaign *c = g_new0 (FfCampaign, 1);
+  g_autofree char *counts = NULL;
+  g_auto(GStrv) pairs = NULL;
+
+  c->campaign_id = ff_sqlite_column_text (stmt, 0);
+  c->name = ff_sqlite_column_text (stmt, 1);
+  c->firmware_version = ff_sqlite_column_text (stmt, 2);
+  c->waves = ff_sqlite_column_text (stmt, 3);
+  c->max_failures = sqlite3_column_int64 (stmt, 4);
+  c->max_failures_percent = sqlite3_column_int (stmt, 5) != 0;
+  c->window_start = column_minutes (stmt, 6);
+  c->window_end = column_minutes (stmt, 7);
+  c->offline_after = sqlite3_column_int64 (stmt, 8);
+  c->state = ff_sqlite_column_text (stmt, 9);
+  c->current_wave = sqlite3_column_int64 (stmt, 10);
+  c->wave_started_at = sqlite3_column_int64 (stmt, 11);
+  c->halt_reason = ff_sqlite_column_text (stmt, 12);
+  c->created_at = sqlite3_column_int64 (stmt, 13);
+  c->started_at = sqlite3_column_int64 (stmt, 14);
+  c->finished_at = sqlite3_column_int64 (stmt, 15);
+  c->n_waves = (guint) sqlite3_column_int64 (stmt, 16);
+  counts = ff_sqlite_column_text (stmt, 17);
+  pairs = g_strsplit (counts != NULL ? counts : "", ",", -1);
+  for (guint i = 0; pairs[i] != NULL; i++)
+    {
+      char *equals = strchr (pairs[i], '=');
+      int state;
+
+      if (equals == NULL)
+        continue;
+      *equals = '\0';
+      state = ff_campaign_terminal_state_from_string (pairs[i]);
+      if (state >= 0)
+        c->counts[state] = g_ascii_strtoll (equals + 1, NULL, 10);
+    }
+  return c;
+}
+
+FfCampaign *
+ff_platform_db_require_campaign (FfPlatformDb *db,
+                                 const char   *campaign_id,
+                                 GError      **error)
+{
+  g_autoptr(GPtrArray) rows = LOCKED (db, ff_platform_db_collect_rows (db,
+    ff_platform_db_bind (db, SELECT_CAMPAIGNS " WHERE c.campaign_id = ?", error, "s",
+                         campaign_id),
+    read_campaign, (GDestroyNotify) ff_campaign_free, error));
+
+  if (rows == NULL)
+    return NULL;
+  if (rows->len == 0)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
+                   _("There is no campaign %s"), campaign_id);
+      return NULL;
+    }
+  return g_ptr_array_steal_index (rows, 0);
+}
+
+GPtrArray *
+ff_platform_db_list_campaigns (FfPlatformDb *db,
+                               gboolean      running,
+                               GError      **error)
+{
+  return LOCKED (db, ff_platform_db_collect_rows (db,
+    running ? ff_platform_db_bind (db, SELECT_CAMPAIGNS " WHERE c.state = 'running'"
+                                   " ORDER BY c.created_at, c.campaign_id", error, "")
+            : ff_platform_db_bind (db, SELECT_CAMPAIGNS
+                                   " ORDER BY c.created_at DESC, c.campaign_id DESC", error, ""),
+    read_campaign, (GDestroyNotify) ff_campaign_free, error));
+}
+
+static gpointer
+read_campaign_terminal (sqlite3_stmt *stmt)
+{
+  FfCampaignTerminal *t = g_new0 (FfCampaignTerminal, 1);
+
+  t->device_id = ff_sqlite_column_text (stmt, 0);
+  t->position = sqlite3_column_int64 (stmt, 1);
+  t->wave = sqlite3_column_int64 (stmt, 2);
+  t->link = ff_sqlite_column_text (stmt, 3);
+  t->state = ff_sqlite_column_text (stmt, 4);
+  t->command_id = ff_sqlite_column_text (stmt, 5);
+  t->task_id = ff_sqlite_column_text (stmt, 6);
+  t->step = ff_sqlite_column_text (stmt, 7);
+  t->reason = ff_sqlite_column_text (stmt, 8);
+  t->updated_at = sqlite3_column_int64 (stmt, 9);
+  return t;
+}
+
+GPtrArray *
+ff_platform_db_list_campaign_terminals (FfPlatformDb *db,
+                                        const char   *campaign_id,
+                                        gint64        wave,
+                                        GError      **error)
+{
+  return LOCKED (db, ff_platform_db_collect_rows (db,
+    ff_platform_db_bind (db, "SELECT device_id, position, wave, link, state, command_id, task_id,"
+                             " step, reason, updated_at FROM campaign_terminals"
+                             " WHERE campaign_id = ?1 AND (?2 <= 0 OR wave = ?2)"
+                             " ORDER BY wave, position", error, "si", campaign_id, wave),
+    read_campaign_terminal, (GDestroyNotify) ff_campaign_terminal_free, error));
+}
+
+gboolean
+ff_platform_db_terminal_in_open_campaign (FfPlatformDb *db,
+                                          const char   *device_id,
+                                          const char   *except,
+                                          char        **campaign_id,
+                                          GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  sqlite3_stmt *stmt;
+
+  *campaign_id = NULL;
+  ff_platform_db_lock (db);
+  stmt = ff_platform_db_bind (db, "SELECT t.campaign_id FROM campaign_terminals t"
+                                  " JOIN campaigns c ON c.campaign_id = t.campaign_id"
+                                  " WHERE t.device_id = ?1 AND t.campaign_id IS NOT ?2"
+                                  " AND c.state IN ('draft', 'running', 'paused') LIMIT 1",
+                              error, "ss", device_id, except);
+  if (stmt != NULL && ff_platform_db_next_row (db, stmt, &local_error))
+    {
+      *campaign_id = ff_sqlite_column_text (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+  ff_platform_db_unlock (db);
+  if (stmt == NULL)
+    return FALSE;
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Creating */
+
+typedef struct
+{
+  FfTerminal *terminal;
+  gboolean    networked;
+} Selected;
+
+typedef struct
+{
+  const FfCampaignRequest *request;
+  GPtrArray               *excluded;
+  char                    *campaign_id;
+} Creation;
+
+static void
+selected_clear (Selected *selected)
+{
+  ff_terminal_free (selected->terminal);
+}
+
+/* Whether @terminal may be in the campaign: the rules of tasks for the target of its vendor and
+ * model, and credentials when it is networked. FALSE with a refusal in @error when not. */
+static gboolean
+check_terminal (FfPlatformDb     *db,
+                const FfTerminal *terminal,
+                const char       *version,
+                gboolean         *networked,
+                GError          **error)
+{
+  g_autoptr(FfFirmware) target = NULL;
+  g_autoptr(FfTerminalLink) link = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  target = ff_platform_db_find_firmware (db, terminal->vendor, terminal->model, version,
+                                         &local_error);
+  if (target == NULL)
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        refuse (error, _("There is no firmware %s for %s %s (terminal %s)"), version,
+                terminal->vendor, terminal->model, terminal->device_id);
+      return FALSE;
+    }
+  if (!ff_platform_check_target (db, terminal, target, FALSE, NULL, error))
+    return FALSE;
+  link = ff_platform_db_get_link (db, terminal->device_id, error);
+  if (link == NULL)
+    return FALSE;
+  *networked = g_str_equal (link->link, FF_LINK_MQTT);
+  if (*networked && link->public_key_pem == NULL)
+    return refuse (error, _("Terminal %s has no credentials; issue them with “fieldflash-platform "
+                            "terminals credentials”"), terminal->device_id);
+  return TRUE;
+}
+
+static GPtrArray *
+find_candidates (FfPlatformDb            *db,
+                 const FfCampaignRequest *request,
+                 GError                 **error)
+{
+  g_autoptr(GPtrArray) terminals = NULL;
+
+  if (request->device_ids == NULL)
+    {
+      FfTerminalFilter filter = { .vendor = request->vendor, .model = request->model,
+                                  .version = request->running_version,
+                                  .below = request->below };
+
+      return ff_platform_db_find_terminals (db, &filter, error);
+    }
+  terminals = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_terminal_free);
+  for (guint i = 0; request->device_ids[i] != NULL; i++)
+    {
+      FfTerminal *terminal = ff_platform_db_require_terminal (db, request->device_ids[i], error);
+
+      if (terminal == NULL)
+        return NULL;
+      for (guint j = 0; j < terminals->len; j++)
+        if (g_str_equal (((FfTerminal *) g_ptr_array_index (terminals, j))->device_id,
+                         terminal->device_id))
+          {
+            refuse (error, _("Terminal %s is named twice"), terminal->device_id);
+            ff_terminal_free (terminal);
+            return NULL;
+          }
+      g_ptr_array_add (terminals, terminal);
+    }
+  return g_steal_pointer (&terminals);
+}
+
+/* Networked terminals first, each kind by device ID: the order the waves take them in. */
+static int
+compare_selected (gconstpointer a,
+                  gconstpointer b)
+{
+  const Selected *x = a, *y = b;
+
+  if (x->networked != y->networked)
+    return x->networked ? -1 : 1;
+  return strcmp (x->terminal->device_id, y->terminal->device_id);
+}
+
+/* The wave of the terminal at 0-based @index of @total: the first whose cumulative share reaches
+ * past it. A wave too small to hold a terminal of its own takes the next one, so no wave is empty
+ * and the renumbered waves run 1, 2, … */
+static void
+assign_waves (const FfCampaignRequest *request,
+              guint                    total,
+              GArray                  *waves)
+{
+  guint end = 0, wave = 0;
+
+  for (guint w = 0; w < request->n_waves && end < total; w++)
+    {
+      guint want = (guint) (((guint64) total * request->wave_percents[w] + 99) / 100);
+
+      want = MAX (want, end + 1);
+      want = MIN (want, total);
+      wave++;
+      for (; end < want; end++)
+        {
+          gint64 number = wave;
+
+          g_array_append_val (waves, number);
+        }
+    }
+}
+
+static gboolean
+create_in_transaction (FfPlatformDb *db,
+                       gpointer      user_data,
+                       GError      **error)
+{
+  Creation *creation = user_data;
+  const FfCampaignRequest *request = creation->request;
+  g_autoptr(GPtrArray) candidates = find_candidates (db, request, error);
+  g_autoptr(GArray) selected = g_array_new (FALSE, TRUE, sizeof (Selected));
+  g_autoptr(GArray) waves = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GString) percents = g_string_new (NULL);
+  sqlite3_stmt *stmt;
+  gint64 count;
+
+  g_array_set_clear_func (selected, (GDestroyNotify) selected_clear);
+  if (candidates == NULL)
+    return FALSE;
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      Selected entry = { g_ptr_array_index (candidates, i), FALSE };
+      g_autoptr(GError) refusal = NULL;
+
+      if (!check_terminal (db, entry.terminal, request->firmware_version, &entry.networked,
+                           &refusal))
+        {
+          FfCampaignExclusion *exclusion;
+
+          if (request->device_ids != NULL
+              || !g_error_matches (refusal, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED))
+            {
+              g_propagate_error (error, g_steal_pointer (&refusal));
+              return FALSE;
+            }
+          exclusion = g_new0 (FfCampaignExclusion, 1);
+          exclusion->device_id = g_strdup (entry.terminal->device_id);
+          exclusion->reason = g_strdup (refusal->message);
+          g_ptr_array_add (creation->excluded, exclusion);
+          continue;
+        }
+      g_array_append_val (selected, entry);
+      candidates->pdata[i] = NULL;
+    }
+  if (selected->len == 0)
+    return refuse (error, _("No terminal can be upgraded to %s (selected: %u, left out by the "
+                            "rules: %u)"), request->firmware_version, candidates->len,
+                   creation->excluded->len);
+  g_array_sort (selected, compare_selected);
+  assign_waves (request, selected->len, waves);
+
+  stmt = ff_platform_db_bind (db, "SELECT count (*) FROM campaigns", error, "");
+  if (stmt == NULL || !ff_platform_db_next_row (db, stmt, error))
+    return FALSE;
+  count = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  creation->campaign_id = g_strdup_printf ("C%" G_GINT64_FORMAT, count + 1);
+  for (guint w = 0; w < request->n_waves; w++)
+    g_string_append_printf (percents, "%s%u", w > 0 ? "," : "", request->wave_percents[w]);
+  if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+        "INSERT INTO campaigns (campaign_id, name, firmware_version, waves, max_failures,"
+        " max_failures_percent, window_start, window_end, offline_after, state, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, nullif (?, -1), nullif (?, -1), ?, 'draft', ?)", error,
+        "ssssiiiiii", creation->campaign_id, request->name, request->firmware_version,
+        percents->str, request->max_failures, (gint64) request->max_failures_percent,
+        (gint64) request->window_start, (gint64) request->window_end, request->offline_after,
+        request->now), error))
+    return FALSE;
+  for (guint i = 0; i < selected->len; i++)
+    {
+      const Selected *entry = &g_array_index (selected, Selected, i);
+
+      if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+            "INSERT INTO campaign_terminals (campaign_id, device_id, position, wave, link, state,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)", error, "ssiisi",
+            creation->campaign_id, entry->terminal->device_id, (gint64) i + 1,
+            g_array_index (waves, gint64, i), entry->networked ? FF_LINK_MQTT : FF_LINK_OFFLINE,
+            request->now), error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+ff_platform_create_campaign (FfPlatformDb            *db,
+                             const FfCampaignRequest *request,
+                             GPtrArray              **excluded,
+                             GError                 **error)
+{
+  g_autoptr(GPtrArray) left_out =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) ff_campaign_exclusion_free);
+  Creation creation = { request, left_out, NULL };
+
+  g_return_val_if_fail (request->n_waves > 0
+                        && request->wave_percents[request->n_waves - 1] == 100, NULL);
+  if (!ff_platform_db_transaction (db, create_in_transaction, &creation, error))
+    {
+      g_free (creation.campaign_id);
+      return NULL;
+    }
+  if (excluded != NULL)
+    *excluded = g_steal_pointer (&left_out);
+  return creation.campaign_id;
+}
+
+/* The operator's state changes */
+
+typedef struct
+{
+  const char       *campaign_id;
+  FfCampaignAction  action;
+  gint64            now;
+} Acting;
+
+static gboolean
+act_in_transaction (FfPlatformDb *db,
+                    gpointer      user_data,
+                    GError      **error)
+{
+  static const struct
+  {
+    const char *from[3];
+    const char *to;
+  } rules[] = {
+    [FF_CAMPAIGN_START] = { { FF_CAMPAIGN_DRAFT }, FF_CAMPAIGN_RUNNING },
+    [FF_CAMPAIGN_PAUSE] = { { FF_CAMPAIGN_RUNNING }, FF_CAMPAIGN_PAUSED },
+    [FF_CAMPAIGN_RESUME] = { { FF_CAMPAIGN_PAUSED }, FF_CAMPAIGN_RUNNING },
+    [FF_CAMPAIGN_CANCEL] = { { FF_CAMPAIGN_DRAFT, FF_CAMPAIGN_RUNNING, FF_CAMPAIGN_PAUSED },
+                             FF_CAMPAIGN_CANCELLED },
+  };
+  Acting *acting = user_data;
+  g_autoptr(FfCampaign) campaign = ff_platform_db_require_campaign (db, acting->campaign_id,
+                                                                     error);
+  const char *to = rules[acting->action].to;
+  gboolean allowed = FALSE;
+
+  if (campaign == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (rules[0].from); i++)
+    allowed |= g_strcmp0 (rules[acting->action].from[i], campaign->state) == 0;
+  if (!allowed)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                   _("Campaign %s is %s: it cannot become %s"), campaign->campaign_id,
+                   campaign->state, to);
+      return FALSE;
+    }
+  return ff_platform_db_run (db, ff_platform_db_bind (db,
+    "UPDATE campaigns SET state = ?2, halt_reason = NULL,"
+    " started_at = coalesce (started_at, CASE WHEN ?2 = 'running' THEN ?3 END),"
+    " finished_at = CASE WHEN ?2 = 'cancelled' THEN ?3 END WHERE campaign_id = ?1", error, "ssi",
+    acting->campaign_id, to, acting->now), error);
+}
+
+gboolean
+ff_platform_campaign_act (FfPlatformDb     *db,
+                          const char       *campaign_id,
+                          FfCampaignAction  action,
+                          gint64            now,
+                          GError          **error)
+{
+  Acting acting = { campaign_id, action, now };
+
+  return ff_platform_db_transaction (db, act_in_transaction, &acting, error);
+}

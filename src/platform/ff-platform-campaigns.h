@@ -1,0 +1,155 @@
+/* Campaigns: staged rollouts of one firmware version over networked and tablet-only terminals,
+ * wave by wave, stopped when failures reach a threshold (schema 7; docs/platform.md
+ * "Campaigns"). This is the model and its database; the daemon's engine drives running ones. */
+#pragma once
+
+#include "ff-platform-db.h"
+
+G_BEGIN_DECLS
+
+#define FF_CAMPAIGN_MAX_WAVES 20
+#define FF_CAMPAIGN_DEFAULT_OFFLINE_AFTER (24 * 3600)
+
+/* A campaign's states. */
+#define FF_CAMPAIGN_DRAFT "draft"
+#define FF_CAMPAIGN_RUNNING "running"
+#define FF_CAMPAIGN_PAUSED "paused"
+#define FF_CAMPAIGN_CANCELLED "cancelled"
+#define FF_CAMPAIGN_COMPLETE "complete"
+
+/* A campaign terminal's states, in the order `campaigns show` counts them. */
+typedef enum
+{
+  FF_CAMPAIGN_TERMINAL_PENDING,
+  FF_CAMPAIGN_TERMINAL_SENT,
+  FF_CAMPAIGN_TERMINAL_DOWNLOADING,
+  FF_CAMPAIGN_TERMINAL_INSTALLING,
+  FF_CAMPAIGN_TERMINAL_SUCCEEDED,
+  FF_CAMPAIGN_TERMINAL_FAILED,
+  FF_CAMPAIGN_TERMINAL_ROLLED_BACK,
+  FF_CAMPAIGN_TERMINAL_OFFLINE,
+  FF_CAMPAIGN_TERMINAL_N_STATES
+} FfCampaignTerminalState;
+
+const char *ff_campaign_terminal_state_to_string (FfCampaignTerminalState state);
+/* -1 when @text names no state. */
+int         ff_campaign_terminal_state_from_string (const char *text);
+
+typedef struct
+{
+  const char *const *device_ids;        /* the terminals, or NULL to select by version */
+  const char        *running_version;   /* selects the terminals that run it… */
+  const char        *below;             /* …or run a version lower than this (or both) */
+  const char        *vendor;            /* optional filters */
+  const char        *model;
+  const char        *firmware_version;  /* the target, resolved per vendor and model */
+  const guint       *wave_percents;     /* cumulative, rising, the last 100 */
+  guint              n_waves;
+  gint64             max_failures;      /* a count, or a percentage when max_failures_percent */
+  gboolean           max_failures_percent;
+  int                window_start;      /* minutes after midnight UTC, -1: any time */
+  int                window_end;
+  gint64             offline_after;     /* seconds */
+  const char        *name;              /* optional */
+  gint64             now;
+} FfCampaignRequest;
+
+typedef struct
+{
+  char     *campaign_id;
+  char     *name;
+  char     *firmware_version;
+  char     *waves;             /* the wave percentages as given, "1,10,50,100" */
+  guint     n_waves;           /* the waves that hold terminals */
+  gint64    max_failures;
+  gboolean  max_failures_percent;
+  int       window_start;      /* -1: any time */
+  int       window_end;
+  gint64    offline_after;
+  char     *state;
+  gint64    current_wave;      /* 0 before the first wave starts */
+  gint64    wave_started_at;
+  char     *halt_reason;       /* why it paused by itself, NULL otherwise */
+  gint64    created_at;
+  gint64    started_at;
+  gint64    finished_at;
+  gint64    counts[FF_CAMPAIGN_TERMINAL_N_STATES];   /* terminals in each state */
+} FfCampaign;
+
+typedef struct
+{
+  char   *device_id;
+  gint64  position;            /* 1, 2, … in the recorded order */
+  gint64  wave;                /* 1, 2, … */
+  char   *link;                /* "mqtt" or "offline" (tablet work) */
+  char   *state;
+  char   *command_id;          /* the remote command sent, NULL before */
+  char   *task_id;             /* the tablet task, NULL before */
+  char   *step;                /* where it failed */
+  char   *reason;
+  gint64  updated_at;
+} FfCampaignTerminal;
+
+/* A terminal the selection left out and the rule that did it. */
+typedef struct
+{
+  char *device_id;
+  char *reason;
+} FfCampaignExclusion;
+
+/* Selects the terminals by the rules of tasks (ff_platform_check_target; networked ones must
+ * have credentials), orders them (networked first, then by device ID), splits them into waves
+ * and stores the draft in one transaction. Named terminals (@request->device_ids) must all pass;
+ * terminals selected by version that do not are left out and listed in *@excluded. An empty
+ * selection is refused (FF_PLATFORM_ERROR_REFUSED) and nothing is stored. */
+char       *ff_platform_create_campaign        (FfPlatformDb            *db,
+                                                const FfCampaignRequest *request,
+                                                GPtrArray              **excluded,
+                                                GError                 **error);
+
+FfCampaign *ff_platform_db_require_campaign    (FfPlatformDb  *db,
+                                                const char    *campaign_id,
+                                                GError       **error);
+/* Every campaign (with its counts), newest first; only those running when @running. */
+GPtrArray  *ff_platform_db_list_campaigns      (FfPlatformDb  *db,
+                                                gboolean       running,
+                                                GError       **error);
+/* The terminals of @campaign_id in their order; of wave @wave only when it is > 0. */
+GPtrArray  *ff_platform_db_list_campaign_terminals (FfPlatformDb *db,
+                                                    const char   *campaign_id,
+                                                    gint64        wave,
+                                                    GError      **error);
+
+/* start (a draft), pause (a running one), resume (a paused one: its halt reason is cleared),
+ * cancel (any but a finished one: its terminals still pending stay so, nothing more is sent).
+ * FF_PLATFORM_ERROR_CONFLICT when the campaign's state does not allow it. */
+typedef enum
+{
+  FF_CAMPAIGN_START,
+  FF_CAMPAIGN_PAUSE,
+  FF_CAMPAIGN_RESUME,
+  FF_CAMPAIGN_CANCEL,
+} FfCampaignAction;
+
+gboolean    ff_platform_campaign_act           (FfPlatformDb     *db,
+                                                const char       *campaign_id,
+                                                FfCampaignAction  action,
+                                                gint64            now,
+                                                GError          **error);
+
+/* The campaign that is not finished (draft, running or paused) holding @device_id, other than
+ * @except (NULL: any); *@campaign_id NULL when there is none. */
+gboolean    ff_platform_db_terminal_in_open_campaign (FfPlatformDb *db,
+                                                      const char   *device_id,
+                                                      const char   *except,
+                                                      char        **campaign_id,
+                                                      GError      **error);
+
+void ff_campaign_free            (FfCampaign          *campaign);
+void ff_campaign_terminal_free   (FfCampaignTerminal  *terminal);
+void ff_campaign_exclusion_free  (FfCampaignExclusion *exclusion);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfCampaign, ff_campaign_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfCampaignTerminal, ff_campaign_terminal_free)
+
+G_END_DECLS

@@ -1,0 +1,122 @@
+#!/bin/bash
+# Campaigns from the operator's CLI (no broker needed: nothing is sent before `serve` runs one):
+# the selection by the rules of tasks (blacklist, hardware, already current, no credentials, in
+# another campaign) with what was left out and why, networked terminals first in recorded waves,
+# an empty selection refused with nothing stored, bad options refused, and the state changes.
+set -euo pipefail
+read -ra wrapper <<< "${FIELDFLASH_EXE_WRAPPER:-}"
+work=$(mktemp -d /tmp/ff-campaigns-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+platform () {
+  "${wrapper[@]}" "${FIELDFLASH_BUILDDIR:?}/src/platform/fieldflash-platform" \
+    --data-dir "$work/platform" "$@"
+}
+fail () { echo "FAIL: $*" >&2; exit 1; }
+# The JSON of `campaigns show $1`, through python, evaluating the expression $2 on it as `c`.
+show () {
+  platform campaigns show "$1" --json \
+    | python3 -c "import json, sys; c = json.load(sys.stdin); print($2)"
+}
+
+platform init > /dev/null
+platform mqtt config -o "$work/mqtt" --port 1 > /dev/null
+# DTU-0001..0008 networked (0007 and 0008 without credentials), 0009..0012 tablet only, 0013 of
+# hardware HV9.9, 0014 runs V2.00 already.
+{
+  echo "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,software_checksum,host,port,common_address,profile,link"
+  for i in $(seq 1 14); do
+    id=$(printf 'DTU-%04d' "$i") link=mqtt hw=HV1.0 version=V1.00
+    [ "$i" -ge 9 ] && link=offline
+    [ "$i" = 13 ] && hw=HV9.9
+    [ "$i" = 14 ] && version=V2.00
+    echo "$id,Terminal $i,39.9,116.4,Acme,DTU-3000,$hw,$version,,127.0.0.1,2404,1,state-grid,$link"
+  done
+} > "$work/ledger.csv"
+platform terminals import "$work/ledger.csv" > /dev/null
+for i in 1 2 3 4 5 6; do
+  platform terminals credentials "DTU-000$i" -o "$work/credentials/$i" > /dev/null
+done
+printf '#!/bin/sh\necho V2.00\n' > "$work/main-program"
+platform packages build --vendor Acme --model DTU-3000 --hardware HV1.0 --version V2.00 \
+  --main-program "$work/main-program" --main-program-version V2.00 -o "$work/v2.ffpkg" > /dev/null
+platform firmware add "$work/v2.ffpkg" > /dev/null
+platform blacklist add V2.00 DTU-0003 > /dev/null
+
+echo "== bad options are refused and store nothing"
+for bad in "--waves 10%,5%,100%" "--waves 10%,50%" "--waves 0%,100%" "--max-failures 0" \
+           "--max-failures 101%" "--window 1:00-5:00" "--window 01:00-01:00" \
+           "--offline-after 0"; do
+  defaults=(--waves 50%,100% --max-failures 1)
+  # shellcheck disable=SC2206
+  options=($bad)
+  if platform campaigns create --firmware V2.00 --running-version V1.00 "${defaults[@]}" \
+       "${options[@]}" > "$work/out" 2>&1; then
+    fail "accepted $bad"
+  fi
+done
+if platform campaigns create --firmware V2.00 --waves 100% --max-failures 1 > /dev/null 2>&1; then
+  fail "accepted a campaign without a selection"
+fi
+[ -z "$(platform campaigns list)" ] || fail "a refused campaign was stored"
+
+echo "== an empty selection is refused"
+if platform campaigns create --firmware V2.00 --running-version V9.00 --waves 100% \
+     --max-failures 1 > "$work/out" 2>&1; then
+  fail "accepted an empty selection"
+fi
+grep -q "No terminal can be upgraded to V2.00" "$work/out" || fail "no reason: $(cat "$work/out")"
+if platform campaigns create --firmware V2.00 --terminals DTU-0014 --waves 100% \
+     --max-failures 1 > "$work/out" 2>&1; then
+  fail "accepted a terminal that runs V2.00 already"
+fi
+grep -q "already runs V2.00" "$work/out" || fail "no reason: $(cat "$work/out")"
+[ -z "$(platform campaigns list)" ] || fail "a refused campaign was stored"
+
+echo "== the selection by version: the rules of tasks, networked terminals first"
+platform campaigns create --firmware V2.00 --running-version V1.00 --vendor Acme \
+  --waves 10%,30%,60%,100% --max-failures 20% --window 22:00-04:00 --name "V1.00 is faulty" \
+  > "$work/out"
+grep -q "Created campaign C1" "$work/out" || fail "$(cat "$work/out")"
+for excluded in "DTU-0003.*blacklisted" "DTU-0007.*no credentials" "DTU-0008.*no credentials" \
+                "DTU-0013.*not compatible with hardware HV9.9"; do
+  grep -q "Left out $excluded" "$work/out" || fail "not left out: $excluded"
+done
+[ "$(show C1 "c['state']")" = draft ] || fail "not a draft"
+# 9 terminals (0001 0002 0004 0005 0006 networked, 0009..0012 tablet): waves end at ceil(0.9),
+# ceil(2.7), ceil(5.4), 9 → 1, 3, 6, 9.
+order=$(show C1 "' '.join('%d:%s:%s' % (w['wave'], t['device_id'][-2:], t['link'][0]) for w in c['wave_list'] for t in w['terminal_list'])")
+expected="1:01:m 2:02:m 2:04:m 3:05:m 3:06:m 3:09:o 4:10:o 4:11:o 4:12:o"
+[ "$order" = "$expected" ] || fail "order $order, expected $expected"
+[ "$(show C1 "c['terminals']['pending']")" = 9 ] || fail "not 9 pending"
+
+echo "== a terminal in an unfinished campaign is in no other"
+if platform campaigns create --firmware V2.00 --terminals DTU-0001 --waves 100% \
+     --max-failures 1 > "$work/out" 2>&1; then
+  fail "a terminal went into two campaigns"
+fi
+grep -q "already in campaign C1" "$work/out" || fail "no reason: $(cat "$work/out")"
+
+echo "== state changes"
+expect_refused () {
+  if platform campaigns "$1" C1 > "$work/out" 2>&1; then fail "$1 accepted in $2"; fi
+  grep -q "Campaign C1 is $2" "$work/out" || fail "no reason: $(cat "$work/out")"
+}
+expect_refused pause draft
+expect_refused resume draft
+platform campaigns start C1 > /dev/null
+[ "$(show C1 "c['state']")" = running ] || fail "not running"
+expect_refused start running
+platform campaigns pause C1 > /dev/null
+[ "$(show C1 "c['state']")" = paused ] || fail "not paused"
+platform campaigns resume C1 > /dev/null
+platform campaigns cancel C1 > /dev/null
+[ "$(show C1 "c['state']")" = cancelled ] || fail "not cancelled"
+expect_refused resume cancelled
+if platform campaigns show C9 > /dev/null 2>&1; then fail "showed a campaign that is not"; fi
+
+echo "== a cancelled campaign frees its terminals"
+platform campaigns create --firmware V2.00 --terminals DTU-0001,DTU-0009 --waves 100% \
+  --max-failures 1 > /dev/null
+[ "$(show C2 "len(c['wave_list'][0]['terminal_list'])")" = 2 ] || fail "C2 not made"
+platform campaigns list | grep -q "^C2.*draft" || fail "C2 not listed"
+echo "PASS"
