@@ -841,7 +841,10 @@ handle_request (SoupServer        *soup,
   FfPlatformServer *self = user_data;
   g_autoptr(GTask) task = NULL;
   SoupMessageBody *body = soup_server_message_get_request_body (message);
-  gboolean login = g_str_equal (path, "/api/v1/login")
+  /* An operator's login at the console hashes a password as a tablet's hashes a PIN: it waits in
+   * the same bounded queue, so that neither can take the threads every other request needs. */
+  gboolean login = (g_str_equal (path, "/api/v1/login")
+                    || g_str_equal (path, FF_CONSOLE_API_PREFIX "login"))
                    && g_str_equal (soup_server_message_get_method (message), "POST");
   Job *job;
 
