@@ -22,9 +22,11 @@ typedef struct
   GSource       source;
   FfMqttClient *client;
   gpointer      tag;
+  GIOCondition  events;             /* what the fd is polled for */
   gint64        next_misc;          /* monotonic µs */
 } MqttSource;
 
+/* Reference counted: a connection attempt running in a worker thread holds a reference. */
 struct _FfMqttClient
 {
   struct mosquitto *mosq;
@@ -37,6 +39,12 @@ struct _FfMqttClient
   gboolean          keep_trying;
   gboolean          connected;      /* CONNACK seen */
   GHashTable       *tags;           /* mid -> tag */
+  /* A retry connects in a worker thread: a broker that does not answer (its TCP connect and TLS
+   * handshake block) never holds up the daemon's main loop. */
+  GMutex            connect_lock;
+  gboolean          connecting;
+  gboolean          closed;         /* ff_mqtt_client_free() ran */
+  gboolean          failure_told;   /* since the last connection: one message per outage */
 };
 
 static void
@@ -67,10 +75,15 @@ source_prepare (GSource *source,
 {
   MqttSource *self = (MqttSource *) source;
   gint64 now = g_get_monotonic_time ();
+  GIOCondition events = G_IO_IN | G_IO_ERR | G_IO_HUP
+                        | (mosquitto_want_write (self->client->mosq) ? G_IO_OUT : 0);
 
-  g_source_modify_unix_fd (source, self->tag,
-                           G_IO_IN | G_IO_ERR | G_IO_HUP
-                           | (mosquitto_want_write (self->client->mosq) ? G_IO_OUT : 0));
+  /* Changing the events wakes the context up: only when they change, or the loop would spin. */
+  if (events != self->events)
+    {
+      g_source_modify_unix_fd (source, self->tag, events);
+      self->events = events;
+    }
   *timeout = (int) MAX (0, (self->next_misc - now) / 1000);
   return self->next_misc <= now;
 }
@@ -129,7 +142,9 @@ attach (FfMqttClient *client)
   MqttSource *source = (MqttSource *) g_source_new (&source_funcs, sizeof (MqttSource));
 
   source->client = client;
-  source->tag = g_source_add_unix_fd (&source->source, mosquitto_socket (client->mosq), G_IO_IN);
+  source->events = G_IO_IN | G_IO_ERR | G_IO_HUP;
+  source->tag = g_source_add_unix_fd (&source->source, mosquitto_socket (client->mosq),
+                                      source->events);
   source->next_misc = g_get_monotonic_time () + MISC_INTERVAL_MS * 1000;
   g_source_set_static_name (&source->source, "fieldflash-mqtt");
   g_source_attach (&source->source, g_main_context_get_thread_default ());
@@ -153,18 +168,74 @@ try_connect (FfMqttClient *client,
   return TRUE;
 }
 
+static void
+client_clear (FfMqttClient *client)
+{
+  if (client->mosq != NULL)
+    mosquitto_destroy (client->mosq);
+  g_hash_table_unref (client->tags);
+  g_free (client->host);
+  g_mutex_clear (&client->connect_lock);
+}
+
+static void
+client_unref (FfMqttClient *client)
+{
+  g_atomic_rc_box_release_full (client, (GDestroyNotify) client_clear);
+}
+
+static void
+connect_in_thread (GTask        *task,
+                   gpointer      source,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  FfMqttClient *client = task_data;
+  int rc = mosquitto_connect (client->mosq, client->host, (int) client->port, KEEPALIVE_SECONDS);
+
+  g_mutex_lock (&client->connect_lock);
+  client->connecting = FALSE;
+  g_mutex_unlock (&client->connect_lock);
+  g_task_return_int (task, rc);
+}
+
+static void
+connect_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  FfMqttClient *client = user_data;
+  int rc = (int) g_task_propagate_int (G_TASK (result), NULL);
+
+  if (!client->closed)
+    {
+      if (rc == MOSQ_ERR_SUCCESS)
+        {
+          client->failure_told = FALSE;
+          attach (client);
+        }
+      else
+        {
+          if (!client->failure_told)
+            g_message ("MQTT: could not connect to %s:%u (%s); trying again every %d s",
+                       client->host, client->port, mosquitto_strerror (rc), RETRY_SECONDS);
+          client->failure_told = TRUE;
+          schedule_retry (client);
+        }
+    }
+  client_unref (client);
+}
+
 static gboolean
 retry (gpointer user_data)
 {
   FfMqttClient *client = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, connect_done, g_atomic_rc_box_acquire (client));
 
   client->retry_id = 0;
-  if (!try_connect (client, &error))
-    {
-      g_debug ("%s", error->message);
-      schedule_retry (client);
-    }
+  client->connecting = TRUE;
+  g_task_set_task_data (task, client, NULL);
+  g_task_run_in_thread (task, connect_in_thread);
   return G_SOURCE_REMOVE;
 }
 
@@ -235,7 +306,7 @@ ff_mqtt_client_new (const FfMqttSettings *settings,
                     GError              **error)
 {
   static GOnce once = G_ONCE_INIT;
-  g_autoptr(FfMqttClient) client = g_new0 (FfMqttClient, 1);
+  g_autoptr(FfMqttClient) client = g_atomic_rc_box_new0 (FfMqttClient);
   int rc;
 
   g_once (&once, init_library, NULL);
@@ -244,6 +315,7 @@ ff_mqtt_client_new (const FfMqttSettings *settings,
   client->host = g_strdup (settings->host);
   client->port = settings->port;
   client->tags = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_mutex_init (&client->connect_lock);
   client->mosq = mosquitto_new (client_id, !persistent, client);
   if (client->mosq == NULL)
     {
@@ -268,17 +340,23 @@ ff_mqtt_client_new (const FfMqttSettings *settings,
 void
 ff_mqtt_client_free (FfMqttClient *client)
 {
+  gboolean connecting;
+
   if (client == NULL)
     return;
+  client->closed = TRUE;
   g_clear_handle_id (&client->retry_id, g_source_remove);
-  if (client->source != NULL)
+  /* A connection attempt still running (a broker that does not answer may hold it for good) keeps
+   * its reference: libmosquitto is not to be used by two threads at once, so the client is left to
+   * it, and ends with it. */
+  g_mutex_lock (&client->connect_lock);
+  connecting = client->connecting;
+  g_mutex_unlock (&client->connect_lock);
+  if (!connecting && client->source != NULL)
     mosquitto_disconnect (client->mosq);
-  detach (client);
-  if (client->mosq != NULL)
-    mosquitto_destroy (client->mosq);
-  g_hash_table_unref (client->tags);
-  g_free (client->host);
-  g_free (client);
+  if (!connecting)
+    detach (client);
+  client_unref (client);
 }
 
 gboolean
@@ -286,18 +364,10 @@ ff_mqtt_client_connect (FfMqttClient *client,
                         gboolean      keep_trying,
                         GError      **error)
 {
-  g_autoptr(GError) local_error = NULL;
-
   client->keep_trying = keep_trying;
-  if (try_connect (client, &local_error))
-    return TRUE;
   if (!keep_trying)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  g_message ("%s; trying again every %d s", local_error->message, RETRY_SECONDS);
-  schedule_retry (client);
+    return try_connect (client, error);
+  retry (client);
   return TRUE;
 }
 

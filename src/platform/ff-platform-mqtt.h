@@ -32,8 +32,9 @@ FfMqttClient *ff_mqtt_client_new       (const FfMqttSettings *settings,
                                         gpointer              user_data,
                                         GError              **error);
 void          ff_mqtt_client_free      (FfMqttClient         *client);
-/* Connects (TLS handshake included) and attaches to the thread-default main context. With
- * @keep_trying, a failure is retried every few seconds (and so is a lost connection). */
+/* Connects (TLS handshake included) and attaches to the thread-default main context: now, or
+ * with @keep_trying in a worker thread (the main loop never waits for a broker that does not
+ * answer), retrying every few seconds after a failure or a lost connection. */
 gboolean      ff_mqtt_client_connect   (FfMqttClient         *client,
                                         gboolean              keep_trying,
                                         GError              **error);

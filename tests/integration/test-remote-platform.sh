@@ -202,4 +202,24 @@ checked=$(payload DTU-0004 1 | "${tool[@]}" verify-command "$creds/DTU-0004/plat
 [ "$checked" = "upgrade $away_id $sha" ] || fail "first message: $checked"
 checked=$(payload DTU-0004 2 | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
 [[ $checked == "ack "* ]] || fail "second message (sent twice?): $checked"
+echo "== a broker that never answers holds up nothing: the API still answers"
+remote_stack_kill_platform TERM
+remote_stack_kill_broker
+# Listens on the broker's port with a full accept queue and never accepts: a connection to it
+# hangs in its TCP handshake, as to a broker behind a dropped route.
+python3 -c 'import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
+fill = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(1)]
+import signal; print("ready", flush=True); signal.pause()' "$REMOTE_MQTT_PORT" > "$work/silent.log" &
+subs+=($!)
+remote_stack_wait_line "$work/silent.log" ready
+lines=$(wc -l < "$work/platform.log")
+"${remote_stack_platform[@]}" --data-dir "$REMOTE_PLATFORM_DIR" serve \
+  --listen "127.0.0.1:$REMOTE_HTTPS_PORT" < /dev/null >> "$work/platform.log" 2>&1 &
+REMOTE_PLATFORM_PID=$!
+remote_stack_wait_line "$work/platform.log" "listening on" "$((lines + 1))"
+code=$(curl -sS --max-time 60 --cacert "$REMOTE_PLATFORM_DIR/tls.crt" -o /dev/null -w '%{http_code}' \
+  "$REMOTE_PLATFORM_URL/healthz") || true
+[ "$code" = 200 ] || fail "healthz with a silent broker: $code"
 echo "PASS"

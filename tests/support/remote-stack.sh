@@ -11,7 +11,8 @@
 #   remote_stack_kill_platform [SIGNAL]   # stops serve (default TERM; KILL for a crash)
 #   remote_stack_start_platform           # starts serve again (same port), waits for MQTT
 #   remote_stack_kill_broker / remote_stack_start_broker   # the broker, on the same port
-#   remote_stack_stop           # stops both (also done at exit)
+#   remote_stack_stop           # stops both (done at exit, unless the caller set an EXIT trap
+#                               # before remote_stack_start: that trap must call it)
 #
 # After remote_stack_start:
 #   REMOTE_STACK_DIR       DIR
@@ -117,7 +118,9 @@ remote_stack_start () {
   REMOTE_MQTT_PORT=$(remote_stack_free_port)
   REMOTE_HTTPS_PORT=$(remote_stack_free_port)
   REMOTE_PLATFORM_URL=https://127.0.0.1:$REMOTE_HTTPS_PORT
-  trap remote_stack_stop EXIT
+  # Stopped at exit, unless the caller has an exit trap of its own (which then calls
+  # remote_stack_stop).
+  if [ -z "$(trap -p EXIT)" ]; then trap remote_stack_stop EXIT; fi
   remote_platform init > /dev/null || remote_stack_fail "init failed"
   remote_platform mqtt config -o "$REMOTE_MQTT_DIR" --host 127.0.0.1 --port "$REMOTE_MQTT_PORT" \
     --platform-url "$REMOTE_PLATFORM_URL" > /dev/null || remote_stack_fail "mqtt config failed"
