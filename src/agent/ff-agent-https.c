@@ -13,9 +13,11 @@
 #include "ff-agent-config.h"
 #include "ff-agent-files.h"
 
-#define READ_CHUNK (64 * 1024)
-/* Written bytes are synced this often, so a power cut loses (and a resume refetches) less. */
-#define SYNC_INTERVAL (1024 * 1024)
+/* One buffer, reused: reads as large as the TLS layer hands over, no allocation per read. */
+#define READ_CHUNK (256 * 1024)
+/* Written bytes are synced this often, so a power cut loses (and a resume refetches) at most
+ * this much; a sync per MiB halved the throughput on a loaded disk. */
+#define SYNC_INTERVAL (4 * 1024 * 1024)
 
 struct _FfAgentHttps
 {
@@ -128,6 +130,7 @@ typedef struct
   gpointer progress_data;
   SoupMessage *message;
   GInputStream *body;
+  guint8 *buffer;
   int fd;
   gint64 offset;
   gint64 unsynced;
@@ -144,6 +147,7 @@ download_free (Download *download)
   g_free (download->sha256);
   g_clear_object (&download->message);
   g_clear_object (&download->body);
+  g_free (download->buffer);
   g_free (download);
 }
 
@@ -195,8 +199,8 @@ read_next_chunk (GTask *task)
 {
   Download *download = g_task_get_task_data (task);
 
-  g_input_stream_read_bytes_async (download->body, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), on_chunk, task);
+  g_input_stream_read_async (download->body, download->buffer, READ_CHUNK, G_PRIORITY_DEFAULT,
+                             g_task_get_cancellable (task), on_chunk, task);
 }
 
 static void
@@ -205,18 +209,17 @@ on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   Download *download = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
-                                                               &error);
+  gssize read = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  const guint8 *data = download->buffer;
   gsize length;
-  const guint8 *data;
 
-  if (chunk == NULL)
+  if (read < 0)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
       return;
     }
-  data = g_bytes_get_data (chunk, &length);
+  length = read;
   if (length == 0 || download->offset + (gint64) length > download->size)
     {
       if (download->offset == download->size)
@@ -348,6 +351,7 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
   download->progress = progress;
   download->progress_data = progress_data;
   download->fd = -1;
+  download->buffer = g_malloc (READ_CHUNK);
   g_task_set_task_data (task, download, (GDestroyNotify) download_free);
 
   if (g_mkdir_with_parents (dir, 0700) != 0)

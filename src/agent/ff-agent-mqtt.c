@@ -6,6 +6,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <mosquitto.h>
+#include <poll.h>
 
 #include "ff-remote-doc.h"
 
@@ -14,6 +15,7 @@
 #define MISC_INTERVAL_SECONDS 15
 #define RECONNECT_MIN_SECONDS 1
 #define RECONNECT_MAX_SECONDS 30
+#define FLUSH_TIMEOUT_USEC (2 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -300,12 +302,22 @@ ff_agent_mqtt_free (FfAgentMqtt *mqtt, GBytes *retained_goodbye)
     return;
   if (mqtt->connected && retained_goodbye != NULL)
     {
-      /* Flush the goodbye and the DISCONNECT synchronously: the process is ending. */
+      /* Flush the goodbye and the DISCONNECT synchronously (the process is ending), waiting for
+       * the socket to take them: a packet cut off half way makes the broker drop the session
+       * with an error instead of a clean disconnect. */
+      gint64 deadline = g_get_monotonic_time () + FLUSH_TIMEOUT_USEC;
+
       ff_agent_mqtt_publish (mqtt, "state", retained_goodbye, 1, TRUE);
       mosquitto_disconnect (mqtt->mosq);
-      for (int i = 0; i < 20 && mosquitto_want_write (mqtt->mosq); i++)
-        if (mosquitto_loop_write (mqtt->mosq, 1) != MOSQ_ERR_SUCCESS)
-          break;
+      while (mosquitto_want_write (mqtt->mosq) && g_get_monotonic_time () < deadline)
+        {
+          struct pollfd pollfd = { mosquitto_socket (mqtt->mosq), POLLOUT, 0 };
+
+          if (pollfd.fd < 0 || poll (&pollfd, 1, 100) < 0
+              || ((pollfd.revents & POLLOUT)
+                  && mosquitto_loop_write (mqtt->mosq, 1) != MOSQ_ERR_SUCCESS))
+            break;
+        }
     }
   unwatch_socket (mqtt);
   g_clear_handle_id (&mqtt->reconnect_timer, g_source_remove);

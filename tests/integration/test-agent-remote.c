@@ -13,6 +13,7 @@
 
 #include "ff-agent-bootenv.h"
 #include "ff-crypto.h"
+#include "ff-delta.h"
 #include "ff-package.h"
 #include "ff-remote-doc.h"
 
@@ -586,6 +587,7 @@ typedef struct
   const char *kind;
   const char *version;
   GBytes *content;
+  const char *delta_from;      /* NULL, or the SHA-256 of the image the ffdelta1 content patches */
 } Payload;
 
 /* Builds and serves a package; returns its SHA-256. */
@@ -615,6 +617,8 @@ make_package (Rig *rig, const char *hardware, const Payload *payloads, guint n_p
 
       json_object_set_string_member (payload, "kind", payloads[i].kind);
       json_object_set_string_member (payload, "version", payloads[i].version);
+      if (payloads[i].delta_from != NULL)
+        json_object_set_string_member (payload, "delta_from", payloads[i].delta_from);
       json_array_add_object_element (array, payload);
       write_file (path, g_bytes_get_data (payloads[i].content, NULL),
                   g_bytes_get_size (payloads[i].content), 0600);
@@ -1133,6 +1137,60 @@ test_ab_health_check_fails (void)
   rig_free (rig);
 }
 
+/* A rootfs delta (ffdelta1) against the running slot's image: the agent applies it, checks the
+ * result's SHA-256 and writes it to the inactive slot. A delta made for another image is refused
+ * before anything is written. */
+static void
+test_ab_delta (void)
+{
+  Rig *rig = rig_new ("ab");
+  g_autoptr(GBytes) old_image = make_image ("rootfs", "R1.0", 300000);
+  g_autoptr(GBytes) new_image = make_image ("rootfs", "R2.0", 320000);
+  g_autoptr(GBytes) other_image = make_image ("rootfs", "R1.5", 300000);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) patch = ff_delta_make (old_image, new_image, &error);
+  g_autoptr(GBytes) wrong_patch = ff_delta_make (other_image, new_image, &error);
+  g_autofree char *old_sha = ff_sha256_hex (g_bytes_get_data (old_image, NULL),
+                                            g_bytes_get_size (old_image));
+  g_autofree char *other_sha = ff_sha256_hex (g_bytes_get_data (other_image, NULL),
+                                              g_bytes_get_size (other_image));
+  g_autofree char *new_sha = ff_sha256_hex (g_bytes_get_data (new_image, NULL),
+                                            g_bytes_get_size (new_image));
+  Payload wrong = { "rootfs", "R2.0", wrong_patch, other_sha };
+  Payload right = { "rootfs", "R2.0", patch, old_sha };
+  g_autofree char *wrong_sha = make_package (rig, "H1", &wrong, 1);
+  g_autofree char *right_sha = make_package (rig, "H1", &right, 1);
+  g_autoptr(FfRemoteCommand) wrong_command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE,
+                                                          wrong_sha);
+  g_autoptr(FfRemoteCommand) right_command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE,
+                                                          right_sha);
+  g_autoptr(FfRemoteResult) refused = NULL, result = NULL;
+  g_autofree char *slot = NULL, *rootfs_b = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (patch), <, g_bytes_get_size (new_image) / 4);
+  boot_online (rig);
+  send_command (rig, wrong_command, rig->platform_key);
+  refused = wait_result (rig);
+  g_assert_cmpint (refused->outcome, ==, FF_REMOTE_OUTCOME_REFUSED);
+  g_assert_cmpstr (refused->step, ==, "verify-package");
+  g_assert_nonnull (strstr (refused->reason, "another installed image"));
+  slot = env_get (rig, "boot_slot");
+  g_assert_null (slot);
+  /* Acknowledged, so the reboot's reconnection does not publish it again. */
+  send_ack (rig, refused->result_id, rig->platform_key);
+
+  send_command (rig, right_command, rig->platform_key);
+  result = wait_result (rig);
+  g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_SUCCEEDED);
+  g_assert_cmpstr (result->versions.rootfs, ==, "R2.0");
+  rootfs_b = g_build_filename (rig->device, "slots", "rootfs-b", NULL);
+  g_free (slot);
+  slot = ff_sha256_file_hex (rootfs_b, NULL, NULL);
+  g_assert_cmpstr (slot, ==, new_sha);
+  rig_free (rig);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1160,6 +1218,7 @@ main (int argc, char **argv)
   g_test_add_func ("/agent-remote/system/corrupt-in-recovery", test_system_corrupt_in_recovery);
   g_test_add_func ("/agent-remote/system/health-check-fails", test_system_health_check_fails);
   g_test_add_func ("/agent-remote/ab/upgrade", test_ab_upgrade);
+  g_test_add_func ("/agent-remote/ab/delta", test_ab_delta);
   g_test_add_func ("/agent-remote/ab/health-check-fails", test_ab_health_check_fails);
   return g_test_run ();
 }

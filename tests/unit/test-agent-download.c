@@ -7,6 +7,8 @@
 
 #include "ff-agent-config.h"
 #include "ff-agent-https.h"
+#include "ff-agent-query.h"
+#include "ff-document.h"
 #include "ff-crypto.h"
 #include "test-agent-util.h"
 
@@ -27,8 +29,10 @@ typedef struct
 {
   char *root;
   SoupServer *server;
+  char *base;
   char *url;
   GTlsCertificate *certificate;
+  GBytes *answer;
   FfKey *terminal_key;
   FfAgentHttps *https;
   GBytes *content;
@@ -52,7 +56,9 @@ signature_verifies (Fixture *fixture, SoupServerMessage *message)
   const char *header = soup_message_headers_get_one (
     soup_server_message_get_request_headers (message), "Authorization");
   g_autofree char *device = NULL, *time_text = NULL, *signature_text = NULL;
-  g_autofree char *expected_prefix = NULL, *signed_text = NULL, *empty_sha = NULL;
+  g_autofree char *signed_text = NULL, *body_sha = NULL;
+  g_autoptr(GBytes) body = soup_message_body_flatten (
+    soup_server_message_get_request_body (message));
   g_autoptr(GBytes) data = NULL, signature = NULL;
   g_autoptr(GRegex) regex = g_regex_new ("^FF-Terminal device=\"([^\"]+)\", time=\"([0-9]+)\", "
                                          "signature=\"([A-Za-z0-9+/=]+)\"$", 0, 0, NULL);
@@ -69,10 +75,10 @@ signature_verifies (Fixture *fixture, SoupServerMessage *message)
   time = g_ascii_strtoll (time_text, NULL, 10);
   if (!g_str_equal (device, "DTU-0001") || ABS (time - g_get_real_time () / G_USEC_PER_SEC) > 300)
     return FALSE;
-  empty_sha = ff_sha256_hex ("", 0);
-  signed_text = g_strdup_printf ("GET\n%s\n%s\n%s",
+  body_sha = ff_sha256_hex (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  signed_text = g_strdup_printf ("%s\n%s\n%s\n%s", soup_server_message_get_method (message),
                                  g_uri_get_path (soup_server_message_get_uri (message)),
-                                 time_text, empty_sha);
+                                 time_text, body_sha);
   data = g_bytes_new (signed_text, strlen (signed_text));
   raw = g_base64_decode (signature_text, &raw_length);
   signature = g_bytes_new_take (raw, raw_length);
@@ -125,6 +131,34 @@ serve_package (SoupServer *server, SoupServerMessage *message, const char *path,
                                     g_bytes_get_data (body, NULL), g_bytes_get_size (body));
 }
 
+/* The version query: "nothing new" for a terminal on V2.0, else a command envelope. */
+static void
+serve_query (SoupServer *server, SoupServerMessage *message, const char *path,
+             GHashTable *query, gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  g_autoptr(GBytes) body = soup_message_body_flatten (
+    soup_server_message_get_request_body (message));
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *root, *versions;
+  const char *answer;
+
+  fixture->requests++;
+  fixture->signature_ok = signature_verifies (fixture, message);
+  parser = ff_document_parse_object (body, &root, NULL);
+  g_assert_nonnull (parser);
+  g_assert_cmpstr (json_object_get_string_member (root, "device_id"), ==, "DTU-0001");
+  versions = json_object_get_object_member (root, "versions");
+  if (g_strcmp0 (json_object_get_string_member (versions, "main-program"), "V2.0") == 0)
+    answer = "{\"format_version\":1,\"update\":false}";
+  else
+    answer = "{\"format_version\":1,\"update\":true,"
+             "\"command\":{\"document\":\"e30=\",\"signature\":\"AA==\"}}";
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY, answer,
+                                    strlen (answer));
+}
+
 static GBytes *
 make_content (guint seed)
 {
@@ -141,8 +175,6 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *cert = NULL, *key = NULL;
   g_autoptr(GSList) uris = NULL;
-  g_autofree char *base = NULL;
-
   fixture->root = agent_test_root_new ();
   cert = g_build_filename (fixture->root, "platform.crt", NULL);
   key = g_build_filename (fixture->root, "platform.key", NULL);
@@ -152,16 +184,17 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
   fixture->server = soup_server_new ("tls-certificate", fixture->certificate, NULL);
   soup_server_add_handler (fixture->server, "/api/v1/agent/packages", serve_package, fixture,
                            NULL);
+  soup_server_add_handler (fixture->server, "/api/v1/agent/query", serve_query, fixture, NULL);
   g_assert_true (soup_server_listen_local (fixture->server, 0,
                                            SOUP_SERVER_LISTEN_IPV4_ONLY
                                            | SOUP_SERVER_LISTEN_HTTPS, &error));
   uris = soup_server_get_uris (fixture->server);
-  base = g_uri_to_string (uris->data);
+  fixture->base = g_uri_to_string (uris->data);
   g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
-  fixture->url = g_strconcat (base, "api/v1/agent/packages/abc", NULL);
+  fixture->url = g_strconcat (fixture->base, "api/v1/agent/packages/abc", NULL);
   fixture->terminal_key = ff_key_generate (&error);
   g_assert_no_error (error);
-  fixture->https = ff_agent_https_new (base, fixture->certificate, fixture->terminal_key,
+  fixture->https = ff_agent_https_new (fixture->base, fixture->certificate, fixture->terminal_key,
                                        "DTU-0001");
   fixture->content = make_content (1);
   fixture->etag = g_strdup ("\"v1\"");
@@ -180,6 +213,8 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
   g_bytes_unref (fixture->content);
   g_free (fixture->etag);
   g_free (fixture->url);
+  g_free (fixture->base);
+  g_clear_pointer (&fixture->answer, g_bytes_unref);
   g_clear_object (&fixture->cancellable);
   g_clear_error (&fixture->error);
   g_main_loop_unref (fixture->loop);
@@ -346,6 +381,46 @@ test_other_certificate (Fixture *fixture, gconstpointer data)
   g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
 }
 
+static void
+on_query_answer (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  g_clear_error (&fixture->error);
+  g_clear_pointer (&fixture->answer, g_bytes_unref);
+  fixture->answer = ff_agent_query_ask_finish (result, &fixture->error);
+  g_main_loop_quit (fixture->loop);
+}
+
+static void
+ask (Fixture *fixture, const char *main_program_version)
+{
+  FfRemoteVersions versions = { 0 };
+
+  ff_remote_versions_set (&versions, "main-program", main_program_version);
+  ff_remote_versions_set (&versions, "updater", "U1.0");
+  ff_agent_query_ask_async (fixture->https, fixture->base, "DTU-0001", &versions, NULL,
+                            on_query_answer, fixture);
+  ff_remote_versions_clear (&versions);
+  g_main_loop_run (fixture->loop);
+}
+
+/* The signed version query: "nothing new" is no command; an update hands over the envelope. */
+static void
+test_query (Fixture *fixture, gconstpointer data)
+{
+  ask (fixture, "V2.0");
+  g_assert_no_error (fixture->error);
+  g_assert_true (fixture->signature_ok);
+  g_assert_null (fixture->answer);
+  ask (fixture, "V1.0");
+  g_assert_no_error (fixture->error);
+  g_assert_nonnull (fixture->answer);
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (fixture->answer, NULL),
+                                  g_bytes_get_size (fixture->answer), "\"signature\":\"AA==\""));
+  g_assert_cmpuint (fixture->requests, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -360,5 +435,6 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/agent/download/other-certificate", Fixture, NULL, fixture_set_up,
               test_other_certificate, fixture_tear_down);
+  g_test_add ("/agent/query/ask", Fixture, NULL, fixture_set_up, test_query, fixture_tear_down);
   return g_test_run ();
 }
