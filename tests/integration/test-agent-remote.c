@@ -7,6 +7,8 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <archive.h>
+#include <archive_entry.h>
 #include <mosquitto.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -968,6 +970,106 @@ test_refusals (void)
   rig_free (rig);
 }
 
+typedef struct
+{
+  const char *name;
+  int filetype;                /* AE_IFREG, AE_IFLNK */
+  const char *data;            /* NULL: manifest.json / manifest.sig of the good package */
+  const char *link;
+} TarEntry;
+
+/* A tar with @good_sha's signed manifest and @entries, served as a package; returns its SHA-256. */
+static char *
+make_evil_package (Rig *rig, const char *good_sha, const TarEntry *entries, guint n_entries)
+{
+  g_autoptr(FfPackage) good = ff_package_open (g_hash_table_lookup (rig->packages, good_sha),
+                                               rig->platform_key, NULL);
+  GBytes *manifest = ff_package_get_manifest_bytes (good);
+  g_autoptr(GBytes) signature = ff_key_sign (rig->platform_key, manifest, NULL);
+  g_autofree char *name = g_strdup_printf ("evil-%u.ffpkg", g_hash_table_size (rig->packages));
+  char *path = g_build_filename (rig->root, name, NULL);
+  struct archive *archive = archive_write_new ();
+
+  g_assert_cmpint (archive_write_set_format_pax_restricted (archive), ==, ARCHIVE_OK);
+  g_assert_cmpint (archive_write_open_filename (archive, path), ==, ARCHIVE_OK);
+  for (guint i = 0; i < n_entries; i++)
+    {
+      struct archive_entry *entry = archive_entry_new ();
+      gconstpointer bytes = entries[i].data;
+      gsize size = bytes != NULL ? strlen (bytes) : 0;
+
+      if (bytes == NULL)
+        bytes = g_bytes_get_data (g_str_equal (entries[i].name, "manifest.json") ? manifest
+                                                                                 : signature,
+                                  &size);
+      archive_entry_set_pathname (entry, entries[i].name);
+      archive_entry_set_filetype (entry, entries[i].filetype);
+      archive_entry_set_perm (entry, 0755);
+      if (entries[i].filetype == AE_IFLNK)
+        {
+          archive_entry_set_symlink (entry, entries[i].link);
+          size = 0;
+        }
+      archive_entry_set_size (entry, size);
+      g_assert_cmpint (archive_write_header (archive, entry), ==, ARCHIVE_OK);
+      if (size > 0)
+        g_assert_cmpint (archive_write_data (archive, bytes, size), ==, size);
+      archive_entry_free (entry);
+    }
+  g_assert_cmpint (archive_write_close (archive), ==, ARCHIVE_OK);
+  archive_write_free (archive);
+  g_hash_table_insert (rig->packages, ff_sha256_file_hex (path, NULL, NULL), path);
+  return ff_sha256_file_hex (path, NULL, NULL);
+}
+
+/* Tar entries with "..", an absolute path or a link, and a manifest over 64 KiB: each package is
+ * refused before anything is extracted, and the result says why. */
+static void
+test_evil_packages (void)
+{
+  Rig *rig = rig_new ("recovery");
+  g_autofree char *good = main_program_package (rig, "V2.0", TRUE, "H1");
+  g_autofree char *script = program_script ("V6.6", TRUE);
+  g_autofree char *big = g_strnfill (70 * 1024, ' ');
+  const TarEntry dot_dot[] = {
+    { "manifest.json", AE_IFREG }, { "manifest.sig", AE_IFREG },
+    { "payloads/../../../programs/main-program", AE_IFREG, script },
+  };
+  const TarEntry absolute[] = {
+    { "manifest.json", AE_IFREG }, { "manifest.sig", AE_IFREG },
+    { "/tmp/ff-agent-evil-main-program", AE_IFREG, script },
+  };
+  const TarEntry link[] = {
+    { "manifest.json", AE_IFREG }, { "manifest.sig", AE_IFREG },
+    { "payloads/0-main-program", AE_IFLNK, NULL, "/etc/passwd" },
+  };
+  const TarEntry oversized[] = {
+    { "manifest.json", AE_IFREG, big }, { "manifest.sig", AE_IFREG },
+  };
+  const struct { const TarEntry *entries; guint n; } cases[] = {
+    { dot_dot, G_N_ELEMENTS (dot_dot) }, { absolute, G_N_ELEMENTS (absolute) },
+    { link, G_N_ELEMENTS (link) }, { oversized, G_N_ELEMENTS (oversized) },
+  };
+
+  boot_online (rig);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *sha = make_evil_package (rig, good, cases[i].entries, cases[i].n);
+      g_autoptr(FfRemoteCommand) command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
+      g_autoptr(FfRemoteResult) result = NULL;
+
+      send_command (rig, command, rig->platform_key);
+      result = wait_result (rig);
+      g_test_message ("case %u: %s", i, result->reason);
+      g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_REFUSED);
+      g_assert_cmpstr (result->step, ==, "verify-package");
+      g_assert_true (g_str_has_prefix (result->reason, "The package is refused: "));
+      assert_nothing_written (rig);
+      g_assert_false (g_file_test ("/tmp/ff-agent-evil-main-program", G_FILE_TEST_EXISTS));
+    }
+  rig_free (rig);
+}
+
 static char *
 system_package (Rig *rig, const char *kernel_version, const char *rootfs_version)
 {
@@ -1208,6 +1310,7 @@ main (int argc, char **argv)
   g_test_add_func ("/agent-remote/program/health-check-fails", test_program_health_check_fails);
   g_test_add_func ("/agent-remote/program/rollback-command", test_program_rollback_command);
   g_test_add_func ("/agent-remote/refusals", test_refusals);
+  g_test_add_func ("/agent-remote/evil-packages", test_evil_packages);
   g_test_add_func ("/agent-remote/system/recovery", test_system_recovery);
   for (guint i = 0; i < G_N_ELEMENTS (power_cuts); i++)
     {
