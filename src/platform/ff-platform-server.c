@@ -622,7 +622,7 @@ handle_platform_key (Job *job)
 static FfReply *
 handle_console_file (Job *job)
 {
-  FfReply *reply = ff_reply_new ("console");
+  FfReply *reply = ff_reply_new ("console_files");
   const char *content_type = NULL;
   g_autoptr(GBytes) body = ff_console_static_find (job->path, &content_type);
 
@@ -705,14 +705,14 @@ route (Job *job)
     }
   if (g_str_equal (job->path, "/console"))
     {
-      FfReply *reply = ff_reply_new ("console");
+      FfReply *reply = ff_reply_new ("console_files");
 
       ff_reply_add_header (reply, "Location", FF_CONSOLE_PREFIX);
       return ff_reply_error (reply, 301, _("The console is at /console/"));
     }
   if (g_str_has_prefix (job->path, FF_CONSOLE_PREFIX)
       && !g_str_has_prefix (job->path, FF_CONSOLE_PREFIX "api/"))
-    return get ? handle_console_file (job) : ff_reply_not_allowed ("console");
+    return get ? handle_console_file (job) : ff_reply_not_allowed ("console_files");
   return ff_reply_error (ff_reply_new ("other"), 404, _("There is nothing at this address"));
 }
 

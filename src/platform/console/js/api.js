@@ -71,17 +71,18 @@ export async function request(method, path, { query, body } = {}) {
 }
 
 export const get = (path, query) => request('GET', path, { query });
-export const post = (path, body) => request('POST', path, { body: body ?? {} });
-export const del = (path, body) => request('DELETE', path, { body });
+export const post = (path, body, query) => request('POST', path, { body: body ?? {}, query });
+export const del = (path, query) => request('DELETE', path, { query });
 
-// Uploads a form (a firmware image with its fields) with XMLHttpRequest, whose upload events
-// tell progress (fetch has none); @progress gets the fraction sent, 0 to 1.
-export function upload(path, form, progress) {
+// Uploads @file as the request's body with XMLHttpRequest, whose upload events tell progress
+// (fetch has none); @progress gets the fraction sent, 0 to 1.
+export function upload(path, query, file, progress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', url(path));
+    xhr.open('POST', url(path, query));
     xhr.setRequestHeader(CSRF_HEADER, csrfToken ?? '');
     xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
     xhr.responseType = 'json';
     xhr.upload.addEventListener('progress', (event) => {
       if (event.lengthComputable)
@@ -95,6 +96,6 @@ export function upload(path, form, progress) {
                             || _('The platform answered with an error') + ` (${xhr.status})`));
     });
     xhr.addEventListener('error', () => reject(new ApiError(0, _('The platform cannot be reached'))));
-    xhr.send(form);
+    xhr.send(file);
   });
 }

@@ -7,9 +7,10 @@ import { formatNumber } from './i18n.js';
 const PALETTE = ['#2f6db5', '#e0701b', '#2a8a3e', '#b83b5e', '#7a5cc2', '#8c6d1f', '#1b8a99',
                  '#c2418a', '#5d7a1b', '#a34d2b'];
 
-// @bars: [{label, segments: [{label, value, href}]}]; segments of one label share a colour.
-export function barChart(bars, { id, title } = {}) {
-  const labelWidth = 220, barHeight = 26, gap = 10, width = 900, valueWidth = 80;
+// @bars: [{label, segments: [{label, value, href}]}]; segments of one label share a colour. The
+// chart is drawn @width pixels wide, so that its text keeps the page's size.
+export function barChart(bars, { id, title, width = 900 } = {}) {
+  const labelWidth = 200, barHeight = 26, gap = 10, valueWidth = 80;
   const plotWidth = width - labelWidth - valueWidth;
   const largest = Math.max(1, ...bars.map((bar) => bar.segments.reduce((sum, s) => sum + s.value, 0)));
   const colours = new Map();
@@ -39,7 +40,6 @@ export function barChart(bars, { id, title } = {}) {
       svg('text', { x: x + 6, y: y + barHeight / 2 + 4, class: 'bar-value' }, formatNumber(total)));
   });
   return svg('svg', {
-    id, class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title,
-    preserveAspectRatio: 'xMinYMin meet',
+    id, class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title,
   }, rows);
 }

@@ -4,6 +4,7 @@
 import * as api from './api.js';
 import { h, fill } from './dom.js';
 import { _, languages, language, loadLanguages, setLanguage } from './i18n.js';
+import { roleName } from './widgets.js';
 import * as selection from './selection.js';
 import * as fleet from './pages/fleet.js';
 import * as terminals from './pages/terminals.js';
@@ -27,7 +28,10 @@ const PAGES = [
 ];
 
 const app = document.getElementById('app');
-let session = null;             // {operator: {name, role}, csrf_token}
+let session = null;             // {name, role, csrf_token, …} as the API's session answers
+// Set while this browser holds a session cookie (which scripts cannot see: it is HttpOnly), so
+// that a fresh browser shows the login page without asking for a session it cannot have.
+const SESSION_HINT = 'fieldflash-console-session';
 let generation = 0;             // a page that finishes loading after another was chosen is dropped
 
 function parseLocation() {
@@ -46,12 +50,9 @@ function languageSwitch() {
   }, languages().map(([code, name]) => h('option', { value: code, selected: code === language() }, name)));
 }
 
-function roleName(role) {
-  return { admin: _('Administrator'), operator: _('Operator'), auditor: _('Auditor') }[role] ?? role;
-}
-
 function showLogin(message) {
   session = null;
+  localStorage.removeItem(SESSION_HINT);
   document.title = _('Fieldflash console');
   const error = h('p', { class: 'error', role: 'alert', id: 'login-error' }, message ?? '');
   const name = h('input', { id: 'login-name', name: 'name', autocomplete: 'username', required: true });
@@ -86,6 +87,7 @@ function showLogin(message) {
 
 function startSession(answer) {
   session = answer;
+  localStorage.setItem(SESSION_HINT, '1');
   api.setCsrfToken(answer.csrf_token);
 }
 
@@ -107,8 +109,8 @@ function navigation(current) {
         class: page.name === current ? 'current' : null,
       }, page.title())))),
     h('div', { class: 'who' },
-      h('span', { id: 'operator-name' }, session.operator.name),
-      h('span', { class: 'role' }, roleName(session.operator.role)),
+      h('span', { id: 'operator-name' }, session.name),
+      h('span', { class: 'role', id: 'operator-role' }, roleName(session.role)),
       languageSwitch(),
       h('button', { id: 'logout', onclick: logout }, _('Log out'))));
 }
@@ -126,9 +128,9 @@ function show() {
   document.title = (page.title ? page.title() + ' · ' : '') + _('Fieldflash console');
   const mine = ++generation;
   const context = {
-    operator: session.operator,
     // Auditors read everything and change nothing: the pages leave out every change button.
-    canChange: session.operator.role !== 'auditor',
+    canChange: session.role !== 'auditor',
+    role: session.role,
     current: () => mine === generation,
   };
   page.module.render(content, parts.slice(1), query, context).catch((failure) => {
@@ -140,10 +142,12 @@ function show() {
 async function start() {
   await loadLanguages();
   api.whenSessionLost(() => showLogin(_('The session has ended; log in again')));
-  try {
-    startSession(await api.get('session'));
-  } catch {
-    session = null;
+  if (localStorage.getItem(SESSION_HINT)) {
+    try {
+      startSession(await api.get('session'));
+    } catch {
+      session = null;
+    }
   }
   window.addEventListener('hashchange', show);
   show();

@@ -1,7 +1,8 @@
 // Pieces the pages share: tables, a pager, notices and two-step buttons.
 
-import { h, fill } from './dom.js';
-import { _, format, formatNumber } from './i18n.js';
+import * as api from './api.js';
+import { h, fill, route } from './dom.js';
+import { _, format, formatNumber, formatTime } from './i18n.js';
 
 // A table of @rows: each column is {title, cell: (row) => text or node, class?}.
 export function table(columns, rows, { id, empty, rowClass } = {}) {
@@ -14,17 +15,22 @@ export function table(columns, rows, { id, empty, rowClass } = {}) {
         h('td', { class: column.class }, column.cell(row)))))));
 }
 
-// "1–100 of 12,500" with previous and next; @go(offset) shows another page.
-export function pager(offset, limit, total, go) {
-  const last = Math.min(offset + limit, total);
+// Previous, "101–200 of 12,500" (or "101–200" when @total is not known) and next, for the API's
+// pages that continue after a key: @first is the number of the page's first row, @next() goes
+// to the next page (null: this is the last). The previous page is the one the browser came from.
+export function pager(first, count, total, next) {
+  const last = first + count - 1;
+  const numbers = { first: formatNumber(first), last: formatNumber(last), total: formatNumber(total ?? 0) };
   return h('div', { class: 'pager' },
-    h('button', { class: 'previous', disabled: offset === 0, onclick: () => go(Math.max(0, offset - limit)) },
-      _('Previous')),
-    h('span', { class: 'range' }, total === 0 ? _('No matches')
-      : format(_('{first}–{last} of {total}'),
-               { first: formatNumber(offset + 1), last: formatNumber(last), total: formatNumber(total) })),
-    h('button', { class: 'next', disabled: last >= total, onclick: () => go(offset + limit) },
-      _('Next')));
+    h('button', { class: 'previous', disabled: first <= 1, onclick: () => history.back() }, _('Previous')),
+    h('span', { class: 'range' }, count === 0 ? _('No matches')
+      : total === undefined ? format(_('{first}–{last}'), numbers) : format(_('{first}–{last} of {total}'), numbers)),
+    h('button', { class: 'next', id: 'next-page', disabled: !next, onclick: next }, _('Next')));
+}
+
+// The number of the first row of the page the address names (?from=N).
+export function pageStart(query) {
+  return Math.max(1, Number.parseInt(query.get('from') ?? '1', 10) || 1);
 }
 
 // An area for what an action did or why it failed.
@@ -95,6 +101,37 @@ export function select(id, options, chosen, props) {
 
 export function heading(title, ...actions) {
   return h('div', { class: 'heading' }, h('h1', null, title), h('div', { class: 'actions' }, actions));
+}
+
+// Reports with their task, outcome, when they came and a link to their PDF.
+export function reportTable(reports, id) {
+  return table([
+    { title: _('Report'), cell: (r) => r.report_id },
+    { title: _('Device ID'), cell: (r) => h('a', { href: route(['terminal', r.device_id]) }, r.device_id) },
+    { title: _('Task'), cell: (r) => h('a', { href: route(['tasks', r.task_id]) }, r.task_id) },
+    { title: _('Tablet'), cell: (r) => r.tablet_serial },
+    { title: _('Outcome'), cell: (r) => outcomeName(r.outcome) },
+    { title: _('Received'), cell: (r) => formatTime(r.received_at) },
+    { title: _('PDF'), cell: (r) => h('a', {
+      href: api.url('reports/' + encodeURIComponent(r.report_id) + '/pdf'), target: '_blank', rel: 'noopener',
+    }, _('PDF')) },
+  ], reports, { id, empty: _('No report yet') });
+}
+
+export function roleName(role) {
+  return { admin: _('Administrator'), operator: _('Operator'), auditor: _('Auditor') }[role] ?? role;
+}
+
+// A report's outcome in words (the values of formats.md).
+export function outcomeName(outcome) {
+  return {
+    upgraded: _('upgraded'),
+    'already-current': _('already current'),
+    'rolled-back': _('rolled back'),
+    failed: _('failed'),
+    aborted: _('aborted'),
+    'identity-mismatch': _('identity mismatch'),
+  }[outcome] ?? outcome;
 }
 
 export function stateName(state) {

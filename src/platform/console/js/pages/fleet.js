@@ -9,7 +9,7 @@ import { heading, table } from '../widgets.js';
 
 export async function render(content, parts, query, context) {
   fill(content, heading(_('Fleet')), h('p', { class: 'loading' }, _('Loading…')));
-  const { versions } = await api.get('fleet');
+  const { groups: versions } = await api.get('fleet');
   if (!context.current())
     return;
   const link = (row) => route(['terminals'], { vendor: row.vendor, model: row.model, version: row.version });
@@ -26,8 +26,11 @@ export async function render(content, parts, query, context) {
     h('p', { class: 'summary' }, _('Terminals in the ledger:'), ' ', h('strong', { id: 'fleet-total' }, formatNumber(total))),
     h('section', { class: 'card' },
       h('h2', null, _('Terminals by model and version')),
-      barChart([...models].map(([label, segments]) => ({ label, segments })),
-               { id: 'fleet-chart', title: _('Terminals by model and version') })),
+      barChart([...models].map(([label, segments]) => ({ label, segments })), {
+        id: 'fleet-chart', title: _('Terminals by model and version'),
+        // the card's inner width: the content's less the card's padding and border
+        width: Math.max(600, content.clientWidth - 90),
+      })),
     h('section', { class: 'card' },
       table([
         { title: _('Vendor'), cell: (row) => row.vendor },

@@ -1,10 +1,12 @@
-// Tasks: every task with its state and progress; a task's items with their state and the reports
-// as they arrive.
+// Tasks: every task with its state and progress; a task's items with their state, and its
+// reports as they arrive (the page asks again every few seconds while it is shown).
 
 import * as api from '../api.js';
 import { h, fill, route } from '../dom.js';
 import { _, format, formatNumber, formatTime } from '../i18n.js';
-import { heading, stateName, table } from '../widgets.js';
+import { heading, outcomeName, reportTable, stateName, table } from '../widgets.js';
+
+const REFRESH_SECONDS = 15;
 
 function progress(task) {
   return h('span', { class: 'progress' },
@@ -12,15 +14,21 @@ function progress(task) {
     ' ', format(_('{closed} of {total}'), { closed: formatNumber(task.items_closed), total: formatNumber(task.items) }));
 }
 
+// "张伟 (13800138000)" for the technician's phone.
+async function technicianNames() {
+  const { technicians } = await api.get('technicians');
+  const names = new Map(technicians.map((t) => [t.phone, `${t.name} (${t.phone})`]));
+  return (phone) => names.get(phone) ?? phone;
+}
+
 async function list(content, context) {
-  const { tasks } = await api.get('tasks');
+  const [{ tasks }, technician] = await Promise.all([api.get('tasks'), technicianNames()]);
   if (!context.current())
     return;
   fill(content, heading(_('Tasks')),
     h('section', { class: 'card' }, table([
       { title: _('Task'), cell: (t) => h('a', { href: route(['tasks', t.task_id]) }, t.task_id) },
-      { title: _('Technician'), cell: (t) => t.technician },
-      { title: _('Tablets'), cell: (t) => (t.handhelds ?? []).join(', ') },
+      { title: _('Technician'), cell: (t) => technician(t.technician) },
       { title: _('Issued'), cell: (t) => formatTime(t.issued_at) },
       { title: _('Valid until'), cell: (t) => formatTime(t.expires_at) },
       { title: _('State'), cell: (t) => stateName(t.state) },
@@ -29,29 +37,37 @@ async function list(content, context) {
 }
 
 async function one(content, taskId, context) {
-  const { task, items = [] } = await api.get('tasks/' + encodeURIComponent(taskId));
+  const [{ task, tablets, items, reports }, technician] = await Promise.all([
+    api.get('tasks/' + encodeURIComponent(taskId)), technicianNames()]);
   if (!context.current())
     return;
+  const outcomes = new Map(reports.map((report) => [report.report_id, report.outcome]));
   fill(content, heading(format(_('Task {id}'), { id: task.task_id })),
     h('section', { class: 'card' },
       h('dl', { class: 'record', id: 'task-record' },
         h('dt', null, _('State')), h('dd', null, stateName(task.state)),
-        h('dt', null, _('Technician')), h('dd', null, task.technician),
-        h('dt', null, _('Tablets')), h('dd', null, (task.handhelds ?? []).join(', ')),
+        h('dt', null, _('Technician')), h('dd', null, technician(task.technician)),
+        h('dt', null, _('Tablets')), h('dd', { id: 'task-tablets' }, tablets.join(', ')),
         h('dt', null, _('Issued')), h('dd', null, formatTime(task.issued_at)),
         h('dt', null, _('Valid until')), h('dd', null, formatTime(task.expires_at)),
+        task.rollback_reason ? [h('dt', null, _('Rollback reason')), h('dd', null, task.rollback_reason)] : null,
         h('dt', null, _('Items closed')), h('dd', null, progress(task))),
       task.dispatch_message ? [h('h2', null, _('Dispatch message')),
-                             h('pre', { class: 'message' }, task.dispatch_message)] : null),
+                               h('pre', { class: 'message' }, task.dispatch_message)] : null),
     h('section', { class: 'card' }, h('h2', null, _('Items')), table([
       { title: _('Device ID'), cell: (i) => h('a', { href: route(['terminal', i.device_id]) }, i.device_id) },
-      { title: _('Target'), cell: (i) => i.target_version ?? '' },
+      { title: _('Running'), cell: (i) => i.expected_version ?? '' },
+      { title: _('Target'), cell: (i) => i.target_version },
+      { title: _('Rollback to'), cell: (i) => i.previous_version ?? '' },
       { title: _('State'), cell: (i) => stateName(i.state) },
-      { title: _('Outcome'), cell: (i) => i.outcome_text ?? i.outcome ?? '' },
-      { title: _('Report'), cell: (i) => (i.report_id ? h('a', {
-        href: api.url('reports/' + encodeURIComponent(i.report_id) + '/pdf'), target: '_blank', rel: 'noopener',
-      }, i.report_id) : '') },
-    ], items, { id: 'item-table' })));
+      { title: _('Outcome'), cell: (i) => outcomeName(outcomes.get(i.closing_report_id) ?? '') },
+    ], items, { id: 'item-table' })),
+    h('section', { class: 'card' }, h('h2', null, _('Reports')), reportTable(reports, 'task-reports')));
+  if (task.state === 'open')
+    setTimeout(() => {
+      if (context.current())
+        one(content, taskId, context).catch(() => {});
+    }, REFRESH_SECONDS * 1000);
 }
 
 export async function render(content, parts, query, context) {

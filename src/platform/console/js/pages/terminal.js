@@ -4,11 +4,11 @@
 import * as api from '../api.js';
 import { h, fill, route } from '../dom.js';
 import { _, formatTime } from '../i18n.js';
-import { busy, confirmButton, field, heading, notice, table } from '../widgets.js';
+import { busy, confirmButton, field, heading, notice, reportTable, table } from '../widgets.js';
 
 function record(terminal) {
   const rows = [
-    [_('Device ID'), terminal.device_id], [_('Name'), terminal.name], [_('Vendor'), terminal.vendor],
+    [_('Device ID'), terminal.device_id], [_('Site name'), terminal.name], [_('Vendor'), terminal.vendor],
     [_('Model'), terminal.model], [_('Version'), terminal.software_version],
     [_('Hardware'), terminal.hardware_version], [_('Link'), terminal.link], [_('Area'), terminal.area],
     [_('Address'), terminal.host ? `${terminal.host}:${terminal.port}` : null],
@@ -46,8 +46,8 @@ export async function render(content, parts, query, context) {
   const status = notice();
   const reload = () => render(content, parts, query, context);
   const removeButton = (entry) => confirmButton(_('Remove'), _('Confirm removal'), async () => {
-    await api.del('blacklist', { device_id: terminal.device_id, vendor: entry.vendor ?? terminal.vendor,
-                                 model: entry.model ?? terminal.model, version: entry.version });
+    await api.del('blacklist', { device_id: entry.device_id, vendor: entry.vendor, model: entry.model,
+                                 version: entry.version });
     await reload();
   }, { report: status, danger: true });
   const version = h('input', { id: 'blacklist-version', name: 'version', required: true });
@@ -71,14 +71,7 @@ export async function render(content, parts, query, context) {
       h('section', { class: 'card' }, h('h2', null, _('Ledger record')), record(terminal)),
       h('section', { class: 'card' }, h('h2', null, _('Version history')), timeline(history))),
     h('section', { class: 'card' }, h('h2', null, _('Reports')),
-      table([
-        { title: _('Report'), cell: (r) => r.report_id },
-        { title: _('Task'), cell: (r) => (r.task_id ? h('a', { href: route(['tasks', r.task_id]) }, r.task_id) : '') },
-        { title: _('Outcome'), cell: (r) => r.outcome },
-        { title: _('Received'), cell: (r) => formatTime(r.received_at) },
-        { title: 'PDF', cell: (r) => h('a', { href: api.url('reports/' + encodeURIComponent(r.report_id) + '/pdf'),
-                                             target: '_blank', rel: 'noopener' }, _('PDF')) },
-      ], reports, { id: 'report-table', empty: _('No report yet') })),
+      reportTable(reports, 'report-table')),
     h('section', { class: 'card' }, h('h2', null, _('Blacklist')),
       h('p', { class: 'hint' }, _('A blacklisted version is never sent to this terminal.')),
       table([

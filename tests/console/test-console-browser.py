@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+"""The operator's console in a real browser (Debian's chromium, headless, through chromium-driver)
+against a real fieldflash-platform with a 10,000-terminal ledger: an operator finds the terminals
+running V1.00 of a model, selects them in the table and on the map and dispatches them; withdraws
+a firmware; adds and removes a blacklist entry; an auditor sees no change button and the API
+refuses; a change without the CSRF token is refused; the ledger's stored XSS runs nothing; no page
+writes an error to the browser's console. Screenshots in English and Chinese at 1920×1080 and
+1366×768 go to meson-logs/console-screenshots/."""
+import hashlib
+import json
+import math
+import os
+import unittest
+
+from console_browser import By, console_errors, start_browser, wait_for, wait_until
+from console_fixture import BUILD, Platform
+from console_world import FAULTY_COUNT, FAULTY_MODEL, PHONE, TABLETS, XSS_NAME, setup_world
+from selenium.webdriver.support.ui import Select
+
+PASSWORDS = {'admin': 'admin password 1', 'ops': 'operator password 1',
+             'audit': 'auditor password 1'}
+ROLES = {'admin': 'admin', 'ops': 'operator', 'audit': 'auditor'}
+SCREENSHOTS = os.path.join(BUILD, 'meson-logs', 'console-screenshots')
+SELECTED = '#e0701b'
+
+
+class Console(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.platform = Platform()
+        setup_world(cls.platform)
+        for name, password in PASSWORDS.items():
+            cls.platform.run('operators', 'add', '--name', name, '--role', ROLES[name],
+                             '--password-stdin', input_text=password + '\n')
+        cls.platform.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.platform.stop()
+
+    def setUp(self):
+        self.drivers = []
+
+    def tearDown(self):
+        # Whatever a test did, no page may have written an error to the console.
+        try:
+            for driver in self.drivers:
+                self.assertEqual(console_errors(driver), [])
+                self.assertIsNone(driver.execute_script('return window.ffXss'))
+        finally:
+            for driver in self.drivers:
+                driver.quit()
+
+    # Helpers
+
+    def browser(self, language='en-US', size=(1920, 1080)):
+        driver = start_browser(self.platform.dir, language, size)
+        self.drivers.append(driver)
+        return driver
+
+    def log_in(self, driver, name):
+        driver.get(self.platform.base_url + '/console/')
+        wait_for(driver, '#login-name').send_keys(name)
+        driver.find_element(By.CSS_SELECTOR, '#login-password').send_keys(PASSWORDS[name])
+        driver.find_element(By.CSS_SELECTOR, '#login-submit').click()
+        wait_for(driver, '#fleet-chart')
+
+    def go(self, driver, page, ready):
+        driver.get(self.platform.base_url + '/console/#/' + page)
+        return wait_for(driver, ready)
+
+    def text(self, driver, css):
+        return driver.find_element(By.CSS_SELECTOR, css).text
+
+    def cli_json(self, *args):
+        return json.loads(self.platform.run(*args, '--json').stdout)
+
+    def api_session(self, name):
+        """(cookie, CSRF token) of a session logged in through the API."""
+        status, headers, body = self.platform.request('/console/api/login', 'POST', {
+            'name': name, 'password': PASSWORDS[name]})
+        self.assertEqual(status, 200, body)
+        cookie = headers['Set-Cookie'].split(';')[0]
+        return cookie, json.loads(body)['csrf_token']
+
+    def point_colour(self, driver, device):
+        return driver.find_element(By.CSS_SELECTOR, f'#terminal-map path[data-device="{device}"]') \
+            .get_attribute('fill')
+
+    def box(self, driver, device):
+        return driver.find_element(By.CSS_SELECTOR, f'#terminal-table input[data-device="{device}"]')
+
+    # Tests
+
+    def test_dispatch_from_the_map_and_the_table(self):
+        driver = self.browser()
+        self.log_in(driver, 'ops')
+        # Fleet: one click from the model's V1.00 to its terminals.
+        rows = driver.find_elements(By.CSS_SELECTOR, '#fleet-table tbody tr')
+        row = next(r for r in rows if FAULTY_MODEL in r.text and 'V1.00' in r.text)
+        row.find_element(By.CSS_SELECTOR, 'a.version-link').click()
+        wait_until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, '#match-count'))
+        self.assertIn(f'{FAULTY_COUNT} terminals match', self.text(driver, '#match-count'))
+        self.assertEqual(len(driver.find_elements(By.CSS_SELECTOR, '#terminal-table tbody tr')),
+                         FAULTY_COUNT)
+        self.assertEqual(len(driver.find_elements(By.CSS_SELECTOR, '#terminal-map path[data-device]')),
+                         FAULTY_COUNT)
+        # Selected in the table: the map shows it.
+        self.box(driver, 'FTU00001').click()
+        wait_until(driver, lambda d: self.point_colour(d, 'FTU00001') == SELECTED)
+        self.assertEqual(self.text(driver, '#selected-count'), '1 selected')
+        # Selected on the map: the table shows it.
+        driver.find_element(By.CSS_SELECTOR, '#terminal-map path[data-device="FTU00002"]').click()
+        wait_until(driver, lambda d: self.box(d, 'FTU00002').is_selected())
+        self.assertEqual(self.text(driver, '#selected-count'), '2 selected')
+        # Unselected on the map.
+        driver.find_element(By.CSS_SELECTOR, '#terminal-map path[data-device="FTU00001"]').click()
+        wait_until(driver, lambda d: not self.box(d, 'FTU00001').is_selected())
+        self.assertNotEqual(self.point_colour(driver, 'FTU00001'), SELECTED)
+        driver.find_element(By.CSS_SELECTOR, '#select-page').click()
+        wait_until(driver, lambda d: d.find_element(By.CSS_SELECTOR, '#selected-count').text
+                   == f'{FAULTY_COUNT} selected')
+
+        driver.find_element(By.CSS_SELECTOR, '#to-dispatch').click()
+        wait_for(driver, '#dispatch-technician')
+        self.assertIn(f'{FAULTY_COUNT} terminals selected', self.text(driver, '#dispatch-count'))
+        Select(driver.find_element(By.CSS_SELECTOR, '#dispatch-technician')).select_by_value(PHONE)
+        Select(driver.find_element(By.CSS_SELECTOR, '#dispatch-firmware')).select_by_value('V2.01')
+        for serial in TABLETS[:2]:
+            driver.find_element(By.CSS_SELECTOR, f'#dispatch-tablets input[value="{serial}"]').click()
+        driver.find_element(By.CSS_SELECTOR, '#dispatch-preview-button').click()
+        wait_for(driver, '#preview-table')
+        previewed = [r.find_elements(By.TAG_NAME, 'td')[1].text
+                     for r in driver.find_elements(By.CSS_SELECTOR, '#preview-table tbody tr')]
+        self.assertEqual(sorted(previewed), [f'FTU{i:05d}' for i in range(FAULTY_COUNT)])
+        # In route order: much shorter than in the order of their IDs.
+        self.assertLess(self.route_length(previewed), self.route_length(sorted(previewed)) * 0.7)
+        self.assertTrue(driver.find_elements(By.CSS_SELECTOR, '#dispatch-map path.route'))
+        driver.find_element(By.CSS_SELECTOR, '#dispatch-create').click()
+        message = wait_for(driver, '#dispatch-message').text
+        task_id = self.text(driver, '#created-task')
+        self.assertTrue(task_id.startswith(PHONE))
+        self.assertIn(task_id, message)
+        self.assertEqual(previewed, [item['device_id'] for item in self.task_items(task_id)])
+
+        # Listed, with its tablets checked out.
+        self.go(driver, 'tasks', '#task-table')
+        self.assertIn(task_id, self.text(driver, '#task-table'))
+        driver.find_element(By.LINK_TEXT, task_id).click()
+        self.assertEqual(wait_for(driver, '#task-tablets').text, ', '.join(TABLETS[:2]))
+        self.go(driver, 'inventory', '#tablet-table')
+        states = {r.find_elements(By.TAG_NAME, 'td')[0].text: r.find_elements(By.TAG_NAME, 'td')[1].text
+                  for r in driver.find_elements(By.CSS_SELECTOR, '#tablet-table tbody tr')}
+        self.assertEqual(states, {TABLETS[0]: 'checked out', TABLETS[1]: 'checked out',
+                                  TABLETS[2]: 'in stock'})
+        tablets = {t['serial']: t['state'] for t in self.cli_json('handhelds', 'list')}
+        self.assertEqual(tablets[TABLETS[0]], 'checked-out')
+
+    def route_length(self, devices):
+        where = {t['device_id']: (t['latitude'], t['longitude'])
+                 for t in self.cli_json('terminals', 'list', '--model', FAULTY_MODEL)}
+        return sum(math.dist(where[a], where[b]) for a, b in zip(devices, devices[1:]))
+
+    def task_items(self, task_id):
+        with open(os.path.join(self.platform.data_dir, 'tasks', task_id + '.json'), 'rb') as signed:
+            return json.load(signed)['items']
+
+    def test_withdraw_firmware(self):
+        driver = self.browser()
+        self.log_in(driver, 'ops')
+        button = self.go(driver, 'firmware', '#withdraw-Acme-DTU-3000-V2\\.01')
+        button.click()
+        wait_until(driver, lambda d: button.text == 'Confirm withdrawal')
+        button.click()
+        wait_until(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, '#withdraw-Acme-DTU-3000-V2\\.01'))
+        row = next(r for r in driver.find_elements(By.CSS_SELECTOR, '#firmware-table tbody tr')
+                   if 'DTU-3000' in r.text)
+        self.assertIn('withdrawn', row.text)
+        listed = [f for f in self.cli_json('firmware', 'list') if f['model'] == 'DTU-3000']
+        self.assertTrue(listed[0]['withdrawn'])
+        # The audit log has it, on the page and in the CSV export.
+        self.go(driver, 'audit', '#audit-table')
+        self.assertIn('firmware.withdraw', self.text(driver, '#audit-table tbody tr:first-child'))
+        self.assertIn('ops', self.text(driver, '#audit-table tbody tr:first-child'))
+        cookie = driver.get_cookie('ff_console')
+        status, headers, body = self.platform.request(
+            '/console/api/audit.csv', headers={'Cookie': f'ff_console={cookie["value"]}'})
+        self.assertEqual(status, 200)
+        self.assertIn('firmware.withdraw', body.decode())
+
+    def test_upload_firmware(self):
+        image = bytes((i * 7 + i // 4096) % 256 for i in range(1024 * 1024))
+        path = self.platform.write('FTU-200-V3.00.bin', image)
+        driver = self.browser()
+        self.log_in(driver, 'ops')
+        self.go(driver, 'firmware', '#firmware-form')
+        for name, value in [('file', path), ('vendor', 'Acme'), ('model', FAULTY_MODEL),
+                            ('version', 'V3.00'), ('hardware', 'HV1.0'), ('notes', 'From <b>the</b> console')]:
+            driver.find_element(By.CSS_SELECTOR, f'#firmware-{name}').send_keys(value)
+        driver.find_element(By.CSS_SELECTOR, '#firmware-upload').click()
+        wait_until(driver, lambda d: 'Added firmware V3.00 for Acme FTU-200'
+                   in d.find_element(By.CSS_SELECTOR, '#firmware-table + .notice').text)
+        row = next(r for r in driver.find_elements(By.CSS_SELECTOR, '#firmware-table tbody tr')
+                   if 'V3.00' in r.text)
+        self.assertIn('From <b>the</b> console', row.text)
+        added = next(f for f in self.cli_json('firmware', 'list') if f['version'] == 'V3.00')
+        self.assertEqual(added['sha256'], hashlib.sha256(image).hexdigest())
+        self.assertEqual(added['notes'], 'From <b>the</b> console')
+
+    def test_blacklist_add_and_remove(self):
+        driver = self.browser()
+        self.log_in(driver, 'ops')
+        self.go(driver, 'terminal/FTU00003', '#blacklist-form')
+        driver.find_element(By.CSS_SELECTOR, '#blacklist-version').send_keys('V2.01')
+        driver.find_element(By.CSS_SELECTOR, '#blacklist-add').click()
+        wait_until(driver, lambda d: 'V2.01' in d.find_element(By.CSS_SELECTOR, '#blacklist-table').text)
+        self.assertEqual(self.blacklist('FTU00003'), ['V2.01'])
+        remove = driver.find_element(By.CSS_SELECTOR, '#blacklist-table button.danger')
+        remove.click()
+        wait_until(driver, lambda d: remove.text == 'Confirm removal')
+        remove.click()
+        wait_until(driver, lambda d: 'No version is blacklisted'
+                   in d.find_element(By.CSS_SELECTOR, '#blacklist-table').text)
+        self.assertEqual(self.blacklist('FTU00003'), [])
+
+    def blacklist(self, device):
+        cookie, _ = self.api_session('audit')
+        status, _, body = self.platform.request('/console/api/blacklist?device_id=' + device,
+                                                headers={'Cookie': cookie})
+        self.assertEqual(status, 200)
+        return [entry['version'] for entry in json.loads(body)['blacklist']]
+
+    def test_auditor_cannot_change_anything(self):
+        driver = self.browser('zh-CN')
+        self.log_in(driver, 'audit')
+        self.assertEqual(self.text(driver, '#operator-role'), '审计员')
+        pages = [('terminals?model=' + FAULTY_MODEL, '#terminal-table'),
+                 ('terminal/FTU00004', '#blacklist-table'), ('firmware', '#firmware-table'),
+                 ('inventory', '#tablet-table'), ('tasks', '#task-table'), ('audit', '#audit-table')]
+        for page, ready in pages:
+            self.go(driver, page, ready)
+            buttons = [b.text for b in driver.find_elements(By.CSS_SELECTOR, 'main button')]
+            forms = driver.find_elements(By.CSS_SELECTOR, 'main form:not(#filters)')
+            self.assertEqual(forms, [], page)
+            self.assertFalse(set(buttons) & {'撤回', '移除', '加入黑名单', '报废', '添加平板', '上传',
+                                             '创建任务', '预览', '停用'}, page)
+            self.assertFalse(driver.find_elements(By.CSS_SELECTOR, '#to-dispatch'), page)
+        # And the API refuses an auditor's change, with the right CSRF token.
+        cookie, token = self.api_session('audit')
+        status, _, body = self.platform.request(
+            '/console/api/firmware/V1.00/withdraw?vendor=Acme&model=' + FAULTY_MODEL, 'POST', {},
+            headers={'Cookie': cookie, 'X-CSRF-Token': token})
+        self.assertEqual(status, 403, body)
+        self.assertFalse(next(f for f in self.cli_json('firmware', 'list')
+                              if f['model'] == FAULTY_MODEL and f['version'] == 'V1.00')['withdrawn'])
+
+    def test_change_without_csrf_token_refused(self):
+        cookie, token = self.api_session('ops')
+        # A terminal no other test dispatches: the last request adds the entry.
+        change = {'device_id': 'DTU00001', 'vendor': 'Acme', 'model': 'DTU-3000', 'version': 'V2.01'}
+        for headers in [{'Cookie': cookie}, {'Cookie': cookie, 'X-CSRF-Token': '0' * len(token)}]:
+            status, _, body = self.platform.request('/console/api/blacklist', 'POST', change,
+                                                    headers=headers)
+            self.assertEqual(status, 403, body)
+        self.assertEqual(self.blacklist('DTU00001'), [])
+        status, _, body = self.platform.request('/console/api/blacklist', 'POST', change,
+                                                headers={'Cookie': cookie, 'X-CSRF-Token': token})
+        self.assertEqual(status, 201, body)
+
+    def test_stored_xss_shows_as_text(self):
+        driver = self.browser()
+        self.log_in(driver, 'ops')
+        self.go(driver, f'terminals?model={FAULTY_MODEL}&version=V1.00', '#terminal-table')
+        cell = driver.find_elements(By.CSS_SELECTOR, '#terminal-table tbody tr')[0] \
+            .find_elements(By.TAG_NAME, 'td')[2]
+        self.assertEqual(cell.text, XSS_NAME)
+        self.assertEqual(cell.find_elements(By.CSS_SELECTOR, '*'), [])
+        self.go(driver, 'terminal/FTU00000', '#terminal-record')
+        self.assertIn(XSS_NAME, self.text(driver, '#terminal-record'))
+        self.assertIn(XSS_NAME, self.text(driver, 'h1'))
+        self.assertEqual(driver.find_elements(By.CSS_SELECTOR, 'main script, main img, main svg:not(.chart)'), [])
+
+    def test_language_follows_the_browser_and_switches(self):
+        driver = self.browser('zh-CN')
+        driver.get(self.platform.base_url + '/console/')
+        self.assertEqual(wait_for(driver, '#login-submit').text, '登录')
+        Select(driver.find_element(By.CSS_SELECTOR, '#language')).select_by_value('en')
+        wait_until(driver, lambda d: d.find_element(By.CSS_SELECTOR, '#login-submit').text == 'Log in')
+        self.log_in(driver, 'ops')
+        self.assertEqual(self.text(driver, '#nav-fleet'), 'Fleet')
+        Select(driver.find_element(By.CSS_SELECTOR, '#language')).select_by_value('zh_CN')
+        wait_until(driver, lambda d: d.find_element(By.CSS_SELECTOR, '#nav-fleet').text == '终端总览')
+        self.assertEqual(driver.execute_script('return document.documentElement.lang'), 'zh-CN')
+
+    def test_screenshots(self):
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        pages = [('fleet', '#fleet-chart'),
+                 (f'terminals?model={FAULTY_MODEL}&version=V1.00', '#terminal-map path[data-device]'),
+                 ('terminals', '#terminal-table'), ('terminal/FTU00000', '#version-history'),
+                 ('firmware', '#firmware-table'), ('tasks', '#task-table'),
+                 ('inventory', '#tablet-table'), ('audit', '#audit-table')]
+        for language in ['en-US', 'zh-CN']:
+            for size in [(1920, 1080), (1366, 768)]:
+                driver = self.browser(language, size)
+                driver.get(self.platform.base_url + '/console/')
+                wait_for(driver, '#login-name')
+                prefix = os.path.join(SCREENSHOTS, f'{language}-{size[0]}x{size[1]}-')
+                driver.save_screenshot(prefix + 'login.png')
+                self.log_in(driver, 'admin')
+                for page, ready in pages:
+                    self.go(driver, page, ready)
+                    name = page.split('?')[0].replace('/', '-') + ('-selection' if '?' in page else '')
+                    self.assertTrue(driver.save_screenshot(prefix + name + '.png'))
+                # A dispatch's preview (of terminals no other test dispatches).
+                self.go(driver, 'terminals?model=RTU-9&version=V1.00', '#select-page').click()
+                driver.find_element(By.CSS_SELECTOR, '#to-dispatch').click()
+                for serial in TABLETS[2:]:
+                    wait_for(driver, f'#dispatch-tablets input[value="{serial}"]').click()
+                driver.find_element(By.CSS_SELECTOR, '#dispatch-preview-button').click()
+                wait_for(driver, '#dispatch-map path.route')
+                self.assertTrue(driver.save_screenshot(prefix + 'dispatch.png'))
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
