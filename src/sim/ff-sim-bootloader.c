@@ -103,7 +103,7 @@ decide_recovery (FfSimNetdevice *device,
   boot->healthy = TRUE;
 }
 
-static gboolean
+static void
 decide_ab (FfSimNetdevice *device,
            FfSimBootEnv   *env,
            FfSimBoot      *boot,
@@ -139,7 +139,7 @@ decide_ab (FfSimNetdevice *device,
           event (boot, "BRICKED: neither slot can be booted");
           boot->mode = FF_SIM_BOOT_BRICKED;
           boot->slot = -1;
-          return TRUE;
+          return;
         }
       ff_sim_boot_env_set (env, "boot_slot", (char[]) { slot_name[slot], '\0' });
       ff_sim_boot_env_set (env, "upgrade_available", "0");
@@ -147,7 +147,6 @@ decide_ab (FfSimNetdevice *device,
     }
   boot->mode = FF_SIM_BOOT_NORMAL;
   boot->slot = slot;
-  return TRUE;
 }
 
 gboolean
