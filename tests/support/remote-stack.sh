@@ -14,6 +14,10 @@
 #   remote_stack_stop           # stops both (done at exit, unless the caller set an EXIT trap
 #                               # before remote_stack_start: that trap must call it)
 #
+# Set REMOTE_STACK_PUBLIC_PORT before remote_stack_start to give the platform another public port
+# than serve's (a relay in front of it, e.g. `fieldflash-sim networked cut-link`): the commands'
+# package URLs and REMOTE_PLATFORM_URL name it.
+#
 # After remote_stack_start:
 #   REMOTE_STACK_DIR       DIR
 #   REMOTE_PLATFORM_DIR    the platform's data directory (initialised)
@@ -117,7 +121,7 @@ remote_stack_start () {
   mkdir -p "$REMOTE_STACK_DIR/credentials"
   REMOTE_MQTT_PORT=$(remote_stack_free_port)
   REMOTE_HTTPS_PORT=$(remote_stack_free_port)
-  REMOTE_PLATFORM_URL=https://127.0.0.1:$REMOTE_HTTPS_PORT
+  REMOTE_PLATFORM_URL=https://127.0.0.1:${REMOTE_STACK_PUBLIC_PORT:-$REMOTE_HTTPS_PORT}
   # Stopped at exit, unless the caller has an exit trap of its own (which then calls
   # remote_stack_stop).
   if [ -z "$(trap -p EXIT)" ]; then trap remote_stack_stop EXIT; fi

@@ -1,0 +1,61 @@
+#!/bin/bash
+# Issue 13 end to end, the network: a download cut in the middle (fieldflash-sim networked cut-link
+# between the agent and the platform) while the broker restarts resumes with Range, fetching at most
+# one chunk twice; a terminal whose broker is unreachable gets its command when it reconnects (its
+# persistent session kept it).
+source "$(dirname "$0")/remote-e2e-lib.sh"
+
+# The platform's public address (in the commands' package URLs and the terminals' configuration)
+# is the cut link's, which relays to serve.
+REMOTE_STACK_PUBLIC_PORT=$(remote_stack_free_port)
+e2e_start
+mkfifo "$work/cut.in"
+"${sim[@]}" networked cut-link --listen "$REMOTE_STACK_PUBLIC_PORT" --to "$REMOTE_HTTPS_PORT" \
+  --cut-at 700000 < "$work/cut.in" > "$work/cut.log" 2>&1 &
+cut_pid=$!
+exec {cut_in}> "$work/cut.in"
+remote_stack_wait_line "$work/cut.log" "^cut-link listening on 127\\.0\\.0\\.1:$REMOTE_STACK_PUBLIC_PORT,"
+
+E2E_IMAGE_SIZE=2000000 e2e_package V2.20 rootfs=V2.00
+package_size=$(stat -c %s "$work/payloads/V2.20.ffpkg")
+
+echo "== a download cut at 700000 bytes, the broker restarted, the download resumed"
+e2e_terminal NET-CUT ab
+e2e_boot NET-CUT
+e2e_wait_online NET-CUT
+remote_platform remote upgrade NET-CUT --firmware V2.20 > /dev/null || fail "remote upgrade"
+remote_stack_wait_line "$work/cut.log" "^CUT the link after 700000 bytes to the client$"
+remote_stack_kill_broker
+remote_stack_start_broker
+remote_stack_wait_line "$work/cut.log" "held until resume$"
+echo resume >&"$cut_in"
+e2e_wait_result NET-CUT succeeded
+e2e_stop NET-CUT
+[ "$(e2e_running NET-CUT rootfs)" = V2.00 ] || fail "NET-CUT runs $(e2e_running NET-CUT rootfs)"
+[ "$(e2e_results NET-CUT)" = 1 ] || fail "NET-CUT: $(e2e_results NET-CUT) results"
+# Everything the link carried to the agent (TLS records, HTTP heads and all) beyond the package
+# itself was fetched twice or is overhead: at most one 64 KiB chunk in all.
+sent=$(sed -n 's/^connection [0-9]* \(closed\|cut\): \([0-9]*\) bytes to the client$/\2/p' \
+         "$work/cut.log" | awk "{ s += \$1 } END { print s }")
+echo "package $package_size bytes; the link carried $sent bytes to the agent"
+[ "$sent" -ge "$package_size" ] || fail "the agent got only $sent bytes of $package_size"
+[ $((sent - package_size)) -le 65536 ] || fail "$((sent - package_size)) bytes fetched twice"
+
+echo "== the broker unreachable: the command waits in the terminal's session until it reconnects"
+e2e_terminal NET-AWAY recovery
+e2e_boot NET-AWAY
+e2e_wait_online NET-AWAY
+e2e_stop NET-AWAY
+e2e_boot NET-AWAY --fault broker-unreachable
+remote_stack_wait_line "$(root_of NET-AWAY)/sim.log" "^boot 2 "
+remote_platform remote upgrade NET-AWAY --firmware V2.20 > /dev/null || fail "remote upgrade"
+e2e_stop NET-AWAY
+[ "$(e2e_results NET-AWAY)" = 0 ] || fail "NET-AWAY reported while its broker was unreachable"
+e2e_boot NET-AWAY
+e2e_wait_result NET-AWAY succeeded
+e2e_stop NET-AWAY
+[ "$(e2e_running NET-AWAY rootfs)" = V2.00 ] || fail "NET-AWAY runs $(e2e_running NET-AWAY rootfs)"
+echo quit >&"$cut_in"
+wait "$cut_pid"
+
+echo "remote-e2e-network: ok"
