@@ -105,10 +105,12 @@ struct _FfMeterCoapServer
   coap_context_t *ctx;
   GSource *source;
   guint16 port;
-  GHashTable *offers;   /* app id → Offer */
+  GHashTable *offers;   /* one meter's "METER/APP", or every meter's (meter "*") → Offer */
   GHashTable *commands; /* "METER/APP" → FfMeterMessage */
   FfMeterCoapReportFunc report_func;
   gpointer report_data;
+  FfMeterCoapPollFunc poll_func;
+  gpointer poll_data;
 };
 
 static void
@@ -139,6 +141,17 @@ command_key (const char *meter_id, guint app_id)
   return g_strdup_printf ("%s/%u", meter_id, app_id);
 }
 
+/* The offer a meter gets for app_id: its own, else the one for every meter. */
+static Offer *
+offer_lookup (FfMeterCoapServer *server, const char *meter_id, guint app_id)
+{
+  g_autofree char *own = command_key (meter_id, app_id);
+  g_autofree char *every = command_key ("*", app_id);
+  Offer *offer = g_hash_table_lookup (server->offers, own);
+
+  return offer ? offer : g_hash_table_lookup (server->offers, every);
+}
+
 static void
 on_get_start (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
               const coap_string_t *query, coap_pdu_t *response)
@@ -158,6 +171,8 @@ on_get_start (coap_resource_t *resource, coap_session_t *session, const coap_pdu
       respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, 0);
       return;
     }
+  if (server->poll_func)
+    server->poll_func (server, meter_id, (guint16) app, server->poll_data);
   key = command_key (meter_id, (guint) app);
   if ((command = g_hash_table_lookup (server->commands, key)))
     {
@@ -166,7 +181,7 @@ on_get_start (coap_resource_t *resource, coap_session_t *session, const coap_pdu
       g_hash_table_remove (server->commands, key);
       return;
     }
-  offer = g_hash_table_lookup (server->offers, GUINT_TO_POINTER ((guint) app));
+  offer = offer_lookup (server, meter_id, (guint) app);
   if (!offer)
     {
       respond (response, COAP_RESPONSE_CODE_NOT_FOUND, NULL, 0);
@@ -200,7 +215,7 @@ on_post (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *r
         server->report_func (meter_id, &message, server->report_data);
       return;
     }
-  offer = g_hash_table_lookup (server->offers, GUINT_TO_POINTER ((guint) message.app_id));
+  offer = offer_lookup (server, meter_id, message.app_id);
   if (message.type != FFMETER_MSG_REQUEST || !offer || offer->start.version != message.version
       || message.seq >= offer->start.total_packets)
     {
@@ -251,7 +266,7 @@ ff_meter_coap_server_new (const char *address, guint16 port, GError **error)
   coap_address_t listen;
   coap_endpoint_t *endpoint;
 
-  server->offers = g_hash_table_new_full (NULL, NULL, NULL, offer_free);
+  server->offers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, offer_free);
   server->commands = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   if (!address_parse (address, port, &listen, error)
       || !(server->ctx = context_new (&server->source, error)))
@@ -290,6 +305,15 @@ ff_meter_coap_server_offer (FfMeterCoapServer *server, guint16 app_id, guint32 v
                             FfMeterPackageKind kind, guint8 app_flags, GBytes *package,
                             guint16 packet_size)
 {
+  ff_meter_coap_server_offer_to (server, "*", app_id, version, kind, app_flags, package,
+                                 packet_size);
+}
+
+void
+ff_meter_coap_server_offer_to (FfMeterCoapServer *server, const char *meter_id, guint16 app_id,
+                               guint32 version, FfMeterPackageKind kind, guint8 app_flags,
+                               GBytes *package, guint16 packet_size)
+{
   Offer *offer = g_new0 (Offer, 1);
   gsize size;
   const guint8 *data = g_bytes_get_data (package, &size);
@@ -304,7 +328,34 @@ ff_meter_coap_server_offer (FfMeterCoapServer *server, guint16 app_id, guint32 v
     .total_crc = ffmeter_crc32 (0, data, size),
   };
   offer->counts = g_new0 (guint, offer->start.total_packets);
-  g_hash_table_replace (server->offers, GUINT_TO_POINTER ((guint) app_id), offer);
+  g_hash_table_replace (server->offers, command_key (meter_id, app_id), offer);
+}
+
+void
+ff_meter_coap_server_withdraw (FfMeterCoapServer *server, const char *meter_id, guint16 app_id)
+{
+  g_autofree char *key = command_key (meter_id, app_id);
+
+  g_hash_table_remove (server->offers, key);
+  g_hash_table_remove (server->commands, key);
+}
+
+gboolean
+ff_meter_coap_server_has_offer (FfMeterCoapServer *server, const char *meter_id, guint16 app_id,
+                                guint32 version)
+{
+  g_autofree char *key = command_key (meter_id, app_id);
+  Offer *offer = g_hash_table_lookup (server->offers, key);
+
+  return offer && offer->start.version == version;
+}
+
+void
+ff_meter_coap_server_set_poll_func (FfMeterCoapServer *server, FfMeterCoapPollFunc func,
+                                    gpointer user_data)
+{
+  server->poll_func = func;
+  server->poll_data = user_data;
 }
 
 void
@@ -330,7 +381,8 @@ ff_meter_coap_server_set_report_func (FfMeterCoapServer *server, FfMeterCoapRepo
 guint
 ff_meter_coap_server_get_packet_count (FfMeterCoapServer *server, guint16 app_id, guint16 seq)
 {
-  Offer *offer = g_hash_table_lookup (server->offers, GUINT_TO_POINTER ((guint) app_id));
+  g_autofree char *key = command_key ("*", app_id);
+  Offer *offer = g_hash_table_lookup (server->offers, key);
 
   return offer && seq < offer->start.total_packets ? offer->counts[seq] : 0;
 }

@@ -28,13 +28,30 @@ guint16 ff_meter_coap_server_get_port (FfMeterCoapServer *server);
 void ff_meter_coap_server_offer (FfMeterCoapServer *server, guint16 app_id, guint32 version,
                                  FfMeterPackageKind kind, guint8 app_flags, GBytes *package,
                                  guint16 packet_size);
+/* The same for one meter (its own offer comes before the one for every meter). */
+void ff_meter_coap_server_offer_to (FfMeterCoapServer *server, const char *meter_id,
+                                    guint16 app_id, guint32 version, FfMeterPackageKind kind,
+                                    guint8 app_flags, GBytes *package, guint16 packet_size);
+/* Drops one meter's offer and queued command for app_id. */
+void ff_meter_coap_server_withdraw (FfMeterCoapServer *server, const char *meter_id,
+                                    guint16 app_id);
+/* Whether this meter has its own offer of this version of app_id. */
+gboolean ff_meter_coap_server_has_offer (FfMeterCoapServer *server, const char *meter_id,
+                                         guint16 app_id, guint32 version);
 /* Queues an operation on app_id (version 0: its current row) for one meter: its next poll for that
  * app gets it instead of a start message, and the meter reports the outcome. */
 void ff_meter_coap_server_command (FfMeterCoapServer *server, const char *meter_id, FfMeterOp op,
                                    guint16 app_id, guint32 version);
+/* Called when a meter polls for app_id, before the server looks for its command or offer: the
+ * platform queues there what its ledger holds for this meter (a command or an offer_to). */
+typedef void (*FfMeterCoapPollFunc) (FfMeterCoapServer *server, const char *meter_id,
+                                     guint16 app_id, gpointer user_data);
+void ff_meter_coap_server_set_poll_func (FfMeterCoapServer *server, FfMeterCoapPollFunc func,
+                                         gpointer user_data);
 void ff_meter_coap_server_set_report_func (FfMeterCoapServer *server, FfMeterCoapReportFunc func,
                                            gpointer user_data);
-/* How many times the packet with this sequence number of app_id's offer was sent. */
+/* How many times the packet with this sequence number of app_id's offer (for every meter) was
+ * sent. */
 guint ff_meter_coap_server_get_packet_count (FfMeterCoapServer *server, guint16 app_id,
                                             guint16 seq);
 

@@ -38,7 +38,8 @@ struct _FfPackage
 
 G_DEFINE_QUARK (ff-package-error-quark, ff_package_error)
 
-static const char *const payload_kinds[] = { "kernel", "rootfs", "main-program", "updater", NULL };
+static const char *const payload_kinds[] = { "kernel", "rootfs", "main-program", "updater",
+                                              "meter-app", NULL };
 
 gboolean
 ff_package_kind_is_valid (const char *kind)
@@ -114,7 +115,7 @@ parse_payload (JsonObject       *object,
   if (!ff_package_kind_is_valid (kind))
     {
       ff_document_invalid (error, where, "kind",
-                           _("must be kernel, rootfs, main-program or updater"));
+                           _("must be kernel, rootfs, main-program, updater or meter-app"));
       return FALSE;
     }
   if (!g_str_has_prefix (file, PAYLOAD_DIR) || !ff_name_is_safe (file + strlen (PAYLOAD_DIR)))

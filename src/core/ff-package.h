@@ -23,7 +23,8 @@ typedef enum
 
 GQuark ff_package_error_quark (void);
 
-/* The payload kinds: "kernel", "rootfs", "main-program", "updater". */
+/* The payload kinds: "kernel", "rootfs", "main-program", "updater" (networked terminals) and
+ * "meter-app" (a smart meter's app image: the manifest's model names the app, docs/meters.md). */
 gboolean ff_package_kind_is_valid (const char *kind);
 
 typedef struct

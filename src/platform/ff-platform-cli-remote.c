@@ -259,8 +259,9 @@ packages_build (FfCli   *cli,
 {
   g_autofree char *vendor = NULL, *model = NULL, *hardware = NULL, *version = NULL, *notes = NULL;
   g_autofree char *out = NULL, *min_installed = NULL;
-  char *files[FF_PACKAGE_MAX_PAYLOADS] = { NULL }, *versions[FF_PACKAGE_MAX_PAYLOADS] = { NULL };
-  static const char *const kinds[] = { "kernel", "rootfs", "main-program", "updater" };
+  char *files[FF_PACKAGE_MAX_PAYLOADS + 1] = { NULL };
+  char *versions[FF_PACKAGE_MAX_PAYLOADS + 1] = { NULL };
+  static const char *const kinds[] = { "kernel", "rootfs", "main-program", "updater", "meter-app" };
   GOptionEntry entries[] = {
     { "vendor", 0, 0, G_OPTION_ARG_STRING, &vendor, N_("Vendor"), N_("VENDOR") },
     { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("Model"), N_("MODEL") },
@@ -281,6 +282,10 @@ packages_build (FfCli   *cli,
     { "updater", 0, 0, G_OPTION_ARG_FILENAME, &files[3], N_("Updater program"), N_("FILE") },
     { "updater-version", 0, 0, G_OPTION_ARG_STRING, &versions[3], N_("Its version"),
       N_("VERSION") },
+    { "meter-app", 0, 0, G_OPTION_ARG_FILENAME, &files[4],
+      N_("A smart meter's app image (--model names the app)"), N_("FILE") },
+    { "meter-app-version", 0, 0, G_OPTION_ARG_STRING, &versions[4],
+      N_("Its version (MAJOR.MINOR.PATCH)"), N_("VERSION") },
     { "min-installed", 0, 0, G_OPTION_ARG_STRING, &min_installed,
       N_("The lowest installed version the payloads may replace"), N_("VERSION") },
     { "notes", 0, 0, G_OPTION_ARG_STRING, &notes, N_("Release notes"), N_("TEXT") },

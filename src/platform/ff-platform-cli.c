@@ -5,6 +5,7 @@
 
 #include "ff-cli-options.h"
 #include "ff-document.h"
+#include "ff-platform-meter-service.h"
 #include "ff-platform-remote-service.h"
 #include "ff-platform-server.h"
 
@@ -345,6 +346,7 @@ ff_cli_serve (FfCli   *cli,
   gboolean insecure = FALSE;
   int per_address = FF_PLATFORM_DEFAULT_CONNECTIONS_PER_ADDRESS;
   int login_queue = FF_PLATFORM_DEFAULT_LOGIN_QUEUE;
+  int coap_port = -1;
   GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen,
       N_("Address and port to listen on (default 127.0.0.1:8443; port 0 picks one)"),
@@ -356,9 +358,13 @@ ff_cli_serve (FfCli   *cli,
     { "login-queue", 0, 0, G_OPTION_ARG_INT, &login_queue,
       N_("Logins that may wait for a hashing thread before more are refused (default 64)"),
       N_("N") },
+    { "coap-port", 0, 0, G_OPTION_ARG_INT, &coap_port,
+      N_("Serve smart meters over CoAP on this UDP port of the --listen address (0 picks one)"),
+      N_("PORT") },
     { NULL }
   };
   FfPlatformLimits limits;
+  g_autoptr(FfMeterService) meters = NULL;
   g_autoptr(FfKey) key = NULL;
   FfPlatformTls *tls = NULL;
   g_autoptr(FfPlatformServer) server = NULL;
@@ -375,6 +381,8 @@ ff_cli_serve (FfCli   *cli,
   if (per_address < 1 || login_queue < 1)
     return ff_cli_usage_error (error, _("--max-connections-per-address and --login-queue must be "
                                         "at least 1"));
+  if (coap_port > G_MAXUINT16)
+    return ff_cli_usage_error (error, _("--coap-port must be a UDP port (0 to 65535)"));
   limits.max_connections_per_address = (guint) per_address;
   limits.login_queue = (guint) login_queue;
   raise_descriptor_limit ();
@@ -401,6 +409,19 @@ ff_cli_serve (FfCli   *cli,
       return FALSE;
     }
   g_print ("listening on %s\n", uri);
+  /* Smart meters: CoAP on the address the HTTP API listens on. */
+  if (coap_port >= 0)
+    {
+      g_autofree char *host = g_strdup (listen ? listen : "127.0.0.1:8443");
+      char *colon = strrchr (host, ':');
+
+      if (colon != NULL)
+        *colon = '\0';
+      meters = ff_meter_service_start (cli->db, cli->data_dir, host, (guint16) coap_port, error);
+      if (meters == NULL)
+        return FALSE;
+      g_print ("coap listening on %s:%u\n", host, ff_meter_service_get_port (meters));
+    }
   fflush (stdout);
   loop = g_main_loop_new (NULL, FALSE);
   sigterm = g_unix_signal_add (SIGTERM, quit_loop, loop);

@@ -81,6 +81,8 @@ gboolean ff_cli_tasks         (FfCli *cli, int argc, char **argv, GError **error
 gboolean ff_cli_reports       (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_history       (FfCli *cli, int argc, char **argv, GError **error);
 gboolean ff_cli_operators     (FfCli *cli, int argc, char **argv, GError **error);
+/* smart meters (ff-platform-cli-meters.c) */
+gboolean ff_cli_meters        (FfCli *cli, int argc, char **argv, GError **error);
 /* One report as `reports list` prints it (ff-platform-cli-tasks.c). */
 void     ff_cli_print_report_line (gconstpointer row);
 /* networked terminals (ff-platform-cli-remote.c) */

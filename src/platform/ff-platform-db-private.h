@@ -32,6 +32,8 @@ GPtrArray    *ff_platform_db_collect_rows (FfPlatformDb   *db,
                                            GError        **error);
 /* Rows changed by the last statement (call under the lock, right after it). */
 int           ff_platform_db_changes      (FfPlatformDb   *db);
+/* The rowid of the last row inserted (call under the lock or in a transaction, right after it). */
+gint64        ff_platform_db_last_insert_id (FfPlatformDb *db);
 
 #define SELECT_TERMINALS \
   "SELECT device_id, name, latitude, longitude, vendor, model, hardware_version," \

@@ -204,6 +204,12 @@ ff_platform_db_bind (FfPlatformDb *db,
   return stmt;
 }
 
+gint64
+ff_platform_db_last_insert_id (FfPlatformDb *db)
+{
+  return sqlite3_last_insert_rowid (db->handle);
+}
+
 int
 ff_platform_db_changes (FfPlatformDb *db)
 {

@@ -27,11 +27,10 @@ find_recorded (FfPlatformDb      *db,
   return NULL;
 }
 
-/* The patch for @old_image → @new_image, checked by applying it as a terminal will. */
-static GBytes *
-make_checked (GBytes  *old_image,
-              GBytes  *new_image,
-              GError **error)
+GBytes *
+ff_platform_delta_make_checked (GBytes  *old_image,
+                                GBytes  *new_image,
+                                GError **error)
 {
   g_autoptr(GBytes) patch = ff_delta_make (old_image, new_image, error);
   g_autoptr(GBytes) rebuilt = NULL;
@@ -76,7 +75,7 @@ ff_platform_delta_make (FfPlatformDb      *db,
     }
   if ((old_image = ff_firmware_store_load (data_dir, from->sha256, error)) == NULL
       || (new_image = ff_firmware_store_load (data_dir, to->sha256, error)) == NULL
-      || (patch = make_checked (old_image, new_image, error)) == NULL)
+      || (patch = ff_platform_delta_make_checked (old_image, new_image, error)) == NULL)
     return FALSE;
   /* A patch no smaller than the image saves nothing and costs the terminal the patching. */
   if (g_bytes_get_size (patch) >= g_bytes_get_size (new_image))

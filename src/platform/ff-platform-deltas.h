@@ -13,6 +13,12 @@ typedef enum
   FF_DELTA_NOT_SMALLER,   /* no smaller than the new image: nothing is kept */
 } FfDeltaOutcome;
 
+/* The ffdelta1 patch for @old_image → @new_image, checked by applying it as a terminal or a meter
+ * will. */
+GBytes  *ff_platform_delta_make_checked (GBytes   *old_image,
+                                         GBytes   *new_image,
+                                         GError  **error);
+
 /* Makes the delta from @from's image to @to's (both in the store) unless one is recorded. *@delta
  * is the record, NULL when FF_DELTA_NOT_SMALLER. */
 gboolean ff_platform_delta_make (FfPlatformDb      *db,

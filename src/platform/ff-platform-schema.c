@@ -205,9 +205,41 @@ static const char schema_v7[] =
   "CREATE INDEX campaign_terminals_by_command ON campaign_terminals (command_id)"
   "  WHERE command_id IS NOT NULL;";
 
+/* Schema 8: smart meters (docs/meters.md, "For an operator"). The meters; the signed app packages
+ * (an app's name and its number on the meter, its version as the meter's number, the image in the
+ * firmware store); each meter's apps; the commands queued for a meter's next wake-up (finished_at
+ * NULL while open), and the meters' version history, parallel to the terminals' (a meter's apps
+ * have numeric versions and states, a terminal has one version string). */
+static const char schema_v8[] =
+  "CREATE TABLE meters ("
+  "  meter_id TEXT PRIMARY KEY, name TEXT NOT NULL, vendor TEXT NOT NULL, model TEXT NOT NULL,"
+  "  added_at INTEGER NOT NULL);"
+  "CREATE TABLE meter_packages ("
+  "  id INTEGER PRIMARY KEY, app TEXT NOT NULL, app_id INTEGER NOT NULL, version INTEGER NOT NULL,"
+  "  resident INTEGER NOT NULL, vendor TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
+  "  added_at INTEGER NOT NULL, UNIQUE (app, version));"
+  "CREATE TABLE meter_apps ("
+  "  meter_id TEXT NOT NULL REFERENCES meters (meter_id), app TEXT NOT NULL,"
+  "  version INTEGER NOT NULL, state TEXT NOT NULL, updated_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (meter_id, app));"
+  "CREATE TABLE meter_commands ("
+  "  id INTEGER PRIMARY KEY, meter_id TEXT NOT NULL REFERENCES meters (meter_id),"
+  "  app TEXT NOT NULL,"
+  "  op TEXT NOT NULL CHECK (op IN ('install', 'start', 'stop', 'uninstall')),"
+  "  package_id INTEGER REFERENCES meter_packages (id), created_at INTEGER NOT NULL,"
+  "  sent_at INTEGER, sent_kind TEXT, finished_at INTEGER, outcome TEXT, detail INTEGER);"
+  "CREATE INDEX meter_commands_by_app ON meter_commands (meter_id, app, id);"
+  "CREATE TABLE meter_history ("
+  "  id INTEGER PRIMARY KEY, meter_id TEXT NOT NULL REFERENCES meters (meter_id),"
+  "  app TEXT NOT NULL, changed_at INTEGER NOT NULL, from_version INTEGER,"
+  "  to_version INTEGER NOT NULL, state TEXT NOT NULL,"
+  "  source TEXT NOT NULL CHECK (source IN ('ledger', 'meter')),"
+  "  command_id INTEGER REFERENCES meter_commands (id));"
+  "CREATE INDEX meter_history_by_meter ON meter_history (meter_id, id);";
+
 /* steps[N] brings a database of schema N to schema N + 1. */
 static const char *const steps[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
-                                      schema_v6, schema_v7 };
+                                      schema_v6, schema_v7, schema_v8 };
 
 static gboolean
 exec (sqlite3     *handle,

@@ -32,6 +32,7 @@ static const struct
   { "remote", ff_cli_remote },
   { "packages", ff_cli_packages },
   { "campaigns", ff_cli_campaigns },
+  { "meters", ff_cli_meters },
 };
 
 /* What the verbs print comes partly from outside: ledger names from an asset system, checksums
@@ -79,7 +80,8 @@ print_usage (void)
                         "supervisors add|list|disable, operators add|list|disable, "
                         "tasks create|list, reports list, history DEVICE-ID, mqtt config, "
                         "remote upgrade|results, packages build, "
-                        "campaigns create|start|pause|resume|cancel|list|show"));
+                        "campaigns create|start|pause|resume|cancel|list|show, "
+                        "meters add|list|history|apps"));
 }
 
 int

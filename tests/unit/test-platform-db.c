@@ -1,11 +1,14 @@
 /* Tests for the platform database: transactions from many threads commit together, yet a failing
  * unit leaves no trace and never undoes another unit's work; a firmware is stored whole or not at
- * all; the health check reads no table; the login back-off kept in it; an older schema migrates. */
+ * all; the health check reads no table; the login back-off kept in it; an older schema migrates;
+ * meter versions, and a meter's reports finish only the command they answer. */
 #include "config.h"
 
 #include "ff-platform-db.h"
 #include "ff-platform-remote-db.h"
 #include "ff-platform-login.h"
+#include "ff-platform-meters.h"
+#include "ffmeter-download.h"
 #include "ff-test-fixtures.h"
 
 #include <sqlite3.h>
@@ -179,7 +182,7 @@ test_migrate_schema_1 (void)
   g_assert_cmpstr (item->expected_version, ==, "V1.00");
   ff_platform_db_close (db);
 
-  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 7);
+  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 8);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM firmware_deltas"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM campaigns"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM operators"), ==, 0);
@@ -418,6 +421,107 @@ test_login_parallel_attempts_counted (void)
   ff_test_remove_tree (dir);
 }
 
+static void
+test_meter_versions (void)
+{
+  g_autofree char *text = NULL;
+
+  g_assert_cmpuint (ff_meter_version_parse ("1.2.3"), ==, 0x010203);
+  g_assert_cmpuint (ff_meter_version_parse ("V2"), ==, 0x020000);
+  g_assert_cmpuint (ff_meter_version_parse ("65535.255.255"), ==, G_MAXUINT32);
+  for (guint i = 0; i < 6; i++)
+    {
+      static const char *const bad[] = { "0", "0.0.0", "1.256", "1.2.3.4", "", "1..2" };
+
+      g_assert_cmpuint (ff_meter_version_parse (bad[i]), ==, 0);
+    }
+  text = ff_meter_version_format (0x020001);
+  g_assert_cmpstr (text, ==, "2.0.1");
+}
+
+static void
+add_package (FfPlatformDb *db,
+             const char   *app,
+             guint         app_id,
+             guint32       version,
+             GError      **error)
+{
+  FfMeterPackage package = { 0, (char *) app, app_id, version, TRUE, (char *) "Acme",
+                             (char *) "00", 1, 1 };
+
+  ff_platform_db_add_meter_package (db, &package, error);
+}
+
+/* Reports finish the oldest sent command they answer, and only it: a report before the command
+ * was sent, of another version, or a second copy changes nothing. */
+static void
+test_meter_reports (void)
+{
+  g_autofree char *dir = NULL;
+  FfPlatformDb *db = open_scratch_db (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) apps = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) list = NULL;
+  FfMeter meter = { (char *) "M0001", (char *) "M0001", (char *) "Acme", (char *) "DDZY", 0 };
+  FfMeterReportOutcome outcome;
+  FfMeterAppRecord *record;
+  gint64 command_id = 0;
+
+  add_package (db, "relay", 7, 0x010000, &error);
+  g_assert_no_error (error);
+  add_package (db, "relay", 7, 0x020000, &error);
+  g_assert_no_error (error);
+  add_package (db, "display", 7, 0x010000, &error);
+  g_assert_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_hash_table_insert (apps, (gpointer) "relay", GUINT_TO_POINTER (0x010000));
+  g_assert_true (ff_platform_db_add_meter (db, &meter, apps, 1, &error));
+  g_assert_false (ff_platform_db_queue_meter_command (db, "M0001", "relay", FF_METER_OP_INSTALL,
+                                                      0x010000, 2, &command_id, &error));
+  g_assert_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED);
+  g_clear_error (&error);
+  g_assert_true (ff_platform_db_queue_meter_command (db, "M0001", "relay", FF_METER_OP_INSTALL,
+                                                     0x020000, 2, &command_id, &error));
+  g_assert_no_error (error);
+
+  /* Not sent yet: a report answers nothing. */
+  g_assert_true (ff_platform_db_meter_report (db, "M0001", 7, 0x020000, FFMETER_REPORT_READY, 0,
+                                              3, &outcome, &error));
+  g_assert_cmpint (outcome.command_id, ==, 0);
+  g_assert_true (ff_platform_db_mark_meter_command_sent (db, command_id, "ffdelta1", 4, &error));
+  /* Another version, or a command's outcome, is not this install's answer. */
+  g_assert_true (ff_platform_db_meter_report (db, "M0001", 7, 0x010000, FFMETER_REPORT_READY, 0,
+                                              5, &outcome, &error));
+  g_assert_cmpint (outcome.command_id, ==, 0);
+  g_assert_true (ff_platform_db_meter_report (db, "M0001", 7, 0x020000, FFMETER_REPORT_COMMAND, 0,
+                                              5, &outcome, &error));
+  g_assert_cmpint (outcome.command_id, ==, 0);
+  g_assert_true (ff_platform_db_meter_report (db, "M0001", 7, 0x020000, FFMETER_REPORT_READY, 0,
+                                              6, &outcome, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (outcome.command_id, ==, command_id);
+  g_assert_cmpstr (outcome.outcome, ==, "ready");
+  ff_meter_report_outcome_clear (&outcome);
+  g_assert_true (ff_platform_db_meter_report (db, "M0001", 7, 0x020000, FFMETER_REPORT_READY, 0,
+                                              7, &outcome, &error));
+  g_assert_cmpint (outcome.command_id, ==, 0);
+
+  list = ff_platform_db_list_meter_apps (db, "M0001", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  record = g_ptr_array_index (list, 0);
+  g_assert_cmpuint (record->version, ==, 0x020000);
+  g_assert_cmpstr (record->state, ==, "ready");
+  g_assert_cmpint (record->command_finished_at, ==, 6);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  list = ff_platform_db_list_meter_history (db, "M0001", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpstr (((FfMeterHistory *) g_ptr_array_index (list, 1))->source, ==, "meter");
+  ff_platform_db_close (db);
+  ff_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -427,6 +531,8 @@ main (int   argc,
   g_test_add_func ("/platform/db/reopen-keeps-schema", test_reopen_keeps_schema);
   g_test_add_func ("/platform/db/migrate-schema-1", test_migrate_schema_1);
   g_test_add_func ("/platform/db/remote-history", test_remote_history);
+  g_test_add_func ("/platform/db/meter-versions", test_meter_versions);
+  g_test_add_func ("/platform/db/meter-reports", test_meter_reports);
   g_test_add_func ("/platform/db/firmware-stored-whole", test_firmware_stored_whole);
   g_test_add_func ("/platform/db/ping-reads-no-table", test_ping_reads_no_table);
   g_test_add_func ("/platform/db/login-backoff-grows-and-clears",

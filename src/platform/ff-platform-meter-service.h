@@ -1,0 +1,26 @@
+/* serve's CoAP endpoint for smart meters: sends the commands queued in the ledger at a meter's
+ * poll (an install as the package's start message and packets, a whole image or an ffdelta1 patch
+ * from the installed version, whichever is smaller) and records the meters' reports. */
+#pragma once
+
+#include "ff-platform-db.h"
+
+G_BEGIN_DECLS
+
+/* Packets of this many bytes: a CoAP message well inside an NB-IoT frame budget. */
+#define FF_METER_SERVICE_PACKET_SIZE 256
+
+typedef struct _FfMeterService FfMeterService;
+
+/* Listens for CoAP on @address:@port (0: any free one) in the thread-default main context. */
+FfMeterService *ff_meter_service_start    (FfPlatformDb   *db,
+                                           const char     *data_dir,
+                                           const char     *address,
+                                           guint16         port,
+                                           GError        **error);
+guint16         ff_meter_service_get_port (FfMeterService *service);
+void            ff_meter_service_free     (FfMeterService *service);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfMeterService, ff_meter_service_free)
+
+G_END_DECLS
