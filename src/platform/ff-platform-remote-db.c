@@ -182,9 +182,9 @@ ff_platform_db_insert_command (FfPlatformDb                *db,
 {
   return LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
     "INSERT INTO remote_commands (command_id, device_id, kind, firmware_id, created_at,"
-    " not_after, envelope) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    error, "sssniiB", record->command_id, record->device_id, record->kind, firmware_id,
-    record->created_at, record->not_after, record->envelope), error));
+    " not_after, envelope, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    error, "sssniiBn", record->command_id, record->device_id, record->kind, firmware_id,
+    record->created_at, record->not_after, record->envelope, record->sent_at), error));
 }
 
 gboolean

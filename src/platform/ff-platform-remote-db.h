@@ -64,6 +64,7 @@ gboolean        ff_platform_db_set_terminal_state  (FfPlatformDb  *db,
                                                     gint64         now,
                                                     GError       **error);
 
+/* Records @record (as sent already when its sent_at is not 0). */
 gboolean        ff_platform_db_insert_command      (FfPlatformDb                *db,
                                                     const FfRemoteCommandRecord *record,
                                                     gint64                       firmware_id,

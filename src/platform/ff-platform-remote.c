@@ -313,12 +313,12 @@ ff_platform_remote_query (const FfRemoteContext  *context,
     }
   record = sign_command (context, device_id, firmware, FALSE, NULL, -1,
                          FF_REMOTE_DEFAULT_VALID_SECONDS, now, error);
-  /* The answer carries it: sent as it is recorded. */
-  if (record == NULL
-      || !ff_platform_db_insert_command (context->db, record, firmware->id, error)
-      || !ff_platform_db_mark_command_sent (context->db, record->command_id, now, error))
+  if (record == NULL)
     return NULL;
+  /* The answer carries it: sent as it is recorded. */
   record->sent_at = now;
+  if (!ff_platform_db_insert_command (context->db, record, firmware->id, error))
+    return NULL;
   return g_steal_pointer (&record);
 }
 

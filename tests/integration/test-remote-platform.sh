@@ -178,6 +178,27 @@ checked=$(python3 -c 'import json, sys; print(json.dumps(json.loads(sys.argv[1])
   | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
 [[ $checked == "upgrade "*" $sha" ]] || fail "query: $answer"
 
+echo "== credentials issued again replace the key: the old one no longer signs requests"
+old_key=$work/old-DTU-0003.key
+cp "$creds/DTU-0003/terminal.key" "$old_key"
+remote_platform terminals credentials DTU-0003 -o "$creds/DTU-0003" | grep -q '^Replaced the credentials of DTU-0003' \
+  || fail "no word of the replaced key"
+printf '{"format_version":1,"device_id":"DTU-0003","versions":{"kernel":null,"rootfs":null,"main-program":"V1.00","updater":null}}' > "$work/query.json"
+code=$(curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" -o /dev/null -w '%{http_code}' -X POST \
+  --data-binary @"$work/query.json" \
+  -H "Authorization: $("${tool[@]}" authorization "$old_key" DTU-0003 POST /api/v1/agent/query "$work/query.json")" \
+  "$REMOTE_PLATFORM_URL/api/v1/agent/query")
+[ "$code" = 401 ] || fail "the replaced key still signs: $code"
+answer=$(query DTU-0003)
+[ "$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["update"])' "$answer")" = False ] \
+  || fail "the new key: $answer"
+# A request signed more than 300 s away from the platform's clock is refused; within, taken.
+for offset in -301 301; do
+  code=$(FF_REMOTE_TOOL_CLOCK_OFFSET=$offset get_package DTU-0001)
+  [ "$code" = 401 ] || fail "a request $offset s off: $code"
+done
+[ "$(FF_REMOTE_TOOL_CLOCK_OFFSET=-290 get_package DTU-0001)" = 200 ] || fail "290 s off refused"
+
 echo "== a command recorded while the broker is away is sent once by the next serve"
 remote_stack_kill_broker
 if remote_platform remote upgrade DTU-0004 --firmware V2.00 > "$work/away.out" 2> "$work/away.err"; then

@@ -6,7 +6,8 @@
  *   ff-remote-tool sign-result TERMINAL.key DEVICE-ID COMMAND-ID|- OUTCOME MAIN-VERSION [RESULT-ID]
  *       prints a signed result envelope (a new result ID unless given)
  *   ff-remote-tool authorization TERMINAL.key DEVICE-ID METHOD PATH [BODY-FILE]
- *       prints an FF-Terminal Authorization header value for that request, signed now
+ *       prints an FF-Terminal Authorization header value for that request, signed now (plus
+ *       $FF_REMOTE_TOOL_CLOCK_OFFSET seconds, to play a terminal whose clock is off)
  * Exit status 0, or 1 with the error on stderr. */
 #include "config.h"
 
@@ -90,7 +91,9 @@ authorization (int      argc,
   g_autoptr(GBytes) data = NULL;
   g_autoptr(GBytes) signature = NULL;
   g_autofree char *encoded = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const char *offset = g_getenv ("FF_REMOTE_TOOL_CLOCK_OFFSET");
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC
+               + (offset != NULL ? g_ascii_strtoll (offset, NULL, 10) : 0);
 
   if (key == NULL || (argc > 4 && !g_file_get_contents (argv[4], &body, &body_length, error)))
     return FALSE;
