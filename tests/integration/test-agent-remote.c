@@ -841,8 +841,10 @@ test_program_upgrade (void)
   rig_free (rig);
 }
 
+/* The new main program does not start: its backup comes back, also after a power cut at @data
+ * (NULL: none) while it is restored. */
 static void
-test_program_health_check_fails (void)
+test_program_health_check_fails (gconstpointer data)
 {
   Rig *rig = rig_new ("recovery");
   g_autofree char *sha = main_program_package (rig, "V2.0", FALSE, "H1");
@@ -850,14 +852,17 @@ test_program_health_check_fails (void)
   g_autoptr(FfRemoteResult) result = NULL;
   g_autofree char *version = NULL;
 
+  rig->fault = g_strdup (data);
   boot_online (rig);
   send_command (rig, command, rig->platform_key);
   result = wait_result (rig);
   g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_ROLLED_BACK);
   g_assert_cmpstr (result->step, ==, "health-check");
   g_assert_cmpstr (result->versions.main_program, ==, "V1.0");
+  g_assert_cmpuint (rig->power_cuts, ==, data != NULL);
   version = program_version (rig, "main-program");
   g_assert_cmpstr (version, ==, "V1.0");
+  assert_params_intact (rig);
   rig_free (rig);
 }
 
@@ -1183,8 +1188,10 @@ test_system_health_check_fails (void)
   rig_free (rig);
 }
 
+/* A/B, rootfs only, with a power cut at @fault (NULL: none): ends on slot b with the new rootfs
+ * and the old kernel copied beside it, confirmed, parameters intact, exactly one result. */
 static void
-test_ab_upgrade (void)
+run_ab_upgrade (const char *fault)
 {
   Rig *rig = rig_new ("ab");
   g_autoptr(GBytes) rootfs = make_image ("rootfs", "R2.0", 350000);
@@ -1195,11 +1202,17 @@ test_ab_upgrade (void)
   g_autofree char *slot = NULL, *available = NULL, *kernel_b = NULL, *rootfs_b = NULL;
   g_autofree char *rootfs_a = NULL;
 
+  rig->fault = g_strdup (fault);
   boot_online (rig);
   send_command (rig, command, rig->platform_key);
   result = wait_result (rig);
+  g_test_message ("fault %s: %s %s", fault ? fault : "none",
+                  ff_remote_outcome_to_string (result->outcome),
+                  result->reason ? result->reason : "");
   g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_SUCCEEDED);
   g_assert_cmpstr (result->versions.rootfs, ==, "R2.0");
+  if (fault != NULL)
+    g_assert_cmpuint (rig->power_cuts, ==, 1);
   slot = env_get (rig, "boot_slot");
   available = env_get (rig, "upgrade_available");
   g_assert_cmpstr (slot, ==, "b");
@@ -1211,6 +1224,42 @@ test_ab_upgrade (void)
   g_assert_cmpstr (rootfs_b, ==, "R2.0");
   g_assert_cmpstr (rootfs_a, ==, "R1.0");
   assert_params_intact (rig);
+  g_assert_cmpuint (outbox_size (rig), ==, 1);
+  rig_free (rig);
+}
+
+static void
+test_ab_upgrade (void)
+{
+  run_ab_upgrade (NULL);
+}
+
+static void
+test_ab_power_cut (gconstpointer data)
+{
+  run_ab_upgrade (data);
+}
+
+/* A main program upgrade with a power cut at @data: ends on the new version, one result. */
+static void
+test_program_power_cut (gconstpointer data)
+{
+  Rig *rig = rig_new ("recovery");
+  g_autofree char *sha = main_program_package (rig, "V2.0", TRUE, "H1");
+  g_autoptr(FfRemoteCommand) command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
+  g_autoptr(FfRemoteResult) result = NULL;
+  g_autofree char *version = NULL;
+
+  rig->fault = g_strdup (data);
+  boot_online (rig);
+  send_command (rig, command, rig->platform_key);
+  result = wait_result (rig);
+  g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_SUCCEEDED);
+  g_assert_cmpuint (rig->power_cuts, ==, 1);
+  version = program_version (rig, "main-program");
+  g_assert_cmpstr (version, ==, "V2.0");
+  assert_params_intact (rig);
+  g_assert_cmpuint (outbox_size (rig), ==, 1);
   rig_free (rig);
 }
 
@@ -1303,11 +1352,23 @@ main (int argc, char **argv)
     "power-cut-at=recovery-done", "power-cut-at=health-check", "power-cut-at=reporting",
     "power-cut-in=write-slot:150000", "power-cut-in=env-write", "slot-write-error",
   };
+  static const char *const ab_power_cuts[] = {
+    "power-cut-at=verifying", "power-cut-at=backing-up", "power-cut-at=writing-slot",
+    "power-cut-at=setting-boot", "power-cut-at=rebooting", "power-cut-at=health-check",
+    "power-cut-at=reporting", "power-cut-in=write-slot:150000", "power-cut-in=env-write",
+  };
+  static const char *const program_power_cuts[] = {
+    "power-cut-at=downloading", "power-cut-at=verifying", "power-cut-at=backing-up",
+    "power-cut-at=installing-program", "power-cut-at=health-check", "power-cut-at=reporting",
+  };
 
   g_test_init (&argc, &argv, NULL);
   mosquitto_lib_init ();
   g_test_add_func ("/agent-remote/program/upgrade", test_program_upgrade);
-  g_test_add_func ("/agent-remote/program/health-check-fails", test_program_health_check_fails);
+  g_test_add_data_func ("/agent-remote/program/health-check-fails", NULL,
+                        test_program_health_check_fails);
+  g_test_add_data_func ("/agent-remote/program/health-check-fails/power-cut-at=restoring-backup",
+                        "power-cut-at=restoring-backup", test_program_health_check_fails);
   g_test_add_func ("/agent-remote/program/rollback-command", test_program_rollback_command);
   g_test_add_func ("/agent-remote/refusals", test_refusals);
   g_test_add_func ("/agent-remote/evil-packages", test_evil_packages);
@@ -1321,6 +1382,19 @@ main (int argc, char **argv)
   g_test_add_func ("/agent-remote/system/corrupt-in-recovery", test_system_corrupt_in_recovery);
   g_test_add_func ("/agent-remote/system/health-check-fails", test_system_health_check_fails);
   g_test_add_func ("/agent-remote/ab/upgrade", test_ab_upgrade);
+  for (guint i = 0; i < G_N_ELEMENTS (ab_power_cuts); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/agent-remote/ab/%s", ab_power_cuts[i]);
+
+      g_test_add_data_func (path, ab_power_cuts[i], test_ab_power_cut);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (program_power_cuts); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/agent-remote/program/%s",
+                                               program_power_cuts[i]);
+
+      g_test_add_data_func (path, program_power_cuts[i], test_program_power_cut);
+    }
   g_test_add_func ("/agent-remote/ab/delta", test_ab_delta);
   g_test_add_func ("/agent-remote/ab/health-check-fails", test_ab_health_check_fails);
   return g_test_run ();
