@@ -402,7 +402,8 @@ ff_cli_serve (FfCli   *cli,
   if (uri == NULL)
     return FALSE;
   /* Networked terminals, when the platform has a broker (`mqtt config`). */
-  remote = ff_remote_service_start (cli->db, cli->data_dir, key, &remote_error);
+  remote = ff_remote_service_start (cli->db, cli->data_dir, key,
+                                    ff_platform_server_get_metrics (server), &remote_error);
   if (remote_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&remote_error));

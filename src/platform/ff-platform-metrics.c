@@ -27,6 +27,16 @@ static const struct
     { "fieldflash_reports_duplicate_total", "Repeated report uploads." },
   [FF_PLATFORM_COUNTER_FIRMWARE_BYTES] =
     { "fieldflash_firmware_bytes_sent_total", "Firmware bytes sent." },
+  [FF_PLATFORM_COUNTER_REMOTE_COMMANDS_SENT] =
+    { "fieldflash_remote_commands_sent_total",
+      "Commands to networked terminals the broker acknowledged (serve)." },
+  [FF_PLATFORM_COUNTER_REMOTE_RESULTS_INGESTED] =
+    { "fieldflash_remote_results_ingested_total", "Results of networked terminals stored." },
+  [FF_PLATFORM_COUNTER_REMOTE_RESULTS_DUPLICATE] =
+    { "fieldflash_remote_results_duplicate_total", "Results of networked terminals received again." },
+  [FF_PLATFORM_COUNTER_REMOTE_RESULTS_REFUSED] =
+    { "fieldflash_remote_results_refused_total",
+      "Results refused (bad signature, wrong terminal, not a result)." },
 };
 
 typedef struct

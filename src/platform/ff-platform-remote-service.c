@@ -16,6 +16,7 @@ struct _FfRemoteService
   FfPlatformDb *db;
   FfKey        *platform_key;
   FfMqttClient *client;
+  FfPlatformMetrics *metrics;
 };
 
 static void
@@ -76,9 +77,13 @@ take_result (FfRemoteService *self,
   if (result == NULL)
     {
       /* Not acknowledged: a forged or broken result is not stored either. */
+      ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_REMOTE_RESULTS_REFUSED, 1);
       g_message ("MQTT: refused a result on the topic of %s: %s", device_id, error->message);
       return;
     }
+  ff_platform_metrics_add (self->metrics, inserted ? FF_PLATFORM_COUNTER_REMOTE_RESULTS_INGESTED
+                                                   : FF_PLATFORM_COUNTER_REMOTE_RESULTS_DUPLICATE,
+                           1);
   g_message ("MQTT: result %s of %s: %s%s", result->result_id, device_id,
              ff_remote_outcome_to_string (result->outcome), inserted ? "" : " (again)");
   /* Acknowledged every time it comes, so a terminal whose ack was lost stops resending it. */
@@ -118,16 +123,20 @@ published (FfMqttClient *client,
   if (tag == NULL)
     return;
   if (ff_platform_db_mark_command_sent (self->db, tag, ff_platform_now (), &error))
-    g_message ("MQTT: command %s sent", tag);
+    {
+      ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_REMOTE_COMMANDS_SENT, 1);
+      g_message ("MQTT: command %s sent", tag);
+    }
   else
     g_warning ("MQTT: %s", error->message);
 }
 
 FfRemoteService *
-ff_remote_service_start (FfPlatformDb *db,
-                         const char   *data_dir,
-                         FfKey        *platform_key,
-                         GError      **error)
+ff_remote_service_start (FfPlatformDb      *db,
+                         const char        *data_dir,
+                         FfKey             *platform_key,
+                         FfPlatformMetrics *metrics,
+                         GError           **error)
 {
   static const FfMqttHandlers handlers = { connected, message, published };
   g_autoptr(GError) local_error = NULL;
@@ -143,6 +152,7 @@ ff_remote_service_start (FfPlatformDb *db,
   self = g_new0 (FfRemoteService, 1);
   self->db = db;
   self->platform_key = ff_key_ref (platform_key);
+  self->metrics = metrics;
   /* A persistent session: results published while the daemon was down wait at the broker. */
   self->client = ff_mqtt_client_new (settings, FF_MQTT_PLATFORM_USER, TRUE, &handlers, self,
                                      error);

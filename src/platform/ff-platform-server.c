@@ -1082,3 +1082,9 @@ ff_platform_server_listen (FfPlatformServer *self,
 {
   return ff_platform_acceptor_listen (self->acceptor, address, error);
 }
+
+FfPlatformMetrics *
+ff_platform_server_get_metrics (FfPlatformServer *self)
+{
+  return self->metrics;
+}

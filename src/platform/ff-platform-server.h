@@ -3,6 +3,7 @@
 
 #include "ff-crypto.h"
 #include "ff-platform-db.h"
+#include "ff-platform-metrics.h"
 #include "ff-platform-tls.h"
 
 #include <libsoup/soup.h>
@@ -35,6 +36,9 @@ FfPlatformServer *ff_platform_server_new    (FfPlatformDb           *db,
                                              FfPlatformTls          *tls,
                                              const FfPlatformLimits *limits,
                                              GError                **error);
+/* The counters and latencies /metrics shows; the server's. */
+FfPlatformMetrics *ff_platform_server_get_metrics (FfPlatformServer *self);
+
 /* Listens on "HOST:PORT" (an IP address; port 0 picks one) and returns the base URI it serves,
  * such as "https://127.0.0.1:8443". Plain HTTP is refused unless HOST is a loopback address. */
 char             *ff_platform_server_listen (FfPlatformServer *self,

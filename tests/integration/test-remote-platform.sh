@@ -145,6 +145,11 @@ as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/for
 remote_stack_wait_line "$work/platform.log" 'refused a result on the topic of DTU-0001' "$((lines + 1))"
 [ "$(remote_platform remote results DTU-0001 | wc -l)" = 1 ] || fail "a forged result was stored"
 remote_platform terminals list | grep -q $'DTU-0001\t.*\tV2.00\t' || fail "the ledger moved"
+curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" "$REMOTE_PLATFORM_URL/metrics" > "$work/metrics.txt"
+for counter in remote_results_ingested_total remote_results_duplicate_total \
+               remote_results_refused_total; do
+  grep -q "^fieldflash_$counter [1-9]" "$work/metrics.txt" || fail "/metrics: no $counter"
+done
 
 echo "== the package over HTTPS: only for a terminal a command named it to, with Range"
 url_path=/api/v1/agent/packages/$sha
