@@ -11,9 +11,16 @@ tool=("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/tests/support/ff-remote
 work=$(mktemp -d /tmp/ff-remote-XXXXXX)
 subs=()
 finish () {
+  local status=$?
   for pid in "${subs[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   remote_stack_stop
+  # In a sanitizer build, what the daemon's runs reported (leaks at exit included) fails the test.
+  if grep -q 'Sanitizer' "$work/platform.log"; then
+    grep -A 30 'Sanitizer' "$work/platform.log" >&2
+    status=1
+  fi
   rm -rf "$work"
+  exit "$status"
 }
 trap finish EXIT
 fail () { echo "FAIL: $*" >&2; tail -n 20 "$work/platform.log" >&2 || true; exit 1; }
