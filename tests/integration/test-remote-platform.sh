@@ -144,6 +144,24 @@ grep -q '^Link: mqtt; credentials: issued; state: online, idle, .*main-program V
 grep -q "^Remote results: 1" "$work/show.out" && grep -q "$result_id" "$work/show.out" \
   || fail "show: $(cat "$work/show.out")"
 
+echo "== an older version needs --rollback, and goes as a signed rollback command"
+printf '#!/bin/sh\necho V1.50\n' > "$work/main-program-1.50"
+remote_platform packages build --vendor Acme --model DTU-3000 --hardware HV1.0 --version V1.50 \
+  --main-program "$work/main-program-1.50" --main-program-version V1.50 -o "$work/v1.50.ffpkg" > /dev/null
+remote_platform firmware add "$work/v1.50.ffpkg" > /dev/null
+sha150=$(sha256sum "$work/v1.50.ffpkg" | cut -d' ' -f1)
+remote_platform remote upgrade DTU-0001 --firmware V2.00 2> "$work/refused.err" && fail "V2.00 again"
+grep -q 'already runs V2.00' "$work/refused.err" || fail "$(cat "$work/refused.err")"
+remote_platform remote upgrade DTU-0001 --firmware V1.50 2> "$work/refused.err" && fail "a downgrade"
+grep -q 'older than V2.00' "$work/refused.err" || fail "$(cat "$work/refused.err")"
+# The session of DTU-0001 holds the ack of the result sent again above; the rollback comes next.
+subscribe DTU-0001 DTU-0001 2 ff/v1/t/DTU-0001/cmd
+remote_platform remote upgrade DTU-0001 --firmware V1.50 --rollback > "$work/rollback.out"
+wait "${subs[-1]}"
+rollback_id=$(sed -n 's/^DTU-0001: command \([0-9a-f]*\) .*/\1/p' "$work/rollback.out")
+checked=$(payload DTU-0001 2 | "${tool[@]}" verify-command "$creds/DTU-0001/platform.pub.pem" DTU-0001)
+[ "$checked" = "rollback $rollback_id $sha150" ] || fail "rollback: $checked"
+
 echo "== a forged result (signed with another terminal's key) is refused"
 "${tool[@]}" sign-result "$creds/DTU-0002/terminal.key" DTU-0001 "$command_id" failed V9.99 \
   > "$work/forged.json"
@@ -230,7 +248,7 @@ remote_stack_start_platform
 "${tool[@]}" sign-result "$creds/DTU-0004/terminal.key" DTU-0004 "$away_id" succeeded V2.00 \
   > "$work/result4.json"
 as_terminal DTU-0004 mosquitto_pub -q 1 -t ff/v1/t/DTU-0004/result -f "$work/result4.json"
-wait "${subs[4]}"
+wait "${subs[-1]}"
 checked=$(payload DTU-0004 1 | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
 [ "$checked" = "upgrade $away_id $sha" ] || fail "first message: $checked"
 checked=$(payload DTU-0004 2 | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
