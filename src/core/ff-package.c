@@ -320,9 +320,8 @@ read_named_entry (struct archive *archive,
     }
   refusal = entry_refusal (entry);
   if (refusal == NULL && g_strcmp0 (archive_entry_pathname (entry), name) != 0)
-    refusal = name[0] == 'm' && strcmp (name, MANIFEST_NAME) == 0
-              ? _("the package must begin with manifest.json")
-              : _("manifest.sig must follow manifest.json");
+    refusal = strcmp (name, MANIFEST_NAME) == 0 ? _("the package must begin with manifest.json")
+                                                : _("manifest.sig must follow manifest.json");
   if (refusal == NULL && archive_entry_filetype (entry) != AE_IFREG)
     refusal = _("it is not a regular file");
   if (refusal != NULL)

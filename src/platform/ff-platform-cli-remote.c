@@ -347,6 +347,16 @@ ff_cli_packages (FfCli   *cli,
   return ff_cli_unknown_sub_verb (error, "packages", "build … -o OUT.ffpkg");
 }
 
+/* Sets *@option to @value when it is unset; FALSE when it is set to something else. */
+static gboolean
+fill_option (char      **option,
+             const char *value)
+{
+  if (*option == NULL)
+    *option = g_strdup (value);
+  return g_str_equal (*option, value);
+}
+
 gboolean
 ff_cli_package_fill_firmware (FfCli       *cli,
                               const char  *path,
@@ -358,9 +368,21 @@ ff_cli_package_fill_firmware (FfCli       *cli,
                               GError     **error)
 {
   g_autoptr(FfKey) key = ff_cli_load_key (cli, error);
+  g_autoptr(FfPackage) package = NULL;
+  g_autofree char *hardware_list = NULL;
 
-  return key != NULL && ff_platform_package_describe (key, path, vendor, model, version,
-                                                      hardware, notes, error);
+  if (key == NULL || (package = ff_package_open (path, key, error)) == NULL)
+    return FALSE;
+  hardware_list = g_strjoinv (",", (char **) ff_package_get_hardware_versions (package));
+  if (!fill_option (vendor, ff_package_get_vendor (package))
+      || !fill_option (model, ff_package_get_model (package))
+      || !fill_option (version, ff_package_get_version (package))
+      || !fill_option (hardware, hardware_list))
+    return ff_cli_usage_error (error, _("The package's manifest says otherwise: leave out "
+                                        "--vendor, --model, --version and --hardware"));
+  if (*notes == NULL && ff_package_get_notes (package) != NULL)
+    *notes = g_strdup (ff_package_get_notes (package));
+  return TRUE;
 }
 
 /* remote upgrade | results */

@@ -57,6 +57,9 @@ topic () { sed -n "${2}p" "$work/$1.out" | cut -d' ' -f1; }
 printf '#!/bin/sh\necho V2.00\n' > "$work/main-program"
 remote_platform packages build --vendor Acme --model DTU-3000 --hardware HV1.0 --version V2.00 \
   --main-program "$work/main-program" --main-program-version V2.00 -o "$work/v2.ffpkg" > /dev/null
+remote_platform firmware add "$work/v2.ffpkg" --version V9.99 2> "$work/refused.err" \
+  && fail "firmware add took a version its package's manifest does not give"
+grep -q "manifest says otherwise" "$work/refused.err" || fail "$(cat "$work/refused.err")"
 remote_platform firmware add "$work/v2.ffpkg" > /dev/null
 sha=$(sha256sum "$work/v2.ffpkg" | cut -d' ' -f1)
 remote_platform blacklist add V2.00 DTU-0003 > /dev/null
