@@ -206,6 +206,20 @@ class Console(unittest.TestCase):
         added = next(f for f in self.cli_json('firmware', 'list') if f['version'] == 'V3.00')
         self.assertEqual(added['sha256'], hashlib.sha256(image).hexdigest())
         self.assertEqual(added['notes'], 'From <b>the</b> console')
+        self.assertEqual(driver.find_element(By.CSS_SELECTOR, '#upload-progress').get_property('value'), 1)
+
+        # A package describes itself: only the file is given.
+        program = self.platform.write('main-program', '#!/bin/sh\necho V4.00\n')
+        package = os.path.join(self.platform.dir, 'v4.ffpkg')
+        self.platform.run('packages', 'build', '--vendor', 'Acme', '--model', 'DTU-3000', '--hardware',
+                          'HV1.0', '--version', 'V4.00', '--notes', 'Remote fix', '--main-program',
+                          program, '--main-program-version', 'V4.00', '-o', package)
+        wait_for(driver, '#firmware-file').send_keys(package)
+        driver.find_element(By.CSS_SELECTOR, '#firmware-upload').click()
+        wait_until(driver, lambda d: 'Added firmware V4.00 for Acme DTU-3000'
+                   in d.find_element(By.CSS_SELECTOR, '#firmware-table + .notice').text)
+        added = next(f for f in self.cli_json('firmware', 'list') if f['version'] == 'V4.00')
+        self.assertEqual(added['notes'], 'Remote fix')
 
     def test_blacklist_add_and_remove(self):
         driver = self.browser()
