@@ -18,6 +18,7 @@
 #include "ff-delta.h"
 #include "ff-package.h"
 #include "ff-remote-doc.h"
+#include "ff-test-fixtures.h"
 
 /* See test-ff-sync.c: LeakSanitizer and the TLS of dlopen()ed GnuTLS. */
 const char *__asan_default_options (void);
@@ -292,6 +293,7 @@ start_agent (Rig *rig, const char *mode)
   g_autofree char *config = device_file (rig, "agent.conf");
   g_autofree char *agent_path = g_build_filename (g_getenv ("FIELDFLASH_BUILDDIR"), "src", "agent",
                                                   "fieldflash-agent", NULL);
+  g_autoptr(GPtrArray) argv = NULL;
   g_autoptr(GError) error = NULL;
 
   if (rig->fault != NULL)
@@ -299,8 +301,11 @@ start_agent (Rig *rig, const char *mode)
   else
     g_subprocess_launcher_unsetenv (launcher, "FIELDFLASH_AGENT_FAULT");
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  rig->agent = g_subprocess_launcher_spawn (launcher, &error, agent_path, "--config", config,
-                                            "--mode", mode, NULL);
+  /* A cross build's agent runs under the same emulator as the test (FIELDFLASH_EXE_WRAPPER). */
+  argv = ff_test_command (agent_path, (const char *[]) { "--config", config, "--mode", mode,
+                                                        NULL });
+  g_ptr_array_add (argv, NULL);
+  rig->agent = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   /* The callback owns a reference of its own. */
   g_object_ref (rig->agent);

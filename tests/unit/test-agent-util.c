@@ -5,6 +5,10 @@
 #include <glib/gstdio.h>
 
 #include "ff-agent-fault.h"
+#include "ff-test-fixtures.h"
+
+#include <signal.h>
+#include <sys/wait.h>
 
 char *
 agent_test_root_new (void)
@@ -84,20 +88,47 @@ agent_test_make_env (const char *root)
   return agent_test_write (root, "fw_env.config", config, FALSE);
 }
 
+static int last_wait_status;
+
 gboolean
 agent_test_with_fault (const char *fault)
 {
+  g_autoptr(GError) error = NULL;
+  g_autofree char *self = NULL;
+  g_autoptr(GPtrArray) argv = NULL;
+
   if (g_test_subprocess ())
     {
-      g_autoptr(GError) error = NULL;
-
       g_setenv ("FIELDFLASH_AGENT_FAULT", g_getenv ("AGENT_TEST_FAULT"), TRUE);
       g_assert_true (ff_agent_fault_init (&error));
       g_assert_no_error (error);
       return TRUE;
     }
+  /* Not g_test_trap_subprocess(): a cross build's test runs under qemu-user, and so must the
+   * subprocess (ff_test_command puts FIELDFLASH_EXE_WRAPPER first). */
+  self = g_file_read_link ("/proc/self/exe", &error);
+  g_assert_no_error (error);
+  argv = ff_test_command (self, (const char *[]) { "-q", "-p", g_test_get_path (),
+                                                  "--GTestSubprocess", NULL });
+  g_ptr_array_add (argv, NULL);
   g_setenv ("AGENT_TEST_FAULT", fault, TRUE);
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+                NULL, &last_wait_status, &error);
+  g_assert_no_error (error);
   g_unsetenv ("AGENT_TEST_FAULT");
   return FALSE;
+}
+
+void
+agent_test_assert_power_cut (void)
+{
+  g_assert_true (WIFSIGNALED (last_wait_status));
+  g_assert_cmpint (WTERMSIG (last_wait_status), ==, SIGKILL);
+}
+
+void
+agent_test_assert_passed (void)
+{
+  g_assert_true (WIFEXITED (last_wait_status));
+  g_assert_cmpint (WEXITSTATUS (last_wait_status), ==, 0);
 }

@@ -18,7 +18,12 @@ char *agent_test_write          (const char *root,
                                  const char *contents,
                                  gboolean    executable);
 /* Runs the current test in a subprocess with FIELDFLASH_AGENT_FAULT=@fault; returns TRUE in the
- * subprocess (which then calls the code under test and must die or pass). */
+ * subprocess (which then calls the code under test and must die or pass), FALSE in the parent
+ * once the subprocess ended. Then in the parent: */
 gboolean agent_test_with_fault  (const char *fault);
+/* the subprocess died of the simulated power cut (SIGKILL) */
+void     agent_test_assert_power_cut (void);
+/* the subprocess passed */
+void     agent_test_assert_passed    (void);
 
 G_END_DECLS
