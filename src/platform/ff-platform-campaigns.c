@@ -547,3 +547,167 @@ ff_platform_campaign_act (FfPlatformDb     *db,
 
   return ff_platform_db_transaction (db, act_in_transaction, &acting, error);
 }
+
+/* What the terminals tell */
+
+static GMutex observer_lock;
+static void (*observer) (gpointer user_data);
+static gpointer observer_data;
+
+void
+ff_platform_campaigns_set_observer (void     (*changed) (gpointer user_data),
+                                    gpointer   user_data)
+{
+  g_mutex_lock (&observer_lock);
+  observer = changed;
+  observer_data = user_data;
+  g_mutex_unlock (&observer_lock);
+}
+
+static void
+notify_observer (void)
+{
+  g_mutex_lock (&observer_lock);
+  if (observer != NULL)
+    observer (observer_data);
+  g_mutex_unlock (&observer_lock);
+}
+
+/* Runs @stmt (an UPDATE of campaign_terminals) and tells the observer when it changed a row. */
+static gboolean
+update_terminals (FfPlatformDb *db,
+                  sqlite3_stmt *stmt,
+                  GError      **error)
+{
+  gboolean changed;
+
+  ff_platform_db_lock (db);
+  if (!ff_platform_db_run (db, stmt, error))
+    {
+      ff_platform_db_unlock (db);
+      return FALSE;
+    }
+  changed = ff_platform_db_changes (db) > 0;
+  ff_platform_db_unlock (db);
+  if (changed)
+    notify_observer ();
+  return TRUE;
+}
+
+gboolean
+ff_platform_db_campaign_take_result (FfPlatformDb *db,
+                                     const char   *command_id,
+                                     const char   *outcome,
+                                     const char   *step,
+                                     const char   *reason,
+                                     gint64        now,
+                                     GError      **error)
+{
+  /* A refused command failed at the step that refused it. */
+  const char *state = g_str_equal (outcome, "refused") ? "failed" : outcome;
+
+  if (command_id == NULL || ff_campaign_terminal_state_from_string (state) < 0)
+    return TRUE;
+  return update_terminals (db, ff_platform_db_bind (db,
+    "UPDATE campaign_terminals SET state = ?2, step = ?3, reason = ?4, updated_at = ?5"
+    " WHERE command_id = ?1", error, "ssssi", command_id, state, step, reason, now), error);
+}
+
+gboolean
+ff_platform_db_campaign_take_report (FfPlatformDb *db,
+                                     const char   *task_id,
+                                     const char   *device_id,
+                                     const char   *outcome,
+                                     gint64        now,
+                                     GError      **error)
+{
+  static const struct { const char *outcome; const char *state; } states[] = {
+    { "upgraded", "succeeded" }, { "already-current", "succeeded" }, { "failed", "failed" },
+    { "identity-mismatch", "failed" }, { "rolled-back", "rolled-back" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+    if (g_str_equal (outcome, states[i].outcome))
+      return update_terminals (db, ff_platform_db_bind (db,
+        "UPDATE campaign_terminals SET state = ?3, step = NULL,"
+        " reason = CASE WHEN ?3 = 'succeeded' THEN NULL ELSE ?4 END, updated_at = ?5"
+        " WHERE task_id = ?1 AND device_id = ?2", error, "ssssi", task_id, device_id,
+        states[i].state, outcome, now), error);
+  return TRUE;
+}
+
+gboolean
+ff_platform_db_campaign_take_progress (FfPlatformDb *db,
+                                       const char   *command_id,
+                                       const char   *step,
+                                       gint64        now,
+                                       GError      **error)
+{
+  const char *state = g_strcmp0 (step, "download") == 0 ? "downloading" : "installing";
+
+  /* Progress is QoS 0 and may come late: it never takes back a result. */
+  return update_terminals (db, ff_platform_db_bind (db,
+    "UPDATE campaign_terminals SET state = ?2, updated_at = ?3 WHERE command_id = ?1"
+    " AND state IN ('sent', 'downloading', 'installing') AND state != ?2", error, "ssi",
+    command_id, state, now), error);
+}
+
+char *
+ff_platform_campaigns_signal_path (const char *data_dir)
+{
+  return g_build_filename (data_dir, "campaigns.changed", NULL);
+}
+
+void
+ff_platform_campaigns_signal (const char *data_dir)
+{
+  g_autofree char *path = ff_platform_campaigns_signal_path (data_dir);
+  g_autofree char *stamp = g_strdup_printf ("%" G_GINT64_FORMAT "\n", g_get_real_time ());
+  g_autoptr(GError) error = NULL;
+
+  /* Only a wake-up: the state is in the database, so a lost signal delays, never loses. */
+  if (!g_file_set_contents (path, stamp, -1, &error))
+    g_warning ("%s", error->message);
+}
+
+gboolean
+ff_platform_campaigns_render_metrics (FfPlatformDb  *db,
+                                      GString       *text,
+                                      GError       **error)
+{
+  static const char *const states[] = {
+    FF_CAMPAIGN_DRAFT, FF_CAMPAIGN_RUNNING, FF_CAMPAIGN_PAUSED, FF_CAMPAIGN_CANCELLED,
+    FF_CAMPAIGN_COMPLETE,
+  };
+  g_autoptr(GPtrArray) campaigns = ff_platform_db_list_campaigns (db, FALSE, error);
+
+  if (campaigns == NULL)
+    return FALSE;
+  g_string_append (text, "# HELP fieldflash_campaigns Campaigns in each state.\n"
+                         "# TYPE fieldflash_campaigns gauge\n");
+  for (guint s = 0; s < G_N_ELEMENTS (states); s++)
+    {
+      guint n = 0;
+
+      for (guint i = 0; i < campaigns->len; i++)
+        n += g_str_equal (((FfCampaign *) g_ptr_array_index (campaigns, i))->state, states[s]);
+      g_string_append_printf (text, "fieldflash_campaigns{state=\"%s\"} %u\n", states[s], n);
+    }
+  g_string_append (text, "# HELP fieldflash_campaign_terminals Terminals of each unfinished "
+                         "campaign in each state.\n"
+                         "# TYPE fieldflash_campaign_terminals gauge\n");
+  for (guint i = 0; i < campaigns->len; i++)
+    {
+      const FfCampaign *c = g_ptr_array_index (campaigns, i);
+
+      if (g_str_equal (c->state, FF_CAMPAIGN_CANCELLED)
+          || g_str_equal (c->state, FF_CAMPAIGN_COMPLETE))
+        continue;
+      /* Campaign IDs are the platform's own ("C12"): nothing to escape in the label. */
+      for (int s = 0; s < FF_CAMPAIGN_TERMINAL_N_STATES; s++)
+        g_string_append_printf (text, "fieldflash_campaign_terminals{campaign=\"%s\","
+                                "state=\"%s\"} %" G_GINT64_FORMAT "\n", c->campaign_id,
+                                ff_campaign_terminal_state_to_string (s), c->counts[s]);
+    }
+  return TRUE;
+}

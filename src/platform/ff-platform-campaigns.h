@@ -145,6 +145,47 @@ gboolean    ff_platform_db_terminal_in_open_campaign (FfPlatformDb *db,
                                                       char        **campaign_id,
                                                       GError      **error);
 
+/* What the terminals tell, inside the caller's transaction (the one that stores it): a remote
+ * result for @command_id, a tablet report of @task_id for @device_id (its outcome as in the
+ * report; "aborted" changes nothing: the item stays open), a progress or state step of
+ * @command_id ("download" is downloading, any other installing). A terminal whose campaign
+ * changed tells the observer (ff_platform_campaigns_set_observer). */
+gboolean    ff_platform_db_campaign_take_result   (FfPlatformDb *db,
+                                                   const char   *command_id,
+                                                   const char   *outcome,
+                                                   const char   *step,
+                                                   const char   *reason,
+                                                   gint64        now,
+                                                   GError      **error);
+gboolean    ff_platform_db_campaign_take_report   (FfPlatformDb *db,
+                                                   const char   *task_id,
+                                                   const char   *device_id,
+                                                   const char   *outcome,
+                                                   gint64        now,
+                                                   GError      **error);
+gboolean    ff_platform_db_campaign_take_progress (FfPlatformDb *db,
+                                                   const char   *command_id,
+                                                   const char   *step,
+                                                   gint64        now,
+                                                   GError      **error);
+
+/* @changed runs (in the thread that stored the change, possibly before it is committed) when a
+ * campaign terminal changed state; one observer per process (the daemon's engine), NULL to
+ * remove it. */
+void        ff_platform_campaigns_set_observer (void     (*changed) (gpointer user_data),
+                                                gpointer   user_data);
+
+/* Tells a running daemon that the operator changed a campaign: touches DATA/campaigns.changed,
+ * which its engine watches. */
+void        ff_platform_campaigns_signal (const char *data_dir);
+char       *ff_platform_campaigns_signal_path (const char *data_dir);
+
+/* Appends the campaign gauges to @text (Prometheus text format): campaigns per state, and the
+ * terminals of each unfinished campaign per state. */
+gboolean    ff_platform_campaigns_render_metrics (FfPlatformDb  *db,
+                                                  GString       *text,
+                                                  GError       **error);
+
 void ff_campaign_free            (FfCampaign          *campaign);
 void ff_campaign_terminal_free   (FfCampaignTerminal  *terminal);
 void ff_campaign_exclusion_free  (FfCampaignExclusion *exclusion);

@@ -192,6 +192,7 @@ campaigns_act (FfCli            *cli,
   if (ff_cli_open_db (cli, error) == NULL
       || !ff_platform_campaign_act (cli->db, argv[1], action, ff_platform_now (), error))
     return FALSE;
+  ff_platform_campaigns_signal (cli->data_dir);
   g_print (done, argv[1]);
   g_print ("\n");
   return TRUE;

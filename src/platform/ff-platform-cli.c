@@ -5,6 +5,7 @@
 
 #include "ff-cli-options.h"
 #include "ff-document.h"
+#include "ff-platform-campaign-engine.h"
 #include "ff-platform-meter-service.h"
 #include "ff-platform-remote-service.h"
 #include "ff-platform-server.h"
@@ -369,6 +370,7 @@ ff_cli_serve (FfCli   *cli,
   FfPlatformTls *tls = NULL;
   g_autoptr(FfPlatformServer) server = NULL;
   g_autoptr(FfRemoteService) remote = NULL;
+  g_autoptr(FfCampaignEngine) campaigns = NULL;
   g_autoptr(GError) remote_error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *uri = NULL;
@@ -409,6 +411,9 @@ ff_cli_serve (FfCli   *cli,
       g_propagate_error (error, g_steal_pointer (&remote_error));
       return FALSE;
     }
+  campaigns = ff_campaign_engine_new (cli->db, cli->data_dir, key, remote, error);
+  if (campaigns == NULL)
+    return FALSE;
   g_print ("listening on %s\n", uri);
   /* Smart meters: CoAP on the address the HTTP API listens on. */
   if (coap_port >= 0)

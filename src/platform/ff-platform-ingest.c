@@ -3,6 +3,7 @@
 
 #include "ff-platform-ingest.h"
 
+#include "ff-platform-campaigns.h"
 #include "ff-report.h"
 #include "ff-task.h"
 #include "ff-version.h"
@@ -382,6 +383,8 @@ ingest_in_transaction (FfPlatformDb *db,
   record.document = ingest->bytes;
   return ff_platform_db_insert_report (db, &record, ingest->signature, error)
          && apply_version (db, ingest, error)
+         && ff_platform_db_campaign_take_report (db, report->task_id, report->device_id,
+                                                 record.outcome, ingest->now, error)
          && (report->outcome == FF_REPORT_OUTCOME_ABORTED
              || ff_platform_db_close_item (db, report->task_id, report->device_id,
                                            report->report_id, error))

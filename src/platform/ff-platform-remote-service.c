@@ -4,6 +4,8 @@
 
 #include "ff-platform-remote-service.h"
 
+#include "ff-document.h"
+#include "ff-platform-campaigns.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-error.h"
 #include "ff-platform-mqtt.h"
@@ -53,7 +55,8 @@ connected (FfMqttClient *client,
 
   g_message ("MQTT: connected");
   if (!ff_mqtt_client_subscribe (client, "ff/v1/t/+/result", &error)
-      || !ff_mqtt_client_subscribe (client, "ff/v1/t/+/state", &error))
+      || !ff_mqtt_client_subscribe (client, "ff/v1/t/+/state", &error)
+      || !ff_mqtt_client_subscribe (client, "ff/v1/t/+/progress", &error))
     {
       g_warning ("MQTT: %s", error->message);
       return;
@@ -93,6 +96,31 @@ take_result (FfRemoteService *self,
     g_warning ("MQTT: %s", error->message);
 }
 
+/* A progress document moves the terminal's campaign state on (downloading, installing); it is
+ * informative and unsigned, so it never stands for a result. */
+static void
+take_progress (FfRemoteService *self,
+               const char      *device_id,
+               GBytes          *payload)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *root = NULL;
+  const char *command_id, *step;
+
+  if (g_bytes_get_size (payload) > FF_REMOTE_ENVELOPE_MAX_SIZE
+      || (parser = ff_document_parse_object (payload, &root, NULL)) == NULL
+      || g_strcmp0 (json_object_get_string_member_with_default (root, "device_id", NULL),
+                    device_id) != 0)
+    return;
+  command_id = json_object_get_string_member_with_default (root, "command_id", NULL);
+  step = json_object_get_string_member_with_default (root, "step", NULL);
+  if (command_id != NULL
+      && !ff_platform_db_campaign_take_progress (self->db, command_id, step, ff_platform_now (),
+                                                 &error))
+    g_message ("MQTT: the progress of %s was not kept: %s", device_id, error->message);
+}
+
 static void
 message (FfMqttClient *client,
          const char   *topic,
@@ -102,10 +130,13 @@ message (FfMqttClient *client,
   FfRemoteService *self = user_data;
   g_autofree char *result_device = ff_remote_topic_device (topic, "result");
   g_autofree char *state_device = ff_remote_topic_device (topic, "state");
+  g_autofree char *progress_device = ff_remote_topic_device (topic, "progress");
   g_autoptr(GError) error = NULL;
 
   if (result_device != NULL)
     take_result (self, result_device, payload);
+  else if (progress_device != NULL)
+    take_progress (self, progress_device, payload);
   else if (state_device != NULL && g_bytes_get_size (payload) <= FF_REMOTE_ENVELOPE_MAX_SIZE
            && !ff_platform_db_set_terminal_state (self->db, state_device, payload,
                                                   ff_platform_now (), &error))
@@ -129,6 +160,13 @@ published (FfMqttClient *client,
     }
   else
     g_warning ("MQTT: %s", error->message);
+}
+
+void
+ff_remote_service_send_pending (FfRemoteService *service)
+{
+  if (ff_mqtt_client_is_connected (service->client))
+    publish_unsent (service);
 }
 
 FfRemoteService *

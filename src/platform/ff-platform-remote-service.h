@@ -19,6 +19,9 @@ FfRemoteService *ff_remote_service_start (FfPlatformDb      *db,
                                           FfPlatformMetrics *metrics,
                                           GError           **error);
 void             ff_remote_service_free  (FfRemoteService *service);
+/* Publishes the commands recorded since (by a campaign's wave); when the broker is away they go
+ * when it is back. */
+void             ff_remote_service_send_pending (FfRemoteService *service);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteService, ff_remote_service_free)
 

@@ -5,6 +5,7 @@
 #include "ff-platform-remote.h"
 
 #include "ff-package.h"
+#include "ff-platform-campaigns.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-tasks.h"
 #include "ff-version.h"
@@ -343,6 +344,12 @@ ingest_in_transaction (FfPlatformDb *db,
 
   if (!ff_platform_db_insert_result (db, &ingest->record, ingest->document, ingest->signature,
                                      &ingest->inserted, error))
+    return FALSE;
+  if (ingest->inserted
+      && !ff_platform_db_campaign_take_result (db, ingest->record.command_id,
+                                               ingest->record.outcome, ingest->record.step,
+                                               ingest->record.reason,
+                                               ingest->record.received_at, error))
     return FALSE;
   if (!ingest->inserted || running == NULL)
     return TRUE;

@@ -15,6 +15,7 @@
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-ingest.h"
 #include "ff-platform-login.h"
+#include "ff-platform-campaigns.h"
 #include "ff-platform-metrics.h"
 #include "ff-platform-refusal.h"
 #include "ff-platform-reply.h"
@@ -575,6 +576,8 @@ handle_metrics (Job *job)
   if (open_tasks < 0)
     return ff_reply_gerror (reply, error);
   ff_platform_metrics_render (self->metrics, text);
+  if (!ff_platform_campaigns_render_metrics (self->db, text, &error))
+    return ff_reply_gerror (reply, error);
   g_string_append_printf (text,
                           "# HELP fieldflash_login_queue Logins waiting for a hashing thread.\n"
                           "# TYPE fieldflash_login_queue gauge\n"

@@ -14,6 +14,7 @@
 #include "ff-sim-cutlink.h"
 #include "ff-sim-image.h"
 #include "ff-sim-netdevice.h"
+#include "ff-sim-swarm.h"
 
 #define EXIT_USAGE 2
 
@@ -448,8 +449,11 @@ ff_sim_networked_main (int    argc,
     { "make-program", make_program }, { "cut-link", cut_link },
   };
 
+  if (argc >= 2 && g_str_has_prefix (argv[1], "--swarm"))
+    return ff_sim_swarm_main (argc, argv);
   for (guint i = 0; argc >= 2 && i < G_N_ELEMENTS (verbs); i++)
     if (g_str_equal (argv[1], verbs[i].verb))
       return verbs[i].run (argc - 1, argv + 1);
-  return usage_error (_("Usage: fieldflash-sim networked init|run|make-image|make-program|cut-link …"));
+  return usage_error (_("Usage: fieldflash-sim networked init|run|make-image|make-program|cut-link … | "
+                        "--swarm N …"));
 }

@@ -1,0 +1,483 @@
+/* The daemon's campaign engine: waves, the failure threshold, offline terminals and the window. */
+#include "config.h"
+
+#include "ff-platform-campaign-engine.h"
+
+#include "ff-platform-campaigns.h"
+#include "ff-platform-clock.h"
+#include "ff-platform-db-private.h"
+#include "ff-platform-mqtt.h"
+#include "ff-platform-remote.h"
+
+#include <glib/gi18n-lib.h>
+
+struct _FfCampaignEngine
+{
+  FfPlatformDb    *db;
+  char            *data_dir;
+  FfKey           *platform_key;
+  FfRemoteService *remote;
+  GMainContext    *context;
+  GFileMonitor    *monitor;
+  GMutex           lock;          /* idle_id: the observer runs in whichever thread ingests */
+  guint            idle_id;
+  guint            timer_id;
+};
+
+static gboolean
+is_final (const char *state)
+{
+  return g_str_equal (state, "succeeded") || g_str_equal (state, "failed")
+         || g_str_equal (state, "rolled-back") || g_str_equal (state, "offline");
+}
+
+/* Whether failures reached the threshold; @reason then says so. */
+static gboolean
+threshold_reached (const FfCampaign *c,
+                   char            **reason)
+{
+  gint64 failures = c->counts[FF_CAMPAIGN_TERMINAL_FAILED]
+                    + c->counts[FF_CAMPAIGN_TERMINAL_ROLLED_BACK];
+  gint64 finished = failures + c->counts[FF_CAMPAIGN_TERMINAL_SUCCEEDED];
+
+  if (failures == 0)
+    return FALSE;
+  if (c->max_failures_percent ? failures * 100 < c->max_failures * finished
+                              : failures < c->max_failures)
+    return FALSE;
+  /* Counts of one campaign fit an int (the ledger is far smaller). */
+  if (c->max_failures_percent)
+    *reason = g_strdup_printf (_("%d of %d terminals that finished failed, the threshold is %d%%"),
+                               (int) failures, (int) finished, (int) c->max_failures);
+  else
+    *reason = g_strdup_printf (_("%d terminals failed, the threshold is %d"), (int) failures,
+                               (int) c->max_failures);
+  return TRUE;
+}
+
+/* Seconds from @now until the window opens (0 inside it, or without a window). */
+static gint64
+until_window (const FfCampaign *c,
+              gint64            now)
+{
+  int minute = (int) ((now % 86400) / 60);
+  gboolean inside;
+
+  if (c->window_start < 0)
+    return 0;
+  inside = c->window_start < c->window_end
+           ? minute >= c->window_start && minute < c->window_end
+           : minute >= c->window_start || minute < c->window_end;
+  if (inside)
+    return 0;
+  return ((gint64) c->window_start * 60 - now % 86400 + 86400) % 86400;
+}
+
+/* Transactions */
+
+typedef struct
+{
+  FfCampaignEngine *engine;
+  const FfCampaign *campaign;
+  const char       *platform_url;
+  gint64            wave;
+  gint64            now;
+  const char       *reason;
+  guint             recorded;
+  char             *halt_reason;
+} Step;
+
+/* Whether the campaign is still as the engine read it (the operator may have acted since). */
+static gboolean
+still_current (FfPlatformDb *db,
+               const Step   *step,
+               gboolean     *current,
+               GError      **error)
+{
+  g_autoptr(FfCampaign) now = ff_platform_db_require_campaign (db, step->campaign->campaign_id,
+                                                                error);
+
+  if (now == NULL)
+    return FALSE;
+  *current = g_str_equal (now->state, FF_CAMPAIGN_RUNNING)
+             && now->current_wave == step->campaign->current_wave;
+  return TRUE;
+}
+
+static gboolean
+halt_in_transaction (FfPlatformDb *db,
+                     gpointer      user_data,
+                     GError      **error)
+{
+  Step *step = user_data;
+
+  return ff_platform_db_run (db, ff_platform_db_bind (db,
+    "UPDATE campaigns SET state = 'paused', halt_reason = ?2"
+    " WHERE campaign_id = ?1 AND state = 'running'", error, "ss", step->campaign->campaign_id,
+    step->reason), error);
+}
+
+static gboolean
+complete_in_transaction (FfPlatformDb *db,
+                         gpointer      user_data,
+                         GError      **error)
+{
+  Step *step = user_data;
+
+  return ff_platform_db_run (db, ff_platform_db_bind (db,
+    "UPDATE campaigns SET state = 'complete', finished_at = ?2"
+    " WHERE campaign_id = ?1 AND state = 'running'", error, "si", step->campaign->campaign_id,
+    step->now), error);
+}
+
+static gboolean
+offline_in_transaction (FfPlatformDb *db,
+                        gpointer      user_data,
+                        GError      **error)
+{
+  Step *step = user_data;
+
+  return ff_platform_db_run (db, ff_platform_db_bind (db,
+    "UPDATE campaign_terminals SET state = 'offline', updated_at = ?3"
+    " WHERE campaign_id = ?1 AND wave = ?2"
+    " AND state IN ('pending', 'sent', 'downloading', 'installing')", error, "sii",
+    step->campaign->campaign_id, step->wave, step->now), error);
+}
+
+static gboolean
+set_terminal (FfPlatformDb *db,
+              const Step   *step,
+              const char   *device_id,
+              const char   *state,
+              const char   *command_id,
+              const char   *reason,
+              GError      **error)
+{
+  return ff_platform_db_run (db, ff_platform_db_bind (db,
+    "UPDATE campaign_terminals SET state = ?3, command_id = ?4, reason = ?5, updated_at = ?6"
+    " WHERE campaign_id = ?1 AND device_id = ?2", error, "sssssi", step->campaign->campaign_id,
+    device_id, state, command_id, reason, step->now), error);
+}
+
+/* Records the command of each networked terminal of the next wave (through the remote path, with
+ * the campaign and wave in it) and the wave's start, all in this one transaction: a daemon killed
+ * after it sends what it recorded, and nothing twice. A withdrawn firmware halts the campaign
+ * instead (nothing of the wave is recorded); another refusal fails that terminal. */
+static gboolean
+start_wave_in_transaction (FfPlatformDb *db,
+                           gpointer      user_data,
+                           GError      **error)
+{
+  Step *step = user_data;
+  FfRemoteContext context = { db, step->engine->data_dir, step->engine->platform_key,
+                              step->platform_url };
+  g_autoptr(GPtrArray) terminals = NULL;
+  gboolean current = FALSE;
+
+  if (!still_current (db, step, &current, error))
+    return FALSE;
+  if (!current)
+    return TRUE;
+  terminals = ff_platform_db_list_campaign_terminals (db, step->campaign->campaign_id,
+                                                      step->wave, error);
+  if (terminals == NULL)
+    return FALSE;
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      const FfCampaignTerminal *t = g_ptr_array_index (terminals, i);
+      g_autoptr(FfTerminal) terminal = NULL;
+      g_autoptr(FfFirmware) firmware = NULL;
+      g_autoptr(FfRemoteCommandRecord) record = NULL;
+      g_autoptr(GError) refusal = NULL;
+      gint64 firmware_id = 0;
+
+      if (!g_str_equal (t->link, "mqtt") || !g_str_equal (t->state, "pending"))
+        continue;
+      terminal = ff_platform_db_require_terminal (db, t->device_id, error);
+      if (terminal == NULL)
+        return FALSE;
+      firmware = ff_platform_db_find_firmware (db, terminal->vendor, terminal->model,
+                                               step->campaign->firmware_version, error);
+      if (firmware != NULL && firmware->withdrawn_at != 0)
+        {
+          step->halt_reason = g_strdup_printf (_("Firmware %s for %s %s was withdrawn"),
+                                               firmware->version, firmware->vendor,
+                                               firmware->model);
+          step->recorded = 0;
+          step->reason = step->halt_reason;
+          return halt_in_transaction (db, step, error);
+        }
+      if (step->platform_url == NULL)
+        g_set_error_literal (&refusal, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED,
+                             _("The platform has no MQTT broker (“fieldflash-platform mqtt "
+                               "config”)"));
+      else
+        record = ff_platform_remote_prepare (&context, terminal, step->campaign->firmware_version,
+                                             FALSE, step->campaign->campaign_id, step->wave,
+                                             FF_REMOTE_DEFAULT_VALID_SECONDS, step->now,
+                                             &firmware_id, &refusal);
+      if (record == NULL)
+        {
+          if (!g_error_matches (refusal, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED))
+            {
+              g_propagate_error (error, g_steal_pointer (&refusal));
+              return FALSE;
+            }
+          if (!set_terminal (db, step, t->device_id, "failed", NULL, refusal->message, error))
+            return FALSE;
+          continue;
+        }
+      if (!ff_platform_db_insert_command (db, record, firmware_id, error)
+          || !set_terminal (db, step, t->device_id, "sent", record->command_id, NULL, error))
+        return FALSE;
+      step->recorded++;
+    }
+  return ff_platform_db_run (db, ff_platform_db_bind (db,
+    "UPDATE campaigns SET current_wave = ?2, wave_started_at = ?3 WHERE campaign_id = ?1",
+    error, "sii", step->campaign->campaign_id, step->wave, step->now), error);
+}
+
+/* One campaign */
+
+typedef enum
+{
+  STEP_WAIT,        /* nothing to do before *deadline (0: before an event) */
+  STEP_AGAIN,       /* it changed: look at it again */
+} StepResult;
+
+static gboolean
+run_step (FfCampaignEngine *self,
+          FfPlatformDbWork  work,
+          Step             *step)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (ff_platform_db_transaction (self->db, work, step, &error))
+    return TRUE;
+  g_warning ("Campaign %s: %s", step->campaign->campaign_id, error->message);
+  return FALSE;
+}
+
+static StepResult
+advance (FfCampaignEngine *self,
+         const FfCampaign *c,
+         const char       *platform_url,
+         gint64            now,
+         gint64           *deadline)
+{
+  g_autofree char *reason = NULL;
+  g_autoptr(GPtrArray) wave = NULL;
+  g_autoptr(GError) error = NULL;
+  Step step = { self, c, platform_url, c->current_wave, now, NULL, 0, NULL };
+  gint64 wait;
+
+  if (threshold_reached (c, &reason))
+    {
+      step.reason = reason;
+      if (run_step (self, halt_in_transaction, &step))
+        g_message ("Campaign %s halted: %s", c->campaign_id, reason);
+      return STEP_WAIT;
+    }
+  if (c->current_wave > 0)
+    {
+      wave = ff_platform_db_list_campaign_terminals (self->db, c->campaign_id, c->current_wave,
+                                                     &error);
+      if (wave == NULL)
+        {
+          g_warning ("Campaign %s: %s", c->campaign_id, error->message);
+          return STEP_WAIT;
+        }
+      for (guint i = 0; i < wave->len; i++)
+        if (!is_final (((FfCampaignTerminal *) g_ptr_array_index (wave, i))->state))
+          {
+            if (now < c->wave_started_at + c->offline_after)
+              {
+                *deadline = c->wave_started_at + c->offline_after;
+                return STEP_WAIT;
+              }
+            return run_step (self, offline_in_transaction, &step) ? STEP_AGAIN : STEP_WAIT;
+          }
+      g_message ("Campaign %s: wave %u complete", c->campaign_id, (guint) c->current_wave);
+    }
+  if (c->current_wave >= c->n_waves)
+    {
+      if (run_step (self, complete_in_transaction, &step))
+        g_message ("Campaign %s complete", c->campaign_id);
+      return STEP_WAIT;
+    }
+  wait = until_window (c, now);
+  if (wait > 0)
+    {
+      *deadline = now + wait;
+      return STEP_WAIT;
+    }
+  step.wave = c->current_wave + 1;
+  if (!run_step (self, start_wave_in_transaction, &step))
+    return STEP_WAIT;
+  if (step.halt_reason != NULL)
+    {
+      g_message ("Campaign %s halted: %s", c->campaign_id, step.halt_reason);
+      g_free (step.halt_reason);
+      return STEP_WAIT;
+    }
+  g_message ("Campaign %s: wave %u started, %u commands", c->campaign_id, (guint) step.wave,
+             step.recorded);
+  if (step.recorded > 0 && self->remote != NULL)
+    ff_remote_service_send_pending (self->remote);
+  return STEP_AGAIN;
+}
+
+static void schedule (FfCampaignEngine *self, gint64 deadline, gint64 now);
+
+static void
+evaluate (FfCampaignEngine *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfMqttSettings) settings = ff_mqtt_settings_load (self->data_dir, NULL);
+  const char *platform_url = settings != NULL ? settings->platform_url : NULL;
+  gint64 now = ff_platform_now ();
+  gint64 next = 0;
+  gboolean again = TRUE;
+
+  /* A campaign that changed is read again (each pass moves it on: a wave starts, goes offline,
+   * or it halts or completes), until every one waits for an event or a deadline. */
+  while (again)
+    {
+      g_autoptr(GPtrArray) running = ff_platform_db_list_campaigns (self->db, TRUE, &error);
+
+      again = FALSE;
+      next = 0;
+      if (running == NULL)
+        {
+          g_warning ("%s", error->message);
+          return;
+        }
+      for (guint i = 0; i < running->len; i++)
+        {
+          gint64 deadline = 0;
+
+          if (advance (self, g_ptr_array_index (running, i), platform_url, now, &deadline)
+              == STEP_AGAIN)
+            again = TRUE;
+          if (deadline > 0 && (next == 0 || deadline < next))
+            next = deadline;
+        }
+    }
+  schedule (self, next, now);
+}
+
+static gboolean
+evaluate_idle (gpointer user_data)
+{
+  FfCampaignEngine *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  self->idle_id = 0;
+  g_mutex_unlock (&self->lock);
+  evaluate (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+deadline_reached (gpointer user_data)
+{
+  FfCampaignEngine *self = user_data;
+
+  self->timer_id = 0;
+  evaluate (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* One timer, to the nearest deadline of every running campaign. */
+static void
+schedule (FfCampaignEngine *self,
+          gint64            deadline,
+          gint64            now)
+{
+  GSource *source;
+
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  if (deadline == 0)
+    return;
+  source = g_timeout_source_new_seconds ((guint) CLAMP (deadline - now, 1, G_MAXUINT32 / 2));
+  g_source_set_callback (source, deadline_reached, self, NULL);
+  self->timer_id = g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+/* From any thread: look again once the main loop is idle (a burst of results is one look). */
+static void
+wake (gpointer user_data)
+{
+  FfCampaignEngine *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  if (self->idle_id == 0)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_callback (source, evaluate_idle, self, NULL);
+      self->idle_id = g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+signalled (GFileMonitor      *monitor,
+           GFile             *file,
+           GFile             *other,
+           GFileMonitorEvent  event,
+           gpointer           user_data)
+{
+  if (event == G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT || event == G_FILE_MONITOR_EVENT_CREATED
+      || event == G_FILE_MONITOR_EVENT_RENAMED || event == G_FILE_MONITOR_EVENT_MOVED_IN)
+    wake (user_data);
+}
+
+FfCampaignEngine *
+ff_campaign_engine_new (FfPlatformDb    *db,
+                        const char      *data_dir,
+                        FfKey           *platform_key,
+                        FfRemoteService *remote,
+                        GError         **error)
+{
+  g_autoptr(FfCampaignEngine) self = g_new0 (FfCampaignEngine, 1);
+  g_autofree char *path = ff_platform_campaigns_signal_path (data_dir);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  self->db = db;
+  self->data_dir = g_strdup (data_dir);
+  self->platform_key = ff_key_ref (platform_key);
+  self->remote = remote;
+  self->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&self->lock);
+  /* The CLI replaces the file (temp + rename), so it is watched through its directory. */
+  self->monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, error);
+  if (self->monitor == NULL)
+    return NULL;
+  g_signal_connect (self->monitor, "changed", G_CALLBACK (signalled), self);
+  ff_platform_campaigns_set_observer (wake, self);
+  wake (self);
+  return g_steal_pointer (&self);
+}
+
+void
+ff_campaign_engine_free (FfCampaignEngine *engine)
+{
+  if (engine == NULL)
+    return;
+  ff_platform_campaigns_set_observer (NULL, NULL);
+  if (engine->monitor != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (engine->monitor, engine);
+      g_object_unref (engine->monitor);
+    }
+  g_clear_handle_id (&engine->timer_id, g_source_remove);
+  g_clear_handle_id (&engine->idle_id, g_source_remove);
+  g_main_context_unref (engine->context);
+  g_mutex_clear (&engine->lock);
+  g_clear_pointer (&engine->platform_key, ff_key_unref);
+  g_free (engine->data_dir);
+  g_free (engine);
+}

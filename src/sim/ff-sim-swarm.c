@@ -1,0 +1,452 @@
+/* The swarm: N simulated networked terminals in one process and one thread, each its own
+ * libmosquitto client with its own certificate identity (from `fieldflash-platform terminals
+ * credentials`), speaking the agent's protocol (docs/formats.md): it verifies a signed command,
+ * publishes progress and a signed result, keeps the result until the platform's ack and sends it
+ * again on every reconnection, and ignores a command ID it already executed. Installs are instant;
+ * chosen terminals (or a share of them, by a hash of their ID) fail. One poll() over every socket
+ * drives them all: 10,000 GSources or threads would cost more than the terminals. */
+#include "config.h"
+
+#include "ff-sim-swarm.h"
+
+#include "ff-crypto.h"
+#include "ff-document.h"
+#include "ff-remote-doc.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gi18n-lib.h>
+#include <mosquitto.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+
+#define EXIT_USAGE 2
+#define RECONNECT_SECONDS 1
+
+typedef struct
+{
+  char             *device_id;
+  struct mosquitto *mosq;
+  FfKey            *key;
+  char             *cmd_topic;
+  gboolean          connected;
+  gboolean          fails;
+  GHashTable       *executed;   /* command IDs */
+  GHashTable       *outbox;     /* result ID → sealed result, until acknowledged */
+  gint64            retry_at;   /* monotonic seconds of the next reconnection */
+} Terminal;
+
+typedef struct
+{
+  FfKey      *platform_key;
+  const char *running;
+  const char *target;
+  guint       connected;
+  guint       commands;
+  guint       ignored;
+  guint       refused;
+  guint       acked;
+  gboolean    verbose;
+} Swarm;
+
+static Swarm swarm;
+static volatile sig_atomic_t stopping;
+
+static void
+terminal_free (Terminal *t)
+{
+  if (t->mosq != NULL)
+    mosquitto_destroy (t->mosq);
+  g_clear_pointer (&t->key, ff_key_unref);
+  g_clear_pointer (&t->executed, g_hash_table_unref);
+  g_clear_pointer (&t->outbox, g_hash_table_unref);
+  g_free (t->cmd_topic);
+  g_free (t->device_id);
+  g_free (t);
+}
+
+static void
+publish (Terminal   *t,
+         const char *kind,
+         GBytes     *payload,
+         int         qos)
+{
+  g_autofree char *topic = ff_remote_topic (t->device_id, kind);
+  gsize size = 0;
+  const void *data = g_bytes_get_data (payload, &size);
+
+  /* A publication refused while the link is down waits in the outbox (results) or is dropped
+   * (progress is QoS 0 anyway). */
+  mosquitto_publish (t->mosq, NULL, topic, (int) size, data, qos, false);
+}
+
+static void
+send_outbox (Terminal *t)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, t->outbox);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    publish (t, "result", value, 1);
+}
+
+static GBytes *
+progress_document (const Terminal        *t,
+                   const FfRemoteCommand *command)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  char *text;
+
+  json_builder_begin_object (builder);
+  ff_builder_add_int (builder, "format_version", 1);
+  ff_builder_add_string (builder, "device_id", t->device_id);
+  ff_builder_add_string (builder, "command_id", command->command_id);
+  ff_builder_add_string (builder, "step", "download");
+  ff_builder_add_int (builder, "bytes", command->package_size);
+  ff_builder_add_int (builder, "total", command->package_size);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  text = json_to_string (root, FALSE);
+  return g_bytes_new_take (text, strlen (text));
+}
+
+/* Installs instantly: progress, then the signed result, kept until acknowledged. */
+static void
+execute (Terminal              *t,
+         const FfRemoteCommand *command)
+{
+  g_autoptr(FfRemoteResult) result = ff_remote_result_new ();
+  g_autoptr(GBytes) progress = progress_document (t, command);
+  g_autoptr(GError) error = NULL;
+  GBytes *sealed;
+
+  g_hash_table_add (t->executed, g_strdup (command->command_id));
+  swarm.commands++;
+  publish (t, "progress", progress, 0);
+  result->result_id = ff_remote_id_new ();
+  result->command_id = g_strdup (command->command_id);
+  result->device_id = g_strdup (t->device_id);
+  result->outcome = t->fails ? FF_REMOTE_OUTCOME_FAILED : FF_REMOTE_OUTCOME_SUCCEEDED;
+  result->step = t->fails ? g_strdup ("install-program") : NULL;
+  result->reason = t->fails ? g_strdup ("simulated install failure") : NULL;
+  result->versions.main_program = g_strdup (t->fails ? swarm.running : swarm.target);
+  result->finished_at = g_get_real_time () / G_USEC_PER_SEC;
+  result->campaign_id = g_strdup (command->campaign_id);
+  result->wave = command->wave;
+  sealed = ff_remote_result_seal (result, t->key, &error);
+  if (sealed == NULL)
+    {
+      g_printerr ("%s: %s\n", t->device_id, error->message);
+      return;
+    }
+  g_hash_table_insert (t->outbox, g_strdup (result->result_id), sealed);
+  publish (t, "result", sealed, 1);
+  if (swarm.verbose)
+    g_print ("%s: command %s %s\n", t->device_id, command->command_id,
+             ff_remote_outcome_to_string (result->outcome));
+}
+
+static void
+on_message (struct mosquitto               *mosq,
+            void                           *user_data,
+            const struct mosquitto_message *message)
+{
+  Terminal *t = user_data;
+  g_autoptr(GBytes) envelope = g_bytes_new (message->payload, (gsize) message->payloadlen);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfRemoteCommand) command =
+    ff_remote_command_load (envelope, swarm.platform_key, t->device_id,
+                            g_get_real_time () / G_USEC_PER_SEC, &error);
+
+  if (command == NULL)
+    {
+      /* The agent answers a forged command with a refused result; the swarm only counts it. */
+      swarm.refused++;
+      g_printerr ("%s: refused a command: %s\n", t->device_id, error->message);
+      return;
+    }
+  if (command->kind == FF_REMOTE_COMMAND_ACK)
+    {
+      if (g_hash_table_remove (t->outbox, command->result_id))
+        swarm.acked++;
+      return;
+    }
+  if (g_hash_table_contains (t->executed, command->command_id))
+    {
+      swarm.ignored++;
+      return;
+    }
+  execute (t, command);
+}
+
+static void
+on_connect (struct mosquitto *mosq,
+            void             *user_data,
+            int               rc)
+{
+  Terminal *t = user_data;
+
+  if (rc != 0)
+    return;
+  t->connected = TRUE;
+  swarm.connected++;
+  mosquitto_subscribe (mosq, NULL, t->cmd_topic, 1);
+  send_outbox (t);
+}
+
+static void
+on_disconnect (struct mosquitto *mosq,
+               void             *user_data,
+               int               rc)
+{
+  Terminal *t = user_data;
+
+  if (t->connected)
+    swarm.connected--;
+  t->connected = FALSE;
+  t->retry_at = g_get_monotonic_time () / G_USEC_PER_SEC + RECONNECT_SECONDS;
+}
+
+/* Whether @device_id fails: named, or within @rate by a hash of its ID and @seed (stable from run
+ * to run, so a test knows which). */
+static gboolean
+chosen_to_fail (const char        *device_id,
+                const char *const *failing,
+                double             rate,
+                guint              seed)
+{
+  g_autofree char *salted = g_strdup_printf ("%u:%s", seed, device_id);
+  guint32 hash = g_str_hash (salted);
+
+  if (failing != NULL && g_strv_contains (failing, device_id))
+    return TRUE;
+  return rate > 0 && (double) (hash % 10000) < rate * 10000;
+}
+
+static Terminal *
+terminal_new (const char *credentials,
+              const char *device_id,
+              const char *host,
+              int         port,
+              GError    **error)
+{
+  g_autofree char *dir = g_build_filename (credentials, device_id, NULL);
+  g_autofree char *key_path = g_build_filename (dir, "terminal.key", NULL);
+  g_autofree char *cert_path = g_build_filename (dir, "terminal.crt", NULL);
+  g_autofree char *ca_path = g_build_filename (dir, "ca.crt", NULL);
+  Terminal *t = g_new0 (Terminal, 1);
+  int rc;
+
+  t->device_id = g_strdup (device_id);
+  t->cmd_topic = ff_remote_topic (device_id, "cmd");
+  t->executed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  t->outbox = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                     (GDestroyNotify) g_bytes_unref);
+  t->key = ff_key_load_private (key_path, error);
+  /* A persistent session, as the agent's: commands published while it is away wait for it. */
+  t->mosq = mosquitto_new (device_id, false, t);
+  if (t->key == NULL || t->mosq == NULL)
+    goto failed;
+  mosquitto_connect_callback_set (t->mosq, on_connect);
+  mosquitto_disconnect_callback_set (t->mosq, on_disconnect);
+  mosquitto_message_callback_set (t->mosq, on_message);
+  rc = mosquitto_tls_set (t->mosq, ca_path, NULL, cert_path, key_path, NULL);
+  if (rc == MOSQ_ERR_SUCCESS)
+    rc = mosquitto_tls_opts_set (t->mosq, 1, "tlsv1.3", NULL);
+  if (rc == MOSQ_ERR_SUCCESS)
+    rc = mosquitto_connect (t->mosq, host, port, 60);
+  if (rc != MOSQ_ERR_SUCCESS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", device_id,
+                   rc == MOSQ_ERR_ERRNO ? g_strerror (errno) : mosquitto_strerror (rc));
+      goto failed;
+    }
+  return t;
+
+failed:
+  terminal_free (t);
+  return NULL;
+}
+
+static void
+stop (int signal_number)
+{
+  stopping = 1;
+}
+
+/* One pass: poll every socket for up to a second, read and write what is ready, keep alive and
+ * reconnect the lost. */
+static void
+run_once (GPtrArray     *terminals,
+          struct pollfd *fds)
+{
+  gint64 now = g_get_monotonic_time () / G_USEC_PER_SEC;
+
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      Terminal *t = g_ptr_array_index (terminals, i);
+
+      fds[i].fd = mosquitto_socket (t->mosq);
+      fds[i].events = POLLIN | (mosquitto_want_write (t->mosq) ? POLLOUT : 0);
+      fds[i].revents = 0;
+    }
+  if (poll (fds, terminals->len, 1000) < 0 && errno != EINTR)
+    g_error ("poll: %s", g_strerror (errno));
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      Terminal *t = g_ptr_array_index (terminals, i);
+
+      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLERR | POLLHUP)))
+        mosquitto_loop_read (t->mosq, 1);
+      if (fds[i].fd >= 0 && (fds[i].revents & POLLOUT))
+        mosquitto_loop_write (t->mosq, 1);
+      mosquitto_loop_misc (t->mosq);
+      if (mosquitto_socket (t->mosq) < 0 && now >= t->retry_at)
+        {
+          t->retry_at = now + RECONNECT_SECONDS;
+          mosquitto_reconnect (t->mosq);
+        }
+    }
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The first @count subdirectories of @credentials, by name: the terminals' IDs. */
+static GPtrArray *
+list_devices (const char *credentials,
+              guint       count,
+              GError    **error)
+{
+  g_autoptr(GDir) dir = g_dir_open (credentials, 0, error);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  if (dir == NULL)
+    return NULL;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (ids, g_strdup (name));
+  g_ptr_array_sort (ids, compare_names);
+  if (ids->len < count)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("%s holds the credentials of %u terminals, not %u"), credentials, ids->len,
+                   count);
+      return NULL;
+    }
+  g_ptr_array_set_size (ids, count);
+  return g_steal_pointer (&ids);
+}
+
+int
+ff_sim_swarm_main (int    argc,
+                   char **argv)
+{
+  g_autofree char *credentials = NULL, *host = NULL, *fail_ids = NULL;
+  g_autofree char *running = NULL, *target = NULL;
+  gint count = 0, port = 0, seed = 0;
+  double rate = 0;
+  gboolean verbose = FALSE;
+  const GOptionEntry entries[] = {
+    { "swarm", 0, 0, G_OPTION_ARG_INT, &count, N_("How many terminals"), "N" },
+    { "credentials", 0, 0, G_OPTION_ARG_FILENAME, &credentials,
+      N_("A directory with one credentials directory per terminal, named by its device ID"),
+      N_("DIR") },
+    { "host", 0, 0, G_OPTION_ARG_STRING, &host, N_("The broker's address (default 127.0.0.1)"),
+      N_("HOST") },
+    { "port", 0, 0, G_OPTION_ARG_INT, &port, N_("The broker's TLS port"), N_("PORT") },
+    { "running-version", 0, 0, G_OPTION_ARG_STRING, &running,
+      N_("The main program's version before an upgrade (default V1.00)"), N_("VERSION") },
+    { "target-version", 0, 0, G_OPTION_ARG_STRING, &target,
+      N_("The main program's version after an upgrade (default V2.00)"), N_("VERSION") },
+    { "fail", 0, 0, G_OPTION_ARG_STRING, &fail_ids, N_("Terminals whose install fails"),
+      N_("ID,…") },
+    { "failure-rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate,
+      N_("The share of the terminals whose install fails (0 to 1, chosen by their ID)"), "P" },
+    { "seed", 0, 0, G_OPTION_ARG_INT, &seed, N_("Chooses which terminals fail by the rate"),
+      "N" },
+    { "verbose", 0, 0, G_OPTION_ARG_NONE, &verbose, N_("A line per command executed"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GPtrArray) terminals = g_ptr_array_new_with_free_func ((GDestroyNotify) terminal_free);
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) failing = NULL;
+  g_autofree struct pollfd *fds = NULL;
+  g_autofree char *platform_pub = NULL;
+  guint failing_count = 0;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return EXIT_USAGE;
+    }
+  if (count < 1 || credentials == NULL || port < 1 || port > 65535 || rate < 0 || rate > 1)
+    {
+      g_printerr ("%s\n", _("Give --swarm N (at least 1), --credentials DIR, --port PORT and a "
+                            "--failure-rate from 0 to 1"));
+      return EXIT_USAGE;
+    }
+  ids = list_devices (credentials, (guint) count, &error);
+  if (ids == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  platform_pub = g_build_filename (credentials, g_ptr_array_index (ids, 0), "platform.pub.pem",
+                                   NULL);
+  swarm.platform_key = ff_key_load_public_file (platform_pub, &error);
+  if (swarm.platform_key == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  swarm.running = running != NULL ? running : "V1.00";
+  swarm.target = target != NULL ? target : "V2.00";
+  swarm.verbose = verbose;
+  failing = fail_ids != NULL ? g_strsplit (fail_ids, ",", -1) : NULL;
+  signal (SIGTERM, stop);
+  signal (SIGINT, stop);
+  signal (SIGPIPE, SIG_IGN);
+  mosquitto_lib_init ();
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (ids, i);
+      Terminal *t = terminal_new (credentials, id, host != NULL ? host : "127.0.0.1", port,
+                                  &error);
+
+      if (t == NULL)
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+      t->fails = chosen_to_fail (id, (const char *const *) failing, rate, (guint) seed);
+      failing_count += t->fails;
+      g_ptr_array_add (terminals, t);
+    }
+  fds = g_new0 (struct pollfd, terminals->len);
+  while (!stopping && swarm.connected < terminals->len)
+    run_once (terminals, fds);
+  g_print ("swarm: %u terminals connected, %u will fail\n", terminals->len, failing_count);
+  fflush (stdout);
+  while (!stopping)
+    {
+      run_once (terminals, fds);
+      fflush (stdout);
+    }
+  g_print ("swarm: %u commands executed, %u repeated commands ignored, %u refused, %u results "
+           "acknowledged\n", swarm.commands, swarm.ignored, swarm.refused, swarm.acked);
+  g_ptr_array_set_size (terminals, 0);
+  ff_key_unref (swarm.platform_key);
+  mosquitto_lib_cleanup ();
+  return 0;
+}

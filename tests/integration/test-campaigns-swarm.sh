@@ -1,0 +1,172 @@
+#!/bin/bash
+# Campaigns run by `fieldflash-platform serve` against a real Mosquitto and a swarm of simulated
+# networked terminals (fieldflash-sim networked --swarm), with a mosquitto_sub counting every
+# command on ff/v1/t/+/cmd as the platform's identity: a three-wave campaign with failures below its
+# threshold completes; one above it halts in the wave where it crosses with no command sent after
+# the halt; kill -9 of the platform during a wave and a restart send no command twice and lose no
+# result; a campaign mixing networked and tablet-only terminals, whose tablet report advances its
+# wave; firmware withdrawn mid-campaign stops further sends.
+set -euo pipefail
+source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
+sim=("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/src/sim/fieldflash-sim")
+work=$(mktemp -d /tmp/ff-campaigns-swarm-XXXXXX)
+pids=()
+finish () {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  remote_stack_stop
+  rm -rf "$work"
+}
+fail () { echo "FAIL: $*" >&2; tail -n 30 "$work/platform.log" >&2 || true; exit 1; }
+show () {
+  remote_platform campaigns show "$1" --json \
+    | python3 -c "import json, sys; c = json.load(sys.stdin); print($2)"
+}
+
+remote_stack_start "$work"
+trap finish EXIT    # after remote_stack_start, whose own trap finish calls
+# A ledger of 40 networked terminals (credentials for each) and 2 tablet-only ones.
+{
+  echo "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,software_checksum,host,port,common_address,profile,link"
+  for i in $(seq 1 42); do
+    link=mqtt
+    [ "$i" -gt 40 ] && link=offline
+    printf 'NET-%04d,T%d,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,1,state-grid,%s\n' \
+      "$i" "$i" "$link"
+  done
+} > "$work/ledger.csv"
+remote_platform terminals import "$work/ledger.csv" > /dev/null
+for i in $(seq 1 40); do
+  id=$(printf 'NET-%04d' "$i")
+  remote_platform terminals credentials "$id" -o "$work/credentials/$id" > /dev/null
+done
+printf '#!/bin/sh\necho V2.00\n' > "$work/main-program"
+remote_platform packages build --vendor Acme --model DTU-3000 --hardware HV1.0 --version V2.00 \
+  --main-program "$work/main-program" --main-program-version V2.00 -o "$work/v2.ffpkg" > /dev/null
+remote_platform firmware add "$work/v2.ffpkg" > /dev/null
+
+# Every command the broker carries, counted per command ID by a test identity the ACL lets read
+# every terminal's command topic (a ledger row for its certificate only: it is in no campaign).
+printf 'CMD-COUNTER,Counter,39.9,116.4,Test,Counter,HV0,V0.01,,127.0.0.1,2404,1,state-grid,offline\n' \
+  | cat <(head -n 1 "$work/ledger.csv") - > "$work/counter.csv"
+remote_platform terminals import "$work/counter.csv" > /dev/null
+remote_platform terminals credentials CMD-COUNTER -o "$work/counter" > /dev/null
+printf '\nuser CMD-COUNTER\ntopic read ff/v1/t/+/cmd\n' >> "$REMOTE_MQTT_DIR/acl"
+lines=$(wc -l < "$work/mosquitto.log")
+kill -HUP "$REMOTE_BROKER_PID"
+remote_stack_wait_line "$work/mosquitto.log" 'Reloading config' "$((lines + 1))"
+lines=$(wc -l < "$work/mosquitto.log")
+mosquitto_sub -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
+  --cert "$work/counter/terminal.crt" --key "$work/counter/terminal.key" \
+  -i CMD-COUNTER -q 1 -v -t 'ff/v1/t/+/cmd' > "$work/commands.out" &
+pids+=($!)
+remote_stack_wait_line "$work/mosquitto.log" 'as CMD-COUNTER ' "$((lines + 1))"
+# The swarm: NET-0003 and NET-0004 fail (wave 1 of the first campaign), NET-0017..0019 too.
+# NET-0037..0040 have credentials but stay away (offline terminals).
+"${sim[@]}" networked --swarm 36 --credentials "$work/credentials" --port "$REMOTE_MQTT_PORT" \
+  --fail NET-0003,NET-0004,NET-0017,NET-0018,NET-0019 --verbose > "$work/swarm.log" 2>&1 &
+pids+=($!)
+remote_stack_wait_line "$work/swarm.log" 'swarm: 36 terminals connected, 5 will fail'
+
+# The upgrade commands the broker carried for campaign $1 (ack commands are not counted).
+upgrades () {
+  python3 - "$work/commands.out" "$1" <<'PY'
+import base64, json, sys, collections
+seen = collections.Counter()
+for line in open(sys.argv[1]):
+    topic, payload = line.rstrip('\n').split(' ', 1)
+    doc = json.loads(base64.b64decode(json.loads(payload)['document']))
+    if doc['kind'] == 'upgrade' and doc.get('campaign_id') == sys.argv[2]:
+        seen[doc['command_id']] += 1
+print(len(seen), max(seen.values()) if seen else 0)
+PY
+}
+# Per terminal of campaign $1: the distinct upgrade command IDs the broker carried ("ID:N …").
+commands_per_terminal () {
+  python3 - "$work/commands.out" "$1" <<'PY'
+import base64, json, sys, collections
+ids = collections.defaultdict(set)
+for line in open(sys.argv[1]):
+    topic, payload = line.rstrip('\n').split(' ', 1)
+    doc = json.loads(base64.b64decode(json.loads(payload)['document']))
+    if doc['kind'] == 'upgrade' and doc.get('campaign_id') == sys.argv[2]:
+        ids[doc['device_id']].add(doc['command_id'])
+print(' '.join('%s:%d' % (d, len(ids[d])) for d in sorted(ids)))
+PY
+}
+wait_campaign () {
+  remote_stack_wait_line "$work/platform.log" "Campaign $1 $2"
+}
+
+echo "== three waves, failures below the threshold: complete"
+remote_platform campaigns create --firmware V2.00 \
+  --terminals NET-0001,NET-0002,NET-0003,NET-0004,NET-0005,NET-0006,NET-0007,NET-0008,NET-0009,NET-0010 \
+  --waves 20%,50%,100% --max-failures 3 > /dev/null
+remote_platform campaigns start C1 > /dev/null
+wait_campaign C1 complete
+[ "$(show C1 "c['state']")" = complete ] || fail "C1 not complete"
+[ "$(show C1 "c['terminals']['succeeded'], c['terminals']['failed']")" = "8 2" ] \
+  || fail "C1 counts $(show C1 "c['terminals']")"
+[ "$(show C1 "[w['terminals']['succeeded'] + w['terminals']['failed'] for w in c['wave_list']]")" \
+  = "[2, 3, 5]" ] || fail "C1 waves"
+show C1 "[t for w in c['wave_list'] for t in w['terminal_list'] if t['device_id'] == 'NET-0003'][0]" \
+  | grep -q "'step': 'install-program'" || fail "the failure's step is not kept"
+[ "$(upgrades C1)" = "10 1" ] || fail "C1 commands on the broker: $(upgrades C1)"
+
+echo "== failures reach the threshold: halted in that wave, nothing sent after"
+# NET-0011..0020 in waves of 2, 3, 5: the 3 failures of NET-0017..0019 are in wave 3.
+remote_platform campaigns create --firmware V2.00 --running-version V1.00 \
+  --terminals NET-0011,NET-0012,NET-0013,NET-0014,NET-0015,NET-0016,NET-0017,NET-0018,NET-0019,NET-0020 \
+  --waves 20%,50%,100% --max-failures 2 > /dev/null 2>&1 && fail "--terminals with --running-version"
+remote_platform campaigns create --firmware V2.00 \
+  --terminals NET-0011,NET-0012,NET-0013,NET-0014,NET-0015,NET-0016,NET-0017,NET-0018,NET-0019,NET-0020,NET-0021,NET-0022,NET-0023,NET-0024,NET-0025,NET-0026,NET-0027,NET-0028,NET-0029,NET-0030 \
+  --waves 10%,25%,50%,100% --max-failures 2 > /dev/null
+remote_platform campaigns start C2 > /dev/null
+wait_campaign C2 'halted'
+[ "$(show C2 "c['state'], c['current_wave']")" = "paused 3" ] || fail "C2 $(show C2 "c['state'], c['current_wave']")"
+show C2 "c['halt_reason']" | grep -q "terminals failed, the threshold is 2" || fail "no reason"
+# Waves 1-3 (2 + 3 + 5 terminals) were sent, wave 4's ten never.
+[ "$(show C2 "c['wave_list'][3]['terminals']['pending']")" = 10 ] || fail "wave 4 touched"
+[ "$(upgrades C2)" = "10 1" ] || fail "C2 commands on the broker: $(upgrades C2)"
+# /metrics: the campaign gauges.
+curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" "$REMOTE_PLATFORM_URL/metrics" > "$work/metrics"
+grep -qx 'fieldflash_campaigns{state="paused"} 1' "$work/metrics" || fail "no paused gauge"
+grep -qx 'fieldflash_campaigns{state="complete"} 1' "$work/metrics" || fail "no complete gauge"
+grep -qx 'fieldflash_campaign_terminals{campaign="C2",state="failed"} 3' "$work/metrics" \
+  || fail "no terminals gauge: $(grep campaign_terminals "$work/metrics")"
+grep -qx 'fieldflash_campaign_terminals{campaign="C2",state="pending"} 10' "$work/metrics" \
+  || fail "no pending gauge"
+
+echo "== kill -9 of the platform during a wave: no command twice, no result lost"
+remote_platform campaigns create --firmware V2.00 \
+  --terminals NET-0031,NET-0032,NET-0033,NET-0034,NET-0035,NET-0036 --waves 50%,100% \
+  --max-failures 1 > /dev/null
+lines=$(wc -l < "$work/platform.log")
+remote_platform campaigns start C3 > /dev/null
+remote_stack_wait_line "$work/platform.log" 'Campaign C3: wave 1 started' "$((lines + 1))"
+remote_stack_kill_platform KILL
+remote_stack_start_platform
+wait_campaign C3 complete
+[ "$(show C3 "c['terminals']['succeeded']")" = 6 ] || fail "C3 $(show C3 "c['terminals']")"
+expected="NET-0031:1 NET-0032:1 NET-0033:1 NET-0034:1 NET-0035:1 NET-0036:1"
+[ "$(commands_per_terminal C3)" = "$expected" ] \
+  || fail "C3 commands per terminal: $(commands_per_terminal C3)"
+for id in NET-0031 NET-0032 NET-0033 NET-0034 NET-0035 NET-0036; do
+  [ "$(remote_platform remote results "$id" | wc -l)" = 1 ] || fail "results of $id"
+  [ "$(grep -c "^$id: command " "$work/swarm.log")" = 1 ] || fail "$id executed twice"
+done
+
+echo "== firmware withdrawn mid-campaign: nothing more is sent"
+# NET-0037 (wave 1) is away: its wave ends when it counts as offline, after 5 s; meanwhile the
+# firmware is withdrawn, so wave 2 (NET-0038) is never sent.
+remote_platform campaigns create --firmware V2.00 --terminals NET-0037,NET-0038 --waves 50%,100% \
+  --max-failures 1 --offline-after 5s > /dev/null
+lines=$(wc -l < "$work/platform.log")
+remote_platform campaigns start C4 > /dev/null
+remote_stack_wait_line "$work/platform.log" 'Campaign C4: wave 1 started, 1 commands' "$((lines + 1))"
+remote_platform firmware withdraw V2.00 > /dev/null
+wait_campaign C4 'halted: Firmware V2.00 for Acme DTU-3000 was withdrawn'
+[ "$(show C4 "c['state'], c['wave_list'][0]['terminals']['offline'], c['wave_list'][1]['terminals']['pending']")" \
+  = "paused 1 1" ] || fail "C4 $(show C4 "c")"
+[ "$(upgrades C4)" = "1 1" ] || fail "C4 commands on the broker: $(upgrades C4)"
+
+echo "PASS"
