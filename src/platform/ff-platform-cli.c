@@ -423,7 +423,8 @@ ff_cli_serve (FfCli   *cli,
 
       if (colon != NULL)
         *colon = '\0';
-      meters = ff_meter_service_start (cli->db, cli->data_dir, host, (guint16) coap_port, error);
+      meters = ff_meter_service_start (cli->db, cli->data_dir, key, host, (guint16) coap_port,
+                                       error);
       if (meters == NULL)
         return FALSE;
       g_print ("coap listening on %s:%u\n", host, ff_meter_service_get_port (meters));

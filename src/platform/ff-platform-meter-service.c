@@ -4,6 +4,7 @@
 #include "ff-platform-meter-service.h"
 
 #include "ff-meter-coap.h"
+#include "ff-meter-seal.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-deltas.h"
 #include "ff-platform-firmware-store.h"
@@ -16,6 +17,7 @@ struct _FfMeterService
 {
   FfPlatformDb *db;
   char *data_dir;
+  FfKey *key;            /* seals every package it offers */
   FfMeterCoapServer *server;
   GHashTable *patches;   /* "FROM-SHA256>TO-SHA256" → the patch, or an empty GBytes: not smaller */
 };
@@ -50,7 +52,8 @@ smaller_patch (FfMeterService       *service,
 }
 
 /* Offers the install's package to the meter: a patch from the version the ledger says it runs
- * when there is a package of that version and the patch is smaller, else the whole image. */
+ * when there is a package of that version and the patch is smaller, else the whole image; sealed
+ * with the platform's key for the meter's own check (ff-meter-seal.h). */
 static gboolean
 offer_install (FfMeterService       *service,
                const FfMeterCommand *command,
@@ -62,6 +65,7 @@ offer_install (FfMeterService       *service,
   g_autoptr(GPtrArray) apps = NULL;
   g_autoptr(FfMeterPackage) from = NULL;
   g_autoptr(GBytes) image = NULL;
+  g_autoptr(GBytes) sealed = NULL;
   g_autoptr(GError) local_error = NULL;
   GBytes *patch = NULL;
 
@@ -85,9 +89,13 @@ offer_install (FfMeterService       *service,
   if (from != NULL)
     patch = smaller_patch (service, from, image, to);
   *kind = patch != NULL ? "ffdelta1" : "image";
+  sealed = ff_meter_seal (service->key, (guint16) to->app_id, to->version, image,
+                          patch ? patch : image, error);
+  if (sealed == NULL)
+    return FALSE;
   ff_meter_coap_server_offer_to (service->server, command->meter_id, (guint16) to->app_id,
                                  to->version, patch ? FFMETER_KIND_FFDELTA1 : FFMETER_KIND_IMAGE,
-                                 to->resident ? FFMETER_APP_RESIDENT : 0, patch ? patch : image,
+                                 to->resident ? FFMETER_APP_RESIDENT : 0, sealed,
                                  FF_METER_SERVICE_PACKET_SIZE);
   return TRUE;
 }
@@ -166,6 +174,7 @@ on_report (const char           *meter_id,
 FfMeterService *
 ff_meter_service_start (FfPlatformDb *db,
                         const char   *data_dir,
+                        FfKey        *key,
                         const char   *address,
                         guint16       port,
                         GError      **error)
@@ -174,6 +183,7 @@ ff_meter_service_start (FfPlatformDb *db,
 
   service->db = db;
   service->data_dir = g_strdup (data_dir);
+  service->key = ff_key_ref (key);
   service->patches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) g_bytes_unref);
   service->server = ff_meter_coap_server_new (address, port, error);
@@ -197,6 +207,7 @@ ff_meter_service_free (FfMeterService *service)
     return;
   ff_meter_coap_server_free (service->server);
   g_hash_table_unref (service->patches);
+  ff_key_unref (service->key);
   g_free (service->data_dir);
   g_free (service);
 }

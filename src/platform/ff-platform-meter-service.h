@@ -1,8 +1,10 @@
 /* serve's CoAP endpoint for smart meters: sends the commands queued in the ledger at a meter's
  * poll (an install as the package's start message and packets, a whole image or an ffdelta1 patch
- * from the installed version, whichever is smaller) and records the meters' reports. */
+ * from the installed version, whichever is smaller, sealed by the platform) and records the
+ * meters' reports. */
 #pragma once
 
+#include "ff-crypto.h"
 #include "ff-platform-db.h"
 
 G_BEGIN_DECLS
@@ -12,9 +14,11 @@ G_BEGIN_DECLS
 
 typedef struct _FfMeterService FfMeterService;
 
-/* Listens for CoAP on @address:@port (0: any free one) in the thread-default main context. */
+/* Listens for CoAP on @address:@port (0: any free one) in the thread-default main context; seals
+ * the packages it offers with @key. */
 FfMeterService *ff_meter_service_start    (FfPlatformDb   *db,
                                            const char     *data_dir,
+                                           FfKey          *key,
                                            const char     *address,
                                            guint16         port,
                                            GError        **error);

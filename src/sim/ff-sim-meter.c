@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ff-delta.h"
+#include "ff-meter-seal.h"
 #include "ff-sim-error.h"
 #include "ff-sim-meter.h"
 
@@ -32,6 +33,7 @@ struct _FfSimMeter
   FfMeterScheduler scheduler;
   FfMeterDownload download;
   FfMeterCoapClient *client;
+  FfKey *platform_key;       /* packages must carry its seal; NULL: none is checked */
   guint wakeups;
   gint64 radio_on_since;     /* monotonic µs, 0 when off */
   guint64 received_at_wake;  /* bytes received before this cycle's wake-up */
@@ -144,8 +146,20 @@ free_slot (FfSimMeter *meter)
   return G_MAXUINT32;
 }
 
-/* The firmware's apply step: a whole image as it is, a patch through delta/'s patcher (with GLib's
- * SHA-256, ff_delta_apply) from the running version's slot; the new image goes into a free slot. */
+/* The image a sealed package makes must be the one the platform sealed. */
+static gboolean
+image_matches_seal (GBytes *image, gsize size, const char *sha256)
+{
+  g_autofree char *actual = ff_sha256_hex (g_bytes_get_data (image, NULL),
+                                           g_bytes_get_size (image));
+
+  return g_bytes_get_size (image) == size && g_str_equal (actual, sha256);
+}
+
+/* The firmware's apply step: with the platform's key, the package's seal is checked first (a
+ * package it did not seal is never applied) and the payload before it used; a whole image as it
+ * is, a patch through delta/'s patcher (with GLib's SHA-256, ff_delta_apply) from the running
+ * version's slot; then the image is checked against the sealed digest and goes into a free slot. */
 static int
 meter_apply (void *user, uint8_t kind, uint16_t app_id, uint32_t version, uint32_t package_size,
              uint32_t *slot, uint32_t *size)
@@ -154,10 +168,22 @@ meter_apply (void *user, uint8_t kind, uint16_t app_id, uint32_t version, uint32
   g_autofree char *staging_path = meter_file (meter, "staging");
   g_autoptr(GBytes) package = read_file (staging_path, package_size);
   g_autoptr(GBytes) image = NULL;
+  g_autofree char *sealed_sha256 = NULL;
+  gsize sealed_size = 0;
   guint32 new_slot = free_slot (meter);
 
   if (!package || g_bytes_get_size (package) != package_size || new_slot == G_MAXUINT32)
     return -1;
+  if (meter->platform_key)
+    {
+      g_autoptr(GBytes) payload = ff_meter_unseal (meter->platform_key, package, app_id, version,
+                                                   &sealed_size, &sealed_sha256, NULL);
+
+      if (!payload)
+        return -1;
+      g_bytes_unref (package);
+      package = g_steal_pointer (&payload);
+    }
   if (kind == FFMETER_KIND_IMAGE)
     image = g_bytes_ref (package);
   else
@@ -169,7 +195,8 @@ meter_apply (void *user, uint8_t kind, uint16_t app_id, uint32_t version, uint32
       if (!old || !(image = ff_delta_apply (old, package, NULL)))
         return -1;
     }
-  if (!write_slot (meter, new_slot, image, NULL))
+  if ((sealed_sha256 && !image_matches_seal (image, sealed_size, sealed_sha256))
+      || !write_slot (meter, new_slot, image, NULL))
     return -1;
   *slot = new_slot;
   *size = (uint32_t) g_bytes_get_size (image);
@@ -209,6 +236,7 @@ ff_sim_meter_open (const char *id, const char *dir, const FfSimMeterLink *link, 
   meter->id = g_strdup (id);
   meter->dir = g_strdup (dir);
   meter->app_id = app_id;
+  meter->platform_key = link->platform_key ? ff_key_ref (link->platform_key) : NULL;
   if (g_mkdir_with_parents (dir, 0755) != 0)
     {
       int saved = errno;
@@ -244,6 +272,7 @@ ff_sim_meter_free (FfSimMeter *meter)
   if (!meter)
     return;
   ff_meter_coap_client_free (meter->client);
+  g_clear_pointer (&meter->platform_key, ff_key_unref);
   g_free (meter->id);
   g_free (meter->dir);
   g_free (meter);

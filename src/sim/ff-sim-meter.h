@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include "ff-crypto.h"
 #include "ff-meter-coap.h"
 
 G_BEGIN_DECLS
@@ -18,6 +19,7 @@ typedef struct
   guint       delay_ms;           /* how late every answer reaches it */
   guint32     seed;
   guint       reply_timeout_ms;
+  FfKey      *platform_key;       /* NULL: packages come unsealed (a platform played by a test) */
 } FfSimMeterLink;
 
 /* Opens the meter whose flash is the directory dir (made when missing); a meter that has no app

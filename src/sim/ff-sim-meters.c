@@ -60,6 +60,7 @@ ff_sim_meters_main (int argc, char **argv)
   g_autofree char *platform = NULL;
   g_autofree char *state_dir = NULL;
   g_autofree char *image_path = NULL;
+  g_autofree char *key_path = NULL;
   g_autofree char *address = NULL;
   gint count = 1, app_id = 1, version = 1, cycles = 1, timeout_ms = 500, delay_ms = 0;
   double loss = 0;
@@ -81,12 +82,15 @@ ff_sim_meters_main (int argc, char **argv)
     { "cycles", 0, 0, G_OPTION_ARG_INT, &cycles, N_("Number of wake-up cycles"), "N" },
     { "reply-timeout", 0, 0, G_OPTION_ARG_INT, &timeout_ms,
       N_("Milliseconds a meter waits for an answer"), "MS" },
+    { "platform-key", 0, 0, G_OPTION_ARG_FILENAME, &key_path,
+      N_("The platform's public key (PEM): the meters install only packages it sealed"), "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) context =
     g_option_context_new (_("— simulated smart meters that download their apps over CoAP"));
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) image = NULL;
+  g_autoptr(FfKey) platform_key = NULL;
   g_autoptr(GPtrArray) meters = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_sim_meter_free);
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -114,6 +118,11 @@ ff_sim_meters_main (int argc, char **argv)
       }
     image = g_mapped_file_get_bytes (file);
   }
+  if (key_path && !(platform_key = ff_key_load_public_file (key_path, &error)))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
   for (gint i = 0; i < count; i++)
     {
       g_autofree char *id = g_strdup_printf ("M%04d", i + 1);
@@ -121,7 +130,8 @@ ff_sim_meters_main (int argc, char **argv)
       /* Each meter's link loses its own messages. */
       FfSimMeterLink link = { .platform_address = address, .platform_port = port, .loss = loss,
                               .delay_ms = (guint) delay_ms, .seed = (guint32) i + 1,
-                              .reply_timeout_ms = (guint) timeout_ms };
+                              .reply_timeout_ms = (guint) timeout_ms,
+                              .platform_key = platform_key };
       FfSimMeter *meter = ff_sim_meter_open (id, dir, &link, (guint16) app_id, (guint32) version,
                                              image, &error);
 

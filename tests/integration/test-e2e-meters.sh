@@ -66,11 +66,13 @@ wait_line 6 '^listening on http://127\.0\.0\.1:[0-9]+$' > /dev/null
 coap=$(wait_line 6 '^coap listening on 127\.0\.0\.1:[0-9]+$')
 coap=${coap#coap listening on }
 
-# Runs the fleet's first $1 meters for $2 cycles at loss $3 (their flash kept in $work/meters).
+# Runs the fleet's first $1 meters for $2 cycles at loss $3 (their flash kept in $work/meters)
+# against the platform at ${4:-$coap}; they install only what this platform sealed.
 run_meters () {
-  "${sim[@]}" meters --platform "$coap" --state-dir "$work/meters" --count "$1" --app $app_id \
-    --image "$old" --version 65536 --cycles "$2" --loss "$3" --reply-timeout 300 \
-    > "$work/sim.log" 2>&1 || fail "fieldflash-sim meters exited $?"
+  "${sim[@]}" meters --platform "${4:-$coap}" --state-dir "$work/meters" --count "$1" \
+    --app $app_id --image "$old" --version 65536 --cycles "$2" --loss "$3" --reply-timeout 300 \
+    --platform-key "$work/platform/platform-key.pub.pem" > "$work/sim.log" 2>&1 \
+    || fail "fieldflash-sim meters exited $?"
 }
 
 echo "== ten meters upgrade relay to 2.0.0 by a patch through a 20 % lossy link"
@@ -93,6 +95,26 @@ for i in $(seq 1 $count); do
   meters history "$id" | grep -q "	relay	1\.0\.0	2\.0\.0	ready	meter$" \
     || fail "$id history: $(meters history "$id")"
 done
+
+echo "== a package another platform sealed is refused by the meter before it installs"
+other=("${platform[@]}" --data-dir "$work/other")
+build_package "$work/other" "$old" 1.0.0 "$work/other-v1.ffpkg"
+build_package "$work/other" "$new" 3.0.0 "$work/other-v3.ffpkg"
+"${other[@]}" meters apps add-package "$work/other-v1.ffpkg" --app-id $app_id > /dev/null
+"${other[@]}" meters apps add-package "$work/other-v3.ffpkg" --app-id $app_id > /dev/null
+# It has no package of 2.0.0: it offers the whole image, which only the seal can stop.
+"${other[@]}" meters add M0002 --vendor Acme --model DDZY-1 --app relay=2.0.0 > /dev/null
+"${other[@]}" meters apps install M0002 relay --version 3.0.0 > /dev/null
+mkfifo "$work/other.out"
+"${other[@]}" serve --insecure-http --listen 127.0.0.1:0 --coap-port 0 < /dev/null \
+  > "$work/other.out" 2> "$work/other.err" &
+pids+=($!)
+exec 7< "$work/other.out"
+wait_line 7 '^listening on http://127\.0\.0\.1:[0-9]+$' > /dev/null
+rogue=$(wait_line 7 '^coap listening on 127\.0\.0\.1:[0-9]+$')
+run_meters 2 1 0 "${rogue#coap listening on }"
+wait_line 7 '^meter M0002: install relay: apply-failed \(now 2\.0\.0\)$' > /dev/null
+grep -q "^M0002: app $app_id version 131072 running;" "$work/sim.log" || fail "M0002 changed"
 
 echo "== uninstalling the running app is refused by the meter and shown"
 meters apps uninstall M0001 relay > /dev/null

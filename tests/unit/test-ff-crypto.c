@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "ff-crypto.h"
+#include "ff-meter-seal.h"
 #include "ff-test-fixtures.h"
 
 #include <glib/gstdio.h>
@@ -254,12 +255,55 @@ test_random_hex (void)
   g_assert_cmpstr (a, !=, b);
 }
 
+/* A meter's package sealed by the platform: unsealed with its public key, refused with another
+ * key, for another app or version, with any byte of the seal changed, or without a seal. */
+static void
+test_meter_seal (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfKey) key = ff_key_generate (&error);
+  g_autoptr(FfKey) other = ff_key_generate (&error);
+  g_autofree char *pem = ff_key_get_public_pem (key);
+  g_autoptr(FfKey) public_key = ff_key_load_public (pem, strlen (pem), &error);
+  g_autoptr(GBytes) image = g_bytes_new_static ("the new image", 13);
+  g_autoptr(GBytes) patch = g_bytes_new_static ("a patch", 7);
+  g_autoptr(GBytes) sealed = ff_meter_seal (key, 7, 0x020000, image, patch, &error);
+  g_autoptr(GBytes) payload = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *expected = ff_sha256_hex ("the new image", 13);
+  gsize size = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (sealed), ==, 7 + FF_METER_SEAL_SIZE);
+  payload = ff_meter_unseal (public_key, sealed, 7, 0x020000, &size, &sha256, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (payload, patch));
+  g_assert_cmpuint (size, ==, 13);
+  g_assert_cmpstr (sha256, ==, expected);
+
+  g_assert_null (ff_meter_unseal (other, sealed, 7, 0x020000, &size, &sha256, NULL));
+  g_assert_null (ff_meter_unseal (public_key, sealed, 8, 0x020000, &size, &sha256, NULL));
+  g_assert_null (ff_meter_unseal (public_key, sealed, 7, 0x020001, &size, &sha256, NULL));
+  g_assert_null (ff_meter_unseal (public_key, patch, 7, 0x020000, &size, &sha256, NULL));
+  for (gsize i = 7; i < g_bytes_get_size (sealed); i++)
+    {
+      g_autoptr(GByteArray) bytes = g_byte_array_new ();
+      g_autoptr(GBytes) changed = NULL;
+
+      g_byte_array_append (bytes, g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed));
+      bytes->data[i] ^= 0x01;
+      changed = g_bytes_new (bytes->data, bytes->len);
+      g_assert_null (ff_meter_unseal (public_key, changed, 7, 0x020000, &size, &sha256, NULL));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/crypto/sign-verify", test_sign_verify);
+  g_test_add_func ("/crypto/meter-seal", test_meter_seal);
   g_test_add ("/crypto/save-load", Fixture, NULL, fixture_set_up, test_save_load,
               fixture_tear_down);
   g_test_add ("/crypto/load-errors", Fixture, NULL, fixture_set_up, test_load_errors,
