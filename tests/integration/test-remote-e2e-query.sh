@@ -8,10 +8,10 @@ e2e_start
 e2e_package V2.50 main-program=V2.00
 remote_platform blacklist add V2.50 QRY-BLACK > /dev/null || fail "blacklist add"
 
-# The next whole minute at least 20 s away (local time, as the agent reads query-times): long
+# The next whole minute at least 40 s away (local time, as the agent reads query-times): long
 # enough to start both terminals before it.
 at=$(python3 -c 'import datetime
-t = datetime.datetime.now() + datetime.timedelta(seconds=80)
+t = datetime.datetime.now() + datetime.timedelta(seconds=100)
 print(t.strftime("%H:%M"))')
 for id in QRY-BLACK QRY-NEW; do
   e2e_terminal "$id" ab --query-times "$at"
@@ -19,10 +19,10 @@ for id in QRY-BLACK QRY-NEW; do
   e2e_wait_online "$id"
 done
 
-# The query time is up to 80 s away: a bound of 200 s for what follows it.
+# The query time is up to 100 s away: a bound of 240 s for what follows it.
 wait_long () {
   local line follower tail_pid
-  exec {follower}< <(exec timeout 200 tail -n +1 -F "$1" 2>/dev/null)
+  exec {follower}< <(exec timeout 240 tail -n +1 -F "$1" 2>/dev/null)
   tail_pid=$!
   while IFS= read -r -u "$follower" line; do
     if [[ $line =~ $2 ]]; then
@@ -32,7 +32,7 @@ wait_long () {
     fi
   done
   exec {follower}<&-
-  fail "no line matching '$2' in $1 by 200 s"
+  fail "no line matching '$2' in $1 by 240 s"
 }
 echo "== at $at both ask"
 wait_long "$work/platform.log" "MQTT: result [0-9a-f]+ of QRY-NEW: succeeded"
