@@ -44,9 +44,13 @@ export function terminalMap(element, { onClick } = {}) {
           renderer, radius: route ? 7 : 5, weight: 1, color: '#ffffff', fillOpacity: 0.9,
           fillColor: route ? COLOURS.route : selected(terminal) ? COLOURS.selected : COLOURS.normal,
         });
-        // Leaflet sets a tooltip's content as markup from a string: give it a text node.
-        marker.bindTooltip(document.createTextNode(
-          (route ? `${index + 1}. ` : '') + terminal.device_id + (terminal.name ? ` · ${terminal.name}` : '')));
+        // Leaflet sets a tooltip's content as markup from a string: give it a text node. Made
+        // when the pointer first comes, not for each of thousands of points up front.
+        marker.once('mouseover', () => {
+          marker.bindTooltip(document.createTextNode(
+            (route ? `${index + 1}. ` : '') + terminal.device_id + (terminal.name ? ` · ${terminal.name}` : '')));
+          marker.openTooltip();
+        });
         if (onClick)
           marker.on('click', () => onClick(terminal));
         marker.addTo(layer);

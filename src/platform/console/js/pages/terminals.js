@@ -90,13 +90,14 @@ export async function render(content, parts, query, context) {
   const filter = apiFilter(query);
   const after = query.get('after');
   const first = pageStart(query);
-  const [answer, points] = await Promise.all([
-    api.get('terminals', { ...filter, after, limit: PAGE_SIZE }),
-    api.get('terminals/points', filter)]);
+  // The map's points come apart from the page, and later for a large selection: the table is shown
+  // as soon as its page is here.
+  const pointsAnswer = api.get('terminals/points', filter);
+  pointsAnswer.catch(() => {});   // its failure is shown when it is awaited, below
+  const answer = await api.get('terminals', { ...filter, after, limit: PAGE_SIZE });
   if (!context.current())
     return;
   const rows = answer.terminals;
-  const mapped = points.points.map(pointTerminal);
   const boxes = new Map();
   const box = (terminal) => {
     const element = h('input', {
@@ -130,11 +131,6 @@ export async function render(content, parts, query, context) {
       location.hash = route(['terminals'], { ...filterValues(query), after: answer.next_after,
                                              from: first + rows.length });
     })));
-  fill(mapNote, points.capped
-    ? format(_('The map shows the first {shown} of {total} terminals.'),
-             { shown: formatNumber(mapped.length), total: formatNumber(points.total) })
-    : _('Click a point to select or unselect its terminal.'));
-  map.show(mapped, { selected: (t) => selection.has(t.device_id) });
   const refresh = () => {
     showChosen();
     for (const [device, element] of boxes)
@@ -144,4 +140,13 @@ export async function render(content, parts, query, context) {
   };
   selection.watch(refresh);
   refresh();
+  const points = await pointsAnswer;
+  if (!context.current())
+    return;
+  const mapped = points.points.map(pointTerminal);
+  map.show(mapped, { selected: (t) => selection.has(t.device_id) });
+  fill(mapNote, points.capped
+    ? format(_('The map shows the first {shown} of {total} terminals.'),
+             { shown: formatNumber(mapped.length), total: formatNumber(points.total) })
+    : _('Click a point to select or unselect its terminal.'));
 }
