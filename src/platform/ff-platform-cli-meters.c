@@ -99,26 +99,67 @@ print_history_line (gconstpointer row)
   g_print ("%s\t%s\t%s\t%s\t%s\t%s\n", when, h->app, from, to, h->state, h->source);
 }
 
+static void
+add_history_members (JsonBuilder   *builder,
+                     gconstpointer  row)
+{
+  const FfMeterHistory *h = row;
+  g_autofree char *from = h->from_version ? ff_meter_version_format (h->from_version) : NULL;
+  g_autofree char *to = ff_meter_version_format (h->to_version);
+
+  ff_builder_add_timestamp (builder, "changed_at", h->changed_at);
+  ff_builder_add_string (builder, "app", h->app);
+  ff_builder_add_string (builder, "from", from);
+  ff_builder_add_string (builder, "to", to);
+  ff_builder_add_string (builder, "state", h->state);
+  ff_builder_add_string (builder, "source", h->source);
+}
+
+gboolean
+ff_cli_meter_exists (FfCli      *cli,
+                     const char *meter_id)
+{
+  g_autoptr(FfMeter) meter = ff_platform_db_require_meter (cli->db, meter_id, NULL);
+
+  return meter != NULL;
+}
+
+gboolean
+ff_cli_print_meter_history (FfCli      *cli,
+                            const char *meter_id,
+                            gboolean    json,
+                            GError    **error)
+{
+  g_autoptr(GPtrArray) list = ff_platform_db_list_meter_history (cli->db, meter_id, error);
+
+  if (list == NULL)
+    return FALSE;
+  ff_cli_print_rows (list, json, print_history_line, add_history_members);
+  return TRUE;
+}
+
 static gboolean
 meters_history (FfCli   *cli,
                 int      argc,
                 char   **argv,
                 GError **error)
 {
-  g_autoptr(GPtrArray) list = NULL;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
   g_autoptr(FfMeter) meter = NULL;
 
   if (!ff_cli_parse (cli, "METER-ID", _("Show every version and state change of a meter's apps"),
-                     NULL, &argc, &argv, error))
+                     entries, &argc, &argv, error))
     return FALSE;
   if (argc != 2)
     return ff_cli_usage_error (error, _("Name one meter ID"));
   if (ff_cli_open_db (cli, error) == NULL
-      || (meter = ff_platform_db_require_meter (cli->db, argv[1], error)) == NULL
-      || (list = ff_platform_db_list_meter_history (cli->db, argv[1], error)) == NULL)
+      || (meter = ff_platform_db_require_meter (cli->db, argv[1], error)) == NULL)
     return FALSE;
-  ff_cli_print_rows (list, FALSE, print_history_line, NULL);
-  return TRUE;
+  return ff_cli_print_meter_history (cli, argv[1], json, error);
 }
 
 /* ---- meters apps */

@@ -190,15 +190,27 @@ ff_cli_history (FfCli   *cli,
   };
   g_autoptr(GPtrArray) list = NULL;
   g_autoptr(FfTerminal) terminal = NULL;
+  g_autoptr(GError) local_error = NULL;
 
-  if (!ff_cli_parse (cli, "DEVICE-ID", _("Show every version change of a terminal"), entries,
-                     &argc, &argv, error))
+  if (!ff_cli_parse (cli, "DEVICE-ID", _("Show every version change of a terminal or a meter"),
+                     entries, &argc, &argv, error))
     return FALSE;
   if (argc != 2)
     return ff_cli_usage_error (error, _("Name one device ID"));
-  if (ff_cli_open_db (cli, error) == NULL
-      || (terminal = ff_platform_db_require_terminal (cli->db, argv[1], error)) == NULL
-      || (list = ff_platform_db_list_history (cli->db, argv[1], error)) == NULL)
+  if (ff_cli_open_db (cli, error) == NULL)
+    return FALSE;
+  terminal = ff_platform_db_require_terminal (cli->db, argv[1], &local_error);
+  /* Meters keep their history beside the terminals' (a row per app): the same verb shows it. */
+  if (terminal == NULL
+      && g_error_matches (local_error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND)
+      && ff_cli_meter_exists (cli, argv[1]))
+    return ff_cli_print_meter_history (cli, argv[1], json, error);
+  if (terminal == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if ((list = ff_platform_db_list_history (cli->db, argv[1], error)) == NULL)
     return FALSE;
   ff_cli_print_rows (list, json, print_history_line, ff_json_add_history);
   return TRUE;

@@ -83,6 +83,11 @@ gboolean ff_cli_history       (FfCli *cli, int argc, char **argv, GError **error
 gboolean ff_cli_operators     (FfCli *cli, int argc, char **argv, GError **error);
 /* smart meters (ff-platform-cli-meters.c) */
 gboolean ff_cli_meters        (FfCli *cli, int argc, char **argv, GError **error);
+/* For `history`: whether @meter_id is a meter in the ledger, and its history as `meters history`
+ * prints it (or as JSON). */
+gboolean ff_cli_meter_exists        (FfCli *cli, const char *meter_id);
+gboolean ff_cli_print_meter_history (FfCli *cli, const char *meter_id, gboolean json,
+                                     GError **error);
 /* One report as `reports list` prints it (ff-platform-cli-tasks.c). */
 void     ff_cli_print_report_line (gconstpointer row);
 /* networked terminals (ff-platform-cli-remote.c) */

@@ -153,4 +153,7 @@ relay 2.0.0 2.0.0 stopped meter
 relay 2.0.0 2.0.0 uninstalled meter
 relay 2.0.0 2.0.0 ready meter
 END
+# `history` shows a meter's history as well as a terminal's.
+[ "$("${plat[@]}" history M0001)" = "$(meters history M0001)" ] || fail "history M0001"
+"${plat[@]}" history M0001 --json | grep -q '"state" : "uninstalled"' || fail "history --json"
 echo "e2e meters: ok"
