@@ -285,7 +285,7 @@ static void
 print_app_line (gconstpointer row)
 {
   const FfMeterAppRecord *r = row;
-  g_autofree char *version = ff_meter_version_format (r->version);
+  g_autofree char *version = r->version ? ff_meter_version_format (r->version) : g_strdup ("-");
   g_autofree char *command = describe_command (r);
 
   g_print ("%s\t%u\t%s\t%s\t%s\n", r->app, r->app_id, version, r->state, command);
@@ -296,7 +296,7 @@ add_app_members (JsonBuilder   *builder,
                  gconstpointer  row)
 {
   const FfMeterAppRecord *r = row;
-  g_autofree char *version = ff_meter_version_format (r->version);
+  g_autofree char *version = r->version ? ff_meter_version_format (r->version) : NULL;
   g_autofree char *command = describe_command (r);
 
   ff_builder_add_string (builder, "app", r->app);

@@ -77,7 +77,7 @@ offer_install (FfMeterService       *service,
     {
       const FfMeterAppRecord *app = g_ptr_array_index (apps, i);
 
-      if (g_str_equal (app->app, command->app) && !g_str_equal (app->state, "uninstalled"))
+      if (g_str_equal (app->app, command->app) && ff_meter_app_record_is_installed (app))
         from = ff_platform_db_find_meter_package (service->db, app->app, app->version,
                                                   &local_error);
     }

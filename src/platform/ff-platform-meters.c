@@ -78,6 +78,13 @@ ff_meter_app_record_free (FfMeterAppRecord *record)
   g_free (record);
 }
 
+gboolean
+ff_meter_app_record_is_installed (const FfMeterAppRecord *record)
+{
+  return record != NULL && !g_str_equal (record->state, "uninstalled")
+         && !g_str_equal (record->state, FF_METER_APP_ABSENT);
+}
+
 void
 ff_meter_command_free (FfMeterCommand *command)
 {
@@ -391,11 +398,16 @@ ff_platform_db_add_meter (FfPlatformDb  *db,
   return ff_platform_db_transaction (db, add_meter, &adding, error);
 }
 
-/* Each app of the meter with its number and its last command. */
+/* Each app of the meter with its number and its last command; an app the ledger does not list
+ * on the meter but a command names (an install of a new app) is there as absent, version 0. */
 #define SELECT_APPS \
   "SELECT a.meter_id, a.app, (SELECT app_id FROM meter_packages k WHERE k.app = a.app LIMIT 1)," \
   " a.version, a.state, a.updated_at, c.id, c.op, p.version, c.sent_at, c.finished_at," \
-  " c.outcome, c.detail FROM meter_apps a" \
+  " c.outcome, c.detail FROM" \
+  " (SELECT meter_id, app, version, state, updated_at FROM meter_apps UNION ALL" \
+  "  SELECT meter_id, app, 0, '" FF_METER_APP_ABSENT "', min (created_at) FROM meter_commands n" \
+  "  WHERE NOT EXISTS (SELECT 1 FROM meter_apps m WHERE m.meter_id = n.meter_id" \
+  "    AND m.app = n.app) GROUP BY meter_id, app) a" \
   " LEFT JOIN meter_commands c ON c.id = (SELECT max (id) FROM meter_commands" \
   "   WHERE meter_id = a.meter_id AND app = a.app)" \
   " LEFT JOIN meter_packages p ON p.id = c.package_id"
@@ -511,7 +523,7 @@ queue_command (FfPlatformDb *db,
     ok = refuse (error, _("No package of %s %s: add it first (meters apps add-package)"), q->app,
                  version);
   else if (g_str_equal (q->op, FF_METER_OP_INSTALL) && record != NULL
-           && !g_str_equal (record->state, "uninstalled") && record->version >= q->version)
+           && ff_meter_app_record_is_installed (record) && record->version >= q->version)
     {
       g_autofree char *installed = ff_meter_version_format (record->version);
 
@@ -519,7 +531,7 @@ queue_command (FfPlatformDb *db,
                    installed, version);
     }
   else if (!g_str_equal (q->op, FF_METER_OP_INSTALL)
-           && (record == NULL || g_str_equal (record->state, "uninstalled")))
+           && !ff_meter_app_record_is_installed (record))
     ok = refuse (error, _("The ledger lists no %s on the meter %s"), q->app, q->meter_id);
   else
     {
@@ -697,7 +709,7 @@ ingest_report (FfPlatformDb *db,
       changed = r->status == FFMETER_REPORT_READY || r->status == FFMETER_REPORT_UP_TO_DATE;
       if (changed)
         to_version = MAX (from_version, command->version);
-      if (record != NULL && !g_str_equal (record->state, "uninstalled"))
+      if (ff_meter_app_record_is_installed (record))
         changed &= to_version != from_version;
     }
   else

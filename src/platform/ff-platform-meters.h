@@ -47,7 +47,8 @@ typedef struct
   char    *app;
   guint    app_id;
   guint32  version;
-  char    *state;          /* "running" (from the ledger), or what the meter last reported */
+  char    *state;          /* "running" (from the ledger), what the meter last reported, or
+                            * FF_METER_APP_ABSENT */
   gint64   updated_at;
   /* The last command for this app: open (finished_at 0) or finished with its outcome. */
   gint64   command_id;
@@ -58,6 +59,9 @@ typedef struct
   char    *command_outcome;
   gint     command_detail;
 } FfMeterAppRecord;
+
+/* The state of an app the ledger does not list on the meter but a command names. */
+#define FF_METER_APP_ABSENT "absent"
 
 typedef struct
 {
@@ -89,6 +93,8 @@ void ff_meter_free             (FfMeter          *meter);
 void ff_meter_package_free     (FfMeterPackage   *package);
 void ff_meter_app_record_free  (FfMeterAppRecord *record);
 void ff_meter_command_free     (FfMeterCommand   *command);
+/* Whether the ledger has @record's app on its meter (neither absent nor uninstalled). */
+gboolean ff_meter_app_record_is_installed (const FfMeterAppRecord *record);
 void ff_meter_history_free     (FfMeterHistory   *history);
 
 /* Adds a meter with its apps (@apps: "NAME" → version, GUINT_TO_POINTER; each app must have a

@@ -465,7 +465,7 @@ test_meter_reports (void)
   FfMeter meter = { (char *) "M0001", (char *) "M0001", (char *) "Acme", (char *) "DDZY", 0 };
   FfMeterReportOutcome outcome;
   FfMeterAppRecord *record;
-  gint64 command_id = 0;
+  gint64 command_id = 0, refused_id = 0;
 
   add_package (db, "relay", 7, 0x010000, &error);
   g_assert_no_error (error);
@@ -518,6 +518,40 @@ test_meter_reports (void)
   g_assert_no_error (error);
   g_assert_cmpuint (list->len, ==, 2);
   g_assert_cmpstr (((FfMeterHistory *) g_ptr_array_index (list, 1))->source, ==, "meter");
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* A meter without the app: its install is listed (absent, version 0) until the meter has it;
+   * stop names an app the ledger does not list there. */
+  meter.meter_id = (char *) "M0002";
+  g_hash_table_remove_all (apps);
+  g_assert_true (ff_platform_db_add_meter (db, &meter, apps, 8, &error));
+  g_assert_true (ff_platform_db_queue_meter_command (db, "M0002", "relay", FF_METER_OP_INSTALL,
+                                                     0x020000, 9, &command_id, &error));
+  g_assert_false (ff_platform_db_queue_meter_command (db, "M0002", "relay", FF_METER_OP_STOP, 0,
+                                                      9, &refused_id, &error));
+  g_assert_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED);
+  g_clear_error (&error);
+  list = ff_platform_db_list_meter_apps (db, "M0002", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  record = g_ptr_array_index (list, 0);
+  g_assert_cmpstr (record->state, ==, FF_METER_APP_ABSENT);
+  g_assert_cmpuint (record->version, ==, 0);
+  g_assert_cmpuint (record->app_id, ==, 7);
+  g_assert_cmpstr (record->command_op, ==, FF_METER_OP_INSTALL);
+  g_assert_cmpint (record->command_finished_at, ==, 0);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  g_assert_true (ff_platform_db_mark_meter_command_sent (db, command_id, "image", 10, &error));
+  g_assert_true (ff_platform_db_meter_report (db, "M0002", 7, 0x020000, FFMETER_REPORT_READY, 0,
+                                              11, &outcome, &error));
+  g_assert_cmpint (outcome.command_id, !=, 0);
+  g_assert_cmpint (outcome.command_id, ==, command_id);
+  ff_meter_report_outcome_clear (&outcome);
+  list = ff_platform_db_list_meter_apps (db, "M0002", &error);
+  g_assert_cmpuint (list->len, ==, 1);
+  record = g_ptr_array_index (list, 0);
+  g_assert_cmpstr (record->state, ==, "ready");
+  g_assert_cmpuint (record->version, ==, 0x020000);
   ff_platform_db_close (db);
   ff_test_remove_tree (dir);
 }
