@@ -24,13 +24,6 @@ struct _FfCampaignEngine
   guint            timer_id;
 };
 
-static gboolean
-is_final (const char *state)
-{
-  return g_str_equal (state, "succeeded") || g_str_equal (state, "failed")
-         || g_str_equal (state, "rolled-back") || g_str_equal (state, "offline");
-}
-
 /* Whether failures reached the threshold; @reason then says so. */
 static gboolean
 threshold_reached (const FfCampaign *c,
@@ -266,7 +259,6 @@ advance (FfCampaignEngine *self,
          gint64           *deadline)
 {
   g_autofree char *reason = NULL;
-  g_autoptr(GPtrArray) wave = NULL;
   g_autoptr(GError) error = NULL;
   Step step = { self, c, platform_url, c->current_wave, now, NULL, 0, NULL };
   gint64 wait;
@@ -280,23 +272,23 @@ advance (FfCampaignEngine *self,
     }
   if (c->current_wave > 0)
     {
-      wave = ff_platform_db_list_campaign_terminals (self->db, c->campaign_id, c->current_wave,
-                                                     &error);
-      if (wave == NULL)
+      gint64 unfinished = ff_platform_db_count_campaign_unfinished (self->db, c->campaign_id,
+                                                                    c->current_wave, &error);
+
+      if (unfinished < 0)
         {
           g_warning ("Campaign %s: %s", c->campaign_id, error->message);
           return STEP_WAIT;
         }
-      for (guint i = 0; i < wave->len; i++)
-        if (!is_final (((FfCampaignTerminal *) g_ptr_array_index (wave, i))->state))
-          {
-            if (now < c->wave_started_at + c->offline_after)
-              {
-                *deadline = c->wave_started_at + c->offline_after;
-                return STEP_WAIT;
-              }
-            return run_step (self, offline_in_transaction, &step) ? STEP_AGAIN : STEP_WAIT;
-          }
+      if (unfinished > 0)
+        {
+          if (now < c->wave_started_at + c->offline_after)
+            {
+              *deadline = c->wave_started_at + c->offline_after;
+              return STEP_WAIT;
+            }
+          return run_step (self, offline_in_transaction, &step) ? STEP_AGAIN : STEP_WAIT;
+        }
       g_message ("Campaign %s: wave %u complete", c->campaign_id, (guint) c->current_wave);
     }
   if (c->current_wave >= c->n_waves)

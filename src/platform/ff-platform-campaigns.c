@@ -221,6 +221,29 @@ ff_platform_db_list_campaign_terminals (FfPlatformDb *db,
     read_campaign_terminal, (GDestroyNotify) ff_campaign_terminal_free, error));
 }
 
+gint64
+ff_platform_db_count_campaign_unfinished (FfPlatformDb *db,
+                                          const char   *campaign_id,
+                                          gint64        wave,
+                                          GError      **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 count = -1;
+
+  ff_platform_db_lock (db);
+  stmt = ff_platform_db_bind (db, "SELECT count (*) FROM campaign_terminals"
+                                  " WHERE campaign_id = ? AND wave = ?"
+                                  " AND state IN ('pending', 'sent', 'downloading', 'installing')",
+                              error, "si", campaign_id, wave);
+  if (stmt != NULL && ff_platform_db_next_row (db, stmt, error))
+    {
+      count = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+  ff_platform_db_unlock (db);
+  return count;
+}
+
 gboolean
 ff_platform_db_terminal_in_open_campaign (FfPlatformDb *db,
                                           const char   *device_id,
@@ -546,6 +569,95 @@ ff_platform_campaign_act (FfPlatformDb     *db,
   Acting acting = { campaign_id, action, now };
 
   return ff_platform_db_transaction (db, act_in_transaction, &acting, error);
+}
+
+/* Tablet work */
+
+typedef struct
+{
+  FfKey              *key;
+  const char         *campaign_id;
+  const char         *phone;
+  const char *const  *handhelds;
+  gint64              now;
+  char               *task_id;
+  guint               n_terminals;
+} TabletWork;
+
+static gboolean
+tasks_in_transaction (FfPlatformDb *db,
+                      gpointer      user_data,
+                      GError      **error)
+{
+  TabletWork *work = user_data;
+  g_autoptr(FfCampaign) campaign = ff_platform_db_require_campaign (db, work->campaign_id, error);
+  g_autoptr(GPtrArray) terminals = NULL;
+  g_autoptr(GPtrArray) device_ids = g_ptr_array_new ();
+  FfTaskRequest request = { 0 };
+
+  if (campaign == NULL)
+    return FALSE;
+  if (!g_str_equal (campaign->state, FF_CAMPAIGN_RUNNING))
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                   _("Campaign %s is %s: only a running campaign gets tablet work"),
+                   campaign->campaign_id, campaign->state);
+      return FALSE;
+    }
+  terminals = ff_platform_db_list_campaign_terminals (db, work->campaign_id, 0, error);
+  if (terminals == NULL)
+    return FALSE;
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      const FfCampaignTerminal *t = g_ptr_array_index (terminals, i);
+
+      if (g_str_equal (t->link, FF_LINK_OFFLINE) && g_str_equal (t->state, "pending")
+          && t->wave <= campaign->current_wave)
+        g_ptr_array_add (device_ids, t->device_id);
+    }
+  if (device_ids->len == 0)
+    return refuse (error, _("Campaign %s has no tablet work in the waves started so far"),
+                   campaign->campaign_id);
+  g_ptr_array_add (device_ids, NULL);
+  request.technician_phone = work->phone;
+  request.handhelds = work->handhelds;
+  request.device_ids = (const char *const *) device_ids->pdata;
+  request.firmware_version = campaign->firmware_version;
+  request.campaign_id = campaign->campaign_id;
+  request.valid_days = FF_TASK_DEFAULT_VALID_DAYS;
+  request.now = work->now;
+  work->task_id = ff_platform_create_task_within (db, work->key, &request, error);
+  if (work->task_id == NULL)
+    return FALSE;
+  for (guint i = 0; device_ids->pdata[i] != NULL; i++)
+    if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+          "UPDATE campaign_terminals SET state = 'sent', task_id = ?3, updated_at = ?4"
+          " WHERE campaign_id = ?1 AND device_id = ?2", error, "sssi", work->campaign_id,
+          (const char *) device_ids->pdata[i], work->task_id, work->now), error))
+      return FALSE;
+  work->n_terminals = device_ids->len - 1;
+  return TRUE;
+}
+
+char *
+ff_platform_campaign_create_tasks (FfPlatformDb       *db,
+                                   FfKey              *platform_key,
+                                   const char         *campaign_id,
+                                   const char         *phone,
+                                   const char *const  *handhelds,
+                                   gint64              now,
+                                   guint              *n_terminals,
+                                   GError            **error)
+{
+  TabletWork work = { platform_key, campaign_id, phone, handhelds, now, NULL, 0 };
+
+  if (!ff_platform_db_transaction (db, tasks_in_transaction, &work, error))
+    {
+      g_free (work.task_id);
+      return NULL;
+    }
+  *n_terminals = work.n_terminals;
+  return work.task_id;
 }
 
 /* What the terminals tell */

@@ -3,6 +3,7 @@
  * "Campaigns"). This is the model and its database; the daemon's engine drives running ones. */
 #pragma once
 
+#include "ff-crypto.h"
 #include "ff-platform-db.h"
 
 G_BEGIN_DECLS
@@ -119,6 +120,26 @@ GPtrArray  *ff_platform_db_list_campaign_terminals (FfPlatformDb *db,
                                                     const char   *campaign_id,
                                                     gint64        wave,
                                                     GError      **error);
+
+/* Tablet work: one signed task (the code of `tasks create`) for @phone with @handhelds, for the
+ * tablet-only terminals of running campaign @campaign_id still pending in the waves started so
+ * far, recorded as theirs (state sent) in the same transaction; their reports then count toward
+ * the waves. FF_PLATFORM_ERROR_REFUSED when there are none. */
+char       *ff_platform_campaign_create_tasks (FfPlatformDb       *db,
+                                               FfKey              *platform_key,
+                                               const char         *campaign_id,
+                                               const char         *phone,
+                                               const char *const  *handhelds,
+                                               gint64              now,
+                                               guint              *n_terminals,
+                                               GError            **error);
+
+/* How many terminals of wave @wave of @campaign_id have neither a result nor count as offline;
+ * -1 on error. */
+gint64      ff_platform_db_count_campaign_unfinished (FfPlatformDb *db,
+                                                      const char   *campaign_id,
+                                                      gint64        wave,
+                                                      GError      **error);
 
 /* start (a draft), pause (a running one), resume (a paused one: its halt reason is cleared),
  * cancel (any but a finished one: its terminals still pending stay so, nothing more is sent).

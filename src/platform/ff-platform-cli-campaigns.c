@@ -7,6 +7,7 @@
 #include "ff-document.h"
 #include "ff-platform-campaigns.h"
 #include "ff-platform-clock.h"
+#include "ff-platform-tasks.h"
 #include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
@@ -405,6 +406,46 @@ campaigns_show (FfCli   *cli,
   return TRUE;
 }
 
+static gboolean
+campaigns_tasks (FfCli   *cli,
+                 int      argc,
+                 char   **argv,
+                 GError **error)
+{
+  g_autofree char *phone = NULL;
+  g_auto(GStrv) handhelds = NULL;
+  GOptionEntry entries[] = {
+    { "technician", 0, 0, G_OPTION_ARG_STRING, &phone, N_("The technician's mobile number"),
+      N_("PHONE") },
+    { "handheld", 0, 0, G_OPTION_ARG_STRING_ARRAY, &handhelds,
+      N_("A tablet to check out to the task (repeat for several)"), N_("SERIAL") },
+    { NULL }
+  };
+  g_autoptr(FfKey) key = NULL;
+  g_autofree char *task_id = NULL;
+  g_autofree char *export_dir = NULL;
+  guint n_terminals = 0;
+
+  if (!ff_cli_parse (cli, "ID", _("Create the task for a campaign's tablet-only terminals"),
+                     entries, &argc, &argv, error))
+    return FALSE;
+  if (argc != 2 || phone == NULL || handhelds == NULL)
+    return ff_cli_usage_error (error, _("Name one campaign, --technician and --handheld"));
+  if (ff_cli_open_db (cli, error) == NULL || (key = ff_cli_load_key (cli, error)) == NULL)
+    return FALSE;
+  task_id = ff_platform_campaign_create_tasks (cli->db, key, argv[1], phone,
+                                               (const char *const *) handhelds,
+                                               ff_platform_now (), &n_terminals, error);
+  if (task_id == NULL)
+    return FALSE;
+  export_dir = ff_cli_path (cli, "tasks");
+  if (!ff_platform_export_task (cli->db, task_id, export_dir, error))
+    return FALSE;
+  g_print (_("Created task %s for %u terminals of campaign %s (%s/%s.json)\n"), task_id,
+           n_terminals, argv[1], export_dir, task_id);
+  return TRUE;
+}
+
 gboolean
 ff_cli_campaigns (FfCli   *cli,
                   int      argc,
@@ -432,6 +473,8 @@ ff_cli_campaigns (FfCli   *cli,
     return campaigns_list (cli, argc - 1, argv + 1, error);
   if (ff_cli_sub_verb_is (argc, argv, "show"))
     return campaigns_show (cli, argc - 1, argv + 1, error);
+  if (ff_cli_sub_verb_is (argc, argv, "tasks"))
+    return campaigns_tasks (cli, argc - 1, argv + 1, error);
   return ff_cli_unknown_sub_verb (error, "campaigns",
-                                  "create | start | pause | resume | cancel | list | show");
+                                  "create | start | pause | resume | cancel | list | show | tasks");
 }

@@ -20,6 +20,35 @@
 
 /* terminals credentials | set-link */
 
+/* Issues the credentials of @device_id into @out_dir. */
+static gboolean
+issue_credentials (FfCli       *cli,
+                   FfKey       *key,
+                   const char  *device_id,
+                   const char  *out_dir,
+                   GError     **error)
+{
+  g_autoptr(FfTerminal) terminal = NULL;
+  g_autofree char *public_pem = NULL;
+  gboolean replaced = FALSE;
+
+  if (!ff_remote_device_id_is_valid (device_id)
+      || g_str_equal (device_id, FF_MQTT_PLATFORM_USER))
+    return ff_cli_usage_error (error, _("This device ID cannot be an MQTT identity (it has “+”, "
+                                        "“#” or “/”, or is the platform's own)"));
+  if ((terminal = ff_platform_db_require_terminal (cli->db, device_id, error)) == NULL
+      || (public_pem = ff_mqtt_issue_credentials (cli->data_dir, device_id, key, out_dir,
+                                                  error)) == NULL
+      || !ff_platform_db_set_terminal_key (cli->db, device_id, public_pem, ff_platform_now (),
+                                           &replaced, error))
+    return FALSE;
+  if (replaced)
+    g_print (_("Replaced the credentials of %s: its previous key no longer signs results\n"),
+             device_id);
+  g_print (_("Wrote the credentials of %s to %s\n"), device_id, out_dir);
+  return TRUE;
+}
+
 gboolean
 ff_cli_terminals_credentials (FfCli   *cli,
                               int      argc,
@@ -29,34 +58,28 @@ ff_cli_terminals_credentials (FfCli   *cli,
   g_autofree char *out_dir = NULL;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
-      N_("Directory to write the credentials to"), N_("DIR") },
+      N_("Directory to write the credentials to (with several terminals, one directory each "
+         "in it, named by the device ID)"), N_("DIR") },
     { NULL }
   };
   g_autoptr(FfKey) key = NULL;
-  g_autoptr(FfTerminal) terminal = NULL;
-  g_autofree char *public_pem = NULL;
-  gboolean replaced = FALSE;
 
-  if (!ff_cli_parse (cli, "DEVICE-ID", _("Issue a networked terminal's key and certificate"),
+  if (!ff_cli_parse (cli, "DEVICE-ID…", _("Issue networked terminals' keys and certificates"),
                      entries, &argc, &argv, error))
     return FALSE;
-  if (argc != 2 || out_dir == NULL)
-    return ff_cli_usage_error (error, _("Name one terminal and the output directory (-o DIR)"));
-  if (!ff_remote_device_id_is_valid (argv[1]) || g_str_equal (argv[1], FF_MQTT_PLATFORM_USER))
-    return ff_cli_usage_error (error, _("This device ID cannot be an MQTT identity (it has “+”, "
-                                        "“#” or “/”, or is the platform's own)"));
-  if (ff_cli_open_db (cli, error) == NULL
-      || (terminal = ff_platform_db_require_terminal (cli->db, argv[1], error)) == NULL
-      || (key = ff_cli_load_key (cli, error)) == NULL
-      || (public_pem = ff_mqtt_issue_credentials (cli->data_dir, argv[1], key, out_dir,
-                                                  error)) == NULL
-      || !ff_platform_db_set_terminal_key (cli->db, argv[1], public_pem, ff_platform_now (),
-                                           &replaced, error))
+  if (argc < 2 || out_dir == NULL)
+    return ff_cli_usage_error (error, _("Name the terminals and the output directory (-o DIR)"));
+  if (ff_cli_open_db (cli, error) == NULL || (key = ff_cli_load_key (cli, error)) == NULL)
     return FALSE;
-  if (replaced)
-    g_print (_("Replaced the credentials of %s: its previous key no longer signs results\n"),
-             argv[1]);
-  g_print (_("Wrote the credentials of %s to %s\n"), argv[1], out_dir);
+  /* One process for a whole fleet: issuing thousands one by one costs a start each. */
+  for (int i = 1; i < argc; i++)
+    {
+      g_autofree char *dir = argc == 2 ? g_strdup (out_dir)
+                                       : g_build_filename (out_dir, argv[i], NULL);
+
+      if (!issue_credentials (cli, key, argv[i], dir, error))
+        return FALSE;
+    }
   return TRUE;
 }
 

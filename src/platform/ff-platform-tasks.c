@@ -396,10 +396,10 @@ create_in_transaction (FfPlatformDb *db,
 }
 
 char *
-ff_platform_create_task (FfPlatformDb        *db,
-                         FfKey               *platform_key,
-                         const FfTaskRequest *request,
-                         GError             **error)
+ff_platform_create_task_within (FfPlatformDb        *db,
+                                FfKey               *platform_key,
+                                const FfTaskRequest *request,
+                                GError             **error)
 {
   Creation creation = { request, platform_key, NULL };
 
@@ -408,12 +408,46 @@ ff_platform_create_task (FfPlatformDb        *db,
       refuse (error, _("A task needs at least one tablet"));
       return NULL;
     }
-  if (!ff_platform_db_transaction (db, create_in_transaction, &creation, error))
+  if (!create_in_transaction (db, &creation, error))
     {
       g_free (creation.task_id);
       return NULL;
     }
   return creation.task_id;
+}
+
+typedef struct
+{
+  FfKey               *key;
+  const FfTaskRequest *request;
+  char                *task_id;
+} Within;
+
+static gboolean
+create_within (FfPlatformDb *db,
+               gpointer      user_data,
+               GError      **error)
+{
+  Within *within = user_data;
+
+  within->task_id = ff_platform_create_task_within (db, within->key, within->request, error);
+  return within->task_id != NULL;
+}
+
+char *
+ff_platform_create_task (FfPlatformDb        *db,
+                         FfKey               *platform_key,
+                         const FfTaskRequest *request,
+                         GError             **error)
+{
+  Within within = { platform_key, request, NULL };
+
+  if (!ff_platform_db_transaction (db, create_within, &within, error))
+    {
+      g_free (within.task_id);
+      return NULL;
+    }
+  return within.task_id;
 }
 
 gboolean

@@ -31,6 +31,13 @@ char     *ff_platform_create_task     (FfPlatformDb        *db,
                                        const FfTaskRequest *request,
                                        GError             **error);
 
+/* The same inside the caller's transaction (a campaign's tablet work records its terminals' task
+ * with it). */
+char     *ff_platform_create_task_within (FfPlatformDb        *db,
+                                          FfKey               *platform_key,
+                                          const FfTaskRequest *request,
+                                          GError             **error);
+
 /* The rules that keep a version away from a terminal it must not reach, for tasks and remote
  * upgrades alike: @target not withdrawn, compatible with the terminal's hardware, the terminal not
  * on its blacklist, not already run, older only for a @rollback (and then only older), and the

@@ -80,7 +80,7 @@ print_usage (void)
                         "supervisors add|list|disable, operators add|list|disable, "
                         "tasks create|list, reports list, history DEVICE-ID, mqtt config, "
                         "remote upgrade|results, packages build, "
-                        "campaigns create|start|pause|resume|cancel|list|show, "
+                        "campaigns create|start|pause|resume|cancel|list|show|tasks, "
                         "meters add|list|history|apps"));
 }
 

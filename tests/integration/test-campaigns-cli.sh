@@ -33,8 +33,12 @@ platform mqtt config -o "$work/mqtt" --port 1 > /dev/null
   done
 } > "$work/ledger.csv"
 platform terminals import "$work/ledger.csv" > /dev/null
+platform terminals credentials DTU-0001 -o "$work/credentials/DTU-0001" > /dev/null
+# Several terminals at once: one directory each, named by the device ID.
+platform terminals credentials DTU-0002 DTU-0003 DTU-0004 DTU-0005 DTU-0006 -o "$work/credentials" \
+  > /dev/null
 for i in 1 2 3 4 5 6; do
-  platform terminals credentials "DTU-000$i" -o "$work/credentials/$i" > /dev/null
+  [ -s "$work/credentials/DTU-000$i/terminal.crt" ] || fail "no credentials for DTU-000$i"
 done
 printf '#!/bin/sh\necho V2.00\n' > "$work/main-program"
 platform packages build --vendor Acme --model DTU-3000 --hardware HV1.0 --version V2.00 \
