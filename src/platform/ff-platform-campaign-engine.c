@@ -450,7 +450,9 @@ ff_campaign_engine_new (FfPlatformDb    *db,
     return NULL;
   g_signal_connect (self->monitor, "changed", G_CALLBACK (signalled), self);
   ff_platform_campaigns_set_observer (wake, self);
-  wake (self);
+  /* At once: what a killed daemon left (a wave to start, a deadline passed) is done before it
+   * serves; commands it records go when the MQTT session connects. */
+  evaluate (self);
   return g_steal_pointer (&self);
 }
 
