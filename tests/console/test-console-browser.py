@@ -14,7 +14,8 @@ import unittest
 
 from console_browser import By, console_errors, start_browser, wait_for, wait_until
 from console_fixture import BUILD, Platform
-from console_world import FAULTY_COUNT, FAULTY_MODEL, PHONE, TABLETS, XSS_NAME, setup_world
+from console_world import (FAULTY_COUNT, FAULTY_MODEL, PHONE, TABLETS, XSS_NAME, ed25519_public_key,
+                           setup_world)
 from selenium.webdriver.support.ui import Select
 
 PASSWORDS = {'admin': 'admin password 1', 'ops': 'operator password 1',
@@ -153,8 +154,7 @@ class Console(unittest.TestCase):
                   for r in driver.find_elements(By.CSS_SELECTOR, '#tablet-table tbody tr')}
         self.assertEqual(states, {TABLETS[0]: 'checked out', TABLETS[1]: 'checked out',
                                   TABLETS[2]: 'in stock'})
-        tablets = {t['serial']: t['state'] for t in self.cli_json('handhelds', 'list')}
-        self.assertEqual(tablets[TABLETS[0]], 'checked-out')
+        self.assertEqual(self.cli_state(TABLETS[0]), 'checked-out')
 
     def route_length(self, devices):
         where = {t['device_id']: (t['latitude'], t['longitude'])
@@ -220,6 +220,26 @@ class Console(unittest.TestCase):
                    in d.find_element(By.CSS_SELECTOR, '#firmware-table + .notice').text)
         added = next(f for f in self.cli_json('firmware', 'list') if f['version'] == 'V4.00')
         self.assertEqual(added['notes'], 'Remote fix')
+
+    def test_tablet_add_and_retire(self):
+        with open(ed25519_public_key(self.platform, 'TAB-0100')) as pem:
+            public_key = pem.read()
+        driver = self.browser()
+        self.log_in(driver, 'ops')
+        self.go(driver, 'inventory', '#tablet-form')
+        driver.find_element(By.CSS_SELECTOR, '#tablet-serial').send_keys('TAB-0100')
+        driver.find_element(By.CSS_SELECTOR, '#tablet-key').send_keys(public_key)
+        driver.find_element(By.CSS_SELECTOR, '#tablet-add').click()
+        retire = wait_for(driver, '#retire-TAB-0100')
+        self.assertEqual(self.cli_state('TAB-0100'), 'in-stock')
+        retire.click()
+        wait_until(driver, lambda d: retire.text == 'Confirm retirement')
+        retire.click()
+        wait_until(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, '#retire-TAB-0100'))
+        self.assertEqual(self.cli_state('TAB-0100'), 'retired')
+
+    def cli_state(self, serial):
+        return {t['serial']: t['state'] for t in self.cli_json('handhelds', 'list')}[serial]
 
     def test_blacklist_add_and_remove(self):
         driver = self.browser()
