@@ -256,14 +256,15 @@ terminal_new (const char *credentials,
   rc = mosquitto_tls_set (t->mosq, ca_path, NULL, cert_path, key_path, NULL);
   if (rc == MOSQ_ERR_SUCCESS)
     rc = mosquitto_tls_opts_set (t->mosq, 1, "tlsv1.3", NULL);
-  if (rc == MOSQ_ERR_SUCCESS)
-    rc = mosquitto_connect (t->mosq, host, port, 60);
   if (rc != MOSQ_ERR_SUCCESS)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", device_id,
                    rc == MOSQ_ERR_ERRNO ? g_strerror (errno) : mosquitto_strerror (rc));
       goto failed;
     }
+  /* A broker busy with thousands of handshakes may drop one: it is retried like a lost link. */
+  if (mosquitto_connect (t->mosq, host, port, 60) != MOSQ_ERR_SUCCESS)
+    t->retry_at = g_get_monotonic_time () / G_USEC_PER_SEC + RECONNECT_SECONDS;
   return t;
 
 failed:
@@ -277,11 +278,12 @@ stop (int signal_number)
   stopping = 1;
 }
 
-/* One pass: poll every socket for up to a second, read and write what is ready, keep alive and
+/* One pass: poll every socket for up to @timeout_ms, read and write what is ready, keep alive and
  * reconnect the lost. */
 static void
 run_once (GPtrArray     *terminals,
-          struct pollfd *fds)
+          struct pollfd *fds,
+          int            timeout_ms)
 {
   gint64 now = g_get_monotonic_time () / G_USEC_PER_SEC;
 
@@ -293,7 +295,7 @@ run_once (GPtrArray     *terminals,
       fds[i].events = POLLIN | (mosquitto_want_write (t->mosq) ? POLLOUT : 0);
       fds[i].revents = 0;
     }
-  if (poll (fds, terminals->len, 1000) < 0 && errno != EINTR)
+  if (poll (fds, terminals->len, timeout_ms) < 0 && errno != EINTR)
     g_error ("poll: %s", g_strerror (errno));
   for (guint i = 0; i < terminals->len; i++)
     {
@@ -432,15 +434,21 @@ ff_sim_swarm_main (int    argc,
       t->fails = chosen_to_fail (id, (const char *const *) failing, rate, (guint) seed);
       failing_count += t->fails;
       g_ptr_array_add (terminals, t);
+      /* Those connected so far are served meanwhile (their CONNACK, keepalive). */
+      if (terminals->len % 64 == 0)
+        {
+          fds = g_renew (struct pollfd, fds, terminals->len);
+          run_once (terminals, fds, 0);
+        }
     }
-  fds = g_new0 (struct pollfd, terminals->len);
+  fds = g_renew (struct pollfd, fds, terminals->len);
   while (!stopping && swarm.connected < terminals->len)
-    run_once (terminals, fds);
+    run_once (terminals, fds, 1000);
   g_print ("swarm: %u terminals connected, %u will fail\n", terminals->len, failing_count);
   fflush (stdout);
   while (!stopping)
     {
-      run_once (terminals, fds);
+      run_once (terminals, fds, 1000);
       fflush (stdout);
     }
   g_print ("swarm: %u commands executed, %u repeated commands ignored, %u refused, %u results "
