@@ -1,9 +1,19 @@
 #!/usr/bin/env python3
-"""Checks the Flatpak manifest without building it: valid JSON, the modules the app needs, and config options that
-exist in meson_options.txt with values of the right kind."""
+"""Checks the Flatpak manifest without building it: valid JSON, the modules the app needs (a module for every
+library a meson.build asks for that the GNOME runtime lacks), and config options that exist in meson_options.txt
+with values of the right kind."""
 import json
+import os
 import re
 import sys
+
+# pkg-config names the org.gnome.Platform//43 runtime (and its SDK) provides.
+RUNTIME = {"glib-2.0", "gio-2.0", "gio-unix-2.0", "json-glib-1.0", "libsoup-3.0", "sqlite3", "libcrypto",
+           "libssl", "cairo", "cairo-pdf", "pangocairo", "zlib", "gtk4", "libadwaita-1"}
+# The manifest's module that builds each other library.
+MODULE_FOR = {"libgps": "gpsd", "shumate-1.0": "libshumate", "libdivsufsort": "libdivsufsort",
+              "libarchive": "libarchive", "libmosquitto": "mosquitto", "libubootenv": "libubootenv",
+              "libcoap-3-openssl": "libcoap"}
 
 manifest_path, options_path = sys.argv[1], sys.argv[2]
 errors = []
@@ -26,7 +36,18 @@ for arg in ("--share=network", "--socket=wayland", "--socket=fallback-x11"):
         errors.append(f"finish-args lacks {arg}")
 
 modules = {m["name"]: m for m in manifest.get("modules", [])}
-for needed in ("gpsd", "libshumate", "fieldflash"):
+source_root = os.path.dirname(os.path.abspath(options_path))
+required = set()
+for top, dirs, files in os.walk(source_root):
+    dirs[:] = [d for d in dirs if not d.startswith(("_build", ".", "build-aux", "flatpak"))]
+    if "meson.build" in files:
+        with open(os.path.join(top, "meson.build"), encoding="utf-8") as f:
+            required.update(re.findall(r"\bdependency\(\s*'([^']+)'", f.read()))
+for name in sorted(required - RUNTIME):
+    if name not in MODULE_FOR:
+        errors.append(f"meson asks for {name}: add a module for it (and to MODULE_FOR in {sys.argv[0]})")
+needed_modules = [MODULE_FOR[name] for name in sorted(required - RUNTIME) if name in MODULE_FOR]
+for needed in needed_modules + ["fieldflash"]:
     if needed not in modules:
         errors.append(f"module {needed} is missing")
 if list(modules)[-1:] != ["fieldflash"]:
