@@ -113,6 +113,12 @@ ff_platform_db_count_matching (FfPlatformDb           *db,
 
 /* The fleet */
 
+/* Walks the covering index terminals_by_vendor_model_version (schema 9) in order: no table scan,
+ * no sort. */
+const char ff_platform_fleet_summary_sql[] =
+  "SELECT vendor, model, min (software_version), count (*) FROM terminals"
+  " GROUP BY vendor, model, version_key ORDER BY vendor, model, version_key";
+
 static gpointer
 read_group (sqlite3_stmt *stmt)
 {
@@ -130,10 +136,7 @@ ff_platform_db_fleet_summary (FfPlatformDb *db,
                               GError      **error)
 {
   return LOCKED (db, ff_platform_db_collect_rows (
-                       db, bind (db, "SELECT vendor, model, min (software_version), count (*)"
-                                     " FROM terminals GROUP BY vendor, model, version_key"
-                                     " ORDER BY vendor, model, version_key",
-                                 error, ""),
+                       db, bind (db, ff_platform_fleet_summary_sql, error, ""),
                        read_group, (GDestroyNotify) ff_fleet_group_free, error));
 }
 

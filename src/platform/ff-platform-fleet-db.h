@@ -24,6 +24,8 @@ typedef struct
   gint64  added_at;
 } FfBlacklistEntry;
 
+/* The query behind ff_platform_db_fleet_summary (the tests check its plan). */
+extern const char ff_platform_fleet_summary_sql[];
 /* How many terminals run each version of each vendor's model, by vendor, model and version
  * order. */
 GPtrArray *ff_platform_db_fleet_summary    (FfPlatformDb  *db,
