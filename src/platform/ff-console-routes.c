@@ -201,8 +201,8 @@ parse_area (const char       *text,
          && filter->west >= -180 && filter->east <= 180 && filter->west <= filter->east;
 }
 
-/* The filter of the query's vendor, model, version, below, at_least, profile, link, area and
- * after. */
+/* The filter of the query's vendor, model, version, below, at_least, profile, link, online,
+ * area and after. */
 static gboolean
 parse_filter (FfConsoleCall     *call,
               FfTerminalFilter  *filter,
@@ -219,6 +219,7 @@ parse_filter (FfConsoleCall     *call,
     .at_least = ff_console_query (call, "at_least"),
     .profile = ff_console_query (call, "profile"),
     .link = ff_console_query (call, "link"),
+    .online = ff_console_query (call, "online"),
     .after = ff_console_query (call, "after"),
   };
   versions[0] = filter->version;
@@ -236,6 +237,13 @@ parse_filter (FfConsoleCall     *call,
     {
       g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
                            _("The link must be offline or mqtt"));
+      return FALSE;
+    }
+  if (filter->online != NULL && !g_str_equal (filter->online, "true")
+      && !g_str_equal (filter->online, "false"))
+    {
+      g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                           _("The online filter must be true or false"));
       return FALSE;
     }
   if (area != NULL && !parse_area (area, filter))

@@ -64,7 +64,7 @@ terminals_list (FfCli   *cli,
                 GError **error)
 {
   g_autofree char *vendor = NULL, *model = NULL, *version = NULL, *below = NULL;
-  g_autofree char *at_least = NULL, *link = NULL;
+  g_autofree char *at_least = NULL, *link = NULL, *online = NULL;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "vendor", 0, 0, G_OPTION_ARG_STRING, &vendor, N_("Only this vendor"), N_("VENDOR") },
@@ -77,6 +77,9 @@ terminals_list (FfCli   *cli,
       N_("Only terminals running this version or a higher one"), N_("VERSION") },
     { "link", 0, 0, G_OPTION_ARG_STRING, &link,
       N_("Only terminals upgraded this way: offline (by tablet) or mqtt"), N_("LINK") },
+    { "online", 0, 0, G_OPTION_ARG_STRING, &online,
+      N_("Only terminals whose last state (MQTT) says online (true) or not (false)"),
+      N_("true|false") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
     { NULL }
   };
@@ -91,8 +94,11 @@ terminals_list (FfCli   *cli,
       return ff_cli_usage_error (error, _("The version must look like V2.01"));
   if (link != NULL && !g_str_equal (link, FF_LINK_OFFLINE) && !g_str_equal (link, FF_LINK_MQTT))
     return ff_cli_usage_error (error, _("The link must be offline or mqtt"));
+  if (online != NULL && !g_str_equal (online, "true") && !g_str_equal (online, "false"))
+    return ff_cli_usage_error (error, _("The online filter must be true or false"));
   filter = (FfTerminalFilter) { .vendor = vendor, .model = model, .version = version,
-                                .below = below, .at_least = at_least, .link = link };
+                                .below = below, .at_least = at_least, .link = link,
+                                .online = online };
   if (ff_cli_open_db (cli, error) == NULL)
     return FALSE;
   terminals = ff_platform_db_find_terminals (cli->db, &filter, error);

@@ -173,6 +173,7 @@ typedef struct
   const char *at_least;        /* runs this version or a higher one */
   const char *profile;         /* speaks this vendor profile */
   const char *link;            /* is upgraded this way: "offline" (by tablet) or "mqtt" */
+  const char *online;          /* "true": its last retained state says online; "false": not */
   gboolean    in_area;         /* within latitudes south..north and longitudes west..east */
   double      south;
   double      west;

@@ -21,8 +21,10 @@ read_first_text (sqlite3_stmt *stmt)
 /* The WHERE clause of @filter, one condition per filter that is on, so that sqlite can use the
  * (model, version key, device ID) index; an "?1 IS NULL OR model = ?1" condition would force a
  * scan of the whole ledger. Parameters have fixed numbers, whichever filters are on, and the last
- * one (the LIMIT) is always there, so that every variant binds the same thirteen. A terminal
- * without a row in terminal_links is offline. Versions compare
+ * one (the LIMIT) is always there, so that every variant binds the same fourteen. A terminal
+ * without a row in terminal_links is upgraded by tablet; one is online when its last retained
+ * state (MQTT) says "online": true, and offline without a state or with an unreadable one.
+ * Versions compare
  * by their sort key (ff_version_sort_key()), so "v2.1" finds "V2.01" and ranges follow version
  * order. */
 static void
@@ -41,9 +43,13 @@ append_conditions (GString                *sql,
     page && filter->after ? "device_id > ?11" : NULL,
     filter->link ? "coalesce ((SELECT link FROM terminal_links AS l"
                    " WHERE l.device_id = terminals.device_id), 'offline') = ?12" : NULL,
+    filter->online ? "coalesce ((SELECT CASE WHEN json_valid (CAST (state AS TEXT))"
+                     " THEN json_type (CAST (state AS TEXT), '$.online') = 'true' END"
+                     " FROM terminal_links AS l WHERE l.device_id = terminals.device_id), 0)"
+                     " = (?13 = 'true')" : NULL,
   };
 
-  g_string_append (sql, " WHERE ?13 IS NOT NULL");
+  g_string_append (sql, " WHERE ?14 IS NOT NULL");
   for (gsize i = 0; i < G_N_ELEMENTS (conditions); i++)
     if (conditions[i] != NULL)
       g_string_append_printf (sql, " AND %s", conditions[i]);
@@ -56,10 +62,11 @@ bind_filter (FfPlatformDb           *db,
              const FfTerminalFilter *filter,
              GError                **error)
 {
-  return bind (db, g_intern_string (sql->str), error, "ssssssddddssi", filter->model,
+  return bind (db, g_intern_string (sql->str), error, "ssssssddddsssi", filter->model,
                filter->version, filter->vendor, filter->below, filter->at_least, filter->profile,
                filter->south, filter->north, filter->west, filter->east, filter->after,
-               filter->link, filter->limit > 0 ? (gint64) filter->limit : (gint64) -1);
+               filter->link, filter->online,
+               filter->limit > 0 ? (gint64) filter->limit : (gint64) -1);
 }
 
 static GPtrArray *
@@ -70,7 +77,7 @@ find_terminals (FfPlatformDb           *db,
   g_autoptr(GString) sql = g_string_new (SELECT_TERMINALS);
 
   append_conditions (sql, filter, TRUE);
-  g_string_append (sql, " ORDER BY device_id LIMIT ?13");
+  g_string_append (sql, " ORDER BY device_id LIMIT ?14");
   return ff_platform_db_collect_rows (db, bind_filter (db, sql, filter, error),
                                       ff_platform_db_read_terminal,
                                       (GDestroyNotify) ff_terminal_free, error);

@@ -257,10 +257,12 @@ test_disabled_operator (Fixture      *fixture,
   g_assert_null (strstr (out, "scrypt"));
 }
 
-/* Changes the console_sessions rows of platform.db with @sql, as time would. */
+/* Changes platform.db with @sql (as time would, or as the MQTT broker would), which must change
+ * @changes rows. */
 static void
-age_sessions (Harness    *h,
-              const char *sql)
+write_database (Harness    *h,
+                const char *sql,
+                int         changes)
 {
   g_autofree char *path = g_build_filename (h->data_dir, "platform.db", NULL);
   sqlite3 *db = NULL;
@@ -268,7 +270,7 @@ age_sessions (Harness    *h,
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   sqlite3_busy_timeout (db, 10000);
   g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_changes (db), ==, 1);
+  g_assert_cmpint (sqlite3_changes (db), ==, changes);
   sqlite3_close (db);
 }
 
@@ -283,21 +285,21 @@ test_session_timeouts (Fixture      *fixture,
   g_auto(Login) old = { 0 };
 
   log_in_ok (h, "olga", OPERATOR_PASSWORD, &idle);
-  age_sessions (h, "UPDATE console_sessions SET last_seen_at = last_seen_at - 29 * 60,"
-                   " created_at = created_at - 29 * 60");
+  write_database (h, "UPDATE console_sessions SET last_seen_at = last_seen_at - 29 * 60,"
+                     " created_at = created_at - 29 * 60", 1);
   g_assert_cmpuint (call (h, "GET", "/console/api/session", &idle, FALSE, NULL, NULL, NULL), ==,
                     200);
   /* That request, 29 minutes after the last, was activity: 29 more minutes are fine too. */
-  age_sessions (h, "UPDATE console_sessions SET last_seen_at = last_seen_at - 29 * 60");
+  write_database (h, "UPDATE console_sessions SET last_seen_at = last_seen_at - 29 * 60", 1);
   g_assert_cmpuint (call (h, "GET", "/console/api/session", &idle, FALSE, NULL, NULL, NULL), ==,
                     200);
-  age_sessions (h, "UPDATE console_sessions SET last_seen_at = last_seen_at - 31 * 60");
+  write_database (h, "UPDATE console_sessions SET last_seen_at = last_seen_at - 31 * 60", 1);
   g_assert_cmpuint (call (h, "GET", "/console/api/session", &idle, FALSE, NULL, NULL, NULL), ==,
                     401);
 
   log_in_ok (h, "admin", ADMIN_PASSWORD, &old);
-  age_sessions (h, "UPDATE console_sessions SET expires_at = strftime ('%s', 'now') - 1"
-                   " WHERE operator = 'admin'");
+  write_database (h, "UPDATE console_sessions SET expires_at = strftime ('%s', 'now') - 1"
+                     " WHERE operator = 'admin'", 1);
   g_assert_cmpuint (call (h, "GET", "/console/api/session", &old, FALSE, NULL, NULL, NULL), ==,
                     401);
 }
@@ -641,6 +643,26 @@ test_terminal_filters (Fixture      *fixture,
     g_assert_nonnull (strstr (out, "X004\t"));
     g_assert_null (strstr (out, "X005\t"));
   }
+  /* Their last retained states, as the broker delivered them: X000 and X004 online, X001 gone
+   * offline, X002's unreadable, X003 without one; every other terminal has none: offline. */
+  write_database (h, "UPDATE terminal_links SET state_at = 1, state = CAST (CASE device_id"
+                     " WHEN 'X001' THEN '{\"online\":false}' WHEN 'X002' THEN '{\"online\":tru'"
+                     " ELSE '{\"online\":true,\"agent_state\":\"idle\"}' END AS BLOB)"
+                     " WHERE device_id IN ('X000', 'X001', 'X002', 'X004')", 4);
+  g_assert_cmpint (terminals_total (h, &login, "online=true", &terminals, parser), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (terminals, 1),
+                                                  "device_id"), ==, "X004");
+  g_assert_cmpint (terminals_total (h, &login, "online=false&link=mqtt", NULL, parser), ==, 3);
+  g_assert_cmpint (terminals_total (h, &login, "online=false", NULL, parser), ==, 43 - 2);
+  g_assert_cmpuint (call (h, "GET", "/console/api/terminals?online=yes", &login, FALSE, NULL,
+                          NULL, NULL), ==, 400);
+  {
+    g_autofree char *out = harness_run_ok (h, "terminals", "list", "--online", "true", NULL);
+
+    g_assert_nonnull (strstr (out, "X000\t"));
+    g_assert_nonnull (strstr (out, "X004\t"));
+    g_assert_null (strstr (out, "X001\t"));
+  }
   /* X000…X009 lie from 30.00 to 30.09 degrees north. */
   g_assert_cmpint (terminals_total (h, &login, "area=29.995,116,30.095,117", &terminals, parser),
                    ==, 10);
@@ -663,6 +685,10 @@ test_terminal_filters (Fixture      *fixture,
                    ==, "X012");
   g_assert_cmpstr (json_array_get_string_element (json_array_get_array_element (terminals, 0), 3),
                    ==, "V1.9");
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_cmpuint (call (h, "GET", "/console/api/terminals/points?online=true", &login, FALSE,
+                          NULL, &body, NULL), ==, 200);
+  g_assert_cmpint (json_object_get_int_member (parse_object (body, parser), "total"), ==, 2);
 }
 
 /* A terminal's page: its ledger record with every stored text as a JSON string (a name with
