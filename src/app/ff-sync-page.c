@@ -100,6 +100,15 @@ describe_bytes (gint64 done,
   return g_strdup_printf (_("%s of %s"), done_text, total_text);
 }
 
+/* A delta patch's name, set apart from the image of the version it makes. */
+static char *
+describe_patch (const char *from_version,
+                const char *version)
+{
+  /* Translators: a delta patch, by the version it applies to and the one it makes. */
+  return g_strdup_printf (_("Delta patch %s → %s"), from_version, version);
+}
+
 static void
 toast (FfSyncPage *self,
        const char *message)
@@ -131,6 +140,9 @@ show_firmware_check (FfSyncPage        *self,
       g_autofree char *size = g_format_size (firmware->size);
       g_autofree char *progress = NULL;
       g_autofree char *subtitle = NULL;
+      g_autofree char *title = firmware->from_version != NULL
+                               ? describe_patch (firmware->from_version, firmware->version)
+                               : g_strdup (firmware->version);
       AdwActionRow *row;
 
       switch (firmware->verdict)
@@ -149,7 +161,7 @@ show_firmware_check (FfSyncPage        *self,
           subtitle = g_strdup_printf (_("%s · %s"), progress, _("Not on this tablet yet"));
           break;
         }
-      row = add_row (self->firmware_list, firmware->version, subtitle,
+      row = add_row (self->firmware_list, title, subtitle,
                      firmware->verdict != FF_FIRMWARE_VERIFIED);
       add_progress (row, firmware->size > 0 ? (double) firmware->bytes_on_tablet / firmware->size
                                             : 1);
@@ -226,18 +238,21 @@ finish_run (FfSyncPage *self,
   check_current_task (self);
 }
 
-/* Each firmware file the sync downloads gets a row of its own, named by its version. */
+/* Each firmware file the sync downloads gets a row of its own, named by its version (a delta patch
+ * by both of its versions). */
 static void
 download_started (FfSync     *sync,
                   const char *version,
                   const char *sha256,
                   gint64      size,
+                  const char *from_version,
                   FfSyncPage *self)
 {
   g_autofree char *title = NULL;
 
   /* Translators: a firmware file being downloaded, by its version. */
-  title = g_strdup_printf (_("Firmware %s"), version);
+  title = from_version != NULL ? describe_patch (from_version, version)
+                               : g_strdup_printf (_("Firmware %s"), version);
   self->download_row = add_row (self->firmware_list, title, NULL, FALSE);
   self->download_bar = add_progress (self->download_row, 0);
 }

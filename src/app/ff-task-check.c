@@ -1,5 +1,5 @@
 /* Checks a stored task the way a sync accepted it — signature against the pinned platform key,
- * every firmware file against its SHA-256 — so the Sync page shows verdicts about what the tablet
+ * every firmware file (images and delta patches) against its SHA-256 — so the Sync page shows verdicts about what the tablet
  * holds now, not what it was told. Reads sqlite and whole files: always in a worker thread. */
 #include "config.h"
 
@@ -12,6 +12,7 @@ static void
 firmware_check_free (FfFirmwareCheck *check)
 {
   g_free (check->version);
+  g_free (check->from_version);
   g_free (check);
 }
 
@@ -46,9 +47,13 @@ check_signature (FfTablet     *tablet,
     check->signature_problem = g_strdup (error->message);
 }
 
+/* An image (@from_version NULL) or a delta patch from @from_version to @version. */
 static FfFirmwareCheck *
-check_firmware (FfStore             *store,
-                const FfFirmwareRef *ref)
+check_firmware (FfStore    *store,
+                const char *version,
+                const char *from_version,
+                const char *sha256,
+                gint64      size)
 {
   FfFirmwareCheck *check = g_new0 (FfFirmwareCheck, 1);
   g_autoptr(GBytes) image = NULL;
@@ -56,30 +61,34 @@ check_firmware (FfStore             *store,
   g_autofree char *partial = NULL;
   GStatBuf st;
 
-  check->version = g_strdup (ref->version);
-  check->size = ref->size;
-  if (!ff_store_has_firmware (store, ref->sha256))
+  check->version = g_strdup (version);
+  check->from_version = g_strdup (from_version);
+  check->size = size;
+  if (!ff_store_has_firmware (store, sha256))
     {
       /* A download that stopped resumes from its partial file. */
-      partial = ff_store_get_partial_path (store, ref->sha256);
-      check->bytes_on_tablet = g_stat (partial, &st) == 0 ? MIN (st.st_size, ref->size) : 0;
+      partial = ff_store_get_partial_path (store, sha256);
+      check->bytes_on_tablet = g_stat (partial, &st) == 0 ? MIN (st.st_size, size) : 0;
       check->verdict = FF_FIRMWARE_MISSING;
       return check;
     }
-  image = ff_store_read_firmware (store, ref->sha256, &error);
-  check->bytes_on_tablet = ref->size;
+  image = ff_store_read_firmware (store, sha256, &error);
+  check->bytes_on_tablet = size;
   check->verdict = image != NULL ? FF_FIRMWARE_VERIFIED : FF_FIRMWARE_DAMAGED;
   return check;
 }
 
 static void
-add_firmware (FfStore             *store,
-              FfTaskCheck         *check,
-              GHashTable          *seen,
-              const FfFirmwareRef *ref)
+add_firmware (FfStore     *store,
+              FfTaskCheck *check,
+              GHashTable  *seen,
+              const char  *version,
+              const char  *from_version,
+              const char  *sha256,
+              gint64       size)
 {
-  if (ref != NULL && g_hash_table_add (seen, ref->sha256))
-    g_ptr_array_add (check->firmware, check_firmware (store, ref));
+  if (g_hash_table_add (seen, (gpointer) sha256))
+    g_ptr_array_add (check->firmware, check_firmware (store, version, from_version, sha256, size));
 }
 
 static void
@@ -111,8 +120,15 @@ check_in_thread (GTask        *gtask,
     {
       const FfTaskItem *item = task->items->pdata[i];
 
-      add_firmware (store, check, seen, &item->target);
-      add_firmware (store, check, seen, item->previous);
+      add_firmware (store, check, seen, item->target.version, NULL, item->target.sha256,
+                    item->target.size);
+      if (item->previous != NULL)
+        add_firmware (store, check, seen, item->previous->version, NULL, item->previous->sha256,
+                      item->previous->size);
+      /* A task with a patch has its previous image (ff_task_parse checks). */
+      if (item->delta != NULL)
+        add_firmware (store, check, seen, item->target.version, item->previous->version,
+                      item->delta->sha256, item->delta->size);
     }
   g_task_return_pointer (gtask, check, (GDestroyNotify) ff_task_check_free);
 }

@@ -546,13 +546,14 @@ ff_sync_check_health_finish (FfSync        *self,
 
 /* ---- fetching tasks and firmware ------------------------------------------------------------ */
 
-/* A file a task needs — an image, or a delta patch named by the version it makes — verified by
- * its SHA-256 before the store keeps it. Borrowed from the task. */
+/* A file a task needs — an image, or a delta patch named by the version it makes and the one it
+ * applies to — verified by its SHA-256 before the store keeps it. Borrowed from the task. */
 typedef struct
 {
   const char *version;
   const char *sha256;
   gint64      size;
+  const char *from_version;   /* a patch's old version; NULL for an image */
 } Download;
 
 typedef struct
@@ -978,7 +979,7 @@ firmware_looked_up (GObject      *object,
     }
   job->received = step->partial_size;
   g_signal_emit (self, signals[SIGNAL_DOWNLOAD_STARTED], 0, ref->version, ref->sha256,
-                 (gint64) ref->size);
+                 (gint64) ref->size, ref->from_version);
   if (job->received >= ref->size)
     {
       commit_download (task);
@@ -1026,9 +1027,13 @@ fetch_next_firmware (GTask *task)
 
 /* Each file once, however many items name it. */
 static void
-add_download (GArray *firmware, const char *version, const char *sha256, gint64 size)
+add_download (GArray     *firmware,
+              const char *version,
+              const char *sha256,
+              gint64      size,
+              const char *from_version)
 {
-  Download download = { version, sha256, size };
+  Download download = { version, sha256, size, from_version };
 
   for (guint i = 0; i < firmware->len; i++)
     if (g_str_equal (g_array_index (firmware, Download, i).sha256, sha256))
@@ -1104,15 +1109,17 @@ signature_received (GObject      *object,
     {
       FfTaskItem *item = job->task->items->pdata[i];
 
-      add_download (job->firmware, item->target.version, item->target.sha256, item->target.size);
+      add_download (job->firmware, item->target.version, item->target.sha256, item->target.size,
+                    NULL);
       if (item->previous != NULL)
         add_download (job->firmware, item->previous->version, item->previous->sha256,
-                      item->previous->size);
+                      item->previous->size, NULL);
       /* The patch comes with the image, not instead: a terminal found running something else
-       * than the image it applies to gets the image. */
+       * than the image it applies to gets the image. A task with a patch has its previous image
+       * (ff_task_parse checks). */
       if (item->delta != NULL)
         add_download (job->firmware, item->target.version, item->delta->sha256,
-                      item->delta->size);
+                      item->delta->size, item->previous->version);
     }
   fetch_next_firmware (task);
 }
@@ -1394,7 +1401,8 @@ ff_sync_class_init (FfSyncClass *klass)
                   G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   signals[SIGNAL_DOWNLOAD_STARTED] =
     g_signal_new ("download-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                  NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
+                  NULL, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64,
+                  G_TYPE_STRING);
 }
 
 static void

@@ -542,10 +542,29 @@ test_refused_task_leaves_nothing (Fixture *f, gconstpointer data)
 }
 
 static void
-count_download (FfSync *sync, const char *version, const char *sha256, gint64 size, guint *count)
+count_download (FfSync     *sync,
+                const char *version,
+                const char *sha256,
+                gint64      size,
+                const char *from_version,
+                guint      *count)
 {
   g_assert_cmpint (size, ==, 100000);
+  g_assert_null (from_version);
   (*count)++;
+}
+
+/* The announced downloads as "VERSION" for an image, "FROM→VERSION" for a delta patch. */
+static void
+note_download (FfSync     *sync,
+               const char *version,
+               const char *sha256,
+               gint64      size,
+               const char *from_version,
+               GPtrArray  *names)
+{
+  g_ptr_array_add (names, from_version != NULL ? g_strconcat (from_version, "→", version, NULL)
+                                               : g_strdup (version));
 }
 
 static void
@@ -594,6 +613,7 @@ test_delta_patch (Fixture *f, gconstpointer data)
   g_autofree char *partial = ff_store_get_partial_path (f->store, patch_sha);
   g_autofree char *task_id = NULL;
   g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) downloads = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
   g_autoptr(FfSync) sync = NULL;
   g_auto(GStrv) stored = NULL;
@@ -613,11 +633,16 @@ test_delta_patch (Fixture *f, gconstpointer data)
   g_assert_true (g_file_set_contents (partial, g_bytes_get_data (patch, NULL), 2000, NULL));
   sync = logged_in_sync (f, NULL, &error);
   g_assert_no_error (error);
+  g_signal_connect (sync, "download-started", G_CALLBACK (note_download), downloads);
   stored = fetch (sync, refusals, &error);
   g_assert_no_error (error);
   g_assert_cmpstrv (stored, ((const char *[]) { task_id, NULL }));
   g_assert_cmpuint (refusals->len, ==, 0);
   g_assert_cmpint (f->last_range_start, ==, 2000);
+  /* The patch is announced as the patch from the old version, not as the new image. */
+  g_ptr_array_add (downloads, NULL);
+  g_assert_cmpstrv ((char **) downloads->pdata,
+                    ((const char *[]) { "V2.00", "V1.00", "V1.00→V2.00", NULL }));
   g_assert_true (ff_store_has_firmware (f->store, patch_sha));
   g_assert_true (ff_store_has_firmware (f->store, old_sha));
 }

@@ -18,6 +18,7 @@
 #include "ff-signal-gauge.h"
 #include "ff-sim-firmware.h"
 #include "ff-sim-fleet.h"
+#include "ff-task-check.h"
 #include "ff-task-page.h"
 #include "ff-test-fixtures.h"
 #include "ff-training.h"
@@ -150,6 +151,95 @@ make_task (guint              days_ago,
   g_assert_true (ff_task_validate (task, &error));
   g_assert_no_error (error);
   return task;
+}
+
+typedef struct
+{
+  FfTaskCheck *check;
+  gpointer     gtask;   /* weak: the check's task, which holds the tablet */
+} Checked;
+
+static void
+task_checked (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Checked *checked = user_data;
+  g_autoptr(GError) error = NULL;
+
+  checked->check = ff_task_check_finish (result, &error);
+  g_assert_no_error (error);
+  checked->gtask = result;
+  g_object_add_weak_pointer (G_OBJECT (result), &checked->gtask);
+}
+
+/* What the Sync page's check finds of @task_id's files now. Returns once the worker thread has
+ * let go of the tablet too (it may outlive the result by a moment), so that the tablet's directory
+ * can go. */
+static FfTaskCheck *
+check_task (TestTablet *tablet,
+            const char *task_id)
+{
+  Checked checked = { NULL, NULL };
+
+  ff_task_check_async (tablet->tablet, task_id, NULL, task_checked, &checked);
+  while (checked.check == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  while (g_atomic_pointer_get (&checked.gtask) != NULL)
+    g_thread_yield ();
+  return checked.check;
+}
+
+/* The post-sync check lists an item's delta patch beside its images, as the patch from V1.00 to
+ * V2.00, and finds it missing, verified or damaged like an image. */
+static void
+test_task_check_lists_patch (void)
+{
+  g_autoptr(TestTablet) tablet = test_tablet_new ();
+  FfStore *store = ff_tablet_get_store (tablet->tablet);
+  g_autoptr(GBytes) old_image = g_bytes_new_take (g_strnfill (3000, 'o'), 3000);
+  g_autoptr(GBytes) patch = g_bytes_new_take (g_strnfill (500, 'p'), 500);
+  g_autofree char *patch_sha = ff_sha256_hex (g_bytes_get_data (patch, NULL), 500);
+  g_autofree char *old_sha = ff_test_store_firmware (store, old_image);
+  g_autofree char *patch_path = NULL;
+  g_autoptr(FfTask) task = make_task (0, (const char *[]) { "DTU0001", NULL });
+  g_autoptr(FfTaskCheck) missing = NULL;
+  g_autoptr(FfTaskCheck) verified = NULL;
+  g_autoptr(FfTaskCheck) damaged = NULL;
+  FfTaskItem *item = task->items->pdata[0];
+  const FfFirmwareCheck *entry;
+
+  item->previous = ff_firmware_ref_new ();
+  item->previous->version = g_strdup ("V1.00");
+  item->previous->sha256 = g_strdup (old_sha);
+  item->previous->size = 3000;
+  item->delta = ff_delta_ref_new (patch_sha, 500, old_sha);
+  store_task (tablet, task);
+
+  missing = check_task (tablet, task->task_id);
+  g_assert_cmpuint (missing->firmware->len, ==, 3);
+  entry = missing->firmware->pdata[0];
+  g_assert_cmpstr (entry->version, ==, "V2.00");
+  g_assert_null (entry->from_version);
+  entry = missing->firmware->pdata[1];
+  g_assert_cmpstr (entry->version, ==, "V1.00");
+  g_assert_cmpint (entry->verdict, ==, FF_FIRMWARE_VERIFIED);
+  entry = missing->firmware->pdata[2];
+  g_assert_cmpstr (entry->version, ==, "V2.00");
+  g_assert_cmpstr (entry->from_version, ==, "V1.00");
+  g_assert_cmpint (entry->size, ==, 500);
+  g_assert_cmpint (entry->verdict, ==, FF_FIRMWARE_MISSING);
+
+  g_free (ff_test_store_firmware (store, patch));
+  verified = check_task (tablet, task->task_id);
+  entry = verified->firmware->pdata[2];
+  g_assert_cmpint (entry->verdict, ==, FF_FIRMWARE_VERIFIED);
+
+  patch_path = ff_store_get_firmware_path (store, patch_sha);
+  g_assert_true (g_file_set_contents (patch_path, "not the patch", -1, NULL));
+  damaged = check_task (tablet, task->task_id);
+  entry = damaged->firmware->pdata[2];
+  g_assert_cmpint (entry->verdict, ==, FF_FIRMWARE_DAMAGED);
 }
 
 /* Saves @report signed by the tablet, as a finished visit does: queued, its workflow at "done". */
@@ -1425,6 +1515,7 @@ main (int   argc,
 
   g_test_add_func ("/app/field/task-statuses", test_task_statuses);
   g_test_add_func ("/app/field/task-all-done", test_task_all_done);
+  g_test_add_func ("/app/field/task-check-lists-patch", test_task_check_lists_patch);
   g_test_add_func ("/app/field/queue-opens-report", test_queue_opens_report);
   g_test_add_func ("/app/field/resume-at-confirm", test_resume_at_confirm);
   g_test_add_func ("/app/field/resume-at-reboot-wait", test_resume_at_reboot_wait);
