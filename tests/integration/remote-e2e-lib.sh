@@ -121,9 +121,12 @@ e2e_package () {
     || fail "firmware add $version"
 }
 
-# mosquitto_sub as the platform's MQTT identity, with more options.
+# mosquitto_sub as the platform's MQTT identity, with more options. In a subshell (run with & or
+# inside $(…)) it replaces the subshell, so $! is mosquitto_sub's own PID and killing it stops it.
 as_platform_sub () {
-  mosquitto_sub -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
+  local run=()
+  (( BASH_SUBSHELL > 0 )) && run=(exec)
+  "${run[@]}" mosquitto_sub -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
     --cert "$REMOTE_MQTT_DIR/platform-client.crt" --key "$REMOTE_MQTT_DIR/platform-client.key" "$@"
 }
 
