@@ -321,9 +321,10 @@ compare_names (gconstpointer a,
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* The first @count subdirectories of @credentials, by name: the terminals' IDs. */
+/* @count subdirectories of @credentials after the first @skip, by name: the terminals' IDs. */
 static GPtrArray *
 list_devices (const char *credentials,
+              guint       skip,
               guint       count,
               GError    **error)
 {
@@ -336,13 +337,14 @@ list_devices (const char *credentials,
   while ((name = g_dir_read_name (dir)) != NULL)
     g_ptr_array_add (ids, g_strdup (name));
   g_ptr_array_sort (ids, compare_names);
-  if (ids->len < count)
+  if (ids->len < (guint64) skip + count)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                    _("%s holds the credentials of %u terminals, not %u"), credentials, ids->len,
-                   count);
+                   skip + count);
       return NULL;
     }
+  g_ptr_array_remove_range (ids, 0, skip);
   g_ptr_array_set_size (ids, count);
   return g_steal_pointer (&ids);
 }
@@ -353,11 +355,14 @@ ff_sim_swarm_main (int    argc,
 {
   g_autofree char *credentials = NULL, *host = NULL, *fail_ids = NULL;
   g_autofree char *running = NULL, *target = NULL;
-  gint count = 0, port = 0, seed = 0;
+  gint count = 0, port = 0, seed = 0, skip = 0;
   double rate = 0;
   gboolean verbose = FALSE;
   const GOptionEntry entries[] = {
     { "swarm", 0, 0, G_OPTION_ARG_INT, &count, N_("How many terminals"), "N" },
+    { "skip", 0, 0, G_OPTION_ARG_INT, &skip,
+      N_("Leave out the first K credential directories (several swarms share one directory)"),
+      "K" },
     { "credentials", 0, 0, G_OPTION_ARG_FILENAME, &credentials,
       N_("A directory with one credentials directory per terminal, named by its device ID"),
       N_("DIR") },
@@ -392,13 +397,13 @@ ff_sim_swarm_main (int    argc,
       g_printerr ("%s\n", error->message);
       return EXIT_USAGE;
     }
-  if (count < 1 || credentials == NULL || port < 1 || port > 65535 || rate < 0 || rate > 1)
+  if (count < 1 || skip < 0 || credentials == NULL || port < 1 || port > 65535 || rate < 0 || rate > 1)
     {
       g_printerr ("%s\n", _("Give --swarm N (at least 1), --credentials DIR, --port PORT and a "
                             "--failure-rate from 0 to 1"));
       return EXIT_USAGE;
     }
-  ids = list_devices (credentials, (guint) count, &error);
+  ids = list_devices (credentials, (guint) skip, (guint) count, &error);
   if (ids == NULL)
     {
       g_printerr ("%s\n", error->message);
