@@ -24,14 +24,16 @@ struct _FfCampaignEngine
   guint            timer_id;
 };
 
-/* Whether failures reached the threshold; @reason then says so. */
+/* Whether failures since the last resume reached the threshold; @reason then says so. */
 static gboolean
 threshold_reached (const FfCampaign *c,
                    char            **reason)
 {
-  gint64 failures = c->counts[FF_CAMPAIGN_TERMINAL_FAILED]
-                    + c->counts[FF_CAMPAIGN_TERMINAL_ROLLED_BACK];
-  gint64 finished = failures + c->counts[FF_CAMPAIGN_TERMINAL_SUCCEEDED];
+  gint64 all_failures = c->counts[FF_CAMPAIGN_TERMINAL_FAILED]
+                        + c->counts[FF_CAMPAIGN_TERMINAL_ROLLED_BACK];
+  gint64 failures = all_failures - c->accepted_failures;
+  gint64 finished = all_failures + c->counts[FF_CAMPAIGN_TERMINAL_SUCCEEDED]
+                    - c->accepted_finished;
 
   if (failures == 0)
     return FALSE;

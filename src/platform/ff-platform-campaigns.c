@@ -104,6 +104,7 @@ refuse (GError    **error,
   "   WHERE t.campaign_id = c.campaign_id)," \
   " (SELECT group_concat (state || '=' || n) FROM (SELECT state, count (*) AS n" \
   "   FROM campaign_terminals t WHERE t.campaign_id = c.campaign_id GROUP BY state))" \
+  " , c.accepted_failures, c.accepted_finished" \
   " FROM campaigns c"
 
 static int
@@ -139,6 +140,8 @@ read_campaign (sqlite3_stmt *stmt)
   c->finished_at = sqlite3_column_int64 (stmt, 15);
   c->n_waves = (guint) sqlite3_column_int64 (stmt, 16);
   counts = ff_sqlite_column_text (stmt, 17);
+  c->accepted_failures = sqlite3_column_int64 (stmt, 18);
+  c->accepted_finished = sqlite3_column_int64 (stmt, 19);
   pairs = g_strsplit (counts != NULL ? counts : "", ",", -1);
   for (guint i = 0; pairs[i] != NULL; i++)
     {
@@ -552,11 +555,20 @@ act_in_transaction (FfPlatformDb *db,
                    campaign->state, to);
       return FALSE;
     }
+  /* Resuming accepts the failures so far (the operator looked at them): the threshold counts
+   * from here, else a halted campaign would halt again at its next result. */
   return ff_platform_db_run (db, ff_platform_db_bind (db,
     "UPDATE campaigns SET state = ?2, halt_reason = NULL,"
     " started_at = coalesce (started_at, CASE WHEN ?2 = 'running' THEN ?3 END),"
-    " finished_at = CASE WHEN ?2 = 'cancelled' THEN ?3 END WHERE campaign_id = ?1", error, "ssi",
-    acting->campaign_id, to, acting->now), error);
+    " finished_at = CASE WHEN ?2 = 'cancelled' THEN ?3 END,"
+    " accepted_failures = CASE WHEN ?4 THEN (SELECT count (*) FROM campaign_terminals t"
+    "   WHERE t.campaign_id = ?1 AND t.state IN ('failed', 'rolled-back'))"
+    "   ELSE accepted_failures END,"
+    " accepted_finished = CASE WHEN ?4 THEN (SELECT count (*) FROM campaign_terminals t"
+    "   WHERE t.campaign_id = ?1 AND t.state IN ('failed', 'rolled-back', 'succeeded'))"
+    "   ELSE accepted_finished END"
+    " WHERE campaign_id = ?1", error, "ssii", acting->campaign_id, to, acting->now,
+    (gint64) (acting->action == FF_CAMPAIGN_RESUME)), error);
 }
 
 gboolean

@@ -75,6 +75,8 @@ typedef struct
   gint64    started_at;
   gint64    finished_at;
   gint64    counts[FF_CAMPAIGN_TERMINAL_N_STATES];   /* terminals in each state */
+  gint64    accepted_failures; /* failed or rolled back when an operator last resumed it */
+  gint64    accepted_finished; /* finished (those and succeeded) then */
 } FfCampaign;
 
 typedef struct

@@ -243,9 +243,15 @@ static const char schema_v9[] =
   "CREATE INDEX terminals_by_vendor_model_version ON terminals (vendor, model, version_key,"
   "  software_version);";
 
+/* Schema 10: an operator who resumes a halted campaign accepts the failures so far; the threshold
+ * then counts the failures (and the finished terminals) after the resume. */
+static const char schema_v10[] =
+  "ALTER TABLE campaigns ADD COLUMN accepted_failures INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE campaigns ADD COLUMN accepted_finished INTEGER NOT NULL DEFAULT 0;";
+
 /* steps[N] brings a database of schema N to schema N + 1. */
 static const char *const steps[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
-                                      schema_v6, schema_v7, schema_v8, schema_v9 };
+                                      schema_v6, schema_v7, schema_v8, schema_v9, schema_v10 };
 
 static gboolean
 exec (sqlite3     *handle,

@@ -3,8 +3,8 @@
 # networked terminals (fieldflash-sim networked --swarm), with a mosquitto_sub counting every
 # command on ff/v1/t/+/cmd as the platform's identity: a three-wave campaign with failures below its
 # threshold completes; one above it halts in the wave where it crosses with no command sent after
-# the halt; kill -9 of the platform during a wave and a restart send no command twice and lose no
-# result; a campaign mixing networked and tablet-only terminals, whose tablet-only one becomes a
+# the halt, and an operator's resume then accepts those failures and sends the rest; kill -9 of the
+# platform during a wave and a restart send no command twice and lose no result; a campaign mixing networked and tablet-only terminals, whose tablet-only one becomes a
 # signed task when its wave starts; firmware withdrawn mid-campaign stops further sends.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
@@ -136,6 +136,13 @@ grep -qx 'fieldflash_campaign_terminals{campaign="C2",state="failed"} 3' "$work/
 grep -qx 'fieldflash_campaign_terminals{campaign="C2",state="pending"} 10' "$work/metrics" \
   || fail "no pending gauge"
 
+echo "== resumed by an operator: the failures so far are accepted, the last wave follows"
+remote_platform campaigns resume C2 > /dev/null
+wait_campaign C2 complete
+[ "$(show C2 "c['state'], c['terminals']['succeeded'], c['terminals']['failed']")" \
+  = "complete 17 3" ] || fail "C2 after resume: $(show C2 "c['state'], c['terminals']")"
+[ "$(upgrades C2)" = "20 1" ] || fail "C2 commands after resume: $(upgrades C2)"
+
 echo "== kill -9 of the platform during a wave: no command twice, no result lost"
 remote_platform campaigns create --firmware V2.00 \
   --terminals NET-0031,NET-0032,NET-0033,NET-0034,NET-0035,NET-0036 --waves 50%,100% \
@@ -156,11 +163,11 @@ for id in NET-0031 NET-0032 NET-0033 NET-0034 NET-0035 NET-0036; do
 done
 
 echo "== tablet-only terminals become tablet work when their wave starts"
-remote_platform campaigns cancel C2 > /dev/null   # frees NET-0021..0030 (wave 4, never sent)
-remote_platform campaigns create --firmware V2.00 --terminals NET-0041,NET-0021 \
-  --waves 50%,100% --max-failures 1 > /dev/null
+# NET-0037 (wave 1) is away: its wave ends when it counts as offline, after 5 s.
+remote_platform campaigns create --firmware V2.00 --terminals NET-0041,NET-0037 \
+  --waves 50%,100% --max-failures 1 --offline-after 5s > /dev/null
 [ "$(show C4 "' '.join(t['device_id'] + ':' + t['link'] for w in c['wave_list'] for t in w['terminal_list'])")" \
-  = "NET-0021:mqtt NET-0041:offline" ] || fail "C4 not networked first"
+  = "NET-0037:mqtt NET-0041:offline" ] || fail "C4 not networked first"
 echo 123456 | remote_platform technicians add --phone 13800138000 --name Tech > /dev/null
 openssl genpkey -algorithm ed25519 -out "$work/tablet.pem" 2> /dev/null
 openssl pkey -in "$work/tablet.pem" -pubout -out "$work/tablet.pub.pem"
@@ -190,9 +197,9 @@ fi
 [ "$(show C4 "c['state'], c['current_wave']")" = "running 2" ] || fail "C4 $(show C4 "c['state']")"
 
 echo "== firmware withdrawn mid-campaign: nothing more is sent"
-# NET-0037 (wave 1) is away: its wave ends when it counts as offline, after 5 s; meanwhile the
-# firmware is withdrawn, so wave 2 (NET-0038) is never sent.
-remote_platform campaigns create --firmware V2.00 --terminals NET-0037,NET-0038 --waves 50%,100% \
+# NET-0039 (wave 1) is away: its wave ends when it counts as offline, after 5 s; meanwhile the
+# firmware is withdrawn, so wave 2 (NET-0040) is never sent.
+remote_platform campaigns create --firmware V2.00 --terminals NET-0039,NET-0040 --waves 50%,100% \
   --max-failures 1 --offline-after 5s > /dev/null
 lines=$(wc -l < "$work/platform.log")
 remote_platform campaigns start C5 > /dev/null
