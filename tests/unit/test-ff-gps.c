@@ -191,8 +191,10 @@ test_gpsd_dead (void)
 static GSubprocess *
 start_gpsfake (const char *port)
 {
-  /* gpsfake stops a second after the log, taking gpsd down with it: that is the restart we test. */
-  return ff_test_start_gpsfake (port, "shanghai-fix.nmea", "0.05");
+  /* gpsfake stops a second after the log, taking gpsd down with it: that is the restart we test.
+   * The log lasts 12 s at this cycle, so a source reconnecting on a loaded machine (its back-off
+   * reaches 5 s) still meets it playing. */
+  return ff_test_start_gpsfake (port, "shanghai-fix.nmea", "0.2");
 }
 
 static void
