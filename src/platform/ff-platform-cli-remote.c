@@ -533,10 +533,12 @@ remote_upgrade (FfCli   *cli,
                 GError **error)
 {
   g_autofree char *version = NULL, *valid_for = NULL;
-  gboolean rollback = FALSE;
+  gboolean rollback = FALSE, full = FALSE;
   GOptionEntry entries[] = {
     { "firmware", 0, 0, G_OPTION_ARG_STRING, &version,
       N_("The firmware version to install (a package, .ffpkg)"), N_("VERSION") },
+    { "full", 0, 0, G_OPTION_ARG_NONE, &full,
+      N_("Send the full package, never one of delta patches for the installed images"), NULL },
     { "rollback", 0, 0, G_OPTION_ARG_NONE, &rollback,
       N_("Install an older version (a signed rollback)"), NULL },
     { "valid-for", 0, 0, G_OPTION_ARG_STRING, &valid_for,
@@ -564,7 +566,7 @@ remote_upgrade (FfCli   *cli,
   if (ff_cli_open_db (cli, error) == NULL || (key = ff_cli_load_key (cli, error)) == NULL
       || (settings = ff_mqtt_settings_load (cli->data_dir, error)) == NULL)
     return FALSE;
-  context = (FfRemoteContext) { cli->db, cli->data_dir, key, settings->platform_url };
+  context = (FfRemoteContext) { cli->db, cli->data_dir, key, settings->platform_url, full };
   records = ff_platform_remote_upgrade (&context, (const char *const *) argv + 1, version,
                                         rollback, valid_seconds, ff_platform_now (), error);
   if (records == NULL)
@@ -575,6 +577,9 @@ remote_upgrade (FfCli   *cli,
 
       g_print (_("%s: command %s (%s %s)\n"), record->device_id, record->command_id, record->kind,
                version);
+      if (record->delta)
+        g_print (_("%s: delta package %s (%lu bytes)\n"), record->device_id,
+                 record->package_sha256, (unsigned long) record->package_size);
     }
   if (!publish_commands (cli, records, &publish_error))
     {

@@ -29,6 +29,7 @@ ff_remote_command_record_free (FfRemoteCommandRecord *record)
   g_free (record->command_id);
   g_free (record->device_id);
   g_free (record->kind);
+  g_free (record->package_sha256);
   g_clear_pointer (&record->envelope, g_bytes_unref);
   g_free (record);
 }
@@ -182,9 +183,10 @@ ff_platform_db_insert_command (FfPlatformDb                *db,
 {
   return LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
     "INSERT INTO remote_commands (command_id, device_id, kind, firmware_id, created_at,"
-    " not_after, envelope, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    error, "sssniiBn", record->command_id, record->device_id, record->kind, firmware_id,
-    record->created_at, record->not_after, record->envelope, record->sent_at), error));
+    " not_after, envelope, sent_at, package_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    error, "sssniiBns", record->command_id, record->device_id, record->kind, firmware_id,
+    record->created_at, record->not_after, record->envelope, record->sent_at,
+    record->package_sha256), error));
 }
 
 gboolean
@@ -223,6 +225,57 @@ ff_platform_db_list_unsent_commands (FfPlatformDb *db,
     read_command, (GDestroyNotify) ff_remote_command_record_free, error));
 }
 
+void
+ff_remote_package_delta_free (FfRemotePackageDelta *delta)
+{
+  if (delta == NULL)
+    return;
+  g_free (delta->sha256);
+  g_free (delta);
+}
+
+static gpointer
+read_package_delta (sqlite3_stmt *stmt)
+{
+  FfRemotePackageDelta *delta = g_new0 (FfRemotePackageDelta, 1);
+
+  delta->sha256 = ff_sqlite_column_text (stmt, 0);
+  delta->size = sqlite3_column_int64 (stmt, 1);
+  return delta;
+}
+
+gboolean
+ff_platform_db_find_package_delta (FfPlatformDb          *db,
+                                   const char            *to_sha256,
+                                   const char            *from_key,
+                                   FfRemotePackageDelta **found,
+                                   GError               **error)
+{
+  g_autoptr(GPtrArray) rows = LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+    "SELECT sha256, size FROM remote_package_deltas WHERE to_sha256 = ? AND from_key = ?",
+    error, "ss", to_sha256, from_key), read_package_delta,
+    (GDestroyNotify) ff_remote_package_delta_free, error));
+
+  if (rows == NULL)
+    return FALSE;
+  *found = rows->len > 0 ? g_ptr_array_steal_index (rows, 0) : NULL;
+  return TRUE;
+}
+
+gboolean
+ff_platform_db_insert_package_delta (FfPlatformDb               *db,
+                                     const char                 *to_sha256,
+                                     const char                 *from_key,
+                                     const FfRemotePackageDelta *delta,
+                                     gint64                      now,
+                                     GError                    **error)
+{
+  return LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+    "INSERT OR IGNORE INTO remote_package_deltas (to_sha256, from_key, sha256, size, made_at)"
+    " VALUES (?, ?, ?, ?, ?)", error, "sssni", to_sha256, from_key, delta->sha256, delta->size,
+    now), error));
+}
+
 gboolean
 ff_platform_db_package_commanded (FfPlatformDb *db,
                                   const char   *device_id,
@@ -231,8 +284,9 @@ ff_platform_db_package_commanded (FfPlatformDb *db,
                                   GError      **error)
 {
   return LOCKED (db, has_row (db, ff_platform_db_bind (db,
-    "SELECT 1 FROM remote_commands c JOIN firmware f ON f.id = c.firmware_id"
-    " WHERE c.device_id = ? AND f.sha256 = ? LIMIT 1", error, "ss", device_id, sha256),
+    "SELECT 1 FROM remote_commands c LEFT JOIN firmware f ON f.id = c.firmware_id"
+    " WHERE c.device_id = ? AND (c.package_sha256 = ? OR (c.package_sha256 IS NULL"
+    " AND f.sha256 = ?)) LIMIT 1", error, "sss", device_id, sha256, sha256),
     commanded, error));
 }
 

@@ -28,7 +28,17 @@ typedef struct
   gint64  not_after;
   GBytes *envelope;            /* what is published on the terminal's command topic */
   gint64  sent_at;             /* 0 until the broker acknowledged it */
+  char   *package_sha256;      /* the package it names: the firmware's, or a derived delta one */
+  gint64  package_size;        /* its size (not stored) */
+  gboolean delta;              /* whether that package is a derived one of delta patches */
 } FfRemoteCommandRecord;
+
+/* A package of delta patches derived from a target package for some installed images. */
+typedef struct
+{
+  char   *sha256;              /* NULL: it was no smaller than the target, none is kept */
+  gint64  size;
+} FfRemotePackageDelta;
 
 typedef struct
 {
@@ -76,6 +86,21 @@ gboolean        ff_platform_db_mark_command_sent   (FfPlatformDb  *db,
 /* The commands not yet acknowledged by the broker, oldest first. */
 GPtrArray      *ff_platform_db_list_unsent_commands (FfPlatformDb *db,
                                                      GError      **error);
+/* The derived package recorded for the target package @to_sha256 and the installed images
+ * @from_key; *@found is NULL when none is recorded. */
+gboolean        ff_platform_db_find_package_delta  (FfPlatformDb          *db,
+                                                    const char            *to_sha256,
+                                                    const char            *from_key,
+                                                    FfRemotePackageDelta **found,
+                                                    GError               **error);
+gboolean        ff_platform_db_insert_package_delta (FfPlatformDb               *db,
+                                                     const char                 *to_sha256,
+                                                     const char                 *from_key,
+                                                     const FfRemotePackageDelta *delta,
+                                                     gint64                      now,
+                                                     GError                    **error);
+void            ff_remote_package_delta_free       (FfRemotePackageDelta *delta);
+
 /* Whether a command for @device_id names the package @sha256 (so it may download it). */
 gboolean        ff_platform_db_package_commanded  (FfPlatformDb  *db,
                                                    const char    *device_id,
@@ -110,5 +135,7 @@ void ff_remote_result_record_free   (FfRemoteResultRecord  *record);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTerminalLink, ff_terminal_link_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteCommandRecord, ff_remote_command_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteResultRecord, ff_remote_result_record_free)
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemotePackageDelta, ff_remote_package_delta_free)
 
 G_END_DECLS

@@ -137,10 +137,15 @@ message (FfMqttClient *client,
     take_result (self, result_device, payload);
   else if (progress_device != NULL)
     take_progress (self, progress_device, payload);
-  else if (state_device != NULL && g_bytes_get_size (payload) <= FF_REMOTE_ENVELOPE_MAX_SIZE
-           && !ff_platform_db_set_terminal_state (self->db, state_device, payload,
-                                                  ff_platform_now (), &error))
-    g_message ("MQTT: the state of %s was not kept: %s", state_device, error->message);
+  else if (state_device != NULL && g_bytes_get_size (payload) <= FF_REMOTE_ENVELOPE_MAX_SIZE)
+    {
+      /* The versions it names choose the package of the next command (ff-platform-remote-delta.c). */
+      if (ff_platform_db_set_terminal_state (self->db, state_device, payload, ff_platform_now (),
+                                             &error))
+        g_message ("MQTT: the state of %s is kept", state_device);
+      else
+        g_message ("MQTT: the state of %s was not kept: %s", state_device, error->message);
+    }
 }
 
 static void

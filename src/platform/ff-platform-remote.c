@@ -7,6 +7,7 @@
 #include "ff-package.h"
 #include "ff-platform-campaigns.h"
 #include "ff-platform-firmware-store.h"
+#include "ff-platform-remote-delta.h"
 #include "ff-platform-tasks.h"
 #include "ff-version.h"
 
@@ -69,29 +70,44 @@ open_package (const FfRemoteContext *context,
   return package;
 }
 
+/* Signs the command upgrading @terminal to @firmware (@package) with the package
+ * ff_platform_remote_choose_package() chooses for @versions (NULL: the retained state's). */
 static FfRemoteCommandRecord *
-sign_command (const FfRemoteContext *context,
-              const char            *device_id,
-              const FfFirmware      *firmware,
-              gboolean               rollback,
-              const char            *campaign_id,
-              gint64                 wave,
-              gint64                 valid_seconds,
-              gint64                 now,
-              GError               **error)
+sign_command (const FfRemoteContext  *context,
+              const FfTerminal       *terminal,
+              const FfFirmware       *firmware,
+              FfPackage              *package,
+              const FfRemoteVersions *versions,
+              gboolean                rollback,
+              const char             *campaign_id,
+              gint64                  wave,
+              gint64                  valid_seconds,
+              gint64                  now,
+              GError                **error)
 {
   g_autoptr(FfRemoteCommand) command = ff_remote_command_new ();
   g_autoptr(FfRemoteCommandRecord) record = g_new0 (FfRemoteCommandRecord, 1);
+  const char *device_id = terminal->device_id;
 
+  if (context->full_package)
+    {
+      record->package_sha256 = g_strdup (firmware->sha256);
+      record->package_size = firmware->size;
+    }
+  else if (!ff_platform_remote_choose_package (context->db, context->data_dir,
+                                               context->platform_key, terminal, firmware, package,
+                                               versions, now, &record->package_sha256,
+                                               &record->package_size, &record->delta, error))
+    return NULL;
   command->kind = rollback ? FF_REMOTE_COMMAND_ROLLBACK : FF_REMOTE_COMMAND_UPGRADE;
   command->command_id = ff_remote_id_new ();
   command->device_id = g_strdup (device_id);
   command->issued_at = now;
   command->not_after = now + valid_seconds;
-  command->package_sha256 = g_strdup (firmware->sha256);
-  command->package_size = firmware->size;
+  command->package_sha256 = g_strdup (record->package_sha256);
+  command->package_size = record->package_size;
   command->package_url = g_strdup_printf ("%s/api/v1/agent/packages/%s", context->platform_url,
-                                          firmware->sha256);
+                                          record->package_sha256);
   command->campaign_id = g_strdup (campaign_id);
   command->wave = wave;
   record->envelope = ff_remote_command_seal (command, context->platform_key, error);
@@ -153,7 +169,7 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
       || (package = open_package (context, firmware, error)) == NULL)
     return NULL;
   *firmware_id = firmware->id;
-  return sign_command (context, terminal->device_id, firmware, rollback, campaign_id, wave,
+  return sign_command (context, terminal, firmware, package, NULL, rollback, campaign_id, wave,
                        valid_seconds, now, error);
 }
 
@@ -312,7 +328,8 @@ ff_platform_remote_query (const FfRemoteContext  *context,
         g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  record = sign_command (context, device_id, firmware, FALSE, NULL, -1,
+  /* The query says which versions run: fresher than the retained state. */
+  record = sign_command (context, terminal, firmware, package, versions, FALSE, NULL, -1,
                          FF_REMOTE_DEFAULT_VALID_SECONDS, now, error);
   if (record == NULL)
     return NULL;

@@ -16,6 +16,7 @@ typedef struct
   const char   *data_dir;
   FfKey        *platform_key;
   const char   *platform_url;    /* https://HOST:PORT the agents download packages from */
+  gboolean      full_package;    /* name the full package, never a derived delta one */
 } FfRemoteContext;
 
 /* Checks every terminal — link mqtt with credentials, and the rules of tasks
@@ -32,7 +33,9 @@ GPtrArray      *ff_platform_remote_upgrade  (const FfRemoteContext *context,
 
 /* Checks one terminal as ff_platform_remote_upgrade() does (@campaign_id: the campaign the upgrade
  * belongs to, or NULL) and signs its command, which carries @campaign_id and @wave (-1: none);
- * the command is not recorded. *@firmware_id is the firmware it installs. */
+ * the command is not recorded. *@firmware_id is the firmware it installs. The command names the
+ * package ff_platform_remote_choose_package() chooses from the terminal's retained state (a
+ * smaller one of delta patches), or the full one with @context's full_package. */
 FfRemoteCommandRecord *ff_platform_remote_prepare (const FfRemoteContext *context,
                                                    const FfTerminal      *terminal,
                                                    const char            *version,

@@ -249,9 +249,21 @@ static const char schema_v10[] =
   "ALTER TABLE campaigns ADD COLUMN accepted_failures INTEGER NOT NULL DEFAULT 0;"
   "ALTER TABLE campaigns ADD COLUMN accepted_finished INTEGER NOT NULL DEFAULT 0;";
 
+/* Schema 11: a remote command records the package it names (the firmware's own, or a package of
+ * delta patches made for the images the terminal runs: issue 15), which the terminal may then
+ * download; each such derived package is made once per target package and installed images
+ * (from_key: the installed SHA-256 of each target payload in order, "-" for none), sha256 NULL
+ * when it was no smaller than the full package. */
+static const char schema_v11[] =
+  "ALTER TABLE remote_commands ADD COLUMN package_sha256 TEXT;"
+  "CREATE TABLE remote_package_deltas ("
+  "  to_sha256 TEXT NOT NULL, from_key TEXT NOT NULL, sha256 TEXT, size INTEGER,"
+  "  made_at INTEGER NOT NULL, PRIMARY KEY (to_sha256, from_key));";
+
 /* steps[N] brings a database of schema N to schema N + 1. */
 static const char *const steps[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
-                                      schema_v6, schema_v7, schema_v8, schema_v9, schema_v10 };
+                                      schema_v6, schema_v7, schema_v8, schema_v9, schema_v10,
+                                      schema_v11 };
 
 static gboolean
 exec (sqlite3     *handle,

@@ -8,8 +8,10 @@
 #   e2e_boot ID [--fault F …]      starts its bootloader loop (the agent on it) in the background
 #   e2e_package VERSION ARGS…      builds and registers firmware VERSION for Acme DTU-3000 HV1.0
 #                                  (images of $E2E_IMAGE_SIZE bytes, 200000 unless set):
-#                                  ARGS are kind=version[:unhealthy] (kind: kernel, rootfs,
-#                                  main-program, updater), e.g. rootfs=V2.00 main-program=V2.00:unhealthy
+#                                  ARGS are kind=version[:unhealthy|:near] (kind: kernel, rootfs,
+#                                  main-program, updater), e.g. rootfs=V2.00 main-program=V2.00:unhealthy;
+#                                  :near (kernel, rootfs): the factory V1.00 image with its version
+#                                  and a few bytes changed, as a release near it (a delta is small)
 #   e2e_wait_online ID             at its first boot, waits for the agent's retained state (it
 #                                  subscribes to its commands before it publishes it, so a command
 #                                  sent now reaches it)
@@ -106,8 +108,13 @@ e2e_package () {
     file=$work/payloads/$version-$kind
     case "$kind" in
       kernel|rootfs)
-        "${sim[@]}" networked make-image --kind "$kind" --version "$payload_version" \
-          --size "${E2E_IMAGE_SIZE:-200000}" "${unhealthy[@]}" -o "$file" ;;
+        if [[ $payload_version == *:near ]]; then
+          payload_version=${payload_version%:near}
+          e2e_near_image "$kind" "$payload_version" "$file"
+        else
+          "${sim[@]}" networked make-image --kind "$kind" --version "$payload_version" \
+            --size "${E2E_IMAGE_SIZE:-200000}" "${unhealthy[@]}" -o "$file"
+        fi ;;
       *)
         "${sim[@]}" networked make-program --kind "$kind" --version "$payload_version" \
           "${unhealthy[@]}" -o "$file" ;;
@@ -119,6 +126,22 @@ e2e_package () {
     || fail "packages build $version"
   remote_platform firmware add "$work/payloads/$version.ffpkg" > /dev/null \
     || fail "firmware add $version"
+}
+
+# KIND VERSION FILE: the factory V1.00 image of KIND with VERSION in its header and 16 bytes of
+# its body changed, its header's digest made again (the format of src/sim/ff-sim-image.c).
+e2e_near_image () {
+  "${sim[@]}" networked make-image --kind "$1" --version V1.00 --size "${E2E_IMAGE_SIZE:-200000}" \
+    -o "$3.factory" || fail "make-image $1"
+  python3 - "$3.factory" "$2" "$3" <<'EOF_PY' || fail "near image $1 $2"
+import hashlib, sys
+header, body = open(sys.argv[1], "rb").read().split(b"\n", 1)
+fields = header.rsplit(b" sha256=", 1)[0].replace(b" version=V1.00 ", b" version=%s " % sys.argv[2].encode())
+body = bytearray(body)
+body[100:116] = b"a release near.."
+digest = hashlib.sha256(fields + body).hexdigest().encode()
+open(sys.argv[3], "wb").write(fields + b" sha256=" + digest + b"\n" + body)
+EOF_PY
 }
 
 # mosquitto_sub as the platform's MQTT identity, with more options. In a subshell (run with & or

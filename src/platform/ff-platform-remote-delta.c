@@ -1,0 +1,323 @@
+/* The package a remote upgrade names (issue 15): the firmware's own, or a package derived from it
+ * whose payloads are ffdelta1 patches of the images the terminal runs, made once, kept
+ * content-addressed in the firmware store beside the images, and named only when smaller. */
+#include "config.h"
+
+#include "ff-platform-remote-delta.h"
+
+#include "ff-document.h"
+#include "ff-platform-deltas.h"
+#include "ff-platform-firmware-store.h"
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+/* The versions in @device_id's retained state; FALSE when there is none or it does not say
+ * (its last will, a state the platform cannot read): then nothing is known. */
+static gboolean
+retained_versions (FfPlatformDb     *db,
+                   const char       *device_id,
+                   FfRemoteVersions *versions,
+                   GError          **error)
+{
+  g_autoptr(FfTerminalLink) link = ff_platform_db_get_link (db, device_id, error);
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *root = NULL;
+
+  if (link == NULL || link->state == NULL
+      || (parser = ff_document_parse_object (link->state, &root, NULL)) == NULL
+      || !json_object_has_member (root, "versions"))
+    return FALSE;
+  return ff_remote_versions_parse (root, "state", "versions", versions, NULL);
+}
+
+/* What the patch of one target payload is made from. */
+typedef struct
+{
+  const FfPackagePayload *target;
+  FfPackage              *source;      /* the package holding the installed image, or NULL */
+  const char             *from_sha256; /* its SHA-256, or NULL */
+} Source;
+
+/* For each payload of @package, the package of @terminal's vendor and model holding the image
+ * the terminal runs (same kind, the installed version). Two different images of that kind and
+ * version make it unknown. The packages opened stay in @opened. */
+static void
+find_sources (FfPlatformDb           *db,
+              const char             *data_dir,
+              FfKey                  *platform_key,
+              const FfTerminal       *terminal,
+              const FfFirmware       *firmware,
+              const FfRemoteVersions *versions,
+              Source                 *sources,
+              guint                   n,
+              GPtrArray              *opened,
+              GError                **error)
+{
+  g_autoptr(GPtrArray) all = ff_platform_db_list_firmware (db, NULL, error);
+  gboolean ambiguous[FF_PACKAGE_MAX_PAYLOADS] = { FALSE };
+
+  for (guint f = 0; all != NULL && f < all->len; f++)
+    {
+      FfFirmware *fw = g_ptr_array_index (all, f);
+      g_autofree char *path = NULL;
+      FfPackage *candidate;
+      gboolean used = FALSE;
+
+      if (fw->id == firmware->id || !g_str_equal (fw->vendor, terminal->vendor)
+          || !g_str_equal (fw->model, terminal->model))
+        continue;
+      path = ff_firmware_store_path (data_dir, fw->sha256);
+      /* A plain image or a package another key signed holds nothing a terminal runs from us. */
+      candidate = ff_package_open (path, platform_key, NULL);
+      if (candidate == NULL)
+        continue;
+      for (guint i = 0; i < n; i++)
+        {
+          const char *installed = ff_remote_versions_get (versions, sources[i].target->kind);
+          const FfPackagePayload *payload = ff_package_find_payload (candidate,
+                                                                     sources[i].target->kind);
+
+          if (installed == NULL || payload == NULL || payload->delta_from != NULL
+              || !g_str_equal (payload->version, installed))
+            continue;
+          if (sources[i].from_sha256 != NULL)
+            ambiguous[i] |= !g_str_equal (sources[i].from_sha256, payload->sha256);
+          else
+            {
+              sources[i].source = candidate;
+              sources[i].from_sha256 = payload->sha256;
+              used = TRUE;
+            }
+        }
+      if (used)
+        g_ptr_array_add (opened, candidate);
+      else
+        ff_package_free (candidate);
+    }
+  for (guint i = 0; i < n; i++)
+    if (ambiguous[i])
+      sources[i] = (Source) { sources[i].target, NULL, NULL };
+}
+
+/* The derived package's key: the installed SHA-256 of each target payload, "-" for none. */
+static char *
+from_key (const Source *sources,
+          guint         n)
+{
+  g_autoptr(GString) key = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (key, "%s%s", i > 0 ? "," : "",
+                            sources[i].from_sha256 != NULL ? sources[i].from_sha256 : "-");
+  return g_string_free (g_steal_pointer (&key), FALSE);
+}
+
+/* Extracts @kind of @package into @dir and loads it; the file is left for the caller to remove
+ * with @dir. */
+static GBytes *
+extract (FfPackage   *package,
+         const char  *kind,
+         const char  *dir,
+         const char  *prefix,
+         GError     **error)
+{
+  g_autofree char *name = g_strconcat (prefix, kind, NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  char *contents = NULL;
+  gsize length = 0;
+
+  if (!ff_package_extract_payload (package, kind, path, error)
+      || !g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  return g_bytes_new_take (contents, length);
+}
+
+/* Builds the derived package in @dir: each payload with a source a patch (when smaller than the
+ * image), the rest whole; the manifest otherwise @package's. Its path, or NULL: with @error set on
+ * a failure, without when no patch is smaller than its image (then there is nothing to derive). */
+static char *
+build_derived (FfKey       *platform_key,
+               FfPackage   *package,
+               Source      *sources,
+               guint        n,
+               const char  *dir,
+               GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *out = g_build_filename (dir, "package.ffpkg", NULL);
+  JsonObject *manifest = NULL;
+  JsonArray *payloads = json_array_new ();
+  gboolean patched = FALSE;
+
+  parser = ff_document_parse_object (ff_package_get_manifest_bytes (package), &manifest, error);
+  if (parser == NULL)
+    return json_array_unref (payloads), NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      const FfPackagePayload *target = sources[i].target;
+      g_autoptr(GBytes) new_image = extract (package, target->kind, dir, "new-", error);
+      g_autoptr(GBytes) old_image = NULL;
+      g_autoptr(GBytes) patch = NULL;
+      g_autofree char *patch_path = NULL;
+      JsonObject *entry = json_object_new ();
+
+      json_array_add_object_element (payloads, entry);
+      if (new_image == NULL)
+        return json_array_unref (payloads), NULL;
+      json_object_set_string_member (entry, "kind", target->kind);
+      json_object_set_string_member (entry, "version", target->version);
+      if (target->min_installed_version != NULL)
+        json_object_set_string_member (entry, "min_installed_version",
+                                       target->min_installed_version);
+      if (sources[i].source != NULL)
+        {
+          old_image = extract (sources[i].source, target->kind, dir, "old-", error);
+          if (old_image == NULL
+              || (patch = ff_platform_delta_make_checked (old_image, new_image, error)) == NULL)
+            return json_array_unref (payloads), NULL;
+        }
+      /* A patch no smaller than its image only costs the terminal the patching. */
+      if (patch == NULL || g_bytes_get_size (patch) >= g_bytes_get_size (new_image))
+        {
+          g_ptr_array_add (paths, g_strdup_printf ("%s/new-%s", dir, target->kind));
+          continue;
+        }
+      patch_path = g_strdup_printf ("%s/patch-%s", dir, target->kind);
+      if (!g_file_set_contents (patch_path, g_bytes_get_data (patch, NULL),
+                                (gssize) g_bytes_get_size (patch), error))
+        return json_array_unref (payloads), NULL;
+      json_object_set_string_member (entry, "delta_from", sources[i].from_sha256);
+      g_ptr_array_add (paths, g_steal_pointer (&patch_path));
+      patched = TRUE;
+    }
+  g_ptr_array_add (paths, NULL);
+  json_object_set_array_member (manifest, "payloads", payloads);
+  if (!patched)
+    return NULL;
+  if (!ff_package_build (out, platform_key, manifest, (const char *const *) paths->pdata, error))
+    return NULL;
+  return g_steal_pointer (&out);
+}
+
+/* Removes @dir and the files in it. */
+static void
+remove_dir (const char *dir)
+{
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+/* Makes the derived package, stores it when smaller than @firmware, and records the outcome. */
+static gboolean
+make_derived (FfPlatformDb          *db,
+              const char            *data_dir,
+              FfKey                 *platform_key,
+              const FfFirmware      *firmware,
+              FfPackage             *package,
+              Source                *sources,
+              guint                  n,
+              const char            *key,
+              gint64                 now,
+              FfRemotePackageDelta **made,
+              GError               **error)
+{
+  g_autoptr(FfRemotePackageDelta) delta = g_new0 (FfRemotePackageDelta, 1);
+  g_autofree char *dir = g_dir_make_tmp ("ff-remote-delta-XXXXXX", error);
+  g_autofree char *out = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gint64 size = 0;
+  GStatBuf info;
+  gboolean ok;
+
+  if (dir == NULL)
+    return FALSE;
+  out = build_derived (platform_key, package, sources, n, dir, &local_error);
+  /* Kept only when smaller: the full package is as good otherwise, and the record says so. */
+  ok = out == NULL ? local_error == NULL
+       : g_stat (out, &info) != 0 || info.st_size >= firmware->size
+         || ff_firmware_store_add (data_dir, out, &sha256, &size, &local_error);
+  remove_dir (dir);
+  if (!ok)
+    return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
+  delta->sha256 = g_steal_pointer (&sha256);
+  delta->size = size;
+  if (!ff_platform_db_insert_package_delta (db, firmware->sha256, key, delta, now, error))
+    return FALSE;
+  *made = g_steal_pointer (&delta);
+  return TRUE;
+}
+
+gboolean
+ff_platform_remote_choose_package (FfPlatformDb           *db,
+                                   const char             *data_dir,
+                                   FfKey                  *platform_key,
+                                   const FfTerminal       *terminal,
+                                   const FfFirmware       *firmware,
+                                   FfPackage              *package,
+                                   const FfRemoteVersions *versions,
+                                   gint64                  now,
+                                   char                  **sha256,
+                                   gint64                 *size,
+                                   gboolean               *delta,
+                                   GError                **error)
+{
+  g_autoptr(GPtrArray) opened = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_package_free);
+  g_autoptr(FfRemotePackageDelta) derived = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *key = NULL;
+  FfRemoteVersions retained = { 0 };
+  Source sources[FF_PACKAGE_MAX_PAYLOADS] = { { 0 } };
+  const FfPackagePayload *payloads;
+  gboolean known = FALSE;
+  guint n = 0;
+
+  *sha256 = g_strdup (firmware->sha256);
+  *size = firmware->size;
+  *delta = FALSE;
+  if (versions == NULL && retained_versions (db, terminal->device_id, &retained, NULL))
+    versions = &retained;
+  if (versions == NULL)
+    return TRUE;
+  payloads = ff_package_get_payloads (package, &n);
+  for (guint i = 0; i < n; i++)
+    sources[i].target = &payloads[i];
+  find_sources (db, data_dir, platform_key, terminal, firmware, versions, sources, n, opened,
+                &local_error);
+  ff_remote_versions_clear (&retained);
+  if (local_error != NULL)
+    return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
+  for (guint i = 0; i < n; i++)
+    known |= sources[i].from_sha256 != NULL;
+  if (!known)
+    return TRUE;
+  key = from_key (sources, n);
+  if (!ff_platform_db_find_package_delta (db, firmware->sha256, key, &derived, error))
+    return FALSE;
+  if (derived == NULL
+      && !make_derived (db, data_dir, platform_key, firmware, package, sources, n, key, now,
+                        &derived, &local_error))
+    {
+      g_message (_("No delta package of %s %s %s for %s: %s; it gets the full package"),
+                 firmware->vendor, firmware->model, firmware->version, terminal->device_id,
+                 local_error->message);
+      return TRUE;
+    }
+  if (derived->sha256 == NULL)
+    return TRUE;
+  g_free (*sha256);
+  *sha256 = g_strdup (derived->sha256);
+  *size = derived->size;
+  *delta = TRUE;
+  return TRUE;
+}
