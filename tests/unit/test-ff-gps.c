@@ -307,7 +307,8 @@ test_gpsd_refused_status (gconstpointer data)
   g_autofree char *port = g_strdup_printf ("%u", ff_test_closed_loopback_port ());
   g_autoptr(FfGpsdSource) gps = ff_gpsd_source_new ("127.0.0.1", port);
   FfGpsSource *source = FF_GPS_SOURCE (gps);
-  g_autoptr(GSubprocess) gpsfake = ff_test_start_gpsfake (port, log, "0.05");
+  /* 12 s of log, as in start_gpsfake (): long enough for a loaded machine's reconnect. */
+  g_autoptr(GSubprocess) gpsfake = ff_test_start_gpsfake (port, log, "0.2");
   g_autoptr(GError) error = NULL;
   FfGeoPoint position;
   FfGpsFix fix;
