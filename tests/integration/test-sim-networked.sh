@@ -34,6 +34,9 @@ esac
 AGENT
 chmod +x "$agent"
 export FAKE_LOG="$work/agent.log" FAKE_PLAN="$work/plan"
+# The loop itself runs under the cross build's emulator, but the stand-in agent is a host script:
+# the loop must not put the emulator before it.
+loop=(env -u FIELDFLASH_EXE_WRAPPER "${sim[@]}")
 
 init () {
   "${sim[@]}" networked init "$1" --device-id DTU-0001 --layout "$2" --credentials "$creds" \
@@ -47,7 +50,7 @@ run () {
   : > "$FAKE_LOG"
   shift 2
   status=0
-  "${sim[@]}" networked run "$root" --agent "$agent" "$@" > "$work/run.out" 2>&1 || status=$?
+  "${loop[@]}" networked run "$root" --agent "$agent" "$@" > "$work/run.out" 2>&1 || status=$?
 }
 expect_log () {
   grep -qxF -- "$2" "$1/sim.log" || fail "sim.log of $1 lacks '$2': $(cat "$1/sim.log")"
@@ -148,7 +151,7 @@ grep -qx -- "--config $rec/run/agent.conf --mode normal fault=none" "$FAKE_LOG" 
 grep -qx "broker refused" "$FAKE_LOG" || fail "the broker port was not closed: $(cat "$FAKE_LOG")"
 grep -qx "broker-port=8883" "$rec/agent.conf" || fail "agent.conf itself was changed"
 
-rc=0; "${sim[@]}" networked run "$rec" --agent "$agent" --fault power-cut-at=nowhere 2> "$work/err" \
+rc=0; "${loop[@]}" networked run "$rec" --agent "$agent" --fault power-cut-at=nowhere 2> "$work/err" \
   || rc=$?
 [ "$rc" = 2 ] && grep -q "Unknown fault" "$work/err" || fail "unknown fault: $rc"
 
@@ -161,7 +164,7 @@ expect_log "$rec" "HALTED: the agent crashed 10 times in a row"
 printf 'wait\n' > "$FAKE_PLAN"
 : > "$FAKE_LOG"
 next=$(( $(grep -c '^boot ' "$rec/sim.log") + 1 ))
-"${sim[@]}" networked run "$rec" --agent "$agent" > "$work/run.out" 2>&1 &
+"${loop[@]}" networked run "$rec" --agent "$agent" > "$work/run.out" 2>&1 &
 loop=$!
 pids+=("$loop")
 wait_file_line "$rec/sim.log" "^boot $next mode=normal" > /dev/null
