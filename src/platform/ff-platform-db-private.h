@@ -21,6 +21,11 @@ gboolean      ff_platform_db_run          (FfPlatformDb   *db,
                                            sqlite3_stmt   *stmt,
                                            GError        **error);
 /* TRUE with a row, FALSE at the end (error set on failure, the statement reset). */
+/* Sets @found to whether @stmt (may be NULL after a bind error: then FALSE) gives a row. */
+gboolean      ff_platform_db_exists       (FfPlatformDb  *db,
+                                           sqlite3_stmt  *stmt,
+                                           gboolean      *found,
+                                           GError       **error);
 gboolean      ff_platform_db_next_row     (FfPlatformDb   *db,
                                            sqlite3_stmt   *stmt,
                                            GError        **error);

@@ -848,11 +848,11 @@ ff_platform_db_add_blacklist (FfPlatformDb *db,
                           error));
 }
 
-static gboolean
-exists (FfPlatformDb *db,
-        sqlite3_stmt *stmt,
-        gboolean     *found,
-        GError      **error)
+gboolean
+ff_platform_db_exists (FfPlatformDb *db,
+                       sqlite3_stmt *stmt,
+                       gboolean     *found,
+                       GError      **error)
 {
   g_autoptr(GError) local_error = NULL;
 
@@ -875,7 +875,7 @@ ff_platform_db_is_blacklisted (FfPlatformDb *db,
                                gboolean     *blacklisted,
                                GError      **error)
 {
-  return LOCKED (db, exists (db, bind (db, "SELECT 1 FROM blacklist WHERE firmware_id = ?"
+  return LOCKED (db, ff_platform_db_exists (db, bind (db, "SELECT 1 FROM blacklist WHERE firmware_id = ?"
                                            " AND device_id = ?", error, "is", firmware_id,
                                        device_id),
                              blacklisted, error));
@@ -891,7 +891,7 @@ ff_platform_db_firmware_visible (FfPlatformDb *db,
 {
   /* An image of a task item, or the delta patch between an item's previous and target images:
    * the one patch a task can name for that item (one is recorded per pair of images). */
-  return LOCKED (db, exists (db, bind (db, "SELECT 1 FROM firmware f"
+  return LOCKED (db, ff_platform_db_exists (db, bind (db, "SELECT 1 FROM firmware f"
                                            " JOIN task_items i ON i.target_firmware_id = f.id"
                                            "   OR i.previous_firmware_id = f.id"
                                            " JOIN tasks t ON t.task_id = i.task_id"
@@ -1471,7 +1471,7 @@ ff_platform_db_task_lists_tablet (FfPlatformDb *db,
                                   gboolean     *listed,
                                   GError      **error)
 {
-  return LOCKED (db, exists (db, bind (db, "SELECT 1 FROM task_tablets WHERE task_id = ?"
+  return LOCKED (db, ff_platform_db_exists (db, bind (db, "SELECT 1 FROM task_tablets WHERE task_id = ?"
                                            " AND serial = ?", error, "ss", task_id, serial),
                              listed, error));
 }
@@ -1581,7 +1581,7 @@ complete_task_if_done (FfPlatformDb *db,
 {
   gboolean open_items;
 
-  if (!exists (db, bind (db, "SELECT 1 FROM task_items WHERE task_id = ? AND state = 'open'"
+  if (!ff_platform_db_exists (db, bind (db, "SELECT 1 FROM task_items WHERE task_id = ? AND state = 'open'"
                              " LIMIT 1", error, "s", task_id), &open_items, error))
     return FALSE;
   *complete = !open_items;

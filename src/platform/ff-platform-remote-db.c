@@ -49,27 +49,6 @@ ff_remote_result_record_free (FfRemoteResultRecord *record)
   g_free (record);
 }
 
-/* Whether @stmt gives a row; FALSE with @error set when it fails. */
-static gboolean
-has_row (FfPlatformDb *db,
-         sqlite3_stmt *stmt,
-         gboolean     *found,
-         GError      **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  if (stmt == NULL)
-    return FALSE;
-  *found = ff_platform_db_next_row (db, stmt, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
 /* Links */
 
 static gpointer
@@ -138,7 +117,7 @@ set_terminal_key (FfPlatformDb *db,
                   gboolean     *replaced,
                   GError      **error)
 {
-  return has_row (db, ff_platform_db_bind (db, "SELECT 1 FROM terminal_links WHERE device_id = ?"
+  return ff_platform_db_exists (db, ff_platform_db_bind (db, "SELECT 1 FROM terminal_links WHERE device_id = ?"
                                                " AND public_key IS NOT NULL",
                                            error, "s", device_id),
                   replaced, error)
@@ -283,7 +262,7 @@ ff_platform_db_package_commanded (FfPlatformDb *db,
                                   gboolean     *commanded,
                                   GError      **error)
 {
-  return LOCKED (db, has_row (db, ff_platform_db_bind (db,
+  return LOCKED (db, ff_platform_db_exists (db, ff_platform_db_bind (db,
     "SELECT 1 FROM remote_commands c LEFT JOIN firmware f ON f.id = c.firmware_id"
     " WHERE c.device_id = ? AND (c.package_sha256 = ? OR (c.package_sha256 IS NULL"
     " AND f.sha256 = ?)) LIMIT 1", error, "sss", device_id, sha256, sha256),
