@@ -12,16 +12,20 @@
 #include "test-meter-flash.h"
 
 /* The link model: NB-IoT in normal coverage. Every message carries IPv4 + UDP + CoAP (header,
- * 8-byte token, options) around its payload; an exchange keeps the radio on for the network's
- * latency plus both messages' airtime; a message lost keeps it on until the reply timeout. */
+ * 8-byte token, the path ffm and the meter's identity) around its payload; an exchange keeps the
+ * radio on for the network's latency plus both messages' airtime; a message lost keeps it on until
+ * the reply timeout. The options of ff-meter-coap's requests and answers beyond those are counted
+ * with the payload (below). */
 #define OVERHEAD_BYTES 45
 #define UPLINK_BITS_S 16000.0
 #define DOWNLINK_BITS_S 24000.0
 #define LATENCY_S 0.5
 #define REPLY_TIMEOUT_S 4.0
-#define POLL_PAYLOAD 9          /* "start?app=N" as URI options, counted as payload */
-#define PACKET_SIZE 256
+#define BLOCK_SIZE 256          /* CoAP Block2 SZX 4: one packet a block */
+#define BLOCK_SZX 4
+#define PACKET_SIZE FFMETER_BLOCK_PACKET_DATA (BLOCK_SIZE)
 #define APP 1
+#define VERSION 2
 
 typedef struct
 {
@@ -93,6 +97,43 @@ airtime (gsize payload, double bits_s)
   return (double) (payload + OVERHEAD_BYTES) * 8 / bits_s;
 }
 
+/* A CoAP option's bytes: one byte of header (every delta and length here is below 13) and the
+ * value. */
+static gsize
+option_size (gsize value_len)
+{
+  return 1 + value_len;
+}
+
+/* A Block2 option for block num of BLOCK_SZX (M set or not: the same length). */
+static gsize
+block2_size (guint num)
+{
+  guint value = num << 4 | 0x08 | BLOCK_SZX;
+
+  return option_size (value < 0x100 ? 1 : value < 0x10000 ? 2 : 3);
+}
+
+/* The poll, GET ffm/start?app=N with Block2 NUM 0 (the meter's block size), has no payload. */
+static gsize
+poll_size (void)
+{
+  g_autofree char *app = g_strdup_printf ("app=%u", APP);
+
+  return option_size (strlen ("start")) + option_size (strlen (app)) + block2_size (0);
+}
+
+/* A request for packet seq, GET ffm/pkg?app=N&v=V with Block2 NUM seq, has no payload. */
+static gsize
+request_size (guint16 seq)
+{
+  g_autofree char *app = g_strdup_printf ("app=%u", APP);
+  g_autofree char *version = g_strdup_printf ("v=%u", VERSION);
+
+  return option_size (strlen ("pkg")) + option_size (strlen (app))
+         + option_size (strlen (version)) + block2_size (seq);
+}
+
 /* A message goes up (airtime); a lost one keeps the radio on until the reply timeout. */
 static void
 uplink (Meter *m, gsize payload)
@@ -109,7 +150,7 @@ platform_start (Meter *m, guint16 seq, guint8 *out)
   gsize size;
   const guint8 *data = g_bytes_get_data (m->package, &size);
   FfMeterMessage start = {
-    .type = FFMETER_MSG_START, .kind = (guint8) m->kind, .app_id = APP, .version = 2,
+    .type = FFMETER_MSG_START, .kind = (guint8) m->kind, .app_id = APP, .version = VERSION,
     .total_packets = (guint16) m->packets, .packet_size = PACKET_SIZE, .total_size = (guint32) size,
     .total_crc = ffmeter_crc32 (0, data, size),
   };
@@ -133,24 +174,26 @@ platform_packet (Meter *m, guint16 seq, guint8 *out)
   return ffmeter_message_write (&packet, out, FFMETER_PACKET_OVERHEAD + FFMETER_MAX_PACKET_DATA);
 }
 
-/* A message up and, when it arrives, the platform's answer (made by answer_with) down. Returns the
- * answer's length, or 0 when either was lost: the radio then stayed on until the reply timeout. */
+/* A message up and, when it arrives, the platform's answer (made by answer_with) down, with a Block2
+ * option for block seq. Returns the answer's payload length, or 0 when either was lost: the radio
+ * then stayed on until the reply timeout. */
 static gsize
 exchange (Meter *m, gsize up, gsize (*answer_with) (Meter *, guint16, guint8 *), guint16 seq,
           guint8 *answer)
 {
-  gsize down;
+  gsize down, payload;
 
   uplink (m, up);
   if (lost (m))
     goto timeout;
-  down = answer_with (m, seq, answer);
+  payload = answer_with (m, seq, answer);
+  down = payload + block2_size (seq);
   m->down_bytes += down + OVERHEAD_BYTES;
   m->messages++;
   if (lost (m))
     goto timeout;
   m->radio_s += LATENCY_S + airtime (down, DOWNLINK_BITS_S);
-  return down;
+  return payload;
 timeout:
   m->timeouts++;
   m->radio_s += REPLY_TIMEOUT_S;
@@ -170,7 +213,7 @@ cycle (Meter *m)
     ffmeter_download_wake (&m->download);
   else
     {
-      gsize n = exchange (m, POLL_PAYLOAD, platform_start, 0, answer);
+      gsize n = exchange (m, poll_size (), platform_start, 0, answer);
 
       if (n)
         ffmeter_download_message (&m->download, answer, n);
@@ -187,7 +230,7 @@ cycle (Meter *m)
           uplink (m, up);   /* non-confirmable: nothing comes back */
           continue;
         }
-      n = exchange (m, up, platform_packet, message.seq, answer);
+      n = exchange (m, request_size (message.seq), platform_packet, message.seq, answer);
       if (n)
         ffmeter_download_message (&m->download, answer, n);
       else
@@ -223,7 +266,7 @@ upgrade (GBytes *old_image, GBytes *new_image, GBytes *package, FfMeterPackageKi
   ffmeter_scheduler_command (&m->scheduler, FFMETER_OP_INSTALL, APP, 0);
   ffmeter_scheduler_command (&m->scheduler, FFMETER_OP_INIT, APP, 0);
   ffmeter_download_init (&m->download, &m->scheduler, &m->transport, &m->progress_flash.store);
-  while (ffmeter_scheduler_installed_version (&m->scheduler, APP) != 2)
+  while (ffmeter_scheduler_installed_version (&m->scheduler, APP) != VERSION)
     {
       g_assert (m->wakeups < 10000);
       cycle (m);
@@ -281,8 +324,9 @@ main (int argc, char **argv)
   if (!patch)
     g_error ("%s", error->message);
   runs = MAX (runs, 1);
-  printf ("app %s (%zu bytes) -> %s (%zu bytes), %d-byte packets, %u runs each\n", old_path,
-          g_bytes_get_size (old_image), new_path, g_bytes_get_size (new_image), PACKET_SIZE, runs);
+  printf ("app %s (%zu bytes) -> %s (%zu bytes), %d-byte CoAP blocks (%d-byte packets), "
+          "%u runs each\n", old_path, g_bytes_get_size (old_image), new_path,
+          g_bytes_get_size (new_image), BLOCK_SIZE, PACKET_SIZE, runs);
   printf ("link model: %d bytes of IPv4+UDP+CoAP a message, %.0f/%.0f bit/s up/down, "
           "%.1f s latency, %.1f s reply timeout\n\n", OVERHEAD_BYTES, UPLINK_BITS_S,
           DOWNLINK_BITS_S, LATENCY_S, REPLY_TIMEOUT_S);

@@ -42,6 +42,9 @@ typedef enum
 #define FFMETER_REPORT_SIZE 9
 #define FFMETER_COMMAND_SIZE 8
 #define FFMETER_MAX_PACKET_DATA 1024  /* CoAP's largest block */
+/* A packet that fills a transport block of block_size bytes (CoAP's Block2: 16 … 1024) carries this
+ * much of the package. */
+#define FFMETER_BLOCK_PACKET_DATA(block_size) ((block_size) - FFMETER_PACKET_OVERHEAD)
 
 typedef struct
 {

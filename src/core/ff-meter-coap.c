@@ -83,11 +83,14 @@ address_parse (const char *address, guint16 port, coap_address_t *out, GError **
 
 /* ---- The platform's endpoint */
 
+/* A package offered to meters. Its packets are the blocks of the package resource, so their size is
+ * the meter's: start is the start message without packets and packet size, which offer_start fills
+ * in for the block size a meter asks with. */
 typedef struct
 {
   FfMeterMessage start;
   GBytes *package;
-  guint *counts;       /* packets sent, by sequence number */
+  GHashTable *counts;  /* packets sent: block_key (SZX, sequence) → count */
 } Offer;
 
 static void
@@ -96,8 +99,38 @@ offer_free (gpointer data)
   Offer *offer = data;
 
   g_bytes_unref (offer->package);
-  g_free (offer->counts);
+  g_hash_table_unref (offer->counts);
   g_free (offer);
+}
+
+static gpointer
+block_key (guint szx, guint seq)
+{
+  return GUINT_TO_POINTER ((szx << 16) | seq);
+}
+
+/* RFC 7959's SZX of a block size (a power of two, 16 … 1024), or -1. */
+static int
+block_szx (guint block_size)
+{
+  int bit = g_bit_nth_msf (block_size, -1);
+
+  return block_size == (1u << bit) && bit >= 4 && bit <= 10 ? bit - 4 : -1;
+}
+
+/* The start message for a meter that fetches in blocks of SZX: each block is one packet (seed 004's
+ * framing, so the meter still checks each packet's sequence and CRC-32) of the block's size, the
+ * last one shorter. FALSE when the package needs more packets than a start can count. */
+static gboolean
+offer_start (const Offer *offer, guint szx, FfMeterMessage *start)
+{
+  guint packet_size = FFMETER_BLOCK_PACKET_DATA (16u << szx);
+  guint packets = (offer->start.total_size + packet_size - 1) / packet_size;
+
+  *start = offer->start;
+  start->packet_size = (guint16) packet_size;
+  start->total_packets = (guint16) packets;
+  return packets <= G_MAXUINT16;
 }
 
 struct _FfMeterCoapServer
@@ -113,12 +146,34 @@ struct _FfMeterCoapServer
   gpointer poll_data;
 };
 
+/* A Block2 option (RFC 7959): block number, whether more follow, SZX. */
 static void
-respond (coap_pdu_t *response, coap_pdu_code_t code, const guint8 *data, gsize len)
+add_block2 (coap_pdu_t *pdu, guint num, gboolean more, guint szx)
+{
+  guint8 value[4];
+
+  coap_add_option (pdu, COAP_OPTION_BLOCK2,
+                   coap_encode_var_safe (value, sizeof value,
+                                         (num << 4) | (more ? 0x08 : 0) | szx), value);
+}
+
+/* The answer; block, when not NULL, goes in its Block2 option. */
+static void
+respond (coap_pdu_t *response, coap_pdu_code_t code, const coap_block_t *block,
+         const guint8 *data, gsize len)
 {
   coap_pdu_set_code (response, code);
+  if (block)
+    add_block2 (response, block->num, block->m, block->szx);
   if (len)
     coap_add_data (response, len, data);
+}
+
+/* The request's Block2 option, when it has a usable one (SZX 7 is reserved). */
+static gboolean
+request_block (const coap_pdu_t *request, coap_block_t *block)
+{
+  return coap_get_block (request, COAP_OPTION_BLOCK2, block) && block->szx < 7;
 }
 
 /* The value of key in a query "k1=v1&k2=v2", or NULL. */
@@ -162,21 +217,27 @@ on_get_start (coap_resource_t *resource, coap_session_t *session, const coap_pdu
   g_autofree char *key = NULL;
   guint8 out[FFMETER_START_SIZE];
   guint64 app = 0;
-  FfMeterMessage *command;
+  /* The meter names its block size here (RFC 7959's early negotiation, a Block2 option with block
+   * 0); the start and any command fit in that one block. Without it, blocks of 256 bytes. */
+  coap_block_t block = { .szx = FF_METER_COAP_DEFAULT_SZX };
+  gboolean has_block = coap_get_block (request, COAP_OPTION_BLOCK2, &block);
+  FfMeterMessage *command, start;
   Offer *offer;
 
   if (!meter_id || !app_text
-      || !g_ascii_string_to_unsigned (app_text, 10, 1, G_MAXUINT16, &app, NULL))
+      || !g_ascii_string_to_unsigned (app_text, 10, 1, G_MAXUINT16, &app, NULL)
+      || (has_block && (block.num != 0 || block.szx >= 7)))
     {
-      respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, 0);
+      respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, NULL, 0);
       return;
     }
+  block.m = 0;
   if (server->poll_func)
     server->poll_func (server, meter_id, (guint16) app, server->poll_data);
   key = command_key (meter_id, (guint) app);
   if ((command = g_hash_table_lookup (server->commands, key)))
     {
-      respond (response, COAP_RESPONSE_CODE_CONTENT, out,
+      respond (response, COAP_RESPONSE_CODE_CONTENT, has_block ? &block : NULL, out,
                ffmeter_message_write (command, out, sizeof out));
       g_hash_table_remove (server->commands, key);
       return;
@@ -184,11 +245,68 @@ on_get_start (coap_resource_t *resource, coap_session_t *session, const coap_pdu
   offer = offer_lookup (server, meter_id, (guint) app);
   if (!offer)
     {
-      respond (response, COAP_RESPONSE_CODE_NOT_FOUND, NULL, 0);
+      respond (response, COAP_RESPONSE_CODE_NOT_FOUND, NULL, NULL, 0);
       return;
     }
-  respond (response, COAP_RESPONSE_CODE_CONTENT, out,
-           ffmeter_message_write (&offer->start, out, sizeof out));
+  if (!offer_start (offer, block.szx, &start))
+    {
+      respond (response, COAP_RESPONSE_CODE_BAD_OPTION, NULL, NULL, 0);   /* blocks too small */
+      return;
+    }
+  respond (response, COAP_RESPONSE_CODE_CONTENT, has_block ? &block : NULL, out,
+           ffmeter_message_write (&start, out, sizeof out));
+}
+
+/* GET ffm/pkg?meter=ID&app=N&v=V with Block2 (NUM, SZX): block NUM of the package resource, which
+ * is the packet with sequence NUM. */
+static void
+on_get_package (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+                const coap_string_t *query, coap_pdu_t *response)
+{
+  FfMeterCoapServer *server = coap_resource_get_userdata (resource);
+  g_autofree char *meter_id = query_get (query, "meter");
+  g_autofree char *app_text = query_get (query, "app");
+  g_autofree char *version_text = query_get (query, "v");
+  guint64 app = 0, version = 0;
+  coap_block_t block;
+  FfMeterMessage start;
+  Offer *offer;
+
+  if (!meter_id || !app_text || !version_text || !request_block (request, &block)
+      || !g_ascii_string_to_unsigned (app_text, 10, 1, G_MAXUINT16, &app, NULL)
+      || !g_ascii_string_to_unsigned (version_text, 10, 1, G_MAXUINT32, &version, NULL))
+    {
+      respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, NULL, 0);
+      return;
+    }
+  offer = offer_lookup (server, meter_id, (guint) app);
+  if (!offer || offer->start.version != version)
+    {
+      respond (response, COAP_RESPONSE_CODE_NOT_FOUND, NULL, NULL, 0);
+      return;
+    }
+  if (!offer_start (offer, block.szx, &start) || block.num >= start.total_packets)
+    {
+      respond (response, COAP_RESPONSE_CODE_BAD_OPTION, NULL, NULL, 0);   /* no such block */
+      return;
+    }
+  {
+    const guint8 *package = g_bytes_get_data (offer->package, NULL);
+    guint32 offset = block.num * start.packet_size;
+    FfMeterMessage packet = {
+      .type = FFMETER_MSG_PACKET, .seq = (guint16) block.num, .data = package + offset,
+      .data_len = (guint16) MIN (start.packet_size, start.total_size - offset),
+    };
+    guint8 out[FFMETER_PACKET_OVERHEAD + FFMETER_MAX_PACKET_DATA];
+    gpointer key = block_key (block.szx, block.num);
+
+    g_hash_table_insert (offer->counts, key,
+                         GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (offer->counts,
+                                                                                  key)) + 1));
+    block.m = block.num + 1u < start.total_packets;
+    respond (response, COAP_RESPONSE_CODE_CONTENT, &block, out,
+             ffmeter_message_write (&packet, out, sizeof out));
+  }
 }
 
 static void
@@ -200,41 +318,17 @@ on_post (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *r
   const uint8_t *data = NULL;
   size_t len = 0;
   FfMeterMessage message;
-  Offer *offer;
 
   if (!meter_id || !coap_get_data (request, &len, &data)
-      || ffmeter_message_parse (data, len, &message) != FFMETER_PARSE_OK)
+      || ffmeter_message_parse (data, len, &message) != FFMETER_PARSE_OK
+      || message.type != FFMETER_MSG_REPORT)
     {
-      respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, 0);
+      respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, NULL, 0);
       return;
     }
-  if (message.type == FFMETER_MSG_REPORT)
-    {
-      respond (response, COAP_RESPONSE_CODE_CHANGED, NULL, 0);
-      if (server->report_func)
-        server->report_func (meter_id, &message, server->report_data);
-      return;
-    }
-  offer = offer_lookup (server, meter_id, message.app_id);
-  if (message.type != FFMETER_MSG_REQUEST || !offer || offer->start.version != message.version
-      || message.seq >= offer->start.total_packets)
-    {
-      respond (response, COAP_RESPONSE_CODE_NOT_FOUND, NULL, 0);
-      return;
-    }
-  {
-    const guint8 *package = g_bytes_get_data (offer->package, NULL);
-    guint32 offset = (guint32) message.seq * offer->start.packet_size;
-    FfMeterMessage packet = {
-      .type = FFMETER_MSG_PACKET, .seq = message.seq, .data = package + offset,
-      .data_len = (guint16) MIN (offer->start.packet_size, offer->start.total_size - offset),
-    };
-    guint8 out[FFMETER_PACKET_OVERHEAD + FFMETER_MAX_PACKET_DATA];
-
-    offer->counts[message.seq]++;
-    respond (response, COAP_RESPONSE_CODE_CONTENT, out,
-             ffmeter_message_write (&packet, out, sizeof out));
-  }
+  respond (response, COAP_RESPONSE_CODE_CHANGED, NULL, NULL, 0);
+  if (server->report_func)
+    server->report_func (meter_id, &message, server->report_data);
 }
 
 static void
@@ -279,6 +373,7 @@ ff_meter_coap_server_new (const char *address, guint16 port, GError **error)
       return NULL;
     }
   add_resource (server, FF_METER_COAP_PATH "/start", COAP_REQUEST_GET, on_get_start);
+  add_resource (server, FF_METER_COAP_PATH "/pkg", COAP_REQUEST_GET, on_get_package);
   add_resource (server, FF_METER_COAP_PATH, COAP_REQUEST_POST, on_post);
   return g_steal_pointer (&server);
 }
@@ -302,32 +397,28 @@ ff_meter_coap_server_get_port (FfMeterCoapServer *server)
 
 void
 ff_meter_coap_server_offer (FfMeterCoapServer *server, guint16 app_id, guint32 version,
-                            FfMeterPackageKind kind, guint8 app_flags, GBytes *package,
-                            guint16 packet_size)
+                            FfMeterPackageKind kind, guint8 app_flags, GBytes *package)
 {
-  ff_meter_coap_server_offer_to (server, "*", app_id, version, kind, app_flags, package,
-                                 packet_size);
+  ff_meter_coap_server_offer_to (server, "*", app_id, version, kind, app_flags, package);
 }
 
 void
 ff_meter_coap_server_offer_to (FfMeterCoapServer *server, const char *meter_id, guint16 app_id,
                                guint32 version, FfMeterPackageKind kind, guint8 app_flags,
-                               GBytes *package, guint16 packet_size)
+                               GBytes *package)
 {
-  Offer *offer = g_new0 (Offer, 1);
+  Offer *offer;
   gsize size;
   const guint8 *data = g_bytes_get_data (package, &size);
 
-  g_return_if_fail (packet_size > 0 && packet_size <= FFMETER_MAX_PACKET_DATA);
-  g_return_if_fail (size > 0 && (size + packet_size - 1) / packet_size <= G_MAXUINT16);
+  g_return_if_fail (size > 0 && size <= G_MAXUINT32);
+  offer = g_new0 (Offer, 1);
   offer->package = g_bytes_ref (package);
   offer->start = (FfMeterMessage) {
     .type = FFMETER_MSG_START, .kind = (guint8) kind, .app_flags = app_flags, .app_id = app_id,
-    .version = version, .total_packets = (guint16) ((size + packet_size - 1) / packet_size),
-    .packet_size = packet_size, .total_size = (guint32) size,
-    .total_crc = ffmeter_crc32 (0, data, size),
+    .version = version, .total_size = (guint32) size, .total_crc = ffmeter_crc32 (0, data, size),
   };
-  offer->counts = g_new0 (guint, offer->start.total_packets);
+  offer->counts = g_hash_table_new (g_direct_hash, g_direct_equal);
   g_hash_table_replace (server->offers, command_key (meter_id, app_id), offer);
 }
 
@@ -379,12 +470,16 @@ ff_meter_coap_server_set_report_func (FfMeterCoapServer *server, FfMeterCoapRepo
 }
 
 guint
-ff_meter_coap_server_get_packet_count (FfMeterCoapServer *server, guint16 app_id, guint16 seq)
+ff_meter_coap_server_get_packet_count (FfMeterCoapServer *server, guint16 app_id,
+                                       guint block_size, guint16 seq)
 {
   g_autofree char *key = command_key ("*", app_id);
   Offer *offer = g_hash_table_lookup (server->offers, key);
+  int szx = block_szx (block_size);
 
-  return offer && seq < offer->start.total_packets ? offer->counts[seq] : 0;
+  g_return_val_if_fail (szx >= 0, 0);
+  return offer ? GPOINTER_TO_UINT (g_hash_table_lookup (offer->counts, block_key ((guint) szx, seq)))
+               : 0;
 }
 
 /* ---- A meter's client */
@@ -402,6 +497,7 @@ struct _FfMeterCoapClient
   double drop_rate;
   guint delay_ms;
   GPtrArray *delayed;      /* answers on their way (Delayed) */
+  guint szx;               /* the meter's block size, 16 << szx */
   guint64 bytes_sent, bytes_received;
 };
 
@@ -409,6 +505,7 @@ typedef struct
 {
   FfMeterCoapClient *client;
   GBytes *payload;
+  gsize air_size;          /* the whole CoAP message's */
   GSource *source;
 } Delayed;
 
@@ -443,11 +540,30 @@ on_reply_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* An answer reaches the meter: it is the download's message event. */
-static void
-deliver (FfMeterCoapClient *client, const guint8 *data, gsize len)
+/* A CoAP message's size on the air above UDP: header, token, options, payload marker and payload
+ * (libcoap 4.3.1 has no call that gives it). */
+static gsize
+pdu_size (const coap_pdu_t *pdu)
 {
-  client->bytes_received += len;
+  coap_opt_iterator_t iterator;
+  coap_opt_t *option;
+  const uint8_t *data;
+  size_t len = 0;
+  gsize size = 4 + coap_pdu_get_token (pdu).length;
+
+  coap_option_iterator_init (pdu, &iterator, COAP_OPT_ALL);
+  while ((option = coap_option_next (&iterator)))
+    size += coap_opt_size (option);
+  if (coap_get_data (pdu, &len, &data) && len)
+    size += 1 + len;
+  return size;
+}
+
+/* An answer of air_size bytes reaches the meter: its payload is the download's message event. */
+static void
+deliver (FfMeterCoapClient *client, const guint8 *data, gsize len, gsize air_size)
+{
+  client->bytes_received += air_size;
   cancel_timer (client);
   ffmeter_download_message (client->download, data, len);
   if (ffmeter_download_state (client->download) != FFMETER_DOWNLOAD_RECEIVING)
@@ -460,11 +576,11 @@ on_delay_over (gpointer user_data)
   Delayed *delayed = user_data;
   FfMeterCoapClient *client = delayed->client;
   g_autoptr(GBytes) payload = g_bytes_ref (delayed->payload);
-  gsize len;
+  gsize len, air_size = delayed->air_size;
   const guint8 *data = g_bytes_get_data (payload, &len);
 
   g_ptr_array_remove_fast (client->delayed, delayed);
-  deliver (client, data, len);
+  deliver (client, data, len, air_size);
   return G_SOURCE_REMOVE;
 }
 
@@ -475,20 +591,29 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
   FfMeterCoapClient *client = coap_session_get_app_data (session);
   const uint8_t *data = NULL;
   size_t len = 0;
+  coap_block_t block;
   Delayed *delayed;
 
-  if (!client || coap_pdu_get_code (received) != COAP_RESPONSE_CODE_CONTENT
-      || !coap_get_data (received, &len, &data))
+  if (!client)
     return COAP_RESPONSE_OK;
+  /* A block of another size than the meter asked for is not one of its packets. */
+  if (coap_pdu_get_code (received) != COAP_RESPONSE_CODE_CONTENT
+      || !coap_get_data (received, &len, &data)
+      || (coap_get_block (received, COAP_OPTION_BLOCK2, &block) && block.szx != client->szx))
+    {
+      client->bytes_received += pdu_size (received);
+      return COAP_RESPONSE_OK;
+    }
   if (!client->delay_ms)
     {
-      deliver (client, data, len);
+      deliver (client, data, len, pdu_size (received));
       return COAP_RESPONSE_OK;
     }
   /* A slow link: the meter's reply timer keeps running meanwhile, as it would. */
   delayed = g_new0 (Delayed, 1);
   delayed->client = client;
   delayed->payload = g_bytes_new (data, len);
+  delayed->air_size = pdu_size (received);
   delayed->source = g_timeout_source_new (client->delay_ms);
   g_source_set_callback (delayed->source, on_delay_over, delayed, NULL);
   g_source_attach (delayed->source, g_main_context_get_thread_default ());
@@ -507,6 +632,7 @@ ff_meter_coap_client_new (FfMeterDownload *download, const char *meter_id, const
   client->delayed = g_ptr_array_new_with_free_func (delayed_free);
   client->download = download;
   client->reply_timeout_ms = reply_timeout_ms;
+  client->szx = FF_METER_COAP_DEFAULT_SZX;
   client->rand = g_rand_new_with_seed (0);
   if (!address_parse (address, port, &server, error)
       || !(client->ctx = context_new (&client->source, error)))
@@ -545,19 +671,28 @@ ff_meter_coap_client_set_loss (FfMeterCoapClient *client, double drop_rate, guin
   g_rand_set_seed (client->rand, seed);
 }
 
-/* Sends a non-confirmable request: the meter's protocol does its own retries, so CoAP's would only
- * spend the battery twice. Returns FALSE when the radio lost it. */
+void
+ff_meter_coap_client_set_block_size (FfMeterCoapClient *client, guint block_size)
+{
+  int szx = block_szx (block_size);
+
+  g_return_if_fail (szx >= 0);
+  client->szx = (guint) szx;
+}
+
+/* Sends a non-confirmable request to ffm/RESOURCE (NULL: ffm) with the meter's identity, then
+ * query (may be NULL), then a Block2 option for block block_num when block_num >= 0: the meter's
+ * protocol does its own retries, so CoAP's would only spend the battery twice. Returns FALSE when
+ * the radio lost it. */
 static gboolean
-send_request (FfMeterCoapClient *client, coap_pdu_code_t code, const char *query,
-              const guint8 *data, gsize len)
+send_request (FfMeterCoapClient *client, coap_pdu_code_t code, const char *resource,
+              const char *query, gint64 block_num, const guint8 *data, gsize len)
 {
   coap_pdu_t *pdu;
   guint8 token[8];
   size_t token_len = sizeof token;
+  gboolean lost = client->drop_rate > 0 && g_rand_double (client->rand) < client->drop_rate;
 
-  client->bytes_sent += len;
-  if (client->drop_rate > 0 && g_rand_double (client->rand) < client->drop_rate)
-    return FALSE;
   pdu = coap_pdu_init (COAP_MESSAGE_NON, code, coap_new_message_id (client->session),
                        coap_session_max_pdu_size (client->session));
   if (!pdu)
@@ -566,14 +701,29 @@ send_request (FfMeterCoapClient *client, coap_pdu_code_t code, const char *query
   coap_add_token (pdu, token_len, token);
   coap_add_option (pdu, COAP_OPTION_URI_PATH, strlen (FF_METER_COAP_PATH),
                    (const guint8 *) FF_METER_COAP_PATH);
-  if (query)
-    coap_add_option (pdu, COAP_OPTION_URI_PATH, 5, (const guint8 *) "start");
+  if (resource)
+    coap_add_option (pdu, COAP_OPTION_URI_PATH, strlen (resource), (const guint8 *) resource);
   coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (client->meter_query),
                    (const guint8 *) client->meter_query);
   if (query)
-    coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (query), (const guint8 *) query);
+    {
+      g_auto(GStrv) parts = g_strsplit (query, "&", -1);
+
+      for (guint i = 0; parts[i]; i++)
+        coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (parts[i]),
+                         (const guint8 *) parts[i]);
+    }
+  if (block_num >= 0)
+    add_block2 (pdu, (guint) block_num, FALSE, client->szx);
   if (len)
     coap_add_data (pdu, len, data);
+  /* What the radio sent, lost or not, is the battery's. */
+  client->bytes_sent += pdu_size (pdu);
+  if (lost)
+    {
+      coap_delete_pdu (pdu);
+      return FALSE;
+    }
   return coap_send (client->session, pdu) != COAP_INVALID_MID;
 }
 
@@ -588,21 +738,28 @@ ff_meter_coap_client_poll (FfMeterCoapClient *client, guint16 app_id)
 {
   g_autofree char *query = g_strdup_printf ("app=%u", app_id);
 
-  (void) send_request (client, COAP_REQUEST_CODE_GET, query, NULL, 0);
+  /* Block 0 of the meter's size: the platform makes the packets that size (early negotiation). */
+  (void) send_request (client, COAP_REQUEST_CODE_GET, "start", query, 0, NULL, 0);
 }
 
 int
 ff_meter_coap_client_send (FfMeterCoapClient *client, const guint8 *data, gsize len)
 {
-  /* A request is answered by its packet, or its timer runs out. */
-  if (len > 0 && data[0] == FFMETER_MSG_REQUEST)
-    {
-      cancel_timer (client);
-      client->timer = g_timeout_source_new (client->reply_timeout_ms);
-      g_source_set_callback (client->timer, on_reply_timeout, client, NULL);
-      g_source_attach (client->timer, g_main_context_get_thread_default ());
-    }
-  return send_request (client, COAP_REQUEST_CODE_POST, NULL, data, len) ? 0 : -1;
+  FfMeterMessage request;
+  g_autofree char *query = NULL;
+
+  if (ffmeter_message_parse (data, len, &request) != FFMETER_PARSE_OK
+      || request.type != FFMETER_MSG_REQUEST)
+    return send_request (client, COAP_REQUEST_CODE_POST, NULL, NULL, -1, data, len) ? 0 : -1;
+  /* A request for packet n is a GET of block n of the package resource (RFC 7959 Block2), answered
+   * by its packet, or its timer runs out. */
+  cancel_timer (client);
+  client->timer = g_timeout_source_new (client->reply_timeout_ms);
+  g_source_set_callback (client->timer, on_reply_timeout, client, NULL);
+  g_source_attach (client->timer, g_main_context_get_thread_default ());
+  query = g_strdup_printf ("app=%u&v=%u", request.app_id, request.version);
+  return send_request (client, COAP_REQUEST_CODE_GET, "pkg", query, request.seq, NULL, 0)
+         ? 0 : -1;
 }
 
 guint64

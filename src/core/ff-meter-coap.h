@@ -10,9 +10,13 @@ G_BEGIN_DECLS
 
 /* The resources, each with the meter's identity in the query (meter=ID): GET ffm/start?app=N
  * answers a command queued for that meter and app, else the start message of the package offered
- * for app N (4.04 when there is neither); POST ffm takes a request (answered with its packet) or a
- * report (2.04). */
+ * for app N (4.04 when there is neither), its packets sized for the meter's Block2 SZX in the
+ * request; GET ffm/pkg?app=N&v=V with Block2 (NUM, SZX) answers packet NUM as block NUM of the
+ * package resource (RFC 7959); POST ffm takes a report (2.04). */
 #define FF_METER_COAP_PATH "ffm"
+/* Blocks of 256 bytes (RFC 7959's SZX 4) unless the meter asks for another size. */
+#define FF_METER_COAP_DEFAULT_SZX 4
+#define FF_METER_COAP_DEFAULT_BLOCK_SIZE 256
 
 typedef struct _FfMeterCoapServer FfMeterCoapServer;
 
@@ -24,14 +28,14 @@ typedef void (*FfMeterCoapReportFunc) (const char *meter_id, const FfMeterMessag
 FfMeterCoapServer *ff_meter_coap_server_new (const char *address, guint16 port, GError **error);
 void ff_meter_coap_server_free (FfMeterCoapServer *server);
 guint16 ff_meter_coap_server_get_port (FfMeterCoapServer *server);
-/* Offers a package (a whole image or an ffdelta1 patch) for app_id in packets of packet_size. */
+/* Offers a package (a whole image or an ffdelta1 patch) for app_id, in packets of the block size
+ * each meter asks with. */
 void ff_meter_coap_server_offer (FfMeterCoapServer *server, guint16 app_id, guint32 version,
-                                 FfMeterPackageKind kind, guint8 app_flags, GBytes *package,
-                                 guint16 packet_size);
+                                 FfMeterPackageKind kind, guint8 app_flags, GBytes *package);
 /* The same for one meter (its own offer comes before the one for every meter). */
 void ff_meter_coap_server_offer_to (FfMeterCoapServer *server, const char *meter_id,
                                     guint16 app_id, guint32 version, FfMeterPackageKind kind,
-                                    guint8 app_flags, GBytes *package, guint16 packet_size);
+                                    guint8 app_flags, GBytes *package);
 /* Drops one meter's offer and queued command for app_id. */
 void ff_meter_coap_server_withdraw (FfMeterCoapServer *server, const char *meter_id,
                                     guint16 app_id);
@@ -51,9 +55,9 @@ void ff_meter_coap_server_set_poll_func (FfMeterCoapServer *server, FfMeterCoapP
 void ff_meter_coap_server_set_report_func (FfMeterCoapServer *server, FfMeterCoapReportFunc func,
                                            gpointer user_data);
 /* How many times the packet with this sequence number of app_id's offer (for every meter) was
- * sent. */
+ * sent in blocks of block_size. */
 guint ff_meter_coap_server_get_packet_count (FfMeterCoapServer *server, guint16 app_id,
-                                            guint16 seq);
+                                            guint block_size, guint16 seq);
 
 typedef struct _FfMeterCoapClient FfMeterCoapClient;
 
@@ -66,12 +70,16 @@ FfMeterCoapClient *ff_meter_coap_client_new (FfMeterDownload *download, const ch
 void ff_meter_coap_client_free (FfMeterCoapClient *client);
 /* The meter's radio loses each message it sends with this probability (a lossy link). */
 void ff_meter_coap_client_set_loss (FfMeterCoapClient *client, double drop_rate, guint32 seed);
+/* The meter's block size (a power of two, 16 … 1024; by default 256): each packet is one block of
+ * that size, FFMETER_BLOCK_PACKET_DATA (block_size) bytes of the package in seed 004's framing. */
+void ff_meter_coap_client_set_block_size (FfMeterCoapClient *client, guint block_size);
 /* Every answer reaches the meter this many milliseconds after it came in (a slow link). */
 void ff_meter_coap_client_set_delay (FfMeterCoapClient *client, guint delay_ms);
 /* Asks the platform whether it has a package for app_id (its answer is the start message). */
 void ff_meter_coap_client_poll (FfMeterCoapClient *client, guint16 app_id);
 int ff_meter_coap_client_send (FfMeterCoapClient *client, const guint8 *data, gsize len);
-/* Payload bytes the meter sent (including those lost) and received. */
+/* CoAP bytes (header, token, options, payload) the meter sent (including those lost) and
+ * received. */
 guint64 ff_meter_coap_client_get_bytes_sent (FfMeterCoapClient *client);
 guint64 ff_meter_coap_client_get_bytes_received (FfMeterCoapClient *client);
 

@@ -95,8 +95,7 @@ offer_install (FfMeterService       *service,
     return FALSE;
   ff_meter_coap_server_offer_to (service->server, command->meter_id, (guint16) to->app_id,
                                  to->version, patch ? FFMETER_KIND_FFDELTA1 : FFMETER_KIND_IMAGE,
-                                 to->resident ? FFMETER_APP_RESIDENT : 0, sealed,
-                                 FF_METER_SERVICE_PACKET_SIZE);
+                                 to->resident ? FFMETER_APP_RESIDENT : 0, sealed);
   return TRUE;
 }
 

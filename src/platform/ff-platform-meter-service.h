@@ -9,9 +9,6 @@
 
 G_BEGIN_DECLS
 
-/* Packets of this many bytes: a CoAP message well inside an NB-IoT frame budget. */
-#define FF_METER_SERVICE_PACKET_SIZE 256
-
 typedef struct _FfMeterService FfMeterService;
 
 /* Listens for CoAP on @address:@port (0: any free one) in the thread-default main context; seals

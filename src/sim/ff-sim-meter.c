@@ -262,6 +262,8 @@ ff_sim_meter_open (const char *id, const char *dir, const FfSimMeterLink *link, 
     return NULL;
   ff_meter_coap_client_set_loss (meter->client, link->loss, link->seed);
   ff_meter_coap_client_set_delay (meter->client, link->delay_ms);
+  if (link->block_size)
+    ff_meter_coap_client_set_block_size (meter->client, link->block_size);
   ff_sim_meter_settle (meter, FALSE);   /* power-on made the app ready: it runs */
   return g_steal_pointer (&meter);
 }

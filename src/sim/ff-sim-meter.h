@@ -19,6 +19,7 @@ typedef struct
   guint       delay_ms;           /* how late every answer reaches it */
   guint32     seed;
   guint       reply_timeout_ms;
+  guint       block_size;         /* CoAP Block2 size the meter fetches packets in (0: 256) */
   FfKey      *platform_key;       /* NULL: packages come unsealed (a platform played by a test) */
 } FfSimMeterLink;
 

@@ -63,6 +63,7 @@ ff_sim_meters_main (int argc, char **argv)
   g_autofree char *key_path = NULL;
   g_autofree char *address = NULL;
   gint count = 1, app_id = 1, version = 1, cycles = 1, timeout_ms = 500, delay_ms = 0;
+  gint block_size = FF_METER_COAP_DEFAULT_BLOCK_SIZE;
   double loss = 0;
   guint16 port = 0;
   const GOptionEntry entries[] = {
@@ -82,6 +83,8 @@ ff_sim_meters_main (int argc, char **argv)
     { "cycles", 0, 0, G_OPTION_ARG_INT, &cycles, N_("Number of wake-up cycles"), "N" },
     { "reply-timeout", 0, 0, G_OPTION_ARG_INT, &timeout_ms,
       N_("Milliseconds a meter waits for an answer"), "MS" },
+    { "block-size", 0, 0, G_OPTION_ARG_INT, &block_size,
+      N_("Bytes of a CoAP block, one packet each (16, 32 … 1024)"), "BYTES" },
     { "platform-key", 0, 0, G_OPTION_ARG_FILENAME, &key_path,
       N_("The platform's public key (PEM): the meters install only packages it sealed"), "FILE" },
     { NULL }
@@ -101,11 +104,13 @@ ff_sim_meters_main (int argc, char **argv)
     }
   if (!parse_platform (platform, &address, &port) || !state_dir || !image_path || count < 1
       || count > 10000 || app_id < 1 || app_id > G_MAXUINT16 || version < 1 || cycles < 1
-      || timeout_ms < 1 || delay_ms < 0 || loss < 0 || loss > 1)
+      || timeout_ms < 1 || delay_ms < 0 || loss < 0 || loss > 1 || block_size < 16
+      || block_size > 1024 || (block_size & (block_size - 1)) != 0)
     {
       g_printerr ("%s\n", _("meters needs --platform ADDRESS:PORT, --state-dir DIR and --image "
                             "FILE; --count, --app, --version, --cycles and --reply-timeout must "
-                            "be positive, --delay not negative and --loss between 0 and 1"));
+                            "be positive, --delay not negative, --loss between 0 and 1 and "
+                            "--block-size a power of two from 16 to 1024"));
       return 2;
     }
   {
@@ -131,6 +136,7 @@ ff_sim_meters_main (int argc, char **argv)
       FfSimMeterLink link = { .platform_address = address, .platform_port = port, .loss = loss,
                               .delay_ms = (guint) delay_ms, .seed = (guint32) i + 1,
                               .reply_timeout_ms = (guint) timeout_ms,
+                              .block_size = (guint) block_size,
                               .platform_key = platform_key };
       FfSimMeter *meter = ff_sim_meter_open (id, dir, &link, (guint16) app_id, (guint32) version,
                                              image, &error);

@@ -11,7 +11,8 @@
 
 #define APP 5
 #define METERS 3
-#define PACKET 64
+#define BLOCK 64
+#define PACKET FFMETER_BLOCK_PACKET_DATA (BLOCK)
 
 static GBytes *
 image (guint version)
@@ -42,7 +43,7 @@ run_meters (FfMeterCoapServer *server, const char *dir, const char *image_path, 
   const char *args[] = {
     "meters", "--platform", platform, "--state-dir", dir, "--count", G_STRINGIFY (METERS),
     "--app", G_STRINGIFY (APP), "--image", image_path, "--version", "1", "--loss", loss,
-    "--delay", delay,
+    "--delay", delay, "--block-size", G_STRINGIFY (BLOCK),
     "--cycles", cycles, "--reply-timeout", "1000", NULL
   };
   g_autoptr(GPtrArray) argv = ff_test_command (program, args);
@@ -89,7 +90,7 @@ assert_packets_once (FfMeterCoapServer *server, gsize package_size)
 
   for (guint seq = 0; seq < packets; seq++)
     {
-      guint count = ff_meter_coap_server_get_packet_count (server, APP, (guint16) seq);
+      guint count = ff_meter_coap_server_get_packet_count (server, APP, BLOCK, (guint16) seq);
 
       g_assert_cmpuint (count, >=, METERS);
       total += count;
@@ -115,7 +116,7 @@ test_fleet_upgrades (void)
   /* A whole image, 20 % of the meters' messages lost. */
   server = ff_meter_coap_server_new ("127.0.0.1", 0, &error);
   g_assert_no_error (error);
-  ff_meter_coap_server_offer (server, APP, 2, FFMETER_KIND_IMAGE, FFMETER_APP_RESIDENT, v2, PACKET);
+  ff_meter_coap_server_offer (server, APP, 2, FFMETER_KIND_IMAGE, FFMETER_APP_RESIDENT, v2);
   first = run_meters (server, dir, v1_path, "0.2", "0", "8");
   assert_meters_at (first, 2);
   assert_packets_once (server, g_bytes_get_size (v2));
@@ -127,8 +128,7 @@ test_fleet_upgrades (void)
   g_clear_pointer (&server, ff_meter_coap_server_free);
   server = ff_meter_coap_server_new ("127.0.0.1", 0, &error);
   g_assert_no_error (error);
-  ff_meter_coap_server_offer (server, APP, 3, FFMETER_KIND_FFDELTA1, FFMETER_APP_RESIDENT, patch,
-                              PACKET);
+  ff_meter_coap_server_offer (server, APP, 3, FFMETER_KIND_FFDELTA1, FFMETER_APP_RESIDENT, patch);
   second = run_meters (server, dir, v1_path, "0", "50", "1");
   assert_meters_at (second, 3);
   assert_packets_once (server, g_bytes_get_size (patch));

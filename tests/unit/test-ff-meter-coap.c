@@ -1,6 +1,7 @@
 /* test-ff-meter-coap.c: meter/'s download over real CoAP on 127.0.0.1: the platform's endpoint and
  * a meter's client install an app through a lossy link, and a download broken until the meter
  * sleeps resumes at its next wake without a packet being sent twice. */
+#include <coap3/coap.h>
 #include <gio/gio.h>
 #include <string.h>
 
@@ -9,6 +10,8 @@
 
 #define APP 2
 #define IMAGE_MAX 8192
+#define BLOCK 64
+#define PACKET FFMETER_BLOCK_PACKET_DATA (BLOCK)
 
 typedef struct
 {
@@ -83,6 +86,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->client = ff_meter_coap_client_new (&f->download, "M-7", "127.0.0.1",
                                         ff_meter_coap_server_get_port (f->server), 1000, &error);
   g_assert_no_error (error);
+  ff_meter_coap_client_set_block_size (f->client, BLOCK);
 }
 
 static void
@@ -100,8 +104,7 @@ offer_image (Fixture *f, gsize size)
   for (gsize i = 0; i < size; i++)
     image[i] = (guint8) (i * 31 + (i >> 7));
   g_autoptr(GBytes) bytes = g_bytes_new_take (image, size);
-  ff_meter_coap_server_offer (f->server, APP, 2, FFMETER_KIND_IMAGE, FFMETER_APP_RESIDENT, bytes,
-                              64);
+  ff_meter_coap_server_offer (f->server, APP, 2, FFMETER_KIND_IMAGE, FFMETER_APP_RESIDENT, bytes);
   return g_steal_pointer (&bytes);
 }
 
@@ -137,10 +140,11 @@ reported (Fixture *f)
 }
 
 static void
-assert_installed (Fixture *f, GBytes *image)
+assert_installed_blocks (Fixture *f, GBytes *image, guint block)
 {
   const FfMeterApp *app = ffmeter_scheduler_find (&f->scheduler, APP, 0);
-  guint packets = (guint) ((g_bytes_get_size (image) + 63) / 64);
+  guint packet = FFMETER_BLOCK_PACKET_DATA (block);
+  guint packets = (guint) ((g_bytes_get_size (image) + packet - 1) / packet);
 
   g_assert_cmpuint (app->version, ==, 2);
   g_assert_cmpuint (app->flags, ==, FFMETER_APP_RESIDENT);
@@ -148,7 +152,14 @@ assert_installed (Fixture *f, GBytes *image)
                    g_bytes_get_size (image));
   /* Requests were lost, never answers: no packet crossed the air twice. */
   for (guint seq = 0; seq < packets; seq++)
-    g_assert_cmpuint (ff_meter_coap_server_get_packet_count (f->server, APP, (guint16) seq), ==, 1);
+    g_assert_cmpuint (ff_meter_coap_server_get_packet_count (f->server, APP, block, (guint16) seq),
+                      ==, 1);
+}
+
+static void
+assert_installed (Fixture *f, GBytes *image)
+{
+  assert_installed_blocks (f, image, BLOCK);
 }
 
 static void
@@ -171,7 +182,8 @@ test_install_with_loss (Fixture *f, gconstpointer data)
 }
 
 /* A slow link: every answer reaches the meter 100 ms late, within its reply timeout, so the
- * download takes at least that long for each of its 33 answers and nothing is asked twice. */
+ * download takes at least that long for each of its answers (the start and 37 packets) and nothing
+ * is asked twice. */
 static void
 test_slow_link (Fixture *f, gconstpointer data)
 {
@@ -181,7 +193,8 @@ test_slow_link (Fixture *f, gconstpointer data)
   ff_meter_coap_client_set_delay (f->client, 100);
   ff_meter_coap_client_poll (f->client, APP);
   run_until (f, installed);
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, 33 * 100 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=,
+                   (1 + (2000 + PACKET - 1) / PACKET) * 100 * G_TIME_SPAN_MILLISECOND);
   assert_installed (f, image);
 }
 
@@ -209,7 +222,7 @@ test_broken_download_resumes (Fixture *f, gconstpointer data)
   ff_meter_coap_client_set_loss (f->client, 1.0, 1);
   run_until (f, sleeping);
   stored = ffmeter_download_progress (&f->download)->next_seq;
-  g_assert_cmpuint (stored, <, 47);
+  g_assert_cmpuint (stored, <, (3000 + PACKET - 1) / PACKET);
   /* The next cycle: the link is back, the meter resumes where it broke. */
   ff_meter_coap_client_set_loss (f->client, 0, 1);
   run_until (f, installed);
@@ -245,6 +258,177 @@ test_commands (Fixture *f, gconstpointer data)
     }
 }
 
+/* ---- On the wire: a UDP relay between the meter and the platform parses every datagram with
+ * libcoap and keeps each one's Block2 option. */
+
+typedef struct
+{
+  gboolean request;        /* meter → platform */
+  char path[16];           /* Uri-Path after "ffm/" ("" for ffm itself) */
+  gboolean has_block;
+  coap_block_t block;
+  guint8 payload[FFMETER_PACKET_OVERHEAD + FFMETER_MAX_PACKET_DATA];
+  gsize payload_len;
+} WireMessage;
+
+typedef struct
+{
+  GSocket *socket;
+  GSocketAddress *platform, *meter;
+  GSource *source;
+  GArray *seen;            /* WireMessage */
+} Relay;
+
+static void
+wire_record (Relay *relay, gboolean request, const guint8 *data, gsize len)
+{
+  coap_pdu_t *pdu = coap_pdu_init (COAP_MESSAGE_CON, 0, 0, 1500);
+  WireMessage message = { .request = request };
+  coap_opt_iterator_t iterator;
+  coap_opt_t *option;
+  const uint8_t *payload;
+  size_t payload_len;
+  guint paths = 0;
+
+  g_assert_true (coap_pdu_parse (COAP_PROTO_UDP, data, len, pdu));
+  coap_option_iterator_init (pdu, &iterator, COAP_OPT_ALL);
+  while ((option = coap_option_next (&iterator)))
+    if (iterator.number == COAP_OPTION_URI_PATH && paths++ == 1)
+      g_strlcpy (message.path, (const char *) coap_opt_value (option),
+                 MIN (sizeof message.path, coap_opt_length (option) + 1u));
+  message.has_block = coap_get_block (pdu, COAP_OPTION_BLOCK2, &message.block);
+  if (coap_get_data (pdu, &payload_len, &payload))
+    {
+      g_assert_cmpuint (payload_len, <=, sizeof message.payload);
+      memcpy (message.payload, payload, payload_len);
+      message.payload_len = payload_len;
+    }
+  g_array_append_val (relay->seen, message);
+  coap_delete_pdu (pdu);
+}
+
+static gboolean
+on_relay_datagram (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  Relay *relay = user_data;
+  g_autoptr(GSocketAddress) from = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 buf[1500];
+  gssize len = g_socket_receive_from (socket, &from, (gchar *) buf, sizeof buf, NULL, &error);
+  gboolean request;
+
+  g_assert_no_error (error);
+  request = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (from))
+            != g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (relay->platform));
+  if (request && !relay->meter)
+    relay->meter = g_object_ref (from);
+  wire_record (relay, request, buf, (gsize) len);
+  g_socket_send_to (socket, request ? relay->platform : relay->meter, (const gchar *) buf,
+                    (gsize) len, NULL, &error);
+  g_assert_no_error (error);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+relay_start (Relay *relay, guint16 platform_port)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GError) error = NULL;
+
+  relay->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (relay->socket, any_port, FALSE, &error);
+  g_assert_no_error (error);
+  relay->platform = g_inet_socket_address_new (loopback, platform_port);
+  relay->seen = g_array_new (FALSE, TRUE, sizeof (WireMessage));
+  relay->source = g_socket_create_source (relay->socket, G_IO_IN, NULL);
+  g_source_set_callback (relay->source, G_SOURCE_FUNC (on_relay_datagram), relay, NULL);
+  g_source_attach (relay->source, NULL);
+}
+
+static guint16
+relay_port (Relay *relay)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (relay->socket, NULL);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+}
+
+static void
+relay_stop (Relay *relay)
+{
+  g_source_destroy (relay->source);
+  g_source_unref (relay->source);
+  g_object_unref (relay->socket);
+  g_object_unref (relay->platform);
+  g_clear_object (&relay->meter);
+  g_array_unref (relay->seen);
+}
+
+/* The meter fetches the package block-wise (RFC 7959): its poll names its block size (Block2
+ * NUM 0, SZX 3: 128 bytes), each request is a GET of ffm/pkg with Block2 NUM = the packet's
+ * sequence and that SZX, and each answer carries Block2 with the same NUM and SZX, M set but on the
+ * last, and a payload of one block: the packet framed with its sequence and CRC-32. */
+static void
+test_block2_on_the_wire (Fixture *f, gconstpointer data)
+{
+  enum { SIZE = 1000, WIRE_BLOCK = 128, WIRE_PACKET = FFMETER_BLOCK_PACKET_DATA (WIRE_BLOCK) };
+  g_autoptr(GBytes) image = offer_image (f, SIZE);
+  g_autoptr(GError) error = NULL;
+  guint packets = (SIZE + WIRE_PACKET - 1) / WIRE_PACKET, requests = 0, blocks = 0;
+  Relay relay = { 0 };
+
+  relay_start (&relay, ff_meter_coap_server_get_port (f->server));
+  ff_meter_coap_client_free (f->client);
+  f->client = ff_meter_coap_client_new (&f->download, "M-7", "127.0.0.1", relay_port (&relay),
+                                        1000, &error);
+  g_assert_no_error (error);
+  ff_meter_coap_client_set_block_size (f->client, WIRE_BLOCK);
+  ff_meter_coap_client_poll (f->client, APP);
+  run_until (f, installed);
+  run_until (f, reported);
+
+  for (guint i = 0; i < relay.seen->len; i++)
+    {
+      const WireMessage *m = &g_array_index (relay.seen, WireMessage, i);
+
+      if (m->request && g_str_equal (m->path, "start"))
+        {
+          g_assert_true (m->has_block);
+          g_assert_cmpuint (m->block.num, ==, 0);
+          g_assert_cmpuint (m->block.szx, ==, 3);
+        }
+      else if (m->request && g_str_equal (m->path, "pkg"))
+        {
+          g_assert_true (m->has_block);
+          g_assert_cmpuint (m->block.num, ==, requests);
+          g_assert_cmpuint (m->block.m, ==, 0);
+          g_assert_cmpuint (m->block.szx, ==, 3);
+          g_assert_cmpuint (m->payload_len, ==, 0);
+          requests++;
+        }
+      else if (!m->request && m->payload_len && m->payload[0] == FFMETER_MSG_PACKET)
+        {
+          gsize expected = blocks + 1 < packets ? WIRE_BLOCK
+                           : FFMETER_PACKET_OVERHEAD + SIZE - (packets - 1) * WIRE_PACKET;
+
+          g_assert_true (m->has_block);
+          g_assert_cmpuint (m->block.num, ==, blocks);
+          g_assert_cmpuint (m->block.m, ==, blocks + 1 < packets);
+          g_assert_cmpuint (m->block.szx, ==, 3);
+          g_assert_cmpuint (m->payload_len, ==, expected);
+          g_assert_cmpuint (m->payload[1] | m->payload[2] << 8, ==, blocks);   /* its sequence */
+          blocks++;
+        }
+    }
+  g_assert_cmpuint (requests, ==, packets);
+  g_assert_cmpuint (blocks, ==, packets);
+  assert_installed_blocks (f, image, WIRE_BLOCK);
+  relay_stop (&relay);
+}
+
 static void
 test_bad_address (void)
 {
@@ -266,6 +450,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/meter-coap/commands", Fixture, NULL, fixture_set_up, test_commands,
               fixture_tear_down);
+  g_test_add ("/meter-coap/block2-on-the-wire", Fixture, NULL, fixture_set_up,
+              test_block2_on_the_wire, fixture_tear_down);
   g_test_add_func ("/meter-coap/bad-address", test_bad_address);
   return g_test_run ();
 }
