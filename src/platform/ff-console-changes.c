@@ -471,37 +471,6 @@ static const char *const task_members[] = { "technician", "tablets", "terminals"
                                             "running_version", "vendor", "model", "firmware",
                                             "valid_days", "rollback_reason", NULL };
 
-/* The strings of the array member @member (absent: NULL without an error). */
-static gboolean
-get_string_array (JsonObject  *root,
-                  const char  *member,
-                  GStrv       *strings,
-                  GError     **error)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  JsonArray *array;
-
-  *strings = NULL;
-  if (!json_object_has_member (root, member))
-    return TRUE;
-  if ((array = ff_document_get_array (root, "", member, error)) == NULL)
-    return FALSE;
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *node = json_array_get_element (array, i);
-
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING
-          || !ff_name_is_safe (json_node_get_string (node)))
-        {
-          ff_document_invalid (error, "", member, _("must be an array of names"));
-          return FALSE;
-        }
-      g_strv_builder_add (builder, json_node_get_string (node));
-    }
-  *strings = g_strv_builder_end (builder);
-  return TRUE;
-}
-
 static FfReply *
 dispatch (FfConsoleCall *call,
           gboolean       preview)
@@ -522,8 +491,8 @@ dispatch (FfConsoleCall *call,
   parser = ff_console_parse_body (call, task_members, &root, &error);
   if (parser == NULL
       || !ff_console_optional_string (root, "technician", 11, &request.technician_phone, &error)
-      || !get_string_array (root, "tablets", &tablets, &error)
-      || !get_string_array (root, "terminals", &terminals, &error)
+      || !ff_console_get_names (root, "tablets", &tablets, &error)
+      || !ff_console_get_names (root, "terminals", &terminals, &error)
       || !ff_console_optional_string (root, "running_version", FF_NAME_MAX_LENGTH,
                                       &request.running_version, &error)
       || !ff_console_optional_string (root, "vendor", FF_NAME_MAX_LENGTH, &request.vendor,

@@ -86,6 +86,12 @@ gboolean    ff_console_optional_string (JsonObject  *root,
                                         gsize        max_length,
                                         const char **value,
                                         GError     **error);
+/* The array of names @member (each ff_name_is_safe()); absent: *@strings NULL without an
+ * error. */
+gboolean    ff_console_get_names  (JsonObject  *root,
+                                   const char  *member,
+                                   GStrv       *strings,
+                                   GError     **error);
 
 /* Changes (ff-console-changes.c): each handler answers one state-changing route. */
 FfReply *ff_console_blacklist_add       (FfConsoleCall *call, const char *param);
@@ -103,6 +109,15 @@ void     ff_console_add_firmware_state  (JsonBuilder   *builder,
 
 /* Uploads (ff-console-upload.c) */
 FfReply *ff_console_firmware_add        (FfConsoleCall *call, const char *param);
+
+/* Campaigns (ff-console-campaigns.c) */
+FfReply *ff_console_campaign_list       (FfConsoleCall *call, const char *param);
+FfReply *ff_console_campaign_show       (FfConsoleCall *call, const char *param);
+FfReply *ff_console_campaign_create     (FfConsoleCall *call, const char *param);
+FfReply *ff_console_campaign_start      (FfConsoleCall *call, const char *param);
+FfReply *ff_console_campaign_pause      (FfConsoleCall *call, const char *param);
+FfReply *ff_console_campaign_resume     (FfConsoleCall *call, const char *param);
+FfReply *ff_console_campaign_cancel     (FfConsoleCall *call, const char *param);
 
 /* The audit log (ff-console-audit.c) */
 FfReply *ff_console_audit_list          (FfConsoleCall *call, const char *param);

@@ -108,6 +108,36 @@ ff_console_optional_string (JsonObject  *root,
   return *value != NULL || json_object_get_null_member (root, member);
 }
 
+gboolean
+ff_console_get_names (JsonObject  *root,
+                      const char  *member,
+                      GStrv       *strings,
+                      GError     **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonArray *array;
+
+  *strings = NULL;
+  if (!json_object_has_member (root, member))
+    return TRUE;
+  if ((array = ff_document_get_array (root, "", member, error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING
+          || !ff_name_is_safe (json_node_get_string (node)))
+        {
+          ff_document_invalid (error, "", member, _("must be an array of names"));
+          return FALSE;
+        }
+      g_strv_builder_add (builder, json_node_get_string (node));
+    }
+  *strings = g_strv_builder_end (builder);
+  return TRUE;
+}
+
 static FfReply *
 reply_rows (FfConsoleCall *call,
             const char    *member,
@@ -692,6 +722,13 @@ static const struct
   { "POST", "tasks/preview", FF_CONSOLE_ACCESS_CHANGE, ff_console_task_preview },
   { "POST", "tasks", FF_CONSOLE_ACCESS_CHANGE, ff_console_task_create },
   { "GET", "tasks/*", FF_CONSOLE_ACCESS_READ, handle_task },
+  { "GET", "campaigns", FF_CONSOLE_ACCESS_READ, ff_console_campaign_list },
+  { "GET", "campaigns/*", FF_CONSOLE_ACCESS_READ, ff_console_campaign_show },
+  { "POST", "campaigns", FF_CONSOLE_ACCESS_CHANGE, ff_console_campaign_create },
+  { "POST", "campaigns/*/start", FF_CONSOLE_ACCESS_CHANGE, ff_console_campaign_start },
+  { "POST", "campaigns/*/pause", FF_CONSOLE_ACCESS_CHANGE, ff_console_campaign_pause },
+  { "POST", "campaigns/*/resume", FF_CONSOLE_ACCESS_CHANGE, ff_console_campaign_resume },
+  { "POST", "campaigns/*/cancel", FF_CONSOLE_ACCESS_CHANGE, ff_console_campaign_cancel },
   { "GET", "tablets", FF_CONSOLE_ACCESS_READ, handle_tablets },
   { "POST", "tablets", FF_CONSOLE_ACCESS_CHANGE, ff_console_tablet_add },
   { "POST", "tablets/*/retire", FF_CONSOLE_ACCESS_CHANGE, ff_console_tablet_retire },

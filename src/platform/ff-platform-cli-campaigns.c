@@ -4,85 +4,11 @@
 
 #include "ff-platform-cli.h"
 
-#include "ff-document.h"
-#include "ff-platform-campaigns.h"
+#include "ff-platform-campaign-options.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-tasks.h"
-#include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
-
-/* "1%,10%,50%,100%" (the signs optional): cumulative, rising, ending at 100. */
-static gboolean
-parse_waves (const char *text,
-             guint      *percents,
-             guint      *n_waves)
-{
-  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
-  guint n = g_strv_length (parts);
-
-  if (n == 0 || n > FF_CAMPAIGN_MAX_WAVES)
-    return FALSE;
-  for (guint i = 0; i < n; i++)
-    {
-      guint64 value;
-
-      g_strstrip (parts[i]);
-      if (g_str_has_suffix (parts[i], "%"))
-        parts[i][strlen (parts[i]) - 1] = '\0';
-      if (!g_ascii_string_to_unsigned (parts[i], 10, 1, 100, &value, NULL)
-          || (i > 0 && value <= percents[i - 1]))
-        return FALSE;
-      percents[i] = (guint) value;
-    }
-  *n_waves = n;
-  return percents[n - 1] == 100;
-}
-
-/* "5%" (of the terminals that finished) or "5" (terminals). */
-static gboolean
-parse_max_failures (const char *text,
-                    gint64     *value,
-                    gboolean   *percent)
-{
-  g_autofree char *number = g_strdup (text);
-  guint64 parsed;
-
-  *percent = g_str_has_suffix (number, "%");
-  if (*percent)
-    number[strlen (number) - 1] = '\0';
-  if (!g_ascii_string_to_unsigned (number, 10, 1, *percent ? 100 : G_MAXINT32, &parsed, NULL))
-    return FALSE;
-  *value = (gint64) parsed;
-  return TRUE;
-}
-
-static gboolean
-parse_clock (const char *text,
-             int        *minutes)
-{
-  guint64 hours, mins;
-  g_auto(GStrv) parts = g_strsplit (text, ":", -1);
-
-  if (g_strv_length (parts) != 2 || strlen (parts[0]) != 2 || strlen (parts[1]) != 2
-      || !g_ascii_string_to_unsigned (parts[0], 10, 0, 23, &hours, NULL)
-      || !g_ascii_string_to_unsigned (parts[1], 10, 0, 59, &mins, NULL))
-    return FALSE;
-  *minutes = (int) (hours * 60 + mins);
-  return TRUE;
-}
-
-/* "01:00-05:00" (UTC; it may run past midnight, "22:00-04:00"). */
-static gboolean
-parse_window (const char *text,
-              int        *start,
-              int        *end)
-{
-  g_auto(GStrv) parts = g_strsplit (text, "-", -1);
-
-  return g_strv_length (parts) == 2 && parse_clock (parts[0], start)
-         && parse_clock (parts[1], end) && *start != *end;
-}
 
 static gboolean
 campaigns_create (FfCli   *cli,
@@ -121,46 +47,36 @@ campaigns_create (FfCli   *cli,
   };
   g_auto(GStrv) device_ids = NULL;
   g_autoptr(GPtrArray) excluded = NULL;
+  g_autoptr(GError) invalid = NULL;
   g_autofree char *campaign_id = NULL;
   guint percents[FF_CAMPAIGN_MAX_WAVES];
-  FfCampaignRequest request = { .window_start = -1, .window_end = -1,
-                                .offline_after = FF_CAMPAIGN_DEFAULT_OFFLINE_AFTER };
+  FfCampaignRequest request;
+  FfCampaignOptions options = { 0 };
 
   if (!ff_cli_parse (cli, NULL, _("Create a campaign (a draft: nothing is sent before “campaigns "
                                   "start”)"), entries, &argc, &argv, error))
     return FALSE;
-  if (argc != 1 || version == NULL || waves == NULL || max_failures == NULL
-      || (terminals == NULL) == (running == NULL && below == NULL))
+  if (argc != 1)
     return ff_cli_usage_error (error, _("Give --firmware VERSION, --waves, --max-failures and "
                                         "either --terminals or --running-version/--below"));
-  if (!ff_version_is_valid (version) || (running != NULL && !ff_version_is_valid (running))
-      || (below != NULL && !ff_version_is_valid (below)))
-    return ff_cli_usage_error (error, _("The version must look like V2.01"));
-  if (!parse_waves (waves, percents, &request.n_waves))
-    return ff_cli_usage_error (error, _("The waves must be rising percentages ending at 100%, "
-                                        "such as 1%,10%,50%,100% (at most 20)"));
-  if (!parse_max_failures (max_failures, &request.max_failures,
-                           &request.max_failures_percent))
-    return ff_cli_usage_error (error, _("The failure threshold must be a number of terminals "
-                                        "(5) or a percentage from 1% to 100% (5%)"));
-  if (window != NULL && !parse_window (window, &request.window_start, &request.window_end))
-    return ff_cli_usage_error (error, _("The window must look like 01:00-05:00 (UTC)"));
-  if (offline_after != NULL && !ff_cli_parse_duration (offline_after, &request.offline_after))
+  if (offline_after != NULL && !ff_cli_parse_duration (offline_after, &options.offline_after))
     return ff_cli_usage_error (error, _("The duration must be a number of seconds, or end in s, "
                                         "m, h or d (12h)"));
-  if (name != NULL && !ff_cli_check_name (name, error))
-    return FALSE;
   if (terminals != NULL)
     device_ids = g_strsplit (terminals, ",", -1);
-  request.device_ids = (const char *const *) device_ids;
-  request.running_version = running;
-  request.below = below;
-  request.vendor = vendor;
-  request.model = model;
-  request.firmware_version = version;
-  request.wave_percents = percents;
-  request.name = name;
-  request.now = ff_platform_now ();
+  options.firmware_version = version;
+  options.device_ids = (const char *const *) device_ids;
+  options.running_version = running;
+  options.below = below;
+  options.vendor = vendor;
+  options.model = model;
+  options.waves = waves;
+  options.max_failures = max_failures;
+  options.window = window;
+  options.name = name;
+  if (!ff_campaign_options_to_request (&options, ff_platform_now (), percents, &request,
+                                       &invalid))
+    return ff_cli_usage_error (error, invalid->message);
   if (ff_cli_open_db (cli, error) == NULL)
     return FALSE;
   campaign_id = ff_platform_create_campaign (cli->db, &request, &excluded, error);
@@ -224,40 +140,6 @@ print_campaign_line (gconstpointer row)
            c->name != NULL ? c->name : "-");
 }
 
-static void
-add_counts (JsonBuilder  *builder,
-            const gint64 *counts)
-{
-  json_builder_set_member_name (builder, "terminals");
-  json_builder_begin_object (builder);
-  for (int s = 0; s < FF_CAMPAIGN_TERMINAL_N_STATES; s++)
-    ff_builder_add_int (builder, ff_campaign_terminal_state_to_string (s), counts[s]);
-  json_builder_end_object (builder);
-}
-
-static void
-add_campaign_members (JsonBuilder   *builder,
-                      gconstpointer  row)
-{
-  const FfCampaign *c = row;
-
-  ff_builder_add_string (builder, "campaign_id", c->campaign_id);
-  ff_builder_add_string (builder, "name", c->name);
-  ff_builder_add_string (builder, "firmware_version", c->firmware_version);
-  ff_builder_add_string (builder, "state", c->state);
-  ff_builder_add_string (builder, "halt_reason", c->halt_reason);
-  ff_builder_add_int (builder, "current_wave", c->current_wave);
-  ff_builder_add_int (builder, "waves", c->n_waves);
-  ff_builder_add_int (builder, "max_failures", c->max_failures);
-  ff_builder_add_boolean (builder, "max_failures_percent", c->max_failures_percent);
-  ff_builder_add_timestamp (builder, "created_at", c->created_at);
-  if (c->started_at != 0)
-    ff_builder_add_timestamp (builder, "started_at", c->started_at);
-  if (c->finished_at != 0)
-    ff_builder_add_timestamp (builder, "finished_at", c->finished_at);
-  add_counts (builder, c->counts);
-}
-
 static gboolean
 campaigns_list (FfCli   *cli,
                 int      argc,
@@ -279,18 +161,8 @@ campaigns_list (FfCli   *cli,
   if (ff_cli_open_db (cli, error) == NULL
       || (campaigns = ff_platform_db_list_campaigns (cli->db, FALSE, error)) == NULL)
     return FALSE;
-  ff_cli_print_rows (campaigns, json, print_campaign_line, add_campaign_members);
+  ff_cli_print_rows (campaigns, json, print_campaign_line, ff_campaign_add_members);
   return TRUE;
-}
-
-static void
-count_terminal (gint64                   *counts,
-                const FfCampaignTerminal *t)
-{
-  int state = ff_campaign_terminal_state_from_string (t->state);
-
-  if (state >= 0)
-    counts[state]++;
 }
 
 static void
@@ -300,41 +172,8 @@ show_json (const FfCampaign *campaign,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
-  add_campaign_members (builder, campaign);
-  json_builder_set_member_name (builder, "wave_list");
-  json_builder_begin_array (builder);
-  for (guint w = 1, i = 0; w <= campaign->n_waves; w++)
-    {
-      gint64 counts[FF_CAMPAIGN_TERMINAL_N_STATES] = { 0 };
-
-      json_builder_begin_object (builder);
-      ff_builder_add_int (builder, "wave", w);
-      json_builder_set_member_name (builder, "terminal_list");
-      json_builder_begin_array (builder);
-      for (; i < terminals->len; i++)
-        {
-          const FfCampaignTerminal *t = g_ptr_array_index (terminals, i);
-
-          if (t->wave != w)
-            break;
-          count_terminal (counts, t);
-          json_builder_begin_object (builder);
-          ff_builder_add_string (builder, "device_id", t->device_id);
-          ff_builder_add_int (builder, "position", t->position);
-          ff_builder_add_string (builder, "link", t->link);
-          ff_builder_add_string (builder, "state", t->state);
-          ff_builder_add_string (builder, "command_id", t->command_id);
-          ff_builder_add_string (builder, "task_id", t->task_id);
-          ff_builder_add_string (builder, "step", t->step);
-          ff_builder_add_string (builder, "reason", t->reason);
-          ff_builder_add_timestamp (builder, "updated_at", t->updated_at);
-          json_builder_end_object (builder);
-        }
-      json_builder_end_array (builder);
-      add_counts (builder, counts);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
+  ff_campaign_add_members (builder, campaign);
+  ff_campaign_add_waves (builder, campaign, terminals);
   json_builder_end_object (builder);
   ff_cli_print_json (builder);
 }
@@ -360,7 +199,7 @@ show_text (const FfCampaign *campaign,
 
       for (; i < terminals->len
              && ((const FfCampaignTerminal *) g_ptr_array_index (terminals, i))->wave == w; i++)
-        count_terminal (wave_counts, g_ptr_array_index (terminals, i));
+        ff_campaign_count_terminal (wave_counts, g_ptr_array_index (terminals, i));
       wave_text = describe_counts (wave_counts);
       g_print (_("Wave %u: %s\n"), w, wave_text);
       for (guint j = first; j < i; j++)

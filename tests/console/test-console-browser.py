@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 import os
+import socket
 import unittest
 
 from console_browser import By, console_errors, start_browser, wait_for, wait_until
@@ -23,6 +24,37 @@ PASSWORDS = {'admin': 'admin password 1', 'ops': 'operator password 1',
 ROLES = {'admin': 'admin', 'ops': 'operator', 'audit': 'auditor'}
 SCREENSHOTS = os.path.join(BUILD, 'meson-logs', 'console-screenshots')
 SELECTED = '#e0701b'
+# Networked terminals (MQTT) for the campaign: their broker is a closed loopback port, so the
+# commands the campaign's engine sends are never answered. NTA00000's model has a plain image as
+# its V2.01, which a networked terminal cannot take: the engine fails it when its wave starts.
+NETWORKED_MODEL = 'NTU-5'
+NETWORKED = ['NTA00000'] + [f'NTU{i:05d}' for i in range(3)]
+
+
+def closed_port():
+    """A loopback port nothing listens on (bound, then closed again)."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def add_networked_terminals(platform):
+    platform.run('mqtt', 'config', '-o', os.path.join(platform.dir, 'mqtt'), '--port',
+                 str(closed_port()))
+    rows = ['device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,'
+            'software_checksum,host,port,common_address,profile,link']
+    rows += [f'{device},Networked {i},39.9{i},116.4{i},Acme,{"NTA-1" if i == 0 else NETWORKED_MODEL},'
+             f'HV1.0,V1.00,,127.0.0.1,2404,{i + 1},state-grid,mqtt' for i, device in enumerate(NETWORKED)]
+    platform.run('terminals', 'import', platform.write('networked.csv', '\n'.join(rows) + '\n'))
+    platform.run('terminals', 'credentials', *NETWORKED, '-o', os.path.join(platform.dir, 'credentials'))
+    program = platform.write('main-program', '#!/bin/sh\necho V2.01\n')
+    package = os.path.join(platform.dir, 'ntu-v2.ffpkg')
+    platform.run('packages', 'build', '--vendor', 'Acme', '--model', NETWORKED_MODEL, '--hardware',
+                 'HV1.0', '--version', 'V2.01', '--main-program', program, '--main-program-version',
+                 'V2.01', '-o', package)
+    platform.run('firmware', 'add', package)
+    platform.run('firmware', 'add', platform.write('nta-v2.bin', bytes(range(256)) * 16), '--vendor',
+                 'Acme', '--model', 'NTA-1', '--version', 'V2.01', '--hardware', 'HV1.0')
 
 
 class Console(unittest.TestCase):
@@ -30,6 +62,7 @@ class Console(unittest.TestCase):
     def setUpClass(cls):
         cls.platform = Platform()
         setup_world(cls.platform)
+        add_networked_terminals(cls.platform)
         for name, password in PASSWORDS.items():
             cls.platform.run('operators', 'add', '--name', name, '--role', ROLES[name],
                              '--password-stdin', input_text=password + '\n')
@@ -165,6 +198,63 @@ class Console(unittest.TestCase):
         with open(os.path.join(self.platform.data_dir, 'tasks', task_id + '.json'), 'rb') as signed:
             return json.load(signed)['items']
 
+    def test_campaign_from_the_selection(self):
+        driver = self.browser()
+        self.log_in(driver, 'ops')
+        # The networked terminals running V1.00, all selected.
+        self.go(driver, 'terminals?link=mqtt&version=V1.00', '#terminal-table')
+        wait_for(driver, '#select-page').click()
+        wait_until(driver, lambda d: self.text(d, '#selected-count') == f'{len(NETWORKED)} selected')
+        driver.find_element(By.CSS_SELECTOR, '#to-campaign').click()
+        # The form has the Terminals page's filter too.
+        self.assertEqual(wait_for(driver, '#campaign-running-version').get_attribute('value'), 'V1.00')
+        self.assertTrue(driver.find_element(By.CSS_SELECTOR, '#campaign-by-selection').is_selected())
+        Select(driver.find_element(By.CSS_SELECTOR, '#campaign-firmware')).select_by_value('V2.01')
+        for field, value in [('waves', '50%,100%'), ('max-failures', '1'),
+                             ('name', 'V1.00 <b>faulty</b>')]:
+            element = driver.find_element(By.CSS_SELECTOR, '#campaign-' + field)
+            element.clear()
+            element.send_keys(value)
+        driver.find_element(By.CSS_SELECTOR, '#campaign-create').click()
+        self.assertEqual(wait_for(driver, '#campaign-state').text, 'draft')
+        campaign_id = driver.current_url.split('/')[-1]
+        self.assertIn('V1.00 <b>faulty</b>', self.text(driver, 'h1'))
+        shown = self.cli_json('campaigns', 'show', campaign_id)
+        self.assertEqual([[t['device_id'] for t in w['terminal_list']] for w in shown['wave_list']],
+                         [NETWORKED[:2], NETWORKED[2:]])
+        self.assertEqual(self.text(driver, '#campaign-wave'), 'not started (2 waves)')
+
+        # Started: the engine sends wave 1's command to NTU00000 and fails NTA00000 (no package),
+        # which reaches the threshold: the campaign halts by itself and the page says why.
+        driver.find_element(By.CSS_SELECTOR, '#campaign-start').click()
+        halt = wait_for(driver, '#campaign-halt')
+        self.assertIn('1 terminals failed, the threshold is 1', halt.text)
+        self.assertEqual(self.text(driver, '#campaign-state'), 'paused')
+        self.assertEqual(self.text(driver, '#campaign-wave'), 'wave 1 of 2')
+        self.assertEqual(self.text(driver, '#wave-progress-1'), 'sent 1 · failed 1')
+        self.assertEqual(self.text(driver, '#wave-progress-2'), 'pending 2')
+        # Resumed, the failure accepted; paused and resumed again.
+        driver.find_element(By.CSS_SELECTOR, '#campaign-resume').click()
+        wait_until(driver, lambda d: self.text(d, '#campaign-state') == 'running')
+        self.assertFalse(driver.find_elements(By.CSS_SELECTOR, '#campaign-halt'))
+        driver.find_element(By.CSS_SELECTOR, '#campaign-pause').click()
+        wait_until(driver, lambda d: self.text(d, '#campaign-state') == 'paused')
+        self.assertEqual(self.cli_json('campaigns', 'show', campaign_id)['state'], 'paused')
+        driver.find_element(By.CSS_SELECTOR, '#campaign-resume').click()
+        wait_until(driver, lambda d: self.text(d, '#campaign-state') == 'running')
+        self.assertEqual(self.cli_json('campaigns', 'show', campaign_id)['state'], 'running')
+        # A wave's terminals, with the failure's reason.
+        driver.find_element(By.CSS_SELECTOR, '#wave-terminals-1 summary').click()
+        self.assertIn('not a package for networked terminals', self.text(driver, '#wave-terminals-1'))
+        # Listed; every change is in the audit log.
+        self.go(driver, 'campaigns', '#campaign-table')
+        self.assertIn(campaign_id, self.text(driver, '#campaign-table'))
+        cookie, _ = self.api_session('audit')
+        _, _, body = self.platform.request('/console/api/audit', headers={'Cookie': cookie})
+        actions = [e['action'] for e in json.loads(body)['entries'] if e['target'] == campaign_id]
+        self.assertEqual(actions, ['campaign.resume', 'campaign.pause', 'campaign.resume',
+                                   'campaign.start', 'campaign.create'])
+
     def test_withdraw_firmware(self):
         driver = self.browser()
         self.log_in(driver, 'ops')
@@ -270,7 +360,8 @@ class Console(unittest.TestCase):
         self.assertEqual(self.text(driver, '#operator-role'), '审计员')
         pages = [('terminals?model=' + FAULTY_MODEL, '#terminal-table'),
                  ('terminal/FTU00004', '#blacklist-table'), ('firmware', '#firmware-table'),
-                 ('inventory', '#tablet-table'), ('tasks', '#task-table'), ('audit', '#audit-table')]
+                 ('inventory', '#tablet-table'), ('tasks', '#task-table'), ('audit', '#audit-table'),
+                 ('campaigns', '#campaign-table'), ('campaigns/new', 'main h1')]
         for page, ready in pages:
             self.go(driver, page, ready)
             buttons = [b.text for b in driver.find_elements(By.CSS_SELECTOR, 'main button')]
@@ -279,6 +370,7 @@ class Console(unittest.TestCase):
             self.assertFalse(set(buttons) & {'撤回', '移除', '加入黑名单', '报废', '添加平板', '上传',
                                              '创建任务', '预览', '停用'}, page)
             self.assertFalse(driver.find_elements(By.CSS_SELECTOR, '#to-dispatch'), page)
+            self.assertFalse(driver.find_elements(By.CSS_SELECTOR, '#to-campaign, #campaign-new'), page)
         # And the API refuses an auditor's change, with the right CSRF token.
         cookie, token = self.api_session('audit')
         status, _, body = self.platform.request(
@@ -332,7 +424,11 @@ class Console(unittest.TestCase):
                  (f'terminals?model={FAULTY_MODEL}&version=V1.00', '#terminal-map path[data-device]'),
                  ('terminals', '#terminal-table'), ('terminal/FTU00000', '#version-history'),
                  ('firmware', '#firmware-table'), ('tasks', '#task-table'),
-                 ('inventory', '#tablet-table'), ('audit', '#audit-table')]
+                 ('inventory', '#tablet-table'), ('audit', '#audit-table'),
+                 ('campaigns', '#campaign-table'), ('campaigns/new', '#campaign-form')]
+        # The campaign the campaign test made, if it ran first.
+        pages += [('campaigns/' + c['campaign_id'], '#wave-table')
+                  for c in self.cli_json('campaigns', 'list')[:1]]
         for language in ['en-US', 'zh-CN']:
             for size in [(1920, 1080), (1366, 768)]:
                 driver = self.browser(language, size)

@@ -12,6 +12,7 @@ import * as terminal from './pages/terminal.js';
 import * as firmware from './pages/firmware.js';
 import * as dispatch from './pages/dispatch.js';
 import * as tasks from './pages/tasks.js';
+import * as campaigns from './pages/campaigns.js';
 import * as inventory from './pages/inventory.js';
 import * as audit from './pages/audit.js';
 
@@ -23,6 +24,7 @@ const PAGES = [
   { name: 'firmware', module: firmware, title: () => _('Firmware') },
   { name: 'dispatch', module: dispatch, title: () => _('Dispatch') },
   { name: 'tasks', module: tasks, title: () => _('Tasks') },
+  { name: 'campaigns', module: campaigns, title: () => _('Campaigns') },
   { name: 'inventory', module: inventory, title: () => _('Tablets and technicians') },
   { name: 'audit', module: audit, title: () => _('Audit log') },
 ];

@@ -146,5 +146,17 @@ export function stateName(state) {
     closed: _('closed'),
     online: _('online'),
     offline: _('offline'),
+    // campaigns and their terminals
+    draft: _('draft'),
+    running: _('running'),
+    paused: _('paused'),
+    cancelled: _('cancelled'),
+    pending: _('pending'),
+    sent: _('sent'),
+    downloading: _('downloading'),
+    installing: _('installing'),
+    succeeded: _('succeeded'),
+    failed: _('failed'),
+    'rolled-back': _('rolled back'),
   }[state] ?? state;
 }

@@ -83,7 +83,12 @@ export async function render(content, parts, query, context) {
       chosen,
       h('button', { id: 'selection-clear', onclick: () => selection.clear() }, _('Clear selection')),
       context.canChange ? h('a', { class: 'button primary', href: '#/dispatch', id: 'to-dispatch' },
-                            _('Dispatch the selection')) : null),
+                            _('Dispatch the selection')) : null,
+      context.canChange ? h('a', {
+        class: 'button', id: 'to-campaign',
+        href: route(['campaigns', 'new'], { vendor: query.get('vendor'), model: query.get('model'),
+                                            compare: query.get('compare'), version: query.get('version') }),
+      }, _('Campaign…')) : null),
     filterForm(query, map),
     h('div', { class: 'split' }, result, h('section', { class: 'card map-card' }, mapElement, mapNote)));
 
