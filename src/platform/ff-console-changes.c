@@ -10,6 +10,7 @@
 #include "ff-platform-fleet-db.h"
 #include "ff-platform-json.h"
 #include "ff-platform-tasks.h"
+#include "ff-platform-technicians.h"
 #include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
@@ -289,6 +290,61 @@ ff_console_tablet_retire (FfConsoleCall *call,
   TabletChange change = { .serial = serial };
 
   return tablet_change (call, &change);
+}
+
+/* Technicians */
+
+typedef struct
+{
+  FfConsoleCall *call;
+  FfTechnician   technician;
+  const char    *pin;
+  char          *after;
+} TechnicianChange;
+
+static gboolean
+add_technician (FfPlatformDb *db,
+                gpointer      user_data,
+                GError      **error)
+{
+  TechnicianChange *change = user_data;
+
+  if (!ff_platform_technician_add (db, change->technician.phone, change->technician.name,
+                                   change->pin, ff_platform_now (), error))
+    return FALSE;
+  change->after = ff_console_json_text (ff_json_add_technician, &change->technician);
+  return ff_console_audit (change->call, "technician.add", change->technician.phone, NULL,
+                           change->after, error);
+}
+
+static const char *const technician_members[] = { "phone", "name", "pin", NULL };
+
+/* As `technicians add`: the PIN comes in the body instead of from a terminal. */
+FfReply *
+ff_console_technician_add (FfConsoleCall *call,
+                           const char    *param)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  g_autofree char *after = NULL;
+  TechnicianChange change = { call };
+  JsonObject *root;
+  gboolean ok;
+
+  parser = ff_console_parse_body (call, technician_members, &root, &error);
+  if (parser == NULL
+      || (change.technician.phone = (char *) ff_document_get_string (root, "", "phone", FALSE, 16,
+                                                                     &error)) == NULL
+      || (change.technician.name = (char *) ff_document_get_string (root, "", "name", FALSE,
+                                                                    FF_NAME_MAX_LENGTH,
+                                                                    &error)) == NULL
+      || (change.pin = ff_document_get_string (root, "", "pin", FALSE, 16, &error)) == NULL)
+    return reply_gerror (call, error);
+  ok = ff_platform_db_transaction (call->console->db, add_technician, &change, &error);
+  after = change.after;
+  if (!ok)
+    return reply_gerror (call, error);
+  return reply_member (call, 201, "technician", after);
 }
 
 /* Operators */

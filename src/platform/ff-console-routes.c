@@ -575,6 +575,21 @@ add_task_item (JsonBuilder   *builder,
   ff_builder_add_string (builder, "closing_report_id", item->closing_report_id);
 }
 
+static void
+add_task_tablet (JsonBuilder   *builder,
+                 gconstpointer  row)
+{
+  const FfTaskTablet *tablet = row;
+
+  ff_builder_add_string (builder, "serial", tablet->serial);
+  ff_builder_add_int (builder, "reports", tablet->reports);
+  ff_builder_add_int (builder, "items_reported", tablet->items_reported);
+  if (tablet->last_report_at != 0)
+    ff_builder_add_timestamp (builder, "last_report_at", tablet->last_report_at);
+  if (tablet->last_login_at != 0)
+    ff_builder_add_timestamp (builder, "last_login_at", tablet->last_login_at);
+}
+
 static FfReply *
 handle_tasks (FfConsoleCall *call,
               const char    *param)
@@ -594,7 +609,7 @@ handle_task (FfConsoleCall *call,
   FfPlatformDb *db = call->console->db;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) tasks = NULL, items = NULL, reports = NULL;
-  g_auto(GStrv) tablets = NULL;
+  g_autoptr(GPtrArray) tablets = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   const FfTaskRecord *task = NULL;
 
@@ -617,9 +632,11 @@ handle_task (FfConsoleCall *call,
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "tablets");
   json_builder_begin_array (builder);
-  for (char **serial = tablets; *serial != NULL; serial++)
-    json_builder_add_string_value (builder, *serial);
+  for (guint i = 0; i < tablets->len; i++)
+    json_builder_add_string_value (builder,
+                                   ((FfTaskTablet *) g_ptr_array_index (tablets, i))->serial);
   json_builder_end_array (builder);
+  add_array (builder, "tablet_progress", tablets, add_task_tablet);
   add_array (builder, "items", items, add_task_item);
   add_array (builder, "reports", reports, ff_json_add_report);
   json_builder_end_object (builder);
@@ -733,6 +750,7 @@ static const struct
   { "POST", "tablets", FF_CONSOLE_ACCESS_CHANGE, ff_console_tablet_add },
   { "POST", "tablets/*/retire", FF_CONSOLE_ACCESS_CHANGE, ff_console_tablet_retire },
   { "GET", "technicians", FF_CONSOLE_ACCESS_READ, handle_technicians },
+  { "POST", "technicians", FF_CONSOLE_ACCESS_CHANGE, ff_console_technician_add },
   { "GET", "supervisors", FF_CONSOLE_ACCESS_READ, handle_supervisors },
   { "GET", "operators", FF_CONSOLE_ACCESS_READ, handle_operators },
   { "POST", "operators", FF_CONSOLE_ACCESS_ADMIN, ff_console_operator_add },

@@ -10,12 +10,11 @@
 #include "ff-platform-deltas.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-ledger-import.h"
+#include "ff-platform-technicians.h"
 #include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
 
-#define PIN_MIN_DIGITS 4
-#define PIN_MAX_DIGITS 12
 
 /* terminals */
 
@@ -617,19 +616,6 @@ ff_cli_handhelds (FfCli   *cli,
 /* technicians */
 
 static gboolean
-pin_is_valid (const char *pin)
-{
-  gsize length = pin != NULL ? strlen (pin) : 0;
-
-  if (length < PIN_MIN_DIGITS || length > PIN_MAX_DIGITS)
-    return FALSE;
-  for (const char *p = pin; *p != '\0'; p++)
-    if (!g_ascii_isdigit (*p))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 technicians_add (FfCli   *cli,
                  int      argc,
                  char   **argv,
@@ -641,29 +627,32 @@ technicians_add (FfCli   *cli,
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Name"), N_("NAME") },
     { NULL }
   };
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *pin = NULL;
-  g_autofree char *hash = NULL;
+  gboolean added;
 
   if (!ff_cli_parse (cli, NULL, _("Register a technician (the PIN is read from the terminal or "
                                   "standard input)"), entries, &argc, &argv, error))
     return FALSE;
   if (argc != 1 || phone == NULL || name == NULL)
     return ff_cli_usage_error (error, _("Give --phone and --name"));
-  if (!ff_phone_is_valid (phone))
-    return ff_cli_usage_error (error, _("The phone number must have 11 digits and start with 1"));
-  if (!ff_cli_check_name (name, error))
-    return FALSE;
+  if (!ff_platform_technician_check (phone, name, &local_error))
+    return ff_cli_usage_error (error, local_error->message);
   if (ff_cli_open_db (cli, error) == NULL)
     return FALSE;
   pin = ff_cli_read_pin ();
-  if (!pin_is_valid (pin))
-    return ff_cli_usage_error (error, _("The PIN must have 4 to 12 digits"));
-  hash = ff_pin_hash (pin, error);
-  memset (pin, 0, strlen (pin));
-  if (hash == NULL
-      || !ff_platform_db_insert_technician (cli->db, phone, name, hash, ff_platform_now (),
-                                            error))
-    return FALSE;
+  added = ff_platform_technician_add (cli->db, phone, name, pin, ff_platform_now (),
+                                      &local_error);
+  if (pin != NULL)
+    memset (pin, 0, strlen (pin));
+  if (!added)
+    {
+      /* A bad phone, name or PIN is the caller's mistake, as a bad option. */
+      if (g_error_matches (local_error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID))
+        return ff_cli_usage_error (error, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   g_print (_("Registered technician %s (%s)\n"), name, phone);
   return TRUE;
 }

@@ -10,12 +10,6 @@
 #define bind ff_platform_db_bind
 #define LOCKED FF_PLATFORM_DB_LOCKED
 
-static gpointer
-read_first_text (sqlite3_stmt *stmt)
-{
-  return ff_sqlite_column_text (stmt, 0);
-}
-
 /* Terminals */
 
 /* The WHERE clause of @filter, one condition per filter that is on, so that sqlite can use the
@@ -234,20 +228,44 @@ ff_platform_db_list_task_items (FfPlatformDb *db,
     read_task_item_of_device, (GDestroyNotify) ff_task_item_record_free, error));
 }
 
-GStrv
+void
+ff_task_tablet_free (FfTaskTablet *tablet)
+{
+  g_free (tablet->serial);
+  g_free (tablet);
+}
+
+static gpointer
+read_task_tablet (sqlite3_stmt *stmt)
+{
+  FfTaskTablet *tablet = g_new0 (FfTaskTablet, 1);
+
+  tablet->serial = ff_sqlite_column_text (stmt, 0);
+  tablet->reports = sqlite3_column_int64 (stmt, 1);
+  tablet->items_reported = sqlite3_column_int64 (stmt, 2);
+  tablet->last_report_at = sqlite3_column_int64 (stmt, 3);
+  tablet->last_login_at = sqlite3_column_int64 (stmt, 4);
+  return tablet;
+}
+
+/* A tablet's reports come through the reports_by_task index; its logins are the sessions the
+ * platform still keeps (a session's row goes when it has expired). */
+GPtrArray *
 ff_platform_db_list_task_tablets (FfPlatformDb *db,
                                   const char   *task_id,
                                   GError      **error)
 {
-  g_autoptr(GPtrArray) serials = LOCKED (db, ff_platform_db_collect_rows (
-    db, bind (db, "SELECT serial FROM task_tablets WHERE task_id = ? ORDER BY serial", error,
-              "s", task_id),
-    read_first_text, g_free, error));
-
-  if (serials == NULL)
-    return NULL;
-  g_ptr_array_add (serials, NULL);
-  return (GStrv) g_ptr_array_free (g_steal_pointer (&serials), FALSE);
+  return LOCKED (db, ff_platform_db_collect_rows (
+    db, bind (db, "SELECT t.serial, count (r.report_id), count (DISTINCT r.device_id),"
+                  " coalesce (max (r.received_at), 0),"
+                  " coalesce ((SELECT max (s.created_at) FROM sessions s"
+                  "   WHERE s.serial = t.serial AND s.phone = k.phone"
+                  "   AND s.created_at >= k.issued_at), 0)"
+                  " FROM task_tablets t JOIN tasks k ON k.task_id = t.task_id"
+                  " LEFT JOIN reports r ON r.task_id = t.task_id AND r.tablet_serial = t.serial"
+                  " WHERE t.task_id = ? GROUP BY t.serial ORDER BY t.serial",
+              error, "s", task_id),
+    read_task_tablet, (GDestroyNotify) ff_task_tablet_free, error));
 }
 
 GPtrArray *

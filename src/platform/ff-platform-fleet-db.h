@@ -47,8 +47,20 @@ gboolean   ff_platform_db_remove_blacklist (FfPlatformDb  *db,
 GPtrArray *ff_platform_db_list_task_items  (FfPlatformDb  *db,
                                             const char    *task_id,
                                             GError       **error);
-/* The serial numbers of the tablets @task_id lists. */
-GStrv      ff_platform_db_list_task_tablets (FfPlatformDb *db,
+/* A tablet of a task and what the platform saw of it: the reports it uploaded for the task (and
+ * for how many of its items), when the last came, and when it last logged in for the task's
+ * technician since the task was issued (0: never, or that session has expired and is gone). */
+typedef struct
+{
+  char   *serial;
+  gint64  reports;
+  gint64  items_reported;
+  gint64  last_report_at;
+  gint64  last_login_at;
+} FfTaskTablet;
+
+/* The tablets @task_id lists, by serial. */
+GPtrArray *ff_platform_db_list_task_tablets (FfPlatformDb *db,
                                              const char   *task_id,
                                              GError      **error);
 /* The reports of @device_id, oldest first. */
@@ -58,7 +70,9 @@ GPtrArray *ff_platform_db_list_device_reports (FfPlatformDb *db,
 
 void ff_fleet_group_free      (FfFleetGroup     *group);
 void ff_blacklist_entry_free  (FfBlacklistEntry *entry);
+void ff_task_tablet_free      (FfTaskTablet     *tablet);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfBlacklistEntry, ff_blacklist_entry_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTaskTablet, ff_task_tablet_free)
 
 G_END_DECLS

@@ -15,8 +15,8 @@ import unittest
 
 from console_browser import By, console_errors, start_browser, wait_for, wait_until
 from console_fixture import BUILD, Platform
-from console_world import (FAULTY_COUNT, FAULTY_MODEL, PHONE, TABLETS, XSS_NAME, ed25519_public_key,
-                           setup_world)
+from console_world import (FAULTY_COUNT, FAULTY_MODEL, PHONE, PIN, TABLETS, XSS_NAME,
+                           ed25519_public_key, setup_world)
 from selenium.webdriver.support.ui import Select
 
 PASSWORDS = {'admin': 'admin password 1', 'ops': 'operator password 1',
@@ -182,12 +182,45 @@ class Console(unittest.TestCase):
         self.assertIn(task_id, self.text(driver, '#task-table'))
         driver.find_element(By.LINK_TEXT, task_id).click()
         self.assertEqual(wait_for(driver, '#task-tablets').text, ', '.join(TABLETS[:2]))
+        # The tablets' progress: the first logs in for the technician (as a tablet does before it
+        # syncs); nothing is reported yet.
+        self.assertEqual(self.tablet_progress(driver), {
+            TABLETS[0]: ['0 of 12', '0', 'none yet', 'none kept'],
+            TABLETS[1]: ['0 of 12', '0', 'none yet', 'none kept']})
+        status, _, body = self.platform.request('/api/v1/login', 'POST', {
+            'phone': PHONE, 'pin': PIN, 'tablet_serial': TABLETS[0]})
+        self.assertEqual(status, 200, body)
+        driver.refresh()
+        wait_until(driver, lambda d: self.tablet_progress(d)[TABLETS[0]][3] != 'none kept')
+        self.assertEqual(self.tablet_progress(driver)[TABLETS[1]][3], 'none kept')
+        self.assertEqual(len(driver.find_elements(By.CSS_SELECTOR, '#item-table tbody tr')), FAULTY_COUNT)
         self.go(driver, 'inventory', '#tablet-table')
         states = {r.find_elements(By.TAG_NAME, 'td')[0].text: r.find_elements(By.TAG_NAME, 'td')[1].text
                   for r in driver.find_elements(By.CSS_SELECTOR, '#tablet-table tbody tr')}
         self.assertEqual(states, {TABLETS[0]: 'checked out', TABLETS[1]: 'checked out',
                                   TABLETS[2]: 'in stock'})
         self.assertEqual(self.cli_state(TABLETS[0]), 'checked-out')
+
+    def tablet_progress(self, driver):
+        """{serial: [items reported, reports, last report, last login]} as the task's page shows."""
+        rows = [[cell.text for cell in row.find_elements(By.TAG_NAME, 'td')]
+                for row in wait_for(driver, '#tablet-progress').find_elements(By.CSS_SELECTOR, 'tbody tr')]
+        return {row[0]: row[1:] for row in rows}
+
+    def test_technician_add(self):
+        driver = self.browser()
+        self.log_in(driver, 'ops')
+        self.go(driver, 'inventory', '#technician-form')
+        for field, value in [('name', '王芳'), ('phone', '13700137000'), ('pin', '135790')]:
+            driver.find_element(By.CSS_SELECTOR, '#technician-' + field).send_keys(value)
+        driver.find_element(By.CSS_SELECTOR, '#technician-add').click()
+        wait_until(driver, lambda d: '13700137000' in self.text(d, '#technician-table'))
+        self.assertIn('王芳', self.text(driver, '#technician-table'))
+        self.assertIn('13700137000\t王芳', self.platform.run('technicians', 'list').stdout)
+        # The PIN is the one given: a tablet logs in with it.
+        status, _, body = self.platform.request('/api/v1/login', 'POST', {
+            'phone': '13700137000', 'pin': '135790', 'tablet_serial': TABLETS[2]})
+        self.assertEqual(status, 200, body)
 
     def route_length(self, devices):
         where = {t['device_id']: (t['latitude'], t['longitude'])
@@ -426,9 +459,11 @@ class Console(unittest.TestCase):
                  ('firmware', '#firmware-table'), ('tasks', '#task-table'),
                  ('inventory', '#tablet-table'), ('audit', '#audit-table'),
                  ('campaigns', '#campaign-table'), ('campaigns/new', '#campaign-form')]
-        # The campaign the campaign test made, if it ran first.
+        # The campaign and the task the other tests made, if they ran first.
         pages += [('campaigns/' + c['campaign_id'], '#wave-table')
                   for c in self.cli_json('campaigns', 'list')[:1]]
+        pages += [('tasks/' + t['task_id'], '#tablet-progress')
+                  for t in self.cli_json('tasks', 'list')[:1]]
         for language in ['en-US', 'zh-CN']:
             for size in [(1920, 1080), (1366, 768)]:
                 driver = self.browser(language, size)

@@ -380,6 +380,8 @@ static const struct
   { "POST", "/console/api/tasks",
     "{\"technician\": \"13800138000\", \"tablets\": [\"TAB-0003\"], \"terminals\": [\"X000\"],"
     " \"firmware\": \"V2.01\"}", FALSE },
+  { "POST", "/console/api/technicians",
+    "{\"phone\": \"13700137000\", \"name\": \"Li Na\", \"pin\": \"123456\"}", FALSE },
   { "POST", "/console/api/campaigns",
     "{\"firmware\": \"V2.01\", \"running_version\": \"V1.00\", \"waves\": \"100%\","
     " \"max_failures\": \"1\"}", FALSE },
@@ -944,6 +946,22 @@ test_firmware_package_upload (Fixture      *fixture,
 
 /* Dispatch */
 
+/* The one tablet of the task at @path as its progress lists it. */
+static JsonObject *
+tablet_progress (Harness     *h,
+                 const Login *login,
+                 const char  *path,
+                 JsonParser  *parser)
+{
+  g_autoptr(GBytes) body = NULL;
+  JsonArray *tablets;
+
+  g_assert_cmpuint (call (h, "GET", path, login, FALSE, NULL, &body, NULL), ==, 200);
+  tablets = json_object_get_array_member (parse_object (body, parser), "tablet_progress");
+  g_assert_cmpuint (json_array_get_length (tablets), ==, 1);
+  return json_array_get_object_element (tablets, 0);
+}
+
 static void
 test_dispatch (Fixture      *fixture,
                gconstpointer data)
@@ -960,9 +978,12 @@ test_dispatch (Fixture      *fixture,
                         " \"terminals\": [\"X000\", \"X001\"], \"firmware\": \"V2.01\","
                         " \"valid_days\": 3}";
   g_autofree char *before = NULL, *out = NULL, *document_path = NULL;
+  g_autofree char *task_path = NULL, *token = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) task_parser = json_parser_new ();
   g_autoptr(GBytes) body = NULL;
-  JsonObject *root;
+  g_autoptr(FfReport) report = NULL;
+  JsonObject *root, *progress;
   JsonArray *tablets;
 
   log_in_ok (h, "olga", OPERATOR_PASSWORD, &login);
@@ -996,6 +1017,25 @@ test_dispatch (Fixture      *fixture,
   /* Refused like the CLI refuses: the terminals are in an open task now. */
   g_assert_cmpuint (call (h, "POST", "/console/api/tasks", &login, TRUE, request, NULL, NULL),
                     ==, 403);
+
+  /* The tablet's progress: nothing seen of it yet, then its login and a report for one item. */
+  task_path = g_strdup_printf ("/console/api/tasks/%s",
+                               json_object_get_string_member (root, "task_id"));
+  progress = tablet_progress (h, &login, task_path, task_parser);
+  g_assert_cmpstr (json_object_get_string_member (progress, "serial"), ==, "TAB-0003");
+  g_assert_cmpint (json_object_get_int_member (progress, "reports"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (progress, "items_reported"), ==, 0);
+  g_assert_false (json_object_has_member (progress, "last_report_at"));
+  g_assert_false (json_object_has_member (progress, "last_login_at"));
+  token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0003");
+  report = harness_report (json_object_get_string_member (root, "task_id"), "X001", "TAB-0003",
+                           HARNESS_PHONE_A);
+  g_assert_cmpuint (harness_upload_report (h, token, report, key, NULL), ==, 201);
+  progress = tablet_progress (h, &login, task_path, task_parser);
+  g_assert_cmpint (json_object_get_int_member (progress, "reports"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (progress, "items_reported"), ==, 1);
+  g_assert_true (json_object_has_member (progress, "last_report_at"));
+  g_assert_true (json_object_has_member (progress, "last_login_at"));
   tablets = get_array (h, &login, "/console/api/audit", "entries", parser);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tablets, 0),
                                                   "action"), ==, "task.create");
@@ -1195,6 +1235,72 @@ test_campaigns (Fixture      *fixture,
   g_assert_cmpuint (campaign_act (h, &login, "cancel", "cancelled"), ==, 200);
 }
 
+/* Technicians */
+
+static const char *const bad_technicians[] = {
+  "{\"phone\": \"2370013700\", \"name\": \"Li Na\", \"pin\": \"123456\"}",
+  "{\"phone\": \"1370013700x\", \"name\": \"Li Na\", \"pin\": \"123456\"}",
+  "{\"phone\": \"13700137000\", \"name\": \"\", \"pin\": \"123456\"}",
+  "{\"phone\": \"13700137000\", \"name\": \"Li Na\", \"pin\": \"123\"}",
+  "{\"phone\": \"13700137000\", \"name\": \"Li Na\", \"pin\": \"12ab56\"}",
+  "{\"phone\": \"13700137000\", \"name\": \"Li Na\"}",
+  "{\"phone\": \"13700137000\", \"name\": \"Li Na\", \"pin\": \"123456\", \"role\": \"x\"}",
+};
+
+/* A technician added as `technicians add` does: listed by the CLI, able to log in on a tablet
+ * with the PIN, in the audit log without the PIN or its hash; bad input and a phone registered
+ * before change nothing. */
+static void
+test_technicians (Fixture      *fixture,
+                  gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *before = NULL, *out = NULL, *token = NULL;
+  const char *added = "{\"phone\": \"13700137000\", \"name\": \"李娜\", \"pin\": \"246810\"}";
+  JsonObject *root, *entry;
+
+  log_in_ok (h, "olga", OPERATOR_PASSWORD, &login);
+  before = harness_dump_database (h);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_technicians); i++)
+    {
+      g_test_message ("%s", bad_technicians[i]);
+      g_assert_cmpuint (call (h, "POST", "/console/api/technicians", &login, TRUE,
+                              bad_technicians[i], NULL, NULL), ==, 400);
+    }
+  g_assert_cmpuint (call (h, "POST", "/console/api/technicians", &login, FALSE, added, NULL,
+                          NULL), ==, 403);
+  harness_assert_database_unchanged (h, before);
+
+  g_assert_cmpuint (call (h, "POST", "/console/api/technicians", &login, TRUE, added, &body,
+                          NULL), ==, 201);
+  root = json_object_get_object_member (parse_object (body, parser), "technician");
+  g_assert_cmpstr (json_object_get_string_member (root, "phone"), ==, "13700137000");
+  g_assert_cmpstr (json_object_get_string_member (root, "name"), ==, "李娜");
+  out = harness_run_ok (h, "technicians", "list", NULL);
+  g_assert_nonnull (strstr (out, "13700137000\t李娜"));
+  /* The PIN is the one given: the technician logs in on a tablet with it. */
+  token = harness_login (h, "13700137000", "246810", "TAB-0001");
+  g_assert_nonnull (token);
+
+  /* Once: the same phone again is refused and changes nothing. */
+  g_clear_pointer (&before, g_free);
+  before = harness_dump_database (h);
+  g_assert_cmpuint (call (h, "POST", "/console/api/technicians", &login, TRUE, added, NULL,
+                          NULL), ==, 409);
+  harness_assert_database_unchanged (h, before);
+
+  entry = json_array_get_object_element (get_array (h, &login, "/console/api/audit", "entries",
+                                                    parser), 0);
+  g_assert_cmpstr (json_object_get_string_member (entry, "action"), ==, "technician.add");
+  g_assert_cmpstr (json_object_get_string_member (entry, "target"), ==, "13700137000");
+  g_assert_true (json_object_get_null_member (entry, "before"));
+  g_assert_null (strstr (json_object_get_string_member (entry, "after"), "246810"));
+  g_assert_null (strstr (json_object_get_string_member (entry, "after"), "scrypt"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1218,6 +1324,7 @@ main (int   argc,
   ADD ("firmware-package-upload", test_firmware_package_upload);
   ADD ("dispatch", test_dispatch);
   ADD ("campaigns", test_campaigns);
+  ADD ("technicians", test_technicians);
 #undef ADD
   return g_test_run ();
 }

@@ -1,6 +1,6 @@
 // Tablets and technicians: the tablets' stock states (in stock, checked out, retired), adding and
-// retiring a tablet; the technicians and supervisors; the console's operators (admins add and
-// disable them).
+// retiring a tablet; the technicians (adding one, as `technicians add` does) and supervisors; the
+// console's operators (admins add and disable them).
 
 import * as api from '../api.js';
 import { h, fill, route } from '../dom.js';
@@ -62,7 +62,18 @@ export async function render(content, parts, query, context) {
         table([
           { title: _('Name'), cell: (t) => t.name },
           { title: _('Phone'), cell: (t) => t.phone },
-        ], technicians, { id: 'technician-table', empty: _('No technician yet') })),
+        ], technicians, { id: 'technician-table', empty: _('No technician yet') }),
+        context.canChange ? changeForm('technician', [
+          ['name', _('Name'), h('input', { id: 'technician-name', name: 'name', required: true, maxlength: 128 })],
+          ['phone', _('Phone'), h('input', {
+            id: 'technician-phone', name: 'phone', required: true, inputmode: 'numeric', pattern: '1[0-9]{10}',
+            placeholder: '13800138000', size: 12,
+          })],
+          ['pin', _('PIN (4 to 12 digits)'), h('input', {
+            id: 'technician-pin', name: 'pin', type: 'password', required: true, inputmode: 'numeric',
+            pattern: '[0-9]{4,12}', autocomplete: 'new-password', size: 8,
+          })],
+        ], _('Add technician'), (values) => api.post('technicians', values), reload) : null),
       h('section', { class: 'card' }, h('h2', null, _('Supervisors')),
         table([
           { title: _('Name'), cell: (s) => s.name },

@@ -1,5 +1,6 @@
-// Tasks: every task with its state and progress; a task's items with their state, and its
-// reports as they arrive (the page asks again every few seconds while it is shown).
+// Tasks: every task with its state and progress; a task's items with their state and reports,
+// its tablets' progress (the reports each uploaded, its last login), and its reports as they
+// arrive (the page asks again every few seconds while it is shown).
 
 import * as api from '../api.js';
 import { h, fill, route } from '../dom.js';
@@ -37,11 +38,16 @@ async function list(content, context) {
 }
 
 async function one(content, taskId, context) {
-  const [{ task, tablets, items, reports }, technician] = await Promise.all([
+  const [{ task, tablets, tablet_progress: tabletProgress, items, reports }, technician] = await Promise.all([
     api.get('tasks/' + encodeURIComponent(taskId)), technicianNames()]);
   if (!context.current())
     return;
   const outcomes = new Map(reports.map((report) => [report.report_id, report.outcome]));
+  // Each item's reports, newest last (the API lists them as they came).
+  const itemReports = new Map();
+  for (const report of reports)
+    itemReports.set(report.device_id, [...(itemReports.get(report.device_id) ?? []), report]);
+  const lastReport = (item) => (itemReports.get(item.device_id) ?? []).at(-1);
   fill(content, heading(format(_('Task {id}'), { id: task.task_id })),
     h('section', { class: 'card' },
       h('dl', { class: 'record', id: 'task-record' },
@@ -54,6 +60,17 @@ async function one(content, taskId, context) {
         h('dt', null, _('Items closed')), h('dd', null, progress(task))),
       task.dispatch_message ? [h('h2', null, _('Dispatch message')),
                                h('pre', { class: 'message' }, task.dispatch_message)] : null),
+    h('section', { class: 'card' }, h('h2', null, _('Tablets')),
+      h('p', { class: 'hint' }, _('What the platform saw of each tablet: the reports it uploaded for this task, and its last login for the technician (the platform keeps a login only while its session lasts).')),
+      table([
+        { title: _('Tablet'), cell: (t) => t.serial },
+        { title: _('Items reported'), cell: (t) => h('span', { class: 'progress' },
+          h('progress', { max: Math.max(1, items.length), value: t.items_reported }), ' ',
+          format(_('{reported} of {total}'), { reported: formatNumber(t.items_reported), total: formatNumber(items.length) })) },
+        { title: _('Reports'), class: 'number', cell: (t) => formatNumber(t.reports) },
+        { title: _('Last report'), cell: (t) => formatTime(t.last_report_at) || _('none yet') },
+        { title: _('Last login'), cell: (t) => formatTime(t.last_login_at) || _('none kept') },
+      ], tabletProgress, { id: 'tablet-progress' })),
     h('section', { class: 'card' }, h('h2', null, _('Items')), table([
       { title: _('Device ID'), cell: (i) => h('a', { href: route(['terminal', i.device_id]) }, i.device_id) },
       { title: _('Running'), cell: (i) => i.expected_version ?? '' },
@@ -61,6 +78,9 @@ async function one(content, taskId, context) {
       { title: _('Rollback to'), cell: (i) => i.previous_version ?? '' },
       { title: _('State'), cell: (i) => stateName(i.state) },
       { title: _('Outcome'), cell: (i) => outcomeName(outcomes.get(i.closing_report_id) ?? '') },
+      { title: _('Reports'), class: 'number', cell: (i) => formatNumber(itemReports.get(i.device_id)?.length ?? 0) },
+      { title: _('Last report'), cell: (i) => (lastReport(i)
+        ? `${outcomeName(lastReport(i).outcome)} · ${formatTime(lastReport(i).received_at)}` : '') },
     ], items, { id: 'item-table' })),
     h('section', { class: 'card' }, h('h2', null, _('Reports')), reportTable(reports, 'task-reports')));
   if (task.state === 'open')
