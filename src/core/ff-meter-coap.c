@@ -144,7 +144,42 @@ struct _FfMeterCoapServer
   gpointer report_data;
   FfMeterCoapPollFunc poll_func;
   gpointer poll_data;
+  FfMeterCoapKeyFunc key_func;
+  gpointer key_data;
+  guint16 dtls_port;
+  GBytes *psk;             /* the key handed to libcoap last (it copies it) */
+  coap_bin_const_t psk_bin;
 };
+
+/* Whether this session may speak for meter_id, else the answer is set: over DTLS only the meter
+ * whose key the session was made with (4.03 for another); over plain CoAP only a meter the
+ * platform has no key for (4.01: it must use DTLS). */
+static gboolean
+authorised (FfMeterCoapServer *server, coap_session_t *session, const char *meter_id,
+            coap_pdu_t *response)
+{
+  if (coap_session_get_proto (session) == COAP_PROTO_DTLS)
+    {
+      const coap_bin_const_t *identity = coap_session_get_psk_identity (session);
+
+      if (identity && identity->length == strlen (meter_id)
+          && memcmp (identity->s, meter_id, identity->length) == 0)
+        return TRUE;
+      coap_pdu_set_code (response, COAP_RESPONSE_CODE_FORBIDDEN);
+      return FALSE;
+    }
+  if (server->key_func)
+    {
+      g_autoptr(GBytes) key = server->key_func (meter_id, server->key_data);
+
+      if (key)
+        {
+          coap_pdu_set_code (response, COAP_RESPONSE_CODE_UNAUTHORIZED);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
 
 /* A Block2 option (RFC 7959): block number, whether more follow, SZX. */
 static void
@@ -231,6 +266,8 @@ on_get_start (coap_resource_t *resource, coap_session_t *session, const coap_pdu
       respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, NULL, 0);
       return;
     }
+  if (!authorised (server, session, meter_id, response))
+    return;
   block.m = 0;
   if (server->poll_func)
     server->poll_func (server, meter_id, (guint16) app, server->poll_data);
@@ -279,6 +316,8 @@ on_get_package (coap_resource_t *resource, coap_session_t *session, const coap_p
       respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, NULL, 0);
       return;
     }
+  if (!authorised (server, session, meter_id, response))
+    return;
   offer = offer_lookup (server, meter_id, (guint) app);
   if (!offer || offer->start.version != version)
     {
@@ -326,6 +365,8 @@ on_post (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *r
       respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, NULL, 0);
       return;
     }
+  if (!authorised (server, session, meter_id, response))
+    return;
   respond (response, COAP_RESPONSE_CODE_CHANGED, NULL, NULL, 0);
   if (server->report_func)
     server->report_func (meter_id, &message, server->report_data);
@@ -378,6 +419,92 @@ ff_meter_coap_server_new (const char *address, guint16 port, GError **error)
   return g_steal_pointer (&server);
 }
 
+GBytes *
+ff_meter_coap_read_psk_file (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GByteArray) key = g_byte_array_new ();
+  gsize len;
+
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return NULL;
+  g_strstrip (text);
+  len = strlen (text);
+  for (gsize i = 0; len % 2 == 0 && i + 1 < len; i += 2)
+    {
+      int high = g_ascii_xdigit_value (text[i]), low = g_ascii_xdigit_value (text[i + 1]);
+
+      if (high < 0 || low < 0)
+        break;
+      g_byte_array_append (key, (const guint8[]) { (guint8) (high << 4 | low) }, 1);
+    }
+  if (key->len * 2 != len || key->len < FF_METER_COAP_PSK_MIN || key->len > FF_METER_COAP_PSK_MAX)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("%s must hold the meter's DTLS key as %d to %d hexadecimal digits"), path,
+                   FF_METER_COAP_PSK_MIN * 2, FF_METER_COAP_PSK_MAX * 2);
+      return NULL;
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&key));
+}
+
+/* libcoap asks for the key of the PSK identity a meter's handshake names (its meter ID): the
+ * ledger's, or none (the handshake fails). */
+static const coap_bin_const_t *
+on_psk_identity (coap_bin_const_t *identity, coap_session_t *session, void *user_data)
+{
+  FfMeterCoapServer *server = user_data;
+  g_autofree char *meter_id = g_strndup ((const char *) identity->s, identity->length);
+  gsize size;
+
+  g_clear_pointer (&server->psk, g_bytes_unref);
+  if (strlen (meter_id) != identity->length
+      || !(server->psk = server->key_func (meter_id, server->key_data)))
+    return NULL;
+  server->psk_bin.s = g_bytes_get_data (server->psk, &size);
+  server->psk_bin.length = size;
+  return &server->psk_bin;
+}
+
+gboolean
+ff_meter_coap_server_listen_dtls (FfMeterCoapServer *server, const char *address, guint16 port,
+                                  GError **error)
+{
+  coap_dtls_spsk_t setup = {
+    .version = COAP_DTLS_SPSK_SETUP_VERSION, .validate_id_call_back = on_psk_identity,
+    .id_call_back_arg = server,
+  };
+  coap_address_t listen;
+  coap_endpoint_t *endpoint;
+
+  g_return_val_if_fail (server->key_func != NULL, FALSE);
+  if (!address_parse (address, port, &listen, error))
+    return FALSE;
+  if (!coap_dtls_is_supported () || !coap_context_set_psk2 (server->ctx, &setup)
+      || !(endpoint = coap_new_endpoint (server->ctx, &listen, COAP_PROTO_DTLS))
+      || !(server->dtls_port = endpoint_port (endpoint)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("Could not listen for CoAP over DTLS on %s port %u"), address, port);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+guint16
+ff_meter_coap_server_get_dtls_port (FfMeterCoapServer *server)
+{
+  return server->dtls_port;
+}
+
+void
+ff_meter_coap_server_set_key_func (FfMeterCoapServer *server, FfMeterCoapKeyFunc func,
+                                   gpointer user_data)
+{
+  server->key_func = func;
+  server->key_data = user_data;
+}
+
 void
 ff_meter_coap_server_free (FfMeterCoapServer *server)
 {
@@ -386,6 +513,7 @@ ff_meter_coap_server_free (FfMeterCoapServer *server)
   context_free (server->ctx, server->source);
   g_hash_table_unref (server->offers);
   g_hash_table_unref (server->commands);
+  g_clear_pointer (&server->psk, g_bytes_unref);
   g_free (server);
 }
 
@@ -489,7 +617,9 @@ struct _FfMeterCoapClient
   coap_context_t *ctx;
   GSource *source;
   coap_session_t *session;
+  char *meter_id;
   char *meter_query;       /* "meter=ID" */
+  GBytes *psk;             /* DTLS with this key, identity meter_id; NULL: plain CoAP */
   FfMeterDownload *download;
   guint reply_timeout_ms;
   GSource *timer;
@@ -499,6 +629,9 @@ struct _FfMeterCoapClient
   GPtrArray *delayed;      /* answers on their way (Delayed) */
   guint szx;               /* the meter's block size, 16 << szx */
   guint64 bytes_sent, bytes_received;
+  guint refusals;          /* 4.01, 4.03 and failed DTLS handshakes */
+  guint timeouts;          /* polls and requests unanswered */
+  gboolean polling;        /* the timer runs for a poll, which any answer ends */
 };
 
 typedef struct
@@ -536,6 +669,8 @@ on_reply_timeout (gpointer user_data)
   FfMeterCoapClient *client = user_data;
 
   g_clear_pointer (&client->timer, g_source_unref);
+  client->polling = FALSE;
+  client->timeouts++;
   ffmeter_download_timeout (client->download);
   return G_SOURCE_REMOVE;
 }
@@ -596,6 +731,16 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
 
   if (!client)
     return COAP_RESPONSE_OK;
+  if (coap_pdu_get_code (received) == COAP_RESPONSE_CODE_UNAUTHORIZED
+      || coap_pdu_get_code (received) == COAP_RESPONSE_CODE_FORBIDDEN)
+    client->refusals++;
+  /* A poll is answered by whatever comes (4.04: nothing for this meter); a request only by its
+   * packet, else its timer runs out and the download counts the failure. */
+  if (client->polling)
+    {
+      client->polling = FALSE;
+      cancel_timer (client);
+    }
   /* A block of another size than the meter asked for is not one of its packets. */
   if (coap_pdu_get_code (received) != COAP_RESPONSE_CODE_CONTENT
       || !coap_get_data (received, &len, &data)
@@ -621,14 +766,36 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
   return COAP_RESPONSE_OK;
 }
 
+/* A DTLS handshake the platform refused (a wrong key, an identity it does not know). */
+static int
+on_client_event (coap_session_t *session, const coap_event_t event)
+{
+  FfMeterCoapClient *client = coap_session_get_app_data (session);
+
+  if (client && event == COAP_EVENT_DTLS_ERROR)
+    client->refusals++;
+  return 0;
+}
+
 FfMeterCoapClient *
 ff_meter_coap_client_new (FfMeterDownload *download, const char *meter_id, const char *address,
                           guint16 port, guint reply_timeout_ms, GError **error)
 {
+  return ff_meter_coap_client_new_psk (download, meter_id, address, port, reply_timeout_ms, NULL,
+                                       error);
+}
+
+FfMeterCoapClient *
+ff_meter_coap_client_new_psk (FfMeterDownload *download, const char *meter_id,
+                              const char *address, guint16 port, guint reply_timeout_ms,
+                              GBytes *psk, GError **error)
+{
   g_autoptr(FfMeterCoapClient) client = g_new0 (FfMeterCoapClient, 1);
   coap_address_t server;
 
+  client->meter_id = g_strdup (meter_id);
   client->meter_query = g_strdup_printf ("meter=%s", meter_id);
+  client->psk = psk ? g_bytes_ref (psk) : NULL;
   client->delayed = g_ptr_array_new_with_free_func (delayed_free);
   client->download = download;
   client->reply_timeout_ms = reply_timeout_ms;
@@ -638,7 +805,27 @@ ff_meter_coap_client_new (FfMeterDownload *download, const char *meter_id, const
       || !(client->ctx = context_new (&client->source, error)))
     return NULL;
   coap_register_response_handler (client->ctx, on_response);
-  client->session = coap_new_client_session (client->ctx, NULL, &server, COAP_PROTO_UDP);
+  coap_register_event_handler (client->ctx, on_client_event);
+  if (psk)
+    {
+      gsize size;
+      /* The meter's identity is its ID; the platform looks its key up by it. */
+      coap_dtls_cpsk_t setup = {
+        .version = COAP_DTLS_CPSK_SETUP_VERSION,
+        .psk_info = {
+          .identity = { strlen (client->meter_id), (const uint8_t *) client->meter_id },
+          .key = { 0, g_bytes_get_data (client->psk, &size) },
+        },
+      };
+
+      setup.psk_info.key.length = size;
+      client->session = coap_dtls_is_supported ()
+                        ? coap_new_client_session_psk2 (client->ctx, NULL, &server,
+                                                        COAP_PROTO_DTLS, &setup)
+                        : NULL;
+    }
+  else
+    client->session = coap_new_client_session (client->ctx, NULL, &server, COAP_PROTO_UDP);
   if (!client->session)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -660,6 +847,8 @@ ff_meter_coap_client_free (FfMeterCoapClient *client)
   context_free (client->ctx, client->source);
   g_rand_free (client->rand);
   g_ptr_array_unref (client->delayed);
+  g_clear_pointer (&client->psk, g_bytes_unref);
+  g_free (client->meter_id);
   g_free (client->meter_query);
   g_free (client);
 }
@@ -733,12 +922,25 @@ ff_meter_coap_client_set_delay (FfMeterCoapClient *client, guint delay_ms)
   client->delay_ms = delay_ms;
 }
 
+/* The reply timer: a poll or request unanswered in time is a timeout (for a request, the
+ * download's timeout event). */
+static void
+arm_timer (FfMeterCoapClient *client)
+{
+  cancel_timer (client);
+  client->timer = g_timeout_source_new (client->reply_timeout_ms);
+  g_source_set_callback (client->timer, on_reply_timeout, client, NULL);
+  g_source_attach (client->timer, g_main_context_get_thread_default ());
+}
+
 void
 ff_meter_coap_client_poll (FfMeterCoapClient *client, guint16 app_id)
 {
   g_autofree char *query = g_strdup_printf ("app=%u", app_id);
 
   /* Block 0 of the meter's size: the platform makes the packets that size (early negotiation). */
+  arm_timer (client);
+  client->polling = TRUE;
   (void) send_request (client, COAP_REQUEST_CODE_GET, "start", query, 0, NULL, 0);
 }
 
@@ -753,10 +955,8 @@ ff_meter_coap_client_send (FfMeterCoapClient *client, const guint8 *data, gsize 
     return send_request (client, COAP_REQUEST_CODE_POST, NULL, NULL, -1, data, len) ? 0 : -1;
   /* A request for packet n is a GET of block n of the package resource (RFC 7959 Block2), answered
    * by its packet, or its timer runs out. */
-  cancel_timer (client);
-  client->timer = g_timeout_source_new (client->reply_timeout_ms);
-  g_source_set_callback (client->timer, on_reply_timeout, client, NULL);
-  g_source_attach (client->timer, g_main_context_get_thread_default ());
+  arm_timer (client);
+  client->polling = FALSE;
   query = g_strdup_printf ("app=%u&v=%u", request.app_id, request.version);
   return send_request (client, COAP_REQUEST_CODE_GET, "pkg", query, request.seq, NULL, 0)
          ? 0 : -1;
@@ -772,4 +972,16 @@ guint64
 ff_meter_coap_client_get_bytes_received (FfMeterCoapClient *client)
 {
   return client->bytes_received;
+}
+
+guint
+ff_meter_coap_client_get_refusals (FfMeterCoapClient *client)
+{
+  return client->refusals;
+}
+
+guint
+ff_meter_coap_client_get_timeouts (FfMeterCoapClient *client)
+{
+  return client->timeouts;
 }

@@ -54,6 +54,22 @@ void ff_meter_coap_server_set_poll_func (FfMeterCoapServer *server, FfMeterCoapP
                                          gpointer user_data);
 void ff_meter_coap_server_set_report_func (FfMeterCoapServer *server, FfMeterCoapReportFunc func,
                                            gpointer user_data);
+/* A meter's DTLS pre-shared key (a new reference), or NULL when it has none. A meter with a key is
+ * served only over DTLS made with that key, its PSK identity being its ID (the meter=ID of its
+ * requests must be the same); a meter without one only over plain CoAP. */
+/* A meter's DTLS pre-shared key from a file that holds it as hexadecimal digits (what the meter's
+ * maker provisioned into it), FF_METER_COAP_PSK_MIN … FF_METER_COAP_PSK_MAX bytes. */
+#define FF_METER_COAP_PSK_MIN 16
+#define FF_METER_COAP_PSK_MAX 64
+GBytes *ff_meter_coap_read_psk_file (const char *path, GError **error);
+typedef GBytes *(*FfMeterCoapKeyFunc) (const char *meter_id, gpointer user_data);
+void ff_meter_coap_server_set_key_func (FfMeterCoapServer *server, FfMeterCoapKeyFunc func,
+                                        gpointer user_data);
+/* Listens for CoAP over DTLS (PSK, the key func's keys; set it first) on address and port (0: any
+ * free one), beside plain CoAP. */
+gboolean ff_meter_coap_server_listen_dtls (FfMeterCoapServer *server, const char *address,
+                                           guint16 port, GError **error);
+guint16 ff_meter_coap_server_get_dtls_port (FfMeterCoapServer *server);
 /* How many times the packet with this sequence number of app_id's offer (for every meter) was
  * sent in blocks of block_size. */
 guint ff_meter_coap_server_get_packet_count (FfMeterCoapServer *server, guint16 app_id,
@@ -67,6 +83,12 @@ typedef struct _FfMeterCoapClient FfMeterCoapClient;
 FfMeterCoapClient *ff_meter_coap_client_new (FfMeterDownload *download, const char *meter_id,
                                              const char *address, guint16 port,
                                              guint reply_timeout_ms, GError **error);
+/* The same over DTLS with a pre-shared key (the meter's ID is its PSK identity); psk NULL: plain
+ * CoAP. */
+FfMeterCoapClient *ff_meter_coap_client_new_psk (FfMeterDownload *download, const char *meter_id,
+                                                 const char *address, guint16 port,
+                                                 guint reply_timeout_ms, GBytes *psk,
+                                                 GError **error);
 void ff_meter_coap_client_free (FfMeterCoapClient *client);
 /* The meter's radio loses each message it sends with this probability (a lossy link). */
 void ff_meter_coap_client_set_loss (FfMeterCoapClient *client, double drop_rate, guint32 seed);
@@ -82,6 +104,12 @@ int ff_meter_coap_client_send (FfMeterCoapClient *client, const guint8 *data, gs
  * received. */
 guint64 ff_meter_coap_client_get_bytes_sent (FfMeterCoapClient *client);
 guint64 ff_meter_coap_client_get_bytes_received (FfMeterCoapClient *client);
+/* How often the platform refused the meter: answers 4.01 (it must use DTLS) and 4.03 (another
+ * meter's key), and DTLS handshakes libcoap gave up. */
+guint ff_meter_coap_client_get_refusals (FfMeterCoapClient *client);
+/* Polls and requests that got no answer within the reply timeout (over DTLS with a wrong key every
+ * one: the platform cannot finish the handshake, and DTLS drops what it cannot authenticate). */
+guint ff_meter_coap_client_get_timeouts (FfMeterCoapClient *client);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfMeterCoapServer, ff_meter_coap_server_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfMeterCoapClient, ff_meter_coap_client_free)

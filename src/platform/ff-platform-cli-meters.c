@@ -5,6 +5,7 @@
 #include "ff-platform-cli.h"
 
 #include "ff-document.h"
+#include "ff-meter-coap.h"
 #include "ff-package.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-error.h"
@@ -20,14 +21,18 @@ meters_add (FfCli   *cli,
             char   **argv,
             GError **error)
 {
-  g_autofree char *name = NULL, *vendor = NULL, *model = NULL;
+  g_autofree char *name = NULL, *vendor = NULL, *model = NULL, *psk_file = NULL;
   g_auto(GStrv) apps = NULL;
+  g_autoptr(GBytes) psk = NULL;
   GOptionEntry entries[] = {
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("The meter's name"), N_("NAME") },
     { "vendor", 0, 0, G_OPTION_ARG_STRING, &vendor, N_("Vendor"), N_("VENDOR") },
     { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("Model"), N_("MODEL") },
     { "app", 0, 0, G_OPTION_ARG_STRING_ARRAY, &apps,
       N_("An app the meter runs, with its version (repeat for each)"), N_("APP=VERSION") },
+    { "psk-file", 0, 0, G_OPTION_ARG_FILENAME, &psk_file,
+      N_("The meter's DTLS pre-shared key, in hexadecimal: it is then served only over DTLS"),
+      N_("FILE") },
     { NULL }
   };
   g_autoptr(GHashTable) versions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -55,7 +60,9 @@ meters_add (FfCli   *cli,
                                             "such as 1.2.0)"));
       g_hash_table_insert (versions, g_steal_pointer (&app), GUINT_TO_POINTER (version));
     }
-  meter = (FfMeter) { argv[1], name != NULL ? name : argv[1], vendor, model, 0 };
+  if (psk_file != NULL && (psk = ff_meter_coap_read_psk_file (psk_file, error)) == NULL)
+    return FALSE;
+  meter = (FfMeter) { argv[1], name != NULL ? name : argv[1], vendor, model, 0, psk };
   if (ff_cli_open_db (cli, error) == NULL
       || !ff_platform_db_add_meter (cli->db, &meter, versions, ff_platform_now (), error))
     return FALSE;
@@ -68,7 +75,8 @@ print_meter_line (gconstpointer row)
 {
   const FfMeter *meter = row;
 
-  g_print ("%s\t%s\t%s\t%s\n", meter->meter_id, meter->name, meter->vendor, meter->model);
+  g_print ("%s\t%s\t%s\t%s\t%s\n", meter->meter_id, meter->name, meter->vendor, meter->model,
+           meter->psk != NULL ? "dtls" : "coap");
 }
 
 static gboolean

@@ -347,7 +347,7 @@ ff_cli_serve (FfCli   *cli,
   gboolean insecure = FALSE;
   int per_address = FF_PLATFORM_DEFAULT_CONNECTIONS_PER_ADDRESS;
   int login_queue = FF_PLATFORM_DEFAULT_LOGIN_QUEUE;
-  int coap_port = -1;
+  int coap_port = -1, coaps_port = -1;
   GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen,
       N_("Address and port to listen on (default 127.0.0.1:8443; port 0 picks one)"),
@@ -362,6 +362,9 @@ ff_cli_serve (FfCli   *cli,
     { "coap-port", 0, 0, G_OPTION_ARG_INT, &coap_port,
       N_("Serve smart meters over CoAP on this UDP port of the --listen address (0 picks one)"),
       N_("PORT") },
+    { "coaps-port", 0, 0, G_OPTION_ARG_INT, &coaps_port,
+      N_("Also serve them over CoAP with DTLS (their keys in the ledger) on this UDP port "
+         "(0 picks one)"), N_("PORT") },
     { NULL }
   };
   FfPlatformLimits limits;
@@ -383,8 +386,9 @@ ff_cli_serve (FfCli   *cli,
   if (per_address < 1 || login_queue < 1)
     return ff_cli_usage_error (error, _("--max-connections-per-address and --login-queue must be "
                                         "at least 1"));
-  if (coap_port > G_MAXUINT16)
-    return ff_cli_usage_error (error, _("--coap-port must be a UDP port (0 to 65535)"));
+  if (coap_port > G_MAXUINT16 || coaps_port > G_MAXUINT16 || (coaps_port >= 0 && coap_port < 0))
+    return ff_cli_usage_error (error, _("--coap-port and --coaps-port must be UDP ports (0 to "
+                                        "65535), and --coaps-port needs --coap-port"));
   limits.max_connections_per_address = (guint) per_address;
   limits.login_queue = (guint) login_queue;
   raise_descriptor_limit ();
@@ -424,10 +428,12 @@ ff_cli_serve (FfCli   *cli,
       if (colon != NULL)
         *colon = '\0';
       meters = ff_meter_service_start (cli->db, cli->data_dir, key, host, (guint16) coap_port,
-                                       error);
+                                       coaps_port, error);
       if (meters == NULL)
         return FALSE;
       g_print ("coap listening on %s:%u\n", host, ff_meter_service_get_port (meters));
+      if (coaps_port >= 0)
+        g_print ("coaps listening on %s:%u\n", host, ff_meter_service_get_dtls_port (meters));
     }
   fflush (stdout);
   loop = g_main_loop_new (NULL, FALSE);

@@ -170,12 +170,25 @@ on_report (const char           *meter_id,
   ff_meter_report_outcome_clear (&outcome);
 }
 
+/* A meter's DTLS key from the ledger. A meter the ledger cannot be read for gets none: its
+ * requests then fail at the ledger anyway. */
+static GBytes *
+meter_psk (const char *meter_id,
+           gpointer    user_data)
+{
+  FfMeterService *service = user_data;
+  g_autoptr(FfMeter) meter = ff_platform_db_require_meter (service->db, meter_id, NULL);
+
+  return meter != NULL && meter->psk != NULL ? g_bytes_ref (meter->psk) : NULL;
+}
+
 FfMeterService *
 ff_meter_service_start (FfPlatformDb *db,
                         const char   *data_dir,
                         FfKey        *key,
                         const char   *address,
                         guint16       port,
+                        gint          dtls_port,
                         GError      **error)
 {
   g_autoptr(FfMeterService) service = g_new0 (FfMeterService, 1);
@@ -190,7 +203,18 @@ ff_meter_service_start (FfPlatformDb *db,
     return NULL;
   ff_meter_coap_server_set_poll_func (service->server, on_poll, service);
   ff_meter_coap_server_set_report_func (service->server, on_report, service);
+  /* Set without DTLS too: a meter with a key is never served over plain CoAP. */
+  ff_meter_coap_server_set_key_func (service->server, meter_psk, service);
+  if (dtls_port >= 0
+      && !ff_meter_coap_server_listen_dtls (service->server, address, (guint16) dtls_port, error))
+    return NULL;
   return g_steal_pointer (&service);
+}
+
+guint16
+ff_meter_service_get_dtls_port (FfMeterService *service)
+{
+  return ff_meter_coap_server_get_dtls_port (service->server);
 }
 
 guint16

@@ -11,15 +11,18 @@ G_BEGIN_DECLS
 
 typedef struct _FfMeterService FfMeterService;
 
-/* Listens for CoAP on @address:@port (0: any free one) in the thread-default main context; seals
- * the packages it offers with @key. */
-FfMeterService *ff_meter_service_start    (FfPlatformDb   *db,
-                                           const char     *data_dir,
-                                           FfKey          *key,
-                                           const char     *address,
-                                           guint16         port,
-                                           GError        **error);
-guint16         ff_meter_service_get_port (FfMeterService *service);
+/* Listens for CoAP on @address:@port (0: any free one) in the thread-default main context, and
+ * for CoAP over DTLS on @dtls_port (-1: none; 0: any free one) with the meters' pre-shared keys
+ * from the ledger; seals the packages it offers with @key. */
+FfMeterService *ff_meter_service_start         (FfPlatformDb   *db,
+                                                const char     *data_dir,
+                                                FfKey          *key,
+                                                const char     *address,
+                                                guint16         port,
+                                                gint            dtls_port,
+                                                GError        **error);
+guint16         ff_meter_service_get_port      (FfMeterService *service);
+guint16         ff_meter_service_get_dtls_port (FfMeterService *service);
 void            ff_meter_service_free     (FfMeterService *service);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfMeterService, ff_meter_service_free)

@@ -51,6 +51,7 @@ ff_meter_free (FfMeter *meter)
   g_free (meter->name);
   g_free (meter->vendor);
   g_free (meter->model);
+  g_clear_pointer (&meter->psk, g_bytes_unref);
   g_free (meter);
 }
 
@@ -131,7 +132,7 @@ first_row (FfPlatformDb   *db,
 
 /* ---- meters */
 
-#define SELECT_METERS "SELECT meter_id, name, vendor, model, added_at FROM meters"
+#define SELECT_METERS "SELECT meter_id, name, vendor, model, added_at, psk FROM meters"
 
 static gpointer
 read_meter (sqlite3_stmt *stmt)
@@ -143,6 +144,8 @@ read_meter (sqlite3_stmt *stmt)
   meter->vendor = ff_sqlite_column_text (stmt, 2);
   meter->model = ff_sqlite_column_text (stmt, 3);
   meter->added_at = sqlite3_column_int64 (stmt, 4);
+  if (sqlite3_column_type (stmt, 5) != SQLITE_NULL)
+    meter->psk = ff_sqlite_column_bytes (stmt, 5);
   return meter;
 }
 
@@ -354,9 +357,9 @@ add_meter (FfPlatformDb *db,
       return FALSE;
     }
   if (!ff_platform_db_run (db, bind (db, "INSERT INTO meters (meter_id, name, vendor, model,"
-                                         " added_at) VALUES (?, ?, ?, ?, ?)",
-                                     error, "ssssi", meter->meter_id, meter->name, meter->vendor,
-                                     meter->model, adding->now),
+                                         " added_at, psk) VALUES (?, ?, ?, ?, ?, ?)",
+                                     error, "ssssiB", meter->meter_id, meter->name, meter->vendor,
+                                     meter->model, adding->now, meter->psk),
                            error))
     return FALSE;
   g_hash_table_iter_init (&iter, adding->apps);

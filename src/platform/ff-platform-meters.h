@@ -26,6 +26,7 @@ typedef struct
   char   *vendor;
   char   *model;
   gint64  added_at;
+  GBytes *psk;             /* its DTLS pre-shared key (schema 12); NULL: plain CoAP */
 } FfMeter;
 
 typedef struct

@@ -260,10 +260,15 @@ static const char schema_v11[] =
   "  to_sha256 TEXT NOT NULL, from_key TEXT NOT NULL, sha256 TEXT, size INTEGER,"
   "  made_at INTEGER NOT NULL, PRIMARY KEY (to_sha256, from_key));";
 
+/* Schema 12: a meter's DTLS pre-shared key (docs/meters.md, "DTLS"); NULL for a meter served over
+ * plain CoAP. A meter with a key is served only over DTLS made with it. */
+static const char schema_v12[] =
+  "ALTER TABLE meters ADD COLUMN psk BLOB;";
+
 /* steps[N] brings a database of schema N to schema N + 1. */
 static const char *const steps[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
                                       schema_v6, schema_v7, schema_v8, schema_v9, schema_v10,
-                                      schema_v11 };
+                                      schema_v11, schema_v12 };
 
 static gboolean
 exec (sqlite3     *handle,

@@ -256,8 +256,9 @@ ff_sim_meter_open (const char *id, const char *dir, const FfSimMeterLink *link, 
     return NULL;
   ffmeter_download_init (&meter->download, &meter->scheduler, &meter->transport,
                          &meter->progress_store);
-  meter->client = ff_meter_coap_client_new (&meter->download, id, link->platform_address,
-                                            link->platform_port, link->reply_timeout_ms, error);
+  meter->client = ff_meter_coap_client_new_psk (&meter->download, id, link->platform_address,
+                                                link->platform_port, link->reply_timeout_ms,
+                                                link->psk, error);
   if (!meter->client)
     return NULL;
   ff_meter_coap_client_set_loss (meter->client, link->loss, link->seed);
@@ -331,10 +332,13 @@ ff_sim_meter_describe (FfSimMeter *meter)
   const FfMeterApp *app = ffmeter_scheduler_find (&meter->scheduler, meter->app_id, 0);
 
   return g_strdup_printf ("%s: app %u version %u %s; sent %" G_GUINT64_FORMAT " B, received %"
-                          G_GUINT64_FORMAT " B, wake-ups %u, radio on %" G_GINT64_FORMAT " ms",
+                          G_GUINT64_FORMAT " B, wake-ups %u, radio on %" G_GINT64_FORMAT " ms, "
+                          "refused %u, unanswered %u",
                           meter->id, meter->app_id, app ? app->version : 0,
                           app ? state_name (app->state) : "absent",
                           ff_meter_coap_client_get_bytes_sent (meter->client),
                           ff_meter_coap_client_get_bytes_received (meter->client),
-                          meter->wakeups, meter->radio_on_us / 1000);
+                          meter->wakeups, meter->radio_on_us / 1000,
+                          ff_meter_coap_client_get_refusals (meter->client),
+                          ff_meter_coap_client_get_timeouts (meter->client));
 }

@@ -20,6 +20,7 @@ typedef struct
   guint32     seed;
   guint       reply_timeout_ms;
   guint       block_size;         /* CoAP Block2 size the meter fetches packets in (0: 256) */
+  GBytes     *psk;                /* DTLS with this pre-shared key (to platform_port); NULL: none */
   FfKey      *platform_key;       /* NULL: packages come unsealed (a platform played by a test) */
 } FfSimMeterLink;
 
@@ -36,7 +37,8 @@ gboolean ff_sim_meter_busy (FfSimMeter *meter);
  * listening is over, its radio goes off (radio-on time ends) and a new version that became ready
  * is started, as the firmware starts its resident app. */
 void ff_sim_meter_settle (FfSimMeter *meter, gboolean listening);
-/* "ID: app A version V STATE; sent N B, received N B, wake-ups N, radio on N ms" */
+/* "ID: app A version V STATE; sent N B, received N B, wake-ups N, radio on N ms, refused N,
+ * unanswered N" */
 char *ff_sim_meter_describe (FfSimMeter *meter);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfSimMeter, ff_sim_meter_free)

@@ -61,9 +61,10 @@ ff_sim_meters_main (int argc, char **argv)
   g_autofree char *state_dir = NULL;
   g_autofree char *image_path = NULL;
   g_autofree char *key_path = NULL;
+  g_autofree char *psk_dir = NULL;
   g_autofree char *address = NULL;
   gint count = 1, app_id = 1, version = 1, cycles = 1, timeout_ms = 500, delay_ms = 0;
-  gint block_size = FF_METER_COAP_DEFAULT_BLOCK_SIZE;
+  gint block_size = FF_METER_COAP_DEFAULT_BLOCK_SIZE, dtls_port = -1;
   double loss = 0;
   guint16 port = 0;
   const GOptionEntry entries[] = {
@@ -85,6 +86,11 @@ ff_sim_meters_main (int argc, char **argv)
       N_("Milliseconds a meter waits for an answer"), "MS" },
     { "block-size", 0, 0, G_OPTION_ARG_INT, &block_size,
       N_("Bytes of a CoAP block, one packet each (16, 32 … 1024)"), "BYTES" },
+    { "psk-dir", 0, 0, G_OPTION_ARG_FILENAME, &psk_dir,
+      N_("Directory of the meters' DTLS keys: a meter with ID.psk (hexadecimal) uses DTLS"),
+      "DIR" },
+    { "dtls-port", 0, 0, G_OPTION_ARG_INT, &dtls_port,
+      N_("The platform's CoAP-over-DTLS port (on the --platform address)"), "PORT" },
     { "platform-key", 0, 0, G_OPTION_ARG_FILENAME, &key_path,
       N_("The platform's public key (PEM): the meters install only packages it sealed"), "FILE" },
     { NULL }
@@ -105,12 +111,14 @@ ff_sim_meters_main (int argc, char **argv)
   if (!parse_platform (platform, &address, &port) || !state_dir || !image_path || count < 1
       || count > 10000 || app_id < 1 || app_id > G_MAXUINT16 || version < 1 || cycles < 1
       || timeout_ms < 1 || delay_ms < 0 || loss < 0 || loss > 1 || block_size < 16
-      || block_size > 1024 || (block_size & (block_size - 1)) != 0)
+      || block_size > 1024 || (block_size & (block_size - 1)) != 0
+      || (psk_dir != NULL && (dtls_port < 1 || dtls_port > G_MAXUINT16)))
     {
       g_printerr ("%s\n", _("meters needs --platform ADDRESS:PORT, --state-dir DIR and --image "
                             "FILE; --count, --app, --version, --cycles and --reply-timeout must "
                             "be positive, --delay not negative, --loss between 0 and 1 and "
-                            "--block-size a power of two from 16 to 1024"));
+                            "--block-size a power of two from 16 to 1024; --psk-dir needs "
+                            "--dtls-port"));
       return 2;
     }
   {
@@ -132,13 +140,27 @@ ff_sim_meters_main (int argc, char **argv)
     {
       g_autofree char *id = g_strdup_printf ("M%04d", i + 1);
       g_autofree char *dir = g_build_filename (state_dir, id, NULL);
+      g_autofree char *psk_name = g_strdup_printf ("%s.psk", id);
+      g_autofree char *psk_path = psk_dir ? g_build_filename (psk_dir, psk_name, NULL) : NULL;
+      g_autoptr(GBytes) psk = NULL;
+      FfSimMeterLink link;
+      FfSimMeter *meter;
+
+      /* A meter the operator gave a key to speaks DTLS. */
+      if (psk_path && g_file_test (psk_path, G_FILE_TEST_EXISTS)
+          && !(psk = ff_meter_coap_read_psk_file (psk_path, &error)))
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
       /* Each meter's link loses its own messages. */
-      FfSimMeterLink link = { .platform_address = address, .platform_port = port, .loss = loss,
-                              .delay_ms = (guint) delay_ms, .seed = (guint32) i + 1,
-                              .reply_timeout_ms = (guint) timeout_ms,
-                              .block_size = (guint) block_size,
-                              .platform_key = platform_key };
-      FfSimMeter *meter = ff_sim_meter_open (id, dir, &link, (guint16) app_id, (guint32) version,
+      link = (FfSimMeterLink) { .platform_address = address,
+                                .platform_port = psk ? (guint16) dtls_port : port, .loss = loss,
+                                .delay_ms = (guint) delay_ms, .seed = (guint32) i + 1,
+                                .reply_timeout_ms = (guint) timeout_ms,
+                                .block_size = (guint) block_size, .psk = psk,
+                                .platform_key = platform_key };
+      meter = ff_sim_meter_open (id, dir, &link, (guint16) app_id, (guint32) version,
                                              image, &error);
 
       if (!meter)

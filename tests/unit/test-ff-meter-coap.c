@@ -26,6 +26,7 @@ typedef struct
   gboolean reported;
   FfMeterMessage report;
   guint wakes;
+  guint polls;             /* seen by the platform */
 } Fixture;
 
 static int
@@ -429,6 +430,163 @@ test_block2_on_the_wire (Fixture *f, gconstpointer data)
   relay_stop (&relay);
 }
 
+/* ---- DTLS with a pre-shared key per meter */
+
+static const guint8 key_m7[16] = "M-7's own key!!";
+static const guint8 key_m8[16] = "M-8's own key!!";
+
+/* The platform's keys: M-7 and M-8 have one (DTLS only); every other meter has none. */
+static GBytes *
+meter_key (const char *meter_id, gpointer user_data)
+{
+  if (g_str_equal (meter_id, "M-7"))
+    return g_bytes_new_static (key_m7, sizeof key_m7);
+  if (g_str_equal (meter_id, "M-8"))
+    return g_bytes_new_static (key_m8, sizeof key_m8);
+  return NULL;
+}
+
+static void
+count_poll (FfMeterCoapServer *server, const char *meter_id, guint16 app_id, gpointer user_data)
+{
+  ((Fixture *) user_data)->polls++;
+}
+
+/* The meter's client goes over DTLS (psk) or plain CoAP (psk NULL) to the matching port. */
+static void
+dtls_client (Fixture *f, const guint8 *psk)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) key = psk ? g_bytes_new_static (psk, 16) : NULL;
+
+  ff_meter_coap_server_set_key_func (f->server, meter_key, NULL);
+  if (!ff_meter_coap_server_get_dtls_port (f->server))
+    g_assert_true (ff_meter_coap_server_listen_dtls (f->server, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  ff_meter_coap_client_free (f->client);
+  f->client = ff_meter_coap_client_new_psk (&f->download, "M-7", "127.0.0.1",
+                                            psk ? ff_meter_coap_server_get_dtls_port (f->server)
+                                                : ff_meter_coap_server_get_port (f->server),
+                                            1000, key, &error);
+  g_assert_no_error (error);
+  ff_meter_coap_client_set_block_size (f->client, BLOCK);
+}
+
+/* The platform refused the meter, or served its poll. */
+static gboolean
+refused_or_polled (Fixture *f)
+{
+  return ff_meter_coap_client_get_refusals (f->client) > 0 || f->polls > 0;
+}
+
+/* A meter with its key installs over DTLS, its report reaching the platform. */
+static void
+test_dtls_install (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GBytes) image = offer_image (f, 2000);
+
+  dtls_client (f, key_m7);
+  ff_meter_coap_client_poll (f->client, APP);
+  run_until (f, installed);
+  assert_installed (f, image);
+  run_until (f, reported);
+  g_assert_cmpuint (f->report.status, ==, FFMETER_REPORT_READY);
+  g_assert_cmpuint (ff_meter_coap_client_get_refusals (f->client), ==, 0);
+}
+
+static gboolean
+poll_timed_out (Fixture *f)
+{
+  return ff_meter_coap_client_get_timeouts (f->client) > 0;
+}
+
+/* A meter with a wrong key (here another meter's): the handshake cannot finish (DTLS drops what it
+ * cannot authenticate), the poll goes unanswered, the platform never sees it, nothing is fetched. */
+static void
+test_dtls_wrong_key (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GBytes) image = offer_image (f, 2000);
+
+  ff_meter_coap_server_set_poll_func (f->server, count_poll, f);
+  dtls_client (f, key_m8);
+  ff_meter_coap_client_poll (f->client, APP);
+  run_until (f, poll_timed_out);
+  g_assert_cmpuint (f->polls, ==, 0);
+  g_assert_cmpint (ffmeter_download_state (&f->download), ==, FFMETER_DOWNLOAD_IDLE);
+  g_assert_cmpuint (ff_meter_coap_server_get_packet_count (f->server, APP, BLOCK, 0), ==, 0);
+}
+
+/* A meter the platform has a key for is not served over plain CoAP: 4.01, its poll not seen. */
+static void
+test_dtls_meter_over_plain_coap (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GBytes) image = offer_image (f, 2000);
+
+  ff_meter_coap_server_set_poll_func (f->server, count_poll, f);
+  dtls_client (f, NULL);
+  ff_meter_coap_client_poll (f->client, APP);
+  run_until (f, refused_or_polled);
+  g_assert_cmpuint (f->polls, ==, 0);
+  g_assert_cmpuint (ff_meter_coap_client_get_refusals (f->client), ==, 1);
+  g_assert_cmpint (ffmeter_download_state (&f->download), ==, FFMETER_DOWNLOAD_IDLE);
+}
+
+static coap_response_t
+on_raw_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *received,
+                 const coap_mid_t mid)
+{
+  *(coap_pdu_code_t *) coap_session_get_app_data (session) = coap_pdu_get_code (received);
+  return COAP_RESPONSE_OK;
+}
+
+/* A DTLS session made with M-7's key cannot speak for M-8: 4.03, M-8's poll not seen. */
+static void
+test_dtls_other_meter_id (Fixture *f, gconstpointer data)
+{
+  static const char identity[] = "M-7";
+  g_autoptr(GError) error = NULL;
+  coap_dtls_cpsk_t setup = {
+    .version = COAP_DTLS_CPSK_SETUP_VERSION,
+    .psk_info = { .identity = { strlen (identity), (const uint8_t *) identity },
+                  .key = { sizeof key_m7, key_m7 } },
+  };
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = NULL;
+  coap_context_t *ctx = coap_new_context (NULL);
+  coap_address_t server;
+  coap_session_t *session;
+  coap_pdu_t *pdu;
+  coap_pdu_code_t code = 0;
+
+  dtls_client (f, key_m7);
+  ff_meter_coap_server_set_poll_func (f->server, count_poll, f);
+  address = g_inet_socket_address_new (loopback, ff_meter_coap_server_get_dtls_port (f->server));
+  coap_address_init (&server);
+  g_assert_true (g_socket_address_to_native (address, &server.addr, sizeof server.addr, &error));
+  server.size = (socklen_t) g_socket_address_get_native_size (address);
+  coap_register_response_handler (ctx, on_raw_response);
+  session = coap_new_client_session_psk2 (ctx, NULL, &server, COAP_PROTO_DTLS, &setup);
+  g_assert_nonnull (session);
+  coap_session_set_app_data (session, &code);
+  pdu = coap_pdu_init (COAP_MESSAGE_CON, COAP_REQUEST_CODE_GET, coap_new_message_id (session),
+                       coap_session_max_pdu_size (session));
+  coap_add_option (pdu, COAP_OPTION_URI_PATH, 3, (const uint8_t *) "ffm");
+  coap_add_option (pdu, COAP_OPTION_URI_PATH, 5, (const uint8_t *) "start");
+  coap_add_option (pdu, COAP_OPTION_URI_QUERY, 9, (const uint8_t *) "meter=M-8");
+  coap_add_option (pdu, COAP_OPTION_URI_QUERY, 5, (const uint8_t *) "app=2");
+  g_assert_cmpint (coap_send (session, pdu), !=, COAP_INVALID_MID);
+  /* Both contexts run here: the server's from the main context, the raw client's by hand. */
+  while (!code)
+    {
+      coap_io_process (ctx, 10);
+      g_main_context_iteration (NULL, FALSE);
+    }
+  g_assert_cmpint (code, ==, COAP_RESPONSE_CODE_FORBIDDEN);
+  g_assert_cmpuint (f->polls, ==, 0);
+  coap_session_release (session);
+  coap_free_context (ctx);
+}
+
 static void
 test_bad_address (void)
 {
@@ -452,6 +610,14 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/meter-coap/block2-on-the-wire", Fixture, NULL, fixture_set_up,
               test_block2_on_the_wire, fixture_tear_down);
+  g_test_add ("/meter-coap/dtls-install", Fixture, NULL, fixture_set_up, test_dtls_install,
+              fixture_tear_down);
+  g_test_add ("/meter-coap/dtls-wrong-key", Fixture, NULL, fixture_set_up, test_dtls_wrong_key,
+              fixture_tear_down);
+  g_test_add ("/meter-coap/dtls-meter-over-plain-coap", Fixture, NULL, fixture_set_up,
+              test_dtls_meter_over_plain_coap, fixture_tear_down);
+  g_test_add ("/meter-coap/dtls-other-meter-id", Fixture, NULL, fixture_set_up,
+              test_dtls_other_meter_id, fixture_tear_down);
   g_test_add_func ("/meter-coap/bad-address", test_bad_address);
   return g_test_run ();
 }
