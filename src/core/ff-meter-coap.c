@@ -420,16 +420,11 @@ ff_meter_coap_server_new (const char *address, guint16 port, GError **error)
 }
 
 GBytes *
-ff_meter_coap_read_psk_file (const char *path, GError **error)
+ff_meter_coap_psk_from_hex (const char *text)
 {
-  g_autofree char *text = NULL;
   g_autoptr(GByteArray) key = g_byte_array_new ();
-  gsize len;
+  gsize len = strlen (text);
 
-  if (!g_file_get_contents (path, &text, NULL, error))
-    return NULL;
-  g_strstrip (text);
-  len = strlen (text);
   for (gsize i = 0; len % 2 == 0 && i + 1 < len; i += 2)
     {
       int high = g_ascii_xdigit_value (text[i]), low = g_ascii_xdigit_value (text[i + 1]);
@@ -439,13 +434,23 @@ ff_meter_coap_read_psk_file (const char *path, GError **error)
       g_byte_array_append (key, (const guint8[]) { (guint8) (high << 4 | low) }, 1);
     }
   if (key->len * 2 != len || key->len < FF_METER_COAP_PSK_MIN || key->len > FF_METER_COAP_PSK_MAX)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("%s must hold the meter's DTLS key as %d to %d hexadecimal digits"), path,
-                   FF_METER_COAP_PSK_MIN * 2, FF_METER_COAP_PSK_MAX * 2);
-      return NULL;
-    }
+    return NULL;
   return g_byte_array_free_to_bytes (g_steal_pointer (&key));
+}
+
+GBytes *
+ff_meter_coap_read_psk_file (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  GBytes *key;
+
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return NULL;
+  if (!(key = ff_meter_coap_psk_from_hex (g_strstrip (text))))
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 _("%s must hold the meter's DTLS key as %d to %d hexadecimal digits"), path,
+                 FF_METER_COAP_PSK_MIN * 2, FF_METER_COAP_PSK_MAX * 2);
+  return key;
 }
 
 /* libcoap asks for the key of the PSK identity a meter's handshake names (its meter ID): the

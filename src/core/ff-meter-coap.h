@@ -62,6 +62,8 @@ void ff_meter_coap_server_set_report_func (FfMeterCoapServer *server, FfMeterCoa
 #define FF_METER_COAP_PSK_MIN 16
 #define FF_METER_COAP_PSK_MAX 64
 GBytes *ff_meter_coap_read_psk_file (const char *path, GError **error);
+/* The same from its hexadecimal digits; NULL when they are not such a key. */
+GBytes *ff_meter_coap_psk_from_hex (const char *text);
 typedef GBytes *(*FfMeterCoapKeyFunc) (const char *meter_id, gpointer user_data);
 void ff_meter_coap_server_set_key_func (FfMeterCoapServer *server, FfMeterCoapKeyFunc func,
                                         gpointer user_data);

@@ -10,6 +10,7 @@
 #include "ff-platform-clock.h"
 #include "ff-platform-error.h"
 #include "ff-platform-firmware-store.h"
+#include "ff-platform-meter-import.h"
 #include "ff-platform-meters.h"
 
 #include <glib/gi18n-lib.h>
@@ -49,17 +50,9 @@ meters_add (FfCli   *cli,
       || (name != NULL && !ff_cli_check_name (name, error)))
     return FALSE;
   for (guint i = 0; apps != NULL && apps[i] != NULL; i++)
-    {
-      const char *equals = strchr (apps[i], '=');
-      g_autofree char *app = equals ? g_strndup (apps[i], equals - apps[i]) : NULL;
-      guint32 version = equals ? ff_meter_version_parse (equals + 1) : 0;
-
-      if (app == NULL || !ff_name_is_safe (app) || version == 0
-          || g_hash_table_contains (versions, app))
-        return ff_cli_usage_error (error, _("Give each app once as --app NAME=VERSION (a version "
-                                            "such as 1.2.0)"));
-      g_hash_table_insert (versions, g_steal_pointer (&app), GUINT_TO_POINTER (version));
-    }
+    if (!ff_meter_app_versions_add (versions, apps[i]))
+      return ff_cli_usage_error (error, _("Give each app once as --app NAME=VERSION (a version "
+                                          "such as 1.2.0)"));
   if (psk_file != NULL && (psk = ff_meter_coap_read_psk_file (psk_file, error)) == NULL)
     return FALSE;
   meter = (FfMeter) { argv[1], name != NULL ? name : argv[1], vendor, model, 0, psk };
@@ -67,6 +60,28 @@ meters_add (FfCli   *cli,
       || !ff_platform_db_add_meter (cli->db, &meter, versions, ff_platform_now (), error))
     return FALSE;
   g_print (_("Added the meter %s (apps: %u)\n"), argv[1], g_hash_table_size (versions));
+  return TRUE;
+}
+
+static gboolean
+meters_import (FfCli   *cli,
+               int      argc,
+               char   **argv,
+               GError **error)
+{
+  GOptionEntry entries[] = { { NULL } };
+  guint added = 0, unchanged = 0;
+
+  if (!ff_cli_parse (cli, "FILE.csv", _("Import smart meters into the ledger (all rows or none)"),
+                     entries, &argc, &argv, error))
+    return FALSE;
+  if (argc != 2)
+    return ff_cli_usage_error (error, _("Name one CSV file to import"));
+  if (ff_cli_open_db (cli, error) == NULL
+      || !ff_platform_import_meters (cli->db, argv[1], ff_platform_now (), &added, &unchanged,
+                                     error))
+    return FALSE;
+  g_print (_("Imported %u meters (%u already in the ledger unchanged)\n"), added, unchanged);
   return TRUE;
 }
 
@@ -413,11 +428,13 @@ ff_cli_meters (FfCli   *cli,
 {
   if (ff_cli_sub_verb_is (argc, argv, "add"))
     return meters_add (cli, argc - 1, argv + 1, error);
+  if (ff_cli_sub_verb_is (argc, argv, "import"))
+    return meters_import (cli, argc - 1, argv + 1, error);
   if (ff_cli_sub_verb_is (argc, argv, "list"))
     return meters_list (cli, argc - 1, argv + 1, error);
   if (ff_cli_sub_verb_is (argc, argv, "history"))
     return meters_history (cli, argc - 1, argv + 1, error);
   if (ff_cli_sub_verb_is (argc, argv, "apps"))
     return meters_apps (cli, argc - 1, argv + 1, error);
-  return ff_cli_unknown_sub_verb (error, "meters", "add|list|history|apps");
+  return ff_cli_unknown_sub_verb (error, "meters", "add|import|list|history|apps");
 }

@@ -183,3 +183,54 @@ ff_csv_reader_next (FfCsvReader *reader,
   *fields = g_steal_pointer (&record);
   return TRUE;
 }
+
+gboolean
+ff_csv_has_control (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return TRUE;
+  return FALSE;
+}
+
+#define MAX_REPORTED_ROWS 20
+
+void
+ff_csv_problems_init (FfCsvProblems *problems,
+                      const char    *path)
+{
+  problems->path = path;
+  problems->text = g_string_new (NULL);
+  problems->count = 0;
+}
+
+void
+ff_csv_problems_add (FfCsvProblems *problems,
+                     guint          line,
+                     const char    *problem)
+{
+  if (++problems->count > MAX_REPORTED_ROWS)
+    return;
+  if (line > 0)
+    {
+      g_autofree char *located = g_strdup_printf (_("line %u: %s"), line, problem);
+
+      g_string_append_printf (problems->text, "\n%s: %s", problems->path, located);
+    }
+  else
+    g_string_append_printf (problems->text, "\n%s: %s", problems->path, problem);
+}
+
+gboolean
+ff_csv_problems_check (FfCsvProblems *problems,
+                       GError       **error)
+{
+  g_autoptr(GString) text = g_steal_pointer (&problems->text);
+
+  if (problems->count == 0)
+    return TRUE;
+  g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+               _("Bad rows: %u; nothing was imported:%s%s"), problems->count, text->str,
+               problems->count > MAX_REPORTED_ROWS ? "\n…" : "");
+  return FALSE;
+}

@@ -18,6 +18,29 @@ gboolean     ff_csv_reader_next  (FfCsvReader  *reader,
                                   guint        *line,
                                   GError      **error);
 
+/* Whether @text (valid UTF-8: the reader checks) holds a control character (an escape, a bell, a
+ * line break…): such a field has no place in a ledger, and would reach the operator's terminal. */
+gboolean     ff_csv_has_control  (const char   *text);
+
+/* The bad rows of an import: all counted, the first 20 listed as "PATH: line N: problem". */
+typedef struct
+{
+  const char *path;
+  GString    *text;
+  guint       count;
+} FfCsvProblems;
+
+void         ff_csv_problems_init  (FfCsvProblems *problems,
+                                    const char    *path);
+/* @line 0: @problem names its place itself (the reader's errors do). */
+void         ff_csv_problems_add   (FfCsvProblems *problems,
+                                    guint          line,
+                                    const char    *problem);
+/* Frees the list; FALSE with "Bad rows: N; nothing was imported:" and the list when there were
+ * any. */
+gboolean     ff_csv_problems_check (FfCsvProblems *problems,
+                                    GError       **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfCsvReader, ff_csv_reader_free)
 
 G_END_DECLS

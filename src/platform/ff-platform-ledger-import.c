@@ -14,7 +14,6 @@
 #include <math.h>
 
 #define MAX_LEDGER_SIZE ((gsize) 2 << 30)
-#define MAX_REPORTED_ROWS 20
 #define MAX_CHECKSUM_LENGTH 64
 
 const char *const ff_ledger_columns[] = {
@@ -104,17 +103,6 @@ parse_number (const char *text,
   return TRUE;
 }
 
-/* Control characters (escape, bell, line breaks…) have no place in a ledger, and would reach the
- * operator's terminal when the ledger is listed. @text is valid UTF-8 (the CSV reader checks). */
-static gboolean
-has_control (const char *text)
-{
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    if (g_unichar_iscntrl (g_utf8_get_char (p)))
-      return TRUE;
-  return FALSE;
-}
-
 /* Returns NULL and sets @problem (a static, translated text) for a bad row; with @with_link,
  * sets *@link to the row's link. */
 static FfTerminal *
@@ -137,7 +125,7 @@ terminal_from_row (GPtrArray   *fields,
       return NULL;
     }
   for (guint i = 0; i < fields->len; i++)
-    if (has_control (f[i]))
+    if (ff_csv_has_control (f[i]))
       {
         *problem = _("a field holds a control character (such as an escape, a bell or a line "
                      "break)");
@@ -211,29 +199,6 @@ header_is_valid (GPtrArray *fields,
   return TRUE;
 }
 
-/* @problem is already prefixed with its line. */
-static void
-report (GString    *problems,
-        guint      *n_problems,
-        const char *path,
-        const char *problem)
-{
-  if (++*n_problems <= MAX_REPORTED_ROWS)
-    g_string_append_printf (problems, "\n%s: %s", path, problem);
-}
-
-static void
-report_row (GString    *problems,
-            guint      *n_problems,
-            const char *path,
-            guint       line,
-            const char *problem)
-{
-  g_autofree char *located = g_strdup_printf (_("line %u: %s"), line, problem);
-
-  report (problems, n_problems, path, located);
-}
-
 /* Parses and validates the whole file into @import; nothing touches the database yet. */
 static gboolean
 read_ledger (Import     *import,
@@ -244,11 +209,11 @@ read_ledger (Import     *import,
   g_autoptr(FfCsvReader) reader = ff_csv_reader_new (data, length);
   g_autoptr(GHashTable) profiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GString) problems = g_string_new (NULL);
   g_autoptr(GPtrArray) header = NULL;
   g_autoptr(GError) csv_error = NULL;
+  FfCsvProblems problems;
   GPtrArray *fields;
-  guint line, n_problems = 0;
+  guint line;
 
   if (!ff_csv_reader_next (reader, &header, &line, &csv_error))
     {
@@ -268,6 +233,7 @@ read_ledger (Import     *import,
                    import->path, line, expected);
       return FALSE;
     }
+  ff_csv_problems_init (&problems, import->path);
   while (ff_csv_reader_next (reader, &fields, &line, &csv_error))
     {
       const char *problem = NULL, *link = NULL;
@@ -277,13 +243,12 @@ read_ledger (Import     *import,
       g_ptr_array_unref (fields);
       if (terminal == NULL)
         {
-          report_row (problems, &n_problems, import->path, line, problem);
+          ff_csv_problems_add (&problems, line, problem);
           continue;
         }
       if (!g_hash_table_add (seen, terminal->device_id))
         {
-          report_row (problems, &n_problems, import->path, line,
-                      _("the device ID appears on an earlier line"));
+          ff_csv_problems_add (&problems, line, _("the device ID appears on an earlier line"));
           ff_terminal_free (terminal);
           continue;
         }
@@ -292,16 +257,8 @@ read_ledger (Import     *import,
       g_array_append_val (import->lines, line);
     }
   if (csv_error != NULL)
-    report (problems, &n_problems, import->path, csv_error->message);
-  if (n_problems > 0)
-    {
-      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
-                   _("Bad rows: %u; nothing was imported:%s%s"),
-                   n_problems, problems->str,
-                   n_problems > MAX_REPORTED_ROWS ? "\n…" : "");
-      return FALSE;
-    }
-  return TRUE;
+    ff_csv_problems_add (&problems, 0, csv_error->message);
+  return ff_csv_problems_check (&problems, error);
 }
 
 static gboolean

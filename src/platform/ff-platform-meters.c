@@ -3,6 +3,8 @@
 
 #include "ff-platform-meters.h"
 
+#include "ff-document.h"
+
 #include "ff-platform-db-private.h"
 #include "ff-platform-error.h"
 #include "ff-sqlite.h"
@@ -40,6 +42,21 @@ char *
 ff_meter_version_format (guint32 version)
 {
   return g_strdup_printf ("%u.%u.%u", version >> 16, (version >> 8) & 0xff, version & 0xff);
+}
+
+gboolean
+ff_meter_app_versions_add (GHashTable *versions,
+                           const char *item)
+{
+  const char *equals = strchr (item, '=');
+  g_autofree char *app = equals ? g_strndup (item, equals - item) : NULL;
+  guint32 version = equals ? ff_meter_version_parse (equals + 1) : 0;
+
+  if (app == NULL || !ff_name_is_safe (app) || version == 0
+      || g_hash_table_contains (versions, app))
+    return FALSE;
+  g_hash_table_insert (versions, g_steal_pointer (&app), GUINT_TO_POINTER (version));
+  return TRUE;
 }
 
 void
@@ -399,6 +416,105 @@ ff_platform_db_add_meter (FfPlatformDb  *db,
   AddingMeter adding = { meter, apps, now };
 
   return ff_platform_db_transaction (db, add_meter, &adding, error);
+}
+
+/* Whether the ledger's @known meter is @meter with these app versions. */
+static gboolean
+same_meter (FfPlatformDb  *db,
+            const FfMeter *known,
+            const FfMeter *meter,
+            GHashTable    *apps,
+            gboolean      *same,
+            GError       **error)
+{
+  g_autoptr(GPtrArray) listed = ff_platform_db_list_meter_apps (db, meter->meter_id, error);
+  guint count = 0;
+
+  if (listed == NULL)
+    return FALSE;
+  *same = g_str_equal (known->name, meter->name) && g_str_equal (known->vendor, meter->vendor)
+          && g_str_equal (known->model, meter->model)
+          && (known->psk == NULL ? meter->psk == NULL
+                                 : meter->psk != NULL && g_bytes_equal (known->psk, meter->psk));
+  for (guint i = 0; i < listed->len; i++)
+    {
+      const FfMeterAppRecord *app = g_ptr_array_index (listed, i);
+      gpointer version;
+
+      if (g_str_equal (app->state, FF_METER_APP_ABSENT))
+        continue;   /* not on the meter: an install on its way */
+      count++;
+      if (!g_hash_table_lookup_extended (apps, app->app, NULL, &version)
+          || GPOINTER_TO_UINT (version) != app->version)
+        *same = FALSE;
+    }
+  if (count != g_hash_table_size (apps))
+    *same = FALSE;
+  return TRUE;
+}
+
+typedef struct
+{
+  const char *path;
+  GPtrArray  *rows;
+  gint64      now;
+  guint       added, unchanged;
+} ImportingMeters;
+
+static gboolean
+import_meters (FfPlatformDb *db,
+               gpointer      user_data,
+               GError      **error)
+{
+  ImportingMeters *importing = user_data;
+
+  importing->added = importing->unchanged = 0;
+  for (guint i = 0; i < importing->rows->len; i++)
+    {
+      const FfMeterImportRow *row = g_ptr_array_index (importing->rows, i);
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(FfMeter) known = get_meter (db, row->meter->meter_id, &local_error);
+      AddingMeter adding = { row->meter, row->apps, importing->now };
+      gboolean same = FALSE;
+
+      if (known != NULL && same_meter (db, known, row->meter, row->apps, &same, &local_error)
+          && !same)
+        g_set_error (&local_error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                     _("the meter %s is already in the ledger with other data"),
+                     row->meter->meter_id);
+      else if (known == NULL && local_error == NULL)
+        (void) add_meter (db, &adding, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                      _("%s: line %u: nothing was imported: "), importing->path,
+                                      row->line);
+          return FALSE;
+        }
+      if (known != NULL)
+        importing->unchanged++;
+      else
+        importing->added++;
+    }
+  return TRUE;
+}
+
+gboolean
+ff_platform_db_import_meters (FfPlatformDb *db,
+                              const char   *path,
+                              GPtrArray    *rows,
+                              gint64        now,
+                              guint        *added,
+                              guint        *unchanged,
+                              GError      **error)
+{
+  ImportingMeters importing = { path, rows, now, 0, 0 };
+
+  if (!ff_platform_db_transaction (db, import_meters, &importing, error))
+    return FALSE;
+  *added = importing.added;
+  *unchanged = importing.unchanged;
+  return TRUE;
 }
 
 /* Each app of the meter with its number and its last command; an app the ledger does not list

@@ -13,6 +13,11 @@ guint32 ff_meter_version_parse  (const char *text);
 /* "MAJOR.MINOR.PATCH". */
 char   *ff_meter_version_format (guint32     version);
 
+/* Adds "APP=VERSION" to @versions (app name → GUINT_TO_POINTER (version)); FALSE, changing
+ * nothing, for a bad name or version or an app already there. */
+gboolean ff_meter_app_versions_add (GHashTable *versions,
+                                    const char *item);
+
 /* The commands an operator queues; each is sent at the meter's next poll for the app. */
 #define FF_METER_OP_INSTALL "install"
 #define FF_METER_OP_START "start"
@@ -182,5 +187,25 @@ GPtrArray *ff_platform_db_list_meter_history (FfPlatformDb  *db,
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfMeter, ff_meter_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfMeterPackage, ff_meter_package_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfMeterCommand, ff_meter_command_free)
+
+/* A meter of an import, with its apps (as ff_meter_app_versions_add makes them) and its line. */
+typedef struct
+{
+  FfMeter    *meter;
+  GHashTable *apps;
+  guint       line;
+} FfMeterImportRow;
+
+/* In one transaction, all or nothing: adds each new meter (and its apps' history rows, as meters
+ * add does), leaves alone one the ledger holds with the same name, vendor, model, key and app
+ * versions, and fails on a meter the ledger holds with other data or an app it has no package of,
+ * naming @path and the row's line. */
+gboolean ff_platform_db_import_meters (FfPlatformDb *db,
+                                       const char   *path,
+                                       GPtrArray    *rows,
+                                       gint64        now,
+                                       guint        *added,
+                                       guint        *unchanged,
+                                       GError      **error);
 
 G_END_DECLS

@@ -81,7 +81,7 @@ print_usage (void)
                         "tasks create|list, reports list, history DEVICE-ID, mqtt config, "
                         "remote upgrade|results, packages build, "
                         "campaigns create|start|pause|resume|cancel|list|show|tasks, "
-                        "meters add|list|history|apps"));
+                        "meters add|import|list|history|apps"));
 }
 
 int

@@ -83,6 +83,78 @@ test_ledger_bad_rows (Fixture      *fixture,
   g_assert_nonnull (strstr (history, "V1.00 → V1.10\tledger"));
 }
 
+/* Meters from CSV, as strictly as the terminal ledger: every bad row listed and nothing changed;
+ * new meters added with their apps' history; the same file again changes nothing; a known meter
+ * with other data, or an app without a package, refuses the whole file. */
+static void
+test_meters_import (Fixture      *fixture,
+                    gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *image = harness_write (h, "relay.bin", "relay app image", -1);
+  g_autofree char *package = g_build_filename (h->data_dir, "..", "relay.ffpkg", NULL);
+  g_autofree char *bad = harness_write (h, "meters-bad.csv",
+    "meter_id,name,vendor,model,apps,psk\n"
+    "M0001,Flat 1,Acme,DDZY-1,relay=1.0.0,\n"
+    "M0002,\"Flat\x1b[2J\",Acme,DDZY-1,relay=1.0.0,\n"
+    "M0003,Flat 3,Acme,DDZY-1,relay=1.x,\n"
+    "M0004,Flat 4,Acme,DDZY-1,relay=1.0.0;relay=2.0.0,\n"
+    "../M5,Flat 5,Acme,DDZY-1,,\n"
+    "M0006,Flat 6,Acme,DDZY-1,,00112233\n"
+    "M0001,Again,Acme,DDZY-1,,\n"
+    "M0008,short\n", -1);
+  g_autofree char *bad_header = harness_write (h, "meters-header.csv", "id,name\nA,B\n", -1);
+  g_autofree char *good = harness_write (h, "meters.csv",
+    "meter_id,name,vendor,model,apps,psk\n"
+    "M0001,Flat 1,Acme,DDZY-1,relay=1.0.0,00112233445566778899aabbccddeeff\n"
+    "M0002,,Acme,DDZY-1,,\n", -1);
+  g_autofree char *changed = harness_write (h, "meters-changed.csv",
+    "meter_id,name,vendor,model,apps\n"
+    "M0009,Flat 9,Acme,DDZY-1,\n"
+    "M0001,Flat 1,Acme,DDZY-1,relay=2.0.0\n", -1);
+  g_autofree char *no_package = harness_write (h, "meters-app.csv",
+    "meter_id,name,vendor,model,apps\n"
+    "M0010,Flat 10,Acme,DDZY-1,display=1.0.0\n", -1);
+  g_autofree char *err = NULL, *before = NULL, *out = NULL, *list = NULL, *history = NULL;
+
+  g_free (harness_run_ok (h, "packages", "build", "--vendor", "Acme", "--model", "relay",
+                          "--hardware", "DDZY-1", "--version", "1.0.0", "--meter-app", image,
+                          "--meter-app-version", "1.0.0", "-o", package, NULL));
+  g_free (harness_run_ok (h, "meters", "apps", "add-package", package, "--app-id", "7", NULL));
+  before = harness_dump_database (h);
+  g_assert_cmpint (harness_run (h, NULL, NULL, &err, "meters", "import", bad, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "Bad rows: 7; nothing was imported"));
+  g_assert_nonnull (strstr (err, "line 3: a field holds a control character"));
+  g_assert_nonnull (strstr (err, "line 4: the apps must be APP=VERSION"));
+  g_assert_nonnull (strstr (err, "line 5: the apps must be APP=VERSION"));
+  g_assert_nonnull (strstr (err, "line 6: meter_id, vendor and model must be names"));
+  g_assert_nonnull (strstr (err, "line 7: the psk must be empty or"));
+  g_assert_nonnull (strstr (err, "line 8: the meter ID appears on an earlier line"));
+  g_assert_nonnull (strstr (err, "line 9: the row does not have 6 fields"));
+  ASSERT_REFUSED (h, "line 1: the header must be exactly: meter_id,name,vendor,model,apps",
+                  "meters", "import", bad_header);
+  harness_assert_database_unchanged (h, before);
+
+  out = harness_run_ok (h, "meters", "import", good, NULL);
+  g_assert_nonnull (strstr (out, "Imported 2 meters (0 already"));
+  list = harness_run_ok (h, "meters", "list", NULL);
+  g_assert_cmpstr (list, ==, "M0001\tFlat 1\tAcme\tDDZY-1\tdtls\n"
+                             "M0002\tM0002\tAcme\tDDZY-1\tcoap\n");
+  history = harness_run_ok (h, "meters", "history", "M0001", NULL);
+  g_assert_nonnull (strstr (history, "\trelay\t-\t1.0.0\trunning\tledger"));
+  g_clear_pointer (&out, g_free);
+  out = harness_run_ok (h, "meters", "import", good, NULL);
+  g_assert_nonnull (strstr (out, "Imported 0 meters (2 already"));
+
+  g_clear_pointer (&before, g_free);
+  before = harness_dump_database (h);
+  ASSERT_REFUSED (h, "meters-changed.csv: line 3: nothing was imported: the meter M0001 is "
+                  "already in the ledger with other data", "meters", "import", changed);
+  ASSERT_REFUSED (h, "meters-app.csv: line 2: nothing was imported: No package of an app "
+                  "display", "meters", "import", no_package);
+  harness_assert_database_unchanged (h, before);
+}
+
 static char *
 task_count_line (Harness *h)
 {
@@ -252,6 +324,8 @@ main (int   argc,
               harness_fixture_tear_down);
   g_test_add ("/platform/cli/ledger-bad-rows", Fixture, NULL, harness_fixture_set_up,
               test_ledger_bad_rows, harness_fixture_tear_down);
+  g_test_add ("/platform/cli/meters-import", Fixture, NULL, harness_fixture_set_up,
+              test_meters_import, harness_fixture_tear_down);
   g_test_add ("/platform/cli/dispatch-rules", Fixture, NULL, harness_fixture_set_up,
               test_dispatch_rules, harness_fixture_tear_down);
   g_test_add ("/platform/cli/bad-arguments", Fixture, NULL, harness_fixture_set_up,
