@@ -659,6 +659,15 @@ on_quit_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* SIGUSR1: the version query now, as at a query time (an operator on the terminal asking after
+ * a maintenance window, without waiting for the next one). */
+static gboolean
+on_query_signal (gpointer user_data)
+{
+  on_query_due (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
 FfAgent *
 ff_agent_new (FfAgentConfig *config, gboolean recovery_mode, GError **error)
 {
@@ -738,7 +747,7 @@ ff_agent_stop (FfAgent *agent)
 int
 ff_agent_run (FfAgent *agent)
 {
-  guint sigterm, sigint;
+  guint sigterm, sigint, sigusr1;
 
   g_message ("fieldflash-agent %s: %s mode, state %s", agent->config->device_id,
              agent->recovery_mode ? "recovery" : "normal",
@@ -752,6 +761,8 @@ ff_agent_run (FfAgent *agent)
   agent->loop = g_main_loop_new (NULL, FALSE);
   sigterm = g_unix_signal_add (SIGTERM, on_quit_signal, agent);
   sigint = g_unix_signal_add (SIGINT, on_quit_signal, agent);
+  /* Before the first connection: a terminal seen online already takes the signal. */
+  sigusr1 = g_unix_signal_add (SIGUSR1, on_query_signal, agent);
   ff_agent_mqtt_start (agent->mqtt);
   agent->query = ff_agent_query_new (agent->config->query_times, on_query_due, agent);
   agent->republish_timer = g_timeout_add_seconds (REPUBLISH_SECONDS, on_republish_timer, agent);
@@ -760,5 +771,6 @@ ff_agent_run (FfAgent *agent)
     g_main_loop_run (agent->loop);
   g_source_remove (sigterm);
   g_source_remove (sigint);
+  g_source_remove (sigusr1);
   return agent->exit_code;
 }

@@ -399,6 +399,17 @@ on_stop_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* SIGUSR1 goes on to the running agent: its version query now (docs/agent.md). */
+static gboolean
+on_query_signal (gpointer user_data)
+{
+  Bootloader *bl = user_data;
+
+  if (bl->agent != NULL)
+    g_subprocess_send_signal (bl->agent, SIGUSR1);
+  return G_SOURCE_CONTINUE;
+}
+
 /* Boots counted so far, from the log: the numbers go on across runs of the loop. */
 static guint64
 boots_logged (const char *log)
@@ -425,7 +436,7 @@ ff_sim_bootloader_run (FfSimNetdevice               *device,
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   Bootloader bl = { device, options, loop, .exit_code = FF_SIM_BOOTLOADER_FAILED };
-  guint term, interrupt;
+  guint term, interrupt, query;
 
   bl.boots = boots_logged (device->log);
   bl.log = g_fopen (device->log, "a");
@@ -436,10 +447,12 @@ ff_sim_bootloader_run (FfSimNetdevice               *device,
     }
   term = g_unix_signal_add (SIGTERM, on_stop_signal, &bl);
   interrupt = g_unix_signal_add (SIGINT, on_stop_signal, &bl);
+  query = g_unix_signal_add (SIGUSR1, on_query_signal, &bl);
   g_idle_add (boot, &bl);
   g_main_loop_run (loop);
   g_source_remove (term);
   g_source_remove (interrupt);
+  g_source_remove (query);
   fclose (bl.log);
   return bl.exit_code;
 }
