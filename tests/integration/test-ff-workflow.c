@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
-#include <signal.h>
 #include <sys/resource.h>
 
 #include "ff-gps-settle.h"
@@ -167,7 +166,7 @@ typedef struct
   FfGeoPoint      remeasure_at;     /* again (once) */
   const char     *gpsfake_port;     /* starts gpsfake on this port replaying gpsfake_log as */
   const char     *gpsfake_log;      /* soon as identify measures; the process goes to gpsfake */
-  GSubprocess    *gpsfake;
+  FfTestGpsfake  *gpsfake;
 } Technician;
 
 static gboolean
@@ -358,8 +357,11 @@ settling_started (FfWorkflow *workflow, GParamSpec *pspec, Technician *technicia
 
   ff_workflow_get_readings (workflow, &readings);
   if (readings.settling && technician->gpsfake == NULL)
-    technician->gpsfake = ff_test_start_gpsfake (technician->gpsfake_port,
-                                                 technician->gpsfake_log, "0.05");
+    {
+      technician->gpsfake = ff_test_gpsfake_start (technician->gpsfake_port,
+                                                   technician->gpsfake_log);
+      ff_test_gpsfake_play (technician->gpsfake, 50);
+    }
 }
 
 /* Stops the run at a point of the terminal's own progress, as a technician's Stop would land. */
@@ -415,14 +417,9 @@ run_workflow_deciding (Fixture *f, Technician *decisions, GError **error)
   g_signal_handlers_disconnect_by_func (f->terminal, stop_on_line, &technician);
   g_free (f->message);
   f->message = g_strdup (ff_workflow_get_message (workflow));
-  if (technician.gpsfake != NULL)
-    {
-      /* SIGINT, never SIGKILL: gpsfake then takes its gpsd down, which would otherwise stay
-       * behind and read the next gpsfake's pseudo-terminal when the number comes round again. */
-      g_subprocess_send_signal (technician.gpsfake, SIGINT);
-      g_assert_true (g_subprocess_wait (technician.gpsfake, NULL, NULL));
-      g_clear_object (&technician.gpsfake);
-    }
+  /* Its end of input, never SIGKILL: gpsfake then takes its gpsd down, which would otherwise
+   * stay behind and read the next gpsfake's pseudo-terminal when the number comes round again. */
+  g_clear_pointer (&technician.gpsfake, ff_test_gpsfake_free);
   if (technician.error != NULL)
     g_propagate_error (error, technician.error);
   return ff_workflow_get_state (workflow);

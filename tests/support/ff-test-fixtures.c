@@ -246,22 +246,102 @@ ff_test_closed_loopback_port (void)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
-GSubprocess *
-ff_test_start_gpsfake (const char *port,
-                       const char *log_name,
-                       const char *cycle)
+struct _FfTestGpsfake
+{
+  GSubprocess   *process;
+  GOutputStream *input;
+  guint          sentences;  /* in the log, each played for one line of input */
+  guint          played;
+  guint          timer;
+};
+
+FfTestGpsfake *
+ff_test_gpsfake_start (const char *port,
+                       const char *log_name)
 {
   g_autofree char *log = g_build_filename (g_getenv ("FIELDFLASH_SOURCEDIR"), "tests", "data",
                                            log_name, NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
   g_autoptr(GError) error = NULL;
-  /* -1 -W 1: play the log once, and one second after it runs out stop. */
-  GSubprocess *gpsfake = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
-                                           | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
-                                           "gpsfake", "-q", "-1", "-W", "1", "-c", cycle,
-                                           "-P", port, log, NULL);
+  FfTestGpsfake *gpsfake = g_new0 (FfTestGpsfake, 1);
 
+  g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] == '$')
+      gpsfake->sentences++;
+  /* -1 -W 1: play the log once, and a second after it runs out stop. -i: one sentence per line
+   * of input (its prompts go to the standard output). */
+  gpsfake->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                       | G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                       | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                                       "gpsfake", "-q", "-i", "-1", "-W", "1", "-P", port, log,
+                                       NULL);
   g_assert_no_error (error);
+  gpsfake->input = g_subprocess_get_stdin_pipe (gpsfake->process);
   return gpsfake;
+}
+
+static void
+play_lines (FfTestGpsfake *gpsfake,
+            guint          count)
+{
+  g_autofree char *lines = g_strnfill (count, '\n');
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_output_stream_write_all (gpsfake->input, lines, count, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+play_one (gpointer user_data)
+{
+  FfTestGpsfake *gpsfake = user_data;
+
+  play_lines (gpsfake, 1);
+  if (++gpsfake->played < gpsfake->sentences)
+    return G_SOURCE_CONTINUE;
+  gpsfake->timer = 0;
+  return G_SOURCE_REMOVE;
+}
+
+void
+ff_test_gpsfake_play (FfTestGpsfake *gpsfake,
+                      guint          cycle_ms)
+{
+  g_assert_cmpuint (gpsfake->timer, ==, 0);
+  g_assert_cmpuint (gpsfake->played, ==, 0);
+  play_one (gpsfake);
+  if (gpsfake->played < gpsfake->sentences)
+    gpsfake->timer = g_timeout_add (cycle_ms, play_one, gpsfake);
+}
+
+void
+ff_test_gpsfake_end (FfTestGpsfake *gpsfake)
+{
+  g_clear_handle_id (&gpsfake->timer, g_source_remove);
+  /* The rest of the log, then the "# EOF" comment gpsfake plays after its last sentence. */
+  play_lines (gpsfake, gpsfake->sentences - gpsfake->played + 1);
+  gpsfake->played = gpsfake->sentences + 1;
+}
+
+gboolean
+ff_test_gpsfake_wait (FfTestGpsfake *gpsfake)
+{
+  g_assert_cmpuint (gpsfake->played, >, gpsfake->sentences);
+  return g_subprocess_wait (gpsfake->process, NULL, NULL);
+}
+
+void
+ff_test_gpsfake_free (FfTestGpsfake *gpsfake)
+{
+  g_clear_handle_id (&gpsfake->timer, g_source_remove);
+  /* End of input ends gpsfake (and its gpsd) if the log was still playing. */
+  g_output_stream_close (gpsfake->input, NULL, NULL);
+  g_subprocess_wait (gpsfake->process, NULL, NULL);
+  g_object_unref (gpsfake->process);
+  g_free (gpsfake);
 }
 
 GBytes *

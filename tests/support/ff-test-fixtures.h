@@ -74,11 +74,26 @@ void        ff_test_hold_tablet_main          (int                  argc,
 
 /* A loopback port nothing listens on (bound, never listened, closed again). */
 guint16      ff_test_closed_loopback_port     (void);
-/* gpsfake replaying tests/data/@log_name once on 127.0.0.1:@port, @cycle seconds between sentences
- * (a receiver's cycle is three of them); it stops, taking gpsd with it, a second after the log. */
-GSubprocess *ff_test_start_gpsfake            (const char          *port,
-                                               const char          *log_name,
-                                               const char          *cycle);
+/* gpsfake replaying tests/data/@log_name once on 127.0.0.1:@port, one sentence for each line the
+ * test writes to its standard input (gpsfake -i): the log plays when the test says, at the test's
+ * pace, and ends when the test says, not on gpsfake's clock. gpsfake starts gpsd on @port at once;
+ * a client watching before the log plays gets all of it (gpsd opens the receiver when a client
+ * watches; until then the sentences wait in the pty). */
+typedef struct _FfTestGpsfake FfTestGpsfake;
+
+FfTestGpsfake *ff_test_gpsfake_start          (const char          *port,
+                                               const char          *log_name);
+/* Plays the log's sentences from the main loop, @cycle_ms apart (a receiver's cycle is three of
+ * them), then waits for ff_test_gpsfake_end(), gpsd still there. */
+void         ff_test_gpsfake_play             (FfTestGpsfake       *gpsfake,
+                                               guint                cycle_ms);
+/* Plays the rest of the log at once and its end: gpsfake stops a second later, gpsd with it. */
+void         ff_test_gpsfake_end              (FfTestGpsfake       *gpsfake);
+/* After ff_test_gpsfake_end(): waits for gpsfake to stop; whether it did. */
+gboolean     ff_test_gpsfake_wait             (FfTestGpsfake       *gpsfake);
+/* Closes gpsfake's input first (that stops it, gpsd with it, wherever the log was). */
+void         ff_test_gpsfake_free             (FfTestGpsfake       *gpsfake);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTestGpsfake, ff_test_gpsfake_free)
 
 /* The command line that runs @program, a program of this build, with @args (NULL-terminated, or
  * NULL): the emulator first in a cross build (FIELDFLASH_EXE_WRAPPER, set from the cross file's

@@ -1,5 +1,8 @@
 /* Tests of the position sources: the simulated one, and gpsd through libgps with a real gpsfake
- * replaying tests/data/shanghai-fix.nmea on 127.0.0.1, with gpsd going away and coming back. */
+ * replaying tests/data/shanghai-fix.nmea on 127.0.0.1, with gpsd going away and coming back.
+ * Each log plays once the source is connected: the source reconnects with a growing pause (up to
+ * 5 s), so when it first meets a new gpsd depends on the machine's load, and a log that played
+ * from gpsfake's start could end, gpsd with it, before the source was there to see its fixes. */
 #include "config.h"
 
 #include <gio/gio.h>
@@ -188,13 +191,25 @@ test_gpsd_dead (void)
   g_assert_cmpint (ff_gps_source_get_fix_mode (FF_GPS_SOURCE (gps)), ==, FF_GPS_FIX_NOT_SEEN);
 }
 
-static GSubprocess *
-start_gpsfake (const char *port)
+static gboolean
+is_connected (FfGpsSource *source)
 {
-  /* gpsfake stops a second after the log, taking gpsd down with it: that is the restart we test.
-   * The log lasts 12 s at this cycle, so a source reconnecting on a loaded machine (its back-off
-   * reaches 5 s) still meets it playing. */
-  return ff_test_start_gpsfake (port, "shanghai-fix.nmea", "0.2");
+  return ff_gps_source_get_connected (source);
+}
+
+/* gpsfake with @log on @port; the log plays, at @cycle_ms a sentence, once the source is connected
+ * to its gpsd, which stays until the test ends the log. */
+static FfTestGpsfake *
+play_when_connected (FfGpsSource *source,
+                     const char  *port,
+                     const char  *log,
+                     guint        cycle_ms)
+{
+  FfTestGpsfake *gpsfake = ff_test_gpsfake_start (port, log);
+
+  wait_until (source, is_connected, "the source to connect to gpsfake's gpsd");
+  ff_test_gpsfake_play (gpsfake, cycle_ms);
+  return gpsfake;
 }
 
 static void
@@ -214,26 +229,28 @@ test_gpsd_gpsfake_and_restart (void)
   g_autofree char *port = g_strdup_printf ("%u", ff_test_closed_loopback_port ());
   g_autoptr(FfGpsdSource) gps = ff_gpsd_source_new ("127.0.0.1", port);
   FfGpsSource *source = FF_GPS_SOURCE (gps);
-  g_autoptr(GSubprocess) first = NULL;
-  g_autoptr(GSubprocess) second = NULL;
+  g_autoptr(FfTestGpsfake) first = NULL;
+  g_autoptr(FfTestGpsfake) second = NULL;
 
   g_assert_false (ff_gps_source_get_connected (source));
-  first = start_gpsfake (port);
+  first = play_when_connected (source, port, "shanghai-fix.nmea", 50);
   wait_until (source, has_fix, "the first fix from gpsfake");
   g_assert_true (ff_gps_source_get_connected (source));
   check_shanghai_fix (source);
 
   /* The log ends, gpsfake stops gpsd: the source must say so and drop the fix. */
+  ff_test_gpsfake_end (first);
   wait_until (source, is_disconnected, "gpsd to go away");
   g_assert_cmpint (ff_gps_source_get_fix_mode (source), ==, FF_GPS_FIX_NOT_SEEN);
-  g_assert_true (g_subprocess_wait (first, NULL, NULL));
+  g_assert_true (ff_test_gpsfake_wait (first));
 
   /* gpsd comes back on the same port: the source reconnects by itself. */
-  second = start_gpsfake (port);
+  second = play_when_connected (source, port, "shanghai-fix.nmea", 50);
   wait_until (source, has_fix, "a fix after gpsd restarted");
   check_shanghai_fix (source);
+  ff_test_gpsfake_end (second);
   wait_until (source, is_disconnected, "the restarted gpsd to go away");
-  g_assert_true (g_subprocess_wait (second, NULL, NULL));
+  g_assert_true (ff_test_gpsfake_wait (second));
 }
 
 static gboolean
@@ -254,14 +271,14 @@ test_gpsd_satellites_only (void)
   g_autofree char *port = g_strdup_printf ("%u", ff_test_closed_loopback_port ());
   g_autoptr(FfGpsdSource) gps = ff_gpsd_source_new ("127.0.0.1", port);
   FfGpsSource *source = FF_GPS_SOURCE (gps);
-  g_autoptr(GSubprocess) gpsfake = NULL;
+  g_autoptr(FfTestGpsfake) gpsfake = NULL;
   g_autoptr(GError) error = NULL;
   gboolean expired = FALSE;
   guint deadline_id;
 
   /* A third of a second between sentences: the log's 3 s of fixes and 20 s of satellites play in
    * real time. */
-  gpsfake = ff_test_start_gpsfake (port, "satellite-only.nmea", "0.334");
+  gpsfake = play_when_connected (source, port, "satellite-only.nmea", 334);
   wait_until (source, has_fix, "the first fix from gpsfake");
   check_shanghai_fix (source);
 
@@ -286,8 +303,9 @@ test_gpsd_satellites_only (void)
   g_assert_error (error, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX);
   g_assert_nonnull (strstr (error->message, "No fresh GPS fix"));
   g_assert_true (ff_gps_source_get_connected (source));
+  ff_test_gpsfake_end (gpsfake);
   wait_until (source, is_disconnected, "gpsd to go away");
-  g_assert_true (g_subprocess_wait (gpsfake, NULL, NULL));
+  g_assert_true (ff_test_gpsfake_wait (gpsfake));
 }
 
 static gboolean
@@ -307,8 +325,7 @@ test_gpsd_refused_status (gconstpointer data)
   g_autofree char *port = g_strdup_printf ("%u", ff_test_closed_loopback_port ());
   g_autoptr(FfGpsdSource) gps = ff_gpsd_source_new ("127.0.0.1", port);
   FfGpsSource *source = FF_GPS_SOURCE (gps);
-  /* 12 s of log, as in start_gpsfake (): long enough for a loaded machine's reconnect. */
-  g_autoptr(GSubprocess) gpsfake = ff_test_start_gpsfake (port, log, "0.2");
+  g_autoptr(FfTestGpsfake) gpsfake = play_when_connected (source, port, log, 50);
   g_autoptr(GError) error = NULL;
   FfGeoPoint position;
   FfGpsFix fix;
@@ -325,7 +342,9 @@ test_gpsd_refused_status (gconstpointer data)
     g_main_context_iteration (NULL, TRUE);
   g_assert_error (error, FF_GPS_ERROR, FF_GPS_ERROR_NO_FIX);
   g_assert_nonnull (strstr (error->message, ff_gps_fix_status_refusal (expected)));
-  g_assert_true (g_subprocess_wait (gpsfake, NULL, NULL));
+  ff_test_gpsfake_end (gpsfake);
+  wait_until (source, is_disconnected, "gpsd to go away");
+  g_assert_true (ff_test_gpsfake_wait (gpsfake));
 }
 
 int
