@@ -12,6 +12,7 @@
 #include "ff-platform-clock.h"
 #include "ff-platform-fleet-db.h"
 #include "ff-platform-json.h"
+#include "ff-platform-meter-results.h"
 #include "ff-platform-remote-db.h"
 #include "ff-report-pdf.h"
 #include "ff-version.h"
@@ -426,19 +427,18 @@ handle_report_pdf (FfConsoleCall *call,
                    const char    *report_id)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(FfReportRecord) record = NULL;
   g_autoptr(FfReport) report = NULL;
   g_autofree char *dir = NULL, *path = NULL, *data = NULL, *name = NULL, *disposition = NULL;
   g_autoptr(GBytes) bytes = NULL;
   gsize length = 0;
   FfReply *reply;
 
-  record = ff_platform_db_get_report (call->console->db, report_id, &error);
-  if (record == NULL)
-    return error != NULL ? reply_gerror (call, error)
-                         : reply_error (call, 404, _("There is no such report"));
-  report = ff_report_parse (record->document, &error);
-  if (report == NULL || (dir = g_dir_make_tmp ("ff-console-XXXXXX", &error)) == NULL)
+  /* A tablet's report, or a meter's install result (docs/meters.md). */
+  report = ff_platform_get_any_report (call->console->db, report_id, &error);
+  if (report == NULL)
+    return g_error_matches (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND)
+           ? reply_error (call, 404, _("There is no such report")) : reply_gerror (call, error);
+  if ((dir = g_dir_make_tmp ("ff-console-XXXXXX", &error)) == NULL)
     return reply_gerror (call, error);
   path = g_build_filename (dir, "report.pdf", NULL);
   if (ff_report_render_pdf (report, path, &error))

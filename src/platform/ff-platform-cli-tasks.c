@@ -6,6 +6,8 @@
 #include "ff-document.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-json.h"
+#include "ff-platform-meter-results.h"
+#include "ff-report-pdf.h"
 #include "ff-platform-tasks.h"
 
 #include <glib/gi18n-lib.h>
@@ -136,8 +138,37 @@ ff_cli_print_report_line (gconstpointer row)
   const FfReportRecord *r = row;
   g_autofree char *received = ff_cli_format_time (r->received_at);
 
-  g_print ("%s\t%s\t%s\t%s\t%s\t%s\n", r->report_id, received, r->task_id, r->device_id,
-           r->tablet_serial, r->outcome);
+  /* A meter's result has no task and no tablet. */
+  g_print ("%s\t%s\t%s\t%s\t%s\t%s\n", r->report_id, received,
+           r->task_id != NULL ? r->task_id : "-", r->device_id,
+           r->tablet_serial != NULL ? r->tablet_serial : "-", r->outcome);
+}
+
+/* reports pdf REPORT-ID -o FILE.pdf: the printout of a tablet's report or a meter's result. */
+static gboolean
+reports_pdf (FfCli   *cli,
+             int      argc,
+             char   **argv,
+             GError **error)
+{
+  g_autofree char *output = NULL;
+  GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("The PDF file to write"),
+      N_("FILE") },
+    { NULL }
+  };
+  g_autoptr(FfReport) report = NULL;
+
+  if (!ff_cli_parse (cli, "REPORT-ID", _("Print a report as PDF"), entries, &argc, &argv, error))
+    return FALSE;
+  if (argc != 2 || output == NULL)
+    return ff_cli_usage_error (error, _("Name one report ID and give -o FILE.pdf"));
+  if (ff_cli_open_db (cli, error) == NULL
+      || (report = ff_platform_get_any_report (cli->db, argv[1], error)) == NULL
+      || !ff_report_render_pdf (report, output, error))
+    return FALSE;
+  g_print (_("Wrote %s\n"), output);
+  return TRUE;
 }
 
 gboolean
@@ -154,15 +185,26 @@ ff_cli_reports (FfCli   *cli,
     { NULL }
   };
   g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GPtrArray) meter_results = NULL;
 
+  if (argc >= 2 && g_str_equal (argv[1], "pdf"))
+    return reports_pdf (cli, argc - 1, argv + 1, error);
   if (argc < 2 || !g_str_equal (argv[1], "list"))
-    return ff_cli_usage_error (error, _("Use “fieldflash-platform reports list”"));
+    return ff_cli_usage_error (error, _("Use “fieldflash-platform reports list|pdf”"));
   argc--;
   argv++;
   if (!ff_cli_parse (cli, NULL, _("List the reports received"), entries, &argc, &argv, error)
       || ff_cli_open_db (cli, error) == NULL
       || (list = ff_platform_db_list_reports (cli->db, task, error)) == NULL)
     return FALSE;
+  /* The meters' install results follow the tablets' reports (they belong to no task). */
+  if (task == NULL)
+    {
+      if ((meter_results = ff_platform_db_list_meter_results (cli->db, error)) == NULL)
+        return FALSE;
+      for (guint i = 0; i < meter_results->len; i++)
+        g_ptr_array_add (list, ff_meter_result_record (g_ptr_array_index (meter_results, i)));
+    }
   ff_cli_print_rows (list, json, ff_cli_print_report_line, ff_json_add_report);
   return TRUE;
 }

@@ -78,7 +78,7 @@ print_usage (void)
                         "firmware add|list|withdraw, blacklist add|remove|list, "
                         "handhelds add|list|retire, technicians add|list, "
                         "supervisors add|list|disable, operators add|list|disable, "
-                        "tasks create|list, reports list, history DEVICE-ID, mqtt config, "
+                        "tasks create|list, reports list|pdf, history DEVICE-ID, mqtt config, "
                         "remote upgrade|results, packages build, "
                         "campaigns create|start|pause|resume|cancel|list|show|tasks, "
                         "meters add|import|list|history|apps"));

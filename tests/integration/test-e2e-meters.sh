@@ -156,4 +156,33 @@ END
 # `history` shows a meter's history as well as a terminal's.
 [ "$("${plat[@]}" history M0001)" = "$(meters history M0001)" ] || fail "history M0001"
 "${plat[@]}" history M0001 --json | grep -q '"state" : "uninstalled"' || fail "history --json"
+
+echo "== each install's result is a report: in reports list and printed as PDF"
+"${plat[@]}" reports list > "$work/reports"
+# Ten upgrades and M0001's reinstall, no task, no tablet; the refused and the command results are
+# not installs.
+[ "$(grep -Ec "^meter-[0-9]+	[^	]+	-	M00(0[1-9]|10)	-	(upgraded|already-current)$" \
+      "$work/reports")" -eq $((count + 1)) ] || fail "reports list: $(cat "$work/reports")"
+"${plat[@]}" reports list --json | grep -q '"task_id" : null' || fail "reports list --json"
+report=$(grep -m1 "	M0003	" "$work/reports" | cut -f1)
+"${plat[@]}" reports pdf "$report" -o "$work/M0003.pdf" > /dev/null
+pdftotext -raw "$work/M0003.pdf" - | tr '\n' ' ' > "$work/M0003.txt"
+for text in "Terminal M0003" "Version after relay 2.0.0" "Target version relay 2.0.0" \
+            "Report ID $report"; do
+  grep -qF "$text" "$work/M0003.txt" || fail "the PDF has no “$text”: $(cat "$work/M0003.txt")"
+done
+# A failed install: the other platform's package that M0002 refused.
+"${other[@]}" reports list > "$work/other-reports"
+grep -Eq "^meter-[0-9]+	[^	]+	-	M0002	-	failed$" "$work/other-reports" \
+  || fail "the refused install: $(cat "$work/other-reports")"
+"${other[@]}" reports pdf "$(cut -f1 "$work/other-reports")" -o "$work/M0002.pdf" > /dev/null
+pdftotext -raw "$work/M0002.pdf" - | tr '\n' ' ' > "$work/M0002.txt"
+grep -qF "the meter reported apply-failed" "$work/M0002.txt" \
+  || fail "the failed install's PDF: $(cat "$work/M0002.txt")"
+set +e
+"${plat[@]}" reports pdf meter-999 -o "$work/none.pdf" 2> "$work/err"
+status=$?
+set -e
+[ $status -eq 1 ] && grep -q "There is no report meter-999" "$work/err" && [ ! -e "$work/none.pdf" ] \
+  || fail "an unknown report: $status $(cat "$work/err")"
 echo "e2e meters: ok"
