@@ -8,6 +8,10 @@
 
 G_BEGIN_DECLS
 
+/* Runs @sql (no parameters, no rows: SAVEPOINT, RELEASE, …); FALSE with @error set on failure. */
+gboolean      ff_platform_db_exec         (FfPlatformDb   *db,
+                                           const char     *sql,
+                                           GError        **error);
 /* Prepares @sql once (the cache is keyed by its address: pass a literal, or an interned string
  * for SQL built at run time) and binds @types as for ff_sqlite_bind(). NULL with @error set on
  * failure. */
@@ -20,12 +24,12 @@ sqlite3_stmt *ff_platform_db_bind         (FfPlatformDb   *db,
 gboolean      ff_platform_db_run          (FfPlatformDb   *db,
                                            sqlite3_stmt   *stmt,
                                            GError        **error);
-/* TRUE with a row, FALSE at the end (error set on failure, the statement reset). */
 /* Sets @found to whether @stmt (may be NULL after a bind error: then FALSE) gives a row. */
 gboolean      ff_platform_db_exists       (FfPlatformDb  *db,
                                            sqlite3_stmt  *stmt,
                                            gboolean      *found,
                                            GError       **error);
+/* TRUE with a row, FALSE at the end (error set on failure, the statement reset). */
 gboolean      ff_platform_db_next_row     (FfPlatformDb   *db,
                                            sqlite3_stmt   *stmt,
                                            GError        **error);
@@ -35,6 +39,15 @@ GPtrArray    *ff_platform_db_collect_rows (FfPlatformDb   *db,
                                            gpointer      (*read_row) (sqlite3_stmt *stmt),
                                            GDestroyNotify  free_row,
                                            GError        **error);
+/* The first of @rows (taken from it), or NULL when there is none (or @rows is NULL). */
+gpointer      ff_platform_db_steal_first_row (GPtrArray  *rows);
+/* What a require_ function returns: @record found by a get_ function, or NULL with @lookup_error
+ * (taken) or, when there was simply no record, FF_PLATFORM_ERROR_NOT_FOUND saying @format. */
+gpointer      ff_platform_db_require_found (gpointer     record,
+                                            GError      *lookup_error,
+                                            GError     **error,
+                                            const char  *format,
+                                            ...) G_GNUC_PRINTF (4, 5);
 /* Rows changed by the last statement (call under the lock, right after it). */
 int           ff_platform_db_changes      (FfPlatformDb   *db);
 /* The rowid of the last row inserted (call under the lock or in a transaction, right after it). */
