@@ -755,6 +755,20 @@ test_terminal_page (Fixture      *fixture,
   g_assert_true (g_str_has_prefix (g_bytes_get_data (body, NULL), "%PDF-"));
   g_assert_cmpuint (call (h, "GET", "/console/api/reports/NOPE/pdf", &login, FALSE, NULL, NULL,
                           NULL), ==, 404);
+  /* A smart meter's finished install prints as a report too (docs/meters.md). */
+  write_database (h, "INSERT INTO meters VALUES ('M0001', 'Flat 1', 'Acme', 'DDZY-1', 0, NULL);"
+                     "INSERT INTO meter_packages VALUES (1, 'relay', 7, 131072, 1, 'Acme',"
+                     " 'ab', 10, 0);"
+                     "INSERT INTO meter_commands VALUES (1, 'M0001', 'relay', 'install', 1, 0, 1,"
+                     " 'image', 2, 'ready', 0);", 1);
+  g_clear_pointer (&body, g_bytes_unref);
+  g_clear_pointer (&headers, soup_message_headers_unref);
+  g_assert_cmpuint (call (h, "GET", "/console/api/reports/meter-1/pdf", &login, FALSE, NULL,
+                          &body, &headers), ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (headers, NULL), ==, "application/pdf");
+  g_assert_true (g_str_has_prefix (g_bytes_get_data (body, NULL), "%PDF-"));
+  g_assert_cmpuint (call (h, "GET", "/console/api/reports/meter-2/pdf", &login, FALSE, NULL, NULL,
+                          NULL), ==, 404);
 
   /* The task shows the item closed by that report, the other still open. */
   g_clear_pointer (&pdf_path, g_free);
