@@ -297,6 +297,15 @@ draw_signatures (Page *page, const FfReport *report)
   page->y += SIGNATURE_BLOCK_HEIGHT - SIGNATURE_SPACE;
 }
 
+/* A tablet's visit (every signed report names its tablet), or a device's own result the
+ * platform prints in the same layout (a meter's app install): that has no task, technician,
+ * signals or signatures. */
+static gboolean
+is_visit (const FfReport *report)
+{
+  return report->tablet_serial != NULL;
+}
+
 static void
 draw_facts (Page *page, const FfReport *report)
 {
@@ -304,21 +313,27 @@ draw_facts (Page *page, const FfReport *report)
   g_autoptr(GDateTime) closed = g_date_time_new_from_unix_utc (report->created_at);
   g_autofree char *closed_text = g_date_time_format (closed, "%Y-%m-%d %H:%M:%S");
 
+  const char *device_label = is_visit (report) ? _("Terminal") : _("Device");
+
   if (report->terminal_name != NULL)
     /* Translators: a name (or version) with its ID (or checksum) in brackets. */
-    table_rowf (page, _("Terminal"), _("%s (%s)"), report->terminal_name, report->device_id);
+    table_rowf (page, device_label, _("%s (%s)"), report->terminal_name, report->device_id);
   else
-    table_row (page, _("Terminal"), report->device_id);
-  table_row (page, _("Task"), report->task_id);
+    table_row (page, device_label, report->device_id);
+  if (is_visit (report))
+    table_row (page, _("Task"), report->task_id);
   table_row (page, _("Outcome"), ff_report_describe (report));
   table_row (page, _("Closed at (UTC)"), closed_text);
-  if (report->technician_name != NULL)
-    /* Translators: the technician's name, then phone number. */
-    table_rowf (page, _("Technician"), _("%s, %s"), report->technician_name,
-                report->technician_phone);
-  else
-    table_row (page, _("Technician"), report->technician_phone);
-  table_row (page, _("Tablet"), report->tablet_serial);
+  if (is_visit (report))
+    {
+      if (report->technician_name != NULL)
+        /* Translators: the technician's name, then phone number. */
+        table_rowf (page, _("Technician"), _("%s, %s"), report->technician_name,
+                    report->technician_phone);
+      else
+        table_row (page, _("Technician"), report->technician_phone);
+      table_row (page, _("Tablet"), report->tablet_serial);
+    }
   table_rowf (page, _("Version before"), _("%s (%s)"), v->before != NULL ? v->before : "—",
               v->before_checksum != NULL ? v->before_checksum : "—");
   table_row (page, _("Target version"), v->target);
@@ -371,11 +386,16 @@ draw_pages (const FfReport *report, cairo_t *cr, gboolean first_page_only)
   page.y += show_text (cr, MARGIN, page.y, CONTENT_WIDTH, 18, TRUE, PANGO_ALIGN_LEFT,
                        _("Fieldflash upgrade report")) + 12;
   draw_facts (&page, report);
-  draw_gauges (&page, report);
-  draw_signatures (&page, report);
+  if (is_visit (report))
+    {
+      draw_gauges (&page, report);
+      draw_signatures (&page, report);
+    }
   if (make_room (&page, 12))
     show_text (cr, MARGIN, page.y, CONTENT_WIDTH, 8, FALSE, PANGO_ALIGN_LEFT,
-               _("The signed JSON report is the record; this page is its printout."));
+               is_visit (report)
+               ? _("The signed JSON report is the record; this page is its printout.")
+               : _("The device's own result as the platform recorded it; no tablet signed it."));
 }
 
 void

@@ -167,9 +167,13 @@ echo "== each install's result is a report: in reports list and printed as PDF"
 report=$(grep -m1 "	M0003	" "$work/reports" | cut -f1)
 "${plat[@]}" reports pdf "$report" -o "$work/M0003.pdf" > /dev/null
 pdftotext -raw "$work/M0003.pdf" - | tr '\n' ' ' > "$work/M0003.txt"
-for text in "Terminal M0003" "Version after relay 2.0.0" "Target version relay 2.0.0" \
-            "Report ID $report"; do
+for text in "Device M0003" "Version after relay 2.0.0" "Target version relay 2.0.0" \
+            "Report ID $report" "no tablet signed it"; do
   grep -qF "$text" "$work/M0003.txt" || fail "the PDF has no “$text”: $(cat "$work/M0003.txt")"
+done
+# A meter's result is no visit: no tablet, technician, signal gauges or signature lines.
+for text in "Tablet" "Technician" "not judged" "signature"; do
+  ! grep -qF "$text" "$work/M0003.txt" || fail "the meter's PDF has “$text”: $(cat "$work/M0003.txt")"
 done
 # A failed install: the other platform's package that M0002 refused.
 "${other[@]}" reports list > "$work/other-reports"
