@@ -35,7 +35,10 @@ ff_agent_https_new (const char *base_url, GTlsCertificate *pinned_certificate,
 {
   FfAgentHttps *https = g_new0 (FfAgentHttps, 1);
 
-  https->session = soup_session_new_with_options ("timeout", 60, "idle-timeout", 60, NULL);
+  /* No proxy: the terminal reaches its platform directly, and the default proxy resolver loads
+   * GIO modules and GSettings (memory, and milliseconds at each connection). */
+  https->session = soup_session_new_with_options ("timeout", 60, "idle-timeout", 60,
+                                                  "proxy-resolver", NULL, NULL);
   /* No CA database: the pinned certificate is the only trust (see accept_pinned_certificate). */
   soup_session_set_tls_database (https->session, NULL);
   https->pinned_certificate = g_object_ref (pinned_certificate);
@@ -133,6 +136,9 @@ typedef struct
   SoupMessage *message;
   GInputStream *body;
   guint8 *buffer;
+  /* The digest of the part file's bytes so far: hashed as they are written, so the complete file
+   * is not read back. */
+  FfSha256 *hash;
   int fd;
   gint64 offset;
   gint64 unsynced;
@@ -150,6 +156,7 @@ download_free (Download *download)
   g_clear_object (&download->message);
   g_clear_object (&download->body);
   g_free (download->buffer);
+  ff_sha256_free (download->hash);
   g_free (download);
 }
 
@@ -160,23 +167,43 @@ return_io_error (GTask *task, const char *path, int saved_errno)
                            g_strerror (saved_errno));
 }
 
+/* Starts the digest again with the first @length bytes the part file already holds (a resumed
+ * download, or a part file complete before a power cut). */
+static gboolean
+hash_part (Download *download, gint64 length, int *saved_errno)
+{
+  gint64 done = 0;
+
+  g_free (ff_sha256_finish_hex (download->hash));
+  while (done < length)
+    {
+      gssize n = pread (download->fd, download->buffer, MIN (READ_CHUNK, length - done), done);
+
+      if (n <= 0)
+        {
+          *saved_errno = n < 0 ? errno : EIO;
+          return FALSE;
+        }
+      ff_sha256_update (download->hash, download->buffer, n);
+      done += n;
+    }
+  return TRUE;
+}
+
 /* All bytes are in: the part file becomes the package only with the promised digest. */
 static void
 finish_download (GTask *task)
 {
   Download *download = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autofree char *digest = NULL;
+  g_autofree char *digest = ff_sha256_finish_hex (download->hash);
   g_autofree char *dir = g_path_get_dirname (download->dest_path);
-  goffset size = 0;
+  gint64 size = download->offset;
 
   if (fsync (download->fd) != 0)
     return return_io_error (task, download->part_path, errno);
   close (download->fd);
   download->fd = -1;
-  digest = ff_sha256_file_hex (download->part_path, &size, &error);
-  if (digest == NULL)
-    return g_task_return_error (task, g_steal_pointer (&error));
   if (size != download->size || !g_str_equal (digest, download->sha256))
     {
       g_unlink (download->part_path);
@@ -194,56 +221,17 @@ finish_download (GTask *task)
   g_task_return_boolean (task, TRUE);
 }
 
-static void on_chunk (GObject *source, GAsyncResult *result, gpointer user_data);
-
-static void
-read_next_chunk (GTask *task)
+/* Writes @length bytes just read at the part file's end, hashing them; FALSE with errno set. */
+static gboolean
+write_chunk (Download *download, const guint8 *data, gsize length)
 {
-  Download *download = g_task_get_task_data (task);
-
-  g_input_stream_read_async (download->body, download->buffer, READ_CHUNK, G_PRIORITY_DEFAULT,
-                             g_task_get_cancellable (task), on_chunk, task);
-}
-
-static void
-on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GTask *task = user_data;
-  Download *download = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  gssize read = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-  const guint8 *data = download->buffer;
-  gsize length;
-
-  if (read < 0)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
-    }
-  length = read;
-  if (length == 0 || download->offset + (gint64) length > download->size)
-    {
-      if (download->offset == download->size)
-        finish_download (task);
-      else
-        g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
-                                 _("The platform sent %lld bytes of a package of %lld."),
-                                 (long long) (download->offset + length),
-                                 (long long) download->size);
-      g_object_unref (task);
-      return;
-    }
   while (length > 0)
     {
       gssize n = write (download->fd, data, length);
 
       if (n < 0)
-        {
-          return_io_error (task, download->part_path, errno);
-          g_object_unref (task);
-          return;
-        }
+        return FALSE;
+      ff_sha256_update (download->hash, data, n);
       data += n;
       length -= n;
       download->offset += n;
@@ -255,9 +243,81 @@ on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
                        SYNC_FILE_RANGE_WRITE);
       download->unsynced = 0;
     }
-  if (download->progress != NULL)
-    download->progress (download->offset, download->size, download->progress_data);
-  read_next_chunk (task);
+  return TRUE;
+}
+
+static gboolean on_readable (GObject *stream, gpointer user_data);
+
+/* Waits (in the main loop) until the body can be read again. */
+static void
+wait_readable (GTask *task)
+{
+  Download *download = g_task_get_task_data (task);
+  g_autoptr(GSource) source = g_pollable_input_stream_create_source (
+    G_POLLABLE_INPUT_STREAM (download->body), g_task_get_cancellable (task));
+
+  g_source_set_callback (source, (GSourceFunc) (GCallback) on_readable, task, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+}
+
+/* Reads what the TLS layer has, without blocking, until the buffer is full: the platform's 16 KiB
+ * TLS records are gathered into one write (and one trip through the main loop) per READ_CHUNK
+ * instead of one each. */
+static gboolean
+on_readable (GObject *stream, gpointer user_data)
+{
+  GTask *task = user_data;
+  Download *download = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+  gboolean end = FALSE;
+
+  while (length < READ_CHUNK)
+    {
+      gssize n = g_pollable_input_stream_read_nonblocking (
+        G_POLLABLE_INPUT_STREAM (download->body), download->buffer + length, READ_CHUNK - length,
+        g_task_get_cancellable (task), &error);
+
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_clear_error (&error);
+          break;
+        }
+      if (n < 0)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          g_object_unref (task);
+          return G_SOURCE_REMOVE;
+        }
+      if (n == 0)
+        {
+          end = TRUE;
+          break;
+        }
+      length += n;
+    }
+  if (download->offset + (gint64) length > download->size
+      || (end && download->offset + (gint64) length < download->size))
+    g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+                             _("The platform sent %lld bytes of a package of %lld."),
+                             (long long) (download->offset + length),
+                             (long long) download->size);
+  else if (!write_chunk (download, download->buffer, length))
+    return_io_error (task, download->part_path, errno);
+  else
+    {
+      if (length > 0 && download->progress != NULL)
+        download->progress (download->offset, download->size, download->progress_data);
+      if (end)
+        finish_download (task);
+      else
+        {
+          wait_readable (task);
+          return G_SOURCE_REMOVE;
+        }
+    }
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -269,6 +329,7 @@ on_response (GObject *source, GAsyncResult *result, gpointer user_data)
   SoupMessageHeaders *headers;
   guint status;
   const char *validator;
+  int saved_errno = 0;
 
   download->body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (download->body == NULL)
@@ -289,6 +350,12 @@ on_response (GObject *source, GAsyncResult *result, gpointer user_data)
           g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
                                    _("The platform answered the resumed download with another "
                                      "range."));
+          g_object_unref (task);
+          return;
+        }
+      if (!hash_part (download, download->offset, &saved_errno))
+        {
+          return_io_error (task, download->part_path, saved_errno);
           g_object_unref (task);
           return;
         }
@@ -329,7 +396,7 @@ on_response (GObject *source, GAsyncResult *result, gpointer user_data)
       g_object_unref (task);
       return;
     }
-  read_next_chunk (task);
+  wait_readable (task);
 }
 
 void
@@ -344,6 +411,7 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
   g_autofree char *dir = g_path_get_dirname (dest_path);
   g_autoptr(GError) error = NULL;
   struct stat info;
+  int saved_errno = 0;
 
   download->https = https;
   download->dest_path = g_strdup (dest_path);
@@ -355,6 +423,7 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
   download->progress_data = progress_data;
   download->fd = -1;
   download->buffer = g_malloc (READ_CHUNK);
+  download->hash = ff_sha256_new ();
   g_task_set_task_data (task, download, (GDestroyNotify) download_free);
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -373,7 +442,10 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
   download->offset = info.st_size;
   if (download->offset == size)
     {
-      finish_download (task);
+      if (hash_part (download, size, &saved_errno))
+        finish_download (task);
+      else
+        return_io_error (task, download->part_path, saved_errno);
       g_object_unref (task);
       return;
     }

@@ -319,6 +319,49 @@ ff_sha256_hex (const void *data,
   return digest_to_hex (digest, digest_length);
 }
 
+struct _FfSha256
+{
+  EVP_MD_CTX *ctx;
+};
+
+FfSha256 *
+ff_sha256_new (void)
+{
+  FfSha256 *sha256 = g_new0 (FfSha256, 1);
+
+  sha256->ctx = EVP_MD_CTX_new ();
+  EVP_DigestInit_ex (sha256->ctx, EVP_sha256 (), NULL);
+  return sha256;
+}
+
+void
+ff_sha256_update (FfSha256   *sha256,
+                  const void *data,
+                  gsize       length)
+{
+  EVP_DigestUpdate (sha256->ctx, data, length);
+}
+
+char *
+ff_sha256_finish_hex (FfSha256 *sha256)
+{
+  guint8 digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+
+  EVP_DigestFinal_ex (sha256->ctx, digest, &digest_length);
+  EVP_DigestInit_ex (sha256->ctx, EVP_sha256 (), NULL);
+  return digest_to_hex (digest, digest_length);
+}
+
+void
+ff_sha256_free (FfSha256 *sha256)
+{
+  if (sha256 == NULL)
+    return;
+  EVP_MD_CTX_free (sha256->ctx);
+  g_free (sha256);
+}
+
 char *
 ff_sha256_file_hex (const char *path,
                     goffset    *size_out,
@@ -327,32 +370,24 @@ ff_sha256_file_hex (const char *path,
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFileInputStream) stream = g_file_read (file, NULL, error);
   g_autofree guint8 *buffer = NULL;
-  EVP_MD_CTX *ctx;
-  guint8 digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_length = 0;
+  g_autoptr(FfSha256) sha256 = NULL;
   goffset total = 0;
   gssize n;
 
   if (stream == NULL)
     return NULL;
   buffer = g_malloc (64 * 1024);
-  ctx = EVP_MD_CTX_new ();
-  EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL);
+  sha256 = ff_sha256_new ();
   while ((n = g_input_stream_read (G_INPUT_STREAM (stream), buffer, 64 * 1024, NULL, error)) > 0)
     {
-      EVP_DigestUpdate (ctx, buffer, n);
+      ff_sha256_update (sha256, buffer, n);
       total += n;
     }
   if (n < 0)
-    {
-      EVP_MD_CTX_free (ctx);
-      return NULL;
-    }
-  EVP_DigestFinal_ex (ctx, digest, &digest_length);
-  EVP_MD_CTX_free (ctx);
+    return NULL;
   if (size_out != NULL)
     *size_out = total;
-  return digest_to_hex (digest, digest_length);
+  return ff_sha256_finish_hex (sha256);
 }
 
 gboolean

@@ -54,6 +54,18 @@ char     *ff_sha256_file_hex         (const char    *path,
                                       GError       **error);
 gboolean  ff_sha256_hex_is_valid     (const char    *text);
 
+/* SHA-256 of bytes that arrive piece by piece (a download hashed as it is written). */
+typedef struct _FfSha256 FfSha256;
+
+FfSha256 *ff_sha256_new              (void);
+void      ff_sha256_update           (FfSha256      *sha256,
+                                      const void    *data,
+                                      gsize          length);
+/* The digest as lowercase hex; @sha256 can be updated again from empty afterwards. */
+char     *ff_sha256_finish_hex       (FfSha256      *sha256);
+void      ff_sha256_free             (FfSha256      *sha256);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfSha256, ff_sha256_free)
+
 /* A salted scrypt hash in one self-describing string: "scrypt$N$r$p$SALT_HEX$HASH_HEX". */
 char     *ff_pin_hash                (const char    *pin,
                                       GError       **error);

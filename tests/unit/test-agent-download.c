@@ -339,6 +339,58 @@ test_resume_changed (Fixture *fixture, gconstpointer data)
   assert_downloaded (dest, fixture->content);
 }
 
+/* The digest is taken as the bytes arrive; a resumed download hashes what the part file already
+ * holds: a byte of it damaged on disk before the resume is caught, and nothing is kept. */
+static void
+test_resume_damaged_part (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *sha = content_sha256 (fixture->content);
+  g_autofree char *dest = download (fixture, sha, 400000);
+  g_autofree char *part = g_strconcat (dest, ".part", NULL);
+  g_autofree char *bytes = NULL;
+  gsize length;
+
+  g_assert_error (fixture->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (g_file_get_contents (part, &bytes, &length, NULL));
+  bytes[1000] ^= 1;
+  g_assert_true (g_file_set_contents (part, bytes, length, NULL));
+  g_free (download (fixture, sha, -1));
+  g_assert_error (fixture->error, FF_AGENT_ERROR, FF_AGENT_ERROR_REFUSED);
+  g_assert_cmpint (fixture->last_range_start, ==, length);
+  g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+}
+
+/* A part file complete before a power cut (the rename not done) becomes the package without a
+ * request, checked against the digest; a damaged complete part is refused. */
+static void
+test_complete_part (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *sha = content_sha256 (fixture->content);
+  g_autofree char *dest = g_build_filename (fixture->root, "data", "package.ffpkg", NULL);
+  g_autofree char *part = g_strconcat (dest, ".part", NULL);
+  g_autofree char *dir = g_path_get_dirname (dest);
+  g_autofree guint8 *damaged = g_memdup2 (g_bytes_get_data (fixture->content, NULL),
+                                          PACKAGE_SIZE);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (part, g_bytes_get_data (fixture->content, NULL),
+                                      PACKAGE_SIZE, NULL));
+  g_free (download (fixture, sha, -1));
+  g_assert_no_error (fixture->error);
+  g_assert_cmpint (fixture->requests, ==, 0);
+  assert_downloaded (dest, fixture->content);
+
+  g_unlink (dest);
+  damaged[PACKAGE_SIZE - 1] ^= 1;
+  g_assert_true (g_file_set_contents (part, (char *) damaged, PACKAGE_SIZE, NULL));
+  g_free (download (fixture, sha, -1));
+  g_assert_error (fixture->error, FF_AGENT_ERROR, FF_AGENT_ERROR_REFUSED);
+  g_assert_cmpint (fixture->requests, ==, 0);
+  g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+}
+
 /* Bytes that are not the command's package are refused and deleted, so nothing of them stays. */
 static void
 test_tampered (Fixture *fixture, gconstpointer data)
@@ -431,6 +483,10 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/agent/download/resume-changed", Fixture, NULL, fixture_set_up,
               test_resume_changed, fixture_tear_down);
+  g_test_add ("/agent/download/resume-damaged-part", Fixture, NULL, fixture_set_up,
+              test_resume_damaged_part, fixture_tear_down);
+  g_test_add ("/agent/download/complete-part", Fixture, NULL, fixture_set_up, test_complete_part,
+              fixture_tear_down);
   g_test_add ("/agent/download/tampered", Fixture, NULL, fixture_set_up, test_tampered,
               fixture_tear_down);
   g_test_add ("/agent/download/other-certificate", Fixture, NULL, fixture_set_up,
