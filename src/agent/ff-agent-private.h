@@ -32,6 +32,9 @@ struct _FfAgent
   guint download_retry_timer;
   guint download_attempts;
   gint64 last_progress_time;
+  /* The running versions the state documents carry, and what they were read from. */
+  GHashTable *state_versions;
+  char *state_versions_stamp;
 
   GMainLoop *loop;
   /* The step that set the boot environment asks for the reboot once "rebooting" is persisted. */

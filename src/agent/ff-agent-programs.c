@@ -4,6 +4,8 @@
 #include "ff-agent-programs.h"
 
 #include <gio/gio.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <glib/gi18n-lib.h>
 
 #include "ff-agent-files.h"
@@ -181,6 +183,29 @@ ff_agent_params_intact (FfAgentConfig *config, GError **error)
         }
     }
   return TRUE;
+}
+
+char *
+ff_agent_running_versions_stamp (FfAgentConfig *config)
+{
+  GString *stamp = g_string_new (NULL);
+  const char *paths[FF_AGENT_N_PROGRAMS + 1];
+
+  paths[0] = config->running_versions;
+  for (guint i = 0; i < FF_AGENT_N_PROGRAMS; i++)
+    paths[i + 1] = config->programs[i];
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      struct stat info;
+
+      if (stat (paths[i], &info) != 0)
+        g_string_append (stamp, "-;");
+      else
+        g_string_append_printf (stamp, "%ju:%ju:%jd:%jd.%09ld;", (uintmax_t) info.st_dev,
+                                (uintmax_t) info.st_ino, (intmax_t) info.st_size,
+                                (intmax_t) info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
+    }
+  return g_string_free (stamp, FALSE);
 }
 
 GHashTable *

@@ -39,5 +39,9 @@ gboolean  ff_agent_params_intact    (FfAgentConfig   *config,
 /* The running versions: kernel, rootfs (and "slot") from the bootloader's key file, main-program
  * and updater from the programs. A version that cannot be read is missing from the table. */
 GHashTable *ff_agent_running_versions (FfAgentConfig *config);
+/* What the running versions are read from, as a string that changes when any of it changes (the
+ * programs' and the bootloader's key file's device, inode, size and modification time): the
+ * versions published with each state are read again only when it differs. */
+char       *ff_agent_running_versions_stamp (FfAgentConfig *config);
 
 G_END_DECLS

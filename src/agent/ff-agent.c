@@ -144,6 +144,24 @@ add_nullable (JsonBuilder *builder, const char *member, const char *value)
     json_builder_add_null_value (builder);
 }
 
+/* The running versions for the (informative) state document, read again only when a program or
+ * the bootloader's key file changed: running each program's version command at every state
+ * change cost tens of milliseconds per state. */
+static GHashTable *
+state_versions (FfAgent *agent)
+{
+  g_autofree char *stamp = ff_agent_running_versions_stamp (agent->config);
+
+  if (agent->state_versions == NULL || g_strcmp0 (stamp, agent->state_versions_stamp) != 0)
+    {
+      g_clear_pointer (&agent->state_versions, g_hash_table_unref);
+      agent->state_versions = ff_agent_running_versions (agent->config);
+      g_free (agent->state_versions_stamp);
+      agent->state_versions_stamp = g_steal_pointer (&stamp);
+    }
+  return g_hash_table_ref (agent->state_versions);
+}
+
 /* The retained state document; @online FALSE is the last will and the goodbye. */
 static GBytes *
 state_document (FfAgent *agent, gboolean online)
@@ -161,7 +179,7 @@ state_document (FfAgent *agent, gboolean online)
   json_builder_add_boolean_value (builder, online);
   if (online)
     {
-      running = ff_agent_running_versions (agent->config);
+      running = state_versions (agent);
       versions_from_table (&versions, running);
       add_nullable (builder, "agent_state", ff_agent_state_name_to_string (agent->state->state));
       add_nullable (builder, "command_id", agent->state->command_id);
@@ -732,6 +750,8 @@ ff_agent_free (FfAgent *agent)
   g_clear_pointer (&agent->platform_key, ff_key_unref);
   g_clear_pointer (&agent->terminal_key, ff_key_unref);
   g_clear_pointer (&agent->state, ff_agent_state_free);
+  g_clear_pointer (&agent->state_versions, g_hash_table_unref);
+  g_free (agent->state_versions_stamp);
   g_clear_pointer (&agent->loop, g_main_loop_unref);
   g_free (agent->state_path);
   ff_agent_config_free (agent->config);
