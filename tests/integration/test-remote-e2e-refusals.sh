@@ -128,7 +128,37 @@ start_terminal REF-DOWNGRADE ab --main-program-version V3.00
 remote_platform remote upgrade REF-DOWNGRADE --firmware V2.50 > /dev/null || fail "remote upgrade"
 expect_refused REF-DOWNGRADE "V3.00|lower|downgrade|rollback"
 
-for id in REF-FORGED REF-EXPIRED REF-OTHER REF-REPLAY REF-TAMPERED REF-HARDWARE REF-DOWNGRADE; do
+echo "== a package modified on the platform's disk after signing, served as is by its HTTPS route"
+e2e_package V2.40 rootfs=V2.00
+sha=$(sha256sum "$work/payloads/V2.40.ffpkg" | cut -d' ' -f1)
+stored=$REMOTE_PLATFORM_DIR/firmware/${sha:0:2}/${sha:2}
+[ -f "$stored" ] || fail "no stored package $stored"
+# One byte in the middle: the rootfs payload's (the tar, the manifest and its signature intact).
+python3 - "$stored" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+size = os.fstat(fd).st_size
+byte = os.pread(fd, 1, size // 2)
+os.pwrite(fd, bytes([byte[0] ^ 0x01]), size // 2)
+os.close(fd)
+PY
+tampered_sha=$(sha256sum "$stored" | cut -d' ' -f1)
+start_terminal REF-ROUTE ab
+remote_platform remote upgrade REF-ROUTE --firmware V2.40 > /dev/null || fail "remote upgrade"
+e2e_wait_result REF-ROUTE "(refused|failed)"
+result=$(remote_platform remote results REF-ROUTE)
+# Refused as it arrived (before any check of its contents, let alone an install), naming the
+# digest of the bytes the route served.
+[ "$(cut -f4 <<< "$result")" = download ] || fail "REF-ROUTE: $result"
+[[ $result == *"$tampered_sha"*"not the one the command names"* ]] || fail "REF-ROUTE: $result"
+snapshot REF-ROUTE | cmp -s - "$work/snapshot-REF-ROUTE" || fail "REF-ROUTE: something was written"
+[ -z "$(ls -A "$(root_of REF-ROUTE)/data/packages" "$(root_of REF-ROUTE)/data/staging" \
+         2>/dev/null)" ] || fail "REF-ROUTE: downloaded bytes kept"
+[ "$(e2e_running REF-ROUTE rootfs)" = V1.00 ] || fail "REF-ROUTE: rootfs"
+echo "REF-ROUTE: $(cut -f3,4 <<< "$result")"
+
+for id in REF-FORGED REF-EXPIRED REF-OTHER REF-REPLAY REF-TAMPERED REF-HARDWARE REF-DOWNGRADE \
+          REF-ROUTE; do
   e2e_stop "$id"
   e2e_check_params "$id"
 done
