@@ -12,11 +12,12 @@
 static struct
 {
   char *power_cut_at;
+  char *stop_at;
   gint64 slot_cut_bytes;
   gboolean slot_write_error;
   gboolean env_write_cut;
   int corrupt_package;      /* 0 none, 1 first verification, 2 the recovery system's */
-} faults = { NULL, -1, FALSE, FALSE, 0 };
+} faults = { NULL, NULL, -1, FALSE, FALSE, 0 };
 
 gboolean
 ff_agent_fault_init (GError **error)
@@ -38,6 +39,11 @@ ff_agent_fault_init (GError **error)
         {
           g_free (faults.power_cut_at);
           faults.power_cut_at = g_strdup (fault + 13);
+        }
+      else if (g_str_has_prefix (fault, "stop-at=") && fault[8] != '\0')
+        {
+          g_free (faults.stop_at);
+          faults.stop_at = g_strdup (fault + 8);
         }
       else if (g_str_has_prefix (fault, "power-cut-in=write-slot:")
                && g_ascii_string_to_unsigned (fault + 24, 10, 0, G_MAXINT64, &bytes, NULL))
@@ -73,6 +79,13 @@ ff_agent_fault_after_state (const char *state)
 {
   if (g_strcmp0 (faults.power_cut_at, state) == 0)
     ff_agent_fault_power_cut ();
+  if (g_strcmp0 (faults.stop_at, state) == 0)
+    {
+      /* The whole terminal's power is cut from outside (the bootloader with the agent): the agent
+       * says where it is and waits, stopped, for that SIGKILL. */
+      g_message ("FIELDFLASH_AGENT_FAULT: stopped at %s", state);
+      raise (SIGSTOP);
+    }
 }
 
 gint64

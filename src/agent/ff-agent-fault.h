@@ -6,12 +6,14 @@
 
 G_BEGIN_DECLS
 
-/* Reads FIELDFLASH_AGENT_FAULT ("power-cut-at=STATE", "power-cut-in=write-slot:BYTES",
- * "power-cut-in=env-write", "slot-write-error", "corrupt-download[=recovery]", comma-separated).
+/* Reads FIELDFLASH_AGENT_FAULT ("power-cut-at=STATE", "stop-at=STATE",
+ * "power-cut-in=write-slot:BYTES", "power-cut-in=env-write", "slot-write-error",
+ * "corrupt-download[=recovery]", comma-separated).
  * FALSE with @error for a value it does not know, so a mistyped fault is not a silent no-op. */
 gboolean ff_agent_fault_init                (GError     **error);
 
-/* Dies as a power cut would when the fault names @state (called once @state is persisted). */
+/* Dies as a power cut would when the fault names @state (called once @state is persisted); with
+ * "stop-at" stops instead, for the test to cut the whole terminal's power from outside. */
 void     ff_agent_fault_after_state         (const char  *state);
 /* Bytes of a slot write after which the power is cut, or -1. */
 gint64   ff_agent_fault_slot_cut_bytes      (void);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ff-env-tear.h"
 #include "ff-sim-bootenv.h"
 #include "ff-sim-error.h"
 #include "ff-sim-image.h"
@@ -239,6 +240,7 @@ typedef struct
   FILE                         *log;
   guint64                       boots;
   guint                         crashes;  /* in a row */
+  gboolean                      boot_fault_struck;
   gboolean                      stopping;
   int                           exit_code;
 } Bootloader;
@@ -330,6 +332,26 @@ on_agent_exit (GObject      *source,
   g_idle_add (boot, bl);
 }
 
+/* The bootloader's power cut at its environment write, when this boot wrote the environment (the
+ * bootcount of an unconfirmed slot, a fallback's slot switch): the written copy torn half way, or
+ * left whole; then the loop stops for the test to cut the power from outside with SIGKILL. A boot
+ * that wrote nothing goes on, the fault kept for the next. */
+static void
+boot_fault_strike (Bootloader *bl,
+                   FfEnvTear  *tear)
+{
+  g_autofree char *line = NULL;
+  gboolean torn = g_str_has_prefix (bl->options->boot_fault, "boot-cut-in=");
+
+  if (!(torn ? ff_env_tear_changed_copy (tear) : ff_env_tear_any_changed (tear)))
+    return;
+  bl->boot_fault_struck = TRUE;
+  line = g_strdup_printf ("POWER CUT POINT (%s): the bootloader stops; the power goes off from "
+                          "outside", bl->options->boot_fault);
+  log_line (bl, line);
+  raise (SIGSTOP);
+}
+
 static gboolean
 boot (gpointer user_data)
 {
@@ -342,9 +364,20 @@ boot (gpointer user_data)
   const char *config = bl->options->agent_config != NULL ? bl->options->agent_config
                                                          : bl->device->agent_config;
 
-  if (!ff_sim_boot_decide (bl->device, &decision, &error)
-      || !(decision.mode == FF_SIM_BOOT_BRICKED
-           || ff_sim_boot_write_versions (bl->device, &decision, &error)))
+  g_autoptr(FfEnvTear) tear = NULL;
+
+  if (bl->options->boot_fault != NULL && !bl->boot_fault_struck)
+    tear = ff_env_tear_before_store (bl->device->env_config);
+  if (!ff_sim_boot_decide (bl->device, &decision, &error))
+    {
+      log_line (bl, error->message);
+      finish (bl, FF_SIM_BOOTLOADER_FAILED);
+      return G_SOURCE_REMOVE;
+    }
+  if (tear != NULL)
+    boot_fault_strike (bl, tear);
+  if (decision.mode != FF_SIM_BOOT_BRICKED
+      && !ff_sim_boot_write_versions (bl->device, &decision, &error))
     {
       log_line (bl, error->message);
       finish (bl, FF_SIM_BOOTLOADER_FAILED);

@@ -58,6 +58,11 @@ typedef struct
   const char * const *agent_argv;    /* the agent program (after an emulator, in a cross build) */
   const char         *agent_fault;   /* FIELDFLASH_AGENT_FAULT for the agent, or NULL */
   const char         *agent_config;  /* NULL: ROOT/agent.conf */
+  /* The bootloader's own power cut, at its first environment write: "boot-cut-in=env-write" (the
+   * copy it writes torn half way) or "boot-cut-at=env-written" (right after the write, before
+   * run/versions and the agent); NULL: none. The loop then stops itself (SIGSTOP) for the test
+   * to cut the power from outside (SIGKILL). */
+  const char         *boot_fault;
 } FfSimBootloaderOptions;
 
 /* Boots the device until the agent stops, a power cut strikes or nothing boots; logs each boot

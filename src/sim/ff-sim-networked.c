@@ -127,6 +127,8 @@ check_agent_fault (const char *fault)
     return TRUE;
   if (g_str_has_prefix (fault, "power-cut-at="))
     return g_strv_contains (agent_states, fault + strlen ("power-cut-at="));
+  if (g_str_has_prefix (fault, "stop-at="))
+    return g_strv_contains (agent_states, fault + strlen ("stop-at="));
   if (g_str_has_prefix (fault, "power-cut-in=write-slot:"))
     {
       value = fault + strlen ("power-cut-in=write-slot:");
@@ -209,6 +211,7 @@ run (int    argc,
   g_autoptr(GStrvBuilder) agent_faults = g_strv_builder_new ();
   g_auto(GStrv) agent_fault_list = NULL;
   g_autofree char *agent_fault = NULL;
+  g_autofree char *boot_fault = NULL;
   g_autofree char *agent_config = NULL;
   g_autoptr(GSocket) closed_port = NULL;
   gboolean broker_unreachable = FALSE;
@@ -227,6 +230,14 @@ run (int    argc,
           if (g_str_equal (*part, "broker-unreachable"))
             {
               broker_unreachable = TRUE;
+              continue;
+            }
+          if (g_str_equal (*part, "boot-cut-in=env-write")
+              || g_str_equal (*part, "boot-cut-at=env-written"))
+            {
+              /* The bootloader's own: its environment write torn, or cut right after it. */
+              g_free (boot_fault);
+              options.boot_fault = boot_fault = g_strdup (*part);
               continue;
             }
           if (!check_agent_fault (*part))
