@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
@@ -24,13 +25,13 @@
 struct _FfAgentHttps
 {
   SoupSession *session;
-  GTlsCertificate *pinned_certificate;
+  GBytes *pinned_der;
   FfKey *terminal_key;
   char *device_id;
 };
 
 FfAgentHttps *
-ff_agent_https_new (const char *base_url, GTlsCertificate *pinned_certificate,
+ff_agent_https_new (const char *base_url, GBytes *pinned_der,
                     FfKey *terminal_key, const char *device_id)
 {
   FfAgentHttps *https = g_new0 (FfAgentHttps, 1);
@@ -41,7 +42,7 @@ ff_agent_https_new (const char *base_url, GTlsCertificate *pinned_certificate,
                                                   "proxy-resolver", NULL, NULL);
   /* No CA database: the pinned certificate is the only trust (see accept_pinned_certificate). */
   soup_session_set_tls_database (https->session, NULL);
-  https->pinned_certificate = g_object_ref (pinned_certificate);
+  https->pinned_der = g_bytes_ref (pinned_der);
   https->terminal_key = ff_key_ref (terminal_key);
   https->device_id = g_strdup (device_id);
   return https;
@@ -53,7 +54,7 @@ ff_agent_https_free (FfAgentHttps *https)
   if (https == NULL)
     return;
   g_object_unref (https->session);
-  g_object_unref (https->pinned_certificate);
+  g_bytes_unref (https->pinned_der);
   ff_key_unref (https->terminal_key);
   g_free (https->device_id);
   g_free (https);
@@ -85,12 +86,16 @@ ff_agent_https_authorization (FfKey *terminal_key, const char *device_id, const 
                           "signature=\"%s\"", device_id, unix_time, encoded);
 }
 
-/* Only the platform's own certificate, pinned at enrolment, is trusted. */
+/* Only the platform's own certificate, pinned at enrolment, is trusted: the same DER bytes. */
 static gboolean
 accept_pinned_certificate (SoupMessage *message, GTlsCertificate *certificate,
                            GTlsCertificateFlags errors, FfAgentHttps *https)
 {
-  return g_tls_certificate_is_same (certificate, https->pinned_certificate);
+  g_autoptr(GByteArray) der = NULL;
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  return der != NULL && der->len == g_bytes_get_size (https->pinned_der)
+         && memcmp (der->data, g_bytes_get_data (https->pinned_der, NULL), der->len) == 0;
 }
 
 SoupMessage *

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 typedef struct _FfAgentHttps FfAgentHttps;
 
 FfAgentHttps *ff_agent_https_new   (const char       *base_url,
-                                    GTlsCertificate  *pinned_certificate,
+                                    GBytes           *pinned_der,
                                     FfKey            *terminal_key,
                                     const char       *device_id);
 void          ff_agent_https_free  (FfAgentHttps     *https);

@@ -695,7 +695,7 @@ ff_agent_new (FfAgentConfig *config, gboolean recovery_mode, GError **error)
                                                     NULL);
   g_autofree char *platform_cert = g_build_filename (config->credentials, "platform.crt", NULL);
   g_autofree char *outbox = ff_agent_config_data_file (config, "outbox", NULL);
-  g_autoptr(GTlsCertificate) pinned = NULL;
+  g_autoptr(GBytes) pinned = NULL;
   g_autoptr(GBytes) will = NULL;
 
   agent->config = config;
@@ -714,7 +714,9 @@ ff_agent_new (FfAgentConfig *config, gboolean recovery_mode, GError **error)
   if (recovery_mode)
     return g_steal_pointer (&agent);
 
-  pinned = g_tls_certificate_new_from_file (platform_cert, error);
+  /* Pinned by its DER bytes, read with OpenSSL: a GTlsCertificate would load glib-networking and
+   * GnuTLS (some 3 MB resident) in an agent that may go months without an HTTPS request. */
+  pinned = ff_certificate_load_der_file (platform_cert, error);
   if (pinned == NULL)
     return NULL;
   agent->https = ff_agent_https_new (config->platform_url, pinned, agent->terminal_key,

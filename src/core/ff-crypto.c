@@ -164,6 +164,39 @@ ff_key_load_public_file (const char *path,
   return key;
 }
 
+GBytes *
+ff_certificate_load_der_file (const char *path,
+                              GError    **error)
+{
+  g_autofree char *pem = NULL;
+  gsize length = 0;
+  BIO *bio;
+  X509 *certificate;
+  unsigned char *der = NULL;
+  int der_length;
+  GBytes *bytes;
+
+  if (!g_file_get_contents (path, &pem, &length, error))
+    return NULL;
+  bio = BIO_new_mem_buf (pem, (int) MIN (length, G_MAXINT));
+  certificate = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
+  BIO_free (bio);
+  der_length = certificate != NULL ? i2d_X509 (certificate, &der) : -1;
+  X509_free (certificate);
+  if (der_length <= 0)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      set_openssl_error (&local_error, FF_CRYPTO_ERROR_FAILED, _("Not a PEM certificate"));
+      g_set_error (error, FF_CRYPTO_ERROR, FF_CRYPTO_ERROR_FAILED, "%s: %s", path,
+                   local_error->message);
+      return NULL;
+    }
+  bytes = g_bytes_new (der, der_length);
+  OPENSSL_free (der);
+  return bytes;
+}
+
 static char *
 bio_to_string (BIO *bio)
 {

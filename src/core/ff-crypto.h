@@ -78,6 +78,10 @@ gboolean  ff_pin_hash_is_valid       (const char    *stored_hash);
 /* Random bytes as lowercase hex (2 * @n_bytes characters), for tokens and salts. */
 char     *ff_random_hex              (gsize          n_bytes);
 
+/* The DER bytes of the first certificate of a PEM file (to pin it without loading a TLS library). */
+GBytes   *ff_certificate_load_der_file (const char  *path,
+                                        GError     **error);
+
 /* A self-signed ECDSA P-256 certificate for @host_name, 127.0.0.1 and ::1, valid @days days. */
 gboolean  ff_tls_certificate_generate (const char   *cert_path,
                                        const char   *key_path,
