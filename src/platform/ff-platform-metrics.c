@@ -37,6 +37,12 @@ static const struct
   [FF_PLATFORM_COUNTER_REMOTE_RESULTS_REFUSED] =
     { "fieldflash_remote_results_refused_total",
       "Results refused (bad signature, wrong terminal, not a result)." },
+  [FF_PLATFORM_COUNTER_MQTT_MESSAGES_STORED] =
+    { "fieldflash_mqtt_messages_stored_total",
+      "MQTT messages stored: results, progress, states and the broker's acknowledgements (serve)." },
+  [FF_PLATFORM_COUNTER_MQTT_COMMITS] =
+    { "fieldflash_mqtt_commits_total",
+      "Transactions that stored MQTT messages, each one durable commit (serve)." },
 };
 
 typedef struct

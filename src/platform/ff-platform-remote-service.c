@@ -1,5 +1,7 @@
 /* The daemon's side of remote upgrades: its MQTT session (`serve`) sends the commands not yet
- * sent, ingests the terminals' results and acknowledges them, and keeps their retained state. */
+ * sent, ingests the terminals' results and acknowledges them, and keeps their retained state.
+ * What arrives is stored in batches, one transaction (one durable commit) for the messages of a
+ * main-loop turn, and acted on only once that commit is durable. */
 #include "config.h"
 
 #include "ff-platform-remote-service.h"
@@ -13,12 +15,17 @@
 
 #include <glib/gi18n-lib.h>
 
+/* Messages stored in one transaction at most: a burst is committed in batches of this size. */
+#define BATCH_MAX 512
+
 struct _FfRemoteService
 {
   FfPlatformDb *db;
   FfKey        *platform_key;
   FfMqttClient *client;
   FfPlatformMetrics *metrics;
+  GPtrArray    *queue;          /* of Event *: arrived, not yet stored */
+  guint         flush_id;
 };
 
 static void
@@ -64,61 +71,254 @@ connected (FfMqttClient *client,
   publish_unsent (self);
 }
 
-static void
-take_result (FfRemoteService *self,
-             const char      *device_id,
-             GBytes          *payload)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(FfRemoteResult) result = NULL;
-  g_autoptr(GBytes) ack = NULL;
-  g_autofree char *topic = NULL;
-  gint64 now = ff_platform_now ();
-  gboolean inserted = FALSE;
+/* Batches */
 
-  result = ff_platform_remote_ingest (self->db, device_id, payload, now, &inserted, &error);
-  if (result == NULL)
-    {
-      /* Not acknowledged: a forged or broken result is not stored either. */
-      ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_REMOTE_RESULTS_REFUSED, 1);
-      g_message ("MQTT: refused a result on the topic of %s: %s", device_id, error->message);
-      return;
-    }
-  ff_platform_metrics_add (self->metrics, inserted ? FF_PLATFORM_COUNTER_REMOTE_RESULTS_INGESTED
-                                                   : FF_PLATFORM_COUNTER_REMOTE_RESULTS_DUPLICATE,
-                           1);
-  g_message ("MQTT: result %s of %s: %s%s", result->result_id, device_id,
-             ff_remote_outcome_to_string (result->outcome), inserted ? "" : " (again)");
-  /* Acknowledged every time it comes, so a terminal whose ack was lost stops resending it. */
-  ack = ff_platform_remote_ack (self->platform_key, device_id, result->result_id, now, &error);
-  topic = ff_remote_topic (device_id, "cmd");
-  if (ack == NULL || !ff_mqtt_client_publish (self->client, topic, ack, NULL, &error))
-    g_warning ("MQTT: %s", error->message);
+typedef enum
+{
+  EVENT_RESULT,         /* a terminal's signed result */
+  EVENT_PROGRESS,       /* its progress (downloading, installing) */
+  EVENT_STATE,          /* its retained state */
+  EVENT_SENT,           /* the broker's PUBACK of a command */
+} EventKind;
+
+typedef struct
+{
+  EventKind       kind;
+  char           *id;         /* the terminal's device ID; the command's ID for EVENT_SENT */
+  GBytes         *payload;
+  FfRemoteIngest *ingest;     /* EVENT_RESULT, once verified */
+  char           *command_id; /* EVENT_PROGRESS, once read */
+  char           *step;
+  GError         *error;      /* why it was not kept */
+} Event;
+
+static void
+event_free (Event *event)
+{
+  if (event == NULL)
+    return;
+  g_free (event->id);
+  g_clear_pointer (&event->payload, g_bytes_unref);
+  g_clear_pointer (&event->ingest, ff_remote_ingest_free);
+  g_free (event->command_id);
+  g_free (event->step);
+  g_clear_error (&event->error);
+  g_free (event);
 }
 
 /* A progress document moves the terminal's campaign state on (downloading, installing); it is
- * informative and unsigned, so it never stands for a result. */
-static void
-take_progress (FfRemoteService *self,
-               const char      *device_id,
-               GBytes          *payload)
+ * informative and unsigned, so it never stands for a result. FALSE: not one to keep. */
+static gboolean
+read_progress (Event *event)
 {
   g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) error = NULL;
   JsonObject *root = NULL;
-  const char *command_id, *step;
 
-  if (g_bytes_get_size (payload) > FF_REMOTE_ENVELOPE_MAX_SIZE
-      || (parser = ff_document_parse_object (payload, &root, NULL)) == NULL
+  if (g_bytes_get_size (event->payload) > FF_REMOTE_ENVELOPE_MAX_SIZE
+      || (parser = ff_document_parse_object (event->payload, &root, NULL)) == NULL
       || g_strcmp0 (json_object_get_string_member_with_default (root, "device_id", NULL),
-                    device_id) != 0)
+                    event->id) != 0)
+    return FALSE;
+  event->command_id = g_strdup (json_object_get_string_member_with_default (root, "command_id",
+                                                                            NULL));
+  event->step = g_strdup (json_object_get_string_member_with_default (root, "step", NULL));
+  return event->command_id != NULL;
+}
+
+/* What is done before the batch's transaction: the costly checks (a result's signature), and
+ * the refusals, which store nothing. FALSE: the event is dropped. */
+static gboolean
+prepare_event (FfRemoteService *self,
+               Event           *event,
+               gint64           now)
+{
+  g_autoptr(GError) error = NULL;
+
+  switch (event->kind)
+    {
+    case EVENT_RESULT:
+      event->ingest = ff_platform_remote_verify_result (self->db, event->id, event->payload, now,
+                                                        &error);
+      if (event->ingest == NULL)
+        {
+          /* Not acknowledged: a forged or broken result is not stored either. */
+          ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_REMOTE_RESULTS_REFUSED, 1);
+          g_message ("MQTT: refused a result on the topic of %s: %s", event->id, error->message);
+          return FALSE;
+        }
+      return TRUE;
+    case EVENT_PROGRESS:
+      return read_progress (event);
+    case EVENT_STATE:
+      return g_bytes_get_size (event->payload) <= FF_REMOTE_ENVELOPE_MAX_SIZE;
+    case EVENT_SENT:
+    default:
+      return TRUE;
+    }
+}
+
+typedef struct
+{
+  FfRemoteService *service;
+  GPtrArray       *events;
+  gint64           now;
+} Batch;
+
+/* Every event of the batch in one transaction: one durable commit for all. An event that fails
+ * is undone alone (its own statement or savepoint) and keeps its error; the others are kept. */
+static gboolean
+store_batch (FfPlatformDb *db,
+             gpointer      user_data,
+             GError      **error)
+{
+  Batch *batch = user_data;
+
+  for (guint i = 0; i < batch->events->len; i++)
+    {
+      Event *event = g_ptr_array_index (batch->events, i);
+
+      switch (event->kind)
+        {
+        case EVENT_RESULT:
+          ff_platform_remote_store_result (db, event->ingest, &event->error);
+          break;
+        case EVENT_PROGRESS:
+          ff_platform_db_campaign_take_progress (db, event->command_id, event->step, batch->now,
+                                                 &event->error);
+          break;
+        case EVENT_STATE:
+          /* The versions it names choose the package of the next command
+           * (ff-platform-remote-delta.c). */
+          ff_platform_db_set_terminal_state (db, event->id, event->payload, batch->now,
+                                             &event->error);
+          break;
+        case EVENT_SENT:
+        default:
+          ff_platform_db_mark_command_sent (db, event->id, batch->now, &event->error);
+          break;
+        }
+    }
+  return TRUE;
+}
+
+/* Once the batch is durable: acknowledge each result (every time it comes, so a terminal whose
+ * ack was lost stops resending it), count and log. */
+static void
+finish_event (FfRemoteService *self,
+              Event           *event,
+              gint64           now)
+{
+  g_autoptr(GError) error = NULL;
+  const FfRemoteResult *result;
+  gboolean inserted;
+  g_autoptr(GBytes) ack = NULL;
+  g_autofree char *topic = NULL;
+
+  switch (event->kind)
+    {
+    case EVENT_RESULT:
+      if (event->error != NULL)
+        {
+          g_warning ("MQTT: the result on the topic of %s was not kept: %s", event->id,
+                     event->error->message);
+          return;
+        }
+      result = ff_remote_ingest_get_result (event->ingest);
+      inserted = ff_remote_ingest_inserted (event->ingest);
+      ff_platform_metrics_add (self->metrics,
+                               inserted ? FF_PLATFORM_COUNTER_REMOTE_RESULTS_INGESTED
+                                        : FF_PLATFORM_COUNTER_REMOTE_RESULTS_DUPLICATE, 1);
+      g_message ("MQTT: result %s of %s: %s%s", result->result_id, event->id,
+                 ff_remote_outcome_to_string (result->outcome), inserted ? "" : " (again)");
+      ack = ff_platform_remote_ack (self->platform_key, event->id, result->result_id, now,
+                                    &error);
+      topic = ff_remote_topic (event->id, "cmd");
+      if (ack == NULL || !ff_mqtt_client_publish (self->client, topic, ack, NULL, &error))
+        g_warning ("MQTT: %s", error->message);
+      break;
+    case EVENT_PROGRESS:
+      if (event->error != NULL)
+        g_message ("MQTT: the progress of %s was not kept: %s", event->id,
+                   event->error->message);
+      break;
+    case EVENT_STATE:
+      if (event->error == NULL)
+        g_message ("MQTT: the state of %s is kept", event->id);
+      else
+        g_message ("MQTT: the state of %s was not kept: %s", event->id, event->error->message);
+      break;
+    case EVENT_SENT:
+    default:
+      if (event->error == NULL)
+        {
+          ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_REMOTE_COMMANDS_SENT, 1);
+          g_message ("MQTT: command %s sent", event->id);
+        }
+      else
+        g_warning ("MQTT: %s", event->error->message);
+      break;
+    }
+}
+
+/* Stores what arrived since the last flush in one transaction, then acts on it. Nothing is
+ * acknowledged before its commit is durable: a daemon killed before leaves the results in the
+ * terminals' outboxes, which they send again until acknowledged. */
+static void
+flush (FfRemoteService *self)
+{
+  g_autoptr(GPtrArray) arrived = g_steal_pointer (&self->queue);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  g_autoptr(GError) error = NULL;
+  Batch batch = { self, events, ff_platform_now () };
+
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  if (arrived == NULL)
     return;
-  command_id = json_object_get_string_member_with_default (root, "command_id", NULL);
-  step = json_object_get_string_member_with_default (root, "step", NULL);
-  if (command_id != NULL
-      && !ff_platform_db_campaign_take_progress (self->db, command_id, step, ff_platform_now (),
-                                                 &error))
-    g_message ("MQTT: the progress of %s was not kept: %s", device_id, error->message);
+  for (guint i = 0; i < arrived->len; i++)
+    if (prepare_event (self, g_ptr_array_index (arrived, i), batch.now))
+      g_ptr_array_add (events, g_steal_pointer (&g_ptr_array_index (arrived, i)));
+  if (events->len == 0)
+    return;
+  if (!ff_platform_db_transaction (self->db, store_batch, &batch, &error))
+    {
+      g_warning ("MQTT: %u messages were not kept: %s", events->len, error->message);
+      return;
+    }
+  ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_MQTT_MESSAGES_STORED, events->len);
+  ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_MQTT_COMMITS, 1);
+  for (guint i = 0; i < events->len; i++)
+    finish_event (self, g_ptr_array_index (events, i), batch.now);
+}
+
+static gboolean
+flush_idle (gpointer user_data)
+{
+  FfRemoteService *self = user_data;
+
+  self->flush_id = 0;
+  flush (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Queues an event for the next flush: when the main loop has nothing more to read (each of its
+ * turns reads many messages), or at once when the batch is full. */
+static void
+queue_event (FfRemoteService *self,
+             EventKind        kind,
+             char            *id,
+             GBytes          *payload)
+{
+  Event *event = g_new0 (Event, 1);
+
+  event->kind = kind;
+  event->id = id;
+  event->payload = payload != NULL ? g_bytes_ref (payload) : NULL;
+  g_ptr_array_add (self->queue, event);
+  if (self->queue->len >= BATCH_MAX)
+    flush (self);
+  else if (self->flush_id == 0)
+    self->flush_id = g_idle_add (flush_idle, self);
 }
 
 static void
@@ -128,24 +328,14 @@ message (FfMqttClient *client,
          gpointer      user_data)
 {
   FfRemoteService *self = user_data;
-  g_autofree char *result_device = ff_remote_topic_device (topic, "result");
-  g_autofree char *state_device = ff_remote_topic_device (topic, "state");
-  g_autofree char *progress_device = ff_remote_topic_device (topic, "progress");
-  g_autoptr(GError) error = NULL;
+  char *device_id;
 
-  if (result_device != NULL)
-    take_result (self, result_device, payload);
-  else if (progress_device != NULL)
-    take_progress (self, progress_device, payload);
-  else if (state_device != NULL && g_bytes_get_size (payload) <= FF_REMOTE_ENVELOPE_MAX_SIZE)
-    {
-      /* The versions it names choose the package of the next command (ff-platform-remote-delta.c). */
-      if (ff_platform_db_set_terminal_state (self->db, state_device, payload, ff_platform_now (),
-                                             &error))
-        g_message ("MQTT: the state of %s is kept", state_device);
-      else
-        g_message ("MQTT: the state of %s was not kept: %s", state_device, error->message);
-    }
+  if ((device_id = ff_remote_topic_device (topic, "result")) != NULL)
+    queue_event (self, EVENT_RESULT, device_id, payload);
+  else if ((device_id = ff_remote_topic_device (topic, "progress")) != NULL)
+    queue_event (self, EVENT_PROGRESS, device_id, payload);
+  else if ((device_id = ff_remote_topic_device (topic, "state")) != NULL)
+    queue_event (self, EVENT_STATE, device_id, payload);
 }
 
 static void
@@ -153,18 +343,8 @@ published (FfMqttClient *client,
            const char   *tag,
            gpointer      user_data)
 {
-  FfRemoteService *self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (tag == NULL)
-    return;
-  if (ff_platform_db_mark_command_sent (self->db, tag, ff_platform_now (), &error))
-    {
-      ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_REMOTE_COMMANDS_SENT, 1);
-      g_message ("MQTT: command %s sent", tag);
-    }
-  else
-    g_warning ("MQTT: %s", error->message);
+  if (tag != NULL)
+    queue_event (user_data, EVENT_SENT, g_strdup (tag), NULL);
 }
 
 void
@@ -196,6 +376,7 @@ ff_remote_service_start (FfPlatformDb      *db,
   self->db = db;
   self->platform_key = ff_key_ref (platform_key);
   self->metrics = metrics;
+  self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
   /* A persistent session: results published while the daemon was down wait at the broker. */
   self->client = ff_mqtt_client_new (settings, FF_MQTT_PLATFORM_USER, TRUE, &handlers, self,
                                      error);
@@ -209,6 +390,9 @@ ff_remote_service_free (FfRemoteService *service)
 {
   if (service == NULL)
     return;
+  /* What arrived is kept (and acknowledged) before the session closes. */
+  flush (service);
+  g_clear_pointer (&service->queue, g_ptr_array_unref);
   g_clear_pointer (&service->client, ff_mqtt_client_free);
   g_clear_pointer (&service->platform_key, ff_key_unref);
   g_free (service);

@@ -340,21 +340,74 @@ ff_platform_remote_query (const FfRemoteContext  *context,
   return g_steal_pointer (&record);
 }
 
-typedef struct
+struct _FfRemoteIngest
 {
-  const FfRemoteResult *result;
+  FfRemoteResult       *result;
   FfRemoteResultRecord  record;
   GBytes               *document;
   GBytes               *signature;
   gboolean              inserted;
-} Ingest;
+};
+
+void
+ff_remote_ingest_free (FfRemoteIngest *ingest)
+{
+  if (ingest == NULL)
+    return;
+  g_clear_pointer (&ingest->result, ff_remote_result_free);
+  g_clear_pointer (&ingest->document, g_bytes_unref);
+  g_clear_pointer (&ingest->signature, g_bytes_unref);
+  g_free (ingest);
+}
+
+const FfRemoteResult *
+ff_remote_ingest_get_result (const FfRemoteIngest *ingest)
+{
+  return ingest->result;
+}
+
+gboolean
+ff_remote_ingest_inserted (const FfRemoteIngest *ingest)
+{
+  return ingest->inserted;
+}
+
+FfRemoteIngest *
+ff_platform_remote_verify_result (FfPlatformDb *db,
+                                  const char   *device_id,
+                                  GBytes       *envelope,
+                                  gint64        now,
+                                  GError      **error)
+{
+  g_autoptr(FfKey) key = ff_platform_remote_terminal_key (db, device_id, error);
+  g_autoptr(FfRemoteIngest) ingest = g_new0 (FfRemoteIngest, 1);
+  FfRemoteResult *result;
+
+  if (key == NULL || (ingest->result = ff_remote_result_load (envelope, key, device_id,
+                                                              error)) == NULL)
+    return NULL;
+  ingest->document = ff_remote_envelope_unwrap (envelope, &ingest->signature, error);
+  if (ingest->document == NULL)
+    return NULL;
+  result = ingest->result;
+  ingest->record.result_id = result->result_id;
+  ingest->record.command_id = result->command_id;
+  ingest->record.device_id = result->device_id;
+  ingest->record.outcome = (char *) ff_remote_outcome_to_string (result->outcome);
+  ingest->record.step = result->step;
+  ingest->record.reason = result->reason;
+  ingest->record.main_program_version = result->versions.main_program;
+  ingest->record.finished_at = result->finished_at;
+  ingest->record.received_at = now;
+  return g_steal_pointer (&ingest);
+}
 
 static gboolean
-ingest_in_transaction (FfPlatformDb *db,
-                       gpointer      user_data,
-                       GError      **error)
+store_in_transaction (FfPlatformDb *db,
+                      gpointer      user_data,
+                      GError      **error)
 {
-  Ingest *ingest = user_data;
+  FfRemoteIngest *ingest = user_data;
   const char *device_id = ingest->record.device_id;
   const char *running = ingest->result->versions.main_program;
   g_autoptr(FfTerminal) terminal = NULL;
@@ -382,41 +435,13 @@ ingest_in_transaction (FfPlatformDb *db,
                                                ingest->record.result_id, error);
 }
 
-FfRemoteResult *
-ff_platform_remote_ingest (FfPlatformDb *db,
-                           const char   *device_id,
-                           GBytes       *envelope,
-                           gint64        now,
-                           gboolean     *inserted,
-                           GError      **error)
+gboolean
+ff_platform_remote_store_result (FfPlatformDb   *db,
+                                 FfRemoteIngest *ingest,
+                                 GError        **error)
 {
-  g_autoptr(FfKey) key = ff_platform_remote_terminal_key (db, device_id, error);
-  g_autoptr(FfRemoteResult) result = NULL;
-  g_autoptr(GBytes) document = NULL;
-  g_autoptr(GBytes) signature = NULL;
-  Ingest ingest = { 0 };
-
-  if (key == NULL || (result = ff_remote_result_load (envelope, key, device_id, error)) == NULL)
-    return NULL;
-  document = ff_remote_envelope_unwrap (envelope, &signature, error);
-  if (document == NULL)
-    return NULL;
-  ingest.result = result;
-  ingest.record.result_id = result->result_id;
-  ingest.record.command_id = result->command_id;
-  ingest.record.device_id = result->device_id;
-  ingest.record.outcome = (char *) ff_remote_outcome_to_string (result->outcome);
-  ingest.record.step = result->step;
-  ingest.record.reason = result->reason;
-  ingest.record.main_program_version = result->versions.main_program;
-  ingest.record.finished_at = result->finished_at;
-  ingest.record.received_at = now;
-  ingest.document = document;
-  ingest.signature = signature;
-  if (!ff_platform_db_transaction (db, ingest_in_transaction, &ingest, error))
-    return NULL;
-  *inserted = ingest.inserted;
-  return g_steal_pointer (&result);
+  ingest->inserted = FALSE;
+  return ff_platform_db_transaction (db, store_in_transaction, ingest, error);
 }
 
 GBytes *

@@ -57,15 +57,28 @@ FfRemoteCommandRecord *ff_platform_remote_query (const FfRemoteContext  *context
                                                  gint64                  now,
                                                  GError                **error);
 
-/* Verifies @envelope from @device_id's result topic with the terminal's key and stores the result
- * once by its result_id; a new result whose main program version differs from the ledger's updates
- * the ledger and adds a history entry of source "remote", in the same transaction. */
-FfRemoteResult *ff_platform_remote_ingest   (FfPlatformDb          *db,
-                                             const char            *device_id,
-                                             GBytes                *envelope,
-                                             gint64                 now,
-                                             gboolean              *inserted,
-                                             GError               **error);
+/* A terminal's result verified and ready to store. */
+typedef struct _FfRemoteIngest FfRemoteIngest;
+
+/* Verifies @envelope from @device_id's result topic with the terminal's key (received @now); the
+ * costly part of taking a result, done outside any transaction. */
+FfRemoteIngest *ff_platform_remote_verify_result (FfPlatformDb   *db,
+                                                  const char     *device_id,
+                                                  GBytes         *envelope,
+                                                  gint64          now,
+                                                  GError        **error);
+/* Stores the result once by its result_id (ff_remote_ingest_inserted() then tells whether it was
+ * new); a new result moves its campaign terminal on, and one whose main program version differs
+ * from the ledger's updates the ledger and adds a history entry of source "remote", all in one
+ * transaction — or in the caller's, when it runs in one (a batch of results, one commit). */
+gboolean        ff_platform_remote_store_result  (FfPlatformDb   *db,
+                                                  FfRemoteIngest *ingest,
+                                                  GError        **error);
+const FfRemoteResult *ff_remote_ingest_get_result (const FfRemoteIngest *ingest);
+gboolean        ff_remote_ingest_inserted        (const FfRemoteIngest *ingest);
+void            ff_remote_ingest_free            (FfRemoteIngest *ingest);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteIngest, ff_remote_ingest_free)
 
 /* The signed ack of @result_id for @device_id's command topic. */
 GBytes         *ff_platform_remote_ack      (FfKey                 *platform_key,

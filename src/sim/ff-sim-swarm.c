@@ -23,6 +23,9 @@
 
 #define EXIT_USAGE 2
 #define RECONNECT_SECONDS 1
+/* A result not acknowledged by then is sent again (the agent waits a minute; the swarm is quicker
+ * so that a test of a platform killed before it stored a result does not wait long). */
+#define REPUBLISH_SECONDS 5
 
 typedef struct
 {
@@ -35,6 +38,7 @@ typedef struct
   GHashTable       *executed;   /* command IDs */
   GHashTable       *outbox;     /* result ID → sealed result, until acknowledged */
   gint64            retry_at;   /* monotonic seconds of the next reconnection */
+  gint64            republish_at; /* monotonic seconds of the next publication of the outbox */
 } Terminal;
 
 typedef struct
@@ -311,6 +315,14 @@ run_once (GPtrArray     *terminals,
           t->retry_at = now + RECONNECT_SECONDS;
           mosquitto_reconnect (t->mosq);
         }
+      else if (t->connected && g_hash_table_size (t->outbox) > 0 && now >= t->republish_at)
+        {
+          if (t->republish_at != 0)
+            send_outbox (t);
+          t->republish_at = now + REPUBLISH_SECONDS;
+        }
+      else if (g_hash_table_size (t->outbox) == 0)
+        t->republish_at = 0;
     }
 }
 

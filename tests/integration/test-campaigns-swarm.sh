@@ -5,7 +5,8 @@
 # threshold completes; one above it halts in the wave where it crosses with no command sent after
 # the halt, and an operator's resume then accepts those failures and sends the rest; kill -9 of the
 # platform during a wave and a restart send no command twice and lose no result; a campaign mixing networked and tablet-only terminals, whose tablet-only one becomes a
-# signed task when its wave starts; firmware withdrawn mid-campaign stops further sends.
+# signed task when its wave starts; firmware withdrawn mid-campaign stops further sends; the MQTT
+# messages that arrive together are stored in one commit.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 sim=("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/src/sim/fieldflash-sim")
@@ -111,6 +112,13 @@ wait_campaign C1 complete
 show C1 "[t for w in c['wave_list'] for t in w['terminal_list'] if t['device_id'] == 'NET-0003'][0]" \
   | grep -q "'step': 'install-program'" || fail "the failure's step is not kept"
 [ "$(upgrades C1)" = "10 1" ] || fail "C1 commands on the broker: $(upgrades C1)"
+# What arrives together (a wave's PUBACKs, its results) is stored together: fewer durable commits
+# than messages stored.
+curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" "$REMOTE_PLATFORM_URL/metrics" > "$work/metrics"
+stored=$(sed -n 's/^fieldflash_mqtt_messages_stored_total //p' "$work/metrics")
+commits=$(sed -n 's/^fieldflash_mqtt_commits_total //p' "$work/metrics")
+[ -n "$stored" ] && [ -n "$commits" ] && [ "$stored" -ge 20 ] && [ "$commits" -lt "$stored" ] \
+  || fail "MQTT messages stored ${stored:-?} in ${commits:-?} commits"
 
 echo "== failures reach the threshold: halted in that wave, nothing sent after"
 # NET-0011..0020 in waves of 2, 3, 5: the 3 failures of NET-0017..0019 are in wave 3.
