@@ -439,6 +439,7 @@ typedef struct
   FfCli     *cli;
   GPtrArray *records;
   GMainLoop *loop;
+  guint      claimed;      /* published by this process (not by `serve`) */
   guint      sent;
   guint      timeout_id;
   GError    *error;
@@ -449,16 +450,22 @@ publish_connected (FfMqttClient *client,
                    gpointer      user_data)
 {
   Publishing *publishing = user_data;
+  g_autoptr(GPtrArray) claimed = g_ptr_array_new ();
 
-  for (guint i = 0; i < publishing->records->len && publishing->error == NULL; i++)
-    {
-      FfRemoteCommandRecord *record = g_ptr_array_index (publishing->records, i);
-      g_autofree char *topic = ff_remote_topic (record->device_id, "cmd");
+  /* Claimed first (recorded as published), so that `serve` never sends them again; one `serve`
+   * claimed already is its to send. */
+  if (ff_platform_db_claim_commands (publishing->cli->db, publishing->records, ff_platform_now (),
+                                     claimed, &publishing->error))
+    for (guint i = 0; i < claimed->len && publishing->error == NULL; i++)
+      {
+        FfRemoteCommandRecord *record = g_ptr_array_index (claimed, i);
+        g_autofree char *topic = ff_remote_topic (record->device_id, "cmd");
 
-      ff_mqtt_client_publish (client, topic, record->envelope, record->command_id,
-                              &publishing->error);
-    }
-  if (publishing->error != NULL)
+        publishing->claimed++;
+        ff_mqtt_client_publish (client, topic, record->envelope, record->command_id,
+                                &publishing->error);
+      }
+  if (publishing->error != NULL || publishing->claimed == 0)
     g_main_loop_quit (publishing->loop);
 }
 
@@ -473,7 +480,7 @@ publish_done (FfMqttClient *client,
       && ff_platform_db_mark_command_sent (publishing->cli->db, tag, ff_platform_now (),
                                            &publishing->error))
     publishing->sent++;
-  if (publishing->error != NULL || publishing->sent == publishing->records->len)
+  if (publishing->error != NULL || publishing->sent == publishing->claimed)
     g_main_loop_quit (publishing->loop);
 }
 
@@ -487,8 +494,9 @@ publish_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Publishes @records and marks each sent once the broker has it; what is left unsent goes out
- * when `serve` starts. */
+/* Publishes @records and marks each sent once the broker has it; what could not be published (no
+ * broker) goes out when `serve` starts. Each is recorded as published before it is, and never
+ * published again. */
 static gboolean
 publish_commands (FfCli      *cli,
                   GPtrArray  *records,
@@ -500,7 +508,7 @@ publish_commands (FfCli      *cli,
   g_autofree char *suffix = ff_random_hex (4);
   g_autofree char *client_id = g_strdup_printf ("%s-cli-%s", FF_MQTT_PLATFORM_USER, suffix);
   g_autoptr(FfMqttClient) client = NULL;
-  Publishing publishing = { cli, records, loop, 0, 0, NULL };
+  Publishing publishing = { cli, records, loop, 0, 0, 0, NULL };
 
   if (settings == NULL)
     return FALSE;
@@ -516,11 +524,11 @@ publish_commands (FfCli      *cli,
       g_propagate_error (error, publishing.error);
       return FALSE;
     }
-  if (publishing.sent < records->len)
+  if (publishing.sent < publishing.claimed)
     {
       g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED,
                    _("The broker took %u of %u commands within %d s"), publishing.sent,
-                   records->len, PUBLISH_TIMEOUT_SECONDS);
+                   publishing.claimed, PUBLISH_TIMEOUT_SECONDS);
       return FALSE;
     }
   return TRUE;

@@ -195,13 +195,71 @@ read_command (sqlite3_stmt *stmt)
 }
 
 GPtrArray *
-ff_platform_db_list_unsent_commands (FfPlatformDb *db,
-                                     GError      **error)
+ff_platform_db_list_unpublished_commands (FfPlatformDb *db,
+                                          guint         limit,
+                                          GError      **error)
 {
   return LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
     "SELECT command_id, device_id, kind, created_at, not_after, envelope, sent_at"
-    " FROM remote_commands WHERE sent_at IS NULL ORDER BY created_at, rowid", error, ""),
+    " FROM remote_commands WHERE published_at IS NULL AND sent_at IS NULL"
+    " ORDER BY created_at, rowid LIMIT ?", error, "i", (gint64) limit),
     read_command, (GDestroyNotify) ff_remote_command_record_free, error));
+}
+
+static gboolean
+claim_commands (FfPlatformDb *db,
+                GPtrArray    *records,
+                gint64        now,
+                GPtrArray    *claimed,
+                GError      **error)
+{
+  for (guint i = 0; i < records->len; i++)
+    {
+      FfRemoteCommandRecord *record = g_ptr_array_index (records, i);
+
+      if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+            "UPDATE remote_commands SET published_at = ? WHERE command_id = ?"
+            " AND published_at IS NULL AND sent_at IS NULL", error, "is", now,
+            record->command_id), error))
+        return FALSE;
+      if (ff_platform_db_changes (db) == 1)
+        g_ptr_array_add (claimed, record);
+    }
+  return TRUE;
+}
+
+/* One transaction without its fsync: what guards against a second publication is the claim being
+ * seen by the next process, which it is once sqlite has written it to the WAL file (a killed
+ * process's writes stay in the page cache). Waiting for the disk would leave the time of an fsync
+ * between the claim a killed daemon leaves and the publication it never made; without it the
+ * publication follows within microseconds. A power cut may lose the claim: then the command may
+ * go out twice, and the agent executes a command ID once. */
+gboolean
+ff_platform_db_claim_commands (FfPlatformDb *db,
+                               GPtrArray    *records,
+                               gint64        now,
+                               GPtrArray    *claimed,
+                               GError      **error)
+{
+  gboolean ok;
+
+  ff_platform_db_lock (db);
+  ok = ff_platform_db_run (db, ff_platform_db_bind (db, "PRAGMA synchronous = OFF", error, ""),
+                           error)
+       && ff_platform_db_run (db, ff_platform_db_bind (db, "BEGIN IMMEDIATE", error, ""), error);
+  if (ok)
+    {
+      ok = claim_commands (db, records, now, claimed, error)
+           && ff_platform_db_run (db, ff_platform_db_bind (db, "COMMIT", error, ""), error);
+      if (!ok)
+        {
+          ff_platform_db_run (db, ff_platform_db_bind (db, "ROLLBACK", NULL, ""), NULL);
+          g_ptr_array_set_size (claimed, 0);
+        }
+    }
+  ff_platform_db_run (db, ff_platform_db_bind (db, "PRAGMA synchronous = FULL", NULL, ""), NULL);
+  ff_platform_db_unlock (db);
+  return ok;
 }
 
 void

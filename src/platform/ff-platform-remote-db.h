@@ -83,9 +83,19 @@ gboolean        ff_platform_db_mark_command_sent   (FfPlatformDb  *db,
                                                     const char    *command_id,
                                                     gint64         now,
                                                     GError       **error);
-/* The commands not yet acknowledged by the broker, oldest first. */
-GPtrArray      *ff_platform_db_list_unsent_commands (FfPlatformDb *db,
-                                                     GError      **error);
+/* At most @limit commands never handed to the broker, oldest first. */
+GPtrArray      *ff_platform_db_list_unpublished_commands (FfPlatformDb *db,
+                                                          guint         limit,
+                                                          GError      **error);
+/* Records each of @records (FfRemoteCommandRecords) as handed to the broker @now, unless it was
+ * before (then another process publishes it, or did), in one transaction, and adds those it
+ * claimed to @claimed. Publish a command only once it is claimed: it is never published again,
+ * so a daemon killed after the publication sends nothing twice. */
+gboolean        ff_platform_db_claim_commands      (FfPlatformDb  *db,
+                                                    GPtrArray     *records,
+                                                    gint64         now,
+                                                    GPtrArray     *claimed,
+                                                    GError       **error);
 /* The derived package recorded for the target package @to_sha256 and the installed images
  * @from_key; *@found is NULL when none is recorded. */
 gboolean        ff_platform_db_find_package_delta  (FfPlatformDb          *db,

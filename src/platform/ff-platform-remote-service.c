@@ -10,13 +10,17 @@
 #include "ff-platform-campaigns.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-error.h"
+#include "ff-platform-fault.h"
 #include "ff-platform-mqtt.h"
 #include "ff-platform-remote.h"
 
 #include <glib/gi18n-lib.h>
+#include <signal.h>
 
 /* Messages stored in one transaction at most: a burst is committed in batches of this size. */
 #define BATCH_MAX 512
+/* Commands published and not yet acknowledged by the broker, at most. */
+#define PUBLISH_WINDOW 256
 
 struct _FfRemoteService
 {
@@ -26,29 +30,47 @@ struct _FfRemoteService
   FfPlatformMetrics *metrics;
   GPtrArray    *queue;          /* of Event *: arrived, not yet stored */
   guint         flush_id;
+  guint         kill_after_puback;  /* the test hook (ff-platform-fault.h), or 0 */
+  guint         acknowledged;
 };
 
+/* Publishes the commands never handed to the broker, each exactly once: a round of them is
+ * claimed (recorded as published) first, then published at once — a daemon killed after the claim
+ * sends none of them again, so the broker carries each command once. At most PUBLISH_WINDOW wait
+ * for the broker's acknowledgement at a time; the next round goes when those are stored. */
 static void
 publish_unsent (FfRemoteService *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) unsent = ff_platform_db_list_unsent_commands (self->db, &error);
+  g_autoptr(GPtrArray) claimed = g_ptr_array_new ();
+  g_autoptr(GPtrArray) unpublished = NULL;
+  guint pending = ff_mqtt_client_pending (self->client);
 
-  if (unsent == NULL)
+  if (pending >= PUBLISH_WINDOW)
+    return;
+  unpublished = ff_platform_db_list_unpublished_commands (self->db, PUBLISH_WINDOW - pending,
+                                                          &error);
+  if (unpublished == NULL
+      || (unpublished->len > 0
+          && !ff_platform_db_claim_commands (self->db, unpublished, ff_platform_now (), claimed,
+                                             &error)))
     {
       g_warning ("MQTT: %s", error->message);
       return;
     }
-  for (guint i = 0; i < unsent->len; i++)
+  for (guint i = 0; i < claimed->len; i++)
     {
-      FfRemoteCommandRecord *record = g_ptr_array_index (unsent, i);
+      FfRemoteCommandRecord *record = g_ptr_array_index (claimed, i);
       g_autofree char *topic = ff_remote_topic (record->device_id, "cmd");
 
+      /* Claimed, it is not tried again by another process (a lost connection: libmosquitto
+       * sends it again when it reconnects, within this process). */
       if (!ff_mqtt_client_publish (self->client, topic, record->envelope, record->command_id,
                                    &error))
         {
-          g_warning ("MQTT: %s", error->message);
-          return;
+          g_warning ("MQTT: command %s was not published: %s", record->command_id,
+                     error->message);
+          g_clear_error (&error);
         }
     }
 }
@@ -270,6 +292,7 @@ flush (FfRemoteService *self)
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
   g_autoptr(GError) error = NULL;
   Batch batch = { self, events, ff_platform_now () };
+  gboolean sent = FALSE;
 
   g_clear_handle_id (&self->flush_id, g_source_remove);
   self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
@@ -288,7 +311,15 @@ flush (FfRemoteService *self)
   ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_MQTT_MESSAGES_STORED, events->len);
   ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_MQTT_COMMITS, 1);
   for (guint i = 0; i < events->len; i++)
-    finish_event (self, g_ptr_array_index (events, i), batch.now);
+    {
+      Event *event = g_ptr_array_index (events, i);
+
+      finish_event (self, event, batch.now);
+      sent |= event->kind == EVENT_SENT;
+    }
+  /* Acknowledgements stored make room for the next round of commands. */
+  if (sent && ff_mqtt_client_is_connected (self->client))
+    publish_unsent (self);
 }
 
 static gboolean
@@ -343,8 +374,19 @@ published (FfMqttClient *client,
            const char   *tag,
            gpointer      user_data)
 {
-  if (tag != NULL)
-    queue_event (user_data, EVENT_SENT, g_strdup (tag), NULL);
+  FfRemoteService *self = user_data;
+
+  if (tag == NULL)
+    return;
+  if (self->kill_after_puback > 0 && ++self->acknowledged >= self->kill_after_puback)
+    {
+      /* The test hook: the worst moment, the broker has the command and the record does not
+       * say so. */
+      g_message ("MQTT: FIELDFLASH_PLATFORM_FAULT: killed at the broker's acknowledgement of %u "
+                 "commands", self->acknowledged);
+      raise (SIGKILL);
+    }
+  queue_event (self, EVENT_SENT, g_strdup (tag), NULL);
 }
 
 void
@@ -373,6 +415,7 @@ ff_remote_service_start (FfPlatformDb      *db,
       return NULL;
     }
   self = g_new0 (FfRemoteService, 1);
+  self->kill_after_puback = ff_platform_fault_kill_after_puback ();
   self->db = db;
   self->platform_key = ff_key_ref (platform_key);
   self->metrics = metrics;

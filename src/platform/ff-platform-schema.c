@@ -265,10 +265,18 @@ static const char schema_v11[] =
 static const char schema_v12[] =
   "ALTER TABLE meters ADD COLUMN psk BLOB;";
 
+/* Schema 13: a command is recorded as handed to the broker (published_at) before it is
+ * published, and never published again after that: a daemon killed between the
+ * publication and the broker's acknowledgement (sent_at) does not send it twice. */
+static const char schema_v13[] =
+  "ALTER TABLE remote_commands ADD COLUMN published_at INTEGER;"
+  "CREATE INDEX remote_commands_unpublished ON remote_commands (created_at)"
+  "  WHERE published_at IS NULL AND sent_at IS NULL;";
+
 /* steps[N] brings a database of schema N to schema N + 1. */
 static const char *const steps[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
                                       schema_v6, schema_v7, schema_v8, schema_v9, schema_v10,
-                                      schema_v11, schema_v12 };
+                                      schema_v11, schema_v12, schema_v13 };
 
 static gboolean
 exec (sqlite3     *handle,

@@ -4,6 +4,7 @@
 #include "ff-datadir.h"
 #include "ff-cli-options.h"
 #include "ff-platform-cli.h"
+#include "ff-platform-fault.h"
 
 #include <glib/gi18n-lib.h>
 #include <locale.h>
@@ -118,6 +119,11 @@ main (int   argc,
       if (error != NULL)
         g_printerr ("fieldflash-platform: %s\n", error->message);
       print_usage ();
+      return 2;
+    }
+  if (!ff_platform_fault_init (&error))
+    {
+      g_printerr ("fieldflash-platform: %s\n", error->message);
       return 2;
     }
   cli.data_dir = data_dir != NULL ? g_steal_pointer (&data_dir) : ff_cli_default_data_dir ();

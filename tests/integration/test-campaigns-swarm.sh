@@ -152,19 +152,33 @@ wait_campaign C2 complete
 [ "$(upgrades C2)" = "20 1" ] || fail "C2 commands after resume: $(upgrades C2)"
 
 echo "== kill -9 of the platform during a wave: no command twice, no result lost"
+# Three kills in three waves of two: from outside while the first wave's commands are on their
+# way, then twice by serve's own fault hook at the worst moment — the broker's acknowledgements of
+# a wave's two commands arrived, none of them stored (a daemon that publishes what it has not
+# recorded as sent sends them twice).
 remote_platform campaigns create --firmware V2.00 \
-  --terminals NET-0031,NET-0032,NET-0033,NET-0034,NET-0035,NET-0036 --waves 50%,100% \
+  --terminals NET-0031,NET-0032,NET-0033,NET-0034,NET-0035,NET-0036 --waves 33%,66%,100% \
   --max-failures 1 > /dev/null
 lines=$(wc -l < "$work/platform.log")
 remote_platform campaigns start C3 > /dev/null
 remote_stack_wait_line "$work/platform.log" 'Campaign C3: wave 1 started' "$((lines + 1))"
 remote_stack_kill_platform KILL
+for kill in 1 2; do
+  lines=$(wc -l < "$work/platform.log")
+  FIELDFLASH_PLATFORM_FAULT=kill-after-puback=2 remote_stack_start_platform
+  # It kills itself when the broker has a wave's two commands.
+  wait "$REMOTE_PLATFORM_PID" && fail "serve was not killed (kill $kill)"
+  REMOTE_PLATFORM_PID=
+  grep -q 'FIELDFLASH_PLATFORM_FAULT: killed at' \
+    <(tail -n +"$((lines + 1))" "$work/platform.log") || fail "kill $kill: not by the fault hook"
+done
 remote_stack_start_platform
 wait_campaign C3 complete
 [ "$(show C3 "c['terminals']['succeeded']")" = 6 ] || fail "C3 $(show C3 "c['terminals']")"
 expected="NET-0031:1 NET-0032:1 NET-0033:1 NET-0034:1 NET-0035:1 NET-0036:1"
 [ "$(commands_per_terminal C3)" = "$expected" ] \
   || fail "C3 commands per terminal: $(commands_per_terminal C3)"
+[ "$(upgrades C3)" = "6 1" ] || fail "C3 commands on the broker: $(upgrades C3)"
 for id in NET-0031 NET-0032 NET-0033 NET-0034 NET-0035 NET-0036; do
   [ "$(remote_platform remote results "$id" | wc -l)" = 1 ] || fail "results of $id"
   [ "$(grep -c "^$id: command " "$work/swarm.log")" = 1 ] || fail "$id executed twice"

@@ -183,8 +183,10 @@ test_migrate_schema_1 (void)
   g_assert_cmpstr (item->expected_version, ==, "V1.00");
   ff_platform_db_close (db);
 
-  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 12);
+  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 13);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM meters WHERE psk IS NOT NULL"), ==, 0);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM remote_commands"
+                                 " WHERE published_at IS NOT NULL"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM remote_package_deltas"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
                                  " AND name = 'terminals_by_vendor_model_version'"), ==, 1);

@@ -1,0 +1,17 @@
+/* FIELDFLASH_PLATFORM_FAULT, the platform's test hook: faults a test makes `serve` run into at the
+ * worst moment (docs/platform.md, "Test hooks"). Comma-separated:
+ *   kill-after-puback=N    SIGKILL when the broker's acknowledgement (PUBACK) of the Nth command
+ *                          arrives, before it is stored: the broker has the command, the
+ *                          platform's record does not say so */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Reads FIELDFLASH_PLATFORM_FAULT once, at start; FALSE with @error on an unknown fault. */
+gboolean ff_platform_fault_init               (GError **error);
+/* N of kill-after-puback=N, 0 without it. */
+guint    ff_platform_fault_kill_after_puback (void);
+
+G_END_DECLS
