@@ -22,6 +22,7 @@ struct _FfCampaignEngine
   GMutex           lock;          /* idle_id: the observer runs in whichever thread ingests */
   guint            idle_id;
   guint            timer_id;
+  GHashTable      *waiting;       /* campaign ID -> the wave told to wait for its window */
 };
 
 /* Whether failures since the last resume reached the threshold; @reason then says so. */
@@ -302,6 +303,16 @@ advance (FfCampaignEngine *self,
   wait = until_window (c, now);
   if (wait > 0)
     {
+      /* Told once per wave, not at every event that wakes the engine. */
+      if (GPOINTER_TO_INT (g_hash_table_lookup (self->waiting, c->campaign_id))
+          != c->current_wave + 1)
+        {
+          g_message ("Campaign %s: wave %u waits for the window (%02d:%02d-%02d:%02d UTC)",
+                     c->campaign_id, (guint) c->current_wave + 1, c->window_start / 60,
+                     c->window_start % 60, c->window_end / 60, c->window_end % 60);
+          g_hash_table_insert (self->waiting, g_strdup (c->campaign_id),
+                               GINT_TO_POINTER (c->current_wave + 1));
+        }
       *deadline = now + wait;
       return STEP_WAIT;
     }
@@ -445,6 +456,7 @@ ff_campaign_engine_new (FfPlatformDb    *db,
   self->platform_key = ff_key_ref (platform_key);
   self->remote = remote;
   self->context = g_main_context_ref_thread_default ();
+  self->waiting = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&self->lock);
   /* The CLI replaces the file (temp + rename), so it is watched through its directory. */
   self->monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, error);
@@ -472,6 +484,7 @@ ff_campaign_engine_free (FfCampaignEngine *engine)
   g_clear_handle_id (&engine->timer_id, g_source_remove);
   g_clear_handle_id (&engine->idle_id, g_source_remove);
   g_main_context_unref (engine->context);
+  g_hash_table_unref (engine->waiting);
   g_mutex_clear (&engine->lock);
   g_clear_pointer (&engine->platform_key, ff_key_unref);
   g_free (engine->data_dir);

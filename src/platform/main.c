@@ -4,6 +4,7 @@
 #include "ff-datadir.h"
 #include "ff-cli-options.h"
 #include "ff-platform-cli.h"
+#include "ff-platform-clock.h"
 #include "ff-platform-fault.h"
 
 #include <glib/gi18n-lib.h>
@@ -121,7 +122,7 @@ main (int   argc,
       print_usage ();
       return 2;
     }
-  if (!ff_platform_fault_init (&error))
+  if (!ff_platform_clock_init (&error) || !ff_platform_fault_init (&error))
     {
       g_printerr ("fieldflash-platform: %s\n", error->message);
       return 2;
