@@ -23,6 +23,9 @@ struct _FfCampaignEngine
   guint            idle_id;
   guint            timer_id;
   GHashTable      *waiting;       /* campaign ID -> the wave told to wait for its window */
+  GCancellable    *cancellable;   /* of the delta packages being made (cancelled: engine gone) */
+  gboolean         making;        /* delta packages are being made: no wave starts meanwhile */
+  GHashTable       *failed;       /* IDs of the delta packages that could not be made */
 };
 
 /* Whether failures since the last resume reached the threshold; @reason then says so. */
@@ -165,8 +168,10 @@ start_wave_in_transaction (FfPlatformDb *db,
                            GError      **error)
 {
   Step *step = user_data;
+  /* The packages the commands name were made before (deltas_ready): a transaction on the main
+   * loop makes none. */
   FfRemoteContext context = { db, step->engine->data_dir, step->engine->platform_key,
-                              step->platform_url };
+                              step->platform_url, FALSE, TRUE };
   g_autoptr(GPtrArray) terminals = NULL;
   gboolean current = FALSE;
 
@@ -231,6 +236,110 @@ start_wave_in_transaction (FfPlatformDb *db,
   return ff_platform_db_run (db, ff_platform_db_bind (db,
     "UPDATE campaigns SET current_wave = ?2, wave_started_at = ?3 WHERE campaign_id = ?1",
     error, "sii", step->campaign->campaign_id, step->wave, step->now), error);
+}
+
+/* Delta packages */
+
+static void wake (gpointer user_data);
+
+static void
+make_in_thread (GTask        *task,
+                gpointer      source,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  GPtrArray *jobs = task_data;
+
+  for (guint i = 0; i < jobs->len && !g_cancellable_is_cancelled (cancellable); i++)
+    ff_remote_delta_job_run (g_ptr_array_index (jobs, i));
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Back on the main loop: records what the worker made, and looks at the campaigns again. */
+static void
+made (GObject      *source,
+      GAsyncResult *result,
+      gpointer      user_data)
+{
+  FfCampaignEngine *self = user_data;
+  GPtrArray *jobs = g_task_get_task_data (G_TASK (result));
+  gint64 now = ff_platform_now ();
+
+  /* Cancelled: the engine is gone. */
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+    return;
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      FfRemoteDeltaJob *job = g_ptr_array_index (jobs, i);
+      g_autoptr(GError) error = NULL;
+
+      /* One that failed is not tried again: its terminals get the full package. */
+      if (!ff_remote_delta_job_record (self->db, job, now, &error))
+        g_hash_table_add (self->failed, g_strdup (ff_remote_delta_job_get_id (job)));
+    }
+  self->making = FALSE;
+  wake (self);
+}
+
+/* Whether the delta packages the commands of @c's wave @wave may name are made; if not, a worker
+ * thread starts making them (seconds for large images, which the main loop does not wait for:
+ * the results of other terminals, the API and the console go on) and the wave starts after. */
+static gboolean
+deltas_ready (FfCampaignEngine *self,
+              const FfCampaign *c,
+              gint64            wave,
+              const char       *platform_url)
+{
+  FfRemoteContext context = { self->db, self->data_dir, self->platform_key, platform_url };
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                              ff_remote_delta_job_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) terminals = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+
+  if (self->making)
+    return FALSE;
+  terminals = ff_platform_db_list_campaign_terminals (self->db, c->campaign_id, wave, &error);
+  for (guint i = 0; terminals != NULL && i < terminals->len; i++)
+    {
+      const FfCampaignTerminal *t = g_ptr_array_index (terminals, i);
+      g_autoptr(FfTerminal) terminal = NULL;
+      FfRemoteDeltaJob *job = NULL;
+
+      if (!g_str_equal (t->link, "mqtt") || !g_str_equal (t->state, "pending"))
+        continue;
+      terminal = ff_platform_db_require_terminal (self->db, t->device_id, &error);
+      if (terminal == NULL
+          || !ff_platform_remote_delta_job_for (&context, terminal, c->firmware_version, &job,
+                                                &error))
+        break;
+      if (job == NULL)
+        continue;
+      if (g_hash_table_contains (seen, ff_remote_delta_job_get_id (job))
+          || g_hash_table_contains (self->failed, ff_remote_delta_job_get_id (job)))
+        {
+          ff_remote_delta_job_free (job);
+          continue;
+        }
+      g_hash_table_add (seen, (gpointer) ff_remote_delta_job_get_id (job));
+      g_ptr_array_add (jobs, job);
+    }
+  if (error != NULL)
+    {
+      /* The wave's own transaction meets the same error and says so. */
+      g_warning ("Campaign %s: %s", c->campaign_id, error->message);
+      return TRUE;
+    }
+  if (jobs->len == 0)
+    return TRUE;
+  g_message ("Campaign %s: wave %u waits for %u delta packages", c->campaign_id, (guint) wave,
+             jobs->len);
+  self->making = TRUE;
+  task = g_task_new (NULL, self->cancellable, made, self);
+  g_task_set_task_data (task, g_steal_pointer (&jobs), (GDestroyNotify) g_ptr_array_unref);
+  g_task_run_in_thread (task, make_in_thread);
+  return FALSE;
 }
 
 /* One campaign */
@@ -317,6 +426,8 @@ advance (FfCampaignEngine *self,
       return STEP_WAIT;
     }
   step.wave = c->current_wave + 1;
+  if (!deltas_ready (self, c, step.wave, platform_url))
+    return STEP_WAIT;
   if (!run_step (self, start_wave_in_transaction, &step))
     return STEP_WAIT;
   if (step.halt_reason != NULL)
@@ -457,6 +568,8 @@ ff_campaign_engine_new (FfPlatformDb    *db,
   self->remote = remote;
   self->context = g_main_context_ref_thread_default ();
   self->waiting = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->cancellable = g_cancellable_new ();
   g_mutex_init (&self->lock);
   /* The CLI replaces the file (temp + rename), so it is watched through its directory. */
   self->monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, error);
@@ -485,6 +598,10 @@ ff_campaign_engine_free (FfCampaignEngine *engine)
   g_clear_handle_id (&engine->idle_id, g_source_remove);
   g_main_context_unref (engine->context);
   g_hash_table_unref (engine->waiting);
+  /* A worker still making packages finishes alone; its result is not looked at. */
+  g_cancellable_cancel (engine->cancellable);
+  g_object_unref (engine->cancellable);
+  g_hash_table_unref (engine->failed);
   g_mutex_clear (&engine->lock);
   g_clear_pointer (&engine->platform_key, ff_key_unref);
   g_free (engine->data_dir);

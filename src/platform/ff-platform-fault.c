@@ -9,7 +9,8 @@
 
 static struct
 {
-  guint kill_after_puback;
+  guint  kill_after_puback;
+  char  *delta_gate;
 } faults;
 
 gboolean
@@ -32,6 +33,11 @@ ff_platform_fault_init (GError **error)
           && g_ascii_string_to_unsigned (fault + strlen ("kill-after-puback="), 10, 1, G_MAXUINT,
                                          &n, NULL))
         faults.kill_after_puback = (guint) n;
+      else if (g_str_has_prefix (fault, "delta-gate=") && fault[strlen ("delta-gate=")] != '\0')
+        {
+          g_free (faults.delta_gate);
+          faults.delta_gate = g_strdup (fault + strlen ("delta-gate="));
+        }
       else
         {
           g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
@@ -46,4 +52,16 @@ guint
 ff_platform_fault_kill_after_puback (void)
 {
   return faults.kill_after_puback;
+}
+
+void
+ff_platform_fault_delta_gate (void)
+{
+  g_autofree char *contents = NULL;
+
+  if (faults.delta_gate == NULL)
+    return;
+  g_message ("FIELDFLASH_PLATFORM_FAULT: a delta package waits at %s", faults.delta_gate);
+  /* A FIFO: opening it waits for its writer, reading it for the writer's end. */
+  g_file_get_contents (faults.delta_gate, &contents, NULL, NULL);
 }

@@ -2,7 +2,9 @@
  * worst moment (docs/platform.md, "Test hooks"). Comma-separated:
  *   kill-after-puback=N    SIGKILL when the broker's acknowledgement (PUBACK) of the Nth command
  *                          arrives, before it is stored: the broker has the command, the
- *                          platform's record does not say so */
+ *                          platform's record does not say so
+ *   delta-gate=PATH        making a delta package first opens PATH (a FIFO) for reading and reads
+ *                          it to its end: it waits there until the test writes to it */
 #pragma once
 
 #include <glib.h>
@@ -13,5 +15,8 @@ G_BEGIN_DECLS
 gboolean ff_platform_fault_init               (GError **error);
 /* N of kill-after-puback=N, 0 without it. */
 guint    ff_platform_fault_kill_after_puback (void);
+
+/* With delta-gate=PATH: waits until PATH is opened for writing and closed again. */
+void     ff_platform_fault_delta_gate         (void);
 
 G_END_DECLS

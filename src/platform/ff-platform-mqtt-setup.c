@@ -220,7 +220,7 @@ broker_config_text (const char *dir,
     "persistence true\n"
     "persistence_location %s/\n"
     "# The platform's session takes a whole wave's results at once: past mosquitto's default of\n"
-    "# 1000 queued messages a client, it would drop the rest (each terminal sends it again later).\n"
+    "# 1000 queued messages a client, it would drop the rest (the terminals send them again).\n"
     "max_queued_messages 1000000\n"
     "\n"
     "listener %u%s\n"

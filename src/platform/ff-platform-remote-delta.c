@@ -7,6 +7,7 @@
 
 #include "ff-document.h"
 #include "ff-platform-deltas.h"
+#include "ff-platform-fault.h"
 #include "ff-platform-firmware-store.h"
 
 #include <glib/gi18n-lib.h>
@@ -217,45 +218,106 @@ remove_dir (const char *dir)
   g_rmdir (dir);
 }
 
-/* Makes the derived package, stores it when smaller than @firmware, and records the outcome. */
+/* Makes the derived package and stores it when smaller than the target package (@to_size bytes):
+ * @made says which (sha256 NULL: not smaller). No database: it runs in a worker thread too. */
 static gboolean
-make_derived (FfPlatformDb          *db,
-              const char            *data_dir,
+build_stored (const char            *data_dir,
               FfKey                 *platform_key,
-              const FfFirmware      *firmware,
+              gint64                 to_size,
               FfPackage             *package,
               Source                *sources,
               guint                  n,
-              const char            *key,
-              gint64                 now,
               FfRemotePackageDelta **made,
               GError               **error)
 {
   g_autoptr(FfRemotePackageDelta) delta = g_new0 (FfRemotePackageDelta, 1);
-  g_autofree char *dir = g_dir_make_tmp ("ff-remote-delta-XXXXXX", error);
+  g_autofree char *dir = NULL;
   g_autofree char *out = NULL;
-  g_autofree char *sha256 = NULL;
   g_autoptr(GError) local_error = NULL;
-  gint64 size = 0;
   GStatBuf info;
   gboolean ok;
 
+  ff_platform_fault_delta_gate ();
+  dir = g_dir_make_tmp ("ff-remote-delta-XXXXXX", error);
   if (dir == NULL)
     return FALSE;
   out = build_derived (platform_key, package, sources, n, dir, &local_error);
   /* Kept only when smaller: the full package is as good otherwise, and the record says so. */
   ok = out == NULL ? local_error == NULL
-       : g_stat (out, &info) != 0 || info.st_size >= firmware->size
-         || ff_firmware_store_add (data_dir, out, &sha256, &size, &local_error);
+       : g_stat (out, &info) != 0 || info.st_size >= to_size
+         || ff_firmware_store_add (data_dir, out, &delta->sha256, &delta->size, &local_error);
   remove_dir (dir);
   if (!ok)
     return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
-  delta->sha256 = g_steal_pointer (&sha256);
-  delta->size = size;
-  if (!ff_platform_db_insert_package_delta (db, firmware->sha256, key, delta, now, error))
-    return FALSE;
   *made = g_steal_pointer (&delta);
   return TRUE;
+}
+
+/* What the command upgrading @terminal to @firmware (@package) may be derived from: for each
+ * payload, the package holding the image the terminal runs (@versions, or its retained state when
+ * NULL), opened into @opened. *@key is the derived package's key, NULL when nothing is known (then
+ * the full package it is). */
+static gboolean
+plan (FfPlatformDb           *db,
+      const char             *data_dir,
+      FfKey                  *platform_key,
+      const FfTerminal       *terminal,
+      const FfFirmware       *firmware,
+      FfPackage              *package,
+      const FfRemoteVersions *versions,
+      Source                 *sources,
+      guint                  *n,
+      GPtrArray              *opened,
+      char                  **key,
+      GError                **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  FfRemoteVersions retained = { 0 };
+  const FfPackagePayload *payloads;
+  gboolean known = FALSE;
+
+  *key = NULL;
+  *n = 0;
+  if (versions == NULL && retained_versions (db, terminal->device_id, &retained, NULL))
+    versions = &retained;
+  if (versions == NULL)
+    return TRUE;
+  payloads = ff_package_get_payloads (package, n);
+  for (guint i = 0; i < *n; i++)
+    sources[i] = (Source) { &payloads[i], NULL, NULL };
+  find_sources (db, data_dir, platform_key, terminal, firmware, versions, sources, *n, opened,
+                &local_error);
+  ff_remote_versions_clear (&retained);
+  if (local_error != NULL)
+    return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
+  for (guint i = 0; i < *n; i++)
+    known |= sources[i].from_sha256 != NULL;
+  if (known)
+    *key = from_key (sources, *n);
+  return TRUE;
+}
+
+static void
+no_delta (const FfFirmware *firmware,
+          const char       *device_id,
+          const char       *why)
+{
+  g_message (_("No delta package of %s %s %s for %s: %s; it gets the full package"),
+             firmware->vendor, firmware->model, firmware->version, device_id, why);
+}
+
+/* The fields of a firmware record a job keeps. */
+static FfFirmware *
+copy_firmware (const FfFirmware *firmware)
+{
+  FfFirmware *copy = g_new0 (FfFirmware, 1);
+
+  copy->vendor = g_strdup (firmware->vendor);
+  copy->model = g_strdup (firmware->model);
+  copy->version = g_strdup (firmware->version);
+  copy->sha256 = g_strdup (firmware->sha256);
+  copy->size = firmware->size;
+  return copy;
 }
 
 gboolean
@@ -266,6 +328,7 @@ ff_platform_remote_choose_package (FfPlatformDb           *db,
                                    const FfFirmware       *firmware,
                                    FfPackage              *package,
                                    const FfRemoteVersions *versions,
+                                   gboolean                make,
                                    gint64                  now,
                                    char                  **sha256,
                                    gint64                 *size,
@@ -276,41 +339,31 @@ ff_platform_remote_choose_package (FfPlatformDb           *db,
   g_autoptr(FfRemotePackageDelta) derived = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *key = NULL;
-  FfRemoteVersions retained = { 0 };
   Source sources[FF_PACKAGE_MAX_PAYLOADS] = { { 0 } };
-  const FfPackagePayload *payloads;
-  gboolean known = FALSE;
   guint n = 0;
 
   *sha256 = g_strdup (firmware->sha256);
   *size = firmware->size;
   *delta = FALSE;
-  if (versions == NULL && retained_versions (db, terminal->device_id, &retained, NULL))
-    versions = &retained;
-  if (versions == NULL)
+  if (!plan (db, data_dir, platform_key, terminal, firmware, package, versions, sources, &n,
+             opened, &key, error))
+    return FALSE;
+  if (key == NULL)
     return TRUE;
-  payloads = ff_package_get_payloads (package, &n);
-  for (guint i = 0; i < n; i++)
-    sources[i].target = &payloads[i];
-  find_sources (db, data_dir, platform_key, terminal, firmware, versions, sources, n, opened,
-                &local_error);
-  ff_remote_versions_clear (&retained);
-  if (local_error != NULL)
-    return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
-  for (guint i = 0; i < n; i++)
-    known |= sources[i].from_sha256 != NULL;
-  if (!known)
-    return TRUE;
-  key = from_key (sources, n);
   if (!ff_platform_db_find_package_delta (db, firmware->sha256, key, &derived, error))
     return FALSE;
-  if (derived == NULL
-      && !make_derived (db, data_dir, platform_key, firmware, package, sources, n, key, now,
-                        &derived, &local_error))
+  if (derived == NULL && !make)
     {
-      g_message (_("No delta package of %s %s %s for %s: %s; it gets the full package"),
-                 firmware->vendor, firmware->model, firmware->version, terminal->device_id,
-                 local_error->message);
+      no_delta (firmware, terminal->device_id, _("it is not made yet"));
+      return TRUE;
+    }
+  if (derived == NULL
+      && (!build_stored (data_dir, platform_key, firmware->size, package, sources, n, &derived,
+                         &local_error)
+          || !ff_platform_db_insert_package_delta (db, firmware->sha256, key, derived, now,
+                                                   &local_error)))
+    {
+      no_delta (firmware, terminal->device_id, local_error->message);
       return TRUE;
     }
   if (derived->sha256 == NULL)
@@ -319,5 +372,113 @@ ff_platform_remote_choose_package (FfPlatformDb           *db,
   *sha256 = g_strdup (derived->sha256);
   *size = derived->size;
   *delta = TRUE;
+  return TRUE;
+}
+
+/* Jobs */
+
+struct _FfRemoteDeltaJob
+{
+  char                 *data_dir;
+  FfKey                *platform_key;
+  FfFirmware           *firmware;
+  FfPackage            *package;
+  GPtrArray            *opened;
+  Source                sources[FF_PACKAGE_MAX_PAYLOADS];
+  guint                 n;
+  char                 *key;
+  char                 *id;
+  char                 *device_id;    /* the first terminal it is for, for the log */
+  FfRemotePackageDelta *made;
+  GError               *error;
+};
+
+void
+ff_remote_delta_job_free (FfRemoteDeltaJob *job)
+{
+  if (job == NULL)
+    return;
+  g_free (job->data_dir);
+  g_clear_pointer (&job->platform_key, ff_key_unref);
+  g_clear_pointer (&job->firmware, ff_firmware_free);
+  g_clear_pointer (&job->opened, g_ptr_array_unref);
+  g_clear_pointer (&job->package, ff_package_free);
+  g_free (job->key);
+  g_free (job->id);
+  g_free (job->device_id);
+  g_clear_pointer (&job->made, ff_remote_package_delta_free);
+  g_clear_error (&job->error);
+  g_free (job);
+}
+
+gboolean
+ff_platform_remote_delta_job_new (FfPlatformDb      *db,
+                                  const char        *data_dir,
+                                  FfKey             *platform_key,
+                                  const FfTerminal  *terminal,
+                                  const FfFirmware  *firmware,
+                                  FfPackage         *package,
+                                  FfRemoteDeltaJob **job,
+                                  GError           **error)
+{
+  g_autoptr(FfRemoteDeltaJob) self = g_new0 (FfRemoteDeltaJob, 1);
+  g_autoptr(FfRemotePackageDelta) derived = NULL;
+
+  *job = NULL;
+  self->package = package;
+  self->opened = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_package_free);
+  if (!plan (db, data_dir, platform_key, terminal, firmware, package, NULL, self->sources,
+             &self->n, self->opened, &self->key, error))
+    return FALSE;
+  if (self->key == NULL)
+    return TRUE;
+  if (!ff_platform_db_find_package_delta (db, firmware->sha256, self->key, &derived, error))
+    return FALSE;
+  if (derived != NULL)
+    return TRUE;
+  self->data_dir = g_strdup (data_dir);
+  self->platform_key = ff_key_ref (platform_key);
+  self->firmware = copy_firmware (firmware);
+  self->id = g_strconcat (firmware->sha256, "/", self->key, NULL);
+  self->device_id = g_strdup (terminal->device_id);
+  *job = g_steal_pointer (&self);
+  return TRUE;
+}
+
+const char *
+ff_remote_delta_job_get_id (const FfRemoteDeltaJob *job)
+{
+  return job->id;
+}
+
+void
+ff_remote_delta_job_run (FfRemoteDeltaJob *job)
+{
+  build_stored (job->data_dir, job->platform_key, job->firmware->size, job->package,
+                job->sources, job->n, &job->made, &job->error);
+}
+
+gboolean
+ff_remote_delta_job_record (FfPlatformDb     *db,
+                            FfRemoteDeltaJob *job,
+                            gint64            now,
+                            GError          **error)
+{
+  if (job->error != NULL)
+    {
+      no_delta (job->firmware, job->device_id, job->error->message);
+      g_propagate_error (error, g_steal_pointer (&job->error));
+      return FALSE;
+    }
+  if (!ff_platform_db_insert_package_delta (db, job->firmware->sha256, job->key, job->made, now,
+                                            error))
+    return FALSE;
+  if (job->made->sha256 != NULL)
+    g_message ("Delta package %s of %s %s %s made: %" G_GINT64_FORMAT " bytes", job->made->sha256,
+               job->firmware->vendor, job->firmware->model, job->firmware->version,
+               job->made->size);
+  else
+    g_message ("No delta package of %s %s %s is smaller than the full package",
+               job->firmware->vendor, job->firmware->model, job->firmware->version);
   return TRUE;
 }

@@ -17,7 +17,9 @@ G_BEGIN_DECLS
  * (delta_from: its SHA-256), unless the patch is no smaller. The derived package, signed with
  * @platform_key, is made once per target and installed images and kept in the firmware store; it
  * is chosen only when smaller than @firmware. Anything unknown, or a failure making it, chooses
- * @firmware (a failure is logged). FALSE only on a database error. */
+ * @firmware (a failure is logged); so does a derived package not made yet unless @make (making it
+ * takes seconds for large images: the daemon's main loop makes it with a job instead). FALSE only
+ * on a database error. */
 gboolean ff_platform_remote_choose_package (FfPlatformDb           *db,
                                             const char             *data_dir,
                                             FfKey                  *platform_key,
@@ -25,10 +27,41 @@ gboolean ff_platform_remote_choose_package (FfPlatformDb           *db,
                                             const FfFirmware       *firmware,
                                             FfPackage              *package,
                                             const FfRemoteVersions *versions,
+                                            gboolean                make,
                                             gint64                  now,
                                             char                  **sha256,
                                             gint64                 *size,
                                             gboolean               *delta,
                                             GError                **error);
+
+/* A derived package to make outside the main loop: created there, run in a worker thread (no
+ * database), recorded back on the main loop. */
+typedef struct _FfRemoteDeltaJob FfRemoteDeltaJob;
+
+/* *@job: the job making the derived package that upgrading @terminal to @firmware (@package,
+ * taken) would name from its retained state, or NULL when there is none to make (nothing known,
+ * or made already). FALSE on a database error. */
+gboolean    ff_platform_remote_delta_job_new (FfPlatformDb      *db,
+                                              const char        *data_dir,
+                                              FfKey             *platform_key,
+                                              const FfTerminal  *terminal,
+                                              const FfFirmware  *firmware,
+                                              FfPackage         *package,
+                                              FfRemoteDeltaJob **job,
+                                              GError           **error);
+/* Target package and installed images: jobs with one ID make the same package. */
+const char *ff_remote_delta_job_get_id       (const FfRemoteDeltaJob *job);
+/* Makes and stores the package (in any thread); a failure is kept for the record. */
+void        ff_remote_delta_job_run          (FfRemoteDeltaJob *job);
+/* Records what the job made (the full package is as good when it is no smaller); FALSE with
+ * @error when making it failed (logged: the terminals get the full package) or on a database
+ * error. */
+gboolean    ff_remote_delta_job_record       (FfPlatformDb     *db,
+                                              FfRemoteDeltaJob *job,
+                                              gint64            now,
+                                              GError          **error);
+void        ff_remote_delta_job_free         (FfRemoteDeltaJob *job);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteDeltaJob, ff_remote_delta_job_free)
 
 G_END_DECLS

@@ -96,7 +96,8 @@ sign_command (const FfRemoteContext  *context,
     }
   else if (!ff_platform_remote_choose_package (context->db, context->data_dir,
                                                context->platform_key, terminal, firmware, package,
-                                               versions, now, &record->package_sha256,
+                                               versions, !context->made_deltas_only, now,
+                                               &record->package_sha256,
                                                &record->package_size, &record->delta, error))
     return NULL;
   command->kind = rollback ? FF_REMOTE_COMMAND_ROLLBACK : FF_REMOTE_COMMAND_UPGRADE;
@@ -119,6 +120,36 @@ sign_command (const FfRemoteContext  *context,
   record->created_at = now;
   record->not_after = command->not_after;
   return g_steal_pointer (&record);
+}
+
+gboolean
+ff_platform_remote_delta_job_for (const FfRemoteContext *context,
+                                  const FfTerminal      *terminal,
+                                  const char            *version,
+                                  FfRemoteDeltaJob     **job,
+                                  GError               **error)
+{
+  g_autoptr(FfTerminalLink) link = NULL;
+  g_autoptr(FfFirmware) firmware = NULL;
+  g_autoptr(GError) local_error = NULL;
+  FfPackage *package;
+
+  *job = NULL;
+  if (context->full_package)
+    return TRUE;
+  link = ff_platform_db_get_link (context->db, terminal->device_id, error);
+  if (link == NULL)
+    return FALSE;
+  if (g_strcmp0 (link->link, FF_LINK_MQTT) != 0 || link->state == NULL)
+    return TRUE;
+  firmware = ff_platform_db_find_firmware (context->db, terminal->vendor, terminal->model,
+                                           version, &local_error);
+  if (local_error != NULL)
+    return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
+  if (firmware == NULL || (package = open_package (context, firmware, NULL)) == NULL)
+    return TRUE;
+  return ff_platform_remote_delta_job_new (context->db, context->data_dir, context->platform_key,
+                                           terminal, firmware, package, job, error);
 }
 
 FfRemoteCommandRecord *

@@ -4,6 +4,7 @@
 
 #include "ff-crypto.h"
 #include "ff-platform-remote-db.h"
+#include "ff-platform-remote-delta.h"
 #include "ff-remote-doc.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,7 @@ typedef struct
   FfKey        *platform_key;
   const char   *platform_url;    /* https://HOST:PORT the agents download packages from */
   gboolean      full_package;    /* name the full package, never a derived delta one */
+  gboolean      made_deltas_only; /* name only a derived package made already (the main loop's) */
 } FfRemoteContext;
 
 /* Checks every terminal — link mqtt with credentials, and the rules of tasks
@@ -30,6 +32,15 @@ GPtrArray      *ff_platform_remote_upgrade  (const FfRemoteContext *context,
                                              gint64                 valid_seconds,
                                              gint64                 now,
                                              GError               **error);
+
+/* *@job: the job making the derived package a command upgrading @terminal to @version would name,
+ * NULL when there is none to make (no network link, no such package, nothing known of the images
+ * it runs, made already: the command's own checks say why later). FALSE on a database error. */
+gboolean ff_platform_remote_delta_job_for (const FfRemoteContext *context,
+                                           const FfTerminal      *terminal,
+                                           const char            *version,
+                                           FfRemoteDeltaJob     **job,
+                                           GError               **error);
 
 /* Checks one terminal as ff_platform_remote_upgrade() does (@campaign_id: the campaign the upgrade
  * belongs to, or NULL) and signs its command, which carries @campaign_id and @wave (-1: none);
