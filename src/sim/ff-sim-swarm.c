@@ -23,9 +23,9 @@
 
 #define EXIT_USAGE 2
 #define RECONNECT_SECONDS 1
-/* A result not acknowledged by then is sent again (the agent waits a minute; the swarm is quicker
- * so that a test of a platform killed before it stored a result does not wait long). */
-#define REPUBLISH_SECONDS 5
+/* A result not acknowledged by then is sent again, as the agent does: more often, a platform
+ * behind on a burst of results would get each many times over. */
+#define REPUBLISH_SECONDS 60
 
 typedef struct
 {
