@@ -1,8 +1,8 @@
 /* Benchmark of the operator console's API on a 1,000,000-terminal ledger: the terminals page the
  * console opens most ("model M running V1.00", 12,500 matches: the first page of 100 and the
  * total), its last page, the map's points of the same selection (12,500), and the fleet summary.
- * Times are whole requests from a client on loopback (plain HTTP, one connection per request as
- * the platform answers), so they bound the server's time from above.
+ * Times are whole requests from a client on loopback (plain HTTP; the client keeps its
+ * connection alive as the platform allows), so they bound the server's time from above.
  * Usage: bench-console [--terminals N] [--requests N] [--platform PATH-TO-fieldflash-platform] */
 #include "config.h"
 

@@ -26,8 +26,7 @@ __asan_default_options (void)
 
 #define PIN "482913"
 #define TABLET "TAB-BENCH"
-/* One /healthz every this many ms, as a load balancer probes (each on a connection of its own:
- * the platform serves one request per connection). */
+/* One /healthz every this many ms, as a load balancer probes. */
 #define PROBE_INTERVAL_MS 20
 #define IDLE_PROBES 500
 /* Idle clients per source address: below the daemon's default limit per address. */

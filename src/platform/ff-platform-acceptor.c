@@ -1,6 +1,7 @@
 /* Accepting the tablets' connections before libsoup sees them: a limit per client address, TLS
- * handshakes driven by the main loop and cut off at a deadline, and deadlines for each request's
- * head and body. Runs in the main context.
+ * handshakes driven by the main loop and cut off at a deadline, deadlines for each request's
+ * head and body, and kept-alive connections held here between two requests. Runs in the main
+ * context.
  *
  * Left to libsoup and glib-networking, each handshake held a thread of GTask's shared pool until
  * the client answered: a few dozen silent clients held every thread of that pool, and with them
@@ -35,12 +36,20 @@ typedef struct
   char     *address;
 } Slot;
 
+/* What the answers' handlers share with the acceptor, which may be gone before them. */
+typedef struct
+{
+  SoupServer *soup;             /* NULL once the acceptor is gone */
+  GHashTable *idle;             /* Idle * */
+} Keeper;
+
 struct _FfPlatformAcceptor
 {
   SoupServer      *soup;
   FfPlatformTls   *tls;         /* borrowed; NULL: plain HTTP */
   guint            max_per_address;
   Registry        *registry;
+  Keeper          *keeper;
   GSocketService  *service;
   GHashTable      *pending;     /* Connection * not handed to libsoup yet */
   gulong           request_started_id;
@@ -57,8 +66,20 @@ typedef struct
   GSource            *socket_ready;
 } Connection;
 
+/* A kept-alive connection between two requests: ours until its client sends the next one. */
+typedef struct
+{
+  Keeper         *keeper;
+  GIOStream      *stream;
+  GSocketAddress *local;
+  GSocketAddress *remote;
+  GSource        *deadline;
+  GSource        *socket_ready;
+} Idle;
+
 G_DEFINE_QUARK (ff-acceptor-slot, slot)
 G_DEFINE_QUARK (ff-acceptor-request-deadline, request_deadline)
+G_DEFINE_QUARK (ff-acceptor-requests, requests)
 
 static void
 registry_clear (Registry *registry)
@@ -160,6 +181,10 @@ hand_over (Connection *connection,
   g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection->tcp,
                                                                             NULL);
 
+  /* The requests this connection served so far go with its remote address, an object of its
+   * own that libsoup keeps with the connection (and hands back with each message). */
+  if (remote != NULL)
+    g_object_set_qdata_full (G_OBJECT (remote), requests_quark (), g_new0 (guint, 1), g_free);
   if (local != NULL && remote != NULL
       && soup_server_accept_iostream (self->soup, stream, local, remote, NULL))
     g_clear_object (&connection->tcp);
@@ -334,22 +359,168 @@ body_arrived (SoupServerMessage *message)
   g_object_set_qdata (G_OBJECT (message), request_deadline_quark (), NULL);
 }
 
-/* libsoup starts a message when a connection is handed over: from then on, the client has
- * FF_ACCEPTOR_HEAD_SECONDS to send the head.
+/* Kept-alive connections
  *
- * One request per connection. libsoup 3.2 never closes a kept-alive connection that the client
- * closes, or leaves silent, between two requests (it starts the next message's timers only at its
- * first byte; fixed in 3.3): each such connection stayed open for good, holding its address's
- * slot, and the 64th connection a client had closed that way locked its address out. libsoup
- * keeps a connection only while the server has a listener of its own, which this one has not;
- * the header tells the client so. */
+ * libsoup 3.2 never closes a kept-alive connection that the client closes, or leaves silent,
+ * between two requests (its next message has no completion to disconnect it and starts its
+ * timers only at its first byte; fixed in 3.3): each such connection stayed open for good,
+ * holding its address's slot, and the 64th connection a client had closed that way locked its
+ * address out. So libsoup never keeps a connection here (it keeps one only while the server has
+ * a listener of its own, which this one has not): once an answer is written, the acceptor takes
+ * the connection back, waits for the client's next bytes without reading them, and hands the
+ * connection to libsoup again as a new one; a client that closes or stays silent for
+ * FF_ACCEPTOR_IDLE_SECONDS is closed, which returns its slot. A request a client pipelined
+ * behind the answered one is lost with libsoup's buffer (browsers do not pipeline). */
+
+static void
+idle_free (Idle     *idle,
+           gboolean  close)
+{
+  if (idle->keeper->idle != NULL)
+    g_hash_table_remove (idle->keeper->idle, idle);
+  if (idle->deadline != NULL)
+    g_source_destroy (idle->deadline);
+  g_clear_pointer (&idle->deadline, g_source_unref);
+  if (idle->socket_ready != NULL)
+    g_source_destroy (idle->socket_ready);
+  g_clear_pointer (&idle->socket_ready, g_source_unref);
+  if (close)
+    g_io_stream_close (idle->stream, NULL, NULL);
+  g_object_unref (idle->stream);
+  g_object_unref (idle->local);
+  g_object_unref (idle->remote);
+  g_atomic_rc_box_release (idle->keeper);
+  g_free (idle);
+}
+
+static gboolean
+idle_step (GSocket      *socket,
+           GIOCondition  condition,
+           gpointer      user_data)
+{
+  Idle *idle = user_data;
+  GIOCondition wait_for = G_IO_IN;
+
+  g_clear_pointer (&idle->socket_ready, g_source_unref);
+  switch (ff_platform_stream_peek (idle->stream, &wait_for))
+    {
+    case FF_PLATFORM_TLS_DONE:
+      if (idle->keeper->soup != NULL
+          && soup_server_accept_iostream (idle->keeper->soup, idle->stream, idle->local,
+                                          idle->remote, NULL))
+        idle_free (idle, FALSE);
+      else
+        idle_free (idle, TRUE);
+      break;
+    case FF_PLATFORM_TLS_WAIT:
+      idle->socket_ready = g_socket_create_source (ff_platform_stream_get_socket (idle->stream),
+                                                   wait_for, NULL);
+      g_source_set_callback (idle->socket_ready, G_SOURCE_FUNC (idle_step), idle, NULL);
+      g_source_attach (idle->socket_ready, NULL);
+      break;
+    case FF_PLATFORM_TLS_FAILED:
+      idle_free (idle, TRUE);
+      break;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+idle_overdue (gpointer user_data)
+{
+  idle_free (user_data, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Whether the connection of @message may serve another request (libsoup's own test is private):
+ * HTTP/1.1, neither side said "Connection: close", and the answer's end is not the connection's. */
+static gboolean
+keeps_alive (SoupServerMessage *message)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (message);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (message);
+
+  return soup_server_message_get_http_version (message) == SOUP_HTTP_1_1
+         && !soup_message_headers_header_contains (request, "Connection", "close")
+         && !soup_message_headers_header_contains (response, "Connection", "close")
+         && soup_message_headers_get_encoding (response) != SOUP_ENCODING_EOF;
+}
+
+/* The stream handed to libsoup, from the one it gives back (@stolen, a wrapper of its own whose
+ * input buffers what it read ahead; it does not close what it wraps when it goes). */
+static GIOStream *
+given_stream (GIOStream *stolen)
+{
+  GIOStream *given = NULL;
+
+  if (stolen == NULL)
+    return NULL;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (stolen), "base-iostream") != NULL)
+    g_object_get (stolen, "base-iostream", &given, NULL);
+  else
+    given = g_object_ref (stolen);
+  g_object_unref (stolen);
+  return given;
+}
+
+/* The answer to @message is written: takes its connection back unless it is to close. */
+static void
+answer_written (SoupServerMessage *message,
+                Keeper            *keeper)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  GIOStream *stream;
+  Idle *idle;
+
+  if (keeper->soup == NULL || !keeps_alive (message))
+    return;
+  local = g_object_ref (soup_server_message_get_local_address (message));
+  remote = g_object_ref (soup_server_message_get_remote_address (message));
+  /* Frees @message, most likely. */
+  stream = given_stream (soup_server_message_steal_connection (message));
+  if (stream == NULL)
+    return;
+  idle = g_new0 (Idle, 1);
+  idle->keeper = g_atomic_rc_box_acquire (keeper);
+  idle->stream = stream;
+  idle->local = g_steal_pointer (&local);
+  idle->remote = g_steal_pointer (&remote);
+  g_hash_table_add (keeper->idle, idle);
+  idle->deadline = g_timeout_source_new_seconds (FF_ACCEPTOR_IDLE_SECONDS);
+  g_source_set_callback (idle->deadline, idle_overdue, idle, NULL);
+  g_source_attach (idle->deadline, NULL);
+  /* OpenSSL may hold the next request's first bytes already. */
+  idle_step (NULL, 0, idle);
+}
+
+static void
+keeper_release (gpointer  keeper,
+                GClosure *closure)
+{
+  g_atomic_rc_box_release (keeper);
+}
+
+/* libsoup starts a message when a connection is handed over: from then on, the client has
+ * FF_ACCEPTOR_HEAD_SECONDS to send the head. A connection that served
+ * FF_ACCEPTOR_REQUESTS_PER_CONNECTION requests, or whose remote address does not have its count
+ * (it always should), closes after this answer; the header tells the client so. */
 static void
 request_started (SoupServer        *soup,
                  SoupServerMessage *message,
                  gpointer           user_data)
 {
-  soup_message_headers_replace (soup_server_message_get_response_headers (message), "Connection",
-                                "close");
+  FfPlatformAcceptor *self = user_data;
+  GSocketAddress *remote = soup_server_message_get_remote_address (message);
+  guint *requests = remote != NULL ? g_object_get_qdata (G_OBJECT (remote), requests_quark ())
+                                   : NULL;
+
+  if (requests == NULL || ++*requests >= FF_ACCEPTOR_REQUESTS_PER_CONNECTION)
+    soup_message_headers_replace (soup_server_message_get_response_headers (message),
+                                  "Connection", "close");
+  else
+    g_signal_connect_data (message, "wrote-body", G_CALLBACK (answer_written),
+                           g_atomic_rc_box_acquire (self->keeper), keeper_release, 0);
   set_deadline (message, FF_ACCEPTOR_HEAD_SECONDS);
   g_signal_connect (message, "got-headers", G_CALLBACK (head_arrived), NULL);
   g_signal_connect (message, "got-body", G_CALLBACK (body_arrived), NULL);
@@ -370,6 +541,9 @@ ff_platform_acceptor_new (SoupServer    *soup,
   self->registry = g_atomic_rc_box_new0 (Registry);
   g_mutex_init (&self->registry->lock);
   self->registry->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->keeper = g_atomic_rc_box_new0 (Keeper);
+  self->keeper->soup = soup;
+  self->keeper->idle = g_hash_table_new (NULL, NULL);
   self->service = g_socket_service_new ();
   self->pending = g_hash_table_new (NULL, NULL);
   g_signal_connect (self->service, "incoming", G_CALLBACK (incoming), self);
@@ -383,6 +557,7 @@ ff_platform_acceptor_free (FfPlatformAcceptor *self)
 {
   GHashTableIter iter;
   Connection *connection;
+  Idle *idle;
 
   g_socket_service_stop (self->service);
   g_socket_listener_close (G_SOCKET_LISTENER (self->service));
@@ -396,6 +571,16 @@ ff_platform_acceptor_free (FfPlatformAcceptor *self)
       connection_free (connection);
     }
   g_hash_table_unref (self->pending);
+  /* Answers still being written keep the keeper, which takes no connection back from now on. */
+  self->keeper->soup = NULL;
+  g_hash_table_iter_init (&iter, self->keeper->idle);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &idle, NULL))
+    {
+      g_hash_table_iter_steal (&iter);
+      idle_free (idle, TRUE);
+    }
+  g_clear_pointer (&self->keeper->idle, g_hash_table_unref);
+  g_atomic_rc_box_release (self->keeper);
   g_atomic_rc_box_release_full (self->registry, (GDestroyNotify) registry_clear);
   g_object_unref (self->soup);
   g_free (self);

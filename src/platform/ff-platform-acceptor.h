@@ -17,6 +17,10 @@ G_BEGIN_DECLS
  * many bytes of it (as its Content-Length says; a chunked body counts as large as a report may
  * be): slow enough for a poor mobile link, but a body sent byte by byte is cut off. */
 #define FF_ACCEPTOR_BODY_BYTES_PER_SECOND 1024
+/* A connection is kept alive for at most this many requests, and closed when its client sends
+ * nothing for this long after an answer. */
+#define FF_ACCEPTOR_REQUESTS_PER_CONNECTION 100
+#define FF_ACCEPTOR_IDLE_SECONDS 10
 
 typedef struct _FfPlatformAcceptor FfPlatformAcceptor;
 

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <sys/socket.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -509,4 +510,62 @@ ff_platform_tls_handshake (GIOStream    *stream,
       return FF_PLATFORM_TLS_WAIT;
     }
   return FF_PLATFORM_TLS_FAILED;
+}
+
+FfPlatformTlsStep
+ff_platform_stream_peek (GIOStream    *stream,
+                         GIOCondition *wait_for)
+{
+  g_autoptr(GError) error = NULL;
+  char byte;
+
+  if (FF_IS_TLS_STREAM (stream))
+    {
+      Core *core = FF_TLS_STREAM (stream)->core;
+      int ret;
+
+      if (g_socket_is_closed (core->socket))
+        return FF_PLATFORM_TLS_FAILED;
+      ERR_clear_error ();
+      errno = 0;
+      /* Decrypts the next record into OpenSSL's buffer, where the next read finds it. */
+      ret = SSL_peek (core->ssl, &byte, 1);
+      if (ret > 0)
+        return FF_PLATFORM_TLS_DONE;
+      if (ssl_failure (core, ret, errno, &error) < 0
+          && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          *wait_for = core->want;
+          return FF_PLATFORM_TLS_WAIT;
+        }
+      return FF_PLATFORM_TLS_FAILED;
+    }
+  else if (G_IS_SOCKET_CONNECTION (stream))
+    {
+      GSocket *socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+      gssize received;
+
+      if (g_socket_is_closed (socket))
+        return FF_PLATFORM_TLS_FAILED;
+      /* GSocket would wait for the byte (it emulates a blocking socket); recv does not. */
+      received = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+      if (received > 0)
+        return FF_PLATFORM_TLS_DONE;
+      if (received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        {
+          *wait_for = G_IO_IN;
+          return FF_PLATFORM_TLS_WAIT;
+        }
+      return FF_PLATFORM_TLS_FAILED;
+    }
+  return FF_PLATFORM_TLS_FAILED;
+}
+
+GSocket *
+ff_platform_stream_get_socket (GIOStream *stream)
+{
+  if (FF_IS_TLS_STREAM (stream))
+    return FF_TLS_STREAM (stream)->core->socket;
+  return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
 }

@@ -29,6 +29,15 @@ GIOStream         *ff_platform_tls_wrap           (FfPlatformTls      *tls,
 FfPlatformTlsStep  ff_platform_tls_handshake      (GIOStream          *stream,
                                                    GIOCondition       *wait_for);
 
+/* For a kept-alive connection between two requests, @stream being one of ours or a plain
+ * GSocketConnection: DONE when the client has sent bytes of its next request (left unread), WAIT
+ * while it has sent nothing (call again when the socket is ready for *wait_for), FAILED when it
+ * closed the connection or the connection broke (or @stream is of another kind). */
+FfPlatformTlsStep  ff_platform_stream_peek        (GIOStream          *stream,
+                                                   GIOCondition       *wait_for);
+/* The socket under @stream (ours or a plain GSocketConnection). */
+GSocket           *ff_platform_stream_get_socket  (GIOStream          *stream);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfPlatformTls, ff_platform_tls_free)
 
 G_END_DECLS

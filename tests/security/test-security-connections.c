@@ -20,6 +20,8 @@
 /* Generous bounds: a connection over its address's limit is closed at once, well before the
  * handshake deadline (30 s); one that misses a deadline (30 s) is closed well within the other. */
 #define CLOSED_AT_ONCE_SECONDS 5
+/* The requests a kept-alive connection serves (FF_ACCEPTOR_REQUESTS_PER_CONNECTION). */
+#define REQUESTS_PER_CONNECTION 100
 #define CLOSED_AT_DEADLINE_SECONDS 60
 
 /* A TLS handshake record header announcing a 512-byte ClientHello, then its first bytes only. */
@@ -227,40 +229,91 @@ test_head_deadline (void)
   harness_free (h);
 }
 
-/* GET /healthz on a new connection from @source, the way a client that keeps connections alive
- * asks (no Connection: close); returns the status, 0 if the server closed without one. The
- * client reads the whole answer, then closes the connection. */
+/* GET /healthz on @stream, the way a client that keeps connections alive asks (no Connection:
+ * close), reading the whole answer; returns the status, 0 if the server closed without one, and
+ * whether the answer says the connection closes after it. */
 static guint
-healthz_from (Harness    *h,
-              const char *source)
+healthz_on (GIOStream *stream,
+            gboolean  *closes)
 {
   static const char request[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  g_autoptr(GSocket) socket = connect_from (h, source);
   g_autoptr(GString) answer = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
   const char *end, *length;
 
-  send_bytes (socket, request, strlen (request));
-  g_socket_set_timeout (socket, PROMPT_SECONDS);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (stream), request,
+                                            strlen (request), NULL, NULL, &error));
+  g_assert_no_error (error);
   while ((end = strstr (answer->str, "\r\n\r\n")) == NULL
          || (length = strstr (answer->str, "Content-Length: ")) == NULL
          || answer->len < (gsize) (end + 4 - answer->str)
                           + g_ascii_strtoull (length + strlen ("Content-Length: "), NULL, 10))
     {
-      g_autoptr(GError) error = NULL;
       char buffer[1024];
-      gssize received = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
+      gssize received = g_input_stream_read (g_io_stream_get_input_stream (stream), buffer,
+                                             sizeof buffer, NULL, NULL);
 
       if (received <= 0)
         return 0;
       g_string_append_len (answer, buffer, received);
     }
   g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 "));
+  if (closes != NULL)
+    *closes = strstr (answer->str, "\r\nConnection: close\r\n") != NULL;
   return (guint) g_ascii_strtoull (answer->str + strlen ("HTTP/1.1 "), NULL, 10);
+}
+
+/* A connection from @source as a stream (the socket's timeout PROMPT_SECONDS). */
+static GIOStream *
+plain_from (Harness    *h,
+            const char *source)
+{
+  g_autoptr(GSocket) socket = connect_from (h, source);
+
+  g_socket_set_timeout (socket, PROMPT_SECONDS);
+  return G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
+}
+
+static gboolean
+accept_any (GTlsConnection       *connection,
+            GTlsCertificate      *certificate,
+            GTlsCertificateFlags  errors,
+            gpointer              user_data)
+{
+  return TRUE;
+}
+
+/* A TLS connection from @source (the platform's own certificate, on 127.0.0.1, is trusted). */
+static GIOStream *
+tls_from (Harness    *h,
+          const char *source)
+{
+  g_autoptr(GIOStream) tcp = plain_from (h, source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GIOStream) tls = g_tls_client_connection_new (tcp, NULL, &error);
+
+  g_assert_no_error (error);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any), NULL);
+  g_assert_true (g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&tls);
+}
+
+/* GET /healthz on a new connection from @source; the client reads the whole answer, then closes
+ * the connection. */
+static guint
+healthz_from (Harness    *h,
+              const char *source)
+{
+  g_autoptr(GIOStream) stream = plain_from (h, source);
+
+  return healthz_on (stream, NULL);
 }
 
 /* libsoup 3.2 never closed a kept-alive connection that its client closed after an answer: each
  * held its address's slot for good, and once a client had made as many requests as its address
- * may hold connections, it was locked out. A connection serves one request now. */
+ * may hold connections, it was locked out. The acceptor holds a kept-alive connection between
+ * two requests itself and closes it when the client does. */
 static void
 test_closed_connections (void)
 {
@@ -272,6 +325,58 @@ test_closed_connections (void)
   for (guint i = 0; i < 3 * 4; i++)
     g_assert_cmpuint (healthz_from (h, "127.5.0.1"), ==, 200);
   g_assert_cmpfloat (harness_metric (h, "fieldflash_connections_refused_total"), ==, 0);
+  harness_free (h);
+}
+
+/* A connection serves several requests, over TLS as over plain HTTP: 200 clients one after the
+ * other that each make two requests on their connection and close it never reach the 64
+ * connections one address may hold. Over plain HTTP also: the answer to the
+ * REQUESTS_PER_CONNECTION-th request says the connection closes, and it does; a
+ * connection left silent after an answer is closed (after FF_ACCEPTOR_IDLE_SECONDS). */
+static void
+test_kept_alive (gconstpointer data)
+{
+  gboolean https = GPOINTER_TO_INT (data);
+  Harness *h = harness_new ();
+  g_autoptr(GIOStream) kept = NULL;
+  gboolean closes = TRUE;
+
+  harness_setup_world (h);
+  harness_start (h, https);
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr(GIOStream) stream = https ? tls_from (h, "127.5.0.2")
+                                          : plain_from (h, "127.5.0.2");
+
+      for (guint r = 0; r < 2; r++)
+        {
+          g_assert_cmpuint (healthz_on (stream, &closes), ==, 200);
+          g_assert_false (closes);
+        }
+    }
+  g_assert_cmpfloat (harness_metric (h, "fieldflash_connections_refused_total"), ==, 0);
+  if (https)
+    {
+      harness_free (h);
+      return;
+    }
+
+  kept = plain_from (h, "127.5.0.3");
+  for (guint r = 1; r < REQUESTS_PER_CONNECTION; r++)
+    {
+      g_assert_cmpuint (healthz_on (kept, &closes), ==, 200);
+      g_assert_false (closes);
+    }
+  g_assert_cmpuint (healthz_on (kept, &closes), ==, 200);
+  g_assert_true (closes);
+  g_assert_true (closed_within (g_socket_connection_get_socket (G_SOCKET_CONNECTION (kept)),
+                                CLOSED_AT_ONCE_SECONDS));
+  g_clear_object (&kept);
+
+  kept = plain_from (h, "127.5.0.4");
+  g_assert_cmpuint (healthz_on (kept, &closes), ==, 200);
+  g_assert_true (closed_within (g_socket_connection_get_socket (G_SOCKET_CONNECTION (kept)),
+                                CLOSED_AT_DEADLINE_SECONDS));
   harness_free (h);
 }
 
@@ -360,7 +465,8 @@ test_tls_versions (void)
 
 /* Two groups, one per meson test: "load" times answers under load and runs alone (its bounds are
  * about the time of an answer on a 2-core machine); "deadlines" only waits for the daemon's 30 s
- * deadlines, which other tests may share the machine with. */
+ * deadlines (and its 10 s idle one for kept-alive connections), which other tests may share the
+ * machine with. */
 int
 main (int   argc,
       char *argv[])
@@ -380,6 +486,10 @@ main (int   argc,
       g_test_add_func ("/security/connections/handshake-deadline", test_handshake_deadline);
       g_test_add_func ("/security/connections/head-deadline", test_head_deadline);
       g_test_add_func ("/security/connections/body-deadline", test_body_deadline);
+      g_test_add_data_func ("/security/connections/kept-alive", GINT_TO_POINTER (FALSE),
+                            test_kept_alive);
+      g_test_add_data_func ("/security/connections/kept-alive-tls", GINT_TO_POINTER (TRUE),
+                            test_kept_alive);
     }
   return g_test_run ();
 }
