@@ -69,3 +69,11 @@ ff_console_static_find (const char  *path,
   return g_resource_lookup_data (ff_console_get_resource (), resource,
                                  G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
 }
+
+char *
+ff_console_static_etag (GBytes *body)
+{
+  g_autofree char *sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, body);
+
+  return g_strdup_printf ("\"%s\"", sha256);
+}

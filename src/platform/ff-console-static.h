@@ -13,9 +13,13 @@ G_BEGIN_DECLS
 GBytes *ff_console_static_find (const char  *path,
                                 const char **content_type);
 
+/* The strong ETag of a console file (@body): its SHA-256, quoted. */
+char   *ff_console_static_etag (GBytes *body);
+
 /* Headers every console answer carries (pairs of name and value, then NULL): a strict
  * Content-Security-Policy (no inline script, nothing from elsewhere, never in a frame), no MIME
- * sniffing, no referrer, and no caching of pages that an upgrade of the platform changes. */
+ * sniffing, no referrer, and no use of a cached file the server has not confirmed (with its ETag),
+ * so an upgraded platform's pages are never mixed with an older one's. */
 extern const char *const ff_console_headers[];
 
 G_END_DECLS

@@ -628,11 +628,20 @@ handle_console_file (Job *job)
   FfReply *reply = ff_reply_new ("console_files");
   const char *content_type = NULL;
   g_autoptr(GBytes) body = ff_console_static_find (job->path, &content_type);
+  g_autofree char *etag = NULL;
 
   for (const char *const *header = ff_console_headers; *header != NULL; header += 2)
     ff_reply_add_header (reply, header[0], header[1]);
   if (body == NULL)
     return ff_reply_error (reply, 404, _("There is nothing at this address"));
+  /* The browser asks again each time (no-cache); a file it has is answered without a body. */
+  etag = ff_console_static_etag (body);
+  ff_reply_add_header (reply, "ETag", etag);
+  if (g_strcmp0 (soup_message_headers_get_one (job->headers, "If-None-Match"), etag) == 0)
+    {
+      reply->status = 304;
+      return reply;
+    }
   return ff_reply_bytes (reply, 200, content_type, body);
 }
 

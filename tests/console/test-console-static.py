@@ -19,8 +19,8 @@ class ConsoleFiles(unittest.TestCase):
     def tearDownClass(cls):
         cls.platform.stop()
 
-    def get(self, path, method='GET'):
-        return self.platform.request(path, method=method)
+    def get(self, path, method='GET', headers=None):
+        return self.platform.request(path, method=method, headers=headers)
 
     def assert_secured(self, headers):
         policy = headers['Content-Security-Policy']
@@ -61,6 +61,23 @@ class ConsoleFiles(unittest.TestCase):
                 self.assertGreater(len(body), 0)
         with open('/usr/share/javascript/leaflet/leaflet.esm.js', 'rb') as debian:
             self.assertEqual(self.get('/console/leaflet/leaflet.esm.js')[2], debian.read())
+
+    def test_revalidation(self):
+        """A file the browser has (its ETag) costs no body again; a changed one is sent whole."""
+        status, headers, body = self.get('/console/js/api.js')
+        self.assertEqual(status, 200)
+        self.assertEqual(headers['Cache-Control'], 'no-cache')
+        etag = headers['ETag']
+        self.assertRegex(etag, r'^"[0-9a-f]{64}"$')
+        self.assertNotEqual(self.get('/console/js/dom.js')[1]['ETag'], etag)
+        status, headers, body = self.get('/console/js/api.js', headers={'If-None-Match': etag})
+        self.assertEqual(status, 304)
+        self.assertEqual(body, b'')
+        self.assertEqual(headers['ETag'], etag)
+        self.assert_secured(headers)
+        status, _, body = self.get('/console/js/api.js', headers={'If-None-Match': '"' + '0' * 64 + '"'})
+        self.assertEqual(status, 200)
+        self.assertGreater(len(body), 0)
 
     def test_every_imported_module_is_served(self):
         # Each module's static imports resolve to a served file: a page missing from the
