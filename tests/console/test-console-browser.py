@@ -266,6 +266,8 @@ class Console(unittest.TestCase):
         self.assertEqual(self.text(driver, '#campaign-wave'), 'wave 1 of 2')
         self.assertEqual(self.text(driver, '#wave-progress-1'), 'sent 1 · failed 1')
         self.assertEqual(self.text(driver, '#wave-progress-2'), 'pending 2')
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        self.assertTrue(driver.save_screenshot(os.path.join(SCREENSHOTS, 'en-US-1920x1080-campaign-halted.png')))
         # Resumed, the failure accepted; paused and resumed again.
         driver.find_element(By.CSS_SELECTOR, '#campaign-resume').click()
         wait_until(driver, lambda d: self.text(d, '#campaign-state') == 'running')
