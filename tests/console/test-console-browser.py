@@ -234,6 +234,15 @@ class Console(unittest.TestCase):
     def test_campaign_from_the_selection(self):
         driver = self.browser()
         self.log_in(driver, 'ops')
+        # The Terminals page's version filter comes along: below a version, or running one; with
+        # nothing selected, the filter chooses the terminals.
+        for compare, running, below in [('below', '', 'V2.01'), ('at_least', '', ''), ('', 'V2.01', '')]:
+            self.go(driver, f'campaigns/new?model={NETWORKED_MODEL}&compare={compare}&version=V2.01',
+                    '#campaign-form')
+            self.assertEqual([driver.find_element(By.CSS_SELECTOR, css).get_attribute('value')
+                              for css in ['#campaign-model', '#campaign-running-version', '#campaign-below']],
+                             [NETWORKED_MODEL, running, below], compare)
+            self.assertTrue(driver.find_element(By.CSS_SELECTOR, '#campaign-by-filter').is_selected())
         # The networked terminals running V1.00, all selected.
         self.go(driver, 'terminals?link=mqtt&version=V1.00', '#terminal-table')
         wait_for(driver, '#select-page').click()

@@ -99,10 +99,12 @@ async function create(content, query, context) {
                                 checked: chosen.length === 0 });
   const bySelection = h('input', { type: 'radio', name: 'source', value: 'selection', id: 'campaign-by-selection',
                                    checked: chosen.length > 0, disabled: chosen.length === 0 });
-  const compare = query.get('compare') === 'below' ? 'below' : 'running_version';
+  // The Terminals page's version filter: equal to (running), below; "at least" has no campaign
+  // counterpart and is left out.
+  const compare = query.get('compare') || 'equal';
   const vendor = input('vendor', { value: query.get('vendor') ?? '' });
   const model = input('model', { value: query.get('model') ?? '' });
-  const running = input('running-version', { value: compare === 'running_version' ? query.get('version') ?? '' : '',
+  const running = input('running-version', { value: compare === 'equal' ? query.get('version') ?? '' : '',
                                              placeholder: 'V1.00', size: 8 });
   const below = input('below', { value: compare === 'below' ? query.get('version') ?? '' : '',
                                  placeholder: 'V2.01', size: 8 });
