@@ -4,73 +4,19 @@
 
 #include "ff-iec104-conn.h"
 
+#include "ff-iec104-conn-private.h"
+
 #include <glib/gi18n-lib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
 
-#include "ff-iec104-pump.h"
-#include "iec104.h"
-
-#define PROGRESS_INTERVAL_US (100 * 1000)
 #define BACKOFF_FIRST_MS 50
 #define BACKOFF_MAX_MS 2000
 #define INFO_FIRST_IOA 0x8001
 #define INFO_COUNT 10
 
 G_DEFINE_QUARK (ff-iec104-error-quark, ff_iec104_error)
-
-typedef enum
-{
-  OP_NONE,
-  OP_CONNECT,
-  OP_READ_INFO,
-  OP_INTERROGATE,
-  OP_WRITE_FILE,
-  OP_UPGRADE_START,
-  OP_UPGRADE_FINISH,
-  OP_UPGRADE_CANCEL,
-  OP_RESET,
-} Operation;
-
-struct _FfIec104Conn
-{
-  GObject               parent_instance;
-
-  FfProfile            *profile;
-  Iec104Profile         iec104;      /* the profile's, with the common address applied */
-  Iec104Master         *master;
-  GSocketClient        *client;
-  FfIec104Pump         *pump;
-  guint64               bytes_sent_before;  /* by the connections before this pump's */
-  char                 *host;
-  guint16               port;
-  gboolean              closing_locally;
-  gboolean              foreign_ca_logged;  /* a gateway's other terminals: said once */
-
-  /* The running request. */
-  GTask                *task;
-  Operation             operation;
-  GSource              *cancel_source;
-  guint                 wait_drop_source;  /* after 105 or a self-rebooting 211 finish */
-
-  /* File write. */
-  GBytes               *file_data;
-  FfIec104ProgressFunc  progress;
-  gpointer              progress_data;
-  GDestroyNotify        progress_destroy;
-  gint64                write_started_us;
-  gint64                last_progress_us;
-
-  /* Reconnect. */
-  gint64                reconnect_deadline_us;
-  guint                 reconnect_attempt;
-  guint                 reconnect_delay_ms;
-  GTask                *reconnect_task;
-  guint                 reconnect_source;         /* the pause between two attempts */
-  GSource              *reconnect_cancel_source;  /* watches the cancellable during the pause */
-  GError               *reconnect_last_error;
-};
 
 G_DEFINE_FINAL_TYPE (FfIec104Conn, ff_iec104_conn, G_TYPE_OBJECT)
 
@@ -258,8 +204,8 @@ error_from_event (FfIec104Conn             *conn,
     }
 }
 
-static GError *
-busy_error (void)
+GError *
+ff_iec104_conn_busy_error (void)
 {
   return g_error_new_literal (FF_IEC104_ERROR, FF_IEC104_ERROR_BUSY,
                               _("Another request to the terminal is still running"));
@@ -287,14 +233,6 @@ return_error (FfIec104Conn *conn,
   g_autoptr(GTask) task = take_task (conn);
 
   g_task_return_error (task, error);
-}
-
-/* The bytes of every frame sent to the terminal, over all connections so far. */
-static guint64
-bytes_sent (FfIec104Conn *conn)
-{
-  return conn->bytes_sent_before
-         + (conn->pump != NULL ? ff_iec104_pump_get_bytes_sent (conn->pump) : 0);
 }
 
 /* Forgets the TCP connection; `flush` lets the link's last frames (e.g. the S-frame before a
@@ -368,32 +306,6 @@ points_array (const Iec104Point *points,
   return array;
 }
 
-static void
-report_progress (FfIec104Conn             *conn,
-                 const Iec104MasterEvent *event,
-                 gboolean                 final)
-{
-  gint64 now = g_get_monotonic_time ();
-  double seconds = (now - conn->write_started_us) / (double) G_USEC_PER_SEC;
-
-  if (conn->progress == NULL || (!final && now - conn->last_progress_us < PROGRESS_INTERVAL_US))
-    return;
-  conn->last_progress_us = now;
-  conn->progress (event->bytes_sent, event->bytes_acked, g_bytes_get_size (conn->file_data),
-                  seconds > 0 ? event->bytes_acked / seconds : 0.0, conn->progress_data);
-}
-
-static void
-clear_file_write (FfIec104Conn *conn)
-{
-  g_clear_pointer (&conn->file_data, g_bytes_unref);
-  if (conn->progress_destroy != NULL)
-    conn->progress_destroy (conn->progress_data);
-  conn->progress = NULL;
-  conn->progress_data = NULL;
-  conn->progress_destroy = NULL;
-}
-
 static gboolean
 on_drop_wait_over (gpointer user_data)
 {
@@ -435,8 +347,8 @@ request_done (FfIec104Conn             *conn,
 
   if (conn->operation == OP_WRITE_FILE)
     {
-      report_progress (conn, event, TRUE);
-      clear_file_write (conn);
+      ff_iec104_conn_report_progress (conn, event, TRUE);
+      ff_iec104_conn_clear_file_write (conn);
     }
   /* A drop instead of the 105 confirmation is the restart itself only for a terminal that
    * restarts by itself anyway; for others it is a lost link (error_from_event). */
@@ -572,7 +484,7 @@ drain_events (FfIec104Conn *conn)
         break;
       case IEC104_MASTER_EVENT_FILE_PROGRESS:
         if (conn->operation == OP_WRITE_FILE)
-          report_progress (conn, &event, FALSE);
+          ff_iec104_conn_report_progress (conn, &event, FALSE);
         break;
       case IEC104_MASTER_EVENT_FILE_DATA:
       case IEC104_MASTER_EVENT_END_OF_INIT:
@@ -627,7 +539,7 @@ begin_operation (FfIec104Conn *conn,
 
   if (conn->task != NULL)
     {
-      g_task_return_error (task, busy_error ());
+      g_task_return_error (task, ff_iec104_conn_busy_error ());
       return FALSE;
     }
   conn->task = g_object_ref (task);
@@ -654,18 +566,6 @@ start_read_info (FfIec104Conn *conn,
 }
 
 static Iec104Error
-start_file_write (FfIec104Conn *conn,
-                  guint64       now_ms)
-{
-  gsize size;
-  const guint8 *data = g_bytes_get_data (conn->file_data, &size);
-  const char *name = g_task_get_task_data (conn->task);
-
-  conn->write_started_us = conn->last_progress_us = g_get_monotonic_time ();
-  return iec104_master_file_write (conn->master, name, data, size, now_ms);
-}
-
-static Iec104Error
 start_operation (FfIec104Conn *conn,
                  guint64       now_ms)
 {
@@ -673,7 +573,7 @@ start_operation (FfIec104Conn *conn,
     {
     case OP_READ_INFO: return start_read_info (conn, now_ms);
     case OP_INTERROGATE: return iec104_master_interrogate (conn->master, now_ms);
-    case OP_WRITE_FILE: return start_file_write (conn, now_ms);
+    case OP_WRITE_FILE: return ff_iec104_conn_start_file_write (conn, now_ms);
     case OP_UPGRADE_START: return iec104_master_upgrade_start (conn->master, now_ms);
     case OP_UPGRADE_FINISH: return iec104_master_upgrade_finish (conn->master, now_ms);
     case OP_UPGRADE_CANCEL: return iec104_master_upgrade_cancel (conn->master, now_ms);
@@ -686,11 +586,10 @@ start_operation (FfIec104Conn *conn,
   g_return_val_if_reached (IEC104_ERROR_INVALID_ARGUMENT);
 }
 
-/* Starts the master request of `operation` unless not connected, busy, or refused at once. */
-static void
-run_request (FfIec104Conn *conn,
-             GTask        *task,
-             Operation     operation)
+void
+ff_iec104_conn_run_request (FfIec104Conn *conn,
+                            GTask        *task,
+                            Operation     operation)
 {
   Iec104Error error;
 
@@ -707,7 +606,7 @@ run_request (FfIec104Conn *conn,
     {
       Iec104MasterEvent event = { .error = error };
 
-      return_error (conn, error == IEC104_ERROR_BUSY ? busy_error ()
+      return_error (conn, error == IEC104_ERROR_BUSY ? ff_iec104_conn_busy_error ()
                                                      : error_from_event (conn, &event));
       return;
     }
@@ -726,7 +625,7 @@ request_async (FfIec104Conn        *conn,
   g_autoptr(GTask) task = g_task_new (conn, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, source_tag);
-  run_request (conn, task, operation);
+  ff_iec104_conn_run_request (conn, task, operation);
 }
 
 static void
@@ -883,47 +782,6 @@ ff_iec104_conn_interrogate_finish (FfIec104Conn  *conn,
 }
 
 void
-ff_iec104_conn_write_file_async (FfIec104Conn         *conn,
-                                 const char           *name,
-                                 GBytes               *data,
-                                 FfIec104ProgressFunc  progress,
-                                 gpointer              progress_data,
-                                 GDestroyNotify        progress_destroy,
-                                 GCancellable         *cancellable,
-                                 GAsyncReadyCallback   callback,
-                                 gpointer              user_data)
-{
-  g_autoptr(GTask) task = g_task_new (conn, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, ff_iec104_conn_write_file_async);
-  g_task_set_task_data (task, g_strdup (name), g_free);
-  if (conn->task != NULL)
-    {
-      /* Keep the running write's data and progress; this request only fails. */
-      if (progress_destroy != NULL)
-        progress_destroy (progress_data);
-      g_task_return_error (task, busy_error ());
-      return;
-    }
-  clear_file_write (conn);
-  conn->file_data = g_bytes_ref (data);
-  conn->progress = progress;
-  conn->progress_data = progress_data;
-  conn->progress_destroy = progress_destroy;
-  run_request (conn, task, OP_WRITE_FILE);
-  if (conn->task != task)
-    clear_file_write (conn);
-}
-
-gboolean
-ff_iec104_conn_write_file_finish (FfIec104Conn  *conn,
-                                  GAsyncResult  *result,
-                                  GError       **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-void
 ff_iec104_conn_upgrade_start_async (FfIec104Conn        *conn,
                                     GCancellable        *cancellable,
                                     GAsyncReadyCallback  callback,
@@ -996,267 +854,6 @@ gboolean
 ff_iec104_conn_reset_finish (FfIec104Conn  *conn,
                              GAsyncResult  *result,
                              GError       **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* ---- the push in three steps ---------------------------------------------------------------- */
-
-typedef struct
-{
-  char                 *name;
-  GBytes               *image;
-  FfIec104ProgressFunc  progress;
-  gpointer              progress_data;
-  GDestroyNotify        progress_destroy;
-  guint64               sent_before;   /* the connection's bytes sent when the send began */
-  guint64               wire_bytes;    /* what the send put on the link */
-} ImageSend;
-
-static void
-image_send_free (ImageSend *send)
-{
-  g_free (send->name);
-  g_bytes_unref (send->image);
-  if (send->progress_destroy != NULL)
-    send->progress_destroy (send->progress_data);
-  g_free (send);
-}
-
-static void
-image_written (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FfIec104Conn *conn = FF_IEC104_CONN (source);
-  ImageSend *send = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  if (!ff_iec104_conn_write_file_finish (conn, result, &error))
-    g_task_return_error (task, error);
-  else
-    {
-      send->wire_bytes = bytes_sent (conn) - send->sent_before;
-      g_task_return_boolean (task, TRUE);
-    }
-}
-
-static void
-image_write (GTask *task)
-{
-  FfIec104Conn *conn = g_task_get_source_object (task);
-  ImageSend *send = g_task_get_task_data (task);
-
-  /* The progress callback stays ours: it is released with the send, not by the write. */
-  ff_iec104_conn_write_file_async (conn, send->name, send->image, send->progress,
-                                   send->progress_data, NULL, g_task_get_cancellable (task),
-                                   image_written, task);
-}
-
-static void
-image_upgrade_started (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!ff_iec104_conn_upgrade_start_finish (FF_IEC104_CONN (source), result, &error))
-    g_task_return_error (task, error);
-  else
-    image_write (g_steal_pointer (&task));
-}
-
-void
-ff_iec104_conn_send_image_async (FfIec104Conn         *conn,
-                                 const char           *name,
-                                 GBytes               *image,
-                                 FfIec104ProgressFunc  progress,
-                                 gpointer              progress_data,
-                                 GDestroyNotify        progress_destroy,
-                                 GCancellable         *cancellable,
-                                 GAsyncReadyCallback   callback,
-                                 gpointer              user_data)
-{
-  GTask *task = g_task_new (conn, cancellable, callback, user_data);
-  ImageSend *send = g_new0 (ImageSend, 1);
-
-  g_task_set_source_tag (task, ff_iec104_conn_send_image_async);
-  send->name = g_strdup (name);
-  send->image = g_bytes_ref (image);
-  send->progress = progress;
-  send->progress_data = progress_data;
-  send->progress_destroy = progress_destroy;
-  send->sent_before = bytes_sent (conn);
-  g_task_set_task_data (task, send, (GDestroyNotify) image_send_free);
-  if (conn->iec104.upgrade_start_before_write)
-    ff_iec104_conn_upgrade_start_async (conn, cancellable, image_upgrade_started, task);
-  else
-    image_write (task);
-}
-
-gboolean
-ff_iec104_conn_send_image_finish (FfIec104Conn  *conn,
-                                  GAsyncResult  *result,
-                                  guint64       *wire_bytes,
-                                  GError       **error)
-{
-  ImageSend *send = g_task_get_task_data (G_TASK (result));
-
-  if (!g_task_propagate_boolean (G_TASK (result), error))
-    return FALSE;
-  if (wire_bytes != NULL)
-    *wire_bytes = send->wire_bytes;
-  return TRUE;
-}
-
-static void
-image_committed (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  gboolean restarting = FALSE;
-  GError *error = NULL;
-
-  if (!ff_iec104_conn_upgrade_finish_finish (FF_IEC104_CONN (source), result, &restarting,
-                                             &error))
-    g_task_return_error (task, error);
-  else
-    {
-      g_task_set_task_data (task, GINT_TO_POINTER (restarting), NULL);
-      g_task_return_boolean (task, TRUE);
-    }
-}
-
-void
-ff_iec104_conn_commit_image_async (FfIec104Conn        *conn,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  GTask *task = g_task_new (conn, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, ff_iec104_conn_commit_image_async);
-  if (conn->iec104.upgrade_start_before_write)
-    ff_iec104_conn_upgrade_finish_async (conn, cancellable, image_committed, task);
-  else
-    {
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
-    }
-}
-
-gboolean
-ff_iec104_conn_commit_image_finish (FfIec104Conn  *conn,
-                                    GAsyncResult  *result,
-                                    gboolean      *restarting,
-                                    GError       **error)
-{
-  gboolean ok = g_task_propagate_boolean (G_TASK (result), error);
-
-  if (restarting != NULL)
-    *restarting = ok && GPOINTER_TO_INT (g_task_get_task_data (G_TASK (result)));
-  return ok;
-}
-
-void
-ff_iec104_conn_restart_async (FfIec104Conn        *conn,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (conn, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, ff_iec104_conn_restart_async);
-  /* Without 105 the terminal restarts by itself (or applies the image without a restart). */
-  if (!conn->iec104.reset_after_upgrade_finish)
-    g_task_return_boolean (task, TRUE);
-  else
-    run_request (conn, task, OP_RESET);
-}
-
-gboolean
-ff_iec104_conn_restart_finish (FfIec104Conn  *conn,
-                               GAsyncResult  *result,
-                               GError       **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-push_restarted (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!ff_iec104_conn_restart_finish (FF_IEC104_CONN (source), result, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-push_committed (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FfIec104Conn *conn = FF_IEC104_CONN (source);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  gboolean restarting = FALSE;
-  GError *error = NULL;
-
-  if (!ff_iec104_conn_commit_image_finish (conn, result, &restarting, &error))
-    g_task_return_error (task, error);
-  else if (restarting)
-    g_task_return_boolean (task, TRUE);
-  else
-    ff_iec104_conn_restart_async (conn, cancellable, push_restarted, g_steal_pointer (&task));
-}
-
-static void
-push_sent (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FfIec104Conn *conn = FF_IEC104_CONN (source);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  GError *error = NULL;
-
-  if (!ff_iec104_conn_send_image_finish (conn, result, NULL, &error))
-    g_task_return_error (task, error);
-  else
-    ff_iec104_conn_commit_image_async (conn, cancellable, push_committed,
-                                       g_steal_pointer (&task));
-}
-
-void
-ff_iec104_conn_push_async (FfIec104Conn         *conn,
-                           const char           *name,
-                           GBytes               *image,
-                           FfIec104ProgressFunc  progress,
-                           gpointer              progress_data,
-                           GDestroyNotify        progress_destroy,
-                           GCancellable         *cancellable,
-                           GAsyncReadyCallback   callback,
-                           gpointer              user_data)
-{
-  GTask *task = g_task_new (conn, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, ff_iec104_conn_push_async);
-  ff_iec104_conn_send_image_async (conn, name, image, progress, progress_data, progress_destroy,
-                                   cancellable, push_sent, task);
-}
-
-gboolean
-ff_iec104_conn_push_finish (FfIec104Conn  *conn,
-                            GAsyncResult  *result,
-                            GError       **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -1398,7 +995,7 @@ ff_iec104_conn_reconnect_async (FfIec104Conn        *conn,
     }
   if (conn->task != NULL || conn->reconnect_task != NULL)
     {
-      g_task_return_error (task, busy_error ());
+      g_task_return_error (task, ff_iec104_conn_busy_error ());
       return;
     }
   ff_iec104_conn_close (conn);
@@ -1509,7 +1106,7 @@ ff_iec104_conn_finalize (GObject *object)
 {
   FfIec104Conn *conn = FF_IEC104_CONN (object);
 
-  clear_file_write (conn);
+  ff_iec104_conn_clear_file_write (conn);
   g_clear_pointer (&conn->master, iec104_master_free);
   g_clear_object (&conn->client);
   g_clear_pointer (&conn->profile, ff_profile_unref);
