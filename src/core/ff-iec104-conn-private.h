@@ -61,6 +61,16 @@ struct _FfIec104Conn
   GError               *reconnect_last_error;
 };
 
+enum
+{
+  SIGNAL_MEASUREMENT,
+  SIGNAL_RECONNECT_ATTEMPT,
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
+
+extern guint ff_iec104_conn_signals[N_SIGNALS];
+
 /* ff-iec104-conn.c: running one request at a time */
 GError      *ff_iec104_conn_busy_error        (void);
 /* Starts the master request of `operation` unless not connected, busy, or refused at once. */
@@ -75,5 +85,9 @@ void         ff_iec104_conn_report_progress   (FfIec104Conn             *conn,
 void         ff_iec104_conn_clear_file_write  (FfIec104Conn             *conn);
 Iec104Error  ff_iec104_conn_start_file_write  (FfIec104Conn             *conn,
                                                guint64                   now_ms);
+
+/* ff-iec104-conn-reconnect.c */
+/* Ends the pause between two attempts (and the watch on its cancellable). */
+void         ff_iec104_conn_reconnect_stop_waiting (FfIec104Conn *conn);
 
 G_END_DECLS

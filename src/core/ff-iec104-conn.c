@@ -1,5 +1,6 @@
 /* The GIO adapter that drives the sans-I/O iec104 master over TCP: connects with GSocketClient,
- * runs one request at a time as a GTask, and turns the master's results into values and GErrors. */
+ * runs one request at a time as a GTask, and turns the master's results into values and GErrors.
+ * The file push is in ff-iec104-conn-push.c, the reconnect in ff-iec104-conn-reconnect.c. */
 #include "config.h"
 
 #include "ff-iec104-conn.h"
@@ -11,8 +12,6 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
-#define BACKOFF_FIRST_MS 50
-#define BACKOFF_MAX_MS 2000
 #define INFO_FIRST_IOA 0x8001
 #define INFO_COUNT 10
 
@@ -27,19 +26,10 @@ enum
   N_PROPS
 };
 
-enum
-{
-  SIGNAL_MEASUREMENT,
-  SIGNAL_RECONNECT_ATTEMPT,
-  SIGNAL_CLOSED,
-  N_SIGNALS
-};
-
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
+guint ff_iec104_conn_signals[N_SIGNALS];
 
 static void start_connect (FfIec104Conn *conn, guint timeout_ms);
-static void reconnect_try (FfIec104Conn *conn);
 
 /* ---- errors -------------------------------------------------------------------------------- */
 
@@ -419,7 +409,7 @@ emit_points (FfIec104Conn             *conn,
       point_from_iec104 (&event->points[i], &point);
       if (ff_profile_signal_for_ioa (conn->profile, point.ioa, &signal))
         signal_index = (gint) signal;
-      g_signal_emit (conn, signals[SIGNAL_MEASUREMENT], 0, &point, signal_index);
+      g_signal_emit (conn, ff_iec104_conn_signals[SIGNAL_MEASUREMENT], 0, &point, signal_index);
     }
 }
 
@@ -436,7 +426,7 @@ link_closed (FfIec104Conn *conn,
                                             ? FF_IEC104_ERROR_T1_EXPIRED
                                             : FF_IEC104_ERROR_LINK_LOST,
                          _("The link to the terminal closed: %s"), iec104_strerror (reason));
-  g_signal_emit (conn, signals[SIGNAL_CLOSED], 0, error);
+  g_signal_emit (conn, ff_iec104_conn_signals[SIGNAL_CLOSED], 0, error);
 
   /* Waiting for exactly this: the terminal restarting after 105 or 211 finish. */
   if (conn->wait_drop_source != 0)
@@ -858,164 +848,6 @@ ff_iec104_conn_reset_finish (FfIec104Conn  *conn,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-static void
-reconnect_stop_waiting (FfIec104Conn *conn)
-{
-  g_clear_handle_id (&conn->reconnect_source, g_source_remove);
-  if (conn->reconnect_cancel_source != NULL)
-    {
-      g_source_destroy (conn->reconnect_cancel_source);
-      g_clear_pointer (&conn->reconnect_cancel_source, g_source_unref);
-    }
-}
-
-static void
-reconnect_return (FfIec104Conn *conn,
-                  GError       *error)
-{
-  g_autoptr(GTask) task = g_steal_pointer (&conn->reconnect_task);
-
-  reconnect_stop_waiting (conn);
-  g_clear_error (&conn->reconnect_last_error);
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static gboolean
-on_reconnect_delay_over (gpointer user_data)
-{
-  FfIec104Conn *conn = user_data;
-
-  conn->reconnect_source = 0;
-  reconnect_try (conn);
-  return G_SOURCE_REMOVE;
-}
-
-/* Cancelled between two attempts (during an attempt the connect itself is cancelled). */
-static gboolean
-on_reconnect_cancelled (GCancellable *cancellable,
-                        gpointer      user_data)
-{
-  FfIec104Conn *conn = user_data;
-
-  reconnect_return (conn, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled")));
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_reconnect_attempt_done (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
-{
-  FfIec104Conn *conn = user_data;
-  GCancellable *cancellable = g_task_get_cancellable (conn->reconnect_task);
-  g_autoptr(GError) error = NULL;
-  gint64 remaining_us;
-
-  if (ff_iec104_conn_connect_finish (conn, result, &error))
-    {
-      reconnect_return (conn, NULL);
-      return;
-    }
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      reconnect_return (conn, g_steal_pointer (&error));
-      return;
-    }
-  g_clear_error (&conn->reconnect_last_error);
-  conn->reconnect_last_error = g_steal_pointer (&error);
-  remaining_us = conn->reconnect_deadline_us - g_get_monotonic_time ();
-  if (remaining_us <= 0)
-    {
-      /* What it means for the terminal, not the socket's words: those go to the debug log. */
-      g_debug ("reconnect: last attempt failed: %s", conn->reconnect_last_error->message);
-      reconnect_return (conn, g_error_new (FF_IEC104_ERROR, FF_IEC104_ERROR_NOT_BACK,
-                                           _("The terminal did not come back after %u attempts: "
-                                             "it may have no power, its cable may be out of the "
-                                             "maintenance port, or it does not start with the "
-                                             "new firmware."), conn->reconnect_attempt));
-      return;
-    }
-  conn->reconnect_source = g_timeout_add (MIN ((gint64) conn->reconnect_delay_ms,
-                                               remaining_us / 1000 + 1),
-                                          on_reconnect_delay_over, conn);
-  conn->reconnect_delay_ms = MIN (conn->reconnect_delay_ms * 3 / 2, BACKOFF_MAX_MS);
-  if (cancellable != NULL)
-    {
-      conn->reconnect_cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (conn->reconnect_cancel_source, G_SOURCE_FUNC (on_reconnect_cancelled),
-                             conn, NULL);
-      g_source_attach (conn->reconnect_cancel_source, g_main_context_get_thread_default ());
-    }
-}
-
-static void
-reconnect_try (FfIec104Conn *conn)
-{
-  gint64 remaining_ms = (conn->reconnect_deadline_us - g_get_monotonic_time ()) / 1000;
-
-  reconnect_stop_waiting (conn);
-  conn->reconnect_attempt++;
-  g_signal_emit (conn, signals[SIGNAL_RECONNECT_ATTEMPT], 0, conn->reconnect_attempt,
-                 MAX (remaining_ms, 0));
-  ff_iec104_conn_connect_async (conn, conn->host, conn->port,
-                                g_task_get_cancellable (conn->reconnect_task),
-                                on_reconnect_attempt_done, conn);
-}
-
-gboolean
-ff_iec104_conn_reconnect_now (FfIec104Conn *conn)
-{
-  g_return_val_if_fail (FF_IS_IEC104_CONN (conn), FALSE);
-
-  if (conn->reconnect_task == NULL || conn->reconnect_source == 0)
-    return FALSE;
-  conn->reconnect_delay_ms = BACKOFF_FIRST_MS;
-  reconnect_try (conn);
-  return TRUE;
-}
-
-void
-ff_iec104_conn_reconnect_async (FfIec104Conn        *conn,
-                                guint                timeout_ms,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (conn, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, ff_iec104_conn_reconnect_async);
-  if (conn->host == NULL)
-    {
-      g_task_return_new_error (task, FF_IEC104_ERROR, FF_IEC104_ERROR_NOT_CONNECTED,
-                               _("Never connected: nothing to reconnect to"));
-      return;
-    }
-  if (conn->task != NULL || conn->reconnect_task != NULL)
-    {
-      g_task_return_error (task, ff_iec104_conn_busy_error ());
-      return;
-    }
-  ff_iec104_conn_close (conn);
-  conn->reconnect_deadline_us = g_get_monotonic_time ()
-                                + (gint64) (timeout_ms != 0 ? timeout_ms
-                                            : conn->iec104.reboot_wait_ms) * 1000;
-  conn->reconnect_attempt = 0;
-  conn->reconnect_delay_ms = BACKOFF_FIRST_MS;
-  conn->reconnect_task = g_steal_pointer (&task);
-  reconnect_try (conn);
-}
-
-gboolean
-ff_iec104_conn_reconnect_finish (FfIec104Conn  *conn,
-                                 GAsyncResult  *result,
-                                 GError       **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 void
 ff_iec104_conn_close (FfIec104Conn *conn)
 {
@@ -1091,7 +923,7 @@ ff_iec104_conn_dispose (GObject *object)
 {
   FfIec104Conn *conn = FF_IEC104_CONN (object);
 
-  reconnect_stop_waiting (conn);
+  ff_iec104_conn_reconnect_stop_waiting (conn);
   if (conn->pump != NULL)
     {
       conn->closing_locally = TRUE;
@@ -1129,13 +961,13 @@ ff_iec104_conn_class_init (FfIec104ConnClass *klass)
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  signals[SIGNAL_MEASUREMENT] =
+  ff_iec104_conn_signals[SIGNAL_MEASUREMENT] =
     g_signal_new ("measurement", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_INT);
-  signals[SIGNAL_RECONNECT_ATTEMPT] =
+  ff_iec104_conn_signals[SIGNAL_RECONNECT_ATTEMPT] =
     g_signal_new ("reconnect-attempt", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_INT64);
-  signals[SIGNAL_CLOSED] =
+  ff_iec104_conn_signals[SIGNAL_CLOSED] =
     g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
