@@ -1,9 +1,11 @@
 /* One simulated terminal: drives an iec104 outstation on its own TCP port, serves information
  * parameters, measurements with noise, files and the 211/210/211/105 upgrade, reboots into the new
- * image, persists it, and injects the faults of its scenario. */
+ * image and persists it. The faults of its scenario are in ff-sim-terminal-faults.c. */
 #include "config.h"
 
 #include "ff-sim-terminal.h"
+
+#include "ff-sim-terminal-private.h"
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
@@ -12,83 +14,17 @@
 #include <string.h>
 
 #include "ff-delta.h"
-#include "ff-iec104-pump.h"
-#include "ff-quality.h"
 #include "ff-sim-error.h"
 #include "ff-sim-firmware.h"
 #include "ff-sim-state.h"
-#include "iec104.h"
 
 /* The image a terminal runs before anything was ever installed. */
 #define FACTORY_IMAGE_SIZE (64 * 1024)
 /* The largest upgrade file a terminal accepts (write activation result 3 above it). */
 #define MAX_UPGRADE_SIZE (64 * 1024 * 1024)
-#define N_STATUS_POINTS 3
 #define N_RUNNING_PARAMS 3
-#define ARCSEC_PER_DEGREE 3600.0
 #define NOISE_FRACTION 0.002
 #define SOE_FILE_NAME "soe.msg"
-
-typedef enum
-{
-  POWER_RUNNING,  /* listening */
-  POWER_BOOTING,  /* refusing connections until the boot timer fires */
-  POWER_DEAD,     /* "never-back": refusing connections until the scenario changes */
-} PowerState;
-
-struct _FfSimTerminal
-{
-  GObject           parent_instance;
-
-  /* What it is. */
-  char             *device_id;
-  char             *vendor;
-  char             *model;
-  char             *type;
-  char             *hardware_version;
-  char             *mac;
-  double            latitude;
-  double            longitude;
-  char             *host;
-  guint16           port;
-  FfProfile        *profile;
-  guint             boot_time_ms;
-  guint             spontaneous_ms;
-  char             *state_dir;
-
-  /* What it runs. */
-  GBytes           *image;
-  char             *version;
-  char             *checksum;
-  GArray           *params;           /* Iec104Param: the writable running parameters */
-  gint64            clock_offset_us;  /* set by 103: terminal time − system time */
-  double            base_values[FF_N_SIGNALS];
-  GRand            *rand;
-  gboolean          upgraded_since_scenario;
-  Iec104Point       interrogation[N_STATUS_POINTS + FF_N_SIGNALS];
-  Iec104DirEntry    soe_entry;
-
-  /* The link. */
-  PowerState        power;
-  GSocketService   *service;
-  Iec104Outstation *outstation;
-  FfIec104Pump     *pump;
-  guint             boot_source;
-  guint             spontaneous_source;
-  guint             drop_source;
-  guint             hold_source;      /* finish-hold: the restart after a held 211 finish */
-
-  /* The upgrade in progress. */
-  gboolean          upgrade_started;
-  char             *staging_name;
-  GByteArray       *staging;
-  guint             segments_received;
-  guint64           file_bytes_received;
-  GBytes           *pending_image;     /* checked at 211 finish, installed at the reboot */
-  gboolean          finish_held;       /* finish-hold: the 211 finish confirmation is held back */
-
-  FfSimScenario    *scenario;
-};
 
 G_DEFINE_FINAL_TYPE (FfSimTerminal, ff_sim_terminal, G_TYPE_OBJECT)
 
@@ -102,10 +38,10 @@ static guint signals[N_SIGNALS];
 
 static gboolean start_listening (FfSimTerminal *terminal, GError **error);
 
-static void G_GNUC_PRINTF (2, 3)
-terminal_log (FfSimTerminal *terminal,
-              const char    *format,
-              ...)
+void
+ff_sim_terminal_log (FfSimTerminal *terminal,
+                     const char    *format,
+                     ...)
 {
   g_autofree char *message = NULL;
   g_autofree char *line = NULL;
@@ -212,7 +148,7 @@ save_state (FfSimTerminal *terminal)
       || !ff_sim_state_save_params (terminal->state_dir, terminal->device_id,
                                     (const Iec104Param *) terminal->params->data,
                                     terminal->params->len, &error))
-    terminal_log (terminal, _("cannot save its state: %s"), error->message);
+    ff_sim_terminal_log (terminal, _("cannot save its state: %s"), error->message);
 }
 
 /* ---- measurements ------------------------------------------------------------------------- */
@@ -235,10 +171,7 @@ measure (FfSimTerminal *terminal,
   double value = terminal->base_values[signal];
 
   value *= 1.0 + g_rand_double_range (terminal->rand, -NOISE_FRACTION, NOISE_FRACTION);
-  if (terminal->scenario->fault == FF_SIM_FAULT_SIGNAL_DRIFT
-      && terminal->scenario->signal == signal && terminal->upgraded_since_scenario)
-    value *= 1.0 + terminal->scenario->percent / 100.0;
-  return (float) value;
+  return (float) ff_sim_terminal_fault_drift (terminal, signal, value);
 }
 
 static void
@@ -246,12 +179,9 @@ measurement_point (FfSimTerminal *terminal,
                    FfSignal       signal,
                    Iec104Point   *point)
 {
-  const FfSimScenario *scenario = terminal->scenario;
-  gboolean flagged = scenario->fault == FF_SIM_FAULT_SIGNAL_QUALITY && scenario->signal == signal
-                     && (scenario->from_now || terminal->upgraded_since_scenario);
-
   iec104_point_init_float (point, terminal->profile->signal_ioa[signal],
-                           measure (terminal, signal), flagged ? scenario->quality : 0);
+                           measure (terminal, signal),
+                           ff_sim_terminal_fault_quality (terminal, signal));
 }
 
 /* ---- outstation callbacks ----------------------------------------------------------------- */
@@ -270,7 +200,7 @@ on_interrogation_points (void               *user_data,
   iec104_point_init_single (&gi[2], status + 2, false, 0);
   for (guint s = 0; s < FF_N_SIGNALS; s++)
     measurement_point (terminal, s, &gi[N_STATUS_POINTS + s]);
-  terminal_log (terminal, _("answers a general interrogation"));
+  ff_sim_terminal_log (terminal, _("answers a general interrogation"));
   *points = gi;
   return G_N_ELEMENTS (terminal->interrogation);
 }
@@ -289,12 +219,7 @@ info_string (FfSimTerminal *terminal,
     case 0x8006: return terminal->checksum;
     case 0x8007: return "DL/T634.5104-2009";
     case 0x8008: return terminal->model;
-    case 0x8009:
-      if (terminal->scenario->fault != FF_SIM_FAULT_WRONG_DEVICE_ID)
-        return terminal->device_id;
-      terminal_log (terminal, _("FAULT wrong-device-id: reports the device ID %s instead of %s"),
-                    terminal->scenario->device_id, terminal->device_id);
-      return terminal->scenario->device_id;
+    case 0x8009: return ff_sim_terminal_fault_device_id (terminal);
     case 0x800A: return terminal->mac;
     default: return NULL;
     }
@@ -349,14 +274,14 @@ on_write_params (void              *user_data,
 
       if (known == NULL || known->tag != params[i].tag || known->len != params[i].len)
         {
-          terminal_log (terminal, _("refuses to write parameter 0x%04X (not writable)"),
-                        params[i].ioa);
+          ff_sim_terminal_log (terminal, _("refuses to write parameter 0x%04X (not writable)"),
+                               params[i].ioa);
           return false;
         }
     }
   for (size_t i = 0; i < n_params; i++)
     *find_running_param (terminal, params[i].ioa) = params[i];
-  terminal_log (terminal, _("stores %u written parameters"), (guint) n_params);
+  ff_sim_terminal_log (terminal, _("stores %u written parameters"), (guint) n_params);
   save_state (terminal);
   return true;
 }
@@ -400,11 +325,9 @@ on_clock_set (void                 *user_data,
   if (set == NULL)
     return false;
   terminal->clock_offset_us = g_date_time_difference (set, now);
-  terminal_log (terminal, _("clock synchronised"));
+  ff_sim_terminal_log (terminal, _("clock synchronised"));
   return true;
 }
-
-static gboolean reboot_now (gpointer user_data);
 
 static bool
 on_reset_process (void    *user_data,
@@ -412,17 +335,9 @@ on_reset_process (void    *user_data,
 {
   FfSimTerminal *terminal = user_data;
 
-  if (terminal->scenario->fault == FF_SIM_FAULT_RESET_DROP)
-    {
-      terminal_log (terminal, _("FAULT reset-drop: drops the link and reboots without "
-                                "confirming the reset (105)"));
-      /* Closed now, before the pump writes the confirmation the outstation queues next; the
-       * reboot itself runs outside the outstation's callback. */
-      ff_iec104_pump_close (terminal->pump);
-      terminal->drop_source = g_idle_add_full (G_PRIORITY_HIGH, reboot_now, terminal, NULL);
-      return true;
-    }
-  terminal_log (terminal, _("reset process (105) accepted"));
+  if (ff_sim_terminal_fault_reset_drop (terminal))
+    return true;
+  ff_sim_terminal_log (terminal, _("reset process (105) accepted"));
   return true;
 }
 
@@ -492,37 +407,35 @@ on_begin_write (void       *user_data,
   discard_staging (terminal);
   if (!g_str_equal (name, terminal->profile->iec104.upgrade_file_name))
     {
-      terminal_log (terminal, _("refuses the file name “%s” (write activation result 2)"), name);
+      ff_sim_terminal_log (terminal, _("refuses the file name “%s” (write activation result 2)"),
+                           name);
       return IEC104_WRITE_ACT_NAME_NOT_SUPPORTED;
     }
-  if (terminal->scenario->fault == FF_SIM_FAULT_FILE_NAME_REFUSED)
-    {
-      terminal_log (terminal, _("FAULT file-name-refused: refuses the file name “%s” although it "
-                                "is the one its profile names (write activation result 2)"), name);
-      return IEC104_WRITE_ACT_NAME_NOT_SUPPORTED;
-    }
+  if (ff_sim_terminal_fault_refuses_file_name (terminal, name))
+    return IEC104_WRITE_ACT_NAME_NOT_SUPPORTED;
   if (!upgrade_may_proceed (terminal))
     {
-      terminal_log (terminal, _("refuses the upgrade file: no upgrade was started with 211 start "
-                                "first (write activation result 1)"));
+      ff_sim_terminal_log (terminal, _("refuses the upgrade file: no upgrade was started with 211 "
+                                       "start first (write activation result 1)"));
       return IEC104_WRITE_ACT_UNKNOWN_ERROR;
     }
   if (size == 0 || size > MAX_UPGRADE_SIZE)
     {
-      terminal_log (terminal, _("refuses a file of %u bytes (write activation result 3)"), size);
+      ff_sim_terminal_log (terminal, _("refuses a file of %u bytes (write activation result 3)"),
+                           size);
       return IEC104_WRITE_ACT_LENGTH_OUT_OF_RANGE;
     }
   terminal->staging = g_byte_array_sized_new (size);
   g_byte_array_set_size (terminal->staging, size);
   terminal->staging_name = g_strdup (name);
-  terminal_log (terminal, _("receives “%s” (%u bytes)"), name, size);
+  ff_sim_terminal_log (terminal, _("receives “%s” (%u bytes)"), name, size);
   return IEC104_WRITE_ACT_OK;
 }
 
 /* Ends the TCP connection from our side; `flush` sends the last confirmation first. */
-static void
-forget_connection (FfSimTerminal *terminal,
-                   gboolean       flush)
+void
+ff_sim_terminal_forget_connection (FfSimTerminal *terminal,
+                                   gboolean       flush)
 {
   if (terminal->pump == NULL)
     return;
@@ -535,16 +448,6 @@ forget_connection (FfSimTerminal *terminal,
   iec104_outstation_connection_lost (terminal->outstation);
 }
 
-static gboolean
-drop_link_now (gpointer user_data)
-{
-  FfSimTerminal *terminal = user_data;
-
-  terminal->drop_source = 0;
-  forget_connection (terminal, FALSE);
-  return G_SOURCE_REMOVE;
-}
-
 static uint8_t
 on_write_segment (void          *user_data,
                   uint32_t       segment,
@@ -553,29 +456,15 @@ on_write_segment (void          *user_data,
                   size_t         len)
 {
   FfSimTerminal *terminal = user_data;
-  const FfSimScenario *scenario = terminal->scenario;
 
   if (terminal->staging == NULL)
     return IEC104_WRITE_DATA_UNKNOWN_ERROR;
   terminal->segments_received++;
-  if (scenario->fault == FF_SIM_FAULT_CHECKSUM_ERROR
-      && terminal->segments_received == scenario->segment)
-    {
-      terminal_log (terminal, _("FAULT checksum-error: reports a checksum error at segment %u "
-                                "(write confirm result 2)"), terminal->segments_received);
-      return IEC104_WRITE_DATA_CHECKSUM_ERROR;
-    }
+  if (ff_sim_terminal_fault_checksum_error (terminal))
+    return IEC104_WRITE_DATA_CHECKSUM_ERROR;
   memcpy (terminal->staging->data + offset, data, len);
   terminal->file_bytes_received += len;
-  if (scenario->fault == FF_SIM_FAULT_LINK_DROP && terminal->drop_source == 0
-      && terminal->file_bytes_received >= scenario->after_bytes)
-    {
-      terminal_log (terminal, _("FAULT link-drop: drops the link after %llu bytes of the file"),
-                    (unsigned long long) terminal->file_bytes_received);
-      /* Not from inside the outstation's own callback, but before the next read: a default
-       * priority idle could wait behind a steady stream of segments. */
-      terminal->drop_source = g_idle_add_full (G_PRIORITY_HIGH, drop_link_now, terminal, NULL);
-    }
+  ff_sim_terminal_fault_link_drop (terminal);
   return IEC104_WRITE_DATA_OK;
 }
 
@@ -586,11 +475,11 @@ on_end_write (void *user_data)
 
   if (terminal->staging == NULL || terminal->file_bytes_received != terminal->staging->len)
     {
-      terminal_log (terminal, _("file incomplete (write confirm result 3)"));
+      ff_sim_terminal_log (terminal, _("file incomplete (write confirm result 3)"));
       return IEC104_WRITE_DATA_LENGTH_MISMATCH;
     }
-  terminal_log (terminal, _("file “%s” received completely (%u bytes)"), terminal->staging_name,
-                terminal->staging->len);
+  ff_sim_terminal_log (terminal, _("file “%s” received completely (%u bytes)"),
+                       terminal->staging_name, terminal->staging->len);
   return IEC104_WRITE_DATA_OK;
 }
 
@@ -600,7 +489,7 @@ on_abort_write (void *user_data)
   FfSimTerminal *terminal = user_data;
 
   if (terminal->staging != NULL)
-    terminal_log (terminal, _("discards the partial file “%s”"), terminal->staging_name);
+    ff_sim_terminal_log (terminal, _("discards the partial file “%s”"), terminal->staging_name);
   discard_staging (terminal);
 }
 
@@ -611,7 +500,7 @@ on_upgrade_start (void *user_data)
 
   terminal->upgrade_started = TRUE;
   g_clear_pointer (&terminal->pending_image, g_bytes_unref);
-  terminal_log (terminal, _("upgrade started (211 start)"));
+  ff_sim_terminal_log (terminal, _("upgrade started (211 start)"));
   return true;
 }
 
@@ -632,9 +521,9 @@ unpack_delta (FfSimTerminal  *terminal,
     return TRUE;
   if ((image = ff_delta_apply (terminal->image, *received, error)) == NULL)
     return FALSE;
-  terminal_log (terminal, _("applied a delta patch of %llu bytes to the running image: a "
-                            "%llu-byte image"), (unsigned long long) size,
-                (unsigned long long) g_bytes_get_size (image));
+  ff_sim_terminal_log (terminal, _("applied a delta patch of %llu bytes to the running image: a "
+                                   "%llu-byte image"), (unsigned long long) size,
+                       (unsigned long long) g_bytes_get_size (image));
   g_bytes_unref (*received);
   *received = image;
   return TRUE;
@@ -650,43 +539,36 @@ on_upgrade_finish (void *user_data)
 
   if (!upgrade_may_proceed (terminal))
     {
-      terminal_log (terminal, _("refuses 211 finish: no upgrade was started with 211 start"));
+      ff_sim_terminal_log (terminal,
+                           _("refuses 211 finish: no upgrade was started with 211 start"));
       return false;
     }
   if (terminal->staging == NULL || terminal->file_bytes_received != terminal->staging->len)
     {
-      terminal_log (terminal, _("refuses 211 finish: no complete upgrade file was received"));
+      ff_sim_terminal_log (terminal,
+                           _("refuses 211 finish: no complete upgrade file was received"));
       return false;
     }
   image = g_bytes_new (terminal->staging->data, terminal->staging->len);
   if (!unpack_delta (terminal, &image, &error) || !ff_sim_firmware_inspect (image, &info, &error))
     {
-      terminal_log (terminal, _("refuses 211 finish: %s"), error->message);
+      ff_sim_terminal_log (terminal, _("refuses 211 finish: %s"), error->message);
       return false;
     }
   if (g_strcmp0 (info.vendor, terminal->vendor) != 0
       || g_strcmp0 (info.model, terminal->model) != 0)
     {
-      terminal_log (terminal, _("refuses 211 finish: the image is for %s %s, not %s %s"),
-                    info.vendor, info.model, terminal->vendor, terminal->model);
+      ff_sim_terminal_log (terminal, _("refuses 211 finish: the image is for %s %s, not %s %s"),
+                           info.vendor, info.model, terminal->vendor, terminal->model);
       return false;
     }
   g_clear_pointer (&terminal->pending_image, g_bytes_unref);
   terminal->pending_image = g_steal_pointer (&image);
   terminal->upgrade_started = FALSE;
   discard_staging (terminal);
-  terminal_log (terminal, _("image %s checked (size and checksum) and staged; it runs after "
-                            "the restart"), info.version);
-  if (terminal->scenario->fault == FF_SIM_FAULT_FINISH_HOLD)
-    {
-      /* The confirmation, and what it sends meanwhile, goes out that much later; what the master
-       * sends arrives at once, so the master's acknowledgements are not delayed too (a delay
-       * both ways adds to the master's t2 and trips this terminal's own t1). */
-      terminal->finish_held = TRUE;
-      ff_iec104_pump_hold_output (terminal->pump, terminal->scenario->hold_ms);
-      terminal_log (terminal, _("FAULT finish-hold: holds the confirmation of 211 finish back "
-                                "for %u ms"), terminal->scenario->hold_ms);
-    }
+  ff_sim_terminal_log (terminal, _("image %s checked (size and checksum) and staged; it runs after "
+                                   "the restart"), info.version);
+  ff_sim_terminal_fault_hold_finish (terminal);
   return true;
 }
 
@@ -700,7 +582,7 @@ on_upgrade_cancel (void *user_data)
   terminal->upgrade_started = FALSE;
   g_clear_pointer (&terminal->pending_image, g_bytes_unref);
   discard_staging (terminal);
-  terminal_log (terminal, _("upgrade cancelled (211 cancel)"));
+  ff_sim_terminal_log (terminal, _("upgrade cancelled (211 cancel)"));
   return true;
 }
 
@@ -725,8 +607,8 @@ static const Iec104OutstationCallbacks outstation_callbacks = {
 
 /* ---- reboot ------------------------------------------------------------------------------- */
 
-static void
-log_listening (FfSimTerminal *terminal)
+void
+ff_sim_terminal_log_listening (FfSimTerminal *terminal)
 {
   double latitude, longitude;
   char lat_text[G_ASCII_DTOSTR_BUF_SIZE], lon_text[G_ASCII_DTOSTR_BUF_SIZE];
@@ -749,53 +631,36 @@ apply_pending_image (FfSimTerminal *terminal)
 
   if (image == NULL)
     return;
-  if (terminal->scenario->fault == FF_SIM_FAULT_OLD_VERSION)
-    {
-      terminal_log (terminal, _("FAULT old-version: the new image did not take; still running "
-                                "%s"), terminal->version);
-      return;
-    }
+  if (ff_sim_terminal_fault_old_version (terminal))
+    return;
   if (!install_image (terminal, image, &error))
     {
-      terminal_log (terminal, _("cannot install the new image: %s"), error->message);
+      ff_sim_terminal_log (terminal, _("cannot install the new image: %s"), error->message);
       return;
     }
   terminal->upgraded_since_scenario = TRUE;
-  if (terminal->scenario->fault == FF_SIM_FAULT_SIGNAL_DRIFT)
-    terminal_log (terminal, _("FAULT signal-drift: since this upgrade, %s reads %+.1f %% off"),
-                  _(ff_signal_get_label (terminal->scenario->signal)), terminal->scenario->percent);
-  if (terminal->scenario->fault == FF_SIM_FAULT_SIGNAL_QUALITY && !terminal->scenario->from_now)
-    {
-      g_autofree char *quality = ff_quality_describe (terminal->scenario->quality);
-
-      terminal_log (terminal, _("FAULT signal-quality: since this upgrade, %s is sent as %s"),
-                    _(ff_signal_get_label (terminal->scenario->signal)), quality);
-    }
+  ff_sim_terminal_fault_announce_upgrade (terminal);
   save_state (terminal);
 }
 
-static gboolean
-on_booted (gpointer user_data)
+gboolean
+ff_sim_terminal_on_booted (gpointer user_data)
 {
   FfSimTerminal *terminal = user_data;
   g_autoptr(GError) error = NULL;
 
   terminal->boot_source = 0;
-  if (terminal->scenario->fault == FF_SIM_FAULT_NEVER_BACK)
-    {
-      terminal->power = POWER_DEAD;
-      terminal_log (terminal, _("FAULT never-back: does not come back after the reboot"));
-      return G_SOURCE_REMOVE;
-    }
+  if (ff_sim_terminal_fault_never_back (terminal))
+    return G_SOURCE_REMOVE;
   if (!start_listening (terminal, &error))
     {
       terminal->power = POWER_DEAD;
-      terminal_log (terminal, _("cannot listen again: %s"), error->message);
+      ff_sim_terminal_log (terminal, _("cannot listen again: %s"), error->message);
       return G_SOURCE_REMOVE;
     }
   terminal->power = POWER_RUNNING;
-  terminal_log (terminal, _("back up, running %s (checksum %s)"), terminal->version,
-                terminal->checksum);
+  ff_sim_terminal_log (terminal, _("back up, running %s (checksum %s)"), terminal->version,
+                       terminal->checksum);
   return G_SOURCE_REMOVE;
 }
 
@@ -815,17 +680,18 @@ static void
 reboot (FfSimTerminal *terminal)
 {
   terminal->finish_held = FALSE;
-  forget_connection (terminal, TRUE);
+  ff_sim_terminal_forget_connection (terminal, TRUE);
   stop_listening (terminal);
   terminal->power = POWER_BOOTING;
   apply_pending_image (terminal);
-  terminal_log (terminal, _("drops the link and reboots; refuses connections for %u ms"),
-                terminal->boot_time_ms);
-  terminal->boot_source = g_timeout_add (terminal->boot_time_ms, on_booted, terminal);
+  ff_sim_terminal_log (terminal, _("drops the link and reboots; refuses connections for %u ms"),
+                       terminal->boot_time_ms);
+  terminal->boot_source = g_timeout_add (terminal->boot_time_ms, ff_sim_terminal_on_booted,
+                                         terminal);
 }
 
-static gboolean
-reboot_now (gpointer user_data)
+gboolean
+ff_sim_terminal_reboot_now (gpointer user_data)
 {
   FfSimTerminal *terminal = user_data;
 
@@ -838,7 +704,7 @@ static void
 restart_after_finish (FfSimTerminal *terminal)
 {
   g_clear_handle_id (&terminal->hold_source, g_source_remove);
-  terminal_log (terminal, _("restarts by itself after 211 finish"));
+  ff_sim_terminal_log (terminal, _("restarts by itself after 211 finish"));
   reboot (terminal);
 }
 
@@ -864,10 +730,10 @@ pump_after_step (gpointer owner)
     switch (event.type)
       {
       case IEC104_OUTSTATION_EVENT_ACTIVE:
-        terminal_log (terminal, _("data transfer started (STARTDT)"));
+        ff_sim_terminal_log (terminal, _("data transfer started (STARTDT)"));
         break;
       case IEC104_OUTSTATION_EVENT_STOPPED:
-        terminal_log (terminal, _("data transfer stopped (STOPDT)"));
+        ff_sim_terminal_log (terminal, _("data transfer stopped (STOPDT)"));
         break;
       case IEC104_OUTSTATION_EVENT_FILE_WRITTEN:
         break;
@@ -888,9 +754,9 @@ pump_after_step (gpointer owner)
         return;
       case IEC104_OUTSTATION_EVENT_CLOSED:
         if (event.error == IEC104_ERROR_CONNECTION_LOST)
-          terminal_log (terminal, _("the master closed the connection"));
+          ff_sim_terminal_log (terminal, _("the master closed the connection"));
         else
-          terminal_log (terminal, _("closes the link: %s"), iec104_strerror (event.error));
+          ff_sim_terminal_log (terminal, _("closes the link: %s"), iec104_strerror (event.error));
         if (terminal->pump != NULL)
           {
             ff_iec104_pump_close_when_flushed (terminal->pump);
@@ -905,34 +771,6 @@ pump_after_step (gpointer owner)
       }
 }
 
-static void
-apply_link_faults (FfSimTerminal *terminal)
-{
-  const FfSimScenario *scenario = terminal->scenario;
-  Iec104Link *link = iec104_outstation_get_link (terminal->outstation);
-
-  iec104_link_set_suppress_acks (link, scenario->fault == FF_SIM_FAULT_NO_ACKS);
-  iec104_link_set_ack_when_drained (link, terminal->profile->iec104.ack_when_drained
-                                          || scenario->fault == FF_SIM_FAULT_PROMPT_ACKS);
-  if (terminal->pump == NULL)
-    return;
-  if (scenario->fault == FF_SIM_FAULT_SLOW_LINK)
-    {
-      ff_iec104_pump_set_link_emulation (terminal->pump, scenario->bytes_per_second,
-                                         scenario->rtt_ms);
-      terminal_log (terminal, _("FAULT slow-link: this connection runs at %llu bytes/s with a "
-                                "%u ms round trip"),
-                    (unsigned long long) scenario->bytes_per_second, scenario->rtt_ms);
-    }
-  else
-    ff_iec104_pump_set_link_emulation (terminal->pump, 0, 0);
-  if (scenario->fault == FF_SIM_FAULT_NO_ACKS)
-    terminal_log (terminal, _("FAULT no-acks: acknowledges nothing on this connection"));
-  if (scenario->fault == FF_SIM_FAULT_PROMPT_ACKS)
-    terminal_log (terminal, _("FAULT prompt-acks: acknowledges what it has read at once on this "
-                              "connection, not after w frames"));
-}
-
 static gboolean
 on_incoming (GSocketService    *service,
              GSocketConnection *connection,
@@ -944,19 +782,19 @@ on_incoming (GSocketService    *service,
   if (terminal->pump != NULL)
     {
       /* A terminal's maintenance port serves one master at a time. */
-      terminal_log (terminal, _("refuses a second connection while one is open"));
+      ff_sim_terminal_log (terminal, _("refuses a second connection while one is open"));
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
       return TRUE;
     }
   g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1,
                        NULL);
-  terminal_log (terminal, _("connection from a master"));
+  ff_sim_terminal_log (terminal, _("connection from a master"));
   discard_staging (terminal);
   terminal->finish_held = FALSE;
   iec104_outstation_open (terminal->outstation, ff_iec104_now_ms ());
   terminal->pump = ff_iec104_pump_new (G_IO_STREAM (connection), NULL, terminal->outstation,
                                        pump_after_step, terminal);
-  apply_link_faults (terminal);
+  ff_sim_terminal_apply_link_faults (terminal);
   return TRUE;
 }
 
@@ -1068,8 +906,8 @@ ff_sim_terminal_start (FfSimTerminal  *terminal,
   if (terminal->spontaneous_ms > 0)
     terminal->spontaneous_source = g_timeout_add (terminal->spontaneous_ms, on_spontaneous,
                                                   terminal);
-  log_listening (terminal);
-  terminal_log (terminal, _("runs %s (checksum %s)"), terminal->version, terminal->checksum);
+  ff_sim_terminal_log_listening (terminal);
+  ff_sim_terminal_log (terminal, _("runs %s (checksum %s)"), terminal->version, terminal->checksum);
   return TRUE;
 }
 
@@ -1080,7 +918,7 @@ ff_sim_terminal_stop (FfSimTerminal *terminal)
   g_clear_handle_id (&terminal->spontaneous_source, g_source_remove);
   g_clear_handle_id (&terminal->drop_source, g_source_remove);
   g_clear_handle_id (&terminal->hold_source, g_source_remove);
-  forget_connection (terminal, FALSE);
+  ff_sim_terminal_forget_connection (terminal, FALSE);
   stop_listening (terminal);
 }
 
@@ -1109,45 +947,7 @@ ff_sim_terminal_get_true_position (FfSimTerminal *terminal,
 {
   *latitude = terminal->latitude;
   *longitude = terminal->longitude;
-  if (terminal->scenario->fault == FF_SIM_FAULT_GPS_OFFSET)
-    {
-      *latitude += terminal->scenario->lat_arcsec / ARCSEC_PER_DEGREE;
-      *longitude += terminal->scenario->lon_arcsec / ARCSEC_PER_DEGREE;
-    }
-}
-
-void
-ff_sim_terminal_set_scenario (FfSimTerminal       *terminal,
-                              const FfSimScenario *scenario)
-{
-  g_autofree char *description = ff_sim_scenario_describe (scenario);
-
-  ff_sim_scenario_free (terminal->scenario);
-  terminal->scenario = ff_sim_scenario_copy (scenario);
-  terminal->upgraded_since_scenario = FALSE;
-  terminal_log (terminal, _("scenario %s: %s"), ff_sim_scenario_get_name (scenario), description);
-  apply_link_faults (terminal);
-  if (scenario->fault == FF_SIM_FAULT_GPS_OFFSET)
-    {
-      terminal_log (terminal, _("FAULT gps-offset: from now on it stands %.1f″ north and %.1f″ "
-                                "east of its recorded position"),
-                    scenario->lat_arcsec, scenario->lon_arcsec);
-      log_listening (terminal);
-    }
-  if (scenario->fault == FF_SIM_FAULT_SIGNAL_QUALITY && scenario->from_now)
-    {
-      g_autofree char *quality = ff_quality_describe (scenario->quality);
-
-      terminal_log (terminal, _("FAULT signal-quality: from now on %s is sent as %s"),
-                    _(ff_signal_get_label (scenario->signal)), quality);
-    }
-
-  if (terminal->power == POWER_DEAD && scenario->fault != FF_SIM_FAULT_NEVER_BACK)
-    {
-      /* The trainer lifted "never-back": the terminal finally boots. */
-      terminal->boot_source = g_timeout_add (terminal->boot_time_ms, on_booted, terminal);
-      terminal->power = POWER_BOOTING;
-    }
+  ff_sim_terminal_fault_offset_position (terminal, latitude, longitude);
 }
 
 static void
