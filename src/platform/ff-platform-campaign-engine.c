@@ -3,6 +3,7 @@
 
 #include "ff-platform-campaign-engine.h"
 
+#include "ff-platform-campaign-meters.h"
 #include "ff-platform-campaigns.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-db-private.h"
@@ -46,11 +47,18 @@ threshold_reached (const FfCampaign *c,
     return FALSE;
   /* Counts of one campaign fit an int (the ledger is far smaller). */
   if (c->max_failures_percent)
-    *reason = g_strdup_printf (_("%d of %d terminals that finished failed, the threshold is %d%%"),
-                               (int) failures, (int) finished, (int) c->max_failures);
+    *reason = c->meter_app != NULL
+              ? g_strdup_printf (_("%d of %d meters that finished failed, the threshold is %d%%"),
+                                 (int) failures, (int) finished, (int) c->max_failures)
+              : g_strdup_printf (_("%d of %d terminals that finished failed, the threshold is "
+                                   "%d%%"), (int) failures, (int) finished,
+                                 (int) c->max_failures);
   else
-    *reason = g_strdup_printf (_("%d terminals failed, the threshold is %d"), (int) failures,
-                               (int) c->max_failures);
+    *reason = c->meter_app != NULL
+              ? g_strdup_printf (_("%d meters failed, the threshold is %d"), (int) failures,
+                                 (int) c->max_failures)
+              : g_strdup_printf (_("%d terminals failed, the threshold is %d"), (int) failures,
+                                 (int) c->max_failures);
   return TRUE;
 }
 
@@ -158,9 +166,35 @@ set_terminal (FfPlatformDb *db,
     device_id, state, command_id, reason, step->now), error);
 }
 
+/* A meter of the wave: its install queued in the ledger for its next poll (meters poll, nothing
+ * is pushed), in the wave's transaction; a refusal of the ledger fails it. */
+static gboolean
+queue_meter (FfPlatformDb             *db,
+             Step                     *step,
+             const FfCampaignTerminal *t,
+             GError                  **error)
+{
+  g_autoptr(GError) refusal = NULL;
+  g_autofree char *command_id = ff_campaign_queue_meter_install (db, step->campaign, t->device_id,
+                                                                 step->now, &refusal);
+
+  if (command_id == NULL)
+    {
+      if (!g_error_matches (refusal, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED))
+        {
+          g_propagate_error (error, g_steal_pointer (&refusal));
+          return FALSE;
+        }
+      return set_terminal (db, step, t->device_id, "failed", NULL, refusal->message, error);
+    }
+  step->recorded++;
+  return set_terminal (db, step, t->device_id, "sent", command_id, NULL, error);
+}
+
 /* Records the command of each networked terminal of the next wave (through the remote path, with
- * the campaign and wave in it) and the wave's start, all in this one transaction: a daemon killed
- * after it sends what it recorded, and nothing twice. A withdrawn firmware halts the campaign
+ * the campaign and wave in it), queues the install of each of its meters, and the wave's start,
+ * all in this one transaction: a daemon killed after it sends what it recorded, and nothing
+ * twice. A withdrawn firmware halts the campaign
  * instead (nothing of the wave is recorded); another refusal fails that terminal. */
 static gboolean
 start_wave_in_transaction (FfPlatformDb *db,
@@ -192,7 +226,15 @@ start_wave_in_transaction (FfPlatformDb *db,
       g_autoptr(GError) refusal = NULL;
       gint64 firmware_id = 0;
 
-      if (!g_str_equal (t->link, "mqtt") || !g_str_equal (t->state, "pending"))
+      if (!g_str_equal (t->state, "pending"))
+        continue;
+      if (g_str_equal (t->link, FF_LINK_COAP))
+        {
+          if (!queue_meter (db, step, t, error))
+            return FALSE;
+          continue;
+        }
+      if (!g_str_equal (t->link, "mqtt"))
         continue;
       terminal = ff_platform_db_require_terminal (db, t->device_id, error);
       if (terminal == NULL)

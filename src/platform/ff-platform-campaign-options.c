@@ -6,6 +6,7 @@
 
 #include "ff-document.h"
 #include "ff-platform-error.h"
+#include "ff-platform-meters.h"
 #include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
@@ -93,6 +94,56 @@ invalid (GError    **error,
   return FALSE;
 }
 
+/* The options a campaign of terminals and one of meters share: waves, threshold, window,
+ * offline time and name. */
+static gboolean
+waves_to_request (const FfCampaignOptions *options,
+                  guint                   *percents,
+                  FfCampaignRequest       *request,
+                  GError                 **error)
+{
+  if (!parse_waves (options->waves, percents, &request->n_waves))
+    return invalid (error, _("The waves must be rising percentages ending at 100%, such as "
+                             "1%,10%,50%,100% (at most 20)"));
+  if (!parse_max_failures (options->max_failures, &request->max_failures,
+                           &request->max_failures_percent))
+    return invalid (error, _("The failure threshold must be a number of terminals (5) or a "
+                             "percentage from 1% to 100% (5%)"));
+  if (options->window != NULL
+      && !parse_window (options->window, &request->window_start, &request->window_end))
+    return invalid (error, _("The window must look like 01:00-05:00 (UTC)"));
+  if (request->offline_after < 1 || request->offline_after > OFFLINE_AFTER_MAX)
+    return invalid (error, _("The time after which a terminal counts as offline must be from "
+                             "1 second to 10 years"));
+  if (options->name != NULL
+      && (*options->name == '\0' || strlen (options->name) > FF_NAME_MAX_LENGTH
+          || !g_utf8_validate (options->name, -1, NULL)))
+    return invalid (error, _("The name must have 1 to 128 bytes of UTF-8"));
+  return TRUE;
+}
+
+/* A campaign of meters: the app's target version, and the versions it selects, as meters write
+ * them; no terminals. */
+static gboolean
+meter_options_to_request (const FfCampaignOptions *options,
+                          FfCampaignRequest       *request,
+                          GError                 **error)
+{
+  const char *const versions[] = { options->running_version, options->below };
+
+  request->meter_app = options->meter_app;
+  if (options->firmware_version == NULL || options->waves == NULL
+      || options->max_failures == NULL || options->device_ids != NULL)
+    return invalid (error, _("Give the app's version, the waves and the failure threshold; a "
+                             "campaign of meters selects them by the version they run"));
+  if (ff_meter_version_parse (options->firmware_version) == 0)
+    return invalid (error, _("The app's version must look like 2.0.0"));
+  for (gsize i = 0; i < G_N_ELEMENTS (versions); i++)
+    if (versions[i] != NULL && ff_meter_version_parse (versions[i]) == 0)
+      return invalid (error, _("The app's version must look like 2.0.0"));
+  return TRUE;
+}
+
 gboolean
 ff_campaign_options_to_request (const FfCampaignOptions *options,
                                 gint64                   now,
@@ -118,6 +169,9 @@ ff_campaign_options_to_request (const FfCampaignOptions *options,
     .name = options->name,
     .now = now,
   };
+  if (options->meter_app != NULL)
+    return meter_options_to_request (options, request, error)
+           && waves_to_request (options, percents, request, error);
   if (options->firmware_version == NULL || options->waves == NULL
       || options->max_failures == NULL
       || (options->device_ids == NULL) == (options->running_version == NULL
@@ -129,24 +183,7 @@ ff_campaign_options_to_request (const FfCampaignOptions *options,
   for (gsize i = 0; i < G_N_ELEMENTS (versions); i++)
     if (versions[i] != NULL && !ff_version_is_valid (versions[i]))
       return invalid (error, _("The version must look like V2.01"));
-  if (!parse_waves (options->waves, percents, &request->n_waves))
-    return invalid (error, _("The waves must be rising percentages ending at 100%, such as "
-                             "1%,10%,50%,100% (at most 20)"));
-  if (!parse_max_failures (options->max_failures, &request->max_failures,
-                           &request->max_failures_percent))
-    return invalid (error, _("The failure threshold must be a number of terminals (5) or a "
-                             "percentage from 1% to 100% (5%)"));
-  if (options->window != NULL
-      && !parse_window (options->window, &request->window_start, &request->window_end))
-    return invalid (error, _("The window must look like 01:00-05:00 (UTC)"));
-  if (request->offline_after < 1 || request->offline_after > OFFLINE_AFTER_MAX)
-    return invalid (error, _("The time after which a terminal counts as offline must be from "
-                             "1 second to 10 years"));
-  if (options->name != NULL
-      && (*options->name == '\0' || strlen (options->name) > FF_NAME_MAX_LENGTH
-          || !g_utf8_validate (options->name, -1, NULL)))
-    return invalid (error, _("The name must have 1 to 128 bytes of UTF-8"));
-  return TRUE;
+  return waves_to_request (options, percents, request, error);
 }
 
 void
@@ -179,6 +216,7 @@ ff_campaign_add_members (JsonBuilder   *builder,
   ff_builder_add_string (builder, "campaign_id", c->campaign_id);
   ff_builder_add_string (builder, "name", c->name);
   ff_builder_add_string (builder, "firmware_version", c->firmware_version);
+  ff_builder_add_string (builder, "meter_app", c->meter_app);
   ff_builder_add_string (builder, "state", c->state);
   ff_builder_add_string (builder, "halt_reason", c->halt_reason);
   ff_builder_add_int (builder, "current_wave", c->current_wave);

@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 /* A new campaign's options as text, as an operator gives them. */
 typedef struct
 {
-  const char        *firmware_version;
+  const char        *firmware_version; /* with meter_app: the app's version (2.0.0) */
+  const char        *meter_app;        /* NULL, or the meters' app to upgrade */
   const char *const *device_ids;       /* the terminals, or NULL to select by version */
   const char        *running_version;
   const char        *below;

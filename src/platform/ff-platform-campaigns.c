@@ -4,6 +4,7 @@
 
 #include "ff-platform-campaigns.h"
 
+#include "ff-platform-campaign-meters.h"
 #include "ff-platform-db-private.h"
 #include "ff-platform-remote-db.h"
 #include "ff-platform-tasks.h"
@@ -43,6 +44,7 @@ ff_campaign_free (FfCampaign *campaign)
   g_free (campaign->campaign_id);
   g_free (campaign->name);
   g_free (campaign->firmware_version);
+  g_free (campaign->meter_app);
   g_free (campaign->waves);
   g_free (campaign->state);
   g_free (campaign->halt_reason);
@@ -104,7 +106,7 @@ refuse (GError    **error,
   "   WHERE t.campaign_id = c.campaign_id)," \
   " (SELECT group_concat (state || '=' || n) FROM (SELECT state, count (*) AS n" \
   "   FROM campaign_terminals t WHERE t.campaign_id = c.campaign_id GROUP BY state))" \
-  " , c.accepted_failures, c.accepted_finished" \
+  " , c.accepted_failures, c.accepted_finished, c.meter_app" \
   " FROM campaigns c"
 
 static int
@@ -142,6 +144,7 @@ read_campaign (sqlite3_stmt *stmt)
   counts = ff_sqlite_column_text (stmt, 17);
   c->accepted_failures = sqlite3_column_int64 (stmt, 18);
   c->accepted_finished = sqlite3_column_int64 (stmt, 19);
+  c->meter_app = ff_sqlite_column_text (stmt, 20);
   pairs = g_strsplit (counts != NULL ? counts : "", ",", -1);
   for (guint i = 0; pairs[i] != NULL; i++)
     {
@@ -410,19 +413,31 @@ assign_waves (const FfCampaignRequest *request,
     }
 }
 
-static gboolean
-create_in_transaction (FfPlatformDb *db,
-                       gpointer      user_data,
-                       GError      **error)
+/* Adds @device_id to @excluded, left out for @reason. */
+void
+ff_campaign_exclude (GPtrArray  *excluded,
+                     const char *device_id,
+                     const char *reason)
 {
-  Creation *creation = user_data;
+  FfCampaignExclusion *exclusion = g_new0 (FfCampaignExclusion, 1);
+
+  exclusion->device_id = g_strdup (device_id);
+  exclusion->reason = g_strdup (reason);
+  g_ptr_array_add (excluded, exclusion);
+}
+
+/* The terminals of a firmware campaign in their order, each with its link, into @ids and
+ * @links. */
+static gboolean
+select_terminals (FfPlatformDb *db,
+                  Creation     *creation,
+                  GPtrArray    *ids,
+                  GPtrArray    *links,
+                  GError      **error)
+{
   const FfCampaignRequest *request = creation->request;
   g_autoptr(GPtrArray) candidates = find_candidates (db, request, error);
   g_autoptr(GArray) selected = g_array_new (FALSE, TRUE, sizeof (Selected));
-  g_autoptr(GArray) waves = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GString) percents = g_string_new (NULL);
-  sqlite3_stmt *stmt;
-  gint64 count;
 
   g_array_set_clear_func (selected, (GDestroyNotify) selected_clear);
   if (candidates == NULL)
@@ -435,18 +450,13 @@ create_in_transaction (FfPlatformDb *db,
       if (!check_terminal (db, entry.terminal, request->firmware_version, &entry.networked,
                            &refusal))
         {
-          FfCampaignExclusion *exclusion;
-
           if (request->device_ids != NULL
               || !g_error_matches (refusal, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED))
             {
               g_propagate_error (error, g_steal_pointer (&refusal));
               return FALSE;
             }
-          exclusion = g_new0 (FfCampaignExclusion, 1);
-          exclusion->device_id = g_strdup (entry.terminal->device_id);
-          exclusion->reason = g_strdup (refusal->message);
-          g_ptr_array_add (creation->excluded, exclusion);
+          ff_campaign_exclude (creation->excluded, entry.terminal->device_id, refusal->message);
           continue;
         }
       g_array_append_val (selected, entry);
@@ -457,7 +467,35 @@ create_in_transaction (FfPlatformDb *db,
                             "rules: %u)"), request->firmware_version, candidates->len,
                    creation->excluded->len);
   g_array_sort (selected, compare_selected);
-  assign_waves (request, selected->len, waves);
+  for (guint i = 0; i < selected->len; i++)
+    {
+      const Selected *entry = &g_array_index (selected, Selected, i);
+
+      g_ptr_array_add (ids, g_strdup (entry->terminal->device_id));
+      g_ptr_array_add (links, (gpointer) (entry->networked ? FF_LINK_MQTT : FF_LINK_OFFLINE));
+    }
+  return TRUE;
+}
+
+static gboolean
+create_in_transaction (FfPlatformDb *db,
+                       gpointer      user_data,
+                       GError      **error)
+{
+  Creation *creation = user_data;
+  const FfCampaignRequest *request = creation->request;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) links = g_ptr_array_new ();
+  g_autoptr(GArray) waves = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GString) percents = g_string_new (NULL);
+  sqlite3_stmt *stmt;
+  gint64 count;
+
+  if (request->meter_app != NULL
+      ? !ff_campaign_select_meters (db, request, ids, creation->excluded, error)
+      : !select_terminals (db, creation, ids, links, error))
+    return FALSE;
+  assign_waves (request, ids->len, waves);
 
   stmt = ff_platform_db_bind (db, "SELECT count (*) FROM campaigns", error, "");
   if (stmt == NULL || !ff_platform_db_next_row (db, stmt, error))
@@ -469,25 +507,23 @@ create_in_transaction (FfPlatformDb *db,
     g_string_append_printf (percents, "%s%u", w > 0 ? "," : "", request->wave_percents[w]);
   if (!ff_platform_db_run (db, ff_platform_db_bind (db,
         "INSERT INTO campaigns (campaign_id, name, firmware_version, waves, max_failures,"
-        " max_failures_percent, window_start, window_end, offline_after, state, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, nullif (?, -1), nullif (?, -1), ?, 'draft', ?)", error,
-        "ssssiiiiii", creation->campaign_id, request->name, request->firmware_version,
+        " max_failures_percent, window_start, window_end, offline_after, state, created_at,"
+        " meter_app)"
+        " VALUES (?, ?, ?, ?, ?, ?, nullif (?, -1), nullif (?, -1), ?, 'draft', ?, ?)", error,
+        "ssssiiiiiis", creation->campaign_id, request->name, request->firmware_version,
         percents->str, request->max_failures, (gint64) request->max_failures_percent,
         (gint64) request->window_start, (gint64) request->window_end, request->offline_after,
-        request->now), error))
+        request->now, request->meter_app), error))
     return FALSE;
-  for (guint i = 0; i < selected->len; i++)
-    {
-      const Selected *entry = &g_array_index (selected, Selected, i);
-
-      if (!ff_platform_db_run (db, ff_platform_db_bind (db,
-            "INSERT INTO campaign_terminals (campaign_id, device_id, position, wave, link, state,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)", error, "ssiisi",
-            creation->campaign_id, entry->terminal->device_id, (gint64) i + 1,
-            g_array_index (waves, gint64, i), entry->networked ? FF_LINK_MQTT : FF_LINK_OFFLINE,
-            request->now), error))
-        return FALSE;
-    }
+  for (guint i = 0; i < ids->len; i++)
+    if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+          "INSERT INTO campaign_terminals (campaign_id, device_id, position, wave, link, state,"
+          " updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)", error, "ssiisi",
+          creation->campaign_id, (const char *) g_ptr_array_index (ids, i), (gint64) i + 1,
+          g_array_index (waves, gint64, i),
+          request->meter_app != NULL ? FF_LINK_COAP : (const char *) g_ptr_array_index (links, i),
+          request->now), error))
+      return FALSE;
   return TRUE;
 }
 

@@ -43,7 +43,9 @@ typedef struct
   const char        *below;             /* …or run a version lower than this (or both) */
   const char        *vendor;            /* optional filters */
   const char        *model;
-  const char        *firmware_version;  /* the target, resolved per vendor and model */
+  const char        *firmware_version;  /* the target, resolved per vendor and model; the app's
+                                         * version (MAJOR.MINOR.PATCH) with meter_app */
+  const char        *meter_app;         /* NULL, or the meters' app to upgrade (schema 14) */
   const guint       *wave_percents;     /* cumulative, rising, the last 100 */
   guint              n_waves;
   gint64             max_failures;      /* a count, or a percentage when max_failures_percent */
@@ -59,7 +61,8 @@ typedef struct
 {
   char     *campaign_id;
   char     *name;
-  char     *firmware_version;
+  char     *firmware_version;  /* the app's version when meter_app is set */
+  char     *meter_app;         /* NULL: a campaign of terminals; else of meters (schema 14) */
   char     *waves;             /* the wave percentages as given, "1,10,50,100" */
   guint     n_waves;           /* the waves that hold terminals */
   gint64    max_failures;
@@ -84,9 +87,10 @@ typedef struct
   char   *device_id;
   gint64  position;            /* 1, 2, … in the recorded order */
   gint64  wave;                /* 1, 2, … */
-  char   *link;                /* "mqtt" or "offline" (tablet work) */
+  char   *link;                /* "mqtt", "offline" (tablet work) or "coap" (a meter) */
   char   *state;
-  char   *command_id;          /* the remote command sent, NULL before */
+  char   *command_id;          /* the remote command sent ("meter-N" for a meter's install),
+                                * NULL before */
   char   *task_id;             /* the tablet task, NULL before */
   char   *step;                /* where it failed */
   char   *reason;

@@ -19,9 +19,15 @@ campaigns_create (FfCli   *cli,
   g_autofree char *version = NULL, *terminals = NULL, *running = NULL, *below = NULL;
   g_autofree char *vendor = NULL, *model = NULL, *waves = NULL, *max_failures = NULL;
   g_autofree char *window = NULL, *name = NULL, *offline_after = NULL;
+  g_autofree char *meter_app = NULL, *app_version = NULL;
   GOptionEntry entries[] = {
     { "firmware", 0, 0, G_OPTION_ARG_STRING, &version, N_("The firmware version to install"),
       N_("VERSION") },
+    { "meter-app", 0, 0, G_OPTION_ARG_STRING, &meter_app,
+      N_("Upgrade this app of the meters that run it below --version (instead of terminals)"),
+      N_("APP") },
+    { "version", 0, 0, G_OPTION_ARG_STRING, &app_version,
+      N_("The meter app's version to install (with --meter-app)"), N_("VERSION") },
     { "terminals", 0, 0, G_OPTION_ARG_STRING, &terminals,
       N_("The terminals, separated by commas"), N_("ID,…") },
     { "running-version", 0, 0, G_OPTION_ARG_STRING, &running,
@@ -59,12 +65,16 @@ campaigns_create (FfCli   *cli,
   if (argc != 1)
     return ff_cli_usage_error (error, _("Give --firmware VERSION, --waves, --max-failures and "
                                         "either --terminals or --running-version/--below"));
+  if ((meter_app != NULL) != (app_version != NULL) || (meter_app != NULL && version != NULL))
+    return ff_cli_usage_error (error, _("Give --meter-app with --version (for meters), or "
+                                        "--firmware (for terminals)"));
   if (offline_after != NULL && !ff_cli_parse_duration (offline_after, &options.offline_after))
     return ff_cli_usage_error (error, _("The duration must be a number of seconds, or end in s, "
                                         "m, h or d (12h)"));
   if (terminals != NULL)
     device_ids = g_strsplit (terminals, ",", -1);
-  options.firmware_version = version;
+  options.firmware_version = meter_app != NULL ? app_version : version;
+  options.meter_app = meter_app;
   options.device_ids = (const char *const *) device_ids;
   options.running_version = running;
   options.below = below;
@@ -184,13 +194,20 @@ show_text (const FfCampaign *campaign,
 {
   g_autofree char *counts = describe_counts (campaign->counts);
 
-  g_print (_("Campaign %s%s%s: firmware %s, %s, wave %u of %u\n"),
-           campaign->campaign_id, campaign->name != NULL ? " " : "",
-           campaign->name != NULL ? campaign->name : "", campaign->firmware_version,
-           campaign->state, (guint) campaign->current_wave, campaign->n_waves);
+  if (campaign->meter_app != NULL)
+    g_print (_("Campaign %s%s%s: meter app %s %s, %s, wave %u of %u\n"),
+             campaign->campaign_id, campaign->name != NULL ? " " : "",
+             campaign->name != NULL ? campaign->name : "", campaign->meter_app,
+             campaign->firmware_version, campaign->state, (guint) campaign->current_wave,
+             campaign->n_waves);
+  else
+    g_print (_("Campaign %s%s%s: firmware %s, %s, wave %u of %u\n"),
+             campaign->campaign_id, campaign->name != NULL ? " " : "",
+             campaign->name != NULL ? campaign->name : "", campaign->firmware_version,
+             campaign->state, (guint) campaign->current_wave, campaign->n_waves);
   if (campaign->halt_reason != NULL)
     g_print (_("Halted: %s\n"), campaign->halt_reason);
-  g_print (_("Terminals: %s\n"), counts);
+  g_print (campaign->meter_app != NULL ? _("Meters: %s\n") : _("Terminals: %s\n"), counts);
   for (guint w = 1, i = 0; w <= campaign->n_waves; w++)
     {
       gint64 wave_counts[FF_CAMPAIGN_TERMINAL_N_STATES] = { 0 };

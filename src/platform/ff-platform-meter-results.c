@@ -119,6 +119,15 @@ app_version (const FfMeterInstallResult *result,
   return version != 0 ? g_strdup_printf ("%s %s", result->app, text) : NULL;
 }
 
+char *
+ff_meter_install_failure (const char *outcome,
+                          gint        detail)
+{
+  return g_strcmp0 (outcome, "refused") == 0
+         ? g_strdup_printf (_("refused by the meter: %s"), ff_meter_result_describe ((guint) detail))
+         : g_strdup_printf (_("the meter reported %s"), outcome);
+}
+
 FfReport *
 ff_meter_result_report (const FfMeterInstallResult *result)
 {
@@ -138,11 +147,7 @@ ff_meter_result_report (const FfMeterInstallResult *result)
                            : g_strdup (report->versions.target);
   if (outcome == FF_REPORT_OUTCOME_FAILED)
     {
-      g_autofree char *reason =
-        g_strcmp0 (result->outcome, "refused") == 0
-        ? g_strdup_printf (_("refused by the meter: %s"),
-                           ff_meter_result_describe ((guint) result->detail))
-        : g_strdup_printf (_("the meter reported %s"), result->outcome);
+      g_autofree char *reason = ff_meter_install_failure (result->outcome, result->detail);
 
       ff_report_set_failure (report, "meter-install", reason);
     }

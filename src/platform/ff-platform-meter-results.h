@@ -37,6 +37,10 @@ FfReportRecord       *ff_meter_result_record (const FfMeterInstallResult *result
  * targeted and after, the outcome (ready is upgraded, up-to-date already current, anything else
  * failed, with the meter's reason). */
 FfReport             *ff_meter_result_report (const FfMeterInstallResult *result);
+/* Why an install with the meter's report @outcome (and the scheduler's @detail for "refused")
+ * failed, as an operator reads it. */
+char                 *ff_meter_install_failure (const char *outcome,
+                                                gint        detail);
 
 /* A tablet's report (parsed from its document) or a meter result, by its ID; NULL with @error set
  * (FF_PLATFORM_ERROR_NOT_FOUND when there is none). */

@@ -5,6 +5,7 @@
 
 #include "ff-document.h"
 
+#include "ff-platform-campaign-meters.h"
 #include "ff-platform-db-private.h"
 #include "ff-platform-error.h"
 #include "ff-sqlite.h"
@@ -845,6 +846,10 @@ ingest_report (FfPlatformDb *db,
                                      error, "iisi", command->id, r->now, out->outcome,
                                      (gint64) out->detail),
                            error);
+  /* An install's outcome counts toward the wave of the campaign that queued it, if any. */
+  if (ok && install)
+    ok = ff_platform_db_campaign_take_meter_result (db, command->id, out->outcome, out->detail,
+                                                    r->now, error);
   if (ok && changed)
     ok = ff_platform_db_run (db, bind (db, "INSERT INTO meter_apps (meter_id, app, version, state,"
                                            " updated_at) VALUES (?1, ?2, ?3, ?4, ?5)"

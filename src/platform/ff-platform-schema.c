@@ -273,10 +273,36 @@ static const char schema_v13[] =
   "CREATE INDEX remote_commands_unpublished ON remote_commands (created_at)"
   "  WHERE published_at IS NULL AND sent_at IS NULL;";
 
+/* Schema 14: a campaign may target a meter app version (docs/meters.md, "Campaigns"): meter_app
+ * names the app (NULL: a firmware campaign of terminals), firmware_version then holds the app's
+ * version as MAJOR.MINOR.PATCH. Its meters are rows of campaign_terminals with link 'coap' and
+ * their install command as command_id ("meter-N"), so the waves, the threshold and the counts
+ * serve both; device_id therefore no longer references terminals (SQLite cannot drop a
+ * constraint: the table is made again). */
+static const char schema_v14[] =
+  "ALTER TABLE campaigns ADD COLUMN meter_app TEXT;"
+  "CREATE TABLE campaign_terminals_14 ("
+  "  campaign_id TEXT NOT NULL REFERENCES campaigns (campaign_id),"
+  "  device_id TEXT NOT NULL, position INTEGER NOT NULL,"
+  "  wave INTEGER NOT NULL, link TEXT NOT NULL CHECK (link IN ('offline', 'mqtt', 'coap')),"
+  "  state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'downloading', 'installing',"
+  "    'succeeded', 'failed', 'rolled-back', 'offline')),"
+  "  command_id TEXT, task_id TEXT, step TEXT, reason TEXT, updated_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (campaign_id, device_id));"
+  "INSERT INTO campaign_terminals_14 SELECT campaign_id, device_id, position, wave, link, state,"
+  "  command_id, task_id, step, reason, updated_at FROM campaign_terminals;"
+  "DROP TABLE campaign_terminals;"
+  "ALTER TABLE campaign_terminals_14 RENAME TO campaign_terminals;"
+  "CREATE INDEX campaign_terminals_by_wave ON campaign_terminals (campaign_id, wave, position);"
+  "CREATE INDEX campaign_terminals_by_device ON campaign_terminals (device_id);"
+  "CREATE INDEX campaign_terminals_by_command ON campaign_terminals (command_id)"
+  "  WHERE command_id IS NOT NULL;";
+
 /* steps[N] brings a database of schema N to schema N + 1. */
 static const char *const steps[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
                                       schema_v6, schema_v7, schema_v8, schema_v9, schema_v10,
-                                      schema_v11, schema_v12, schema_v13 };
+                                      schema_v11, schema_v12, schema_v13,
+                                      schema_v14 };
 
 static gboolean
 exec (sqlite3     *handle,

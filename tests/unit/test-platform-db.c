@@ -183,7 +183,7 @@ test_migrate_schema_1 (void)
   g_assert_cmpstr (item->expected_version, ==, "V1.00");
   ff_platform_db_close (db);
 
-  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 13);
+  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 14);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM meters WHERE psk IS NOT NULL"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM remote_commands"
                                  " WHERE published_at IS NOT NULL"), ==, 0);
@@ -192,6 +192,13 @@ test_migrate_schema_1 (void)
                                  " AND name = 'terminals_by_vendor_model_version'"), ==, 1);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM firmware_deltas"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM campaigns"), ==, 0);
+  /* Schema 14 made campaign_terminals again: meters (link coap) in it, its indexes kept. */
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM sqlite_schema WHERE name ="
+                                 " 'campaign_terminals' AND sql LIKE '%''coap''%'"), ==, 1);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+                                 " AND tbl_name = 'campaign_terminals'"), ==, 4);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM campaigns WHERE meter_app IS NOT NULL"),
+                   ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM operators"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM audit_log"), ==, 0);
   /* Schema 6 rebuilt the history (its source gained 'remote'): every row is still there. */
