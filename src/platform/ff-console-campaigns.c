@@ -107,7 +107,8 @@ create_in_transaction (FfPlatformDb *db,
   return ff_console_audit (creation->call, "campaign.create", campaign_id, NULL, after, error);
 }
 
-static const char *const campaign_members[] = { "firmware", "terminals", "running_version",
+static const char *const campaign_members[] = { "firmware", "meter_app", "version",
+                                                "terminals", "running_version",
                                                 "below", "vendor", "model", "waves",
                                                 "max_failures", "window", "offline_after",
                                                 "name", NULL };
@@ -124,6 +125,7 @@ ff_console_campaign_create (FfConsoleCall *call,
   g_auto(GStrv) terminals = NULL;
   guint percents[FF_CAMPAIGN_MAX_WAVES];
   FfCampaignOptions options = { 0 };
+  const char *app_version = NULL;
   FfCampaignRequest request;
   Creation creation = { call, &request, NULL, NULL };
   JsonObject *root;
@@ -133,6 +135,10 @@ ff_console_campaign_create (FfConsoleCall *call,
   if (parser == NULL
       || !ff_console_optional_string (root, "firmware", FF_NAME_MAX_LENGTH,
                                       &options.firmware_version, &error)
+      || !ff_console_optional_string (root, "meter_app", FF_NAME_MAX_LENGTH, &options.meter_app,
+                                      &error)
+      || !ff_console_optional_string (root, "version", FF_NAME_MAX_LENGTH, &app_version,
+                                      &error)
       || !ff_console_optional_string (root, "running_version", FF_NAME_MAX_LENGTH,
                                       &options.running_version, &error)
       || !ff_console_optional_string (root, "below", FF_NAME_MAX_LENGTH, &options.below, &error)
@@ -150,6 +156,18 @@ ff_console_campaign_create (FfConsoleCall *call,
       || !ff_console_get_names (root, "terminals", &terminals, &error))
     return reply_gerror (call, error);
   options.device_ids = (const char *const *) terminals;
+  /* A campaign of meters names its app's version as "version" (as campaigns create --version). */
+  if (options.meter_app != NULL || app_version != NULL)
+    {
+      if (options.firmware_version != NULL || options.meter_app == NULL || app_version == NULL)
+        {
+          g_set_error_literal (&error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                               _("Give meter_app with version (for meters), or firmware (for "
+                                 "terminals)"));
+          return reply_gerror (call, error);
+        }
+      options.firmware_version = app_version;
+    }
   if (!ff_campaign_options_to_request (&options, ff_platform_now (), percents, &request, &error))
     return reply_gerror (call, error);
   ok = ff_platform_db_transaction (call->console->db, create_in_transaction, &creation, &error);

@@ -1121,6 +1121,65 @@ campaign_act (Harness     *h,
   return status;
 }
 
+/* A campaign of meters from the console: meter_app and version, as `campaigns create --meter-app
+ * APP --version V` takes them, select the meters whose app is below V and the campaign's members
+ * say so (as the CLI's show does); version without meter_app, or meter_app without version or
+ * with firmware, change nothing. */
+static void
+test_meter_campaign (Fixture      *fixture,
+                     gconstpointer data)
+{
+  static const char *const bad[] = {
+    "{\"meter_app\": \"relay\", \"waves\": \"100%\", \"max_failures\": \"1\"}",
+    "{\"version\": \"2.0.0\", \"waves\": \"100%\", \"max_failures\": \"1\"}",
+    "{\"meter_app\": \"relay\", \"version\": \"2.0.0\", \"firmware\": \"V2.01\","
+    " \"waves\": \"100%\", \"max_failures\": \"1\"}",
+    "{\"meter_app\": \"relay\", \"version\": \"two\", \"waves\": \"100%\","
+    " \"max_failures\": \"1\"}",
+  };
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *image = harness_write (h, "relay.bin", "the relay app, 2.0.0", -1);
+  g_autofree char *package = g_build_filename (h->dir, "relay.ffpkg", NULL);
+  g_autofree char *before = NULL, *out = NULL;
+  JsonObject *campaign;
+
+  g_free (harness_run_ok (h, "packages", "build", "--vendor", "Acme", "--model", "relay",
+                          "--hardware", "DDZY-1", "--version", "2.0.0", "--meter-app", image,
+                          "--meter-app-version", "2.0.0", "-o", package, NULL));
+  g_free (harness_run_ok (h, "meters", "apps", "add-package", package, "--app-id", "7", NULL));
+  g_free (harness_run_ok (h, "meters", "add", "M0001", "--vendor", "Acme", "--model", "DDZY-1",
+                          "--app", "relay=1.0.0", NULL));
+  g_free (harness_run_ok (h, "meters", "add", "M0002", "--vendor", "Acme", "--model", "DDZY-1",
+                          "--app", "relay=2.0.0", NULL));
+  log_in_ok (h, "olga", OPERATOR_PASSWORD, &login);
+  before = harness_dump_database (h);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_test_message ("%s", bad[i]);
+      g_assert_cmpuint (call (h, "POST", "/console/api/campaigns", &login, TRUE, bad[i], NULL,
+                              NULL), ==, 400);
+    }
+  harness_assert_database_unchanged (h, before);
+
+  g_assert_cmpuint (call (h, "POST", "/console/api/campaigns", &login, TRUE,
+                          "{\"meter_app\": \"relay\", \"version\": \"2.0.0\","
+                          " \"waves\": \"100%\", \"max_failures\": \"1\"}", &body, NULL),
+                    ==, 201);
+  campaign = json_object_get_object_member (parse_object (body, parser), "campaign");
+  g_assert_cmpstr (json_object_get_string_member (campaign, "meter_app"), ==, "relay");
+  g_assert_cmpstr (json_object_get_string_member (campaign, "firmware_version"), ==, "2.0.0");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (campaign,
+                                                                              "terminals"),
+                                               "pending"), ==, 1);
+  out = harness_run_ok (h, "campaigns", "show", "C1", NULL);
+  g_assert_nonnull (strstr (out, "Campaign C1: meter app relay 2.0.0, draft, wave 0 of 1\n"
+                                 "Meters: pending 1\n"));
+  g_assert_nonnull (strstr (out, "  M0001\tcoap\tpending\t"));
+}
+
 /* A campaign created from a selection as `campaigns create` makes it (the same terminals in the
  * same waves), started, paused and resumed, each change in the audit log with the campaign before
  * and after; bad options, an empty selection, a change without the CSRF token and a change the
@@ -1338,6 +1397,7 @@ main (int   argc,
   ADD ("firmware-package-upload", test_firmware_package_upload);
   ADD ("dispatch", test_dispatch);
   ADD ("campaigns", test_campaigns);
+  ADD ("meter-campaign", test_meter_campaign);
   ADD ("technicians", test_technicians);
 #undef ADD
   return g_test_run ();
