@@ -26,15 +26,22 @@ struct _FfAgentHttps
 {
   SoupSession *session;
   GBytes *pinned_der;
+  char *pinned_path;
+  gboolean database_set;
   FfKey *terminal_key;
   char *device_id;
 };
 
 FfAgentHttps *
-ff_agent_https_new (const char *base_url, GBytes *pinned_der,
-                    FfKey *terminal_key, const char *device_id)
+ff_agent_https_new (const char *base_url, const char *pinned_path, FfKey *terminal_key,
+                    const char *device_id, GError **error)
 {
-  FfAgentHttps *https = g_new0 (FfAgentHttps, 1);
+  FfAgentHttps *https;
+  GBytes *pinned_der = ff_certificate_load_der_file (pinned_path, error);
+
+  if (pinned_der == NULL)
+    return NULL;
+  https = g_new0 (FfAgentHttps, 1);
 
   /* No proxy: the terminal reaches its platform directly, and the default proxy resolver loads
    * GIO modules and GSettings (memory, and milliseconds at each connection). */
@@ -42,7 +49,8 @@ ff_agent_https_new (const char *base_url, GBytes *pinned_der,
                                                   "proxy-resolver", NULL, NULL);
   /* No CA database: the pinned certificate is the only trust (see accept_pinned_certificate). */
   soup_session_set_tls_database (https->session, NULL);
-  https->pinned_der = g_bytes_ref (pinned_der);
+  https->pinned_der = pinned_der;
+  https->pinned_path = g_strdup (pinned_path);
   https->terminal_key = ff_key_ref (terminal_key);
   https->device_id = g_strdup (device_id);
   return https;
@@ -55,6 +63,7 @@ ff_agent_https_free (FfAgentHttps *https)
     return;
   g_object_unref (https->session);
   g_bytes_unref (https->pinned_der);
+  g_free (https->pinned_path);
   ff_key_unref (https->terminal_key);
   g_free (https->device_id);
   g_free (https);
@@ -98,6 +107,42 @@ accept_pinned_certificate (SoupMessage *message, GTlsCertificate *certificate,
          && memcmp (der->data, g_bytes_get_data (https->pinned_der, NULL), der->len) == 0;
 }
 
+/* At the first request (GnuTLS is loaded then, not at start): the pinned certificate becomes the
+ * TLS backend's default database and the session's. Without it glib-networking parses the
+ * system's CA bundle twice at the first connection (its default database, which the connection
+ * asks for before libsoup sets the session's, and the connection's credentials): tens of
+ * milliseconds, and some 8 MB of heap kept for the process's life. */
+static void
+use_pinned_database (FfAgentHttps *https)
+{
+  g_autoptr(GTlsDatabase) database = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (https->database_set)
+    return;
+  https->database_set = TRUE;
+  database = g_tls_file_database_new (https->pinned_path, &error);
+  if (database == NULL)
+    {
+      g_message ("%s", error->message);
+      return;
+    }
+  g_tls_backend_set_default_database (g_tls_backend_get_default (), database);
+  soup_session_set_tls_database (https->session, database);
+}
+
+gboolean
+ff_agent_https_check_peer (FfAgentHttps *https, SoupMessage *message, GError **error)
+{
+  GTlsCertificate *peer = soup_message_get_tls_peer_certificate (message);
+
+  if (peer != NULL && accept_pinned_certificate (message, peer, 0, https))
+    return TRUE;
+  g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+               _("The platform’s certificate is not the pinned one."));
+  return FALSE;
+}
+
 SoupMessage *
 ff_agent_https_new_message (FfAgentHttps *https, const char *method, const char *url,
                             GBytes *body, const char *content_type, GError **error)
@@ -111,6 +156,7 @@ ff_agent_https_new_message (FfAgentHttps *https, const char *method, const char 
                    _("“%s” is not a valid platform URL."), url);
       return NULL;
     }
+  use_pinned_database (https);
   authorization = ff_agent_https_authorization (https->terminal_key, https->device_id, method,
                                                 g_uri_get_path (soup_message_get_uri (message)),
                                                 g_get_real_time () / G_USEC_PER_SEC, body);
@@ -338,6 +384,12 @@ on_response (GObject *source, GAsyncResult *result, gpointer user_data)
 
   download->body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (download->body == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  if (!ff_agent_https_check_peer (download->https, download->message, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);

@@ -10,10 +10,12 @@ G_BEGIN_DECLS
 
 typedef struct _FfAgentHttps FfAgentHttps;
 
+/* NULL with @error when @pinned_path holds no PEM certificate. */
 FfAgentHttps *ff_agent_https_new   (const char       *base_url,
-                                    GBytes           *pinned_der,
+                                    const char       *pinned_path,
                                     FfKey            *terminal_key,
-                                    const char       *device_id);
+                                    const char       *device_id,
+                                    GError          **error);
 void          ff_agent_https_free  (FfAgentHttps     *https);
 
 /* "FF-Terminal device=…, time=…, signature=…" over "METHOD\nPATH\nTIME\nSHA256-hex(BODY)". */
@@ -32,6 +34,10 @@ SoupMessage  *ff_agent_https_new_message (FfAgentHttps *https,
                                           const char   *content_type,
                                           GError      **error);
 SoupSession  *ff_agent_https_get_session (FfAgentHttps *https);
+/* TRUE when @message (answered) came from the pinned certificate; else FALSE with @error. */
+gboolean      ff_agent_https_check_peer  (FfAgentHttps *https,
+                                          SoupMessage  *message,
+                                          GError      **error);
 
 typedef void (*FfAgentDownloadProgress) (gint64   bytes,
                                          gint64   total,

@@ -80,11 +80,25 @@ ff_agent_query_free (FfAgentQuery *query)
   g_free (query);
 }
 
+typedef struct
+{
+  FfAgentHttps *https;
+  SoupMessage *message;
+} Ask;
+
+static void
+ask_free (Ask *ask)
+{
+  g_object_unref (ask->message);
+  g_free (ask);
+}
+
 static void
 on_answer (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
-  SoupMessage *message = g_task_get_task_data (task);
+  Ask *ask = g_task_get_task_data (task);
+  SoupMessage *message = ask->message;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
                                                               &error);
@@ -97,6 +111,8 @@ on_answer (GObject *source, GAsyncResult *result, gpointer user_data)
   gsize length;
 
   if (body == NULL)
+    return g_task_return_error (task, g_steal_pointer (&error));
+  if (!ff_agent_https_check_peer (ask->https, message, &error))
     return g_task_return_error (task, g_steal_pointer (&error));
   if (soup_message_get_status (message) != SOUP_STATUS_OK)
     return g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
@@ -133,6 +149,7 @@ ff_agent_query_ask_async (FfAgentHttps *https, const char *platform_url, const c
   g_autofree char *base = g_strdup (platform_url);
   g_autofree char *url = NULL;
   SoupMessage *message;
+  Ask *ask;
 
   while (g_str_has_suffix (base, "/"))
     base[strlen (base) - 1] = '\0';
@@ -148,7 +165,10 @@ ff_agent_query_ask_async (FfAgentHttps *https, const char *platform_url, const c
   message = ff_agent_https_new_message (https, "POST", url, body, "application/json", &error);
   if (message == NULL)
     return g_task_return_error (task, g_steal_pointer (&error));
-  g_task_set_task_data (task, message, g_object_unref);
+  ask = g_new0 (Ask, 1);
+  ask->https = https;
+  ask->message = message;
+  g_task_set_task_data (task, ask, (GDestroyNotify) ask_free);
   soup_session_send_and_read_async (ff_agent_https_get_session (https), message,
                                     G_PRIORITY_DEFAULT, cancellable, on_answer,
                                     g_steal_pointer (&task));

@@ -695,7 +695,6 @@ ff_agent_new (FfAgentConfig *config, gboolean recovery_mode, GError **error)
                                                     NULL);
   g_autofree char *platform_cert = g_build_filename (config->credentials, "platform.crt", NULL);
   g_autofree char *outbox = ff_agent_config_data_file (config, "outbox", NULL);
-  g_autoptr(GBytes) pinned = NULL;
   g_autoptr(GBytes) will = NULL;
 
   agent->config = config;
@@ -716,11 +715,10 @@ ff_agent_new (FfAgentConfig *config, gboolean recovery_mode, GError **error)
 
   /* Pinned by its DER bytes, read with OpenSSL: a GTlsCertificate would load glib-networking and
    * GnuTLS (some 3 MB resident) in an agent that may go months without an HTTPS request. */
-  pinned = ff_certificate_load_der_file (platform_cert, error);
-  if (pinned == NULL)
+  agent->https = ff_agent_https_new (config->platform_url, platform_cert, agent->terminal_key,
+                                     config->device_id, error);
+  if (agent->https == NULL)
     return NULL;
-  agent->https = ff_agent_https_new (config->platform_url, pinned, agent->terminal_key,
-                                     config->device_id);
   agent->cancellable = g_cancellable_new ();
   will = state_document (agent, FALSE);
   agent->mqtt = ff_agent_mqtt_new (config, will, on_connected, on_command, agent, error);

@@ -175,8 +175,6 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *cert = NULL, *key = NULL;
   g_autoptr(GSList) uris = NULL;
-  g_autoptr(GBytes) pinned = NULL;
-
   fixture->root = agent_test_root_new ();
   cert = g_build_filename (fixture->root, "platform.crt", NULL);
   key = g_build_filename (fixture->root, "platform.key", NULL);
@@ -196,9 +194,9 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
   fixture->url = g_strconcat (fixture->base, "api/v1/agent/packages/abc", NULL);
   fixture->terminal_key = ff_key_generate (&error);
   g_assert_no_error (error);
-  pinned = ff_certificate_load_der_file (cert, &error);
+  fixture->https = ff_agent_https_new (fixture->base, cert, fixture->terminal_key, "DTU-0001",
+                                       &error);
   g_assert_no_error (error);
-  fixture->https = ff_agent_https_new (fixture->base, pinned, fixture->terminal_key, "DTU-0001");
   fixture->content = make_content (1);
   fixture->etag = g_strdup ("\"v1\"");
   fixture->cut_at = -1;
@@ -420,16 +418,14 @@ test_other_certificate (Fixture *fixture, gconstpointer data)
   g_autofree char *sha = content_sha256 (fixture->content);
   g_autofree char *cert = g_build_filename (fixture->root, "other.crt", NULL);
   g_autofree char *key = g_build_filename (fixture->root, "other.key", NULL);
-  g_autoptr(GBytes) other = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dest = NULL;
 
   g_assert_true (ff_tls_certificate_generate (cert, key, "localhost", 2, &error));
-  other = ff_certificate_load_der_file (cert, &error);
-  g_assert_no_error (error);
   ff_agent_https_free (fixture->https);
-  fixture->https = ff_agent_https_new ("https://127.0.0.1/", other, fixture->terminal_key,
-                                       "DTU-0001");
+  fixture->https = ff_agent_https_new ("https://127.0.0.1/", cert, fixture->terminal_key,
+                                       "DTU-0001", &error);
+  g_assert_no_error (error);
   dest = download (fixture, sha, -1);
   g_assert_nonnull (fixture->error);
   g_assert_cmpuint (fixture->requests, ==, 0);
