@@ -124,7 +124,8 @@ ff_meter_install_failure (const char *outcome,
                           gint        detail)
 {
   return g_strcmp0 (outcome, "refused") == 0
-         ? g_strdup_printf (_("refused by the meter: %s"), ff_meter_result_describe ((guint) detail))
+         ? g_strdup_printf (_("refused by the meter: %s"),
+                            ff_meter_result_describe ((guint) detail))
          : g_strdup_printf (_("the meter reported %s"), outcome);
 }
 
