@@ -30,6 +30,7 @@ struct _FfRemoteService
   FfPlatformMetrics *metrics;
   GPtrArray    *queue;          /* of Event *: arrived, not yet stored */
   guint         flush_id;
+  guint         in_flight;      /* commands published, their PUBACK not yet arrived */
   guint         kill_after_puback;  /* the test hook (ff-platform-fault.h), or 0 */
   guint         acknowledged;
 };
@@ -44,11 +45,13 @@ publish_unsent (FfRemoteService *self)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) claimed = g_ptr_array_new ();
   g_autoptr(GPtrArray) unpublished = NULL;
-  guint pending = ff_mqtt_client_pending (self->client);
 
-  if (pending >= PUBLISH_WINDOW)
+  /* Commands only: the acks of results in flight would hold the next round with no command's
+   * PUBACK left to come and start it. */
+  if (self->in_flight >= PUBLISH_WINDOW)
     return;
-  unpublished = ff_platform_db_list_unpublished_commands (self->db, PUBLISH_WINDOW - pending,
+  unpublished = ff_platform_db_list_unpublished_commands (self->db,
+                                                          PUBLISH_WINDOW - self->in_flight,
                                                           &error);
   if (unpublished == NULL
       || (unpublished->len > 0
@@ -65,8 +68,10 @@ publish_unsent (FfRemoteService *self)
 
       /* Claimed, it is not tried again by another process (a lost connection: libmosquitto
        * sends it again when it reconnects, within this process). */
-      if (!ff_mqtt_client_publish (self->client, topic, record->envelope, record->command_id,
-                                   &error))
+      if (ff_mqtt_client_publish (self->client, topic, record->envelope, record->command_id,
+                                  &error))
+        self->in_flight++;
+      else
         {
           g_warning ("MQTT: command %s was not published: %s", record->command_id,
                      error->message);
@@ -378,6 +383,7 @@ published (FfMqttClient *client,
 
   if (tag == NULL)
     return;
+  self->in_flight -= MIN (self->in_flight, 1);
   if (self->kill_after_puback > 0 && ++self->acknowledged >= self->kill_after_puback)
     {
       /* The test hook: the worst moment, the broker has the command and the record does not
