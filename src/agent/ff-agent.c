@@ -12,6 +12,7 @@
 #include "ff-agent-files.h"
 #include "ff-agent-programs.h"
 #include "ff-document.h"
+#include "ff-files.h"
 #include "ff-remote-doc.h"
 #include "ff-version.h"
 
@@ -390,24 +391,6 @@ step_verify (FfAgent *agent)
   return FF_AGENT_STATE_BACKING_UP;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 /* The result goes into the outbox, then the command is done; nothing it downloaded is kept. */
 static FfAgentStateName
 step_report (FfAgent *agent)
@@ -432,9 +415,9 @@ step_report (FfAgent *agent)
   send_result (agent, state->result_id, state->command_id,
                state->outcome != NULL ? state->outcome : "failed", state->step, state->reason,
                state->campaign_id, state->wave);
-  remove_tree (packages);
-  remove_tree (staging);
-  remove_tree (slot_backup);
+  ff_remove_tree (packages);
+  ff_remove_tree (staging);
+  ff_remove_tree (slot_backup);
   ff_agent_state_finish_command (state);
   return FF_AGENT_STATE_IDLE;
 }

@@ -12,6 +12,7 @@
 
 #include "ff-crypto.h"
 #include "ff-datadir.h"
+#include "ff-files.h"
 #include "ff-profile.h"
 #include "ff-sim-firmware.h"
 #include "ff-sim-fleet.h"
@@ -95,24 +96,6 @@ ff_training_get_cards (guint *n_cards)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 ff_training_dispose (GObject *object)
 {
   FfTraining *self = FF_TRAINING (object);
@@ -136,7 +119,7 @@ ff_training_finalize (GObject *object)
   FfTraining *self = FF_TRAINING (object);
 
   if (self->dir != NULL)
-    remove_tree (self->dir);
+    ff_remove_tree (self->dir);
   g_free (self->dir);
   g_hash_table_unref (self->scenarios);
 

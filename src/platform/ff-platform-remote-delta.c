@@ -6,6 +6,7 @@
 #include "ff-platform-remote-delta.h"
 
 #include "ff-document.h"
+#include "ff-files.h"
 #include "ff-platform-deltas.h"
 #include "ff-platform-fault.h"
 #include "ff-platform-firmware-store.h"
@@ -202,22 +203,6 @@ build_derived (FfKey       *platform_key,
   return g_steal_pointer (&out);
 }
 
-/* Removes @dir and the files in it. */
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
 /* Makes the derived package and stores it when smaller than the target package (@to_size bytes):
  * @made says which (sha256 NULL: not smaller). No database: it runs in a worker thread too. */
 static gboolean
@@ -246,7 +231,7 @@ build_stored (const char            *data_dir,
   ok = out == NULL ? local_error == NULL
        : g_stat (out, &info) != 0 || info.st_size >= to_size
          || ff_firmware_store_add (data_dir, out, &delta->sha256, &delta->size, &local_error);
-  remove_dir (dir);
+  ff_remove_tree (dir);
   if (!ok)
     return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
   *made = g_steal_pointer (&delta);

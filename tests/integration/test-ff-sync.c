@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "ff-store.h"
+#include "ff-files.h"
 #include "ff-sync.h"
 #include "ff-task.h"
 #include "ff-upload-queue.h"
@@ -268,24 +269,6 @@ fixture_set_up (Fixture *f, gconstpointer data)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
   soup_server_disconnect (f->server);
@@ -297,7 +280,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->firmware, g_hash_table_unref);
   g_clear_pointer (&f->ingested, g_hash_table_unref);
   g_free (f->url);
-  remove_tree (f->dir);
+  ff_remove_tree (f->dir);
   g_free (f->dir);
 }
 

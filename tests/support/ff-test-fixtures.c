@@ -4,6 +4,7 @@
 #include "ff-test-fixtures.h"
 
 #include "ff-crypto.h"
+#include "ff-files.h"
 #include "ff-tablet.h"
 
 #include <glib/gi18n-lib.h>
@@ -368,19 +369,7 @@ ff_test_firmware_v2_from (GBytes *v1)
 void
 ff_test_remove_tree (const char *path)
 {
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        ff_test_remove_tree (child);
-      else
-        g_assert_no_errno (g_remove (child));
-    }
-  g_assert_no_errno (g_rmdir (path));
+  g_assert_no_errno (ff_remove_tree (path));
 }
 
 void

@@ -278,25 +278,6 @@ ff_ui_test_save_screenshot (GtkWidget  *window,
   g_autoptr(GdkTexture) texture = ff_ui_test_take_screenshot (window, file_name);
 }
 
-/* Removes a temporary directory the test made, with everything in it. */
-void
-ff_ui_test_remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        ff_ui_test_remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 static void
 training_started (GObject      *source,
                   GAsyncResult *result,

@@ -65,7 +65,6 @@ guint       ff_ui_test_collect_low_contrast (GdkTexture *shot,
                                              GtkWidget  *widget,
                                              const char *where,
                                              GString    *low);
-void        ff_ui_test_remove_tree         (const char *path);
 
 /* The field rules every page is held to: it fits a 360 px portrait screen, and every target a
  * gloved finger presses is at least 48 px each way. */

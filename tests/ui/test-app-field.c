@@ -22,6 +22,7 @@
 #include "ff-task-page.h"
 #include "ff-test-fixtures.h"
 #include "ff-training.h"
+#include "ff-files.h"
 #include "ff-ui-test.h"
 #include "ff-window.h"
 
@@ -1446,7 +1447,7 @@ test_preferences_and_about_screenshots (void)
     }
   if (problems->len > 0)
     g_error ("targets under %d px:%s", FF_UI_TEST_MIN_TARGET_SIZE, problems->str);
-  ff_ui_test_remove_tree (dir);
+  ff_remove_tree (dir);
 }
 
 typedef struct
@@ -1501,7 +1502,7 @@ test_tablet_in_use (void)
   destroy_window (window);
   g_subprocess_force_exit (holder);
   g_assert_true (g_subprocess_wait (holder, NULL, &error));
-  ff_ui_test_remove_tree (dir);
+  ff_remove_tree (dir);
 }
 
 int

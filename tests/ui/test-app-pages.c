@@ -26,6 +26,7 @@
 #include "ff-sync-page.h"
 #include "ff-task-page.h"
 #include "ff-training.h"
+#include "ff-files.h"
 #include "ff-ui-test.h"
 #include "ff-welcome-page.h"
 #include "ff-window.h"
@@ -1192,7 +1193,7 @@ test_preferences_refuse_bad_addresses (void)
 
   gtk_window_destroy (GTK_WINDOW (preferences));
   g_assert_finalize_object (preferences);
-  ff_ui_test_remove_tree (dir);
+  ff_remove_tree (dir);
 }
 
 int

@@ -11,6 +11,7 @@
 #include "ff-gps-simulated.h"
 #include "ff-queue-page.h"
 #include "ff-report.h"
+#include "ff-files.h"
 #include "ff-ui-test.h"
 #include "ff-window.h"
 #include "platform-harness.h"
@@ -387,7 +388,7 @@ test_login_sync_upload (void)
 
   harness_stop (h);
   harness_free (h);
-  ff_ui_test_remove_tree (tablet_dir);
+  ff_remove_tree (tablet_dir);
 }
 
 int
