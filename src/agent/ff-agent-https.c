@@ -336,6 +336,10 @@ on_readable (GObject *stream, gpointer user_data)
         }
       if (n < 0)
         {
+          /* A broken connection: what was read before it is kept, so the resume does not fetch
+           * it again. */
+          if (download->offset + (gint64) length <= download->size)
+            write_chunk (download, download->buffer, length);
           g_task_return_error (task, g_steal_pointer (&error));
           g_object_unref (task);
           return G_SOURCE_REMOVE;
