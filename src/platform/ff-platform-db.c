@@ -103,27 +103,11 @@ bind_valist (FfPlatformDb *db,
   return stmt;
 }
 
-static sqlite3_stmt *
-bind (FfPlatformDb *db,
-      const char   *sql,
-      GError      **error,
-      const char   *types,
-      ...)
-{
-  sqlite3_stmt *stmt;
-  va_list args;
-
-  va_start (args, types);
-  stmt = bind_valist (db, sql, error, types, args);
-  va_end (args);
-  return stmt;
-}
-
 /* Steps a statement that returns no rows. */
-static gboolean
-run (FfPlatformDb *db,
-     sqlite3_stmt *stmt,
-     GError      **error)
+gboolean
+ff_platform_db_run (FfPlatformDb *db,
+                    sqlite3_stmt *stmt,
+                    GError      **error)
 {
   int rc;
 
@@ -141,10 +125,10 @@ run (FfPlatformDb *db,
 }
 
 /* Steps to the next row: TRUE with a row, FALSE at the end (error set on failure). */
-static gboolean
-next_row (FfPlatformDb *db,
-          sqlite3_stmt *stmt,
-          GError      **error)
+gboolean
+ff_platform_db_next_row (FfPlatformDb *db,
+                         sqlite3_stmt *stmt,
+                         GError      **error)
 {
   int rc = sqlite3_step (stmt);
 
@@ -158,12 +142,12 @@ next_row (FfPlatformDb *db,
 
 /* Reads every row of @stmt with @read_row. NULL with @error set when @stmt is NULL (its error is
  * set already) or a step fails. */
-static GPtrArray *
-collect_rows (FfPlatformDb   *db,
-              sqlite3_stmt   *stmt,
-              gpointer      (*read_row) (sqlite3_stmt *stmt),
-              GDestroyNotify  free_row,
-              GError        **error)
+GPtrArray *
+ff_platform_db_collect_rows (FfPlatformDb   *db,
+                             sqlite3_stmt   *stmt,
+                             gpointer      (*read_row) (sqlite3_stmt *stmt),
+                             GDestroyNotify  free_row,
+                             GError        **error)
 {
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -171,7 +155,7 @@ collect_rows (FfPlatformDb   *db,
   if (stmt == NULL)
     return NULL;
   rows = g_ptr_array_new_with_free_func (free_row);
-  while (next_row (db, stmt, &local_error))
+  while (ff_platform_db_next_row (db, stmt, &local_error))
     g_ptr_array_add (rows, read_row (stmt));
   if (local_error != NULL)
     {
@@ -223,32 +207,6 @@ int
 ff_platform_db_changes (FfPlatformDb *db)
 {
   return sqlite3_changes (db->handle);
-}
-
-gboolean
-ff_platform_db_run (FfPlatformDb *db,
-                    sqlite3_stmt *stmt,
-                    GError      **error)
-{
-  return run (db, stmt, error);
-}
-
-gboolean
-ff_platform_db_next_row (FfPlatformDb *db,
-                         sqlite3_stmt *stmt,
-                         GError      **error)
-{
-  return next_row (db, stmt, error);
-}
-
-GPtrArray *
-ff_platform_db_collect_rows (FfPlatformDb   *db,
-                             sqlite3_stmt   *stmt,
-                             gpointer      (*read_row) (sqlite3_stmt *stmt),
-                             GDestroyNotify  free_row,
-                             GError        **error)
-{
-  return collect_rows (db, stmt, read_row, free_row, error);
 }
 
 void
@@ -464,10 +422,10 @@ count (FfPlatformDb *db,
        const char   *sql,
        GError      **error)
 {
-  sqlite3_stmt *stmt = bind (db, sql, error, "");
+  sqlite3_stmt *stmt = ff_platform_db_bind (db, sql, error, "");
   gint64 n = -1;
 
-  if (stmt != NULL && next_row (db, stmt, error))
+  if (stmt != NULL && ff_platform_db_next_row (db, stmt, error))
     {
       n = sqlite3_column_int64 (stmt, 0);
       sqlite3_reset (stmt);
@@ -507,7 +465,7 @@ ff_platform_db_exists (FfPlatformDb *db,
 
   if (stmt == NULL)
     return FALSE;
-  *found = next_row (db, stmt, &local_error);
+  *found = ff_platform_db_next_row (db, stmt, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
