@@ -6,6 +6,7 @@
 
 #include "ff-platform-campaign-meters.h"
 #include "ff-platform-db-private.h"
+#include "ff-platform-error.h"
 #include "ff-platform-remote-db.h"
 #include "ff-platform-tasks.h"
 #include "ff-sqlite.h"
@@ -13,6 +14,7 @@
 #include <glib/gi18n-lib.h>
 
 #define LOCKED FF_PLATFORM_DB_LOCKED
+#define refuse ff_platform_refuse
 
 static const char *const terminal_states[] = {
   "pending", "sent", "downloading", "installing", "succeeded", "failed", "rolled-back", "offline",
@@ -74,26 +76,6 @@ ff_campaign_exclusion_free (FfCampaignExclusion *exclusion)
   g_free (exclusion->device_id);
   g_free (exclusion->reason);
   g_free (exclusion);
-}
-
-static gboolean
-refuse (GError    **error,
-        const char *format,
-        ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-refuse (GError    **error,
-        const char *format,
-        ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED, message);
-  return FALSE;
 }
 
 /* Reading */

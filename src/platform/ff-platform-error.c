@@ -30,3 +30,17 @@ ff_platform_error_to_http_status (const GError *error)
     return 403;
   return 500;
 }
+
+gboolean
+ff_platform_refuse (GError     **error,
+                    const char  *format,
+                    ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED,
+                                                format, args));
+  va_end (args);
+  return FALSE;
+}

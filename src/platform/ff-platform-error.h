@@ -24,4 +24,10 @@ GQuark ff_platform_error_quark (void);
 /* The HTTP status for @error (FF_PLATFORM_ERROR codes; document errors are 400, others 500). */
 guint  ff_platform_error_to_http_status (const GError *error);
 
+/* Sets @error to FF_PLATFORM_ERROR_REFUSED saying @format and returns FALSE, so that a check can
+ * end with return ff_platform_refuse (…). */
+gboolean ff_platform_refuse (GError     **error,
+                             const char  *format,
+                             ...) G_GNUC_PRINTF (2, 3);
+
 G_END_DECLS

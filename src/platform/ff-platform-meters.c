@@ -16,6 +16,7 @@
 
 #define LOCKED FF_PLATFORM_DB_LOCKED
 #define bind ff_platform_db_bind
+#define refuse ff_platform_refuse
 
 guint32
 ff_meter_version_parse (const char *text)
@@ -589,25 +590,6 @@ typedef struct
   gint64      now;
   gint64      command_id;
 } Queueing;
-
-static gboolean
-refuse (GError    **error,
-        const char *format,
-        ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-refuse (GError    **error,
-        const char *format,
-        ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  g_propagate_error (error, g_error_new_valist (FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED,
-                                                format, args));
-  va_end (args);
-  return FALSE;
-}
 
 static gboolean
 queue_command (FfPlatformDb *db,

@@ -6,6 +6,7 @@
 
 #include "ff-package.h"
 #include "ff-platform-campaigns.h"
+#include "ff-platform-error.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-remote-delta.h"
 #include "ff-platform-tasks.h"
@@ -13,25 +14,7 @@
 
 #include <glib/gi18n-lib.h>
 
-static gboolean
-refuse (GError    **error,
-        const char *format,
-        ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-refuse (GError    **error,
-        const char *format,
-        ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED, message);
-  return FALSE;
-}
+#define refuse ff_platform_refuse
 
 FfKey *
 ff_platform_remote_terminal_key (FfPlatformDb *db,

@@ -4,6 +4,7 @@
 #include "ff-platform-tasks.h"
 
 #include "ff-platform-campaigns.h"
+#include "ff-platform-error.h"
 #include "ff-profile.h"
 #include "ff-task.h"
 #include "ff-version.h"
@@ -11,33 +12,14 @@
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 
+#define refuse ff_platform_refuse
+
 typedef struct
 {
   const FfTaskRequest *request;
   FfKey               *key;
   char                *task_id;
 } Creation;
-
-static gboolean
-refuse (GError    **error,
-        const char *format,
-        ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-refuse (GError    **error,
-        const char *format,
-        ...)
-{
-  va_list args;
-
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED, message);
-  return FALSE;
-}
 
 static GPtrArray *
 select_terminals (FfPlatformDb        *db,
