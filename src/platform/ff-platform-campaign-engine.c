@@ -118,10 +118,12 @@ halt_in_transaction (FfPlatformDb *db,
 {
   Step *step = user_data;
 
+  /* The meters not offered their install yet get none: the halt stops the rollout there too. */
   return ff_platform_db_run (db, ff_platform_db_bind (db,
     "UPDATE campaigns SET state = 'paused', halt_reason = ?2"
     " WHERE campaign_id = ?1 AND state = 'running'", error, "ss", step->campaign->campaign_id,
-    step->reason), error);
+    step->reason), error)
+    && ff_campaign_withdraw_meter_installs (db, step->campaign, step->now, error);
 }
 
 static gboolean
@@ -174,21 +176,13 @@ queue_meter (FfPlatformDb             *db,
              const FfCampaignTerminal *t,
              GError                  **error)
 {
-  g_autoptr(GError) refusal = NULL;
-  g_autofree char *command_id = ff_campaign_queue_meter_install (db, step->campaign, t->device_id,
-                                                                 step->now, &refusal);
+  gboolean queued = FALSE;
 
-  if (command_id == NULL)
-    {
-      if (!g_error_matches (refusal, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED))
-        {
-          g_propagate_error (error, g_steal_pointer (&refusal));
-          return FALSE;
-        }
-      return set_terminal (db, step, t->device_id, "failed", NULL, refusal->message, error);
-    }
-  step->recorded++;
-  return set_terminal (db, step, t->device_id, "sent", command_id, NULL, error);
+  if (!ff_campaign_queue_meter_install (db, step->campaign, t->device_id, step->now, &queued,
+                                        error))
+    return FALSE;
+  step->recorded += queued;
+  return TRUE;
 }
 
 /* Records the command of each networked terminal of the next wave (through the remote path, with

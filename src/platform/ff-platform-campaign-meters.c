@@ -4,6 +4,7 @@
 
 #include "ff-platform-campaign-meters.h"
 
+#include "ff-platform-db-private.h"
 #include "ff-platform-error.h"
 #include "ff-platform-meter-results.h"
 #include "ff-platform-meters.h"
@@ -118,20 +119,94 @@ ff_campaign_select_meters (FfPlatformDb            *db,
   return TRUE;
 }
 
-char *
+gboolean
 ff_campaign_queue_meter_install (FfPlatformDb     *db,
                                  const FfCampaign *campaign,
                                  const char       *meter_id,
                                  gint64            now,
+                                 gboolean         *queued,
                                  GError          **error)
 {
+  g_autoptr(GError) refusal = NULL;
+  g_autofree char *command = NULL;
   gint64 command_id = 0;
 
-  if (!ff_platform_db_queue_meter_command (db, meter_id, campaign->meter_app, FF_METER_OP_INSTALL,
-                                           ff_meter_version_parse (campaign->firmware_version),
-                                           now, &command_id, error))
-    return NULL;
-  return g_strdup_printf ("meter-%" G_GINT64_FORMAT, command_id);
+  *queued = ff_platform_db_queue_meter_command (db, meter_id, campaign->meter_app,
+                                                FF_METER_OP_INSTALL,
+                                                ff_meter_version_parse (campaign->firmware_version),
+                                                now, &command_id, &refusal);
+  if (!*queued && !g_error_matches (refusal, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED))
+    {
+      g_propagate_error (error, g_steal_pointer (&refusal));
+      return FALSE;
+    }
+  if (*queued)
+    command = g_strdup_printf ("meter-%" G_GINT64_FORMAT, command_id);
+  return ff_platform_db_run (db, ff_platform_db_bind (db,
+    "UPDATE campaign_terminals SET state = ?3, command_id = ?4, reason = ?5, updated_at = ?6"
+    " WHERE campaign_id = ?1 AND device_id = ?2", error, "sssssi", campaign->campaign_id,
+    meter_id, *queued ? "sent" : "failed", command, *queued ? NULL : refusal->message, now),
+    error);
+}
+
+/* The ledger's command a campaign's meter row names ("meter-N"), by its primary key. */
+#define COMMAND_OF(t) "CAST (substr (" t ".command_id, 7) AS INTEGER)"
+
+gboolean
+ff_campaign_withdraw_meter_installs (FfPlatformDb     *db,
+                                     const FfCampaign *campaign,
+                                     gint64            now,
+                                     GError          **error)
+{
+  if (campaign->meter_app == NULL)
+    return TRUE;
+  /* Never offered: the poll that hands the meter its start message sets sent_at. One the meter
+   * was offered is left to finish and counts. A meter row still "sent" whose command is gone
+   * after this is one of those withdrawn. */
+  return ff_platform_db_run (db, ff_platform_db_bind (db,
+           "DELETE FROM meter_commands WHERE sent_at IS NULL AND finished_at IS NULL AND id IN"
+           " (SELECT " COMMAND_OF ("t") " FROM campaign_terminals t WHERE t.campaign_id = ?1"
+           "  AND t.link = '" FF_LINK_COAP "' AND t.state = 'sent')", error, "s",
+           campaign->campaign_id), error)
+         && ff_platform_db_run (db, ff_platform_db_bind (db,
+              "UPDATE campaign_terminals SET state = 'pending', command_id = NULL, updated_at = ?2"
+              " WHERE campaign_id = ?1 AND link = '" FF_LINK_COAP "' AND state = 'sent'"
+              " AND NOT EXISTS (SELECT 1 FROM meter_commands c"
+              "  WHERE c.id = " COMMAND_OF ("campaign_terminals") ")", error, "si",
+              campaign->campaign_id, now), error);
+}
+
+gboolean
+ff_campaign_requeue_meter_installs (FfPlatformDb     *db,
+                                    const FfCampaign *campaign,
+                                    gint64            now,
+                                    GError          **error)
+{
+  g_autoptr(GPtrArray) terminals = NULL;
+  guint queued = 0;
+
+  if (campaign->meter_app == NULL || campaign->current_wave == 0)
+    return TRUE;
+  terminals = ff_platform_db_list_campaign_terminals (db, campaign->campaign_id, 0, error);
+  if (terminals == NULL)
+    return FALSE;
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      const FfCampaignTerminal *t = g_ptr_array_index (terminals, i);
+      gboolean one = FALSE;
+
+      if (t->wave > campaign->current_wave || !g_str_equal (t->state, "pending")
+          || !g_str_equal (t->link, FF_LINK_COAP))
+        continue;
+      if (!ff_campaign_queue_meter_install (db, campaign, t->device_id, now, &one, error))
+        return FALSE;
+      queued += one;
+    }
+  /* The meters queued again get the whole --offline-after from now to poll. */
+  return queued == 0
+         || ff_platform_db_run (db, ff_platform_db_bind (db,
+              "UPDATE campaigns SET wave_started_at = ?2 WHERE campaign_id = ?1", error, "si",
+              campaign->campaign_id, now), error);
 }
 
 gboolean

@@ -22,14 +22,32 @@ gboolean ff_campaign_select_meters (FfPlatformDb            *db,
                                     GPtrArray               *excluded,
                                     GError                 **error);
 
-/* Inside the engine's transaction: queues the install of @campaign's app version for @meter_id
- * and returns its command ID as the campaign records it ("meter-N"). A refusal of the ledger
- * (FF_PLATFORM_ERROR_REFUSED: the meter runs that version already, …) records nothing. */
-char    *ff_campaign_queue_meter_install (FfPlatformDb     *db,
+/* Inside the engine's transaction: queues the install of @campaign's app version for
+ * @meter_id (*@queued) and makes its campaign row "sent" with the command ID ("meter-N"); a
+ * refusal of the ledger (the meter runs that version already, …) fails the row with the reason
+ * and queues nothing. */
+gboolean ff_campaign_queue_meter_install (FfPlatformDb     *db,
                                           const FfCampaign *campaign,
                                           const char       *meter_id,
                                           gint64            now,
+                                          gboolean         *queued,
                                           GError          **error);
+
+/* Inside the transaction that halts, pauses or cancels @campaign: withdraws its meters'
+ * installs never offered to the meter (nothing goes out after it), their rows back to pending;
+ * an install already offered is left to finish and count. Nothing for a campaign of terminals. */
+gboolean ff_campaign_withdraw_meter_installs (FfPlatformDb     *db,
+                                              const FfCampaign *campaign,
+                                              gint64            now,
+                                              GError          **error);
+
+/* Inside the transaction that resumes @campaign: queues the install of each pending meter of
+ * the waves started (those withdrawn), as ff_campaign_queue_meter_install; the wave's
+ * --offline-after counts again from @now when any was queued. */
+gboolean ff_campaign_requeue_meter_installs (FfPlatformDb     *db,
+                                             const FfCampaign *campaign,
+                                             gint64            now,
+                                             GError          **error);
 
 /* Inside the transaction that stores a meter's report: install command @command_id finished
  * with @outcome (and the scheduler's @detail for "refused"); READY and UP_TO_DATE succeed,

@@ -575,7 +575,7 @@ act_in_transaction (FfPlatformDb *db,
     }
   /* Resuming accepts the failures so far (the operator looked at them): the threshold counts
    * from here, else a halted campaign would halt again at its next result. */
-  return ff_platform_db_run (db, ff_platform_db_bind (db,
+  if (!ff_platform_db_run (db, ff_platform_db_bind (db,
     "UPDATE campaigns SET state = ?2, halt_reason = NULL,"
     " started_at = coalesce (started_at, CASE WHEN ?2 = 'running' THEN ?3 END),"
     " finished_at = CASE WHEN ?2 = 'cancelled' THEN ?3 END,"
@@ -586,7 +586,15 @@ act_in_transaction (FfPlatformDb *db,
     "   WHERE t.campaign_id = ?1 AND t.state IN ('failed', 'rolled-back', 'succeeded'))"
     "   ELSE accepted_finished END"
     " WHERE campaign_id = ?1", error, "ssii", acting->campaign_id, to, acting->now,
-    (gint64) (acting->action == FF_CAMPAIGN_RESUME)), error);
+    (gint64) (acting->action == FF_CAMPAIGN_RESUME)), error))
+    return FALSE;
+  /* A meter's install not offered yet is withdrawn while the campaign stops and queued again
+   * when it resumes, in this transaction: never lost, never offered twice. */
+  if (acting->action == FF_CAMPAIGN_RESUME)
+    return ff_campaign_requeue_meter_installs (db, campaign, acting->now, error);
+  if (acting->action == FF_CAMPAIGN_PAUSE || acting->action == FF_CAMPAIGN_CANCEL)
+    return ff_campaign_withdraw_meter_installs (db, campaign, acting->now, error);
+  return TRUE;
 }
 
 gboolean

@@ -123,6 +123,7 @@ on_poll (FfMeterCoapServer *server,
   g_autoptr(FfMeterCommand) command = ff_platform_db_next_meter_command (service->db, meter_id,
                                                                          app_id, &error);
   const char *kind = "command";
+  gboolean marked = TRUE;
 
   if (command == NULL)
     ff_meter_coap_server_withdraw (server, meter_id, app_id);
@@ -131,9 +132,13 @@ on_poll (FfMeterCoapServer *server,
   else if (!ff_meter_coap_server_has_offer (server, meter_id, app_id, command->version)
            && !offer_install (service, command, &kind, &error))
     g_clear_pointer (&command, ff_meter_command_free);
-  if (command != NULL && command->sent_at == 0)
-    ff_platform_db_mark_meter_command_sent (service->db, command->id, kind, ff_platform_now (),
-                                            &error);
+  /* The server answers this poll after the callback: a command a campaign's halt withdrew since
+   * it was read (the CLI is another process) is taken back before it goes out. */
+  if (command != NULL && command->sent_at == 0
+      && ff_platform_db_mark_meter_command_sent (service->db, command->id, kind,
+                                                 ff_platform_now (), &marked, &error)
+      && !marked)
+    ff_meter_coap_server_withdraw (server, meter_id, app_id);
   if (error != NULL)
     g_printerr ("fieldflash-platform: %s\n", error->message);
 }

@@ -713,18 +713,31 @@ ff_platform_db_next_meter_command (FfPlatformDb *db,
   return LOCKED (db, next_command (db, meter_id, app_id, FALSE, error));
 }
 
+static gboolean
+mark_sent (FfPlatformDb *db,
+           gint64        command_id,
+           const char   *sent_kind,
+           gint64        now,
+           gboolean     *marked,
+           GError      **error)
+{
+  if (!ff_platform_db_run (db, bind (db, "UPDATE meter_commands SET sent_at = ?2, sent_kind = ?3"
+                                         " WHERE id = ?1 AND sent_at IS NULL",
+                                     error, "iis", command_id, now, sent_kind), error))
+    return FALSE;
+  *marked = ff_platform_db_changes (db) > 0;
+  return TRUE;
+}
+
 gboolean
 ff_platform_db_mark_meter_command_sent (FfPlatformDb *db,
                                         gint64        command_id,
                                         const char   *sent_kind,
                                         gint64        now,
+                                        gboolean     *marked,
                                         GError      **error)
 {
-  return LOCKED (db, ff_platform_db_run (db, bind (db, "UPDATE meter_commands SET sent_at = ?2,"
-                                                       " sent_kind = ?3 WHERE id = ?1"
-                                                       " AND sent_at IS NULL",
-                                                   error, "iis", command_id, now, sent_kind),
-                                         error));
+  return LOCKED (db, mark_sent (db, command_id, sent_kind, now, marked, error));
 }
 
 /* ---- reports */

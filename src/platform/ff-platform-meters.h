@@ -147,10 +147,14 @@ FfMeterCommand *ff_platform_db_next_meter_command   (FfPlatformDb   *db,
                                                      const char     *meter_id,
                                                      guint           app_id,
                                                      GError        **error);
+/* Records that command @command_id (not sent before) goes to the meter now; *@marked says
+ * whether it did: FALSE when the command is gone (a campaign's halt, pause or cancel withdrew
+ * it in the meantime, from another process), so nothing may be offered. */
 gboolean        ff_platform_db_mark_meter_command_sent (FfPlatformDb *db,
                                                         gint64        command_id,
                                                         const char   *sent_kind,
                                                         gint64        now,
+                                                        gboolean     *marked,
                                                         GError      **error);
 
 /* What a meter's report did to the ledger. */

@@ -5,7 +5,9 @@
 # two-wave campaign over ten meters completes, surviving a kill -9 of the platform during wave 1
 # with no install queued twice; one whose package the meters refuse (sealed by another platform's
 # key, which the meters do not trust) halts at its threshold in wave 1 with its reason, wave 2
-# never queued.
+# never queued, and the meters of wave 1 not offered the install before the halt never get it; a
+# campaign paused before its meters wake up installs nothing until it resumes, then each meter
+# once.
 set -euo pipefail
 source "$(dirname "$0")/e2e-lib.sh"
 old=${1:?OLD image}
@@ -104,21 +106,64 @@ done
 [ "$(show C1 "' '.join(sorted(t['command_id'] for w in c['wave_list'] for t in w['terminal_list']))")" \
   = "$(cut -f1 "$work/results" | sort | tr '\n' ' ' | sed 's/ $//')" ] || fail "commands"
 
-echo "== a package the meters refuse: halted at the threshold in wave 1, wave 2 never queued"
+# Installs the platform saw reports of (one line each in serve's log).
+installs () {
+  grep -c "^meter M[0-9]*: install relay: " "$work/serve2.log" || true
+}
+
+echo "== a package the meters refuse: halted at the threshold in wave 1, nothing more installed"
 "${plat[@]}" campaigns create --meter-app relay --version 3.0.0 --waves 30%,100% \
   --max-failures 2 > /dev/null
 "${plat[@]}" campaigns start C2 > /dev/null
 wait_file_line "$work/serve2.log" 'Campaign C2: wave 1 started, 4 commands' > /dev/null
-# The meters trust only the other platform's key: they refuse what this one sealed.
-run_meters 4 1 "$work/other/platform-key.pub.pem"
-wait_file_line "$work/serve2.log" 'Campaign C2 halted: [2-4] meters failed, the threshold is 2' \
+# The meters trust only the other platform's key: they refuse what this one sealed. Two of wave
+# 1's four wake up and fail: the threshold.
+run_meters 2 1 "$work/other/platform-key.pub.pem"
+wait_file_line "$work/serve2.log" 'Campaign C2 halted: 2 meters failed, the threshold is 2' \
   > /dev/null
 [ "$(show C2 "c['state'], c['current_wave'], c['wave_list'][1]['terminals']['pending']")" \
   = "paused 1 7" ] || fail "C2: $(show C2 "c['state'], c['terminals']")"
-show C2 "c['halt_reason']" | grep -Eq "^[2-4] meters failed, the threshold is 2$" || fail "reason"
+show C2 "c['halt_reason']" | grep -q "^2 meters failed, the threshold is 2$" || fail "reason"
 show C2 "[t for w in c['wave_list'] for t in w['terminal_list'] if t['state'] == 'failed'][0]['reason']" \
   | grep -q "^the meter reported apply-failed$" || fail "failure reason"
-"${plat[@]}" meters apps list M0011 | grep -q "	-$" || fail "M0011 (wave 2) queued: $("${plat[@]}" meters apps list M0011)"
-"${plat[@]}" campaigns show C2 | grep -q "^Halted: [2-4] meters failed, the threshold is 2$" \
+# The halt withdrew the installs of the two meters not offered theirs yet: when every meter
+# wakes up, none gets one.
+[ "$(show C2 "[t['state'] for t in c['wave_list'][0]['terminal_list']]")" \
+  = "['failed', 'failed', 'pending', 'pending']" ] || fail "C2 wave 1: $(show C2 c['wave_list'][0])"
+before=$(installs)
+run_meters $count 1 "$work/other/platform-key.pub.pem"
+[ "$(installs)" = "$before" ] || fail "installs after the halt: $(grep install "$work/serve2.log")"
+# Their last command is still the one of C1 (M0011's: none).
+for m in M0003:"install 2.0.0: ready" M0004:"install 2.0.0: ready" M0011:-; do
+  "${plat[@]}" meters apps list "${m%%:*}" | grep -q "	${m#*:}$" \
+    || fail "$m queued: $("${plat[@]}" meters apps list "${m%%:*}")"
+done
+"${plat[@]}" campaigns show C2 | grep -q "^Halted: 2 meters failed, the threshold is 2$" \
   || fail "show C2: $("${plat[@]}" campaigns show C2)"
+"${plat[@]}" campaigns cancel C2 > /dev/null
+
+echo "== paused before the meters woke up: nothing installed; resumed: one install each"
+"${plat[@]}" campaigns create --meter-app relay --version 3.0.0 --waves 100% --max-failures 2 \
+  > /dev/null
+"${plat[@]}" campaigns start C3 > /dev/null
+wait_file_line "$work/serve2.log" 'Campaign C3: wave 1 started, 11 commands' > /dev/null
+"${plat[@]}" campaigns pause C3 > /dev/null
+[ "$(show C3 "c['terminals']['pending']")" = 11 ] || fail "C3 paused: $(show C3 "c['terminals']")"
+before=$(installs)
+run_meters $count 1 "$ours"
+[ "$(installs)" = "$before" ] || fail "installs while paused: $(grep install "$work/serve2.log")"
+"${plat[@]}" campaigns resume C3 > /dev/null
+[ "$(show C3 "c['state'], c['terminals']['sent']")" = "running 11" ] \
+  || fail "C3 resumed: $(show C3 "c['terminals']")"
+# M0011 never wakes up (the fleet is M0001-M0010): its install stays queued.
+run_meters $count 2 "$ours"
+for i in $(seq 1 $count); do
+  ready="meter $(printf M%04d "$i"): install relay: ready (now 3.0.0)"
+  wait_file_line "$work/serve2.log" "^${ready//[().]/\\&}$" > /dev/null
+  [ "$(grep -cxF "$ready" "$work/serve2.log")" = 1 ] || fail "not installed once: $ready"
+done
+[ "$(installs)" = $((before + count)) ] \
+  || fail "installs after resume: $(grep install "$work/serve2.log")"
+[ "$(show C3 "c['terminals']['succeeded'], c['terminals']['sent']")" = "10 1" ] \
+  || fail "C3: $(show C3 "c['terminals']")"
 echo "ok"

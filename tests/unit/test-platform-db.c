@@ -508,6 +508,7 @@ test_meter_reports (void)
   FfMeterReportOutcome outcome;
   FfMeterAppRecord *record;
   gint64 command_id = 0, refused_id = 0;
+  gboolean marked = FALSE;
 
   add_package (db, "relay", 7, 0x010000, &error);
   g_assert_no_error (error);
@@ -530,7 +531,13 @@ test_meter_reports (void)
   g_assert_true (ff_platform_db_meter_report (db, "M0001", 7, 0x020000, FFMETER_REPORT_READY, 0,
                                               3, &outcome, &error));
   g_assert_cmpint (outcome.command_id, ==, 0);
-  g_assert_true (ff_platform_db_mark_meter_command_sent (db, command_id, "ffdelta1", 4, &error));
+  g_assert_true (ff_platform_db_mark_meter_command_sent (db, command_id, "ffdelta1", 4, &marked,
+                                                        &error));
+  g_assert_true (marked);
+  /* Sent once: a second mark claims nothing. */
+  g_assert_true (ff_platform_db_mark_meter_command_sent (db, command_id, "ffdelta1", 4, &marked,
+                                                        &error));
+  g_assert_false (marked);
   /* Another version, or a command's outcome, is not this install's answer. */
   g_assert_true (ff_platform_db_meter_report (db, "M0001", 7, 0x010000, FFMETER_REPORT_READY, 0,
                                               5, &outcome, &error));
@@ -583,7 +590,8 @@ test_meter_reports (void)
   g_assert_cmpstr (record->command_op, ==, FF_METER_OP_INSTALL);
   g_assert_cmpint (record->command_finished_at, ==, 0);
   g_clear_pointer (&list, g_ptr_array_unref);
-  g_assert_true (ff_platform_db_mark_meter_command_sent (db, command_id, "image", 10, &error));
+  g_assert_true (ff_platform_db_mark_meter_command_sent (db, command_id, "image", 10, &marked,
+                                                        &error));
   g_assert_true (ff_platform_db_meter_report (db, "M0002", 7, 0x020000, FFMETER_REPORT_READY, 0,
                                               11, &outcome, &error));
   g_assert_cmpint (outcome.command_id, !=, 0);
