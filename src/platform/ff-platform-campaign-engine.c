@@ -48,17 +48,32 @@ threshold_reached (const FfCampaign *c,
   /* Counts of one campaign fit an int (the ledger is far smaller). */
   if (c->max_failures_percent)
     *reason = c->meter_app != NULL
-              ? g_strdup_printf (_("%d of %d meters that finished failed, the threshold is %d%%"),
+              ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                              "%d of %d meter that finished failed, "
+                                              "the threshold is %d%%",
+                                              "%d of %d meters that finished failed, "
+                                              "the threshold is %d%%",
+                                              (gulong) finished),
                                  (int) failures, (int) finished, (int) c->max_failures)
-              : g_strdup_printf (_("%d of %d terminals that finished failed, the threshold is "
-                                   "%d%%"), (int) failures, (int) finished,
-                                 (int) c->max_failures);
+              : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                              "%d of %d terminal that finished failed, "
+                                              "the threshold is %d%%",
+                                              "%d of %d terminals that finished failed, "
+                                              "the threshold is %d%%",
+                                              (gulong) finished),
+                                 (int) failures, (int) finished, (int) c->max_failures);
   else
     *reason = c->meter_app != NULL
-              ? g_strdup_printf (_("%d meters failed, the threshold is %d"), (int) failures,
-                                 (int) c->max_failures)
-              : g_strdup_printf (_("%d terminals failed, the threshold is %d"), (int) failures,
-                                 (int) c->max_failures);
+              ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                              "%d meter failed, the threshold is %d",
+                                              "%d meters failed, the threshold is %d",
+                                              (gulong) failures),
+                                 (int) failures, (int) c->max_failures)
+              : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                              "%d terminal failed, the threshold is %d",
+                                              "%d terminals failed, the threshold is %d",
+                                              (gulong) failures),
+                                 (int) failures, (int) c->max_failures);
   return TRUE;
 }
 

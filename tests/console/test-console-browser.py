@@ -270,9 +270,10 @@ class Console(unittest.TestCase):
         # which reaches the threshold: the campaign halts by itself and the page says why.
         driver.find_element(By.CSS_SELECTOR, '#campaign-start').click()
         halt = wait_for(driver, '#campaign-halt')
-        self.assertIn('1 terminals failed, the threshold is 1', halt.text)
+        self.assertIn('1 terminal failed, the threshold is 1', halt.text)
         self.assertEqual(self.text(driver, '#campaign-state'), 'paused')
         self.assertEqual(self.text(driver, '#campaign-wave'), 'wave 1 of 2')
+        self.assertEqual(self.text(driver, '#campaign-threshold'), '1 failed')
         self.assertEqual(self.text(driver, '#wave-progress-1'), 'sent 1 · failed 1')
         self.assertEqual(self.text(driver, '#wave-progress-2'), 'pending 2')
         os.makedirs(SCREENSHOTS, exist_ok=True)

@@ -48,8 +48,8 @@ function sizeSegments(root) {
 
 function threshold(campaign) {
   return campaign.max_failures_percent
-    ? format(_('{share} of the finished terminals'), { share: `${campaign.max_failures}%` })
-    : format(_('{count} terminals'), { count: formatNumber(campaign.max_failures) });
+    ? format(_('{share} of those finished'), { share: `${campaign.max_failures}%` })
+    : format(_('{count} failed'), { count: formatNumber(campaign.max_failures) });
 }
 
 function waveText(campaign) {
@@ -250,7 +250,7 @@ async function one(content, campaignId, query, context) {
         h('dt', null, _('State')), h('dd', { id: 'campaign-state' }, stateName(campaign.state)),
         h('dt', null, _('Firmware')), h('dd', null, campaign.firmware_version),
         h('dt', null, _('Wave')), h('dd', { id: 'campaign-wave' }, waveText(campaign)),
-        h('dt', null, _('Halt at')), h('dd', null, threshold(campaign)),
+        h('dt', null, _('Halt at')), h('dd', { id: 'campaign-threshold' }, threshold(campaign)),
         h('dt', null, _('Created')), h('dd', null, formatTime(campaign.created_at)),
         campaign.started_at ? [h('dt', null, _('Started')), h('dd', null, formatTime(campaign.started_at))] : null,
         campaign.finished_at ? [h('dt', null, _('Finished')), h('dd', null, formatTime(campaign.finished_at))] : null,
