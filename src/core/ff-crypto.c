@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <string.h>
 
 /* scrypt cost: 2^15 x 8 x 1 needs 32 MiB and ~0.1 s, slow enough to make PIN guessing from a stolen
  * database expensive while keeping a login quick. */
@@ -125,14 +126,54 @@ ff_key_load_private (const char *path,
   return key_wrap_ed25519 (pkey, TRUE, path, error);
 }
 
+#define PEM_PUBLIC_BEGIN "-----BEGIN PUBLIC KEY-----\n"
+#define PEM_PUBLIC_END "\n-----END PUBLIC KEY-----\n"
+#define ED25519_SPKI_PREFIX "\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00"
+#define ED25519_SPKI_PREFIX_SIZE 12
+#define ED25519_SPKI_SIZE (ED25519_SPKI_PREFIX_SIZE + 32)
+/* 44 bytes of SubjectPublicKeyInfo are 60 characters of base64. */
+#define ED25519_SPKI_BASE64_LENGTH 60
+
+/* The key of @pem when it is exactly the PEM text OpenSSL writes for an Ed25519 public key (one
+ * base64 line of its SubjectPublicKeyInfo), else NULL. OpenSSL 3's PEM decoding looks up its
+ * decoders for every key, which costs far more than a signature check; every terminal's and
+ * tablet's key has this form, and any other text takes OpenSSL's full path. */
+static EVP_PKEY *
+ed25519_public_from_canonical_pem (const char *pem,
+                                   gsize       length)
+{
+  const gsize begin = strlen (PEM_PUBLIC_BEGIN), end = strlen (PEM_PUBLIC_END);
+  char base64[ED25519_SPKI_BASE64_LENGTH + 1];
+  g_autofree guchar *der = NULL;
+  g_autofree char *again = NULL;
+  gsize der_length = 0;
+
+  if (length != begin + ED25519_SPKI_BASE64_LENGTH + end
+      || memcmp (pem, PEM_PUBLIC_BEGIN, begin) != 0
+      || memcmp (pem + begin + ED25519_SPKI_BASE64_LENGTH, PEM_PUBLIC_END, end) != 0)
+    return NULL;
+  memcpy (base64, pem + begin, ED25519_SPKI_BASE64_LENGTH);
+  base64[ED25519_SPKI_BASE64_LENGTH] = '\0';
+  der = g_base64_decode (base64, &der_length);
+  /* g_base64_decode() skips what is not base64: the line must be exactly the encoding. */
+  again = g_base64_encode (der, der_length);
+  if (der_length != ED25519_SPKI_SIZE || strcmp (again, base64) != 0
+      || memcmp (der, ED25519_SPKI_PREFIX, ED25519_SPKI_PREFIX_SIZE) != 0)
+    return NULL;
+  return EVP_PKEY_new_raw_public_key_ex (NULL, "ED25519", NULL, der + ED25519_SPKI_PREFIX_SIZE,
+                                         ED25519_SPKI_SIZE - ED25519_SPKI_PREFIX_SIZE);
+}
+
 FfKey *
 ff_key_load_public (const char *pem,
                     gsize       length,
                     GError    **error)
 {
   BIO *bio;
-  EVP_PKEY *pkey;
+  EVP_PKEY *pkey = ed25519_public_from_canonical_pem (pem, length);
 
+  if (pkey != NULL)
+    return key_wrap (pkey, FALSE);
   if (length > G_MAXINT)
     length = G_MAXINT;
   bio = BIO_new_mem_buf (pem, (int) length);
@@ -144,6 +185,40 @@ ff_key_load_public (const char *pem,
       return NULL;
     }
   return key_wrap_ed25519 (pkey, FALSE, _("the PEM text"), error);
+}
+
+/* Beyond this many distinct keys the cache starts afresh: a bound on what keys that are no longer
+ * anybody's (credentials issued again) can hold. */
+#define KEY_CACHE_MAX 100000
+
+/* Decoding a PEM key costs OpenSSL 3 far more than verifying a signature (its decoders are looked
+ * up for every key), so each public key is decoded once per process. The PEM text is the cache
+ * key: credentials issued again have a new text and are decoded afresh. */
+FfKey *
+ff_key_load_public_cached (const char *pem,
+                           GError    **error)
+{
+  static GMutex lock;
+  static GHashTable *keys;
+  FfKey *key;
+
+  g_mutex_lock (&lock);
+  if (keys == NULL || g_hash_table_size (keys) >= KEY_CACHE_MAX)
+    {
+      g_clear_pointer (&keys, g_hash_table_unref);
+      keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ff_key_unref);
+    }
+  key = g_hash_table_lookup (keys, pem);
+  if (key == NULL)
+    {
+      key = ff_key_load_public (pem, strlen (pem), error);
+      if (key != NULL)
+        g_hash_table_insert (keys, g_strdup (pem), key);
+    }
+  if (key != NULL)
+    ff_key_ref (key);
+  g_mutex_unlock (&lock);
+  return key;
 }
 
 FfKey *

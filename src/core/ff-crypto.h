@@ -28,6 +28,8 @@ FfKey    *ff_key_load_private        (const char    *path,
 FfKey    *ff_key_load_public         (const char    *pem,
                                       gsize          length,
                                       GError       **error);
+FfKey    *ff_key_load_public_cached  (const char    *pem,
+                                      GError       **error);
 FfKey    *ff_key_load_public_file    (const char    *path,
                                       GError       **error);
 gboolean  ff_key_save_private        (FfKey         *key,

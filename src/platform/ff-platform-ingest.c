@@ -23,32 +23,6 @@ typedef struct
   char           *new_version;   /* the ledger's next version, as the platform spells it */
 } Ingest;
 
-/* Decoding a PEM key costs OpenSSL far more than verifying a signature, so each tablet key is
- * decoded once; the PEM text is the cache key, so a re-registered key is decoded afresh. */
-static FfKey *
-tablet_key_for (const char *pem,
-                GError    **error)
-{
-  static GMutex lock;
-  static GHashTable *keys;
-  FfKey *key;
-
-  g_mutex_lock (&lock);
-  if (keys == NULL)
-    keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ff_key_unref);
-  key = g_hash_table_lookup (keys, pem);
-  if (key == NULL)
-    {
-      key = ff_key_load_public (pem, strlen (pem), error);
-      if (key != NULL)
-        g_hash_table_insert (keys, g_strdup (pem), key);
-    }
-  if (key != NULL)
-    ff_key_ref (key);
-  g_mutex_unlock (&lock);
-  return key;
-}
-
 static gboolean
 forbid (GError    **error,
         const char *message)
@@ -419,7 +393,7 @@ ff_platform_ingest_report (FfPlatformDb   *db,
         forbid (error, _("The tablet is not registered or is retired"));
       return FALSE;
     }
-  tablet_key = tablet_key_for (handheld->public_key_pem, error);
+  tablet_key = ff_key_load_public_cached (handheld->public_key_pem, error);
   if (tablet_key == NULL)
     return FALSE;
   /* The signature first, over the bytes as received, with the key of the session's tablet: a

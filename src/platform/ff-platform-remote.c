@@ -32,7 +32,7 @@ ff_platform_remote_terminal_key (FfPlatformDb *db,
                      "terminals credentials”"), device_id);
       return NULL;
     }
-  return ff_key_load_public (link->public_key_pem, strlen (link->public_key_pem), error);
+  return ff_key_load_public_cached (link->public_key_pem, error);
 }
 
 /* The stored image of @firmware as the package the platform signed, or NULL (an error says why:

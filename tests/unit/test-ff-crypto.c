@@ -255,6 +255,45 @@ test_random_hex (void)
   g_assert_cmpstr (a, !=, b);
 }
 
+/* A public key is decoded once per PEM text (the canonical text of an Ed25519 key without
+ * OpenSSL's decoders, the same key); credentials issued again (another text) give their
+ * own key, which verifies only its own signatures, and a bad text is still refused. */
+static void
+test_public_key_cache (void)
+{
+  static const char x25519_pem[] =
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MCowBQYDK2VuAyEAlv2Bf5Pl3CA/+Ukj+oBuBKwGRQnCOXlCRquHZqNj4GE=\n"
+    "-----END PUBLIC KEY-----\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfKey) key = ff_key_generate (&error);
+  g_autoptr(FfKey) again = ff_key_generate (&error);
+  g_autofree char *pem = ff_key_get_public_pem (key);
+  g_autofree char *again_pem = ff_key_get_public_pem (again);
+  g_autoptr(FfKey) first = ff_key_load_public_cached (pem, &error);
+  g_autoptr(FfKey) second = ff_key_load_public_cached (pem, &error);
+  g_autoptr(FfKey) renewed = ff_key_load_public_cached (again_pem, &error);
+  g_autoptr(GBytes) data = g_bytes_new_static ("a result", 8);
+  g_autoptr(GBytes) signature = ff_key_sign (again, data, &error);
+  g_autofree char *reloaded_pem = ff_key_get_public_pem (first);
+  FfKey *bad;
+
+  g_assert_no_error (error);
+  g_assert_true (first == second);
+  g_assert_cmpstr (reloaded_pem, ==, pem);
+  g_assert_true (renewed != first);
+  g_assert_true (ff_key_verify (renewed, data, signature, NULL));
+  g_assert_false (ff_key_verify (first, data, signature, NULL));
+  bad = ff_key_load_public_cached ("not a key", &error);
+  g_assert_null (bad);
+  g_assert_error (error, FF_CRYPTO_ERROR, FF_CRYPTO_ERROR_BAD_KEY);
+  g_clear_error (&error);
+  /* The same form as an Ed25519 key's text, but an X25519 key: still refused. */
+  bad = ff_key_load_public_cached (x25519_pem, &error);
+  g_assert_null (bad);
+  g_assert_error (error, FF_CRYPTO_ERROR, FF_CRYPTO_ERROR_BAD_KEY);
+}
+
 /* A meter's package sealed by the platform: unsealed with its public key, refused with another
  * key, for another app or version, with any byte of the seal changed, or without a seal. */
 static void
@@ -304,6 +343,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/crypto/sign-verify", test_sign_verify);
   g_test_add_func ("/crypto/meter-seal", test_meter_seal);
+  g_test_add_func ("/crypto/public-key-cache", test_public_key_cache);
   g_test_add ("/crypto/save-load", Fixture, NULL, fixture_set_up, test_save_load,
               fixture_tear_down);
   g_test_add ("/crypto/load-errors", Fixture, NULL, fixture_set_up, test_load_errors,
