@@ -348,8 +348,9 @@ retrying (FfWorkflow *workflow, GParamSpec *pspec, Technician *technician)
   technician->start_on_retry = NULL;
 }
 
-/* gpsfake plays its log from the moment the source connects: started once identify measures, the
- * settling period sees the whole acquisition, however slowly this machine reaches identify. */
+/* gpsfake plays its log from the moment gpsd opens the receiver for the source's watch: started
+ * once identify measures, the settling period sees the whole acquisition, however slowly this
+ * machine reaches identify. */
 static void
 settling_started (FfWorkflow *workflow, GParamSpec *pspec, Technician *technician)
 {

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <locale.h>
 #include <string.h>
 #include <zlib.h>
@@ -247,40 +248,65 @@ ff_test_closed_loopback_port (void)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
+/* How soon gpsd is asked again whether it has opened the receiver. */
+#define GPSFAKE_ASK_AGAIN_MS 20
+
 struct _FfTestGpsfake
 {
-  GSubprocess   *process;
-  GOutputStream *input;
-  guint          sentences;  /* in the log, each played for one line of input */
-  guint          played;
-  guint          timer;
+  char              *port;
+  char              *log;
+  guint              sentences;  /* in the log, each played for one line of input */
+  guint              played;
+  guint              cycle_ms;
+  guint              timer;      /* the next sentence, or the next question to gpsd */
+  GSubprocess       *process;
+  GOutputStream     *input;
+  GInputStream      *prompts;    /* gpsfake's standard output: a prompt before each sentence */
+  char               prompt[256];
+  gboolean           prompted;   /* gpsfake has handed gpsd the receiver (or failed to) */
+  GCancellable      *reading;    /* the read of its prompts in flight */
+  GCancellable      *asking;     /* the question to gpsd in flight */
+  GSocketConnection *gpsd;       /* a plain client of gpsd's asking "?DEVICES;" */
+  GDataInputStream  *replies;
 };
+
+/* -1 -W 1: play the log once, and a second after it runs out stop. -i: one sentence per line of
+ * input, each after a prompt on the standard output. */
+static void
+spawn_gpsfake (FfTestGpsfake *gpsfake)
+{
+  g_autoptr(GError) error = NULL;
+
+  gpsfake->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                       | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                       | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                                       "gpsfake", "-q", "-i", "-1", "-W", "1", "-P", gpsfake->port,
+                                       gpsfake->log, NULL);
+  g_assert_no_error (error);
+  gpsfake->input = g_subprocess_get_stdin_pipe (gpsfake->process);
+  gpsfake->prompts = g_subprocess_get_stdout_pipe (gpsfake->process);
+  gpsfake->prompted = FALSE;
+  gpsfake->reading = g_cancellable_new ();
+  gpsfake->asking = g_cancellable_new ();
+}
 
 FfTestGpsfake *
 ff_test_gpsfake_start (const char *port,
                        const char *log_name)
 {
-  g_autofree char *log = g_build_filename (g_getenv ("FIELDFLASH_SOURCEDIR"), "tests", "data",
-                                           log_name, NULL);
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
-  g_autoptr(GError) error = NULL;
   FfTestGpsfake *gpsfake = g_new0 (FfTestGpsfake, 1);
 
-  g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
+  gpsfake->port = g_strdup (port);
+  gpsfake->log = g_build_filename (g_getenv ("FIELDFLASH_SOURCEDIR"), "tests", "data", log_name,
+                                   NULL);
+  g_assert_true (g_file_get_contents (gpsfake->log, &text, NULL, NULL));
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     if (lines[i][0] == '$')
       gpsfake->sentences++;
-  /* -1 -W 1: play the log once, and a second after it runs out stop. -i: one sentence per line
-   * of input (its prompts go to the standard output). */
-  gpsfake->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
-                                       | G_SUBPROCESS_FLAGS_STDOUT_SILENCE
-                                       | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
-                                       "gpsfake", "-q", "-i", "-1", "-W", "1", "-P", port, log,
-                                       NULL);
-  g_assert_no_error (error);
-  gpsfake->input = g_subprocess_get_stdin_pipe (gpsfake->process);
+  spawn_gpsfake (gpsfake);
   return gpsfake;
 }
 
@@ -307,21 +333,211 @@ play_one (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+start_playing (FfTestGpsfake *gpsfake)
+{
+  play_one (gpsfake);
+  if (gpsfake->played < gpsfake->sentences)
+    gpsfake->timer = g_timeout_add (gpsfake->cycle_ms, play_one, gpsfake);
+}
+
+/* Stops asking gpsd and playing; gpsfake's prompts are still read (a full pipe would stop it). */
+static void
+stop_asking (FfTestGpsfake *gpsfake)
+{
+  g_cancellable_cancel (gpsfake->asking);
+  g_clear_handle_id (&gpsfake->timer, g_source_remove);
+  g_clear_object (&gpsfake->replies);
+  g_clear_object (&gpsfake->gpsd);
+}
+
+/* Ends gpsfake (the end of its input; it takes its gpsd down) and waits for it. */
+static void
+end_gpsfake (FfTestGpsfake *gpsfake)
+{
+  stop_asking (gpsfake);
+  g_output_stream_close (gpsfake->input, NULL, NULL);
+  g_subprocess_wait (gpsfake->process, NULL, NULL);
+  g_cancellable_cancel (gpsfake->reading);
+  g_clear_object (&gpsfake->process);
+  g_clear_object (&gpsfake->reading);
+  g_clear_object (&gpsfake->asking);
+}
+
+static void read_prompts (FfTestGpsfake *gpsfake);
+static void ask_gpsd (FfTestGpsfake *gpsfake);
+
+/* gpsfake hands gpsd the receiver through gpsd's control socket, but goes on without a word when
+ * that connect fails (it waits only for the socket's file to appear, and gpsd binds the socket
+ * before it listens); seen under load: gpsd never got a device, its log no control command. Such
+ * a gpsfake is started again. */
+static void
+restart_gpsfake (FfTestGpsfake *gpsfake)
+{
+  g_test_message ("gpsfake on port %s did not hand gpsd its receiver: starting it again",
+                  gpsfake->port);
+  end_gpsfake (gpsfake);
+  spawn_gpsfake (gpsfake);
+  read_prompts (gpsfake);
+}
+
+static gboolean
+ask_again (gpointer user_data)
+{
+  FfTestGpsfake *gpsfake = user_data;
+
+  gpsfake->timer = 0;
+  ask_gpsd (gpsfake);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ask_later (FfTestGpsfake *gpsfake)
+{
+  gpsfake->timer = g_timeout_add (GPSFAKE_ASK_AGAIN_MS, ask_again, gpsfake);
+}
+
+static void
+prompt_read (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  gssize size = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
+  FfTestGpsfake *gpsfake = user_data;  /* gone or started again when cancelled */
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || size <= 0)
+    return;
+  /* gpsfake prompts for its first sentence only after gpsd has answered its request to add the
+   * receiver: from now on gpsd lists the receiver, unless gpsfake failed to ask. */
+  if (!gpsfake->prompted)
+    {
+      gpsfake->prompted = TRUE;
+      ask_gpsd (gpsfake);
+    }
+  read_prompts (gpsfake);
+}
+
+static void
+read_prompts (FfTestGpsfake *gpsfake)
+{
+  g_input_stream_read_async (gpsfake->prompts, gpsfake->prompt, sizeof gpsfake->prompt,
+                             G_PRIORITY_DEFAULT, gpsfake->reading, prompt_read, gpsfake);
+}
+
+/* gpsd's answer to "?DEVICES;": 0 when it lists no device, 1 when it lists the receiver closed, 2
+ * when open (only an open device carries "activated"). */
+static guint
+receiver_state (JsonObject *report)
+{
+  JsonArray *devices = json_object_get_array_member (report, "devices");
+  guint state = 0;
+
+  for (guint i = 0; i < json_array_get_length (devices); i++)
+    state = MAX (state, json_object_has_member (json_array_get_object_element (devices, i),
+                                                "activated") ? 2 : 1);
+  return state;
+}
+
+static void
+reply_read (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (object),
+                                                                     result, NULL, &error);
+  FfTestGpsfake *gpsfake = user_data;  /* gone or started again when cancelled */
+  g_autoptr(JsonNode) reply = NULL;
+  JsonObject *report;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_assert_nonnull (line);  /* gpsd goes away only when gpsfake does */
+  reply = json_from_string (line, &error);
+  g_assert_no_error (error);
+  report = json_node_get_object (reply);
+  /* gpsd greets each client with a VERSION report first. */
+  if (g_strcmp0 (json_object_get_string_member_with_default (report, "class", ""), "DEVICES") != 0)
+    g_data_input_stream_read_line_async (gpsfake->replies, G_PRIORITY_DEFAULT, gpsfake->asking,
+                                         reply_read, gpsfake);
+  else
+    switch (receiver_state (report))
+      {
+      case 0:
+        restart_gpsfake (gpsfake);
+        break;
+      case 1:  /* gpsd opens it when a client watches */
+        ask_later (gpsfake);
+        break;
+      default:
+        stop_asking (gpsfake);
+        start_playing (gpsfake);
+      }
+}
+
+static void
+gpsd_connected (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (object),
+                                                                          result, &error);
+  FfTestGpsfake *gpsfake = user_data;  /* gone or started again when cancelled */
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (connection == NULL)  /* a gpsfake that failed to reach gpsd may prompt before it listens */
+    {
+      ask_later (gpsfake);
+      return;
+    }
+  gpsfake->gpsd = connection;
+  gpsfake->replies = g_data_input_stream_new (
+    g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  g_data_input_stream_set_newline_type (gpsfake->replies, G_DATA_STREAM_NEWLINE_TYPE_CR_LF);
+  ask_gpsd (gpsfake);
+}
+
+/* Asks gpsd which devices it has, over a connection of its own that watches nothing (so it never
+ * makes gpsd open the receiver itself). */
+static void
+ask_gpsd (FfTestGpsfake *gpsfake)
+{
+  static const char question[] = "?DEVICES;\n";
+  g_autoptr(GError) error = NULL;
+
+  if (gpsfake->gpsd == NULL)
+    {
+      g_autoptr(GSocketClient) client = g_socket_client_new ();
+
+      g_socket_client_connect_to_host_async (client, "127.0.0.1",
+                                             (guint16) g_ascii_strtoull (gpsfake->port, NULL, 10),
+                                             gpsfake->asking, gpsd_connected, gpsfake);
+      return;
+    }
+  g_assert_true (g_output_stream_write_all (
+    g_io_stream_get_output_stream (G_IO_STREAM (gpsfake->gpsd)), question, strlen (question), NULL,
+    NULL, &error));
+  g_assert_no_error (error);
+  g_data_input_stream_read_line_async (gpsfake->replies, G_PRIORITY_DEFAULT, gpsfake->asking,
+                                       reply_read, gpsfake);
+}
+
 void
 ff_test_gpsfake_play (FfTestGpsfake *gpsfake,
                       guint          cycle_ms)
 {
-  g_assert_cmpuint (gpsfake->timer, ==, 0);
-  g_assert_cmpuint (gpsfake->played, ==, 0);
-  play_one (gpsfake);
-  if (gpsfake->played < gpsfake->sentences)
-    gpsfake->timer = g_timeout_add (cycle_ms, play_one, gpsfake);
+  g_assert_cmpuint (gpsfake->cycle_ms, ==, 0);
+  gpsfake->cycle_ms = cycle_ms;
+  read_prompts (gpsfake);
 }
 
 void
 ff_test_gpsfake_end (FfTestGpsfake *gpsfake)
 {
-  g_clear_handle_id (&gpsfake->timer, g_source_remove);
+  stop_asking (gpsfake);
   /* The rest of the log, then the "# EOF" comment gpsfake plays after its last sentence. */
   play_lines (gpsfake, gpsfake->sentences - gpsfake->played + 1);
   gpsfake->played = gpsfake->sentences + 1;
@@ -337,11 +553,10 @@ ff_test_gpsfake_wait (FfTestGpsfake *gpsfake)
 void
 ff_test_gpsfake_free (FfTestGpsfake *gpsfake)
 {
-  g_clear_handle_id (&gpsfake->timer, g_source_remove);
   /* End of input ends gpsfake (and its gpsd) if the log was still playing. */
-  g_output_stream_close (gpsfake->input, NULL, NULL);
-  g_subprocess_wait (gpsfake->process, NULL, NULL);
-  g_object_unref (gpsfake->process);
+  end_gpsfake (gpsfake);
+  g_free (gpsfake->port);
+  g_free (gpsfake->log);
   g_free (gpsfake);
 }
 

@@ -77,14 +77,18 @@ guint16      ff_test_closed_loopback_port     (void);
 /* gpsfake replaying tests/data/@log_name once on 127.0.0.1:@port, one sentence for each line the
  * test writes to its standard input (gpsfake -i): the log plays when the test says, at the test's
  * pace, and ends when the test says, not on gpsfake's clock. gpsfake starts gpsd on @port at once;
- * a client watching before the log plays gets all of it (gpsd opens the receiver when a client
- * watches; until then the sentences wait in the pty). */
+ * gpsd opens the receiver only once a client watches, and the sentences that waited in the pty
+ * before it opened it are lost (measured), so the log plays only after gpsd says it has it open. */
 typedef struct _FfTestGpsfake FfTestGpsfake;
 
 FfTestGpsfake *ff_test_gpsfake_start          (const char          *port,
                                                const char          *log_name);
-/* Plays the log's sentences from the main loop, @cycle_ms apart (a receiver's cycle is three of
- * them), then waits for ff_test_gpsfake_end(), gpsd still there. */
+/* From the main loop: once gpsfake has handed gpsd the receiver (its first prompt), asks gpsd
+ * ("?DEVICES;", on a connection of its own that watches nothing) until it lists the receiver open,
+ * which it does once a client watches; then plays the log's sentences @cycle_ms apart (a
+ * receiver's cycle is three of them), and waits for ff_test_gpsfake_end(), gpsd still there. An
+ * open receiver also means gpsd has taken the watch that opened it, so that client sees the whole
+ * log. A gpsfake whose gpsd lists no receiver at all failed to hand it over: it starts again. */
 void         ff_test_gpsfake_play             (FfTestGpsfake       *gpsfake,
                                                guint                cycle_ms);
 /* Plays the rest of the log at once and its end: gpsfake stops a second later, gpsd with it. */

@@ -1,8 +1,9 @@
 /* Tests of the position sources: the simulated one, and gpsd through libgps with a real gpsfake
  * replaying tests/data/shanghai-fix.nmea on 127.0.0.1, with gpsd going away and coming back.
- * Each log plays once the source is connected: the source reconnects with a growing pause (up to
- * 5 s), so when it first meets a new gpsd depends on the machine's load, and a log that played
- * from gpsfake's start could end, gpsd with it, before the source was there to see its fixes. */
+ * Each log plays once the source is connected and gpsd has opened the receiver for its watch: the
+ * source reconnects with a growing pause (up to 5 s), so when it first meets a new gpsd depends on
+ * the machine's load; a log that played from gpsfake's start could end, gpsd with it, before the
+ * source was there, and gpsd drops the sentences written before it opened the receiver. */
 #include "config.h"
 
 #include <gio/gio.h>
@@ -198,7 +199,8 @@ is_connected (FfGpsSource *source)
 }
 
 /* gpsfake with @log on @port; the log plays, at @cycle_ms a sentence, once the source is connected
- * to its gpsd, which stays until the test ends the log. */
+ * to its gpsd and gpsd has opened the receiver (ff_test_gpsfake_play asks it); gpsd stays until
+ * the test ends the log. */
 static FfTestGpsfake *
 play_when_connected (FfGpsSource *source,
                      const char  *port,
