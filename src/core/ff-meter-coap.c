@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
+#include <openssl/ssl.h>
 #include <string.h>
 
 #include "ff-meter-coap.h"
@@ -637,6 +638,8 @@ struct _FfMeterCoapClient
   guint refusals;          /* 4.01, 4.03 and failed DTLS handshakes */
   guint timeouts;          /* polls and requests unanswered */
   gboolean polling;        /* the timer runs for a poll, which any answer ends */
+  SSL *tls;                /* the DTLS handshake watched (on_handshake_message), or NULL */
+  guint32 handshake_seen;  /* the types of the platform's handshake messages it brought */
 };
 
 typedef struct
@@ -779,6 +782,9 @@ on_client_event (coap_session_t *session, const coap_event_t event)
 
   if (client && event == COAP_EVENT_DTLS_ERROR)
     client->refusals++;
+  /* A session closed or failed: libcoap makes its next handshake with another SSL. */
+  if (client && (event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_DTLS_CLOSED))
+    client->tls = NULL;
   return 0;
 }
 
@@ -927,15 +933,54 @@ ff_meter_coap_client_set_delay (FfMeterCoapClient *client, guint delay_ms)
   client->delay_ms = delay_ms;
 }
 
-/* The reply timer: a poll or request unanswered in time is a timeout (for a request, the
- * download's timeout event). */
 static void
-arm_timer (FfMeterCoapClient *client)
+start_timer (FfMeterCoapClient *client)
 {
   cancel_timer (client);
   client->timer = g_timeout_source_new (client->reply_timeout_ms);
   g_source_set_callback (client->timer, on_reply_timeout, client, NULL);
   g_source_attach (client->timer, g_main_context_get_thread_default ());
+}
+
+/* OpenSSL's message callback on the meter's DTLS session. Before the first poll or request of a
+ * session goes out, the handshake takes three round trips (cookie, key exchange, Finished): each
+ * handshake message of a type the platform had not sent yet is an answer, so it restarts the reply
+ * timer. The poll then gets its own reply timeout instead of what the handshake left of it (on a
+ * slow CPU or radio the handshake alone can use up the timeout: the poll went unanswered under
+ * qemu-user on a loaded machine). A handshake that stalls runs out as one unanswered poll: a
+ * resent flight brings no new type (with a wrong key the platform drops the meter's Finished and
+ * resends its own flight). */
+static void
+on_handshake_message (int write_p, int version, int content_type, const void *buf, size_t len,
+                      SSL *ssl, void *arg)
+{
+  FfMeterCoapClient *client = arg;
+  guint type = len ? ((const guint8 *) buf)[0] : 32;
+
+  if (write_p || content_type != SSL3_RT_HANDSHAKE || type >= 32
+      || (client->handshake_seen & (1u << type)) || !client->timer)
+    return;
+  client->handshake_seen |= 1u << type;
+  start_timer (client);
+}
+
+/* The reply timer: a poll or request unanswered in time is a timeout (for a request, the
+ * download's timeout event). Over DTLS, a handshake under way restarts it
+ * (on_handshake_message). */
+static void
+arm_timer (FfMeterCoapClient *client)
+{
+  coap_tls_library_t library = COAP_TLS_LIBRARY_NOTLS;
+  SSL *tls = client->psk ? coap_session_get_tls (client->session, &library) : NULL;
+
+  if (tls && library == COAP_TLS_LIBRARY_OPENSSL && tls != client->tls)
+    {
+      client->tls = tls;
+      client->handshake_seen = 0;
+      SSL_set_msg_callback (tls, on_handshake_message);
+      SSL_set_msg_callback_arg (tls, client);
+    }
+  start_timer (client);
 }
 
 void
@@ -965,6 +1010,12 @@ ff_meter_coap_client_send (FfMeterCoapClient *client, const guint8 *data, gsize 
   query = g_strdup_printf ("app=%u&v=%u", request.app_id, request.version);
   return send_request (client, COAP_REQUEST_CODE_GET, "pkg", query, request.seq, NULL, 0)
          ? 0 : -1;
+}
+
+gboolean
+ff_meter_coap_client_waiting (FfMeterCoapClient *client)
+{
+  return client->timer != NULL;
 }
 
 guint64

@@ -102,6 +102,9 @@ void ff_meter_coap_client_set_delay (FfMeterCoapClient *client, guint delay_ms);
 /* Asks the platform whether it has a package for app_id (its answer is the start message). */
 void ff_meter_coap_client_poll (FfMeterCoapClient *client, guint16 app_id);
 int ff_meter_coap_client_send (FfMeterCoapClient *client, const guint8 *data, gsize len);
+/* The meter waits for an answer to its poll or request: its reply timer runs (over DTLS, the
+ * handshake before the first one included). */
+gboolean ff_meter_coap_client_waiting (FfMeterCoapClient *client);
 /* CoAP bytes (header, token, options, payload) the meter sent (including those lost) and
  * received. */
 guint64 ff_meter_coap_client_get_bytes_sent (FfMeterCoapClient *client);

@@ -293,10 +293,13 @@ ff_sim_meter_wake (FfSimMeter *meter)
     ff_meter_coap_client_poll (meter->client, meter->app_id);
 }
 
+/* A poll's wait is the meter's too: over DTLS the handshake can take longer than the cycle's
+ * window, and the meter does not sleep before its answer or its reply timer's end. */
 gboolean
 ff_sim_meter_busy (FfSimMeter *meter)
 {
-  return ffmeter_download_state (&meter->download) == FFMETER_DOWNLOAD_RECEIVING;
+  return ffmeter_download_state (&meter->download) == FFMETER_DOWNLOAD_RECEIVING
+         || ff_meter_coap_client_waiting (meter->client);
 }
 
 void

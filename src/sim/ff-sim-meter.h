@@ -31,7 +31,7 @@ FfSimMeter *ff_sim_meter_open (const char *id, const char *dir, const FfSimMeter
 void ff_sim_meter_free (FfSimMeter *meter);
 /* The start of a cycle: a download under way resumes, else the meter asks for a package. */
 void ff_sim_meter_wake (FfSimMeter *meter);
-/* The meter has a request out (its radio is on). */
+/* The meter has a request out or waits for the answer to its poll (its radio is on). */
 gboolean ff_sim_meter_busy (FfSimMeter *meter);
 /* A turn of the meter's main loop: once no request is out, and its wake-up's poll was answered or
  * listening is over, its radio goes off (radio-on time ends) and a new version that became ready

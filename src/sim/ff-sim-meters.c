@@ -31,7 +31,7 @@ on_window_closed (gpointer user_data)
 }
 
 /* One cycle: every meter wakes; the cycle lasts until each has had the time to hear an answer and
- * none has a request out (the meters that broke off sleep until the next cycle). */
+ * none has a poll or request out (the meters that broke off sleep until the next cycle). */
 static void
 run_cycle (GPtrArray *meters, guint window_ms)
 {

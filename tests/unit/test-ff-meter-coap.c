@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ff-meter-coap.h"
+#include "ff-test-udp-relay.h"
 #include "test-meter-flash.h"
 
 #define APP 2
@@ -272,16 +273,9 @@ typedef struct
   gsize payload_len;
 } WireMessage;
 
-typedef struct
-{
-  GSocket *socket;
-  GSocketAddress *platform, *meter;
-  GSource *source;
-  GArray *seen;            /* WireMessage */
-} Relay;
-
+/* Records each datagram (seen: a GArray of WireMessage). */
 static void
-wire_record (Relay *relay, gboolean request, const guint8 *data, gsize len)
+wire_record (gboolean request, const guint8 *data, gsize len, gpointer seen)
 {
   coap_pdu_t *pdu = coap_pdu_init (COAP_MESSAGE_CON, 0, 0, 1500);
   WireMessage message = { .request = request };
@@ -304,68 +298,8 @@ wire_record (Relay *relay, gboolean request, const guint8 *data, gsize len)
       memcpy (message.payload, payload, payload_len);
       message.payload_len = payload_len;
     }
-  g_array_append_val (relay->seen, message);
+  g_array_append_val ((GArray *) seen, message);
   coap_delete_pdu (pdu);
-}
-
-static gboolean
-on_relay_datagram (GSocket *socket, GIOCondition condition, gpointer user_data)
-{
-  Relay *relay = user_data;
-  g_autoptr(GSocketAddress) from = NULL;
-  g_autoptr(GError) error = NULL;
-  guint8 buf[1500];
-  gssize len = g_socket_receive_from (socket, &from, (gchar *) buf, sizeof buf, NULL, &error);
-  gboolean request;
-
-  g_assert_no_error (error);
-  request = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (from))
-            != g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (relay->platform));
-  if (request && !relay->meter)
-    relay->meter = g_object_ref (from);
-  wire_record (relay, request, buf, (gsize) len);
-  g_socket_send_to (socket, request ? relay->platform : relay->meter, (const gchar *) buf,
-                    (gsize) len, NULL, &error);
-  g_assert_no_error (error);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-relay_start (Relay *relay, guint16 platform_port)
-{
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GError) error = NULL;
-
-  relay->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                G_SOCKET_PROTOCOL_UDP, &error);
-  g_assert_no_error (error);
-  g_socket_bind (relay->socket, any_port, FALSE, &error);
-  g_assert_no_error (error);
-  relay->platform = g_inet_socket_address_new (loopback, platform_port);
-  relay->seen = g_array_new (FALSE, TRUE, sizeof (WireMessage));
-  relay->source = g_socket_create_source (relay->socket, G_IO_IN, NULL);
-  g_source_set_callback (relay->source, G_SOURCE_FUNC (on_relay_datagram), relay, NULL);
-  g_source_attach (relay->source, NULL);
-}
-
-static guint16
-relay_port (Relay *relay)
-{
-  g_autoptr(GSocketAddress) local = g_socket_get_local_address (relay->socket, NULL);
-
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-}
-
-static void
-relay_stop (Relay *relay)
-{
-  g_source_destroy (relay->source);
-  g_source_unref (relay->source);
-  g_object_unref (relay->socket);
-  g_object_unref (relay->platform);
-  g_clear_object (&relay->meter);
-  g_array_unref (relay->seen);
 }
 
 /* The meter fetches the package block-wise (RFC 7959): its poll names its block size (Block2
@@ -379,21 +313,23 @@ test_block2_on_the_wire (Fixture *f, gconstpointer data)
   g_autoptr(GBytes) image = offer_image (f, SIZE);
   g_autoptr(GError) error = NULL;
   guint packets = (SIZE + WIRE_PACKET - 1) / WIRE_PACKET, requests = 0, blocks = 0;
-  Relay relay = { 0 };
+  g_autoptr(FfTestUdpRelay) relay = NULL;
+  g_autoptr(GArray) seen = g_array_new (FALSE, TRUE, sizeof (WireMessage));
 
-  relay_start (&relay, ff_meter_coap_server_get_port (f->server));
+  relay = ff_test_udp_relay_new (ff_meter_coap_server_get_port (f->server));
+  ff_test_udp_relay_set_watch (relay, wire_record, seen);
   ff_meter_coap_client_free (f->client);
-  f->client = ff_meter_coap_client_new (&f->download, "M-7", "127.0.0.1", relay_port (&relay),
-                                        1000, &error);
+  f->client = ff_meter_coap_client_new (&f->download, "M-7", "127.0.0.1",
+                                        ff_test_udp_relay_get_port (relay), 1000, &error);
   g_assert_no_error (error);
   ff_meter_coap_client_set_block_size (f->client, WIRE_BLOCK);
   ff_meter_coap_client_poll (f->client, APP);
   run_until (f, installed);
   run_until (f, reported);
 
-  for (guint i = 0; i < relay.seen->len; i++)
+  for (guint i = 0; i < seen->len; i++)
     {
-      const WireMessage *m = &g_array_index (relay.seen, WireMessage, i);
+      const WireMessage *m = &g_array_index (seen, WireMessage, i);
 
       if (m->request && g_str_equal (m->path, "start"))
         {
@@ -427,7 +363,6 @@ test_block2_on_the_wire (Fixture *f, gconstpointer data)
   g_assert_cmpuint (requests, ==, packets);
   g_assert_cmpuint (blocks, ==, packets);
   assert_installed_blocks (f, image, WIRE_BLOCK);
-  relay_stop (&relay);
 }
 
 /* ---- DTLS with a pre-shared key per meter */
@@ -498,6 +433,35 @@ static gboolean
 poll_timed_out (Fixture *f)
 {
   return ff_meter_coap_client_get_timeouts (f->client) > 0;
+}
+
+/* A link (or a CPU) so slow that the DTLS handshake's three round trips and the poll's take longer
+ * than the meter's reply timeout, each of them well within it: every new handshake message is an
+ * answer, so the poll is answered in time and the meter installs with nothing unanswered. */
+static void
+test_dtls_slow_handshake (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GBytes) image = offer_image (f, 3 * PACKET);
+  g_autoptr(GBytes) key = g_bytes_new_static (key_m7, sizeof key_m7);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfTestUdpRelay) relay = NULL;
+
+  dtls_client (f, key_m7);
+  relay = ff_test_udp_relay_new (ff_meter_coap_server_get_dtls_port (f->server));
+  ff_test_udp_relay_set_delay (relay, 400);
+  ff_meter_coap_client_free (f->client);
+  f->client = ff_meter_coap_client_new_psk (&f->download, "M-7", "127.0.0.1",
+                                            ff_test_udp_relay_get_port (relay), 1000, key,
+                                            &error);
+  g_assert_no_error (error);
+  ff_meter_coap_client_set_block_size (f->client, BLOCK);
+  ff_meter_coap_client_poll (f->client, APP);
+  g_assert_true (ff_meter_coap_client_waiting (f->client));
+  run_until (f, installed);
+  assert_installed (f, image);
+  g_assert_cmpuint (ff_meter_coap_client_get_timeouts (f->client), ==, 0);
+  g_assert_cmpuint (f->wakes, ==, 0);
+  g_assert_false (ff_meter_coap_client_waiting (f->client));
 }
 
 /* A meter with a wrong key (here another meter's): the handshake cannot finish (DTLS drops what it
@@ -612,6 +576,8 @@ main (int argc, char **argv)
               test_block2_on_the_wire, fixture_tear_down);
   g_test_add ("/meter-coap/dtls-install", Fixture, NULL, fixture_set_up, test_dtls_install,
               fixture_tear_down);
+  g_test_add ("/meter-coap/dtls-slow-handshake", Fixture, NULL, fixture_set_up,
+              test_dtls_slow_handshake, fixture_tear_down);
   g_test_add ("/meter-coap/dtls-wrong-key", Fixture, NULL, fixture_set_up, test_dtls_wrong_key,
               fixture_tear_down);
   g_test_add ("/meter-coap/dtls-meter-over-plain-coap", Fixture, NULL, fixture_set_up,
