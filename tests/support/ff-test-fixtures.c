@@ -425,17 +425,23 @@ read_prompts (FfTestGpsfake *gpsfake)
                              G_PRIORITY_DEFAULT, gpsfake->reading, prompt_read, gpsfake);
 }
 
-/* gpsd's answer to "?DEVICES;": 0 when it lists no device, 1 when it lists the receiver closed, 2
- * when open (only an open device carries "activated"). */
-static guint
+typedef enum
+{
+  RECEIVER_MISSING,
+  RECEIVER_CLOSED,
+  RECEIVER_OPEN,
+} ReceiverState;
+
+/* What gpsd's answer to "?DEVICES;" says of the receiver (only an open device has "activated"). */
+static ReceiverState
 receiver_state (JsonObject *report)
 {
   JsonArray *devices = json_object_get_array_member (report, "devices");
-  guint state = 0;
+  ReceiverState state = RECEIVER_MISSING;
 
   for (guint i = 0; i < json_array_get_length (devices); i++)
     state = MAX (state, json_object_has_member (json_array_get_object_element (devices, i),
-                                                "activated") ? 2 : 1);
+                                                "activated") ? RECEIVER_OPEN : RECEIVER_CLOSED);
   return state;
 }
 
@@ -464,15 +470,16 @@ reply_read (GObject      *object,
   else
     switch (receiver_state (report))
       {
-      case 0:
+      case RECEIVER_MISSING:
         restart_gpsfake (gpsfake);
         break;
-      case 1:  /* gpsd opens it when a client watches */
+      case RECEIVER_CLOSED:  /* gpsd opens it when a client watches */
         ask_later (gpsfake);
         break;
-      default:
+      case RECEIVER_OPEN:
         stop_asking (gpsfake);
         start_playing (gpsfake);
+        break;
       }
 }
 
