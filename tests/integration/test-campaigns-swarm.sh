@@ -160,8 +160,15 @@ remote_platform campaigns create --firmware V2.00 \
   --terminals NET-0031,NET-0032,NET-0033,NET-0034,NET-0035,NET-0036 --waves 33%,66%,100% \
   --max-failures 1 > /dev/null
 lines=$(wc -l < "$work/platform.log")
+carried=$(wc -l < "$work/commands.out")
 remote_platform campaigns start C3 > /dev/null
 remote_stack_wait_line "$work/platform.log" 'Campaign C3: wave 1 started' "$((lines + 1))"
+# The kill comes once the broker has the wave's commands, their acknowledgements maybe not yet
+# stored: killed before the broker read them, serve loses them by design (never twice), and the
+# campaign would wait for its offline time (under qemu the kill came before the publish).
+for terminal in NET-0031 NET-0032; do
+  remote_stack_wait_line "$work/commands.out" "^ff/v1/t/$terminal/cmd " "$((carried + 1))"
+done
 remote_stack_kill_platform KILL
 for kill in 1 2; do
   lines=$(wc -l < "$work/platform.log")
