@@ -1,4 +1,5 @@
-/* The upgrade report that the tablet signs and the platform ingests: model and codec. */
+/* The upgrade report that the tablet signs and the platform ingests: model and codec
+ * (ff-report.c the model, serializing and signing; ff-report-parse.c reading). */
 #pragma once
 
 #include "ff-crypto.h"
