@@ -211,6 +211,7 @@ ff_campaign_requeue_meter_installs (FfPlatformDb     *db,
 
 gboolean
 ff_platform_db_campaign_take_meter_result (FfPlatformDb *db,
+                                           const char   *meter_id,
                                            gint64        command_id,
                                            const char   *outcome,
                                            gint          detail,
@@ -221,6 +222,7 @@ ff_platform_db_campaign_take_meter_result (FfPlatformDb *db,
   gboolean succeeded = g_str_equal (outcome, "ready") || g_str_equal (outcome, "up-to-date");
   g_autofree char *reason = succeeded ? NULL : ff_meter_install_failure (outcome, detail);
 
-  return ff_platform_db_campaign_take_result (db, id, succeeded ? "succeeded" : "failed",
+  return ff_platform_db_campaign_take_result (db, meter_id, id,
+                                              succeeded ? "succeeded" : "failed",
                                               succeeded ? NULL : "install", reason, now, error);
 }

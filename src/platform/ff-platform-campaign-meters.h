@@ -49,10 +49,11 @@ gboolean ff_campaign_requeue_meter_installs (FfPlatformDb     *db,
                                              gint64            now,
                                              GError          **error);
 
-/* Inside the transaction that stores a meter's report: install command @command_id finished
- * with @outcome (and the scheduler's @detail for "refused"); READY and UP_TO_DATE succeed,
- * anything else fails, and the campaign's meter moves so (nothing when it is in none). */
+/* Inside the transaction that stores a meter's report: install command @command_id of @meter_id
+ * finished with @outcome (and the scheduler's @detail for "refused"); READY and UP_TO_DATE
+ * succeed, anything else fails, and the campaign's meter moves so (nothing when it is in none). */
 gboolean ff_platform_db_campaign_take_meter_result (FfPlatformDb *db,
+                                                    const char   *meter_id,
                                                     gint64        command_id,
                                                     const char   *outcome,
                                                     gint          detail,

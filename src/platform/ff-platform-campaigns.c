@@ -746,6 +746,7 @@ update_terminals (FfPlatformDb *db,
 
 gboolean
 ff_platform_db_campaign_take_result (FfPlatformDb *db,
+                                     const char   *device_id,
                                      const char   *command_id,
                                      const char   *outcome,
                                      const char   *step,
@@ -760,7 +761,8 @@ ff_platform_db_campaign_take_result (FfPlatformDb *db,
     return TRUE;
   return update_terminals (db, ff_platform_db_bind (db,
     "UPDATE campaign_terminals SET state = ?2, step = ?3, reason = ?4, updated_at = ?5"
-    " WHERE command_id = ?1", error, "ssssi", command_id, state, step, reason, now), error);
+    " WHERE command_id = ?1 AND device_id = ?6", error, "ssssis", command_id, state, step, reason,
+    now, device_id), error);
 }
 
 gboolean
@@ -788,6 +790,7 @@ ff_platform_db_campaign_take_report (FfPlatformDb *db,
 
 gboolean
 ff_platform_db_campaign_take_progress (FfPlatformDb *db,
+                                       const char   *device_id,
                                        const char   *command_id,
                                        const char   *step,
                                        gint64        now,
@@ -798,8 +801,8 @@ ff_platform_db_campaign_take_progress (FfPlatformDb *db,
   /* Progress is QoS 0 and may come late: it never takes back a result. */
   return update_terminals (db, ff_platform_db_bind (db,
     "UPDATE campaign_terminals SET state = ?2, updated_at = ?3 WHERE command_id = ?1"
-    " AND state IN ('sent', 'downloading', 'installing') AND state != ?2", error, "ssi",
-    command_id, state, now), error);
+    " AND device_id = ?4 AND state IN ('sent', 'downloading', 'installing') AND state != ?2",
+    error, "ssis", command_id, state, now, device_id), error);
 }
 
 char *

@@ -173,11 +173,14 @@ gboolean    ff_platform_db_terminal_in_open_campaign (FfPlatformDb *db,
                                                       GError      **error);
 
 /* What the terminals tell, inside the caller's transaction (the one that stores it): a remote
- * result for @command_id, a tablet report of @task_id for @device_id (its outcome as in the
- * report; "aborted" changes nothing: the item stays open), a progress or state step of
- * @command_id ("download" is downloading, any other installing). A terminal whose campaign
- * changed tells the observer (ff_platform_campaigns_set_observer). */
+ * result of @device_id for @command_id, a tablet report of @task_id for @device_id (its outcome as
+ * in the report; "aborted" changes nothing: the item stays open), a progress or state step of
+ * @device_id for @command_id ("download" is downloading, any other installing). A result or a
+ * progress moves only @device_id's own campaign entry: a terminal that names another's command
+ * (it signs only its own results) changes nothing. A terminal whose campaign changed tells the
+ * observer (ff_platform_campaigns_set_observer). */
 gboolean    ff_platform_db_campaign_take_result   (FfPlatformDb *db,
+                                                   const char   *device_id,
                                                    const char   *command_id,
                                                    const char   *outcome,
                                                    const char   *step,
@@ -191,6 +194,7 @@ gboolean    ff_platform_db_campaign_take_report   (FfPlatformDb *db,
                                                    gint64        now,
                                                    GError      **error);
 gboolean    ff_platform_db_campaign_take_progress (FfPlatformDb *db,
+                                                   const char   *device_id,
                                                    const char   *command_id,
                                                    const char   *step,
                                                    gint64        now,

@@ -843,7 +843,7 @@ ingest_report (FfPlatformDb *db,
                            error);
   /* An install's outcome counts toward the wave of the campaign that queued it, if any. */
   if (ok && install)
-    ok = ff_platform_db_campaign_take_meter_result (db, command->id, out->outcome, out->detail,
+    ok = ff_platform_db_campaign_take_meter_result (db, command->meter_id, command->id, out->outcome, out->detail,
                                                     r->now, error);
   if (ok && changed)
     ok = ff_platform_db_run (db, bind (db, "INSERT INTO meter_apps (meter_id, app, version, state,"

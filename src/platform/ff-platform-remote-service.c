@@ -210,8 +210,8 @@ store_batch (FfPlatformDb *db,
           ff_platform_remote_store_result (db, event->ingest, &event->error);
           break;
         case EVENT_PROGRESS:
-          ff_platform_db_campaign_take_progress (db, event->command_id, event->step, batch->now,
-                                                 &event->error);
+          ff_platform_db_campaign_take_progress (db, event->id, event->command_id, event->step,
+                                                 batch->now, &event->error);
           break;
         case EVENT_STATE:
           /* The versions it names choose the package of the next command

@@ -430,7 +430,7 @@ store_in_transaction (FfPlatformDb *db,
                                      &ingest->inserted, error))
     return FALSE;
   if (ingest->inserted
-      && !ff_platform_db_campaign_take_result (db, ingest->record.command_id,
+      && !ff_platform_db_campaign_take_result (db, device_id, ingest->record.command_id,
                                                ingest->record.outcome, ingest->record.step,
                                                ingest->record.reason,
                                                ingest->record.received_at, error))

@@ -179,6 +179,29 @@ for counter in remote_results_ingested_total remote_results_duplicate_total \
   grep -q "^fieldflash_$counter [1-9]" "$work/metrics.txt" || fail "/metrics: no $counter"
 done
 
+echo "== a terminal's result or progress naming another terminal's command moves nothing of it"
+# DTU-0001 signs its own result, but for the command of DTU-0002's campaign: a failure there
+# would halt the campaign (--max-failures 1), so one terminal could halt every campaign.
+remote_platform campaigns create --firmware V2.00 --terminals DTU-0002 --waves 100% \
+  --max-failures 1 > /dev/null
+lines=$(wc -l < "$work/platform.log")
+remote_platform campaigns start C1 > /dev/null
+remote_stack_wait_line "$work/platform.log" 'Campaign C1: wave 1 started, 1 commands' "$((lines + 1))"
+campaign_command=$(remote_platform campaigns show C1 --json \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["wave_list"][0]["terminal_list"][0]["command_id"])')
+as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/progress \
+  -m "{\"format_version\":1,\"device_id\":\"DTU-0001\",\"command_id\":\"$campaign_command\",\"step\":\"install\"}"
+"${tool[@]}" sign-result "$creds/DTU-0001/terminal.key" DTU-0001 "$campaign_command" failed V2.00 \
+  > "$work/cross.json"
+cross_id=$(python3 -c 'import base64, json, sys; d = json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(d["document"]))["result_id"])' "$work/cross.json")
+lines=$(wc -l < "$work/platform.log")
+as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/cross.json"
+remote_stack_wait_line "$work/platform.log" "result $cross_id of DTU-0001: failed" "$((lines + 1))"
+state=$(remote_platform campaigns show C1 --json \
+  | python3 -c 'import json, sys; c = json.load(sys.stdin); print(c["state"], c["wave_list"][0]["terminal_list"][0]["state"])')
+[ "$state" = "running sent" ] || fail "DTU-0001 moved DTU-0002's campaign: $state"
+remote_platform campaigns cancel C1 > /dev/null
+
 echo "== the package over HTTPS: only for a terminal a command named it to, with Range"
 url_path=/api/v1/agent/packages/$sha
 get_package () {
