@@ -320,6 +320,7 @@ ff_platform_handheld_add (FfPlatformDb *db,
 {
   g_autoptr(FfKey) key = NULL;
   g_autofree char *pem = NULL;
+  g_autoptr(GError) key_error = NULL;
 
   if (!ff_name_is_safe (serial))
     {
@@ -327,9 +328,16 @@ ff_platform_handheld_add (FfPlatformDb *db,
                            _("The serial number must not contain path separators or “..”"));
       return FALSE;
     }
-  key = ff_key_load_public (public_key_pem, strlen (public_key_pem), error);
+  /* The key is the caller's input (the console's body, the CLI's file): a bad one is refused as
+   * such (400), not reported as the platform's failure. */
+  key = ff_key_load_public (public_key_pem, strlen (public_key_pem), &key_error);
   if (key == NULL)
-    return FALSE;
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                   _("The tablet’s public key must be an Ed25519 public key in PEM: %s"),
+                   key_error->message);
+      return FALSE;
+    }
   pem = ff_key_get_public_pem (key);
   return ff_platform_db_insert_handheld (db, serial, pem, now, error);
 }

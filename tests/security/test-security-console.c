@@ -1,0 +1,135 @@
+/* Security: hostile input to the web console's API (docs/api.md, "Console API") from a logged-in
+ * operator, against the real platform daemon on 127.0.0.1. Each refusal is a 4xx with a JSON
+ * error that is UTF-8, and leaves the database as it was. */
+#include "config.h"
+
+#include "platform-harness.h"
+
+#define ADMIN_PASSWORD "a long admin password"
+
+typedef struct
+{
+  Harness *h;
+  char    *cookie;     /* "ff_console=TOKEN" */
+  char    *csrf;
+} Fixture;
+
+static void
+set_up (Fixture      *fixture,
+        gconstpointer data)
+{
+  Harness *h = fixture->h = harness_new ();
+  const char *login = "{\"name\": \"olga\", \"password\": \"" ADMIN_PASSWORD "\"}";
+  g_autoptr(GBytes) body = g_bytes_new_static (login, strlen (login));
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  const char *set_cookie;
+
+  harness_setup_world (h);
+  g_assert_cmpint (harness_run (h, ADMIN_PASSWORD "\n", NULL, NULL, "operators", "add", "--name",
+                                "olga", "--role", "admin", "--password-stdin", NULL), ==, 0);
+  harness_start (h, FALSE);
+  g_assert_cmpuint (harness_request (h, "POST", "/console/api/login", NULL, body, NULL, &response,
+                                     &headers), ==, 200);
+  set_cookie = soup_message_headers_get_one (headers, "Set-Cookie");
+  g_assert_nonnull (set_cookie);
+  fixture->cookie = g_strndup (set_cookie, strcspn (set_cookie, ";"));
+  json_parser_load_from_data (parser, g_bytes_get_data (response, NULL),
+                              g_bytes_get_size (response), &error);
+  g_assert_no_error (error);
+  fixture->csrf = g_strdup (json_object_get_string_member (
+    json_node_get_object (json_parser_get_root (parser)), "csrf_token"));
+}
+
+static void
+tear_down (Fixture      *fixture,
+           gconstpointer data)
+{
+  g_free (fixture->cookie);
+  g_free (fixture->csrf);
+  harness_free (fixture->h);
+}
+
+/* Sends @method @path (with @body as JSON, unless NULL) in the operator's session; returns the
+ * status and sets @message to the answer's error, after checking that the answer is a JSON
+ * object in UTF-8. */
+static guint
+call (Fixture     *fixture,
+      const char  *method,
+      const char  *path,
+      const char  *body,
+      char       **message)
+{
+  const char *headers[] = { "Cookie", fixture->cookie, "X-CSRF-Token", fixture->csrf, NULL };
+  g_autoptr(GBytes) bytes = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  const char *text;
+  gsize length;
+  guint status;
+
+  status = harness_request (fixture->h, method, path, NULL, bytes, headers, &response, NULL);
+  text = g_bytes_get_data (response, &length);
+  g_test_message ("%s %s → %u %.*s", method, path, status, (int) length, text);
+  g_assert_true (g_utf8_validate (text, length, NULL));
+  json_parser_load_from_data (parser, text, length, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  if (message != NULL)
+    *message = status >= 400 ? harness_error_text (response) : NULL;
+  return status;
+}
+
+/* Expects @status for @method @path with @body and an error naming @fragment, and an unchanged
+ * database. */
+static void
+expect_refused (Fixture    *fixture,
+                const char *method,
+                const char *path,
+                const char *body,
+                guint       status,
+                const char *fragment)
+{
+  g_autofree char *before = harness_dump_database (fixture->h);
+  g_autofree char *message = NULL;
+
+  g_assert_cmpuint (call (fixture, method, path, body, &message), ==, status);
+  g_assert_nonnull (strstr (message, fragment));
+  harness_assert_database_unchanged (fixture->h, before);
+}
+
+/* A tablet's key that is no Ed25519 public key in PEM (text, a private key's armour, another
+ * algorithm) was the platform's failure: 500. It is the request's: 400. */
+static void
+test_tablet_key (Fixture      *fixture,
+                 gconstpointer data)
+{
+  static const char *const keys[] = {
+    "junk",
+    "-----BEGIN PRIVATE KEY-----\\nMC4CAQAwBQYDK2VwBCIEIDYUKjlJk1KjSORYgMIuUK6h/MYBqZU/vJV8OSch+A9Q"
+    "\\n-----END PRIVATE KEY-----\\n",
+    /* An X25519 public key: the right PEM, the wrong algorithm. */
+    "-----BEGIN PUBLIC KEY-----\\nMCowBQYDK2VuAyEASnE8KAwAH8ctqxZGmVnc3ChgNKWQWsfW5OgUT+KsAF4="
+    "\\n-----END PUBLIC KEY-----\\n",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"serial\": \"TAB-0009\", "
+                                               "\"public_key_pem\": \"%s\"}", keys[i]);
+
+      expect_refused (fixture, "POST", "/console/api/tablets", body, 400, "Ed25519");
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/security/console/tablet-key", Fixture, NULL, set_up, test_tablet_key, tear_down);
+  return g_test_run ();
+}
