@@ -77,15 +77,18 @@ ff_agent_state_free (FfAgentState *state)
 }
 
 void
+ff_agent_state_remember_executed (FfAgentState *state, const char *command_id)
+{
+  g_ptr_array_add (state->executed, g_strdup (command_id));
+  if (state->executed->len > FF_AGENT_EXECUTED_MAX)
+    g_ptr_array_remove_range (state->executed, 0, state->executed->len - FF_AGENT_EXECUTED_MAX);
+}
+
+void
 ff_agent_state_finish_command (FfAgentState *state)
 {
   if (state->command_id != NULL)
-    {
-      g_ptr_array_add (state->executed, g_strdup (state->command_id));
-      if (state->executed->len > FF_AGENT_EXECUTED_MAX)
-        g_ptr_array_remove_range (state->executed, 0,
-                                  state->executed->len - FF_AGENT_EXECUTED_MAX);
-    }
+    ff_agent_state_remember_executed (state, state->command_id);
   clear_command (state);
 }
 

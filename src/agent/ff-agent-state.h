@@ -29,7 +29,9 @@ typedef enum
   FF_AGENT_N_STATES,
 } FfAgentStateName;
 
-/* How many executed command IDs are remembered (replays of older ones fail their not-after). */
+/* How many handled command IDs are remembered (executed or refused; the broker's retained copy of
+ * a command is replaced by the platform's ack of its result, and replays of older ones fail their
+ * not-after). */
 #define FF_AGENT_EXECUTED_MAX 256
 
 typedef struct
@@ -90,6 +92,9 @@ gboolean      ff_agent_state_save       (FfAgentState     *state,
                                          GError          **error);
 /* Forgets the command in progress (back to an idle record) and remembers its ID as executed. */
 void          ff_agent_state_finish_command (FfAgentState *state);
+/* Remembers @command_id as handled (a command refused before it started), not saved yet. */
+void          ff_agent_state_remember_executed (FfAgentState *state,
+                                                const char   *command_id);
 gboolean      ff_agent_state_was_executed   (FfAgentState *state,
                                              const char   *command_id);
 /* Sets what "reporting" will say; @step and @reason may be NULL. */

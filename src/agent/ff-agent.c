@@ -512,13 +512,22 @@ continue_steps (FfAgent *agent)
 
 /* ---- commands ---- */
 
-/* A command refused before it started: a result saying why, nothing else changes. */
+/* A command refused before it started: a result saying why, nothing else changes. Its ID (when
+ * it has one) is remembered as handled once the result is in the outbox: the broker delivers the
+ * retained command again at every subscription, and it is refused once. */
 static void
 refuse_command (FfAgent *agent, const FfRemoteCommand *command, const char *reason)
 {
+  g_autoptr(GError) error = NULL;
+
   send_result (agent, NULL, command != NULL ? command->command_id : NULL, "refused",
                "verify-command", reason, command != NULL ? command->campaign_id : NULL,
                command != NULL ? command->wave : -1);
+  if (command == NULL || command->command_id == NULL)
+    return;
+  ff_agent_state_remember_executed (agent->state, command->command_id);
+  if (!ff_agent_state_save (agent->state, agent->state_path, &error))
+    g_warning ("%s", error->message);
 }
 
 /* For a command that verified but is refused (another device, expired): its ID, for the result. */
@@ -556,6 +565,20 @@ accept_command (FfAgent *agent, const FfRemoteCommand *command)
     continue_steps (agent);
 }
 
+/* A command ID is handled once. The broker delivers the retained command again at every
+ * subscription (each reconnection, each boot) until the platform's ack of its result replaces it,
+ * and a QoS 1 message again when its acknowledgement was lost: the command in progress carries
+ * on, one executed or refused already is ignored — a result for it would be a second one in the
+ * platform's history. */
+static gboolean
+handled_already (FfAgent *agent, const FfRemoteCommand *command)
+{
+  if (!ff_agent_state_was_executed (agent->state, command->command_id))
+    return FALSE;
+  g_message ("command %s: handled already, ignored", command->command_id);
+  return TRUE;
+}
+
 static void
 handle_envelope (FfAgent *agent, GBytes *envelope)
 {
@@ -570,7 +593,8 @@ handle_envelope (FfAgent *agent, GBytes *envelope)
       g_autoptr(FfRemoteCommand) verified = read_verified_command (agent, envelope);
 
       /* An ack that cannot be verified is ignored: a result stays until a real one. */
-      if (verified != NULL && verified->kind == FF_REMOTE_COMMAND_ACK)
+      if (verified != NULL
+          && (verified->kind == FF_REMOTE_COMMAND_ACK || handled_already (agent, verified)))
         return;
       reason = g_strdup_printf (_("The command is refused: %s"), error->message);
       refuse_command (agent, verified, reason);
@@ -582,16 +606,8 @@ handle_envelope (FfAgent *agent, GBytes *envelope)
         g_message ("result %s acknowledged", command->result_id);
       return;
     }
-  /* The broker delivers a QoS 1 message again when its acknowledgement was lost: the command in
-   * progress carries on. */
-  if (g_strcmp0 (command->command_id, agent->state->command_id) == 0)
+  if (handled_already (agent, command))
     return;
-  if (ff_agent_state_was_executed (agent->state, command->command_id))
-    {
-      reason = g_strdup (_("The command is refused: it was executed already (a replay)."));
-      refuse_command (agent, command, reason);
-      return;
-    }
   if (agent->state->state != FF_AGENT_STATE_IDLE)
     {
       reason = g_strdup_printf (_("The command is refused: command %s is in progress."),

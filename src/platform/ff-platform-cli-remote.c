@@ -452,8 +452,10 @@ publish_connected (FfMqttClient *client,
   Publishing *publishing = user_data;
   g_autoptr(GPtrArray) claimed = g_ptr_array_new ();
 
-  /* Claimed first (recorded as published), so that `serve` never sends them again; one `serve`
-   * claimed already is its to send. */
+  /* Claimed first (recorded as published), so that `serve` does not send them as well; one
+   * `serve` claimed already is its to send. Published retained, as `serve` does: if this process
+   * dies before the broker has them, the next start of `serve` finds them missing there and
+   * publishes them. */
   if (ff_platform_db_claim_commands (publishing->cli->db, publishing->records, ff_platform_now (),
                                      claimed, &publishing->error))
     for (guint i = 0; i < claimed->len && publishing->error == NULL; i++)
@@ -462,7 +464,7 @@ publish_connected (FfMqttClient *client,
         g_autofree char *topic = ff_remote_topic (record->device_id, "cmd");
 
         publishing->claimed++;
-        ff_mqtt_client_publish (client, topic, record->envelope, record->command_id,
+        ff_mqtt_client_publish (client, topic, record->envelope, TRUE, record->command_id,
                                 &publishing->error);
       }
   if (publishing->error != NULL || publishing->claimed == 0)
@@ -495,8 +497,8 @@ publish_timeout (gpointer user_data)
 }
 
 /* Publishes @records and marks each sent once the broker has it; what could not be published (no
- * broker) goes out when `serve` starts. Each is recorded as published before it is, and never
- * published again. */
+ * broker) goes out when `serve` starts. Each is recorded as published before it is; `serve`
+ * publishes one again only when the broker does not hold it. */
 static gboolean
 publish_commands (FfCli      *cli,
                   GPtrArray  *records,

@@ -6,12 +6,30 @@
 #include "ff-platform-error.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 static struct
 {
   guint  kill_after_puback;
+  guint  kill_after_claim;
   char  *delta_gate;
 } faults;
+
+/* @fault is "NAME=N" with N ≥ 1: *@n set. */
+static gboolean
+read_count (const char *fault,
+            const char *name,
+            guint      *n)
+{
+  gsize length = strlen (name);
+  guint64 value = 0;
+
+  if (strncmp (fault, name, length) != 0 || fault[length] != '='
+      || !g_ascii_string_to_unsigned (fault + length + 1, 10, 1, G_MAXUINT, &value, NULL))
+    return FALSE;
+  *n = (guint) value;
+  return TRUE;
+}
 
 gboolean
 ff_platform_fault_init (GError **error)
@@ -25,15 +43,12 @@ ff_platform_fault_init (GError **error)
   for (guint i = 0; parts[i] != NULL; i++)
     {
       const char *fault = g_strstrip (parts[i]);
-      guint64 n = 0;
 
-      if (*fault == '\0')
+      if (*fault == '\0'
+          || read_count (fault, "kill-after-puback", &faults.kill_after_puback)
+          || read_count (fault, "kill-after-claim", &faults.kill_after_claim))
         continue;
-      if (g_str_has_prefix (fault, "kill-after-puback=")
-          && g_ascii_string_to_unsigned (fault + strlen ("kill-after-puback="), 10, 1, G_MAXUINT,
-                                         &n, NULL))
-        faults.kill_after_puback = (guint) n;
-      else if (g_str_has_prefix (fault, "delta-gate=") && fault[strlen ("delta-gate=")] != '\0')
+      if (g_str_has_prefix (fault, "delta-gate=") && fault[strlen ("delta-gate=")] != '\0')
         {
           g_free (faults.delta_gate);
           faults.delta_gate = g_strdup (fault + strlen ("delta-gate="));
@@ -52,6 +67,12 @@ guint
 ff_platform_fault_kill_after_puback (void)
 {
   return faults.kill_after_puback;
+}
+
+guint
+ff_platform_fault_kill_after_claim (void)
+{
+  return faults.kill_after_claim;
 }
 
 void

@@ -3,6 +3,9 @@
  *   kill-after-puback=N    SIGKILL when the broker's acknowledgement (PUBACK) of the Nth command
  *                          arrives, before it is stored: the broker has the command, the
  *                          platform's record does not say so
+ *   kill-after-claim=N     SIGKILL once N commands are claimed (recorded as published), after
+ *                          the claim's commit and before that round is published: the record
+ *                          says published, the broker never got them
  *   delta-gate=PATH        making a delta package first opens PATH (a FIFO) for reading and reads
  *                          it to its end: it waits there until the test writes to it */
 #pragma once
@@ -15,6 +18,8 @@ G_BEGIN_DECLS
 gboolean ff_platform_fault_init               (GError **error);
 /* N of kill-after-puback=N, 0 without it. */
 guint    ff_platform_fault_kill_after_puback (void);
+/* N of kill-after-claim=N, 0 without it. */
+guint    ff_platform_fault_kill_after_claim  (void);
 
 /* With delta-gate=PATH: waits until PATH is opened for writing and closed again. */
 void     ff_platform_fault_delta_gate         (void);

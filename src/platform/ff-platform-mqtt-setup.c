@@ -187,15 +187,18 @@ save_settings (const char *data_dir,
 }
 
 /* Who may use which topic: the platform reads every terminal's state, progress and result and
- * writes their commands; a terminal (its user name is its certificate's CN, the device ID) reads
- * only its own command topic and writes only its own state, progress and result. */
+ * writes their commands — and reads them back after a restart (the retained command of each
+ * terminal it is unsure of, then its own marker on its check topic: ff-platform-remote-check.c);
+ * a terminal (its user name is its certificate's CN, the device ID) reads only its own command
+ * topic and writes only its own state, progress and result. */
 static const char acl_text[] =
   "# Written by fieldflash-platform mqtt config (docs/platform.md, \"Remote upgrades\").\n"
   "user " FF_MQTT_PLATFORM_USER "\n"
   "topic read ff/v1/t/+/state\n"
   "topic read ff/v1/t/+/progress\n"
   "topic read ff/v1/t/+/result\n"
-  "topic write ff/v1/t/+/cmd\n"
+  "topic readwrite ff/v1/t/+/cmd\n"
+  "topic readwrite ff/v1/platform/check\n"
   "\n"
   "pattern read ff/v1/t/%u/cmd\n"
   "pattern write ff/v1/t/%u/state\n"

@@ -290,6 +290,23 @@ on_publish (struct mosquitto *mosq,
     client->handlers.published (client, tag, client->user_data);
 }
 
+static void
+on_subscribe (struct mosquitto *mosq,
+              void             *user_data,
+              int               mid,
+              int               qos_count,
+              const int        *granted_qos)
+{
+  FfMqttClient *client = user_data;
+  gboolean granted = TRUE;
+
+  /* 0x80 (MQTT 3.1.1) or more (MQTT 5 reason codes): that filter was refused. */
+  for (int i = 0; i < qos_count; i++)
+    granted &= granted_qos[i] < 0x80;
+  if (client->handlers.subscribed != NULL)
+    client->handlers.subscribed (client, granted, client->user_data);
+}
+
 static gpointer
 init_library (gpointer data)
 {
@@ -334,6 +351,7 @@ ff_mqtt_client_new (const FfMqttSettings *settings,
   mosquitto_connect_callback_set (client->mosq, on_connect);
   mosquitto_message_callback_set (client->mosq, on_message);
   mosquitto_publish_callback_set (client->mosq, on_publish);
+  mosquitto_subscribe_callback_set (client->mosq, on_subscribe);
   return g_steal_pointer (&client);
 }
 
@@ -382,7 +400,17 @@ ff_mqtt_client_subscribe (FfMqttClient *client,
                           const char   *pattern,
                           GError      **error)
 {
-  int rc = mosquitto_subscribe (client->mosq, NULL, pattern, 1);
+  return ff_mqtt_client_subscribe_many (client, &pattern, 1, error);
+}
+
+gboolean
+ff_mqtt_client_subscribe_many (FfMqttClient      *client,
+                               const char *const *patterns,
+                               guint              n_patterns,
+                               GError           **error)
+{
+  int rc = mosquitto_subscribe_multiple (client->mosq, NULL, (int) n_patterns,
+                                         (char *const *const) patterns, 1, 0, NULL);
 
   if (rc != MOSQ_ERR_SUCCESS)
     {
@@ -396,12 +424,13 @@ gboolean
 ff_mqtt_client_publish (FfMqttClient *client,
                         const char   *topic,
                         GBytes       *payload,
+                        gboolean      retain,
                         const char   *tag,
                         GError      **error)
 {
   int mid = 0;
   int rc = mosquitto_publish (client->mosq, &mid, topic, (int) g_bytes_get_size (payload),
-                              g_bytes_get_data (payload, NULL), 1, false);
+                              g_bytes_get_data (payload, NULL), 1, retain);
 
   if (rc != MOSQ_ERR_SUCCESS)
     {

@@ -21,6 +21,11 @@ typedef struct
   void (*published) (FfMqttClient *client,
                      const char   *tag,
                      gpointer      user_data);
+  /* The broker answered a SUBSCRIBE (SUBACK): @granted is FALSE when it refused one of its
+   * topic filters. */
+  void (*subscribed) (FfMqttClient *client,
+                      gboolean      granted,
+                      gpointer      user_data);
 } FfMqttHandlers;
 
 /* A client with the platform's identity. @persistent keeps the session (subscriptions and QoS 1
@@ -39,13 +44,21 @@ gboolean      ff_mqtt_client_connect   (FfMqttClient         *client,
                                         gboolean              keep_trying,
                                         GError              **error);
 gboolean      ff_mqtt_client_is_connected (FfMqttClient      *client);
+/* Subscribes to @pattern at QoS 1; handlers->subscribed gets the broker's answer. */
 gboolean      ff_mqtt_client_subscribe (FfMqttClient         *client,
                                         const char           *pattern,
                                         GError              **error);
-/* Publishes at QoS 1; handlers->published gets @tag once the broker has it. */
+/* The same for the @n_patterns filters of @patterns in one SUBSCRIBE. */
+gboolean      ff_mqtt_client_subscribe_many (FfMqttClient    *client,
+                                             const char *const *patterns,
+                                             guint            n_patterns,
+                                             GError         **error);
+/* Publishes at QoS 1 (@retain: the broker keeps it as the topic's retained message);
+ * handlers->published gets @tag once the broker has it. */
 gboolean      ff_mqtt_client_publish   (FfMqttClient         *client,
                                         const char           *topic,
                                         GBytes               *payload,
+                                        gboolean              retain,
                                         const char           *tag,
                                         GError              **error);
 /* Unacknowledged publications. */

@@ -206,6 +206,28 @@ ff_platform_db_list_unpublished_commands (FfPlatformDb *db,
     read_command, (GDestroyNotify) ff_remote_command_record_free, error));
 }
 
+GPtrArray *
+ff_platform_db_list_unacknowledged_commands (FfPlatformDb *db,
+                                             GError      **error)
+{
+  return LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+    "SELECT command_id, device_id, kind, created_at, not_after, envelope, sent_at"
+    " FROM remote_commands WHERE published_at IS NOT NULL AND sent_at IS NULL"
+    " ORDER BY published_at, rowid", error, ""),
+    read_command, (GDestroyNotify) ff_remote_command_record_free, error));
+}
+
+gboolean
+ff_platform_db_command_answered (FfPlatformDb                *db,
+                                 const FfRemoteCommandRecord *record,
+                                 gboolean                    *answered,
+                                 GError                     **error)
+{
+  return LOCKED (db, ff_platform_db_exists (db, ff_platform_db_bind (db,
+    "SELECT 1 FROM remote_results WHERE device_id = ? AND command_id = ? LIMIT 1", error, "ss",
+    record->device_id, record->command_id), answered, error));
+}
+
 static gboolean
 claim_commands (FfPlatformDb *db,
                 GPtrArray    *records,

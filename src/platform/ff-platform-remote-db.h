@@ -87,6 +87,15 @@ gboolean        ff_platform_db_mark_command_sent   (FfPlatformDb  *db,
 GPtrArray      *ff_platform_db_list_unpublished_commands (FfPlatformDb *db,
                                                           guint         limit,
                                                           GError      **error);
+/* The commands claimed (published) whose broker acknowledgement is not stored, in the order they
+ * were claimed: after a restart, the broker has them or not. */
+GPtrArray      *ff_platform_db_list_unacknowledged_commands (FfPlatformDb *db,
+                                                             GError      **error);
+/* Whether a result of @record's command is stored (so the terminal got it). */
+gboolean        ff_platform_db_command_answered   (FfPlatformDb                *db,
+                                                   const FfRemoteCommandRecord *record,
+                                                   gboolean                    *answered,
+                                                   GError                     **error);
 /* Records each of @records (FfRemoteCommandRecords) as handed to the broker @now, unless it was
  * before (then another process publishes it, or did), in one transaction, and adds those it
  * claimed to @claimed. Publish a command only once it is claimed: it is never published again,

@@ -1,5 +1,7 @@
 /* The daemon's side of remote upgrades: its MQTT session (`serve`) sends the commands not yet
- * sent, ingests the terminals' results and acknowledges them, and keeps their retained state.
+ * sent (retained, each once: after a restart it first asks the broker which of the commands a
+ * killed daemon claimed it holds), ingests the terminals' results and acknowledges them, and keeps
+ * their retained state.
  * What arrives is stored in batches, one transaction (one durable commit) for the messages of a
  * main-loop turn, and acted on only once that commit is durable. */
 #include "config.h"
@@ -12,6 +14,7 @@
 #include "ff-platform-error.h"
 #include "ff-platform-fault.h"
 #include "ff-platform-mqtt.h"
+#include "ff-platform-remote-check.h"
 #include "ff-platform-remote.h"
 
 #include <glib/gi18n-lib.h>
@@ -22,23 +25,63 @@
 /* Commands published and not yet acknowledged by the broker, at most. */
 #define PUBLISH_WINDOW 256
 
+typedef enum
+{
+  EVENT_RESULT,         /* a terminal's signed result */
+  EVENT_PROGRESS,       /* its progress (downloading, installing) */
+  EVENT_STATE,          /* its retained state */
+  EVENT_SENT,           /* the broker's PUBACK of a command */
+} EventKind;
+
 struct _FfRemoteService
 {
   FfPlatformDb *db;
   FfKey        *platform_key;
   FfMqttClient *client;
+  FfMqttSettings *settings;
   FfPlatformMetrics *metrics;
   GPtrArray    *queue;          /* of Event *: arrived, not yet stored */
   guint         flush_id;
   guint         in_flight;      /* commands published, their PUBACK not yet arrived */
-  guint         kill_after_puback;  /* the test hook (ff-platform-fault.h), or 0 */
+  guint         kill_after_puback;  /* the test hooks (ff-platform-fault.h), or 0 */
+  guint         kill_after_claim;
   guint         acknowledged;
+  guint         claimed;
+  /* Nothing new is published before the check of what a killed daemon claimed is done: a command
+   * published meanwhile could replace the retained one the check looks for. */
+  FfRemoteCheck *check;
+  gboolean      checked;
 };
+
+static void flush       (FfRemoteService *self);
+static void queue_event (FfRemoteService *self,
+                         EventKind        kind,
+                         char            *id,
+                         GBytes          *payload);
+
+/* Publishes a claimed command, retained: the broker keeps it as the terminal's command topic's
+ * message, so a terminal subscribing later gets it, and a restarted daemon can see it there. */
+static void
+publish_command (FfRemoteService       *self,
+                 FfRemoteCommandRecord *record)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *topic = ff_remote_topic (record->device_id, "cmd");
+
+  /* Claimed, it is not tried again by another process (a lost connection: libmosquitto sends it
+   * again when it reconnects, within this process). */
+  if (ff_mqtt_client_publish (self->client, topic, record->envelope, TRUE, record->command_id,
+                              &error))
+    self->in_flight++;
+  else
+    g_warning ("MQTT: command %s was not published: %s", record->command_id, error->message);
+}
 
 /* Publishes the commands never handed to the broker, each exactly once: a round of them is
  * claimed (recorded as published) first, then published at once — a daemon killed after the claim
- * sends none of them again, so the broker carries each command once. At most PUBLISH_WINDOW wait
- * for the broker's acknowledgement at a time; the next round goes when those are stored. */
+ * never publishes them again (the next one asks the broker whether it has them, check_claimed()),
+ * so the broker carries each command once. At most PUBLISH_WINDOW wait for the broker's
+ * acknowledgement at a time; the next round goes when those are stored. */
 static void
 publish_unsent (FfRemoteService *self)
 {
@@ -48,7 +91,7 @@ publish_unsent (FfRemoteService *self)
 
   /* Commands only: the acks of results in flight would hold the next round with no command's
    * PUBACK left to come and start it. */
-  if (self->in_flight >= PUBLISH_WINDOW)
+  if (!self->checked || self->in_flight >= PUBLISH_WINDOW)
     return;
   unpublished = ff_platform_db_list_unpublished_commands (self->db,
                                                           PUBLISH_WINDOW - self->in_flight,
@@ -61,22 +104,98 @@ publish_unsent (FfRemoteService *self)
       g_warning ("MQTT: %s", error->message);
       return;
     }
-  for (guint i = 0; i < claimed->len; i++)
+  self->claimed += claimed->len;
+  if (self->kill_after_claim > 0 && self->claimed >= self->kill_after_claim)
     {
-      FfRemoteCommandRecord *record = g_ptr_array_index (claimed, i);
-      g_autofree char *topic = ff_remote_topic (record->device_id, "cmd");
+      /* The test hook: the record says published, the broker never got them. */
+      g_message ("MQTT: FIELDFLASH_PLATFORM_FAULT: killed after claiming %u commands",
+                 self->claimed);
+      raise (SIGKILL);
+    }
+  for (guint i = 0; i < claimed->len; i++)
+    publish_command (self, g_ptr_array_index (claimed, i));
+}
 
-      /* Claimed, it is not tried again by another process (a lost connection: libmosquitto
-       * sends it again when it reconnects, within this process). */
-      if (ff_mqtt_client_publish (self->client, topic, record->envelope, record->command_id,
-                                  &error))
-        self->in_flight++;
-      else
+/* Whether the terminal of a claimed command got it: the broker holds it as the retained message
+ * of the command topic (@found), or a result of it is stored — then the platform's ack may have
+ * replaced it there already, also during the check. */
+static gboolean
+delivered (FfRemoteService       *self,
+           FfRemoteCommandRecord *record,
+           GHashTable            *found)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean answered = FALSE;
+
+  if (found != NULL && g_hash_table_contains (found, record->envelope))
+    return TRUE;
+  if (!ff_platform_db_command_answered (self->db, record, &answered, &error))
+    g_warning ("MQTT: %s", error->message);
+  return answered;
+}
+
+/* The broker's answer: a claimed command that reached the terminal's topic counts as sent (as if
+ * its PUBACK had been stored), the others are published now. Without an answer, all of them are
+ * but those answered: a terminal ignores a command ID it has handled, and none is lost. */
+static void
+checked (GPtrArray  *records,
+         GHashTable *found,
+         gpointer    user_data)
+{
+  FfRemoteService *self = user_data;
+  guint reached = 0;
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      FfRemoteCommandRecord *record = g_ptr_array_index (records, i);
+
+      if (delivered (self, record, found))
         {
-          g_warning ("MQTT: command %s was not published: %s", record->command_id,
-                     error->message);
-          g_clear_error (&error);
+          reached++;
+          queue_event (self, EVENT_SENT, g_strdup (record->command_id), NULL);
         }
+      else
+        publish_command (self, record);
+    }
+  g_message ("MQTT: of %u commands claimed and not acknowledged, %u reached the broker, %u are "
+             "published now%s", records->len, reached, records->len - reached,
+             found == NULL ? " (the broker could not be asked)" : "");
+  g_clear_pointer (&self->check, ff_remote_check_free);
+  self->checked = TRUE;
+  /* Stored before anything new is claimed. */
+  flush (self);
+  publish_unsent (self);
+}
+
+/* Once per start, before anything new is published: the commands a killed daemon claimed but
+ * whose PUBACK it did not store (at most a round: PUBLISH_WINDOW; or those of a killed `remote
+ * upgrade`) may or may not have reached the broker. */
+static void
+check_claimed (FfRemoteService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+
+  if (self->checked || self->check != NULL)
+    return;
+  records = ff_platform_db_list_unacknowledged_commands (self->db, &error);
+  if (records == NULL)
+    {
+      /* Tried again at the next connection. */
+      g_warning ("MQTT: %s", error->message);
+      return;
+    }
+  if (records->len == 0)
+    {
+      self->checked = TRUE;
+      publish_unsent (self);
+      return;
+    }
+  self->check = ff_remote_check_start (self->settings, records, checked, self, &error);
+  if (self->check == NULL)
+    {
+      g_warning ("MQTT: %s", error->message);
+      checked (records, NULL, self);
     }
 }
 
@@ -95,18 +214,13 @@ connected (FfMqttClient *client,
       g_warning ("MQTT: %s", error->message);
       return;
     }
-  publish_unsent (self);
+  if (self->checked)
+    publish_unsent (self);
+  else
+    check_claimed (self);
 }
 
 /* Batches */
-
-typedef enum
-{
-  EVENT_RESULT,         /* a terminal's signed result */
-  EVENT_PROGRESS,       /* its progress (downloading, installing) */
-  EVENT_STATE,          /* its retained state */
-  EVENT_SENT,           /* the broker's PUBACK of a command */
-} EventKind;
 
 typedef struct
 {
@@ -260,7 +374,9 @@ finish_event (FfRemoteService *self,
       ack = ff_platform_remote_ack (self->platform_key, event->id, result->result_id, now,
                                     &error);
       topic = ff_remote_topic (event->id, "cmd");
-      if (ack == NULL || !ff_mqtt_client_publish (self->client, topic, ack, NULL, &error))
+      /* Retained, it replaces the command on the topic: a terminal subscribing again later
+       * gets the ack, not the command it has finished. */
+      if (ack == NULL || !ff_mqtt_client_publish (self->client, topic, ack, TRUE, NULL, &error))
         g_warning ("MQTT: %s", error->message);
       break;
     case EVENT_PROGRESS:
@@ -422,13 +538,15 @@ ff_remote_service_start (FfPlatformDb      *db,
     }
   self = g_new0 (FfRemoteService, 1);
   self->kill_after_puback = ff_platform_fault_kill_after_puback ();
+  self->kill_after_claim = ff_platform_fault_kill_after_claim ();
   self->db = db;
   self->platform_key = ff_key_ref (platform_key);
   self->metrics = metrics;
   self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
   /* A persistent session: results published while the daemon was down wait at the broker. */
-  self->client = ff_mqtt_client_new (settings, FF_MQTT_PLATFORM_USER, TRUE, &handlers, self,
-                                     error);
+  self->settings = g_steal_pointer (&settings);
+  self->client = ff_mqtt_client_new (self->settings, FF_MQTT_PLATFORM_USER, TRUE, &handlers,
+                                     self, error);
   if (self->client == NULL || !ff_mqtt_client_connect (self->client, TRUE, error))
     return NULL;
   return g_steal_pointer (&self);
@@ -442,7 +560,9 @@ ff_remote_service_free (FfRemoteService *service)
   /* What arrived is kept (and acknowledged) before the session closes. */
   flush (service);
   g_clear_pointer (&service->queue, g_ptr_array_unref);
+  g_clear_pointer (&service->check, ff_remote_check_free);
   g_clear_pointer (&service->client, ff_mqtt_client_free);
+  g_clear_pointer (&service->settings, ff_mqtt_settings_free);
   g_clear_pointer (&service->platform_key, ff_key_unref);
   g_free (service);
 }

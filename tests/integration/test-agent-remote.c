@@ -831,11 +831,13 @@ test_program_upgrade (void)
   g_assert_null (replayed->command_id);
   g_assert_cmpuint (outbox_size (rig), ==, 2);
   send_ack (rig, result->result_id, rig->platform_key);
+  /* The same command again is ignored (a command ID is handled once): the next result is the
+   * refusal of the forged ack after it. */
   send_command (rig, command, rig->platform_key);
+  send_ack (rig, result->result_id, forger);
   again = wait_result (rig);
   g_assert_cmpint (again->outcome, ==, FF_REMOTE_OUTCOME_REFUSED);
-  g_assert_cmpstr (again->command_id, ==, command->command_id);
-  g_assert_nonnull (strstr (again->reason, "executed already"));
+  g_assert_null (again->command_id);
   g_assert_cmpuint (outbox_size (rig), ==, 2);
 
   /* A restart publishes what is still unacknowledged, oldest first. */
@@ -843,6 +845,78 @@ test_program_upgrade (void)
   boot (rig);
   republished = wait_result (rig);
   g_assert_cmpstr (republished->result_id, ==, replayed->result_id);
+  rig_free (rig);
+}
+
+static void
+publish_retained (Rig *rig, const FfRemoteCommand *command)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) envelope = ff_remote_command_seal (command, rig->platform_key, &error);
+  g_autofree char *topic = ff_remote_topic (DEVICE, "cmd");
+
+  g_assert_no_error (error);
+  g_assert_cmpint (mosquitto_publish (rig->platform, NULL, topic, g_bytes_get_size (envelope),
+                                      g_bytes_get_data (envelope, NULL), 1, true), ==, 0);
+}
+
+/* Reboots the terminal: the @n results of its outbox come again (at the connection), then a
+ * forged ack is refused with a result of its own, which comes after whatever the agent made of
+ * the retained command the broker delivered at its subscription. That next result is returned. */
+static FfRemoteResult *
+reboot_until_marker (Rig *rig, guint n)
+{
+  g_autoptr(FfKey) forger = ff_key_generate (NULL);
+
+  stop_agent (rig);
+  boot (rig);
+  for (guint i = 0; i < n; i++)
+    ff_remote_result_free (wait_result (rig));
+  send_ack (rig, "0123456789abcdef0123456789abcdef", forger);
+  return wait_result (rig);
+}
+
+/* The platform publishes its commands retained (issue 14): the broker delivers one again at every
+ * subscription of the terminal, until the platform's ack replaces it — after a power cut in the
+ * middle of its install, after its result. The agent executes it once and reports once; a
+ * command it refused (expired) is refused once. */
+static void
+test_retained_command (void)
+{
+  Rig *rig = rig_new ("recovery");
+  g_autofree char *sha = main_program_package (rig, "V2.0", TRUE, "H1");
+  g_autoptr(FfRemoteCommand) command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
+  g_autoptr(FfRemoteCommand) expired = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
+  g_autoptr(FfRemoteResult) result = NULL, marker = NULL, refused = NULL;
+  g_autofree char *version = NULL;
+
+  rig->fault = g_strdup ("power-cut-at=installing-program");
+  boot_online (rig);
+  publish_retained (rig, command);
+  result = wait_result (rig);
+  g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_SUCCEEDED);
+  g_assert_cmpstr (result->command_id, ==, command->command_id);
+  g_assert_cmpuint (rig->power_cuts, ==, 1);
+  version = program_version (rig, "main-program");
+  g_assert_cmpstr (version, ==, "V2.0");
+  /* Finished, its result not acknowledged: the retained command comes again and is ignored. */
+  marker = reboot_until_marker (rig, 1);
+  g_assert_cmpint (marker->outcome, ==, FF_REMOTE_OUTCOME_REFUSED);
+  g_assert_null (marker->command_id);
+  g_assert_cmpuint (outbox_size (rig), ==, 2);
+  g_clear_pointer (&marker, ff_remote_result_free);
+
+  /* An expired command, refused once: not again when the broker delivers it again. */
+  expired->not_after = expired->issued_at - 60;
+  expired->issued_at -= 120;
+  publish_retained (rig, expired);
+  refused = wait_result (rig);
+  g_assert_cmpint (refused->outcome, ==, FF_REMOTE_OUTCOME_REFUSED);
+  g_assert_cmpstr (refused->command_id, ==, expired->command_id);
+  marker = reboot_until_marker (rig, 3);
+  g_assert_cmpint (marker->outcome, ==, FF_REMOTE_OUTCOME_REFUSED);
+  g_assert_null (marker->command_id);
+  g_assert_cmpuint (outbox_size (rig), ==, 4);
   rig_free (rig);
 }
 
@@ -1370,6 +1444,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   mosquitto_lib_init ();
   g_test_add_func ("/agent-remote/program/upgrade", test_program_upgrade);
+  g_test_add_func ("/agent-remote/program/retained-command", test_retained_command);
   g_test_add_data_func ("/agent-remote/program/health-check-fails", NULL,
                         test_program_health_check_fails);
   g_test_add_data_func ("/agent-remote/program/health-check-fails/power-cut-at=restoring-backup",

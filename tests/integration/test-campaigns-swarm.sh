@@ -4,7 +4,9 @@
 # command on ff/v1/t/+/cmd as the platform's identity: a three-wave campaign with failures below its
 # threshold completes; one above it halts in the wave where it crosses with no command sent after
 # the halt, and an operator's resume then accepts those failures and sends the rest; kill -9 of the
-# platform during a wave and a restart send no command twice and lose no result; a campaign mixing networked and tablet-only terminals, whose tablet-only one becomes a
+# platform during a wave and a restart (also right after a round was claimed, before it was
+# published, and when the broker's acknowledgements arrived) send no command twice, lose none and
+# lose no result; a campaign mixing networked and tablet-only terminals, whose tablet-only one becomes a
 # signed task when its wave starts; firmware withdrawn mid-campaign stops further sends; the MQTT
 # messages that arrive together are stored in one commit.
 set -euo pipefail
@@ -151,34 +153,58 @@ wait_campaign C2 complete
   = "complete 17 3" ] || fail "C2 after resume: $(show C2 "c['state'], c['terminals']")"
 [ "$(upgrades C2)" = "20 1" ] || fail "C2 commands after resume: $(upgrades C2)"
 
-echo "== kill -9 of the platform during a wave: no command twice, no result lost"
-# Three kills in three waves of two: from outside while the first wave's commands are on their
-# way, then twice by serve's own fault hook at the worst moment — the broker's acknowledgements of
-# a wave's two commands arrived, none of them stored (a daemon that publishes what it has not
-# recorded as sent sends them twice).
+echo "== kill -9 of the platform during a wave: no command twice, none lost, no result lost"
+# Four kills in three waves of two: from outside as soon as the first wave started (its commands
+# claimed and published, or not yet), then by serve's own fault hook at the worst moments — once
+# after claiming a round and before publishing it (the record says published, the broker never
+# got it: a daemon that trusts the record loses those commands, their terminals end offline), then
+# twice when the broker's acknowledgements of a round arrived, none stored (a daemon that publishes
+# what it has not recorded as sent sends them twice). Each restart asks the broker which claimed
+# commands it holds before it publishes anything.
 remote_platform campaigns create --firmware V2.00 \
   --terminals NET-0031,NET-0032,NET-0033,NET-0034,NET-0035,NET-0036 --waves 33%,66%,100% \
   --max-failures 1 > /dev/null
 lines=$(wc -l < "$work/platform.log")
-carried=$(wc -l < "$work/commands.out")
 remote_platform campaigns start C3 > /dev/null
 remote_stack_wait_line "$work/platform.log" 'Campaign C3: wave 1 started' "$((lines + 1))"
-# The kill comes once the broker has the wave's commands, their acknowledgements maybe not yet
-# stored: killed before the broker read them, serve loses them by design (never twice), and the
-# campaign would wait for its offline time (under qemu the kill came before the publish).
-for terminal in NET-0031 NET-0032; do
-  remote_stack_wait_line "$work/commands.out" "^ff/v1/t/$terminal/cmd " "$((carried + 1))"
-done
 remote_stack_kill_platform KILL
-for kill in 1 2; do
+# In serve's log after line $1: killed by the fault hook ($2); the check of the commands claimed
+# and not acknowledged, ending as $2 says.
+killed_by_hook () {
+  grep -q "FIELDFLASH_PLATFORM_FAULT: killed $2" <(tail -n +"$(($1 + 1))" "$work/platform.log")
+}
+checked () {
+  grep -Eq "MQTT: of [0-9]+ commands claimed and not acknowledged, $2" \
+    <(tail -n +"$(($1 + 1))" "$work/platform.log")
+}
+for fault in kill-after-claim=2 kill-after-puback=2 kill-after-puback=2; do
   lines=$(wc -l < "$work/platform.log")
-  FIELDFLASH_PLATFORM_FAULT=kill-after-puback=2 remote_stack_start_platform
-  # It kills itself when the broker has a wave's two commands.
-  wait "$REMOTE_PLATFORM_PID" && fail "serve was not killed (kill $kill)"
+  FIELDFLASH_PLATFORM_FAULT=$fault remote_stack_start_platform
+  # (A daemon that lost the round claimed before the last kill waits here in vain.)
+  remote_stack_wait_line "$work/platform.log" 'FIELDFLASH_PLATFORM_FAULT: killed' "$((lines + 1))"
+  wait "$REMOTE_PLATFORM_PID" && fail "serve was not killed ($fault)"
   REMOTE_PLATFORM_PID=
-  grep -q 'FIELDFLASH_PLATFORM_FAULT: killed at' \
-    <(tail -n +"$((lines + 1))" "$work/platform.log") || fail "kill $kill: not by the fault hook"
+  case $fault in
+    kill-after-claim=*)
+      killed_by_hook "$lines" 'after claiming' || fail "$fault: not killed by the fault hook"
+      claimed_at=$lines ;;
+    *)
+      killed_by_hook "$lines" 'at the broker' || fail "$fault: not killed by the fault hook"
+      # After the kill at the claim, the broker holds neither of the round's two commands (they
+      # are published now); after a kill at their PUBACKs, it holds those whose PUBACK was not
+      # stored (not published again).
+      if [ -n "${claimed_at:-}" ]; then
+        checked "$lines" '0 reached the broker, 2 are published now' \
+          || fail "the commands claimed before the kill were not published"
+        claimed_at=
+        acked_at=$lines
+      elif [ -n "${acked_at:-}" ]; then
+        checked "$lines" '[0-9]+ reached the broker, 0 are published now' \
+          || fail "the commands acknowledged before the kill were not found"
+      fi ;;
+  esac
 done
+lines=$(wc -l < "$work/platform.log")
 remote_stack_start_platform
 wait_campaign C3 complete
 [ "$(show C3 "c['terminals']['succeeded']")" = 6 ] || fail "C3 $(show C3 "c['terminals']")"
@@ -190,6 +216,9 @@ for id in NET-0031 NET-0032 NET-0033 NET-0034 NET-0035 NET-0036; do
   [ "$(remote_platform remote results "$id" | wc -l)" = 1 ] || fail "results of $id"
   [ "$(grep -c "^$id: command " "$work/swarm.log")" = 1 ] || fail "$id executed twice"
 done
+# The last start found the last round's commands at the broker as well.
+checked "$lines" '[0-9]+ reached the broker, 0 are published now' \
+  || fail "the last start did not find the acknowledged commands"
 
 echo "== tablet-only terminals become tablet work when their wave starts"
 # NET-0037 (wave 1) is away: its wave ends when it counts as offline, after 5 s.

@@ -90,7 +90,7 @@ start_terminal REF-OTHER ab
 publish_command REF-OTHER "$(craft_command "$platform_key" REF-ELSEWHERE "$(new_id)" 3600 V2.50)"
 expect_refused REF-OTHER "REF-ELSEWHERE|another"
 
-echo "== a replayed command: executed once, refused the second time"
+echo "== a replayed command: executed once, ignored the second time (one result)"
 start_terminal REF-REPLAY ab
 # The command as the terminal receives it, taken with its own certificate (only it may read it).
 lines=$(wc -l < "$work/mosquitto.log")
@@ -104,7 +104,12 @@ wait "$sub"
 e2e_wait_result REF-REPLAY succeeded
 snapshot REF-REPLAY > "$work/snapshot-REF-REPLAY"
 publish_command REF-REPLAY "$(cat "$work/replay.cmd")"
-expect_refused REF-REPLAY "replay|already"
+# A forged command after it: its refusal is the marker that the agent handled the replay (a
+# retained command comes again at every subscription; a command ID is handled once).
+publish_command REF-REPLAY "$(craft_command "$work/forger.pem" REF-REPLAY "$(new_id)" 3600 V2.50)"
+expect_refused REF-REPLAY "signature"
+[ "$(e2e_results REF-REPLAY)" = 2 ] \
+  || fail "REF-REPLAY: $(remote_platform remote results REF-REPLAY)"
 [ "$(e2e_running REF-REPLAY rootfs)" = V2.00 ] || fail "REF-REPLAY: rootfs"
 
 echo "== a tampered payload on the data partition"

@@ -37,14 +37,16 @@ as_terminal () {
     --cert "$creds/$who/terminal.crt" --key "$creds/$who/terminal.key" "$@"
 }
 # A subscriber of terminal $1 (client ID $2, a persistent session) to its topics $3…, taking $N
-# messages into $work/$1.out ("TOPIC PAYLOAD" lines); waits until the broker has it.
+# messages into $work/$1.out ("TOPIC PAYLOAD" lines); waits until the broker has it. The broker's
+# retained copy of the topic's last command or ack, delivered at each subscription, is left out
+# (-R): only what is published from then on (or queued in the session) counts.
 subscribe () {
   local who=$1 id=$2 count=$3 lines
   shift 3
   lines=$(wc -l < "$work/mosquitto.log")
   local topics=()
   for topic in "$@"; do topics+=(-t "$topic"); done
-  as_terminal "$who" mosquitto_sub -i "$id" -c -q 1 -v -C "$count" "${topics[@]}" \
+  as_terminal "$who" mosquitto_sub -i "$id" -c -q 1 -v -R -C "$count" "${topics[@]}" \
     > "$work/$who.out" &
   subs+=($!)
   remote_stack_wait_line "$work/mosquitto.log" "as $id " "$((lines + 1))"
