@@ -52,15 +52,19 @@ ff_reply_json (FfReply     *reply,
   return reply;
 }
 
+/* A message may quote what the client sent (an ID from the path or the query, which libsoup
+ * hands over percent-decoded, whatever bytes they are): JSON text must be UTF-8, so any other
+ * byte becomes U+FFFD. */
 FfReply *
 ff_reply_error (FfReply    *reply,
                 guint       status,
                 const char *message)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autofree char *text = g_utf8_make_valid (message, -1);
 
   json_builder_begin_object (builder);
-  ff_builder_add_string (builder, "error", message);
+  ff_builder_add_string (builder, "error", text);
   json_builder_end_object (builder);
   return ff_reply_json (reply, status, builder);
 }

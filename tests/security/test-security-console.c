@@ -125,11 +125,23 @@ test_tablet_key (Fixture      *fixture,
     }
 }
 
+/* libsoup hands the path over percent-decoded; the IDs in it are not UTF-8 then, and the errors
+ * that named them were not UTF-8 either (no JSON a browser reads). */
+static void
+test_non_utf8_ids (Fixture      *fixture,
+                   gconstpointer data)
+{
+  expect_refused (fixture, "GET", "/console/api/terminals/X%ff%fe", NULL, 404, "X\xef\xbf\xbd");
+  expect_refused (fixture, "GET", "/console/api/campaigns/C%ff", NULL, 404, "C\xef\xbf\xbd");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/security/console/tablet-key", Fixture, NULL, set_up, test_tablet_key, tear_down);
+  g_test_add ("/security/console/non-utf8-ids", Fixture, NULL, set_up, test_non_utf8_ids,
+              tear_down);
   return g_test_run ();
 }
