@@ -1,6 +1,6 @@
 /* What the HTTPS API does for networked terminals' agents (docs/api.md, "Agent endpoints"):
  * FF-Terminal signature authentication, package downloads, the scheduled version query. The
- * server (ff-platform-server.c) routes to these and answers. */
+ * server (ff-platform-server-routes.c) routes to these and answers. */
 #pragma once
 
 #include "ff-crypto.h"
