@@ -10,13 +10,6 @@
 #include <glib/gi18n-lib.h>
 #include <sqlite3.h>
 
-#define bind ff_platform_db_bind
-#define run ff_platform_db_run
-#define next_row ff_platform_db_next_row
-#define collect_rows ff_platform_db_collect_rows
-#define steal_first_row ff_platform_db_steal_first_row
-#define require_found ff_platform_db_require_found
-#define LOCKED FF_PLATFORM_DB_LOCKED
 
 /* Handhelds */
 
@@ -27,9 +20,9 @@ ff_platform_db_insert_handheld (FfPlatformDb *db,
                                 gint64        now,
                                 GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "INSERT INTO handhelds VALUES (?, ?, 'in-stock', NULL, ?)",
-                                    error, "ssi", serial, public_key_pem, now),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO handhelds VALUES (?, ?, 'in-stock', NULL, ?)",
+      error, "ssi", serial, public_key_pem, now), error));
 }
 
 #define SELECT_HANDHELDS "SELECT serial, public_key, state, task_id FROM handhelds"
@@ -51,7 +44,8 @@ collect_handhelds (FfPlatformDb *db,
                    sqlite3_stmt *stmt,
                    GError      **error)
 {
-  return collect_rows (db, stmt, read_handheld, (GDestroyNotify) ff_handheld_free, error);
+  return ff_platform_db_collect_rows (db, stmt, read_handheld, (GDestroyNotify) ff_handheld_free,
+                                      error);
 }
 
 static FfHandheld *
@@ -60,10 +54,11 @@ get_handheld (FfPlatformDb *db,
               GError      **error)
 {
   g_autoptr(GPtrArray) list =
-    collect_handhelds (db, bind (db, SELECT_HANDHELDS " WHERE serial = ?", error, "s", serial),
+    collect_handhelds (db, ff_platform_db_bind (db, SELECT_HANDHELDS " WHERE serial = ?", error,
+                                                "s", serial),
                        error);
 
-  return steal_first_row (list);
+  return ff_platform_db_steal_first_row (list);
 }
 
 FfHandheld *
@@ -71,7 +66,7 @@ ff_platform_db_get_handheld (FfPlatformDb *db,
                              const char   *serial,
                              GError      **error)
 {
-  return LOCKED (db, get_handheld (db, serial, error));
+  return FF_PLATFORM_DB_LOCKED (db, get_handheld (db, serial, error));
 }
 
 FfHandheld *
@@ -82,16 +77,16 @@ ff_platform_db_require_handheld (FfPlatformDb *db,
   GError *lookup_error = NULL;
   FfHandheld *handheld = ff_platform_db_get_handheld (db, serial, &lookup_error);
 
-  return require_found (handheld, lookup_error, error, _("Tablet %s is not registered"), serial);
+  return ff_platform_db_require_found (handheld, lookup_error, error,
+                                       _("Tablet %s is not registered"), serial);
 }
 
 GPtrArray *
 ff_platform_db_list_handhelds (FfPlatformDb *db,
                                GError      **error)
 {
-  return LOCKED (db, collect_handhelds (db, bind (db, SELECT_HANDHELDS " ORDER BY serial", error,
-                                                  ""),
-                                        error));
+  return FF_PLATFORM_DB_LOCKED (db, collect_handhelds (db, ff_platform_db_bind (db,
+      SELECT_HANDHELDS " ORDER BY serial", error, ""), error));
 }
 
 gboolean
@@ -101,9 +96,9 @@ ff_platform_db_set_handheld_state (FfPlatformDb *db,
                                    const char   *task_id,
                                    GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "UPDATE handhelds SET state = ?, task_id = ?"
-                                        " WHERE serial = ?", error, "sss", state, task_id, serial),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "UPDATE handhelds SET state = ?, task_id = ?"
+      " WHERE serial = ?", error, "sss", state, task_id, serial), error));
 }
 
 /* Technicians and sessions */
@@ -116,9 +111,9 @@ ff_platform_db_insert_technician (FfPlatformDb *db,
                                   gint64        now,
                                   GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "INSERT INTO technicians VALUES (?, ?, ?, 0, 0, ?)", error,
-                                    "sssi", phone, name, pin_hash, now),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO technicians VALUES (?, ?, ?, 0, 0, ?)", error,
+      "sssi", phone, name, pin_hash, now), error));
 }
 
 #define SELECT_TECHNICIANS \
@@ -142,7 +137,8 @@ collect_technicians (FfPlatformDb *db,
                      sqlite3_stmt *stmt,
                      GError      **error)
 {
-  return collect_rows (db, stmt, read_technician, (GDestroyNotify) ff_technician_free, error);
+  return ff_platform_db_collect_rows (db, stmt, read_technician,
+                                      (GDestroyNotify) ff_technician_free, error);
 }
 
 static FfTechnician *
@@ -151,10 +147,11 @@ get_technician (FfPlatformDb *db,
                 GError      **error)
 {
   g_autoptr(GPtrArray) list =
-    collect_technicians (db, bind (db, SELECT_TECHNICIANS " WHERE phone = ?", error, "s", phone),
+    collect_technicians (db, ff_platform_db_bind (db, SELECT_TECHNICIANS " WHERE phone = ?", error,
+                                                  "s", phone),
                          error);
 
-  return steal_first_row (list);
+  return ff_platform_db_steal_first_row (list);
 }
 
 FfTechnician *
@@ -162,7 +159,7 @@ ff_platform_db_get_technician (FfPlatformDb *db,
                                const char   *phone,
                                GError      **error)
 {
-  return LOCKED (db, get_technician (db, phone, error));
+  return FF_PLATFORM_DB_LOCKED (db, get_technician (db, phone, error));
 }
 
 FfTechnician *
@@ -173,17 +170,16 @@ ff_platform_db_require_technician (FfPlatformDb *db,
   GError *lookup_error = NULL;
   FfTechnician *technician = ff_platform_db_get_technician (db, phone, &lookup_error);
 
-  return require_found (technician, lookup_error, error, _("Technician %s is not registered"),
-                        phone);
+  return ff_platform_db_require_found (technician, lookup_error, error,
+                                       _("Technician %s is not registered"), phone);
 }
 
 GPtrArray *
 ff_platform_db_list_technicians (FfPlatformDb *db,
                                  GError      **error)
 {
-  return LOCKED (db, collect_technicians (db, bind (db, SELECT_TECHNICIANS " ORDER BY phone",
-                                                    error, ""),
-                                          error));
+  return FF_PLATFORM_DB_LOCKED (db, collect_technicians (db, ff_platform_db_bind (db,
+      SELECT_TECHNICIANS " ORDER BY phone", error, ""), error));
 }
 
 gboolean
@@ -193,10 +189,10 @@ ff_platform_db_set_login_failures (FfPlatformDb *db,
                                    gint64        last_failure_at,
                                    GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "UPDATE technicians SET failed_logins = ?,"
-                                        " last_failure_at = ? WHERE phone = ?", error, "iis",
-                                    failures, last_failure_at, phone),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "UPDATE technicians SET failed_logins = ?,"
+      " last_failure_at = ? WHERE phone = ?", error, "iis", failures, last_failure_at, phone),
+      error));
 }
 
 /* Supervisors */
@@ -208,9 +204,8 @@ ff_platform_db_insert_supervisor (FfPlatformDb *db,
                                   gint64        now,
                                   GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "INSERT INTO supervisors VALUES (?, ?, ?, NULL)", error,
-                                    "ssi", name, pin_hash, now),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO supervisors VALUES (?, ?, ?, NULL)", error, "ssi", name, pin_hash, now), error));
 }
 
 static gpointer
@@ -235,8 +230,8 @@ ff_platform_db_list_supervisors (FfPlatformDb *db,
       " WHERE disabled_at IS NULL ORDER BY name"
     : "SELECT name, pin_hash, added_at, disabled_at FROM supervisors ORDER BY name";
 
-  return LOCKED (db, collect_rows (db, bind (db, sql, error, ""), read_supervisor,
-                                   (GDestroyNotify) ff_supervisor_record_free, error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+      sql, error, ""), read_supervisor, (GDestroyNotify) ff_supervisor_record_free, error));
 }
 
 static gboolean
@@ -246,9 +241,9 @@ disable_supervisor (FfPlatformDb *db,
                     gboolean     *disabled,
                     GError      **error)
 {
-  if (!run (db, bind (db, "UPDATE supervisors SET disabled_at = ? WHERE name = ?"
-                          " AND disabled_at IS NULL", error, "is", now, name),
-            error))
+  if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+        "UPDATE supervisors SET disabled_at = ? WHERE name = ?"
+        " AND disabled_at IS NULL", error, "is", now, name), error))
     return FALSE;
   *disabled = ff_platform_db_changes (db) > 0;
   return TRUE;
@@ -261,7 +256,7 @@ ff_platform_db_disable_supervisor (FfPlatformDb *db,
                                    gboolean     *disabled,
                                    GError      **error)
 {
-  return LOCKED (db, disable_supervisor (db, name, now, disabled, error));
+  return FF_PLATFORM_DB_LOCKED (db, disable_supervisor (db, name, now, disabled, error));
 }
 
 gboolean
@@ -273,11 +268,12 @@ ff_platform_db_insert_session (FfPlatformDb *db,
                                gint64        expires_at,
                                GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "DELETE FROM sessions WHERE expires_at <= ?", error, "i",
-                                    now), error)
-                     && run (db, bind (db, "INSERT INTO sessions VALUES (?, ?, ?, ?, ?)", error,
-                                       "sssii", token_hash, phone, serial, now, expires_at),
-                             error));
+  return FF_PLATFORM_DB_LOCKED (db,
+      ff_platform_db_run (db, ff_platform_db_bind (db,
+        "DELETE FROM sessions WHERE expires_at <= ?", error, "i", now), error)
+      && ff_platform_db_run (db, ff_platform_db_bind (db,
+        "INSERT INTO sessions VALUES (?, ?, ?, ?, ?)", error, "sssii", token_hash, phone, serial,
+        now, expires_at), error));
 }
 
 static gboolean
@@ -289,12 +285,12 @@ find_session (FfPlatformDb *db,
               gboolean     *retired,
               GError      **error)
 {
-  sqlite3_stmt *stmt = bind (db, "SELECT s.phone, s.serial, h.state = 'retired' FROM sessions s"
-                                 " JOIN handhelds h ON h.serial = s.serial"
-                                 " WHERE s.token_hash = ? AND s.expires_at > ?",
-                             error, "si", token_hash, now);
+  sqlite3_stmt *stmt = ff_platform_db_bind (db,
+      "SELECT s.phone, s.serial, h.state = 'retired' FROM sessions s"
+      " JOIN handhelds h ON h.serial = s.serial"
+      " WHERE s.token_hash = ? AND s.expires_at > ?", error, "si", token_hash, now);
 
-  if (stmt == NULL || !next_row (db, stmt, error))
+  if (stmt == NULL || !ff_platform_db_next_row (db, stmt, error))
     return FALSE;
   *phone = ff_sqlite_column_text (stmt, 0);
   *serial = ff_sqlite_column_text (stmt, 1);
@@ -312,7 +308,8 @@ ff_platform_db_find_session (FfPlatformDb *db,
                              gboolean     *retired,
                              GError      **error)
 {
-  return LOCKED (db, find_session (db, token_hash, now, phone, serial, retired, error));
+  return FF_PLATFORM_DB_LOCKED (db, find_session (db, token_hash, now, phone, serial, retired,
+                                                  error));
 }
 
 /* Freeing */

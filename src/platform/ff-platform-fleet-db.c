@@ -7,8 +7,6 @@
 #include "ff-platform-db-private.h"
 #include "ff-sqlite.h"
 
-#define bind ff_platform_db_bind
-#define LOCKED FF_PLATFORM_DB_LOCKED
 
 /* Terminals */
 
@@ -56,11 +54,12 @@ bind_filter (FfPlatformDb           *db,
              const FfTerminalFilter *filter,
              GError                **error)
 {
-  return bind (db, g_intern_string (sql->str), error, "ssssssddddsssi", filter->model,
-               filter->version, filter->vendor, filter->below, filter->at_least, filter->profile,
-               filter->south, filter->north, filter->west, filter->east, filter->after,
-               filter->link, filter->online,
-               filter->limit > 0 ? (gint64) filter->limit : (gint64) -1);
+  return ff_platform_db_bind (db, g_intern_string (sql->str), error, "ssssssddddsssi",
+                              filter->model, filter->version, filter->vendor, filter->below,
+                              filter->at_least, filter->profile, filter->south, filter->north,
+                              filter->west, filter->east, filter->after, filter->link,
+                              filter->online,
+                              filter->limit > 0 ? (gint64) filter->limit : (gint64) -1);
 }
 
 static GPtrArray *
@@ -82,7 +81,7 @@ ff_platform_db_find_terminals (FfPlatformDb           *db,
                                const FfTerminalFilter *filter,
                                GError                **error)
 {
-  return LOCKED (db, find_terminals (db, filter, error));
+  return FF_PLATFORM_DB_LOCKED (db, find_terminals (db, filter, error));
 }
 
 static gint64
@@ -109,7 +108,7 @@ ff_platform_db_count_matching (FfPlatformDb           *db,
                                const FfTerminalFilter *filter,
                                GError                **error)
 {
-  return LOCKED (db, count_matching (db, filter, error));
+  return FF_PLATFORM_DB_LOCKED (db, count_matching (db, filter, error));
 }
 
 /* The fleet */
@@ -136,8 +135,8 @@ GPtrArray *
 ff_platform_db_fleet_summary (FfPlatformDb *db,
                               GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (
-                       db, bind (db, ff_platform_fleet_summary_sql, error, ""),
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (
+                       db, ff_platform_db_bind (db, ff_platform_fleet_summary_sql, error, ""),
                        read_group, (GDestroyNotify) ff_fleet_group_free, error));
 }
 
@@ -163,17 +162,16 @@ ff_platform_db_list_blacklist (FfPlatformDb *db,
                                const char   *device_id,
                                GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (
-                       db, bind (db, "SELECT f.id, f.vendor, f.model, f.version, b.device_id,"
-                                     " b.added_at FROM blacklist AS b JOIN firmware AS f"
-                                     " ON f.id = b.firmware_id"
-                                     " WHERE (?1 IS NULL OR ff_version_key (f.version)"
-                                     "        = ff_version_key (?1))"
-                                     " AND (?2 IS NULL OR b.device_id = ?2)"
-                                     " ORDER BY b.device_id, ff_version_key (f.version),"
-                                     " f.vendor, f.model",
-                                 error, "ss", version, device_id),
-                       read_blacklist_entry, (GDestroyNotify) ff_blacklist_entry_free, error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+      "SELECT f.id, f.vendor, f.model, f.version, b.device_id,"
+      " b.added_at FROM blacklist AS b JOIN firmware AS f"
+      " ON f.id = b.firmware_id"
+      " WHERE (?1 IS NULL OR ff_version_key (f.version)"
+      "        = ff_version_key (?1))"
+      " AND (?2 IS NULL OR b.device_id = ?2)"
+      " ORDER BY b.device_id, ff_version_key (f.version),"
+      " f.vendor, f.model", error, "ss", version, device_id),
+      read_blacklist_entry, (GDestroyNotify) ff_blacklist_entry_free, error));
 }
 
 static gboolean
@@ -183,10 +181,9 @@ remove_blacklist (FfPlatformDb *db,
                   gboolean     *removed,
                   GError      **error)
 {
-  if (!ff_platform_db_run (db, bind (db, "DELETE FROM blacklist WHERE firmware_id = ?"
-                                         " AND device_id = ?",
-                                     error, "is", firmware_id, device_id),
-                           error))
+  if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+        "DELETE FROM blacklist WHERE firmware_id = ?"
+        " AND device_id = ?", error, "is", firmware_id, device_id), error))
     return FALSE;
   *removed = ff_platform_db_changes (db) > 0;
   return TRUE;
@@ -199,7 +196,7 @@ ff_platform_db_remove_blacklist (FfPlatformDb *db,
                                  gboolean     *removed,
                                  GError      **error)
 {
-  return LOCKED (db, remove_blacklist (db, firmware_id, device_id, removed, error));
+  return FF_PLATFORM_DB_LOCKED (db, remove_blacklist (db, firmware_id, device_id, removed, error));
 }
 
 /* Tasks and reports */
@@ -218,14 +215,13 @@ ff_platform_db_list_task_items (FfPlatformDb *db,
                                 const char   *task_id,
                                 GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (
-    db, bind (db, "SELECT i.state, t.version, t.sha256, p.version, p.sha256,"
-                  " i.expected_version, i.closing_report_id, i.device_id FROM task_items i"
-                  " JOIN firmware t ON t.id = i.target_firmware_id"
-                  " LEFT JOIN firmware p ON p.id = i.previous_firmware_id"
-                  " WHERE i.task_id = ? ORDER BY i.device_id",
-              error, "s", task_id),
-    read_task_item_of_device, (GDestroyNotify) ff_task_item_record_free, error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+      "SELECT i.state, t.version, t.sha256, p.version, p.sha256,"
+      " i.expected_version, i.closing_report_id, i.device_id FROM task_items i"
+      " JOIN firmware t ON t.id = i.target_firmware_id"
+      " LEFT JOIN firmware p ON p.id = i.previous_firmware_id"
+      " WHERE i.task_id = ? ORDER BY i.device_id", error, "s", task_id),
+      read_task_item_of_device, (GDestroyNotify) ff_task_item_record_free, error));
 }
 
 void
@@ -255,17 +251,16 @@ ff_platform_db_list_task_tablets (FfPlatformDb *db,
                                   const char   *task_id,
                                   GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (
-    db, bind (db, "SELECT t.serial, count (r.report_id), count (DISTINCT r.device_id),"
-                  " coalesce (max (r.received_at), 0),"
-                  " coalesce ((SELECT max (s.created_at) FROM sessions s"
-                  "   WHERE s.serial = t.serial AND s.phone = k.phone"
-                  "   AND s.created_at >= k.issued_at), 0)"
-                  " FROM task_tablets t JOIN tasks k ON k.task_id = t.task_id"
-                  " LEFT JOIN reports r ON r.task_id = t.task_id AND r.tablet_serial = t.serial"
-                  " WHERE t.task_id = ? GROUP BY t.serial ORDER BY t.serial",
-              error, "s", task_id),
-    read_task_tablet, (GDestroyNotify) ff_task_tablet_free, error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+      "SELECT t.serial, count (r.report_id), count (DISTINCT r.device_id),"
+      " coalesce (max (r.received_at), 0),"
+      " coalesce ((SELECT max (s.created_at) FROM sessions s"
+      "   WHERE s.serial = t.serial AND s.phone = k.phone"
+      "   AND s.created_at >= k.issued_at), 0)"
+      " FROM task_tablets t JOIN tasks k ON k.task_id = t.task_id"
+      " LEFT JOIN reports r ON r.task_id = t.task_id AND r.tablet_serial = t.serial"
+      " WHERE t.task_id = ? GROUP BY t.serial ORDER BY t.serial", error, "s", task_id),
+      read_task_tablet, (GDestroyNotify) ff_task_tablet_free, error));
 }
 
 GPtrArray *
@@ -273,10 +268,10 @@ ff_platform_db_list_device_reports (FfPlatformDb *db,
                                     const char   *device_id,
                                     GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (
-                       db, bind (db, SELECT_REPORTS " WHERE device_id = ?"
-                                     " ORDER BY received_at, rowid",
-                                 error, "s", device_id),
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (
+                       db, ff_platform_db_bind (db, SELECT_REPORTS " WHERE device_id = ?"
+                                                    " ORDER BY received_at, rowid",
+                                                error, "s", device_id),
                        ff_platform_db_read_report, (GDestroyNotify) ff_report_record_free,
                        error));
 }

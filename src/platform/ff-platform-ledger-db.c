@@ -10,12 +10,6 @@
 #include <glib/gi18n-lib.h>
 #include <sqlite3.h>
 
-#define bind ff_platform_db_bind
-#define run ff_platform_db_run
-#define collect_rows ff_platform_db_collect_rows
-#define steal_first_row ff_platform_db_steal_first_row
-#define require_found ff_platform_db_require_found
-#define LOCKED FF_PLATFORM_DB_LOCKED
 
 /* Terminals */
 
@@ -48,11 +42,11 @@ get_terminal (FfPlatformDb *db,
               const char   *device_id,
               GError      **error)
 {
-  g_autoptr(GPtrArray) list =
-    collect_rows (db, bind (db, SELECT_TERMINALS " WHERE device_id = ?", error, "s", device_id),
-                  ff_platform_db_read_terminal, (GDestroyNotify) ff_terminal_free, error);
+  g_autoptr(GPtrArray) list = ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+      SELECT_TERMINALS " WHERE device_id = ?", error, "s", device_id),
+      ff_platform_db_read_terminal, (GDestroyNotify) ff_terminal_free, error);
 
-  return steal_first_row (list);
+  return ff_platform_db_steal_first_row (list);
 }
 
 FfTerminal *
@@ -60,7 +54,7 @@ ff_platform_db_get_terminal (FfPlatformDb *db,
                              const char   *device_id,
                              GError      **error)
 {
-  return LOCKED (db, get_terminal (db, device_id, error));
+  return FF_PLATFORM_DB_LOCKED (db, get_terminal (db, device_id, error));
 }
 
 FfTerminal *
@@ -71,8 +65,8 @@ ff_platform_db_require_terminal (FfPlatformDb *db,
   GError *lookup_error = NULL;
   FfTerminal *terminal = ff_platform_db_get_terminal (db, device_id, &lookup_error);
 
-  return require_found (terminal, lookup_error, error, _("Terminal %s is not in the ledger"),
-                        device_id);
+  return ff_platform_db_require_found (terminal, lookup_error, error,
+                                       _("Terminal %s is not in the ledger"), device_id);
 }
 
 static gboolean
@@ -83,27 +77,26 @@ put_terminal (FfPlatformDb     *db,
               GError          **error)
 {
   if (exists)
-    return run (db, bind (db, "UPDATE terminals SET name = ?2, latitude = ?3, longitude = ?4,"
-                              " vendor = ?5, model = ?6, hardware_version = ?7,"
-                              " software_version = ?8, version_key = ff_version_key (?8),"
-                              " software_checksum = ?9, host = ?10, port = ?11,"
-                              " common_address = ?12, profile = ?13, updated_at = ?14"
-                              " WHERE device_id = ?1",
-                          error, "ssddssssssiisi", t->device_id, t->name, t->latitude,
-                          t->longitude, t->vendor, t->model, t->hardware_version,
-                          t->software_version, t->software_checksum, t->host, (gint64) t->port,
-                          (gint64) t->common_address, t->profile, now),
-                error);
-  return run (db, bind (db, "INSERT INTO terminals (device_id, name, latitude, longitude,"
-                            " vendor, model, hardware_version, software_version, software_checksum,"
-                            " host, port, common_address, profile, updated_at, version_key) VALUES"
-                            " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-                            " ff_version_key (?8))",
-                        error, "ssddssssssiisi", t->device_id, t->name, t->latitude, t->longitude,
-                        t->vendor, t->model, t->hardware_version, t->software_version,
-                        t->software_checksum, t->host, (gint64) t->port,
-                        (gint64) t->common_address, t->profile, now),
-              error);
+    return ff_platform_db_run (db, ff_platform_db_bind (db,
+        "UPDATE terminals SET name = ?2, latitude = ?3, longitude = ?4,"
+        " vendor = ?5, model = ?6, hardware_version = ?7,"
+        " software_version = ?8, version_key = ff_version_key (?8),"
+        " software_checksum = ?9, host = ?10, port = ?11,"
+        " common_address = ?12, profile = ?13, updated_at = ?14"
+        " WHERE device_id = ?1", error, "ssddssssssiisi", t->device_id, t->name, t->latitude,
+        t->longitude, t->vendor, t->model, t->hardware_version,
+        t->software_version, t->software_checksum, t->host, (gint64) t->port,
+        (gint64) t->common_address, t->profile, now), error);
+  return ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO terminals (device_id, name, latitude, longitude,"
+      " vendor, model, hardware_version, software_version, software_checksum,"
+      " host, port, common_address, profile, updated_at, version_key) VALUES"
+      " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+      " ff_version_key (?8))",
+      error, "ssddssssssiisi", t->device_id, t->name, t->latitude, t->longitude,
+      t->vendor, t->model, t->hardware_version, t->software_version,
+      t->software_checksum, t->host, (gint64) t->port, (gint64) t->common_address, t->profile, now),
+      error);
 }
 
 gboolean
@@ -113,7 +106,7 @@ ff_platform_db_put_terminal (FfPlatformDb     *db,
                              gint64            now,
                              GError          **error)
 {
-  return LOCKED (db, put_terminal (db, terminal, exists, now, error));
+  return FF_PLATFORM_DB_LOCKED (db, put_terminal (db, terminal, exists, now, error));
 }
 
 gboolean
@@ -124,13 +117,12 @@ ff_platform_db_set_terminal_version (FfPlatformDb *db,
                                      gint64        now,
                                      GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "UPDATE terminals SET software_version = ?1,"
-                                        " version_key = ff_version_key (?1),"
-                                        " software_checksum = ?2, updated_at = ?3"
-                                        " WHERE device_id = ?4",
-                                    error, "ssis", version, checksum ? checksum : "", now,
-                                    device_id),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "UPDATE terminals SET software_version = ?1,"
+      " version_key = ff_version_key (?1),"
+      " software_checksum = ?2, updated_at = ?3"
+      " WHERE device_id = ?4", error, "ssis", version, checksum ? checksum : "", now, device_id),
+      error));
 }
 
 gboolean
@@ -144,12 +136,11 @@ ff_platform_db_add_history (FfPlatformDb *db,
                             const char   *report_id,
                             GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "INSERT INTO version_history (device_id, changed_at,"
-                                        " from_version, to_version, to_checksum, source, report_id)"
-                                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                    error, "sisssss", device_id, changed_at, from_version,
-                                    to_version, to_checksum, source, report_id),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO version_history (device_id, changed_at,"
+      " from_version, to_version, to_checksum, source, report_id)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?)", error, "sisssss", device_id, changed_at, from_version,
+      to_version, to_checksum, source, report_id), error));
 }
 
 static gpointer
@@ -171,12 +162,12 @@ list_history (FfPlatformDb *db,
               const char   *device_id,
               GError      **error)
 {
-  sqlite3_stmt *stmt = bind (db, "SELECT changed_at, from_version, to_version, to_checksum, source,"
-                                 " report_id FROM version_history WHERE device_id = ? ORDER BY id",
-                             error, "s", device_id);
+  sqlite3_stmt *stmt = ff_platform_db_bind (db,
+      "SELECT changed_at, from_version, to_version, to_checksum, source,"
+      " report_id FROM version_history WHERE device_id = ? ORDER BY id", error, "s", device_id);
 
-  return collect_rows (db, stmt, read_history_entry, (GDestroyNotify) ff_history_entry_free,
-                       error);
+  return ff_platform_db_collect_rows (db, stmt, read_history_entry,
+                                      (GDestroyNotify) ff_history_entry_free, error);
 }
 
 GPtrArray *
@@ -184,7 +175,7 @@ ff_platform_db_list_history (FfPlatformDb *db,
                              const char   *device_id,
                              GError      **error)
 {
-  return LOCKED (db, list_history (db, device_id, error));
+  return FF_PLATFORM_DB_LOCKED (db, list_history (db, device_id, error));
 }
 
 /* Firmware */
@@ -194,17 +185,17 @@ insert_firmware_rows (FfPlatformDb *db,
                       FfFirmware   *fw,
                       GError      **error)
 {
-  if (!run (db, bind (db, "INSERT INTO firmware (vendor, model, version, sha256, size, notes,"
-                          " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                      error, "ssssisi", fw->vendor, fw->model, fw->version, fw->sha256, fw->size,
-                      fw->notes ? fw->notes : "", fw->added_at),
-            error))
+  if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+        "INSERT INTO firmware (vendor, model, version, sha256, size, notes,"
+        " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        error, "ssssisi", fw->vendor, fw->model, fw->version, fw->sha256, fw->size,
+        fw->notes ? fw->notes : "", fw->added_at), error))
     return FALSE;
   fw->id = ff_platform_db_last_insert_id (db);
   for (guint i = 0; fw->hardware_versions != NULL && fw->hardware_versions[i] != NULL; i++)
-    if (!run (db, bind (db, "INSERT OR IGNORE INTO firmware_hardware VALUES (?, ?)", error, "is",
-                        fw->id, fw->hardware_versions[i]),
-              error))
+    if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+          "INSERT OR IGNORE INTO firmware_hardware VALUES (?, ?)", error, "is",
+          fw->id, fw->hardware_versions[i]), error))
       return FALSE;
   return TRUE;
 }
@@ -231,7 +222,7 @@ ff_platform_db_insert_firmware (FfPlatformDb *db,
                                 FfFirmware   *firmware,
                                 GError      **error)
 {
-  return LOCKED (db, insert_firmware (db, firmware, error));
+  return FF_PLATFORM_DB_LOCKED (db, insert_firmware (db, firmware, error));
 }
 
 static gpointer
@@ -245,10 +236,11 @@ firmware_hardware (FfPlatformDb *db,
                    gint64        firmware_id,
                    GError      **error)
 {
-  sqlite3_stmt *stmt = bind (db, "SELECT hardware_version FROM firmware_hardware"
-                                 " WHERE firmware_id = ? ORDER BY hardware_version",
-                             error, "i", firmware_id);
-  g_autoptr(GPtrArray) versions = collect_rows (db, stmt, read_first_text, g_free, error);
+  sqlite3_stmt *stmt = ff_platform_db_bind (db, "SELECT hardware_version FROM firmware_hardware"
+                                                " WHERE firmware_id = ? ORDER BY hardware_version",
+                                            error, "i", firmware_id);
+  g_autoptr(GPtrArray) versions = ff_platform_db_collect_rows (db, stmt, read_first_text, g_free,
+                                                               error);
 
   if (versions == NULL)
     return NULL;
@@ -283,8 +275,9 @@ collect_firmware (FfPlatformDb *db,
                   sqlite3_stmt *stmt,
                   GError      **error)
 {
-  g_autoptr(GPtrArray) list = collect_rows (db, stmt, read_firmware,
-                                            (GDestroyNotify) ff_firmware_free, error);
+  g_autoptr(GPtrArray) list = ff_platform_db_collect_rows (db, stmt, read_firmware,
+                                                           (GDestroyNotify) ff_firmware_free,
+                                                           error);
 
   for (guint i = 0; list != NULL && i < list->len; i++)
     {
@@ -305,12 +298,12 @@ find_firmware (FfPlatformDb *db,
                GError      **error)
 {
   g_autoptr(GPtrArray) list =
-    collect_firmware (db, bind (db, SELECT_FIRMWARE " WHERE vendor = ? AND model = ?"
-                                                    " AND version = ?",
-                                error, "sss", vendor, model, version),
+    collect_firmware (db, ff_platform_db_bind (db, SELECT_FIRMWARE " WHERE vendor = ? AND model = ?"
+                                                                   " AND version = ?",
+                                               error, "sss", vendor, model, version),
                       error);
 
-  return steal_first_row (list);
+  return ff_platform_db_steal_first_row (list);
 }
 
 FfFirmware *
@@ -320,7 +313,7 @@ ff_platform_db_find_firmware (FfPlatformDb *db,
                               const char   *version,
                               GError      **error)
 {
-  return LOCKED (db, find_firmware (db, vendor, model, version, error));
+  return FF_PLATFORM_DB_LOCKED (db, find_firmware (db, vendor, model, version, error));
 }
 
 static GPtrArray *
@@ -328,9 +321,9 @@ list_firmware (FfPlatformDb *db,
                const char   *version,
                GError      **error)
 {
-  return collect_firmware (db, bind (db, SELECT_FIRMWARE " WHERE ?1 IS NULL OR version = ?1"
-                                          " ORDER BY vendor, model, id", error, "s", version),
-                           error);
+  return collect_firmware (db, ff_platform_db_bind (db,
+      SELECT_FIRMWARE " WHERE ?1 IS NULL OR version = ?1"
+      " ORDER BY vendor, model, id", error, "s", version), error);
 }
 
 GPtrArray *
@@ -338,7 +331,7 @@ ff_platform_db_list_firmware (FfPlatformDb *db,
                               const char   *version,
                               GError      **error)
 {
-  return LOCKED (db, list_firmware (db, version, error));
+  return FF_PLATFORM_DB_LOCKED (db, list_firmware (db, version, error));
 }
 
 static gboolean
@@ -348,9 +341,9 @@ withdraw_firmware (FfPlatformDb *db,
                    gboolean     *withdrawn,
                    GError      **error)
 {
-  if (!run (db, bind (db, "UPDATE firmware SET withdrawn_at = ? WHERE id = ?"
-                          " AND withdrawn_at IS NULL", error, "ii", now, firmware_id),
-            error))
+  if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+        "UPDATE firmware SET withdrawn_at = ? WHERE id = ?"
+        " AND withdrawn_at IS NULL", error, "ii", now, firmware_id), error))
     return FALSE;
   *withdrawn = ff_platform_db_changes (db) > 0;
   return TRUE;
@@ -363,7 +356,7 @@ ff_platform_db_withdraw_firmware (FfPlatformDb *db,
                                   gboolean     *withdrawn,
                                   GError      **error)
 {
-  return LOCKED (db, withdraw_firmware (db, firmware_id, now, withdrawn, error));
+  return FF_PLATFORM_DB_LOCKED (db, withdraw_firmware (db, firmware_id, now, withdrawn, error));
 }
 
 gboolean
@@ -373,9 +366,8 @@ ff_platform_db_add_blacklist (FfPlatformDb *db,
                               gint64        now,
                               GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "INSERT INTO blacklist VALUES (?, ?, ?)", error, "isi",
-                                    firmware_id, device_id, now),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO blacklist VALUES (?, ?, ?)", error, "isi", firmware_id, device_id, now), error));
 }
 
 gboolean
@@ -385,10 +377,9 @@ ff_platform_db_is_blacklisted (FfPlatformDb *db,
                                gboolean     *blacklisted,
                                GError      **error)
 {
-  return LOCKED (db, ff_platform_db_exists (db, bind (db, "SELECT 1 FROM blacklist WHERE firmware_id = ?"
-                                           " AND device_id = ?", error, "is", firmware_id,
-                                       device_id),
-                             blacklisted, error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_exists (db, ff_platform_db_bind (db,
+      "SELECT 1 FROM blacklist WHERE firmware_id = ?"
+      " AND device_id = ?", error, "is", firmware_id, device_id), blacklisted, error));
 }
 
 gboolean
@@ -401,24 +392,24 @@ ff_platform_db_firmware_visible (FfPlatformDb *db,
 {
   /* An image of a task item, or the delta patch between an item's previous and target images:
    * the one patch a task can name for that item (one is recorded per pair of images). */
-  return LOCKED (db, ff_platform_db_exists (db, bind (db, "SELECT 1 FROM firmware f"
-                                           " JOIN task_items i ON i.target_firmware_id = f.id"
-                                           "   OR i.previous_firmware_id = f.id"
-                                           " JOIN tasks t ON t.task_id = i.task_id"
-                                           " JOIN task_tablets tt ON tt.task_id = t.task_id"
-                                           " WHERE f.sha256 = ?1 AND t.phone = ?2"
-                                           "   AND tt.serial = ?3"
-                                           " UNION ALL SELECT 1 FROM firmware_deltas d"
-                                           " JOIN firmware p ON p.sha256 = d.from_sha256"
-                                           " JOIN firmware f ON f.sha256 = d.to_sha256"
-                                           " JOIN task_items i ON i.target_firmware_id = f.id"
-                                           "   AND i.previous_firmware_id = p.id"
-                                           " JOIN tasks t ON t.task_id = i.task_id"
-                                           " JOIN task_tablets tt ON tt.task_id = t.task_id"
-                                           " WHERE d.sha256 = ?1 AND t.phone = ?2"
-                                           "   AND tt.serial = ?3"
-                                           " LIMIT 1", error, "sss", sha256, phone, serial),
-                             visible, error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_exists (db, ff_platform_db_bind (db,
+      "SELECT 1 FROM firmware f"
+      " JOIN task_items i ON i.target_firmware_id = f.id"
+      "   OR i.previous_firmware_id = f.id"
+      " JOIN tasks t ON t.task_id = i.task_id"
+      " JOIN task_tablets tt ON tt.task_id = t.task_id"
+      " WHERE f.sha256 = ?1 AND t.phone = ?2"
+      "   AND tt.serial = ?3"
+      " UNION ALL SELECT 1 FROM firmware_deltas d"
+      " JOIN firmware p ON p.sha256 = d.from_sha256"
+      " JOIN firmware f ON f.sha256 = d.to_sha256"
+      " JOIN task_items i ON i.target_firmware_id = f.id"
+      "   AND i.previous_firmware_id = p.id"
+      " JOIN tasks t ON t.task_id = i.task_id"
+      " JOIN task_tablets tt ON tt.task_id = t.task_id"
+      " WHERE d.sha256 = ?1 AND t.phone = ?2"
+      "   AND tt.serial = ?3"
+      " LIMIT 1", error, "sss", sha256, phone, serial), visible, error));
 }
 
 /* Delta patches */
@@ -429,11 +420,11 @@ ff_platform_db_insert_delta (FfPlatformDb          *db,
                              gint64                 now,
                              GError               **error)
 {
-  return LOCKED (db, run (db, bind (db, "INSERT OR IGNORE INTO firmware_deltas (from_sha256,"
-                                        " to_sha256, sha256, size, made_at) VALUES (?, ?, ?, ?, ?)",
-                                    error, "sssii", delta->from_sha256, delta->to_sha256,
-                                    delta->sha256, delta->size, now),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT OR IGNORE INTO firmware_deltas (from_sha256,"
+      " to_sha256, sha256, size, made_at) VALUES (?, ?, ?, ?, ?)",
+      error, "sssii", delta->from_sha256, delta->to_sha256, delta->sha256, delta->size, now),
+      error));
 }
 
 static gpointer
@@ -456,16 +447,16 @@ ff_platform_db_list_deltas (FfPlatformDb     *db,
                             GError          **error)
 {
   /* An image another model shares is named by this model's version of it, else by its digest. */
-  return LOCKED (db, collect_rows (db, bind (db, "SELECT d.from_sha256, d.to_sha256, d.sha256,"
-                                                 " d.size, d.made_at, (SELECT f.version"
-                                                 "   FROM firmware f WHERE f.sha256 = d.from_sha256"
-                                                 "   AND f.vendor = ?2 AND f.model = ?3"
-                                                 "   ORDER BY f.id LIMIT 1) AS version"
-                                                 " FROM firmware_deltas d WHERE d.to_sha256 = ?1"
-                                                 " ORDER BY ff_version_key (coalesce (version,"
-                                                 "   '')), d.from_sha256",
-                                             error, "sss", to->sha256, to->vendor, to->model),
-                                   read_delta, (GDestroyNotify) ff_firmware_delta_free, error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+      "SELECT d.from_sha256, d.to_sha256, d.sha256,"
+      " d.size, d.made_at, (SELECT f.version"
+      "   FROM firmware f WHERE f.sha256 = d.from_sha256"
+      "   AND f.vendor = ?2 AND f.model = ?3"
+      "   ORDER BY f.id LIMIT 1) AS version"
+      " FROM firmware_deltas d WHERE d.to_sha256 = ?1"
+      " ORDER BY ff_version_key (coalesce (version,"
+      "   '')), d.from_sha256", error, "sss", to->sha256, to->vendor, to->model),
+      read_delta, (GDestroyNotify) ff_firmware_delta_free, error));
 }
 
 GPtrArray *
@@ -473,23 +464,22 @@ ff_platform_db_list_field_sources (FfPlatformDb     *db,
                                    const FfFirmware *to,
                                    GError          **error)
 {
-  return LOCKED (db, collect_firmware (db, bind (db, SELECT_FIRMWARE " f WHERE f.vendor = ?1"
-                                                     " AND f.model = ?2 AND f.sha256 != ?3"
-                                                     " AND ff_version_key (f.version)"
-                                                     "   < ff_version_key (?4)"
-                                                     " AND EXISTS (SELECT 1 FROM terminals t"
-                                                     "   JOIN firmware_hardware h"
-                                                     "     ON h.hardware_version"
-                                                     "       = t.hardware_version"
-                                                     "   WHERE h.firmware_id = ?5"
-                                                     "   AND t.vendor = f.vendor"
-                                                     "   AND t.model = f.model"
-                                                     "   AND t.version_key"
-                                                     "     = ff_version_key (f.version))"
-                                                     " ORDER BY ff_version_key (f.version), f.id",
-                                                 error, "ssssi", to->vendor, to->model,
-                                                 to->sha256, to->version, to->id),
-                                         error));
+  return FF_PLATFORM_DB_LOCKED (db, collect_firmware (db, ff_platform_db_bind (db,
+      SELECT_FIRMWARE " f WHERE f.vendor = ?1"
+      " AND f.model = ?2 AND f.sha256 != ?3"
+      " AND ff_version_key (f.version)"
+      "   < ff_version_key (?4)"
+      " AND EXISTS (SELECT 1 FROM terminals t"
+      "   JOIN firmware_hardware h"
+      "     ON h.hardware_version"
+      "       = t.hardware_version"
+      "   WHERE h.firmware_id = ?5"
+      "   AND t.vendor = f.vendor"
+      "   AND t.model = f.model"
+      "   AND t.version_key"
+      "     = ff_version_key (f.version))"
+      " ORDER BY ff_version_key (f.version), f.id", error, "ssssi", to->vendor, to->model,
+      to->sha256, to->version, to->id), error));
 }
 
 /* Freeing */

@@ -14,9 +14,6 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#define LOCKED FF_PLATFORM_DB_LOCKED
-#define bind ff_platform_db_bind
-#define refuse ff_platform_refuse
 
 guint32
 ff_meter_version_parse (const char *text)
@@ -173,7 +170,8 @@ get_meter (FfPlatformDb *db,
            const char   *meter_id,
            GError      **error)
 {
-  return first_row (db, bind (db, SELECT_METERS " WHERE meter_id = ?", error, "s", meter_id),
+  return first_row (db, ff_platform_db_bind (db, SELECT_METERS " WHERE meter_id = ?", error, "s",
+                                             meter_id),
                     read_meter, (GDestroyNotify) ff_meter_free, error);
 }
 
@@ -183,7 +181,7 @@ ff_platform_db_require_meter (FfPlatformDb *db,
                               GError      **error)
 {
   g_autoptr(GError) local_error = NULL;
-  FfMeter *meter = LOCKED (db, get_meter (db, meter_id, &local_error));
+  FfMeter *meter = FF_PLATFORM_DB_LOCKED (db, get_meter (db, meter_id, &local_error));
 
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
@@ -197,10 +195,9 @@ GPtrArray *
 ff_platform_db_list_meters (FfPlatformDb *db,
                             GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (db, bind (db, SELECT_METERS " ORDER BY meter_id",
-                                                           error, ""),
-                                                  read_meter, (GDestroyNotify) ff_meter_free,
-                                                  error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+      SELECT_METERS " ORDER BY meter_id", error, ""), read_meter, (GDestroyNotify) ff_meter_free,
+      error));
 }
 
 /* ---- packages */
@@ -232,9 +229,9 @@ get_app (FfPlatformDb *db,
          guint         app_id,
          GError      **error)
 {
-  return first_row (db, bind (db, SELECT_PACKAGES " WHERE app = ?1 OR app_id = ?2 LIMIT 1", error,
-                              "si", app, (gint64) app_id),
-                    read_package, (GDestroyNotify) ff_meter_package_free, error);
+  return first_row (db, ff_platform_db_bind (db,
+      SELECT_PACKAGES " WHERE app = ?1 OR app_id = ?2 LIMIT 1", error, "si", app, (gint64) app_id),
+      read_package, (GDestroyNotify) ff_meter_package_free, error);
 }
 
 static FfMeterPackage *
@@ -243,8 +240,8 @@ find_package (FfPlatformDb *db,
               guint32       version,
               GError      **error)
 {
-  return first_row (db, bind (db, SELECT_PACKAGES " WHERE app = ?1 AND version = ?2", error, "si",
-                              app, (gint64) version),
+  return first_row (db, ff_platform_db_bind (db, SELECT_PACKAGES " WHERE app = ?1 AND version = ?2",
+                                             error, "si", app, (gint64) version),
                     read_package, (GDestroyNotify) ff_meter_package_free, error);
 }
 
@@ -254,18 +251,16 @@ ff_platform_db_find_meter_package (FfPlatformDb *db,
                                    guint32       version,
                                    GError      **error)
 {
-  return LOCKED (db, find_package (db, app, version, error));
+  return FF_PLATFORM_DB_LOCKED (db, find_package (db, app, version, error));
 }
 
 GPtrArray *
 ff_platform_db_list_meter_packages (FfPlatformDb *db,
                                     GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (db, bind (db, SELECT_PACKAGES
-                                                                " ORDER BY app, version",
-                                                           error, ""),
-                                                  read_package,
-                                                  (GDestroyNotify) ff_meter_package_free, error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+      SELECT_PACKAGES " ORDER BY app, version", error, ""), read_package,
+      (GDestroyNotify) ff_meter_package_free, error));
 }
 
 static gboolean
@@ -301,14 +296,13 @@ add_package (FfPlatformDb *db,
                    _("The app %s %s has a package already"), package->app, version);
       return FALSE;
     }
-  if (!ff_platform_db_run (db, bind (db, "INSERT INTO meter_packages (app, app_id, version,"
-                                         " resident, vendor, sha256, size, added_at)"
-                                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                     error, "siiissii", package->app, (gint64) package->app_id,
-                                     (gint64) package->version, (gint64) package->resident,
-                                     package->vendor, package->sha256, package->size,
-                                     package->added_at),
-                           error))
+  if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+        "INSERT INTO meter_packages (app, app_id, version,"
+        " resident, vendor, sha256, size, added_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        error, "siiissii", package->app, (gint64) package->app_id,
+        (gint64) package->version, (gint64) package->resident,
+        package->vendor, package->sha256, package->size, package->added_at), error))
     return FALSE;
   package->id = ff_platform_db_last_insert_id (db);
   return TRUE;
@@ -336,13 +330,11 @@ add_history (FfPlatformDb *db,
              gint64        command_id,
              GError      **error)
 {
-  return ff_platform_db_run (db, bind (db, "INSERT INTO meter_history (meter_id, app, changed_at,"
-                                           " from_version, to_version, state, source, command_id)"
-                                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                       error, "ssinissn", meter_id, app, now,
-                                       (gint64) from_version, (gint64) to_version, state, source,
-                                       command_id),
-                             error);
+  return ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO meter_history (meter_id, app, changed_at,"
+      " from_version, to_version, state, source, command_id)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error, "ssinissn", meter_id, app, now,
+      (gint64) from_version, (gint64) to_version, state, source, command_id), error);
 }
 
 typedef struct
@@ -375,11 +367,11 @@ add_meter (FfPlatformDb *db,
                    _("The meter %s is in the ledger already"), meter->meter_id);
       return FALSE;
     }
-  if (!ff_platform_db_run (db, bind (db, "INSERT INTO meters (meter_id, name, vendor, model,"
-                                         " added_at, psk) VALUES (?, ?, ?, ?, ?, ?)",
-                                     error, "ssssiB", meter->meter_id, meter->name, meter->vendor,
-                                     meter->model, adding->now, meter->psk),
-                           error))
+  if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+        "INSERT INTO meters (meter_id, name, vendor, model,"
+        " added_at, psk) VALUES (?, ?, ?, ?, ?, ?)",
+        error, "ssssiB", meter->meter_id, meter->name, meter->vendor,
+        meter->model, adding->now, meter->psk), error))
     return FALSE;
   g_hash_table_iter_init (&iter, adding->apps);
   while (g_hash_table_iter_next (&iter, &name, &version))
@@ -396,11 +388,11 @@ add_meter (FfPlatformDb *db,
                            "it gives the app's number"), (const char *) name);
           return FALSE;
         }
-      if (!ff_platform_db_run (db, bind (db, "INSERT INTO meter_apps (meter_id, app, version,"
-                                             " state, updated_at) VALUES (?, ?, ?, 'running', ?)",
-                                         error, "ssii", meter->meter_id, name,
-                                         (gint64) GPOINTER_TO_UINT (version), adding->now),
-                               error)
+      if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+            "INSERT INTO meter_apps (meter_id, app, version,"
+            " state, updated_at) VALUES (?, ?, ?, 'running', ?)",
+            error, "ssii", meter->meter_id, name, (gint64) GPOINTER_TO_UINT (version), adding->now),
+            error)
           || !add_history (db, meter->meter_id, name, adding->now, 0, GPOINTER_TO_UINT (version),
                            "running", "ledger", 0, error))
         return FALSE;
@@ -559,13 +551,9 @@ ff_platform_db_list_meter_apps (FfPlatformDb *db,
                                 const char   *meter_id,
                                 GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (db, bind (db, SELECT_APPS
-                                                                " WHERE a.meter_id = ?"
-                                                                " ORDER BY a.app",
-                                                           error, "s", meter_id),
-                                                  read_app,
-                                                  (GDestroyNotify) ff_meter_app_record_free,
-                                                  error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+      SELECT_APPS " WHERE a.meter_id = ? ORDER BY a.app", error, "s", meter_id), read_app,
+      (GDestroyNotify) ff_meter_app_record_free, error));
 }
 
 static FfMeterAppRecord *
@@ -574,9 +562,9 @@ get_meter_app (FfPlatformDb *db,
                const char   *app,
                GError      **error)
 {
-  return first_row (db, bind (db, SELECT_APPS " WHERE a.meter_id = ?1 AND a.app = ?2", error,
-                              "ss", meter_id, app),
-                    read_app, (GDestroyNotify) ff_meter_app_record_free, error);
+  return first_row (db, ff_platform_db_bind (db,
+      SELECT_APPS " WHERE a.meter_id = ?1 AND a.app = ?2", error, "ss", meter_id, app),
+      read_app, (GDestroyNotify) ff_meter_app_record_free, error);
 }
 
 /* ---- commands */
@@ -618,30 +606,32 @@ queue_command (FfPlatformDb *db,
       return FALSE;
     }
   if (meter == NULL)
-    ok = refuse (error, _("No meter %s in the ledger"), q->meter_id);
+    ok = ff_platform_refuse (error, _("No meter %s in the ledger"), q->meter_id);
   else if (app == NULL)
-    ok = refuse (error, _("No app %s: no package of it was added"), q->app);
+    ok = ff_platform_refuse (error, _("No app %s: no package of it was added"), q->app);
   else if (g_str_equal (q->op, FF_METER_OP_INSTALL) && package == NULL)
-    ok = refuse (error, _("No package of %s %s: add it first (meters apps add-package)"), q->app,
-                 version);
+    ok = ff_platform_refuse (error,
+                             _("No package of %s %s: add it first (meters apps add-package)"),
+                             q->app, version);
   else if (g_str_equal (q->op, FF_METER_OP_INSTALL) && record != NULL
            && ff_meter_app_record_is_installed (record) && record->version >= q->version)
     {
       g_autofree char *installed = ff_meter_version_format (record->version);
 
-      ok = refuse (error, _("The meter %s runs %s %s: %s is not newer"), q->meter_id, q->app,
-                   installed, version);
+      ok = ff_platform_refuse (error, _("The meter %s runs %s %s: %s is not newer"), q->meter_id,
+                               q->app, installed, version);
     }
   else if (!g_str_equal (q->op, FF_METER_OP_INSTALL)
            && !ff_meter_app_record_is_installed (record))
-    ok = refuse (error, _("The ledger lists no %s on the meter %s"), q->app, q->meter_id);
+    ok = ff_platform_refuse (error, _("The ledger lists no %s on the meter %s"), q->app,
+                             q->meter_id);
   else
     {
-      ok = ff_platform_db_run (db, bind (db, "INSERT INTO meter_commands (meter_id, app, op,"
-                                             " package_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                                         error, "sssni", q->meter_id, q->app, q->op,
-                                         package != NULL ? package->id : 0, q->now),
-                               error);
+      ok = ff_platform_db_run (db, ff_platform_db_bind (db,
+          "INSERT INTO meter_commands (meter_id, app, op,"
+          " package_id, created_at) VALUES (?, ?, ?, ?, ?)",
+          error, "sssni", q->meter_id, q->app, q->op, package != NULL ? package->id : 0, q->now),
+          error);
       q->command_id = ff_platform_db_last_insert_id (db);
     }
   ff_meter_app_record_free (record);
@@ -700,8 +690,8 @@ next_command (FfPlatformDb *db,
                                                     " LIMIT 1"
                               : SELECT_OPEN_COMMAND " ORDER BY c.id LIMIT 1";
 
-  return first_row (db, bind (db, sql, error, "si", meter_id, (gint64) app_id), read_command,
-                    (GDestroyNotify) ff_meter_command_free, error);
+  return first_row (db, ff_platform_db_bind (db, sql, error, "si", meter_id, (gint64) app_id),
+                    read_command, (GDestroyNotify) ff_meter_command_free, error);
 }
 
 FfMeterCommand *
@@ -710,7 +700,7 @@ ff_platform_db_next_meter_command (FfPlatformDb *db,
                                    guint         app_id,
                                    GError      **error)
 {
-  return LOCKED (db, next_command (db, meter_id, app_id, FALSE, error));
+  return FF_PLATFORM_DB_LOCKED (db, next_command (db, meter_id, app_id, FALSE, error));
 }
 
 static gboolean
@@ -721,9 +711,9 @@ mark_sent (FfPlatformDb *db,
            gboolean     *marked,
            GError      **error)
 {
-  if (!ff_platform_db_run (db, bind (db, "UPDATE meter_commands SET sent_at = ?2, sent_kind = ?3"
-                                         " WHERE id = ?1 AND sent_at IS NULL",
-                                     error, "iis", command_id, now, sent_kind), error))
+  if (!ff_platform_db_run (db, ff_platform_db_bind (db,
+        "UPDATE meter_commands SET sent_at = ?2, sent_kind = ?3"
+        " WHERE id = ?1 AND sent_at IS NULL", error, "iis", command_id, now, sent_kind), error))
     return FALSE;
   *marked = ff_platform_db_changes (db) > 0;
   return TRUE;
@@ -737,7 +727,7 @@ ff_platform_db_mark_meter_command_sent (FfPlatformDb *db,
                                         gboolean     *marked,
                                         GError      **error)
 {
-  return LOCKED (db, mark_sent (db, command_id, sent_kind, now, marked, error));
+  return FF_PLATFORM_DB_LOCKED (db, mark_sent (db, command_id, sent_kind, now, marked, error));
 }
 
 /* ---- reports */
@@ -836,23 +826,21 @@ ingest_report (FfPlatformDb *db,
   state = state_after (command->op);
   ff_meter_app_record_free (record);
   out->version = to_version;
-  ok = ff_platform_db_run (db, bind (db, "UPDATE meter_commands SET finished_at = ?2, outcome = ?3,"
-                                         " detail = ?4 WHERE id = ?1",
-                                     error, "iisi", command->id, r->now, out->outcome,
-                                     (gint64) out->detail),
-                           error);
+  ok = ff_platform_db_run (db, ff_platform_db_bind (db,
+      "UPDATE meter_commands SET finished_at = ?2, outcome = ?3,"
+      " detail = ?4 WHERE id = ?1", error, "iisi", command->id, r->now, out->outcome,
+      (gint64) out->detail), error);
   /* An install's outcome counts toward the wave of the campaign that queued it, if any. */
   if (ok && install)
     ok = ff_platform_db_campaign_take_meter_result (db, command->meter_id, command->id, out->outcome, out->detail,
                                                     r->now, error);
   if (ok && changed)
-    ok = ff_platform_db_run (db, bind (db, "INSERT INTO meter_apps (meter_id, app, version, state,"
-                                           " updated_at) VALUES (?1, ?2, ?3, ?4, ?5)"
-                                           " ON CONFLICT (meter_id, app) DO UPDATE SET"
-                                           " version = ?3, state = ?4, updated_at = ?5",
-                                       error, "ssisi", r->meter_id, command->app,
-                                       (gint64) to_version, state, r->now),
-                             error)
+    ok = ff_platform_db_run (db, ff_platform_db_bind (db,
+        "INSERT INTO meter_apps (meter_id, app, version, state,"
+        " updated_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+        " ON CONFLICT (meter_id, app) DO UPDATE SET"
+        " version = ?3, state = ?4, updated_at = ?5", error, "ssisi", r->meter_id, command->app,
+        (gint64) to_version, state, r->now), error)
          && add_history (db, r->meter_id, command->app, r->now, from_version, to_version, state,
                          "meter", command->id, error);
   return ok;
@@ -899,15 +887,13 @@ ff_platform_db_list_meter_history (FfPlatformDb *db,
                                    const char   *meter_id,
                                    GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (db, bind (db, "SELECT id, meter_id, app,"
-                                                                " changed_at, from_version,"
-                                                                " to_version, state, source,"
-                                                                " command_id FROM meter_history"
-                                                                " WHERE meter_id = ? ORDER BY id",
-                                                           error, "s", meter_id),
-                                                  read_history,
-                                                  (GDestroyNotify) ff_meter_history_free,
-                                                  error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+      "SELECT id, meter_id, app,"
+      " changed_at, from_version,"
+      " to_version, state, source,"
+      " command_id FROM meter_history"
+      " WHERE meter_id = ? ORDER BY id", error, "s", meter_id), read_history,
+      (GDestroyNotify) ff_meter_history_free, error));
 }
 
 const char *

@@ -9,8 +9,6 @@
 
 #include <glib/gi18n-lib.h>
 
-#define bind ff_platform_db_bind
-#define LOCKED FF_PLATFORM_DB_LOCKED
 
 gboolean
 ff_operator_role_is_valid (const char *role)
@@ -90,10 +88,9 @@ insert_operator (FfPlatformDb *db,
                  gint64        now,
                  GError      **error)
 {
-  return ff_platform_db_run (db, bind (db, "INSERT INTO operators (name, role, password_hash,"
-                                           " added_at) VALUES (?, ?, ?, ?)",
-                                       error, "sssi", name, role, password_hash, now),
-                             error);
+  return ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO operators (name, role, password_hash,"
+      " added_at) VALUES (?, ?, ?, ?)", error, "sssi", name, role, password_hash, now), error);
 }
 
 gboolean
@@ -104,7 +101,7 @@ ff_platform_db_insert_operator (FfPlatformDb *db,
                                 gint64        now,
                                 GError      **error)
 {
-  return LOCKED (db, insert_operator (db, name, role, password_hash, now, error));
+  return FF_PLATFORM_DB_LOCKED (db, insert_operator (db, name, role, password_hash, now, error));
 }
 
 static GPtrArray *
@@ -122,7 +119,8 @@ get_operator (FfPlatformDb *db,
               GError      **error)
 {
   g_autoptr(GPtrArray) rows =
-    collect_operators (db, bind (db, SELECT_OPERATORS " WHERE name = ?", error, "s", name),
+    collect_operators (db, ff_platform_db_bind (db, SELECT_OPERATORS " WHERE name = ?", error, "s",
+                                                name),
                        error);
 
   return rows != NULL && rows->len > 0 ? g_ptr_array_steal_index (rows, 0) : NULL;
@@ -133,16 +131,15 @@ ff_platform_db_get_operator (FfPlatformDb *db,
                              const char   *name,
                              GError      **error)
 {
-  return LOCKED (db, get_operator (db, name, error));
+  return FF_PLATFORM_DB_LOCKED (db, get_operator (db, name, error));
 }
 
 GPtrArray *
 ff_platform_db_list_operators (FfPlatformDb *db,
                                GError      **error)
 {
-  return LOCKED (db, collect_operators (db, bind (db, SELECT_OPERATORS " ORDER BY name", error,
-                                                  ""),
-                                        error));
+  return FF_PLATFORM_DB_LOCKED (db, collect_operators (db, ff_platform_db_bind (db,
+      SELECT_OPERATORS " ORDER BY name", error, ""), error));
 }
 
 typedef struct
@@ -169,12 +166,12 @@ disable_operator (FfPlatformDb *db,
   if (op == NULL || op->disabled_at != 0)
     return TRUE;
   disabling->disabled = TRUE;
-  return ff_platform_db_run (db, bind (db, "UPDATE operators SET disabled_at = ?2 WHERE name = ?1",
-                                       error, "si", disabling->name, disabling->now),
-                             error)
-         && ff_platform_db_run (db, bind (db, "DELETE FROM console_sessions WHERE operator = ?",
-                                          error, "s", disabling->name),
-                                error);
+  return ff_platform_db_run (db, ff_platform_db_bind (db,
+             "UPDATE operators SET disabled_at = ?2 WHERE name = ?1",
+             error, "si", disabling->name, disabling->now), error)
+         && ff_platform_db_run (db, ff_platform_db_bind (db,
+             "DELETE FROM console_sessions WHERE operator = ?", error, "s", disabling->name),
+             error);
 }
 
 gboolean
@@ -198,11 +195,10 @@ ff_platform_db_set_operator_failures (FfPlatformDb *db,
                                       gint64        last_failure_at,
                                       GError      **error)
 {
-  return LOCKED (db, ff_platform_db_run (db, bind (db, "UPDATE operators SET failed_logins = ?2,"
-                                                       " last_failure_at = ?3 WHERE name = ?1",
-                                                   error, "sii", name, failures,
-                                                   last_failure_at),
-                                         error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "UPDATE operators SET failed_logins = ?2,"
+      " last_failure_at = ?3 WHERE name = ?1", error, "sii", name, failures, last_failure_at),
+      error));
 }
 
 /* Console sessions */
@@ -230,13 +226,12 @@ ff_platform_db_insert_console_session (FfPlatformDb *db,
                                        gint64        expires_at,
                                        GError      **error)
 {
-  return LOCKED (db, ff_platform_db_run (db, bind (db, "INSERT INTO console_sessions (token_hash,"
-                                                       " operator, csrf_token, created_at,"
-                                                       " last_seen_at, expires_at)"
-                                                       " VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
-                                                   error, "sssii", token_hash, operator_name,
-                                                   csrf_token, now, expires_at),
-                                         error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO console_sessions (token_hash,"
+      " operator, csrf_token, created_at,"
+      " last_seen_at, expires_at)"
+      " VALUES (?1, ?2, ?3, ?4, ?4, ?5)", error, "sssii", token_hash, operator_name,
+      csrf_token, now, expires_at), error));
 }
 
 static FfConsoleSession *
@@ -246,13 +241,13 @@ find_console_session (FfPlatformDb *db,
                       gint64        idle_seconds,
                       GError      **error)
 {
-  g_autoptr(GPtrArray) rows = ff_platform_db_collect_rows (
-    db, bind (db, "SELECT s.operator, o.role, s.csrf_token, s.created_at, s.last_seen_at,"
-                  " s.expires_at FROM console_sessions AS s JOIN operators AS o"
-                  " ON o.name = s.operator WHERE s.token_hash = ?1 AND s.expires_at > ?2"
-                  " AND s.last_seen_at + ?3 > ?2 AND o.disabled_at IS NULL",
-              error, "sii", token_hash, now, idle_seconds),
-    read_console_session, (GDestroyNotify) ff_console_session_free, error);
+  g_autoptr(GPtrArray) rows = ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+      "SELECT s.operator, o.role, s.csrf_token, s.created_at, s.last_seen_at,"
+      " s.expires_at FROM console_sessions AS s JOIN operators AS o"
+      " ON o.name = s.operator WHERE s.token_hash = ?1 AND s.expires_at > ?2"
+      " AND s.last_seen_at + ?3 > ?2 AND o.disabled_at IS NULL",
+      error, "sii", token_hash, now, idle_seconds),
+      read_console_session, (GDestroyNotify) ff_console_session_free, error);
 
   return rows != NULL && rows->len > 0 ? g_ptr_array_steal_index (rows, 0) : NULL;
 }
@@ -264,7 +259,8 @@ ff_platform_db_find_console_session (FfPlatformDb *db,
                                      gint64        idle_seconds,
                                      GError      **error)
 {
-  return LOCKED (db, find_console_session (db, token_hash, now, idle_seconds, error));
+  return FF_PLATFORM_DB_LOCKED (db, find_console_session (db, token_hash, now, idle_seconds,
+                                                          error));
 }
 
 gboolean
@@ -273,10 +269,9 @@ ff_platform_db_touch_console_session (FfPlatformDb *db,
                                       gint64        now,
                                       GError      **error)
 {
-  return LOCKED (db, ff_platform_db_run (db, bind (db, "UPDATE console_sessions SET"
-                                                       " last_seen_at = ?2 WHERE token_hash = ?1",
-                                                   error, "si", token_hash, now),
-                                         error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "UPDATE console_sessions SET"
+      " last_seen_at = ?2 WHERE token_hash = ?1", error, "si", token_hash, now), error));
 }
 
 gboolean
@@ -284,10 +279,9 @@ ff_platform_db_delete_console_session (FfPlatformDb *db,
                                        const char   *token_hash,
                                        GError      **error)
 {
-  return LOCKED (db, ff_platform_db_run (db, bind (db, "DELETE FROM console_sessions"
-                                                       " WHERE token_hash = ?",
-                                                   error, "s", token_hash),
-                                         error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "DELETE FROM console_sessions"
+      " WHERE token_hash = ?", error, "s", token_hash), error));
 }
 
 /* Audit log */
@@ -302,12 +296,11 @@ ff_platform_db_insert_audit (FfPlatformDb *db,
                              const char   *after,
                              GError      **error)
 {
-  return LOCKED (db, ff_platform_db_run (db, bind (db, "INSERT INTO audit_log (at, operator,"
-                                                       " action, target, before, after)"
-                                                       " VALUES (?, ?, ?, ?, ?, ?)",
-                                                   error, "isssss", at, operator_name, action,
-                                                   target, before, after),
-                                         error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO audit_log (at, operator,"
+      " action, target, before, after)"
+      " VALUES (?, ?, ?, ?, ?, ?)", error, "isssss", at, operator_name, action,
+      target, before, after), error));
 }
 
 static gpointer
@@ -331,12 +324,11 @@ ff_platform_db_list_audit (FfPlatformDb *db,
                            guint         limit,
                            GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (
-                       db, bind (db, "SELECT id, at, operator, action, target, before, after"
-                                     " FROM audit_log WHERE ?1 <= 0 OR id < ?1"
-                                     " ORDER BY id DESC LIMIT ?2",
-                                 error, "ii", before_id, (gint64) limit),
-                       read_audit_entry, (GDestroyNotify) ff_audit_entry_free, error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+      "SELECT id, at, operator, action, target, before, after"
+      " FROM audit_log WHERE ?1 <= 0 OR id < ?1"
+      " ORDER BY id DESC LIMIT ?2", error, "ii", before_id, (gint64) limit),
+      read_audit_entry, (GDestroyNotify) ff_audit_entry_free, error));
 }
 
 void

@@ -9,12 +9,6 @@
 
 #include <sqlite3.h>
 
-#define bind ff_platform_db_bind
-#define run ff_platform_db_run
-#define next_row ff_platform_db_next_row
-#define collect_rows ff_platform_db_collect_rows
-#define steal_first_row ff_platform_db_steal_first_row
-#define LOCKED FF_PLATFORM_DB_LOCKED
 
 /* Tasks */
 
@@ -29,9 +23,9 @@ ff_platform_db_count_tasks_with_prefix (FfPlatformDb *db,
 
   ff_platform_db_lock (db);
   /* A range instead of LIKE, so '_' or '%' in the prefix could never act as wildcards. */
-  stmt = bind (db, "SELECT count(*) FROM tasks WHERE task_id >= ? AND task_id < ?", error, "ss",
-               prefix, upper);
-  if (stmt != NULL && next_row (db, stmt, error))
+  stmt = ff_platform_db_bind (db, "SELECT count(*) FROM tasks WHERE task_id >= ? AND task_id < ?",
+                              error, "ss", prefix, upper);
+  if (stmt != NULL && ff_platform_db_next_row (db, stmt, error))
     {
       n = sqlite3_column_int64 (stmt, 0);
       sqlite3_reset (stmt);
@@ -51,10 +45,10 @@ ff_platform_db_insert_task (FfPlatformDb *db,
                             GBytes       *signature,
                             GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, 'open', NULL,"
-                                        " ?, ?)", error, "ssiisBB", task_id, phone, issued_at,
-                                    expires_at, rollback_reason, document, signature),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, 'open', NULL,"
+      " ?, ?)", error, "ssiisBB", task_id, phone, issued_at,
+      expires_at, rollback_reason, document, signature), error));
 }
 
 gboolean
@@ -66,12 +60,12 @@ ff_platform_db_insert_task_item (FfPlatformDb *db,
                                  const char   *expected_version,
                                  GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "INSERT INTO task_items (task_id, device_id,"
-                                        " target_firmware_id, previous_firmware_id, state,"
-                                        " expected_version) VALUES (?, ?, ?, ?, 'open', ?)",
-                                    error, "ssins", task_id, device_id, target_firmware_id,
-                                    previous_firmware_id, expected_version),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO task_items (task_id, device_id,"
+      " target_firmware_id, previous_firmware_id, state,"
+      " expected_version) VALUES (?, ?, ?, ?, 'open', ?)",
+      error, "ssins", task_id, device_id, target_firmware_id,
+      previous_firmware_id, expected_version), error));
 }
 
 gboolean
@@ -80,9 +74,8 @@ ff_platform_db_insert_task_tablet (FfPlatformDb *db,
                                    const char   *serial,
                                    GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "INSERT INTO task_tablets VALUES (?, ?)", error, "ss",
-                                    task_id, serial),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO task_tablets VALUES (?, ?)", error, "ss", task_id, serial), error));
 }
 
 gboolean
@@ -93,10 +86,9 @@ ff_platform_db_insert_dispatch (FfPlatformDb *db,
                                 const char   *body,
                                 GError      **error)
 {
-  return LOCKED (db, run (db, bind (db, "INSERT INTO dispatch_messages (task_id, phone, created_at,"
-                                        " body) VALUES (?, ?, ?, ?)", error, "ssis", task_id,
-                                    phone, now, body),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO dispatch_messages (task_id, phone, created_at,"
+      " body) VALUES (?, ?, ?, ?)", error, "ssis", task_id, phone, now, body), error));
 }
 
 #define SELECT_TASK_SUMMARIES \
@@ -128,12 +120,13 @@ get_task (FfPlatformDb *db,
           const char   *task_id,
           GError      **error)
 {
-  sqlite3_stmt *stmt = bind (db, "SELECT task_id, phone, issued_at, expires_at, rollback_reason,"
-                                 " state, -1, -1, NULL, document, signature FROM tasks"
-                                 " WHERE task_id = ?", error, "s", task_id);
+  sqlite3_stmt *stmt = ff_platform_db_bind (db,
+      "SELECT task_id, phone, issued_at, expires_at, rollback_reason,"
+      " state, -1, -1, NULL, document, signature FROM tasks"
+      " WHERE task_id = ?", error, "s", task_id);
   FfTaskRecord *record;
 
-  if (stmt == NULL || !next_row (db, stmt, error))
+  if (stmt == NULL || !ff_platform_db_next_row (db, stmt, error))
     return NULL;
   record = read_task_summary (stmt);
   record->document = ff_sqlite_column_bytes (stmt, 9);
@@ -147,7 +140,7 @@ ff_platform_db_get_task (FfPlatformDb *db,
                          const char   *task_id,
                          GError      **error)
 {
-  return LOCKED (db, get_task (db, task_id, error));
+  return FF_PLATFORM_DB_LOCKED (db, get_task (db, task_id, error));
 }
 
 static gboolean
@@ -157,10 +150,10 @@ get_task_owner (FfPlatformDb *db,
                 char        **state,
                 GError      **error)
 {
-  sqlite3_stmt *stmt = bind (db, "SELECT phone, state FROM tasks WHERE task_id = ?", error, "s",
-                             task_id);
+  sqlite3_stmt *stmt = ff_platform_db_bind (db, "SELECT phone, state FROM tasks WHERE task_id = ?",
+                                            error, "s", task_id);
 
-  if (stmt == NULL || !next_row (db, stmt, error))
+  if (stmt == NULL || !ff_platform_db_next_row (db, stmt, error))
     return FALSE;
   *phone = ff_sqlite_column_text (stmt, 0);
   *state = ff_sqlite_column_text (stmt, 1);
@@ -175,7 +168,7 @@ ff_platform_db_get_task_owner (FfPlatformDb *db,
                                char        **state,
                                GError      **error)
 {
-  return LOCKED (db, get_task_owner (db, task_id, phone, state, error));
+  return FF_PLATFORM_DB_LOCKED (db, get_task_owner (db, task_id, phone, state, error));
 }
 
 static GPtrArray *
@@ -184,12 +177,13 @@ list_tasks (FfPlatformDb *db,
             const char   *serial,
             GError      **error)
 {
-  sqlite3_stmt *stmt =
-    bind (db, SELECT_TASK_SUMMARIES " WHERE (?1 IS NULL OR t.phone = ?1) AND (?2 IS NULL OR EXISTS"
-              " (SELECT 1 FROM task_tablets tt WHERE tt.task_id = t.task_id AND tt.serial = ?2))"
-              " ORDER BY t.issued_at DESC, t.task_id DESC", error, "ss", phone, serial);
+  sqlite3_stmt *stmt = ff_platform_db_bind (db,
+      SELECT_TASK_SUMMARIES " WHERE (?1 IS NULL OR t.phone = ?1) AND (?2 IS NULL OR EXISTS"
+      " (SELECT 1 FROM task_tablets tt WHERE tt.task_id = t.task_id AND tt.serial = ?2))"
+      " ORDER BY t.issued_at DESC, t.task_id DESC", error, "ss", phone, serial);
 
-  return collect_rows (db, stmt, read_task_summary, (GDestroyNotify) ff_task_record_free, error);
+  return ff_platform_db_collect_rows (db, stmt, read_task_summary,
+                                      (GDestroyNotify) ff_task_record_free, error);
 }
 
 GPtrArray *
@@ -198,7 +192,7 @@ ff_platform_db_list_tasks (FfPlatformDb *db,
                            const char   *serial,
                            GError      **error)
 {
-  return LOCKED (db, list_tasks (db, phone, serial, error));
+  return FF_PLATFORM_DB_LOCKED (db, list_tasks (db, phone, serial, error));
 }
 
 gboolean
@@ -208,9 +202,9 @@ ff_platform_db_task_lists_tablet (FfPlatformDb *db,
                                   gboolean     *listed,
                                   GError      **error)
 {
-  return LOCKED (db, ff_platform_db_exists (db, bind (db, "SELECT 1 FROM task_tablets WHERE task_id = ?"
-                                           " AND serial = ?", error, "ss", task_id, serial),
-                             listed, error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_exists (db, ff_platform_db_bind (db,
+      "SELECT 1 FROM task_tablets WHERE task_id = ?"
+      " AND serial = ?", error, "ss", task_id, serial), listed, error));
 }
 
 gpointer
@@ -234,17 +228,15 @@ get_task_item (FfPlatformDb *db,
                const char   *device_id,
                GError      **error)
 {
-  g_autoptr(GPtrArray) list =
-    collect_rows (db, bind (db, "SELECT i.state, t.version, t.sha256, p.version, p.sha256,"
-                                " i.expected_version, i.closing_report_id FROM task_items i"
-                                " JOIN firmware t ON t.id = i.target_firmware_id"
-                                " LEFT JOIN firmware p ON p.id = i.previous_firmware_id"
-                                " WHERE i.task_id = ? AND i.device_id = ?",
-                            error, "ss", task_id, device_id),
-                  ff_platform_db_read_task_item, (GDestroyNotify) ff_task_item_record_free,
-                  error);
+  g_autoptr(GPtrArray) list = ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+      "SELECT i.state, t.version, t.sha256, p.version, p.sha256,"
+      " i.expected_version, i.closing_report_id FROM task_items i"
+      " JOIN firmware t ON t.id = i.target_firmware_id"
+      " LEFT JOIN firmware p ON p.id = i.previous_firmware_id"
+      " WHERE i.task_id = ? AND i.device_id = ?", error, "ss", task_id, device_id),
+      ff_platform_db_read_task_item, (GDestroyNotify) ff_task_item_record_free, error);
 
-  return steal_first_row (list);
+  return ff_platform_db_steal_first_row (list);
 }
 
 FfTaskItemRecord *
@@ -253,7 +245,7 @@ ff_platform_db_get_task_item (FfPlatformDb *db,
                               const char   *device_id,
                               GError      **error)
 {
-  return LOCKED (db, get_task_item (db, task_id, device_id, error));
+  return FF_PLATFORM_DB_LOCKED (db, get_task_item (db, task_id, device_id, error));
 }
 
 static gboolean
@@ -263,15 +255,16 @@ terminal_in_open_task (FfPlatformDb *db,
                        GError      **error)
 {
   g_autoptr(GError) local_error = NULL;
-  sqlite3_stmt *stmt = bind (db, "SELECT i.task_id FROM task_items i"
-                                 " JOIN tasks t ON t.task_id = i.task_id"
-                                 " WHERE i.device_id = ? AND i.state = 'open' AND t.state = 'open'"
-                                 " LIMIT 1", error, "s", device_id);
+  sqlite3_stmt *stmt = ff_platform_db_bind (db,
+      "SELECT i.task_id FROM task_items i"
+      " JOIN tasks t ON t.task_id = i.task_id"
+      " WHERE i.device_id = ? AND i.state = 'open' AND t.state = 'open'"
+      " LIMIT 1", error, "s", device_id);
 
   *task_id = NULL;
   if (stmt == NULL)
     return FALSE;
-  if (next_row (db, stmt, &local_error))
+  if (ff_platform_db_next_row (db, stmt, &local_error))
     {
       *task_id = ff_sqlite_column_text (stmt, 0);
       sqlite3_reset (stmt);
@@ -290,7 +283,7 @@ ff_platform_db_terminal_in_open_task (FfPlatformDb *db,
                                       char        **task_id,
                                       GError      **error)
 {
-  return LOCKED (db, terminal_in_open_task (db, device_id, task_id, error));
+  return FF_PLATFORM_DB_LOCKED (db, terminal_in_open_task (db, device_id, task_id, error));
 }
 
 gboolean
@@ -302,11 +295,10 @@ ff_platform_db_close_item (FfPlatformDb *db,
 {
   /* A closed item is closed again by a later visit's report: ingest checked that it follows the
    * report that closed it. */
-  return LOCKED (db, run (db, bind (db, "UPDATE task_items SET state = 'closed',"
-                                        " closing_report_id = ? WHERE task_id = ?"
-                                        " AND device_id = ?", error, "sss",
-                                    report_id, task_id, device_id),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "UPDATE task_items SET state = 'closed',"
+      " closing_report_id = ? WHERE task_id = ?"
+      " AND device_id = ?", error, "sss", report_id, task_id, device_id), error));
 }
 
 static gboolean
@@ -318,19 +310,19 @@ complete_task_if_done (FfPlatformDb *db,
 {
   gboolean open_items;
 
-  if (!ff_platform_db_exists (db, bind (db, "SELECT 1 FROM task_items WHERE task_id = ? AND state = 'open'"
-                             " LIMIT 1", error, "s", task_id), &open_items, error))
+  if (!ff_platform_db_exists (db, ff_platform_db_bind (db,
+        "SELECT 1 FROM task_items WHERE task_id = ? AND state = 'open'"
+        " LIMIT 1", error, "s", task_id), &open_items, error))
     return FALSE;
   *complete = !open_items;
   if (open_items)
     return TRUE;
-  return run (db, bind (db, "UPDATE tasks SET state = 'complete', completed_at = ?"
-                            " WHERE task_id = ? AND state = 'open'", error, "is", now, task_id),
-              error)
-         && run (db, bind (db, "UPDATE handhelds SET state = 'in-stock', task_id = NULL"
-                               " WHERE task_id = ? AND state = 'checked-out'", error, "s",
-                           task_id),
-                 error);
+  return ff_platform_db_run (db, ff_platform_db_bind (db,
+             "UPDATE tasks SET state = 'complete', completed_at = ?"
+             " WHERE task_id = ? AND state = 'open'", error, "is", now, task_id), error)
+         && ff_platform_db_run (db, ff_platform_db_bind (db,
+             "UPDATE handhelds SET state = 'in-stock', task_id = NULL"
+             " WHERE task_id = ? AND state = 'checked-out'", error, "s", task_id), error);
 }
 
 gboolean
@@ -340,7 +332,7 @@ ff_platform_db_complete_task_if_done (FfPlatformDb *db,
                                       gboolean     *complete,
                                       GError      **error)
 {
-  return LOCKED (db, complete_task_if_done (db, task_id, now, complete, error));
+  return FF_PLATFORM_DB_LOCKED (db, complete_task_if_done (db, task_id, now, complete, error));
 }
 
 /* Reports */
@@ -367,8 +359,8 @@ collect_reports (FfPlatformDb *db,
                  sqlite3_stmt *stmt,
                  GError      **error)
 {
-  return collect_rows (db, stmt, ff_platform_db_read_report,
-                       (GDestroyNotify) ff_report_record_free, error);
+  return ff_platform_db_collect_rows (db, stmt, ff_platform_db_read_report,
+                                      (GDestroyNotify) ff_report_record_free, error);
 }
 
 static FfReportRecord *
@@ -377,10 +369,11 @@ get_report (FfPlatformDb *db,
             GError      **error)
 {
   g_autoptr(GPtrArray) list =
-    collect_reports (db, bind (db, SELECT_REPORTS " WHERE report_id = ?", error, "s", report_id),
+    collect_reports (db, ff_platform_db_bind (db, SELECT_REPORTS " WHERE report_id = ?", error, "s",
+                                              report_id),
                      error);
 
-  return steal_first_row (list);
+  return ff_platform_db_steal_first_row (list);
 }
 
 FfReportRecord *
@@ -388,7 +381,7 @@ ff_platform_db_get_report (FfPlatformDb *db,
                            const char   *report_id,
                            GError      **error)
 {
-  return LOCKED (db, get_report (db, report_id, error));
+  return FF_PLATFORM_DB_LOCKED (db, get_report (db, report_id, error));
 }
 
 gboolean
@@ -397,11 +390,10 @@ ff_platform_db_insert_report (FfPlatformDb         *db,
                               GBytes               *signature,
                               GError              **error)
 {
-  return LOCKED (db, run (db, bind (db, "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                    error, "sssssiiBB", r->report_id, r->task_id, r->device_id,
-                                    r->tablet_serial, r->outcome, r->created_at, r->received_at,
-                                    r->document, signature),
-                          error));
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+      "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      error, "sssssiiBB", r->report_id, r->task_id, r->device_id,
+      r->tablet_serial, r->outcome, r->created_at, r->received_at, r->document, signature), error));
 }
 
 static GPtrArray *
@@ -409,10 +401,9 @@ list_reports (FfPlatformDb *db,
               const char   *task_id,
               GError      **error)
 {
-  return collect_reports (db, bind (db, SELECT_REPORTS " WHERE ?1 IS NULL OR task_id = ?1"
-                                                       " ORDER BY received_at, rowid",
-                                    error, "s", task_id),
-                          error);
+  return collect_reports (db, ff_platform_db_bind (db,
+      SELECT_REPORTS " WHERE ?1 IS NULL OR task_id = ?1"
+      " ORDER BY received_at, rowid", error, "s", task_id), error);
 }
 
 GPtrArray *
@@ -420,7 +411,7 @@ ff_platform_db_list_reports (FfPlatformDb *db,
                              const char   *task_id,
                              GError      **error)
 {
-  return LOCKED (db, list_reports (db, task_id, error));
+  return FF_PLATFORM_DB_LOCKED (db, list_reports (db, task_id, error));
 }
 
 /* Freeing */

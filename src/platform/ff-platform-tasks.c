@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 
-#define refuse ff_platform_refuse
 
 typedef struct
 {
@@ -36,8 +35,9 @@ select_terminals (FfPlatformDb        *db,
       terminals = ff_platform_db_find_terminals (db, &filter, error);
       if (terminals != NULL && terminals->len == 0)
         {
-          refuse (error, _("No terminal runs version %s (with the given vendor and model)"),
-                  request->running_version);
+          ff_platform_refuse (error,
+                              _("No terminal runs version %s (with the given vendor and model)"),
+                              request->running_version);
           return NULL;
         }
       return g_steal_pointer (&terminals);
@@ -53,14 +53,15 @@ select_terminals (FfPlatformDb        *db,
       if ((request->vendor != NULL && !g_str_equal (request->vendor, terminal->vendor))
           || (request->model != NULL && !g_str_equal (request->model, terminal->model)))
         {
-          refuse (error, _("Terminal %s is a %s %s, not the vendor and model asked for"),
-                  terminal->device_id, terminal->vendor, terminal->model);
+          ff_platform_refuse (error,
+                              _("Terminal %s is a %s %s, not the vendor and model asked for"),
+                              terminal->device_id, terminal->vendor, terminal->model);
           return NULL;
         }
     }
   if (terminals->len == 0)
     {
-      refuse (error, _("No terminal was named"));
+      ff_platform_refuse (error, _("No terminal was named"));
       return NULL;
     }
   return g_steal_pointer (&terminals);
@@ -80,40 +81,43 @@ ff_platform_check_target (FfPlatformDb     *db,
   int order;
 
   if (target->withdrawn_at != 0)
-    return refuse (error, _("Firmware %s for %s %s is withdrawn"), target->version,
-                   target->vendor, target->model);
+    return ff_platform_refuse (error, _("Firmware %s for %s %s is withdrawn"), target->version,
+                               target->vendor, target->model);
   if (!g_strv_contains ((const char *const *) target->hardware_versions,
                         terminal->hardware_version))
-    return refuse (error, _("Firmware %s is not compatible with hardware %s of terminal %s"),
-                   target->version, terminal->hardware_version, terminal->device_id);
+    return ff_platform_refuse (error,
+                               _("Firmware %s is not compatible with hardware %s of terminal %s"),
+                               target->version, terminal->hardware_version, terminal->device_id);
   if (!ff_platform_db_is_blacklisted (db, target->id, terminal->device_id, &blacklisted, error))
     return FALSE;
   if (blacklisted)
-    return refuse (error, _("Terminal %s is blacklisted for firmware %s"), terminal->device_id,
-                   target->version);
+    return ff_platform_refuse (error, _("Terminal %s is blacklisted for firmware %s"),
+                               terminal->device_id, target->version);
   order = ff_version_compare (target->version, terminal->software_version);
   if (order == 0)
-    return refuse (error, _("Terminal %s already runs %s"), terminal->device_id,
-                   target->version);
+    return ff_platform_refuse (error, _("Terminal %s already runs %s"), terminal->device_id,
+                               target->version);
   if (order < 0 && !rollback)
-    return refuse (error, _("Firmware %s is older than %s on terminal %s: a downgrade needs "
-                            "--rollback REASON"),
-                   target->version, terminal->software_version, terminal->device_id);
+    return ff_platform_refuse (error,
+                               _("Firmware %s is older than %s on terminal %s: a downgrade needs "
+                                 "--rollback REASON"),
+                               target->version, terminal->software_version, terminal->device_id);
   if (order > 0 && rollback)
-    return refuse (error, _("Firmware %s is newer than %s on terminal %s: a rollback task "
-                            "only downgrades"),
-                   target->version, terminal->software_version, terminal->device_id);
+    return ff_platform_refuse (error,
+                               _("Firmware %s is newer than %s on terminal %s: a rollback task "
+                                 "only downgrades"),
+                               target->version, terminal->software_version, terminal->device_id);
   if (!ff_platform_db_terminal_in_open_task (db, terminal->device_id, &open_task, error))
     return FALSE;
   if (open_task != NULL)
-    return refuse (error, _("Terminal %s is already in open task %s"), terminal->device_id,
-                   open_task);
+    return ff_platform_refuse (error, _("Terminal %s is already in open task %s"),
+                               terminal->device_id, open_task);
   if (!ff_platform_db_terminal_in_open_campaign (db, terminal->device_id, campaign_id,
                                                  &open_campaign, error))
     return FALSE;
   if (open_campaign != NULL)
-    return refuse (error, _("Terminal %s is already in campaign %s"), terminal->device_id,
-                   open_campaign);
+    return ff_platform_refuse (error, _("Terminal %s is already in campaign %s"),
+                               terminal->device_id, open_campaign);
   return TRUE;
 }
 
@@ -213,8 +217,8 @@ check_handhelds (FfPlatformDb      *db,
       if (handheld == NULL)
         return FALSE;
       if (!g_str_equal (handheld->state, FF_HANDHELD_IN_STOCK))
-        return refuse (error, _("Tablet %s is not in stock (it is %s)"), serials[i],
-                       handheld->state);
+        return ff_platform_refuse (error, _("Tablet %s is not in stock (it is %s)"), serials[i],
+                                   handheld->state);
       g_ptr_array_add (task->tablets, g_strdup (serials[i]));
     }
   return TRUE;
@@ -328,9 +332,9 @@ create_in_transaction (FfPlatformDb *db,
           if (local_error != NULL)
             g_propagate_error (error, g_steal_pointer (&local_error));
           else
-            refuse (error, _("There is no firmware %s for %s %s (terminal %s)"),
-                    request->firmware_version, terminal->vendor, terminal->model,
-                    terminal->device_id);
+            ff_platform_refuse (error, _("There is no firmware %s for %s %s (terminal %s)"),
+                                request->firmware_version, terminal->vendor, terminal->model,
+                                terminal->device_id);
           return FALSE;
         }
       if (!ff_platform_check_target (db, terminal, target, request->rollback_reason != NULL,
@@ -387,7 +391,7 @@ ff_platform_create_task_within (FfPlatformDb        *db,
 
   if (request->handhelds == NULL || request->handhelds[0] == NULL)
     {
-      refuse (error, _("A task needs at least one tablet"));
+      ff_platform_refuse (error, _("A task needs at least one tablet"));
       return NULL;
     }
   if (!create_in_transaction (db, &creation, error))
