@@ -237,23 +237,36 @@ parse_identity (JsonObject       *object,
   return TRUE;
 }
 
+/* Keeps a member that may be null in @value (NULL for null). A getter answers NULL both for null
+ * and for an invalid member: only @local_error tells them apart. */
 static gboolean
-get_nullable_checksum (JsonObject  *object,
-                       const char  *member,
-                       char       **value,
-                       GError     **error)
+keep_nullable (const char  *text,
+               GError      *local_error,
+               char       **value,
+               GError     **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  const char *text = ff_document_get_string (object, "versions", member, TRUE, MAX_CHECKSUM,
-                                             &local_error);
-
   if (local_error != NULL)
     {
-      g_propagate_error (error, g_steal_pointer (&local_error));
+      g_propagate_error (error, local_error);
       return FALSE;
     }
   *value = g_strdup (text);
   return TRUE;
+}
+
+static gboolean
+get_nullable_string (JsonObject  *object,
+                     const char  *where,
+                     const char  *member,
+                     gsize        max_length,
+                     char       **value,
+                     GError     **error)
+{
+  GError *local_error = NULL;
+  const char *text = ff_document_get_string (object, where, member, TRUE, max_length,
+                                             &local_error);
+
+  return keep_nullable (text, local_error, value, error);
 }
 
 static gboolean
@@ -262,16 +275,10 @@ get_nullable_version (JsonObject  *object,
                       char       **value,
                       GError     **error)
 {
-  g_autoptr(GError) local_error = NULL;
+  GError *local_error = NULL;
   const char *text = ff_document_get_version (object, "versions", member, TRUE, &local_error);
 
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  *value = g_strdup (text);
-  return TRUE;
+  return keep_nullable (text, local_error, value, error);
 }
 
 static gboolean
@@ -281,10 +288,12 @@ parse_versions (JsonObject       *object,
 {
   return ff_document_check_members (object, "versions", versions_members, error)
          && get_nullable_version (object, "before", &versions->before, error)
-         && get_nullable_checksum (object, "before_checksum", &versions->before_checksum, error)
+         && get_nullable_string (object, "versions", "before_checksum", MAX_CHECKSUM,
+                                 &versions->before_checksum, error)
          && get_nullable_version (object, "target", &versions->target, error)
          && get_nullable_version (object, "after", &versions->after, error)
-         && get_nullable_checksum (object, "after_checksum", &versions->after_checksum, error);
+         && get_nullable_string (object, "versions", "after_checksum", MAX_CHECKSUM,
+                                 &versions->after_checksum, error);
 }
 
 /* A signal's "quality" (format 2): the names of its flags, an empty array for a plain
@@ -591,26 +600,6 @@ check_report_members (JsonObject  *root,
   return ff_document_check_members (root, "", (const char *const *) members->pdata, error);
 }
 
-/* A name of the task's (a person's or a terminal's) as the report keeps it: text or null. */
-static gboolean
-get_nullable_name (JsonObject  *root,
-                   const char  *member,
-                   char       **value,
-                   GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  const char *text = ff_document_get_string (root, "", member, TRUE, FF_NAME_MAX_LENGTH,
-                                             &local_error);
-
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  *value = g_strdup (text);
-  return TRUE;
-}
-
 FfReport *
 ff_report_parse (GBytes  *bytes,
                  GError **error)
@@ -677,9 +666,12 @@ ff_report_parse (GBytes  *bytes,
   report->device_id = g_strdup (device_id);
   report->tablet_serial = g_strdup (tablet);
   report->technician_phone = g_strdup (phone);
+  /* The names of the task's technician and terminal, as the report keeps them: text or null. */
   if (format_version >= 2
-      && (!get_nullable_name (root, "technician_name", &report->technician_name, error)
-          || !get_nullable_name (root, "terminal_name", &report->terminal_name, error)
+      && (!get_nullable_string (root, "", "technician_name", FF_NAME_MAX_LENGTH,
+                                &report->technician_name, error)
+          || !get_nullable_string (root, "", "terminal_name", FF_NAME_MAX_LENGTH,
+                                   &report->terminal_name, error)
           || !parse_follows (root, report, error)))
     return NULL;
 
