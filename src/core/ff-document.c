@@ -36,10 +36,16 @@ ff_name_is_safe (const char *name)
     return FALSE;
   if (strchr (name, '/') != NULL || strchr (name, '\\') != NULL || strstr (name, "..") != NULL)
     return FALSE;
-  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
+  return !ff_text_has_control (name);
+}
+
+gboolean
+ff_text_has_control (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
     if (g_unichar_iscntrl (g_utf8_get_char (p)))
-      return FALSE;
-  return TRUE;
+      return TRUE;
+  return FALSE;
 }
 
 gboolean

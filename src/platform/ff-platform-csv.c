@@ -184,15 +184,6 @@ ff_csv_reader_next (FfCsvReader *reader,
   return TRUE;
 }
 
-gboolean
-ff_csv_has_control (const char *text)
-{
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    if (g_unichar_iscntrl (g_utf8_get_char (p)))
-      return TRUE;
-  return FALSE;
-}
-
 #define MAX_REPORTED_ROWS 20
 
 void

@@ -18,10 +18,6 @@ gboolean     ff_csv_reader_next  (FfCsvReader  *reader,
                                   guint        *line,
                                   GError      **error);
 
-/* Whether @text (valid UTF-8: the reader checks) holds a control character (an escape, a bell, a
- * line break…): such a field has no place in a ledger, and would reach the operator's terminal. */
-gboolean     ff_csv_has_control  (const char   *text);
-
 /* The bad rows of an import: all counted, the first 20 listed as "PATH: line N: problem". */
 typedef struct
 {

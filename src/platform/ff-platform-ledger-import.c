@@ -125,7 +125,7 @@ terminal_from_row (GPtrArray   *fields,
       return NULL;
     }
   for (guint i = 0; i < fields->len; i++)
-    if (ff_csv_has_control (f[i]))
+    if (ff_text_has_control (f[i]))
       {
         *problem = _("a field holds a control character (such as an escape, a bell or a line "
                      "break)");

@@ -18,15 +18,6 @@ ff_operator_role_is_valid (const char *role)
                           || g_str_equal (role, FF_OPERATOR_AUDITOR));
 }
 
-static gboolean
-has_control_characters (const char *text)
-{
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    if (g_unichar_iscntrl (g_utf8_get_char (p)))
-      return TRUE;
-  return FALSE;
-}
-
 gboolean
 ff_operator_check_password (const char *password,
                             GError    **error)
@@ -34,7 +25,7 @@ ff_operator_check_password (const char *password,
   gsize length = password != NULL ? strlen (password) : 0;
 
   if (length < FF_OPERATOR_PASSWORD_MIN || length > FF_OPERATOR_PASSWORD_MAX
-      || !g_utf8_validate (password, -1, NULL) || has_control_characters (password))
+      || !g_utf8_validate (password, -1, NULL) || ff_text_has_control (password))
     {
       g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
                    _("A password must have %d to %d bytes of UTF-8 without control characters"),
@@ -49,7 +40,7 @@ ff_operator_check_name (const char *name,
                         GError    **error)
 {
   if (name == NULL || *name == '\0' || strlen (name) > FF_NAME_MAX_LENGTH
-      || !g_utf8_validate (name, -1, NULL) || has_control_characters (name))
+      || !g_utf8_validate (name, -1, NULL) || ff_text_has_control (name))
     {
       g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
                    _("An operator's name must have 1 to %d bytes of UTF-8 without control "

@@ -135,6 +135,23 @@ test_non_utf8_ids (Fixture      *fixture,
   expect_refused (fixture, "GET", "/console/api/campaigns/C%ff", NULL, 404, "C\xef\xbf\xbd");
 }
 
+/* A technician's name with a line break or an escape sequence was stored (and printed raw by
+ * "technicians list", signed into tasks): refused like operators' names and the ledger's. */
+static void
+test_technician_name (Fixture      *fixture,
+                      gconstpointer data)
+{
+  static const char *const names[] = { "Li\\nNa", "Li \\u001b[2J", "Li\\u0085Na", "Li\\u007f" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"phone\": \"13700137000\", \"name\": \"%s\", "
+                                               "\"pin\": \"123456\"}", names[i]);
+
+      expect_refused (fixture, "POST", "/console/api/technicians", body, 400, "control");
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -142,6 +159,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/security/console/tablet-key", Fixture, NULL, set_up, test_tablet_key, tear_down);
   g_test_add ("/security/console/non-utf8-ids", Fixture, NULL, set_up, test_non_utf8_ids,
+              tear_down);
+  g_test_add ("/security/console/technician-name", Fixture, NULL, set_up, test_technician_name,
               tear_down);
   return g_test_run ();
 }
