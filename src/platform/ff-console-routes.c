@@ -759,7 +759,9 @@ static const struct
   { "GET", "audit.csv", FF_CONSOLE_ACCESS_READ, ff_console_audit_csv },
 };
 
-/* Whether @path (below the prefix) matches @pattern; *@param is the "*" segment, decoded. */
+/* Whether @path (below the prefix) matches @pattern; *@param is the "*" segment. libsoup hands
+ * the path over percent-decoded already: decoding it again made "X%2541" (the console's
+ * encoding of terminal "X%41") name terminal "XA". */
 static gboolean
 path_matches (const char  *path,
               const char  *pattern,
@@ -775,10 +777,10 @@ path_matches (const char  *path,
     {
       if (g_str_equal (expected[i], "*"))
         {
-          g_clear_pointer (param, g_free);
-          *param = g_uri_unescape_string (segments[i], "/");
-          if (*param == NULL || **param == '\0')
+          /* A pattern has one "*" at most. */
+          if (*segments[i] == '\0')
             return FALSE;
+          *param = g_strdup (segments[i]);
         }
       else if (!g_str_equal (expected[i], segments[i]))
         {

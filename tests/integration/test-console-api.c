@@ -571,8 +571,8 @@ test_audit_csv (Fixture      *fixture,
   g_autoptr(SoupMessageHeaders) headers = NULL;
   const char *text;
 
-  add_operator (h, "=HYPERLINK(\"http://x\")", "operator", OPERATOR_PASSWORD);
-  log_in_ok (h, "=HYPERLINK(\\\"http://x\\\")", OPERATOR_PASSWORD, &login);
+  add_operator (h, "=HYPERLINK(\"x.example\")", "operator", OPERATOR_PASSWORD);
+  log_in_ok (h, "=HYPERLINK(\\\"x.example\\\")", OPERATOR_PASSWORD, &login);
   g_assert_cmpuint (call (h, "POST", "/console/api/blacklist", &login, TRUE,
                           "{\"version\": \"V2.01\", \"device_id\": \"X005\"}", NULL, NULL), ==,
                     201);
@@ -585,7 +585,7 @@ test_audit_csv (Fixture      *fixture,
                                          "\"before\",\"after\"\r\n"));
   /* The name as text: an apostrophe first, its quotes doubled. */
   g_assert_nonnull (g_strstr_len (text, (gssize) g_bytes_get_size (body),
-                                  ",\"'=HYPERLINK(\"\"http://x\"\")\",\"blacklist.add\","));
+                                  ",\"'=HYPERLINK(\"\"x.example\"\")\",\"blacklist.add\","));
   /* The JSON after the change, quoted with its quotes doubled. */
   g_assert_nonnull (g_strstr_len (text, (gssize) g_bytes_get_size (body),
                                   "\"{\"\"device_id\"\":\"\"X005\"\""));

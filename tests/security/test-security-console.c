@@ -135,6 +135,41 @@ test_non_utf8_ids (Fixture      *fixture,
   expect_refused (fixture, "GET", "/console/api/campaigns/C%ff", NULL, 404, "C\xef\xbf\xbd");
 }
 
+/* The console encodes an ID once (encodeURIComponent); the server decoded it twice, so terminal
+ * "DTU%41" opened terminal "DTUA", and an operator named "a/b" could not be addressed at all. */
+static void
+test_encoded_ids (Fixture      *fixture,
+                  gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *ledger = harness_write (h, "percent.csv",
+    "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,"
+    "software_checksum,host,port,common_address,profile\n"
+    "DTU%41,Percent,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,7,state-grid\n"
+    "DTUA,Letter,39.9,116.4,Acme,DTU-3000,HV1.0,V1.00,,127.0.0.1,2404,8,state-grid\n", -1);
+  g_autoptr(GBytes) response = NULL;
+  const char *headers[] = { "Cookie", fixture->cookie, NULL };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *terminal;
+
+  g_assert_cmpint (harness_run (h, NULL, NULL, NULL, "terminals", "import", ledger, NULL), ==, 0);
+  g_assert_cmpuint (harness_request (h, "GET", "/console/api/terminals/DTU%2541", NULL, NULL,
+                                     headers, &response, NULL), ==, 200);
+  json_parser_load_from_data (parser, g_bytes_get_data (response, NULL),
+                              g_bytes_get_size (response), &error);
+  g_assert_no_error (error);
+  terminal = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                            "terminal");
+  g_assert_cmpstr (json_object_get_string_member (terminal, "device_id"), ==, "DTU%41");
+  g_assert_cmpstr (json_object_get_string_member (terminal, "name"), ==, "Percent");
+
+  /* A name with '/' cannot be a path segment: refused when the operator is made. */
+  expect_refused (fixture, "POST", "/console/api/operators",
+                  "{\"name\": \"a/b\", \"role\": \"auditor\", \"password\": \"a long password\"}",
+                  400, "/");
+}
+
 /* A technician's name with a line break or an escape sequence was stored (and printed raw by
  * "technicians list", signed into tasks): refused like operators' names and the ledger's. */
 static void
@@ -159,6 +194,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/security/console/tablet-key", Fixture, NULL, set_up, test_tablet_key, tear_down);
   g_test_add ("/security/console/non-utf8-ids", Fixture, NULL, set_up, test_non_utf8_ids,
+              tear_down);
+  g_test_add ("/security/console/encoded-ids", Fixture, NULL, set_up, test_encoded_ids,
               tear_down);
   g_test_add ("/security/console/technician-name", Fixture, NULL, set_up, test_technician_name,
               tear_down);
