@@ -102,6 +102,7 @@ typedef struct
   FfCampaignEngine *engine;
   const FfCampaign *campaign;
   const char       *platform_url;
+  FfPackageCache   *packages;     /* a wave's start: its packages, opened once for its commands */
   gint64            wave;
   gint64            now;
   const char       *reason;
@@ -214,7 +215,7 @@ start_wave_in_transaction (FfPlatformDb *db,
   /* The packages the commands name were made before (deltas_ready): a transaction on the main
    * loop makes none. */
   FfRemoteContext context = { db, step->engine->data_dir, step->engine->platform_key,
-                              step->platform_url, FALSE, TRUE };
+                              step->platform_url, FALSE, TRUE, step->packages };
   g_autoptr(GPtrArray) terminals = NULL;
   gboolean current = FALSE;
 
@@ -339,9 +340,11 @@ static gboolean
 deltas_ready (FfCampaignEngine *self,
               const FfCampaign *c,
               gint64            wave,
-              const char       *platform_url)
+              const char       *platform_url,
+              FfPackageCache   *packages)
 {
-  FfRemoteContext context = { self->db, self->data_dir, self->platform_key, platform_url };
+  FfRemoteContext context = { self->db, self->data_dir, self->platform_key, platform_url, FALSE,
+                              FALSE, packages };
   g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func ((GDestroyNotify)
                                                               ff_remote_delta_job_free);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
@@ -423,7 +426,8 @@ advance (FfCampaignEngine *self,
 {
   g_autofree char *reason = NULL;
   g_autoptr(GError) error = NULL;
-  Step step = { self, c, platform_url, c->current_wave, now, NULL, 0, NULL };
+  g_autoptr(FfPackageCache) packages = NULL;
+  Step step = { self, c, platform_url, NULL, c->current_wave, now, NULL, 0, NULL };
   gint64 wait;
 
   if (threshold_reached (c, &reason))
@@ -477,7 +481,10 @@ advance (FfCampaignEngine *self,
       return STEP_WAIT;
     }
   step.wave = c->current_wave + 1;
-  if (!deltas_ready (self, c, step.wave, platform_url))
+  /* Per wave, not kept longer: a package replaced or withdrawn meanwhile is read afresh. */
+  packages = ff_package_cache_new (self->data_dir, self->platform_key);
+  step.packages = packages;
+  if (!deltas_ready (self, c, step.wave, platform_url, packages))
     return STEP_WAIT;
   if (!run_step (self, start_wave_in_transaction, &step))
     return STEP_WAIT;

@@ -42,18 +42,16 @@ typedef struct
 } Source;
 
 /* For each payload of @package, the package of @terminal's vendor and model holding the image
- * the terminal runs (same kind, the installed version). Two different images of that kind and
- * version make it unknown. The packages opened stay in @opened. */
+ * the terminal runs (same kind, the installed version), from @packages. Two different images of
+ * that kind and version make it unknown. */
 static void
 find_sources (FfPlatformDb           *db,
-              const char             *data_dir,
-              FfKey                  *platform_key,
+              FfPackageCache         *packages,
               const FfTerminal       *terminal,
               const FfFirmware       *firmware,
               const FfRemoteVersions *versions,
               Source                 *sources,
               guint                   n,
-              GPtrArray              *opened,
               GError                **error)
 {
   g_autoptr(GPtrArray) all = ff_platform_db_list_firmware (db, NULL, error);
@@ -62,16 +60,13 @@ find_sources (FfPlatformDb           *db,
   for (guint f = 0; all != NULL && f < all->len; f++)
     {
       FfFirmware *fw = g_ptr_array_index (all, f);
-      g_autofree char *path = NULL;
       FfPackage *candidate;
-      gboolean used = FALSE;
 
       if (fw->id == firmware->id || !g_str_equal (fw->vendor, terminal->vendor)
           || !g_str_equal (fw->model, terminal->model))
         continue;
-      path = ff_firmware_store_path (data_dir, fw->sha256);
       /* A plain image or a package another key signed holds nothing a terminal runs from us. */
-      candidate = ff_package_open (path, platform_key, NULL);
+      candidate = ff_package_cache_open (packages, fw->sha256, NULL);
       if (candidate == NULL)
         continue;
       for (guint i = 0; i < n; i++)
@@ -89,13 +84,8 @@ find_sources (FfPlatformDb           *db,
             {
               sources[i].source = candidate;
               sources[i].from_sha256 = payload->sha256;
-              used = TRUE;
             }
         }
-      if (used)
-        g_ptr_array_add (opened, candidate);
-      else
-        ff_package_free (candidate);
     }
   for (guint i = 0; i < n; i++)
     if (ambiguous[i])
@@ -206,8 +196,7 @@ build_derived (FfKey       *platform_key,
 /* Makes the derived package and stores it when smaller than the target package (@to_size bytes):
  * @made says which (sha256 NULL: not smaller). No database: it runs in a worker thread too. */
 static gboolean
-build_stored (const char            *data_dir,
-              FfKey                 *platform_key,
+build_stored (FfPackageCache        *packages,
               gint64                 to_size,
               FfPackage             *package,
               Source                *sources,
@@ -226,11 +215,12 @@ build_stored (const char            *data_dir,
   dir = g_dir_make_tmp ("ff-remote-delta-XXXXXX", error);
   if (dir == NULL)
     return FALSE;
-  out = build_derived (platform_key, package, sources, n, dir, &local_error);
+  out = build_derived (ff_package_cache_get_platform_key (packages), package, sources, n, dir,
+                       &local_error);
   /* Kept only when smaller: the full package is as good otherwise, and the record says so. */
   ok = out == NULL ? local_error == NULL
        : g_stat (out, &info) != 0 || info.st_size >= to_size
-         || ff_firmware_store_add (data_dir, out, &delta->sha256, &delta->size, &local_error);
+         || ff_firmware_store_add (ff_package_cache_get_data_dir (packages), out, &delta->sha256, &delta->size, &local_error);
   ff_remove_tree (dir);
   if (!ok)
     return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
@@ -240,19 +230,17 @@ build_stored (const char            *data_dir,
 
 /* What the command upgrading @terminal to @firmware (@package) may be derived from: for each
  * payload, the package holding the image the terminal runs (@versions, or its retained state when
- * NULL), opened into @opened. *@key is the derived package's key, NULL when nothing is known (then
+ * NULL), from @packages. *@key is the derived package's key, NULL when nothing is known (then
  * the full package it is). */
 static gboolean
 plan (FfPlatformDb           *db,
-      const char             *data_dir,
-      FfKey                  *platform_key,
+      FfPackageCache         *packages,
       const FfTerminal       *terminal,
       const FfFirmware       *firmware,
       FfPackage              *package,
       const FfRemoteVersions *versions,
       Source                 *sources,
       guint                  *n,
-      GPtrArray              *opened,
       char                  **key,
       GError                **error)
 {
@@ -270,8 +258,7 @@ plan (FfPlatformDb           *db,
   payloads = ff_package_get_payloads (package, n);
   for (guint i = 0; i < *n; i++)
     sources[i] = (Source) { &payloads[i], NULL, NULL };
-  find_sources (db, data_dir, platform_key, terminal, firmware, versions, sources, *n, opened,
-                &local_error);
+  find_sources (db, packages, terminal, firmware, versions, sources, *n, &local_error);
   ff_remote_versions_clear (&retained);
   if (local_error != NULL)
     return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
@@ -307,8 +294,7 @@ copy_firmware (const FfFirmware *firmware)
 
 gboolean
 ff_platform_remote_choose_package (FfPlatformDb           *db,
-                                   const char             *data_dir,
-                                   FfKey                  *platform_key,
+                                   FfPackageCache         *packages,
                                    const FfTerminal       *terminal,
                                    const FfFirmware       *firmware,
                                    FfPackage              *package,
@@ -320,7 +306,6 @@ ff_platform_remote_choose_package (FfPlatformDb           *db,
                                    gboolean               *delta,
                                    GError                **error)
 {
-  g_autoptr(GPtrArray) opened = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_package_free);
   g_autoptr(FfRemotePackageDelta) derived = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *key = NULL;
@@ -330,8 +315,7 @@ ff_platform_remote_choose_package (FfPlatformDb           *db,
   *sha256 = g_strdup (firmware->sha256);
   *size = firmware->size;
   *delta = FALSE;
-  if (!plan (db, data_dir, platform_key, terminal, firmware, package, versions, sources, &n,
-             opened, &key, error))
+  if (!plan (db, packages, terminal, firmware, package, versions, sources, &n, &key, error))
     return FALSE;
   if (key == NULL)
     return TRUE;
@@ -343,8 +327,7 @@ ff_platform_remote_choose_package (FfPlatformDb           *db,
       return TRUE;
     }
   if (derived == NULL
-      && (!build_stored (data_dir, platform_key, firmware->size, package, sources, n, &derived,
-                         &local_error)
+      && (!build_stored (packages, firmware->size, package, sources, n, &derived, &local_error)
           || !ff_platform_db_insert_package_delta (db, firmware->sha256, key, derived, now,
                                                    &local_error)))
     {
@@ -364,11 +347,9 @@ ff_platform_remote_choose_package (FfPlatformDb           *db,
 
 struct _FfRemoteDeltaJob
 {
-  char                 *data_dir;
-  FfKey                *platform_key;
+  FfPackageCache       *packages;     /* holds package and the sources' packages */
   FfFirmware           *firmware;
   FfPackage            *package;
-  GPtrArray            *opened;
   Source                sources[FF_PACKAGE_MAX_PAYLOADS];
   guint                 n;
   char                 *key;
@@ -383,11 +364,8 @@ ff_remote_delta_job_free (FfRemoteDeltaJob *job)
 {
   if (job == NULL)
     return;
-  g_free (job->data_dir);
-  g_clear_pointer (&job->platform_key, ff_key_unref);
+  g_clear_pointer (&job->packages, ff_package_cache_unref);
   g_clear_pointer (&job->firmware, ff_firmware_free);
-  g_clear_pointer (&job->opened, g_ptr_array_unref);
-  g_clear_pointer (&job->package, ff_package_free);
   g_free (job->key);
   g_free (job->id);
   g_free (job->device_id);
@@ -398,8 +376,7 @@ ff_remote_delta_job_free (FfRemoteDeltaJob *job)
 
 gboolean
 ff_platform_remote_delta_job_new (FfPlatformDb      *db,
-                                  const char        *data_dir,
-                                  FfKey             *platform_key,
+                                  FfPackageCache    *packages,
                                   const FfTerminal  *terminal,
                                   const FfFirmware  *firmware,
                                   FfPackage         *package,
@@ -411,9 +388,8 @@ ff_platform_remote_delta_job_new (FfPlatformDb      *db,
 
   *job = NULL;
   self->package = package;
-  self->opened = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_package_free);
-  if (!plan (db, data_dir, platform_key, terminal, firmware, package, NULL, self->sources,
-             &self->n, self->opened, &self->key, error))
+  if (!plan (db, packages, terminal, firmware, package, NULL, self->sources, &self->n, &self->key,
+             error))
     return FALSE;
   if (self->key == NULL)
     return TRUE;
@@ -421,8 +397,7 @@ ff_platform_remote_delta_job_new (FfPlatformDb      *db,
     return FALSE;
   if (derived != NULL)
     return TRUE;
-  self->data_dir = g_strdup (data_dir);
-  self->platform_key = ff_key_ref (platform_key);
+  self->packages = ff_package_cache_ref (packages);
   self->firmware = copy_firmware (firmware);
   self->id = g_strconcat (firmware->sha256, "/", self->key, NULL);
   self->device_id = g_strdup (terminal->device_id);
@@ -439,8 +414,8 @@ ff_remote_delta_job_get_id (const FfRemoteDeltaJob *job)
 void
 ff_remote_delta_job_run (FfRemoteDeltaJob *job)
 {
-  build_stored (job->data_dir, job->platform_key, job->firmware->size, job->package,
-                job->sources, job->n, &job->made, &job->error);
+  build_stored (job->packages, job->firmware->size, job->package, job->sources, job->n,
+                &job->made, &job->error);
 }
 
 gboolean

@@ -5,24 +5,25 @@
 
 #include "ff-crypto.h"
 #include "ff-package.h"
+#include "ff-platform-package-cache.h"
 #include "ff-platform-remote-db.h"
 #include "ff-remote-doc.h"
 
 G_BEGIN_DECLS
 
-/* Chooses the package for upgrading @terminal to @firmware (its package @package): with
+/* Chooses the package for upgrading @terminal to @firmware (its package @package, from
+ * @packages, which also gives the other packages the payloads may be patches from): with
  * @versions, or the terminal's retained state when NULL, naming the versions it runs, each
  * payload of a kind whose installed version is the version of that kind in one package of the
  * terminal's vendor and model the platform holds becomes a patch from that package's payload
  * (delta_from: its SHA-256), unless the patch is no smaller. The derived package, signed with
- * @platform_key, is made once per target and installed images and kept in the firmware store; it
- * is chosen only when smaller than @firmware. Anything unknown, or a failure making it, chooses
+ * the platform key, is made once per target and installed images and kept in the firmware store;
+ * it is chosen only when smaller than @firmware. Anything unknown, or a failure making it, chooses
  * @firmware (a failure is logged); so does a derived package not made yet unless @make (making it
  * takes seconds for large images: the daemon's main loop makes it with a job instead). FALSE only
  * on a database error. */
 gboolean ff_platform_remote_choose_package (FfPlatformDb           *db,
-                                            const char             *data_dir,
-                                            FfKey                  *platform_key,
+                                            FfPackageCache         *packages,
                                             const FfTerminal       *terminal,
                                             const FfFirmware       *firmware,
                                             FfPackage              *package,
@@ -38,12 +39,11 @@ gboolean ff_platform_remote_choose_package (FfPlatformDb           *db,
  * database), recorded back on the main loop. */
 typedef struct _FfRemoteDeltaJob FfRemoteDeltaJob;
 
-/* *@job: the job making the derived package that upgrading @terminal to @firmware (@package,
- * taken) would name from its retained state, or NULL when there is none to make (nothing known,
+/* *@job: the job making the derived package that upgrading @terminal to @firmware (@package, from
+ * @packages, which the job keeps) would name from its retained state, or NULL when there is none to make (nothing known,
  * or made already). FALSE on a database error. */
 gboolean    ff_platform_remote_delta_job_new (FfPlatformDb      *db,
-                                              const char        *data_dir,
-                                              FfKey             *platform_key,
+                                              FfPackageCache    *packages,
                                               const FfTerminal  *terminal,
                                               const FfFirmware  *firmware,
                                               FfPackage         *package,

@@ -7,7 +7,6 @@
 #include "ff-package.h"
 #include "ff-platform-campaigns.h"
 #include "ff-platform-error.h"
-#include "ff-platform-firmware-store.h"
 #include "ff-platform-remote-delta.h"
 #include "ff-platform-tasks.h"
 #include "ff-version.h"
@@ -35,16 +34,24 @@ ff_platform_remote_terminal_key (FfPlatformDb *db,
   return ff_key_load_public_cached (link->public_key_pem, error);
 }
 
-/* The stored image of @firmware as the package the platform signed, or NULL (an error says why:
- * a plain image cannot go to a networked terminal). */
-static FfPackage *
-open_package (const FfRemoteContext *context,
-              const FfFirmware      *firmware,
-              GError               **error)
+/* @context's packages, or a cache of its own for this call. */
+static FfPackageCache *
+packages_of (const FfRemoteContext *context)
 {
-  g_autofree char *path = ff_firmware_store_path (context->data_dir, firmware->sha256);
+  return context->packages != NULL ? ff_package_cache_ref (context->packages)
+                                   : ff_package_cache_new (context->data_dir,
+                                                           context->platform_key);
+}
+
+/* The stored image of @firmware as the package the platform signed (kept by @packages), or NULL
+ * (an error says why: a plain image cannot go to a networked terminal). */
+static FfPackage *
+open_package (FfPackageCache   *packages,
+              const FfFirmware *firmware,
+              GError          **error)
+{
   g_autoptr(GError) local_error = NULL;
-  FfPackage *package = ff_package_open (path, context->platform_key, &local_error);
+  FfPackage *package = ff_package_cache_open (packages, firmware->sha256, &local_error);
 
   if (package == NULL)
     refuse (error, _("Firmware %s for %s %s is not a package for networked terminals (.ffpkg): "
@@ -53,12 +60,13 @@ open_package (const FfRemoteContext *context,
   return package;
 }
 
-/* Signs the command upgrading @terminal to @firmware (@package) with the package
+/* Signs the command upgrading @terminal to @firmware (@package, from @packages) with the package
  * ff_platform_remote_choose_package() chooses for @versions (NULL: the retained state's). */
 static FfRemoteCommandRecord *
 sign_command (const FfRemoteContext  *context,
               const FfTerminal       *terminal,
               const FfFirmware       *firmware,
+              FfPackageCache         *packages,
               FfPackage              *package,
               const FfRemoteVersions *versions,
               gboolean                rollback,
@@ -77,8 +85,7 @@ sign_command (const FfRemoteContext  *context,
       record->package_sha256 = g_strdup (firmware->sha256);
       record->package_size = firmware->size;
     }
-  else if (!ff_platform_remote_choose_package (context->db, context->data_dir,
-                                               context->platform_key, terminal, firmware, package,
+  else if (!ff_platform_remote_choose_package (context->db, packages, terminal, firmware, package,
                                                versions, !context->made_deltas_only, now,
                                                &record->package_sha256,
                                                &record->package_size, &record->delta, error))
@@ -114,6 +121,7 @@ ff_platform_remote_delta_job_for (const FfRemoteContext *context,
 {
   g_autoptr(FfTerminalLink) link = NULL;
   g_autoptr(FfFirmware) firmware = NULL;
+  g_autoptr(FfPackageCache) packages = NULL;
   g_autoptr(GError) local_error = NULL;
   FfPackage *package;
 
@@ -129,10 +137,11 @@ ff_platform_remote_delta_job_for (const FfRemoteContext *context,
                                            version, &local_error);
   if (local_error != NULL)
     return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
-  if (firmware == NULL || (package = open_package (context, firmware, NULL)) == NULL)
+  packages = packages_of (context);
+  if (firmware == NULL || (package = open_package (packages, firmware, NULL)) == NULL)
     return TRUE;
-  return ff_platform_remote_delta_job_new (context->db, context->data_dir, context->platform_key,
-                                           terminal, firmware, package, job, error);
+  return ff_platform_remote_delta_job_new (context->db, packages, terminal, firmware, package, job,
+                                           error);
 }
 
 FfRemoteCommandRecord *
@@ -150,8 +159,9 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
   g_autoptr(FfTerminalLink) link = ff_platform_db_get_link (context->db, terminal->device_id,
                                                             error);
   g_autoptr(FfFirmware) firmware = NULL;
-  g_autoptr(FfPackage) package = NULL;
+  g_autoptr(FfPackageCache) packages = packages_of (context);
   g_autoptr(GError) local_error = NULL;
+  FfPackage *package;
 
   if (link == NULL)
     return NULL;
@@ -180,11 +190,11 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
       return NULL;
     }
   if (!ff_platform_check_target (context->db, terminal, firmware, rollback, campaign_id, error)
-      || (package = open_package (context, firmware, error)) == NULL)
+      || (package = open_package (packages, firmware, error)) == NULL)
     return NULL;
   *firmware_id = firmware->id;
-  return sign_command (context, terminal, firmware, package, NULL, rollback, campaign_id, wave,
-                       valid_seconds, now, error);
+  return sign_command (context, terminal, firmware, packages, package, NULL, rollback, campaign_id,
+                       wave, valid_seconds, now, error);
 }
 
 typedef struct
@@ -221,6 +231,8 @@ ff_platform_remote_upgrade (const FfRemoteContext *context,
     g_ptr_array_new_with_free_func ((GDestroyNotify) ff_remote_command_record_free);
   g_autoptr(GArray) firmware_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(FfPackageCache) packages = packages_of (context);
+  FfRemoteContext each = *context;
   Recording recording = { records, firmware_ids };
 
   if (device_ids == NULL || device_ids[0] == NULL)
@@ -242,7 +254,9 @@ ff_platform_remote_upgrade (const FfRemoteContext *context,
       terminal = ff_platform_db_require_terminal (context->db, device_ids[i], error);
       if (terminal == NULL)
         return NULL;
-      record = ff_platform_remote_prepare (context, terminal, version, rollback, NULL, -1,
+      /* The terminals share their packages: each is opened once. */
+      each.packages = packages;
+      record = ff_platform_remote_prepare (&each, terminal, version, rollback, NULL, -1,
                                            valid_seconds, now, &firmware_id, error);
       if (record == NULL)
         return NULL;
@@ -310,8 +324,9 @@ ff_platform_remote_query (const FfRemoteContext  *context,
 {
   g_autoptr(FfTerminal) terminal = ff_platform_db_require_terminal (context->db, device_id, error);
   g_autoptr(FfFirmware) firmware = NULL;
-  g_autoptr(FfPackage) package = NULL;
+  g_autoptr(FfPackageCache) packages = packages_of (context);
   g_autoptr(FfRemoteCommandRecord) record = NULL;
+  FfPackage *package;
   g_autoptr(GError) local_error = NULL;
   gboolean blacklisted = FALSE;
 
@@ -333,7 +348,7 @@ ff_platform_remote_query (const FfRemoteContext  *context,
     return NULL;
   if (blacklisted)
     return NULL;
-  package = open_package (context, firmware, &local_error);
+  package = open_package (packages, firmware, &local_error);
   if (package == NULL || !package_is_new (package, versions))
     return NULL;
   if (!ff_platform_check_target (context->db, terminal, firmware, FALSE, NULL, &local_error))
@@ -343,7 +358,7 @@ ff_platform_remote_query (const FfRemoteContext  *context,
       return NULL;
     }
   /* The query says which versions run: fresher than the retained state. */
-  record = sign_command (context, terminal, firmware, package, versions, FALSE, NULL, -1,
+  record = sign_command (context, terminal, firmware, packages, package, versions, FALSE, NULL, -1,
                          FF_REMOTE_DEFAULT_VALID_SECONDS, now, error);
   if (record == NULL)
     return NULL;

@@ -19,6 +19,7 @@ typedef struct
   const char   *platform_url;    /* https://HOST:PORT the agents download packages from */
   gboolean      full_package;    /* name the full package, never a derived delta one */
   gboolean      made_deltas_only; /* name only a derived package made already (the main loop's) */
+  FfPackageCache *packages;      /* the packages opened for a wave (NULL: for each call) */
 } FfRemoteContext;
 
 /* Checks every terminal — link mqtt with credentials, and the rules of tasks
