@@ -34,6 +34,10 @@ static const struct
     { "fieldflash_remote_results_ingested_total", "Results of networked terminals stored." },
   [FF_PLATFORM_COUNTER_REMOTE_RESULTS_DUPLICATE] =
     { "fieldflash_remote_results_duplicate_total", "Results of networked terminals received again." },
+  [FF_PLATFORM_COUNTER_REMOTE_RESULTS_REPEATED] =
+    { "fieldflash_remote_results_repeated_total",
+      "Results received again, byte for byte as stored: acknowledged without a second signature "
+      "check (serve)." },
   [FF_PLATFORM_COUNTER_REMOTE_RESULTS_REFUSED] =
     { "fieldflash_remote_results_refused_total",
       "Results refused (bad signature, wrong terminal, not a result)." },

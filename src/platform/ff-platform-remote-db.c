@@ -382,6 +382,21 @@ ff_platform_db_insert_result (FfPlatformDb               *db,
   return LOCKED (db, insert_result (db, record, document, signature, inserted, error));
 }
 
+gboolean
+ff_platform_db_result_is_stored (FfPlatformDb *db,
+                                 const char   *result_id,
+                                 const char   *device_id,
+                                 GBytes       *document,
+                                 GBytes       *signature,
+                                 gboolean     *stored,
+                                 GError      **error)
+{
+  return LOCKED (db, ff_platform_db_exists (db, ff_platform_db_bind (db,
+    "SELECT 1 FROM remote_results WHERE result_id = ? AND device_id = ? AND document = ?"
+    " AND signature = ?", error, "ssBB", result_id, device_id, document, signature),
+    stored, error));
+}
+
 static gpointer
 read_result (sqlite3_stmt *stmt)
 {

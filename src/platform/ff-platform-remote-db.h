@@ -135,6 +135,15 @@ gboolean        ff_platform_db_insert_result       (FfPlatformDb               *
                                                     GBytes                     *signature,
                                                     gboolean                   *inserted,
                                                     GError                    **error);
+/* *@stored: whether @result_id of @device_id is stored with exactly @document and @signature
+ * (a result sent again: those bytes were verified before they were stored). */
+gboolean        ff_platform_db_result_is_stored    (FfPlatformDb  *db,
+                                                    const char    *result_id,
+                                                    const char    *device_id,
+                                                    GBytes        *document,
+                                                    GBytes        *signature,
+                                                    gboolean      *stored,
+                                                    GError       **error);
 /* Results of @device_id (NULL: every terminal), newest first. */
 GPtrArray      *ff_platform_db_list_results        (FfPlatformDb  *db,
                                                     const char    *device_id,

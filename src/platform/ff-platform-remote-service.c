@@ -369,6 +369,8 @@ finish_event (FfRemoteService *self,
       ff_platform_metrics_add (self->metrics,
                                inserted ? FF_PLATFORM_COUNTER_REMOTE_RESULTS_INGESTED
                                         : FF_PLATFORM_COUNTER_REMOTE_RESULTS_DUPLICATE, 1);
+      if (ff_remote_ingest_repeated (event->ingest))
+        ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_REMOTE_RESULTS_REPEATED, 1);
       g_message ("MQTT: result %s of %s: %s%s", result->result_id, event->id,
                  ff_remote_outcome_to_string (result->outcome), inserted ? "" : " (again)");
       ack = ff_platform_remote_ack (self->platform_key, event->id, result->result_id, now,

@@ -375,6 +375,7 @@ struct _FfRemoteIngest
   FfRemoteResultRecord  record;
   GBytes               *document;
   GBytes               *signature;
+  gboolean              repeated;   /* stored before, byte for byte: not verified again */
   gboolean              inserted;
 };
 
@@ -401,6 +402,34 @@ ff_remote_ingest_inserted (const FfRemoteIngest *ingest)
   return ingest->inserted;
 }
 
+gboolean
+ff_remote_ingest_repeated (const FfRemoteIngest *ingest)
+{
+  return ingest->repeated;
+}
+
+/* The result in @document when it is stored already with this very @document and @signature,
+ * else NULL (@error set only on a database error). A terminal sends a result again until it is
+ * acknowledged; the bytes stored were verified before they were stored, so the same bytes need
+ * no second signature check. The document is read unverified only to find its ID. */
+static FfRemoteResult *
+stored_before (FfPlatformDb *db,
+               const char   *device_id,
+               GBytes       *document,
+               GBytes       *signature,
+               GError      **error)
+{
+  g_autoptr(FfRemoteResult) result = ff_remote_result_parse (document, NULL);
+  gboolean stored = FALSE;
+
+  if (result == NULL || g_strcmp0 (result->device_id, device_id) != 0
+      || !ff_platform_db_result_is_stored (db, result->result_id, device_id, document, signature,
+                                           &stored, error)
+      || !stored)
+    return NULL;
+  return g_steal_pointer (&result);
+}
+
 FfRemoteIngest *
 ff_platform_remote_verify_result (FfPlatformDb *db,
                                   const char   *device_id,
@@ -408,15 +437,22 @@ ff_platform_remote_verify_result (FfPlatformDb *db,
                                   gint64        now,
                                   GError      **error)
 {
-  g_autoptr(FfKey) key = ff_platform_remote_terminal_key (db, device_id, error);
+  g_autoptr(FfKey) key = NULL;
   g_autoptr(FfRemoteIngest) ingest = g_new0 (FfRemoteIngest, 1);
+  g_autoptr(GError) local_error = NULL;
   FfRemoteResult *result;
 
-  if (key == NULL || (ingest->result = ff_remote_result_load (envelope, key, device_id,
-                                                              error)) == NULL)
-    return NULL;
   ingest->document = ff_remote_envelope_unwrap (envelope, &ingest->signature, error);
   if (ingest->document == NULL)
+    return NULL;
+  ingest->result = stored_before (db, device_id, ingest->document, ingest->signature,
+                                  &local_error);
+  if (local_error != NULL)
+    return g_propagate_error (error, g_steal_pointer (&local_error)), NULL;
+  ingest->repeated = ingest->result != NULL;
+  if (!ingest->repeated
+      && ((key = ff_platform_remote_terminal_key (db, device_id, error)) == NULL
+          || (ingest->result = ff_remote_result_load (envelope, key, device_id, error)) == NULL))
     return NULL;
   result = ingest->result;
   ingest->record.result_id = result->result_id;
@@ -470,6 +506,9 @@ ff_platform_remote_store_result (FfPlatformDb   *db,
                                  GError        **error)
 {
   ingest->inserted = FALSE;
+  /* Stored before: nothing to store again, its acknowledgement to send again. */
+  if (ingest->repeated)
+    return TRUE;
   return ff_platform_db_transaction (db, store_in_transaction, ingest, error);
 }
 

@@ -73,7 +73,9 @@ FfRemoteCommandRecord *ff_platform_remote_query (const FfRemoteContext  *context
 typedef struct _FfRemoteIngest FfRemoteIngest;
 
 /* Verifies @envelope from @device_id's result topic with the terminal's key (received @now); the
- * costly part of taking a result, done outside any transaction. */
+ * costly part of taking a result, done outside any transaction. A result stored before with the
+ * very same document and signature (sent again) is taken without a second check:
+ * ff_remote_ingest_repeated() says so. */
 FfRemoteIngest *ff_platform_remote_verify_result (FfPlatformDb   *db,
                                                   const char     *device_id,
                                                   GBytes         *envelope,
@@ -88,6 +90,7 @@ gboolean        ff_platform_remote_store_result  (FfPlatformDb   *db,
                                                   GError        **error);
 const FfRemoteResult *ff_remote_ingest_get_result (const FfRemoteIngest *ingest);
 gboolean        ff_remote_ingest_inserted        (const FfRemoteIngest *ingest);
+gboolean        ff_remote_ingest_repeated        (const FfRemoteIngest *ingest);
 void            ff_remote_ingest_free            (FfRemoteIngest *ingest);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteIngest, ff_remote_ingest_free)

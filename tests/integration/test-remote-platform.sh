@@ -138,11 +138,33 @@ remote_platform terminals list | grep -q $'DTU-0001\t.*\tV2.00\t' || fail "ledge
 # The terminal's page: its retained state (published as the agent would), the result beside reports.
 as_terminal DTU-0001 mosquitto_pub -q 1 -r -t ff/v1/t/DTU-0001/state \
   -m '{"format_version":1,"device_id":"DTU-0001","online":true,"agent_state":"idle","command_id":null,"layout":"ab","slot":"a","versions":{"kernel":null,"rootfs":null,"main-program":"V2.00","updater":null},"time":"2026-12-06T10:00:00Z"}'
-# The result again after it: the daemon reads the state first (one connection, in order).
+# The result again after it: the daemon reads the state first (one connection, in order). It is
+# stored already, byte for byte: acknowledged again without a second signature check.
+repeated () {
+  curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" "$REMOTE_PLATFORM_URL/metrics" \
+    | sed -n 's/^fieldflash_remote_results_repeated_total //p'
+}
+before=$(repeated)
+[ -n "$before" ] || fail "/metrics: no remote_results_repeated_total"
 lines=$(wc -l < "$work/platform.log")
 as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/result.json"
 remote_stack_wait_line "$work/platform.log" "result $result_id of DTU-0001: succeeded \\(again\\)" \
   "$((lines + 1))"
+[ "$(repeated)" = $((before + 1)) ] || fail "repeated: $before, then $(repeated)"
+# The same document with another signature is no repeat: checked, and refused.
+python3 - "$work/result.json" > "$work/tampered.json" <<'PY'
+import base64, json, sys
+d = json.load(open(sys.argv[1]))
+signature = bytearray(base64.b64decode(d["signature"]))
+signature[0] ^= 1
+d["signature"] = base64.b64encode(bytes(signature)).decode()
+print(json.dumps(d))
+PY
+lines=$(wc -l < "$work/platform.log")
+as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/tampered.json"
+remote_stack_wait_line "$work/platform.log" 'refused a result on the topic of DTU-0001: .*signature' \
+  "$((lines + 1))"
+[ "$(repeated)" = $((before + 1)) ] || fail "a tampered result counted as repeated"
 remote_platform terminals show DTU-0001 > "$work/show.out"
 grep -q '^Link: mqtt; credentials: issued; state: online, idle, .*main-program V2.00' "$work/show.out" \
   || fail "show: $(cat "$work/show.out")"
