@@ -20,7 +20,8 @@
 #include <glib/gi18n-lib.h>
 #include <signal.h>
 
-/* Messages stored in one transaction at most: a burst is committed in batches of this size. */
+/* Messages that make a batch at once, without waiting for the main loop to be idle; while a
+ * worker checks a batch, the next one gathers what arrives meanwhile, which may be more. */
 #define BATCH_MAX 512
 /* Commands published and not yet acknowledged by the broker, at most. */
 #define PUBLISH_WINDOW 256
@@ -42,6 +43,8 @@ struct _FfRemoteService
   FfPlatformMetrics *metrics;
   GPtrArray    *queue;          /* of Event *: arrived, not yet stored */
   guint         flush_id;
+  struct Batch *checking;       /* the batch whose results a worker thread verifies, or NULL */
+  GCancellable *cancellable;    /* of that worker's answer (cancelled: the service is gone) */
   guint         in_flight;      /* commands published, their PUBACK not yet arrived */
   guint         kill_after_puback;  /* the test hooks (ff-platform-fault.h), or 0 */
   guint         kill_after_claim;
@@ -53,7 +56,8 @@ struct _FfRemoteService
   gboolean      checked;
 };
 
-static void flush       (FfRemoteService *self);
+static void flush       (FfRemoteService *self,
+                         gboolean         in_thread);
 static void queue_event (FfRemoteService *self,
                          EventKind        kind,
                          char            *id,
@@ -162,8 +166,9 @@ checked (GPtrArray  *records,
              found == NULL ? " (the broker could not be asked)" : "");
   g_clear_pointer (&self->check, ff_remote_check_free);
   self->checked = TRUE;
-  /* Stored before anything new is claimed. */
-  flush (self);
+  /* Stored before anything new is claimed (unless a batch of results is being checked: then
+   * after it). */
+  flush (self, TRUE);
   publish_unsent (self);
 }
 
@@ -230,6 +235,8 @@ typedef struct
   FfRemoteIngest *ingest;     /* EVENT_RESULT, once verified */
   char           *command_id; /* EVENT_PROGRESS, once read */
   char           *step;
+  GBytes         *ack;        /* EVENT_RESULT, once verified: its signed ack, published once stored */
+  GError         *ack_error;  /* why it has none */
   GError         *error;      /* why it was not kept */
 } Event;
 
@@ -243,6 +250,8 @@ event_free (Event *event)
   g_clear_pointer (&event->ingest, ff_remote_ingest_free);
   g_free (event->command_id);
   g_free (event->step);
+  g_clear_pointer (&event->ack, g_bytes_unref);
+  g_clear_error (&event->ack_error);
   g_clear_error (&event->error);
   g_free (event);
 }
@@ -266,27 +275,18 @@ read_progress (Event *event)
   return event->command_id != NULL;
 }
 
-/* What is done before the batch's transaction: the costly checks (a result's signature), and
- * the refusals, which store nothing. FALSE: the event is dropped. */
+/* What is done on the main loop before the batch's checks: reading, and the refusals, which store
+ * nothing. FALSE: the event is dropped. */
 static gboolean
-prepare_event (FfRemoteService *self,
-               Event           *event,
-               gint64           now)
+read_event (FfRemoteService *self,
+            Event           *event,
+            gint64           now)
 {
-  g_autoptr(GError) error = NULL;
-
   switch (event->kind)
     {
     case EVENT_RESULT:
-      event->ingest = ff_platform_remote_verify_result (self->db, event->id, event->payload, now,
-                                                        &error);
-      if (event->ingest == NULL)
-        {
-          /* Not acknowledged: a forged or broken result is not stored either. */
-          ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_REMOTE_RESULTS_REFUSED, 1);
-          g_message ("MQTT: refused a result on the topic of %s: %s", event->id, error->message);
-          return FALSE;
-        }
+      event->ingest = ff_platform_remote_read_result (self->db, event->id, event->payload, now,
+                                                      &event->error);
       return TRUE;
     case EVENT_PROGRESS:
       return read_progress (event);
@@ -298,12 +298,69 @@ prepare_event (FfRemoteService *self,
     }
 }
 
-typedef struct
+typedef struct Batch
 {
   FfRemoteService *service;
-  GPtrArray       *events;
+  GPtrArray       *events;    /* of Event * */
   gint64           now;
+  GMutex           lock;      /* done: the worker thread's checks are over */
+  GCond            cond;
+  gboolean         done;
 } Batch;
+
+/* The costly work, without the database, in a worker thread: a result's signature checked, and
+ * its ack signed ahead (it is published only once the result is stored: finish_event). */
+static void
+check_event (Batch *batch,
+             Event *event)
+{
+  const FfRemoteResult *result;
+
+  if (event->kind != EVENT_RESULT || event->error != NULL
+      || !ff_remote_ingest_verify (event->ingest, &event->error))
+    return;
+  result = ff_remote_ingest_get_result (event->ingest);
+  event->ack = ff_platform_remote_ack (batch->service->platform_key, event->id,
+                                       result->result_id, batch->now, &event->ack_error);
+}
+
+/* Whether the event passed its checks; a result that did not is refused here, on the main loop:
+ * not acknowledged, not stored. */
+static gboolean
+accept_event (FfRemoteService *self,
+              Event           *event)
+{
+  if (event->kind != EVENT_RESULT || event->error == NULL)
+    return TRUE;
+  ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_REMOTE_RESULTS_REFUSED, 1);
+  g_message ("MQTT: refused a result on the topic of %s: %s", event->id, event->error->message);
+  return FALSE;
+}
+
+
+static Batch *
+batch_new (FfRemoteService *service)
+{
+  Batch *batch = g_new0 (Batch, 1);
+
+  batch->service = service;
+  batch->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  batch->now = ff_platform_now ();
+  g_mutex_init (&batch->lock);
+  g_cond_init (&batch->cond);
+  return batch;
+}
+
+static void
+batch_free (Batch *batch)
+{
+  g_ptr_array_unref (batch->events);
+  g_mutex_clear (&batch->lock);
+  g_cond_clear (&batch->cond);
+  g_free (batch);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Batch, batch_free)
 
 /* Every event of the batch in one transaction: one durable commit for all. An event that fails
  * is undone alone (its own statement or savepoint) and keeps its error; the others are kept. */
@@ -321,6 +378,7 @@ store_batch (FfPlatformDb *db,
       switch (event->kind)
         {
         case EVENT_RESULT:
+          /* Verified (accept_event): a result is stored only once its signature is checked. */
           ff_platform_remote_store_result (db, event->ingest, &event->error);
           break;
         case EVENT_PROGRESS:
@@ -346,13 +404,11 @@ store_batch (FfPlatformDb *db,
  * ack was lost stops resending it), count and log. */
 static void
 finish_event (FfRemoteService *self,
-              Event           *event,
-              gint64           now)
+              Event           *event)
 {
   g_autoptr(GError) error = NULL;
   const FfRemoteResult *result;
   gboolean inserted;
-  g_autoptr(GBytes) ack = NULL;
   g_autofree char *topic = NULL;
 
   switch (event->kind)
@@ -373,12 +429,12 @@ finish_event (FfRemoteService *self,
         ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_REMOTE_RESULTS_REPEATED, 1);
       g_message ("MQTT: result %s of %s: %s%s", result->result_id, event->id,
                  ff_remote_outcome_to_string (result->outcome), inserted ? "" : " (again)");
-      ack = ff_platform_remote_ack (self->platform_key, event->id, result->result_id, now,
-                                    &error);
       topic = ff_remote_topic (event->id, "cmd");
       /* Retained, it replaces the command on the topic: a terminal subscribing again later
        * gets the ack, not the command it has finished. */
-      if (ack == NULL || !ff_mqtt_client_publish (self->client, topic, ack, TRUE, NULL, &error))
+      if (event->ack == NULL)
+        g_warning ("MQTT: %s", event->ack_error->message);
+      else if (!ff_mqtt_client_publish (self->client, topic, event->ack, TRUE, NULL, &error))
         g_warning ("MQTT: %s", error->message);
       break;
     case EVENT_PROGRESS:
@@ -405,44 +461,117 @@ finish_event (FfRemoteService *self,
     }
 }
 
-/* Stores what arrived since the last flush in one transaction, then acts on it. Nothing is
+/* Stores a batch whose checks are over in one transaction, then acts on it. Nothing is
  * acknowledged before its commit is durable: a daemon killed before leaves the results in the
  * terminals' outboxes, which they send again until acknowledged. */
 static void
-flush (FfRemoteService *self)
+store_and_finish (FfRemoteService *self,
+                  Batch           *batch)
 {
-  g_autoptr(GPtrArray) arrived = g_steal_pointer (&self->queue);
-  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  g_autoptr(GPtrArray) checked = g_steal_pointer (&batch->events);
   g_autoptr(GError) error = NULL;
-  Batch batch = { self, events, ff_platform_now () };
   gboolean sent = FALSE;
 
-  g_clear_handle_id (&self->flush_id, g_source_remove);
-  self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
-  if (arrived == NULL)
+  batch->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  for (guint i = 0; i < checked->len; i++)
+    if (accept_event (self, g_ptr_array_index (checked, i)))
+      g_ptr_array_add (batch->events, g_steal_pointer (&g_ptr_array_index (checked, i)));
+  if (batch->events->len == 0)
     return;
-  for (guint i = 0; i < arrived->len; i++)
-    if (prepare_event (self, g_ptr_array_index (arrived, i), batch.now))
-      g_ptr_array_add (events, g_steal_pointer (&g_ptr_array_index (arrived, i)));
-  if (events->len == 0)
-    return;
-  if (!ff_platform_db_transaction (self->db, store_batch, &batch, &error))
+  if (!ff_platform_db_transaction (self->db, store_batch, batch, &error))
     {
-      g_warning ("MQTT: %u messages were not kept: %s", events->len, error->message);
+      g_warning ("MQTT: %u messages were not kept: %s", batch->events->len, error->message);
       return;
     }
-  ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_MQTT_MESSAGES_STORED, events->len);
+  ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_MQTT_MESSAGES_STORED,
+                           batch->events->len);
   ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_MQTT_COMMITS, 1);
-  for (guint i = 0; i < events->len; i++)
+  for (guint i = 0; i < batch->events->len; i++)
     {
-      Event *event = g_ptr_array_index (events, i);
+      Event *event = g_ptr_array_index (batch->events, i);
 
-      finish_event (self, event, batch.now);
+      finish_event (self, event);
       sent |= event->kind == EVENT_SENT;
     }
   /* Acknowledgements stored make room for the next round of commands. */
   if (sent && ff_mqtt_client_is_connected (self->client))
     publish_unsent (self);
+}
+
+static void
+check_in_thread (GTask        *task,
+                 gpointer      source,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  Batch *batch = task_data;
+
+  for (guint i = 0; i < batch->events->len; i++)
+    check_event (batch, g_ptr_array_index (batch->events, i));
+  g_mutex_lock (&batch->lock);
+  batch->done = TRUE;
+  g_cond_signal (&batch->cond);
+  g_mutex_unlock (&batch->lock);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Back on the main loop: the batch is checked; stored, then the next one goes. */
+static void
+batch_checked (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  FfRemoteService *self = user_data;
+  g_autoptr(Batch) batch = NULL;
+
+  /* Cancelled: the service is gone, and took the batch (ff_remote_service_free). */
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+    return;
+  batch = g_steal_pointer (&self->checking);
+  store_and_finish (self, batch);
+  if (self->queue->len > 0)
+    flush (self, TRUE);
+}
+
+/* Takes what arrived since the last flush as a batch: read on the main loop, its results
+ * checked (@in_thread: in a worker thread, while the main loop reads the next messages), stored
+ * in one transaction, acted on. One batch at a time, in the order they arrived: the next waits
+ * for this one's commit. */
+static void
+flush (FfRemoteService *self,
+       gboolean         in_thread)
+{
+  g_autoptr(GPtrArray) arrived = NULL;
+  g_autoptr(Batch) batch = NULL;
+  g_autoptr(GTask) task = NULL;
+  gboolean results = FALSE;
+
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  if (self->checking != NULL || self->queue->len == 0)
+    return;
+  arrived = g_steal_pointer (&self->queue);
+  self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  batch = batch_new (self);
+  for (guint i = 0; i < arrived->len; i++)
+    {
+      Event *event = g_ptr_array_index (arrived, i);
+
+      if (!read_event (self, event, batch->now))
+        continue;
+      results |= event->kind == EVENT_RESULT && event->error == NULL;
+      g_ptr_array_add (batch->events, g_steal_pointer (&g_ptr_array_index (arrived, i)));
+    }
+  if (!in_thread || !results)
+    {
+      for (guint i = 0; i < batch->events->len; i++)
+        check_event (batch, g_ptr_array_index (batch->events, i));
+      store_and_finish (self, batch);
+      return;
+    }
+  self->checking = g_steal_pointer (&batch);
+  task = g_task_new (NULL, self->cancellable, batch_checked, self);
+  g_task_set_task_data (task, self->checking, NULL);
+  g_task_run_in_thread (task, check_in_thread);
 }
 
 static gboolean
@@ -451,7 +580,7 @@ flush_idle (gpointer user_data)
   FfRemoteService *self = user_data;
 
   self->flush_id = 0;
-  flush (self);
+  flush (self, TRUE);
   return G_SOURCE_REMOVE;
 }
 
@@ -470,7 +599,7 @@ queue_event (FfRemoteService *self,
   event->payload = payload != NULL ? g_bytes_ref (payload) : NULL;
   g_ptr_array_add (self->queue, event);
   if (self->queue->len >= BATCH_MAX)
-    flush (self);
+    flush (self, TRUE);
   else if (self->flush_id == 0)
     self->flush_id = g_idle_add (flush_idle, self);
 }
@@ -545,6 +674,7 @@ ff_remote_service_start (FfPlatformDb      *db,
   self->platform_key = ff_key_ref (platform_key);
   self->metrics = metrics;
   self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  self->cancellable = g_cancellable_new ();
   /* A persistent session: results published while the daemon was down wait at the broker. */
   self->settings = g_steal_pointer (&settings);
   self->client = ff_mqtt_client_new (self->settings, FF_MQTT_PLATFORM_USER, TRUE, &handlers,
@@ -559,8 +689,21 @@ ff_remote_service_free (FfRemoteService *service)
 {
   if (service == NULL)
     return;
-  /* What arrived is kept (and acknowledged) before the session closes. */
-  flush (service);
+  /* What arrived is kept (and acknowledged) before the session closes: the batch a worker is
+   * checking first (its answer, cancelled, is not looked at), then the rest, checked here. */
+  if (service->checking != NULL)
+    {
+      g_autoptr(Batch) batch = g_steal_pointer (&service->checking);
+
+      g_mutex_lock (&batch->lock);
+      while (!batch->done)
+        g_cond_wait (&batch->cond, &batch->lock);
+      g_mutex_unlock (&batch->lock);
+      g_cancellable_cancel (service->cancellable);
+      store_and_finish (service, batch);
+    }
+  flush (service, FALSE);
+  g_clear_object (&service->cancellable);
   g_clear_pointer (&service->queue, g_ptr_array_unref);
   g_clear_pointer (&service->check, ff_remote_check_free);
   g_clear_pointer (&service->client, ff_mqtt_client_free);

@@ -371,6 +371,9 @@ ff_platform_remote_query (const FfRemoteContext  *context,
 
 struct _FfRemoteIngest
 {
+  char                 *device_id;
+  GBytes               *envelope;
+  FfKey                *key;        /* the terminal's, to verify it with (not repeated) */
   FfRemoteResult       *result;
   FfRemoteResultRecord  record;
   GBytes               *document;
@@ -384,6 +387,9 @@ ff_remote_ingest_free (FfRemoteIngest *ingest)
 {
   if (ingest == NULL)
     return;
+  g_free (ingest->device_id);
+  g_clear_pointer (&ingest->envelope, g_bytes_unref);
+  g_clear_pointer (&ingest->key, ff_key_unref);
   g_clear_pointer (&ingest->result, ff_remote_result_free);
   g_clear_pointer (&ingest->document, g_bytes_unref);
   g_clear_pointer (&ingest->signature, g_bytes_unref);
@@ -431,17 +437,18 @@ stored_before (FfPlatformDb *db,
 }
 
 FfRemoteIngest *
-ff_platform_remote_verify_result (FfPlatformDb *db,
-                                  const char   *device_id,
-                                  GBytes       *envelope,
-                                  gint64        now,
-                                  GError      **error)
+ff_platform_remote_read_result (FfPlatformDb *db,
+                                const char   *device_id,
+                                GBytes       *envelope,
+                                gint64        now,
+                                GError      **error)
 {
-  g_autoptr(FfKey) key = NULL;
   g_autoptr(FfRemoteIngest) ingest = g_new0 (FfRemoteIngest, 1);
   g_autoptr(GError) local_error = NULL;
-  FfRemoteResult *result;
 
+  ingest->device_id = g_strdup (device_id);
+  ingest->envelope = g_bytes_ref (envelope);
+  ingest->record.received_at = now;
   ingest->document = ff_remote_envelope_unwrap (envelope, &ingest->signature, error);
   if (ingest->document == NULL)
     return NULL;
@@ -451,9 +458,21 @@ ff_platform_remote_verify_result (FfPlatformDb *db,
     return g_propagate_error (error, g_steal_pointer (&local_error)), NULL;
   ingest->repeated = ingest->result != NULL;
   if (!ingest->repeated
-      && ((key = ff_platform_remote_terminal_key (db, device_id, error)) == NULL
-          || (ingest->result = ff_remote_result_load (envelope, key, device_id, error)) == NULL))
+      && (ingest->key = ff_platform_remote_terminal_key (db, ingest->device_id, error)) == NULL)
     return NULL;
+  return g_steal_pointer (&ingest);
+}
+
+gboolean
+ff_remote_ingest_verify (FfRemoteIngest *ingest,
+                         GError        **error)
+{
+  FfRemoteResult *result;
+
+  if (!ingest->repeated
+      && (ingest->result = ff_remote_result_load (ingest->envelope, ingest->key,
+                                                  ingest->device_id, error)) == NULL)
+    return FALSE;
   result = ingest->result;
   ingest->record.result_id = result->result_id;
   ingest->record.command_id = result->command_id;
@@ -463,8 +482,7 @@ ff_platform_remote_verify_result (FfPlatformDb *db,
   ingest->record.reason = result->reason;
   ingest->record.main_program_version = result->versions.main_program;
   ingest->record.finished_at = result->finished_at;
-  ingest->record.received_at = now;
-  return g_steal_pointer (&ingest);
+  return TRUE;
 }
 
 static gboolean

@@ -72,19 +72,25 @@ FfRemoteCommandRecord *ff_platform_remote_query (const FfRemoteContext  *context
 /* A terminal's result verified and ready to store. */
 typedef struct _FfRemoteIngest FfRemoteIngest;
 
-/* Verifies @envelope from @device_id's result topic with the terminal's key (received @now); the
- * costly part of taking a result, done outside any transaction. A result stored before with the
- * very same document and signature (sent again) is taken without a second check:
- * ff_remote_ingest_repeated() says so. */
-FfRemoteIngest *ff_platform_remote_verify_result (FfPlatformDb   *db,
+/* Reads @envelope from @device_id's result topic (received @now), the part of taking a result
+ * that needs the database, outside any transaction: a result stored before with the very same
+ * document and signature (sent again) is taken as it is (ff_remote_ingest_repeated()), any
+ * other gets the terminal's key. ff_remote_ingest_verify() then checks it. */
+FfRemoteIngest *ff_platform_remote_read_result   (FfPlatformDb   *db,
                                                   const char     *device_id,
                                                   GBytes         *envelope,
                                                   gint64          now,
                                                   GError        **error);
-/* Stores the result once by its result_id (ff_remote_ingest_inserted() then tells whether it was
- * new); a new result moves its campaign terminal on, and one whose main program version differs
- * from the ledger's updates the ledger and adds a history entry of source "remote", all in one
- * transaction — or in the caller's, when it runs in one (a batch of results, one commit). */
+/* Checks the signature and contents of a result read by ff_platform_remote_read_result()
+ * (nothing to check for a repeated one): the costly part, without the database, so in any
+ * thread. FALSE: refused, not to be stored. */
+gboolean        ff_remote_ingest_verify          (FfRemoteIngest *ingest,
+                                                  GError        **error);
+/* Stores the verified result once by its result_id (ff_remote_ingest_inserted() then tells
+ * whether it was new); a new result moves its campaign terminal on, and one whose main program
+ * version differs from the ledger's updates the ledger and adds a history entry of source
+ * "remote", all in one transaction — or in the caller's, when it runs in one (a batch of
+ * results, one commit). */
 gboolean        ff_platform_remote_store_result  (FfPlatformDb   *db,
                                                   FfRemoteIngest *ingest,
                                                   GError        **error);

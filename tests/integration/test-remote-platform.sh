@@ -303,6 +303,40 @@ checked=$(payload DTU-0004 1 | "${tool[@]}" verify-command "$creds/DTU-0004/plat
 [ "$checked" = "upgrade $away_id $sha" ] || fail "first message: $checked"
 checked=$(payload DTU-0004 2 | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
 [[ $checked == "ack "* ]] || fail "second message (sent twice?): $checked"
+echo "== a tampered result among good ones, arriving together, is refused alone"
+# One connection, three results in a row (one line each): their signatures are checked in one
+# batch; the second's is broken.
+for n in 1 2 3; do
+  "${tool[@]}" sign-result "$creds/DTU-0002/terminal.key" DTU-0002 "$command_id" succeeded V2.00 \
+    > "$work/batch-$n.json"
+done
+python3 - "$work"/batch-{1,2,3}.json > "$work/batch.lines" <<'PY'
+import base64, json, sys
+for n, path in enumerate(sys.argv[1:]):
+    d = json.load(open(path))
+    if n == 1:
+        signature = bytearray(base64.b64decode(d["signature"]))
+        signature[10] ^= 1
+        d["signature"] = base64.b64encode(bytes(signature)).decode()
+    print(json.dumps(d, separators=(",", ":")))
+PY
+batch_ids=()
+for n in 1 2 3; do
+  batch_ids+=("$(python3 -c 'import base64, json, sys; d = json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(d["document"]))["result_id"])' "$work/batch-$n.json")")
+done
+lines=$(wc -l < "$work/platform.log")
+as_terminal DTU-0002 mosquitto_pub -q 1 -l -t ff/v1/t/DTU-0002/result < "$work/batch.lines"
+for n in 0 2; do
+  remote_stack_wait_line "$work/platform.log" "result ${batch_ids[n]} of DTU-0002: succeeded\$" \
+    "$((lines + 1))"
+done
+remote_stack_wait_line "$work/platform.log" 'refused a result on the topic of DTU-0002: .*signature' \
+  "$((lines + 1))"
+remote_platform remote results DTU-0002 > "$work/batch.out"
+grep -q "${batch_ids[0]}" "$work/batch.out" && grep -q "${batch_ids[2]}" "$work/batch.out" \
+  || fail "the good results of the batch were not stored: $(cat "$work/batch.out")"
+grep -q "${batch_ids[1]}" "$work/batch.out" && fail "the tampered result was stored"
+
 echo "== a broker that never answers holds up nothing: the API still answers"
 remote_stack_kill_platform TERM
 remote_stack_kill_broker
