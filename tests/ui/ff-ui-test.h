@@ -23,6 +23,10 @@ gboolean   ff_ui_test_is_label_mentioning (GtkWidget *widget, gconstpointer word
 
 typedef gboolean (*FfUiTestCondition) (gpointer data);
 
+/* A wait's deadline in seconds: @native_s at native speed, scaled for a run under emulation. Every
+ * wait of the UI tests takes its deadline from here. */
+guint       ff_ui_test_deadline_s          (guint native_s);
+
 void        ff_ui_test_wait_until          (FfUiTestCondition  condition,
                                             gpointer           data,
                                             const char        *what);

@@ -38,7 +38,8 @@ typedef gboolean (*Condition) (gconstpointer data);
 static gboolean
 deadline_passed (gpointer user_data)
 {
-  g_error ("waited %d s in vain for %s", CONDITION_DEADLINE_S, (const char *) user_data);
+  g_error ("waited %u s in vain for %s", ff_ui_test_deadline_s (CONDITION_DEADLINE_S),
+           (const char *) user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -48,7 +49,8 @@ wait_until (Condition      condition,
             gconstpointer  data,
             const char    *what)
 {
-  guint watchdog = g_timeout_add_seconds (CONDITION_DEADLINE_S, deadline_passed, (gpointer) what);
+  guint watchdog = g_timeout_add_seconds (ff_ui_test_deadline_s (CONDITION_DEADLINE_S),
+                                          deadline_passed, (gpointer) what);
 
   while (!condition (data))
     g_main_context_iteration (NULL, TRUE);

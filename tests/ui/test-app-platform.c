@@ -34,12 +34,13 @@ wait_until (Condition    condition,
             const char  *what)
 {
   gboolean late = FALSE;
-  guint deadline = g_timeout_add_seconds (CONDITION_DEADLINE_S, deadline_passed, &late);
+  guint deadline_s = ff_ui_test_deadline_s (CONDITION_DEADLINE_S);
+  guint deadline = g_timeout_add_seconds (deadline_s, deadline_passed, &late);
 
   while (!condition (data) && !late)
     g_main_context_iteration (NULL, TRUE);
   if (late)
-    g_error ("Waited %d s in vain for %s", CONDITION_DEADLINE_S, what);
+    g_error ("Waited %u s in vain for %s", deadline_s, what);
   g_source_remove (deadline);
 }
 

@@ -22,10 +22,19 @@
 
 typedef gboolean (*Condition) (FfWindow *window);
 
+/* The window a step waits on, so a step that times out can say where the workflow stood. */
+static FfWindow *waiting_window;
+
 static gboolean
 deadline_passed (gpointer user_data)
 {
-  g_error ("timed out waiting for %s", (const char *) user_data);
+  FfWorkflow *workflow = waiting_window != NULL ? ff_window_get_workflow (waiting_window) : NULL;
+
+  g_error ("timed out waiting for %s (page %s, workflow %s: %s)", (const char *) user_data,
+           waiting_window != NULL ? ff_window_get_page_name (waiting_window) : "none",
+           workflow != NULL ? ff_workflow_state_to_string (ff_workflow_get_state (workflow)) : "none",
+           workflow != NULL && ff_workflow_get_failure (workflow) != NULL
+           ? ff_workflow_get_failure (workflow) : "no failure");
   return G_SOURCE_REMOVE;
 }
 
@@ -34,8 +43,10 @@ wait_until (FfWindow   *window,
             Condition   condition,
             const char *what)
 {
-  guint watchdog = g_timeout_add_seconds (STEP_DEADLINE_S, deadline_passed, (gpointer) what);
+  guint watchdog = g_timeout_add_seconds (ff_ui_test_deadline_s (STEP_DEADLINE_S), deadline_passed,
+                                          (gpointer) what);
 
+  waiting_window = window;
   while (!condition (window))
     g_main_context_iteration (NULL, TRUE);
   g_source_remove (watchdog);
@@ -71,8 +82,10 @@ static FfWorkflow *
 start_upgrade (FfWindow *window)
 {
   FfWorkflow *before = ff_window_get_workflow (window);
-  guint watchdog = g_timeout_add_seconds (STEP_DEADLINE_S, deadline_passed, "the workflow");
+  guint watchdog = g_timeout_add_seconds (ff_ui_test_deadline_s (STEP_DEADLINE_S), deadline_passed,
+                                          "the workflow");
 
+  waiting_window = window;
   press (window, "win.start-upgrade");
   while (ff_window_get_workflow (window) == before)
     g_main_context_iteration (NULL, TRUE);
