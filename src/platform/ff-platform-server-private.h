@@ -48,7 +48,6 @@ typedef struct
   GHashTable         *query;
   char               *upload_file;  /* a console upload's body, streamed to a file */
   GBytes             *body;
-  gint64              started;      /* monotonic µs: when the head was read */
   gboolean            disconnected;
   gulong              disconnected_id;
 } Job;
