@@ -448,6 +448,22 @@ ff_document_get_array (JsonObject *object,
   return json_node_get_array (node);
 }
 
+JsonObject *
+ff_document_array_get_object (JsonArray  *array,
+                              guint       index,
+                              const char *where,
+                              GError    **error)
+{
+  JsonNode *node = json_array_get_element (array, index);
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      ff_document_invalid (error, where, NULL, _("must be an object"));
+      return NULL;
+    }
+  return json_node_get_object (node);
+}
+
 gboolean
 ff_document_get_timestamp (JsonObject *object,
                            const char *where,

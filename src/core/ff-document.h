@@ -93,6 +93,11 @@ JsonArray  *ff_document_get_array      (JsonObject  *object,
                                         const char  *where,
                                         const char  *member,
                                         GError     **error);
+/* Element @index of @array as an object; NULL with an error at @where when it is not one. */
+JsonObject *ff_document_array_get_object (JsonArray  *array,
+                                          guint       index,
+                                          const char *where,
+                                          GError    **error);
 gboolean    ff_document_get_timestamp  (JsonObject  *object,
                                         const char  *where,
                                         const char  *member,

@@ -150,15 +150,12 @@ parse_payloads (JsonObject *root,
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *where = g_strdup_printf ("payloads[%u]", i);
-      JsonNode *node = json_array_get_element (array, i);
+      JsonObject *object = ff_document_array_get_object (array, i, where, error);
       FfPackagePayload *payload = &package->payloads[i];
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          ff_document_invalid (error, where, NULL, _("must be an object"));
-          return FALSE;
-        }
-      if (!parse_payload (json_node_get_object (node), where, payload, error))
+      if (object == NULL)
+        return FALSE;
+      if (!parse_payload (object, where, payload, error))
         {
           payload_clear (payload);
           return FALSE;

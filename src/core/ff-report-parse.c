@@ -166,16 +166,11 @@ parse_gps (JsonObject       *object,
   identity->gps_fixes = g_array_sized_new (FALSE, FALSE, sizeof (FfReportGpsFix), n);
   for (guint i = 0; i < n; i++)
     {
-      JsonNode *node = json_array_get_element (fixes, i);
       g_autofree char *where = g_strdup_printf ("identity.gps.fixes[%u]", i);
+      JsonObject *object = ff_document_array_get_object (fixes, i, where, error);
       FfReportGpsFix fix;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          ff_document_invalid (error, where, NULL, _("must be an object"));
-          return FALSE;
-        }
-      if (!parse_gps_fix (json_node_get_object (node), where, &fix, error))
+      if (object == NULL || !parse_gps_fix (object, where, &fix, error))
         return FALSE;
       g_array_append_val (identity->gps_fixes, fix);
     }
@@ -474,19 +469,13 @@ parse_events (JsonArray *events,
     }
   for (guint i = 0; i < n; i++)
     {
-      JsonNode *node = json_array_get_element (events, i);
       g_autofree char *where = g_strdup_printf ("events[%u]", i);
-      JsonObject *object;
+      JsonObject *object = ff_document_array_get_object (events, i, where, error);
       const char *step, *message;
       gint64 time;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          ff_document_invalid (error, where, NULL, _("must be an object"));
-          return FALSE;
-        }
-      object = json_node_get_object (node);
-      if (!ff_document_check_members (object, where, event_members, error)
+      if (object == NULL
+          || !ff_document_check_members (object, where, event_members, error)
           || !ff_document_get_timestamp (object, where, "time", &time, error)
           || (step = ff_document_get_string (object, where, "step", FALSE, 64, error)) == NULL
           || (message = ff_document_get_string (object, where, "message", FALSE, MAX_TEXT,

@@ -369,17 +369,12 @@ parse_items (JsonArray *items,
     }
   for (guint i = 0; i < n; i++)
     {
-      JsonNode *node = json_array_get_element (items, i);
       g_autofree char *where = g_strdup_printf ("items[%u]", i);
+      JsonObject *object = ff_document_array_get_object (items, i, where, error);
       FfTaskItem *item;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          ff_document_invalid (error, where, NULL, _("must be an object"));
-          return FALSE;
-        }
-      item = parse_item (json_node_get_object (node), where, format_version, error);
-      if (item == NULL)
+      if (object == NULL
+          || (item = parse_item (object, where, format_version, error)) == NULL)
         return FALSE;
       g_ptr_array_add (task->items, item);
       if (!g_hash_table_add (seen, item->device_id))
@@ -408,18 +403,12 @@ parse_supervisors (JsonArray *supervisors,
     }
   for (guint i = 0; i < n; i++)
     {
-      JsonNode *node = json_array_get_element (supervisors, i);
       g_autofree char *where = g_strdup_printf ("supervisors[%u]", i);
-      JsonObject *object;
+      JsonObject *object = ff_document_array_get_object (supervisors, i, where, error);
       const char *name, *pin_hash;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          ff_document_invalid (error, where, NULL, _("must be an object"));
-          return FALSE;
-        }
-      object = json_node_get_object (node);
-      if (!ff_document_check_members (object, where, supervisor_members, error)
+      if (object == NULL
+          || !ff_document_check_members (object, where, supervisor_members, error)
           || (name = ff_document_get_string (object, where, "name", FALSE, FF_NAME_MAX_LENGTH,
                                              error)) == NULL
           || (pin_hash = ff_document_get_string (object, where, "pin_hash", FALSE,

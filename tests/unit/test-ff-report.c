@@ -351,6 +351,8 @@ test_validation (void)
       "transfer.file_name" },
     { "\"retries\" : 1", "\"retries\" : -1", "transfer.retries" },
     { "\"step\" : \"push\"", "\"step\" : 3", "events[1].step" },
+    { "\"events\" : [", "\"events\" : [ 7,", "events[0]: must be an object" },
+    { "\"fixes\" : [", "\"fixes\" : [ null,", "identity.gps.fixes[0]: must be an object" },
     { "\"sha256\" : \"2c26", "\"sha256\" : \"zz26", "firmware.sha256" },
     { "\"kind\" : \"delta\"", "\"kind\" : \"bsdiff\"", "transfer.sent.kind" },
     { "\"sha256\" : \"f2cc", "\"sha256\" : \"F2CC", "transfer.sent.sha256" },

@@ -196,6 +196,7 @@ test_validation (void)
     { "\"name\" : \"张伟\"", "\"name\" : \"\"", "technician.name" },
     { "\"TAB-0001\"", "\"../TAB\"", "tablets[0]" },
     { "\"TAB-0001\"", "42", "tablets[0]" },
+    { "\"items\" : [", "\"items\" : [ \"DTU0001\",", "items[0]: must be an object" },
     { "\"device_id\" : \"DTU0001\"", "\"device_id\" : \"a/b\"", "items[0].device_id" },
     { "\"device_id\" : \"DTU0001\"", "\"device_id\" : \"..\"", "items[0].device_id" },
     { "\"lat\" : 39.914999999999999", "\"lat\" : 90.5", "items[0].position.lat" },
