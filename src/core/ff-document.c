@@ -272,6 +272,36 @@ get_node (JsonObject *object,
   return node;
 }
 
+static JsonNode *
+peek_value (JsonObject *object,
+            const char *member,
+            GType       type)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type
+         ? node : NULL;
+}
+
+const char *
+ff_document_peek_string (JsonObject *object,
+                         const char *member,
+                         const char *fallback)
+{
+  JsonNode *node = peek_value (object, member, G_TYPE_STRING);
+
+  return node != NULL ? json_node_get_string (node) : fallback;
+}
+
+gboolean
+ff_document_peek_true (JsonObject *object,
+                       const char *member)
+{
+  JsonNode *node = peek_value (object, member, G_TYPE_BOOLEAN);
+
+  return node != NULL && json_node_get_boolean (node);
+}
+
 const char *
 ff_document_get_string (JsonObject *object,
                         const char *where,

@@ -57,6 +57,15 @@ gboolean    ff_document_check_members  (JsonObject  *object,
                                         const char  *where,
                                         const char  *const *members,
                                         GError     **error);
+/* For a document read leniently (a terminal's progress or retained state): @member of @object
+ * when it is a string (a boolean true), else @fallback (FALSE), whatever it is. json-glib's
+ * _with_default getters are critical on an array or an object, which an untrusted document
+ * may hold anywhere. */
+const char *ff_document_peek_string    (JsonObject  *object,
+                                        const char  *member,
+                                        const char  *fallback);
+gboolean    ff_document_peek_true      (JsonObject  *object,
+                                        const char  *member);
 const char *ff_document_get_string     (JsonObject  *object,
                                         const char  *where,
                                         const char  *member,

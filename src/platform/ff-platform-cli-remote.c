@@ -123,11 +123,8 @@ describe_state (const FfTerminalLink *link)
   when = ff_cli_format_time (link->state_at);
   if (parser == NULL)
     return g_strdup_printf (_("unreadable state (%s)"), when);
-  text = g_string_new (json_object_get_boolean_member_with_default (root, "online", FALSE)
-                       ? _("online") : _("offline"));
-  g_string_append_printf (text, ", %s", json_object_get_string_member_with_default (root,
-                                                                                   "agent_state",
-                                                                                   "-"));
+  text = g_string_new (ff_document_peek_true (root, "online") ? _("online") : _("offline"));
+  g_string_append_printf (text, ", %s", ff_document_peek_string (root, "agent_state", "-"));
   if (json_object_has_member (root, "versions")
       && JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "versions")))
     versions = json_object_get_object_member (root, "versions");
@@ -137,8 +134,7 @@ describe_state (const FfTerminalLink *link)
 
       for (GList *l = kinds; l != NULL; l = l->next)
         g_string_append_printf (text, ", %s %s", (char *) l->data,
-                                json_object_get_string_member_with_default (versions, l->data,
-                                                                            "-"));
+                                ff_document_peek_string (versions, l->data, "-"));
     }
   g_string_append_printf (text, " (%s)", when);
   return g_string_free (text, FALSE);

@@ -266,12 +266,10 @@ read_progress (Event *event)
 
   if (g_bytes_get_size (event->payload) > FF_REMOTE_ENVELOPE_MAX_SIZE
       || (parser = ff_document_parse_object (event->payload, &root, NULL)) == NULL
-      || g_strcmp0 (json_object_get_string_member_with_default (root, "device_id", NULL),
-                    event->id) != 0)
+      || g_strcmp0 (ff_document_peek_string (root, "device_id", NULL), event->id) != 0)
     return FALSE;
-  event->command_id = g_strdup (json_object_get_string_member_with_default (root, "command_id",
-                                                                            NULL));
-  event->step = g_strdup (json_object_get_string_member_with_default (root, "step", NULL));
+  event->command_id = g_strdup (ff_document_peek_string (root, "command_id", NULL));
+  event->step = g_strdup (ff_document_peek_string (root, "step", NULL));
   return event->command_id != NULL;
 }
 

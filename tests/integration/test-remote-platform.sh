@@ -226,6 +226,20 @@ state=$(remote_platform campaigns show C1 --json \
 [ "$state" = "running sent" ] || fail "DTU-0001 moved DTU-0002's campaign: $state"
 remote_platform campaigns cancel C1 > /dev/null
 
+echo "== progress and a retained state with members of the wrong types are read as nothing"
+# json-glib's getters are critical on an array or an object where a string or a boolean is asked
+# for: serve (progress) and terminals show (the state) died of one under fatal-criticals.
+as_terminal DTU-0002 mosquitto_pub -q 1 -t ff/v1/t/DTU-0002/progress \
+  -m '{"format_version":1,"device_id":"DTU-0002","command_id":["x"],"step":{}}'
+lines=$(wc -l < "$work/platform.log")
+as_terminal DTU-0002 mosquitto_pub -q 1 -r -t ff/v1/t/DTU-0002/state \
+  -m '{"format_version":1,"device_id":"DTU-0002","online":{},"agent_state":[],"versions":{"main-program":{},"rootfs":5}}'
+remote_stack_wait_line "$work/platform.log" "the state of DTU-0002 is kept" "$((lines + 1))"
+remote_platform terminals show DTU-0002 > "$work/show.out" || fail "terminals show DTU-0002"
+grep -q '^Link: mqtt; credentials: issued; state: offline, -, main-program -, rootfs - (' \
+  "$work/show.out" || fail "show: $(cat "$work/show.out")"
+! grep -q CRITICAL "$work/platform.log" || fail "serve was critical"
+
 echo "== the package over HTTPS: only for a terminal a command named it to, with Range"
 url_path=/api/v1/agent/packages/$sha
 get_package () {
