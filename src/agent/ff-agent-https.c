@@ -536,5 +536,8 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
 gboolean
 ff_agent_https_download_finish (FfAgentHttps *https, GAsyncResult *result, GError **error)
 {
+  /* The connection is not kept for a next request, which is hours away: an idle TLS connection
+   * holds GnuTLS's session and record buffers in memory until the session's idle timeout. */
+  soup_session_abort (https->session);
   return g_task_propagate_boolean (G_TASK (result), error);
 }

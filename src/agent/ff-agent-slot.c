@@ -14,7 +14,7 @@
 #include "ff-agent-files.h"
 #include "ff-crypto.h"
 
-#define SLOT_CHUNK (1024 * 1024)
+#define SLOT_CHUNK (64 * 1024)
 
 static gboolean
 slot_error (GError **error, const char *slot_path, int saved_errno)

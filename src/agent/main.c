@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <locale.h>
+#include <malloc.h>
 
 #include "ff-agent.h"
 #include "ff-agent-fault.h"
@@ -26,6 +27,14 @@ main (int argc, char **argv)
     { NULL }
   };
 
+  /* An embedded daemon with a memory budget (docs/agent.md): one malloc arena for every thread
+   * (GLib's worker and the TLS handshake's pool thread would each get their own, kept for the
+   * process's life), buffers of 64 KiB and more mapped on their own and unmapped when freed
+   * (glibc raises this threshold to the largest buffer freed, and later ones stay in the heap),
+   * and free memory at the heap's top given back from 64 KiB on. */
+  mallopt (M_ARENA_MAX, 1);
+  mallopt (M_MMAP_THRESHOLD, 64 * 1024);
+  mallopt (M_TRIM_THRESHOLD, 64 * 1024);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, ff_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
