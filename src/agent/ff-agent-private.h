@@ -10,6 +10,7 @@
 #include "ff-agent-query.h"
 #include "ff-agent-state.h"
 #include "ff-crypto.h"
+#include "ff-package.h"
 
 G_BEGIN_DECLS
 
@@ -70,6 +71,14 @@ GPtrArray *ff_agent_planned_programs (FfAgent *agent);
  * the state. An error in FF_AGENT_ERROR_REFUSED is a refusal, anything else a failure. */
 gboolean ff_agent_verify_package (FfAgent           *agent,
                                   GError           **error);
+/* The package of the command in progress, its signature and tar checked again; NULL with @error
+ * (FF_AGENT_ERROR_REFUSED when it does not verify). */
+FfPackage *ff_agent_open_package (FfAgent           *agent,
+                                  GError           **error);
+/* TRUE for a payload written into its slot straight from the package (A/B, not a delta), which
+ * is not staged on the data partition. */
+gboolean ff_agent_writes_from_package (FfAgent                *agent,
+                                       const FfPackagePayload *payload);
 /* The recovery system's check before writing: the package's signature again, each staged image's
  * digest (or each backed-up image's, when falling back). */
 gboolean ff_agent_verify_staged  (FfAgent           *agent,

@@ -13,6 +13,7 @@
 #include "ff-agent-fault.h"
 #include "ff-agent-files.h"
 #include "ff-crypto.h"
+#include "ff-package.h"
 
 #define SLOT_CHUNK (64 * 1024)
 
@@ -30,65 +31,96 @@ ff_agent_slot_sha256 (const char *slot_path, GError **error)
   return ff_sha256_file_hex (slot_path, NULL, error);
 }
 
-/* Copies the image into the slot; the fault hook may cut the power after N bytes or fail a write
- * as a worn flash would. */
-static gboolean
-copy_into_slot (int in, int out, const char *slot_path, GError **error)
+typedef struct
 {
-  g_autofree char *buffer = g_malloc (SLOT_CHUNK);
-  gint64 cut = ff_agent_fault_slot_cut_bytes ();
-  gint64 written = 0;
-  gssize n;
+  int out;
+  const char *slot_path;
+  gint64 written;
+  gint64 cut;
+} SlotSink;
 
-  while ((n = read (in, buffer, SLOT_CHUNK)) > 0)
+/* Writes the image's next bytes into the slot; the fault hook may cut the power after N bytes or
+ * fail a write as a worn flash would. */
+static gboolean
+write_to_slot (const guint8 *data, gsize length, gpointer user_data, GError **error)
+{
+  SlotSink *sink = user_data;
+
+  if (sink->cut >= 0 && sink->written + (gint64) length >= sink->cut)
     {
-      if (cut >= 0 && written + n >= cut)
-        {
-          if (write (out, buffer, cut - written) == cut - written)
-            fsync (out);
-          ff_agent_fault_power_cut ();
-        }
-      if (write (out, buffer, n) != n)
-        return slot_error (error, slot_path, errno != 0 ? errno : EIO);
-      written += n;
-      /* The first chunk went in, then the device fails (once per run of the agent). */
-      if (ff_agent_fault_take_slot_write_error ())
-        return slot_error (error, slot_path, EIO);
+      if (write (sink->out, data, sink->cut - sink->written) == sink->cut - sink->written)
+        fsync (sink->out);
+      ff_agent_fault_power_cut ();
     }
-  if (n < 0)
-    return slot_error (error, slot_path, errno);
-  /* A file-backed slot takes the image's size; a block device keeps its own. */
-  if (ftruncate (out, written) != 0 && errno != EINVAL)
-    return slot_error (error, slot_path, errno);
-  if (fsync (out) != 0)
-    return slot_error (error, slot_path, errno);
+  if (write (sink->out, data, length) != (gssize) length)
+    return slot_error (error, sink->slot_path, errno != 0 ? errno : EIO);
+  sink->written += length;
+  /* The first chunk went in, then the device fails (once per run of the agent). */
+  if (ff_agent_fault_take_slot_write_error ())
+    return slot_error (error, sink->slot_path, EIO);
   return TRUE;
 }
 
-gboolean
-ff_agent_slot_write (const char *slot_path, const char *image_path, const char *expected_sha256,
-                     GError **error)
+/* Feeds the image's bytes to write_to_slot. */
+typedef gboolean (*SlotFill) (gconstpointer source, SlotSink *sink, GError **error);
+
+static gboolean
+fill_from_file (gconstpointer source, SlotSink *sink, GError **error)
+{
+  const char *image_path = source;
+  g_autofree guint8 *buffer = NULL;
+  gssize n;
+  int in = open (image_path, O_RDONLY | O_CLOEXEC);
+
+  if (in < 0)
+    return slot_error (error, image_path, errno);
+  buffer = g_malloc (SLOT_CHUNK);
+  while ((n = read (in, buffer, SLOT_CHUNK)) > 0)
+    if (!write_to_slot (buffer, n, sink, error))
+      {
+        close (in);
+        return FALSE;
+      }
+  close (in);
+  return n == 0 || slot_error (error, image_path, errno);
+}
+
+typedef struct
+{
+  FfPackage *package;
+  const char *kind;
+} PayloadSource;
+
+static gboolean
+fill_from_payload (gconstpointer source, SlotSink *sink, GError **error)
+{
+  const PayloadSource *payload = source;
+
+  return ff_package_read_payload (payload->package, payload->kind, write_to_slot, sink, error);
+}
+
+/* Writes the image @fill gives into the slot in place, fsyncs, reads the slot back and compares
+ * its SHA-256, then writes SLOT.sha256. */
+static gboolean
+write_slot (const char *slot_path, const char *expected_sha256, SlotFill fill,
+            gconstpointer source, GError **error)
 {
   g_autofree char *digest_path = g_strconcat (slot_path, ".sha256", NULL);
   g_autofree char *digest_line = NULL;
   g_autofree char *read_back = NULL;
+  SlotSink sink = { -1, slot_path, 0, ff_agent_fault_slot_cut_bytes () };
   gboolean copied;
-  int in, out;
 
-  in = open (image_path, O_RDONLY | O_CLOEXEC);
-  if (in < 0)
-    return slot_error (error, image_path, errno);
-  out = open (slot_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (out < 0)
-    {
-      int saved_errno = errno;
-
-      close (in);
-      return slot_error (error, slot_path, saved_errno);
-    }
-  copied = copy_into_slot (in, out, slot_path, error);
-  close (in);
-  if (close (out) != 0 && copied)
+  sink.out = open (slot_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (sink.out < 0)
+    return slot_error (error, slot_path, errno);
+  copied = fill (source, &sink, error);
+  /* A file-backed slot takes the image's size; a block device keeps its own. */
+  if (copied && ftruncate (sink.out, sink.written) != 0 && errno != EINVAL)
+    copied = slot_error (error, slot_path, errno);
+  if (copied && fsync (sink.out) != 0)
+    copied = slot_error (error, slot_path, errno);
+  if (close (sink.out) != 0 && copied)
     return slot_error (error, slot_path, errno);
   if (!copied)
     return FALSE;
@@ -105,4 +137,20 @@ ff_agent_slot_write (const char *slot_path, const char *image_path, const char *
     }
   digest_line = g_strconcat (read_back, "\n", NULL);
   return ff_agent_write_file (digest_path, digest_line, -1, error);
+}
+
+gboolean
+ff_agent_slot_write (const char *slot_path, const char *image_path, const char *expected_sha256,
+                     GError **error)
+{
+  return write_slot (slot_path, expected_sha256, fill_from_file, image_path, error);
+}
+
+gboolean
+ff_agent_slot_write_payload (const char *slot_path, FfPackage *package, const char *kind,
+                             const char *expected_sha256, GError **error)
+{
+  PayloadSource source = { package, kind };
+
+  return write_slot (slot_path, expected_sha256, fill_from_payload, &source, error);
 }

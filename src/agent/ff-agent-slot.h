@@ -2,7 +2,7 @@
  * and the slot's digest file beside it (SLOT.sha256) that the bootloader checks before booting it. */
 #pragma once
 
-#include <glib.h>
+#include "ff-package.h"
 
 G_BEGIN_DECLS
 
@@ -13,6 +13,13 @@ gboolean ff_agent_slot_write       (const char  *slot_path,
                                     const char  *image_path,
                                     const char  *expected_sha256,
                                     GError     **error);
+/* The same, the image streamed from the payload of @kind in @package (ff_package_read_payload:
+ * its size and SHA-256 checked too), without a copy of it on the data partition. */
+gboolean ff_agent_slot_write_payload (const char  *slot_path,
+                                      FfPackage   *package,
+                                      const char  *kind,
+                                      const char  *expected_sha256,
+                                      GError     **error);
 /* The slot's SHA-256 computed from its bytes. */
 char    *ff_agent_slot_sha256      (const char  *slot_path,
                                     GError     **error);

@@ -54,14 +54,19 @@ ff_agent_system_back_up (FfAgent *agent)
   return FF_AGENT_STATE_SETTING_BOOT;
 }
 
+/* Writes @slot from the payload of @kind in @package when it is given, else from the file
+ * @image. */
 static gboolean
-write_with_retries (const char *slot, const char *image, const char *sha256, GError **error)
+write_with_retries (const char *slot, FfPackage *package, const char *kind, const char *image,
+                    const char *sha256, GError **error)
 {
   for (guint attempt = 1; ; attempt++)
     {
       g_autoptr(GError) local_error = NULL;
 
-      if (ff_agent_slot_write (slot, image, sha256, &local_error))
+      if (package != NULL
+          ? ff_agent_slot_write_payload (slot, package, kind, sha256, &local_error)
+          : ff_agent_slot_write (slot, image, sha256, &local_error))
         return TRUE;
       g_message ("%s (attempt %u of %u)", local_error->message, attempt, SLOT_WRITE_ATTEMPTS);
       if (attempt == SLOT_WRITE_ATTEMPTS)
@@ -73,23 +78,30 @@ write_with_retries (const char *slot, const char *image, const char *sha256, GEr
 }
 
 /* A/B: both images of the inactive slot, so the pair boots together: the new image where the
- * package has one, else a copy of the running one. */
+ * package has one — streamed from the package, or the staged result of a delta — else a copy of
+ * the running one. */
 FfAgentStateName
 ff_agent_system_write_slot (FfAgent *agent)
 {
   FfAgentState *state = agent->state;
   g_autoptr(GError) error = NULL;
+  g_autoptr(FfPackage) package = ff_agent_open_package (agent, &error);
 
+  if (package == NULL)
+    return ff_agent_fail (agent, "failed", "write-slot", error, FF_AGENT_STATE_REPORTING);
   for (guint i = 0; i < FF_AGENT_N_IMAGES; i++)
     {
       const char *kind = ff_agent_image_name (i);
       const char *target = slot_path (agent, kind, state->target_slot);
       const char *new_sha256 = g_hash_table_lookup (state->target_sha256, kind);
+      const FfPackagePayload *payload = ff_package_find_payload (package, kind);
+      gboolean from_package = FALSE;
       g_autofree char *source = NULL;
       g_autofree char *sha256 = NULL;
 
       if (new_sha256 != NULL)
         {
+          from_package = payload != NULL && ff_agent_writes_from_package (agent, payload);
           source = ff_agent_staging_path (agent, kind);
           sha256 = g_strdup (new_sha256);
         }
@@ -98,7 +110,9 @@ ff_agent_system_write_slot (FfAgent *agent)
           source = g_strdup (slot_path (agent, kind, state->previous_slot));
           sha256 = ff_sha256_file_hex (source, NULL, &error);
         }
-      if (sha256 == NULL || !write_with_retries (target, source, sha256, &error))
+      if (sha256 == NULL
+          || !write_with_retries (target, from_package ? package : NULL, kind, source, sha256,
+                                  &error))
         return ff_agent_fail (agent, "failed", "write-slot", error, FF_AGENT_STATE_REPORTING);
     }
   return FF_AGENT_STATE_SETTING_BOOT;
@@ -230,7 +244,7 @@ ff_agent_system_recovery_write (FfAgent *agent)
       const char *sha256 = g_hash_table_lookup (state->falling_back ? state->backup_sha256
                                                                     : state->target_sha256, kind);
 
-      if (write_with_retries (slot_path (agent, kind, 'a'), source, sha256, &error))
+      if (write_with_retries (slot_path (agent, kind, 'a'), NULL, kind, source, sha256, &error))
         continue;
       if (state->falling_back)
         {

@@ -106,7 +106,12 @@ stage_payload (FfAgent *agent, FfPackage *package, const FfPackagePayload *paylo
                         g_strerror (errno)), FALSE;
   if (payload->delta_from == NULL)
     {
-      if (!ff_package_extract_payload (package, payload->kind, staging, error))
+      /* A/B: the image goes from the package straight into the inactive slot (writing-slot), so
+       * it is not copied to the data partition first; here its digest is checked before anything
+       * is written. */
+      if (ff_agent_writes_from_package (agent, payload)
+          ? !ff_package_read_payload (package, payload->kind, NULL, NULL, error)
+          : !ff_package_extract_payload (package, payload->kind, staging, error))
         return FALSE;
       g_hash_table_insert (agent->state->target_sha256, g_strdup (payload->kind),
                            g_strdup (payload->sha256));
@@ -145,16 +150,22 @@ stage_payload (FfAgent *agent, FfPackage *package, const FfPackagePayload *paylo
   return TRUE;
 }
 
-static FfPackage *
-open_package (FfAgent *agent, GError **error)
+gboolean
+ff_agent_writes_from_package (FfAgent *agent, const FfPackagePayload *payload)
+{
+  FfAgentImage image;
+
+  return agent->config->layout == FF_AGENT_LAYOUT_AB && payload->delta_from == NULL
+         && ff_agent_image_from_name (payload->kind, &image);
+}
+
+FfPackage *
+ff_agent_open_package (FfAgent *agent, GError **error)
 {
   g_autofree char *path = ff_agent_package_path (agent);
   g_autoptr(GError) local_error = NULL;
-  FfPackage *package;
+  FfPackage *package = ff_package_open (path, agent->platform_key, &local_error);
 
-  if (!agent->recovery_mode && ff_agent_fault_corrupt_package (FALSE))
-    corrupt_file (path);
-  package = ff_package_open (path, agent->platform_key, &local_error);
   if (package == NULL)
     {
       gboolean io = g_error_matches (local_error, FF_PACKAGE_ERROR, FF_PACKAGE_ERROR_FAILED);
@@ -163,6 +174,18 @@ open_package (FfAgent *agent, GError **error)
                    _("The package is refused: %s"), local_error->message);
     }
   return package;
+}
+
+static FfPackage *
+open_package (FfAgent *agent, GError **error)
+{
+  if (!agent->recovery_mode && ff_agent_fault_corrupt_package (FALSE))
+    {
+      g_autofree char *path = ff_agent_package_path (agent);
+
+      corrupt_file (path);
+    }
+  return ff_agent_open_package (agent, error);
 }
 
 gboolean

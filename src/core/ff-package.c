@@ -572,9 +572,8 @@ typedef struct
 {
   const char             *package_path;
   const FfPackagePayload *wanted;
-  const char             *dest_path;
-  int                     fd;
-  gboolean                copied;
+  FfPackageChunkFunc      func;
+  gpointer                func_data;
 } Extraction;
 
 static gboolean
@@ -618,7 +617,8 @@ set_write_error (GError    **error,
                path, g_strerror (saved_errno));
 }
 
-/* Streams the wanted payload's data into the temporary file, checking its size and digest. */
+/* Streams the wanted payload's data through the caller's function, checking its size and
+ * digest. */
 static gboolean
 copy_verified (struct archive         *archive,
                const FfPackagePayload *payload,
@@ -643,10 +643,9 @@ copy_verified (struct archive         *archive,
       total += n;
       if (total > payload->size)
         break;
-      if (!write_all (extraction->fd, buffer, n))
+      if (extraction->func != NULL && !extraction->func (buffer, n, extraction->func_data, error))
         {
           EVP_MD_CTX_free (ctx);
-          set_write_error (error, extraction->dest_path, errno);
           return FALSE;
         }
     }
@@ -664,19 +663,18 @@ copy_verified (struct archive         *archive,
                      "SHA-256 differs)"), payload->file, extraction->package_path);
       return FALSE;
     }
-  extraction->copied = TRUE;
   return TRUE;
 }
 
 gboolean
-ff_package_extract_payload (FfPackage  *package,
-                            const char *kind,
-                            const char *dest_path,
-                            GError    **error)
+ff_package_read_payload (FfPackage         *package,
+                         const char        *kind,
+                         FfPackageChunkFunc func,
+                         gpointer           user_data,
+                         GError           **error)
 {
-  g_autofree char *temp_path = g_strconcat (dest_path, ".XXXXXX", NULL);
-  Extraction extraction = { package->path, ff_package_find_payload (package, kind), dest_path, -1,
-                            FALSE };
+  Extraction extraction = { package->path, ff_package_find_payload (package, kind), func,
+                            user_data };
   struct archive *archive;
   gboolean ok;
 
@@ -689,19 +687,54 @@ ff_package_extract_payload (FfPackage  *package,
   archive = archive_open_for_reading (package->path, error);
   if (archive == NULL)
     return FALSE;
-  extraction.fd = g_mkstemp_full (temp_path, O_WRONLY | O_CLOEXEC, 0644);
-  if (extraction.fd < 0)
-    {
-      set_write_error (error, temp_path, errno);
-      archive_read_free (archive);
-      return FALSE;
-    }
-  /* The whole tar is checked again before the file takes its name: a payload is only used from a
-   * package that is still entirely valid. */
+  /* The whole tar is checked again: a payload is only used from a package that is still
+   * entirely valid. */
   ok = read_manifest (archive, package, NULL, error)
        && walk_payloads (archive, package, copy_verified, &extraction, error);
   archive_read_free (archive);
-  if (ok && (fsync (extraction.fd) != 0 || close (extraction.fd) != 0
+  return ok;
+}
+
+typedef struct
+{
+  int         fd;
+  const char *path;
+} FileSink;
+
+static gboolean
+write_to_file (const guint8 *data,
+               gsize         length,
+               gpointer      user_data,
+               GError      **error)
+{
+  FileSink *sink = user_data;
+
+  if (write_all (sink->fd, data, length))
+    return TRUE;
+  set_write_error (error, sink->path, errno);
+  return FALSE;
+}
+
+gboolean
+ff_package_extract_payload (FfPackage  *package,
+                            const char *kind,
+                            const char *dest_path,
+                            GError    **error)
+{
+  g_autofree char *temp_path = g_strconcat (dest_path, ".XXXXXX", NULL);
+  FileSink sink = { -1, dest_path };
+  gboolean ok;
+
+  if (ff_package_find_payload (package, kind) == NULL)
+    return ff_package_read_payload (package, kind, NULL, NULL, error);
+  sink.fd = g_mkstemp_full (temp_path, O_WRONLY | O_CLOEXEC, 0644);
+  if (sink.fd < 0)
+    {
+      set_write_error (error, temp_path, errno);
+      return FALSE;
+    }
+  ok = ff_package_read_payload (package, kind, write_to_file, &sink, error);
+  if (ok && (fsync (sink.fd) != 0 || close (sink.fd) != 0
              || g_rename (temp_path, dest_path) != 0))
     {
       set_write_error (error, dest_path, errno);
@@ -710,7 +743,7 @@ ff_package_extract_payload (FfPackage  *package,
     }
   if (!ok)
     {
-      close (extraction.fd);
+      close (sink.fd);
       g_unlink (temp_path);
     }
   return ok;

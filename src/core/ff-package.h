@@ -64,6 +64,22 @@ const FfPackagePayload *ff_package_find_payload        (FfPackage        *packag
 gboolean                ff_package_fits_hardware       (FfPackage        *package,
                                                         const char       *hardware_version);
 
+/* Called with each piece of a payload's bytes, in order; FALSE with @error stops the reading. */
+typedef gboolean (*FfPackageChunkFunc)                 (const guint8     *data,
+                                                        gsize             length,
+                                                        gpointer          user_data,
+                                                        GError          **error);
+
+/* Streams the payload of @kind through @func (NULL: the payload is only checked), verifying its
+ * size and SHA-256 on the way; the manifest is read again and must be the one ff_package_open()
+ * verified, and the whole tar is checked again. @func sees the bytes before the digest is known:
+ * what it made of them may be used only when this returns TRUE (a mismatch is
+ * FF_PACKAGE_ERROR_PAYLOAD). */
+gboolean                ff_package_read_payload        (FfPackage        *package,
+                                                        const char       *kind,
+                                                        FfPackageChunkFunc func,
+                                                        gpointer          user_data,
+                                                        GError          **error);
 /* Streams the payload of @kind to @dest_path (temp file beside it, fsync, rename), verifying its
  * size and SHA-256 on the way; on any mismatch nothing is left at @dest_path or beside it. The
  * manifest is read again and must be the one ff_package_open() verified. */

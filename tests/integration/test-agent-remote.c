@@ -33,7 +33,7 @@ __asan_default_options (void)
 /* Generous: a whole upgrade with reboots takes well under a second here. */
 #define WAIT_SECONDS 60
 
-typedef struct
+typedef struct _Rig
 {
   char *root;
   char *device;
@@ -53,6 +53,8 @@ typedef struct
   char *fault;                 /* for each start of the agent until a power cut struck */
   guint boots;
   guint power_cuts;
+  /* Called after a power cut, before the terminal boots again (NULL: nothing). */
+  void (*after_power_cut) (struct _Rig *rig);
   gboolean stopping;
 } Rig;
 
@@ -276,6 +278,8 @@ on_agent_exited (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       rig->power_cuts++;
       g_clear_pointer (&rig->fault, g_free);
+      if (rig->after_power_cut != NULL)
+        rig->after_power_cut (rig);
     }
   stopped = g_subprocess_get_if_exited (agent) && g_subprocess_get_exit_status (agent) == 0;
   if (!g_subprocess_get_if_exited (agent) || g_subprocess_get_exit_status (agent) != 10)
@@ -1319,6 +1323,64 @@ test_ab_power_cut (gconstpointer data)
   run_ab_upgrade (data);
 }
 
+/* After the power cut at backing-up: the A/B image was checked but not copied to the data
+ * partition (it goes from the package into the slot), and one byte of the stored package's
+ * rootfs payload is flipped, as a failing data partition would. */
+static void
+damage_stored_package (Rig *rig)
+{
+  g_autofree char *staged = device_file (rig, "data/staging/rootfs");
+  g_autofree char *packages = device_file (rig, "data/packages");
+  g_autoptr(GDir) dir = g_dir_open (packages, 0, NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  gsize length;
+
+  g_assert_false (g_file_test (staged, G_FILE_TEST_EXISTS));
+  g_assert_nonnull (dir);
+  path = g_build_filename (packages, g_dir_read_name (dir), NULL);
+  g_assert_true (g_str_has_suffix (path, ".ffpkg"));
+  g_assert_true (g_file_get_contents (path, &data, &length, NULL));
+  data[length / 2] ^= 0x40;
+  write_file (path, data, length, 0600);
+}
+
+/* A/B: the slot is written from the package, and a package damaged on disk after it was
+ * verified is caught while it is streamed into the inactive slot: the slot is never switched
+ * to (its digest file no longer matches it, the environment still boots slot a) and the result
+ * is failed at write-slot. */
+static void
+test_ab_damaged_before_slot_write (void)
+{
+  Rig *rig = rig_new ("ab");
+  g_autoptr(GBytes) rootfs = make_image ("rootfs", "R2.0", 350000);
+  Payload payload = { "rootfs", "R2.0", rootfs };
+  g_autofree char *sha = make_package (rig, "H1", &payload, 1);
+  g_autoptr(FfRemoteCommand) command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
+  g_autoptr(FfRemoteResult) result = NULL;
+  g_autofree char *slot = NULL, *available = NULL, *rootfs_a = NULL;
+
+  rig->fault = g_strdup ("power-cut-at=backing-up");
+  rig->after_power_cut = damage_stored_package;
+  boot_online (rig);
+  send_command (rig, command, rig->platform_key);
+  result = wait_result (rig);
+  g_assert_cmpuint (rig->power_cuts, ==, 1);
+  g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_FAILED);
+  g_assert_cmpstr (result->step, ==, "write-slot");
+  g_assert_cmpstr (result->versions.rootfs, ==, "R1.0");
+  slot = env_get (rig, "boot_slot");
+  available = env_get (rig, "upgrade_available");
+  g_assert_cmpstr (slot, !=, "b");
+  g_assert_cmpstr (available, !=, "1");
+  g_assert_false (slot_digest_matches (rig, "rootfs-b"));
+  rootfs_a = slot_version (rig, "rootfs-a");
+  g_assert_cmpstr (rootfs_a, ==, "R1.0");
+  assert_params_intact (rig);
+  g_assert_cmpuint (outbox_size (rig), ==, 1);
+  rig_free (rig);
+}
+
 /* A main program upgrade with a power cut at @data: ends on the new version, one result. */
 static void
 test_program_power_cut (gconstpointer data)
@@ -1462,6 +1524,8 @@ main (int argc, char **argv)
   g_test_add_func ("/agent-remote/system/corrupt-in-recovery", test_system_corrupt_in_recovery);
   g_test_add_func ("/agent-remote/system/health-check-fails", test_system_health_check_fails);
   g_test_add_func ("/agent-remote/ab/upgrade", test_ab_upgrade);
+  g_test_add_func ("/agent-remote/ab/damaged-before-slot-write",
+                   test_ab_damaged_before_slot_write);
   for (guint i = 0; i < G_N_ELEMENTS (ab_power_cuts); i++)
     {
       g_autofree char *path = g_strdup_printf ("/agent-remote/ab/%s", ab_power_cuts[i]);
