@@ -105,9 +105,6 @@ static gboolean
 write_slot (const char *slot_path, const char *expected_sha256, SlotFill fill,
             gconstpointer source, GError **error)
 {
-  g_autofree char *digest_path = g_strconcat (slot_path, ".sha256", NULL);
-  g_autofree char *digest_line = NULL;
-  g_autofree char *read_back = NULL;
   SlotSink sink = { -1, slot_path, 0, ff_agent_fault_slot_cut_bytes () };
   gboolean copied;
 
@@ -122,10 +119,17 @@ write_slot (const char *slot_path, const char *expected_sha256, SlotFill fill,
     copied = slot_error (error, slot_path, errno);
   if (close (sink.out) != 0 && copied)
     return slot_error (error, slot_path, errno);
-  if (!copied)
-    return FALSE;
+  return copied && ff_agent_slot_holds (slot_path, expected_sha256, error);
+}
 
-  read_back = ff_agent_slot_sha256 (slot_path, error);
+gboolean
+ff_agent_slot_holds (const char *slot_path, const char *expected_sha256, GError **error)
+{
+  g_autofree char *digest_path = g_strconcat (slot_path, ".sha256", NULL);
+  g_autofree char *digest_line = NULL;
+  g_autofree char *recorded = NULL;
+  g_autofree char *read_back = ff_agent_slot_sha256 (slot_path, error);
+
   if (read_back == NULL)
     return FALSE;
   if (!g_str_equal (read_back, expected_sha256))
@@ -136,6 +140,9 @@ write_slot (const char *slot_path, const char *expected_sha256, SlotFill fill,
       return FALSE;
     }
   digest_line = g_strconcat (read_back, "\n", NULL);
+  if (g_file_get_contents (digest_path, &recorded, NULL, NULL)
+      && g_str_equal (recorded, digest_line))
+    return TRUE;
   return ff_agent_write_file (digest_path, digest_line, -1, error);
 }
 

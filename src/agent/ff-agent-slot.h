@@ -20,6 +20,11 @@ gboolean ff_agent_slot_write_payload (const char  *slot_path,
                                       const char  *kind,
                                       const char  *expected_sha256,
                                       GError     **error);
+/* TRUE when the slot's bytes, read back, have @expected_sha256; SLOT.sha256 is then written
+ * unless it says so already. FALSE with @error otherwise (nothing is changed). */
+gboolean ff_agent_slot_holds       (const char  *slot_path,
+                                    const char  *expected_sha256,
+                                    GError     **error);
 /* The slot's SHA-256 computed from its bytes. */
 char    *ff_agent_slot_sha256      (const char  *slot_path,
                                     GError     **error);

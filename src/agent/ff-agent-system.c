@@ -109,6 +109,11 @@ ff_agent_system_write_slot (FfAgent *agent)
         {
           source = g_strdup (slot_path (agent, kind, state->previous_slot));
           sha256 = ff_sha256_file_hex (source, NULL, &error);
+          /* The inactive slot often holds the running image already (both slots hold the
+           * factory images; the last upgrade changed the other image only): read back, it is
+           * not written again. */
+          if (sha256 != NULL && ff_agent_slot_holds (target, sha256, NULL))
+            continue;
         }
       if (sha256 == NULL
           || !write_with_retries (target, from_package ? package : NULL, kind, source, sha256,

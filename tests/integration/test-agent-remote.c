@@ -11,6 +11,7 @@
 #include <archive_entry.h>
 #include <mosquitto.h>
 #include <sys/prctl.h>
+#include <utime.h>
 #include <unistd.h>
 
 #include "ff-agent-bootenv.h"
@@ -1272,7 +1273,8 @@ test_system_health_check_fails (void)
 }
 
 /* A/B, rootfs only, with a power cut at @fault (NULL: none): ends on slot b with the new rootfs
- * and the old kernel copied beside it, confirmed, parameters intact, exactly one result. */
+ * and the old kernel beside it — not written again, slot b holding it already — confirmed,
+ * parameters intact, exactly one result. */
 static void
 run_ab_upgrade (const char *fault)
 {
@@ -1284,7 +1286,11 @@ run_ab_upgrade (const char *fault)
   g_autoptr(FfRemoteResult) result = NULL;
   g_autofree char *slot = NULL, *available = NULL, *kernel_b = NULL, *rootfs_b = NULL;
   g_autofree char *rootfs_a = NULL;
+  g_autofree char *kernel_b_path = device_file (rig, "slots/kernel-b");
+  struct utimbuf long_ago = { 1000000000, 1000000000 };
+  GStatBuf info;
 
+  g_assert_cmpint (g_utime (kernel_b_path, &long_ago), ==, 0);
   rig->fault = g_strdup (fault);
   boot_online (rig);
   send_command (rig, command, rig->platform_key);
@@ -1306,6 +1312,9 @@ run_ab_upgrade (const char *fault)
   g_assert_cmpstr (kernel_b, ==, "K1.0");
   g_assert_cmpstr (rootfs_b, ==, "R2.0");
   g_assert_cmpstr (rootfs_a, ==, "R1.0");
+  g_assert_cmpint (g_stat (kernel_b_path, &info), ==, 0);
+  g_assert_cmpint (info.st_mtime, ==, long_ago.modtime);
+  g_assert_true (slot_digest_matches (rig, "kernel-b"));
   assert_params_intact (rig);
   g_assert_cmpuint (outbox_size (rig), ==, 1);
   rig_free (rig);
