@@ -427,7 +427,9 @@ archive_open_for_reading (const char *path,
   archive_read_support_format_tar (archive);
   if (archive_read_open_filename (archive, path, BLOCK_SIZE) != ARCHIVE_OK)
     {
-      if (errno == ENOENT)
+      /* The archive's errno, not the thread's: a file that is no tar also fails here, and errno
+       * then still holds whatever an earlier call left (ENOENT: "does not exist"). */
+      if (archive_errno (archive) == ENOENT)
         g_set_error (error, FF_PACKAGE_ERROR, FF_PACKAGE_ERROR_FAILED,
                      _("The package %s does not exist"), path);
       else

@@ -6,6 +6,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -385,6 +386,28 @@ test_build_refuses_bad_manifest (Fixture      *fixture,
   }
 }
 
+/* A file that is there but no tar was called missing ("does not exist") when errno still held
+ * ENOENT from an earlier call, as it did in `firmware add` of a broken .ffpkg. */
+static void
+test_not_a_tar (Fixture      *fixture,
+                gconstpointer data)
+{
+  g_autofree char *junk = dir_file (fixture, "junk.ffpkg");
+  g_autofree char *missing = dir_file (fixture, "missing.ffpkg");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (junk, "no tar at all, only text that goes on for a while", -1,
+                                      NULL));
+  errno = ENOENT;
+  g_assert_null (ff_package_open (junk, fixture->key, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_null (strstr (error->message, "does not exist"));
+  g_clear_error (&error);
+  g_assert_null (ff_package_open (missing, fixture->key, &error));
+  g_assert_nonnull (strstr (error->message, "does not exist"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -399,5 +422,6 @@ main (int    argc,
   ADD ("/package/changed-after-open", test_changed_after_open);
   ADD ("/package/oversized-manifest", test_oversized_manifest);
   ADD ("/package/build-refuses-bad-manifest", test_build_refuses_bad_manifest);
+  ADD ("/package/not-a-tar", test_not_a_tar);
   return g_test_run ();
 }
