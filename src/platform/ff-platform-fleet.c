@@ -218,11 +218,20 @@ ff_platform_package_describe (FfKey       *platform_key,
                               char       **notes,
                               GError     **error)
 {
-  g_autoptr(FfPackage) package = ff_package_open (path, platform_key, error);
+  g_autoptr(GError) package_error = NULL;
+  g_autoptr(FfPackage) package = ff_package_open (path, platform_key, &package_error);
   struct { char **option; const char *value; } fields[4];
 
+  /* A file that is no package, or not one this platform signed, is the caller's input (the
+   * console's upload: 400); only a file that could not be read is the platform's failure. */
+  if (package == NULL && package_error->domain == FF_PACKAGE_ERROR
+      && package_error->code != FF_PACKAGE_ERROR_FAILED)
+    return invalid (error, package_error->message);
   if (package == NULL)
-    return FALSE;
+    {
+      g_propagate_error (error, g_steal_pointer (&package_error));
+      return FALSE;
+    }
   fields[0].option = vendor;
   fields[0].value = ff_package_get_vendor (package);
   fields[1].option = model;

@@ -187,6 +187,37 @@ test_technician_name (Fixture      *fixture,
     }
 }
 
+/* An upload of a package (format=ffpkg) that is no tar, or a tar without a manifest, was the
+ * platform's failure: 500. It is the request's: 400, and nothing is stored. */
+static void
+test_broken_package (Fixture      *fixture,
+                     gconstpointer data)
+{
+  static const char not_a_tar[] = "no tar at all, only text that goes on for a while";
+  g_autofree char *zeros = g_malloc0 (10240);   /* a tar's end: no entry, so no manifest */
+  const struct
+  {
+    const char *bytes;
+    gsize       length;
+  } bodies[] = { { not_a_tar, sizeof not_a_tar - 1 }, { zeros, 10240 } };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      const char *headers[] = { "Cookie", fixture->cookie, "X-CSRF-Token", fixture->csrf, NULL };
+      g_autoptr(GBytes) body = g_bytes_new (bodies[i].bytes, bodies[i].length);
+      g_autoptr(GBytes) response = NULL;
+      g_autofree char *before = harness_dump_database (fixture->h);
+      g_autofree char *message = NULL;
+
+      g_assert_cmpuint (harness_request (fixture->h, "POST", "/console/api/firmware?format=ffpkg",
+                                         NULL, body, headers, &response, NULL), ==, 400);
+      message = harness_error_text (response);
+      g_test_message ("%s", message);
+      g_assert_nonnull (strstr (message, "package"));
+      harness_assert_database_unchanged (fixture->h, before);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -198,6 +229,8 @@ main (int   argc,
   g_test_add ("/security/console/encoded-ids", Fixture, NULL, set_up, test_encoded_ids,
               tear_down);
   g_test_add ("/security/console/technician-name", Fixture, NULL, set_up, test_technician_name,
+              tear_down);
+  g_test_add ("/security/console/broken-package", Fixture, NULL, set_up, test_broken_package,
               tear_down);
   return g_test_run ();
 }
