@@ -12,6 +12,7 @@ static struct
 {
   guint  kill_after_puback;
   guint  kill_after_claim;
+  guint  check_timeout;
   char  *delta_gate;
 } faults;
 
@@ -46,7 +47,8 @@ ff_platform_fault_init (GError **error)
 
       if (*fault == '\0'
           || read_count (fault, "kill-after-puback", &faults.kill_after_puback)
-          || read_count (fault, "kill-after-claim", &faults.kill_after_claim))
+          || read_count (fault, "kill-after-claim", &faults.kill_after_claim)
+          || read_count (fault, "check-timeout", &faults.check_timeout))
         continue;
       if (g_str_has_prefix (fault, "delta-gate=") && fault[strlen ("delta-gate=")] != '\0')
         {
@@ -73,6 +75,12 @@ guint
 ff_platform_fault_kill_after_claim (void)
 {
   return faults.kill_after_claim;
+}
+
+guint
+ff_platform_fault_check_timeout (void)
+{
+  return faults.check_timeout;
 }
 
 void

@@ -6,6 +6,8 @@
  *   kill-after-claim=N     SIGKILL once N commands are claimed (recorded as published), after
  *                          the claim's commit and before that round is published: the record
  *                          says published, the broker never got them
+ *   check-timeout=SECONDS  the check after a restart gives up on the broker after SECONDS, not
+ *                          a minute (a test of a broker that drops the check's marker)
  *   delta-gate=PATH        making a delta package first opens PATH (a FIFO) for reading and reads
  *                          it to its end: it waits there until the test writes to it */
 #pragma once
@@ -20,6 +22,8 @@ gboolean ff_platform_fault_init               (GError **error);
 guint    ff_platform_fault_kill_after_puback (void);
 /* N of kill-after-claim=N, 0 without it. */
 guint    ff_platform_fault_kill_after_claim  (void);
+/* SECONDS of check-timeout=SECONDS, 0 without it. */
+guint    ff_platform_fault_check_timeout     (void);
 
 /* With delta-gate=PATH: waits until PATH is opened for writing and closed again. */
 void     ff_platform_fault_delta_gate         (void);

@@ -11,7 +11,7 @@ typedef struct _FfRemoteCheck FfRemoteCheck;
 
 /* @found: the envelopes (GBytes) of the records the broker holds as its retained message on their
  * terminal's command topic; NULL when the broker could not be asked (a refused subscription, no
- * answer within a minute). */
+ * answer within a minute: an ACL that drops the marker). */
 typedef void (*FfRemoteCheckDone) (GPtrArray  *records,
                                    GHashTable *found,
                                    gpointer    user_data);

@@ -3,8 +3,9 @@
 # on 127.0.0.1, with mosquitto_sub/mosquitto_pub playing the terminals (their certificates) and
 # ff-remote-tool signing and checking their documents: the ACL, a signed command, a result ingested
 # once and acknowledged, a forged result refused, the agent's HTTPS endpoints (package with Range,
-# scheduled query with the blacklist), and a command recorded but not sent (the broker away, the
-# daemon killed) sent exactly once by the next `serve`.
+# scheduled query with the blacklist), a command recorded but not sent (the broker away, the
+# daemon killed) sent exactly once by the next `serve`, and one claimed by a killed `serve` published
+# by the next when the broker's ACL (an older one) does not let it check.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 tool=("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/tests/support/ff-remote-tool")
@@ -351,6 +352,36 @@ grep -q "${batch_ids[0]}" "$work/batch.out" && grep -q "${batch_ids[2]}" "$work/
   || fail "the good results of the batch were not stored: $(cat "$work/batch.out")"
 grep -q "${batch_ids[1]}" "$work/batch.out" && fail "the tampered result was stored"
 
+echo "== a broker whose ACL predates the check: a claimed command is published again, not lost"
+# The ACL of an older `mqtt config`: the platform may write the command topics, not read them, nor
+# use ff/v1/platform/check. Mosquitto grants the check's subscriptions and drops the retained
+# commands and the marker, which never comes back: after its timeout (2 s here, by the test hook;
+# a minute otherwise) serve publishes what it claimed (the terminal ignores a command ID it has
+# handled) rather than trust the claim.
+sed -i -e 's|^topic readwrite ff/v1/t/+/cmd$|topic write ff/v1/t/+/cmd|' \
+  -e '\|^topic readwrite ff/v1/platform/check$|d' "$REMOTE_MQTT_DIR/acl"
+grep -qx 'topic write ff/v1/t/+/cmd' "$REMOTE_MQTT_DIR/acl" || fail "acl: $(cat "$REMOTE_MQTT_DIR/acl")"
+remote_stack_kill_broker
+remote_platform remote upgrade DTU-0004 --firmware V1.50 --rollback > "$work/old-acl.out" \
+  2> /dev/null && fail "remote upgrade without a broker succeeded"
+old_acl_id=$(sed -n 's/^DTU-0004: command \([0-9a-f]*\) .*/\1/p' "$work/old-acl.out")
+remote_stack_kill_platform KILL
+remote_stack_start_broker
+subscribe DTU-0004 DTU-0004 1 ff/v1/t/DTU-0004/cmd
+lines=$(wc -l < "$work/platform.log")
+FIELDFLASH_PLATFORM_FAULT=kill-after-claim=1 remote_stack_start_platform
+remote_stack_wait_line "$work/platform.log" 'FIELDFLASH_PLATFORM_FAULT: killed after claiming 1' \
+  "$((lines + 1))"
+wait "$REMOTE_PLATFORM_PID" && fail "serve was not killed after its claim"
+REMOTE_PLATFORM_PID=
+lines=$(wc -l < "$work/platform.log")
+FIELDFLASH_PLATFORM_FAULT=check-timeout=2 remote_stack_start_platform
+remote_stack_wait_line "$work/platform.log" \
+  'of 1 commands claimed and not acknowledged, 0 reached the broker, 1 are published now \(the broker could not be asked\)' \
+  "$((lines + 1))"
+wait "${subs[-1]}"
+checked=$(payload DTU-0004 1 | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
+[ "$checked" = "rollback $old_acl_id $sha150" ] || fail "after the refused check: $checked"
 echo "== a broker that never answers holds up nothing: the API still answers"
 remote_stack_kill_platform TERM
 remote_stack_kill_broker
