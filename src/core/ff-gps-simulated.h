@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (FfGpsSimulated, ff_gps_simulated, FF, GPS_SIMULATED, FfGpsSource)
 
 FfGpsSimulated *ff_gps_simulated_new                (void);
+/* A fresh fix at this position, repeated every second from the default main context, as a receiver
+ * repeats it, until the next position, a stale one or a lost fix. */
 void            ff_gps_simulated_set_position       (FfGpsSimulated *self,
                                                      double          latitude,
                                                      double          longitude);
