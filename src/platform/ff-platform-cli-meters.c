@@ -44,8 +44,9 @@ meters_add (FfCli   *cli,
     return FALSE;
   if (argc != 2 || vendor == NULL || model == NULL)
     return ff_cli_usage_error (error, _("Name one meter ID and give --vendor and --model"));
-  if (!ff_name_is_safe (argv[1]))
-    return ff_cli_usage_error (error, _("The meter ID must be a plain name"));
+  if (!ff_meter_id_is_valid (argv[1]))
+    return ff_cli_usage_error (error, _("The meter ID must be a plain name without “*”, “&”, "
+                                        "“=”, “?”, “#” or “%”"));
   if (!ff_cli_check_name (vendor, error) || !ff_cli_check_name (model, error)
       || (name != NULL && !ff_cli_check_name (name, error)))
     return FALSE;

@@ -63,11 +63,11 @@ row_from_fields (GPtrArray   *fields,
                      "break)");
         return NULL;
       }
-  if (!ff_name_is_safe (f[COLUMN_METER_ID]) || !ff_name_is_safe (f[COLUMN_VENDOR])
+  if (!ff_meter_id_is_valid (f[COLUMN_METER_ID]) || !ff_name_is_safe (f[COLUMN_VENDOR])
       || !ff_name_is_safe (f[COLUMN_MODEL]))
     {
       *problem = _("meter_id, vendor and model must be names without path separators, \"..\" or "
-                   "control characters");
+                   "control characters, and a meter ID without “*”, “&”, “=”, “?”, “#” or “%”");
       return NULL;
     }
   if (strlen (f[COLUMN_NAME]) > FF_NAME_MAX_LENGTH)

@@ -44,6 +44,12 @@ ff_meter_version_format (guint32 version)
 }
 
 gboolean
+ff_meter_id_is_valid (const char *meter_id)
+{
+  return ff_name_is_safe (meter_id) && strpbrk (meter_id, "*&=?#%") == NULL;
+}
+
+gboolean
 ff_meter_app_versions_add (GHashTable *versions,
                            const char *item)
 {

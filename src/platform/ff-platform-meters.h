@@ -13,6 +13,11 @@ guint32 ff_meter_version_parse  (const char *text);
 /* "MAJOR.MINOR.PATCH". */
 char   *ff_meter_version_format (guint32     version);
 
+/* A meter ID is a plain name (ff_name_is_safe) that the CoAP endpoint can carry and tell apart: no
+ * '&', '=', '?', '#' or '%' (it travels as meter=ID in a query) and no '*' (the endpoint's name
+ * for every meter: a meter "*" had its install offered to every meter). */
+gboolean ff_meter_id_is_valid (const char *meter_id);
+
 /* Adds "APP=VERSION" to @versions (app name → GUINT_TO_POINTER (version)); FALSE, changing
  * nothing, for a bad name or version or an app already there. */
 gboolean ff_meter_app_versions_add (GHashTable *versions,

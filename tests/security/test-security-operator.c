@@ -272,6 +272,35 @@ test_version_query (Fixture      *fixture,
   }
 }
 
+/* A meter named "*" had its install offered to every meter (the CoAP endpoint's name for all of
+ * them), and a meter ID with '&' or '=' cannot travel as meter=ID in a CoAP query: refused by
+ * meters add and meters import, with nothing stored. */
+static void
+test_meter_ids (Fixture      *fixture,
+                gconstpointer data)
+{
+  Harness *h = fixture->h;
+  static const char *const ids[] = { "*", "M&app=2", "M=1", "M%41", "M#1", "M?1" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("meter_id,name,vendor,model,apps\n%s,,Acme,EM1,\n",
+                                               ids[i]);
+      g_autofree char *path = harness_write (h, "meters.csv", text, -1);
+      g_autofree char *before = harness_dump_database (h);
+      g_autofree char *err = NULL;
+
+      g_test_message ("meter %s", ids[i]);
+      g_assert_cmpint (harness_run (h, NULL, NULL, &err, "meters", "import", path, NULL), ==, 1);
+      g_assert_nonnull (strstr (err, "line 2:"));
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (harness_run (h, NULL, NULL, &err, "meters", "add", ids[i], "--vendor",
+                                    "Acme", "--model", "EM1", NULL), !=, 0);
+      g_assert_nonnull (strstr (err, "meter ID"));
+      harness_assert_database_unchanged (h, before);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -288,5 +317,7 @@ main (int   argc,
               test_version_query, harness_fixture_tear_down);
   g_test_add ("/security/operator/list-escapes", Fixture, NULL, harness_fixture_set_up,
               test_list_escapes, harness_fixture_tear_down);
+  g_test_add ("/security/operator/meter-ids", Fixture, NULL, harness_fixture_set_up,
+              test_meter_ids, harness_fixture_tear_down);
   return g_test_run ();
 }
