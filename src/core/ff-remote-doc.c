@@ -18,7 +18,7 @@ G_DEFINE_QUARK (ff-remote-doc-error-quark, ff_remote_doc_error)
 gboolean
 ff_remote_device_id_is_valid (const char *device_id)
 {
-  return ff_name_is_safe (device_id) && strpbrk (device_id, "+#") == NULL;
+  return ff_name_is_safe (device_id) && strpbrk (device_id, "+#\"") == NULL;
 }
 
 gboolean

@@ -28,7 +28,8 @@ typedef enum
 GQuark    ff_remote_doc_error_quark      (void);
 
 /* A device ID the ledger accepts (ff_name_is_safe()) that is also safe in an MQTT topic: no '+',
- * '#' (nor '/', which ff_name_is_safe() refuses already). */
+ * '#' (nor '/', which ff_name_is_safe() refuses already), and in the agent's signed requests'
+ * `FF-Terminal device="…"`: no '"' (such a terminal could never authenticate one). */
 gboolean  ff_remote_device_id_is_valid   (const char *device_id);
 /* 32 lowercase hex digits: the form of command and result IDs. */
 gboolean  ff_remote_id_is_valid          (const char *id);

@@ -35,7 +35,7 @@ issue_credentials (FfCli       *cli,
   if (!ff_remote_device_id_is_valid (device_id)
       || g_str_equal (device_id, FF_MQTT_PLATFORM_USER))
     return ff_cli_usage_error (error, _("This device ID cannot be an MQTT identity (it has “+”, "
-                                        "“#” or “/”, or is the platform's own)"));
+                                        "“#”, “\"” or “/”, or is the platform's own)"));
   if ((terminal = ff_platform_db_require_terminal (cli->db, device_id, error)) == NULL
       || (public_pem = ff_mqtt_issue_credentials (cli->data_dir, device_id, key, out_dir,
                                                   error)) == NULL
@@ -99,7 +99,7 @@ ff_cli_terminals_set_link (FfCli   *cli,
     return ff_cli_usage_error (error, _("Name one terminal and its link: offline or mqtt"));
   if (g_str_equal (argv[2], FF_LINK_MQTT) && !ff_remote_device_id_is_valid (argv[1]))
     return ff_cli_usage_error (error, _("This device ID cannot be an MQTT identity (it has “+”, "
-                                        "“#” or “/”, or is the platform's own)"));
+                                        "“#”, “\"” or “/”, or is the platform's own)"));
   if (ff_cli_open_db (cli, error) == NULL
       || (terminal = ff_platform_db_require_terminal (cli->db, argv[1], error)) == NULL
       || !ff_platform_db_set_link (cli->db, argv[1], argv[2], error))

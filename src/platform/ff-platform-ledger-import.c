@@ -159,7 +159,7 @@ terminal_from_row (GPtrArray   *fields,
     *problem = _("the link must be offline or mqtt");
   else if (with_link && g_str_equal (f[N_COLUMNS], FF_LINK_MQTT)
            && !ff_remote_device_id_is_valid (f[COLUMN_DEVICE_ID]))
-    *problem = _("a terminal linked over mqtt needs a device ID without “+” or “#”");
+    *problem = _("a terminal linked over mqtt needs a device ID without “+”, “#” or “\"”");
   else if (!g_hash_table_contains (profiles, f[COLUMN_PROFILE]))
     {
       g_autoptr(FfProfile) profile = ff_profile_load (f[COLUMN_PROFILE], NULL);

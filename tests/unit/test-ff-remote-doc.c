@@ -64,6 +64,8 @@ test_ids_and_topics (void)
   g_assert_false (ff_remote_device_id_is_valid ("DTU+1"));
   g_assert_false (ff_remote_device_id_is_valid ("DTU#1"));
   g_assert_false (ff_remote_device_id_is_valid ("DTU/1"));
+  /* The agent's requests carry it as device="…": a quote in it ended the parameter there. */
+  g_assert_false (ff_remote_device_id_is_valid ("DTU\"1"));
   g_assert_false (ff_remote_device_id_is_valid (""));
 }
 
