@@ -531,6 +531,27 @@ batch_checked (GObject      *source,
     flush (self, TRUE);
 }
 
+/* While a worker checks a batch: the broker's acknowledgements of commands that arrived meanwhile
+ * are stored at once, in a commit of their own, and the next round of commands goes without
+ * waiting for the results' checks. They only set the commands' sent_at, which nothing a result,
+ * a progress message or a state stores depends on; the other events keep their order. */
+static void
+store_acknowledged (FfRemoteService *self)
+{
+  g_autoptr(Batch) batch = batch_new (self);
+  g_autoptr(GPtrArray) arrived = g_steal_pointer (&self->queue);
+
+  self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  for (guint i = 0; i < arrived->len; i++)
+    {
+      Event *event = g_steal_pointer (&g_ptr_array_index (arrived, i));
+
+      g_ptr_array_add (event->kind == EVENT_SENT ? batch->events : self->queue, event);
+    }
+  if (batch->events->len > 0)
+    store_and_finish (self, batch);
+}
+
 /* Takes what arrived since the last flush as a batch: read on the main loop, its results
  * checked (@in_thread: in a worker thread, while the main loop reads the next messages), stored
  * in one transaction, acted on. One batch at a time, in the order they arrived: the next waits
@@ -545,6 +566,8 @@ flush (FfRemoteService *self,
   gboolean results = FALSE;
 
   g_clear_handle_id (&self->flush_id, g_source_remove);
+  if (self->checking != NULL)
+    store_acknowledged (self);
   if (self->checking != NULL || self->queue->len == 0)
     return;
   arrived = g_steal_pointer (&self->queue);
