@@ -13,8 +13,6 @@
 
 #include <glib/gi18n-lib.h>
 
-#define LOCKED FF_PLATFORM_DB_LOCKED
-#define refuse ff_platform_refuse
 
 static const char *const terminal_states[] = {
   "pending", "sent", "downloading", "installing", "succeeded", "failed", "rolled-back", "offline",
@@ -148,7 +146,7 @@ ff_platform_db_require_campaign (FfPlatformDb *db,
                                  const char   *campaign_id,
                                  GError      **error)
 {
-  g_autoptr(GPtrArray) rows = LOCKED (db, ff_platform_db_collect_rows (db,
+  g_autoptr(GPtrArray) rows = FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db,
     ff_platform_db_bind (db, SELECT_CAMPAIGNS " WHERE c.campaign_id = ?", error, "s",
                          campaign_id),
     read_campaign, (GDestroyNotify) ff_campaign_free, error));
@@ -169,7 +167,7 @@ ff_platform_db_list_campaigns (FfPlatformDb *db,
                                gboolean      running,
                                GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db,
     running ? ff_platform_db_bind (db, SELECT_CAMPAIGNS " WHERE c.state = 'running'"
                                    " ORDER BY c.created_at, c.campaign_id", error, "")
             : ff_platform_db_bind (db, SELECT_CAMPAIGNS
@@ -201,7 +199,7 @@ ff_platform_db_list_campaign_terminals (FfPlatformDb *db,
                                         gint64        wave,
                                         GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db,
     ff_platform_db_bind (db, "SELECT device_id, position, wave, link, state, command_id, task_id,"
                              " step, reason, updated_at FROM campaign_terminals"
                              " WHERE campaign_id = ?1 AND (?2 <= 0 OR wave = ?2)"
@@ -306,8 +304,8 @@ check_terminal (FfPlatformDb     *db,
       if (local_error != NULL)
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
-        refuse (error, _("There is no firmware %s for %s %s (terminal %s)"), version,
-                terminal->vendor, terminal->model, terminal->device_id);
+        ff_platform_refuse (error, _("There is no firmware %s for %s %s (terminal %s)"), version,
+                            terminal->vendor, terminal->model, terminal->device_id);
       return FALSE;
     }
   if (!ff_platform_check_target (db, terminal, target, FALSE, NULL, error))
@@ -317,8 +315,10 @@ check_terminal (FfPlatformDb     *db,
     return FALSE;
   *networked = g_str_equal (link->link, FF_LINK_MQTT);
   if (*networked && link->public_key_pem == NULL)
-    return refuse (error, _("Terminal %s has no credentials; issue them with “fieldflash-platform "
-                            "terminals credentials”"), terminal->device_id);
+    return ff_platform_refuse (error,
+                               _("Terminal %s has no credentials; issue them with "
+                                 "“fieldflash-platform terminals credentials”"),
+                               terminal->device_id);
   return TRUE;
 }
 
@@ -348,7 +348,7 @@ find_candidates (FfPlatformDb            *db,
         if (g_str_equal (((FfTerminal *) g_ptr_array_index (terminals, j))->device_id,
                          terminal->device_id))
           {
-            refuse (error, _("Terminal %s is named twice"), terminal->device_id);
+            ff_platform_refuse (error, _("Terminal %s is named twice"), terminal->device_id);
             ff_terminal_free (terminal);
             return NULL;
           }
@@ -445,9 +445,10 @@ select_terminals (FfPlatformDb *db,
       candidates->pdata[i] = NULL;
     }
   if (selected->len == 0)
-    return refuse (error, _("No terminal can be upgraded to %s (selected: %u, left out by the "
-                            "rules: %u)"), request->firmware_version, candidates->len,
-                   creation->excluded->len);
+    return ff_platform_refuse (error,
+                               _("No terminal can be upgraded to %s (selected: %u, left out by the "
+                                 "rules: %u)"),
+                               request->firmware_version, candidates->len, creation->excluded->len);
   g_array_sort (selected, compare_selected);
   for (guint i = 0; i < selected->len; i++)
     {
@@ -654,8 +655,9 @@ tasks_in_transaction (FfPlatformDb *db,
         g_ptr_array_add (device_ids, t->device_id);
     }
   if (device_ids->len == 0)
-    return refuse (error, _("Campaign %s has no tablet work in the waves started so far"),
-                   campaign->campaign_id);
+    return ff_platform_refuse (error,
+                               _("Campaign %s has no tablet work in the waves started so far"),
+                               campaign->campaign_id);
   g_ptr_array_add (device_ids, NULL);
   request.technician_phone = work->phone;
   request.handhelds = work->handhelds;

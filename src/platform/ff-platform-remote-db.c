@@ -7,7 +7,6 @@
 #include "ff-platform-db-private.h"
 #include "ff-sqlite.h"
 
-#define LOCKED FF_PLATFORM_DB_LOCKED
 
 void
 ff_terminal_link_free (FfTerminalLink *link)
@@ -94,7 +93,7 @@ ff_platform_db_get_link (FfPlatformDb *db,
                          const char   *device_id,
                          GError      **error)
 {
-  return LOCKED (db, get_link (db, device_id, error));
+  return FF_PLATFORM_DB_LOCKED (db, get_link (db, device_id, error));
 }
 
 /* Every change goes through an upsert: a terminal without a row is offline without a key. */
@@ -104,7 +103,7 @@ ff_platform_db_set_link (FfPlatformDb *db,
                          const char   *link,
                          GError      **error)
 {
-  return LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
     "INSERT INTO terminal_links (device_id, link) VALUES (?1, ?2)"
     " ON CONFLICT (device_id) DO UPDATE SET link = ?2", error, "ss", device_id, link), error));
 }
@@ -117,10 +116,9 @@ set_terminal_key (FfPlatformDb *db,
                   gboolean     *replaced,
                   GError      **error)
 {
-  return ff_platform_db_exists (db, ff_platform_db_bind (db, "SELECT 1 FROM terminal_links WHERE device_id = ?"
-                                               " AND public_key IS NOT NULL",
-                                           error, "s", device_id),
-                  replaced, error)
+  return ff_platform_db_exists (db, ff_platform_db_bind (db,
+      "SELECT 1 FROM terminal_links WHERE device_id = ?"
+      " AND public_key IS NOT NULL", error, "s", device_id), replaced, error)
          && ff_platform_db_run (db, ff_platform_db_bind (db,
               "INSERT INTO terminal_links (device_id, link, public_key, key_issued_at)"
               " VALUES (?1, 'offline', ?2, ?3)"
@@ -136,7 +134,8 @@ ff_platform_db_set_terminal_key (FfPlatformDb *db,
                                  gboolean     *replaced,
                                  GError      **error)
 {
-  return LOCKED (db, set_terminal_key (db, device_id, public_key_pem, now, replaced, error));
+  return FF_PLATFORM_DB_LOCKED (db, set_terminal_key (db, device_id, public_key_pem, now, replaced,
+                                                      error));
 }
 
 gboolean
@@ -146,7 +145,7 @@ ff_platform_db_set_terminal_state (FfPlatformDb *db,
                                    gint64        now,
                                    GError      **error)
 {
-  return LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
     "INSERT INTO terminal_links (device_id, link, state, state_at) VALUES (?1, 'offline', ?2, ?3)"
     " ON CONFLICT (device_id) DO UPDATE SET state = ?2, state_at = ?3",
     error, "sBi", device_id, state, now), error));
@@ -160,7 +159,7 @@ ff_platform_db_insert_command (FfPlatformDb                *db,
                                gint64                       firmware_id,
                                GError                     **error)
 {
-  return LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
     "INSERT INTO remote_commands (command_id, device_id, kind, firmware_id, created_at,"
     " not_after, envelope, sent_at, package_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     error, "sssniiBns", record->command_id, record->device_id, record->kind, firmware_id,
@@ -174,7 +173,7 @@ ff_platform_db_mark_command_sent (FfPlatformDb *db,
                                   gint64        now,
                                   GError      **error)
 {
-  return LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
     "UPDATE remote_commands SET sent_at = ? WHERE command_id = ? AND sent_at IS NULL",
     error, "is", now, command_id), error));
 }
@@ -199,7 +198,7 @@ ff_platform_db_list_unpublished_commands (FfPlatformDb *db,
                                           guint         limit,
                                           GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
     "SELECT command_id, device_id, kind, created_at, not_after, envelope, sent_at"
     " FROM remote_commands WHERE published_at IS NULL AND sent_at IS NULL"
     " ORDER BY created_at, rowid LIMIT ?", error, "i", (gint64) limit),
@@ -210,7 +209,7 @@ GPtrArray *
 ff_platform_db_list_unacknowledged_commands (FfPlatformDb *db,
                                              GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
     "SELECT command_id, device_id, kind, created_at, not_after, envelope, sent_at"
     " FROM remote_commands WHERE published_at IS NOT NULL AND sent_at IS NULL"
     " ORDER BY published_at, rowid", error, ""),
@@ -223,7 +222,7 @@ ff_platform_db_command_answered (FfPlatformDb                *db,
                                  gboolean                    *answered,
                                  GError                     **error)
 {
-  return LOCKED (db, ff_platform_db_exists (db, ff_platform_db_bind (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_exists (db, ff_platform_db_bind (db,
     "SELECT 1 FROM remote_results WHERE device_id = ? AND command_id = ? LIMIT 1", error, "ss",
     record->device_id, record->command_id), answered, error));
 }
@@ -310,10 +309,11 @@ ff_platform_db_find_package_delta (FfPlatformDb          *db,
                                    FfRemotePackageDelta **found,
                                    GError               **error)
 {
-  g_autoptr(GPtrArray) rows = LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
-    "SELECT sha256, size FROM remote_package_deltas WHERE to_sha256 = ? AND from_key = ?",
-    error, "ss", to_sha256, from_key), read_package_delta,
-    (GDestroyNotify) ff_remote_package_delta_free, error));
+  g_autoptr(GPtrArray) rows = FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db,
+    ff_platform_db_bind (db,
+      "SELECT sha256, size FROM remote_package_deltas WHERE to_sha256 = ? AND from_key = ?",
+      error, "ss", to_sha256, from_key),
+    read_package_delta, (GDestroyNotify) ff_remote_package_delta_free, error));
 
   if (rows == NULL)
     return FALSE;
@@ -329,7 +329,7 @@ ff_platform_db_insert_package_delta (FfPlatformDb               *db,
                                      gint64                      now,
                                      GError                    **error)
 {
-  return LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
     "INSERT OR IGNORE INTO remote_package_deltas (to_sha256, from_key, sha256, size, made_at)"
     " VALUES (?, ?, ?, ?, ?)", error, "sssni", to_sha256, from_key, delta->sha256, delta->size,
     now), error));
@@ -342,7 +342,7 @@ ff_platform_db_package_commanded (FfPlatformDb *db,
                                   gboolean     *commanded,
                                   GError      **error)
 {
-  return LOCKED (db, ff_platform_db_exists (db, ff_platform_db_bind (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_exists (db, ff_platform_db_bind (db,
     "SELECT 1 FROM remote_commands c LEFT JOIN firmware f ON f.id = c.firmware_id"
     " WHERE c.device_id = ? AND (c.package_sha256 = ? OR (c.package_sha256 IS NULL"
     " AND f.sha256 = ?)) LIMIT 1", error, "sss", device_id, sha256, sha256),
@@ -379,7 +379,8 @@ ff_platform_db_insert_result (FfPlatformDb               *db,
                               gboolean                   *inserted,
                               GError                    **error)
 {
-  return LOCKED (db, insert_result (db, record, document, signature, inserted, error));
+  return FF_PLATFORM_DB_LOCKED (db, insert_result (db, record, document, signature, inserted,
+                                                   error));
 }
 
 gboolean
@@ -391,7 +392,7 @@ ff_platform_db_result_is_stored (FfPlatformDb *db,
                                  gboolean     *stored,
                                  GError      **error)
 {
-  return LOCKED (db, ff_platform_db_exists (db, ff_platform_db_bind (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_exists (db, ff_platform_db_bind (db,
     "SELECT 1 FROM remote_results WHERE result_id = ? AND device_id = ? AND document = ?"
     " AND signature = ?", error, "ssBB", result_id, device_id, document, signature),
     stored, error));
@@ -419,7 +420,7 @@ ff_platform_db_list_results (FfPlatformDb *db,
                              const char   *device_id,
                              GError      **error)
 {
-  return LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
     "SELECT result_id, command_id, device_id, outcome, step, reason, main_program_version,"
     " finished_at, received_at FROM remote_results WHERE ?1 IS NULL OR device_id = ?1"
     " ORDER BY received_at DESC, rowid DESC", error, "s", device_id),
@@ -435,7 +436,7 @@ ff_platform_db_add_remote_history (FfPlatformDb *db,
                                    const char   *result_id,
                                    GError      **error)
 {
-  return LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
     "INSERT INTO version_history (device_id, changed_at, from_version, to_version, source,"
     " result_id) VALUES (?, ?, ?, ?, 'remote', ?)",
     error, "sisss", device_id, changed_at, from_version, to_version, result_id), error));

@@ -13,7 +13,6 @@
 
 #include <glib/gi18n-lib.h>
 
-#define refuse ff_platform_refuse
 
 FfKey *
 ff_platform_remote_terminal_key (FfPlatformDb *db,
@@ -54,9 +53,10 @@ open_package (FfPackageCache   *packages,
   FfPackage *package = ff_package_cache_open (packages, firmware->sha256, &local_error);
 
   if (package == NULL)
-    refuse (error, _("Firmware %s for %s %s is not a package for networked terminals (.ffpkg): "
-                     "%s"), firmware->version, firmware->vendor, firmware->model,
-            local_error->message);
+    ff_platform_refuse (error,
+                        _("Firmware %s for %s %s is not a package for networked terminals "
+                          "(.ffpkg): %s"),
+                        firmware->version, firmware->vendor, firmware->model, local_error->message);
   return package;
 }
 
@@ -167,15 +167,18 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
     return NULL;
   if (g_strcmp0 (link->link, FF_LINK_MQTT) != 0)
     {
-      refuse (error, _("Terminal %s has no network link (link %s); set it with “fieldflash-platform "
-                       "terminals set-link %s mqtt”"), terminal->device_id, link->link,
-              terminal->device_id);
+      ff_platform_refuse (error,
+                          _("Terminal %s has no network link (link %s); set it with "
+                            "“fieldflash-platform terminals set-link %s mqtt”"),
+                          terminal->device_id, link->link, terminal->device_id);
       return NULL;
     }
   if (link->public_key_pem == NULL)
     {
-      refuse (error, _("Terminal %s has no credentials; issue them with “fieldflash-platform "
-                       "terminals credentials”"), terminal->device_id);
+      ff_platform_refuse (error,
+                          _("Terminal %s has no credentials; issue them with "
+                            "“fieldflash-platform terminals credentials”"),
+                          terminal->device_id);
       return NULL;
     }
   firmware = ff_platform_db_find_firmware (context->db, terminal->vendor, terminal->model,
@@ -185,8 +188,8 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
       if (local_error != NULL)
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
-        refuse (error, _("There is no firmware %s for %s %s (terminal %s)"), version,
-                terminal->vendor, terminal->model, terminal->device_id);
+        ff_platform_refuse (error, _("There is no firmware %s for %s %s (terminal %s)"), version,
+                            terminal->vendor, terminal->model, terminal->device_id);
       return NULL;
     }
   if (!ff_platform_check_target (context->db, terminal, firmware, rollback, campaign_id, error)
@@ -237,7 +240,7 @@ ff_platform_remote_upgrade (const FfRemoteContext *context,
 
   if (device_ids == NULL || device_ids[0] == NULL)
     {
-      refuse (error, _("No terminal was named"));
+      ff_platform_refuse (error, _("No terminal was named"));
       return NULL;
     }
   for (guint i = 0; device_ids[i] != NULL; i++)
@@ -248,7 +251,7 @@ ff_platform_remote_upgrade (const FfRemoteContext *context,
 
       if (!g_hash_table_add (seen, (gpointer) device_ids[i]))
         {
-          refuse (error, _("Terminal %s is named twice"), device_ids[i]);
+          ff_platform_refuse (error, _("Terminal %s is named twice"), device_ids[i]);
           return NULL;
         }
       terminal = ff_platform_db_require_terminal (context->db, device_ids[i], error);
