@@ -365,6 +365,7 @@ typedef struct
   GCancellable     *cancellable;
   int               last_percent;
   int               remeasure;    /* "Measure again" left before the mismatch is decided */
+  guint             ask_id;       /* the pending ask_from_idle, one at a time */
 } Runner;
 
 static void ask_next (Runner *runner);
@@ -491,8 +492,8 @@ ask_next (Runner *runner)
     case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
       if (runner->remeasure > 0 && ff_workflow_can_measure_again (workflow))
         {
-          runner->remeasure--;
-          ff_workflow_measure_again (workflow, &error);
+          if (ff_workflow_measure_again (workflow, &error))
+            runner->remeasure--;
         }
       else if (runner->supervisor != NULL
           && (runner->policy == DECIDE_ASK || runner->override_reason != NULL))
@@ -533,16 +534,23 @@ ask_next (Runner *runner)
 static gboolean
 ask_from_idle (gpointer user_data)
 {
-  ask_next (user_data);
+  Runner *runner = user_data;
+
+  runner->ask_id = 0;
+  ask_next (runner);
   return G_SOURCE_REMOVE;
 }
 
-/* One line per state once it is persisted: scripts and the kill-at-every-state test follow it. */
+/* One line per state once it is persisted: scripts and the kill-at-every-state test follow it.
+ * One ask is pending at a time: when the main loop is busy, two states can be persisted before
+ * it is idle, and an ask for each would take the decision twice — the second one while the first
+ * is being stored, refused ("is not waiting for this decision") and its --remeasure spent. */
 static void
 on_state (FfWorkflow *workflow, GParamSpec *pspec, Runner *runner)
 {
   g_print ("-- %s\n", ff_workflow_state_to_string (ff_workflow_get_state (workflow)));
-  g_idle_add (ask_from_idle, runner);
+  if (runner->ask_id == 0)
+    runner->ask_id = g_idle_add (ask_from_idle, runner);
 }
 
 static void
@@ -682,7 +690,7 @@ run_workflow (int argc, char **argv, Policy default_policy)
   g_autofree char *gpsd = NULL;
   g_autofree char *supervisor = NULL;
   g_autofree char *override_reason = NULL;
-  gboolean yes = FALSE, decline = FALSE, reopen = FALSE;
+  gboolean yes = FALSE, decline = FALSE, reopen = FALSE, finished;
   int gps_timeout = 30;
   double gps_settle = 5;
   int remeasure = 0;
@@ -819,7 +827,9 @@ run_workflow (int argc, char **argv, Policy default_policy)
            ff_workflow_state_to_string (ff_workflow_get_state (workflow)));
   ff_workflow_run_async (workflow, cancellable, step_done, &result);
   ask_next (&runner);
-  if (!ff_workflow_run_finish (workflow, wait_step (&result), &error))
+  finished = ff_workflow_run_finish (workflow, wait_step (&result), &error);
+  g_clear_handle_id (&runner.ask_id, g_source_remove);
+  if (!finished)
     {
       g_clear_object (&runner.input);
       if (runner.waiting)
