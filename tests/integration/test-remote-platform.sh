@@ -287,12 +287,14 @@ code=$(curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" -o /dev/null -w '%{http_
 answer=$(query DTU-0003)
 [ "$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["update"])' "$answer")" = False ] \
   || fail "the new key: $answer"
-# A request signed more than 300 s away from the platform's clock is refused; within, taken.
-for offset in -301 301; do
+# A request signed more than 300 s away from the platform's clock is refused; within, taken. The
+# platform reads its clock after the tool signed: that delay (seconds under qemu) moves the request
+# away from the platform's time when it is behind and toward it when ahead, hence the margins.
+for offset in -301 330; do
   code=$(FF_REMOTE_TOOL_CLOCK_OFFSET=$offset get_package DTU-0001)
   [ "$code" = 401 ] || fail "a request $offset s off: $code"
 done
-[ "$(FF_REMOTE_TOOL_CLOCK_OFFSET=-290 get_package DTU-0001)" = 200 ] || fail "290 s off refused"
+[ "$(FF_REMOTE_TOOL_CLOCK_OFFSET=-250 get_package DTU-0001)" = 200 ] || fail "250 s off refused"
 
 echo "== a command recorded while the broker is away is sent once by the next serve"
 remote_stack_kill_broker
