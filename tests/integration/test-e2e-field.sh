@@ -95,18 +95,58 @@ done
 
 # ---- the gpsd path: gpsfake replays the log on a free loopback port ---------------------------
 gps_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-# The log plays over and over (gpsfake starts it when the cli connects) until the run is over, so
-# the fix is there whenever the workflow reaches "identify", however slow this machine is today.
-gpsfake -q -c 0.05 -P "$gps_port" "${FIELDFLASH_SOURCEDIR:?}/tests/data/shanghai-fix.nmea" \
-  > /dev/null 2>&1 < /dev/null &
-gpsfake_pid=$!
-pids+=($gpsfake_pid)
+# The log plays over and over until the run is over, so the fix is there whenever the workflow
+# reaches "identify", however slow this machine is today. gpsfake sometimes fails to hand gpsd
+# the receiver (gpsd then never has a fix: seen under qemu-arm); so a client of the test's own
+# watches gpsd until a TPV report comes, starting gpsfake again when none comes within 20 s, and
+# stays connected until the run is over so gpsd keeps the receiver open.
+start_gpsfake () {
+  local attempt answer
+  for attempt in 1 2 3; do
+    gpsfake -q -c 0.05 -P "$gps_port" "${FIELDFLASH_SOURCEDIR:?}/tests/data/$1" \
+      > /dev/null 2>&1 < /dev/null &
+    gpsfake_pid=$!
+    pids+=($gpsfake_pid)
+    coproc GPSD_WATCH { python3 -c '
+import json, signal, socket, sys, time
+signal.alarm(20)  # no fix by then: the process ends, and gpsfake is started again
+while True:
+    try:
+        gpsd = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+        break
+    except ConnectionRefusedError:  # gpsfake has not started gpsd yet
+        time.sleep(0.05)
+gpsd.sendall(b"?WATCH={\"enable\":true,\"json\":true};")
+lines = gpsd.makefile("r")
+for line in lines:
+    if json.loads(line).get("class") == "TPV":
+        signal.alarm(0)
+        print("fix", flush=True)
+        break
+for line in lines:
+    pass' "$gps_port" 2>&1; }
+    gpsd_watch_pid=$GPSD_WATCH_PID
+    pids+=($gpsd_watch_pid)
+    answer=""
+    read -r answer <&"${GPSD_WATCH[0]}" || true
+    [ "$answer" = fix ] && return 0
+    stop_gpsfake
+  done
+  fail "gpsd served no fix from gpsfake in three tries"
+}
+# SIGINT lets gpsfake take its gpsd down with it, which leaves the port dead for the next run (and
+# ends the watching client).
+stop_gpsfake () {
+  kill -INT "$gpsfake_pid"
+  wait "$gpsfake_pid" || true
+  kill "$gpsd_watch_pid" 2>/dev/null || true
+  wait "$gpsd_watch_pid" 2>/dev/null || true
+}
+start_gpsfake shanghai-fix.nmea
 "${cli[@]}" run "${tablet[@]}" --terminal "$gpsd_id" --gpsd "127.0.0.1:$gps_port" --yes \
   > "$work/run-gpsd.out" 2>&1 || fail "run $gpsd_id with gpsd: $(cat "$work/run-gpsd.out")"
 grep -q "^$gpsd_id: .*\[upgraded\]" "$work/run-gpsd.out" || fail "$gpsd_id not upgraded"
-# SIGINT lets gpsfake take its gpsd down with it, which leaves the port dead for the next run.
-kill -INT "$gpsfake_pid"
-wait "$gpsfake_pid" || true
+stop_gpsfake
 
 # ---- a dead gpsd: no fix, nothing written, the visit cut short (the item stays open) ---------
 set +e
@@ -119,10 +159,7 @@ grep -q "^$dead_id: .*\[aborted\]" "$work/run-dead.out" \
   || fail "$dead_id not aborted: $(cat "$work/run-dead.out")"
 
 # ---- a receiver in simulator mode: its fixes are refused and the cli says why ----------------
-gpsfake -q -c 0.05 -P "$gps_port" "${FIELDFLASH_SOURCEDIR:?}/tests/data/simulated-fix.nmea" \
-  > /dev/null 2>&1 < /dev/null &
-gpsfake_pid=$!
-pids+=($gpsfake_pid)
+start_gpsfake simulated-fix.nmea
 set +e
 "${cli[@]}" run "${tablet[@]}" --terminal "$simulated_id" --gpsd "127.0.0.1:$gps_port" \
   --gps-timeout 4 --yes > "$work/run-simulated.out" 2>&1
@@ -132,8 +169,7 @@ grep -q "No usable GPS fix from gpsd at 127.0.0.1:$gps_port: the receiver is in 
   "$work/run-simulated.out" || fail "no simulator-mode reason: $(cat "$work/run-simulated.out")"
 grep -q "^$simulated_id: .*\[aborted\]" "$work/run-simulated.out" \
   || fail "$simulated_id not aborted: $(cat "$work/run-simulated.out")"
-kill -INT "$gpsfake_pid"
-wait "$gpsfake_pid" || true
+stop_gpsfake
 
 # ---- upload, twice ------------------------------------------------------------------------
 "${cli[@]}" upload "${tablet[@]}" > "$work/upload1.out"
