@@ -220,7 +220,8 @@ build_stored (FfPackageCache        *packages,
   /* Kept only when smaller: the full package is as good otherwise, and the record says so. */
   ok = out == NULL ? local_error == NULL
        : g_stat (out, &info) != 0 || info.st_size >= to_size
-         || ff_firmware_store_add (ff_package_cache_get_data_dir (packages), out, &delta->sha256, &delta->size, &local_error);
+         || ff_firmware_store_add (ff_package_cache_get_data_dir (packages), out, &delta->sha256,
+                                   &delta->size, &local_error);
   ff_remove_tree (dir);
   if (!ok)
     return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
