@@ -9,6 +9,7 @@
 #include "ff-platform-error.h"
 #include "ff-platform-remote-db.h"
 #include "ff-platform-tasks.h"
+#include "ff-platform-upgrade-checks.h"
 #include "ff-sqlite.h"
 
 #include <glib/gi18n-lib.h>
@@ -293,33 +294,16 @@ check_terminal (FfPlatformDb     *db,
                 gboolean         *networked,
                 GError          **error)
 {
-  g_autoptr(FfFirmware) target = NULL;
+  g_autoptr(FfFirmware) target = ff_platform_require_firmware (db, terminal, version, error);
   g_autoptr(FfTerminalLink) link = NULL;
-  g_autoptr(GError) local_error = NULL;
 
-  target = ff_platform_db_find_firmware (db, terminal->vendor, terminal->model, version,
-                                         &local_error);
-  if (target == NULL)
-    {
-      if (local_error != NULL)
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else
-        ff_platform_refuse (error, _("There is no firmware %s for %s %s (terminal %s)"), version,
-                            terminal->vendor, terminal->model, terminal->device_id);
-      return FALSE;
-    }
-  if (!ff_platform_check_target (db, terminal, target, FALSE, NULL, error))
+  if (target == NULL || !ff_platform_check_target (db, terminal, target, FALSE, NULL, error))
     return FALSE;
   link = ff_platform_db_get_link (db, terminal->device_id, error);
   if (link == NULL)
     return FALSE;
   *networked = g_str_equal (link->link, FF_LINK_MQTT);
-  if (*networked && link->public_key_pem == NULL)
-    return ff_platform_refuse (error,
-                               _("Terminal %s has no credentials; issue them with "
-                                 "“fieldflash-platform terminals credentials”"),
-                               terminal->device_id);
-  return TRUE;
+  return !*networked || ff_platform_check_credentials (link, error);
 }
 
 static GPtrArray *
@@ -337,6 +321,8 @@ find_candidates (FfPlatformDb            *db,
 
       return ff_platform_db_find_terminals (db, &filter, error);
     }
+  if (!ff_platform_check_named_once (request->device_ids, error))
+    return NULL;
   terminals = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_terminal_free);
   for (guint i = 0; request->device_ids[i] != NULL; i++)
     {
@@ -344,14 +330,6 @@ find_candidates (FfPlatformDb            *db,
 
       if (terminal == NULL)
         return NULL;
-      for (guint j = 0; j < terminals->len; j++)
-        if (g_str_equal (((FfTerminal *) g_ptr_array_index (terminals, j))->device_id,
-                         terminal->device_id))
-          {
-            ff_platform_refuse (error, _("Terminal %s is named twice"), terminal->device_id);
-            ff_terminal_free (terminal);
-            return NULL;
-          }
       g_ptr_array_add (terminals, terminal);
     }
   return g_steal_pointer (&terminals);

@@ -9,6 +9,7 @@
 #include "ff-platform-error.h"
 #include "ff-platform-remote-delta.h"
 #include "ff-platform-tasks.h"
+#include "ff-platform-upgrade-checks.h"
 #include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
@@ -160,7 +161,6 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
                                                             error);
   g_autoptr(FfFirmware) firmware = NULL;
   g_autoptr(FfPackageCache) packages = packages_of (context);
-  g_autoptr(GError) local_error = NULL;
   FfPackage *package;
 
   if (link == NULL)
@@ -173,26 +173,11 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
                           terminal->device_id, link->link, terminal->device_id);
       return NULL;
     }
-  if (link->public_key_pem == NULL)
-    {
-      ff_platform_refuse (error,
-                          _("Terminal %s has no credentials; issue them with "
-                            "“fieldflash-platform terminals credentials”"),
-                          terminal->device_id);
-      return NULL;
-    }
-  firmware = ff_platform_db_find_firmware (context->db, terminal->vendor, terminal->model,
-                                           version, &local_error);
-  if (firmware == NULL)
-    {
-      if (local_error != NULL)
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else
-        ff_platform_refuse (error, _("There is no firmware %s for %s %s (terminal %s)"), version,
-                            terminal->vendor, terminal->model, terminal->device_id);
-      return NULL;
-    }
-  if (!ff_platform_check_target (context->db, terminal, firmware, rollback, campaign_id, error)
+  if (!ff_platform_check_credentials (link, error))
+    return NULL;
+  firmware = ff_platform_require_firmware (context->db, terminal, version, error);
+  if (firmware == NULL
+      || !ff_platform_check_target (context->db, terminal, firmware, rollback, campaign_id, error)
       || (package = open_package (packages, firmware, error)) == NULL)
     return NULL;
   *firmware_id = firmware->id;
@@ -233,7 +218,6 @@ ff_platform_remote_upgrade (const FfRemoteContext *context,
   g_autoptr(GPtrArray) records =
     g_ptr_array_new_with_free_func ((GDestroyNotify) ff_remote_command_record_free);
   g_autoptr(GArray) firmware_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(FfPackageCache) packages = packages_of (context);
   FfRemoteContext each = *context;
   Recording recording = { records, firmware_ids };
@@ -243,17 +227,14 @@ ff_platform_remote_upgrade (const FfRemoteContext *context,
       ff_platform_refuse (error, _("No terminal was named"));
       return NULL;
     }
+  if (!ff_platform_check_named_once (device_ids, error))
+    return NULL;
   for (guint i = 0; device_ids[i] != NULL; i++)
     {
       g_autoptr(FfTerminal) terminal = NULL;
       FfRemoteCommandRecord *record;
       gint64 firmware_id = 0;
 
-      if (!g_hash_table_add (seen, (gpointer) device_ids[i]))
-        {
-          ff_platform_refuse (error, _("Terminal %s is named twice"), device_ids[i]);
-          return NULL;
-        }
       terminal = ff_platform_db_require_terminal (context->db, device_ids[i], error);
       if (terminal == NULL)
         return NULL;

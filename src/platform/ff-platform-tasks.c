@@ -6,6 +6,7 @@
 #include "ff-platform-campaigns.h"
 #include "ff-platform-error.h"
 #include "ff-profile.h"
+#include "ff-platform-upgrade-checks.h"
 #include "ff-task.h"
 #include "ff-version.h"
 
@@ -325,20 +326,10 @@ create_in_transaction (FfPlatformDb *db,
       FfTaskItem *item;
       FfDeltaRef *delta;
 
-      target = ff_platform_db_find_firmware (db, terminal->vendor, terminal->model,
-                                             request->firmware_version, &local_error);
-      if (target == NULL)
-        {
-          if (local_error != NULL)
-            g_propagate_error (error, g_steal_pointer (&local_error));
-          else
-            ff_platform_refuse (error, _("There is no firmware %s for %s %s (terminal %s)"),
-                                request->firmware_version, terminal->vendor, terminal->model,
-                                terminal->device_id);
-          return FALSE;
-        }
-      if (!ff_platform_check_target (db, terminal, target, request->rollback_reason != NULL,
-                                     request->campaign_id, error))
+      target = ff_platform_require_firmware (db, terminal, request->firmware_version, error);
+      if (target == NULL
+          || !ff_platform_check_target (db, terminal, target, request->rollback_reason != NULL,
+                                        request->campaign_id, error))
         return FALSE;
       previous = ff_platform_db_find_firmware (db, terminal->vendor, terminal->model,
                                                terminal->software_version, &local_error);

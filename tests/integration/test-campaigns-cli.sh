@@ -74,6 +74,17 @@ if platform campaigns create --firmware V2.00 --terminals DTU-0014 --waves 100% 
   fail "accepted a terminal that runs V2.00 already"
 fi
 grep -q "already runs V2.00" "$work/out" || fail "no reason: $(cat "$work/out")"
+if platform campaigns create --firmware V2.00 --terminals DTU-0001,DTU-0002,DTU-0001 \
+     --waves 100% --max-failures 1 > "$work/out" 2>&1; then
+  fail "accepted a terminal named twice"
+fi
+grep -q "Terminal DTU-0001 is named twice" "$work/out" || fail "no reason: $(cat "$work/out")"
+if platform campaigns create --firmware V9.99 --terminals DTU-0001 --waves 100% \
+     --max-failures 1 > "$work/out" 2>&1; then
+  fail "accepted a version without firmware"
+fi
+grep -q "There is no firmware V9.99 for Acme DTU-3000 (terminal DTU-0001)" "$work/out" \
+  || fail "no reason: $(cat "$work/out")"
 [ -z "$(platform campaigns list)" ] || fail "a refused campaign was stored"
 
 echo "== the selection by version: the rules of tasks, networked terminals first"

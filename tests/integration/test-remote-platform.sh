@@ -87,6 +87,15 @@ remote_platform terminals show DTU-0006 | grep -q '^Link: mqtt;' || fail "DTU-00
 remote_platform remote upgrade DTU-0004 DTU-0005 --firmware V2.00 2> "$work/refused.err" \
   && fail "a terminal without credentials was sent a command"
 grep -q 'Terminal DTU-0005 has no credentials' "$work/refused.err" || fail "$(cat "$work/refused.err")"
+# A terminal named twice and a version without firmware for its hardware: refused (the same
+# refusals as a campaign's), so no command for DTU-0004 either.
+remote_platform remote upgrade DTU-0004 DTU-0001 DTU-0004 --firmware V2.00 2> "$work/refused.err" \
+  && fail "a terminal named twice was sent a command"
+grep -q 'Terminal DTU-0004 is named twice' "$work/refused.err" || fail "$(cat "$work/refused.err")"
+remote_platform remote upgrade DTU-0004 --firmware V9.99 2> "$work/refused.err" \
+  && fail "a terminal was sent a command for a version without firmware"
+grep -q 'There is no firmware V9.99 for Acme DTU-3000 (terminal DTU-0004)' "$work/refused.err" \
+  || fail "$(cat "$work/refused.err")"
 
 echo "== ACL: a terminal reads only its own commands"
 # DTU-0001 subscribes to DTU-0002's command topic too; the command for DTU-0002 goes first.

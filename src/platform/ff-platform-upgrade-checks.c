@@ -1,0 +1,51 @@
+/* The refusals that tasks, campaigns and remote upgrades share, one wording for all of them. */
+#include "config.h"
+
+#include "ff-platform-upgrade-checks.h"
+
+#include "ff-platform-error.h"
+
+#include <glib/gi18n-lib.h>
+
+
+FfFirmware *
+ff_platform_require_firmware (FfPlatformDb     *db,
+                              const FfTerminal *terminal,
+                              const char       *version,
+                              GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  FfFirmware *firmware = ff_platform_db_find_firmware (db, terminal->vendor, terminal->model,
+                                                       version, &local_error);
+
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else if (firmware == NULL)
+    ff_platform_refuse (error, _("There is no firmware %s for %s %s (terminal %s)"), version,
+                        terminal->vendor, terminal->model, terminal->device_id);
+  return firmware;
+}
+
+gboolean
+ff_platform_check_credentials (const FfTerminalLink *link,
+                               GError              **error)
+{
+  if (link->public_key_pem != NULL)
+    return TRUE;
+  return ff_platform_refuse (error,
+                             _("Terminal %s has no credentials; issue them with "
+                               "“fieldflash-platform terminals credentials”"),
+                             link->device_id);
+}
+
+gboolean
+ff_platform_check_named_once (const char *const *device_ids,
+                              GError           **error)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; device_ids != NULL && device_ids[i] != NULL; i++)
+    if (!g_hash_table_add (seen, (gpointer) device_ids[i]))
+      return ff_platform_refuse (error, _("Terminal %s is named twice"), device_ids[i]);
+  return TRUE;
+}

@@ -1,0 +1,25 @@
+/* The refusals that tasks, campaigns and remote upgrades share, one wording for all of them. */
+#pragma once
+
+#include "ff-platform-db.h"
+#include "ff-platform-remote-db.h"
+
+G_BEGIN_DECLS
+
+/* The firmware @version for @terminal's vendor and model; NULL with FF_PLATFORM_ERROR_REFUSED when
+ * there is none (or with the database's error). */
+FfFirmware *ff_platform_require_firmware     (FfPlatformDb         *db,
+                                              const FfTerminal     *terminal,
+                                              const char           *version,
+                                              GError              **error);
+
+/* FALSE with FF_PLATFORM_ERROR_REFUSED when the terminal of @link has no credentials: the platform
+ * could neither address a command to it nor check what it reports. */
+gboolean    ff_platform_check_credentials    (const FfTerminalLink *link,
+                                              GError              **error);
+
+/* FALSE with FF_PLATFORM_ERROR_REFUSED naming the first terminal that @device_ids name twice. */
+gboolean    ff_platform_check_named_once     (const char *const    *device_ids,
+                                              GError              **error);
+
+G_END_DECLS
