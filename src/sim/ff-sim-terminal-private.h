@@ -83,6 +83,24 @@ void      ff_sim_terminal_forget_connection (FfSimTerminal *terminal,
 gboolean  ff_sim_terminal_reboot_now      (gpointer       user_data);
 gboolean  ff_sim_terminal_on_booted       (gpointer       user_data);
 
+/* ff-sim-terminal-upgrade.c: the outstation's callbacks for the upgrade file and the 211 steps,
+ * and dropping a partly received file. */
+void      ff_sim_terminal_discard_staging     (FfSimTerminal *terminal);
+uint8_t   ff_sim_terminal_on_begin_write      (void          *user_data,
+                                               const char    *name,
+                                               uint32_t       file_id,
+                                               uint32_t       size);
+uint8_t   ff_sim_terminal_on_write_segment    (void          *user_data,
+                                               uint32_t       segment,
+                                               uint32_t       offset,
+                                               const uint8_t *data,
+                                               size_t         len);
+uint8_t   ff_sim_terminal_on_end_write        (void          *user_data);
+void      ff_sim_terminal_on_abort_write      (void          *user_data);
+bool      ff_sim_terminal_on_upgrade_start    (void          *user_data);
+bool      ff_sim_terminal_on_upgrade_finish   (void          *user_data);
+bool      ff_sim_terminal_on_upgrade_cancel   (void          *user_data);
+
 /* ff-sim-terminal-faults.c: each returns what the terminal does otherwise (FALSE, the value
  * unchanged) when its fault is not the scenario's. */
 double      ff_sim_terminal_fault_drift             (FfSimTerminal *terminal,
