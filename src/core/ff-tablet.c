@@ -111,6 +111,17 @@ load_serial (FfTablet *self, const char *serial, GError **error)
 
   if (stored != NULL)
     g_strstrip (stored);
+  /* The file is written atomically; an empty or unsafe one was damaged outside the programs (a
+   * disk fault, a hand edit): never work, sign or log in under it. */
+  if (stored != NULL && !ff_name_is_safe (stored))
+    {
+      g_autofree char *path = data_file (self, SERIAL_FILE);
+
+      g_set_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_SERIAL,
+                   _("The tablet's serial file %s is damaged: it holds no valid serial. Write "
+                     "the serial on the tablet's label into it; nothing was changed."), path);
+      return FALSE;
+    }
   if (stored != NULL && serial != NULL && !g_str_equal (stored, serial))
     {
       g_set_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_SERIAL,
@@ -301,6 +312,7 @@ ff_tablet_create_sync_from (FfTablet    *self,
 {
   g_autoptr(FfKey) platform_key = NULL;
   g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GError) cause = NULL;
 
   g_return_val_if_fail (FF_IS_TABLET (self), NULL);
 
@@ -317,12 +329,20 @@ ff_tablet_create_sync_from (FfTablet    *self,
                      "--platform-key FILE” first."));
       return NULL;
     }
-  platform_key = ff_key_load_public (key_pem, strlen (key_pem), error);
-  if (platform_key == NULL)
-    return NULL;
-  if (cert_pem != NULL
-      && (certificate = g_tls_certificate_new_from_pem (cert_pem, -1, error)) == NULL)
-    return NULL;
+  platform_key = ff_key_load_public (key_pem, strlen (key_pem), &cause);
+  if (platform_key == NULL
+      || (cert_pem != NULL
+          && (certificate = g_tls_certificate_new_from_pem (cert_pem, -1, &cause)) == NULL))
+    {
+      g_autofree char *path = data_file (self, platform_key == NULL ? PLATFORM_KEY_FILE
+                                                                    : PLATFORM_CERT_FILE);
+
+      g_set_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_BAD_PLATFORM,
+                   _("The tablet's copy of the platform's key or certificate (%s) is damaged "
+                     "(%s): enrol it again (fieldflash-cli login --platform-key FILE "
+                     "--platform-cert FILE); nothing was sent."), path, cause->message);
+      return NULL;
+    }
   return ff_sync_new (self->store, url, certificate, platform_key, self->serial, error);
 }
 

@@ -193,6 +193,67 @@ test_platform_settings (Fixture *f, gconstpointer data)
   assert_platform (reopened, "https://platform.example:9443", f->key_pem, f->cert_pem);
 }
 
+/* Truncates the file @name of the tablet to half its size (@half) or to nothing. */
+static void
+damage (Fixture *f, const char *name, gboolean half)
+{
+  g_autofree char *path = g_build_filename (f->dir, name, NULL);
+  GStatBuf status;
+
+  g_assert_cmpint (g_stat (path, &status), ==, 0);
+  g_assert_cmpint (truncate (path, half ? status.st_size / 2 : 0), ==, 0);
+}
+
+/* A file of the tablet damaged outside the programs (a disk fault after a power cut): the open
+ * or the platform client is refused with a message that names the file, never a blank serial or
+ * a bare decoder error. */
+static void
+test_damaged_files (Fixture *f, gconstpointer data)
+{
+  const char *pinned[] = { "platform.pem", "platform.crt" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfTablet) tablet = ff_tablet_open (f->dir, "TAB-0001", &error);
+  g_autofree char *serial_path = g_build_filename (f->dir, "serial", NULL);
+  g_autofree char *serial = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (ff_tablet_set_platform (tablet, "https://127.0.0.1:8443", f->key_pem,
+                                         f->cert_pem, &error));
+  g_clear_object (&tablet);
+  for (guint i = 0; i < G_N_ELEMENTS (pinned); i++)
+    for (guint half = 0; half < 2; half++)
+      {
+        g_autofree char *saved = read_text (f->dir, pinned[i]);
+        g_autofree char *path = g_build_filename (f->dir, pinned[i], NULL);
+        g_autoptr(FfTablet) opened = NULL;
+        g_autoptr(FfSync) sync = NULL;
+
+        damage (f, pinned[i], half);
+        opened = ff_tablet_open (f->dir, NULL, &error);
+        g_assert_no_error (error);
+        sync = ff_tablet_create_sync (opened, &error);
+        g_assert_null (sync);
+        g_assert_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_BAD_PLATFORM);
+        g_assert_nonnull (strstr (error->message, path));
+        g_clear_error (&error);
+        g_assert_true (g_file_set_contents (path, saved, -1, NULL));
+      }
+
+  damage (f, "serial", FALSE);
+  tablet = ff_tablet_open (f->dir, NULL, &error);
+  g_assert_null (tablet);
+  g_assert_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_SERIAL);
+  g_assert_nonnull (strstr (error->message, serial_path));
+  g_clear_error (&error);
+  /* A serial given now does not replace the damaged one by itself. */
+  tablet = ff_tablet_open (f->dir, "TAB-0002", &error);
+  g_assert_null (tablet);
+  g_assert_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_SERIAL);
+  g_clear_error (&error);
+  serial = read_text (f->dir, "serial");
+  g_assert_cmpstr (serial, ==, "");
+}
+
 static GBytes *
 sample_task_document (void)
 {
@@ -338,6 +399,8 @@ main (int argc, char **argv)
   g_test_add ("/tablet/serial-is-kept", Fixture, NULL, fixture_set_up, test_serial_is_kept,
               fixture_tear_down);
   g_test_add ("/tablet/platform-settings", Fixture, NULL, fixture_set_up, test_platform_settings,
+              fixture_tear_down);
+  g_test_add ("/tablet/damaged-files", Fixture, NULL, fixture_set_up, test_damaged_files,
               fixture_tear_down);
   g_test_add ("/tablet/visits", Fixture, NULL, fixture_set_up, test_visits, fixture_tear_down);
   g_test_add ("/tablet/one-process-at-a-time", Fixture, NULL, fixture_set_up,
