@@ -334,20 +334,6 @@ on_platform_message (struct mosquitto *mosq, void *user_data,
   g_main_context_wakeup (NULL);
 }
 
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 /* Starts mosquitto and waits for its "running" line on stderr. */
 static void
 start_broker (Rig *rig)
@@ -358,7 +344,7 @@ start_broker (Rig *rig)
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
 
-  rig->broker_port = free_port ();
+  rig->broker_port = ff_test_closed_loopback_port ();
   /* Run as root, mosquitto would switch to the user "mosquitto", who cannot read the keys the
    * test wrote: it stays the test's user. */
   text = g_strdup_printf ("%sper_listener_settings false\nallow_anonymous false\n"
@@ -697,6 +683,17 @@ wait_result (Rig *rig)
   return result;
 }
 
+FfRemoteResult *
+boot_and_upgrade (Rig *rig, const char *package_sha256)
+{
+  g_autoptr(FfRemoteCommand) command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE,
+                                                    package_sha256);
+
+  boot_online (rig);
+  send_command (rig, command, rig->platform_key);
+  return wait_result (rig);
+}
+
 void
 send_ack (Rig *rig, const char *result_id, FfKey *key)
 {
@@ -757,4 +754,13 @@ main_program_package (Rig *rig, const char *version, gboolean healthy, const cha
   Payload payload = { "main-program", version, content };
 
   return make_package (rig, hardware, &payload, 1);
+}
+
+char *
+unhealthy_kernel_package (Rig *rig)
+{
+  g_autoptr(GBytes) kernel = make_image ("kernel", "K2.1-broken", 90000);
+  Payload payload = { "kernel", "K2.0", kernel };
+
+  return make_package (rig, "H1", &payload, 1);
 }

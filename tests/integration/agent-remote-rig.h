@@ -114,6 +114,9 @@ void boot_online (Rig *rig);
 
 /* The next result the platform receives, verified with the terminal's key. */
 FfRemoteResult *wait_result (Rig *rig);
+/* Boots the device, sends it the platform's upgrade command for @package_sha256 and returns the
+ * result the platform receives next. */
+FfRemoteResult *boot_and_upgrade (Rig *rig, const char *package_sha256);
 
 /* Acknowledges @result_id with an ack signed by @key. */
 void send_ack (Rig *rig, const char *result_id, FfKey *key);
@@ -131,5 +134,8 @@ void assert_nothing_written (Rig *rig);
 /* A package of the main program @version (one that fails to start unless @healthy) for
  * @hardware; returns its SHA-256. */
 char *main_program_package (Rig *rig, const char *version, gboolean healthy, const char *hardware);
+/* A package of kernel K2.0 whose image says it is K2.1-broken: it boots, but the health check
+ * finds another version than the package's. */
+char *unhealthy_kernel_package (Rig *rig);
 
 G_END_DECLS

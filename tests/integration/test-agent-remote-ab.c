@@ -9,6 +9,16 @@
 #include "agent-remote-rig.h"
 #include "ff-delta.h"
 
+/* A package of rootfs R2.0 alone. */
+static char *
+rootfs_package (Rig *rig)
+{
+  g_autoptr(GBytes) rootfs = make_image ("rootfs", "R2.0", 350000);
+  Payload payload = { "rootfs", "R2.0", rootfs };
+
+  return make_package (rig, "H1", &payload, 1);
+}
+
 /* A/B, rootfs only, with a power cut at @fault (NULL: none): ends on slot b with the new rootfs
  * and the old kernel beside it — not written again, slot b holding it already — confirmed,
  * parameters intact, exactly one result. */
@@ -16,10 +26,7 @@ static void
 run_ab_upgrade (const char *fault)
 {
   Rig *rig = rig_new ("ab");
-  g_autoptr(GBytes) rootfs = make_image ("rootfs", "R2.0", 350000);
-  Payload payload = { "rootfs", "R2.0", rootfs };
-  g_autofree char *sha = make_package (rig, "H1", &payload, 1);
-  g_autoptr(FfRemoteCommand) command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
+  g_autofree char *sha = rootfs_package (rig);
   g_autoptr(FfRemoteResult) result = NULL;
   g_autofree char *slot = NULL, *available = NULL, *kernel_b = NULL, *rootfs_b = NULL;
   g_autofree char *rootfs_a = NULL;
@@ -29,9 +36,7 @@ run_ab_upgrade (const char *fault)
 
   g_assert_cmpint (g_utime (kernel_b_path, &long_ago), ==, 0);
   rig->fault = g_strdup (fault);
-  boot_online (rig);
-  send_command (rig, command, rig->platform_key);
-  result = wait_result (rig);
+  result = boot_and_upgrade (rig, sha);
   g_test_message ("fault %s: %s %s", fault ? fault : "none",
                   ff_remote_outcome_to_string (result->outcome),
                   result->reason ? result->reason : "");
@@ -99,18 +104,13 @@ static void
 test_ab_damaged_before_slot_write (void)
 {
   Rig *rig = rig_new ("ab");
-  g_autoptr(GBytes) rootfs = make_image ("rootfs", "R2.0", 350000);
-  Payload payload = { "rootfs", "R2.0", rootfs };
-  g_autofree char *sha = make_package (rig, "H1", &payload, 1);
-  g_autoptr(FfRemoteCommand) command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
+  g_autofree char *sha = rootfs_package (rig);
   g_autoptr(FfRemoteResult) result = NULL;
   g_autofree char *slot = NULL, *available = NULL, *rootfs_a = NULL;
 
   rig->fault = g_strdup ("power-cut-at=backing-up");
   rig->after_power_cut = damage_stored_package;
-  boot_online (rig);
-  send_command (rig, command, rig->platform_key);
-  result = wait_result (rig);
+  result = boot_and_upgrade (rig, sha);
   g_assert_cmpuint (rig->power_cuts, ==, 1);
   g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_FAILED);
   g_assert_cmpstr (result->step, ==, "write-slot");
@@ -187,16 +187,11 @@ static void
 test_ab_health_check_fails (void)
 {
   Rig *rig = rig_new ("ab");
-  g_autoptr(GBytes) kernel = make_image ("kernel", "K2.1-broken", 90000);
-  Payload payload = { "kernel", "K2.0", kernel };
-  g_autofree char *sha = make_package (rig, "H1", &payload, 1);
-  g_autoptr(FfRemoteCommand) command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
+  g_autofree char *sha = unhealthy_kernel_package (rig);
   g_autoptr(FfRemoteResult) result = NULL;
   g_autofree char *slot = NULL;
 
-  boot_online (rig);
-  send_command (rig, command, rig->platform_key);
-  result = wait_result (rig);
+  result = boot_and_upgrade (rig, sha);
   g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_ROLLED_BACK);
   g_assert_cmpstr (result->step, ==, "health-check");
   g_assert_cmpstr (result->versions.kernel, ==, "K1.0");

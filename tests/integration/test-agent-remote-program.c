@@ -138,14 +138,11 @@ test_program_health_check_fails (gconstpointer data)
 {
   Rig *rig = rig_new ("recovery");
   g_autofree char *sha = main_program_package (rig, "V2.0", FALSE, "H1");
-  g_autoptr(FfRemoteCommand) command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
   g_autoptr(FfRemoteResult) result = NULL;
   g_autofree char *version = NULL;
 
   rig->fault = g_strdup (data);
-  boot_online (rig);
-  send_command (rig, command, rig->platform_key);
-  result = wait_result (rig);
+  result = boot_and_upgrade (rig, sha);
   g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_ROLLED_BACK);
   g_assert_cmpstr (result->step, ==, "health-check");
   g_assert_cmpstr (result->versions.main_program, ==, "V1.0");
@@ -161,14 +158,11 @@ test_program_rollback_command (void)
 {
   Rig *rig = rig_new ("recovery");
   g_autofree char *sha = main_program_package (rig, "V2.0", TRUE, "H1");
-  g_autoptr(FfRemoteCommand) upgrade = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
   g_autoptr(FfRemoteCommand) rollback = new_command (rig, FF_REMOTE_COMMAND_ROLLBACK, NULL);
   g_autoptr(FfRemoteResult) upgraded = NULL, rolled_back = NULL;
   g_autofree char *version = NULL;
 
-  boot_online (rig);
-  send_command (rig, upgrade, rig->platform_key);
-  upgraded = wait_result (rig);
+  upgraded = boot_and_upgrade (rig, sha);
   g_assert_cmpint (upgraded->outcome, ==, FF_REMOTE_OUTCOME_SUCCEEDED);
   rollback->program = g_strdup ("main-program");
   send_command (rig, rollback, rig->platform_key);
@@ -187,14 +181,11 @@ test_program_power_cut (gconstpointer data)
 {
   Rig *rig = rig_new ("recovery");
   g_autofree char *sha = main_program_package (rig, "V2.0", TRUE, "H1");
-  g_autoptr(FfRemoteCommand) command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
   g_autoptr(FfRemoteResult) result = NULL;
   g_autofree char *version = NULL;
 
   rig->fault = g_strdup (data);
-  boot_online (rig);
-  send_command (rig, command, rig->platform_key);
-  result = wait_result (rig);
+  result = boot_and_upgrade (rig, sha);
   g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_SUCCEEDED);
   g_assert_cmpuint (rig->power_cuts, ==, 1);
   version = program_version (rig, "main-program");

@@ -24,14 +24,11 @@ run_system_upgrade (const char *fault)
 {
   Rig *rig = rig_new ("recovery");
   g_autofree char *sha = system_package (rig, "K2.0", "R2.0");
-  g_autoptr(FfRemoteCommand) command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
   g_autoptr(FfRemoteResult) result = NULL;
   g_autofree char *kernel = NULL, *rootfs = NULL, *flag = NULL;
 
   rig->fault = g_strdup (fault);
-  boot_online (rig);
-  send_command (rig, command, rig->platform_key);
-  result = wait_result (rig);
+  result = boot_and_upgrade (rig, sha);
   g_test_message ("fault %s: %s %s %s (%u boots, %u power cuts)", fault ? fault : "none",
                   ff_remote_outcome_to_string (result->outcome), result->step ? result->step : "",
                   result->reason ? result->reason : "", rig->boots, rig->power_cuts);
@@ -73,14 +70,11 @@ test_system_corrupt_in_recovery (void)
 {
   Rig *rig = rig_new ("recovery");
   g_autofree char *sha = system_package (rig, "K2.0", "R2.0");
-  g_autoptr(FfRemoteCommand) command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
   g_autoptr(FfRemoteResult) result = NULL;
   g_autofree char *kernel = NULL, *flag = NULL;
 
   rig->fault = g_strdup ("corrupt-download=recovery");
-  boot_online (rig);
-  send_command (rig, command, rig->platform_key);
-  result = wait_result (rig);
+  result = boot_and_upgrade (rig, sha);
   g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_FAILED);
   g_assert_cmpstr (result->step, ==, "recovery");
   g_assert_cmpstr (result->versions.kernel, ==, "K1.0");
@@ -99,16 +93,11 @@ static void
 test_system_health_check_fails (void)
 {
   Rig *rig = rig_new ("recovery");
-  g_autoptr(GBytes) kernel_image = make_image ("kernel", "K2.1-broken", 90000);
-  Payload payload = { "kernel", "K2.0", kernel_image };
-  g_autofree char *sha = make_package (rig, "H1", &payload, 1);
-  g_autoptr(FfRemoteCommand) command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
+  g_autofree char *sha = unhealthy_kernel_package (rig);
   g_autoptr(FfRemoteResult) result = NULL;
   g_autofree char *kernel = NULL;
 
-  boot_online (rig);
-  send_command (rig, command, rig->platform_key);
-  result = wait_result (rig);
+  result = boot_and_upgrade (rig, sha);
   g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_ROLLED_BACK);
   g_assert_cmpstr (result->step, ==, "health-check");
   g_assert_cmpstr (result->versions.kernel, ==, "K1.0");
