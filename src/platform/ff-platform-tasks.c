@@ -43,6 +43,8 @@ select_terminals (FfPlatformDb        *db,
         }
       return g_steal_pointer (&terminals);
     }
+  if (!ff_platform_check_named_once (request->device_ids, error))
+    return NULL;
   terminals = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_terminal_free);
   for (guint i = 0; request->device_ids[i] != NULL; i++)
     {

@@ -198,6 +198,9 @@ test_dispatch_rules (Fixture      *fixture,
                   "--rollback", "test");
   ASSERT_REFUSED (h, "not in the ledger", "tasks", "create", "--technician", HARNESS_PHONE_A,
                   "--handheld", "TAB-0003", "--terminals", "NOPE", "--firmware", "V2.01");
+  ASSERT_REFUSED (h, "Terminal FTU0002 is named twice", "tasks", "create", "--technician",
+                  HARNESS_PHONE_A, "--handheld", "TAB-0003", "--terminals",
+                  "FTU0002,DTU0001,FTU0002", "--firmware", "V2.01");
   after = task_count_line (h);
   g_assert_cmpstr (before, ==, after);
 
