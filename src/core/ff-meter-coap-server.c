@@ -483,6 +483,7 @@ ff_meter_coap_server_get_packet_count (FfMeterCoapServer *server, guint16 app_id
   int szx = ff_meter_coap_block_szx (block_size);
 
   g_return_val_if_fail (szx >= 0, 0);
-  return offer ? GPOINTER_TO_UINT (g_hash_table_lookup (offer->counts, block_key ((guint) szx, seq)))
-               : 0;
+  if (!offer)
+    return 0;
+  return GPOINTER_TO_UINT (g_hash_table_lookup (offer->counts, block_key ((guint) szx, seq)));
 }

@@ -352,8 +352,8 @@ start_broker (Rig *rig)
                           "listener %u 127.0.0.1\ncafile %s/ca.crt\ncertfile %s/broker.crt\n"
                           "keyfile %s/broker.key\nrequire_certificate true\n"
                           "use_identity_as_username true\ntls_version tlsv1.3\n",
-                          getuid () == 0 ? "user root\n" : "", rig->root, rig->broker_port, rig->root,
-                          rig->root, rig->root);
+                          getuid () == 0 ? "user root\n" : "", rig->root, rig->broker_port,
+                          rig->root, rig->root, rig->root);
   write_file (conf, text, -1, 0600);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
@@ -447,8 +447,8 @@ rig_new (const char *layout)
   g_assert_true (ff_key_save_private (rig->terminal_key, path, &error));
   script = g_build_filename (g_getenv ("FIELDFLASH_SOURCEDIR"), "tests", "integration",
                              "agent-test-certs.sh", NULL);
-  g_assert_true (g_spawn_sync (NULL, (char *[]) { script, rig->root, credentials, DEVICE, NULL }, NULL, 0,
-                               NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_true (g_spawn_sync (NULL, (char *[]) { script, rig->root, credentials, DEVICE, NULL },
+                               NULL, 0, NULL, NULL, NULL, NULL, &status, &error));
   g_assert_true (g_spawn_check_wait_status (status, &error));
   rig->platform_key = ff_key_generate (&error);
   pem = ff_key_get_public_pem (rig->platform_key);
