@@ -52,7 +52,6 @@ void        store_result           (GObject            *source,
 GAsyncResult *wait_result          (GAsyncResult      **slot);
 
 /* A loopback port nobody listens on: bound, then closed. */
-guint16     closed_loopback_port   (void);
 /* The path of a built program: FIELDFLASH_BUILDDIR/relative. */
 char       *built_program          (const char         *relative);
 /* Makes a demo firmware image with fieldflash-sim make-firmware into dir; returns its path. */

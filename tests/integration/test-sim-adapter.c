@@ -581,7 +581,7 @@ test_connect_refused (Fixture       *fixture,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  ff_iec104_conn_connect_async (fixture->conn, "127.0.0.1", closed_loopback_port (), NULL,
+  ff_iec104_conn_connect_async (fixture->conn, "127.0.0.1", ff_test_closed_loopback_port (), NULL,
                                 store_result, &result);
   g_assert_false (ff_iec104_conn_connect_finish (fixture->conn, wait_result (&result), &error));
   g_assert_error (error, FF_IEC104_ERROR, FF_IEC104_ERROR_CONNECT_FAILED);

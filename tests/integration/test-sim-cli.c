@@ -190,7 +190,7 @@ test_state_survives_restart (Fixture       *fixture,
 static void
 test_connection_refused (void)
 {
-  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", closed_loopback_port ());
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", ff_test_closed_loopback_port ());
   const char *args[] = { "info", address, NULL };
   g_autofree char *err = NULL;
 
@@ -551,7 +551,7 @@ json_error_code (const char *out)
 static void
 test_json_connection_refused (void)
 {
-  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", closed_loopback_port ());
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", ff_test_closed_loopback_port ());
   const char *args[] = { "info", address, "--json", NULL };
   g_autofree char *out = NULL;
   g_autofree char *code = NULL;
