@@ -184,6 +184,16 @@ look_up_firmware (FfStore *store, gpointer data, GError **error)
   GStatBuf st;
 
   step->present = ff_store_has_firmware (store, step->sha256);
+  /* A stored file is verified again, not taken by its name: one damaged since it was stored (flash
+   * rot, a cut write) is fetched again, so that "sync again", which the push says when it finds
+   * it, repairs it, and "with its firmware verified" holds for the files as they are now. */
+  if (step->present)
+    {
+      g_autofree char *path = ff_store_get_firmware_path (store, step->sha256);
+      g_autofree char *actual = ff_sha256_file_hex (path, NULL, NULL);
+
+      step->present = g_strcmp0 (actual, step->sha256) == 0;
+    }
   step->partial_size = g_stat (partial, &st) == 0 ? st.st_size : 0;
   return TRUE;
 }

@@ -580,6 +580,45 @@ test_resume (Fixture *f, gconstpointer data)
   g_assert_cmpint (total, ==, 100000);
 }
 
+/* A stored image damaged since (cut to half, as by a disk fault) is fetched again by the next
+ * sync, not taken by its name: the push refuses it with "sync again", and sync must repair it. */
+static void
+test_damaged_firmware_fetched_again (Fixture *f, gconstpointer data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(GBytes) image = image_of (100000, 7);
+  g_autofree char *sha = ff_sha256_hex (g_bytes_get_data (image, NULL), g_bytes_get_size (image));
+  g_autofree char *task_id = publish_task (f, 1, now, image, image, f->platform_key);
+  g_autofree char *path = ff_store_get_firmware_path (f->store, sha);
+  g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = NULL;
+  g_autoptr(GBytes) read = NULL;
+  g_auto(GStrv) first = NULL;
+  g_auto(GStrv) again = NULL;
+  guint downloads = 0;
+
+  sync = logged_in_sync (f, NULL, &error);
+  g_assert_no_error (error);
+  first = fetch (sync, refusals, &error);
+  g_assert_no_error (error);
+  g_assert_true (ff_store_has_firmware (f->store, sha));
+  g_assert_cmpint (truncate (path, 50000), ==, 0);
+  read = ff_store_read_firmware (f->store, sha, &error);
+  g_assert_error (error, FF_STORE_ERROR, FF_STORE_ERROR_CORRUPT);
+  g_assert_null (read);
+  g_clear_error (&error);
+
+  g_signal_connect (sync, "download-started", G_CALLBACK (count_download), &downloads);
+  again = fetch (sync, refusals, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (refusals->len, ==, 0);
+  g_assert_cmpuint (downloads, ==, 1);
+  read = ff_store_read_firmware (f->store, sha, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (read, image));
+}
+
 /* A task item's delta patch is downloaded with the images it joins (the patch alone would not do
  * for a terminal found running another image), resumed like them and kept by its digest. */
 static void
@@ -987,6 +1026,8 @@ main (int argc, char **argv)
   g_test_add ("/sync/refused-task-leaves-nothing", Fixture, NULL, fixture_set_up,
               test_refused_task_leaves_nothing, fixture_tear_down);
   g_test_add ("/sync/resume", Fixture, NULL, fixture_set_up, test_resume, fixture_tear_down);
+  g_test_add ("/sync/damaged-firmware-fetched-again", Fixture, NULL, fixture_set_up,
+              test_damaged_firmware_fetched_again, fixture_tear_down);
   g_test_add ("/sync/delta-patch", Fixture, NULL, fixture_set_up, test_delta_patch,
               fixture_tear_down);
   g_test_add ("/sync/foreign-technician", Fixture, NULL, fixture_set_up, test_foreign_technician,
