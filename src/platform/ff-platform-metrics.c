@@ -41,6 +41,10 @@ static const struct
   [FF_PLATFORM_COUNTER_REMOTE_RESULTS_REFUSED] =
     { "fieldflash_remote_results_refused_total",
       "Results refused (bad signature, wrong terminal, not a result)." },
+  [FF_PLATFORM_COUNTER_REMOTE_RESULTS_UNMATCHED] =
+    { "fieldflash_remote_results_unmatched_total",
+      "Signed results refused (and acknowledged) because they answer no command the platform sent "
+      "their terminal, or a command answered before (serve)." },
   [FF_PLATFORM_COUNTER_MQTT_MESSAGES_STORED] =
     { "fieldflash_mqtt_messages_stored_total",
       "MQTT messages stored: results, progress, states and the broker's acknowledgements (serve)." },

@@ -383,6 +383,39 @@ ff_platform_db_insert_result (FfPlatformDb               *db,
                                                    error));
 }
 
+/* A result's command as the platform knows it: *@sent whether it signed @command_id for
+ * @device_id (an upgrade or a rollback; an ack is no command a result can answer), *@answered
+ * whether another result of that terminal for it (not @result_id) is stored already. */
+static gboolean
+result_command (FfPlatformDb *db,
+                const char   *device_id,
+                const char   *command_id,
+                const char   *result_id,
+                gboolean     *sent,
+                gboolean     *answered,
+                GError      **error)
+{
+  return ff_platform_db_exists (db, ff_platform_db_bind (db,
+           "SELECT 1 FROM remote_commands WHERE command_id = ? AND device_id = ?"
+           " AND kind != 'ack'", error, "ss", command_id, device_id), sent, error)
+         && ff_platform_db_exists (db, ff_platform_db_bind (db,
+           "SELECT 1 FROM remote_results WHERE device_id = ? AND command_id = ? AND result_id != ?"
+           " LIMIT 1", error, "sss", device_id, command_id, result_id), answered, error);
+}
+
+gboolean
+ff_platform_db_result_command (FfPlatformDb *db,
+                               const char   *device_id,
+                               const char   *command_id,
+                               const char   *result_id,
+                               gboolean     *sent,
+                               gboolean     *answered,
+                               GError      **error)
+{
+  return FF_PLATFORM_DB_LOCKED (db, result_command (db, device_id, command_id, result_id, sent,
+                                                    answered, error));
+}
+
 gboolean
 ff_platform_db_result_is_stored (FfPlatformDb *db,
                                  const char   *result_id,

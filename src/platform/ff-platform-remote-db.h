@@ -135,6 +135,16 @@ gboolean        ff_platform_db_insert_result       (FfPlatformDb               *
                                                     GBytes                     *signature,
                                                     gboolean                   *inserted,
                                                     GError                    **error);
+/* Whether the platform signed @command_id for @device_id (*@sent; an ack is not a command a
+ * result answers) and whether a result of that terminal for it other than @result_id is stored
+ * (*@answered). */
+gboolean        ff_platform_db_result_command      (FfPlatformDb  *db,
+                                                    const char    *device_id,
+                                                    const char    *command_id,
+                                                    const char    *result_id,
+                                                    gboolean      *sent,
+                                                    gboolean      *answered,
+                                                    GError       **error);
 /* *@stored: whether @result_id of @device_id is stored with exactly @document and @signature
  * (a result sent again: those bytes were verified before they were stored). */
 gboolean        ff_platform_db_result_is_stored    (FfPlatformDb  *db,

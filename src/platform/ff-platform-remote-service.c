@@ -406,6 +406,7 @@ finish_event (FfRemoteService *self,
 {
   g_autoptr(GError) error = NULL;
   const FfRemoteResult *result;
+  const GError *unmatched;
   gboolean inserted;
   g_autofree char *topic = NULL;
 
@@ -420,13 +421,24 @@ finish_event (FfRemoteService *self,
         }
       result = ff_remote_ingest_get_result (event->ingest);
       inserted = ff_remote_ingest_inserted (event->ingest);
-      ff_platform_metrics_add (self->metrics,
-                               inserted ? FF_PLATFORM_COUNTER_REMOTE_RESULTS_INGESTED
-                                        : FF_PLATFORM_COUNTER_REMOTE_RESULTS_DUPLICATE, 1);
+      unmatched = ff_remote_ingest_unmatched (event->ingest);
+      if (unmatched != NULL)
+        {
+          /* Refused, and acknowledged below: the terminal signed it, and would send it forever. */
+          ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_REMOTE_RESULTS_UNMATCHED, 1);
+          g_message ("MQTT: refused result %s of %s: %s", result->result_id, event->id,
+                     unmatched->message);
+        }
+      else
+        {
+          ff_platform_metrics_add (self->metrics,
+                                   inserted ? FF_PLATFORM_COUNTER_REMOTE_RESULTS_INGESTED
+                                            : FF_PLATFORM_COUNTER_REMOTE_RESULTS_DUPLICATE, 1);
+          g_message ("MQTT: result %s of %s: %s%s", result->result_id, event->id,
+                     ff_remote_outcome_to_string (result->outcome), inserted ? "" : " (again)");
+        }
       if (ff_remote_ingest_repeated (event->ingest))
         ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_REMOTE_RESULTS_REPEATED, 1);
-      g_message ("MQTT: result %s of %s: %s%s", result->result_id, event->id,
-                 ff_remote_outcome_to_string (result->outcome), inserted ? "" : " (again)");
       topic = ff_remote_topic (event->id, "cmd");
       /* Retained, it replaces the command on the topic: a terminal subscribing again later
        * gets the ack, not the command it has finished. */

@@ -364,6 +364,7 @@ struct _FfRemoteIngest
   GBytes               *signature;
   gboolean              repeated;   /* stored before, byte for byte: not verified again */
   gboolean              inserted;
+  GError               *unmatched;  /* why it answers no command: refused, acknowledged */
 };
 
 void
@@ -377,6 +378,7 @@ ff_remote_ingest_free (FfRemoteIngest *ingest)
   g_clear_pointer (&ingest->result, ff_remote_result_free);
   g_clear_pointer (&ingest->document, g_bytes_unref);
   g_clear_pointer (&ingest->signature, g_bytes_unref);
+  g_clear_error (&ingest->unmatched);
   g_free (ingest);
 }
 
@@ -396,6 +398,12 @@ gboolean
 ff_remote_ingest_repeated (const FfRemoteIngest *ingest)
 {
   return ingest->repeated;
+}
+
+const GError *
+ff_remote_ingest_unmatched (const FfRemoteIngest *ingest)
+{
+  return ingest->unmatched;
 }
 
 /* The result in @document when it is stored already with this very @document and @signature,
@@ -469,6 +477,42 @@ ff_remote_ingest_verify (FfRemoteIngest *ingest,
   return TRUE;
 }
 
+/* The ledger is the record a utility trusts: only the answer to a command the platform sent to
+ * that very terminal moves it, or its campaign entry, and only the first answer (*@applies). A
+ * refusal before anything was done, of something published on the terminal's command topic that
+ * the platform did not send it (forged, expired, another terminal's), is kept without applying:
+ * the operator must see it. Any other result is not stored (ingest->unmatched says why). */
+static gboolean
+match_command (FfPlatformDb   *db,
+               FfRemoteIngest *ingest,
+               gboolean       *applies,
+               GError        **error)
+{
+  const FfRemoteResult *result = ingest->result;
+  gboolean sent = FALSE;
+  gboolean answered = FALSE;
+
+  *applies = FALSE;
+  if (result->command_id != NULL
+      && !ff_platform_db_result_command (db, result->device_id, result->command_id,
+                                         result->result_id, &sent, &answered, error))
+    return FALSE;
+  if (sent && !answered)
+    *applies = TRUE;
+  else if (answered)
+    g_set_error (&ingest->unmatched, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                 _("Result %s answers command %s, which an earlier result of %s answered: the "
+                   "first one stands"), result->result_id, result->command_id,
+                 result->device_id);
+  else if (result->outcome != FF_REMOTE_OUTCOME_REFUSED
+           || g_strcmp0 (result->step, "verify-command") != 0)
+    g_set_error (&ingest->unmatched, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                 _("Result %s answers command %s, which the platform did not send to %s"),
+                 result->result_id, result->command_id ? result->command_id : _("(none)"),
+                 result->device_id);
+  return TRUE;
+}
+
 static gboolean
 store_in_transaction (FfPlatformDb *db,
                       gpointer      user_data,
@@ -478,17 +522,23 @@ store_in_transaction (FfPlatformDb *db,
   const char *device_id = ingest->record.device_id;
   const char *running = ingest->result->versions.main_program;
   g_autoptr(FfTerminal) terminal = NULL;
+  gboolean applies = FALSE;
 
+  if (!match_command (db, ingest, &applies, error))
+    return FALSE;
+  if (ingest->unmatched != NULL)
+    return TRUE;
   if (!ff_platform_db_insert_result (db, &ingest->record, ingest->document, ingest->signature,
                                      &ingest->inserted, error))
     return FALSE;
-  if (ingest->inserted
-      && !ff_platform_db_campaign_take_result (db, device_id, ingest->record.command_id,
-                                               ingest->record.outcome, ingest->record.step,
-                                               ingest->record.reason,
-                                               ingest->record.received_at, error))
+  if (!ingest->inserted || !applies)
+    return TRUE;
+  if (!ff_platform_db_campaign_take_result (db, device_id, ingest->record.command_id,
+                                            ingest->record.outcome, ingest->record.step,
+                                            ingest->record.reason, ingest->record.received_at,
+                                            error))
     return FALSE;
-  if (!ingest->inserted || running == NULL)
+  if (running == NULL)
     return TRUE;
   terminal = ff_platform_db_require_terminal (db, device_id, error);
   if (terminal == NULL)
@@ -508,6 +558,7 @@ ff_platform_remote_store_result (FfPlatformDb   *db,
                                  GError        **error)
 {
   ingest->inserted = FALSE;
+  g_clear_error (&ingest->unmatched);
   /* Stored before: nothing to store again, its acknowledgement to send again. */
   if (ingest->repeated)
     return TRUE;

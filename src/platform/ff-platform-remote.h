@@ -87,7 +87,9 @@ FfRemoteIngest *ff_platform_remote_read_result   (FfPlatformDb   *db,
 gboolean        ff_remote_ingest_verify          (FfRemoteIngest *ingest,
                                                   GError        **error);
 /* Stores the verified result once by its result_id (ff_remote_ingest_inserted() then tells
- * whether it was new); a new result moves its campaign terminal on, and one whose main program
+ * whether it was new), unless it answers no command the platform sent its terminal or a command
+ * answered before (ff_remote_ingest_unmatched(); a refusal at "verify-command" of a command the
+ * platform did not send is stored and changes nothing else); a new result of a command moves its campaign terminal on, and one whose main program
  * version differs from the ledger's updates the ledger and adds a history entry of source
  * "remote", all in one transaction — or in the caller's, when it runs in one (a batch of
  * results, one commit). */
@@ -97,6 +99,10 @@ gboolean        ff_platform_remote_store_result  (FfPlatformDb   *db,
 const FfRemoteResult *ff_remote_ingest_get_result (const FfRemoteIngest *ingest);
 gboolean        ff_remote_ingest_inserted        (const FfRemoteIngest *ingest);
 gboolean        ff_remote_ingest_repeated        (const FfRemoteIngest *ingest);
+/* After ff_platform_remote_store_result(): why the result was not stored because it answers no
+ * command the platform sent its terminal, or one answered already (NULL: it does). Such a result
+ * is acknowledged all the same: the refusal is final, and the terminal would send it forever. */
+const GError   *ff_remote_ingest_unmatched       (const FfRemoteIngest *ingest);
 void            ff_remote_ingest_free            (FfRemoteIngest *ingest);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteIngest, ff_remote_ingest_free)
