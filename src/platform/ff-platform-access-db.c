@@ -69,6 +69,32 @@ ff_platform_db_get_handheld (FfPlatformDb *db,
   return FF_PLATFORM_DB_LOCKED (db, get_handheld (db, serial, error));
 }
 
+/* Keys are stored as ff_key_get_public_pem() spells them, so one key has one text. */
+static FfHandheld *
+get_handheld_by_key (FfPlatformDb *db,
+                     const char   *public_key_pem,
+                     const char   *other_than,
+                     GError      **error)
+{
+  g_autoptr(GPtrArray) list =
+    collect_handhelds (db, ff_platform_db_bind (db, SELECT_HANDHELDS " WHERE public_key = ?"
+                                                " AND serial != ? LIMIT 1", error, "ss",
+                                                public_key_pem, other_than),
+                       error);
+
+  return ff_platform_db_steal_first_row (list);
+}
+
+FfHandheld *
+ff_platform_db_get_handheld_by_key (FfPlatformDb *db,
+                                    const char   *public_key_pem,
+                                    const char   *other_than,
+                                    GError      **error)
+{
+  return FF_PLATFORM_DB_LOCKED (db, get_handheld_by_key (db, public_key_pem, other_than,
+                                                          error));
+}
+
 FfHandheld *
 ff_platform_db_require_handheld (FfPlatformDb *db,
                                  const char   *serial,

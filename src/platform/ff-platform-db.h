@@ -277,6 +277,12 @@ FfHandheld   *ff_platform_db_get_handheld          (FfPlatformDb  *db,
 FfHandheld   *ff_platform_db_require_handheld      (FfPlatformDb  *db,
                                                     const char    *serial,
                                                     GError       **error);
+/* A tablet other than @other_than registered with @public_key_pem (as ff_key_get_public_pem()
+ * spells it), retired or not; NULL without an error when there is none. */
+FfHandheld   *ff_platform_db_get_handheld_by_key   (FfPlatformDb  *db,
+                                                    const char    *public_key_pem,
+                                                    const char    *other_than,
+                                                    GError       **error);
 GPtrArray    *ff_platform_db_list_handhelds        (FfPlatformDb  *db,
                                                     GError       **error);
 gboolean      ff_platform_db_set_handheld_state    (FfPlatformDb  *db,

@@ -320,6 +320,45 @@ ff_platform_make_field_deltas (FfPlatformDb     *db,
                                                      error);
 }
 
+typedef struct
+{
+  const char *serial;
+  const char *public_key_pem;
+  gint64      now;
+} HandheldAdd;
+
+/* A tablet's key identifies it: a report it signs names one tablet only, so a key registered to
+ * another tablet (retired too: its key may have left with it) is refused. Inserted (a serial
+ * registered before is refused as such) and checked in one transaction, so two registrations at
+ * once cannot both take one key. */
+static gboolean
+add_handheld (FfPlatformDb *db,
+              gpointer      user_data,
+              GError      **error)
+{
+  HandheldAdd *add = user_data;
+  g_autoptr(FfHandheld) holder = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!ff_platform_db_insert_handheld (db, add->serial, add->public_key_pem, add->now, error))
+    return FALSE;
+  holder = ff_platform_db_get_handheld_by_key (db, add->public_key_pem, add->serial,
+                                               &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (holder != NULL)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                   _("This public key is registered already to tablet %s; each tablet needs a "
+                     "key of its own"), holder->serial);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 ff_platform_handheld_add (FfPlatformDb *db,
                           const char   *serial,
@@ -330,6 +369,7 @@ ff_platform_handheld_add (FfPlatformDb *db,
   g_autoptr(FfKey) key = NULL;
   g_autofree char *pem = NULL;
   g_autoptr(GError) key_error = NULL;
+  HandheldAdd add;
 
   if (!ff_name_is_safe (serial))
     {
@@ -347,8 +387,10 @@ ff_platform_handheld_add (FfPlatformDb *db,
                    key_error->message);
       return FALSE;
     }
-  pem = ff_key_get_public_pem (key);
-  return ff_platform_db_insert_handheld (db, serial, pem, now, error);
+  add.serial = serial;
+  add.public_key_pem = pem = ff_key_get_public_pem (key);
+  add.now = now;
+  return ff_platform_db_transaction (db, add_handheld, &add, error);
 }
 
 gboolean

@@ -168,7 +168,9 @@ test_dispatch_rules (Fixture      *fixture,
   Harness *h = fixture->h;
   g_autofree char *before = NULL, *after = NULL, *fw3 = NULL, *fw0 = NULL, *created = NULL;
   g_autofree char *pem = NULL, *pem_path = NULL, *json_path = NULL, *json = NULL;
-  g_autofree char *key_path = g_build_filename (h->dir, "tab-a.pub.pem", NULL);
+  g_autoptr(FfKey) tablet = ff_key_generate (NULL);
+  g_autofree char *tablet_pem = ff_key_get_public_pem (tablet);
+  g_autofree char *key_path = harness_write (h, "tab-3.pub.pem", tablet_pem, -1);
 
   fw3 = harness_write (h, "fw-v3.bin", "version three", -1);
   fw0 = harness_write (h, "fw-v0.bin", "version zero", -1);
@@ -277,6 +279,13 @@ test_bad_arguments (Fixture      *fixture,
   }
   ASSERT_REFUSED (h, "path separators", "handhelds", "add", "../TAB", "--pubkey", key);
   ASSERT_REFUSED (h, "already exists", "handhelds", "add", "TAB-0001", "--pubkey", key);
+  /* A key identifies one tablet: TAB-0001's is not registered again under another serial. */
+  ASSERT_REFUSED (h, "registered already to tablet TAB-0001", "handhelds", "add", "TAB-0007",
+                  "--pubkey", key);
+  {
+    g_autofree char *list = harness_run_ok (h, "handhelds", "list", NULL);
+    g_assert_null (strstr (list, "TAB-0007"));
+  }
   ASSERT_REFUSED (h, "Plain HTTP is only allowed on a loopback", "serve", "--listen", "0.0.0.0:0",
                   "--insecure-http");
   ASSERT_REFUSED (h, "not in the ledger", "history", "NOPE");

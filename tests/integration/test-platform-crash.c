@@ -64,6 +64,8 @@ test_crash_and_replay (void)
   Stream stream = { h, g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref),
                     g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref), 0 };
   guint created = 0, duplicates = 0;
+  g_autoptr(FfKey) tablet = ff_key_generate (NULL);
+  g_autofree char *tablet_pem = ff_key_get_public_pem (tablet);
 
   harness_setup_world (h);
   ledger_path = harness_write (h, "crash.csv", ledger, -1);
@@ -71,7 +73,7 @@ test_crash_and_replay (void)
                    0);
   for (guint i = 0; i < N_TERMINALS; i++)
     g_string_append_printf (ids, "%sCRASH%04u", i ? "," : "", i);
-  key_path = g_build_filename (h->dir, "tab-a.pub.pem", NULL);
+  key_path = harness_write (h, "tab-9.pub.pem", tablet_pem, -1);
   g_assert_cmpint (harness_run (h, NULL, NULL, NULL, "handhelds", "add", "TAB-0009", "--pubkey",
                                 key_path, NULL), ==, 0);
   g_assert_cmpint (harness_run (h, NULL, &task_out, NULL, "tasks", "create", "--technician",
@@ -80,13 +82,13 @@ test_crash_and_replay (void)
   task_id = g_strndup (strstr (task_out, HARNESS_PHONE_A "-"),
                        strcspn (strstr (task_out, HARNESS_PHONE_A "-"), " "));
 
-  /* TAB-0009 shares TAB-0001's key pair, so the harness's key A signs its reports. */
+  /* TAB-0009's own key pair signs its reports (a key identifies one tablet). */
   for (guint i = 0; i < N_TERMINALS; i++)
     {
       g_autofree char *device = g_strdup_printf ("CRASH%04u", i);
       g_autoptr(FfReport) report = harness_report (task_id, device, "TAB-0009", HARNESS_PHONE_A);
       GBytes *bytes = NULL;
-      GBytes *signature = ff_report_sign (report, h->tablet_a, &bytes, NULL);
+      GBytes *signature = ff_report_sign (report, tablet, &bytes, NULL);
 
       g_ptr_array_add (stream.bytes, bytes);
       g_ptr_array_add (stream.signatures, signature);
