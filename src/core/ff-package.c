@@ -26,6 +26,7 @@
 struct _FfPackage
 {
   char             *path;
+  char             *name;             /* what its errors call it: @path, unless told otherwise */
   GBytes           *manifest_bytes;
   char             *vendor;
   char             *model;
@@ -64,6 +65,7 @@ ff_package_free (FfPackage *package)
   if (package == NULL)
     return;
   g_free (package->path);
+  g_free (package->name);
   g_clear_pointer (&package->manifest_bytes, g_bytes_unref);
   g_free (package->vendor);
   g_free (package->model);
@@ -376,7 +378,7 @@ walk_payloads (struct archive *archive,
 
       if (status < ARCHIVE_WARN)
         {
-          set_archive_error (error, archive, package->path);
+          set_archive_error (error, archive, package->name);
           return FALSE;
         }
       name = archive_entry_pathname (entry);
@@ -400,7 +402,7 @@ walk_payloads (struct archive *archive,
         refusal = _("its size is not the one the manifest gives");
       if (refusal != NULL)
         {
-          set_refused_entry (error, package->path, name, refusal);
+          set_refused_entry (error, package->name, name, refusal);
           return FALSE;
         }
       seen[index] = TRUE;
@@ -411,15 +413,17 @@ walk_payloads (struct archive *archive,
     if (!seen[i])
       {
         g_set_error (error, FF_PACKAGE_ERROR, FF_PACKAGE_ERROR_INVALID,
-                     _("The package %s lacks the payload %s its manifest names"), package->path,
+                     _("The package %s lacks the payload %s its manifest names"), package->name,
                      package->payloads[i].file);
         return FALSE;
       }
   return TRUE;
 }
 
+/* Opens the tar at @path; errors call it @name. */
 static struct archive *
 archive_open_for_reading (const char *path,
+                          const char *name,
                           GError    **error)
 {
   struct archive *archive = archive_read_new ();
@@ -431,9 +435,9 @@ archive_open_for_reading (const char *path,
        * then still holds whatever an earlier call left (ENOENT: "does not exist"). */
       if (archive_errno (archive) == ENOENT)
         g_set_error (error, FF_PACKAGE_ERROR, FF_PACKAGE_ERROR_FAILED,
-                     _("The package %s does not exist"), path);
+                     _("The package %s does not exist"), name);
       else
-        set_archive_error (error, archive, path);
+        set_archive_error (error, archive, name);
       archive_read_free (archive);
       return NULL;
     }
@@ -452,11 +456,11 @@ read_manifest (struct archive *archive,
   g_autoptr(GBytes) signature = NULL;
   g_autoptr(GError) local_error = NULL;
 
-  manifest = read_named_entry (archive, package->path, MANIFEST_NAME,
+  manifest = read_named_entry (archive, package->name, MANIFEST_NAME,
                                FF_PACKAGE_MANIFEST_MAX_SIZE, error);
   if (manifest == NULL)
     return FALSE;
-  signature = read_named_entry (archive, package->path, SIGNATURE_NAME, FF_SIGNATURE_SIZE, error);
+  signature = read_named_entry (archive, package->name, SIGNATURE_NAME, FF_SIGNATURE_SIZE, error);
   if (signature == NULL)
     return FALSE;
   if (platform_key == NULL)
@@ -464,20 +468,20 @@ read_manifest (struct archive *archive,
       if (g_bytes_equal (manifest, package->manifest_bytes))
         return TRUE;
       g_set_error (error, FF_PACKAGE_ERROR, FF_PACKAGE_ERROR_INVALID,
-                   _("The package %s changed since it was verified"), package->path);
+                   _("The package %s changed since it was verified"), package->name);
       return FALSE;
     }
   if (!ff_key_verify (platform_key, manifest, signature, &local_error))
     {
       g_set_error (error, FF_PACKAGE_ERROR, FF_PACKAGE_ERROR_SIGNATURE,
-                   _("The package %s is not signed by the platform: %s"), package->path,
+                   _("The package %s is not signed by the platform: %s"), package->name,
                    local_error->message);
       return FALSE;
     }
   if (!parse_manifest (manifest, package, &local_error))
     {
       g_set_error (error, FF_PACKAGE_ERROR, FF_PACKAGE_ERROR_INVALID,
-                   _("The manifest of the package %s is not valid: %s"), package->path,
+                   _("The manifest of the package %s is not valid: %s"), package->name,
                    local_error->message);
       return FALSE;
     }
@@ -490,6 +494,15 @@ ff_package_open (const char *path,
                  FfKey      *platform_key,
                  GError    **error)
 {
+  return ff_package_open_named (path, path, platform_key, error);
+}
+
+FfPackage *
+ff_package_open_named (const char *path,
+                       const char *name,
+                       FfKey      *platform_key,
+                       GError    **error)
+{
   g_autoptr(FfPackage) package = g_new0 (FfPackage, 1);
   struct archive *archive;
   gboolean ok;
@@ -497,7 +510,8 @@ ff_package_open (const char *path,
   g_return_val_if_fail (platform_key != NULL, NULL);
 
   package->path = g_strdup (path);
-  archive = archive_open_for_reading (path, error);
+  package->name = g_strdup (name);
+  archive = archive_open_for_reading (path, name, error);
   if (archive == NULL)
     return NULL;
   ok = read_manifest (archive, package, platform_key, error)
@@ -572,7 +586,7 @@ ff_package_fits_hardware (FfPackage  *package,
 
 typedef struct
 {
-  const char             *package_path;
+  const char             *package_name;     /* what errors call the package */
   const FfPackagePayload *wanted;
   FfPackageChunkFunc      func;
   gpointer                func_data;
@@ -655,14 +669,14 @@ copy_verified (struct archive         *archive,
   EVP_MD_CTX_free (ctx);
   if (n < 0)
     {
-      set_archive_error (error, archive, extraction->package_path);
+      set_archive_error (error, archive, extraction->package_name);
       return FALSE;
     }
   if (total != payload->size || strcmp (actual, payload->sha256) != 0)
     {
       g_set_error (error, FF_PACKAGE_ERROR, FF_PACKAGE_ERROR_PAYLOAD,
                    _("The payload %s of the package %s does not match its manifest (its size or "
-                     "SHA-256 differs)"), payload->file, extraction->package_path);
+                     "SHA-256 differs)"), payload->file, extraction->package_name);
       return FALSE;
     }
   return TRUE;
@@ -675,7 +689,7 @@ ff_package_read_payload (FfPackage         *package,
                          gpointer           user_data,
                          GError           **error)
 {
-  Extraction extraction = { package->path, ff_package_find_payload (package, kind), func,
+  Extraction extraction = { package->name, ff_package_find_payload (package, kind), func,
                             user_data };
   struct archive *archive;
   gboolean ok;
@@ -683,10 +697,10 @@ ff_package_read_payload (FfPackage         *package,
   if (extraction.wanted == NULL)
     {
       g_set_error (error, FF_PACKAGE_ERROR, FF_PACKAGE_ERROR_INVALID,
-                   _("The package %s has no %s payload"), package->path, kind);
+                   _("The package %s has no %s payload"), package->name, kind);
       return FALSE;
     }
-  archive = archive_open_for_reading (package->path, error);
+  archive = archive_open_for_reading (package->path, package->name, error);
   if (archive == NULL)
     return FALSE;
   /* The whole tar is checked again: a payload is only used from a package that is still
@@ -920,6 +934,7 @@ ff_package_build (const char        *out_path,
   int fd;
 
   package->path = g_strdup (out_path);
+  package->name = g_strdup (out_path);
   manifest_bytes = complete_manifest (manifest, payload_paths, error);
   if (manifest_bytes == NULL)
     return FALSE;

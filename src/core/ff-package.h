@@ -46,6 +46,12 @@ typedef struct _FfPackage FfPackage;
 FfPackage              *ff_package_open                (const char       *path,
                                                         FfKey            *platform_key,
                                                         GError          **error);
+/* As ff_package_open(), its errors calling it @name instead of naming @path: a file the caller
+ * only holds for someone else (an upload in a temporary file), whose path is no one's business. */
+FfPackage              *ff_package_open_named          (const char       *path,
+                                                        const char       *name,
+                                                        FfKey            *platform_key,
+                                                        GError          **error);
 void                    ff_package_free                (FfPackage        *package);
 
 const char             *ff_package_get_vendor          (FfPackage        *package);

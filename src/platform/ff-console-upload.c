@@ -186,8 +186,11 @@ ff_console_firmware_add (FfConsoleCall *call,
   if (!upload_complete (upload, &error)
       /* A package describes itself, as for "firmware add FILE.ffpkg". */
       || (format != NULL && g_str_equal (format, "ffpkg")
-          && !ff_platform_package_describe (console->platform_key, upload, &vendor, &model,
-                                            &version, &hardware, &notes, &error)))
+          /* Its errors say what is wrong with the package, never where the server keeps it.
+           * Translators: stands for the package's name in "The package %s is not signed…". */
+          && !ff_platform_package_describe (console->platform_key, upload, _("you uploaded"),
+                                            &vendor, &model, &version, &hardware, &notes,
+                                            &error)))
     return ff_reply_gerror (ff_reply_new (call->route), error);
   if (vendor == NULL || model == NULL || version == NULL || hardware == NULL)
     return ff_reply_error (ff_reply_new (call->route), 400,

@@ -211,6 +211,7 @@ ff_platform_firmware_store (FfPlatformDb *db,
 gboolean
 ff_platform_package_describe (FfKey       *platform_key,
                               const char  *path,
+                              const char  *name,
                               char       **vendor,
                               char       **model,
                               char       **version,
@@ -219,7 +220,8 @@ ff_platform_package_describe (FfKey       *platform_key,
                               GError     **error)
 {
   g_autoptr(GError) package_error = NULL;
-  g_autoptr(FfPackage) package = ff_package_open (path, platform_key, &package_error);
+  g_autoptr(FfPackage) package = ff_package_open_named (path, name, platform_key,
+                                                        &package_error);
   struct { char **option; const char *value; } fields[4];
 
   /* A file that is no package, or not one this platform signed, is the caller's input (the

@@ -65,9 +65,10 @@ gboolean    ff_platform_firmware_store    (FfPlatformDb      *db,
 /* For "firmware add" of a package for networked terminals (.ffpkg): its signed manifest, verified
  * with @platform_key, gives the vendor, model, version, hardware versions (comma-separated) and
  * notes. A value given already (not NULL) must be the manifest's (INVALID); the notes are the
- * manifest's only when none were given. */
+ * manifest's only when none were given. Errors call the package @name, not @path. */
 gboolean    ff_platform_package_describe  (FfKey             *platform_key,
                                            const char        *path,
+                                           const char        *name,
                                            char             **vendor,
                                            char             **model,
                                            char             **version,

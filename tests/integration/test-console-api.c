@@ -926,6 +926,7 @@ test_firmware_package_upload (Fixture      *fixture,
   g_autofree char *package_path = g_build_filename (h->dir, "v4.ffpkg", NULL);
   g_autofree char *contents = NULL, *out = NULL, *message = NULL;
   g_autoptr(GBytes) package = NULL;
+  g_autoptr(GBytes) junk = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   const char *headers[] = { "Cookie", NULL, "X-CSRF-Token", NULL,
@@ -947,6 +948,16 @@ test_firmware_package_upload (Fixture      *fixture,
                                      NULL, package, headers, &body, NULL), ==, 400);
   message = error_text (body);
   g_assert_nonnull (strstr (message, "manifest"));
+  g_clear_pointer (&body, g_bytes_unref);
+  g_clear_pointer (&message, g_free);
+  /* What is wrong with a package is said, never where the server keeps the upload. */
+  junk = g_bytes_new_static ("not a tar at all", 16);
+  g_assert_cmpuint (harness_request (h, "POST", "/console/api/firmware?format=ffpkg", NULL, junk,
+                                     headers, &body, NULL), ==, 400);
+  message = error_text (body);
+  g_assert_nonnull (strstr (message, "The package you uploaded "));
+  g_assert_null (strstr (message, h->data_dir));
+  g_assert_null (strstr (message, "upload-"));
   g_clear_pointer (&body, g_bytes_unref);
   g_assert_cmpuint (harness_request (h, "POST", "/console/api/firmware?format=ffpkg", NULL,
                                      package, headers, &body, NULL), ==, 201);
