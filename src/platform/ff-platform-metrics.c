@@ -51,6 +51,10 @@ static const struct
   [FF_PLATFORM_COUNTER_MQTT_COMMITS] =
     { "fieldflash_mqtt_commits_total",
       "Transactions that stored MQTT messages, each one durable commit (serve)." },
+  [FF_PLATFORM_COUNTER_MQTT_STATES_REFUSED] =
+    { "fieldflash_mqtt_states_refused_total",
+      "Retained states not kept, the last good one staying: not a state document of the terminal "
+      "of their topic (serve)." },
 };
 
 typedef struct

@@ -273,6 +273,36 @@ read_progress (Event *event)
   return event->command_id != NULL;
 }
 
+/* A retained state is unsigned and informative, yet it is what the console shows of a terminal
+ * (online, its versions) and what chooses its delta packages. One that is no state document of
+ * this terminal (junk, another terminal's, another format, an emptied retained message) is not
+ * kept, so the last good one stays; it is counted and logged. FALSE: not one to keep. */
+static gboolean
+read_state (FfRemoteService *self,
+            Event           *event)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *root = NULL;
+  JsonNode *format = NULL;
+  const char *why = NULL;
+
+  if (g_bytes_get_size (event->payload) > FF_REMOTE_ENVELOPE_MAX_SIZE)
+    why = "too large";
+  else if ((parser = ff_document_parse_object (event->payload, &root, NULL)) == NULL)
+    why = "not a JSON object";
+  else if (g_strcmp0 (ff_document_peek_string (root, "device_id", NULL), event->id) != 0)
+    why = "its device_id is not the terminal of its topic";
+  else if ((format = json_object_get_member (root, "format_version")) == NULL
+           || json_node_get_value_type (format) != G_TYPE_INT64
+           || json_node_get_int (format) != 1)
+    why = "its format_version is not 1";
+  if (why == NULL)
+    return TRUE;
+  ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_MQTT_STATES_REFUSED, 1);
+  g_message ("MQTT: the state of %s was not kept (%s): the last good one stays", event->id, why);
+  return FALSE;
+}
+
 /* What is done on the main loop before the batch's checks: reading, and the refusals, which store
  * nothing. FALSE: the event is dropped. */
 static gboolean
@@ -289,7 +319,7 @@ read_event (FfRemoteService *self,
     case EVENT_PROGRESS:
       return read_progress (event);
     case EVENT_STATE:
-      return g_bytes_get_size (event->payload) <= FF_REMOTE_ENVELOPE_MAX_SIZE;
+      return read_state (self, event);
     case EVENT_SENT:
     default:
       return TRUE;

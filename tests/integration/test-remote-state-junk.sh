@@ -1,0 +1,66 @@
+#!/bin/bash
+# A terminal's retained state that is no state document of that terminal (junk, another
+# terminal's, another format, an emptied retained message) does not replace the last good one:
+# against a real Mosquitto and `fieldflash-platform serve` on 127.0.0.1, mosquitto_pub playing the
+# terminal with its certificate. The junk is logged and counted in /metrics; `terminals show`
+# keeps showing the good state.
+set -euo pipefail
+source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
+work=$(mktemp -d /tmp/ff-state-junk-XXXXXX)
+finish () {
+  local status=$?
+  remote_stack_stop
+  if grep -q 'Sanitizer' "$work/platform.log"; then
+    grep -A 30 'Sanitizer' "$work/platform.log" >&2
+    status=1
+  fi
+  rm -rf "$work"
+  exit "$status"
+}
+trap finish EXIT
+fail () { echo "FAIL: $*" >&2; tail -n 20 "$work/platform.log" >&2 || true; exit 1; }
+
+remote_stack_start "$work"
+remote_stack_add_terminal DTU-0001
+creds=$work/credentials
+
+# Publishes $1 as DTU-0001's retained state and waits for serve's word on it ($2: a pattern);
+# $since is the log's length before.
+publish_state () {
+  local lines
+  lines=$(wc -l < "$work/platform.log")
+  since=$lines
+  mosquitto_pub -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
+    --cert "$creds/DTU-0001/terminal.crt" --key "$creds/DTU-0001/terminal.key" \
+    -q 1 -r -t ff/v1/t/DTU-0001/state -m "$1"
+  remote_stack_wait_line "$work/platform.log" "$2" "$((lines + 1))"
+}
+refused () {
+  curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" "$REMOTE_PLATFORM_URL/metrics" \
+    | sed -n 's/^fieldflash_mqtt_states_refused_total //p'
+}
+good='^Link: mqtt; credentials: issued; state: online, idle, .*main-program V2.00'
+expect_good () {
+  remote_platform terminals show DTU-0001 > "$work/show.out" || fail "terminals show"
+  grep -q "$good" "$work/show.out" || fail "$1: $(grep '^Link' "$work/show.out")"
+}
+
+publish_state '{"format_version":1,"device_id":"DTU-0001","online":true,"agent_state":"idle","command_id":null,"layout":"ab","slot":"a","versions":{"kernel":null,"rootfs":null,"main-program":"V2.00","updater":null},"time":"2026-12-06T10:00:00Z"}' \
+  'the state of DTU-0001 is kept'
+expect_good "the good state"
+
+n=0
+for junk in 'not json at all' '["an array"]' \
+  '{"format_version":1,"device_id":"DTU-0002","online":false}' \
+  '{"format_version":2,"device_id":"DTU-0001","online":false}' \
+  '{"device_id":"DTU-0001","online":false}' ''; do
+  echo "== junk: $junk"
+  publish_state "$junk" 'the state of DTU-0001 (is kept|was not kept)'
+  n=$((n + 1))
+  expect_good "after '$junk'"
+  tail -n +"$((since + 1))" "$work/platform.log" \
+    | grep -q 'the state of DTU-0001 was not kept .*: the last good one stays' \
+    || fail "log: $(tail -n +"$((since + 1))" "$work/platform.log")"
+  [ "$(refused)" = "$n" ] || fail "/metrics after '$junk': $(refused)"
+done
+echo "PASS"
