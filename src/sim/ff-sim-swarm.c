@@ -2,12 +2,17 @@
  * libmosquitto client with its own certificate identity (from `fieldflash-platform terminals
  * credentials`), speaking the agent's protocol (docs/formats.md): it verifies a signed command,
  * publishes progress and a signed result, keeps the result until the platform's ack and sends it
- * again on every reconnection, and ignores a command ID it already executed. Installs are instant;
- * chosen terminals (or a share of them, by a hash of their ID) fail. One poll() over every socket
- * drives them all: 10,000 GSources or threads would cost more than the terminals. */
+ * again on every reconnection, and ignores a command ID it already executed, also after a
+ * restart: what each terminal executed is in the swarm's journal (ff-sim-swarm-journal.c) before
+ * its result goes out. Installs are instant; chosen terminals (or a share of them, by a hash of
+ * their ID) fail. One epoll set over every socket drives them all: 10,000 GSources or threads
+ * would cost more than the terminals, and a poll() of every socket and a pass over every client
+ * for each message that arrives cost more than the messages (the pass over all, for keepalives
+ * and reconnections, runs once a second). */
 #include "config.h"
 
 #include "ff-sim-swarm.h"
+#include "ff-sim-swarm-journal.h"
 
 #include "ff-crypto.h"
 #include "ff-document.h"
@@ -17,15 +22,19 @@
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <mosquitto.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #define EXIT_USAGE 2
 #define RECONNECT_SECONDS 1
 /* A result not acknowledged by then is sent again, as the agent does: more often, a platform
  * behind on a burst of results would get each many times over. */
 #define REPUBLISH_SECONDS 60
+/* In the credentials directory, beside the terminals' directories. */
+#define JOURNAL_NAME "swarm.journal"
 
 typedef struct
 {
@@ -35,6 +44,8 @@ typedef struct
   char             *cmd_topic;
   gboolean          connected;
   gboolean          fails;
+  int               fd;         /* the socket in the epoll set, or -1 */
+  guint32           events;     /* what it is watched for */
   GHashTable       *executed;   /* command IDs */
   GHashTable       *outbox;     /* result ID → sealed result, until acknowledged */
   gint64            retry_at;   /* monotonic seconds of the next reconnection */
@@ -44,6 +55,12 @@ typedef struct
 typedef struct
 {
   FfKey      *platform_key;
+  FfSimSwarmJournal *journal;
+  int         epoll_fd;
+  GPtrArray  *watchers;     /* socket number → the Terminal whose socket it is in the set */
+  gint64      misc_at;      /* monotonic seconds of the last pass over every terminal */
+  GHashTable *by_id;        /* device ID → Terminal */
+  GArray     *publications; /* Publication: executed in this pass, published once journaled */
   const char *running;
   const char *target;
   guint       connected;
@@ -53,6 +70,13 @@ typedef struct
   guint       acked;
   gboolean    verbose;
 } Swarm;
+
+typedef struct
+{
+  Terminal *terminal;
+  GBytes   *progress;
+  GBytes   *result;
+} Publication;
 
 static Swarm swarm;
 static volatile sig_atomic_t stopping;
@@ -123,13 +147,13 @@ execute (Terminal              *t,
          const FfRemoteCommand *command)
 {
   g_autoptr(FfRemoteResult) result = ff_remote_result_new ();
-  g_autoptr(GBytes) progress = progress_document (t, command);
   g_autoptr(GError) error = NULL;
+  Publication publication = { t, NULL, NULL };
+  g_autoptr(GBytes) document = NULL;
   GBytes *sealed;
 
   g_hash_table_add (t->executed, g_strdup (command->command_id));
   swarm.commands++;
-  publish (t, "progress", progress, 0);
   result->result_id = ff_remote_id_new ();
   result->command_id = g_strdup (command->command_id);
   result->device_id = g_strdup (t->device_id);
@@ -140,17 +164,105 @@ execute (Terminal              *t,
   result->finished_at = g_get_real_time () / G_USEC_PER_SEC;
   result->campaign_id = g_strdup (command->campaign_id);
   result->wave = command->wave;
-  sealed = ff_remote_result_seal (result, t->key, &error);
+  /* Built here from a command that parsed: ff_remote_result_seal()'s check of what it would send
+   * (serialized and parsed back) is left to the platform, which checks every result anyway. */
+  document = ff_remote_result_serialize (result);
+  sealed = ff_remote_envelope_seal (document, t->key, &error);
   if (sealed == NULL)
     {
       g_printerr ("%s: %s\n", t->device_id, error->message);
       return;
     }
   g_hash_table_insert (t->outbox, g_strdup (result->result_id), sealed);
-  publish (t, "result", sealed, 1);
+  ff_sim_swarm_journal_add_executed (swarm.journal, t->device_id, command->command_id,
+                                     result->result_id, sealed);
+  publication.progress = progress_document (t, command);
+  publication.result = g_bytes_ref (sealed);
+  g_array_append_val (swarm.publications, publication);
   if (swarm.verbose)
     g_print ("%s: command %s %s\n", t->device_id, command->command_id,
              ff_remote_outcome_to_string (result->outcome));
+}
+
+/* Takes @t's socket out of the epoll set (before libmosquitto closes it and opens another, which
+ * may get the same number). A socket libmosquitto closed left the set by itself, and its number may
+ * be another terminal's now: that one's registration stays. */
+static void
+unwatch (Terminal *t)
+{
+  if (t->fd < 0)
+    return;
+  if (g_ptr_array_index (swarm.watchers, t->fd) == t)
+    {
+      epoll_ctl (swarm.epoll_fd, EPOLL_CTL_DEL, t->fd, NULL);
+      g_ptr_array_index (swarm.watchers, t->fd) = NULL;
+    }
+  t->fd = -1;
+}
+
+/* Keeps @t's socket in the epoll set, watched for writing while libmosquitto has something to
+ * send; called after each call into libmosquitto for @t. */
+static void
+watch (Terminal *t)
+{
+  int fd = mosquitto_socket (t->mosq);
+  struct epoll_event event = { .events = EPOLLIN, .data.ptr = t };
+
+  if (fd >= 0 && mosquitto_want_write (t->mosq))
+    event.events |= EPOLLOUT;
+  if (fd == t->fd && event.events == t->events)
+    return;
+  if (fd != t->fd)
+    unwatch (t);
+  if (fd < 0)
+    return;
+  if (t->fd == fd)
+    {
+      if (epoll_ctl (swarm.epoll_fd, EPOLL_CTL_MOD, fd, &event) != 0)
+        g_error ("epoll_ctl: %s", g_strerror (errno));
+    }
+  else
+    {
+      Terminal *previous;
+
+      if ((guint) fd >= swarm.watchers->len)
+        g_ptr_array_set_size (swarm.watchers, fd + 1);
+      /* Still named here, the terminal whose closed socket had this number. */
+      previous = g_ptr_array_index (swarm.watchers, fd);
+      if (previous != NULL)
+        previous->fd = -1;
+      if (epoll_ctl (swarm.epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0)
+        g_error ("epoll_ctl: %s", g_strerror (errno));
+      g_ptr_array_index (swarm.watchers, fd) = t;
+      t->fd = fd;
+    }
+  t->events = event.events;
+}
+
+/* Puts what this pass executed on disk, then publishes it: progress, then the result. A terminal
+ * killed in between finds its result in the journal and sends it when it connects again. */
+static void
+publish_executed (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Without its journal a terminal could execute a command twice after a restart: it stops. */
+  if (!ff_sim_swarm_journal_sync (swarm.journal, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      exit (1);
+    }
+  for (guint i = 0; i < swarm.publications->len; i++)
+    {
+      Publication *publication = &g_array_index (swarm.publications, Publication, i);
+
+      publish (publication->terminal, "progress", publication->progress, 0);
+      publish (publication->terminal, "result", publication->result, 1);
+      watch (publication->terminal);
+      g_bytes_unref (publication->progress);
+      g_bytes_unref (publication->result);
+    }
+  g_array_set_size (swarm.publications, 0);
 }
 
 static void
@@ -175,12 +287,18 @@ on_message (struct mosquitto               *mosq,
   if (command->kind == FF_REMOTE_COMMAND_ACK)
     {
       if (g_hash_table_remove (t->outbox, command->result_id))
-        swarm.acked++;
+        {
+          swarm.acked++;
+          ff_sim_swarm_journal_add_acked (swarm.journal, t->device_id, command->result_id);
+        }
       return;
     }
   if (g_hash_table_contains (t->executed, command->command_id))
     {
       swarm.ignored++;
+      if (swarm.verbose)
+        g_print ("%s: ignored command %s (executed already)\n", t->device_id,
+                 command->command_id);
       return;
     }
   execute (t, command);
@@ -233,8 +351,6 @@ chosen_to_fail (const char        *device_id,
 static Terminal *
 terminal_new (const char *credentials,
               const char *device_id,
-              const char *host,
-              int         port,
               GError    **error)
 {
   g_autofree char *dir = g_build_filename (credentials, device_id, NULL);
@@ -245,6 +361,7 @@ terminal_new (const char *credentials,
   int rc;
 
   t->device_id = g_strdup (device_id);
+  t->fd = -1;
   t->cmd_topic = ff_remote_topic (device_id, "cmd");
   t->executed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   t->outbox = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -266,9 +383,6 @@ terminal_new (const char *credentials,
                    rc == MOSQ_ERR_ERRNO ? g_strerror (errno) : mosquitto_strerror (rc));
       goto failed;
     }
-  /* A broker busy with thousands of handshakes may drop one: it is retried like a lost link. */
-  if (mosquitto_connect (t->mosq, host, port, 60) != MOSQ_ERR_SUCCESS)
-    t->retry_at = g_get_monotonic_time () / G_USEC_PER_SEC + RECONNECT_SECONDS;
   return t;
 
 failed:
@@ -282,37 +396,44 @@ stop (int signal_number)
   stopping = 1;
 }
 
-/* One pass: poll every socket for up to @timeout_ms, read and write what is ready, keep alive and
- * reconnect the lost. */
+/* One pass: waits up to @timeout_ms for sockets ready, reads and writes them, publishes what was
+ * executed; once a second, keeps the first @n terminals alive and reconnects the lost. */
 static void
-run_once (GPtrArray     *terminals,
-          struct pollfd *fds,
-          int            timeout_ms)
+run_once (GPtrArray *terminals,
+          guint      n,
+          int        timeout_ms)
 {
-  gint64 now = g_get_monotonic_time () / G_USEC_PER_SEC;
+  struct epoll_event events[256];
+  int ready = epoll_wait (swarm.epoll_fd, events, G_N_ELEMENTS (events), timeout_ms);
+  gint64 now;
 
-  for (guint i = 0; i < terminals->len; i++)
+  if (ready < 0 && errno != EINTR)
+    g_error ("epoll_wait: %s", g_strerror (errno));
+  for (int i = 0; i < ready; i++)
     {
-      Terminal *t = g_ptr_array_index (terminals, i);
+      Terminal *t = events[i].data.ptr;
 
-      fds[i].fd = mosquitto_socket (t->mosq);
-      fds[i].events = POLLIN | (mosquitto_want_write (t->mosq) ? POLLOUT : 0);
-      fds[i].revents = 0;
-    }
-  if (poll (fds, terminals->len, timeout_ms) < 0 && errno != EINTR)
-    g_error ("poll: %s", g_strerror (errno));
-  for (guint i = 0; i < terminals->len; i++)
-    {
-      Terminal *t = g_ptr_array_index (terminals, i);
-
-      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLERR | POLLHUP)))
+      if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
         mosquitto_loop_read (t->mosq, 1);
-      if (fds[i].fd >= 0 && (fds[i].revents & POLLOUT))
+      if ((events[i].events & EPOLLOUT) && mosquitto_socket (t->mosq) >= 0)
         mosquitto_loop_write (t->mosq, 1);
+    }
+  publish_executed ();
+  for (int i = 0; i < ready; i++)
+    watch (events[i].data.ptr);
+  now = g_get_monotonic_time () / G_USEC_PER_SEC;
+  if (now == swarm.misc_at)
+    return;
+  swarm.misc_at = now;
+  for (guint i = 0; i < n; i++)
+    {
+      Terminal *t = g_ptr_array_index (terminals, i);
+
       mosquitto_loop_misc (t->mosq);
       if (mosquitto_socket (t->mosq) < 0 && now >= t->retry_at)
         {
           t->retry_at = now + RECONNECT_SECONDS;
+          unwatch (t);
           mosquitto_reconnect (t->mosq);
         }
       else if (t->connected && g_hash_table_size (t->outbox) > 0 && now >= t->republish_at)
@@ -323,7 +444,35 @@ run_once (GPtrArray     *terminals,
         }
       else if (g_hash_table_size (t->outbox) == 0)
         t->republish_at = 0;
+      watch (t);
     }
+}
+
+/* The journal's lines of the terminals of this swarm (several may share it). */
+static void
+replay_executed (const char *device_id,
+                 const char *command_id,
+                 const char *result_id,
+                 GBytes     *result,
+                 gpointer    user_data)
+{
+  Terminal *t = g_hash_table_lookup (swarm.by_id, device_id);
+
+  if (t == NULL)
+    return;
+  g_hash_table_add (t->executed, g_strdup (command_id));
+  g_hash_table_insert (t->outbox, g_strdup (result_id), g_bytes_ref (result));
+}
+
+static void
+replay_acked (const char *device_id,
+              const char *result_id,
+              gpointer    user_data)
+{
+  Terminal *t = g_hash_table_lookup (swarm.by_id, device_id);
+
+  if (t != NULL)
+    g_hash_table_remove (t->outbox, result_id);
 }
 
 static int
@@ -347,7 +496,13 @@ list_devices (const char *credentials,
   if (dir == NULL)
     return NULL;
   while ((name = g_dir_read_name (dir)) != NULL)
-    g_ptr_array_add (ids, g_strdup (name));
+    {
+      g_autofree char *path = g_build_filename (credentials, name, NULL);
+
+      /* The journal lives beside the terminals' directories. */
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        g_ptr_array_add (ids, g_strdup (name));
+    }
   g_ptr_array_sort (ids, compare_names);
   if (ids->len < (guint64) skip + count)
     {
@@ -391,7 +546,8 @@ ff_sim_swarm_main (int    argc,
       N_("The share of the terminals whose install fails (0 to 1, chosen by their ID)"), "P" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, N_("Chooses which terminals fail by the rate"),
       "N" },
-    { "verbose", 0, 0, G_OPTION_ARG_NONE, &verbose, N_("A line per command executed"), NULL },
+    { "verbose", 0, 0, G_OPTION_ARG_NONE, &verbose, N_("A line per command executed or ignored"),
+      NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -399,8 +555,7 @@ ff_sim_swarm_main (int    argc,
   g_autoptr(GPtrArray) ids = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) failing = NULL;
-  g_autofree struct pollfd *fds = NULL;
-  g_autofree char *platform_pub = NULL;
+  g_autofree char *platform_pub = NULL, *journal_path = NULL;
   guint failing_count = 0;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -437,11 +592,12 @@ ff_sim_swarm_main (int    argc,
   signal (SIGINT, stop);
   signal (SIGPIPE, SIG_IGN);
   mosquitto_lib_init ();
+  swarm.by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  swarm.publications = g_array_new (FALSE, FALSE, sizeof (Publication));
   for (guint i = 0; i < ids->len; i++)
     {
       const char *id = g_ptr_array_index (ids, i);
-      Terminal *t = terminal_new (credentials, id, host != NULL ? host : "127.0.0.1", port,
-                                  &error);
+      Terminal *t = terminal_new (credentials, id, &error);
 
       if (t == NULL)
         {
@@ -451,26 +607,51 @@ ff_sim_swarm_main (int    argc,
       t->fails = chosen_to_fail (id, (const char *const *) failing, rate, (guint) seed);
       failing_count += t->fails;
       g_ptr_array_add (terminals, t);
-      /* Those connected so far are served meanwhile (their CONNACK, keepalive). */
-      if (terminals->len % 64 == 0)
-        {
-          fds = g_renew (struct pollfd, fds, terminals->len);
-          run_once (terminals, fds, 0);
-        }
+      g_hash_table_insert (swarm.by_id, t->device_id, t);
     }
-  fds = g_renew (struct pollfd, fds, terminals->len);
+  journal_path = g_build_filename (credentials, JOURNAL_NAME, NULL);
+  swarm.journal = ff_sim_swarm_journal_open (journal_path, replay_executed, replay_acked, NULL,
+                                             &error);
+  if (swarm.journal == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  swarm.epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+  if (swarm.epoll_fd < 0)
+    g_error ("epoll_create1: %s", g_strerror (errno));
+  swarm.watchers = g_ptr_array_new ();
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      Terminal *t = g_ptr_array_index (terminals, i);
+
+      /* A broker busy with thousands of handshakes may drop one: it is retried like a lost
+       * link. */
+      if (mosquitto_connect (t->mosq, host != NULL ? host : "127.0.0.1", port, 60)
+          != MOSQ_ERR_SUCCESS)
+        t->retry_at = g_get_monotonic_time () / G_USEC_PER_SEC + RECONNECT_SECONDS;
+      watch (t);
+      /* Those connected so far are served meanwhile (their CONNACK, keepalive). */
+      if ((i + 1) % 64 == 0)
+        run_once (terminals, i + 1, 0);
+    }
   while (!stopping && swarm.connected < terminals->len)
-    run_once (terminals, fds, 1000);
+    run_once (terminals, terminals->len, 1000);
   g_print ("swarm: %u terminals connected, %u will fail\n", terminals->len, failing_count);
   fflush (stdout);
   while (!stopping)
     {
-      run_once (terminals, fds, 1000);
+      run_once (terminals, terminals->len, 1000);
       fflush (stdout);
     }
   g_print ("swarm: %u commands executed, %u repeated commands ignored, %u refused, %u results "
            "acknowledged\n", swarm.commands, swarm.ignored, swarm.refused, swarm.acked);
+  g_hash_table_unref (swarm.by_id);
+  g_ptr_array_unref (swarm.watchers);
+  close (swarm.epoll_fd);
   g_ptr_array_set_size (terminals, 0);
+  g_array_unref (swarm.publications);
+  ff_sim_swarm_journal_free (swarm.journal);
   ff_key_unref (swarm.platform_key);
   mosquitto_lib_cleanup ();
   return 0;
