@@ -57,12 +57,32 @@ def add_networked_terminals(platform):
                  'Acme', '--model', 'NTA-1', '--version', 'V2.01', '--hardware', 'HV1.0')
 
 
+# Names as long as the ledger takes (128 bytes) without a space, in letters and in Chinese, and
+# in Arabic (right to left), of a vendor and model of 60 letters; a technician named likewise.
+LONG_VENDOR = 'V' * 60
+LONG_MODEL = 'M' * 60
+LONG_NAMES = {'ZLN00000': 'W' * 128, 'ZLN00001': '环网柜' * 14,
+              'ZLN00002': ('محطة التحويل الرئيسية ' * 6)[:64].strip()}
+LONG_TECHNICIAN = 'X' * 128
+
+
+def add_long_names(platform):
+    rows = ['device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,'
+            'software_checksum,host,port,common_address,profile']
+    rows += [f'{device},"{name}",39.8{i},116.3{i},{LONG_VENDOR},{LONG_MODEL},HV1.0,V1.00,,'
+             f'127.0.0.1,2404,{i + 1},state-grid' for i, (device, name) in enumerate(LONG_NAMES.items())]
+    platform.run('terminals', 'import', platform.write('long-names.csv', '\n'.join(rows) + '\n'))
+    platform.run('technicians', 'add', '--phone', '13600136000', '--name', LONG_TECHNICIAN,
+                 input_text='246810\n')
+
+
 class Console(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.platform = Platform()
         setup_world(cls.platform)
         add_networked_terminals(cls.platform)
+        add_long_names(cls.platform)
         for name, password in PASSWORDS.items():
             cls.platform.run('operators', 'add', '--name', name, '--role', ROLES[name],
                              '--password-stdin', input_text=password + '\n')
@@ -450,6 +470,38 @@ class Console(unittest.TestCase):
         self.assertIn(XSS_NAME, self.text(driver, '#terminal-record'))
         self.assertIn(XSS_NAME, self.text(driver, 'h1'))
         self.assertEqual(driver.find_elements(By.CSS_SELECTOR, 'main script, main img, main svg:not(.chart)'), [])
+
+    def test_long_names_stay_in_their_cards(self):
+        """At 1366×768, each table with the long names stays inside its card (no column pushed out
+        of sight, nothing drawn over the next card) and shows each name whole; the chart's label
+        for the long vendor and model stays inside the chart, cut with an ellipsis, whole in its
+        title. A short word beside a long name (a phone number) is not broken for it."""
+        driver = self.browser(size=(1366, 768))
+        self.log_in(driver, 'ops')
+        outside_cards = """
+            return [...document.querySelectorAll('table.data')]
+              .filter((t) => t.getBoundingClientRect().right
+                             > t.closest('.card').getBoundingClientRect().right + 1)
+              .map((t) => t.id);"""
+        for page, table, names in [
+                ('fleet', '#fleet-table', [LONG_VENDOR, LONG_MODEL]),
+                (f'terminals?vendor={LONG_VENDOR}', '#terminal-table', list(LONG_NAMES.values())),
+                ('inventory', '#technician-table', [LONG_TECHNICIAN])]:
+            self.go(driver, page, table)
+            wait_until(driver, lambda d: names[0] in self.text(d, table).replace('\n', ''))
+            self.assertEqual(driver.execute_script(outside_cards), [], page)
+            shown = self.text(driver, table).replace('\n', '')
+            for name in names:
+                self.assertIn(name, shown, page)
+        row = [r for r in driver.find_elements(By.CSS_SELECTOR, '#technician-table tbody tr')
+               if LONG_TECHNICIAN in r.text.replace('\n', '')][0]
+        self.assertIn('13600136000', row.text)
+        self.go(driver, 'fleet', '#fleet-chart')
+        whole = 'return (arguments[0].querySelector("title") ?? arguments[0]).textContent'
+        label = [t for t in driver.find_elements(By.CSS_SELECTOR, '#fleet-chart .bar-label')
+                 if driver.execute_script(whole, t) == f'{LONG_VENDOR} {LONG_MODEL}'][0]
+        self.assertGreaterEqual(driver.execute_script('return arguments[0].getBBox().x', label), 0)
+        self.assertTrue(label.text.startswith('VVV') and label.text.endswith('…'), label.text)
 
     def test_language_follows_the_browser_and_switches(self):
         driver = self.browser('zh-CN')

@@ -7,6 +7,25 @@ import { formatNumber } from './i18n.js';
 const PALETTE = ['#2f6db5', '#e0701b', '#2a8a3e', '#b83b5e', '#7a5cc2', '#8c6d1f', '#1b8a99',
                  '#c2418a', '#5d7a1b', '#a34d2b'];
 
+let measure = null;
+
+// @text as it fits in @room pixels at the labels' 13px (.bar-label): cut with an ellipsis when
+// longer. SVG text does not wrap, and an end-anchored label longer than its room ran off the
+// chart's left edge, hiding its start (the vendor); the label's <title> and the table keep it
+// whole.
+function fitted(text, room) {
+  if (measure === null) {
+    measure = document.createElement('canvas').getContext('2d');
+    measure.font = `13px ${getComputedStyle(document.body).fontFamily}`;
+  }
+  const characters = Array.from(text);
+  if (measure.measureText(text).width <= room)
+    return text;
+  while (characters.length > 1 && measure.measureText(characters.join('') + '…').width > room)
+    characters.pop();
+  return characters.join('') + '…';
+}
+
 // @bars: [{label, segments: [{label, value, href}]}]; segments of one label share a colour. The
 // chart is drawn @width pixels wide, so that its text keeps the page's size.
 export function barChart(bars, { id, title, width = 900 } = {}) {
@@ -35,7 +54,8 @@ export function barChart(bars, { id, title, width = 900 } = {}) {
       return rect;
     });
     return svg('g', null,
-      svg('text', { x: labelWidth - 8, y: y + barHeight / 2 + 4, class: 'bar-label' }, bar.label),
+      svg('text', { x: labelWidth - 8, y: y + barHeight / 2 + 4, class: 'bar-label' },
+        fitted(bar.label, labelWidth - 8), svg('title', null, bar.label)),
       segments,
       svg('text', { x: x + 6, y: y + barHeight / 2 + 4, class: 'bar-value' }, formatNumber(total)));
   });

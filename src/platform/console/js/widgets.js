@@ -4,6 +4,16 @@ import * as api from './api.js';
 import { h, fill, route } from './dom.js';
 import { _, format, formatNumber, formatTime } from './i18n.js';
 
+// A run of more characters without a space than a column should be wide for (a name of 128 bytes
+// without spaces): such a cell may break anywhere (td.long). Shorter words — IDs, phone numbers,
+// dates, versions — stay whole.
+const LONG_RUN = /\S{25,}/u;
+
+function cellClass(column, content) {
+  const long = typeof content === 'string' && LONG_RUN.test(content);
+  return [column.class, long ? 'long' : null].filter(Boolean).join(' ') || undefined;
+}
+
 // A table of @rows: each column is {title, cell: (row) => text or node, class?}.
 export function table(columns, rows, { id, empty, rowClass } = {}) {
   return h('table', { class: 'data', id },
@@ -11,8 +21,10 @@ export function table(columns, rows, { id, empty, rowClass } = {}) {
       h('th', { class: column.class }, column.title)))),
     h('tbody', null, rows.length === 0
       ? h('tr', null, h('td', { colspan: columns.length, class: 'empty' }, empty ?? _('Nothing here')))
-      : rows.map((row) => h('tr', { class: rowClass?.(row) }, columns.map((column) =>
-        h('td', { class: column.class }, column.cell(row)))))));
+      : rows.map((row) => h('tr', { class: rowClass?.(row) }, columns.map((column) => {
+        const content = column.cell(row);
+        return h('td', { class: cellClass(column, content) }, content);
+      })))));
 }
 
 // Previous, "101–200 of 12,500" (or "101–200" when @total is not known) and next, for the API's
