@@ -7,8 +7,8 @@
 G_BEGIN_DECLS
 
 /* Reads FIELDFLASH_AGENT_FAULT ("power-cut-at=STATE", "stop-at=STATE",
- * "power-cut-in=write-slot:BYTES", "power-cut-in=env-write", "slot-write-error",
- * "corrupt-download[=recovery]", comma-separated).
+ * "power-cut-in=write-slot:BYTES", "power-cut-in=download:BYTES", "power-cut-in=env-write",
+ * "slot-write-error", "corrupt-download[=recovery]", comma-separated).
  * FALSE with @error for a value it does not know, so a mistyped fault is not a silent no-op. */
 gboolean ff_agent_fault_init                (GError     **error);
 
@@ -17,6 +17,9 @@ gboolean ff_agent_fault_init                (GError     **error);
 void     ff_agent_fault_after_state         (const char  *state);
 /* Bytes of a slot write after which the power is cut, or -1. */
 gint64   ff_agent_fault_slot_cut_bytes      (void);
+/* Bytes of the package in its part file after which the power is cut (a download's worker thread
+ * dies with the process, as in a power cut), or -1. */
+gint64   ff_agent_fault_download_cut_bytes  (void);
 /* TRUE once per run when "slot-write-error" is set: the next slot write fails. */
 gboolean ff_agent_fault_take_slot_write_error (void);
 gboolean ff_agent_fault_env_write_cut       (void);

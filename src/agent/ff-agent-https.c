@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ff-agent-config.h"
+#include "ff-agent-fault.h"
 #include "ff-agent-files.h"
 
 /* One buffer, reused: reads as large as the TLS layer hands over, no allocation per read. Four of
@@ -100,13 +101,25 @@ ff_agent_https_authorization (FfKey *terminal_key, const char *device_id, const 
 /* Only the platform's own certificate, pinned at enrolment, is trusted: the same DER bytes. */
 static gboolean
 accept_pinned_certificate (SoupMessage *message, GTlsCertificate *certificate,
-                           GTlsCertificateFlags errors, FfAgentHttps *https)
+                           GTlsCertificateFlags errors, GBytes *pinned_der)
 {
   g_autoptr(GByteArray) der = NULL;
 
   g_object_get (certificate, "certificate", &der, NULL);
-  return der != NULL && der->len == g_bytes_get_size (https->pinned_der)
-         && memcmp (der->data, g_bytes_get_data (https->pinned_der, NULL), der->len) == 0;
+  return der != NULL && der->len == g_bytes_get_size (pinned_der)
+         && memcmp (der->data, g_bytes_get_data (pinned_der, NULL), der->len) == 0;
+}
+
+static gboolean
+check_peer (GBytes *pinned_der, SoupMessage *message, GError **error)
+{
+  GTlsCertificate *peer = soup_message_get_tls_peer_certificate (message);
+
+  if (peer != NULL && accept_pinned_certificate (message, peer, 0, pinned_der))
+    return TRUE;
+  g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+               _("The platform’s certificate is not the pinned one."));
+  return FALSE;
 }
 
 /* At the first request (GnuTLS is loaded then, not at start): the pinned certificate becomes the
@@ -136,13 +149,7 @@ use_pinned_database (FfAgentHttps *https)
 gboolean
 ff_agent_https_check_peer (FfAgentHttps *https, SoupMessage *message, GError **error)
 {
-  GTlsCertificate *peer = soup_message_get_tls_peer_certificate (message);
-
-  if (peer != NULL && accept_pinned_certificate (message, peer, 0, https))
-    return TRUE;
-  g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
-               _("The platform’s certificate is not the pinned one."));
-  return FALSE;
+  return check_peer (https->pinned_der, message, error);
 }
 
 SoupMessage *
@@ -172,22 +179,32 @@ ff_agent_https_new_message (FfAgentHttps *https, const char *method, const char 
                                 authorization);
   if (body != NULL)
     soup_message_set_request_body_from_bytes (message, content_type, body);
-  g_signal_connect (message, "accept-certificate", G_CALLBACK (accept_pinned_certificate), https);
+  /* The signal comes in the thread that sends the message (a download's worker thread): the
+   * handler holds its own reference to the pinned bytes. */
+  g_signal_connect_data (message, "accept-certificate", G_CALLBACK (accept_pinned_certificate),
+                         g_bytes_ref (https->pinned_der),
+                         (GClosureNotify) (GCallback) g_bytes_unref, 0);
   return g_steal_pointer (&message);
 }
 
+/* A download runs in a worker thread (g_task_run_in_thread): libsoup 3.2 sends a message from
+ * any thread and does its I/O there, so the body is read with blocking reads into the part file
+ * and hashed as it comes, as curl's loop does. Read through the main loop, every 64 KiB cost a
+ * wakeup, a dozen writes to the main context's wakeup fd (the TLS stream's pollable sources made
+ * and dropped) and the dispatch: about a tenth of the agent's CPU in a download, and on a loaded
+ * machine a download is paced by its share of the CPUs. The thread touches nothing of the agent:
+ * it holds its own references to the session and the pinned certificate, and hands the progress
+ * to the main context. */
 typedef struct
 {
-  FfAgentHttps *https;
+  SoupSession *session;
+  GBytes *pinned_der;
   char *dest_path;
   char *part_path;
   char *validator_path;
   gint64 size;
   char *sha256;
-  FfAgentDownloadProgress progress;
-  gpointer progress_data;
   SoupMessage *message;
-  GInputStream *body;
   guint8 *buffer;
   /* The digest of the part file's bytes so far: hashed as they are written, so the complete file
    * is not read back. */
@@ -195,6 +212,14 @@ typedef struct
   int fd;
   gint64 offset;
   gint64 unsynced;
+  /* The progress, handed from the thread to the main context: at most one report waits there at
+   * a time, with the latest count (under lock). */
+  GMainContext *context;
+  FfAgentDownloadProgress progress;
+  gpointer progress_data;
+  GMutex lock;
+  gint64 reported;
+  gboolean report_queued;
 } Download;
 
 static void
@@ -202,28 +227,32 @@ download_free (Download *download)
 {
   if (download->fd >= 0)
     close (download->fd);
+  g_clear_object (&download->session);
+  g_bytes_unref (download->pinned_der);
   g_free (download->dest_path);
   g_free (download->part_path);
   g_free (download->validator_path);
   g_free (download->sha256);
   g_clear_object (&download->message);
-  g_clear_object (&download->body);
   g_free (download->buffer);
   ff_sha256_free (download->hash);
+  g_main_context_unref (download->context);
+  g_mutex_clear (&download->lock);
   g_free (download);
 }
 
-static void
-return_io_error (GTask *task, const char *path, int saved_errno)
+static gboolean
+io_error (GError **error, const char *path, int saved_errno)
 {
-  g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_IO, "%s: %s", path,
-                           g_strerror (saved_errno));
+  g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_IO, "%s: %s", path,
+               g_strerror (saved_errno));
+  return FALSE;
 }
 
 /* Starts the digest again with the first @length bytes the part file already holds (a resumed
  * download, or a part file complete before a power cut). */
 static gboolean
-hash_part (Download *download, gint64 length, int *saved_errno)
+hash_part (Download *download, gint64 length, GError **error)
 {
   gint64 done = 0;
 
@@ -233,10 +262,7 @@ hash_part (Download *download, gint64 length, int *saved_errno)
       gssize n = pread (download->fd, download->buffer, MIN (READ_CHUNK, length - done), done);
 
       if (n <= 0)
-        {
-          *saved_errno = n < 0 ? errno : EIO;
-          return FALSE;
-        }
+        return io_error (error, download->part_path, n < 0 ? errno : EIO);
       ff_sha256_update (download->hash, download->buffer, n);
       done += n;
     }
@@ -244,46 +270,79 @@ hash_part (Download *download, gint64 length, int *saved_errno)
 }
 
 /* All bytes are in: the part file becomes the package only with the promised digest. */
-static void
-finish_download (GTask *task)
+static gboolean
+finish_download (Download *download, GError **error)
 {
-  Download *download = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
   g_autofree char *digest = ff_sha256_finish_hex (download->hash);
   g_autofree char *dir = g_path_get_dirname (download->dest_path);
   gint64 size = download->offset;
 
   if (fsync (download->fd) != 0)
-    return return_io_error (task, download->part_path, errno);
+    return io_error (error, download->part_path, errno);
   close (download->fd);
   download->fd = -1;
   if (size != download->size || !g_str_equal (digest, download->sha256))
     {
       g_unlink (download->part_path);
       g_unlink (download->validator_path);
-      return g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_REFUSED,
-                                      _("The downloaded package (%lld bytes, SHA-256 %s) is "
-                                        "not the one the command names."),
-                                      (long long) size, digest);
+      g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_REFUSED,
+                   _("The downloaded package (%lld bytes, SHA-256 %s) is not the one the command "
+                     "names."), (long long) size, digest);
+      return FALSE;
     }
   if (g_rename (download->part_path, download->dest_path) != 0)
-    return return_io_error (task, download->dest_path, errno);
+    return io_error (error, download->dest_path, errno);
   g_unlink (download->validator_path);
-  if (!ff_agent_sync_dir (dir, &error))
-    return g_task_return_error (task, g_steal_pointer (&error));
-  g_task_return_boolean (task, TRUE);
+  return ff_agent_sync_dir (dir, error);
 }
 
-/* Writes @length bytes just read at the part file's end, hashing them; FALSE with errno set. */
+/* In the main context: the latest count the thread handed over. */
 static gboolean
-write_chunk (Download *download, const guint8 *data, gsize length)
+report_progress (gpointer user_data)
 {
+  Download *download = g_task_get_task_data (user_data);
+  gint64 bytes;
+
+  g_mutex_lock (&download->lock);
+  bytes = download->reported;
+  download->report_queued = FALSE;
+  g_mutex_unlock (&download->lock);
+  download->progress (bytes, download->size, download->progress_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* In the thread: hands @bytes to the main context, where one report at a time waits (a report
+ * not yet taken is only updated). The report holds a reference to the task. */
+static void
+queue_progress (GTask *task, Download *download, gint64 bytes)
+{
+  gboolean queue;
+
+  if (download->progress == NULL)
+    return;
+  g_mutex_lock (&download->lock);
+  download->reported = bytes;
+  queue = !download->report_queued;
+  download->report_queued = TRUE;
+  g_mutex_unlock (&download->lock);
+  if (queue)
+    g_main_context_invoke_full (download->context, G_PRIORITY_DEFAULT, report_progress,
+                                g_object_ref (task), g_object_unref);
+}
+
+/* Writes @length bytes just read at the part file's end, hashing them. */
+static gboolean
+write_chunk (Download *download, const guint8 *data, gsize length, GError **error)
+{
+  gint64 cut = ff_agent_fault_download_cut_bytes ();
+  gint64 start = download->offset;
+
   while (length > 0)
     {
       gssize n = write (download->fd, data, length);
 
       if (n < 0)
-        return FALSE;
+        return io_error (error, download->part_path, errno);
       ff_sha256_update (download->hash, data, n);
       data += n;
       length -= n;
@@ -296,112 +355,21 @@ write_chunk (Download *download, const guint8 *data, gsize length)
                        SYNC_FILE_RANGE_WRITE);
       download->unsynced = 0;
     }
+  if (cut >= 0 && start < cut && download->offset >= cut)
+    ff_agent_fault_power_cut ();
   return TRUE;
 }
 
-static gboolean on_readable (GObject *stream, gpointer user_data);
-
-/* Waits (in the main loop) until the body can be read; the one source serves the whole body
- * (on_readable keeps it until the end): a pollable source of a TLS stream is several GSources
- * and objects, and making one per trip cost a tenth of the agent's CPU in a download. */
-static void
-wait_readable (GTask *task)
-{
-  Download *download = g_task_get_task_data (task);
-  g_autoptr(GSource) source = g_pollable_input_stream_create_source (
-    G_POLLABLE_INPUT_STREAM (download->body), g_task_get_cancellable (task));
-
-  g_source_set_callback (source, (GSourceFunc) (GCallback) on_readable, task, NULL);
-  g_source_attach (source, g_main_context_get_thread_default ());
-}
-
-/* Reads what the TLS layer has, without blocking, until the buffer is full: the platform's 16 KiB
- * TLS records are gathered into one write (and one trip through the main loop) per READ_CHUNK
- * instead of one each. */
+/* The answer's headers: where the body starts in the part file (a resumed range or all of it). */
 static gboolean
-on_readable (GObject *stream, gpointer user_data)
+start_body (Download *download, GError **error)
 {
-  GTask *task = user_data;
-  Download *download = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  gsize length = 0;
-  gboolean end = FALSE;
-
-  while (length < READ_CHUNK)
-    {
-      gssize n = g_pollable_input_stream_read_nonblocking (
-        G_POLLABLE_INPUT_STREAM (download->body), download->buffer + length, READ_CHUNK - length,
-        g_task_get_cancellable (task), &error);
-
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        {
-          g_clear_error (&error);
-          break;
-        }
-      if (n < 0)
-        {
-          /* A broken connection: what was read before it is kept, so the resume does not fetch
-           * it again. */
-          if (download->offset + (gint64) length <= download->size)
-            write_chunk (download, download->buffer, length);
-          g_task_return_error (task, g_steal_pointer (&error));
-          g_object_unref (task);
-          return G_SOURCE_REMOVE;
-        }
-      if (n == 0)
-        {
-          end = TRUE;
-          break;
-        }
-      length += n;
-    }
-  if (download->offset + (gint64) length > download->size
-      || (end && download->offset + (gint64) length < download->size))
-    g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
-                             _("The platform sent %lld bytes of a package of %lld."),
-                             (long long) (download->offset + length),
-                             (long long) download->size);
-  else if (!write_chunk (download, download->buffer, length))
-    return_io_error (task, download->part_path, errno);
-  else
-    {
-      if (length > 0 && download->progress != NULL)
-        download->progress (download->offset, download->size, download->progress_data);
-      if (end)
-        finish_download (task);
-      else
-        return G_SOURCE_CONTINUE;
-    }
-  g_object_unref (task);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_response (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GTask *task = user_data;
-  Download *download = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  SoupMessageHeaders *headers;
-  guint status;
+  SoupMessageHeaders *headers = soup_message_get_response_headers (download->message);
+  guint status = soup_message_get_status (download->message);
   const char *validator;
-  int saved_errno = 0;
 
-  download->body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  if (download->body == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
-    }
-  if (!ff_agent_https_check_peer (download->https, download->message, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
-    }
-  status = soup_message_get_status (download->message);
-  headers = soup_message_get_response_headers (download->message);
+  if (!check_peer (download->pinned_der, download->message, error))
+    return FALSE;
   /* One line per download: what the TLS layer chose (bench-agent compares it with curl's). */
   g_message ("download: HTTP %u from byte %lld, %s", status, (long long) download->offset,
              soup_message_get_tls_ciphersuite_name (download->message));
@@ -412,56 +380,99 @@ on_response (GObject *source, GAsyncResult *result, gpointer user_data)
       if (!soup_message_headers_get_content_range (headers, &start, &end, &total)
           || start != download->offset)
         {
-          g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
-                                   _("The platform answered the resumed download with another "
-                                     "range."));
-          g_object_unref (task);
-          return;
+          g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+                       _("The platform answered the resumed download with another range."));
+          return FALSE;
         }
-      if (!hash_part (download, download->offset, &saved_errno))
-        {
-          return_io_error (task, download->part_path, saved_errno);
-          g_object_unref (task);
-          return;
-        }
+      if (!hash_part (download, download->offset, error))
+        return FALSE;
     }
   else if (status == SOUP_STATUS_OK)
     {
       /* A whole new body: the validator did not match (or there was no part file). */
       download->offset = 0;
       if (ftruncate (download->fd, 0) != 0)
-        {
-          return_io_error (task, download->part_path, errno);
-          g_object_unref (task);
-          return;
-        }
+        return io_error (error, download->part_path, errno);
       validator = soup_message_headers_get_one (headers, "ETag");
       if (validator == NULL)
         validator = soup_message_headers_get_one (headers, "Last-Modified");
       g_unlink (download->validator_path);
       if (validator != NULL
-          && !ff_agent_write_file (download->validator_path, validator, -1, &error))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          g_object_unref (task);
-          return;
-        }
+          && !ff_agent_write_file (download->validator_path, validator, -1, error))
+        return FALSE;
     }
   else
     {
-      g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
-                               _("The platform answered the package download with HTTP %u %s."),
-                               status, soup_message_get_reason_phrase (download->message));
-      g_object_unref (task);
-      return;
+      g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+                   _("The platform answered the package download with HTTP %u %s."), status,
+                   soup_message_get_reason_phrase (download->message));
+      return FALSE;
     }
   if (lseek (download->fd, download->offset, SEEK_SET) < 0)
+    return io_error (error, download->part_path, errno);
+  return TRUE;
+}
+
+/* Reads the body into the part file, READ_CHUNK at a time (the platform's 16 KiB TLS records
+ * gathered into one write); TRUE at its end. The progress counts every read: the bytes received,
+ * which go to the part file even when the connection breaks before the buffer is full. */
+static gboolean
+read_body (GTask *task, Download *download, GInputStream *body, GCancellable *cancellable,
+           GError **error)
+{
+  while (TRUE)
     {
-      return_io_error (task, download->part_path, errno);
-      g_object_unref (task);
-      return;
+      gsize length = 0;
+      gssize n = 1;
+
+      while (length < READ_CHUNK
+             && (n = g_input_stream_read (body, download->buffer + length, READ_CHUNK - length,
+                                          cancellable, error)) > 0)
+        {
+          length += n;
+          queue_progress (task, download, download->offset + length);
+        }
+      if (download->offset + (gint64) length > download->size
+          || (n == 0 && download->offset + (gint64) length < download->size))
+        {
+          g_clear_error (error);
+          g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+                       _("The platform sent %lld bytes of a package of %lld."),
+                       (long long) (download->offset + length), (long long) download->size);
+          return FALSE;
+        }
+      if (n < 0)
+        {
+          /* A broken connection: what was read before it is kept, so the resume does not fetch
+           * it again. */
+          write_chunk (download, download->buffer, length, NULL);
+          return FALSE;
+        }
+      if (!write_chunk (download, download->buffer, length, error))
+        return FALSE;
+      if (n == 0)
+        return TRUE;
     }
-  wait_readable (task);
+}
+
+static void
+download_thread (GTask *task, gpointer source_object, gpointer task_data,
+                 GCancellable *cancellable)
+{
+  Download *download = task_data;
+  g_autoptr(GInputStream) body = NULL;
+  GError *error = NULL;
+
+  body = soup_session_send (download->session, download->message, cancellable, &error);
+  if (body != NULL && start_body (download, &error) && read_body (task, download, body,
+                                                                   cancellable, &error))
+    {
+      /* The end of the body: the connection goes back to the session (closed at _finish). */
+      g_input_stream_close (body, NULL, NULL);
+      if (finish_download (download, &error))
+        return g_task_return_boolean (task, TRUE);
+    }
+  g_task_return_error (task, error);
 }
 
 void
@@ -470,22 +481,24 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
                                gpointer progress_data, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   Download *download = g_new0 (Download, 1);
   g_autofree char *validator = NULL;
   g_autofree char *dir = g_path_get_dirname (dest_path);
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
   struct stat info;
-  int saved_errno = 0;
 
-  download->https = https;
+  download->session = g_object_ref (https->session);
+  download->pinned_der = g_bytes_ref (https->pinned_der);
   download->dest_path = g_strdup (dest_path);
   download->part_path = g_strconcat (dest_path, ".part", NULL);
   download->validator_path = g_strconcat (dest_path, ".part.validator", NULL);
   download->size = size;
   download->sha256 = g_strdup (sha256);
+  download->context = g_main_context_ref_thread_default ();
   download->progress = progress;
   download->progress_data = progress_data;
+  g_mutex_init (&download->lock);
   download->fd = -1;
   download->buffer = g_malloc (READ_CHUNK);
   download->hash = ff_sha256_new ();
@@ -493,34 +506,26 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
-      return_io_error (task, dir, errno);
-      g_object_unref (task);
-      return;
+      io_error (&error, dir, errno);
+      return g_task_return_error (task, error);
     }
   download->fd = open (download->part_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (download->fd < 0 || fstat (download->fd, &info) != 0)
     {
-      return_io_error (task, download->part_path, errno);
-      g_object_unref (task);
-      return;
+      io_error (&error, download->part_path, errno);
+      return g_task_return_error (task, error);
     }
   download->offset = info.st_size;
   if (download->offset == size)
     {
-      if (hash_part (download, size, &saved_errno))
-        finish_download (task);
-      else
-        return_io_error (task, download->part_path, saved_errno);
-      g_object_unref (task);
-      return;
+      if (hash_part (download, size, &error) && finish_download (download, &error))
+        return g_task_return_boolean (task, TRUE);
+      return g_task_return_error (task, error);
     }
+  /* Made here, in the session's thread: the first request sets the session's TLS database. */
   download->message = ff_agent_https_new_message (https, "GET", url, NULL, NULL, &error);
   if (download->message == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
-    }
+    return g_task_return_error (task, error);
   /* Resume only what the same file on the platform continues (If-Range); otherwise the platform
    * sends the whole file again and the part is overwritten. */
   g_file_get_contents (download->validator_path, &validator, NULL, NULL);
@@ -533,8 +538,7 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
     }
   else
     download->offset = 0;
-  soup_session_send_async (https->session, download->message, G_PRIORITY_DEFAULT, cancellable,
-                           on_response, task);
+  g_task_run_in_thread (task, download_thread);
 }
 
 gboolean

@@ -118,7 +118,9 @@ init (int    argc,
 static gboolean
 check_agent_fault (const char *fault)
 {
-  const char *value;
+  /* The faults that take a count of bytes. */
+  static const char * const counted[] = { "power-cut-in=write-slot:", "power-cut-in=download:",
+                                          NULL };
   guint64 bytes;
 
   if (g_str_equal (fault, "slot-write-error") || g_str_equal (fault, "corrupt-download")
@@ -129,11 +131,10 @@ check_agent_fault (const char *fault)
     return g_strv_contains (agent_states, fault + strlen ("power-cut-at="));
   if (g_str_has_prefix (fault, "stop-at="))
     return g_strv_contains (agent_states, fault + strlen ("stop-at="));
-  if (g_str_has_prefix (fault, "power-cut-in=write-slot:"))
-    {
-      value = fault + strlen ("power-cut-in=write-slot:");
-      return g_ascii_string_to_unsigned (value, 10, 0, G_MAXINT64, &bytes, NULL);
-    }
+  for (const char * const *prefix = counted; *prefix != NULL; prefix++)
+    if (g_str_has_prefix (fault, *prefix))
+      return g_ascii_string_to_unsigned (fault + strlen (*prefix), 10, 0, G_MAXINT64, &bytes,
+                                         NULL);
   return FALSE;
 }
 

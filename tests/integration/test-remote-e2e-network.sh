@@ -1,7 +1,8 @@
 #!/bin/bash
 # Issue 13 end to end, the network: a download cut in the middle (fieldflash-sim networked cut-link
 # between the agent and the platform) while the broker restarts resumes with Range, fetching at most
-# one chunk twice; a terminal whose broker is unreachable gets its command when it reconnects (its
+# one chunk twice; a power cut in the middle of a download (the agent killed while its worker
+# thread writes the package) resumes with Range from where the part file ends; a terminal whose broker is unreachable gets its command when it reconnects (its
 # persistent session kept it).
 source "$(dirname "$0")/remote-e2e-lib.sh"
 
@@ -40,6 +41,29 @@ sent=$(sed -n 's/^connection [0-9]* \(closed\|cut\): \([0-9]*\) bytes to the cli
 echo "package $package_size bytes; the link carried $sent bytes to the agent"
 [ "$sent" -ge "$package_size" ] || fail "the agent got only $sent bytes of $package_size"
 [ $((sent - package_size)) -le 65536 ] || fail "$((sent - package_size)) bytes fetched twice"
+
+echo "== a power cut after 1000000 bytes of the download: the next boot resumes from there"
+e2e_terminal NET-KILL ab
+e2e_boot NET-KILL --fault power-cut-in=download:1000000
+e2e_wait_online NET-KILL
+remote_platform remote upgrade NET-KILL --firmware V2.20 > /dev/null || fail "remote upgrade"
+remote_stack_wait_line "$(root_of NET-KILL)/sim.log" "^POWER CUT "
+e2e_wait_loop NET-KILL
+[ "$status" = 3 ] || fail "NET-KILL: the loop ended with $status"
+e2e_boot NET-KILL
+e2e_wait_result NET-KILL succeeded
+e2e_stop NET-KILL
+[ "$(e2e_running NET-KILL rootfs)" = V2.00 ] || fail "NET-KILL runs $(e2e_running NET-KILL rootfs)"
+[ "$(e2e_results NET-KILL)" = 1 ] || fail "NET-KILL: $(e2e_results NET-KILL) results"
+# Two requests: the whole package, then the rest of it from at least the cut (what was written
+# before the power cut stays in the part file; what the kernel held for the agent is fetched again).
+starts=$(sed -n 's/.*download: HTTP \(20[06]\) from byte \([0-9]*\),.*/\1:\2/p' \
+           "$(root_of NET-KILL)/loop.out" | tr '\n' ' ')
+echo "NET-KILL downloads (status:first byte): $starts"
+read -r first second rest <<< "$starts"
+[ "$first" = 200:0 ] && [ -n "$second" ] && [ -z "$rest" ] || fail "NET-KILL downloads: $starts"
+[ "${second%%:*}" = 206 ] && [ "${second#*:}" -ge 1000000 ] \
+  && [ "${second#*:}" -lt "$package_size" ] || fail "NET-KILL resumed as $second"
 
 echo "== the broker unreachable: the command waits in the terminal's session until it reconnects"
 e2e_terminal NET-AWAY recovery

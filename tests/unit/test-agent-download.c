@@ -126,6 +126,18 @@ serve_package (SoupServer *server, SoupServerMessage *message, const char *path,
       body = g_bytes_ref (fixture->content);
       soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
     }
+  if (fixture->cut_at >= 0 && fixture->cut_at < (gint64) g_bytes_get_size (body))
+    {
+      /* A cut: the first cut_at bytes of the body, then nothing more (the body is never
+       * completed) until the client, having read them all, cancels (on_progress). */
+      soup_message_headers_set_content_length (response, g_bytes_get_size (body));
+      soup_message_headers_replace (response, "Content-Type", "application/octet-stream");
+      soup_message_body_append (soup_server_message_get_response_body (message),
+                                SOUP_MEMORY_COPY, g_bytes_get_data (body, NULL),
+                                fixture->cut_at);
+      fixture->bytes_sent += fixture->cut_at;
+      return;
+    }
   fixture->bytes_sent += g_bytes_get_size (body);
   soup_server_message_set_response (message, "application/octet-stream", SOUP_MEMORY_COPY,
                                     g_bytes_get_data (body, NULL), g_bytes_get_size (body));
@@ -243,7 +255,9 @@ on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 /* Downloads to ROOT/data/package.ffpkg expecting @sha256; cut once @cut_at bytes are in (-1:
- * not). */
+ * not): the server stops sending there, and the client cancels once it has read them (the body
+ * is read in a worker thread, so a cancellation from the progress report is not in step with the
+ * reads on its own). */
 static char *
 download (Fixture *fixture, const char *sha256, gint64 cut_at)
 {
