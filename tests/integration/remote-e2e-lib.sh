@@ -24,7 +24,8 @@ source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:intercept_tls_get_addr=0"
 sim=("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/src/sim/fieldflash-sim")
-agent=$FIELDFLASH_BUILDDIR/src/agent/fieldflash-agent
+# FIELDFLASH_AGENT: another agent binary on the terminals (bench/bench-agent's before/after runs).
+agent=${FIELDFLASH_AGENT:-$FIELDFLASH_BUILDDIR/src/agent/fieldflash-agent}
 work=$(mktemp -d /tmp/ff-remote-e2e-XXXXXX)
 declare -A loop_pid=()
 
