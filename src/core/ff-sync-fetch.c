@@ -35,6 +35,7 @@ typedef struct
   GInputStream      *download;
   GFileOutputStream *partial;
   gint64             received;
+  gboolean           resumed;       /* the current download went on from an earlier partial file */
 } FetchJob;
 
 static void
@@ -49,6 +50,7 @@ fetch_job_clear_task (FetchJob *job)
   g_clear_object (&job->partial);
   job->firmware_index = 0;
   job->received = 0;
+  job->resumed = FALSE;
 }
 
 static void
@@ -257,6 +259,15 @@ firmware_committed (GObject      *object,
       g_object_unref (task);
       return;
     }
+  /* A download that went on from a partial file may have been damaged on the tablet (a power cut
+   * leaves a file's last blocks as zeros): the commit deleted the partial file, so the file is
+   * downloaded once more from its start; only a whole download that does not match refuses the
+   * task. */
+  if (job->resumed)
+    {
+      fetch_next_firmware (task);
+      return;
+    }
   message = g_strdup_printf (_("Task %s refused: %s"), job->task_id, error->message);
   refuse_task (task, message);
 }
@@ -454,6 +465,16 @@ firmware_looked_up (GObject      *object,
       return;
     }
   job->received = step->partial_size;
+  job->resumed = step->partial_size > 0;
+  /* A partial file longer than the file was damaged on the tablet, not sent so by the platform. */
+  if (job->received > ref->size)
+    {
+      g_autofree char *partial = ff_store_get_partial_path (self->store, ref->sha256);
+
+      g_unlink (partial);
+      job->received = 0;
+      job->resumed = FALSE;
+    }
   g_signal_emit (self, ff_sync_signals[SIGNAL_DOWNLOAD_STARTED], 0, ref->version, ref->sha256,
                  (gint64) ref->size, ref->from_version);
   if (job->received >= ref->size)

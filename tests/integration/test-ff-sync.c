@@ -580,6 +580,48 @@ test_resume (Fixture *f, gconstpointer data)
   g_assert_cmpint (total, ==, 100000);
 }
 
+/* A partial download damaged on the tablet — its last blocks zeros after a power cut, or longer
+ * than the file — is not the platform's fault: the file is downloaded again from its start in the
+ * same sync and the task is stored, not refused. */
+static void
+test_damaged_partial_downloaded_again (Fixture *f, gconstpointer data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(GBytes) image = image_of (100000, 9);
+  g_autofree char *sha = ff_sha256_hex (g_bytes_get_data (image, NULL), g_bytes_get_size (image));
+  g_autofree char *task_id = publish_task (f, 1, now, image, image, f->platform_key);
+  g_autofree char *partial = ff_store_get_partial_path (f->store, sha);
+  g_autofree guint8 *damaged = g_malloc0 (120000);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = logged_in_sync (f, NULL, &error);
+
+  g_assert_no_error (error);
+  memcpy (damaged, g_bytes_get_data (image, NULL), 100000);
+  /* 40000 bytes written, the last 10000 of them lost: zeros. Then: the file and more. */
+  memset (damaged + 30000, 0, 10000);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GBytes) read = NULL;
+      g_auto(GStrv) stored = NULL;
+
+      if (i == 1)
+        {
+          memcpy (damaged, g_bytes_get_data (image, NULL), 100000);
+          g_assert_true (ff_store_discard_firmware (f->store, sha, &error));
+        }
+      g_assert_true (g_file_set_contents (partial, (char *) damaged, i == 0 ? 40000 : 120000,
+                                          NULL));
+      stored = fetch (sync, refusals, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (refusals->len, ==, 0);
+      g_assert_cmpstr (stored[0], ==, task_id);
+      read = ff_store_read_firmware (f->store, sha, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_bytes_equal (read, image));
+    }
+}
+
 /* A stored image damaged since (cut to half, as by a disk fault) is fetched again by the next
  * sync, not taken by its name: the push refuses it with "sync again", and sync must repair it. */
 static void
@@ -1026,6 +1068,8 @@ main (int argc, char **argv)
   g_test_add ("/sync/refused-task-leaves-nothing", Fixture, NULL, fixture_set_up,
               test_refused_task_leaves_nothing, fixture_tear_down);
   g_test_add ("/sync/resume", Fixture, NULL, fixture_set_up, test_resume, fixture_tear_down);
+  g_test_add ("/sync/damaged-partial-downloaded-again", Fixture, NULL, fixture_set_up,
+              test_damaged_partial_downloaded_again, fixture_tear_down);
   g_test_add ("/sync/damaged-firmware-fetched-again", Fixture, NULL, fixture_set_up,
               test_damaged_firmware_fetched_again, fixture_tear_down);
   g_test_add ("/sync/delta-patch", Fixture, NULL, fixture_set_up, test_delta_patch,
