@@ -49,6 +49,7 @@ struct _FfNavigatePage
   gboolean     has_target;
   guint        tick_id;
 #if HAVE_SHUMATE
+  guint             follow_id;   /* the map's move to the latest fix, queued */
   ShumateSimpleMap *map;         /* NULL until there are tiles */
   char             *tile_path;
   ShumateMarker    *terminal_marker;
@@ -151,6 +152,30 @@ update_map (FfNavigatePage   *self,
                          (here->latitude + self->target.latitude) / 2,
                          (here->longitude + self->target.longitude) / 2);
 }
+
+static gboolean
+follow_fix (gpointer user_data)
+{
+  FfNavigatePage *self = user_data;
+  FfGeoPoint here;
+  gboolean have_fix = self->gps != NULL && ff_gps_source_get_position (self->gps, &here);
+
+  self->follow_id = 0;
+  update_map (self, have_fix ? &here : NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* The map follows the fix below the priority of GLib's idle callbacks, where libshumate asks for
+ * the tiles a move uncovers: a fix comes every second, and on a machine where laying out and
+ * drawing the map takes longer than that (a slow tablet, an emulated one), moving the map at each
+ * fix kept the main loop busy above that idle, and the map never asked for a single tile. Queued
+ * once: a later fix moves the map to where the tablet is by then. */
+static void
+queue_follow_fix (FfNavigatePage *self)
+{
+  if (self->map != NULL && self->follow_id == 0)
+    self->follow_id = g_idle_add_full (G_PRIORITY_LOW, follow_fix, self, NULL);
+}
 #endif
 
 /* What the fix is worth, in words: its kind, age and accuracy, and whether it can be trusted to
@@ -224,7 +249,7 @@ update_fix (FfNavigatePage *self)
   adw_action_row_set_subtitle (self->source_row, origin);
 
 #if HAVE_SHUMATE
-  update_map (self, have_fix ? &here : NULL);
+  queue_follow_fix (self);
 #endif
 
   /* At the terminal a bearing means nothing (it swings with every metre of noise): say so. */
@@ -289,6 +314,7 @@ ff_navigate_page_dispose (GObject *object)
   g_clear_object (&self->gps);
   g_clear_pointer (&self->target_device_id, g_free);
 #if HAVE_SHUMATE
+  g_clear_handle_id (&self->follow_id, g_source_remove);
   g_clear_pointer (&self->tile_path, g_free);
 #endif
 

@@ -115,6 +115,41 @@ ff_ui_test_wait_until (FfUiTestCondition  condition,
   g_source_remove (watchdog);
 }
 
+static gboolean
+mark_settled (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* As ff_ui_test_wait_until(), but between two checks the app runs as its own main loop would
+ * before it sleeps: until nothing it queued above G_PRIORITY_LOW, its idle callbacks included, is
+ * left. For a check that draws: one iteration per check hands the turn to the most urgent source
+ * only, and where drawing takes longer than the app's one-second timeouts (under emulation) one of
+ * them is always due and no idle callback ever runs. Not for a state the app only passes through:
+ * the app goes on past it before the check. */
+void
+ff_ui_test_wait_until_settled (FfUiTestCondition  condition,
+                               gpointer           data,
+                               const char        *what)
+{
+  guint watchdog = g_timeout_add_seconds (ff_ui_test_deadline_s (FF_WAIT_DEADLINE_S),
+                                          wait_deadline_passed,
+                                          (gpointer) what);
+
+  while (!condition (data))
+    {
+      gboolean settled = FALSE;
+
+      /* Blocks until something happens, then lets what it queued run. */
+      g_main_context_iteration (NULL, TRUE);
+      g_idle_add_full (G_PRIORITY_LOW, mark_settled, &settled, NULL);
+      while (!settled)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (watchdog);
+}
+
 /* Presses the button of @action_name under @root, as a finger would: it must be there, on screen
  * and sensitive. */
 void

@@ -30,6 +30,9 @@ guint       ff_ui_test_deadline_s          (guint native_s);
 void        ff_ui_test_wait_until          (FfUiTestCondition  condition,
                                             gpointer           data,
                                             const char        *what);
+void        ff_ui_test_wait_until_settled  (FfUiTestCondition  condition,
+                                            gpointer           data,
+                                            const char        *what);
 void        ff_ui_test_press               (GtkWidget  *root,
                                             const char *action_name);
 AdwMessageDialog *ff_ui_test_find_dialog   (void);

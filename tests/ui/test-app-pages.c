@@ -1075,10 +1075,20 @@ is_point_inside (GtkWidget *marker,
          && point.y < gtk_widget_get_height (map);
 }
 
-/* The training map is drawn: the map area differs from the same page over no tiles, and it shows
- * the tablet and the terminal together, with the walking line between them. */
+/* A paint of the window that takes longer than the second between two fixes, as on a slow
+ * tablet or under emulation. It stands for the machine's slowness, it synchronises nothing. */
 static void
-test_navigate_map_draws_training_tiles (void)
+paint_slowly (GdkFrameClock *frame_clock,
+              gpointer       user_data)
+{
+  g_usleep (1200 * G_TIME_SPAN_MILLISECOND);
+}
+
+/* The training map is drawn: the map area differs from the same page over no tiles, and it shows
+ * the tablet and the terminal together, with the walking line between them. With @slow_frames
+ * each frame of the map takes longer than the interval of the GPS fixes. */
+static void
+check_training_map_drawn (gboolean slow_frames)
 {
   g_autofree char *tiles = ff_training_get_tile_directory ();
   g_autofree char *empty = g_dir_make_tmp ("ff-no-tiles-XXXXXX", NULL);
@@ -1098,6 +1108,9 @@ test_navigate_map_draws_training_tiles (void)
   item->longitude = 121.4752;
   comparison.drawn = map_window (tiles, FF_GPS_SOURCE (gps), item);
   comparison.blank = map_window (empty, FF_GPS_SOURCE (gps), item);
+  if (slow_frames)
+    g_signal_connect (gtk_widget_get_frame_clock (comparison.drawn), "paint",
+                      G_CALLBACK (paint_slowly), NULL);
   ff_ui_test_wait_for_frame (comparison.drawn);
   map = ff_ui_test_find_type (comparison.drawn, SHUMATE_TYPE_SIMPLE_MAP);
   g_assert_nonnull (map);
@@ -1105,7 +1118,7 @@ test_navigate_map_draws_training_tiles (void)
   g_assert_cmpfloat (comparison.area.size.width, >, 100);
   g_assert_cmpfloat (comparison.area.size.height, >, 100);
 
-  ff_ui_test_wait_until (map_drawn, &comparison, "the training tiles to be drawn");
+  ff_ui_test_wait_until_settled (map_drawn, &comparison, "the training tiles to be drawn");
   g_test_message ("map pixels changed by the tiles: %.0f %%", comparison.changed * 100);
   ff_ui_test_save_screenshot (comparison.drawn, "navigate-training-map.png");
 
@@ -1124,6 +1137,19 @@ test_navigate_map_draws_training_tiles (void)
   gtk_window_destroy (GTK_WINDOW (comparison.drawn));
   gtk_window_destroy (GTK_WINDOW (comparison.blank));
   g_assert_cmpint (g_rmdir (empty), ==, 0);
+}
+
+static void
+test_navigate_map_draws_training_tiles (void)
+{
+  check_training_map_drawn (FALSE);
+}
+
+/* A map that takes longer to draw than the GPS takes to report still asks for its tiles. */
+static void
+test_navigate_map_draws_tiles_slowly (void)
+{
+  check_training_map_drawn (TRUE);
 }
 #endif
 
@@ -1223,6 +1249,7 @@ main (int   argc,
   g_test_add_func ("/app/map/tile-directory", test_tile_directory_reads_tiles);
   g_test_add_func ("/app/map/navigate", test_navigate_page_map);
   g_test_add_func ("/app/map/training-tiles-drawn", test_navigate_map_draws_training_tiles);
+  g_test_add_func ("/app/map/tiles-drawn-slow-frames", test_navigate_map_draws_tiles_slowly);
 #endif
   return g_test_run ();
 }
