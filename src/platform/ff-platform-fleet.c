@@ -115,8 +115,25 @@ ff_platform_blacklist_add (FfPlatformDb     *db,
                            gint64            now,
                            GError          **error)
 {
+  g_autoptr(FfTerminal) terminal = NULL;
   g_autoptr(GError) local_error = NULL;
 
+  /* An entry for a device ID the ledger does not know protects nothing: it is a typo far more
+   * often than a terminal blacklisted ahead of its registration, and accepted it would leave the
+   * terminal meant unprotected without a word. Import the terminal first. */
+  terminal = ff_platform_db_get_terminal (db, device_id, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (terminal == NULL)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
+                   _("Terminal %s is not in the ledger: check the device ID, or import the "
+                     "terminal before blacklisting a version for it"), device_id);
+      return FALSE;
+    }
   if (ff_platform_db_add_blacklist (db, firmware->id, device_id, now, &local_error))
     return TRUE;
   if (g_error_matches (local_error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT))

@@ -464,6 +464,14 @@ test_blacklist_and_audit (Fixture      *fixture,
   g_assert_cmpuint (call (h, "POST", "/console/api/blacklist", &login, TRUE,
                           "{\"version\": \"V2.01\", \"device_id\": \"X003\"}", NULL, NULL), ==,
                     409);
+  /* A device ID the ledger does not know (a typo) is refused, and changes nothing. */
+  g_assert_cmpuint (call (h, "POST", "/console/api/blacklist", &login, TRUE,
+                          "{\"version\": \"V2.01\", \"device_id\": \"X0O3\", \"vendor\": "
+                          "\"Acme\", \"model\": \"DTU-3000\"}", &body, NULL), ==, 404);
+  out = error_text (body);
+  g_assert_nonnull (strstr (out, "Terminal X0O3 is not in the ledger"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&body, g_bytes_unref);
   out = harness_run_ok (h, "blacklist", "list", "--device", "X003", NULL);
   g_assert_nonnull (strstr (out, "X003\tAcme DTU-3000 V2.01"));
   entries = get_array (h, &login, "/console/api/terminals/X003", "blacklist", parser);

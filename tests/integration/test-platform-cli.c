@@ -208,6 +208,14 @@ test_dispatch_rules (Fixture      *fixture,
 
   /* Blacklist and withdrawal keep a version away. */
   g_free (harness_run_ok (h, "blacklist", "add", "V0.90", "DTU0001", NULL));
+  /* An entry names a terminal of the ledger: a mistyped device ID (a letter O for a zero) would
+   * protect nothing. */
+  ASSERT_REFUSED (h, "Terminal DTUO001 is not in the ledger", "blacklist", "add", "V0.90",
+                  "DTUO001", "--vendor", "Acme", "--model", "DTU-3000");
+  {
+    g_autofree char *list = harness_run_ok (h, "blacklist", "list", NULL);
+    g_assert_null (strstr (list, "DTUO001"));
+  }
   ASSERT_REFUSED (h, "blacklisted", "tasks", "create", "--technician", HARNESS_PHONE_A,
                   "--handheld", "TAB-0003", "--terminals", "DTU0001", "--firmware", "V0.90",
                   "--rollback", "breaker trips");

@@ -6,7 +6,6 @@ source "$(dirname "$0")/remote-e2e-lib.sh"
 
 e2e_start
 e2e_package V2.50 main-program=V2.00
-remote_platform blacklist add V2.50 QRY-BLACK > /dev/null || fail "blacklist add"
 
 # A query time half a day away, so that its timer (ff_agent_query_seconds_until_next, a unit test)
 # never fires here: each terminal asks when it gets SIGUSR1 (docs/agent.md), the same query as at a
@@ -19,6 +18,8 @@ for id in QRY-BLACK QRY-NEW; do
   e2e_boot "$id"
   e2e_wait_online "$id"
 done
+# A blacklist entry names a terminal of the ledger: QRY-BLACK is in it now.
+remote_platform blacklist add V2.50 QRY-BLACK > /dev/null || fail "blacklist add"
 
 echo "== both ask (SIGUSR1 to each terminal's loop, which passes it on to its agent)"
 kill -USR1 "${loop_pid[QRY-BLACK]}" "${loop_pid[QRY-NEW]}"
