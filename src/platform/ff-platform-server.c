@@ -98,6 +98,28 @@ apply_reply (SoupServerMessage *message,
     soup_message_body_append_bytes (soup_server_message_get_response_body (message), reply->body);
 }
 
+/* libsoup 3.2 refuses some requests itself, in its got-headers step, before any handler runs: a
+ * CONNECT (its authority-form target is no https URI), a path that encodes a NUL byte (%00) or a
+ * ".." segment (%2e%2e): 400, with an empty body. It emits request-read for them all the same
+ * (soup-server.c, got_body), and a status set there means no handler will: this is the one place
+ * to give them the API's JSON error. A request whose head libsoup cannot parse at all is answered
+ * before even that (docs/api.md). */
+static void
+request_read (SoupServer        *soup,
+              SoupServerMessage *message,
+              gpointer           user_data)
+{
+  guint status = soup_server_message_get_status (message);
+  g_autoptr(FfReply) reply = NULL;
+
+  if (status < 400 || soup_server_message_get_response_body (message)->length > 0)
+    return;
+  reply = ff_reply_error (ff_reply_new (NULL), status,
+                          _("The request is malformed: its target is not a path of this server, "
+                            "or encodes a NUL byte or a “..” segment"));
+  apply_reply (message, reply);
+}
+
 static void
 count_request (FfPlatformServer  *self,
                SoupServerMessage *message,
@@ -398,6 +420,7 @@ ff_platform_server_new (FfPlatformDb           *db,
   self->soup = soup_server_new ("server-header", "fieldflash-platform/" PACKAGE_VERSION " ", NULL);
   soup_server_add_early_handler (self->soup, NULL, watch_body_size, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
+  g_signal_connect (self->soup, "request-read", G_CALLBACK (request_read), NULL);
   self->acceptor = ff_platform_acceptor_new (self->soup, tls,
                                              limits->max_connections_per_address);
   return self;

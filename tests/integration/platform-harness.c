@@ -557,30 +557,55 @@ harness_error_text (GBytes *body)
   return g_strdup (json_object_get_string_member (json_node_get_object (root), "error"));
 }
 
+/* The raw exchange's TLS client trusts the platform's own certificate only. */
+static gboolean
+accept_pinned_raw (GTlsConnection       *connection,
+                   GTlsCertificate      *certificate,
+                   GTlsCertificateFlags  errors,
+                   Harness              *h)
+{
+  return g_tls_certificate_is_same (certificate, h->pinned);
+}
+
 char *
 harness_exchange_raw (Harness    *h,
                       const char *request,
                       gssize      length)
 {
-  const char *host_port = h->base_url + strlen ("http://");
+  gboolean https = g_str_has_prefix (h->base_url, "https://");
+  const char *host_port = h->base_url + strlen (https ? "https://" : "http://");
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GIOStream) stream = NULL;
   g_autoptr(GByteArray) received = g_byte_array_new ();
   g_autoptr(GError) error = NULL;
   GInputStream *input;
   guint8 buffer[16384];
   gssize n;
 
-  g_assert_true (g_str_has_prefix (h->base_url, "http://"));
   connection = g_socket_client_connect_to_host (client, host_port, 0, NULL, &error);
   g_assert_no_error (error);
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), request,
+  if (https)
+    {
+      stream = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, &error);
+      g_assert_no_error (error);
+      /* The server closes after "Connection: close" without waiting for a close_notify. */
+      g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (stream), FALSE);
+      g_signal_connect (stream, "accept-certificate", G_CALLBACK (accept_pinned_raw), h);
+      g_tls_connection_handshake (G_TLS_CONNECTION (stream), NULL, &error);
+      g_assert_no_error (error);
+    }
+  else
+    stream = G_IO_STREAM (g_object_ref (connection));
+  g_output_stream_write_all (g_io_stream_get_output_stream (stream), request,
                              length < 0 ? strlen (request) : (gsize) length, NULL, NULL, &error);
   g_assert_no_error (error);
-  /* Nothing more comes: a server that refused the request early stops waiting for the rest. */
-  g_socket_shutdown (g_socket_connection_get_socket (connection), FALSE, TRUE, &error);
+  /* Nothing more comes: a server that refused the request early stops waiting for the rest (over
+   * TLS a half-closed socket would cut the TLS stream: the request's "Connection: close" ends it). */
+  if (!https)
+    g_socket_shutdown (g_socket_connection_get_socket (connection), FALSE, TRUE, &error);
   g_assert_no_error (error);
-  input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  input = g_io_stream_get_input_stream (stream);
   /* A reset after the answers (the server closing with unread input) ends the exchange too. */
   while ((n = g_input_stream_read (input, buffer, sizeof buffer, NULL, &error)) > 0)
     g_byte_array_append (received, buffer, (guint) n);

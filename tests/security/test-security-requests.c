@@ -423,6 +423,41 @@ test_ambiguous_length (Fixture      *fixture,
   g_free (expect_raw (fixture, with_chunks, 400));
 }
 
+/* What libsoup 3.2 refuses itself before any handler runs, over the HTTPS the platform serves (a
+ * path encoding a NUL byte, or a ".." segment with an encoded slash), gets the API's JSON error
+ * like every other refusal, not an empty 400; a CONNECT to an authority reaches the platform's
+ * handler, which has nothing there. */
+static void
+test_refused_by_libsoup (void)
+{
+  Fixture fixture = { harness_new (), NULL, NULL };
+  const struct { const char *target; guint status; const char *error; } requests[] = {
+    { "GET /api/v1/firmware/%00", 400, "{\"error\":\"The request is malformed" },
+    { "GET /api/v1/firmware/..%2F..%2Fplatform.db", 400,
+      "{\"error\":\"The request is malformed" },
+    { "GET /api/v1/firmware/%2e%2e%2f%2e%2e%2fplatform-key.pem", 400,
+      "{\"error\":\"The request is malformed" },
+    { "CONNECT 127.0.0.1:443", 404, "{\"error\":\"There is nothing at this address" },
+  };
+
+  fixture.h->unwind_slowly = TRUE;
+  harness_setup_world (fixture.h);
+  harness_start (fixture.h, TRUE);
+  fixture.host = g_strdup (fixture.h->base_url + strlen ("https://"));
+  for (gsize i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      g_autofree char *request = g_strdup_printf ("%s HTTP/1.1\r\nHost: %s\r\n"
+                                                  "Connection: close\r\n\r\n",
+                                                  requests[i].target, fixture.host);
+      g_autofree char *answer = expect_raw (&fixture, request, requests[i].status);
+
+      g_assert_nonnull (strstr (answer, "Content-Type: application/json"));
+      g_assert_nonnull (strstr (answer, requests[i].error));
+    }
+  g_free (fixture.host);
+  harness_free (fixture.h);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -439,6 +474,7 @@ main (int   argc,
               tear_down);
   g_test_add ("/security/requests/deep-json", Fixture, NULL, set_up, test_deep_json, tear_down);
   g_test_add ("/security/requests/nul-escape", Fixture, NULL, set_up, test_nul_escape, tear_down);
+  g_test_add_func ("/security/requests/refused-by-libsoup", test_refused_by_libsoup);
   g_test_add ("/security/requests/ambiguous-length", Fixture, GINT_TO_POINTER (TRUE), set_up,
               test_ambiguous_length, tear_down);
   return g_test_run ();
