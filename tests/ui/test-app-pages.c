@@ -749,6 +749,28 @@ is_image_named (GtkWidget     *widget,
          && g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (widget)), icon_name) == 0;
 }
 
+/* A name as long as the ledger takes (128 bytes) without a space wraps on the 360 px phone layout:
+ * it does not make the page wider than the screen. */
+static void
+test_navigate_page_wraps_long_name (void)
+{
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  GtkWidget *page = g_object_ref_sink (g_object_new (FF_TYPE_NAVIGATE_PAGE, "gps", gps, NULL));
+  g_autoptr(FfTaskItem) item = ff_task_item_new ();
+  g_autofree char *name = g_strnfill (128, 'W');
+  int minimum = 0;
+
+  item->device_id = g_strdup ("DTU-0001");
+  item->name = g_strdup (name);
+  item->latitude = 31.2310;
+  item->longitude = 121.4710;
+  ff_navigate_page_set_target (FF_NAVIGATE_PAGE (page), item);
+  g_assert_true (gtk_widget_get_visible (ff_ui_test_find (page, ff_ui_test_is_label, name)));
+  gtk_widget_measure (page, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  g_assert_cmpint (minimum, <=, 360);
+  g_assert_finalize_object (page);
+}
+
 static void
 test_navigate_page_follows_gps (void)
 {
@@ -1242,6 +1264,7 @@ main (int   argc,
   g_test_add_func ("/app/before/leave", test_before_page_leaves_without_upgrading);
   g_test_add_func ("/app/restart/never-back", test_restart_page_counts_the_wait);
   g_test_add_func ("/app/navigate/gps", test_navigate_page_follows_gps);
+  g_test_add_func ("/app/navigate/long-name", test_navigate_page_wraps_long_name);
   g_test_add_func ("/app/connect/wrong-terminal", test_connect_page_shows_wrong_terminal);
   g_test_add_func ("/app/preferences/addresses", test_preferences_refuse_bad_addresses);
   g_test_add_func ("/app/training/bad-scenario", test_training_refuses_bad_scenario);
