@@ -1022,6 +1022,18 @@ test_dispatch (Fixture      *fixture,
   log_in_ok (h, "olga", OPERATOR_PASSWORD, &login);
   g_assert_cmpuint (call (h, "POST", "/console/api/tablets", &login, TRUE, tablet, NULL, NULL),
                     ==, 201);
+  /* A key identifies one tablet: the same key under another serial is a conflict. */
+  {
+    g_autofree char *again = g_strdup_printf ("{\"serial\": \"TAB-0004\", \"public_key_pem\": "
+                                              "\"%s\"}", escaped);
+    g_autoptr(GBytes) refusal = NULL;
+    g_autofree char *text = NULL;
+
+    g_assert_cmpuint (call (h, "POST", "/console/api/tablets", &login, TRUE, again, &refusal,
+                            NULL), ==, 409);
+    text = error_text (refusal);
+    g_assert_nonnull (strstr (text, "registered already to tablet TAB-0003"));
+  }
   /* A preview shows the task and its message and stores nothing. */
   before = harness_dump_database (h);
   g_assert_cmpuint (call (h, "POST", "/console/api/tasks/preview", &login, TRUE, request, &body,
