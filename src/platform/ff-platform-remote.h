@@ -89,10 +89,10 @@ gboolean        ff_remote_ingest_verify          (FfRemoteIngest *ingest,
 /* Stores the verified result once by its result_id (ff_remote_ingest_inserted() then tells
  * whether it was new), unless it answers no command the platform sent its terminal or a command
  * answered before (ff_remote_ingest_unmatched(); a refusal at "verify-command" of a command the
- * platform did not send is stored and changes nothing else); a new result of a command moves its campaign terminal on, and one whose main program
- * version differs from the ledger's updates the ledger and adds a history entry of source
- * "remote", all in one transaction — or in the caller's, when it runs in one (a batch of
- * results, one commit). */
+ * platform did not send is stored and changes nothing else); a new result of a command moves its
+ * campaign terminal on, and one whose main program version differs from the ledger's updates the
+ * ledger and adds a history entry of source "remote", all in one transaction — or in the
+ * caller's, when it runs in one (a batch of results, one commit). */
 gboolean        ff_platform_remote_store_result  (FfPlatformDb   *db,
                                                   FfRemoteIngest *ingest,
                                                   GError        **error);

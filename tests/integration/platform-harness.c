@@ -600,8 +600,8 @@ harness_exchange_raw (Harness    *h,
   g_output_stream_write_all (g_io_stream_get_output_stream (stream), request,
                              length < 0 ? strlen (request) : (gsize) length, NULL, NULL, &error);
   g_assert_no_error (error);
-  /* Nothing more comes: a server that refused the request early stops waiting for the rest (over
-   * TLS a half-closed socket would cut the TLS stream: the request's "Connection: close" ends it). */
+  /* Nothing more comes: a server that refused the request early stops waiting for the rest
+   * (over TLS a half-closed socket would cut the TLS stream: "Connection: close" ends it). */
   if (!https)
     g_socket_shutdown (g_socket_connection_get_socket (connection), FALSE, TRUE, &error);
   g_assert_no_error (error);

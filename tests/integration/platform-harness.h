@@ -131,9 +131,10 @@ double   harness_metric       (Harness     *h,
 char    *harness_error_text   (GBytes      *body);
 
 /* Writes @request (@length bytes, -1: a string) unchanged to a new connection to the server (over
- * TLS when it was started with HTTPS), shuts down the sending side (plain HTTP), and returns everything the server sends until it closes the
- * connection (as text, with a final NUL). The last request in @request should say "Connection: close". For what a client
- * library would never send: duplicate headers, smuggling attempts, raw paths. */
+ * TLS when it was started with HTTPS), shuts down the sending side (plain HTTP), and returns
+ * everything the server sends until it closes the connection (as text, with a final NUL). The
+ * last request in @request should say "Connection: close". For what a client library would never
+ * send: duplicate headers, smuggling attempts, raw paths. */
 char    *harness_exchange_raw (Harness     *h,
                                const char  *request,
                                gssize       length);
