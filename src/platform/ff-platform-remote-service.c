@@ -293,7 +293,7 @@ read_state (FfRemoteService *self,
   else if (g_strcmp0 (ff_document_peek_string (root, "device_id", NULL), event->id) != 0)
     why = "its device_id is not the terminal of its topic";
   else if ((format = json_object_get_member (root, "format_version")) == NULL
-           || json_node_get_value_type (format) != G_TYPE_INT64
+           || !JSON_NODE_HOLDS_VALUE (format) || json_node_get_value_type (format) != G_TYPE_INT64
            || json_node_get_int (format) != 1)
     why = "its format_version is not 1";
   if (why == NULL)
