@@ -95,9 +95,17 @@ static gboolean
 load_key (FfTablet *self, GError **error)
 {
   g_autofree char *path = data_file (self, KEY_FILE);
+  g_autofree char *serial_path = data_file (self, SERIAL_FILE);
 
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     self->key = ff_key_load_private (path, error);
+  /* The key is made before the serial is given: a tablet with a serial and no key lost its key,
+   * and a new one would sign reports the platform refuses, as it knows the old one. */
+  else if (g_file_test (serial_path, G_FILE_TEST_EXISTS))
+    g_set_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_KEY_LOST,
+                 _("The tablet's key %s is missing, but the tablet was set up (it has a serial): "
+                   "a new key would sign reports the platform refuses. Restore the key, or "
+                   "remove the tablet's data and register it again; nothing was changed."), path);
   else if ((self->key = ff_key_generate (error)) != NULL
            && !ff_key_save_private (self->key, path, error))
     g_clear_pointer (&self->key, ff_key_unref);

@@ -21,6 +21,7 @@ typedef enum
   FF_TABLET_ERROR_NOT_ENROLLED,  /* no platform URL or platform key pinned yet */
   FF_TABLET_ERROR_BAD_PLATFORM,  /* a platform URL, key or certificate that cannot be used */
   FF_TABLET_ERROR_IN_USE,        /* another program has the tablet open (the message names it) */
+  FF_TABLET_ERROR_KEY_LOST,      /* a tablet with a serial whose key file is gone */
 } FfTabletError;
 
 GQuark      ff_tablet_error_quark             (void);

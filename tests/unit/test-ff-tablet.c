@@ -254,6 +254,25 @@ test_damaged_files (Fixture *f, gconstpointer data)
   g_assert_cmpstr (serial, ==, "");
 }
 
+/* A tablet with a serial whose key file is gone does not make itself a new key in silence: the
+ * platform knows the old one and would refuse every report the new one signs. */
+static void
+test_lost_key (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfTablet) tablet = ff_tablet_open (f->dir, "TAB-0001", &error);
+  g_autofree char *key_path = g_build_filename (f->dir, "tablet.key", NULL);
+
+  g_assert_no_error (error);
+  g_clear_object (&tablet);
+  g_assert_cmpint (g_unlink (key_path), ==, 0);
+  tablet = ff_tablet_open (f->dir, NULL, &error);
+  g_assert_null (tablet);
+  g_assert_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_KEY_LOST);
+  g_assert_nonnull (strstr (error->message, key_path));
+  g_assert_false (g_file_test (key_path, G_FILE_TEST_EXISTS));
+}
+
 static GBytes *
 sample_task_document (void)
 {
@@ -402,6 +421,7 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/tablet/damaged-files", Fixture, NULL, fixture_set_up, test_damaged_files,
               fixture_tear_down);
+  g_test_add ("/tablet/lost-key", Fixture, NULL, fixture_set_up, test_lost_key, fixture_tear_down);
   g_test_add ("/tablet/visits", Fixture, NULL, fixture_set_up, test_visits, fixture_tear_down);
   g_test_add ("/tablet/one-process-at-a-time", Fixture, NULL, fixture_set_up,
               test_one_process_at_a_time, fixture_tear_down);
