@@ -10,6 +10,7 @@ struct _FfPackageCache
   char       *data_dir;
   FfKey      *platform_key;
   GHashTable *opened;           /* SHA-256 -> Opened */
+  GPtrArray  *firmware;         /* of FfFirmware *, once listed */
 };
 
 /* A package, or why it could not be opened (asked again, the answer is the same). */
@@ -33,6 +34,7 @@ cache_clear (FfPackageCache *cache)
   g_free (cache->data_dir);
   ff_key_unref (cache->platform_key);
   g_hash_table_unref (cache->opened);
+  g_clear_pointer (&cache->firmware, g_ptr_array_unref);
 }
 
 FfPackageCache *
@@ -90,4 +92,14 @@ ff_package_cache_open (FfPackageCache *cache,
   if (opened->package == NULL)
     g_propagate_error (error, g_error_copy (opened->error));
   return opened->package;
+}
+
+GPtrArray *
+ff_package_cache_list_firmware (FfPackageCache *cache,
+                                FfPlatformDb   *db,
+                                GError        **error)
+{
+  if (cache->firmware == NULL)
+    cache->firmware = ff_platform_db_list_firmware (db, NULL, error);
+  return cache->firmware;
 }

@@ -4,6 +4,7 @@
 
 #include "ff-crypto.h"
 #include "ff-package.h"
+#include "ff-platform-db.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,12 @@ FfKey          *ff_package_cache_get_platform_key (FfPackageCache *cache);
 FfPackage      *ff_package_cache_open  (FfPackageCache *cache,
                                         const char     *sha256,
                                         GError        **error);
+
+/* Every firmware record (ff_platform_db_list_firmware()), listed at the first call and kept (owned
+ * by @cache): choosing the package of each command of a wave lists them once, not per command. */
+GPtrArray      *ff_package_cache_list_firmware (FfPackageCache *cache,
+                                                FfPlatformDb   *db,
+                                                GError        **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfPackageCache, ff_package_cache_unref)
 

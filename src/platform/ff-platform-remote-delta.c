@@ -54,7 +54,7 @@ find_sources (FfPlatformDb           *db,
               guint                   n,
               GError                **error)
 {
-  g_autoptr(GPtrArray) all = ff_platform_db_list_firmware (db, NULL, error);
+  GPtrArray *all = ff_package_cache_list_firmware (packages, db, error);
   gboolean ambiguous[FF_PACKAGE_MAX_PAYLOADS] = { FALSE };
 
   for (guint f = 0; all != NULL && f < all->len; f++)
