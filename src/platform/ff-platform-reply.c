@@ -69,11 +69,19 @@ ff_reply_error (FfReply    *reply,
   return ff_reply_json (reply, status, builder);
 }
 
+/* A failure of the platform's own (storage, I/O: 5xx) tells of its files and directories, which
+ * are the operator's business, not the client's: the detail goes to the log, the client learns
+ * that it failed. A refusal (4xx) says what was wrong with the request. */
 FfReply *
 ff_reply_gerror (FfReply      *reply,
                  const GError *error)
 {
-  return ff_reply_error (reply, ff_platform_error_to_http_status (error), error->message);
+  guint status = ff_platform_error_to_http_status (error);
+
+  if (status < 500)
+    return ff_reply_error (reply, status, error->message);
+  g_message ("%s: %u: %s", reply->route != NULL ? reply->route : "?", status, error->message);
+  return ff_reply_error (reply, status, _("The platform failed to do that; its log says why"));
 }
 
 FfReply *

@@ -977,6 +977,39 @@ test_firmware_package_upload (Fixture      *fixture,
   g_assert_nonnull (strstr (out, "Acme DTU-3000 V4.00"));
 }
 
+/* A failure of the platform's own (here: the firmware store cannot make the image's directory)
+ * is a 500 that tells the client nothing of the server's files; the detail is in the log. */
+static void
+test_firmware_store_failure (Fixture      *fixture,
+                             gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_auto(Login) login = { 0 };
+  g_autoptr(GBytes) image = g_bytes_new_static ("an image the store cannot take", 30);
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *sha256 = ff_sha256_hex (g_bytes_get_data (image, NULL), 30);
+  g_autofree char *prefix = g_strndup (sha256, 2);
+  g_autofree char *blocker = g_build_filename (h->data_dir, "firmware", prefix, NULL);
+  g_autofree char *message = NULL, *out = NULL;
+  const char *headers[] = { "Cookie", NULL, "X-CSRF-Token", NULL,
+                            "Content-Type", "application/octet-stream", NULL };
+
+  /* A file where the image's directory must go: mkdir fails, even for root. */
+  g_assert_true (g_file_set_contents (blocker, "", 0, NULL));
+  log_in_ok (h, "olga", OPERATOR_PASSWORD, &login);
+  headers[1] = login.cookie;
+  headers[3] = login.csrf;
+  g_assert_cmpuint (harness_request (h, "POST", "/console/api/firmware?vendor=Acme&model=DTU-3000"
+                                     "&version=V3.10&hardware=HV1.0", NULL, image, headers,
+                                     &body, NULL), ==, 500);
+  message = error_text (body);
+  g_assert_nonnull (strstr (message, "its log says why"));
+  g_assert_null (strstr (message, h->data_dir));
+  g_assert_null (strstr (message, "firmware/"));
+  out = harness_run_ok (h, "firmware", "list", NULL);
+  g_assert_null (strstr (out, "V3.10"));
+}
+
 /* Dispatch */
 
 /* The one tablet of the task at @path as its progress lists it. */
@@ -1426,6 +1459,7 @@ main (int   argc,
   ADD ("terminal-paging", test_terminal_paging);
   ADD ("firmware-upload-and-withdraw", test_firmware_upload_and_withdraw);
   ADD ("firmware-package-upload", test_firmware_package_upload);
+  ADD ("firmware-store-failure", test_firmware_store_failure);
   ADD ("dispatch", test_dispatch);
   ADD ("campaigns", test_campaigns);
   ADD ("meter-campaign", test_meter_campaign);
