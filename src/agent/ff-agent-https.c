@@ -256,10 +256,11 @@ io_error (GError **error, const char *path, int saved_errno)
   return FALSE;
 }
 
-/* Starts the digest again with the first @length bytes the part file already holds (a resumed
- * download, or a part file complete before a power cut). */
+/* Starts the digest again with the first @length bytes the file open as download->fd (@path)
+ * already holds (a resumed download, a part file complete before a power cut, or the package
+ * already in place). */
 static gboolean
-hash_part (Download *download, gint64 length, GError **error)
+hash_file (Download *download, const char *path, gint64 length, GError **error)
 {
   gint64 done = 0;
 
@@ -269,7 +270,7 @@ hash_part (Download *download, gint64 length, GError **error)
       gssize n = pread (download->fd, download->buffer, MIN (READ_CHUNK, length - done), done);
 
       if (n <= 0)
-        return io_error (error, download->part_path, n < 0 ? errno : EIO);
+        return io_error (error, path, n < 0 ? errno : EIO);
       ff_sha256_update (download->hash, download->buffer, n);
       done += n;
     }
@@ -407,7 +408,7 @@ start_body (Download *download, GError **error)
                        _("The platform answered the resumed download with another range."));
           return FALSE;
         }
-      if (!hash_part (download, download->offset, error))
+      if (!hash_file (download, download->part_path, download->offset, error))
         return FALSE;
     }
   else if (status == SOUP_STATUS_OK)
@@ -501,6 +502,31 @@ download_thread (GTask *task, gpointer source_object, gpointer task_data,
   g_task_return_error (task, error);
 }
 
+/* The package itself already there, with the command's size and SHA-256: the download completed
+ * before the agent stopped or lost power, between the rename and the record's next state. It is
+ * used as it is (a terminal on a metered link does not pay for it twice); anything else there is
+ * removed and downloaded again. */
+static gboolean
+package_in_place (Download *download)
+{
+  g_autofree char *digest = NULL;
+  struct stat info;
+  gboolean complete;
+
+  download->fd = open (download->dest_path, O_RDONLY | O_CLOEXEC);
+  if (download->fd < 0)
+    return FALSE;
+  complete = fstat (download->fd, &info) == 0 && info.st_size == download->size
+             && hash_file (download, download->dest_path, download->size, NULL);
+  close (download->fd);
+  download->fd = -1;
+  digest = ff_sha256_finish_hex (download->hash);
+  if (complete && g_str_equal (digest, download->sha256))
+    return TRUE;
+  g_unlink (download->dest_path);
+  return FALSE;
+}
+
 void
 ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char *dest_path,
                                gint64 size, const char *sha256, FfAgentDownloadProgress progress,
@@ -529,7 +555,13 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
   download->buffer = g_malloc (READ_CHUNK);
   download->hash = ff_sha256_new ();
   g_task_set_task_data (task, download, (GDestroyNotify) download_free);
+  /* Once the package is in place the download succeeded: a stop that cancels it after the rename
+   * (its result not yet in the main loop) must not turn it into "cancelled". The body's reads
+   * are cancelled by the cancellable itself. */
+  g_task_set_check_cancellable (task, FALSE);
 
+  if (package_in_place (download))
+    return g_task_return_boolean (task, TRUE);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       io_error (&error, dir, errno);
@@ -544,7 +576,8 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
   download->offset = info.st_size;
   if (download->offset == size)
     {
-      if (hash_part (download, size, &error) && finish_download (download, &error))
+      if (hash_file (download, download->part_path, size, &error)
+          && finish_download (download, &error))
         return g_task_return_boolean (task, TRUE);
       return g_task_return_error (task, error);
     }

@@ -46,6 +46,7 @@ typedef struct
   /* The client's cut. */
   GCancellable *cancellable;
   gint64 cut_at;
+  gboolean cancel_at_end;
   GMainLoop *loop;
   GError *error;
 } Fixture;
@@ -240,7 +241,9 @@ on_progress (gint64 bytes, gint64 total, gpointer user_data)
   Fixture *fixture = user_data;
 
   g_assert_cmpint (total, ==, PACKAGE_SIZE);
-  if (fixture->cut_at >= 0 && bytes >= fixture->cut_at)
+  /* The last count comes before the result: a stop (SIGTERM) as the download completes. */
+  if ((fixture->cut_at >= 0 && bytes >= fixture->cut_at)
+      || (fixture->cancel_at_end && bytes == total))
     g_cancellable_cancel (fixture->cancellable);
 }
 
@@ -406,6 +409,51 @@ test_complete_part (Fixture *fixture, gconstpointer data)
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
 }
 
+/* The package already in place with the command's digest (the agent stopped or lost power after
+ * the rename, its record still at downloading) is used without a request; a damaged one there is
+ * downloaded again. */
+static void
+test_package_in_place (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *sha = content_sha256 (fixture->content);
+  g_autofree char *dest = g_build_filename (fixture->root, "data", "package.ffpkg", NULL);
+  g_autofree char *dir = g_path_get_dirname (dest);
+  g_autofree guint8 *damaged = g_memdup2 (g_bytes_get_data (fixture->content, NULL),
+                                          PACKAGE_SIZE);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (dest, g_bytes_get_data (fixture->content, NULL),
+                                      PACKAGE_SIZE, NULL));
+  g_free (download (fixture, sha, -1));
+  g_assert_no_error (fixture->error);
+  g_assert_cmpint (fixture->requests, ==, 0);
+  assert_downloaded (dest, fixture->content);
+
+  damaged[PACKAGE_SIZE / 3] ^= 1;
+  g_assert_true (g_file_set_contents (dest, (char *) damaged, PACKAGE_SIZE, NULL));
+  g_free (download (fixture, sha, -1));
+  g_assert_no_error (fixture->error);
+  g_assert_cmpint (fixture->requests, ==, 1);
+  g_assert_cmpint (fixture->bytes_sent, ==, PACKAGE_SIZE);
+  assert_downloaded (dest, fixture->content);
+}
+
+/* A stop as the download completes (the last bytes counted, the result not yet taken) leaves the
+ * package in place and the download succeeded, not "cancelled". */
+static void
+test_stop_at_end (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *sha = content_sha256 (fixture->content);
+  g_autofree char *dest = NULL;
+
+  fixture->cancel_at_end = TRUE;
+  dest = download (fixture, sha, -1);
+  g_assert_true (g_cancellable_is_cancelled (fixture->cancellable));
+  g_assert_no_error (fixture->error);
+  g_assert_cmpint (fixture->requests, ==, 1);
+  assert_downloaded (dest, fixture->content);
+}
+
 /* Bytes that are not the command's package are refused and deleted, so nothing of them stays. */
 static void
 test_tampered (Fixture *fixture, gconstpointer data)
@@ -499,6 +547,10 @@ main (int argc, char **argv)
   g_test_add ("/agent/download/resume-damaged-part", Fixture, NULL, fixture_set_up,
               test_resume_damaged_part, fixture_tear_down);
   g_test_add ("/agent/download/complete-part", Fixture, NULL, fixture_set_up, test_complete_part,
+              fixture_tear_down);
+  g_test_add ("/agent/download/package-in-place", Fixture, NULL, fixture_set_up,
+              test_package_in_place, fixture_tear_down);
+  g_test_add ("/agent/download/stop-at-end", Fixture, NULL, fixture_set_up, test_stop_at_end,
               fixture_tear_down);
   g_test_add ("/agent/download/tampered", Fixture, NULL, fixture_set_up, test_tampered,
               fixture_tear_down);
