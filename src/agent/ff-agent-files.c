@@ -48,16 +48,17 @@ make_parent (const char *path, GError **error)
   return TRUE;
 }
 
+/* CONSISTENT | DURABLE writes a temporary file, fsyncs it, renames it over PATH and fsyncs the
+ * directory (GLib's rename_file() since 2.66, the same in 2.74), so the new name survives a power
+ * cut without a second sync of the directory here. GLib does not report a failure of that
+ * directory sync; the file's own fsync, which it does report, catches a failing disk first. */
 gboolean
 ff_agent_write_file (const char *path, const char *contents, gssize length, GError **error)
 {
-  g_autofree char *dir = g_path_get_dirname (path);
-
   return make_parent (path, error)
          && g_file_set_contents_full (path, contents, length,
                                       G_FILE_SET_CONTENTS_CONSISTENT
-                                      | G_FILE_SET_CONTENTS_DURABLE, 0600, error)
-         && ff_agent_sync_dir (dir, error);
+                                      | G_FILE_SET_CONTENTS_DURABLE, 0600, error);
 }
 
 gboolean
