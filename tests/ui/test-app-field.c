@@ -35,11 +35,30 @@
 
 typedef gboolean (*Condition) (gconstpointer data);
 
+/* A wait that times out says where each window's visit stood: its page, state and last message. */
 static gboolean
 deadline_passed (gpointer user_data)
 {
-  g_error ("waited %u s in vain for %s", ff_ui_test_deadline_s (CONDITION_DEADLINE_S),
-           (const char *) user_data);
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  g_autoptr(GString) where = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+      FfWorkflow *workflow;
+
+      if (!FF_IS_WINDOW (toplevel))
+        continue;
+      workflow = ff_window_get_workflow (FF_WINDOW (toplevel));
+      g_string_append_printf (where, " (page %s", ff_window_get_page_name (FF_WINDOW (toplevel)));
+      if (workflow != NULL)
+        g_string_append_printf (where, ", workflow %s: %s",
+                                ff_workflow_state_to_string (ff_workflow_get_state (workflow)),
+                                ff_workflow_get_message (workflow));
+      g_string_append_c (where, ')');
+    }
+  g_error ("waited %u s in vain for %s%s", ff_ui_test_deadline_s (CONDITION_DEADLINE_S),
+           (const char *) user_data, where->str);
   return G_SOURCE_REMOVE;
 }
 

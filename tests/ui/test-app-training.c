@@ -450,6 +450,8 @@ test_training_run (void)
   /* The clean terminal: upgraded, and the report says so. */
   upgrade_until_end (window, "DTU0101", "training-clean");
   wait_until (window, run_finished, "the first report");
+  g_test_message ("first visit: %s (%s)", ff_workflow_get_outcome (ff_window_get_workflow (window)),
+                  ff_workflow_get_failure (ff_window_get_workflow (window)));
   g_assert_cmpstr (ff_window_get_page_name (window), ==, "report");
   g_assert_cmpstr (visible_view (window), ==, "summary");
   g_assert_nonnull (ff_ui_test_find (report_page, ff_ui_test_is_row_titled, "Upgraded"));
