@@ -13,6 +13,7 @@ static struct
   guint  kill_after_puback;
   guint  kill_after_claim;
   guint  check_timeout;
+  guint  kill_before_commit;
   char  *delta_gate;
 } faults;
 
@@ -48,7 +49,8 @@ ff_platform_fault_init (GError **error)
       if (*fault == '\0'
           || read_count (fault, "kill-after-puback", &faults.kill_after_puback)
           || read_count (fault, "kill-after-claim", &faults.kill_after_claim)
-          || read_count (fault, "check-timeout", &faults.check_timeout))
+          || read_count (fault, "check-timeout", &faults.check_timeout)
+          || read_count (fault, "kill-before-commit", &faults.kill_before_commit))
         continue;
       if (g_str_has_prefix (fault, "delta-gate=") && fault[strlen ("delta-gate=")] != '\0')
         {
@@ -81,6 +83,12 @@ guint
 ff_platform_fault_check_timeout (void)
 {
   return faults.check_timeout;
+}
+
+guint
+ff_platform_fault_kill_before_commit (void)
+{
+  return faults.kill_before_commit;
 }
 
 void

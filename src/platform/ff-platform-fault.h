@@ -8,6 +8,8 @@
  *                          says published, the broker never got them
  *   check-timeout=SECONDS  the check after a restart gives up on the broker after SECONDS, not
  *                          a minute (a test of a broker that drops the check's marker)
+ *   kill-before-commit=N   SIGKILL once N results have passed their checks, before the commit of
+ *                          the batch holding the Nth: checked, neither stored nor acknowledged
  *   delta-gate=PATH        making a delta package first opens PATH (a FIFO) for reading and reads
  *                          it to its end: it waits there until the test writes to it */
 #pragma once
@@ -24,6 +26,9 @@ guint    ff_platform_fault_kill_after_puback (void);
 guint    ff_platform_fault_kill_after_claim  (void);
 /* SECONDS of check-timeout=SECONDS, 0 without it. */
 guint    ff_platform_fault_check_timeout     (void);
+
+/* N of kill-before-commit=N, 0 without it. */
+guint    ff_platform_fault_kill_before_commit (void);
 
 /* With delta-gate=PATH: waits until PATH is opened for writing and closed again. */
 void     ff_platform_fault_delta_gate         (void);

@@ -48,6 +48,8 @@ struct _FfRemoteService
   guint         in_flight;      /* commands published, their PUBACK not yet arrived */
   guint         kill_after_puback;  /* the test hooks (ff-platform-fault.h), or 0 */
   guint         kill_after_claim;
+  guint         kill_before_commit;
+  guint         verified;       /* results that passed their checks, for that hook */
   guint         acknowledged;
   guint         claimed;
   /* Nothing new is published before the check of what a killed daemon claimed is done: a command
@@ -518,6 +520,15 @@ store_and_finish (FfRemoteService *self,
       g_ptr_array_add (batch->events, g_steal_pointer (&g_ptr_array_index (checked, i)));
   if (batch->events->len == 0)
     return;
+  for (guint i = 0; i < batch->events->len; i++)
+    self->verified += ((Event *) g_ptr_array_index (batch->events, i))->kind == EVENT_RESULT;
+  if (self->kill_before_commit > 0 && self->verified >= self->kill_before_commit)
+    {
+      /* The test hook: the results are checked, their acks signed; nothing is stored or sent. */
+      g_message ("MQTT: FIELDFLASH_PLATFORM_FAULT: killed before committing %u checked results",
+                 self->verified);
+      raise (SIGKILL);
+    }
   if (!ff_platform_db_transaction (self->db, store_batch, batch, &error))
     {
       g_warning ("MQTT: %u messages were not kept: %s", batch->events->len, error->message);
@@ -733,6 +744,7 @@ ff_remote_service_start (FfPlatformDb      *db,
   self = g_new0 (FfRemoteService, 1);
   self->kill_after_puback = ff_platform_fault_kill_after_puback ();
   self->kill_after_claim = ff_platform_fault_kill_after_claim ();
+  self->kill_before_commit = ff_platform_fault_kill_before_commit ();
   self->db = db;
   self->platform_key = ff_key_ref (platform_key);
   self->metrics = metrics;

@@ -4,8 +4,9 @@
 # ff-remote-tool signing and checking their documents: the ACL, a signed command, a result ingested
 # once and acknowledged, a forged result refused, the agent's HTTPS endpoints (package with Range,
 # scheduled query with the blacklist), a command recorded but not sent (the broker away, the
-# daemon killed) sent exactly once by the next `serve`, and one claimed by a killed `serve` published
-# by the next when the broker's ACL (an older one) does not let it check.
+# daemon killed) sent exactly once by the next `serve`, a result whose `serve` was killed between its
+# check and its commit neither stored nor acknowledged until it is sent again, and one claimed by a
+# killed `serve` published by the next when the broker's ACL (an older one) does not let it check.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 tool=("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/tests/support/ff-remote-tool")
@@ -368,6 +369,35 @@ remote_platform remote results DTU-0002 > "$work/batch.out"
 grep -q "${batch_ids[0]}" "$work/batch.out" && grep -q "${batch_ids[2]}" "$work/batch.out" \
   || fail "the good results of the batch were not stored: $(cat "$work/batch.out")"
 grep -q "${batch_ids[1]}" "$work/batch.out" && fail "the tampered result was stored"
+
+echo "== serve killed between a batch's checks and its commit: nothing acknowledged, the result sent again stored once"
+# DTU-0003's result of an upgrade to V1.50: serve is killed once it has checked it, before the
+# batch's commit; nothing is stored and no ack goes out. The terminal sends it again (it keeps it
+# until acknowledged): the next serve stores it once and acknowledges it.
+# (`remote upgrade` publishes the command itself.)
+remote_platform remote upgrade DTU-0003 --firmware V1.50 > "$work/killed-upgrade.out"
+killed_command=$(sed -n 's/^DTU-0003: command \([0-9a-f]*\) .*/\1/p' "$work/killed-upgrade.out")
+"${tool[@]}" sign-result "$creds/DTU-0003/terminal.key" DTU-0003 "$killed_command" succeeded \
+  V1.50 > "$work/killed.json"
+killed_id=$(python3 -c 'import base64, json, sys; d = json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(d["document"]))["result_id"])' "$work/killed.json")
+subscribe DTU-0003 DTU-0003-killed 1 ff/v1/t/DTU-0003/cmd
+remote_stack_kill_platform TERM
+lines=$(wc -l < "$work/platform.log")
+FIELDFLASH_PLATFORM_FAULT=kill-before-commit=1 remote_stack_start_platform
+as_terminal DTU-0003 mosquitto_pub -q 1 -t ff/v1/t/DTU-0003/result -f "$work/killed.json"
+remote_stack_wait_line "$work/platform.log" \
+  'FIELDFLASH_PLATFORM_FAULT: killed before committing 1 checked results' "$((lines + 1))"
+wait "$REMOTE_PLATFORM_PID" && fail "serve was not killed before its commit"
+REMOTE_PLATFORM_PID=
+remote_platform remote results DTU-0003 | grep -q "$killed_id" && fail "stored without its commit"
+[ -s "$work/DTU-0003.out" ] && fail "acknowledged before its commit: $(cat "$work/DTU-0003.out")"
+remote_stack_start_platform
+as_terminal DTU-0003 mosquitto_pub -q 1 -t ff/v1/t/DTU-0003/result -f "$work/killed.json"
+wait "${subs[-1]}"
+checked=$(payload DTU-0003 1 | "${tool[@]}" verify-command "$creds/DTU-0003/platform.pub.pem" DTU-0003)
+[[ $checked == "ack "*" $killed_id" ]] || fail "after the restart: $checked"
+[ "$(remote_platform remote results DTU-0003 | grep -c "$killed_id")" = 1 ] \
+  || fail "the result sent again is not stored once: $(remote_platform remote results DTU-0003)"
 
 echo "== a broker whose ACL predates the check: a claimed command is published again, not lost"
 # The ACL of an older `mqtt config`: the platform may write the command topics, not read them, nor
