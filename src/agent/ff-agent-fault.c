@@ -15,10 +15,11 @@ static struct
   char *stop_at;
   gint64 slot_cut_bytes;
   gint64 download_cut_bytes;
+  gboolean download_rename_cut;
   gboolean slot_write_error;
   gboolean env_write_cut;
   int corrupt_package;      /* 0 none, 1 first verification, 2 the recovery system's */
-} faults = { NULL, NULL, -1, -1, FALSE, FALSE, 0 };
+} faults = { NULL, NULL, -1, -1, FALSE, FALSE, FALSE, 0 };
 
 gboolean
 ff_agent_fault_init (GError **error)
@@ -52,6 +53,8 @@ ff_agent_fault_init (GError **error)
       else if (g_str_has_prefix (fault, "power-cut-in=download:")
                && g_ascii_string_to_unsigned (fault + 22, 10, 0, G_MAXINT64, &bytes, NULL))
         faults.download_cut_bytes = bytes;
+      else if (g_str_equal (fault, "power-cut-in=download-rename"))
+        faults.download_rename_cut = TRUE;
       else if (g_str_equal (fault, "power-cut-in=env-write"))
         faults.env_write_cut = TRUE;
       else if (g_str_equal (fault, "slot-write-error"))
@@ -102,6 +105,13 @@ gint64
 ff_agent_fault_download_cut_bytes (void)
 {
   return faults.download_cut_bytes;
+}
+
+void
+ff_agent_fault_download_renamed (void)
+{
+  if (faults.download_rename_cut)
+    ff_agent_fault_power_cut ();
 }
 
 gboolean

@@ -7,8 +7,8 @@
 G_BEGIN_DECLS
 
 /* Reads FIELDFLASH_AGENT_FAULT ("power-cut-at=STATE", "stop-at=STATE",
- * "power-cut-in=write-slot:BYTES", "power-cut-in=download:BYTES", "power-cut-in=env-write",
- * "slot-write-error", "corrupt-download[=recovery]", comma-separated).
+ * "power-cut-in=write-slot:BYTES", "power-cut-in=download:BYTES", "power-cut-in=download-rename",
+ * "power-cut-in=env-write", "slot-write-error", "corrupt-download[=recovery]", comma-separated).
  * FALSE with @error for a value it does not know, so a mistyped fault is not a silent no-op. */
 gboolean ff_agent_fault_init                (GError     **error);
 
@@ -20,6 +20,9 @@ gint64   ff_agent_fault_slot_cut_bytes      (void);
 /* Bytes of the package in its part file after which the power is cut (a download's worker thread
  * dies with the process, as in a power cut), or -1. */
 gint64   ff_agent_fault_download_cut_bytes  (void);
+/* Dies as a power cut would with "power-cut-in=download-rename" (called once the downloaded
+ * package is renamed into place, before the agent's record leaves "downloading"). */
+void     ff_agent_fault_download_renamed    (void);
 /* TRUE once per run when "slot-write-error" is set: the next slot write fails. */
 gboolean ff_agent_fault_take_slot_write_error (void);
 gboolean ff_agent_fault_env_write_cut       (void);

@@ -301,7 +301,10 @@ finish_download (Download *download, GError **error)
   if (g_rename (download->part_path, download->dest_path) != 0)
     return io_error (error, download->dest_path, errno);
   g_unlink (download->validator_path);
-  return ff_agent_sync_dir (dir, error);
+  if (!ff_agent_sync_dir (dir, error))
+    return FALSE;
+  ff_agent_fault_download_renamed ();
+  return TRUE;
 }
 
 /* In the main context: the latest count the thread handed over. */

@@ -309,6 +309,7 @@ serve_package (SoupServer *server, SoupServerMessage *message, const char *path,
   char *contents = NULL;
   gsize length;
 
+  rig->package_gets++;
   if (file == NULL || !g_file_get_contents (file, &contents, &length, NULL))
     {
       soup_server_message_set_status (message, SOUP_STATUS_NOT_FOUND, NULL);

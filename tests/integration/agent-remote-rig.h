@@ -30,6 +30,7 @@ typedef struct _Rig
   char *base_url;
   GHashTable *packages;        /* sha256 → path */
   gboolean tamper_downloads;
+  guint package_gets;          /* the packages' GETs served */
   struct mosquitto *platform;
   GAsyncQueue *results;        /* GBytes envelopes */
   GAsyncQueue *states;         /* GBytes state documents */

@@ -188,6 +188,9 @@ test_program_power_cut (gconstpointer data)
   result = boot_and_upgrade (rig, sha);
   g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_SUCCEEDED);
   g_assert_cmpuint (rig->power_cuts, ==, 1);
+  /* The package is paid for once on a metered link, also when the power is cut after its
+   * download's rename (the record still at downloading). */
+  g_assert_cmpuint (rig->package_gets, ==, 1);
   version = program_version (rig, "main-program");
   g_assert_cmpstr (version, ==, "V2.0");
   assert_params_intact (rig);
@@ -383,8 +386,9 @@ int
 main (int argc, char **argv)
 {
   static const char *const program_power_cuts[] = {
-    "power-cut-at=downloading", "power-cut-at=verifying", "power-cut-at=backing-up",
-    "power-cut-at=installing-program", "power-cut-at=health-check", "power-cut-at=reporting",
+    "power-cut-at=downloading", "power-cut-in=download-rename", "power-cut-at=verifying",
+    "power-cut-at=backing-up", "power-cut-at=installing-program", "power-cut-at=health-check",
+    "power-cut-at=reporting",
   };
 
   g_test_init (&argc, &argv, NULL);
