@@ -448,12 +448,12 @@ class Console(unittest.TestCase):
     def test_change_without_csrf_token_refused(self):
         cookie, token = self.api_session('ops')
         # A terminal no other test dispatches: the last request adds the entry.
-        change = {'device_id': 'DTU00001', 'vendor': 'Acme', 'model': 'DTU-3000', 'version': 'V2.01'}
+        change = {'device_id': 'DTU00013', 'vendor': 'Acme', 'model': 'DTU-3000', 'version': 'V2.01'}
         for headers in [{'Cookie': cookie}, {'Cookie': cookie, 'X-CSRF-Token': '0' * len(token)}]:
             status, _, body = self.platform.request('/console/api/blacklist', 'POST', change,
                                                     headers=headers)
             self.assertEqual(status, 403, body)
-        self.assertEqual(self.blacklist('DTU00001'), [])
+        self.assertEqual(self.blacklist('DTU00013'), [])
         status, _, body = self.platform.request('/console/api/blacklist', 'POST', change,
                                                 headers={'Cookie': cookie, 'X-CSRF-Token': token})
         self.assertEqual(status, 201, body)
