@@ -503,6 +503,29 @@ class Console(unittest.TestCase):
         self.assertGreaterEqual(driver.execute_script('return arguments[0].getBBox().x', label), 0)
         self.assertTrue(label.text.startswith('VVV') and label.text.endswith('…'), label.text)
 
+    def test_empty_ledger_says_so(self):
+        """A platform with no terminal: the Fleet chart's card says the ledger is empty, not blank."""
+        empty = Platform()
+        try:
+            empty.run('operators', 'add', '--name', 'admin', '--role', 'admin', '--password-stdin',
+                      input_text=PASSWORDS['admin'] + '\n')
+            empty.start()
+            driver = start_browser(empty.dir)
+            self.drivers.append(driver)
+            driver.get(empty.base_url + '/console/')
+            wait_for(driver, '#login-name').send_keys('admin')
+            driver.find_element(By.CSS_SELECTOR, '#login-password').send_keys(PASSWORDS['admin'])
+            driver.find_element(By.CSS_SELECTOR, '#login-submit').click()
+            wait_for(driver, '#fleet-chart')
+            self.assertEqual(self.text(driver, '#fleet-total'), '0')
+            self.assertEqual(wait_for(driver, '#fleet-chart-empty').text, 'The ledger is empty')
+            self.assertEqual(console_errors(driver), [])
+        finally:
+            for driver in self.drivers:
+                driver.quit()
+            self.drivers = []
+            empty.stop()
+
     def test_language_follows_the_browser_and_switches(self):
         driver = self.browser('zh-CN')
         driver.get(self.platform.base_url + '/console/')

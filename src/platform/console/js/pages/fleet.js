@@ -30,7 +30,9 @@ export async function render(content, parts, query, context) {
         id: 'fleet-chart', title: _('Terminals by model and version'),
         // the card's inner width: the content's less the card's padding and border
         width: Math.max(600, content.clientWidth - 90),
-      })),
+      }),
+      // An empty chart is a blank card, which reads as a page that failed to load.
+      versions.length === 0 ? h('p', { class: 'empty', id: 'fleet-chart-empty' }, _('The ledger is empty')) : null),
     h('section', { class: 'card' },
       table([
         { title: _('Vendor'), cell: (row) => row.vendor },
