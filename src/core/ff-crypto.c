@@ -326,6 +326,14 @@ ff_key_save_private (FfKey      *key,
 }
 
 char *
+ff_key_get_private_pem (FfKey *key)
+{
+  g_return_val_if_fail (key->has_private, NULL);
+
+  return private_key_pem (key->pkey);
+}
+
+char *
 ff_key_get_public_pem (FfKey *key)
 {
   BIO *bio = BIO_new (BIO_s_mem ());

@@ -36,6 +36,9 @@ gboolean  ff_key_save_private        (FfKey         *key,
                                       const char    *path,
                                       GError       **error);
 char     *ff_key_get_public_pem      (FfKey         *key);
+/* The private key in PEM (PKCS#8), NULL when it cannot be encoded: the caller wipes it
+ * (explicit_bzero) before freeing it. */
+char     *ff_key_get_private_pem     (FfKey         *key);
 gboolean  ff_key_has_private         (FfKey         *key);
 FfKey    *ff_key_ref                 (FfKey         *key);
 void      ff_key_unref               (FfKey         *key);

@@ -20,33 +20,146 @@
 
 /* terminals credentials | set-link */
 
-/* Issues the credentials of @device_id into @out_dir. */
+/* How many terminals' keys are recorded in one transaction (and their directories synced once). */
+#define CREDENTIALS_BATCH 256
+/* How many terminals' credentials are written at once: the time goes into waiting for the disk
+ * (each file and directory synced), and syncs in flight together cost hardly more than one. */
+#define CREDENTIALS_WRITERS 8
+
+/* A terminal's credentials, written by a worker of the batch. */
+typedef struct
+{
+  char    *device_id;
+  char    *dir;
+  char    *public_pem;
+  GError  *error;
+  gboolean replaced;
+} Issue;
+
+static void
+issue_free (Issue *issue)
+{
+  g_free (issue->device_id);
+  g_free (issue->dir);
+  g_free (issue->public_pem);
+  g_clear_error (&issue->error);
+  g_free (issue);
+}
+
+/* Terminals whose credentials are being written or in place, their keys not recorded yet. */
+typedef struct
+{
+  FfMqttIssuer *issuer;
+  GThreadPool  *writers;
+  GPtrArray    *issues;
+  GHashTable   *dirs;      /* of the issues: a terminal named twice is written after its batch */
+  GMutex        lock;
+  GCond         written;
+  guint         pending;
+} Batch;
+
+static void
+write_credentials (gpointer data,
+                   gpointer user_data)
+{
+  Issue *issue = data;
+  Batch *batch = user_data;
+
+  issue->public_pem = ff_mqtt_issuer_issue (batch->issuer, issue->device_id, issue->dir,
+                                            &issue->error);
+  g_mutex_lock (&batch->lock);
+  batch->pending--;
+  g_cond_signal (&batch->written);
+  g_mutex_unlock (&batch->lock);
+}
+
+static gboolean
+record_keys (FfPlatformDb *db,
+             gpointer      user_data,
+             GError      **error)
+{
+  Batch *batch = user_data;
+  gint64 now = ff_platform_now ();
+
+  for (guint i = 0; i < batch->issues->len; i++)
+    {
+      Issue *issue = batch->issues->pdata[i];
+
+      if (issue->public_pem != NULL
+          && !ff_platform_db_set_terminal_key (db, issue->device_id, issue->public_pem, now,
+                                               &issue->replaced, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Waits for the batch's credentials, makes their directories durable, then records their keys
+ * in one transaction: a terminal killed before has its files but not its key, and is issued
+ * again by the next run. FALSE with the first terminal's error, the others recorded all the
+ * same (their files are in place). */
+static gboolean
+record_batch (FfCli   *cli,
+              Batch   *batch,
+              GError **error)
+{
+  GError *first_error = NULL;
+  gboolean ok;
+
+  g_mutex_lock (&batch->lock);
+  while (batch->pending > 0)
+    g_cond_wait (&batch->written, &batch->lock);
+  g_mutex_unlock (&batch->lock);
+  for (guint i = 0; first_error == NULL && i < batch->issues->len; i++)
+    first_error = ((Issue *) batch->issues->pdata[i])->error;
+  ok = ff_mqtt_issuer_sync (batch->issuer, error)
+       && ff_platform_db_transaction (cli->db, record_keys, batch, error);
+  for (guint i = 0; ok && i < batch->issues->len; i++)
+    {
+      Issue *issue = batch->issues->pdata[i];
+
+      if (issue->public_pem == NULL)
+        continue;
+      if (issue->replaced)
+        g_print (_("Replaced the credentials of %s: its previous key no longer signs results\n"),
+                 issue->device_id);
+      g_print (_("Wrote the credentials of %s to %s\n"), issue->device_id, issue->dir);
+    }
+  if (ok && first_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (first_error));
+      ok = FALSE;
+    }
+  g_ptr_array_set_size (batch->issues, 0);
+  g_hash_table_remove_all (batch->dirs);
+  return ok;
+}
+
+/* Checks @device_id, then has its credentials written into @out_dir by @batch's workers. */
 static gboolean
 issue_credentials (FfCli       *cli,
-                   FfKey       *key,
+                   Batch       *batch,
                    const char  *device_id,
                    const char  *out_dir,
                    GError     **error)
 {
   g_autoptr(FfTerminal) terminal = NULL;
-  g_autofree char *public_pem = NULL;
-  gboolean replaced = FALSE;
+  Issue *issue;
 
   if (!ff_remote_device_id_is_valid (device_id)
       || g_str_equal (device_id, FF_MQTT_PLATFORM_USER))
     return ff_cli_usage_error (error, _("This device ID cannot be an MQTT identity (it has “+”, "
                                         "“#”, “\"” or “/”, or is the platform's own)"));
-  if ((terminal = ff_platform_db_require_terminal (cli->db, device_id, error)) == NULL
-      || (public_pem = ff_mqtt_issue_credentials (cli->data_dir, device_id, key, out_dir,
-                                                  error)) == NULL
-      || !ff_platform_db_set_terminal_key (cli->db, device_id, public_pem, ff_platform_now (),
-                                           &replaced, error))
+  if ((terminal = ff_platform_db_require_terminal (cli->db, device_id, error)) == NULL)
     return FALSE;
-  if (replaced)
-    g_print (_("Replaced the credentials of %s: its previous key no longer signs results\n"),
-             device_id);
-  g_print (_("Wrote the credentials of %s to %s\n"), device_id, out_dir);
-  return TRUE;
+  issue = g_new0 (Issue, 1);
+  issue->device_id = g_strdup (device_id);
+  issue->dir = g_strdup (out_dir);
+  g_ptr_array_add (batch->issues, issue);
+  g_hash_table_add (batch->dirs, issue->dir);
+  g_mutex_lock (&batch->lock);
+  batch->pending++;
+  g_mutex_unlock (&batch->lock);
+  return g_thread_pool_push (batch->writers, issue, error);
 }
 
 gboolean
@@ -63,24 +176,46 @@ ff_cli_terminals_credentials (FfCli   *cli,
     { NULL }
   };
   g_autoptr(FfKey) key = NULL;
+  g_autoptr(FfMqttIssuer) issuer = NULL;
+  Batch batch = { 0 };
+  gboolean ok = TRUE;
 
   if (!ff_cli_parse (cli, "DEVICE-ID…", _("Issue networked terminals' keys and certificates"),
                      entries, &argc, &argv, error))
     return FALSE;
   if (argc < 2 || out_dir == NULL)
     return ff_cli_usage_error (error, _("Name the terminals and the output directory (-o DIR)"));
-  if (ff_cli_open_db (cli, error) == NULL || (key = ff_cli_load_key (cli, error)) == NULL)
+  if (ff_cli_open_db (cli, error) == NULL || (key = ff_cli_load_key (cli, error)) == NULL
+      || (issuer = ff_mqtt_issuer_new (cli->data_dir, key, error)) == NULL)
     return FALSE;
+  batch.issuer = issuer;
+  batch.issues = g_ptr_array_new_with_free_func ((GDestroyNotify) issue_free);
+  batch.dirs = g_hash_table_new (g_str_hash, g_str_equal);
+  g_mutex_init (&batch.lock);
+  g_cond_init (&batch.written);
+  batch.writers = g_thread_pool_new (write_credentials, &batch, CREDENTIALS_WRITERS, FALSE, error);
   /* One process for a whole fleet: issuing thousands one by one costs a start each. */
-  for (int i = 1; i < argc; i++)
+  for (int i = 1; batch.writers != NULL && ok && i < argc; i++)
     {
       g_autofree char *dir = argc == 2 ? g_strdup (out_dir)
                                        : g_build_filename (out_dir, argv[i], NULL);
 
-      if (!issue_credentials (cli, key, argv[i], dir, error))
-        return FALSE;
+      ok = (!g_hash_table_contains (batch.dirs, dir) || record_batch (cli, &batch, error))
+           && issue_credentials (cli, &batch, argv[i], dir, error)
+           && (batch.issues->len < CREDENTIALS_BATCH || record_batch (cli, &batch, error));
     }
-  return TRUE;
+  /* The terminals issued before a failure are recorded all the same. */
+  if (batch.writers != NULL)
+    ok = record_batch (cli, &batch, ok ? error : NULL) && ok;
+  else
+    ok = FALSE;
+  if (batch.writers != NULL)
+    g_thread_pool_free (batch.writers, FALSE, TRUE);
+  g_hash_table_unref (batch.dirs);
+  g_ptr_array_unref (batch.issues);
+  g_mutex_clear (&batch.lock);
+  g_cond_clear (&batch.written);
+  return ok;
 }
 
 gboolean

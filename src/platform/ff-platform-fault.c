@@ -12,6 +12,7 @@ static struct
 {
   guint  kill_after_puback;
   guint  kill_after_claim;
+  guint  kill_in_credentials;
   guint  check_timeout;
   guint  kill_before_commit;
   char  *delta_gate;
@@ -49,6 +50,7 @@ ff_platform_fault_init (GError **error)
       if (*fault == '\0'
           || read_count (fault, "kill-after-puback", &faults.kill_after_puback)
           || read_count (fault, "kill-after-claim", &faults.kill_after_claim)
+          || read_count (fault, "kill-in-credentials", &faults.kill_in_credentials)
           || read_count (fault, "check-timeout", &faults.check_timeout)
           || read_count (fault, "kill-before-commit", &faults.kill_before_commit))
         continue;
@@ -77,6 +79,12 @@ guint
 ff_platform_fault_kill_after_claim (void)
 {
   return faults.kill_after_claim;
+}
+
+guint
+ff_platform_fault_kill_in_credentials (void)
+{
+  return faults.kill_in_credentials;
 }
 
 guint

@@ -6,6 +6,8 @@
  *   kill-after-claim=N     SIGKILL once N commands are claimed (recorded as published), after
  *                          the claim's commit and before that round is published: the record
  *                          says published, the broker never got them
+ *   kill-in-credentials=N  SIGKILL once the Nth file of `terminals credentials` is written
+ *                          and synced, before the next one (a fleet's issue cut off midway)
  *   check-timeout=SECONDS  the check after a restart gives up on the broker after SECONDS, not
  *                          a minute (a test of a broker that drops the check's marker)
  *   kill-before-commit=N   SIGKILL once N results have passed their checks, before the commit of
@@ -24,6 +26,8 @@ gboolean ff_platform_fault_init               (GError **error);
 guint    ff_platform_fault_kill_after_puback (void);
 /* N of kill-after-claim=N, 0 without it. */
 guint    ff_platform_fault_kill_after_claim  (void);
+/* N of kill-in-credentials=N, 0 without it. */
+guint    ff_platform_fault_kill_in_credentials (void);
 /* SECONDS of check-timeout=SECONDS, 0 without it. */
 guint    ff_platform_fault_check_timeout     (void);
 

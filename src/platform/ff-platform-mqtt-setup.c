@@ -1,15 +1,23 @@
 /* The platform's MQTT identities: its own CA (DATA/mqtt/), the broker's configuration, the
  * platform's client certificate, each terminal's credentials, and the broker settings the
  * daemon and the CLI connect with. */
+/* renameat2 (RENAME_EXCHANGE): a credentials directory replaced in one step. */
+#define _GNU_SOURCE
 #include "config.h"
 
 #include "ff-platform-mqtt-setup.h"
 
 #include "ff-platform-error.h"
+#include "ff-platform-fault.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #define CA_DAYS (20 * 365)
 #define CERTIFICATE_DAYS (10 * 365)
@@ -278,30 +286,235 @@ ff_mqtt_write_config (const char *data_dir,
   return save_settings (data_dir, host, port, platform_url, error);
 }
 
-char *
-ff_mqtt_issue_credentials (const char *data_dir,
-                           const char *device_id,
-                           FfKey      *platform_key,
-                           const char *out_dir,
-                           GError    **error)
-{
-  g_autofree char *ca_pem = NULL;
-  g_autoptr(FfKey) ca = NULL;
-  g_autoptr(FfKey) key = NULL;
-  g_autofree char *key_path = g_build_filename (out_dir, "terminal.key", NULL);
-  g_autofree char *cert_path = g_build_filename (out_dir, "terminal.crt", NULL);
-  g_autofree char *ca_path = g_build_filename (out_dir, "ca.crt", NULL);
-  g_autofree char *platform_pub_path = g_build_filename (out_dir, "platform.pub.pem", NULL);
-  g_autofree char *platform_crt_path = g_build_filename (out_dir, "platform.crt", NULL);
-  g_autofree char *tls_crt = g_build_filename (data_dir, "tls.crt", NULL);
-  g_autofree char *platform_pub = ff_key_get_public_pem (platform_key);
+/* The files of a terminal's credentials directory, in the order they are written. */
+enum { TERMINAL_KEY, TERMINAL_CRT, TERMINAL_CA, TERMINAL_PLATFORM_PUB, TERMINAL_PLATFORM_CRT,
+       N_TERMINAL_FILES };
+static const char *const terminal_files[N_TERMINAL_FILES] = {
+  "terminal.key", "terminal.crt", "ca.crt", "platform.pub.pem", "platform.crt"
+};
 
-  if (!make_directory (out_dir, error)
-      || (ca = load_ca (data_dir, &ca_pem, error)) == NULL
-      || !issue (ca, ca_pem, device_id, NULL, key_path, cert_path, &key, error)
-      || !write_file (ca_path, ca_pem, 0644, error)
-      || !write_file (platform_pub_path, platform_pub, 0644, error)
-      || !copy_file (tls_crt, platform_crt_path, 0644, error))
+struct _FfMqttIssuer
+{
+  FfKey      *ca;
+  char       *ca_pem;
+  char       *platform_pub;
+  char       *platform_crt;
+  /* Terminals are issued from several threads at once. */
+  GMutex      lock;
+  /* The directories holding credentials directories renamed since the last sync. */
+  GHashTable *unsynced;
+  gint        files_written;
+};
+
+FfMqttIssuer *
+ff_mqtt_issuer_new (const char *data_dir,
+                    FfKey      *platform_key,
+                    GError    **error)
+{
+  g_autofree char *tls_crt = g_build_filename (data_dir, "tls.crt", NULL);
+  FfMqttIssuer *issuer = g_new0 (FfMqttIssuer, 1);
+
+  g_mutex_init (&issuer->lock);
+  issuer->unsynced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  issuer->platform_pub = ff_key_get_public_pem (platform_key);
+  if ((issuer->ca = load_ca (data_dir, &issuer->ca_pem, error)) == NULL
+      || !g_file_get_contents (tls_crt, &issuer->platform_crt, NULL, error))
+    g_clear_pointer (&issuer, ff_mqtt_issuer_free);
+  return issuer;
+}
+
+void
+ff_mqtt_issuer_free (FfMqttIssuer *issuer)
+{
+  if (issuer == NULL)
+    return;
+  g_clear_pointer (&issuer->ca, ff_key_unref);
+  g_free (issuer->ca_pem);
+  g_free (issuer->platform_pub);
+  g_free (issuer->platform_crt);
+  g_hash_table_unref (issuer->unsynced);
+  g_mutex_clear (&issuer->lock);
+  g_free (issuer);
+}
+
+static gboolean
+set_errno_error (GError    **error,
+                 const char *format,
+                 const char *path)
+{
+  int saved = errno;
+
+  g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED, format, path,
+               g_strerror (saved));
+  return FALSE;
+}
+
+static gboolean
+sync_directory (const char *path,
+                GError    **error)
+{
+  int fd = g_open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  gboolean ok = fd >= 0 && fsync (fd) == 0;
+
+  if (!ok)
+    set_errno_error (error, _("Could not sync the directory %s: %s"), path);
+  if (fd >= 0)
+    close (fd);
+  return ok;
+}
+
+/* Writes @contents to the new file @path and syncs it (its directory is renamed into place
+ * after, so no temporary name of its own). */
+static gboolean
+write_new_file (FfMqttIssuer *issuer,
+                const char   *path,
+                const char   *contents,
+                int           mode,
+                GError      **error)
+{
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  gsize length = strlen (contents), done = 0;
+  gboolean ok = fd >= 0;
+
+  while (ok && done < length)
+    {
+      gssize n = write (fd, contents + done, length - done);
+
+      if (n < 0 && errno != EINTR)
+        ok = FALSE;
+      else if (n > 0)
+        done += (gsize) n;
+    }
+  ok = ok && fsync (fd) == 0;
+  if (!ok)
+    set_errno_error (error, _("Could not write %s: %s"), path);
+  if (fd >= 0 && close (fd) != 0 && ok)
+    ok = set_errno_error (error, _("Could not write %s: %s"), path);
+  if (ok && (guint) g_atomic_int_add (&issuer->files_written, 1) + 1
+               == ff_platform_fault_kill_in_credentials ())
+    raise (SIGKILL);
+  return ok;
+}
+
+/* Removes the credentials directory @path (its files, then itself), if there is one. */
+static gboolean
+remove_credentials (const char *path,
+                    GError    **error)
+{
+  for (guint i = 0; i < N_TERMINAL_FILES; i++)
+    {
+      g_autofree char *file = g_build_filename (path, terminal_files[i], NULL);
+
+      if (g_unlink (file) != 0 && errno != ENOENT)
+        return set_errno_error (error, _("Could not remove %s: %s"), file);
+    }
+  if (g_rmdir (path) != 0 && errno != ENOENT)
+    return set_errno_error (error, _("Could not remove %s: %s"), path);
+  return TRUE;
+}
+
+/* FALSE with @error when @path exists and holds anything but a terminal's credentials files:
+ * replacing it as a whole would lose them. */
+static gboolean
+check_replaceable (const char *path,
+                   GError    **error)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (!g_strv_contains ((const char *const *) terminal_files, name))
+      {
+        g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                     _("%s holds other files than a terminal's credentials (%s): issuing "
+                       "replaces the directory as a whole"), path, name);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+char *
+ff_mqtt_issuer_issue (FfMqttIssuer *issuer,
+                      const char   *device_id,
+                      const char   *out_dir,
+                      GError      **error)
+{
+  g_autofree char *dir = g_canonicalize_filename (out_dir, NULL);
+  g_autofree char *parent = g_path_get_dirname (dir);
+  g_autofree char *base = g_path_get_basename (dir);
+  g_autofree char *temp_name = g_strconcat (".", base, ".new", NULL);
+  g_autofree char *temp = g_build_filename (parent, temp_name, NULL);
+  g_autoptr(FfKey) key = NULL;
+  g_autofree char *private_pem = NULL;
+  g_autofree char *certificate = NULL;
+  const char *contents[N_TERMINAL_FILES];
+  gboolean ok = TRUE;
+
+  /* A temporary directory left by a run killed midway is a terminal's credentials that were
+   * never in place: removed, not kept. */
+  if (!check_replaceable (dir, error) || !make_directory (parent, error)
+      || !remove_credentials (temp, error))
     return NULL;
+  if (g_mkdir (temp, 0700) != 0)
+    {
+      set_errno_error (error, _("Could not create the directory %s: %s"), temp);
+      return NULL;
+    }
+  if ((key = ff_key_generate (error)) == NULL
+      || (certificate = ff_key_certify (key, device_id, FALSE, NULL, issuer->ca, issuer->ca_pem,
+                                        CERTIFICATE_DAYS, error)) == NULL)
+    return NULL;
+  if ((private_pem = ff_key_get_private_pem (key)) == NULL)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED,
+                   _("Could not encode the private key"));
+      return NULL;
+    }
+  contents[TERMINAL_KEY] = private_pem;
+  contents[TERMINAL_CRT] = certificate;
+  contents[TERMINAL_CA] = issuer->ca_pem;
+  contents[TERMINAL_PLATFORM_PUB] = issuer->platform_pub;
+  contents[TERMINAL_PLATFORM_CRT] = issuer->platform_crt;
+  for (guint i = 0; ok && i < N_TERMINAL_FILES; i++)
+    {
+      g_autofree char *path = g_build_filename (temp, terminal_files[i], NULL);
+
+      ok = write_new_file (issuer, path, contents[i], i == TERMINAL_KEY ? 0600 : 0644, error);
+    }
+  explicit_bzero (private_pem, strlen (private_pem));
+  if (!ok || !sync_directory (temp, error))
+    return NULL;
+  /* The whole directory at once: an earlier one is swapped out atomically (never a new key
+   * beside an old certificate), then removed. */
+  if (renameat2 (AT_FDCWD, temp, AT_FDCWD, dir, RENAME_EXCHANGE) == 0)
+    ok = remove_credentials (temp, error);
+  else if (errno == ENOENT)
+    ok = g_rename (temp, dir) == 0
+         || set_errno_error (error, _("Could not rename the directory %s: %s"), temp);
+  else
+    ok = set_errno_error (error, _("Could not rename the directory %s: %s"), temp);
+  if (!ok)
+    return NULL;
+  g_mutex_lock (&issuer->lock);
+  g_hash_table_add (issuer->unsynced, g_steal_pointer (&parent));
+  g_mutex_unlock (&issuer->lock);
   return ff_key_get_public_pem (key);
+}
+
+gboolean
+ff_mqtt_issuer_sync (FfMqttIssuer *issuer,
+                     GError      **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&issuer->lock);
+  GHashTableIter iter;
+  const char *dir;
+
+  g_hash_table_iter_init (&iter, issuer->unsynced);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &dir, NULL))
+    {
+      if (!sync_directory (dir, error))
+        return FALSE;
+      g_hash_table_iter_remove (&iter);
+    }
+  return TRUE;
 }

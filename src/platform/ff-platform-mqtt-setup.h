@@ -38,14 +38,29 @@ gboolean        ff_mqtt_write_config   (const char     *data_dir,
                                         const char     *platform_url,
                                         GError        **error);
 
-/* Writes a terminal's credentials into @out_dir (terminal.key, terminal.crt, ca.crt,
- * platform.pub.pem, platform.crt) with a new key; returns its public key (PEM). */
-char           *ff_mqtt_issue_credentials (const char  *data_dir,
-                                           const char  *device_id,
-                                           FfKey       *platform_key,
-                                           const char  *out_dir,
-                                           GError     **error);
+/* Issues terminals' credentials: the CA, its certificate and the files every terminal gets are
+ * read once, not once per terminal (a fleet is issued in one process). */
+typedef struct _FfMqttIssuer FfMqttIssuer;
+
+FfMqttIssuer   *ff_mqtt_issuer_new     (const char     *data_dir,
+                                        FfKey          *platform_key,
+                                        GError        **error);
+void            ff_mqtt_issuer_free    (FfMqttIssuer   *issuer);
+/* Writes a terminal's credentials directory @out_dir (terminal.key, terminal.crt, ca.crt,
+ * platform.pub.pem, platform.crt) with a new key, as a whole: written and synced beside it, then
+ * renamed into place (an earlier one swapped out and removed); returns its public key (PEM).
+ * Refused, changing nothing, when @out_dir holds other files. The directory's name is durable
+ * after ff_mqtt_issuer_sync(). */
+char           *ff_mqtt_issuer_issue   (FfMqttIssuer   *issuer,
+                                        const char     *device_id,
+                                        const char     *out_dir,
+                                        GError        **error);
+/* Syncs the directories that hold the credentials directories issued since the last call.
+ * ff_mqtt_issuer_issue() may be called from several threads at once. */
+gboolean        ff_mqtt_issuer_sync    (FfMqttIssuer   *issuer,
+                                        GError        **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfMqttSettings, ff_mqtt_settings_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfMqttIssuer, ff_mqtt_issuer_free)
 
 G_END_DECLS
