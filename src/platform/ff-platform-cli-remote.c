@@ -134,23 +134,33 @@ record_batch (FfCli   *cli,
   return ok;
 }
 
-/* Checks @device_id, then has its credentials written into @out_dir by @batch's workers. */
+/* Checks @device_id, then has its credentials written into @out_dir by @batch's workers — with
+ * @missing_only, unless the platform records its key already. */
 static gboolean
 issue_credentials (FfCli       *cli,
                    Batch       *batch,
                    const char  *device_id,
                    const char  *out_dir,
+                   gboolean     missing_only,
                    GError     **error)
 {
   g_autoptr(FfTerminal) terminal = NULL;
+  g_autoptr(FfTerminalLink) link = NULL;
   Issue *issue;
 
   if (!ff_remote_device_id_is_valid (device_id)
       || g_str_equal (device_id, FF_MQTT_PLATFORM_USER))
     return ff_cli_usage_error (error, _("This device ID cannot be an MQTT identity (it has “+”, "
                                         "“#”, “\"” or “/”, or is the platform's own)"));
-  if ((terminal = ff_platform_db_require_terminal (cli->db, device_id, error)) == NULL)
+  if ((terminal = ff_platform_db_require_terminal (cli->db, device_id, error)) == NULL
+      || (missing_only && (link = ff_platform_db_get_link (cli->db, device_id, error)) == NULL))
     return FALSE;
+  /* A recorded key's directory was in place and synced before the key was recorded. */
+  if (link != NULL && link->public_key_pem != NULL)
+    {
+      g_print (_("Kept the credentials of %s: they were issued already\n"), device_id);
+      return TRUE;
+    }
   issue = g_new0 (Issue, 1);
   issue->device_id = g_strdup (device_id);
   issue->dir = g_strdup (out_dir);
@@ -169,10 +179,14 @@ ff_cli_terminals_credentials (FfCli   *cli,
                               GError **error)
 {
   g_autofree char *out_dir = NULL;
+  gboolean missing_only = FALSE;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
       N_("Directory to write the credentials to (with several terminals, one directory each "
          "in it, named by the device ID)"), N_("DIR") },
+    { "missing", 0, 0, G_OPTION_ARG_NONE, &missing_only,
+      N_("Only the terminals whose credentials were not issued yet (the rest of a run that was "
+         "cut off)"), NULL },
     { NULL }
   };
   g_autoptr(FfKey) key = NULL;
@@ -201,7 +215,7 @@ ff_cli_terminals_credentials (FfCli   *cli,
                                        : g_build_filename (out_dir, argv[i], NULL);
 
       ok = (!g_hash_table_contains (batch.dirs, dir) || record_batch (cli, &batch, error))
-           && issue_credentials (cli, &batch, argv[i], dir, error)
+           && issue_credentials (cli, &batch, argv[i], dir, missing_only, error)
            && (batch.issues->len < CREDENTIALS_BATCH || record_batch (cli, &batch, error));
     }
   /* The terminals issued before a failure are recorded all the same. */

@@ -2,8 +2,9 @@
 # `terminals credentials` for several terminals killed in the middle (the platform's fault hook
 # kill-in-credentials=N: SIGKILL once the Nth credentials file is written): every terminal
 # directory is then either absent or complete with a key that matches its certificate — on the
-# first issue and when replacing earlier credentials — and running it again completes them all,
-# each terminal's key the one the platform records. A directory holding other files is refused.
+# first issue and when replacing earlier credentials — and running it again (--missing: only the
+# terminals whose key is not recorded) completes them all, each terminal's key the one the platform
+# records. A directory holding other files is refused.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 work=$(mktemp -d /tmp/ff-credentials-XXXXXX)
@@ -65,14 +66,20 @@ for id in "${ids[@]}"; do
   [ -z "$(recorded_public "$id")" ] || fail "$id recorded before its batch was committed"
 done
 
-echo "== run again: all complete, each key the one recorded"
-platform terminals credentials "${ids[@]}" -o "$creds" > "$work/out"
+echo "== run again (--missing): all complete, each key the one recorded"
+platform terminals credentials --missing "${ids[@]}" -o "$creds" > "$work/out"
 [ "$(grep -c '^Wrote the credentials of' "$work/out")" = 6 ] || fail "$(cat "$work/out")"
 [ "$(check_whole "second run" | wc -l)" = 6 ] || fail "not all complete"
 for id in "${ids[@]}"; do
   [ "$(recorded_public "$id")" = "$(key_public "$id")" ] || fail "$id: recorded key differs"
 done
 [ -z "$(find "$creds" -name '.*.new')" ] || fail "temporary directories left: $(ls -a "$creds")"
+
+echo "== --missing once all are issued: nothing changes"
+before=$(for id in "${ids[@]}"; do key_public "$id"; done)
+platform terminals credentials --missing "${ids[@]}" -o "$creds" > "$work/out"
+[ "$(grep -c '^Kept the credentials of' "$work/out")" = 6 ] || fail "$(cat "$work/out")"
+[ "$(for id in "${ids[@]}"; do key_public "$id"; done)" = "$before" ] || fail "--missing replaced keys"
 
 echo "== killed while replacing: each directory old or new, never mixed"
 killed 8
