@@ -155,9 +155,12 @@ ff_agent_https_check_peer (FfAgentHttps *https, SoupMessage *message, GError **e
   return check_peer (https->pinned_der, message, error);
 }
 
-SoupMessage *
-ff_agent_https_new_message (FfAgentHttps *https, const char *method, const char *url,
-                            GBytes *body, const char *content_type, GError **error)
+/* The request itself, signed by @terminal_key: also made in a download's worker thread (its
+ * second request, see download_thread), which holds its own references to what it needs. */
+static SoupMessage *
+new_signed_message (FfKey *terminal_key, const char *device_id, GBytes *pinned_der,
+                    const char *method, const char *url, GBytes *body, const char *content_type,
+                    GError **error)
 {
   g_autoptr(SoupMessage) message = soup_message_new (method, url);
   g_autofree char *authorization = NULL;
@@ -168,8 +171,7 @@ ff_agent_https_new_message (FfAgentHttps *https, const char *method, const char 
                    _("“%s” is not a valid platform URL."), url);
       return NULL;
     }
-  use_pinned_database (https);
-  authorization = ff_agent_https_authorization (https->terminal_key, https->device_id, method,
+  authorization = ff_agent_https_authorization (terminal_key, device_id, method,
                                                 g_uri_get_path (soup_message_get_uri (message)),
                                                 g_get_real_time () / G_USEC_PER_SEC, body);
   if (authorization == NULL)
@@ -185,9 +187,18 @@ ff_agent_https_new_message (FfAgentHttps *https, const char *method, const char 
   /* The signal comes in the thread that sends the message (a download's worker thread): the
    * handler holds its own reference to the pinned bytes. */
   g_signal_connect_data (message, "accept-certificate", G_CALLBACK (accept_pinned_certificate),
-                         g_bytes_ref (https->pinned_der),
-                         (GClosureNotify) (GCallback) g_bytes_unref, 0);
+                         g_bytes_ref (pinned_der), (GClosureNotify) (GCallback) g_bytes_unref,
+                         0);
   return g_steal_pointer (&message);
+}
+
+SoupMessage *
+ff_agent_https_new_message (FfAgentHttps *https, const char *method, const char *url,
+                            GBytes *body, const char *content_type, GError **error)
+{
+  use_pinned_database (https);
+  return new_signed_message (https->terminal_key, https->device_id, https->pinned_der, method, url,
+                             body, content_type, error);
 }
 
 /* A download runs in a worker thread (g_task_run_in_thread): libsoup 3.2 sends a message from
@@ -202,6 +213,9 @@ typedef struct
 {
   SoupSession *session;
   GBytes *pinned_der;
+  FfKey *terminal_key;
+  char *device_id;
+  char *url;
   char *dest_path;
   char *part_path;
   char *validator_path;
@@ -215,6 +229,9 @@ typedef struct
   int fd;
   gint64 offset;
   gint64 unsynced;
+  /* The part file held bytes from before (a Range request, or complete): when the whole does not
+   * match, those bytes may be what is wrong, so it is downloaded once more from byte 0. */
+  gboolean resumed;
   /* The progress, handed from the thread to the main context (queue_progress): the latest count,
    * the report waiting there and when the last one ran (under lock). */
   GMainContext *context;
@@ -233,6 +250,9 @@ download_free (Download *download)
     close (download->fd);
   g_clear_object (&download->session);
   g_bytes_unref (download->pinned_der);
+  ff_key_unref (download->terminal_key);
+  g_free (download->device_id);
+  g_free (download->url);
   g_free (download->dest_path);
   g_free (download->part_path);
   g_free (download->validator_path);
@@ -418,6 +438,7 @@ start_body (Download *download, GError **error)
     {
       /* A whole new body: the validator did not match (or there was no part file). */
       download->offset = 0;
+      download->resumed = FALSE;
       if (ftruncate (download->fd, 0) != 0)
         return io_error (error, download->part_path, errno);
       validator = soup_message_headers_get_one (headers, "ETag");
@@ -485,23 +506,65 @@ read_body (GTask *task, Download *download, GInputStream *body, GCancellable *ca
     }
 }
 
+/* One request: its body into the part file, which becomes the package with the digest. */
+static gboolean
+fetch (GTask *task, Download *download, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GInputStream) body = soup_session_send (download->session, download->message,
+                                                    cancellable, error);
+
+  if (body == NULL || !start_body (download, error)
+      || !read_body (task, download, body, cancellable, error))
+    return FALSE;
+  /* The end of the body: the connection goes back to the session (closed at _finish). */
+  g_input_stream_close (body, NULL, NULL);
+  return finish_download (download, error);
+}
+
+/* After a refused resumed download (finish_download removed the part file and its validator):
+ * an empty part file and a request for the whole file, without Range. */
+static gboolean
+restart_from_zero (Download *download, GError **error)
+{
+  download->resumed = FALSE;
+  download->offset = 0;
+  download->unsynced = 0;
+  g_free (ff_sha256_finish_hex (download->hash));
+  download->fd = open (download->part_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (download->fd < 0)
+    return io_error (error, download->part_path, errno);
+  g_clear_object (&download->message);
+  download->message = new_signed_message (download->terminal_key, download->device_id,
+                                          download->pinned_der, "GET", download->url, NULL, NULL,
+                                          error);
+  return download->message != NULL;
+}
+
 static void
 download_thread (GTask *task, gpointer source_object, gpointer task_data,
                  GCancellable *cancellable)
 {
   Download *download = task_data;
-  g_autoptr(GInputStream) body = NULL;
   GError *error = NULL;
+  /* A part file complete before a power cut needs no request, only its digest. */
+  gboolean done = download->offset == download->size
+                  ? hash_file (download, download->part_path, download->size, &error)
+                    && finish_download (download, &error)
+                  : fetch (task, download, cancellable, &error);
 
-  body = soup_session_send (download->session, download->message, cancellable, &error);
-  if (body != NULL && start_body (download, &error) && read_body (task, download, body,
-                                                                   cancellable, &error))
+  /* The bytes kept from before may be what is wrong, not the platform's: a power cut can leave a
+   * part file its size with zeros at its end (the file system kept the size, not the data). The
+   * file is downloaded once more from its start; only a whole download that does not match
+   * refuses the command. */
+  if (!done && download->resumed
+      && g_error_matches (error, FF_AGENT_ERROR, FF_AGENT_ERROR_REFUSED))
     {
-      /* The end of the body: the connection goes back to the session (closed at _finish). */
-      g_input_stream_close (body, NULL, NULL);
-      if (finish_download (download, &error))
-        return g_task_return_boolean (task, TRUE);
+      g_message ("download: %s Downloading it again from its start.", error->message);
+      g_clear_error (&error);
+      done = restart_from_zero (download, &error) && fetch (task, download, cancellable, &error);
     }
+  if (done)
+    return g_task_return_boolean (task, TRUE);
   g_task_return_error (task, error);
 }
 
@@ -545,6 +608,9 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
 
   download->session = g_object_ref (https->session);
   download->pinned_der = g_bytes_ref (https->pinned_der);
+  download->terminal_key = ff_key_ref (https->terminal_key);
+  download->device_id = g_strdup (https->device_id);
+  download->url = g_strdup (url);
   download->dest_path = g_strdup (dest_path);
   download->part_path = g_strconcat (dest_path, ".part", NULL);
   download->validator_path = g_strconcat (dest_path, ".part.validator", NULL);
@@ -579,10 +645,10 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
   download->offset = info.st_size;
   if (download->offset == size)
     {
-      if (hash_file (download, download->part_path, size, &error)
-          && finish_download (download, &error))
-        return g_task_return_boolean (task, TRUE);
-      return g_task_return_error (task, error);
+      /* Checked in the thread; a second request made there finds the TLS database set. */
+      download->resumed = TRUE;
+      use_pinned_database (https);
+      return g_task_run_in_thread (task, download_thread);
     }
   /* Made here, in the session's thread: the first request sets the session's TLS database. */
   download->message = ff_agent_https_new_message (https, "GET", url, NULL, NULL, &error);
@@ -597,6 +663,7 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
 
       soup_message_headers_set_range (headers, download->offset, -1);
       soup_message_headers_replace (headers, "If-Range", validator);
+      download->resumed = TRUE;
     }
   else
     download->offset = 0;

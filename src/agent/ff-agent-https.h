@@ -45,7 +45,9 @@ typedef void (*FfAgentDownloadProgress) (gint64   bytes,
 
 /* Downloads @url to @dest_path: bytes go to DEST.part and are resumed from its size with Range
  * and If-Range after a cut; once @size bytes are in and their SHA-256 is @sha256 the file is
- * renamed to @dest_path. A file with other bytes is deleted, so the next try starts over. */
+ * renamed to @dest_path. A file with other bytes is deleted; when it continued a part file, the
+ * package is downloaded once more from byte 0, and only that whole download's mismatch is the
+ * error (FF_AGENT_ERROR_REFUSED). */
 void          ff_agent_https_download_async  (FfAgentHttps            *https,
                                               const char              *url,
                                               const char              *dest_path,

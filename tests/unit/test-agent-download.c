@@ -40,6 +40,7 @@ typedef struct
   /* What the server saw. */
   guint requests;
   gint64 last_range_start;     /* -1: no Range */
+  gint64 range_starts[4];      /* the same for each of the first requests */
   gboolean last_if_range_matched;
   gint64 bytes_sent;
   gboolean signature_ok;
@@ -127,6 +128,8 @@ serve_package (SoupServer *server, SoupServerMessage *message, const char *path,
       body = g_bytes_ref (fixture->content);
       soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
     }
+  if (fixture->requests <= G_N_ELEMENTS (fixture->range_starts))
+    fixture->range_starts[fixture->requests - 1] = fixture->last_range_start;
   if (fixture->cut_at >= 0 && fixture->cut_at < (gint64) g_bytes_get_size (body))
     {
       /* A cut: the first cut_at bytes of the body, then nothing more (the body is never
@@ -357,30 +360,71 @@ test_resume_changed (Fixture *fixture, gconstpointer data)
   assert_downloaded (dest, fixture->content);
 }
 
-/* The digest is taken as the bytes arrive; a resumed download hashes what the part file already
- * holds: a byte of it damaged on disk before the resume is caught, and nothing is kept. */
-static void
-test_resume_damaged_part (Fixture *fixture, gconstpointer data)
+/* Cuts the download after ~400 kB, then zeros the part file's last 64 KiB as a power cut can
+ * (the file system kept the size, not the data); returns the package's path. */
+static char *
+download_and_damage_part (Fixture *fixture, const char *sha, gint64 *kept)
 {
-  g_autofree char *sha = content_sha256 (fixture->content);
-  g_autofree char *dest = download (fixture, sha, 400000);
+  char *dest = download (fixture, sha, 400000);
   g_autofree char *part = g_strconcat (dest, ".part", NULL);
   g_autofree char *bytes = NULL;
   gsize length;
 
   g_assert_error (fixture->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_true (g_file_get_contents (part, &bytes, &length, NULL));
-  bytes[1000] ^= 1;
+  g_assert_cmpuint (length, >=, 400000);
+  memset (bytes + length - 65536, 0, 65536);
   g_assert_true (g_file_set_contents (part, bytes, length, NULL));
+  *kept = length;
+  return dest;
+}
+
+/* A resumed download hashes what the part file already holds: damaged on disk before the
+ * resume, the whole does not match, and the package is downloaded once more from its start in
+ * the same try (the Range request, then one from byte 0): the command goes on. */
+static void
+test_resume_damaged_part (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *sha = content_sha256 (fixture->content);
+  gint64 kept;
+  g_autofree char *dest = download_and_damage_part (fixture, sha, &kept);
+
+  g_free (download (fixture, sha, -1));
+  g_assert_no_error (fixture->error);
+  g_assert_cmpint (fixture->requests, ==, 3);
+  g_assert_cmpint (fixture->range_starts[1], ==, kept);
+  g_assert_cmpint (fixture->range_starts[2], ==, -1);
+  assert_downloaded (dest, fixture->content);
+}
+
+/* The same, but the platform's bytes are not the command's package either: after exactly one
+ * download from byte 0 the command is refused, and nothing of it is kept. */
+static void
+test_resume_damaged_part_and_tampered (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *sha = content_sha256 (fixture->content);
+  guint8 *tampered = g_memdup2 (g_bytes_get_data (fixture->content, NULL), PACKAGE_SIZE);
+  gint64 kept;
+  g_autofree char *dest = NULL;
+  g_autofree char *part = NULL;
+
+  tampered[PACKAGE_SIZE - 10] ^= 1;
+  g_bytes_unref (fixture->content);
+  fixture->content = g_bytes_new_take (tampered, PACKAGE_SIZE);
+  dest = download_and_damage_part (fixture, sha, &kept);
+  part = g_strconcat (dest, ".part", NULL);
   g_free (download (fixture, sha, -1));
   g_assert_error (fixture->error, FF_AGENT_ERROR, FF_AGENT_ERROR_REFUSED);
-  g_assert_cmpint (fixture->last_range_start, ==, length);
+  g_assert_cmpint (fixture->requests, ==, 3);
+  g_assert_cmpint (fixture->range_starts[1], ==, kept);
+  g_assert_cmpint (fixture->range_starts[2], ==, -1);
   g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
 }
 
 /* A part file complete before a power cut (the rename not done) becomes the package without a
- * request, checked against the digest; a damaged complete part is refused. */
+ * request, checked against the digest; a damaged complete part (its end zeros) is downloaded
+ * once more from its start. */
 static void
 test_complete_part (Fixture *fixture, gconstpointer data)
 {
@@ -400,13 +444,13 @@ test_complete_part (Fixture *fixture, gconstpointer data)
   assert_downloaded (dest, fixture->content);
 
   g_unlink (dest);
-  damaged[PACKAGE_SIZE - 1] ^= 1;
+  memset (damaged + PACKAGE_SIZE - 4096, 0, 4096);
   g_assert_true (g_file_set_contents (part, (char *) damaged, PACKAGE_SIZE, NULL));
   g_free (download (fixture, sha, -1));
-  g_assert_error (fixture->error, FF_AGENT_ERROR, FF_AGENT_ERROR_REFUSED);
-  g_assert_cmpint (fixture->requests, ==, 0);
-  g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
-  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  g_assert_no_error (fixture->error);
+  g_assert_cmpint (fixture->requests, ==, 1);
+  g_assert_cmpint (fixture->range_starts[0], ==, -1);
+  assert_downloaded (dest, fixture->content);
 }
 
 /* The package already in place with the command's digest (the agent stopped or lost power after
@@ -546,6 +590,8 @@ main (int argc, char **argv)
               test_resume_changed, fixture_tear_down);
   g_test_add ("/agent/download/resume-damaged-part", Fixture, NULL, fixture_set_up,
               test_resume_damaged_part, fixture_tear_down);
+  g_test_add ("/agent/download/resume-damaged-part-and-tampered", Fixture, NULL, fixture_set_up,
+              test_resume_damaged_part_and_tampered, fixture_tear_down);
   g_test_add ("/agent/download/complete-part", Fixture, NULL, fixture_set_up, test_complete_part,
               fixture_tear_down);
   g_test_add ("/agent/download/package-in-place", Fixture, NULL, fixture_set_up,
