@@ -413,14 +413,21 @@ remove_credentials (const char *path,
   return TRUE;
 }
 
-/* FALSE with @error when @path exists and holds anything but a terminal's credentials files:
- * replacing it as a whole would lose them. */
+/* FALSE with @error when @path exists and is not a directory, or holds anything but a terminal's
+ * credentials files: replacing it as a whole would lose them. */
 static gboolean
 check_replaceable (const char *path,
                    GError    **error)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
+
+  if (dir == NULL && g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                   _("%s is not a directory that can hold a terminal's credentials"), path);
+      return FALSE;
+    }
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     if (!g_strv_contains ((const char *const *) terminal_files, name))

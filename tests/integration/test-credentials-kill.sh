@@ -99,4 +99,10 @@ platform terminals credentials NET-1 -o "$creds/NET-1" > /dev/null 2> "$work/err
 grep -q 'holds other files than a terminal' "$work/err" || fail "$(cat "$work/err")"
 [ "$(key_public NET-1)" = "$before" ] && [ "$(recorded_public NET-1)" = "$before" ] \
   && [ -f "$creds/NET-1/notes.txt" ] || fail "the refused issue changed something"
+echo "== a file in the directory's place is refused, and left alone"
+echo notes > "$work/a-file"
+platform terminals credentials NET-2 -o "$work/a-file" > /dev/null 2> "$work/err" \
+  && fail "a file was replaced by a credentials directory"
+grep -q 'is not a directory that can hold' "$work/err" || fail "$(cat "$work/err")"
+[ "$(cat "$work/a-file")" = notes ] || fail "the refused issue changed the file"
 echo "ok"
