@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ff-crypto.h"
@@ -192,6 +193,36 @@ ff_store_init (FfStore *self)
   g_mutex_init (&self->lock);
 }
 
+/* tablet.db holds the platform session token, so it is made (or, made by an older version,
+ * tightened to) 0600 before sqlite opens it; sqlite creates its -wal and -shm files with the
+ * database's mode, and those an older version left behind are tightened too. */
+static gboolean
+make_private (const char  *db_path,
+              GError     **error)
+{
+  const char *suffixes[] = { "-wal", "-shm" };
+  int fd = g_open (db_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int saved_errno = 0;
+
+  if (fd < 0 || fchmod (fd, 0600) != 0)
+    saved_errno = errno;
+  if (fd >= 0)
+    close (fd);
+  for (guint i = 0; saved_errno == 0 && i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *path = g_strconcat (db_path, suffixes[i], NULL);
+
+      if (g_chmod (path, 0600) != 0 && errno != ENOENT)
+        saved_errno = errno;
+    }
+  if (saved_errno == 0)
+    return TRUE;
+  g_set_error (error, FF_STORE_ERROR, errno_means_full (saved_errno) ? FF_STORE_ERROR_FULL
+                                                                     : FF_STORE_ERROR_FAILED,
+               _("Cannot open %s: %s"), db_path, g_strerror (saved_errno));
+  return FALSE;
+}
+
 /* Opens (creating when needed) the store in @data_dir: tablet.db and firmware/. */
 FfStore *
 ff_store_open (const char  *data_dir,
@@ -213,6 +244,8 @@ ff_store_open (const char  *data_dir,
                    g_strerror (saved_errno));
       return NULL;
     }
+  if (!make_private (db_path, error))
+    return NULL;
   code = sqlite3_open_v2 (db_path, &self->db,
                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
   if (code != SQLITE_OK)

@@ -193,6 +193,43 @@ test_platform_settings (Fixture *f, gconstpointer data)
   assert_platform (reopened, "https://platform.example:9443", f->key_pem, f->cert_pem);
 }
 
+static void
+assert_private (Fixture *f, const char *name)
+{
+  g_autofree char *path = g_build_filename (f->dir, name, NULL);
+  GStatBuf status;
+
+  g_assert_cmpint (g_stat (path, &status), ==, 0);
+  g_assert_cmpint (status.st_mode & 0777, ==, 0600);
+}
+
+/* tablet.db holds the platform session token: 0600 like the key, under the usual umask 022 too,
+ * with its WAL files; one an older version left 0644 is tightened at the next open. */
+static void
+test_database_is_private (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfTablet) tablet = NULL;
+  g_autofree char *db_path = g_build_filename (f->dir, "tablet.db", NULL);
+  mode_t saved_umask = umask (022);
+
+  tablet = ff_tablet_open (f->dir, "TAB-0001", &error);
+  g_assert_no_error (error);
+  g_assert_true (ff_tablet_set_platform (tablet, "https://127.0.0.1:8443", f->key_pem,
+                                         f->cert_pem, &error));
+  g_assert_no_error (error);
+  assert_private (f, "tablet.db");
+  assert_private (f, "tablet.db-wal");
+  assert_private (f, "tablet.db-shm");
+  g_clear_object (&tablet);
+
+  g_assert_cmpint (g_chmod (db_path, 0644), ==, 0);
+  tablet = ff_tablet_open (f->dir, NULL, &error);
+  g_assert_no_error (error);
+  assert_private (f, "tablet.db");
+  umask (saved_umask);
+}
+
 /* Truncates the file @name of the tablet to half its size (@half) or to nothing. */
 static void
 damage (Fixture *f, const char *name, gboolean half)
@@ -419,6 +456,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/tablet/platform-settings", Fixture, NULL, fixture_set_up, test_platform_settings,
               fixture_tear_down);
+  g_test_add ("/tablet/database-is-private", Fixture, NULL, fixture_set_up,
+              test_database_is_private, fixture_tear_down);
   g_test_add ("/tablet/damaged-files", Fixture, NULL, fixture_set_up, test_damaged_files,
               fixture_tear_down);
   g_test_add ("/tablet/lost-key", Fixture, NULL, fixture_set_up, test_lost_key, fixture_tear_down);
