@@ -6,6 +6,7 @@ a firmware; adds and removes a blacklist entry; an auditor sees no change button
 refuses; a change without the CSRF token is refused; the ledger's stored XSS runs nothing; no page
 writes an error to the browser's console. Screenshots in English and Chinese at 1920×1080 and
 1366×768 go to meson-logs/console-screenshots/."""
+import contextlib
 import hashlib
 import json
 import math
@@ -503,8 +504,9 @@ class Console(unittest.TestCase):
         self.assertGreaterEqual(driver.execute_script('return arguments[0].getBBox().x', label), 0)
         self.assertTrue(label.text.startswith('VVV') and label.text.endswith('…'), label.text)
 
-    def test_empty_ledger_says_so(self):
-        """A platform with no terminal: the Fleet chart's card says the ledger is empty, not blank."""
+    @contextlib.contextmanager
+    def empty_platform(self):
+        """A platform of its own with no terminal and no firmware; yields a browser logged in as admin."""
         empty = Platform()
         try:
             empty.run('operators', 'add', '--name', 'admin', '--role', 'admin', '--password-stdin',
@@ -517,14 +519,32 @@ class Console(unittest.TestCase):
             driver.find_element(By.CSS_SELECTOR, '#login-password').send_keys(PASSWORDS['admin'])
             driver.find_element(By.CSS_SELECTOR, '#login-submit').click()
             wait_for(driver, '#fleet-chart')
-            self.assertEqual(self.text(driver, '#fleet-total'), '0')
-            self.assertEqual(wait_for(driver, '#fleet-chart-empty').text, 'The ledger is empty')
+            yield empty, driver
             self.assertEqual(console_errors(driver), [])
         finally:
             for driver in self.drivers:
                 driver.quit()
             self.drivers = []
             empty.stop()
+
+    def test_empty_ledger_says_so(self):
+        """A platform with no terminal: the Fleet chart's card says the ledger is empty, not blank."""
+        with self.empty_platform() as (_, driver):
+            self.assertEqual(self.text(driver, '#fleet-total'), '0')
+            self.assertEqual(wait_for(driver, '#fleet-chart-empty').text, 'The ledger is empty')
+
+    def test_new_campaign_without_firmware_says_so(self):
+        """A platform with no firmware: the new campaign form says to add firmware first (and links
+        to the Firmware page) instead of an empty target list, and cannot be submitted."""
+        with self.empty_platform() as (empty, driver):
+            driver.get(empty.base_url + '/console/#/campaigns/new')
+            hint = wait_for(driver, '#campaign-no-firmware')
+            self.assertIn('add it first on the Firmware page or with fieldflash-platform firmware add',
+                          hint.text)
+            self.assertEqual(driver.find_elements(By.CSS_SELECTOR, '#campaign-firmware option'), [])
+            self.assertFalse(driver.find_element(By.CSS_SELECTOR, '#campaign-create').is_enabled())
+            driver.find_element(By.CSS_SELECTOR, '#campaign-add-firmware').click()
+            wait_for(driver, '#firmware-form')
 
     def test_language_follows_the_browser_and_switches(self):
         driver = self.browser('zh-CN')

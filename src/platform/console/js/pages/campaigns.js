@@ -116,7 +116,15 @@ async function create(content, query, context) {
   const windowInput = input('window', { placeholder: '01:00-05:00' });
   const offlineAfter = input('offline-after', { value: '24h', size: 6 });
   const name = input('name', { maxlength: 128 });
-  const submit = h('button', { type: 'submit', class: 'primary', id: 'campaign-create' }, _('Create the campaign'));
+  // With no firmware the target list is empty: say why and how to add one rather than offer a
+  // campaign that cannot name its firmware.
+  const noFirmware = versions.length === 0
+    ? h('p', { class: 'hint', id: 'campaign-no-firmware' },
+      _('There is no firmware to roll out yet: add it first on the Firmware page or with fieldflash-platform firmware add.'),
+      ' ', h('a', { href: route(['firmware']), id: 'campaign-add-firmware' }, _('Add firmware')))
+    : null;
+  const submit = h('button', { type: 'submit', class: 'primary', id: 'campaign-create', disabled: versions.length === 0 },
+    _('Create the campaign'));
   const form = h('form', {
     class: 'card', id: 'campaign-form',
     onsubmit: (event) => {
@@ -156,6 +164,7 @@ async function create(content, query, context) {
     field(_('Running version'), running), field(_('or running a version below'), below)),
   h('p', { class: 'hint' }, _('The terminals are chosen by the rules of tasks: hardware, blacklist, withdrawn firmware, already current, in another open task or campaign. Networked terminals come first; those without a link become tablet work.')),
   h('h2', null, _('Rollout')),
+  noFirmware,
   h('div', { class: 'form-grid' },
     field(_('Target firmware'), target),
     field(_('Waves (share upgraded by the end of each)'), waves),
