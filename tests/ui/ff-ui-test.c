@@ -308,6 +308,43 @@ ff_ui_test_render (GtkWidget *window)
                                       &GRAPHENE_RECT_INIT (0, 0, width, height));
 }
 
+#if HAVE_SHUMATE
+/* The share of the map's pixels its tiles cover: drawn on its own, a map shows nothing where a
+ * tile is not in yet (the card under it shows through), and a tile covers its square whole. */
+double
+ff_ui_test_map_coverage (GtkWidget *map)
+{
+  g_autoptr(GdkPaintable) live = gtk_widget_paintable_new (map);
+  g_autoptr(GdkPaintable) frame = gdk_paintable_get_current_image (live);
+  int width = gtk_widget_get_width (map);
+  int height = gtk_widget_get_height (map);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree guint32 *pixels = NULL;
+  gsize opaque = 0;
+
+  /* Not laid out yet: nothing of it is drawn. */
+  if (width == 0 || height == 0)
+    return 0;
+  gdk_paintable_snapshot (frame, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    return 0;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (map)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  width = gdk_texture_get_width (texture);
+  height = gdk_texture_get_height (texture);
+  pixels = g_new (guint32, (gsize) width * height);
+  /* GDK_MEMORY_DEFAULT: B, G, R, A in memory, so alpha is the top byte of a little-endian word. */
+  gdk_texture_download (texture, (guchar *) pixels, (gsize) width * 4);
+  for (gsize i = 0; i < (gsize) width * height; i++)
+    if (GUINT32_FROM_LE (pixels[i]) >> 24 == 0xff)
+      opaque++;
+  return (double) opaque / ((double) width * height);
+}
+#endif
+
 /* Draws a frame of @window as it is now, writes it to meson-logs/screenshots/@file_name and returns
  * it. */
 GdkTexture *

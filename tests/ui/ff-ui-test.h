@@ -106,4 +106,8 @@ void           ff_ui_test_visit_wait_for     (FfUiTestVisit   *visit,
                                               FfWorkflowState  state);
 void           ff_ui_test_visit_finish       (FfUiTestVisit   *visit);
 
+#if HAVE_SHUMATE
+double      ff_ui_test_map_coverage        (GtkWidget *map);
+#endif
+
 G_END_DECLS

@@ -18,6 +18,10 @@
 #include "ff-ui-test.h"
 #include "ff-window.h"
 
+#if HAVE_SHUMATE
+#include <shumate/shumate.h>
+#endif
+
 #define FF_RESIZE_DEADLINE_S 10
 
 typedef struct
@@ -102,6 +106,41 @@ is_header_title (GtkWidget     *widget,
          && gtk_widget_get_ancestor (widget, ADW_TYPE_HEADER_BAR) != NULL;
 }
 
+#if HAVE_SHUMATE
+typedef struct
+{
+  GtkWidget *map;
+  GtkWidget *walk;  /* the line from the tablet to the terminal */
+} FfShownMap;
+
+/* The map shows where the tablet and the terminal are, over its tiles. */
+static gboolean
+map_drawn (gpointer data)
+{
+  FfShownMap *shown = data;
+  g_autoptr(GList) nodes = shumate_path_layer_get_nodes (SHUMATE_PATH_LAYER (shown->walk));
+
+  return g_list_length (nodes) == 2 && ff_ui_test_map_coverage (shown->map) > 0.99;
+}
+
+/* A map a screenshot shows is drawn whole: the page follows the fix and reads its tiles a moment
+ * after it appears, and a picture taken before shows an empty card, or the terminal alone, where
+ * the way to it should be. */
+static void
+wait_for_map (GtkWidget *page)
+{
+  FfShownMap shown = {
+    ff_ui_test_find (page, ff_ui_test_is_type, GSIZE_TO_POINTER (SHUMATE_TYPE_SIMPLE_MAP)),
+    ff_ui_test_find (page, ff_ui_test_is_type, GSIZE_TO_POINTER (SHUMATE_TYPE_PATH_LAYER)),
+  };
+
+  if (shown.map == NULL)
+    return;
+  g_assert_nonnull (shown.walk);
+  ff_ui_test_wait_until (map_drawn, &shown, "the map's tiles and the way to the terminal");
+}
+#endif
+
 /* Shows page @name as it is now, checks that it fits the narrowest screen, that its targets are
  * large enough and that its primary action is on screen without scrolling, and saves it. */
 static void
@@ -118,6 +157,9 @@ shoot (FfShots    *shots,
   int minimum_width;
 
   ff_window_show_page (shots->window, name);
+#if HAVE_SHUMATE
+  wait_for_map (ff_window_get_page (shots->window, name));
+#endif
   gtk_widget_measure (ff_window_get_page (shots->window, name), GTK_ORIENTATION_HORIZONTAL, -1,
                       &minimum_width, NULL, NULL, NULL);
   if (minimum_width > FF_UI_TEST_NARROWEST_WIDTH)
