@@ -11,33 +11,13 @@ set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 tool=("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/tests/support/ff-remote-tool")
 work=$(mktemp -d /tmp/ff-remote-XXXXXX)
-subs=()
-finish () {
-  local status=$?
-  for pid in "${subs[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  remote_stack_stop
-  # In a sanitizer build, what the daemon's runs reported (leaks at exit included) fails the test.
-  if grep -q 'Sanitizer' "$work/platform.log"; then
-    grep -A 30 'Sanitizer' "$work/platform.log" >&2
-    status=1
-  fi
-  rm -rf "$work"
-  exit "$status"
-}
-trap finish EXIT
+trap 'remote_stack_finish "$work"' EXIT
 fail () { echo "FAIL: $*" >&2; tail -n 20 "$work/platform.log" >&2 || true; exit 1; }
 
 remote_stack_start "$work"
 for id in DTU-0001 DTU-0002 DTU-0003 DTU-0004; do remote_stack_add_terminal "$id"; done
 creds=$work/credentials
 
-# mosquitto_sub / mosquitto_pub with a terminal's certificate ($1), then their options.
-as_terminal () {
-  local who=$1 program=$2
-  shift 2
-  "$program" -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
-    --cert "$creds/$who/terminal.crt" --key "$creds/$who/terminal.key" "$@"
-}
 # A subscriber of terminal $1 (client ID $2, a persistent session) to its topics $3…, taking $N
 # messages into $work/$1.out ("TOPIC PAYLOAD" lines); waits until the broker has it. The broker's
 # retained copy of the topic's last command or ack, delivered at each subscription, is left out
@@ -48,9 +28,9 @@ subscribe () {
   lines=$(wc -l < "$work/mosquitto.log")
   local topics=()
   for topic in "$@"; do topics+=(-t "$topic"); done
-  as_terminal "$who" mosquitto_sub -i "$id" -c -q 1 -v -R -C "$count" "${topics[@]}" \
+  remote_stack_as_terminal "$who" mosquitto_sub -i "$id" -c -q 1 -v -R -C "$count" "${topics[@]}" \
     > "$work/$who.out" &
-  subs+=($!)
+  remote_stack_pids+=($!)
   remote_stack_wait_line "$work/mosquitto.log" "as $id " "$((lines + 1))"
 }
 # The payload of message $2 (1-based) of $work/$1.out, and its topic.
@@ -103,10 +83,10 @@ echo "== ACL: a terminal reads only its own commands"
 subscribe DTU-0001 DTU-0001 1 ff/v1/t/DTU-0002/cmd ff/v1/t/DTU-0001/cmd
 subscribe DTU-0002 DTU-0002 1 ff/v1/t/DTU-0002/cmd
 remote_platform remote upgrade DTU-0002 --firmware V2.00 > "$work/upgrade-2.out"
-wait "${subs[1]}"
+wait "${remote_stack_pids[1]}"
 command_2=$(sed -n 's/^DTU-0002: command \([0-9a-f]*\) .*/\1/p' "$work/upgrade-2.out")
 remote_platform remote upgrade DTU-0001 --firmware V2.00 > "$work/upgrade.out"
-wait "${subs[0]}"
+wait "${remote_stack_pids[0]}"
 [ "$(topic DTU-0001 1)" = ff/v1/t/DTU-0001/cmd ] || fail "DTU-0001 read $(topic DTU-0001 1)"
 
 echo "== the command is signed by the platform, for this terminal and this package"
@@ -124,11 +104,11 @@ lines=$(wc -l < "$work/mosquitto.log")
 mosquitto_sub -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
   --cert "$REMOTE_MQTT_DIR/platform-client.crt" --key "$REMOTE_MQTT_DIR/platform-client.key" \
   -i acl-watch -v -C 1 -t 'ff/v1/t/+/result' > "$work/watch.out" &
-subs+=($!)
+remote_stack_pids+=($!)
 remote_stack_wait_line "$work/mosquitto.log" "as acl-watch " "$((lines + 1))"
-as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0002/result -m intruder
-as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -m own
-wait "${subs[2]}"
+remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0002/result -m intruder
+remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -m own
+wait "${remote_stack_pids[2]}"
 [ "$(cat "$work/watch.out")" = "ff/v1/t/DTU-0001/result own" ] || fail "watch: $(cat "$work/watch.out")"
 
 echo "== a result published twice is stored once, acknowledged each time, and lands in history"
@@ -136,9 +116,9 @@ subscribe DTU-0001 DTU-0001 2 ff/v1/t/DTU-0001/cmd
 "${tool[@]}" sign-result "$creds/DTU-0001/terminal.key" DTU-0001 "$command_id" succeeded V2.00 \
   > "$work/result.json"
 result_id=$(python3 -c 'import base64, json, sys; d = json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(d["document"]))["result_id"])' "$work/result.json")
-as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/result.json"
-as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/result.json"
-wait "${subs[3]}"
+remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/result.json"
+remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/result.json"
+wait "${remote_stack_pids[3]}"
 for n in 1 2; do
   checked=$(payload DTU-0001 "$n" | "${tool[@]}" verify-command "$creds/DTU-0001/platform.pub.pem" DTU-0001)
   [[ $checked == "ack "*" $result_id" ]] || fail "ack $n: $checked"
@@ -148,7 +128,7 @@ remote_platform history DTU-0001 | grep -q 'V1.00.*V2.00.*remote' || fail "histo
 remote_platform terminals list | grep -q $'DTU-0001\t.*\tV2.00\t' || fail "ledger not on V2.00"
 
 # The terminal's page: its retained state (published as the agent would), the result beside reports.
-as_terminal DTU-0001 mosquitto_pub -q 1 -r -t ff/v1/t/DTU-0001/state \
+remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -r -t ff/v1/t/DTU-0001/state \
   -m '{"format_version":1,"device_id":"DTU-0001","online":true,"agent_state":"idle","command_id":null,"layout":"ab","slot":"a","versions":{"kernel":null,"rootfs":null,"main-program":"V2.00","updater":null},"time":"2026-12-06T10:00:00Z"}'
 # The result again after it: the daemon reads the state first (one connection, in order). It is
 # stored already, byte for byte: acknowledged again without a second signature check.
@@ -159,7 +139,7 @@ repeated () {
 before=$(repeated)
 [ -n "$before" ] || fail "/metrics: no remote_results_repeated_total"
 lines=$(wc -l < "$work/platform.log")
-as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/result.json"
+remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/result.json"
 remote_stack_wait_line "$work/platform.log" "result $result_id of DTU-0001: succeeded \\(again\\)" \
   "$((lines + 1))"
 [ "$(repeated)" = $((before + 1)) ] || fail "repeated: $before, then $(repeated)"
@@ -173,7 +153,7 @@ d["signature"] = base64.b64encode(bytes(signature)).decode()
 print(json.dumps(d))
 PY
 lines=$(wc -l < "$work/platform.log")
-as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/tampered.json"
+remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/tampered.json"
 remote_stack_wait_line "$work/platform.log" 'refused a result on the topic of DTU-0001: .*signature' \
   "$((lines + 1))"
 [ "$(repeated)" = $((before + 1)) ] || fail "a tampered result counted as repeated"
@@ -196,7 +176,7 @@ grep -q 'older than V2.00' "$work/refused.err" || fail "$(cat "$work/refused.err
 # The session of DTU-0001 holds the ack of the result sent again above; the rollback comes next.
 subscribe DTU-0001 DTU-0001 2 ff/v1/t/DTU-0001/cmd
 remote_platform remote upgrade DTU-0001 --firmware V1.50 --rollback > "$work/rollback.out"
-wait "${subs[-1]}"
+wait "${remote_stack_pids[-1]}"
 rollback_id=$(sed -n 's/^DTU-0001: command \([0-9a-f]*\) .*/\1/p' "$work/rollback.out")
 checked=$(payload DTU-0001 2 | "${tool[@]}" verify-command "$creds/DTU-0001/platform.pub.pem" DTU-0001)
 [ "$checked" = "rollback $rollback_id $sha150" ] || fail "rollback: $checked"
@@ -205,7 +185,7 @@ echo "== a forged result (signed with another terminal's key) is refused"
 "${tool[@]}" sign-result "$creds/DTU-0002/terminal.key" DTU-0001 "$command_id" failed V9.99 \
   > "$work/forged.json"
 lines=$(wc -l < "$work/platform.log")
-as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/forged.json"
+remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/forged.json"
 remote_stack_wait_line "$work/platform.log" 'refused a result on the topic of DTU-0001' "$((lines + 1))"
 [ "$(remote_platform remote results DTU-0001 | wc -l)" = 1 ] || fail "a forged result was stored"
 remote_platform terminals list | grep -q $'DTU-0001\t.*\tV2.00\t' || fail "the ledger moved"
@@ -225,13 +205,13 @@ remote_platform campaigns start C1 > /dev/null
 remote_stack_wait_line "$work/platform.log" 'Campaign C1: wave 1 started, 1 commands' "$((lines + 1))"
 campaign_command=$(remote_platform campaigns show C1 --json \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["wave_list"][0]["terminal_list"][0]["command_id"])')
-as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/progress \
+remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/progress \
   -m "{\"format_version\":1,\"device_id\":\"DTU-0001\",\"command_id\":\"$campaign_command\",\"step\":\"install\"}"
 "${tool[@]}" sign-result "$creds/DTU-0001/terminal.key" DTU-0001 "$campaign_command" failed V2.00 \
   > "$work/cross.json"
 cross_id=$(python3 -c 'import base64, json, sys; d = json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(d["document"]))["result_id"])' "$work/cross.json")
 lines=$(wc -l < "$work/platform.log")
-as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/cross.json"
+remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/cross.json"
 remote_stack_wait_line "$work/platform.log" \
   "refused result $cross_id of DTU-0001: .*which the platform did not send to DTU-0001" \
   "$((lines + 1))"
@@ -243,10 +223,10 @@ remote_platform campaigns cancel C1 > /dev/null
 echo "== progress and a retained state with members of the wrong types are read as nothing"
 # json-glib's getters are critical on an array or an object where a string or a boolean is asked
 # for: serve (progress) and terminals show (the state) died of one under fatal-criticals.
-as_terminal DTU-0002 mosquitto_pub -q 1 -t ff/v1/t/DTU-0002/progress \
+remote_stack_as_terminal DTU-0002 mosquitto_pub -q 1 -t ff/v1/t/DTU-0002/progress \
   -m '{"format_version":1,"device_id":"DTU-0002","command_id":["x"],"step":{}}'
 lines=$(wc -l < "$work/platform.log")
-as_terminal DTU-0002 mosquitto_pub -q 1 -r -t ff/v1/t/DTU-0002/state \
+remote_stack_as_terminal DTU-0002 mosquitto_pub -q 1 -r -t ff/v1/t/DTU-0002/state \
   -m '{"format_version":1,"device_id":"DTU-0002","online":{},"agent_state":[],"versions":{"main-program":{},"rootfs":5}}'
 remote_stack_wait_line "$work/platform.log" "the state of DTU-0002 is kept" "$((lines + 1))"
 remote_platform terminals show DTU-0002 > "$work/show.out" || fail "terminals show DTU-0002"
@@ -327,8 +307,8 @@ remote_stack_kill_platform KILL
 remote_stack_start_platform
 "${tool[@]}" sign-result "$creds/DTU-0004/terminal.key" DTU-0004 "$away_id" succeeded V2.00 \
   > "$work/result4.json"
-as_terminal DTU-0004 mosquitto_pub -q 1 -t ff/v1/t/DTU-0004/result -f "$work/result4.json"
-wait "${subs[-1]}"
+remote_stack_as_terminal DTU-0004 mosquitto_pub -q 1 -t ff/v1/t/DTU-0004/result -f "$work/result4.json"
+wait "${remote_stack_pids[-1]}"
 checked=$(payload DTU-0004 1 | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
 [ "$checked" = "upgrade $away_id $sha" ] || fail "first message: $checked"
 checked=$(payload DTU-0004 2 | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
@@ -358,7 +338,7 @@ for n in 1 2 3; do
   batch_ids+=("$(python3 -c 'import base64, json, sys; d = json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(d["document"]))["result_id"])' "$work/batch-$n.json")")
 done
 lines=$(wc -l < "$work/platform.log")
-as_terminal DTU-0002 mosquitto_pub -q 1 -l -t ff/v1/t/DTU-0002/result < "$work/batch.lines"
+remote_stack_as_terminal DTU-0002 mosquitto_pub -q 1 -l -t ff/v1/t/DTU-0002/result < "$work/batch.lines"
 for n in 0 2; do
   remote_stack_wait_line "$work/platform.log" "result ${batch_ids[n]} of DTU-0002: succeeded\$" \
     "$((lines + 1))"
@@ -384,7 +364,7 @@ subscribe DTU-0003 DTU-0003-killed 1 ff/v1/t/DTU-0003/cmd
 remote_stack_kill_platform TERM
 lines=$(wc -l < "$work/platform.log")
 FIELDFLASH_PLATFORM_FAULT=kill-before-commit=1 remote_stack_start_platform
-as_terminal DTU-0003 mosquitto_pub -q 1 -t ff/v1/t/DTU-0003/result -f "$work/killed.json"
+remote_stack_as_terminal DTU-0003 mosquitto_pub -q 1 -t ff/v1/t/DTU-0003/result -f "$work/killed.json"
 remote_stack_wait_line "$work/platform.log" \
   'FIELDFLASH_PLATFORM_FAULT: killed before committing 1 checked results' "$((lines + 1))"
 wait "$REMOTE_PLATFORM_PID" && fail "serve was not killed before its commit"
@@ -392,8 +372,8 @@ REMOTE_PLATFORM_PID=
 remote_platform remote results DTU-0003 | grep -q "$killed_id" && fail "stored without its commit"
 [ -s "$work/DTU-0003.out" ] && fail "acknowledged before its commit: $(cat "$work/DTU-0003.out")"
 remote_stack_start_platform
-as_terminal DTU-0003 mosquitto_pub -q 1 -t ff/v1/t/DTU-0003/result -f "$work/killed.json"
-wait "${subs[-1]}"
+remote_stack_as_terminal DTU-0003 mosquitto_pub -q 1 -t ff/v1/t/DTU-0003/result -f "$work/killed.json"
+wait "${remote_stack_pids[-1]}"
 checked=$(payload DTU-0003 1 | "${tool[@]}" verify-command "$creds/DTU-0003/platform.pub.pem" DTU-0003)
 [[ $checked == "ack "*" $killed_id" ]] || fail "after the restart: $checked"
 [ "$(remote_platform remote results DTU-0003 | grep -c "$killed_id")" = 1 ] \
@@ -426,7 +406,7 @@ FIELDFLASH_PLATFORM_FAULT=check-timeout=2 remote_stack_start_platform
 remote_stack_wait_line "$work/platform.log" \
   'of 1 commands claimed and not acknowledged, 0 reached the broker, 1 are published now \(the broker could not be asked\)' \
   "$((lines + 1))"
-wait "${subs[-1]}"
+wait "${remote_stack_pids[-1]}"
 checked=$(payload DTU-0004 1 | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
 [ "$checked" = "rollback $old_acl_id $sha150" ] || fail "after the refused check: $checked"
 echo "== a broker that never answers holds up nothing: the API still answers"
@@ -439,7 +419,7 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
 fill = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(1)]
 import signal; print("ready", flush=True); signal.pause()' "$REMOTE_MQTT_PORT" > "$work/silent.log" &
-subs+=($!)
+remote_stack_pids+=($!)
 remote_stack_wait_line "$work/silent.log" ready
 lines=$(wc -l < "$work/platform.log")
 "${remote_stack_platform[@]}" --data-dir "$REMOTE_PLATFORM_DIR" serve \

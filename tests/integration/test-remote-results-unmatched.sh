@@ -11,39 +11,21 @@ set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 tool=("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/tests/support/ff-remote-tool")
 work=$(mktemp -d /tmp/ff-unmatched-XXXXXX)
-subs=()
-finish () {
-  local status=$?
-  for pid in "${subs[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  remote_stack_stop
-  if grep -q 'Sanitizer' "$work/platform.log"; then
-    grep -A 30 'Sanitizer' "$work/platform.log" >&2
-    status=1
-  fi
-  rm -rf "$work"
-  exit "$status"
-}
-trap finish EXIT
+trap 'remote_stack_finish "$work"' EXIT
 fail () { echo "FAIL: $*" >&2; tail -n 20 "$work/platform.log" >&2 || true; exit 1; }
 
 remote_stack_start "$work"
 for id in DTU-0001 DTU-0002; do remote_stack_add_terminal "$id"; done
 creds=$work/credentials
 
-as_terminal () {
-  local who=$1 program=$2
-  shift 2
-  "$program" -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
-    --cert "$creds/$who/terminal.crt" --key "$creds/$who/terminal.key" "$@"
-}
 # Terminal $1's subscriber to its command topic taking $2 messages from now on (-R: not the
 # retained one) into $work/$1.out; waits until the broker has it.
 subscribe () {
   local who=$1 count=$2 lines
   lines=$(wc -l < "$work/mosquitto.log")
-  as_terminal "$who" mosquitto_sub -i "$who-watch-$RANDOM" -q 1 -R -C "$count" \
+  remote_stack_as_terminal "$who" mosquitto_sub -i "$who-watch-$RANDOM" -q 1 -R -C "$count" \
     -t "ff/v1/t/$who/cmd" > "$work/$who.out" &
-  subs+=($!)
+  remote_stack_pids+=($!)
   remote_stack_wait_line "$work/mosquitto.log" "as $who-watch-" "$((lines + 1))"
 }
 result_id_of () {
@@ -59,7 +41,7 @@ ledger () { remote_platform terminals list | awk -F'\t' -v id="$1" '$1 == id { p
 publish_result () {
   "${tool[@]}" sign-result "$creds/$1/terminal.key" "$1" "$2" "$3" "$4" > "$work/last.json"
   result_id_of "$work/last.json"
-  as_terminal "$1" mosquitto_pub -q 1 -t "ff/v1/t/$1/result" -f "$work/last.json"
+  remote_stack_as_terminal "$1" mosquitto_pub -q 1 -t "ff/v1/t/$1/result" -f "$work/last.json"
 }
 # Expects the refusal of result $2 of terminal $1 (log line matching $3 after line $4), its ack
 # (the one message $work/$1.out waited for) and nothing stored of it.
@@ -67,7 +49,7 @@ expect_refused () {
   local who=$1 id=$2 pattern=$3 lines=$4 checked
   remote_stack_wait_line "$work/platform.log" "refused result $id of $who: .*$pattern" \
     "$((lines + 1))"
-  wait "${subs[-1]}"
+  wait "${remote_stack_pids[-1]}"
   checked=$("${tool[@]}" verify-command "$creds/$who/platform.pub.pem" "$who" < "$work/$who.out")
   [[ $checked == "ack "*" $id" ]] || fail "$id: not acknowledged: $checked"
   remote_platform remote results "$who" | grep -q "$id" && fail "$id was stored"

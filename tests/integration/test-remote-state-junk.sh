@@ -7,22 +7,11 @@
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 work=$(mktemp -d /tmp/ff-state-junk-XXXXXX)
-finish () {
-  local status=$?
-  remote_stack_stop
-  if grep -q 'Sanitizer' "$work/platform.log"; then
-    grep -A 30 'Sanitizer' "$work/platform.log" >&2
-    status=1
-  fi
-  rm -rf "$work"
-  exit "$status"
-}
-trap finish EXIT
+trap 'remote_stack_finish "$work"' EXIT
 fail () { echo "FAIL: $*" >&2; tail -n 20 "$work/platform.log" >&2 || true; exit 1; }
 
 remote_stack_start "$work"
 remote_stack_add_terminal DTU-0001
-creds=$work/credentials
 
 # Publishes $1 as DTU-0001's retained state and waits for serve's word on it ($2: a pattern);
 # $since is the log's length before.
@@ -30,9 +19,7 @@ publish_state () {
   local lines
   lines=$(wc -l < "$work/platform.log")
   since=$lines
-  mosquitto_pub -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
-    --cert "$creds/DTU-0001/terminal.crt" --key "$creds/DTU-0001/terminal.key" \
-    -q 1 -r -t ff/v1/t/DTU-0001/state -m "$1"
+  remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -r -t ff/v1/t/DTU-0001/state -m "$1"
   remote_stack_wait_line "$work/platform.log" "$2" "$((lines + 1))"
 }
 refused () {

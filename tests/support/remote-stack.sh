@@ -13,6 +13,10 @@
 #   remote_stack_kill_broker / remote_stack_start_broker   # the broker, on the same port
 #   remote_stack_stop           # stops both (done at exit, unless the caller set an EXIT trap
 #                               # before remote_stack_start: that trap must call it)
+#   trap 'remote_stack_finish DIR' EXIT   # such a trap: also kills the PIDs in remote_stack_pids
+#                               # (the test's subscribers), fails the test on what a sanitizer
+#                               # reported in serve's log, and removes DIR
+#   remote_stack_as_terminal ID PROGRAM ARGS…   # mosquitto_sub/mosquitto_pub as terminal ID
 #
 # Set REMOTE_STACK_PUBLIC_PORT before remote_stack_start to give the platform another public port
 # than serve's (a relay in front of it, e.g. `fieldflash-sim networked cut-link`): the commands'
@@ -34,6 +38,7 @@ read -ra remote_stack_wrapper <<< "${FIELDFLASH_EXE_WRAPPER:-}"
 remote_stack_platform=("${remote_stack_wrapper[@]}" "${FIELDFLASH_BUILDDIR:?}/src/platform/fieldflash-platform")
 REMOTE_BROKER_PID=
 REMOTE_PLATFORM_PID=
+remote_stack_pids=()
 
 remote_platform () {
   "${remote_stack_platform[@]}" --data-dir "$REMOTE_PLATFORM_DIR" "$@"
@@ -114,6 +119,32 @@ remote_stack_start_broker () {
 remote_stack_stop () {
   remote_stack_kill_platform TERM
   remote_stack_kill_broker
+}
+
+# An EXIT trap's work; keeps the test's exit status unless a sanitizer reported something.
+remote_stack_finish () {
+  local status=$? pid log=${REMOTE_STACK_DIR:-$1}/platform.log
+  for pid in "${remote_stack_pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  remote_stack_stop
+  # In a sanitizer build, what the daemon's runs reported (leaks at exit included) fails the test.
+  if grep -q 'Sanitizer' "$log" 2>/dev/null; then
+    grep -A 30 'Sanitizer' "$log" >&2
+    status=1
+  fi
+  rm -rf "$1"
+  exit "$status"
+}
+
+# mosquitto_sub or mosquitto_pub ($2) with terminal $1's certificate, then their options.
+remote_stack_as_terminal () {
+  local who=$1 program=$2
+  shift 2
+  "$program" -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
+    --cert "$REMOTE_STACK_DIR/credentials/$who/terminal.crt" \
+    --key "$REMOTE_STACK_DIR/credentials/$who/terminal.key" "$@"
 }
 
 remote_stack_start () {
