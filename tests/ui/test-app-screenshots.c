@@ -137,7 +137,7 @@ wait_for_map (GtkWidget *page)
   if (shown.map == NULL)
     return;
   g_assert_nonnull (shown.walk);
-  ff_ui_test_wait_until (map_drawn, &shown, "the map's tiles and the way to the terminal");
+  ff_ui_test_wait_until_settled (map_drawn, &shown, "the map's tiles and the way to the terminal");
 }
 #endif
 
