@@ -43,15 +43,21 @@ publish_result () {
   result_id_of "$work/last.json"
   remote_stack_as_terminal "$1" mosquitto_pub -q 1 -t "ff/v1/t/$1/result" -f "$work/last.json"
 }
-# Expects the refusal of result $2 of terminal $1 (log line matching $3 after line $4), its ack
-# (the one message $work/$1.out waited for) and nothing stored of it.
-expect_refused () {
-  local who=$1 id=$2 pattern=$3 lines=$4 checked
-  remote_stack_wait_line "$work/platform.log" "refused result $id of $who: .*$pattern" \
-    "$((lines + 1))"
+# Expects the ack of result $2 of terminal $1: the one message its subscriber waited for. Each
+# result's ack is taken so, or a later subscriber could take an earlier result's ack for its own.
+expect_acked () {
+  local who=$1 id=$2 checked
   wait "${remote_stack_pids[-1]}"
   checked=$("${tool[@]}" verify-command "$creds/$who/platform.pub.pem" "$who" < "$work/$who.out")
   [[ $checked == "ack "*" $id" ]] || fail "$id: not acknowledged: $checked"
+}
+# Expects the refusal of result $2 of terminal $1 (log line matching $3 after line $4), its ack
+# and nothing stored of it.
+expect_refused () {
+  local who=$1 id=$2 pattern=$3 lines=$4
+  remote_stack_wait_line "$work/platform.log" "refused result $id of $who: .*$pattern" \
+    "$((lines + 1))"
+  expect_acked "$who" "$id"
   remote_platform remote results "$who" | grep -q "$id" && fail "$id was stored"
   return 0
 }
@@ -70,6 +76,7 @@ remote_platform campaigns start C1 > /dev/null
 remote_stack_wait_line "$work/platform.log" 'Campaign C1: wave 1 started, 1 commands' "$((lines + 1))"
 campaign_command=$(remote_platform campaigns show C1 --json \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["wave_list"][0]["terminal_list"][0]["command_id"])')
+remote_stack_wait_line "$work/platform.log" "command $campaign_command sent" "$((lines + 1))"
 campaign_state () {
   remote_platform campaigns show C1 --json \
     | python3 -c 'import json, sys; c = json.load(sys.stdin); print(c["state"], c["wave_list"][0]["terminal_list"][0]["state"])'
@@ -96,9 +103,11 @@ expect_refused DTU-0001 "$id" "did not send" "$lines"
 [[ $(ledger DTU-0001) == *$'\tV1.00\t'* ]] || fail "the ledger moved: $(ledger DTU-0001)"
 
 echo "== the answer to the terminal's own command is stored and moves the ledger"
+subscribe DTU-0001 1
 lines=$(wc -l < "$work/platform.log")
 first=$(publish_result DTU-0001 "$command_id" succeeded V2.00)
 remote_stack_wait_line "$work/platform.log" "result $first of DTU-0001: succeeded\$" "$((lines + 1))"
+expect_acked DTU-0001 "$first"
 [[ $(ledger DTU-0001) == *$'\tV2.00\t'* ]] || fail "ledger: $(ledger DTU-0001)"
 
 echo "== a second, different result for the same command: the first one stands"
@@ -111,9 +120,11 @@ expect_refused DTU-0001 "$id" "first one stands" "$lines"
 [ "$(metric remote_results_unmatched_total)" = 3 ] || fail "/metrics: $(metric remote_results_unmatched_total)"
 
 echo "== a campaign entry is the first answer's too"
+subscribe DTU-0002 1
 lines=$(wc -l < "$work/platform.log")
 id=$(publish_result DTU-0002 "$campaign_command" succeeded V2.00)
 remote_stack_wait_line "$work/platform.log" "result $id of DTU-0002: succeeded\$" "$((lines + 1))"
+expect_acked DTU-0002 "$id"
 state=$(campaign_state)
 [[ $state == *" succeeded" ]] || fail "campaign: $state"
 subscribe DTU-0002 1
