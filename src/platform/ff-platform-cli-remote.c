@@ -191,7 +191,6 @@ ff_cli_terminals_credentials (FfCli   *cli,
   };
   g_autoptr(FfKey) key = NULL;
   g_autoptr(FfMqttIssuer) issuer = NULL;
-  g_autoptr(GError) start_error = NULL;
   Batch batch = { 0 };
   gboolean ok = TRUE;
 
@@ -208,16 +207,7 @@ ff_cli_terminals_credentials (FfCli   *cli,
   batch.dirs = g_hash_table_new (g_str_hash, g_str_equal);
   g_mutex_init (&batch.lock);
   g_cond_init (&batch.written);
-  /* Every writer started now (exclusive): a push can then never fail to start one, which would
-   * leave its terminal queued with no writer and record_batch() waiting for it. */
-  batch.writers = g_thread_pool_new (write_credentials, &batch, CREDENTIALS_WRITERS, TRUE,
-                                     &start_error);
-  if (start_error != NULL)
-    {
-      if (batch.writers != NULL)
-        g_thread_pool_free (g_steal_pointer (&batch.writers), TRUE, TRUE);
-      g_propagate_error (error, g_steal_pointer (&start_error));
-    }
+  batch.writers = g_thread_pool_new (write_credentials, &batch, CREDENTIALS_WRITERS, FALSE, error);
   /* One process for a whole fleet: issuing thousands one by one costs a start each. */
   for (int i = 1; batch.writers != NULL && ok && i < argc; i++)
     {
