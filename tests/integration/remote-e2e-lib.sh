@@ -29,9 +29,18 @@ agent=${FIELDFLASH_AGENT:-$FIELDFLASH_BUILDDIR/src/agent/fieldflash-agent}
 work=$(mktemp -d /tmp/ff-remote-e2e-XXXXXX)
 declare -A loop_pid=()
 
+# Cuts the power of terminal $1: SIGKILL of its bootloader loop and of the agent it runs, either of
+# them perhaps stopped by a fault (SIGSTOP), which SIGTERM would never reach.
+e2e_kill_terminal () {
+  local loop=${loop_pid[$1]} child
+  child=$(cut -d' ' -f1 "/proc/$loop/task/$loop/children" 2>/dev/null || true)
+  kill -KILL "$loop" ${child:+"$child"} 2>/dev/null || true
+}
+
+# After a failure too: a terminal still running may be stopped at a fault, so it is killed.
 e2e_finish () {
   local id
-  for id in "${!loop_pid[@]}"; do kill -TERM "${loop_pid[$id]}" 2>/dev/null || true; done
+  for id in "${!loop_pid[@]}"; do e2e_kill_terminal "$id"; done
   for id in "${!loop_pid[@]}"; do wait "${loop_pid[$id]}" 2>/dev/null || true; done
   remote_stack_stop
   # E2E_KEEP=1 keeps the terminals, logs and platform for a look after a failure.

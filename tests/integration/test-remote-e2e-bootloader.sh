@@ -10,9 +10,7 @@ source "$(dirname "$0")/remote-e2e-lib.sh"
 
 # Cuts the power of terminal $1 from outside: its loop, then its agent (stopped or running).
 power_cut () {
-  local loop=${loop_pid[$1]} child
-  child=$(cut -d' ' -f1 "/proc/$loop/task/$loop/children" 2>/dev/null || true)
-  kill -KILL "$loop" ${child:+"$child"}
+  e2e_kill_terminal "$1"
   e2e_wait_loop "$1"
   [ "$status" = 137 ] || fail "$1: the loop ended with $status, not by SIGKILL"
 }

@@ -57,13 +57,14 @@ remote_stack_free_port () {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Waits (up to 60 s, or $REMOTE_STACK_WAIT_SECONDS for a bench at fleet size; blocking on the file,
-# no polling) for a line matching the extended regular expression $2 in the file $1 that a program
-# is writing, from its line $3 (default 1) on.
+# Waits (up to 60 s times $FIELDFLASH_TEST_TIME_FACTOR under emulation, or
+# $REMOTE_STACK_WAIT_SECONDS for a bench at fleet size; blocking on the file, no polling) for a line
+# matching the extended regular expression $2 in the file $1 that a program is writing, from its
+# line $3 (default 1) on.
 remote_stack_wait_line () {
   local line follower tail_pid
-  exec {follower}< <(exec timeout "${REMOTE_STACK_WAIT_SECONDS:-60}" tail -n +"${3:-1}" -F "$1" \
-                       2>/dev/null)
+  local seconds=${REMOTE_STACK_WAIT_SECONDS:-$((60 * ${FIELDFLASH_TEST_TIME_FACTOR:-1}))}
+  exec {follower}< <(exec timeout "$seconds" tail -n +"${3:-1}" -F "$1" 2>/dev/null)
   tail_pid=$!
   while IFS= read -r -u "$follower" line; do
     if [[ $line =~ $2 ]]; then
