@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ff-agent-config.h"
+#include "ff-files.h"
 
 static gboolean
 io_error (GError **error, const char *path, int saved_errno)
@@ -18,24 +19,6 @@ io_error (GError **error, const char *path, int saved_errno)
   g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_IO, "%s: %s", path,
                g_strerror (saved_errno));
   return FALSE;
-}
-
-gboolean
-ff_agent_sync_dir (const char *path, GError **error)
-{
-  int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int saved_errno;
-
-  if (fd < 0)
-    return io_error (error, path, errno);
-  if (fsync (fd) != 0)
-    {
-      saved_errno = errno;
-      close (fd);
-      return io_error (error, path, saved_errno);
-    }
-  close (fd);
-  return TRUE;
 }
 
 static gboolean
@@ -106,7 +89,7 @@ ff_agent_copy_file (const char *source, const char *dest, int mode, GError **err
       g_unlink (temp);
       return io_error (error, dest, saved_errno);
     }
-  return ff_agent_sync_dir (dir, error);
+  return ff_fsync_directory (dir, error);
 }
 
 gboolean

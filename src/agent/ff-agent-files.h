@@ -14,9 +14,6 @@ gboolean ff_agent_copy_file    (const char  *source,
 /* TRUE when both files exist and have the same bytes. */
 gboolean ff_agent_files_equal  (const char  *a,
                                 const char  *b);
-/* fsync of a directory, so a rename in it is durable. */
-gboolean ff_agent_sync_dir     (const char  *path,
-                                GError     **error);
 /* Writes @contents durably (temp + fsync + rename, 0600, the directory created if needed). */
 gboolean ff_agent_write_file   (const char  *path,
                                 const char  *contents,

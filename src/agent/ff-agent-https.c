@@ -15,6 +15,7 @@
 #include "ff-agent-config.h"
 #include "ff-agent-fault.h"
 #include "ff-agent-files.h"
+#include "ff-files.h"
 
 /* One buffer, reused: reads as large as the TLS layer hands over, no allocation per read. Four of
  * the platform's 16 KiB TLS records: a larger buffer (256 KiB before) adds to the peak memory and
@@ -321,7 +322,7 @@ finish_download (Download *download, GError **error)
   if (g_rename (download->part_path, download->dest_path) != 0)
     return io_error (error, download->dest_path, errno);
   g_unlink (download->validator_path);
-  if (!ff_agent_sync_dir (dir, error))
+  if (!ff_fsync_directory (dir, error))
     return FALSE;
   ff_agent_fault_download_renamed ();
   return TRUE;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "ff-agent-files.h"
+#include "ff-files.h"
 #include "ff-remote-doc.h"
 
 struct _FfAgentOutbox
@@ -63,7 +64,7 @@ ff_agent_outbox_remove (FfAgentOutbox *outbox, const char *result_id)
   path = result_path (outbox, result_id);
   if (g_unlink (path) != 0)
     return FALSE;
-  ff_agent_sync_dir (outbox->dir, NULL);
+  ff_fsync_directory (outbox->dir, NULL);
   return TRUE;
 }
 

@@ -4,7 +4,11 @@
 #include "ff-files.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 
 int
 ff_remove_tree (const char *path)
@@ -30,4 +34,20 @@ ff_remove_tree (const char *path)
     return -1;
   errno = saved_errno;
   return result;
+}
+
+gboolean
+ff_fsync_directory (const char  *path,
+                    GError     **error)
+{
+  int fd = g_open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  gboolean ok = fd >= 0 && fsync (fd) == 0;
+  int saved_errno = errno;
+
+  if (fd >= 0)
+    close (fd);
+  if (!ok)
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                 _("Could not sync the directory %s: %s"), path, g_strerror (saved_errno));
+  return ok;
 }

@@ -10,4 +10,9 @@ G_BEGIN_DECLS
  * g_remove()). */
 int ff_remove_tree (const char *path);
 
+/* Waits until the entries of the directory @path (a file created, renamed or removed in it) are
+ * on disk: a rename is durable only once its directory is. FALSE with a G_IO_ERROR naming @path. */
+gboolean ff_fsync_directory (const char  *path,
+                             GError     **error);
+
 G_END_DECLS

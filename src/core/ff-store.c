@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ff-crypto.h"
+#include "ff-files.h"
 #include "ff-report.h"
 #include "ff-sqlite.h"
 
@@ -548,7 +549,7 @@ ff_store_commit_firmware (FfStore     *self,
       return FALSE;
     }
   /* The rename itself is only durable once the directory is. */
-  if (!fsync_path (self->firmware_dir, error) || !begin (self, error))
+  if (!ff_fsync_directory (self->firmware_dir, error) || !begin (self, error))
     return FALSE;
   ok = run_sql (self, error, "INSERT OR REPLACE INTO firmware (sha256, size, stored_at)"
                              " VALUES (?, ?, ?)", "sii", sha256, (gint64) size, now_seconds ());

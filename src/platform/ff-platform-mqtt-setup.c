@@ -7,6 +7,7 @@
 
 #include "ff-platform-mqtt-setup.h"
 
+#include "ff-files.h"
 #include "ff-platform-error.h"
 #include "ff-platform-fault.h"
 
@@ -349,20 +350,6 @@ set_errno_error (GError    **error,
   return FALSE;
 }
 
-static gboolean
-sync_directory (const char *path,
-                GError    **error)
-{
-  int fd = g_open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  gboolean ok = fd >= 0 && fsync (fd) == 0;
-
-  if (!ok)
-    set_errno_error (error, _("Could not sync the directory %s: %s"), path);
-  if (fd >= 0)
-    close (fd);
-  return ok;
-}
-
 /* Writes @contents to the new file @path and syncs it (its directory is renamed into place
  * after, so no temporary name of its own). */
 static gboolean
@@ -489,7 +476,7 @@ ff_mqtt_issuer_issue (FfMqttIssuer *issuer,
       ok = write_new_file (issuer, path, contents[i], i == TERMINAL_KEY ? 0600 : 0644, error);
     }
   explicit_bzero (private_pem, strlen (private_pem));
-  if (!ok || !sync_directory (temp, error))
+  if (!ok || !ff_fsync_directory (temp, error))
     return NULL;
   /* The whole directory at once: an earlier one is swapped out atomically (never a new key
    * beside an old certificate), then removed. */
@@ -519,7 +506,7 @@ ff_mqtt_issuer_sync (FfMqttIssuer *issuer,
   g_hash_table_iter_init (&iter, issuer->unsynced);
   while (g_hash_table_iter_next (&iter, (gpointer *) &dir, NULL))
     {
-      if (!sync_directory (dir, error))
+      if (!ff_fsync_directory (dir, error))
         return FALSE;
       g_hash_table_iter_remove (&iter);
     }

@@ -10,6 +10,7 @@
 
 #include "ff-sim-swarm-journal.h"
 
+#include "ff-files.h"
 #include "ff-remote-doc.h"
 
 #include <errno.h>
@@ -93,16 +94,9 @@ ff_sim_swarm_journal_open (const char                   *path,
     {
       /* The file's name must survive a power cut too. */
       g_autofree char *dir = g_path_get_dirname (path);
-      int dir_fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 
-      if (dir_fd < 0 || fsync (dir_fd) != 0)
-        {
-          journal_error (error, dir, _("cannot sync its directory"));
-          if (dir_fd >= 0)
-            close (dir_fd);
-          return NULL;
-        }
-      close (dir_fd);
+      if (!ff_fsync_directory (dir, error))
+        return NULL;
     }
   if (!g_file_get_contents (path, &contents, &length, error))
     return NULL;
