@@ -15,12 +15,13 @@
 #include "ff-agent-config.h"
 #include "ff-agent-fault.h"
 #include "ff-agent-files.h"
+#include "ff-agent-hasher.h"
 #include "ff-files.h"
 
-/* One buffer, reused: reads as large as the TLS layer hands over, no allocation per read. Four of
- * the platform's 16 KiB TLS records: a larger buffer (256 KiB before) adds to the peak memory and
- * saves only trips through the main loop, a few microseconds each. */
-#define READ_CHUNK (64 * 1024)
+/* The hasher's buffers, reused: reads as large as the TLS layer hands over, no allocation per
+ * read. Four of the platform's 16 KiB TLS records: a larger buffer (256 KiB before) adds to the
+ * peak memory and saves only a few system calls. */
+#define READ_CHUNK FF_AGENT_HASHER_BUFFER_SIZE
 /* Writeback of the written bytes is started this often (without waiting for it), so a power cut
  * loses little of a long download; waiting for a sync here (fdatasync) cut the throughput by half
  * or more on a loaded disk. The whole file is synced once it is complete. */
@@ -204,12 +205,12 @@ ff_agent_https_new_message (FfAgentHttps *https, const char *method, const char 
 
 /* A download runs in a worker thread (g_task_run_in_thread): libsoup 3.2 sends a message from
  * any thread and does its I/O there, so the body is read with blocking reads into the part file
- * and hashed as it comes, as curl's loop does. Read through the main loop, every 64 KiB cost a
- * wakeup, a dozen writes to the main context's wakeup fd (the TLS stream's pollable sources made
- * and dropped) and the dispatch: about a tenth of the agent's CPU in a download, and on a loaded
- * machine a download is paced by its share of the CPUs. The thread touches nothing of the agent:
- * it holds its own references to the session and the pinned certificate, and hands the progress
- * to the main context. */
+ * as curl's loop does, and hashed as it comes on the hasher's thread (ff-agent-hasher.c). Read
+ * through the main loop, every 64 KiB cost a wakeup, a dozen writes to the main context's wakeup
+ * fd (the TLS stream's pollable sources made and dropped) and the dispatch: about a tenth of the
+ * agent's CPU in a download, and on a loaded machine a download is paced by its share of the
+ * CPUs. The thread touches nothing of the agent: it holds its own references to the session and
+ * the pinned certificate, and hands the progress to the main context. */
 typedef struct
 {
   SoupSession *session;
@@ -223,10 +224,9 @@ typedef struct
   gint64 size;
   char *sha256;
   SoupMessage *message;
-  guint8 *buffer;
   /* The digest of the part file's bytes so far: hashed as they are written, so the complete file
-   * is not read back. */
-  FfSha256 *hash;
+   * is not read back. Its buffers are the ones the body is read into. */
+  FfAgentHasher *hasher;
   int fd;
   gint64 offset;
   gint64 unsynced;
@@ -259,8 +259,7 @@ download_free (Download *download)
   g_free (download->validator_path);
   g_free (download->sha256);
   g_clear_object (&download->message);
-  g_free (download->buffer);
-  ff_sha256_free (download->hash);
+  ff_agent_hasher_free (download->hasher);
   if (download->report != NULL)
     g_source_destroy (download->report);
   g_clear_pointer (&download->report, g_source_unref);
@@ -285,14 +284,15 @@ hash_file (Download *download, const char *path, gint64 length, GError **error)
 {
   gint64 done = 0;
 
-  g_free (ff_sha256_finish_hex (download->hash));
+  g_free (ff_agent_hasher_finish_hex (download->hasher));
   while (done < length)
     {
-      gssize n = pread (download->fd, download->buffer, MIN (READ_CHUNK, length - done), done);
+      gssize n = pread (download->fd, ff_agent_hasher_get_buffer (download->hasher),
+                        MIN (READ_CHUNK, length - done), done);
 
       if (n <= 0)
         return io_error (error, path, n < 0 ? errno : EIO);
-      ff_sha256_update (download->hash, download->buffer, n);
+      ff_agent_hasher_push (download->hasher, n);
       done += n;
     }
   return TRUE;
@@ -302,7 +302,7 @@ hash_file (Download *download, const char *path, gint64 length, GError **error)
 static gboolean
 finish_download (Download *download, GError **error)
 {
-  g_autofree char *digest = ff_sha256_finish_hex (download->hash);
+  g_autofree char *digest = ff_agent_hasher_finish_hex (download->hasher);
   g_autofree char *dir = g_path_get_dirname (download->dest_path);
   gint64 size = download->offset;
 
@@ -378,25 +378,26 @@ queue_progress (GTask *task, Download *download, gint64 bytes, gboolean now)
   g_mutex_unlock (&download->lock);
 }
 
-/* Writes @length bytes just read at the part file's end, hashing them. */
+/* Writes the @length bytes just read into the hasher's buffer @data at the part file's end, then
+ * hands them to the hasher. */
 static gboolean
 write_chunk (Download *download, const guint8 *data, gsize length, GError **error)
 {
   gint64 cut = ff_agent_fault_download_cut_bytes ();
   gint64 start = download->offset;
+  gsize written = 0;
 
-  while (length > 0)
+  while (written < length)
     {
-      gssize n = write (download->fd, data, length);
+      gssize n = write (download->fd, data + written, length - written);
 
       if (n < 0)
         return io_error (error, download->part_path, errno);
-      ff_sha256_update (download->hash, data, n);
-      data += n;
-      length -= n;
-      download->offset += n;
-      download->unsynced += n;
+      written += n;
     }
+  ff_agent_hasher_push (download->hasher, length);
+  download->offset += length;
+  download->unsynced += length;
   if (download->unsynced >= WRITEBACK_INTERVAL)
     {
       sync_file_range (download->fd, download->offset - download->unsynced, download->unsynced,
@@ -471,11 +472,12 @@ read_body (GTask *task, Download *download, GInputStream *body, GCancellable *ca
 {
   while (TRUE)
     {
+      guint8 *buffer = ff_agent_hasher_get_buffer (download->hasher);
       gsize length = 0;
       gssize n = 1;
 
       while (length < READ_CHUNK
-             && (n = g_input_stream_read (body, download->buffer + length, READ_CHUNK - length,
+             && (n = g_input_stream_read (body, buffer + length, READ_CHUNK - length,
                                           cancellable, error)) > 0)
         {
           length += n;
@@ -494,10 +496,10 @@ read_body (GTask *task, Download *download, GInputStream *body, GCancellable *ca
         {
           /* A broken connection: what was read before it is kept, so the resume does not fetch
            * it again. */
-          write_chunk (download, download->buffer, length, NULL);
+          write_chunk (download, buffer, length, NULL);
           return FALSE;
         }
-      if (!write_chunk (download, download->buffer, length, error))
+      if (!write_chunk (download, buffer, length, error))
         return FALSE;
       if (n == 0)
         {
@@ -530,7 +532,7 @@ restart_from_zero (Download *download, GError **error)
   download->resumed = FALSE;
   download->offset = 0;
   download->unsynced = 0;
-  g_free (ff_sha256_finish_hex (download->hash));
+  g_free (ff_agent_hasher_finish_hex (download->hasher));
   download->fd = open (download->part_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (download->fd < 0)
     return io_error (error, download->part_path, errno);
@@ -539,6 +541,21 @@ restart_from_zero (Download *download, GError **error)
                                           download->pinned_der, "GET", download->url, NULL, NULL,
                                           error);
   return download->message != NULL;
+}
+
+/* The download's result (@error NULL: done). Its hasher — buffers and thread — goes first: the
+ * agent's next steps (verifying, a slot write) run in the task's callback, while the task and
+ * what it holds still live. */
+static void
+download_return (GTask *task, GError *error)
+{
+  Download *download = g_task_get_task_data (task);
+
+  g_clear_pointer (&download->hasher, ff_agent_hasher_free);
+  if (error == NULL)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
 }
 
 static void
@@ -564,9 +581,7 @@ download_thread (GTask *task, gpointer source_object, gpointer task_data,
       g_clear_error (&error);
       done = restart_from_zero (download, &error) && fetch (task, download, cancellable, &error);
     }
-  if (done)
-    return g_task_return_boolean (task, TRUE);
-  g_task_return_error (task, error);
+  download_return (task, done ? NULL : error);
 }
 
 /* The package itself already there, with the command's size and SHA-256: the download completed
@@ -587,7 +602,7 @@ package_in_place (Download *download)
              && hash_file (download, download->dest_path, download->size, NULL);
   close (download->fd);
   download->fd = -1;
-  digest = ff_sha256_finish_hex (download->hash);
+  digest = ff_agent_hasher_finish_hex (download->hasher);
   if (complete && g_str_equal (digest, download->sha256))
     return TRUE;
   g_unlink (download->dest_path);
@@ -622,8 +637,7 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
   download->progress_data = progress_data;
   g_mutex_init (&download->lock);
   download->fd = -1;
-  download->buffer = g_malloc (READ_CHUNK);
-  download->hash = ff_sha256_new ();
+  download->hasher = ff_agent_hasher_new ();
   g_task_set_task_data (task, download, (GDestroyNotify) download_free);
   /* Once the package is in place the download succeeded: a stop that cancels it after the rename
    * (its result not yet in the main loop) must not turn it into "cancelled". The body's reads
@@ -631,17 +645,17 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
   g_task_set_check_cancellable (task, FALSE);
 
   if (package_in_place (download))
-    return g_task_return_boolean (task, TRUE);
+    return download_return (task, NULL);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       io_error (&error, dir, errno);
-      return g_task_return_error (task, error);
+      return download_return (task, error);
     }
   download->fd = open (download->part_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (download->fd < 0 || fstat (download->fd, &info) != 0)
     {
       io_error (&error, download->part_path, errno);
-      return g_task_return_error (task, error);
+      return download_return (task, error);
     }
   download->offset = info.st_size;
   if (download->offset == size)
@@ -654,7 +668,7 @@ ff_agent_https_download_async (FfAgentHttps *https, const char *url, const char 
   /* Made here, in the session's thread: the first request sets the session's TLS database. */
   download->message = ff_agent_https_new_message (https, "GET", url, NULL, NULL, &error);
   if (download->message == NULL)
-    return g_task_return_error (task, error);
+    return download_return (task, error);
   /* Resume only what the same file on the platform continues (If-Range); otherwise the platform
    * sends the whole file again and the part is overwritten. */
   g_file_get_contents (download->validator_path, &validator, NULL, NULL);
