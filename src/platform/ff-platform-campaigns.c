@@ -694,8 +694,8 @@ ff_platform_campaigns_set_observer (void     (*changed) (gpointer user_data),
   g_mutex_unlock (&observer_lock);
 }
 
-static void
-notify_observer (void)
+void
+ff_platform_campaigns_changed (void)
 {
   g_mutex_lock (&observer_lock);
   if (observer != NULL)
@@ -720,7 +720,7 @@ update_terminals (FfPlatformDb *db,
   changed = ff_platform_db_changes (db) > 0;
   ff_platform_db_unlock (db);
   if (changed)
-    notify_observer ();
+    ff_platform_campaigns_changed ();
   return TRUE;
 }
 

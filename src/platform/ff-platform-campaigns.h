@@ -205,6 +205,11 @@ gboolean    ff_platform_db_campaign_take_progress (FfPlatformDb *db,
  * remove it. */
 void        ff_platform_campaigns_set_observer (void     (*changed) (gpointer user_data),
                                                 gpointer   user_data);
+/* Tells the observer now. A change stored through another connection than the daemon's (a
+ * worker thread's, ff_platform_db_open_again) is visible to it only once committed, so the
+ * observer told during that transaction may look too early: its writer tells it again after the
+ * commit. */
+void        ff_platform_campaigns_changed      (void);
 
 /* Tells a running daemon that the operator changed a campaign: touches DATA/campaigns.changed,
  * which its engine watches. */

@@ -267,6 +267,13 @@ ff_platform_db_open (const char *path,
   return db;
 }
 
+FfPlatformDb *
+ff_platform_db_open_again (FfPlatformDb *db,
+                           GError      **error)
+{
+  return ff_platform_db_open (sqlite3_db_filename (db->handle, "main"), error);
+}
+
 void
 ff_platform_db_close (FfPlatformDb *db)
 {
@@ -285,6 +292,12 @@ ff_platform_db_close (FfPlatformDb *db)
  * work alone too) runs the inner work in a nested savepoint of its own transaction. */
 static GPrivate unit_running;
 
+/* One write transaction at a time in this process, across its connections to the database: a
+ * connection waiting for another's commit waits here, woken when it is done, rather than in
+ * SQLite's busy handler, which polls in sleeps of up to 100 ms. (Another process still meets the
+ * busy handler.) */
+static GMutex writing;
+
 /* Runs one batch: each unit in a savepoint (a failing unit leaves no trace), then one COMMIT
  * for all. A unit counts as done only once that commit is durable. */
 static void
@@ -295,11 +308,13 @@ run_batch (FfPlatformDb *db,
   gboolean any_ok = FALSE;
 
   g_rec_mutex_lock (&db->lock);
+  g_mutex_lock (&writing);
   if (!exec_script (db, "BEGIN IMMEDIATE", &begin_error))
     {
       for (GList *l = batch->head; l != NULL; l = l->next)
         ((Pending *) l->data)->error = g_error_copy (begin_error);
       g_error_free (begin_error);
+      g_mutex_unlock (&writing);
       g_rec_mutex_unlock (&db->lock);
       return;
     }
@@ -333,6 +348,7 @@ run_batch (FfPlatformDb *db,
     }
   else if (!any_ok)
     exec_script (db, "ROLLBACK", NULL);
+  g_mutex_unlock (&writing);
   g_rec_mutex_unlock (&db->lock);
 }
 

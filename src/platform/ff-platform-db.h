@@ -136,6 +136,10 @@ typedef gboolean (*FfPlatformDbWork) (FfPlatformDb *db,
 
 FfPlatformDb *ff_platform_db_open                  (const char    *path,
                                                     GError       **error);
+/* Another connection to @db's file, for a thread that writes beside @db's users: its
+ * transactions wait for theirs (one writer at a time), its reads do not (WAL). */
+FfPlatformDb *ff_platform_db_open_again            (FfPlatformDb  *db,
+                                                    GError       **error);
 void          ff_platform_db_close                 (FfPlatformDb  *db);
 /* Runs @work in a transaction and returns once it is durably committed, or rolled back when
  * @work fails. Calls from several threads at once are committed together (group commit): each

@@ -15,6 +15,7 @@ static struct
   guint  kill_in_credentials;
   guint  check_timeout;
   guint  kill_before_commit;
+  guint  kill_after_commit;
   char  *delta_gate;
 } faults;
 
@@ -52,7 +53,8 @@ ff_platform_fault_init (GError **error)
           || read_count (fault, "kill-after-claim", &faults.kill_after_claim)
           || read_count (fault, "kill-in-credentials", &faults.kill_in_credentials)
           || read_count (fault, "check-timeout", &faults.check_timeout)
-          || read_count (fault, "kill-before-commit", &faults.kill_before_commit))
+          || read_count (fault, "kill-before-commit", &faults.kill_before_commit)
+          || read_count (fault, "kill-after-commit", &faults.kill_after_commit))
         continue;
       if (g_str_has_prefix (fault, "delta-gate=") && fault[strlen ("delta-gate=")] != '\0')
         {
@@ -97,6 +99,12 @@ guint
 ff_platform_fault_kill_before_commit (void)
 {
   return faults.kill_before_commit;
+}
+
+guint
+ff_platform_fault_kill_after_commit (void)
+{
+  return faults.kill_after_commit;
 }
 
 void

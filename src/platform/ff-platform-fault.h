@@ -12,6 +12,8 @@
  *                          a minute (a test of a broker that drops the check's marker)
  *   kill-before-commit=N   SIGKILL once N results have passed their checks, before the commit of
  *                          the batch holding the Nth: checked, neither stored nor acknowledged
+ *   kill-after-commit=N    SIGKILL once the batch holding the Nth result that passed its checks
+ *                          is committed, before its acks are published: stored, not acknowledged
  *   delta-gate=PATH        making a delta package first opens PATH (a FIFO) for reading and reads
  *                          it to its end: it waits there until the test writes to it */
 #pragma once
@@ -33,6 +35,8 @@ guint    ff_platform_fault_check_timeout     (void);
 
 /* N of kill-before-commit=N, 0 without it. */
 guint    ff_platform_fault_kill_before_commit (void);
+/* N of kill-after-commit=N, 0 without it. */
+guint    ff_platform_fault_kill_after_commit  (void);
 
 /* With delta-gate=PATH: waits until PATH is opened for writing and closed again. */
 void     ff_platform_fault_delta_gate         (void);

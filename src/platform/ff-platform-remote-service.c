@@ -3,7 +3,9 @@
  * killed daemon claimed it holds), ingests the terminals' results and acknowledges them, and keeps
  * their retained state.
  * What arrives is stored in batches, one transaction (one durable commit) for the messages of a
- * main-loop turn, and acted on only once that commit is durable. */
+ * main-loop turn, and acted on only once that commit is durable. A batch holding results is
+ * checked and stored by a worker thread, on a database connection of its own, while the main
+ * loop reads the next messages; the main loop publishes its acks once it is committed. */
 #include "config.h"
 
 #include "ff-platform-remote-service.h"
@@ -37,6 +39,7 @@ typedef enum
 struct _FfRemoteService
 {
   FfPlatformDb *db;
+  FfPlatformDb *store_db;       /* the worker's connection, to store the batches it checked */
   FfKey        *platform_key;
   FfMqttClient *client;
   FfMqttSettings *settings;
@@ -49,7 +52,8 @@ struct _FfRemoteService
   guint         kill_after_puback;  /* the test hooks (ff-platform-fault.h), or 0 */
   guint         kill_after_claim;
   guint         kill_before_commit;
-  guint         verified;       /* results that passed their checks, for that hook */
+  guint         kill_after_commit;
+  guint         verified;       /* results that passed their checks, for those hooks */
   guint         acknowledged;
   guint         claimed;
   /* Nothing new is published before the check of what a killed daemon claimed is done: a command
@@ -305,23 +309,20 @@ read_state (FfRemoteService *self,
   return FALSE;
 }
 
-/* What is done on the main loop before the batch's checks: reading, and the refusals, which store
- * nothing. FALSE: the event is dropped. */
+/* What is done on the main loop before the batch's checks: reading the unsigned messages, and
+ * their refusals, which store nothing (a result is read with its checks: check_event). FALSE: the
+ * event is dropped. */
 static gboolean
 read_event (FfRemoteService *self,
-            Event           *event,
-            gint64           now)
+            Event           *event)
 {
   switch (event->kind)
     {
-    case EVENT_RESULT:
-      event->ingest = ff_platform_remote_read_result (self->db, event->id, event->payload, now,
-                                                      &event->error);
-      return TRUE;
     case EVENT_PROGRESS:
       return read_progress (event);
     case EVENT_STATE:
       return read_state (self, event);
+    case EVENT_RESULT:
     case EVENT_SENT:
     default:
       return TRUE;
@@ -333,20 +334,25 @@ typedef struct Batch
   FfRemoteService *service;
   GPtrArray       *events;    /* of Event * */
   gint64           now;
-  GMutex           lock;      /* done: the worker thread's checks are over */
+  gboolean         stored;    /* its events that passed their checks are committed */
+  GMutex           lock;      /* done: the worker thread's checks and commit are over */
   GCond            cond;
   gboolean         done;
 } Batch;
 
-/* The costly work, without the database, in a worker thread: a result's signature checked, and
- * its ack signed ahead (it is published only once the result is stored: finish_event). */
+/* The costly work, in a worker thread (outside any transaction): a result read through @db (a
+ * copy of one stored already, byte for byte? its terminal's key), its signature checked, and its
+ * ack signed ahead (it is published only once the result is stored: finish_event). */
 static void
-check_event (Batch *batch,
-             Event *event)
+check_event (Batch        *batch,
+             FfPlatformDb *db,
+             Event        *event)
 {
   const FfRemoteResult *result;
 
-  if (event->kind != EVENT_RESULT || event->error != NULL
+  if (event->kind != EVENT_RESULT
+      || (event->ingest = ff_platform_remote_read_result (db, event->id, event->payload,
+                                                          batch->now, &event->error)) == NULL
       || !ff_remote_ingest_verify (event->ingest, &event->error))
     return;
   result = ff_remote_ingest_get_result (event->ingest);
@@ -354,8 +360,8 @@ check_event (Batch *batch,
                                        result->result_id, batch->now, &event->ack_error);
 }
 
-/* Whether the event passed its checks; a result that did not is refused here, on the main loop:
- * not acknowledged, not stored. */
+/* Whether the event passed its checks; a result that did not is refused here (in the thread that
+ * stores the batch): not acknowledged, not stored. */
 static gboolean
 accept_event (FfRemoteService *self,
               Event           *event)
@@ -503,50 +509,89 @@ finish_event (FfRemoteService *self,
     }
 }
 
-/* Stores a batch whose checks are over in one transaction, then acts on it. Nothing is
- * acknowledged before its commit is durable: a daemon killed before leaves the results in the
- * terminals' outboxes, which they send again until acknowledged. */
-static void
-store_and_finish (FfRemoteService *self,
-                  Batch           *batch)
+/* Stores the events of a batch whose checks are over that passed them, in one transaction through
+ * @db (the main loop's connection, or the worker's). FALSE: nothing to act on (none passed, or
+ * the commit failed). */
+static gboolean
+store_checked (FfRemoteService *self,
+               FfPlatformDb    *db,
+               Batch           *batch)
 {
   g_autoptr(GPtrArray) checked = g_steal_pointer (&batch->events);
   g_autoptr(GError) error = NULL;
-  gboolean sent = FALSE;
+  guint results = 0;
 
   batch->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
   for (guint i = 0; i < checked->len; i++)
     if (accept_event (self, g_ptr_array_index (checked, i)))
       g_ptr_array_add (batch->events, g_steal_pointer (&g_ptr_array_index (checked, i)));
   if (batch->events->len == 0)
-    return;
+    return FALSE;
   for (guint i = 0; i < batch->events->len; i++)
-    self->verified += ((Event *) g_ptr_array_index (batch->events, i))->kind == EVENT_RESULT;
-  if (self->kill_before_commit > 0 && self->verified >= self->kill_before_commit)
+    results += ((Event *) g_ptr_array_index (batch->events, i))->kind == EVENT_RESULT;
+  /* Only one batch with results is stored at a time (the worker's, or the last at exit): the
+   * count and the hooks are the concern of that one alone. */
+  if (results > 0)
+    self->verified += results;
+  if (results > 0 && self->kill_before_commit > 0 && self->verified >= self->kill_before_commit)
     {
       /* The test hook: the results are checked, their acks signed; nothing is stored or sent. */
       g_message ("MQTT: FIELDFLASH_PLATFORM_FAULT: killed before committing %u checked results",
                  self->verified);
       raise (SIGKILL);
     }
-  if (!ff_platform_db_transaction (self->db, store_batch, batch, &error))
+  if (!ff_platform_db_transaction (db, store_batch, batch, &error))
     {
       g_warning ("MQTT: %u messages were not kept: %s", batch->events->len, error->message);
-      return;
+      return FALSE;
+    }
+  if (results > 0 && self->kill_after_commit > 0 && self->verified >= self->kill_after_commit)
+    {
+      /* The test hook: the results are stored, none is acknowledged. */
+      g_message ("MQTT: FIELDFLASH_PLATFORM_FAULT: killed after committing %u checked results",
+                 self->verified);
+      raise (SIGKILL);
     }
   ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_MQTT_MESSAGES_STORED,
                            batch->events->len);
   ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_MQTT_COMMITS, 1);
+  return TRUE;
+}
+
+/* On the main loop, once the batch is durable: acknowledges its results, logs, and sends the next
+ * round of commands. Nothing is acknowledged before its commit: a daemon killed before leaves
+ * the results in the terminals' outboxes, which they send again until acknowledged. */
+static void
+finish_batch (FfRemoteService *self,
+              Batch           *batch)
+{
+  gboolean sent = FALSE;
+  gboolean campaigns = FALSE;
+
   for (guint i = 0; i < batch->events->len; i++)
     {
       Event *event = g_ptr_array_index (batch->events, i);
 
       finish_event (self, event);
       sent |= event->kind == EVENT_SENT;
+      campaigns |= event->kind == EVENT_RESULT || event->kind == EVENT_PROGRESS;
     }
+  /* The campaign engine was told during the worker's transaction, and may have looked before
+   * its commit: it looks again now that the batch is committed. */
+  if (campaigns)
+    ff_platform_campaigns_changed ();
   /* Acknowledgements stored make room for the next round of commands. */
   if (sent && ff_mqtt_client_is_connected (self->client))
     publish_unsent (self);
+}
+
+/* Stores a batch whose checks are over through the main loop's connection, then acts on it. */
+static void
+store_and_finish (FfRemoteService *self,
+                  Batch           *batch)
+{
+  if (store_checked (self, self->db, batch))
+    finish_batch (self, batch);
 }
 
 static void
@@ -558,7 +603,8 @@ check_in_thread (GTask        *task,
   Batch *batch = task_data;
 
   for (guint i = 0; i < batch->events->len; i++)
-    check_event (batch, g_ptr_array_index (batch->events, i));
+    check_event (batch, batch->service->store_db, g_ptr_array_index (batch->events, i));
+  batch->stored = store_checked (batch->service, batch->service->store_db, batch);
   g_mutex_lock (&batch->lock);
   batch->done = TRUE;
   g_cond_signal (&batch->cond);
@@ -566,7 +612,7 @@ check_in_thread (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
-/* Back on the main loop: the batch is checked; stored, then the next one goes. */
+/* Back on the main loop: the batch is checked and stored; its acks go, then the next batch. */
 static void
 batch_checked (GObject      *source,
                GAsyncResult *result,
@@ -579,7 +625,8 @@ batch_checked (GObject      *source,
   if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
     return;
   batch = g_steal_pointer (&self->checking);
-  store_and_finish (self, batch);
+  if (batch->stored)
+    finish_batch (self, batch);
   if (self->queue->len > 0)
     flush (self, TRUE);
 }
@@ -605,10 +652,10 @@ store_acknowledged (FfRemoteService *self)
     store_and_finish (self, batch);
 }
 
-/* Takes what arrived since the last flush as a batch: read on the main loop, its results
- * checked (@in_thread: in a worker thread, while the main loop reads the next messages), stored
- * in one transaction, acted on. One batch at a time, in the order they arrived: the next waits
- * for this one's commit. */
+/* Takes what arrived since the last flush as a batch: read on the main loop, its results read and
+ * checked and the batch stored in one transaction (@in_thread: all three in a worker thread, while
+ * the main loop reads the next messages), then acted on. One batch at a time, in the order they
+ * arrived: the next waits for this one's commit. */
 static void
 flush (FfRemoteService *self,
        gboolean         in_thread)
@@ -630,15 +677,15 @@ flush (FfRemoteService *self,
     {
       Event *event = g_ptr_array_index (arrived, i);
 
-      if (!read_event (self, event, batch->now))
+      if (!read_event (self, event))
         continue;
-      results |= event->kind == EVENT_RESULT && event->error == NULL;
+      results |= event->kind == EVENT_RESULT;
       g_ptr_array_add (batch->events, g_steal_pointer (&g_ptr_array_index (arrived, i)));
     }
   if (!in_thread || !results)
     {
       for (guint i = 0; i < batch->events->len; i++)
-        check_event (batch, g_ptr_array_index (batch->events, i));
+        check_event (batch, self->db, g_ptr_array_index (batch->events, i));
       store_and_finish (self, batch);
       return;
     }
@@ -745,7 +792,11 @@ ff_remote_service_start (FfPlatformDb      *db,
   self->kill_after_puback = ff_platform_fault_kill_after_puback ();
   self->kill_after_claim = ff_platform_fault_kill_after_claim ();
   self->kill_before_commit = ff_platform_fault_kill_before_commit ();
+  self->kill_after_commit = ff_platform_fault_kill_after_commit ();
   self->db = db;
+  self->store_db = ff_platform_db_open_again (db, error);
+  if (self->store_db == NULL)
+    return NULL;
   self->platform_key = ff_key_ref (platform_key);
   self->metrics = metrics;
   self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
@@ -765,7 +816,8 @@ ff_remote_service_free (FfRemoteService *service)
   if (service == NULL)
     return;
   /* What arrived is kept (and acknowledged) before the session closes: the batch a worker is
-   * checking first (its answer, cancelled, is not looked at), then the rest, checked here. */
+   * checking and storing first (its answer, cancelled, is not looked at), then the rest, checked
+   * and stored here. */
   if (service->checking != NULL)
     {
       g_autoptr(Batch) batch = g_steal_pointer (&service->checking);
@@ -775,7 +827,8 @@ ff_remote_service_free (FfRemoteService *service)
         g_cond_wait (&batch->cond, &batch->lock);
       g_mutex_unlock (&batch->lock);
       g_cancellable_cancel (service->cancellable);
-      store_and_finish (service, batch);
+      if (batch->stored)
+        finish_batch (service, batch);
     }
   flush (service, FALSE);
   g_clear_object (&service->cancellable);
@@ -784,5 +837,6 @@ ff_remote_service_free (FfRemoteService *service)
   g_clear_pointer (&service->client, ff_mqtt_client_free);
   g_clear_pointer (&service->settings, ff_mqtt_settings_free);
   g_clear_pointer (&service->platform_key, ff_key_unref);
+  g_clear_pointer (&service->store_db, ff_platform_db_close);
   g_free (service);
 }

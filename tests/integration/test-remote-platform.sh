@@ -5,7 +5,8 @@
 # once and acknowledged, a forged result refused, the agent's HTTPS endpoints (package with Range,
 # scheduled query with the blacklist), a command recorded but not sent (the broker away, the
 # daemon killed) sent exactly once by the next `serve`, a result whose `serve` was killed between its
-# check and its commit neither stored nor acknowledged until it is sent again, and one claimed by a
+# check and its commit neither stored nor acknowledged until it is sent again, then killed between
+# its commit and its ack stored once and acknowledged when sent again, and one claimed by a
 # killed `serve` published by the next when the broker's ACL (an older one) does not let it check.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
@@ -337,6 +338,9 @@ batch_ids=()
 for n in 1 2 3; do
   batch_ids+=("$(python3 -c 'import base64, json, sys; d = json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(d["document"]))["result_id"])' "$work/batch-$n.json")")
 done
+# The batch is checked and committed by a worker thread; the main loop publishes the acks of the
+# two good results once it is committed, and none of the tampered one.
+subscribe DTU-0002 DTU-0002-batch 2 ff/v1/t/DTU-0002/cmd
 lines=$(wc -l < "$work/platform.log")
 remote_stack_as_terminal DTU-0002 mosquitto_pub -q 1 -l -t ff/v1/t/DTU-0002/result < "$work/batch.lines"
 for n in 0 2; do
@@ -349,6 +353,11 @@ remote_platform remote results DTU-0002 > "$work/batch.out"
 grep -q "${batch_ids[0]}" "$work/batch.out" && grep -q "${batch_ids[2]}" "$work/batch.out" \
   || fail "the good results of the batch were not stored: $(cat "$work/batch.out")"
 grep -q "${batch_ids[1]}" "$work/batch.out" && fail "the tampered result was stored"
+wait "${remote_stack_pids[-1]}"
+for n in 1 2; do
+  checked=$(payload DTU-0002 "$n" | "${tool[@]}" verify-command "$creds/DTU-0002/platform.pub.pem" DTU-0002)
+  [[ $checked == "ack "*" ${batch_ids[2 * (n - 1)]}" ]] || fail "ack $n of the batch: $checked"
+done
 
 echo "== serve killed between a batch's checks and its commit: nothing acknowledged, the result sent again stored once"
 # DTU-0003's result of an upgrade to V1.50: serve is killed once it has checked it, before the
@@ -371,6 +380,19 @@ wait "$REMOTE_PLATFORM_PID" && fail "serve was not killed before its commit"
 REMOTE_PLATFORM_PID=
 remote_platform remote results DTU-0003 | grep -q "$killed_id" && fail "stored without its commit"
 [ -s "$work/DTU-0003.out" ] && fail "acknowledged before its commit: $(cat "$work/DTU-0003.out")"
+echo "== serve killed between a batch's commit and its acks: the result sent again acknowledged, stored once"
+# Sent again, the result is stored; serve is killed once the worker thread committed it, before
+# the main loop publishes its ack. The terminal still has it in its outbox and sends it again.
+lines=$(wc -l < "$work/platform.log")
+FIELDFLASH_PLATFORM_FAULT=kill-after-commit=1 remote_stack_start_platform
+remote_stack_as_terminal DTU-0003 mosquitto_pub -q 1 -t ff/v1/t/DTU-0003/result -f "$work/killed.json"
+remote_stack_wait_line "$work/platform.log" \
+  'FIELDFLASH_PLATFORM_FAULT: killed after committing 1 checked results' "$((lines + 1))"
+wait "$REMOTE_PLATFORM_PID" && fail "serve was not killed after its commit"
+REMOTE_PLATFORM_PID=
+[ "$(remote_platform remote results DTU-0003 | grep -c "$killed_id")" = 1 ] \
+  || fail "not stored by its commit: $(remote_platform remote results DTU-0003)"
+[ -s "$work/DTU-0003.out" ] && fail "acknowledged by a killed serve: $(cat "$work/DTU-0003.out")"
 remote_stack_start_platform
 remote_stack_as_terminal DTU-0003 mosquitto_pub -q 1 -t ff/v1/t/DTU-0003/result -f "$work/killed.json"
 wait "${remote_stack_pids[-1]}"
