@@ -461,7 +461,8 @@ replay_executed (const char *device_id,
   if (t == NULL)
     return;
   g_hash_table_add (t->executed, g_strdup (command_id));
-  g_hash_table_insert (t->outbox, g_strdup (result_id), g_bytes_ref (result));
+  if (result != NULL)
+    g_hash_table_insert (t->outbox, g_strdup (result_id), g_bytes_ref (result));
 }
 
 static void

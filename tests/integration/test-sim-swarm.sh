@@ -4,7 +4,8 @@
 # (kill -9) after a terminal executed a command, while that command is still the retained message
 # of its topic (no platform to acknowledge the result), and started again does not execute it
 # again, and sends the result it had not seen acknowledged; a line cut short in its journal (a
-# crash mid-write) is cut off at the next start.
+# crash mid-write) is cut off at the next start; a journal of a long history is compacted at the
+# start, and a restart after that still ignores the executed retained command.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 sim=("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/src/sim/fieldflash-sim")
@@ -71,6 +72,13 @@ grep -q "^NET-0001: refused a command: .*signature of the document does not veri
 echo "== killed after executing, started again: the retained command is not executed twice"
 kill -KILL "$swarm"
 wait "$swarm" 2>/dev/null || true
+# A long history before it: NET-0002 executed 3,000 commands, their results acknowledged.
+python3 - >> "$credentials/swarm.journal" <<'PY'
+import secrets
+for _ in range(3000):
+    command, result = secrets.token_hex(16), secrets.token_hex(16)
+    print("executed NET-0002 %s %s {}\nacked NET-0002 %s" % (command, result, result))
+PY
 # A crash in the middle of a line: nothing was published for it.
 printf 'executed NET-0002 %s' "$command" >> "$credentials/swarm.journal"
 # The result comes again from the restarted swarm, read here as the platform would.
@@ -93,6 +101,17 @@ assert result["command_id"] == sys.argv[2] and result["outcome"] == "succeeded",
 PY
 [ "$(tail -c 1 "$credentials/swarm.journal" | od -An -c | tr -d ' ')" = '\n' ] \
   || fail "the journal's cut line was kept"
-grep -q "^executed NET-0002 " "$credentials/swarm.journal" && fail "the cut line was replayed"
+grep -q "^executed NET-0002 $command" "$credentials/swarm.journal" && fail "the cut line was replayed"
+
+echo "== compacted at the start; killed and started again after that, it still ignores the command"
+# What is left: NET-0001's execution, its result not acknowledged, and NET-0002's last command.
+[ "$(wc -l < "$credentials/swarm.journal")" -eq 2 ] \
+  || fail "the journal was not compacted: $(wc -l < "$credentials/swarm.journal") lines"
+kill -KILL "$swarm"
+wait "$swarm" 2>/dev/null || true
+start_swarm 3
+remote_stack_wait_line "$work/swarm-3.log" "^NET-0001: (ignored )?command $command"
+grep -q "^NET-0001: ignored command $command (executed already)" "$work/swarm-3.log" \
+  || fail "the retained command was executed again after the compaction"
 
 echo "ok"
