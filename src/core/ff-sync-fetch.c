@@ -387,6 +387,49 @@ download_read (GObject      *object,
                                    g_task_get_cancellable (task), download_written, task);
 }
 
+/* A part answered to a resumed download must start where the partial file ends and be of the
+ * file the task names (its total, the size the task says). */
+static gboolean
+range_goes_on (SoupMessage *message,
+               gint64       received,
+               gint64       size)
+{
+  goffset start = 0, end = 0, total = 0;
+
+  return soup_message_headers_get_content_range (soup_message_get_response_headers (message),
+                                                 &start, &end, &total)
+         && start == received && total == size;
+}
+
+/* The answer's Content-Range as sent, for messages. */
+static const char *
+content_range_text (SoupMessage *message)
+{
+  const char *range = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                    "Content-Range");
+
+  return range != NULL ? range : _("no Content-Range");
+}
+
+static void request_download (GTask *task);
+
+static void
+wrong_part_skipped (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!g_input_stream_close_finish (G_INPUT_STREAM (object), result, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  request_download (task);
+}
+
 static void
 download_started (GObject      *object,
                   GAsyncResult *result,
@@ -412,6 +455,30 @@ download_started (GObject      *object,
       return;
     }
   status = soup_message_get_status (message);
+  if (status == SOUP_STATUS_PARTIAL_CONTENT && !range_goes_on (message, job->received, ref->size))
+    {
+      if (job->received == 0)
+        {
+          /* Asked for the whole file: there is nothing to start over from. */
+          g_set_error (&error, FF_SYNC_ERROR, FF_SYNC_ERROR_BAD_RESPONSE,
+                       _("Firmware %s: the platform sent a part of a file (%s) instead of the "
+                         "whole %lld bytes."), ref->sha256,
+                       content_range_text (message), (long long) ref->size);
+          fail_or_refuse (task, error);
+          return;
+        }
+      /* Appended, those bytes would make a file that fails its SHA-256, or the task be refused
+       * for its size: the partial file goes and the whole file is asked for, once the answer is
+       * read to its end (the link stays usable). */
+      g_debug ("firmware %s: asked for bytes from %lld, the platform sent %s: fetched again whole",
+               ref->sha256, (long long) job->received, content_range_text (message));
+      g_file_delete (partial, NULL, NULL);
+      job->received = 0;
+      job->resumed = FALSE;
+      g_input_stream_close_async (stream, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                  wrong_part_skipped, task);
+      return;
+    }
   if (status == SOUP_STATUS_PARTIAL_CONTENT)
     job->partial = g_file_append_to (partial, G_FILE_CREATE_PRIVATE, NULL, &error);
   else if (status == SOUP_STATUS_OK)
@@ -452,10 +519,6 @@ firmware_looked_up (GObject      *object,
   FetchJob *job = g_task_get_task_data (task);
   StoreStep *step = g_object_get_data (G_OBJECT (task), "look-up");
   const Download *ref = current_download (job);
-  g_autofree char *path = NULL;
-  g_autofree char *tag = NULL;
-  g_autoptr(SoupMessage) message = NULL;
-  GError *error = NULL;
 
   ff_store_run_finish (FF_STORE (object), result, NULL);
   if (step->present)
@@ -482,6 +545,21 @@ firmware_looked_up (GObject      *object,
       commit_download (task);
       return;
     }
+  request_download (task);
+}
+
+/* Asks for the current file from where its partial file ends (job->received). */
+static void
+request_download (GTask *task)
+{
+  FfSync *self = g_task_get_source_object (task);
+  FetchJob *job = g_task_get_task_data (task);
+  const Download *ref = current_download (job);
+  g_autofree char *path = NULL;
+  g_autofree char *tag = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  GError *error = NULL;
+
   path = g_strconcat ("/firmware/", ref->sha256, NULL);
   message = ff_sync_new_message (self, "GET", path, TRUE, &error);
   if (message == NULL)

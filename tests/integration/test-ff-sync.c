@@ -44,6 +44,9 @@ typedef struct
   GHashTable  *tasks;           /* task_id → ServedTask */
   GHashTable  *firmware;        /* sha256 (as named) → GBytes (as served) */
   goffset      last_range_start;
+  guint        range_requests;
+  guint        wrong_parts;     /* answer this many range requests with a part not asked for: */
+  GBytes      *wrong_part_of;   /* … of this other file from the offset asked for; NULL: from 0 */
   guint        uploads;         /* POST /reports answered 2xx */
   GHashTable  *ingested;        /* report_id set */
   guint        fail_uploads;    /* answer this many uploads with 503 first */
@@ -156,13 +159,24 @@ handle_api (SoupServer *server, SoupServerMessage *message, const char *path, GH
         }
       if (soup_message_headers_get_ranges (headers, g_bytes_get_size (image), &ranges, &n_ranges))
         {
-          gsize size = g_bytes_get_size (image);
-          g_autoptr(GBytes) tail = g_bytes_new_from_bytes (image, ranges[0].start,
-                                                           size - ranges[0].start);
+          goffset start = ranges[0].start;
+          g_autoptr(GBytes) tail = NULL;
           SoupMessageHeaders *response = soup_server_message_get_response_headers (message);
+          gsize size;
 
-          f->last_range_start = ranges[0].start;
-          soup_message_headers_set_content_range (response, ranges[0].start, size - 1, size);
+          f->last_range_start = start;
+          f->range_requests++;
+          if (f->wrong_parts > 0)
+            {
+              f->wrong_parts--;
+              if (f->wrong_part_of != NULL)
+                image = f->wrong_part_of;
+              else
+                start = 0;
+            }
+          size = g_bytes_get_size (image);
+          tail = g_bytes_new_from_bytes (image, start, size - start);
+          soup_message_headers_set_content_range (response, start, size - 1, size);
           reply_bytes (message, 206, tail);
           soup_message_headers_free_ranges (headers, ranges);
         }
@@ -279,6 +293,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->tasks, g_hash_table_unref);
   g_clear_pointer (&f->firmware, g_hash_table_unref);
   g_clear_pointer (&f->ingested, g_hash_table_unref);
+  g_clear_pointer (&f->wrong_part_of, g_bytes_unref);
   g_free (f->url);
   ff_remove_tree (f->dir);
   g_free (f->dir);
@@ -578,6 +593,47 @@ test_resume (Fixture *f, gconstpointer data)
   g_assert_true (ff_store_has_firmware (f->store, sha));
   g_object_get (sync, "total-bytes", &total, NULL);
   g_assert_cmpint (total, ==, 100000);
+}
+
+/* A platform that answers a resumed download with a part other than the one asked for — the file
+ * from its start, or another file (its total not the task's size) from the offset asked for —
+ * does not get those bytes appended: the partial file goes, the file is fetched whole in the same
+ * sync, and the image stored is the task's (the store checks its SHA-256), the task not refused. */
+static void
+test_wrong_part (Fixture *f, gconstpointer data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = logged_in_sync (f, NULL, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GBytes) image = image_of (100000, 21 + i);
+      g_autofree char *sha = ff_sha256_hex (g_bytes_get_data (image, NULL),
+                                            g_bytes_get_size (image));
+      g_autofree char *task_id = publish_task (f, 1 + i, now, image, image, f->platform_key);
+      g_autofree char *partial = ff_store_get_partial_path (f->store, sha);
+      g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GBytes) read = NULL;
+      g_auto(GStrv) stored = NULL;
+
+      f->range_requests = 0;
+      f->wrong_parts = 1;
+      if (i == 1)
+        f->wrong_part_of = image_of (200000, 99);
+      /* An earlier download broke after 40000 bytes. */
+      g_assert_true (g_file_set_contents (partial, g_bytes_get_data (image, NULL), 40000, NULL));
+      stored = fetch (sync, refusals, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (refusals->len, ==, 0);
+      g_assert_true (g_strv_contains ((const char *const *) stored, task_id));
+      g_assert_cmpuint (f->range_requests, ==, 1);
+      g_assert_cmpint (f->last_range_start, ==, 40000);
+      read = ff_store_read_firmware (f->store, sha, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_bytes_equal (read, image));
+    }
 }
 
 /* A partial download damaged on the tablet — its last blocks zeros after a power cut, or longer
@@ -1068,6 +1124,8 @@ main (int argc, char **argv)
   g_test_add ("/sync/refused-task-leaves-nothing", Fixture, NULL, fixture_set_up,
               test_refused_task_leaves_nothing, fixture_tear_down);
   g_test_add ("/sync/resume", Fixture, NULL, fixture_set_up, test_resume, fixture_tear_down);
+  g_test_add ("/sync/wrong-part", Fixture, NULL, fixture_set_up, test_wrong_part,
+              fixture_tear_down);
   g_test_add ("/sync/damaged-partial-downloaded-again", Fixture, NULL, fixture_set_up,
               test_damaged_partial_downloaded_again, fixture_tear_down);
   g_test_add ("/sync/damaged-firmware-fetched-again", Fixture, NULL, fixture_set_up,
