@@ -44,9 +44,11 @@ class Platform:
             out.write(contents)
         return path
 
-    def start(self):
+    def start(self, listen='127.0.0.1:0'):
+        """Starts serve on @listen (a port of its choosing by default; a restart names the port
+        the browser's pages came from)."""
         self.server = subprocess.Popen(PLATFORM + ['--data-dir', self.data_dir, 'serve', '--listen',
-                                                   '127.0.0.1:0'],
+                                                   listen],
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
@@ -61,13 +63,16 @@ class Platform:
                 return
         raise AssertionError('serve did not print "listening on": ' + self.server.stderr.read())
 
-    def stop(self):
+    def stop_server(self):
         if self.server is not None:
             self.server.terminate()
             self.server.wait()
             self.server.stdout.close()
             self.server.stderr.close()
             self.server = None
+
+    def stop(self):
+        self.stop_server()
         self.temp.cleanup()
 
     def request(self, path, method='GET', body=None, headers=None):

@@ -546,6 +546,51 @@ class Console(unittest.TestCase):
             driver.find_element(By.CSS_SELECTOR, '#campaign-add-firmware').click()
             wait_for(driver, '#firmware-form')
 
+    def test_campaign_page_through_a_restart_and_another_operator(self):
+        """A running campaign's page while another operator changes it and serve restarts: a
+        change the other made first is refused and the page shows the campaign as it is now; with
+        serve down the page says it cannot be updated, and once serve is back it shows what
+        changed meanwhile (before, the page kept its stale state and buttons for good)."""
+        with self.empty_platform() as (own, driver):
+            rows = ['device_id,name,latitude,longitude,vendor,model,hardware_version,'
+                    'software_version,software_checksum,host,port,common_address,profile']
+            rows += [f'RST{i:05d},Restart {i},39.9,116.4,Acme,RST-1,HV1.0,V1.00,,127.0.0.1,2404,'
+                     f'{i + 1},state-grid' for i in range(3)]
+            own.run('terminals', 'import', own.write('ledger.csv', '\n'.join(rows) + '\n'))
+            own.run('firmware', 'add', own.write('rst.bin', bytes(range(256)) * 8), '--vendor',
+                    'Acme', '--model', 'RST-1', '--version', 'V2.00', '--hardware', 'HV1.0')
+            # Tablet-only terminals: wave 1 waits for their reports, so the campaign stays running.
+            own.run('campaigns', 'create', '--firmware', 'V2.00', '--running-version', 'V1.00',
+                    '--waves', '100%', '--max-failures', '1')
+            own.run('campaigns', 'start', 'C1')
+            driver.get(own.base_url + '/console/#/campaigns/C1')
+            wait_until(driver, lambda d: self.text(d, '#campaign-state') == 'running')
+
+            # Another operator pauses it first: this page's pause is refused, and says why, and
+            # the page shows the campaign paused, with the button that resumes it.
+            own.run('campaigns', 'pause', 'C1')
+            driver.find_element(By.CSS_SELECTOR, '#campaign-pause').click()
+            refusal = wait_for(driver, '#campaign-status.error')
+            self.assertIn('Campaign C1 is paused: it cannot become paused', refusal.text)
+            self.assertEqual(self.text(driver, '#campaign-state'), 'paused')
+            driver.find_element(By.CSS_SELECTOR, '#campaign-resume').click()
+            wait_until(driver, lambda d: self.text(d, '#campaign-state') == 'running')
+
+            # serve stops: the page says it cannot be updated; meanwhile another operator pauses
+            # the campaign; serve starts again on the same port and the page shows it paused.
+            listen = own.base_url.split('//')[1]
+            own.stop_server()
+            status = wait_for(driver, '#campaign-status.error')
+            self.assertIn('The platform cannot be reached', status.text)
+            own.run('campaigns', 'pause', 'C1')
+            own.start(listen)
+            wait_until(driver, lambda d: self.text(d, '#campaign-state') == 'paused')
+            self.assertEqual(self.text(driver, '#campaign-status'), '')
+            # What the browser logged: the refused change and the requests while serve was down.
+            for entry in console_errors(driver):
+                self.assertTrue('409' in entry['message'] or 'ERR_CONNECTION_REFUSED'
+                                in entry['message'], entry)
+
     def test_language_follows_the_browser_and_switches(self):
         driver = self.browser('zh-CN')
         driver.get(self.platform.base_url + '/console/')

@@ -63,6 +63,33 @@ export function notice() {
   return element;
 }
 
+let refreshTimer = null;        // the shown page's next look (one page is shown at a time)
+
+// While @active, runs @reload (the page drawn again from the API) in @seconds if the page is
+// still shown (@context.current()); a page no longer @active drops the look it had planned. A
+// look that fails (serve restarting, the network gone for a while) says so in @report and tries
+// again at the same pace, so the page follows once the platform answers again: a page that
+// stopped at its first failure showed a state long gone, with its buttons, and no sign of it. A
+// session the platform no longer knows shows the login page instead (api.js).
+export function keepRefreshed(active, context, seconds, reload, report) {
+  clearTimeout(refreshTimer);
+  if (!active)
+    return;
+  refreshTimer = setTimeout(async () => {
+    if (!context.current())
+      return;
+    try {
+      await reload();
+    } catch (failure) {
+      if (!context.current() || failure.status === 401)
+        return;
+      report.error(format(_('{error}; this page tries again every {seconds} seconds.'),
+                          { error: failure.message, seconds: formatNumber(seconds) }));
+      keepRefreshed(true, context, seconds, reload, report);
+    }
+  }, seconds * 1000);
+}
+
 // A button that asks once more before it runs @action (an async function); @report shows the
 // outcome.
 export function confirmButton(label, confirmLabel, action, { id, report, danger } = {}) {

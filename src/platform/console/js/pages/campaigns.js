@@ -8,14 +8,15 @@ import * as api from '../api.js';
 import { h, fill, route } from '../dom.js';
 import { _, format, formatNumber, formatTime } from '../i18n.js';
 import * as selection from '../selection.js';
-import { busy, confirmButton, field, heading, notice, stateName, table } from '../widgets.js';
+import {
+  busy, confirmButton, field, heading, keepRefreshed, notice, stateName, table,
+} from '../widgets.js';
 
 const REFRESH_SECONDS = 5;
 // A terminal's states, in the order of `campaigns show`; the first five are not finished.
 const TERMINAL_STATES = ['pending', 'sent', 'downloading', 'installing', 'succeeded', 'failed',
                          'rolled-back', 'offline'];
 const FINISHED = new Set(['succeeded', 'failed', 'rolled-back', 'offline']);
-let refresh = null;             // the next look at a running campaign
 
 function total(counts) {
   return TERMINAL_STATES.reduce((sum, state) => sum + (counts[state] ?? 0), 0);
@@ -181,7 +182,16 @@ function actionButtons(campaign, context, reload, status) {
   if (!context.canChange)
     return [];
   const act = (action) => async () => {
-    await api.post(`campaigns/${encodeURIComponent(campaign.campaign_id)}/${action}`);
+    try {
+      await api.post(`campaigns/${encodeURIComponent(campaign.campaign_id)}/${action}`);
+    } catch (failure) {
+      // Another operator changed the campaign first (409): show it as it is now, with the
+      // buttons that fit, and why this change was refused.
+      if (failure.status !== 409)
+        throw failure;
+      await reload(failure.message);
+      return;
+    }
     await reload();
   };
   const button = (action, label, primary) => h('button', {
@@ -235,12 +245,16 @@ function terminalLists(campaign) {
   });
 }
 
-async function one(content, campaignId, query, context) {
+// @refusal: why the change this page asked for was refused, shown over the campaign as it is.
+async function one(content, campaignId, query, context, refusal) {
   const campaign = await api.get('campaigns/' + encodeURIComponent(campaignId));
   if (!context.current())
     return;
   const status = notice();
-  const reload = () => one(content, campaignId, new URLSearchParams(), context);
+  const reload = (why) => one(content, campaignId, new URLSearchParams(), context, why);
+  status.id = 'campaign-status';
+  if (refusal)
+    status.error(refusal);
   const excluded = Number(query.get('excluded') ?? 0);
   fill(content,
     heading(format(_('Campaign {id}'), { id: campaign.campaign_id }) + (campaign.name ? ` · ${campaign.name}` : ''),
@@ -266,12 +280,7 @@ async function one(content, campaignId, query, context) {
         h('dt', null, _('Terminals')), h('dd', null, progressBar(campaign.terminals, 'campaign-progress')))),
     h('section', { class: 'card' }, h('h2', null, _('Waves')), waveTable(campaign), terminalLists(campaign)));
   sizeSegments(content);
-  clearTimeout(refresh);
-  if (campaign.state === 'running')
-    refresh = setTimeout(() => {
-      if (context.current())
-        reload().catch(() => {});
-    }, REFRESH_SECONDS * 1000);
+  keepRefreshed(campaign.state === 'running', context, REFRESH_SECONDS, reload, status);
 }
 
 export async function render(content, parts, query, context) {

@@ -5,7 +5,9 @@
 import * as api from '../api.js';
 import { h, fill, route } from '../dom.js';
 import { _, format, formatNumber, formatTime } from '../i18n.js';
-import { heading, outcomeName, reportTable, stateName, table } from '../widgets.js';
+import {
+  heading, keepRefreshed, notice, outcomeName, reportTable, stateName, table,
+} from '../widgets.js';
 
 const REFRESH_SECONDS = 15;
 
@@ -48,7 +50,9 @@ async function one(content, taskId, context) {
   for (const report of reports)
     itemReports.set(report.device_id, [...(itemReports.get(report.device_id) ?? []), report]);
   const lastReport = (item) => (itemReports.get(item.device_id) ?? []).at(-1);
-  fill(content, heading(format(_('Task {id}'), { id: task.task_id })),
+  const status = notice();
+  status.id = 'task-status';
+  fill(content, heading(format(_('Task {id}'), { id: task.task_id })), status,
     h('section', { class: 'card' },
       h('dl', { class: 'record', id: 'task-record' },
         h('dt', null, _('State')), h('dd', null, stateName(task.state)),
@@ -83,11 +87,8 @@ async function one(content, taskId, context) {
         ? `${outcomeName(lastReport(i).outcome)} · ${formatTime(lastReport(i).received_at)}` : '') },
     ], items, { id: 'item-table' })),
     h('section', { class: 'card' }, h('h2', null, _('Reports')), reportTable(reports, 'task-reports')));
-  if (task.state === 'open')
-    setTimeout(() => {
-      if (context.current())
-        one(content, taskId, context).catch(() => {});
-    }, REFRESH_SECONDS * 1000);
+  keepRefreshed(task.state === 'open', context, REFRESH_SECONDS, () => one(content, taskId, context),
+                status);
 }
 
 export async function render(content, parts, query, context) {
