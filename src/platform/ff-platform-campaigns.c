@@ -512,6 +512,30 @@ ff_platform_create_campaign (FfPlatformDb            *db,
 
 /* The operator's state changes */
 
+/* A cancelled campaign's commands not published yet are withdrawn in the cancel's transaction,
+ * their terminals pending again: serve claims a command in a transaction before it publishes it
+ * (ff_platform_db_claim_commands), so one withdrawn here never goes out, and one claimed before
+ * went out already. Without this a wave recorded while the broker was away, or the rest of a
+ * large one being published, went out after the cancel to terminals it had freed for other tasks
+ * and campaigns. */
+static gboolean
+withdraw_unpublished_commands (FfPlatformDb *db,
+                               const char   *campaign_id,
+                               gint64        now,
+                               GError      **error)
+{
+  return ff_platform_db_run (db, ff_platform_db_bind (db,
+           "DELETE FROM remote_commands WHERE published_at IS NULL AND sent_at IS NULL"
+           " AND command_id IN (SELECT command_id FROM campaign_terminals WHERE campaign_id = ?1"
+           "  AND link = '" FF_LINK_MQTT "' AND state = 'sent')", error, "s", campaign_id), error)
+         && ff_platform_db_run (db, ff_platform_db_bind (db,
+              "UPDATE campaign_terminals SET state = 'pending', command_id = NULL, updated_at = ?2"
+              " WHERE campaign_id = ?1 AND link = '" FF_LINK_MQTT "' AND state = 'sent'"
+              " AND NOT EXISTS (SELECT 1 FROM remote_commands c"
+              "  WHERE c.command_id = campaign_terminals.command_id)", error, "si", campaign_id,
+              now), error);
+}
+
 typedef struct
 {
   const char       *campaign_id;
@@ -571,6 +595,9 @@ act_in_transaction (FfPlatformDb *db,
    * when it resumes, in this transaction: never lost, never offered twice. */
   if (acting->action == FF_CAMPAIGN_RESUME)
     return ff_campaign_requeue_meter_installs (db, campaign, acting->now, error);
+  if (acting->action == FF_CAMPAIGN_CANCEL
+      && !withdraw_unpublished_commands (db, campaign->campaign_id, acting->now, error))
+    return FALSE;
   if (acting->action == FF_CAMPAIGN_PAUSE || acting->action == FF_CAMPAIGN_CANCEL)
     return ff_campaign_withdraw_meter_installs (db, campaign, acting->now, error);
   return TRUE;

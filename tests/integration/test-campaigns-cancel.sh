@@ -1,0 +1,58 @@
+#!/bin/bash
+# A campaign cancelled while its wave's commands wait to be published sends none of them: serve
+# recorded the wave while the broker was away (as the rest of a large wave waits for its rounds),
+# the operator cancels, the broker comes back, and the broker's own log (log_type all: every
+# PUBLISH it received) shows none of them — only the commands of the campaign that took a freed
+# terminal next, once each. The cancelled campaign's terminals are pending again, without command.
+set -euo pipefail
+source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
+work=$(mktemp -d /tmp/ff-campaigns-cancel-XXXXXX)
+trap 'remote_stack_finish "$work"' EXIT
+fail () { echo "FAIL: $*" >&2; tail -n 20 "$work/platform.log" >&2 || true; exit 1; }
+show () {
+  remote_platform campaigns show "$1" --json \
+    | python3 -c "import json, sys; c = json.load(sys.stdin); print($2)"
+}
+
+remote_stack_start "$work"
+for id in NET-0001 NET-0002 NET-0003 NET-0004; do remote_stack_add_terminal "$id"; done
+printf '#!/bin/sh\necho V2.00\n' > "$work/main-program"
+remote_platform packages build --vendor Acme --model DTU-3000 --hardware HV1.0 --version V2.00 \
+  --main-program "$work/main-program" --main-program-version V2.00 -o "$work/v2.ffpkg" > /dev/null
+remote_platform firmware add "$work/v2.ffpkg" > /dev/null
+
+echo "== the broker is away: serve records wave 1 and cannot publish it"
+remote_stack_kill_broker
+remote_platform campaigns create --firmware V2.00 --terminals NET-0001,NET-0002,NET-0003 \
+  --waves 100% --max-failures 1 > /dev/null
+lines=$(wc -l < "$work/platform.log")
+remote_platform campaigns start C1 > /dev/null
+remote_stack_wait_line "$work/platform.log" 'Campaign C1: wave 1 started, 3 commands' \
+  "$((lines + 1))"
+
+echo "== cancelled: its commands are withdrawn, its terminals pending and free"
+remote_platform campaigns cancel C1 > /dev/null
+[ "$(show C1 "c['state'], c['terminals']['pending'], c['terminals']['sent']")" = "cancelled 3 0" ] \
+  || fail "C1 after the cancel: $(show C1 "c['state'], c['terminals']")"
+[ "$(show C1 "[t['command_id'] for w in c['wave_list'] for t in w['terminal_list']]")" \
+  = "[None, None, None]" ] || fail "C1 keeps commands: $(show C1 "c['wave_list']")"
+remote_platform campaigns create --firmware V2.00 --terminals NET-0001,NET-0004 --waves 100% \
+  --max-failures 1 > /dev/null
+lines=$(wc -l < "$work/platform.log")
+remote_platform campaigns start C2 > /dev/null
+remote_stack_wait_line "$work/platform.log" 'Campaign C2: wave 1 started, 2 commands' \
+  "$((lines + 1))"
+
+echo "== the broker is back: only C2's commands reach it, once each"
+echo "log_type all" >> "$REMOTE_MQTT_DIR/mosquitto.conf"
+broker_lines=$(wc -l < "$work/mosquitto.log")
+remote_stack_start_broker
+# serve publishes in the order it recorded (C1's wave first): once NET-0004's command (C2's last)
+# is in, any of C1's would be before it.
+remote_stack_wait_line "$work/mosquitto.log" "Received PUBLISH .*'ff/v1/t/NET-0004/cmd'" \
+  "$((broker_lines + 1))"
+published=$(tail -n +"$((broker_lines + 1))" "$work/mosquitto.log" \
+  | sed -n "s|.*Received PUBLISH .*'ff/v1/t/\([^/]*\)/cmd'.*|\1|p" | sort | uniq -c \
+  | awk '{print $2 ":" $1}' | tr '\n' ' ')
+[ "$published" = "NET-0001:1 NET-0004:1 " ] || fail "commands on the broker: $published"
+echo "PASS"
