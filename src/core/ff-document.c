@@ -40,6 +40,13 @@ ff_name_is_safe (const char *name)
 }
 
 gboolean
+ff_display_name_is_valid (const char *name)
+{
+  return name != NULL && *name != '\0' && strlen (name) <= FF_NAME_MAX_LENGTH
+         && g_utf8_validate (name, -1, NULL) && !ff_text_has_control (name);
+}
+
+gboolean
 ff_text_has_control (const char *text)
 {
   for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))

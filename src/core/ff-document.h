@@ -30,6 +30,10 @@ gboolean    ff_phone_is_valid          (const char  *phone);
 /* Non-empty, at most FF_NAME_MAX_LENGTH bytes of UTF-8, no control characters, no '/' or '\\',
  * no "..", so it is safe as (part of) a file name. */
 gboolean    ff_name_is_safe            (const char  *name);
+/* A name people read (a technician, supervisor, meter, campaign): non-empty, at most
+ * FF_NAME_MAX_LENGTH bytes of UTF-8, no control characters (a line break or an escape sequence
+ * would forge lines in the CLI's lists and change what a terminal shows). */
+gboolean    ff_display_name_is_valid   (const char  *name);
 /* Whether the UTF-8 @text has a control character (C0, DEL or C1): an escape sequence or a line
  * break, in text that is printed or shown. */
 gboolean    ff_text_has_control        (const char  *text);

@@ -115,10 +115,10 @@ waves_to_request (const FfCampaignOptions *options,
   if (request->offline_after < 1 || request->offline_after > OFFLINE_AFTER_MAX)
     return invalid (error, _("The time after which a terminal counts as offline must be from "
                              "1 second to 10 years"));
-  if (options->name != NULL
-      && (*options->name == '\0' || strlen (options->name) > FF_NAME_MAX_LENGTH
-          || !g_utf8_validate (options->name, -1, NULL)))
-    return invalid (error, _("The name must have 1 to 128 bytes of UTF-8"));
+  /* Listed line by line by campaigns list and show. */
+  if (options->name != NULL && !ff_display_name_is_valid (options->name))
+    return invalid (error, _("The name must have 1 to 128 bytes of UTF-8 without control "
+                             "characters"));
   return TRUE;
 }
 

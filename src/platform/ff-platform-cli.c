@@ -196,8 +196,10 @@ gboolean
 ff_cli_check_name (const char  *name,
                    GError     **error)
 {
-  if (*name == '\0' || strlen (name) > FF_NAME_MAX_LENGTH || !g_utf8_validate (name, -1, NULL))
-    return ff_cli_usage_error (error, _("The name must have 1 to 128 bytes of UTF-8"));
+  /* Supervisors' names are signed into tasks; meters' names, vendors and models listed. */
+  if (!ff_display_name_is_valid (name))
+    return ff_cli_usage_error (error, _("The name must have 1 to 128 bytes of UTF-8 without "
+                                        "control characters"));
   return TRUE;
 }
 

@@ -40,8 +40,7 @@ ff_platform_technician_check (const char  *phone,
     return invalid (error, _("The phone number must have 11 digits and start with 1"));
   /* The name is printed by the CLI's lists and signed into tasks a tablet shows: no control
    * characters (escape sequences, line breaks), as for operators' names and the ledger. */
-  if (name == NULL || *name == '\0' || strlen (name) > FF_NAME_MAX_LENGTH
-      || !g_utf8_validate (name, -1, NULL) || ff_text_has_control (name))
+  if (!ff_display_name_is_valid (name))
     return invalid (error, _("The name must have 1 to 128 bytes of UTF-8 without control "
                              "characters"));
   return TRUE;

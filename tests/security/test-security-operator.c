@@ -301,6 +301,42 @@ test_meter_ids (Fixture      *fixture,
     }
 }
 
+/* A name people read with a line break, a tab or an escape sequence forged lines in supervisors
+ * list, meters list and campaigns list (and went into every new task, for a supervisor): refused
+ * like a technician's or an operator's name, with nothing stored. */
+static void
+test_name_controls (Fixture      *fixture,
+                    gconstpointer data)
+{
+  Harness *h = fixture->h;
+  static const char *const names[] = { "Li\nNa 2026-12-01 enabled", "Li\tNa", "Li \x1b[2J",
+                                       "Li \xc2\x9b" "2J" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *before = harness_dump_database (h);
+      const char *const commands[][12] = {
+        { "supervisors", "add", "--name", names[i] },
+        { "meters", "add", "M-1", "--vendor", "Acme", "--model", "EM1", "--name", names[i] },
+        { "meters", "add", "M-1", "--vendor", names[i], "--model", "EM1" },
+        { "campaigns", "create", "--firmware", "V2.01", "--terminals", "DTU0001", "--waves",
+          "100%", "--max-failures", "1", "--name", names[i] },
+      };
+
+      for (gsize c = 0; c < G_N_ELEMENTS (commands); c++)
+        {
+          const char *const *a = commands[c];
+          g_autofree char *err = NULL;
+
+          g_test_message ("%s %s with %s", a[0], a[1], names[i]);
+          g_assert_cmpint (harness_run (h, "12345678\n", NULL, &err, a[0], a[1], a[2], a[3], a[4],
+                                        a[5], a[6], a[7], a[8], a[9], a[10], a[11], NULL), ==, 1);
+          g_assert_nonnull (strstr (err, "without control characters"));
+        }
+      harness_assert_database_unchanged (h, before);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -319,5 +355,7 @@ main (int   argc,
               test_list_escapes, harness_fixture_tear_down);
   g_test_add ("/security/operator/meter-ids", Fixture, NULL, harness_fixture_set_up,
               test_meter_ids, harness_fixture_tear_down);
+  g_test_add ("/security/operator/name-controls", Fixture, NULL, harness_fixture_set_up,
+              test_name_controls, harness_fixture_tear_down);
   return g_test_run ();
 }
