@@ -43,6 +43,7 @@ struct _FfMqttClient
    * handshake block) never holds up the daemon's main loop. */
   GMutex            connect_lock;
   gboolean          connecting;
+  int               connect_errno;  /* the worker's errno for MOSQ_ERR_ERRNO (one per thread) */
   gboolean          closed;         /* ff_mqtt_client_free() ran */
   gboolean          failure_told;   /* since the last connection: one message per outage */
 };
@@ -192,9 +193,11 @@ connect_in_thread (GTask        *task,
 {
   FfMqttClient *client = task_data;
   int rc = mosquitto_connect (client->mosq, client->host, (int) client->port, KEEPALIVE_SECONDS);
+  int saved_errno = errno;
 
   g_mutex_lock (&client->connect_lock);
   client->connecting = FALSE;
+  client->connect_errno = saved_errno;
   g_mutex_unlock (&client->connect_lock);
   g_task_return_int (task, rc);
 }
@@ -218,7 +221,9 @@ connect_done (GObject      *source,
         {
           if (!client->failure_told)
             g_message ("MQTT: could not connect to %s:%u (%s); trying again every %d s",
-                       client->host, client->port, mosquitto_strerror (rc), RETRY_SECONDS);
+                       client->host, client->port,
+                       rc == MOSQ_ERR_ERRNO ? g_strerror (client->connect_errno)
+                                            : mosquitto_strerror (rc), RETRY_SECONDS);
           client->failure_told = TRUE;
           schedule_retry (client);
         }

@@ -21,8 +21,13 @@ remote_platform packages build --vendor Acme --model DTU-3000 --hardware HV1.0 -
   --main-program "$work/main-program" --main-program-version V2.00 -o "$work/v2.ffpkg" > /dev/null
 remote_platform firmware add "$work/v2.ffpkg" > /dev/null
 
-echo "== the broker is away: serve records wave 1 and cannot publish it"
+echo "== the broker is away: serve says why, records wave 1 and cannot publish it"
+lines=$(wc -l < "$work/platform.log")
 remote_stack_kill_broker
+# The reason is the errno of the worker thread that connects (it was the main thread's, such as
+# 'Inappropriate ioctl for device').
+remote_stack_wait_line "$work/platform.log" \
+  'MQTT: could not connect to 127\.0\.0\.1:[0-9]+ \(Connection refused\)' "$((lines + 1))"
 remote_platform campaigns create --firmware V2.00 --terminals NET-0001,NET-0002,NET-0003 \
   --waves 100% --max-failures 1 > /dev/null
 lines=$(wc -l < "$work/platform.log")
