@@ -16,6 +16,10 @@
  * only add to the peak memory; fewer would make the reader wait whenever the hasher's thread
  * waits for a CPU. */
 #define BUFFER_COUNT 4
+/* A sleeping hasher is woken once this many buffers wait, then hashes until none is left: a
+ * wakeup costs both threads a futex call and a trip through the scheduler, and one per buffer
+ * took more CPU than the hashing saved on a loaded machine. */
+#define WAKE_AT 2
 
 struct _FfAgentHasher
 {
@@ -23,14 +27,26 @@ struct _FfAgentHasher
   GThread *thread;
   guint8 *memory;
   /* Under lock: the slot to hash next, the slots pushed and not hashed yet (the one being
-   * hashed included), the length of each, and whether the thread is to stop. */
+   * hashed included), the length of each, whether the thread is to stop, and which side sleeps
+   * on the condition (only a sleeper is woken: each wakeup is a system call). */
   GMutex lock;
   GCond cond;
   guint head;
   guint count;
   gsize lengths[BUFFER_COUNT];
   gboolean stop;
+  gboolean hasher_waiting;
+  gboolean producer_waiting;
 };
+
+/* Under lock. */
+static void
+wake (FfAgentHasher *hasher, gboolean *waiting)
+{
+  if (*waiting)
+    g_cond_broadcast (&hasher->cond);
+  *waiting = FALSE;
+}
 
 static guint8 *
 slot_buffer (FfAgentHasher *hasher, guint slot)
@@ -49,7 +65,11 @@ hasher_thread (gpointer data)
       guint slot;
 
       while (hasher->count == 0 && !hasher->stop)
-        g_cond_wait (&hasher->cond, &hasher->lock);
+        {
+          hasher->hasher_waiting = TRUE;
+          g_cond_wait (&hasher->cond, &hasher->lock);
+        }
+      hasher->hasher_waiting = FALSE;
       if (hasher->stop)
         break;
       slot = hasher->head;
@@ -57,10 +77,9 @@ hasher_thread (gpointer data)
       ff_sha256_update (hasher->sha256, slot_buffer (hasher, slot), hasher->lengths[slot]);
       g_mutex_lock (&hasher->lock);
       hasher->head = (slot + 1) % BUFFER_COUNT;
-      /* The producer waits only for a free slot (all were full) or for an empty ring: no wakeup
-       * (a futex call) for the others. */
-      if (hasher->count-- == BUFFER_COUNT || hasher->count == 0)
-        g_cond_broadcast (&hasher->cond);
+      hasher->count--;
+      /* A slot is free, or all are: what the producer waits for. */
+      wake (hasher, &hasher->producer_waiting);
     }
   g_mutex_unlock (&hasher->lock);
   return NULL;
@@ -88,7 +107,10 @@ ff_agent_hasher_get_buffer (FfAgentHasher *hasher)
 
   g_mutex_lock (&hasher->lock);
   while (hasher->count == BUFFER_COUNT)
-    g_cond_wait (&hasher->cond, &hasher->lock);
+    {
+      hasher->producer_waiting = TRUE;
+      g_cond_wait (&hasher->cond, &hasher->lock);
+    }
   slot = (hasher->head + hasher->count) % BUFFER_COUNT;
   g_mutex_unlock (&hasher->lock);
   return slot_buffer (hasher, slot);
@@ -103,9 +125,8 @@ ff_agent_hasher_push (FfAgentHasher *hasher, gsize length)
   /* Free: ff_agent_hasher_get_buffer() returned it, and only this thread fills slots. */
   g_assert (hasher->count < BUFFER_COUNT);
   hasher->lengths[(hasher->head + hasher->count) % BUFFER_COUNT] = length;
-  /* The hasher's thread waits only on an empty ring. */
-  if (hasher->count++ == 0)
-    g_cond_broadcast (&hasher->cond);
+  if (++hasher->count >= WAKE_AT)
+    wake (hasher, &hasher->hasher_waiting);
   g_mutex_unlock (&hasher->lock);
 }
 
@@ -113,8 +134,14 @@ char *
 ff_agent_hasher_finish_hex (FfAgentHasher *hasher)
 {
   g_mutex_lock (&hasher->lock);
+  /* Fewer than WAKE_AT buffers may wait for a sleeping hasher. */
+  if (hasher->count > 0)
+    wake (hasher, &hasher->hasher_waiting);
   while (hasher->count > 0)
-    g_cond_wait (&hasher->cond, &hasher->lock);
+    {
+      hasher->producer_waiting = TRUE;
+      g_cond_wait (&hasher->cond, &hasher->lock);
+    }
   g_mutex_unlock (&hasher->lock);
   return ff_sha256_finish_hex (hasher->sha256);
 }

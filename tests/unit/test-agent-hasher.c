@@ -85,6 +85,20 @@ test_buffers (void)
   }
 }
 
+/* Fewer buffers than wake a sleeping hasher: finishing hashes them all the same. */
+static void
+test_one_buffer (void)
+{
+  g_autoptr(FfAgentHasher) hasher = ff_agent_hasher_new ();
+  g_autofree char *expected = ff_sha256_hex ("x", 1);
+  g_autofree char *digest = NULL;
+
+  *ff_agent_hasher_get_buffer (hasher) = 'x';
+  ff_agent_hasher_push (hasher, 1);
+  digest = ff_agent_hasher_finish_hex (hasher);
+  g_assert_cmpstr (digest, ==, expected);
+}
+
 /* Freed with buffers still pushed (a download that failed): its thread stops. */
 static void
 test_free_pending (void)
@@ -101,6 +115,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/agent/hasher/digest-in-order", test_digest_in_order);
   g_test_add_func ("/agent/hasher/buffers", test_buffers);
+  g_test_add_func ("/agent/hasher/one-buffer", test_one_buffer);
   g_test_add_func ("/agent/hasher/free-pending", test_free_pending);
   return g_test_run ();
 }
