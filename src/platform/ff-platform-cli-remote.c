@@ -331,6 +331,21 @@ ff_cli_terminals_show (FfCli   *cli,
 
 /* mqtt config */
 
+/* The platform's address as the terminals reach it: every command's package URL begins with it,
+ * signed. https://HOST[:PORT][/PATH] with a host as --host takes it, nothing a URL cannot carry
+ * (a line break, a space) and no user, query, fragment or final '/' (the routes follow it). */
+static gboolean
+platform_url_is_valid (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  return uri != NULL && g_strcmp0 (g_uri_get_scheme (uri), "https") == 0
+         && ff_host_is_valid (g_uri_get_host (uri)) && g_uri_get_userinfo (uri) == NULL
+         && g_uri_get_query (uri) == NULL && g_uri_get_fragment (uri) == NULL
+         && !ff_text_has_control (url) && strchr (url, ' ') == NULL
+         && !g_str_has_suffix (url, "/");
+}
+
 static gboolean
 mqtt_config (FfCli   *cli,
              int      argc,
@@ -363,8 +378,9 @@ mqtt_config (FfCli   *cli,
     return ff_cli_usage_error (error, _("The host must be a host name or an IP address"));
   if (port < 1 || port > 65535)
     return ff_cli_usage_error (error, _("The port must be between 1 and 65535"));
-  if (platform_url != NULL && !g_str_has_prefix (platform_url, "https://"))
-    return ff_cli_usage_error (error, _("The platform URL must begin with https://"));
+  if (platform_url != NULL && !platform_url_is_valid (platform_url))
+    return ff_cli_usage_error (error, _("The platform URL must look like https://HOST[:PORT], "
+                                        "the address terminals download packages from"));
   default_url = g_strdup_printf ("https://%s:8443", host != NULL ? host : "127.0.0.1");
   if (ff_cli_open_db (cli, error) == NULL
       || !ff_mqtt_write_config (cli->data_dir, out_dir, host != NULL ? host : "127.0.0.1",

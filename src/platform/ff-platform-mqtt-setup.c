@@ -7,6 +7,7 @@
 
 #include "ff-platform-mqtt-setup.h"
 
+#include "ff-document.h"
 #include "ff-files.h"
 #include "ff-platform-error.h"
 #include "ff-platform-fault.h"
@@ -264,6 +265,15 @@ ff_mqtt_write_config (const char *data_dir,
   };
   g_autoptr(GPtrArray) full = g_ptr_array_new_with_free_func (g_free);
 
+  /* mosquitto.conf names the directory on its lines: a line break would end a setting there and
+   * make the rest of the path a setting of its own. */
+  if (ff_text_has_control (dir))
+    {
+      g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                           _("The directory's path has a line break or another control "
+                             "character, which the broker's configuration cannot hold"));
+      return FALSE;
+    }
   for (guint i = 0; names_in_dir[i] != NULL; i++)
     g_ptr_array_add (full, g_build_filename (dir, names_in_dir[i], NULL));
   if (!make_directory (dir, error) || (ca = load_ca (data_dir, &ca_pem, error)) == NULL)

@@ -337,6 +337,44 @@ test_name_controls (Fixture      *fixture,
     }
 }
 
+/* mqtt config signed a platform URL with a line break or a space into every command's package
+ * URL, and wrote an output directory's line break into mosquitto.conf, where the rest of the path
+ * became a setting of its own ("allow_anonymous true"): both refused, nothing written. */
+static void
+test_mqtt_config_arguments (Fixture      *fixture,
+                            gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *marker = harness_write (h, "marker", "", 0);
+  g_autofree char *dir = g_path_get_dirname (marker);
+  g_autofree char *out = g_build_filename (dir, "mqtt", NULL);
+  g_autofree char *injected = g_build_filename (dir, "mqtt\nallow_anonymous true\n#", NULL);
+  static const char *const urls[] = { "https://x\nlistener 1884", "https://a b:8443", "https://",
+                                      "https://h:8443?x=1", "https://user@h:8443",
+                                      "https://h:8443/", "https://h:99999", "http://h:8443" };
+  g_autofree char *before = harness_dump_database (h);
+  g_autofree char *err = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (urls); i++)
+    {
+      g_test_message ("--platform-url %s", urls[i]);
+      g_assert_cmpint (harness_run (h, NULL, NULL, &err, "mqtt", "config", "-o", out,
+                                    "--platform-url", urls[i], NULL), ==, 1);
+      g_assert_nonnull (strstr (err, "platform URL must look like https://HOST[:PORT]"));
+      g_clear_pointer (&err, g_free);
+    }
+  g_assert_cmpint (harness_run (h, NULL, NULL, &err, "mqtt", "config", "-o", injected, NULL),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "line break"));
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (injected, G_FILE_TEST_EXISTS));
+  harness_assert_database_unchanged (h, before);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (harness_run (h, NULL, NULL, &err, "mqtt", "config", "-o", out,
+                                "--platform-url", "https://platform.example:8443/fieldflash",
+                                NULL), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -357,5 +395,7 @@ main (int   argc,
               test_meter_ids, harness_fixture_tear_down);
   g_test_add ("/security/operator/name-controls", Fixture, NULL, harness_fixture_set_up,
               test_name_controls, harness_fixture_tear_down);
+  g_test_add ("/security/operator/mqtt-config-arguments", Fixture, NULL, harness_fixture_set_up,
+              test_mqtt_config_arguments, harness_fixture_tear_down);
   return g_test_run ();
 }
