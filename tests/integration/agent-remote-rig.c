@@ -21,7 +21,8 @@ __asan_default_options (void)
   return "intercept_tls_get_addr=0";
 }
 
-/* Generous: a whole upgrade with reboots takes well under a second here. */
+/* Generous: a whole upgrade with reboots takes well under a second here (at native speed:
+ * ff_test_deadline_s scales it under emulation). */
 #define WAIT_SECONDS 60
 
 /* ---- files of the simulated device ---- */
@@ -290,9 +291,12 @@ stop_agent (Rig *rig)
   rig->stopping = TRUE;
   if (rig->agent != NULL)
     {
+      guint watchdog = ff_test_watchdog_add (WAIT_SECONDS, "the agent's stop (SIGTERM)");
+
       g_subprocess_send_signal (rig->agent, SIGTERM);
       while (rig->agent != NULL)
         g_main_context_iteration (context, TRUE);
+      g_source_remove (watchdog);
     }
   rig->stopping = FALSE;
 }
@@ -523,7 +527,7 @@ rig_free (Rig *rig)
   mosquitto_loop_stop (rig->platform, false);
   mosquitto_destroy (rig->platform);
   g_subprocess_send_signal (rig->broker, SIGTERM);
-  g_subprocess_wait (rig->broker, NULL, NULL);
+  ff_test_subprocess_wait (rig->broker, WAIT_SECONDS, "the broker's stop (SIGTERM)");
   g_object_unref (g_subprocess_get_stderr_pipe (rig->broker));
   g_object_unref (rig->broker);
   soup_server_disconnect (rig->server);
@@ -634,26 +638,17 @@ send_command (Rig *rig, const FfRemoteCommand *command, FfKey *key)
   publish_envelope (rig, envelope);
 }
 
-static gboolean
-on_wait_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* The next message of @queue; the main context (the bootloader, the HTTPS server) runs
  * meanwhile. */
 static GBytes *
 wait_message (GAsyncQueue *queue)
 {
-  gboolean timed_out = FALSE;
-  guint timer = g_timeout_add_seconds (WAIT_SECONDS, on_wait_timeout, &timed_out);
+  guint watchdog = ff_test_watchdog_add (WAIT_SECONDS, "an MQTT message from the agent");
   GBytes *message;
 
-  while ((message = g_async_queue_try_pop (queue)) == NULL && !timed_out)
+  while ((message = g_async_queue_try_pop (queue)) == NULL)
     g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (timer);
+  g_source_remove (watchdog);
   return message;
 }
 

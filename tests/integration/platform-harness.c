@@ -10,7 +10,10 @@
 #include <stdarg.h>
 #include <sys/prctl.h>
 
+/* At native speed (ff_test_deadline_s scales them under emulation); the stop includes the
+ * sanitizer's leak check at exit. */
 #define SERVER_START_SECONDS 30
+#define SERVER_STOP_SECONDS 60
 #define FIRMWARE_V1_SIZE (100 * 1024)
 #define FIRMWARE_V2_SIZE (300 * 1024 - 1)
 
@@ -270,13 +273,6 @@ line_read (GObject      *source,
   g_assert_nonnull (*line);
 }
 
-static gboolean
-deadline_passed (gpointer user_data)
-{
-  g_error ("The platform server did not say it was listening within %d s", SERVER_START_SECONDS);
-  return G_SOURCE_REMOVE;
-}
-
 void
 harness_start (Harness  *h,
                gboolean  https)
@@ -317,7 +313,7 @@ harness_start_with (Harness           *h,
   g_assert_no_error (error);
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (h->server));
   g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, line_read, &line);
-  deadline = g_timeout_add_seconds (SERVER_START_SECONDS, deadline_passed, NULL);
+  deadline = ff_test_watchdog_add (SERVER_START_SECONDS, "the platform server saying it listens");
   while (line == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_source_remove (deadline);
@@ -330,10 +326,7 @@ harness_start_with (Harness           *h,
 static void
 wait_server (Harness *h)
 {
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_wait (h->server, NULL, &error);
-  g_assert_no_error (error);
+  ff_test_subprocess_wait (h->server, SERVER_STOP_SECONDS, "the killed platform server");
   g_clear_object (&h->server);
 }
 
@@ -344,7 +337,7 @@ harness_stop (Harness *h)
   gboolean clean;
 
   g_subprocess_send_signal (h->server, SIGTERM);
-  g_subprocess_wait (h->server, NULL, NULL);
+  ff_test_subprocess_wait (h->server, SERVER_STOP_SECONDS, "the platform server's stop (SIGTERM)");
   clean = g_subprocess_get_if_exited (h->server) && g_subprocess_get_exit_status (h->server) == 0;
   g_clear_object (&h->server);
   g_assert_true (clean);

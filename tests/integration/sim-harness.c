@@ -10,17 +10,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-static gboolean
-on_deadline (gpointer user_data)
-{
-  g_error ("%s: no result within %d s", (const char *) user_data, SIM_TEST_DEADLINE_S);
-  return G_SOURCE_REMOVE;
-}
-
 void
 wait_until (gboolean *done)
 {
-  guint deadline = g_timeout_add_seconds (SIM_TEST_DEADLINE_S, on_deadline, "wait_until");
+  guint deadline = ff_test_watchdog_add (SIM_TEST_DEADLINE_S, "wait_until");
 
   while (!*done)
     g_main_context_iteration (NULL, TRUE);
@@ -38,7 +31,7 @@ store_result (GObject      *source,
 GAsyncResult *
 wait_result (GAsyncResult **slot)
 {
-  guint deadline = g_timeout_add_seconds (SIM_TEST_DEADLINE_S, on_deadline, "wait_result");
+  guint deadline = ff_test_watchdog_add (SIM_TEST_DEADLINE_S, "wait_result");
 
   while (*slot == NULL)
     g_main_context_iteration (NULL, TRUE);
@@ -159,7 +152,8 @@ sim_process_wait_line (SimProcess *sim,
                        const char *text,
                        guint      *from)
 {
-  guint deadline = g_timeout_add_seconds (SIM_TEST_DEADLINE_S, on_deadline, (gpointer) text);
+  g_autofree char *what = g_strdup_printf ("fieldflash-sim printing “%s”", text);
+  guint deadline = ff_test_watchdog_add (SIM_TEST_DEADLINE_S, what);
 
   for (;;)
     {
@@ -290,7 +284,7 @@ make_firmware (const char *dir,
   g_ptr_array_add (argv, NULL);
   process = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
   g_assert_no_error (error);
-  g_subprocess_wait_check (process, NULL, &error);
-  g_assert_no_error (error);
+  ff_test_subprocess_wait (process, SIM_TEST_DEADLINE_S, "fieldflash-sim make-firmware");
+  g_assert_true (g_subprocess_get_successful (process));
   return path;
 }

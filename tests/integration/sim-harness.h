@@ -6,7 +6,7 @@
 
 G_BEGIN_DECLS
 
-/* Every wait fails the test after this long. */
+/* Every wait fails the test after this long (at native speed: ff_test_deadline_s scales it). */
 #define SIM_TEST_DEADLINE_S 30
 
 typedef struct

@@ -11,6 +11,7 @@
 #include "ff-files.h"
 #include "ff-sync.h"
 #include "ff-task.h"
+#include "ff-test-fixtures.h"
 #include "ff-upload-queue.h"
 
 /* LeakSanitizer crashes scanning the dynamic TLS of glib-networking's dlopen()ed GnuTLS in a
@@ -27,6 +28,8 @@ __asan_default_options (void)
 #define SERIAL "TAB-0001"
 #define PHONE "13800138000"
 #define TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+/* A step against the local server takes well under a second (ff_test_deadline_s scales it). */
+#define STEP_DEADLINE_S 60
 
 typedef struct
 {
@@ -406,8 +409,11 @@ step_done (GObject *object, GAsyncResult *result, gpointer user_data)
 static GAsyncResult *
 wait_step (GAsyncResult **slot)
 {
+  guint watchdog = ff_test_watchdog_add (STEP_DEADLINE_S, "a sync step's end");
+
   while (*slot == NULL)
     g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
   return *slot;
 }
 

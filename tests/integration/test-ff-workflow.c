@@ -25,6 +25,9 @@
  * firmware is byte for byte what the terminal runs. */
 #define FACTORY_IMAGE_SIZE (64 * 1024)
 #define IMAGE_SIZE 6000
+/* A workflow run's bound at native speed (ff_test_deadline_s scales it), below meson's timeout of
+ * the whole program so that a run that never ends fails saying so. */
+#define RUN_DEADLINE_S 240
 /* Upgraded, but a signal is off afterwards: the case a rollback is for. */
 #define DRIFT "signal-drift signal=current percent=20"
 
@@ -395,6 +398,7 @@ run_workflow_deciding (Fixture *f, Technician *decisions, GError **error)
                                                     f->tablet_key, &local);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   Technician technician = *decisions;
+  guint watchdog;
 
   technician.cancellable = cancellable;
   g_assert_no_error (local);
@@ -413,8 +417,10 @@ run_workflow_deciding (Fixture *f, Technician *decisions, GError **error)
   ff_workflow_run_async (workflow, cancellable, run_done, &technician);
   /* A resumed workflow may already wait for a decision: a UI looks at the state it finds. */
   state_changed (workflow, NULL, &technician);
+  watchdog = ff_test_watchdog_add (RUN_DEADLINE_S, "the workflow's end");
   while (!technician.done)
     g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
   g_signal_handlers_disconnect_by_func (f->terminal, stop_on_line, &technician);
   g_free (f->message);
   f->message = g_strdup (ff_workflow_get_message (workflow));

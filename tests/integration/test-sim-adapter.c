@@ -518,7 +518,7 @@ test_prompt_acks (Fixture       *fixture,
                                                 &error);
   g_assert_no_error (error);
   socket = g_socket_connection_get_socket (connection);
-  g_socket_set_timeout (socket, SIM_TEST_DEADLINE_S);
+  g_socket_set_timeout (socket, ff_test_deadline_s (SIM_TEST_DEADLINE_S));
   g_socket_send (socket, (const gchar *) startdt_act, sizeof startdt_act, NULL, &error);
   g_assert_no_error (error);
   read_short_frame (socket, frame);

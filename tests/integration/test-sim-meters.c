@@ -12,6 +12,8 @@
 #include "ff-test-udp-relay.h"
 
 #define APP 5
+/* fieldflash-sim meters' run at native speed (ff_test_deadline_s scales it). */
+#define RUN_DEADLINE_S 120
 #define METERS 3
 #define BLOCK 64
 #define PACKET FFMETER_BLOCK_PACKET_DATA (BLOCK)
@@ -55,6 +57,7 @@ run_meters (FfMeterCoapServer *server, const char *dir, const char *image_path, 
   g_autofree char *out = NULL;
   const char *option;
   va_list options;
+  guint watchdog;
 
   va_start (options, cycles);
   while ((option = va_arg (options, const char *)))
@@ -65,8 +68,10 @@ run_meters (FfMeterCoapServer *server, const char *dir, const char *image_path, 
                                &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated, &result);
+  watchdog = ff_test_watchdog_add (RUN_DEADLINE_S, "fieldflash-sim meters' end");
   while (!result)
     g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
   g_assert_true (g_subprocess_communicate_utf8_finish (process, result, &out, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (process));

@@ -250,6 +250,8 @@ ff_test_closed_loopback_port (void)
 
 /* How soon gpsd is asked again whether it has opened the receiver. */
 #define GPSFAKE_ASK_AGAIN_MS 20
+/* gpsfake stops a second after the end of its log or input; this bounds the wait for it. */
+#define GPSFAKE_END_SECONDS 30
 
 struct _FfTestGpsfake
 {
@@ -357,7 +359,7 @@ end_gpsfake (FfTestGpsfake *gpsfake)
 {
   stop_asking (gpsfake);
   g_output_stream_close (gpsfake->input, NULL, NULL);
-  g_subprocess_wait (gpsfake->process, NULL, NULL);
+  ff_test_subprocess_wait (gpsfake->process, GPSFAKE_END_SECONDS, "gpsfake at the end of its input");
   g_cancellable_cancel (gpsfake->reading);
   g_clear_object (&gpsfake->process);
   g_clear_object (&gpsfake->reading);
@@ -550,11 +552,11 @@ ff_test_gpsfake_end (FfTestGpsfake *gpsfake)
   gpsfake->played = gpsfake->sentences + 1;
 }
 
-gboolean
+void
 ff_test_gpsfake_wait (FfTestGpsfake *gpsfake)
 {
   g_assert_cmpuint (gpsfake->played, >, gpsfake->sentences);
-  return g_subprocess_wait (gpsfake->process, NULL, NULL);
+  ff_test_subprocess_wait (gpsfake->process, GPSFAKE_END_SECONDS, "gpsfake at the end of its log");
 }
 
 void
@@ -606,4 +608,100 @@ ff_test_use_language (const char *language)
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, locale_dir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+}
+
+/* Set by build-aux/run-tests where the tests run emulated (qemu-user). */
+#define FF_TEST_TIME_FACTOR_VARIABLE "FIELDFLASH_TEST_TIME_FACTOR"
+
+guint
+ff_test_deadline_s (guint native_s)
+{
+  const char *text = g_getenv (FF_TEST_TIME_FACTOR_VARIABLE);
+  double factor, seconds;
+  char *end;
+
+  if (text == NULL || *text == '\0')
+    return native_s;
+  factor = g_ascii_strtod (text, &end);
+  if (*end != '\0' || !(factor >= 1.0) || factor > 1000.0)
+    g_error ("%s=%s: not a factor between 1 and 1000", FF_TEST_TIME_FACTOR_VARIABLE, text);
+  seconds = native_s * factor;
+  return (guint) seconds < seconds ? (guint) seconds + 1 : (guint) seconds;
+}
+
+typedef struct
+{
+  char  *what;
+  guint  seconds;
+} FfTestWatchdog;
+
+static void
+watchdog_free (gpointer data)
+{
+  FfTestWatchdog *watchdog = data;
+
+  g_free (watchdog->what);
+  g_free (watchdog);
+}
+
+static gboolean
+watchdog_fired (gpointer user_data)
+{
+  FfTestWatchdog *watchdog = user_data;
+
+  g_error ("%s: not within %u s", watchdog->what, watchdog->seconds);
+  return G_SOURCE_REMOVE;
+}
+
+guint
+ff_test_watchdog_add (guint       native_s,
+                      const char *what)
+{
+  FfTestWatchdog *watchdog = g_new0 (FfTestWatchdog, 1);
+
+  watchdog->what = g_strdup (what);
+  watchdog->seconds = ff_test_deadline_s (native_s);
+  return g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, watchdog->seconds, watchdog_fired,
+                                     watchdog, watchdog_free);
+}
+
+static void
+subprocess_ended (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (object), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+subprocess_late (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+ff_test_subprocess_wait (GSubprocess *process,
+                         guint        native_s,
+                         const char  *what)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GSource) timer = g_timeout_source_new_seconds (ff_test_deadline_s (native_s));
+  gboolean ended = FALSE, late = FALSE;
+
+  g_main_context_push_thread_default (context);
+  g_subprocess_wait_async (process, NULL, subprocess_ended, &ended);
+  g_source_set_callback (timer, subprocess_late, &late, NULL);
+  g_source_attach (timer, context);
+  while (!ended && !late)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timer);
+  if (!ended)
+    {
+      /* Killed before the test fails: left behind, it would keep meson's pipes open. */
+      g_subprocess_force_exit (process);
+      g_error ("%s: did not end within %u s; killed", what, ff_test_deadline_s (native_s));
+    }
+  g_main_context_pop_thread_default (context);
 }

@@ -93,8 +93,8 @@ void         ff_test_gpsfake_play             (FfTestGpsfake       *gpsfake,
                                                guint                cycle_ms);
 /* Plays the rest of the log at once and its end: gpsfake stops a second later, gpsd with it. */
 void         ff_test_gpsfake_end              (FfTestGpsfake       *gpsfake);
-/* After ff_test_gpsfake_end(): waits for gpsfake to stop; whether it did. */
-gboolean     ff_test_gpsfake_wait             (FfTestGpsfake       *gpsfake);
+/* After ff_test_gpsfake_end(): waits for gpsfake to stop (a bounded wait: fails the test). */
+void         ff_test_gpsfake_wait             (FfTestGpsfake       *gpsfake);
 /* Closes gpsfake's input first (that stops it, gpsd with it, wherever the log was). */
 void         ff_test_gpsfake_free             (FfTestGpsfake       *gpsfake);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTestGpsfake, ff_test_gpsfake_free)
@@ -119,5 +119,22 @@ GBytes      *ff_test_firmware_v2_from          (GBytes              *v1);
 
 /* Removes @path and everything below it (not following symbolic links), asserting each removal. */
 void        ff_test_remove_tree               (const char          *path);
+
+/* The bound of a test's wait, in seconds: @native_s at native speed times FIELDFLASH_TEST_TIME_FACTOR
+ * (1 when unset), which build-aux/run-tests sets where the tests run emulated, as it passes meson
+ * the same --timeout-multiplier. Every wait of a C test takes its bound from here; a factor that is
+ * not a number from 1 to 1000 fails the test rather than shortening or ignoring its waits. */
+guint        ff_test_deadline_s               (guint                native_s);
+/* A watchdog on the default main context for a loop that iterates it until something happens:
+ * past ff_test_deadline_s (@native_s) it fails the test, naming @what. g_source_remove() it once
+ * the wait is over. */
+guint        ff_test_watchdog_add             (guint                native_s,
+                                               const char          *what);
+/* Waits for @process to end, at most ff_test_deadline_s (@native_s); past it, kills it (SIGKILL:
+ * a process stopped, or one that ignores SIGTERM, never ends otherwise) and fails the test, naming
+ * @what. Runs its own main context: the default one is not iterated meanwhile. */
+void         ff_test_subprocess_wait          (GSubprocess         *process,
+                                               guint                native_s,
+                                               const char          *what);
 
 G_END_DECLS

@@ -12,9 +12,6 @@
 #define FF_FRAME_ATTEMPTS 10
 /* Fails a test that hangs instead of letting it run until meson kills it. */
 #define FF_WAIT_DEADLINE_S 60
-/* Where the tests run emulated (qemu-user), build-aux/run-tests sets this factor as it passes meson
- * the same --timeout-multiplier: every wait's deadline is multiplied by it. */
-#define FF_TIME_FACTOR_VARIABLE "FIELDFLASH_TEST_TIME_FACTOR"
 /* Enough to see the push on a page, small enough to keep the tests quick. */
 #define FF_TEST_IMAGE_SIZE (32 * 1024)
 
@@ -75,24 +72,6 @@ ff_ui_test_is_label_mentioning (GtkWidget     *widget,
          && strstr (gtk_label_get_label (GTK_LABEL (widget)), word) != NULL;
 }
 
-/* The one place the UI tests' waits are scaled: @native_s, the deadline at native speed, times
- * FIELDFLASH_TEST_TIME_FACTOR (1 when unset). A value that is not a number of at least 1 fails the
- * test rather than shortening or silently ignoring its waits. */
-guint
-ff_ui_test_deadline_s (guint native_s)
-{
-  const char *text = g_getenv (FF_TIME_FACTOR_VARIABLE);
-  double factor;
-  char *end;
-
-  if (text == NULL || *text == '\0')
-    return native_s;
-  factor = g_ascii_strtod (text, &end);
-  if (*end != '\0' || !(factor >= 1.0) || factor > 1000.0)
-    g_error ("%s=%s: not a factor between 1 and 1000", FF_TIME_FACTOR_VARIABLE, text);
-  return (guint) ceil (native_s * factor);
-}
-
 static gboolean
 wait_deadline_passed (gpointer user_data)
 {
@@ -106,7 +85,7 @@ ff_ui_test_wait_until (FfUiTestCondition  condition,
                        gpointer           data,
                        const char        *what)
 {
-  guint watchdog = g_timeout_add_seconds (ff_ui_test_deadline_s (FF_WAIT_DEADLINE_S),
+  guint watchdog = g_timeout_add_seconds (ff_test_deadline_s (FF_WAIT_DEADLINE_S),
                                           wait_deadline_passed,
                                           (gpointer) what);
 
@@ -133,7 +112,7 @@ ff_ui_test_wait_until_settled (FfUiTestCondition  condition,
                                gpointer           data,
                                const char        *what)
 {
-  guint watchdog = g_timeout_add_seconds (ff_ui_test_deadline_s (FF_WAIT_DEADLINE_S),
+  guint watchdog = g_timeout_add_seconds (ff_test_deadline_s (FF_WAIT_DEADLINE_S),
                                           wait_deadline_passed,
                                           (gpointer) what);
 
@@ -227,7 +206,7 @@ ff_ui_test_load_app_style (void)
 static gboolean
 deadline_passed (gpointer user_data)
 {
-  g_error ("no frame was drawn within %u s", ff_ui_test_deadline_s (FF_FRAME_DEADLINE_S));
+  g_error ("no frame was drawn within %u s", ff_test_deadline_s (FF_FRAME_DEADLINE_S));
   return G_SOURCE_REMOVE;
 }
 
@@ -263,7 +242,7 @@ wait_for_paint (GtkWidget *window,
 {
   GdkFrameClock *frame_clock = gtk_widget_get_frame_clock (window);
   FfPaint paint = { window, keep, NULL, FALSE };
-  guint watchdog = g_timeout_add_seconds (ff_ui_test_deadline_s (FF_FRAME_DEADLINE_S),
+  guint watchdog = g_timeout_add_seconds (ff_test_deadline_s (FF_FRAME_DEADLINE_S),
                                          deadline_passed, NULL);
   gulong handler;
 

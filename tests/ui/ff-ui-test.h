@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "ff-test-fixtures.h"
 #include "ff-training.h"
 
 G_BEGIN_DECLS
@@ -22,10 +23,6 @@ gboolean   ff_ui_test_is_label_mentioning (GtkWidget *widget, gconstpointer word
   ff_ui_test_find ((root), ff_ui_test_is_type, GSIZE_TO_POINTER (type))
 
 typedef gboolean (*FfUiTestCondition) (gpointer data);
-
-/* A wait's deadline in seconds: @native_s at native speed, scaled for a run under emulation. Every
- * wait of the UI tests takes its deadline from here. */
-guint       ff_ui_test_deadline_s          (guint native_s);
 
 void        ff_ui_test_wait_until          (FfUiTestCondition  condition,
                                             gpointer           data,

@@ -57,7 +57,7 @@ deadline_passed (gpointer user_data)
                                 ff_workflow_get_message (workflow));
       g_string_append_c (where, ')');
     }
-  g_error ("waited %u s in vain for %s%s", ff_ui_test_deadline_s (CONDITION_DEADLINE_S),
+  g_error ("waited %u s in vain for %s%s", ff_test_deadline_s (CONDITION_DEADLINE_S),
            (const char *) user_data, where->str);
   return G_SOURCE_REMOVE;
 }
@@ -68,7 +68,7 @@ wait_until (Condition      condition,
             gconstpointer  data,
             const char    *what)
 {
-  guint watchdog = g_timeout_add_seconds (ff_ui_test_deadline_s (CONDITION_DEADLINE_S),
+  guint watchdog = g_timeout_add_seconds (ff_test_deadline_s (CONDITION_DEADLINE_S),
                                           deadline_passed, (gpointer) what);
 
   while (!condition (data))

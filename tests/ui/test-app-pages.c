@@ -855,7 +855,7 @@ test_training_refuses_bad_scenario (void)
   gtk_window_present (GTK_WINDOW (window));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start-training", "s", "no-such-fault");
   g_assert_false (gtk_widget_get_sensitive (start));
-  watchdog = g_timeout_add_seconds (ff_ui_test_deadline_s (30), training_refused, NULL);
+  watchdog = g_timeout_add_seconds (ff_test_deadline_s (30), training_refused, NULL);
   while (!gtk_widget_get_sensitive (start))
     g_main_context_iteration (NULL, TRUE);
   g_source_remove (watchdog);

@@ -34,7 +34,7 @@ wait_until (Condition    condition,
             const char  *what)
 {
   gboolean late = FALSE;
-  guint deadline_s = ff_ui_test_deadline_s (CONDITION_DEADLINE_S);
+  guint deadline_s = ff_test_deadline_s (CONDITION_DEADLINE_S);
   guint deadline = g_timeout_add_seconds (deadline_s, deadline_passed, &late);
 
   while (!condition (data) && !late)

@@ -45,7 +45,7 @@ static gboolean
 deadline_passed (gpointer user_data)
 {
   g_error ("the window did not take its size within %u s",
-           ff_ui_test_deadline_s (FF_RESIZE_DEADLINE_S));
+           ff_test_deadline_s (FF_RESIZE_DEADLINE_S));
   return G_SOURCE_REMOVE;
 }
 
@@ -78,7 +78,7 @@ present_at_size (GtkWidget *window,
   measure_decoration_margins (&extra_width, &extra_height);
   gtk_window_set_default_size (GTK_WINDOW (window), width + extra_width, height + extra_height);
   gtk_window_present (GTK_WINDOW (window));
-  watchdog = g_timeout_add_seconds (ff_ui_test_deadline_s (FF_RESIZE_DEADLINE_S), deadline_passed,
+  watchdog = g_timeout_add_seconds (ff_test_deadline_s (FF_RESIZE_DEADLINE_S), deadline_passed,
                                     NULL);
   while (gtk_widget_get_width (window) != width || gtk_widget_get_height (window) != height)
     g_main_context_iteration (NULL, TRUE);

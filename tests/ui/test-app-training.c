@@ -43,7 +43,7 @@ wait_until (FfWindow   *window,
             Condition   condition,
             const char *what)
 {
-  guint watchdog = g_timeout_add_seconds (ff_ui_test_deadline_s (STEP_DEADLINE_S), deadline_passed,
+  guint watchdog = g_timeout_add_seconds (ff_test_deadline_s (STEP_DEADLINE_S), deadline_passed,
                                           (gpointer) what);
 
   waiting_window = window;
@@ -82,7 +82,7 @@ static FfWorkflow *
 start_upgrade (FfWindow *window)
 {
   FfWorkflow *before = ff_window_get_workflow (window);
-  guint watchdog = g_timeout_add_seconds (ff_ui_test_deadline_s (STEP_DEADLINE_S), deadline_passed,
+  guint watchdog = g_timeout_add_seconds (ff_test_deadline_s (STEP_DEADLINE_S), deadline_passed,
                                           "the workflow");
 
   waiting_window = window;

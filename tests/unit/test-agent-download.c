@@ -10,6 +10,7 @@
 #include "ff-agent-query.h"
 #include "ff-document.h"
 #include "ff-crypto.h"
+#include "ff-test-fixtures.h"
 #include "test-agent-util.h"
 
 /* LeakSanitizer crashes scanning the dynamic TLS of glib-networking's dlopen()ed GnuTLS in a
@@ -24,6 +25,8 @@ __asan_default_options (void)
 }
 
 #define PACKAGE_SIZE (1024 * 1024 + 4321)
+/* A download of the package takes well under a second here (ff_test_deadline_s scales it). */
+#define LOOP_DEADLINE_S 60
 
 typedef struct
 {
@@ -260,6 +263,17 @@ on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
   g_main_loop_quit (fixture->loop);
 }
 
+/* Runs the main loop until a callback quits it; a download or query that never ends fails the
+ * test, naming @what. */
+static void
+run_loop (Fixture *fixture, const char *what)
+{
+  guint watchdog = ff_test_watchdog_add (LOOP_DEADLINE_S, what);
+
+  g_main_loop_run (fixture->loop);
+  g_source_remove (watchdog);
+}
+
 /* Downloads to ROOT/data/package.ffpkg expecting @sha256; cut once @cut_at bytes are in (-1:
  * not): the server stops sending there, and the client cancels once it has read them (the body
  * is read in a worker thread, so a cancellation from the progress report is not in step with the
@@ -275,7 +289,7 @@ download (Fixture *fixture, const char *sha256, gint64 cut_at)
   ff_agent_https_download_async (fixture->https, fixture->url, dest, PACKAGE_SIZE, sha256,
                                  on_progress, fixture, fixture->cancellable, on_downloaded,
                                  fixture);
-  g_main_loop_run (fixture->loop);
+  run_loop (fixture, "the download's end");
   return dest;
 }
 
@@ -559,7 +573,7 @@ ask (Fixture *fixture, const char *main_program_version)
   ff_agent_query_ask_async (fixture->https, fixture->base, "DTU-0001", &versions, NULL,
                             on_query_answer, fixture);
   ff_remote_versions_clear (&versions);
-  g_main_loop_run (fixture->loop);
+  run_loop (fixture, "the version query's answer");
 }
 
 /* The signed version query: "nothing new" is no command; an update hands over the envelope. */

@@ -14,18 +14,10 @@
 #include "ff-gpsd-source.h"
 #include "ff-test-fixtures.h"
 
+/* At native speed: ff_test_deadline_s scales it under emulation. */
 #define DEADLINE_SECONDS 60
 
 typedef gboolean (*Predicate) (FfGpsSource *source);
-
-static gboolean
-deadline_passed (gpointer user_data)
-{
-  gboolean *expired = user_data;
-
-  *expired = TRUE;
-  return G_SOURCE_REMOVE;
-}
 
 /* Runs the main loop until @predicate holds; fails the test when the deadline passes first. */
 static void
@@ -33,14 +25,11 @@ wait_until (FfGpsSource *source,
             Predicate    predicate,
             const char  *what)
 {
-  gboolean expired = FALSE;
-  guint deadline_id = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_passed, &expired);
+  guint watchdog = ff_test_watchdog_add (DEADLINE_SECONDS, what);
 
-  while (!predicate (source) && !expired)
+  while (!predicate (source))
     g_main_context_iteration (NULL, TRUE);
-  if (expired)
-    g_error ("gave up waiting for %s", what);
-  g_source_remove (deadline_id);
+  g_source_remove (watchdog);
 }
 
 static gboolean
@@ -280,7 +269,7 @@ test_gpsd_gpsfake_and_restart (void)
   ff_test_gpsfake_end (first);
   wait_until (source, is_disconnected, "gpsd to go away");
   g_assert_cmpint (ff_gps_source_get_fix_mode (source), ==, FF_GPS_FIX_NOT_SEEN);
-  g_assert_true (ff_test_gpsfake_wait (first));
+  ff_test_gpsfake_wait (first);
 
   /* gpsd comes back on the same port: the source reconnects by itself. */
   second = play_when_connected (source, port, "shanghai-fix.nmea", 50);
@@ -288,7 +277,7 @@ test_gpsd_gpsfake_and_restart (void)
   check_shanghai_fix (source);
   ff_test_gpsfake_end (second);
   wait_until (source, is_disconnected, "the restarted gpsd to go away");
-  g_assert_true (ff_test_gpsfake_wait (second));
+  ff_test_gpsfake_wait (second);
 }
 
 static gboolean
@@ -311,8 +300,7 @@ test_gpsd_satellites_only (void)
   FfGpsSource *source = FF_GPS_SOURCE (gps);
   g_autoptr(FfTestGpsfake) gpsfake = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean expired = FALSE;
-  guint deadline_id;
+  guint watchdog;
 
   /* A third of a second between sentences: the log's 3 s of fixes and 20 s of satellites play in
    * real time. */
@@ -321,9 +309,9 @@ test_gpsd_satellites_only (void)
   check_shanghai_fix (source);
 
   /* Wake when the last fix turns stale; a fix arriving meanwhile moves that moment on. */
-  deadline_id = g_timeout_add_seconds (DEADLINE_SECONDS, deadline_passed, &expired);
+  watchdog = ff_test_watchdog_add (DEADLINE_SECONDS, "the last fix to turn stale");
   while (ff_gps_source_get_connected (source)
-         && ff_gps_source_get_fix_age (source) <= FF_GPS_MAX_FIX_AGE_S && !expired)
+         && ff_gps_source_get_fix_age (source) <= FF_GPS_MAX_FIX_AGE_S)
     {
       double left = FF_GPS_MAX_FIX_AGE_S - ff_gps_source_get_fix_age (source);
       guint wake_id = g_timeout_add ((guint) (left * 1000) + 100, wake_up, &wake_id);
@@ -331,8 +319,7 @@ test_gpsd_satellites_only (void)
       g_main_context_iteration (NULL, TRUE);
       g_clear_handle_id (&wake_id, g_source_remove);
     }
-  g_assert_false (expired);
-  g_source_remove (deadline_id);
+  g_source_remove (watchdog);
   /* gpsd still sends satellite reports (the log has 20 s of them): the fix check refuses. */
   g_assert_true (ff_gps_source_get_connected (source));
   ff_gps_source_wait_fix_async (source, 1, NULL, wait_fix_done, &error);
@@ -343,7 +330,7 @@ test_gpsd_satellites_only (void)
   g_assert_true (ff_gps_source_get_connected (source));
   ff_test_gpsfake_end (gpsfake);
   wait_until (source, is_disconnected, "gpsd to go away");
-  g_assert_true (ff_test_gpsfake_wait (gpsfake));
+  ff_test_gpsfake_wait (gpsfake);
 }
 
 static gboolean
@@ -382,7 +369,7 @@ test_gpsd_refused_status (gconstpointer data)
   g_assert_nonnull (strstr (error->message, ff_gps_fix_status_refusal (expected)));
   ff_test_gpsfake_end (gpsfake);
   wait_until (source, is_disconnected, "gpsd to go away");
-  g_assert_true (ff_test_gpsfake_wait (gpsfake));
+  ff_test_gpsfake_wait (gpsfake);
 }
 
 int
