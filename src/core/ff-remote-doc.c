@@ -164,6 +164,22 @@ ff_remote_envelope_unwrap (GBytes  *envelope,
   return g_steal_pointer (&document);
 }
 
+/* Whether @signature over the unwrapped @document verifies with @key. */
+static gboolean
+verify_unwrapped (GBytes  *document,
+                  GBytes  *signature,
+                  FfKey   *key,
+                  GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (ff_key_verify (key, document, signature, &local_error))
+    return TRUE;
+  g_set_error (error, FF_REMOTE_DOC_ERROR, FF_REMOTE_DOC_ERROR_SIGNATURE,
+               _("The signature of the document does not verify: %s"), local_error->message);
+  return FALSE;
+}
+
 GBytes *
 ff_remote_envelope_open (GBytes  *envelope,
                          FfKey   *key,
@@ -171,16 +187,9 @@ ff_remote_envelope_open (GBytes  *envelope,
 {
   g_autoptr(GBytes) signature = NULL;
   g_autoptr(GBytes) document = ff_remote_envelope_unwrap (envelope, &signature, error);
-  g_autoptr(GError) local_error = NULL;
 
-  if (document == NULL)
+  if (document == NULL || !verify_unwrapped (document, signature, key, error))
     return NULL;
-  if (!ff_key_verify (key, document, signature, &local_error))
-    {
-      g_set_error (error, FF_REMOTE_DOC_ERROR, FF_REMOTE_DOC_ERROR_SIGNATURE,
-                   _("The signature of the document does not verify: %s"), local_error->message);
-      return NULL;
-    }
   return g_steal_pointer (&document);
 }
 
@@ -852,10 +861,24 @@ ff_remote_result_load (GBytes     *envelope,
                        const char *device_id,
                        GError    **error)
 {
-  g_autoptr(GBytes) document = ff_remote_envelope_open (envelope, terminal_key, error);
-  g_autoptr(FfRemoteResult) result = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GBytes) document = ff_remote_envelope_unwrap (envelope, &signature, error);
 
   if (document == NULL)
+    return NULL;
+  return ff_remote_result_load_unwrapped (document, signature, terminal_key, device_id, error);
+}
+
+FfRemoteResult *
+ff_remote_result_load_unwrapped (GBytes     *document,
+                                 GBytes     *signature,
+                                 FfKey      *terminal_key,
+                                 const char *device_id,
+                                 GError    **error)
+{
+  g_autoptr(FfRemoteResult) result = NULL;
+
+  if (!verify_unwrapped (document, signature, terminal_key, error))
     return NULL;
   result = ff_remote_result_parse (document, error);
   if (result == NULL)

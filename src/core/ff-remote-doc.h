@@ -192,6 +192,13 @@ FfRemoteResult  *ff_remote_result_load       (GBytes               *envelope,
                                               FfKey                *terminal_key,
                                               const char           *device_id,
                                               GError              **error);
+/* The same for a @document and its @signature already unwrapped (ff_remote_envelope_unwrap): a
+ * receiver that unwrapped the envelope to look at it first does not unwrap it twice. */
+FfRemoteResult  *ff_remote_result_load_unwrapped (GBytes     *document,
+                                                  GBytes     *signature,
+                                                  FfKey      *terminal_key,
+                                                  const char *device_id,
+                                                  GError    **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteCommand, ff_remote_command_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteResult, ff_remote_result_free)

@@ -356,7 +356,6 @@ ff_platform_remote_query (const FfRemoteContext  *context,
 struct _FfRemoteIngest
 {
   char                 *device_id;
-  GBytes               *envelope;
   FfKey                *key;        /* the terminal's, to verify it with (not repeated) */
   FfRemoteResult       *result;
   FfRemoteResultRecord  record;
@@ -373,7 +372,6 @@ ff_remote_ingest_free (FfRemoteIngest *ingest)
   if (ingest == NULL)
     return;
   g_free (ingest->device_id);
-  g_clear_pointer (&ingest->envelope, g_bytes_unref);
   g_clear_pointer (&ingest->key, ff_key_unref);
   g_clear_pointer (&ingest->result, ff_remote_result_free);
   g_clear_pointer (&ingest->document, g_bytes_unref);
@@ -439,7 +437,6 @@ ff_platform_remote_read_result (FfPlatformDb *db,
   g_autoptr(GError) local_error = NULL;
 
   ingest->device_id = g_strdup (device_id);
-  ingest->envelope = g_bytes_ref (envelope);
   ingest->record.received_at = now;
   ingest->document = ff_remote_envelope_unwrap (envelope, &ingest->signature, error);
   if (ingest->document == NULL)
@@ -462,8 +459,9 @@ ff_remote_ingest_verify (FfRemoteIngest *ingest,
   FfRemoteResult *result;
 
   if (!ingest->repeated
-      && (ingest->result = ff_remote_result_load (ingest->envelope, ingest->key,
-                                                  ingest->device_id, error)) == NULL)
+      && (ingest->result = ff_remote_result_load_unwrapped (ingest->document, ingest->signature,
+                                                            ingest->key, ingest->device_id,
+                                                            error)) == NULL)
     return FALSE;
   result = ingest->result;
   ingest->record.result_id = result->result_id;
