@@ -45,6 +45,7 @@ struct _FfRemoteService
   FfMqttSettings *settings;
   FfPlatformMetrics *metrics;
   GPtrArray    *queue;          /* of Event *: arrived, not yet stored */
+  guint         queued_sent;    /* of them, the broker's acknowledgements of commands */
   guint         flush_id;
   struct Batch *checking;       /* the batch whose results a worker thread verifies, or NULL */
   GCancellable *cancellable;    /* of that worker's answer (cancelled: the service is gone) */
@@ -638,10 +639,15 @@ batch_checked (GObject      *source,
 static void
 store_acknowledged (FfRemoteService *self)
 {
-  g_autoptr(Batch) batch = batch_new (self);
-  g_autoptr(GPtrArray) arrived = g_steal_pointer (&self->queue);
+  g_autoptr(Batch) batch = NULL;
+  g_autoptr(GPtrArray) arrived = NULL;
 
+  if (self->queued_sent == 0)
+    return;
+  batch = batch_new (self);
+  arrived = g_steal_pointer (&self->queue);
   self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  self->queued_sent = 0;
   for (guint i = 0; i < arrived->len; i++)
     {
       Event *event = g_steal_pointer (&g_ptr_array_index (arrived, i));
@@ -672,6 +678,7 @@ flush (FfRemoteService *self,
     return;
   arrived = g_steal_pointer (&self->queue);
   self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  self->queued_sent = 0;
   batch = batch_new (self);
   for (guint i = 0; i < arrived->len; i++)
     {
@@ -706,7 +713,10 @@ flush_idle (gpointer user_data)
 }
 
 /* Queues an event for the next flush: when the main loop has nothing more to read (each of its
- * turns reads many messages), or at once when the batch is full. */
+ * turns reads many messages), or at once when the batch is full and no worker has one. While a
+ * worker has one, what arrives gathers for the next batch, taken when the worker is done, and the
+ * broker's acknowledgements among it are stored at the next idle moment: flushing at each message
+ * would pass over the whole queue for each, and commit each acknowledgement alone. */
 static void
 queue_event (FfRemoteService *self,
              EventKind        kind,
@@ -719,7 +729,8 @@ queue_event (FfRemoteService *self,
   event->id = id;
   event->payload = payload != NULL ? g_bytes_ref (payload) : NULL;
   g_ptr_array_add (self->queue, event);
-  if (self->queue->len >= BATCH_MAX)
+  self->queued_sent += kind == EVENT_SENT;
+  if (self->queue->len >= BATCH_MAX && self->checking == NULL)
     flush (self, TRUE);
   else if (self->flush_id == 0)
     self->flush_id = g_idle_add (flush_idle, self);
