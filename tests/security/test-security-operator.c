@@ -329,8 +329,10 @@ test_name_controls (Fixture      *fixture,
           g_autofree char *err = NULL;
 
           g_test_message ("%s %s with %s", a[0], a[1], names[i]);
-          g_assert_cmpint (harness_run (h, "12345678\n", NULL, &err, a[0], a[1], a[2], a[3], a[4],
-                                        a[5], a[6], a[7], a[8], a[9], a[10], a[11], NULL), ==, 1);
+          /* No PIN on standard input: a refused name exits before it is read, and writing it
+           * could meet a closed pipe. */
+          g_assert_cmpint (harness_run (h, NULL, NULL, &err, a[0], a[1], a[2], a[3], a[4], a[5],
+                                        a[6], a[7], a[8], a[9], a[10], a[11], NULL), ==, 1);
           g_assert_nonnull (strstr (err, "without control characters"));
         }
       harness_assert_database_unchanged (h, before);
