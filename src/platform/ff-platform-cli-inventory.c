@@ -82,15 +82,20 @@ terminals_list (FfCli   *cli,
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
     { NULL }
   };
-  const char *versions[] = { version, below, at_least };
   FfTerminalFilter filter = { 0 };
   g_autoptr(GPtrArray) terminals = NULL;
 
   if (!ff_cli_parse (cli, NULL, _("List terminals of the ledger"), entries, &argc, &argv, error))
     return FALSE;
-  for (gsize i = 0; i < G_N_ELEMENTS (versions); i++)
-    if (versions[i] != NULL && !ff_version_is_valid (versions[i]))
-      return ff_cli_usage_error (error, _("The version must look like V2.01"));
+  {
+    /* Read once the options are parsed: an array made before held their NULLs, and a version
+     * such as "x" or "V1.00;" went unchecked (every terminal listed as below it). */
+    const char *const versions[] = { version, below, at_least };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (versions); i++)
+      if (versions[i] != NULL && !ff_version_is_valid (versions[i]))
+        return ff_cli_usage_error (error, _("The version must look like V2.01"));
+  }
   if (link != NULL && !g_str_equal (link, FF_LINK_OFFLINE) && !g_str_equal (link, FF_LINK_MQTT))
     return ff_cli_usage_error (error, _("The link must be offline or mqtt"));
   if (online != NULL && !g_str_equal (online, "true") && !g_str_equal (online, "false"))

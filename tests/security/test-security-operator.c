@@ -224,7 +224,8 @@ listed (Harness    *h,
 }
 
 /* "--version v5.50" found nothing although V5.50 runs there: versions are matched and ranged by
- * version order (ff_version_compare, where "V5.5" is "V5.05", not "V5.50"). */
+ * version order (ff_version_compare, where "V5.5" is "V5.05", not "V5.50"); what is no version is
+ * refused. */
 static void
 test_version_query (Fixture      *fixture,
                     gconstpointer data)
@@ -270,6 +271,19 @@ test_version_query (Fixture      *fixture,
     g_autofree char *ids = listed (h, "--version", "v1.0", NULL);
     g_assert_cmpstr (ids, ==, "DTU0001,DTU0003,FTU0002");
   }
+  /* Not a version: refused (terminals list checked an array made before the options were
+   * parsed, so "--below x" listed every terminal as below x). */
+  for (gsize i = 0; i < 3; i++)
+    {
+      static const char *const options[] = { "--version", "--below", "--at-least" };
+      static const char *const bad[] = { "x", "V1.00;", "" };
+      g_autofree char *err = NULL;
+
+      g_test_message ("%s '%s' refused", options[i], bad[i]);
+      g_assert_cmpint (harness_run (h, NULL, NULL, &err, "terminals", "list", options[i], bad[i],
+                                    NULL), ==, 1);
+      g_assert_nonnull (strstr (err, "The version must look like V2.01"));
+    }
 }
 
 /* A meter named "*" had its install offered to every meter (the CoAP endpoint's name for all of
