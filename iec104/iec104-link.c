@@ -24,6 +24,7 @@ struct Iec104Link
   unsigned send_times_head;
   uint64_t sent_total;
   uint64_t acked_total;
+  uint64_t i_frame_bytes;    /* of every I-frame framed since the link was created */
   bool window_was_full;
 
   unsigned received_unacked; /* I-frames received since we last sent our N(R) */
@@ -487,10 +488,17 @@ iec104_link_get_acked_total (const Iec104Link *link)
   return link->acked_total;
 }
 
+uint64_t
+iec104_link_get_i_frame_bytes (const Iec104Link *link)
+{
+  return link->i_frame_bytes;
+}
+
 Iec104Error
 iec104_link_send_asdu (Iec104Link *link, const uint8_t *asdu, size_t len, uint64_t now_ms)
 {
   uint8_t frame[IEC104_APDU_MAX];
+  size_t frame_len;
 
   if (asdu == NULL || len == 0 || len > IEC104_ASDU_MAX)
     return IEC104_ERROR_INVALID_ARGUMENT;
@@ -507,14 +515,15 @@ iec104_link_send_asdu (Iec104Link *link, const uint8_t *asdu, size_t len, uint64
       link->acknowledged_recv = link->recv_state;
       link->received_unacked = 0;
     }
-  emit (link, frame, iec104_frame_encode_i (frame, link->send_state, link->acknowledged_recv, asdu,
-                                            len));
+  frame_len = iec104_frame_encode_i (frame, link->send_state, link->acknowledged_recv, asdu, len);
+  emit (link, frame, frame_len);
   if (link->state == IEC104_LINK_STATE_CLOSED)
     return IEC104_ERROR_NO_MEMORY;
   link->send_times[(link->send_times_head + link->unacked) % link->params.k] = now_ms;
   link->send_state = iec104_seq_add (link->send_state, 1);
   link->unacked++;
   link->sent_total++;
+  link->i_frame_bytes += frame_len;
   if (link->unacked == link->params.k)
     link->window_was_full = true;
   return IEC104_OK;

@@ -124,6 +124,10 @@ unsigned iec104_link_get_unacked (const Iec104Link *link);
  * onto what it sent. */
 uint64_t iec104_link_get_sent_total (const Iec104Link *link);
 uint64_t iec104_link_get_acked_total (const Iec104Link *link);
+/* The bytes of every I-frame sent (APCI and ASDU) since the link was created, over all its
+ * connections: what the link's user sent, without the S- and U-frames of the link's own upkeep
+ * (acknowledgements, STARTDT/STOPDT, TESTFR), whose number depends on timing. */
+uint64_t iec104_link_get_i_frame_bytes (const Iec104Link *link);
 /* Sends one ASDU in an I-frame, piggy-backing N(R). IEC104_ERROR_NOT_ACTIVE or
  * IEC104_ERROR_WINDOW_FULL when not allowed now; IEC104_ERROR_INVALID_ARGUMENT for an empty or
  * oversized ASDU. */

@@ -31,7 +31,6 @@ struct _FfIec104Conn
   Iec104Master         *master;
   GSocketClient        *client;
   FfIec104Pump         *pump;
-  guint64               bytes_sent_before;  /* by the connections before this pump's */
   char                 *host;
   guint16               port;
   gboolean              closing_locally;

@@ -89,12 +89,12 @@ ff_iec104_conn_write_file_finish (FfIec104Conn  *conn,
 
 /* ---- the push in three steps ---------------------------------------------------------------- */
 
-/* The bytes of every frame sent to the terminal, over all connections so far. */
+/* The bytes of the I-frames the master sent, over all connections so far: its requests' own, not
+ * the acknowledgements and tests of the link, whose number depends on timing. */
 static guint64
 bytes_sent (FfIec104Conn *conn)
 {
-  return conn->bytes_sent_before
-         + (conn->pump != NULL ? ff_iec104_pump_get_bytes_sent (conn->pump) : 0);
+  return iec104_link_get_i_frame_bytes (iec104_master_get_link (conn->master));
 }
 
 typedef struct
@@ -104,8 +104,8 @@ typedef struct
   FfIec104ProgressFunc  progress;
   gpointer              progress_data;
   GDestroyNotify        progress_destroy;
-  guint64               sent_before;   /* the connection's bytes sent when the send began */
-  guint64               wire_bytes;    /* what the send put on the link */
+  guint64               sent_before;   /* the master's I-frame bytes when the send began */
+  guint64               wire_bytes;    /* the I-frames the send put on the link */
 } ImageSend;
 
 static void

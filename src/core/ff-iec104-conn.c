@@ -237,7 +237,6 @@ drop_pump (FfIec104Conn *conn,
     ff_iec104_pump_close_when_flushed (conn->pump);
   else
     ff_iec104_pump_close (conn->pump);
-  conn->bytes_sent_before += ff_iec104_pump_get_bytes_sent (conn->pump);
   g_clear_object (&conn->pump);
   g_object_notify_by_pspec (G_OBJECT (conn), properties[PROP_CONNECTED]);
 }

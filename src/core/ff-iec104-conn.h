@@ -199,7 +199,8 @@ gboolean        ff_iec104_conn_reset_finish          (FfIec104Conn        *conn,
  * file write (name NULL: the profile's upgrade file name; progress as in write_file) — without
  * the 211 start when the profile's upgrade_start_before_write is false. Fails with the first
  * step's error. The terminal then holds the complete file, not yet applied. *wire_bytes (may be
- * NULL) is what the send put on the link, every frame from the 211 start to the last segment. */
+ * NULL) is what the send put on the link: its own I-frames (APCI and ASDU), from the 211 start to
+ * the last segment, without the S- and U-frames of the link (acknowledgements, TESTFR). */
 void            ff_iec104_conn_send_image_async      (FfIec104Conn         *conn,
                                                       const char           *name,
                                                       GBytes               *image,

@@ -52,7 +52,6 @@ struct _FfIec104Pump
   gint64                   outgoing_free_us;
   /* Held output: nothing goes out before this monotonic time (0: never held). */
   gint64                   output_held_until_us;
-  guint64                  bytes_sent;   /* taken from the protocol to go out, since the start */
 };
 
 G_DEFINE_FINAL_TYPE (FfIec104Pump, ff_iec104_pump, G_TYPE_OBJECT)
@@ -111,7 +110,6 @@ static void
 protocol_consume_output (FfIec104Pump *pump,
                          gsize         n)
 {
-  pump->bytes_sent += n;
   if (pump->master != NULL)
     iec104_master_consume_output (pump->master, n);
   else
@@ -573,10 +571,4 @@ ff_iec104_pump_init (FfIec104Pump *pump)
   pump->unsent = g_byte_array_new ();
   g_queue_init (&pump->incoming);
   g_queue_init (&pump->outgoing);
-}
-
-guint64
-ff_iec104_pump_get_bytes_sent (FfIec104Pump *pump)
-{
-  return pump->bytes_sent;
 }

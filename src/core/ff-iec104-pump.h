@@ -38,9 +38,6 @@ void          ff_iec104_pump_set_link_emulation (FfIec104Pump           *pump,
  * out, in order, when the time is over. The protocol's own timers run as if it had been sent. */
 void          ff_iec104_pump_hold_output       (FfIec104Pump            *pump,
                                                 guint                    ms);
-/* The bytes of the frames the protocol sent on this connection so far (written, or queued on the
- * emulated link): what went on the wire, framing included. */
-guint64       ff_iec104_pump_get_bytes_sent    (FfIec104Pump            *pump);
 /* Stops reading and closes the connection once the protocol's pending output (taken over by the
  * pump right now) has been written: "confirm, then drop the link". The owner is not called
  * again. */

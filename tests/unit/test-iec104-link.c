@@ -237,6 +237,61 @@ test_ack_when_drained (void)
   pair_free (&pair);
 }
 
+/* The I-frame byte counter counts the link's user's own frames, APCI and ASDU, and nothing of the
+ * link's upkeep: not STARTDT, not the S-frames of w, t2 or ack_when_drained, not TESTFR act or con.
+ * It runs over connections: a new one does not reset it. */
+static void
+test_i_frame_bytes (void)
+{
+  const guint64 frame_bytes = IEC104_APCI_SIZE + sizeof test_asdu;
+  Pair pair;
+
+  pair_start (&pair, NULL);
+  g_assert_cmpuint (iec104_link_get_i_frame_bytes (pair.master), ==, 0);
+  g_assert_cmpuint (iec104_link_get_i_frame_bytes (pair.outstation), ==, 0);
+  iec104_link_set_ack_when_drained (pair.master, true);
+  for (int i = 0; i < 2; i++)
+    g_assert_cmpint (iec104_link_send_asdu (pair.master, test_asdu, sizeof test_asdu, pair.now),
+                     ==, IEC104_OK);
+  g_assert_cmpuint (iec104_link_get_i_frame_bytes (pair.master), ==, 2 * frame_bytes);
+
+  /* The outstation's S-frame at t2, then three answers, each acknowledged by the master at once
+   * with an S-frame of its own, and a TESTFR exchange at t3 that each side starts. */
+  shuttle (pair.master, pair.outstation, pair.now);
+  pair.now += 10000;
+  iec104_link_tick (pair.outstation, pair.now);
+  g_assert_cmpuint (shuttle (pair.outstation, pair.master, pair.now), ==, IEC104_APCI_SIZE);
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_cmpint (iec104_link_send_asdu (pair.outstation, test_asdu, sizeof test_asdu,
+                                              pair.now), ==, IEC104_OK);
+      shuttle (pair.outstation, pair.master, pair.now);
+      iec104_link_input_drained (pair.master);
+      g_assert_cmpuint (shuttle (pair.master, pair.outstation, pair.now), ==, IEC104_APCI_SIZE);
+    }
+  pair.now += 30000;
+  iec104_link_tick (pair.master, pair.now);
+  g_assert_cmpuint (shuttle (pair.master, pair.outstation, pair.now), >, 0);
+  g_assert_cmpuint (shuttle (pair.outstation, pair.master, pair.now), >, 0);
+  g_assert_cmpuint (shuttle (pair.master, pair.outstation, pair.now), >, 0);
+  g_assert_cmpint (iec104_link_get_state (pair.master), ==, IEC104_LINK_STATE_ACTIVE);
+  g_assert_cmpuint (iec104_link_get_i_frame_bytes (pair.master), ==, 2 * frame_bytes);
+  g_assert_cmpuint (iec104_link_get_i_frame_bytes (pair.outstation), ==, 3 * frame_bytes);
+
+  /* A new connection: STARTDT again, one more I-frame, added to the count. */
+  iec104_link_connection_lost (pair.master);
+  iec104_link_open (pair.master, pair.now);
+  g_assert_cmpint (iec104_link_start_dt (pair.master, pair.now), ==, IEC104_OK);
+  iec104_link_connection_lost (pair.outstation);
+  iec104_link_open (pair.outstation, pair.now);
+  shuttle (pair.master, pair.outstation, pair.now);
+  shuttle (pair.outstation, pair.master, pair.now);
+  g_assert_cmpint (iec104_link_send_asdu (pair.master, test_asdu, sizeof test_asdu, pair.now), ==,
+                   IEC104_OK);
+  g_assert_cmpuint (iec104_link_get_i_frame_bytes (pair.master), ==, 3 * frame_bytes);
+  pair_free (&pair);
+}
+
 static void
 test_t2_sends_s_frame (void)
 {
@@ -427,6 +482,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/iec104/link/window-k-w", test_window_k_and_w);
   g_test_add_func ("/iec104/link/t2-sends-s", test_t2_sends_s_frame);
   g_test_add_func ("/iec104/link/ack-when-drained", test_ack_when_drained);
+  g_test_add_func ("/iec104/link/i-frame-bytes", test_i_frame_bytes);
   g_test_add_func ("/iec104/link/t1-expiry-closes", test_t1_expiry_closes);
   g_test_add_func ("/iec104/link/startdt-unanswered", test_startdt_unanswered);
   g_test_add_func ("/iec104/link/t3-sends-testfr", test_t3_sends_testfr);
