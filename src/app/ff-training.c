@@ -272,6 +272,16 @@ make_item (const TrainingTerminal *terminal,
 }
 
 /* In the main context: terminals listen, the task names their ports. */
+/* What the simulated terminals do, for G_MESSAGES_DEBUG: a slow tablet's or an emulated run's
+ * lost link shows there which side closed it and why. */
+static void
+debug_terminal_line (FfSimFleet *fleet,
+                     const char *line,
+                     gpointer    user_data)
+{
+  g_debug ("%s", line);
+}
+
 static gboolean
 start_terminals (FfTraining  *self,
                  SetupData   *data,
@@ -285,6 +295,7 @@ start_terminals (FfTraining  *self,
     return FALSE;
 
   self->fleet = ff_sim_fleet_new ();
+  g_signal_connect (self->fleet, "log", G_CALLBACK (debug_terminal_line), NULL);
   ff_sim_fleet_set_boot_time (self->fleet, TRAINING_BOOT_TIME_MS);
   for (gsize i = 0; i < G_N_ELEMENTS (training_terminals); i++)
     {
@@ -427,6 +438,14 @@ ff_training_new_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+FfSimFleet *
+ff_training_get_fleet (FfTraining *self)
+{
+  g_return_val_if_fail (FF_IS_TRAINING (self), NULL);
+
+  return self->fleet;
 }
 
 FfGpsSimulated *

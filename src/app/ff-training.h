@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "ff-gps-simulated.h"
+#include "ff-sim-fleet.h"
 #include "ff-store.h"
 #include "ff-task.h"
 #include "ff-workflow.h"
@@ -44,6 +45,8 @@ void            ff_training_new_async        (const char          *scenario,
 FfTraining     *ff_training_new_finish       (GAsyncResult        *result,
                                               GError             **error);
 
+/* The simulated terminals, which run in the app's main loop. */
+FfSimFleet     *ff_training_get_fleet        (FfTraining          *self);
 FfGpsSimulated *ff_training_get_gps          (FfTraining          *self);
 FfStore        *ff_training_get_store        (FfTraining          *self);
 const FfTask   *ff_training_get_task         (FfTraining          *self);

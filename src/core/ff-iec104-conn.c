@@ -685,6 +685,10 @@ ff_iec104_conn_new (FfProfile *profile,
   conn->iec104 = profile->iec104;
   if (common_address != 0)
     conn->iec104.common_address = common_address;
+  /* The tablet acknowledges what it has read at once, whatever the profile's w and t2: its t2 runs
+   * on its own main loop, which a long frame of the UI holds up, while the terminal's t1 (t2 + 5 s
+   * in state-grid) keeps running. Acknowledging sooner than w and t2 ask is within the standard. */
+  conn->iec104.ack_when_drained = TRUE;
   conn->master = iec104_master_new (&conn->iec104);
   /* Profiles are validated when loaded, so only memory can fail here. */
   g_assert (conn->master != NULL);

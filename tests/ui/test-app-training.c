@@ -383,10 +383,13 @@ reopen_with_pin (FfWindow   *window,
   ff_ui_test_respond (dialog, "_Reopen Visit");
 }
 
+/* Runs a visit of @device_id from the walk to its end; @at_go_ahead, if not NULL, runs on the
+ * before page just before the go-ahead. */
 static void
 upgrade_until_end (FfWindow   *window,
                    const char *device_id,
-                   const char *screenshot_prefix)
+                   const char *screenshot_prefix,
+                   void      (*at_go_ahead) (FfWindow *window))
 {
   g_autofree char *restart_shot = g_strconcat (screenshot_prefix, "-restart.png", NULL);
   g_autofree char *navigate_shot = g_strconcat (screenshot_prefix, "-navigate.png", NULL);
@@ -404,6 +407,8 @@ upgrade_until_end (FfWindow   *window,
   wait_until (window, waiting_for_confirmation, "the push to wait for confirmation");
   assert_before_page_shows_readings (window, device_id);
   ff_ui_test_save_screenshot (GTK_WIDGET (window), before_shot);
+  if (at_go_ahead != NULL)
+    at_go_ahead (window);
   /* One go-ahead, and it names the version the terminal gets. */
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (ff_ui_test_find (visible_page (window),
                                                                       ff_ui_test_is_button_for,
@@ -448,7 +453,7 @@ test_training_run (void)
   ff_ui_test_save_screenshot (GTK_WIDGET (window), "training-task.png");
 
   /* The clean terminal: upgraded, and the report says so. */
-  upgrade_until_end (window, "DTU0101", "training-clean");
+  upgrade_until_end (window, "DTU0101", "training-clean", NULL);
   wait_until (window, run_finished, "the first report");
   g_test_message ("first visit: %s (%s)", ff_workflow_get_outcome (ff_window_get_workflow (window)),
                   ff_workflow_get_failure (ff_window_get_workflow (window)));
@@ -481,7 +486,7 @@ test_training_run (void)
 
   /* The terminal that refuses a segment: the run stops, the technician finishes it, and the report
    * says it failed. */
-  upgrade_until_end (window, "DTU0102", "training-failing");
+  upgrade_until_end (window, "DTU0102", "training-failing", NULL);
   if (ff_workflow_get_state (ff_window_get_workflow (window)) == FF_WORKFLOW_STATE_FAILED)
     {
       g_assert_cmpstr (ff_window_get_page_name (window), ==, "after");
@@ -625,6 +630,67 @@ test_training_run (void)
   g_assert_finalize_object (window);
 }
 
+/* One frame that takes longer than the terminal's t1 (15 s in state-grid): the tablet's UI stalls
+ * (a slow tablet, or the app under emulation) while the simulated terminal shares its main loop. */
+#define STALL_S 16
+
+static void
+stall_once (GdkFrameClock *frame_clock,
+            gpointer       user_data)
+{
+  g_usleep (STALL_S * G_USEC_PER_SEC);
+  g_signal_handlers_disconnect_by_func (frame_clock, stall_once, user_data);
+}
+
+/* The before page shows what the general interrogation read: the terminal's answer is in, and the
+ * next frame stalls. */
+static void
+stall_before_go_ahead (FfWindow *window)
+{
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "paint",
+                    G_CALLBACK (stall_once), NULL);
+  ff_ui_test_wait_for_frame (GTK_WIDGET (window));
+}
+
+static void
+count_connections (FfSimFleet *fleet,
+                   const char *line,
+                   guint      *connections)
+{
+  g_test_message ("%s", line);
+  if (g_str_equal (line, "terminal DTU0101: connection from a master"))
+    (*connections)++;
+}
+
+/* The clean visit on a tablet whose UI stalls after the general interrogation: the terminal's
+ * answer was read before the stall, so its t1 must not expire in it — the link holds (the master
+ * connects once before the restart and once after it) and the terminal is upgraded, as on a
+ * tablet that never stalls. */
+static void
+test_training_stall (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  g_autoptr(FfContext) context = ff_context_new (settings, FF_GPS_SOURCE (gps));
+  FfWindow *window = g_object_ref (ff_window_new (NULL, context));
+  guint connections = 0;
+
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.start-training", "s", "");
+  wait_until (window, training_ready, "the training task");
+  g_signal_connect (ff_training_get_fleet (ff_context_get_training (context)), "log",
+                    G_CALLBACK (count_connections), &connections);
+  upgrade_until_end (window, "DTU0101", "training-stall", stall_before_go_ahead);
+  g_assert_cmpuint (connections, ==, 2);
+  g_test_message ("visit with a stall: %s (%s)",
+                  ff_workflow_get_outcome (ff_window_get_workflow (window)),
+                  ff_workflow_get_failure (ff_window_get_workflow (window)));
+  g_assert_cmpstr (ff_workflow_get_outcome (ff_window_get_workflow (window)), ==, "upgraded");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -634,5 +700,6 @@ main (int   argc,
   ff_ui_test_load_app_style ();
 
   g_test_add_func ("/app/training/clean-and-failing", test_training_run);
+  g_test_add_func ("/app/training/stall-before-go-ahead", test_training_stall);
   return g_test_run ();
 }
