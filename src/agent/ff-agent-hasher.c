@@ -17,8 +17,9 @@
  * waits for a CPU. */
 #define BUFFER_COUNT 4
 /* A sleeping hasher is woken once this many buffers wait, then hashes until none is left: a
- * wakeup costs both threads a futex call and a trip through the scheduler, and one per buffer
- * took more CPU than the hashing saved on a loaded machine. */
+ * wakeup costs both threads a futex call and a trip through the scheduler (with one per buffer
+ * the download's CPU measured up to twice that of the single thread's on a loaded machine,
+ * docs/agent.md). */
 #define WAKE_AT 2
 
 struct _FfAgentHasher
