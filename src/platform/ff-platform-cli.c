@@ -11,6 +11,8 @@
 #include "ff-platform-server.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
@@ -325,6 +327,38 @@ quit_loop (gpointer loop)
   return G_SOURCE_CONTINUE;
 }
 
+/* One serve per data directory: a second one (started from another shell by mistake) would run
+ * the campaigns and publish the commands a second time, and the two connections of one MQTT
+ * client ID push each other off the broker. The lock lasts as long as the process (a kill -9
+ * too: the kernel drops it), so the descriptor stays open until exit. */
+static gboolean
+lock_data_dir (FfCli   *cli,
+               GError **error)
+{
+  g_autofree char *path = ff_cli_path (cli, "serve.lock");
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int saved_errno;
+
+  if (fd < 0)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED, _("Could not open %s: %s"),
+                   path, g_strerror (errno));
+      return FALSE;
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+    return TRUE;
+  saved_errno = errno;
+  close (fd);
+  if (saved_errno == EWOULDBLOCK)
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                 _("Another fieldflash-platform serve runs on %s already; stop it before starting "
+                   "this one"), cli->data_dir);
+  else
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED, _("Could not lock %s: %s"),
+                 path, g_strerror (saved_errno));
+  return FALSE;
+}
+
 /* Each client connection is a descriptor: the soft limit (often 1,024) would refuse connections
  * long before the per-address limits matter. */
 static void
@@ -383,6 +417,7 @@ ff_cli_serve (FfCli   *cli,
 
   if (!ff_cli_parse (cli, NULL, _("Serve the tablets' HTTP API"), entries, &argc, &argv, error)
       || ff_cli_open_db (cli, error) == NULL
+      || !lock_data_dir (cli, error)
       || (key = ff_cli_load_key (cli, error)) == NULL)
     return FALSE;
   if (per_address < 1 || login_queue < 1)

@@ -4,6 +4,7 @@
 # the operator cancels, the broker comes back, and the broker's own log (log_type all: every
 # PUBLISH it received) shows none of them — only the commands of the campaign that took a freed
 # terminal next, once each. The cancelled campaign's terminals are pending again, without command.
+# A second serve on the same data directory (another shell) refuses to start.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 work=$(mktemp -d /tmp/ff-campaigns-cancel-XXXXXX)
@@ -60,4 +61,14 @@ published=$(tail -n +"$((broker_lines + 1))" "$work/mosquitto.log" \
   | sed -n "s|.*Received PUBLISH .*'ff/v1/t/\([^/]*\)/cmd'.*|\1|p" | sort | uniq -c \
   | awk '{print $2 ":" $1}' | tr '\n' ' ')
 [ "$published" = "NET-0001:1 NET-0004:1 " ] || fail "commands on the broker: $published"
+
+echo "== a second serve on the same data directory refuses to start"
+# It would run the campaigns and publish a second time. 60 s bounds a serve that starts anyway.
+if timeout 60 "${remote_stack_platform[@]}" --data-dir "$REMOTE_PLATFORM_DIR" serve \
+     --listen 127.0.0.1:0 > "$work/second.out" 2>&1; then
+  fail "a second serve ran: $(cat "$work/second.out")"
+fi
+grep -q "Another fieldflash-platform serve runs on .* already" "$work/second.out" \
+  || fail "second serve: $(cat "$work/second.out")"
+kill -0 "$REMOTE_PLATFORM_PID" || fail "the first serve stopped"
 echo "PASS"
