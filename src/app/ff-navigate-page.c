@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "ff-bearing-arrow.h"
+#include "ff-fold-box.h"
 #include "ff-geo.h"
 
 /* Within this of the terminal the technician is there: no arrow, "You are here". */
@@ -40,6 +41,7 @@ struct _FfNavigatePage
   GtkWidget      *fix_warning;
   AdwActionRow   *source_row;
   GtkWidget      *walk_button;
+  GtkWidget      *details;
   GtkBox         *map_box;
 
   /* owned */
@@ -375,6 +377,7 @@ ff_navigate_page_class_init (FfNavigatePageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (FF_TYPE_BEARING_ARROW);
+  g_type_ensure (FF_TYPE_FOLD_BOX);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fieldflash/Fieldflash/ff-navigate-page.ui");
@@ -388,6 +391,7 @@ ff_navigate_page_class_init (FfNavigatePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, fix_warning);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, source_row);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, walk_button);
+  gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, details);
   gtk_widget_class_bind_template_child (widget_class, FfNavigatePage, map_box);
 }
 
@@ -509,6 +513,8 @@ create_map (FfNavigatePage   *self,
   gtk_widget_set_vexpand (GTK_WIDGET (self->map), TRUE);
   gtk_box_append (self->map_box, GTK_WIDGET (self->map));
   gtk_widget_set_visible (GTK_WIDGET (self->map_box), TRUE);
+  /* Beside the readings, the map takes the width they leave. */
+  gtk_widget_set_hexpand (self->details, FALSE);
 }
 
 /* The map appears with the first tile directory; another one (training's) replaces its tiles. */

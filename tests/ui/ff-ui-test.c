@@ -598,10 +598,9 @@ contains_rect (const graphene_rect_t *outer,
          && inner->origin.y + inner->size.height <= outer->origin.y + outer->size.height + 0.5f;
 }
 
-/* Whether all of @widget shows inside @window and inside every scrolled window it is in. */
-static gboolean
-is_wholly_visible (GtkWidget *window,
-                   GtkWidget *widget)
+gboolean
+ff_ui_test_is_wholly_visible (GtkWidget *window,
+                              GtkWidget *widget)
 {
   graphene_rect_t bounds, outer;
 
@@ -633,7 +632,7 @@ ff_ui_test_collect_unreachable_actions (GtkWidget  *window,
     {
       const char *label = gtk_button_get_label (GTK_BUTTON (widget));
 
-      if (!is_wholly_visible (window, widget))
+      if (!ff_ui_test_is_wholly_visible (window, widget))
         g_string_append_printf (unreachable, " %s:%s", where,
                                 label != NULL ? label : G_OBJECT_TYPE_NAME (widget));
       return 1;
@@ -670,7 +669,7 @@ ff_ui_test_collect_low_contrast (GdkTexture *shot,
     return 0;
   /* Disabled text is dimmed on purpose; text cut off by a scrolled view is not all there. */
   if (GTK_IS_LABEL (widget) && gtk_widget_is_sensitive (widget)
-      && *gtk_label_get_text (GTK_LABEL (widget)) != '\0' && is_wholly_visible (window, widget))
+      && *gtk_label_get_text (GTK_LABEL (widget)) != '\0' && ff_ui_test_is_wholly_visible (window, widget))
     {
       gboolean key = is_key_reading (widget);
       gboolean body = gtk_widget_has_css_class (widget, "subtitle")

@@ -90,6 +90,11 @@ guint       ff_ui_test_collect_unreachable_actions (GtkWidget  *window,
                                                     const char *where,
                                                     GString    *unreachable);
 
+/* Whether all of @widget shows inside @window and inside every scrolled window it is in, as laid
+ * out now: seen without scrolling. */
+gboolean    ff_ui_test_is_wholly_visible   (GtkWidget  *window,
+                                            GtkWidget  *widget);
+
 /* A training session (simulated terminals, GPS, task and store) with a small firmware. */
 FfTraining *ff_ui_test_start_training      (void);
 

@@ -141,6 +141,37 @@ wait_for_map (GtkWidget *page)
 }
 #endif
 
+/* The distance to the terminal, in the Navigate page's largest type. */
+static gboolean
+is_distance (GtkWidget     *widget,
+             gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "title-1");
+}
+
+/* On a landscape tablet (1280×800) the technician sees the way without scrolling: the map and the
+ * distance, whole. */
+static void
+collect_hidden_way (FfShots   *shots,
+                    GtkWidget *page)
+{
+  GtkWidget *distance = ff_ui_test_find (page, is_distance, NULL);
+
+  g_assert_nonnull (distance);
+  if (!ff_ui_test_is_wholly_visible (GTK_WIDGET (shots->window), distance))
+    g_string_append (shots->unreachable, " navigate:(the distance)");
+#if HAVE_SHUMATE
+  {
+    GtkWidget *map = ff_ui_test_find (page, ff_ui_test_is_type,
+                                      GSIZE_TO_POINTER (SHUMATE_TYPE_SIMPLE_MAP));
+
+    g_assert_nonnull (map);
+    if (!ff_ui_test_is_wholly_visible (GTK_WIDGET (shots->window), map))
+      g_string_append (shots->unreachable, " navigate:(the map)");
+  }
+#endif
+}
+
 /* Shows page @name as it is now, checks that it fits the narrowest screen, that its targets are
  * large enough and that its primary action is on screen without scrolling, and saves it. */
 static void
@@ -183,6 +214,8 @@ shoot (FfShots    *shots,
                                               shots->unreachable) == 0
       && !g_str_equal (name, "connect"))
     g_string_append_printf (shots->unreachable, " %s:(no primary action)", name);
+  if (g_str_equal (name, "navigate") && shots->set->width > shots->set->height)
+    collect_hidden_way (shots, ff_window_get_page (shots->window, name));
   g_hash_table_add (shots->shot, g_strdup (name));
 }
 
@@ -395,7 +428,8 @@ take_screenshots (const FfScreenshotSet *set)
   if (small_targets->len > 0)
     g_error ("targets under %d px:%s", FF_UI_TEST_MIN_TARGET_SIZE, small_targets->str);
   if (unreachable->len > 0)
-    g_error ("primary actions not on screen without scrolling:%s", unreachable->str);
+    g_error ("primary actions (and on a landscape screen the way to the terminal) not on screen "
+             "without scrolling:%s", unreachable->str);
   if (low_contrast->len > 0)
     g_error ("text under the field style's contrast or size:%s", low_contrast->str);
 
