@@ -5,6 +5,8 @@
 # GnuTLS in processes that speak HTTPS; not tracking __tls_get_addr avoids that (leak checks stay on).
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:intercept_tls_get_addr=0"
 
+source "${FIELDFLASH_SOURCEDIR:?}/tests/support/test-time.sh"
+
 build=${FIELDFLASH_BUILDDIR:?}
 # A cross build runs the programs under the emulator (the cross file's exe_wrapper).
 read -ra wrapper <<< "${FIELDFLASH_EXE_WRAPPER:-}"
@@ -19,8 +21,7 @@ tablet=(--data-dir "$work/tablet")
 plat=("${platform[@]}" --data-dir "$work/platform")
 
 cleanup () {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  ff_test_stop "${pids[@]}"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -32,32 +33,22 @@ fail () {
   exit 1
 }
 
-# Waits (up to 60 s) for a line matching $2 on the stream open on fd $1; prints it.
+# Waits (up to 60 s between two lines, at native speed) for a line matching $2 on the stream open
+# on fd $1; prints it.
 wait_line () {
-  local line
-  while IFS= read -r -t 60 -u "$1" line; do
+  local line seconds
+  seconds=$(ff_test_seconds 60)
+  while IFS= read -r -t "$seconds" -u "$1" line; do
     echo "$line" >> "$work/events.log"
     if [[ $line =~ $2 ]]; then echo "$line"; return 0; fi
   done
   fail "no line matching '$2'"
 }
 
-# Waits (up to 60 s) for a line matching the extended regular expression $2 in the file $1, which
-# a program is still writing; prints it.
+# Waits (up to 60 s at native speed) for a line matching the extended regular expression $2 in the
+# file $1, which a program is still writing; prints it.
 wait_file_line () {
-  local line follower
-  exec {follower}< <(exec timeout 60 tail -n +1 -F "$1" 2>/dev/null)
-  local tail_pid=$!
-  while IFS= read -r -u "$follower" line; do
-    if [[ $line =~ $2 ]]; then
-      kill "$tail_pid" 2>/dev/null || true
-      exec {follower}<&-
-      echo "$line"
-      return 0
-    fi
-  done
-  exec {follower}<&-
-  fail "no line matching '$2' in $1"
+  ff_test_wait_file_line "$1" "$2" || fail "no line matching '$2' in $1"
 }
 
 # Starts fieldflash-sim with the fleet file $1 and more options ($2 …), waits until its $count

@@ -41,7 +41,7 @@ e2e_kill_terminal () {
 e2e_finish () {
   local id
   for id in "${!loop_pid[@]}"; do e2e_kill_terminal "$id"; done
-  for id in "${!loop_pid[@]}"; do wait "${loop_pid[$id]}" 2>/dev/null || true; done
+  ff_test_stop -KILL "${loop_pid[@]}"
   remote_stack_stop
   # E2E_KEEP=1 keeps the terminals, logs and platform for a look after a failure.
   if [ -z "${E2E_KEEP:-}" ]; then rm -rf "$work"; else echo "kept $work" >&2; fi
@@ -90,10 +90,11 @@ e2e_boot () {
   loop_pid[$id]=$!
 }
 
-# Waits for the loop of $1 to end by itself; its exit status in $status.
+# Waits for the loop of $1 to end by itself (up to 60 s at native speed; past it, the loop is
+# killed and $status is 124); its exit status in $status.
 e2e_wait_loop () {
   status=0
-  wait "${loop_pid[$1]}" || status=$?
+  ff_test_wait_pid "${loop_pid[$1]}" || status=$?
   unset "loop_pid[$1]"
 }
 
@@ -166,7 +167,8 @@ as_platform_sub () {
 # For a terminal's first boot: nothing is retained on its state topic before the agent's own.
 e2e_wait_online () {
   local state
-  state=$(as_platform_sub -t "ff/v1/t/$1/state" -C 1 -W 60) || fail "$1 never came online"
+  state=$(as_platform_sub -t "ff/v1/t/$1/state" -C 1 -W "$(ff_test_seconds 60)") \
+    || fail "$1 never came online"
   [[ $state =~ \"online\"[[:space:]]*:[[:space:]]*true ]] || fail "$1: state $state"
 }
 

@@ -11,7 +11,7 @@ export FIELDFLASH_PLATFORM_FAULT=delta-gate=$work/gate
 e2e_start
 # A gate a failure left closed would hold serve (and, before this issue, its main loop): opened at
 # exit.
-trap 'timeout 5 sh -c ": > \"\$0\"" "$work/gate" 2> /dev/null & e2e_finish' EXIT
+trap 'timeout "$(ff_test_seconds 5)" sh -c ": > \"\$0\"" "$work/gate" 2> /dev/null & e2e_finish' EXIT
 remote_stack_add_terminal NET-0001
 # V1.00 and V2.00 packages of one 2 MB kernel each, V2.00's near V1.00's: a terminal that runs
 # V1.00's kernel is sent a package derived from V2.00, a patch from V1.00's kernel.
@@ -35,7 +35,7 @@ remote_stack_wait_line "$work/platform.log" 'FIELDFLASH_PLATFORM_FAULT: a delta 
   "$((lines + 1))"
 # The gate is closed: the package cannot be made before these answers (the bound only keeps a
 # failing run short; a main loop held by the making would never answer).
-health=$(curl -sS --max-time 30 --cacert "$REMOTE_PLATFORM_DIR/tls.crt" \
+health=$(curl -sS --max-time "$(ff_test_seconds 30)" --cacert "$REMOTE_PLATFORM_DIR/tls.crt" \
   -o /dev/null -w '%{http_code}' "$REMOTE_PLATFORM_URL/healthz") || fail "no /healthz answer"
 [ "$health" = 200 ] || fail "/healthz answered $health"
 [ "$(remote_platform campaigns show C1 --json \

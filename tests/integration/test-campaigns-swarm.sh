@@ -15,7 +15,7 @@ sim=("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/src/sim/fieldflash-sim")
 work=$(mktemp -d /tmp/ff-campaigns-swarm-XXXXXX)
 pids=()
 finish () {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  ff_test_stop "${pids[@]}"
   remote_stack_stop
   rm -rf "$work"
 }
@@ -182,7 +182,7 @@ for fault in kill-after-claim=2 kill-after-puback=2 kill-after-puback=2; do
   FIELDFLASH_PLATFORM_FAULT=$fault remote_stack_start_platform
   # (A daemon that lost the round claimed before the last kill waits here in vain.)
   remote_stack_wait_line "$work/platform.log" 'FIELDFLASH_PLATFORM_FAULT: killed' "$((lines + 1))"
-  wait "$REMOTE_PLATFORM_PID" && fail "serve was not killed ($fault)"
+  remote_stack_wait_killed "serve was not killed ($fault)"
   REMOTE_PLATFORM_PID=
   case $fault in
     kill-after-claim=*)

@@ -98,7 +98,8 @@ gps_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 
 # The log plays over and over until the run is over, so the fix is there whenever the workflow
 # reaches "identify", however slow this machine is today. gpsfake sometimes fails to hand gpsd
 # the receiver (gpsd then never has a fix: seen under qemu-arm); so a client of the test's own
-# watches gpsd until a TPV report comes, starting gpsfake again when none comes within 20 s, and
+# watches gpsd until a TPV report comes, starting gpsfake again when none comes within 20 s (at
+# native speed), and
 # stays connected until the run is over so gpsd keeps the receiver open.
 start_gpsfake () {
   local attempt answer
@@ -109,7 +110,7 @@ start_gpsfake () {
     pids+=($gpsfake_pid)
     coproc GPSD_WATCH { python3 -c '
 import json, signal, socket, sys, time
-signal.alarm(20)  # no fix by then: the process ends, and gpsfake is started again
+signal.alarm(int(sys.argv[2]))  # no fix by then: the process ends, gpsfake is started again
 while True:
     try:
         gpsd = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -124,7 +125,7 @@ for line in lines:
         print("fix", flush=True)
         break
 for line in lines:
-    pass' "$gps_port" 2>&1; }
+    pass' "$gps_port" "$(ff_test_seconds 20)" 2>&1; }
     gpsd_watch_pid=$GPSD_WATCH_PID
     pids+=($gpsd_watch_pid)
     answer=""
@@ -137,10 +138,8 @@ for line in lines:
 # SIGINT lets gpsfake take its gpsd down with it, which leaves the port dead for the next run (and
 # ends the watching client).
 stop_gpsfake () {
-  kill -INT "$gpsfake_pid"
-  wait "$gpsfake_pid" || true
-  kill "$gpsd_watch_pid" 2>/dev/null || true
-  wait "$gpsd_watch_pid" 2>/dev/null || true
+  ff_test_stop -INT "$gpsfake_pid"
+  ff_test_stop "$gpsd_watch_pid"
 }
 start_gpsfake shanghai-fix.nmea
 "${cli[@]}" run "${tablet[@]}" --terminal "$gpsd_id" --gpsd "127.0.0.1:$gps_port" --yes \

@@ -92,7 +92,7 @@ done
 echo y >&8
 exec 8>&-
 wait_line 7 '^DTU0001: .*\[upgraded\]' > /dev/null
-wait "$first" || fail "first run: $(cat "$work/events.log")"
+ff_test_wait_pid "$first" || fail "first run: $(cat "$work/events.log")"
 exec 7<&-
 
 # ---- a terminal newer than the target, and hardware the firmware is not for ------------------

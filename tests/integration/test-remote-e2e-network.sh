@@ -80,6 +80,6 @@ e2e_wait_result NET-AWAY succeeded
 e2e_stop NET-AWAY
 [ "$(e2e_running NET-AWAY rootfs)" = V2.00 ] || fail "NET-AWAY runs $(e2e_running NET-AWAY rootfs)"
 echo quit >&"$cut_in"
-wait "$cut_pid"
+ff_test_wait_pid "$cut_pid"
 
 echo "remote-e2e-network: ok"

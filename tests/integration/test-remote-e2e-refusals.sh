@@ -96,7 +96,7 @@ start_terminal REF-REPLAY ab
 lines=$(wc -l < "$work/mosquitto.log")
 mosquitto_sub -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
   --cert "$work/credentials/REF-REPLAY/terminal.crt" --key "$work/credentials/REF-REPLAY/terminal.key" \
-  -i replay-watch -t ff/v1/t/REF-REPLAY/cmd -C 1 -W 60 > "$work/replay.cmd" &
+  -i replay-watch -t ff/v1/t/REF-REPLAY/cmd -C 1 -W "$(ff_test_seconds 60)" > "$work/replay.cmd" &
 sub=$!
 remote_stack_wait_line "$work/mosquitto.log" "as replay-watch " "$((lines + 1))"
 remote_platform remote upgrade REF-REPLAY --firmware V2.20 > /dev/null || fail "remote upgrade"

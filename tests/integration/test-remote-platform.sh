@@ -84,10 +84,10 @@ echo "== ACL: a terminal reads only its own commands"
 subscribe DTU-0001 DTU-0001 1 ff/v1/t/DTU-0002/cmd ff/v1/t/DTU-0001/cmd
 subscribe DTU-0002 DTU-0002 1 ff/v1/t/DTU-0002/cmd
 remote_platform remote upgrade DTU-0002 --firmware V2.00 > "$work/upgrade-2.out"
-wait "${remote_stack_pids[1]}"
+ff_test_wait_pid "${remote_stack_pids[1]}"
 command_2=$(sed -n 's/^DTU-0002: command \([0-9a-f]*\) .*/\1/p' "$work/upgrade-2.out")
 remote_platform remote upgrade DTU-0001 --firmware V2.00 > "$work/upgrade.out"
-wait "${remote_stack_pids[0]}"
+ff_test_wait_pid "${remote_stack_pids[0]}"
 [ "$(topic DTU-0001 1)" = ff/v1/t/DTU-0001/cmd ] || fail "DTU-0001 read $(topic DTU-0001 1)"
 
 echo "== the command is signed by the platform, for this terminal and this package"
@@ -109,7 +109,7 @@ remote_stack_pids+=($!)
 remote_stack_wait_line "$work/mosquitto.log" "as acl-watch " "$((lines + 1))"
 remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0002/result -m intruder
 remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -m own
-wait "${remote_stack_pids[2]}"
+ff_test_wait_pid "${remote_stack_pids[2]}"
 [ "$(cat "$work/watch.out")" = "ff/v1/t/DTU-0001/result own" ] || fail "watch: $(cat "$work/watch.out")"
 
 echo "== a result published twice is stored once, acknowledged each time, and lands in history"
@@ -119,7 +119,7 @@ subscribe DTU-0001 DTU-0001 2 ff/v1/t/DTU-0001/cmd
 result_id=$(python3 -c 'import base64, json, sys; d = json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(d["document"]))["result_id"])' "$work/result.json")
 remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/result.json"
 remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/result.json"
-wait "${remote_stack_pids[3]}"
+ff_test_wait_pid "${remote_stack_pids[3]}"
 for n in 1 2; do
   checked=$(payload DTU-0001 "$n" | "${tool[@]}" verify-command "$creds/DTU-0001/platform.pub.pem" DTU-0001)
   [[ $checked == "ack "*" $result_id" ]] || fail "ack $n: $checked"
@@ -177,7 +177,7 @@ grep -q 'older than V2.00' "$work/refused.err" || fail "$(cat "$work/refused.err
 # The session of DTU-0001 holds the ack of the result sent again above; the rollback comes next.
 subscribe DTU-0001 DTU-0001 2 ff/v1/t/DTU-0001/cmd
 remote_platform remote upgrade DTU-0001 --firmware V1.50 --rollback > "$work/rollback.out"
-wait "${remote_stack_pids[-1]}"
+ff_test_wait_pid "${remote_stack_pids[-1]}"
 rollback_id=$(sed -n 's/^DTU-0001: command \([0-9a-f]*\) .*/\1/p' "$work/rollback.out")
 checked=$(payload DTU-0001 2 | "${tool[@]}" verify-command "$creds/DTU-0001/platform.pub.pem" DTU-0001)
 [ "$checked" = "rollback $rollback_id $sha150" ] || fail "rollback: $checked"
@@ -309,7 +309,7 @@ remote_stack_start_platform
 "${tool[@]}" sign-result "$creds/DTU-0004/terminal.key" DTU-0004 "$away_id" succeeded V2.00 \
   > "$work/result4.json"
 remote_stack_as_terminal DTU-0004 mosquitto_pub -q 1 -t ff/v1/t/DTU-0004/result -f "$work/result4.json"
-wait "${remote_stack_pids[-1]}"
+ff_test_wait_pid "${remote_stack_pids[-1]}"
 checked=$(payload DTU-0004 1 | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
 [ "$checked" = "upgrade $away_id $sha" ] || fail "first message: $checked"
 checked=$(payload DTU-0004 2 | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
@@ -353,7 +353,7 @@ remote_platform remote results DTU-0002 > "$work/batch.out"
 grep -q "${batch_ids[0]}" "$work/batch.out" && grep -q "${batch_ids[2]}" "$work/batch.out" \
   || fail "the good results of the batch were not stored: $(cat "$work/batch.out")"
 grep -q "${batch_ids[1]}" "$work/batch.out" && fail "the tampered result was stored"
-wait "${remote_stack_pids[-1]}"
+ff_test_wait_pid "${remote_stack_pids[-1]}"
 for n in 1 2; do
   checked=$(payload DTU-0002 "$n" | "${tool[@]}" verify-command "$creds/DTU-0002/platform.pub.pem" DTU-0002)
   [[ $checked == "ack "*" ${batch_ids[2 * (n - 1)]}" ]] || fail "ack $n of the batch: $checked"
@@ -376,8 +376,7 @@ FIELDFLASH_PLATFORM_FAULT=kill-before-commit=1 remote_stack_start_platform
 remote_stack_as_terminal DTU-0003 mosquitto_pub -q 1 -t ff/v1/t/DTU-0003/result -f "$work/killed.json"
 remote_stack_wait_line "$work/platform.log" \
   'FIELDFLASH_PLATFORM_FAULT: killed before committing 1 checked results' "$((lines + 1))"
-wait "$REMOTE_PLATFORM_PID" && fail "serve was not killed before its commit"
-REMOTE_PLATFORM_PID=
+remote_stack_wait_killed "serve was not killed before its commit"
 remote_platform remote results DTU-0003 | grep -q "$killed_id" && fail "stored without its commit"
 [ -s "$work/DTU-0003.out" ] && fail "acknowledged before its commit: $(cat "$work/DTU-0003.out")"
 echo "== serve killed between a batch's commit and its acks: the result sent again acknowledged, stored once"
@@ -388,14 +387,13 @@ FIELDFLASH_PLATFORM_FAULT=kill-after-commit=1 remote_stack_start_platform
 remote_stack_as_terminal DTU-0003 mosquitto_pub -q 1 -t ff/v1/t/DTU-0003/result -f "$work/killed.json"
 remote_stack_wait_line "$work/platform.log" \
   'FIELDFLASH_PLATFORM_FAULT: killed after committing 1 checked results' "$((lines + 1))"
-wait "$REMOTE_PLATFORM_PID" && fail "serve was not killed after its commit"
-REMOTE_PLATFORM_PID=
+remote_stack_wait_killed "serve was not killed after its commit"
 [ "$(remote_platform remote results DTU-0003 | grep -c "$killed_id")" = 1 ] \
   || fail "not stored by its commit: $(remote_platform remote results DTU-0003)"
 [ -s "$work/DTU-0003.out" ] && fail "acknowledged by a killed serve: $(cat "$work/DTU-0003.out")"
 remote_stack_start_platform
 remote_stack_as_terminal DTU-0003 mosquitto_pub -q 1 -t ff/v1/t/DTU-0003/result -f "$work/killed.json"
-wait "${remote_stack_pids[-1]}"
+ff_test_wait_pid "${remote_stack_pids[-1]}"
 checked=$(payload DTU-0003 1 | "${tool[@]}" verify-command "$creds/DTU-0003/platform.pub.pem" DTU-0003)
 [[ $checked == "ack "*" $killed_id" ]] || fail "after the restart: $checked"
 [ "$(remote_platform remote results DTU-0003 | grep -c "$killed_id")" = 1 ] \
@@ -421,14 +419,13 @@ lines=$(wc -l < "$work/platform.log")
 FIELDFLASH_PLATFORM_FAULT=kill-after-claim=1 remote_stack_start_platform
 remote_stack_wait_line "$work/platform.log" 'FIELDFLASH_PLATFORM_FAULT: killed after claiming 1' \
   "$((lines + 1))"
-wait "$REMOTE_PLATFORM_PID" && fail "serve was not killed after its claim"
-REMOTE_PLATFORM_PID=
+remote_stack_wait_killed "serve was not killed after its claim"
 lines=$(wc -l < "$work/platform.log")
 FIELDFLASH_PLATFORM_FAULT=check-timeout=2 remote_stack_start_platform
 remote_stack_wait_line "$work/platform.log" \
   'of 1 commands claimed and not acknowledged, 0 reached the broker, 1 are published now \(the broker could not be asked\)' \
   "$((lines + 1))"
-wait "${remote_stack_pids[-1]}"
+ff_test_wait_pid "${remote_stack_pids[-1]}"
 checked=$(payload DTU-0004 1 | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
 [ "$checked" = "rollback $old_acl_id $sha150" ] || fail "after the refused check: $checked"
 echo "== a broker that never answers holds up nothing: the API still answers"
@@ -448,7 +445,7 @@ lines=$(wc -l < "$work/platform.log")
   --listen "127.0.0.1:$REMOTE_HTTPS_PORT" < /dev/null >> "$work/platform.log" 2>&1 &
 REMOTE_PLATFORM_PID=$!
 remote_stack_wait_line "$work/platform.log" "listening on" "$((lines + 1))"
-code=$(curl -sS --max-time 60 --cacert "$REMOTE_PLATFORM_DIR/tls.crt" -o /dev/null -w '%{http_code}' \
-  "$REMOTE_PLATFORM_URL/healthz") || true
+code=$(curl -sS --max-time "$(ff_test_seconds 60)" --cacert "$REMOTE_PLATFORM_DIR/tls.crt" \
+  -o /dev/null -w '%{http_code}' "$REMOTE_PLATFORM_URL/healthz") || true
 [ "$code" = 200 ] || fail "healthz with a silent broker: $code"
 echo "PASS"

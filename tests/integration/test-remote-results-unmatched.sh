@@ -47,7 +47,7 @@ publish_result () {
 # result's ack is taken so, or a later subscriber could take an earlier result's ack for its own.
 expect_acked () {
   local who=$1 id=$2 checked
-  wait "${remote_stack_pids[-1]}"
+  ff_test_wait_pid "${remote_stack_pids[-1]}"
   checked=$("${tool[@]}" verify-command "$creds/$who/platform.pub.pem" "$who" < "$work/$who.out")
   [[ $checked == "ack "*" $id" ]] || fail "$id: not acknowledged: $checked"
 }

@@ -170,7 +170,7 @@ pids+=("$loop")
 wait_file_line "$rec/sim.log" "^boot $next mode=normal" > /dev/null
 wait_file_line "$FAKE_LOG" "mode normal" > /dev/null
 kill -TERM "$loop"
-rc=0; wait "$loop" || rc=$?
+rc=0; ff_test_wait_pid "$loop" || rc=$?
 [ "$rc" = 0 ] || fail "SIGTERM: $rc"
 [ "$(tail -n 1 "$rec/sim.log")" = "the agent stopped: the terminal is shut down" ] || fail "no stop line"
 
@@ -188,7 +188,8 @@ while True:
 PY
 cat > "$work/fetch.py" <<'PY'
 import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+# The bound (argv[2] seconds) of each read: a link that is never cut or resumed fails the test.
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=int(sys.argv[2]))
 total = 0
 while True:
     data = s.recv(65536)
@@ -199,7 +200,7 @@ print(total)
 PY
 exec {server_out}< <(exec python3 "$work/serve.py")
 pids+=($!)
-read -r -u "$server_out" target
+read -r -t "$(ff_test_seconds 60)" -u "$server_out" target || fail "serve.py printed no port"
 mkfifo "$work/cut.in"
 "${sim[@]}" networked cut-link --to "$target" --cut-at 100000 < "$work/cut.in" > "$work/cut.log" 2>&1 &
 pids+=($!)
@@ -207,13 +208,13 @@ exec {cut_in}> "$work/cut.in"
 line=$(wait_file_line "$work/cut.log" "^cut-link listening on 127\.0\.0\.1:[0-9]+")
 [[ $line =~ 127\.0\.0\.1:([0-9]+), ]] || fail "cut-link: $line"
 port=${BASH_REMATCH[1]}
-[ "$(python3 "$work/fetch.py" "$port")" = 100000 ] || fail "not cut at 100000 bytes"
+[ "$(python3 "$work/fetch.py" "$port" "$(ff_test_seconds 60)")" = 100000 ] || fail "not cut at 100000 bytes"
 wait_file_line "$work/cut.log" "^CUT the link after 100000 bytes to the client$" > /dev/null
-python3 "$work/fetch.py" "$port" > "$work/fetch2" &
+python3 "$work/fetch.py" "$port" "$(ff_test_seconds 60)" > "$work/fetch2" &
 fetch=$!
 wait_file_line "$work/cut.log" "^connection 2 held until resume$" > /dev/null
 echo resume >&"$cut_in"
-wait "$fetch"
+ff_test_wait_pid "$fetch"
 [ "$(cat "$work/fetch2")" = 256000 ] || fail "after resume: $(cat "$work/fetch2")"
 wait_file_line "$work/cut.log" "^connection 2 closed: 256000 bytes to the client$" > /dev/null
 

@@ -12,7 +12,7 @@ sim=("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/src/sim/fieldflash-sim")
 work=$(mktemp -d /tmp/ff-sim-swarm-XXXXXX)
 pids=()
 finish () {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  ff_test_stop "${pids[@]}"
   remote_stack_stop
   rm -rf "$work"
 }
@@ -83,7 +83,7 @@ PY
 printf 'executed NET-0002 %s' "$command" >> "$credentials/swarm.journal"
 # The result comes again from the restarted swarm, read here as the platform would.
 lines=$(wc -l < "$work/mosquitto.log")
-mosquitto_sub "${platform[@]}" -i test-results -q 1 -C 1 -W 60 -t ff/v1/t/NET-0001/result \
+mosquitto_sub "${platform[@]}" -i test-results -q 1 -C 1 -W "$(ff_test_seconds 60)" -t ff/v1/t/NET-0001/result \
   > "$work/result.out" &
 sub=$!
 pids+=($sub)

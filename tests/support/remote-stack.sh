@@ -8,8 +8,10 @@
 #                               # a ledger row (default Acme DTU-3000 HV1.0 V1.00), link mqtt,
 #                               # credentials in $REMOTE_STACK_DIR/credentials/DEVICE-ID
 #   remote_platform ARGS…       # fieldflash-platform --data-dir "$REMOTE_PLATFORM_DIR" ARGS…
-#   remote_stack_kill_platform [SIGNAL]   # stops serve (default TERM; KILL for a crash)
+#   remote_stack_kill_platform [SIGNAL]   # stops serve (default TERM; KILL for a crash); a serve
+#                               # that has not ended 30 s (scaled) after the signal is killed
 #   remote_stack_start_platform           # starts serve again (same port), waits for MQTT
+#   remote_stack_wait_killed MESSAGE      # serve ends by SIGKILL (a fault hook's), or fails
 #   remote_stack_kill_broker / remote_stack_start_broker   # the broker, on the same port
 #   remote_stack_stop           # stops both (done at exit, unless the caller set an EXIT trap
 #                               # before remote_stack_start: that trap must call it)
@@ -34,6 +36,8 @@
 #   --cert DIR/credentials/ID/terminal.crt --key DIR/credentials/ID/terminal.key -h 127.0.0.1
 #   -p "$REMOTE_MQTT_PORT"; as the platform: --cert/--key "$REMOTE_MQTT_DIR/platform-client.*".
 
+source "$(dirname "${BASH_SOURCE[0]}")/test-time.sh"
+
 read -ra remote_stack_wrapper <<< "${FIELDFLASH_EXE_WRAPPER:-}"
 remote_stack_platform=("${remote_stack_wrapper[@]}" "${FIELDFLASH_BUILDDIR:?}/src/platform/fieldflash-platform")
 REMOTE_BROKER_PID=
@@ -57,24 +61,12 @@ remote_stack_free_port () {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Waits (up to 60 s times $FIELDFLASH_TEST_TIME_FACTOR under emulation, or
-# $REMOTE_STACK_WAIT_SECONDS for a bench at fleet size; blocking on the file, no polling) for a line
-# matching the extended regular expression $2 in the file $1 that a program is writing, from its
-# line $3 (default 1) on.
+# Waits (up to 60 s at native speed, or $REMOTE_STACK_WAIT_SECONDS for a bench at fleet size;
+# ff_test_wait_file_line) for a line matching the extended regular expression $2 in the file $1
+# that a program is writing, from its line $3 (default 1) on.
 remote_stack_wait_line () {
-  local line follower tail_pid
-  local seconds=${REMOTE_STACK_WAIT_SECONDS:-$((60 * ${FIELDFLASH_TEST_TIME_FACTOR:-1}))}
-  exec {follower}< <(exec timeout "$seconds" tail -n +"${3:-1}" -F "$1" 2>/dev/null)
-  tail_pid=$!
-  while IFS= read -r -u "$follower" line; do
-    if [[ $line =~ $2 ]]; then
-      kill "$tail_pid" 2>/dev/null || true
-      exec {follower}<&-
-      return 0
-    fi
-  done
-  exec {follower}<&-
-  remote_stack_fail "no line matching '$2' in $1"
+  ff_test_wait_file_line "$1" "$2" "${3:-1}" "${REMOTE_STACK_WAIT_SECONDS:-60}" > /dev/null \
+    || remote_stack_fail "no line matching '$2' in $1"
 }
 
 remote_stack_start_platform () {
@@ -89,16 +81,23 @@ remote_stack_start_platform () {
 
 remote_stack_kill_platform () {
   if [ -n "$REMOTE_PLATFORM_PID" ]; then
-    kill -"${1:-TERM}" "$REMOTE_PLATFORM_PID" 2>/dev/null || true
-    wait "$REMOTE_PLATFORM_PID" 2>/dev/null || true
+    ff_test_stop -"${1:-TERM}" "$REMOTE_PLATFORM_PID"
     REMOTE_PLATFORM_PID=
   fi
 }
 
+# After a fault hook of serve (FIELDFLASH_PLATFORM_FAULT) said it kills it: waits for serve to end
+# (ff_test_wait_pid) and fails with $1 unless it ended by SIGKILL.
+remote_stack_wait_killed () {
+  local status=0
+  ff_test_wait_pid "$REMOTE_PLATFORM_PID" || status=$?
+  REMOTE_PLATFORM_PID=
+  [ "$status" = 137 ] || remote_stack_fail "$1 (exit status $status)"
+}
+
 remote_stack_kill_broker () {
   if [ -n "$REMOTE_BROKER_PID" ]; then
-    kill "$REMOTE_BROKER_PID" 2>/dev/null || true
-    wait "$REMOTE_BROKER_PID" 2>/dev/null || true
+    ff_test_stop "$REMOTE_BROKER_PID"
     REMOTE_BROKER_PID=
   fi
 }
@@ -124,11 +123,8 @@ remote_stack_stop () {
 
 # An EXIT trap's work; keeps the test's exit status unless a sanitizer reported something.
 remote_stack_finish () {
-  local status=$? pid log=${REMOTE_STACK_DIR:-$1}/platform.log
-  for pid in "${remote_stack_pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  local status=$? log=${REMOTE_STACK_DIR:-$1}/platform.log
+  ff_test_stop "${remote_stack_pids[@]}"
   remote_stack_stop
   # In a sanitizer build, what the daemon's runs reported (leaks at exit included) fails the test.
   if grep -q 'Sanitizer' "$log" 2>/dev/null; then
@@ -139,11 +135,14 @@ remote_stack_finish () {
   exit "$status"
 }
 
-# mosquitto_sub or mosquitto_pub ($2) with terminal $1's certificate, then their options.
+# mosquitto_sub or mosquitto_pub ($2) with terminal $1's certificate, then their options. In a
+# subshell (run with & or inside $(…)) it replaces the subshell, so $! is the program's own PID:
+# killing it stops the program, not a subshell that would leave it running.
 remote_stack_as_terminal () {
-  local who=$1 program=$2
+  local who=$1 program=$2 run=()
   shift 2
-  "$program" -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
+  (( BASH_SUBSHELL > 0 )) && run=(exec)
+  "${run[@]}" "$program" -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
     --cert "$REMOTE_STACK_DIR/credentials/$who/terminal.crt" \
     --key "$REMOTE_STACK_DIR/credentials/$who/terminal.key" "$@"
 }
