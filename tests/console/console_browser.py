@@ -9,7 +9,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-# The bound a page's element must show up within: generous, not a synchronisation.
+from console_fixture import deadline_s
+
+# The bound a page's element must show up within (at native speed): generous, not a
+# synchronisation.
 WAIT_SECONDS = 30
 
 
@@ -36,13 +39,13 @@ def start_browser(temp_dir, language='en-US', size=(1920, 1080)):
 
 
 def wait_for(driver, css, condition=expected_conditions.visibility_of_element_located):
-    return WebDriverWait(driver, WAIT_SECONDS).until(condition((By.CSS_SELECTOR, css)))
+    return WebDriverWait(driver, deadline_s(WAIT_SECONDS)).until(condition((By.CSS_SELECTOR, css)))
 
 
 def wait_until(driver, predicate):
     """Waits for @predicate(driver); an element it reads that the page replaced meanwhile, or has
     not made yet, counts as "not yet"."""
-    return WebDriverWait(driver, WAIT_SECONDS, ignored_exceptions=[
+    return WebDriverWait(driver, deadline_s(WAIT_SECONDS), ignored_exceptions=[
         NoSuchElementException, StaleElementReferenceException]).until(predicate)
 
 
