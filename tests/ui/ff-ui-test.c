@@ -10,6 +10,11 @@
 
 #define FF_FRAME_DEADLINE_S 10
 #define FF_FRAME_ATTEMPTS 10
+/* How much larger than on screen a frame is drawn to measure a label's contrast: on screen, a
+ * glyph whose thin strokes fall between pixels (the digits of a time, at a fractional position)
+ * may have no pixel it covers whole, and its text then reads paler than its style makes it; four
+ * times larger, every stroke covers whole pixels, in the same colours. */
+#define FF_CONTRAST_SCALE 4
 /* Fails a test that hangs instead of letting it run until meson kills it. */
 #define FF_WAIT_DEADLINE_S 60
 /* Enough to see the push on a page, small enough to keep the tests quick. */
@@ -262,29 +267,41 @@ ff_ui_test_wait_for_frame (GtkWidget *window)
   wait_for_paint (window, FALSE);
 }
 
-/* Draws a frame of @window as it is now. */
-GdkTexture *
-ff_ui_test_render (GtkWidget *window)
+GskRenderNode *
+ff_ui_test_draw (GtkWidget *window)
 {
-  int width = 0;
-  int height = 0;
-  GtkSnapshot *snapshot;
-  g_autoptr(GskRenderNode) node = NULL;
+  GskRenderNode *node = NULL;
 
   /* A frame in which the window waits for its new size paints nothing: take the next one. */
   for (guint attempt = 0; node == NULL && attempt < FF_FRAME_ATTEMPTS; attempt++)
     {
       g_autoptr(GdkPaintable) frame = wait_for_paint (window, TRUE);
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
 
-      width = gtk_widget_get_width (window);
-      height = gtk_widget_get_height (window);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (frame, snapshot, width, height);
+      gdk_paintable_snapshot (frame, snapshot, gtk_widget_get_width (window),
+                              gtk_widget_get_height (window));
       node = gtk_snapshot_free_to_node (snapshot);
     }
   g_assert_nonnull (node);
-  return gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                      &GRAPHENE_RECT_INIT (0, 0, width, height));
+  return node;
+}
+
+/* The window's pixels of @frame (a frame of @window): the renderer draws it at its size. */
+static GdkTexture *
+render_frame (GtkWidget     *window,
+              GskRenderNode *frame)
+{
+  return gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), frame,
+                                      &GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (window),
+                                                           gtk_widget_get_height (window)));
+}
+
+GdkTexture *
+ff_ui_test_render (GtkWidget *window)
+{
+  g_autoptr(GskRenderNode) frame = ff_ui_test_draw (window);
+
+  return render_frame (window, frame);
 }
 
 #if HAVE_SHUMATE
@@ -325,31 +342,33 @@ ff_ui_test_map_coverage (GtkWidget *map)
 #endif
 
 /* Draws a frame of @window as it is now, writes it to meson-logs/screenshots/@file_name and returns
- * it. */
-GdkTexture *
+ * it as drawn. */
+GskRenderNode *
 ff_ui_test_take_screenshot (GtkWidget  *window,
                             const char *file_name)
 {
   const char *build_dir = g_getenv ("FIELDFLASH_BUILDDIR");
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
+  g_autoptr(GskRenderNode) frame = NULL;
   g_autoptr(GdkTexture) texture = NULL;
 
   g_assert_nonnull (build_dir);
   dir = g_build_filename (build_dir, "meson-logs", "screenshots", NULL);
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
   path = g_build_filename (dir, file_name, NULL);
-  texture = ff_ui_test_render (window);
+  frame = ff_ui_test_draw (window);
+  texture = render_frame (window, frame);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("%s", path);
-  return g_steal_pointer (&texture);
+  return g_steal_pointer (&frame);
 }
 
 void
 ff_ui_test_save_screenshot (GtkWidget  *window,
                             const char *file_name)
 {
-  g_autoptr(GdkTexture) texture = ff_ui_test_take_screenshot (window, file_name);
+  g_autoptr(GskRenderNode) frame = ff_ui_test_take_screenshot (window, file_name);
 }
 
 static void
@@ -529,33 +548,45 @@ contrast_ratio (guint32 a,
 }
 
 double
-ff_ui_test_measure_contrast (GdkTexture *shot,
-                             GtkWidget  *window,
-                             GtkWidget  *label)
+ff_ui_test_measure_contrast (GskRenderNode *frame,
+                             GtkWidget     *window,
+                             GtkWidget     *label)
 {
-  int width = gdk_texture_get_width (shot);
-  int height = gdk_texture_get_height (shot);
-  g_autofree guint32 *pixels = g_new (guint32, (gsize) width * height);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) enlarged = NULL;
+  g_autoptr(GdkTexture) box = NULL;
+  g_autofree guint32 *pixels = NULL;
   g_autoptr(GHashTable) counts = g_hash_table_new (NULL, NULL);
   graphene_rect_t bounds;
-  int x0, y0, x1, y1;
+  int x0, y0, x1, y1, width, height;
   guint32 background = 0;
   guint best = 0;
   double ratio = 1;
 
+  /* The label's box on the enlarged frame, whole pixels inside it. */
   g_assert_true (gtk_widget_compute_bounds (label, window, &bounds));
-  x0 = MAX (0, (int) ceilf (bounds.origin.x));
-  y0 = MAX (0, (int) ceilf (bounds.origin.y));
-  x1 = MIN (width, (int) floorf (bounds.origin.x + bounds.size.width));
-  y1 = MIN (height, (int) floorf (bounds.origin.y + bounds.size.height));
+  x0 = MAX (0, (int) ceilf (bounds.origin.x * FF_CONTRAST_SCALE));
+  y0 = MAX (0, (int) ceilf (bounds.origin.y * FF_CONTRAST_SCALE));
+  x1 = MIN (gtk_widget_get_width (window) * FF_CONTRAST_SCALE,
+            (int) floorf ((bounds.origin.x + bounds.size.width) * FF_CONTRAST_SCALE));
+  y1 = MIN (gtk_widget_get_height (window) * FF_CONTRAST_SCALE,
+            (int) floorf ((bounds.origin.y + bounds.size.height) * FF_CONTRAST_SCALE));
   g_assert_cmpint (x1, >, x0);
   g_assert_cmpint (y1, >, y0);
+  gtk_snapshot_scale (snapshot, FF_CONTRAST_SCALE, FF_CONTRAST_SCALE);
+  gtk_snapshot_append_node (snapshot, frame);
+  enlarged = gtk_snapshot_free_to_node (snapshot);
+  box = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), enlarged,
+                                     &GRAPHENE_RECT_INIT (x0, y0, x1 - x0, y1 - y0));
+  width = gdk_texture_get_width (box);
+  height = gdk_texture_get_height (box);
+  pixels = g_new (guint32, (gsize) width * height);
   /* CAIRO_FORMAT_ARGB32 in native byte order: 0xAARRGGBB, opaque here. */
-  gdk_texture_download (shot, (guchar *) pixels, (gsize) width * 4);
+  gdk_texture_download (box, (guchar *) pixels, (gsize) width * 4);
 
   /* The background is the colour most of the label's box has. */
-  for (int y = y0; y < y1; y++)
-    for (int x = x0; x < x1; x++)
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
       {
         gpointer key = GUINT_TO_POINTER (pixels[y * width + x] & 0xffffff);
         guint count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, key)) + 1;
@@ -567,9 +598,10 @@ ff_ui_test_measure_contrast (GdkTexture *shot,
             background = GPOINTER_TO_UINT (key);
           }
       }
-  /* The text is the pixel that stands out most: a glyph's fully covered core. */
-  for (int y = y0; y < y1; y++)
-    for (int x = x0; x < x1; x++)
+  /* The text is the pixel that stands out most: a glyph's fully covered core, which the enlarged
+   * drawing has in every glyph. */
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
       ratio = MAX (ratio, contrast_ratio (pixels[y * width + x] & 0xffffff, background));
   return ratio;
 }
@@ -657,11 +689,11 @@ is_key_reading (GtkWidget *label)
 }
 
 guint
-ff_ui_test_collect_low_contrast (GdkTexture *shot,
-                                 GtkWidget  *window,
-                                 GtkWidget  *widget,
-                                 const char *where,
-                                 GString    *low)
+ff_ui_test_collect_low_contrast (GskRenderNode *frame,
+                                 GtkWidget     *window,
+                                 GtkWidget     *widget,
+                                 const char    *where,
+                                 GString       *low)
 {
   guint readings = 0;
 
@@ -678,7 +710,7 @@ ff_ui_test_collect_low_contrast (GdkTexture *shot,
 
       if (key || body)
         {
-          double ratio = ff_ui_test_measure_contrast (shot, window, widget);
+          double ratio = ff_ui_test_measure_contrast (frame, window, widget);
 
           if (ratio < wanted)
             g_string_append_printf (low, " %s:“%s” %.1f:1", where,
@@ -693,6 +725,6 @@ ff_ui_test_collect_low_contrast (GdkTexture *shot,
     }
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    readings += ff_ui_test_collect_low_contrast (shot, window, child, where, low);
+    readings += ff_ui_test_collect_low_contrast (frame, window, child, where, low);
   return readings;
 }

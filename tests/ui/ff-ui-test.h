@@ -39,18 +39,21 @@ void        ff_ui_test_respond             (AdwMessageDialog *dialog,
 const char *ff_ui_test_visible_stack_child (GtkWidget *page);
 void        ff_ui_test_load_app_style      (void);
 void        ff_ui_test_wait_for_frame      (GtkWidget  *window);
+/* A frame of @window as it is now, drawn (a render node) and rendered (pixels). */
+GskRenderNode *ff_ui_test_draw             (GtkWidget  *window);
 GdkTexture *ff_ui_test_render              (GtkWidget  *window);
 void        ff_ui_test_save_screenshot     (GtkWidget  *window,
                                             const char *file_name);
-GdkTexture *ff_ui_test_take_screenshot     (GtkWidget  *window,
+GskRenderNode *ff_ui_test_take_screenshot  (GtkWidget  *window,
                                             const char *file_name);
 
-/* The WCAG contrast ratio of @label's text against its background as @shot (a screenshot of
- * @window) shows them: the most common colour in the label's box is the background, the pixel
- * that stands out most from it the text. */
-double      ff_ui_test_measure_contrast    (GdkTexture *shot,
-                                            GtkWidget  *window,
-                                            GtkWidget  *label);
+/* The WCAG contrast ratio of @label's text against its background in @frame (a frame of @window,
+ * ff_ui_test_take_screenshot), drawn four times larger than on screen so that each glyph covers
+ * whole pixels: the most common colour in the label's box is the background, the pixel that
+ * stands out most from it the text. */
+double      ff_ui_test_measure_contrast    (GskRenderNode *frame,
+                                            GtkWidget     *window,
+                                            GtkWidget     *label);
 /* The size of @label's font in pixels on screen. */
 double      ff_ui_test_text_size_px        (GtkWidget  *label);
 
@@ -61,14 +64,14 @@ double      ff_ui_test_text_size_px        (GtkWidget  *label);
 #define FF_UI_TEST_LARGE_READING_PX 48
 
 /* Appends " WHERE:“TEXT” RATIO" to @low for each label on screen under @widget whose contrast in
- * @shot is under the field style's: key readings (row subtitles of an "ff-reading" row, labels
+ * @frame (as ff_ui_test_measure_contrast measures it) is under the field style's: key readings (row subtitles of an "ff-reading" row, labels
  * styled "ff-reading-label" or "ff-reading-large") under 7:1, other row subtitles and dim labels
  * under 4.5:1; and each "ff-reading-large" under 48 px. Returns how many key readings it saw. */
-guint       ff_ui_test_collect_low_contrast (GdkTexture *shot,
-                                             GtkWidget  *window,
-                                             GtkWidget  *widget,
-                                             const char *where,
-                                             GString    *low);
+guint       ff_ui_test_collect_low_contrast (GskRenderNode *frame,
+                                             GtkWidget     *window,
+                                             GtkWidget     *widget,
+                                             const char    *where,
+                                             GString       *low);
 
 /* The field rules every page is held to: it fits a 360 px portrait screen, and every target a
  * gloved finger presses is at least 48 px each way. */

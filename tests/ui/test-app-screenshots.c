@@ -182,7 +182,7 @@ shoot (FfShots    *shots,
     "navigate", "connect", "before", "push", "restart", "report", NULL
   };
   g_autofree char *file = g_strdup_printf ("%s-%s.png", name, shots->set->name);
-  g_autoptr(GdkTexture) shot = NULL;
+  g_autoptr(GskRenderNode) shot = NULL;
   GtkWidget *title;
   guint readings;
   int minimum_width;
