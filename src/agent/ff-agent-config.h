@@ -13,6 +13,7 @@ typedef enum
   FF_AGENT_ERROR_IO,
   FF_AGENT_ERROR_REFUSED,
   FF_AGENT_ERROR_FAILED,
+  FF_AGENT_ERROR_DAMAGED,      /* a record the agent cannot read (data/state.json) */
 } FfAgentError;
 
 GQuark ff_agent_error_quark (void);

@@ -20,6 +20,8 @@ struct _FfAgent
   gboolean recovery_mode;
   char *state_path;
   FfAgentState *state;
+  /* Why this run started from a fresh record (its record could not be read), else NULL. */
+  char *state_reset;
   FfKey *platform_key;
   FfKey *terminal_key;
 

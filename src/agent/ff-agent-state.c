@@ -3,11 +3,15 @@
 
 #include "ff-agent-state.h"
 
+#include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "ff-agent-fault.h"
 #include "ff-document.h"
+#include "ff-files.h"
+#include "ff-remote-doc.h"
 
 static const char *const state_names[FF_AGENT_N_STATES] = {
   "idle", "downloading", "verifying", "backing-up", "writing-slot", "setting-boot", "rebooting",
@@ -148,7 +152,7 @@ serialize (FfAgentState *state)
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "format_version");
-  json_builder_add_int_value (builder, 1);
+  json_builder_add_int_value (builder, FF_AGENT_STATE_FORMAT_VERSION);
   add_nullable (builder, "state", state_names[state->state]);
   add_nullable (builder, "command_id", state->command_id);
   add_nullable (builder, "command_kind", state->command_kind);
@@ -239,8 +243,143 @@ load_table (JsonObject *object, const char *member, GHashTable *table)
     }
 }
 
-FfAgentState *
-ff_agent_state_load (const char *path, GError **error)
+/* The JSON kinds of the record's members, as serialize() writes them. */
+typedef enum
+{
+  MEMBER_TEXT,                 /* a string or null */
+  MEMBER_INT,
+  MEMBER_BOOL,
+  MEMBER_TABLE,                /* an object of strings */
+  MEMBER_LIST,                 /* an array of strings */
+} MemberKind;
+
+static const struct
+{
+  const char *name;
+  MemberKind kind;
+} record_members[] = {
+  { "format_version", MEMBER_INT }, { "state", MEMBER_TEXT }, { "command_id", MEMBER_TEXT },
+  { "command_kind", MEMBER_TEXT }, { "campaign_id", MEMBER_TEXT }, { "wave", MEMBER_INT },
+  { "package_sha256", MEMBER_TEXT }, { "package_size", MEMBER_INT },
+  { "package_url", MEMBER_TEXT }, { "allow_downgrade", MEMBER_BOOL },
+  { "rollback_program", MEMBER_TEXT }, { "target_versions", MEMBER_TABLE },
+  { "target_sha256", MEMBER_TABLE }, { "backup_sha256", MEMBER_TABLE },
+  { "target_slot", MEMBER_TEXT }, { "previous_slot", MEMBER_TEXT },
+  { "falling_back", MEMBER_BOOL }, { "result_id", MEMBER_TEXT }, { "outcome", MEMBER_TEXT },
+  { "step", MEMBER_TEXT }, { "reason", MEMBER_TEXT }, { "executed", MEMBER_LIST },
+};
+
+static gboolean
+is_value_of (JsonNode *node, GType type)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+static gboolean
+strings_only (JsonNode *node)
+{
+  g_autoptr(GList) values = NULL;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    values = json_object_get_values (json_node_get_object (node));
+  else
+    values = json_array_get_elements (json_node_get_array (node));
+  for (GList *l = values; l != NULL; l = l->next)
+    if (!is_value_of (l->data, G_TYPE_STRING))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+member_is (JsonNode *node, MemberKind kind)
+{
+  switch (kind)
+    {
+    case MEMBER_TEXT:
+      return JSON_NODE_HOLDS_NULL (node) || is_value_of (node, G_TYPE_STRING);
+    case MEMBER_INT:
+      return is_value_of (node, G_TYPE_INT64);
+    case MEMBER_BOOL:
+      return is_value_of (node, G_TYPE_BOOLEAN);
+    case MEMBER_TABLE:
+      return JSON_NODE_HOLDS_OBJECT (node) && strings_only (node);
+    case MEMBER_LIST:
+      return JSON_NODE_HOLDS_ARRAY (node) && strings_only (node);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* A record this agent wrote: its format_version, no member it does not know, each of the kind it
+ * writes, a state it knows. A member may be missing (a record of an older agent). Anything else
+ * was damaged or written by a newer agent: reading on from it would guess. */
+static gboolean
+check_record (JsonObject *root, GError **error)
+{
+  g_autoptr(GList) present = json_object_get_members (root);
+  JsonNode *version = json_object_get_member (root, "format_version");
+  const char *name;
+  guint i;
+
+  if (version == NULL || !is_value_of (version, G_TYPE_INT64)
+      || json_node_get_int (version) != FF_AGENT_STATE_FORMAT_VERSION)
+    {
+      g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_DAMAGED,
+                   _("its format_version is not %d"), FF_AGENT_STATE_FORMAT_VERSION);
+      return FALSE;
+    }
+  for (GList *l = present; l != NULL; l = l->next)
+    {
+      for (i = 0; i < G_N_ELEMENTS (record_members); i++)
+        if (g_str_equal (l->data, record_members[i].name))
+          break;
+      if (i == G_N_ELEMENTS (record_members))
+        {
+          g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_DAMAGED,
+                       _("unknown member “%s”"), (const char *) l->data);
+          return FALSE;
+        }
+      if (!member_is (json_object_get_member (root, l->data), record_members[i].kind))
+        {
+          g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_DAMAGED,
+                       _("the member “%s” is not of its kind"), (const char *) l->data);
+          return FALSE;
+        }
+    }
+  name = ff_document_peek_string (root, "state", "");
+  for (i = 0; i < FF_AGENT_N_STATES; i++)
+    if (g_str_equal (name, state_names[i]))
+      return TRUE;
+  g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_DAMAGED, _("unknown state “%s”"), name);
+  return FALSE;
+}
+
+/* The command a record that failed check_record() still names, for its result; NULL when it names
+ * none that could be reported. */
+static FfAgentState *
+salvage_command (JsonObject *root)
+{
+  const char *command_id = ff_document_peek_string (root, "command_id", NULL);
+  const char *campaign_id = ff_document_peek_string (root, "campaign_id", NULL);
+  JsonNode *wave = json_object_get_member (root, "wave");
+  FfAgentState *state;
+
+  if (command_id == NULL || !ff_remote_id_is_valid (command_id))
+    return NULL;
+  state = ff_agent_state_new ();
+  state->command_id = g_strdup (command_id);
+  state->command_kind = g_strdup (ff_document_peek_string (root, "command_kind", NULL));
+  if (campaign_id != NULL && ff_remote_id_is_valid (campaign_id))
+    state->campaign_id = g_strdup (campaign_id);
+  if (state->campaign_id != NULL && wave != NULL && is_value_of (wave, G_TYPE_INT64))
+    state->wave = json_node_get_int (wave);
+  return state;
+}
+
+/* ff_agent_state_load(); for a damaged record, *@salvaged (when not NULL) is what salvage_command()
+ * finds in it. */
+static FfAgentState *
+load (const char *path, FfAgentState **salvaged, GError **error)
 {
   g_autoptr(FfAgentState) state = ff_agent_state_new ();
   g_autoptr(GError) local_error = NULL;
@@ -248,7 +387,6 @@ ff_agent_state_load (const char *path, GError **error)
   gsize length;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonParser) parser = NULL;
-  g_autofree char *name = NULL;
   g_autofree char *slot = NULL;
   JsonObject *root;
   JsonArray *executed;
@@ -262,19 +400,18 @@ ff_agent_state_load (const char *path, GError **error)
       return NULL;
     }
   bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
-  parser = ff_document_parse_object (bytes, &root, error);
-  if (parser == NULL)
-    return NULL;
-  name = dup_member (root, "state");
-  for (i = 0; i < FF_AGENT_N_STATES; i++)
-    if (g_strcmp0 (name, state_names[i]) == 0)
-      break;
-  if (i == FF_AGENT_N_STATES)
+  parser = ff_document_parse_object (bytes, &root, &local_error);
+  if (parser != NULL && !check_record (root, &local_error) && salvaged != NULL)
+    *salvaged = salvage_command (root);
+  if (local_error != NULL)
     {
-      g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_IO,
-                   _("%s: unknown state “%s”"), path, name != NULL ? name : "");
+      g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_DAMAGED, "%s: %s", path,
+                   local_error->message);
       return NULL;
     }
+  for (i = 0; i < FF_AGENT_N_STATES; i++)
+    if (g_str_equal (ff_document_peek_string (root, "state", ""), state_names[i]))
+      break;
   state->state = i;
   state->command_id = dup_member (root, "command_id");
   state->command_kind = dup_member (root, "command_kind");
@@ -309,4 +446,75 @@ ff_agent_state_load (const char *path, GError **error)
         g_ptr_array_add (state->executed, g_strdup (id));
     }
   return g_steal_pointer (&state);
+}
+
+FfAgentState *
+ff_agent_state_load (const char *path, GError **error)
+{
+  return load (path, NULL, error);
+}
+
+/* Renames the damaged record to PATH.damaged-TIME (a free name) and waits until the rename is on
+ * disk, so that it is not read again after a power cut. */
+static gboolean
+put_aside (const char *path, GError **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *aside = NULL;
+
+  for (guint n = 0; aside == NULL || g_file_test (aside, G_FILE_TEST_EXISTS); n++)
+    {
+      g_free (aside);
+      aside = n == 0 ? g_strdup_printf ("%s.damaged-%s", path, stamp)
+                     : g_strdup_printf ("%s.damaged-%s.%u", path, stamp, n);
+    }
+  if (g_rename (path, aside) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", path,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  g_message ("%s kept as %s", path, aside);
+  return ff_fsync_directory (dir, error);
+}
+
+FfAgentState *
+ff_agent_state_load_or_reset (const char *path, char **reset_reason, GError **error)
+{
+  g_autoptr(GError) damage = NULL;
+  g_autoptr(FfAgentState) salvaged = NULL;
+  FfAgentState *state = load (path, &salvaged, &damage);
+
+  *reset_reason = NULL;
+  if (state != NULL)
+    return state;
+  if (!g_error_matches (damage, FF_AGENT_ERROR, FF_AGENT_ERROR_DAMAGED))
+    {
+      g_propagate_error (error, g_steal_pointer (&damage));
+      return NULL;
+    }
+  if (!put_aside (path, error))
+    return NULL;
+  *reset_reason = g_strdup_printf (_("The agent's state record could not be read (%s); the "
+                                     "agent started again from the idle state."),
+                                   damage->message);
+  g_message ("%s", *reset_reason);
+  state = salvaged != NULL ? g_steal_pointer (&salvaged) : ff_agent_state_new ();
+  if (state->command_id != NULL)
+    {
+      /* The command cannot go on without its record: it is reported failed. */
+      state->state = FF_AGENT_STATE_REPORTING;
+      ff_agent_state_set_outcome (state, "failed", NULL, *reset_reason);
+    }
+  if (!ff_agent_state_save (state, path, error))
+    {
+      g_clear_pointer (reset_reason, g_free);
+      ff_agent_state_free (state);
+      return NULL;
+    }
+  return state;
 }

@@ -34,6 +34,10 @@ typedef enum
  * not-after). */
 #define FF_AGENT_EXECUTED_MAX 256
 
+/* The record's format_version: a record of another one is not read (see
+ * ff_agent_state_load_or_reset()). */
+#define FF_AGENT_STATE_FORMAT_VERSION 1
+
 typedef struct
 {
   FfAgentStateName state;
@@ -77,9 +81,19 @@ const char   *ff_agent_state_name_to_string (FfAgentStateName  state);
 
 FfAgentState *ff_agent_state_new        (void);
 void          ff_agent_state_free       (FfAgentState     *state);
-/* Reads data/state.json; a missing file is a fresh idle record. */
+/* Reads data/state.json; a missing file is a fresh idle record. A record that cannot be read
+ * (not JSON, another format_version, a member or state this agent does not know) is an
+ * FF_AGENT_ERROR_DAMAGED error. */
 FfAgentState *ff_agent_state_load       (const char       *path,
                                          GError          **error);
+/* As ff_agent_state_load(), but a damaged record does not stop the terminal: it is renamed to
+ * PATH.damaged-TIME (durably) and replaced by a fresh record, saved, and @reset_reason says why
+ * (else it is NULL). When the damaged record still names its command, the fresh record reports
+ * that command failed (state "reporting", no step); otherwise it is idle. Only what
+ * cannot be read or written (an I/O error) is an error. */
+FfAgentState *ff_agent_state_load_or_reset (const char    *path,
+                                            char         **reset_reason,
+                                            GError       **error);
 /* Sets @state->state to @name, writes the whole record atomically and durably, then runs the
  * power-cut fault hook for @name. */
 gboolean      ff_agent_state_enter      (FfAgentState     *state,

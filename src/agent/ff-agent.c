@@ -190,6 +190,8 @@ state_document (FfAgent *agent, gboolean online)
                                      ? g_hash_table_lookup (running, "slot") : NULL);
       ff_remote_versions_add (builder, "versions", &versions);
       add_nullable (builder, "time", time);
+      if (agent->state_reset != NULL)
+        add_nullable (builder, "state_reset", agent->state_reset);
       ff_remote_versions_clear (&versions);
     }
   json_builder_end_object (builder);
@@ -703,7 +705,7 @@ ff_agent_new (FfAgentConfig *config, gboolean recovery_mode, GError **error)
   if (g_mkdir_with_parents (config->data, 0700) != 0)
     return g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_IO, "%s: %s", config->data,
                         g_strerror (errno)), NULL;
-  agent->state = ff_agent_state_load (agent->state_path, error);
+  agent->state = ff_agent_state_load_or_reset (agent->state_path, &agent->state_reset, error);
   if (agent->state == NULL
       || (agent->platform_key = ff_key_load_public_file (platform_key, error)) == NULL
       || (agent->terminal_key = ff_key_load_private (terminal_key, error)) == NULL)
@@ -753,6 +755,7 @@ ff_agent_free (FfAgent *agent)
   g_free (agent->state_versions_stamp);
   g_clear_pointer (&agent->loop, g_main_loop_unref);
   g_free (agent->state_path);
+  g_free (agent->state_reset);
   ff_agent_config_free (agent->config);
   g_free (agent);
 }

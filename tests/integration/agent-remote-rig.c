@@ -652,9 +652,8 @@ wait_message (GAsyncQueue *queue)
   return message;
 }
 
-/* Boots the device and waits until its agent is online (subscribed to its commands). */
-void
-boot_online (Rig *rig)
+GBytes *
+boot_online_state (Rig *rig)
 {
   boot (rig);
   for (;;)
@@ -663,8 +662,15 @@ boot_online (Rig *rig)
 
       if (g_strstr_len (g_bytes_get_data (state, NULL), g_bytes_get_size (state),
                         "\"online\" : true") != NULL)
-        return;
+        return g_steal_pointer (&state);
     }
+}
+
+/* Boots the device and waits until its agent is online (subscribed to its commands). */
+void
+boot_online (Rig *rig)
+{
+  g_bytes_unref (boot_online_state (rig));
 }
 
 /* The next result the platform receives, verified with the terminal's key. */

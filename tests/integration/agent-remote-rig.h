@@ -112,6 +112,8 @@ void send_command (Rig *rig, const FfRemoteCommand *command, FfKey *key);
 
 /* Boots the device and waits until its agent is online (subscribed to its commands). */
 void boot_online (Rig *rig);
+/* As boot_online(); returns the first retained state document that says it is online. */
+GBytes *boot_online_state (Rig *rig);
 
 /* The next result the platform receives, verified with the terminal's key. */
 FfRemoteResult *wait_result (Rig *rig);

@@ -7,6 +7,7 @@
 #include <archive_entry.h>
 
 #include "agent-remote-rig.h"
+#include "ff-agent-state.h"
 
 /* Upgrade, result, ack; the outbox keeps a result until a valid ack and survives a restart. */
 static void
@@ -382,6 +383,80 @@ test_evil_packages (void)
   rig_free (rig);
 }
 
+/* The command a damaged record below still names. */
+#define DAMAGED_COMMAND "0123456789abcdef0123456789abcdef"
+
+static gboolean
+state_says (GBytes *state, const char *text)
+{
+  return g_strstr_len (g_bytes_get_data (state, NULL), g_bytes_get_size (state), text) != NULL;
+}
+
+/* A state record the agent cannot read — cut short by a full partition, garbage, one of a newer
+ * agent — exited the agent, and the boot loop started it again, forever. Now the record is kept
+ * aside, the agent starts idle and says why in its retained state, reports failed the command
+ * the record still names, keeps a fresh record, and the next upgrade works. */
+static void
+test_damaged_record (gconstpointer data)
+{
+  const char *kind = data;
+  Rig *rig = rig_new ("recovery");
+  g_autofree char *path = device_file (rig, "data/state.json");
+  g_autofree char *data_dir = device_file (rig, "data");
+  g_autofree char *sha = main_program_package (rig, "V2.0", TRUE, "H1");
+  g_autoptr(FfRemoteCommand) command = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
+  g_autoptr(FfRemoteResult) failed = NULL, result = NULL;
+  g_autoptr(GBytes) state = NULL;
+  g_autoptr(FfAgentState) record = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autofree char *version = NULL;
+  const char *name;
+  guint aside = 0;
+
+  if (g_str_equal (kind, "truncated"))
+    write_file (path, "{\n  \"format_version\" : 1,\n  \"state\" : \"downloading\",\n"
+                "  \"command_id\" : \"" DAMAGED_COMMAND "\",\n  \"comm", -1, 0600);
+  else if (g_str_equal (kind, "garbage"))
+    write_file (path, "\x7f\x45\x4c\x46\x00\x01\xff garbage", 14, 0600);
+  else
+    write_file (path, "{\"format_version\":2,\"state\":\"downloading\",\"command_id\":\""
+                DAMAGED_COMMAND "\",\"command_kind\":\"upgrade\",\"wave\":-1,\"hologram\":{}}",
+                -1, 0600);
+  state = boot_online_state (rig);
+  g_assert_cmpuint (rig->boots, ==, 1);
+  g_assert_true (state_says (state, "\"agent_state\" : \"idle\""));
+  g_assert_true (state_says (state, "\"state_reset\" : \"The agent's state record could not"));
+  dir = g_dir_open (data_dir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    aside += g_str_has_prefix (name, "state.json.damaged-");
+  g_assert_cmpuint (aside, ==, 1);
+
+  if (g_str_equal (kind, "newer"))
+    {
+      /* Its command cannot go on: it is reported, failed, with why. */
+      failed = wait_result (rig);
+      g_assert_cmpstr (failed->command_id, ==, DAMAGED_COMMAND);
+      g_assert_cmpint (failed->outcome, ==, FF_REMOTE_OUTCOME_FAILED);
+      g_assert_null (failed->step);
+      g_assert_nonnull (strstr (failed->reason, "format_version"));
+    }
+  send_command (rig, command, rig->platform_key);
+  result = wait_result (rig);
+  g_assert_cmpstr (result->command_id, ==, command->command_id);
+  g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_SUCCEEDED);
+  version = program_version (rig, "main-program");
+  g_assert_cmpstr (version, ==, "V2.0");
+
+  /* It keeps a record it reads again. */
+  stop_agent (rig);
+  record = ff_agent_state_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (record->state, ==, FF_AGENT_STATE_IDLE);
+  g_assert_true (ff_agent_state_was_executed (record, command->command_id));
+  rig_free (rig);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -402,6 +477,10 @@ main (int argc, char **argv)
   g_test_add_func ("/agent-remote/program/rollback-command", test_program_rollback_command);
   g_test_add_func ("/agent-remote/refusals", test_refusals);
   g_test_add_func ("/agent-remote/evil-packages", test_evil_packages);
+  g_test_add_data_func ("/agent-remote/damaged-record/truncated", "truncated",
+                        test_damaged_record);
+  g_test_add_data_func ("/agent-remote/damaged-record/garbage", "garbage", test_damaged_record);
+  g_test_add_data_func ("/agent-remote/damaged-record/newer", "newer", test_damaged_record);
   for (guint i = 0; i < G_N_ELEMENTS (program_power_cuts); i++)
     {
       g_autofree char *path = g_strdup_printf ("/agent-remote/program/%s",

@@ -57,7 +57,8 @@ test_state_round_trip (void)
   agent_test_root_free (root);
 }
 
-/* A missing record is a fresh idle one; a damaged one is an error, not a silent reset. */
+/* A missing record is a fresh idle one; a damaged one is an error here (the agent puts it aside,
+ * ff_agent_state_load_or_reset()), not a silent guess. */
 static void
 test_state_missing_and_damaged (void)
 {
@@ -71,7 +72,24 @@ test_state_missing_and_damaged (void)
   g_assert_null (state->command_id);
   g_free (agent_test_write (root, "state.json", "{\"state\":\"flying\"}", FALSE));
   g_assert_null (ff_agent_state_load (path, &error));
-  g_assert_nonnull (error);
+  g_assert_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_DAMAGED);
+  g_clear_error (&error);
+  /* A record of a newer agent, or with a member this one does not know, is not guessed at. */
+  g_free (agent_test_write (root, "state.json", "{\"format_version\":2,\"state\":\"idle\"}",
+                            FALSE));
+  g_assert_null (ff_agent_state_load (path, &error));
+  g_assert_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_DAMAGED);
+  g_clear_error (&error);
+  g_free (agent_test_write (root, "state.json",
+                            "{\"format_version\":1,\"state\":\"idle\",\"slots\":[]}", FALSE));
+  g_assert_null (ff_agent_state_load (path, &error));
+  g_assert_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_DAMAGED);
+  g_clear_error (&error);
+  g_free (agent_test_write (root, "state.json",
+                            "{\"format_version\":1,\"state\":\"idle\",\"executed\":\"x\"}",
+                            FALSE));
+  g_assert_null (ff_agent_state_load (path, &error));
+  g_assert_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_DAMAGED);
   agent_test_root_free (root);
 }
 
