@@ -75,6 +75,21 @@ make_private (const char  *path,
   return TRUE;
 }
 
+/* Whether the data directory holds a platform's database ("init" made it). */
+static gboolean
+is_data_dir (FfCli   *cli,
+             GError **error)
+{
+  g_autofree char *path = ff_cli_path (cli, "platform.db");
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
+               _("%s is not a platform data directory; run “fieldflash-platform init” first"),
+               cli->data_dir);
+  return FALSE;
+}
+
 FfPlatformDb *
 ff_cli_open_db (FfCli   *cli,
                 GError **error)
@@ -85,13 +100,8 @@ ff_cli_open_db (FfCli   *cli,
 
   if (cli->db != NULL)
     return cli->db;
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
-                   _("%s is not a platform data directory; run “fieldflash-platform init” first"),
-                   cli->data_dir);
-      return NULL;
-    }
+  if (!is_data_dir (cli, error))
+    return NULL;
   /* A directory made before init set its mode, or loosened since, would let others read the PIN
    * hashes and keys: every verb that opens it makes it the platform user's alone again. */
   if (!make_private (cli->data_dir, &changed, error))
@@ -330,15 +340,20 @@ quit_loop (gpointer loop)
 /* One serve per data directory: a second one (started from another shell by mistake) would run
  * the campaigns and publish the commands a second time, and the two connections of one MQTT
  * client ID push each other off the broker. The lock lasts as long as the process (a kill -9
- * too: the kernel drops it), so the descriptor stays open until exit. */
+ * too: the kernel drops it), so the descriptor stays open until exit. It is taken before the
+ * database is opened: opening it may migrate its schema, under the running serve's feet. */
 static gboolean
 lock_data_dir (FfCli   *cli,
                GError **error)
 {
   g_autofree char *path = ff_cli_path (cli, "serve.lock");
-  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int fd;
   int saved_errno;
 
+  /* No lock file left in a directory that is not the platform's. */
+  if (!is_data_dir (cli, error))
+    return FALSE;
+  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
     {
       g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED, _("Could not open %s: %s"),
@@ -416,8 +431,8 @@ ff_cli_serve (FfCli   *cli,
   guint sigterm, sigint;
 
   if (!ff_cli_parse (cli, NULL, _("Serve the tablets' HTTP API"), entries, &argc, &argv, error)
-      || ff_cli_open_db (cli, error) == NULL
       || !lock_data_dir (cli, error)
+      || ff_cli_open_db (cli, error) == NULL
       || (key = ff_cli_load_key (cli, error)) == NULL)
     return FALSE;
   if (per_address < 1 || login_queue < 1)

@@ -3,6 +3,12 @@
 
 #include "platform-harness.h"
 
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include "ff-task.h"
 
 typedef HarnessFixture Fixture;
@@ -335,6 +341,45 @@ test_firmware_needs_hardware (Fixture      *fixture,
   g_assert_cmpstr (before, ==, after);
 }
 
+/* A second serve on a directory whose serve holds DATA/serve.lock is refused before it opens
+ * the database: opening it would have migrated an older schema under the running serve's feet.
+ * The database here is of schema 1; the lock is held as a running serve holds it. */
+static void
+test_serve_lock_first (Fixture      *fixture,
+                       gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *db = g_build_filename (h->data_dir, "platform.db", NULL);
+  g_autofree char *wal = g_strconcat (db, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (db, "-shm", NULL);
+  g_autofree char *lock = g_build_filename (h->data_dir, "serve.lock", NULL);
+  g_autofree char *schema = g_build_filename (g_getenv ("FIELDFLASH_SOURCEDIR"), "tests", "data",
+                                              "platform-schema1.sql", NULL);
+  g_autofree char *sql = NULL, *before = NULL, *after = NULL;
+  gsize before_length, after_length;
+  sqlite3 *raw = NULL;
+  int fd;
+
+  g_assert_true (g_file_get_contents (schema, &sql, NULL, NULL));
+  g_remove (db);
+  g_remove (wal);
+  g_remove (shm);
+  g_assert_cmpint (sqlite3_open (db, &raw), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (raw, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (raw);
+  g_assert_true (g_file_get_contents (db, &before, &before_length, NULL));
+  fd = open (lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (flock (fd, LOCK_EX | LOCK_NB), ==, 0);
+
+  ASSERT_REFUSED (h, "Another fieldflash-platform serve runs", "serve", "--listen",
+                  "127.0.0.1:0");
+  g_assert_true (g_file_get_contents (db, &after, &after_length, NULL));
+  g_assert_cmpmem (before, before_length, after, after_length);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+  close (fd);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -354,5 +399,7 @@ main (int   argc,
               test_withdraw_twice, harness_fixture_tear_down);
   g_test_add ("/platform/cli/firmware-needs-hardware", Fixture, NULL, harness_fixture_set_up,
               test_firmware_needs_hardware, harness_fixture_tear_down);
+  g_test_add ("/platform/cli/serve-lock-first", Fixture, NULL, harness_fixture_set_up,
+              test_serve_lock_first, harness_fixture_tear_down);
   return g_test_run ();
 }
