@@ -28,6 +28,33 @@ ff_campaign_terminal_state_to_string (FfCampaignTerminalState state)
   return terminal_states[state];
 }
 
+/* The words people read for the stored (English, machine-readable) names; the context keeps
+ * them apart from the same English words elsewhere. */
+static const char *const state_labels[][2] = {
+  { FF_CAMPAIGN_DRAFT, NC_("campaign state", "draft") },
+  { FF_CAMPAIGN_RUNNING, NC_("campaign state", "running") },
+  { FF_CAMPAIGN_PAUSED, NC_("campaign state", "paused") },
+  { FF_CAMPAIGN_CANCELLED, NC_("campaign state", "cancelled") },
+  { FF_CAMPAIGN_COMPLETE, NC_("campaign state", "complete") },
+  { "pending", NC_("campaign state", "pending") },
+  { "sent", NC_("campaign state", "sent") },
+  { "downloading", NC_("campaign state", "downloading") },
+  { "installing", NC_("campaign state", "installing") },
+  { "succeeded", NC_("campaign state", "succeeded") },
+  { "failed", NC_("campaign state", "failed") },
+  { "rolled-back", NC_("campaign state", "rolled-back") },
+  { "offline", NC_("campaign state", "offline") },
+};
+
+const char *
+ff_campaign_state_display (const char *state)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (state_labels); i++)
+    if (g_strcmp0 (state, state_labels[i][0]) == 0)
+      return g_dpgettext2 (GETTEXT_PACKAGE, "campaign state", state_labels[i][1]);
+  return state;
+}
+
 int
 ff_campaign_terminal_state_from_string (const char *text)
 {
@@ -573,7 +600,7 @@ act_in_transaction (FfPlatformDb *db,
     {
       g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
                    _("Campaign %s is %s: it cannot become %s"), campaign->campaign_id,
-                   campaign->state, to);
+                   ff_campaign_state_display (campaign->state), ff_campaign_state_display (to));
       return FALSE;
     }
   /* Resuming accepts the failures so far (the operator looked at them): the threshold counts
@@ -645,7 +672,7 @@ tasks_in_transaction (FfPlatformDb *db,
     {
       g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
                    _("Campaign %s is %s: only a running campaign gets tablet work"),
-                   campaign->campaign_id, campaign->state);
+                   campaign->campaign_id, ff_campaign_state_display (campaign->state));
       return FALSE;
     }
   terminals = ff_platform_db_list_campaign_terminals (db, work->campaign_id, 0, error);

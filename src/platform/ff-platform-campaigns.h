@@ -33,6 +33,9 @@ typedef enum
 } FfCampaignTerminalState;
 
 const char *ff_campaign_terminal_state_to_string (FfCampaignTerminalState state);
+/* A campaign's or a campaign terminal's state (as stored, English) in the language people read;
+ * JSON keeps the stored name. An unknown name is returned as it is. */
+const char *ff_campaign_state_display (const char *state);
 /* -1 when @text names no state. */
 int         ff_campaign_terminal_state_from_string (const char *text);
 

@@ -134,7 +134,8 @@ describe_counts (const gint64 *counts)
   for (int s = 0; s < FF_CAMPAIGN_TERMINAL_N_STATES; s++)
     if (counts[s] > 0)
       g_string_append_printf (text, "%s%s %" G_GINT64_FORMAT, text->len > 0 ? ", " : "",
-                              ff_campaign_terminal_state_to_string (s), counts[s]);
+                              ff_campaign_state_display (ff_campaign_terminal_state_to_string (s)),
+                              counts[s]);
   return g_string_free (text, FALSE);
 }
 
@@ -146,8 +147,8 @@ print_campaign_line (gconstpointer row)
   g_autofree char *counts = describe_counts (c->counts);
 
   g_print ("%s\t%s\t%s\t%s\t%s %" G_GINT64_FORMAT "/%u\t%s\t%s\n", c->campaign_id, created,
-           c->state, c->firmware_version, _("wave"), c->current_wave, c->n_waves, counts,
-           c->name != NULL ? c->name : "-");
+           ff_campaign_state_display (c->state), c->firmware_version, _("wave"), c->current_wave,
+           c->n_waves, counts, c->name != NULL ? c->name : "-");
 }
 
 static gboolean
@@ -198,13 +199,15 @@ show_text (const FfCampaign *campaign,
     g_print (_("Campaign %s%s%s: meter app %s %s, %s, wave %u of %u\n"),
              campaign->campaign_id, campaign->name != NULL ? " " : "",
              campaign->name != NULL ? campaign->name : "", campaign->meter_app,
-             campaign->firmware_version, campaign->state, (guint) campaign->current_wave,
+             campaign->firmware_version, ff_campaign_state_display (campaign->state),
+             (guint) campaign->current_wave,
              campaign->n_waves);
   else
     g_print (_("Campaign %s%s%s: firmware %s, %s, wave %u of %u\n"),
              campaign->campaign_id, campaign->name != NULL ? " " : "",
              campaign->name != NULL ? campaign->name : "", campaign->firmware_version,
-             campaign->state, (guint) campaign->current_wave, campaign->n_waves);
+             ff_campaign_state_display (campaign->state), (guint) campaign->current_wave,
+             campaign->n_waves);
   if (campaign->halt_reason != NULL)
     g_print (_("Halted: %s\n"), campaign->halt_reason);
   g_print (campaign->meter_app != NULL ? _("Meters: %s\n") : _("Terminals: %s\n"), counts);
@@ -223,7 +226,8 @@ show_text (const FfCampaign *campaign,
         {
           const FfCampaignTerminal *t = g_ptr_array_index (terminals, j);
 
-          g_print ("  %s\t%s\t%s\t%s\t%s\t%s\n", t->device_id, t->link, t->state,
+          g_print ("  %s\t%s\t%s\t%s\t%s\t%s\n", t->device_id, t->link,
+                   ff_campaign_state_display (t->state),
                    t->step != NULL ? t->step : "-", t->reason != NULL ? t->reason : "-",
                    t->command_id != NULL ? t->command_id
                                          : t->task_id != NULL ? t->task_id : "-");

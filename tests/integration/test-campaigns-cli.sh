@@ -127,6 +127,16 @@ platform campaigns resume C1 > /dev/null
 platform campaigns cancel C1 > /dev/null
 [ "$(show C1 "c['state']")" = cancelled ] || fail "not cancelled"
 expect_refused resume cancelled
+# In Chinese the state names are Chinese too, where people read them (the refusal, show's
+# text); --json keeps the machine's English names.
+if LANGUAGE=zh_CN LC_ALL=C.UTF-8 platform campaigns resume C1 > "$work/out" 2>&1; then
+  fail "resume accepted in cancelled"
+fi
+grep -q "活动 C1 当前为“已取消”：不能变为“运行中”" "$work/out" || fail "zh_CN refusal: $(cat "$work/out")"
+LANGUAGE=zh_CN LC_ALL=C.UTF-8 platform campaigns show C1 > "$work/out"
+grep -q "已取消" "$work/out" || fail "zh_CN show: $(cat "$work/out")"
+if grep -q "cancelled" "$work/out"; then fail "zh_CN show in English: $(cat "$work/out")"; fi
+[ "$(LANGUAGE=zh_CN LC_ALL=C.UTF-8 show C1 "c['state']")" = cancelled ] || fail "--json not English"
 if platform campaigns show C9 > /dev/null 2>&1; then fail "showed a campaign that is not"; fi
 
 echo "== a cancelled campaign frees its terminals"
