@@ -203,10 +203,12 @@ check_task (TestTablet *tablet,
             const char *task_id)
 {
   Checked checked = { NULL, NULL };
+  guint watchdog = ff_test_watchdog_add (CONDITION_DEADLINE_S, "the task's check");
 
   ff_task_check_async (tablet->tablet, task_id, NULL, task_checked, &checked);
   while (checked.check == NULL)
     g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
   while (g_atomic_pointer_get (&checked.gtask) != NULL)
     g_thread_yield ();
   return checked.check;

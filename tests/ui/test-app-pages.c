@@ -889,6 +889,9 @@ tile_read (GObject      *source,
   read->done = TRUE;
 }
 
+/* A tile read from the files on disk, at native speed (ff_test_deadline_s scales it). */
+#define TILE_READ_DEADLINE_S 60
+
 static TileRead
 read_tile (FfTileDirectory *tiles,
            int              x,
@@ -896,11 +899,13 @@ read_tile (FfTileDirectory *tiles,
            int              zoom_level)
 {
   TileRead read = { 0 };
+  guint watchdog = ff_test_watchdog_add (TILE_READ_DEADLINE_S, "a tile's data");
 
   shumate_data_source_get_tile_data_async (SHUMATE_DATA_SOURCE (tiles), x, y, zoom_level, NULL,
                                            tile_read, &read);
   while (!read.done)
     g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
   return read;
 }
 

@@ -167,11 +167,14 @@ assert_report_saves_as_pdf (FfReportPage *page)
   g_autofree char *contents = NULL;
   gsize length;
   gboolean saved = FALSE;
+  guint watchdog;
 
   g_assert_no_error (error);
   ff_report_page_save_pdf_async (page, file, pdf_saved, &saved);
+  watchdog = ff_test_watchdog_add (STEP_DEADLINE_S, "the report's PDF");
   while (!saved)
     g_main_context_iteration (NULL, TRUE);
+  g_source_remove (watchdog);
   g_assert_true (g_file_get_contents (path, &contents, &length, &error));
   g_assert_cmpuint (length, >, 1000);
   g_assert_true (g_str_has_prefix (contents, "%PDF-"));
