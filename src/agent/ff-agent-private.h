@@ -96,6 +96,9 @@ FfAgentStateName ff_agent_system_recovery_write   (FfAgent *agent);
 FfAgentStateName ff_agent_system_recovery_restore (FfAgent *agent);
 FfAgentStateName ff_agent_system_recovery_done    (FfAgent *agent);
 FfAgentStateName ff_agent_system_health_check   (FfAgent *agent);
+/* After a record that could not be read (A/B layout): an upgraded slot not confirmed yet is
+ * given up — the boot environment goes back to the other slot and a reboot is asked for. */
+void             ff_agent_system_give_up_unconfirmed (FfAgent *agent);
 
 /* ff-agent-program.c: the steps of updater and main program upgrades. */
 FfAgentStateName ff_agent_program_back_up       (FfAgent *agent);

@@ -325,3 +325,45 @@ ff_agent_system_health_check (FfAgent *agent)
   ff_agent_state_set_outcome (state, "succeeded", NULL, NULL);
   return FF_AGENT_STATE_REPORTING;
 }
+
+void
+ff_agent_system_give_up_unconfirmed (FfAgent *agent)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfAgentBootEnv) env = ff_agent_bootenv_open (agent->config->env_config, &error);
+  g_autofree char *available = NULL, *boot_slot = NULL;
+  char previous[2] = { 0, 0 };
+
+  if (env != NULL)
+    {
+      available = ff_agent_bootenv_get (env, "upgrade_available");
+      boot_slot = ff_agent_bootenv_get (env, "boot_slot");
+    }
+  if (g_strcmp0 (available, "1") != 0)
+    {
+      if (error != NULL)
+        g_message ("%s", error->message);
+      return;
+    }
+  /* The health check that would confirm the slot checks what the lost record described: the
+   * bootloader would count boots of this slot and fall back to the other at some later reboot,
+   * weeks later perhaps, silently. Falling back now keeps the terminal on the slot it ran
+   * confirmed, and says so at once. */
+  previous[0] = g_strcmp0 (boot_slot, "b") == 0 ? 'a' : 'b';
+  if (!ff_agent_bootenv_store (env, &error, "boot_slot", previous, "upgrade_available", "0",
+                               "bootcount", "0", NULL))
+    {
+      /* Left to the bootloader's own fallback. */
+      g_message ("%s", error->message);
+      return;
+    }
+  g_message ("slot %s was not confirmed: booting slot %s again", boot_slot, previous);
+  if (agent->state->command_id != NULL)
+    {
+      /* The command the record still names is reported after the reboot, as undone. */
+      ff_agent_state_set_outcome (agent->state, "rolled-back", NULL, agent->state_reset);
+      if (!ff_agent_state_save (agent->state, agent->state_path, &error))
+        g_message ("%s", error->message);
+    }
+  ff_agent_exit (agent, FF_AGENT_EXIT_REBOOT);
+}

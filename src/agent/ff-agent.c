@@ -788,6 +788,8 @@ ff_agent_run (FfAgent *agent)
   ff_agent_mqtt_start (agent->mqtt);
   agent->query = ff_agent_query_new (agent->config->query_times, on_query_due, agent);
   agent->republish_timer = g_timeout_add_seconds (REPUBLISH_SECONDS, on_republish_timer, agent);
+  if (agent->state_reset != NULL && agent->config->layout == FF_AGENT_LAYOUT_AB)
+    ff_agent_system_give_up_unconfirmed (agent);
   continue_steps (agent);
   if (agent->exit_code < 0)
     g_main_loop_run (agent->loop);

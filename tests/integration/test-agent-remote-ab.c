@@ -7,6 +7,7 @@
 #include <utime.h>
 
 #include "agent-remote-rig.h"
+#include "ff-agent-state.h"
 #include "ff-delta.h"
 
 /* A package of rootfs R2.0 alone. */
@@ -201,6 +202,50 @@ test_ab_health_check_fails (void)
   rig_free (rig);
 }
 
+/* After the power cut at health-check: the record as a newer agent would have written it,
+ * naming its command. */
+static void
+damage_record (Rig *rig)
+{
+  g_autofree char *path = device_file (rig, "data/state.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfAgentState) state = ff_agent_state_load (path, &error);
+  g_autofree char *record = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (state->state, ==, FF_AGENT_STATE_HEALTH_CHECK);
+  record = g_strdup_printf ("{\"format_version\":2,\"state\":\"health-check\","
+                            "\"command_id\":\"%s\"}", state->command_id);
+  write_file (path, record, -1, 0600);
+}
+
+/* The record lost while the new slot runs unconfirmed: the agent cannot run the health check
+ * that would confirm it (its target was in the record). It boots the previous slot again at
+ * once — the bootloader would have, at some later reboot, silently — and reports the command
+ * rolled back. */
+static void
+test_ab_damaged_record_unconfirmed (void)
+{
+  Rig *rig = rig_new ("ab");
+  g_autofree char *sha = rootfs_package (rig);
+  g_autoptr(FfRemoteResult) result = NULL;
+  g_autofree char *slot = NULL, *available = NULL;
+
+  rig->fault = g_strdup ("power-cut-at=health-check");
+  rig->after_power_cut = damage_record;
+  result = boot_and_upgrade (rig, sha);
+  g_assert_cmpuint (rig->power_cuts, ==, 1);
+  g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_ROLLED_BACK);
+  g_assert_cmpstr (result->versions.rootfs, ==, "R1.0");
+  g_assert_nonnull (strstr (result->reason, "format_version"));
+  slot = env_get (rig, "boot_slot");
+  available = env_get (rig, "upgrade_available");
+  g_assert_cmpstr (slot, ==, "a");
+  g_assert_cmpstr (available, ==, "0");
+  assert_params_intact (rig);
+  rig_free (rig);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -223,5 +268,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/agent-remote/ab/delta", test_ab_delta);
   g_test_add_func ("/agent-remote/ab/health-check-fails", test_ab_health_check_fails);
+  g_test_add_func ("/agent-remote/ab/damaged-record-unconfirmed",
+                   test_ab_damaged_record_unconfirmed);
   return g_test_run ();
 }
