@@ -50,7 +50,13 @@ issue_free (Issue *issue)
 typedef struct
 {
   FfMqttIssuer *issuer;
-  GThreadPool  *writers;
+  /* The writers are joined before the command returns, not a GThreadPool's: a pool's threads end
+   * on their own, and one ending as the process exits runs OpenSSL's thread cleanup while its
+   * atexit cleanup (OPENSSL_cleanup) frees the same per-thread state without a lock — seen as
+   * "double free or corruption" at the end of a run. */
+  GThread      *writers[CREDENTIALS_WRITERS];
+  guint         n_writers;
+  GAsyncQueue  *queue;     /* of Issue, and the batch itself to stop a writer */
   GPtrArray    *issues;
   GHashTable   *dirs;      /* of the issues: a terminal named twice is written after its batch */
   GMutex        lock;
@@ -58,19 +64,53 @@ typedef struct
   guint         pending;
 } Batch;
 
-static void
-write_credentials (gpointer data,
-                   gpointer user_data)
+static gpointer
+write_credentials (gpointer data)
 {
-  Issue *issue = data;
-  Batch *batch = user_data;
+  Batch *batch = data;
+  gpointer item;
 
-  issue->public_pem = ff_mqtt_issuer_issue (batch->issuer, issue->device_id, issue->dir,
-                                            &issue->error);
-  g_mutex_lock (&batch->lock);
-  batch->pending--;
-  g_cond_signal (&batch->written);
-  g_mutex_unlock (&batch->lock);
+  while ((item = g_async_queue_pop (batch->queue)) != batch)
+    {
+      Issue *issue = item;
+
+      issue->public_pem = ff_mqtt_issuer_issue (batch->issuer, issue->device_id, issue->dir,
+                                                &issue->error);
+      g_mutex_lock (&batch->lock);
+      batch->pending--;
+      g_cond_signal (&batch->written);
+      g_mutex_unlock (&batch->lock);
+    }
+  return NULL;
+}
+
+/* Starts @batch's writers; FALSE with @error if not one could be started. */
+static gboolean
+start_writers (Batch   *batch,
+               GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  while (batch->n_writers < CREDENTIALS_WRITERS
+         && (batch->writers[batch->n_writers] = g_thread_try_new ("credentials", write_credentials,
+                                                                  batch, &local_error)) != NULL)
+    batch->n_writers++;
+  if (batch->n_writers > 0)
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+/* Stops @batch's writers and waits until each has ended — its OpenSSL thread state freed — so
+ * that none ends while the process exits. */
+static void
+stop_writers (Batch *batch)
+{
+  for (guint i = 0; i < batch->n_writers; i++)
+    g_async_queue_push (batch->queue, batch);
+  for (guint i = 0; i < batch->n_writers; i++)
+    g_thread_join (batch->writers[i]);
+  batch->n_writers = 0;
 }
 
 static gboolean
@@ -169,7 +209,8 @@ issue_credentials (FfCli       *cli,
   g_mutex_lock (&batch->lock);
   batch->pending++;
   g_mutex_unlock (&batch->lock);
-  return g_thread_pool_push (batch->writers, issue, error);
+  g_async_queue_push (batch->queue, issue);
+  return TRUE;
 }
 
 gboolean
@@ -207,9 +248,10 @@ ff_cli_terminals_credentials (FfCli   *cli,
   batch.dirs = g_hash_table_new (g_str_hash, g_str_equal);
   g_mutex_init (&batch.lock);
   g_cond_init (&batch.written);
-  batch.writers = g_thread_pool_new (write_credentials, &batch, CREDENTIALS_WRITERS, FALSE, error);
+  batch.queue = g_async_queue_new ();
+  ok = start_writers (&batch, error);
   /* One process for a whole fleet: issuing thousands one by one costs a start each. */
-  for (int i = 1; batch.writers != NULL && ok && i < argc; i++)
+  for (int i = 1; batch.n_writers > 0 && ok && i < argc; i++)
     {
       g_autofree char *dir = argc == 2 ? g_strdup (out_dir)
                                        : g_build_filename (out_dir, argv[i], NULL);
@@ -219,12 +261,10 @@ ff_cli_terminals_credentials (FfCli   *cli,
            && (batch.issues->len < CREDENTIALS_BATCH || record_batch (cli, &batch, error));
     }
   /* The terminals issued before a failure are recorded all the same. */
-  if (batch.writers != NULL)
+  if (batch.n_writers > 0)
     ok = record_batch (cli, &batch, ok ? error : NULL) && ok;
-  else
-    ok = FALSE;
-  if (batch.writers != NULL)
-    g_thread_pool_free (batch.writers, FALSE, TRUE);
+  stop_writers (&batch);
+  g_async_queue_unref (batch.queue);
   g_hash_table_unref (batch.dirs);
   g_ptr_array_unref (batch.issues);
   g_mutex_clear (&batch.lock);
