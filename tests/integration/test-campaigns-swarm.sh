@@ -15,6 +15,8 @@ sim=("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/src/sim/fieldflash-sim")
 work=$(mktemp -d /tmp/ff-campaigns-swarm-XXXXXX)
 pids=()
 finish () {
+  # (The swarm may be held by the kill -9 section below.)
+  [ -z "${swarm_pid:-}" ] || kill -CONT "$swarm_pid" 2>/dev/null || true
   ff_test_stop "${pids[@]}"
   remote_stack_stop
   rm -rf "$work"
@@ -67,7 +69,8 @@ remote_stack_wait_line "$work/mosquitto.log" 'as CMD-COUNTER ' "$((lines + 1))"
 # NET-0037..0040 have credentials but stay away (offline terminals).
 "${sim[@]}" networked --swarm 36 --credentials "$work/credentials" --port "$REMOTE_MQTT_PORT" \
   --fail NET-0003,NET-0004,NET-0017,NET-0018,NET-0019 --verbose > "$work/swarm.log" 2>&1 &
-pids+=($!)
+swarm_pid=$!
+pids+=("$swarm_pid")
 remote_stack_wait_line "$work/swarm.log" 'swarm: 36 terminals connected, 5 will fail'
 
 # The upgrade commands the broker carried for campaign $1 (ack commands are not counted).
@@ -165,9 +168,13 @@ remote_platform campaigns create --firmware V2.00 \
   --terminals NET-0031,NET-0032,NET-0033,NET-0034,NET-0035,NET-0036 --waves 33%,66%,100% \
   --max-failures 1 > /dev/null
 lines=$(wc -l < "$work/platform.log")
+# The swarm is held (SIGSTOP) until that first kill: a slow test must not see wave 1 complete and
+# wave 2 start before it kills, which would leave one round too few for the fault hooks below.
+kill -STOP "$swarm_pid"
 remote_platform campaigns start C3 > /dev/null
 remote_stack_wait_line "$work/platform.log" 'Campaign C3: wave 1 started' "$((lines + 1))"
 remote_stack_kill_platform KILL
+kill -CONT "$swarm_pid"
 # In serve's log after line $1: killed by the fault hook ($2); the check of the commands claimed
 # and not acknowledged, ending as $2 says.
 killed_by_hook () {
