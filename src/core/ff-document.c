@@ -27,16 +27,8 @@ ff_phone_is_valid (const char *phone)
 gboolean
 ff_name_is_safe (const char *name)
 {
-  gsize length;
-
-  if (name == NULL)
-    return FALSE;
-  length = strlen (name);
-  if (length == 0 || length > FF_NAME_MAX_LENGTH || !g_utf8_validate (name, length, NULL))
-    return FALSE;
-  if (strchr (name, '/') != NULL || strchr (name, '\\') != NULL || strstr (name, "..") != NULL)
-    return FALSE;
-  return !ff_text_has_control (name);
+  return ff_display_name_is_valid (name) && strchr (name, '/') == NULL
+         && strchr (name, '\\') == NULL && strstr (name, "..") == NULL;
 }
 
 gboolean
