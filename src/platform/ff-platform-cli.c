@@ -90,9 +90,46 @@ is_data_dir (FfCli   *cli,
   return FALSE;
 }
 
-FfPlatformDb *
-ff_cli_open_db (FfCli   *cli,
-                GError **error)
+/* One serve per data directory: a second one (started from another shell by mistake) would run
+ * the campaigns and publish the commands a second time, and the two connections of one MQTT
+ * client ID push each other off the broker. The lock lasts as long as the process (a kill -9
+ * too: the kernel drops it), so the descriptor stays open until exit. open_db takes it before it
+ * opens the database: opening may migrate its schema, under the running serve's feet. */
+static gboolean
+lock_data_dir (FfCli   *cli,
+               GError **error)
+{
+  g_autofree char *path = ff_cli_path (cli, "serve.lock");
+  int fd;
+  int saved_errno;
+
+  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED, _("Could not open %s: %s"),
+                   path, g_strerror (errno));
+      return FALSE;
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+    return TRUE;
+  saved_errno = errno;
+  close (fd);
+  if (saved_errno == EWOULDBLOCK)
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                 _("Another fieldflash-platform serve runs on %s already; stop it before starting "
+                   "this one"), cli->data_dir);
+  else
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED, _("Could not lock %s: %s"),
+                 path, g_strerror (saved_errno));
+  return FALSE;
+}
+
+/* Opens the data directory's database once it is known to be one (no lock file is left in a
+ * directory that is not the platform's), after taking serve's lock if @lock. */
+static FfPlatformDb *
+open_db (FfCli    *cli,
+         gboolean  lock,
+         GError  **error)
 {
   guint changed = 0;
 
@@ -100,7 +137,7 @@ ff_cli_open_db (FfCli   *cli,
 
   if (cli->db != NULL)
     return cli->db;
-  if (!is_data_dir (cli, error))
+  if (!is_data_dir (cli, error) || (lock && !lock_data_dir (cli, error)))
     return NULL;
   /* A directory made before init set its mode, or loosened since, would let others read the PIN
    * hashes and keys: every verb that opens it makes it the platform user's alone again. */
@@ -111,6 +148,13 @@ ff_cli_open_db (FfCli   *cli,
                   "now for this user only\n"), cli->data_dir, changed);
   cli->db = ff_platform_db_open (path, error);
   return cli->db;
+}
+
+FfPlatformDb *
+ff_cli_open_db (FfCli   *cli,
+                GError **error)
+{
+  return open_db (cli, FALSE, error);
 }
 
 FfKey *
@@ -337,43 +381,6 @@ quit_loop (gpointer loop)
   return G_SOURCE_CONTINUE;
 }
 
-/* One serve per data directory: a second one (started from another shell by mistake) would run
- * the campaigns and publish the commands a second time, and the two connections of one MQTT
- * client ID push each other off the broker. The lock lasts as long as the process (a kill -9
- * too: the kernel drops it), so the descriptor stays open until exit. It is taken before the
- * database is opened: opening it may migrate its schema, under the running serve's feet. */
-static gboolean
-lock_data_dir (FfCli   *cli,
-               GError **error)
-{
-  g_autofree char *path = ff_cli_path (cli, "serve.lock");
-  int fd;
-  int saved_errno;
-
-  /* No lock file left in a directory that is not the platform's. */
-  if (!is_data_dir (cli, error))
-    return FALSE;
-  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED, _("Could not open %s: %s"),
-                   path, g_strerror (errno));
-      return FALSE;
-    }
-  if (flock (fd, LOCK_EX | LOCK_NB) == 0)
-    return TRUE;
-  saved_errno = errno;
-  close (fd);
-  if (saved_errno == EWOULDBLOCK)
-    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
-                 _("Another fieldflash-platform serve runs on %s already; stop it before starting "
-                   "this one"), cli->data_dir);
-  else
-    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED, _("Could not lock %s: %s"),
-                 path, g_strerror (saved_errno));
-  return FALSE;
-}
-
 /* Each client connection is a descriptor: the soft limit (often 1,024) would refuse connections
  * long before the per-address limits matter. */
 static void
@@ -431,8 +438,7 @@ ff_cli_serve (FfCli   *cli,
   guint sigterm, sigint;
 
   if (!ff_cli_parse (cli, NULL, _("Serve the tablets' HTTP API"), entries, &argc, &argv, error)
-      || !lock_data_dir (cli, error)
-      || ff_cli_open_db (cli, error) == NULL
+      || open_db (cli, TRUE, error) == NULL
       || (key = ff_cli_load_key (cli, error)) == NULL)
     return FALSE;
   if (per_address < 1 || login_queue < 1)

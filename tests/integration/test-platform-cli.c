@@ -380,6 +380,22 @@ test_serve_lock_first (Fixture      *fixture,
   close (fd);
 }
 
+/* serve on a directory that is not the platform's is refused with the reason, and leaves no
+ * lock file there: the directory is checked before the lock is taken. */
+static void
+test_serve_not_data_dir (Fixture      *fixture,
+                         gconstpointer data)
+{
+  Harness *h = fixture->h;
+  g_autofree char *db = g_build_filename (h->data_dir, "platform.db", NULL);
+  g_autofree char *lock = g_build_filename (h->data_dir, "serve.lock", NULL);
+
+  g_assert_cmpint (g_remove (db), ==, 0);
+  ASSERT_REFUSED (h, "is not a platform data directory", "serve", "--listen", "127.0.0.1:0");
+  g_assert_false (g_file_test (lock, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (db, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -401,5 +417,7 @@ main (int   argc,
               test_firmware_needs_hardware, harness_fixture_tear_down);
   g_test_add ("/platform/cli/serve-lock-first", Fixture, NULL, harness_fixture_set_up,
               test_serve_lock_first, harness_fixture_tear_down);
+  g_test_add ("/platform/cli/serve-not-data-dir", Fixture, NULL, harness_fixture_set_up,
+              test_serve_not_data_dir, harness_fixture_tear_down);
   return g_test_run ();
 }
