@@ -27,8 +27,10 @@ ff_phone_is_valid (const char *phone)
 gboolean
 ff_name_is_safe (const char *name)
 {
+  /* "." names the directory itself, and is dropped from a URL's path (console IDs). */
   return ff_display_name_is_valid (name) && strchr (name, '/') == NULL
-         && strchr (name, '\\') == NULL && strstr (name, "..") == NULL;
+         && strchr (name, '\\') == NULL && strstr (name, "..") == NULL
+         && strcmp (name, ".") != 0;
 }
 
 gboolean

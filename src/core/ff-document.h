@@ -27,8 +27,8 @@ GQuark      ff_document_error_quark    (void);
 
 /* 11 digits starting with 1 (a mainland China mobile number). */
 gboolean    ff_phone_is_valid          (const char  *phone);
-/* A valid display name (below) with no '/' or '\\' and no "..", so it is safe as (part of) a
- * file name. */
+/* A valid display name (below) with no '/' or '\\', no ".." and not ".", so it is safe as (part
+ * of) a file name and as a URL's path segment. */
 gboolean    ff_name_is_safe            (const char  *name);
 /* A name people read (a technician, supervisor, meter, campaign): non-empty, at most
  * FF_NAME_MAX_LENGTH bytes of UTF-8, no control characters (a line break or an escape sequence

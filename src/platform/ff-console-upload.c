@@ -18,8 +18,6 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#define NOTES_MAX 4096
-
 typedef struct
 {
   char     *path;
@@ -195,8 +193,6 @@ ff_console_firmware_add (FfConsoleCall *call,
   if (vendor == NULL || model == NULL || version == NULL || hardware == NULL)
     return ff_reply_error (ff_reply_new (call->route), 400,
                            _("Give vendor, model, version and hardware in the query"));
-  if (notes != NULL && strlen (notes) > NOTES_MAX)
-    return ff_reply_error (ff_reply_new (call->route), 400, _("The notes are too long"));
   firmware->vendor = g_steal_pointer (&vendor);
   firmware->model = g_steal_pointer (&model);
   firmware->version = g_steal_pointer (&version);

@@ -12,6 +12,10 @@
 #include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
+
+/* The longest release notes, in bytes (a package's manifest allows as much). */
+#define FIRMWARE_NOTES_MAX 4096
 
 GPtrArray *
 ff_platform_firmware_rows (FfPlatformDb *db,
@@ -187,6 +191,25 @@ invalid (GError    **error,
   return FALSE;
 }
 
+/* Release notes are text for people, shown by the console and the CLI, JSON in both: UTF-8 (no
+ * JSON carries other bytes), lines and tabs but no other control character. */
+static gboolean
+notes_are_valid (const char *notes)
+{
+  if (notes == NULL)
+    return TRUE;
+  if (strlen (notes) > FIRMWARE_NOTES_MAX || !g_utf8_validate (notes, -1, NULL))
+    return FALSE;
+  for (const char *p = notes; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c) && c != '\n' && c != '\t')
+        return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 ff_platform_firmware_store (FfPlatformDb *db,
                             const char   *data_dir,
@@ -198,7 +221,8 @@ ff_platform_firmware_store (FfPlatformDb *db,
   g_autoptr(GError) local_error = NULL;
 
   if (!ff_name_is_safe (firmware->vendor) || !ff_name_is_safe (firmware->model))
-    return invalid (error, _("Vendor and model must not contain path separators or “..”"));
+    return invalid (error, _("Vendor and model must not contain path separators or “..”, nor be "
+                             "“.”"));
   if (!ff_version_is_valid (firmware->version))
     return invalid (error, _("The version must look like V2.01"));
   if (firmware->hardware_versions == NULL || firmware->hardware_versions[0] == NULL)
@@ -207,6 +231,13 @@ ff_platform_firmware_store (FfPlatformDb *db,
   for (guint i = 0; firmware->hardware_versions[i] != NULL; i++)
     if (!ff_name_is_safe (firmware->hardware_versions[i]))
       return invalid (error, _("A hardware version is empty or not a plain name"));
+  if (!notes_are_valid (firmware->notes))
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                   _("The notes must be UTF-8 text of at most %d bytes, without control "
+                     "characters other than line breaks and tabs"), FIRMWARE_NOTES_MAX);
+      return FALSE;
+    }
   known = ff_platform_db_find_firmware (db, firmware->vendor, firmware->model, firmware->version,
                                         &local_error);
   if (local_error != NULL)
@@ -393,7 +424,8 @@ ff_platform_handheld_add (FfPlatformDb *db,
   if (!ff_name_is_safe (serial))
     {
       g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
-                           _("The serial number must not contain path separators or “..”"));
+                           _("The serial number must not contain path separators or “..”, nor "
+                             "be “.”"));
       return FALSE;
     }
   /* The key is the caller's input (the console's body, the CLI's file): a bad one is refused as

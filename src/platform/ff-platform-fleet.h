@@ -53,8 +53,8 @@ gboolean    ff_platform_firmware_withdraw (FfPlatformDb      *db,
                                            const FfFirmware  *firmware,
                                            gint64             now,
                                            GError           **error);
-/* The first half of "firmware add": checks @firmware's vendor, model, version and hardware
- * versions (INVALID), that the version was not added before (CONFLICT), and stores the image at
+/* The first half of "firmware add": checks @firmware's vendor, model, version, hardware
+ * versions and notes (INVALID), that the version was not added before (CONFLICT), and stores the image at
  * @path, setting its sha256 and size. Nothing is recorded yet: a refused record leaves only an
  * image in the content-addressed store. */
 gboolean    ff_platform_firmware_store    (FfPlatformDb      *db,

@@ -39,14 +39,14 @@ gboolean
 ff_operator_check_name (const char *name,
                         GError    **error)
 {
-  /* The console names an operator in a path (operators/NAME/disable): no '/'. */
-  if (name == NULL || *name == '\0' || strlen (name) > FF_NAME_MAX_LENGTH
-      || !g_utf8_validate (name, -1, NULL) || ff_text_has_control (name)
-      || strchr (name, '/') != NULL)
+  /* The console names an operator in a path (operators/NAME/disable): no '/', and not a dot
+   * segment, which the URL's path loses (".." could never be disabled there). */
+  if (!ff_display_name_is_valid (name) || strchr (name, '/') != NULL
+      || g_str_equal (name, ".") || g_str_equal (name, ".."))
     {
       g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
                    _("An operator's name must have 1 to %d bytes of UTF-8 without control "
-                     "characters or “/”"), FF_NAME_MAX_LENGTH);
+                     "characters or “/”, and not be “.” or “..”"), FF_NAME_MAX_LENGTH);
       return FALSE;
     }
   return TRUE;

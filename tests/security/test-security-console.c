@@ -218,6 +218,79 @@ test_broken_package (Fixture      *fixture,
     }
 }
 
+/* A name of "." or ".." is a dot segment of the console's paths, which the URL loses: an operator
+ * named "..", or a tablet serial ".", was made and could never be disabled or retired from the
+ * console (operators/../disable is operators/disable). Refused when made. */
+static void
+test_dot_names (Fixture      *fixture,
+                gconstpointer data)
+{
+  static const char *const operators[] = { ".", ".." };
+  g_autofree char *key_path = g_build_filename (fixture->h->data_dir, "platform-key.pub.pem",
+                                                NULL);
+  g_autofree char *pem = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *tablet = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (operators); i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"role\": \"auditor\", "
+                                               "\"password\": \"a long password\"}",
+                                               operators[i]);
+
+      expect_refused (fixture, "POST", "/console/api/operators", body, 400, "“..”");
+    }
+  /* Any Ed25519 public key will do: the serial is refused first. */
+  g_file_get_contents (key_path, &pem, NULL, &error);
+  g_assert_no_error (error);
+  escaped = g_strescape (pem, NULL);
+  tablet = g_strdup_printf ("{\"serial\": \".\", \"public_key_pem\": \"%s\"}", escaped);
+  expect_refused (fixture, "POST", "/console/api/tablets", tablet, 400, "“.”");
+  /* The CLI checks the same way. */
+  g_assert_cmpint (harness_run (fixture->h, "a long password\n", NULL, &err, "operators", "add",
+                                "--name", "..", "--role", "auditor", "--password-stdin", NULL),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "“..”"));
+}
+
+/* Release notes that are not UTF-8 were stored and came back raw in every firmware answer (no
+ * JSON a browser or a script reads); an escape sequence came back too. Refused with the upload,
+ * from the CLI too, and nothing is stored. */
+static void
+test_firmware_notes (Fixture      *fixture,
+                     gconstpointer data)
+{
+  static const char *const notes[] = { "caf%E9", "red%1B%5B31m", "beep%07" };
+  const char *headers[] = { "Cookie", fixture->cookie, "X-CSRF-Token", fixture->csrf, NULL };
+  g_autofree char *image = harness_write (fixture->h, "v3.bin", "a small image", -1);
+  g_autofree char *err = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (notes); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/console/api/firmware?vendor=Acme&model=DTU-3000"
+                                               "&version=V3.00&hardware=HV1.0&notes=%s", notes[i]);
+      g_autoptr(GBytes) body = g_bytes_new_static ("a small image", 13);
+      g_autoptr(GBytes) response = NULL;
+      g_autofree char *before = harness_dump_database (fixture->h);
+      g_autofree char *message = NULL;
+
+      g_assert_cmpuint (harness_request (fixture->h, "POST", path, NULL, body, headers, &response,
+                                         NULL), ==, 400);
+      g_assert_true (g_utf8_validate (g_bytes_get_data (response, NULL),
+                                      g_bytes_get_size (response), NULL));
+      message = harness_error_text (response);
+      g_test_message ("%s", message);
+      g_assert_nonnull (strstr (message, "notes"));
+      harness_assert_database_unchanged (fixture->h, before);
+    }
+  g_assert_cmpint (harness_run (fixture->h, NULL, NULL, &err, "firmware", "add", image, "--vendor",
+                                "Acme", "--model", "DTU-3000", "--version", "V3.00", "--hardware",
+                                "HV1.0", "--notes", "red\033[31m", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "notes"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -231,6 +304,9 @@ main (int   argc,
   g_test_add ("/security/console/technician-name", Fixture, NULL, set_up, test_technician_name,
               tear_down);
   g_test_add ("/security/console/broken-package", Fixture, NULL, set_up, test_broken_package,
+              tear_down);
+  g_test_add ("/security/console/dot-names", Fixture, NULL, set_up, test_dot_names, tear_down);
+  g_test_add ("/security/console/firmware-notes", Fixture, NULL, set_up, test_firmware_notes,
               tear_down);
   return g_test_run ();
 }
