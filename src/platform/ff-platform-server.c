@@ -279,6 +279,19 @@ body_length_is_ambiguous (SoupMessageHeaders *headers)
              || soup_message_headers_get_one (headers, "Transfer-Encoding") != NULL);
 }
 
+/* A Content-Length of 2^63 or more: libsoup 3.2 reads it as a negative length, dispatches the
+ * request with an empty body (the bytes sent as its body left on the connection) or, for
+ * 2^64 - 1, waits for a body without end; GLib warns of the negative length either way. Its own
+ * 400 refuses only a length that is no number at all. */
+static gboolean
+body_length_is_out_of_range (SoupMessageHeaders *headers)
+{
+  const char *length = soup_message_headers_get_one (headers, "Content-Length");
+
+  return length != NULL
+         && !g_ascii_string_to_unsigned (length, 10, 0, G_MAXINT64, NULL, NULL);
+}
+
 static void
 body_chunk_received (SoupServerMessage *message,
                      GBytes            *chunk,
@@ -324,6 +337,13 @@ watch_body_size (SoupServer        *soup,
       refuse_early (self, message, watch->route, 400,
                     _("The request’s length is ambiguous: send one Content-Length, or "
                       "Transfer-Encoding alone"));
+      g_free (watch);
+      return;
+    }
+  if (body_length_is_out_of_range (headers))
+    {
+      refuse_early (self, message, watch->route, 400,
+                    _("The request’s Content-Length is not a number of bytes"));
       g_free (watch);
       return;
     }
