@@ -15,8 +15,31 @@
 #include <glib/gi18n-lib.h>
 
 
-static const char *const terminal_states[] = {
-  "pending", "sent", "downloading", "installing", "succeeded", "failed", "rolled-back", "offline",
+/* A state as stored (English, machine-readable: --json, the database, the metrics) and the word
+ * people read for it; the context keeps the words apart from the same English words elsewhere. */
+typedef struct
+{
+  const char *name;
+  const char *label;
+} StateName;
+
+static const StateName campaign_states[] = {
+  { FF_CAMPAIGN_DRAFT, NC_("campaign state", "draft") },
+  { FF_CAMPAIGN_RUNNING, NC_("campaign state", "running") },
+  { FF_CAMPAIGN_PAUSED, NC_("campaign state", "paused") },
+  { FF_CAMPAIGN_CANCELLED, NC_("campaign state", "cancelled") },
+  { FF_CAMPAIGN_COMPLETE, NC_("campaign state", "complete") },
+};
+
+static const StateName terminal_states[] = {
+  [FF_CAMPAIGN_TERMINAL_PENDING] = { "pending", NC_("campaign state", "pending") },
+  [FF_CAMPAIGN_TERMINAL_SENT] = { "sent", NC_("campaign state", "sent") },
+  [FF_CAMPAIGN_TERMINAL_DOWNLOADING] = { "downloading", NC_("campaign state", "downloading") },
+  [FF_CAMPAIGN_TERMINAL_INSTALLING] = { "installing", NC_("campaign state", "installing") },
+  [FF_CAMPAIGN_TERMINAL_SUCCEEDED] = { "succeeded", NC_("campaign state", "succeeded") },
+  [FF_CAMPAIGN_TERMINAL_FAILED] = { "failed", NC_("campaign state", "failed") },
+  [FF_CAMPAIGN_TERMINAL_ROLLED_BACK] = { "rolled-back", NC_("campaign state", "rolled-back") },
+  [FF_CAMPAIGN_TERMINAL_OFFLINE] = { "offline", NC_("campaign state", "offline") },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (terminal_states) == FF_CAMPAIGN_TERMINAL_N_STATES);
@@ -25,41 +48,35 @@ const char *
 ff_campaign_terminal_state_to_string (FfCampaignTerminalState state)
 {
   g_return_val_if_fail (state < FF_CAMPAIGN_TERMINAL_N_STATES, NULL);
-  return terminal_states[state];
+  return terminal_states[state].name;
 }
 
-/* The words people read for the stored (English, machine-readable) names; the context keeps
- * them apart from the same English words elsewhere. */
-static const char *const state_labels[][2] = {
-  { FF_CAMPAIGN_DRAFT, NC_("campaign state", "draft") },
-  { FF_CAMPAIGN_RUNNING, NC_("campaign state", "running") },
-  { FF_CAMPAIGN_PAUSED, NC_("campaign state", "paused") },
-  { FF_CAMPAIGN_CANCELLED, NC_("campaign state", "cancelled") },
-  { FF_CAMPAIGN_COMPLETE, NC_("campaign state", "complete") },
-  { "pending", NC_("campaign state", "pending") },
-  { "sent", NC_("campaign state", "sent") },
-  { "downloading", NC_("campaign state", "downloading") },
-  { "installing", NC_("campaign state", "installing") },
-  { "succeeded", NC_("campaign state", "succeeded") },
-  { "failed", NC_("campaign state", "failed") },
-  { "rolled-back", NC_("campaign state", "rolled-back") },
-  { "offline", NC_("campaign state", "offline") },
-};
+static const char *
+find_label (const StateName *names,
+            gsize            n_names,
+            const char      *state)
+{
+  for (gsize i = 0; i < n_names; i++)
+    if (g_strcmp0 (state, names[i].name) == 0)
+      return g_dpgettext2 (GETTEXT_PACKAGE, "campaign state", names[i].label);
+  return NULL;
+}
 
 const char *
 ff_campaign_state_display (const char *state)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (state_labels); i++)
-    if (g_strcmp0 (state, state_labels[i][0]) == 0)
-      return g_dpgettext2 (GETTEXT_PACKAGE, "campaign state", state_labels[i][1]);
-  return state;
+  const char *label = find_label (campaign_states, G_N_ELEMENTS (campaign_states), state);
+
+  if (label == NULL)
+    label = find_label (terminal_states, G_N_ELEMENTS (terminal_states), state);
+  return label != NULL ? label : state;
 }
 
 int
 ff_campaign_terminal_state_from_string (const char *text)
 {
   for (guint i = 0; i < G_N_ELEMENTS (terminal_states); i++)
-    if (g_strcmp0 (text, terminal_states[i]) == 0)
+    if (g_strcmp0 (text, terminal_states[i].name) == 0)
       return (int) i;
   return -1;
 }
@@ -862,23 +879,20 @@ ff_platform_campaigns_render_metrics (FfPlatformDb  *db,
                                       GString       *text,
                                       GError       **error)
 {
-  static const char *const states[] = {
-    FF_CAMPAIGN_DRAFT, FF_CAMPAIGN_RUNNING, FF_CAMPAIGN_PAUSED, FF_CAMPAIGN_CANCELLED,
-    FF_CAMPAIGN_COMPLETE,
-  };
   g_autoptr(GPtrArray) campaigns = ff_platform_db_list_campaigns (db, FALSE, error);
 
   if (campaigns == NULL)
     return FALSE;
   g_string_append (text, "# HELP fieldflash_campaigns Campaigns in each state.\n"
                          "# TYPE fieldflash_campaigns gauge\n");
-  for (guint s = 0; s < G_N_ELEMENTS (states); s++)
+  for (guint s = 0; s < G_N_ELEMENTS (campaign_states); s++)
     {
+      const char *state = campaign_states[s].name;
       guint n = 0;
 
       for (guint i = 0; i < campaigns->len; i++)
-        n += g_str_equal (((FfCampaign *) g_ptr_array_index (campaigns, i))->state, states[s]);
-      g_string_append_printf (text, "fieldflash_campaigns{state=\"%s\"} %u\n", states[s], n);
+        n += g_str_equal (((FfCampaign *) g_ptr_array_index (campaigns, i))->state, state);
+      g_string_append_printf (text, "fieldflash_campaigns{state=\"%s\"} %u\n", state, n);
     }
   g_string_append (text, "# HELP fieldflash_campaign_terminals Terminals of each unfinished "
                          "campaign in each state.\n"
