@@ -444,6 +444,26 @@ ff_platform_handheld_add (FfPlatformDb *db,
   return ff_platform_db_transaction (db, add_handheld, &add, error);
 }
 
+const char *
+ff_handheld_state_display (const char *state)
+{
+  /* The words the console shows for them too (console/js/widgets.js, stateName). */
+  static const struct
+  {
+    const char *name;
+    const char *label;
+  } labels[] = {
+    { FF_HANDHELD_IN_STOCK, N_("in stock") },
+    { FF_HANDHELD_CHECKED_OUT, N_("checked out") },
+    { FF_HANDHELD_RETIRED, N_("retired") },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (labels); i++)
+    if (g_strcmp0 (state, labels[i].name) == 0)
+      return _(labels[i].label);
+  return state;
+}
+
 gboolean
 ff_platform_handheld_retire (FfPlatformDb *db,
                              const char   *serial,

@@ -107,6 +107,9 @@ gboolean    ff_platform_handheld_add      (FfPlatformDb      *db,
                                            const char        *public_key_pem,
                                            gint64             now,
                                            GError           **error);
+/* A tablet's state (as stored, English: "in-stock", …) in the language people read; JSON keeps
+ * the stored name. An unknown name is returned as it is. */
+const char *ff_handheld_state_display     (const char        *state);
 /* Retires @serial: it can no longer log in or upload. NOT_FOUND when unknown, CONFLICT when it
  * was retired before. */
 gboolean    ff_platform_handheld_retire   (FfPlatformDb      *db,

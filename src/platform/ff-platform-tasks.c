@@ -5,6 +5,7 @@
 
 #include "ff-platform-campaigns.h"
 #include "ff-platform-error.h"
+#include "ff-platform-fleet.h"
 #include "ff-profile.h"
 #include "ff-platform-upgrade-checks.h"
 #include "ff-task.h"
@@ -221,7 +222,7 @@ check_handhelds (FfPlatformDb      *db,
         return FALSE;
       if (!g_str_equal (handheld->state, FF_HANDHELD_IN_STOCK))
         return ff_platform_refuse (error, _("Tablet %s is not in stock (it is %s)"), serials[i],
-                                   handheld->state);
+                                   ff_handheld_state_display (handheld->state));
       g_ptr_array_add (task->tablets, g_strdup (serials[i]));
     }
   return TRUE;

@@ -144,4 +144,17 @@ platform campaigns create --firmware V2.00 --terminals DTU-0001,DTU-0009 --waves
   --max-failures 1 > /dev/null
 [ "$(show C2 "len(c['wave_list'][0]['terminal_list'])")" = 2 ] || fail "C2 not made"
 platform campaigns list | grep -q "^C2.*draft" || fail "C2 not listed"
+
+echo "== a tablet that is not in stock is refused in the user's language"
+echo 123456 | platform technicians add --phone 13800138000 --name Tech > /dev/null
+openssl genpkey -algorithm ed25519 -out "$work/tablet.pem" 2> /dev/null
+openssl pkey -in "$work/tablet.pem" -pubout -out "$work/tablet.pub.pem"
+platform handhelds add TAB-0001 --pubkey "$work/tablet.pub.pem" > /dev/null
+platform tasks create --technician 13800138000 --handheld TAB-0001 --terminals DTU-0010 \
+  --firmware V2.00 > /dev/null
+if LANGUAGE=zh_CN LC_ALL=C.UTF-8 platform tasks create --technician 13800138000 \
+     --handheld TAB-0001 --terminals DTU-0011 --firmware V2.00 > "$work/out" 2>&1; then
+  fail "a checked-out tablet was given a second task"
+fi
+grep -q "平板 TAB-0001 不在库（当前状态：已领用）" "$work/out" || fail "zh_CN refusal: $(cat "$work/out")"
 echo "PASS"
