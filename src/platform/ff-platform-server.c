@@ -307,7 +307,87 @@ body_chunk_received (SoupServerMessage *message,
   refuse_oversized_body (self, message, route);
 }
 
-/* Refuses a body of ambiguous length (400) or over the limit of its route from its
+/* The headers that carry a credential: sent twice, libsoup 3.2 answers the last from
+ * soup_message_headers_get_one(), where a proxy or a log in front may have read the first. */
+static const char *const single_headers[] = { "Authorization", "X-CSRF-Token",
+                                              "Fieldflash-Signature", NULL };
+
+static void
+count_single_header (const char *name,
+                     const char *value,
+                     gpointer    user_data)
+{
+  guint *counts = user_data;
+
+  for (guint i = 0; single_headers[i] != NULL; i++)
+    if (g_ascii_strcasecmp (name, single_headers[i]) == 0)
+      counts[i]++;
+}
+
+static gboolean
+credentials_are_repeated (SoupMessageHeaders *headers)
+{
+  guint counts[G_N_ELEMENTS (single_headers)] = { 0 };
+
+  soup_message_headers_foreach (headers, count_single_header, counts);
+  for (guint i = 0; single_headers[i] != NULL; i++)
+    if (counts[i] > 1)
+      return TRUE;
+  return FALSE;
+}
+
+/* A query naming a parameter twice ("version=V1&version=V2"): libsoup 3.2 keeps the last, and a
+ * proxy or a log in front may have read the first. Names are compared decoded, as
+ * soup_form_decode() decodes them ('+' a space, then %XX). */
+static gboolean
+query_repeats_a_name (GUri *uri)
+{
+  const char *query = g_uri_get_query (uri);
+  g_autoptr(GHashTable) names = NULL;
+  g_auto(GStrv) pairs = NULL;
+
+  if (query == NULL)
+    return FALSE;
+  names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  pairs = g_strsplit (query, "&", -1);
+  for (guint i = 0; pairs[i] != NULL; i++)
+    {
+      const char *equals = strchr (pairs[i], '=');
+      g_autofree char *raw = NULL;
+      char *name;
+
+      if (equals == NULL)
+        continue;
+      raw = g_strndup (pairs[i], equals - pairs[i]);
+      g_strdelimit (raw, "+", ' ');
+      name = g_uri_unescape_string (raw, NULL);
+      if (name == NULL)
+        continue;
+      if (!g_hash_table_add (names, name))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Why the request's head is refused before its body is read (400), or NULL. */
+static const char *
+head_refusal (SoupServerMessage  *message,
+              SoupMessageHeaders *headers)
+{
+  if (body_length_is_ambiguous (headers))
+    return _("The request’s length is ambiguous: send one Content-Length, or Transfer-Encoding "
+             "alone");
+  if (body_length_is_out_of_range (headers))
+    return _("The request’s Content-Length is not a number of bytes");
+  if (credentials_are_repeated (headers))
+    return _("The request repeats Authorization, X-CSRF-Token or Fieldflash-Signature: send "
+             "each once");
+  if (query_repeats_a_name (soup_server_message_get_uri (message)))
+    return _("The request’s query names a parameter more than once");
+  return NULL;
+}
+
+/* Refuses a head that head_refusal() refuses, or a body over the limit of its route from its
  * Content-Length (413) before reading it, or (chunked) at the chunk that passes the limit. */
 static void
 watch_body_size (SoupServer        *soup,
@@ -323,6 +403,7 @@ watch_body_size (SoupServer        *soup,
   gboolean upload = ff_console_is_upload (soup_server_message_get_method (message), path);
   BodyWatch *watch = g_new0 (BodyWatch, 1);
   gint64 *head_read = g_new (gint64, 1);
+  const char *refusal;
 
   /* Latency is measured from here, the first moment every request passes through. */
   *head_read = g_get_monotonic_time ();
@@ -332,18 +413,10 @@ watch_body_size (SoupServer        *soup,
                 : console ? "console" : "other";
   watch->limit = report ? FF_REPORT_MAX_BODY : upload ? (goffset) FF_FIRMWARE_MAX_SIZE
                 : console ? FF_CONSOLE_MAX_BODY : FF_LOGIN_MAX_BODY;
-  if (body_length_is_ambiguous (headers))
+  refusal = head_refusal (message, headers);
+  if (refusal != NULL)
     {
-      refuse_early (self, message, watch->route, 400,
-                    _("The request’s length is ambiguous: send one Content-Length, or "
-                      "Transfer-Encoding alone"));
-      g_free (watch);
-      return;
-    }
-  if (body_length_is_out_of_range (headers))
-    {
-      refuse_early (self, message, watch->route, 400,
-                    _("The request’s Content-Length is not a number of bytes"));
+      refuse_early (self, message, watch->route, 400, refusal);
       g_free (watch);
       return;
     }
