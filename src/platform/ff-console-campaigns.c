@@ -76,7 +76,7 @@ ff_console_campaign_show (FfConsoleCall *call,
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
   ff_campaign_add_members (builder, campaign);
-  ff_campaign_add_waves (builder, campaign, terminals);
+  ff_campaign_add_waves (builder, campaign, terminals, ff_platform_now ());
   json_builder_end_object (builder);
   return ff_reply_json (ff_reply_new (call->route), 200, builder);
 }

@@ -77,24 +77,6 @@ threshold_reached (const FfCampaign *c,
   return TRUE;
 }
 
-/* Seconds from @now until the window opens (0 inside it, or without a window). */
-static gint64
-until_window (const FfCampaign *c,
-              gint64            now)
-{
-  int minute = (int) ((now % 86400) / 60);
-  gboolean inside;
-
-  if (c->window_start < 0)
-    return 0;
-  inside = c->window_start < c->window_end
-           ? minute >= c->window_start && minute < c->window_end
-           : minute >= c->window_start || minute < c->window_end;
-  if (inside)
-    return 0;
-  return ((gint64) c->window_start * 60 - now % 86400 + 86400) % 86400;
-}
-
 /* Transactions */
 
 typedef struct
@@ -428,7 +410,7 @@ advance (FfCampaignEngine *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(FfPackageCache) packages = NULL;
   Step step = { self, c, platform_url, NULL, c->current_wave, now, NULL, 0, NULL };
-  gint64 wait;
+  gint64 opens_at;
 
   if (threshold_reached (c, &reason))
     {
@@ -464,20 +446,21 @@ advance (FfCampaignEngine *self,
         g_message ("Campaign %s complete", c->campaign_id);
       return STEP_WAIT;
     }
-  wait = until_window (c, now);
-  if (wait > 0)
+  opens_at = ff_campaign_window_opens_at (c, now);
+  if (opens_at > 0)
     {
       /* Told once per wave, not at every event that wakes the engine. */
       if (GPOINTER_TO_INT (g_hash_table_lookup (self->waiting, c->campaign_id))
           != c->current_wave + 1)
         {
-          g_message ("Campaign %s: wave %u waits for the window (%02d:%02d-%02d:%02d UTC)",
-                     c->campaign_id, (guint) c->current_wave + 1, c->window_start / 60,
-                     c->window_start % 60, c->window_end / 60, c->window_end % 60);
+          g_autofree char *window = ff_campaign_window_text (c);
+
+          g_message ("Campaign %s: wave %u waits for the window (%s UTC)", c->campaign_id,
+                     (guint) c->current_wave + 1, window);
           g_hash_table_insert (self->waiting, g_strdup (c->campaign_id),
                                GINT_TO_POINTER (c->current_wave + 1));
         }
-      *deadline = now + wait;
+      *deadline = opens_at;
       return STEP_WAIT;
     }
   step.wave = c->current_wave + 1;

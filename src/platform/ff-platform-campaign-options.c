@@ -212,6 +212,7 @@ ff_campaign_add_members (JsonBuilder   *builder,
                          gconstpointer  row)
 {
   const FfCampaign *c = row;
+  g_autofree char *window = ff_campaign_window_text (c);
 
   ff_builder_add_string (builder, "campaign_id", c->campaign_id);
   ff_builder_add_string (builder, "name", c->name);
@@ -223,6 +224,7 @@ ff_campaign_add_members (JsonBuilder   *builder,
   ff_builder_add_int (builder, "waves", c->n_waves);
   ff_builder_add_int (builder, "max_failures", c->max_failures);
   ff_builder_add_boolean (builder, "max_failures_percent", c->max_failures_percent);
+  ff_builder_add_string (builder, "window", window);
   ff_builder_add_timestamp (builder, "created_at", c->created_at);
   if (c->started_at != 0)
     ff_builder_add_timestamp (builder, "started_at", c->started_at);
@@ -234,8 +236,13 @@ ff_campaign_add_members (JsonBuilder   *builder,
 void
 ff_campaign_add_waves (JsonBuilder      *builder,
                        const FfCampaign *campaign,
-                       GPtrArray        *terminals)
+                       GPtrArray        *terminals,
+                       gint64            now)
 {
+  gint64 not_before = ff_campaign_next_wave_not_before (campaign, now);
+
+  if (not_before != 0)
+    ff_builder_add_timestamp (builder, "next_wave_not_before", not_before);
   json_builder_set_member_name (builder, "wave_list");
   json_builder_begin_array (builder);
   for (guint w = 1, i = 0; w <= campaign->n_waves; w++)

@@ -42,10 +42,12 @@ void     ff_campaign_count_terminal     (gint64                   *counts,
 /* The members of @row (an FfCampaign) as `campaigns list --json` prints them. */
 void     ff_campaign_add_members        (JsonBuilder   *builder,
                                          gconstpointer  row);
-/* …and, as `campaigns show --json`, its waves in order with their terminals and counts
- * (@terminals: all of its terminals in their order). */
+/* …and, as `campaigns show --json`, when its next wave waits for its window at @now, and its
+ * waves in order with their terminals and counts (@terminals: all of its terminals in their
+ * order). */
 void     ff_campaign_add_waves          (JsonBuilder      *builder,
                                          const FfCampaign *campaign,
-                                         GPtrArray        *terminals);
+                                         GPtrArray        *terminals,
+                                         gint64            now);
 
 G_END_DECLS

@@ -81,6 +81,43 @@ ff_campaign_terminal_state_from_string (const char *text)
   return -1;
 }
 
+char *
+ff_campaign_window_text (const FfCampaign *campaign)
+{
+  if (campaign->window_start < 0)
+    return NULL;
+  return g_strdup_printf ("%02d:%02d-%02d:%02d", campaign->window_start / 60,
+                          campaign->window_start % 60, campaign->window_end / 60,
+                          campaign->window_end % 60);
+}
+
+gint64
+ff_campaign_window_opens_at (const FfCampaign *campaign,
+                             gint64            now)
+{
+  int minute = (int) ((now % 86400) / 60);
+  int start = campaign->window_start, end = campaign->window_end;
+  gboolean inside;
+
+  if (start < 0)
+    return 0;
+  inside = start < end ? minute >= start && minute < end : minute >= start || minute < end;
+  if (inside)
+    return 0;
+  return now + ((gint64) start * 60 - now % 86400 + 86400) % 86400;
+}
+
+gint64
+ff_campaign_next_wave_not_before (const FfCampaign *campaign,
+                                  gint64            now)
+{
+  if (campaign->current_wave >= campaign->n_waves
+      || g_str_equal (campaign->state, FF_CAMPAIGN_CANCELLED)
+      || g_str_equal (campaign->state, FF_CAMPAIGN_COMPLETE))
+    return 0;
+  return ff_campaign_window_opens_at (campaign, now);
+}
+
 void
 ff_campaign_free (FfCampaign *campaign)
 {

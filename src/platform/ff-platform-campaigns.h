@@ -107,6 +107,17 @@ typedef struct
   char *reason;
 } FfCampaignExclusion;
 
+/* The campaign's maintenance window as given ("01:00-05:00", UTC), NULL when it has none. */
+char       *ff_campaign_window_text (const FfCampaign *campaign);
+/* 0 when @now is inside the campaign's window (or it has none), else the Unix time at which the
+ * window opens next: the time from which the engine starts a wave. */
+gint64      ff_campaign_window_opens_at (const FfCampaign *campaign,
+                                         gint64            now);
+/* The window's next opening when the campaign has a wave still to start (it is not finished)
+ * and @now is outside its window: no wave starts before it. 0 otherwise. */
+gint64      ff_campaign_next_wave_not_before (const FfCampaign *campaign,
+                                              gint64            now);
+
 /* Selects the terminals by the rules of tasks (ff_platform_check_target; networked ones must
  * have credentials), orders them (networked first, then by device ID), splits them into waves
  * and stores the draft in one transaction. Named terminals (@request->device_ids) must all pass;

@@ -184,7 +184,7 @@ show_json (const FfCampaign *campaign,
 
   json_builder_begin_object (builder);
   ff_campaign_add_members (builder, campaign);
-  ff_campaign_add_waves (builder, campaign, terminals);
+  ff_campaign_add_waves (builder, campaign, terminals, ff_platform_now ());
   json_builder_end_object (builder);
   ff_cli_print_json (builder);
 }
@@ -194,6 +194,9 @@ show_text (const FfCampaign *campaign,
            GPtrArray        *terminals)
 {
   g_autofree char *counts = describe_counts (campaign->counts);
+  g_autofree char *window = ff_campaign_window_text (campaign);
+  gint64 not_before = ff_campaign_next_wave_not_before (campaign, ff_platform_now ());
+  g_autofree char *not_before_text = not_before != 0 ? ff_cli_format_time (not_before) : NULL;
 
   if (campaign->meter_app != NULL)
     g_print (_("Campaign %s%s%s: meter app %s %s, %s, wave %u of %u\n"),
@@ -208,6 +211,12 @@ show_text (const FfCampaign *campaign,
              campaign->name != NULL ? campaign->name : "", campaign->firmware_version,
              ff_campaign_state_display (campaign->state), (guint) campaign->current_wave,
              campaign->n_waves);
+  if (not_before_text != NULL)
+    /* Translators: the maintenance window (01:00-05:00), then a time (2026-12-08 01:00:00Z). */
+    g_print (_("Window: %s UTC, closed now: the next wave starts no earlier than %s\n"), window,
+             not_before_text);
+  else if (window != NULL)
+    g_print (_("Window: %s UTC\n"), window);
   if (campaign->halt_reason != NULL)
     g_print (_("Halted: %s\n"), campaign->halt_reason);
   g_print (campaign->meter_app != NULL ? _("Meters: %s\n") : _("Terminals: %s\n"), counts);

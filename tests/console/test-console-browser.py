@@ -11,7 +11,9 @@ import hashlib
 import json
 import math
 import os
+import re
 import socket
+import time
 import unittest
 
 from console_browser import By, console_errors, start_browser, wait_for, wait_until
@@ -320,6 +322,25 @@ class Console(unittest.TestCase):
         actions = [e['action'] for e in json.loads(body)['entries'] if e['target'] == campaign_id]
         self.assertEqual(actions, ['campaign.resume', 'campaign.pause', 'campaign.resume',
                                    'campaign.start', 'campaign.create'])
+
+    def test_campaign_window(self):
+        # A draft whose maintenance window opens in two hours, closed now: its page gives the
+        # window and that the next wave waits for it.
+        hour = time.gmtime().tm_hour
+        window = f'{(hour + 2) % 24:02d}:00-{(hour + 3) % 24:02d}:00'
+        out = self.platform.run('campaigns', 'create', '--firmware', 'V2.01', '--terminals',
+                                'DTU09997', '--waves', '100%', '--max-failures', '1', '--window',
+                                window).stdout
+        campaign_id = re.search(r'Created campaign (C[0-9]+)', out).group(1)
+        try:
+            driver = self.browser()
+            self.log_in(driver, 'ops')
+            shown = self.go(driver, 'campaigns/' + campaign_id, '#campaign-window').text
+            self.assertTrue(shown.startswith(
+                f'{window} UTC · closed now: the next wave starts no earlier than '), shown)
+        finally:
+            # The terminal is free again for the other tests.
+            self.platform.run('campaigns', 'cancel', campaign_id)
 
     def test_withdraw_firmware(self):
         driver = self.browser()

@@ -145,6 +145,26 @@ platform campaigns create --firmware V2.00 --terminals DTU-0001,DTU-0009 --waves
 [ "$(show C2 "len(c['wave_list'][0]['terminal_list'])")" = 2 ] || fail "C2 not made"
 platform campaigns list | grep -q "^C2.*draft" || fail "C2 not listed"
 
+echo "== show gives the maintenance window, and when the next wave waits for it"
+platform campaigns create --firmware V2.00 --terminals DTU-0002 --waves 100% --max-failures 1 \
+  --window 01:00-05:00 > /dev/null
+noon=$(date -u -d 2026-12-07T12:00:00Z +%s)
+night=$(date -u -d 2026-12-08T02:00:00Z +%s)
+[ "$(FIELDFLASH_PLATFORM_TIME=$noon show C3 "c['window'], c.get('next_wave_not_before')")" \
+  = "01:00-05:00 2026-12-08T01:00:00Z" ] || fail "C3 at noon: $(platform campaigns show C3 --json)"
+FIELDFLASH_PLATFORM_TIME=$noon platform campaigns show C3 > "$work/out"
+grep -qx "Window: 01:00-05:00 UTC, closed now: the next wave starts no earlier than 2026-12-08 01:00:00Z" \
+  "$work/out" || fail "C3 text at noon: $(cat "$work/out")"
+[ "$(FIELDFLASH_PLATFORM_TIME=$night show C3 "c['window'], c.get('next_wave_not_before')")" \
+  = "01:00-05:00 None" ] || fail "C3 inside its window"
+FIELDFLASH_PLATFORM_TIME=$night platform campaigns show C3 > "$work/out"
+grep -qx "Window: 01:00-05:00 UTC" "$work/out" || fail "C3 text at night: $(cat "$work/out")"
+# A finished campaign starts no wave; one without a window says nothing of it.
+[ "$(FIELDFLASH_PLATFORM_TIME=$noon show C1 "c['window'], c.get('next_wave_not_before')")" \
+  = "22:00-04:00 None" ] || fail "C1 (cancelled) waits for a window"
+[ "$(show C2 "c['window']")" = None ] || fail "C2 has a window"
+if platform campaigns show C2 | grep -q Window; then fail "C2 shows a window"; fi
+
 echo "== a tablet that is not in stock is refused in the user's language"
 echo 123456 | platform technicians add --phone 13800138000 --name Tech > /dev/null
 openssl genpkey -algorithm ed25519 -out "$work/tablet.pem" 2> /dev/null

@@ -53,6 +53,15 @@ function threshold(campaign) {
     : format(_('{count} failed'), { count: formatNumber(campaign.max_failures) });
 }
 
+// The maintenance window, and when it holds the next wave back.
+function windowText(campaign) {
+  const window = format(_('{window} UTC'), { window: campaign.window });
+  return campaign.next_wave_not_before
+    ? `${window} · ${format(_('closed now: the next wave starts no earlier than {time}'),
+                           { time: formatTime(campaign.next_wave_not_before) })}`
+    : window;
+}
+
 function waveText(campaign) {
   return campaign.current_wave === 0
     ? format(_('not started ({waves} waves)'), { waves: campaign.waves })
@@ -274,6 +283,9 @@ async function one(content, campaignId, query, context, refusal) {
         h('dt', null, _('Firmware')), h('dd', null, campaign.firmware_version),
         h('dt', null, _('Wave')), h('dd', { id: 'campaign-wave' }, waveText(campaign)),
         h('dt', null, _('Halt at')), h('dd', { id: 'campaign-threshold' }, threshold(campaign)),
+        campaign.window
+          ? [h('dt', null, _('Maintenance window')), h('dd', { id: 'campaign-window' }, windowText(campaign))]
+          : null,
         h('dt', null, _('Created')), h('dd', null, formatTime(campaign.created_at)),
         campaign.started_at ? [h('dt', null, _('Started')), h('dd', null, formatTime(campaign.started_at))] : null,
         campaign.finished_at ? [h('dt', null, _('Finished')), h('dd', null, formatTime(campaign.finished_at))] : null,
