@@ -22,10 +22,12 @@ struct _FfAgent
   FfAgentState *state;
   /* Why this run started from a fresh record (its record could not be read), else NULL. */
   char *state_reset;
+  /* Recovery system: why the terminal stays in it (it started too often in a row), else NULL. */
+  char *stranded;
   FfKey *platform_key;
   FfKey *terminal_key;
 
-  /* Normal mode only. */
+  /* Normal mode only (MQTT also in a recovery system that stays, to report). */
   FfAgentHttps *https;
   FfAgentMqtt *mqtt;
   FfAgentOutbox *outbox;
@@ -77,6 +79,11 @@ gboolean ff_agent_verify_package (FfAgent           *agent,
  * (FF_AGENT_ERROR_REFUSED when it does not verify). */
 FfPackage *ff_agent_open_package (FfAgent           *agent,
                                   GError           **error);
+/* The SHA-256 that names the one package on the data partition (DATA/packages/SHA256.ffpkg; a
+ * command's package stays there until its result is in the outbox), when its record is lost.
+ * NULL with @error when there is none, or more than one. */
+char      *ff_agent_find_stored_package (FfAgent *agent,
+                                         GError **error);
 /* TRUE for a payload written into its slot straight from the package (A/B, not a delta), which
  * is not staged on the data partition. */
 gboolean ff_agent_writes_from_package (FfAgent                *agent,
@@ -99,6 +106,26 @@ FfAgentStateName ff_agent_system_health_check   (FfAgent *agent);
 /* After a record that could not be read (A/B layout): an upgraded slot not confirmed yet is
  * given up — the boot environment goes back to the other slot and a reboot is asked for. */
 void             ff_agent_system_give_up_unconfirmed (FfAgent *agent);
+
+/* What the planned images make of the boot environment's ff_upgrade: "kernel", "rootfs" or
+ * "kernel+rootfs". */
+char            *ff_agent_system_upgrade_kind   (FfAgent *agent);
+
+/* ff-agent-recovery.c (recovery layout). Counts this boot: the recovery system's boots in a row
+ * in the boot environment (ff_recovery_boots), cleared by the normal system's; past a few, sets
+ * agent->stranded. */
+void             ff_agent_recovery_count_boot   (FfAgent *agent);
+/* A stranded recovery system: the command in progress goes to "reporting", failed at
+ * "recovery" with why (a result already signed is kept as it is). */
+void             ff_agent_recovery_strand       (FfAgent *agent);
+/* Recovery system: TRUE when the record names no step of an upgrade (idle, or reporting — a
+ * record that could not be read is replaced by one of those) while the boot environment's
+ * ff_upgrade says the recovery system has one to write. */
+gboolean         ff_agent_recovery_record_lost  (FfAgent *agent);
+/* After ff_agent_recovery_record_lost(): the one package on the data partition, verified again
+ * and staged, makes the record again and the slots are written from the start
+ * (recovery-writing); otherwise the command fails at "recovery" (recovery-done). */
+FfAgentStateName ff_agent_recovery_from_package (FfAgent *agent);
 
 /* ff-agent-program.c: the steps of updater and main program upgrades. */
 FfAgentStateName ff_agent_program_back_up       (FfAgent *agent);

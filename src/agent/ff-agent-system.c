@@ -123,8 +123,8 @@ ff_agent_system_write_slot (FfAgent *agent)
   return FF_AGENT_STATE_SETTING_BOOT;
 }
 
-static char *
-upgrade_kind (FfAgent *agent)
+char *
+ff_agent_system_upgrade_kind (FfAgent *agent)
 {
   g_autoptr(GPtrArray) images = ff_agent_planned_images (agent);
 
@@ -138,7 +138,7 @@ ff_agent_system_set_boot (FfAgent *agent)
   FfAgentState *state = agent->state;
   g_autoptr(GError) error = NULL;
   g_autoptr(FfAgentBootEnv) env = ff_agent_bootenv_open (agent->config->env_config, &error);
-  g_autofree char *kind = upgrade_kind (agent);
+  g_autofree char *kind = ff_agent_system_upgrade_kind (agent);
   char slot[2] = { 0, 0 };
   gboolean stored;
 
@@ -259,6 +259,11 @@ ff_agent_system_recovery_write (FfAgent *agent)
           ff_agent_exit (agent, FF_AGENT_EXIT_FAILED);
           return FF_AGENT_STATE_RECOVERY_WRITING;
         }
+      /* A record made again from the package has no digests of the backed-up images: what
+       * cannot be checked is not written back (ff-agent-recovery.c). */
+      if (g_hash_table_size (state->backup_sha256) == 0)
+        return ff_agent_fail (agent, "failed", "write-slot", error,
+                              FF_AGENT_STATE_RECOVERY_DONE);
       state->falling_back = TRUE;
       return ff_agent_fail (agent, "failed", "write-slot", error,
                             FF_AGENT_STATE_RECOVERY_WRITING);

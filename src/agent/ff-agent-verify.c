@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <stdarg.h>
+#include <string.h>
 
 #include "ff-agent-files.h"
 #include "ff-agent-private.h"
@@ -174,6 +175,34 @@ ff_agent_open_package (FfAgent *agent, GError **error)
                    _("The package is refused: %s"), local_error->message);
     }
   return package;
+}
+
+char *
+ff_agent_find_stored_package (FfAgent *agent, GError **error)
+{
+  g_autofree char *packages = ff_agent_config_data_file (agent->config, "packages", NULL);
+  g_autoptr(GDir) dir = g_dir_open (packages, 0, NULL);
+  g_autofree char *found = NULL;
+  guint n_found = 0;
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (strlen (name) == 64 + strlen (".ffpkg") && g_str_has_suffix (name, ".ffpkg"))
+      {
+        n_found++;
+        g_free (found);
+        found = g_strndup (name, 64);
+      }
+  if (n_found == 1)
+    return g_steal_pointer (&found);
+  if (n_found == 0)
+    g_set_error_literal (error, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+                         _("No package is left on the data partition."));
+  else
+    g_set_error (error, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+                 _("%u packages are on the data partition; which one was being written is not "
+                   "known."), n_found);
+  return NULL;
 }
 
 static FfPackage *

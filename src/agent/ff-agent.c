@@ -192,6 +192,8 @@ state_document (FfAgent *agent, gboolean online)
       add_nullable (builder, "time", time);
       if (agent->state_reset != NULL)
         add_nullable (builder, "state_reset", agent->state_reset);
+      if (agent->stranded != NULL)
+        add_nullable (builder, "stranded", agent->stranded);
       ff_remote_versions_clear (&versions);
     }
   json_builder_end_object (builder);
@@ -393,7 +395,10 @@ step_verify (FfAgent *agent)
   return FF_AGENT_STATE_BACKING_UP;
 }
 
-/* The result goes into the outbox, then the command is done; nothing it downloaded is kept. */
+/* The result goes into the outbox, then the command is done; nothing it downloaded is kept —
+ * except by a recovery system that stays: the package, the staged and the backed-up images are
+ * left for the technician. A command the record no longer names (lost with it) has no result:
+ * the platform would refuse one for no command it sent. */
 static FfAgentStateName
 step_report (FfAgent *agent)
 {
@@ -414,12 +419,16 @@ step_report (FfAgent *agent)
           return FF_AGENT_STATE_REPORTING;
         }
     }
-  send_result (agent, state->result_id, state->command_id,
-               state->outcome != NULL ? state->outcome : "failed", state->step, state->reason,
-               state->campaign_id, state->wave);
-  ff_remove_tree (packages);
-  ff_remove_tree (staging);
-  ff_remove_tree (slot_backup);
+  if (state->command_id != NULL)
+    send_result (agent, state->result_id, state->command_id,
+                 state->outcome != NULL ? state->outcome : "failed", state->step, state->reason,
+                 state->campaign_id, state->wave);
+  if (!agent->recovery_mode)
+    {
+      ff_remove_tree (packages);
+      ff_remove_tree (staging);
+      ff_remove_tree (slot_backup);
+    }
   ff_agent_state_finish_command (state);
   return FF_AGENT_STATE_IDLE;
 }
@@ -432,6 +441,96 @@ is_system_upgrade (FfAgent *agent)
   return images->len > 0;
 }
 
+/* The recovery system's step when its record names none of the recovery steps: the record lost
+ * (made again from the package), or nothing to do there (the flag cleared and a reboot asked
+ * for: FALSE). A recovery system that stays (agent->stranded) reports the command it was on,
+ * then waits online (FALSE once idle). */
+static gboolean
+recovery_step (FfAgent *agent, FfAgentStateName *next)
+{
+  FfAgentState *state = agent->state;
+
+  if (agent->stranded != NULL)
+    {
+      if (state->state != FF_AGENT_STATE_REPORTING)
+        return FALSE;
+      *next = step_report (agent);
+      return TRUE;
+    }
+  if (ff_agent_recovery_record_lost (agent))
+    {
+      *next = ff_agent_recovery_from_package (agent);
+      return TRUE;
+    }
+  ff_agent_system_recovery_done (agent);
+  return FALSE;
+}
+
+/* Runs the step of the persisted state; FALSE when there is none to run now (idle, a download
+ * started, a reboot asked for). */
+static gboolean
+run_step (FfAgent *agent, FfAgentStateName *next)
+{
+  switch (agent->state->state)
+    {
+    case FF_AGENT_STATE_IDLE:
+      return FALSE;
+    case FF_AGENT_STATE_DOWNLOADING:
+      start_download (agent);
+      return FALSE;
+    case FF_AGENT_STATE_VERIFYING:
+      *next = step_verify (agent);
+      break;
+    case FF_AGENT_STATE_BACKING_UP:
+      *next = is_system_upgrade (agent) ? ff_agent_system_back_up (agent)
+                                        : ff_agent_program_back_up (agent);
+      break;
+    case FF_AGENT_STATE_WRITING_SLOT:
+      *next = ff_agent_system_write_slot (agent);
+      break;
+    case FF_AGENT_STATE_SETTING_BOOT:
+      *next = ff_agent_system_set_boot (agent);
+      break;
+    case FF_AGENT_STATE_REBOOTING:
+      if (agent->reboot_after_persist)
+        {
+          ff_agent_exit (agent, FF_AGENT_EXIT_REBOOT);
+          return FALSE;
+        }
+      *next = ff_agent_system_after_reboot (agent);
+      break;
+    case FF_AGENT_STATE_RECOVERY_VERIFYING:
+      *next = ff_agent_system_recovery_verify (agent);
+      break;
+    case FF_AGENT_STATE_RECOVERY_WRITING:
+      *next = ff_agent_system_recovery_write (agent);
+      break;
+    case FF_AGENT_STATE_RECOVERY_RESTORING:
+      *next = ff_agent_system_recovery_restore (agent);
+      break;
+    case FF_AGENT_STATE_RECOVERY_DONE:
+      *next = ff_agent_system_recovery_done (agent);
+      break;
+    case FF_AGENT_STATE_HEALTH_CHECK:
+      *next = is_system_upgrade (agent) ? ff_agent_system_health_check (agent)
+                                        : ff_agent_program_health_check (agent);
+      break;
+    case FF_AGENT_STATE_INSTALLING_PROGRAM:
+      *next = ff_agent_program_install_step (agent);
+      break;
+    case FF_AGENT_STATE_RESTORING_BACKUP:
+      *next = ff_agent_program_restore_step (agent);
+      break;
+    case FF_AGENT_STATE_REPORTING:
+      *next = step_report (agent);
+      break;
+    case FF_AGENT_N_STATES:
+    default:
+      g_assert_not_reached ();
+    }
+  return TRUE;
+}
+
 /* Runs the steps from the persisted state on, each persisted before it starts, until the agent
  * is idle, waits for a download, or stops (reboot, crash). */
 static void
@@ -439,74 +538,16 @@ continue_steps (FfAgent *agent)
 {
   while (agent->exit_code < 0)
     {
-      FfAgentState *state = agent->state;
+      FfAgentStateName state = agent->state->state;
       FfAgentStateName next;
+      gboolean in_recovery_steps = state == FF_AGENT_STATE_REBOOTING
+                                   || (state >= FF_AGENT_STATE_RECOVERY_VERIFYING
+                                       && state <= FF_AGENT_STATE_RECOVERY_DONE);
 
-      if (agent->recovery_mode && state->state != FF_AGENT_STATE_REBOOTING
-          && (state->state < FF_AGENT_STATE_RECOVERY_VERIFYING
-              || state->state > FF_AGENT_STATE_RECOVERY_DONE))
-        {
-          /* Booted into recovery with nothing to do there: clear the flag and go back. */
-          ff_agent_system_recovery_done (agent);
-          return;
-        }
-      switch (state->state)
-        {
-        case FF_AGENT_STATE_IDLE:
-          return;
-        case FF_AGENT_STATE_DOWNLOADING:
-          start_download (agent);
-          return;
-        case FF_AGENT_STATE_VERIFYING:
-          next = step_verify (agent);
-          break;
-        case FF_AGENT_STATE_BACKING_UP:
-          next = is_system_upgrade (agent) ? ff_agent_system_back_up (agent)
-                                           : ff_agent_program_back_up (agent);
-          break;
-        case FF_AGENT_STATE_WRITING_SLOT:
-          next = ff_agent_system_write_slot (agent);
-          break;
-        case FF_AGENT_STATE_SETTING_BOOT:
-          next = ff_agent_system_set_boot (agent);
-          break;
-        case FF_AGENT_STATE_REBOOTING:
-          if (agent->reboot_after_persist)
-            {
-              ff_agent_exit (agent, FF_AGENT_EXIT_REBOOT);
-              return;
-            }
-          next = ff_agent_system_after_reboot (agent);
-          break;
-        case FF_AGENT_STATE_RECOVERY_VERIFYING:
-          next = ff_agent_system_recovery_verify (agent);
-          break;
-        case FF_AGENT_STATE_RECOVERY_WRITING:
-          next = ff_agent_system_recovery_write (agent);
-          break;
-        case FF_AGENT_STATE_RECOVERY_RESTORING:
-          next = ff_agent_system_recovery_restore (agent);
-          break;
-        case FF_AGENT_STATE_RECOVERY_DONE:
-          next = ff_agent_system_recovery_done (agent);
-          break;
-        case FF_AGENT_STATE_HEALTH_CHECK:
-          next = is_system_upgrade (agent) ? ff_agent_system_health_check (agent)
-                                           : ff_agent_program_health_check (agent);
-          break;
-        case FF_AGENT_STATE_INSTALLING_PROGRAM:
-          next = ff_agent_program_install_step (agent);
-          break;
-        case FF_AGENT_STATE_RESTORING_BACKUP:
-          next = ff_agent_program_restore_step (agent);
-          break;
-        case FF_AGENT_STATE_REPORTING:
-          next = step_report (agent);
-          break;
-        case FF_AGENT_N_STATES:
-        default:
-          g_assert_not_reached ();
-        }
+      if (agent->recovery_mode && (agent->stranded != NULL || !in_recovery_steps)
+          ? !recovery_step (agent, &next)
+          : !run_step (agent, &next))
+        return;
       if (agent->exit_code >= 0 || !enter (agent, next))
         return;
     }
@@ -610,6 +651,13 @@ handle_envelope (FfAgent *agent, GBytes *envelope)
     }
   if (handled_already (agent, command))
     return;
+  if (agent->recovery_mode)
+    {
+      /* It has no network for downloads, and what a technician should find is kept as it is. */
+      reason = g_strdup_printf (_("The command is refused: %s"), agent->stranded);
+      refuse_command (agent, command, reason);
+      return;
+    }
   if (agent->state->state != FF_AGENT_STATE_IDLE)
     {
       reason = g_strdup_printf (_("The command is refused: command %s is in progress."),
@@ -657,7 +705,7 @@ on_query_due (gpointer user_data)
   g_autoptr(GHashTable) running = NULL;
   FfRemoteVersions versions = { 0 };
 
-  if (agent->state->state != FF_AGENT_STATE_IDLE)
+  if (agent->state->state != FF_AGENT_STATE_IDLE || agent->https == NULL)
     return;
   running = ff_agent_running_versions (agent->config);
   versions_from_table (&versions, running);
@@ -687,6 +735,16 @@ on_query_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The MQTT client, its last will the offline state. */
+static gboolean
+make_mqtt (FfAgent *agent, GError **error)
+{
+  g_autoptr(GBytes) will = state_document (agent, FALSE);
+
+  agent->mqtt = ff_agent_mqtt_new (agent->config, will, on_connected, on_command, agent, error);
+  return agent->mqtt != NULL;
+}
+
 FfAgent *
 ff_agent_new (FfAgentConfig *config, gboolean recovery_mode, GError **error)
 {
@@ -696,7 +754,6 @@ ff_agent_new (FfAgentConfig *config, gboolean recovery_mode, GError **error)
                                                     NULL);
   g_autofree char *platform_cert = g_build_filename (config->credentials, "platform.crt", NULL);
   g_autofree char *outbox = ff_agent_config_data_file (config, "outbox", NULL);
-  g_autoptr(GBytes) will = NULL;
 
   agent->config = config;
   agent->recovery_mode = recovery_mode;
@@ -721,9 +778,7 @@ ff_agent_new (FfAgentConfig *config, gboolean recovery_mode, GError **error)
   if (agent->https == NULL)
     return NULL;
   agent->cancellable = g_cancellable_new ();
-  will = state_document (agent, FALSE);
-  agent->mqtt = ff_agent_mqtt_new (config, will, on_connected, on_command, agent, error);
-  if (agent->mqtt == NULL)
+  if (!make_mqtt (agent, error))
     return NULL;
   return g_steal_pointer (&agent);
 }
@@ -756,6 +811,7 @@ ff_agent_free (FfAgent *agent)
   g_clear_pointer (&agent->loop, g_main_loop_unref);
   g_free (agent->state_path);
   g_free (agent->state_reset);
+  g_free (agent->stranded);
   ff_agent_config_free (agent->config);
   g_free (agent);
 }
@@ -774,11 +830,24 @@ ff_agent_run (FfAgent *agent)
   g_message ("fieldflash-agent %s: %s mode, state %s", agent->config->device_id,
              agent->recovery_mode ? "recovery" : "normal",
              ff_agent_state_name_to_string (agent->state->state));
-  if (agent->recovery_mode)
+  ff_agent_recovery_count_boot (agent);
+  if (agent->recovery_mode && agent->stranded == NULL)
     {
       /* The recovery system has no network: it finishes its steps and reboots. */
       continue_steps (agent);
       return agent->exit_code >= 0 ? agent->exit_code : FF_AGENT_EXIT_REBOOT;
+    }
+  if (agent->recovery_mode)
+    {
+      /* It stays: online, so the platform learns why, until it is serviced. */
+      g_autoptr(GError) error = NULL;
+
+      if (!make_mqtt (agent, &error))
+        {
+          g_critical ("%s", error->message);
+          return FF_AGENT_EXIT_FAILED;
+        }
+      ff_agent_recovery_strand (agent);
     }
   agent->loop = g_main_loop_new (NULL, FALSE);
   sigterm = g_unix_signal_add (SIGTERM, on_quit_signal, agent);
@@ -786,7 +855,8 @@ ff_agent_run (FfAgent *agent)
   /* Before the first connection: a terminal seen online already takes the signal. */
   sigusr1 = g_unix_signal_add (SIGUSR1, on_query_signal, agent);
   ff_agent_mqtt_start (agent->mqtt);
-  agent->query = ff_agent_query_new (agent->config->query_times, on_query_due, agent);
+  if (!agent->recovery_mode)
+    agent->query = ff_agent_query_new (agent->config->query_times, on_query_due, agent);
   agent->republish_timer = g_timeout_add_seconds (REPUBLISH_SECONDS, on_republish_timer, agent);
   if (agent->state_reset != NULL && agent->config->layout == FF_AGENT_LAYOUT_AB)
     ff_agent_system_give_up_unconfirmed (agent);
