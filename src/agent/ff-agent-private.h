@@ -132,6 +132,10 @@ FfAgentStateName ff_agent_program_back_up       (FfAgent *agent);
 FfAgentStateName ff_agent_program_install_step  (FfAgent *agent);
 FfAgentStateName ff_agent_program_health_check  (FfAgent *agent);
 FfAgentStateName ff_agent_program_restore_step  (FfAgent *agent);
+/* After a record that could not be read: a program the package on the data partition installs
+ * that is in place (the staged file's bytes) but was never checked gets its backup back — made by
+ * the same command before the install — and the command the record names is reported rolled back. */
+void             ff_agent_program_undo_unchecked (FfAgent *agent);
 
 /* The health check both share: parameters present and equal to their backup (restored when
  * not), each target version running, the main program starting. */

@@ -7,6 +7,7 @@
 
 #include "ff-agent-private.h"
 #include "ff-agent-programs.h"
+#include "ff-crypto.h"
 
 FfAgentStateName
 ff_agent_program_back_up (FfAgent *agent)
@@ -80,4 +81,56 @@ ff_agent_program_restore_step (FfAgent *agent)
   if (agent->state->outcome == NULL)
     ff_agent_state_set_outcome (agent->state, "rolled-back", "rollback", NULL);
   return FF_AGENT_STATE_REPORTING;
+}
+
+void
+ff_agent_program_undo_unchecked (FfAgent *agent)
+{
+  FfAgentState *state = agent->state;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha256 = ff_agent_find_stored_package (agent, NULL);
+  g_autoptr(FfPackage) package = NULL;
+  guint restored = 0;
+  char *recorded;
+
+  if (sha256 == NULL)
+    return;
+  /* Opened by the name it was downloaded under; the record keeps what it had. */
+  recorded = state->package_sha256;
+  state->package_sha256 = sha256;
+  package = ff_agent_open_package (agent, &error);
+  state->package_sha256 = recorded;
+  if (package == NULL)
+    {
+      g_message ("%s", error->message);
+      return;
+    }
+  for (guint i = 0; i < FF_AGENT_N_PROGRAMS; i++)
+    {
+      const char *kind = ff_agent_program_name (i);
+      g_autofree char *staged = ff_agent_staging_path (agent, kind);
+      g_autofree char *staged_sha256 = NULL, *installed_sha256 = NULL;
+
+      if (ff_package_find_payload (package, kind) == NULL
+          || (staged_sha256 = ff_sha256_file_hex (staged, NULL, NULL)) == NULL
+          || (installed_sha256 = ff_sha256_file_hex (agent->config->programs[i], NULL,
+                                                     NULL)) == NULL
+          || !g_str_equal (staged_sha256, installed_sha256))
+        continue;
+      /* Put in place by this command (after its backup), and its health check is what the lost
+       * record would have run. */
+      if (!ff_agent_program_restore (agent->config, i, &error))
+        {
+          g_message ("%s", error->message);
+          g_clear_error (&error);
+          continue;
+        }
+      g_message ("the %s put in place was never checked: its backup is back", kind);
+      restored++;
+    }
+  if (restored == 0 || state->command_id == NULL)
+    return;
+  ff_agent_state_set_outcome (state, "rolled-back", NULL, agent->state_reset);
+  if (!ff_agent_state_save (state, agent->state_path, &error))
+    g_message ("%s", error->message);
 }

@@ -858,8 +858,12 @@ ff_agent_run (FfAgent *agent)
   if (!agent->recovery_mode)
     agent->query = ff_agent_query_new (agent->config->query_times, on_query_due, agent);
   agent->republish_timer = g_timeout_add_seconds (REPUBLISH_SECONDS, on_republish_timer, agent);
-  if (agent->state_reset != NULL && agent->config->layout == FF_AGENT_LAYOUT_AB)
-    ff_agent_system_give_up_unconfirmed (agent);
+  if (agent->state_reset != NULL)
+    {
+      ff_agent_program_undo_unchecked (agent);
+      if (agent->config->layout == FF_AGENT_LAYOUT_AB)
+        ff_agent_system_give_up_unconfirmed (agent);
+    }
   continue_steps (agent);
   if (agent->exit_code < 0)
     g_main_loop_run (agent->loop);

@@ -457,6 +457,52 @@ test_damaged_record (gconstpointer data)
   rig_free (rig);
 }
 
+/* After the power cut at health-check (the new main program in place, not checked yet): the
+ * record as a newer agent would have written it, naming its command. */
+static void
+damage_record_after_install (Rig *rig)
+{
+  g_autofree char *path = device_file (rig, "data/state.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfAgentState) state = ff_agent_state_load (path, &error);
+  g_autofree char *record = NULL, *version = program_version (rig, "main-program");
+
+  g_assert_no_error (error);
+  g_assert_cmpint (state->state, ==, FF_AGENT_STATE_HEALTH_CHECK);
+  g_assert_cmpstr (version, ==, "V2.0");
+  record = g_strdup_printf ("{\"format_version\":2,\"state\":\"health-check\","
+                            "\"command_id\":\"%s\"}", state->command_id);
+  write_file (path, record, -1, 0600);
+}
+
+/* The record lost once the new main program is in place: the health check that would confirm it
+ * checks what the record described. The package still on the data partition says which program
+ * this command put in place; its backup (made by this command before the install) goes back and
+ * the command is reported rolled back. (Before: reported failed, the unchecked V2.0 left
+ * running.) */
+static void
+test_damaged_record_after_install (void)
+{
+  Rig *rig = rig_new ("recovery");
+  g_autofree char *sha = main_program_package (rig, "V2.0", TRUE, "H1");
+  g_autoptr(FfRemoteResult) result = NULL;
+  g_autofree char *version = NULL;
+
+  rig->fault = g_strdup ("power-cut-at=health-check");
+  rig->after_power_cut = damage_record_after_install;
+  result = boot_and_upgrade (rig, sha);
+  g_assert_cmpuint (rig->power_cuts, ==, 1);
+  g_assert_cmpuint (rig->boots, ==, 2);
+  g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_ROLLED_BACK);
+  g_assert_cmpstr (result->versions.main_program, ==, "V1.0");
+  g_assert_nonnull (strstr (result->reason, "format_version"));
+  version = program_version (rig, "main-program");
+  g_assert_cmpstr (version, ==, "V1.0");
+  assert_params_intact (rig);
+  g_assert_cmpuint (outbox_size (rig), ==, 1);
+  rig_free (rig);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -481,6 +527,8 @@ main (int argc, char **argv)
                         test_damaged_record);
   g_test_add_data_func ("/agent-remote/damaged-record/garbage", "garbage", test_damaged_record);
   g_test_add_data_func ("/agent-remote/damaged-record/newer", "newer", test_damaged_record);
+  g_test_add_func ("/agent-remote/damaged-record/after-install",
+                   test_damaged_record_after_install);
   for (guint i = 0; i < G_N_ELEMENTS (program_power_cuts); i++)
     {
       g_autofree char *path = g_strdup_printf ("/agent-remote/program/%s",
