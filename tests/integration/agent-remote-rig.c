@@ -718,6 +718,21 @@ outbox_size (Rig *rig)
 }
 
 void
+damage_record (Rig *rig, FfAgentStateName state_name)
+{
+  g_autofree char *path = device_file (rig, "data/state.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfAgentState) state = ff_agent_state_load (path, &error);
+  g_autofree char *record = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (state->state, ==, state_name);
+  record = g_strdup_printf ("{\"format_version\":2,\"state\":\"%s\",\"command_id\":\"%s\"}",
+                            ff_agent_state_name_to_string (state_name), state->command_id);
+  write_file (path, record, -1, 0600);
+}
+
+void
 assert_params_intact (Rig *rig)
 {
   g_autofree char *app_path = device_file (rig, "params/app.ini");

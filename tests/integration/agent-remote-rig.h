@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 #include <mosquitto.h>
 
+#include "ff-agent-state.h"
 #include "ff-crypto.h"
 #include "ff-package.h"
 #include "ff-remote-doc.h"
@@ -126,6 +127,10 @@ void send_ack (Rig *rig, const char *result_id, FfKey *key);
 
 /* How many results the agent's outbox holds. */
 guint outbox_size (Rig *rig);
+
+/* The state record, found in @state, replaced by one a newer agent would have written (another
+ * format_version) that still names its command: a record the agent cannot read. */
+void damage_record (Rig *rig, FfAgentStateName state);
 
 /* The parameter files are as rig_new() wrote them. */
 void assert_params_intact (Rig *rig);

@@ -8,7 +8,6 @@
 #include <glib/gstdio.h>
 
 #include "agent-remote-rig.h"
-#include "ff-agent-state.h"
 
 static char *
 system_package (Rig *rig, const char *kernel_version, const char *rootfs_version)
@@ -21,26 +20,25 @@ system_package (Rig *rig, const char *kernel_version, const char *rootfs_version
   return make_package (rig, "H1", payloads, G_N_ELEMENTS (payloads));
 }
 
-/* Recovery layout, kernel + rootfs, with @fault (NULL: none): a power cut, or a slot write error
- * (written again). Ends on the new version with parameters intact and exactly one result. */
+/* What the upgrade with @fault (NULL: none) ended in. */
 static void
-run_system_upgrade (const char *fault)
+log_result (Rig *rig, const char *fault, const FfRemoteResult *result)
 {
-  Rig *rig = rig_new ("recovery");
-  g_autofree char *sha = system_package (rig, "K2.0", "R2.0");
-  g_autoptr(FfRemoteResult) result = NULL;
-  g_autofree char *kernel = NULL, *rootfs = NULL, *flag = NULL;
-
-  rig->fault = g_strdup (fault);
-  result = boot_and_upgrade (rig, sha);
-  g_test_message ("fault %s: %s %s %s (%u boots, %u power cuts)", fault ? fault : "none",
+  g_test_message ("fault %s: %s %s %s (%u boots, %u power cuts)", fault != NULL ? fault : "none",
                   ff_remote_outcome_to_string (result->outcome), result->step ? result->step : "",
                   result->reason ? result->reason : "", rig->boots, rig->power_cuts);
+}
+
+/* The upgrade to K2.0 and R2.0 succeeded: both slots hold the new images and match their digests,
+ * the boot flag is cleared, the parameters are intact, and there is exactly one result. */
+static void
+assert_upgraded (Rig *rig, const FfRemoteResult *result)
+{
+  g_autofree char *kernel = NULL, *rootfs = NULL, *flag = NULL;
+
   g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_SUCCEEDED);
   g_assert_cmpstr (result->versions.kernel, ==, "K2.0");
   g_assert_cmpstr (result->versions.rootfs, ==, "R2.0");
-  if (fault != NULL && g_str_has_prefix (fault, "power-cut"))
-    g_assert_cmpuint (rig->power_cuts, ==, 1);
   kernel = slot_version (rig, "kernel");
   rootfs = slot_version (rig, "rootfs");
   g_assert_cmpstr (kernel, ==, "K2.0");
@@ -52,6 +50,23 @@ run_system_upgrade (const char *fault)
   assert_params_intact (rig);
   /* Exactly one result: the outbox holds it alone, under the one ID the platform got. */
   g_assert_cmpuint (outbox_size (rig), ==, 1);
+}
+
+/* Recovery layout, kernel + rootfs, with @fault (NULL: none): a power cut, or a slot write error
+ * (written again). Ends on the new version with parameters intact and exactly one result. */
+static void
+run_system_upgrade (const char *fault)
+{
+  Rig *rig = rig_new ("recovery");
+  g_autofree char *sha = system_package (rig, "K2.0", "R2.0");
+  g_autoptr(FfRemoteResult) result = NULL;
+
+  rig->fault = g_strdup (fault);
+  result = boot_and_upgrade (rig, sha);
+  log_result (rig, fault, result);
+  if (fault != NULL && g_str_has_prefix (fault, "power-cut"))
+    g_assert_cmpuint (rig->power_cuts, ==, 1);
+  assert_upgraded (rig, result);
   rig_free (rig);
 }
 
@@ -122,6 +137,9 @@ typedef enum
 
 static PackageFate package_fate;
 
+/* The kernel (90,000 bytes) written, the rootfs slot torn. */
+#define CUT_WHILE_WRITING "power-cut-in=write-slot:150000"
+
 /* The one package file on the data partition. */
 static char *
 stored_package (Rig *rig)
@@ -143,23 +161,14 @@ stored_package (Rig *rig)
 }
 
 /* After the power cut in the middle of the rootfs slot's write (recovery-writing: the kernel slot
- * written, the rootfs slot torn): the record as a newer agent would have written it, naming its
- * command, and the package as package_fate says. */
+ * written, the rootfs slot torn): the record damaged, and the package as package_fate says. */
 static void
 damage_record_while_writing (Rig *rig)
 {
-  g_autofree char *path = device_file (rig, "data/state.json");
   g_autofree char *package = stored_package (rig);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(FfAgentState) state = ff_agent_state_load (path, &error);
-  g_autofree char *record = NULL, *rootfs = NULL;
 
-  g_assert_no_error (error);
-  g_assert_cmpint (state->state, ==, FF_AGENT_STATE_RECOVERY_WRITING);
   g_assert_false (slot_digest_matches (rig, "rootfs"));
-  record = g_strdup_printf ("{\"format_version\":2,\"state\":\"recovery-writing\","
-                            "\"command_id\":\"%s\"}", state->command_id);
-  write_file (path, record, -1, 0600);
+  damage_record (rig, FF_AGENT_STATE_RECOVERY_WRITING);
   if (package_fate == PACKAGE_DAMAGED)
     {
       g_autofree char *contents = NULL;
@@ -184,31 +193,16 @@ test_record_lost_while_writing (void)
   Rig *rig = rig_new ("recovery");
   g_autofree char *sha = system_package (rig, "K2.0", "R2.0");
   g_autoptr(FfRemoteResult) result = NULL;
-  g_autofree char *kernel = NULL, *rootfs = NULL, *flag = NULL;
 
   package_fate = PACKAGE_INTACT;
-  rig->fault = g_strdup ("power-cut-in=write-slot:150000");
+  rig->fault = g_strdup (CUT_WHILE_WRITING);
   rig->after_power_cut = damage_record_while_writing;
   result = boot_and_upgrade (rig, sha);
-  g_test_message ("%s %s %s (%u boots)", ff_remote_outcome_to_string (result->outcome),
-                  result->step ? result->step : "", result->reason ? result->reason : "",
-                  rig->boots);
+  log_result (rig, CUT_WHILE_WRITING, result);
   g_assert_cmpuint (rig->power_cuts, ==, 1);
-  g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_SUCCEEDED);
-  g_assert_cmpstr (result->versions.kernel, ==, "K2.0");
-  g_assert_cmpstr (result->versions.rootfs, ==, "R2.0");
   /* Normal, recovery (cut), recovery (written again), normal. */
   g_assert_cmpuint (rig->boots, ==, 4);
-  kernel = slot_version (rig, "kernel");
-  rootfs = slot_version (rig, "rootfs");
-  g_assert_cmpstr (kernel, ==, "K2.0");
-  g_assert_cmpstr (rootfs, ==, "R2.0");
-  g_assert_true (slot_digest_matches (rig, "kernel"));
-  g_assert_true (slot_digest_matches (rig, "rootfs"));
-  flag = env_get (rig, "ff_mode");
-  g_assert_cmpstr (flag, ==, "normal");
-  assert_params_intact (rig);
-  g_assert_cmpuint (outbox_size (rig), ==, 1);
+  assert_upgraded (rig, result);
   rig_free (rig);
 }
 
@@ -235,12 +229,10 @@ test_record_lost_package_unusable (gconstpointer data)
   guint boots;
 
   package_fate = GPOINTER_TO_INT (data);
-  rig->fault = g_strdup ("power-cut-in=write-slot:150000");
+  rig->fault = g_strdup (CUT_WHILE_WRITING);
   rig->after_power_cut = damage_record_while_writing;
   result = boot_and_upgrade (rig, sha);
-  g_test_message ("%s %s %s (%u boots)", ff_remote_outcome_to_string (result->outcome),
-                  result->step ? result->step : "", result->reason ? result->reason : "",
-                  rig->boots);
+  log_result (rig, CUT_WHILE_WRITING, result);
   g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_FAILED);
   g_assert_cmpstr (result->step, ==, "recovery");
   g_assert_nonnull (strstr (result->reason, "stays in its recovery system"));
