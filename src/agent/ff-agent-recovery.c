@@ -82,8 +82,10 @@ ff_agent_recovery_record_lost (FfAgent *agent)
   g_autoptr(FfAgentBootEnv) env = NULL;
   g_autofree char *upgrade = NULL;
 
-  if (agent->state->state != FF_AGENT_STATE_IDLE
-      && agent->state->state != FF_AGENT_STATE_REPORTING)
+  /* A result already signed belongs to a record that was read: it is not made again. */
+  if ((agent->state->state != FF_AGENT_STATE_IDLE
+       && agent->state->state != FF_AGENT_STATE_REPORTING)
+      || agent->state->result_id != NULL)
     return FALSE;
   env = ff_agent_bootenv_open (agent->config->env_config, NULL);
   upgrade = env != NULL ? ff_agent_bootenv_get (env, "ff_upgrade") : NULL;
