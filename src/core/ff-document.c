@@ -157,6 +157,31 @@ scan_json (const char *data,
   return TRUE;
 }
 
+/* json-glib keeps the last of two members of one name ({"phone": A, "phone": B} reads as B),
+ * where another reader of the same bytes (a proxy, a log, a signer's own view) may take the first:
+ * the parser's object-member signal counts each object's members as they come, and an object
+ * holding fewer than were parsed into it named one twice. Names compare decoded ("\u0061" is
+ * "a"). */
+typedef struct
+{
+  GHashTable *counts;     /* JsonObject → members parsed into it */
+  char       *repeated;   /* the first name seen twice */
+} MemberCounts;
+
+static void
+member_parsed (JsonParser *parser,
+               JsonObject *object,
+               const char *member,
+               gpointer    user_data)
+{
+  MemberCounts *counts = user_data;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts->counts, object)) + 1;
+
+  g_hash_table_insert (counts->counts, object, GUINT_TO_POINTER (n));
+  if (n > json_object_get_size (object) && counts->repeated == NULL)
+    counts->repeated = g_strdup (member);
+}
+
 JsonParser *
 ff_document_parse_object (GBytes      *bytes,
                           JsonObject **root,
@@ -166,6 +191,8 @@ ff_document_parse_object (GBytes      *bytes,
   g_autoptr(GError) local_error = NULL;
   gsize length = 0;
   const char *data = g_bytes_get_data (bytes, &length);
+  MemberCounts counts = { NULL, NULL };
+  gboolean loaded;
   JsonNode *node;
 
   if (length > FF_DOCUMENT_MAX_SIZE)
@@ -184,14 +211,27 @@ ff_document_parse_object (GBytes      *bytes,
     }
   if (!scan_json (data, length, error))
     return NULL;
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
+  counts.counts = g_hash_table_new (NULL, NULL);
+  g_signal_connect (parser, "object-member", G_CALLBACK (member_parsed), &counts);
+  loaded = json_parser_load_from_data (parser, data, length, &local_error);
+  g_signal_handlers_disconnect_by_func (parser, member_parsed, &counts);
+  g_hash_table_unref (counts.counts);
+  if (!loaded)
     {
       /* json-glib quotes what it could not read, such as an unpaired surrogate (\ud800) it has
        * decoded into bytes that are not UTF-8: the message goes into UTF-8 answers. */
       g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
 
+      g_free (counts.repeated);
       g_set_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID,
                    _("The document is not valid JSON: %s"), message);
+      return NULL;
+    }
+  if (counts.repeated != NULL)
+    {
+      g_set_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID,
+                   _("The document names the member “%s” twice in one object"), counts.repeated);
+      g_free (counts.repeated);
       return NULL;
     }
   node = json_parser_get_root (parser);

@@ -291,6 +291,23 @@ test_firmware_notes (Fixture      *fixture,
   g_assert_nonnull (strstr (err, "notes"));
 }
 
+/* A member named twice in one object: json-glib kept the last ({"phone": A, …, "phone": B}
+ * registered B), where a proxy or a log in front may read the first; the second spelled with an
+ * escape ("\u0070hone") too. Refused, nothing stored. */
+static void
+test_duplicate_members (Fixture      *fixture,
+                        gconstpointer data)
+{
+  static const char *const bodies[] = {
+    "{\"phone\": \"13700137000\", \"name\": \"Li\", \"pin\": \"123456\", \"phone\": \"13700137001\"}",
+    "{\"phone\": \"13700137000\", \"name\": \"Li\", \"pin\": \"123456\", "
+    "\"\\u0070hone\": \"13700137001\"}",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bodies); i++)
+    expect_refused (fixture, "POST", "/console/api/technicians", bodies[i], 400, "“phone” twice");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -308,5 +325,7 @@ main (int   argc,
   g_test_add ("/security/console/dot-names", Fixture, NULL, set_up, test_dot_names, tear_down);
   g_test_add ("/security/console/firmware-notes", Fixture, NULL, set_up, test_firmware_notes,
               tear_down);
+  g_test_add ("/security/console/duplicate-members", Fixture, NULL, set_up,
+              test_duplicate_members, tear_down);
   return g_test_run ();
 }
