@@ -8,6 +8,7 @@
 #include "ff-platform-db-private.h"
 #include "ff-platform-error.h"
 #include "ff-platform-remote-db.h"
+#include "ff-platform-state-labels.h"
 #include "ff-platform-tasks.h"
 #include "ff-platform-upgrade-checks.h"
 #include "ff-sqlite.h"
@@ -15,15 +16,9 @@
 #include <glib/gi18n-lib.h>
 
 
-/* A state as stored (English, machine-readable: --json, the database, the metrics) and the word
- * people read for it; the context keeps the words apart from the same English words elsewhere. */
-typedef struct
-{
-  const char *name;
-  const char *label;
-} StateName;
-
-static const StateName campaign_states[] = {
+/* The states as stored and as people read them; the context keeps the words apart from the same
+ * English words elsewhere. */
+static const FfStateLabel campaign_states[] = {
   { FF_CAMPAIGN_DRAFT, NC_("campaign state", "draft") },
   { FF_CAMPAIGN_RUNNING, NC_("campaign state", "running") },
   { FF_CAMPAIGN_PAUSED, NC_("campaign state", "paused") },
@@ -31,7 +26,7 @@ static const StateName campaign_states[] = {
   { FF_CAMPAIGN_COMPLETE, NC_("campaign state", "complete") },
 };
 
-static const StateName terminal_states[] = {
+static const FfStateLabel terminal_states[] = {
   [FF_CAMPAIGN_TERMINAL_PENDING] = { "pending", NC_("campaign state", "pending") },
   [FF_CAMPAIGN_TERMINAL_SENT] = { "sent", NC_("campaign state", "sent") },
   [FF_CAMPAIGN_TERMINAL_DOWNLOADING] = { "downloading", NC_("campaign state", "downloading") },
@@ -51,24 +46,15 @@ ff_campaign_terminal_state_to_string (FfCampaignTerminalState state)
   return terminal_states[state].name;
 }
 
-static const char *
-find_label (const StateName *names,
-            gsize            n_names,
-            const char      *state)
-{
-  for (gsize i = 0; i < n_names; i++)
-    if (g_strcmp0 (state, names[i].name) == 0)
-      return g_dpgettext2 (GETTEXT_PACKAGE, "campaign state", names[i].label);
-  return NULL;
-}
-
 const char *
 ff_campaign_state_display (const char *state)
 {
-  const char *label = find_label (campaign_states, G_N_ELEMENTS (campaign_states), state);
+  const char *label = ff_state_label (campaign_states, G_N_ELEMENTS (campaign_states),
+                                      "campaign state", state);
 
   if (label == NULL)
-    label = find_label (terminal_states, G_N_ELEMENTS (terminal_states), state);
+    label = ff_state_label (terminal_states, G_N_ELEMENTS (terminal_states), "campaign state",
+                            state);
   return label != NULL ? label : state;
 }
 
@@ -617,6 +603,35 @@ withdraw_unpublished_commands (FfPlatformDb *db,
               now), error);
 }
 
+/* A cancelled campaign's tablet work is cancelled with it, in the cancel's transaction: its open
+ * tasks (`campaigns tasks`) are withdrawn by the code of `tasks cancel`, so a tablet syncing
+ * afterwards no longer gets them and their terminals are free for other tasks and campaigns. */
+static gboolean
+cancel_tablet_work (FfPlatformDb *db,
+                    const char   *campaign_id,
+                    gint64        now,
+                    GError      **error)
+{
+  g_autoptr(GPtrArray) terminals = ff_platform_db_list_campaign_terminals (db, campaign_id, 0,
+                                                                           error);
+  g_autoptr(GPtrArray) task_ids = g_ptr_array_new_with_free_func (g_free);
+
+  if (terminals == NULL)
+    return FALSE;
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      const FfCampaignTerminal *t = g_ptr_array_index (terminals, i);
+
+      if (t->task_id != NULL && g_str_equal (t->state, "sent")
+          && !g_ptr_array_find_with_equal_func (task_ids, t->task_id, g_str_equal, NULL))
+        g_ptr_array_add (task_ids, g_strdup (t->task_id));
+    }
+  for (guint i = 0; i < task_ids->len; i++)
+    if (!ff_platform_cancel_task_within (db, g_ptr_array_index (task_ids, i), now, error))
+      return FALSE;
+  return TRUE;
+}
+
 typedef struct
 {
   const char       *campaign_id;
@@ -677,7 +692,8 @@ act_in_transaction (FfPlatformDb *db,
   if (acting->action == FF_CAMPAIGN_RESUME)
     return ff_campaign_requeue_meter_installs (db, campaign, acting->now, error);
   if (acting->action == FF_CAMPAIGN_CANCEL
-      && !withdraw_unpublished_commands (db, campaign->campaign_id, acting->now, error))
+      && (!withdraw_unpublished_commands (db, campaign->campaign_id, acting->now, error)
+          || !cancel_tablet_work (db, campaign->campaign_id, acting->now, error)))
     return FALSE;
   if (acting->action == FF_CAMPAIGN_PAUSE || acting->action == FF_CAMPAIGN_CANCEL)
     return ff_campaign_withdraw_meter_installs (db, campaign, acting->now, error);

@@ -162,7 +162,8 @@ gint64      ff_platform_db_count_campaign_unfinished (FfPlatformDb *db,
                                                       GError      **error);
 
 /* start (a draft), pause (a running one), resume (a paused one: its halt reason is cleared),
- * cancel (any but a finished one: its terminals still pending stay so, nothing more is sent).
+ * cancel (any but a finished one: its terminals still pending stay so, nothing more is sent,
+ * and its open tablet tasks are cancelled as ff_platform_cancel_task does).
  * FF_PLATFORM_ERROR_CONFLICT when the campaign's state does not allow it. */
 typedef enum
 {

@@ -4,6 +4,7 @@
 #include "ff-platform-cli.h"
 
 #include "ff-document.h"
+#include "ff-platform-campaigns.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-json.h"
 #include "ff-platform-meter-results.h"
@@ -119,6 +120,27 @@ tasks_list (FfCli   *cli,
   return TRUE;
 }
 
+static gboolean
+tasks_cancel (FfCli   *cli,
+              int      argc,
+              char   **argv,
+              GError **error)
+{
+  if (!ff_cli_parse (cli, "ID", _("Cancel an open task: its terminals not visited yet are "
+                                  "withdrawn and its tablets go back to stock"),
+                     NULL, &argc, &argv, error))
+    return FALSE;
+  if (argc != 2)
+    return ff_cli_usage_error (error, _("Name one task"));
+  if (ff_cli_open_db (cli, error) == NULL
+      || !ff_platform_cancel_task (cli->db, argv[1], ff_platform_now (), error))
+    return FALSE;
+  /* Its campaign terminals are pending again: a running serve's engine looks at them anew. */
+  ff_platform_campaigns_signal (cli->data_dir);
+  g_print (_("Task %s is cancelled\n"), argv[1]);
+  return TRUE;
+}
+
 gboolean
 ff_cli_tasks (FfCli   *cli,
               int      argc,
@@ -129,7 +151,10 @@ ff_cli_tasks (FfCli   *cli,
     return tasks_create (cli, argc - 1, argv + 1, error);
   if (argc >= 2 && g_str_equal (argv[1], "list"))
     return tasks_list (cli, argc - 1, argv + 1, error);
-  return ff_cli_usage_error (error, _("Use “fieldflash-platform tasks create …” or “tasks list”"));
+  if (argc >= 2 && g_str_equal (argv[1], "cancel"))
+    return tasks_cancel (cli, argc - 1, argv + 1, error);
+  return ff_cli_usage_error (error, _("Use “fieldflash-platform tasks create …”, “tasks list” or "
+                                      "“tasks cancel ID”"));
 }
 
 void

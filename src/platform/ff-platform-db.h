@@ -123,6 +123,11 @@ typedef struct
   GBytes *document;
 } FfReportRecord;
 
+/* A task's states. */
+#define FF_TASK_OPEN "open"
+#define FF_TASK_COMPLETE "complete"
+#define FF_TASK_CANCELLED "cancelled"
+
 #define FF_HANDHELD_IN_STOCK "in-stock"
 #define FF_HANDHELD_CHECKED_OUT "checked-out"
 #define FF_HANDHELD_RETIRED "retired"
@@ -413,6 +418,13 @@ gboolean      ff_platform_db_close_item            (FfPlatformDb  *db,
                                                     const char    *task_id,
                                                     const char    *device_id,
                                                     const char    *report_id,
+                                                    GError       **error);
+/* Withdraws the items of @task_id still open (the campaign terminals they carried pending again,
+ * without a task), marks it cancelled and returns its checked-out tablets to stock; a withdrawn
+ * item is never closed by a later report (ff_platform_cancel_task checks the task is open). */
+gboolean      ff_platform_db_cancel_task           (FfPlatformDb  *db,
+                                                    const char    *task_id,
+                                                    gint64         now,
                                                     GError       **error);
 /* Marks the task complete and returns its checked-out tablets to stock when no item is open;
  * *@complete tells whether it is (now or already). */

@@ -9,6 +9,7 @@
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-fleet-db.h"
 #include "ff-platform-clock.h"
+#include "ff-platform-state-labels.h"
 #include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
@@ -448,20 +449,14 @@ const char *
 ff_handheld_state_display (const char *state)
 {
   /* The words the console shows for them too (console/js/widgets.js, stateName). */
-  static const struct
-  {
-    const char *name;
-    const char *label;
-  } labels[] = {
+  static const FfStateLabel labels[] = {
     { FF_HANDHELD_IN_STOCK, N_("in stock") },
     { FF_HANDHELD_CHECKED_OUT, N_("checked out") },
     { FF_HANDHELD_RETIRED, N_("retired") },
   };
+  const char *label = ff_state_label (labels, G_N_ELEMENTS (labels), NULL, state);
 
-  for (gsize i = 0; i < G_N_ELEMENTS (labels); i++)
-    if (g_strcmp0 (state, labels[i].name) == 0)
-      return _(labels[i].label);
-  return state;
+  return label != NULL ? label : state;
 }
 
 gboolean

@@ -298,11 +298,40 @@ static const char schema_v14[] =
   "CREATE INDEX campaign_terminals_by_command ON campaign_terminals (command_id)"
   "  WHERE command_id IS NOT NULL;";
 
+/* Schema 15: a task may be cancelled (`tasks cancel`, or the cancel of the campaign whose tablet
+ * work it is): its items still open are withdrawn, and the platform no longer hands it to
+ * tablets. SQLite cannot widen a CHECK constraint: both tables are made again (the migration
+ * runs with foreign keys off, checked before it commits). */
+static const char schema_v15[] =
+  "CREATE TABLE tasks_15 ("
+  "  task_id TEXT PRIMARY KEY, phone TEXT NOT NULL REFERENCES technicians (phone),"
+  "  issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, rollback_reason TEXT,"
+  "  state TEXT NOT NULL CHECK (state IN ('open', 'complete', 'cancelled')),"
+  "  completed_at INTEGER, document BLOB NOT NULL, signature BLOB NOT NULL);"
+  "INSERT INTO tasks_15 SELECT task_id, phone, issued_at, expires_at, rollback_reason, state,"
+  "  completed_at, document, signature FROM tasks;"
+  "DROP TABLE tasks;"
+  "ALTER TABLE tasks_15 RENAME TO tasks;"
+  "CREATE INDEX tasks_by_phone ON tasks (phone, issued_at);"
+  "CREATE TABLE task_items_15 ("
+  "  task_id TEXT NOT NULL REFERENCES tasks (task_id),"
+  "  device_id TEXT NOT NULL REFERENCES terminals (device_id),"
+  "  target_firmware_id INTEGER NOT NULL REFERENCES firmware (id),"
+  "  previous_firmware_id INTEGER REFERENCES firmware (id),"
+  "  state TEXT NOT NULL CHECK (state IN ('open', 'closed', 'withdrawn')),"
+  "  closing_report_id TEXT, expected_version TEXT, PRIMARY KEY (task_id, device_id));"
+  "INSERT INTO task_items_15 SELECT task_id, device_id, target_firmware_id,"
+  "  previous_firmware_id, state, closing_report_id, expected_version FROM task_items;"
+  "DROP TABLE task_items;"
+  "ALTER TABLE task_items_15 RENAME TO task_items;"
+  "CREATE INDEX task_items_by_device ON task_items (device_id, state);"
+  "CREATE INDEX task_items_by_state ON task_items (task_id, state);";
+
 /* steps[N] brings a database of schema N to schema N + 1. */
 static const char *const steps[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
                                       schema_v6, schema_v7, schema_v8, schema_v9, schema_v10,
                                       schema_v11, schema_v12, schema_v13,
-                                      schema_v14 };
+                                      schema_v14, schema_v15 };
 
 static gboolean
 exec (sqlite3     *handle,
@@ -347,6 +376,34 @@ version_key (sqlite3_context *context,
     sqlite3_result_text (context, ff_version_sort_key (version), -1, g_free);
 }
 
+/* A step that makes a table again runs with foreign keys off (SQLite's way of altering a
+ * table others refer to): this checks them all before it commits. */
+static gboolean
+check_foreign_keys (sqlite3  *handle,
+                    GError  **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (handle, "PRAGMA foreign_key_check", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED, _("Database error: %s"),
+                   sqlite3_errmsg (handle));
+      return FALSE;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    return TRUE;
+  if (rc == SQLITE_ROW)
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED,
+                 _("Database error: a row of %s refers to nothing"),
+                 (const char *) sqlite3_column_text (stmt, 0));
+  else
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_FAILED, _("Database error: %s"),
+                 sqlite3_errmsg (handle));
+  return FALSE;
+}
+
 /* Applies the next step, if the database still needs it: the version is read again inside the
  * write transaction, as another process may have migrated it meanwhile. *@done tells whether the
  * database is current. */
@@ -373,8 +430,8 @@ migrate_step (sqlite3   *handle,
   if (*done)
     return exec (handle, "COMMIT", error);
   set_version = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
-  if (exec (handle, steps[version], error) && exec (handle, set_version, error)
-      && exec (handle, "COMMIT", error))
+  if (exec (handle, steps[version], error) && check_foreign_keys (handle, error)
+      && exec (handle, set_version, error) && exec (handle, "COMMIT", error))
     return TRUE;
 
 failed:
@@ -401,8 +458,16 @@ ff_platform_schema_migrate (sqlite3  *handle,
   if (!read_version (handle, &version, error))
     return FALSE;
   done = version == (int) G_N_ELEMENTS (steps);
+  if (done)
+    return TRUE;
+  /* Only outside a transaction does this pragma take effect. */
+  if (!exec (handle, "PRAGMA foreign_keys = OFF", error))
+    return FALSE;
   while (!done)
     if (!migrate_step (handle, &done, error))
-      return FALSE;
-  return TRUE;
+      {
+        sqlite3_exec (handle, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+        return FALSE;
+      }
+  return exec (handle, "PRAGMA foreign_keys = ON", error);
 }

@@ -204,6 +204,9 @@ handle_task_list (Job     *job,
     {
       FfTaskRecord *task = g_ptr_array_index (tasks, i);
 
+      /* A cancelled task's work was withdrawn: no tablet gets it again. */
+      if (g_str_equal (task->state, FF_TASK_CANCELLED))
+        continue;
       json_builder_begin_object (builder);
       ff_builder_add_string (builder, "task_id", task->task_id);
       ff_builder_add_timestamp (builder, "issued_at", task->issued_at);
@@ -249,6 +252,8 @@ handle_task_file (Job        *job,
     return ff_reply_gerror (reply, error);
   if (!listed)
     return ff_reply_error (reply, 403, _("The task does not list this tablet"));
+  if (g_str_equal (task->state, FF_TASK_CANCELLED))
+    return ff_reply_error (reply, 410, _("The task was cancelled"));
   if (signature)
     return ff_reply_bytes (reply, 200, "application/octet-stream", task->signature);
   data = g_bytes_get_data (task->document, &length);

@@ -298,7 +298,8 @@ ff_platform_db_close_item (FfPlatformDb *db,
   return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
       "UPDATE task_items SET state = 'closed',"
       " closing_report_id = ? WHERE task_id = ?"
-      " AND device_id = ?", error, "sss", report_id, task_id, device_id), error));
+      " AND device_id = ? AND state != 'withdrawn'", error, "sss", report_id, task_id,
+      device_id), error));
 }
 
 static gboolean
@@ -333,6 +334,28 @@ ff_platform_db_complete_task_if_done (FfPlatformDb *db,
                                       GError      **error)
 {
   return FF_PLATFORM_DB_LOCKED (db, complete_task_if_done (db, task_id, now, complete, error));
+}
+
+gboolean
+ff_platform_db_cancel_task (FfPlatformDb *db,
+                            const char   *task_id,
+                            gint64        now,
+                            GError      **error)
+{
+  return FF_PLATFORM_DB_LOCKED (db,
+    ff_platform_db_run (db, ff_platform_db_bind (db,
+      "UPDATE campaign_terminals SET state = 'pending', task_id = NULL, updated_at = ?2"
+      " WHERE task_id = ?1 AND state = 'sent' AND device_id IN (SELECT device_id FROM task_items"
+      "  WHERE task_id = ?1 AND state = 'open')", error, "si", task_id, now), error)
+    && ff_platform_db_run (db, ff_platform_db_bind (db,
+      "UPDATE task_items SET state = 'withdrawn' WHERE task_id = ? AND state = 'open'", error,
+      "s", task_id), error)
+    && ff_platform_db_run (db, ff_platform_db_bind (db,
+      "UPDATE tasks SET state = 'cancelled', completed_at = ? WHERE task_id = ?", error, "is",
+      now, task_id), error)
+    && ff_platform_db_run (db, ff_platform_db_bind (db,
+      "UPDATE handhelds SET state = 'in-stock', task_id = NULL"
+      " WHERE task_id = ? AND state = 'checked-out'", error, "s", task_id), error));
 }
 
 /* Reports */

@@ -6,6 +6,7 @@
 #include "ff-platform-campaigns.h"
 #include "ff-platform-error.h"
 #include "ff-platform-fleet.h"
+#include "ff-platform-state-labels.h"
 #include "ff-profile.h"
 #include "ff-platform-upgrade-checks.h"
 #include "ff-task.h"
@@ -428,6 +429,76 @@ ff_platform_create_task (FfPlatformDb        *db,
       return NULL;
     }
   return within.task_id;
+}
+
+gboolean
+ff_platform_cancel_task_within (FfPlatformDb *db,
+                                const char   *task_id,
+                                gint64        now,
+                                GError      **error)
+{
+  g_autofree char *owner = NULL;
+  g_autofree char *state = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!ff_platform_db_get_task_owner (db, task_id, &owner, &state, &local_error))
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_NOT_FOUND,
+                     _("There is no task %s"), task_id);
+      return FALSE;
+    }
+  if (!g_str_equal (state, FF_TASK_OPEN))
+    {
+      g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_CONFLICT,
+                   _("Task %s is %s: only an open task can be cancelled"), task_id,
+                   ff_task_state_display (state));
+      return FALSE;
+    }
+  return ff_platform_db_cancel_task (db, task_id, now, error);
+}
+
+typedef struct
+{
+  const char *task_id;
+  gint64      now;
+} Cancelling;
+
+static gboolean
+cancel_in_transaction (FfPlatformDb *db,
+                       gpointer      user_data,
+                       GError      **error)
+{
+  Cancelling *cancelling = user_data;
+
+  return ff_platform_cancel_task_within (db, cancelling->task_id, cancelling->now, error);
+}
+
+gboolean
+ff_platform_cancel_task (FfPlatformDb *db,
+                         const char   *task_id,
+                         gint64        now,
+                         GError      **error)
+{
+  Cancelling cancelling = { task_id, now };
+
+  return ff_platform_db_transaction (db, cancel_in_transaction, &cancelling, error);
+}
+
+const char *
+ff_task_state_display (const char *state)
+{
+  /* The words the console shows for them too (console/js/widgets.js, stateName). */
+  static const FfStateLabel labels[] = {
+    { FF_TASK_OPEN, N_("open") },
+    { FF_TASK_COMPLETE, N_("complete") },
+    { FF_TASK_CANCELLED, N_("cancelled") },
+  };
+  const char *label = ff_state_label (labels, G_N_ELEMENTS (labels), NULL, state);
+
+  return label != NULL ? label : state;
 }
 
 gboolean

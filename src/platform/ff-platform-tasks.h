@@ -50,6 +50,24 @@ gboolean  ff_platform_check_target    (FfPlatformDb        *db,
                                        const char          *campaign_id,
                                        GError             **error);
 
+/* Cancels open task @task_id in one transaction: its items still open are withdrawn, its tablets
+ * go back to stock, the platform no longer hands it to tablets, and the campaign terminals it
+ * carried are pending again without a task (another task may take them). A report a tablet
+ * uploads later for a withdrawn item is still stored and the ledger takes the version it
+ * reports, but it closes nothing and counts toward no campaign. NOT_FOUND for an unknown task,
+ * CONFLICT for one that is not open. */
+gboolean  ff_platform_cancel_task     (FfPlatformDb        *db,
+                                       const char          *task_id,
+                                       gint64               now,
+                                       GError             **error);
+/* The same inside the caller's transaction (the cancel of a campaign cancels its tablet work). */
+gboolean  ff_platform_cancel_task_within (FfPlatformDb     *db,
+                                          const char       *task_id,
+                                          gint64            now,
+                                          GError          **error);
+/* A task's state (as stored, English) in the language people read. */
+const char *ff_task_state_display     (const char          *state);
+
 /* Writes DATA/tasks/TASK.json and TASK.sig (the exact signed bytes and the raw signature). */
 gboolean  ff_platform_export_task     (FfPlatformDb        *db,
                                        const char          *task_id,

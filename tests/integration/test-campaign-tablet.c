@@ -1,6 +1,8 @@
 /* A campaign's tablet-only terminal: `campaigns tasks` makes its signed task once its wave started,
  * the tablet's uploaded report moves it to succeeded in the ingest's own transaction, and the
- * engine of the next `serve` completes the wave and the campaign. */
+ * engine of the next `serve` completes the wave and the campaign. `tasks cancel` and a cancelled
+ * campaign withdraw that work: no tablet gets it again, and a report uploaded after is stored but
+ * counts toward nothing. */
 #include "config.h"
 
 #include "platform-harness.h"
@@ -11,6 +13,9 @@
   "device_id,name,latitude,longitude,vendor,model,hardware_version,software_version," \
   "software_checksum,host,port,common_address,profile,link\n" \
   "DTU0009,Ring main unit 9,39.915,116.404,Acme,DTU-3000,HV1.0,V1.00,A1B2,127.0.0.1,2409,9," \
+  "state-grid,offline\n"
+#define DTU0010 \
+  "DTU0010,Ring main unit 10,39.916,116.405,Acme,DTU-3000,HV1.0,V1.00,A1B2,127.0.0.1,2410,10," \
   "state-grid,offline\n"
 
 /* `campaigns show C1 --json` parsed. */
@@ -26,22 +31,45 @@ show (Harness    *h,
   return json_node_get_object (json_parser_get_root (parser));
 }
 
+/* Terminal @index of the first wave of @campaign. */
 static JsonObject *
-only_terminal (JsonObject *campaign)
+wave_terminal (JsonObject *campaign,
+               guint       index)
 {
   JsonObject *wave = json_array_get_object_element (
     json_object_get_array_member (campaign, "wave_list"), 0);
 
-  return json_array_get_object_element (json_object_get_array_member (wave, "terminal_list"), 0);
+  return json_array_get_object_element (json_object_get_array_member (wave, "terminal_list"),
+                                        index);
+}
+
+/* The harness's world with tablet TAB-0003 (its key in @tablet), the terminals of @ledger and
+ * a draft campaign C1 of @terminals. */
+static Harness *
+create_campaign (FfKey      *tablet,
+                 const char *ledger,
+                 const char *terminals)
+{
+  Harness *h = harness_new ();
+  g_autofree char *pem = ff_key_get_public_pem (tablet);
+  g_autofree char *pem_path = NULL, *ledger_path = NULL;
+
+  harness_setup_world (h);
+  pem_path = harness_write (h, "tab-c.pub.pem", pem, -1);
+  ledger_path = harness_write (h, "tablet-only.csv", ledger, -1);
+  g_free (harness_run_ok (h, "terminals", "import", ledger_path, NULL));
+  g_free (harness_run_ok (h, "handhelds", "add", "TAB-0003", "--pubkey", pem_path, NULL));
+  g_free (harness_run_ok (h, "campaigns", "create", "--firmware", "V2.01", "--terminals",
+                          terminals, "--waves", "100%", "--max-failures", "1", NULL));
+  return h;
 }
 
 static void
 test_tablet_report (void)
 {
-  Harness *h = harness_new ();
   g_autoptr(FfKey) tablet = ff_key_generate (NULL);
-  g_autofree char *pem = ff_key_get_public_pem (tablet);
-  g_autofree char *pem_path = NULL, *ledger_path = NULL, *out = NULL, *err = NULL;
+  Harness *h = create_campaign (tablet, LEDGER_DTU0009, "DTU0009");
+  g_autofree char *out = NULL, *err = NULL;
   g_autofree char *token = NULL, *task_id = NULL;
   g_autoptr(JsonParser) before = json_parser_new ();
   g_autoptr(JsonParser) after = json_parser_new ();
@@ -50,13 +78,6 @@ test_tablet_report (void)
   JsonObject *campaign;
   char *end;
 
-  harness_setup_world (h);
-  pem_path = harness_write (h, "tab-c.pub.pem", pem, -1);
-  ledger_path = harness_write (h, "dtu0009.csv", LEDGER_DTU0009, -1);
-  g_free (harness_run_ok (h, "terminals", "import", ledger_path, NULL));
-  g_free (harness_run_ok (h, "handhelds", "add", "TAB-0003", "--pubkey", pem_path, NULL));
-  g_free (harness_run_ok (h, "campaigns", "create", "--firmware", "V2.01", "--terminals",
-                          "DTU0009", "--waves", "100%", "--max-failures", "1", NULL));
   /* Before its wave started there is no tablet work. */
   g_assert_cmpint (harness_run (h, NULL, NULL, &err, "campaigns", "tasks", "C1", "--technician",
                                 HARNESS_PHONE_A, "--handheld", "TAB-0003", NULL), ==, 1);
@@ -72,8 +93,8 @@ test_tablet_report (void)
   end = strchr (task_id, ' ');
   *end = '\0';
   campaign = show (h, before);
-  g_assert_cmpstr (json_object_get_string_member (only_terminal (campaign), "state"), ==, "sent");
-  g_assert_cmpstr (json_object_get_string_member (only_terminal (campaign), "task_id"), ==,
+  g_assert_cmpstr (json_object_get_string_member (wave_terminal (campaign, 0), "state"), ==, "sent");
+  g_assert_cmpstr (json_object_get_string_member (wave_terminal (campaign, 0), "task_id"), ==,
                    task_id);
 
   token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0003");
@@ -81,7 +102,7 @@ test_tablet_report (void)
   g_assert_cmpuint (harness_upload_report (h, token, report, tablet, NULL), ==, 201);
   /* The report's own transaction moved the terminal. */
   campaign = show (h, after);
-  g_assert_cmpstr (json_object_get_string_member (only_terminal (campaign), "state"), ==,
+  g_assert_cmpstr (json_object_get_string_member (wave_terminal (campaign, 0), "state"), ==,
                    "succeeded");
   /* The engine of the next serve, at its start, completes the wave and the campaign. */
   harness_stop (h);
@@ -92,11 +113,109 @@ test_tablet_report (void)
   harness_free (h);
 }
 
+/* The task ID that `campaigns tasks C1` printed. */
+static char *
+make_tablet_work (Harness *h)
+{
+  g_autofree char *out = harness_run_ok (h, "campaigns", "tasks", "C1", "--technician",
+                                         HARNESS_PHONE_A, "--handheld", "TAB-0003", NULL);
+  char *task_id;
+
+  g_assert_true (g_str_has_prefix (out, "Created task "));
+  task_id = g_strdup (out + strlen ("Created task "));
+  *strchr (task_id, ' ') = '\0';
+  return task_id;
+}
+
+/* Whether GET /tasks, as the tablet logged in with @token, lists @task_id. */
+static gboolean
+tablet_lists (Harness    *h,
+              const char *token,
+              const char *task_id)
+{
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_cmpuint (harness_request (h, "GET", "/api/v1/tasks", token, NULL, NULL, &body, NULL), ==,
+                    200);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  return strstr (text, task_id) != NULL;
+}
+
+/* The state and task of terminal @index of the only wave of C1. */
+static void
+assert_terminal (Harness    *h,
+                 guint       index,
+                 const char *state,
+                 const char *task_id)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *terminal = wave_terminal (show (h, parser), index);
+
+  g_assert_cmpstr (json_object_get_string_member (terminal, "state"), ==, state);
+  g_assert_cmpstr (json_object_get_string_member (terminal, "task_id"), ==, task_id);
+}
+
+static void
+test_cancel_withdraws_tablet_work (void)
+{
+  g_autoptr(FfKey) tablet = ff_key_generate (NULL);
+  Harness *h = create_campaign (tablet, LEDGER_DTU0009 DTU0010, "DTU0009,DTU0010");
+  g_autofree char *err = NULL, *token = NULL;
+  g_autofree char *first = NULL, *second = NULL, *document = NULL, *handhelds = NULL;
+  g_autofree char *tasks = NULL, *line = NULL, *terminal = NULL;
+  g_autoptr(FfReport) report = NULL;
+
+  g_free (harness_run_ok (h, "campaigns", "start", "C1", NULL));
+  harness_start (h, TRUE);
+  first = make_tablet_work (h);
+  token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0003");
+  g_assert_true (tablet_lists (h, token, first));
+
+  /* `tasks cancel`: the campaign runs on, its terminals pending again and free for new work. */
+  g_free (harness_run_ok (h, "tasks", "cancel", first, NULL));
+  assert_terminal (h, 0, "pending", NULL);
+  assert_terminal (h, 1, "pending", NULL);
+  g_assert_false (tablet_lists (h, token, first));
+  document = g_strdup_printf ("/api/v1/tasks/%s/document", first);
+  g_assert_cmpuint (harness_request (h, "GET", document, token, NULL, NULL, NULL, NULL), ==, 410);
+  handhelds = harness_run_ok (h, "handhelds", "list", NULL);
+  g_assert_nonnull (strstr (handhelds, "TAB-0003\tin-stock"));
+  g_assert_cmpint (harness_run (h, NULL, NULL, &err, "tasks", "cancel", first, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "only an open task can be cancelled"));
+  second = make_tablet_work (h);
+  assert_terminal (h, 0, "sent", second);
+
+  /* The campaign's cancel withdraws its open task in the same transaction. */
+  g_free (harness_run_ok (h, "campaigns", "cancel", "C1", NULL));
+  assert_terminal (h, 0, "pending", NULL);
+  assert_terminal (h, 1, "pending", NULL);
+  g_assert_false (tablet_lists (h, token, second));
+  tasks = harness_run_ok (h, "tasks", "list", NULL);
+  line = g_strdup_printf ("%s\t", second);
+  g_assert_nonnull (strstr (tasks, line));
+  g_assert_nonnull (strstr (strstr (tasks, line), "\tcancelled\t0/2"));
+
+  /* A tablet that had the task before the cancel uploads its report later: stored, and the
+   * ledger takes the version the terminal runs, but it closes no item and moves no campaign. */
+  report = harness_report (second, "DTU0009", "TAB-0003", HARNESS_PHONE_A);
+  g_assert_cmpuint (harness_upload_report (h, token, report, tablet, NULL), ==, 201);
+  assert_terminal (h, 0, "pending", NULL);
+  g_free (tasks);
+  tasks = harness_run_ok (h, "tasks", "list", NULL);
+  g_assert_nonnull (strstr (strstr (tasks, line), "\tcancelled\t0/2"));
+  terminal = harness_run_ok (h, "terminals", "list", NULL);
+  g_assert_nonnull (strstr (terminal, "V2.01"));
+  harness_stop (h);
+  harness_free (h);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/campaigns/tablet-report", test_tablet_report);
+  g_test_add_func ("/campaigns/cancel-withdraws-tablet-work", test_cancel_withdraws_tablet_work);
   return g_test_run ();
 }

@@ -181,9 +181,25 @@ test_migrate_schema_1 (void)
   item = ff_platform_db_get_task_item (db, "13800138000-20261206", "DTU0001", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (item->expected_version, ==, "V1.00");
+  /* Schema 15 made tasks and task_items again with foreign keys off: they are on again. */
+  g_assert_false (ff_platform_db_insert_task_item (db, "13800138000-20990101", "DTU0001", 1, 0,
+                                                   "V1.00", &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
   ff_platform_db_close (db);
 
-  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 14);
+  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 15);
+  /* Schema 15: a task may be cancelled and its items withdrawn; every row is still there and
+   * every reference to a task still holds. */
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM sqlite_schema WHERE name = 'tasks'"
+                                 " AND sql LIKE '%''cancelled''%'"), ==, 1);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM sqlite_schema WHERE name = 'task_items'"
+                                 " AND sql LIKE '%''withdrawn''%'"), ==, 1);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM tasks"), ==, 1);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM task_items"), >, 0);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM pragma_foreign_key_check"), ==, 0);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+                                 " AND tbl_name IN ('tasks', 'task_items')"), ==, 5);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM meters WHERE psk IS NOT NULL"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM remote_commands"
                                  " WHERE published_at IS NOT NULL"), ==, 0);
