@@ -77,10 +77,30 @@ ff_ui_test_is_label_mentioning (GtkWidget     *widget,
          && strstr (gtk_label_get_label (GTK_LABEL (widget)), word) != NULL;
 }
 
+/* A wait that times out says where each window's visit stood: its page, state and last message. */
 static gboolean
 wait_deadline_passed (gpointer user_data)
 {
-  g_error ("timed out waiting for %s", (const char *) user_data);
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  g_autoptr(GString) where = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+      FfWorkflow *workflow;
+
+      if (!FF_IS_WINDOW (toplevel))
+        continue;
+      workflow = ff_window_get_workflow (FF_WINDOW (toplevel));
+      g_string_append_printf (where, " (page %s", ff_window_get_page_name (FF_WINDOW (toplevel)));
+      if (workflow != NULL)
+        g_string_append_printf (where, ", workflow %s: %s",
+                                ff_workflow_state_to_string (ff_workflow_get_state (workflow)),
+                                ff_workflow_get_message (workflow));
+      g_string_append_c (where, ')');
+    }
+  g_error ("waited %u s in vain for %s%s", ff_test_deadline_s (FF_WAIT_DEADLINE_S),
+           (const char *) user_data, where->str);
   return G_SOURCE_REMOVE;
 }
 
@@ -132,6 +152,97 @@ ff_ui_test_wait_until_settled (FfUiTestCondition  condition,
         g_main_context_iteration (NULL, TRUE);
     }
   g_source_remove (watchdog);
+}
+
+gboolean
+ff_ui_test_flag_set (gpointer flag)
+{
+  return *(const gboolean *) flag;
+}
+
+static gboolean
+is_row_with_subtitle (GtkWidget     *widget,
+                      gconstpointer  subtitle)
+{
+  return ADW_IS_ACTION_ROW (widget)
+         && g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (widget)), subtitle) == 0;
+}
+
+const char *
+ff_ui_test_row_subtitle (GtkWidget  *root,
+                         const char *title)
+{
+  GtkWidget *row = ff_ui_test_find (root, ff_ui_test_is_row_titled, title);
+
+  g_assert_nonnull (row);
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+}
+
+gboolean
+ff_ui_test_row_shown (gpointer query)
+{
+  const FfUiTestQuery *row_query = query;
+  GtkWidget *row = ff_ui_test_find (row_query->root, is_row_with_subtitle, row_query->text);
+
+  return row != NULL && gtk_widget_is_drawable (row);
+}
+
+gboolean
+ff_ui_test_row_titled_shown (gpointer query)
+{
+  const FfUiTestQuery *row_query = query;
+  GtkWidget *row = ff_ui_test_find (row_query->root, ff_ui_test_is_row_titled, row_query->text);
+
+  return row != NULL && gtk_widget_is_drawable (row);
+}
+
+gboolean
+ff_ui_test_page_is (gpointer query)
+{
+  const FfUiTestQuery *page_query = query;
+
+  return g_strcmp0 (ff_window_get_page_name (FF_WINDOW (page_query->root)), page_query->text) == 0;
+}
+
+gboolean
+ff_ui_test_workflow_state_is (gpointer query)
+{
+  const FfUiTestStateQuery *state_query = query;
+  FfWorkflow *workflow = ff_window_get_workflow (state_query->window);
+
+  return workflow != NULL && ff_workflow_get_state (workflow) == state_query->state;
+}
+
+/* The run is over when a new one may start: "I Am at the Terminal" can be pressed again. */
+gboolean
+ff_ui_test_run_stopped (gpointer window)
+{
+  GtkWidget *navigate = ff_window_get_page (FF_WINDOW (window), "navigate");
+
+  return gtk_widget_is_sensitive (ff_ui_test_find (navigate, ff_ui_test_is_button_for,
+                                                   "win.start-upgrade"));
+}
+
+GtkWidget *
+ff_ui_test_visible_page (FfWindow *window)
+{
+  return ff_window_get_page (window, ff_window_get_page_name (window));
+}
+
+static gboolean
+pointer_cleared (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Work under way holds the window until its result has come back through the main loop. */
+void
+ff_ui_test_destroy_window (gpointer window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  g_object_unref (window);
+  ff_ui_test_wait_until (pointer_cleared, &window, "the window to finalize");
 }
 
 /* Presses the button of @action_name under @root, as a finger would: it must be there, on screen
@@ -190,6 +301,15 @@ ff_ui_test_visible_stack_child (GtkWidget *page)
 
   g_assert_nonnull (stack);
   return gtk_stack_get_visible_child_name (GTK_STACK (stack));
+}
+
+void
+ff_ui_test_init (int    *argc,
+                 char ***argv)
+{
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+  ff_ui_test_load_app_style ();
 }
 
 /* What AdwApplication does for the app from its resource base path, here without an application. */

@@ -5,6 +5,7 @@
 
 #include "ff-test-fixtures.h"
 #include "ff-training.h"
+#include "ff-window.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,42 @@ void        ff_ui_test_wait_until          (FfUiTestCondition  condition,
 void        ff_ui_test_wait_until_settled  (FfUiTestCondition  condition,
                                             gpointer           data,
                                             const char        *what);
+/* The subtitle of the action row under @root titled @title, which must be there. */
+const char *ff_ui_test_row_subtitle        (GtkWidget  *root,
+                                            const char *title);
+
+/* Conditions for the waits. */
+gboolean    ff_ui_test_flag_set            (gpointer flag);   /* a gboolean that is TRUE */
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *text;
+} FfUiTestQuery;
+
+/* An action row under @root subtitled @text is on screen. */
+gboolean    ff_ui_test_row_shown           (gpointer query);
+/* A row under @root titled @text is on screen. */
+gboolean    ff_ui_test_row_titled_shown    (gpointer query);
+/* @root, an FfWindow, shows the page named @text. */
+gboolean    ff_ui_test_page_is             (gpointer query);
+
+typedef struct
+{
+  FfWindow        *window;
+  FfWorkflowState  state;
+} FfUiTestStateQuery;
+
+/* @window's visit is at @state. */
+gboolean    ff_ui_test_workflow_state_is   (gpointer query);
+/* @window's run is over: a new one may start. */
+gboolean    ff_ui_test_run_stopped         (gpointer window);
+
+GtkWidget  *ff_ui_test_visible_page        (FfWindow   *window);
+/* Destroys @window (a GtkWindow whose reference the caller gives up) and waits for it to
+ * finalize. */
+void        ff_ui_test_destroy_window      (gpointer    window);
+
 void        ff_ui_test_press               (GtkWidget  *root,
                                             const char *action_name);
 AdwMessageDialog *ff_ui_test_find_dialog   (void);
@@ -38,6 +75,9 @@ void        ff_ui_test_respond             (AdwMessageDialog *dialog,
 
 const char *ff_ui_test_visible_stack_child (GtkWidget *page);
 void        ff_ui_test_load_app_style      (void);
+/* GTK for a test program, libadwaita, and the app's style (ff_ui_test_load_app_style). */
+void        ff_ui_test_init                (int         *argc,
+                                            char      ***argv);
 void        ff_ui_test_wait_for_frame      (GtkWidget  *window);
 /* A frame of @window as it is now, drawn (a render node) and rendered (pixels). */
 GskRenderNode *ff_ui_test_draw             (GtkWidget  *window);
