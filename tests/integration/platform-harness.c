@@ -14,6 +14,10 @@
  * sanitizer's leak check at exit. */
 #define SERVER_START_SECONDS 30
 #define SERVER_STOP_SECONDS 60
+/* One run of the command line, and the longest silence of an HTTP exchange: the session's
+ * timeout, so that a server that stops answering fails the test instead of hanging it. */
+#define CLI_RUN_SECONDS 120
+#define HTTP_SILENCE_SECONDS 60
 #define FIRMWARE_V1_SIZE (100 * 1024)
 #define FIRMWARE_V2_SIZE (300 * 1024 - 1)
 
@@ -37,7 +41,8 @@ harness_new (void)
   g_assert_nonnull (h->dir);
   h->data_dir = g_build_filename (h->dir, "data", NULL);
   h->binary = g_build_filename (build, "src", "platform", "fieldflash-platform", NULL);
-  h->session = soup_session_new ();
+  h->session = soup_session_new_with_options ("timeout",
+                                               ff_test_deadline_s (HTTP_SILENCE_SECONDS), NULL);
   return h;
 }
 
@@ -102,9 +107,8 @@ harness_run_valist (Harness     *h,
                                G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, stdin_text ? stdin_text : "", NULL, &stdout_text,
-                                 &stderr_text, &error);
-  g_assert_no_error (error);
+  ff_test_subprocess_communicate (process, stdin_text ? stdin_text : "", CLI_RUN_SECONDS,
+                                  "fieldflash-platform's command", &stdout_text, &stderr_text);
   g_assert_true (g_subprocess_get_if_exited (process));
   g_test_message ("fieldflash-platform %s → %d\n%s%s", first_arg,
                   g_subprocess_get_exit_status (process), stdout_text, stderr_text);

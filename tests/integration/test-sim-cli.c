@@ -258,8 +258,8 @@ test_flags_listen_without_id (void)
   process = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDERR_PIPE,
                                &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
-  g_assert_no_error (error);
+  ff_test_subprocess_communicate (process, NULL, SIM_TEST_DEADLINE_S, "fieldflash-sim", NULL,
+                                  &err);
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
   g_assert_nonnull (strstr (err, "an --id for each --listen"));
 }

@@ -5,11 +5,15 @@
 
 #include "platform-harness.h"
 
+#include "ff-test-fixtures.h"
+
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 
+/* One run of the command line, at native speed (ff_test_deadline_s scales it). */
+#define CLI_SECONDS 120
 #define LEDGER_HEADER "device_id,name,latitude,longitude,vendor,model,hardware_version," \
                       "software_version,software_checksum,host,port,common_address,profile\n"
 
@@ -209,8 +213,8 @@ listed (Harness    *h,
   process = g_subprocess_newv ((const char *const *) argv->pdata,
                                G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
+  ff_test_subprocess_communicate (process, NULL, CLI_SECONDS, "fieldflash-platform terminals list",
+                                  &out, NULL);
   g_assert_true (g_subprocess_get_successful (process));
   json_parser_load_from_data (parser, out, -1, &error);
   g_assert_no_error (error);

@@ -681,27 +681,86 @@ subprocess_late (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Iterates @context, the thread's default, until *@done, at most ff_test_deadline_s (@native_s);
+ * past it, kills @process and fails the test, naming @what. */
+static void
+subprocess_wait_done (GSubprocess  *process,
+                      GMainContext *context,
+                      gboolean     *done,
+                      guint         native_s,
+                      const char   *what)
+{
+  g_autoptr(GSource) timer = g_timeout_source_new_seconds (ff_test_deadline_s (native_s));
+  gboolean late = FALSE;
+
+  g_source_set_callback (timer, subprocess_late, &late, NULL);
+  g_source_attach (timer, context);
+  while (!*done && !late)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timer);
+  if (!*done)
+    {
+      /* Killed before the test fails: left behind, it would keep meson's pipes open. */
+      g_subprocess_force_exit (process);
+      g_error ("%s: did not end within %u s; killed", what, ff_test_deadline_s (native_s));
+    }
+}
+
 void
 ff_test_subprocess_wait (GSubprocess *process,
                          guint        native_s,
                          const char  *what)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(GSource) timer = g_timeout_source_new_seconds (ff_test_deadline_s (native_s));
-  gboolean ended = FALSE, late = FALSE;
+  gboolean ended = FALSE;
 
   g_main_context_push_thread_default (context);
   g_subprocess_wait_async (process, NULL, subprocess_ended, &ended);
-  g_source_set_callback (timer, subprocess_late, &late, NULL);
-  g_source_attach (timer, context);
-  while (!ended && !late)
-    g_main_context_iteration (context, TRUE);
-  g_source_destroy (timer);
-  if (!ended)
-    {
-      /* Killed before the test fails: left behind, it would keep meson's pipes open. */
-      g_subprocess_force_exit (process);
-      g_error ("%s: did not end within %u s; killed", what, ff_test_deadline_s (native_s));
-    }
+  subprocess_wait_done (process, context, &ended, native_s, what);
   g_main_context_pop_thread_default (context);
+}
+
+typedef struct
+{
+  gboolean  done;
+  char     *out;
+  char     *err;
+  GError   *error;
+} Communication;
+
+static void
+subprocess_communicated (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  Communication *communication = user_data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, &communication->out,
+                                        &communication->err, &communication->error);
+  communication->done = TRUE;
+}
+
+void
+ff_test_subprocess_communicate (GSubprocess  *process,
+                                const char   *stdin_text,
+                                guint         native_s,
+                                const char   *what,
+                                char        **out,
+                                char        **err)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  Communication communication = { FALSE, NULL, NULL, NULL };
+
+  g_main_context_push_thread_default (context);
+  g_subprocess_communicate_utf8_async (process, stdin_text, NULL, subprocess_communicated,
+                                       &communication);
+  subprocess_wait_done (process, context, &communication.done, native_s, what);
+  g_main_context_pop_thread_default (context);
+  g_assert_no_error (communication.error);
+  if (out != NULL)
+    *out = g_steal_pointer (&communication.out);
+  if (err != NULL)
+    *err = g_steal_pointer (&communication.err);
+  g_free (communication.out);
+  g_free (communication.err);
 }

@@ -136,5 +136,16 @@ guint        ff_test_watchdog_add             (guint                native_s,
 void         ff_test_subprocess_wait          (GSubprocess         *process,
                                                guint                native_s,
                                                const char          *what);
+/* g_subprocess_communicate_utf8() within a bound: writes @stdin_text (NULL: nothing; the process
+ * needs a stdin pipe for any other) and collects its standard output and error in @out and @err
+ * (NULL: not kept) until it ends, at most ff_test_deadline_s (@native_s); past it, kills it and
+ * fails the test, naming @what. Runs its own main context, as ff_test_subprocess_wait(): for a
+ * process that needs nothing of the default one (no server of this test on it). */
+void         ff_test_subprocess_communicate   (GSubprocess         *process,
+                                               const char          *stdin_text,
+                                               guint                native_s,
+                                               const char          *what,
+                                               char               **out,
+                                               char               **err);
 
 G_END_DECLS

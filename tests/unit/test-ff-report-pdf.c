@@ -9,6 +9,9 @@
 #include "ff-report-pdf.h"
 #include "ff-test-fixtures.h"
 
+/* A run of a PDF tool (poppler-utils), at native speed (ff_test_deadline_s scales it). */
+#define PDF_TOOL_SECONDS 60
+
 /* Sanitizer builds only: unwind allocation stacks through libcairo, which has no frame pointers,
  * so tests/lsan.supp can name the cairo call whose leak it forgives. */
 const char *__asan_default_options (void);
@@ -73,8 +76,7 @@ run_tool (const char *first, ...)
                             G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
                             &error);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (tool, NULL, NULL, &out, NULL, &error));
-  g_assert_no_error (error);
+  ff_test_subprocess_communicate (tool, NULL, PDF_TOOL_SECONDS, first, &out, NULL);
   g_assert_true (g_subprocess_get_successful (tool));
   return g_steal_pointer (&out);
 }
