@@ -581,6 +581,10 @@ download_thread (GTask *task, gpointer source_object, gpointer task_data,
       g_clear_error (&error);
       done = restart_from_zero (download, &error) && fetch (task, download, cancellable, &error);
     }
+  /* The hasher's thread is joined, and this one (GTask's) gives back its OpenSSL state, before
+   * the result goes: the agent may exit as soon as it has it. */
+  g_clear_pointer (&download->hasher, ff_agent_hasher_free);
+  ff_crypto_thread_done ();
   download_return (task, done ? NULL : error);
 }
 

@@ -517,6 +517,12 @@ ff_sha256_hex_is_valid (const char *text)
   return TRUE;
 }
 
+void
+ff_crypto_thread_done (void)
+{
+  OPENSSL_thread_stop ();
+}
+
 char *
 ff_random_hex (gsize n_bytes)
 {

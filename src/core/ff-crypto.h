@@ -80,6 +80,14 @@ gboolean  ff_pin_verify              (const char    *pin,
  * document cannot carry a hash cheap to guess from. */
 gboolean  ff_pin_hash_is_valid       (const char    *stored_hash);
 
+/* Gives back OpenSSL's state of the calling thread (its error queue, its random generators) now
+ * rather than when the thread ends. The last call of work that may use OpenSSL on a thread the
+ * program does not join: GLib's pools (GTask's, a GThreadPool's) keep their threads past the work
+ * and end them on their own, later; one that ends while the process exits runs OpenSSL's
+ * thread-exit cleanup while OPENSSL_cleanup (atexit) frees the same state without a lock — a
+ * double free. The owner of the work still waits for it before the program exits. */
+void      ff_crypto_thread_done      (void);
+
 /* Random bytes as lowercase hex (2 * @n_bytes characters), for tokens and salts. */
 char     *ff_random_hex              (gsize          n_bytes);
 

@@ -284,8 +284,12 @@ run_job_in_thread (GTask        *task,
 {
   Job *job = task_data;
   GError *error = NULL;
+  gboolean done = job->job (FF_STORE (source_object), job->data, &error);
 
-  if (job->job (FF_STORE (source_object), job->data, &error))
+  /* A job may hash or verify (OpenSSL) on this thread of GTask's pool, which ends when GLib
+   * chooses; the program may exit as soon as it has the result. */
+  ff_crypto_thread_done ();
+  if (done)
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);

@@ -26,6 +26,10 @@ struct _FfCampaignEngine
   GHashTable      *waiting;       /* campaign ID -> the wave told to wait for its window */
   GCancellable    *cancellable;   /* of the delta packages being made (cancelled: engine gone) */
   gboolean         making;        /* delta packages are being made: no wave starts meanwhile */
+  /* Under lock: the worker making them has not ended its work yet (its end is waited for before
+   * the engine goes, so that it never uses OpenSSL while the process exits). */
+  gboolean         maker_running;
+  GCond            maker_ended;
   GHashTable       *failed;       /* IDs of the delta packages that could not be made */
 };
 
@@ -276,16 +280,37 @@ start_wave_in_transaction (FfPlatformDb *db,
 
 static void wake (gpointer user_data);
 
+/* The delta packages a worker makes, and the engine that waits for its end. */
+typedef struct
+{
+  FfCampaignEngine *engine;
+  GPtrArray        *jobs;
+} Making;
+
+static void
+making_free (Making *making)
+{
+  g_ptr_array_unref (making->jobs);
+  g_free (making);
+}
+
 static void
 make_in_thread (GTask        *task,
                 gpointer      source,
                 gpointer      task_data,
                 GCancellable *cancellable)
 {
-  GPtrArray *jobs = task_data;
+  Making *making = task_data;
+  FfCampaignEngine *self = making->engine;
 
-  for (guint i = 0; i < jobs->len && !g_cancellable_is_cancelled (cancellable); i++)
-    ff_remote_delta_job_run (g_ptr_array_index (jobs, i));
+  for (guint i = 0; i < making->jobs->len && !g_cancellable_is_cancelled (cancellable); i++)
+    ff_remote_delta_job_run (g_ptr_array_index (making->jobs, i));
+  ff_crypto_thread_done ();
+  /* The engine may be gone once this is said: the task's callback, cancelled, does not use it. */
+  g_mutex_lock (&self->lock);
+  self->maker_running = FALSE;
+  g_cond_signal (&self->maker_ended);
+  g_mutex_unlock (&self->lock);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -296,7 +321,8 @@ made (GObject      *source,
       gpointer      user_data)
 {
   FfCampaignEngine *self = user_data;
-  GPtrArray *jobs = g_task_get_task_data (G_TASK (result));
+  Making *making = g_task_get_task_data (G_TASK (result));
+  GPtrArray *jobs = making->jobs;
   gint64 now = ff_platform_now ();
 
   /* Cancelled: the engine is gone. */
@@ -333,6 +359,7 @@ deltas_ready (FfCampaignEngine *self,
   g_autoptr(GPtrArray) terminals = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GTask) task = NULL;
+  Making *making;
 
   if (self->making)
     return FALSE;
@@ -372,8 +399,14 @@ deltas_ready (FfCampaignEngine *self,
   g_message ("Campaign %s: wave %u waits for %u delta packages", c->campaign_id, (guint) wave,
              jobs->len);
   self->making = TRUE;
+  making = g_new0 (Making, 1);
+  making->engine = self;
+  making->jobs = g_steal_pointer (&jobs);
+  g_mutex_lock (&self->lock);
+  self->maker_running = TRUE;
+  g_mutex_unlock (&self->lock);
   task = g_task_new (NULL, self->cancellable, made, self);
-  g_task_set_task_data (task, g_steal_pointer (&jobs), (GDestroyNotify) g_ptr_array_unref);
+  g_task_set_task_data (task, making, (GDestroyNotify) making_free);
   g_task_run_in_thread (task, make_in_thread);
   return FALSE;
 }
@@ -612,6 +645,7 @@ ff_campaign_engine_new (FfPlatformDb    *db,
   self->failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   g_mutex_init (&self->lock);
+  g_cond_init (&self->maker_ended);
   /* The CLI replaces the file (temp + rename), so it is watched through its directory. */
   self->monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, error);
   if (self->monitor == NULL)
@@ -639,11 +673,17 @@ ff_campaign_engine_free (FfCampaignEngine *engine)
   g_clear_handle_id (&engine->idle_id, g_source_remove);
   g_main_context_unref (engine->context);
   g_hash_table_unref (engine->waiting);
-  /* A worker still making packages finishes alone; its result is not looked at. */
+  /* A worker still making packages stops after the one it makes (at most seconds), and is waited
+   * for: the process may exit next. Its result is not looked at. */
   g_cancellable_cancel (engine->cancellable);
+  g_mutex_lock (&engine->lock);
+  while (engine->maker_running)
+    g_cond_wait (&engine->maker_ended, &engine->lock);
+  g_mutex_unlock (&engine->lock);
   g_object_unref (engine->cancellable);
   g_hash_table_unref (engine->failed);
   g_mutex_clear (&engine->lock);
+  g_cond_clear (&engine->maker_ended);
   g_clear_pointer (&engine->platform_key, ff_key_unref);
   g_free (engine->data_dir);
   g_free (engine);

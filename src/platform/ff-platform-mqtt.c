@@ -4,6 +4,7 @@
 
 #include "ff-platform-mqtt.h"
 
+#include "ff-crypto.h"
 #include "ff-platform-error.h"
 
 #include <glib/gi18n-lib.h>
@@ -195,6 +196,8 @@ connect_in_thread (GTask        *task,
   int rc = mosquitto_connect (client->mosq, client->host, (int) client->port, KEEPALIVE_SECONDS);
   int saved_errno = errno;
 
+  /* The TLS handshake used OpenSSL on a thread of GTask's pool, which ends when GLib chooses. */
+  ff_crypto_thread_done ();
   g_mutex_lock (&client->connect_lock);
   client->connecting = FALSE;
   client->connect_errno = saved_errno;

@@ -606,6 +606,9 @@ check_in_thread (GTask        *task,
   for (guint i = 0; i < batch->events->len; i++)
     check_event (batch, batch->service->store_db, g_ptr_array_index (batch->events, i));
   batch->stored = store_checked (batch->service, batch->service->store_db, batch);
+  /* The thread is GTask's: it gives back OpenSSL's state of the checks before the service, which
+   * waits for done, lets the process exit. */
+  ff_crypto_thread_done ();
   g_mutex_lock (&batch->lock);
   batch->done = TRUE;
   g_cond_signal (&batch->cond);

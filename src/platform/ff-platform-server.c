@@ -12,7 +12,6 @@
 #include "ff-platform-refusal.h"
 
 #include <glib/gi18n-lib.h>
-#include <openssl/crypto.h>
 
 /* Threads for every request but logins: enough that a few slow ones (a durable commit, a large
  * ledger count) leave others running; the database serialises its work anyway. */
@@ -39,8 +38,8 @@ job_free (Job *job)
 
 /* A worker of either pool: routes the request in @task and hands the reply to the main thread.
  * GLib keeps a pool's idle threads for later pools, even past the daemon's end, so the thread
- * gives back OpenSSL's per-thread state (its error queue) after each job rather than park with
- * it. */
+ * gives back OpenSSL's per-thread state after each job rather than park with it (finalize waits
+ * for the jobs). */
 static void
 run_job (gpointer task,
          gpointer user_data)
@@ -48,7 +47,7 @@ run_job (gpointer task,
   g_task_return_pointer (task, ff_platform_server_route (g_task_get_task_data (task)),
                          (GDestroyNotify) ff_reply_free);
   g_object_unref (task);
-  OPENSSL_thread_stop ();
+  ff_crypto_thread_done ();
 }
 
 static void
