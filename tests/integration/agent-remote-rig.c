@@ -12,7 +12,7 @@
 
 #include "ff-agent-bootenv.h"
 
-/* See test-ff-sync.c: LeakSanitizer and the TLS of dlopen()ed GnuTLS. */
+/* See ff-test-sync-platform.c: LeakSanitizer and the TLS of dlopen()ed GnuTLS. */
 const char *__asan_default_options (void);
 
 const char *

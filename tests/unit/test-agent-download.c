@@ -15,7 +15,7 @@
 
 /* LeakSanitizer crashes scanning the dynamic TLS of glib-networking's dlopen()ed GnuTLS in a
  * process that ran TLS handshakes; not tracking __tls_get_addr avoids that while leak checking
- * stays on (as test-ff-sync). Only sanitizer builds call this. */
+ * stays on (as the sync tests, ff-test-sync-platform.c). Only sanitizer builds call this. */
 const char *__asan_default_options (void);
 
 const char *
