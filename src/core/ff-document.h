@@ -34,8 +34,10 @@ gboolean    ff_name_is_safe            (const char  *name);
  * FF_NAME_MAX_LENGTH bytes of UTF-8, no control characters (a line break or an escape sequence
  * would forge lines in the CLI's lists and change what a terminal shows). */
 gboolean    ff_display_name_is_valid   (const char  *name);
-/* Whether the UTF-8 @text has a control character (C0, DEL or C1): an escape sequence or a line
- * break, in text that is printed or shown. */
+/* Whether the UTF-8 @text has a control character (C0, DEL or C1) or a bidirectional embedding,
+ * override or isolate (U+202A–U+202E, U+2066–U+2069): an escape sequence, a line break, or text
+ * shown in another order than it is stored ("DTU\u202E1000" reads as DTU0001), in text that is
+ * printed or shown. */
 gboolean    ff_text_has_control        (const char  *text);
 /* An IPv4/IPv6 address or a host name: 1-253 characters from [A-Za-z0-9.:-]. */
 gboolean    ff_host_is_valid           (const char  *host);

@@ -171,12 +171,14 @@ test_encoded_ids (Fixture      *fixture,
 }
 
 /* A technician's name with a line break or an escape sequence was stored (and printed raw by
- * "technicians list", signed into tasks): refused like operators' names and the ledger's. */
+ * "technicians list", signed into tasks): refused like operators' names and the ledger's. So is
+ * a bidirectional override or isolate, which shows the name in another order than stored. */
 static void
 test_technician_name (Fixture      *fixture,
                       gconstpointer data)
 {
-  static const char *const names[] = { "Li\\nNa", "Li \\u001b[2J", "Li\\u0085Na", "Li\\u007f" };
+  static const char *const names[] = { "Li\\nNa", "Li \\u001b[2J", "Li\\u0085Na", "Li\\u007f",
+                                       "Li\\u202eaN", "Li\\u2067Na" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
