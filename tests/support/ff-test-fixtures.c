@@ -163,6 +163,10 @@ ff_test_command (const char        *program,
   return argv;
 }
 
+/* A test run again in a process of its own (the longest, app-screenshots' captures, take a few
+ * minutes on a loaded machine), at native speed. */
+#define SUBPROCESS_TEST_SECONDS 600
+
 char *
 ff_test_run_subprocess (void)
 {
@@ -179,8 +183,8 @@ ff_test_run_subprocess (void)
   process = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE,
                                &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
+  ff_test_subprocess_communicate (process, NULL, SUBPROCESS_TEST_SECONDS, g_test_get_path (), &out,
+                                  NULL);
   g_test_message ("subprocess %s:\n%s", g_test_get_path (), out);
   g_assert_true (g_subprocess_get_successful (process));
   return out;

@@ -108,8 +108,8 @@ GPtrArray   *ff_test_command                  (const char          *program,
 
 /* g_test_trap_subprocess() that also works under an emulator, where a test program cannot start
  * itself directly: runs the current test again in a new process of this program (through
- * ff_test_command), where g_test_subprocess() is TRUE. Asserts that it passed; returns its standard
- * output. Its standard error goes where this process's goes. */
+ * ff_test_command), where g_test_subprocess() is TRUE. Asserts that it passed, within a bound;
+ * returns its standard output. Its standard error goes where this process's goes. */
 char        *ff_test_run_subprocess           (void);
 
 /* V2.00 as a vendor would build it from @v1, a V1.00 demo image (fieldflash-sim make-firmware):
