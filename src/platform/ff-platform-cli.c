@@ -381,6 +381,22 @@ quit_loop (gpointer loop)
   return G_SOURCE_CONTINUE;
 }
 
+/* The SIGTERM and SIGINT sources that stop serve, removed on every way out of it. */
+typedef struct
+{
+  guint sigterm;
+  guint sigint;
+} StopSignals;
+
+static void
+stop_signals_remove (StopSignals *stop)
+{
+  g_clear_handle_id (&stop->sigterm, g_source_remove);
+  g_clear_handle_id (&stop->sigint, g_source_remove);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (StopSignals, stop_signals_remove)
+
 /* Each client connection is a descriptor: the soft limit (often 1,024) would refuse connections
  * long before the per-address limits matter. */
 static void
@@ -434,8 +450,8 @@ ff_cli_serve (FfCli   *cli,
   g_autoptr(FfCampaignEngine) campaigns = NULL;
   g_autoptr(GError) remote_error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
+  g_auto(StopSignals) stop = { 0, 0 };
   g_autofree char *uri = NULL;
-  guint sigterm, sigint;
 
   if (!ff_cli_parse (cli, NULL, _("Serve the tablets' HTTP API"), entries, &argc, &argv, error)
       || open_db (cli, TRUE, error) == NULL
@@ -449,6 +465,12 @@ ff_cli_serve (FfCli   *cli,
                                         "65535), and --coaps-port needs --coap-port"));
   limits.max_connections_per_address = (guint) per_address;
   limits.login_queue = (guint) login_queue;
+  /* Before anything says serve is ready: a supervisor may stop it as soon as it reads that line,
+   * and a SIGTERM without a handler would kill it instead. A signal that comes before the loop
+   * runs waits in its source and stops the loop once it does. */
+  loop = g_main_loop_new (NULL, FALSE);
+  stop.sigterm = g_unix_signal_add (SIGTERM, quit_loop, loop);
+  stop.sigint = g_unix_signal_add (SIGINT, quit_loop, loop);
   raise_descriptor_limit ();
   if (!insecure)
     {
@@ -494,12 +516,7 @@ ff_cli_serve (FfCli   *cli,
         g_print ("coaps listening on %s:%u\n", host, ff_meter_service_get_dtls_port (meters));
     }
   fflush (stdout);
-  loop = g_main_loop_new (NULL, FALSE);
-  sigterm = g_unix_signal_add (SIGTERM, quit_loop, loop);
-  sigint = g_unix_signal_add (SIGINT, quit_loop, loop);
   g_main_loop_run (loop);
-  g_source_remove (sigterm);
-  g_source_remove (sigint);
   return TRUE;
 }
 
