@@ -301,19 +301,18 @@ apply_version (FfPlatformDb *db,
                                         report->report_id, error);
 }
 
+/* The state of @task_id into *@state: open, complete, or cancelled (a report for an item the
+ * cancel withdrew is stored all the same). */
 static gboolean
-task_is_complete (FfPlatformDb *db,
-                  const char   *task_id,
-                  gboolean     *complete,
-                  GError      **error)
+read_task_state (FfPlatformDb *db,
+                 const char   *task_id,
+                 char        **state,
+                 GError      **error)
 {
   g_autofree char *owner = NULL;
-  g_autofree char *state = NULL;
 
-  if (!ff_platform_db_get_task_owner (db, task_id, &owner, &state, error))
-    return FALSE;
-  *complete = g_str_equal (state, "complete");
-  return TRUE;
+  g_clear_pointer (state, g_free);
+  return ff_platform_db_get_task_owner (db, task_id, &owner, state, error);
 }
 
 static gboolean
@@ -326,6 +325,7 @@ ingest_in_transaction (FfPlatformDb *db,
   g_autoptr(FfReportRecord) known = NULL;
   g_autoptr(GError) local_error = NULL;
   FfReportRecord record = { 0 };
+  gboolean complete;
 
   known = ff_platform_db_get_report (db, report->report_id, &local_error);
   if (local_error != NULL)
@@ -343,7 +343,7 @@ ingest_in_transaction (FfPlatformDb *db,
           return FALSE;
         }
       ingest->result->duplicate = TRUE;
-      return task_is_complete (db, report->task_id, &ingest->result->task_complete, error);
+      return read_task_state (db, report->task_id, &ingest->result->task_state, error);
     }
   if (!check_task (db, ingest, error))
     return FALSE;
@@ -362,8 +362,9 @@ ingest_in_transaction (FfPlatformDb *db,
          && (report->outcome == FF_REPORT_OUTCOME_ABORTED
              || ff_platform_db_close_item (db, report->task_id, report->device_id,
                                            report->report_id, error))
-         && ff_platform_db_complete_task_if_done (db, report->task_id, ingest->now,
-                                                  &ingest->result->task_complete, error);
+         && ff_platform_db_complete_task_if_done (db, report->task_id, ingest->now, &complete,
+                                                  error)
+         && read_task_state (db, report->task_id, &ingest->result->task_state, error);
 }
 
 gboolean
@@ -420,4 +421,5 @@ void
 ff_ingest_result_clear (FfIngestResult *result)
 {
   g_clear_pointer (&result->report_id, g_free);
+  g_clear_pointer (&result->task_state, g_free);
 }

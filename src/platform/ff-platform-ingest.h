@@ -9,7 +9,7 @@ typedef struct
 {
   char     *report_id;
   gboolean  duplicate;       /* the same report was ingested before; nothing changed */
-  gboolean  task_complete;
+  char     *task_state;      /* the task's state after it: open, complete or cancelled */
 } FfIngestResult;
 
 /* Verifies @signature over @bytes with the key registered for @session_serial, validates the

@@ -448,7 +448,7 @@ handle_report (Job     *job,
   json_builder_begin_object (builder);
   ff_builder_add_string (builder, "report_id", result.report_id);
   ff_builder_add_string (builder, "status", result.duplicate ? "duplicate" : "ingested");
-  ff_builder_add_string (builder, "task_state", result.task_complete ? "complete" : "open");
+  ff_builder_add_string (builder, "task_state", result.task_state);
   json_builder_end_object (builder);
   return ff_reply_json (reply, result.duplicate ? 200 : 201, builder);
 }

@@ -163,7 +163,8 @@ test_cancel_withdraws_tablet_work (void)
   Harness *h = create_campaign (tablet, LEDGER_DTU0009 DTU0010, "DTU0009,DTU0010");
   g_autofree char *err = NULL, *token = NULL;
   g_autofree char *first = NULL, *second = NULL, *document = NULL, *handhelds = NULL;
-  g_autofree char *tasks = NULL, *line = NULL, *terminal = NULL;
+  g_autofree char *tasks = NULL, *line = NULL, *terminal = NULL, *answer_text = NULL;
+  g_autoptr(GBytes) answer = NULL;
   g_autoptr(FfReport) report = NULL;
 
   g_free (harness_run_ok (h, "campaigns", "start", "C1", NULL));
@@ -199,7 +200,9 @@ test_cancel_withdraws_tablet_work (void)
   /* A tablet that had the task before the cancel uploads its report later: stored, and the
    * ledger takes the version the terminal runs, but it closes no item and moves no campaign. */
   report = harness_report (second, "DTU0009", "TAB-0003", HARNESS_PHONE_A);
-  g_assert_cmpuint (harness_upload_report (h, token, report, tablet, NULL), ==, 201);
+  g_assert_cmpuint (harness_upload_report (h, token, report, tablet, &answer), ==, 201);
+  answer_text = g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+  g_assert_nonnull (strstr (answer_text, "\"task_state\":\"cancelled\""));
   assert_terminal (h, 0, "pending", NULL);
   g_free (tasks);
   tasks = harness_run_ok (h, "tasks", "list", NULL);
