@@ -258,19 +258,15 @@ ff_cli_sync (int argc, char **argv)
   return refusals > 0 ? FF_CLI_EXIT_REFUSED : FF_CLI_EXIT_OK;
 }
 
+/* LAT,LON in plain decimal degrees, as the ledger holds them (not "0x10" or "1e1"). */
 static gboolean
 parse_position (const char *text, FfGeoPoint *point)
 {
   g_auto(GStrv) parts = text != NULL ? g_strsplit (text, ",", 2) : NULL;
-  char *end;
 
-  if (parts == NULL || g_strv_length (parts) != 2)
-    return FALSE;
-  point->latitude = g_ascii_strtod (parts[0], &end);
-  if (*end != '\0' || end == parts[0])
-    return FALSE;
-  point->longitude = g_ascii_strtod (parts[1], &end);
-  return *end == '\0' && end != parts[1] && ff_geo_point_is_valid (point);
+  return parts != NULL && g_strv_length (parts) == 2
+         && ff_geo_parse_degrees (parts[0], 90.0, &point->latitude)
+         && ff_geo_parse_degrees (parts[1], 180.0, &point->longitude);
 }
 
 int
@@ -291,7 +287,8 @@ ff_cli_tasks (int argc, char **argv)
   if (code >= 0)
     return code;
   if (from != NULL && !parse_position (from, &here))
-    return fail_with (FF_CLI_EXIT_USAGE, _("--from takes LAT,LON in degrees."));
+    return fail_with (FF_CLI_EXIT_USAGE,
+                      _("--from takes LAT,LON as plain decimal degrees, such as 39.915,116.404."));
   if ((tablet = open_tablet (FALSE, &error)) == NULL
       || (ids = ff_store_list_task_ids (ff_tablet_get_store (tablet), &error)) == NULL)
     return fail (error);
@@ -611,25 +608,18 @@ exit_code_for_outcome (const char *outcome)
   return FF_CLI_EXIT_FAILURE;
 }
 
+/* The simulated GPS at @fixed (--gps), or gpsd. */
 static FfGpsSource *
-make_gps (const char *gps, const char *gpsd, GError **error)
+make_gps (const FfGeoPoint *fixed, const char *gpsd, GError **error)
 {
-  FfGeoPoint fixed;
   g_autofree char *host = NULL;
   g_autofree char *port = NULL;
 
-  if (gps != NULL)
+  if (fixed != NULL)
     {
-      FfGpsSimulated *simulated;
+      FfGpsSimulated *simulated = ff_gps_simulated_new ();
 
-      if (!parse_position (gps, &fixed))
-        {
-          g_set_error (error, FF_GPS_ERROR, FF_GPS_ERROR_BAD_ADDRESS,
-                       _("--gps takes LAT,LON in degrees."));
-          return NULL;
-        }
-      simulated = ff_gps_simulated_new ();
-      ff_gps_simulated_set_position (simulated, fixed.latitude, fixed.longitude);
+      ff_gps_simulated_set_position (simulated, fixed->latitude, fixed->longitude);
       return FF_GPS_SOURCE (simulated);
     }
   if (!ff_gpsd_source_parse_address (gpsd != NULL ? gpsd : "127.0.0.1:2947", &host, &port, error))
@@ -741,6 +731,7 @@ run_workflow (int argc, char **argv, Policy default_policy)
   g_autofree char *found_task = NULL;
   g_autofree char *outcome = NULL;
   Runner runner = { 0 };
+  FfGeoPoint fixed;
   gboolean rollback = default_policy == DECIDE_ROLLBACK;
   int code = parse_options (&argc, &argv, NULL, rollback ? rollback_entries : run_entries);
 
@@ -756,6 +747,9 @@ run_workflow (int argc, char **argv, Policy default_policy)
     return fail_with (FF_CLI_EXIT_USAGE, _("--reopen needs --supervisor NAME."));
   if (gps != NULL && gpsd != NULL)
     return fail_with (FF_CLI_EXIT_USAGE, _("Give --gps or --gpsd, not both."));
+  if (gps != NULL && !parse_position (gps, &fixed))
+    return fail_with (FF_CLI_EXIT_USAGE,
+                      _("--gps takes LAT,LON as plain decimal degrees, such as 39.915,116.404."));
   if (gps_settle < 0 || gps_settle > 600)
     return fail_with (FF_CLI_EXIT_USAGE, _("--gps-settle takes 0 to 600 seconds."));
   if (remeasure < 0 || remeasure > 100)
@@ -767,7 +761,7 @@ run_workflow (int argc, char **argv, Policy default_policy)
   if ((tablet = open_tablet (TRUE, &error)) == NULL
       || (found_task == NULL
           && (found_task = ff_tablet_find_task_for (tablet, device_id, &error)) == NULL)
-      || (source = make_gps (gps, gpsd, &error)) == NULL
+      || (source = make_gps (gps != NULL ? &fixed : NULL, gpsd, &error)) == NULL
       || (workflow = ff_tablet_create_workflow (tablet, source, found_task, device_id,
                                                 &error)) == NULL)
     return fail (error);

@@ -19,6 +19,43 @@ ff_geo_point_is_valid (const FfGeoPoint *point)
          && fabs (point->latitude) <= 90.0 && fabs (point->longitude) <= 180.0;
 }
 
+/* A decimal number as people and asset systems write one: an optional sign, digits, and an
+ * optional fraction ("39.915", "-116.4"). g_ascii_strtod() alone would also read "0x1p4", "inf",
+ * "1e2" and leading spaces. */
+static gboolean
+is_decimal (const char *text)
+{
+  const char *p = text + (*text == '-' || *text == '+');
+
+  if (!g_ascii_isdigit (*p))
+    return FALSE;
+  while (g_ascii_isdigit (*p))
+    p++;
+  if (*p == '.')
+    {
+      if (!g_ascii_isdigit (*++p))
+        return FALSE;
+      while (g_ascii_isdigit (*p))
+        p++;
+    }
+  return *p == '\0';
+}
+
+/* Degrees written as a plain decimal number, from -@limit to @limit (90 for a latitude, 180 for a
+ * longitude). */
+gboolean
+ff_geo_parse_degrees (const char *text,
+                      double      limit,
+                      double     *value)
+{
+  char *end = NULL;
+
+  if (!is_decimal (text))
+    return FALSE;
+  *value = g_ascii_strtod (text, &end);
+  return *end == '\0' && isfinite (*value) && *value >= -limit && *value <= limit;
+}
+
 double
 ff_geo_delta_latitude_arcsec (const FfGeoPoint *fix,
                               const FfGeoPoint *recorded)

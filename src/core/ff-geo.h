@@ -16,6 +16,9 @@ typedef struct
 } FfGeoPoint;
 
 gboolean ff_geo_point_is_valid       (const FfGeoPoint *point);
+gboolean ff_geo_parse_degrees        (const char       *text,
+                                      double            limit,
+                                      double           *value);
 double   ff_geo_delta_latitude_arcsec  (const FfGeoPoint *fix,
                                         const FfGeoPoint *recorded);
 double   ff_geo_delta_longitude_arcsec (const FfGeoPoint *fix,

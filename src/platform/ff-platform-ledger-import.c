@@ -4,6 +4,7 @@
 #include "ff-platform-ledger-import.h"
 
 #include "ff-document.h"
+#include "ff-geo.h"
 #include "ff-platform-csv.h"
 #include "ff-platform-remote-db.h"
 #include "ff-remote-doc.h"
@@ -53,41 +54,6 @@ typedef struct
   const char *path;
   FfLedgerImportStats stats;
 } Import;
-
-/* A decimal number as an asset system writes one: an optional sign, digits, and an optional
- * fraction ("39.915", "-116.4"). g_ascii_strtod() alone would also read "0x1p4", "inf", "1e2"
- * and leading spaces. */
-static gboolean
-is_decimal (const char *text)
-{
-  const char *p = text + (*text == '-' || *text == '+');
-
-  if (!g_ascii_isdigit (*p))
-    return FALSE;
-  while (g_ascii_isdigit (*p))
-    p++;
-  if (*p == '.')
-    {
-      if (!g_ascii_isdigit (*++p))
-        return FALSE;
-      while (g_ascii_isdigit (*p))
-        p++;
-    }
-  return *p == '\0';
-}
-
-static gboolean
-parse_degrees (const char *text,
-               double      limit,
-               double     *value)
-{
-  char *end = NULL;
-
-  if (!is_decimal (text))
-    return FALSE;
-  *value = g_ascii_strtod (text, &end);
-  return *end == '\0' && isfinite (*value) && *value >= -limit && *value <= limit;
-}
 
 static gboolean
 parse_number (const char *text,
@@ -140,9 +106,9 @@ terminal_from_row (GPtrArray   *fields,
       }
   if (*f[COLUMN_NAME] == '\0' || strlen (f[COLUMN_NAME]) > FF_NAME_MAX_LENGTH)
     *problem = _("the name must have 1 to 128 bytes");
-  else if (!parse_degrees (f[COLUMN_LATITUDE], 90, &t->latitude))
+  else if (!ff_geo_parse_degrees (f[COLUMN_LATITUDE], 90.0, &t->latitude))
     *problem = _("the latitude must be a decimal number of degrees from -90 to 90");
-  else if (!parse_degrees (f[COLUMN_LONGITUDE], 180, &t->longitude))
+  else if (!ff_geo_parse_degrees (f[COLUMN_LONGITUDE], 180.0, &t->longitude))
     *problem = _("the longitude must be a decimal number of degrees from -180 to 180");
   else if (!ff_version_is_valid (f[COLUMN_SOFTWARE_VERSION]))
     *problem = _("the software version must be a version such as V2.01");
