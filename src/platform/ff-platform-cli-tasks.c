@@ -95,7 +95,7 @@ print_task_line (gconstpointer row)
   g_autofree char *issued = ff_cli_format_time (task->issued_at);
 
   g_print ("%s\t%s\t%s\t%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "%s\n", task->task_id, issued,
-           task->state, task->items_closed, task->items,
+           ff_task_state_display (task->state), task->items_closed, task->items,
            task->rollback_reason ? _("\trollback") : "");
 }
 

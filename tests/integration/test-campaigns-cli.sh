@@ -177,4 +177,17 @@ if LANGUAGE=zh_CN LC_ALL=C.UTF-8 platform tasks create --technician 13800138000 
   fail "a checked-out tablet was given a second task"
 fi
 grep -q "平板 TAB-0001 不在库（当前状态：已领用）" "$work/out" || fail "zh_CN refusal: $(cat "$work/out")"
+
+echo "== tasks list and tasks cancel name a task's state in the user's language"
+task=$(platform tasks list | cut -f1)
+platform tasks cancel "$task" > /dev/null
+LANGUAGE=zh_CN LC_ALL=C.UTF-8 platform tasks list > "$work/out"
+grep -q "^$task.*已取消" "$work/out" || fail "zh_CN tasks list: $(cat "$work/out")"
+[ "$(platform tasks list --json | python3 -c "import json, sys; print(json.load(sys.stdin)[0]['state'])")" \
+  = cancelled ] || fail "--json not English"
+if LANGUAGE=zh_CN LC_ALL=C.UTF-8 platform tasks cancel "$task" > "$work/out" 2>&1; then
+  fail "a cancelled task was cancelled again"
+fi
+grep -q "任务 $task 当前为“已取消”：只有进行中的任务可以取消" "$work/out" \
+  || fail "zh_CN refusal: $(cat "$work/out")"
 echo "PASS"
