@@ -215,6 +215,8 @@ check_handhelds (FfPlatformDb      *db,
                  const char *const *serials,
                  GError           **error)
 {
+  if (!ff_platform_check_tablets_named_once (serials, error))
+    return FALSE;
   for (guint i = 0; serials[i] != NULL; i++)
     {
       g_autoptr(FfHandheld) handheld = ff_platform_db_require_handheld (db, serials[i], error);

@@ -38,14 +38,41 @@ ff_platform_check_credentials (const FfTerminalLink *link,
                              link->device_id);
 }
 
+/* The first item of @names that is empty or that an earlier one names already; NULL when none is. */
+static const char *
+first_empty_or_repeated (const char *const *names)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    if (*names[i] == '\0' || !g_hash_table_add (seen, (gpointer) names[i]))
+      return names[i];
+  return NULL;
+}
+
 gboolean
 ff_platform_check_named_once (const char *const *device_ids,
                               GError           **error)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *bad = first_empty_or_repeated (device_ids);
 
-  for (guint i = 0; device_ids != NULL && device_ids[i] != NULL; i++)
-    if (!g_hash_table_add (seen, (gpointer) device_ids[i]))
-      return ff_platform_refuse (error, _("Terminal %s is named twice"), device_ids[i]);
-  return TRUE;
+  if (bad == NULL)
+    return TRUE;
+  if (*bad == '\0')
+    return ff_platform_refuse (error, _("The list of terminals has an empty device ID (a comma "
+                                        "too many?)"));
+  return ff_platform_refuse (error, _("Terminal %s is named twice"), bad);
+}
+
+gboolean
+ff_platform_check_tablets_named_once (const char *const *serials,
+                                      GError           **error)
+{
+  const char *bad = first_empty_or_repeated (serials);
+
+  if (bad == NULL)
+    return TRUE;
+  if (*bad == '\0')
+    return ff_platform_refuse (error, _("A tablet's serial number is empty"));
+  return ff_platform_refuse (error, _("Tablet %s is named twice"), bad);
 }

@@ -18,8 +18,14 @@ FfFirmware *ff_platform_require_firmware     (FfPlatformDb         *db,
 gboolean    ff_platform_check_credentials    (const FfTerminalLink *link,
                                               GError              **error);
 
-/* FALSE with FF_PLATFORM_ERROR_REFUSED naming the first terminal that @device_ids name twice. */
+/* FALSE with FF_PLATFORM_ERROR_REFUSED when @device_ids hold an empty one ("DTU0001," on a command
+ * line) or name a terminal twice (naming the first such). A repeat is refused, not merged: it is
+ * more often a mistyped other device ID than a terminal meant twice. */
 gboolean    ff_platform_check_named_once     (const char *const    *device_ids,
                                               GError              **error);
+
+/* The same for the serial numbers of the tablets a task is checked out to. */
+gboolean    ff_platform_check_tablets_named_once (const char *const *serials,
+                                                  GError           **error);
 
 G_END_DECLS

@@ -86,6 +86,13 @@ test_tablet_report (void)
   /* serve's engine looks at the running campaigns as it starts: wave 1 has started (no command:
    * its only terminal is tablet work) before it listens. */
   harness_start (h, TRUE);
+  /* A tablet named twice is refused in words (it was the database's "already exists"), and the
+   * refusal leaves the terminal's work to the next try. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (harness_run (h, NULL, NULL, &err, "campaigns", "tasks", "C1", "--technician",
+                                HARNESS_PHONE_A, "--handheld", "TAB-0003", "--handheld",
+                                "TAB-0003", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "Tablet TAB-0003 is named twice"));
   out = harness_run_ok (h, "campaigns", "tasks", "C1", "--technician", HARNESS_PHONE_A,
                         "--handheld", "TAB-0003", NULL);
   g_assert_true (g_str_has_prefix (out, "Created task "));

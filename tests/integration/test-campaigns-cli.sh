@@ -79,6 +79,12 @@ if platform campaigns create --firmware V2.00 --terminals DTU-0001,DTU-0002,DTU-
   fail "accepted a terminal named twice"
 fi
 grep -q "Terminal DTU-0001 is named twice" "$work/out" || fail "no reason: $(cat "$work/out")"
+if platform campaigns create --firmware V2.00 --terminals DTU-0001,,DTU-0002 \
+     --waves 100% --max-failures 1 > "$work/out" 2>&1; then
+  fail "accepted an empty device ID"
+fi
+grep -q "The list of terminals has an empty device ID" "$work/out" \
+  || fail "no reason: $(cat "$work/out")"
 if platform campaigns create --firmware V9.99 --terminals DTU-0001 --waves 100% \
      --max-failures 1 > "$work/out" 2>&1; then
   fail "accepted a version without firmware"

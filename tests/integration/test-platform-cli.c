@@ -212,6 +212,17 @@ test_dispatch_rules (Fixture      *fixture,
   ASSERT_REFUSED (h, "Terminal FTU0002 is named twice", "tasks", "create", "--technician",
                   HARNESS_PHONE_A, "--handheld", "TAB-0003", "--terminals",
                   "FTU0002,DTU0001,FTU0002", "--firmware", "V2.01");
+  /* A tablet named twice was the database's "The record already exists"; an empty item of a
+   * list, "Terminal  is not in the ledger". */
+  ASSERT_REFUSED (h, "Tablet TAB-0003 is named twice", "tasks", "create", "--technician",
+                  HARNESS_PHONE_A, "--handheld", "TAB-0003", "--handheld", "TAB-0003",
+                  "--terminals", "FTU0002", "--firmware", "V2.01");
+  ASSERT_REFUSED (h, "A tablet's serial number is empty", "tasks", "create", "--technician",
+                  HARNESS_PHONE_A, "--handheld", "TAB-0003", "--handheld", "", "--terminals",
+                  "FTU0002", "--firmware", "V2.01");
+  ASSERT_REFUSED (h, "The list of terminals has an empty device ID", "tasks", "create",
+                  "--technician", HARNESS_PHONE_A, "--handheld", "TAB-0003", "--terminals",
+                  "FTU0002,", "--firmware", "V2.01");
   after = task_count_line (h);
   g_assert_cmpstr (before, ==, after);
 
