@@ -61,15 +61,35 @@ open_package (FfPackageCache   *packages,
   return package;
 }
 
-/* Signs the command upgrading @terminal to @firmware (@package, from @packages) with the package
- * ff_platform_remote_choose_package() chooses for @versions (NULL: the retained state's). */
+/* Chooses the package of @record, a command upgrading @terminal to @firmware (@package, from
+ * @packages): the one ff_platform_remote_choose_package() chooses for @versions (NULL: the
+ * retained state's), or the full one with @context's full_package. */
+static gboolean
+choose_package (const FfRemoteContext  *context,
+                const FfTerminal       *terminal,
+                const FfFirmware       *firmware,
+                FfPackageCache         *packages,
+                FfPackage              *package,
+                const FfRemoteVersions *versions,
+                gint64                  now,
+                FfRemoteCommandRecord  *record,
+                GError                **error)
+{
+  if (!context->full_package)
+    return ff_platform_remote_choose_package (context->db, packages, terminal, firmware, package,
+                                              versions, !context->made_deltas_only, now,
+                                              &record->package_sha256, &record->package_size,
+                                              &record->delta, error);
+  record->package_sha256 = g_strdup (firmware->sha256);
+  record->package_size = firmware->size;
+  return TRUE;
+}
+
+/* Signs @record, whose package is chosen, as a command for @device_id. */
 static FfRemoteCommandRecord *
-sign_command (const FfRemoteContext  *context,
-              const FfTerminal       *terminal,
-              const FfFirmware       *firmware,
-              FfPackageCache         *packages,
-              FfPackage              *package,
-              const FfRemoteVersions *versions,
+seal_command (const FfRemoteContext  *context,
+              const char             *device_id,
+              FfRemoteCommandRecord  *chosen,
               gboolean                rollback,
               const char             *campaign_id,
               gint64                  wave,
@@ -78,19 +98,8 @@ sign_command (const FfRemoteContext  *context,
               GError                **error)
 {
   g_autoptr(FfRemoteCommand) command = ff_remote_command_new ();
-  g_autoptr(FfRemoteCommandRecord) record = g_new0 (FfRemoteCommandRecord, 1);
-  const char *device_id = terminal->device_id;
+  g_autoptr(FfRemoteCommandRecord) record = chosen;
 
-  if (context->full_package)
-    {
-      record->package_sha256 = g_strdup (firmware->sha256);
-      record->package_size = firmware->size;
-    }
-  else if (!ff_platform_remote_choose_package (context->db, packages, terminal, firmware, package,
-                                               versions, !context->made_deltas_only, now,
-                                               &record->package_sha256,
-                                               &record->package_size, &record->delta, error))
-    return NULL;
   command->kind = rollback ? FF_REMOTE_COMMAND_ROLLBACK : FF_REMOTE_COMMAND_UPGRADE;
   command->command_id = ff_remote_id_new ();
   command->device_id = g_strdup (device_id);
@@ -161,6 +170,7 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
                                                             error);
   g_autoptr(FfFirmware) firmware = NULL;
   g_autoptr(FfPackageCache) packages = packages_of (context);
+  g_autoptr(FfRemoteCommandRecord) chosen = g_new0 (FfRemoteCommandRecord, 1);
   FfPackage *package;
 
   if (link == NULL)
@@ -181,8 +191,10 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
       || (package = open_package (packages, firmware, error)) == NULL)
     return NULL;
   *firmware_id = firmware->id;
-  return sign_command (context, terminal, firmware, packages, package, NULL, rollback, campaign_id,
-                       wave, valid_seconds, now, error);
+  if (!choose_package (context, terminal, firmware, packages, package, NULL, now, chosen, error))
+    return NULL;
+  return seal_command (context, terminal->device_id, g_steal_pointer (&chosen), rollback,
+                       campaign_id, wave, valid_seconds, now, error);
 }
 
 typedef struct
@@ -310,6 +322,7 @@ ff_platform_remote_query (const FfRemoteContext  *context,
   g_autoptr(FfFirmware) firmware = NULL;
   g_autoptr(FfPackageCache) packages = packages_of (context);
   g_autoptr(FfRemoteCommandRecord) record = NULL;
+  g_autoptr(FfRemoteCommandRecord) chosen = NULL;
   FfPackage *package;
   g_autoptr(GError) local_error = NULL;
   gboolean blacklisted = FALSE;
@@ -342,7 +355,25 @@ ff_platform_remote_query (const FfRemoteContext  *context,
       return NULL;
     }
   /* The query says which versions run: fresher than the retained state. */
-  record = sign_command (context, terminal, firmware, packages, package, versions, FALSE, NULL, -1,
+  chosen = g_new0 (FfRemoteCommandRecord, 1);
+  if (!choose_package (context, terminal, firmware, packages, package, versions, now, chosen,
+                       error))
+    return NULL;
+  /* A query asked again (a retry, a replay, a terminal that asks too often) gets the command an
+   * earlier one made while the terminal has not answered it and it keeps more than half of its
+   * time: the agent executes a command ID once, and the table does not grow with each query. */
+  record = ff_platform_db_find_query_command (context->db, device_id, firmware->id,
+                                              chosen->package_sha256,
+                                              now + FF_REMOTE_DEFAULT_VALID_SECONDS / 2,
+                                              &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (record != NULL)
+    return g_steal_pointer (&record);
+  record = seal_command (context, device_id, g_steal_pointer (&chosen), FALSE, NULL, -1,
                          FF_REMOTE_DEFAULT_VALID_SECONDS, now, error);
   if (record == NULL)
     return NULL;

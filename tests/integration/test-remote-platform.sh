@@ -266,6 +266,17 @@ answer=$(query DTU-0004)
 checked=$(python3 -c 'import json, sys; print(json.dumps(json.loads(sys.argv[1])["command"]))' "$answer" \
   | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
 [[ $checked == "upgrade "*" $sha" ]] || fail "query: $answer"
+# The same query again (a retry, a replay) gets the same command while it is unanswered: each
+# used to sign and store another.
+for again in 1 2; do
+  answer=$(query DTU-0004)
+  rechecked=$(python3 -c 'import json, sys; print(json.dumps(json.loads(sys.argv[1])["command"]))' "$answer" \
+    | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
+  [ "$rechecked" = "$checked" ] || fail "query $again more: $rechecked, first $checked"
+done
+commands=$(sqlite3 "$REMOTE_PLATFORM_DIR/platform.db" \
+  "SELECT count(*) FROM remote_commands WHERE device_id = 'DTU-0004'")
+[ "$commands" = 1 ] || fail "three queries stored $commands commands"
 
 echo "== credentials issued again replace the key: the old one no longer signs requests"
 old_key=$work/old-DTU-0003.key
