@@ -84,6 +84,7 @@ struct _FfWorkflow
   gint64           push_started_us;
   gboolean         transferring;    /* this run has a transfer to the terminal under way */
   gboolean         stop_explained;  /* a stopped push already said what it left behind */
+  gboolean         connect_retried; /* this step's connection was tried again after t1 ran out */
 
   char            *message;
   guint64          bytes_sent;

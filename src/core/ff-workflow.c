@@ -344,6 +344,8 @@ ff_workflow_save_then (FfWorkflow *self, Continuation then)
 
 /* ---- connecting ----------------------------------------------------------------------------- */
 
+static void connect_to_terminal (FfWorkflow *self, Continuation then);
+
 static void
 connected (GObject      *object,
            GAsyncResult *result,
@@ -355,12 +357,36 @@ connected (GObject      *object,
 
   if (!ff_iec104_conn_connect_finish (FF_IEC104_CONN (object), result, &error))
     {
-      g_object_unref (self);
+      /* The terminal took the connection but t1 ran out before it confirmed the start of data
+       * transfer. Nothing was asked of it yet, and a tablet held up for longer than t1 (a slow
+       * tablet; in training the simulated terminal shares its main loop) is seen so too: one
+       * more try before the visit ends. */
+      if (g_error_matches (error, FF_IEC104_ERROR, FF_IEC104_ERROR_T1_EXPIRED)
+          && !self->connect_retried && self->run != NULL)
+        {
+          self->connect_retried = TRUE;
+          ff_workflow_record_eventf (self, ff_workflow_current_step (self),
+                                     _("%s; connecting once more."), error->message);
+          g_error_free (error);
+          connect_to_terminal (self, then);
+          g_object_unref (self);
+          return;
+        }
       ff_workflow_step_failed (self, error);
+      g_object_unref (self);
       return;
     }
   then (self);
   g_object_unref (self);
+}
+
+static void
+connect_to_terminal (FfWorkflow *self, Continuation then)
+{
+  ff_workflow_set_message (self, _("Connecting to the terminal…"));
+  g_object_set_data (G_OBJECT (self), "after-connect", then);
+  ff_iec104_conn_connect_async (self->conn, self->item->host, self->item->port,
+                                ff_workflow_run_cancellable (self), connected, g_object_ref (self));
 }
 
 void
@@ -371,10 +397,8 @@ ff_workflow_with_connection (FfWorkflow *self, Continuation then)
       then (self);
       return;
     }
-  ff_workflow_set_message (self, _("Connecting to the terminal…"));
-  g_object_set_data (G_OBJECT (self), "after-connect", then);
-  ff_iec104_conn_connect_async (self->conn, self->item->host, self->item->port,
-                                ff_workflow_run_cancellable (self), connected, g_object_ref (self));
+  self->connect_retried = FALSE;
+  connect_to_terminal (self, then);
 }
 
 static void

@@ -680,6 +680,25 @@ count_connections (FfSimFleet *fleet,
     (*connections)++;
 }
 
+/* A training session without a scenario in a new window, on its task page; the simulated
+ * terminals' log lines go to @on_log with @connections. The window holds the session. */
+static FfWindow *
+open_training (GCallback  on_log,
+               guint     *connections)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  g_autoptr(FfContext) context = ff_context_new (settings, FF_GPS_SOURCE (gps));
+  FfWindow *window = g_object_ref (ff_window_new (NULL, context));
+
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.start-training", "s", "");
+  wait_until (window, training_ready, "the training task");
+  g_signal_connect (ff_training_get_fleet (ff_context_get_training (context)), "log", on_log,
+                    connections);
+  return window;
+}
+
 /* The clean visit on a tablet whose UI stalls after the general interrogation: the terminal's
  * answer was read before the stall, so its t1 must not expire in it — the link holds (the master
  * connects once before the restart and once after it) and the terminal is upgraded, as on a
@@ -687,17 +706,9 @@ count_connections (FfSimFleet *fleet,
 static void
 test_training_stall (void)
 {
-  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
-  g_autoptr(FfContext) context = ff_context_new (settings, FF_GPS_SOURCE (gps));
-  FfWindow *window = g_object_ref (ff_window_new (NULL, context));
   guint connections = 0;
+  FfWindow *window = open_training (G_CALLBACK (count_connections), &connections);
 
-  gtk_window_present (GTK_WINDOW (window));
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.start-training", "s", "");
-  wait_until (window, training_ready, "the training task");
-  g_signal_connect (ff_training_get_fleet (ff_context_get_training (context)), "log",
-                    G_CALLBACK (count_connections), &connections);
   upgrade_until_end (window, "DTU0101", "training-stall", stall_before_go_ahead);
   g_assert_cmpuint (connections, ==, 2);
   g_test_message ("visit with a stall: %s (%s)",
@@ -705,6 +716,54 @@ test_training_stall (void)
                   ff_workflow_get_failure (ff_window_get_workflow (window)));
   g_assert_cmpstr (ff_workflow_get_outcome (ff_window_get_workflow (window)), ==, "upgraded");
 
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
+/* The terminal confirms the start of data transfer on the first connection, and the main loop
+ * it shares with the tablet stalls there, longer than the master's t1. */
+static void
+stall_at_first_startdt (FfSimFleet *fleet,
+                        const char *line,
+                        guint      *connections)
+{
+  count_connections (fleet, line, connections);
+  if (*connections == 1 && g_str_equal (line, "terminal DTU0101: data transfer started (STARTDT)"))
+    g_usleep (STALL_S * G_USEC_PER_SEC);
+}
+
+static gboolean
+confirming_or_ended (FfWindow *window)
+{
+  FfWorkflowState state = ff_workflow_get_state (ff_window_get_workflow (window));
+
+  return state == FF_WORKFLOW_STATE_CONFIRM || state >= FF_WORKFLOW_STATE_REPORT;
+}
+
+/* A tablet that stalls as the terminal confirms the start of data transfer (as under emulation):
+ * the master's t1 runs out while connecting, before anything was asked of the terminal. The
+ * visit connects once more and goes on to the go-ahead, instead of ending before its identity
+ * check. */
+static void
+test_training_stall_while_connecting (void)
+{
+  guint connections = 0;
+  FfWindow *window = open_training (G_CALLBACK (stall_at_first_startdt), &connections);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.navigate-to", "s", "DTU0101");
+  press (window, "win.walk-there");
+  start_upgrade (window);
+  wait_until (window, confirming_or_ended, "the go-ahead (or the visit's end)");
+  g_test_message ("visit: %s (%s)", ff_workflow_state_to_string (ff_workflow_get_state (
+                    ff_window_get_workflow (window))),
+                  ff_workflow_get_failure (ff_window_get_workflow (window)));
+  g_assert_cmpint (ff_workflow_get_state (ff_window_get_workflow (window)), ==,
+                   FF_WORKFLOW_STATE_CONFIRM);
+  g_assert_cmpuint (connections, ==, 2);
+
+  press (window, "before.leave");
+  ff_ui_test_respond (ff_ui_test_find_dialog (), "_Leave");
+  wait_until (window, run_finished, "the left visit's report");
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
 }
@@ -719,5 +778,6 @@ main (int   argc,
 
   g_test_add_func ("/app/training/clean-and-failing", test_training_run);
   g_test_add_func ("/app/training/stall-before-go-ahead", test_training_stall);
+  g_test_add_func ("/app/training/stall-while-connecting", test_training_stall_while_connecting);
   return g_test_run ();
 }
