@@ -75,43 +75,12 @@ row_shows (gpointer data)
   return ff_ui_test_find (query->root, is_row_with_subtitle_text, query) != NULL;
 }
 
-typedef struct
-{
-  FfWindow   *window;
-  const char *name;
-} PageQuery;
-
-static gboolean
-page_is (gpointer data)
-{
-  const PageQuery *query = data;
-
-  return g_strcmp0 (ff_window_get_page_name (query->window), query->name) == 0;
-}
-
 static gboolean
 label_visible (gpointer data)
 {
   const RowQuery *query = data;
 
   return ff_ui_test_find (query->root, ff_ui_test_is_label_mentioning, query->text) != NULL;
-}
-
-static gboolean
-pointer_cleared (gpointer data)
-{
-  return *(gpointer *) data == NULL;
-}
-
-/* Destroys @window and waits for it to finalize: work under way holds it until its result has come
- * back through the main loop. */
-static void
-destroy_window (FfWindow *window)
-{
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
-  g_object_unref (window);
-  wait_until (pointer_cleared, &window, "the window to finalize");
 }
 
 static void
@@ -253,7 +222,7 @@ test_login_sync_upload (void)
   GtkWidget *firmware_row, *signature_row, *bar;
   SyncWatch watch = { NULL, FALSE };
   RowQuery query;
-  PageQuery page;
+  FfUiTestQuery page;
 
   g_assert_no_error (error);
   harness_setup_world (h);
@@ -266,7 +235,7 @@ test_login_sync_upload (void)
   task = ff_window_get_page (window, "task");
   queue = ff_window_get_page (window, "queue");
   watch.sync = sync;
-  page.window = window;
+  page.root = GTK_WIDGET (window);
   ff_window_show_page (window, "login");
 
   /* The tablet's serial, its platform (read off the main thread), and the platform answering
@@ -315,8 +284,8 @@ test_login_sync_upload (void)
 
   /* The right PIN: on to Sync. */
   click (login, "login.log-in");
-  page.name = "sync";
-  wait_until (page_is, &page, "the Sync page after the login");
+  page.text = "sync";
+  wait_until (ff_ui_test_page_is, &page, "the Sync page after the login");
   g_assert_null (ff_ui_test_find (login, ff_ui_test_is_label_mentioning, "The PIN is wrong"));
 
   /* Sync can be cancelled while it runs: nothing is lost, it can start again. */
@@ -384,7 +353,7 @@ test_login_sync_upload (void)
   query = (RowQuery) { queue, "FTU0002", "uploaded" };
   wait_until (row_shows, &query, "the report listed as uploaded");
 
-  destroy_window (window);
+  ff_ui_test_destroy_window (window);
   g_clear_object (&context);
 
   harness_stop (h);
