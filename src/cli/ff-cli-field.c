@@ -304,6 +304,9 @@ ff_cli_tasks (int argc, char **argv)
         return fail (error);
       expires = ff_timestamp_format (task->expires_at);
       g_print (_("Task %s (%u terminals, expires %s)\n"), task->task_id, task->items->len, expires);
+      if (ff_tablet_task_is_withdrawn (tablet, task->task_id))
+        g_print ("  %s\n", _("Withdrawn by the platform: only a visit already under way can be "
+                             "finished."));
       for (guint i = 0; i < task->items->len; i++)
         {
           FfTaskItem *item = task->items->pdata[i];

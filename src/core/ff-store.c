@@ -26,6 +26,8 @@ static const char schema[] =
   "CREATE TABLE IF NOT EXISTS tasks ("
   "  task_id TEXT PRIMARY KEY, document BLOB NOT NULL, signature BLOB NOT NULL,"
   "  stored_at INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS withdrawn_tasks ("
+  "  task_id TEXT PRIMARY KEY, withdrawn_at INTEGER NOT NULL);"
   "CREATE TABLE IF NOT EXISTS firmware ("
   "  sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, stored_at INTEGER NOT NULL);"
   "CREATE TABLE IF NOT EXISTS workflows ("
@@ -462,6 +464,68 @@ ff_store_list_task_ids (FfStore  *self,
     g_strv_builder_add (ids, (const char *) sqlite3_column_text (statement, 0));
   g_mutex_unlock (&self->lock);
   return ok ? g_strv_builder_end (ids) : NULL;
+}
+
+/* The platform lists every task of this tablet and technician that it has not cancelled: a stored
+ * task missing from @listed was withdrawn, and one listed again (the technician logged in again)
+ * is not. */
+gboolean
+ff_store_withdraw_unlisted_tasks (FfStore            *self,
+                                  const char * const *listed,
+                                  GError            **error)
+{
+  g_auto(GStrv) stored = ff_store_list_task_ids (self, error);
+  gboolean ok = stored != NULL;
+
+  if (!ok || !begin (self, error))
+    return FALSE;
+  for (guint i = 0; ok && stored[i] != NULL; i++)
+    if (g_strv_contains (listed, stored[i]))
+      ok = run_sql (self, error, "DELETE FROM withdrawn_tasks WHERE task_id = ?", "s", stored[i]);
+    else
+      ok = run_sql (self, error, "INSERT OR IGNORE INTO withdrawn_tasks (task_id, withdrawn_at)"
+                                 " VALUES (?, ?)", "si", stored[i], now_seconds ());
+  return end (self, ok, error);
+}
+
+gboolean
+ff_store_task_is_withdrawn (FfStore     *self,
+                            const char  *task_id,
+                            gboolean    *withdrawn,
+                            GError     **error)
+{
+  g_autoptr(sqlite3_stmt) statement = NULL;
+  int code = SQLITE_OK;
+
+  g_mutex_lock (&self->lock);
+  statement = prepare (self, "SELECT 1 FROM withdrawn_tasks WHERE task_id = ?", error);
+  if (statement != NULL)
+    {
+      ff_sqlite_bind_text (statement, 1, task_id);
+      code = sqlite3_step (statement);
+      *withdrawn = code == SQLITE_ROW;
+      if (code != SQLITE_ROW && code != SQLITE_DONE)
+        set_sqlite_error (self, error, code);
+    }
+  g_mutex_unlock (&self->lock);
+  return statement != NULL && (code == SQLITE_ROW || code == SQLITE_DONE);
+}
+
+/* Refuses a new visit of a task the platform withdrew; a visit already under way is not asked. */
+gboolean
+ff_store_check_task_not_withdrawn (FfStore     *self,
+                                   const char  *task_id,
+                                   GError     **error)
+{
+  gboolean withdrawn = FALSE;
+
+  if (!ff_store_task_is_withdrawn (self, task_id, &withdrawn, error))
+    return FALSE;
+  if (withdrawn)
+    g_set_error (error, FF_STORE_ERROR, FF_STORE_ERROR_WITHDRAWN,
+                 _("Task %s was withdrawn by the platform: no new visit of it can start. A visit "
+                   "already under way can still be finished."), task_id);
+  return !withdrawn;
 }
 
 char *

@@ -15,6 +15,7 @@ typedef enum
   FF_STORE_ERROR_FULL,        /* the disk is full (or refuses writes): nothing was written */
   FF_STORE_ERROR_NOT_FOUND,
   FF_STORE_ERROR_CORRUPT,     /* a stored firmware file no longer matches its SHA-256 */
+  FF_STORE_ERROR_WITHDRAWN,   /* the platform cancelled the task: no new visit of it */
 } FfStoreError;
 
 typedef struct
@@ -79,6 +80,19 @@ gboolean    ff_store_load_task          (FfStore       *self,
                                          GError       **error);
 GStrv       ff_store_list_task_ids      (FfStore       *self,
                                          GError       **error);
+/* At a sync, from the platform's task list: stored tasks it no longer lists are withdrawn (it
+ * cancelled them), listed ones are not. A withdrawn task keeps its visits and reports. */
+gboolean    ff_store_withdraw_unlisted_tasks (FfStore            *self,
+                                              const char * const *listed,
+                                              GError            **error);
+gboolean    ff_store_task_is_withdrawn  (FfStore       *self,
+                                         const char    *task_id,
+                                         gboolean      *withdrawn,
+                                         GError       **error);
+/* FF_STORE_ERROR_WITHDRAWN, in words, for a withdrawn task. */
+gboolean    ff_store_check_task_not_withdrawn (FfStore     *self,
+                                               const char  *task_id,
+                                               GError     **error);
 
 /* Firmware files, named by their SHA-256. A download goes to the partial path; commit checks the
  * digest and renames it into place. */

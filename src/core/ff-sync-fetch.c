@@ -781,18 +781,43 @@ fetch_next_task (GTask *task)
                          g_task_get_cancellable (task), document_received, task);
 }
 
+static gboolean
+withdraw_unlisted (FfStore *store, gpointer data, GError **error)
+{
+  return ff_store_withdraw_unlisted_tasks (store, data, error);
+}
+
+static void
+unlisted_withdrawn (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!ff_store_run_finish (FF_STORE (object), result, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  fetch_next_task (task);
+}
+
 static void
 task_list_received (GObject      *object,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
   GTask *task = user_data;
+  FfSync *self = g_task_get_source_object (task);
   FetchJob *job = g_task_get_task_data (task);
   GError *error = NULL;
   g_autoptr(GBytes) body = ff_sync_request_finish (result, NULL, &error);
   g_autoptr(JsonParser) parser = NULL;
   JsonObject *answer = body != NULL ? ff_sync_parse_object (body, &parser, &error) : NULL;
   JsonArray *tasks;
+  g_autoptr(GStrvBuilder) listed = g_strv_builder_new ();
 
   if (answer == NULL)
     {
@@ -803,7 +828,15 @@ task_list_received (GObject      *object,
   tasks = json_object_has_member (answer, "tasks")
           && JSON_NODE_HOLDS_ARRAY (json_object_get_member (answer, "tasks"))
           ? json_object_get_array_member (answer, "tasks") : NULL;
-  for (guint i = 0; tasks != NULL && i < json_array_get_length (tasks); i++)
+  if (tasks == NULL)
+    {
+      g_task_return_new_error (task, FF_SYNC_ERROR, FF_SYNC_ERROR_BAD_RESPONSE,
+                               _("The platform’s answer names no list of tasks; nothing was "
+                                 "changed on this tablet."));
+      g_object_unref (task);
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (tasks); i++)
     {
       JsonNode *node = json_array_get_element (tasks, i);
       const char *task_id = JSON_NODE_HOLDS_OBJECT (node)
@@ -812,9 +845,14 @@ task_list_received (GObject      *object,
 
       /* The ID goes into a path: only well-formed IDs are asked for. */
       if (task_id != NULL && ff_task_id_is_valid (task_id))
-        g_queue_push_tail (&job->pending_ids, g_strdup (task_id));
+        {
+          g_queue_push_tail (&job->pending_ids, g_strdup (task_id));
+          g_strv_builder_add (listed, task_id);
+        }
     }
-  fetch_next_task (task);
+  /* The list names every task of this tablet the platform has not cancelled (GET /tasks). */
+  ff_store_run_async (self->store, withdraw_unlisted, g_strv_builder_end (listed),
+                      (GDestroyNotify) g_strfreev, NULL, unlisted_withdrawn, task);
 }
 
 void

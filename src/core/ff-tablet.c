@@ -397,20 +397,48 @@ is_done (const char *state)
   return g_str_equal (state, ff_workflow_state_to_string (FF_WORKFLOW_STATE_DONE));
 }
 
+static gboolean
+is_new (const char *state)
+{
+  return g_str_equal (state, ff_workflow_state_to_string (FF_WORKFLOW_STATE_NEW));
+}
+
+/* A visit still to do: not done, and, in a task the platform withdrew, already under way. */
+static gboolean
+is_open (const char *state,
+         gboolean    withdrawn)
+{
+  return !is_done (state) && !(withdrawn && is_new (state));
+}
+
+gboolean
+ff_tablet_task_is_withdrawn (FfTablet   *self,
+                             const char *task_id)
+{
+  gboolean withdrawn = FALSE;
+
+  g_return_val_if_fail (FF_IS_TABLET (self), FALSE);
+
+  /* Unreadable counts as not withdrawn here: creating the workflow asks again and refuses. */
+  return ff_store_task_is_withdrawn (self->store, task_id, &withdrawn, NULL) && withdrawn;
+}
+
 GPtrArray *
 ff_tablet_list_open_items (FfTablet     *self,
                            const FfTask *task)
 {
   GPtrArray *open_items = g_ptr_array_new ();
+  gboolean withdrawn;
 
   g_return_val_if_fail (FF_IS_TABLET (self), open_items);
 
+  withdrawn = ff_tablet_task_is_withdrawn (self, task->task_id);
   for (guint i = 0; i < task->items->len; i++)
     {
       FfTaskItem *item = task->items->pdata[i];
       g_autofree char *state = ff_tablet_get_visit_state (self, task->task_id, item->device_id);
 
-      if (!is_done (state))
+      if (is_open (state, withdrawn))
         g_ptr_array_add (open_items, item);
     }
   return open_items;
@@ -439,7 +467,10 @@ ff_tablet_find_current_task (FfTablet  *self,
       if (open_items != NULL && open_items->len > 0)
         return g_strdup (ids[i - 1]);
     }
-  return g_strdup (ids[count - 1]);
+  for (guint i = count; i > 0; i--)
+    if (!ff_tablet_task_is_withdrawn (self, ids[i - 1]))
+      return g_strdup (ids[i - 1]);
+  return NULL;
 }
 
 char *
@@ -463,7 +494,9 @@ ff_tablet_find_task_for (FfTablet    *self,
       if (task == NULL || ff_task_find_item (task, device_id) == NULL)
         continue;
       state = ff_tablet_get_visit_state (self, ids[i], device_id);
-      if (found == NULL || !is_done (state))
+      /* A withdrawn task is preferred only for a visit already under way; found alone, it is
+       * still named, and the visit refused in words (ff_workflow_new). */
+      if (found == NULL || is_open (state, ff_tablet_task_is_withdrawn (self, ids[i])))
         {
           g_free (found);
           found = g_strdup (ids[i]);
@@ -495,8 +528,7 @@ ff_tablet_find_visit_in_progress (FfTablet  *self,
           FfTaskItem *item = task->items->pdata[k];
           g_autofree char *state = ff_tablet_get_visit_state (self, ids[i], item->device_id);
 
-          if (!is_done (state)
-              && !g_str_equal (state, ff_workflow_state_to_string (FF_WORKFLOW_STATE_NEW)))
+          if (!is_done (state) && !is_new (state))
             {
               *task_id = g_strdup (ids[i]);
               *device_id = g_strdup (item->device_id);

@@ -84,14 +84,19 @@ FfTask     *ff_tablet_load_task               (FfTablet     *self,
 char       *ff_tablet_get_visit_state         (FfTablet     *self,
                                                const char   *task_id,
                                                const char   *device_id);
-/* The items of @task (FfTaskItem *, borrowed from it) whose visit is not done, in task order. */
+/* Whether the platform withdrew (cancelled) the task: see ff_store_withdraw_unlisted_tasks. */
+gboolean    ff_tablet_task_is_withdrawn       (FfTablet     *self,
+                                               const char   *task_id);
+/* The items of @task (FfTaskItem *, borrowed from it) whose visit is not done, in task order; of a
+ * withdrawn task, only those whose visit is under way. */
 GPtrArray  *ff_tablet_list_open_items         (FfTablet     *self,
                                                const FfTask *task);
-/* The task to work on: the newest stored one that still has a terminal to do, else the newest;
- * NULL without error when there is none. */
+/* The task to work on: the newest stored one that still has a terminal to do, else the newest not
+ * withdrawn; NULL without error when there is none. */
 char       *ff_tablet_find_current_task       (FfTablet     *self,
                                                GError      **error);
-/* The task of @device_id: the newest stored task that lists it and whose visit is not done. */
+/* The task of @device_id: the newest stored task that lists it and whose visit is not done (nor
+ * not started in a withdrawn task). */
 char       *ff_tablet_find_task_for           (FfTablet     *self,
                                                const char   *device_id,
                                                GError      **error);

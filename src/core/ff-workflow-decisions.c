@@ -246,7 +246,7 @@ check_reopen (FfWorkflow  *self,
                    _("Reopening a visit needs a supervisor and the supervisor’s PIN."));
       return FALSE;
     }
-  /* An expired task starts no new visit, reopened or not. */
+  /* An expired task starts no new visit, reopened or not (nor a withdrawn one: reopen_job). */
   return ff_task_check_expiry (self->task, g_get_real_time () / G_USEC_PER_SEC, error);
 }
 
@@ -285,8 +285,10 @@ reopen_job (FfStore   *store,
   Reopening *reopening = data;
   FfWorkflow *self = reopening->self;
 
-  return ff_supervisor_authorize (store, self->task, reopening->visit, reopening->supervisor,
-                                  reopening->pin, error)
+  /* Asked before the PIN, so that a withdrawn task costs no attempt. */
+  return ff_store_check_task_not_withdrawn (store, self->task->task_id, error)
+         && ff_supervisor_authorize (store, self->task, reopening->visit, reopening->supervisor,
+                                     reopening->pin, error)
          && ff_store_save_workflow (store, self->task->task_id, self->item->device_id,
                                     ff_workflow_state_to_string (FF_WORKFLOW_STATE_NEW),
                                     reopening->next_data, error);

@@ -910,8 +910,9 @@ ff_workflow_new (FfStore       *store,
     }
   if (error != NULL && *error != NULL)
     return NULL;
-  /* An expired task starts no new visit; one already under way is still finished. */
-  if (!ff_task_check_expiry (self->task, g_get_real_time () / G_USEC_PER_SEC, error))
+  /* An expired or withdrawn task starts no new visit; one already under way is still finished. */
+  if (!ff_task_check_expiry (self->task, g_get_real_time () / G_USEC_PER_SEC, error)
+      || !ff_store_check_task_not_withdrawn (store, self->task->task_id, error))
     return NULL;
   self->state = FF_WORKFLOW_STATE_NEW;
   ff_workflow_context_init (&self->ctx);

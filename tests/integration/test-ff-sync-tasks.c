@@ -7,7 +7,11 @@
 #include <glib/gstdio.h>
 
 #include "ff-files.h"
+#include "ff-gps-simulated.h"
+#include "ff-tablet.h"
 #include "ff-test-fixtures.h"
+#include "ff-upload-queue.h"
+#include "ff-workflow.h"
 #include "ff-test-sync-platform.h"
 
 static void
@@ -458,6 +462,115 @@ test_certificate_pinning (SyncFixture *f, gconstpointer data)
   g_assert_nonnull (sync);
 }
 
+static FfWorkflow *
+new_visit (SyncFixture *f, const char *task_id, const char *device_id, GError **error)
+{
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  g_autoptr(FfKey) tablet_key = ff_key_generate (NULL);
+  g_autoptr(GBytes) document = NULL;
+  g_autoptr(GBytes) signature = NULL;
+
+  g_assert_true (ff_store_load_task (f->store, task_id, &document, &signature, NULL));
+  return ff_workflow_new (f->store, FF_GPS_SOURCE (gps), document, device_id, SERIAL, tablet_key,
+                          error);
+}
+
+static gboolean
+is_withdrawn (SyncFixture *f, const char *task_id)
+{
+  gboolean withdrawn = FALSE;
+
+  g_assert_true (ff_store_task_is_withdrawn (f->store, task_id, &withdrawn, NULL));
+  return withdrawn;
+}
+
+/* A task the platform cancelled is no longer in its list: at the next sync the tablet starts no
+ * new visit of it, and keeps what was done (a visit already saved, a report not yet uploaded). */
+static void
+test_cancelled_task_withdrawn (SyncFixture *f, gconstpointer data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(GBytes) image = sync_image_of (3000, 5);
+  g_autoptr(GBytes) other = sync_image_of (3000, 6);
+  GBytes *images[] = { image, image };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(FfSync) sync = NULL;
+  g_autoptr(FfUploadQueue) queue = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(FfWorkflow) refused = NULL;
+  g_autoptr(FfWorkflow) resumed = NULL;
+  g_autofree char *report_id = g_uuid_string_random ();
+  g_autofree char *report_json = g_strdup_printf ("{\n  \"report_id\" : \"%s\"\n}\n", report_id);
+  g_autoptr(GBytes) report = g_bytes_new (report_json, strlen (report_json));
+  g_autoptr(GBytes) report_signature = g_bytes_new_static ("0123456789012345678901234567890123456789"
+                                                           "012345678901234567890123", 64);
+  g_autofree char *cancelled_id = sync_publish_task_items (f, 1, now, 2, images, images,
+                                                           f->platform_key);
+  g_autofree char *kept_id = sync_publish_task (f, 2, now, other, other, f->platform_key);
+  g_autoptr(FfTablet) tablet = NULL;
+  g_autoptr(FfTask) cancelled = NULL;
+  g_autoptr(GPtrArray) open_items = NULL;
+  g_autofree char *current = NULL;
+  gpointer served_key = NULL;
+  gpointer served = NULL;
+  g_auto(GStrv) stored = NULL;
+
+  sync = sync_log_in (f, NULL, &error);
+  g_assert_no_error (error);
+  stored = sync_fetch (sync, refusals, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (stored), ==, 2);
+  g_assert_false (is_withdrawn (f, cancelled_id));
+  /* DTU0100's visit ended and its report waits for upload. */
+  g_assert_true (ff_store_save_report (f->store, report_id, cancelled_id, "DTU0100", "upgraded", now,
+                                       report, report_signature, "done", "{}", &error));
+  g_assert_no_error (error);
+
+  /* The platform cancels the task: its list no longer names it. */
+  g_assert_true (g_hash_table_steal_extended (f->tasks, cancelled_id, &served_key, &served));
+  g_clear_pointer (&stored, g_strfreev);
+  stored = sync_fetch (sync, refusals, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (stored, ((const char *[]) { kept_id, NULL }));
+  g_assert_true (is_withdrawn (f, cancelled_id));
+  g_assert_false (is_withdrawn (f, kept_id));
+
+  /* The app's and the CLI's lists: nothing left to do in it, the other task is the current one. */
+  tablet = ff_tablet_open (f->dir, SERIAL, &error);
+  g_assert_no_error (error);
+  cancelled = ff_tablet_load_task (tablet, cancelled_id, NULL, &error);
+  g_assert_no_error (error);
+  open_items = ff_tablet_list_open_items (tablet, cancelled);
+  g_assert_cmpuint (open_items->len, ==, 0);
+  current = ff_tablet_find_current_task (tablet, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (current, ==, kept_id);
+  g_clear_object (&tablet);
+
+  refused = new_visit (f, cancelled_id, "DTU0101", &error);
+  g_assert_null (refused);
+  g_assert_error (error, FF_STORE_ERROR, FF_STORE_ERROR_WITHDRAWN);
+  g_clear_error (&error);
+  resumed = new_visit (f, cancelled_id, "DTU0100", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (resumed);
+
+  queue = ff_upload_queue_new (f->store, sync);
+  ff_upload_queue_flush_async (queue, 2, 10, NULL, sync_step_done, &result);
+  g_assert_true (ff_upload_queue_flush_finish (queue, sync_wait_step (&result), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->uploads, ==, 1);
+  g_assert_cmpuint (ff_upload_queue_get_pending (queue), ==, 0);
+
+  /* Listed again (its technician logged in again): no longer withdrawn. */
+  g_hash_table_insert (f->tasks, served_key, served);
+  g_clear_pointer (&stored, g_strfreev);
+  stored = sync_fetch (sync, refusals, &error);
+  g_assert_no_error (error);
+  g_assert_false (is_withdrawn (f, cancelled_id));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -475,5 +588,6 @@ main (int argc, char **argv)
   SYNC_TEST_ADD ("/sync/oversized-task-list-chunked", NULL, test_oversized_task_list_chunked);
   SYNC_TEST_ADD ("/sync/oversized-task-document", NULL, test_oversized_task_document);
   SYNC_TEST_ADD ("/sync/certificate-pinning", "tls", test_certificate_pinning);
+  SYNC_TEST_ADD ("/sync/cancelled-task-withdrawn", NULL, test_cancelled_task_withdrawn);
   return g_test_run ();
 }
