@@ -466,25 +466,25 @@ ff_store_list_task_ids (FfStore  *self,
   return ok ? g_strv_builder_end (ids) : NULL;
 }
 
-/* The platform lists every task of this tablet and technician that it has not cancelled: a stored
- * task missing from @listed was withdrawn, and one listed again (the technician logged in again)
- * is not. */
+/* The platform lists every task of this tablet and technician that it has not cancelled: of the
+ * stored tasks @judged (that technician's), one missing from @listed was withdrawn, and one listed
+ * again (the technician logged in again) is not. */
 gboolean
 ff_store_withdraw_unlisted_tasks (FfStore            *self,
+                                  const char * const *judged,
                                   const char * const *listed,
                                   GError            **error)
 {
-  g_auto(GStrv) stored = ff_store_list_task_ids (self, error);
-  gboolean ok = stored != NULL;
+  gboolean ok = TRUE;
 
-  if (!ok || !begin (self, error))
+  if (!begin (self, error))
     return FALSE;
-  for (guint i = 0; ok && stored[i] != NULL; i++)
-    if (g_strv_contains (listed, stored[i]))
-      ok = run_sql (self, error, "DELETE FROM withdrawn_tasks WHERE task_id = ?", "s", stored[i]);
+  for (guint i = 0; ok && judged[i] != NULL; i++)
+    if (g_strv_contains (listed, judged[i]))
+      ok = run_sql (self, error, "DELETE FROM withdrawn_tasks WHERE task_id = ?", "s", judged[i]);
     else
       ok = run_sql (self, error, "INSERT OR IGNORE INTO withdrawn_tasks (task_id, withdrawn_at)"
-                                 " VALUES (?, ?)", "si", stored[i], now_seconds ());
+                                 " VALUES (?, ?)", "si", judged[i], now_seconds ());
   return end (self, ok, error);
 }
 

@@ -80,9 +80,11 @@ gboolean    ff_store_load_task          (FfStore       *self,
                                          GError       **error);
 GStrv       ff_store_list_task_ids      (FfStore       *self,
                                          GError       **error);
-/* At a sync, from the platform's task list: stored tasks it no longer lists are withdrawn (it
- * cancelled them), listed ones are not. A withdrawn task keeps its visits and reports. */
+/* At a sync, from the platform's task list: of the stored tasks @judged (the logged-in
+ * technician's), those it no longer lists are withdrawn (it cancelled them), listed ones are not.
+ * A withdrawn task keeps its visits and reports. */
 gboolean    ff_store_withdraw_unlisted_tasks (FfStore            *self,
+                                              const char * const *judged,
                                               const char * const *listed,
                                               GError            **error);
 gboolean    ff_store_task_is_withdrawn  (FfStore       *self,

@@ -781,10 +781,50 @@ fetch_next_task (GTask *task)
                          g_task_get_cancellable (task), document_received, task);
 }
 
+/* The platform's answer to GET /tasks: the tasks of this tablet and of the technician logged in
+ * that it has not cancelled. */
+typedef struct
+{
+  GStrv  listed;
+  char  *technician_phone;
+} TaskList;
+
+static void
+task_list_free (TaskList *list)
+{
+  g_strfreev (list->listed);
+  g_free (list->technician_phone);
+  g_free (list);
+}
+
+/* Only the logged-in technician's stored tasks are judged by their list: another technician's, on
+ * a tablet they share, are not in it and are theirs to sync. */
 static gboolean
 withdraw_unlisted (FfStore *store, gpointer data, GError **error)
 {
-  return ff_store_withdraw_unlisted_tasks (store, data, error);
+  TaskList *list = data;
+  g_auto(GStrv) stored = ff_store_list_task_ids (store, error);
+  g_autoptr(GStrvBuilder) own = g_strv_builder_new ();
+  g_auto(GStrv) own_ids = NULL;
+
+  if (stored == NULL)
+    return FALSE;
+  for (guint i = 0; stored[i] != NULL; i++)
+    {
+      g_autoptr(GBytes) document = NULL;
+      g_autoptr(GBytes) signature = NULL;
+      g_autoptr(FfTask) stored_task = NULL;
+
+      if (!ff_store_load_task (store, stored[i], &document, &signature, error))
+        return FALSE;
+      stored_task = ff_task_parse (document, NULL);
+      if (stored_task != NULL
+          && g_strcmp0 (stored_task->technician_phone, list->technician_phone) == 0)
+        g_strv_builder_add (own, stored[i]);
+    }
+  own_ids = g_strv_builder_end (own);
+  return ff_store_withdraw_unlisted_tasks (store, (const char * const *) own_ids,
+                                           (const char * const *) list->listed, error);
 }
 
 static void
@@ -818,6 +858,7 @@ task_list_received (GObject      *object,
   JsonObject *answer = body != NULL ? ff_sync_parse_object (body, &parser, &error) : NULL;
   JsonArray *tasks;
   g_autoptr(GStrvBuilder) listed = g_strv_builder_new ();
+  TaskList *list;
 
   if (answer == NULL)
     {
@@ -850,9 +891,11 @@ task_list_received (GObject      *object,
           g_strv_builder_add (listed, task_id);
         }
     }
-  /* The list names every task of this tablet the platform has not cancelled (GET /tasks). */
-  ff_store_run_async (self->store, withdraw_unlisted, g_strv_builder_end (listed),
-                      (GDestroyNotify) g_strfreev, NULL, unlisted_withdrawn, task);
+  list = g_new0 (TaskList, 1);
+  list->listed = g_strv_builder_end (listed);
+  list->technician_phone = g_strdup (self->phone);
+  ff_store_run_async (self->store, withdraw_unlisted, list, (GDestroyNotify) task_list_free, NULL,
+                      unlisted_withdrawn, task);
 }
 
 void

@@ -370,12 +370,18 @@ sync_wait_step (GAsyncResult **slot)
 FfSync *
 sync_log_in (SyncFixture *f, GTlsCertificate *pinned, GError **error)
 {
+  return sync_log_in_as (f, PHONE, pinned, error);
+}
+
+FfSync *
+sync_log_in_as (SyncFixture *f, const char *phone, GTlsCertificate *pinned, GError **error)
+{
   g_autoptr(FfSync) sync = ff_sync_new (f->store, f->url, pinned, f->platform_key, SERIAL, error);
   g_autoptr(GAsyncResult) result = NULL;
 
   if (sync == NULL)
     return NULL;
-  ff_sync_login_async (sync, PHONE, "482913", SERIAL, NULL, sync_step_done, &result);
+  ff_sync_login_async (sync, phone, "482913", SERIAL, NULL, sync_step_done, &result);
   if (!ff_sync_login_finish (sync, sync_wait_step (&result), error))
     return NULL;
   return g_steal_pointer (&sync);

@@ -100,6 +100,11 @@ GAsyncResult *sync_wait_step          (GAsyncResult    **slot);
 FfSync       *sync_log_in             (SyncFixture      *f,
                                        GTlsCertificate  *pinned,
                                        GError          **error);
+/* … logged in as technician @phone. */
+FfSync       *sync_log_in_as          (SyncFixture      *f,
+                                       const char       *phone,
+                                       GTlsCertificate  *pinned,
+                                       GError          **error);
 /* Fetches the tasks; the messages of the refused ones go to @refusals. */
 GStrv         sync_fetch              (FfSync           *sync,
                                        GPtrArray        *refusals,
