@@ -1,7 +1,8 @@
 /* FfTaskPage: lists the task's terminals as a route — the core's visiting order from the GPS fix,
  * each numbered — with the distance and the status of its visit in this task (FfVisitStatus, read
  * from the store in a worker thread). Tapping a terminal navigates to it ("win.navigate-to"); once
- * every visit is finished, the page's action is to upload the reports. */
+ * every visit is finished, the page's action is to upload the reports. A task the platform withdrew
+ * says so above its route. */
 #include "config.h"
 
 #include "ff-task-page.h"
@@ -26,6 +27,8 @@ struct _FfTaskPage
   FfContext    *context;
   char         *statuses_task_id;  /* the task the statuses were read for */
   GHashTable   *statuses;          /* device ID → FfVisitStatus, of that task's visits */
+  gboolean      task_withdrawn;    /* that task was withdrawn by the platform */
+  char         *route_description; /* the template's, for a task not withdrawn */
   char         *reading_task_id;   /* the task of the read in flight */
   char         *next_device_id;
   GCancellable *cancellable;       /* of the read in flight; a new read cancels it */
@@ -141,8 +144,20 @@ rebuild (FfTaskPage *self)
   /* Every visit finished (known, not merely not read yet): nothing is left but the upload. */
   gtk_widget_set_visible (self->next_button, self->next_device_id != NULL);
   gtk_widget_set_visible (self->upload_button, self->next_device_id == NULL);
-  adw_preferences_group_set_title (self->route_group, self->next_device_id != NULL
-                                                      ? _("Route") : _("Route — All Done"));
+  if (self->task_withdrawn && g_strcmp0 (self->statuses_task_id, task->task_id) == 0)
+    {
+      adw_preferences_group_set_title (self->route_group, _("Route — Withdrawn by the Platform"));
+      adw_preferences_group_set_description (self->route_group,
+                                             _("The platform cancelled this task: finish the visit "
+                                               "under way; its other terminals are not to be "
+                                               "upgraded."));
+    }
+  else
+    {
+      adw_preferences_group_set_title (self->route_group, self->next_device_id != NULL
+                                                          ? _("Route") : _("Route — All Done"));
+      adw_preferences_group_set_description (self->route_group, self->route_description);
+    }
   gtk_stack_set_visible_child_name (self->stack, "terminals");
 }
 
@@ -154,9 +169,10 @@ statuses_read (GObject      *source,
   FfTaskPage *self;
   g_autoptr(GHashTable) statuses = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean task_withdrawn = FALSE;
 
   /* A cancelled read may end after the page is gone: look at the page only once it did not. */
-  statuses = ff_visit_status_read_finish (result, &error);
+  statuses = ff_visit_status_read_finish (result, &task_withdrawn, &error);
   if (statuses == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -168,6 +184,7 @@ statuses_read (GObject      *source,
   self->statuses_task_id = g_steal_pointer (&self->reading_task_id);
   g_hash_table_unref (self->statuses);
   self->statuses = g_steal_pointer (&statuses);
+  self->task_withdrawn = task_withdrawn;
   rebuild (self);
 }
 
@@ -228,6 +245,7 @@ ff_task_page_finalize (GObject *object)
   g_free (self->statuses_task_id);
   g_free (self->reading_task_id);
   g_free (self->next_device_id);
+  g_free (self->route_description);
 
   G_OBJECT_CLASS (ff_task_page_parent_class)->finalize (object);
 }
@@ -255,6 +273,7 @@ static void
 ff_task_page_init (FfTaskPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->route_description = g_strdup (adw_preferences_group_get_description (self->route_group));
   self->statuses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 

@@ -1,6 +1,7 @@
 /* The status of each terminal's visit in one task: the visit's persisted workflow state (what
  * fieldflash-cli lists), and for a finished visit the outcome of its report in that same task, so
- * a report from another task never marks today's terminal. Read in a worker thread: sqlite. */
+ * a report from another task never marks today's terminal; in a task the platform withdrew, a
+ * visit not started is withdrawn (the workflow refuses it). Read in a worker thread: sqlite. */
 #include "config.h"
 
 #include "ff-visit-status.h"
@@ -27,16 +28,20 @@ ff_visit_status_describe (FfVisitStatus status)
       return _("Failed");
     case FF_VISIT_SKIPPED:
       return _("Skipped");
+    case FF_VISIT_WITHDRAWN:
+      return _("Withdrawn by the platform");
     default:
       g_return_val_if_reached (NULL);
     }
 }
 
-/* A finished visit has its report; the others are still work for today. */
+/* A finished visit has its report, a withdrawn one never begins; the others are still work for
+ * today. */
 gboolean
 ff_visit_status_is_finished (FfVisitStatus status)
 {
-  return status == FF_VISIT_DONE || status == FF_VISIT_FAILED || status == FF_VISIT_SKIPPED;
+  return status == FF_VISIT_DONE || status == FF_VISIT_FAILED || status == FF_VISIT_SKIPPED
+         || status == FF_VISIT_WITHDRAWN;
 }
 
 static FfVisitStatus
@@ -57,18 +62,20 @@ status_of_finished_visit (const char *outcome)
 /* @state is the name the store keeps (ff_workflow_state_to_string); NULL: never begun. */
 static FfVisitStatus
 status_of_visit (const char *state,
-                 const char *outcome)
+                 const char *outcome,
+                 gboolean    task_withdrawn)
 {
   g_autoptr(GEnumClass) states = g_type_class_ref (FF_TYPE_WORKFLOW_STATE);
   GEnumValue *value = state != NULL ? g_enum_get_value_by_nick (states, state) : NULL;
+  FfVisitStatus not_started = task_withdrawn ? FF_VISIT_WITHDRAWN : FF_VISIT_TO_DO;
 
   if (value == NULL)
-    return FF_VISIT_TO_DO;
+    return not_started;
 
   switch ((FfWorkflowState) value->value)
     {
     case FF_WORKFLOW_STATE_NEW:
-      return FF_VISIT_TO_DO;
+      return not_started;
     case FF_WORKFLOW_STATE_DONE:
       return status_of_finished_visit (outcome);
     case FF_WORKFLOW_STATE_IDENTITY_MISMATCH:
@@ -86,6 +93,19 @@ typedef struct
   char    *task_id;
   GStrv    device_ids;
 } ReadJob;
+
+typedef struct
+{
+  GHashTable *statuses;
+  gboolean    task_withdrawn;
+} ReadResult;
+
+static void
+read_result_free (ReadResult *result)
+{
+  g_hash_table_unref (result->statuses);
+  g_free (result);
+}
 
 static void
 read_job_free (ReadJob *job)
@@ -107,8 +127,11 @@ read_in_thread (GTask        *task,
   g_autoptr(GPtrArray) reports = ff_store_list_reports (job->store, FALSE, &error);
   g_autoptr(GHashTable) outcomes = g_hash_table_new (g_str_hash, g_str_equal);
   GHashTable *statuses;
+  ReadResult *read;
+  gboolean task_withdrawn = FALSE;
 
-  if (reports == NULL)
+  if (reports == NULL
+      || !ff_store_task_is_withdrawn (job->store, job->task_id, &task_withdrawn, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -137,10 +160,15 @@ read_in_thread (GTask        *task,
           return;
         }
       g_hash_table_insert (statuses, g_strdup (job->device_ids[i]),
-                           GINT_TO_POINTER (status_of_visit (state, g_hash_table_lookup (
-                                                               outcomes, job->device_ids[i]))));
+                           GINT_TO_POINTER (status_of_visit (state,
+                                                             g_hash_table_lookup (
+                                                               outcomes, job->device_ids[i]),
+                                                             task_withdrawn)));
     }
-  g_task_return_pointer (task, statuses, (GDestroyNotify) g_hash_table_unref);
+  read = g_new (ReadResult, 1);
+  read->statuses = statuses;
+  read->task_withdrawn = task_withdrawn;
+  g_task_return_pointer (task, read, (GDestroyNotify) read_result_free);
 }
 
 void
@@ -172,9 +200,20 @@ ff_visit_status_read_async (FfStore             *store,
 
 GHashTable *
 ff_visit_status_read_finish (GAsyncResult  *result,
+                             gboolean      *task_withdrawn,
                              GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  ReadResult *read;
+  GHashTable *statuses;
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (task_withdrawn != NULL, NULL);
+
+  read = g_task_propagate_pointer (G_TASK (result), error);
+  if (read == NULL)
+    return NULL;
+  *task_withdrawn = read->task_withdrawn;
+  statuses = g_steal_pointer (&read->statuses);
+  g_free (read);
+  return statuses;
 }

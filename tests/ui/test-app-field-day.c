@@ -170,6 +170,20 @@ show_task_page (FfUiTestTablet *tablet,
   return page;
 }
 
+/* Waits until @page shows a row subtitled with each of @subtitles. */
+static void
+wait_for_rows_subtitled (GtkWidget         *page,
+                         const char *const *subtitles,
+                         guint              count)
+{
+  for (guint i = 0; i < count; i++)
+    {
+      FfUiTestQuery query = { page, subtitles[i] };
+
+      ff_ui_test_wait_until (ff_ui_test_row_shown, &query, subtitles[i]);
+    }
+}
+
 static gboolean
 is_group_titled (GtkWidget     *widget,
                  gconstpointer  title)
@@ -228,12 +242,7 @@ test_task_statuses (void)
   page = show_task_page (tablet, context, window);
   g_assert_cmpstr (ff_context_get_task (context)->task_id, ==, task->task_id);
 
-  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
-    {
-      FfUiTestQuery query = { page, expected[i] };
-
-      ff_ui_test_wait_until (ff_ui_test_row_shown, &query, expected[i]);
-    }
+  wait_for_rows_subtitled (page, expected, G_N_ELEMENTS (expected));
   /* The nearest terminal without a report: the first one, though the old task upgraded it. */
   g_assert_cmpstr (ff_task_page_get_next_device_id (FF_TASK_PAGE (page)), ==, "DTU0001");
   /* A route, each terminal numbered in the order to walk it; work is left, so Next Terminal. */
@@ -279,6 +288,49 @@ test_task_all_done (void)
                                                            "win.next-terminal")));
   g_assert_null (ff_task_page_get_next_device_id (FF_TASK_PAGE (page)));
   g_assert_nonnull (ff_ui_test_find (page, is_group_titled, "Route — All Done"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (page);
+}
+
+/* A task the platform withdrew with a visit under way is still today's task: its terminals not
+ * started say they are withdrawn and count as finished, so Next Terminal is the visit under way,
+ * and the route says the task is withdrawn. */
+static void
+test_task_withdrawn (void)
+{
+  static const char *const terminals[] = { "DTU0001", "DTU0002", "DTU0003", NULL };
+  static const char *const listed[] = { NULL };
+  g_autoptr(FfUiTestTablet) tablet = ff_ui_test_tablet_new ();
+  g_autoptr(FfTask) task = ff_ui_test_make_task (0, terminals);
+  const char *const judged[] = { task->task_id, NULL };
+  g_autoptr(FfGpsSimulated) gps = ff_gps_simulated_new ();
+  g_autoptr(FfContext) context = ff_ui_test_make_context (gps);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page;
+  static const char *const expected[] = {
+    "DTU0001 · Withdrawn by the platform", "DTU0002 · In progress",
+    "DTU0003 · Withdrawn by the platform",
+  };
+
+  ff_ui_test_tablet_store_task (tablet, task);
+  store_visit_state (tablet, task->task_id, "DTU0002", "push");
+  g_assert_true (ff_store_withdraw_unlisted_tasks (ff_tablet_get_store (tablet->tablet), judged,
+                                                   listed, &error));
+  g_assert_no_error (error);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  page = show_task_page (tablet, context, window);
+  g_assert_cmpstr (ff_context_get_task (context)->task_id, ==, task->task_id);
+  wait_for_rows_subtitled (page, expected, G_N_ELEMENTS (expected));
+  /* The nearest terminal is withdrawn: the next is the visit under way, not an upload. */
+  g_assert_cmpstr (ff_task_page_get_next_device_id (FF_TASK_PAGE (page)), ==, "DTU0002");
+  g_assert_true (gtk_widget_is_drawable (ff_ui_test_find (page, ff_ui_test_is_button_for,
+                                                          "win.next-terminal")));
+  g_assert_false (upload_offered (page));
+  g_assert_nonnull (ff_ui_test_find (page, is_group_titled, "Route — Withdrawn by the Platform"));
+  ff_ui_test_save_screenshot (window, "field-task-withdrawn-1280x800.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (page);
@@ -459,6 +511,7 @@ main (int   argc,
 
   g_test_add_func ("/app/field/task-statuses", test_task_statuses);
   g_test_add_func ("/app/field/task-all-done", test_task_all_done);
+  g_test_add_func ("/app/field/task-withdrawn", test_task_withdrawn);
   g_test_add_func ("/app/field/task-check-lists-patch", test_task_check_lists_patch);
   g_test_add_func ("/app/field/queue-opens-report", test_queue_opens_report);
   g_test_add_func ("/app/field/tablet-in-use", test_tablet_in_use);
