@@ -72,7 +72,7 @@ campaigns_create (FfCli   *cli,
     return ff_cli_usage_error (error, _("The duration must be a number of seconds, or end in s, "
                                         "m, h or d (12h)"));
   if (terminals != NULL)
-    device_ids = g_strsplit (terminals, ",", -1);
+    device_ids = ff_cli_split_device_ids (terminals);
   options.firmware_version = meter_app != NULL ? app_version : version;
   options.meter_app = meter_app;
   options.device_ids = (const char *const *) device_ids;

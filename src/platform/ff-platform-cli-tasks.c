@@ -62,7 +62,7 @@ tasks_create (FfCli   *cli,
   if (rollback != NULL && *rollback == '\0')
     return ff_cli_usage_error (error, _("--rollback needs a reason"));
   if (terminals != NULL)
-    device_ids = g_strsplit (terminals, ",", -1);
+    device_ids = ff_cli_split_device_ids (terminals);
   if (ff_cli_open_db (cli, error) == NULL || (key = ff_cli_load_key (cli, error)) == NULL)
     return FALSE;
   request.technician_phone = phone;

@@ -223,6 +223,11 @@ test_dispatch_rules (Fixture      *fixture,
   ASSERT_REFUSED (h, "The list of terminals has an empty device ID", "tasks", "create",
                   "--technician", HARNESS_PHONE_A, "--handheld", "TAB-0003", "--terminals",
                   "FTU0002,", "--firmware", "V2.01");
+  /* Spaces around an item are trimmed ("DTU0001, DTU0002" as typed): an item of spaces only is
+   * empty. */
+  ASSERT_REFUSED (h, "The list of terminals has an empty device ID", "tasks", "create",
+                  "--technician", HARNESS_PHONE_A, "--handheld", "TAB-0003", "--terminals",
+                  "FTU0002,  ", "--firmware", "V2.01");
   after = task_count_line (h);
   g_assert_cmpstr (before, ==, after);
 
@@ -256,7 +261,7 @@ test_dispatch_rules (Fixture      *fixture,
     g_free (harness_run_ok (h, "terminals", "import", extra, NULL));
   }
   created = harness_run_ok (h, "tasks", "create", "--technician", HARNESS_PHONE_A, "--handheld",
-                            "TAB-0003", "--terminals", "DTU0009", "--firmware", "V0.90",
+                            "TAB-0003", "--terminals", " DTU0009 ", "--firmware", "V0.90",
                             "--rollback", "V1.00 trips the breaker", NULL);
   g_assert_nonnull (strstr (created, "rollback"));
   {
@@ -272,6 +277,8 @@ test_dispatch_rules (Fixture      *fixture,
                                strstr (created, HARNESS_PHONE_A "-"));
   g_assert_true (g_file_get_contents (json_path, &json, NULL, NULL));
   g_assert_nonnull (strstr (json, "\"reason\" : \"V1.00 trips the breaker\""));
+  /* " DTU0009 " was trimmed, not refused as a terminal not in the ledger. */
+  g_assert_nonnull (strstr (json, "\"DTU0009\""));
   /* The second task of technician A today gets the "-2" suffix. */
   g_assert_true (g_str_has_suffix (json_path, "-2.json"));
 
