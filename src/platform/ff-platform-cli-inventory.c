@@ -560,7 +560,8 @@ print_handheld_line (gconstpointer row)
 {
   const FfHandheld *h = row;
 
-  g_print ("%s\t%s\t%s\n", h->serial, h->state, h->task_id ? h->task_id : "");
+  g_print ("%s\t%s\t%s\n", h->serial, ff_handheld_state_display (h->state),
+           h->task_id ? h->task_id : "");
 }
 
 static gboolean

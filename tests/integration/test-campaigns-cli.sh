@@ -183,6 +183,10 @@ if LANGUAGE=zh_CN LC_ALL=C.UTF-8 platform tasks create --technician 13800138000 
   fail "a checked-out tablet was given a second task"
 fi
 grep -q "平板 TAB-0001 不在库（当前状态：已领用）" "$work/out" || fail "zh_CN refusal: $(cat "$work/out")"
+LANGUAGE=zh_CN LC_ALL=C.UTF-8 platform handhelds list > "$work/out"
+grep -q "^TAB-0001	已领用	" "$work/out" || fail "zh_CN handhelds list: $(cat "$work/out")"
+[ "$(platform handhelds list --json | python3 -c "import json, sys; print(json.load(sys.stdin)[0]['state'])")" \
+  = checked-out ] || fail "handhelds list --json not the stored name"
 
 echo "== tasks list and tasks cancel name a task's state in the user's language"
 task=$(platform tasks list | cut -f1)

@@ -1091,7 +1091,7 @@ test_dispatch (Fixture      *fixture,
                                    json_object_get_string_member (root, "task_id"));
   g_assert_true (g_file_test (document_path, G_FILE_TEST_EXISTS));
   out = harness_run_ok (h, "handhelds", "list", NULL);
-  g_assert_nonnull (strstr (out, "TAB-0003\tchecked-out"));
+  g_assert_nonnull (strstr (out, "TAB-0003\tchecked out"));
   /* Refused like the CLI refuses: the terminals are in an open task now. */
   g_assert_cmpuint (call (h, "POST", "/console/api/tasks", &login, TRUE, request, NULL, NULL),
                     ==, 403);

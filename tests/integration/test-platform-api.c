@@ -684,7 +684,7 @@ test_reports (Fixture      *fixture,
 
   /* The last item closes the task and returns the tablet to stock. */
   g_assert_cmpint (harness_run (h, NULL, &handhelds, NULL, "handhelds", "list", NULL), ==, 0);
-  g_assert_nonnull (strstr (handhelds, "TAB-0001\tchecked-out"));
+  g_assert_nonnull (strstr (handhelds, "TAB-0001\tchecked out"));
   g_clear_pointer (&handhelds, g_free);
   second_sig = harness_sign_report (second, h->tablet_a, &second_bytes);
   {
@@ -694,7 +694,7 @@ test_reports (Fixture      *fixture,
                                     "\"task_state\":\"complete\""));
   }
   g_assert_cmpint (harness_run (h, NULL, &handhelds, NULL, "handhelds", "list", NULL), ==, 0);
-  g_assert_nonnull (strstr (handhelds, "TAB-0001\tin-stock"));
+  g_assert_nonnull (strstr (handhelds, "TAB-0001\tin stock"));
   g_assert_cmpint (harness_run (h, NULL, &tasks, NULL, "tasks", "list", NULL), ==, 0);
   g_assert_nonnull (strstr (tasks, "complete\t2/2"));
 }

@@ -146,7 +146,7 @@ test_crash_and_replay (void)
       g_assert_cmpuint (count_lines_with (history, "V1.00 → V2.01"), ==, 1);
     }
   g_assert_cmpint (harness_run (h, NULL, &handhelds, NULL, "handhelds", "list", NULL), ==, 0);
-  g_assert_nonnull (strstr (handhelds, "TAB-0009\tin-stock"));
+  g_assert_nonnull (strstr (handhelds, "TAB-0009\tin stock"));
 
   g_ptr_array_unref (stream.bytes);
   g_ptr_array_unref (stream.signatures);
