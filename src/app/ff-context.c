@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ff-crypto.h"
 #include "ff-gpsd-source.h"
 
 struct _FfContext
@@ -324,7 +325,7 @@ ff_context_open_tablet_async (FfContext           *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, ff_context_open_tablet_async);
   g_task_set_task_data (task, g_strdup (data_dir), g_free);
-  g_task_run_in_thread (task, open_tablet_in_thread);
+  ff_crypto_run_in_thread (task, open_tablet_in_thread);
 }
 
 gboolean
@@ -411,7 +412,7 @@ run_on_tablet (FfContext           *self,
       return;
     }
   g_task_set_task_data (task, g_object_ref (self->tablet), g_object_unref);
-  g_task_run_in_thread (task, func);
+  ff_crypto_run_in_thread (task, func);
 }
 
 /* Reads the tablet's pinned platform (sqlite and files) in a worker thread. */
@@ -693,7 +694,7 @@ ff_context_find_resumable_async (FfContext           *self,
     }
   g_task_set_task_data (task, g_object_ref (self->tablet), g_object_unref);
   g_object_set_data_full (G_OBJECT (task), "gps", g_object_ref (self->gps), g_object_unref);
-  g_task_run_in_thread (task, find_resumable_in_thread);
+  ff_crypto_run_in_thread (task, find_resumable_in_thread);
 }
 
 /* The workflow of the unfinished visit at its persisted state, its task made the current one; NULL
@@ -776,7 +777,7 @@ ff_context_create_workflow_async (FfContext           *self,
       g_object_set_data_full (G_OBJECT (task), "gps", g_object_ref (self->gps), g_object_unref);
       g_object_set_data_full (G_OBJECT (task), "task-id", g_strdup (self->task->task_id), g_free);
     }
-  g_task_run_in_thread (task, create_workflow_in_thread);
+  ff_crypto_run_in_thread (task, create_workflow_in_thread);
 }
 
 FfWorkflow *

@@ -8,6 +8,8 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+#include "ff-crypto.h"
+
 static void
 firmware_check_free (FfFirmwareCheck *check)
 {
@@ -149,7 +151,7 @@ ff_task_check_async (FfTablet            *tablet,
   g_task_set_source_tag (gtask, ff_task_check_async);
   g_task_set_task_data (gtask, g_strdup (task_id), g_free);
   g_object_set_data_full (G_OBJECT (gtask), "tablet", g_object_ref (tablet), g_object_unref);
-  g_task_run_in_thread (gtask, check_in_thread);
+  ff_crypto_run_in_thread (gtask, check_in_thread);
 }
 
 FfTaskCheck *

@@ -427,7 +427,7 @@ ff_training_new_async (const char          *scenario,
   data->image_size = image_size;
   g_task_set_task_data (task, data, (GDestroyNotify) setup_data_free);
   g_task_set_task_data (worker, data, NULL);
-  g_task_run_in_thread (worker, prepare_in_thread);
+  ff_crypto_run_in_thread (worker, prepare_in_thread);
   g_object_unref (worker);
 }
 

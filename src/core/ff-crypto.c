@@ -523,6 +523,26 @@ ff_crypto_thread_done (void)
   OPENSSL_thread_stop ();
 }
 
+static void
+run_then_thread_done (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  GTaskThreadFunc func = g_object_get_data (G_OBJECT (task), "ff-crypto-thread-func");
+
+  func (task, source_object, task_data, cancellable);
+  ff_crypto_thread_done ();
+}
+
+void
+ff_crypto_run_in_thread (GTask           *task,
+                         GTaskThreadFunc  func)
+{
+  g_object_set_data (G_OBJECT (task), "ff-crypto-thread-func", func);
+  g_task_run_in_thread (task, run_then_thread_done);
+}
+
 char *
 ff_random_hex (gsize n_bytes)
 {

@@ -88,6 +88,12 @@ gboolean  ff_pin_hash_is_valid       (const char    *stored_hash);
  * double free. The owner of the work still waits for it before the program exits. */
 void      ff_crypto_thread_done      (void);
 
+/* g_task_run_in_thread() for work that may use OpenSSL: @func runs on a thread of GTask's pool,
+ * then ff_crypto_thread_done() — before the task's callback is queued, which GTask does only once
+ * the thread's function has returned. */
+void      ff_crypto_run_in_thread    (GTask          *task,
+                                      GTaskThreadFunc func);
+
 /* Random bytes as lowercase hex (2 * @n_bytes characters), for tokens and salts. */
 char     *ff_random_hex              (gsize          n_bytes);
 

@@ -286,12 +286,8 @@ run_job_in_thread (GTask        *task,
 {
   Job *job = task_data;
   GError *error = NULL;
-  gboolean done = job->job (FF_STORE (source_object), job->data, &error);
 
-  /* A job may hash or verify (OpenSSL) on this thread of GTask's pool, which ends when GLib
-   * chooses; the program may exit as soon as it has the result. */
-  ff_crypto_thread_done ();
-  if (done)
+  if (job->job (FF_STORE (source_object), job->data, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -335,7 +331,9 @@ ff_store_run_async (FfStore             *self,
   g_task_set_source_tag (task, ff_store_run_async);
   g_task_set_task_data (task, closure, NULL);
   g_task_set_return_on_cancel (task, FALSE);
-  g_task_run_in_thread (task, run_job_in_thread);
+  /* A job may hash or verify (OpenSSL) on this thread of GTask's pool, which ends when GLib
+   * chooses; the program may exit as soon as it has the result. */
+  ff_crypto_run_in_thread (task, run_job_in_thread);
 }
 
 gboolean
