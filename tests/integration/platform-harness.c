@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 
 /* At native speed (ff_test_deadline_s scales them under emulation); the stop includes the
@@ -208,8 +209,8 @@ create_task (Harness    *h,
   return g_steal_pointer (&task_id);
 }
 
-void
-harness_setup_world (Harness *h)
+static void
+build_world (Harness *h)
 {
   g_autofree char *ledger_path = harness_write (h, "ledger.csv", ledger, -1);
   g_autofree char *fw1_path = NULL;
@@ -253,6 +254,53 @@ harness_setup_world (Harness *h)
   cert_path = g_build_filename (h->data_dir, "tls.crt", NULL);
   h->pinned = g_tls_certificate_new_from_file (cert_path, &error);
   g_assert_no_error (error);
+}
+
+/* The harnesses harness_setup_copy() made, by name; each one's directory is removed at exit. */
+static GHashTable *templates;
+
+static void
+free_templates (void)
+{
+  g_hash_table_unref (templates);
+}
+
+void
+harness_setup_copy (Harness    *h,
+                    const char *name,
+                    void      (*build) (Harness *h))
+{
+  Harness *template;
+
+  if (templates == NULL)
+    {
+      templates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) harness_free);
+      atexit (free_templates);
+    }
+  template = g_hash_table_lookup (templates, name);
+  if (template == NULL)
+    {
+      template = harness_new ();
+      build (template);
+      g_assert_null (template->server);
+      g_hash_table_insert (templates, g_strdup (name), template);
+    }
+  ff_test_copy_tree (template->dir, h->dir);
+  h->tablet_a = ff_key_ref (template->tablet_a);
+  h->tablet_b = ff_key_ref (template->tablet_b);
+  h->task_a = g_strdup (template->task_a);
+  h->task_b = g_strdup (template->task_b);
+  h->firmware_v1 = g_strdup (template->firmware_v1);
+  h->firmware_v2 = g_strdup (template->firmware_v2);
+  h->firmware_v2_bytes = g_bytes_ref (template->firmware_v2_bytes);
+  h->pinned = g_object_ref (template->pinned);
+}
+
+void
+harness_setup_world (Harness *h)
+{
+  harness_setup_copy (h, "world", build_world);
 }
 
 /* In the server's child process: a test that fails (aborts) takes its server with it, instead of

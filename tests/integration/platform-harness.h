@@ -61,8 +61,17 @@ int      harness_run          (Harness     *h,
 char    *harness_run_ok       (Harness     *h,
                                const char  *first_arg,
                                ...) G_GNUC_NULL_TERMINATED;
-/* init, a 3-terminal ledger, firmware V1.00 and V2.01, two technicians, two tablets, two tasks. */
+/* init, a 3-terminal ledger, firmware V1.00 and V2.01, two technicians, two tablets, two tasks:
+ * made once per test program (harness_setup_copy()), a copy of it in @h's directory. */
 void     harness_setup_world  (Harness     *h);
+/* The first time this program asks for @name, runs @build in a harness of its own (it must not
+ * start the server); then, and each time after, copies that harness's directory into @h's and
+ * gives @h its keys, task IDs, firmware digests and certificate. Each test gets its own copy to
+ * change, and the CLI runs that made it (a key pair, scrypt hashes, signed tasks: seconds each
+ * under emulation) are paid once. */
+void     harness_setup_copy   (Harness     *h,
+                               const char  *name,
+                               void       (*build) (Harness *h));
 void     harness_fixture_set_up    (HarnessFixture *fixture,
                                     gconstpointer   data);
 void     harness_fixture_tear_down (HarnessFixture *fixture,

@@ -59,11 +59,10 @@ add_operator (Harness    *h,
                                 role, "--password-stdin", NULL), ==, 0);
 }
 
+/* The harness's world with the extra terminals and three operators, one of each role. */
 static void
-set_up (Fixture      *fixture,
-        gconstpointer data)
+build_console_world (Harness *h)
 {
-  Harness *h = fixture->h = harness_new ();
   g_autoptr(GString) ledger = g_string_new ("device_id,name,latitude,longitude,vendor,model,"
                                             "hardware_version,software_version,"
                                             "software_checksum,host,port,common_address,"
@@ -81,6 +80,15 @@ set_up (Fixture      *fixture,
   add_operator (h, "admin", "admin", ADMIN_PASSWORD);
   add_operator (h, "olga", "operator", OPERATOR_PASSWORD);
   add_operator (h, "audrey", "auditor", AUDITOR_PASSWORD);
+}
+
+static void
+set_up (Fixture      *fixture,
+        gconstpointer data)
+{
+  Harness *h = fixture->h = harness_new ();
+
+  harness_setup_copy (h, "console", build_console_world);
   harness_start (h, FALSE);
 }
 

@@ -601,6 +601,52 @@ ff_test_remove_tree (const char *path)
 }
 
 void
+ff_test_copy_tree (const char *source,
+                   const char *destination)
+{
+  g_autoptr(GFile) from = g_file_new_for_path (source);
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GFileEnumerator) children = NULL;
+  g_autoptr(GError) error = NULL;
+  GFileInfo *child;
+
+  info = g_file_query_info (from, G_FILE_ATTRIBUTE_UNIX_MODE, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
+                            NULL, &error);
+  g_assert_no_error (error);
+  if (!g_file_test (destination, G_FILE_TEST_IS_DIR))
+    g_assert_no_errno (g_mkdir (destination,
+                                g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_UNIX_MODE)
+                                & 07777));
+  children = g_file_enumerate_children (from, G_FILE_ATTRIBUTE_STANDARD_NAME ","
+                                        G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, &error);
+  g_assert_no_error (error);
+  while ((child = g_file_enumerator_next_file (children, NULL, &error)) != NULL)
+    {
+      g_autoptr(GFileInfo) owned = child;
+      const char *name = g_file_info_get_name (child);
+      g_autofree char *child_source = g_build_filename (source, name, NULL);
+      g_autofree char *child_destination = g_build_filename (destination, name, NULL);
+
+      if (g_file_info_get_file_type (child) == G_FILE_TYPE_DIRECTORY)
+        {
+          ff_test_copy_tree (child_source, child_destination);
+        }
+      else
+        {
+          g_autoptr(GFile) file_from = g_file_new_for_path (child_source);
+          g_autoptr(GFile) file_to = g_file_new_for_path (child_destination);
+
+          /* All metadata: a private key's file keeps its owner-only permissions. */
+          g_file_copy (file_from, file_to, G_FILE_COPY_NOFOLLOW_SYMLINKS
+                       | G_FILE_COPY_ALL_METADATA, NULL, NULL, NULL, &error);
+          g_assert_no_error (error);
+        }
+    }
+  g_assert_no_error (error);
+}
+
+void
 ff_test_use_language (const char *language)
 {
   g_autofree char *locale_dir = g_build_filename (g_getenv ("FIELDFLASH_BUILDDIR"), "po", NULL);

@@ -119,6 +119,12 @@ GBytes      *ff_test_firmware_v2_from          (GBytes              *v1);
 
 /* Removes @path and everything below it (not following symbolic links), asserting each removal. */
 void        ff_test_remove_tree               (const char          *path);
+/* Copies everything below the directory @source into @destination, made with @source's
+ * permissions when it does not exist: directories, regular files with their permissions, symbolic
+ * links as links; asserts each step. For a fixture made once and copied for each test that
+ * changes it. */
+void        ff_test_copy_tree                 (const char          *source,
+                                               const char          *destination);
 
 /* The bound of a test's wait, in seconds: @native_s at native speed times FIELDFLASH_TEST_TIME_FACTOR
  * (1 when unset), which build-aux/run-tests sets where the tests run emulated, as it passes meson
