@@ -343,8 +343,9 @@ iec104_link_feed (Iec104Link *link, const uint8_t *data, size_t len, uint64_t no
 
   if (link->state == IEC104_LINK_STATE_CLOSED)
     return IEC104_ERROR_NOT_ACTIVE;
-  /* Timers that expired before these bytes arrived count first. */
-  iec104_link_tick (link, now_ms);
+  /* now_ms is when the caller got round to reading, not when these bytes arrived: they were
+   * already there, so they count first, and only then may t1 and t3 expire (a caller stalled
+   * longer than t1 must not close a link whose peer answered in time). */
   while (offset < len && link->state != IEC104_LINK_STATE_CLOSED)
     {
       size_t consumed;
@@ -363,6 +364,7 @@ iec104_link_feed (Iec104Link *link, const uint8_t *data, size_t len, uint64_t no
       if (frame_ready)
         handle_frame (link, &frame, now_ms);
     }
+  iec104_link_tick (link, now_ms);
   return link->state == IEC104_LINK_STATE_CLOSED ? link->close_reason : IEC104_OK;
 }
 

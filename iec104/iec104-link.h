@@ -92,7 +92,9 @@ void iec104_link_connection_lost (Iec104Link *link);
 void iec104_link_close (Iec104Link *link, Iec104Error reason);
 
 /* Feeds bytes received from TCP, cut anywhere. Decoded frames update the state and queue events.
- * A malformed frame, a sequence error or a timeout closes the link (the CLOSED event carries
+ * The bytes count as received before now_ms: their frames are handled first, then the timers run
+ * at now_ms, so a caller that reads late does not let t1 or t3 expire on answers that came in
+ * time. A malformed frame, a sequence error or a timeout closes the link (the CLOSED event carries
  * the reason) and is also returned; bytes after a close are ignored. */
 Iec104Error iec104_link_feed (Iec104Link *link, const uint8_t *data, size_t len, uint64_t now_ms);
 /* The adapter has fed all the input it has now (the master and outstation call this at the end of

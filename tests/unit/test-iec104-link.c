@@ -271,6 +271,7 @@ test_i_frame_bytes (void)
     }
   pair.now += 30000;
   iec104_link_tick (pair.master, pair.now);
+  iec104_link_tick (pair.outstation, pair.now);
   g_assert_cmpuint (shuttle (pair.master, pair.outstation, pair.now), >, 0);
   g_assert_cmpuint (shuttle (pair.outstation, pair.master, pair.now), >, 0);
   g_assert_cmpuint (shuttle (pair.master, pair.outstation, pair.now), >, 0);
@@ -376,9 +377,10 @@ test_t3_sends_testfr (void)
   g_assert_cmpmem (out->data, out->len, "\x68\x04\x43\x00\x00\x00", 6);
   iec104_link_feed (pair.outstation, out->data, out->len, pair.now + 20000);
   {
-    /* The outstation was idle for t3 too: its own TESTFR act goes first, then the con. */
+    /* The outstation was idle for t3 too, but the master's TESTFR act is a frame received: it
+     * answers with the con and needs no test frame of its own. */
     g_autoptr (GByteArray) con = take_output (pair.outstation);
-    g_assert_cmpmem (con->data, con->len, "\x68\x04\x43\x00\x00\x00\x68\x04\x83\x00\x00\x00", 12);
+    g_assert_cmpmem (con->data, con->len, "\x68\x04\x83\x00\x00\x00", 6);
     iec104_link_feed (pair.master, con->data, con->len, pair.now + 20001);
   }
   /* Answered: the next test frame is due t3 after the con. */
@@ -388,6 +390,75 @@ test_t3_sends_testfr (void)
   g_assert_cmpuint (iec104_link_next_deadline (pair.master), ==, pair.now + 55001);
   iec104_link_tick (pair.master, pair.now + 55001);
   g_assert_cmpint (iec104_link_get_state (pair.master), ==, IEC104_LINK_STATE_CLOSED);
+  pair_free (&pair);
+}
+
+/* Closes unless frames fed after a stall longer than t1 answer in time: the bytes fed were
+ * received before the call, so they count before the timers run. */
+static void
+assert_open_after_late_feed (Iec104Link *link, const GByteArray *answer, guint64 now)
+{
+  g_assert_cmpint (iec104_link_feed (link, answer->data, answer->len, now), ==, IEC104_OK);
+  g_assert_cmpint (iec104_link_get_state (link), ==, IEC104_LINK_STATE_ACTIVE);
+  g_assert_cmpuint (count_events (link, IEC104_LINK_EVENT_CLOSED, NULL), ==, 0);
+  g_assert_cmpuint (iec104_link_get_unacked (link), ==, 0);
+}
+
+static void
+test_late_feed_of_timely_answers (void)
+{
+  Iec104Link *master = iec104_link_new (NULL);
+  Iec104Link *outstation = iec104_link_new (NULL);
+  Pair pair;
+  g_autoptr (GByteArray) start_act = NULL;
+  g_autoptr (GByteArray) start_con = NULL;
+  g_autoptr (GByteArray) s_frame = NULL;
+  g_autoptr (GByteArray) partial_ack = NULL;
+  g_autoptr (GByteArray) test_act = NULL;
+  g_autoptr (GByteArray) test_con = NULL;
+  Iec104Error reason = IEC104_OK;
+
+  /* STARTDT con answered at once, read 16 s later (t1 15 s). */
+  iec104_link_open (master, 0);
+  iec104_link_open (outstation, 0);
+  iec104_link_start_dt (master, 0);
+  start_act = take_output (master);
+  iec104_link_feed (outstation, start_act->data, start_act->len, 10);
+  start_con = take_output (outstation);
+  assert_open_after_late_feed (master, start_con, 16000);
+  iec104_link_free (master);
+  iec104_link_free (outstation);
+
+  /* Three I-frames acknowledged by the outstation's t2 S-frame, read 6 s after their t1. */
+  pair_start (&pair, NULL);
+  for (int i = 0; i < 3; i++)
+    iec104_link_send_asdu (pair.master, test_asdu, sizeof test_asdu, pair.now);
+  shuttle (pair.master, pair.outstation, pair.now);
+  iec104_link_tick (pair.outstation, pair.now + 10000);
+  s_frame = take_output (pair.outstation);
+  g_assert_cmpmem (s_frame->data, s_frame->len, "\x68\x04\x01\x00\x06\x00", 6);
+  assert_open_after_late_feed (pair.master, s_frame, pair.now + 21000);
+
+  /* The TESTFR act after t3 of silence, its con read 16 s later. */
+  g_assert_cmpuint (iec104_link_next_deadline (pair.master), ==, pair.now + 41000);
+  iec104_link_tick (pair.master, pair.now + 41000);
+  test_act = take_output (pair.master);
+  g_assert_cmpmem (test_act->data, test_act->len, "\x68\x04\x43\x00\x00\x00", 6);
+  iec104_link_feed (pair.outstation, test_act->data, test_act->len, pair.now + 41010);
+  test_con = take_output (pair.outstation);
+  assert_open_after_late_feed (pair.master, test_con, pair.now + 57000);
+
+  /* What the late bytes leave unacknowledged still runs out of t1: of two I-frames, N(R) 4
+   * acknowledges only the first, read at their t1. */
+  for (int i = 0; i < 2; i++)
+    iec104_link_send_asdu (pair.master, test_asdu, sizeof test_asdu, pair.now + 60000);
+  partial_ack = g_byte_array_new ();
+  g_byte_array_append (partial_ack, (const guint8 *) "\x68\x04\x01\x00\x08\x00", 6);
+  g_assert_cmpint (iec104_link_feed (pair.master, partial_ack->data, partial_ack->len,
+                                     pair.now + 75000), ==, IEC104_ERROR_T1_TIMEOUT);
+  g_assert_cmpuint (iec104_link_get_unacked (pair.master), ==, 1);
+  g_assert_cmpuint (count_events (pair.master, IEC104_LINK_EVENT_CLOSED, &reason), ==, 1);
+  g_assert_cmpint (reason, ==, IEC104_ERROR_T1_TIMEOUT);
   pair_free (&pair);
 }
 
@@ -486,6 +557,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/iec104/link/t1-expiry-closes", test_t1_expiry_closes);
   g_test_add_func ("/iec104/link/startdt-unanswered", test_startdt_unanswered);
   g_test_add_func ("/iec104/link/t3-sends-testfr", test_t3_sends_testfr);
+  g_test_add_func ("/iec104/link/late-feed-of-timely-answers", test_late_feed_of_timely_answers);
   g_test_add_func ("/iec104/link/sequence-wraps", test_sequence_wraps);
   g_test_add_func ("/iec104/link/bad-input-closes", test_bad_input_closes);
   g_test_add_func ("/iec104/link/connection-lost", test_connection_lost);
