@@ -186,12 +186,12 @@ deliver_incoming (FfIec104Pump *pump,
     protocol_feed (pump, data, len);
 }
 
+/* Reads and delivers what the socket holds, at most READS_PER_WAKEUP chunks; TRUE once it has
+ * nothing more to read. A peer that keeps to k has far less than one chunk outstanding, so the
+ * protocol's timers, which run at the end of each feed, see all of its answers together. */
 static gboolean
-on_readable (GObject  *stream,
-             gpointer  user_data)
+drain_input (FfIec104Pump *pump)
 {
-  FfIec104Pump *pump = user_data;
-  g_autoptr(FfIec104Pump) hold = g_object_ref (pump);
   guint8 buffer[READ_CHUNK];
 
   for (guint i = 0; i < READS_PER_WAKEUP && !pump->closed && !pump->close_when_flushed; i++)
@@ -206,11 +206,24 @@ on_readable (GObject  *stream,
           continue;
         }
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        break;
+        return TRUE;
       /* End of stream or a socket error: the peer is gone either way. */
       pump_lost (pump);
-      return G_SOURCE_REMOVE;
+      return FALSE;
     }
+  return FALSE;
+}
+
+static gboolean
+on_readable (GObject  *stream,
+             gpointer  user_data)
+{
+  FfIec104Pump *pump = user_data;
+  g_autoptr(FfIec104Pump) hold = g_object_ref (pump);
+
+  drain_input (pump);
+  if (pump->closed)
+    return G_SOURCE_REMOVE;
   pump_step (pump);
   return G_SOURCE_CONTINUE;
 }
@@ -428,15 +441,22 @@ on_timer (gpointer user_data)
   gint64 now_us = g_get_monotonic_time ();
   guint64 deadline_ms;
   guint64 expirations;
+  gboolean drained;
 
   while (read (pump->timer_fd, &expirations, sizeof expirations) < 0 && errno == EINTR)
     ;
   pump->timer_armed_us = G_MAXINT64;
+  /* What the peer sent while this loop was held up arrived before now: it counts before any
+   * timer expires. Input left over (more than READS_PER_WAKEUP chunks) defers the tick: the read
+   * source takes the rest and the timer, re-armed at the passed deadline, fires again. */
+  drained = drain_input (pump);
+  if (pump->closed)
+    return G_SOURCE_CONTINUE;
   release_incoming (pump, now_us);
   if (pump->closed)
     return G_SOURCE_CONTINUE;
   deadline_ms = protocol_next_deadline (pump);
-  if (deadline_ms != IEC104_NO_DEADLINE && deadline_ms <= (guint64) now_us / 1000)
+  if (drained && deadline_ms != IEC104_NO_DEADLINE && deadline_ms <= (guint64) now_us / 1000)
     protocol_tick (pump);
   pump_step (pump);
   return G_SOURCE_CONTINUE;
