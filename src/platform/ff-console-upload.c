@@ -12,6 +12,7 @@
 #include "ff-platform-clock.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-json.h"
+#include "ff-platform-upgrade-checks.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -215,7 +216,7 @@ ff_console_firmware_add (FfConsoleCall *call,
   firmware->vendor = g_steal_pointer (&vendor);
   firmware->model = g_steal_pointer (&model);
   firmware->version = g_steal_pointer (&version);
-  firmware->hardware_versions = g_strsplit (hardware, ",", -1);
+  firmware->hardware_versions = ff_platform_split_list (hardware);
   firmware->notes = notes != NULL ? g_steal_pointer (&notes) : g_strdup ("");
   if (!ff_platform_firmware_store (console->db, console->data_dir, upload, firmware, &error)
       || !ff_platform_db_transaction (console->db, record_in_transaction, &addition, &error))

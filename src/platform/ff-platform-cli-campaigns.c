@@ -7,6 +7,7 @@
 #include "ff-platform-campaign-options.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-tasks.h"
+#include "ff-platform-upgrade-checks.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -72,7 +73,7 @@ campaigns_create (FfCli   *cli,
     return ff_cli_usage_error (error, _("The duration must be a number of seconds, or end in s, "
                                         "m, h or d (12h)"));
   if (terminals != NULL)
-    device_ids = ff_cli_split_device_ids (terminals);
+    device_ids = ff_platform_split_list (terminals);
   options.firmware_version = meter_app != NULL ? app_version : version;
   options.meter_app = meter_app;
   options.device_ids = (const char *const *) device_ids;

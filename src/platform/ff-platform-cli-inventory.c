@@ -12,6 +12,7 @@
 #include "ff-platform-ledger-import.h"
 #include "ff-platform-technicians.h"
 #include "ff-version.h"
+#include "ff-platform-upgrade-checks.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -193,7 +194,7 @@ firmware_add (FfCli   *cli,
   firmware->vendor = g_strdup (vendor);
   firmware->model = g_strdup (model);
   firmware->version = g_strdup (version);
-  firmware->hardware_versions = g_strsplit (hardware, ",", -1);
+  firmware->hardware_versions = ff_platform_split_list (hardware);
   firmware->notes = g_strdup (notes ? notes : "");
   if (ff_cli_open_db (cli, error) == NULL
       || !ff_platform_firmware_store (cli->db, cli->data_dir, argv[1], firmware, error)

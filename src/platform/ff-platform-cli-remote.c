@@ -12,6 +12,7 @@
 #include "ff-platform-mqtt.h"
 #include "ff-platform-remote.h"
 #include "ff-version.h"
+#include "ff-platform-upgrade-checks.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -542,7 +543,9 @@ packages_build (FfCli   *cli,
                                         "one payload and -o OUT.ffpkg"));
   if (min_installed != NULL && !ff_version_is_valid (min_installed))
     return ff_cli_usage_error (error, _("The version must look like V2.01"));
-  hardware_list = g_strsplit (hardware, ",", -1);
+  hardware_list = ff_platform_split_list (hardware);
+  if (!ff_platform_check_hardware_named_once ((const char *const *) hardware_list, error))
+    return FALSE;
   for (guint i = 0; hardware_list[i] != NULL; i++)
     json_array_add_string_element (hardware_versions, hardware_list[i]);
   json_object_set_string_member (manifest, "vendor", vendor);

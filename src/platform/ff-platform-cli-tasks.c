@@ -10,6 +10,7 @@
 #include "ff-platform-meter-results.h"
 #include "ff-report-pdf.h"
 #include "ff-platform-tasks.h"
+#include "ff-platform-upgrade-checks.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -62,7 +63,7 @@ tasks_create (FfCli   *cli,
   if (rollback != NULL && *rollback == '\0')
     return ff_cli_usage_error (error, _("--rollback needs a reason"));
   if (terminals != NULL)
-    device_ids = ff_cli_split_device_ids (terminals);
+    device_ids = ff_platform_split_list (terminals);
   if (ff_cli_open_db (cli, error) == NULL || (key = ff_cli_load_key (cli, error)) == NULL)
     return FALSE;
   request.technician_phone = phone;

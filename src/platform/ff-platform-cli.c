@@ -259,17 +259,6 @@ ff_cli_check_name (const char  *name,
   return TRUE;
 }
 
-char **
-ff_cli_split_device_ids (const char *terminals)
-{
-  char **device_ids = g_strsplit (terminals, ",", -1);
-
-  /* "DTU1, DTU2" as typed; an item empty once trimmed stays empty, for the checks to refuse. */
-  for (guint i = 0; device_ids[i] != NULL; i++)
-    g_strstrip (device_ids[i]);
-  return device_ids;
-}
-
 gboolean
 ff_cli_sub_verb_is (int         argc,
                     char      **argv,

@@ -49,8 +49,6 @@ char         *ff_cli_format_time      (gint64       unix_seconds);
 /* A usage error unless @name (a person's) has 1 to FF_NAME_MAX_LENGTH bytes of UTF-8. */
 gboolean      ff_cli_check_name       (const char  *name,
                                        GError     **error);
-/* The device IDs of a --terminals list ("DTU0001, DTU0002"), each trimmed of spaces. */
-char        **ff_cli_split_device_ids (const char  *terminals);
 /* Whether @argv (argv[0] is the verb) goes on with the sub-verb @name. */
 gboolean      ff_cli_sub_verb_is      (int          argc,
                                        char       **argv,

@@ -11,6 +11,7 @@
 #include "ff-platform-clock.h"
 #include "ff-platform-state-labels.h"
 #include "ff-version.h"
+#include "ff-platform-upgrade-checks.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
@@ -229,6 +230,9 @@ ff_platform_firmware_store (FfPlatformDb *db,
   if (firmware->hardware_versions == NULL || firmware->hardware_versions[0] == NULL)
     return invalid (error, _("Name at least one compatible hardware version "
                              "(--hardware HV1.0,HV1.1)"));
+  if (!ff_platform_check_hardware_named_once ((const char *const *) firmware->hardware_versions,
+                                              error))
+    return FALSE;
   for (guint i = 0; firmware->hardware_versions[i] != NULL; i++)
     if (!ff_name_is_safe (firmware->hardware_versions[i]))
       return invalid (error, _("A hardware version is empty or not a plain name"));

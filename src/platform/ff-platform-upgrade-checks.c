@@ -1,4 +1,5 @@
-/* The refusals that tasks, campaigns and remote upgrades share, one wording for all of them. */
+/* The lists an operator types ("DTU0001, DTU0002") and the refusals that firmware, tasks, campaigns
+ * and remote upgrades share, one wording for all of them. */
 #include "config.h"
 
 #include "ff-platform-upgrade-checks.h"
@@ -50,6 +51,17 @@ first_empty_or_repeated (const char *const *names)
   return NULL;
 }
 
+char **
+ff_platform_split_list (const char *text)
+{
+  char **items = g_strsplit (text, ",", -1);
+
+  /* "DTU1, DTU2" as typed; an item empty once trimmed stays empty, for the checks to refuse. */
+  for (guint i = 0; items[i] != NULL; i++)
+    g_strstrip (items[i]);
+  return items;
+}
+
 gboolean
 ff_platform_check_named_once (const char *const *device_ids,
                               GError           **error)
@@ -75,4 +87,21 @@ ff_platform_check_tablets_named_once (const char *const *serials,
   if (*bad == '\0')
     return ff_platform_refuse (error, _("A tablet's serial number is empty"));
   return ff_platform_refuse (error, _("Tablet %s is named twice"), bad);
+}
+
+gboolean
+ff_platform_check_hardware_named_once (const char *const *hardware_versions,
+                                       GError           **error)
+{
+  const char *bad = first_empty_or_repeated (hardware_versions);
+
+  if (bad == NULL)
+    return TRUE;
+  if (*bad == '\0')
+    g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                         _("The list of hardware versions has an empty item (a comma too many?)"));
+  else
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                 _("Hardware version %s is named twice"), bad);
+  return FALSE;
 }

@@ -1,4 +1,5 @@
-/* The refusals that tasks, campaigns and remote upgrades share, one wording for all of them. */
+/* The lists an operator types ("DTU0001, DTU0002") and the refusals that firmware, tasks, campaigns
+ * and remote upgrades share, one wording for all of them. */
 #pragma once
 
 #include "ff-platform-db.h"
@@ -18,6 +19,10 @@ FfFirmware *ff_platform_require_firmware     (FfPlatformDb         *db,
 gboolean    ff_platform_check_credentials    (const FfTerminalLink *link,
                                               GError              **error);
 
+/* The items of a comma-separated list as typed (--terminals, --handheld, --hardware, a query's
+ * hardware), each trimmed of spaces; an item of spaces only is empty, for the checks to refuse. */
+char      **ff_platform_split_list           (const char           *text);
+
 /* FALSE with FF_PLATFORM_ERROR_REFUSED when @device_ids hold an empty one ("DTU0001," on a command
  * line) or name a terminal twice (naming the first such). A repeat is refused, not merged: it is
  * more often a mistyped other device ID than a terminal meant twice. */
@@ -27,5 +32,10 @@ gboolean    ff_platform_check_named_once     (const char *const    *device_ids,
 /* The same for the serial numbers of the tablets a task is checked out to. */
 gboolean    ff_platform_check_tablets_named_once (const char *const *serials,
                                                   GError           **error);
+
+/* FALSE with FF_PLATFORM_ERROR_INVALID when @hardware_versions (a firmware's or a package's) hold an
+ * empty one or name one twice. */
+gboolean    ff_platform_check_hardware_named_once (const char *const *hardware_versions,
+                                                   GError           **error);
 
 G_END_DECLS

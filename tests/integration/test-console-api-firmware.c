@@ -21,6 +21,10 @@ test_firmware_upload_and_withdraw (Fixture      *fixture,
                             "Content-Type", "application/octet-stream", NULL };
   const char *path = "/console/api/firmware?vendor=Acme&model=DTU-3000&version=V3.00"
                      "&hardware=HV1.0,HV1.1&notes=%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+  const struct { const char *list, *fragment; } bad_hardware[] = {
+    { "HV1.0,%20,HV1.1", "has an empty item" },
+    { "HV1.0,%20HV1.0", "HV1.0 is named twice" },
+  };
   JsonArray *entries;
   JsonObject *firmware;
 
@@ -28,6 +32,7 @@ test_firmware_upload_and_withdraw (Fixture      *fixture,
     bytes[i] = (guint8) (i * 7 + (i >> 10));
   image = g_bytes_new (bytes, 300 * 1024);
   sha256 = ff_sha256_hex (bytes, 300 * 1024);
+  stored = g_strdup_printf ("%s/firmware/%.2s/%s", h->data_dir, sha256, sha256 + 2);
   log_in_ok (h, "olga", OPERATOR_PASSWORD, &login);
   headers[1] = login.cookie;
   headers[3] = "not the token";
@@ -35,12 +40,28 @@ test_firmware_upload_and_withdraw (Fixture      *fixture,
   headers[3] = login.csrf;
   g_assert_cmpuint (harness_request (h, "POST", "/console/api/firmware?vendor=Acme", NULL, image,
                                      headers, NULL, NULL), ==, 400);
+  /* The hardware list is read as the CLI's --hardware is: no empty item, no repeat. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad_hardware); i++)
+    {
+      g_autofree char *bad_path = g_strdup_printf ("/console/api/firmware?vendor=Acme&model=DTU-3000"
+                                                   "&version=V3.00&hardware=%s",
+                                                   bad_hardware[i].list);
+
+      g_clear_pointer (&body, g_bytes_unref);
+      g_clear_pointer (&message, g_free);
+      g_assert_cmpuint (harness_request (h, "POST", bad_path, NULL, image, headers, &body, NULL),
+                        ==, 400);
+      message = harness_error_text (body);
+      g_assert_nonnull (strstr (message, bad_hardware[i].fragment));
+    }
+  g_clear_pointer (&message, g_free);
+  g_clear_pointer (&body, g_bytes_unref);
+  g_assert_false (g_file_test (stored, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (harness_request (h, "POST", path, NULL, image, headers, &body, NULL), ==, 201);
   firmware = json_object_get_object_member (parse_object (body, parser), "firmware");
   g_assert_cmpstr (json_object_get_string_member (firmware, "sha256"), ==, sha256);
   g_assert_cmpstr (json_object_get_string_member (firmware, "notes"), ==,
                    "<script>alert(1)</script>");
-  stored = g_strdup_printf ("%s/firmware/%.2s/%s", h->data_dir, sha256, sha256 + 2);
   g_assert_true (g_file_test (stored, G_FILE_TEST_IS_REGULAR));
   out = harness_run_ok (h, "firmware", "show", "V3.00", "--json", NULL);
   g_assert_nonnull (strstr (out, sha256));

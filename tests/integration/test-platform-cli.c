@@ -357,10 +357,20 @@ test_firmware_needs_hardware (Fixture      *fixture,
   ASSERT_REFUSED (h, "at least one compatible hardware version", "firmware", "add", image,
                   "--vendor", "Acme", "--model", "DTU-3000", "--version", "V4.00", "--hardware",
                   "");
-  ASSERT_REFUSED (h, "not a plain name", "firmware", "add", image, "--vendor", "Acme", "--model",
+  ASSERT_REFUSED (h, "has an empty item", "firmware", "add", image, "--vendor", "Acme", "--model",
                   "DTU-3000", "--version", "V4.00", "--hardware", "HV1.0,");
+  /* A --hardware list is read as --terminals is: trimmed, no empty item, no repeat. */
+  ASSERT_REFUSED (h, "has an empty item", "firmware", "add", image, "--vendor", "Acme", "--model",
+                  "DTU-3000", "--version", "V4.00", "--hardware", "HV1.0, ,HV1.1");
+  ASSERT_REFUSED (h, "Hardware version HV1.0 is named twice", "firmware", "add", image,
+                  "--vendor", "Acme", "--model", "DTU-3000", "--version", "V4.00", "--hardware",
+                  "HV1.0, HV1.0");
   after = harness_run_ok (h, "firmware", "list", NULL);
   g_assert_cmpstr (before, ==, after);
+  harness_run_ok (h, "firmware", "add", image, "--vendor", "Acme", "--model", "DTU-3000",
+                  "--version", "V4.00", "--hardware", "HV1.0, HV1.1", NULL);
+  after = harness_run_ok (h, "firmware", "show", "V4.00", "--json", NULL);
+  g_assert_nonnull (strstr (after, "\"HV1.0,HV1.1\""));
 }
 
 /* A second serve on a directory whose serve holds DATA/serve.lock is refused before it opens
