@@ -101,16 +101,23 @@ apply_reply (SoupServerMessage *message,
  * CONNECT (its authority-form target is no https URI), a path that encodes a NUL byte (%00) or a
  * ".." segment (%2e%2e): 400, with an empty body. It emits request-read for them all the same
  * (soup-server.c, got_body), and a status set there means no handler will: this is the one place
- * to give them the API's JSON error. A request whose head libsoup cannot parse at all is answered
- * before even that (docs/api.md). */
+ * to give them the API's JSON error. A target that is no path at all ("OPTIONS *", a CONNECT's
+ * authority) got libsoup's empty 404 or the handler's 404 for "/": it is refused here too. A
+ * request whose head libsoup cannot parse at all is answered before even that (docs/api.md). */
 static void
 request_read (SoupServer        *soup,
               SoupServerMessage *message,
               gpointer           user_data)
 {
   guint status = soup_server_message_get_status (message);
+  const char *path = g_uri_get_path (soup_server_message_get_uri (message));
   g_autoptr(FfReply) reply = NULL;
 
+  /* libsoup gives "OPTIONS *" and a CONNECT's authority the path "/". */
+  if (status == 0
+      && (path[0] != '/' || soup_server_message_is_options_ping (message)
+          || soup_server_message_get_method (message) == SOUP_METHOD_CONNECT))
+    status = 400;
   if (status < 400 || soup_server_message_get_response_body (message)->length > 0)
     return;
   reply = ff_reply_error (ff_reply_new (NULL), status,
@@ -335,37 +342,32 @@ credentials_are_repeated (SoupMessageHeaders *headers)
   return FALSE;
 }
 
-/* A query naming a parameter twice ("version=V1&version=V2"): libsoup 3.2 keeps the last, and a
- * proxy or a log in front may have read the first. Names are compared decoded, as
- * soup_form_decode() decodes them ('+' a space, then %XX). */
-static gboolean
-query_repeats_a_name (GUri *uri)
+/* Why the query is refused, or NULL: a parameter named twice ("version=V1&version=V2"), where
+ * libsoup 3.2 keeps the last and a proxy or a log in front may have read the first; or a pair that
+ * soup_form_decode() drops or cuts without a word (no "=", a name with %00) and another reader may
+ * not. GLib's own parser of query pairs reads them ('+' a space, as libsoup does) and refuses what
+ * is not name=value text in UTF-8; names are compared decoded. (libsoup refuses a malformed
+ * %-escape itself, as it parses the request line.) */
+static const char *
+query_refusal (GUri *uri)
 {
   const char *query = g_uri_get_query (uri);
   g_autoptr(GHashTable) names = NULL;
-  g_auto(GStrv) pairs = NULL;
+  g_autoptr(GError) error = NULL;
+  GUriParamsIter pairs;
+  char *name;
 
   if (query == NULL)
-    return FALSE;
+    return NULL;
   names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  pairs = g_strsplit (query, "&", -1);
-  for (guint i = 0; pairs[i] != NULL; i++)
-    {
-      const char *equals = strchr (pairs[i], '=');
-      g_autofree char *raw = NULL;
-      char *name;
-
-      if (equals == NULL)
-        continue;
-      raw = g_strndup (pairs[i], equals - pairs[i]);
-      g_strdelimit (raw, "+", ' ');
-      name = g_uri_unescape_string (raw, NULL);
-      if (name == NULL)
-        continue;
-      if (!g_hash_table_add (names, name))
-        return TRUE;
-    }
-  return FALSE;
+  g_uri_params_iter_init (&pairs, query, -1, "&", G_URI_PARAMS_WWW_FORM);
+  while (g_uri_params_iter_next (&pairs, &name, NULL, &error))
+    if (!g_hash_table_add (names, name))
+      return _("The request’s query names a parameter more than once");
+  if (error != NULL)
+    return _("The request’s query is not name=value pairs of UTF-8 text joined by “&” (a pair "
+             "without “=”, or an escaped NUL or non-UTF-8 byte)");
+  return NULL;
 }
 
 /* Why the request's head is refused before its body is read (400), or NULL. */
@@ -381,9 +383,7 @@ head_refusal (SoupServerMessage  *message,
   if (credentials_are_repeated (headers))
     return _("The request repeats Authorization, X-CSRF-Token or Fieldflash-Signature: send "
              "each once");
-  if (query_repeats_a_name (soup_server_message_get_uri (message)))
-    return _("The request’s query names a parameter more than once");
-  return NULL;
+  return query_refusal (soup_server_message_get_uri (message));
 }
 
 /* Refuses a head that head_refusal() refuses, or a body over the limit of its route from its

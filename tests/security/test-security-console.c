@@ -10,7 +10,7 @@
 typedef struct
 {
   Harness *h;
-  char    *cookie;     /* "ff_console=TOKEN" */
+  char    *cookie;     /* "__Host-ff_console=TOKEN" */
   char    *csrf;
 } Fixture;
 
@@ -259,7 +259,8 @@ test_dot_names (Fixture      *fixture,
 
 /* Release notes that are not UTF-8 were stored and came back raw in every firmware answer (no
  * JSON a browser or a script reads); an escape sequence came back too. Refused with the upload,
- * from the CLI too, and nothing is stored. */
+ * from the CLI too, and nothing is stored. A query that is not UTF-8 is refused from the request's
+ * head, as every query that is not plain name=value text. */
 static void
 test_firmware_notes (Fixture      *fixture,
                      gconstpointer data)
@@ -284,7 +285,8 @@ test_firmware_notes (Fixture      *fixture,
                                       g_bytes_get_size (response), NULL));
       message = harness_error_text (response);
       g_test_message ("%s", message);
-      g_assert_nonnull (strstr (message, "notes"));
+      g_assert_nonnull (strstr (message, i == 0 ? "query is not name=value pairs of UTF-8"
+                                                : "notes"));
       harness_assert_database_unchanged (fixture->h, before);
     }
   g_assert_cmpint (harness_run (fixture->h, NULL, NULL, &err, "firmware", "add", image, "--vendor",

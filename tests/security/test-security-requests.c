@@ -472,10 +472,36 @@ test_repeated_names (Fixture      *fixture,
   g_assert_nonnull (strstr (answer, "names a parameter more than once"));
 }
 
+/* A query pair that libsoup 3.2 drops or cuts without a word (soup_form_decode: no "=", and a name
+ * "a%00b" read as "a") may be read otherwise in front of it: "a%00b=1&a=2" is one parameter to
+ * libsoup, two to another reader. Each is refused with 400, as GLib's parser of query pairs reads
+ * it: no pair without "=", no escaped NUL, UTF-8 only. (A malformed escape, "a=%zz", libsoup
+ * refuses itself as it parses the request line.) */
+static void
+test_malformed_query (Fixture      *fixture,
+                      gconstpointer data)
+{
+  static const char *const queries[] = { "a=1&b", "a=1&&b=2", "a=%00", "a%00b=1&a=2", "a=%ff",
+                                         "a%ff=1&a=2" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (queries); i++)
+    {
+      g_autofree char *request = g_strdup_printf ("GET /api/v1/tasks?%s HTTP/1.1\r\nHost: %s\r\n"
+                                                  "Authorization: Bearer %s\r\n"
+                                                  "Connection: close\r\n\r\n",
+                                                  queries[i], fixture->host, fixture->token);
+      g_autofree char *answer = NULL;
+
+      g_test_message ("%s", queries[i]);
+      answer = expect_raw (fixture, request, 400);
+      g_assert_nonnull (strstr (answer, "is not name=value pairs"));
+    }
+}
+
 /* What libsoup 3.2 refuses itself before any handler runs, over the HTTPS the platform serves (a
  * path encoding a NUL byte, or a ".." segment with an encoded slash), gets the API's JSON error
- * like every other refusal, not an empty 400; a CONNECT to an authority reaches the platform's
- * handler, which has nothing there. */
+ * like every other refusal, not an empty 400; so does a target that is no path ("OPTIONS *", a
+ * CONNECT's authority), which got libsoup's empty 404 or a 404 as if it were a path. */
 static void
 test_refused_by_libsoup (void)
 {
@@ -486,7 +512,8 @@ test_refused_by_libsoup (void)
       "{\"error\":\"The request is malformed" },
     { "GET /api/v1/firmware/%2e%2e%2f%2e%2e%2fplatform-key.pem", 400,
       "{\"error\":\"The request is malformed" },
-    { "CONNECT 127.0.0.1:443", 404, "{\"error\":\"There is nothing at this address" },
+    { "CONNECT 127.0.0.1:443", 400, "{\"error\":\"The request is malformed" },
+    { "OPTIONS *", 400, "{\"error\":\"The request is malformed" },
   };
 
   fixture.h->unwind_slowly = TRUE;
@@ -530,5 +557,7 @@ main (int   argc,
               test_unreadable_length, tear_down);
   g_test_add ("/security/requests/repeated-names", Fixture, GINT_TO_POINTER (TRUE), set_up,
               test_repeated_names, tear_down);
+  g_test_add ("/security/requests/malformed-query", Fixture, GINT_TO_POINTER (TRUE), set_up,
+              test_malformed_query, tear_down);
   return g_test_run ();
 }
