@@ -110,9 +110,6 @@ void     ff_console_add_firmware_state  (JsonBuilder   *builder,
 
 /* Uploads (ff-console-upload.c) */
 FfReply *ff_console_firmware_add        (FfConsoleCall *call, const char *param);
-/* Removes the uploads a daemon killed while they came in left in @data_dir (call it while no
- * other daemon serves @data_dir). */
-void     ff_console_upload_remove_leftovers (const char *data_dir);
 
 /* Campaigns (ff-console-campaigns.c) */
 FfReply *ff_console_campaign_list       (FfConsoleCall *call, const char *param);

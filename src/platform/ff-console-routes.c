@@ -873,8 +873,6 @@ ff_console_new (FfPlatformDb *db,
   console->platform_key = ff_key_ref (platform_key);
   console->dummy_hash = g_steal_pointer (&dummy_hash);
   console->strangers = ff_login_strangers_new ();
-  /* Only serve makes a console, holding DATA/serve.lock: no other upload can be under way. */
-  ff_console_upload_remove_leftovers (data_dir);
   return console;
 }
 

@@ -8,10 +8,10 @@
 #include "ff-console-private.h"
 
 #include "ff-document.h"
-#include "ff-files.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-firmware-store.h"
 #include "ff-platform-json.h"
+#include "ff-platform-leftovers.h"
 #include "ff-platform-upgrade-checks.h"
 
 #include <errno.h>
@@ -38,24 +38,6 @@ upload_free (Upload *upload)
   g_unlink (upload->path);
   g_free (upload->path);
   g_free (upload);
-}
-
-static char *
-uploads_directory (const char *data_dir)
-{
-  return g_build_filename (data_dir, "uploads", NULL);
-}
-
-/* An upload's file is removed when its answer has been sent; one that was coming in when the
- * daemon was killed stays, up to the store's largest image, and nothing else would remove it. */
-void
-ff_console_upload_remove_leftovers (const char *data_dir)
-{
-  g_autofree char *directory = uploads_directory (data_dir);
-
-  if (ff_remove_tree (directory) != 0 && errno != ENOENT)
-    g_warning (_("Could not remove the unfinished uploads in %s: %s"), directory,
-               g_strerror (errno));
 }
 
 gboolean
@@ -99,7 +81,7 @@ ff_console_upload_begin (FfConsole         *console,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
   FfConsoleRequest request = { "POST", FF_CONSOLE_API_PREFIX "firmware", NULL, headers, NULL };
   FfConsoleCall call = { console, &request, "console", NULL, NULL };
-  g_autofree char *directory = uploads_directory (console->data_dir);
+  g_autofree char *directory = ff_platform_uploads_directory (console->data_dir);
   Upload *upload;
   gboolean allowed;
 

@@ -1,5 +1,6 @@
 /* Crash safety: kill -9 the platform while reports stream in, restart it, upload everything again,
- * and every report is ingested exactly once; what a killed upload left is removed at the restart. */
+ * and every report is ingested exactly once; what a killed upload or init left is removed at the
+ * restart. */
 #include "config.h"
 
 #include "platform-harness.h"
@@ -174,6 +175,49 @@ test_upload_leftovers (void)
   harness_free (h);
 }
 
+/* init writes its keys and certificate each through a temporary NAME.XXXXXX (mode 0600) renamed
+ * into place; a killed init left that file, a private key among them, for good. The next init
+ * removes them, and so does serve, with the uploads; a file of another name stays. */
+static void
+test_init_leftovers (void)
+{
+  Harness *h = harness_new ();
+  const char *const leftovers[] = { "tls.key.K1LLED", "platform-key.pem.a8Zq0x", "tls.crt.000000",
+                                    "platform-key.pub.pem.QQQQQQ" };
+  g_autofree char *kept = g_build_filename (h->data_dir, "tls.key.orig", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (h->data_dir, 0700), ==, 0);
+  for (int round = 0; round < 2; round++)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (leftovers); i++)
+        {
+          g_autofree char *path = g_build_filename (h->data_dir, leftovers[i], NULL);
+          g_autoptr(GError) error = NULL;
+
+          g_file_set_contents_full (path, "-----BEGIN PRIVATE KEY-----\n", -1,
+                                    G_FILE_SET_CONTENTS_NONE, 0600, &error);
+          g_assert_no_error (error);
+        }
+      /* The first round as a killed init leaves them, the second with the directory in use. */
+      if (round == 0)
+        {
+          g_assert_true (g_file_set_contents (kept, "an operator's copy", -1, NULL));
+          g_assert_cmpint (harness_run (h, NULL, NULL, NULL, "init", NULL), ==, 0);
+        }
+      else
+        harness_start (h, FALSE);
+      for (guint i = 0; i < G_N_ELEMENTS (leftovers); i++)
+        {
+          g_autofree char *path = g_build_filename (h->data_dir, leftovers[i], NULL);
+
+          g_test_message ("round %d: %s", round, leftovers[i]);
+          g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+        }
+      g_assert_true (g_file_test (kept, G_FILE_TEST_IS_REGULAR));
+    }
+  harness_free (h);
+}
+
 /* A supervisor may stop serve as soon as it says it listens. Its SIGTERM handler used to come
  * after that line, and such a SIGTERM killed it more often than not: each start here is stopped
  * at once, and harness_stop asserts a clean exit (status 0, not a signal). */
@@ -198,6 +242,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/platform/crash/kill-during-uploads", test_crash_and_replay);
   g_test_add_func ("/platform/crash/upload-leftovers", test_upload_leftovers);
+  g_test_add_func ("/platform/crash/init-leftovers", test_init_leftovers);
   g_test_add_func ("/platform/crash/stop-at-once", test_stop_at_once);
   return g_test_run ();
 }
