@@ -11,7 +11,10 @@ G_BEGIN_DECLS
 /* An idle session ends after this long without a request; any session after its lifetime. */
 #define FF_CONSOLE_IDLE_SECONDS (30 * 60)
 #define FF_CONSOLE_SESSION_SECONDS (12 * 60 * 60)
-#define FF_CONSOLE_COOKIE "ff_console"
+/* "__Host-": a browser keeps it only when set Secure, with Path=/ and no Domain, by this very host;
+ * a page of a sibling subdomain cannot plant one (session fixation). The earlier "ff_console" is
+ * not read. */
+#define FF_CONSOLE_COOKIE "__Host-ff_console"
 
 struct _FfConsole
 {

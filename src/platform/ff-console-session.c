@@ -57,7 +57,7 @@ begin_in_transaction (FfPlatformDb *db,
 static const char *
 cookie_flags (void)
 {
-  return "; Path=/console; HttpOnly; Secure; SameSite=Strict";
+  return "; Path=/; HttpOnly; Secure; SameSite=Strict";
 }
 
 static const char *const login_members[] = { "name", "password", NULL };

@@ -359,9 +359,9 @@ class Console(unittest.TestCase):
         self.go(driver, 'audit', '#audit-table')
         self.assertIn('firmware.withdraw', self.text(driver, '#audit-table tbody tr:first-child'))
         self.assertIn('ops', self.text(driver, '#audit-table tbody tr:first-child'))
-        cookie = driver.get_cookie('ff_console')
+        cookie = driver.get_cookie('__Host-ff_console')
         status, headers, body = self.platform.request(
-            '/console/api/audit.csv', headers={'Cookie': f'ff_console={cookie["value"]}'})
+            '/console/api/audit.csv', headers={'Cookie': f'__Host-ff_console={cookie["value"]}'})
         self.assertEqual(status, 200)
         self.assertIn('firmware.withdraw', body.decode())
 

@@ -35,7 +35,7 @@ void console_api_tear_down (Fixture      *fixture,
 /* A logged-in operator. */
 typedef struct
 {
-  char *cookie;       /* "ff_console=…" */
+  char *cookie;       /* "__Host-ff_console=…" */
   char *csrf;
 } Login;
 

@@ -12,7 +12,8 @@ test_login_and_cookie (Fixture      *fixture,
 {
   Harness *h = fixture->h;
   g_auto(Login) login = { 0 };
-  g_auto(Login) stranger = { .cookie = g_strdup ("ff_console=00112233445566778899aabbccddeeff"
+  g_auto(Login) stranger = { .cookie = g_strdup ("__Host-ff_console="
+                                                 "00112233445566778899aabbccddeeff"
                                                  "00112233445566778899aabbccddeeff"),
                              .csrf = g_strdup ("x") };
   g_autofree char *set_cookie = NULL;
@@ -23,14 +24,15 @@ test_login_and_cookie (Fixture      *fixture,
   g_assert_cmpuint (log_in (h, "olga", "not the password", &login, NULL, NULL), ==, 401);
   g_assert_cmpuint (log_in (h, "nobody", OPERATOR_PASSWORD, &login, NULL, NULL), ==, 401);
   g_assert_cmpuint (log_in (h, "olga", OPERATOR_PASSWORD, &login, &set_cookie, NULL), ==, 200);
-  /* The cookie is for the console's pages alone, never readable by scripts nor sent by other
-   * sites, and only over HTTPS. */
-  g_assert_true (g_str_has_prefix (set_cookie, "ff_console="));
+  /* The cookie is never readable by scripts nor sent by other sites, only over HTTPS, and a
+   * "__Host-" one (Secure, Path=/, no Domain): no page of a sibling subdomain can plant it. */
+  g_assert_true (g_str_has_prefix (set_cookie, "__Host-ff_console="));
   g_assert_nonnull (strstr (set_cookie, "; HttpOnly"));
   g_assert_nonnull (strstr (set_cookie, "; Secure"));
   g_assert_nonnull (strstr (set_cookie, "; SameSite=Strict"));
-  g_assert_nonnull (strstr (set_cookie, "; Path=/console"));
-  g_assert_cmpuint (strlen (login.cookie), ==, strlen ("ff_console=") + 64);
+  g_assert_nonnull (strstr (set_cookie, "; Path=/;"));
+  g_assert_null (strstr (set_cookie, "Domain"));
+  g_assert_cmpuint (strlen (login.cookie), ==, strlen ("__Host-ff_console=") + 64);
 
   g_assert_cmpuint (call (h, "GET", "/console/api/session", &login, FALSE, NULL, &body, NULL),
                     ==, 200);
@@ -45,6 +47,12 @@ test_login_and_cookie (Fixture      *fixture,
                     401);
   g_assert_cmpuint (call (h, "GET", "/console/api/fleet", &stranger, FALSE, NULL, NULL, NULL), ==,
                     401);
+  /* The session's own token under the cookie's earlier name, which any subdomain could set. */
+  g_free (stranger.cookie);
+  stranger.cookie = g_strconcat ("ff_console=", login.cookie + strlen ("__Host-ff_console="),
+                                 NULL);
+  g_assert_cmpuint (call (h, "GET", "/console/api/session", &stranger, FALSE, NULL, NULL, NULL),
+                    ==, 401);
 
   /* Logging out ends the session on the server, not only in the browser. */
   g_assert_cmpuint (call (h, "POST", "/console/api/logout", &login, FALSE, NULL, NULL, NULL), ==,
