@@ -157,6 +157,9 @@ ff_campaign_exclusion_free (FfCampaignExclusion *exclusion)
   " , c.accepted_failures, c.accepted_finished, c.meter_app" \
   " FROM campaigns c"
 
+const char ff_platform_running_campaigns_sql[] =
+  SELECT_CAMPAIGNS " WHERE c.state = 'running' ORDER BY c.created_at, c.campaign_id";
+
 static int
 column_minutes (sqlite3_stmt *stmt,
                 int           column)
@@ -236,8 +239,7 @@ ff_platform_db_list_campaigns (FfPlatformDb *db,
                                GError      **error)
 {
   return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db,
-    running ? ff_platform_db_bind (db, SELECT_CAMPAIGNS " WHERE c.state = 'running'"
-                                   " ORDER BY c.created_at, c.campaign_id", error, "")
+    running ? ff_platform_db_bind (db, ff_platform_running_campaigns_sql, error, "")
             : ff_platform_db_bind (db, SELECT_CAMPAIGNS
                                    " ORDER BY c.created_at DESC, c.campaign_id DESC", error, ""),
     read_campaign, (GDestroyNotify) ff_campaign_free, error));
@@ -275,6 +277,10 @@ ff_platform_db_list_campaign_terminals (FfPlatformDb *db,
     read_campaign_terminal, (GDestroyNotify) ff_campaign_terminal_free, error));
 }
 
+const char ff_platform_campaign_unfinished_sql[] =
+  "SELECT count (*) FROM campaign_terminals WHERE campaign_id = ? AND wave = ?"
+  " AND state IN ('pending', 'sent', 'downloading', 'installing')";
+
 gint64
 ff_platform_db_count_campaign_unfinished (FfPlatformDb *db,
                                           const char   *campaign_id,
@@ -285,10 +291,8 @@ ff_platform_db_count_campaign_unfinished (FfPlatformDb *db,
   gint64 count = -1;
 
   ff_platform_db_lock (db);
-  stmt = ff_platform_db_bind (db, "SELECT count (*) FROM campaign_terminals"
-                                  " WHERE campaign_id = ? AND wave = ?"
-                                  " AND state IN ('pending', 'sent', 'downloading', 'installing')",
-                              error, "si", campaign_id, wave);
+  stmt = ff_platform_db_bind (db, ff_platform_campaign_unfinished_sql, error, "si", campaign_id,
+                              wave);
   if (stmt != NULL && ff_platform_db_next_row (db, stmt, error))
     {
       count = sqlite3_column_int64 (stmt, 0);

@@ -131,6 +131,10 @@ char       *ff_platform_create_campaign        (FfPlatformDb            *db,
 FfCampaign *ff_platform_db_require_campaign    (FfPlatformDb  *db,
                                                 const char    *campaign_id,
                                                 GError       **error);
+/* The queries the campaign engine runs after every batch of results (the tests check their plans):
+ * the running campaigns with their counts, and a wave's unfinished terminals. */
+extern const char ff_platform_running_campaigns_sql[];
+extern const char ff_platform_campaign_unfinished_sql[];
 /* Every campaign (with its counts), newest first; only those running when @running. */
 GPtrArray  *ff_platform_db_list_campaigns      (FfPlatformDb  *db,
                                                 gboolean       running,
