@@ -608,36 +608,46 @@ ff_remote_command_parse (GBytes  *document,
   return g_steal_pointer (&command);
 }
 
-gboolean
-ff_remote_command_validate (const FfRemoteCommand *command,
-                            GError               **error)
+/* @command serialized, once the parser accepts what it serialized (else NULL): the serializer
+ * writes whatever the command holds; the parser's rules then decide. */
+static GBytes *
+serialize_valid (const FfRemoteCommand *command,
+                 GError               **error)
 {
   g_autoptr(GBytes) document = NULL;
   g_autoptr(FfRemoteCommand) parsed = NULL;
 
-  /* The serializer writes whatever the command holds; the parser's rules then decide. */
   if (command->command_id == NULL || command->device_id == NULL
       || (command->package_sha256 != NULL && command->package_url == NULL))
     {
       g_set_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID,
                    _("The command is not valid: %s"), _("a member is missing"));
-      return FALSE;
+      return NULL;
     }
   document = ff_remote_command_serialize (command);
   parsed = ff_remote_command_parse (document, error);
-  return parsed != NULL;
+  return parsed != NULL ? g_steal_pointer (&document) : NULL;
 }
 
+gboolean
+ff_remote_command_validate (const FfRemoteCommand *command,
+                            GError               **error)
+{
+  g_autoptr(GBytes) document = serialize_valid (command, error);
+
+  return document != NULL;
+}
+
+/* The document checked is the one signed: serialized once (a wave's start seals thousands). */
 GBytes *
 ff_remote_command_seal (const FfRemoteCommand *command,
                         FfKey                 *platform_key,
                         GError               **error)
 {
-  g_autoptr(GBytes) document = NULL;
+  g_autoptr(GBytes) document = serialize_valid (command, error);
 
-  if (!ff_remote_command_validate (command, error))
+  if (document == NULL)
     return NULL;
-  document = ff_remote_command_serialize (command);
   return ff_remote_envelope_seal (document, platform_key, error);
 }
 
@@ -824,9 +834,10 @@ ff_remote_result_parse (GBytes  *document,
   return g_steal_pointer (&result);
 }
 
-gboolean
-ff_remote_result_validate (const FfRemoteResult *result,
-                           GError              **error)
+/* @result serialized, once the parser accepts what it serialized (else NULL). */
+static GBytes *
+serialize_valid_result (const FfRemoteResult *result,
+                        GError              **error)
 {
   g_autoptr(GBytes) document = NULL;
   g_autoptr(FfRemoteResult) parsed = NULL;
@@ -835,23 +846,32 @@ ff_remote_result_validate (const FfRemoteResult *result,
     {
       g_set_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID,
                    _("The result is not valid: %s"), _("a member is missing"));
-      return FALSE;
+      return NULL;
     }
   document = ff_remote_result_serialize (result);
   parsed = ff_remote_result_parse (document, error);
-  return parsed != NULL;
+  return parsed != NULL ? g_steal_pointer (&document) : NULL;
 }
 
+gboolean
+ff_remote_result_validate (const FfRemoteResult *result,
+                           GError              **error)
+{
+  g_autoptr(GBytes) document = serialize_valid_result (result, error);
+
+  return document != NULL;
+}
+
+/* The document checked is the one signed, as for a command. */
 GBytes *
 ff_remote_result_seal (const FfRemoteResult *result,
                        FfKey                *terminal_key,
                        GError              **error)
 {
-  g_autoptr(GBytes) document = NULL;
+  g_autoptr(GBytes) document = serialize_valid_result (result, error);
 
-  if (!ff_remote_result_validate (result, error))
+  if (document == NULL)
     return NULL;
-  document = ff_remote_result_serialize (result);
   return ff_remote_envelope_seal (document, terminal_key, error);
 }
 
