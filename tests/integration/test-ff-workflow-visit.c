@@ -1,7 +1,8 @@
 /* The workflow until the push, against a simulated terminal on 127.0.0.1 (ff-test-workflow-rig.h):
  * a clean upgrade, a wrong position that is never written to, an identity override, a visit
- * reopened by a supervisor, the GPS fix it waits for, a push declined, and the guards that start
- * nothing (a damaged state, an expired task, a full disk). */
+ * reopened by a supervisor, the GPS fix it waits for, a push declined, the guards that start
+ * nothing (a damaged state, an expired task, a full disk), and one more connection when the first
+ * start of data transfer is never confirmed. */
 #include "config.h"
 
 #include "ff-test-workflow-rig.h"
@@ -350,6 +351,58 @@ test_disk_full_before_push (WorkflowFixture *f, gconstpointer data)
   g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
 }
 
+/* A terminal that takes the first connection and never confirms its start of data transfer, as
+ * one held up by the main loop it shares with the tablet (in training) before it answered: the
+ * connection is held, unread, and the simulated terminal starts on the port again. */
+static gboolean
+take_first_connection_silently (GSocketService    *service,
+                                GSocketConnection *connection,
+                                GObject           *source,
+                                WorkflowFixture   *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_object_set_data_full (G_OBJECT (service), "held", g_object_ref (connection), g_object_unref);
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+  g_assert_true (ff_sim_terminal_start (f->terminal, &error));
+  g_assert_no_error (error);
+  return TRUE;
+}
+
+/* t1 runs out before the terminal confirms STARTDT: the visit connects once more, saying so,
+ * instead of ending before its identity check, and the terminal is upgraded. */
+static void
+test_connects_again_after_unconfirmed_start (WorkflowFixture *f, gconstpointer data)
+{
+  guint16 port = ff_sim_terminal_get_port (f->terminal);
+  g_autoptr(GSocketService) silent = g_socket_service_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfReport) report = NULL;
+  gboolean said_so = FALSE;
+
+  ff_sim_terminal_stop (f->terminal);
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (silent), address,
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_signal_connect (silent, "incoming", G_CALLBACK (take_first_connection_silently), f);
+  g_socket_service_start (silent);
+
+  g_assert_cmpint (rig_run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
+                   FF_WORKFLOW_STATE_DONE);
+  g_assert_no_error (error);
+  g_assert_nonnull (g_object_get_data (G_OBJECT (silent), "held"));
+  g_assert_cmpuint (f->pushes, ==, 1);
+  report = rig_only_report (f);
+  g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_UPGRADED);
+  for (guint i = 0; i < report->events->len; i++)
+    said_so |= strstr (((FfReportEvent *) report->events->pdata[i])->message,
+                       "connecting once more") != NULL;
+  g_assert_true (said_so);
+}
 
 int
 main (int argc, char **argv)
@@ -367,5 +420,7 @@ main (int argc, char **argv)
   RIG_TEST_ADD ("/workflow/damaged-state-refused", NULL, test_damaged_state_refused);
   RIG_TEST_ADD ("/workflow/expired-task-starts-nothing", NULL, test_expired_task_starts_nothing);
   RIG_TEST_ADD ("/workflow/disk-full-before-push", NULL, test_disk_full_before_push);
+  RIG_TEST_ADD ("/workflow/connects-again-after-unconfirmed-start", NULL,
+                test_connects_again_after_unconfirmed_start);
   return g_test_run ();
 }
