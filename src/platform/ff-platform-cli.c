@@ -147,7 +147,7 @@ open_db (FfCli    *cli,
   if (changed > 0)
     g_printerr (_("fieldflash-platform: others could use %s (files and directories: %u); it is "
                   "now for this user only\n"), cli->data_dir, changed);
-  cli->db = ff_platform_db_open (path, error);
+  cli->db = lock ? ff_platform_db_open (path, error) : ff_platform_db_open_briefly (path, error);
   return cli->db;
 }
 

@@ -227,11 +227,26 @@ finalize_statement (gpointer stmt)
   sqlite3_finalize (stmt);
 }
 
-FfPlatformDb *
-ff_platform_db_open (const char *path,
-                     GError    **error)
+/* Whether @db failed to make or grow its WAL index (DATA/platform.db-shm), as on a full disk. */
+static gboolean
+wal_index_failed (FfPlatformDb *db)
+{
+  int code = sqlite3_extended_errcode (db->handle);
+
+  return code == SQLITE_IOERR_SHMOPEN || code == SQLITE_IOERR_SHMSIZE
+         || code == SQLITE_IOERR_SHMMAP;
+}
+
+/* Opens @path; with @own_index, the WAL index is kept in this connection's memory rather than in
+ * the shared -shm file, which takes exclusive locking from the first read on. */
+static FfPlatformDb *
+open_connection (const char *path,
+                 gboolean    own_index,
+                 gboolean   *index_failed,
+                 GError    **error)
 {
   FfPlatformDb *db = g_new0 (FfPlatformDb, 1);
+  gboolean ok;
   int rc;
 
   g_rec_mutex_init (&db->lock);
@@ -253,17 +268,48 @@ ff_platform_db_open (const char *path,
   sqlite3_extended_result_codes (db->handle, 1);
   /* Another process (the CLI next to a running server) may hold the write lock for a moment. */
   sqlite3_busy_timeout (db->handle, 10000);
+  /* Exclusive before the first read: sqlite then never makes the shared index (wal.html). */
+  ok = !own_index || exec_script (db, "PRAGMA locking_mode = EXCLUSIVE;", error);
   /* A large page cache and memory-mapped reads keep ledger queries on a million terminals
    * (random row lookups through the version index) in memory. */
-  if (!exec_script (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                        "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
-                        "PRAGMA mmap_size = 1073741824;", error)
-      || !ff_platform_schema_migrate (db->handle, error))
+  ok = ok
+       && exec_script (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                           "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
+                           "PRAGMA mmap_size = 1073741824;", error)
+       && ff_platform_schema_migrate (db->handle, error);
+  if (!ok)
     {
+      if (index_failed != NULL)
+        *index_failed = wal_index_failed (db);
       g_prefix_error (error, "%s: ", path);
       ff_platform_db_close (db);
       return NULL;
     }
+  return db;
+}
+
+FfPlatformDb *
+ff_platform_db_open (const char *path,
+                     GError    **error)
+{
+  return open_connection (path, FALSE, NULL, error);
+}
+
+FfPlatformDb *
+ff_platform_db_open_briefly (const char *path,
+                             GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gboolean index_failed = FALSE;
+  FfPlatformDb *db = open_connection (path, FALSE, &index_failed, &local_error);
+
+  if (db == NULL && index_failed)
+    {
+      g_clear_error (&local_error);
+      db = open_connection (path, TRUE, NULL, &local_error);
+    }
+  if (db == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
   return db;
 }
 

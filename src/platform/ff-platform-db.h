@@ -141,6 +141,12 @@ typedef gboolean (*FfPlatformDbWork) (FfPlatformDb *db,
 
 FfPlatformDb *ff_platform_db_open                  (const char    *path,
                                                     GError       **error);
+/* The same for a command that holds the database a moment. When the WAL index that readers share
+ * (platform.db-shm) cannot be made or grown — a full disk — it reads with an index of its own in
+ * memory, under exclusive locking: a serve starting meanwhile waits for it (the busy timeout).
+ * So the read-only verbs work on a full disk; a change fails there in words. */
+FfPlatformDb *ff_platform_db_open_briefly          (const char    *path,
+                                                    GError       **error);
 /* Another connection to @db's file, for a thread that writes beside @db's users: its
  * transactions wait for theirs (one writer at a time), its reads do not (WAL). */
 FfPlatformDb *ff_platform_db_open_again            (FfPlatformDb  *db,
