@@ -1,8 +1,10 @@
 /* FfTraining: builds a training session. The slow part (keys, demo firmware, store) runs in a
- * worker thread; the simulated terminals then start listening on 127.0.0.1 in the main context, and
- * the task is written for the ports they got, signed with a training platform key made for the
- * session, and checked and stored the way a sync checks and stores a real task (in a worker
- * again). Everything lives in a temporary directory removed at the end. */
+ * worker thread; the simulated terminals then start listening on 127.0.0.1 in a thread of their
+ * own (a real terminal's clock does not stop while the tablet paints: on the app's main loop their
+ * timers and reads would wait behind every frame), and the task is written for the ports they
+ * got, signed with a training platform key made for the session, and checked and stored the
+ * way a sync checks and stores a real task (in a worker again). Everything lives in a temporary
+ * directory removed at the end. */
 #include "config.h"
 
 #include "ff-training.h"
@@ -61,6 +63,18 @@ static const FfTrainingCard training_cards[] = {
   { N_("Link drop"), "link-drop after=65536" },
 };
 
+/* Where the terminals' log lines go, shared by the fleet thread and the lines on their way to the
+ * main context: the session, until it goes away. */
+typedef struct
+{
+  GMutex        lock;
+  FfTraining   *training;
+  GMainContext *context;     /* the one the session was made in: "terminal-log" is emitted there */
+} TerminalLogSink;
+
+enum { SIGNAL_TERMINAL_LOG, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 struct _FfTraining
 {
   GObject parent_instance;
@@ -70,10 +84,18 @@ struct _FfTraining
   FfKey          *tablet_key;
   FfKey          *platform_key;   /* the training platform's: signs the training task */
   FfGpsSimulated *gps;
-  FfSimFleet     *fleet;
   FfTask         *task;
   GBytes         *task_document;
   GHashTable     *scenarios;      /* device ID → the scenario words dealt to it */
+
+  /* The terminals' thread: the fleet is made, used and freed there only, in fleet_context. */
+  GThread        *fleet_thread;
+  GMainContext   *fleet_context;
+  GMainLoop      *fleet_loop;
+  FfSimFleet     *fleet;
+  GMutex          fleet_lock;     /* with fleet_done: a call into the fleet thread has returned */
+  GCond           fleet_done;
+  TerminalLogSink *log_sink;
 };
 
 G_DEFINE_FINAL_TYPE (FfTraining, ff_training, G_TYPE_OBJECT)
@@ -96,13 +118,96 @@ ff_training_get_cards (guint *n_cards)
 }
 
 static void
+terminal_log_sink_clear (TerminalLogSink *sink)
+{
+  g_mutex_clear (&sink->lock);
+  g_main_context_unref (sink->context);
+}
+
+static void
+terminal_log_sink_unref (TerminalLogSink *sink)
+{
+  g_atomic_rc_box_release_full (sink, (GDestroyNotify) terminal_log_sink_clear);
+}
+
+/* The terminals' thread: their sockets and timers live in its own main context until the session
+ * ends; then the fleet stops there, and what its closing left pending runs out before the thread
+ * ends. */
+static gpointer
+run_fleet (gpointer user_data)
+{
+  FfTraining *self = user_data;
+
+  g_main_context_push_thread_default (self->fleet_context);
+  g_main_loop_run (self->fleet_loop);
+  if (self->fleet != NULL)
+    ff_sim_fleet_stop (self->fleet);
+  g_clear_object (&self->fleet);
+  while (g_main_context_iteration (self->fleet_context, FALSE))
+    ;
+  g_main_context_pop_thread_default (self->fleet_context);
+  return NULL;
+}
+
+typedef struct
+{
+  FfTraining *self;
+  void      (*func) (FfTraining *self, gpointer data);
+  gpointer    data;
+  gboolean    done;
+} FleetCall;
+
+static gboolean
+fleet_call_run (gpointer user_data)
+{
+  FleetCall *call = user_data;
+  FfTraining *self = call->self;
+
+  call->func (self, call->data);
+  /* The caller's frame holds @call: untouched once it may wake. */
+  g_mutex_lock (&self->fleet_lock);
+  call->done = TRUE;
+  g_cond_broadcast (&self->fleet_done);
+  g_mutex_unlock (&self->fleet_lock);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs @func in the terminals' thread and returns when it has. The fleet thread never waits for
+ * the caller, and it runs nothing long, so this only waits for its current step. High priority: a
+ * scenario dealt, then a connection the tablet opens, reach the terminal in that order. */
+static void
+run_in_fleet (FfTraining *self,
+              void      (*func) (FfTraining *self, gpointer data),
+              gpointer    data)
+{
+  FleetCall call = { self, func, data, FALSE };
+
+  g_main_context_invoke_full (self->fleet_context, G_PRIORITY_HIGH, fleet_call_run, &call, NULL);
+  g_mutex_lock (&self->fleet_lock);
+  while (!call.done)
+    g_cond_wait (&self->fleet_done, &self->fleet_lock);
+  g_mutex_unlock (&self->fleet_lock);
+}
+
+static void
 ff_training_dispose (GObject *object)
 {
   FfTraining *self = FF_TRAINING (object);
 
-  if (self->fleet != NULL)
-    ff_sim_fleet_stop (self->fleet);
-  g_clear_object (&self->fleet);
+  if (self->log_sink != NULL)
+    {
+      g_mutex_lock (&self->log_sink->lock);
+      self->log_sink->training = NULL;
+      g_mutex_unlock (&self->log_sink->lock);
+      g_clear_pointer (&self->log_sink, terminal_log_sink_unref);
+    }
+  if (self->fleet_thread != NULL)
+    {
+      g_main_loop_quit (self->fleet_loop);
+      g_clear_pointer (&self->fleet_thread, g_thread_join);
+    }
+  g_clear_pointer (&self->fleet_loop, g_main_loop_unref);
+  g_clear_pointer (&self->fleet_context, g_main_context_unref);
   g_clear_object (&self->store);
   g_clear_object (&self->gps);
   g_clear_pointer (&self->tablet_key, ff_key_unref);
@@ -122,6 +227,8 @@ ff_training_finalize (GObject *object)
     ff_remove_tree (self->dir);
   g_free (self->dir);
   g_hash_table_unref (self->scenarios);
+  g_mutex_clear (&self->fleet_lock);
+  g_cond_clear (&self->fleet_done);
 
   G_OBJECT_CLASS (ff_training_parent_class)->finalize (object);
 }
@@ -133,12 +240,22 @@ ff_training_class_init (FfTrainingClass *klass)
 
   object_class->dispose = ff_training_dispose;
   object_class->finalize = ff_training_finalize;
+
+  signals[SIGNAL_TERMINAL_LOG] =
+    g_signal_new ("terminal-log", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
 ff_training_init (FfTraining *self)
 {
   self->scenarios = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_mutex_init (&self->fleet_lock);
+  g_cond_init (&self->fleet_done);
+  self->log_sink = g_atomic_rc_box_new0 (TerminalLogSink);
+  g_mutex_init (&self->log_sink->lock);
+  self->log_sink->training = self;
+  self->log_sink->context = g_main_context_ref_thread_default ();
 }
 
 typedef struct
@@ -271,31 +388,81 @@ make_item (const TrainingTerminal *terminal,
   return item;
 }
 
-/* In the main context: terminals listen, the task names their ports. */
-/* What the simulated terminals do, for G_MESSAGES_DEBUG: a slow tablet's or an emulated run's
- * lost link shows there which side closed it and why. */
-static void
-debug_terminal_line (FfSimFleet *fleet,
-                     const char *line,
-                     gpointer    user_data)
+typedef struct
 {
-  g_debug ("%s", line);
+  TerminalLogSink *sink;
+  char            *line;
+} TerminalLogLine;
+
+static void
+terminal_log_line_free (TerminalLogLine *log_line)
+{
+  terminal_log_sink_unref (log_line->sink);
+  g_free (log_line->line);
+  g_free (log_line);
 }
 
+/* In the session's main context: a line the fleet thread sent, unless the session went away. */
 static gboolean
-start_terminals (FfTraining  *self,
-                 SetupData   *data,
-                 GError     **error)
+emit_terminal_log (gpointer user_data)
 {
-  g_autoptr(FfProfile) profile = ff_profile_load (TRAINING_PROFILE, error);
-  g_autoptr(FfTask) task = ff_task_new ();
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  TerminalLogLine *log_line = user_data;
+  g_autoptr(FfTraining) training = NULL;
 
-  if (profile == NULL)
-    return FALSE;
+  g_mutex_lock (&log_line->sink->lock);
+  if (log_line->sink->training != NULL)
+    training = g_object_ref (log_line->sink->training);
+  g_mutex_unlock (&log_line->sink->lock);
+  if (training != NULL)
+    g_signal_emit (training, signals[SIGNAL_TERMINAL_LOG], 0, log_line->line);
+  return G_SOURCE_REMOVE;
+}
+
+/* In the fleet thread: what the simulated terminals do, for G_MESSAGES_DEBUG (a slow tablet's or
+ * an emulated run's lost link shows there which side closed it and why) and for "terminal-log". */
+static void
+on_terminal_line (FfSimFleet      *fleet,
+                  const char      *line,
+                  TerminalLogSink *sink)
+{
+  TerminalLogLine *log_line = g_new0 (TerminalLogLine, 1);
+
+  g_debug ("%s", line);
+  log_line->sink = g_atomic_rc_box_acquire (sink);
+  log_line->line = g_strdup (line);
+  g_main_context_invoke_full (sink->context, G_PRIORITY_DEFAULT, emit_terminal_log, log_line,
+                              (GDestroyNotify) terminal_log_line_free);
+}
+
+typedef struct
+{
+  FfProfile       *profile;
+  const char      *scenario;
+  guint16          ports[G_N_ELEMENTS (training_terminals)];
+  GError          *error;
+} FleetStart;
+
+static gboolean
+set_fleet_scenario (FfSimFleet  *fleet,
+                    const char  *device_id,
+                    const char  *scenario,
+                    GError     **error)
+{
+  g_auto(GStrv) words = g_strsplit_set (scenario, " \t", -1);
+  g_autoptr(FfSimScenario) parsed = ff_sim_scenario_parse ((const char *const *) words, error);
+
+  return parsed != NULL && ff_sim_fleet_set_scenario (fleet, device_id, parsed, error);
+}
+
+/* In the fleet thread: the terminals are made and listen; their ports go back in @data. */
+static void
+start_fleet (FfTraining *self,
+             gpointer    data)
+{
+  FleetStart *start = data;
 
   self->fleet = ff_sim_fleet_new ();
-  g_signal_connect (self->fleet, "log", G_CALLBACK (debug_terminal_line), NULL);
+  g_signal_connect (self->fleet, "log", G_CALLBACK (on_terminal_line), self->log_sink);
   ff_sim_fleet_set_boot_time (self->fleet, TRAINING_BOOT_TIME_MS);
   for (gsize i = 0; i < G_N_ELEMENTS (training_terminals); i++)
     {
@@ -309,18 +476,50 @@ start_terminals (FfTraining  *self,
         .longitude = training_terminals[i].longitude,
         .host = "127.0.0.1",
         .port = 0,
-        .profile = profile,
+        .profile = start->profile,
         .boot_time_ms = TRAINING_BOOT_TIME_MS,
       };
 
-      if (ff_sim_fleet_add_terminal (self->fleet, &config, error) == NULL)
-        return FALSE;
+      if (ff_sim_fleet_add_terminal (self->fleet, &config, &start->error) == NULL)
+        return;
     }
-  if (data->scenario != NULL
-      && !ff_training_set_scenario (self, training_terminals[1].device_id, data->scenario, error))
+  if (start->scenario != NULL
+      && !set_fleet_scenario (self->fleet, training_terminals[1].device_id, start->scenario,
+                              &start->error))
+    return;
+  if (!ff_sim_fleet_start (self->fleet, &start->error))
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (training_terminals); i++)
+    start->ports[i] = ff_sim_terminal_get_port (ff_sim_fleet_get_terminal (
+                                                  self->fleet, training_terminals[i].device_id));
+}
+
+/* In the main context: the terminals' thread starts and they listen, the task names their ports. */
+static gboolean
+start_terminals (FfTraining  *self,
+                 SetupData   *data,
+                 GError     **error)
+{
+  g_autoptr(FfProfile) profile = ff_profile_load (TRAINING_PROFILE, error);
+  g_autoptr(FfTask) task = ff_task_new ();
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  FleetStart start = { profile, data->scenario };
+
+  if (profile == NULL)
     return FALSE;
-  if (!ff_sim_fleet_start (self->fleet, error))
-    return FALSE;
+
+  self->fleet_context = g_main_context_new ();
+  self->fleet_loop = g_main_loop_new (self->fleet_context, FALSE);
+  self->fleet_thread = g_thread_new ("training-terminals", run_fleet, self);
+  run_in_fleet (self, start_fleet, &start);
+  if (start.error != NULL)
+    {
+      g_propagate_error (error, start.error);
+      return FALSE;
+    }
+  if (data->scenario != NULL)
+    g_hash_table_insert (self->scenarios, g_strdup (training_terminals[1].device_id),
+                         g_strdup (data->scenario));
 
   task->task_id = ff_task_make_id (TRAINING_PHONE, now, 1);
   task->issued_at = now;
@@ -329,13 +528,8 @@ start_terminals (FfTraining  *self,
   task->technician_name = g_strdup (_("Trainee"));
   g_ptr_array_add (task->tablets, g_strdup (TRAINING_SERIAL));
   for (gsize i = 0; i < G_N_ELEMENTS (training_terminals); i++)
-    {
-      FfSimTerminal *terminal = ff_sim_fleet_get_terminal (self->fleet,
-                                                           training_terminals[i].device_id);
-
-      g_ptr_array_add (task->items, make_item (&training_terminals[i],
-                                               ff_sim_terminal_get_port (terminal), profile, data));
-    }
+    g_ptr_array_add (task->items,
+                     make_item (&training_terminals[i], start.ports[i], profile, data));
   g_ptr_array_add (task->supervisors,
                    ff_supervisor_new (FF_TRAINING_SUPERVISOR, data->supervisor_pin_hash));
   if (!ff_task_validate (task, error))
@@ -440,14 +634,6 @@ ff_training_new_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-FfSimFleet *
-ff_training_get_fleet (FfTraining *self)
-{
-  g_return_val_if_fail (FF_IS_TRAINING (self), NULL);
-
-  return self->fleet;
-}
-
 FfGpsSimulated *
 ff_training_get_gps (FfTraining *self)
 {
@@ -472,6 +658,22 @@ ff_training_get_task (FfTraining *self)
   return self->task;
 }
 
+typedef struct
+{
+  const char *device_id;
+  const char *scenario;
+  GError     *error;
+} FleetScenario;
+
+static void
+deal_in_fleet (FfTraining *self,
+               gpointer    data)
+{
+  FleetScenario *deal = data;
+
+  set_fleet_scenario (self->fleet, deal->device_id, deal->scenario, &deal->error);
+}
+
 /* Deals a scenario card (sim scenario words) to one terminal; a bad scenario changes nothing. */
 gboolean
 ff_training_set_scenario (FfTraining  *self,
@@ -479,16 +681,16 @@ ff_training_set_scenario (FfTraining  *self,
                           const char  *scenario,
                           GError     **error)
 {
-  g_auto(GStrv) words = NULL;
-  g_autoptr(FfSimScenario) parsed = NULL;
+  FleetScenario deal = { device_id, scenario, NULL };
 
   g_return_val_if_fail (FF_IS_TRAINING (self), FALSE);
 
-  words = g_strsplit_set (scenario, " \t", -1);
-  parsed = ff_sim_scenario_parse ((const char *const *) words, error);
-  if (parsed == NULL || !ff_sim_fleet_set_scenario (self->fleet, device_id, parsed, error))
-    return FALSE;
-
+  run_in_fleet (self, deal_in_fleet, &deal);
+  if (deal.error != NULL)
+    {
+      g_propagate_error (error, deal.error);
+      return FALSE;
+    }
   g_hash_table_insert (self->scenarios, g_strdup (device_id), g_strdup (scenario));
   return TRUE;
 }
@@ -506,19 +708,38 @@ ff_training_get_scenario (FfTraining *self,
   return scenario != NULL ? scenario : "none";
 }
 
+typedef struct
+{
+  const char *device_id;
+  gboolean    found;
+  double      latitude;
+  double      longitude;
+} FleetPosition;
+
+/* The position depends on the scenario dealt (gps-offset): read where the scenarios are. */
+static void
+read_position_in_fleet (FfTraining *self,
+                        gpointer    data)
+{
+  FleetPosition *position = data;
+  FfSimTerminal *terminal = ff_sim_fleet_get_terminal (self->fleet, position->device_id);
+
+  position->found = terminal != NULL;
+  if (terminal != NULL)
+    ff_sim_terminal_get_true_position (terminal, &position->latitude, &position->longitude);
+}
+
 void
 ff_training_walk_to (FfTraining *self,
                      const char *device_id)
 {
-  FfSimTerminal *terminal;
-  double latitude, longitude;
+  FleetPosition position = { device_id };
 
   g_return_if_fail (FF_IS_TRAINING (self));
 
-  terminal = ff_sim_fleet_get_terminal (self->fleet, device_id);
-  g_return_if_fail (terminal != NULL);
-  ff_sim_terminal_get_true_position (terminal, &latitude, &longitude);
-  ff_gps_simulated_set_position (self->gps, latitude, longitude);
+  run_in_fleet (self, read_position_in_fleet, &position);
+  g_return_if_fail (position.found);
+  ff_gps_simulated_set_position (self->gps, position.latitude, position.longitude);
 }
 
 FfWorkflow *

@@ -45,8 +45,11 @@ void            ff_training_new_async        (const char          *scenario,
 FfTraining     *ff_training_new_finish       (GAsyncResult        *result,
                                               GError             **error);
 
-/* The simulated terminals, which run in the app's main loop. */
-FfSimFleet     *ff_training_get_fleet        (FfTraining          *self);
+/* The simulated terminals run in a thread of their own; these calls are made from the main context
+ * the session was made in, and the ones that reach the terminals wait for that thread to answer.
+ * Signal "terminal-log" (const char *line): every line of every terminal (see ff-sim-terminal.h),
+ * emitted in that main context. The simulated GPS is the tablet's own receiver: it runs in that
+ * main context as a real receiver's client does. */
 FfGpsSimulated *ff_training_get_gps          (FfTraining          *self);
 FfStore        *ff_training_get_store        (FfTraining          *self);
 const FfTask   *ff_training_get_task         (FfTraining          *self);

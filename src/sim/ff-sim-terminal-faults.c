@@ -105,7 +105,8 @@ ff_sim_terminal_fault_link_drop (FfSimTerminal *terminal)
                                        "file"), (unsigned long long) terminal->file_bytes_received);
       /* Not from inside the outstation's own callback, but before the next read: a default
        * priority idle could wait behind a steady stream of segments. */
-      terminal->drop_source = g_idle_add_full (G_PRIORITY_HIGH, drop_link_now, terminal, NULL);
+      terminal->drop_source = ff_sim_terminal_add_timer (terminal, G_PRIORITY_HIGH, 0,
+                                                          drop_link_now);
     }
 }
 
@@ -134,8 +135,8 @@ ff_sim_terminal_fault_reset_drop (FfSimTerminal *terminal)
   /* Closed now, before the pump writes the confirmation the outstation queues next; the
    * reboot itself runs outside the outstation's callback. */
   ff_iec104_pump_close (terminal->pump);
-  terminal->drop_source = g_idle_add_full (G_PRIORITY_HIGH, ff_sim_terminal_reboot_now, terminal,
-                                           NULL);
+  terminal->drop_source = ff_sim_terminal_add_timer (terminal, G_PRIORITY_HIGH, 0,
+                                                      ff_sim_terminal_reboot_now);
   return TRUE;
 }
 
@@ -238,8 +239,9 @@ ff_sim_terminal_set_scenario (FfSimTerminal       *terminal,
   if (terminal->power == POWER_DEAD && scenario->fault != FF_SIM_FAULT_NEVER_BACK)
     {
       /* The trainer lifted "never-back": the terminal finally boots. */
-      terminal->boot_source = g_timeout_add (terminal->boot_time_ms, ff_sim_terminal_on_booted,
-                                             terminal);
+      terminal->boot_source = ff_sim_terminal_add_timer (terminal, G_PRIORITY_DEFAULT,
+                                                          terminal->boot_time_ms,
+                                                          ff_sim_terminal_on_booted);
       terminal->power = POWER_BOOTING;
     }
 }

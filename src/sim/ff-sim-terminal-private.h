@@ -53,6 +53,7 @@ struct _FfSimTerminal
   /* The link. */
   PowerState        power;
   GSocketService   *service;
+  GMainContext     *context;          /* the thread-default one when made: its sources run there */
   Iec104Outstation *outstation;
   FfIec104Pump     *pump;
   guint             boot_source;
@@ -81,6 +82,15 @@ void      ff_sim_terminal_log_listening   (FfSimTerminal *terminal);
 void      ff_sim_terminal_forget_connection (FfSimTerminal *terminal,
                                              gboolean       flush);
 gboolean  ff_sim_terminal_reboot_now      (gpointer       user_data);
+/* A timer of @ms (0: as soon as possible) in the terminal's own main context, which need not be
+ * the global default (the app's training runs its fleet in a thread of its own); its ID is
+ * removed with ff_sim_terminal_clear_source, not g_source_remove. */
+guint     ff_sim_terminal_add_timer       (FfSimTerminal *terminal,
+                                           gint           priority,
+                                           guint          ms,
+                                           GSourceFunc    func);
+void      ff_sim_terminal_clear_source    (FfSimTerminal *terminal,
+                                           guint         *source_id);
 gboolean  ff_sim_terminal_on_booted       (gpointer       user_data);
 
 /* ff-sim-terminal-upgrade.c: the outstation's callbacks for the upgrade file and the 211 steps,

@@ -493,8 +493,9 @@ reboot (FfSimTerminal *terminal)
   apply_pending_image (terminal);
   ff_sim_terminal_log (terminal, _("drops the link and reboots; refuses connections for %u ms"),
                        terminal->boot_time_ms);
-  terminal->boot_source = g_timeout_add (terminal->boot_time_ms, ff_sim_terminal_on_booted,
-                                         terminal);
+  terminal->boot_source = ff_sim_terminal_add_timer (terminal, G_PRIORITY_DEFAULT,
+                                                      terminal->boot_time_ms,
+                                                      ff_sim_terminal_on_booted);
 }
 
 gboolean
@@ -510,7 +511,7 @@ ff_sim_terminal_reboot_now (gpointer user_data)
 static void
 restart_after_finish (FfSimTerminal *terminal)
 {
-  g_clear_handle_id (&terminal->hold_source, g_source_remove);
+  ff_sim_terminal_clear_source (terminal, &terminal->hold_source);
   ff_sim_terminal_log (terminal, _("restarts by itself after 211 finish"));
   reboot (terminal);
 }
@@ -550,8 +551,9 @@ pump_after_step (gpointer owner)
         /* A held confirmation goes out first: the restart follows when the hold is over. */
         if (terminal->finish_held)
           {
-            terminal->hold_source = g_timeout_add (terminal->scenario->hold_ms, on_hold_over,
-                                                   terminal);
+            terminal->hold_source = ff_sim_terminal_add_timer (terminal, G_PRIORITY_DEFAULT,
+                                                               terminal->scenario->hold_ms,
+                                                               on_hold_over);
             break;
           }
         restart_after_finish (terminal);
@@ -660,6 +662,33 @@ on_spontaneous (gpointer user_data)
 
 /* ---- public ------------------------------------------------------------------------------- */
 
+guint
+ff_sim_terminal_add_timer (FfSimTerminal *terminal,
+                           gint           priority,
+                           guint          ms,
+                           GSourceFunc    func)
+{
+  g_autoptr(GSource) source = g_timeout_source_new (ms);
+
+  g_source_set_priority (source, priority);
+  g_source_set_callback (source, func, terminal, NULL);
+  return g_source_attach (source, terminal->context);
+}
+
+void
+ff_sim_terminal_clear_source (FfSimTerminal *terminal,
+                              guint         *source_id)
+{
+  GSource *source;
+
+  if (*source_id == 0)
+    return;
+  source = g_main_context_find_source_by_id (terminal->context, *source_id);
+  if (source != NULL)
+    g_source_destroy (source);
+  *source_id = 0;
+}
+
 FfSimTerminal *
 ff_sim_terminal_new (const FfSimTerminalConfig  *config,
                      GError                    **error)
@@ -685,6 +714,7 @@ ff_sim_terminal_new (const FfSimTerminalConfig  *config,
   terminal->spontaneous_ms = config->spontaneous_ms;
   terminal->state_dir = g_strdup (config->state_dir);
   terminal->rand = g_rand_new_with_seed (hash);
+  terminal->context = g_main_context_ref_thread_default ();
   terminal->scenario = ff_sim_scenario_new_none ();
   init_running_params (terminal);
   init_measurements (terminal);
@@ -711,8 +741,9 @@ ff_sim_terminal_start (FfSimTerminal  *terminal,
     return FALSE;
   terminal->power = POWER_RUNNING;
   if (terminal->spontaneous_ms > 0)
-    terminal->spontaneous_source = g_timeout_add (terminal->spontaneous_ms, on_spontaneous,
-                                                  terminal);
+    terminal->spontaneous_source = ff_sim_terminal_add_timer (terminal, G_PRIORITY_DEFAULT,
+                                                              terminal->spontaneous_ms,
+                                                              on_spontaneous);
   ff_sim_terminal_log_listening (terminal);
   ff_sim_terminal_log (terminal, _("runs %s (checksum %s)"), terminal->version, terminal->checksum);
   return TRUE;
@@ -721,10 +752,10 @@ ff_sim_terminal_start (FfSimTerminal  *terminal,
 void
 ff_sim_terminal_stop (FfSimTerminal *terminal)
 {
-  g_clear_handle_id (&terminal->boot_source, g_source_remove);
-  g_clear_handle_id (&terminal->spontaneous_source, g_source_remove);
-  g_clear_handle_id (&terminal->drop_source, g_source_remove);
-  g_clear_handle_id (&terminal->hold_source, g_source_remove);
+  ff_sim_terminal_clear_source (terminal, &terminal->boot_source);
+  ff_sim_terminal_clear_source (terminal, &terminal->spontaneous_source);
+  ff_sim_terminal_clear_source (terminal, &terminal->drop_source);
+  ff_sim_terminal_clear_source (terminal, &terminal->hold_source);
   ff_sim_terminal_forget_connection (terminal, FALSE);
   stop_listening (terminal);
 }
@@ -777,6 +808,7 @@ ff_sim_terminal_finalize (GObject *object)
   g_clear_pointer (&terminal->image, g_bytes_unref);
   g_clear_pointer (&terminal->params, g_array_unref);
   g_clear_pointer (&terminal->rand, g_rand_free);
+  g_clear_pointer (&terminal->context, g_main_context_unref);
   g_clear_pointer (&terminal->scenario, ff_sim_scenario_free);
   g_clear_pointer (&terminal->profile, ff_profile_unref);
   g_free (terminal->device_id);
