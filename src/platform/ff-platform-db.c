@@ -33,6 +33,7 @@ typedef struct
   FfPlatformDbWork  work;
   gpointer          user_data;
   GError           *error;
+  gboolean          lazy;         /* ff_platform_db_transaction_lazy() */
   gboolean          ok;
   gboolean          done;
 } Pending;
@@ -345,21 +346,29 @@ static GPrivate unit_running;
 static GMutex writing;
 
 /* Runs one batch: each unit in a savepoint (a failing unit leaves no trace), then one COMMIT
- * for all. A unit counts as done only once that commit is durable. */
+ * for all. A unit counts as done only once that commit is durable, unless every unit of the
+ * batch is lazy: then the commit does not wait for the disk (WAL with synchronous=NORMAL). */
 static void
 run_batch (FfPlatformDb *db,
            GQueue       *batch)
 {
   GError *begin_error = NULL;
   gboolean any_ok = FALSE;
+  gboolean lazy = TRUE;
 
+  for (GList *l = batch->head; l != NULL; l = l->next)
+    lazy &= ((Pending *) l->data)->lazy;
   g_rec_mutex_lock (&db->lock);
   g_mutex_lock (&writing);
+  if (lazy)
+    exec_script (db, "PRAGMA synchronous = NORMAL", NULL);
   if (!exec_script (db, "BEGIN IMMEDIATE", &begin_error))
     {
       for (GList *l = batch->head; l != NULL; l = l->next)
         ((Pending *) l->data)->error = g_error_copy (begin_error);
       g_error_free (begin_error);
+      if (lazy)
+        exec_script (db, "PRAGMA synchronous = FULL", NULL);
       g_mutex_unlock (&writing);
       g_rec_mutex_unlock (&db->lock);
       return;
@@ -394,17 +403,20 @@ run_batch (FfPlatformDb *db,
     }
   else if (!any_ok)
     exec_script (db, "ROLLBACK", NULL);
+  if (lazy)
+    exec_script (db, "PRAGMA synchronous = FULL", NULL);
   g_mutex_unlock (&writing);
   g_rec_mutex_unlock (&db->lock);
 }
 
-gboolean
-ff_platform_db_transaction (FfPlatformDb     *db,
-                            FfPlatformDbWork  work,
-                            gpointer          user_data,
-                            GError          **error)
+static gboolean
+transaction (FfPlatformDb     *db,
+             FfPlatformDbWork  work,
+             gpointer          user_data,
+             gboolean          lazy,
+             GError          **error)
 {
-  Pending pending = { work, user_data, NULL, FALSE, FALSE };
+  Pending pending = { work, user_data, NULL, lazy, FALSE, FALSE };
 
   if (g_private_get (&unit_running) == db)
     {
@@ -442,6 +454,24 @@ ff_platform_db_transaction (FfPlatformDb     *db,
   if (pending.error != NULL)
     g_propagate_error (error, pending.error);
   return pending.ok;
+}
+
+gboolean
+ff_platform_db_transaction (FfPlatformDb     *db,
+                            FfPlatformDbWork  work,
+                            gpointer          user_data,
+                            GError          **error)
+{
+  return transaction (db, work, user_data, FALSE, error);
+}
+
+gboolean
+ff_platform_db_transaction_lazy (FfPlatformDb     *db,
+                                 FfPlatformDbWork  work,
+                                 gpointer          user_data,
+                                 GError          **error)
+{
+  return transaction (db, work, user_data, TRUE, error);
 }
 
 gpointer

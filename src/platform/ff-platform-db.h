@@ -159,6 +159,14 @@ gboolean      ff_platform_db_transaction           (FfPlatformDb     *db,
                                                     FfPlatformDbWork  work,
                                                     gpointer          user_data,
                                                     GError          **error);
+/* The same, but the commit does not wait for the disk (unless a unit of another thread shares it):
+ * atomic, seen by every connection and kept through a kill of the process, yet a power cut may
+ * undo it (never the database's consistency: WAL with synchronous=NORMAL). The next durable commit
+ * makes it durable too. For what the platform can do without after a power cut. */
+gboolean      ff_platform_db_transaction_lazy      (FfPlatformDb     *db,
+                                                    FfPlatformDbWork  work,
+                                                    gpointer          user_data,
+                                                    GError          **error);
 /* The queries below may be called alone (each is then atomic) or inside a transaction. */
 gboolean      ff_platform_db_ping                  (FfPlatformDb  *db,
                                                     GError       **error);

@@ -275,12 +275,29 @@ claim_commands (FfPlatformDb *db,
   return TRUE;
 }
 
-/* One transaction without its fsync: what guards against a second publication is the claim being
+/* One lazy transaction, without its fsync: what guards against a second publication is the claim being
  * seen by the next process, which it is once sqlite has written it to the WAL file (a killed
  * process's writes stay in the page cache). Waiting for the disk would leave the time of an fsync
  * between the claim a killed daemon leaves and the publication it never made; without it the
  * publication follows within microseconds. A power cut may lose the claim: then the command may
  * go out twice, and the agent executes a command ID once. */
+typedef struct
+{
+  GPtrArray *records;
+  gint64     now;
+  GPtrArray *claimed;
+} Claim;
+
+static gboolean
+claim_in_transaction (FfPlatformDb *db,
+                      gpointer      user_data,
+                      GError      **error)
+{
+  Claim *claim = user_data;
+
+  return claim_commands (db, claim->records, claim->now, claim->claimed, error);
+}
+
 gboolean
 ff_platform_db_claim_commands (FfPlatformDb *db,
                                GPtrArray    *records,
@@ -288,25 +305,12 @@ ff_platform_db_claim_commands (FfPlatformDb *db,
                                GPtrArray    *claimed,
                                GError      **error)
 {
-  gboolean ok;
+  Claim claim = { records, now, claimed };
 
-  ff_platform_db_lock (db);
-  ok = ff_platform_db_run (db, ff_platform_db_bind (db, "PRAGMA synchronous = OFF", error, ""),
-                           error)
-       && ff_platform_db_run (db, ff_platform_db_bind (db, "BEGIN IMMEDIATE", error, ""), error);
-  if (ok)
-    {
-      ok = claim_commands (db, records, now, claimed, error)
-           && ff_platform_db_run (db, ff_platform_db_bind (db, "COMMIT", error, ""), error);
-      if (!ok)
-        {
-          ff_platform_db_run (db, ff_platform_db_bind (db, "ROLLBACK", NULL, ""), NULL);
-          g_ptr_array_set_size (claimed, 0);
-        }
-    }
-  ff_platform_db_run (db, ff_platform_db_bind (db, "PRAGMA synchronous = FULL", NULL, ""), NULL);
-  ff_platform_db_unlock (db);
-  return ok;
+  if (ff_platform_db_transaction_lazy (db, claim_in_transaction, &claim, error))
+    return TRUE;
+  g_ptr_array_set_size (claimed, 0);
+  return FALSE;
 }
 
 void

@@ -541,7 +541,12 @@ store_checked (FfRemoteService *self,
                  self->verified);
       raise (SIGKILL);
     }
-  if (!ff_platform_db_transaction (db, store_batch, batch, &error))
+  /* Without a result, the batch holds only what the platform can do without after a power cut:
+   * a PUBACK's sent_at (a restart asks the broker about a command claimed and not acknowledged)
+   * and progress (a result follows), or a retained state (the broker keeps it, the next one
+   * replaces it). Its commit does not wait for the disk, nor hold up the main loop's reads. */
+  if (!(results > 0 ? ff_platform_db_transaction (db, store_batch, batch, &error)
+                    : ff_platform_db_transaction_lazy (db, store_batch, batch, &error)))
     {
       g_warning ("MQTT: %u messages were not kept: %s", batch->events->len, error->message);
       return FALSE;

@@ -6,6 +6,7 @@
 
 #include "ff-platform-campaigns.h"
 #include "ff-platform-db.h"
+#include "ff-platform-db-private.h"
 #include "ff-platform-remote-db.h"
 #include "ff-platform-fleet-db.h"
 #include "ff-platform-login.h"
@@ -296,6 +297,65 @@ open_scratch_db (char **dir)
   g_assert_no_error (error);
   return db;
 }
+
+typedef struct
+{
+  Unit unit;
+  int  synchronous;   /* PRAGMA synchronous as the unit saw it */
+} SyncUnit;
+
+static gboolean
+insert_and_read_synchronous (FfPlatformDb *db,
+                             gpointer      user_data,
+                             GError      **error)
+{
+  SyncUnit *sync = user_data;
+  sqlite3_stmt *stmt = ff_platform_db_bind (db, "PRAGMA synchronous", error, "");
+
+  if (!ff_platform_db_next_row (db, stmt, error))
+    return FALSE;
+  sync->synchronous = sqlite3_column_int (stmt, 0);
+  sqlite3_reset (stmt);
+  return insert_technician (db, &sync->unit, error);
+}
+
+/* A lazy transaction commits without waiting for the disk (synchronous NORMAL: 1), its rows seen
+ * by another connection at once and kept; the connection is back to FULL (2) after it, and an
+ * ordinary transaction is durable. A lazy unit that fails leaves nothing. */
+static void
+test_lazy_transaction (void)
+{
+  g_autofree char *dir = NULL;
+  FfPlatformDb *db = open_scratch_db (&dir);
+  FfPlatformDb *other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) technicians = NULL;
+  SyncUnit lazy = { { "13800000001", FALSE }, -1 };
+  SyncUnit refused = { { "13800000002", TRUE }, -1 };
+  SyncUnit durable = { { "13800000003", FALSE }, -1 };
+
+  g_assert_true (ff_platform_db_transaction_lazy (db, insert_and_read_synchronous, &lazy, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (lazy.synchronous, ==, 1);
+  g_assert_false (ff_platform_db_transaction_lazy (db, insert_and_read_synchronous, &refused,
+                                                   &error));
+  g_assert_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED);
+  g_clear_error (&error);
+  g_assert_true (ff_platform_db_transaction (db, insert_and_read_synchronous, &durable, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (durable.synchronous, ==, 2);
+  other = ff_platform_db_open_again (db, &error);
+  g_assert_no_error (error);
+  technicians = ff_platform_db_list_technicians (other, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (technicians->len, ==, 2);
+  g_assert_cmpstr (((FfTechnician *) g_ptr_array_index (technicians, 0))->phone, ==,
+                   "13800000001");
+  ff_platform_db_close (other);
+  ff_platform_db_close (db);
+  ff_test_remove_tree (dir);
+}
+
 
 /* History rows of source 'remote' (schema 6) name their result; the source is still checked. */
 static void
@@ -658,6 +718,7 @@ main (int   argc,
   g_test_add_func ("/platform/db/migrate-schema-1", test_migrate_schema_1);
   g_test_add_func ("/platform/db/fleet-summary-plan", test_fleet_summary_plan);
   g_test_add_func ("/platform/db/campaign-counts-plan", test_campaign_counts_plan);
+  g_test_add_func ("/platform/db/lazy-transaction", test_lazy_transaction);
   g_test_add_func ("/platform/db/remote-history", test_remote_history);
   g_test_add_func ("/platform/db/meter-versions", test_meter_versions);
   g_test_add_func ("/platform/db/meter-reports", test_meter_reports);
