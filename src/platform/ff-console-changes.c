@@ -6,6 +6,7 @@
 #include "ff-console-private.h"
 
 #include "ff-document.h"
+#include "ff-platform-campaigns.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-fleet-db.h"
 #include "ff-platform-json.h"
@@ -612,4 +613,70 @@ ff_console_task_create (FfConsoleCall *call,
                         const char    *param)
 {
   return dispatch (call, FALSE);
+}
+
+/* Cancel a task: what "tasks cancel" does, audited. */
+
+typedef struct
+{
+  FfConsoleCall *call;
+  const char    *task_id;
+  char          *after;
+} TaskCancelling;
+
+/* The members of a task the audit log keeps of its cancel. */
+static void
+add_task_state (JsonBuilder   *builder,
+                gconstpointer  row)
+{
+  const FfTaskRecord *task = row;
+
+  ff_builder_add_string (builder, "task_id", task->task_id);
+  ff_builder_add_string (builder, "technician", task->phone);
+  ff_builder_add_string (builder, "state", task->state);
+}
+
+static gboolean
+cancel_task (FfPlatformDb *db,
+             gpointer      user_data,
+             GError      **error)
+{
+  TaskCancelling *cancelling = user_data;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(FfTaskRecord) before = ff_platform_db_get_task (db, cancelling->task_id,
+                                                             &local_error);
+  g_autoptr(FfTaskRecord) after = NULL;
+  g_autofree char *before_text = NULL;
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  /* No such task: refused here in the words of "tasks cancel". */
+  if (!ff_platform_cancel_task_within (db, cancelling->task_id, ff_platform_now (), error)
+      || (after = ff_platform_db_get_task (db, cancelling->task_id, error)) == NULL)
+    return FALSE;
+  before_text = ff_console_json_text (add_task_state, before);
+  cancelling->after = ff_console_json_text (add_task_state, after);
+  return ff_console_audit (cancelling->call, "task.cancel", cancelling->task_id, before_text,
+                           cancelling->after, error);
+}
+
+FfReply *
+ff_console_task_cancel (FfConsoleCall *call,
+                        const char    *task_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *after = NULL;
+  TaskCancelling cancelling = { call, task_id, NULL };
+  gboolean ok;
+
+  ok = ff_platform_db_transaction (call->console->db, cancel_task, &cancelling, &error);
+  after = cancelling.after;
+  if (!ok)
+    return reply_gerror (call, error);
+  /* Its campaign terminals are pending again: the daemon's engine looks at them anew. */
+  ff_platform_campaigns_signal (call->console->data_dir);
+  return reply_member (call, 200, "task", after);
 }

@@ -104,6 +104,7 @@ FfReply *ff_console_tablet_add          (FfConsoleCall *call, const char *param)
 FfReply *ff_console_tablet_retire       (FfConsoleCall *call, const char *param);
 FfReply *ff_console_task_preview        (FfConsoleCall *call, const char *param);
 FfReply *ff_console_task_create         (FfConsoleCall *call, const char *param);
+FfReply *ff_console_task_cancel         (FfConsoleCall *call, const char *param);
 FfReply *ff_console_technician_add      (FfConsoleCall *call, const char *param);
 FfReply *ff_console_operator_add        (FfConsoleCall *call, const char *param);
 FfReply *ff_console_operator_disable    (FfConsoleCall *call, const char *param);

@@ -739,6 +739,7 @@ static const struct
   { "POST", "tasks/preview", FF_CONSOLE_ACCESS_CHANGE, ff_console_task_preview },
   { "POST", "tasks", FF_CONSOLE_ACCESS_CHANGE, ff_console_task_create },
   { "GET", "tasks/*", FF_CONSOLE_ACCESS_READ, handle_task },
+  { "POST", "tasks/*/cancel", FF_CONSOLE_ACCESS_CHANGE, ff_console_task_cancel },
   { "GET", "campaigns", FF_CONSOLE_ACCESS_READ, ff_console_campaign_list },
   { "GET", "campaigns/*", FF_CONSOLE_ACCESS_READ, ff_console_campaign_show },
   { "POST", "campaigns", FF_CONSOLE_ACCESS_CHANGE, ff_console_campaign_create },

@@ -415,6 +415,58 @@ class Console(unittest.TestCase):
         wait_until(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, '#retire-TAB-0100'))
         self.assertEqual(self.cli_state('TAB-0100'), 'retired')
 
+    def test_task_cancel(self):
+        """An open task's page cancels it as "tasks cancel" does (asking once more): its tablet
+        goes back to stock and the audit log has it. One another operator cancelled first is
+        refused, and the page shows it as it is now (before, the console had no Cancel: only
+        the CLI could withdraw a task)."""
+        self.platform.run('handhelds', 'add', 'TAB-0200', '--pubkey',
+                          ed25519_public_key(self.platform, 'TAB-0200'))
+        # The last DTU-3000 terminals on V1.10: no other test puts them in a task.
+        spare = [t['device_id'] for t in self.cli_json('terminals', 'list', '--model', 'DTU-3000',
+                                                       '--version', 'V1.10')][-2:]
+
+        def create(device_id):
+            out = self.platform.run('tasks', 'create', '--technician', PHONE, '--handheld',
+                                    'TAB-0200', '--firmware', 'V2.01', '--terminals',
+                                    device_id).stdout
+            return re.search(r'Created task (\S+)', out).group(1)
+
+        def state(task_id):
+            return {t['task_id']: t['state'] for t in self.cli_json('tasks', 'list')}[task_id]
+
+        driver = self.browser()
+        self.log_in(driver, 'ops')
+        task_id = create(spare[0])
+        self.go(driver, 'tasks/' + task_id, '#task-cancel')
+        self.assertEqual(self.cli_state('TAB-0200'), 'checked-out')
+        cancel = driver.find_element(By.CSS_SELECTOR, '#task-cancel')
+        cancel.click()
+        wait_until(driver, lambda d: cancel.text == 'Confirm cancellation')
+        self.assertEqual(state(task_id), 'open')
+        cancel.click()
+        wait_until(driver, lambda d: self.text(d, '#task-state') == 'cancelled')
+        self.assertFalse(driver.find_elements(By.CSS_SELECTOR, '#task-cancel'))
+        self.assertEqual(state(task_id), 'cancelled')
+        self.assertEqual(self.cli_state('TAB-0200'), 'in-stock')
+        self.go(driver, 'audit', '#audit-table')
+        self.assertIn('task.cancel', self.text(driver, '#audit-table tbody tr:first-child'))
+        self.assertIn(task_id, self.text(driver, '#audit-table tbody tr:first-child'))
+
+        # Cancelled from the CLI while the page still offers Cancel.
+        task_id = create(spare[1])
+        self.go(driver, 'tasks/' + task_id, '#task-cancel')
+        self.platform.run('tasks', 'cancel', task_id)
+        driver.find_element(By.CSS_SELECTOR, '#task-cancel').click()
+        driver.find_element(By.CSS_SELECTOR, '#task-cancel').click()
+        refusal = wait_for(driver, '#task-status.error')
+        self.assertIn(f'Task {task_id} is cancelled: only an open task can be cancelled',
+                      refusal.text)
+        self.assertEqual(self.text(driver, '#task-state'), 'cancelled')
+        self.assertFalse(driver.find_elements(By.CSS_SELECTOR, '#task-cancel'))
+        for entry in console_errors(driver):
+            self.assertIn('409', entry['message'])
+
     def cli_state(self, serial):
         return {t['serial']: t['state'] for t in self.cli_json('handhelds', 'list')}[serial]
 

@@ -112,6 +112,33 @@ test_dispatch (Fixture      *fixture,
                                                   "action"), ==, "task.create");
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tablets, 1),
                                                   "action"), ==, "tablet.add");
+
+  /* Cancelled as "tasks cancel" does, audited: the tablet is back in stock; once only. */
+  {
+    g_autofree char *cancel_path = g_strconcat (task_path, "/cancel", NULL);
+    g_autofree char *text = NULL;
+    g_autoptr(GBytes) answer = NULL;
+
+    g_assert_cmpuint (call (h, "POST", cancel_path, &login, FALSE, NULL, NULL, NULL), ==, 403);
+    g_assert_cmpuint (call (h, "POST", cancel_path, &login, TRUE, NULL, &answer, NULL), ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+                       parse_object (answer, parser), "task"), "state"), ==, "cancelled");
+    g_clear_pointer (&out, g_free);
+    out = harness_run_ok (h, "handhelds", "list", NULL);
+    g_assert_nonnull (strstr (out, "TAB-0003\tin stock"));
+    tablets = get_array (h, &login, "/console/api/audit", "entries", parser);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tablets, 0),
+                                                    "action"), ==, "task.cancel");
+    g_clear_pointer (&answer, g_bytes_unref);
+    g_free (before);
+    before = harness_dump_database (h);
+    g_assert_cmpuint (call (h, "POST", cancel_path, &login, TRUE, NULL, &answer, NULL), ==, 409);
+    text = harness_error_text (answer);
+    g_assert_nonnull (strstr (text, "only an open task can be cancelled"));
+    g_assert_cmpuint (call (h, "POST", "/console/api/tasks/NO-SUCH-TASK/cancel", &login, TRUE,
+                            NULL, NULL, NULL), ==, 404);
+    harness_assert_database_unchanged (h, before);
+  }
 }
 
 /* Technicians */

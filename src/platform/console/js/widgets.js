@@ -116,6 +116,22 @@ export function confirmButton(label, confirmLabel, action, { id, report, danger 
   return button;
 }
 
+// Runs @change (an async function that asks the platform for a change), then @reload() to show
+// what it changed. When another operator changed the same thing first (409), @reload(why) shows
+// it as it is now, with the buttons that fit, and why this change was refused; any other failure
+// goes to the caller.
+export async function changeThenReload(change, reload) {
+  try {
+    await change();
+  } catch (failure) {
+    if (failure.status !== 409)
+      throw failure;
+    await reload(failure.message);
+    return;
+  }
+  await reload();
+}
+
 // Runs @action for a form's submit button: disabled while it runs, the error shown in @report.
 export async function busy(button, report, action) {
   button.disabled = true;

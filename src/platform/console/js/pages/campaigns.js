@@ -9,7 +9,7 @@ import { h, fill, route } from '../dom.js';
 import { _, format, formatNumber, formatTime } from '../i18n.js';
 import * as selection from '../selection.js';
 import {
-  busy, confirmButton, field, heading, keepRefreshed, notice, stateName, table,
+  busy, changeThenReload, confirmButton, field, heading, keepRefreshed, notice, stateName, table,
 } from '../widgets.js';
 
 const REFRESH_SECONDS = 5;
@@ -190,19 +190,8 @@ async function create(content, query, context) {
 function actionButtons(campaign, context, reload, status) {
   if (!context.canChange)
     return [];
-  const act = (action) => async () => {
-    try {
-      await api.post(`campaigns/${encodeURIComponent(campaign.campaign_id)}/${action}`);
-    } catch (failure) {
-      // Another operator changed the campaign first (409): show it as it is now, with the
-      // buttons that fit, and why this change was refused.
-      if (failure.status !== 409)
-        throw failure;
-      await reload(failure.message);
-      return;
-    }
-    await reload();
-  };
+  const act = (action) => () => changeThenReload(
+    () => api.post(`campaigns/${encodeURIComponent(campaign.campaign_id)}/${action}`), reload);
   const button = (action, label, primary) => h('button', {
     id: 'campaign-' + action, class: primary ? 'primary' : null,
     onclick: (event) => busy(event.currentTarget, status, act(action)),

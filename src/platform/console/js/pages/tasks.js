@@ -1,12 +1,14 @@
 // Tasks: every task with its state and progress; a task's items with their state and reports,
 // its tablets' progress (the reports each uploaded, its last login), and its reports as they
-// arrive (the page asks again every few seconds while it is shown).
+// arrive (the page asks again every few seconds while it is shown); an open task is cancelled
+// here as with "tasks cancel".
 
 import * as api from '../api.js';
 import { h, fill, route } from '../dom.js';
 import { _, format, formatNumber, formatTime } from '../i18n.js';
 import {
-  heading, keepRefreshed, notice, outcomeName, reportTable, stateName, table,
+  changeThenReload, confirmButton, heading, keepRefreshed, notice, outcomeName, reportTable,
+  stateName, table,
 } from '../widgets.js';
 
 const REFRESH_SECONDS = 15;
@@ -39,11 +41,24 @@ async function list(content, context) {
     ], tasks, { id: 'task-table', empty: _('No task yet') })));
 }
 
-async function one(content, taskId, context) {
+// Cancel, for an open task: its terminals not visited yet are withdrawn, its tablets go back to
+// stock. A task another operator cancelled (or that completed) first: the page shows it as it is
+// now, with why this cancel was refused.
+function cancelButton(task, context, reload, status) {
+  if (!context.canChange || task.state !== 'open')
+    return null;
+  return confirmButton(_('Cancel the task'), _('Confirm cancellation'), () => changeThenReload(
+    () => api.post(`tasks/${encodeURIComponent(task.task_id)}/cancel`), reload),
+  { id: 'task-cancel', report: status, danger: true });
+}
+
+// @refusal: why the change this page asked for was refused, shown over the task as it is.
+async function one(content, taskId, context, refusal) {
   const [{ task, tablets, tablet_progress: tabletProgress, items, reports }, technician] = await Promise.all([
     api.get('tasks/' + encodeURIComponent(taskId)), technicianNames()]);
   if (!context.current())
     return;
+  const reload = (why) => one(content, taskId, context, why);
   const outcomes = new Map(reports.map((report) => [report.report_id, report.outcome]));
   // Each item's reports, newest last (the API lists them as they came).
   const itemReports = new Map();
@@ -52,10 +67,13 @@ async function one(content, taskId, context) {
   const lastReport = (item) => (itemReports.get(item.device_id) ?? []).at(-1);
   const status = notice();
   status.id = 'task-status';
-  fill(content, heading(format(_('Task {id}'), { id: task.task_id })), status,
+  if (refusal)
+    status.error(refusal);
+  fill(content, heading(format(_('Task {id}'), { id: task.task_id }),
+    cancelButton(task, context, reload, status)), status,
     h('section', { class: 'card' },
       h('dl', { class: 'record', id: 'task-record' },
-        h('dt', null, _('State')), h('dd', null, stateName(task.state)),
+        h('dt', null, _('State')), h('dd', { id: 'task-state' }, stateName(task.state)),
         h('dt', null, _('Technician')), h('dd', null, technician(task.technician)),
         h('dt', null, _('Tablets')), h('dd', { id: 'task-tablets' }, tablets.join(', ')),
         h('dt', null, _('Issued')), h('dd', null, formatTime(task.issued_at)),
@@ -87,8 +105,7 @@ async function one(content, taskId, context) {
         ? `${outcomeName(lastReport(i).outcome)} · ${formatTime(lastReport(i).received_at)}` : '') },
     ], items, { id: 'item-table' })),
     h('section', { class: 'card' }, h('h2', null, _('Reports')), reportTable(reports, 'task-reports')));
-  keepRefreshed(task.state === 'open', context, REFRESH_SECONDS, () => one(content, taskId, context),
-                status);
+  keepRefreshed(task.state === 'open', context, REFRESH_SECONDS, () => reload(), status);
 }
 
 export async function render(content, parts, query, context) {
