@@ -171,9 +171,12 @@ ff_console_authenticate (FfConsoleCall *call,
                              _("The console session is unknown or has expired; log in again"));
       return FALSE;
     }
+  /* A request is not refused for want of room to store when it came (a full disk): the session
+   * may then end up to its idle timeout after the last activity stored, never later. */
   if (now - call->session->last_seen_at >= TOUCH_SECONDS
-      && !ff_platform_db_touch_console_session (console->db, call->token_hash, now, error))
-    return FALSE;
+      && !ff_platform_db_touch_console_session (console->db, call->token_hash, now, &local_error))
+    g_message ("Console session of %s: its last activity is not stored: %s",
+               call->session->operator_name, local_error->message);
   return TRUE;
 }
 

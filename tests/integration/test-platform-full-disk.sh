@@ -48,4 +48,35 @@ full "${plat[@]}" terminals import "$work/more.csv" || code=$?
 grep -q "fieldflash-platform: " "$work/full.err" || fail "no words: $(cat "$work/full.err")"
 timeout "$bound" "${plat[@]}" terminals list > "$work/after.out"
 cmp -s "$work/before.out" "$work/after.out" || fail "terminals import on a full disk changed the ledger"
+
+# A serve started with room keeps answering reads once the disk is full: a console session whose
+# last activity is more than a minute old is touched at its next request, a write, which failed
+# the read with 500. The full disk for the running serve: prlimit on its RLIMIT_FSIZE, SIGXFSZ
+# ignored from its start (as a daemon's supervisor would not; a full disk sends no signal).
+printf 'a long enough password\n' | timeout "$bound" "${plat[@]}" operators add --name olga \
+  --role operator --password-stdin > /dev/null
+mkfifo "$work/platform.out"
+(trap '' XFSZ; exec "${plat[@]}" serve --insecure-http --listen 127.0.0.1:0) < /dev/null \
+  > "$work/platform.out" 2> "$work/platform.err" &
+serve_pid=$!
+pids+=("$serve_pid")
+exec 6< "$work/platform.out"
+url=$(wait_line 6 '^listening on http://127\.0\.0\.1:[0-9]+$')
+url=${url#listening on }
+cat <&6 > /dev/null &
+pids+=($!)
+curl -sS --max-time "$bound" -D "$work/login.head" -o /dev/null -H 'Content-Type: application/json' \
+  -d '{"name": "olga", "password": "a long enough password"}' "$url/console/api/login"
+cookie=$(sed -n 's/^Set-Cookie: \([^;]*\);.*/\1/p' "$work/login.head")
+[ -n "$cookie" ] || fail "no session cookie: $(cat "$work/login.head")"
+sqlite3 "$work/platform/platform.db" \
+  "UPDATE console_sessions SET last_seen_at = last_seen_at - 120" \
+  || fail "could not age the session"
+prlimit --pid "$serve_pid" --fsize=0 || fail "prlimit on serve"
+for path in session terminals; do
+  code=$(curl -sS --max-time "$bound" -o "$work/answer" -w '%{http_code}' -H "Cookie: $cookie" \
+         "$url/console/api/$path")
+  [ "$code" = 200 ] || fail "GET /console/api/$path on a full disk: $code $(cat "$work/answer")"
+done
+grep -q DTU0001 "$work/answer" || fail "GET /console/api/terminals: $(cat "$work/answer")"
 echo ok
