@@ -352,7 +352,7 @@ test_firmware_needs_hardware (Fixture      *fixture,
   Harness *h = fixture->h;
   g_autofree char *image = harness_write (h, "fw-v4.bin", "version four", -1);
   g_autofree char *before = harness_run_ok (h, "firmware", "list", NULL);
-  g_autofree char *after = NULL;
+  g_autofree char *after = NULL, *added = NULL, *shown = NULL;
 
   ASSERT_REFUSED (h, "at least one compatible hardware version", "firmware", "add", image,
                   "--vendor", "Acme", "--model", "DTU-3000", "--version", "V4.00", "--hardware",
@@ -367,10 +367,10 @@ test_firmware_needs_hardware (Fixture      *fixture,
                   "HV1.0, HV1.0");
   after = harness_run_ok (h, "firmware", "list", NULL);
   g_assert_cmpstr (before, ==, after);
-  harness_run_ok (h, "firmware", "add", image, "--vendor", "Acme", "--model", "DTU-3000",
-                  "--version", "V4.00", "--hardware", "HV1.0, HV1.1", NULL);
-  after = harness_run_ok (h, "firmware", "show", "V4.00", "--json", NULL);
-  g_assert_nonnull (strstr (after, "\"HV1.0,HV1.1\""));
+  added = harness_run_ok (h, "firmware", "add", image, "--vendor", "Acme", "--model", "DTU-3000",
+                          "--version", "V4.00", "--hardware", "HV1.0, HV1.1", NULL);
+  shown = harness_run_ok (h, "firmware", "show", "V4.00", "--json", NULL);
+  g_assert_nonnull (strstr (shown, "\"HV1.0,HV1.1\""));
 }
 
 /* A second serve on a directory whose serve holds DATA/serve.lock is refused before it opens
