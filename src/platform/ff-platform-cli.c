@@ -361,7 +361,7 @@ ff_cli_init (FfCli   *cli,
       return FALSE;
     }
   /* What a killed init left (its temporary key files, mode 0600 like the keys) goes first. */
-  ff_platform_remove_leftovers (cli->data_dir);
+  ff_platform_remove_init_leftovers (cli->data_dir);
   key = ff_key_generate (error);
   pem = key != NULL ? ff_key_get_public_pem (key) : NULL;
   if (key == NULL
@@ -460,8 +460,8 @@ ff_cli_serve (FfCli   *cli,
       || open_db (cli, TRUE, error) == NULL
       || (key = ff_cli_load_key (cli, error)) == NULL)
     return FALSE;
-  /* Holding DATA/serve.lock: no upload of another serve, and no init, can be under way. */
-  ff_platform_remove_leftovers (cli->data_dir);
+  /* Holding DATA/serve.lock: no upload of another serve can be under way. */
+  ff_platform_remove_upload_leftovers (cli->data_dir);
   if (per_address < 1 || login_queue < 1)
     return ff_cli_usage_error (error, _("--max-connections-per-address and --login-queue must be "
                                         "at least 1"));

@@ -47,14 +47,20 @@ warn_not_removed (const char *path)
 }
 
 void
-ff_platform_remove_leftovers (const char *data_dir)
+ff_platform_remove_upload_leftovers (const char *data_dir)
 {
   g_autofree char *uploads = ff_platform_uploads_directory (data_dir);
-  g_autoptr(GDir) dir = g_dir_open (data_dir, 0, NULL);
-  const char *name;
 
   if (ff_remove_tree (uploads) != 0 && errno != ENOENT)
     warn_not_removed (uploads);
+}
+
+void
+ff_platform_remove_init_leftovers (const char *data_dir)
+{
+  g_autoptr(GDir) dir = g_dir_open (data_dir, 0, NULL);
+  const char *name;
+
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     if (is_init_temporary (name))
       {
