@@ -422,6 +422,22 @@ handle_terminal (FfConsoleCall *call,
   return ff_reply_json (ff_reply_new (call->route), 200, builder);
 }
 
+/* Content-Disposition for a file named @name (RFC 6266): the name holds a device's ID, which may
+ * hold '"', ';' or Chinese text, so it goes percent-encoded as filename* (RFC 5987), with a
+ * plain-ASCII filename beside it for an older reader; neither can end its parameter early and add
+ * another of the ID's choosing. (libsoup's soup_header_g_string_append_param leaves '"' and ';'
+ * unencoded in a filename*.) */
+static char *
+inline_disposition (const char *name)
+{
+  g_autofree char *encoded = g_uri_escape_string (name, NULL, FALSE);
+  g_autoptr(GString) plain = g_string_new (NULL);
+
+  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
+    g_string_append_c (plain, g_ascii_isalnum (*p) || strchr ("-._", *p) ? *p : '_');
+  return g_strdup_printf ("inline; filename=\"%s\"; filename*=UTF-8''%s", plain->str, encoded);
+}
+
 static FfReply *
 handle_report_pdf (FfConsoleCall *call,
                    const char    *report_id)
@@ -449,7 +465,7 @@ handle_report_pdf (FfConsoleCall *call,
     return reply_gerror (call, error);
   bytes = g_bytes_new_take (g_steal_pointer (&data), length);
   name = ff_report_pdf_file_name (report);
-  disposition = g_strdup_printf ("inline; filename=\"%s\"", name);
+  disposition = inline_disposition (name);
   reply = ff_reply_bytes (ff_reply_new (call->route), 200, "application/pdf", bytes);
   ff_reply_add_header (reply, "Content-Disposition", disposition);
   return reply;

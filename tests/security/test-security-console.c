@@ -5,6 +5,8 @@
 
 #include "platform-harness.h"
 
+#include <sqlite3.h>
+
 #define ADMIN_PASSWORD "a long admin password"
 
 typedef struct
@@ -312,6 +314,60 @@ test_duplicate_members (Fixture      *fixture,
     expect_refused (fixture, "POST", "/console/api/technicians", bodies[i], 400, "“phone” twice");
 }
 
+/* A report's PDF is named after its device ("ID-DAY-OUTCOME.pdf"), and the name went into
+ * Content-Disposition between quotes as it was: an ID with '"' ended the parameter early, and what
+ * followed it could add another (an ID ending in '"; filename*=UTF-8''page.html' named the file).
+ * A smart meter's ID is its maker's (a quote, a semicolon, Chinese text are all allowed), and its
+ * install result prints as a report. The name must come back whole, as the ID spells it. */
+static void
+test_report_file_name (Fixture      *fixture,
+                       gconstpointer data)
+{
+  static const char meter_id[] = "\xe7\x94\xb5\xe8\xa1\xa8\"7; name";   /* 电表"7; name */
+  const char *headers[] = { "Cookie", fixture->cookie, NULL };
+  g_autofree char *path = g_build_filename (fixture->h->data_dir, "platform.db", NULL);
+  g_autofree char *expected = g_strdup_printf ("%s-19700101-upgraded.pdf", meter_id);
+  g_autoptr(SoupMessageHeaders) answer_headers = NULL;
+  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GBytes) response = NULL;
+  g_autofree char *disposition = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO meter_packages VALUES (1, 'relay', 7, 131072, 1,"
+                                     " 'Acme', 'ab', 10, 0);", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO meters VALUES (?1, 'Flat 7', 'Acme',"
+                                           " 'DDZY-1', 0, NULL);"
+                                           , -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, meter_id, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO meter_commands VALUES (1, ?1, 'relay',"
+                                           " 'install', 1, 0, 1, 'image', 2, 'ready', 0);",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, meter_id, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  g_assert_cmpuint (harness_request (fixture->h, "GET", "/console/api/reports/meter-1/pdf", NULL,
+                                     NULL, headers, &response, &answer_headers), ==, 200);
+  g_test_message ("Content-Disposition: %s",
+                  soup_message_headers_get_one (answer_headers, "Content-Disposition"));
+  g_assert_true (soup_message_headers_get_content_disposition (answer_headers, &disposition,
+                                                               &params));
+  g_assert_cmpstr (disposition, ==, "inline");
+  g_assert_cmpstr (g_hash_table_lookup (params, "filename"), ==, expected);
+  g_assert_cmpuint (g_hash_table_size (params), ==, 1);
+  /* Percent-encoded as RFC 5987 asks (a reader that splits at ';' first finds it whole), with a
+   * plain-ASCII name beside it. */
+  g_assert_cmpstr (soup_message_headers_get_one (answer_headers, "Content-Disposition"), ==,
+                   "inline; filename=\"___7__name-19700101-upgraded.pdf\"; "
+                   "filename*=UTF-8''%E7%94%B5%E8%A1%A8%227%3B%20name-19700101-upgraded.pdf");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -331,5 +387,7 @@ main (int   argc,
               tear_down);
   g_test_add ("/security/console/duplicate-members", Fixture, NULL, set_up,
               test_duplicate_members, tear_down);
+  g_test_add ("/security/console/report-file-name", Fixture, NULL, set_up, test_report_file_name,
+              tear_down);
   return g_test_run ();
 }
