@@ -256,13 +256,20 @@ build_world (Harness *h)
   g_assert_no_error (error);
 }
 
-/* The harnesses harness_setup_copy() made, by name; each one's directory is removed at exit. */
+/* The harnesses harness_setup_copy() made, by name, kept to the end of the program. */
 static GHashTable *templates;
 
+/* At exit only their directories go: their keys and certificate would be freed after OpenSSL's
+ * own exit handler (registered after this one, so run before it) has cleaned up. */
 static void
-free_templates (void)
+remove_templates (void)
 {
-  g_hash_table_unref (templates);
+  GHashTableIter iter;
+  Harness *template;
+
+  g_hash_table_iter_init (&iter, templates);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &template))
+    ff_test_remove_tree (template->dir);
 }
 
 void
@@ -274,9 +281,8 @@ harness_setup_copy (Harness    *h,
 
   if (templates == NULL)
     {
-      templates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                         (GDestroyNotify) harness_free);
-      atexit (free_templates);
+      templates = g_hash_table_new (g_str_hash, g_str_equal);
+      atexit (remove_templates);
     }
   template = g_hash_table_lookup (templates, name);
   if (template == NULL)
