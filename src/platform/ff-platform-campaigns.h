@@ -135,7 +135,9 @@ FfCampaign *ff_platform_db_require_campaign    (FfPlatformDb  *db,
  * the running campaigns with their counts, and a wave's unfinished terminals. */
 extern const char ff_platform_running_campaigns_sql[];
 extern const char ff_platform_campaign_unfinished_sql[];
-/* Every campaign (with its counts), newest first; only those running when @running. */
+/* Every campaign (with its counts), newest first; only those running when @running, oldest first,
+ * whose counts are then only those the failure threshold reads: failed and rolled back, and
+ * succeeded once one of them is not 0 or a resume accepted finished ones (the others 0). */
 GPtrArray  *ff_platform_db_list_campaigns      (FfPlatformDb  *db,
                                                 gboolean       running,
                                                 GError       **error);
