@@ -62,6 +62,33 @@ cookie_flags (void)
 
 static const char *const login_members[] = { "name", "password", NULL };
 
+/* Whether the login came from the console's own page, else the answer is set. The login needs no
+ * session and no CSRF token, so another site's page could post one (a form sends JSON as
+ * text/plain, fetch() in no-cors mode a Blob with no Content-Type) and log the browser in to a
+ * session of that site's choosing: a login must be JSON, which a page of another origin can send
+ * only after a CORS preflight the platform does not grant, and a browser that says where the
+ * request came from (Sec-Fetch-Site) must say the same origin, or none (typed or bookmarked). */
+static gboolean
+login_from_console (FfConsoleCall *call,
+                    FfReply       *reply)
+{
+  SoupMessageHeaders *headers = call->request->headers;
+  const char *type = soup_message_headers_get_content_type (headers, NULL);
+  const char *site = soup_message_headers_get_one (headers, "Sec-Fetch-Site");
+
+  if (type == NULL || g_ascii_strcasecmp (type, "application/json") != 0)
+    {
+      ff_reply_error (reply, 415, _("A login is JSON: send it with Content-Type: application/json"));
+      return FALSE;
+    }
+  if (site != NULL && !g_str_equal (site, "same-origin") && !g_str_equal (site, "none"))
+    {
+      ff_reply_error (reply, 403, _("A login from another site’s page is refused"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 FfReply *
 ff_console_login (FfConsoleCall *call)
 {
@@ -76,6 +103,8 @@ ff_console_login (FfConsoleCall *call)
   const char *name, *password;
   Attempt attempt = { 0 };
 
+  if (!login_from_console (call, reply))
+    return reply;
   parser = ff_document_parse_object (call->request->body, &root, &error);
   if (parser == NULL || !ff_document_check_members (root, "", login_members, &error)
       || (name = ff_document_get_string (root, "", "name", FALSE, FF_NAME_MAX_LENGTH,

@@ -368,6 +368,78 @@ test_report_file_name (Fixture      *fixture,
                    "filename*=UTF-8''%E7%94%B5%E8%A1%A8%227%3B%20name-19700101-upgraded.pdf");
 }
 
+/* The harness's certificate, for a request made here (the harness's own set the Content-Type). */
+static gboolean
+accept_pinned (SoupMessage         *message,
+               GTlsCertificate     *certificate,
+               GTlsCertificateFlags errors,
+               gpointer             user_data)
+{
+  return g_tls_certificate_is_same (certificate, ((Harness *) user_data)->pinned);
+}
+
+/* The login needs no session and no CSRF token, so another site's page could log the operator's
+ * browser in to a session of the attacker's (login CSRF: what the operator then does is done as
+ * the attacker, and the attacker reads it in the audit log): a form posts the JSON as text/plain
+ * (enctype="text/plain") without a preflight, and fetch() in no-cors mode a Blob without any
+ * Content-Type. A login is JSON (Content-Type: application/json, which no form sends and fetch
+ * sends cross-site only after a preflight the platform does not grant), and a browser's
+ * Sec-Fetch-Site must say the console's own page sent it. Refused before the password is checked:
+ * no cookie, no session, no attempt counted. */
+static void
+test_login_from_another_site (Fixture      *fixture,
+                              gconstpointer data)
+{
+  static const char login[] = "{\"name\": \"olga\", \"password\": \"" ADMIN_PASSWORD "\"}";
+  static const struct
+  {
+    const char *content_type;   /* NULL: none */
+    const char *fetch_site;     /* NULL: no Sec-Fetch-Site (not a browser, or an old one) */
+    guint       status;
+  } cases[] = {
+    { "text/plain", NULL, 415 },
+    { "application/x-www-form-urlencoded", NULL, 415 },
+    { NULL, NULL, 415 },
+    { "application/json", "cross-site", 403 },
+    { "application/json", "same-site", 403 },
+    { "application/json; charset=utf-8", "same-origin", 200 },
+    { "application/json", NULL, 200 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *url = g_strdup_printf ("%s/console/api/login", fixture->h->base_url);
+      g_autoptr(SoupMessage) message = soup_message_new ("POST", url);
+      g_autoptr(GBytes) body = g_bytes_new_static (login, strlen (login));
+      g_autoptr(GBytes) response = NULL;
+      g_autofree char *before = harness_dump_database (fixture->h);
+      g_autoptr(GError) error = NULL;
+      guint status;
+
+      g_signal_connect (message, "accept-certificate", G_CALLBACK (accept_pinned), fixture->h);
+      soup_message_set_request_body_from_bytes (message, NULL, body);
+      if (cases[i].content_type != NULL)
+        soup_message_headers_replace (soup_message_get_request_headers (message), "Content-Type",
+                                      cases[i].content_type);
+      if (cases[i].fetch_site != NULL)
+        soup_message_headers_replace (soup_message_get_request_headers (message), "Sec-Fetch-Site",
+                                      cases[i].fetch_site);
+      response = soup_session_send_and_read (fixture->h->session, message, NULL, &error);
+      g_assert_no_error (error);
+      status = soup_message_get_status (message);
+      g_test_message ("Content-Type %s, Sec-Fetch-Site %s → %u %.*s", cases[i].content_type,
+                      cases[i].fetch_site, status, (int) g_bytes_get_size (response),
+                      (const char *) g_bytes_get_data (response, NULL));
+      g_assert_cmpuint (status, ==, cases[i].status);
+      if (status == 200)
+        continue;
+      g_assert_null (soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                   "Set-Cookie"));
+      g_assert_nonnull (strstr (harness_error_text (response), "login"));
+      harness_assert_database_unchanged (fixture->h, before);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -387,6 +459,8 @@ main (int   argc,
               tear_down);
   g_test_add ("/security/console/duplicate-members", Fixture, NULL, set_up,
               test_duplicate_members, tear_down);
+  g_test_add ("/security/console/login-from-another-site", Fixture, NULL, set_up,
+              test_login_from_another_site, tear_down);
   g_test_add ("/security/console/report-file-name", Fixture, NULL, set_up, test_report_file_name,
               tear_down);
   return g_test_run ();
