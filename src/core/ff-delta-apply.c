@@ -40,11 +40,15 @@ set_result_error (FfDeltaResult result, GError **error)
   return FALSE;
 }
 
+/* The new image grows as the patcher writes it, up to the header's size: allocating that size up
+ * front let a patch of a hundred bytes whose header declares 2 GiB abort the program (GLib's
+ * allocation failure on a 32-bit terminal, or wherever the address space is limited) before the
+ * body was found short. */
 typedef struct
 {
   const guint8 *old;
   gsize old_size;
-  guint8 *new_data;
+  GByteArray *new_image;
   gsize new_size;
   GChecksum *checksum;
 } MemoryImages;
@@ -60,14 +64,18 @@ memory_read_old (void *user, uint32_t offset, uint8_t *buf, size_t len)
   return 0;
 }
 
+/* Writes come in order; one may repeat bytes already written (the patcher's contract). */
 static int
 memory_write_new (void *user, uint32_t offset, const uint8_t *buf, size_t len)
 {
   MemoryImages *images = user;
+  GByteArray *image = images->new_image;
 
-  if (offset > images->new_size || len > images->new_size - offset)
+  if (offset > image->len || len > images->new_size - offset)
     return -1;
-  memcpy (images->new_data + offset, buf, len);
+  if (offset + len > image->len)
+    g_byte_array_set_size (image, offset + len);
+  memcpy (image->data + offset, buf, len);
   return 0;
 }
 
@@ -76,9 +84,9 @@ memory_read_new (void *user, uint32_t offset, uint8_t *buf, size_t len)
 {
   MemoryImages *images = user;
 
-  if (offset > images->new_size || len > images->new_size - offset)
+  if (offset > images->new_image->len || len > images->new_image->len - offset)
     return -1;
-  memcpy (buf, images->new_data + offset, len);
+  memcpy (buf, images->new_image->data + offset, len);
   return 0;
 }
 
@@ -134,7 +142,7 @@ ff_delta_apply (GBytes  *old_image,
   FfDeltaIo io = { memory_read_old, memory_write_new, memory_read_new, memory_digest_begin,
                    memory_digest_update, memory_digest_end, &images };
   g_autofree FfDeltaPatcher *patcher = g_new (FfDeltaPatcher, 1);
-  g_autofree guint8 *new_data = NULL;
+  g_autoptr(GByteArray) new_image = NULL;
   FfDeltaResult result;
   gsize patch_len;
   const guint8 *patch_data = g_bytes_get_data (patch, &patch_len);
@@ -144,14 +152,14 @@ ff_delta_apply (GBytes  *old_image,
   if (header.old_size != g_bytes_get_size (old_image))
     return set_result_error (FFDELTA_ERROR_WRONG_OLD, error), NULL;
 
-  new_data = g_malloc (MAX (header.new_size, 1));
+  new_image = g_byte_array_new ();
   images.old = g_bytes_get_data (old_image, &images.old_size);
-  images.new_data = new_data;
+  images.new_image = new_image;
   images.new_size = header.new_size;
   ffdelta_patcher_init (patcher, &io);
   result = ffdelta_patcher_feed (patcher, patch_data, patch_len);
   g_clear_pointer (&images.checksum, g_checksum_free);
   if (result != FFDELTA_DONE)
     return set_result_error (result, error), NULL;
-  return g_bytes_new_take (g_steal_pointer (&new_data), header.new_size);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&new_image));
 }

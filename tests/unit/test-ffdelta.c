@@ -401,6 +401,49 @@ test_header_errors (void)
                    FFDELTA_NEED_MORE);
 }
 
+/* The process's peak of virtual memory (VmPeak), in KiB. */
+static guint64
+vm_peak_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "VmPeak:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("VmPeak:"), NULL, 10);
+}
+
+/* A header that declares a new image of 2 GiB over a body that makes 1,000 bytes: ff_delta_apply
+ * allocated the declared size before decoding, which aborts the program where the address space
+ * is limited (a 32-bit terminal, fieldflash-delta under ulimit -v). It refuses the patch without
+ * reserving more than it writes. */
+static void
+test_header_declares_huge_image (void)
+{
+  g_autoptr(GBytes) old_image = structured_bytes (0, 1000), new_image = structured_bytes (8, 1000);
+  g_autoptr(GBytes) patch = ff_delta_make (old_image, new_image, NULL);
+  gsize len;
+  g_autofree guint8 *lying = g_memdup2 (g_bytes_get_data (patch, &len), g_bytes_get_size (patch));
+  g_autoptr(GBytes) lying_patch = NULL;
+  g_autoptr(GBytes) made = NULL;
+  g_autoptr(GError) error = NULL;
+  FfDeltaHeader header;
+  guint64 peak_before;
+
+  g_assert_cmpint (ffdelta_header_parse (lying, len, &header), ==, FFDELTA_OK);
+  header.new_size = 0x7FFFFFFF;
+  ffdelta_header_write (&header, lying);
+  lying_patch = g_bytes_new (lying, len);
+  peak_before = vm_peak_kib ();
+  made = ff_delta_apply (old_image, lying_patch, &error);
+  g_assert_null (made);
+  g_assert_error (error, FF_DELTA_ERROR, FFDELTA_ERROR_MALFORMED);
+  g_test_message ("VmPeak %" G_GUINT64_FORMAT " → %" G_GUINT64_FORMAT " KiB", peak_before,
+                  vm_peak_kib ());
+  g_assert_cmpuint (vm_peak_kib () - peak_before, <, 64 * 1024);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -415,5 +458,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ffdelta/wrong-old", test_wrong_old_refused_before_writing);
   g_test_add_func ("/ffdelta/damaged", test_damaged_patches_never_pass);
   g_test_add_func ("/ffdelta/header-errors", test_header_errors);
+  g_test_add_func ("/ffdelta/header-declares-huge-image", test_header_declares_huge_image);
   return g_test_run ();
 }
