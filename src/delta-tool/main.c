@@ -47,7 +47,8 @@ fail (GError *error)
   return EXIT_FAILURE_;
 }
 
-/* Parses a verb's options and checks it got exactly @n_args paths (and -o when @needs_output). */
+/* Parses a verb's options and checks it got exactly @n_args paths (and a non-empty -o when
+ * @needs_output). */
 static gboolean
 parse (int *argc, char ***argv, const char *parameter_string, const char *summary, int n_args,
        gboolean needs_output)
@@ -60,7 +61,8 @@ parse (int *argc, char ***argv, const char *parameter_string, const char *summar
       g_printerr ("fieldflash-delta: %s\n", error->message);
       return FALSE;
     }
-  if (*argc != n_args + 1 || (needs_output && output_path == NULL))
+  /* An empty -o is no file name (it failed only at the rename, after the work). */
+  if (*argc != n_args + 1 || (needs_output && (output_path == NULL || *output_path == '\0')))
     {
       g_printerr (_("Usage: fieldflash-delta %s %s\n"), (*argv)[0], parameter_string);
       return FALSE;

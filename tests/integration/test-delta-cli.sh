@@ -50,6 +50,9 @@ set -e
 # Bad command lines: exit 2.
 set +e
 "${delta[@]}" apply "$old" "$work/patch" 2> /dev/null; [ $? -eq 2 ] || fail "apply without -o"
+# An empty output name is no file: a usage error before anything is read or written.
+"${delta[@]}" apply "$old" "$work/patch" -o '' 2> /dev/null; [ $? -eq 2 ] || fail "apply -o ''"
+"${delta[@]}" diff "$old" "$new" -o '' 2> /dev/null; [ $? -eq 2 ] || fail "diff -o ''"
 "${delta[@]}" frobnicate 2> /dev/null; [ $? -eq 2 ] || fail "an unknown verb"
 set -e
 echo "delta cli: ok"
