@@ -194,17 +194,19 @@ ff_training_dispose (GObject *object)
 {
   FfTraining *self = FF_TRAINING (object);
 
+  /* The fleet thread first: until it has ended, a terminal may log a line, and the fleet's "log"
+   * handler takes a reference to the sink, which must still be there. */
+  if (self->fleet_thread != NULL)
+    {
+      g_main_loop_quit (self->fleet_loop);
+      g_clear_pointer (&self->fleet_thread, g_thread_join);
+    }
   if (self->log_sink != NULL)
     {
       g_mutex_lock (&self->log_sink->lock);
       self->log_sink->training = NULL;
       g_mutex_unlock (&self->log_sink->lock);
       g_clear_pointer (&self->log_sink, terminal_log_sink_unref);
-    }
-  if (self->fleet_thread != NULL)
-    {
-      g_main_loop_quit (self->fleet_loop);
-      g_clear_pointer (&self->fleet_thread, g_thread_join);
     }
   g_clear_pointer (&self->fleet_loop, g_main_loop_unref);
   g_clear_pointer (&self->fleet_context, g_main_context_unref);
