@@ -29,6 +29,9 @@ set_up (Fixture      *fixture,
   g_autoptr(GError) error = NULL;
   const char *set_cookie;
 
+  /* @data: TRUE for a test whose report is drawn with a CJK font, on which cairo 1.16 leaks
+   * (tests/lsan.supp; the suppression matches only a slowly unwound stack). */
+  h->unwind_slowly = GPOINTER_TO_INT (data);
   harness_setup_world (h);
   g_assert_cmpint (harness_run (h, ADMIN_PASSWORD "\n", NULL, NULL, "operators", "add", "--name",
                                 "olga", "--role", "admin", "--password-stdin", NULL), ==, 0);
@@ -414,6 +417,7 @@ test_login_from_another_site (Fixture      *fixture,
       g_autoptr(GBytes) response = NULL;
       g_autofree char *before = harness_dump_database (fixture->h);
       g_autoptr(GError) error = NULL;
+      g_autofree char *text = NULL;
       guint status;
 
       g_signal_connect (message, "accept-certificate", G_CALLBACK (accept_pinned), fixture->h);
@@ -435,7 +439,8 @@ test_login_from_another_site (Fixture      *fixture,
         continue;
       g_assert_null (soup_message_headers_get_one (soup_message_get_response_headers (message),
                                                    "Set-Cookie"));
-      g_assert_nonnull (strstr (harness_error_text (response), "login"));
+      text = harness_error_text (response);
+      g_assert_nonnull (strstr (text, "login"));
       harness_assert_database_unchanged (fixture->h, before);
     }
 }
@@ -461,7 +466,7 @@ main (int   argc,
               test_duplicate_members, tear_down);
   g_test_add ("/security/console/login-from-another-site", Fixture, NULL, set_up,
               test_login_from_another_site, tear_down);
-  g_test_add ("/security/console/report-file-name", Fixture, NULL, set_up, test_report_file_name,
-              tear_down);
+  g_test_add ("/security/console/report-file-name", Fixture, GINT_TO_POINTER (TRUE), set_up,
+              test_report_file_name, tear_down);
   return g_test_run ();
 }
