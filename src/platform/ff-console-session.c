@@ -78,7 +78,8 @@ login_from_console (FfConsoleCall *call,
 
   if (type == NULL || g_ascii_strcasecmp (type, "application/json") != 0)
     {
-      ff_reply_error (reply, 415, _("A login is JSON: send it with Content-Type: application/json"));
+      ff_reply_error (reply, 415,
+                      _("A login is JSON: send it with Content-Type: application/json"));
       return FALSE;
     }
   if (site != NULL && !g_str_equal (site, "same-origin") && !g_str_equal (site, "none"))

@@ -10,8 +10,8 @@
 #include "ff-platform-fleet-db.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-state-labels.h"
-#include "ff-version.h"
 #include "ff-platform-upgrade-checks.h"
+#include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>

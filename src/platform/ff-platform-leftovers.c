@@ -1,4 +1,5 @@
-/* What a killed platform process leaves in its data directory, and its removal at the next start. */
+/* What a killed platform process leaves in its data directory, and its removal at the next
+ * start. */
 #include "config.h"
 
 #include "ff-platform-leftovers.h"

@@ -275,12 +275,6 @@ claim_commands (FfPlatformDb *db,
   return TRUE;
 }
 
-/* One lazy transaction, without its fsync: what guards against a second publication is the claim being
- * seen by the next process, which it is once sqlite has written it to the WAL file (a killed
- * process's writes stay in the page cache). Waiting for the disk would leave the time of an fsync
- * between the claim a killed daemon leaves and the publication it never made; without it the
- * publication follows within microseconds. A power cut may lose the claim: then the command may
- * go out twice, and the agent executes a command ID once. */
 typedef struct
 {
   GPtrArray *records;
@@ -298,6 +292,12 @@ claim_in_transaction (FfPlatformDb *db,
   return claim_commands (db, claim->records, claim->now, claim->claimed, error);
 }
 
+/* One lazy transaction, without its fsync: what guards against a second publication is the claim
+ * being seen by the next process, which it is once sqlite has written it to the WAL file (a killed
+ * process's writes stay in the page cache). Waiting for the disk would leave the time of an fsync
+ * between the claim a killed daemon leaves and the publication it never made; without it the
+ * publication follows within microseconds. A power cut may lose the claim: then the command may
+ * go out twice, and the agent executes a command ID once. */
 gboolean
 ff_platform_db_claim_commands (FfPlatformDb *db,
                                GPtrArray    *records,

@@ -33,8 +33,8 @@ gboolean    ff_platform_check_named_once     (const char *const    *device_ids,
 gboolean    ff_platform_check_tablets_named_once (const char *const *serials,
                                                   GError           **error);
 
-/* FALSE with FF_PLATFORM_ERROR_INVALID when @hardware_versions (a firmware's or a package's) hold an
- * empty one or name one twice. */
+/* FALSE with FF_PLATFORM_ERROR_INVALID when @hardware_versions (a firmware's or a package's)
+ * hold an empty one or name one twice. */
 gboolean    ff_platform_check_hardware_named_once (const char *const *hardware_versions,
                                                    GError           **error);
 
