@@ -117,7 +117,9 @@ request_block (const coap_pdu_t *request, coap_block_t *block)
   return coap_get_block (request, COAP_OPTION_BLOCK2, block) && block->szx < 7;
 }
 
-/* The value of key in a query "k1=v1&k2=v2", or NULL. */
+/* The value of key in a query "k1=v1&k2=v2", or NULL when it is missing or empty: every parameter
+ * of a request is required, and an empty one (a meter ID "") makes the request malformed (4.00),
+ * not one about a meter the platform does not know (4.04). */
 static char *
 query_get (const coap_string_t *query, const char *key)
 {
@@ -127,7 +129,7 @@ query_get (const coap_string_t *query, const char *key)
 
   for (guint i = 0; pairs && pairs[i]; i++)
     if (strncmp (pairs[i], key, key_len) == 0 && pairs[i][key_len] == '=')
-      return g_strdup (pairs[i] + key_len + 1);
+      return pairs[i][key_len + 1] != '\0' ? g_strdup (pairs[i] + key_len + 1) : NULL;
   return NULL;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ff-meter-coap.h"
+#include "ff-test-fixtures.h"
 #include "ff-test-udp-relay.h"
 #include "test-meter-flash.h"
 
@@ -503,17 +504,13 @@ on_raw_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu
   return COAP_RESPONSE_OK;
 }
 
-/* A DTLS session made with M-7's key cannot speak for M-8: 4.03, M-8's poll not seen. */
-static void
-test_dtls_other_meter_id (Fixture *f, gconstpointer data)
+/* The code the server answers a GET ffm/start with the URI queries @queries (NULL-terminated) on
+ * its @proto port, over a session made with @setup (NULL: plain CoAP). A raw client: the meter's
+ * own never sends a malformed request or speaks for another meter. */
+static coap_pdu_code_t
+raw_start (Fixture *f, coap_proto_t proto, coap_dtls_cpsk_t *setup, const char *const *queries)
 {
-  static const char identity[] = "M-7";
   g_autoptr(GError) error = NULL;
-  coap_dtls_cpsk_t setup = {
-    .version = COAP_DTLS_CPSK_SETUP_VERSION,
-    .psk_info = { .identity = { strlen (identity), (const uint8_t *) identity },
-                  .key = { sizeof key_m7, key_m7 } },
-  };
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = NULL;
   coap_context_t *ctx = coap_new_context (NULL);
@@ -521,34 +518,80 @@ test_dtls_other_meter_id (Fixture *f, gconstpointer data)
   coap_session_t *session;
   coap_pdu_t *pdu;
   coap_pdu_code_t code = 0;
+  guint watchdog;
 
-  dtls_client (f, key_m7);
-  ff_meter_coap_server_set_poll_func (f->server, count_poll, f);
-  address = g_inet_socket_address_new (loopback, ff_meter_coap_server_get_dtls_port (f->server));
+  address = g_inet_socket_address_new (loopback, proto == COAP_PROTO_DTLS
+                                       ? ff_meter_coap_server_get_dtls_port (f->server)
+                                       : ff_meter_coap_server_get_port (f->server));
   coap_address_init (&server);
   g_assert_true (g_socket_address_to_native (address, &server.addr, sizeof server.addr, &error));
   server.size = (socklen_t) g_socket_address_get_native_size (address);
   coap_register_response_handler (ctx, on_raw_response);
-  session = coap_new_client_session_psk2 (ctx, NULL, &server, COAP_PROTO_DTLS, &setup);
+  session = setup ? coap_new_client_session_psk2 (ctx, NULL, &server, proto, setup)
+                  : coap_new_client_session (ctx, NULL, &server, proto);
   g_assert_nonnull (session);
   coap_session_set_app_data (session, &code);
   pdu = coap_pdu_init (COAP_MESSAGE_CON, COAP_REQUEST_CODE_GET, coap_new_message_id (session),
                        coap_session_max_pdu_size (session));
   coap_add_option (pdu, COAP_OPTION_URI_PATH, 3, (const uint8_t *) "ffm");
   coap_add_option (pdu, COAP_OPTION_URI_PATH, 5, (const uint8_t *) "start");
-  coap_add_option (pdu, COAP_OPTION_URI_QUERY, 9, (const uint8_t *) "meter=M-8");
-  coap_add_option (pdu, COAP_OPTION_URI_QUERY, 5, (const uint8_t *) "app=2");
+  for (guint i = 0; queries[i]; i++)
+    coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (queries[i]),
+                     (const uint8_t *) queries[i]);
   g_assert_cmpint (coap_send (session, pdu), !=, COAP_INVALID_MID);
   /* Both contexts run here: the server's from the main context, the raw client's by hand. */
+  watchdog = ff_test_watchdog_add (10, "the answer to a raw request");
   while (!code)
     {
       coap_io_process (ctx, 10);
       g_main_context_iteration (NULL, FALSE);
     }
-  g_assert_cmpint (code, ==, COAP_RESPONSE_CODE_FORBIDDEN);
-  g_assert_cmpuint (f->polls, ==, 0);
+  g_source_remove (watchdog);
   coap_session_release (session);
   coap_free_context (ctx);
+  return code;
+}
+
+/* A DTLS session made with M-7's key cannot speak for M-8: 4.03, M-8's poll not seen. */
+static void
+test_dtls_other_meter_id (Fixture *f, gconstpointer data)
+{
+  static const char identity[] = "M-7";
+  static const char *const queries[] = { "meter=M-8", "app=2", NULL };
+  coap_dtls_cpsk_t setup = {
+    .version = COAP_DTLS_CPSK_SETUP_VERSION,
+    .psk_info = { .identity = { strlen (identity), (const uint8_t *) identity },
+                  .key = { sizeof key_m7, key_m7 } },
+  };
+
+  dtls_client (f, key_m7);
+  ff_meter_coap_server_set_poll_func (f->server, count_poll, f);
+  g_assert_cmpint (raw_start (f, COAP_PROTO_DTLS, &setup, queries), ==,
+                   COAP_RESPONSE_CODE_FORBIDDEN);
+  g_assert_cmpuint (f->polls, ==, 0);
+}
+
+/* A malformed poll (an empty or missing meter ID, an app that is no number) is 4.00 Bad Request,
+ * never seen as a poll; 4.04 is only for a well-formed one with nothing offered. */
+static void
+test_malformed_start (Fixture *f, gconstpointer data)
+{
+  static const char *const empty_meter[] = { "meter=", "app=7", NULL };
+  static const char *const no_meter[] = { "app=7", NULL };
+  static const char *const empty_app[] = { "meter=M-7", "app=", NULL };
+  static const char *const nothing_offered[] = { "meter=M-7", "app=7", NULL };
+
+  ff_meter_coap_server_set_poll_func (f->server, count_poll, f);
+  g_assert_cmpint (raw_start (f, COAP_PROTO_UDP, NULL, empty_meter), ==,
+                   COAP_RESPONSE_CODE_BAD_REQUEST);
+  g_assert_cmpint (raw_start (f, COAP_PROTO_UDP, NULL, no_meter), ==,
+                   COAP_RESPONSE_CODE_BAD_REQUEST);
+  g_assert_cmpint (raw_start (f, COAP_PROTO_UDP, NULL, empty_app), ==,
+                   COAP_RESPONSE_CODE_BAD_REQUEST);
+  g_assert_cmpuint (f->polls, ==, 0);
+  g_assert_cmpint (raw_start (f, COAP_PROTO_UDP, NULL, nothing_offered), ==,
+                   COAP_RESPONSE_CODE_NOT_FOUND);
+  g_assert_cmpuint (f->polls, ==, 1);
 }
 
 static void
@@ -584,6 +627,8 @@ main (int argc, char **argv)
               test_dtls_meter_over_plain_coap, fixture_tear_down);
   g_test_add ("/meter-coap/dtls-other-meter-id", Fixture, NULL, fixture_set_up,
               test_dtls_other_meter_id, fixture_tear_down);
+  g_test_add ("/meter-coap/malformed-start", Fixture, NULL, fixture_set_up, test_malformed_start,
+              fixture_tear_down);
   g_test_add_func ("/meter-coap/bad-address", test_bad_address);
   return g_test_run ();
 }
