@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "ff-address.h"
 #include "ff-cli.h"
 #include "ff-iec104-conn.h"
 #include "ff-profile.h"
@@ -139,7 +140,6 @@ diag_parse (Diag        *diag,
   };
   g_autoptr(GOptionContext) context = g_option_context_new (parameter);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketConnectable) address = NULL;
   /* Looked up before parsing: a command line the parser refuses (it then puts every option back)
    * is answered in JSON too. */
   gboolean json = g_strv_contains ((const char * const *) *argv, "--json");
@@ -161,14 +161,11 @@ diag_parse (Diag        *diag,
         }
       return FALSE;
     }
-  address = g_network_address_parse ((*argv)[1], IEC104_TCP_PORT, &error);
-  if (address == NULL)
+  if (!ff_address_parse ((*argv)[1], IEC104_TCP_PORT, &diag->host, &diag->port, &error))
     {
       *exit_code = stop_with (diag->json, FF_CLI_EXIT_USAGE, error->message);
       return FALSE;
     }
-  diag->host = g_strdup (g_network_address_get_hostname (G_NETWORK_ADDRESS (address)));
-  diag->port = g_network_address_get_port (G_NETWORK_ADDRESS (address));
   diag->profile = ff_profile_load (diag->profile_name != NULL ? diag->profile_name
                                    : FF_PROFILE_DEFAULT_NAME, &error);
   if (diag->profile == NULL)

@@ -4,6 +4,8 @@
 
 #include "ff-gpsd-source.h"
 
+#include "ff-address.h"
+
 #include <glib/gi18n-lib.h>
 #include <glib-unix.h>
 #include <gps.h>
@@ -274,17 +276,14 @@ ff_gpsd_source_parse_address (const char  *address,
                               char       **port,
                               GError     **error)
 {
-  g_autoptr(GSocketConnectable) parsed = g_network_address_parse (address, 2947, NULL);
   guint16 number;
 
-  if (parsed == NULL)
+  if (!ff_address_parse (address, 2947, host, &number, NULL))
     {
       g_set_error (error, FF_GPS_ERROR, FF_GPS_ERROR_BAD_ADDRESS,
                    _("“%s” is not a gpsd address (HOST:PORT)."), address);
       return FALSE;
     }
-  number = g_network_address_get_port (G_NETWORK_ADDRESS (parsed));
-  *host = g_strdup (g_network_address_get_hostname (G_NETWORK_ADDRESS (parsed)));
   *port = g_strdup_printf ("%u", number);
   return TRUE;
 }

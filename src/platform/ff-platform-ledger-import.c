@@ -3,6 +3,7 @@
 
 #include "ff-platform-ledger-import.h"
 
+#include "ff-address.h"
 #include "ff-document.h"
 #include "ff-geo.h"
 #include "ff-platform-csv.h"
@@ -83,6 +84,7 @@ terminal_from_row (GPtrArray   *fields,
   static const int name_columns[] = {
     COLUMN_DEVICE_ID, COLUMN_VENDOR, COLUMN_MODEL, COLUMN_HARDWARE_VERSION, COLUMN_PROFILE
   };
+  guint16 port = 0;
 
   if (fields->len != N_COLUMNS + (with_link ? 1 : 0))
     {
@@ -116,7 +118,7 @@ terminal_from_row (GPtrArray   *fields,
     *problem = _("the software checksum is longer than 64 bytes");
   else if (!ff_host_is_valid (f[COLUMN_HOST]))
     *problem = _("the host must be an IP address or host name");
-  else if (!parse_number (f[COLUMN_PORT], 1, 65535, &t->port))
+  else if (!ff_port_parse (f[COLUMN_PORT], &port))
     *problem = _("the port must be a number from 1 to 65535");
   else if (!parse_number (f[COLUMN_COMMON_ADDRESS], 0, 65535, &t->common_address))
     *problem = _("the common address must be a number from 0 to 65535");
@@ -147,6 +149,7 @@ terminal_from_row (GPtrArray   *fields,
   t->software_version = g_strdup (f[COLUMN_SOFTWARE_VERSION]);
   t->software_checksum = g_strdup (f[COLUMN_SOFTWARE_CHECKSUM]);
   t->host = g_strdup (f[COLUMN_HOST]);
+  t->port = port;
   t->profile = g_strdup (f[COLUMN_PROFILE]);
   return g_steal_pointer (&t);
 }

@@ -1,0 +1,22 @@
+/* A peer's network address given as text (HOST:PORT), as a technician types it or a ledger holds
+ * it: one parser for every program, so a port 0 or out of range is refused everywhere alike. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* A port to connect to: decimal digits only, 1 to 65535. Port 0 is no port (GLib's parser reads it
+ * as "the default", which would connect to another port than the one given). */
+gboolean    ff_port_parse              (const char  *text,
+                                        guint16     *port);
+/* "HOST", "HOST:PORT" or "[IPv6]:PORT" (a bare IPv6 address is a HOST): the host as
+ * ff_host_is_valid() takes it, the port as ff_port_parse(), else @default_port when none is given.
+ * Anything else is G_IO_ERROR_INVALID_ARGUMENT with a message that names @text. */
+gboolean    ff_address_parse           (const char  *text,
+                                        guint16      default_port,
+                                        char       **host,
+                                        guint16     *port,
+                                        GError     **error);
+
+G_END_DECLS

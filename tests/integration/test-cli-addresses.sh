@@ -1,0 +1,30 @@
+#!/bin/bash
+# fieldflash-cli's diagnostics take a terminal's address as HOST[:PORT]. GLib's parser reads port 0
+# as "the default" and connected to 2404; port 0, a port past 65535, a sign or anything but digits
+# is a usage error (status 2) that names the address, before anything connects. A well-formed
+# address gets past that check to the connection (a closed loopback port: status 4).
+set -euo pipefail
+source "$(dirname "$0")/e2e-lib.sh"
+
+bound=$(ff_test_seconds 30)
+for address in 127.0.0.1:0 127.0.0.1:00 "[::1]:0" 127.0.0.1:65536 127.0.0.1:99999999999 \
+               127.0.0.1:-1 127.0.0.1:+80 127.0.0.1:iec104 127.0.0.1: "127.0.0.1: 80" :2404 \
+               "[::1" "[::1]x" "host name:2404"; do
+  for verb in info measure; do
+    code=0
+    timeout "$bound" "${cli[@]}" "$verb" "$address" < /dev/null > "$work/out" 2> "$work/err" \
+      || code=$?
+    [ "$code" -eq 2 ] || fail "$verb '$address': exit $code: $(cat "$work/err")"
+    grep -qF "“$address” is not an address" "$work/err" \
+      || fail "$verb '$address': $(cat "$work/err")"
+  done
+done
+
+# A closed loopback port: a free one, taken and let go.
+closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+for address in "127.0.0.1:$closed" "[::1]:$closed"; do
+  code=0
+  timeout "$bound" "${cli[@]}" info "$address" < /dev/null > "$work/out" 2> "$work/err" || code=$?
+  [ "$code" -eq 4 ] || fail "info '$address': exit $code: $(cat "$work/err")"
+done
+echo ok
