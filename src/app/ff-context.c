@@ -271,8 +271,9 @@ set_tablet (FfContext *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TABLET]);
 }
 
-/* The real tablet: its data directory is @data_dir, or the default one when NULL. Blocks on files
- * and sqlite: the app opens it with ff_context_open_tablet_async. */
+/* The real tablet: its data directory is @data_dir, or the default one when NULL, set up on first
+ * use (the app's Log In page enrols a new tablet). Blocks on files and sqlite: the app opens it
+ * with ff_context_open_tablet_async. */
 gboolean
 ff_context_open_tablet (FfContext   *self,
                         const char  *data_dir,
@@ -283,7 +284,7 @@ ff_context_open_tablet (FfContext   *self,
 
   g_return_val_if_fail (FF_IS_CONTEXT (self), FALSE);
 
-  tablet = ff_tablet_open (data_dir, NULL, &local_error);
+  tablet = ff_tablet_open (data_dir, NULL, FF_TABLET_OPEN_OR_SET_UP, &local_error);
   if (tablet == NULL)
     {
       set_tablet_error (self, local_error);
@@ -301,7 +302,7 @@ open_tablet_in_thread (GTask        *task,
                        GCancellable *cancellable)
 {
   GError *error = NULL;
-  FfTablet *tablet = ff_tablet_open (task_data, NULL, &error);
+  FfTablet *tablet = ff_tablet_open (task_data, NULL, FF_TABLET_OPEN_OR_SET_UP, &error);
 
   if (tablet == NULL)
     g_task_return_error (task, error);

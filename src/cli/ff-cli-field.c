@@ -98,12 +98,13 @@ parse_options (int *argc, char ***argv, const char *parameter, const GOptionEntr
   return -1;
 }
 
-/* Opens the tablet of --data-dir (else the default one), giving it --serial at first use. Verbs
- * that act as this tablet toward the platform or a terminal need its serial. */
+/* Opens the tablet of --data-dir (else the default one), giving it --serial at first use; only
+ * the verbs that set a tablet up (key, login) may make a new one. Verbs that act as this tablet
+ * toward the platform or a terminal need its serial. */
 static FfTablet *
-open_tablet (gboolean serial_required, GError **error)
+open_tablet (FfTabletOpening how, gboolean serial_required, GError **error)
 {
-  g_autoptr(FfTablet) tablet = ff_tablet_open (option_data_dir, option_serial, error);
+  g_autoptr(FfTablet) tablet = ff_tablet_open (option_data_dir, option_serial, how, error);
 
   if (tablet != NULL && serial_required && ff_tablet_get_serial (tablet) == NULL)
     {
@@ -148,7 +149,7 @@ ff_cli_key (int argc, char **argv)
 
   if (code >= 0)
     return code;
-  if ((tablet = open_tablet (FALSE, &error)) == NULL)
+  if ((tablet = open_tablet (FF_TABLET_OPEN_OR_SET_UP, FALSE, &error)) == NULL)
     return fail (error);
   pem = ff_key_get_public_pem (ff_tablet_get_key (tablet));
   fputs (pem, stdout);
@@ -198,7 +199,7 @@ ff_cli_login (int argc, char **argv)
   if (phone == NULL || !ff_phone_is_valid (phone))
     return fail_with (FF_CLI_EXIT_USAGE,
                       _("Give the technician's 11-digit mobile number with --phone."));
-  if ((tablet = open_tablet (TRUE, &error)) == NULL
+  if ((tablet = open_tablet (FF_TABLET_OPEN_OR_SET_UP, TRUE, &error)) == NULL
       || !read_enrolment_file (platform_key, &key_pem, &error)
       || !read_enrolment_file (platform_cert, &cert_pem, &error)
       || !ff_tablet_set_platform (tablet, platform, key_pem, cert_pem, &error))
@@ -243,7 +244,7 @@ ff_cli_sync (int argc, char **argv)
 
   if (code >= 0)
     return code;
-  if ((tablet = open_tablet (TRUE, &error)) == NULL
+  if ((tablet = open_tablet (FF_TABLET_OPEN_EXISTING, TRUE, &error)) == NULL
       || (sync = ff_tablet_create_sync (tablet, &error)) == NULL)
     return fail (error);
   g_signal_connect (sync, "task-refused", G_CALLBACK (print_refusal), &refusals);
@@ -289,7 +290,7 @@ ff_cli_tasks (int argc, char **argv)
   if (from != NULL && !parse_position (from, &here))
     return fail_with (FF_CLI_EXIT_USAGE,
                       _("--from takes LAT,LON as plain decimal degrees, such as 39.915,116.404."));
-  if ((tablet = open_tablet (FALSE, &error)) == NULL
+  if ((tablet = open_tablet (FF_TABLET_OPEN_EXISTING, FALSE, &error)) == NULL
       || (ids = ff_store_list_task_ids (ff_tablet_get_store (tablet), &error)) == NULL)
     return fail (error);
   for (guint t = 0; ids[t] != NULL; t++)
@@ -761,7 +762,7 @@ run_workflow (int argc, char **argv, Policy default_policy)
     return fail_with (FF_CLI_EXIT_USAGE, _("--gps-timeout takes 1 to 3600 seconds."));
   if (task_id != NULL)
     found_task = g_strdup (task_id);
-  if ((tablet = open_tablet (TRUE, &error)) == NULL
+  if ((tablet = open_tablet (FF_TABLET_OPEN_EXISTING, TRUE, &error)) == NULL
       || (found_task == NULL
           && (found_task = ff_tablet_find_task_for (tablet, device_id, &error)) == NULL)
       || (source = make_gps (gps != NULL ? &fixed : NULL, gpsd, &error)) == NULL
@@ -897,7 +898,7 @@ ff_cli_reports (int argc, char **argv)
 
   if (code >= 0)
     return code;
-  if ((tablet = open_tablet (FALSE, &error)) == NULL
+  if ((tablet = open_tablet (FF_TABLET_OPEN_EXISTING, FALSE, &error)) == NULL
       || (reports = ff_store_list_reports (ff_tablet_get_store (tablet), FALSE, &error)) == NULL)
     return fail (error);
   if (pdf_dir != NULL && g_mkdir_with_parents (pdf_dir, 0755) != 0)
@@ -958,7 +959,7 @@ ff_cli_upload (int argc, char **argv)
 
   if (code >= 0)
     return code;
-  if ((tablet = open_tablet (TRUE, &error)) == NULL
+  if ((tablet = open_tablet (FF_TABLET_OPEN_EXISTING, TRUE, &error)) == NULL
       || (sync = ff_tablet_create_sync (tablet, &error)) == NULL)
     return fail (error);
   queue = ff_upload_queue_new (ff_tablet_get_store (tablet), sync);

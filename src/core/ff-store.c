@@ -232,7 +232,7 @@ ff_store_open (const char  *data_dir,
                GError     **error)
 {
   g_autoptr(FfStore) self = g_object_new (FF_TYPE_STORE, NULL);
-  g_autofree char *db_path = g_build_filename (data_dir, "tablet.db", NULL);
+  g_autofree char *db_path = g_build_filename (data_dir, FF_STORE_FILE, NULL);
   g_autofree char *setup = NULL;
   int code;
 

@@ -8,6 +8,8 @@
 G_BEGIN_DECLS
 
 #define FF_STORE_ERROR (ff_store_error_quark ())
+/* The store's database in a tablet's data directory. */
+#define FF_STORE_FILE "tablet.db"
 
 typedef enum
 {

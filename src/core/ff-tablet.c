@@ -155,13 +155,26 @@ load_serial (FfTablet *self, const char *serial, GError **error)
 }
 
 FfTablet *
-ff_tablet_open (const char  *data_dir,
-                const char  *serial,
-                GError     **error)
+ff_tablet_open (const char       *data_dir,
+                const char       *serial,
+                FfTabletOpening   how,
+                GError          **error)
 {
   g_autoptr(FfTablet) self = g_object_new (FF_TYPE_TABLET, NULL);
+  g_autofree char *db_path = NULL;
 
   self->data_dir = data_dir != NULL ? g_strdup (data_dir) : ff_tablet_get_default_data_dir ();
+  /* The store is made at a tablet's first opening, before its key: a directory without it holds
+   * no tablet (a mistyped --data-dir), and the lock below would create it. */
+  db_path = data_file (self, FF_STORE_FILE);
+  if (how == FF_TABLET_OPEN_EXISTING && !g_file_test (db_path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_NOT_SET_UP,
+                   _("There is no tablet in %s: check the directory's name (--data-dir, "
+                     "$FIELDFLASH_TABLET_DIR). A new tablet is set up with “key --serial” or "
+                     "“login”; nothing was created."), self->data_dir);
+      return NULL;
+    }
   self->lock = ff_tablet_lock_acquire (self->data_dir, error);
   if (self->lock == NULL)
     return NULL;

@@ -22,7 +22,17 @@ typedef enum
   FF_TABLET_ERROR_BAD_PLATFORM,  /* a platform URL, key or certificate that cannot be used */
   FF_TABLET_ERROR_IN_USE,        /* another program has the tablet open (the message names it) */
   FF_TABLET_ERROR_KEY_LOST,      /* a tablet with a serial whose key file is gone */
+  FF_TABLET_ERROR_NOT_SET_UP,    /* opened as existing: no tablet in that directory */
 } FfTabletError;
+
+/* Whether opening may set a new tablet up. Only the programs' first-setup paths do (the CLI's key
+ * and login, the app, whose Log In page enrols a new tablet): anything else opens an existing
+ * tablet, so a mistyped directory is refused rather than made into a new, empty tablet. */
+typedef enum
+{
+  FF_TABLET_OPEN_EXISTING,
+  FF_TABLET_OPEN_OR_SET_UP,
+} FfTabletOpening;
 
 GQuark      ff_tablet_error_quark             (void);
 
@@ -32,13 +42,17 @@ G_DECLARE_FINAL_TYPE (FfTablet, ff_tablet, FF, TABLET, GObject)
 /* $FIELDFLASH_TABLET_DIR, else $XDG_DATA_HOME/fieldflash/tablet. */
 char       *ff_tablet_get_default_data_dir    (void);
 
-/* Opens (creating on first use) @data_dir, or the default one when NULL: the store, and the key
- * pair, made once and written atomically with mode 0600. @serial is stored at first use; later it
- * must be the stored one (reports are signed as this tablet). The directory stays locked for this
- * process until the last FfTablet of it is finalized: while another program has it open this is
- * FF_TABLET_ERROR_IN_USE, saying which program, and nothing is read or written. */
+/* Opens @data_dir, or the default one when NULL: the store, and the key pair, made once and
+ * written atomically with mode 0600. A directory without a tablet (no tablet.db) is created and
+ * set up only with FF_TABLET_OPEN_OR_SET_UP; with FF_TABLET_OPEN_EXISTING it is
+ * FF_TABLET_ERROR_NOT_SET_UP, naming the directory, and nothing is created. @serial is stored at
+ * first use; later it must be the stored one (reports are signed as this tablet). The directory
+ * stays locked for this process until the last FfTablet of it is finalized: while another program
+ * has it open this is FF_TABLET_ERROR_IN_USE, saying which program, and nothing is read or
+ * written. */
 FfTablet   *ff_tablet_open                    (const char   *data_dir,
                                                const char   *serial,
+                                               FfTabletOpening how,
                                                GError      **error);
 
 const char *ff_tablet_get_data_dir            (FfTablet     *self);

@@ -537,7 +537,7 @@ test_cancelled_task_withdrawn (SyncFixture *f, gconstpointer data)
   g_assert_false (is_withdrawn (f, kept_id));
 
   /* The app's and the CLI's lists: nothing left to do in it, the other task is the current one. */
-  tablet = ff_tablet_open (f->dir, SERIAL, &error);
+  tablet = ff_tablet_open (f->dir, SERIAL, FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_no_error (error);
   cancelled = ff_tablet_load_task (tablet, cancelled_id, NULL, &error);
   g_assert_no_error (error);

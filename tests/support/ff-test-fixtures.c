@@ -224,7 +224,7 @@ ff_test_hold_tablet_main (int argc, char **argv)
   if (argc != 3 || g_strcmp0 (argv[1], "--hold-tablet") != 0)
     return;
   g_set_prgname ("ff-test-holder");
-  tablet = ff_tablet_open (argv[2], NULL, &error);
+  tablet = ff_tablet_open (argv[2], NULL, FF_TABLET_OPEN_OR_SET_UP, &error);
   if (tablet == NULL)
     {
       g_printerr ("%s\n", error->message);

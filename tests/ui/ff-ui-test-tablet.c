@@ -16,7 +16,8 @@ ff_ui_test_tablet_new (void)
 
   tablet->dir = g_dir_make_tmp ("ff-ui-test-tablet-XXXXXX", &error);
   g_assert_no_error (error);
-  tablet->tablet = ff_tablet_open (tablet->dir, FF_TEST_SERIAL, &error);
+  tablet->tablet = ff_tablet_open (tablet->dir, FF_TEST_SERIAL, FF_TABLET_OPEN_OR_SET_UP,
+                                   &error);
   g_assert_no_error (error);
   tablet->platform_key = ff_key_generate (&error);
   g_assert_no_error (error);

@@ -124,7 +124,7 @@ make_enrolled_context (Harness    *h,
 
   g_assert_true (ff_key_save_private (h->tablet_a, key_path, &error));
   g_assert_no_error (error);
-  first_use = ff_tablet_open (tablet_dir, "TAB-0001", &error);
+  first_use = ff_tablet_open (tablet_dir, "TAB-0001", FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_no_error (error);
   g_assert_cmpint (harness_run (h, NULL, &platform_key, NULL, "export-key", NULL), ==, 0);
 

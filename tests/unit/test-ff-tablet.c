@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,11 +67,41 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_free (f->cert_pem);
 }
 
+/* Opened as existing, a directory without a tablet (missing, or empty) is refused by name and
+ * left as it was; once set up, it opens. */
+static void
+test_existing_only (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *missing = g_build_filename (f->dir, "typo", NULL);
+  g_autoptr(GDir) listing = NULL;
+  g_autoptr(FfTablet) tablet = ff_tablet_open (missing, NULL, FF_TABLET_OPEN_EXISTING, &error);
+
+  g_assert_null (tablet);
+  g_assert_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_NOT_SET_UP);
+  g_assert_nonnull (strstr (error->message, missing));
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  tablet = ff_tablet_open (f->dir, NULL, FF_TABLET_OPEN_EXISTING, &error);
+  g_assert_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_NOT_SET_UP);
+  g_clear_error (&error);
+  listing = g_dir_open (f->dir, 0, &error);
+  g_assert_no_error (error);
+  g_assert_null (g_dir_read_name (listing));
+  tablet = ff_tablet_open (f->dir, "TAB-0001", FF_TABLET_OPEN_OR_SET_UP, &error);
+  g_assert_no_error (error);
+  g_clear_object (&tablet);
+  tablet = ff_tablet_open (f->dir, NULL, FF_TABLET_OPEN_EXISTING, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ff_tablet_get_serial (tablet), ==, "TAB-0001");
+}
+
 static void
 test_first_use_and_reopen (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(FfTablet) tablet = ff_tablet_open (f->dir, "TAB-0001", &error);
+  g_autoptr(FfTablet) tablet = ff_tablet_open (f->dir, "TAB-0001", FF_TABLET_OPEN_OR_SET_UP,
+                                                &error);
   g_autoptr(FfTablet) again = NULL;
   g_autofree char *key_path = g_build_filename (f->dir, "tablet.key", NULL);
   g_autofree char *first_pem = NULL;
@@ -90,7 +121,7 @@ test_first_use_and_reopen (Fixture *f, gconstpointer data)
   g_clear_object (&tablet);
 
   /* Reopened without a serial: the same key and serial. */
-  again = ff_tablet_open (f->dir, NULL, &error);
+  again = ff_tablet_open (f->dir, NULL, FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (ff_tablet_get_serial (again), ==, "TAB-0001");
   again_pem = ff_key_get_public_pem (ff_tablet_get_key (again));
@@ -102,7 +133,7 @@ static void
 test_serial_is_kept (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(FfTablet) unnamed = ff_tablet_open (f->dir, NULL, &error);
+  g_autoptr(FfTablet) unnamed = ff_tablet_open (f->dir, NULL, FF_TABLET_OPEN_OR_SET_UP, &error);
   g_autoptr(FfTablet) tablet = NULL;
   g_autoptr(FfTablet) other = NULL;
   g_autoptr(FfTablet) unsafe = NULL;
@@ -115,14 +146,14 @@ test_serial_is_kept (Fixture *f, gconstpointer data)
   g_assert_null (sync);
   g_clear_error (&error);
 
-  unsafe = ff_tablet_open (f->dir, "../TAB", &error);
+  unsafe = ff_tablet_open (f->dir, "../TAB", FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_SERIAL);
   g_assert_null (unsafe);
   g_clear_error (&error);
 
-  tablet = ff_tablet_open (f->dir, "TAB-0001", &error);
+  tablet = ff_tablet_open (f->dir, "TAB-0001", FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_no_error (error);
-  other = ff_tablet_open (f->dir, "TAB-0002", &error);
+  other = ff_tablet_open (f->dir, "TAB-0002", FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_SERIAL);
   g_assert_null (other);
 }
@@ -144,7 +175,8 @@ test_platform_settings (Fixture *f, gconstpointer data)
 {
   const char *url = "https://127.0.0.1:8443";
   g_autoptr(GError) error = NULL;
-  g_autoptr(FfTablet) tablet = ff_tablet_open (f->dir, "TAB-0001", &error);
+  g_autoptr(FfTablet) tablet = ff_tablet_open (f->dir, "TAB-0001", FF_TABLET_OPEN_OR_SET_UP,
+                                                &error);
   g_autoptr(FfTablet) reopened = NULL;
   g_autoptr(FfSync) sync = NULL;
   g_autofree char *truncated = NULL;
@@ -190,7 +222,7 @@ test_platform_settings (Fixture *f, gconstpointer data)
                                          &error));
   g_assert_no_error (error);
   g_clear_object (&tablet);
-  reopened = ff_tablet_open (f->dir, NULL, &error);
+  reopened = ff_tablet_open (f->dir, NULL, FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_no_error (error);
   assert_platform (reopened, "https://platform.example:9443", f->key_pem, f->cert_pem);
 }
@@ -215,7 +247,7 @@ test_database_is_private (Fixture *f, gconstpointer data)
   g_autofree char *db_path = g_build_filename (f->dir, "tablet.db", NULL);
   mode_t saved_umask = umask (022);
 
-  tablet = ff_tablet_open (f->dir, "TAB-0001", &error);
+  tablet = ff_tablet_open (f->dir, "TAB-0001", FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_no_error (error);
   g_assert_true (ff_tablet_set_platform (tablet, "https://127.0.0.1:8443", f->key_pem,
                                          f->cert_pem, &error));
@@ -226,7 +258,7 @@ test_database_is_private (Fixture *f, gconstpointer data)
   g_clear_object (&tablet);
 
   g_assert_cmpint (g_chmod (db_path, 0644), ==, 0);
-  tablet = ff_tablet_open (f->dir, NULL, &error);
+  tablet = ff_tablet_open (f->dir, NULL, FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_no_error (error);
   assert_private (f, "tablet.db");
   umask (saved_umask);
@@ -251,7 +283,8 @@ test_damaged_files (Fixture *f, gconstpointer data)
 {
   const char *pinned[] = { "platform.pem", "platform.crt" };
   g_autoptr(GError) error = NULL;
-  g_autoptr(FfTablet) tablet = ff_tablet_open (f->dir, "TAB-0001", &error);
+  g_autoptr(FfTablet) tablet = ff_tablet_open (f->dir, "TAB-0001", FF_TABLET_OPEN_OR_SET_UP,
+                                                &error);
   g_autofree char *serial_path = g_build_filename (f->dir, "serial", NULL);
   g_autofree char *serial = NULL;
 
@@ -268,7 +301,7 @@ test_damaged_files (Fixture *f, gconstpointer data)
         g_autoptr(FfSync) sync = NULL;
 
         damage (f, pinned[i], half);
-        opened = ff_tablet_open (f->dir, NULL, &error);
+        opened = ff_tablet_open (f->dir, NULL, FF_TABLET_OPEN_OR_SET_UP, &error);
         g_assert_no_error (error);
         sync = ff_tablet_create_sync (opened, &error);
         g_assert_null (sync);
@@ -279,13 +312,13 @@ test_damaged_files (Fixture *f, gconstpointer data)
       }
 
   damage (f, "serial", FALSE);
-  tablet = ff_tablet_open (f->dir, NULL, &error);
+  tablet = ff_tablet_open (f->dir, NULL, FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_null (tablet);
   g_assert_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_SERIAL);
   g_assert_nonnull (strstr (error->message, serial_path));
   g_clear_error (&error);
   /* A serial given now does not replace the damaged one by itself. */
-  tablet = ff_tablet_open (f->dir, "TAB-0002", &error);
+  tablet = ff_tablet_open (f->dir, "TAB-0002", FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_null (tablet);
   g_assert_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_SERIAL);
   g_clear_error (&error);
@@ -299,13 +332,14 @@ static void
 test_lost_key (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(FfTablet) tablet = ff_tablet_open (f->dir, "TAB-0001", &error);
+  g_autoptr(FfTablet) tablet = ff_tablet_open (f->dir, "TAB-0001", FF_TABLET_OPEN_OR_SET_UP,
+                                                &error);
   g_autofree char *key_path = g_build_filename (f->dir, "tablet.key", NULL);
 
   g_assert_no_error (error);
   g_clear_object (&tablet);
   g_assert_cmpint (g_unlink (key_path), ==, 0);
-  tablet = ff_tablet_open (f->dir, NULL, &error);
+  tablet = ff_tablet_open (f->dir, NULL, FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_null (tablet);
   g_assert_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_KEY_LOST);
   g_assert_nonnull (strstr (error->message, key_path));
@@ -354,7 +388,8 @@ static void
 test_visits (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(FfTablet) tablet = ff_tablet_open (f->dir, "TAB-0001", &error);
+  g_autoptr(FfTablet) tablet = ff_tablet_open (f->dir, "TAB-0001", FF_TABLET_OPEN_OR_SET_UP,
+                                                &error);
   g_autoptr(GBytes) document = sample_task_document ();
   g_autoptr(GBytes) signature = g_bytes_new_static ("sig", 3);
   g_autofree char *task_id = ff_task_make_id ("13800138000", ISSUED, 1);
@@ -418,7 +453,7 @@ test_one_process_at_a_time (Fixture *f, gconstpointer data)
   g_autofree char *record = NULL;
   g_autofree char *own_record = NULL;
 
-  tablet = ff_tablet_open (f->dir, "TAB-0001", &error);
+  tablet = ff_tablet_open (f->dir, "TAB-0001", FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_null (tablet);
   g_assert_error (error, FF_TABLET_ERROR, FF_TABLET_ERROR_IN_USE);
   expected = g_strdup_printf ("in use by ff-test-holder (process %s)",
@@ -434,13 +469,13 @@ test_one_process_at_a_time (Fixture *f, gconstpointer data)
   holder_text = read_text (f->dir, "tablet.lock-holder");
   g_assert_cmpstr (holder_text, ==, record);
 
-  tablet = ff_tablet_open (f->dir, "TAB-0001", &error);
+  tablet = ff_tablet_open (f->dir, "TAB-0001", FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_no_error (error);
   own_record = g_strdup_printf ("%d\n%s\n", (int) getpid (), g_get_prgname ());
   g_clear_pointer (&holder_text, g_free);
   holder_text = read_text (f->dir, "tablet.lock-holder");
   g_assert_cmpstr (holder_text, ==, own_record);
-  again = ff_tablet_open (f->dir, NULL, &error);
+  again = ff_tablet_open (f->dir, NULL, FF_TABLET_OPEN_OR_SET_UP, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (ff_tablet_get_serial (again), ==, "TAB-0001");
 }
@@ -451,6 +486,8 @@ main (int argc, char **argv)
   ff_test_hold_tablet_main (argc, argv);
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add ("/tablet/existing-only", Fixture, NULL, fixture_set_up, test_existing_only,
+              fixture_tear_down);
   g_test_add ("/tablet/first-use-and-reopen", Fixture, NULL, fixture_set_up,
               test_first_use_and_reopen, fixture_tear_down);
   g_test_add ("/tablet/serial-is-kept", Fixture, NULL, fixture_set_up, test_serial_is_kept,
