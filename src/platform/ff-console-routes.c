@@ -836,6 +836,28 @@ ff_console_check_access (FfConsoleCall    *call,
   return TRUE;
 }
 
+/* The methods the routes of @path accept, as a 405's Allow header lists them: HEAD with GET, as
+ * the dispatch answers it. */
+static char *
+allowed_methods (const char *path)
+{
+  g_autoptr(GPtrArray) methods = g_ptr_array_new ();
+
+  for (gsize i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      g_autofree char *param = NULL;
+
+      if (!path_matches (path, routes[i].path, &param)
+          || g_ptr_array_find_with_equal_func (methods, routes[i].method, g_str_equal, NULL))
+        continue;
+      g_ptr_array_add (methods, (gpointer) routes[i].method);
+      if (g_str_equal (routes[i].method, "GET"))
+        g_ptr_array_add (methods, (gpointer) "HEAD");
+    }
+  g_ptr_array_add (methods, NULL);
+  return g_strjoinv (", ", (char **) methods->pdata);
+}
+
 FfReply *
 ff_console_handle (FfConsole              *console,
                    const FfConsoleRequest *request)
@@ -859,9 +881,14 @@ ff_console_handle (FfConsole              *console,
       reply = ff_console_check_access (&call, routes[i].access, &error)
                 ? routes[i].handler (&call, param) : reply_gerror (&call, error);
     }
-  if (reply == NULL)
-    reply = path_known ? ff_reply_not_allowed (call.route)
-                       : reply_error (&call, 404, _("There is nothing at this address"));
+  if (reply == NULL && path_known)
+    {
+      g_autofree char *allow = allowed_methods (path);
+
+      reply = ff_reply_not_allowed (call.route, allow);
+    }
+  else if (reply == NULL)
+    reply = reply_error (&call, 404, _("There is nothing at this address"));
   for (const char *const *header = ff_console_headers; *header != NULL; header += 2)
     ff_reply_add_header (reply, header[0], header[1]);
   /* Answers about a session and its data are for this operator's browser alone (this one

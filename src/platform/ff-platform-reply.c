@@ -97,7 +97,11 @@ ff_reply_bytes (FfReply    *reply,
 }
 
 FfReply *
-ff_reply_not_allowed (const char *route)
+ff_reply_not_allowed (const char *route,
+                      const char *allow)
 {
-  return ff_reply_error (ff_reply_new (route), 405, _("That method is not allowed here"));
+  FfReply *reply = ff_reply_new (route);
+
+  ff_reply_add_header (reply, "Allow", allow);
+  return ff_reply_error (reply, 405, _("That method is not allowed here"));
 }

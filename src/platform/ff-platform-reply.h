@@ -38,8 +38,10 @@ FfReply *ff_reply_bytes      (FfReply      *reply,
                               const char   *content_type,
                               GBytes       *body);
 
-/* A new reply for @route: 405, that method is not allowed. */
-FfReply *ff_reply_not_allowed (const char  *route);
+/* A new reply for @route: 405, that method is not allowed, with the Allow header RFC 9110
+ * requires: @allow lists the methods the route accepts ("GET, HEAD"). */
+FfReply *ff_reply_not_allowed (const char  *route,
+                               const char  *allow);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfReply, ff_reply_free)
 

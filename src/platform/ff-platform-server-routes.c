@@ -31,6 +31,52 @@ method_is (Job        *job,
   return g_str_equal (job->method, method);
 }
 
+/* The methods each route accepts, by its metrics label: the dispatch answers only these, and a
+ * 405's Allow header lists them (RFC 9110), so the two cannot differ. HEAD goes with GET. */
+static const struct
+{
+  const char *name;
+  const char *allow;
+} route_methods[] = {
+  { "healthz", "GET, HEAD" },
+  { "metrics", "GET, HEAD" },
+  { "platform_key", "GET, HEAD" },
+  { "login", "POST" },
+  { "agent_packages", "GET, HEAD" },
+  { "agent_query", "POST" },
+  { "tasks", "GET, HEAD" },
+  { "task_document", "GET, HEAD" },
+  { "task_signature", "GET, HEAD" },
+  { "firmware", "GET, HEAD" },
+  { "reports", "POST" },
+  { "console_files", "GET, HEAD" },
+};
+
+static const char *
+route_allow (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (route_methods); i++)
+    if (g_str_equal (route_methods[i].name, name))
+      return route_methods[i].allow;
+  g_return_val_if_reached ("");
+}
+
+/* Whether the route labelled @name accepts the request's method. */
+static gboolean
+route_accepts (Job        *job,
+               const char *name)
+{
+  g_auto(GStrv) methods = g_strsplit (route_allow (name), ", ", -1);
+
+  return g_strv_contains ((const char *const *) methods, job->method);
+}
+
+static FfReply *
+reply_not_allowed (const char *name)
+{
+  return ff_reply_not_allowed (name, route_allow (name));
+}
+
 static void
 count_metric (FfPlatformServer  *self,
               FfPlatformCounter  counter,
@@ -395,8 +441,8 @@ route_agent (Job *job)
 
   if (!package && !query)
     return ff_reply_error (ff_reply_new (name), 404, _("There is nothing at this address"));
-  if (package ? !(method_is (job, "GET") || method_is (job, "HEAD")) : !method_is (job, "POST"))
-    return ff_reply_not_allowed (name);
+  if (!route_accepts (job, name))
+    return reply_not_allowed (name);
   device_id = ff_agent_authenticate (self->db, job->method, job->path,
                                      soup_message_headers_get_one (job->headers, "Authorization"),
                                      job->body, ff_platform_now (), &error);
@@ -601,17 +647,15 @@ route_authenticated (Job *job)
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) parts = g_strsplit (job->path, "/", -1);
   const char *name = route_name ((const char *const *) parts, g_strv_length (parts));
-  gboolean get = method_is (job, "GET") || method_is (job, "HEAD");
 
   if (name == NULL)
     return ff_reply_error (ff_reply_new ("other"), 404, _("There is nothing at this address"));
   if (!authenticate (job, &session, &error))
     return ff_reply_gerror (ff_reply_new (name), error);
+  if (!route_accepts (job, name))
+    return reply_not_allowed (name);
   if (g_str_equal (name, "reports"))
-    return method_is (job, "POST") ? handle_report (job, &session)
-                                   : ff_reply_not_allowed (name);
-  if (!get)
-    return ff_reply_not_allowed (name);
+    return handle_report (job, &session);
   if (g_str_equal (name, "tasks"))
     return handle_task_list (job, &session);
   if (g_str_equal (name, "firmware"))
@@ -619,20 +663,26 @@ route_authenticated (Job *job)
   return handle_task_file (job, &session, parts[4], g_str_equal (name, "task_signature"));
 }
 
+/* The paths answered by one handler each. */
+static const struct
+{
+  const char *path;
+  const char *name;
+  FfReply *(*handler) (Job *job);
+} exact_routes[] = {
+  { "/healthz", "healthz", handle_healthz },
+  { "/metrics", "metrics", handle_metrics },
+  { "/api/v1/platform-key", "platform_key", handle_platform_key },
+  { "/api/v1/login", "login", handle_login },
+};
+
 FfReply *
 ff_platform_server_route (Job *job)
 {
-  gboolean get = method_is (job, "GET") || method_is (job, "HEAD");
-
-  if (g_str_equal (job->path, "/healthz"))
-    return get ? handle_healthz (job) : ff_reply_not_allowed ("healthz");
-  if (g_str_equal (job->path, "/metrics"))
-    return get ? handle_metrics (job) : ff_reply_not_allowed ("metrics");
-  if (g_str_equal (job->path, "/api/v1/platform-key"))
-    return get ? handle_platform_key (job) : ff_reply_not_allowed ("platform_key");
-  if (g_str_equal (job->path, "/api/v1/login"))
-    return method_is (job, "POST") ? handle_login (job)
-                                   : ff_reply_not_allowed ("login");
+  for (gsize i = 0; i < G_N_ELEMENTS (exact_routes); i++)
+    if (g_str_equal (job->path, exact_routes[i].path))
+      return route_accepts (job, exact_routes[i].name) ? exact_routes[i].handler (job)
+                                                       : reply_not_allowed (exact_routes[i].name);
   if (g_str_has_prefix (job->path, FF_AGENT_PATH_PREFIX))
     return route_agent (job);
   if (g_str_has_prefix (job->path, "/api/v1/"))
@@ -653,6 +703,7 @@ ff_platform_server_route (Job *job)
     }
   if (g_str_has_prefix (job->path, FF_CONSOLE_PREFIX)
       && !g_str_has_prefix (job->path, FF_CONSOLE_PREFIX "api/"))
-    return get ? handle_console_file (job) : ff_reply_not_allowed ("console_files");
+    return route_accepts (job, "console_files") ? handle_console_file (job)
+                                                : reply_not_allowed ("console_files");
   return ff_reply_error (ff_reply_new ("other"), 404, _("There is nothing at this address"));
 }

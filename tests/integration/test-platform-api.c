@@ -90,6 +90,46 @@ test_health_and_key (Fixture      *fixture,
                     405);
 }
 
+/* A 405 says which methods the route accepts (RFC 9110's Allow): the tablets' API, the console's
+ * pages and its API, HEAD with GET. */
+static void
+test_not_allowed_lists_methods (Fixture      *fixture,
+                                gconstpointer data)
+{
+  static const struct
+  {
+    const char *method;
+    const char *path;
+    gboolean    with_token;
+    const char *allow;
+  } cases[] = {
+    { "DELETE", "/healthz", FALSE, "GET, HEAD" },
+    { "POST", "/metrics", FALSE, "GET, HEAD" },
+    { "GET", "/api/v1/login", FALSE, "POST" },
+    { "POST", "/api/v1/tasks", TRUE, "GET, HEAD" },
+    { "GET", "/api/v1/reports", TRUE, "POST" },
+    { "GET", "/api/v1/agent/query", FALSE, "POST" },
+    { "POST", "/api/v1/agent/packages/0123", FALSE, "GET, HEAD" },
+    { "POST", "/console/index.html", FALSE, "GET, HEAD" },
+    { "GET", "/console/api/login", FALSE, "POST" },
+    { "PUT", "/console/api/blacklist", FALSE, "GET, HEAD, POST, DELETE" },
+    { "DELETE", "/console/api/tasks/T1", FALSE, "GET, HEAD" },
+  };
+  Harness *h = fixture->h;
+  g_autofree char *token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0001");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SoupMessageHeaders) headers = NULL;
+
+      g_test_message ("%s %s", cases[i].method, cases[i].path);
+      g_assert_cmpuint (harness_request (h, cases[i].method, cases[i].path,
+                                         cases[i].with_token ? token : NULL, NULL, NULL, NULL,
+                                         &headers), ==, 405);
+      g_assert_cmpstr (soup_message_headers_get_one (headers, "Allow"), ==, cases[i].allow);
+    }
+}
+
 static void
 test_login (Fixture      *fixture,
             gconstpointer data)
@@ -876,6 +916,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/platform/api/health-and-key", Fixture, GINT_TO_POINTER (FALSE), set_up,
               test_health_and_key, tear_down);
+  g_test_add ("/platform/api/not-allowed-lists-methods", Fixture, GINT_TO_POINTER (FALSE), set_up,
+              test_not_allowed_lists_methods, tear_down);
   g_test_add ("/platform/api/https-pinned", Fixture, GINT_TO_POINTER (TRUE), set_up,
               test_health_and_key, tear_down);
   g_test_add ("/platform/api/login", Fixture, GINT_TO_POINTER (FALSE), set_up, test_login,
