@@ -195,9 +195,7 @@ ff_agent_state_save (FfAgentState *state, const char *path, GError **error)
   gsize length;
   const char *data = g_bytes_get_data (bytes, &length);
 
-  return g_file_set_contents_full (path, data, length,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                   0600, error);
+  return ff_file_replace (path, data, length, 0600, error);
 }
 
 gboolean

@@ -3,6 +3,8 @@
 
 #include "ff-crypto.h"
 
+#include "ff-files.h"
+
 #include <glib/gi18n-lib.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -287,9 +289,7 @@ write_file_atomically (const char *path,
                        int         mode,
                        GError    **error)
 {
-  return g_file_set_contents_full (path, contents, -1,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                   mode, error);
+  return ff_file_replace (path, contents, -1, mode, error);
 }
 
 static char *

@@ -15,4 +15,16 @@ int ff_remove_tree (const char *path);
 gboolean ff_fsync_directory (const char  *path,
                              GError     **error);
 
+/* Replaces @path with the @length bytes of @contents (-1: a string), mode @mode (less the umask):
+ * written and synced, renamed over @path, and the directory synced, as g_file_set_contents_full()
+ * with CONSISTENT | DURABLE does — but where the file system allows it the data goes to an
+ * unnamed file that is named only once it is whole, so a process killed while it writes leaves no
+ * temporary file behind, and @path as it was (ff-file-replace.c). FALSE with a G_FILE_ERROR
+ * naming @path, and @path unchanged. */
+gboolean ff_file_replace (const char  *path,
+                          const char  *contents,
+                          gssize       length,
+                          int          mode,
+                          GError     **error);
+
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <pango/pangocairo.h>
 
+#include "ff-files.h"
 #include "ff-snapshot.h"
 
 #define PAGE_WIDTH FF_REPORT_PAGE_WIDTH
@@ -438,7 +439,5 @@ ff_report_render_pdf (const FfReport  *report,
                    cairo_status_to_string (status));
       return FALSE;
     }
-  return g_file_set_contents_full (path, (const char *) pdf->data, pdf->len,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                   0644, error);
+  return ff_file_replace (path, (const char *) pdf->data, pdf->len, 0644, error);
 }

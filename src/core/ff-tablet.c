@@ -7,6 +7,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ff-document.h"
+#include "ff-files.h"
 #include "ff-tablet-lock.h"
 
 #define KEY_FILE "tablet.key"
@@ -66,8 +67,7 @@ write_file (FfTablet *self, const char *name, const char *contents, int mode, GE
 {
   g_autofree char *path = data_file (self, name);
 
-  return g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT
-                                   | G_FILE_SET_CONTENTS_DURABLE, mode, error);
+  return ff_file_replace (path, contents, -1, mode, error);
 }
 
 static char *

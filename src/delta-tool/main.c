@@ -7,6 +7,7 @@
 
 #include "ff-cli-options.h"
 #include "ff-delta.h"
+#include "ff-files.h"
 
 enum { EXIT_OK = 0, EXIT_FAILURE_ = 1, EXIT_USAGE = 2 };
 
@@ -34,9 +35,7 @@ write_file (const char *path, GBytes *bytes, GError **error)
   gsize len;
   const char *data = g_bytes_get_data (bytes, &len);
 
-  return g_file_set_contents_full (path, data, (gssize) len,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                   0644, error);
+  return ff_file_replace (path, data, (gssize) len, 0644, error);
 }
 
 static int

@@ -5,6 +5,7 @@
 
 #include "ff-cli-options.h"
 #include "ff-document.h"
+#include "ff-files.h"
 #include "ff-platform-campaign-engine.h"
 #include "ff-platform-leftovers.h"
 #include "ff-platform-meter-service.h"
@@ -368,8 +369,7 @@ ff_cli_init (FfCli   *cli,
       || (cli->db = ff_platform_db_open (db_path, error)) == NULL
       || !ff_tls_certificate_generate (cert_path, tls_key_path, host ? host : "localhost",
                                        TLS_CERTIFICATE_DAYS, error)
-      || !g_file_set_contents_full (pub_path, pem, -1, G_FILE_SET_CONTENTS_CONSISTENT
-                                    | G_FILE_SET_CONTENTS_DURABLE, 0600, error)
+      || !ff_file_replace (pub_path, pem, -1, 0600, error)
       /* The private key last: its presence is what marks the directory as initialised. */
       || !ff_key_save_private (key, key_path, error))
     return FALSE;

@@ -4,6 +4,7 @@
 #include "ff-platform-firmware-store.h"
 
 #include "ff-crypto.h"
+#include "ff-files.h"
 #include "ff-platform-error.h"
 
 #include <errno.h>
@@ -41,9 +42,7 @@ store_contents (const char  *data_dir,
     }
   /* Same digest, same bytes: an image already stored is never rewritten. */
   if (!g_file_test (path, G_FILE_TEST_EXISTS)
-      && !g_file_set_contents_full (path, data, length,
-                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                    0600, error))
+      && !ff_file_replace (path, data, length, 0600, error))
     return FALSE;
   *sha256 = g_steal_pointer (&digest);
   return TRUE;

@@ -51,9 +51,7 @@ write_file (const char *path,
             int         mode,
             GError    **error)
 {
-  return g_file_set_contents_full (path, contents, -1,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                   mode, error);
+  return ff_file_replace (path, contents, -1, mode, error);
 }
 
 static gboolean

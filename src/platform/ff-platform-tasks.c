@@ -3,6 +3,7 @@
 
 #include "ff-platform-tasks.h"
 
+#include "ff-files.h"
 #include "ff-platform-campaigns.h"
 #include "ff-platform-error.h"
 #include "ff-platform-fleet.h"
@@ -514,8 +515,6 @@ ff_platform_export_task (FfPlatformDb *db,
   g_autofree char *sig_name = g_strconcat (task_id, ".sig", NULL);
   g_autofree char *json_path = g_build_filename (directory, json_name, NULL);
   g_autofree char *sig_path = g_build_filename (directory, sig_name, NULL);
-  const GFileSetContentsFlags flags = G_FILE_SET_CONTENTS_CONSISTENT
-                                      | G_FILE_SET_CONTENTS_DURABLE;
   gsize length = 0;
   const char *data;
 
@@ -533,8 +532,8 @@ ff_platform_export_task (FfPlatformDb *db,
       return FALSE;
     }
   data = g_bytes_get_data (record->document, &length);
-  if (!g_file_set_contents_full (json_path, data, length, flags, 0600, error))
+  if (!ff_file_replace (json_path, data, length, 0600, error))
     return FALSE;
   data = g_bytes_get_data (record->signature, &length);
-  return g_file_set_contents_full (sig_path, data, length, flags, 0600, error);
+  return ff_file_replace (sig_path, data, length, 0600, error);
 }

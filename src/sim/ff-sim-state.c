@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "ff-files.h"
 #include "ff-sim-error.h"
 
 #define GROUP "parameters"
@@ -44,9 +45,7 @@ write_atomically (const char  *dir,
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     return state_error (error, dir, g_strerror (errno));
-  if (!g_file_set_contents_full (path, data, (gssize) len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0600, &local_error))
+  if (!ff_file_replace (path, data, (gssize) len, 0600, &local_error))
     return state_error (error, path, local_error->message);
   return TRUE;
 }
