@@ -70,6 +70,11 @@ enum
 
 extern guint ff_iec104_conn_signals[N_SIGNALS];
 
+/* ff-iec104-conn.c: the master's guard while a pump runs it on its thread. Lock, call the master,
+ * unlock with what lock returned; no callback and no close in between. */
+FfIec104Pump *ff_iec104_conn_lock_master      (FfIec104Conn             *conn);
+void          ff_iec104_conn_unlock_master    (FfIec104Pump             *locked);
+
 /* ff-iec104-conn.c: running one request at a time */
 GError      *ff_iec104_conn_busy_error        (void);
 /* Starts the master request of `operation` unless not connected, busy, or refused at once. */

@@ -94,7 +94,11 @@ ff_iec104_conn_write_file_finish (FfIec104Conn  *conn,
 static guint64
 bytes_sent (FfIec104Conn *conn)
 {
-  return iec104_link_get_i_frame_bytes (iec104_master_get_link (conn->master));
+  FfIec104Pump *locked = ff_iec104_conn_lock_master (conn);
+  guint64 bytes = iec104_link_get_i_frame_bytes (iec104_master_get_link (conn->master));
+
+  ff_iec104_conn_unlock_master (locked);
+  return bytes;
 }
 
 typedef struct

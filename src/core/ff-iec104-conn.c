@@ -1,6 +1,12 @@
 /* The GIO adapter that drives the sans-I/O iec104 master over TCP: connects with GSocketClient,
  * runs one request at a time as a GTask, and turns the master's results into values and GErrors.
- * The file push is in ff-iec104-conn-push.c, the reconnect in ff-iec104-conn-reconnect.c. */
+ * The file push is in ff-iec104-conn-push.c, the reconnect in ff-iec104-conn-reconnect.c.
+ *
+ * The link is pumped on a thread of its own (ff_iec104_pump_new_on_thread): the master reads,
+ * acknowledges and keeps its timers while the caller's main loop (the UI's) is held up, since a
+ * terminal closes the link when it is not acknowledged within t1. Everything else here runs in
+ * the caller's context; while a pump is open, each call to the master is made under its lock
+ * (ff_iec104_conn_lock_master), never across a callback or a close. */
 #include "config.h"
 
 #include "ff-iec104-conn.h"
@@ -30,6 +36,25 @@ static GParamSpec *properties[N_PROPS];
 guint ff_iec104_conn_signals[N_SIGNALS];
 
 static void start_connect (FfIec104Conn *conn, guint timeout_ms);
+
+/* The pump (if any) whose lock guards the master until ff_iec104_conn_unlock_master. */
+FfIec104Pump *
+ff_iec104_conn_lock_master (FfIec104Conn *conn)
+{
+  FfIec104Pump *pump = conn->pump != NULL ? g_object_ref (conn->pump) : NULL;
+
+  ff_iec104_pump_lock (pump);
+  return pump;
+}
+
+void
+ff_iec104_conn_unlock_master (FfIec104Pump *pump)
+{
+  if (pump == NULL)
+    return;
+  ff_iec104_pump_unlock (pump);
+  g_object_unref (pump);
+}
 
 /* ---- errors -------------------------------------------------------------------------------- */
 
@@ -445,14 +470,37 @@ static void
 log_foreign_replies (FfIec104Conn *conn)
 {
   guint16 foreign_ca;
+  guint64 foreign;
+  FfIec104Pump *locked;
 
-  if (conn->foreign_ca_logged || conn->master == NULL
-      || iec104_master_get_foreign_replies (conn->master, &foreign_ca) == 0)
+  if (conn->foreign_ca_logged || conn->master == NULL)
+    return;
+  locked = ff_iec104_conn_lock_master (conn);
+  foreign = iec104_master_get_foreign_replies (conn->master, &foreign_ca);
+  ff_iec104_conn_unlock_master (locked);
+  if (foreign == 0)
     return;
   conn->foreign_ca_logged = TRUE;
   g_message (_("Ignoring replies from common address %u at %s:%u: this connection is for the "
                "terminal at common address %u"), foreign_ca, conn->host, conn->port,
              conn->iec104.common_address);
+}
+
+/* The master's next event; its pointers stay valid until the next poll, which only this thread
+ * makes. */
+static gboolean
+poll_event (FfIec104Conn      *conn,
+            Iec104MasterEvent *event)
+{
+  FfIec104Pump *locked;
+  gboolean polled;
+
+  if (conn->master == NULL)
+    return FALSE;
+  locked = ff_iec104_conn_lock_master (conn);
+  polled = iec104_master_poll_event (conn->master, event);
+  ff_iec104_conn_unlock_master (locked);
+  return polled;
 }
 
 static void
@@ -462,7 +510,7 @@ drain_events (FfIec104Conn *conn)
 
   log_foreign_replies (conn);
 
-  while (conn->master != NULL && iec104_master_poll_event (conn->master, &event))
+  while (poll_event (conn, &event))
     switch (event.type)
       {
       case IEC104_MASTER_EVENT_DONE:
@@ -499,6 +547,7 @@ on_cancelled (GCancellable *cancellable,
               gpointer      user_data)
 {
   FfIec104Conn *conn = user_data;
+  FfIec104Pump *locked;
 
   if (conn->task == NULL)
     return G_SOURCE_REMOVE;
@@ -511,7 +560,9 @@ on_cancelled (GCancellable *cancellable,
       return_error (conn, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled")));
       return G_SOURCE_REMOVE;
     }
+  locked = ff_iec104_conn_lock_master (conn);
   iec104_master_cancel (conn->master);
+  ff_iec104_conn_unlock_master (locked);
   drain_events (conn);
   if (conn->pump != NULL)
     ff_iec104_pump_flush (conn->pump);
@@ -581,6 +632,7 @@ ff_iec104_conn_run_request (FfIec104Conn *conn,
                             Operation     operation)
 {
   Iec104Error error;
+  FfIec104Pump *locked;
 
   if (conn->pump == NULL)
     {
@@ -590,7 +642,9 @@ ff_iec104_conn_run_request (FfIec104Conn *conn,
     }
   if (!begin_operation (conn, task, operation))
     return;
+  locked = ff_iec104_conn_lock_master (conn);
   error = start_operation (conn, ff_iec104_now_ms ());
+  ff_iec104_conn_unlock_master (locked);
   if (error != IEC104_OK)
     {
       Iec104MasterEvent event = { .error = error };
@@ -625,6 +679,7 @@ on_connected (GObject      *source,
   FfIec104Conn *conn = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketConnection) connection = NULL;
+  FfIec104Pump *locked;
   Iec104Error started;
 
   connection = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, &error);
@@ -648,10 +703,12 @@ on_connected (GObject      *source,
   g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1,
                        NULL);
   iec104_master_open (conn->master, ff_iec104_now_ms ());
-  conn->pump = ff_iec104_pump_new (G_IO_STREAM (connection), conn->master, NULL, pump_after_step,
-                                   conn);
+  conn->pump = ff_iec104_pump_new_on_thread (G_IO_STREAM (connection), conn->master,
+                                             pump_after_step, conn);
   g_object_notify_by_pspec (G_OBJECT (conn), properties[PROP_CONNECTED]);
+  locked = ff_iec104_conn_lock_master (conn);
   started = iec104_master_start_dt (conn->master, ff_iec104_now_ms ());
+  ff_iec104_conn_unlock_master (locked);
   if (started != IEC104_OK)
     {
       Iec104MasterEvent event = { .error = started };
@@ -685,9 +742,9 @@ ff_iec104_conn_new (FfProfile *profile,
   conn->iec104 = profile->iec104;
   if (common_address != 0)
     conn->iec104.common_address = common_address;
-  /* The tablet acknowledges what it has read at once, whatever the profile's w and t2: its t2 runs
-   * on its own main loop, which a long frame of the UI holds up, while the terminal's t1 (t2 + 5 s
-   * in state-grid) keeps running. Acknowledging sooner than w and t2 ask is within the standard. */
+  /* The tablet acknowledges what it has read at once, whatever the profile's w and t2, so the
+   * terminal's t1 (t2 + 5 s in state-grid) never waits on the tablet's t2. Acknowledging sooner
+   * than w and t2 ask is within the standard. */
   conn->iec104.ack_when_drained = TRUE;
   conn->master = iec104_master_new (&conn->iec104);
   /* Profiles are validated when loaded, so only memory can fail here. */

@@ -1,5 +1,23 @@
 /* Moves bytes and time between a TCP connection and a sans-I/O iec104 master or outstation: reads
- * with a pollable source, writes without blocking, and keeps ONE timer at the next deadline. */
+ * with a pollable source, writes without blocking, and keeps ONE timer at the next deadline.
+ *
+ * Threads. A pump made with ff_iec104_pump_new() runs its sources in the thread-default main
+ * context and calls its owner from there (the simulated terminal). One made with
+ * ff_iec104_pump_new_on_thread() (the tablet's connection) runs them on a thread of its own, with
+ * its own GMainContext, so that reading, acknowledging, answering TESTFR and the protocol's timers
+ * go on while the owner's main loop (the UI's) is held up by a long frame: a terminal closes the
+ * link when the master does not acknowledge within t1. The rules that keep it thread-safe:
+ * - `lock` guards all of the pump's state and the protocol object, which is not thread-safe. The
+ *   worker holds it while it reads, feeds, ticks and writes; the owner takes it (ff_iec104_pump_lock)
+ *   around its own calls to the protocol object, and every public function takes it.
+ * - The owner is never called on the worker: after a step the worker queues one idle on the
+ *   owner's context (the one the pump was made in), which calls after_step there unless the owner
+ *   has let go of the pump (close or close_when_flushed) meanwhile.
+ * - ff_iec104_pump_close, on the owner's thread, closes the connection under the lock, then stops
+ *   and joins the worker: after it returns nothing runs on the worker, so the owner may free the
+ *   protocol object. close_when_flushed leaves the worker to write the last bytes (it touches
+ *   nothing of the protocol's then) and hands the pump back to the owner's context to be joined.
+ * The lock is recursive: in single-context mode after_step runs under it and may call back. */
 #include "config.h"
 
 #include "ff-iec104-pump.h"
@@ -23,6 +41,15 @@ typedef struct
 struct _FfIec104Pump
 {
   GObject                  parent_instance;
+
+  GRecMutex                lock;
+  GMainContext            *context;        /* where the sources run: the owner's or the worker's */
+  GMainContext            *owner_context;  /* with a worker only: where after_step runs */
+  gboolean                 threaded;       /* made by ff_iec104_pump_new_on_thread */
+  GThread                 *worker;         /* until joined */
+  gint                     stopping;       /* atomic: the worker's loop ends */
+  gboolean                 step_queued;    /* an after_step idle waits on the owner's context */
+  gboolean                 released;       /* the owner let go: it is not called again */
 
   GIOStream               *stream;
   GPollableInputStream    *input;
@@ -59,6 +86,8 @@ G_DEFINE_FINAL_TYPE (FfIec104Pump, ff_iec104_pump, G_TYPE_OBJECT)
 static void pump_step (FfIec104Pump *pump);
 static void pump_write (FfIec104Pump *pump);
 static void pump_rearm (FfIec104Pump *pump);
+static void pump_shut (FfIec104Pump *pump);
+static void flush_done (FfIec104Pump *pump);
 
 guint64
 ff_iec104_now_ms (void)
@@ -162,17 +191,58 @@ enqueue_delayed (FfIec104Pump *pump,
   g_queue_push_tail (queue, chunk);
 }
 
+static gboolean
+on_owner_step (gpointer user_data)
+{
+  FfIec104Pump *pump = user_data;
+  gboolean released;
+
+  g_rec_mutex_lock (&pump->lock);
+  pump->step_queued = FALSE;
+  released = pump->released;
+  g_rec_mutex_unlock (&pump->lock);
+  /* Only the owner's thread sets `released`, and this is it: it cannot change before the call. */
+  if (!released)
+    pump->after_step (pump->owner);
+  return G_SOURCE_REMOVE;
+}
+
+/* Lets the owner drain its protocol object's events: at once in single-context mode, in one idle
+ * on the owner's context (however many steps the worker makes before it runs) otherwise. */
+static void
+notify_owner (FfIec104Pump *pump)
+{
+  GSource *idle;
+
+  if (pump->released)
+    return;
+  if (!pump->threaded)
+    {
+      pump->after_step (pump->owner);
+      return;
+    }
+  if (pump->step_queued)
+    return;
+  pump->step_queued = TRUE;
+  idle = g_idle_source_new ();
+  g_source_set_callback (idle, on_owner_step, g_object_ref (pump), g_object_unref);
+  g_source_attach (idle, pump->owner_context);
+  g_source_unref (idle);
+}
+
 static void
 pump_lost (FfIec104Pump *pump)
 {
   g_autoptr(FfIec104Pump) hold = g_object_ref (pump);
   gboolean was_closed = pump->closed;
 
-  ff_iec104_pump_close (pump);
-  if (was_closed)
+  pump_shut (pump);
+  if (!was_closed && pump->close_when_flushed)
+    flush_done (pump);
+  if (was_closed || pump->released)
     return;
   protocol_connection_lost (pump);
-  pump->after_step (pump->owner);
+  notify_owner (pump);
 }
 
 static void
@@ -220,7 +290,11 @@ on_readable (GObject  *stream,
 {
   FfIec104Pump *pump = user_data;
   g_autoptr(FfIec104Pump) hold = g_object_ref (pump);
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&pump->lock);
 
+  /* The owner may have closed it while this callback waited for the lock. */
+  if (pump->closed || pump->close_when_flushed)
+    return G_SOURCE_REMOVE;
   drain_input (pump);
   if (pump->closed)
     return G_SOURCE_REMOVE;
@@ -234,7 +308,10 @@ on_writable (GObject  *stream,
 {
   FfIec104Pump *pump = user_data;
   g_autoptr(FfIec104Pump) hold = g_object_ref (pump);
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&pump->lock);
 
+  if (pump->closed)
+    return G_SOURCE_REMOVE;
   g_clear_pointer (&pump->write_source, g_source_destroy);
   pump_write (pump);
   if (!pump->closed && !pump->close_when_flushed)
@@ -249,7 +326,7 @@ wait_writable (FfIec104Pump *pump)
     return;
   pump->write_source = g_pollable_output_stream_create_source (pump->output, NULL);
   g_source_set_callback (pump->write_source, G_SOURCE_FUNC (on_writable), pump, NULL);
-  g_source_attach (pump->write_source, g_main_context_get_thread_default ());
+  g_source_attach (pump->write_source, pump->context);
   g_source_unref (pump->write_source);
 }
 
@@ -348,7 +425,10 @@ pump_write (FfIec104Pump *pump)
       release_outgoing (pump, G_MAXINT64);
       write_unsent (pump);
       if (!pump->closed && pump->unsent->len == 0)
-        ff_iec104_pump_close (pump);
+        {
+          pump_shut (pump);
+          flush_done (pump);
+        }
       return;
     }
 
@@ -426,7 +506,7 @@ pump_step (FfIec104Pump *pump)
   pump_write (pump);
   if (pump->closed)
     return;
-  pump->after_step (pump->owner);
+  notify_owner (pump);
   if (pump->closed || pump->close_when_flushed)
     return;
   pump_write (pump);
@@ -438,11 +518,14 @@ on_timer (gpointer user_data)
 {
   FfIec104Pump *pump = user_data;
   g_autoptr(FfIec104Pump) hold = g_object_ref (pump);
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&pump->lock);
   gint64 now_us = g_get_monotonic_time ();
   guint64 deadline_ms;
   guint64 expirations;
   gboolean drained;
 
+  if (pump->closed || pump->close_when_flushed)
+    return G_SOURCE_REMOVE;
   while (read (pump->timer_fd, &expirations, sizeof expirations) < 0 && errno == EINTR)
     ;
   pump->timer_armed_us = G_MAXINT64;
@@ -474,18 +557,19 @@ static GSourceFuncs timer_funcs = {
   .dispatch = timer_dispatch,
 };
 
-FfIec104Pump *
-ff_iec104_pump_new (GIOStream            *stream,
-                    Iec104Master         *master,
-                    Iec104Outstation     *outstation,
-                    FfIec104PumpStepFunc  after_step,
-                    gpointer              owner)
+static FfIec104Pump *
+pump_new (GIOStream            *stream,
+          Iec104Master         *master,
+          Iec104Outstation     *outstation,
+          FfIec104PumpStepFunc  after_step,
+          gpointer              owner,
+          GMainContext         *context)  /* taken */
 {
-  GMainContext *context = g_main_context_get_thread_default ();
   FfIec104Pump *pump;
 
   g_return_val_if_fail ((master == NULL) != (outstation == NULL), NULL);
   pump = g_object_new (FF_TYPE_IEC104_PUMP, NULL);
+  pump->context = context;
   pump->stream = g_object_ref (stream);
   pump->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream));
   pump->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));
@@ -512,9 +596,64 @@ ff_iec104_pump_new (GIOStream            *stream,
   return pump;
 }
 
+FfIec104Pump *
+ff_iec104_pump_new (GIOStream            *stream,
+                    Iec104Master         *master,
+                    Iec104Outstation     *outstation,
+                    FfIec104PumpStepFunc  after_step,
+                    gpointer              owner)
+{
+  return pump_new (stream, master, outstation, after_step, owner,
+                   g_main_context_ref_thread_default ());
+}
+
+static gpointer
+worker_run (gpointer data)
+{
+  FfIec104Pump *pump = data;
+
+  g_main_context_push_thread_default (pump->context);
+  while (!g_atomic_int_get (&pump->stopping))
+    g_main_context_iteration (pump->context, TRUE);
+  g_main_context_pop_thread_default (pump->context);
+  return NULL;
+}
+
+FfIec104Pump *
+ff_iec104_pump_new_on_thread (GIOStream            *stream,
+                              Iec104Master         *master,
+                              FfIec104PumpStepFunc  after_step,
+                              gpointer              owner)
+{
+  FfIec104Pump *pump = pump_new (stream, master, NULL, after_step, owner,
+                                 g_main_context_new ());
+
+  pump->threaded = TRUE;
+  pump->owner_context = g_main_context_ref_thread_default ();
+  /* The pump outlives the worker (ff_iec104_pump_close joins it), so it lends it no reference. */
+  pump->worker = g_thread_new ("iec104-pump", worker_run, pump);
+  return pump;
+}
+
+void
+ff_iec104_pump_lock (FfIec104Pump *pump)
+{
+  if (pump != NULL)
+    g_rec_mutex_lock (&pump->lock);
+}
+
+void
+ff_iec104_pump_unlock (FfIec104Pump *pump)
+{
+  if (pump != NULL)
+    g_rec_mutex_unlock (&pump->lock);
+}
+
 void
 ff_iec104_pump_flush (FfIec104Pump *pump)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&pump->lock);
+
   pump_write (pump);
   pump_rearm (pump);
 }
@@ -524,6 +663,8 @@ ff_iec104_pump_set_link_emulation (FfIec104Pump *pump,
                                    guint64       bytes_per_second,
                                    guint         rtt_ms)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&pump->lock);
+
   pump->bytes_per_second = bytes_per_second;
   pump->rtt_ms = rtt_ms;
   pump_rearm (pump);
@@ -533,13 +674,55 @@ void
 ff_iec104_pump_hold_output (FfIec104Pump *pump,
                             guint         ms)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&pump->lock);
+
   pump->output_held_until_us = g_get_monotonic_time () + (gint64) ms * 1000;
   pump_rearm (pump);
+}
+
+/* Ends the worker's loop and waits for it; on the owner's thread, never under the lock (the
+ * worker may be waiting for it). */
+static void
+stop_worker (FfIec104Pump *pump)
+{
+  if (pump->worker == NULL)
+    return;
+  g_atomic_int_set (&pump->stopping, TRUE);
+  g_main_context_wakeup (pump->context);
+  g_thread_join (g_steal_pointer (&pump->worker));
+}
+
+static gboolean
+on_flushed_on_owner (gpointer user_data)
+{
+  stop_worker (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The last byte after close_when_flushed is out (or the link failed): drops the reference that
+ * kept the pump for it. The worker cannot join itself, so the owner's context does that. */
+static void
+flush_done (FfIec104Pump *pump)
+{
+  GSource *idle;
+
+  if (!pump->threaded)
+    {
+      g_object_unref (pump);
+      return;
+    }
+  idle = g_idle_source_new ();
+  g_source_set_callback (idle, on_flushed_on_owner, pump, g_object_unref);
+  g_source_attach (idle, pump->owner_context);
+  g_source_unref (idle);
 }
 
 void
 ff_iec104_pump_close_when_flushed (FfIec104Pump *pump)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&pump->lock);
+
+  pump->released = TRUE;
   if (pump->closed || pump->close_when_flushed)
     return;
   take_protocol_output (pump);
@@ -550,8 +733,9 @@ ff_iec104_pump_close_when_flushed (FfIec104Pump *pump)
   pump_write (pump);
 }
 
-void
-ff_iec104_pump_close (FfIec104Pump *pump)
+/* Closes the connection and removes the sources; under the lock, on either thread. */
+static void
+pump_shut (FfIec104Pump *pump)
 {
   if (pump->closed)
     return;
@@ -563,7 +747,20 @@ ff_iec104_pump_close (FfIec104Pump *pump)
   g_queue_clear_full (&pump->outgoing, delayed_chunk_free);
   /* Sockets close without blocking. */
   g_io_stream_close (pump->stream, NULL, NULL);
-  if (pump->close_when_flushed)
+}
+
+void
+ff_iec104_pump_close (FfIec104Pump *pump)
+{
+  gboolean flush_pending;
+
+  g_rec_mutex_lock (&pump->lock);
+  pump->released = TRUE;
+  flush_pending = pump->close_when_flushed && !pump->closed;
+  pump_shut (pump);
+  g_rec_mutex_unlock (&pump->lock);
+  stop_worker (pump);
+  if (flush_pending)
     g_object_unref (pump);
 }
 
@@ -572,10 +769,15 @@ ff_iec104_pump_finalize (GObject *object)
 {
   FfIec104Pump *pump = FF_IEC104_PUMP (object);
 
+  /* Only the owner's thread lets go of it: the worker holds no reference of its own. */
+  g_assert (pump->worker == NULL || g_thread_self () != pump->worker);
   ff_iec104_pump_close (pump);
   g_clear_object (&pump->stream);
   g_byte_array_unref (pump->unsent);
   close (pump->timer_fd);
+  g_clear_pointer (&pump->context, g_main_context_unref);
+  g_clear_pointer (&pump->owner_context, g_main_context_unref);
+  g_rec_mutex_clear (&pump->lock);
   G_OBJECT_CLASS (ff_iec104_pump_parent_class)->finalize (object);
 }
 
@@ -588,6 +790,7 @@ ff_iec104_pump_class_init (FfIec104PumpClass *klass)
 static void
 ff_iec104_pump_init (FfIec104Pump *pump)
 {
+  g_rec_mutex_init (&pump->lock);
   pump->unsent = g_byte_array_new ();
   g_queue_init (&pump->incoming);
   g_queue_init (&pump->outgoing);

@@ -20,12 +20,24 @@ guint64       ff_iec104_now_ms                 (void);
 
 /* Starts pumping at once in the thread-default main context, driving `master` (a tablet) or
  * `outstation` (a simulated terminal): exactly one of the two is non-NULL. Neither it nor `owner`
- * is referenced: the owner must call ff_iec104_pump_close before they go away. */
+ * is referenced: the owner must call ff_iec104_pump_close (or _close_when_flushed) before they go
+ * away. after_step runs in that context. */
 FfIec104Pump *ff_iec104_pump_new               (GIOStream               *stream,
                                                 Iec104Master            *master,
                                                 Iec104Outstation        *outstation,
                                                 FfIec104PumpStepFunc     after_step,
                                                 gpointer                 owner);
+/* The same for a master, pumped on a thread of its own so that the link keeps being read,
+ * acknowledged and timed while the thread-default main context is held up; after_step still runs
+ * in that context. While the pump is open, the owner calls the master only between
+ * ff_iec104_pump_lock and _unlock; once ff_iec104_pump_close returned, the worker has ended. */
+FfIec104Pump *ff_iec104_pump_new_on_thread     (GIOStream               *stream,
+                                                Iec104Master            *master,
+                                                FfIec104PumpStepFunc     after_step,
+                                                gpointer                 owner);
+/* Guard the owner's calls to the protocol object (recursive; NULL: nothing to guard). */
+void          ff_iec104_pump_lock              (FfIec104Pump            *pump);
+void          ff_iec104_pump_unlock            (FfIec104Pump            *pump);
 /* Call after starting a request on the protocol object: writes its output, re-arms the timer. */
 void          ff_iec104_pump_flush             (FfIec104Pump            *pump);
 /* Emulates a slow link in user space, in both directions: each byte is delayed by rtt_ms / 2 and

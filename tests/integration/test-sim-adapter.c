@@ -394,6 +394,93 @@ test_t1_expiry (Fixture       *fixture,
   sim_process_wait_line (fixture->sim, "FAULT no-acks: acknowledges nothing", &from);
 }
 
+typedef struct
+{
+  guint    stall_ms;
+  gboolean stalled;
+  guint    closed;
+} Stall;
+
+/* The stall under test, not a wait for anything: a long frame of the tablet's UI, once, in the
+ * main context, while the file goes out and the terminal sends spontaneous data. */
+static void
+on_progress_stall (guint64  sent,
+                   guint64  acked,
+                   guint64  total,
+                   double   rate,
+                   gpointer user_data)
+{
+  Stall *stall = user_data;
+
+  if (stall->stalled)
+    return;
+  stall->stalled = TRUE;
+  g_usleep (stall->stall_ms * (gulong) 1000);
+}
+
+static void
+on_closed_count (FfIec104Conn *conn,
+                 const GError *error,
+                 gpointer      user_data)
+{
+  ((Stall *) user_data)->closed++;
+}
+
+/* The caller's main loop held up for three times the terminal's t1 (and longer than its t3) in
+ * the middle of a transfer: the connection reads, acknowledges and answers off that loop, so the
+ * terminal keeps the link and the transfer completes. Before, nothing read the socket during the
+ * stall and the terminal closed the link "no acknowledgement within t1" (issue 18). */
+static void
+test_stalled_loop_keeps_link (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  guint t1_ms = 1000 * ff_test_deadline_s (1);
+  g_autofree char *profile = g_build_filename (fixture->dir, "short-t1.ini", NULL);
+  g_autofree char *profile_option = g_strdup_printf ("--profile-file=%s", profile);
+  g_autofree char *link = g_strdup_printf ("[link]\nt1-ms=%u\nt2-ms=%u\nt3-ms=%u\n", t1_ms,
+                                           t1_ms / 2, t1_ms);
+  const char *args[] = { "--listen", "127.0.0.1:0", "--id", "DTU-0001", "--spontaneous-ms=100",
+                         profile_option, NULL };
+  g_autoptr(GBytes) image = load_firmware (fixture, "V2.00", 200000);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfTerminalInfo) info = NULL;
+  Stall stall = { .stall_ms = 3 * t1_ms };
+  guint first;
+  guint from;
+
+  g_file_set_contents (profile, link, -1, &error);
+  g_assert_no_error (error);
+  sim_process_stop (fixture->sim);
+  fixture->sim = sim_process_start (args);
+  g_clear_object (&fixture->conn);
+  fixture->profile->iec104.t1_ms = t1_ms;
+  fixture->profile->iec104.t2_ms = t1_ms / 2;
+  fixture->profile->iec104.t3_ms = t1_ms;
+  fixture->conn = ff_iec104_conn_new (fixture->profile, 0);
+  g_signal_connect (fixture->conn, "closed", G_CALLBACK (on_closed_count), &stall);
+
+  first = from = fixture->sim->lines->len;
+  connect (fixture, fixture->sim->port);
+  start_upgrade (fixture);
+  ff_iec104_conn_write_file_async (fixture->conn, NULL, image, on_progress_stall, &stall, NULL,
+                                   NULL, store_result, &result);
+  g_assert_true (ff_iec104_conn_write_file_finish (fixture->conn, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_assert_true (stall.stalled);
+  sim_process_wait_line (fixture->sim, "received completely", &from);
+
+  /* The visit goes on over the same link, and the terminal saw it end only when the tablet
+   * closed it. */
+  g_assert_nonnull (info = read_info (fixture));
+  g_assert_cmpuint (stall.closed, ==, 0);
+  g_assert_true (ff_iec104_conn_is_connected (fixture->conn));
+  ff_iec104_conn_close (fixture->conn);
+  sim_process_wait_line (fixture->sim, "the master closed the connection", &from);
+  for (guint i = first; i < from; i++)
+    g_assert_null (strstr (fixture->sim->lines->pdata[i], "closes the link"));
+}
+
 /* A State Grid terminal opens its upgrade at 211 start: the upgrade file and 211 finish without
  * one are refused, as a real terminal refuses them. */
 static void
@@ -966,6 +1053,7 @@ main (int argc, char **argv)
   ADD ("/sim-adapter/spontaneous", test_spontaneous, spontaneous_args);
   ADD ("/sim-adapter/cancel-write", test_cancel_write, NULL);
   ADD ("/sim-adapter/t1-expiry", test_t1_expiry, NULL);
+  ADD ("/sim-adapter/stalled-loop-keeps-link", test_stalled_loop_keeps_link, NULL);
   ADD ("/sim-adapter/upgrade-needs-start", test_upgrade_needs_start, NULL);
   ADD ("/sim-adapter/reset-drop-rebooted-early", test_reset_drop_rebooted_early, NULL);
   ADD ("/sim-adapter/reset-drop-self-rebooting", test_reset_drop_self_rebooting, NULL);

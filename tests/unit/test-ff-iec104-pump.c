@@ -163,9 +163,12 @@ static GSourceFuncs staller_funcs = {
 };
 
 /* A pump for a master (TRUE) or an outstation on one end of a loopback connection, the test's
- * socket on the other. t1 is 1 s at native speed. */
+ * socket on the other. t1 is 1 s at native speed. A master's pump runs on its own thread when
+ * `on_thread`; then `after_step` replaces rig_after_step, which polls without the lock. */
 static Rig *
-rig_new (gboolean master)
+rig_new_full (gboolean             master,
+              gboolean             on_thread,
+              FfIec104PumpStepFunc after_step)
 {
   Rig *rig = g_new0 (Rig, 1);
   Iec104Profile profile;
@@ -210,9 +213,19 @@ rig_new (gboolean master)
                                                NULL);
       iec104_outstation_open (rig->outstation, ff_iec104_now_ms ());
     }
-  rig->pump = ff_iec104_pump_new (G_IO_STREAM (rig->connection), rig->master, rig->outstation,
-                                  rig_after_step, rig);
+  if (on_thread)
+    rig->pump = ff_iec104_pump_new_on_thread (G_IO_STREAM (rig->connection), rig->master,
+                                              after_step, rig);
+  else
+    rig->pump = ff_iec104_pump_new (G_IO_STREAM (rig->connection), rig->master,
+                                    rig->outstation, rig_after_step, rig);
   return rig;
+}
+
+static Rig *
+rig_new (gboolean master)
+{
+  return rig_new_full (master, FALSE, NULL);
 }
 
 static void
@@ -356,6 +369,59 @@ test_outstation_reads_timely_ack_after_stall (void)
   rig_free (rig);
 }
 
+static guint owner_steps;
+
+static void
+count_owner_step (gpointer owner)
+{
+  owner_steps++;
+}
+
+/* A master pumped on its own thread while the test's (the owner's) main context is never
+ * iterated: it confirms STARTDT and answers TESTFR, which a long frame of the UI would otherwise
+ * hold up past the terminal's t1. The step it queued for the owner is dropped when the owner
+ * closes the pump first: the owner is not called again once it let go, and the master it borrowed
+ * may be freed at once (ASan: no use after free). */
+static void
+test_master_on_thread_answers_while_owner_blocked (void)
+{
+  static const guint8 testfr_act[] = { 0x68, 0x04, 0x43, 0x00, 0x00, 0x00 };
+  static const guint8 testfr_con[] = { 0x68, 0x04, 0x83, 0x00, 0x00, 0x00 };
+  Rig *rig = rig_new_full (TRUE, TRUE, count_owner_step);
+  guint8 apdu[IEC104_APDU_MAX];
+  guint watchdog;
+  Iec104Error started;
+
+  owner_steps = 0;
+  ff_iec104_pump_lock (rig->pump);
+  started = iec104_master_start_dt (rig->master, ff_iec104_now_ms ());
+  ff_iec104_pump_unlock (rig->pump);
+  g_assert_cmpint (started, ==, IEC104_OK);
+  ff_iec104_pump_flush (rig->pump);
+  g_assert_cmpuint (peer_receive_apdu (rig, apdu), ==, sizeof startdt_act);
+  g_assert_cmpmem (apdu, sizeof startdt_act, startdt_act, sizeof startdt_act);
+  peer_send (rig, startdt_con, sizeof startdt_con);
+  peer_send (rig, testfr_act, sizeof testfr_act);
+  /* Blocking, within the peer socket's bound: only the pump's thread can answer. */
+  g_assert_cmpuint (peer_receive_apdu (rig, apdu), ==, sizeof testfr_con);
+  g_assert_cmpmem (apdu, sizeof testfr_con, testfr_con, sizeof testfr_con);
+  g_assert_cmpuint (owner_steps, ==, 0);
+
+  /* The worker wrote the con and queued its step for the owner under the lock: once the lock is
+   * ours, that step waits on the owner's context. The owner closes and frees first. */
+  ff_iec104_pump_lock (rig->pump);
+  ff_iec104_pump_unlock (rig->pump);
+  g_assert_true (g_main_context_pending (NULL));
+  ff_iec104_pump_close (rig->pump);
+  g_clear_pointer (&rig->master, iec104_master_free);
+  watchdog = ff_test_watchdog_add (10, "the queued step");
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  g_source_remove (watchdog);
+  g_assert_cmpuint (owner_steps, ==, 0);
+  rig_free (rig);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -367,5 +433,7 @@ main (int   argc,
                    test_master_timer_after_stall_reads_first);
   g_test_add_func ("/iec104-pump/outstation-reads-timely-ack-after-stall",
                    test_outstation_reads_timely_ack_after_stall);
+  g_test_add_func ("/iec104-pump/master-on-thread-answers-while-owner-blocked",
+                   test_master_on_thread_answers_while_owner_blocked);
   return g_test_run ();
 }
