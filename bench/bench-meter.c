@@ -123,15 +123,16 @@ poll_size (void)
   return option_size (strlen ("start")) + option_size (strlen (app)) + block2_size (0);
 }
 
-/* A request for packet seq, GET ffm/pkg?app=N&v=V with Block2 NUM seq, has no payload. */
+/* A request for packet seq, GET ffm/pkg?app=N&v=V with If-Match (the package's ETag) and Block2
+ * NUM seq, has no payload. */
 static gsize
 request_size (guint16 seq)
 {
   g_autofree char *app = g_strdup_printf ("app=%u", APP);
   g_autofree char *version = g_strdup_printf ("v=%u", VERSION);
 
-  return option_size (strlen ("pkg")) + option_size (strlen (app))
-         + option_size (strlen (version)) + block2_size (seq);
+  return option_size (FFMETER_ETAG_SIZE) + option_size (strlen ("pkg"))
+         + option_size (strlen (app)) + option_size (strlen (version)) + block2_size (seq);
 }
 
 /* A message goes up (airtime); a lost one keeps the radio on until the reply timeout. */
@@ -175,8 +176,8 @@ platform_packet (Meter *m, guint16 seq, guint8 *out)
 }
 
 /* A message up and, when it arrives, the platform's answer (made by answer_with) down, with a Block2
- * option for block seq. Returns the answer's payload length, or 0 when either was lost: the radio
- * then stayed on until the reply timeout. */
+ * option for block seq (and a packet with the package's ETag). Returns the answer's payload length,
+ * or 0 when either was lost: the radio then stayed on until the reply timeout. */
 static gsize
 exchange (Meter *m, gsize up, gsize (*answer_with) (Meter *, guint16, guint8 *), guint16 seq,
           guint8 *answer)
@@ -187,7 +188,8 @@ exchange (Meter *m, gsize up, gsize (*answer_with) (Meter *, guint16, guint8 *),
   if (lost (m))
     goto timeout;
   payload = answer_with (m, seq, answer);
-  down = payload + block2_size (seq);
+  down = payload + block2_size (seq)
+         + (answer_with == platform_packet ? option_size (FFMETER_ETAG_SIZE) : 0);
   m->down_bytes += down + OVERHEAD_BYTES;
   m->messages++;
   if (lost (m))

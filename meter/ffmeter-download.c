@@ -23,6 +23,7 @@ progress_encode (const FfMeterProgress *p, uint8_t *out)
   out[22] = p->app_flags;
   out[23] = 0;
   ffmeter_put32 (out + 24, p->crc_so_far);
+  memcpy (out + 28, p->etag, FFMETER_ETAG_SIZE);
 }
 
 static void
@@ -39,6 +40,7 @@ progress_decode (FfMeterProgress *p, const uint8_t *in)
   p->next_seq = ffmeter_get16 (in + 20);
   p->app_flags = in[22];
   p->crc_so_far = ffmeter_get32 (in + 24);
+  memcpy (p->etag, in + 28, FFMETER_ETAG_SIZE);
   if (p->next_seq > p->total_packets)
     p->active = 0;
 }
@@ -48,8 +50,8 @@ static int
 progress_save (FfMeterDownload *d, const FfMeterProgress *next)
 {
   progress_encode (next, d->buf + FFMETER_RECORD_HEADER);
-  if (ffmeter_record_save (d->store, progress_magic, d->buf, sizeof d->buf, &d->sequence, &d->copy)
-      != 0)
+  if (ffmeter_record_save (d->store, progress_magic, FFMETER_PROGRESS_FORMAT, d->buf, sizeof d->buf,
+                           &d->sequence, &d->copy) != 0)
     return -1;
   d->progress = *next;
   return 0;
@@ -63,7 +65,9 @@ ffmeter_download_init (FfMeterDownload *d, FfMeterScheduler *scheduler,
   d->scheduler = scheduler;
   d->transport = transport;
   d->store = store;
-  if (ffmeter_record_load (store, progress_magic, d->buf, sizeof d->buf, &d->sequence, &d->copy))
+  /* A copy of an older format (no ETag) is none: a download it recorded starts again whole. */
+  if (ffmeter_record_load (store, progress_magic, FFMETER_PROGRESS_FORMAT, d->buf, sizeof d->buf,
+                           &d->sequence, &d->copy))
     progress_decode (&d->progress, d->buf + FFMETER_RECORD_HEADER);
   d->state = FFMETER_DOWNLOAD_IDLE;
 }
@@ -106,6 +110,9 @@ request_next (FfMeterDownload *d)
   FfMeterMessage m = { .type = FFMETER_MSG_REQUEST, .app_id = d->progress.app_id,
                        .version = d->progress.version, .seq = d->progress.next_seq };
 
+  /* The platform sends a packet only of the package this ETag names; when it offers another one
+   * now it answers with that one's start (over CoAP: 4.12, and the meter polls at once). */
+  memcpy (m.etag, d->progress.etag, FFMETER_ETAG_SIZE);
   d->state = FFMETER_DOWNLOAD_RECEIVING;
   send_message (d, &m);
 }
@@ -195,7 +202,7 @@ same_package (const FfMeterProgress *p, const FfMeterMessage *m)
   return p->active && p->app_id == m->app_id && p->version == m->version && p->kind == m->kind
          && p->app_flags == m->app_flags && p->total_packets == m->total_packets
          && p->packet_size == m->packet_size && p->total_size == m->total_size
-         && p->total_crc == m->total_crc;
+         && p->total_crc == m->total_crc && memcmp (p->etag, m->etag, FFMETER_ETAG_SIZE) == 0;
 }
 
 /* The seed's three-way decision: a version not newer stops at once; the package this meter has
@@ -223,6 +230,8 @@ on_start (FfMeterDownload *d, const FfMeterMessage *m)
         .version = m->version, .total_packets = m->total_packets, .packet_size = m->packet_size,
         .total_size = m->total_size, .total_crc = m->total_crc,
       };
+
+      memcpy (fresh.etag, m->etag, FFMETER_ETAG_SIZE);
 
       if (progress_save (d, &fresh) != 0)
         {

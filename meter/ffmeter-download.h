@@ -36,12 +36,16 @@ typedef enum
   FFMETER_REPORT_COMMAND,            /* a command's outcome; detail is its FfMeterResult (0: done) */
 } FfMeterReportStatus;
 
-#define FFMETER_START_SIZE 21
+#define FFMETER_START_SIZE 29
 #define FFMETER_PACKET_OVERHEAD 9     /* type, seq, length, then the data, then CRC-32 */
-#define FFMETER_REQUEST_SIZE 9
+#define FFMETER_REQUEST_SIZE 17
 #define FFMETER_REPORT_SIZE 9
 #define FFMETER_COMMAND_SIZE 8
 #define FFMETER_MAX_PACKET_DATA 1024  /* CoAP's largest block */
+/* A package's entity tag (CoAP's ETag, RFC 7252 §5.10.6): the platform's name for the exact bytes
+ * offered (the first 8 bytes of their SHA-256), so a meter that resumes after the offer changed
+ * (an image instead of a patch, a patch from another base) never mixes the packets of two. */
+#define FFMETER_ETAG_SIZE 8
 /* A packet that fills a transport block of block_size bytes (CoAP's Block2: 16 … 1024) carries this
  * much of the package. */
 #define FFMETER_BLOCK_PACKET_DATA(block_size) ((block_size) - FFMETER_PACKET_OVERHEAD)
@@ -62,6 +66,7 @@ typedef struct
   uint32_t version;             /* start, command (0: the app's current row), request, report */
   uint32_t total_size;          /* start */
   uint32_t total_crc;           /* start: CRC-32 of the whole file */
+  uint8_t etag[FFMETER_ETAG_SIZE];   /* start, request: the package's entity tag */
   const uint8_t *data;          /* packet: points into the parsed bytes */
 } FfMeterMessage;
 
@@ -103,7 +108,7 @@ typedef enum
 } FfMeterDownloadState;
 
 #define FFMETER_MAX_FAILURES 3
-#define FFMETER_PROGRESS_PAYLOAD 28
+#define FFMETER_PROGRESS_PAYLOAD 36
 #define FFMETER_PROGRESS_COPY_SIZE (FFMETER_RECORD_OVERHEAD + FFMETER_PROGRESS_PAYLOAD)
 
 /* What is recorded after every packet, so that a later cycle resumes where this one stopped. */
@@ -120,6 +125,7 @@ typedef struct
   uint32_t total_crc;
   uint16_t next_seq;           /* packets 0..next_seq-1 are stored */
   uint32_t crc_so_far;         /* CRC-32 of those packets */
+  uint8_t  etag[FFMETER_ETAG_SIZE];   /* the package's, named in every request */
 } FfMeterProgress;
 
 typedef struct

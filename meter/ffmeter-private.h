@@ -3,7 +3,9 @@
 
 #include "ffmeter.h"
 
-#define FFMETER_RECORD_FORMAT 1
+/* The format of each record's copies: a copy of another format is not valid (as none). */
+#define FFMETER_TABLE_FORMAT 1
+#define FFMETER_PROGRESS_FORMAT 2   /* 1 had no ETag */
 #define FFMETER_RECORD_HEADER 12
 
 static inline void
@@ -37,10 +39,10 @@ ffmeter_get32 (const uint8_t *p)
 /* Reads the newer of the two copies whose magic, format and CRC are right into buf (copy_size
  * bytes; the payload starts at FFMETER_RECORD_HEADER). Returns false when neither is: then
  * *sequence is 0 and the first save goes to copy 0. */
-bool ffmeter_record_load (const FfMeterStore *store, const char magic[4], uint8_t *buf,
-                          size_t copy_size, uint32_t *sequence, uint8_t *copy);
+bool ffmeter_record_load (const FfMeterStore *store, const char magic[4], uint8_t format,
+                          uint8_t *buf, size_t copy_size, uint32_t *sequence, uint8_t *copy);
 /* Writes the payload already in buf as the next sequence into the copy that does not hold the
  * current one, so the current one survives a cut. On success updates *sequence and *copy; on a
  * failed write changes neither and returns non-zero. */
-int ffmeter_record_save (const FfMeterStore *store, const char magic[4], uint8_t *buf,
-                         size_t copy_size, uint32_t *sequence, uint8_t *copy);
+int ffmeter_record_save (const FfMeterStore *store, const char magic[4], uint8_t format,
+                         uint8_t *buf, size_t copy_size, uint32_t *sequence, uint8_t *copy);

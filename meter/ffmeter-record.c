@@ -25,15 +25,15 @@ ffmeter_crc32 (uint32_t crc, const uint8_t *data, size_t len)
 }
 
 static bool
-copy_valid (const char magic[4], const uint8_t *buf, size_t copy_size)
+copy_valid (const char magic[4], uint8_t format, const uint8_t *buf, size_t copy_size)
 {
-  return memcmp (buf, magic, 4) == 0 && buf[4] == FFMETER_RECORD_FORMAT
+  return memcmp (buf, magic, 4) == 0 && buf[4] == format
          && ffmeter_get32 (buf + copy_size - 4) == ffmeter_crc32 (0, buf, copy_size - 4);
 }
 
 bool
-ffmeter_record_load (const FfMeterStore *store, const char magic[4], uint8_t *buf,
-                     size_t copy_size, uint32_t *sequence, uint8_t *copy)
+ffmeter_record_load (const FfMeterStore *store, const char magic[4], uint8_t format,
+                     uint8_t *buf, size_t copy_size, uint32_t *sequence, uint8_t *copy)
 {
   bool found = false;
   unsigned best = 0, last_read = 0;
@@ -42,7 +42,7 @@ ffmeter_record_load (const FfMeterStore *store, const char magic[4], uint8_t *bu
   for (unsigned c = 0; c < 2; c++)
     {
       last_read = c;
-      if (store->read (store->user, c, buf, copy_size) != 0 || !copy_valid (magic, buf, copy_size))
+      if (store->read (store->user, c, buf, copy_size) != 0 || !copy_valid (magic, format, buf, copy_size))
         continue;
       uint32_t s = ffmeter_get32 (buf + 8);
       /* Serial-number order, so the sequence may wrap. */
@@ -61,7 +61,7 @@ ffmeter_record_load (const FfMeterStore *store, const char magic[4], uint8_t *bu
     }
   if (best != last_read
       && (store->read (store->user, best, buf, copy_size) != 0
-          || !copy_valid (magic, buf, copy_size)))
+          || !copy_valid (magic, format, buf, copy_size)))
     {
       /* It read well a moment ago: storage that changes under us is as good as none. */
       *sequence = 0;
@@ -74,14 +74,14 @@ ffmeter_record_load (const FfMeterStore *store, const char magic[4], uint8_t *bu
 }
 
 int
-ffmeter_record_save (const FfMeterStore *store, const char magic[4], uint8_t *buf,
-                     size_t copy_size, uint32_t *sequence, uint8_t *copy)
+ffmeter_record_save (const FfMeterStore *store, const char magic[4], uint8_t format,
+                     uint8_t *buf, size_t copy_size, uint32_t *sequence, uint8_t *copy)
 {
   unsigned target = *copy ^ 1u;
   uint32_t next = *sequence + 1;
 
   memcpy (buf, magic, 4);
-  buf[4] = FFMETER_RECORD_FORMAT;
+  buf[4] = format;
   buf[5] = buf[6] = buf[7] = 0;
   ffmeter_put32 (buf + 8, next);
   ffmeter_put32 (buf + copy_size - 4, ffmeter_crc32 (0, buf, copy_size - 4));

@@ -83,7 +83,8 @@ static int
 table_save (FfMeterScheduler *s)
 {
   table_encode (s, s->buf + FFMETER_RECORD_HEADER);
-  return ffmeter_record_save (s->store, table_magic, s->buf, sizeof s->buf, &s->sequence, &s->copy);
+  return ffmeter_record_save (s->store, table_magic, FFMETER_TABLE_FORMAT, s->buf, sizeof s->buf,
+                              &s->sequence, &s->copy);
 }
 
 static bool
@@ -113,7 +114,8 @@ ffmeter_scheduler_load (FfMeterScheduler *s, const FfMeterStore *store, const Ff
   memset (s, 0, sizeof *s);
   s->store = store;
   s->hooks = hooks;
-  if (!ffmeter_record_load (store, table_magic, s->buf, sizeof s->buf, &s->sequence, &s->copy)
+  if (!ffmeter_record_load (store, table_magic, FFMETER_TABLE_FORMAT, s->buf, sizeof s->buf,
+                            &s->sequence, &s->copy)
       || !table_decode (s, s->buf + FFMETER_RECORD_HEADER))
     memset (s->apps, 0, sizeof s->apps);
   update_waiting (s);

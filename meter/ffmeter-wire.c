@@ -46,6 +46,7 @@ ffmeter_message_parse (const uint8_t *data, size_t len, FfMeterMessage *m)
       m->total_size = ffmeter_get32 (data + 12);
       m->total_crc = ffmeter_get32 (data + 16);
       m->app_flags = data[20];
+      memcpy (m->etag, data + 21, FFMETER_ETAG_SIZE);
       return start_consistent (m) ? FFMETER_PARSE_OK : FFMETER_PARSE_BAD_VALUE;
     case FFMETER_MSG_PACKET:
       if (len < FFMETER_PACKET_OVERHEAD)
@@ -71,6 +72,7 @@ ffmeter_message_parse (const uint8_t *data, size_t len, FfMeterMessage *m)
       m->app_id = ffmeter_get16 (data + 1);
       m->version = ffmeter_get32 (data + 3);
       m->seq = ffmeter_get16 (data + 7);
+      memcpy (m->etag, data + 9, FFMETER_ETAG_SIZE);
       return FFMETER_PARSE_OK;
     case FFMETER_MSG_REPORT:
       if ((parse = check_size (len, FFMETER_REPORT_SIZE)) != FFMETER_PARSE_OK)
@@ -103,6 +105,7 @@ ffmeter_message_write (const FfMeterMessage *m, uint8_t *out, size_t len)
       ffmeter_put32 (out + 12, m->total_size);
       ffmeter_put32 (out + 16, m->total_crc);
       out[20] = m->app_flags;
+      memcpy (out + 21, m->etag, FFMETER_ETAG_SIZE);
       return FFMETER_START_SIZE;
     case FFMETER_MSG_PACKET:
       size = FFMETER_PACKET_OVERHEAD + (size_t) m->data_len;
@@ -125,19 +128,23 @@ ffmeter_message_write (const FfMeterMessage *m, uint8_t *out, size_t len)
       return FFMETER_COMMAND_SIZE;
     case FFMETER_MSG_REQUEST:
     case FFMETER_MSG_REPORT:
-      if (len < FFMETER_REQUEST_SIZE)
+      size = m->type == FFMETER_MSG_REQUEST ? FFMETER_REQUEST_SIZE : FFMETER_REPORT_SIZE;
+      if (len < size)
         return 0;
       out[0] = m->type;
       ffmeter_put16 (out + 1, m->app_id);
       ffmeter_put32 (out + 3, m->version);
       if (m->type == FFMETER_MSG_REQUEST)
-        ffmeter_put16 (out + 7, m->seq);
+        {
+          ffmeter_put16 (out + 7, m->seq);
+          memcpy (out + 9, m->etag, FFMETER_ETAG_SIZE);
+        }
       else
         {
           out[7] = m->status;
           out[8] = m->detail;
         }
-      return FFMETER_REQUEST_SIZE;
+      return size;
     }
   return 0;
 }

@@ -30,6 +30,8 @@ struct _FfMeterCoapClient
   guint refusals;          /* 4.01, 4.03 and failed DTLS handshakes */
   guint timeouts;          /* polls and requests unanswered */
   gboolean polling;        /* the timer runs for a poll, which any answer ends */
+  guint16 app_id;          /* of the package the last request named, by its ETag: */
+  guint8 etag[FFMETER_ETAG_SIZE];
   SSL *tls;                /* the DTLS handshake watched (on_handshake_message), or NULL */
   guint32 handshake_seen;  /* the types of the platform's handshake messages it brought */
 };
@@ -75,6 +77,15 @@ on_reply_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+start_timer (FfMeterCoapClient *client)
+{
+  cancel_timer (client);
+  client->timer = g_timeout_source_new (client->reply_timeout_ms);
+  g_source_set_callback (client->timer, on_reply_timeout, client, NULL);
+  g_source_attach (client->timer, g_main_context_get_thread_default ());
+}
+
 /* A CoAP message's size on the air above UDP: header, token, options, payload marker and payload
  * (libcoap 4.3.1 has no call that gives it). */
 static gsize
@@ -94,6 +105,56 @@ pdu_size (const coap_pdu_t *pdu)
   return size;
 }
 
+/* Sends a non-confirmable request to ffm/RESOURCE (NULL: ffm) with If-Match (when if_match is
+ * not NULL), the meter's identity, then query (may be NULL), then a Block2 option for block
+ * block_num when block_num >= 0: the meter's protocol does its own retries, so CoAP's would only
+ * spend the battery twice. Returns FALSE when the radio lost it. */
+static gboolean
+send_request (FfMeterCoapClient *client, coap_pdu_code_t code, const guint8 *if_match,
+              const char *resource, const char *query, gint64 block_num, const guint8 *data,
+              gsize len)
+{
+  coap_pdu_t *pdu;
+  guint8 token[8];
+  size_t token_len = sizeof token;
+  gboolean lost = client->drop_rate > 0 && g_rand_double (client->rand) < client->drop_rate;
+
+  pdu = coap_pdu_init (COAP_MESSAGE_NON, code, coap_new_message_id (client->session),
+                       coap_session_max_pdu_size (client->session));
+  if (!pdu)
+    return FALSE;
+  coap_session_new_token (client->session, &token_len, token);
+  coap_add_token (pdu, token_len, token);
+  if (if_match)
+    coap_add_option (pdu, COAP_OPTION_IF_MATCH, FFMETER_ETAG_SIZE, if_match);
+  coap_add_option (pdu, COAP_OPTION_URI_PATH, strlen (FF_METER_COAP_PATH),
+                   (const guint8 *) FF_METER_COAP_PATH);
+  if (resource)
+    coap_add_option (pdu, COAP_OPTION_URI_PATH, strlen (resource), (const guint8 *) resource);
+  coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (client->meter_query),
+                   (const guint8 *) client->meter_query);
+  if (query)
+    {
+      g_auto(GStrv) parts = g_strsplit (query, "&", -1);
+
+      for (guint i = 0; parts[i]; i++)
+        coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (parts[i]),
+                         (const guint8 *) parts[i]);
+    }
+  if (block_num >= 0)
+    ff_meter_coap_add_block2 (pdu, (guint) block_num, FALSE, client->szx);
+  if (len)
+    coap_add_data (pdu, len, data);
+  /* What the radio sent, lost or not, is the battery's. */
+  client->bytes_sent += pdu_size (pdu);
+  if (lost)
+    {
+      coap_delete_pdu (pdu);
+      return FALSE;
+    }
+  return coap_send (client->session, pdu) != COAP_INVALID_MID;
+}
+
 /* An answer of air_size bytes reaches the meter: its payload is the download's message event. */
 static void
 deliver (FfMeterCoapClient *client, const guint8 *data, gsize len, gsize air_size)
@@ -103,6 +164,8 @@ deliver (FfMeterCoapClient *client, const guint8 *data, gsize len, gsize air_siz
   ffmeter_download_message (client->download, data, len);
   if (ffmeter_download_state (client->download) != FFMETER_DOWNLOAD_RECEIVING)
     cancel_timer (client);
+  else if (!client->timer)
+    start_timer (client);   /* its request is still out: a repeated start is no answer to it */
 }
 
 static gboolean
@@ -117,6 +180,17 @@ on_delay_over (gpointer user_data)
   g_ptr_array_remove_fast (client->delayed, delayed);
   deliver (client, data, len, air_size);
   return G_SOURCE_REMOVE;
+}
+
+/* Whether an answer's ETag, when it has one, is etag. */
+static gboolean
+etag_is (const coap_pdu_t *pdu, const guint8 *etag)
+{
+  coap_opt_iterator_t iterator;
+  coap_opt_t *option = coap_check_option (pdu, COAP_OPTION_ETAG, &iterator);
+
+  return !option || (coap_opt_length (option) == FFMETER_ETAG_SIZE
+                     && memcmp (coap_opt_value (option), etag, FFMETER_ETAG_SIZE) == 0);
 }
 
 static coap_response_t
@@ -141,10 +215,23 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
       client->polling = FALSE;
       cancel_timer (client);
     }
-  /* A block of another size than the meter asked for is not one of its packets. */
+  /* The package the meter has blocks of is no longer offered (RFC 7252 §5.10.8.1): its start
+   * is asked for at once, with the request's timer still running, and the download begins the
+   * new package from its first block. */
+  if (coap_pdu_get_code (received) == COAP_RESPONSE_CODE_PRECONDITION_FAILED && client->timer)
+    {
+      g_autofree char *query = g_strdup_printf ("app=%u", client->app_id);
+
+      client->bytes_received += pdu_size (received);
+      (void) send_request (client, COAP_REQUEST_CODE_GET, NULL, "start", query, 0, NULL, 0);
+      return COAP_RESPONSE_OK;
+    }
+  /* A block of another size than the meter asked for, or of another package than the ETag it
+   * named (RFC 7959 §2.4), is not one of its packets. */
   if (coap_pdu_get_code (received) != COAP_RESPONSE_CODE_CONTENT
       || !coap_get_data (received, &len, &data)
-      || (coap_get_block (received, COAP_OPTION_BLOCK2, &block) && block.szx != client->szx))
+      || (coap_get_block (received, COAP_OPTION_BLOCK2, &block) && block.szx != client->szx)
+      || !etag_is (received, client->etag))
     {
       client->bytes_received += pdu_size (received);
       return COAP_RESPONSE_OK;
@@ -272,66 +359,10 @@ ff_meter_coap_client_set_block_size (FfMeterCoapClient *client, guint block_size
   client->szx = (guint) szx;
 }
 
-/* Sends a non-confirmable request to ffm/RESOURCE (NULL: ffm) with the meter's identity, then
- * query (may be NULL), then a Block2 option for block block_num when block_num >= 0: the meter's
- * protocol does its own retries, so CoAP's would only spend the battery twice. Returns FALSE when
- * the radio lost it. */
-static gboolean
-send_request (FfMeterCoapClient *client, coap_pdu_code_t code, const char *resource,
-              const char *query, gint64 block_num, const guint8 *data, gsize len)
-{
-  coap_pdu_t *pdu;
-  guint8 token[8];
-  size_t token_len = sizeof token;
-  gboolean lost = client->drop_rate > 0 && g_rand_double (client->rand) < client->drop_rate;
-
-  pdu = coap_pdu_init (COAP_MESSAGE_NON, code, coap_new_message_id (client->session),
-                       coap_session_max_pdu_size (client->session));
-  if (!pdu)
-    return FALSE;
-  coap_session_new_token (client->session, &token_len, token);
-  coap_add_token (pdu, token_len, token);
-  coap_add_option (pdu, COAP_OPTION_URI_PATH, strlen (FF_METER_COAP_PATH),
-                   (const guint8 *) FF_METER_COAP_PATH);
-  if (resource)
-    coap_add_option (pdu, COAP_OPTION_URI_PATH, strlen (resource), (const guint8 *) resource);
-  coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (client->meter_query),
-                   (const guint8 *) client->meter_query);
-  if (query)
-    {
-      g_auto(GStrv) parts = g_strsplit (query, "&", -1);
-
-      for (guint i = 0; parts[i]; i++)
-        coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (parts[i]),
-                         (const guint8 *) parts[i]);
-    }
-  if (block_num >= 0)
-    ff_meter_coap_add_block2 (pdu, (guint) block_num, FALSE, client->szx);
-  if (len)
-    coap_add_data (pdu, len, data);
-  /* What the radio sent, lost or not, is the battery's. */
-  client->bytes_sent += pdu_size (pdu);
-  if (lost)
-    {
-      coap_delete_pdu (pdu);
-      return FALSE;
-    }
-  return coap_send (client->session, pdu) != COAP_INVALID_MID;
-}
-
 void
 ff_meter_coap_client_set_delay (FfMeterCoapClient *client, guint delay_ms)
 {
   client->delay_ms = delay_ms;
-}
-
-static void
-start_timer (FfMeterCoapClient *client)
-{
-  cancel_timer (client);
-  client->timer = g_timeout_source_new (client->reply_timeout_ms);
-  g_source_set_callback (client->timer, on_reply_timeout, client, NULL);
-  g_source_attach (client->timer, g_main_context_get_thread_default ());
 }
 
 /* OpenSSL's message callback on the meter's DTLS session. Before the first poll or request of a
@@ -383,7 +414,7 @@ ff_meter_coap_client_poll (FfMeterCoapClient *client, guint16 app_id)
   /* Block 0 of the meter's size: the platform makes the packets that size (early negotiation). */
   arm_timer (client);
   client->polling = TRUE;
-  (void) send_request (client, COAP_REQUEST_CODE_GET, "start", query, 0, NULL, 0);
+  (void) send_request (client, COAP_REQUEST_CODE_GET, NULL, "start", query, 0, NULL, 0);
 }
 
 int
@@ -394,14 +425,16 @@ ff_meter_coap_client_send (FfMeterCoapClient *client, const guint8 *data, gsize 
 
   if (ffmeter_message_parse (data, len, &request) != FFMETER_PARSE_OK
       || request.type != FFMETER_MSG_REQUEST)
-    return send_request (client, COAP_REQUEST_CODE_POST, NULL, NULL, -1, data, len) ? 0 : -1;
-  /* A request for packet n is a GET of block n of the package resource (RFC 7959 Block2), answered
-   * by its packet, or its timer runs out. */
+    return send_request (client, COAP_REQUEST_CODE_POST, NULL, NULL, NULL, -1, data, len) ? 0 : -1;
+  /* A request for packet n is a GET of block n of the package resource (RFC 7959 Block2) if it
+   * is still the package of that ETag, answered by its packet, or its timer runs out. */
   arm_timer (client);
   client->polling = FALSE;
+  client->app_id = request.app_id;
+  memcpy (client->etag, request.etag, FFMETER_ETAG_SIZE);
   query = g_strdup_printf ("app=%u&v=%u", request.app_id, request.version);
-  return send_request (client, COAP_REQUEST_CODE_GET, "pkg", query, request.seq, NULL, 0)
-         ? 0 : -1;
+  return send_request (client, COAP_REQUEST_CODE_GET, request.etag, "pkg", query, request.seq,
+                       NULL, 0) ? 0 : -1;
 }
 
 gboolean

@@ -98,12 +98,14 @@ authorised (FfMeterCoapServer *server, coap_session_t *session, const char *mete
   return TRUE;
 }
 
-/* The answer; block, when not NULL, goes in its Block2 option. */
+/* The answer; etag, when not NULL, goes in its ETag option, block in its Block2 option. */
 static void
-respond (coap_pdu_t *response, coap_pdu_code_t code, const coap_block_t *block,
-         const guint8 *data, gsize len)
+respond (coap_pdu_t *response, coap_pdu_code_t code, const guint8 *etag,
+         const coap_block_t *block, const guint8 *data, gsize len)
 {
   coap_pdu_set_code (response, code);
+  if (etag)
+    coap_add_option (response, COAP_OPTION_ETAG, FFMETER_ETAG_SIZE, etag);
   if (block)
     ff_meter_coap_add_block2 (response, block->num, block->m, block->szx);
   if (len)
@@ -171,7 +173,7 @@ on_get_start (coap_resource_t *resource, coap_session_t *session, const coap_pdu
       || !g_ascii_string_to_unsigned (app_text, 10, 1, G_MAXUINT16, &app, NULL)
       || (has_block && (block.num != 0 || block.szx >= 7)))
     {
-      respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, NULL, 0);
+      respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, NULL, NULL, 0);
       return;
     }
   if (!authorised (server, session, meter_id, response))
@@ -182,7 +184,7 @@ on_get_start (coap_resource_t *resource, coap_session_t *session, const coap_pdu
   key = command_key (meter_id, (guint) app);
   if ((command = g_hash_table_lookup (server->commands, key)))
     {
-      respond (response, COAP_RESPONSE_CODE_CONTENT, has_block ? &block : NULL, out,
+      respond (response, COAP_RESPONSE_CODE_CONTENT, NULL, has_block ? &block : NULL, out,
                ffmeter_message_write (command, out, sizeof out));
       g_hash_table_remove (server->commands, key);
       return;
@@ -190,20 +192,45 @@ on_get_start (coap_resource_t *resource, coap_session_t *session, const coap_pdu
   offer = offer_lookup (server, meter_id, (guint) app);
   if (!offer)
     {
-      respond (response, COAP_RESPONSE_CODE_NOT_FOUND, NULL, NULL, 0);
+      respond (response, COAP_RESPONSE_CODE_NOT_FOUND, NULL, NULL, NULL, 0);
       return;
     }
   if (!offer_start (offer, block.szx, &start))
     {
-      respond (response, COAP_RESPONSE_CODE_BAD_OPTION, NULL, NULL, 0);   /* blocks too small */
+      /* blocks too small */
+      respond (response, COAP_RESPONSE_CODE_BAD_OPTION, NULL, NULL, NULL, 0);
       return;
     }
-  respond (response, COAP_RESPONSE_CODE_CONTENT, has_block ? &block : NULL, out,
+  respond (response, COAP_RESPONSE_CODE_CONTENT, NULL, has_block ? &block : NULL, out,
            ffmeter_message_write (&start, out, sizeof out));
 }
 
-/* GET ffm/pkg?meter=ID&app=N&v=V with Block2 (NUM, SZX): block NUM of the package resource, which
- * is the packet with sequence NUM. */
+/* Whether the request's If-Match options (RFC 7252 §5.10.8.1) allow an answer from the package
+ * whose ETag is etag: none, an empty one (any package), or one that is etag. */
+static gboolean
+if_match (const coap_pdu_t *request, const guint8 *etag)
+{
+  coap_opt_iterator_t iterator;
+  coap_opt_filter_t filter;
+  coap_opt_t *option;
+  gboolean any = FALSE;
+
+  coap_option_filter_clear (&filter);
+  coap_option_filter_set (&filter, COAP_OPTION_IF_MATCH);
+  coap_option_iterator_init (request, &iterator, &filter);
+  while ((option = coap_option_next (&iterator)))
+    {
+      any = TRUE;
+      if (coap_opt_length (option) == 0
+          || (coap_opt_length (option) == FFMETER_ETAG_SIZE
+              && memcmp (coap_opt_value (option), etag, FFMETER_ETAG_SIZE) == 0))
+        return TRUE;
+    }
+  return !any;
+}
+
+/* GET ffm/pkg?meter=ID&app=N&v=V with Block2 (NUM, SZX) and If-Match (the package's ETag): block
+ * NUM of the package resource, which is the packet with sequence NUM, with the package's ETag. */
 static void
 on_get_package (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
                 const coap_string_t *query, coap_pdu_t *response)
@@ -221,20 +248,33 @@ on_get_package (coap_resource_t *resource, coap_session_t *session, const coap_p
       || !g_ascii_string_to_unsigned (app_text, 10, 1, G_MAXUINT16, &app, NULL)
       || !g_ascii_string_to_unsigned (version_text, 10, 1, G_MAXUINT32, &version, NULL))
     {
-      respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, NULL, 0);
+      respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, NULL, NULL, 0);
       return;
     }
   if (!authorised (server, session, meter_id, response))
     return;
   offer = offer_lookup (server, meter_id, (guint) app);
-  if (!offer || offer->start.version != version)
+  if (!offer)
     {
-      respond (response, COAP_RESPONSE_CODE_NOT_FOUND, NULL, NULL, 0);
+      respond (response, COAP_RESPONSE_CODE_NOT_FOUND, NULL, NULL, NULL, 0);
+      return;
+    }
+  /* The meter names the package it has blocks of: when the offer is another one now (a patch
+   * instead of the image, another version), none of its blocks is one of those; 4.12 says so and
+   * the meter polls for the new start at once. */
+  if (!if_match (request, offer->start.etag))
+    {
+      respond (response, COAP_RESPONSE_CODE_PRECONDITION_FAILED, NULL, NULL, NULL, 0);
+      return;
+    }
+  if (offer->start.version != version)
+    {
+      respond (response, COAP_RESPONSE_CODE_NOT_FOUND, NULL, NULL, NULL, 0);
       return;
     }
   if (!offer_start (offer, block.szx, &start) || block.num >= start.total_packets)
     {
-      respond (response, COAP_RESPONSE_CODE_BAD_OPTION, NULL, NULL, 0);   /* no such block */
+      respond (response, COAP_RESPONSE_CODE_BAD_OPTION, NULL, NULL, NULL, 0);   /* no such block */
       return;
     }
   {
@@ -251,7 +291,7 @@ on_get_package (coap_resource_t *resource, coap_session_t *session, const coap_p
                          GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (offer->counts,
                                                                                   key)) + 1));
     block.m = block.num + 1u < start.total_packets;
-    respond (response, COAP_RESPONSE_CODE_CONTENT, &block, out,
+    respond (response, COAP_RESPONSE_CODE_CONTENT, offer->start.etag, &block, out,
              ffmeter_message_write (&packet, out, sizeof out));
   }
 }
@@ -270,12 +310,12 @@ on_post (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *r
       || ffmeter_message_parse (data, len, &message) != FFMETER_PARSE_OK
       || message.type != FFMETER_MSG_REPORT)
     {
-      respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, NULL, 0);
+      respond (response, COAP_RESPONSE_CODE_BAD_REQUEST, NULL, NULL, NULL, 0);
       return;
     }
   if (!authorised (server, session, meter_id, response))
     return;
-  respond (response, COAP_RESPONSE_CODE_CHANGED, NULL, NULL, 0);
+  respond (response, COAP_RESPONSE_CODE_CHANGED, NULL, NULL, NULL, 0);
   if (server->report_func)
     server->report_func (meter_id, &message, server->report_data);
 }
@@ -415,8 +455,10 @@ ff_meter_coap_server_offer_to (FfMeterCoapServer *server, const char *meter_id, 
                                GBytes *package)
 {
   Offer *offer;
-  gsize size;
+  gsize size, digest_len = 32;
   const guint8 *data = g_bytes_get_data (package, &size);
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
 
   g_return_if_fail (size > 0 && size <= G_MAXUINT32);
   offer = g_new0 (Offer, 1);
@@ -425,6 +467,10 @@ ff_meter_coap_server_offer_to (FfMeterCoapServer *server, const char *meter_id, 
     .type = FFMETER_MSG_START, .kind = (guint8) kind, .app_flags = app_flags, .app_id = app_id,
     .version = version, .total_size = (guint32) size, .total_crc = ffmeter_crc32 (0, data, size),
   };
+  /* Its ETag names these bytes: the first bytes of their SHA-256. */
+  g_checksum_update (checksum, data, size);
+  g_checksum_get_digest (checksum, digest, &digest_len);
+  memcpy (offer->start.etag, digest, FFMETER_ETAG_SIZE);
   offer->counts = g_hash_table_new (g_direct_hash, g_direct_equal);
   g_hash_table_replace (server->offers, command_key (meter_id, app_id), offer);
 }

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "ff-delta.h"
 #include "ff-meter-coap.h"
 #include "ff-test-fixtures.h"
 #include "ff-test-udp-relay.h"
@@ -14,6 +15,7 @@
 #define IMAGE_MAX 8192
 #define BLOCK 64
 #define PACKET FFMETER_BLOCK_PACKET_DATA (BLOCK)
+#define MAX_WAKES 10   /* a download that needs more cycles is stuck */
 
 typedef struct
 {
@@ -45,17 +47,30 @@ meter_write_package (void *user, uint32_t offset, const uint8_t *data, size_t le
   return 0;
 }
 
-/* A whole image, into the slot the running version does not use. */
+/* A whole image, or the image an ffdelta1 patch makes of the running one, into the slot the
+ * running version does not use. */
 static int
 meter_apply (void *user, uint8_t kind, uint16_t app_id, uint32_t version, uint32_t package_size,
              uint32_t *slot, uint32_t *size)
 {
   Fixture *f = user;
+  const FfMeterApp *running = ffmeter_scheduler_find (&f->scheduler, app_id, 0);
+  g_autoptr(GBytes) image = NULL;
 
-  g_assert_cmpuint (kind, ==, FFMETER_KIND_IMAGE);
-  *slot = ffmeter_scheduler_find (&f->scheduler, app_id, 0)->slot ^ 1;
-  *size = package_size;
-  memcpy (f->slots[*slot], f->staging, package_size);
+  *slot = running->slot ^ 1;
+  if (kind == FFMETER_KIND_IMAGE)
+    image = g_bytes_new (f->staging, package_size);
+  else
+    {
+      g_autoptr(GBytes) old = g_bytes_new (f->slots[running->slot], running->size);
+      g_autoptr(GBytes) patch = g_bytes_new (f->staging, package_size);
+
+      if (!(image = ff_delta_apply (old, patch, NULL)))
+        return -1;
+    }
+  *size = (uint32_t) g_bytes_get_size (image);
+  g_assert_cmpuint (*size, <=, IMAGE_MAX);
+  memcpy (f->slots[*slot], g_bytes_get_data (image, NULL), *size);
   return 0;
 }
 
@@ -100,15 +115,22 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 }
 
 static GBytes *
-offer_image (Fixture *f, gsize size)
+make_image (gsize size)
 {
   guint8 *image = g_malloc (size);
 
   for (gsize i = 0; i < size; i++)
     image[i] = (guint8) (i * 31 + (i >> 7));
-  g_autoptr(GBytes) bytes = g_bytes_new_take (image, size);
-  ff_meter_coap_server_offer (f->server, APP, 2, FFMETER_KIND_IMAGE, FFMETER_APP_RESIDENT, bytes);
-  return g_steal_pointer (&bytes);
+  return g_bytes_new_take (image, size);
+}
+
+static GBytes *
+offer_image (Fixture *f, gsize size)
+{
+  GBytes *image = make_image (size);
+
+  ff_meter_coap_server_offer (f->server, APP, 2, FFMETER_KIND_IMAGE, FFMETER_APP_RESIDENT, image);
+  return image;
 }
 
 /* Runs the main context until stop() holds; a meter that went to sleep is woken, as its next cycle
@@ -120,7 +142,7 @@ run_until (Fixture *f, gboolean (*stop) (Fixture *))
     {
       if (ffmeter_download_state (&f->download) == FFMETER_DOWNLOAD_SLEEPING)
         {
-          f->wakes++;
+          g_assert_cmpuint (++f->wakes, <=, MAX_WAKES);
           ffmeter_download_wake (&f->download);
           continue;
         }
@@ -237,6 +259,68 @@ test_broken_download_resumes (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->report.version, ==, 2);
 }
 
+/* The platform's offer changes while a meter's download is broken off: the same version as a
+ * patch instead of the image, or as the image instead of a patch. The meter resumes, notices the
+ * change at its first request (the package's ETag), fetches the new package from block 0, each
+ * block once, and installs the version: no BAD_CHECKSUM, no block of the new package wasted. */
+static void
+assert_switch_while_broken (Fixture *f, FfMeterPackageKind first_kind, GBytes *first,
+                            FfMeterPackageKind second_kind, GBytes *second, GBytes *image)
+{
+  guint packets = (guint) ((g_bytes_get_size (second) + PACKET - 1) / PACKET);
+  const FfMeterApp *app;
+
+  ff_meter_coap_server_offer (f->server, APP, 2, first_kind, FFMETER_APP_RESIDENT, first);
+  ff_meter_coap_client_poll (f->client, APP);
+  run_until (f, ten_packets_in);
+  ff_meter_coap_client_set_loss (f->client, 1.0, 1);
+  run_until (f, sleeping);
+  /* The offer this meter's next wake-up finds replaces the one whose blocks it holds. */
+  ff_meter_coap_server_offer (f->server, APP, 2, second_kind, FFMETER_APP_RESIDENT, second);
+  ff_meter_coap_client_set_loss (f->client, 0, 1);
+  run_until (f, reported);
+  g_assert_cmpuint (f->report.status, ==, FFMETER_REPORT_READY);
+  g_assert_cmpuint (f->wakes, ==, 1);
+  app = ffmeter_scheduler_find (&f->scheduler, APP, 0);
+  g_assert_cmpuint (app->version, ==, 2);
+  g_assert_cmpmem (f->slots[app->slot], app->size, g_bytes_get_data (image, NULL),
+                   g_bytes_get_size (image));
+  /* Every block sent after the switch is one of the new package's, each sent once. */
+  for (guint seq = 0; seq < packets; seq++)
+    g_assert_cmpuint (ff_meter_coap_server_get_packet_count (f->server, APP, BLOCK, (guint16) seq),
+                      ==, 1);
+}
+
+/* The running version 1 (100 bytes of zeros) and its patch to the image of version 2. */
+static GBytes *
+make_patch (GBytes *image)
+{
+  g_autoptr(GBytes) old = g_bytes_new_take (g_malloc0 (100), 100);
+  g_autoptr(GError) error = NULL;
+  GBytes *patch = ff_delta_make (old, image, &error);
+
+  g_assert_no_error (error);
+  return patch;
+}
+
+static void
+test_image_switched_to_patch (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GBytes) image = make_image (3000);
+  g_autoptr(GBytes) patch = make_patch (image);
+
+  assert_switch_while_broken (f, FFMETER_KIND_IMAGE, image, FFMETER_KIND_FFDELTA1, patch, image);
+}
+
+static void
+test_patch_switched_to_image (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GBytes) image = make_image (3000);
+  g_autoptr(GBytes) patch = make_patch (image);
+
+  assert_switch_while_broken (f, FFMETER_KIND_FFDELTA1, patch, FFMETER_KIND_IMAGE, image, image);
+}
+
 /* The platform's operations reach the meter at its next poll; uninstalling its running app is
  * refused until it is stopped. */
 static void
@@ -270,6 +354,8 @@ typedef struct
   char path[16];           /* Uri-Path after "ffm/" ("" for ffm itself) */
   gboolean has_block;
   coap_block_t block;
+  guint8 if_match[FFMETER_ETAG_SIZE], etag[FFMETER_ETAG_SIZE];   /* the options, when there */
+  gsize if_match_len, etag_len;
   guint8 payload[FFMETER_PACKET_OVERHEAD + FFMETER_MAX_PACKET_DATA];
   gsize payload_len;
 } WireMessage;
@@ -292,6 +378,14 @@ wire_record (gboolean request, const guint8 *data, gsize len, gpointer seen)
     if (iterator.number == COAP_OPTION_URI_PATH && paths++ == 1)
       g_strlcpy (message.path, (const char *) coap_opt_value (option),
                  MIN (sizeof message.path, coap_opt_length (option) + 1u));
+    else if (iterator.number == COAP_OPTION_IF_MATCH || iterator.number == COAP_OPTION_ETAG)
+      {
+        gboolean if_match = iterator.number == COAP_OPTION_IF_MATCH;
+        gsize *len = if_match ? &message.if_match_len : &message.etag_len;
+
+        *len = MIN (coap_opt_length (option), (guint) FFMETER_ETAG_SIZE);
+        memcpy (if_match ? message.if_match : message.etag, coap_opt_value (option), *len);
+      }
   message.has_block = coap_get_block (pdu, COAP_OPTION_BLOCK2, &message.block);
   if (coap_get_data (pdu, &payload_len, &payload))
     {
@@ -305,8 +399,9 @@ wire_record (gboolean request, const guint8 *data, gsize len, gpointer seen)
 
 /* The meter fetches the package block-wise (RFC 7959): its poll names its block size (Block2
  * NUM 0, SZX 3: 128 bytes), each request is a GET of ffm/pkg with Block2 NUM = the packet's
- * sequence and that SZX, and each answer carries Block2 with the same NUM and SZX, M set but on the
- * last, and a payload of one block: the packet framed with its sequence and CRC-32. */
+ * sequence and that SZX and If-Match with the package's ETag (the first 8 bytes of its SHA-256),
+ * and each answer carries that ETag and Block2 with the same NUM and SZX, M set but on the last,
+ * and a payload of one block: the packet framed with its sequence and CRC-32. */
 static void
 test_block2_on_the_wire (Fixture *f, gconstpointer data)
 {
@@ -316,6 +411,12 @@ test_block2_on_the_wire (Fixture *f, gconstpointer data)
   guint packets = (SIZE + WIRE_PACKET - 1) / WIRE_PACKET, requests = 0, blocks = 0;
   g_autoptr(FfTestUdpRelay) relay = NULL;
   g_autoptr(GArray) seen = g_array_new (FALSE, TRUE, sizeof (WireMessage));
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize digest_len = sizeof digest;
+
+  g_checksum_update (checksum, g_bytes_get_data (image, NULL), SIZE);
+  g_checksum_get_digest (checksum, digest, &digest_len);
 
   relay = ff_test_udp_relay_new (ff_meter_coap_server_get_port (f->server));
   ff_test_udp_relay_set_watch (relay, wire_record, seen);
@@ -345,6 +446,7 @@ test_block2_on_the_wire (Fixture *f, gconstpointer data)
           g_assert_cmpuint (m->block.m, ==, 0);
           g_assert_cmpuint (m->block.szx, ==, 3);
           g_assert_cmpuint (m->payload_len, ==, 0);
+          g_assert_cmpmem (m->if_match, m->if_match_len, digest, FFMETER_ETAG_SIZE);
           requests++;
         }
       else if (!m->request && m->payload_len && m->payload[0] == FFMETER_MSG_PACKET)
@@ -357,6 +459,7 @@ test_block2_on_the_wire (Fixture *f, gconstpointer data)
           g_assert_cmpuint (m->block.m, ==, blocks + 1 < packets);
           g_assert_cmpuint (m->block.szx, ==, 3);
           g_assert_cmpuint (m->payload_len, ==, expected);
+          g_assert_cmpmem (m->etag, m->etag_len, digest, FFMETER_ETAG_SIZE);
           g_assert_cmpuint (m->payload[1] | m->payload[2] << 8, ==, blocks);   /* its sequence */
           blocks++;
         }
@@ -613,6 +716,10 @@ main (int argc, char **argv)
               test_broken_download_resumes, fixture_tear_down);
   g_test_add ("/meter-coap/slow-link", Fixture, NULL, fixture_set_up, test_slow_link,
               fixture_tear_down);
+  g_test_add ("/meter-coap/image-switched-to-patch", Fixture, NULL, fixture_set_up,
+              test_image_switched_to_patch, fixture_tear_down);
+  g_test_add ("/meter-coap/patch-switched-to-image", Fixture, NULL, fixture_set_up,
+              test_patch_switched_to_image, fixture_tear_down);
   g_test_add ("/meter-coap/commands", Fixture, NULL, fixture_set_up, test_commands,
               fixture_tear_down);
   g_test_add ("/meter-coap/block2-on-the-wire", Fixture, NULL, fixture_set_up,

@@ -1,7 +1,8 @@
 /* test-meter-download.c: meter/'s side of the seed-004 download, driven by a platform in memory:
  * a whole image and an ffdelta1 patch installed, resume after a break without fetching a packet
  * twice, sleep after three failed requests, a bad packet asked for again, a wrong file checksum
- * never installed, a version that is not newer never fetched, a cut at every progress write. */
+ * never installed, a version that is not newer never fetched, a cut at every progress write, a
+ * package switched while a download was broken off fetched anew from its first packet. */
 #include <glib.h>
 #include <string.h>
 
@@ -33,8 +34,10 @@ typedef struct
   unsigned requests;
   bool request_pending;
   uint16_t requested;
+  uint8_t requested_etag[FFMETER_ETAG_SIZE];
   unsigned reports;
   FfMeterMessage report;
+  unsigned switches_seen;          /* requests that named a package no longer offered */
 } Meter;
 
 static void
@@ -57,6 +60,7 @@ meter_send (void *user, const uint8_t *data, size_t len)
       m->requests++;
       m->request_pending = true;
       m->requested = message.seq;
+      memcpy (m->requested_etag, message.etag, FFMETER_ETAG_SIZE);
     }
   else
     {
@@ -252,6 +256,16 @@ offer (Meter *m, GBytes *package, uint8_t kind, uint32_t version, uint16_t packe
     .packet_size = packet_size, .total_size = (uint32_t) size,
     .total_crc = ffmeter_crc32 (0, data, size),
   };
+  /* Its ETag: the first bytes of its SHA-256, as the platform makes it. */
+  {
+    g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+    uint8_t digest[32];
+    gsize digest_len = sizeof digest;
+
+    g_checksum_update (checksum, data, size);
+    g_checksum_get_digest (checksum, digest, &digest_len);
+    memcpy (m->start.etag, digest, FFMETER_ETAG_SIZE);
+  }
 }
 
 static void
@@ -263,7 +277,8 @@ send_start (Meter *m)
   ffmeter_download_message (&m->download, out, sizeof out);
 }
 
-/* Answers the meter's pending request with its packet; corrupt flips one byte of the data. */
+/* Answers the meter's pending request with its packet; corrupt flips one byte of the data. A
+ * request that names another package than the one offered now is answered with its start. */
 static void
 deliver (Meter *m, bool corrupt)
 {
@@ -278,6 +293,12 @@ deliver (Meter *m, bool corrupt)
 
   g_assert_true (m->request_pending);
   m->request_pending = false;
+  if (memcmp (m->requested_etag, m->start.etag, FFMETER_ETAG_SIZE) != 0)
+    {
+      m->switches_seen++;
+      send_start (m);
+      return;
+    }
   if (corrupt)
     out[5 + len / 2] ^= 0x20;
   else
@@ -575,16 +596,28 @@ every_tenth (unsigned n)
 
 static const char *old_path, *new_path;
 
+/* The repository's pair of images (the command line's) and the patch from one to the other. */
+static GBytes *
+load_pair_patch (GBytes **v1, GBytes **v2)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *patch;
+
+  *v1 = load (old_path);
+  *v2 = load (new_path);
+  patch = ff_delta_make (*v1, *v2, &error);
+  g_assert_no_error (error);
+  return patch;
+}
+
 static void
 test_delta_installed_with_loss (void)
 {
-  g_autoptr(GBytes) v1 = load (old_path);
-  g_autoptr(GBytes) v2 = load (new_path);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) patch = ff_delta_make (v1, v2, &error);
+  g_autoptr(GBytes) v1 = NULL;
+  g_autoptr(GBytes) v2 = NULL;
+  g_autoptr(GBytes) patch = load_pair_patch (&v1, &v2);
   Meter *m;
 
-  g_assert_no_error (error);
   m = meter_new (v1);
   offer (m, patch, FFMETER_KIND_FFDELTA1, 2, 256);
   send_start (m);
@@ -602,6 +635,93 @@ test_delta_installed_with_loss (void)
   g_assert_cmpuint (m->report.status, ==, FFMETER_REPORT_APPLY_FAILED);
   g_assert_cmpuint (ffmeter_scheduler_installed_version (&m->scheduler, APP), ==, 1);
   g_assert_null (ffmeter_scheduler_find (&m->scheduler, APP, 2));
+  meter_free (m);
+}
+
+/* The platform's offer of version 2 changes while the meter's download of it is broken off (an
+ * image instead of the patch, or the other way round): the meter's first request after its wake
+ * names the package it has packets of, the platform answers with the start of the one it offers
+ * now, and the meter fetches that one from its first packet, each packet once, and installs. */
+static void
+assert_switch_while_broken (GBytes *v1, GBytes *v2, GBytes *first, uint8_t first_kind,
+                            GBytes *second, uint8_t second_kind)
+{
+  Meter *m = meter_new (v1);
+
+  offer (m, first, first_kind, 2, 64);
+  send_start (m);
+  for (unsigned i = 0; i < 10; i++)
+    deliver (m, false);
+  for (unsigned i = 0; i < FFMETER_MAX_FAILURES; i++)
+    {
+      m->request_pending = false;
+      ffmeter_download_timeout (&m->download);
+    }
+  g_assert_cmpint (ffmeter_download_state (&m->download), ==, FFMETER_DOWNLOAD_SLEEPING);
+  offer (m, second, second_kind, 2, 64);
+  memset (m->fetched, 0, sizeof m->fetched);
+  meter_reboot (m);
+  ffmeter_download_wake (&m->download);
+  g_assert_cmpuint (m->requested, ==, 10);
+  run_link (m, NULL);
+  g_assert_cmpuint (m->switches_seen, ==, 1);
+  assert_installed (m, v2, 2);
+  assert_each_fetched_once (m);
+  g_assert_cmpuint (m->reports, ==, 1);
+  g_assert_cmpuint (m->applies, ==, 1);
+  meter_free (m);
+}
+
+static void
+test_offer_switched_while_broken (void)
+{
+  g_autoptr(GBytes) v1 = NULL;
+  g_autoptr(GBytes) v2 = NULL;
+  g_autoptr(GBytes) patch = load_pair_patch (&v1, &v2);
+
+  assert_switch_while_broken (v1, v2, v2, FFMETER_KIND_IMAGE, patch, FFMETER_KIND_FFDELTA1);
+  assert_switch_while_broken (v1, v2, patch, FFMETER_KIND_FFDELTA1, v2, FFMETER_KIND_IMAGE);
+}
+
+/* A progress record of format 1 (before the ETag), valid in every other way and naming a download
+ * under way, is no download: the meter fetches the next start's package from its first packet. */
+static void
+test_old_progress_record_reset (void)
+{
+  g_autoptr(GBytes) v1 = test_image (1, 5000);
+  g_autoptr(GBytes) v2 = test_image (2, 3000);
+  Meter *m = meter_new (v1);
+  uint8_t *copy = m->progress_flash.copy[0];
+
+  offer (m, v2, FFMETER_KIND_IMAGE, 2, 100);
+  /* Format 1: magic, format, 3 reserved, sequence, then 28 bytes of payload and the CRC-32. */
+  memset (copy, 0, 44);
+  memcpy (copy, "FFMD", 4);
+  copy[4] = 1;
+  copy[8] = 5;
+  copy[12] = 1;                                          /* active */
+  copy[14] = APP;
+  copy[16] = 2;                                          /* version */
+  copy[20] = 30;                                         /* packets */
+  copy[22] = 100;                                        /* packet size */
+  memcpy (copy + 24, (const uint8_t[]) { 0xb8, 0x0b }, 2);   /* 3000 bytes */
+  memcpy (copy + 28, &m->start.total_crc, 4);             /* little-endian here too */
+  copy[32] = 12;                                         /* packets stored */
+  copy[34] = FFMETER_APP_RESIDENT;
+  {
+    uint32_t crc = ffmeter_crc32 (0, copy, 40);
+
+    memcpy (copy + 40, &crc, 4);
+  }
+  ffmeter_download_init (&m->download, &m->scheduler, &m->transport, &m->progress_flash.store);
+  g_assert_false (ffmeter_download_progress (&m->download)->active);
+  ffmeter_download_wake (&m->download);
+  g_assert_cmpuint (m->requests, ==, 0);
+  send_start (m);
+  g_assert_cmpuint (m->requested, ==, 0);
+  run_link (m, NULL);
+  assert_installed (m, v2, 2);
+  assert_each_fetched_once (m);
   meter_free (m);
 }
 
@@ -704,9 +824,11 @@ test_messages_round_trip (void)
   const uint8_t data[] = { 1, 2, 3 };
   FfMeterMessage in[] = {
     { .type = FFMETER_MSG_START, .kind = 1, .app_flags = 1, .app_id = 9, .version = 0x01020304,
-      .total_packets = 3, .packet_size = 512, .total_size = 1030, .total_crc = 0xdeadbeef },
+      .total_packets = 3, .packet_size = 512, .total_size = 1030, .total_crc = 0xdeadbeef,
+      .etag = { 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8 } },
     { .type = FFMETER_MSG_PACKET, .seq = 65535, .data_len = 3, .data = data },
-    { .type = FFMETER_MSG_REQUEST, .app_id = 65535, .version = 7, .seq = 2 },
+    { .type = FFMETER_MSG_REQUEST, .app_id = 65535, .version = 7, .seq = 2,
+      .etag = { 8, 7, 6, 5, 4, 3, 2, 1 } },
     { .type = FFMETER_MSG_REPORT, .app_id = 1, .version = 2, .status = 5, .detail = 14 },
     { .type = FFMETER_MSG_COMMAND, .op = FFMETER_OP_UNINSTALL, .app_id = 3, .version = 0 },
   };
@@ -714,6 +836,7 @@ test_messages_round_trip (void)
   static const uint8_t start_bytes[FFMETER_START_SIZE] = {
     0x01, 0x01, 0x09, 0x00, 0x04, 0x03, 0x02, 0x01, 0x03, 0x00, 0x00, 0x02,
     0x06, 0x04, 0x00, 0x00, 0xef, 0xbe, 0xad, 0xde, 0x01,
+    0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8,
   };
   uint8_t out[64];
 
@@ -761,6 +884,9 @@ main (int argc, char **argv)
                    test_wrong_total_checksum_never_installs);
   g_test_add_func ("/meter/download/delta-installed-with-loss", test_delta_installed_with_loss);
   g_test_add_func ("/meter/download/commands", test_commands);
+  g_test_add_func ("/meter/download/offer-switched-while-broken",
+                   test_offer_switched_while_broken);
+  g_test_add_func ("/meter/download/old-progress-record-reset", test_old_progress_record_reset);
   g_test_add_func ("/meter/download/power-cut-every-progress-write",
                    test_power_cut_every_progress_write);
   return g_test_run ();
