@@ -6,8 +6,8 @@
 
 G_BEGIN_DECLS
 
-/* A port to connect to: decimal digits only, 1 to 65535. Port 0 is no port (GLib's parser reads it
- * as "the default", which would connect to another port than the one given). */
+/* A port to connect to: decimal digits only, 1 to 65535. Port 0 is no port: GLib's parser passes
+ * it on, and the IEC 104 connection reads it as "the default" (2404), another port than given. */
 gboolean    ff_port_parse              (const char  *text,
                                         guint16     *port);
 /* "HOST", "HOST:PORT" or "[IPv6]:PORT" (a bare IPv6 address is a HOST): the host as

@@ -1,7 +1,7 @@
 #!/bin/bash
-# fieldflash-cli's diagnostics take a terminal's address as HOST[:PORT]. GLib's parser reads port 0
-# as "the default" and connected to 2404; port 0, a port past 65535, a sign or anything but digits
-# is a usage error (status 2) that names the address, before anything connects. A well-formed
+# fieldflash-cli's diagnostics take a terminal's address as HOST[:PORT]. GLib's parser passed port 0
+# on and the IEC 104 connection read it as the default, 2404; port 0, a port past 65535, a sign or
+# anything but digits is a usage error (status 2) that names the address, before anything connects. A well-formed
 # address gets past that check to the connection (a closed loopback port: status 4).
 set -euo pipefail
 source "$(dirname "$0")/e2e-lib.sh"
