@@ -11,7 +11,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-/* The files init writes with g_file_set_contents_full(), each through a temporary NAME.XXXXXX. */
+/* The files init writes with ff_file_replace(), each named NAME.XXXXXX for a moment before it is
+ * renamed into place (from the start, where the file system refuses O_TMPFILE). */
 static const char *const init_files[] = {
   "platform-key.pem", "platform-key.pub.pem", "tls.key", "tls.crt", NULL
 };
@@ -23,7 +24,7 @@ ff_platform_uploads_directory (const char *data_dir)
 }
 
 /* Whether @name is NAME.XXXXXX, the temporary file of one of init's files: six letters or digits,
- * as g_file_set_contents_full() fills in its template. */
+ * as ff_file_replace() and g_file_set_contents_full() fill in their template. */
 static gboolean
 is_init_temporary (const char *name)
 {
