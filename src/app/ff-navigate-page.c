@@ -24,6 +24,18 @@
 #define FF_MAP_ZOOM_LEVEL 17
 #define FF_MAP_MAX_ZOOM_LEVEL 19
 #define FF_MAP_TILE_SIZE 256
+
+/* What the map is moved to show: the fix (if any), the terminal (if any) and the map's size, which
+ * the zoom is fitted to. */
+typedef struct
+{
+  gboolean   has_fix;
+  FfGeoPoint here;
+  gboolean   has_target;
+  FfGeoPoint target;
+  int        width;
+  int        height;
+} FfMapView;
 #endif
 
 struct _FfNavigatePage
@@ -57,6 +69,7 @@ struct _FfNavigatePage
   ShumateMarker    *terminal_marker;
   ShumateMarker    *tablet_marker;
   ShumatePathLayer *walk;        /* the straight line from the tablet to the terminal */
+  FfMapView         shown;       /* what the map was last moved to show */
 #endif
 };
 
@@ -128,15 +141,53 @@ zoom_to_fit (FfNavigatePage   *self,
   return zoom;
 }
 
-/* The tablet's fix (NULL: none), the terminal, and the walking line between them. */
+static gboolean
+same_point (const FfGeoPoint *a,
+            const FfGeoPoint *b)
+{
+  return a->latitude == b->latitude && a->longitude == b->longitude;
+}
+
+static gboolean
+same_view (const FfMapView *a,
+           const FfMapView *b)
+{
+  return a->has_fix == b->has_fix && (!a->has_fix || same_point (&a->here, &b->here))
+         && a->has_target == b->has_target
+         && (!a->has_target || same_point (&a->target, &b->target))
+         && a->width == b->width && a->height == b->height;
+}
+
+/* The next update moves the map, whatever it shows. */
+static void
+forget_shown_view (FfNavigatePage *self)
+{
+  self->shown.width = -1;
+}
+
+/* The tablet's fix (NULL: none), the terminal, and the walking line between them. Only when one
+ * of them or the map's size changed: moving the map redraws all of it, a frame of seconds on a
+ * slow tablet, and a fix repeated every second while the technician stands still would keep the
+ * map redrawing for nothing — each of those frames throws away the one before, tiles and all. */
 static void
 update_map (FfNavigatePage   *self,
             const FfGeoPoint *here)
 {
   ShumateViewport *viewport;
+  FfMapView view = { 0 };
 
   if (self->map == NULL)
     return;
+  view.has_fix = here != NULL;
+  if (here != NULL)
+    view.here = *here;
+  view.has_target = self->has_target;
+  view.target = self->target;
+  view.width = gtk_widget_get_width (GTK_WIDGET (self->map));
+  view.height = gtk_widget_get_height (GTK_WIDGET (self->map));
+  if (same_view (&view, &self->shown))
+    return;
+  self->shown = view;
   viewport = shumate_simple_map_get_viewport (self->map);
   gtk_widget_set_visible (GTK_WIDGET (self->tablet_marker), here != NULL);
   shumate_path_layer_remove_all (self->walk);
@@ -452,10 +503,14 @@ ff_navigate_page_set_target (FfNavigatePage   *self,
   gtk_label_set_label (self->device_label, device);
   gtk_stack_set_visible_child_name (self->stack, "target");
 #if HAVE_SHUMATE
-  /* Without a fix the map shows the terminal; with one, update_fix() shows both. */
+  /* Without a fix the map shows the terminal; with one, update_fix() shows both, also where the
+   * technician had moved the map away from the same terminal. */
   if (self->map != NULL)
-    shumate_map_center_on (shumate_simple_map_get_map (self->map), item->latitude,
-                           item->longitude);
+    {
+      shumate_map_center_on (shumate_simple_map_get_map (self->map), item->latitude,
+                             item->longitude);
+      forget_shown_view (self);
+    }
 #endif
   update_fix (self);
 }
@@ -488,6 +543,7 @@ create_map (FfNavigatePage   *self,
   GdkRGBA walk_colour = { 0.11, 0.44, 0.85, 1 };
 
   self->map = shumate_simple_map_new ();
+  forget_shown_view (self);
   /* The tiles first: with no layer to go behind, libshumate puts a source's layer on top. */
   shumate_simple_map_set_map_source (self->map, source);
   viewport = shumate_simple_map_get_viewport (self->map);

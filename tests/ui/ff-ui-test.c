@@ -7,6 +7,9 @@
 
 #include <glib/gstdio.h>
 #include <math.h>
+#if HAVE_SHUMATE
+#include <shumate/shumate.h>
+#endif
 
 #define FF_FRAME_DEADLINE_S 10
 #define FF_FRAME_ATTEMPTS 10
@@ -458,6 +461,20 @@ ff_ui_test_map_coverage (GtkWidget *map)
     if (GUINT32_FROM_LE (pixels[i]) >> 24 == 0xff)
       opaque++;
   return (double) opaque / ((double) width * height);
+}
+
+/* The map (a ShumateSimpleMap) shows where the tablet and the terminal are, joined by the walking
+ * line, over tiles that cover it whole (more than 99 %: a tile's edge may fall on a fraction of a
+ * pixel). */
+gboolean
+ff_ui_test_map_shows_way (gpointer map)
+{
+  GtkWidget *walk = ff_ui_test_find_type (map, SHUMATE_TYPE_PATH_LAYER);
+  g_autoptr(GList) nodes = NULL;
+
+  g_assert_nonnull (walk);
+  nodes = shumate_path_layer_get_nodes (SHUMATE_PATH_LAYER (walk));
+  return g_list_length (nodes) == 2 && ff_ui_test_map_coverage (map) > 0.99;
 }
 #endif
 

@@ -153,6 +153,7 @@ void           ff_ui_test_visit_finish       (FfUiTestVisit   *visit);
 
 #if HAVE_SHUMATE
 double      ff_ui_test_map_coverage        (GtkWidget *map);
+gboolean    ff_ui_test_map_shows_way       (gpointer   map);
 #endif
 
 G_END_DECLS
