@@ -886,23 +886,30 @@ ff_remote_result_load (GBytes     *envelope,
 
   if (document == NULL)
     return NULL;
-  return ff_remote_result_load_unwrapped (document, signature, terminal_key, device_id, error);
+  return ff_remote_result_load_parsed (document, signature,
+                                       ff_remote_result_parse (document, NULL), terminal_key,
+                                       device_id, error);
 }
 
 FfRemoteResult *
-ff_remote_result_load_unwrapped (GBytes     *document,
-                                 GBytes     *signature,
-                                 FfKey      *terminal_key,
-                                 const char *device_id,
-                                 GError    **error)
+ff_remote_result_load_parsed (GBytes         *document,
+                              GBytes         *signature,
+                              FfRemoteResult *parsed,
+                              FfKey          *terminal_key,
+                              const char     *device_id,
+                              GError        **error)
 {
-  g_autoptr(FfRemoteResult) result = NULL;
+  g_autoptr(FfRemoteResult) result = parsed;
 
   if (!verify_unwrapped (document, signature, terminal_key, error))
     return NULL;
-  result = ff_remote_result_parse (document, error);
   if (result == NULL)
-    return NULL;
+    {
+      /* Signed but not a result: parsed again only to say why (a terminal's bug, not traffic). */
+      g_autoptr(FfRemoteResult) again = ff_remote_result_parse (document, error);
+
+      return NULL;
+    }
   if (strcmp (result->device_id, device_id) != 0)
     {
       g_set_error (error, FF_REMOTE_DOC_ERROR, FF_REMOTE_DOC_ERROR_WRONG_DEVICE,

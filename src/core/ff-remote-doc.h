@@ -192,13 +192,16 @@ FfRemoteResult  *ff_remote_result_load       (GBytes               *envelope,
                                               FfKey                *terminal_key,
                                               const char           *device_id,
                                               GError              **error);
-/* The same for a @document and its @signature already unwrapped (ff_remote_envelope_unwrap): a
- * receiver that unwrapped the envelope to look at it first does not unwrap it twice. */
-FfRemoteResult  *ff_remote_result_load_unwrapped (GBytes     *document,
-                                                  GBytes     *signature,
-                                                  FfKey      *terminal_key,
-                                                  const char *device_id,
-                                                  GError    **error);
+/* The same for a @document and its @signature already unwrapped (ff_remote_envelope_unwrap) and
+ * @parsed from @document (ff_remote_result_parse(), unverified; NULL: it did not parse), which is
+ * taken: a receiver that looked at the document before checking it parses it once. Returns
+ * @parsed once the signature verifies and the result is @device_id's. */
+FfRemoteResult  *ff_remote_result_load_parsed (GBytes         *document,
+                                               GBytes         *signature,
+                                               FfRemoteResult *parsed,
+                                               FfKey          *terminal_key,
+                                               const char     *device_id,
+                                               GError        **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteCommand, ff_remote_command_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteResult, ff_remote_result_free)

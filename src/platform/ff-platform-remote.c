@@ -388,6 +388,7 @@ struct _FfRemoteIngest
 {
   char                 *device_id;
   FfKey                *key;        /* the terminal's, to verify it with (not repeated) */
+  FfRemoteResult       *parsed;     /* read before its check (NULL: not a result), then result */
   FfRemoteResult       *result;
   FfRemoteResultRecord  record;
   GBytes               *document;
@@ -404,6 +405,7 @@ ff_remote_ingest_free (FfRemoteIngest *ingest)
     return;
   g_free (ingest->device_id);
   g_clear_pointer (&ingest->key, ff_key_unref);
+  g_clear_pointer (&ingest->parsed, ff_remote_result_free);
   g_clear_pointer (&ingest->result, ff_remote_result_free);
   g_clear_pointer (&ingest->document, g_bytes_unref);
   g_clear_pointer (&ingest->signature, g_bytes_unref);
@@ -435,26 +437,22 @@ ff_remote_ingest_unmatched (const FfRemoteIngest *ingest)
   return ingest->unmatched;
 }
 
-/* The result in @document when it is stored already with this very @document and @signature,
- * else NULL (@error set only on a database error). A terminal sends a result again until it is
- * acknowledged; the bytes stored were verified before they were stored, so the same bytes need
- * no second signature check. The document is read unverified only to find its ID. */
-static FfRemoteResult *
-stored_before (FfPlatformDb *db,
-               const char   *device_id,
-               GBytes       *document,
-               GBytes       *signature,
-               GError      **error)
+/* Whether @ingest's result (parsed, not yet verified) is stored already with this very document
+ * and signature. A terminal sends a result again until it is acknowledged; the bytes stored were
+ * verified before they were stored, so the same bytes need no second signature check. */
+static gboolean
+stored_before (FfPlatformDb         *db,
+               const FfRemoteIngest *ingest,
+               gboolean             *stored,
+               GError              **error)
 {
-  g_autoptr(FfRemoteResult) result = ff_remote_result_parse (document, NULL);
-  gboolean stored = FALSE;
+  const FfRemoteResult *parsed = ingest->parsed;
 
-  if (result == NULL || g_strcmp0 (result->device_id, device_id) != 0
-      || !ff_platform_db_result_is_stored (db, result->result_id, device_id, document, signature,
-                                           &stored, error)
-      || !stored)
-    return NULL;
-  return g_steal_pointer (&result);
+  *stored = FALSE;
+  if (parsed == NULL || g_strcmp0 (parsed->device_id, ingest->device_id) != 0)
+    return TRUE;
+  return ff_platform_db_result_is_stored (db, parsed->result_id, ingest->device_id,
+                                          ingest->document, ingest->signature, stored, error);
 }
 
 FfRemoteIngest *
@@ -465,18 +463,16 @@ ff_platform_remote_read_result (FfPlatformDb *db,
                                 GError      **error)
 {
   g_autoptr(FfRemoteIngest) ingest = g_new0 (FfRemoteIngest, 1);
-  g_autoptr(GError) local_error = NULL;
 
   ingest->device_id = g_strdup (device_id);
   ingest->record.received_at = now;
   ingest->document = ff_remote_envelope_unwrap (envelope, &ingest->signature, error);
   if (ingest->document == NULL)
     return NULL;
-  ingest->result = stored_before (db, device_id, ingest->document, ingest->signature,
-                                  &local_error);
-  if (local_error != NULL)
-    return g_propagate_error (error, g_steal_pointer (&local_error)), NULL;
-  ingest->repeated = ingest->result != NULL;
+  /* Parsed once: to find a stored copy, and as the result once its signature verifies. */
+  ingest->parsed = ff_remote_result_parse (ingest->document, NULL);
+  if (!stored_before (db, ingest, &ingest->repeated, error))
+    return NULL;
   if (!ingest->repeated
       && (ingest->key = ff_platform_remote_terminal_key (db, ingest->device_id, error)) == NULL)
     return NULL;
@@ -489,10 +485,12 @@ ff_remote_ingest_verify (FfRemoteIngest *ingest,
 {
   FfRemoteResult *result;
 
-  if (!ingest->repeated
-      && (ingest->result = ff_remote_result_load_unwrapped (ingest->document, ingest->signature,
-                                                            ingest->key, ingest->device_id,
-                                                            error)) == NULL)
+  if (ingest->repeated)
+    ingest->result = g_steal_pointer (&ingest->parsed);
+  else if ((ingest->result = ff_remote_result_load_parsed (ingest->document, ingest->signature,
+                                                           g_steal_pointer (&ingest->parsed),
+                                                           ingest->key, ingest->device_id,
+                                                           error)) == NULL)
     return FALSE;
   result = ingest->result;
   ingest->record.result_id = result->result_id;

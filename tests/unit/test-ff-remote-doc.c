@@ -262,6 +262,50 @@ test_result_round_trip (void)
   g_assert_error (error, FF_REMOTE_DOC_ERROR, FF_REMOTE_DOC_ERROR_WRONG_DEVICE);
 }
 
+/* A document parsed before its check (ff_remote_result_load_parsed) is still refused for its
+ * signature first, and a signed document that is no result for what it breaks. */
+static void
+test_result_parsed_before_check (void)
+{
+  g_autoptr(FfKey) key = ff_key_generate (NULL);
+  g_autoptr(FfKey) other = ff_key_generate (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) not_result = g_bytes_new_static ("{\"result_id\":7}", 15);
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GBytes) document = NULL;
+  g_autoptr(GBytes) envelope = NULL;
+
+  envelope = ff_remote_envelope_seal (not_result, key, &error);
+  g_assert_no_error (error);
+  document = ff_remote_envelope_unwrap (envelope, &signature, &error);
+  g_assert_no_error (error);
+  g_assert_null (ff_remote_result_load_parsed (document, signature, NULL, other, "DTU-0001",
+                                               &error));
+  g_assert_error (error, FF_REMOTE_DOC_ERROR, FF_REMOTE_DOC_ERROR_SIGNATURE);
+  g_clear_error (&error);
+  g_assert_null (ff_remote_result_load_parsed (document, signature, NULL, key, "DTU-0001",
+                                               &error));
+  g_assert_error (error, FF_DOCUMENT_ERROR, FF_DOCUMENT_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* A result parsed before its check, signed with another key: refused, and freed. */
+  g_clear_pointer (&envelope, g_bytes_unref);
+  g_clear_pointer (&document, g_bytes_unref);
+  g_clear_pointer (&signature, g_bytes_unref);
+  {
+    g_autoptr(FfRemoteResult) result = sample_result ();
+
+    envelope = ff_remote_result_seal (result, other, &error);
+    g_assert_no_error (error);
+  }
+  document = ff_remote_envelope_unwrap (envelope, &signature, &error);
+  g_assert_no_error (error);
+  g_assert_null (ff_remote_result_load_parsed (document, signature,
+                                               ff_remote_result_parse (document, NULL), key,
+                                               "DTU-0001", &error));
+  g_assert_error (error, FF_REMOTE_DOC_ERROR, FF_REMOTE_DOC_ERROR_SIGNATURE);
+}
+
 static gpointer
 parse_result (GBytes  *bytes,
               GError **error)
@@ -298,5 +342,6 @@ main (int    argc,
   g_test_add_func ("/remote-doc/rollback-and-ack", test_rollback_and_ack);
   g_test_add_func ("/remote-doc/result-round-trip", test_result_round_trip);
   g_test_add_func ("/remote-doc/result-rules", test_result_rules);
+  g_test_add_func ("/remote-doc/result-parsed-before-check", test_result_parsed_before_check);
   return g_test_run ();
 }
