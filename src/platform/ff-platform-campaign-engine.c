@@ -435,14 +435,14 @@ run_step (FfCampaignEngine *self,
 static StepResult
 advance (FfCampaignEngine *self,
          const FfCampaign *c,
-         const char       *platform_url,
          gint64            now,
          gint64           *deadline)
 {
   g_autofree char *reason = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(FfPackageCache) packages = NULL;
-  Step step = { self, c, platform_url, NULL, c->current_wave, now, NULL, 0, NULL };
+  g_autoptr(FfMqttSettings) settings = NULL;
+  Step step = { self, c, NULL, NULL, c->current_wave, now, NULL, 0, NULL };
   gint64 opens_at;
 
   if (threshold_reached (c, &reason))
@@ -497,10 +497,14 @@ advance (FfCampaignEngine *self,
       return STEP_WAIT;
     }
   step.wave = c->current_wave + 1;
+  /* Read when a wave starts, not at every pass (one per batch of results): `mqtt config` run
+   * meanwhile holds for the next wave. */
+  settings = ff_mqtt_settings_load (self->data_dir, NULL);
+  step.platform_url = settings != NULL ? settings->platform_url : NULL;
   /* Per wave, not kept longer: a package replaced or withdrawn meanwhile is read afresh. */
   packages = ff_package_cache_new (self->data_dir, self->platform_key);
   step.packages = packages;
-  if (!deltas_ready (self, c, step.wave, platform_url, packages))
+  if (!deltas_ready (self, c, step.wave, step.platform_url, packages))
     return STEP_WAIT;
   if (!run_step (self, start_wave_in_transaction, &step))
     return STEP_WAIT;
@@ -523,8 +527,6 @@ static void
 evaluate (FfCampaignEngine *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(FfMqttSettings) settings = ff_mqtt_settings_load (self->data_dir, NULL);
-  const char *platform_url = settings != NULL ? settings->platform_url : NULL;
   gint64 now = ff_platform_now ();
   gint64 next = 0;
   gboolean again = TRUE;
@@ -546,7 +548,7 @@ evaluate (FfCampaignEngine *self)
         {
           gint64 deadline = 0;
 
-          if (advance (self, g_ptr_array_index (running, i), platform_url, now, &deadline)
+          if (advance (self, g_ptr_array_index (running, i), now, &deadline)
               == STEP_AGAIN)
             again = TRUE;
           if (deadline > 0 && (next == 0 || deadline < next))
