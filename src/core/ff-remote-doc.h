@@ -203,6 +203,7 @@ FfRemoteResult  *ff_remote_result_load_parsed (GBytes         *document,
                                                const char     *device_id,
                                                GError        **error);
 
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FfRemoteVersions, ff_remote_versions_clear)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteCommand, ff_remote_command_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRemoteResult, ff_remote_result_free)
 

@@ -96,6 +96,41 @@ typedef struct
   char             *halt_reason;
 } Step;
 
+/* *@firmware: the record of @c's firmware for @terminal's vendor and model (NULL: there is none),
+ * read once per vendor and model into @read (of FfFirmware *, keyed by both): a wave's
+ * terminals share a few. FALSE on a database error. */
+static gboolean
+campaign_firmware (FfPlatformDb      *db,
+                   const FfCampaign  *c,
+                   const FfTerminal  *terminal,
+                   GHashTable        *read,
+                   const FfFirmware **firmware,
+                   GError           **error)
+{
+  g_autofree char *key = g_strdup_printf ("%zu:%s%s", strlen (terminal->vendor), terminal->vendor,
+                                          terminal->model);
+  g_autoptr(GError) local_error = NULL;
+  FfFirmware *found;
+
+  if (g_hash_table_lookup_extended (read, key, NULL, (gpointer *) firmware))
+    return TRUE;
+  found = ff_platform_db_find_firmware (db, terminal->vendor, terminal->model,
+                                        c->firmware_version, &local_error);
+  *firmware = found;
+  if (local_error != NULL)
+    return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
+  g_hash_table_insert (read, g_steal_pointer (&key), found);
+  return TRUE;
+}
+
+/* A table for campaign_firmware(). */
+static GHashTable *
+firmware_read_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                (GDestroyNotify) ff_firmware_free);
+}
+
 /* Whether the campaign is still as the engine read it (the operator may have acted since). */
 static gboolean
 still_current (FfPlatformDb *db,
@@ -203,6 +238,7 @@ start_wave_in_transaction (FfPlatformDb *db,
   FfRemoteContext context = { db, step->engine->data_dir, step->engine->platform_key,
                               step->platform_url, FALSE, TRUE, step->packages };
   g_autoptr(GPtrArray) terminals = NULL;
+  g_autoptr(GHashTable) firmware_read = firmware_read_new ();
   gboolean current = FALSE;
 
   if (!still_current (db, step, &current, error))
@@ -217,7 +253,7 @@ start_wave_in_transaction (FfPlatformDb *db,
     {
       const FfCampaignTerminal *t = g_ptr_array_index (terminals, i);
       g_autoptr(FfTerminal) terminal = NULL;
-      g_autoptr(FfFirmware) firmware = NULL;
+      const FfFirmware *firmware = NULL;
       g_autoptr(FfRemoteCommandRecord) record = NULL;
       g_autoptr(GError) refusal = NULL;
       gint64 firmware_id = 0;
@@ -233,10 +269,9 @@ start_wave_in_transaction (FfPlatformDb *db,
       if (!g_str_equal (t->link, "mqtt"))
         continue;
       terminal = ff_platform_db_require_terminal (db, t->device_id, error);
-      if (terminal == NULL)
+      if (terminal == NULL
+          || !campaign_firmware (db, step->campaign, terminal, firmware_read, &firmware, error))
         return FALSE;
-      firmware = ff_platform_db_find_firmware (db, terminal->vendor, terminal->model,
-                                               step->campaign->firmware_version, error);
       if (firmware != NULL && firmware->withdrawn_at != 0)
         {
           step->halt_reason = g_strdup_printf (_("Firmware %s for %s %s was withdrawn"),
@@ -254,7 +289,7 @@ start_wave_in_transaction (FfPlatformDb *db,
         record = ff_platform_remote_prepare (&context, terminal, step->campaign->firmware_version,
                                              FALSE, step->campaign->campaign_id, step->wave,
                                              FF_REMOTE_DEFAULT_VALID_SECONDS, step->now,
-                                             &firmware_id, &refusal);
+                                             firmware, &firmware_id, &refusal);
       if (record == NULL)
         {
           if (!g_error_matches (refusal, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED))
@@ -356,6 +391,7 @@ deltas_ready (FfCampaignEngine *self,
   g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func ((GDestroyNotify)
                                                               ff_remote_delta_job_free);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) firmware_read = firmware_read_new ();
   g_autoptr(GPtrArray) terminals = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GTask) task = NULL;
@@ -368,14 +404,15 @@ deltas_ready (FfCampaignEngine *self,
     {
       const FfCampaignTerminal *t = g_ptr_array_index (terminals, i);
       g_autoptr(FfTerminal) terminal = NULL;
+      const FfFirmware *firmware = NULL;
       FfRemoteDeltaJob *job = NULL;
 
       if (!g_str_equal (t->link, "mqtt") || !g_str_equal (t->state, "pending"))
         continue;
       terminal = ff_platform_db_require_terminal (self->db, t->device_id, &error);
       if (terminal == NULL
-          || !ff_platform_remote_delta_job_for (&context, terminal, c->firmware_version, &job,
-                                                &error))
+          || !campaign_firmware (self->db, c, terminal, firmware_read, &firmware, &error)
+          || !ff_platform_remote_delta_job_for (&context, terminal, firmware, &job, &error))
         break;
       if (job == NULL)
         continue;

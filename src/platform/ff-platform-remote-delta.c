@@ -14,19 +14,14 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
-/* The versions in @device_id's retained state; FALSE when there is none or it does not say
- * (its last will, a state the platform cannot read): then nothing is known. */
-static gboolean
-retained_versions (FfPlatformDb     *db,
-                   const char       *device_id,
-                   FfRemoteVersions *versions,
-                   GError          **error)
+gboolean
+ff_platform_remote_link_versions (const FfTerminalLink *link,
+                                  FfRemoteVersions     *versions)
 {
-  g_autoptr(FfTerminalLink) link = ff_platform_db_get_link (db, device_id, error);
   g_autoptr(JsonParser) parser = NULL;
   JsonObject *root = NULL;
 
-  if (link == NULL || link->state == NULL
+  if (link->state == NULL
       || (parser = ff_document_parse_object (link->state, &root, NULL)) == NULL
       || !json_object_has_member (root, "versions"))
     return FALSE;
@@ -230,9 +225,9 @@ build_stored (FfPackageCache        *packages,
 }
 
 /* What the command upgrading @terminal to @firmware (@package) may be derived from: for each
- * payload, the package holding the image the terminal runs (@versions, or its retained state when
- * NULL), from @packages. *@key is the derived package's key, NULL when nothing is known (then
- * the full package it is). */
+ * payload, the package holding the image the terminal runs (@versions; NULL: nothing is known),
+ * from @packages. *@key is the derived package's key, NULL when nothing is known (then the full
+ * package it is). */
 static gboolean
 plan (FfPlatformDb           *db,
       FfPackageCache         *packages,
@@ -246,21 +241,17 @@ plan (FfPlatformDb           *db,
       GError                **error)
 {
   g_autoptr(GError) local_error = NULL;
-  FfRemoteVersions retained = { 0 };
   const FfPackagePayload *payloads;
   gboolean known = FALSE;
 
   *key = NULL;
   *n = 0;
-  if (versions == NULL && retained_versions (db, terminal->device_id, &retained, NULL))
-    versions = &retained;
   if (versions == NULL)
     return TRUE;
   payloads = ff_package_get_payloads (package, n);
   for (guint i = 0; i < *n; i++)
     sources[i] = (Source) { &payloads[i], NULL, NULL };
   find_sources (db, packages, terminal, firmware, versions, sources, *n, &local_error);
-  ff_remote_versions_clear (&retained);
   if (local_error != NULL)
     return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
   for (guint i = 0; i < *n; i++)
@@ -376,21 +367,22 @@ ff_remote_delta_job_free (FfRemoteDeltaJob *job)
 }
 
 gboolean
-ff_platform_remote_delta_job_new (FfPlatformDb      *db,
-                                  FfPackageCache    *packages,
-                                  const FfTerminal  *terminal,
-                                  const FfFirmware  *firmware,
-                                  FfPackage         *package,
-                                  FfRemoteDeltaJob **job,
-                                  GError           **error)
+ff_platform_remote_delta_job_new (FfPlatformDb           *db,
+                                  FfPackageCache         *packages,
+                                  const FfTerminal       *terminal,
+                                  const FfFirmware       *firmware,
+                                  FfPackage              *package,
+                                  const FfRemoteVersions *versions,
+                                  FfRemoteDeltaJob      **job,
+                                  GError                **error)
 {
   g_autoptr(FfRemoteDeltaJob) self = g_new0 (FfRemoteDeltaJob, 1);
   g_autoptr(FfRemotePackageDelta) derived = NULL;
 
   *job = NULL;
   self->package = package;
-  if (!plan (db, packages, terminal, firmware, package, NULL, self->sources, &self->n, &self->key,
-             error))
+  if (!plan (db, packages, terminal, firmware, package, versions, self->sources, &self->n,
+             &self->key, error))
     return FALSE;
   if (self->key == NULL)
     return TRUE;

@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 
 /* Chooses the package for upgrading @terminal to @firmware (its package @package, from
  * @packages, which also gives the other packages the payloads may be patches from): with
- * @versions, or the terminal's retained state when NULL, naming the versions it runs, each
+ * @versions naming the versions it runs (NULL: nothing is known, the full package it is), each
  * payload of a kind whose installed version is the version of that kind in one package of the
  * terminal's vendor and model the platform holds becomes a patch from that package's payload
  * (delta_from: its SHA-256), unless the patch is no smaller. The derived package, signed with
@@ -35,20 +35,27 @@ gboolean ff_platform_remote_choose_package (FfPlatformDb           *db,
                                             gboolean               *delta,
                                             GError                **error);
 
+/* The versions in @link's retained state into @versions (cleared with ff_remote_versions_clear);
+ * FALSE when there is none or it does not say (its last will, a state the platform cannot read):
+ * then nothing is known. */
+gboolean ff_platform_remote_link_versions  (const FfTerminalLink   *link,
+                                            FfRemoteVersions       *versions);
+
 /* A derived package to make outside the main loop: created there, run in a worker thread (no
  * database), recorded back on the main loop. */
 typedef struct _FfRemoteDeltaJob FfRemoteDeltaJob;
 
 /* *@job: the job making the derived package that upgrading @terminal to @firmware (@package, from
- * @packages, which the job keeps) would name from its retained state, or NULL when there is none to make (nothing known,
- * or made already). FALSE on a database error. */
-gboolean    ff_platform_remote_delta_job_new (FfPlatformDb      *db,
-                                              FfPackageCache    *packages,
-                                              const FfTerminal  *terminal,
-                                              const FfFirmware  *firmware,
-                                              FfPackage         *package,
-                                              FfRemoteDeltaJob **job,
-                                              GError           **error);
+ * @packages, which the job keeps) would name for @versions (its retained state's), or NULL when
+ * there is none to make (nothing known, or made already). FALSE on a database error. */
+gboolean    ff_platform_remote_delta_job_new (FfPlatformDb           *db,
+                                              FfPackageCache         *packages,
+                                              const FfTerminal       *terminal,
+                                              const FfFirmware       *firmware,
+                                              FfPackage              *package,
+                                              const FfRemoteVersions *versions,
+                                              FfRemoteDeltaJob      **job,
+                                              GError                **error);
 /* Target package and installed images: jobs with one ID make the same package. */
 const char *ff_remote_delta_job_get_id       (const FfRemoteDeltaJob *job);
 /* Makes and stores the package (in any thread); a failure is kept for the record. */

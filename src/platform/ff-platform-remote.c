@@ -62,8 +62,8 @@ open_package (FfPackageCache   *packages,
 }
 
 /* Chooses the package of @record, a command upgrading @terminal to @firmware (@package, from
- * @packages): the one ff_platform_remote_choose_package() chooses for @versions (NULL: the
- * retained state's), or the full one with @context's full_package. */
+ * @packages): the one ff_platform_remote_choose_package() chooses for @versions (NULL: nothing
+ * known), or the full one with @context's full_package. */
 static gboolean
 choose_package (const FfRemoteContext  *context,
                 const FfTerminal       *terminal,
@@ -125,33 +125,29 @@ seal_command (const FfRemoteContext  *context,
 gboolean
 ff_platform_remote_delta_job_for (const FfRemoteContext *context,
                                   const FfTerminal      *terminal,
-                                  const char            *version,
+                                  const FfFirmware      *firmware,
                                   FfRemoteDeltaJob     **job,
                                   GError               **error)
 {
   g_autoptr(FfTerminalLink) link = NULL;
-  g_autoptr(FfFirmware) firmware = NULL;
   g_autoptr(FfPackageCache) packages = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_auto(FfRemoteVersions) versions = { 0 };
   FfPackage *package;
 
   *job = NULL;
-  if (context->full_package)
+  if (context->full_package || firmware == NULL)
     return TRUE;
   link = ff_platform_db_get_link (context->db, terminal->device_id, error);
   if (link == NULL)
     return FALSE;
-  if (g_strcmp0 (link->link, FF_LINK_MQTT) != 0 || link->state == NULL)
+  if (g_strcmp0 (link->link, FF_LINK_MQTT) != 0
+      || !ff_platform_remote_link_versions (link, &versions))
     return TRUE;
-  firmware = ff_platform_db_find_firmware (context->db, terminal->vendor, terminal->model,
-                                           version, &local_error);
-  if (local_error != NULL)
-    return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
   packages = packages_of (context);
-  if (firmware == NULL || (package = open_package (packages, firmware, NULL)) == NULL)
+  if ((package = open_package (packages, firmware, NULL)) == NULL)
     return TRUE;
-  return ff_platform_remote_delta_job_new (context->db, packages, terminal, firmware, package, job,
-                                           error);
+  return ff_platform_remote_delta_job_new (context->db, packages, terminal, firmware, package,
+                                           &versions, job, error);
 }
 
 FfRemoteCommandRecord *
@@ -163,6 +159,7 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
                             gint64                 wave,
                             gint64                 valid_seconds,
                             gint64                 now,
+                            const FfFirmware      *known_firmware,
                             gint64                *firmware_id,
                             GError               **error)
 {
@@ -171,6 +168,8 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
   g_autoptr(FfFirmware) firmware = NULL;
   g_autoptr(FfPackageCache) packages = packages_of (context);
   g_autoptr(FfRemoteCommandRecord) chosen = g_new0 (FfRemoteCommandRecord, 1);
+  g_auto(FfRemoteVersions) retained = { 0 };
+  const FfFirmware *target = known_firmware;
   FfPackage *package;
 
   if (link == NULL)
@@ -185,13 +184,17 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
     }
   if (!ff_platform_check_credentials (link, error))
     return NULL;
-  firmware = ff_platform_require_firmware (context->db, terminal, version, error);
-  if (firmware == NULL
-      || !ff_platform_check_target (context->db, terminal, firmware, rollback, campaign_id, error)
-      || (package = open_package (packages, firmware, error)) == NULL)
+  if (target == NULL)
+    target = firmware = ff_platform_require_firmware (context->db, terminal, version, error);
+  if (target == NULL
+      || !ff_platform_check_target (context->db, terminal, target, rollback, campaign_id, error)
+      || (package = open_package (packages, target, error)) == NULL)
     return NULL;
-  *firmware_id = firmware->id;
-  if (!choose_package (context, terminal, firmware, packages, package, NULL, now, chosen, error))
+  *firmware_id = target->id;
+  /* The versions its retained state names, from the link read above. */
+  if (!choose_package (context, terminal, target, packages, package,
+                       ff_platform_remote_link_versions (link, &retained) ? &retained : NULL,
+                       now, chosen, error))
     return NULL;
   return seal_command (context, terminal->device_id, g_steal_pointer (&chosen), rollback,
                        campaign_id, wave, valid_seconds, now, error);
@@ -253,7 +256,7 @@ ff_platform_remote_upgrade (const FfRemoteContext *context,
       /* The terminals share their packages: each is opened once. */
       each.packages = packages;
       record = ff_platform_remote_prepare (&each, terminal, version, rollback, NULL, -1,
-                                           valid_seconds, now, &firmware_id, error);
+                                           valid_seconds, now, NULL, &firmware_id, error);
       if (record == NULL)
         return NULL;
       g_ptr_array_add (records, record);

@@ -34,20 +34,23 @@ GPtrArray      *ff_platform_remote_upgrade  (const FfRemoteContext *context,
                                              gint64                 now,
                                              GError               **error);
 
-/* *@job: the job making the derived package a command upgrading @terminal to @version would name,
- * NULL when there is none to make (no network link, no such package, nothing known of the images
- * it runs, made already: the command's own checks say why later). FALSE on a database error. */
+/* *@job: the job making the derived package a command upgrading @terminal to @firmware (NULL:
+ * there is none) would name, NULL when there is none to make (no network link, not a package,
+ * nothing known of the images it runs, made already: the command's own checks say why later).
+ * FALSE on a database error. */
 gboolean ff_platform_remote_delta_job_for (const FfRemoteContext *context,
                                            const FfTerminal      *terminal,
-                                           const char            *version,
+                                           const FfFirmware      *firmware,
                                            FfRemoteDeltaJob     **job,
                                            GError               **error);
 
 /* Checks one terminal as ff_platform_remote_upgrade() does (@campaign_id: the campaign the upgrade
  * belongs to, or NULL) and signs its command, which carries @campaign_id and @wave (-1: none);
- * the command is not recorded. *@firmware_id is the firmware it installs. The command names the
- * package ff_platform_remote_choose_package() chooses from the terminal's retained state (a
- * smaller one of delta patches), or the full one with @context's full_package. */
+ * the command is not recorded. *@firmware_id is the firmware it installs: @known_firmware when
+ * the caller read the record of @version for the terminal's vendor and model already, else read
+ * here. The command names the package ff_platform_remote_choose_package() chooses from the
+ * terminal's retained state (a smaller one of delta patches), or the full one with @context's
+ * full_package. */
 FfRemoteCommandRecord *ff_platform_remote_prepare (const FfRemoteContext *context,
                                                    const FfTerminal      *terminal,
                                                    const char            *version,
@@ -56,6 +59,7 @@ FfRemoteCommandRecord *ff_platform_remote_prepare (const FfRemoteContext *contex
                                                    gint64                 wave,
                                                    gint64                 valid_seconds,
                                                    gint64                 now,
+                                                   const FfFirmware      *known_firmware,
                                                    gint64                *firmware_id,
                                                    GError               **error);
 
