@@ -22,6 +22,8 @@
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <mosquitto.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +63,7 @@ typedef struct
   gint64      misc_at;      /* monotonic seconds of the last pass over every terminal */
   GHashTable *by_id;        /* device ID → Terminal */
   GArray     *publications; /* Publication: executed in this pass, published once journaled */
+  GPtrArray  *corked;       /* Terminal: its socket corked for this pass */
   const char *running;
   const char *target;
   guint       connected;
@@ -396,6 +399,30 @@ stop (int signal_number)
   stopping = 1;
 }
 
+/* A terminal answering a command writes its PUBACK, progress and result in one pass, each in a
+ * TLS record of its own: corked, they leave as one TCP segment when the pass ends, not three (the
+ * kernel's send and loopback delivery, and the broker's wake-up, are most of what a write costs). */
+static void
+cork (Terminal *t,
+      int       on)
+{
+  setsockopt (t->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+}
+
+static void
+uncork_all (void)
+{
+  for (guint i = 0; i < swarm.corked->len; i++)
+    {
+      Terminal *t = g_ptr_array_index (swarm.corked, i);
+
+      /* A socket libmosquitto closed in this pass is gone, corked or not. */
+      if (t->fd >= 0 && mosquitto_socket (t->mosq) == t->fd)
+        cork (t, 0);
+    }
+  g_ptr_array_set_size (swarm.corked, 0);
+}
+
 /* One pass: waits up to @timeout_ms for sockets ready, reads and writes them, publishes what was
  * executed; once a second, keeps the first @n terminals alive and reconnects the lost. */
 static void
@@ -414,11 +441,16 @@ run_once (GPtrArray *terminals,
       Terminal *t = events[i].data.ptr;
 
       if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
-        mosquitto_loop_read (t->mosq, 1);
+        {
+          cork (t, 1);
+          g_ptr_array_add (swarm.corked, t);
+          mosquitto_loop_read (t->mosq, 1);
+        }
       if ((events[i].events & EPOLLOUT) && mosquitto_socket (t->mosq) >= 0)
         mosquitto_loop_write (t->mosq, 1);
     }
   publish_executed ();
+  uncork_all ();
   for (int i = 0; i < ready; i++)
     watch (events[i].data.ptr);
   now = g_get_monotonic_time () / G_USEC_PER_SEC;
@@ -595,6 +627,7 @@ ff_sim_swarm_main (int    argc,
   mosquitto_lib_init ();
   swarm.by_id = g_hash_table_new (g_str_hash, g_str_equal);
   swarm.publications = g_array_new (FALSE, FALSE, sizeof (Publication));
+  swarm.corked = g_ptr_array_new ();
   for (guint i = 0; i < ids->len; i++)
     {
       const char *id = g_ptr_array_index (ids, i);
@@ -652,6 +685,7 @@ ff_sim_swarm_main (int    argc,
   close (swarm.epoll_fd);
   g_ptr_array_set_size (terminals, 0);
   g_array_unref (swarm.publications);
+  g_ptr_array_unref (swarm.corked);
   ff_sim_swarm_journal_free (swarm.journal);
   ff_key_unref (swarm.platform_key);
   mosquitto_lib_cleanup ();
