@@ -10,9 +10,10 @@
  * - `lock` guards all of the pump's state and the protocol object, which is not thread-safe. The
  *   worker holds it while it reads, feeds, ticks and writes; the owner takes it (ff_iec104_pump_lock)
  *   around its own calls to the protocol object, and every public function takes it.
- * - The owner is never called on the worker: after a step the worker queues one idle on the
- *   owner's context (the one the pump was made in), which calls after_step there unless the owner
- *   has let go of the pump (close or close_when_flushed) meanwhile.
+ * - The owner is never called on the worker: after a step the worker queues one call on the
+ *   owner's context (the one the pump was made in, at the default priority, as the socket source
+ *   had there), which runs after_step unless the owner has let go of the pump (close or
+ *   close_when_flushed) meanwhile.
  * - ff_iec104_pump_close, on the owner's thread, closes the connection under the lock, then stops
  *   and joins the worker: after it returns nothing runs on the worker, so the owner may free the
  *   protocol object. close_when_flushed leaves the worker to write the last bytes (it touches
@@ -207,13 +208,26 @@ on_owner_step (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Lets the owner drain its protocol object's events: at once in single-context mode, in one idle
+/* Runs `func` once in the owner's context at the default priority, the socket source's in
+ * single-context mode: an idle's own priority would wait behind GTK's redraw (120), which on a
+ * slow tablet is due again before the last frame ended, for ever. */
+static void
+invoke_on_owner (FfIec104Pump *pump,
+                 GSourceFunc   func)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, pump, g_object_unref);
+  g_source_attach (source, pump->owner_context);
+  g_source_unref (source);
+}
+
+/* Lets the owner drain its protocol object's events: at once in single-context mode, in one call
  * on the owner's context (however many steps the worker makes before it runs) otherwise. */
 static void
 notify_owner (FfIec104Pump *pump)
 {
-  GSource *idle;
-
   if (pump->released)
     return;
   if (!pump->threaded)
@@ -224,10 +238,7 @@ notify_owner (FfIec104Pump *pump)
   if (pump->step_queued)
     return;
   pump->step_queued = TRUE;
-  idle = g_idle_source_new ();
-  g_source_set_callback (idle, on_owner_step, g_object_ref (pump), g_object_unref);
-  g_source_attach (idle, pump->owner_context);
-  g_source_unref (idle);
+  invoke_on_owner (g_object_ref (pump), on_owner_step);
 }
 
 static void
@@ -704,17 +715,10 @@ on_flushed_on_owner (gpointer user_data)
 static void
 flush_done (FfIec104Pump *pump)
 {
-  GSource *idle;
-
   if (!pump->threaded)
-    {
-      g_object_unref (pump);
-      return;
-    }
-  idle = g_idle_source_new ();
-  g_source_set_callback (idle, on_flushed_on_owner, pump, g_object_unref);
-  g_source_attach (idle, pump->owner_context);
-  g_source_unref (idle);
+    g_object_unref (pump);
+  else
+    invoke_on_owner (pump, on_flushed_on_owner);
 }
 
 void

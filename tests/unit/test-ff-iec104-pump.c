@@ -371,6 +371,23 @@ test_outstation_reads_timely_ack_after_stall (void)
 
 static guint owner_steps;
 
+/* A master pumped on its own thread sends STARTDT act (started under the pump's lock), and the
+ * peer receives it. */
+static void
+start_dt_on_thread (Rig *rig)
+{
+  guint8 apdu[IEC104_APDU_MAX];
+  Iec104Error started;
+
+  ff_iec104_pump_lock (rig->pump);
+  started = iec104_master_start_dt (rig->master, ff_iec104_now_ms ());
+  ff_iec104_pump_unlock (rig->pump);
+  g_assert_cmpint (started, ==, IEC104_OK);
+  ff_iec104_pump_flush (rig->pump);
+  g_assert_cmpuint (peer_receive_apdu (rig, apdu), ==, sizeof startdt_act);
+  g_assert_cmpmem (apdu, sizeof startdt_act, startdt_act, sizeof startdt_act);
+}
+
 static void
 count_owner_step (gpointer owner)
 {
@@ -390,16 +407,9 @@ test_master_on_thread_answers_while_owner_blocked (void)
   Rig *rig = rig_new_full (TRUE, TRUE, count_owner_step);
   guint8 apdu[IEC104_APDU_MAX];
   guint watchdog;
-  Iec104Error started;
 
   owner_steps = 0;
-  ff_iec104_pump_lock (rig->pump);
-  started = iec104_master_start_dt (rig->master, ff_iec104_now_ms ());
-  ff_iec104_pump_unlock (rig->pump);
-  g_assert_cmpint (started, ==, IEC104_OK);
-  ff_iec104_pump_flush (rig->pump);
-  g_assert_cmpuint (peer_receive_apdu (rig, apdu), ==, sizeof startdt_act);
-  g_assert_cmpmem (apdu, sizeof startdt_act, startdt_act, sizeof startdt_act);
+  start_dt_on_thread (rig);
   peer_send (rig, startdt_con, sizeof startdt_con);
   peer_send (rig, testfr_act, sizeof testfr_act);
   /* Blocking, within the peer socket's bound: only the pump's thread can answer. */
@@ -422,6 +432,43 @@ test_master_on_thread_answers_while_owner_blocked (void)
   rig_free (rig);
 }
 
+static void
+locked_rig_after_step (gpointer owner)
+{
+  Rig *rig = owner;
+
+  ff_iec104_pump_lock (rig->pump);
+  rig_after_step (rig);
+  ff_iec104_pump_unlock (rig->pump);
+}
+
+static gboolean
+busy_frame (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* The owner's loop busy with frames that are always due (a slow tablet: GTK's redraw, priority
+ * 120, ready again before the last frame ended): the steps a pump on its own thread queues for
+ * the owner still get their turn, as its socket source at the default priority did. */
+static void
+test_master_on_thread_steps_beside_busy_frames (void)
+{
+  Rig *rig = rig_new_full (TRUE, TRUE, locked_rig_after_step);
+  GSource *frames = g_idle_source_new ();
+
+  g_source_set_priority (frames, G_PRIORITY_HIGH_IDLE + 20);
+  g_source_set_callback (frames, busy_frame, NULL, NULL);
+  g_source_attach (frames, NULL);
+  start_dt_on_thread (rig);
+  peer_send (rig, startdt_con, sizeof startdt_con);
+  rig_wait (rig, &rig->active, "the master's STARTDT beside busy frames");
+  g_assert_true (rig->active);
+  g_source_destroy (frames);
+  g_source_unref (frames);
+  rig_free (rig);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -435,5 +482,7 @@ main (int   argc,
                    test_outstation_reads_timely_ack_after_stall);
   g_test_add_func ("/iec104-pump/master-on-thread-answers-while-owner-blocked",
                    test_master_on_thread_answers_while_owner_blocked);
+  g_test_add_func ("/iec104-pump/master-on-thread-steps-beside-busy-frames",
+                   test_master_on_thread_steps_beside_busy_frames);
   return g_test_run ();
 }
