@@ -848,27 +848,6 @@ ff_platform_campaigns_changed (void)
   g_mutex_unlock (&observer_lock);
 }
 
-/* Runs @stmt (an UPDATE of campaign_terminals) and tells the observer when it changed a row. */
-static gboolean
-update_terminals (FfPlatformDb *db,
-                  sqlite3_stmt *stmt,
-                  GError      **error)
-{
-  gboolean changed;
-
-  ff_platform_db_lock (db);
-  if (!ff_platform_db_run (db, stmt, error))
-    {
-      ff_platform_db_unlock (db);
-      return FALSE;
-    }
-  changed = ff_platform_db_changes (db) > 0;
-  ff_platform_db_unlock (db);
-  if (changed)
-    ff_platform_campaigns_changed ();
-  return TRUE;
-}
-
 gboolean
 ff_platform_db_campaign_take_result (FfPlatformDb *db,
                                      const char   *device_id,
@@ -884,10 +863,10 @@ ff_platform_db_campaign_take_result (FfPlatformDb *db,
 
   if (command_id == NULL || ff_campaign_terminal_state_from_string (state) < 0)
     return TRUE;
-  return update_terminals (db, ff_platform_db_bind (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
     "UPDATE campaign_terminals SET state = ?2, step = ?3, reason = ?4, updated_at = ?5"
     " WHERE command_id = ?1 AND device_id = ?6", error, "ssssis", command_id, state, step, reason,
-    now, device_id), error);
+    now, device_id), error));
 }
 
 gboolean
@@ -905,11 +884,11 @@ ff_platform_db_campaign_take_report (FfPlatformDb *db,
 
   for (guint i = 0; i < G_N_ELEMENTS (states); i++)
     if (g_str_equal (outcome, states[i].outcome))
-      return update_terminals (db, ff_platform_db_bind (db,
+      return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
         "UPDATE campaign_terminals SET state = ?3, step = NULL,"
         " reason = CASE WHEN ?3 = 'succeeded' THEN NULL ELSE ?4 END, updated_at = ?5"
         " WHERE task_id = ?1 AND device_id = ?2", error, "ssssi", task_id, device_id,
-        states[i].state, outcome, now), error);
+        states[i].state, outcome, now), error));
   return TRUE;
 }
 
@@ -924,10 +903,10 @@ ff_platform_db_campaign_take_progress (FfPlatformDb *db,
   const char *state = g_strcmp0 (step, "download") == 0 ? "downloading" : "installing";
 
   /* Progress is QoS 0 and may come late: it never takes back a result. */
-  return update_terminals (db, ff_platform_db_bind (db,
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
     "UPDATE campaign_terminals SET state = ?2, updated_at = ?3 WHERE command_id = ?1"
     " AND device_id = ?4 AND state IN ('sent', 'downloading', 'installing') AND state != ?2",
-    error, "ssis", command_id, state, now, device_id), error);
+    error, "ssis", command_id, state, now, device_id), error));
 }
 
 char *

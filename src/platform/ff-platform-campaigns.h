@@ -198,8 +198,8 @@ gboolean    ff_platform_db_terminal_in_open_campaign (FfPlatformDb *db,
  * in the report; "aborted" changes nothing: the item stays open), a progress or state step of
  * @device_id for @command_id ("download" is downloading, any other installing). A result or a
  * progress moves only @device_id's own campaign entry: a terminal that names another's command
- * (it signs only its own results) changes nothing. A terminal whose campaign changed tells the
- * observer (ff_platform_campaigns_set_observer). */
+ * (it signs only its own results) changes nothing. The observer (ff_platform_campaigns_set_observer)
+ * is told by the caller once its transaction is committed (ff_platform_campaigns_changed). */
 gboolean    ff_platform_db_campaign_take_result   (FfPlatformDb *db,
                                                    const char   *device_id,
                                                    const char   *command_id,
@@ -221,15 +221,14 @@ gboolean    ff_platform_db_campaign_take_progress (FfPlatformDb *db,
                                                    gint64        now,
                                                    GError      **error);
 
-/* @changed runs (in the thread that stored the change, possibly before it is committed) when a
- * campaign terminal changed state; one observer per process (the daemon's engine), NULL to
+/* @changed runs (in the thread that stored the change, once it is committed) when campaign
+ * terminals may have changed state; one observer per process (the daemon's engine), NULL to
  * remove it. */
 void        ff_platform_campaigns_set_observer (void     (*changed) (gpointer user_data),
                                                 gpointer   user_data);
-/* Tells the observer now. A change stored through another connection than the daemon's (a
- * worker thread's, ff_platform_db_open_again) is visible to it only once committed, so the
- * observer told during that transaction may look too early: its writer tells it again after the
- * commit. */
+/* Tells the observer now: called after the commit that stored what the terminals told (a change
+ * stored through another connection than the daemon's, a worker thread's, is visible to it only
+ * once committed; told during the transaction, it would look too early, and once per row). */
 void        ff_platform_campaigns_changed      (void);
 
 /* Tells a running daemon that the operator changed a campaign: touches DATA/campaigns.changed,

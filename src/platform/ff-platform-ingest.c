@@ -413,6 +413,9 @@ ff_platform_ingest_report (FfPlatformDb   *db,
   g_free (ingest.new_version);
   if (!ok)
     return FALSE;
+  /* Committed: the campaign engine looks at the terminal's campaign, if any. */
+  if (!result->duplicate)
+    ff_platform_campaigns_changed ();
   result->report_id = g_strdup (report->report_id);
   return TRUE;
 }

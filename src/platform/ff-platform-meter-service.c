@@ -5,6 +5,7 @@
 
 #include "ff-meter-coap.h"
 #include "ff-meter-seal.h"
+#include "ff-platform-campaigns.h"
 #include "ff-platform-clock.h"
 #include "ff-platform-deltas.h"
 #include "ff-platform-firmware-store.h"
@@ -163,6 +164,8 @@ on_report (const char           *meter_id,
     }
   if (outcome.command_id == 0)
     return;
+  /* Committed: an install's outcome may finish its campaign's wave. */
+  ff_platform_campaigns_changed ();
   ff_meter_coap_server_withdraw (service->server, meter_id, report->app_id);
   version = ff_meter_version_format (outcome.version);
   result = g_str_equal (outcome.outcome, "refused")

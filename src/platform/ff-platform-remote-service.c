@@ -582,8 +582,8 @@ finish_batch (FfRemoteService *self,
       sent |= event->kind == EVENT_SENT;
       campaigns |= event->kind == EVENT_RESULT || event->kind == EVENT_PROGRESS;
     }
-  /* The campaign engine was told during the worker's transaction, and may have looked before
-   * its commit: it looks again now that the batch is committed. */
+  /* The campaign engine looks once the batch is committed (not at each row its transaction
+   * changed: it would look before the commit, at what it read already). */
   if (campaigns)
     ff_platform_campaigns_changed ();
   /* Acknowledgements stored make room for the next round of commands. */
