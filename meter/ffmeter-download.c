@@ -217,6 +217,16 @@ on_start (FfMeterDownload *d, const FfMeterMessage *m)
     {
       if (!same_package (&d->progress, m))
         {
+          /* What this app's broken download was for is offered no more (withdrawn, or what
+           * runs is current again): forgotten, or each wake-up would ask for it in vain. */
+          if (d->progress.active && d->progress.app_id == m->app_id)
+            {
+              FfMeterProgress none = { 0 };
+
+              (void) progress_save (d, &none);
+              d->state = FFMETER_DOWNLOAD_IDLE;
+              d->failures = 0;
+            }
           report (d, m->app_id, m->version, FFMETER_REPORT_UP_TO_DATE, 0);
           return;
         }

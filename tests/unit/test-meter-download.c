@@ -2,7 +2,8 @@
  * a whole image and an ffdelta1 patch installed, resume after a break without fetching a packet
  * twice, sleep after three failed requests, a bad packet asked for again, a wrong file checksum
  * never installed, a version that is not newer never fetched, a cut at every progress write, a
- * package switched while a download was broken off fetched anew from its first packet. */
+ * package switched while a download was broken off fetched anew from its first packet, a download
+ * whose version was withdrawn forgotten. */
 #include <glib.h>
 #include <string.h>
 
@@ -683,6 +684,46 @@ test_offer_switched_while_broken (void)
   assert_switch_while_broken (v1, v2, patch, FFMETER_KIND_FFDELTA1, v2, FFMETER_KIND_IMAGE);
 }
 
+/* The platform withdrew the version a broken download was for and offers what the meter runs:
+ * the meter forgets that download at once instead of asking for it again at every wake-up. */
+static void
+test_withdrawn_while_broken_forgotten (void)
+{
+  g_autoptr(GBytes) v1 = test_image (1, 5000);
+  g_autoptr(GBytes) v2 = test_image (2, 7000);
+  Meter *m = meter_new (v1);
+  unsigned requests;
+
+  offer (m, v2, FFMETER_KIND_IMAGE, 2, 128);
+  send_start (m);
+  for (unsigned i = 0; i < 10; i++)
+    deliver (m, false);
+  for (unsigned i = 0; i < FFMETER_MAX_FAILURES; i++)
+    {
+      m->request_pending = false;
+      ffmeter_download_timeout (&m->download);
+    }
+  meter_reboot (m);
+  ffmeter_download_wake (&m->download);
+  g_assert_cmpuint (m->requested, ==, 10);
+  /* Answered 4.12 (the ETag is offered no more); the poll's start names version 1. */
+  m->request_pending = false;
+  offer (m, v1, FFMETER_KIND_IMAGE, 1, 128);
+  send_start (m);
+  g_assert_cmpuint (m->report.status, ==, FFMETER_REPORT_UP_TO_DATE);
+  g_assert_cmpuint (m->report.version, ==, 1);
+  g_assert_false (ffmeter_download_progress (&m->download)->active);
+  g_assert_cmpint (ffmeter_download_state (&m->download), ==, FFMETER_DOWNLOAD_IDLE);
+  /* The next cycle asks for nothing, also after a power cut. */
+  requests = m->requests;
+  meter_reboot (m);
+  ffmeter_download_wake (&m->download);
+  g_assert_false (m->request_pending);
+  g_assert_cmpuint (m->requests, ==, requests);
+  g_assert_cmpuint (ffmeter_scheduler_find (&m->scheduler, APP, 0)->version, ==, 1);
+  meter_free (m);
+}
+
 /* A progress record of format 1 (before the ETag), valid in every other way and naming a download
  * under way, is no download: the meter fetches the next start's package from its first packet. */
 static void
@@ -886,6 +927,8 @@ main (int argc, char **argv)
   g_test_add_func ("/meter/download/commands", test_commands);
   g_test_add_func ("/meter/download/offer-switched-while-broken",
                    test_offer_switched_while_broken);
+  g_test_add_func ("/meter/download/withdrawn-while-broken-forgotten",
+                   test_withdrawn_while_broken_forgotten);
   g_test_add_func ("/meter/download/old-progress-record-reset", test_old_progress_record_reset);
   g_test_add_func ("/meter/download/power-cut-every-progress-write",
                    test_power_cut_every_progress_write);
