@@ -66,6 +66,14 @@ link_beside (int fd, const char *path)
   return NULL;
 }
 
+static gboolean
+replace_named (const char *path, const char *contents, gsize size, int mode, GError **error)
+{
+  return g_file_set_contents_full (path, contents, (gssize) size,
+                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                   mode, error);
+}
+
 gboolean
 ff_file_replace (const char  *path,
                  const char  *contents,
@@ -83,9 +91,7 @@ ff_file_replace (const char  *path,
   /* A file system without O_TMPFILE (tmpfs before Linux 3.11, some network ones): GLib's way, a
    * named temporary file from the start. */
   if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL))
-    return g_file_set_contents_full (path, contents, (gssize) size,
-                                     G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                     mode, error);
+    return replace_named (path, contents, size, mode, error);
   if (fd < 0)
     return set_errno_error (error, path, errno);
   if (!write_all (fd, contents, size) || fsync (fd) != 0)
@@ -99,6 +105,9 @@ ff_file_replace (const char  *path,
   temp = link_beside (fd, path);
   saved_errno = errno;
   close (fd);
+  /* No /proc to name it through (a recovery system may not mount it): GLib's way. */
+  if (temp == NULL && saved_errno == ENOENT && !g_file_test ("/proc/self/fd", G_FILE_TEST_IS_DIR))
+    return replace_named (path, contents, size, mode, error);
   if (temp == NULL)
     return set_errno_error (error, path, saved_errno);
   if (g_rename (temp, path) != 0)

@@ -3,7 +3,7 @@
 # replacing as it was: fieldflash-delta's output, and the broker's files of "fieldflash-platform
 # mqtt config -o DIR" (which may run beside serve). The kill is a SIGKILL at the process's first
 # fsync — the file's data written, not yet in place — from strace's fault injection; GLib's
-# g_file_set_contents_full left its NAME.XXXXXX there.
+# g_file_set_contents_full left its NAME.XXXXXX there. Without /proc the file is still written.
 set -euo pipefail
 source "$(dirname "$0")/e2e-lib.sh"
 
@@ -46,6 +46,14 @@ after=$(snapshot "$work/delta")
 timeout "$bound" "${delta[@]}" apply "$work/old.bin" "$work/patch.ffd" -o "$work/delta/check.bin" \
   > /dev/null
 cmp -s "$work/new.bin" "$work/delta/check.bin" || fail "fieldflash-delta apply wrote another image"
+# Where /proc is not mounted (a recovery system), the file is still replaced, the way GLib does it:
+# an empty file system over /proc in a mount namespace of this test's own.
+rm "$work/delta/check.bin"
+timeout "$bound" unshare -Urm sh -c 'mount -t tmpfs none /proc && exec "$@"' sh "${delta[@]}" \
+  apply "$work/old.bin" "$work/patch.ffd" -o "$work/delta/check.bin" > "$work/out" 2>&1 \
+  || fail "fieldflash-delta apply without /proc: $(cat "$work/out")"
+cmp -s "$work/new.bin" "$work/delta/check.bin" \
+  || fail "fieldflash-delta apply without /proc wrote another image"
 
 # mqtt config -o DIR, run a second time: its first fsync is that of DIR/ca.crt.
 timeout "$bound" "${plat[@]}" init > /dev/null
