@@ -324,6 +324,21 @@ run_link (Meter *m, bool (*drop) (unsigned n))
     }
 }
 
+/* The meter gets @packets packets of what it asked for, then no answer to its requests until it
+ * sleeps: a download broken off. */
+static void
+break_off_after (Meter *m, unsigned packets)
+{
+  for (unsigned i = 0; i < packets; i++)
+    deliver (m, false);
+  for (unsigned i = 0; i < FFMETER_MAX_FAILURES; i++)
+    {
+      m->request_pending = false;
+      ffmeter_download_timeout (&m->download);
+    }
+  g_assert_cmpint (ffmeter_download_state (&m->download), ==, FFMETER_DOWNLOAD_SLEEPING);
+}
+
 static GBytes *
 test_image (guint32 seed, gsize size)
 {
@@ -466,14 +481,7 @@ test_resume_after_break (void)
 
       offer (m, v2, FFMETER_KIND_IMAGE, 2, 128);
       send_start (m);
-      for (unsigned i = 0; i < 30; i++)
-        deliver (m, false);
-      for (unsigned i = 0; i < 3; i++)
-        {
-          m->request_pending = false;
-          ffmeter_download_timeout (&m->download);
-        }
-      g_assert_cmpint (ffmeter_download_state (&m->download), ==, FFMETER_DOWNLOAD_SLEEPING);
+      break_off_after (m, 30);
       meter_reboot (m);
       g_assert_cmpuint (ffmeter_download_progress (&m->download)->next_seq, ==, 30);
       if (by_start)
@@ -651,14 +659,7 @@ assert_switch_while_broken (GBytes *v1, GBytes *v2, GBytes *first, uint8_t first
 
   offer (m, first, first_kind, 2, 64);
   send_start (m);
-  for (unsigned i = 0; i < 10; i++)
-    deliver (m, false);
-  for (unsigned i = 0; i < FFMETER_MAX_FAILURES; i++)
-    {
-      m->request_pending = false;
-      ffmeter_download_timeout (&m->download);
-    }
-  g_assert_cmpint (ffmeter_download_state (&m->download), ==, FFMETER_DOWNLOAD_SLEEPING);
+  break_off_after (m, 10);
   offer (m, second, second_kind, 2, 64);
   memset (m->fetched, 0, sizeof m->fetched);
   meter_reboot (m);
@@ -696,13 +697,7 @@ test_withdrawn_while_broken_forgotten (void)
 
   offer (m, v2, FFMETER_KIND_IMAGE, 2, 128);
   send_start (m);
-  for (unsigned i = 0; i < 10; i++)
-    deliver (m, false);
-  for (unsigned i = 0; i < FFMETER_MAX_FAILURES; i++)
-    {
-      m->request_pending = false;
-      ffmeter_download_timeout (&m->download);
-    }
+  break_off_after (m, 10);
   meter_reboot (m);
   ffmeter_download_wake (&m->download);
   g_assert_cmpuint (m->requested, ==, 10);
