@@ -48,10 +48,17 @@ timeout "$bound" "${delta[@]}" apply "$work/old.bin" "$work/patch.ffd" -o "$work
 cmp -s "$work/new.bin" "$work/delta/check.bin" || fail "fieldflash-delta apply wrote another image"
 # Where /proc is not mounted (a recovery system), the file is still replaced, the way GLib does it:
 # an empty file system over /proc in a mount namespace of this test's own.
+# In the sanitizer build LeakSanitizer, which reads its options and the threads in /proc, fails the
+# exit whatever the program did; the file is what this checks.
 rm "$work/delta/check.bin"
+code=0
 timeout "$bound" unshare -Urm sh -c 'mount -t tmpfs none /proc && exec "$@"' sh "${delta[@]}" \
-  apply "$work/old.bin" "$work/patch.ffd" -o "$work/delta/check.bin" > "$work/out" 2>&1 \
-  || fail "fieldflash-delta apply without /proc: $(cat "$work/out")"
+  apply "$work/old.bin" "$work/patch.ffd" -o "$work/delta/check.bin" > "$work/out" 2>&1 || code=$?
+if [ "$code" -ne 0 ] && ! { readelf -d "$build/src/delta-tool/fieldflash-delta" | grep -q libasan \
+                            && grep -q 'LeakSanitizer has encountered a fatal error' "$work/out" \
+                            && ! grep -q 'fieldflash-delta:' "$work/out"; }; then
+  fail "fieldflash-delta apply without /proc: exit $code: $(cat "$work/out")"
+fi
 cmp -s "$work/new.bin" "$work/delta/check.bin" \
   || fail "fieldflash-delta apply without /proc wrote another image"
 
