@@ -321,7 +321,7 @@ typedef enum
 /* What a download asks for under RFC 9110 §14: one range of a @size-byte file, from *@start to
  * *@end inclusive, when there is exactly one valid range and If-Range (if any) names @etag; a range
  * starting at or past the end cannot be satisfied; anything else (no Range, another If-Range tag,
- * bad syntax, several ranges, HEAD) gets the whole file. */
+ * bad syntax, numbers past 64 bits, several ranges, HEAD) gets the whole file. */
 static RangeAnswer
 requested_range (Job        *job,
                  const char *etag,
@@ -340,7 +340,9 @@ requested_range (Job        *job,
   *start = ranges[0].start;
   *end = ranges[0].end;
   soup_message_headers_free_ranges (job->headers, ranges);
-  if (n_ranges != 1)
+  /* libsoup 3.2 reads a number of 2^63 or more as a negative one: a negative end is no range
+   * (it answered 206, "bytes 0--1/N", with an empty body). */
+  if (n_ranges != 1 || *end < 0)
     return RANGE_WHOLE;
   /* A suffix longer than the file means all of it; an end past it means up to its end. */
   *start = MAX (*start, 0);

@@ -229,8 +229,9 @@ test_request_smuggling (Fixture      *fixture,
   g_free (expect_raw (fixture, bad_chunk, 400));
 }
 
-/* Ranges that would multiply the answer or point outside the file: never more than the file once.
- * Numbers past 64 bits are the parser's to read as it likes (0: any answer a Range may get). */
+/* Ranges that would multiply the answer or point outside the file: never more than the file once,
+ * never an empty part. Numbers past 64 bits are the parser's to read as it likes (0: any answer a
+ * Range may get); an end of 2^63 or more, which libsoup 3.2 reads as negative, is no range. */
 static void
 test_range_abuse (Fixture      *fixture,
                   gconstpointer data)
@@ -247,6 +248,9 @@ test_range_abuse (Fixture      *fixture,
     { "bytes=0-18446744073709551615", 0 },
     { "bytes=18446744073709551615-", 0 },
     { "bytes=-18446744073709551616", 0 },
+    { "bytes=18446744073709551615-18446744073709551615", 200 },
+    { "bytes=18446744073709551614-18446744073709551615", 200 },
+    { "bytes=9223372036854775808-9223372036854775808", 200 },
     { "bytes=5-1", 200 },
     { "bytes=999999999-", 416 },
     { "items=0-10", 200 },
@@ -271,7 +275,10 @@ test_range_abuse (Fixture      *fixture,
       if (status == 200)
         g_assert_true (g_bytes_equal (body, fixture->h->firmware_v2_bytes));
       else if (status == 206)
-        g_assert_cmpuint (g_bytes_get_size (body), <=, size);
+        {
+          g_assert_cmpuint (g_bytes_get_size (body), <=, size);
+          g_assert_cmpuint (g_bytes_get_size (body), >, 0);
+        }
     }
 }
 
