@@ -11,6 +11,7 @@
 #include "ff-files.h"
 #include "ff-platform-error.h"
 #include "ff-platform-fault.h"
+#include "ff-remote-doc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -213,6 +214,10 @@ static const char acl_text[] =
   "pattern write ff/v1/t/%u/progress\n"
   "pattern write ff/v1/t/%u/result\n";
 
+/* The largest MQTT packet the broker takes: an envelope (ff-remote-doc.h) with room for its topic
+ * and the packet's header. */
+#define MQTT_MAX_PACKET_SIZE (FF_REMOTE_ENVELOPE_MAX_SIZE + 4096)
+
 static char *
 broker_config_text (const char *dir,
                     const char *host,
@@ -233,6 +238,10 @@ broker_config_text (const char *dir,
     "# The platform's session takes a whole wave's results at once: past mosquitto's default of\n"
     "# 1000 queued messages a client, it would drop the rest (the terminals send them again).\n"
     "max_queued_messages 1000000\n"
+    "# Every message is a signed document or a state of at most 64 KiB: a terminal that sends a\n"
+    "# larger packet is disconnected before it is read, instead of the broker keeping (retained)\n"
+    "# and passing on up to 256 MiB a message.\n"
+    "max_packet_size %d\n"
     "\n"
     "listener %u%s\n"
     "cafile %s/ca.crt\n"
@@ -241,7 +250,7 @@ broker_config_text (const char *dir,
     "tls_version tlsv1.3\n"
     "require_certificate true\n"
     "use_identity_as_username true\n",
-    dir, dir, port, bind, dir, dir, dir);
+    dir, dir, MQTT_MAX_PACKET_SIZE, port, bind, dir, dir, dir);
 }
 
 gboolean

@@ -3,7 +3,7 @@
 # terminal's, another format, an emptied retained message) does not replace the last good one:
 # against a real Mosquitto and `fieldflash-platform serve` on 127.0.0.1, mosquitto_pub playing the
 # terminal with its certificate. The junk is logged and counted in /metrics; `terminals show`
-# keeps showing the good state.
+# keeps showing the good state. A message larger than any document does not get past the broker.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 work=$(mktemp -d /tmp/ff-state-junk-XXXXXX)
@@ -50,4 +50,22 @@ for junk in 'not json at all' '["an array"]' \
     || fail "log: $(tail -n +"$((since + 1))" "$work/platform.log")"
   [ "$(refused)" = "$n" ] || fail "/metrics after '$junk': $(refused)"
 done
+
+# A message larger than any document (here 200 KB, retained) never gets past the broker: it
+# disconnects the terminal at the packet's header (its log says why), keeps nothing and passes
+# nothing on — it kept up to 256 MiB a topic and sent it to the platform at every subscription.
+head -c 200000 /dev/zero | tr '\0' ' ' > "$work/huge"
+lines=$(wc -l < "$work/mosquitto.log")
+before=$(wc -l < "$work/platform.log")
+if remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -r -t ff/v1/t/DTU-0001/state \
+    -f "$work/huge"; then
+  fail "the broker took a 200 KB message"
+fi
+remote_stack_wait_line "$work/mosquitto.log" 'disconnected due to oversize packet' "$((lines + 1))"
+publish_state '{"format_version":1,"device_id":"DTU-0001","online":true,"agent_state":"idle","command_id":null,"layout":"ab","slot":"a","versions":{"kernel":null,"rootfs":null,"main-program":"V2.00","updater":null},"time":"2026-12-06T11:00:00Z"}' \
+  'the state of DTU-0001 is kept'
+tail -n +"$((before + 1))" "$work/platform.log" | grep 'too large' \
+  && fail "the platform got the 200 KB message"
+[ "$(refused)" = "$n" ] || fail "/metrics after the 200 KB message: $(refused)"
+expect_good "after the 200 KB message"
 echo "PASS"
