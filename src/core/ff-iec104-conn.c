@@ -286,7 +286,10 @@ terminal_info_from_params (const Iec104Param *params,
         continue;
       iec104_param_get_string (&params[i], text, sizeof text);
       g_free (*fields[index]);
-      *fields[index] = g_strdup (text);
+      /* Some vendors' terminals answer in GBK; the persisted state, the report and the screen take
+       * UTF-8 only, so bytes that are not are shown as U+FFFD (a GBK ID still differs from the
+       * task's, as it should). */
+      *fields[index] = g_utf8_make_valid (text, -1);
     }
   return info;
 }

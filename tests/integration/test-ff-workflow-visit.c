@@ -39,14 +39,13 @@ test_clean_upgrade (WorkflowFixture *f, gconstpointer data)
   report = rig_only_report (f);
 }
 
-static void
-test_wrong_position (WorkflowFixture *f, gconstpointer data)
+/* Runs the visit to its end at an identity mismatch the technician closes: nothing written. */
+static FfReport *
+run_to_mismatch_report (WorkflowFixture *f)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(FfReport) report = NULL;
+  FfReport *report;
 
-  /* 1.5″ north of the recorded position. */
-  ff_gps_simulated_set_position (f->gps, 31.2304 + 1.5 / 3600, 121.4737);
   g_assert_cmpint (rig_run_workflow (f, FF_WORKFLOW_STATE_NEW, FALSE, &error), ==,
                    FF_WORKFLOW_STATE_DONE);
   g_assert_no_error (error);
@@ -54,8 +53,32 @@ test_wrong_position (WorkflowFixture *f, gconstpointer data)
   g_assert_cmpstr (ff_sim_terminal_get_version (f->terminal), ==, "V1.00");
   report = rig_only_report (f);
   g_assert_cmpint (report->outcome, ==, FF_REPORT_OUTCOME_IDENTITY_MISMATCH);
+  return report;
+}
+
+static void
+test_wrong_position (WorkflowFixture *f, gconstpointer data)
+{
+  g_autoptr(FfReport) report = NULL;
+
+  /* 1.5″ north of the recorded position. */
+  ff_gps_simulated_set_position (f->gps, 31.2304 + 1.5 / 3600, 121.4737);
+  report = run_to_mismatch_report (f);
   g_assert_cmpfloat_with_epsilon (report->identity.delta_latitude_arcsec, 1.5, 0.01);
   g_assert_false (report->transfer.present);
+}
+
+/* A terminal that reports its device ID in GBK (工作 then 0xFF), as some vendors' do: the mismatch
+ * is reported and signed with the ID made readable, never with bytes that are not UTF-8 (the
+ * persisted state, the report and the platform take UTF-8 only), and nothing is written. */
+static void
+test_device_id_not_utf8 (WorkflowFixture *f, gconstpointer data)
+{
+  g_autoptr(FfReport) report = run_to_mismatch_report (f);
+
+  g_assert_cmpstr (report->identity.device_id_read, ==, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+                   "\xef\xbf\xbd\xef\xbf\xbd" "DTU");
+  g_assert_nonnull (strstr (report->failure_reason, "DTU”, the task expects “DTU0001”"));
 }
 
 static void
@@ -410,6 +433,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   RIG_TEST_ADD ("/workflow/clean-upgrade", NULL, test_clean_upgrade);
   RIG_TEST_ADD ("/workflow/wrong-position", NULL, test_wrong_position);
+  RIG_TEST_ADD ("/workflow/device-id-not-utf8", "wrong-device-id id=\xb9\xa4\xd7\xf7\xff" "DTU",
+                test_device_id_not_utf8);
   RIG_TEST_ADD ("/workflow/identity-override", NULL, test_identity_override);
   RIG_TEST_ADD ("/workflow/reopen-after-mismatch", NULL, test_reopen_after_mismatch);
   RIG_TEST_ADD ("/workflow/reopen-needs-finished-visit", NULL, test_reopen_needs_finished_visit);
