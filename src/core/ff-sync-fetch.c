@@ -884,12 +884,19 @@ task_list_received (GObject      *object,
         ? json_object_get_string_member_with_default (json_node_get_object (node), "task_id", NULL)
         : NULL;
 
-      /* The ID goes into a path: only well-formed IDs are asked for. */
-      if (task_id != NULL && ff_task_id_is_valid (task_id))
+      /* The ID goes into a path: only well-formed IDs are asked for. And a list with an entry
+       * the tablet cannot read is no list: the tasks it seems not to name would be withdrawn. */
+      if (task_id == NULL || !ff_task_id_is_valid (task_id))
         {
-          g_queue_push_tail (&job->pending_ids, g_strdup (task_id));
-          g_strv_builder_add (listed, task_id);
+          g_task_return_new_error (task, FF_SYNC_ERROR, FF_SYNC_ERROR_BAD_RESPONSE,
+                                   _("The platform’s list of tasks has an entry without a valid "
+                                     "task ID (entry %u); nothing was changed on this tablet."),
+                                   i + 1);
+          g_object_unref (task);
+          return;
         }
+      g_queue_push_tail (&job->pending_ids, g_strdup (task_id));
+      g_strv_builder_add (listed, task_id);
     }
   list = g_new0 (TaskList, 1);
   list->listed = g_strv_builder_end (listed);

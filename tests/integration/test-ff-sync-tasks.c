@@ -571,31 +571,62 @@ test_cancelled_task_withdrawn (SyncFixture *f, gconstpointer data)
   g_assert_false (is_withdrawn (f, cancelled_id));
 }
 
+/* Publishes one task of @seed's image, logs in and syncs it: the tablet holds it. */
+static FfSync *
+sync_one_task (SyncFixture *f, guint8 seed, char **task_id)
+{
+  g_autoptr(GBytes) image = sync_image_of (3000, seed);
+  g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) stored = NULL;
+  FfSync *sync;
+
+  *task_id = sync_publish_task (f, 1, g_get_real_time () / G_USEC_PER_SEC, image, image,
+                                f->platform_key);
+  sync = sync_log_in (f, NULL, &error);
+  g_assert_no_error (error);
+  stored = sync_fetch (sync, refusals, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (stored, ((const char *[]) { *task_id, NULL }));
+  return sync;
+}
+
+/* A task list the tablet cannot read whole (here each entry names its ID "id", as no version of
+ * the platform does) is refused as a bad answer: it withdraws none of the tasks it holds, which
+ * would otherwise show as withdrawn by the platform for the whole day in the field. */
+static void
+test_unreadable_task_list_withdraws_nothing (SyncFixture *f, gconstpointer data)
+{
+  g_autofree char *task_id = NULL;
+  g_autoptr(FfSync) sync = sync_one_task (f, 8, &task_id);
+  g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) stored = NULL;
+
+  f->task_list_key = "id";
+  stored = sync_fetch (sync, refusals, &error);
+  g_assert_error (error, FF_SYNC_ERROR, FF_SYNC_ERROR_BAD_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "nothing was changed"));
+  g_assert_null (stored);
+  g_assert_false (is_withdrawn (f, task_id));
+}
+
 /* A tablet two technicians share: the platform lists the tasks of whoever logs in, so the second
  * one's sync withdraws none of the first one's tasks. */
 static void
 test_other_technician_withdraws_nothing (SyncFixture *f, gconstpointer data)
 {
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  g_autoptr(GBytes) image = sync_image_of (3000, 7);
+  g_autofree char *first_id = NULL;
+  g_autoptr(FfSync) first = sync_one_task (f, 7, &first_id);
   g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
-  g_autoptr(FfSync) first = NULL;
   g_autoptr(FfSync) second = NULL;
   g_auto(GStrv) stored = NULL;
-  g_autofree char *first_id = sync_publish_task (f, 1, now, image, image, f->platform_key);
-
-  first = sync_log_in (f, NULL, &error);
-  g_assert_no_error (error);
-  stored = sync_fetch (first, refusals, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstrv (stored, ((const char *[]) { first_id, NULL }));
 
   /* The second technician has no task: the list the platform gives them is empty. */
   g_hash_table_remove_all (f->tasks);
   second = sync_log_in_as (f, "13900139000", NULL, &error);
   g_assert_no_error (error);
-  g_clear_pointer (&stored, g_strfreev);
   stored = sync_fetch (second, refusals, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_strv_length (stored), ==, 0);
@@ -621,6 +652,8 @@ main (int argc, char **argv)
   SYNC_TEST_ADD ("/sync/oversized-task-document", NULL, test_oversized_task_document);
   SYNC_TEST_ADD ("/sync/certificate-pinning", "tls", test_certificate_pinning);
   SYNC_TEST_ADD ("/sync/cancelled-task-withdrawn", NULL, test_cancelled_task_withdrawn);
+  SYNC_TEST_ADD ("/sync/unreadable-task-list-withdraws-nothing", NULL,
+                 test_unreadable_task_list_withdraws_nothing);
   SYNC_TEST_ADD ("/sync/other-technician-withdraws-nothing", NULL,
                  test_other_technician_withdraws_nothing);
   return g_test_run ();

@@ -69,7 +69,8 @@ handle_api (SoupServer *server, SoupServerMessage *message, const char *path, GH
       g_autoptr(GList) ids = g_hash_table_get_keys (f->tasks);
 
       for (GList *l = ids; l != NULL; l = l->next)
-        g_string_append_printf (json, "%s{\"task_id\": \"%s\"}", l == ids ? "" : ", ",
+        g_string_append_printf (json, "%s{\"%s\": \"%s\"}", l == ids ? "" : ", ",
+                                f->task_list_key != NULL ? f->task_list_key : "task_id",
                                 (char *) l->data);
       g_string_append (json, "]");
       if (f->task_list_padding > 0)
