@@ -31,6 +31,9 @@ struct _FfCampaignEngine
   gboolean         maker_running;
   GCond            maker_ended;
   GHashTable       *failed;       /* IDs of the delta packages that could not be made */
+  /* An operator changed a campaign (the CLI's or the console's signal): a resumed one's commands
+   * held while it was paused are published at the next look. */
+  gboolean         operator_acted;
 };
 
 /* Whether failures since the last resume reached the threshold; @reason then says so. */
@@ -592,6 +595,9 @@ evaluate (FfCampaignEngine *self)
             next = deadline;
         }
     }
+  if (self->operator_acted && self->remote != NULL)
+    ff_remote_service_send_pending (self->remote);
+  self->operator_acted = FALSE;
   schedule (self, next, now);
 }
 
@@ -661,7 +667,12 @@ signalled (GFileMonitor      *monitor,
 {
   if (event == G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT || event == G_FILE_MONITOR_EVENT_CREATED
       || event == G_FILE_MONITOR_EVENT_RENAMED || event == G_FILE_MONITOR_EVENT_MOVED_IN)
-    wake (user_data);
+    {
+      FfCampaignEngine *self = user_data;
+
+      self->operator_acted = TRUE;
+      wake (self);
+    }
 }
 
 FfCampaignEngine *

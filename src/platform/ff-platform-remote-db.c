@@ -193,6 +193,15 @@ read_command (sqlite3_stmt *stmt)
   return record;
 }
 
+/* A command of a campaign that is not running (paused by hand or by its failure threshold) is
+ * held: it is neither listed nor claimed until the campaign runs again, so "nothing more is sent"
+ * holds also for the commands of its wave that the broker had not got yet (recorded while it was
+ * away, or the rest of a large wave). */
+#define NOT_HELD \
+  " AND NOT EXISTS (SELECT 1 FROM campaign_terminals t JOIN campaigns c" \
+  "  ON c.campaign_id = t.campaign_id WHERE t.command_id = remote_commands.command_id" \
+  "  AND c.state != 'running')"
+
 GPtrArray *
 ff_platform_db_list_unpublished_commands (FfPlatformDb *db,
                                           guint         limit,
@@ -200,7 +209,7 @@ ff_platform_db_list_unpublished_commands (FfPlatformDb *db,
 {
   return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db, ff_platform_db_bind (db,
     "SELECT command_id, device_id, kind, created_at, not_after, envelope, sent_at"
-    " FROM remote_commands WHERE published_at IS NULL AND sent_at IS NULL"
+    " FROM remote_commands WHERE published_at IS NULL AND sent_at IS NULL" NOT_HELD
     " ORDER BY created_at, rowid LIMIT ?", error, "i", (gint64) limit),
     read_command, (GDestroyNotify) ff_remote_command_record_free, error));
 }
@@ -266,7 +275,7 @@ claim_commands (FfPlatformDb *db,
 
       if (!ff_platform_db_run (db, ff_platform_db_bind (db,
             "UPDATE remote_commands SET published_at = ? WHERE command_id = ?"
-            " AND published_at IS NULL AND sent_at IS NULL", error, "is", now,
+            " AND published_at IS NULL AND sent_at IS NULL" NOT_HELD, error, "is", now,
             record->command_id), error))
         return FALSE;
       if (ff_platform_db_changes (db) == 1)

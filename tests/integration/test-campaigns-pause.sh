@@ -1,0 +1,73 @@
+#!/bin/bash
+# A paused campaign sends nothing: serve recorded its wave while the broker was away (as the rest
+# of a large wave waits for its rounds), the operator pauses it, the broker comes back, and the
+# broker's own log (log_type all: every PUBLISH it received) shows none of its commands — only
+# those of another campaign, once each; resumed, its commands go out, once each.
+set -euo pipefail
+source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
+work=$(mktemp -d /tmp/ff-campaigns-pause-XXXXXX)
+trap 'remote_stack_finish "$work"' EXIT
+fail () { echo "FAIL: $*" >&2; tail -n 20 "$work/platform.log" >&2 || true; exit 1; }
+show () {
+  remote_platform campaigns show "$1" --json \
+    | python3 -c "import json, sys; c = json.load(sys.stdin); print($2)"
+}
+# The terminals whose commands the broker received since its log's line $1, with their counts.
+published () {
+  tail -n +"$1" "$work/mosquitto.log" \
+    | sed -n "s|.*Received PUBLISH .*'ff/v1/t/\([^/]*\)/cmd'.*|\1|p" | sort | uniq -c \
+    | awk '{print $2 ":" $1}' | tr '\n' ' '
+}
+build_firmware () {
+  remote_platform packages build --vendor Acme --model "$1" --hardware HV1.0 --version V2.00 \
+    --main-program "$work/main-program" --main-program-version V2.00 -o "$work/$1.ffpkg" \
+    > /dev/null
+  remote_platform firmware add "$work/$1.ffpkg" > /dev/null
+}
+
+remote_stack_start "$work"
+for id in NET-0001 NET-0002 NET-0003 NET-0004; do remote_stack_add_terminal "$id"; done
+printf '#!/bin/sh\necho V2.00\n' > "$work/main-program"
+build_firmware DTU-3000
+
+echo "== the broker is away: serve records wave 1 of C1, which is paused, and of C2"
+lines=$(wc -l < "$work/platform.log")
+remote_stack_kill_broker
+remote_stack_wait_line "$work/platform.log" 'MQTT: could not connect' "$((lines + 1))"
+remote_platform campaigns create --firmware V2.00 --terminals NET-0001,NET-0002,NET-0003 \
+  --waves 100% --max-failures 1 > /dev/null
+lines=$(wc -l < "$work/platform.log")
+remote_platform campaigns start C1 > /dev/null
+remote_stack_wait_line "$work/platform.log" 'Campaign C1: wave 1 started, 3 commands' \
+  "$((lines + 1))"
+remote_platform campaigns pause C1 > /dev/null
+remote_platform campaigns create --firmware V2.00 --terminals NET-0004 --waves 100% \
+  --max-failures 1 > /dev/null
+lines=$(wc -l < "$work/platform.log")
+remote_platform campaigns start C2 > /dev/null
+remote_stack_wait_line "$work/platform.log" 'Campaign C2: wave 1 started, 1 commands' \
+  "$((lines + 1))"
+
+echo "== the broker is back: only C2's command reaches it"
+echo "log_type all" >> "$REMOTE_MQTT_DIR/mosquitto.conf"
+broker_lines=$(wc -l < "$work/mosquitto.log")
+remote_stack_start_broker
+# serve publishes in the order it recorded (C1's wave first): once NET-0004's command is in, any
+# of C1's would be before it.
+remote_stack_wait_line "$work/mosquitto.log" "Received PUBLISH .*'ff/v1/t/NET-0004/cmd'" \
+  "$((broker_lines + 1))"
+[ "$(published "$((broker_lines + 1))")" = "NET-0004:1 " ] \
+  || fail "commands on the broker while C1 is paused: $(published "$((broker_lines + 1))")"
+[ "$(show C1 "c['state'], c['terminals']['sent']")" = "paused 3" ] \
+  || fail "C1 while paused: $(show C1 "c['state'], c['terminals']")"
+
+echo "== resumed: C1's commands go out, once each"
+remote_platform campaigns resume C1 > /dev/null
+for id in NET-0001 NET-0002 NET-0003; do
+  remote_stack_wait_line "$work/mosquitto.log" "Received PUBLISH .*'ff/v1/t/$id/cmd'" \
+    "$((broker_lines + 1))"
+done
+[ "$(published "$((broker_lines + 1))")" = "NET-0001:1 NET-0002:1 NET-0003:1 NET-0004:1 " ] \
+  || fail "commands on the broker after the resume: $(published "$((broker_lines + 1))")"
+
+echo "PASS"
