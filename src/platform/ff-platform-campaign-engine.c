@@ -225,6 +225,46 @@ queue_meter (FfPlatformDb             *db,
   return TRUE;
 }
 
+/* The pending networked terminals of the wave (each NULL where @terminals has another), and
+ * into *@withdrawn the first withdrawn firmware one of them would get (NULL: none). Read before
+ * anything of the wave is recorded: a withdrawn firmware of the wave's last vendor and model
+ * would otherwise leave the commands of the terminals before it recorded by the halt's commit. */
+static GPtrArray *
+read_wave_targets (FfPlatformDb      *db,
+                   const Step        *step,
+                   GPtrArray         *terminals,
+                   GHashTable        *firmware_read,
+                   const FfFirmware **withdrawn,
+                   GError           **error)
+{
+  g_autoptr(GPtrArray) targets =
+    g_ptr_array_new_full (terminals->len, (GDestroyNotify) ff_terminal_free);
+
+  *withdrawn = NULL;
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      const FfCampaignTerminal *t = g_ptr_array_index (terminals, i);
+      FfTerminal *terminal = NULL;
+      const FfFirmware *firmware = NULL;
+
+      if (g_str_equal (t->state, "pending") && g_str_equal (t->link, FF_LINK_MQTT))
+        {
+          terminal = ff_platform_db_require_terminal (db, t->device_id, error);
+          if (terminal == NULL)
+            return NULL;
+          if (!campaign_firmware (db, step->campaign, terminal, firmware_read, &firmware, error))
+            {
+              ff_terminal_free (terminal);
+              return NULL;
+            }
+          if (firmware != NULL && firmware->withdrawn_at != 0 && *withdrawn == NULL)
+            *withdrawn = firmware;
+        }
+      g_ptr_array_add (targets, terminal);
+    }
+  return g_steal_pointer (&targets);
+}
+
 /* Records the command of each networked terminal of the next wave (through the remote path, with
  * the campaign and wave in it), queues the install of each of its meters, and the wave's start,
  * all in this one transaction: a daemon killed after it sends what it recorded, and nothing
@@ -241,7 +281,9 @@ start_wave_in_transaction (FfPlatformDb *db,
   FfRemoteContext context = { db, step->engine->data_dir, step->engine->platform_key,
                               step->platform_url, FALSE, TRUE, step->packages };
   g_autoptr(GPtrArray) terminals = NULL;
+  g_autoptr(GPtrArray) targets = NULL;
   g_autoptr(GHashTable) firmware_read = firmware_read_new ();
+  const FfFirmware *withdrawn = NULL;
   gboolean current = FALSE;
 
   if (!still_current (db, step, &current, error))
@@ -250,12 +292,22 @@ start_wave_in_transaction (FfPlatformDb *db,
     return TRUE;
   terminals = ff_platform_db_list_campaign_terminals (db, step->campaign->campaign_id,
                                                       step->wave, error);
-  if (terminals == NULL)
+  if (terminals == NULL
+      || (targets = read_wave_targets (db, step, terminals, firmware_read, &withdrawn,
+                                       error)) == NULL)
     return FALSE;
+  if (withdrawn != NULL)
+    {
+      step->halt_reason = g_strdup_printf (_("Firmware %s for %s %s was withdrawn"),
+                                           withdrawn->version, withdrawn->vendor,
+                                           withdrawn->model);
+      step->reason = step->halt_reason;
+      return halt_in_transaction (db, step, error);
+    }
   for (guint i = 0; i < terminals->len; i++)
     {
       const FfCampaignTerminal *t = g_ptr_array_index (terminals, i);
-      g_autoptr(FfTerminal) terminal = NULL;
+      FfTerminal *terminal = g_ptr_array_index (targets, i);
       const FfFirmware *firmware = NULL;
       g_autoptr(FfRemoteCommandRecord) record = NULL;
       g_autoptr(GError) refusal = NULL;
@@ -269,21 +321,11 @@ start_wave_in_transaction (FfPlatformDb *db,
             return FALSE;
           continue;
         }
-      if (!g_str_equal (t->link, "mqtt"))
+      if (terminal == NULL)
         continue;
-      terminal = ff_platform_db_require_terminal (db, t->device_id, error);
-      if (terminal == NULL
-          || !campaign_firmware (db, step->campaign, terminal, firmware_read, &firmware, error))
+      /* Read by read_wave_targets(): found in the table. */
+      if (!campaign_firmware (db, step->campaign, terminal, firmware_read, &firmware, error))
         return FALSE;
-      if (firmware != NULL && firmware->withdrawn_at != 0)
-        {
-          step->halt_reason = g_strdup_printf (_("Firmware %s for %s %s was withdrawn"),
-                                               firmware->version, firmware->vendor,
-                                               firmware->model);
-          step->recorded = 0;
-          step->reason = step->halt_reason;
-          return halt_in_transaction (db, step, error);
-        }
       if (step->platform_url == NULL)
         g_set_error_literal (&refusal, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED,
                              _("The platform has no MQTT broker (“fieldflash-platform mqtt "

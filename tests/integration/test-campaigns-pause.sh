@@ -3,6 +3,8 @@
 # of a large wave waits for its rounds), the operator pauses it, the broker comes back, and the
 # broker's own log (log_type all: every PUBLISH it received) shows none of its commands — only
 # those of another campaign, once each; resumed, its commands go out, once each.
+# A firmware found withdrawn when a wave starts halts the campaign with none of the wave's
+# commands recorded, also for the terminals of another model whose firmware stands.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 work=$(mktemp -d /tmp/ff-campaigns-pause-XXXXXX)
@@ -70,4 +72,21 @@ done
 [ "$(published "$((broker_lines + 1))")" = "NET-0001:1 NET-0002:1 NET-0003:1 NET-0004:1 " ] \
   || fail "commands on the broker after the resume: $(published "$((broker_lines + 1))")"
 
+echo "== a firmware withdrawn at a wave's start: halted, nothing of the wave recorded"
+remote_platform campaigns cancel C1 > /dev/null
+remote_platform campaigns cancel C2 > /dev/null
+# DTU-3000 terminals sort first, the DTU-5000 one (withdrawn firmware) last in the wave.
+remote_stack_add_terminal NET-0005 Acme DTU-5000
+build_firmware DTU-5000
+remote_platform campaigns create --firmware V2.00 --running-version V1.00 --vendor Acme \
+  --waves 100% --max-failures 1 > /dev/null
+remote_platform firmware withdraw V2.00 --vendor Acme --model DTU-5000 > /dev/null
+lines=$(wc -l < "$work/platform.log")
+remote_platform campaigns start C3 > /dev/null
+remote_stack_wait_line "$work/platform.log" \
+  'Campaign C3 halted: Firmware V2.00 for Acme DTU-5000 was withdrawn' "$((lines + 1))"
+[ "$(show C3 "c['state'], c['current_wave'], c['terminals']['pending'], c['terminals']['sent']")" \
+  = "paused 0 5 0" ] || fail "C3 after the halt: $(show C3 "c['state'], c['terminals']")"
+[ "$(show C3 "set(t['command_id'] for w in c['wave_list'] for t in w['terminal_list'])")" \
+  = "{None}" ] || fail "C3 recorded commands: $(show C3 "c['wave_list']")"
 echo "PASS"
