@@ -7,13 +7,10 @@
 # A second serve on the same data directory (another shell) refuses to start.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
+source "${FIELDFLASH_SOURCEDIR:?}/tests/support/campaign-broker.sh"
 work=$(mktemp -d /tmp/ff-campaigns-cancel-XXXXXX)
 trap 'remote_stack_finish "$work"' EXIT
 fail () { echo "FAIL: $*" >&2; tail -n 20 "$work/platform.log" >&2 || true; exit 1; }
-show () {
-  remote_platform campaigns show "$1" --json \
-    | python3 -c "import json, sys; c = json.load(sys.stdin); print($2)"
-}
 
 remote_stack_start "$work"
 for id in NET-0001 NET-0002 NET-0003 NET-0004; do remote_stack_add_terminal "$id"; done
@@ -31,35 +28,25 @@ remote_stack_wait_line "$work/platform.log" \
   'MQTT: could not connect to 127\.0\.0\.1:[0-9]+ \(Connection refused\)' "$((lines + 1))"
 remote_platform campaigns create --firmware V2.00 --terminals NET-0001,NET-0002,NET-0003 \
   --waves 100% --max-failures 1 > /dev/null
-lines=$(wc -l < "$work/platform.log")
-remote_platform campaigns start C1 > /dev/null
-remote_stack_wait_line "$work/platform.log" 'Campaign C1: wave 1 started, 3 commands' \
-  "$((lines + 1))"
+campaign_start_wave C1 3
 
 echo "== cancelled: its commands are withdrawn, its terminals pending and free"
 remote_platform campaigns cancel C1 > /dev/null
-[ "$(show C1 "c['state'], c['terminals']['pending'], c['terminals']['sent']")" = "cancelled 3 0" ] \
-  || fail "C1 after the cancel: $(show C1 "c['state'], c['terminals']")"
-[ "$(show C1 "[t['command_id'] for w in c['wave_list'] for t in w['terminal_list']]")" \
-  = "[None, None, None]" ] || fail "C1 keeps commands: $(show C1 "c['wave_list']")"
+[ "$(campaign_show C1 "c['state'], c['terminals']['pending'], c['terminals']['sent']")" = "cancelled 3 0" ] \
+  || fail "C1 after the cancel: $(campaign_show C1 "c['state'], c['terminals']")"
+[ "$(campaign_show C1 "[t['command_id'] for w in c['wave_list'] for t in w['terminal_list']]")" \
+  = "[None, None, None]" ] || fail "C1 keeps commands: $(campaign_show C1 "c['wave_list']")"
 remote_platform campaigns create --firmware V2.00 --terminals NET-0001,NET-0004 --waves 100% \
   --max-failures 1 > /dev/null
-lines=$(wc -l < "$work/platform.log")
-remote_platform campaigns start C2 > /dev/null
-remote_stack_wait_line "$work/platform.log" 'Campaign C2: wave 1 started, 2 commands' \
-  "$((lines + 1))"
+campaign_start_wave C2 2
 
 echo "== the broker is back: only C2's commands reach it, once each"
-echo "log_type all" >> "$REMOTE_MQTT_DIR/mosquitto.conf"
-broker_lines=$(wc -l < "$work/mosquitto.log")
-remote_stack_start_broker
+campaign_broker_back
 # serve publishes in the order it recorded (C1's wave first): once NET-0004's command (C2's last)
 # is in, any of C1's would be before it.
 remote_stack_wait_line "$work/mosquitto.log" "Received PUBLISH .*'ff/v1/t/NET-0004/cmd'" \
-  "$((broker_lines + 1))"
-published=$(tail -n +"$((broker_lines + 1))" "$work/mosquitto.log" \
-  | sed -n "s|.*Received PUBLISH .*'ff/v1/t/\([^/]*\)/cmd'.*|\1|p" | sort | uniq -c \
-  | awk '{print $2 ":" $1}' | tr '\n' ' ')
+  "$CAMPAIGN_BROKER_FROM"
+published=$(campaign_published)
 [ "$published" = "NET-0001:1 NET-0004:1 " ] || fail "commands on the broker: $published"
 
 echo "== a second serve on the same data directory refuses to start"

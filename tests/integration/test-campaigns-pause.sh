@@ -7,19 +7,9 @@
 # commands recorded, also for the terminals of another model whose firmware stands.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
+source "${FIELDFLASH_SOURCEDIR:?}/tests/support/campaign-broker.sh"
 work=$(mktemp -d /tmp/ff-campaigns-pause-XXXXXX)
 trap 'remote_stack_finish "$work"' EXIT
-fail () { echo "FAIL: $*" >&2; tail -n 20 "$work/platform.log" >&2 || true; exit 1; }
-show () {
-  remote_platform campaigns show "$1" --json \
-    | python3 -c "import json, sys; c = json.load(sys.stdin); print($2)"
-}
-# The terminals whose commands the broker received since its log's line $1, with their counts.
-published () {
-  tail -n +"$1" "$work/mosquitto.log" \
-    | sed -n "s|.*Received PUBLISH .*'ff/v1/t/\([^/]*\)/cmd'.*|\1|p" | sort | uniq -c \
-    | awk '{print $2 ":" $1}' | tr '\n' ' '
-}
 build_firmware () {
   remote_platform packages build --vendor Acme --model "$1" --hardware HV1.0 --version V2.00 \
     --main-program "$work/main-program" --main-program-version V2.00 -o "$work/$1.ffpkg" \
@@ -38,39 +28,31 @@ remote_stack_kill_broker
 remote_stack_wait_line "$work/platform.log" 'MQTT: could not connect' "$((lines + 1))"
 remote_platform campaigns create --firmware V2.00 --terminals NET-0001,NET-0002,NET-0003 \
   --waves 100% --max-failures 1 > /dev/null
-lines=$(wc -l < "$work/platform.log")
-remote_platform campaigns start C1 > /dev/null
-remote_stack_wait_line "$work/platform.log" 'Campaign C1: wave 1 started, 3 commands' \
-  "$((lines + 1))"
+campaign_start_wave C1 3
 remote_platform campaigns pause C1 > /dev/null
 remote_platform campaigns create --firmware V2.00 --terminals NET-0004 --waves 100% \
   --max-failures 1 > /dev/null
-lines=$(wc -l < "$work/platform.log")
-remote_platform campaigns start C2 > /dev/null
-remote_stack_wait_line "$work/platform.log" 'Campaign C2: wave 1 started, 1 commands' \
-  "$((lines + 1))"
+campaign_start_wave C2 1
 
 echo "== the broker is back: only C2's command reaches it"
-echo "log_type all" >> "$REMOTE_MQTT_DIR/mosquitto.conf"
-broker_lines=$(wc -l < "$work/mosquitto.log")
-remote_stack_start_broker
+campaign_broker_back
 # serve publishes in the order it recorded (C1's wave first): once NET-0004's command is in, any
 # of C1's would be before it.
 remote_stack_wait_line "$work/mosquitto.log" "Received PUBLISH .*'ff/v1/t/NET-0004/cmd'" \
-  "$((broker_lines + 1))"
-[ "$(published "$((broker_lines + 1))")" = "NET-0004:1 " ] \
-  || fail "commands on the broker while C1 is paused: $(published "$((broker_lines + 1))")"
-[ "$(show C1 "c['state'], c['terminals']['sent']")" = "paused 3" ] \
-  || fail "C1 while paused: $(show C1 "c['state'], c['terminals']")"
+  "$CAMPAIGN_BROKER_FROM"
+[ "$(campaign_published)" = "NET-0004:1 " ] \
+  || remote_stack_fail "commands on the broker while C1 is paused: $(campaign_published)"
+[ "$(campaign_show C1 "c['state'], c['terminals']['sent']")" = "paused 3" ] \
+  || remote_stack_fail "C1 while paused: $(campaign_show C1 "c['state'], c['terminals']")"
 
 echo "== resumed: C1's commands go out, once each"
 remote_platform campaigns resume C1 > /dev/null
 for id in NET-0001 NET-0002 NET-0003; do
   remote_stack_wait_line "$work/mosquitto.log" "Received PUBLISH .*'ff/v1/t/$id/cmd'" \
-    "$((broker_lines + 1))"
+    "$CAMPAIGN_BROKER_FROM"
 done
-[ "$(published "$((broker_lines + 1))")" = "NET-0001:1 NET-0002:1 NET-0003:1 NET-0004:1 " ] \
-  || fail "commands on the broker after the resume: $(published "$((broker_lines + 1))")"
+[ "$(campaign_published)" = "NET-0001:1 NET-0002:1 NET-0003:1 NET-0004:1 " ] \
+  || remote_stack_fail "commands on the broker after the resume: $(campaign_published)"
 
 echo "== a firmware withdrawn at a wave's start: halted, nothing of the wave recorded"
 remote_platform campaigns cancel C1 > /dev/null
@@ -85,8 +67,10 @@ lines=$(wc -l < "$work/platform.log")
 remote_platform campaigns start C3 > /dev/null
 remote_stack_wait_line "$work/platform.log" \
   'Campaign C3 halted: Firmware V2.00 for Acme DTU-5000 was withdrawn' "$((lines + 1))"
-[ "$(show C3 "c['state'], c['current_wave'], c['terminals']['pending'], c['terminals']['sent']")" \
-  = "paused 0 5 0" ] || fail "C3 after the halt: $(show C3 "c['state'], c['terminals']")"
-[ "$(show C3 "set(t['command_id'] for w in c['wave_list'] for t in w['terminal_list'])")" \
-  = "{None}" ] || fail "C3 recorded commands: $(show C3 "c['wave_list']")"
+[ "$(campaign_show C3 "c['state'], c['current_wave'], c['terminals']['pending'],
+                       c['terminals']['sent']")" = "paused 0 5 0" ] \
+  || remote_stack_fail "C3 after the halt: $(campaign_show C3 "c['state'], c['terminals']")"
+[ "$(campaign_show C3 "set(t['command_id'] for w in c['wave_list']
+                           for t in w['terminal_list'])")" = "{None}" ] \
+  || remote_stack_fail "C3 recorded commands: $(campaign_show C3 "c['wave_list']")"
 echo "PASS"
