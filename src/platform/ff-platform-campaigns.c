@@ -694,9 +694,11 @@ act_in_transaction (FfPlatformDb *db,
       return FALSE;
     }
   /* Resuming accepts the failures so far (the operator looked at them): the threshold counts
-   * from here, else a halted campaign would halt again at its next result. */
+   * from here, else a halted campaign would halt again at its next result. A halted campaign
+   * cancelled keeps the reason it halted for: the record says why the rollout stopped. */
   if (!ff_platform_db_run (db, ff_platform_db_bind (db,
-    "UPDATE campaigns SET state = ?2, halt_reason = NULL,"
+    "UPDATE campaigns SET state = ?2,"
+    " halt_reason = CASE WHEN ?2 = 'cancelled' THEN halt_reason END,"
     " started_at = coalesce (started_at, CASE WHEN ?2 = 'running' THEN ?3 END),"
     " finished_at = CASE WHEN ?2 = 'cancelled' THEN ?3 END,"
     " accepted_failures = CASE WHEN ?4 THEN (SELECT count (*) FROM campaign_terminals t"

@@ -4,7 +4,8 @@
 # broker's own log (log_type all: every PUBLISH it received) shows none of its commands — only
 # those of another campaign, once each; resumed, its commands go out, once each.
 # A firmware found withdrawn when a wave starts halts the campaign with none of the wave's
-# commands recorded, also for the terminals of another model whose firmware stands.
+# commands recorded, also for the terminals of another model whose firmware stands; cancelled
+# then, the campaign keeps the reason it halted for.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/campaign-broker.sh"
@@ -73,4 +74,13 @@ remote_stack_wait_line "$work/platform.log" \
 [ "$(campaign_show C3 "set(t['command_id'] for w in c['wave_list']
                            for t in w['terminal_list'])")" = "{None}" ] \
   || remote_stack_fail "C3 recorded commands: $(campaign_show C3 "c['wave_list']")"
+
+echo "== cancelled after the halt: the reason stays on record"
+remote_platform campaigns cancel C3 > /dev/null
+[ "$(campaign_show C3 "c['state'], c['halt_reason']")" \
+  = "cancelled Firmware V2.00 for Acme DTU-5000 was withdrawn" ] \
+  || remote_stack_fail "C3 after the cancel: $(campaign_show C3 "c['state'], c['halt_reason']")"
+remote_platform campaigns show C3 \
+  | grep -qx "Halted: Firmware V2.00 for Acme DTU-5000 was withdrawn" \
+  || remote_stack_fail "campaigns show C3: $(remote_platform campaigns show C3)"
 echo "PASS"

@@ -261,7 +261,10 @@ async function one(content, campaignId, query, context, refusal) {
     campaign.halt_reason
       ? h('p', { class: 'card halted', role: 'alert', id: 'campaign-halt' },
         h('strong', null, _('Halted: ')), campaign.halt_reason, ' ',
-        h('span', { class: 'hint' }, _('Nothing more is sent until an operator resumes or cancels it.')))
+        // A halted campaign cancelled keeps its reason; only a paused one waits for an operator.
+        campaign.state === 'paused'
+          ? h('span', { class: 'hint' }, _('Nothing more is sent until an operator resumes or cancels it.'))
+          : null)
       : null,
     excluded > 0 ? h('p', { class: 'hint', id: 'campaign-excluded' }, format(
       _('{count} terminals of the selection were left out by the rules (campaigns create on the command line lists them).'),
