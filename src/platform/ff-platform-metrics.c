@@ -45,6 +45,10 @@ static const struct
     { "fieldflash_remote_results_unmatched_total",
       "Signed results refused (and acknowledged) because they answer no command the platform sent "
       "their terminal, or a command answered before (serve)." },
+  [FF_PLATFORM_COUNTER_REMOTE_RESULTS_DROPPED] =
+    { "fieldflash_remote_results_dropped_total",
+      "Results dropped unread and unacknowledged: more than one terminal may send in one batch "
+      "(serve)." },
   [FF_PLATFORM_COUNTER_MQTT_MESSAGES_STORED] =
     { "fieldflash_mqtt_messages_stored_total",
       "MQTT messages stored: results, progress, states and the broker's acknowledgements (serve)." },

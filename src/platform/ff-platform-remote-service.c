@@ -27,6 +27,12 @@
 #define BATCH_MAX 512
 /* Commands published and not yet acknowledged by the broker, at most. */
 #define PUBLISH_WINDOW 256
+/* Results of one terminal a batch takes, at most. An agent keeps one result a command until its
+ * ack, and sends them again once a minute: a terminal with more in one batch floods (a terminal's
+ * own key signs any number of results), and checking them all held up every other terminal's
+ * results (20,000 made the next terminal's wait 12 s). The rest are dropped unread and
+ * unacknowledged: an agent sends an unacknowledged result again. */
+#define RESULTS_PER_TERMINAL 8
 
 typedef enum
 {
@@ -666,6 +672,40 @@ store_acknowledged (FfRemoteService *self)
     store_and_finish (self, batch);
 }
 
+/* Whether the batch still takes a result of @event's terminal (@taken: device ID -> results taken
+ * so far, and dropped beyond RESULTS_PER_TERMINAL). */
+static gboolean
+take_result (GHashTable *taken,
+             Event      *event)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (taken, event->id)) + 1;
+
+  g_hash_table_insert (taken, event->id, GUINT_TO_POINTER (n));
+  return n <= RESULTS_PER_TERMINAL;
+}
+
+/* Counts and logs, once a batch for each terminal, the results take_result() dropped. */
+static void
+report_dropped (FfRemoteService *self,
+                GHashTable      *taken)
+{
+  GHashTableIter iter;
+  gpointer device_id, n;
+
+  g_hash_table_iter_init (&iter, taken);
+  while (g_hash_table_iter_next (&iter, &device_id, &n))
+    if (GPOINTER_TO_UINT (n) > RESULTS_PER_TERMINAL)
+      {
+        guint dropped = GPOINTER_TO_UINT (n) - RESULTS_PER_TERMINAL;
+
+        ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_REMOTE_RESULTS_DROPPED,
+                                 dropped);
+        g_message ("MQTT: %s sent %u results at once: %u beyond the first %d were dropped unread "
+                   "and unacknowledged", (const char *) device_id, GPOINTER_TO_UINT (n), dropped,
+                   RESULTS_PER_TERMINAL);
+      }
+}
+
 /* Takes what arrived since the last flush as a batch: read on the main loop, its results read and
  * checked and the batch stored in one transaction (@in_thread: all three in a worker thread, while
  * the main loop reads the next messages), then acted on. One batch at a time, in the order they
@@ -677,6 +717,7 @@ flush (FfRemoteService *self,
   g_autoptr(GPtrArray) arrived = NULL;
   g_autoptr(Batch) batch = NULL;
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GHashTable) taken = NULL;
   gboolean results = FALSE;
 
   g_clear_handle_id (&self->flush_id, g_source_remove);
@@ -688,15 +729,18 @@ flush (FfRemoteService *self,
   self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
   self->queued_sent = 0;
   batch = batch_new (self);
+  /* Its keys are the events' device IDs: freed before @arrived. */
+  taken = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < arrived->len; i++)
     {
       Event *event = g_ptr_array_index (arrived, i);
 
-      if (!read_event (self, event))
+      if ((event->kind == EVENT_RESULT && !take_result (taken, event)) || !read_event (self, event))
         continue;
       results |= event->kind == EVENT_RESULT;
       g_ptr_array_add (batch->events, g_steal_pointer (&g_ptr_array_index (arrived, i)));
     }
+  report_dropped (self, taken);
   if (!in_thread || !results)
     {
       for (guint i = 0; i < batch->events->len; i++)

@@ -6,7 +6,8 @@
 # (made up, or another terminal's) and a second, different result for a command answered already
 # are refused: not stored, the ledger and the campaign entry as they were, counted in /metrics,
 # logged, and acknowledged (the refusal is final; unacknowledged, the terminal would send it again
-# every minute, forever).
+# every minute, forever). A flood of results from one terminal is dropped beyond its share of a
+# batch, counted and logged.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 tool=("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/tests/support/ff-remote-tool")
@@ -133,4 +134,30 @@ id=$(publish_result DTU-0002 "$campaign_command" failed V1.00)
 expect_refused DTU-0002 "$id" "first one stands" "$lines"
 [ "$(campaign_state)" = "$state" ] || fail "the second result moved the campaign: $(campaign_state)"
 [[ $(ledger DTU-0002) == *$'\tV2.00\t'* ]] || fail "ledger: $(ledger DTU-0002)"
+
+echo "== a flood of results from one terminal: beyond its share of a batch, dropped unread"
+# 2,000 copies of one signed, unmatched result from DTU-0001 (checking each held up every other
+# terminal's results: 20,000 made the next one wait 12 s), then DTU-0003's answer to its command.
+remote_stack_add_terminal DTU-0003
+remote_platform remote upgrade DTU-0003 --firmware V2.00 > "$work/upgrade-3.out"
+command_3=$(sed -n 's/^DTU-0003: command \([0-9a-f]*\) .*/\1/p' "$work/upgrade-3.out")
+[ -n "$command_3" ] || fail "no command: $(cat "$work/upgrade-3.out")"
+unmatched_before=$(metric remote_results_unmatched_total)
+"${tool[@]}" sign-result "$creds/DTU-0001/terminal.key" DTU-0001 "$made_up" failed V1.00 \
+  > "$work/flood-one.json"
+for _ in $(seq 2000); do cat "$work/flood-one.json"; echo; done > "$work/flood.json"
+lines=$(wc -l < "$work/platform.log")
+remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -l -t ff/v1/t/DTU-0001/result \
+  < "$work/flood.json"
+id=$(publish_result DTU-0003 "$command_3" succeeded V2.00)
+remote_stack_wait_line "$work/platform.log" "result $id of DTU-0003: succeeded\$" "$((lines + 1))"
+[[ $(ledger DTU-0003) == *$'\tV2.00\t'* ]] || fail "ledger: $(ledger DTU-0003)"
+# Every copy arrived before DTU-0003's result, in order: each was checked (unmatched) or dropped.
+dropped=$(metric remote_results_dropped_total)
+checked=$(( $(metric remote_results_unmatched_total) - unmatched_before ))
+[ "${dropped:-0}" -gt 0 ] || fail "none of the flood was dropped ($checked checked)"
+[ $((checked + dropped)) = 2000 ] || fail "of 2000: $checked checked, $dropped dropped"
+tail -n +"$((lines + 1))" "$work/platform.log" \
+  | grep -q 'DTU-0001 sent [0-9]* results at once: [0-9]* beyond the first 8 were dropped' \
+  || fail "the drop was not logged"
 echo "PASS"
