@@ -625,6 +625,26 @@ task_lists_tablet (const FfTask *task, const char *serial)
   return FALSE;
 }
 
+/* A task refused as expired that has not expired by the platform's clock: the tablet's clock is
+ * wrong (a tablet whose clock ran on, or was set by hand), and only its owner can set it right. */
+static char *
+clock_advice (GBytes *document,
+              gint64  tablet_now,
+              gint64  platform_now)
+{
+  g_autoptr(FfTask) task = ff_task_parse (document, NULL);
+  g_autofree char *tablet_time = NULL;
+  g_autofree char *platform_time = NULL;
+
+  if (task == NULL || platform_now < 0 || platform_now >= task->expires_at)
+    return NULL;
+  tablet_time = ff_timestamp_format (tablet_now);
+  platform_time = ff_timestamp_format (platform_now);
+  return g_strdup_printf (_("By the platform’s clock (%s) it has not expired: this tablet’s clock "
+                            "(%s) is wrong. Set the tablet’s date and time, then sync again."),
+                          platform_time, tablet_time);
+}
+
 static void
 signature_received (GObject      *object,
                     GAsyncResult *result,
@@ -636,6 +656,7 @@ signature_received (GObject      *object,
   GError *error = NULL;
   g_autoptr(GBytes) signature = ff_sync_request_finish (result, NULL, &error);
   g_autoptr(GError) invalid = NULL;
+  gint64 tablet_now = g_get_real_time () / G_USEC_PER_SEC;
 
   if (signature == NULL)
     {
@@ -643,11 +664,24 @@ signature_received (GObject      *object,
       return;
     }
   job->task = ff_task_load_signed (job->document, signature, self->platform_key,
-                                   g_get_real_time () / G_USEC_PER_SEC, &invalid);
+                                   tablet_now, &invalid);
   if (job->task == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Task %s refused: %s"), job->task_id,
                                                   invalid->message);
+      g_autofree char *advice = g_error_matches (invalid, FF_DOCUMENT_ERROR,
+                                                 FF_DOCUMENT_ERROR_EXPIRED)
+                                ? clock_advice (job->document, tablet_now,
+                                                ff_sync_request_platform_time (result))
+                                : NULL;
+
+      if (advice != NULL)
+        {
+          char *whole = g_strconcat (message, " ", advice, NULL);
+
+          g_free (message);
+          message = whole;
+        }
       refuse_task (task, message);
       return;
     }

@@ -65,5 +65,7 @@ void          ff_sync_request_async         (FfSync               *self,
 GBytes       *ff_sync_request_finish        (GAsyncResult         *result,
                                              guint                *status,
                                              GError              **error);
+/* The platform's clock when it answered (its Date header) in Unix seconds, or -1 without one. */
+gint64        ff_sync_request_platform_time (GAsyncResult         *result);
 
 G_END_DECLS

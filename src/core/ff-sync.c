@@ -340,6 +340,17 @@ ff_sync_request_finish (GAsyncResult *result, guint *status, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+gint64
+ff_sync_request_platform_time (GAsyncResult *result)
+{
+  Request *request = g_task_get_task_data (G_TASK (result));
+  const char *date = soup_message_headers_get_one (soup_message_get_response_headers (request->message),
+                                                   "Date");
+  g_autoptr(GDateTime) time = date != NULL ? soup_date_time_new_from_http_string (date) : NULL;
+
+  return time != NULL ? g_date_time_to_unix (time) : -1;
+}
+
 /* ---- login ---------------------------------------------------------------------------------- */
 
 typedef struct

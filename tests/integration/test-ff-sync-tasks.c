@@ -611,6 +611,43 @@ test_unreadable_task_list_withdraws_nothing (SyncFixture *f, gconstpointer data)
   g_assert_false (is_withdrawn (f, task_id));
 }
 
+/* A tablet whose clock runs two days ahead refuses a task that has one more day to go as expired,
+ * and says that its clock is wrong, by the platform's answer: a technician would otherwise be left
+ * with tasks "expired" that the office sees as open. A task expired by both clocks says nothing of
+ * them. */
+static void
+test_tablet_clock_ahead (SyncFixture *f, gconstpointer data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(GBytes) image = sync_image_of (3000, 9);
+  g_autoptr(GBytes) other = sync_image_of (3000, 10);
+  g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfSync) sync = NULL;
+  g_auto(GStrv) stored = NULL;
+  /* Each valid for a day: the first till a day after the platform's now, the second till before. */
+  g_autofree char *open_id = sync_publish_task (f, 1, now - 2 * 86400, image, image,
+                                                f->platform_key);
+  g_autofree char *expired_id = sync_publish_task (f, 2, now - 4 * 86400, other, other,
+                                                   f->platform_key);
+
+  f->clock_offset_s = -2 * 86400 + 3600;
+  sync = sync_log_in (f, NULL, &error);
+  g_assert_no_error (error);
+  stored = sync_fetch (sync, refusals, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (stored), ==, 0);
+  g_assert_cmpuint (refusals->len, ==, 2);
+  for (guint i = 0; i < refusals->len; i++)
+    {
+      const char *refusal = refusals->pdata[i];
+
+      g_assert_true (strstr (refusal, "expired") != NULL);
+      g_assert_true ((strstr (refusal, open_id) != NULL)
+                     == (strstr (refusal, "this tablet’s clock") != NULL));
+    }
+}
+
 /* A tablet two technicians share: the platform lists the tasks of whoever logs in, so the second
  * one's sync withdraws none of the first one's tasks. */
 static void
@@ -654,6 +691,7 @@ main (int argc, char **argv)
   SYNC_TEST_ADD ("/sync/cancelled-task-withdrawn", NULL, test_cancelled_task_withdrawn);
   SYNC_TEST_ADD ("/sync/unreadable-task-list-withdraws-nothing", NULL,
                  test_unreadable_task_list_withdraws_nothing);
+  SYNC_TEST_ADD ("/sync/tablet-clock-ahead", NULL, test_tablet_clock_ahead);
   SYNC_TEST_ADD ("/sync/other-technician-withdraws-nothing", NULL,
                  test_other_technician_withdraws_nothing);
   return g_test_run ();

@@ -51,6 +51,16 @@ handle_api (SoupServer *server, SoupServerMessage *message, const char *path, GH
   g_auto(GStrv) parts = g_strsplit (path, "/", -1);
   guint n = g_strv_length (parts);
 
+  if (f->clock_offset_s != 0)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      g_autoptr(GDateTime) platform_now = g_date_time_add_seconds (now, f->clock_offset_s);
+      g_autofree char *date = soup_date_time_to_string (platform_now, SOUP_DATE_HTTP);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (message), "Date",
+                                    date);
+    }
+
   if (g_str_equal (path, "/api/v1/login"))
     {
       reply_json (message, 200,

@@ -48,6 +48,7 @@ typedef struct
   const char  *technician;      /* whose tasks publish_task makes (PHONE) */
   gsize        task_list_padding;  /* make the task list this much longer */
   const char  *task_list_key;      /* name each listed task's ID so ("task_id" when NULL) */
+  gint64       clock_offset_s;     /* the platform's clock (its Date header) is this much ahead */
   gboolean     task_list_chunked;  /* … sent without announcing its length */
   gsize        receipt_padding;    /* make the answer to an upload this much longer */
 } SyncFixture;
