@@ -59,6 +59,10 @@ static const struct
     { "fieldflash_mqtt_states_refused_total",
       "Retained states not kept, the last good one staying: not a state document of the terminal "
       "of their topic (serve)." },
+  [FF_PLATFORM_COUNTER_MQTT_PROGRESS_REFUSED] =
+    { "fieldflash_mqtt_progress_refused_total",
+      "Progress messages not kept: not a progress document of the terminal of their topic "
+      "(serve)." },
 };
 
 typedef struct

@@ -269,21 +269,45 @@ event_free (Event *event)
   g_free (event);
 }
 
+/* Why a terminal's unsigned message (a progress or a state) is no document of the terminal of its
+ * topic, or NULL: then *@parser holds it and *@root is its object. */
+static const char *
+read_unsigned (Event       *event,
+               JsonParser **parser,
+               JsonObject **root)
+{
+  if (g_bytes_get_size (event->payload) > FF_REMOTE_ENVELOPE_MAX_SIZE)
+    return "too large";
+  if ((*parser = ff_document_parse_object (event->payload, root, NULL)) == NULL)
+    return "not a JSON object";
+  if (g_strcmp0 (ff_document_peek_string (*root, "device_id", NULL), event->id) != 0)
+    return "its device_id is not the terminal of its topic";
+  return NULL;
+}
+
 /* A progress document moves the terminal's campaign state on (downloading, installing); it is
- * informative and unsigned, so it never stands for a result. FALSE: not one to keep. */
+ * informative and unsigned, so it never stands for a result. One that is not a progress of this
+ * terminal is counted and logged. FALSE: not one to keep. */
 static gboolean
-read_progress (Event *event)
+read_progress (FfRemoteService *self,
+               Event           *event)
 {
   g_autoptr(JsonParser) parser = NULL;
   JsonObject *root = NULL;
+  const char *why = read_unsigned (event, &parser, &root);
 
-  if (g_bytes_get_size (event->payload) > FF_REMOTE_ENVELOPE_MAX_SIZE
-      || (parser = ff_document_parse_object (event->payload, &root, NULL)) == NULL
-      || g_strcmp0 (ff_document_peek_string (root, "device_id", NULL), event->id) != 0)
-    return FALSE;
-  event->command_id = g_strdup (ff_document_peek_string (root, "command_id", NULL));
-  event->step = g_strdup (ff_document_peek_string (root, "step", NULL));
-  return event->command_id != NULL;
+  if (why == NULL
+      && (event->command_id = g_strdup (ff_document_peek_string (root, "command_id", NULL)))
+         == NULL)
+    why = "it names no command_id";
+  if (why == NULL)
+    {
+      event->step = g_strdup (ff_document_peek_string (root, "step", NULL));
+      return TRUE;
+    }
+  ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_MQTT_PROGRESS_REFUSED, 1);
+  g_message ("MQTT: a progress of %s was not kept (%s)", event->id, why);
+  return FALSE;
 }
 
 /* A retained state is unsigned and informative, yet it is what the console shows of a terminal
@@ -297,17 +321,12 @@ read_state (FfRemoteService *self,
   g_autoptr(JsonParser) parser = NULL;
   JsonObject *root = NULL;
   JsonNode *format = NULL;
-  const char *why = NULL;
+  const char *why = read_unsigned (event, &parser, &root);
 
-  if (g_bytes_get_size (event->payload) > FF_REMOTE_ENVELOPE_MAX_SIZE)
-    why = "too large";
-  else if ((parser = ff_document_parse_object (event->payload, &root, NULL)) == NULL)
-    why = "not a JSON object";
-  else if (g_strcmp0 (ff_document_peek_string (root, "device_id", NULL), event->id) != 0)
-    why = "its device_id is not the terminal of its topic";
-  else if ((format = json_object_get_member (root, "format_version")) == NULL
-           || !JSON_NODE_HOLDS_VALUE (format) || json_node_get_value_type (format) != G_TYPE_INT64
-           || json_node_get_int (format) != 1)
+  if (why == NULL
+      && ((format = json_object_get_member (root, "format_version")) == NULL
+          || !JSON_NODE_HOLDS_VALUE (format) || json_node_get_value_type (format) != G_TYPE_INT64
+          || json_node_get_int (format) != 1))
     why = "its format_version is not 1";
   if (why == NULL)
     return TRUE;
@@ -326,7 +345,7 @@ read_event (FfRemoteService *self,
   switch (event->kind)
     {
     case EVENT_PROGRESS:
-      return read_progress (event);
+      return read_progress (self, event);
     case EVENT_STATE:
       return read_state (self, event);
     case EVENT_RESULT:

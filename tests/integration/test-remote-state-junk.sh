@@ -3,7 +3,8 @@
 # terminal's, another format, an emptied retained message) does not replace the last good one:
 # against a real Mosquitto and `fieldflash-platform serve` on 127.0.0.1, mosquitto_pub playing the
 # terminal with its certificate. The junk is logged and counted in /metrics; `terminals show`
-# keeps showing the good state. A message larger than any document does not get past the broker.
+# keeps showing the good state. A message larger than any document does not get past the broker;
+# junk progress is counted and logged.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 work=$(mktemp -d /tmp/ff-state-junk-XXXXXX)
@@ -68,4 +69,25 @@ tail -n +"$((before + 1))" "$work/platform.log" | grep 'too large' \
   && fail "the platform got the 200 KB message"
 [ "$(refused)" = "$n" ] || fail "/metrics after the 200 KB message: $(refused)"
 expect_good "after the 200 KB message"
+
+# Progress that is no progress of DTU-0001 is counted and logged too (it was dropped without a
+# word); the state published after it says when serve has read them all.
+progress_refused () {
+  curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" "$REMOTE_PLATFORM_URL/metrics" \
+    | sed -n 's/^fieldflash_mqtt_progress_refused_total //p'
+}
+before=$(wc -l < "$work/platform.log")
+m=0
+for junk in 'not json at all' '["an array"]' \
+  '{"device_id":"DTU-0002","command_id":"00000000000000000000000000000000","step":"download"}' \
+  '{"device_id":"DTU-0001","step":"download"}'; do
+  remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/progress -m "$junk"
+  m=$((m + 1))
+done
+publish_state '{"format_version":1,"device_id":"DTU-0001","online":true,"agent_state":"idle","command_id":null,"layout":"ab","slot":"a","versions":{"kernel":null,"rootfs":null,"main-program":"V2.00","updater":null},"time":"2026-12-06T12:00:00Z"}' \
+  'the state of DTU-0001 is kept'
+[ "$(progress_refused)" = "$m" ] || fail "/metrics after the junk progress: $(progress_refused)"
+[ "$(tail -n +"$((before + 1))" "$work/platform.log" \
+     | grep -c 'a progress of DTU-0001 was not kept (')" = "$m" ] \
+  || fail "log: $(tail -n +"$((before + 1))" "$work/platform.log")"
 echo "PASS"
