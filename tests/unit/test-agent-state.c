@@ -2,7 +2,9 @@
  * the power cuts and I/O errors the fault hook simulates. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "ff-agent-bootenv.h"
@@ -378,6 +380,89 @@ test_outbox (void)
   agent_test_root_free (root);
 }
 
+/* Gives every file in @dir the same modification time, as a file system with coarse times does
+ * to files written within its granularity. */
+static void
+set_same_mtime (const char *dir_path)
+{
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const struct timespec times[2] = { { 1700000000, 0 }, { 1700000000, 0 } };
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir_path, name, NULL);
+
+      g_assert_cmpint (utimensat (AT_FDCWD, path, times, 0), ==, 0);
+    }
+}
+
+/* Results written within one tick of the clock still come back in the order they were written
+ * (their IDs sort the other way); one stored by an earlier agent as RESULT_ID.json, newer by its
+ * time, is listed before them and removed by its ID. */
+static void
+test_outbox_order (void)
+{
+  char *root = agent_test_root_new ();
+  g_autofree char *dir = g_build_filename (root, "outbox", NULL);
+  g_autofree char *earlier = g_build_filename (dir, "77777777777777777777777777777777.json", NULL);
+  const char *ids[] = { "ffffffffffffffffffffffffffffffff", "88888888888888888888888888888888",
+                        "00000000000000000000000000000000" };
+  const char *bodies[] = { "first", "second", "third" };
+  const struct timespec later[2] = { { 1800000000, 0 }, { 1800000000, 0 } };
+  g_autoptr(FfAgentOutbox) outbox = ff_agent_outbox_new (dir);
+  g_autoptr(FfAgentOutbox) reopened = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autoptr(GBytes) body = g_bytes_new_static (bodies[i], strlen (bodies[i]));
+
+      g_assert_true (ff_agent_outbox_add (outbox, ids[i], body, &error));
+      g_assert_no_error (error);
+    }
+  set_same_mtime (dir);
+  g_assert_true (g_file_set_contents (earlier, "earlier", -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (utimensat (AT_FDCWD, earlier, later, 0), ==, 0);
+
+  reopened = ff_agent_outbox_new (dir);
+  list = ff_agent_outbox_list (reopened);
+  g_assert_cmpuint (list->len, ==, 4);
+  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (list, 0), NULL),
+                   g_bytes_get_size (g_ptr_array_index (list, 0)), "earlier", 7);
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (list, i + 1), NULL),
+                     g_bytes_get_size (g_ptr_array_index (list, i + 1)), bodies[i],
+                     strlen (bodies[i]));
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* A result added after a restart goes after every stored one. */
+  {
+    g_autoptr(GBytes) fourth = g_bytes_new_static ("fourth", 6);
+
+    g_assert_true (ff_agent_outbox_add (reopened, "11111111111111111111111111111111", fourth,
+                                        &error));
+    g_assert_no_error (error);
+  }
+  set_same_mtime (dir);
+  g_assert_true (ff_agent_outbox_remove (reopened, "77777777777777777777777777777777"));
+  g_assert_false (g_file_test (earlier, G_FILE_TEST_EXISTS));
+  g_assert_true (ff_agent_outbox_remove (reopened, "88888888888888888888888888888888"));
+  g_assert_false (ff_agent_outbox_remove (reopened, "88888888888888888888888888888888"));
+  list = ff_agent_outbox_list (outbox);
+  g_assert_cmpuint (list->len, ==, 3);
+  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (list, 0), NULL),
+                   g_bytes_get_size (g_ptr_array_index (list, 0)), "first", 5);
+  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (list, 1), NULL),
+                   g_bytes_get_size (g_ptr_array_index (list, 1)), "third", 5);
+  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (list, 2), NULL),
+                   g_bytes_get_size (g_ptr_array_index (list, 2)), "fourth", 6);
+  agent_test_root_free (root);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -394,5 +479,6 @@ main (int argc, char **argv)
   g_test_add_func ("/agent/slot/write-error", test_slot_write_error);
   g_test_add_func ("/agent/query/next-time", test_query_next_time);
   g_test_add_func ("/agent/outbox", test_outbox);
+  g_test_add_func ("/agent/outbox/order", test_outbox_order);
   return g_test_run ();
 }
