@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 /* Blocks of 256 bytes (RFC 7959's SZX 4) unless the meter asks for another size. */
 #define FF_METER_COAP_DEFAULT_SZX 4
 #define FF_METER_COAP_DEFAULT_BLOCK_SIZE 256
+/* CoAP's own port (RFC 7252), for an address that gives none. */
+#define FF_METER_COAP_DEFAULT_PORT 5683
 
 typedef struct _FfMeterCoapServer FfMeterCoapServer;
 

@@ -6,22 +6,9 @@
 #include <glib/gi18n-lib.h>
 #include <stdio.h>
 
+#include "ff-address.h"
 #include "ff-sim-meter.h"
 #include "ff-sim-meters.h"
-
-static gboolean
-parse_platform (const char *text, char **address, guint16 *port)
-{
-  const char *colon = text ? strrchr (text, ':') : NULL;
-  guint64 number;
-
-  if (!colon || colon == text
-      || !g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &number, NULL))
-    return FALSE;
-  *address = g_strndup (text, colon - text);
-  *port = (guint16) number;
-  return TRUE;
-}
 
 static gboolean
 on_window_closed (gpointer user_data)
@@ -69,7 +56,7 @@ ff_sim_meters_main (int argc, char **argv)
   guint16 port = 0;
   const GOptionEntry entries[] = {
     { "platform", 0, 0, G_OPTION_ARG_STRING, &platform,
-      N_("The platform's CoAP endpoint"), "ADDRESS:PORT" },
+      N_("The platform's CoAP endpoint (HOST, HOST:PORT or [IPv6]:PORT; port 5683 when none is given)"), "HOST[:PORT]" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
       N_("Directory of the meters' flash (kept between runs)"), "DIR" },
     { "count", 0, 0, G_OPTION_ARG_INT, &count, N_("Number of meters"), "N" },
@@ -108,13 +95,20 @@ ff_sim_meters_main (int argc, char **argv)
       g_printerr ("%s\n", error->message);
       return 2;
     }
-  if (!parse_platform (platform, &address, &port) || !state_dir || !image_path || count < 1
+  /* A --platform given is read as every program reads an address, and refused in its words. */
+  if (platform != NULL
+      && !ff_address_parse (platform, FF_METER_COAP_DEFAULT_PORT, &address, &port, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (!platform || !state_dir || !image_path || count < 1
       || count > 10000 || app_id < 1 || app_id > G_MAXUINT16 || version < 1 || cycles < 1
       || timeout_ms < 1 || delay_ms < 0 || loss < 0 || loss > 1 || block_size < 16
       || block_size > 1024 || (block_size & (block_size - 1)) != 0
       || (psk_dir != NULL && (dtls_port < 1 || dtls_port > G_MAXUINT16)))
     {
-      g_printerr ("%s\n", _("meters needs --platform ADDRESS:PORT, --state-dir DIR and --image "
+      g_printerr ("%s\n", _("meters needs --platform HOST[:PORT], --state-dir DIR and --image "
                             "FILE; --count, --app, --version, --cycles and --reply-timeout must "
                             "be positive, --delay not negative, --loss between 0 and 1 and "
                             "--block-size a power of two from 16 to 1024; --psk-dir needs "

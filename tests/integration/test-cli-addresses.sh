@@ -3,6 +3,8 @@
 # on and the IEC 104 connection read it as the default, 2404; port 0, a port past 65535, a sign or
 # anything but digits is a usage error (status 2) that names the address, before anything connects. A well-formed
 # address gets past that check to the connection (a closed loopback port: status 4).
+# fieldflash-sim meters reads its --platform with the same parser: the same refusals in the same
+# words, and [::1]:PORT taken (its meters then find no platform there and sleep).
 set -euo pipefail
 source "$(dirname "$0")/e2e-lib.sh"
 
@@ -27,4 +29,22 @@ for address in "127.0.0.1:$closed" "[::1]:$closed"; do
   timeout "$bound" "${cli[@]}" info "$address" < /dev/null > "$work/out" 2> "$work/err" || code=$?
   [ "$code" -eq 4 ] || fail "info '$address': exit $code: $(cat "$work/err")"
 done
+
+head -c 512 /dev/zero > "$work/app.bin"
+meters=(meters --state-dir "$work/meters" --image "$work/app.bin" --cycles 1 --reply-timeout 50)
+for address in 127.0.0.1:0 "[::1]:0" 127.0.0.1:65536 127.0.0.1:iec104 127.0.0.1: "[::1" \
+               "host name:5683"; do
+  code=0
+  timeout "$bound" "${sim[@]}" "${meters[@]}" --platform "$address" < /dev/null > "$work/out" \
+    2> "$work/err" || code=$?
+  [ "$code" -eq 2 ] || fail "sim meters '$address': exit $code: $(cat "$work/err")"
+  grep -qF "“$address” is not an address" "$work/err" \
+    || fail "sim meters '$address': $(cat "$work/err")"
+done
+code=0
+timeout "$bound" "${sim[@]}" "${meters[@]}" --platform "[::1]:$closed" < /dev/null > "$work/out" \
+  2> "$work/err" || code=$?
+[ "$code" -eq 0 ] || fail "sim meters '[::1]:$closed': exit $code: $(cat "$work/err")"
+grep -q "^M0001: app 1 version 1 running;" "$work/out" \
+  || fail "sim meters '[::1]:$closed': $(cat "$work/out" "$work/err")"
 echo ok
