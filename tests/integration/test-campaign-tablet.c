@@ -2,7 +2,7 @@
  * the tablet's uploaded report moves it to succeeded in the ingest's own transaction, and the
  * engine of the next `serve` completes the wave and the campaign. `tasks cancel` and a cancelled
  * campaign withdraw that work: no tablet gets it again, and a report uploaded after is stored but
- * counts toward nothing. */
+ * counts toward nothing. The report's upload is what wakes the engine: the next wave starts on it. */
 #include "config.h"
 
 #include "platform-harness.h"
@@ -44,11 +44,12 @@ wave_terminal (JsonObject *campaign,
 }
 
 /* The harness's world with tablet TAB-0003 (its key in @tablet), the terminals of @ledger and
- * a draft campaign C1 of @terminals. */
+ * a draft campaign C1 of @terminals in @waves. */
 static Harness *
-create_campaign (FfKey      *tablet,
-                 const char *ledger,
-                 const char *terminals)
+create_campaign_in_waves (FfKey      *tablet,
+                          const char *ledger,
+                          const char *terminals,
+                          const char *waves)
 {
   Harness *h = harness_new ();
   g_autofree char *pem = ff_key_get_public_pem (tablet);
@@ -60,8 +61,17 @@ create_campaign (FfKey      *tablet,
   g_free (harness_run_ok (h, "terminals", "import", ledger_path, NULL));
   g_free (harness_run_ok (h, "handhelds", "add", "TAB-0003", "--pubkey", pem_path, NULL));
   g_free (harness_run_ok (h, "campaigns", "create", "--firmware", "V2.01", "--terminals",
-                          terminals, "--waves", "100%", "--max-failures", "1", NULL));
+                          terminals, "--waves", waves, "--max-failures", "1", NULL));
   return h;
+}
+
+/* The same in one wave. */
+static Harness *
+create_campaign (FfKey      *tablet,
+                 const char *ledger,
+                 const char *terminals)
+{
+  return create_campaign_in_waves (tablet, ledger, terminals, "100%");
 }
 
 static void
@@ -163,6 +173,50 @@ assert_terminal (Harness    *h,
   g_assert_cmpstr (json_object_get_string_member (terminal, "task_id"), ==, task_id);
 }
 
+/* C1's current wave, from `campaigns show`. */
+static gint64
+current_wave (Harness *h)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  return json_object_get_int_member (show (h, parser), "current_wave");
+}
+
+/* The report's upload alone tells serve's engine: it completes wave 1 and starts wave 2 at once.
+ * Nothing else wakes it meanwhile — `campaigns tasks` leaves campaigns.changed alone, and its one
+ * timer is wave 1's offline deadline, a day away. */
+static void
+test_tablet_report_starts_next_wave (void)
+{
+  g_autoptr(FfKey) tablet = ff_key_generate (NULL);
+  Harness *h = create_campaign_in_waves (tablet, LEDGER_DTU0009 DTU0010, "DTU0009,DTU0010",
+                                         "50%,100%");
+  g_autofree char *out = NULL, *token = NULL, *task_id = NULL, *device_id = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(FfReport) report = NULL;
+  gint64 until;
+
+  g_free (harness_run_ok (h, "campaigns", "start", "C1", NULL));
+  harness_start (h, TRUE);
+  g_assert_cmpint (current_wave (h), ==, 1);
+  task_id = make_tablet_work (h);
+  device_id = g_strdup (json_object_get_string_member (wave_terminal (show (h, parser), 0),
+                                                       "device_id"));
+  token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0003");
+  report = harness_report (task_id, device_id, "TAB-0003", HARNESS_PHONE_A);
+  g_assert_cmpuint (harness_upload_report (h, token, report, tablet, NULL), ==, 201);
+  /* The engine moves once serve's main loop is idle after the upload's answer. */
+  until = g_get_monotonic_time () + ff_test_deadline_s (30) * G_USEC_PER_SEC;
+  while (current_wave (h) < 2)
+    if (g_get_monotonic_time () > until)
+      g_error ("wave 2 had not started %u s after the report's upload", ff_test_deadline_s (30));
+  out = harness_run_ok (h, "campaigns", "show", "C1", NULL);
+  g_test_message ("%s", out);
+  assert_terminal (h, 0, "succeeded", task_id);
+  harness_stop (h);
+  harness_free (h);
+}
+
 static void
 test_cancel_withdraws_tablet_work (void)
 {
@@ -227,5 +281,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/campaigns/tablet-report", test_tablet_report);
   g_test_add_func ("/campaigns/cancel-withdraws-tablet-work", test_cancel_withdraws_tablet_work);
+  g_test_add_func ("/campaigns/tablet-report-starts-next-wave",
+                   test_tablet_report_starts_next_wave);
   return g_test_run ();
 }
