@@ -36,20 +36,17 @@ typedef struct
   const char             *from_sha256; /* its SHA-256, or NULL */
 } Source;
 
-/* For each payload of @package, the package of @terminal's vendor and model holding the image
- * the terminal runs (same kind, the installed version), from @packages. Two different images of
- * that kind and version make it unknown. */
+/* For each payload of @upgrade's package, the package of its terminal's vendor and model holding
+ * the image the terminal runs (same kind, the installed version), from its packages. Two
+ * different images of that kind and version make it unknown. */
 static void
-find_sources (FfPlatformDb           *db,
-              FfPackageCache         *packages,
-              const FfTerminal       *terminal,
-              const FfFirmware       *firmware,
-              const FfRemoteVersions *versions,
-              Source                 *sources,
-              guint                   n,
-              GError                **error)
+find_sources (const FfRemoteUpgrade *upgrade,
+              Source                *sources,
+              guint                  n,
+              GError               **error)
 {
-  GPtrArray *all = ff_package_cache_list_firmware (packages, db, error);
+  const FfTerminal *terminal = upgrade->terminal;
+  GPtrArray *all = ff_package_cache_list_firmware (upgrade->packages, upgrade->db, error);
   gboolean ambiguous[FF_PACKAGE_MAX_PAYLOADS] = { FALSE };
 
   for (guint f = 0; all != NULL && f < all->len; f++)
@@ -57,16 +54,17 @@ find_sources (FfPlatformDb           *db,
       FfFirmware *fw = g_ptr_array_index (all, f);
       FfPackage *candidate;
 
-      if (fw->id == firmware->id || !g_str_equal (fw->vendor, terminal->vendor)
+      if (fw->id == upgrade->firmware->id || !g_str_equal (fw->vendor, terminal->vendor)
           || !g_str_equal (fw->model, terminal->model))
         continue;
       /* A plain image or a package another key signed holds nothing a terminal runs from us. */
-      candidate = ff_package_cache_open (packages, fw->sha256, NULL);
+      candidate = ff_package_cache_open (upgrade->packages, fw->sha256, NULL);
       if (candidate == NULL)
         continue;
       for (guint i = 0; i < n; i++)
         {
-          const char *installed = ff_remote_versions_get (versions, sources[i].target->kind);
+          const char *installed = ff_remote_versions_get (upgrade->versions,
+                                                          sources[i].target->kind);
           const FfPackagePayload *payload = ff_package_find_payload (candidate,
                                                                      sources[i].target->kind);
 
@@ -224,17 +222,11 @@ build_stored (FfPackageCache        *packages,
   return TRUE;
 }
 
-/* What the command upgrading @terminal to @firmware (@package) may be derived from: for each
- * payload, the package holding the image the terminal runs (@versions; NULL: nothing is known),
- * from @packages. *@key is the derived package's key, NULL when nothing is known (then the full
- * package it is). */
+/* What the command of @upgrade may be derived from: for each payload, the package holding the
+ * image the terminal runs (its versions; NULL: nothing is known), from its packages. *@key is the
+ * derived package's key, NULL when nothing is known (then the full package it is). */
 static gboolean
-plan (FfPlatformDb           *db,
-      FfPackageCache         *packages,
-      const FfTerminal       *terminal,
-      const FfFirmware       *firmware,
-      FfPackage              *package,
-      const FfRemoteVersions *versions,
+plan (const FfRemoteUpgrade  *upgrade,
       Source                 *sources,
       guint                  *n,
       char                  **key,
@@ -246,12 +238,12 @@ plan (FfPlatformDb           *db,
 
   *key = NULL;
   *n = 0;
-  if (versions == NULL)
+  if (upgrade->versions == NULL)
     return TRUE;
-  payloads = ff_package_get_payloads (package, n);
+  payloads = ff_package_get_payloads (upgrade->package, n);
   for (guint i = 0; i < *n; i++)
     sources[i] = (Source) { &payloads[i], NULL, NULL };
-  find_sources (db, packages, terminal, firmware, versions, sources, *n, &local_error);
+  find_sources (upgrade, sources, *n, &local_error);
   if (local_error != NULL)
     return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
   for (guint i = 0; i < *n; i++)
@@ -285,12 +277,7 @@ copy_firmware (const FfFirmware *firmware)
 }
 
 gboolean
-ff_platform_remote_choose_package (FfPlatformDb           *db,
-                                   FfPackageCache         *packages,
-                                   const FfTerminal       *terminal,
-                                   const FfFirmware       *firmware,
-                                   FfPackage              *package,
-                                   const FfRemoteVersions *versions,
+ff_platform_remote_choose_package (const FfRemoteUpgrade  *upgrade,
                                    gboolean                make,
                                    gint64                  now,
                                    char                  **sha256,
@@ -298,6 +285,8 @@ ff_platform_remote_choose_package (FfPlatformDb           *db,
                                    gboolean               *delta,
                                    GError                **error)
 {
+  const FfFirmware *firmware = upgrade->firmware;
+  const char *device_id = upgrade->terminal->device_id;
   g_autoptr(FfRemotePackageDelta) derived = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *key = NULL;
@@ -307,23 +296,24 @@ ff_platform_remote_choose_package (FfPlatformDb           *db,
   *sha256 = g_strdup (firmware->sha256);
   *size = firmware->size;
   *delta = FALSE;
-  if (!plan (db, packages, terminal, firmware, package, versions, sources, &n, &key, error))
+  if (!plan (upgrade, sources, &n, &key, error))
     return FALSE;
   if (key == NULL)
     return TRUE;
-  if (!ff_platform_db_find_package_delta (db, firmware->sha256, key, &derived, error))
+  if (!ff_platform_db_find_package_delta (upgrade->db, firmware->sha256, key, &derived, error))
     return FALSE;
   if (derived == NULL && !make)
     {
-      no_delta (firmware, terminal->device_id, _("it is not made yet"));
+      no_delta (firmware, device_id, _("it is not made yet"));
       return TRUE;
     }
   if (derived == NULL
-      && (!build_stored (packages, firmware->size, package, sources, n, &derived, &local_error)
-          || !ff_platform_db_insert_package_delta (db, firmware->sha256, key, derived, now,
-                                                   &local_error)))
+      && (!build_stored (upgrade->packages, firmware->size, upgrade->package, sources, n,
+                         &derived, &local_error)
+          || !ff_platform_db_insert_package_delta (upgrade->db, firmware->sha256, key, derived,
+                                                   now, &local_error)))
     {
-      no_delta (firmware, terminal->device_id, local_error->message);
+      no_delta (firmware, device_id, local_error->message);
       return TRUE;
     }
   if (derived->sha256 == NULL)
@@ -367,33 +357,29 @@ ff_remote_delta_job_free (FfRemoteDeltaJob *job)
 }
 
 gboolean
-ff_platform_remote_delta_job_new (FfPlatformDb           *db,
-                                  FfPackageCache         *packages,
-                                  const FfTerminal       *terminal,
-                                  const FfFirmware       *firmware,
-                                  FfPackage              *package,
-                                  const FfRemoteVersions *versions,
+ff_platform_remote_delta_job_new (const FfRemoteUpgrade  *upgrade,
                                   FfRemoteDeltaJob      **job,
                                   GError                **error)
 {
+  const FfFirmware *firmware = upgrade->firmware;
   g_autoptr(FfRemoteDeltaJob) self = g_new0 (FfRemoteDeltaJob, 1);
   g_autoptr(FfRemotePackageDelta) derived = NULL;
 
   *job = NULL;
-  self->package = package;
-  if (!plan (db, packages, terminal, firmware, package, versions, self->sources, &self->n,
-             &self->key, error))
+  self->package = upgrade->package;
+  if (!plan (upgrade, self->sources, &self->n, &self->key, error))
     return FALSE;
   if (self->key == NULL)
     return TRUE;
-  if (!ff_platform_db_find_package_delta (db, firmware->sha256, self->key, &derived, error))
+  if (!ff_platform_db_find_package_delta (upgrade->db, firmware->sha256, self->key, &derived,
+                                          error))
     return FALSE;
   if (derived != NULL)
     return TRUE;
-  self->packages = ff_package_cache_ref (packages);
+  self->packages = ff_package_cache_ref (upgrade->packages);
   self->firmware = copy_firmware (firmware);
   self->id = g_strconcat (firmware->sha256, "/", self->key, NULL);
-  self->device_id = g_strdup (terminal->device_id);
+  self->device_id = g_strdup (upgrade->terminal->device_id);
   *job = g_steal_pointer (&self);
   return TRUE;
 }

@@ -11,23 +11,28 @@
 
 G_BEGIN_DECLS
 
-/* Chooses the package for upgrading @terminal to @firmware (its package @package, from
- * @packages, which also gives the other packages the payloads may be patches from): with
- * @versions naming the versions it runs (NULL: nothing is known, the full package it is), each
- * payload of a kind whose installed version is the version of that kind in one package of the
- * terminal's vendor and model the platform holds becomes a patch from that package's payload
- * (delta_from: its SHA-256), unless the patch is no smaller. The derived package, signed with
- * the platform key, is made once per target and installed images and kept in the firmware store;
- * it is chosen only when smaller than @firmware. Anything unknown, or a failure making it, chooses
- * @firmware (a failure is logged); so does a derived package not made yet unless @make (making it
- * takes seconds for large images: the daemon's main loop makes it with a job instead). FALSE only
- * on a database error. */
-gboolean ff_platform_remote_choose_package (FfPlatformDb           *db,
-                                            FfPackageCache         *packages,
-                                            const FfTerminal       *terminal,
-                                            const FfFirmware       *firmware,
-                                            FfPackage              *package,
-                                            const FfRemoteVersions *versions,
+/* One remote upgrade: @terminal to @firmware, whose package is @package, from @packages (which
+ * also gives the other packages the payloads may be patches from), with @versions naming the
+ * versions the terminal runs (NULL: nothing is known, the full package it is). */
+typedef struct
+{
+  FfPlatformDb           *db;
+  FfPackageCache         *packages;
+  const FfTerminal       *terminal;
+  const FfFirmware       *firmware;
+  FfPackage              *package;
+  const FfRemoteVersions *versions;
+} FfRemoteUpgrade;
+
+/* Chooses the package for @upgrade: each payload of a kind whose installed version is the
+ * version of that kind in one package of the terminal's vendor and model the platform holds
+ * becomes a patch from that package's payload (delta_from: its SHA-256), unless the patch is no
+ * smaller. The derived package, signed with the platform key, is made once per target and
+ * installed images and kept in the firmware store; it is chosen only when smaller than the
+ * firmware. Anything unknown, or a failure making it, chooses the firmware (a failure is logged);
+ * so does a derived package not made yet unless @make (making it takes seconds for large images:
+ * the daemon's main loop makes it with a job instead). FALSE only on a database error. */
+gboolean ff_platform_remote_choose_package (const FfRemoteUpgrade  *upgrade,
                                             gboolean                make,
                                             gint64                  now,
                                             char                  **sha256,
@@ -45,15 +50,10 @@ gboolean ff_platform_remote_link_versions  (const FfTerminalLink   *link,
  * database), recorded back on the main loop. */
 typedef struct _FfRemoteDeltaJob FfRemoteDeltaJob;
 
-/* *@job: the job making the derived package that upgrading @terminal to @firmware (@package, from
- * @packages, which the job keeps) would name for @versions (its retained state's), or NULL when
- * there is none to make (nothing known, or made already). FALSE on a database error. */
-gboolean    ff_platform_remote_delta_job_new (FfPlatformDb           *db,
-                                              FfPackageCache         *packages,
-                                              const FfTerminal       *terminal,
-                                              const FfFirmware       *firmware,
-                                              FfPackage              *package,
-                                              const FfRemoteVersions *versions,
+/* *@job: the job making the derived package that @upgrade (its versions, its retained state's)
+ * would name (the job keeps its packages), or NULL when there is none to make (nothing known, or
+ * made already). FALSE on a database error. */
+gboolean    ff_platform_remote_delta_job_new (const FfRemoteUpgrade  *upgrade,
                                               FfRemoteDeltaJob      **job,
                                               GError                **error);
 /* Target package and installed images: jobs with one ID make the same package. */

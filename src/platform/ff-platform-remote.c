@@ -61,27 +61,21 @@ open_package (FfPackageCache   *packages,
   return package;
 }
 
-/* Chooses the package of @record, a command upgrading @terminal to @firmware (@package, from
- * @packages): the one ff_platform_remote_choose_package() chooses for @versions (NULL: nothing
- * known), or the full one with @context's full_package. */
+/* Chooses the package of @record, the command of @upgrade: the one
+ * ff_platform_remote_choose_package() chooses, or the full one with @context's full_package. */
 static gboolean
 choose_package (const FfRemoteContext  *context,
-                const FfTerminal       *terminal,
-                const FfFirmware       *firmware,
-                FfPackageCache         *packages,
-                FfPackage              *package,
-                const FfRemoteVersions *versions,
+                const FfRemoteUpgrade  *upgrade,
                 gint64                  now,
                 FfRemoteCommandRecord  *record,
                 GError                **error)
 {
   if (!context->full_package)
-    return ff_platform_remote_choose_package (context->db, packages, terminal, firmware, package,
-                                              versions, !context->made_deltas_only, now,
+    return ff_platform_remote_choose_package (upgrade, !context->made_deltas_only, now,
                                               &record->package_sha256, &record->package_size,
                                               &record->delta, error);
-  record->package_sha256 = g_strdup (firmware->sha256);
-  record->package_size = firmware->size;
+  record->package_sha256 = g_strdup (upgrade->firmware->sha256);
+  record->package_size = upgrade->firmware->size;
   return TRUE;
 }
 
@@ -132,6 +126,7 @@ ff_platform_remote_delta_job_for (const FfRemoteContext *context,
   g_autoptr(FfTerminalLink) link = NULL;
   g_autoptr(FfPackageCache) packages = NULL;
   g_auto(FfRemoteVersions) versions = { 0 };
+  FfRemoteUpgrade upgrade;
   FfPackage *package;
 
   *job = NULL;
@@ -146,8 +141,8 @@ ff_platform_remote_delta_job_for (const FfRemoteContext *context,
   packages = packages_of (context);
   if ((package = open_package (packages, firmware, NULL)) == NULL)
     return TRUE;
-  return ff_platform_remote_delta_job_new (context->db, packages, terminal, firmware, package,
-                                           &versions, job, error);
+  upgrade = (FfRemoteUpgrade) { context->db, packages, terminal, firmware, package, &versions };
+  return ff_platform_remote_delta_job_new (&upgrade, job, error);
 }
 
 FfRemoteCommandRecord *
@@ -170,6 +165,7 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
   g_autoptr(FfRemoteCommandRecord) chosen = g_new0 (FfRemoteCommandRecord, 1);
   g_auto(FfRemoteVersions) retained = { 0 };
   const FfFirmware *target = known_firmware;
+  FfRemoteUpgrade upgrade;
   FfPackage *package;
 
   if (link == NULL)
@@ -192,9 +188,10 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
     return NULL;
   *firmware_id = target->id;
   /* The versions its retained state names, from the link read above. */
-  if (!choose_package (context, terminal, target, packages, package,
-                       ff_platform_remote_link_versions (link, &retained) ? &retained : NULL,
-                       now, chosen, error))
+  upgrade = (FfRemoteUpgrade) { context->db, packages, terminal, target, package,
+                                ff_platform_remote_link_versions (link, &retained) ? &retained
+                                                                                   : NULL };
+  if (!choose_package (context, &upgrade, now, chosen, error))
     return NULL;
   return seal_command (context, terminal->device_id, g_steal_pointer (&chosen), rollback,
                        campaign_id, wave, valid_seconds, now, error);
@@ -326,6 +323,7 @@ ff_platform_remote_query (const FfRemoteContext  *context,
   g_autoptr(FfPackageCache) packages = packages_of (context);
   g_autoptr(FfRemoteCommandRecord) record = NULL;
   g_autoptr(FfRemoteCommandRecord) chosen = NULL;
+  FfRemoteUpgrade upgrade;
   FfPackage *package;
   g_autoptr(GError) local_error = NULL;
   gboolean blacklisted = FALSE;
@@ -359,8 +357,8 @@ ff_platform_remote_query (const FfRemoteContext  *context,
     }
   /* The query says which versions run: fresher than the retained state. */
   chosen = g_new0 (FfRemoteCommandRecord, 1);
-  if (!choose_package (context, terminal, firmware, packages, package, versions, now, chosen,
-                       error))
+  upgrade = (FfRemoteUpgrade) { context->db, packages, terminal, firmware, package, versions };
+  if (!choose_package (context, &upgrade, now, chosen, error))
     return NULL;
   /* A query asked again (a retry, a replay, a terminal that asks too often) gets the command an
    * earlier one made while the terminal has not answered it and it keeps more than half of its
