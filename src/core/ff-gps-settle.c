@@ -53,6 +53,17 @@ median_of (double *values,
   return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+/* @degrees in [-180, 180]. */
+static double
+wrap_degrees (double degrees)
+{
+  if (degrees > 180.0)
+    return degrees - 360.0;
+  if (degrees < -180.0)
+    return degrees + 360.0;
+  return degrees;
+}
+
 void
 ff_gps_fixes_median (const FfGpsFix *fixes,
                      guint           n_fixes,
@@ -62,13 +73,15 @@ ff_gps_fixes_median (const FfGpsFix *fixes,
   g_autofree double *longitudes = g_new (double, n_fixes);
 
   g_return_if_fail (n_fixes > 0);
+  /* Longitudes as offsets from the first fix's, so that fixes either side of the antimeridian
+   * stay neighbours (179.9999° and -179.9999° would otherwise average to 0°). */
   for (guint i = 0; i < n_fixes; i++)
     {
       latitudes[i] = fixes[i].position.latitude;
-      longitudes[i] = fixes[i].position.longitude;
+      longitudes[i] = wrap_degrees (fixes[i].position.longitude - fixes[0].position.longitude);
     }
   median->latitude = median_of (latitudes, n_fixes);
-  median->longitude = median_of (longitudes, n_fixes);
+  median->longitude = wrap_degrees (fixes[0].position.longitude + median_of (longitudes, n_fixes));
 }
 
 GVariant *

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ff-gps-settle.h"
 #include "ff-gps-simulated.h"
 #include "ff-gpsd-source.h"
 #include "ff-test-fixtures.h"
@@ -372,10 +373,33 @@ test_gpsd_refused_status (gconstpointer data)
   ff_test_gpsfake_wait (gpsfake);
 }
 
+/* The settling period's median is taken of the positions as they lie: four fixes a few metres
+ * either side of the antimeridian have their median there, not at the prime meridian (the
+ * identity rule itself counts 179.9999° and -179.9999° as neighbours). */
+static void
+test_median_antimeridian (void)
+{
+  const double longitudes[] = { 179.99999, -179.99998, 179.99997, -179.99999 };
+  FfGpsFix fixes[G_N_ELEMENTS (longitudes)];
+  FfGeoPoint median;
+
+  for (guint i = 0; i < G_N_ELEMENTS (longitudes); i++)
+    fixes[i] = (FfGpsFix) { .mode = FF_GPS_FIX_3D, .position = { -16.5, longitudes[i] },
+                            .accuracy_m = NAN };
+  ff_gps_fixes_median (fixes, G_N_ELEMENTS (fixes), &median);
+  g_assert_cmpfloat_with_epsilon (median.latitude, -16.5, 1e-9);
+  g_assert_cmpfloat (fabs (median.longitude), >, 179.9999);
+  g_assert_cmpfloat (fabs (median.longitude), <=, 180.0);
+  g_assert_cmpfloat_with_epsilon (ff_geo_delta_longitude_arcsec (&median,
+                                                                &(FfGeoPoint) { -16.5, 180.0 }),
+                                  0.0, 0.1);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/gps/median/antimeridian", test_median_antimeridian);
   g_test_add_func ("/gps/simulated/fix", test_simulated);
   g_test_add_func ("/gps/simulated/wait-fix", test_simulated_wait_fix);
   g_test_add_func ("/gps/simulated/repeats", test_simulated_repeats);
