@@ -9,6 +9,7 @@
 #include "ff-platform-db-private.h"
 #include "ff-platform-mqtt.h"
 #include "ff-platform-remote.h"
+#include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -326,6 +327,19 @@ start_wave_in_transaction (FfPlatformDb *db,
       /* Read by read_wave_targets(): found in the table. */
       if (!campaign_firmware (db, step->campaign, terminal, firmware_read, &firmware, error))
         return FALSE;
+      /* It got there since the campaign was made (the result of a cancelled campaign's command
+       * that was out already, a ledger update): done, as a tablet's "already-current" is, not a
+       * refused command that counts toward the failure threshold. */
+      if (ff_version_compare (step->campaign->firmware_version, terminal->software_version) == 0)
+        {
+          g_autofree char *current = g_strdup_printf (_("Terminal %s already runs %s"),
+                                                      terminal->device_id,
+                                                      terminal->software_version);
+
+          if (!set_terminal (db, step, t->device_id, "succeeded", NULL, current, error))
+            return FALSE;
+          continue;
+        }
       if (step->platform_url == NULL)
         g_set_error_literal (&refusal, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED,
                              _("The platform has no MQTT broker (“fieldflash-platform mqtt "

@@ -1,5 +1,5 @@
 # Sourced after remote-stack.sh by tests of what a campaign's wave sends while the broker is away
-# (test-campaigns-cancel.sh, test-campaigns-pause.sh): serve records the wave, the broker comes
+# (test-campaigns-cancel.sh, test-campaigns-halt.sh): serve records the wave, the broker comes
 # back logging every PUBLISH it receives, and the test counts the commands there.
 #
 #   campaign_start_wave ID N          # campaigns start ID; waits for serve's "wave 1 started, N

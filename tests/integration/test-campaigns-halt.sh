@@ -5,11 +5,13 @@
 # those of another campaign, once each; resumed, its commands go out, once each.
 # A firmware found withdrawn when a wave starts halts the campaign with none of the wave's
 # commands recorded, also for the terminals of another model whose firmware stands; cancelled
-# then, the campaign keeps the reason it halted for.
+# then, the campaign keeps the reason it halted for. A terminal that runs the campaign's version
+# by the time its wave starts (the result of a cancelled campaign's command, a ledger update)
+# succeeded, without a command: it is no failure that could halt the campaign.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/campaign-broker.sh"
-work=$(mktemp -d /tmp/ff-campaigns-pause-XXXXXX)
+work=$(mktemp -d /tmp/ff-campaigns-halt-XXXXXX)
 trap 'remote_stack_finish "$work"' EXIT
 build_firmware () {
   remote_platform packages build --vendor Acme --model "$1" --hardware HV1.0 --version V2.00 \
@@ -83,4 +85,17 @@ remote_platform campaigns cancel C3 > /dev/null
 remote_platform campaigns show C3 \
   | grep -qx "Halted: Firmware V2.00 for Acme DTU-5000 was withdrawn" \
   || remote_stack_fail "campaigns show C3: $(remote_platform campaigns show C3)"
+echo "== a terminal that runs the version by its wave's start succeeded, without a command"
+for id in NET-0006 NET-0007; do remote_stack_add_terminal "$id"; done
+remote_platform campaigns create --firmware V2.00 --terminals NET-0006,NET-0007 --waves 100% \
+  --max-failures 1 > /dev/null
+sed 's/,V1.00,/,V2.00,/' "$work/ledger-NET-0007.csv" > "$work/ledger-NET-0007-v2.csv"
+remote_platform terminals import --update "$work/ledger-NET-0007-v2.csv" > /dev/null
+campaign_start_wave C4 1
+[ "$(campaign_show C4 "[(t['device_id'], t['state'], t['command_id'] is None)
+                       for t in c['wave_list'][0]['terminal_list']]")" \
+  = "[('NET-0006', 'sent', False), ('NET-0007', 'succeeded', True)]" ] \
+  || remote_stack_fail "C4's wave: $(campaign_show C4 "c['wave_list']")"
+[ "$(campaign_show C4 "c['state'], c['halt_reason']")" = "running None" ] \
+  || remote_stack_fail "C4: $(campaign_show C4 "c['state'], c['halt_reason']")"
 echo "PASS"
