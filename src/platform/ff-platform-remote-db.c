@@ -226,24 +226,21 @@ ff_platform_db_list_unacknowledged_commands (FfPlatformDb *db,
 }
 
 FfRemoteCommandRecord *
-ff_platform_db_find_query_command (FfPlatformDb *db,
-                                   const char   *device_id,
-                                   gint64        firmware_id,
-                                   const char   *package_sha256,
-                                   gint64        not_after_min,
-                                   GError      **error)
+ff_platform_db_find_open_command (FfPlatformDb *db,
+                                  const char   *device_id,
+                                  gint64        firmware_id,
+                                  gint64        not_after_min,
+                                  GError      **error)
 {
-  /* Made for a query: recorded as sent, never handed to the broker. */
   g_autoptr(GPtrArray) found = FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db,
     ff_platform_db_bind (db,
       "SELECT command_id, device_id, kind, created_at, not_after, envelope, sent_at"
       " FROM remote_commands AS c WHERE device_id = ?1 AND kind = 'upgrade'"
-      " AND firmware_id = ?2 AND package_sha256 = ?3 AND published_at IS NULL"
-      " AND sent_at IS NOT NULL AND not_after > ?4"
+      " AND firmware_id = ?2 AND not_after > ?3"
       " AND NOT EXISTS (SELECT 1 FROM remote_results AS r"
       "  WHERE r.device_id = ?1 AND r.command_id = c.command_id)"
-      " ORDER BY created_at DESC, rowid DESC LIMIT 1", error, "sisi", device_id, firmware_id,
-      package_sha256, not_after_min),
+      " ORDER BY created_at DESC, rowid DESC LIMIT 1", error, "sii", device_id, firmware_id,
+      not_after_min),
     read_command, (GDestroyNotify) ff_remote_command_record_free, error));
 
   if (found == NULL || found->len == 0)

@@ -91,15 +91,14 @@ GPtrArray      *ff_platform_db_list_unpublished_commands (FfPlatformDb *db,
  * were claimed: after a restart, the broker has them or not. */
 GPtrArray      *ff_platform_db_list_unacknowledged_commands (FfPlatformDb *db,
                                                              GError      **error);
-/* The newest upgrade command a query made for @device_id (recorded as sent, never published) to
- * @firmware_id with the package @package_sha256, valid past @not_after_min and not answered by a
- * result; NULL when there is none (@error set only on a database error). */
-FfRemoteCommandRecord *ff_platform_db_find_query_command (FfPlatformDb *db,
-                                                          const char   *device_id,
-                                                          gint64        firmware_id,
-                                                          const char   *package_sha256,
-                                                          gint64        not_after_min,
-                                                          GError      **error);
+/* The newest upgrade command of @device_id to @firmware_id — made for a query, or by `remote
+ * upgrade` or a campaign, sent or not — valid past @not_after_min and not answered by a result; NULL
+ * when there is none (@error set only on a database error). */
+FfRemoteCommandRecord *ff_platform_db_find_open_command (FfPlatformDb *db,
+                                                         const char   *device_id,
+                                                         gint64        firmware_id,
+                                                         gint64        not_after_min,
+                                                         GError      **error);
 /* Whether a result of @record's command is stored (so the terminal got it). */
 gboolean        ff_platform_db_command_answered   (FfPlatformDb                *db,
                                                    const FfRemoteCommandRecord *record,

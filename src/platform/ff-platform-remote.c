@@ -355,18 +355,14 @@ ff_platform_remote_query (const FfRemoteContext  *context,
         g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  /* The query says which versions run: fresher than the retained state. */
-  chosen = g_new0 (FfRemoteCommandRecord, 1);
-  upgrade = (FfRemoteUpgrade) { context->db, packages, terminal, firmware, package, versions };
-  if (!choose_package (context, &upgrade, now, chosen, error))
-    return NULL;
-  /* A query asked again (a retry, a replay, a terminal that asks too often) gets the command an
-   * earlier one made while the terminal has not answered it and it keeps more than half of its
-   * time: the agent executes a command ID once, and the table does not grow with each query. */
-  record = ff_platform_db_find_query_command (context->db, device_id, firmware->id,
-                                              chosen->package_sha256,
-                                              now + FF_REMOTE_DEFAULT_VALID_SECONDS / 2,
-                                              &local_error);
+  /* A query asked again (a retry, a replay, a terminal that asks too often), or asked while a
+   * command of `remote upgrade` to this firmware is out, gets the command the terminal has not
+   * answered while it keeps more than half of its time: the agent executes a command ID once — a
+   * second command would install the version twice, from the answer and from the broker — and the
+   * table does not grow with each query. */
+  record = ff_platform_db_find_open_command (context->db, device_id, firmware->id,
+                                             now + FF_REMOTE_DEFAULT_VALID_SECONDS / 2,
+                                             &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -374,6 +370,11 @@ ff_platform_remote_query (const FfRemoteContext  *context,
     }
   if (record != NULL)
     return g_steal_pointer (&record);
+  /* The query says which versions run: fresher than the retained state. */
+  chosen = g_new0 (FfRemoteCommandRecord, 1);
+  upgrade = (FfRemoteUpgrade) { context->db, packages, terminal, firmware, package, versions };
+  if (!choose_package (context, &upgrade, now, chosen, error))
+    return NULL;
   record = seal_command (context, device_id, g_steal_pointer (&chosen), FALSE, NULL, -1,
                          FF_REMOTE_DEFAULT_VALID_SECONDS, now, error);
   if (record == NULL)

@@ -3,7 +3,7 @@
 # on 127.0.0.1, with mosquitto_sub/mosquitto_pub playing the terminals (their certificates) and
 # ff-remote-tool signing and checking their documents: the ACL, a signed command, a result ingested
 # once and acknowledged, a forged result refused, the agent's HTTPS endpoints (package with Range,
-# scheduled query with the blacklist), a command recorded but not sent (the broker away, the
+# scheduled query with the blacklist, answered with the command already sent), a command recorded but not sent (the broker away, the
 # daemon killed) sent exactly once by the next `serve`, a result whose `serve` was killed between its
 # check and its commit neither stored nor acknowledged until it is sent again, then killed between
 # its commit and its ack stored once and acknowledged when sent again, and one claimed by a
@@ -277,6 +277,21 @@ done
 commands=$(sqlite3 "$REMOTE_PLATFORM_DIR/platform.db" \
   "SELECT count(*) FROM remote_commands WHERE device_id = 'DTU-0004'")
 [ "$commands" = 1 ] || fail "three queries stored $commands commands"
+# A terminal with commands to V2.00 out and unanswered (DTU-0002's from `remote upgrade` and from
+# its cancelled campaign, retained on its topic and queued in its session) gets the newest of them
+# from a query: a command of its own would install the version twice, from the answer and from
+# the broker.
+commands_2=$(sqlite3 "$REMOTE_PLATFORM_DIR/platform.db" \
+  "SELECT command_id FROM remote_commands WHERE device_id = 'DTU-0002' ORDER BY rowid")
+[ "$(echo "$commands_2" | tail -n 1)" = "$campaign_command" ] || fail "commands: $commands_2"
+answer=$(query DTU-0002)
+checked=$(python3 -c 'import json, sys; print(json.dumps(json.loads(sys.argv[1])["command"]))' "$answer" \
+  | "${tool[@]}" verify-command "$creds/DTU-0002/platform.pub.pem" DTU-0002)
+[[ $checked == "upgrade $campaign_command "* ]] \
+  || fail "query of DTU-0002: $checked, not $campaign_command"
+[ "$(sqlite3 "$REMOTE_PLATFORM_DIR/platform.db" \
+     "SELECT command_id FROM remote_commands WHERE device_id = 'DTU-0002' ORDER BY rowid")" \
+  = "$commands_2" ] || fail "the query of DTU-0002 recorded a command"
 
 echo "== credentials issued again replace the key: the old one no longer signs requests"
 old_key=$work/old-DTU-0003.key
