@@ -217,6 +217,9 @@ static const char acl_text[] =
 /* The largest MQTT packet the broker takes: an envelope (ff-remote-doc.h) with room for its topic
  * and the packet's header. */
 #define MQTT_MAX_PACKET_SIZE (FF_REMOTE_ENVELOPE_MAX_SIZE + 4096)
+/* The most a client's queue holds at the broker: the platform's, while it is away, a whole
+ * campaign's results and states (10,000 terminals: some 30 MB). */
+#define MQTT_MAX_QUEUED_BYTES (64 * 1024 * 1024)
 
 static char *
 broker_config_text (const char *dir,
@@ -238,6 +241,10 @@ broker_config_text (const char *dir,
     "# The platform's session takes a whole wave's results at once: past mosquitto's default of\n"
     "# 1000 queued messages a client, it would drop the rest (the terminals send them again).\n"
     "max_queued_messages 1000000\n"
+    "# ... and at most 64 MiB of them: a terminal publishing at QoS 1 while the platform is away\n"
+    "# (at most a million 68 KiB messages) would take the broker's memory; past it, a terminal\n"
+    "# sends its results again.\n"
+    "max_queued_bytes %d\n"
     "# Every message is a signed document or a state of at most 64 KiB: a terminal that sends a\n"
     "# larger packet is disconnected before it is read, instead of the broker keeping (retained)\n"
     "# and passing on up to 256 MiB a message.\n"
@@ -250,7 +257,7 @@ broker_config_text (const char *dir,
     "tls_version tlsv1.3\n"
     "require_certificate true\n"
     "use_identity_as_username true\n",
-    dir, dir, MQTT_MAX_PACKET_SIZE, port, bind, dir, dir, dir);
+    dir, dir, MQTT_MAX_QUEUED_BYTES, MQTT_MAX_PACKET_SIZE, port, bind, dir, dir, dir);
 }
 
 gboolean

@@ -4,7 +4,7 @@
 # against a real Mosquitto and `fieldflash-platform serve` on 127.0.0.1, mosquitto_pub playing the
 # terminal with its certificate. The junk is logged and counted in /metrics; `terminals show`
 # keeps showing the good state. A message larger than any document does not get past the broker;
-# junk progress is counted and logged.
+# junk progress is counted and logged; what the broker queues for serve while it is away is bounded.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 work=$(mktemp -d /tmp/ff-state-junk-XXXXXX)
@@ -90,4 +90,17 @@ publish_state '{"format_version":1,"device_id":"DTU-0001","online":true,"agent_s
 [ "$(tail -n +"$((before + 1))" "$work/platform.log" \
      | grep -c 'a progress of DTU-0001 was not kept (')" = "$m" ] \
   || fail "log: $(tail -n +"$((before + 1))" "$work/platform.log")"
+
+# While serve is away, the broker queues what arrives for its session, but not without bound:
+# 1,200 messages of 60 KB at QoS 1 (72 MB) pass the 64 MiB it keeps for a client, and the broker
+# drops the rest (it queued them all: up to a million such messages, 69 GB, for one terminal).
+remote_stack_kill_platform TERM
+python3 -c '
+line = "{\"device_id\":\"DTU-0001\",\"padding\":\"" + " " * 60000 + "\"}"
+for _ in range(1200): print(line)' > "$work/queued"
+lines=$(wc -l < "$work/mosquitto.log")
+remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -l -t ff/v1/t/DTU-0001/progress < "$work/queued"
+tail -n +"$((lines + 1))" "$work/mosquitto.log" \
+  | grep -q 'Outgoing messages are being dropped for client fieldflash-platform' \
+  || fail "the broker queued 72 MB for serve"
 echo "PASS"
