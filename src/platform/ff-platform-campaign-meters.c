@@ -183,7 +183,6 @@ ff_campaign_requeue_meter_installs (FfPlatformDb     *db,
                                     GError          **error)
 {
   g_autoptr(GPtrArray) terminals = NULL;
-  guint queued = 0;
 
   if (campaign->meter_app == NULL || campaign->current_wave == 0)
     return TRUE;
@@ -200,13 +199,10 @@ ff_campaign_requeue_meter_installs (FfPlatformDb     *db,
         continue;
       if (!ff_campaign_queue_meter_install (db, campaign, t->device_id, now, &one, error))
         return FALSE;
-      queued += one;
     }
-  /* The meters queued again get the whole --offline-after from now to poll. */
-  return queued == 0
-         || ff_platform_db_run (db, ff_platform_db_bind (db,
-              "UPDATE campaigns SET wave_started_at = ?2 WHERE campaign_id = ?1", error, "si",
-              campaign->campaign_id, now), error);
+  /* The meters queued again get the whole --offline-after from now to poll: the resume counts
+   * the current wave's time from now (ff_platform_campaign_act). */
+  return TRUE;
 }
 
 gboolean

@@ -42,8 +42,8 @@ gboolean ff_campaign_withdraw_meter_installs (FfPlatformDb     *db,
                                               GError          **error);
 
 /* Inside the transaction that resumes @campaign: queues the install of each pending meter of
- * the waves started (those withdrawn), as ff_campaign_queue_meter_install; the wave's
- * --offline-after counts again from @now when any was queued. */
+ * the waves started (those withdrawn), as ff_campaign_queue_meter_install (the resume counts
+ * the wave's --offline-after again from @now). */
 gboolean ff_campaign_requeue_meter_installs (FfPlatformDb     *db,
                                              const FfCampaign *campaign,
                                              gint64            now,

@@ -695,10 +695,14 @@ act_in_transaction (FfPlatformDb *db,
     }
   /* Resuming accepts the failures so far (the operator looked at them): the threshold counts
    * from here, else a halted campaign would halt again at its next result. A halted campaign
-   * cancelled keeps the reason it halted for: the record says why the rollout stopped. */
+   * cancelled keeps the reason it halted for: the record says why the rollout stopped. The
+   * current wave's terminals get --offline-after from the resume: the time paused is no time they
+   * had (its held commands go out only now), else a pause longer than it marked them all offline
+   * at once and the next wave started. */
   if (!ff_platform_db_run (db, ff_platform_db_bind (db,
     "UPDATE campaigns SET state = ?2,"
     " halt_reason = CASE WHEN ?2 = 'cancelled' THEN halt_reason END,"
+    " wave_started_at = CASE WHEN ?4 AND current_wave > 0 THEN ?3 ELSE wave_started_at END,"
     " started_at = coalesce (started_at, CASE WHEN ?2 = 'running' THEN ?3 END),"
     " finished_at = CASE WHEN ?2 = 'cancelled' THEN ?3 END,"
     " accepted_failures = CASE WHEN ?4 THEN (SELECT count (*) FROM campaign_terminals t"

@@ -2,7 +2,8 @@
 # A paused campaign sends nothing: serve recorded its wave while the broker was away (as the rest
 # of a large wave waits for its rounds), the operator pauses it, the broker comes back, and the
 # broker's own log (log_type all: every PUBLISH it received) shows none of its commands — only
-# those of another campaign, once each; resumed, its commands go out, once each.
+# those of another campaign, once each; resumed two days later, its commands go out, once each,
+# and its terminals get --offline-after from the resume (not from the wave's start, long past).
 # A firmware found withdrawn when a wave starts halts the campaign with none of the wave's
 # commands recorded, also for the terminals of another model whose firmware stands; cancelled
 # then, the campaign keeps the reason it halted for. A terminal that runs the campaign's version
@@ -26,6 +27,9 @@ printf '#!/bin/sh\necho V2.00\n' > "$work/main-program"
 build_firmware DTU-3000
 
 echo "== the broker is away: serve records wave 1 of C1, which is paused, and of C2"
+# Two days ago by serve's clock: the waves start then, and C1 is resumed today.
+remote_stack_kill_platform
+FIELDFLASH_PLATFORM_TIME=$(( $(date +%s) - 2 * 86400 )) remote_stack_start_platform
 lines=$(wc -l < "$work/platform.log")
 remote_stack_kill_broker
 remote_stack_wait_line "$work/platform.log" 'MQTT: could not connect' "$((lines + 1))"
@@ -48,7 +52,12 @@ remote_stack_wait_line "$work/mosquitto.log" "Received PUBLISH .*'ff/v1/t/NET-00
 [ "$(campaign_show C1 "c['state'], c['terminals']['sent']")" = "paused 3" ] \
   || remote_stack_fail "C1 while paused: $(campaign_show C1 "c['state'], c['terminals']")"
 
-echo "== resumed: C1's commands go out, once each"
+echo "== resumed two days later: C1's commands go out, once each, its terminals wait"
+remote_stack_kill_platform
+remote_stack_start_platform
+# C2, not paused, had its day (--offline-after 24h): its terminal without a result is offline.
+[ "$(campaign_show C2 "c['state'], c['terminals']['offline']")" = "complete 1" ] \
+  || remote_stack_fail "C2 a day after its wave: $(campaign_show C2 "c['state'], c['terminals']")"
 remote_platform campaigns resume C1 > /dev/null
 for id in NET-0001 NET-0002 NET-0003; do
   remote_stack_wait_line "$work/mosquitto.log" "Received PUBLISH .*'ff/v1/t/$id/cmd'" \
@@ -56,10 +65,12 @@ for id in NET-0001 NET-0002 NET-0003; do
 done
 [ "$(campaign_published)" = "NET-0001:1 NET-0002:1 NET-0003:1 NET-0004:1 " ] \
   || remote_stack_fail "commands on the broker after the resume: $(campaign_published)"
+[ "$(campaign_show C1 "c['state'], c['terminals']['sent'], c['terminals']['offline']")" \
+  = "running 3 0" ] \
+  || remote_stack_fail "C1 resumed: $(campaign_show C1 "c['state'], c['terminals']")"
 
 echo "== a firmware withdrawn at a wave's start: halted, nothing of the wave recorded"
 remote_platform campaigns cancel C1 > /dev/null
-remote_platform campaigns cancel C2 > /dev/null
 # DTU-3000 terminals sort first, the DTU-5000 one (withdrawn firmware) last in the wave.
 remote_stack_add_terminal NET-0005 Acme DTU-5000
 build_firmware DTU-5000
