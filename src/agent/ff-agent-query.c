@@ -80,28 +80,33 @@ ff_agent_query_free (FfAgentQuery *query)
   g_free (query);
 }
 
+/* The most of an answer the agent reads: a command's envelope and what wraps it. A platform
+ * answering more, or without end, would have taken the terminal's memory. */
+#define ANSWER_MAX_SIZE (FF_REMOTE_ENVELOPE_MAX_SIZE + 4096)
+#define READ_SIZE 16384
+
 typedef struct
 {
   FfAgentHttps *https;
   SoupMessage *message;
+  GInputStream *stream;
+  GByteArray *body;
 } Ask;
 
 static void
 ask_free (Ask *ask)
 {
   g_object_unref (ask->message);
+  g_clear_object (&ask->stream);
+  g_clear_pointer (&ask->body, g_byte_array_unref);
   g_free (ask);
 }
 
+/* The whole answer is read: "nothing new" (NULL) or the command's envelope. */
 static void
-on_answer (GObject *source, GAsyncResult *result, gpointer user_data)
+answer_read (GTask *task, GBytes *body)
 {
-  g_autoptr(GTask) task = user_data;
-  Ask *ask = g_task_get_task_data (task);
-  SoupMessage *message = ask->message;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
-                                                              &error);
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(JsonGenerator) generator = NULL;
   JsonObject *root;
@@ -110,15 +115,6 @@ on_answer (GObject *source, GAsyncResult *result, gpointer user_data)
   char *text;
   gsize length;
 
-  if (body == NULL)
-    return g_task_return_error (task, g_steal_pointer (&error));
-  if (!ff_agent_https_check_peer (ask->https, message, &error))
-    return g_task_return_error (task, g_steal_pointer (&error));
-  if (soup_message_get_status (message) != SOUP_STATUS_OK)
-    return g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
-                                    _("The platform answered the version query with HTTP %u "
-                                      "%s."), soup_message_get_status (message),
-                                    soup_message_get_reason_phrase (message));
   parser = ff_document_parse_object (body, &root, &error);
   if (parser == NULL
       || !ff_document_get_boolean (root, "answer", "update", &update, &error))
@@ -135,6 +131,65 @@ on_answer (GObject *source, GAsyncResult *result, gpointer user_data)
   json_generator_set_root (generator, command);
   text = json_generator_to_data (generator, &length);
   g_task_return_pointer (task, g_bytes_new_take (text, length), (GDestroyNotify) g_bytes_unref);
+}
+
+static void on_read (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+read_more (GTask *task)
+{
+  Ask *ask = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (ask->stream, READ_SIZE, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), on_read, task);
+}
+
+static void
+on_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Ask *ask = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
+                                                              &error);
+  g_autoptr(GBytes) body = NULL;
+
+  if (chunk == NULL)
+    return g_task_return_error (task, g_steal_pointer (&error));
+  if (g_bytes_get_size (chunk) > 0)
+    {
+      g_byte_array_append (ask->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+      if (ask->body->len > ANSWER_MAX_SIZE)
+        return g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+                                        _("The platform’s answer to the version query is larger "
+                                          "than %d bytes."), ANSWER_MAX_SIZE);
+      return read_more (g_steal_pointer (&task));
+    }
+  body = g_byte_array_free_to_bytes (g_steal_pointer (&ask->body));
+  answer_read (task, body);
+}
+
+static void
+on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Ask *ask = g_task_get_task_data (task);
+  SoupMessage *message = ask->message;
+  g_autoptr(GError) error = NULL;
+
+  ask->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (ask->stream == NULL)
+    return g_task_return_error (task, g_steal_pointer (&error));
+  if (!ff_agent_https_check_peer (ask->https, message, &error))
+    return g_task_return_error (task, g_steal_pointer (&error));
+  if (soup_message_get_status (message) != SOUP_STATUS_OK)
+    return g_task_return_new_error (task, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED,
+                                    _("The platform answered the version query with HTTP %u "
+                                      "%s."), soup_message_get_status (message),
+                                    soup_message_get_reason_phrase (message));
+  /* Read within its bound, not whole (soup_session_send_and_read reads any length). */
+  ask->body = g_byte_array_new ();
+  read_more (g_steal_pointer (&task));
 }
 
 void
@@ -169,9 +224,8 @@ ff_agent_query_ask_async (FfAgentHttps *https, const char *platform_url, const c
   ask->https = https;
   ask->message = message;
   g_task_set_task_data (task, ask, (GDestroyNotify) ask_free);
-  soup_session_send_and_read_async (ff_agent_https_get_session (https), message,
-                                    G_PRIORITY_DEFAULT, cancellable, on_answer,
-                                    g_steal_pointer (&task));
+  soup_session_send_async (ff_agent_https_get_session (https), message, G_PRIORITY_DEFAULT,
+                           cancellable, on_sent, g_steal_pointer (&task));
 }
 
 GBytes *

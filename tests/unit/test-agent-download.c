@@ -168,6 +168,19 @@ serve_query (SoupServer *server, SoupServerMessage *message, const char *path,
   g_assert_nonnull (parser);
   g_assert_cmpstr (json_object_get_string_member (root, "device_id"), ==, "DTU-0001");
   versions = json_object_get_object_member (root, "versions");
+  if (g_strcmp0 (json_object_get_string_member (versions, "main-program"), "V9.0") == 0)
+    {
+      /* "Nothing new", padded to 1 MiB: an answer no platform sends. */
+      g_autoptr(GString) huge = g_string_new ("{\"format_version\":1,\"update\":false,\"x\":\"");
+
+      while (huge->len < 1024 * 1024)
+        g_string_append (huge, "                ");
+      g_string_append (huge, "\"}");
+      soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY, huge->str,
+                                        huge->len);
+      return;
+    }
   if (g_strcmp0 (json_object_get_string_member (versions, "main-program"), "V2.0") == 0)
     answer = "{\"format_version\":1,\"update\":false}";
   else
@@ -592,6 +605,17 @@ test_query (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (fixture->requests, ==, 2);
 }
 
+/* An answer larger than any command is not read to its end (it was read whole, whatever its
+ * length: a platform answering without end took the terminal's memory), and says why. */
+static void
+test_query_too_large (Fixture *fixture, gconstpointer data)
+{
+  ask (fixture, "V9.0");
+  g_assert_error (fixture->error, FF_AGENT_ERROR, FF_AGENT_ERROR_FAILED);
+  g_assert_nonnull (strstr (fixture->error->message, "larger than"));
+  g_assert_null (fixture->answer);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -617,5 +641,7 @@ main (int argc, char **argv)
   g_test_add ("/agent/download/other-certificate", Fixture, NULL, fixture_set_up,
               test_other_certificate, fixture_tear_down);
   g_test_add ("/agent/query/ask", Fixture, NULL, fixture_set_up, test_query, fixture_tear_down);
+  g_test_add ("/agent/query/too-large", Fixture, NULL, fixture_set_up, test_query_too_large,
+              fixture_tear_down);
   return g_test_run ();
 }
