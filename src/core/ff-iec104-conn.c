@@ -423,6 +423,25 @@ request_done (FfIec104Conn             *conn,
     }
 }
 
+/* The signal @point measures: a measured value (normalised, scaled, short float) at one of the
+ * profile's signal IOAs. A status point there is no reading of it, whatever its state reads as. */
+static gboolean
+signal_of_point (const FfProfile     *profile,
+                 const FfIec104Point *point,
+                 FfSignal            *signal)
+{
+  switch (point->type_id)
+    {
+    case IEC104_TI_M_ME_NA_1:
+    case IEC104_TI_M_ME_NB_1:
+    case IEC104_TI_M_ME_NC_1:
+    case IEC104_TI_M_ME_TF_1:
+      return ff_profile_signal_for_ioa (profile, point->ioa, signal);
+    default:
+      return FALSE;
+    }
+}
+
 static void
 emit_points (FfIec104Conn             *conn,
              const Iec104MasterEvent *event)
@@ -434,7 +453,7 @@ emit_points (FfIec104Conn             *conn,
       gint signal_index = -1;
 
       point_from_iec104 (&event->points[i], &point);
-      if (ff_profile_signal_for_ioa (conn->profile, point.ioa, &signal))
+      if (signal_of_point (conn->profile, &point, &signal))
         signal_index = (gint) signal;
       g_signal_emit (conn, ff_iec104_conn_signals[SIGNAL_MEASUREMENT], 0, &point, signal_index);
     }
@@ -953,7 +972,7 @@ ff_iec104_points_to_snapshot (const FfProfile     *profile,
     {
       FfSignal signal;
 
-      if (!ff_profile_signal_for_ioa (profile, points[i].ioa, &signal))
+      if (!signal_of_point (profile, &points[i], &signal))
         continue;
       snapshot->values[signal] = points[i].type_id == IEC104_TI_M_ME_NC_1
                                  || points[i].type_id == IEC104_TI_M_ME_TF_1

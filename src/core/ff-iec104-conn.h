@@ -74,8 +74,9 @@ typedef struct
   Iec104Cp56Time time;
 } FfIec104Point;
 
-/* Fills `snapshot` from points using the profile's IOA map (signals not found stay absent), each
- * with its value and quality. */
+/* Fills `snapshot` from the measured values (types 9, 11, 13, 36) among points using the profile's
+ * IOA map (signals not found, or sent as status points, stay absent), each with its value and
+ * quality. */
 void ff_iec104_points_to_snapshot (const FfProfile     *profile,
                                    const FfIec104Point *points,
                                    guint                n_points,

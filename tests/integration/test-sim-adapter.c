@@ -309,6 +309,31 @@ test_interrogation (Fixture       *fixture,
   g_assert_cmpfloat (snapshot.values[FF_SIGNAL_BATTERY_VOLTAGE], >, 20.0);
 }
 
+/* A status point (single, double) at a signal's IOA is not a measurement of it, whatever its
+ * state reads as: a terminal answering so before and after the upgrade would otherwise pass the
+ * judgement with a "voltage" of 1 both times. It leaves the signal absent (the judgement then
+ * fails it); the measured-value types (normalised, scaled, short float) are readings. */
+static void
+test_status_point_is_no_reading (void)
+{
+  g_autoptr(FfProfile) profile = ff_profile_new_default ();
+  const FfIec104Point points[] = {
+    { .ioa = 0x4001, .type_id = IEC104_TI_M_SP_NA_1, .value = 1 },
+    { .ioa = 0x4002, .type_id = IEC104_TI_M_DP_TB_1, .value = 2 },
+    { .ioa = 0x4003, .type_id = IEC104_TI_M_ME_NB_1, .value = 24 },
+    { .ioa = 0x4004, .type_id = IEC104_TI_M_ME_NC_1, .value = 21.5, .raw_float = 21.5f },
+  };
+  FfSnapshot snapshot;
+
+  ff_iec104_points_to_snapshot (profile, points, G_N_ELEMENTS (points), &snapshot);
+  g_assert_false (snapshot.present[FF_SIGNAL_LINE_VOLTAGE]);
+  g_assert_false (snapshot.present[FF_SIGNAL_CURRENT]);
+  g_assert_true (snapshot.present[FF_SIGNAL_BATTERY_VOLTAGE]);
+  g_assert_cmpfloat (snapshot.values[FF_SIGNAL_BATTERY_VOLTAGE], ==, 24);
+  g_assert_true (snapshot.present[FF_SIGNAL_TEMPERATURE]);
+  g_assert_cmpfloat (snapshot.values[FF_SIGNAL_TEMPERATURE], ==, 21.5f);
+}
+
 static void
 on_measurement (FfIec104Conn        *conn,
                 const FfIec104Point *point,
@@ -1062,6 +1087,7 @@ main (int argc, char **argv)
   ADD ("/sim-adapter/connect-refused", test_connect_refused, NULL);
   g_test_add_func ("/sim-adapter/fleet-and-scenario-files", test_fleet_and_scenario_files);
   g_test_add_func ("/sim-adapter/bad-fleet-file", test_bad_fleet_file);
+  g_test_add_func ("/sim-adapter/status-point-is-no-reading", test_status_point_is_no_reading);
   ADD ("/sim-adapter/push/bracketed-with-reset", test_push_bracketed_with_reset, NULL);
   ADD ("/sim-adapter/push/without-bracket", test_push_without_bracket, NULL);
   ADD ("/sim-adapter/push/without-reset", test_push_without_reset, NULL);
