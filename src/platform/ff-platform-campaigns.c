@@ -693,26 +693,27 @@ act_in_transaction (FfPlatformDb *db,
                    ff_campaign_state_display (campaign->state), ff_campaign_state_display (to));
       return FALSE;
     }
-  /* Resuming accepts the failures so far (the operator looked at them): the threshold counts
-   * from here, else a halted campaign would halt again at its next result. A halted campaign
-   * cancelled keeps the reason it halted for: the record says why the rollout stopped. The
-   * current wave's terminals get --offline-after from the resume: the time paused is no time they
-   * had (its held commands go out only now), else a pause longer than it marked them all offline
-   * at once and the next wave started. */
+  /* Resuming a halted campaign accepts the failures so far (the operator looked at them): the
+   * threshold counts from here, else it would halt again at its next result. One paused by hand
+   * halted for no failure: its threshold counts on, a pause is no way around it. A halted
+   * campaign cancelled keeps the reason it halted for (why the rollout stopped). A resume gives
+   * the current wave's terminals --offline-after from now: the time paused is no time they had
+   * (the commands it held go out only now), else they all went offline at a long pause's end. */
   if (!ff_platform_db_run (db, ff_platform_db_bind (db,
     "UPDATE campaigns SET state = ?2,"
     " halt_reason = CASE WHEN ?2 = 'cancelled' THEN halt_reason END,"
     " wave_started_at = CASE WHEN ?4 AND current_wave > 0 THEN ?3 ELSE wave_started_at END,"
     " started_at = coalesce (started_at, CASE WHEN ?2 = 'running' THEN ?3 END),"
     " finished_at = CASE WHEN ?2 = 'cancelled' THEN ?3 END,"
-    " accepted_failures = CASE WHEN ?4 THEN (SELECT count (*) FROM campaign_terminals t"
+    " accepted_failures = CASE WHEN ?5 THEN (SELECT count (*) FROM campaign_terminals t"
     "   WHERE t.campaign_id = ?1 AND t.state IN ('failed', 'rolled-back'))"
     "   ELSE accepted_failures END,"
-    " accepted_finished = CASE WHEN ?4 THEN (SELECT count (*) FROM campaign_terminals t"
+    " accepted_finished = CASE WHEN ?5 THEN (SELECT count (*) FROM campaign_terminals t"
     "   WHERE t.campaign_id = ?1 AND t.state IN ('failed', 'rolled-back', 'succeeded'))"
     "   ELSE accepted_finished END"
-    " WHERE campaign_id = ?1", error, "ssii", acting->campaign_id, to, acting->now,
-    (gint64) (acting->action == FF_CAMPAIGN_RESUME)), error))
+    " WHERE campaign_id = ?1", error, "ssiii", acting->campaign_id, to, acting->now,
+    (gint64) (acting->action == FF_CAMPAIGN_RESUME),
+    (gint64) (acting->action == FF_CAMPAIGN_RESUME && campaign->halt_reason != NULL)), error))
     return FALSE;
   /* A meter's install not offered yet is withdrawn while the campaign stops and queued again
    * when it resumes, in this transaction: never lost, never offered twice. */

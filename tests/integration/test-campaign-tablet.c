@@ -2,7 +2,8 @@
  * the tablet's uploaded report moves it to succeeded in the ingest's own transaction, and the
  * engine of the next `serve` completes the wave and the campaign. `tasks cancel` and a cancelled
  * campaign withdraw that work: no tablet gets it again, and a report uploaded after is stored but
- * counts toward nothing. The report's upload is what wakes the engine: the next wave starts on it. */
+ * counts toward nothing. The report's upload is what wakes the engine: the next wave starts on it.
+ * A campaign paused by hand and resumed counts its failures from before the pause still. */
 #include "config.h"
 
 #include "platform-harness.h"
@@ -44,12 +45,13 @@ wave_terminal (JsonObject *campaign,
 }
 
 /* The harness's world with tablet TAB-0003 (its key in @tablet), the terminals of @ledger and
- * a draft campaign C1 of @terminals in @waves. */
+ * a draft campaign C1 of @terminals in @waves, halting at @max_failures. */
 static Harness *
 create_campaign_in_waves (FfKey      *tablet,
                           const char *ledger,
                           const char *terminals,
-                          const char *waves)
+                          const char *waves,
+                          const char *max_failures)
 {
   Harness *h = harness_new ();
   g_autofree char *pem = ff_key_get_public_pem (tablet);
@@ -61,7 +63,7 @@ create_campaign_in_waves (FfKey      *tablet,
   g_free (harness_run_ok (h, "terminals", "import", ledger_path, NULL));
   g_free (harness_run_ok (h, "handhelds", "add", "TAB-0003", "--pubkey", pem_path, NULL));
   g_free (harness_run_ok (h, "campaigns", "create", "--firmware", "V2.01", "--terminals",
-                          terminals, "--waves", waves, "--max-failures", "1", NULL));
+                          terminals, "--waves", waves, "--max-failures", max_failures, NULL));
   return h;
 }
 
@@ -71,7 +73,7 @@ create_campaign (FfKey      *tablet,
                  const char *ledger,
                  const char *terminals)
 {
-  return create_campaign_in_waves (tablet, ledger, terminals, "100%");
+  return create_campaign_in_waves (tablet, ledger, terminals, "100%", "1");
 }
 
 static void
@@ -182,6 +184,25 @@ current_wave (Harness *h)
   return json_object_get_int_member (show (h, parser), "current_wave");
 }
 
+/* C1 over DTU0009 and DTU0010 in @waves, halting at @max_failures, started under serve, with its
+ * tablet work of wave 1 in *@task_id and TAB-0003 logged in with *@token. */
+static Harness *
+start_tablet_work (FfKey      *tablet,
+                   const char *waves,
+                   const char *max_failures,
+                   char      **task_id,
+                   char      **token)
+{
+  Harness *h = create_campaign_in_waves (tablet, LEDGER_DTU0009 DTU0010, "DTU0009,DTU0010",
+                                         waves, max_failures);
+
+  g_free (harness_run_ok (h, "campaigns", "start", "C1", NULL));
+  harness_start (h, TRUE);
+  *task_id = make_tablet_work (h);
+  *token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0003");
+  return h;
+}
+
 /* The report's upload alone tells serve's engine: it completes wave 1 and starts wave 2 at once.
  * Nothing else wakes it meanwhile — `campaigns tasks` leaves campaigns.changed alone, and its one
  * timer is wave 1's offline deadline, a day away. */
@@ -189,20 +210,15 @@ static void
 test_tablet_report_starts_next_wave (void)
 {
   g_autoptr(FfKey) tablet = ff_key_generate (NULL);
-  Harness *h = create_campaign_in_waves (tablet, LEDGER_DTU0009 DTU0010, "DTU0009,DTU0010",
-                                         "50%,100%");
   g_autofree char *out = NULL, *token = NULL, *task_id = NULL, *device_id = NULL;
+  Harness *h = start_tablet_work (tablet, "50%,100%", "1", &task_id, &token);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(FfReport) report = NULL;
   gint64 until;
 
-  g_free (harness_run_ok (h, "campaigns", "start", "C1", NULL));
-  harness_start (h, TRUE);
   g_assert_cmpint (current_wave (h), ==, 1);
-  task_id = make_tablet_work (h);
   device_id = g_strdup (json_object_get_string_member (wave_terminal (show (h, parser), 0),
                                                        "device_id"));
-  token = harness_login (h, HARNESS_PHONE_A, HARNESS_PIN_A, "TAB-0003");
   report = harness_report (task_id, device_id, "TAB-0003", HARNESS_PHONE_A);
   g_assert_cmpuint (harness_upload_report (h, token, report, tablet, NULL), ==, 201);
   /* The engine moves once serve's main loop is idle after the upload's answer. */
@@ -274,6 +290,67 @@ test_cancel_withdraws_tablet_work (void)
   harness_free (h);
 }
 
+/* C1's state from `campaigns show`, once it is not @state any more (serve's engine moves it
+ * once its main loop is idle after an upload's answer). */
+static char *
+state_after (Harness    *h,
+             const char *state)
+{
+  gint64 until = g_get_monotonic_time () + ff_test_deadline_s (30) * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      const char *now = json_object_get_string_member (show (h, parser), "state");
+
+      if (!g_str_equal (now, state))
+        return g_strdup (now);
+      if (g_get_monotonic_time () > until)
+        g_error ("C1 was still %s %u s later", state, ff_test_deadline_s (30));
+    }
+}
+
+/* A tablet's report that DTU-@device_id's upgrade of @task_id failed, uploaded. */
+static void
+upload_failure (Harness    *h,
+                const char *token,
+                FfKey      *tablet,
+                const char *task_id,
+                const char *device_id)
+{
+  g_autoptr(FfReport) report = harness_report (task_id, device_id, "TAB-0003", HARNESS_PHONE_A);
+
+  report->outcome = FF_REPORT_OUTCOME_FAILED;
+  ff_report_set_failure (report, "verify", "The terminal runs the wrong version");
+  g_free (report->versions.after);
+  report->versions.after = g_strdup ("V1.00");
+  g_assert_cmpuint (harness_upload_report (h, token, report, tablet, NULL), ==, 201);
+}
+
+/* Only resuming a halted campaign accepts the failures so far (the operator looked at them): a
+ * pause by hand and a resume left the threshold counting from zero again, so a campaign that
+ * halts at 2 failures had one before the pause and one after, and completed. */
+static void
+test_pause_keeps_failures (void)
+{
+  g_autoptr(FfKey) tablet = ff_key_generate (NULL);
+  g_autofree char *token = NULL, *task_id = NULL, *state = NULL;
+  Harness *h = start_tablet_work (tablet, "100%", "2", &task_id, &token);
+  g_autoptr(JsonParser) halted = json_parser_new ();
+
+  upload_failure (h, token, tablet, task_id, "DTU0009");
+  assert_terminal (h, 0, "failed", task_id);
+  g_free (harness_run_ok (h, "campaigns", "pause", "C1", NULL));
+  g_free (harness_run_ok (h, "campaigns", "resume", "C1", NULL));
+  upload_failure (h, token, tablet, task_id, "DTU0010");
+  state = state_after (h, "running");
+  g_assert_cmpstr (state, ==, "paused");
+  g_assert_cmpstr (json_object_get_string_member (show (h, halted), "halt_reason"), ==,
+                   "2 terminals failed, the threshold is 2");
+  harness_stop (h);
+  harness_free (h);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -283,5 +360,6 @@ main (int   argc,
   g_test_add_func ("/campaigns/cancel-withdraws-tablet-work", test_cancel_withdraws_tablet_work);
   g_test_add_func ("/campaigns/tablet-report-starts-next-wave",
                    test_tablet_report_starts_next_wave);
+  g_test_add_func ("/campaigns/pause-keeps-failures", test_pause_keeps_failures);
   return g_test_run ();
 }
