@@ -74,7 +74,8 @@ parse_clock (const char *text,
   return TRUE;
 }
 
-/* "01:00-05:00" (UTC; it may run past midnight, "22:00-04:00"). */
+/* "01:00-05:00" (UTC; it may run past midnight, "22:00-04:00"); one that ends when it starts
+ * is refused by its caller, in words of its own. */
 static gboolean
 parse_window (const char *text,
               int        *start,
@@ -83,7 +84,7 @@ parse_window (const char *text,
   g_auto(GStrv) parts = g_strsplit (text, "-", -1);
 
   return g_strv_length (parts) == 2 && parse_clock (parts[0], start)
-         && parse_clock (parts[1], end) && *start != *end;
+         && parse_clock (parts[1], end);
 }
 
 static gboolean
@@ -112,6 +113,9 @@ waves_to_request (const FfCampaignOptions *options,
   if (options->window != NULL
       && !parse_window (options->window, &request->window_start, &request->window_end))
     return invalid (error, _("The window must look like 01:00-05:00 (UTC)"));
+  if (request->window_start >= 0 && request->window_start == request->window_end)
+    return invalid (error, _("A window must end at another time than it starts, such as "
+                             "01:00-05:00 (UTC); with no window, waves start at any time"));
   if (request->offline_after < 1 || request->offline_after > OFFLINE_AFTER_MAX)
     return invalid (error, _("The time after which a terminal counts as offline must be from "
                              "1 second to 10 years"));

@@ -58,6 +58,15 @@ for bad in "--waves 10%,5%,100%" "--waves 10%,50%" "--waves 0%,100%" "--max-fail
     fail "accepted $bad"
   fi
 done
+# A window that ends when it starts says so (it looks like one), in the user's language too.
+platform campaigns create --firmware V2.00 --running-version V1.00 --waves 100% --max-failures 1 \
+  --window 00:00-00:00 > "$work/out" 2>&1 && fail "accepted --window 00:00-00:00"
+grep -q "A window must end at another time than it starts" "$work/out" \
+  || fail "--window 00:00-00:00: $(cat "$work/out")"
+LANGUAGE=zh_CN LC_ALL=C.UTF-8 platform campaigns create --firmware V2.00 --running-version V1.00 \
+  --waves 100% --max-failures 1 --window 03:00-03:00 > "$work/out" 2>&1 \
+  && fail "accepted --window 03:00-03:00"
+grep -q "维护窗口的结束时间必须不同于开始时间" "$work/out" || fail "zh_CN: $(cat "$work/out")"
 if platform campaigns create --firmware V2.00 --waves 100% --max-failures 1 > /dev/null 2>&1; then
   fail "accepted a campaign without a selection"
 fi
