@@ -145,6 +145,35 @@ ff_platform_remote_delta_job_for (const FfRemoteContext *context,
   return ff_platform_remote_delta_job_new (&upgrade, job, error);
 }
 
+/* `remote upgrade` sends no second command to the firmware of one @terminal has not answered: the
+ * agent executes each command ID once, so both would install it — the first reaches the terminal
+ * from its topic until it expires. */
+static gboolean
+check_none_out (FfPlatformDb     *db,
+                const FfTerminal *terminal,
+                const FfFirmware *target,
+                gint64            now,
+                GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(FfRemoteCommandRecord) out = ff_platform_db_find_open_command (db,
+                                                                           terminal->device_id,
+                                                                           target->id, now,
+                                                                           &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (out == NULL)
+    return TRUE;
+  return ff_platform_refuse (error,
+                             _("Terminal %s has command %s to %s out, not answered yet: it "
+                               "reaches the terminal from its topic until it expires"),
+                             terminal->device_id, out->command_id, target->version);
+}
+
 FfRemoteCommandRecord *
 ff_platform_remote_prepare (const FfRemoteContext *context,
                             const FfTerminal      *terminal,
@@ -184,6 +213,7 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
     target = firmware = ff_platform_require_firmware (context->db, terminal, version, error);
   if (target == NULL
       || !ff_platform_check_target (context->db, terminal, target, rollback, campaign_id, error)
+      || (campaign_id == NULL && !check_none_out (context->db, terminal, target, now, error))
       || (package = open_package (packages, target, error)) == NULL)
     return NULL;
   *firmware_id = target->id;

@@ -3,7 +3,8 @@
 # on 127.0.0.1, with mosquitto_sub/mosquitto_pub playing the terminals (their certificates) and
 # ff-remote-tool signing and checking their documents: the ACL, a signed command, a result ingested
 # once and acknowledged, a forged result refused, the agent's HTTPS endpoints (package with Range,
-# scheduled query with the blacklist, answered with the command already sent), a command recorded but not sent (the broker away, the
+# scheduled query with the blacklist, answered with the command already sent), no second command to
+# a firmware while one is out, a command recorded but not sent (the broker away, the
 # daemon killed) sent exactly once by the next `serve`, a result whose `serve` was killed between its
 # check and its commit neither stored nor acknowledged until it is sent again, then killed between
 # its commit and its ack stored once and acknowledged when sent again, and one claimed by a
@@ -315,6 +316,22 @@ for offset in -301 330; do
   [ "$code" = 401 ] || fail "a request $offset s off: $code"
 done
 [ "$(FF_REMOTE_TOOL_CLOCK_OFFSET=-250 get_package DTU-0001)" = 200 ] || fail "250 s off refused"
+
+echo "== a second command to a firmware is refused while one is out, unanswered"
+# DTU-0004's command to V2.00 from its query (above) is out: another to V2.00 would install it a
+# second time (the agent executes each command ID once). Once it is answered, one may go.
+query_4=$(sqlite3 "$REMOTE_PLATFORM_DIR/platform.db" \
+  "SELECT command_id FROM remote_commands WHERE device_id = 'DTU-0004'")
+remote_platform remote upgrade DTU-0004 --firmware V2.00 > /dev/null 2> "$work/refused.err" \
+  && fail "a second command to V2.00 for DTU-0004"
+grep -q "has command $query_4 to V2.00 out, not answered yet" "$work/refused.err" \
+  || fail "$(cat "$work/refused.err")"
+"${tool[@]}" sign-result "$creds/DTU-0004/terminal.key" DTU-0004 "$query_4" failed V1.00 \
+  > "$work/failed4.json"
+failed_4=$(python3 -c 'import base64, json, sys; d = json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(d["document"]))["result_id"])' "$work/failed4.json")
+lines=$(wc -l < "$work/platform.log")
+remote_stack_as_terminal DTU-0004 mosquitto_pub -q 1 -t ff/v1/t/DTU-0004/result -f "$work/failed4.json"
+remote_stack_wait_line "$work/platform.log" "result $failed_4 of DTU-0004: failed\$" "$((lines + 1))"
 
 echo "== a command recorded while the broker is away is sent once by the next serve"
 remote_stack_kill_broker
