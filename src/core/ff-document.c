@@ -40,17 +40,35 @@ ff_display_name_is_valid (const char *name)
          && g_utf8_validate (name, -1, NULL) && !ff_text_has_control (name);
 }
 
+/* A control character, or a bidirectional override that makes text read otherwise than it is. */
+static gboolean
+is_control (gunichar c)
+{
+  return g_unichar_iscntrl (c) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
 gboolean
 ff_text_has_control (const char *text)
 {
   for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (is_control (g_utf8_get_char (p)))
+      return TRUE;
+  return FALSE;
+}
+
+char *
+ff_text_make_printable (const char *bytes)
+{
+  g_autofree char *valid = g_utf8_make_valid (bytes, -1);
+  GString *text = g_string_sized_new (strlen (valid));
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
 
-      if (g_unichar_iscntrl (c) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069))
-        return TRUE;
+      g_string_append_unichar (text, is_control (c) ? 0xFFFD : c);
     }
-  return FALSE;
+  return g_string_free (text, FALSE);
 }
 
 gboolean

@@ -39,6 +39,9 @@ gboolean    ff_display_name_is_valid   (const char  *name);
  * shown in another order than it is stored ("DTU\u202E1000" reads as DTU0001), in text that is
  * printed or shown. */
 gboolean    ff_text_has_control        (const char  *text);
+/* @bytes (any, from a device) as text to keep, print and show: bytes that are not UTF-8 and each
+ * such control or bidirectional character become U+FFFD. */
+char       *ff_text_make_printable     (const char  *bytes);
 /* An IPv4/IPv6 address or a host name: 1-253 characters from [A-Za-z0-9.:-]. */
 gboolean    ff_host_is_valid           (const char  *host);
 

@@ -288,8 +288,9 @@ terminal_info_from_params (const Iec104Param *params,
       g_free (*fields[index]);
       /* Some vendors' terminals answer in GBK; the persisted state, the report and the screen take
        * UTF-8 only, so bytes that are not are shown as U+FFFD (a GBK ID still differs from the
-       * task's, as it should). */
-      *fields[index] = g_utf8_make_valid (text, -1);
+       * task's, as it should), and so are control characters: an escape sequence or a line break
+       * in a device ID would rewrite the technician's terminal or fake a line of the cli's. */
+      *fields[index] = ff_text_make_printable (text);
     }
   return info;
 }

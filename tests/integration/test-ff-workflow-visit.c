@@ -81,6 +81,16 @@ test_device_id_not_utf8 (WorkflowFixture *f, gconstpointer data)
   g_assert_nonnull (strstr (report->failure_reason, "DTU”, the task expects “DTU0001”"));
 }
 
+/* One whose device ID carries an escape sequence and a line break: shown as U+FFFD, they can
+ * neither rewrite the cli's terminal nor fake one of its lines. */
+static void
+test_device_id_control_characters (WorkflowFixture *f, gconstpointer data)
+{
+  g_autoptr(FfReport) report = run_to_mismatch_report (f);
+
+  g_assert_cmpstr (report->identity.device_id_read, ==, "DTU\xef\xbf\xbd[2J\xef\xbf\xbd" "DONE");
+}
+
 static void
 test_identity_override (WorkflowFixture *f, gconstpointer data)
 {
@@ -435,6 +445,8 @@ main (int argc, char **argv)
   RIG_TEST_ADD ("/workflow/wrong-position", NULL, test_wrong_position);
   RIG_TEST_ADD ("/workflow/device-id-not-utf8", "wrong-device-id id=\xb9\xa4\xd7\xf7\xff" "DTU",
                 test_device_id_not_utf8);
+  RIG_TEST_ADD ("/workflow/device-id-control-characters", "wrong-device-id id=DTU\x1b[2J\nDONE",
+                test_device_id_control_characters);
   RIG_TEST_ADD ("/workflow/identity-override", NULL, test_identity_override);
   RIG_TEST_ADD ("/workflow/reopen-after-mismatch", NULL, test_reopen_after_mismatch);
   RIG_TEST_ADD ("/workflow/reopen-needs-finished-visit", NULL, test_reopen_needs_finished_visit);
