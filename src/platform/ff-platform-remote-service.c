@@ -504,11 +504,13 @@ finish_event (FfRemoteService *self,
       if (ff_remote_ingest_repeated (event->ingest))
         ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_REMOTE_RESULTS_REPEATED, 1);
       topic = ff_remote_topic (event->id, "cmd");
-      /* Retained, it replaces the command on the topic: a terminal subscribing again later
-       * gets the ack, not the command it has finished. */
+      /* The first ack of a result stored is retained: it replaces the command on the topic, so a
+       * terminal subscribing again later gets the ack, not the command it has finished. Any other
+       * (a copy sent again, a refused result) goes to the terminal's session only: retained, it
+       * replaced a newer command there, which a terminal whose session was lost never got. */
       if (event->ack == NULL)
         g_warning ("MQTT: %s", event->ack_error->message);
-      else if (!ff_mqtt_client_publish (self->client, topic, event->ack, TRUE, NULL, &error))
+      else if (!ff_mqtt_client_publish (self->client, topic, event->ack, inserted, NULL, &error))
         g_warning ("MQTT: %s", error->message);
       break;
     case EVENT_PROGRESS:

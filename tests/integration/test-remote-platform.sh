@@ -182,6 +182,18 @@ ff_test_wait_pid "${remote_stack_pids[-1]}"
 rollback_id=$(sed -n 's/^DTU-0001: command \([0-9a-f]*\) .*/\1/p' "$work/rollback.out")
 checked=$(payload DTU-0001 2 | "${tool[@]}" verify-command "$creds/DTU-0001/platform.pub.pem" DTU-0001)
 [ "$checked" = "rollback $rollback_id $sha150" ] || fail "rollback: $checked"
+# The upgrade's result once more (an outbox that missed its ack): the ack reaches the terminal's
+# session, and the rollback stays the retained message of its topic — an ack published retained
+# replaced it there, and a terminal subscribing anew (its session lost) never got the rollback.
+subscribe DTU-0001 DTU-0001 1 ff/v1/t/DTU-0001/cmd
+remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/result.json"
+ff_test_wait_pid "${remote_stack_pids[-1]}"
+checked=$(payload DTU-0001 1 | "${tool[@]}" verify-command "$creds/DTU-0001/platform.pub.pem" DTU-0001)
+[[ $checked == "ack "*" $result_id" ]] || fail "the ack of the result sent once more: $checked"
+retained=$(remote_stack_as_terminal DTU-0001 mosquitto_sub -i DTU-0001-anew -q 1 -C 1 \
+  -W "$(ff_test_seconds 30)" -t ff/v1/t/DTU-0001/cmd) || fail "nothing retained"
+checked=$("${tool[@]}" verify-command "$creds/DTU-0001/platform.pub.pem" DTU-0001 <<< "$retained")
+[ "$checked" = "rollback $rollback_id $sha150" ] || fail "retained after the ack again: $checked"
 
 echo "== a forged result (signed with another terminal's key) is refused"
 "${tool[@]}" sign-result "$creds/DTU-0002/terminal.key" DTU-0001 "$command_id" failed V9.99 \
