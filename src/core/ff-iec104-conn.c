@@ -281,16 +281,20 @@ terminal_info_from_params (const Iec104Param *params,
     {
       guint32 index = params[i].ioa - INFO_FIRST_IOA;
       char text[IEC104_PARAM_VALUE_MAX + 1];
+      g_autofree char *gbk = NULL;
 
       if (params[i].ioa < INFO_FIRST_IOA || index >= INFO_COUNT)
         continue;
       iec104_param_get_string (&params[i], text, sizeof text);
       g_free (*fields[index]);
-      /* Some vendors' terminals answer in GBK; the persisted state, the report and the screen take
-       * UTF-8 only, so bytes that are not are shown as U+FFFD (a GBK ID still differs from the
-       * task's, as it should), and so are control characters: an escape sequence or a line break
-       * in a device ID would rewrite the technician's terminal or fake a line of the cli's. */
-      *fields[index] = ff_text_make_printable (text);
+      /* Some vendors' terminals answer in GBK: text that is not UTF-8 is read as GB18030 (GBK's
+       * superset) where it is that. The persisted state, the report and the screen take UTF-8 only,
+       * so bytes that are neither are shown as U+FFFD (a GBK ID still differs from the task's, as
+       * it should), and so are control characters: an escape sequence or a line break in a device
+       * ID would rewrite the technician's terminal or fake a line of the cli's. */
+      gbk = g_utf8_validate (text, -1, NULL) ? NULL
+            : g_convert (text, -1, "UTF-8", "GB18030", NULL, NULL, NULL);
+      *fields[index] = ff_text_make_printable (gbk != NULL ? gbk : text);
     }
   return info;
 }

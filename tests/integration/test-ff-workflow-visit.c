@@ -81,6 +81,15 @@ test_device_id_not_utf8 (WorkflowFixture *f, gconstpointer data)
   g_assert_nonnull (strstr (report->failure_reason, "DTU”, the task expects “DTU0001”"));
 }
 
+/* One whose device ID is GBK text (工作DTU): read as such, it is shown and reported readably. */
+static void
+test_device_id_gbk (WorkflowFixture *f, gconstpointer data)
+{
+  g_autoptr(FfReport) report = run_to_mismatch_report (f);
+
+  g_assert_cmpstr (report->identity.device_id_read, ==, "工作DTU");
+}
+
 /* One whose device ID carries an escape sequence and a line break: shown as U+FFFD, they can
  * neither rewrite the cli's terminal nor fake one of its lines. */
 static void
@@ -445,6 +454,8 @@ main (int argc, char **argv)
   RIG_TEST_ADD ("/workflow/wrong-position", NULL, test_wrong_position);
   RIG_TEST_ADD ("/workflow/device-id-not-utf8", "wrong-device-id id=\xb9\xa4\xd7\xf7\xff" "DTU",
                 test_device_id_not_utf8);
+  RIG_TEST_ADD ("/workflow/device-id-gbk", "wrong-device-id id=\xb9\xa4\xd7\xf7" "DTU",
+                test_device_id_gbk);
   RIG_TEST_ADD ("/workflow/device-id-control-characters", "wrong-device-id id=DTU\x1b[2J\nDONE",
                 test_device_id_control_characters);
   RIG_TEST_ADD ("/workflow/identity-override", NULL, test_identity_override);
