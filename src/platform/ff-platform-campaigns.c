@@ -7,6 +7,7 @@
 #include "ff-platform-campaign-meters.h"
 #include "ff-platform-db-private.h"
 #include "ff-platform-error.h"
+#include "ff-platform-remote.h"
 #include "ff-platform-remote-db.h"
 #include "ff-platform-state-labels.h"
 #include "ff-platform-tasks.h"
@@ -374,18 +375,21 @@ selected_clear (Selected *selected)
 }
 
 /* Whether @terminal may be in the campaign: the rules of tasks for the target of its vendor and
- * model, and credentials when it is networked. FALSE with a refusal in @error when not. */
+ * model, no command to it out unanswered (its wave would send a second), and credentials when it
+ * is networked. FALSE with a refusal in @error when not. */
 static gboolean
 check_terminal (FfPlatformDb     *db,
                 const FfTerminal *terminal,
                 const char       *version,
+                gint64            now,
                 gboolean         *networked,
                 GError          **error)
 {
   g_autoptr(FfFirmware) target = ff_platform_require_firmware (db, terminal, version, error);
   g_autoptr(FfTerminalLink) link = NULL;
 
-  if (target == NULL || !ff_platform_check_target (db, terminal, target, FALSE, NULL, error))
+  if (target == NULL || !ff_platform_check_target (db, terminal, target, FALSE, NULL, error)
+      || !ff_platform_remote_check_none_out (db, terminal, target, now, error))
     return FALSE;
   link = ff_platform_db_get_link (db, terminal->device_id, error);
   if (link == NULL)
@@ -495,8 +499,8 @@ select_terminals (FfPlatformDb *db,
       Selected entry = { g_ptr_array_index (candidates, i), FALSE };
       g_autoptr(GError) refusal = NULL;
 
-      if (!check_terminal (db, entry.terminal, request->firmware_version, &entry.networked,
-                           &refusal))
+      if (!check_terminal (db, entry.terminal, request->firmware_version, request->now,
+                           &entry.networked, &refusal))
         {
           if (request->device_ids != NULL
               || !g_error_matches (refusal, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED))

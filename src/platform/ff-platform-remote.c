@@ -145,15 +145,12 @@ ff_platform_remote_delta_job_for (const FfRemoteContext *context,
   return ff_platform_remote_delta_job_new (&upgrade, job, error);
 }
 
-/* `remote upgrade` sends no second command to the firmware of one @terminal has not answered: the
- * agent executes each command ID once, so both would install it — the first reaches the terminal
- * from its topic until it expires. */
-static gboolean
-check_none_out (FfPlatformDb     *db,
-                const FfTerminal *terminal,
-                const FfFirmware *target,
-                gint64            now,
-                GError          **error)
+gboolean
+ff_platform_remote_check_none_out (FfPlatformDb     *db,
+                                   const FfTerminal *terminal,
+                                   const FfFirmware *target,
+                                   gint64            now,
+                                   GError          **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(FfRemoteCommandRecord) out = ff_platform_db_find_open_command (db,
@@ -213,7 +210,7 @@ ff_platform_remote_prepare (const FfRemoteContext *context,
     target = firmware = ff_platform_require_firmware (context->db, terminal, version, error);
   if (target == NULL
       || !ff_platform_check_target (context->db, terminal, target, rollback, campaign_id, error)
-      || (campaign_id == NULL && !check_none_out (context->db, terminal, target, now, error))
+      || !ff_platform_remote_check_none_out (context->db, terminal, target, now, error)
       || (package = open_package (packages, target, error)) == NULL)
     return NULL;
   *firmware_id = target->id;

@@ -44,6 +44,16 @@ gboolean ff_platform_remote_delta_job_for (const FfRemoteContext *context,
                                            FfRemoteDeltaJob     **job,
                                            GError               **error);
 
+/* No second command to the firmware @target of one @terminal has not answered (a refusal saying
+ * which command is out): the agent executes each command ID once, so both would install it — the
+ * first reaches the terminal from its topic until it expires. `remote upgrade`, a campaign's
+ * selection and the start of its wave each check it. */
+gboolean ff_platform_remote_check_none_out (FfPlatformDb     *db,
+                                            const FfTerminal *terminal,
+                                            const FfFirmware *target,
+                                            gint64            now,
+                                            GError          **error);
+
 /* Checks one terminal as ff_platform_remote_upgrade() does (@campaign_id: the campaign the upgrade
  * belongs to, or NULL) and signs its command, which carries @campaign_id and @wave (-1: none);
  * the command is not recorded. *@firmware_id is the firmware it installs: @known_firmware when

@@ -71,18 +71,22 @@ done
 
 echo "== a firmware withdrawn at a wave's start: halted, nothing of the wave recorded"
 remote_platform campaigns cancel C1 > /dev/null
-# DTU-3000 terminals sort first, the DTU-5000 one (withdrawn firmware) last in the wave.
-remote_stack_add_terminal NET-0005 Acme DTU-5000
+# The DTU-3000 terminal sorts first, the DTU-5000 one (withdrawn firmware) last in the wave.
+# NET-0001…0004 are left out: the commands of C1 and C2 to V2.00 are out, unanswered.
+remote_stack_add_terminal NET-0005
+remote_stack_add_terminal NET-0009 Acme DTU-5000
 build_firmware DTU-5000
 remote_platform campaigns create --firmware V2.00 --running-version V1.00 --vendor Acme \
-  --waves 100% --max-failures 1 > /dev/null
+  --waves 100% --max-failures 1 > "$work/create-C3.out"
+[ "$(grep -c '^Left out NET-000[1-4]: .* to V2.00 out, not answered yet' "$work/create-C3.out")" = 4 ] \
+  || remote_stack_fail "C3 took a terminal with a command out: $(cat "$work/create-C3.out")"
 remote_platform firmware withdraw V2.00 --vendor Acme --model DTU-5000 > /dev/null
 lines=$(wc -l < "$work/platform.log")
 remote_platform campaigns start C3 > /dev/null
 remote_stack_wait_line "$work/platform.log" \
   'Campaign C3 halted: Firmware V2.00 for Acme DTU-5000 was withdrawn' "$((lines + 1))"
 [ "$(campaign_show C3 "c['state'], c['current_wave'], c['terminals']['pending'],
-                       c['terminals']['sent']")" = "paused 0 5 0" ] \
+                       c['terminals']['sent']")" = "paused 0 2 0" ] \
   || remote_stack_fail "C3 after the halt: $(campaign_show C3 "c['state'], c['terminals']")"
 [ "$(campaign_show C3 "set(t['command_id'] for w in c['wave_list']
                            for t in w['terminal_list'])")" = "{None}" ] \

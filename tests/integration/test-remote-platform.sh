@@ -39,6 +39,16 @@ subscribe () {
 payload () { sed -n "${2}p" "$work/$1.out" | cut -d' ' -f2-; }
 topic () { sed -n "${2}p" "$work/$1.out" | cut -d' ' -f1; }
 
+# Terminal $1 answers its command $2 with a signed failed result (still on V1.00), and waits
+# until serve stored it.
+answer_failed () {
+  local failed_id
+  "${tool[@]}" sign-result "$creds/$1/terminal.key" "$1" "$2" failed V1.00 > "$work/failed-$1.json"
+  failed_id=$(python3 -c 'import base64, json, sys; d = json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(d["document"]))["result_id"])' "$work/failed-$1.json")
+  lines=$(wc -l < "$work/platform.log")
+  remote_stack_as_terminal "$1" mosquitto_pub -q 1 -t "ff/v1/t/$1/result" -f "$work/failed-$1.json"
+  remote_stack_wait_line "$work/platform.log" "result $failed_id of $1: failed\$" "$((lines + 1))"
+}
 # A package (a main program V2.00) registered as firmware V2.00 of the Acme DTU-3000.
 printf '#!/bin/sh\necho V2.00\n' > "$work/main-program"
 remote_platform packages build --vendor Acme --model DTU-3000 --hardware HV1.0 --version V2.00 \
@@ -209,15 +219,30 @@ for counter in remote_results_ingested_total remote_results_duplicate_total \
   grep -q "^fieldflash_$counter [1-9]" "$work/metrics.txt" || fail "/metrics: no $counter"
 done
 
+echo "== a campaign takes no terminal with a command to its firmware out, unanswered"
+# DTU-0002's remote upgrade to V2.00 (above) is out: its wave would send a second command, and the
+# agent would install the version twice. Named, it is refused; chosen by the filter, left out.
+remote_platform campaigns create --firmware V2.00 --terminals DTU-0002 --waves 100% \
+  --max-failures 1 > /dev/null 2> "$work/refused.err" && fail "a campaign took DTU-0002 with its command out"
+grep -q "Terminal DTU-0002 has command $command_2 to V2.00 out, not answered yet" \
+  "$work/refused.err" || fail "$(cat "$work/refused.err")"
+remote_platform campaigns create --firmware V2.00 --below V2.00 --vendor Acme --model DTU-3000 \
+  --waves 100% --max-failures 1 > "$work/filtered.out" || fail "campaigns create by vendor and model"
+grep -q "^Left out DTU-0002: .*has command $command_2 to V2.00 out" "$work/filtered.out" \
+  || fail "DTU-0002 not left out: $(cat "$work/filtered.out")"
+remote_platform campaigns cancel C1 > /dev/null
+# Answered (the terminal failed it), DTU-0002 may be in a campaign.
+answer_failed DTU-0002 "$command_2"
+
 echo "== a terminal's result or progress naming another terminal's command moves nothing of it"
 # DTU-0001 signs its own result, but for the command of DTU-0002's campaign: a failure there
 # would halt the campaign (--max-failures 1), so one terminal could halt every campaign.
 remote_platform campaigns create --firmware V2.00 --terminals DTU-0002 --waves 100% \
   --max-failures 1 > /dev/null
 lines=$(wc -l < "$work/platform.log")
-remote_platform campaigns start C1 > /dev/null
-remote_stack_wait_line "$work/platform.log" 'Campaign C1: wave 1 started, 1 commands' "$((lines + 1))"
-campaign_command=$(remote_platform campaigns show C1 --json \
+remote_platform campaigns start C2 > /dev/null
+remote_stack_wait_line "$work/platform.log" 'Campaign C2: wave 1 started, 1 commands' "$((lines + 1))"
+campaign_command=$(remote_platform campaigns show C2 --json \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["wave_list"][0]["terminal_list"][0]["command_id"])')
 remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/progress \
   -m "{\"format_version\":1,\"device_id\":\"DTU-0001\",\"command_id\":\"$campaign_command\",\"step\":\"install\"}"
@@ -229,10 +254,10 @@ remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result 
 remote_stack_wait_line "$work/platform.log" \
   "refused result $cross_id of DTU-0001: .*which the platform did not send to DTU-0001" \
   "$((lines + 1))"
-state=$(remote_platform campaigns show C1 --json \
+state=$(remote_platform campaigns show C2 --json \
   | python3 -c 'import json, sys; c = json.load(sys.stdin); print(c["state"], c["wave_list"][0]["terminal_list"][0]["state"])')
 [ "$state" = "running sent" ] || fail "DTU-0001 moved DTU-0002's campaign: $state"
-remote_platform campaigns cancel C1 > /dev/null
+remote_platform campaigns cancel C2 > /dev/null
 
 echo "== progress and a retained state with members of the wrong types are read as nothing"
 # json-glib's getters are critical on an array or an object where a string or a boolean is asked
@@ -290,10 +315,9 @@ done
 commands=$(sqlite3 "$REMOTE_PLATFORM_DIR/platform.db" \
   "SELECT count(*) FROM remote_commands WHERE device_id = 'DTU-0004'")
 [ "$commands" = 1 ] || fail "three queries stored $commands commands"
-# A terminal with commands to V2.00 out and unanswered (DTU-0002's from `remote upgrade` and from
-# its cancelled campaign, retained on its topic and queued in its session) gets the newest of them
-# from a query: a command of its own would install the version twice, from the answer and from
-# the broker.
+# A terminal with a command to V2.00 out and unanswered (DTU-0002's from its cancelled campaign,
+# retained on its topic and queued in its session) gets it from a query: a command of its own
+# would install the version twice, from the answer and from the broker.
 commands_2=$(sqlite3 "$REMOTE_PLATFORM_DIR/platform.db" \
   "SELECT command_id FROM remote_commands WHERE device_id = 'DTU-0002' ORDER BY rowid")
 [ "$(echo "$commands_2" | tail -n 1)" = "$campaign_command" ] || fail "commands: $commands_2"
@@ -338,12 +362,7 @@ remote_platform remote upgrade DTU-0004 --firmware V2.00 > /dev/null 2> "$work/r
   && fail "a second command to V2.00 for DTU-0004"
 grep -q "has command $query_4 to V2.00 out, not answered yet" "$work/refused.err" \
   || fail "$(cat "$work/refused.err")"
-"${tool[@]}" sign-result "$creds/DTU-0004/terminal.key" DTU-0004 "$query_4" failed V1.00 \
-  > "$work/failed4.json"
-failed_4=$(python3 -c 'import base64, json, sys; d = json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(d["document"]))["result_id"])' "$work/failed4.json")
-lines=$(wc -l < "$work/platform.log")
-remote_stack_as_terminal DTU-0004 mosquitto_pub -q 1 -t ff/v1/t/DTU-0004/result -f "$work/failed4.json"
-remote_stack_wait_line "$work/platform.log" "result $failed_4 of DTU-0004: failed\$" "$((lines + 1))"
+answer_failed DTU-0004 "$query_4"
 
 echo "== a command recorded while the broker is away is sent once by the next serve"
 remote_stack_kill_broker
@@ -371,13 +390,15 @@ checked=$(payload DTU-0004 2 | "${tool[@]}" verify-command "$creds/DTU-0004/plat
 [[ $checked == "ack "* ]] || fail "second message (sent twice?): $checked"
 echo "== a tampered result among good ones, arriving together, is refused alone"
 # One connection, three results in a row (one line each): their signatures are checked in one
-# batch; the second's is broken. The first answers DTU-0002's remote upgrade, the third its
-# campaign's command (a result answers one command of its terminal).
+# batch; the second's is broken. The first answers DTU-0002's remote upgrade to V1.50, the third
+# its campaign's command to V2.00 (a result answers one command of its terminal).
+remote_platform remote upgrade DTU-0002 --firmware V1.50 > "$work/upgrade-2-150.out"
+command_2_150=$(sed -n 's/^DTU-0002: command \([0-9a-f]*\) .*/\1/p' "$work/upgrade-2-150.out")
 for n in 1 2 3; do
-  batch_command=$command_2
-  [ "$n" = 3 ] && batch_command=$campaign_command
+  batch_command=$command_2_150 batch_version=V1.50
+  [ "$n" = 3 ] && batch_command=$campaign_command batch_version=V2.00
   "${tool[@]}" sign-result "$creds/DTU-0002/terminal.key" DTU-0002 "$batch_command" succeeded \
-    V2.00 > "$work/batch-$n.json"
+    "$batch_version" > "$work/batch-$n.json"
 done
 python3 - "$work"/batch-{1,2,3}.json > "$work/batch.lines" <<'PY'
 import base64, json, sys
