@@ -291,24 +291,28 @@ ff_platform_remote_upgrade (const FfRemoteContext *context,
   return g_steal_pointer (&records);
 }
 
-/* Whether @package brings @versions anything: some payload of another version than the one of
- * its kind the terminal runs. */
+/* Whether @package brings @versions something newer: a payload newer than the one of its kind the
+ * terminal runs (or of a kind it names no version of), and none older — the agent refuses a
+ * downgrade but by a signed rollback, after the download. Compared as the ledger compares. */
 static gboolean
 package_is_new (FfPackage              *package,
                 const FfRemoteVersions *versions)
 {
   const FfPackagePayload *payloads;
+  gboolean newer = FALSE;
   guint n = 0;
 
   payloads = ff_package_get_payloads (package, &n);
   for (guint i = 0; i < n; i++)
     {
       const char *running = ff_remote_versions_get (versions, payloads[i].kind);
+      int order = running != NULL ? ff_version_compare (payloads[i].version, running) : 1;
 
-      if (running == NULL || ff_version_compare (running, payloads[i].version) != 0)
-        return TRUE;
+      if (order < 0)
+        return FALSE;
+      newer |= order > 0;
     }
-  return FALSE;
+  return newer;
 }
 
 /* The newest firmware available to @terminal's vendor and model, or NULL. */

@@ -74,9 +74,9 @@ FfRemoteCommandRecord *ff_platform_remote_prepare (const FfRemoteContext *contex
                                                    GError               **error);
 
 /* A terminal's scheduled query (seed 002) with the versions it runs: the newest available package
- * of its vendor and model whose version differs from its main program's, unless it is on that
- * version's blacklist or the package does not fit it — then NULL without an error ("nothing
- * new"). A command is signed and recorded as sent (it goes back in the answer). */
+ * of its vendor and model when it brings a version newer than one of them and none lower, unless
+ * it is on that version's blacklist or the package does not fit it — then NULL without an error
+ * ("nothing new"). A command is signed and recorded as sent (it goes back in the answer). */
 FfRemoteCommandRecord *ff_platform_remote_query (const FfRemoteContext  *context,
                                                  const char             *device_id,
                                                  const FfRemoteVersions *versions,

@@ -290,9 +290,10 @@ code=$(curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" -o /dev/null -w '%{http_
   "$REMOTE_PLATFORM_URL$url_path")
 [ "$code" = 401 ] || fail "a request signed with another terminal's key: $code"
 
-echo "== scheduled query: nothing new for a blacklisted terminal, the command for another"
+echo "== scheduled query: nothing new for a blacklisted terminal or one on a higher version, the command for another"
+# The query of terminal $1 running main program $2 (V1.00 unless given).
 query () {
-  printf '{"format_version":1,"device_id":"%s","versions":{"kernel":null,"rootfs":null,"main-program":"V1.00","updater":null}}' "$1" > "$work/query.json"
+  printf '{"format_version":1,"device_id":"%s","versions":{"kernel":null,"rootfs":null,"main-program":"%s","updater":null}}' "$1" "${2:-V1.00}" > "$work/query.json"
   curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" -X POST --data-binary @"$work/query.json" \
     -H "Authorization: $("${tool[@]}" authorization "$creds/$1/terminal.key" "$1" POST /api/v1/agent/query "$work/query.json")" \
     "$REMOTE_PLATFORM_URL/api/v1/agent/query"
@@ -300,6 +301,11 @@ query () {
 answer=$(query DTU-0003)
 [ "$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["update"])' "$answer")" = False ] \
   || fail "blacklisted: $answer"
+# A terminal running a version above the newest package (V9.99) is offered nothing: the agent
+# would refuse V2.00 as a downgrade, after downloading it.
+answer=$(query DTU-0004 V9.99)
+[ "$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["update"])' "$answer")" = False ] \
+  || fail "V2.00 offered to a terminal on V9.99: $answer"
 answer=$(query DTU-0004)
 checked=$(python3 -c 'import json, sys; print(json.dumps(json.loads(sys.argv[1])["command"]))' "$answer" \
   | "${tool[@]}" verify-command "$creds/DTU-0004/platform.pub.pem" DTU-0004)
