@@ -45,20 +45,13 @@ ff_console_campaign_list (FfConsoleCall *call,
     return reply_gerror (call, error);
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "campaigns");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < campaigns->len; i++)
-    {
-      json_builder_begin_object (builder);
-      ff_campaign_add_members (builder, g_ptr_array_index (campaigns, i));
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
+  ff_console_add_array (builder, "campaigns", campaigns, ff_campaign_add_members);
   json_builder_end_object (builder);
   return ff_reply_json (ff_reply_new (call->route), 200, builder);
 }
 
-/* As `campaigns show --json`: the campaign, its waves and their terminals. */
+/* As `campaigns show --json` without the terminals: the campaign and its waves with their counts
+ * (campaigns/ID/terminals gives a wave's terminals a page at a time). */
 FfReply *
 ff_console_campaign_show (FfConsoleCall *call,
                           const char    *campaign_id)
@@ -66,17 +59,90 @@ ff_console_campaign_show (FfConsoleCall *call,
   FfPlatformDb *db = call->console->db;
   g_autoptr(GError) error = NULL;
   g_autoptr(FfCampaign) campaign = NULL;
-  g_autoptr(GPtrArray) terminals = NULL;
+  g_autofree gint64 *wave_counts = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
 
   if ((campaign = ff_platform_db_require_campaign (db, campaign_id, &error)) == NULL
-      || (terminals = ff_platform_db_list_campaign_terminals (db, campaign_id, 0,
-                                                              &error)) == NULL)
+      || (wave_counts = ff_platform_db_count_campaign_waves (db, campaign, &error)) == NULL)
     return reply_gerror (call, error);
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
   ff_campaign_add_members (builder, campaign);
-  ff_campaign_add_waves (builder, campaign, terminals, ff_platform_now ());
+  ff_campaign_add_wave_counts (builder, campaign, wave_counts, ff_platform_now ());
+  json_builder_end_object (builder);
+  return ff_reply_json (ff_reply_new (call->route), 200, builder);
+}
+
+/* The wave (1 to the campaign's waves) and the position the page starts after (0 without one)
+ * the query names. */
+static gboolean
+parse_wave_page (FfConsoleCall    *call,
+                 const FfCampaign *campaign,
+                 guint64          *wave,
+                 guint64          *after,
+                 GError          **error)
+{
+  const char *wave_text = ff_console_query (call, "wave");
+  const char *after_text = ff_console_query (call, "after");
+  guint n_waves = MAX (campaign->n_waves, 1);
+
+  *after = 0;
+  if (wave_text == NULL
+      || !g_ascii_string_to_unsigned (wave_text, 10, 1, n_waves, wave, NULL))
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                 _("The wave must be a number from 1 to %u"), n_waves);
+  else if (after_text != NULL
+           && !g_ascii_string_to_unsigned (after_text, 10, 0, G_MAXINT64, after, NULL))
+    g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                         _("The page must start after a terminal’s position in the campaign, "
+                           "a number from 0"));
+  else
+    return TRUE;
+  return FALSE;
+}
+
+/* One page of a wave's terminals in their order: at most limit after position after, the wave's
+ * total and the position the next page starts after (null on the last). */
+FfReply *
+ff_console_campaign_terminals (FfConsoleCall *call,
+                               const char    *campaign_id)
+{
+  FfPlatformDb *db = call->console->db;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfCampaign) campaign = NULL;
+  g_autofree gint64 *wave_counts = NULL;
+  g_autoptr(GPtrArray) terminals = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  guint64 wave, after;
+  guint limit;
+  gint64 total = 0;
+  gboolean more;
+
+  if ((campaign = ff_platform_db_require_campaign (db, campaign_id, &error)) == NULL
+      || !parse_wave_page (call, campaign, &wave, &after, &error)
+      || !ff_console_page_limit (call, &limit, &error)
+      || (wave_counts = ff_platform_db_count_campaign_waves (db, campaign, &error)) == NULL
+      /* One row more than the page tells whether there is a next page. */
+      || (terminals = ff_platform_db_page_campaign_terminals (db, campaign_id, (gint64) wave,
+                                                              (gint64) after, limit + 1,
+                                                              &error)) == NULL)
+    return reply_gerror (call, error);
+  for (int s = 0; s < FF_CAMPAIGN_TERMINAL_N_STATES; s++)
+    total += wave_counts[(wave - 1) * FF_CAMPAIGN_TERMINAL_N_STATES + s];
+  more = terminals->len > limit;
+  if (more)
+    g_ptr_array_set_size (terminals, limit);
+  builder = json_builder_new_immutable ();
+  json_builder_begin_object (builder);
+  ff_builder_add_int (builder, "wave", (gint64) wave);
+  ff_builder_add_int (builder, "total", total);
+  ff_console_add_array (builder, "terminals", terminals, ff_campaign_add_terminal_members);
+  json_builder_set_member_name (builder, "next_after");
+  if (more)
+    json_builder_add_int_value (builder, ((FfCampaignTerminal *) g_ptr_array_index (
+                                            terminals, terminals->len - 1))->position);
+  else
+    json_builder_add_null_value (builder);
   json_builder_end_object (builder);
   return ff_reply_json (ff_reply_new (call->route), 200, builder);
 }

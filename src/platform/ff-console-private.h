@@ -65,6 +65,16 @@ gboolean    ff_console_check_access (FfConsoleCall   *call,
                                      GError         **error);
 const char *ff_console_query      (FfConsoleCall *call,
                                    const char    *name);
+/* @rows (each made an object by @add_members) as the array @member. */
+void        ff_console_add_array  (JsonBuilder    *builder,
+                                   const char     *member,
+                                   GPtrArray      *rows,
+                                   void          (*add_members) (JsonBuilder   *builder,
+                                                                 gconstpointer  row));
+/* The query's page size (limit, 1 to 1000; 100 without one); FALSE with the reason otherwise. */
+gboolean    ff_console_page_limit (FfConsoleCall  *call,
+                                   guint          *limit,
+                                   GError        **error);
 /* The object @add_members makes of @row, as JSON text (for the audit log). */
 char       *ff_console_json_text  (void         (*add_members) (JsonBuilder   *builder,
                                                                 gconstpointer  row),
@@ -118,6 +128,7 @@ FfReply *ff_console_firmware_add        (FfConsoleCall *call, const char *param)
 /* Campaigns (ff-console-campaigns.c) */
 FfReply *ff_console_campaign_list       (FfConsoleCall *call, const char *param);
 FfReply *ff_console_campaign_show       (FfConsoleCall *call, const char *param);
+FfReply *ff_console_campaign_terminals  (FfConsoleCall *call, const char *param);
 FfReply *ff_console_campaign_create     (FfConsoleCall *call, const char *param);
 FfReply *ff_console_campaign_start      (FfConsoleCall *call, const char *param);
 FfReply *ff_console_campaign_pause      (FfConsoleCall *call, const char *param);

@@ -21,8 +21,8 @@
 #include <glib/gstdio.h>
 #include <math.h>
 
-/* The terminals list answers pages of at most this many rows; the map gets at most this many
- * points of a selection (and its full count). */
+/* The lists answer pages of at most this many rows; the map gets at most this many points of a
+ * selection (and its full count). */
 #define PAGE_DEFAULT 100
 #define PAGE_MAX 1000
 #define POINTS_MAX 20000
@@ -42,6 +42,24 @@ ff_console_query (FfConsoleCall *call,
     return NULL;
   value = g_hash_table_lookup (call->request->query, name);
   return value != NULL && *value != '\0' ? value : NULL;
+}
+
+gboolean
+ff_console_page_limit (FfConsoleCall *call,
+                       guint         *limit,
+                       GError       **error)
+{
+  const char *text = ff_console_query (call, "limit");
+  guint64 value = PAGE_DEFAULT;
+
+  if (text != NULL && !g_ascii_string_to_unsigned (text, 10, 1, PAGE_MAX, &value, NULL))
+    {
+      g_set_error_literal (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                           _("The limit must be a number from 1 to 1000"));
+      return FALSE;
+    }
+  *limit = (guint) value;
+  return TRUE;
 }
 
 char *
@@ -292,40 +310,28 @@ handle_terminals (FfConsoleCall *call,
                   const char    *param)
 {
   FfPlatformDb *db = call->console->db;
-  const char *limit_text = ff_console_query (call, "limit");
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) terminals = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   FfTerminalFilter filter;
-  guint64 limit = PAGE_DEFAULT;
+  guint limit;
   gint64 total;
   gboolean more;
 
-  if (limit_text != NULL
-      && (!g_ascii_string_to_unsigned (limit_text, 10, 1, PAGE_MAX, &limit, NULL)))
-    return reply_error (call, 400, _("The limit must be a number from 1 to 1000"));
-  if (!parse_filter (call, &filter, &error))
+  if (!ff_console_page_limit (call, &limit, &error) || !parse_filter (call, &filter, &error))
     return reply_gerror (call, error);
   /* One row more than the page tells whether there is a next page. */
-  filter.limit = (guint) limit + 1;
+  filter.limit = limit + 1;
   if ((total = ff_platform_db_count_matching (db, &filter, &error)) < 0
       || (terminals = ff_platform_db_find_terminals (db, &filter, &error)) == NULL)
     return reply_gerror (call, error);
   more = terminals->len > limit;
   if (more)
-    g_ptr_array_set_size (terminals, (guint) limit);
+    g_ptr_array_set_size (terminals, limit);
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
   ff_builder_add_int (builder, "total", total);
-  json_builder_set_member_name (builder, "terminals");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < terminals->len; i++)
-    {
-      json_builder_begin_object (builder);
-      ff_json_add_terminal (builder, g_ptr_array_index (terminals, i));
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
+  ff_console_add_array (builder, "terminals", terminals, ff_json_add_terminal);
   ff_builder_add_string (builder, "next_after",
                          more ? ((FfTerminal *) g_ptr_array_index (terminals,
                                                                    terminals->len - 1))->device_id
@@ -373,12 +379,12 @@ handle_points (FfConsoleCall *call,
   return ff_reply_json (ff_reply_new (call->route), 200, builder);
 }
 
-static void
-add_array (JsonBuilder  *builder,
-           const char   *member,
-           GPtrArray    *rows,
-           void        (*add_members) (JsonBuilder   *builder,
-                                       gconstpointer  row))
+void
+ff_console_add_array (JsonBuilder  *builder,
+                      const char   *member,
+                      GPtrArray    *rows,
+                      void        (*add_members) (JsonBuilder   *builder,
+                                                  gconstpointer  row))
 {
   json_builder_set_member_name (builder, member);
   json_builder_begin_array (builder);
@@ -414,9 +420,9 @@ handle_terminal (FfConsoleCall *call,
   json_builder_begin_object (builder);
   ff_json_add_terminal (builder, terminal);
   json_builder_end_object (builder);
-  add_array (builder, "history", history, ff_json_add_history);
-  add_array (builder, "reports", reports, ff_json_add_report);
-  add_array (builder, "blacklist", blacklist, ff_json_add_blacklist_entry);
+  ff_console_add_array (builder, "history", history, ff_json_add_history);
+  ff_console_add_array (builder, "reports", reports, ff_json_add_report);
+  ff_console_add_array (builder, "blacklist", blacklist, ff_json_add_blacklist_entry);
   ff_builder_add_string (builder, "open_task", open_task);
   json_builder_end_object (builder);
   return ff_reply_json (ff_reply_new (call->route), 200, builder);
@@ -652,9 +658,9 @@ handle_task (FfConsoleCall *call,
     json_builder_add_string_value (builder,
                                    ((FfTaskTablet *) g_ptr_array_index (tablets, i))->serial);
   json_builder_end_array (builder);
-  add_array (builder, "tablet_progress", tablets, add_task_tablet);
-  add_array (builder, "items", items, add_task_item);
-  add_array (builder, "reports", reports, ff_json_add_report);
+  ff_console_add_array (builder, "tablet_progress", tablets, add_task_tablet);
+  ff_console_add_array (builder, "items", items, add_task_item);
+  ff_console_add_array (builder, "reports", reports, ff_json_add_report);
   json_builder_end_object (builder);
   return ff_reply_json (ff_reply_new (call->route), 200, builder);
 }
@@ -758,6 +764,7 @@ static const struct
   { "POST", "tasks/*/cancel", FF_CONSOLE_ACCESS_CHANGE, ff_console_task_cancel },
   { "GET", "campaigns", FF_CONSOLE_ACCESS_READ, ff_console_campaign_list },
   { "GET", "campaigns/*", FF_CONSOLE_ACCESS_READ, ff_console_campaign_show },
+  { "GET", "campaigns/*/terminals", FF_CONSOLE_ACCESS_READ, ff_console_campaign_terminals },
   { "POST", "campaigns", FF_CONSOLE_ACCESS_CHANGE, ff_console_campaign_create },
   { "POST", "campaigns/*/start", FF_CONSOLE_ACCESS_CHANGE, ff_console_campaign_start },
   { "POST", "campaigns/*/pause", FF_CONSOLE_ACCESS_CHANGE, ff_console_campaign_pause },

@@ -238,10 +238,30 @@ ff_campaign_add_members (JsonBuilder   *builder,
 }
 
 void
-ff_campaign_add_waves (JsonBuilder      *builder,
-                       const FfCampaign *campaign,
-                       GPtrArray        *terminals,
-                       gint64            now)
+ff_campaign_add_terminal_members (JsonBuilder   *builder,
+                                  gconstpointer  row)
+{
+  const FfCampaignTerminal *t = row;
+
+  ff_builder_add_string (builder, "device_id", t->device_id);
+  ff_builder_add_int (builder, "position", t->position);
+  ff_builder_add_string (builder, "link", t->link);
+  ff_builder_add_string (builder, "state", t->state);
+  ff_builder_add_string (builder, "command_id", t->command_id);
+  ff_builder_add_string (builder, "task_id", t->task_id);
+  ff_builder_add_string (builder, "step", t->step);
+  ff_builder_add_string (builder, "reason", t->reason);
+  ff_builder_add_timestamp (builder, "updated_at", t->updated_at);
+}
+
+/* The waves with their counts (@wave_counts: FF_CAMPAIGN_TERMINAL_N_STATES a wave, the first
+ * wave first) and, when @terminals is not NULL, their terminals. */
+static void
+add_waves (JsonBuilder      *builder,
+           const FfCampaign *campaign,
+           const gint64     *wave_counts,
+           GPtrArray        *terminals,
+           gint64            now)
 {
   gint64 not_before = ff_campaign_next_wave_not_before (campaign, now);
 
@@ -251,34 +271,52 @@ ff_campaign_add_waves (JsonBuilder      *builder,
   json_builder_begin_array (builder);
   for (guint w = 1, i = 0; w <= campaign->n_waves; w++)
     {
-      gint64 counts[FF_CAMPAIGN_TERMINAL_N_STATES] = { 0 };
-
       json_builder_begin_object (builder);
       ff_builder_add_int (builder, "wave", w);
-      json_builder_set_member_name (builder, "terminal_list");
-      json_builder_begin_array (builder);
-      for (; i < terminals->len; i++)
+      if (terminals != NULL)
         {
-          const FfCampaignTerminal *t = g_ptr_array_index (terminals, i);
-
-          if (t->wave != w)
-            break;
-          ff_campaign_count_terminal (counts, t);
-          json_builder_begin_object (builder);
-          ff_builder_add_string (builder, "device_id", t->device_id);
-          ff_builder_add_int (builder, "position", t->position);
-          ff_builder_add_string (builder, "link", t->link);
-          ff_builder_add_string (builder, "state", t->state);
-          ff_builder_add_string (builder, "command_id", t->command_id);
-          ff_builder_add_string (builder, "task_id", t->task_id);
-          ff_builder_add_string (builder, "step", t->step);
-          ff_builder_add_string (builder, "reason", t->reason);
-          ff_builder_add_timestamp (builder, "updated_at", t->updated_at);
-          json_builder_end_object (builder);
+          json_builder_set_member_name (builder, "terminal_list");
+          json_builder_begin_array (builder);
+          for (; i < terminals->len
+                 && ((FfCampaignTerminal *) g_ptr_array_index (terminals, i))->wave == w; i++)
+            {
+              json_builder_begin_object (builder);
+              ff_campaign_add_terminal_members (builder, g_ptr_array_index (terminals, i));
+              json_builder_end_object (builder);
+            }
+          json_builder_end_array (builder);
         }
-      json_builder_end_array (builder);
-      add_counts (builder, counts);
+      add_counts (builder, wave_counts + (w - 1) * FF_CAMPAIGN_TERMINAL_N_STATES);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
+}
+
+void
+ff_campaign_add_waves (JsonBuilder      *builder,
+                       const FfCampaign *campaign,
+                       GPtrArray        *terminals,
+                       gint64            now)
+{
+  g_autofree gint64 *wave_counts = g_new0 (gint64, MAX (campaign->n_waves, 1)
+                                                   * FF_CAMPAIGN_TERMINAL_N_STATES);
+
+  for (guint i = 0; i < terminals->len; i++)
+    {
+      const FfCampaignTerminal *t = g_ptr_array_index (terminals, i);
+
+      if (t->wave >= 1 && t->wave <= campaign->n_waves)
+        ff_campaign_count_terminal (wave_counts + (t->wave - 1) * FF_CAMPAIGN_TERMINAL_N_STATES,
+                                    t);
+    }
+  add_waves (builder, campaign, wave_counts, terminals, now);
+}
+
+void
+ff_campaign_add_wave_counts (JsonBuilder      *builder,
+                             const FfCampaign *campaign,
+                             const gint64     *wave_counts,
+                             gint64            now)
+{
+  add_waves (builder, campaign, wave_counts, NULL, now);
 }

@@ -49,5 +49,14 @@ void     ff_campaign_add_waves          (JsonBuilder      *builder,
                                          const FfCampaign *campaign,
                                          GPtrArray        *terminals,
                                          gint64            now);
+/* …as the console's campaign page reads it: the waves with their counts only (@wave_counts as
+ * ff_platform_db_count_campaign_waves gives them), no terminals. */
+void     ff_campaign_add_wave_counts    (JsonBuilder      *builder,
+                                         const FfCampaign *campaign,
+                                         const gint64     *wave_counts,
+                                         gint64            now);
+/* The members of @row (an FfCampaignTerminal) as `campaigns show --json` prints them. */
+void     ff_campaign_add_terminal_members (JsonBuilder   *builder,
+                                           gconstpointer  row);
 
 G_END_DECLS

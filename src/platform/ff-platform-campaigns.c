@@ -263,6 +263,10 @@ ff_platform_db_list_campaigns (FfPlatformDb *db,
     read_campaign, (GDestroyNotify) ff_campaign_free, error));
 }
 
+#define SELECT_CAMPAIGN_TERMINALS \
+  "SELECT device_id, position, wave, link, state, command_id, task_id, step, reason, updated_at" \
+  " FROM campaign_terminals"
+
 static gpointer
 read_campaign_terminal (sqlite3_stmt *stmt)
 {
@@ -288,11 +292,59 @@ ff_platform_db_list_campaign_terminals (FfPlatformDb *db,
                                         GError      **error)
 {
   return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db,
-    ff_platform_db_bind (db, "SELECT device_id, position, wave, link, state, command_id, task_id,"
-                             " step, reason, updated_at FROM campaign_terminals"
+    ff_platform_db_bind (db, SELECT_CAMPAIGN_TERMINALS
                              " WHERE campaign_id = ?1 AND (?2 <= 0 OR wave = ?2)"
                              " ORDER BY wave, position", error, "si", campaign_id, wave),
     read_campaign_terminal, (GDestroyNotify) ff_campaign_terminal_free, error));
+}
+
+GPtrArray *
+ff_platform_db_page_campaign_terminals (FfPlatformDb *db,
+                                        const char   *campaign_id,
+                                        gint64        wave,
+                                        gint64        after_position,
+                                        guint         limit,
+                                        GError      **error)
+{
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_collect_rows (db,
+    ff_platform_db_bind (db, SELECT_CAMPAIGN_TERMINALS
+                             " WHERE campaign_id = ?1 AND wave = ?2 AND position > ?3"
+                             " ORDER BY position LIMIT ?4", error, "siii", campaign_id, wave,
+                         after_position, (gint64) limit),
+    read_campaign_terminal, (GDestroyNotify) ff_campaign_terminal_free, error));
+}
+
+gint64 *
+ff_platform_db_count_campaign_waves (FfPlatformDb     *db,
+                                     const FfCampaign *campaign,
+                                     GError          **error)
+{
+  g_autofree gint64 *counts = g_new0 (gint64, MAX (campaign->n_waves, 1)
+                                              * FF_CAMPAIGN_TERMINAL_N_STATES);
+  g_autoptr(GError) local_error = NULL;
+  sqlite3_stmt *stmt;
+
+  ff_platform_db_lock (db);
+  stmt = ff_platform_db_bind (db, "SELECT wave, state, count (*) FROM campaign_terminals"
+                                  " WHERE campaign_id = ? GROUP BY wave, state",
+                              &local_error, "s", campaign->campaign_id);
+  while (stmt != NULL && ff_platform_db_next_row (db, stmt, &local_error))
+    {
+      gint64 wave = sqlite3_column_int64 (stmt, 0);
+      int state = ff_campaign_terminal_state_from_string (
+                    (const char *) sqlite3_column_text (stmt, 1));
+
+      if (wave >= 1 && wave <= campaign->n_waves && state >= 0)
+        counts[(wave - 1) * FF_CAMPAIGN_TERMINAL_N_STATES + state] = sqlite3_column_int64 (stmt,
+                                                                                           2);
+    }
+  ff_platform_db_unlock (db);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&counts);
 }
 
 const char ff_platform_campaign_unfinished_sql[] =

@@ -146,6 +146,19 @@ GPtrArray  *ff_platform_db_list_campaign_terminals (FfPlatformDb *db,
                                                     const char   *campaign_id,
                                                     gint64        wave,
                                                     GError      **error);
+/* A page of wave @wave of @campaign_id: at most @limit terminals in their order, after position
+ * @after_position (0: from the first). */
+GPtrArray  *ff_platform_db_page_campaign_terminals (FfPlatformDb *db,
+                                                    const char   *campaign_id,
+                                                    gint64        wave,
+                                                    gint64        after_position,
+                                                    guint         limit,
+                                                    GError      **error);
+/* How many terminals of each wave of @campaign are in each state: FF_CAMPAIGN_TERMINAL_N_STATES
+ * counts a wave, the first wave first; NULL on error. */
+gint64     *ff_platform_db_count_campaign_waves (FfPlatformDb     *db,
+                                                 const FfCampaign *campaign,
+                                                 GError          **error);
 
 /* Tablet work: one signed task (the code of `tasks create`) for @phone with @handhelds, for the
  * tablet-only terminals of running campaign @campaign_id still pending in the waves started so

@@ -20,6 +20,7 @@ from console_browser import By, console_errors, start_browser, wait_for, wait_un
 from console_fixture import BUILD, Platform
 from console_world import (FAULTY_COUNT, FAULTY_MODEL, PHONE, PIN, TABLETS, XSS_NAME,
                            ed25519_public_key, setup_world)
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import Select
 
 PASSWORDS = {'admin': 'admin password 1', 'ops': 'operator password 1',
@@ -32,6 +33,15 @@ SELECTED = '#e0701b'
 # its V2.01, which a networked terminal cannot take: the engine fails it when its wave starts.
 NETWORKED_MODEL = 'NTU-5'
 NETWORKED = ['NTA00000'] + [f'NTU{i:05d}' for i in range(3)]
+
+
+def replaced(element):
+    """Whether the page drew @element again (the one found before is gone)."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
 
 
 def closed_port():
@@ -313,6 +323,7 @@ class Console(unittest.TestCase):
         self.assertEqual(self.cli_json('campaigns', 'show', campaign_id)['state'], 'running')
         # A wave's terminals, with the failure's reason.
         driver.find_element(By.CSS_SELECTOR, '#wave-terminals-1 summary').click()
+        wait_for(driver, '#wave-terminal-table')
         self.assertIn('not a package for networked terminals', self.text(driver, '#wave-terminals-1'))
         # Listed; every change is in the audit log.
         self.go(driver, 'campaigns', '#campaign-table')
@@ -340,6 +351,44 @@ class Console(unittest.TestCase):
                 f'{window} UTC · closed now: the next wave starts no earlier than '), shown)
         finally:
             # The terminal is free again for the other tests.
+            self.platform.run('campaigns', 'cancel', campaign_id)
+
+    def test_campaign_wave_pages(self):
+        # A running campaign of 150 tablet-only DTU-3000 terminals at V1.10 in one wave: unfolded,
+        # the wave shows its first 100 terminals; Next the other 50, and the page's refresh (every
+        # 5 s while it runs) keeps that wave and that page; Previous goes back to the first.
+        devices = [f'DTU{i:05d}' for i in range(9001, 9001 + 3 * 150, 3)]
+        out = self.platform.run('campaigns', 'create', '--firmware', 'V2.01', '--terminals',
+                                ','.join(devices), '--waves', '100%', '--max-failures', '1').stdout
+        campaign_id = re.search(r'Created campaign (C[0-9]+)', out).group(1)
+        try:
+            self.platform.run('campaigns', 'start', campaign_id)
+            driver = self.browser()
+            self.log_in(driver, 'ops')
+            self.go(driver, 'campaigns/' + campaign_id, '#wave-table')
+            self.assertFalse(driver.find_elements(By.CSS_SELECTOR, '#wave-terminal-table'))
+            driver.find_element(By.CSS_SELECTOR, '#wave-terminals-1 summary').click()
+            wait_for(driver, '#wave-terminal-table')
+            range_css = '#wave-terminals-1 .pager .range'
+            self.assertEqual(self.text(driver, range_css), '1–100 of 150')
+            first_cells = '#wave-terminal-table tbody tr td:nth-child(2)'
+            shown = [e.text for e in driver.find_elements(By.CSS_SELECTOR, first_cells)]
+            self.assertEqual(shown, devices[:100])
+            driver.find_element(By.CSS_SELECTOR, '#next-page').click()
+            wait_until(driver, lambda d: self.text(d, range_css) == '101–150 of 150')
+            table = driver.find_element(By.CSS_SELECTOR, '#wave-terminal-table')
+            self.assertEqual([e.text for e in driver.find_elements(By.CSS_SELECTOR, first_cells)],
+                             devices[100:])
+            self.assertFalse(driver.find_element(By.CSS_SELECTOR, '#next-page').is_enabled())
+            # The refresh draws the page again: the same wave unfolded at the same page.
+            wait_until(driver, lambda d: replaced(table))
+            wait_until(driver, lambda d: self.text(d, range_css) == '101–150 of 150')
+            self.assertEqual([e.text for e in driver.find_elements(By.CSS_SELECTOR, first_cells)],
+                             devices[100:])
+            driver.find_element(By.CSS_SELECTOR, '#wave-terminals-1 .pager .previous').click()
+            wait_until(driver, lambda d: self.text(d, range_css) == '1–100 of 150')
+        finally:
+            # Its terminals are free again for the other tests.
             self.platform.run('campaigns', 'cancel', campaign_id)
 
     def test_withdraw_firmware(self):

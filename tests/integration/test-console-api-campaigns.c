@@ -48,6 +48,81 @@ get_object (Harness     *h,
   return parse_object (body, parser);
 }
 
+/* Queries of a page of campaign C1's terminals that are refused (C1 has 2 waves), and why. */
+static const struct
+{
+  const char *query;
+  const char *message;
+} bad_pages[] = {
+  { "limit=2", "The wave must be a number from 1 to 2" },
+  { "wave=0", "The wave must be a number from 1 to 2" },
+  { "wave=3", "The wave must be a number from 1 to 2" },
+  { "wave=one", "The wave must be a number from 1 to 2" },
+  { "wave=1&limit=0", "The limit must be a number from 1 to 1000" },
+  { "wave=1&limit=1001", "The limit must be a number from 1 to 1000" },
+  { "wave=1&after=-1", "The page must start after a terminal’s position in the campaign, "
+                       "a number from 0" },
+  { "wave=1&after=NTU00001", "The page must start after a terminal’s position in the campaign, "
+                             "a number from 0" },
+};
+
+static void
+assert_same_counts (JsonObject *counts,
+                    JsonObject *expected)
+{
+  g_autoptr(GList) states = json_object_get_members (expected);
+
+  g_assert_cmpuint (json_object_get_size (counts), ==, json_object_get_size (expected));
+  for (GList *l = states; l != NULL; l = l->next)
+    g_assert_cmpint (json_object_get_int_member (counts, l->data), ==,
+                     json_object_get_int_member (expected, l->data));
+}
+
+/* Pages wave @wave of campaign C1 two terminals at a time: together they are @expected (the
+ * CLI's terminals of the wave), each page tells the wave's total and where the next starts. */
+static void
+assert_wave_pages (Harness     *h,
+                   const Login *login,
+                   guint        wave,
+                   JsonArray   *expected)
+{
+  guint n_expected = json_array_get_length (expected), seen = 0, pages = 0;
+  g_autofree char *after = g_strdup ("");
+
+  while (TRUE)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autofree char *path = g_strdup_printf ("/console/api/campaigns/C1/terminals?wave=%u"
+                                               "&limit=2%s", wave, after);
+      JsonObject *page = get_object (h, login, path, parser);
+      JsonArray *terminals = json_object_get_array_member (page, "terminals");
+      JsonNode *next = json_object_get_member (page, "next_after");
+
+      g_assert_cmpint (json_object_get_int_member (page, "total"), ==, n_expected);
+      g_assert_cmpuint (json_array_get_length (terminals), <=, 2);
+      for (guint i = 0; i < json_array_get_length (terminals); i++, seen++)
+        {
+          JsonObject *terminal = json_array_get_object_element (terminals, i);
+          JsonObject *cli_terminal = json_array_get_object_element (expected, seen);
+
+          g_assert_cmpuint (seen, <, n_expected);
+          g_assert_cmpstr (json_object_get_string_member (terminal, "device_id"), ==,
+                           json_object_get_string_member (cli_terminal, "device_id"));
+          g_assert_cmpstr (json_object_get_string_member (terminal, "state"), ==, "pending");
+          g_assert_cmpint (json_object_get_int_member (terminal, "position"), ==,
+                           json_object_get_int_member (cli_terminal, "position"));
+        }
+      pages++;
+      if (json_node_is_null (next))
+        break;
+      g_assert_cmpuint (json_array_get_length (terminals), ==, 2);
+      g_free (after);
+      after = g_strdup_printf ("&after=%" G_GINT64_FORMAT, json_node_get_int (next));
+    }
+  g_assert_cmpuint (seen, ==, n_expected);
+  g_assert_cmpuint (pages, ==, (n_expected + 1) / 2);
+}
+
 /* @action of campaign C1; returns the status and checks the state after a success. */
 static guint
 campaign_act (Harness     *h,
@@ -175,7 +250,7 @@ test_campaigns (Fixture      *fixture,
                                                                               "terminals"),
                                                "pending"), ==, 12);
 
-  /* The console's show is the CLI's. */
+  /* The console's show is the CLI's without the terminals: the waves with their counts. */
   out = harness_run_ok (h, "campaigns", "show", "C1", "--json", NULL);
   g_assert_true (json_parser_load_from_data (cli_parser, out, -1, NULL));
   cli = json_node_get_object (json_parser_get_root (cli_parser));
@@ -186,20 +261,35 @@ test_campaigns (Fixture      *fixture,
   g_assert_cmpuint (json_array_get_length (waves), ==, json_array_get_length (cli_waves));
   for (guint w = 0; w < 2; w++)
     {
-      JsonArray *terminals = json_object_get_array_member (
-        json_array_get_object_element (waves, w), "terminal_list");
-      JsonArray *cli_terminals = json_object_get_array_member (
-        json_array_get_object_element (cli_waves, w), "terminal_list");
+      JsonObject *wave = json_array_get_object_element (waves, w);
+      JsonObject *cli_wave = json_array_get_object_element (cli_waves, w);
+      JsonArray *cli_terminals = json_object_get_array_member (cli_wave, "terminal_list");
 
-      g_assert_cmpuint (json_array_get_length (terminals), ==, 6);
-      g_assert_cmpuint (json_array_get_length (terminals), ==,
-                        json_array_get_length (cli_terminals));
-      for (guint i = 0; i < json_array_get_length (terminals); i++)
-        g_assert_cmpstr (json_object_get_string_member (
-                           json_array_get_object_element (terminals, i), "device_id"), ==,
-                         json_object_get_string_member (
-                           json_array_get_object_element (cli_terminals, i), "device_id"));
+      g_assert_false (json_object_has_member (wave, "terminal_list"));
+      g_assert_cmpint (json_object_get_int_member (wave, "wave"), ==, w + 1);
+      g_assert_cmpuint (json_array_get_length (cli_terminals), ==, 6);
+      g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (wave,
+                                                                                  "terminals"),
+                                                   "pending"), ==, 6);
+      assert_same_counts (json_object_get_object_member (wave, "terminals"),
+                          json_object_get_object_member (cli_wave, "terminals"));
+      /* A wave a page at a time, 2 terminals a page: the CLI's terminals in their order. */
+      assert_wave_pages (h, &login, w + 1, cli_terminals);
     }
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_pages); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/console/api/campaigns/C1/terminals?%s",
+                                               bad_pages[i].query);
+      g_autofree char *text = NULL;
+
+      g_test_message ("%s", path);
+      g_clear_pointer (&body, g_bytes_unref);
+      g_assert_cmpuint (call (h, "GET", path, &login, FALSE, NULL, &body, NULL), ==, 400);
+      text = harness_error_text (body);
+      g_assert_cmpstr (text, ==, bad_pages[i].message);
+    }
+  g_assert_cmpuint (call (h, "GET", "/console/api/campaigns/C9/terminals?wave=1", &login, FALSE,
+                          NULL, NULL, NULL), ==, 404);
   g_assert_cmpuint (call (h, "GET", "/console/api/campaigns/C9", &login, FALSE, NULL, NULL,
                           NULL), ==, 404);
 

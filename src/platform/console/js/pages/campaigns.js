@@ -9,10 +9,12 @@ import { h, fill, route } from '../dom.js';
 import { _, format, formatNumber, formatTime } from '../i18n.js';
 import * as selection from '../selection.js';
 import {
-  busy, changeThenReload, confirmButton, field, heading, keepRefreshed, notice, stateName, table,
+  busy, changeThenReload, confirmButton, field, heading, keepRefreshed, notice, pageStart, pager,
+  stateName, table,
 } from '../widgets.js';
 
 const REFRESH_SECONDS = 5;
+const WAVE_PAGE_SIZE = 100;     // terminals on a page of an unfolded wave
 // A terminal's states, in the order of `campaigns show`; the first five are not finished.
 const TERMINAL_STATES = ['pending', 'sent', 'downloading', 'installing', 'succeeded', 'failed',
                          'rolled-back', 'offline'];
@@ -207,27 +209,39 @@ function actionButtons(campaign, context, reload, status) {
 }
 
 function waveTable(campaign) {
-  const rows = campaign.wave_list.map((wave) => ({ ...wave, total: wave.terminal_list.length }));
+  const rows = campaign.wave_list.map((wave) => ({ ...wave, total: total(wave.terminals) }));
   return table([
     { title: _('Wave'), class: 'number', cell: (w) => String(w.wave) },
     { title: _('Terminals'), class: 'number', cell: (w) => formatNumber(w.total) },
     { title: _('Finished'), class: 'number', cell: (w) => formatNumber(
-      w.terminal_list.filter((t) => FINISHED.has(t.state)).length) },
+      [...FINISHED].reduce((sum, state) => sum + (w.terminals[state] ?? 0), 0)) },
     { title: _('Progress'), cell: (w) => progressBar(w.terminals, 'wave-progress-' + w.wave) },
     { title: '', cell: (w) => (w.wave === campaign.current_wave && campaign.state === 'running'
       ? h('span', { class: 'state-running' }, _('current')) : '') },
   ], rows, { id: 'wave-table', rowClass: (w) => (w.wave === campaign.current_wave ? 'current-wave' : null) });
 }
 
-// The terminals of each wave, folded: a large campaign holds many.
-function terminalLists(campaign) {
+// The wave the address unfolds (?wave=N) and the page of it (?after=POSITION&from=N).
+function shownWave(query) {
+  return Number.parseInt(query.get('wave') ?? '0', 10) || 0;
+}
+
+// The terminals of each wave, folded: a large campaign holds many. The one the address unfolds
+// shows @page (a page of campaigns/ID/terminals) with a pager; unfolding another goes to its
+// first page, so the address (and the page's refresh) keeps which wave and page are shown.
+function terminalLists(campaign, query, page) {
+  const unfolded = shownWave(query);
+  const first = pageStart(query);
+  const go = (values) => {
+    location.hash = route(['campaigns', campaign.campaign_id], values);
+  };
   return campaign.wave_list.map((wave) => {
-    const details = h('details', { class: 'wave-terminals', id: 'wave-terminals-' + wave.wave },
+    const open = wave.wave === unfolded && page !== null;
+    const details = h('details', { class: 'wave-terminals', id: 'wave-terminals-' + wave.wave, open },
       h('summary', null, format(_('Wave {wave}: {count} terminals'),
-                                { wave: wave.wave, count: formatNumber(wave.terminal_list.length) })));
-    details.addEventListener('toggle', () => {
-      if (details.open && details.children.length === 1)
-        details.append(table([
+                                { wave: wave.wave, count: formatNumber(total(wave.terminals)) })),
+      open ? [
+        table([
           { title: '#', class: 'number', cell: (t) => String(t.position) },
           { title: _('Device ID'), cell: (t) => h('a', { href: route(['terminal', t.device_id]) }, t.device_id) },
           { title: _('Link'), cell: (t) => (t.link === 'mqtt' ? _('MQTT') : _('offline (tablet)')) },
@@ -237,7 +251,15 @@ function terminalLists(campaign) {
           { title: _('Command or task'), cell: (t) => (t.task_id
             ? h('a', { href: route(['tasks', t.task_id]) }, t.task_id) : t.command_id ?? '') },
           { title: _('Updated'), cell: (t) => formatTime(t.updated_at) },
-        ], wave.terminal_list));
+        ], page.terminals, { id: 'wave-terminal-table' }),
+        pager(first, page.terminals.length, page.total, page.next_after !== null && (() => go({
+          wave: wave.wave, after: page.next_after, from: first + page.terminals.length,
+        }))),
+      ] : null);
+    // Drawn open or folded as the address says, the toggle of that drawing changes nothing.
+    details.addEventListener('toggle', () => {
+      if (details.open !== open)
+        go(details.open ? { wave: wave.wave } : {});
     });
     return details;
   });
@@ -245,11 +267,19 @@ function terminalLists(campaign) {
 
 // @refusal: why the change this page asked for was refused, shown over the campaign as it is.
 async function one(content, campaignId, query, context, refusal) {
-  const campaign = await api.get('campaigns/' + encodeURIComponent(campaignId));
+  const path = 'campaigns/' + encodeURIComponent(campaignId);
+  const wave = shownWave(query);
+  const [campaign, page] = await Promise.all([
+    api.get(path),
+    wave > 0 ? api.get(path + '/terminals', { wave, after: query.get('after'), limit: WAVE_PAGE_SIZE })
+      : null,
+  ]);
   if (!context.current())
     return;
   const status = notice();
-  const reload = (why) => one(content, campaignId, new URLSearchParams(), context, why);
+  // A refresh keeps the unfolded wave and its page.
+  const kept = new URLSearchParams([...query].filter(([name]) => ['wave', 'after', 'from'].includes(name)));
+  const reload = (why) => one(content, campaignId, kept, context, why);
   status.id = 'campaign-status';
   if (refusal)
     status.error(refusal);
@@ -282,7 +312,7 @@ async function one(content, campaignId, query, context, refusal) {
         campaign.started_at ? [h('dt', null, _('Started')), h('dd', null, formatTime(campaign.started_at))] : null,
         campaign.finished_at ? [h('dt', null, _('Finished')), h('dd', null, formatTime(campaign.finished_at))] : null,
         h('dt', null, _('Terminals')), h('dd', null, progressBar(campaign.terminals, 'campaign-progress')))),
-    h('section', { class: 'card' }, h('h2', null, _('Waves')), waveTable(campaign), terminalLists(campaign)));
+    h('section', { class: 'card' }, h('h2', null, _('Waves')), waveTable(campaign), terminalLists(campaign, query, page)));
   sizeSegments(content);
   keepRefreshed(campaign.state === 'running', context, REFRESH_SECONDS, reload, status);
 }
