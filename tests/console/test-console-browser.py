@@ -391,6 +391,30 @@ class Console(unittest.TestCase):
             # Its terminals are free again for the other tests.
             self.platform.run('campaigns', 'cancel', campaign_id)
 
+    def test_meter_campaign_links(self):
+        # A meter app's campaign lists meters reached over CoAP, not terminals waiting for a tablet.
+        image = self.platform.write('relay-2.0.0.bin', b'relay app 2.0.0' * 64)
+        package = os.path.join(self.platform.dir, 'relay-2.0.0.ffpkg')
+        self.platform.run('packages', 'build', '--vendor', 'Acme', '--model', 'relay', '--hardware',
+                          'DDZY-1', '--version', '2.0.0', '--meter-app', image,
+                          '--meter-app-version', '2.0.0', '-o', package)
+        self.platform.run('meters', 'apps', 'add-package', package, '--app-id', '7', '--resident')
+        self.platform.run('meters', 'add', 'M0001', '--vendor', 'Acme', '--model', 'DDZY-1',
+                          '--app', 'relay=1.0.0')
+        out = self.platform.run('campaigns', 'create', '--meter-app', 'relay', '--version', '2.0.0',
+                                '--waves', '100%', '--max-failures', '1').stdout
+        campaign_id = re.search(r'Created campaign (C[0-9]+)', out).group(1)
+        try:
+            driver = self.browser()
+            self.log_in(driver, 'ops')
+            self.go(driver, 'campaigns/' + campaign_id, '#wave-table')
+            driver.find_element(By.CSS_SELECTOR, '#wave-terminals-1 summary').click()
+            wait_for(driver, '#wave-terminal-table')
+            self.assertEqual(self.text(driver, '#wave-terminal-table tbody tr td:nth-child(3)'),
+                             'CoAP (meter)')
+        finally:
+            self.platform.run('campaigns', 'cancel', campaign_id)
+
     def test_withdraw_firmware(self):
         driver = self.browser()
         self.log_in(driver, 'ops')

@@ -20,6 +20,15 @@ const TERMINAL_STATES = ['pending', 'sent', 'downloading', 'installing', 'succee
                          'rolled-back', 'offline'];
 const FINISHED = new Set(['succeeded', 'failed', 'rolled-back', 'offline']);
 
+// How a campaign reaches a terminal or meter (the link column of campaign_terminals).
+function linkName(link) {
+  if (link === 'mqtt')
+    return _('MQTT');
+  if (link === 'coap')
+    return _('CoAP (meter)');
+  return _('offline (tablet)');
+}
+
 function total(counts) {
   return TERMINAL_STATES.reduce((sum, state) => sum + (counts[state] ?? 0), 0);
 }
@@ -244,7 +253,7 @@ function terminalLists(campaign, query, page) {
         table([
           { title: '#', class: 'number', cell: (t) => String(t.position) },
           { title: _('Device ID'), cell: (t) => h('a', { href: route(['terminal', t.device_id]) }, t.device_id) },
-          { title: _('Link'), cell: (t) => (t.link === 'mqtt' ? _('MQTT') : _('offline (tablet)')) },
+          { title: _('Link'), cell: (t) => linkName(t.link) },
           { title: _('State'), cell: (t) => stateName(t.state) },
           { title: _('Step'), cell: (t) => t.step ?? '' },
           { title: _('Reason'), cell: (t) => t.reason ?? '' },
