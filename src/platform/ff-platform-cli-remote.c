@@ -393,8 +393,8 @@ mqtt_config (FfCli   *cli,
              char   **argv,
              GError **error)
 {
-  g_autofree char *out_dir = NULL, *host = NULL, *platform_url = NULL;
-  int port = FF_MQTT_DEFAULT_PORT;
+  g_autofree char *out_dir = NULL, *host = NULL, *platform_host = NULL, *platform_url = NULL;
+  int port = FF_MQTT_DEFAULT_PORT, platform_port = 0;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
       N_("Directory to write the broker's configuration to"), N_("DIR") },
@@ -402,6 +402,12 @@ mqtt_config (FfCli   *cli,
       N_("The broker's host name or address, as terminals reach it (default 127.0.0.1)"),
       N_("NAME") },
     { "port", 0, 0, G_OPTION_ARG_INT, &port, N_("The broker's TLS port (default 8883)"),
+      N_("PORT") },
+    { "platform-host", 0, 0, G_OPTION_ARG_STRING, &platform_host,
+      N_("The address of the broker's listener for the platform's own clients, never reachable "
+         "from the terminals' network (default 127.0.0.1)"), N_("NAME") },
+    { "platform-port", 0, 0, G_OPTION_ARG_INT, &platform_port,
+      N_("The TLS port of the platform's listener (default: the broker's port + 1)"),
       N_("PORT") },
     { "platform-url", 0, 0, G_OPTION_ARG_STRING, &platform_url,
       N_("The platform's HTTPS address terminals download from (default https://HOST:8443)"),
@@ -419,14 +425,24 @@ mqtt_config (FfCli   *cli,
     return ff_cli_usage_error (error, _("The host must be a host name or an IP address"));
   if (port < 1 || port > 65535)
     return ff_cli_usage_error (error, _("The port must be between 1 and 65535"));
+  if (platform_host != NULL && !ff_host_is_valid (platform_host))
+    return ff_cli_usage_error (error, _("The platform's host must be a host name or an IP "
+                                        "address"));
+  if (platform_port == 0)
+    platform_port = port + 1;
+  if (platform_port < 1 || platform_port > 65535 || platform_port == port)
+    return ff_cli_usage_error (error, _("The platform's port must be between 1 and 65535, and "
+                                        "not the terminals' (--port)"));
   if (platform_url != NULL && !platform_url_is_valid (platform_url))
     return ff_cli_usage_error (error, _("The platform URL must look like https://HOST[:PORT], "
                                         "the address terminals download packages from"));
   default_url = g_strdup_printf ("https://%s:8443", host != NULL ? host : "127.0.0.1");
   if (ff_cli_open_db (cli, error) == NULL
       || !ff_mqtt_write_config (cli->data_dir, out_dir, host != NULL ? host : "127.0.0.1",
-                                (guint) port, platform_url != NULL ? platform_url : default_url,
-                                error))
+                                (guint) port,
+                                platform_host != NULL ? platform_host : "127.0.0.1",
+                                (guint) platform_port,
+                                platform_url != NULL ? platform_url : default_url, error))
     return FALSE;
   g_print (_("Wrote the broker's configuration to %s; start it with “mosquitto -c "
              "%s/mosquitto.conf”\n"), out_dir, out_dir);

@@ -32,6 +32,7 @@ ff_mqtt_settings_free (FfMqttSettings *settings)
   if (settings == NULL)
     return;
   g_free (settings->host);
+  g_free (settings->platform_host);
   g_free (settings->platform_url);
   g_free (settings->ca_path);
   g_free (settings->cert_path);
@@ -139,6 +140,23 @@ load_ca (const char *data_dir,
   return g_steal_pointer (&key);
 }
 
+/* The port saved under @key, or 0 (with @error set) when it is missing or no port. */
+static guint
+load_port (GKeyFile   *file,
+           const char *key,
+           const char *path,
+           GError    **error)
+{
+  gint64 port = g_key_file_get_int64 (file, SETTINGS_GROUP, key, error);
+
+  if (port >= 1 && port <= 65535)
+    return (guint) port;
+  if (error != NULL && *error == NULL)
+    g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
+                 _("%s names no valid port"), path);
+  return 0;
+}
+
 FfMqttSettings *
 ff_mqtt_settings_load (const char *data_dir,
                        GError    **error)
@@ -147,7 +165,6 @@ ff_mqtt_settings_load (const char *data_dir,
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autoptr(FfMqttSettings) settings = g_new0 (FfMqttSettings, 1);
   g_autoptr(GError) local_error = NULL;
-  gint64 port;
 
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
     {
@@ -159,15 +176,19 @@ ff_mqtt_settings_load (const char *data_dir,
   settings->host = g_key_file_get_string (file, SETTINGS_GROUP, "host", error);
   if (settings->host == NULL)
     return NULL;
-  port = g_key_file_get_int64 (file, SETTINGS_GROUP, "port", error);
-  if (port < 1 || port > 65535)
+  if ((settings->port = load_port (file, "port", path, error)) == 0)
+    return NULL;
+  /* Settings of an older `mqtt config`, whose broker has one listener: the platform's clients
+   * connect to it (until `mqtt config` runs again). */
+  if (!g_key_file_has_key (file, SETTINGS_GROUP, "platform-host", NULL))
     {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_INVALID,
-                     _("%s names no valid port"), path);
-      return NULL;
+      settings->platform_host = g_strdup (settings->host);
+      settings->platform_port = settings->port;
     }
-  settings->port = (guint) port;
+  else if ((settings->platform_host = g_key_file_get_string (file, SETTINGS_GROUP,
+                                                             "platform-host", error)) == NULL
+           || (settings->platform_port = load_port (file, "platform-port", path, error)) == 0)
+    return NULL;
   settings->platform_url = g_key_file_get_string (file, SETTINGS_GROUP, "platform-url", error);
   if (settings->platform_url == NULL)
     return NULL;
@@ -181,6 +202,8 @@ static gboolean
 save_settings (const char *data_dir,
                const char *host,
                guint       port,
+               const char *platform_host,
+               guint       platform_port,
                const char *platform_url,
                GError    **error)
 {
@@ -190,6 +213,8 @@ save_settings (const char *data_dir,
 
   g_key_file_set_string (file, SETTINGS_GROUP, "host", host);
   g_key_file_set_integer (file, SETTINGS_GROUP, "port", (int) port);
+  g_key_file_set_string (file, SETTINGS_GROUP, "platform-host", platform_host);
+  g_key_file_set_integer (file, SETTINGS_GROUP, "platform-port", (int) platform_port);
   g_key_file_set_string (file, SETTINGS_GROUP, "platform-url", platform_url);
   text = g_key_file_to_data (file, NULL, NULL);
   return write_file (path, text, 0600, error);
@@ -221,15 +246,36 @@ static const char acl_text[] =
  * campaign's results and states (10,000 terminals: some 30 MB). */
 #define MQTT_MAX_QUEUED_BYTES (64 * 1024 * 1024)
 
+/* A listener's lines: TLS 1.3 with a certificate of the platform's CA, whose CN is the client's
+ * user name. A listener named by an IP address listens there only; one named by a host name on
+ * every address (its clients reach it by that name). */
+static char *
+listener_text (const char *dir,
+               const char *host,
+               guint       port)
+{
+  g_autofree char *bind = g_hostname_is_ip_address (host) ? g_strconcat (" ", host, NULL)
+                                                           : g_strdup ("");
+
+  return g_strdup_printf ("listener %u%s\n"
+                          "cafile %s/ca.crt\n"
+                          "certfile %s/broker.crt\n"
+                          "keyfile %s/broker.key\n"
+                          "tls_version tlsv1.3\n"
+                          "require_certificate true\n"
+                          "use_identity_as_username true\n",
+                          port, bind, dir, dir, dir);
+}
+
 static char *
 broker_config_text (const char *dir,
                     const char *host,
-                    guint       port)
+                    guint       port,
+                    const char *platform_host,
+                    guint       platform_port)
 {
-  /* A broker named by an IP address listens there only; one named by a host name on every
-   * address (the terminals reach it by that name). */
-  g_autofree char *bind = g_hostname_is_ip_address (host) ? g_strconcat (" ", host, NULL)
-                                                           : g_strdup ("");
+  g_autofree char *terminals = listener_text (dir, host, port);
+  g_autofree char *platform = listener_text (dir, platform_host, platform_port);
 
   return g_strdup_printf (
     "# Written by fieldflash-platform mqtt config (docs/platform.md, \"Remote upgrades\").\n"
@@ -250,14 +296,25 @@ broker_config_text (const char *dir,
     "# and passing on up to 256 MiB a message.\n"
     "max_packet_size %d\n"
     "\n"
-    "listener %u%s\n"
-    "cafile %s/ca.crt\n"
-    "certfile %s/broker.crt\n"
-    "keyfile %s/broker.key\n"
-    "tls_version tlsv1.3\n"
-    "require_certificate true\n"
-    "use_identity_as_username true\n",
-    dir, dir, MQTT_MAX_QUEUED_BYTES, MQTT_MAX_PACKET_SIZE, port, bind, dir, dir, dir);
+    "# The terminals': a client's ID is its certificate's CN, so that a terminal cannot connect\n"
+    "# as the platform or as another terminal (taking over, and with a clean session wiping,\n"
+    "# that client's session).\n"
+    "%s"
+    "use_username_as_clientid true\n"
+    "\n"
+    "# The platform's own clients (serve, its checks, the CLI), which share its certificate and\n"
+    "# each take an ID of their own. Never reachable from the terminals' network: the ACL holds\n"
+    "# here too, but a client's ID is its own choice.\n"
+    "%s",
+    dir, dir, MQTT_MAX_QUEUED_BYTES, MQTT_MAX_PACKET_SIZE, terminals, platform);
+}
+
+/* A subjectAltName entry for @host; a host name also names the loopback addresses. */
+static char *
+alt_name (const char *host)
+{
+  return g_hostname_is_ip_address (host) ? g_strdup_printf ("IP:%s", host)
+                                         : g_strdup_printf ("DNS:%s,IP:127.0.0.1,IP:::1", host);
 }
 
 gboolean
@@ -265,6 +322,8 @@ ff_mqtt_write_config (const char *data_dir,
                       const char *out_dir,
                       const char *host,
                       guint       port,
+                      const char *platform_host,
+                      guint       platform_port,
                       const char *platform_url,
                       GError    **error)
 {
@@ -272,6 +331,7 @@ ff_mqtt_write_config (const char *data_dir,
   g_autofree char *ca_pem = NULL;
   g_autoptr(FfKey) ca = NULL;
   g_autofree char *names = NULL;
+  g_autofree char *platform_name = NULL;
   g_autofree char *config = NULL;
   const char *const names_in_dir[] = {
     "ca.crt", "broker.key", "broker.crt", "platform-client.crt", "platform-client.key",
@@ -292,10 +352,17 @@ ff_mqtt_write_config (const char *data_dir,
     g_ptr_array_add (full, g_build_filename (dir, names_in_dir[i], NULL));
   if (!make_directory (dir, error) || (ca = load_ca (data_dir, &ca_pem, error)) == NULL)
     return FALSE;
-  names = g_hostname_is_ip_address (host)
-          ? g_strdup_printf ("IP:%s", host)
-          : g_strdup_printf ("DNS:%s,IP:127.0.0.1,IP:::1", host);
-  config = broker_config_text (dir, host, port);
+  /* The broker's certificate names both listeners' hosts. */
+  names = alt_name (host);
+  platform_name = alt_name (platform_host);
+  if (g_strcmp0 (names, platform_name) != 0)
+    {
+      char *both = g_strconcat (names, ",", platform_name, NULL);
+
+      g_free (names);
+      names = both;
+    }
+  config = broker_config_text (dir, host, port, platform_host, platform_port);
   {
     g_autofree char *client_cert = mqtt_path (data_dir, "platform-client.crt");
     g_autofree char *client_key = mqtt_path (data_dir, "platform-client.key");
@@ -308,7 +375,7 @@ ff_mqtt_write_config (const char *data_dir,
         || !write_file (full->pdata[6], config, 0644, error))
       return FALSE;
   }
-  return save_settings (data_dir, host, port, platform_url, error);
+  return save_settings (data_dir, host, port, platform_host, platform_port, platform_url, error);
 }
 
 /* The files of a terminal's credentials directory, in the order they are written. */

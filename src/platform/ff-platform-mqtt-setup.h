@@ -15,8 +15,12 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char  *host;                 /* the broker, as the platform and the terminals reach it */
+  char  *host;                 /* the broker's listener for the terminals, as they reach it */
   guint  port;
+  /* The broker's listener for the platform's own clients (serve, its checks, the CLI): there,
+   * client IDs are free; on the terminals' one, a client's ID is its certificate's CN. */
+  char  *platform_host;
+  guint  platform_port;
   char  *platform_url;         /* https://HOST:PORT of `serve`, for package URLs in commands */
   char  *ca_path;              /* DATA/mqtt/ca.crt */
   char  *cert_path;            /* the platform's client certificate and key */
@@ -29,12 +33,14 @@ FfMqttSettings *ff_mqtt_settings_load  (const char     *data_dir,
                                         GError        **error);
 
 /* Writes the broker's files into @out_dir (mosquitto.conf, acl, ca.crt, broker.crt/.key,
- * platform-client.crt/.key), making the platform's CA first if needed, and saves @host, @port and
- * @platform_url as the settings the platform connects with. */
+ * platform-client.crt/.key), making the platform's CA first if needed, and saves them as the
+ * settings the platform connects with (its clients to @platform_host:@platform_port). */
 gboolean        ff_mqtt_write_config   (const char     *data_dir,
                                         const char     *out_dir,
                                         const char     *host,
                                         guint           port,
+                                        const char     *platform_host,
+                                        guint           platform_port,
                                         const char     *platform_url,
                                         GError        **error);
 

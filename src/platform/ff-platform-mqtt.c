@@ -337,8 +337,8 @@ ff_mqtt_client_new (const FfMqttSettings *settings,
   g_once (&once, init_library, NULL);
   client->handlers = *handlers;
   client->user_data = user_data;
-  client->host = g_strdup (settings->host);
-  client->port = settings->port;
+  client->host = g_strdup (settings->platform_host);
+  client->port = settings->platform_port;
   client->tags = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   g_mutex_init (&client->connect_lock);
   client->mosq = mosquitto_new (client_id, !persistent, client);

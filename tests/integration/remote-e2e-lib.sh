@@ -160,7 +160,7 @@ EOF_PY
 as_platform_sub () {
   local run=()
   (( BASH_SUBSHELL > 0 )) && run=(exec)
-  "${run[@]}" mosquitto_sub -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
+  "${run[@]}" mosquitto_sub -h 127.0.0.1 -p "$REMOTE_MQTT_PLATFORM_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
     --cert "$REMOTE_MQTT_DIR/platform-client.crt" --key "$REMOTE_MQTT_DIR/platform-client.key" "$@"
 }
 

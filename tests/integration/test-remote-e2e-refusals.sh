@@ -39,7 +39,7 @@ print(json.dumps({"document": base64.b64encode(open(sys.argv[1], "rb").read()).d
 }
 
 publish_command () {
-  mosquitto_pub -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
+  mosquitto_pub -h 127.0.0.1 -p "$REMOTE_MQTT_PLATFORM_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
     --cert "$REMOTE_MQTT_DIR/platform-client.crt" --key "$REMOTE_MQTT_DIR/platform-client.key" \
     -q 1 -t "ff/v1/t/$1/cmd" -m "$2"
 }
@@ -92,9 +92,10 @@ expect_refused REF-OTHER "REF-ELSEWHERE|another"
 
 echo "== a replayed command: executed once, ignored the second time (one result)"
 start_terminal REF-REPLAY ab
-# The command as the terminal receives it, taken with its own certificate (only it may read it).
+# The command as the terminal receives it, taken with its own certificate (only it may read it)
+# beside the agent's connection: on the platform's listener, where client IDs are free.
 lines=$(wc -l < "$work/mosquitto.log")
-mosquitto_sub -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
+mosquitto_sub -h 127.0.0.1 -p "$REMOTE_MQTT_PLATFORM_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
   --cert "$work/credentials/REF-REPLAY/terminal.crt" --key "$work/credentials/REF-REPLAY/terminal.key" \
   -i replay-watch -t ff/v1/t/REF-REPLAY/cmd -C 1 -W "$(ff_test_seconds 60)" > "$work/replay.cmd" &
 sub=$!

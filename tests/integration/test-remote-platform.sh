@@ -21,7 +21,8 @@ for id in DTU-0001 DTU-0002 DTU-0003 DTU-0004; do remote_stack_add_terminal "$id
 creds=$work/credentials
 
 # A subscriber of terminal $1 (client ID $2, a persistent session) to its topics $3…, taking $N
-# messages into $work/$1.out ("TOPIC PAYLOAD" lines); waits until the broker has it. The broker's
+# messages into $work/$1.out ("TOPIC PAYLOAD" lines); waits until the broker has it. It is a
+# connection beside the terminal's own (the publishers here), on the platform's listener. The broker's
 # retained copy of the topic's last command or ack, delivered at each subscription, is left out
 # (-R): only what is published from then on (or queued in the session) counts.
 subscribe () {
@@ -30,7 +31,7 @@ subscribe () {
   lines=$(wc -l < "$work/mosquitto.log")
   local topics=()
   for topic in "$@"; do topics+=(-t "$topic"); done
-  remote_stack_as_terminal "$who" mosquitto_sub -i "$id" -c -q 1 -v -R -C "$count" "${topics[@]}" \
+  remote_stack_as_terminal_aside "$who" mosquitto_sub -i "$id" -c -q 1 -v -R -C "$count" "${topics[@]}" \
     > "$work/$who.out" &
   remote_stack_pids+=($!)
   remote_stack_wait_line "$work/mosquitto.log" "as $id " "$((lines + 1))"
@@ -92,8 +93,8 @@ grep -q 'There is no firmware V9.99 for Acme DTU-3000 (terminal DTU-0004)' "$wor
 
 echo "== ACL: a terminal reads only its own commands"
 # DTU-0001 subscribes to DTU-0002's command topic too; the command for DTU-0002 goes first.
-subscribe DTU-0001 DTU-0001 1 ff/v1/t/DTU-0002/cmd ff/v1/t/DTU-0001/cmd
-subscribe DTU-0002 DTU-0002 1 ff/v1/t/DTU-0002/cmd
+subscribe DTU-0001 DTU-0001-sub 1 ff/v1/t/DTU-0002/cmd ff/v1/t/DTU-0001/cmd
+subscribe DTU-0002 DTU-0002-sub 1 ff/v1/t/DTU-0002/cmd
 remote_platform remote upgrade DTU-0002 --firmware V2.00 > "$work/upgrade-2.out"
 ff_test_wait_pid "${remote_stack_pids[1]}"
 command_2=$(sed -n 's/^DTU-0002: command \([0-9a-f]*\) .*/\1/p' "$work/upgrade-2.out")
@@ -113,7 +114,7 @@ fi
 echo "== ACL: a terminal writes only its own results"
 # The platform's identity listens to every result; DTU-0001 writes DTU-0002's topic, then its own.
 lines=$(wc -l < "$work/mosquitto.log")
-mosquitto_sub -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
+mosquitto_sub -h 127.0.0.1 -p "$REMOTE_MQTT_PLATFORM_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
   --cert "$REMOTE_MQTT_DIR/platform-client.crt" --key "$REMOTE_MQTT_DIR/platform-client.key" \
   -i acl-watch -v -C 1 -t 'ff/v1/t/+/result' > "$work/watch.out" &
 remote_stack_pids+=($!)
@@ -124,7 +125,7 @@ ff_test_wait_pid "${remote_stack_pids[2]}"
 [ "$(cat "$work/watch.out")" = "ff/v1/t/DTU-0001/result own" ] || fail "watch: $(cat "$work/watch.out")"
 
 echo "== a result published twice is stored once, acknowledged each time, and lands in history"
-subscribe DTU-0001 DTU-0001 2 ff/v1/t/DTU-0001/cmd
+subscribe DTU-0001 DTU-0001-sub 2 ff/v1/t/DTU-0001/cmd
 "${tool[@]}" sign-result "$creds/DTU-0001/terminal.key" DTU-0001 "$command_id" succeeded V2.00 \
   > "$work/result.json"
 result_id=$(python3 -c 'import base64, json, sys; d = json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(d["document"]))["result_id"])' "$work/result.json")
@@ -186,7 +187,7 @@ grep -q 'already runs V2.00' "$work/refused.err" || fail "$(cat "$work/refused.e
 remote_platform remote upgrade DTU-0001 --firmware V1.50 2> "$work/refused.err" && fail "a downgrade"
 grep -q 'older than V2.00' "$work/refused.err" || fail "$(cat "$work/refused.err")"
 # The session of DTU-0001 holds the ack of the result sent again above; the rollback comes next.
-subscribe DTU-0001 DTU-0001 2 ff/v1/t/DTU-0001/cmd
+subscribe DTU-0001 DTU-0001-sub 2 ff/v1/t/DTU-0001/cmd
 remote_platform remote upgrade DTU-0001 --firmware V1.50 --rollback > "$work/rollback.out"
 ff_test_wait_pid "${remote_stack_pids[-1]}"
 rollback_id=$(sed -n 's/^DTU-0001: command \([0-9a-f]*\) .*/\1/p' "$work/rollback.out")
@@ -195,7 +196,7 @@ checked=$(payload DTU-0001 2 | "${tool[@]}" verify-command "$creds/DTU-0001/plat
 # The upgrade's result once more (an outbox that missed its ack): the ack reaches the terminal's
 # session, and the rollback stays the retained message of its topic — an ack published retained
 # replaced it there, and a terminal subscribing anew (its session lost) never got the rollback.
-subscribe DTU-0001 DTU-0001 1 ff/v1/t/DTU-0001/cmd
+subscribe DTU-0001 DTU-0001-sub 1 ff/v1/t/DTU-0001/cmd
 remote_stack_as_terminal DTU-0001 mosquitto_pub -q 1 -t ff/v1/t/DTU-0001/result -f "$work/result.json"
 ff_test_wait_pid "${remote_stack_pids[-1]}"
 checked=$(payload DTU-0001 1 | "${tool[@]}" verify-command "$creds/DTU-0001/platform.pub.pem" DTU-0001)
@@ -379,7 +380,7 @@ grep -q 'recorded but not all were sent' "$work/away.err" || fail "$(cat "$work/
 away_id=$(sed -n 's/^DTU-0004: command \([0-9a-f]*\) .*/\1/p' "$work/away.out")
 remote_stack_kill_platform KILL
 remote_stack_start_broker
-subscribe DTU-0004 DTU-0004 2 ff/v1/t/DTU-0004/cmd
+subscribe DTU-0004 DTU-0004-sub 2 ff/v1/t/DTU-0004/cmd
 lines=$(wc -l < "$work/platform.log")
 remote_stack_start_platform
 remote_stack_wait_line "$work/platform.log" "command $away_id sent" "$((lines + 1))"
@@ -496,7 +497,7 @@ remote_platform remote upgrade DTU-0004 --firmware V1.50 --rollback > "$work/old
 old_acl_id=$(sed -n 's/^DTU-0004: command \([0-9a-f]*\) .*/\1/p' "$work/old-acl.out")
 remote_stack_kill_platform KILL
 remote_stack_start_broker
-subscribe DTU-0004 DTU-0004 1 ff/v1/t/DTU-0004/cmd
+subscribe DTU-0004 DTU-0004-sub 1 ff/v1/t/DTU-0004/cmd
 lines=$(wc -l < "$work/platform.log")
 FIELDFLASH_PLATFORM_FAULT=kill-after-claim=1 remote_stack_start_platform
 remote_stack_wait_line "$work/platform.log" 'FIELDFLASH_PLATFORM_FAULT: killed after claiming 1' \
@@ -519,7 +520,8 @@ python3 -c 'import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
 fill = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(1)]
-import signal; print("ready", flush=True); signal.pause()' "$REMOTE_MQTT_PORT" > "$work/silent.log" &
+import signal; print("ready", flush=True); signal.pause()' "$REMOTE_MQTT_PLATFORM_PORT" \
+  > "$work/silent.log" &
 remote_stack_pids+=($!)
 remote_stack_wait_line "$work/silent.log" ready
 lines=$(wc -l < "$work/platform.log")

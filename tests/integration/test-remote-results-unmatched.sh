@@ -20,11 +20,12 @@ for id in DTU-0001 DTU-0002; do remote_stack_add_terminal "$id"; done
 creds=$work/credentials
 
 # Terminal $1's subscriber to its command topic taking $2 messages from now on (-R: not the
-# retained one) into $work/$1.out; waits until the broker has it.
+# retained one) into $work/$1.out; waits until the broker has it. Beside the terminal's own
+# connection (the publishers here): on the platform's listener.
 subscribe () {
   local who=$1 count=$2 lines
   lines=$(wc -l < "$work/mosquitto.log")
-  remote_stack_as_terminal "$who" mosquitto_sub -i "$who-watch-$RANDOM" -q 1 -R -C "$count" \
+  remote_stack_as_terminal_aside "$who" mosquitto_sub -i "$who-watch-$RANDOM" -q 1 -R -C "$count" \
     -t "ff/v1/t/$who/cmd" > "$work/$who.out" &
   remote_stack_pids+=($!)
   remote_stack_wait_line "$work/mosquitto.log" "as $who-watch-" "$((lines + 1))"

@@ -30,7 +30,7 @@ remote_platform firmware add "$work/v2.ffpkg" > /dev/null
 remote_stack_kill_platform TERM
 credentials=$work/credentials
 platform=(--cafile "$REMOTE_MQTT_DIR/ca.crt" --cert "$REMOTE_MQTT_DIR/platform-client.crt"
-          --key "$REMOTE_MQTT_DIR/platform-client.key" -h 127.0.0.1 -p "$REMOTE_MQTT_PORT")
+          --key "$REMOTE_MQTT_DIR/platform-client.key" -h 127.0.0.1 -p "$REMOTE_MQTT_PLATFORM_PORT")
 
 # Starts the swarm over both terminals, its output in swarm-$1.log.
 start_swarm () {

@@ -18,7 +18,11 @@
 #   trap 'remote_stack_finish DIR' EXIT   # such a trap: also kills the PIDs in remote_stack_pids
 #                               # (the test's subscribers), fails the test on what a sanitizer
 #                               # reported in serve's log, and removes DIR
-#   remote_stack_as_terminal ID PROGRAM ARGS…   # mosquitto_sub/mosquitto_pub as terminal ID
+#   remote_stack_as_terminal ID PROGRAM ARGS…   # mosquitto_sub/mosquitto_pub as terminal ID, on
+#                               # the terminals' listener (its client ID is forced to ID)
+#   remote_stack_as_terminal_aside ID PROGRAM ARGS…   # the same on the platform's listener, where
+#                               # client IDs are free: a second connection of terminal ID's beside
+#                               # its own (an agent's, or a test's subscriber); the ACL still holds
 #
 # Set REMOTE_STACK_PUBLIC_PORT before remote_stack_start to give the platform another public port
 # than serve's (a relay in front of it, e.g. `fieldflash-sim networked cut-link`): the commands'
@@ -28,13 +32,16 @@
 #   REMOTE_STACK_DIR       DIR
 #   REMOTE_PLATFORM_DIR    the platform's data directory (initialised)
 #   REMOTE_MQTT_DIR        the broker's configuration (mosquitto.conf, acl, ca.crt, …)
-#   REMOTE_MQTT_PORT       the broker's TLS port on 127.0.0.1
+#   REMOTE_MQTT_PORT       the broker's TLS port on 127.0.0.1 for the terminals
+#   REMOTE_MQTT_PLATFORM_PORT   its TLS port on 127.0.0.1 for the platform's own clients
 #   REMOTE_HTTPS_PORT      serve's port on 127.0.0.1; REMOTE_PLATFORM_URL=https://127.0.0.1:PORT
 #   REMOTE_BROKER_PID, REMOTE_PLATFORM_PID
 #   logs: DIR/mosquitto.log, DIR/platform.log (serve's stdout and stderr)
 # mosquitto_sub/mosquitto_pub as a terminal: --cafile "$REMOTE_MQTT_DIR/ca.crt"
 #   --cert DIR/credentials/ID/terminal.crt --key DIR/credentials/ID/terminal.key -h 127.0.0.1
-#   -p "$REMOTE_MQTT_PORT"; as the platform: --cert/--key "$REMOTE_MQTT_DIR/platform-client.*".
+#   -p "$REMOTE_MQTT_PORT"; as the platform: --cert/--key "$REMOTE_MQTT_DIR/platform-client.*"
+#   -p "$REMOTE_MQTT_PLATFORM_PORT" (on the terminals' port its client ID would be
+#   fieldflash-platform: serve's, which it would disconnect).
 
 source "$(dirname "${BASH_SOURCE[0]}")/test-time.sh"
 
@@ -139,10 +146,18 @@ remote_stack_finish () {
 # subshell (run with & or inside $(…)) it replaces the subshell, so $! is the program's own PID:
 # killing it stops the program, not a subshell that would leave it running.
 remote_stack_as_terminal () {
-  local who=$1 program=$2 run=()
-  shift 2
+  remote_stack_as_terminal_on "$REMOTE_MQTT_PORT" "$@"
+}
+
+remote_stack_as_terminal_aside () {
+  remote_stack_as_terminal_on "$REMOTE_MQTT_PLATFORM_PORT" "$@"
+}
+
+remote_stack_as_terminal_on () {
+  local port=$1 who=$2 program=$3 run=()
+  shift 3
   (( BASH_SUBSHELL > 0 )) && run=(exec)
-  "${run[@]}" "$program" -h 127.0.0.1 -p "$REMOTE_MQTT_PORT" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
+  "${run[@]}" "$program" -h 127.0.0.1 -p "$port" --cafile "$REMOTE_MQTT_DIR/ca.crt" \
     --cert "$REMOTE_STACK_DIR/credentials/$who/terminal.crt" \
     --key "$REMOTE_STACK_DIR/credentials/$who/terminal.key" "$@"
 }
@@ -153,6 +168,7 @@ remote_stack_start () {
   REMOTE_MQTT_DIR=$REMOTE_STACK_DIR/mqtt
   mkdir -p "$REMOTE_STACK_DIR/credentials"
   REMOTE_MQTT_PORT=$(remote_stack_free_port)
+  REMOTE_MQTT_PLATFORM_PORT=$(remote_stack_free_port)
   REMOTE_HTTPS_PORT=$(remote_stack_free_port)
   REMOTE_PLATFORM_URL=https://127.0.0.1:${REMOTE_STACK_PUBLIC_PORT:-$REMOTE_HTTPS_PORT}
   # Stopped at exit, unless the caller has an exit trap of its own (which then calls
@@ -160,7 +176,7 @@ remote_stack_start () {
   if [ -z "$(trap -p EXIT)" ]; then trap remote_stack_stop EXIT; fi
   remote_platform init > /dev/null || remote_stack_fail "init failed"
   remote_platform mqtt config -o "$REMOTE_MQTT_DIR" --host 127.0.0.1 --port "$REMOTE_MQTT_PORT" \
-    --platform-url "$REMOTE_PLATFORM_URL" > /dev/null || remote_stack_fail "mqtt config failed"
+    --platform-port "$REMOTE_MQTT_PLATFORM_PORT" --platform-url "$REMOTE_PLATFORM_URL" > /dev/null || remote_stack_fail "mqtt config failed"
   remote_stack_start_broker
   remote_stack_start_platform
 }
