@@ -18,5 +18,15 @@ gboolean    ff_address_parse           (const char  *text,
                                         char       **host,
                                         guint16     *port,
                                         GError     **error);
+/* An address to listen on: as ff_address_parse(), but port 0 is taken and asks the system for any
+ * free port (ff_listen_port_parse()). */
+gboolean    ff_listen_address_parse    (const char  *text,
+                                        guint16      default_port,
+                                        char       **host,
+                                        guint16     *port,
+                                        GError     **error);
+/* A port to listen on: decimal digits only, 0 (any free port) to 65535. */
+gboolean    ff_listen_port_parse       (const char  *text,
+                                        guint16     *port);
 
 G_END_DECLS

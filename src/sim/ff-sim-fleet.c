@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ff-address.h"
 #include "ff-sim-error.h"
 #include "iec104-apci.h"
 
@@ -154,20 +155,19 @@ static gboolean
 get_port (GKeyFile    *file,
           const char  *group,
           const char  *key,
-          guint64      fallback,
+          guint16      fallback,
           guint16     *port,
           const char  *path,
           GError     **error)
 {
   g_autofree char *text = g_key_file_get_string (file, group, key, NULL);
-  guint64 value = fallback;
 
-  if (text != NULL && !g_ascii_string_to_unsigned (g_strstrip (text), 10, 0, 65535, &value, NULL))
+  *port = fallback;
+  if (text != NULL && !ff_listen_port_parse (g_strstrip (text), port))
     {
       g_autofree char *reason = g_strdup_printf (_("%s=%s is not a port number"), key, text);
       return fleet_error (error, path, group, reason);
     }
-  *port = (guint16) value;
   return TRUE;
 }
 
@@ -293,24 +293,21 @@ ff_sim_fleet_load_file (FfSimFleet  *fleet,
   return TRUE;
 }
 
+/* The core's address parser, port 0 taken as any free port; a bad address is a fleet error so the
+ * program answers it as a usage error, in the core's words. */
 static gboolean
 parse_listen (const char  *listen,
               char       **host,
               guint16     *port,
               GError     **error)
 {
-  const char *colon = strrchr (listen, ':');
-  guint64 value;
+  g_autoptr(GError) local_error = NULL;
 
-  if (colon == NULL || colon == listen
-      || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &value, NULL))
+  if (!ff_listen_address_parse (listen, IEC104_TCP_PORT, host, port, &local_error))
     {
-      g_set_error (error, FF_SIM_ERROR, FF_SIM_ERROR_FLEET,
-                   _("--listen needs HOST:PORT, such as 127.0.0.1:2404"));
+      g_set_error_literal (error, FF_SIM_ERROR, FF_SIM_ERROR_FLEET, local_error->message);
       return FALSE;
     }
-  *host = g_strndup (listen, (gsize) (colon - listen));
-  *port = (guint16) value;
   return TRUE;
 }
 
