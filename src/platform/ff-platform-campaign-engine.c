@@ -9,6 +9,7 @@
 #include "ff-platform-db-private.h"
 #include "ff-platform-mqtt.h"
 #include "ff-platform-remote.h"
+#include "ff-platform-tasks.h"
 #include "ff-version.h"
 
 #include <glib/gi18n-lib.h>
@@ -209,6 +210,37 @@ set_terminal (FfPlatformDb *db,
     device_id, state, command_id, reason, step->now), error);
 }
 
+/* A terminal @refusal keeps from its command: @state with the refusal as its reason. A database
+ * error instead (not a refusal) is the wave's error. */
+static gboolean
+set_refused (FfPlatformDb *db,
+             const Step   *step,
+             const char   *device_id,
+             const char   *state,
+             GError      **refusal,
+             GError      **error)
+{
+  if (!g_error_matches (*refusal, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED))
+    {
+      g_propagate_error (error, g_steal_pointer (refusal));
+      return FALSE;
+    }
+  return set_terminal (db, step, device_id, state, NULL, (*refusal)->message, error);
+}
+
+/* Whether the rules of a campaign's selection that can change after it was made still let
+ * @firmware reach @terminal; else @refusal says which does not (or holds a database error). */
+static gboolean
+still_selected (FfPlatformDb     *db,
+                const FfTerminal *terminal,
+                const FfFirmware *firmware,
+                gint64            now,
+                GError          **refusal)
+{
+  return ff_platform_check_selectable (db, terminal, firmware, refusal)
+         && ff_platform_remote_check_none_out (db, terminal, firmware, now, refusal);
+}
+
 /* A meter of the wave: its install queued in the ledger for its next poll (meters poll, nothing
  * is pushed), in the wave's transaction; a refusal of the ledger fails it. */
 static gboolean
@@ -340,6 +372,14 @@ start_wave_in_transaction (FfPlatformDb *db,
             return FALSE;
           continue;
         }
+      /* The operator took it out since the campaign was made (a blacklist, a command of its
+       * own out): left out with the reason, finished for the wave but no failure. */
+      if (firmware != NULL && !still_selected (db, terminal, firmware, step->now, &refusal))
+        {
+          if (!set_refused (db, step, t->device_id, "left-out", &refusal, error))
+            return FALSE;
+          continue;
+        }
       if (step->platform_url == NULL)
         g_set_error_literal (&refusal, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED,
                              _("The platform has no MQTT broker (“fieldflash-platform mqtt "
@@ -351,12 +391,7 @@ start_wave_in_transaction (FfPlatformDb *db,
                                              firmware, &firmware_id, &refusal);
       if (record == NULL)
         {
-          if (!g_error_matches (refusal, FF_PLATFORM_ERROR, FF_PLATFORM_ERROR_REFUSED))
-            {
-              g_propagate_error (error, g_steal_pointer (&refusal));
-              return FALSE;
-            }
-          if (!set_terminal (db, step, t->device_id, "failed", NULL, refusal->message, error))
+          if (!set_refused (db, step, t->device_id, "failed", &refusal, error))
             return FALSE;
           continue;
         }

@@ -36,6 +36,7 @@ static const FfStateLabel terminal_states[] = {
   [FF_CAMPAIGN_TERMINAL_FAILED] = { "failed", NC_("campaign state", "failed") },
   [FF_CAMPAIGN_TERMINAL_ROLLED_BACK] = { "rolled-back", NC_("campaign state", "rolled-back") },
   [FF_CAMPAIGN_TERMINAL_OFFLINE] = { "offline", NC_("campaign state", "offline") },
+  [FF_CAMPAIGN_TERMINAL_LEFT_OUT] = { "left-out", NC_("campaign state", "left out") },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (terminal_states) == FF_CAMPAIGN_TERMINAL_N_STATES);

@@ -29,6 +29,7 @@ typedef enum
   FF_CAMPAIGN_TERMINAL_FAILED,
   FF_CAMPAIGN_TERMINAL_ROLLED_BACK,
   FF_CAMPAIGN_TERMINAL_OFFLINE,
+  FF_CAMPAIGN_TERMINAL_LEFT_OUT,   /* a rule took it out: finished, no failure, no success */
   FF_CAMPAIGN_TERMINAL_N_STATES
 } FfCampaignTerminalState;
 

@@ -333,11 +333,33 @@ static const char schema_v15[] =
 static const char schema_v16[] =
   "CREATE INDEX campaign_terminals_by_state ON campaign_terminals (campaign_id, state, wave);";
 
+/* Schema 17: a terminal a rule took out of a campaign after it was made (blacklisted, a command
+ * of its own out) is 'left-out' at its wave's start, no failure. SQLite cannot widen a CHECK
+ * constraint: the table is made again, with its indexes. */
+static const char schema_v17[] =
+  "CREATE TABLE campaign_terminals_17 ("
+  "  campaign_id TEXT NOT NULL REFERENCES campaigns (campaign_id),"
+  "  device_id TEXT NOT NULL, position INTEGER NOT NULL,"
+  "  wave INTEGER NOT NULL, link TEXT NOT NULL CHECK (link IN ('offline', 'mqtt', 'coap')),"
+  "  state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'downloading', 'installing',"
+  "    'succeeded', 'failed', 'rolled-back', 'offline', 'left-out')),"
+  "  command_id TEXT, task_id TEXT, step TEXT, reason TEXT, updated_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (campaign_id, device_id));"
+  "INSERT INTO campaign_terminals_17 SELECT campaign_id, device_id, position, wave, link, state,"
+  "  command_id, task_id, step, reason, updated_at FROM campaign_terminals;"
+  "DROP TABLE campaign_terminals;"
+  "ALTER TABLE campaign_terminals_17 RENAME TO campaign_terminals;"
+  "CREATE INDEX campaign_terminals_by_wave ON campaign_terminals (campaign_id, wave, position);"
+  "CREATE INDEX campaign_terminals_by_device ON campaign_terminals (device_id);"
+  "CREATE INDEX campaign_terminals_by_command ON campaign_terminals (command_id)"
+  "  WHERE command_id IS NOT NULL;"
+  "CREATE INDEX campaign_terminals_by_state ON campaign_terminals (campaign_id, state, wave);";
+
 /* steps[N] brings a database of schema N to schema N + 1. */
 static const char *const steps[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
                                       schema_v6, schema_v7, schema_v8, schema_v9, schema_v10,
                                       schema_v11, schema_v12, schema_v13,
-                                      schema_v14, schema_v15, schema_v16 };
+                                      schema_v14, schema_v15, schema_v16, schema_v17 };
 
 static gboolean
 exec (sqlite3     *handle,

@@ -74,21 +74,13 @@ select_terminals (FfPlatformDb        *db,
 }
 
 gboolean
-ff_platform_check_target (FfPlatformDb     *db,
-                          const FfTerminal *terminal,
-                          const FfFirmware *target,
-                          gboolean          rollback,
-                          const char       *campaign_id,
-                          GError          **error)
+ff_platform_check_selectable (FfPlatformDb     *db,
+                              const FfTerminal *terminal,
+                              const FfFirmware *target,
+                              GError          **error)
 {
-  g_autofree char *open_task = NULL;
-  g_autofree char *open_campaign = NULL;
   gboolean blacklisted = FALSE;
-  int order;
 
-  if (target->withdrawn_at != 0)
-    return ff_platform_refuse (error, _("Firmware %s for %s %s is withdrawn"), target->version,
-                               target->vendor, target->model);
   if (!g_strv_contains ((const char *const *) target->hardware_versions,
                         terminal->hardware_version))
     return ff_platform_refuse (error,
@@ -99,6 +91,26 @@ ff_platform_check_target (FfPlatformDb     *db,
   if (blacklisted)
     return ff_platform_refuse (error, _("Terminal %s is blacklisted for firmware %s"),
                                terminal->device_id, target->version);
+  return TRUE;
+}
+
+gboolean
+ff_platform_check_target (FfPlatformDb     *db,
+                          const FfTerminal *terminal,
+                          const FfFirmware *target,
+                          gboolean          rollback,
+                          const char       *campaign_id,
+                          GError          **error)
+{
+  g_autofree char *open_task = NULL;
+  g_autofree char *open_campaign = NULL;
+  int order;
+
+  if (target->withdrawn_at != 0)
+    return ff_platform_refuse (error, _("Firmware %s for %s %s is withdrawn"), target->version,
+                               target->vendor, target->model);
+  if (!ff_platform_check_selectable (db, terminal, target, error))
+    return FALSE;
   order = ff_version_compare (target->version, terminal->software_version);
   if (order == 0)
     return ff_platform_refuse (error, _("Terminal %s already runs %s"), terminal->device_id,

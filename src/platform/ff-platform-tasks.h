@@ -38,6 +38,14 @@ char     *ff_platform_create_task_within (FfPlatformDb        *db,
                                           const FfTaskRequest *request,
                                           GError             **error);
 
+/* The rules that may change after a terminal was chosen (the hardware versions @target lists
+ * against the terminal's, the blacklist): FF_PLATFORM_ERROR_REFUSED says which keeps @target away
+ * from @terminal. A campaign's wave start leaves out the terminals these now keep out. */
+gboolean  ff_platform_check_selectable (FfPlatformDb       *db,
+                                        const FfTerminal   *terminal,
+                                        const FfFirmware   *target,
+                                        GError            **error);
+
 /* The rules that keep a version away from a terminal it must not reach, for tasks and remote
  * upgrades alike: @target not withdrawn, compatible with the terminal's hardware, the terminal not
  * on its blacklist, not already run, older only for a @rollback (and then only older), and the

@@ -51,15 +51,18 @@ def closed_port():
         return probe.getsockname()[1]
 
 
-def add_networked_terminals(platform):
+def add_networked_terminals(platform, devices=NETWORKED):
+    """@devices at V1.00 over MQTT (an NTA one of model NTA-1, the others NETWORKED_MODEL), with
+    their credentials, a broker on a closed port and both models' V2.01."""
     platform.run('mqtt', 'config', '-o', os.path.join(platform.dir, 'mqtt'), '--port',
                  str(closed_port()))
     rows = ['device_id,name,latitude,longitude,vendor,model,hardware_version,software_version,'
             'software_checksum,host,port,common_address,profile,link']
-    rows += [f'{device},Networked {i},39.9{i},116.4{i},Acme,{"NTA-1" if i == 0 else NETWORKED_MODEL},'
-             f'HV1.0,V1.00,,127.0.0.1,2404,{i + 1},state-grid,mqtt' for i, device in enumerate(NETWORKED)]
+    rows += [f'{device},Networked {i},39.9{i},116.4{i},Acme,'
+             f'{"NTA-1" if device.startswith("NTA") else NETWORKED_MODEL},'
+             f'HV1.0,V1.00,,127.0.0.1,2404,{i + 1},state-grid,mqtt' for i, device in enumerate(devices)]
     platform.run('terminals', 'import', platform.write('networked.csv', '\n'.join(rows) + '\n'))
-    platform.run('terminals', 'credentials', *NETWORKED, '-o', os.path.join(platform.dir, 'credentials'))
+    platform.run('terminals', 'credentials', *devices, '-o', os.path.join(platform.dir, 'credentials'))
     program = platform.write('main-program', '#!/bin/sh\necho V2.01\n')
     package = os.path.join(platform.dir, 'ntu-v2.ffpkg')
     platform.run('packages', 'build', '--vendor', 'Acme', '--model', NETWORKED_MODEL, '--hardware',
@@ -736,6 +739,29 @@ class Console(unittest.TestCase):
             for entry in console_errors(driver):
                 self.assertTrue('409' in entry['message'] or 'ERR_CONNECTION_REFUSED'
                                 in entry['message'], entry)
+
+    def test_campaign_left_out(self):
+        """A terminal blacklisted after its campaign was made is left out when its wave starts:
+        the page names it, counts it finished in the wave table, draws it in a colour of its own,
+        and the campaign runs on (before, it failed and the campaign halted)."""
+        with self.empty_platform() as (own, driver):
+            # The wave's broker settings are read when it starts: serve runs already.
+            devices = ['NTU10000', 'NTU10001']
+            add_networked_terminals(own, devices)
+            own.run('campaigns', 'create', '--firmware', 'V2.01', '--terminals', ','.join(devices),
+                    '--waves', '100%', '--max-failures', '1')
+            own.run('blacklist', 'add', 'V2.01', devices[1])
+            own.run('campaigns', 'start', 'C1')
+            driver.get(own.base_url + '/console/#/campaigns/C1')
+            wait_until(driver, lambda d: self.text(d, '#wave-progress-1') == 'sent 1 · left out 1')
+            self.assertEqual(self.text(driver, '#campaign-state'), 'running')
+            self.assertFalse(driver.find_elements(By.CSS_SELECTOR, '#campaign-halt'))
+            self.assertEqual(self.text(driver, '#wave-table tbody tr td:nth-child(3)'), '1')
+            colours = {state: driver.find_element(
+                By.CSS_SELECTOR, f'#wave-progress-1 .segment.state-{state}').value_of_css_property(
+                    'background-color') for state in ['sent', 'left-out']}
+            self.assertNotEqual(colours['left-out'], colours['sent'])
+            self.assertNotEqual(colours['left-out'], 'rgba(0, 0, 0, 0)')
 
     def test_language_follows_the_browser_and_switches(self):
         driver = self.browser('zh-CN')

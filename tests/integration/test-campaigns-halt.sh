@@ -8,7 +8,9 @@
 # commands recorded, also for the terminals of another model whose firmware stands; cancelled
 # then, the campaign keeps the reason it halted for. A terminal that runs the campaign's version
 # by the time its wave starts (the result of a cancelled campaign's command, a ledger update)
-# succeeded, without a command: it is no failure that could halt the campaign.
+# succeeded, without a command: it is no failure that could halt the campaign. Nor is one the
+# operator blacklisted after the campaign was made: it is left out at its wave's start, with the
+# reason, and the wave goes on.
 set -euo pipefail
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/remote-stack.sh"
 source "${FIELDFLASH_SOURCEDIR:?}/tests/support/campaign-broker.sh"
@@ -113,4 +115,23 @@ campaign_start_wave C4 1
   || remote_stack_fail "C4's wave: $(campaign_show C4 "c['wave_list']")"
 [ "$(campaign_show C4 "c['state'], c['halt_reason']")" = "running None" ] \
   || remote_stack_fail "C4: $(campaign_show C4 "c['state'], c['halt_reason']")"
+
+echo "== a terminal blacklisted after the campaign was made is left out, no failure"
+for id in NET-0008 NET-0010; do remote_stack_add_terminal "$id"; done
+remote_platform campaigns create --firmware V2.00 --terminals NET-0008,NET-0010 --waves 100% \
+  --max-failures 1 > /dev/null
+remote_platform blacklist add V2.00 NET-0010 > /dev/null
+campaign_start_wave C5 1
+[ "$(campaign_show C5 "[(t['device_id'], t['state'], t['reason'])
+                       for t in c['wave_list'][0]['terminal_list']]")" \
+  = "[('NET-0008', 'sent', None), ('NET-0010', 'left-out', 'Terminal NET-0010 is blacklisted for firmware V2.00')]" ] \
+  || remote_stack_fail "C5's wave: $(campaign_show C5 "c['wave_list']")"
+[ "$(campaign_show C5 "c['state'], c['halt_reason'], c['terminals']['left-out'],
+                       c['terminals']['failed']")" = "running None 1 0" ] \
+  || remote_stack_fail "C5: $(campaign_show C5 "c['state'], c['halt_reason'], c['terminals']")"
+remote_platform campaigns show C5 | grep -q "left out 1" \
+  || remote_stack_fail "campaigns show C5: $(remote_platform campaigns show C5)"
+curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" "$REMOTE_PLATFORM_URL/metrics" > "$work/metrics"
+grep -qx 'fieldflash_campaign_terminals{campaign="C5",state="left-out"} 1' "$work/metrics" \
+  || remote_stack_fail "metrics: $(grep C5 "$work/metrics")"
 echo "PASS"

@@ -190,7 +190,7 @@ test_migrate_schema_1 (void)
   g_clear_error (&error);
   ff_platform_db_close (db);
 
-  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 16);
+  g_assert_cmpint (scalar (path, "PRAGMA user_version"), ==, 17);
   /* Schema 15: a task may be cancelled and its items withdrawn; every row is still there and
    * every reference to a task still holds. */
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM sqlite_schema WHERE name = 'tasks'"
@@ -210,9 +210,12 @@ test_migrate_schema_1 (void)
                                  " AND name = 'terminals_by_vendor_model_version'"), ==, 1);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM firmware_deltas"), ==, 0);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM campaigns"), ==, 0);
-  /* Schema 14 made campaign_terminals again: meters (link coap) in it, its indexes kept. */
+  /* Schemas 14 and 17 made campaign_terminals again: meters (link coap) and terminals left out
+   * in it, its indexes kept. */
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM sqlite_schema WHERE name ="
                                  " 'campaign_terminals' AND sql LIKE '%''coap''%'"), ==, 1);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM sqlite_schema WHERE name ="
+                                 " 'campaign_terminals' AND sql LIKE '%''left-out''%'"), ==, 1);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
                                  " AND tbl_name = 'campaign_terminals'"), ==, 5);
   g_assert_cmpint (scalar (path, "SELECT count(*) FROM campaigns WHERE meter_app IS NOT NULL"),

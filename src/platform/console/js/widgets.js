@@ -213,5 +213,6 @@ export function stateName(state) {
     succeeded: _('succeeded'),
     failed: _('failed'),
     'rolled-back': _('rolled back'),
+    'left-out': _('left out'),
   }[state] ?? state;
 }

@@ -15,10 +15,10 @@ import {
 
 const REFRESH_SECONDS = 5;
 const WAVE_PAGE_SIZE = 100;     // terminals on a page of an unfolded wave
-// A terminal's states, in the order of `campaigns show`; the first five are not finished.
+// A terminal's states, in the order of `campaigns show`; the first four are not finished.
 const TERMINAL_STATES = ['pending', 'sent', 'downloading', 'installing', 'succeeded', 'failed',
-                         'rolled-back', 'offline'];
-const FINISHED = new Set(['succeeded', 'failed', 'rolled-back', 'offline']);
+                         'rolled-back', 'offline', 'left-out'];
+const FINISHED = new Set(['succeeded', 'failed', 'rolled-back', 'offline', 'left-out']);
 
 // How a campaign reaches a terminal or meter (the link column of campaign_terminals).
 function linkName(link) {
