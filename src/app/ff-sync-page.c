@@ -275,11 +275,11 @@ download_progressed (FfSyncPage *self)
 static void
 task_refused (FfSync     *sync,
               const char *task_id,
-              const char *message,
+              const char *reason,
               FfSyncPage *self)
 {
-  /* Translators: why the tablet did not keep a task. */
-  g_autofree char *subtitle = g_strdup_printf (_("Refused: %s"), message);
+  /* Translators: why the tablet did not keep a task (the row's title is the task's ID). */
+  g_autofree char *subtitle = g_strdup_printf (_("Refused: %s"), reason);
 
   add_row (self->task_list, task_id, subtitle, TRUE);
 }

@@ -225,8 +225,10 @@ ff_cli_login (int argc, char **argv)
 /* ---- sync, tasks ---------------------------------------------------------------------------- */
 
 static void
-print_refusal (FfSync *sync, const char *task_id, const char *message, guint *refusals)
+print_refusal (FfSync *sync, const char *task_id, const char *reason, guint *refusals)
 {
+  g_autofree char *message = g_strdup_printf (_("Task %s refused: %s"), task_id, reason);
+
   g_printerr ("fieldflash-cli: %s\n", message);
   (*refusals)++;
 }

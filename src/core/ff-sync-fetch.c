@@ -91,7 +91,7 @@ task_discarded (GObject      *object,
   GTask *task = user_data;
   FfSync *self = g_task_get_source_object (task);
   FetchJob *job = g_task_get_task_data (task);
-  g_autofree char *message = g_object_steal_data (G_OBJECT (task), "refusal");
+  g_autofree char *reason = g_object_steal_data (G_OBJECT (task), "refusal");
   GError *error = NULL;
 
   if (!ff_store_run_finish (FF_STORE (object), result, &error))
@@ -100,20 +100,21 @@ task_discarded (GObject      *object,
       g_object_unref (task);
       return;
     }
-  g_signal_emit (self, ff_sync_signals[SIGNAL_TASK_REFUSED], 0, job->task_id, message);
+  g_signal_emit (self, ff_sync_signals[SIGNAL_TASK_REFUSED], 0, job->task_id, reason);
   fetch_job_clear_task (job);
   fetch_next_task (task);
 }
 
 /* A task that fails any check is dropped whole and the fetch goes on. Firmware it already stored
- * goes too: another task's firmware was in the store before, so this task never stored it. */
+ * goes too: another task's firmware was in the store before, so this task never stored it. The
+ * signal gives the task's ID and @reason apart: each reader shows the ID in its own place. */
 static void
-refuse_task (GTask *task, const char *message)
+refuse_task (GTask *task, const char *reason)
 {
   FfSync *self = g_task_get_source_object (task);
   FetchJob *job = g_task_get_task_data (task);
 
-  g_object_set_data_full (G_OBJECT (task), "refusal", g_strdup (message), g_free);
+  g_object_set_data_full (G_OBJECT (task), "refusal", g_strdup (reason), g_free);
   ff_store_run_async (self->store, discard_firmware, g_ptr_array_ref (job->committed),
                       (GDestroyNotify) g_ptr_array_unref, NULL, task_discarded, task);
 }
@@ -126,11 +127,7 @@ fail_or_refuse (GTask *task, GError *error)
   if (error->domain == FF_SYNC_ERROR
       && (error->code == FF_SYNC_ERROR_REFUSED || error->code == FF_SYNC_ERROR_BAD_RESPONSE))
     {
-      FetchJob *job = g_task_get_task_data (task);
-      g_autofree char *message = g_strdup_printf (_("Task %s refused: %s"), job->task_id,
-                                                  error->message);
-
-      refuse_task (task, message);
+      refuse_task (task, error->message);
       g_error_free (error);
     }
   else
@@ -242,7 +239,6 @@ firmware_committed (GObject      *object,
   GTask *task = user_data;
   FetchJob *job = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
 
   if (ff_store_run_finish (FF_STORE (object), result, &error))
     {
@@ -268,8 +264,7 @@ firmware_committed (GObject      *object,
       fetch_next_firmware (task);
       return;
     }
-  message = g_strdup_printf (_("Task %s refused: %s"), job->task_id, error->message);
-  refuse_task (task, message);
+  refuse_task (task, error->message);
 }
 
 /* Checks the complete download (size here, SHA-256 in a worker) and moves it into the store. */
@@ -284,14 +279,13 @@ commit_download (GTask *task)
   if (job->received != ref->size)
     {
       g_autofree char *partial = ff_store_get_partial_path (self->store, ref->sha256);
-      g_autofree char *message =
-        g_strdup_printf (_("Task %s refused: firmware %s %s is %lld bytes on the platform, the "
-                           "task says %lld."),
-                         job->task_id, ref->version, ref->sha256, (long long) job->received,
+      g_autofree char *reason =
+        g_strdup_printf (_("firmware %s %s is %lld bytes on the platform, the task says %lld."),
+                         ref->version, ref->sha256, (long long) job->received,
                          (long long) ref->size);
 
       g_unlink (partial);
-      refuse_task (task, message);
+      refuse_task (task, reason);
       return;
     }
   step = g_new0 (StoreStep, 1);
@@ -667,8 +661,7 @@ signature_received (GObject      *object,
                                    tablet_now, &invalid);
   if (job->task == NULL)
     {
-      g_autofree char *message = g_strdup_printf (_("Task %s refused: %s"), job->task_id,
-                                                  invalid->message);
+      g_autofree char *reason = g_strdup (invalid->message);
       g_autofree char *advice = g_error_matches (invalid, FF_DOCUMENT_ERROR,
                                                  FF_DOCUMENT_ERROR_EXPIRED)
                                 ? clock_advice (job->document, tablet_now,
@@ -677,38 +670,38 @@ signature_received (GObject      *object,
 
       if (advice != NULL)
         {
-          char *whole = g_strconcat (message, " ", advice, NULL);
+          char *whole = g_strconcat (reason, " ", advice, NULL);
 
-          g_free (message);
-          message = whole;
+          g_free (reason);
+          reason = whole;
         }
-      refuse_task (task, message);
+      refuse_task (task, reason);
       return;
     }
   if (!g_str_equal (job->task->task_id, job->task_id))
     {
-      g_autofree char *message = g_strdup_printf (_("Task %s refused: the document is task %s."),
-                                                  job->task_id, job->task->task_id);
-      refuse_task (task, message);
+      g_autofree char *reason = g_strdup_printf (_("the document is task %s."),
+                                                 job->task->task_id);
+      refuse_task (task, reason);
       return;
     }
   if (!task_lists_tablet (job->task, self->tablet_serial))
     {
-      g_autofree char *message = g_strdup_printf (_("Task %s refused: it does not list this tablet "
-                                                    "(%s)."), job->task_id, self->tablet_serial);
-      refuse_task (task, message);
+      g_autofree char *reason = g_strdup_printf (_("it does not list this tablet (%s)."),
+                                                 self->tablet_serial);
+      refuse_task (task, reason);
       return;
     }
   /* The platform signs every technician's tasks: one for someone else is not this tablet's work,
    * whichever tablets it lists. */
   if (g_strcmp0 (job->task->technician_phone, self->phone) != 0)
     {
-      g_autofree char *message = NULL;
+      g_autofree char *reason = NULL;
 
-      message = g_strdup_printf (_("Task %s refused: it is for technician %s, not for %s, who is "
-                                   "logged in."), job->task_id, job->task->technician_phone,
-                                 self->phone != NULL ? self->phone : _("nobody"));
-      refuse_task (task, message);
+      reason = g_strdup_printf (_("it is for technician %s, not for %s, who is logged in."),
+                                job->task->technician_phone,
+                                self->phone != NULL ? self->phone : _("nobody"));
+      refuse_task (task, reason);
       return;
     }
   g_object_set_data_full (G_OBJECT (task), "signature", g_steal_pointer (&signature),

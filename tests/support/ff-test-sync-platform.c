@@ -399,9 +399,9 @@ sync_log_in_as (SyncFixture *f, const char *phone, GTlsCertificate *pinned, GErr
 }
 
 static void
-collect_refusal (FfSync *sync, const char *task_id, const char *message, GPtrArray *refusals)
+collect_refusal (FfSync *sync, const char *task_id, const char *reason, GPtrArray *refusals)
 {
-  g_ptr_array_add (refusals, g_strdup (message));
+  g_ptr_array_add (refusals, g_strdup_printf ("Task %s refused: %s", task_id, reason));
 }
 
 GStrv

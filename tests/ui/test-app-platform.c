@@ -209,13 +209,58 @@ can_upload (gpointer data)
                                                    "queue.upload"));
 }
 
+/* The running platform, a tablet enrolled with it, and the app's window on it. */
+typedef struct
+{
+  Harness   *h;
+  char      *tablet_dir;
+  FfContext *context;
+  FfWindow  *window;
+} App;
+
+/* Starts the platform and enrolls the tablet; @pinned_key, when not NULL, is pinned as the
+ * platform's key instead of the platform's own. Then opens the window. */
+static void
+app_start (App        *app,
+           const char *pinned_key)
+{
+  g_autoptr(GError) error = NULL;
+
+  app->h = harness_new ();
+  app->tablet_dir = g_dir_make_tmp ("ff-app-tablet-XXXXXX", &error);
+  g_assert_no_error (error);
+  harness_setup_world (app->h);
+  harness_start (app->h, TRUE);
+  app->context = make_enrolled_context (app->h, app->tablet_dir);
+  if (pinned_key != NULL)
+    {
+      g_autofree char *certificate = read_text (app->h->data_dir, "tls.crt");
+
+      g_assert_true (ff_tablet_set_platform (ff_context_get_tablet (app->context),
+                                             app->h->base_url, pinned_key, certificate, &error));
+      g_assert_no_error (error);
+    }
+  app->window = g_object_ref (ff_window_new (NULL, app->context));
+  gtk_window_present (GTK_WINDOW (app->window));
+}
+
+static void
+app_stop (App *app)
+{
+  ff_ui_test_destroy_window (app->window);
+  g_clear_object (&app->context);
+  harness_stop (app->h);
+  harness_free (app->h);
+  ff_remove_tree (app->tablet_dir);
+  g_free (app->tablet_dir);
+}
+
 static void
 test_login_sync_upload (void)
 {
-  Harness *h = harness_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *tablet_dir = g_dir_make_tmp ("ff-app-tablet-XXXXXX", &error);
-  g_autoptr(FfContext) context = NULL;
+  App app;
+  Harness *h;
+  FfContext *context;
   FfWindow *window;
   GtkWidget *login, *sync, *task, *queue;
   GtkWidget *phone_row, *pin_row;
@@ -224,12 +269,10 @@ test_login_sync_upload (void)
   RowQuery query;
   FfUiTestQuery page;
 
-  g_assert_no_error (error);
-  harness_setup_world (h);
-  harness_start (h, TRUE);
-  context = make_enrolled_context (h, tablet_dir);
-  window = g_object_ref (ff_window_new (NULL, context));
-  gtk_window_present (GTK_WINDOW (window));
+  app_start (&app, NULL);
+  h = app.h;
+  context = app.context;
+  window = app.window;
   login = ff_window_get_page (window, "login");
   sync = ff_window_get_page (window, "sync");
   task = ff_window_get_page (window, "task");
@@ -353,12 +396,53 @@ test_login_sync_upload (void)
   query = (RowQuery) { queue, "FTU0002", "uploaded" };
   wait_until (row_shows, &query, "the report listed as uploaded");
 
-  ff_ui_test_destroy_window (window);
-  g_clear_object (&context);
+  app_stop (&app);
+}
 
-  harness_stop (h);
-  harness_free (h);
-  ff_remove_tree (tablet_dir);
+/* A task the tablet refuses (its signature does not verify against the platform key the tablet
+ * pinned, here a key the platform does not sign with) has a row of its own, titled by its ID: the reason under it does not
+ * repeat the ID ("Refused: Task T refused: …" did). */
+static void
+test_sync_refused_task (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FfKey) other = ff_key_generate (&error);
+  g_autofree char *other_key = NULL;
+  Harness *h;
+  App app;
+  GtkWidget *login, *sync, *row;
+  RowQuery query;
+  FfUiTestQuery page;
+
+  g_assert_no_error (error);
+  other_key = ff_key_get_public_pem (other);
+  app_start (&app, other_key);
+  h = app.h;
+  login = ff_window_get_page (app.window, "login");
+  sync = ff_window_get_page (app.window, "sync");
+  page.root = GTK_WIDGET (app.window);
+  ff_window_show_page (app.window, "login");
+
+  gtk_editable_set_text (GTK_EDITABLE (ff_ui_test_find_type (login, ADW_TYPE_ENTRY_ROW)),
+                         HARNESS_PHONE_A);
+  gtk_editable_set_text (GTK_EDITABLE (ff_ui_test_find_type (login,
+                                                             ADW_TYPE_PASSWORD_ENTRY_ROW)),
+                         HARNESS_PIN_A);
+  click (login, "login.log-in");
+  page.text = "sync";
+  wait_until (ff_ui_test_page_is, &page, "the Sync page after the login");
+  click (sync, "sync.start");
+  query = (RowQuery) { sync, h->task_a, "Refused: " };
+  wait_until (row_shows, &query, "the refused task's row");
+  wait_until (sync_idle, sync, "the sync to finish");
+
+  row = ff_ui_test_find (sync, is_row_with_subtitle_text, &query);
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                                   "Refused: "));
+  g_assert_null (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), h->task_a));
+  g_assert_null (ff_context_get_task (app.context));
+
+  app_stop (&app);
 }
 
 int
@@ -370,5 +454,6 @@ main (int   argc,
   ff_ui_test_load_app_style ();
 
   g_test_add_func ("/app/platform/login-sync-upload", test_login_sync_upload);
+  g_test_add_func ("/app/platform/sync-refused-task", test_sync_refused_task);
   return g_test_run ();
 }
