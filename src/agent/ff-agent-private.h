@@ -72,8 +72,11 @@ GPtrArray *ff_agent_planned_programs (FfAgent *agent);
 
 /* ff-agent-verify.c: the package of the command in progress, verified for this terminal and its
  * images staged in data/staging (deltas applied); its target versions and digests recorded in
- * the state. An error in FF_AGENT_ERROR_REFUSED is a refusal, anything else a failure. */
+ * the state. An error in FF_AGENT_ERROR_REFUSED is a refusal, anything else a failure. With
+ * @running_already (not NULL), a package whose every payload already runs (no rollback) is
+ * neither staged nor recorded: TRUE with *@running_already a sentence that says so. */
 gboolean ff_agent_verify_package (FfAgent           *agent,
+                                  char             **running_already,
                                   GError           **error);
 /* The package of the command in progress, its signature and tar checked again; NULL with @error
  * (FF_AGENT_ERROR_REFUSED when it does not verify). */

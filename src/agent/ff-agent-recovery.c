@@ -121,7 +121,7 @@ take_package_again (FfAgent *agent, const char *upgrade, GError **error)
   state->package_size = size;
   /* Its permission to downgrade was the signed command, which the record held. */
   state->allow_downgrade = FALSE;
-  if (!ff_agent_verify_package (agent, error))
+  if (!ff_agent_verify_package (agent, NULL, error))
     return FALSE;
   planned = ff_agent_system_upgrade_kind (agent);
   if (!g_str_equal (planned, upgrade))

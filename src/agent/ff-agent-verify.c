@@ -217,8 +217,31 @@ open_package (FfAgent *agent, GError **error)
   return ff_agent_open_package (agent, error);
 }
 
+/* What the terminal would gain: nothing when every payload is at the version of its kind that
+ * runs now (a repeated or duplicate command) — then a sentence that says so, else NULL. A signed
+ * rollback installs what it carries even so: the operator asked for that package. */
+static char *
+already_running (FfAgent *agent, const FfPackagePayload *payloads, guint n_payloads,
+                 GHashTable *running)
+{
+  g_autoptr(GString) parts = g_string_new (NULL);
+
+  if (agent->state->allow_downgrade)
+    return NULL;
+  for (guint i = 0; i < n_payloads; i++)
+    {
+      const char *installed = g_hash_table_lookup (running, payloads[i].kind);
+
+      if (installed == NULL || ff_version_compare (payloads[i].version, installed) != 0)
+        return NULL;
+      g_string_append_printf (parts, "%s%s %s", i > 0 ? ", " : "", payloads[i].kind,
+                              payloads[i].version);
+    }
+  return g_strdup_printf (_("Already running: %s; nothing was installed."), parts->str);
+}
+
 gboolean
-ff_agent_verify_package (FfAgent *agent, GError **error)
+ff_agent_verify_package (FfAgent *agent, char **running_already, GError **error)
 {
   FfAgentConfig *config = agent->config;
   FfAgentState *state = agent->state;
@@ -272,6 +295,9 @@ ff_agent_verify_package (FfAgent *agent, GError **error)
   for (guint i = 0; i < n_payloads; i++)
     if (!check_versions (agent, &payloads[i], running, error))
       return FALSE;
+  if (running_already != NULL
+      && (*running_already = already_running (agent, payloads, n_payloads, running)) != NULL)
+    return TRUE;
   for (guint i = 0; i < n_payloads; i++)
     {
       if (!stage_payload (agent, package, &payloads[i], error))

@@ -386,12 +386,21 @@ static FfAgentStateName
 step_verify (FfAgent *agent)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *running_already = NULL;
 
-  if (!ff_agent_verify_package (agent, &error))
+  if (!ff_agent_verify_package (agent, &running_already, &error))
     return ff_agent_fail (agent,
                           g_error_matches (error, FF_AGENT_ERROR, FF_AGENT_ERROR_REFUSED)
                           ? "refused" : "failed", "verify-package", error,
                           FF_AGENT_STATE_REPORTING);
+  /* Nothing to install: no backup, no write, no reboot for a terminal on a live feeder. */
+  if (running_already != NULL)
+    {
+      g_message ("already-current at verify-package: %s", running_already);
+      ff_agent_state_set_outcome (agent->state, "already-current", "verify-package",
+                                  running_already);
+      return FF_AGENT_STATE_REPORTING;
+    }
   return FF_AGENT_STATE_BACKING_UP;
 }
 

@@ -694,7 +694,9 @@ ff_remote_command_load (GBytes     *envelope,
 
 /* ---- the result ---- */
 
-static const char *const outcomes[] = { "succeeded", "failed", "rolled-back", "refused", NULL };
+static const char *const outcomes[] = {
+  "succeeded", "failed", "rolled-back", "refused", "already-current", NULL
+};
 static const char *const steps[] = {
   "verify-command", "download", "verify-package", "backup", "write-slot", "set-boot", "recovery",
   "health-check", "install-program", "rollback", NULL

@@ -153,6 +153,7 @@ typedef enum
   FF_REMOTE_OUTCOME_FAILED,
   FF_REMOTE_OUTCOME_ROLLED_BACK,
   FF_REMOTE_OUTCOME_REFUSED,
+  FF_REMOTE_OUTCOME_ALREADY_CURRENT,  /* every payload already at the running version: no install */
 } FfRemoteOutcome;
 
 typedef struct

@@ -922,8 +922,12 @@ ff_platform_db_campaign_take_result (FfPlatformDb *db,
                                      gint64        now,
                                      GError      **error)
 {
-  /* A refused command failed at the step that refused it. */
-  const char *state = g_str_equal (outcome, "refused") ? "failed" : outcome;
+  /* A refused command failed at the step that refused it; a terminal already running the
+   * package succeeded, as a tablet's "already-current" does (its reason says nothing was
+   * installed). */
+  const char *state = g_str_equal (outcome, "refused")           ? "failed"
+                      : g_str_equal (outcome, "already-current") ? "succeeded"
+                                                                 : outcome;
 
   if (command_id == NULL || ff_campaign_terminal_state_from_string (state) < 0)
     return TRUE;

@@ -109,6 +109,18 @@ program_version (Rig *rig, const char *name)
   return g_strdup (g_strstrip (out));
 }
 
+char *
+file_stamp (Rig *rig, const char *name)
+{
+  g_autofree char *path = device_file (rig, name);
+  GStatBuf buf;
+
+  g_assert_no_errno (g_stat (path, &buf));
+  return g_strdup_printf ("%ju:%jd.%09ld:%jd", (uintmax_t) buf.st_ino,
+                          (intmax_t) buf.st_mtim.tv_sec, buf.st_mtim.tv_nsec,
+                          (intmax_t) buf.st_size);
+}
+
 /* The version in a slot's header. */
 char *
 slot_version (Rig *rig, const char *slot_name)

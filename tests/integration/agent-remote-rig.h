@@ -74,6 +74,10 @@ char *slot_version (Rig *rig, const char *slot_name);
 /* Whether a slot's digest file (SLOT.sha256) matches the slot. */
 gboolean slot_digest_matches (Rig *rig, const char *slot_name);
 
+/* The inode, modification time (ns) and size of the device's file @name: a write that replaces
+ * or changes it changes them. */
+char *file_stamp (Rig *rig, const char *name);
+
 /* ---- the bootloader ---- */
 
 /* A variable of the device's U-Boot environment, or NULL. */

@@ -175,6 +175,39 @@ test_program_rollback_command (void)
   rig_free (rig);
 }
 
+/* A second command for the version just installed (a duplicate, a campaign sent again): the
+ * package is checked, nothing is backed up or written, the result says "already-current". */
+static void
+test_program_already_running (void)
+{
+  Rig *rig = rig_new ("recovery");
+  g_autofree char *sha = main_program_package (rig, "V2.0", TRUE, "H1");
+  g_autoptr(FfRemoteResult) upgraded = boot_and_upgrade (rig, sha);
+  g_autoptr(FfRemoteCommand) again = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
+  g_autofree char *before = file_stamp (rig, "programs/main-program");
+  /* The upgrade's backup (V1.0, for a rollback command) is not replaced by the running V2.0. */
+  g_autofree char *backup_before = file_stamp (rig, "backup/main-program/main-program");
+  guint boots = rig->boots;
+  g_autoptr(FfRemoteResult) result = NULL;
+  g_autofree char *after = NULL, *backup_after = NULL;
+
+  g_assert_cmpint (upgraded->outcome, ==, FF_REMOTE_OUTCOME_SUCCEEDED);
+  send_command (rig, again, rig->platform_key);
+  result = wait_result (rig);
+  g_assert_cmpstr (result->command_id, ==, again->command_id);
+  g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_ALREADY_CURRENT);
+  g_assert_cmpstr (result->step, ==, "verify-package");
+  g_assert_nonnull (strstr (result->reason, "main-program V2.0"));
+  g_assert_cmpstr (result->versions.main_program, ==, "V2.0");
+  after = file_stamp (rig, "programs/main-program");
+  g_assert_cmpstr (after, ==, before);
+  backup_after = file_stamp (rig, "backup/main-program/main-program");
+  g_assert_cmpstr (backup_after, ==, backup_before);
+  g_assert_cmpuint (rig->boots, ==, boots);
+  assert_params_intact (rig);
+  rig_free (rig);
+}
+
 /* A main program upgrade with a power cut at @data: ends on the new version, one result. */
 static void
 test_program_power_cut (gconstpointer data)
@@ -513,6 +546,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/agent-remote/program/health-check-fails/power-cut-at=restoring-backup",
                         "power-cut-at=restoring-backup", test_program_health_check_fails);
   g_test_add_func ("/agent-remote/program/rollback-command", test_program_rollback_command);
+  g_test_add_func ("/agent-remote/program/already-running", test_program_already_running);
   g_test_add_func ("/agent-remote/refusals", test_refusals);
   g_test_add_func ("/agent-remote/evil-packages", test_evil_packages);
   g_test_add_data_func ("/agent-remote/damaged-record/truncated", "truncated",

@@ -76,6 +76,36 @@ test_system_recovery (void)
   run_system_upgrade (NULL);
 }
 
+/* The same kernel and rootfs sent again: no slot written, no reboot, "already-current". */
+static void
+test_system_already_running (void)
+{
+  Rig *rig = rig_new ("recovery");
+  g_autofree char *sha = system_package (rig, "K2.0", "R2.0");
+  g_autoptr(FfRemoteCommand) again = new_command (rig, FF_REMOTE_COMMAND_UPGRADE, sha);
+  g_autoptr(FfRemoteResult) upgraded = NULL, result = NULL;
+  g_autofree char *kernel = NULL, *rootfs = NULL, *kernel_after = NULL, *rootfs_after = NULL;
+  guint boots;
+
+  upgraded = boot_and_upgrade (rig, sha);
+  assert_upgraded (rig, upgraded);
+  kernel = file_stamp (rig, "slots/kernel");
+  rootfs = file_stamp (rig, "slots/rootfs");
+  boots = rig->boots;
+  send_command (rig, again, rig->platform_key);
+  result = wait_result (rig);
+  log_result (rig, NULL, result);
+  g_assert_cmpint (result->outcome, ==, FF_REMOTE_OUTCOME_ALREADY_CURRENT);
+  g_assert_cmpstr (result->versions.kernel, ==, "K2.0");
+  g_assert_cmpstr (result->versions.rootfs, ==, "R2.0");
+  kernel_after = file_stamp (rig, "slots/kernel");
+  rootfs_after = file_stamp (rig, "slots/rootfs");
+  g_assert_cmpstr (kernel_after, ==, kernel);
+  g_assert_cmpstr (rootfs_after, ==, rootfs);
+  g_assert_cmpuint (rig->boots, ==, boots);
+  rig_free (rig);
+}
+
 static void
 test_system_power_cut (gconstpointer data)
 {
@@ -283,6 +313,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   mosquitto_lib_init ();
   g_test_add_func ("/agent-remote/system/recovery", test_system_recovery);
+  g_test_add_func ("/agent-remote/system/already-running", test_system_already_running);
   for (guint i = 0; i < G_N_ELEMENTS (power_cuts); i++)
     {
       g_autofree char *path = g_strdup_printf ("/agent-remote/system/%s", power_cuts[i]);

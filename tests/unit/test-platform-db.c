@@ -392,6 +392,33 @@ test_remote_history (void)
   ff_test_remove_tree (dir);
 }
 
+/* A networked terminal's "already-current" result (it ran the package already and installed
+ * nothing) ends its campaign entry succeeded, as a tablet's already-current report does. */
+static void
+test_campaign_takes_already_current (void)
+{
+  g_autofree char *dir = NULL;
+  FfPlatformDb *db = open_scratch_db (&dir);
+  g_autofree char *path = g_build_filename (dir, "platform.db", NULL);
+  g_autoptr(GError) error = NULL;
+  sqlite3 *raw = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (raw, "INSERT INTO campaign_terminals (campaign_id, device_id,"
+                                      " position, wave, link, state, command_id, updated_at)"
+                                      " VALUES ('C1', 'DTU-0001', 0, 0, 'mqtt', 'sent', 'cmd1', 1)",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (raw);
+  g_assert_true (ff_platform_db_campaign_take_result (db, "DTU-0001", "cmd1", "already-current",
+                                                      "verify-package", "Already running", 2,
+                                                      &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (scalar (path, "SELECT count(*) FROM campaign_terminals"
+                                 " WHERE state = 'succeeded' AND updated_at = 2"), ==, 1);
+  ff_platform_db_close (db);
+  ff_test_remove_tree (dir);
+}
+
 static gint64
 failed_logins (FfPlatformDb *db,
                const char   *phone)
@@ -724,6 +751,8 @@ main (int   argc,
   g_test_add_func ("/platform/db/campaign-counts-plan", test_campaign_counts_plan);
   g_test_add_func ("/platform/db/lazy-transaction", test_lazy_transaction);
   g_test_add_func ("/platform/db/remote-history", test_remote_history);
+  g_test_add_func ("/platform/db/campaign-takes-already-current",
+                   test_campaign_takes_already_current);
   g_test_add_func ("/platform/db/meter-versions", test_meter_versions);
   g_test_add_func ("/platform/db/meter-reports", test_meter_reports);
   g_test_add_func ("/platform/db/firmware-stored-whole", test_firmware_stored_whole);
