@@ -798,7 +798,7 @@ parse_result (JsonObject     *root,
   if (!ff_remote_outcome_from_string (outcome, &result->outcome))
     {
       ff_document_invalid (error, "", "outcome",
-                           _("must be succeeded, failed, rolled-back or refused"));
+                           _("must be succeeded, failed, rolled-back, refused or already-current"));
       return FALSE;
     }
   step = ff_document_get_string (root, "", "step", TRUE, 32, &local_error);
