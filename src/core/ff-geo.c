@@ -4,6 +4,7 @@
 #include "ff-geo.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 /* IUGG mean radius; the sphere's error of a few metres per km does not matter on foot. */
 #define EARTH_RADIUS_M 6371008.8
@@ -129,6 +130,86 @@ leg (const FfGeoPoint *start, const FfGeoPoint *stops, const guint *order, int f
 /* The pairs of stops 2-opt may look at for one walk: about a second on a tablet. */
 #define TWO_OPT_BUDGET_PAIRS 1000000
 
+/* Nearest neighbour looks at every stop left at each step: 10,000 stops took 3 s and 30,000 26 s
+ * on the app's main thread (bench/bench-route), and a task may hold 100,000. Past this many pairs
+ * (4,000 stops, half a second) the stops are walked along a Hilbert curve instead. */
+#define NEAREST_FIRST_BUDGET_PAIRS 8000000
+#define HILBERT_SIDE 65536
+
+/* The position on a Hilbert curve over a HILBERT_SIDE² grid of the cell (@x, @y): cells near on the
+ * curve are near on the grid. */
+static guint64
+hilbert_index (guint32 x, guint32 y)
+{
+  guint64 index = 0;
+
+  for (guint32 half = HILBERT_SIDE / 2; half > 0; half /= 2)
+    {
+      guint32 rx = (x & half) != 0, ry = (y & half) != 0;
+
+      index += (guint64) half * half * ((3 * rx) ^ ry);
+      if (ry == 0)
+        {
+          guint32 swap;
+
+          if (rx == 1)
+            {
+              x = HILBERT_SIDE - 1 - x;
+              y = HILBERT_SIDE - 1 - y;
+            }
+          swap = x;
+          x = y;
+          y = swap;
+        }
+    }
+  return index;
+}
+
+typedef struct
+{
+  guint64 key;
+  guint   stop;
+} CurveStop;
+
+static int
+compare_curve_stops (gconstpointer a, gconstpointer b)
+{
+  const CurveStop *left = a, *right = b;
+
+  return left->key < right->key ? -1 : left->key > right->key;
+}
+
+/* The stops in their order along a Hilbert curve over their bounding box (n log n), walked from the
+ * end nearer @start. Degrees stand for distances: a task's terminals lie in one district. */
+static void
+order_along_curve (const FfGeoPoint *start, const FfGeoPoint *stops, guint n_stops, GArray *order)
+{
+  g_autofree CurveStop *curve = g_new (CurveStop, n_stops);
+  double south = stops[0].latitude, north = south, west = stops[0].longitude, east = west;
+  double scale;
+
+  for (guint k = 1; k < n_stops; k++)
+    {
+      south = MIN (south, stops[k].latitude);
+      north = MAX (north, stops[k].latitude);
+      west = MIN (west, stops[k].longitude);
+      east = MAX (east, stops[k].longitude);
+    }
+  /* One scale for both axes keeps the cells square. */
+  scale = (HILBERT_SIDE - 1) / MAX (MAX (north - south, east - west), 1e-9);
+  for (guint k = 0; k < n_stops; k++)
+    curve[k] = (CurveStop) { hilbert_index ((guint32) ((stops[k].longitude - west) * scale),
+                                            (guint32) ((stops[k].latitude - south) * scale)), k };
+  qsort (curve, n_stops, sizeof *curve, compare_curve_stops);
+  if (ff_geo_distance_m (start, &stops[curve[n_stops - 1].stop])
+      < ff_geo_distance_m (start, &stops[curve[0].stop]))
+    for (guint k = 0; k < n_stops; k++)
+      g_array_append_val (order, curve[n_stops - 1 - k].stop);
+  else
+    for (guint k = 0; k < n_stops; k++)
+      g_array_append_val (order, curve[k].stop);
+}
+
 /* 2-opt on an open path that starts at the tablet: reversing order[i..j] replaces the legs
  * (i-1 → i) and (j → j+1) with (i-1 → j) and (i → j+1); the last stop has no onward leg. */
 static gboolean
@@ -162,7 +243,8 @@ improve_once (const FfGeoPoint *start, const FfGeoPoint *stops, guint *order, gu
 }
 
 /* Returns the indices of @stops (guint) in the order to visit them from @start: nearest neighbour
- * first, then 2-opt until no reversal shortens the walk or its budget is spent. */
+ * first, then 2-opt until no reversal shortens the walk or its budget is spent; past nearest
+ * neighbour's budget, along a Hilbert curve. */
 GArray *
 ff_geo_visiting_order (const FfGeoPoint *start,
                        const FfGeoPoint *stops,
@@ -171,8 +253,13 @@ ff_geo_visiting_order (const FfGeoPoint *start,
   GArray *order = g_array_sized_new (FALSE, FALSE, sizeof (guint), n_stops);
   g_autofree gboolean *visited = g_new0 (gboolean, n_stops);
   FfGeoPoint here = *start;
-  guint64 pairs_per_pass;
+  guint64 pairs_per_pass = n_stops > 1 ? (guint64) n_stops * (n_stops - 1) / 2 : 0;
 
+  if (pairs_per_pass > NEAREST_FIRST_BUDGET_PAIRS)
+    {
+      order_along_curve (start, stops, n_stops, order);
+      return order;
+    }
   for (guint step = 0; step < n_stops; step++)
     {
       guint best = G_MAXUINT;
@@ -199,7 +286,6 @@ ff_geo_visiting_order (const FfGeoPoint *start,
   /* 2-opt looks at every pair of stops at each pass, and a campaign's task can carry thousands
    * of terminals (4,000 took 23 s on the app's main thread): it improves the walk only while a
    * whole pass fits in the budget, and a larger task keeps the nearest-neighbour walk. */
-  pairs_per_pass = n_stops > 1 ? (guint64) n_stops * (n_stops - 1) / 2 : 0;
   for (guint64 looked = pairs_per_pass; looked > 0 && looked <= TWO_OPT_BUDGET_PAIRS;
        looked += pairs_per_pass)
     if (!improve_once (start, stops, (guint *) order->data, n_stops))

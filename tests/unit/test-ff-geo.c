@@ -175,6 +175,52 @@ test_visiting_order_many_stops (void)
     g_assert_cmpuint (g_array_index (order, guint, i), ==, i);
 }
 
+/* A task may hold 100,000 terminals, and nearest neighbour looks at every stop left at each step
+ * (minutes for 100,000): past its budget the stops are walked along a curve, still a walk from
+ * neighbour to neighbour. A 250 × 400 grid of stops 0.001° (111 m) apart, listed shuffled. */
+static void
+test_visiting_order_hundred_thousand (void)
+{
+  const guint rows = 250, columns = 400, n = rows * columns;
+  const double spacing_m = 111.2;
+  FfGeoPoint start = { 30.0, 120.0 };
+  g_autofree FfGeoPoint *stops = g_new (FfGeoPoint, n);
+  g_autofree gboolean *seen = g_new0 (gboolean, n);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  g_autoptr(GArray) order = NULL;
+  guint within_two_cells = 0;
+
+  for (guint i = 0; i < n; i++)
+    stops[i] = (FfGeoPoint) { 30.0 + (i / columns) * 0.001, 120.0 + (i % columns) * 0.001 };
+  for (guint i = n - 1; i > 0; i--)
+    {
+      guint j = (guint) g_rand_int_range (rand, 0, (gint32) i + 1);
+      FfGeoPoint swap = stops[i];
+
+      stops[i] = stops[j];
+      stops[j] = swap;
+    }
+  order = ff_geo_visiting_order (&start, stops, n);
+  g_assert_cmpuint (order->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      guint stop = g_array_index (order, guint, i);
+
+      g_assert_cmpuint (stop, <, n);
+      g_assert_false (seen[stop]);
+      seen[stop] = TRUE;
+    }
+  /* The walk starts at the corner by the tablet and goes on from neighbour to neighbour. */
+  g_assert_cmpfloat (ff_geo_distance_m (&start, &stops[g_array_index (order, guint, 0)]), <,
+                     2 * spacing_m);
+  for (guint i = 1; i < n; i++)
+    if (ff_geo_distance_m (&stops[g_array_index (order, guint, i - 1)],
+                           &stops[g_array_index (order, guint, i)]) < 2.5 * spacing_m)
+      within_two_cells++;
+  g_assert_cmpuint (within_two_cells, >=, n - 1 - n / 100);
+  g_assert_cmpfloat (walk_length (&start, stops, order), <, 1.5 * n * spacing_m);
+}
+
 static void
 test_visiting_order_empty (void)
 {
@@ -196,6 +242,7 @@ main (int argc, char **argv)
   g_test_add_func ("/geo/order/nearest-first", test_visiting_order_nearest_first);
   g_test_add_func ("/geo/order/two-opt", test_visiting_order_two_opt);
   g_test_add_func ("/geo/order/many-stops", test_visiting_order_many_stops);
+  g_test_add_func ("/geo/order/hundred-thousand", test_visiting_order_hundred_thousand);
   g_test_add_func ("/geo/order/empty", test_visiting_order_empty);
   return g_test_run ();
 }
