@@ -178,6 +178,19 @@ ff_platform_db_mark_command_sent (FfPlatformDb *db,
     error, "is", now, command_id), error));
 }
 
+gboolean
+ff_platform_db_renew_command (FfPlatformDb *db,
+                              const char   *command_id,
+                              GBytes       *envelope,
+                              gint64        not_after,
+                              GError      **error)
+{
+  return FF_PLATFORM_DB_LOCKED (db, ff_platform_db_run (db, ff_platform_db_bind (db,
+    "UPDATE remote_commands SET envelope = ?, not_after = ? WHERE command_id = ?"
+    " AND published_at IS NULL AND sent_at IS NULL", error, "Bis", envelope, not_after,
+    command_id), error));
+}
+
 static gpointer
 read_command (sqlite3_stmt *stmt)
 {

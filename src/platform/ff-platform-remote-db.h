@@ -83,6 +83,12 @@ gboolean        ff_platform_db_mark_command_sent   (FfPlatformDb  *db,
                                                     const char    *command_id,
                                                     gint64         now,
                                                     GError       **error);
+/* Replaces the envelope and not_after of command @command_id, while it is not published yet. */
+gboolean        ff_platform_db_renew_command       (FfPlatformDb  *db,
+                                                    const char    *command_id,
+                                                    GBytes        *envelope,
+                                                    gint64         not_after,
+                                                    GError       **error);
 /* At most @limit commands never handed to the broker, oldest first. */
 GPtrArray      *ff_platform_db_list_unpublished_commands (FfPlatformDb *db,
                                                           guint         limit,

@@ -94,6 +94,39 @@ publish_command (FfRemoteService       *self,
     g_warning ("MQTT: command %s was not published: %s", record->command_id, error->message);
 }
 
+/* A campaign's command held while it was paused (or while the broker was away) would reach the
+ * terminal past its not_after, which the agent refuses: it is sealed again with the validity it
+ * had (issued_at to not_after) from @now, under the same command ID — the agent never saw it, and
+ * still runs each ID once. Recorded before it is claimed, so a restart publishes the same bytes. */
+static gboolean
+renew_held (FfRemoteService       *self,
+            FfRemoteCommandRecord *record,
+            gint64                 now,
+            GError               **error)
+{
+  g_autoptr(GBytes) document = ff_remote_envelope_open (record->envelope, self->platform_key,
+                                                        error);
+  g_autoptr(FfRemoteCommand) command = NULL;
+  g_autoptr(GBytes) envelope = NULL;
+  gint64 validity;
+
+  if (document == NULL || (command = ff_remote_command_parse (document, error)) == NULL)
+    return FALSE;
+  validity = command->not_after - command->issued_at;
+  if (command->campaign_id == NULL || command->not_after - now >= validity / 2)
+    return TRUE;
+  command->not_after = now + validity;
+  envelope = ff_remote_command_seal (command, self->platform_key, error);
+  if (envelope == NULL
+      || !ff_platform_db_renew_command (self->db, record->command_id, envelope,
+                                        command->not_after, error))
+    return FALSE;
+  g_bytes_unref (record->envelope);
+  record->envelope = g_steal_pointer (&envelope);
+  record->not_after = command->not_after;
+  return TRUE;
+}
+
 /* Publishes the commands never handed to the broker, each exactly once: a round of them is
  * claimed (recorded as published) first, then published at once — a daemon killed after the claim
  * never publishes them again (the next one asks the broker whether it has them, check_claimed()),
@@ -105,6 +138,7 @@ publish_unsent (FfRemoteService *self)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) claimed = g_ptr_array_new ();
   g_autoptr(GPtrArray) unpublished = NULL;
+  gint64 now = ff_platform_now ();
 
   /* Commands only: the acks of results in flight would hold the next round with no command's
    * PUBACK left to come and start it. */
@@ -113,9 +147,12 @@ publish_unsent (FfRemoteService *self)
   unpublished = ff_platform_db_list_unpublished_commands (self->db,
                                                           PUBLISH_WINDOW - self->in_flight,
                                                           &error);
+  for (guint i = 0; unpublished != NULL && i < unpublished->len; i++)
+    if (!renew_held (self, g_ptr_array_index (unpublished, i), now, &error))
+      g_clear_pointer (&unpublished, g_ptr_array_unref);
   if (unpublished == NULL
       || (unpublished->len > 0
-          && !ff_platform_db_claim_commands (self->db, unpublished, ff_platform_now (), claimed,
+          && !ff_platform_db_claim_commands (self->db, unpublished, now, claimed,
                                              &error)))
     {
       g_warning ("MQTT: %s", error->message);

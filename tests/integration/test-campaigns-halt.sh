@@ -2,8 +2,10 @@
 # A paused campaign sends nothing: serve recorded its wave while the broker was away (as the rest
 # of a large wave waits for its rounds), the operator pauses it, the broker comes back, and the
 # broker's own log (log_type all: every PUBLISH it received) shows none of its commands — only
-# those of another campaign, once each; resumed two days later, its commands go out, once each,
-# and its terminals get --offline-after from the resume (not from the wave's start, long past).
+# those of another campaign, once each; resumed eight days later, its commands go out, once each,
+# sealed again to be valid a week from the resume under the same command IDs (they were valid a
+# week from the wave's start: the agent would refuse them as expired), and its terminals get
+# --offline-after from the resume (not from the wave's start, long past).
 # A firmware found withdrawn when a wave starts halts the campaign with none of the wave's
 # commands recorded, also for the terminals of another model whose firmware stands; cancelled
 # then, the campaign keeps the reason it halted for. A terminal that runs the campaign's version
@@ -29,9 +31,9 @@ printf '#!/bin/sh\necho V2.00\n' > "$work/main-program"
 build_firmware DTU-3000
 
 echo "== the broker is away: serve records wave 1 of C1, which is paused, and of C2"
-# Two days ago by serve's clock: the waves start then, and C1 is resumed today.
+# Eight days ago by serve's clock: the waves start then, and C1 is resumed today.
 remote_stack_kill_platform
-FIELDFLASH_PLATFORM_TIME=$(( $(date +%s) - 2 * 86400 )) remote_stack_start_platform
+FIELDFLASH_PLATFORM_TIME=$(( $(date +%s) - 8 * 86400 )) remote_stack_start_platform
 lines=$(wc -l < "$work/platform.log")
 remote_stack_kill_broker
 remote_stack_wait_line "$work/platform.log" 'MQTT: could not connect' "$((lines + 1))"
@@ -54,7 +56,8 @@ remote_stack_wait_line "$work/mosquitto.log" "Received PUBLISH .*'ff/v1/t/NET-00
 [ "$(campaign_show C1 "c['state'], c['terminals']['sent']")" = "paused 3" ] \
   || remote_stack_fail "C1 while paused: $(campaign_show C1 "c['state'], c['terminals']")"
 
-echo "== resumed two days later: C1's commands go out, once each, its terminals wait"
+echo "== resumed eight days later: C1's commands go out, once each, valid, its terminals wait"
+held=$(campaign_show C1 "' '.join(t['command_id'] for t in c['wave_list'][0]['terminal_list'])")
 remote_stack_kill_platform
 remote_stack_start_platform
 # C2, not paused, had its day (--offline-after 24h): its terminal without a result is offline.
@@ -70,17 +73,30 @@ done
 [ "$(campaign_show C1 "c['state'], c['terminals']['sent'], c['terminals']['offline']")" \
   = "running 3 0" ] \
   || remote_stack_fail "C1 resumed: $(campaign_show C1 "c['state'], c['terminals']")"
+[ "$(campaign_show C1 "' '.join(t['command_id'] for t in c['wave_list'][0]['terminal_list'])")" \
+  = "$held" ] || remote_stack_fail "C1's command IDs changed: $held"
+for id in NET-0001 NET-0002 NET-0003; do
+  sqlite3 "$REMOTE_PLATFORM_DIR/platform.db" "SELECT writefile('$work/cmd-$id', envelope)
+    FROM remote_commands WHERE device_id = '$id' AND published_at IS NOT NULL" > /dev/null
+  # As the agent checks it: signature, device, not expired now.
+  checked=$("${remote_stack_wrapper[@]}" "$FIELDFLASH_BUILDDIR/tests/support/ff-remote-tool" \
+    verify-command "$REMOTE_STACK_DIR/credentials/$id/platform.pub.pem" "$id" < "$work/cmd-$id") \
+    || remote_stack_fail "$id's published command is refused: $checked"
+  [[ " $held " == *" $(echo "$checked" | cut -d' ' -f2) "* ]] \
+    || remote_stack_fail "$id's command is not one held: $checked (held $held)"
+done
 
 echo "== a firmware withdrawn at a wave's start: halted, nothing of the wave recorded"
 remote_platform campaigns cancel C1 > /dev/null
 # The DTU-3000 terminal sorts first, the DTU-5000 one (withdrawn firmware) last in the wave.
-# NET-0001…0004 are left out: the commands of C1 and C2 to V2.00 are out, unanswered.
+# NET-0001…0003 are left out: C1's commands to V2.00 are out, unanswered (C2's to NET-0004,
+# published eight days ago, expired).
 remote_stack_add_terminal NET-0005
 remote_stack_add_terminal NET-0009 Acme DTU-5000
 build_firmware DTU-5000
 remote_platform campaigns create --firmware V2.00 --running-version V1.00 --vendor Acme \
   --waves 100% --max-failures 1 > "$work/create-C3.out"
-[ "$(grep -c '^Left out NET-000[1-4]: .* to V2.00 out, not answered yet' "$work/create-C3.out")" = 4 ] \
+[ "$(grep -c '^Left out NET-000[1-3]: .* to V2.00 out, not answered yet' "$work/create-C3.out")" = 3 ] \
   || remote_stack_fail "C3 took a terminal with a command out: $(cat "$work/create-C3.out")"
 remote_platform firmware withdraw V2.00 --vendor Acme --model DTU-5000 > /dev/null
 lines=$(wc -l < "$work/platform.log")
@@ -88,7 +104,7 @@ remote_platform campaigns start C3 > /dev/null
 remote_stack_wait_line "$work/platform.log" \
   'Campaign C3 halted: Firmware V2.00 for Acme DTU-5000 was withdrawn' "$((lines + 1))"
 [ "$(campaign_show C3 "c['state'], c['current_wave'], c['terminals']['pending'],
-                       c['terminals']['sent']")" = "paused 0 2 0" ] \
+                       c['terminals']['sent']")" = "paused 0 3 0" ] \
   || remote_stack_fail "C3 after the halt: $(campaign_show C3 "c['state'], c['terminals']")"
 [ "$(campaign_show C3 "set(t['command_id'] for w in c['wave_list']
                            for t in w['terminal_list'])")" = "{None}" ] \
