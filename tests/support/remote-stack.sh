@@ -63,9 +63,22 @@ remote_stack_fail () {
   exit 1
 }
 
-# A TCP port on 127.0.0.1 free right now (bound, then closed).
+# A TCP port on 127.0.0.1 free right now (bound, then closed), below the kernel's ephemeral range:
+# the broker and the platform are restarted on their ports, and a port of that range may meanwhile
+# be the source port of any connection of a test beside this one (a swarm makes thousands), where
+# the restart then fails "Address already in use". Below it, only a port picked this way can clash.
 remote_stack_free_port () {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  python3 -c 'import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for attempt in range(1000):
+    port = random.randrange(10000, low) if low > 11000 else 0
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(s.getsockname()[1])
+        break'
 }
 
 # Waits (up to 60 s at native speed, or $REMOTE_STACK_WAIT_SECONDS for a bench at fleet size;
