@@ -259,7 +259,8 @@ test_flag_terminals (void)
   const char *first_given[] = { "127.0.0.1:3000", NULL };
   const char *both_given[] = { "127.0.0.1:3000", "127.0.0.1:2999", NULL };
   const char *last_port[] = { "127.0.0.1:65535", NULL };
-  const char *bad[] = { "localhost", NULL };
+  const char *host_only[] = { "127.0.0.1", NULL };
+  const char *bad[] = { "127.0.0.1:65536", NULL };
 
   /* No address: 127.0.0.1:2404, 2405, … as issue 4 and the fleet file's first-port. */
   check_flag_ports (one, NULL, (const guint16[]) { 2404 });
@@ -267,6 +268,8 @@ test_flag_terminals (void)
   check_flag_ports (three, any_port, (const guint16[]) { 0, 0, 0 });
   check_flag_ports (three, first_given, (const guint16[]) { 3000, 3001, 3002 });
   check_flag_ports (three, both_given, (const guint16[]) { 3000, 2999, 3000 });
+  /* A host alone listens on IEC 104's port, as the core's address parser reads it. */
+  check_flag_ports (one, host_only, (const guint16[]) { 2404 });
 
   /* A second --listen without a second --id used to replace the first silently. */
   check_flags_refused (one, both_given, "an --id for each --listen");
