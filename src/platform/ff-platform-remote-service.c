@@ -33,6 +33,10 @@
  * results (20,000 made the next terminal's wait 12 s). The rest are dropped unread and
  * unacknowledged: an agent sends an unacknowledged result again. */
 #define RESULTS_PER_TERMINAL 8
+/* Junk progress is logged at most once in this many seconds: progress is QoS 0 and a terminal may
+ * send it as fast as its link goes (its certificate lets it), and a line for each would fill the
+ * log; /metrics counts every one. */
+#define PROGRESS_LOG_SECONDS 60
 
 typedef enum
 {
@@ -67,6 +71,8 @@ struct _FfRemoteService
    * published meanwhile could replace the retained one the check looks for. */
   FfRemoteCheck *check;
   gboolean      checked;
+  gint64        progress_logged_at;  /* monotonic µs of the last junk progress logged, or 0 */
+  guint         progress_unlogged;   /* junk progress since then, counted but not logged */
 };
 
 static void flush       (FfRemoteService *self,
@@ -328,7 +334,7 @@ read_unsigned (Event       *event,
 
 /* A progress document moves the terminal's campaign state on (downloading, installing); it is
  * informative and unsigned, so it never stands for a result. One that is not a progress of this
- * terminal is counted and logged. FALSE: not one to keep. */
+ * terminal is counted, and logged at most once a PROGRESS_LOG_SECONDS. FALSE: not one to keep. */
 static gboolean
 read_progress (FfRemoteService *self,
                Event           *event)
@@ -336,6 +342,7 @@ read_progress (FfRemoteService *self,
   g_autoptr(JsonParser) parser = NULL;
   JsonObject *root = NULL;
   const char *why = read_unsigned (event, &parser, &root);
+  gint64 now;
 
   if (why == NULL
       && (event->command_id = g_strdup (ff_document_peek_string (root, "command_id", NULL)))
@@ -347,7 +354,17 @@ read_progress (FfRemoteService *self,
       return TRUE;
     }
   ff_platform_metrics_add (self->metrics, FF_PLATFORM_COUNTER_MQTT_PROGRESS_REFUSED, 1);
-  g_message ("MQTT: a progress of %s was not kept (%s)", event->id, why);
+  now = g_get_monotonic_time ();
+  if (self->progress_logged_at != 0
+      && now - self->progress_logged_at < PROGRESS_LOG_SECONDS * G_USEC_PER_SEC)
+    {
+      self->progress_unlogged++;
+      return FALSE;
+    }
+  g_message ("MQTT: a progress of %s was not kept (%s); %u more not kept since the last such line",
+             event->id, why, self->progress_unlogged);
+  self->progress_logged_at = now;
+  self->progress_unlogged = 0;
   return FALSE;
 }
 

@@ -71,7 +71,9 @@ tail -n +"$((before + 1))" "$work/platform.log" | grep 'too large' \
 expect_good "after the 200 KB message"
 
 # Progress that is no progress of DTU-0001 is counted and logged too (it was dropped without a
-# word); the state published after it says when serve has read them all.
+# word), but logged once a minute at most: a terminal may send junk progress as fast as its link
+# goes, and a line for each would fill the log. The state published after it says when serve has
+# read them all.
 progress_refused () {
   curl -sS --cacert "$REMOTE_PLATFORM_DIR/tls.crt" "$REMOTE_PLATFORM_URL/metrics" \
     | sed -n 's/^fieldflash_mqtt_progress_refused_total //p'
@@ -88,8 +90,10 @@ publish_state '{"format_version":1,"device_id":"DTU-0001","online":true,"agent_s
   'the state of DTU-0001 is kept'
 [ "$(progress_refused)" = "$m" ] || fail "/metrics after the junk progress: $(progress_refused)"
 [ "$(tail -n +"$((before + 1))" "$work/platform.log" \
-     | grep -c 'a progress of DTU-0001 was not kept (')" = "$m" ] \
+     | grep -c 'a progress of DTU-0001 was not kept (not a JSON object); 0 more')" = 1 ] \
   || fail "log: $(tail -n +"$((before + 1))" "$work/platform.log")"
+[ "$(tail -n +"$((before + 1))" "$work/platform.log" | grep -c 'a progress of')" = 1 ] \
+  || fail "junk progress logged more than once: $(tail -n +"$((before + 1))" "$work/platform.log")"
 
 # While serve is away, the broker queues what arrives for its session, but not without bound:
 # 1,200 messages of 60 KB at QoS 1 (72 MB) pass the 64 MiB it keeps for a client, and the broker
