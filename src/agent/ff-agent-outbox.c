@@ -34,9 +34,9 @@ ff_agent_outbox_free (FfAgentOutbox *outbox)
   g_free (outbox);
 }
 
-/* A result's file is SEQUENCE-RESULT_ID.json: the sequence, one above the highest stored, orders the
- * results where the data partition's times are too coarse to (FAT keeps 2 s). RESULT_ID.json is the
- * form an earlier agent stored; such results are older than any with a sequence. */
+/* A result's file is SEQUENCE-RESULT_ID.json: the sequence, one above the highest stored, orders
+ * the results where the data partition's times are too coarse to (FAT keeps 2 s). RESULT_ID.json
+ * is the form an earlier agent stored; such results are older than any with a sequence. */
 typedef struct
 {
   gboolean has_sequence;

@@ -344,8 +344,8 @@ gint64
 ff_sync_request_platform_time (GAsyncResult *result)
 {
   Request *request = g_task_get_task_data (G_TASK (result));
-  const char *date = soup_message_headers_get_one (soup_message_get_response_headers (request->message),
-                                                   "Date");
+  SoupMessageHeaders *headers = soup_message_get_response_headers (request->message);
+  const char *date = soup_message_headers_get_one (headers, "Date");
   g_autoptr(GDateTime) time = date != NULL ? soup_date_time_new_from_http_string (date) : NULL;
 
   return time != NULL ? g_date_time_to_unix (time) : -1;

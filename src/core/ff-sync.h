@@ -43,7 +43,8 @@ GQuark    ff_sync_error_quark          (void);
 /* Tasks that do not list @tablet_serial are refused. @pinned_certificate may be NULL only for
  * plain http:// to a loopback address (tests).
  * Signal "task-refused" (const char *task_id, const char *reason): a task was refused whole;
- * @reason does not repeat the ID (the CLI prints "Task ID refused: REASON", the app a row per task).
+ * @reason does not repeat the ID (the CLI prints "Task ID refused: REASON", the app a row per
+ * task).
  * Signal "download-started" (const char *version, const char *sha256, gint64 size,
  * const char *from_version): a firmware file not yet on the tablet begins (or resumes) downloading;
  * @from_version is NULL for an image, the version a delta patch applies to for a patch (which
