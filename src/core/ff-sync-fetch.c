@@ -661,20 +661,13 @@ signature_received (GObject      *object,
                                    tablet_now, &invalid);
   if (job->task == NULL)
     {
-      g_autofree char *reason = g_strdup (invalid->message);
       g_autofree char *advice = g_error_matches (invalid, FF_DOCUMENT_ERROR,
                                                  FF_DOCUMENT_ERROR_EXPIRED)
                                 ? clock_advice (job->document, tablet_now,
                                                 ff_sync_request_platform_time (result))
                                 : NULL;
+      g_autofree char *reason = g_strjoin (" ", invalid->message, advice, NULL);
 
-      if (advice != NULL)
-        {
-          char *whole = g_strconcat (reason, " ", advice, NULL);
-
-          g_free (reason);
-          reason = whole;
-        }
       refuse_task (task, reason);
       return;
     }
