@@ -113,10 +113,10 @@ ff_console_campaign_terminals (FfConsoleCall *call,
   g_autofree gint64 *wave_counts = NULL;
   g_autoptr(GPtrArray) terminals = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
+  const FfCampaignTerminal *last;
   guint64 wave, after;
   guint limit;
   gint64 total = 0;
-  gboolean more;
 
   if ((campaign = ff_platform_db_require_campaign (db, campaign_id, &error)) == NULL
       || !parse_wave_page (call, campaign, &wave, &after, &error)
@@ -129,18 +129,15 @@ ff_console_campaign_terminals (FfConsoleCall *call,
     return reply_gerror (call, error);
   for (int s = 0; s < FF_CAMPAIGN_TERMINAL_N_STATES; s++)
     total += wave_counts[(wave - 1) * FF_CAMPAIGN_TERMINAL_N_STATES + s];
-  more = terminals->len > limit;
-  if (more)
-    g_ptr_array_set_size (terminals, limit);
+  last = ff_console_page_cut (terminals, limit);
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
   ff_builder_add_int (builder, "wave", (gint64) wave);
   ff_builder_add_int (builder, "total", total);
   ff_console_add_array (builder, "terminals", terminals, ff_campaign_add_terminal_members);
   json_builder_set_member_name (builder, "next_after");
-  if (more)
-    json_builder_add_int_value (builder, ((FfCampaignTerminal *) g_ptr_array_index (
-                                            terminals, terminals->len - 1))->position);
+  if (last != NULL)
+    json_builder_add_int_value (builder, last->position);
   else
     json_builder_add_null_value (builder);
   json_builder_end_object (builder);

@@ -75,6 +75,10 @@ void        ff_console_add_array  (JsonBuilder    *builder,
 gboolean    ff_console_page_limit (FfConsoleCall  *call,
                                    guint          *limit,
                                    GError        **error);
+/* @rows, read with one row more than @limit to tell whether a next page follows, cut to @limit:
+ * the page's last row when one follows (the next page starts after it), NULL on the last page. */
+gpointer    ff_console_page_cut   (GPtrArray      *rows,
+                                   guint           limit);
 /* The object @add_members makes of @row, as JSON text (for the audit log). */
 char       *ff_console_json_text  (void         (*add_members) (JsonBuilder   *builder,
                                                                 gconstpointer  row),

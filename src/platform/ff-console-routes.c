@@ -62,6 +62,16 @@ ff_console_page_limit (FfConsoleCall *call,
   return TRUE;
 }
 
+gpointer
+ff_console_page_cut (GPtrArray *rows,
+                     guint      limit)
+{
+  if (rows->len <= limit)
+    return NULL;
+  g_ptr_array_set_size (rows, limit);
+  return g_ptr_array_index (rows, limit - 1);
+}
+
 char *
 ff_console_json_text (void        (*add_members) (JsonBuilder   *builder,
                                                   gconstpointer  row),
@@ -314,9 +324,9 @@ handle_terminals (FfConsoleCall *call,
   g_autoptr(GPtrArray) terminals = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   FfTerminalFilter filter;
+  const FfTerminal *last;
   guint limit;
   gint64 total;
-  gboolean more;
 
   if (!ff_console_page_limit (call, &limit, &error) || !parse_filter (call, &filter, &error))
     return reply_gerror (call, error);
@@ -325,17 +335,12 @@ handle_terminals (FfConsoleCall *call,
   if ((total = ff_platform_db_count_matching (db, &filter, &error)) < 0
       || (terminals = ff_platform_db_find_terminals (db, &filter, &error)) == NULL)
     return reply_gerror (call, error);
-  more = terminals->len > limit;
-  if (more)
-    g_ptr_array_set_size (terminals, limit);
+  last = ff_console_page_cut (terminals, limit);
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
   ff_builder_add_int (builder, "total", total);
   ff_console_add_array (builder, "terminals", terminals, ff_json_add_terminal);
-  ff_builder_add_string (builder, "next_after",
-                         more ? ((FfTerminal *) g_ptr_array_index (terminals,
-                                                                   terminals->len - 1))->device_id
-                              : NULL);
+  ff_builder_add_string (builder, "next_after", last != NULL ? last->device_id : NULL);
   json_builder_end_object (builder);
   return ff_reply_json (ff_reply_new (call->route), 200, builder);
 }
